@@ -1,0 +1,104 @@
+/* dns.h - the one resolver interface used by SPF, DKIM and DMARC */
+#ifndef AUTHMILTER_DNS_H
+#define AUTHMILTER_DNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Record types we ask for (numeric values as on the wire). */
+#define DNS_T_A     1
+#define DNS_T_NS    2
+#define DNS_T_CNAME 5
+#define DNS_T_PTR   12
+#define DNS_T_MX    15
+#define DNS_T_TXT   16
+#define DNS_T_AAAA  28
+#define DNS_T_SPF   99
+
+/*
+ * What a lookup came to. Callers map these to their own results:
+ * NXDOMAIN and NODATA usually to none/permerror, SERVFAIL and TIMEOUT to
+ * temperror. BOGUS means DNSSEC validation failed (treat as temperror).
+ */
+enum dns_status {
+	DNS_R_ANSWER = 0,	/* at least one record of the type asked */
+	DNS_R_NXDOMAIN,		/* the name does not exist */
+	DNS_R_NODATA,		/* the name exists, no record of that type */
+	DNS_R_SERVFAIL,		/* server failure, refused, or unusable answer */
+	DNS_R_TIMEOUT,		/* no answer within the time allowed */
+	DNS_R_BOGUS,		/* DNSSEC validation failed */
+	DNS_R_ERROR		/* bad query (name too long, ...) or local error */
+};
+
+/*
+ * One record of an answer. For TXT the character-strings are joined with
+ * nothing between them (RFC 7208 3.3, RFC 6376 3.6.2.2) and text holds the
+ * result, NUL-terminated (text_len excludes the NUL; embedded NULs are
+ * possible, so trust text_len). For A and AAAA, addr holds 4 or 16 bytes.
+ * For MX, pref and text (the exchange host name, no trailing dot); for
+ * PTR, CNAME and NS, text is the target host name without trailing dot.
+ */
+struct dns_rr {
+	uint16_t type;
+	uint16_t pref;
+	unsigned char addr[16];
+	char *text;
+	size_t text_len;
+};
+
+struct dns_answer {
+	enum dns_status status;
+	bool secure;		/* DNSSEC validated (only with a trust anchor) */
+	uint32_t ttl;
+	size_t count;
+	struct dns_rr *rr;	/* count records, all of the type asked */
+};
+
+/* Resolver settings; the config module fills this. */
+struct dns_config {
+	char **nameservers;	/* "ip" or "ip@port"; NULL or empty: resolv.conf */
+	size_t nameserver_count;
+	unsigned timeout_ms;	/* per query */
+	const char *trust_anchor_file;	/* NULL: no DNSSEC validation */
+};
+
+struct dns_resolver;
+struct dns_query;
+
+/* dns_resolver_new - one shared, thread-safe, caching resolver.
+ * Returns NULL and sets *err_r (static text) when it cannot be set up. */
+struct dns_resolver *dns_resolver_new(const struct dns_config *cfg,
+    const char **err_r);
+/* dns_resolver_free - cancel outstanding queries and free; NULLs *rp */
+void dns_resolver_free(struct dns_resolver **rp);
+
+/* dns_lookup - synchronous lookup, bounded by the per-query timeout and by
+ * timeout_ms if that is non-zero and shorter. Never returns NULL. */
+struct dns_answer *dns_lookup(struct dns_resolver *r, const char *name,
+    uint16_t type, unsigned timeout_ms);
+
+/* dns_query_start - begin an asynchronous lookup; collect it with
+ * dns_query_wait or drop it with dns_query_cancel. Never returns NULL. */
+struct dns_query *dns_query_start(struct dns_resolver *r, const char *name,
+    uint16_t type);
+/* dns_query_wait - wait for the answer at most timeout_ms (0: the
+ * resolver's per-query timeout, counted from dns_query_start); frees the
+ * query, NULLs *qp, and returns the answer (TIMEOUT if none came). */
+struct dns_answer *dns_query_wait(struct dns_query **qp, unsigned timeout_ms);
+/* dns_query_cancel - abandon the query and free it; NULLs *qp */
+void dns_query_cancel(struct dns_query **qp);
+
+/* dns_answer_new - an answer with a status and no records (for tests and
+ * for callers that synthesise results) */
+struct dns_answer *dns_answer_new(enum dns_status status);
+void dns_answer_free(struct dns_answer **ap);
+/* dns_status_name - "answer", "nxdomain", ... for logs */
+const char *dns_status_name(enum dns_status status);
+
+/* Statistics for tests and logs: queries sent to the upstream resolver is
+ * not observable through libunbound, so the test DNS server counts those;
+ * this counts lookups asked of this module. */
+uint64_t dns_resolver_lookups(const struct dns_resolver *r);
+
+#endif

@@ -1,0 +1,51 @@
+/* str.h - locale-independent ASCII string helpers */
+#ifndef AUTHMILTER_STR_H
+#define AUTHMILTER_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Mail syntax is ASCII; these never consult the locale. */
+static inline unsigned char
+ascii_tolower(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+static inline bool
+ascii_isalpha(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static inline bool
+ascii_isdigit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline bool
+ascii_isalnum(unsigned char c)
+{
+	return ascii_isalpha(c) || ascii_isdigit(c);
+}
+
+/* WSP of RFC 5234: space and horizontal tab */
+static inline bool
+ascii_iswsp(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* ascii_strcasecmp - compare NUL-terminated strings ignoring ASCII case */
+int ascii_strcasecmp(const char *a, const char *b);
+/* ascii_strncasecmp - same, at most n bytes */
+int ascii_strncasecmp(const char *a, const char *b, size_t n);
+/* ascii_memcaseeq - true when p[0..plen) equals NUL-terminated s ignoring case */
+bool ascii_memcaseeq(const void *p, size_t plen, const char *s);
+/* str_lower - lower-case s in place (ASCII only); returns s */
+char *str_lower(char *s);
+/* str_trim - strip leading and trailing space, tab, CR and LF in place */
+char *str_trim(char *s);
+
+#endif

@@ -1,11 +1,412 @@
-/* main.c - start-up (build skeleton; the daemon lands in the next commit) */
+/*
+ * main.c - start-up, privilege drop, signals and reload.
+ *
+ * Order matters: read and check the config; detach unless -f; open the
+ * milter socket and write the pid file while still root; drop privileges;
+ * then run libmilter in its own thread while this (main) thread handles
+ * signals. libmilter's own signal thread would treat SIGHUP as "stop", so
+ * every thread but this one blocks SIGHUP/SIGTERM/SIGINT; Linux delivers a
+ * process-directed signal to the thread-group leader (this thread) when it
+ * does not block it, so our handlers see the signals first.
+ *
+ * SIGHUP re-reads the config: a broken file is logged and refused, the old
+ * config stays. SIGTERM and SIGINT stop accepting connections, let the
+ * messages in flight finish (up to ShutdownTimeout), and exit.
+ */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "conf/conf.h"
+#include "conf/conf_live.h"
+#include "log/log.h"
+#include "milter/milter.h"
+#include "milter/session.h"
+#include "util/buf.h"
+#include "util/xmalloc.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_CONFIG SYSCONFDIR "/authmilter.conf"
+
+static int signal_pipe[2] = { -1, -1 };
+
+/* usage - print the synopsis */
+static void
+usage(FILE *out)
+{
+	(void)fprintf(out,
+	    "usage: authmilter [-f] [-t] [-c file]\n"
+	    "       authmilter -V | -h\n"
+	    "  -c file  configuration file (default " DEFAULT_CONFIG ")\n"
+	    "  -f       stay in the foreground\n"
+	    "  -t       check the configuration, print it, and exit\n"
+	    "  -V       print the version and exit\n"
+	    "  -h       print this help and exit\n");
+}
+
+/* load_config - load and check; on failure print every problem */
+static struct conf *
+load_config(const char *path, bool to_log)
+{
+	struct buf err = BUF_INIT;
+	struct conf *c;
+
+	if (!conf_load(path, &c, &err)) {
+		char *line, *save = NULL;
+
+		for (line = strtok_r((char *)err.data, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save)) {
+			if (to_log)
+				log_error("%s", line);
+			else
+				(void)fprintf(stderr, "%s\n", line);
+		}
+		buf_deinit(&err);
+		return NULL;
+	}
+	buf_deinit(&err);
+	return c;
+}
+
+/* daemonize - detach from the terminal; the parent exits */
+static void
+daemonize(void)
+{
+	pid_t pid;
+	int fd;
+
+	pid = fork();
+	if (pid < 0)
+		log_fatal("fork: %s", strerror(errno));
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		log_fatal("setsid: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		log_fatal("fork: %s", strerror(errno));
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") != 0)
+		log_fatal("chdir /: %s", strerror(errno));
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		(void)dup2(fd, STDIN_FILENO);
+		(void)dup2(fd, STDOUT_FILENO);
+		(void)dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			(void)close(fd);
+	}
+}
+
+/* unix_socket_path - the path of a unix:/local: socket spec, or NULL */
+static const char *
+unix_socket_path(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0)
+		return spec + 5;
+	if (strncmp(spec, "local:", 6) == 0)
+		return spec + 6;
+	return NULL;
+}
+
+/* lookup_user - resolve UserID "user[:group]" to ids */
+static void
+lookup_user(const char *user_id, uid_t *uid, gid_t *gid, char **name)
+{
+	char *copy = xstrdup(user_id), *colon = strchr(copy, ':');
+	struct passwd *pw;
+	struct group *gr;
+
+	if (colon != NULL)
+		*colon++ = '\0';
+	pw = getpwnam(copy);
+	if (pw == NULL)
+		log_fatal("UserID: no such user \"%s\"", copy);
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	if (colon != NULL) {
+		gr = getgrnam(colon);
+		if (gr == NULL)
+			log_fatal("UserID: no such group \"%s\"", colon);
+		*gid = gr->gr_gid;
+	}
+	*name = xstrdup(copy);
+	free(copy);
+}
+
+/* open_socket - create the milter socket with the configured mode and
+ * owner, before privileges are dropped */
+static void
+open_socket(const struct conf *c)
+{
+	const char *path = unix_socket_path(c->socket);
+	mode_t old_mask = 0;
+
+	if (smfi_setconn(c->socket) != MI_SUCCESS)
+		log_fatal("%s: Socket \"%s\" is not usable", c->file, c->socket);
+	if (path != NULL)
+		old_mask = umask(0777 & ~(mode_t)c->socket_mode);
+	if (smfi_opensocket(true) != MI_SUCCESS)
+		log_fatal("cannot open milter socket %s (in use, or no permission?)", c->socket);
+	if (path == NULL)
+		return;
+	(void)umask(old_mask);
+	/* umask can only take bits away; chmod sets exactly the mode asked */
+	if (chmod(path, (mode_t)c->socket_mode) != 0)
+		log_fatal("chmod %s: %s", path, strerror(errno));
+	if (c->user_id != NULL && geteuid() == 0) {
+		uid_t uid;
+		gid_t gid;
+		char *name;
+
+		lookup_user(c->user_id, &uid, &gid, &name);
+		if (chown(path, uid, gid) != 0)
+			log_fatal("chown %s: %s", path, strerror(errno));
+		free(name);
+	}
+}
+
+/* write_pid_file - record our pid; refuse to start over a live daemon */
+static void
+write_pid_file(const char *path)
+{
+	char text[32];
+	int fd, n;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		log_fatal("PidFile %s: %s", path, strerror(errno));
+	n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+	if (n <= 0 || write(fd, text, (size_t)n) != n)
+		log_fatal("PidFile %s: write failed", path);
+	(void)close(fd);
+}
+
+/* drop_privileges - become UserID for good, or warn when staying root */
+static void
+drop_privileges(const struct conf *c)
+{
+	uid_t uid;
+	gid_t gid;
+	char *name;
+
+	if (c->user_id == NULL) {
+		if (geteuid() == 0)
+			log_warn("running as root: set UserID to an unprivileged user");
+		return;
+	}
+	if (geteuid() != 0) {
+		log_warn("UserID %s ignored: not started as root", c->user_id);
+		return;
+	}
+	lookup_user(c->user_id, &uid, &gid, &name);
+	if (initgroups(name, gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0)
+		log_fatal("cannot become %s: %s", c->user_id, strerror(errno));
+	/* setuid from root must be permanent: prove we cannot go back */
+	if (uid != 0 && (setuid(0) == 0 || geteuid() == 0))
+		log_fatal("privilege drop to %s did not stick", c->user_id);
+	log_info("running as %s (uid %ld, gid %ld)", name, (long)uid, (long)gid);
+	free(name);
+}
+
+/* on_signal - async-signal-safe: hand the signal number to the main loop */
+static void
+on_signal(int sig)
+{
+	unsigned char b = (unsigned char)sig;
+	int saved = errno;
+
+	(void)!write(signal_pipe[1], &b, 1);
+	errno = saved;
+}
+
+/* milter_thread - run libmilter until smfi_stop */
+static void *
+milter_thread(void *arg)
+{
+	int *rc = arg;
+
+	*rc = smfi_main();
+	return NULL;
+}
+
+/* reload - SIGHUP: install a new config only if it loads cleanly */
+static void
+reload(const char *path)
+{
+	struct conf *old = conf_live_get(), *c = load_config(path, true);
+
+	if (c == NULL) {
+		log_error("reload of %s refused; the running configuration stays", path);
+		conf_unref(&old);
+		return;
+	}
+	if (strcmp(old->socket, c->socket) != 0 ||
+	    (old->user_id == NULL) != (c->user_id == NULL) ||
+	    (old->user_id != NULL && strcmp(old->user_id, c->user_id) != 0))
+		log_warn("Socket and UserID changes take effect only after a restart");
+	log_set_level((enum log_level)c->log_level);
+	conf_live_set(c);
+	conf_unref(&old);
+	log_info("configuration reloaded from %s", path);
+}
+
+/* wait_for_sessions - let messages in flight finish, up to the timeout */
+static void
+wait_for_sessions(unsigned timeout_ms)
+{
+	unsigned waited = 0;
+
+	while (session_active() > 0 && waited < timeout_ms) {
+		struct timespec ts = { 0, 50 * 1000000L };
+
+		(void)nanosleep(&ts, NULL);
+		waited += 50;
+	}
+	if (session_active() > 0)
+		log_warn("%u connection(s) still open after %ums; exiting anyway",
+		    session_active(), timeout_ms);
+}
+
+/* run - start libmilter in a thread and serve signals until told to stop */
+static int
+run(const char *config_path)
+{
+	struct sigaction sa;
+	sigset_t set, old;
+	pthread_t tid;
+	int milter_rc = MI_FAILURE, stop = 0;
+
+	if (pipe(signal_pipe) != 0)
+		log_fatal("pipe: %s", strerror(errno));
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	(void)pthread_sigmask(SIG_BLOCK, &set, &old);
+	if (pthread_create(&tid, NULL, milter_thread, &milter_rc) != 0)
+		log_fatal("cannot start the milter thread");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGHUP, &sa, NULL);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)signal(SIGPIPE, SIG_IGN);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+	log_info("%s started", PACKAGE_STRING);
+	while (!stop) {
+		unsigned char sig;
+		ssize_t n = read(signal_pipe[0], &sig, 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (sig == SIGHUP) {
+			reload(config_path);
+		} else {
+			log_info("signal %d: stopping; waiting for messages in flight", sig);
+			stop = 1;
+		}
+	}
+	(void)smfi_stop();
+	(void)pthread_join(tid, NULL);
+	{
+		struct conf *c = conf_live_get();
+
+		wait_for_sessions(c->shutdown_timeout_ms);
+		conf_unref(&c);
+	}
+	return milter_rc == MI_SUCCESS ? 0 : 1;
+}
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	(void)printf("%s\n", PACKAGE_STRING);
-	return 0;
+	const char *config_path = DEFAULT_CONFIG;
+	bool foreground = false, check_only = false;
+	struct conf *c;
+	const char *sock_path;
+	int ch, rc;
+
+	while ((ch = getopt(argc, argv, "c:fthV")) != -1) {
+		switch (ch) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 't':
+			check_only = true;
+			break;
+		case 'V':
+			(void)printf("%s\n", PACKAGE_STRING);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	c = load_config(config_path, false);
+	if (c == NULL)
+		return 1;
+	if (check_only) {
+		conf_print(c, stdout);
+		(void)fprintf(stderr, "%s: configuration OK\n", config_path);
+		conf_unref(&c);
+		return 0;
+	}
+
+	log_open("authmilter", c->log_to == CONF_LOG_STDERR ? LOG_SINK_STDERR :
+	    LOG_SINK_SYSLOG, c->log_facility);
+	log_set_level((enum log_level)c->log_level);
+	if (!foreground)
+		daemonize();
+	if (!milter_register())
+		return 1;
+	open_socket(c);
+	if (c->pid_file != NULL)
+		write_pid_file(c->pid_file);
+	drop_privileges(c);
+	conf_live_set(conf_ref(c));
+
+	rc = run(config_path);
+
+	sock_path = unix_socket_path(c->socket);
+	if (sock_path != NULL)
+		(void)unlink(sock_path);
+	if (c->pid_file != NULL && unlink(c->pid_file) != 0 && errno != ENOENT)
+		log_warn("cannot remove PidFile %s: %s", c->pid_file, strerror(errno));
+	conf_unref(&c);
+	conf_live_clear();
+	log_info("stopped");
+	return rc;
 }

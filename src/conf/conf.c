@@ -1,0 +1,281 @@
+/*
+ * conf.c - load, check and print the configuration file.
+ *
+ * conf_load reads "Name value" lines: names are case-insensitive, "#"
+ * starts a comment at the start of a line or after white space, blank lines
+ * are ignored. Each name must be in the option table (conf_options.c);
+ * values are parsed by type. A scalar option given twice is an error (the
+ * second line is usually a forgotten edit); list options accumulate. Every
+ * problem is reported as "file:line: what is wrong", and loading goes on to
+ * report all of them. Unset options take their defaults, then each
+ * option's check runs. The result is an immutable snapshot shared by
+ * reference count (conf_ref/conf_unref).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "conf/conf_options.h"
+#include "util/str.h"
+#include "util/xmalloc.h"
+
+/* A config line longer than this is certainly a mistake. */
+#define CONF_LINE_MAX 8192
+
+/* default_host_name - the fully qualified host name, for AuthservID */
+static char *
+default_host_name(void)
+{
+	char host[256];
+	struct addrinfo hints, *res = NULL;
+	char *name;
+
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		return xstrdup("localhost");
+	host[sizeof(host) - 1] = '\0';
+	if (strchr(host, '.') != NULL)
+		return xstrdup(host);
+	/* A short name: ask the resolver (usually /etc/hosts) for the FQDN. */
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_CANONNAME;
+	if (getaddrinfo(host, NULL, &hints, &res) == 0 && res != NULL &&
+	    res->ai_canonname != NULL && strchr(res->ai_canonname, '.') != NULL)
+		name = xstrdup(res->ai_canonname);
+	else
+		name = xstrdup(host);
+	if (res != NULL)
+		freeaddrinfo(res);
+	return name;
+}
+
+/* conf_free - release every field and the struct */
+static void
+conf_free(struct conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < conf_option_count; i++)
+		conf_option_free(c, &conf_options[i]);
+	free(c->file);
+	free(c);
+}
+
+struct conf *
+conf_ref(struct conf *c)
+{
+	atomic_fetch_add_explicit((_Atomic int *)&c->refcnt, 1, memory_order_relaxed);
+	return c;
+}
+
+void
+conf_unref(struct conf **cp)
+{
+	struct conf *c = *cp;
+
+	*cp = NULL;
+	if (c == NULL)
+		return;
+	if (atomic_fetch_sub_explicit((_Atomic int *)&c->refcnt, 1,
+	    memory_order_acq_rel) == 1)
+		conf_free(c);
+}
+
+/* strip_comment - cut a "#" comment at line start or after white space */
+static void
+strip_comment(char *line)
+{
+	char *p;
+
+	for (p = line; *p != '\0'; p++) {
+		if (*p == '#' && (p == line || ascii_iswsp((unsigned char)p[-1]))) {
+			*p = '\0';
+			return;
+		}
+	}
+}
+
+/* parse_line - apply one line; returns NULL or what is wrong */
+static const char *
+parse_line(struct conf *c, char *line, bool *seen, unsigned *seen_line,
+    unsigned lineno, char *msg, size_t msg_size)
+{
+	const struct conf_option *opt;
+	char *name = line, *value;
+	size_t idx;
+
+	value = name + strcspn(name, " \t");
+	if (*value != '\0')
+		*value++ = '\0';
+	while (ascii_iswsp((unsigned char)*value))
+		value++;
+	opt = conf_option_find(name);
+	if (opt == NULL) {
+		(void)snprintf(msg, msg_size, "unknown option \"%.64s\"", name);
+		return msg;
+	}
+	idx = (size_t)(opt - conf_options);
+	if (seen[idx] && opt->type != CONF_T_LIST) {
+		(void)snprintf(msg, msg_size, "%s is already set at line %u",
+		    opt->name, seen_line[idx]);
+		return msg;
+	}
+	if (*value == '\0') {
+		(void)snprintf(msg, msg_size, "%s: missing value", opt->name);
+		return msg;
+	}
+	if (opt->type == CONF_T_LIST && seen[idx]) {
+		/* accumulate: parse into a scratch copy, then append */
+		struct conf_list *l = (struct conf_list *)((char *)c + opt->offset);
+		struct conf_list saved = *l;
+		size_t i;
+
+		l->items = NULL;
+		l->count = 0;
+		/* a list value cannot be malformed: it is just words */
+		(void)conf_option_set(c, opt, value, msg, msg_size);
+		saved.items = xreallocarray(saved.items, saved.count + l->count,
+		    sizeof(char *));
+		for (i = 0; i < l->count; i++)
+			saved.items[saved.count++] = l->items[i];
+		free(l->items);
+		*l = saved;
+	} else {
+		char detail[256];
+		const char *why = conf_option_set(c, opt, value, detail, sizeof(detail));
+
+		if (why != NULL) {
+			(void)snprintf(msg, msg_size, "%s: %s", opt->name, why);
+			return msg;
+		}
+	}
+	seen[idx] = true;
+	seen_line[idx] = lineno;
+	return NULL;
+}
+
+/* apply_defaults_and_checks - fill unset options, then validate each */
+static bool
+apply_defaults_and_checks(struct conf *c, const bool *seen,
+    const unsigned *seen_line, struct buf *err)
+{
+	char msg[512];
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; i < conf_option_count; i++) {
+		const struct conf_option *opt = &conf_options[i];
+
+		if (!seen[i] && opt->default_value != NULL &&
+		    conf_option_set(c, opt, opt->default_value, msg, sizeof(msg)) != NULL)
+			abort();	/* a bad default in the table is our bug */
+	}
+	if (c->authserv_id == NULL)
+		c->authserv_id = default_host_name();
+	for (i = 0; i < conf_option_count; i++) {
+		const struct conf_option *opt = &conf_options[i];
+		const char *why;
+
+		if (opt->check == NULL || (why = opt->check(c)) == NULL)
+			continue;
+		if (seen[i])
+			buf_printf(err, "%s:%u: %s: %s\n", c->file, seen_line[i], opt->name, why);
+		else
+			buf_printf(err, "%s: %s (default): %s\n", c->file, opt->name, why);
+		ok = false;
+	}
+	return ok;
+}
+
+bool
+conf_load(const char *path, struct conf **conf_r, struct buf *err)
+{
+	bool *seen = xcalloc(conf_option_count, sizeof(bool));
+	unsigned *seen_line = xcalloc(conf_option_count, sizeof(unsigned));
+	struct conf *c = xcalloc(1, sizeof(*c));
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	unsigned lineno = 0;
+	bool ok = true;
+	FILE *fp;
+
+	c->refcnt = 1;
+	c->file = xstrdup(path);
+	*conf_r = NULL;
+	fp = fopen(path, "r");
+	if (fp == NULL) {
+		buf_printf(err, "%s: cannot open: %s\n", path, strerror(errno));
+		ok = false;
+		goto out;
+	}
+	while ((n = getline(&line, &cap, fp)) >= 0) {
+		char msg[512];
+		const char *why;
+
+		lineno++;
+		if (n > CONF_LINE_MAX) {
+			buf_printf(err, "%s:%u: line longer than %d bytes\n", path,
+			    lineno, CONF_LINE_MAX);
+			ok = false;
+			continue;
+		}
+		if (memchr(line, '\0', (size_t)n) != NULL) {
+			buf_printf(err, "%s:%u: NUL byte in line\n", path, lineno);
+			ok = false;
+			continue;
+		}
+		strip_comment(line);
+		str_trim(line);
+		if (*line == '\0')
+			continue;
+		why = parse_line(c, line, seen, seen_line, lineno, msg, sizeof(msg));
+		if (why != NULL) {
+			buf_printf(err, "%s:%u: %s\n", path, lineno, why);
+			ok = false;
+		}
+	}
+	if (ferror(fp)) {
+		buf_printf(err, "%s: read error: %s\n", path, strerror(errno));
+		ok = false;
+	}
+	(void)fclose(fp);
+	/* Check even after errors, so one run reports every problem. */
+	if (!apply_defaults_and_checks(c, seen, seen_line, err))
+		ok = false;
+out:
+	free(line);
+	free(seen);
+	free(seen_line);
+	if (!ok) {
+		conf_free(c);
+		return false;
+	}
+	*conf_r = c;
+	return true;
+}
+
+void
+conf_print(const struct conf *c, FILE *out)
+{
+	struct buf value = BUF_INIT;
+	size_t i;
+
+	(void)fprintf(out, "# effective configuration from %s\n", c->file);
+	for (i = 0; i < conf_option_count; i++) {
+		buf_reset(&value);
+		conf_option_format(c, &conf_options[i], &value);
+		if (value.len == 0)
+			(void)fprintf(out, "# %s (not set)\n", conf_options[i].name);
+		else
+			(void)fprintf(out, "%s %s\n", conf_options[i].name, buf_cstr(&value));
+	}
+	buf_deinit(&value);
+}

@@ -1,0 +1,55 @@
+/* conf.h - the configuration: one immutable, reference-counted snapshot */
+#ifndef AUTHMILTER_CONF_H
+#define AUTHMILTER_CONF_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "util/buf.h"
+
+enum conf_log_to { CONF_LOG_SYSLOG = 0, CONF_LOG_STDERR };
+
+/* A list of words from a list-valued option. */
+struct conf_list {
+	char **items;
+	size_t count;
+};
+
+/*
+ * Every field is filled from the option table in conf_options.c, which
+ * names each option, its type, default and bounds. After conf_load
+ * returns, a snapshot is never modified; share it with conf_ref and
+ * release it with conf_unref.
+ */
+struct conf {
+	int refcnt;			/* atomic; see conf_ref */
+	char *file;			/* where it was read from */
+
+	/* daemon */
+	char *socket;
+	unsigned socket_mode;
+	char *user_id;
+	char *pid_file;
+	unsigned shutdown_timeout_ms;
+
+	/* logging */
+	int log_to;			/* enum conf_log_to */
+	int log_facility;		/* syslog facility value */
+	int log_level;			/* enum log_level */
+
+	/* Authentication-Results */
+	char *authserv_id;
+};
+
+/* conf_load - read and check a config file. On success returns true and a
+ * snapshot with one reference in *conf_r. On failure returns false and
+ * appends "file:line: what is wrong" lines to err (several if several
+ * lines are wrong). */
+bool conf_load(const char *path, struct conf **conf_r, struct buf *err);
+/* conf_ref - take another reference; conf_unref - drop one, NULLs *cp */
+struct conf *conf_ref(struct conf *c);
+void conf_unref(struct conf **cp);
+/* conf_print - write the effective configuration, every option */
+void conf_print(const struct conf *c, FILE *out);
+
+#endif

@@ -1,0 +1,367 @@
+/*
+ * conf_options.c - the table of every configuration option, and the typed
+ * parsers and formatters the generic loader (conf.c) applies to it.
+ *
+ * To add an option: add a field to struct conf, a row here (name, type,
+ * default, bounds), and a paragraph to contrib/authmilter.conf and
+ * doc/authmilter.conf.5. Defaults are written as config text and go
+ * through the same parser as the file, so a default can never be a value
+ * the file could not hold.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf_options.h"
+#include "log/log.h"
+#include "util/str.h"
+#include "util/xmalloc.h"
+
+#define FIELD(f) offsetof(struct conf, f)
+
+static const char *const log_to_words[] = { "syslog", "stderr", NULL };
+static const char *const log_level_words[] = { "error", "warn", "info", "debug", NULL };
+
+static const char *check_socket(const struct conf *c);
+static const char *check_user(const struct conf *c);
+static const char *check_authserv_id(const struct conf *c);
+
+const struct conf_option conf_options[] = {
+	{ "Socket", CONF_T_STRING, "inet:8891@127.0.0.1", FIELD(socket), 0, 0, NULL, check_socket },
+	{ "SocketMode", CONF_T_OCTAL, "0660", FIELD(socket_mode), 0, 0777, NULL, NULL },
+	{ "UserID", CONF_T_STRING, NULL, FIELD(user_id), 0, 0, NULL, check_user },
+	{ "PidFile", CONF_T_STRING, NULL, FIELD(pid_file), 0, 0, NULL, NULL },
+	{ "ShutdownTimeout", CONF_T_DURATION, "30s", FIELD(shutdown_timeout_ms), 0, 3600000, NULL, NULL },
+	{ "LogTo", CONF_T_WORD, "syslog", FIELD(log_to), 0, 0, log_to_words, NULL },
+	{ "LogFacility", CONF_T_STRING, "mail", FIELD(log_facility), 0, 0, NULL, NULL },
+	{ "LogLevel", CONF_T_WORD, "info", FIELD(log_level), 0, 0, log_level_words, NULL },
+	{ "AuthservID", CONF_T_STRING, NULL, FIELD(authserv_id), 0, 0, NULL, check_authserv_id },
+};
+const size_t conf_option_count = sizeof(conf_options) / sizeof(conf_options[0]);
+
+/* LogFacility is kept as text in the table row but stored as a number:
+ * this is its only special case, handled in set/format below. */
+#define IS_FACILITY(opt) ((opt)->offset == FIELD(log_facility))
+
+const struct conf_option *
+conf_option_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < conf_option_count; i++)
+		if (ascii_strcasecmp(conf_options[i].name, name) == 0)
+			return &conf_options[i];
+	return NULL;
+}
+
+/* parse_bool - the usual spellings of yes and no */
+static bool
+parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (ascii_strcasecmp(v, yes[i]) == 0) {
+			*out = true;
+			return true;
+		}
+		if (ascii_strcasecmp(v, no[i]) == 0) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* parse_ulong - whole-string unsigned number in a base, no sign */
+static bool
+parse_ulong(const char *v, int base, unsigned long *out)
+{
+	char *end;
+
+	if (!ascii_isdigit((unsigned char)*v))
+		return false;
+	errno = 0;
+	*out = strtoul(v, &end, base);
+	return errno == 0 && *end == '\0';
+}
+
+/* parse_duration - "5", "5s", "500ms", "2m", "1h" into milliseconds */
+static bool
+parse_duration(const char *v, unsigned long *ms)
+{
+	unsigned long n, mult;
+	char *end;
+
+	if (!ascii_isdigit((unsigned char)*v))
+		return false;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno != 0)
+		return false;
+	if (*end == '\0' || ascii_strcasecmp(end, "s") == 0)
+		mult = 1000;
+	else if (ascii_strcasecmp(end, "ms") == 0)
+		mult = 1;
+	else if (ascii_strcasecmp(end, "m") == 0)
+		mult = 60000;
+	else if (ascii_strcasecmp(end, "h") == 0)
+		mult = 3600000;
+	else
+		return false;
+	if (n > ULONG_MAX / mult)
+		return false;
+	*ms = n * mult;
+	return true;
+}
+
+/* list_parse - split on spaces, tabs and commas */
+static void
+list_parse(struct conf_list *l, const char *v)
+{
+	const char *p = v;
+
+	while (*p != '\0') {
+		size_t n;
+
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		n = strcspn(p, " \t,");
+		if (n == 0)
+			break;
+		l->items = xreallocarray(l->items, l->count + 1, sizeof(char *));
+		l->items[l->count++] = xstrndup(p, n);
+		p += n;
+	}
+}
+
+void
+conf_option_free(struct conf *c, const struct conf_option *opt)
+{
+	void *field = (char *)c + opt->offset;
+
+	if (opt->type == CONF_T_STRING && !IS_FACILITY(opt)) {
+		xfree((char **)field);
+	} else if (opt->type == CONF_T_LIST) {
+		struct conf_list *l = field;
+		size_t i;
+
+		for (i = 0; i < l->count; i++)
+			free(l->items[i]);
+		xfree(&l->items);
+		l->count = 0;
+	}
+}
+
+const char *
+conf_option_set(struct conf *c, const struct conf_option *opt,
+    const char *value, char *msg, size_t msg_size)
+{
+	void *field = (char *)c + opt->offset;
+	unsigned long n;
+	bool b;
+	size_t i;
+
+	if (*value == '\0' && opt->type != CONF_T_LIST)
+		return "missing value";
+	switch (opt->type) {
+	case CONF_T_STRING:
+		if (IS_FACILITY(opt)) {
+			int f = log_facility_parse(value);
+
+			if (f < 0)
+				return "unknown syslog facility (use mail, daemon, user or local0-local7)";
+			*(int *)field = f;
+			return NULL;
+		}
+		conf_option_free(c, opt);
+		*(char **)field = xstrdup(value);
+		return NULL;
+	case CONF_T_BOOL:
+		if (!parse_bool(value, &b))
+			return "expected yes or no";
+		*(bool *)field = b;
+		return NULL;
+	case CONF_T_UINT:
+	case CONF_T_OCTAL:
+	case CONF_T_DURATION:
+		if (opt->type == CONF_T_DURATION ? !parse_duration(value, &n) :
+		    !parse_ulong(value, opt->type == CONF_T_OCTAL ? 8 : 10, &n)) {
+			return opt->type == CONF_T_DURATION ?
+			    "expected a duration such as 5s, 500ms or 2m" :
+			    opt->type == CONF_T_OCTAL ? "expected an octal mode such as 0660" :
+			    "expected a whole number";
+		}
+		if (n < opt->min || n > opt->max) {
+			if (opt->type == CONF_T_DURATION)
+				(void)snprintf(msg, msg_size, "must be between %lums and %lums",
+				    opt->min, opt->max);
+			else if (opt->type == CONF_T_OCTAL)
+				(void)snprintf(msg, msg_size, "must be between %04lo and %04lo",
+				    opt->min, opt->max);
+			else
+				(void)snprintf(msg, msg_size, "must be between %lu and %lu",
+				    opt->min, opt->max);
+			return msg;
+		}
+		*(unsigned *)field = (unsigned)n;
+		return NULL;
+	case CONF_T_WORD:
+		for (i = 0; opt->words[i] != NULL; i++) {
+			if (ascii_strcasecmp(value, opt->words[i]) == 0) {
+				*(int *)field = (int)i;
+				return NULL;
+			}
+		}
+		{
+			struct buf allowed = BUF_INIT;
+
+			for (i = 0; opt->words[i] != NULL; i++)
+				buf_printf(&allowed, "%s%s", i ? ", " : "", opt->words[i]);
+			(void)snprintf(msg, msg_size, "expected one of: %s", buf_cstr(&allowed));
+			buf_deinit(&allowed);
+		}
+		return msg;
+	case CONF_T_LIST:
+		conf_option_free(c, opt);
+		list_parse(field, value);
+		return NULL;
+	}
+	return "internal error: unknown option type";
+}
+
+void
+conf_option_format(const struct conf *c, const struct conf_option *opt,
+    struct buf *out)
+{
+	const void *field = (const char *)c + opt->offset;
+	size_t i;
+
+	switch (opt->type) {
+	case CONF_T_STRING:
+		if (IS_FACILITY(opt)) {
+			static const char *const names[] = { "mail", "daemon",
+			    "user", "local0", "local1", "local2", "local3",
+			    "local4", "local5", "local6", "local7" };
+
+			for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+				if (log_facility_parse(names[i]) == *(const int *)field)
+					buf_append_str(out, names[i]);
+			return;
+		}
+		if (*(char *const *)field != NULL)
+			buf_append_str(out, *(char *const *)field);
+		return;
+	case CONF_T_BOOL:
+		buf_append_str(out, *(const bool *)field ? "yes" : "no");
+		return;
+	case CONF_T_UINT:
+		buf_printf(out, "%u", *(const unsigned *)field);
+		return;
+	case CONF_T_OCTAL:
+		buf_printf(out, "%04o", *(const unsigned *)field);
+		return;
+	case CONF_T_DURATION: {
+		unsigned ms = *(const unsigned *)field;
+
+		if (ms % 1000 == 0)
+			buf_printf(out, "%us", ms / 1000);
+		else
+			buf_printf(out, "%ums", ms);
+		return;
+	}
+	case CONF_T_WORD:
+		buf_append_str(out, opt->words[*(const int *)field]);
+		return;
+	case CONF_T_LIST: {
+		const struct conf_list *l = field;
+
+		for (i = 0; i < l->count; i++)
+			buf_printf(out, "%s%s", i ? " " : "", l->items[i]);
+		return;
+	}
+	}
+}
+
+/* check_socket - unix:/path, local:/path, inet:port@host, inet6:port@host */
+static const char *
+check_socket(const struct conf *c)
+{
+	const char *s = c->socket, *at, *p;
+	unsigned long port;
+	char digits[8];
+	size_t n;
+
+	if (strncmp(s, "unix:", 5) == 0 || strncmp(s, "local:", 6) == 0) {
+		p = strchr(s, ':') + 1;
+		if (*p != '/')
+			return "unix socket path must be absolute (unix:/path)";
+		return NULL;
+	}
+	if (strncmp(s, "inet:", 5) == 0)
+		p = s + 5;
+	else if (strncmp(s, "inet6:", 6) == 0)
+		p = s + 6;
+	else
+		return "expected unix:/path, inet:PORT@ADDRESS or inet6:PORT@ADDRESS";
+	at = strchr(p, '@');
+	n = at != NULL ? (size_t)(at - p) : strlen(p);
+	if (n == 0 || n >= sizeof(digits))
+		return "missing or bad port number";
+	memcpy(digits, p, n);
+	digits[n] = '\0';
+	if (!parse_ulong(digits, 10, &port) || port == 0 || port > 65535)
+		return "port must be a number from 1 to 65535";
+	if (at != NULL && at[1] == '\0')
+		return "missing address after @";
+	return NULL;
+}
+
+/* check_user - UserID is user or user:group, and both must exist */
+static const char *
+check_user(const struct conf *c)
+{
+	char name[256];
+	const char *colon;
+	size_t n;
+
+	if (c->user_id == NULL)
+		return NULL;
+	colon = strchr(c->user_id, ':');
+	n = colon != NULL ? (size_t)(colon - c->user_id) : strlen(c->user_id);
+	if (n == 0 || n >= sizeof(name))
+		return "expected user or user:group";
+	memcpy(name, c->user_id, n);
+	name[n] = '\0';
+	if (getpwnam(name) == NULL)
+		return "no such user";
+	if (colon != NULL && getgrnam(colon + 1) == NULL)
+		return "no such group";
+	return NULL;
+}
+
+/* check_authserv_id - RFC 8601 2.2: we accept a host-name-like token, so
+ * the header never needs quoting for it and our own headers are easy to
+ * recognise when we remove forgeries. */
+static const char *
+check_authserv_id(const struct conf *c)
+{
+	const unsigned char *p;
+
+	if (c->authserv_id == NULL)
+		return NULL;
+	for (p = (const unsigned char *)c->authserv_id; *p != '\0'; p++) {
+		if (!ascii_isalnum(*p) && *p != '.' && *p != '-' && *p != '_')
+			return "use letters, digits, dots, hyphens and underscores only";
+	}
+	return NULL;
+}

@@ -1,0 +1,47 @@
+/* conf_options.h - the option table and the typed value parsers */
+#ifndef AUTHMILTER_CONF_OPTIONS_H
+#define AUTHMILTER_CONF_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conf/conf.h"
+
+enum conf_type {
+	CONF_T_STRING,		/* any non-empty text */
+	CONF_T_BOOL,		/* yes/no/true/false/on/off/1/0 */
+	CONF_T_UINT,		/* decimal, within [min, max] */
+	CONF_T_OCTAL,		/* file mode, within [min, max] */
+	CONF_T_DURATION,	/* 5, 5s, 500ms, 2m: stored as milliseconds */
+	CONF_T_WORD,		/* one of words[], stored as its index */
+	CONF_T_LIST		/* words separated by spaces or commas */
+};
+
+struct conf_option {
+	const char *name;
+	enum conf_type type;
+	const char *default_value;	/* parsed like a config value; NULL: unset */
+	size_t offset;			/* of the field in struct conf */
+	unsigned long min, max;		/* UINT, OCTAL, DURATION (ms) bounds */
+	const char *const *words;	/* WORD: allowed values, NULL-ended */
+	/* check - further validation of the stored value; NULL when fine,
+	 * else a static message */
+	const char *(*check)(const struct conf *c);
+};
+
+extern const struct conf_option conf_options[];
+extern const size_t conf_option_count;
+
+/* conf_option_find - look a name up, ignoring case; NULL if unknown */
+const struct conf_option *conf_option_find(const char *name);
+/* conf_option_set - parse value into c; NULL when fine, else a message
+ * (static, or written into msg of msg_size) */
+const char *conf_option_set(struct conf *c, const struct conf_option *opt,
+    const char *value, char *msg, size_t msg_size);
+/* conf_option_format - the stored value as config text, into out */
+void conf_option_format(const struct conf *c, const struct conf_option *opt,
+    struct buf *out);
+/* conf_option_free - release what conf_option_set allocated */
+void conf_option_free(struct conf *c, const struct conf_option *opt);
+
+#endif

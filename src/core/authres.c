@@ -1,0 +1,261 @@
+/*
+ * authres.c - Authentication-Results header fields (RFC 8601).
+ *
+ * The builder (authres_init, authres_add, authres_add_comment,
+ * authres_add_reason, authres_add_prop, authres_finish, authres_deinit)
+ * renders one header field value for all our results. Values that came
+ * from a message (addresses, domains, comments) are written as a token
+ * when they are one, as local-part@domain when RFC 8601 2.2 allows that
+ * unquoted, and as a quoted-string otherwise, so hostile input cannot
+ * break the field's syntax.
+ *
+ * authres_is_ours parses just enough of a received field to find its
+ * authserv-id (RFC 8601 2.2: [CFWS] authserv-id [CFWS authres-version]
+ * [CFWS] ";"), so the milter can delete forgeries of our own results
+ * (RFC 8601 5). Anything after the id is ignored: a field that starts
+ * with our id claims to be ours, well-formed or not. It reads (pointer,
+ * length), needs no NUL, and bounds comment nesting.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "core/authres.h"
+#include "util/str.h"
+
+/* Deeper comment nesting than this is hostile; stop parsing. */
+#define AUTHRES_MAX_COMMENT_DEPTH 32
+
+void
+authres_init(struct authres *ar, const char *authserv_id)
+{
+	buf_init(&ar->out);
+	ar->results = 0;
+	buf_append_str(&ar->out, authserv_id);
+}
+
+void
+authres_deinit(struct authres *ar)
+{
+	buf_deinit(&ar->out);
+}
+
+/* is_tspecial - RFC 2045 5.1 tspecials */
+static bool
+is_tspecial(unsigned char c)
+{
+	return strchr("()<>@,;:\\\"/[]?=", c) != NULL;
+}
+
+bool
+authres_value_is_token(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (*p == '\0')
+		return false;
+	for (; *p != '\0'; p++)
+		if (*p <= 0x20 || *p >= 0x7f || is_tspecial(*p))
+			return false;
+	return true;
+}
+
+/* is_atext - RFC 5322 3.2.3 atext */
+static bool
+is_atext(unsigned char c)
+{
+	return ascii_isalnum(c) || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+/* is_dot_atom - RFC 5322 dot-atom-text over [p, p+n) */
+static bool
+is_dot_atom(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || p[0] == '.' || p[n - 1] == '.')
+		return false;
+	for (i = 0; i < n; i++) {
+		if (p[i] == '.') {
+			if (p[i + 1] == '.')
+				return false;
+		} else if (!is_atext((unsigned char)p[i])) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* is_domain_name - letters, digits, hyphens and dots, as a host name */
+static bool
+is_domain_name(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || p[0] == '.' || p[0] == '-')
+		return false;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (!ascii_isalnum(c) && c != '-' && c != '.' && c != '_')
+			return false;
+		if (c == '.' && i + 1 < n && p[i + 1] == '.')
+			return false;
+	}
+	return true;
+}
+
+/* value_is_address - RFC 8601 2.2 pvalue form [[local-part] "@"] domain */
+static bool
+value_is_address(const char *s)
+{
+	const char *at = strrchr(s, '@');
+
+	if (at == NULL || strchr(s, '@') != at)
+		return false;
+	if (at != s && !is_dot_atom(s, (size_t)(at - s)))
+		return false;
+	return is_domain_name(at + 1, strlen(at + 1));
+}
+
+/* append_quoted - RFC 5322 quoted-string; control bytes become '?' */
+static void
+append_quoted(struct buf *b, const char *s)
+{
+	const unsigned char *p;
+
+	buf_append_byte(b, '"');
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_append_byte(b, '\\');
+		buf_append_byte(b, (*p < 0x20 || *p == 0x7f) ? '?' : *p);
+	}
+	buf_append_byte(b, '"');
+}
+
+void
+authres_add(struct authres *ar, const char *method, const char *result)
+{
+	buf_printf(&ar->out, ";\n\t%s=%s", method, result);
+	ar->results++;
+}
+
+void
+authres_add_comment(struct authres *ar, const char *text)
+{
+	const unsigned char *p;
+
+	buf_append_str(&ar->out, " (");
+	for (p = (const unsigned char *)text; *p != '\0'; p++) {
+		/* RFC 5322 3.2.2: ctext excludes parentheses and backslash */
+		if (*p == '(' || *p == ')' || *p == '\\')
+			buf_append_byte(&ar->out, '\\');
+		buf_append_byte(&ar->out, (*p < 0x20 || *p == 0x7f) ? '?' : *p);
+	}
+	buf_append_byte(&ar->out, ')');
+}
+
+void
+authres_add_reason(struct authres *ar, const char *text)
+{
+	buf_append_str(&ar->out, " reason=");
+	append_quoted(&ar->out, text);
+}
+
+void
+authres_add_prop(struct authres *ar, const char *ptype, const char *property,
+    const char *value)
+{
+	buf_printf(&ar->out, " %s.%s=", ptype, property);
+	if (authres_value_is_token(value) || value_is_address(value))
+		buf_append_str(&ar->out, value);
+	else
+		append_quoted(&ar->out, value);
+}
+
+const char *
+authres_finish(struct authres *ar)
+{
+	if (ar->results == 0) {
+		/* RFC 8601 2.2: "none" when no method was applied */
+		buf_append_str(&ar->out, "; none");
+		ar->results = 1;	/* finish is idempotent */
+	}
+	return buf_cstr(&ar->out);
+}
+
+/* skip_cfws - skip white space, line breaks and nested comments; returns
+ * false when a comment does not end (or nests too deep) */
+static bool
+skip_cfws(const unsigned char *p, size_t len, size_t *i)
+{
+	while (*i < len) {
+		unsigned char c = p[*i];
+
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			(*i)++;
+		} else if (c == '(') {
+			unsigned depth = 0;
+
+			do {
+				c = p[*i];
+				if (c == '\\' && *i + 1 < len)
+					(*i)++;
+				else if (c == '(' && ++depth > AUTHRES_MAX_COMMENT_DEPTH)
+					return false;
+				else if (c == ')')
+					depth--;
+				(*i)++;
+			} while (depth > 0 && *i < len);
+			if (depth > 0)
+				return false;
+		} else {
+			break;
+		}
+	}
+	return true;
+}
+
+bool
+authres_is_ours(const unsigned char *value, size_t len, const char *authserv_id)
+{
+	size_t i = 0, idlen = strlen(authserv_id), start, n = 0;
+	unsigned char id[256];
+
+	if (!skip_cfws(value, len, &i) || i >= len)
+		return false;
+	if (value[i] == '"') {
+		/* quoted-string: unescape into id */
+		for (i++; i < len && value[i] != '"'; i++) {
+			if (value[i] == '\\' && i + 1 < len)
+				i++;
+			if (n == sizeof(id))
+				return false;
+			id[n++] = value[i];
+		}
+		if (i >= len)
+			return false;
+		i++;
+	} else {
+		/* token: up to white space, comment or ";" */
+		for (start = i; i < len; i++) {
+			unsigned char c = value[i];
+
+			if (c == ';' || c == '(' || c == ' ' || c == '\t' ||
+			    c == '\r' || c == '\n')
+				break;
+		}
+		n = i - start;
+		if (n > sizeof(id))
+			return false;
+		memcpy(id, value + start, n);
+	}
+	/* A trailing dot names the same host; compare without it. */
+	if (n > 0 && id[n - 1] == '.')
+		n--;
+	if (idlen > 0 && authserv_id[idlen - 1] == '.')
+		idlen--;
+	/* Whatever follows the id (version, garbage, nothing), a field that
+	 * starts with our id claims to be ours and must go (RFC 8601 5). */
+	return n == idlen && n > 0 && ascii_strncasecmp((const char *)id, authserv_id, n) == 0;
+}

@@ -1,0 +1,56 @@
+/* authres.h - build and recognise Authentication-Results (RFC 8601) */
+#ifndef AUTHMILTER_AUTHRES_H
+#define AUTHMILTER_AUTHRES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/buf.h"
+
+/*
+ * Builder. Usage:
+ *	struct authres ar;
+ *	authres_init(&ar, "mx.example.net");
+ *	authres_add(&ar, "spf", "pass");
+ *	authres_add_prop(&ar, "smtp", "mailfrom", "example.com");
+ *	value = authres_finish(&ar);	-- owned by ar
+ *	authres_deinit(&ar);
+ * Methods, results, ptypes and property names are our own constants and
+ * must be RFC 8601 tokens; property values and comments may come from
+ * the message and are quoted or escaped as needed.
+ */
+struct authres {
+	struct buf out;
+	size_t results;		/* resinfo count so far */
+};
+
+void authres_init(struct authres *ar, const char *authserv_id);
+void authres_deinit(struct authres *ar);
+/* authres_add - start a resinfo: "; method=result" */
+void authres_add(struct authres *ar, const char *method, const char *result);
+/* authres_add_comment - "(text)" after the current resinfo's result */
+void authres_add_comment(struct authres *ar, const char *text);
+/* authres_add_reason - reason="text" (RFC 8601 2.2 reasonspec) */
+void authres_add_reason(struct authres *ar, const char *text);
+/* authres_add_prop - "ptype.property=value" */
+void authres_add_prop(struct authres *ar, const char *ptype,
+    const char *property, const char *value);
+/* authres_finish - the header field value, folded with "\n\t" between
+ * results; "authserv-id; none" when nothing was added. */
+const char *authres_finish(struct authres *ar);
+
+/*
+ * authres_is_ours - does this Authentication-Results field value (as
+ * received, after the colon) carry authserv_id? Comments, folding, odd
+ * white space and a quoted authserv-id are understood; case is ignored
+ * (RFC 8601 5 asks us to delete these forgeries). Malformed input is
+ * judged on what can be parsed: an unterminated comment is not ours.
+ */
+bool authres_is_ours(const unsigned char *value, size_t len,
+    const char *authserv_id);
+
+/* authres_value_is_token - true when s can be written unquoted as an
+ * RFC 2045 token (used by the builder; exported for tests) */
+bool authres_value_is_token(const char *s);
+
+#endif

@@ -1,0 +1,274 @@
+/*
+ * milter.c - the libmilter callbacks.
+ *
+ * Thin glue: each callback copies what the MTA sent into the session
+ * (session.c) and returns; end of message asks the core for results, turns
+ * them into one Authentication-Results field and a verdict, applies them,
+ * and logs one line. Negotiation asks only for the steps and macros we
+ * use. Nothing here parses mail syntax itself.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <libmilter/mfapi.h>
+
+#include "core/authres.h"
+#include "log/log.h"
+#include "milter/milter.h"
+#include "milter/session.h"
+#include "util/str.h"
+#include "util/xmalloc.h"
+
+#define AR_NAME "Authentication-Results"
+
+/* Macros we need at each stage (Postfix and Sendmail send what we ask). */
+static char macros_envfrom[] = "{auth_authen} i";
+static char macros_eoh[] = "i";
+static char macros_eom[] = "i";
+
+/* sockaddr_to_text - printable client address, or "local" */
+static void
+sockaddr_to_text(const struct sockaddr *sa, char *out, size_t size)
+{
+	const void *addr = NULL;
+
+	if (sa != NULL && sa->sa_family == AF_INET)
+		addr = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		addr = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	if (addr == NULL || inet_ntop(sa->sa_family, addr, out, (socklen_t)size) == NULL)
+		(void)snprintf(out, size, "local");
+}
+
+/* strip_angle - "<a@b>" -> "a@b"; "<>" -> "" */
+static char *
+strip_angle(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= 2 && s[0] == '<' && s[n - 1] == '>')
+		return xstrndup(s + 1, n - 2);
+	return xstrdup(s);
+}
+
+static sfsistat
+cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	unsigned long want_skip = SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+	unsigned long want_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE;
+
+	(void)f2;
+	(void)f3;
+	if ((f0 & want_actions) != want_actions) {
+		log_error("MTA does not offer the actions we need (0x%lx of 0x%lx)",
+		    f0 & want_actions, want_actions);
+		return SMFIS_REJECT;
+	}
+	*pf0 = want_actions;
+	/* Skip the steps we do not use when the MTA can skip them, and get
+	 * header values with their leading white space (DKIM hashes it). */
+	*pf1 = (f1 & want_skip) | (f1 & SMFIP_HDR_LEADSPC);
+	*pf2 = 0;
+	*pf3 = 0;
+	(void)smfi_setsymlist(ctx, SMFIM_ENVFROM, macros_envfrom);
+	(void)smfi_setsymlist(ctx, SMFIM_EOH, macros_eoh);
+	(void)smfi_setsymlist(ctx, SMFIM_EOM, macros_eom);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+{
+	char addr[64];
+	struct session *s;
+
+	sockaddr_to_text(hostaddr, addr, sizeof(addr));
+	s = session_new(hostname, addr);
+	if (smfi_setpriv(ctx, s) != MI_SUCCESS) {
+		session_free(&s);
+		log_error("cannot attach session state; connection from %s", addr);
+		return SMFIS_TEMPFAIL;
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_helo(SMFICTX *ctx, char *helo)
+{
+	struct session *s = smfi_getpriv(ctx);
+
+	if (s != NULL)
+		session_set_helo(s, helo);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct session *s = smfi_getpriv(ctx);
+	const char *auth, *qid;
+
+	if (s == NULL)
+		return SMFIS_TEMPFAIL;
+	session_message_start(s);
+	if (s->msg.conf == NULL)
+		return SMFIS_TEMPFAIL;
+	s->msg.mail_from = strip_angle(argv[0] != NULL ? argv[0] : "");
+	auth = smfi_getsymval(ctx, "{auth_authen}");
+	if (auth != NULL && *auth != '\0')
+		s->msg.auth_user = xstrdup(auth);
+	qid = smfi_getsymval(ctx, "i");
+	if (qid != NULL && *qid != '\0')
+		s->msg.queue_id = xstrdup(qid);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct session *s = smfi_getpriv(ctx);
+	struct message *m;
+	const struct header *h;
+	size_t len;
+
+	if (s == NULL || !s->in_message)
+		return SMFIS_CONTINUE;
+	m = &s->msg;
+	len = strlen(value);
+	h = headers_add(&m->headers, name, (const unsigned char *)value, len);
+	if (ascii_strcasecmp(name, AR_NAME) == 0 &&
+	    authres_is_ours(h->value, h->value_len, m->conf->authserv_id) &&
+	    m->forged_ar_count < SESSION_MAX_FORGED_AR)
+		m->forged_ar[m->forged_ar_count++] = h->name_index;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_eoh(SMFICTX *ctx)
+{
+	struct session *s = smfi_getpriv(ctx);
+	const char *qid;
+
+	if (s != NULL && s->in_message && s->msg.queue_id == NULL &&
+	    (qid = smfi_getsymval(ctx, "i")) != NULL && *qid != '\0')
+		s->msg.queue_id = xstrdup(qid);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	struct session *s = smfi_getpriv(ctx);
+
+	(void)chunk;
+	if (s != NULL && s->in_message)
+		s->msg.body_bytes += len;
+	return SMFIS_CONTINUE;
+}
+
+/* delete_forged_ar - remove incoming A-R fields that claim to be ours.
+ * Highest index first, so earlier indices stay valid whichever way the
+ * MTA renumbers after a deletion. */
+static bool
+delete_forged_ar(SMFICTX *ctx, const struct message *m)
+{
+	size_t i;
+
+	for (i = m->forged_ar_count; i > 0; i--) {
+		if (smfi_chgheader(ctx, AR_NAME, (int)m->forged_ar[i - 1], NULL) != MI_SUCCESS)
+			return false;
+	}
+	return true;
+}
+
+static sfsistat
+cb_eom(SMFICTX *ctx)
+{
+	struct session *s = smfi_getpriv(ctx);
+	struct message *m;
+	struct authres ar;
+	const char *qid, *value;
+	sfsistat verdict = SMFIS_CONTINUE;
+
+	if (s == NULL || !s->in_message)
+		return SMFIS_CONTINUE;
+	m = &s->msg;
+	if (m->queue_id == NULL && (qid = smfi_getsymval(ctx, "i")) != NULL &&
+	    *qid != '\0')
+		m->queue_id = xstrdup(qid);
+
+	authres_init(&ar, m->conf->authserv_id);
+	value = authres_finish(&ar);
+	if (!delete_forged_ar(ctx, m) ||
+	    smfi_insheader(ctx, 0, AR_NAME, (char *)(uintptr_t)value) != MI_SUCCESS) {
+		log_error("%s: cannot modify headers; tempfail",
+		    m->queue_id ? m->queue_id : "NOQUEUE");
+		verdict = SMFIS_TEMPFAIL;
+	}
+	log_info("%s: client=%s[%s] helo=%s from=<%s>%s%s headers=%zu body=%llu "
+	    "forged-ar-removed=%zu verdict=%s ms=%lu",
+	    m->queue_id ? m->queue_id : "NOQUEUE", s->client_name,
+	    s->client_addr, s->helo ? s->helo : "", m->mail_from,
+	    m->auth_user ? " auth=" : "", m->auth_user ? m->auth_user : "",
+	    m->headers.count, (unsigned long long)m->body_bytes,
+	    m->forged_ar_count, verdict == SMFIS_CONTINUE ? "accept" : "tempfail",
+	    session_elapsed_ms(s));
+	authres_deinit(&ar);
+	session_message_end(s);
+	return verdict;
+}
+
+static sfsistat
+cb_abort(SMFICTX *ctx)
+{
+	struct session *s = smfi_getpriv(ctx);
+
+	if (s != NULL)
+		session_message_end(s);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_close(SMFICTX *ctx)
+{
+	struct session *s = smfi_getpriv(ctx);
+
+	if (s != NULL) {
+		(void)smfi_setpriv(ctx, NULL);
+		session_free(&s);
+	}
+	return SMFIS_CONTINUE;
+}
+
+bool
+milter_register(void)
+{
+	static struct smfiDesc desc = {
+		.xxfi_name = PACKAGE_NAME,
+		.xxfi_version = SMFI_VERSION,
+		.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
+		.xxfi_connect = cb_connect,
+		.xxfi_helo = cb_helo,
+		.xxfi_envfrom = cb_envfrom,
+		.xxfi_header = cb_header,
+		.xxfi_eoh = cb_eoh,
+		.xxfi_body = cb_body,
+		.xxfi_eom = cb_eom,
+		.xxfi_abort = cb_abort,
+		.xxfi_close = cb_close,
+		.xxfi_negotiate = cb_negotiate,
+	};
+
+	if (smfi_register(desc) != MI_SUCCESS) {
+		log_error("smfi_register failed");
+		return false;
+	}
+	return true;
+}

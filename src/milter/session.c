@@ -1,0 +1,99 @@
+/*
+ * session.c - per-connection and per-message state.
+ *
+ * session_new/session_free bracket a connection; session_message_start
+ * and session_message_end bracket each message on it. A message holds a
+ * reference to the configuration that was live when it started, so a
+ * reload never changes the rules under a message in flight. The count of
+ * open sessions lets the daemon wait for them at shutdown.
+ */
+#include "config.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf_live.h"
+#include "milter/session.h"
+#include "util/xmalloc.h"
+
+static _Atomic unsigned active_sessions;
+
+struct session *
+session_new(const char *client_name, const char *client_addr)
+{
+	struct session *s = xcalloc(1, sizeof(*s));
+
+	s->client_name = xstrdup(client_name != NULL ? client_name : "unknown");
+	/* truncation is impossible for a printable IP; "local" fits too */
+	(void)snprintf(s->client_addr, sizeof(s->client_addr), "%s",
+	    client_addr != NULL ? client_addr : "local");
+	headers_init(&s->msg.headers);
+	atomic_fetch_add(&active_sessions, 1);
+	return s;
+}
+
+void
+session_free(struct session **sp)
+{
+	struct session *s = *sp;
+
+	if (s == NULL)
+		return;
+	*sp = NULL;
+	session_message_end(s);
+	free(s->client_name);
+	free(s->helo);
+	free(s);
+	atomic_fetch_sub(&active_sessions, 1);
+}
+
+void
+session_message_start(struct session *s)
+{
+	session_message_end(s);
+	s->msg.conf = conf_live_get();
+	(void)clock_gettime(CLOCK_MONOTONIC, &s->msg.started);
+	s->in_message = true;
+}
+
+void
+session_message_end(struct session *s)
+{
+	struct message *m = &s->msg;
+
+	conf_unref(&m->conf);
+	free(m->queue_id);
+	free(m->mail_from);
+	free(m->auth_user);
+	headers_deinit(&m->headers);
+	memset(m, 0, sizeof(*m));
+	headers_init(&m->headers);
+	s->in_message = false;
+}
+
+void
+session_set_helo(struct session *s, const char *helo)
+{
+	free(s->helo);
+	s->helo = xstrdup(helo);
+}
+
+unsigned long
+session_elapsed_ms(const struct session *s)
+{
+	struct timespec now;
+	long ms;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - s->msg.started.tv_sec) * 1000L +
+	    (now.tv_nsec - s->msg.started.tv_nsec) / 1000000L;
+	return ms < 0 ? 0 : (unsigned long)ms;
+}
+
+unsigned
+session_active(void)
+{
+	return atomic_load(&active_sessions);
+}

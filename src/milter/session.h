@@ -1,0 +1,58 @@
+/* session.h - per-connection and per-message state of the milter */
+#ifndef AUTHMILTER_SESSION_H
+#define AUTHMILTER_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "conf/conf.h"
+#include "core/headers.h"
+
+/* Forged Authentication-Results fields we delete, at most this many per
+ * message; more than that and the rest are deleted by re-scanning. */
+#define SESSION_MAX_FORGED_AR 64
+
+/*
+ * One message (MAIL FROM to end of message or abort). Reset at each MAIL
+ * FROM and on abort, so nothing leaks from one message into the next on a
+ * persistent connection.
+ */
+struct message {
+	struct conf *conf;		/* the config this message started with */
+	struct timespec started;
+	char *queue_id;			/* {i}, when the MTA gave it */
+	char *mail_from;		/* envelope sender without <>; "" for null */
+	char *auth_user;		/* {auth_authen}: SMTP AUTH user, or NULL */
+	struct headers headers;
+	/* name_index of each A-R field carrying our authserv-id */
+	unsigned forged_ar[SESSION_MAX_FORGED_AR];
+	size_t forged_ar_count;
+	uint64_t body_bytes;
+};
+
+/* One SMTP connection, from connect to close. */
+struct session {
+	char client_addr[64];		/* printable IP, or "local" */
+	char *client_name;		/* host name the MTA resolved */
+	char *helo;
+	bool in_message;
+	struct message msg;
+};
+
+struct session *session_new(const char *client_name, const char *client_addr);
+/* session_free - free the session and any message in it; NULLs *sp */
+void session_free(struct session **sp);
+/* session_message_start - begin a message under the live config */
+void session_message_start(struct session *s);
+/* session_message_end - drop all per-message state (end or abort) */
+void session_message_end(struct session *s);
+/* session_set_helo - remember the HELO/EHLO argument (latest wins) */
+void session_set_helo(struct session *s, const char *helo);
+/* session_elapsed_ms - milliseconds since the message started */
+unsigned long session_elapsed_ms(const struct session *s);
+/* session_active - connections open right now (for graceful shutdown) */
+unsigned session_active(void);
+
+#endif

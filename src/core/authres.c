@@ -237,12 +237,12 @@ authres_is_ours(const unsigned char *value, size_t len, const char *authserv_id)
 			return false;
 		i++;
 	} else {
-		/* token: up to white space, comment or ";" */
+		/* token */
 		for (start = i; i < len; i++) {
 			unsigned char c = value[i];
 
-			if (c == ';' || c == '(' || c == ' ' || c == '\t' ||
-			    c == '\r' || c == '\n')
+			/* white space, controls (NUL too), comment or ";" */
+			if (c <= 0x20 || c == 0x7f || c == ';' || c == '(')
 				break;
 		}
 		n = i - start;

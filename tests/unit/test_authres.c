@@ -1,0 +1,200 @@
+/* test_authres.c - building Authentication-Results and spotting forgeries */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/authres.h"
+
+static void
+test_build_none_when_empty(void **state)
+{
+	struct authres ar;
+
+	(void)state;
+	authres_init(&ar, "mx.example.net");
+	assert_string_equal(authres_finish(&ar), "mx.example.net; none");
+	/* finishing twice does not add a second "none" */
+	assert_string_equal(authres_finish(&ar), "mx.example.net; none");
+	authres_deinit(&ar);
+}
+
+static void
+test_build_design_example(void **state)
+{
+	struct authres ar;
+
+	(void)state;
+	authres_init(&ar, "mx.example.net");
+	authres_add(&ar, "spf", "pass");
+	authres_add_prop(&ar, "smtp", "mailfrom", "example.com");
+	authres_add(&ar, "dkim", "pass");
+	authres_add_prop(&ar, "header", "d", "example.com");
+	authres_add_prop(&ar, "header", "s", "s1");
+	authres_add_prop(&ar, "header", "a", "rsa-sha256");
+	authres_add_prop(&ar, "header", "b", "AbCdEfGh");
+	authres_add(&ar, "dmarc", "pass");
+	authres_add_comment(&ar, "p=reject dis=none");
+	authres_add_prop(&ar, "header", "from", "example.com");
+	assert_string_equal(authres_finish(&ar),
+	    "mx.example.net;\n"
+	    "\tspf=pass smtp.mailfrom=example.com;\n"
+	    "\tdkim=pass header.d=example.com header.s=s1 header.a=rsa-sha256 header.b=AbCdEfGh;\n"
+	    "\tdmarc=pass (p=reject dis=none) header.from=example.com");
+	authres_deinit(&ar);
+}
+
+/* Values from the message must never break the field's syntax. */
+static const struct {
+	const char *value;
+	const char *rendered;
+} prop_cases[] = {
+	{ "user@example.com", "user@example.com" },
+	{ "first.last@example.com", "first.last@example.com" },
+	{ "@example.com", "@example.com" },
+	{ "a b@example.com", "\"a b@example.com\"" },
+	{ "x;dkim=pass", "\"x;dkim=pass\"" },
+	{ "quote\"and\\slash", "\"quote\\\"and\\\\slash\"" },
+	{ "ctl\r\nx", "\"ctl??x\"" },
+	{ "ab/cd+ef", "\"ab/cd+ef\"" },
+	{ "", "\"\"" },
+	{ "a@b@c", "\"a@b@c\"" },
+	{ "..x@example.com", "\"..x@example.com\"" },
+};
+
+static void
+test_prop_quoting(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(prop_cases) / sizeof(prop_cases[0]); i++) {
+		struct authres ar;
+		char want[256];
+
+		authres_init(&ar, "id");
+		authres_add(&ar, "spf", "none");
+		authres_add_prop(&ar, "smtp", "mailfrom", prop_cases[i].value);
+		(void)snprintf(want, sizeof(want), "id;\n\tspf=none smtp.mailfrom=%s",
+		    prop_cases[i].rendered);
+		assert_string_equal(authres_finish(&ar), want);
+		authres_deinit(&ar);
+	}
+}
+
+static void
+test_comment_and_reason_escaping(void **state)
+{
+	struct authres ar;
+
+	(void)state;
+	authres_init(&ar, "id");
+	authres_add(&ar, "dkim", "fail");
+	authres_add_comment(&ar, "bad (nested) \\ text");
+	authres_add_reason(&ar, "body hash \"mismatch\"");
+	assert_string_equal(authres_finish(&ar),
+	    "id;\n\tdkim=fail (bad \\(nested\\) \\\\ text) reason=\"body hash \\\"mismatch\\\"\"");
+	authres_deinit(&ar);
+}
+
+/* Received A-R values (after the colon) and whether they claim to be
+ * from "mx.example.net". */
+static const struct {
+	const char *label;
+	const char *value;
+	int ours;
+} forged_cases[] = {
+	{ "plain", " mx.example.net; dkim=pass header.d=bank.example", 1 },
+	{ "no space", "mx.example.net;dkim=pass", 1 },
+	{ "upper case", " MX.Example.NET; spf=pass", 1 },
+	{ "trailing dot", " mx.example.net.; spf=pass", 1 },
+	{ "version", " mx.example.net 1; spf=pass", 1 },
+	{ "comment before", " (forged) mx.example.net; dkim=pass", 1 },
+	{ "nested comment", " (a (b) c)mx.example.net; dkim=pass", 1 },
+	{ "comment after", " mx.example.net (x); dkim=pass", 1 },
+	{ "folded", "\r\n\tmx.example.net;\r\n\tdkim=pass", 1 },
+	{ "lf folded", "\n mx.example.net\n ; dkim=pass", 1 },
+	{ "tabs", "\t\tmx.example.net\t;\tdkim=pass", 1 },
+	{ "quoted", " \"mx.example.net\"; dkim=pass", 1 },
+	{ "quoted escaped", " \"mx.exa\\mple.net\"; dkim=pass", 1 },
+	{ "bare id", " mx.example.net", 1 },
+	{ "id then garbage", " mx.example.net garbage; dkim=pass", 1 },
+	{ "none", " mx.example.net; none", 1 },
+	{ "other host", " mx.other.example; dkim=pass", 0 },
+	{ "prefix of ours", " mx.example; dkim=pass", 0 },
+	{ "ours as prefix", " mx.example.net.evil; dkim=pass", 0 },
+	{ "subdomain", " a.mx.example.net; dkim=pass", 0 },
+	{ "in a comment only", " (mx.example.net) other; dkim=pass", 0 },
+	{ "unterminated comment", " (mx.example.net; dkim=pass", 0 },
+	{ "unterminated quote", " \"mx.example.net; dkim=pass", 0 },
+	{ "empty", "", 0 },
+	{ "only space", "   \r\n ", 0 },
+	{ "only comment", " (x)", 0 },
+	{ "semicolon first", " ; mx.example.net", 0 },
+};
+
+static void
+test_forgery_recognition(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(forged_cases) / sizeof(forged_cases[0]); i++) {
+		int got = authres_is_ours((const unsigned char *)forged_cases[i].value,
+		    strlen(forged_cases[i].value), "mx.example.net");
+
+		if (got != forged_cases[i].ours)
+			fail_msg("case \"%s\": got %d, want %d", forged_cases[i].label,
+			    got, forged_cases[i].ours);
+	}
+}
+
+static void
+test_forgery_hostile_bytes(void **state)
+{
+	unsigned char deep[200];
+	unsigned char nul[] = "mx.example.net\0; dkim=pass";
+	unsigned char nul_in_id[] = "mx.exam\0ple.net; dkim=pass";
+	size_t i;
+
+	(void)state;
+	/* a NUL right after the id ends the token there: still ours */
+	assert_true(authres_is_ours(nul, sizeof(nul) - 1, "mx.example.net"));
+	assert_false(authres_is_ours(nul_in_id, sizeof(nul_in_id) - 1, "mx.example.net"));
+	/* deep nesting is refused rather than recursed into */
+	for (i = 0; i < sizeof(deep); i++)
+		deep[i] = i < 100 ? '(' : ')';
+	assert_false(authres_is_ours(deep, sizeof(deep), "mx.example.net"));
+	/* the length is honoured: a value cut inside the id is not ours */
+	assert_false(authres_is_ours((const unsigned char *)"mx.example.net", 5,
+	    "mx.example.net"));
+	/* an over-long id cannot overflow the parser */
+	{
+		unsigned char big[5000];
+
+		memset(big, 'a', sizeof(big));
+		assert_false(authres_is_ours(big, sizeof(big), "mx.example.net"));
+		big[0] = '"';
+		assert_false(authres_is_ours(big, sizeof(big), "mx.example.net"));
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_build_none_when_empty),
+		cmocka_unit_test(test_build_design_example),
+		cmocka_unit_test(test_prop_quoting),
+		cmocka_unit_test(test_comment_and_reason_escaping),
+		cmocka_unit_test(test_forgery_recognition),
+		cmocka_unit_test(test_forgery_hostile_bytes),
+	};
+
+	return cmocka_run_group_tests_name("authres", tests, NULL, NULL);
+}

@@ -1,0 +1,235 @@
+/* test_conf.c - config parsing, defaults and file:line errors */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "conf/conf.h"
+#include "conf/conf_live.h"
+#include "util/buf.h"
+
+static char path[64];
+
+/* write_conf - put text into a fresh temp file named in path */
+static void
+write_conf(const char *text)
+{
+	int fd;
+
+	(void)snprintf(path, sizeof(path), "/tmp/authmilter-test-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	(void)close(fd);
+}
+
+/* load - load text; returns the config or NULL with errors in err */
+static struct conf *
+load(const char *text, struct buf *err)
+{
+	struct conf *c = NULL;
+
+	write_conf(text);
+	buf_reset(err);
+	if (!conf_load(path, &c, err))
+		c = NULL;
+	(void)unlink(path);
+	return c;
+}
+
+static void
+test_defaults(void **state)
+{
+	struct buf err = BUF_INIT;
+	struct conf *c;
+
+	(void)state;
+	c = load("# nothing but a comment\n\n", &err);
+	assert_non_null(c);
+	assert_string_equal(c->socket, "inet:8891@127.0.0.1");
+	assert_int_equal(c->socket_mode, 0660);
+	assert_null(c->user_id);
+	assert_int_equal(c->shutdown_timeout_ms, 30000);
+	assert_int_equal(c->log_to, CONF_LOG_SYSLOG);
+	assert_non_null(c->authserv_id);
+	assert_true(strlen(c->authserv_id) > 0);
+	conf_unref(&c);
+	assert_null(c);
+	buf_deinit(&err);
+}
+
+static void
+test_values_and_case(void **state)
+{
+	struct buf err = BUF_INIT;
+	struct conf *c;
+
+	(void)state;
+	c = load("socket   unix:/run/am.sock   # trailing comment\n"
+	    "SOCKETMODE 0600\n"
+	    "\tAuthservID\tmx.example.net\n"
+	    "ShutdownTimeout 1500ms\n"
+	    "LogTo STDERR\n"
+	    "loglevel debug\n", &err);
+	if (c == NULL)
+		fail_msg("%s", buf_cstr(&err));
+	assert_string_equal(c->socket, "unix:/run/am.sock");
+	assert_int_equal(c->socket_mode, 0600);
+	assert_string_equal(c->authserv_id, "mx.example.net");
+	assert_int_equal(c->shutdown_timeout_ms, 1500);
+	assert_int_equal(c->log_to, CONF_LOG_STDERR);
+	assert_int_equal(c->log_level, 3);
+	conf_unref(&c);
+	buf_deinit(&err);
+}
+
+/* Each bad line must be reported as file:LINE: and say what is wrong. */
+static const struct {
+	const char *text;
+	unsigned line;
+	const char *says;
+} bad_cases[] = {
+	{ "Nonsense yes\n", 1, "unknown option \"Nonsense\"" },
+	{ "\n\nSocket\n", 3, "Socket: missing value" },
+	{ "Socket tcp:25\n", 1, "expected unix:/path, inet:PORT@ADDRESS" },
+	{ "Socket inet:70000@127.0.0.1\n", 1, "port must be a number from 1 to 65535" },
+	{ "Socket unix:relative\n", 1, "must be absolute" },
+	{ "SocketMode rw\n", 1, "expected an octal mode" },
+	{ "SocketMode 01777\n", 1, "must be between 0000 and 0777" },
+	{ "ShutdownTimeout soon\n", 1, "expected a duration" },
+	{ "ShutdownTimeout 2h\n", 1, "must be between" },
+	{ "LogTo file\n", 1, "expected one of: syslog, stderr" },
+	{ "LogFacility kern7\n", 1, "unknown syslog facility" },
+	{ "LogLevel info\nLogLevel debug\n", 2, "LogLevel is already set at line 1" },
+	{ "AuthservID mx;example\n", 1, "AuthservID: use letters" },
+	{ "UserID no-such-user-here\n", 1, "UserID: no such user" },
+	{ "UserID root:no-such-group-here\n", 1, "UserID: no such group" },
+};
+
+static void
+test_errors_name_file_and_line(void **state)
+{
+	struct buf err = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		char where[128];
+		struct conf *c = load(bad_cases[i].text, &err);
+
+		if (c != NULL)
+			fail_msg("case %zu (%s) was accepted", i, bad_cases[i].text);
+		(void)snprintf(where, sizeof(where), "%s:%u: ", path, bad_cases[i].line);
+		if (strstr(buf_cstr(&err), where) == NULL ||
+		    strstr(buf_cstr(&err), bad_cases[i].says) == NULL)
+			fail_msg("case %zu: got \"%s\", want \"%s\" and \"%s\"", i,
+			    buf_cstr(&err), where, bad_cases[i].says);
+	}
+	buf_deinit(&err);
+}
+
+static void
+test_all_errors_reported(void **state)
+{
+	struct buf err = BUF_INIT;
+	struct conf *c;
+	const char *p;
+	int lines = 0;
+
+	(void)state;
+	c = load("Bogus 1\nLogTo nowhere\nSocket inet:0\n", &err);
+	assert_null(c);
+	for (p = buf_cstr(&err); *p != '\0'; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, 3);
+	buf_deinit(&err);
+}
+
+static void
+test_missing_file(void **state)
+{
+	struct buf err = BUF_INIT;
+	struct conf *c = NULL;
+
+	(void)state;
+	assert_false(conf_load("/nonexistent/authmilter.conf", &c, &err));
+	assert_null(c);
+	assert_non_null(strstr(buf_cstr(&err), "/nonexistent/authmilter.conf: cannot open"));
+	buf_deinit(&err);
+}
+
+static void
+test_print_round_trips(void **state)
+{
+	struct buf err = BUF_INIT;
+	struct conf *c, *again;
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out;
+
+	(void)state;
+	c = load("Socket inet6:8891@::1\nShutdownTimeout 250ms\nAuthservID a.b\n", &err);
+	assert_non_null(c);
+	out = open_memstream(&text, &size);
+	conf_print(c, out);
+	(void)fclose(out);
+	assert_non_null(strstr(text, "Socket inet6:8891@::1\n"));
+	assert_non_null(strstr(text, "ShutdownTimeout 250ms\n"));
+	assert_non_null(strstr(text, "# UserID (not set)\n"));
+	/* what -t prints is itself a valid config with the same values */
+	again = load(text, &err);
+	if (again == NULL)
+		fail_msg("%s", buf_cstr(&err));
+	assert_string_equal(again->socket, c->socket);
+	assert_int_equal(again->shutdown_timeout_ms, 250);
+	conf_unref(&again);
+	conf_unref(&c);
+	free(text);
+	buf_deinit(&err);
+}
+
+static void
+test_live_swap_keeps_old_snapshot(void **state)
+{
+	struct buf err = BUF_INIT;
+	struct conf *a, *b, *held;
+
+	(void)state;
+	a = load("AuthservID first.example\n", &err);
+	b = load("AuthservID second.example\n", &err);
+	assert_non_null(a);
+	assert_non_null(b);
+	conf_live_set(a);
+	held = conf_live_get();		/* a message in flight */
+	conf_live_set(b);		/* reload */
+	assert_string_equal(held->authserv_id, "first.example");
+	conf_unref(&held);
+	held = conf_live_get();
+	assert_string_equal(held->authserv_id, "second.example");
+	conf_unref(&held);
+	conf_live_clear();
+	buf_deinit(&err);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_values_and_case),
+		cmocka_unit_test(test_errors_name_file_and_line),
+		cmocka_unit_test(test_all_errors_reported),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_print_round_trips),
+		cmocka_unit_test(test_live_swap_keeps_old_snapshot),
+	};
+
+	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
+}

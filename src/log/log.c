@@ -92,6 +92,9 @@ log_facility_parse(const char *word)
 }
 
 /* log_write - format and emit one line at a level */
+static void log_write(enum log_level level, int priority, const char *fmt,
+    va_list ap) __attribute__((format(printf, 3, 0)));
+
 static void
 log_write(enum log_level level, int priority, const char *fmt, va_list ap)
 {

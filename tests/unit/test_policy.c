@@ -1,0 +1,240 @@
+/* test_policy.c - verdicts from results and site choices */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "policy/policy.h"
+
+static const char *const never[] = { "partner.example", NULL };
+static const char *const always[] = { "bank.example", NULL };
+
+static struct policy_config
+defaults(void)
+{
+	struct policy_config pc;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.never_reject = never;
+	pc.always_reject = always;
+	return pc;
+}
+
+static struct policy_input
+input(enum policy_spf spf, enum policy_dmarc dmarc,
+    enum policy_disposition disp, const char *from)
+{
+	struct policy_input in;
+
+	memset(&in, 0, sizeof(in));
+	in.spf = spf;
+	in.spf_domain = from;
+	in.dmarc = dmarc;
+	in.dmarc_disposition = disp;
+	in.from_domain = from;
+	return in;
+}
+
+static void
+test_dmarc_reject_gives_550(void **state)
+{
+	struct policy_config pc = defaults();
+	struct policy_input in = input(POLICY_SPF_FAIL, POLICY_DMARC_FAIL,
+	    POLICY_DISP_REJECT, "example.com");
+	struct verdict v;
+
+	(void)state;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_REJECT);
+	assert_string_equal(v.rcode, "550");
+	assert_string_equal(v.xcode, "5.7.1");
+	assert_non_null(strstr(v.text, "example.com"));
+	pc.reject_text = "Go away";
+	policy_at_end(&pc, &in, &v);
+	assert_string_equal(v.text, "Go away");
+}
+
+static void
+test_reject_mapped_to_quarantine_or_mark(void **state)
+{
+	struct policy_config pc = defaults();
+	struct policy_input in = input(POLICY_SPF_NONE, POLICY_DMARC_FAIL,
+	    POLICY_DISP_REJECT, "example.com");
+	struct verdict v;
+
+	(void)state;
+	pc.dmarc_reject = POLICY_REJECT_QUARANTINE;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_QUARANTINE);
+	pc.dmarc_quarantine = POLICY_QUARANTINE_HEADER;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_QUARANTINE_HEADER);
+	pc.dmarc_reject = POLICY_REJECT_MARK;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+}
+
+static void
+test_quarantine_policy(void **state)
+{
+	struct policy_config pc = defaults();
+	struct policy_input in = input(POLICY_SPF_NONE, POLICY_DMARC_FAIL,
+	    POLICY_DISP_QUARANTINE, "example.com");
+	struct verdict v;
+
+	(void)state;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_QUARANTINE);
+	assert_non_null(strstr(v.text, "quarantine"));
+	pc.dmarc_quarantine = POLICY_QUARANTINE_MARK;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+}
+
+static void
+test_pass_none_and_p_none_accept(void **state)
+{
+	struct policy_config pc = defaults();
+	struct policy_input in;
+	struct verdict v;
+
+	(void)state;
+	in = input(POLICY_SPF_PASS, POLICY_DMARC_PASS, POLICY_DISP_NONE, "example.com");
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	in = input(POLICY_SPF_FAIL, POLICY_DMARC_FAIL, POLICY_DISP_NONE, "example.com");
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	in = input(POLICY_SPF_NONE, POLICY_DMARC_NONE, POLICY_DISP_NONE, "example.com");
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+}
+
+static void
+test_temperror_choice(void **state)
+{
+	struct policy_config pc = defaults();
+	struct policy_input in = input(POLICY_SPF_TEMPERROR, POLICY_DMARC_TEMPERROR,
+	    POLICY_DISP_NONE, "example.com");
+	struct verdict v;
+
+	(void)state;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	policy_at_mail_from(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	pc.dmarc_temperror = POLICY_TEMP_TEMPFAIL;
+	pc.spf_temperror = POLICY_TEMP_TEMPFAIL;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_TEMPFAIL);
+	assert_string_equal(v.rcode, "451");
+	policy_at_mail_from(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_TEMPFAIL);
+	assert_string_equal(v.xcode, "4.4.3");
+}
+
+static void
+test_spf_fail_actions(void **state)
+{
+	struct policy_config pc = defaults();
+	struct policy_input in = input(POLICY_SPF_FAIL, POLICY_DMARC_NONE,
+	    POLICY_DISP_NONE, "example.com");
+	struct verdict v;
+
+	(void)state;
+	/* default: mark only */
+	policy_at_mail_from(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	pc.spf_fail = POLICY_SPF_REJECT;
+	policy_at_mail_from(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_REJECT);
+	assert_string_equal(v.xcode, "5.7.23");
+	pc.spf_fail = POLICY_SPF_REJECT_UNLESS_DMARC;
+	policy_at_mail_from(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_REJECT);
+	in.dmarc = POLICY_DMARC_PASS;	/* aligned DKIM saved it */
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	in = input(POLICY_SPF_SOFTFAIL, POLICY_DMARC_FAIL, POLICY_DISP_NONE, "example.com");
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	pc.spf_softfail = POLICY_SPF_REJECT_UNLESS_DMARC;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_REJECT);
+}
+
+static void
+test_local_lists(void **state)
+{
+	struct policy_config pc = defaults();
+	struct policy_input in;
+	struct verdict v;
+
+	(void)state;
+	in = input(POLICY_SPF_FAIL, POLICY_DMARC_FAIL, POLICY_DISP_REJECT, "mail.partner.example");
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	assert_string_equal(v.why, "never-reject");
+	/* a look-alike is not a subdomain */
+	in.from_domain = "evilpartner.example";
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_REJECT);
+	/* always-reject even without a published policy */
+	in = input(POLICY_SPF_NONE, POLICY_DMARC_NONE, POLICY_DISP_NONE, "bank.example");
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_REJECT);
+	assert_string_equal(v.why, "always-reject");
+	in.dmarc = POLICY_DMARC_PASS;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+}
+
+static void
+test_monitor_only_and_exempt(void **state)
+{
+	struct policy_config pc = defaults();
+	struct policy_input in = input(POLICY_SPF_FAIL, POLICY_DMARC_FAIL,
+	    POLICY_DISP_REJECT, "example.com");
+	struct verdict v;
+
+	(void)state;
+	pc.monitor_only = true;
+	pc.spf_fail = POLICY_SPF_REJECT;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	assert_int_equal(v.intended, VERDICT_REJECT);
+	policy_at_mail_from(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	pc.monitor_only = false;
+	in.exempt = true;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	policy_at_mail_from(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	assert_string_equal(verdict_name(VERDICT_QUARANTINE), "quarantine");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dmarc_reject_gives_550),
+		cmocka_unit_test(test_reject_mapped_to_quarantine_or_mark),
+		cmocka_unit_test(test_quarantine_policy),
+		cmocka_unit_test(test_pass_none_and_p_none_accept),
+		cmocka_unit_test(test_temperror_choice),
+		cmocka_unit_test(test_spf_fail_actions),
+		cmocka_unit_test(test_local_lists),
+		cmocka_unit_test(test_monitor_only_and_exempt),
+	};
+
+	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
+}

@@ -1,0 +1,235 @@
+#!/usr/bin/python3
+"""test_daemon - the daemon over the milter protocol: CLI, config check,
+Authentication-Results added and forgeries removed, per-message reset,
+SIGHUP reload, graceful SIGTERM, sockets, pid file, privilege drop."""
+
+import os
+import pwd
+import signal
+import stat
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import daemon  # noqa: E402
+import milter_client  # noqa: E402
+from tap import TAP, is_root  # noqa: E402
+
+AR = "Authentication-Results"
+ID = daemon.DEFAULT_AUTHSERV_ID
+
+PLAIN = (b"From: Alice <alice@example.org>\r\n"
+         b"To: bob@example.net\r\n"
+         b"Subject: hello\r\n"
+         b"Date: Sat, 28 Nov 2026 10:00:00 +0000\r\n"
+         b"Message-ID: <1@example.org>\r\n"
+         b"\r\n"
+         b"Hello Bob.\r\n")
+
+FORGED = (b"Authentication-Results: " + ID.encode() +
+          b"; dkim=pass header.d=bank.example\r\n"
+          b"Authentication-Results: other.example; spf=pass smtp.mailfrom=x\r\n"
+          b"Authentication-Results: (sneaky)\r\n\t" + ID.upper().encode() +
+          b" 1;\r\n\tdmarc=pass\r\n" + PLAIN)
+
+
+def ar_values(res):
+    return res.header_values(AR)
+
+
+def test_cli(t):
+    r = daemon.run(["-V"])
+    t.ok(r.returncode == 0 and r.stdout.startswith("authmilter "),
+         "-V prints the version", diag=r.stdout + r.stderr)
+    r = daemon.run(["-h"])
+    t.ok(r.returncode == 0 and "-t" in r.stdout and "-c file" in r.stdout,
+         "-h prints usage", diag=r.stdout)
+    r = daemon.run(["-x"])
+    t.ok(r.returncode == 2, "an unknown flag is a usage error")
+
+
+def test_config_check(t):
+    d = daemon.Daemon()
+    try:
+        r = d.check_config()
+        t.ok(r.returncode == 0 and "AuthservID " + ID in r.stdout,
+             "-t accepts a good config and prints it", diag=r.stderr)
+        bad = os.path.join(d.tmp, "bad.conf")
+        with open(bad, "w") as f:
+            f.write("# comment\nSocket inet:8891@127.0.0.1\n"
+                    "NoSuchOption 1\nLogLevel chatty\n")
+        r = daemon.run(["-t", "-c", bad])
+        t.ok(r.returncode != 0, "-t exits non-zero on a broken config")
+        t.ok("%s:3: unknown option \"NoSuchOption\"" % bad in r.stderr,
+             "-t names file:line of an unknown option", diag=r.stderr)
+        t.ok("%s:4: LogLevel: expected one of" % bad in r.stderr,
+             "-t names file:line of a bad value", diag=r.stderr)
+        r = daemon.run(["-t", "-c", os.path.join(d.tmp, "missing.conf")])
+        t.ok(r.returncode != 0 and "cannot open" in r.stderr,
+             "-t on a missing file fails clearly", diag=r.stderr)
+    finally:
+        d.cleanup()
+
+
+def test_messages(t):
+    with daemon.Daemon() as d:
+        res = d.send_message(PLAIN)
+        ins = res.inserted_headers
+        t.ok(res.disposition == "accept", "plain message accepted",
+             diag=repr(res))
+        t.ok(len(ins) == 1 and ins[0][0] == 0 and ins[0][1] == AR,
+             "one A-R header inserted at the top", diag=repr(ins))
+        vals = ar_values(res)
+        t.ok(len(vals) == 1 and vals[0].startswith(ID + ";"),
+             "our A-R carries our authserv-id", diag=repr(vals))
+        t.ok(res.headers[0][0] == AR, "A-R is the first header")
+
+        res = d.send_message(FORGED)
+        vals = ar_values(res)
+        ours = [v for v in vals if v.lower().lstrip("(sneaky) \n\t")
+                .startswith(ID)]
+        t.ok(len(res.deleted_headers) == 2,
+             "both forged A-R fields deleted", diag=repr(res.actions))
+        t.ok(len(ours) == 1 and vals[0].startswith(ID + ";"),
+             "only our new A-R claims our id", diag=repr(vals))
+        t.ok(any(v.startswith("other.example;") for v in vals),
+             "a foreign A-R is kept", diag=repr(vals))
+        t.ok(sorted(i for i, _ in res.deleted_headers) == [1, 3] and
+             [i for i, _ in res.deleted_headers] == [3, 1],
+             "deleted by index, highest first", diag=repr(res.deleted_headers))
+
+        # several messages on one connection: state does not leak
+        c = d.client()
+        try:
+            r1 = c.send_message(FORGED)
+            r2 = c.send_message(PLAIN)
+            t.ok(len(r1.deleted_headers) == 2 and not r2.deleted_headers,
+                 "second message on a connection starts clean",
+                 diag=repr((r1.actions, r2.actions)))
+            # abort in the middle of a message, then a new one
+            c.macro(b"M", {"i": "ABORTED1"})
+            c.mail("<a@example.org>")
+            c.rcpt("<b@example.net>")
+            c.header(AR, " " + ID + "; dkim=pass")
+            c.abort()
+            r3 = c.send_message(PLAIN)
+            t.ok(not r3.deleted_headers and len(r3.inserted_headers) == 1,
+                 "abort resets the message", diag=repr(r3.actions))
+        finally:
+            c.close()
+        log = d.log()
+        t.ok("verdict=accept" in log and "forged-ar-removed=2" in log,
+             "one log line per message with the verdict", diag=d.log_tail(5))
+
+
+def test_null_sender_and_ipv6(t):
+    with daemon.Daemon(socket="inet6") as d:
+        res = d.send_message(PLAIN, client_ip="2001:db8::25", mail_from="<>")
+        t.ok(res.disposition == "accept" and len(ar_values(res)) == 1,
+             "IPv6 socket, IPv6 client and null sender work", diag=repr(res))
+        t.ok("client=" in d.log() and "[2001:db8::25]" in d.log(),
+             "IPv6 client address logged", diag=d.log_tail(3))
+
+
+def test_reload(t):
+    with daemon.Daemon() as d:
+        d.write_config({"AuthservID": "reloaded.test.example"})
+        d.reload()
+        ok = d.wait_for_log(r"configuration reloaded", timeout=5)
+        res = d.send_message(PLAIN)
+        vals = ar_values(res)
+        t.ok(ok and vals and vals[0].startswith("reloaded.test.example;"),
+             "SIGHUP loads the new config", diag=repr(vals) + d.log_tail(5))
+        with open(d.conf_path, "a") as f:
+            f.write("BrokenOption yes\n")
+        d.reload()
+        ok = d.wait_for_log(r"reload of .* refused", timeout=5)
+        t.ok(ok and "unknown option \"BrokenOption\"" in d.log(),
+             "a broken config is refused and its error logged",
+             diag=d.log_tail(5))
+        res = d.send_message(PLAIN)
+        vals = ar_values(res)
+        t.ok(d.running() and vals and
+             vals[0].startswith("reloaded.test.example;"),
+             "the old config stays after a refused reload", diag=repr(vals))
+
+
+def test_graceful_stop(t):
+    d = daemon.Daemon()
+    d.start()
+    c = d.client()
+    try:
+        c.macro(b"C", {"j": "mx"})
+        c.conn("client.test", "192.0.2.7")
+        c.helo("client.test")
+        c.mail("<alice@example.org>")
+        c.rcpt("<bob@example.net>")
+        c.header("From", "alice@example.org")
+        c.header("Subject", "in flight")
+        c.eoh()
+        d.signal(signal.SIGTERM)
+        time.sleep(0.5)
+        c.body(b"body sent after SIGTERM\r\n")
+        resp = c.eom()
+        kinds = [a.kind for a in resp.actions]
+        t.ok(resp.verdict in ("continue", "accept") and "insheader" in kinds,
+             "a message in flight finishes after SIGTERM", diag=repr(resp))
+        c.quit()
+    except milter_client.MilterError as e:
+        t.ok(False, "a message in flight finishes after SIGTERM",
+             diag=str(e) + d.log_tail(10))
+    finally:
+        c.close()
+    rc = d.wait(15)
+    t.ok(rc == 0, "daemon exits 0 after SIGTERM", diag="rc=%r %s" %
+         (rc, d.log_tail(5)))
+    t.ok(not os.path.exists(d.pid_path), "pid file removed at exit")
+    d.cleanup()
+
+
+def test_unix_socket_and_pid(t):
+    with daemon.Daemon(socket="unix", options={"SocketMode": "0600"}) as d:
+        path = d.spec[len("unix:"):]
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        t.ok(mode == 0o600, "unix socket gets SocketMode",
+             diag="mode %o" % mode)
+        with open(d.pid_path) as f:
+            pid = int(f.read().strip())
+        t.ok(pid == d.pid, "PidFile holds the daemon's pid")
+        res = d.send_message(PLAIN, client_ip="/var/run/local")
+        t.ok(len(ar_values(res)) == 1, "messages pass over a unix socket")
+    t.ok(not os.path.exists(path), "unix socket removed at exit")
+
+
+def test_privilege_drop(t):
+    names = ["UserID drops privileges", "socket owned by UserID"]
+    if not t.need(root=True, what="privilege drop", tests=names):
+        return
+    nobody = pwd.getpwnam("nobody")
+    with daemon.Daemon(socket="unix", options={"UserID": "nobody"}) as d:
+        with open("/proc/%d/status" % d.pid) as f:
+            uids = [line.split()[1:] for line in f if line.startswith("Uid:")]
+        t.ok(uids and all(int(u) == nobody.pw_uid for u in uids[0]),
+             names[0], diag=repr(uids))
+        st = os.stat(d.spec[len("unix:"):])
+        t.ok(st.st_uid == nobody.pw_uid, names[1])
+
+
+def main():
+    t = TAP()
+    if not t.need(check=daemon.missing, what="daemon tests"):
+        t.done()
+    test_cli(t)
+    test_config_check(t)
+    test_messages(t)
+    test_null_sender_and_ipv6(t)
+    test_reload(t)
+    test_graceful_stop(t)
+    test_unix_socket_and_pid(t)
+    test_privilege_drop(t)
+    t.done()
+
+
+if __name__ == "__main__":
+    main()

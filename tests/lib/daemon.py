@@ -164,7 +164,7 @@ class Daemon:
 
     def __init__(self, options=None, socket="inet", start_timeout=15.0,
                  stop_timeout=10.0, args=(), env=None, tmpdir=None,
-                 binary=None):
+                 binary=None, command=None, defaults=None):
         """Daemon - prepare (not start) a daemon.
 
         options: {Name: value}; merged over the defaults.
@@ -172,8 +172,14 @@ class Daemon:
             "unix" (<tmp>/authmilter.sock) or a full spec string.
         args: extra command-line arguments; env: extra environment.
         binary: run this program instead of binary() (harness self-tests).
+        command: full argv template for another milter, "{conf}" stands
+            for the config path (e.g. ["opendkim", "-x", "{conf}", "-f"]);
+            defaults: replaces defaults() for such a program (a dict that
+            may use "{spec}", "{pid}" and "{tmp}" placeholders).
         """
         self.binary = binary
+        self.command = command
+        self._defaults = defaults
         self.tmp = tmpdir or tempfile.mkdtemp(prefix="authmilter-test-")
         os.chmod(self.tmp, 0o755)
         self._own_tmp = tmpdir is None
@@ -207,6 +213,10 @@ class Daemon:
 
     def defaults(self):
         """defaults - options every test daemon gets unless overridden."""
+        if self._defaults is not None:
+            return {k: v.format(spec=self.spec, pid=self.pid_path,
+                                tmp=self.tmp) if isinstance(v, str) else v
+                    for k, v in self._defaults.items()}
         return {"Socket": self.spec, "AuthservID": DEFAULT_AUTHSERV_ID,
                 "LogTo": "stderr", "LogLevel": "debug",
                 "PidFile": self.pid_path}
@@ -242,12 +252,16 @@ class Daemon:
         """start - spawn the daemon and wait until its socket accepts."""
         if self.proc is not None:
             raise DaemonError("already started")
-        why = missing(self.binary)
-        if why:
-            raise DaemonError("cannot start: missing " + why)
+        if self.command:
+            argv = [a.replace("{conf}", self.conf_path)
+                    for a in self.command] + self.args
+        else:
+            why = missing(self.binary)
+            if why:
+                raise DaemonError("cannot start: missing " + why)
+            argv = _command(self.binary) + ["-c", self.conf_path, "-f"] + \
+                self.args
         self._logf = open(self.log_path, "ab")
-        argv = _command(self.binary) + ["-c", self.conf_path, "-f"] + \
-            self.args
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                      stdout=self._logf, stderr=self._logf,
                                      env=self.env, cwd=self.tmp)

@@ -581,9 +581,8 @@ class PostfixEnv:
             if queue_id is not None:
                 if queue_id in sent:
                     for d in self.delivered():
-                        if queue_id in b"".join(
-                                v.encode() for n, v in d.headers
-                                if n.lower() == "received"):
+                        if any(re.search(r"\bid %s\b" % queue_id, v)
+                               for v in d.header_values("Received")):
                             return [d]
             elif len(sent) >= count:
                 got = self.delivered()

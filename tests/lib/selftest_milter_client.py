@@ -351,12 +351,19 @@ def main():
     timeout_test()
     path, why = daemon.build_testmilter()
     live = ["testmilter: live tests"]
+    parts = []
     if t.need(check=lambda: why, what="scripted test milter",
               tests=live):
-        for kind in ("inet", "inet6", "unix"):
-            testmilter_tests(path, kind)
-        leadspc_tests(path)
-    opendkim_tests()
+        parts = [("testmilter [%s]" % k, lambda k=k: testmilter_tests(path, k))
+                 for k in ("inet", "inet6", "unix")]
+        parts.append(("testmilter leadspc", lambda: leadspc_tests(path)))
+    parts.append(("opendkim", opendkim_tests))
+    for name, part in parts:
+        try:
+            part()
+        except Exception:  # noqa: BLE001 - one failure, then go on
+            t.ok(False, name + " ran to the end",
+                 diag=traceback.format_exc())
     t.done()
 
 

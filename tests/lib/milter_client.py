@@ -749,7 +749,10 @@ def _stage_macros(client, macros, client_ip, client_name, client_port,
     stages[b"C"].update({
         "j": "mx.test.example", "{daemon_name}": "smtpd",
         "{daemon_addr}": "127.0.0.1", "v": "Postfix 3.7.11",
-        "{client_addr}": client_ip,
+        # Postfix sends {client_addr} in its rfc_addr form: IPv6
+        # addresses carry an "IPv6:" prefix there (not in SMFIC_CONNECT)
+        "{client_addr}": ("IPv6:" + client_ip) if ":" in client_ip
+        and not client_ip.startswith("/") else client_ip,
         "{client_name}": client_name or "unknown",
         "{client_port}": str(client_port),
         "_": "%s [%s]" % (client_name or "unknown", client_ip),

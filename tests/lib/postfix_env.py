@@ -346,13 +346,16 @@ class PostfixEnv:
             "alias_maps": "",
             "alias_database": "",
             "inet_interfaces": "127.0.0.1",
-            "inet_protocols": "ipv4",
+            # "all" so XCLIENT may claim IPv6 client addresses; smtpd
+            # still listens on 127.0.0.1 only
+            "inet_protocols": "all",
             "mynetworks": "127.0.0.0/8",
             "relayhost": "[127.0.0.1]:%d" % self.sink_port,
             "smtp_dns_support_level": "disabled",
             "smtp_host_lookup": "native",
-            "smtpd_relay_restrictions":
-                "permit_mynetworks, reject_unauth_destination",
+            # an MX for every domain: any recipient is accepted and
+            # relayed to smtp-sink (smtpd listens on loopback only)
+            "relay_domains": "static:ALL",
             "local_header_rewrite_clients": "",
             "maillog_file": self.maillog_path,
             "maillog_file_prefixes": self.root,
@@ -360,6 +363,12 @@ class PostfixEnv:
             "minimal_backoff_time": "1s",
             "maximal_backoff_time": "2s",
             "smtpd_error_sleep_time": "0",
+            # XCLIENT from loopback lets tests pose as any client; LOGIN=
+            # needs SASL switched on (no mechanism is ever used)
+            "smtpd_authorized_xclient_hosts": "127.0.0.0/8",
+            "smtpd_sasl_auth_enable": "yes",
+            "smtpd_sasl_type": "cyrus",
+            "cyrus_sasl_config_path": os.path.join(self.root, "sasl"),
             "smtp_connect_timeout": "5s",
             "biff": "no",
             "milter_protocol": "6",
@@ -510,14 +519,18 @@ class PostfixEnv:
 
     def send(self, data, mail_from="sender@example.org",
              rcpts=("rcpt@example.net",), headers=(), helo="client.test",
-             auth=None, extra=(), timeout=60):
+             auth=None, xclient=None, extra=(), timeout=60):
         """send - one message through smtpd with swaks.
 
         data: message bytes/str, or a path to a file holding it.
         headers: ["Name: value", ...] passed as --header (replaces an
             existing header of that name, else adds it).
-        auth: (user, password) for --auth PLAIN (needs SASL in Postfix,
-            set up through main_cf; see README).
+        auth: (user, password) for --auth PLAIN (needs a SASL password
+            database in Postfix, not set up here).
+        xclient: {"addr": "192.0.2.1", "name": "mail.example.org",
+            "helo": "...", "login": "alice"} - XCLIENT attributes, so
+            Postfix (and the milter) see another client address/name and,
+            with "login", an SMTP-authenticated user ({auth_authen}).
         Returns a SwaksResult.
         """
         self.sent += 1
@@ -545,6 +558,8 @@ class PostfixEnv:
         if auth:
             argv += ["--auth", "PLAIN", "--auth-user", auth[0],
                      "--auth-password", auth[1]]
+        for k, v in (xclient or {}).items():
+            argv += ["--xclient-%s" % k.lower(), v]
         argv += list(extra)
         try:
             r = subprocess.run(argv, capture_output=True, text=True,

@@ -257,8 +257,9 @@ def testmilter_tests(path, sock_kind):
         c.quit()
 
         r = d.send_message(MSG + b"\nb\n", client_ip="2001:db8::25")
-        t.ok("client=<2001:db8::25>" in summary(r),
-             tag + "IPv6 client on CONNECT", diag=summary(r))
+        t.ok("client=<IPv6:2001:db8::25>" in summary(r),
+             tag + "IPv6 client: {client_addr} in Postfix's IPv6: form",
+             diag=summary(r))
         r = d.send_message(MSG + b"\nb\n", client_ip="/var/run/x.sock")
         t.is_eq(r.disposition, "accept", tag + "unix-family client")
         t.ok(d.wait_for_log(r"testmilter: abort", 2) is not None,

@@ -108,6 +108,22 @@ def testmilter_part(path):
         t.ok(ok and rq.queue_id not in pf.hold_queue(),
              "released held mail is delivered", diag=diag)
 
+        r = pf.send(msg(), xclient={"addr": "192.0.2.33",
+                                    "name": "mail.example.org",
+                                    "login": "alice"})
+        got = pf.wait_for_delivery(queue_id=r.queue_id, timeout=30)[0]
+        xtm = got.header_values("X-Test-Milter")
+        t.ok(xtm and "client=<192.0.2.33>" in xtm[0] and
+             "name=<mail.example.org>" in xtm[0] and "auth=<alice>" in xtm[0],
+             "XCLIENT: milter sees the claimed client and {auth_authen}",
+             diag=lambda: "%r\n%s" % (xtm, diag()))
+        r = pf.send(msg(), xclient={"addr": "IPV6:2001:db8::5"})
+        got = pf.wait_for_delivery(queue_id=r.queue_id, timeout=30)[0]
+        xtm = got.header_values("X-Test-Milter")
+        t.ok(xtm and "client=<IPv6:2001:db8::5>" in xtm[0],
+             "XCLIENT IPv6 client: Postfix's {client_addr} has the IPv6: "
+             "prefix", diag=lambda: "%r\n%s" % (xtm, diag()))
+
         d.stop()
         r = pf.send(msg())
         t.ok(r.code == "451", "milter down: milter_default_action tempfail",

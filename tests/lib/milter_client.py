@@ -13,7 +13,9 @@ Exported:
       .helo(name) / .mail(sender, args) / .rcpt(rcpt, args) / .data()
       .header(name, value) / .eoh() / .body(bytes) / .eom() -> Response
       .macro(cmd, {name: value})   SMFIC_MACRO for one stage
-      .unknown(line) / .abort() / .quit() / .close()
+      .unknown(line) / .abort() / .quit() / .close() (drop, no QUIT)
+      .send_packet(cmd, data) / .send_raw(bytes) / .read_response(cmd)
+                                   raw access for hostile-input tests
       .send_message(raw, ...) -> MessageResult   a whole transaction
     send_message(spec, raw, ...)   connect, one message, quit -> MessageResult
     split_message(raw) -> (headers, body)    headers as [(name, rawvalue)]
@@ -512,6 +514,24 @@ class MilterClient:
             raise MilterProtocolError("%r without negotiating action 0x%x"
                                       % (rcmd, flag))
 
+    def send_packet(self, cmd, data=b""):
+        """send_packet - write one raw packet (hostile-input tests)."""
+        self._send(_b(cmd), _b(data))
+
+    def send_raw(self, data):
+        """send_raw - write raw bytes, e.g. a length field claiming
+        gigabytes followed by nothing (hostile-input tests)."""
+        if self.sock is None:
+            raise MilterError("not connected")
+        try:
+            self.sock.sendall(_b(data))
+        except OSError as e:
+            raise MilterError("write: %s" % e)
+
+    def read_response(self, cmd=SMFIC_BODYEOB):
+        """read_response - read replies as if answering cmd."""
+        return self._read_response(_b(cmd))
+
     def _event(self, cmd, data, skip_flag, noreply_flag):
         """_event - send one command unless skipped, read its reply."""
         if skip_flag and self.has(skip_flag):
@@ -626,7 +646,7 @@ class MilterClient:
                      mail_from="sender@example.org", rcpts=("rcpt@example.net",),
                      macros=None, client_name=None, client_port=41234,
                      family=None, mail_args=(), chunk_size=MILTER_CHUNK_SIZE,
-                     queue_id=None):
+                     queue_id=None, eom_body=False):
         """send_message - one SMTP transaction through the milter.
 
         raw: the RFC 5322 message (bytes; LF or CRLF line ends).
@@ -637,7 +657,12 @@ class MilterClient:
             None removes a default macro.
         The connection stage (CONNECT, HELO) is sent once per client; a
         later call sends SMFIC_ABORT first when the previous message did
-        not reach end of message. Returns a MessageResult.
+        not reach end of message.
+        eom_body: send the body the way Postfix does - full 65535-byte
+            SMFIC_BODY chunks and the remainder inside SMFIC_BODYEOB
+            (libmilter hands it to the body callback); default: every
+            chunk as SMFIC_BODY and an empty SMFIC_BODYEOB (Sendmail).
+        Returns a MessageResult.
         """
         res = MessageResult(self.leadspc)
         stage_macros = _stage_macros(self, macros, client_ip, client_name,
@@ -701,13 +726,19 @@ class MilterClient:
         if not res.step("eoh", self.eoh()):
             self._end_transaction(res)
             return res
+        tail = b""
+        if eom_body and not self.has(SMFIP_NOBODY):
+            cut = len(body) - len(body) % MILTER_CHUNK_SIZE
+            body, tail = body[:cut], body[cut:]
         resp = self.body(body, chunk_size) if body else Response("continue")
         if resp.final:
             res.step("body", resp)
             self._end_transaction(res)
             return res
+        if resp.verdict == "skip":
+            tail = b""
         self.macro(b"E", stage_macros[b"E"])
-        resp = self.eom()
+        resp = self.eom(tail)
         res.finish("eom", resp)
         return res
 

@@ -251,6 +251,10 @@ def testmilter_tests(path, sock_kind):
         t.ok("body=%d " % want in summary(r),
              tag + "body of %d bytes sent in 65535-byte chunks" % want,
              diag=summary(r))
+        r = c.send_message(MSG + b"\n" + big, eom_body=True)
+        t.ok("body=%d " % want in summary(r),
+             tag + "Postfix style: body remainder inside SMFIC_BODYEOB",
+             diag=summary(r))
         r = c.send_message(MSG + b"\nb\n", client_ip="2001:db8::25")
         t.ok(r.disposition == "accept",
              tag + "several messages on one connection")
@@ -265,6 +269,32 @@ def testmilter_tests(path, sock_kind):
         t.ok(d.wait_for_log(r"testmilter: abort", 2) is not None,
              tag + "SMFIC_ABORT sent after an early verdict",
              diag=d.log_tail)
+
+
+def hostile_tests(path):
+    """hostile_tests - raw packets for fault tests reach the milter."""
+    with daemon.Daemon({}, binary=path) as d:
+        c = d.client(timeout=3)
+        c.send_raw(b"\xff\xff\xff\xf0C")
+        try:
+            c.read_response(mc.SMFIC_CONNECT)
+            ok = False
+        except mc.MilterError:
+            ok = True
+        c.close()
+        t.ok(ok, "send_raw: a packet claiming ~4 GiB ends the connection")
+        c = d.client(timeout=3)
+        c.send_packet(mc.SMFIC_HELO, b"no-connect-first\0")
+        try:
+            resp = c.read_response(mc.SMFIC_HELO)
+            ok = resp.verdict in ("continue", "reject", "tempfail")
+        except mc.MilterError:
+            ok = True
+        c.close()
+        t.ok(ok and d.running() and
+             d.send_message(MSG + b"\nb\n").disposition == "accept",
+             "send_packet: out-of-order command answered or refused; "
+             "the milter still serves")
 
 
 def leadspc_tests(path):
@@ -358,6 +388,7 @@ def main():
         parts = [("testmilter [%s]" % k, lambda k=k: testmilter_tests(path, k))
                  for k in ("inet", "inet6", "unix")]
         parts.append(("testmilter leadspc", lambda: leadspc_tests(path)))
+        parts.append(("testmilter raw packets", lambda: hostile_tests(path)))
     parts.append(("opendkim", opendkim_tests))
     for name, part in parts:
         try:

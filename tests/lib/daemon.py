@@ -163,7 +163,7 @@ class Daemon:
     """Daemon - one authmilter process with its own config and temp dir."""
 
     def __init__(self, options=None, socket="inet", start_timeout=15.0,
-                 stop_timeout=10.0, args=(), env=None, tmpdir=None,
+                 stop_timeout=20.0, args=(), env=None, tmpdir=None,
                  binary=None, command=None, defaults=None):
         """Daemon - prepare (not start) a daemon.
 

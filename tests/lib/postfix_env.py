@@ -6,7 +6,7 @@ Exported:
     PostfixEnv(milter=None, main_cf=None, header_checks=None, ...)
       .start() / .stop()        with PostfixEnv(...) as pf: ...
       .smtpd_port, .sink_port, .root (temp dir), .conf_dir, .queue_dir
-      .send(data, mail_from, rcpts, headers=(), helo=..., auth=None,
+      .send(data, mail_from, rcpts, headers=(), helo=..., xclient=None,
             extra=()) -> SwaksResult (code, reply, queue_id, transcript)
       .wait_for_delivery(count=1, timeout=30) -> [Delivered]
       .delivered() -> [Delivered]      every message smtp-sink received
@@ -64,6 +64,16 @@ Pitfalls found while building it (Debian 12, Postfix 3.7, as root):
   - Postfix adds Message-Id/Date only for local_header_rewrite_clients;
     we set it empty so the milter sees what the client sent, like on an MX.
   - Short retry timers (queue_run_delay etc.) so flush() tests are fast.
+  - XCLIENT (smtpd_authorized_xclient_hosts = loopback) lets a test pose
+    as any client; the milter first sees the real loopback CONNECT, then
+    a new milter connection with the claimed client. XCLIENT LOGIN= only
+    works with smtpd_sasl_auth_enable = yes; it sets {auth_authen}.
+    Postfix sends an unknown client name as "[addr]" in SMFIC_CONNECT and
+    "unknown" in {client_name}, and {client_addr} of an IPv6 client as
+    "IPv6:2001:db8::1".
+  - Real SMTP AUTH against a private sasldb did not work: Debian's smtpd
+    ignored cyrus_sasl_config_path (and SASL_CONF_PATH) and kept reading
+    /etc/sasldb2, so this harness uses XCLIENT LOGIN= instead.
 Processes: we start smtp-sink (Popen, PID known) and Postfix's master
 (`postfix start`; PID read from queue/pid/master.pid). stop() runs
 `postfix -c DIR stop`, waits (bounded), then SIGKILLs the master PID and
@@ -369,6 +379,7 @@ class PostfixEnv:
             "smtpd_sasl_auth_enable": "yes",
             "smtpd_sasl_type": "cyrus",
             "cyrus_sasl_config_path": os.path.join(self.root, "sasl"),
+            "smtpd_sasl_security_options": "noanonymous",
             "smtp_connect_timeout": "5s",
             "biff": "no",
             "milter_protocol": "6",
@@ -519,14 +530,12 @@ class PostfixEnv:
 
     def send(self, data, mail_from="sender@example.org",
              rcpts=("rcpt@example.net",), headers=(), helo="client.test",
-             auth=None, xclient=None, extra=(), timeout=60):
+             xclient=None, extra=(), timeout=60):
         """send - one message through smtpd with swaks.
 
         data: message bytes/str, or a path to a file holding it.
         headers: ["Name: value", ...] passed as --header (replaces an
             existing header of that name, else adds it).
-        auth: (user, password) for --auth PLAIN (needs a SASL password
-            database in Postfix, not set up here).
         xclient: {"addr": "192.0.2.1", "name": "mail.example.org",
             "helo": "...", "login": "alice"} - XCLIENT attributes, so
             Postfix (and the milter) see another client address/name and,
@@ -555,9 +564,6 @@ class PostfixEnv:
                 "--timeout", "%ds" % max(5, int(timeout) - 5)]
         for h in headers:
             argv += ["--header", h]
-        if auth:
-            argv += ["--auth", "PLAIN", "--auth-user", auth[0],
-                     "--auth-password", auth[1]]
         for k, v in (xclient or {}).items():
             argv += ["--xclient-%s" % k.lower(), v]
         argv += list(extra)

@@ -297,6 +297,29 @@ def hostile_tests(path):
              "the milter still serves")
 
 
+def maxdata_tests(path):
+    """maxdata_tests - a 100 KB header against libmilter's packet limit.
+
+    libmilter drops the connection on a packet over its default 64 KiB;
+    after smfi_setmaxdatasize(1 MiB) the same header passes even though
+    the MTA (this client, like Postfix) offers no SMFIP_MDS_* flag.
+    """
+    big = MSG + b"X-Big: " + b"x" * 100000 + b"\n\nb\n"
+    with daemon.Daemon({}, binary=path) as d:
+        try:
+            d.send_message(big, timeout=5)
+            ok = False
+        except mc.MilterError:
+            ok = True
+        t.ok(ok, "100 KB header: libmilter's default limit drops the "
+             "connection (MilterError)")
+    with daemon.Daemon({"MaxDataSize": "1048576"}, binary=path) as d:
+        r = d.send_message(big, timeout=5)
+        t.ok(r.disposition == "accept" and "headers=6" in summary(r),
+             "100 KB header passes after smfi_setmaxdatasize(1 MiB)",
+             diag=repr(r))
+
+
 def leadspc_tests(path):
     """leadspc_tests - HDR_LEADSPC and NR_HDR negotiated."""
     with daemon.Daemon({"LeadingSpace": "yes", "NoReplyHeaders": "yes"},
@@ -389,6 +412,7 @@ def main():
                  for k in ("inet", "inet6", "unix")]
         parts.append(("testmilter leadspc", lambda: leadspc_tests(path)))
         parts.append(("testmilter raw packets", lambda: hostile_tests(path)))
+        parts.append(("testmilter max data", lambda: maxdata_tests(path)))
     parts.append(("opendkim", opendkim_tests))
     for name, part in parts:
         try:

@@ -13,6 +13,7 @@
  *   PidFile       written at start-up
  *   LeadingSpace  yes: negotiate SMFIP_HDR_LEADSPC
  *   NoReplyHeaders yes: negotiate SMFIP_NR_HDR
+ *   MaxDataSize   N: smfi_setmaxdatasize(N) (largest packet accepted)
  *   (other names, e.g. AuthservID, are ignored)
  *
  * Behaviour per message:
@@ -61,6 +62,7 @@ struct msgctx {
 
 static int opt_leadspc;
 static int opt_nr_hdr;
+static size_t opt_maxdata;
 
 /* tm_log - one line to stderr */
 static void tm_log(const char *fmt, ...)
@@ -337,6 +339,8 @@ static char *tm_config(const char *path, char *pidfile, size_t pidsize)
 			opt_leadspc = strcasecmp(value, "yes") == 0;
 		} else if (strcasecmp(name, "NoReplyHeaders") == 0) {
 			opt_nr_hdr = strcasecmp(value, "yes") == 0;
+		} else if (strcasecmp(name, "MaxDataSize") == 0) {
+			opt_maxdata = strtoul(value, NULL, 10);
 		}
 	}
 	fclose(f);
@@ -370,6 +374,8 @@ int main(int argc, char **argv)
 		fprintf(pf, "%ld\n", (long)getpid());
 		fclose(pf);
 	}
+	if (opt_maxdata > 0)
+		(void)smfi_setmaxdatasize(opt_maxdata);
 	if (smfi_setconn(sock) != MI_SUCCESS ||
 	    smfi_register(tm_desc) != MI_SUCCESS ||
 	    smfi_opensocket(1) != MI_SUCCESS) {

@@ -4,7 +4,8 @@ A test client that talks to a milter the way Postfix does, so functional
 tests can drive authmilter (or any libmilter program) without an MTA.
 
 Exported:
-    parse_socket_spec(spec)        "unix:/p", "local:/p", "/p", "inet:PORT@HOST",
+    parse_socket_spec(spec)        "unix:/p", "local:/p", "/p",
+                                   "inet:PORT@HOST",
                                    "inet:PORT", "inet6:PORT@HOST" ->
                                    (family, sockaddr)
     MilterClient(spec, timeout=10) one milter connection; connect() negotiates
@@ -53,7 +54,6 @@ connection raises MilterError; a malformed packet raises MilterProtocolError.
 Nothing here loops unbounded: reply loops stop after MAX_REPLIES packets.
 """
 
-import ipaddress
 import socket
 import struct
 import time
@@ -137,7 +137,7 @@ SMFIP_ALL_V6 = 0x1FFFFF     # everything a version 6 MTA may offer
 SMFIM_STAGE_CMD = {0: b"C", 1: b"H", 2: b"M", 3: b"R", 4: b"T", 5: b"E",
                    6: b"N"}
 
-MILTER_CHUNK_SIZE = 65535   # largest body chunk an MTA sends (MILTER_CHUNK_SIZE)
+MILTER_CHUNK_SIZE = 65535   # largest body chunk an MTA sends
 # Postfix refuses a milter reply packet longer than 2 * MILTER_CHUNK_SIZE
 # (milter8.c XXX_MAX_DATA); so do we by default, to catch a milter that
 # would break Postfix. MilterClient(max_reply=...) changes it.
@@ -643,7 +643,8 @@ class MilterClient:
     # ---- whole transactions ----------------------------------------
 
     def send_message(self, raw, client_ip="192.0.2.1", helo="client.test",
-                     mail_from="sender@example.org", rcpts=("rcpt@example.net",),
+                     mail_from="sender@example.org",
+                     rcpts=("rcpt@example.net",),
                      macros=None, client_name=None, client_port=41234,
                      family=None, mail_args=(), chunk_size=MILTER_CHUNK_SIZE,
                      queue_id=None, eom_body=False):

@@ -87,7 +87,6 @@ import grp
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time

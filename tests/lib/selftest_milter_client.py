@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -358,14 +359,13 @@ def opendkim_tests():
              "opendkim: DKIM-Signature inserted",
              "python3-dkim verifies the rebuilt signed message"]
     try:
-        import dkim  # noqa: F401
+        import dkim
         have_dkim = None
     except ImportError:
         have_dkim = "python3-dkim"
     if not t.need(tools=["opendkim", "openssl"], what="OpenDKIM test",
                   check=lambda: have_dkim, tests=names):
         return
-    import dkim
     d = daemon.Daemon({}, command=["opendkim", "-x", "{conf}", "-f"],
                       defaults=ODK_CONF)
     key = os.path.join(d.tmp, "s1.key")

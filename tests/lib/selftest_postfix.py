@@ -128,6 +128,10 @@ def testmilter_part(path):
         r = pf.send(msg())
         t.ok(r.code == "451", "milter down: milter_default_action tempfail",
              diag=lambda: r.transcript + diag())
+        d.start()
+        r = pf.send(msg())
+        t.ok(r.accepted, "milter restarted on its port: Postfix uses it "
+             "again", diag=lambda: r.transcript + diag())
         master, sink = pf.master_pid, pf.sink.pid
     t.ok(not postfix_env._pid_alive(master) and
          not postfix_env._pid_alive(sink) and not os.path.exists(pf.root),

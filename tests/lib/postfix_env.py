@@ -12,6 +12,7 @@ Exported:
       .delivered() -> [Delivered]      every message smtp-sink received
       .queue(), .hold_queue() -> [queue ids]; .postqueue_json() -> [dict]
       .wait_for_queue(pred, timeout)   poll the queue listing
+      .queue_file_headers(queue_id)   headers of a queued/held message
       .release_hold(), .flush(), .postconf(*args), .reload()
       .maillog(), .wait_for_log(regex, timeout, start=0)
     Delivered                    .path .envelope .raw .headers .body

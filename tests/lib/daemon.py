@@ -1,0 +1,390 @@
+"""daemon - run the built authmilter binary for a test.
+
+Exported:
+    binary()                   path of the daemon: env AUTHMILTER, else
+                               $top_builddir/src/authmilter
+    missing()                  None when the binary is runnable, else a reason
+                               (for TAP.need(check=daemon.missing))
+    render_config(options)     {Name: value or [values]} -> config text
+    to_postfix_spec(spec)      libmilter "inet:PORT@HOST" -> Postfix
+                               "inet:HOST:PORT" (unix: stays as is)
+    run(args, timeout=30)      run the binary once (-V, -h, -t) ->
+                               CompletedProcess with text stdout/stderr
+    Daemon(options=None, socket="inet", ...)
+      (binary=PATH runs another program with the same CLI)
+      .start() / .stop() / .reload() / .signal(sig) / with Daemon(...) as d
+      .spec                    milter socket spec for MilterClient
+      .postfix_spec            the same socket in Postfix's syntax
+      .pid, .running(), .returncode
+      .log() / .log_lines() / .wait_for_log(regex, timeout) / .log_tail(n)
+      .write_config(options)   rewrite the config (then .reload())
+      .check_config(options=None) -> CompletedProcess of `authmilter -t -c`
+      .client(**kw)            connected MilterClient
+      .send_message(raw, **kw) -> milter_client.MessageResult
+    DaemonError
+    build_testmilter()         compile tests/lib/testmilter.c (a scripted
+                               libmilter program for the harness self-tests)
+                               into a temp dir -> (path, None) or
+                               (None, reason)
+
+Each Daemon gets its own temp dir (config, log, pid file, unix socket) that
+is removed on stop unless env KEEP_TEST_TMP is set (then its path is kept
+and shown in errors). The config always gets Socket, AuthservID
+(mx.test.example), LogTo stderr, LogLevel debug and PidFile unless the
+options override them; an option whose value is None is left out.
+
+start() waits (bounded) until the socket accepts a connection; if the
+process exits first, DaemonError carries the log tail. stop() sends SIGTERM
+to the PID we started, waits up to `stop_timeout` seconds, then SIGKILL;
+it never signals anything else. stderr and stdout go to <tmp>/authmilter.log.
+
+env AUTHMILTER_WRAPPER, when set, is a command prefix (e.g.
+"valgrind --error-exitcode=99 --leak-check=full") put before the binary;
+the wrapper must exec the daemon in the same process (valgrind does) so
+signals still reach it.
+"""
+
+import os
+import re
+import shlex
+import shutil
+import signal as _signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import milter_client
+
+DEFAULT_AUTHSERV_ID = "mx.test.example"
+
+
+class DaemonError(Exception):
+    """DaemonError - the daemon did not start or stop as expected."""
+
+
+def binary():
+    """binary - path of the authmilter binary under test."""
+    path = os.environ.get("AUTHMILTER")
+    if path:
+        return path
+    top = os.environ.get("top_builddir") or os.path.normpath(
+        os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+    return os.path.join(top, "src", "authmilter")
+
+
+def missing(path=None):
+    """missing - None when the daemon binary can run, else a reason."""
+    path = path or binary()
+    if not os.path.isfile(path) or not os.access(path, os.X_OK):
+        return "the built daemon (%s; set AUTHMILTER)" % path
+    return None
+
+
+def render_config(options):
+    """render_config - dict of options -> "Name value" config text."""
+    lines = ["# written by tests/lib/daemon.py"]
+    for name, value in options.items():
+        if value is None:
+            continue
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for v in values:
+            if isinstance(v, bool):
+                v = "yes" if v else "no"
+            lines.append("%s %s" % (name, v))
+    return "\n".join(lines) + "\n"
+
+
+def to_postfix_spec(spec):
+    """to_postfix_spec - libmilter socket spec -> Postfix smtpd_milters form.
+
+    libmilter writes inet:PORT@HOST; Postfix wants inet:HOST:PORT (an IPv6
+    host in brackets). unix:/path stays.
+    """
+    family, addr = milter_client.parse_socket_spec(spec)
+    if family == socket.AF_UNIX:
+        return "unix:" + addr
+    host, port = addr[0], addr[1]
+    if family == socket.AF_INET6:
+        return "inet:[%s]:%d" % (host, port)
+    return "inet:%s:%d" % (host, port)
+
+
+def _command(path=None):
+    """_command - wrapper prefix + binary as an argv list."""
+    wrap = os.environ.get("AUTHMILTER_WRAPPER", "").strip()
+    return (shlex.split(wrap) if wrap else []) + [path or binary()]
+
+
+def run(args, timeout=30, path=None, **kw):
+    """run - run the binary (or path) once with args; bounded by timeout."""
+    return subprocess.run(_command(path) + list(args), capture_output=True,
+                          text=True, timeout=timeout, errors="replace", **kw)
+
+
+_testmilter_cache = {}
+
+
+def build_testmilter(cc=None):
+    """build_testmilter - compile testmilter.c once per process.
+
+    Returns (path, None) on success, (None, reason) when no compiler or no
+    libmilter is there or the build failed. The binary lives in a temp dir
+    removed at interpreter exit.
+    """
+    if "path" in _testmilter_cache:
+        return _testmilter_cache["path"], _testmilter_cache["why"]
+    import atexit
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       "testmilter.c")
+    cc = cc or os.environ.get("CC") or "cc"
+    path, why = None, None
+    if shutil.which(cc.split()[0]) is None:
+        why = "a C compiler (%s)" % cc
+    elif not os.path.exists("/usr/include/libmilter/mfapi.h"):
+        why = "libmilter-dev (/usr/include/libmilter/mfapi.h)"
+    else:
+        d = tempfile.mkdtemp(prefix="testmilter-")
+        atexit.register(shutil.rmtree, d, True)
+        out = os.path.join(d, "testmilter")
+        r = subprocess.run(shlex.split(cc) + [
+            "-std=c11", "-D_GNU_SOURCE", "-Wall", "-o", out, src,
+            "-lmilter", "-pthread"], capture_output=True, text=True,
+            timeout=120)
+        if r.returncode == 0:
+            path = out
+        else:
+            why = "a working testmilter build: " + r.stderr.strip()[-500:]
+    _testmilter_cache.update(path=path, why=why)
+    return path, why
+
+
+class Daemon:
+    """Daemon - one authmilter process with its own config and temp dir."""
+
+    def __init__(self, options=None, socket="inet", start_timeout=15.0,
+                 stop_timeout=20.0, args=(), env=None, tmpdir=None,
+                 binary=None, command=None, defaults=None):
+        """Daemon - prepare (not start) a daemon.
+
+        options: {Name: value}; merged over the defaults.
+        socket: "inet" (free 127.0.0.1 port), "inet6" (free ::1 port),
+            "unix" (<tmp>/authmilter.sock) or a full spec string.
+        args: extra command-line arguments; env: extra environment.
+        binary: run this program instead of binary() (harness self-tests).
+        command: full argv template for another milter, "{conf}" stands
+            for the config path (e.g. ["opendkim", "-x", "{conf}", "-f"]);
+            defaults: replaces defaults() for such a program (a dict that
+            may use "{spec}", "{pid}" and "{tmp}" placeholders).
+        """
+        self.binary = binary
+        self.command = command
+        self._defaults = defaults
+        self.tmp = tmpdir or tempfile.mkdtemp(prefix="authmilter-test-")
+        os.chmod(self.tmp, 0o755)
+        self._own_tmp = tmpdir is None
+        self.conf_path = os.path.join(self.tmp, "authmilter.conf")
+        self.log_path = os.path.join(self.tmp, "authmilter.log")
+        self.pid_path = os.path.join(self.tmp, "authmilter.pid")
+        self.spec = self._make_spec(socket)
+        self.postfix_spec = to_postfix_spec(self.spec)
+        self.start_timeout = start_timeout
+        self.stop_timeout = stop_timeout
+        self.args = list(args)
+        self.env = dict(os.environ)
+        self.env.update(env or {})
+        self.proc = None
+        self.returncode = None
+        self._logf = None
+        self.killed = False
+        self.options = {}
+        self.write_config(options or {})
+
+    def _make_spec(self, kind):
+        """_make_spec - the milter socket spec for this daemon."""
+        if kind == "inet":
+            return "inet:%d@127.0.0.1" % milter_client.free_port()
+        if kind == "inet6":
+            return "inet6:%d@::1" % milter_client.free_port(
+                socket.AF_INET6, "::1")
+        if kind == "unix":
+            return "unix:" + os.path.join(self.tmp, "authmilter.sock")
+        return kind
+
+    def defaults(self):
+        """defaults - options every test daemon gets unless overridden."""
+        if self._defaults is not None:
+            return {k: v.format(spec=self.spec, pid=self.pid_path,
+                                tmp=self.tmp) if isinstance(v, str) else v
+                    for k, v in self._defaults.items()}
+        return {"Socket": self.spec, "AuthservID": DEFAULT_AUTHSERV_ID,
+                "LogTo": "stderr", "LogLevel": "debug",
+                "PidFile": self.pid_path}
+
+    def write_config(self, options):
+        """write_config - (re)write the config file from defaults+options."""
+        merged = self.defaults()
+        merged.update(options)
+        self.options = merged
+        with open(self.conf_path + ".new", "w") as f:
+            f.write(render_config(merged))
+        os.replace(self.conf_path + ".new", self.conf_path)
+        return self.conf_path
+
+    def check_config(self, options=None):
+        """check_config - run `authmilter -t -c FILE` on a config.
+
+        options None checks the current config file; a dict is written to
+        a separate file first (the daemon's own config is untouched).
+        """
+        path = self.conf_path
+        if options is not None:
+            path = os.path.join(self.tmp, "check.conf")
+            merged = self.defaults()
+            merged.update(options)
+            with open(path, "w") as f:
+                f.write(render_config(merged))
+        return run(["-t", "-c", path], path=self.binary)
+
+    # ---- process control -----------------------------------------
+
+    def start(self):
+        """start - spawn the daemon and wait until its socket accepts."""
+        if self.proc is not None:
+            raise DaemonError("already started")
+        if self.command:
+            argv = [a.replace("{conf}", self.conf_path)
+                    for a in self.command] + self.args
+        else:
+            why = missing(self.binary)
+            if why:
+                raise DaemonError("cannot start: missing " + why)
+            argv = _command(self.binary) + ["-c", self.conf_path, "-f"] + \
+                self.args
+        self._logf = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                     stdout=self._logf, stderr=self._logf,
+                                     env=self.env, cwd=self.tmp)
+        if not milter_client.wait_for_socket(self.spec, self.start_timeout,
+                                             self.proc):
+            rc = self.proc.poll()
+            self.stop()
+            raise DaemonError(
+                "authmilter did not accept on %s within %.0fs (%s)\n%s"
+                % (self.spec, self.start_timeout,
+                   "exit status %s" % rc if rc is not None else "running",
+                   self.log_tail()))
+        return self
+
+    @property
+    def pid(self):
+        return self.proc.pid if self.proc is not None else None
+
+    def running(self):
+        """running - True while the started process has not exited."""
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal(self, sig):
+        """signal - send sig to the daemon's PID (only ours)."""
+        if not self.running():
+            raise DaemonError("daemon not running")
+        os.kill(self.proc.pid, sig)
+
+    def reload(self):
+        """reload - SIGHUP."""
+        self.signal(_signal.SIGHUP)
+
+    def wait(self, timeout):
+        """wait - wait up to timeout for exit; returns the status or None."""
+        try:
+            self.returncode = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        return self.returncode
+
+    def stop(self, sig=_signal.SIGTERM):
+        """stop - SIGTERM (or sig), wait, SIGKILL after stop_timeout.
+
+        Returns the exit status (negative signal number when killed).
+        """
+        if self.proc is None:
+            return self.returncode
+        if self.proc.poll() is None:
+            try:
+                os.kill(self.proc.pid, sig)
+            except ProcessLookupError:
+                pass
+            if self.wait(self.stop_timeout) is None:
+                self.killed = True
+                os.kill(self.proc.pid, _signal.SIGKILL)
+                self.wait(self.stop_timeout)
+        self.returncode = self.proc.poll()
+        self.proc = None
+        if self._logf:
+            self._logf.close()
+            self._logf = None
+        return self.returncode
+
+    def cleanup(self):
+        """cleanup - stop and remove the temp dir (kept with KEEP_TEST_TMP)."""
+        self.stop()
+        if self._own_tmp and not os.environ.get("KEEP_TEST_TMP"):
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self):
+        try:
+            return self.start()
+        except BaseException:
+            self.cleanup()
+            raise
+
+    def __exit__(self, *exc):
+        self.cleanup()
+        return False
+
+    # ---- log ------------------------------------------------------
+
+    def log(self):
+        """log - everything the daemon wrote to stderr/stdout so far."""
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def log_lines(self):
+        """log_lines - the log as a list of lines."""
+        return self.log().splitlines()
+
+    def log_tail(self, n=30):
+        """log_tail - last n log lines, for diagnostics."""
+        lines = self.log_lines()[-n:]
+        keep = " (kept in %s)" % self.tmp if os.environ.get(
+            "KEEP_TEST_TMP") else ""
+        return "--- authmilter log tail%s ---\n%s" % (keep, "\n".join(lines))
+
+    def wait_for_log(self, pattern, timeout=5.0, start=0):
+        """wait_for_log - poll the log for a regex (bounded).
+
+        start: ignore the first `start` characters (e.g. len(d.log())
+        taken before an action). Returns the match object or None.
+        """
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while True:
+            m = rx.search(self.log(), start)
+            if m or time.monotonic() >= deadline:
+                return m
+            time.sleep(0.05)
+
+    # ---- milter shortcuts ----------------------------------------
+
+    def client(self, timeout=10.0, **kw):
+        """client - a connected MilterClient for this daemon."""
+        return milter_client.MilterClient(self.spec, timeout=timeout,
+                                          **kw).connect()
+
+    def send_message(self, raw, timeout=10.0, **kw):
+        """send_message - one message on a new connection."""
+        return milter_client.send_message(self.spec, raw, timeout=timeout,
+                                          **kw)

@@ -118,9 +118,9 @@ dkim_canon_header(enum dkim_canon c, const unsigned char *name,
 		buf_append(out, "\r\n", 2);
 }
 
-/* name_is - case-insensitive comparison of a field name with an h= name */
-static bool
-name_is(const struct dkim_header *h, const struct dkim_name *n)
+/* dkim_canon_name_is - the field's name equals an h= name, ignoring case */
+bool
+dkim_canon_name_is(const struct dkim_header *h, const struct dkim_name *n)
 {
 	size_t i, len = h->name_len;
 
@@ -145,7 +145,7 @@ dkim_canon_select(enum dkim_canon c, const struct dkim_header *hdrs,
 
 	for (i = 0; i < nnames; i++) {
 		for (j = nhdrs; j-- > 0;) {
-			if (j == skip || used[j] || !name_is(&hdrs[j], &names[i]))
+			if (j == skip || used[j] || !dkim_canon_name_is(&hdrs[j], &names[i]))
 				continue;
 			used[j] = true;
 			dkim_canon_header(c, hdrs[j].name, hdrs[j].name_len,

@@ -50,6 +50,11 @@ void dkim_canon_header(enum dkim_canon c, const unsigned char *name,
     size_t name_len, const unsigned char *value, size_t value_len, bool crlf,
     struct buf *out);
 
+/* dkim_canon_name_is - the field's name (trailing WSP ignored) equals an
+ * h= name, ignoring ASCII case */
+bool dkim_canon_name_is(const struct dkim_header *h,
+    const struct dkim_name *n);
+
 /*
  * dkim_canon_select - pick the header fields h= names, each from the
  * bottom up (RFC 6376 5.4.2): the n-th occurrence of a name in h= takes

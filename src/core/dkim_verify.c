@@ -54,6 +54,7 @@ struct vsig {
 	unsigned char hdigest[CRYPTO_DIGEST_MAX];
 	size_t hdigest_len;
 	size_t body;		/* index into bodies */
+	bool from_uncovered;	/* a From field h= does not cover */
 	struct dkim_result out;
 };
 
@@ -299,6 +300,26 @@ body_slot_for(struct dkim_verifier *v, const struct dkim_sig *sig)
 	return v->nbodies++;
 }
 
+/* check_from_coverage - does h= name From as often as the header has it? */
+static void
+check_from_coverage(const struct dkim_header *hdrs, size_t nhdrs,
+    struct vsig *s)
+{
+	static const struct dkim_name from = {
+		(const unsigned char *)"from", 4
+	};
+	size_t fields = 0, names = 0, i;
+
+	for (i = 0; i < nhdrs; i++)
+		if (dkim_canon_name_is(&hdrs[i], &from))
+			fields++;
+	for (i = 0; i < s->sig.nnames; i++)
+		if (ascii_memcaseeq(s->sig.names[i].p, s->sig.names[i].len,
+		    "from"))
+			names++;
+	s->from_uncovered = fields > names;
+}
+
 /* dkim_verifier_eoh - hash the signed header fields */
 void
 dkim_verifier_eoh(struct dkim_verifier *v)
@@ -327,6 +348,7 @@ dkim_verifier_eoh(struct dkim_verifier *v)
 			continue;
 		}
 		hash_headers(v, s, hdrs, &scratch);
+		check_from_coverage(hdrs, v->nhdrs, s);
 		s->body = body_slot_for(v, &s->sig);
 	}
 	buf_deinit(&scratch);
@@ -489,6 +511,18 @@ judge(struct dkim_verifier *v, struct vsig *s)
 	if (!crypto_verify(s->key.pk, s->sig.hash, s->hdigest, s->hdigest_len,
 	    s->sig.b.data, s->sig.b.len)) {
 		finish(s, DKIM_RES_FAIL, "signature did not verify");
+		return;
+	}
+	/*
+	 * RFC 6376 5.4.2 selects fields from the bottom, so a From added
+	 * above a signed one leaves the hash intact while readers see the
+	 * added one. RFC 5322 3.6 allows one From; RFC 6376 8.15 warns of
+	 * exactly this. A From the signature does not cover is therefore
+	 * not a pass: "policy" (RFC 8601 2.7.1), signers prevent it by
+	 * oversigning From.
+	 */
+	if (s->from_uncovered) {
+		finish(s, DKIM_RES_POLICY, "unsigned From field");
 		return;
 	}
 	finish(s, DKIM_RES_PASS, "");

@@ -328,15 +328,17 @@ static enum dkim_sig_status
 parse_ids(const struct tagvalue_list *l, struct dkim_sig *sig,
     const char **why_r)
 {
-	const struct tagvalue *d = required(l, "d", why_r, "missing d=");
-	const struct tagvalue *s = required(l, "s", why_r, "missing s=");
+	const struct tagvalue *d = tagvalue_find(l, "d", 0);
+	const struct tagvalue *s = tagvalue_find(l, "s", 0);
 
 	if (d != NULL)
 		sig->d = dup_value(d);
 	if (s != NULL)
 		sig->s = dup_value(s);
-	if (d == NULL || s == NULL)
+	if (d == NULL || s == NULL) {
+		*why_r = d == NULL ? "missing d=" : "missing s=";
 		return DKIM_SIG_E_SYNTAX;
+	}
 	if (!dkim_domain_ok(sig->d)) {
 		*why_r = "malformed d=";
 		return DKIM_SIG_E_SYNTAX;

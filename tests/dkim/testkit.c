@@ -191,26 +191,24 @@ split_names(const char *s, struct dkim_name *names, size_t max)
 	return n;
 }
 
-/* tk_sign - sign a message with the core's canonicalization */
+/* tk_sign_field - the DKIM-Signature field for a header block (fields
+ * only, CRLF) and a body hash computed by the caller */
 bool
-tk_sign(const unsigned char *msg, size_t len, const struct crypto_privkey *k,
+tk_sign_field(const unsigned char *hdr, size_t hlen, const unsigned char *bh,
+    size_t bhlen, uint64_t blen, const struct crypto_privkey *k,
     const struct tk_sign_opts *o, struct buf *out)
 {
 	struct dkim_header hdrs[256];
 	struct dkim_name names[64];
-	struct dkim_body *body;
-	unsigned char bh[CRYPTO_DIGEST_MAX], hd[CRYPTO_DIGEST_MAX];
-	size_t nh, nn, bstart, bhlen, hdlen;
+	unsigned char hd[CRYPTO_DIGEST_MAX];
+	size_t nh, nn, hdlen, unused;
 	struct buf val = BUF_INIT, hashed = BUF_INIT, sig = BUF_INIT;
 	struct crypto_digest *d;
 	bool rsa = crypto_privkey_type(k) == CRYPTO_KEY_RSA;
 	bool ok;
 
-	nh = collect(msg, len, hdrs, 256, &bstart);
+	nh = collect(hdr, hlen, hdrs, 256, &unused);
 	nn = split_names(o->headers, names, 64);
-	body = dkim_body_new(o->bcanon, o->hash, false, 0);
-	dkim_body_update(body, msg + bstart, len - bstart);
-	bhlen = dkim_body_final(body, bh);
 	buf_printf(&val, " v=1; a=%s-%s; c=%s/%s; d=%s; s=%s;\r\n\t",
 	    rsa ? "rsa" : "ed25519",
 	    o->hash == CRYPTO_HASH_SHA1 ? "sha1" : "sha256",
@@ -219,13 +217,11 @@ tk_sign(const unsigned char *msg, size_t len, const struct crypto_privkey *k,
 	if (o->auid)
 		buf_printf(&val, "i=%s; ", o->auid);
 	if (o->use_l)
-		buf_printf(&val, "l=%llu; ",
-		    (unsigned long long)dkim_body_length(body));
+		buf_printf(&val, "l=%llu; ", (unsigned long long)blen);
 	if (o->t)
 		buf_printf(&val, "t=%lld; ", (long long)o->t);
 	if (o->x)
 		buf_printf(&val, "x=%lld; ", (long long)o->x);
-	dkim_body_free(&body);
 	buf_printf(&val, "h=%s;\r\n\tbh=", o->headers);
 	crypto_base64_encode(bh, bhlen, &val);
 	buf_append_str(&val, ";\r\n\tb=");
@@ -242,10 +238,32 @@ tk_sign(const unsigned char *msg, size_t len, const struct crypto_privkey *k,
 		buf_append(out, val.data, val.len);
 		crypto_base64_encode(sig.data, sig.len, out);
 		buf_append_str(out, "\r\n");
-		buf_append(out, msg, len);
 	}
 	buf_deinit(&val);
 	buf_deinit(&hashed);
 	buf_deinit(&sig);
 	return ok;
+}
+
+/* tk_sign - sign a message with the core's canonicalization */
+bool
+tk_sign(const unsigned char *msg, size_t len, const struct crypto_privkey *k,
+    const struct tk_sign_opts *o, struct buf *out)
+{
+	struct dkim_header hdrs[256];
+	struct dkim_body *body;
+	unsigned char bh[CRYPTO_DIGEST_MAX];
+	size_t bstart, bhlen;
+	uint64_t blen;
+
+	(void)collect(msg, len, hdrs, 256, &bstart);
+	body = dkim_body_new(o->bcanon, o->hash, false, 0);
+	dkim_body_update(body, msg + bstart, len - bstart);
+	bhlen = dkim_body_final(body, bh);
+	blen = dkim_body_length(body);
+	dkim_body_free(&body);
+	if (!tk_sign_field(msg, bstart, bh, bhlen, blen, k, o, out))
+		return false;
+	buf_append(out, msg, len);
+	return true;
 }

@@ -59,6 +59,14 @@ struct tk_sign_opts {
 	int64_t x;			/* x= (0: none) */
 };
 
+/* tk_sign_field - append the DKIM-Signature field (with CRLF) for the
+ * header block hdr (fields, CRLF) and a body hash bh of a canonical body
+ * of blen bytes computed by the caller (streamed, for large bodies) */
+bool tk_sign_field(const unsigned char *hdr, size_t hlen,
+    const unsigned char *bh, size_t bhlen, uint64_t blen,
+    const struct crypto_privkey *k, const struct tk_sign_opts *o,
+    struct buf *out);
+
 /* tk_sign - sign msg (whole message, CRLF) and append the message with
  * the new DKIM-Signature field on top to out; false on failure */
 bool tk_sign(const unsigned char *msg, size_t len,

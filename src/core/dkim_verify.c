@@ -15,7 +15,7 @@
  *   dkim_verifier_body        stream a body chunk into the shared hashers
  *   dkim_verifier_key_answer  hand over a key lookup's answer
  *   dkim_verifier_eom         judge every signature
- *   dkim_verifier_result_count/result/ignored, dkim_res_name
+ *   dkim_verifier_result_count/result/ignored/body_hashers, dkim_res_name
  *
  * Memory: the header block is kept until end of header (capped by
  * max_header_bytes and max_headers), then freed; the body is never kept,
@@ -503,6 +503,11 @@ judge(struct dkim_verifier *v, struct vsig *s)
 		finish(s, DKIM_RES_TEMPERROR, "no key answer");
 		return;
 	}
+	/* a signer cannot have hashed more body than there is (3.5 l=) */
+	if (s->sig.has_l && dkim_body_length(b->b) < s->sig.l) {
+		finish(s, DKIM_RES_FAIL, "body shorter than l=");
+		return;
+	}
 	if (s->sig.bh.len != b->digest_len ||
 	    memcmp(s->sig.bh.data, b->digest, b->digest_len) != 0) {
 		finish(s, DKIM_RES_FAIL, "body hash mismatch");
@@ -596,6 +601,14 @@ size_t
 dkim_verifier_ignored(const struct dkim_verifier *v)
 {
 	return v->ignored;
+}
+
+/* dkim_verifier_body_hashers - body hashers in use (shared per
+ * canonicalization, hash and l=) */
+size_t
+dkim_verifier_body_hashers(const struct dkim_verifier *v)
+{
+	return v->nbodies;
 }
 
 /* dkim_verifier_free - free everything */

@@ -123,6 +123,10 @@ const struct dkim_result *dkim_verifier_result(const struct dkim_verifier *v,
 /* dkim_verifier_ignored - DKIM-Signature fields beyond max_signatures */
 size_t dkim_verifier_ignored(const struct dkim_verifier *v);
 
+/* dkim_verifier_body_hashers - streaming body hashers in use: one per
+ * distinct (body canonicalization, hash, l=) among the signatures */
+size_t dkim_verifier_body_hashers(const struct dkim_verifier *v);
+
 /* dkim_res_name - "pass", "fail", ... (RFC 8601) */
 const char *dkim_res_name(enum dkim_res r);
 

@@ -297,6 +297,46 @@ test_key_records(void **state)
 	}
 }
 
+static void
+test_mutated_inputs_never_crash(void **state)
+{
+	static const char sig[] = " v=1; a=rsa-sha256; c=relaxed/simple; "
+	    "d=example.com; s=s; i=@example.com; l=10; t=1; x=2; "
+	    "h=from:to; bh=AAAA; b=AAAA";
+	static const char key[] = "v=DKIM1; k=ed25519; h=sha256; t=y:s; "
+	    "s=email; p=" ED;
+	char buf[sizeof(sig) > sizeof(key) ? sizeof(sig) : sizeof(key)];
+	uint32_t seed = 99;
+	size_t iter, k, len;
+
+	(void)state;
+	for (iter = 0; iter < 20000; iter++) {
+		const char *src = iter & 1 ? key : sig;
+		struct dkim_sig s;
+		struct dkim_key dk;
+		const char *why;
+
+		len = strlen(src);
+		memcpy(buf, src, len);
+		for (k = 0; k < 1 + iter % 4; k++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[(seed >> 8) % len] = (char)(seed >> 24);
+		}
+		seed = seed * 1103515245u + 12345u;
+		len -= (seed >> 16) % 4;	/* sometimes truncated */
+		if (iter & 1) {
+			if (dkim_key_parse(U(buf), len, &dk, &why) == DKIM_KEY_OK)
+				assert_non_null(dk.pk);
+			dkim_key_deinit(&dk);
+		} else {
+			dkim_sig_init(&s);
+			if (dkim_sig_parse(U(buf), len, &s, &why) == DKIM_SIG_OK)
+				assert_true(s.nnames > 0);
+			dkim_sig_deinit(&s);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -307,6 +347,7 @@ main(void)
 		cmocka_unit_test(test_time_checks),
 		cmocka_unit_test(test_domain_helpers),
 		cmocka_unit_test(test_key_records),
+		cmocka_unit_test(test_mutated_inputs_never_crash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

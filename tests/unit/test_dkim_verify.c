@@ -340,6 +340,69 @@ test_missing_key_answer_is_temperror(void **state)
 	assert_null(v);
 }
 
+static void
+test_body_hashes_are_shared(void **state)
+{
+	struct dkim_verify_params p = params(RFC_NOW);
+	struct dkim_verifier *v = dkim_verifier_new(&p);
+	static const char *sigs[] = {
+		" v=1; a=rsa-sha256; c=relaxed/relaxed; d=e.com; s=a; h=from; bh=AAAA; b=AAAA",
+		" v=1; a=ed25519-sha256; c=simple/relaxed; d=e.com; s=b; h=from; bh=AAAA; b=AAAA",
+		" v=1; a=rsa-sha256; c=relaxed; d=e.com; s=c; h=from; bh=AAAA; b=AAAA",
+		" v=1; a=rsa-sha256; c=relaxed/relaxed; d=e.com; s=d; l=5; h=from; bh=AAAA; b=AAAA",
+		" v=1; a=rsa-sha256; c=relaxed/relaxed; d=e.com; s=e; l=5; h=from; bh=AAAA; b=AAAA",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 5; i++)
+		assert_int_equal(dkim_verifier_header(v,
+		    (const unsigned char *)"DKIM-Signature", 14,
+		    (const unsigned char *)sigs[i], strlen(sigs[i])), (int)i);
+	dkim_verifier_eoh(v);
+	/* relaxed+sha256 (a, b), simple+sha256 (c), relaxed+sha256+l=5 (d, e) */
+	assert_int_equal(dkim_verifier_body_hashers(v), 3);
+	dkim_verifier_free(&v);
+}
+
+static void
+test_body_shorter_than_l_fails(void **state)
+{
+	char *m = replace(rfc8463_msg, "s=brisbane;", "l=4000; s=brisbane;");
+	struct tk_outcome o;
+
+	(void)state;
+	run(m, rfc_keys, 2, 0, &o);
+	expect(&o, 0, DKIM_RES_FAIL, "body shorter than l=");
+	assert_true(o.r[0].l_used);
+	free(m);
+}
+
+static void
+test_mutated_messages_never_crash(void **state)
+{
+	size_t len = strlen(rfc8463_msg), iter, k;
+	char *m = malloc(len + 1);
+	uint32_t seed = 4242;
+	struct tk_outcome o;
+
+	(void)state;
+	assert_non_null(m);
+	for (iter = 0; iter < 3000; iter++) {
+		memcpy(m, rfc8463_msg, len + 1);
+		for (k = 0; k < 1 + iter % 6; k++) {
+			seed = seed * 1103515245u + 12345u;
+			m[(seed >> 8) % len] = (char)(seed >> 24);
+		}
+		run(m, rfc_keys, 2, iter % 17, &o);
+		assert_true(o.count <= 2);
+		for (k = 0; k < o.count; k++)
+			if (o.r[k].result == DKIM_RES_PASS)
+				assert_string_equal(o.reason[k], "");
+	}
+	free(m);
+}
+
 static const char plain_msg[] =
     "Received: from a by b; Mon, 1 Jan 2024 00:00:00 +0000\r\n"
     "From: Ada <ada@example.com>\r\n"
@@ -445,6 +508,9 @@ main(void)
 		cmocka_unit_test(test_no_signature_gives_no_results),
 		cmocka_unit_test(test_missing_key_answer_is_temperror),
 		cmocka_unit_test(test_sign_then_verify_generated_keys),
+		cmocka_unit_test(test_body_hashes_are_shared),
+		cmocka_unit_test(test_body_shorter_than_l_fails),
+		cmocka_unit_test(test_mutated_messages_never_crash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -134,9 +134,14 @@ dkim_key_parse(const unsigned char *p, size_t len, struct dkim_key *key,
 		st = set_why(&why, DKIM_KEY_E_SYNTAX, "malformed key record");
 		goto out;
 	}
-	/* v= is optional but, when present, first and "DKIM1" (3.6.1) */
+	/*
+	 * v= is optional; when present it must be "DKIM1" (3.6.1). The RFC
+	 * also says it MUST come first, but mandates discarding only records
+	 * whose v= has another value; keys published as "k=rsa; v=DKIM1;
+	 * p=..." exist and dkimpy and Mail::DKIM accept them, so do we.
+	 */
 	if ((t = tagvalue_find(l, "v", 0)) != NULL &&
-	    (t != &l->tag[0] || !tagvalue_value_eq(t, "DKIM1"))) {
+	    !tagvalue_value_eq(t, "DKIM1")) {
 		st = set_why(&why, DKIM_KEY_E_VERSION, "bad key version");
 		goto out;
 	}

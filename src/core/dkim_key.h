@@ -20,7 +20,7 @@ enum dkim_key_status {
 	DKIM_KEY_OK = 0,
 	DKIM_KEY_REVOKED,	/* empty p= (3.6.1) */
 	DKIM_KEY_E_SYNTAX,	/* bad tag list, missing p= */
-	DKIM_KEY_E_VERSION,	/* v= not DKIM1 or not first */
+	DKIM_KEY_E_VERSION,	/* v= not DKIM1 */
 	DKIM_KEY_E_TYPE,	/* unknown k= */
 	DKIM_KEY_E_SERVICE,	/* s= excludes email */
 	DKIM_KEY_E_KEY		/* p= not base64 or not a key of type k= */

@@ -11,6 +11,7 @@ writes into OUTDIR:
   manifest.txt  file<TAB>expected<TAB>description<TAB>the verdicts of
                 dkimpy and Mail::DKIM (verify_maildkim.pl) for comparison
   now.txt       the verification time (seconds since the epoch)
+  keys.zone     the answer/nodata keys as zone lines for a test DNS server
 
 expected lists one token per DKIM-Signature, top first, separated by ";":
 "result" or "result:reason" (reasons as authmilter words them), with
@@ -114,6 +115,21 @@ class Corpus:
             for name in sorted(self.keys):
                 st, txt = self.keys[name]
                 f.write("%s\t%s\t%s\n" % (name, st, txt))
+        # The same keys as a zone fragment for a loopback DNS server in
+        # milter-level tests: TXT split into 255-byte strings (so several
+        # strings per record get exercised); timeout and servfail names
+        # need server-side behaviour and are only listed.
+        with open(self.path("keys.zone"), "w") as f:
+            for name in sorted(self.keys):
+                st, txt = self.keys[name]
+                if st == "answer":
+                    parts = [txt[i:i + 255] for i in range(0, len(txt), 255)] or [""]
+                    f.write("%s. 300 IN TXT %s\n" % (
+                        name, " ".join('"%s"' % p for p in parts)))
+                elif st == "nodata":
+                    f.write("%s. 300 IN A 192.0.2.1\n" % name)
+                else:
+                    f.write("; %s: %s (not in the zone)\n" % (name, st))
         with open(self.path("now.txt"), "w") as f:
             f.write("%d\n" % NOW)
         md = subprocess.run(

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "../dkim/msgsplit.h"
 #include "../dkim/testkit.h"
 #include "util/buf.h"
 
@@ -340,6 +341,66 @@ test_missing_key_answer_is_temperror(void **state)
 	assert_null(v);
 }
 
+/* answer_with - run the RFC 8463 message giving the Ed25519 signature an
+ * answer of several records */
+static void
+answer_with(struct dns_rr *rr, size_t n, enum dkim_res res, const char *why)
+{
+	struct dkim_verify_params p = params(RFC_NOW);
+	struct dkim_verifier *v = dkim_verifier_new(&p);
+	struct dns_answer a;
+	const struct dkim_result *r;
+	const unsigned char *m = (const unsigned char *)rfc8463_msg;
+	size_t pos = 0, len = strlen(rfc8463_msg);
+	struct msg_field f;
+
+	memset(&a, 0, sizeof(a));
+	a.status = DNS_R_ANSWER;
+	a.count = n;
+	a.rr = rr;
+	while (msg_next_field(m, len, &pos, &f) == 1)
+		(void)dkim_verifier_header(v, f.name, f.name_len, f.value,
+		    f.value_len);
+	dkim_verifier_key_answer(v, 0, &a);
+	dkim_verifier_key_answer(v, 1, NULL);	/* ignored */
+	dkim_verifier_eoh(v);
+	dkim_verifier_body(v, m + pos, len - pos);
+	dkim_verifier_eom(v);
+	r = dkim_verifier_result(v, 0);
+	assert_non_null(r);
+	assert_int_equal(r->result, res);
+	assert_string_equal(r->reason, why);
+	assert_string_equal(r->domain, "football.example.com");
+	assert_string_equal(r->selector, "brisbane");
+	assert_string_equal(r->algorithm, "ed25519-sha256");
+	assert_string_equal(r->b8, "/gCrinpc");
+	assert_string_equal(r->auid, "@football.example.com");
+	assert_int_equal(dkim_verifier_result(v, 1)->result, DKIM_RES_TEMPERROR);
+	dkim_verifier_free(&v);
+}
+
+static void
+test_several_records_in_an_answer(void **state)
+{
+	struct dns_rr rr[3];
+
+	(void)state;
+	memset(rr, 0, sizeof(rr));
+	rr[0].type = DNS_T_TXT;
+	rr[0].text = (char *)"v=spf1 -all";
+	rr[0].text_len = strlen(rr[0].text);
+	rr[1].type = DNS_T_CNAME;	/* not TXT: skipped */
+	rr[1].text = (char *)"p=";
+	rr[1].text_len = 2;
+	rr[2].type = DNS_T_TXT;
+	rr[2].text = (char *)ED_REC;
+	rr[2].text_len = strlen(ED_REC);
+	answer_with(rr, 3, DKIM_RES_PASS, "");
+	/* "v=spf1" reads as a key record of the wrong version */
+	answer_with(rr, 2, DKIM_RES_PERMERROR, "bad key version");
+	answer_with(rr, 0, DKIM_RES_PERMERROR, "no key");
+}
+
 static void
 test_body_hashes_are_shared(void **state)
 {
@@ -508,6 +569,7 @@ main(void)
 		cmocka_unit_test(test_no_signature_gives_no_results),
 		cmocka_unit_test(test_missing_key_answer_is_temperror),
 		cmocka_unit_test(test_sign_then_verify_generated_keys),
+		cmocka_unit_test(test_several_records_in_an_answer),
 		cmocka_unit_test(test_body_hashes_are_shared),
 		cmocka_unit_test(test_body_shorter_than_l_fails),
 		cmocka_unit_test(test_mutated_messages_never_crash),

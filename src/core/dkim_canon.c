@@ -77,8 +77,12 @@ relaxed_value(const unsigned char *v, size_t len, struct buf *out)
 	for (i = 0; i < len; i++) {
 		unsigned char c = v[i];
 
-		if (c == '\r' || c == '\n')
-			continue;	/* unfold: drop line breaks */
+		if (c == '\r' && i + 1 < len && v[i + 1] == '\n') {
+			i++;		/* unfold: drop CRLF, keep a bare CR */
+			continue;
+		}
+		if (c == '\n')
+			continue;	/* a bare LF the caller left unnormalised */
 		if (ascii_iswsp(c)) {
 			wsp = true;
 			continue;

@@ -38,6 +38,8 @@ test_header_golden(void **state)
 		  DKIM_CANON_RELAXED, "x-empty:\r\n" },
 		{ "no leading space simple", "Subject", "x", DKIM_CANON_SIMPLE,
 		  "Subject:x\r\n" },
+		{ "bare CR is not a fold", "X", " a\rb\r\n c", DKIM_CANON_RELAXED,
+		  "x:a\rb c\r\n" },
 		{ "8-bit kept", "Subject", " Gr\xc3\xbc\xc3\x9f  e",
 		  DKIM_CANON_RELAXED, "subject:Gr\xc3\xbc\xc3\x9f e\r\n" },
 	};

@@ -1,0 +1,491 @@
+/*
+ * dkim_sig.c - DKIM-Signature header field parsing (RFC 6376 3.5)
+ *
+ * Purpose: turn a DKIM-Signature value into a struct dkim_sig, checking
+ * every known tag strictly and ignoring unknown ones.
+ *
+ * Exported functions:
+ *   dkim_sig_init/deinit   lifetime of a struct dkim_sig
+ *   dkim_sig_parse         parse a field value
+ *   dkim_sig_check_time    judge t= and x= against an injected clock
+ *   dkim_alg_name          algorithm names
+ *   dkim_domain_ok         domain / selector syntax
+ *   dkim_domain_within     "equal or subdomain" test (i= within d=)
+ *
+ * Callers guarantee the value bytes are readable; no NUL is needed. The
+ * struct owns its strings and buffers. Errors come back as a status plus a
+ * static reason; a malformed value never crashes, it is a permerror.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/dkim_sig.h"
+#include "core/tagvalue.h"
+#include "util/str.h"
+#include "util/xmalloc.h"
+
+/* Largest t=/x= accepted: RFC 6376 3.5 allows 12 digits. */
+#define DKIM_SIG_MAX_TIME_DIGITS 12
+/* l= is at most 76 digits (RFC 6376 3.5); we saturate beyond 2^64-1. */
+#define DKIM_SIG_MAX_L_DIGITS 76
+
+/* dkim_sig_init - an empty signature */
+void
+dkim_sig_init(struct dkim_sig *sig)
+{
+	memset(sig, 0, sizeof(*sig));
+	buf_init(&sig->b);
+	buf_init(&sig->bh);
+	sig->hcanon = DKIM_CANON_SIMPLE;
+	sig->bcanon = DKIM_CANON_SIMPLE;
+}
+
+/* dkim_sig_deinit - free what the signature holds */
+void
+dkim_sig_deinit(struct dkim_sig *sig)
+{
+	buf_deinit(&sig->b);
+	buf_deinit(&sig->bh);
+	free(sig->d);
+	free(sig->s);
+	free(sig->i);
+	free(sig->h);
+	free(sig->names);
+	dkim_sig_init(sig);
+}
+
+/* dkim_alg_name - algorithm names */
+const char *
+dkim_alg_name(enum dkim_alg alg)
+{
+	switch (alg) {
+	case DKIM_ALG_RSA_SHA1:
+		return "rsa-sha1";
+	case DKIM_ALG_RSA_SHA256:
+		return "rsa-sha256";
+	case DKIM_ALG_ED25519_SHA256:
+		return "ed25519-sha256";
+	default:
+		return "unknown";
+	}
+}
+
+/* dkim_domain_ok - domain / selector syntax */
+bool
+dkim_domain_ok(const char *name)
+{
+	size_t len = strlen(name), label = 0, i;
+
+	if (len == 0 || len > DKIM_MAX_DNS_NAME)
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c == '.') {
+			if (label == 0 || name[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!ascii_isalnum(c) && c != '-' && c != '_')
+			return false;
+		if (c == '-' && label == 0)
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	return label > 0 && name[len - 1] != '-';
+}
+
+/* dkim_domain_within - sub equals dom or is below it */
+bool
+dkim_domain_within(const char *sub, const char *dom)
+{
+	size_t ls = strlen(sub), ld = strlen(dom);
+
+	if (ls < ld || ld == 0)
+		return false;
+	if (ascii_strcasecmp(sub + (ls - ld), dom) != 0)
+		return false;
+	return ls == ld || sub[ls - ld - 1] == '.';
+}
+
+/* dup_value - the tag value as a NUL-terminated copy */
+static char *
+dup_value(const struct tagvalue *t)
+{
+	return xstrndup((const char *)t->value, t->value_len);
+}
+
+/* value_is - the tag value equals s ignoring ASCII case */
+static bool
+value_is(const unsigned char *p, size_t len, const char *s)
+{
+	return ascii_memcaseeq(p, len, s);
+}
+
+/* parse_digits - 1..maxdigits decimal digits, saturating at UINT64_MAX */
+static bool
+parse_digits(const struct tagvalue *t, size_t maxdigits, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (t->value_len == 0 || t->value_len > maxdigits)
+		return false;
+	for (i = 0; i < t->value_len; i++) {
+		unsigned d;
+
+		if (!ascii_isdigit(t->value[i]))
+			return false;
+		d = (unsigned)(t->value[i] - '0');
+		v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
+
+/* parse_alg - a= (RFC 6376 3.5, RFC 8463 3) */
+static bool
+parse_alg(const struct tagvalue *t, struct dkim_sig *sig)
+{
+	if (value_is(t->value, t->value_len, "rsa-sha256")) {
+		sig->alg = DKIM_ALG_RSA_SHA256;
+		sig->hash = CRYPTO_HASH_SHA256;
+		sig->key_type = CRYPTO_KEY_RSA;
+	} else if (value_is(t->value, t->value_len, "rsa-sha1")) {
+		sig->alg = DKIM_ALG_RSA_SHA1;
+		sig->hash = CRYPTO_HASH_SHA1;
+		sig->key_type = CRYPTO_KEY_RSA;
+	} else if (value_is(t->value, t->value_len, "ed25519-sha256")) {
+		sig->alg = DKIM_ALG_ED25519_SHA256;
+		sig->hash = CRYPTO_HASH_SHA256;
+		sig->key_type = CRYPTO_KEY_ED25519;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* canon_word - "simple" or "relaxed" */
+static bool
+canon_word(const unsigned char *p, size_t len, enum dkim_canon *c)
+{
+	if (value_is(p, len, "simple"))
+		*c = DKIM_CANON_SIMPLE;
+	else if (value_is(p, len, "relaxed"))
+		*c = DKIM_CANON_RELAXED;
+	else
+		return false;
+	return true;
+}
+
+/* parse_canon - c= header[/body]; body defaults to simple (3.5) */
+static bool
+parse_canon(const struct tagvalue *t, struct dkim_sig *sig)
+{
+	const unsigned char *slash = memchr(t->value, '/', t->value_len);
+
+	if (slash == NULL)
+		return canon_word(t->value, t->value_len, &sig->hcanon);
+	return canon_word(t->value, (size_t)(slash - t->value), &sig->hcanon) &&
+	    canon_word(slash + 1, t->value_len - (size_t)(slash + 1 - t->value),
+	    &sig->bcanon);
+}
+
+/* trim - strip FWS from both ends of p[*start..*end) */
+static void
+trim(const unsigned char *p, size_t *start, size_t *end)
+{
+	while (*start < *end && (ascii_iswsp(p[*start]) || p[*start] == '\r' ||
+	    p[*start] == '\n'))
+		(*start)++;
+	while (*end > *start && (ascii_iswsp(p[*end - 1]) ||
+	    p[*end - 1] == '\r' || p[*end - 1] == '\n'))
+		(*end)--;
+}
+
+/* parse_query - q= must offer dns/txt (3.5) */
+static bool
+parse_query(const struct tagvalue *t)
+{
+	size_t start = 0;
+
+	while (start <= t->value_len) {
+		const unsigned char *colon = memchr(t->value + start, ':',
+		    t->value_len - start);
+		size_t end = colon ? (size_t)(colon - t->value) : t->value_len;
+		size_t s = start, e = end;
+
+		trim(t->value, &s, &e);
+		if (value_is(t->value + s, e - s, "dns/txt"))
+			return true;
+		start = end + 1;
+	}
+	return false;
+}
+
+/* is_ftext - field name characters (RFC 5322 3.6.8) */
+static bool
+is_ftext(unsigned char c)
+{
+	return c >= 33 && c <= 126 && c != ':';
+}
+
+/* parse_h - h= into a copied list of names; From must be there */
+static enum dkim_sig_status
+parse_h(const struct tagvalue *t, struct dkim_sig *sig, const char **why_r)
+{
+	size_t start = 0, n = 0, i;
+	bool from = false;
+
+	sig->h = dup_value(t);
+	sig->names = xcalloc(DKIM_SIG_MAX_HNAMES, sizeof(*sig->names));
+	while (start <= t->value_len) {
+		const unsigned char *hp = (const unsigned char *)sig->h;
+		const unsigned char *colon = memchr(hp + start, ':',
+		    t->value_len - start);
+		size_t end = colon ? (size_t)(colon - hp) : t->value_len;
+		size_t s = start, e = end;
+
+		trim(hp, &s, &e);
+		if (s == e) {
+			*why_r = "empty header name in h=";
+			return DKIM_SIG_E_SYNTAX;
+		}
+		for (i = s; i < e; i++)
+			if (!is_ftext(hp[i])) {
+				*why_r = "invalid header name in h=";
+				return DKIM_SIG_E_SYNTAX;
+			}
+		if (n == DKIM_SIG_MAX_HNAMES) {
+			*why_r = "too many names in h=";
+			return DKIM_SIG_E_SYNTAX;
+		}
+		sig->names[n].p = hp + s;
+		sig->names[n].len = e - s;
+		if (value_is(hp + s, e - s, "from"))
+			from = true;
+		n++;
+		start = end + 1;
+	}
+	sig->nnames = n;
+	if (!from) {
+		*why_r = "From not signed";
+		return DKIM_SIG_E_FROM;
+	}
+	return DKIM_SIG_OK;
+}
+
+/* parse_auid - i= must be [local-part] "@" domain within d= (3.5) */
+static enum dkim_sig_status
+parse_auid(const struct tagvalue *t, struct dkim_sig *sig, const char **why_r)
+{
+	const char *at;
+
+	sig->i = dup_value(t);
+	at = strrchr(sig->i, '@');
+	if (at == NULL || !dkim_domain_ok(at + 1)) {
+		*why_r = "malformed i=";
+		return DKIM_SIG_E_SYNTAX;
+	}
+	sig->i_domain = at + 1;
+	if (!dkim_domain_within(sig->i_domain, sig->d)) {
+		*why_r = "i= not within d=";
+		return DKIM_SIG_E_AUID;
+	}
+	return DKIM_SIG_OK;
+}
+
+/* set_b8 - the first 8 characters of b=, whitespace skipped */
+static void
+set_b8(const struct tagvalue *t, struct dkim_sig *sig)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < t->value_len && n < 8; i++)
+		if (t->value[i] > ' ')
+			sig->b8[n++] = (char)t->value[i];
+	sig->b8[n] = '\0';
+}
+
+/* required - look up a tag that must be present */
+static const struct tagvalue *
+required(const struct tagvalue_list *l, const char *name, const char **why_r,
+    const char *why)
+{
+	const struct tagvalue *t = tagvalue_find(l, name, 0);
+
+	if (t == NULL)
+		*why_r = why;
+	return t;
+}
+
+/* parse_ids - d= and s= (needed even when later tags fail) */
+static enum dkim_sig_status
+parse_ids(const struct tagvalue_list *l, struct dkim_sig *sig,
+    const char **why_r)
+{
+	const struct tagvalue *d = tagvalue_find(l, "d", 0);
+	const struct tagvalue *s = tagvalue_find(l, "s", 0);
+
+	if (d != NULL)
+		sig->d = dup_value(d);
+	if (s != NULL)
+		sig->s = dup_value(s);
+	if (d == NULL || s == NULL) {
+		*why_r = d == NULL ? "missing d=" : "missing s=";
+		return DKIM_SIG_E_SYNTAX;
+	}
+	if (!dkim_domain_ok(sig->d)) {
+		*why_r = "malformed d=";
+		return DKIM_SIG_E_SYNTAX;
+	}
+	if (!dkim_domain_ok(sig->s) ||
+	    strlen(sig->s) + strlen(sig->d) + 12 > DKIM_MAX_DNS_NAME) {
+		*why_r = "malformed s=";
+		return DKIM_SIG_E_SYNTAX;
+	}
+	return DKIM_SIG_OK;
+}
+
+/* parse_crypto_tags - v=, a=, b=, bh=, c=, q= */
+static enum dkim_sig_status
+parse_crypto_tags(const struct tagvalue_list *l, struct dkim_sig *sig,
+    const char **why_r)
+{
+	const struct tagvalue *t;
+
+	if ((t = required(l, "v", why_r, "missing v=")) == NULL)
+		return DKIM_SIG_E_SYNTAX;
+	if (!tagvalue_value_eq(t, "1")) {
+		*why_r = "unsupported version";
+		return DKIM_SIG_E_VERSION;
+	}
+	if ((t = required(l, "a", why_r, "missing a=")) == NULL)
+		return DKIM_SIG_E_SYNTAX;
+	if (!parse_alg(t, sig)) {
+		*why_r = "unsupported algorithm";
+		return DKIM_SIG_E_ALG;
+	}
+	if ((t = required(l, "b", why_r, "missing b=")) == NULL)
+		return DKIM_SIG_E_SYNTAX;
+	set_b8(t, sig);
+	sig->b_start = t->raw_start;
+	sig->b_end = t->raw_end;
+	if (!crypto_base64_decode(t->value, t->value_len, &sig->b) ||
+	    sig->b.len == 0) {
+		*why_r = "bad base64 in b=";
+		return DKIM_SIG_E_SYNTAX;
+	}
+	if ((t = required(l, "bh", why_r, "missing bh=")) == NULL)
+		return DKIM_SIG_E_SYNTAX;
+	if (!crypto_base64_decode(t->value, t->value_len, &sig->bh) ||
+	    sig->bh.len == 0) {
+		*why_r = "bad base64 in bh=";
+		return DKIM_SIG_E_SYNTAX;
+	}
+	if ((t = tagvalue_find(l, "c", 0)) != NULL && !parse_canon(t, sig)) {
+		*why_r = "unsupported canonicalization";
+		return DKIM_SIG_E_CANON;
+	}
+	if ((t = tagvalue_find(l, "q", 0)) != NULL && !parse_query(t)) {
+		*why_r = "unsupported query method";
+		return DKIM_SIG_E_QUERY;
+	}
+	return DKIM_SIG_OK;
+}
+
+/* parse_limits - l=, t=, x= */
+static enum dkim_sig_status
+parse_limits(const struct tagvalue_list *l, struct dkim_sig *sig,
+    const char **why_r)
+{
+	const struct tagvalue *t;
+	uint64_t v;
+
+	if ((t = tagvalue_find(l, "l", 0)) != NULL) {
+		if (!parse_digits(t, DKIM_SIG_MAX_L_DIGITS, &sig->l)) {
+			*why_r = "malformed l=";
+			return DKIM_SIG_E_SYNTAX;
+		}
+		sig->has_l = true;
+	}
+	if ((t = tagvalue_find(l, "t", 0)) != NULL) {
+		if (!parse_digits(t, DKIM_SIG_MAX_TIME_DIGITS, &v)) {
+			*why_r = "malformed t=";
+			return DKIM_SIG_E_SYNTAX;
+		}
+		sig->has_t = true;
+		sig->t = (int64_t)v;
+	}
+	if ((t = tagvalue_find(l, "x", 0)) != NULL) {
+		if (!parse_digits(t, DKIM_SIG_MAX_TIME_DIGITS, &v)) {
+			*why_r = "malformed x=";
+			return DKIM_SIG_E_SYNTAX;
+		}
+		sig->has_x = true;
+		sig->x = (int64_t)v;
+	}
+	return DKIM_SIG_OK;
+}
+
+/* dkim_sig_parse - parse a DKIM-Signature value */
+enum dkim_sig_status
+dkim_sig_parse(const unsigned char *value, size_t len, struct dkim_sig *sig,
+    const char **why_r)
+{
+	struct tagvalue_list *l = xmalloc(sizeof(*l));
+	const struct tagvalue *t;
+	enum dkim_sig_status st;
+	const char *why = "malformed tag list";
+
+	if (tagvalue_parse(value, len, 0, l, &why) != TAGVALUE_OK) {
+		const char *ignored;
+
+		/* still name the signer from the tags before the error */
+		(void)parse_ids(l, sig, &ignored);
+		st = DKIM_SIG_E_SYNTAX;
+		goto out;
+	}
+	if ((st = parse_ids(l, sig, &why)) != DKIM_SIG_OK ||
+	    (st = parse_crypto_tags(l, sig, &why)) != DKIM_SIG_OK)
+		goto out;
+	if ((t = required(l, "h", &why, "missing h=")) == NULL) {
+		st = DKIM_SIG_E_SYNTAX;
+		goto out;
+	}
+	if ((st = parse_h(t, sig, &why)) != DKIM_SIG_OK ||
+	    (st = parse_limits(l, sig, &why)) != DKIM_SIG_OK)
+		goto out;
+	sig->i_domain = sig->d;
+	if ((t = tagvalue_find(l, "i", 0)) != NULL &&
+	    (st = parse_auid(t, sig, &why)) != DKIM_SIG_OK)
+		goto out;
+out:
+	free(l);
+	*why_r = why;
+	return st;
+}
+
+/* dkim_sig_check_time - judge t= and x= against now */
+bool
+dkim_sig_check_time(const struct dkim_sig *sig, int64_t now, int64_t skew,
+    const char **why_r)
+{
+	if (sig->has_t && sig->has_x && sig->x <= sig->t) {
+		*why_r = "x= not after t=";
+		return false;
+	}
+	if (sig->has_x && now > sig->x + skew) {
+		*why_r = "signature expired";
+		return false;
+	}
+	if (sig->has_t && sig->t > now + skew) {
+		*why_r = "signature timestamp in the future";
+		return false;
+	}
+	return true;
+}

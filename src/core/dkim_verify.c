@@ -1,0 +1,635 @@
+/*
+ * dkim_verify.c - DKIM verification of one message
+ *
+ * Purpose: collect a message's header fields, body and key answers as the
+ * milter receives them, and judge each DKIM-Signature (RFC 6376 6,
+ * RFC 8301, RFC 8463) into an RFC 8601 result with a reason.
+ *
+ * Exported functions:
+ *   dkim_verify_params_init   defaults
+ *   dkim_verifier_new/free    one verifier per message
+ *   dkim_verifier_header      a header field; signatures parsed at once so
+ *                             the key lookup can start early
+ *   dkim_verifier_key_name    what to look up for a signature
+ *   dkim_verifier_eoh         hash the signed header fields
+ *   dkim_verifier_body        stream a body chunk into the shared hashers
+ *   dkim_verifier_key_answer  hand over a key lookup's answer
+ *   dkim_verifier_eom         judge every signature
+ *   dkim_verifier_result_count/result/ignored/body_hashers, dkim_res_name
+ *
+ * Memory: the header block is kept until end of header (capped by
+ * max_header_bytes and max_headers), then freed; the body is never kept,
+ * only one streaming hasher per distinct (canonicalization, hash, l=).
+ * Every string in a result is owned by the verifier. Hostile input yields
+ * permerror/fail/policy results, never a crash.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/dkim_canon.h"
+#include "core/dkim_key.h"
+#include "core/dkim_sig.h"
+#include "core/dkim_verify.h"
+#include "util/buf.h"
+#include "util/str.h"
+#include "util/xmalloc.h"
+
+/* Hard ceiling on max_signatures whatever the configuration says. */
+#define DKIM_VERIFY_SIGNATURES_LIMIT 64
+
+struct vsig {
+	struct dkim_sig sig;
+	bool done;		/* result decided */
+	enum dkim_res res;
+	const char *reason;
+	size_t hdr_index;	/* the signature's own field */
+	char *key_name;
+	struct dkim_key key;
+	bool have_key;
+	bool testing;
+	unsigned key_bits;
+	unsigned char hdigest[CRYPTO_DIGEST_MAX];
+	size_t hdigest_len;
+	size_t body;		/* index into bodies */
+	bool from_uncovered;	/* a From field h= does not cover */
+	struct dkim_result out;
+};
+
+struct body_slot {
+	enum dkim_canon canon;
+	enum crypto_hash hash;
+	bool limited;
+	uint64_t limit;
+	struct dkim_body *b;
+	unsigned char digest[CRYPTO_DIGEST_MAX];
+	size_t digest_len;
+};
+
+struct hdr_rec {
+	size_t name_off, name_len, value_off, value_len;
+};
+
+struct dkim_verifier {
+	struct dkim_verify_params p;
+	struct buf hbuf;	/* names and values of the header block */
+	struct hdr_rec *hdrs;
+	size_t nhdrs, hdrs_cap;
+	bool overflow;
+	bool eoh_done, eom_done;
+	struct vsig *sigs;
+	size_t nsigs;
+	size_t ignored;
+	struct body_slot *bodies;
+	size_t nbodies;
+};
+
+/* dkim_res_name - RFC 8601 result words */
+const char *
+dkim_res_name(enum dkim_res r)
+{
+	switch (r) {
+	case DKIM_RES_PASS:
+		return "pass";
+	case DKIM_RES_FAIL:
+		return "fail";
+	case DKIM_RES_NEUTRAL:
+		return "neutral";
+	case DKIM_RES_POLICY:
+		return "policy";
+	case DKIM_RES_TEMPERROR:
+		return "temperror";
+	default:
+		return "permerror";
+	}
+}
+
+/* dkim_verify_params_init - defaults */
+void
+dkim_verify_params_init(struct dkim_verify_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->max_signatures = DKIM_VERIFY_MAX_SIGNATURES;
+	p->allow_rsa_sha1 = false;
+	p->min_rsa_bits = DKIM_VERIFY_MIN_RSA_BITS;
+	p->max_rsa_bits = DKIM_VERIFY_MAX_RSA_BITS;
+	p->clock_skew = DKIM_VERIFY_CLOCK_SKEW;
+	p->max_header_bytes = DKIM_VERIFY_MAX_HEADER_BYTES;
+	p->max_headers = DKIM_VERIFY_MAX_HEADERS;
+}
+
+/* dkim_verifier_new - a verifier for one message */
+struct dkim_verifier *
+dkim_verifier_new(const struct dkim_verify_params *p)
+{
+	struct dkim_verifier *v = xcalloc(1, sizeof(*v));
+
+	v->p = *p;
+	if (v->p.max_signatures > DKIM_VERIFY_SIGNATURES_LIMIT)
+		v->p.max_signatures = DKIM_VERIFY_SIGNATURES_LIMIT;
+	buf_init(&v->hbuf);
+	v->sigs = xcalloc(v->p.max_signatures + 1, sizeof(*v->sigs));
+	v->bodies = xcalloc(v->p.max_signatures + 1, sizeof(*v->bodies));
+	return v;
+}
+
+/* finish - decide a signature's result */
+static void
+finish(struct vsig *s, enum dkim_res res, const char *reason)
+{
+	s->done = true;
+	s->res = res;
+	s->reason = reason;
+}
+
+/* is_signature - the field name is DKIM-Signature */
+static bool
+is_signature(const unsigned char *name, size_t len)
+{
+	while (len > 0 && ascii_iswsp(name[len - 1]))
+		len--;
+	return ascii_memcaseeq(name, len, "DKIM-Signature");
+}
+
+/* store_header - append a field to the header block; false on overflow */
+static bool
+store_header(struct dkim_verifier *v, const unsigned char *name,
+    size_t name_len, const unsigned char *value, size_t value_len)
+{
+	struct hdr_rec *h;
+
+	if (v->overflow || v->nhdrs >= v->p.max_headers ||
+	    name_len > v->p.max_header_bytes ||
+	    value_len > v->p.max_header_bytes - name_len ||
+	    v->hbuf.len > v->p.max_header_bytes - name_len - value_len) {
+		v->overflow = true;
+		return false;
+	}
+	if (v->nhdrs == v->hdrs_cap) {
+		v->hdrs_cap = v->hdrs_cap ? v->hdrs_cap * 2 : 32;
+		v->hdrs = xreallocarray(v->hdrs, v->hdrs_cap, sizeof(*v->hdrs));
+	}
+	h = &v->hdrs[v->nhdrs++];
+	h->name_off = v->hbuf.len;
+	h->name_len = name_len;
+	buf_append(&v->hbuf, name, name_len);
+	h->value_off = v->hbuf.len;
+	dkim_canon_crlf(value, value_len, &v->hbuf);
+	h->value_len = v->hbuf.len - h->value_off;
+	return true;
+}
+
+/* add_signature - parse a just-stored DKIM-Signature field */
+static void
+add_signature(struct dkim_verifier *v, struct vsig *s, size_t hdr_index)
+{
+	const struct hdr_rec *h = &v->hdrs[hdr_index];
+	const char *why = "";
+	size_t n;
+
+	dkim_sig_init(&s->sig);
+	s->hdr_index = hdr_index;
+	if (dkim_sig_parse(v->hbuf.data + h->value_off, h->value_len, &s->sig,
+	    &why) != DKIM_SIG_OK) {
+		finish(s, DKIM_RES_PERMERROR, why);
+		return;
+	}
+	if (s->sig.alg == DKIM_ALG_RSA_SHA1 && !v->p.allow_rsa_sha1) {
+		finish(s, DKIM_RES_POLICY, "rsa-sha1 not accepted (RFC 8301)");
+		return;
+	}
+	if (!dkim_sig_check_time(&s->sig, v->p.now, v->p.clock_skew, &why)) {
+		finish(s, DKIM_RES_PERMERROR, why);
+		return;
+	}
+	n = strlen(s->sig.s) + strlen("._domainkey.") + strlen(s->sig.d) + 1;
+	s->key_name = xmalloc(n);
+	(void)snprintf(s->key_name, n, "%s._domainkey.%s", s->sig.s,
+	    s->sig.d);	/* sized exactly above */
+}
+
+/* dkim_verifier_header - one header field in arrival order */
+int
+dkim_verifier_header(struct dkim_verifier *v, const unsigned char *name,
+    size_t name_len, const unsigned char *value, size_t value_len)
+{
+	bool sig = is_signature(name, name_len);
+
+	if (v->eoh_done)
+		return -1;
+	if (!store_header(v, name, name_len, value, value_len)) {
+		if (sig)
+			v->ignored++;
+		return -1;
+	}
+	if (!sig)
+		return -1;
+	if (v->nsigs >= v->p.max_signatures) {
+		v->ignored++;
+		return -1;
+	}
+	add_signature(v, &v->sigs[v->nsigs], v->nhdrs - 1);
+	return (int)v->nsigs++;
+}
+
+/* get_sig - signature idx or NULL when out of range */
+static struct vsig *
+get_sig(const struct dkim_verifier *v, int idx)
+{
+	if (idx < 0 || (size_t)idx >= v->nsigs)
+		return NULL;
+	return &v->sigs[idx];
+}
+
+/* dkim_verifier_key_name - the TXT name to look up, or NULL */
+const char *
+dkim_verifier_key_name(const struct dkim_verifier *v, int idx)
+{
+	const struct vsig *s = get_sig(v, idx);
+
+	if (s == NULL || s->done)
+		return NULL;
+	return s->key_name;
+}
+
+/* hash_headers - the header hash of one signature (RFC 6376 3.7) */
+static void
+hash_headers(struct dkim_verifier *v, struct vsig *s,
+    const struct dkim_header *hdrs, struct buf *scratch)
+{
+	const struct dkim_header *own = &hdrs[s->hdr_index];
+	struct buf stripped = BUF_INIT;
+	struct crypto_digest *d;
+
+	buf_reset(scratch);
+	dkim_canon_select(s->sig.hcanon, hdrs, v->nhdrs, s->hdr_index,
+	    s->sig.names, s->sig.nnames, scratch);
+	dkim_canon_strip_b(own->value, own->value_len, s->sig.b_start,
+	    s->sig.b_end, &stripped);
+	dkim_canon_header(s->sig.hcanon, own->name, own->name_len,
+	    stripped.data, stripped.len, false, scratch);
+	buf_deinit(&stripped);
+	d = crypto_digest_new(s->sig.hash);
+	crypto_digest_update(d, scratch->data, scratch->len);
+	s->hdigest_len = crypto_digest_final(d, s->hdigest);
+	crypto_digest_free(&d);
+}
+
+/* body_slot_for - the shared body hasher for a signature's (c, a, l=) */
+static size_t
+body_slot_for(struct dkim_verifier *v, const struct dkim_sig *sig)
+{
+	struct body_slot *b;
+	size_t i;
+
+	for (i = 0; i < v->nbodies; i++) {
+		b = &v->bodies[i];
+		if (b->canon == sig->bcanon && b->hash == sig->hash &&
+		    b->limited == sig->has_l &&
+		    (!b->limited || b->limit == sig->l))
+			return i;
+	}
+	b = &v->bodies[v->nbodies];
+	b->canon = sig->bcanon;
+	b->hash = sig->hash;
+	b->limited = sig->has_l;
+	b->limit = sig->l;
+	b->b = dkim_body_new(b->canon, b->hash, b->limited, b->limit);
+	return v->nbodies++;
+}
+
+/* check_from_coverage - does h= name From as often as the header has it? */
+static void
+check_from_coverage(const struct dkim_header *hdrs, size_t nhdrs,
+    struct vsig *s)
+{
+	static const struct dkim_name from = {
+		(const unsigned char *)"from", 4
+	};
+	size_t fields = 0, names = 0, i;
+
+	for (i = 0; i < nhdrs; i++)
+		if (dkim_canon_name_is(&hdrs[i], &from))
+			fields++;
+	for (i = 0; i < s->sig.nnames; i++)
+		if (ascii_memcaseeq(s->sig.names[i].p, s->sig.names[i].len,
+		    "from"))
+			names++;
+	s->from_uncovered = fields > names;
+}
+
+/* dkim_verifier_eoh - hash the signed header fields */
+void
+dkim_verifier_eoh(struct dkim_verifier *v)
+{
+	struct dkim_header *hdrs;
+	struct buf scratch = BUF_INIT;
+	size_t i;
+
+	if (v->eoh_done)
+		return;
+	v->eoh_done = true;
+	hdrs = xcalloc(v->nhdrs + 1, sizeof(*hdrs));
+	for (i = 0; i < v->nhdrs; i++) {
+		hdrs[i].name = v->hbuf.data + v->hdrs[i].name_off;
+		hdrs[i].name_len = v->hdrs[i].name_len;
+		hdrs[i].value = v->hbuf.data + v->hdrs[i].value_off;
+		hdrs[i].value_len = v->hdrs[i].value_len;
+	}
+	for (i = 0; i < v->nsigs; i++) {
+		struct vsig *s = &v->sigs[i];
+
+		if (s->done)
+			continue;
+		if (v->overflow) {
+			finish(s, DKIM_RES_PERMERROR, "header too large");
+			continue;
+		}
+		hash_headers(v, s, hdrs, &scratch);
+		check_from_coverage(hdrs, v->nhdrs, s);
+		s->body = body_slot_for(v, &s->sig);
+	}
+	buf_deinit(&scratch);
+	free(hdrs);
+	/* the parsed signatures hold copies of all they need */
+	buf_deinit(&v->hbuf);
+	xfree(&v->hdrs);
+	v->hdrs_cap = 0;
+}
+
+/* slot_live - some undecided signature still needs body slot i */
+static bool
+slot_live(const struct dkim_verifier *v, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < v->nsigs; j++)
+		if (!v->sigs[j].done && v->sigs[j].body == i)
+			return true;
+	return false;
+}
+
+/* dkim_verifier_body - the next body chunk */
+void
+dkim_verifier_body(struct dkim_verifier *v, const unsigned char *p,
+    size_t len)
+{
+	size_t i;
+
+	if (v->eom_done)
+		return;
+	dkim_verifier_eoh(v);
+	for (i = 0; i < v->nbodies; i++)
+		if (slot_live(v, i))
+			dkim_body_update(v->bodies[i].b, p, len);
+}
+
+/* answer_reason - temperror reasons for a failed lookup */
+static const char *
+answer_reason(enum dns_status st)
+{
+	switch (st) {
+	case DNS_R_TIMEOUT:
+		return "key lookup timed out";
+	case DNS_R_SERVFAIL:
+		return "key lookup failed (SERVFAIL)";
+	case DNS_R_BOGUS:
+		return "key lookup failed DNSSEC validation";
+	default:
+		return "key lookup error";
+	}
+}
+
+/* pick_key - the first usable (or revoked) TXT record of an answer */
+static enum dkim_key_status
+pick_key(const struct dns_answer *a, struct dkim_key *key, const char **why_r)
+{
+	enum dkim_key_status first = DKIM_KEY_E_SYNTAX;
+	const char *first_why = "no key";
+	bool seen = false;
+	size_t i;
+
+	for (i = 0; i < a->count; i++) {
+		enum dkim_key_status st;
+		const char *why = "";
+
+		if (a->rr[i].type != DNS_T_TXT || a->rr[i].text == NULL)
+			continue;
+		st = dkim_key_parse((const unsigned char *)a->rr[i].text,
+		    a->rr[i].text_len, key, &why);
+		if (st == DKIM_KEY_OK || st == DKIM_KEY_REVOKED) {
+			*why_r = why;
+			return st;
+		}
+		dkim_key_deinit(key);
+		if (!seen) {
+			first = st;
+			first_why = why;
+			seen = true;
+		}
+	}
+	*why_r = first_why;
+	return first;
+}
+
+/* check_key - does the key fit the signature and our policy? */
+static void
+check_key(const struct dkim_verifier *v, struct vsig *s)
+{
+	const struct dkim_key *k = &s->key;
+
+	s->testing = k->testing;
+	s->key_bits = crypto_pubkey_bits(k->pk);
+	if (k->type != s->sig.key_type)
+		finish(s, DKIM_RES_PERMERROR, "key type mismatch");
+	else if ((s->sig.hash == CRYPTO_HASH_SHA1 && !k->allow_sha1) ||
+	    (s->sig.hash == CRYPTO_HASH_SHA256 && !k->allow_sha256))
+		finish(s, DKIM_RES_PERMERROR, "hash not allowed by key h=");
+	else if (k->strict &&
+	    ascii_strcasecmp(s->sig.i_domain, s->sig.d) != 0)
+		finish(s, DKIM_RES_PERMERROR,
+		    "key t=s forbids i= subdomain");
+	else if (k->type == CRYPTO_KEY_RSA && s->key_bits < v->p.min_rsa_bits)
+		finish(s, DKIM_RES_POLICY, "key too small");
+	else if (k->type == CRYPTO_KEY_RSA && s->key_bits > v->p.max_rsa_bits)
+		finish(s, DKIM_RES_POLICY, "key too large");
+	else
+		s->have_key = true;
+}
+
+/* dkim_verifier_key_answer - the DNS answer for signature idx's key */
+void
+dkim_verifier_key_answer(struct dkim_verifier *v, int idx,
+    const struct dns_answer *a)
+{
+	struct vsig *s = get_sig(v, idx);
+	enum dkim_key_status st;
+	const char *why = "";
+
+	if (s == NULL || s->done || s->have_key || a == NULL)
+		return;
+	switch (a->status) {
+	case DNS_R_ANSWER:
+		break;
+	case DNS_R_NXDOMAIN:
+	case DNS_R_NODATA:
+		finish(s, DKIM_RES_PERMERROR, "no key");
+		return;
+	default:
+		finish(s, DKIM_RES_TEMPERROR, answer_reason(a->status));
+		return;
+	}
+	st = pick_key(a, &s->key, &why);
+	if (st == DKIM_KEY_REVOKED) {
+		finish(s, DKIM_RES_PERMERROR, "key revoked");
+		return;
+	}
+	if (st != DKIM_KEY_OK) {
+		finish(s, DKIM_RES_PERMERROR, why);
+		return;
+	}
+	check_key(v, s);
+}
+
+/* judge - body hash first (RFC 6376 6.1.3), then the signature */
+static void
+judge(struct dkim_verifier *v, struct vsig *s)
+{
+	const struct body_slot *b = &v->bodies[s->body];
+
+	if (!s->have_key) {
+		finish(s, DKIM_RES_TEMPERROR, "no key answer");
+		return;
+	}
+	/* a signer cannot have hashed more body than there is (3.5 l=) */
+	if (s->sig.has_l && dkim_body_length(b->b) < s->sig.l) {
+		finish(s, DKIM_RES_FAIL, "body shorter than l=");
+		return;
+	}
+	if (s->sig.bh.len != b->digest_len ||
+	    memcmp(s->sig.bh.data, b->digest, b->digest_len) != 0) {
+		finish(s, DKIM_RES_FAIL, "body hash mismatch");
+		return;
+	}
+	if (!crypto_verify(s->key.pk, s->sig.hash, s->hdigest, s->hdigest_len,
+	    s->sig.b.data, s->sig.b.len)) {
+		finish(s, DKIM_RES_FAIL, "signature did not verify");
+		return;
+	}
+	/*
+	 * RFC 6376 5.4.2 selects fields from the bottom, so a From added
+	 * above a signed one leaves the hash intact while readers see the
+	 * added one. RFC 5322 3.6 allows one From; RFC 6376 8.15 warns of
+	 * exactly this. A From the signature does not cover is therefore
+	 * not a pass: "policy" (RFC 8601 2.7.1), signers prevent it by
+	 * oversigning From.
+	 */
+	if (s->from_uncovered) {
+		finish(s, DKIM_RES_POLICY, "unsigned From field");
+		return;
+	}
+	finish(s, DKIM_RES_PASS, "");
+}
+
+/* fill_result - the public view of a signature */
+static void
+fill_result(struct dkim_verifier *v, struct vsig *s)
+{
+	struct dkim_result *r = &s->out;
+
+	r->result = s->res;
+	r->reason = s->reason;
+	r->domain = s->sig.d ? s->sig.d : "";
+	r->selector = s->sig.s ? s->sig.s : "";
+	r->algorithm = s->sig.alg == DKIM_ALG_UNKNOWN ? "" :
+	    dkim_alg_name(s->sig.alg);
+	r->b8 = s->sig.b8;
+	r->auid = s->sig.i;
+	r->l_used = s->sig.has_l;
+	r->l_partial = s->sig.has_l && v->eoh_done && !v->overflow &&
+	    s->body < v->nbodies &&
+	    dkim_body_length(v->bodies[s->body].b) > s->sig.l;
+	r->testing = s->testing;
+	r->key_bits = s->key_bits;
+}
+
+/* dkim_verifier_eom - judge every signature */
+void
+dkim_verifier_eom(struct dkim_verifier *v)
+{
+	size_t i;
+
+	if (v->eom_done)
+		return;
+	dkim_verifier_eoh(v);
+	v->eom_done = true;
+	for (i = 0; i < v->nbodies; i++)
+		v->bodies[i].digest_len = dkim_body_final(v->bodies[i].b,
+		    v->bodies[i].digest);
+	for (i = 0; i < v->nsigs; i++) {
+		struct vsig *s = &v->sigs[i];
+		bool was_done = s->done;
+
+		if (!s->done)
+			judge(v, s);
+		fill_result(v, s);
+		if (was_done && s->sig.has_l)
+			s->out.l_partial = false;	/* body not judged */
+	}
+}
+
+/* dkim_verifier_result_count - signatures judged */
+size_t
+dkim_verifier_result_count(const struct dkim_verifier *v)
+{
+	return v->eom_done ? v->nsigs : 0;
+}
+
+/* dkim_verifier_result - result i */
+const struct dkim_result *
+dkim_verifier_result(const struct dkim_verifier *v, size_t i)
+{
+	if (!v->eom_done || i >= v->nsigs)
+		return NULL;
+	return &v->sigs[i].out;
+}
+
+/* dkim_verifier_ignored - signatures beyond the cap */
+size_t
+dkim_verifier_ignored(const struct dkim_verifier *v)
+{
+	return v->ignored;
+}
+
+/* dkim_verifier_body_hashers - body hashers in use (shared per
+ * canonicalization, hash and l=) */
+size_t
+dkim_verifier_body_hashers(const struct dkim_verifier *v)
+{
+	return v->nbodies;
+}
+
+/* dkim_verifier_free - free everything */
+void
+dkim_verifier_free(struct dkim_verifier **vp)
+{
+	struct dkim_verifier *v = *vp;
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < v->nsigs; i++) {
+		dkim_sig_deinit(&v->sigs[i].sig);
+		dkim_key_deinit(&v->sigs[i].key);
+		free(v->sigs[i].key_name);
+	}
+	for (i = 0; i < v->nbodies; i++)
+		dkim_body_free(&v->bodies[i].b);
+	free(v->sigs);
+	free(v->bodies);
+	free(v->hdrs);
+	buf_deinit(&v->hbuf);
+	xfree(vp);
+}

@@ -1,0 +1,70 @@
+/* tagvalue.h - RFC 6376 3.2 tag=value lists (DKIM signatures and keys,
+ * DMARC records)
+ *
+ * The parser never copies: each tag points into the caller's input, which
+ * must outlive the list. Input need not be NUL-terminated.
+ */
+#ifndef AUTHMILTER_TAGVALUE_H
+#define AUTHMILTER_TAGVALUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Most tags one list may hold. DKIM defines 14 signature tags; a list with
+ * more than this is hostile or broken. */
+#define TAGVALUE_MAX_TAGS 64
+
+/* Tag names are compared ignoring ASCII case (duplicate detection and
+ * tagvalue_find). DKIM tags are case-sensitive (RFC 6376 3.2); DMARC's
+ * ABNF literals are not (RFC 7489 6.4). */
+#define TAGVALUE_CASE_INSENSITIVE 0x1u
+
+/*
+ * One tag-spec. name/value point into the input. value excludes the
+ * leading and trailing whitespace (FWS) around it but keeps any whitespace
+ * inside it (base64 in b= and p= may be folded). raw_start/raw_end are
+ * offsets into the input of everything between the '=' and the ';' (or
+ * the end), whitespace included: what RFC 6376 3.7 removes for b=.
+ */
+struct tagvalue {
+	const unsigned char *name;
+	size_t name_len;
+	const unsigned char *value;
+	size_t value_len;
+	size_t raw_start;
+	size_t raw_end;
+};
+
+struct tagvalue_list {
+	size_t count;
+	struct tagvalue tag[TAGVALUE_MAX_TAGS];
+};
+
+enum tagvalue_status {
+	TAGVALUE_OK = 0,
+	TAGVALUE_E_SYNTAX,	/* malformed tag-spec */
+	TAGVALUE_E_DUPLICATE,	/* a tag appears twice (RFC 6376 3.2) */
+	TAGVALUE_E_TOO_MANY	/* more than TAGVALUE_MAX_TAGS tags */
+};
+
+/*
+ * tagvalue_parse - split p[0..len) into tags.
+ * Grammar (RFC 6376 3.2): tag-spec *(";" tag-spec) [";"], tag-spec =
+ * [FWS] tag-name [FWS] "=" [FWS] tag-value [FWS]; tag-name = ALPHA
+ * *(ALPHA / DIGIT / "_"); tag-value characters are %x21-3A / %x3C-7E with
+ * whitespace only between them. FWS here is any run of SP, HTAB, CR, LF.
+ * Empty tag-specs (";;") are tolerated. flags: TAGVALUE_CASE_INSENSITIVE.
+ * On error, out->count holds the tags parsed so far and *why_r (if not
+ * NULL) a static reason. Never reads outside p[0..len).
+ */
+enum tagvalue_status tagvalue_parse(const unsigned char *p, size_t len,
+    unsigned flags, struct tagvalue_list *out, const char **why_r);
+
+/* tagvalue_find - the tag called name (NUL-terminated), or NULL */
+const struct tagvalue *tagvalue_find(const struct tagvalue_list *list,
+    const char *name, unsigned flags);
+
+/* tagvalue_value_eq - true when the tag's value equals s exactly */
+bool tagvalue_value_eq(const struct tagvalue *t, const char *s);
+
+#endif

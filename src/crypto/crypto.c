@@ -1,0 +1,480 @@
+/*
+ * crypto.c - the one place that talks to OpenSSL (EVP API, OpenSSL 3)
+ *
+ * Purpose: digests, DKIM public keys (RSA, Ed25519), signature
+ * verification and creation, and base64 for DKIM tag values.
+ *
+ * Exported functions:
+ *   crypto_hash_len              output size of a hash
+ *   crypto_digest_new/update/final/free   streaming SHA-1 / SHA-256
+ *   crypto_pubkey_from_der       RSA key: SubjectPublicKeyInfo or RSAPublicKey
+ *   crypto_pubkey_from_ed25519   Ed25519 key from 32 raw bytes (RFC 8463)
+ *   crypto_pubkey_type/bits/free
+ *   crypto_verify                RSA PKCS#1 v1.5 or Ed25519 over a digest
+ *   crypto_privkey_from_pem      RSA or Ed25519 private key from PEM
+ *   crypto_privkey_type/bits/public_der/free
+ *   crypto_sign                  counterpart of crypto_verify
+ *   crypto_base64_decode/encode  RFC 4648 base64, whitespace ignored
+ *
+ * Callers guarantee valid pointers; every length is explicit and no input
+ * needs a NUL. Hostile keys and signatures yield NULL or false, never a
+ * crash. Allocation failure aborts (as xmalloc does).
+ *
+ * Ownership: every _new/_from_* result belongs to the caller, who frees it
+ * with the matching _free (which NULLs the pointer). Private key material
+ * lives only inside OpenSSL's EVP_PKEY, which clears it when freed
+ * (BN_clear_free for RSA, secure clear for Ed25519); PEM text is parsed
+ * from the caller's buffer without copies.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "crypto/crypto.h"
+#include "util/xmalloc.h"
+
+struct crypto_digest {
+	EVP_MD_CTX *ctx;
+};
+
+struct crypto_pubkey {
+	EVP_PKEY *pkey;
+	enum crypto_key_type type;
+};
+
+struct crypto_privkey {
+	EVP_PKEY *pkey;
+	enum crypto_key_type type;
+};
+
+/* hash_md - the OpenSSL digest for a hash */
+static const EVP_MD *
+hash_md(enum crypto_hash hash)
+{
+	return hash == CRYPTO_HASH_SHA1 ? EVP_sha1() : EVP_sha256();
+}
+
+/* crypto_hash_len - output size in bytes of a hash */
+size_t
+crypto_hash_len(enum crypto_hash hash)
+{
+	return hash == CRYPTO_HASH_SHA1 ? 20 : 32;
+}
+
+/* crypto_digest_new - start a digest */
+struct crypto_digest *
+crypto_digest_new(enum crypto_hash hash)
+{
+	struct crypto_digest *d = xmalloc(sizeof(*d));
+
+	d->ctx = EVP_MD_CTX_new();
+	if (d->ctx == NULL || EVP_DigestInit_ex(d->ctx, hash_md(hash), NULL) != 1)
+		abort();	/* allocation failure inside OpenSSL */
+	return d;
+}
+
+/* crypto_digest_update - add n bytes */
+void
+crypto_digest_update(struct crypto_digest *d, const void *p, size_t n)
+{
+	if (n > 0 && EVP_DigestUpdate(d->ctx, p, n) != 1)
+		abort();
+}
+
+/* crypto_digest_final - write the digest and return its length */
+size_t
+crypto_digest_final(struct crypto_digest *d,
+    unsigned char out[CRYPTO_DIGEST_MAX])
+{
+	unsigned int n = 0;
+
+	if (EVP_DigestFinal_ex(d->ctx, out, &n) != 1)
+		abort();
+	return n;
+}
+
+/* crypto_digest_free - free the context */
+void
+crypto_digest_free(struct crypto_digest **dp)
+{
+	if (*dp == NULL)
+		return;
+	EVP_MD_CTX_free((*dp)->ctx);
+	xfree(dp);
+}
+
+/* pubkey_wrap - wrap an EVP_PKEY of a known type */
+static struct crypto_pubkey *
+pubkey_wrap(EVP_PKEY *pkey, enum crypto_key_type type)
+{
+	struct crypto_pubkey *k = xmalloc(sizeof(*k));
+
+	k->pkey = pkey;
+	k->type = type;
+	return k;
+}
+
+/* crypto_pubkey_from_der - RSA key from SPKI or bare RSAPublicKey DER */
+struct crypto_pubkey *
+crypto_pubkey_from_der(const unsigned char *p, size_t len)
+{
+	const unsigned char *q = p;
+	EVP_PKEY *pkey;
+
+	if (len == 0 || len > (size_t)64 * 1024)
+		return NULL;
+	pkey = d2i_PUBKEY(NULL, &q, (long)len);
+	if (pkey != NULL && q == p + len) {
+		if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA)
+			return pubkey_wrap(pkey, CRYPTO_KEY_RSA);
+		EVP_PKEY_free(pkey);
+		return NULL;
+	}
+	EVP_PKEY_free(pkey);
+	/* Some publish the PKCS#1 RSAPublicKey without the SPKI wrapper. */
+	q = p;
+	pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &q, (long)len);
+	if (pkey != NULL && q == p + len)
+		return pubkey_wrap(pkey, CRYPTO_KEY_RSA);
+	EVP_PKEY_free(pkey);
+	return NULL;
+}
+
+/* crypto_pubkey_from_ed25519 - Ed25519 key from 32 raw bytes */
+struct crypto_pubkey *
+crypto_pubkey_from_ed25519(const unsigned char *p, size_t len)
+{
+	EVP_PKEY *pkey;
+
+	if (len != CRYPTO_ED25519_KEY_LEN)
+		return NULL;
+	pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, p, len);
+	if (pkey == NULL)
+		return NULL;
+	return pubkey_wrap(pkey, CRYPTO_KEY_ED25519);
+}
+
+/* crypto_pubkey_type - RSA or Ed25519 */
+enum crypto_key_type
+crypto_pubkey_type(const struct crypto_pubkey *k)
+{
+	return k->type;
+}
+
+/* crypto_pubkey_bits - key size in bits */
+unsigned
+crypto_pubkey_bits(const struct crypto_pubkey *k)
+{
+	int bits = EVP_PKEY_get_bits(k->pkey);
+
+	return bits > 0 ? (unsigned)bits : 0;
+}
+
+/* crypto_pubkey_free - free a public key */
+void
+crypto_pubkey_free(struct crypto_pubkey **kp)
+{
+	if (*kp == NULL)
+		return;
+	EVP_PKEY_free((*kp)->pkey);
+	xfree(kp);
+}
+
+/* verify_rsa - PKCS#1 v1.5 verification over a digest */
+static bool
+verify_rsa(EVP_PKEY *pkey, enum crypto_hash hash, const unsigned char *digest,
+    size_t digest_len, const unsigned char *sig, size_t sig_len)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(pkey, NULL);
+	bool ok = false;
+
+	if (ctx == NULL)
+		return false;
+	if (EVP_PKEY_verify_init(ctx) == 1 &&
+	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
+	    EVP_PKEY_CTX_set_signature_md(ctx, hash_md(hash)) == 1)
+		ok = EVP_PKEY_verify(ctx, sig, sig_len, digest, digest_len) == 1;
+	EVP_PKEY_CTX_free(ctx);
+	return ok;
+}
+
+/* verify_ed25519 - pure Ed25519 over the digest bytes (RFC 8463 3) */
+static bool
+verify_ed25519(EVP_PKEY *pkey, const unsigned char *digest, size_t digest_len,
+    const unsigned char *sig, size_t sig_len)
+{
+	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+	bool ok = false;
+
+	if (mctx == NULL)
+		return false;
+	if (EVP_DigestVerifyInit(mctx, NULL, NULL, NULL, pkey) == 1)
+		ok = EVP_DigestVerify(mctx, sig, sig_len, digest, digest_len) == 1;
+	EVP_MD_CTX_free(mctx);
+	return ok;
+}
+
+/* crypto_verify - check a signature over a digest */
+bool
+crypto_verify(const struct crypto_pubkey *k, enum crypto_hash hash,
+    const unsigned char *digest, size_t digest_len,
+    const unsigned char *sig, size_t sig_len)
+{
+	if (digest_len != crypto_hash_len(hash) || sig_len == 0)
+		return false;
+	if (k->type == CRYPTO_KEY_RSA)
+		return verify_rsa(k->pkey, hash, digest, digest_len, sig,
+		    sig_len);
+	return verify_ed25519(k->pkey, digest, digest_len, sig, sig_len);
+}
+
+/* no_passphrase - PEM password callback that refuses, so an encrypted key
+ * fails instead of prompting on a terminal */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+/* crypto_privkey_from_pem - RSA or Ed25519 private key from PEM */
+struct crypto_privkey *
+crypto_privkey_from_pem(const unsigned char *p, size_t len, const char **err_r)
+{
+	struct crypto_privkey *k;
+	EVP_PKEY *pkey;
+	BIO *bio;
+	int id;
+
+	if (len == 0 || len > (size_t)1024 * 1024) {
+		*err_r = "empty or oversized key file";
+		return NULL;
+	}
+	bio = BIO_new_mem_buf(p, (int)len);
+	if (bio == NULL)
+		abort();
+	pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+	BIO_free(bio);
+	if (pkey == NULL) {
+		*err_r = "not a PEM private key (or encrypted)";
+		return NULL;
+	}
+	id = EVP_PKEY_get_base_id(pkey);
+	if (id != EVP_PKEY_RSA && id != EVP_PKEY_ED25519) {
+		EVP_PKEY_free(pkey);
+		*err_r = "private key is neither RSA nor Ed25519";
+		return NULL;
+	}
+	k = xmalloc(sizeof(*k));
+	k->pkey = pkey;
+	k->type = id == EVP_PKEY_RSA ? CRYPTO_KEY_RSA : CRYPTO_KEY_ED25519;
+	return k;
+}
+
+/* crypto_privkey_type - RSA or Ed25519 */
+enum crypto_key_type
+crypto_privkey_type(const struct crypto_privkey *k)
+{
+	return k->type;
+}
+
+/* crypto_privkey_bits - key size in bits */
+unsigned
+crypto_privkey_bits(const struct crypto_privkey *k)
+{
+	int bits = EVP_PKEY_get_bits(k->pkey);
+
+	return bits > 0 ? (unsigned)bits : 0;
+}
+
+/* crypto_privkey_public_der - append the public half in key-record form */
+void
+crypto_privkey_public_der(const struct crypto_privkey *k, struct buf *out)
+{
+	if (k->type == CRYPTO_KEY_RSA) {
+		int n = i2d_PUBKEY(k->pkey, NULL);
+		unsigned char *q;
+
+		if (n <= 0)
+			abort();
+		buf_reserve(out, (size_t)n);
+		q = out->data + out->len;
+		if (i2d_PUBKEY(k->pkey, &q) != n)
+			abort();
+		out->len += (size_t)n;
+		out->data[out->len] = '\0';
+	} else {
+		size_t n = CRYPTO_ED25519_KEY_LEN;
+
+		buf_reserve(out, n);
+		if (EVP_PKEY_get_raw_public_key(k->pkey, out->data + out->len,
+		    &n) != 1 || n != CRYPTO_ED25519_KEY_LEN)
+			abort();
+		out->len += n;
+		out->data[out->len] = '\0';
+	}
+}
+
+/* crypto_sign - sign a digest and append the signature */
+bool
+crypto_sign(const struct crypto_privkey *k, enum crypto_hash hash,
+    const unsigned char *digest, size_t digest_len, struct buf *out)
+{
+	size_t n = 0;
+	bool ok = false;
+
+	if (digest_len != crypto_hash_len(hash))
+		return false;
+	if (k->type == CRYPTO_KEY_RSA) {
+		EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(k->pkey, NULL);
+
+		if (ctx == NULL)
+			return false;
+		if (EVP_PKEY_sign_init(ctx) == 1 &&
+		    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
+		    EVP_PKEY_CTX_set_signature_md(ctx, hash_md(hash)) == 1 &&
+		    EVP_PKEY_sign(ctx, NULL, &n, digest, digest_len) == 1) {
+			buf_reserve(out, n);
+			if (EVP_PKEY_sign(ctx, out->data + out->len, &n, digest,
+			    digest_len) == 1)
+				ok = true;
+		}
+		EVP_PKEY_CTX_free(ctx);
+	} else {
+		EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+
+		if (mctx == NULL)
+			return false;
+		if (EVP_DigestSignInit(mctx, NULL, NULL, NULL, k->pkey) == 1 &&
+		    EVP_DigestSign(mctx, NULL, &n, digest, digest_len) == 1) {
+			buf_reserve(out, n);
+			if (EVP_DigestSign(mctx, out->data + out->len, &n,
+			    digest, digest_len) == 1)
+				ok = true;
+		}
+		EVP_MD_CTX_free(mctx);
+	}
+	if (ok) {
+		out->len += n;
+		out->data[out->len] = '\0';
+	}
+	return ok;
+}
+
+/* crypto_privkey_free - free and wipe a private key */
+void
+crypto_privkey_free(struct crypto_privkey **kp)
+{
+	if (*kp == NULL)
+		return;
+	EVP_PKEY_free((*kp)->pkey);	/* clears the key material */
+	OPENSSL_cleanse(*kp, sizeof(**kp));
+	xfree(kp);
+}
+
+/* b64_value - the 6-bit value of a base64 character, or -1 */
+static int
+b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* crypto_base64_decode - decode base64 ignoring whitespace */
+bool
+crypto_base64_decode(const unsigned char *p, size_t len, struct buf *out)
+{
+	size_t start = out->len, i, nchars = 0, npad = 0;
+	unsigned long acc = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = p[i];
+		int v;
+
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (c == '=') {
+			/* padding only at positions 3 or 4 of a quantum */
+			if (nchars % 4 < 2 || ++npad > 2)
+				goto bad;
+			nchars++;
+			acc <<= 6;
+			continue;
+		}
+		if (npad > 0 || (v = b64_value(c)) < 0)
+			goto bad;
+		acc = (acc << 6) | (unsigned long)v;
+		nchars++;
+		if (nchars % 4 == 0) {
+			buf_append_byte(out, (unsigned char)(acc >> 16));
+			buf_append_byte(out, (unsigned char)(acc >> 8));
+			buf_append_byte(out, (unsigned char)acc);
+			acc = 0;
+		}
+	}
+	if (npad > 0) {
+		if (nchars % 4 != 0)
+			goto bad;
+		/* the padded quantum: emit only its data bytes */
+		buf_append_byte(out, (unsigned char)(acc >> 16));
+		if (npad == 1)
+			buf_append_byte(out, (unsigned char)(acc >> 8));
+		return true;
+	}
+	if (nchars % 4 != 0)
+		goto bad;
+	return true;
+bad:
+	buf_truncate(out, start);
+	return false;
+}
+
+/* crypto_base64_encode - append base64 of p without line breaks */
+void
+crypto_base64_encode(const unsigned char *p, size_t len, struct buf *out)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		unsigned long v = ((unsigned long)p[i] << 16) |
+		    ((unsigned long)p[i + 1] << 8) | p[i + 2];
+
+		buf_append_byte(out, (unsigned char)alphabet[(v >> 18) & 63]);
+		buf_append_byte(out, (unsigned char)alphabet[(v >> 12) & 63]);
+		buf_append_byte(out, (unsigned char)alphabet[(v >> 6) & 63]);
+		buf_append_byte(out, (unsigned char)alphabet[v & 63]);
+	}
+	if (i < len) {
+		unsigned long v = (unsigned long)p[i] << 16;
+
+		if (i + 1 < len)
+			v |= (unsigned long)p[i + 1] << 8;
+		buf_append_byte(out, (unsigned char)alphabet[(v >> 18) & 63]);
+		buf_append_byte(out, (unsigned char)alphabet[(v >> 12) & 63]);
+		buf_append_byte(out, i + 1 < len ?
+		    (unsigned char)alphabet[(v >> 6) & 63] : '=');
+		buf_append_byte(out, '=');
+	}
+}

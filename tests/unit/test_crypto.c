@@ -1,0 +1,249 @@
+/* test_crypto.c - digests, base64, key loading, sign and verify through
+ * crypto.h */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../dkim/testkit.h"
+#include "crypto/crypto.h"
+#include "util/buf.h"
+
+#define U(s) ((const unsigned char *)(s))
+
+static void
+test_base64_decode_table(void **state)
+{
+	static const struct {
+		const char *in;
+		bool ok;
+		const char *out;
+	} cases[] = {
+		{ "", true, "" },
+		{ "Zm9v", true, "foo" },
+		{ "Zm9vYg==", true, "foob" },
+		{ "Zm9vYmE=", true, "fooba" },
+		{ " Zm\r\n\t9v YmFy ", true, "foobar" },
+		{ "Zm9vYg", false, NULL },	/* missing padding */
+		{ "Zm9vY", false, NULL },
+		{ "Zm9v=", false, NULL },
+		{ "Zm9vYg===", false, NULL },
+		{ "Zg==Zg==", false, NULL },	/* data after padding */
+		{ "Z===", false, NULL },
+		{ "Zm9v!", false, NULL },
+		{ "Zm-_", false, NULL },	/* base64url is not DKIM base64 */
+		{ "Zm9v\x80", false, NULL },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf b = BUF_INIT;
+
+		buf_append_str(&b, "keep");
+		assert_int_equal(crypto_base64_decode(U(cases[i].in),
+		    strlen(cases[i].in), &b), cases[i].ok);
+		if (cases[i].ok) {
+			assert_int_equal(b.len, 4 + strlen(cases[i].out));
+			assert_memory_equal(b.data + 4, cases[i].out,
+			    strlen(cases[i].out));
+		} else {
+			assert_string_equal(buf_cstr(&b), "keep");
+		}
+		buf_deinit(&b);
+	}
+}
+
+static void
+test_base64_round_trip(void **state)
+{
+	unsigned char in[300];
+	size_t n, i;
+
+	(void)state;
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (unsigned char)(i * 7 + 3);
+	for (n = 0; n < sizeof(in); n++) {
+		struct buf enc = BUF_INIT, dec = BUF_INIT;
+
+		crypto_base64_encode(in, n, &enc);
+		assert_int_equal(enc.len % 4, 0);
+		assert_true(crypto_base64_decode(enc.data, enc.len, &dec));
+		assert_int_equal(dec.len, n);
+		if (n > 0)
+			assert_memory_equal(dec.data, in, n);
+		buf_deinit(&enc);
+		buf_deinit(&dec);
+	}
+}
+
+static void
+test_digests(void **state)
+{
+	/* FIPS 180 "abc" test vectors */
+	static const unsigned char sha1[] = {
+		0xa9, 0x99, 0x3e, 0x36, 0x47, 0x06, 0x81, 0x6a, 0xba, 0x3e,
+		0x25, 0x71, 0x78, 0x50, 0xc2, 0x6c, 0x9c, 0xd0, 0xd8, 0x9d };
+	static const unsigned char sha256[] = {
+		0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41,
+		0x40, 0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3,
+		0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00,
+		0x15, 0xad };
+	unsigned char out[CRYPTO_DIGEST_MAX];
+	struct crypto_digest *d;
+
+	(void)state;
+	d = crypto_digest_new(CRYPTO_HASH_SHA1);
+	crypto_digest_update(d, "a", 1);
+	crypto_digest_update(d, "bc", 2);
+	assert_int_equal(crypto_digest_final(d, out), 20);
+	assert_memory_equal(out, sha1, 20);
+	crypto_digest_free(&d);
+	assert_null(d);
+	d = crypto_digest_new(CRYPTO_HASH_SHA256);
+	crypto_digest_update(d, "abc", 3);
+	assert_int_equal(crypto_digest_final(d, out), 32);
+	assert_memory_equal(out, sha256, 32);
+	crypto_digest_free(&d);
+	assert_int_equal(crypto_hash_len(CRYPTO_HASH_SHA1), 20);
+	assert_int_equal(crypto_hash_len(CRYPTO_HASH_SHA256), 32);
+}
+
+static void
+test_public_key_forms(void **state)
+{
+	/* RFC 8463 A.2 RSA key (SPKI) */
+	static const char spki[] = "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWR"
+	    "iGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutAC"
+	    "DfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3"
+	    "Ip3G+2kryOTIKT+l/K4w3QIDAQAB";
+	static const char ed[] = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+	struct buf der = BUF_INIT;
+	struct crypto_pubkey *k;
+
+	(void)state;
+	assert_true(crypto_base64_decode(U(spki), strlen(spki), &der));
+	k = crypto_pubkey_from_der(der.data, der.len);
+	assert_non_null(k);
+	assert_int_equal(crypto_pubkey_type(k), CRYPTO_KEY_RSA);
+	assert_int_equal(crypto_pubkey_bits(k), 1024);
+	crypto_pubkey_free(&k);
+	assert_null(k);
+	/* the bare RSAPublicKey inside the SPKI (after the 22-byte header) */
+	k = crypto_pubkey_from_der(der.data + 22, der.len - 22);
+	assert_non_null(k);
+	assert_int_equal(crypto_pubkey_bits(k), 1024);
+	crypto_pubkey_free(&k);
+	/* trailing garbage and truncation are refused */
+	buf_append_byte(&der, 0);
+	assert_null(crypto_pubkey_from_der(der.data, der.len));
+	assert_null(crypto_pubkey_from_der(der.data, der.len / 2));
+	assert_null(crypto_pubkey_from_der(der.data, 0));
+	buf_reset(&der);
+	assert_true(crypto_base64_decode(U(ed), strlen(ed), &der));
+	assert_null(crypto_pubkey_from_der(der.data, der.len));
+	k = crypto_pubkey_from_ed25519(der.data, der.len);
+	assert_non_null(k);
+	assert_int_equal(crypto_pubkey_type(k), CRYPTO_KEY_ED25519);
+	crypto_pubkey_free(&k);
+	assert_null(crypto_pubkey_from_ed25519(der.data, 31));
+	buf_deinit(&der);
+}
+
+/* round_trip - sign a digest with k, verify with its public half */
+static void
+round_trip(struct crypto_privkey *k, enum crypto_hash hash)
+{
+	struct buf pub = BUF_INIT, sig = BUF_INIT;
+	unsigned char digest[CRYPTO_DIGEST_MAX];
+	size_t n = crypto_hash_len(hash);
+	struct crypto_pubkey *pk;
+
+	memset(digest, 0x5a, sizeof(digest));
+	crypto_privkey_public_der(k, &pub);
+	pk = crypto_privkey_type(k) == CRYPTO_KEY_RSA ?
+	    crypto_pubkey_from_der(pub.data, pub.len) :
+	    crypto_pubkey_from_ed25519(pub.data, pub.len);
+	assert_non_null(pk);
+	assert_true(crypto_sign(k, hash, digest, n, &sig));
+	assert_true(crypto_verify(pk, hash, digest, n, sig.data, sig.len));
+	digest[0] ^= 1;
+	assert_false(crypto_verify(pk, hash, digest, n, sig.data, sig.len));
+	digest[0] ^= 1;
+	sig.data[sig.len - 1] ^= 1;
+	assert_false(crypto_verify(pk, hash, digest, n, sig.data, sig.len));
+	assert_false(crypto_verify(pk, hash, digest, n, sig.data, 0));
+	assert_false(crypto_verify(pk, hash, digest, n - 1, sig.data, sig.len));
+	if (crypto_privkey_type(k) == CRYPTO_KEY_RSA) {
+		/* a signature over sha1 does not pass as sha256 */
+		sig.data[sig.len - 1] ^= 1;
+		assert_false(crypto_verify(pk, hash == CRYPTO_HASH_SHA1 ?
+		    CRYPTO_HASH_SHA256 : CRYPTO_HASH_SHA1, digest,
+		    hash == CRYPTO_HASH_SHA1 ? 32 : 20, sig.data, sig.len));
+	}
+	crypto_pubkey_free(&pk);
+	buf_deinit(&pub);
+	buf_deinit(&sig);
+}
+
+static void
+test_sign_verify_generated(void **state)
+{
+	struct crypto_privkey *rsa = tk_keygen("rsa", 2048);
+	struct crypto_privkey *ed = tk_keygen("ed25519", 0);
+
+	(void)state;
+	assert_int_equal(crypto_privkey_bits(rsa), 2048);
+	assert_int_equal(crypto_privkey_type(ed), CRYPTO_KEY_ED25519);
+	round_trip(rsa, CRYPTO_HASH_SHA256);
+	round_trip(rsa, CRYPTO_HASH_SHA1);
+	round_trip(ed, CRYPTO_HASH_SHA256);
+	crypto_privkey_free(&rsa);
+	crypto_privkey_free(&ed);
+	assert_null(rsa);
+}
+
+static void
+test_bad_private_keys(void **state)
+{
+	static const char garbage[] = "-----BEGIN PRIVATE KEY-----\nAAAA\n"
+	    "-----END PRIVATE KEY-----\n";
+	/* an encrypted key must fail, not prompt for a passphrase */
+	static const char encrypted[] =
+	    "-----BEGIN ENCRYPTED PRIVATE KEY-----\n"
+	    "MIGbMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAizYK6Ljo25rQICCAAw\n"
+	    "DAYIKoZIhvcNAgkFADAdBglghkgBZQMEAQIEEPH6prnLCXrGgPF6fpCq1MMEQNpA\n"
+	    "tQvgdDf8idW1aLWTfHm7Je8RDMxI7tGhMUIr1uFlKRAnrhCPrf3d1dg+1PhSEpgT\n"
+	    "IVrWx3JiTgQKbdRCCiY=\n"
+	    "-----END ENCRYPTED PRIVATE KEY-----\n";
+	const char *err = NULL;
+
+	(void)state;
+	assert_null(crypto_privkey_from_pem(U(garbage), strlen(garbage), &err));
+	assert_non_null(err);
+	err = NULL;
+	assert_null(crypto_privkey_from_pem(U(encrypted), strlen(encrypted),
+	    &err));
+	assert_non_null(err);
+	assert_null(crypto_privkey_from_pem(U(""), 0, &err));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_base64_decode_table),
+		cmocka_unit_test(test_base64_round_trip),
+		cmocka_unit_test(test_digests),
+		cmocka_unit_test(test_public_key_forms),
+		cmocka_unit_test(test_sign_verify_generated),
+		cmocka_unit_test(test_bad_private_keys),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,283 @@
+/* test_dkim_canon.c - golden cases for DKIM canonicalization: headers,
+ * header selection, b= removal, and the streamed body at every chunk
+ * boundary */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/dkim_canon.h"
+#include "crypto/crypto.h"
+#include "util/buf.h"
+
+#define U(s) ((const unsigned char *)(s))
+
+static void
+test_header_golden(void **state)
+{
+	static const struct {
+		const char *label, *name, *value;
+		enum dkim_canon c;
+		const char *want;
+	} cases[] = {
+		/* RFC 6376 3.4.6 example, as a milter delivers it */
+		{ "rfc6376 A relaxed", "A", " X", DKIM_CANON_RELAXED, "a:X\r\n" },
+		{ "rfc6376 B relaxed", "B ", " Y\t\r\n\tZ  ", DKIM_CANON_RELAXED,
+		  "b:Y Z\r\n" },
+		{ "rfc6376 A simple", "A", " X", DKIM_CANON_SIMPLE, "A: X\r\n" },
+		{ "rfc6376 B simple", "B ", " Y\t\r\n\tZ  ", DKIM_CANON_SIMPLE,
+		  "B : Y\t\r\n\tZ  \r\n" },
+		{ "empty value relaxed", "X-Empty", "", DKIM_CANON_RELAXED,
+		  "x-empty:\r\n" },
+		{ "only whitespace relaxed", "X-Empty", " \t \r\n ",
+		  DKIM_CANON_RELAXED, "x-empty:\r\n" },
+		{ "no leading space simple", "Subject", "x", DKIM_CANON_SIMPLE,
+		  "Subject:x\r\n" },
+		{ "bare CR is not a fold", "X", " a\rb\r\n c", DKIM_CANON_RELAXED,
+		  "x:a\rb c\r\n" },
+		{ "8-bit kept", "Subject", " Gr\xc3\xbc\xc3\x9f  e",
+		  DKIM_CANON_RELAXED, "subject:Gr\xc3\xbc\xc3\x9f e\r\n" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf out = BUF_INIT;
+
+		print_message("# %s\n", cases[i].label);
+		dkim_canon_header(cases[i].c, U(cases[i].name),
+		    strlen(cases[i].name), U(cases[i].value),
+		    strlen(cases[i].value), true, &out);
+		assert_string_equal(buf_cstr(&out), cases[i].want);
+		buf_deinit(&out);
+	}
+}
+
+static void
+test_crlf_normalisation(void **state)
+{
+	struct buf out = BUF_INIT;
+
+	(void)state;
+	dkim_canon_crlf(U(" a\n b\r\n c\n"), 11, &out);
+	assert_string_equal(buf_cstr(&out), " a\r\n b\r\n c\r\n");
+	buf_deinit(&out);
+}
+
+static void
+test_select_bottom_up_with_absent(void **state)
+{
+	static const struct dkim_header h[] = {
+		{ U("DKIM-Signature"), 14, U(" sig"), 4 },
+		{ U("Subject"), 7, U(" first"), 6 },
+		{ U("From"), 4, U(" a@example.com"), 14 },
+		{ U("subject"), 7, U(" second"), 7 },
+	};
+	static const struct dkim_name n[] = {
+		{ U("subject"), 7 }, { U("From"), 4 }, { U("SUBJECT"), 7 },
+		{ U("subject"), 7 }, { U("x-absent"), 8 },
+		{ U("dkim-signature"), 14 },
+	};
+	struct buf out = BUF_INIT;
+
+	(void)state;
+	dkim_canon_select(DKIM_CANON_SIMPLE, h, 4, 0, n, 6, &out);
+	assert_string_equal(buf_cstr(&out),
+	    "subject: second\r\nFrom: a@example.com\r\nSubject: first\r\n");
+	buf_deinit(&out);
+}
+
+static void
+test_strip_b(void **state)
+{
+	static const char v[] = " a=1; b= AB\r\n CD ; c=2";
+	struct buf out = BUF_INIT;
+
+	(void)state;
+	dkim_canon_strip_b(U(v), strlen(v), 8, 17, &out);
+	assert_string_equal(buf_cstr(&out), " a=1; b=; c=2");
+	buf_reset(&out);
+	dkim_canon_strip_b(U(v), strlen(v), 30, 40, &out);	/* bogus span */
+	assert_string_equal(buf_cstr(&out), v);
+	buf_deinit(&out);
+}
+
+/* body_hash - hash in[0..len) with the given chunk size (0: whole) */
+static size_t
+body_hash(enum dkim_canon c, const char *in, size_t len, size_t chunk,
+    bool limited, uint64_t limit, unsigned char out[CRYPTO_DIGEST_MAX],
+    uint64_t *total)
+{
+	struct dkim_body *b = dkim_body_new(c, CRYPTO_HASH_SHA256, limited, limit);
+	size_t pos = 0, n;
+
+	if (chunk == 0)
+		chunk = len + 1;
+	while (pos < len) {
+		n = len - pos < chunk ? len - pos : chunk;
+		dkim_body_update(b, U(in) + pos, n);
+		pos += n;
+	}
+	n = dkim_body_final(b, out);
+	*total = dkim_body_length(b);
+	dkim_body_free(&b);
+	return n;
+}
+
+static void
+test_body_golden_every_chunking(void **state)
+{
+	static const struct {
+		const char *label, *in;
+		enum dkim_canon c;
+		const char *want;
+	} cases[] = {
+		{ "rfc6376 3.4.6 relaxed", " C \r\nD \t E\r\n\r\n\r\n",
+		  DKIM_CANON_RELAXED, " C\r\nD E\r\n" },
+		{ "rfc6376 3.4.6 simple", " C \r\nD \t E\r\n\r\n\r\n",
+		  DKIM_CANON_SIMPLE, " C \r\nD \t E\r\n" },
+		{ "empty simple", "", DKIM_CANON_SIMPLE, "\r\n" },
+		{ "empty relaxed", "", DKIM_CANON_RELAXED, "" },
+		{ "only blank lines simple", "\r\n\r\n\r\n", DKIM_CANON_SIMPLE, "\r\n" },
+		{ "only blank lines relaxed", "\r\n\r\n", DKIM_CANON_RELAXED, "" },
+		{ "no trailing CRLF simple", "abc", DKIM_CANON_SIMPLE, "abc\r\n" },
+		{ "no trailing CRLF relaxed", "abc  \t", DKIM_CANON_RELAXED, "abc\r\n" },
+		{ "inner blank lines kept", "a\r\n\r\n\r\nb\r\n\r\n",
+		  DKIM_CANON_SIMPLE, "a\r\n\r\n\r\nb\r\n" },
+		{ "whitespace-only lines trailing (relaxed)", "a\r\n \t\r\n  \r\n",
+		  DKIM_CANON_RELAXED, "a\r\n" },
+		{ "whitespace-only lines trailing (simple)", "a\r\n \t\r\n",
+		  DKIM_CANON_SIMPLE, "a\r\n \t\r\n" },
+		{ "whitespace-only line inside (relaxed)", "  \r\nx\r\n",
+		  DKIM_CANON_RELAXED, "\r\nx\r\n" },
+		{ "leading whitespace to one SP", "\t\t x  y\r\n",
+		  DKIM_CANON_RELAXED, " x y\r\n" },
+		{ "bare CR is data", "a\rb\r\n", DKIM_CANON_SIMPLE, "a\rb\r\n" },
+		{ "bare CR at end", "abc\r", DKIM_CANON_SIMPLE, "abc\r\r\n" },
+		{ "bare CR before blank lines", "a\r\r\n\r\n", DKIM_CANON_RELAXED,
+		  "a\r\r\n" },
+		{ "bare LF read as CRLF", "a\nb\n\n", DKIM_CANON_SIMPLE, "a\r\nb\r\n" },
+		{ "rfc8463 body simple",
+		  "Hi.\r\n\r\nWe lost the game.  Are you hungry yet?\r\n\r\nJoe.\r\n\r\n",
+		  DKIM_CANON_SIMPLE,
+		  "Hi.\r\n\r\nWe lost the game.  Are you hungry yet?\r\n\r\nJoe.\r\n" },
+		{ "rfc8463 body relaxed",
+		  "Hi.\r\n\r\nWe lost the game.  Are you hungry yet?\r\n\r\nJoe.\r\n\r\n",
+		  DKIM_CANON_RELAXED,
+		  "Hi.\r\n\r\nWe lost the game. Are you hungry yet?\r\n\r\nJoe.\r\n" },
+	};
+	size_t i, chunk;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned char want[CRYPTO_DIGEST_MAX], got[CRYPTO_DIGEST_MAX];
+		struct crypto_digest *d = crypto_digest_new(CRYPTO_HASH_SHA256);
+		size_t len = strlen(cases[i].in);
+		uint64_t total;
+
+		print_message("# %s\n", cases[i].label);
+		crypto_digest_update(d, cases[i].want, strlen(cases[i].want));
+		crypto_digest_final(d, want);
+		crypto_digest_free(&d);
+		for (chunk = 0; chunk <= len; chunk++) {
+			body_hash(cases[i].c, cases[i].in, len, chunk, false, 0,
+			    got, &total);
+			assert_memory_equal(got, want, 32);
+			assert_int_equal(total, strlen(cases[i].want));
+		}
+	}
+}
+
+static void
+test_body_hash_matches_rfc8463_bh(void **state)
+{
+	static const char body[] =
+	    "Hi.\r\n\r\nWe lost the game.  Are you hungry yet?\r\n\r\nJoe.\r\n";
+	unsigned char got[CRYPTO_DIGEST_MAX];
+	struct buf b64 = BUF_INIT;
+	uint64_t total;
+	size_t n;
+
+	(void)state;
+	/* bh= of both RFC 8463 signatures (relaxed body) */
+	n = body_hash(DKIM_CANON_RELAXED, body, strlen(body), 0, false, 0, got,
+	    &total);
+	crypto_base64_encode(got, n, &b64);
+	assert_string_equal(buf_cstr(&b64),
+	    "2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=");
+	buf_reset(&b64);
+	n = body_hash(DKIM_CANON_SIMPLE, body, strlen(body), 0, false, 0, got,
+	    &total);
+	crypto_base64_encode(got, n, &b64);
+	assert_string_equal(buf_cstr(&b64),
+	    "4bLNXImK9drULnmePzZNEBleUanJCX5PIsDIFoH4KTQ=");
+	buf_deinit(&b64);
+}
+
+static void
+test_body_length_limit(void **state)
+{
+	unsigned char want[CRYPTO_DIGEST_MAX], got[CRYPTO_DIGEST_MAX];
+	struct crypto_digest *d = crypto_digest_new(CRYPTO_HASH_SHA256);
+	static const char in[] = "hello world\r\n\r\nmore\r\n";
+	uint64_t total;
+	size_t chunk;
+
+	(void)state;
+	crypto_digest_update(d, "hello", 5);
+	crypto_digest_final(d, want);
+	crypto_digest_free(&d);
+	for (chunk = 0; chunk < sizeof(in); chunk++) {
+		body_hash(DKIM_CANON_SIMPLE, in, strlen(in), chunk, true, 5, got,
+		    &total);
+		assert_memory_equal(got, want, 32);
+		assert_int_equal(total, strlen(in));
+	}
+	/* l=0 hashes nothing */
+	d = crypto_digest_new(CRYPTO_HASH_SHA256);
+	crypto_digest_final(d, want);
+	crypto_digest_free(&d);
+	body_hash(DKIM_CANON_RELAXED, in, strlen(in), 3, true, 0, got, &total);
+	assert_memory_equal(got, want, 32);
+}
+
+static void
+test_many_blank_lines_then_content(void **state)
+{
+	/* 100000 held-back empty lines released by content at the end */
+	struct dkim_body *b = dkim_body_new(DKIM_CANON_SIMPLE,
+	    CRYPTO_HASH_SHA1, false, 0);
+	unsigned char got[CRYPTO_DIGEST_MAX];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 100000; i++)
+		dkim_body_update(b, U("\r\n"), 2);
+	dkim_body_update(b, U("x"), 1);
+	assert_int_equal(dkim_body_final(b, got), 20);
+	assert_int_equal(dkim_body_length(b), 200000 + 3);
+	dkim_body_free(&b);
+	assert_null(b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_header_golden),
+		cmocka_unit_test(test_crlf_normalisation),
+		cmocka_unit_test(test_select_bottom_up_with_absent),
+		cmocka_unit_test(test_strip_b),
+		cmocka_unit_test(test_body_golden_every_chunking),
+		cmocka_unit_test(test_body_hash_matches_rfc8463_bh),
+		cmocka_unit_test(test_body_length_limit),
+		cmocka_unit_test(test_many_blank_lines_then_content),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

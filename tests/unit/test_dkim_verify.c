@@ -1,0 +1,579 @@
+/* test_dkim_verify.c - the verifier end to end on whole messages: the
+ * RFC 8463 example, tampering, key answers, caps, and sign-then-verify
+ * with keys generated here */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../dkim/msgsplit.h"
+#include "../dkim/testkit.h"
+#include "util/buf.h"
+
+/* RFC 8463 Appendix A.3: signed by football.example.com with Ed25519
+ * (selector brisbane) and RSA (selector test). */
+static const char rfc8463_msg[] =
+    "DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed;\r\n"
+    " d=football.example.com; i=@football.example.com;\r\n"
+    " q=dns/txt; s=brisbane; t=1528637909; h=from : to :\r\n"
+    " subject : date : message-id : from : subject : date;\r\n"
+    " bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;\r\n"
+    " b=/gCrinpcQOoIfuHNQIbq4pgh9kyIK3AQUdt9OdqQehSwhEIug4D11Bus\r\n"
+    " Fa3bT3FY5OsU7ZbnKELq+eXdp1Q1Dw==\r\n"
+    "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;\r\n"
+    " d=football.example.com; i=@football.example.com;\r\n"
+    " q=dns/txt; s=test; t=1528637909; h=from : to : subject :\r\n"
+    " date : message-id : from : subject : date;\r\n"
+    " bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;\r\n"
+    " b=F45dVWDfMbQDGHJFlXUNB2HKfbCeLRyhDXgFpEL8GwpsRe0IeIixNTe3\r\n"
+    " DhCVlUrSjV4BwcVcOF6+FF3Zo9Rpo1tFOeS9mPYQTnGdaSGsgeefOsk2Jz\r\n"
+    " dA+L10TeYt9BgDfQNZtKdN1WO//KgIqXP7OdEFE4LjFYNcUxZQ4FADY+8=\r\n"
+    "From: Joe SixPack <joe@football.example.com>\r\n"
+    "To: Suzie Q <suzie@shopping.example.net>\r\n"
+    "Subject: Is dinner ready?\r\n"
+    "Date: Fri, 11 Jul 2003 21:00:37 -0700 (PDT)\r\n"
+    "Message-ID: <20030712040037.46341.5F8J@football.example.com>\r\n"
+    "\r\n"
+    "Hi.\r\n"
+    "\r\n"
+    "We lost the game.  Are you hungry yet?\r\n"
+    "\r\n"
+    "Joe.\r\n"
+    "\r\n";
+
+#define ED_NAME "brisbane._domainkey.football.example.com"
+#define RSA_NAME "test._domainkey.football.example.com"
+/* RFC 8463 Appendix A.2 */
+#define ED_REC "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+#define RSA_REC "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWR" \
+    "iGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutAC" \
+    "DfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3" \
+    "Ip3G+2kryOTIKT+l/K4w3QIDAQAB"
+#define RFC_NOW 1528637909
+
+static const struct tk_key rfc_keys[] = {
+	{ ED_NAME, DNS_R_ANSWER, ED_REC },
+	{ RSA_NAME, DNS_R_ANSWER, RSA_REC },
+};
+
+/* params - defaults at a given time */
+static struct dkim_verify_params
+params(int64_t now)
+{
+	struct dkim_verify_params p;
+
+	dkim_verify_params_init(&p);
+	p.now = now;
+	return p;
+}
+
+/* replace - msg with the first "from" replaced by "to" */
+static char *
+replace(const char *msg, const char *from, const char *to)
+{
+	const char *at = strstr(msg, from);
+	struct buf b = BUF_INIT;
+
+	assert_non_null(at);
+	buf_append(&b, msg, (size_t)(at - msg));
+	buf_append_str(&b, to);
+	buf_append_str(&b, at + strlen(from));
+	return buf_steal(&b);
+}
+
+/* run - verify msg with the RFC keys (or keys) at RFC_NOW */
+static void
+run(const char *msg, const struct tk_key *keys, size_t nkeys, size_t chunk,
+    struct tk_outcome *o)
+{
+	struct dkim_verify_params p = params(RFC_NOW + 60);
+
+	tk_verify((const unsigned char *)msg, strlen(msg), &p, chunk, keys,
+	    nkeys, o);
+}
+
+/* expect - result i is res with reason */
+static void
+expect(const struct tk_outcome *o, size_t i, enum dkim_res res,
+    const char *reason)
+{
+	assert_true(i < o->count);
+	if (o->r[i].result != res || strcmp(o->reason[i], reason) != 0)
+		fail_msg("signature %zu: got %s (%s), want %s (%s)", i,
+		    dkim_res_name(o->r[i].result), o->reason[i],
+		    dkim_res_name(res), reason);
+}
+
+static void
+test_rfc8463_example_passes_both(void **state)
+{
+	struct tk_outcome o;
+	size_t chunk;
+
+	(void)state;
+	for (chunk = 0; chunk < 8; chunk++) {
+		run(rfc8463_msg, rfc_keys, 2, chunk, &o);
+		assert_int_equal(o.count, 2);
+		expect(&o, 0, DKIM_RES_PASS, "");
+		expect(&o, 1, DKIM_RES_PASS, "");
+	}
+	assert_string_equal(o.key_name[0], ED_NAME);
+	assert_string_equal(o.key_name[1], RSA_NAME);
+	assert_int_equal(o.r[1].key_bits, 1024);
+	assert_false(o.r[0].l_used);
+}
+
+static void
+test_rfc8463_example_with_bare_lf_passes(void **state)
+{
+	struct tk_outcome o;
+	struct buf b = BUF_INIT;
+	const char *p;
+
+	(void)state;
+	for (p = rfc8463_msg; *p; p++)
+		if (*p != '\r')
+			buf_append_byte(&b, (unsigned char)*p);
+	run(buf_cstr(&b), rfc_keys, 2, 3, &o);
+	expect(&o, 0, DKIM_RES_PASS, "");
+	expect(&o, 1, DKIM_RES_PASS, "");
+	buf_deinit(&b);
+}
+
+static void
+test_tampering_is_detected(void **state)
+{
+	static const struct {
+		const char *label, *from, *to;
+		enum dkim_res res;
+		const char *reason;
+	} cases[] = {
+		{ "body changed", "hungry", "angry", DKIM_RES_FAIL,
+		  "body hash mismatch" },
+		{ "signed header changed", "dinner", "lunch", DKIM_RES_FAIL,
+		  "signature did not verify" },
+		{ "From added above (oversigned)", "From: Joe",
+		  "From: Mallory <m@evil.example>\r\nFrom: Joe",
+		  DKIM_RES_FAIL, "signature did not verify" },
+		{ "Subject added below (oversigned)", "Date: Fri",
+		  "Subject: two\r\nDate: Fri", DKIM_RES_FAIL,
+		  "signature did not verify" },
+		{ "unsigned header added", "Message-ID:",
+		  "X-Mailer: any\r\nMessage-ID:", DKIM_RES_PASS, "" },
+		{ "whitespace changed (relaxed)", "Is dinner ready?",
+		  "Is   dinner\tready?  ", DKIM_RES_PASS, "" },
+		{ "trailing blank lines added", "Joe.\r\n\r\n",
+		  "Joe.\r\n\r\n\r\n\r\n", DKIM_RES_PASS, "" },
+		{ "header folded anew (relaxed)", "Subject: Is dinner",
+		  "Subject: Is\r\n dinner", DKIM_RES_PASS, "" },
+		{ "b= changed", "b=/gCr", "b=/gCs", DKIM_RES_FAIL,
+		  "signature did not verify" },
+		{ "bad base64 in b=", "b=/gCr", "b=/g!r", DKIM_RES_PERMERROR,
+		  "bad base64 in b=" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *m = replace(rfc8463_msg, cases[i].from, cases[i].to);
+		struct tk_outcome o;
+
+		run(m, rfc_keys, 2, 5, &o);
+		assert_int_equal(o.count, 2);
+		print_message("# %s\n", cases[i].label);
+		expect(&o, 0, cases[i].res, cases[i].reason);
+		free(m);
+	}
+}
+
+static void
+test_key_answers_map_to_results(void **state)
+{
+	static const struct {
+		const char *label;
+		enum dns_status status;
+		const char *txt;
+		enum dkim_res res;
+		const char *reason;
+	} cases[] = {
+		{ "nxdomain", DNS_R_NXDOMAIN, NULL, DKIM_RES_PERMERROR, "no key" },
+		{ "nodata", DNS_R_NODATA, NULL, DKIM_RES_PERMERROR, "no key" },
+		{ "timeout", DNS_R_TIMEOUT, NULL, DKIM_RES_TEMPERROR,
+		  "key lookup timed out" },
+		{ "servfail", DNS_R_SERVFAIL, NULL, DKIM_RES_TEMPERROR,
+		  "key lookup failed (SERVFAIL)" },
+		{ "revoked", DNS_R_ANSWER, "v=DKIM1; k=ed25519; p=",
+		  DKIM_RES_PERMERROR, "key revoked" },
+		{ "wrong k=", DNS_R_ANSWER, RSA_REC, DKIM_RES_PERMERROR,
+		  "key type mismatch" },
+		{ "h=sha1 only", DNS_R_ANSWER, ED_REC "; h=sha1",
+		  DKIM_RES_PERMERROR, "hash not allowed by key h=" },
+		{ "h= lists sha256", DNS_R_ANSWER, ED_REC "; h=sha1:sha256",
+		  DKIM_RES_PASS, "" },
+		{ "t=s with i= equal to d=", DNS_R_ANSWER, ED_REC "; t=s",
+		  DKIM_RES_PASS, "" },
+		{ "s=email", DNS_R_ANSWER, ED_REC "; s=email", DKIM_RES_PASS, "" },
+		{ "s=other", DNS_R_ANSWER, ED_REC "; s=other",
+		  DKIM_RES_PERMERROR, "key not for email" },
+		{ "syntax error", DNS_R_ANSWER, "v=DKIM1; k=ed25519; p",
+		  DKIM_RES_PERMERROR, "malformed key record" },
+		{ "unknown tag ignored", DNS_R_ANSWER, ED_REC "; zz=top",
+		  DKIM_RES_PASS, "" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tk_key keys[2] = {
+			{ ED_NAME, cases[i].status, cases[i].txt },
+			{ RSA_NAME, DNS_R_ANSWER, RSA_REC },
+		};
+		struct tk_outcome o;
+
+		print_message("# %s\n", cases[i].label);
+		run(rfc8463_msg, keys, 2, 0, &o);
+		expect(&o, 0, cases[i].res, cases[i].reason);
+		expect(&o, 1, DKIM_RES_PASS, "");
+	}
+}
+
+static void
+test_policy_limits(void **state)
+{
+	struct dkim_verify_params p = params(RFC_NOW);
+	struct tk_outcome o;
+
+	(void)state;
+	p.min_rsa_bits = 2048;
+	tk_verify((const unsigned char *)rfc8463_msg, strlen(rfc8463_msg), &p,
+	    0, rfc_keys, 2, &o);
+	expect(&o, 0, DKIM_RES_PASS, "");
+	expect(&o, 1, DKIM_RES_POLICY, "key too small");
+
+	p = params(RFC_NOW);
+	p.max_rsa_bits = 512;
+	tk_verify((const unsigned char *)rfc8463_msg, strlen(rfc8463_msg), &p,
+	    0, rfc_keys, 2, &o);
+	expect(&o, 1, DKIM_RES_POLICY, "key too large");
+
+	p = params(RFC_NOW);
+	p.max_signatures = 1;
+	tk_verify((const unsigned char *)rfc8463_msg, strlen(rfc8463_msg), &p,
+	    0, rfc_keys, 2, &o);
+	assert_int_equal(o.count, 1);
+	assert_int_equal(o.ignored, 1);
+	expect(&o, 0, DKIM_RES_PASS, "");
+
+	p = params(RFC_NOW);
+	p.max_headers = 3;
+	tk_verify((const unsigned char *)rfc8463_msg, strlen(rfc8463_msg), &p,
+	    0, rfc_keys, 2, &o);
+	expect(&o, 0, DKIM_RES_PERMERROR, "header too large");
+}
+
+static void
+test_clock_judges_t_and_x(void **state)
+{
+	struct dkim_verify_params p = params(RFC_NOW - 3600);
+	struct tk_outcome o;
+	char *m;
+
+	(void)state;
+	tk_verify((const unsigned char *)rfc8463_msg, strlen(rfc8463_msg), &p,
+	    0, rfc_keys, 2, &o);
+	expect(&o, 0, DKIM_RES_PERMERROR, "signature timestamp in the future");
+	assert_string_equal(o.key_name[0], "");	/* no lookup wanted */
+	p.now = RFC_NOW - 200;	/* within the default 300 s skew */
+	tk_verify((const unsigned char *)rfc8463_msg, strlen(rfc8463_msg), &p,
+	    0, rfc_keys, 2, &o);
+	expect(&o, 0, DKIM_RES_PASS, "");
+	/* x= changes the signed header, so only the judgement is checked */
+	m = replace(rfc8463_msg, "t=1528637909; h=from : to :\r\n",
+	    "t=1528637909; x=1528637910; h=from : to :\r\n");
+	p.now = RFC_NOW + 1 + 300;	/* at the edge of the skew */
+	tk_verify((const unsigned char *)m, strlen(m), &p, 0, rfc_keys, 2, &o);
+	expect(&o, 0, DKIM_RES_FAIL, "signature did not verify");
+	p.now = RFC_NOW + 1 + 301;
+	tk_verify((const unsigned char *)m, strlen(m), &p, 0, rfc_keys, 2, &o);
+	expect(&o, 0, DKIM_RES_PERMERROR, "signature expired");
+	free(m);
+}
+
+static void
+test_no_signature_gives_no_results(void **state)
+{
+	const char *m = "From: a@example.com\r\nSubject: x\r\n\r\nbody\r\n";
+	struct tk_outcome o;
+
+	(void)state;
+	run(m, rfc_keys, 2, 0, &o);
+	assert_int_equal(o.count, 0);
+}
+
+static void
+test_missing_key_answer_is_temperror(void **state)
+{
+	struct dkim_verify_params p = params(RFC_NOW);
+	struct dkim_verifier *v = dkim_verifier_new(&p);
+	static const char sig[] = " v=1; a=rsa-sha256; d=example.com; s=s; "
+	    "h=from; bh=AAAA; b=AAAA";
+	const struct dkim_result *r;
+
+	(void)state;
+	assert_int_equal(dkim_verifier_header(v,
+	    (const unsigned char *)"DKIM-Signature", 14,
+	    (const unsigned char *)sig, strlen(sig)), 0);
+	assert_string_equal(dkim_verifier_key_name(v, 0),
+	    "s._domainkey.example.com");
+	dkim_verifier_eom(v);
+	r = dkim_verifier_result(v, 0);
+	assert_int_equal(r->result, DKIM_RES_TEMPERROR);
+	assert_string_equal(r->reason, "no key answer");
+	assert_string_equal(r->b8, "AAAA");
+	dkim_verifier_free(&v);
+	assert_null(v);
+}
+
+/* answer_with - run the RFC 8463 message giving the Ed25519 signature an
+ * answer of several records */
+static void
+answer_with(struct dns_rr *rr, size_t n, enum dkim_res res, const char *why)
+{
+	struct dkim_verify_params p = params(RFC_NOW);
+	struct dkim_verifier *v = dkim_verifier_new(&p);
+	struct dns_answer a;
+	const struct dkim_result *r;
+	const unsigned char *m = (const unsigned char *)rfc8463_msg;
+	size_t pos = 0, len = strlen(rfc8463_msg);
+	struct msg_field f;
+
+	memset(&a, 0, sizeof(a));
+	a.status = DNS_R_ANSWER;
+	a.count = n;
+	a.rr = rr;
+	while (msg_next_field(m, len, &pos, &f) == 1)
+		(void)dkim_verifier_header(v, f.name, f.name_len, f.value,
+		    f.value_len);
+	dkim_verifier_key_answer(v, 0, &a);
+	dkim_verifier_key_answer(v, 1, NULL);	/* ignored */
+	dkim_verifier_eoh(v);
+	dkim_verifier_body(v, m + pos, len - pos);
+	dkim_verifier_eom(v);
+	r = dkim_verifier_result(v, 0);
+	assert_non_null(r);
+	assert_int_equal(r->result, res);
+	assert_string_equal(r->reason, why);
+	assert_string_equal(r->domain, "football.example.com");
+	assert_string_equal(r->selector, "brisbane");
+	assert_string_equal(r->algorithm, "ed25519-sha256");
+	assert_string_equal(r->b8, "/gCrinpc");
+	assert_string_equal(r->auid, "@football.example.com");
+	assert_int_equal(dkim_verifier_result(v, 1)->result, DKIM_RES_TEMPERROR);
+	dkim_verifier_free(&v);
+}
+
+static void
+test_several_records_in_an_answer(void **state)
+{
+	struct dns_rr rr[3];
+
+	(void)state;
+	memset(rr, 0, sizeof(rr));
+	rr[0].type = DNS_T_TXT;
+	rr[0].text = (char *)"v=spf1 -all";
+	rr[0].text_len = strlen(rr[0].text);
+	rr[1].type = DNS_T_CNAME;	/* not TXT: skipped */
+	rr[1].text = (char *)"p=";
+	rr[1].text_len = 2;
+	rr[2].type = DNS_T_TXT;
+	rr[2].text = (char *)ED_REC;
+	rr[2].text_len = strlen(ED_REC);
+	answer_with(rr, 3, DKIM_RES_PASS, "");
+	/* "v=spf1" reads as a key record of the wrong version */
+	answer_with(rr, 2, DKIM_RES_PERMERROR, "bad key version");
+	answer_with(rr, 0, DKIM_RES_PERMERROR, "no key");
+}
+
+static void
+test_body_hashes_are_shared(void **state)
+{
+	struct dkim_verify_params p = params(RFC_NOW);
+	struct dkim_verifier *v = dkim_verifier_new(&p);
+	static const char *sigs[] = {
+		" v=1; a=rsa-sha256; c=relaxed/relaxed; d=e.com; s=a; h=from; bh=AAAA; b=AAAA",
+		" v=1; a=ed25519-sha256; c=simple/relaxed; d=e.com; s=b; h=from; bh=AAAA; b=AAAA",
+		" v=1; a=rsa-sha256; c=relaxed; d=e.com; s=c; h=from; bh=AAAA; b=AAAA",
+		" v=1; a=rsa-sha256; c=relaxed/relaxed; d=e.com; s=d; l=5; h=from; bh=AAAA; b=AAAA",
+		" v=1; a=rsa-sha256; c=relaxed/relaxed; d=e.com; s=e; l=5; h=from; bh=AAAA; b=AAAA",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 5; i++)
+		assert_int_equal(dkim_verifier_header(v,
+		    (const unsigned char *)"DKIM-Signature", 14,
+		    (const unsigned char *)sigs[i], strlen(sigs[i])), (int)i);
+	dkim_verifier_eoh(v);
+	/* relaxed+sha256 (a, b), simple+sha256 (c), relaxed+sha256+l=5 (d, e) */
+	assert_int_equal(dkim_verifier_body_hashers(v), 3);
+	dkim_verifier_free(&v);
+}
+
+static void
+test_body_shorter_than_l_fails(void **state)
+{
+	char *m = replace(rfc8463_msg, "s=brisbane;", "l=4000; s=brisbane;");
+	struct tk_outcome o;
+
+	(void)state;
+	run(m, rfc_keys, 2, 0, &o);
+	expect(&o, 0, DKIM_RES_FAIL, "body shorter than l=");
+	assert_true(o.r[0].l_used);
+	free(m);
+}
+
+static void
+test_mutated_messages_never_crash(void **state)
+{
+	size_t len = strlen(rfc8463_msg), iter, k;
+	char *m = malloc(len + 1);
+	uint32_t seed = 4242;
+	struct tk_outcome o;
+
+	(void)state;
+	assert_non_null(m);
+	for (iter = 0; iter < 3000; iter++) {
+		memcpy(m, rfc8463_msg, len + 1);
+		for (k = 0; k < 1 + iter % 6; k++) {
+			seed = seed * 1103515245u + 12345u;
+			m[(seed >> 8) % len] = (char)(seed >> 24);
+		}
+		run(m, rfc_keys, 2, iter % 17, &o);
+		assert_true(o.count <= 2);
+		for (k = 0; k < o.count; k++)
+			if (o.r[k].result == DKIM_RES_PASS)
+				assert_string_equal(o.reason[k], "");
+	}
+	free(m);
+}
+
+static const char plain_msg[] =
+    "Received: from a by b; Mon, 1 Jan 2024 00:00:00 +0000\r\n"
+    "From: Ada <ada@example.com>\r\n"
+    "To: grace@example.org\r\n"
+    "Subject: folded\r\n\tsubject line\r\n"
+    "Date: Mon, 1 Jan 2024 00:00:00 +0000\r\n"
+    "Message-ID: <m1@example.com>\r\n"
+    "\r\n"
+    "Hello  there \r\n"
+    "\r\n"
+    "second\tparagraph\r\n"
+    "\r\n"
+    "\r\n";
+
+/* sign_verify - sign plain_msg with k and options, optionally tamper,
+ * verify, and compare */
+static void
+sign_verify(const struct crypto_privkey *k, const struct tk_sign_opts *so,
+    const char *append_body, enum dkim_res res, const char *reason,
+    bool l_partial)
+{
+	struct buf rec = BUF_INIT, msg = BUF_INIT;
+	struct tk_key key;
+	struct tk_outcome o;
+	char name[300];
+	struct dkim_verify_params p = params(1700000000);
+
+	tk_key_record(k, &rec);
+	(void)snprintf(name, sizeof(name), "%s._domainkey.%s", so->selector,
+	    so->domain);
+	key.name = name;
+	key.status = DNS_R_ANSWER;
+	key.txt = buf_cstr(&rec);
+	assert_true(tk_sign((const unsigned char *)plain_msg,
+	    strlen(plain_msg), k, so, &msg));
+	if (append_body)
+		buf_append_str(&msg, append_body);
+	tk_verify(msg.data, msg.len, &p, 7, &key, 1, &o);
+	assert_int_equal(o.count, 1);
+	expect(&o, 0, res, reason);
+	assert_int_equal(o.r[0].l_partial, l_partial);
+	buf_deinit(&rec);
+	buf_deinit(&msg);
+}
+
+static void
+test_sign_then_verify_generated_keys(void **state)
+{
+	struct crypto_privkey *rsa = tk_keygen("rsa", 2048);
+	struct crypto_privkey *ed = tk_keygen("ed25519", 0);
+	struct crypto_privkey *small = tk_keygen("rsa", 512);
+	struct tk_sign_opts so = {
+		"example.com", "sel", NULL,
+		"from:to:subject:date:message-id:from:subject",
+		DKIM_CANON_SIMPLE, DKIM_CANON_SIMPLE, CRYPTO_HASH_SHA256,
+		false, 1700000000 - 10, 0
+	};
+	int hc, bc;
+
+	(void)state;
+	for (hc = 0; hc < 2; hc++)
+		for (bc = 0; bc < 2; bc++) {
+			so.hcanon = (enum dkim_canon)hc;
+			so.bcanon = (enum dkim_canon)bc;
+			sign_verify(rsa, &so, NULL, DKIM_RES_PASS, "", false);
+			sign_verify(ed, &so, NULL, DKIM_RES_PASS, "", false);
+			sign_verify(ed, &so, "appended\r\n", DKIM_RES_FAIL,
+			    "body hash mismatch", false);
+		}
+	so.use_l = true;
+	sign_verify(rsa, &so, "appended\r\n", DKIM_RES_PASS, "", true);
+	so.use_l = false;
+	so.auid = "user@mail.example.com";
+	sign_verify(ed, &so, NULL, DKIM_RES_PASS, "", false);
+	so.auid = "user@example.net";
+	sign_verify(ed, &so, NULL, DKIM_RES_PERMERROR, "i= not within d=",
+	    false);
+	so.auid = NULL;
+	so.hash = CRYPTO_HASH_SHA1;
+	sign_verify(rsa, &so, NULL, DKIM_RES_POLICY,
+	    "rsa-sha1 not accepted (RFC 8301)", false);
+	so.hash = CRYPTO_HASH_SHA256;
+	sign_verify(small, &so, NULL, DKIM_RES_POLICY, "key too small", false);
+	so.headers = "to:subject";
+	sign_verify(ed, &so, NULL, DKIM_RES_PERMERROR, "From not signed",
+	    false);
+	crypto_privkey_free(&rsa);
+	crypto_privkey_free(&ed);
+	crypto_privkey_free(&small);
+	assert_null(rsa);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rfc8463_example_passes_both),
+		cmocka_unit_test(test_rfc8463_example_with_bare_lf_passes),
+		cmocka_unit_test(test_tampering_is_detected),
+		cmocka_unit_test(test_key_answers_map_to_results),
+		cmocka_unit_test(test_policy_limits),
+		cmocka_unit_test(test_clock_judges_t_and_x),
+		cmocka_unit_test(test_no_signature_gives_no_results),
+		cmocka_unit_test(test_missing_key_answer_is_temperror),
+		cmocka_unit_test(test_sign_then_verify_generated_keys),
+		cmocka_unit_test(test_several_records_in_an_answer),
+		cmocka_unit_test(test_body_hashes_are_shared),
+		cmocka_unit_test(test_body_shorter_than_l_fails),
+		cmocka_unit_test(test_mutated_messages_never_crash),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

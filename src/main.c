@@ -285,24 +285,18 @@ wait_for_sessions(unsigned timeout_ms)
 		    session_active(), timeout_ms);
 }
 
-/* run - start libmilter in a thread and serve signals until told to stop */
-static int
-run(const char *config_path)
+/* install_signal_handlers - route SIGHUP/SIGTERM/SIGINT to the self-pipe.
+ * Done first thing in main, so a signal sent during start-up is not lost
+ * and never kills the daemon by its default action. */
+static void
+install_signal_handlers(void)
 {
 	struct sigaction sa;
-	sigset_t set, old;
-	pthread_t tid;
-	int milter_rc = MI_FAILURE, stop = 0;
 
 	if (pipe(signal_pipe) != 0)
 		log_fatal("pipe: %s", strerror(errno));
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	(void)pthread_sigmask(SIG_BLOCK, &set, &old);
-	if (pthread_create(&tid, NULL, milter_thread, &milter_rc) != 0)
-		log_fatal("cannot start the milter thread");
+	(void)fcntl(signal_pipe[0], F_SETFD, FD_CLOEXEC);
+	(void)fcntl(signal_pipe[1], F_SETFD, FD_CLOEXEC);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -310,6 +304,24 @@ run(const char *config_path)
 	(void)sigaction(SIGTERM, &sa, NULL);
 	(void)sigaction(SIGINT, &sa, NULL);
 	(void)signal(SIGPIPE, SIG_IGN);
+}
+
+/* run - start libmilter in a thread and serve signals until told to stop */
+static int
+run(const char *config_path)
+{
+	sigset_t set, old;
+	pthread_t tid;
+	int milter_rc = MI_FAILURE, stop = 0;
+
+	/* Every other thread blocks these signals (they inherit the mask). */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	(void)pthread_sigmask(SIG_BLOCK, &set, &old);
+	if (pthread_create(&tid, NULL, milter_thread, &milter_rc) != 0)
+		log_fatal("cannot start the milter thread");
 	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 
 	log_info("%s started", PACKAGE_STRING);
@@ -328,14 +340,16 @@ run(const char *config_path)
 			stop = 1;
 		}
 	}
-	(void)smfi_stop();
-	(void)pthread_join(tid, NULL);
+	/* libmilter's worker pool stops serving open connections once
+	 * smfi_stop is called, so let them finish first. */
 	{
 		struct conf *c = conf_live_get();
 
 		wait_for_sessions(c->shutdown_timeout_ms);
 		conf_unref(&c);
 	}
+	(void)smfi_stop();
+	(void)pthread_join(tid, NULL);
 	return milter_rc == MI_SUCCESS ? 0 : 1;
 }
 
@@ -375,6 +389,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 
+	if (!check_only)
+		install_signal_handlers();
 	c = load_config(config_path, false);
 	if (c == NULL)
 		return 1;

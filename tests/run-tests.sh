@@ -6,18 +6,21 @@
 # exits non-zero without reporting a failure counts as one failure, so a
 # crash is never silent. The last line is "N passed, N failed, N skipped".
 #
-# Environment: TEST_SUITES (default "unit functional e2e"), UNIT_TESTS (the
+# Suites: unit (cmocka), lib (self-tests of the test harness),
+# functional (the daemon over the milter protocol), e2e (real MTAs).
+# Environment: TEST_SUITES (default "unit lib functional e2e"), UNIT_TESTS (the
 # unit test programs, from make), AUTHMILTER (the built daemon), top_srcdir,
 # top_builddir. Under CI=true, tests that need root, Postfix or a DNS
 # server must run; elsewhere they may skip with a reason.
 
-: "${TEST_SUITES:=unit functional e2e}"
+: "${TEST_SUITES:=unit lib functional e2e}"
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 : "${AUTHMILTER:=$top_builddir/src/authmilter}"
 export top_srcdir top_builddir AUTHMILTER
 PYTHON=/usr/bin/python3
-export PYTHON
+PYTHONDONTWRITEBYTECODE=1
+export PYTHON PYTHONDONTWRITEBYTECODE
 
 total_pass=0
 total_fail=0
@@ -64,8 +67,10 @@ for suite in $TEST_SUITES; do
 			case $t in */unit/*) run_one "unit/$(basename "$t")" "$top_builddir/$t" ;; esac
 		done
 		;;
-	functional|e2e)
-		for t in "$top_srcdir"/tests/$suite/*.py "$top_srcdir"/tests/$suite/*.sh; do
+	lib|functional|e2e)
+		pattern='*'
+		[ "$suite" = lib ] && pattern='selftest_*'
+		for t in "$top_srcdir"/tests/$suite/$pattern.py "$top_srcdir"/tests/$suite/$pattern.sh; do
 			[ -f "$t" ] || continue
 			case $t in
 			*.py) run_one "$suite/$(basename "$t")" "$PYTHON" "$t" ;;

@@ -18,6 +18,7 @@
 #include <libmilter/mfapi.h>
 
 #include "core/authres.h"
+#include "util/buf.h"
 #include "log/log.h"
 #include "milter/milter.h"
 #include "milter/session.h"
@@ -63,6 +64,7 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 {
 	unsigned long want_skip = SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA;
 	unsigned long want_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE;
+	struct session *s;
 
 	(void)f2;
 	(void)f3;
@@ -77,6 +79,13 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf1 = (f1 & want_skip) | (f1 & SMFIP_HDR_LEADSPC);
 	*pf2 = 0;
 	*pf3 = 0;
+	/* The session starts here so it knows how header values look. */
+	s = session_new();
+	s->leadspc = (f1 & SMFIP_HDR_LEADSPC) != 0;
+	if (smfi_setpriv(ctx, s) != MI_SUCCESS) {
+		session_free(&s);
+		return SMFIS_REJECT;
+	}
 	(void)smfi_setsymlist(ctx, SMFIM_ENVFROM, macros_envfrom);
 	(void)smfi_setsymlist(ctx, SMFIM_EOH, macros_eoh);
 	(void)smfi_setsymlist(ctx, SMFIM_EOM, macros_eom);
@@ -86,16 +95,20 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 static sfsistat
 cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
+	struct session *s = smfi_getpriv(ctx);
 	char addr[64];
-	struct session *s;
 
 	sockaddr_to_text(hostaddr, addr, sizeof(addr));
-	s = session_new(hostname, addr);
-	if (smfi_setpriv(ctx, s) != MI_SUCCESS) {
-		session_free(&s);
-		log_error("cannot attach session state; connection from %s", addr);
-		return SMFIS_TEMPFAIL;
+	if (s == NULL) {
+		/* an MTA that skipped negotiation (protocol version 2) */
+		s = session_new();
+		if (smfi_setpriv(ctx, s) != MI_SUCCESS) {
+			session_free(&s);
+			log_error("cannot attach session state; connection from %s", addr);
+			return SMFIS_TEMPFAIL;
+		}
 	}
+	session_set_client(s, hostname, addr);
 	return SMFIS_CONTINUE;
 }
 
@@ -194,6 +207,7 @@ cb_eom(SMFICTX *ctx)
 	struct session *s = smfi_getpriv(ctx);
 	struct message *m;
 	struct authres ar;
+	struct buf field = BUF_INIT;
 	const char *qid, *value;
 	sfsistat verdict = SMFIS_CONTINUE;
 
@@ -205,7 +219,13 @@ cb_eom(SMFICTX *ctx)
 		m->queue_id = xstrdup(qid);
 
 	authres_init(&ar, m->conf->authserv_id);
-	value = authres_finish(&ar);
+	/* With SMFIP_HDR_LEADSPC the MTA writes our value right after the
+	 * colon, so it must carry its own leading space. */
+	buf_reset(&field);
+	if (s->leadspc)
+		buf_append_byte(&field, ' ');
+	buf_append_str(&field, authres_finish(&ar));
+	value = buf_cstr(&field);
 	if (!delete_forged_ar(ctx, m) ||
 	    smfi_insheader(ctx, 0, AR_NAME, (char *)(uintptr_t)value) != MI_SUCCESS) {
 		log_error("%s: cannot modify headers; tempfail",
@@ -221,6 +241,7 @@ cb_eom(SMFICTX *ctx)
 	    m->forged_ar_count, verdict == SMFIS_CONTINUE ? "accept" : "tempfail",
 	    session_elapsed_ms(s));
 	authres_deinit(&ar);
+	buf_deinit(&field);
 	session_message_end(s);
 	return verdict;
 }

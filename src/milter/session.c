@@ -21,17 +21,26 @@
 static _Atomic unsigned active_sessions;
 
 struct session *
-session_new(const char *client_name, const char *client_addr)
+session_new(void)
 {
 	struct session *s = xcalloc(1, sizeof(*s));
 
+	s->client_name = xstrdup("unknown");
+	(void)snprintf(s->client_addr, sizeof(s->client_addr), "local");
+	headers_init(&s->msg.headers);
+	atomic_fetch_add(&active_sessions, 1);
+	return s;
+}
+
+void
+session_set_client(struct session *s, const char *client_name,
+    const char *client_addr)
+{
+	free(s->client_name);
 	s->client_name = xstrdup(client_name != NULL ? client_name : "unknown");
 	/* truncation is impossible for a printable IP; "local" fits too */
 	(void)snprintf(s->client_addr, sizeof(s->client_addr), "%s",
 	    client_addr != NULL ? client_addr : "local");
-	headers_init(&s->msg.headers);
-	atomic_fetch_add(&active_sessions, 1);
-	return s;
 }
 
 void

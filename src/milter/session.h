@@ -37,11 +37,15 @@ struct session {
 	char client_addr[64];		/* printable IP, or "local" */
 	char *client_name;		/* host name the MTA resolved */
 	char *helo;
+	bool leadspc;			/* header values keep their leading space */
 	bool in_message;
 	struct message msg;
 };
 
-struct session *session_new(const char *client_name, const char *client_addr);
+struct session *session_new(void);
+/* session_set_client - record who connected */
+void session_set_client(struct session *s, const char *client_name,
+    const char *client_addr);
 /* session_free - free the session and any message in it; NULLs *sp */
 void session_free(struct session **sp);
 /* session_message_start - begin a message under the live config */

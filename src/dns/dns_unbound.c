@@ -22,8 +22,8 @@
  * ("ip" or "ip@port", IPv4 or IPv6) else /etc/resolv.conf;
  * do-not-query-localhost off so a local caching resolver on 127.0.0.1 or ::1
  * works; every built-in local zone (.test, .invalid, localhost, RFC 1918 and
- * documentation reverse zones, ...) set to nodefault so each query goes to
- * the configured resolver; an optional trust anchor file turns on DNSSEC
+ * documentation reverse zones, ...) removed so each query goes to the
+ * configured resolver; an optional trust anchor file turns on DNSSEC
  * validation (ub_result secure/bogus are passed on).
  *
  * Threads we create block SIGHUP, SIGTERM and SIGINT: the daemon's main
@@ -73,8 +73,8 @@ struct ub_query {
 
 /*
  * Built-in local zones of libunbound 1.17 (services/localzone.c
- * local_zone_enter_defaults and the AS112 list): each is set to nodefault
- * so the query goes to the configured resolver instead.
+ * local_zone_enter_defaults and the AS112 list): each is removed so the
+ * query goes to the configured resolver instead.
  */
 static const char *const default_zones[] = {
 	"localhost.", "127.in-addr.arpa.",
@@ -376,14 +376,6 @@ configure(struct ub_ctx *ctx, const struct dns_config *cfg)
 
 	if (ub_ctx_set_option(ctx, "do-not-query-localhost:", "no") != 0)
 		return "cannot set do-not-query-localhost";
-	for (i = 0; i < sizeof(default_zones) / sizeof(default_zones[0]); i++) {
-		char v[128];
-		int n = snprintf(v, sizeof(v), "%s nodefault", default_zones[i]);
-
-		if (n < 0 || (size_t)n >= sizeof(v) ||
-		    ub_ctx_set_option(ctx, "local-zone:", v) != 0)
-			return "cannot disable the built-in local zones";
-	}
 	if (cfg->nameserver_count > 0) {
 		for (i = 0; i < cfg->nameserver_count; i++) {
 			if (!forwarder_ok(cfg->nameservers[i]))
@@ -402,6 +394,14 @@ configure(struct ub_ctx *ctx, const struct dns_config *cfg)
 	}
 	if (ub_ctx_async(ctx, 1) != 0)
 		return "cannot set libunbound threaded mode";
+	/*
+	 * Last, as it finalises the context: remove the built-in local zones.
+	 * ("local-zone: name nodefault" through ub_ctx_set_option is accepted
+	 * but has no effect in libunbound 1.17; removal does work.) A zone
+	 * this version does not have gives UB_NOID, which is fine.
+	 */
+	for (i = 0; i < sizeof(default_zones) / sizeof(default_zones[0]); i++)
+		(void)ub_ctx_zone_remove(ctx, default_zones[i]);
 	return NULL;
 }
 

@@ -53,6 +53,8 @@
 
 /* RFC 7208 4.6.4: "ptr" considers at most 10 names */
 #define SPF_MAX_PTR_NAMES 10
+/* RFC 7208 4.6.4: "mx" with more address lookups than this is permerror */
+#define SPF_MAX_MX_NAMES 10
 /* names from the last MX/PTR answer whose address lookups are part of
  * that mechanism, not separate terms */
 #define SPF_MAX_EXPANSION 16
@@ -275,6 +277,15 @@ layer_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 	    ++c->voids > c->lim.max_void_lookups) {
 		abort_eval(c, SPF_RES_PERMERROR,
 		    "too many void lookups (RFC 7208 4.6.4)");
+		dns_answer_free(&a);
+		return SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN);
+	}
+	if (t == DNS_T_MX && a->status == DNS_R_ANSWER &&
+	    a->count > SPF_MAX_MX_NAMES) {
+		/* RFC 7208 4.6.4: the mx mechanism gives permerror; libspf2
+		 * only notices after trying the first 10 */
+		abort_eval(c, SPF_RES_PERMERROR,
+		    "more than 10 MX records (RFC 7208 4.6.4)");
 		dns_answer_free(&a);
 		return SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN);
 	}

@@ -12,12 +12,14 @@ suite), a mapping from owner name to a list of entries:
       - TXT: v=spf1 -all            # one string, or a list of strings
       - SPF: v=spf1 -all            # type 99; also served as TXT when the
                                     # name has no TXT entry (suite rule)
+      - TXT: NONE                   # no TXT (and no SPF copied into TXT)
       - A: 192.0.2.1                # or a list of addresses
       - AAAA: "2001:db8::1"
       - MX: [10, mx.example.com]
       - PTR: host.example.com
       - CNAME: other.example.com
-      - TIMEOUT                     # never answer any query for the name
+      - TIMEOUT                     # never answer queries for types the
+                                    # name has no records of (all, if none)
       - SERVFAIL                    # answer every query with SERVFAIL
       - TRUNCATE                    # UDP answers carry TC and no records
 Strings longer than 255 octets are split into several character-strings.
@@ -76,7 +78,8 @@ def split_txt(strings):
 
 def txt_rdata(rdtype, strings):
     """txt_rdata - a TXT/SPF rdata from raw strings"""
-    wire = b''.join(bytes([len(s)]) + s for s in split_txt(strings))
+    parts = split_txt(strings) or [b'']     # a TXT has one string at least
+    wire = b''.join(bytes([len(s)]) + s for s in parts)
     return dns.rdata.from_wire(dns.rdataclass.IN, rdtype, wire, 0, len(wire))
 
 
@@ -86,6 +89,7 @@ class Zone:
     def __init__(self, data):
         self.records = {}   # name -> {rdtype: [rdata]}
         self.flags = {}     # name -> set of TIMEOUT/SERVFAIL/TRUNCATE
+        self.none_txt = set()   # names with "TXT: NONE"
         if isinstance(data, dict) and 'zonedata' in data:
             data = data['zonedata']
         for owner, entries in (data or {}).items():
@@ -99,12 +103,16 @@ class Zone:
                     continue
                 for t, v in e.items():
                     t = t.upper()
-                    self.add(recs, t, v, spf)
-            if spf and dns.rdatatype.TXT not in recs:
+                    self.add(recs, t, v, spf, name)
+            if spf and dns.rdatatype.TXT not in recs and name not in self.none_txt:
                 recs[dns.rdatatype.TXT] = [txt_rdata(dns.rdatatype.TXT, v) for v in spf]
 
-    def add(self, recs, t, v, spf):
+    def add(self, recs, t, v, spf, name=None):
         """add - one entry of the zone description"""
+        if v == 'NONE':     # suite: explicitly no record of this type
+            if t == 'TXT':
+                self.none_txt.add(name)
+            return
         if t in ('TXT', 'SPF'):
             rdtype = dns.rdatatype.from_text(t)
             recs.setdefault(rdtype, []).append(txt_rdata(rdtype, v))
@@ -169,8 +177,10 @@ class Server:
         self.count(qname, question.rdtype)
         zone = self.zone
         flags = zone.flags.get(qname, set())
-        if 'TIMEOUT' in flags:
-            return None
+        recs = zone.records.get(qname, {})
+        if 'TIMEOUT' in flags and question.rdtype not in recs and \
+                dns.rdatatype.CNAME not in recs:
+            return None     # suite rule: types without records time out
         r = dns.message.make_response(q)
         r.flags |= dns.flags.AA | dns.flags.RA
         if 'SERVFAIL' in flags:

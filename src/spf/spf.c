@@ -76,6 +76,7 @@ struct spf_checker {
 	const char *record_why;		/* last invalid record reason */
 	char *expansion[SPF_MAX_EXPANSION];
 	size_t nexpansion;
+	bool expansion_ptr;		/* the names came from a PTR answer */
 	struct buf norm;		/* normalised record for libspf2 */
 };
 
@@ -241,14 +242,129 @@ fill_rr(SPF_dns_rr_t *rr, const struct dns_answer *a, uint16_t type)
 
 /* remember_names - MX/PTR targets whose address lookups follow */
 static void
-remember_names(struct spf_checker *c, const struct dns_answer *a)
+remember_names(struct spf_checker *c, const struct dns_answer *a, bool ptr)
 {
 	size_t i;
 
 	clear_expansion(c);
+	c->expansion_ptr = ptr;
 	for (i = 0; i < a->count && c->nexpansion < SPF_MAX_EXPANSION; i++)
 		if (a->rr[i].text != NULL)
 			c->expansion[c->nexpansion++] = xstrdup(a->rr[i].text);
+}
+
+/* marker_of - which SPF_MARK_* suffix name carries (0: none) */
+static int
+marker_of(const char *name)
+{
+	static const char *const marks[] = {
+		"." SPF_MARK_ANY_AAAA, "." SPF_MARK_MX_A, "." SPF_MARK_MX_AAAA,
+	};
+	size_t len = strlen(name), i;
+
+	for (i = 0; i < 3; i++) {
+		size_t ml = strlen(marks[i]);
+
+		if (len > ml && ascii_strcasecmp(name + len - ml, marks[i]) == 0)
+			return (int)i + 1;
+	}
+	return 0;
+}
+
+/* void_check - count a void answer of a term; false when over the limit */
+static bool
+void_check(struct spf_checker *c, const struct dns_answer *a)
+{
+	if ((a->status == DNS_R_NXDOMAIN || a->status == DNS_R_NODATA) &&
+	    ++c->voids > c->lim.max_void_lookups) {
+		abort_eval(c, SPF_RES_PERMERROR,
+		    "too many void lookups (RFC 7208 4.6.4)");
+		return false;
+	}
+	return true;
+}
+
+/* any_address - 1 when host has an address of type, 0 when not, -1 on a
+ * DNS error or spent budget */
+static int
+any_address(struct spf_checker *c, const char *host, uint16_t type)
+{
+	struct dns_answer *a = budget_lookup(c, host, type);
+	int r;
+
+	if (a == NULL)
+		return -1;
+	if (a->status == DNS_R_ANSWER)
+		r = a->count > 0;
+	else if (a->status == DNS_R_NXDOMAIN || a->status == DNS_R_NODATA ||
+	    a->status == DNS_R_ERROR)
+		r = 0;
+	else
+		r = -1;
+	dns_answer_free(&a);
+	return r;
+}
+
+/*
+ * marked_lookup - answer an "exists" rewritten from a//0, mx/0 or mx//0
+ * (spf_record.h): a positive answer when, as RFC 7208 5.3/5.4 say for a
+ * zero prefix, the domain (a) or any of its MX hosts (mx) has an address
+ * of the client's family. One term; the MX limits of 4.6.4 apply.
+ */
+static SPF_dns_rr_t *
+marked_lookup(struct spf_checker *c, SPF_dns_server_t *layer,
+    const char *domain, int mark)
+{
+	const char *suffix = mark == 1 ? SPF_MARK_ANY_AAAA :
+	    mark == 2 ? SPF_MARK_MX_A : SPF_MARK_MX_AAAA;
+	char *base = xstrndup(domain, strlen(domain) - strlen(suffix) - 1);
+	struct dns_answer *a = NULL;
+	int found = 0, herrno = NO_DATA;
+	size_t i;
+	SPF_dns_rr_t *rr;
+
+	if (!count_term(c))
+		goto tempfail;
+	a = budget_lookup(c, base, mark == 1 ? DNS_T_AAAA : DNS_T_MX);
+	if (a == NULL || !void_check(c, a))
+		goto tempfail;
+	if (a->status != DNS_R_ANSWER) {
+		herrno = herrno_of(a->status);
+		goto done;
+	}
+	if (mark == 1) {
+		found = a->count > 0;
+		goto done;
+	}
+	if (a->count > SPF_MAX_MX_NAMES) {
+		abort_eval(c, SPF_RES_PERMERROR,
+		    "more than 10 MX records (RFC 7208 4.6.4)");
+		goto tempfail;
+	}
+	for (i = 0; i < a->count && !found; i++) {
+		int r = any_address(c, a->rr[i].text,
+		    mark == 2 ? DNS_T_A : DNS_T_AAAA);
+
+		if (r < 0)
+			goto tempfail;
+		found = r;
+	}
+done:
+	dns_answer_free(&a);
+	free(base);
+	if (!found)
+		return SPF_dns_rr_new_init(layer, domain, ns_t_a, 0, herrno);
+	rr = SPF_dns_rr_new_init(layer, domain, ns_t_a, 0, NETDB_SUCCESS);
+	if (rr != NULL &&
+	    SPF_dns_rr_buf_realloc(rr, 0, sizeof(struct in_addr)) == SPF_E_SUCCESS) {
+		rr->rr[0]->a.s_addr = htonl(INADDR_LOOPBACK);
+		rr->num_rr = 1;
+	}
+	return rr;
+tempfail:
+	dns_answer_free(&a);
+	free(base);
+	return SPF_dns_rr_new_init(layer, domain, ns_t_a, 0, TRY_AGAIN);
 }
 
 /* layer_lookup - libspf2's lookup hook: counted, bounded dns_lookup */
@@ -261,8 +377,11 @@ layer_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 	SPF_dns_rr_t *rr;
 	bool term = false;
 	uint16_t t = (uint16_t)type;
+	int herrno, mark;
 
 	(void)should_cache;
+	if (t == DNS_T_A && (mark = marker_of(domain)) != 0)
+		return marked_lookup(c, layer, domain, mark);
 	if (t == DNS_T_MX || t == DNS_T_PTR)
 		term = true;
 	else if ((t == DNS_T_A || t == DNS_T_AAAA) && !in_expansion(c, domain))
@@ -273,10 +392,7 @@ layer_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 	a = budget_lookup(c, domain, t);
 	if (a == NULL)
 		return SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN);
-	if (term && (a->status == DNS_R_NXDOMAIN || a->status == DNS_R_NODATA) &&
-	    ++c->voids > c->lim.max_void_lookups) {
-		abort_eval(c, SPF_RES_PERMERROR,
-		    "too many void lookups (RFC 7208 4.6.4)");
+	if (term && !void_check(c, a)) {
 		dns_answer_free(&a);
 		return SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN);
 	}
@@ -290,9 +406,14 @@ layer_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 		return SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN);
 	}
 	if (t == DNS_T_MX || t == DNS_T_PTR)
-		remember_names(c, a);
-	rr = SPF_dns_rr_new_init(layer, domain, type, (int)a->ttl,
-	    herrno_of(a->status));
+		remember_names(c, a, t == DNS_T_PTR);
+	herrno = herrno_of(a->status);
+	/* RFC 7208 5.5: a DNS error on an address lookup of a PTR name
+	 * skips that name (libspf2 would give temperror) */
+	if (!term && c->expansion_ptr && herrno == TRY_AGAIN &&
+	    (t == DNS_T_A || t == DNS_T_AAAA))
+		herrno = HOST_NOT_FOUND;
+	rr = SPF_dns_rr_new_init(layer, domain, type, (int)a->ttl, herrno);
 	if (rr != NULL && a->status == DNS_R_ANSWER)
 		fill_rr(rr, a, t);
 	dns_answer_free(&a);

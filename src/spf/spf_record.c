@@ -16,7 +16,9 @@
  *     that family and are dropped for the other family (libspf2 reads /0
  *     as "no prefix given", i.e. /32 or /128);
  *   - "a/0" for an IPv4 client becomes "exists:" of the same domain
- *     (any A record matches, RFC 7208 5.3);
+ *     (any A record matches, RFC 7208 5.3); a//0, mx/0 and mx//0 become
+ *     "exists:" of a marked name that spf.c's DNS layer answers (see
+ *     SPF_MARK_* in spf_record.h); the other family's prefix is dropped;
  *   - macro transformer digits are clamped to SPF_MACRO_MAX_DIGITS.
  * Pure: no I/O, no globals. Invalid input yields false and a static reason.
  */
@@ -347,7 +349,7 @@ check_a_mx(const char *mech, unsigned char qual, const unsigned char *rest,
 	bool has4, has6;
 	unsigned c4 = 32, c6 = 128;
 	struct buf dom = BUF_INIT;
-	bool ok = true;
+	bool ok = true, zero;
 
 	if (!split_dual_cidr(rest, rlen, &head, &has4, &c4, &has6, &c6)) {
 		*why_r = "bad CIDR length";
@@ -360,11 +362,24 @@ check_a_mx(const char *mech, unsigned char qual, const unsigned char *rest,
 			return false;
 		}
 	}
-	if (strcmp(mech, "a") == 0 && has4 && c4 == 0 && client_af == AF_INET) {
-		/* RFC 7208 5.3: /0 matches when any A record exists */
+	zero = client_af == AF_INET ? (has4 && c4 == 0) : (has6 && c6 == 0);
+	if (zero) {
+		/* RFC 7208 5.3, 5.4: /0 matches when any address exists */
+		const char *mark = NULL;
+
+		if (strcmp(mech, "mx") == 0)
+			mark = client_af == AF_INET ? SPF_MARK_MX_A : SPF_MARK_MX_AAAA;
+		else if (client_af == AF_INET6)
+			mark = SPF_MARK_ANY_AAAA;
 		append_qual(out, qual);
 		buf_append_str(out, "exists:");
+		if (head > 0 && dom.len > 0 && dom.data[dom.len - 1] == '.')
+			buf_truncate(&dom, dom.len - 1);
 		buf_append_str(out, head > 0 ? buf_cstr(&dom) : "%{d}");
+		if (mark != NULL) {
+			buf_append_byte(out, '.');
+			buf_append_str(out, mark);
+		}
 	} else {
 		append_qual(out, qual);
 		buf_append(out, mech, strlen(mech));
@@ -372,7 +387,12 @@ check_a_mx(const char *mech, unsigned char qual, const unsigned char *rest,
 			buf_append_byte(out, ':');
 			buf_append(out, dom.data, dom.len);
 		}
-		buf_append(out, rest + head, rlen - head);
+		/* only the client family's prefix length matters; libspf2
+		 * refuses /0, so the other family's is left out */
+		if (client_af == AF_INET && has4)
+			buf_printf(out, "/%u", c4);
+		else if (client_af == AF_INET6 && has6)
+			buf_printf(out, "//%u", c6);
 	}
 	buf_deinit(&dom);
 	return ok;

@@ -20,6 +20,17 @@
  * (CVE-2023-42118 class). */
 #define SPF_MACRO_MAX_DIGITS 127
 
+/*
+ * libspf2 reads a prefix length of 0 as "none given" and cannot express
+ * "a//0" (any AAAA record), "mx/0" or "mx//0" (any address of any MX
+ * host). Such terms are rewritten to "exists:<domain>.<marker>" and our DNS
+ * layer (spf.c) answers the marked lookup by doing what RFC 7208 5.3/5.4
+ * asks. The markers sit under .invalid (RFC 6761), which never resolves.
+ */
+#define SPF_MARK_ANY_AAAA "any-aaaa.authmilter.invalid"
+#define SPF_MARK_MX_A "mx-a.authmilter.invalid"
+#define SPF_MARK_MX_AAAA "mx-aaaa.authmilter.invalid"
+
 /* spf_record_is_spf - true when txt is an SPF version 1 record: "v=spf1"
  * (any case) followed by a space or the end (RFC 7208 4.5) */
 bool spf_record_is_spf(const unsigned char *txt, size_t len);

@@ -32,7 +32,7 @@ static const struct rdata_case rdata_cases[] = {
 	{ "txt embedded nul kept", DNS_T_TXT, "\x03" "a\0b", 4, true, "a\0b", 3, 0 },
 	{ "txt string overruns rdata", DNS_T_TXT, "\x09short", 6, false, NULL, 0, 0 },
 	{ "mx pref and name", DNS_T_MX, "\x00\x0a\x02mx\x07" "example\x03" "com\x00",
-	  17, true, "mx.example.com", 14, 10 },
+	  18, true, "mx.example.com", 14, 10 },
 	{ "mx too short", DNS_T_MX, "\x00\x0a", 2, false, NULL, 0, 0 },
 	{ "ptr name", DNS_T_PTR, "\x04host\x04test\x00", 11, true, "host.test", 9, 0 },
 	{ "ptr dot inside label escaped", DNS_T_PTR, "\x03" "a.b\x04test\x00", 10,

@@ -169,7 +169,7 @@ budget_lookup(struct spf_checker *c, const char *name, uint16_t type)
 
 	if (c->aborted)
 		return NULL;
-	if (++c->queries > c->lim.max_queries) {
+	if (c->queries >= c->lim.max_queries) {
 		abort_eval(c, SPF_RES_PERMERROR, "too many DNS queries");
 		return NULL;
 	}
@@ -177,6 +177,7 @@ budget_lookup(struct spf_checker *c, const char *name, uint16_t type)
 		abort_eval(c, SPF_RES_TEMPERROR, "SPF time limit reached");
 		return NULL;
 	}
+	c->queries++;
 	return dns_lookup(c->dns, name, type, (unsigned)(c->deadline_ms - now));
 }
 
@@ -251,6 +252,26 @@ remember_names(struct spf_checker *c, const struct dns_answer *a, bool ptr)
 	for (i = 0; i < a->count && c->nexpansion < SPF_MAX_EXPANSION; i++)
 		if (a->rr[i].text != NULL)
 			c->expansion[c->nexpansion++] = xstrdup(a->rr[i].text);
+}
+
+/* truncate_left - RFC 7208 7.3: an expanded name longer than 253 octets
+ * loses labels from the left until it fits (libspf2 does not do this) */
+static const char *
+truncate_left(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	while (len > 253) {
+		const char *dot = strchr(name, '.');
+
+		if (dot == NULL)
+			break;
+		len -= (size_t)(dot + 1 - name);
+		name = dot + 1;
+	}
+	return name;
 }
 
 /* marker_of - which SPF_MARK_* suffix name carries (0: none) */
@@ -367,6 +388,52 @@ tempfail:
 	return SPF_dns_rr_new_init(layer, domain, ns_t_a, 0, TRY_AGAIN);
 }
 
+/*
+ * explanation_rr - the TXT answer of an exp= lookup, made safe for
+ * libspf2. RFC 7208 6.2: exactly one record, an explanation-string
+ * (macro-strings and spaces, c/r/t letters allowed); anything else means
+ * "no explanation" (libspf2 then uses the default). libspf2 mangles literal
+ * spaces in explanations (they come out as '%'), so each space is handed
+ * over as the "%_" macro, which expands to a space (RFC 7208 7.1).
+ */
+static SPF_dns_rr_t *
+explanation_rr(SPF_dns_server_t *layer, const char *domain,
+    struct dns_answer *a)
+{
+	struct buf b = BUF_INIT;
+	SPF_dns_rr_t *rr;
+	const char *p, *end;
+	bool ok;
+
+	ok = a->status == DNS_R_ANSWER && a->count == 1 &&
+	    memchr(a->rr[0].text, '\0', a->rr[0].text_len) == NULL;
+	for (p = ok ? a->rr[0].text : ""; ok && *p != '\0'; p = end) {
+		while (*p == ' ') {
+			buf_append_str(&b, "%_");
+			p++;
+		}
+		end = p + strcspn(p, " ");
+		ok = spf_macro_string_ok((const unsigned char *)p,
+		    (size_t)(end - p), true);
+		buf_append(&b, p, (size_t)(end - p));
+	}
+	if (!ok || b.len > SPF_RECORD_MAX_LEN) {
+		rr = SPF_dns_rr_new_init(layer, domain, ns_t_txt, 0,
+		    a->status == DNS_R_NXDOMAIN ? HOST_NOT_FOUND : NO_DATA);
+	} else {
+		rr = SPF_dns_rr_new_init(layer, domain, ns_t_txt, (int)a->ttl,
+		    NETDB_SUCCESS);
+		if (rr != NULL && SPF_dns_rr_buf_realloc(rr, 0, b.len + 1) ==
+		    SPF_E_SUCCESS) {
+			memcpy(rr->rr[0]->txt, buf_cstr(&b), b.len + 1);
+			rr->num_rr = 1;
+		}
+	}
+	buf_deinit(&b);
+	dns_answer_free(&a);
+	return rr;
+}
+
 /* layer_lookup - libspf2's lookup hook: counted, bounded dns_lookup */
 static SPF_dns_rr_t *
 layer_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
@@ -380,6 +447,7 @@ layer_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 	int herrno, mark;
 
 	(void)should_cache;
+	domain = truncate_left(domain);
 	if (t == DNS_T_A && (mark = marker_of(domain)) != 0)
 		return marked_lookup(c, layer, domain, mark);
 	if (t == DNS_T_MX || t == DNS_T_PTR)
@@ -407,6 +475,8 @@ layer_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 	}
 	if (t == DNS_T_MX || t == DNS_T_PTR)
 		remember_names(c, a, t == DNS_T_PTR);
+	if (t == DNS_T_TXT)
+		return explanation_rr(layer, domain, a);
 	herrno = herrno_of(a->status);
 	/* RFC 7208 5.5: a DNS error on an address lookup of a PTR name
 	 * skips that name (libspf2 would give temperror) */
@@ -551,9 +621,10 @@ spf_checker_new(struct dns_resolver *r, const struct spf_limits *limits,
 	if (c->server == NULL)
 		abort();	/* out of memory inside libspf2 */
 	(void)SPF_server_set_rec_dom(c->server, c->receiver);
-	/* libspf2's default explanation points at a dead web site */
+	/* libspf2's default explanation points at a dead web site; "%_" is a
+	 * space (see explanation_rr) */
 	(void)SPF_server_set_explanation(c->server,
-	    "%{i} is not one of %{d}'s designated mail servers", &resp);
+	    "%{i}%_is%_not%_one%_of%_%{d}'s%_designated%_mail%_servers", &resp);
 	if (resp != NULL)
 		SPF_response_free(resp);
 	return c;

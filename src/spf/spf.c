@@ -20,7 +20,11 @@
  *     ignored, where libspf2 would give permerror);
  *   - IPv4-mapped IPv6 clients are checked as IPv4 (RFC 7208 5);
  *   - the identity's domain is checked first (RFC 7208 4.3: malformed or
- *     single-label gives none); a null sender uses postmaster@HELO (2.4).
+ *     single-label gives none); a null sender uses postmaster@HELO (2.4);
+ *   - libspf2's "loopback clients always pass" shortcut is bypassed;
+ *   - exp= texts are checked and their spaces passed as "%_" (libspf2
+ *     turns literal spaces of explanations into '%'), and names longer
+ *     than 253 octets lose labels on the left (RFC 7208 7.3).
  * When a limit trips, further lookups fail at once (TRY_AGAIN) so libspf2
  * unwinds quickly, and our result replaces libspf2's.
  *
@@ -721,6 +725,7 @@ run_libspf2(struct spf_checker *c, const struct spf_request *req,
     SPF_request_t *sr, struct spf_result *res)
 {
 	SPF_response_t *resp = NULL;
+	SPF_record_t *rec = NULL;
 	const char *exp;
 
 	if (req->helo != NULL && req->helo[0] != '\0')
@@ -730,12 +735,28 @@ run_libspf2(struct spf_checker *c, const struct spf_request *req,
 		res->reason = xstrdup("libspf2 refused the sender");
 		return;
 	}
-	(void)SPF_request_query_fallback(sr, &resp, buf_cstr(&c->norm));
-	if (resp == NULL) {
-		res->res = SPF_RES_TEMPERROR;
-		res->reason = xstrdup("libspf2 failed");
+	/*
+	 * What SPF_request_query_fallback does, minus its "localhost always
+	 * passes" shortcut (RFC 7208 has no such rule): compile our checked
+	 * record, then interpret it for the MAIL FROM domain.
+	 */
+	resp = SPF_response_new(sr);
+	if (resp == NULL)
+		abort();	/* out of memory inside libspf2 */
+	if (SPF_record_compile(c->server, resp, &rec, buf_cstr(&c->norm)) !=
+	    SPF_E_SUCCESS || rec == NULL) {
+		if (rec != NULL)
+			SPF_record_free(rec);
+		SPF_response_free(resp);
+		res->res = SPF_RES_PERMERROR;
+		res->reason = xstrdup("libspf2 refused the record");
 		return;
 	}
+	sr->use_helo = 0;
+	sr->cur_dom = sr->env_from_dp;
+	resp->spf_record_exp = rec;
+	(void)SPF_record_interpret(rec, sr, resp, 0);
+	SPF_record_free(rec);
 	res->res = map_result(SPF_response_result(resp));
 	if (c->aborted) {
 		res->res = c->abort_res;

@@ -223,6 +223,10 @@ static const struct spf_case cases[] = {
 	  "aaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.cccccccc@macro.test",
 	  SPF_RES_FAIL, NULL, 2 },
 	{ "long record accepted", "203.0.113.1", "a@long.test", SPF_RES_PASS, NULL, 1 },
+	{ "loopback client gets no free pass", "127.0.0.1", "a@pass.test",
+	  SPF_RES_FAIL, NULL, 1 },
+	{ "ipv6 loopback client gets no free pass", "::1", "a@pass.test",
+	  SPF_RES_FAIL, NULL, 1 },
 	{ "bad client address", "300.1.2.3", "a@pass.test", SPF_RES_NONE,
 	  "client", 0 },
 };

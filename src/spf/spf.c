@@ -77,7 +77,6 @@ struct spf_checker {
 	bool aborted;
 	enum spf_res abort_res;
 	const char *abort_why;
-	const char *record_why;		/* last invalid record reason */
 	char *expansion[SPF_MAX_EXPANSION];
 	size_t nexpansion;
 	bool expansion_ptr;		/* the names came from a PTR answer */
@@ -578,7 +577,6 @@ layer_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp,
 	default:
 		/* an invalid record anywhere makes the whole check permerror
 		 * (RFC 7208 5.2, 6.1) */
-		c->record_why = why;
 		abort_eval(c, SPF_RES_PERMERROR, why);
 		return SPF_E_SYNTAX;
 	}
@@ -787,7 +785,6 @@ spf_check(struct spf_checker *c, const struct spf_request *req,
 	c->queries = c->terms = c->voids = 0;
 	c->aborted = false;
 	c->abort_why = NULL;
-	c->record_why = NULL;
 	clear_expansion(c);
 	c->deadline_ms = now_ms() + c->lim.max_time_ms;
 	identity(req, res);

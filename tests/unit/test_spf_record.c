@@ -202,6 +202,45 @@ test_macro_strings(void **state)
 	assert_false(spf_domain_spec_ok((const unsigned char *)"", 0));
 }
 
+/* test_random_records_never_crash - mutated and random records always get
+ * a verdict, and every accepted record's normal form is accepted again */
+static void
+test_random_records_never_crash(void **state)
+{
+	static const char *const seeds[] = {
+		"v=spf1 a:%{d1r-}.x.example mx//64 ip6:2001:db8::/32 redirect=%{o}",
+		"v=spf1 exists:%{ir}.%{v}._spf.%{d2} -include:a.example ~all exp=%{d}",
+		"v=spf1 ip4:192.0.2.0/24 a/0 mx/0//0 ptr:%{p}.example ?all",
+	};
+	const char alphabet[] = "v=spf1 %{}:/.-+~?alxdimp0123456789\t\r\x80";
+	struct buf out = BUF_INIT, again = BUF_INIT;
+	unsigned seed = 12345;
+	int i, j;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		char rec[160];
+		size_t len;
+		const char *why = NULL;
+
+		strcpy(rec, seeds[i % 3]);
+		len = strlen(rec);
+		for (j = 0; j < 1 + i % 6; j++) {
+			seed = seed * 1103515245u + 12345u;
+			rec[(seed >> 8) % len] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		if (spf_record_check((const unsigned char *)rec, len,
+		    i % 2 ? AF_INET : AF_INET6, &out, &why)) {
+			assert_true(spf_record_check(out.data, out.len,
+			    i % 2 ? AF_INET : AF_INET6, &again, &why));
+		} else {
+			assert_non_null(why);
+		}
+	}
+	buf_deinit(&out);
+	buf_deinit(&again);
+}
+
 int
 main(void)
 {
@@ -211,6 +250,7 @@ main(void)
 		cmocka_unit_test(test_selection),
 		cmocka_unit_test(test_identity_domains),
 		cmocka_unit_test(test_macro_strings),
+		cmocka_unit_test(test_random_records_never_crash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /*
  * dns_query.c - look names up through src/dns (libunbound backend)
  *
- * Test and debugging tool: dns_query -n ip@port [-t ms] name type...
+ * Test and debugging tool: dns_query -n ip@port [-t ms] [-a anchor-file]
+ * name type...
  * (type: A AAAA MX TXT PTR CNAME NS). Prints per lookup one line
  * "status ttl secure" and one line per record. Exit 2 on set-up errors.
  */
@@ -34,8 +35,10 @@ main(int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.nameservers = ns;
 	cfg.timeout_ms = 2000;
-	while ((opt = getopt(argc, argv, "n:t:")) != -1) {
-		if (opt == 'n' && cfg.nameserver_count < 8)
+	while ((opt = getopt(argc, argv, "n:t:a:")) != -1) {
+		if (opt == 'a')
+			cfg.trust_anchor_file = optarg;
+		else if (opt == 'n' && cfg.nameserver_count < 8)
 			ns[cfg.nameserver_count++] = optarg;
 		else if (opt == 't')
 			cfg.timeout_ms = (unsigned)strtoul(optarg, NULL, 10);

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -516,6 +517,61 @@ test_threads_lookup_timeout_and_cancel_at_once(void **state)
 	assert_null(r);
 }
 
+/* blocked_mask - SigBlk of thread tid from /proc (0 when unreadable) */
+static unsigned long long
+blocked_mask(const char *tid)
+{
+	char path[128], line[256];
+	unsigned long long mask = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%s/status", tid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "SigBlk: %llx", &mask) == 1)
+			break;
+	fclose(f);
+	return mask;
+}
+
+static void
+test_resolver_threads_block_signals(void **state)
+{
+	struct dns_resolver *r;
+	struct dns_answer *a;
+	unsigned long long want = (1ULL << (SIGHUP - 1)) | (1ULL << (SIGINT - 1)) |
+	    (1ULL << (SIGTERM - 1));
+	char self[32];
+	struct dirent *e;
+	DIR *d;
+	int others = 0;
+
+	(void)state;
+	need_server();
+	if ((d = opendir("/proc/self/task")) == NULL) {
+		print_message("# SKIP no /proc\n");
+		skip();
+	}
+	r = resolver_at("127.0.0.1", 2000);
+	/* the first query makes libunbound start its own thread too */
+	a = dns_lookup(r, "www.example.test", DNS_T_A, 0);
+	assert_int_equal(a->status, DNS_R_ANSWER);
+	dns_answer_free(&a);
+	snprintf(self, sizeof(self), "%d", (int)getpid());
+	assert_int_equal(blocked_mask(self) & want, 0);	/* main: not blocked */
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || strcmp(e->d_name, self) == 0)
+			continue;
+		print_message("# thread %s\n", e->d_name);
+		assert_int_equal(blocked_mask(e->d_name) & want, want);
+		others++;
+	}
+	closedir(d);
+	assert_true(others >= 2);	/* ours and libunbound's */
+	dns_resolver_free(&r);
+}
+
 int
 main(void)
 {
@@ -528,6 +584,7 @@ main(void)
 		cmocka_unit_test(test_cache_shared_between_threads),
 		cmocka_unit_test(test_timeout_honoured_against_silent_server),
 		cmocka_unit_test(test_threads_lookup_timeout_and_cancel_at_once),
+		cmocka_unit_test(test_resolver_threads_block_signals),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -70,7 +70,9 @@ struct dns_query;
  * Returns NULL and sets *err_r (static text) when it cannot be set up. */
 struct dns_resolver *dns_resolver_new(const struct dns_config *cfg,
     const char **err_r);
-/* dns_resolver_free - cancel outstanding queries and free; NULLs *rp */
+/* dns_resolver_free - stop the resolver's threads, cancel what libunbound
+ * still has in flight, and free; NULLs *rp. Every dns_query must have been
+ * collected (dns_query_wait or dns_query_cancel) before. */
 void dns_resolver_free(struct dns_resolver **rp);
 
 /* dns_lookup - synchronous lookup, bounded by the per-query timeout and by

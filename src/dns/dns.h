@@ -70,7 +70,9 @@ struct dns_query;
  * Returns NULL and sets *err_r (static text) when it cannot be set up. */
 struct dns_resolver *dns_resolver_new(const struct dns_config *cfg,
     const char **err_r);
-/* dns_resolver_free - cancel outstanding queries and free; NULLs *rp */
+/* dns_resolver_free - stop the resolver's threads, cancel what libunbound
+ * still has in flight, and free; NULLs *rp. Every dns_query must have been
+ * collected (dns_query_wait or dns_query_cancel) before. */
 void dns_resolver_free(struct dns_resolver **rp);
 
 /* dns_lookup - synchronous lookup, bounded by the per-query timeout and by
@@ -95,6 +97,30 @@ struct dns_answer *dns_answer_new(enum dns_status status);
 void dns_answer_free(struct dns_answer **ap);
 /* dns_status_name - "answer", "nxdomain", ... for logs */
 const char *dns_status_name(enum dns_status status);
+
+/*
+ * The test fake: a resolver that answers from a table, for unit tests of
+ * the modules above dns/. One row per record. A row whose status is not
+ * DNS_R_ANSWER makes every lookup of that name and type give that status
+ * (DNS_R_TIMEOUT: no answer ever comes, the caller's deadline decides).
+ * A name present with other types only gives DNS_R_NODATA; an absent name
+ * DNS_R_NXDOMAIN. Names compare without case and without a trailing dot.
+ * data: A/AAAA address text, TXT text (already joined), MX "pref host",
+ * PTR/CNAME/NS host name. delay_ms delays the answer (the longest delay of
+ * the matching rows applies).
+ */
+struct dns_fake_record {
+	const char *name;
+	uint16_t type;
+	enum dns_status status;
+	const char *data;
+	unsigned delay_ms;
+};
+
+/* dns_resolver_new_fake - a resolver answering from a copy of table[0..n);
+ * timeout_ms is the per-query timeout (0: 5000). Thread-safe. */
+struct dns_resolver *dns_resolver_new_fake(const struct dns_fake_record *table,
+    size_t n, unsigned timeout_ms);
 
 /* Statistics for tests and logs: queries sent to the upstream resolver is
  * not observable through libunbound, so the test DNS server counts those;

@@ -1,0 +1,304 @@
+/*
+ * dns.c - the resolver interface of dns.h, shared by every backend
+ *
+ * Exported (see dns.h): dns_lookup, dns_query_start, dns_query_wait,
+ * dns_query_cancel, dns_resolver_free, dns_resolver_lookups,
+ * dns_answer_new, dns_answer_free, dns_status_name.
+ * Internal (dns_int.h): dns_now_ms, dns_name_ok, dns_answer_add,
+ * dns_answer_from_rdata.
+ *
+ * Each call dispatches through the backend's struct dns_ops, so the
+ * libunbound resolver and the table-driven fake behave the same way to
+ * callers. Deadlines are computed here: a query never waits past its
+ * per-query timeout counted from dns_query_start.
+ *
+ * Ownership: answers belong to the caller (dns_answer_free); a query is
+ * freed by dns_query_wait or dns_query_cancel, exactly one of them.
+ * Errors: a bad name gives DNS_R_ERROR without touching the network.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dns/dns_int.h"
+#include "util/buf.h"
+#include "util/xmalloc.h"
+
+/* Upper bound on records kept from one answer (a DNS message of 64 KiB
+ * cannot hold more than a few thousand anyway). */
+#define DNS_MAX_RRS 1024
+
+/* dns_now_ms - monotonic milliseconds */
+uint64_t
+dns_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* dns_name_ok - length and label checks of RFC 1035 2.3.4 */
+bool
+dns_name_ok(const char *name)
+{
+	size_t len, label = 0, i;
+
+	if (name == NULL)
+		return false;
+	len = strlen(name);
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	if (len == 0 || len > 253)
+		return false;
+	for (i = 0; i < len; i++) {
+		if (name[i] == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+		} else if (++label > 63) {
+			return false;
+		}
+	}
+	return label > 0;
+}
+
+/* dns_answer_new - an answer with a status and no records */
+struct dns_answer *
+dns_answer_new(enum dns_status status)
+{
+	struct dns_answer *a = xcalloc(1, sizeof(*a));
+
+	a->status = status;
+	return a;
+}
+
+/* dns_answer_free - free an answer and its records; NULLs *ap */
+void
+dns_answer_free(struct dns_answer **ap)
+{
+	struct dns_answer *a = *ap;
+	size_t i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < a->count; i++)
+		free(a->rr[i].text);
+	free(a->rr);
+	free(a);
+	*ap = NULL;
+}
+
+/* dns_answer_add - append one zeroed record */
+struct dns_rr *
+dns_answer_add(struct dns_answer *a, uint16_t type)
+{
+	struct dns_rr *rr;
+
+	a->rr = xreallocarray(a->rr, a->count + 1, sizeof(*a->rr));
+	rr = &a->rr[a->count++];
+	memset(rr, 0, sizeof(*rr));
+	rr->type = type;
+	return rr;
+}
+
+/* name_from_wire - decode an uncompressed wire-format name at rd[*off]
+ * into presentation text without the trailing dot; dots and bytes outside
+ * printable ASCII inside labels are escaped as \DDD (RFC 1035 5.1) */
+static bool
+name_from_wire(const unsigned char *rd, size_t len, size_t *off, struct buf *out)
+{
+	size_t o = *off, total = 0;
+
+	for (;;) {
+		size_t l, i;
+
+		if (o >= len)
+			return false;
+		l = rd[o++];
+		if (l == 0)
+			break;
+		if (l > 63 || o + l > len)
+			return false;	/* compression pointers are not expected */
+		total += l + 1;
+		if (total > 255)
+			return false;
+		if (out->len > 0)
+			buf_append_byte(out, '.');
+		for (i = 0; i < l; i++) {
+			unsigned char c = rd[o + i];
+
+			if (c == '.' || c == '\\' || c <= 0x20 || c >= 0x7f)
+				buf_printf(out, "\\%03u", c);
+			else
+				buf_append_byte(out, c);
+		}
+		o += l;
+	}
+	*off = o;
+	return true;
+}
+
+/* dns_answer_from_rdata - decode one record's wire rdata */
+bool
+dns_answer_from_rdata(struct dns_answer *a, uint16_t type,
+    const unsigned char *rd, size_t len)
+{
+	struct buf b = BUF_INIT;
+	struct dns_rr *rr;
+	size_t off = 0;
+	uint16_t pref = 0;
+
+	if (a->count >= DNS_MAX_RRS)
+		return false;
+	switch (type) {
+	case DNS_T_A:
+	case DNS_T_AAAA:
+		if (len != (type == DNS_T_A ? 4u : 16u))
+			return false;
+		rr = dns_answer_add(a, type);
+		memcpy(rr->addr, rd, len);
+		return true;
+	case DNS_T_TXT:
+	case DNS_T_SPF:
+		/* RFC 7208 3.3, RFC 6376 3.6.2.2: the strings are
+		 * concatenated with nothing between them */
+		while (off < len) {
+			size_t l = rd[off++];
+
+			if (off + l > len) {
+				buf_deinit(&b);
+				return false;
+			}
+			buf_append(&b, rd + off, l);
+			off += l;
+		}
+		break;
+	case DNS_T_MX:
+		if (len < 3)
+			return false;
+		pref = (uint16_t)(rd[0] << 8 | rd[1]);
+		off = 2;
+		/* FALLTHROUGH */
+	case DNS_T_PTR:
+	case DNS_T_CNAME:
+	case DNS_T_NS:
+		if (!name_from_wire(rd, len, &off, &b) || off != len) {
+			buf_deinit(&b);
+			return false;
+		}
+		break;
+	default:
+		return false;
+	}
+	rr = dns_answer_add(a, type);
+	rr->pref = pref;
+	rr->text_len = b.len;
+	if (b.data == NULL)
+		buf_append(&b, "", 0);
+	rr->text = buf_steal(&b);
+	return true;
+}
+
+/* dns_status_name - a word for logs */
+const char *
+dns_status_name(enum dns_status status)
+{
+	switch (status) {
+	case DNS_R_ANSWER: return "answer";
+	case DNS_R_NXDOMAIN: return "nxdomain";
+	case DNS_R_NODATA: return "nodata";
+	case DNS_R_SERVFAIL: return "servfail";
+	case DNS_R_TIMEOUT: return "timeout";
+	case DNS_R_BOGUS: return "bogus";
+	case DNS_R_ERROR: return "error";
+	}
+	return "unknown";
+}
+
+/* dns_query_start - begin an asynchronous lookup */
+struct dns_query *
+dns_query_start(struct dns_resolver *r, const char *name, uint16_t type)
+{
+	struct dns_query *q;
+
+	atomic_fetch_add(&r->lookups, 1);
+	if (!dns_name_ok(name)) {
+		q = xcalloc(1, sizeof(*q));
+		q->r = r;
+		q->early = dns_answer_new(DNS_R_ERROR);
+		return q;
+	}
+	q = r->ops->start(r, name, type);
+	q->r = r;
+	q->deadline_ms = dns_now_ms() + r->timeout_ms;
+	return q;
+}
+
+/* dns_query_wait - collect the answer, bounded by the deadline */
+struct dns_answer *
+dns_query_wait(struct dns_query **qp, unsigned timeout_ms)
+{
+	struct dns_query *q = *qp;
+	struct dns_answer *a;
+	uint64_t deadline;
+
+	*qp = NULL;
+	if (q->early != NULL) {
+		a = q->early;	/* bad name: never reached the backend */
+		free(q);
+		return a;
+	}
+	deadline = q->deadline_ms;
+	if (timeout_ms > 0 && dns_now_ms() + timeout_ms < deadline)
+		deadline = dns_now_ms() + timeout_ms;
+	return q->r->ops->wait(q, deadline);
+}
+
+/* dns_query_cancel - abandon a query */
+void
+dns_query_cancel(struct dns_query **qp)
+{
+	struct dns_query *q = *qp;
+
+	if (q == NULL)
+		return;
+	*qp = NULL;
+	if (q->early != NULL) {
+		dns_answer_free(&q->early);
+		free(q);
+		return;
+	}
+	q->r->ops->cancel(q);
+}
+
+/* dns_lookup - synchronous lookup: start and wait */
+struct dns_answer *
+dns_lookup(struct dns_resolver *r, const char *name, uint16_t type,
+    unsigned timeout_ms)
+{
+	struct dns_query *q = dns_query_start(r, name, type);
+
+	return dns_query_wait(&q, timeout_ms);
+}
+
+/* dns_resolver_lookups - lookups asked of this resolver so far */
+uint64_t
+dns_resolver_lookups(const struct dns_resolver *r)
+{
+	return atomic_load(&((struct dns_resolver *)r)->lookups);
+}
+
+/* dns_resolver_free - free the resolver; all queries must be collected */
+void
+dns_resolver_free(struct dns_resolver **rp)
+{
+	struct dns_resolver *r = *rp;
+
+	if (r == NULL)
+		return;
+	*rp = NULL;
+	r->ops->destroy(r);
+}

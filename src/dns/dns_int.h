@@ -1,0 +1,57 @@
+/* dns_int.h - private interface between dns.c and its backends
+ *
+ * dns.c owns the public API of dns.h; each backend (dns_unbound.c,
+ * dns_fake.c) fills one struct dns_ops and embeds struct dns_resolver and
+ * struct dns_query at the start of its own resolver and query structs.
+ * Not for use outside src/dns/.
+ */
+#ifndef AUTHMILTER_DNS_INT_H
+#define AUTHMILTER_DNS_INT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "dns/dns.h"
+
+struct dns_ops {
+	const char *name;
+	/* start - begin a lookup of a validated name; never NULL */
+	struct dns_query *(*start)(struct dns_resolver *r, const char *name,
+	    uint16_t type);
+	/* wait - wait until deadline_ms (dns_now_ms clock); returns the
+	 * answer (TIMEOUT if none) and frees q */
+	struct dns_answer *(*wait)(struct dns_query *q, uint64_t deadline_ms);
+	/* cancel - abandon q and free it */
+	void (*cancel)(struct dns_query *q);
+	/* destroy - free the backend resolver (queries are all collected) */
+	void (*destroy)(struct dns_resolver *r);
+};
+
+struct dns_resolver {
+	const struct dns_ops *ops;
+	unsigned timeout_ms;		/* per query */
+	atomic_uint_least64_t lookups;	/* lookups asked of this module */
+};
+
+struct dns_query {
+	struct dns_resolver *r;
+	uint64_t deadline_ms;		/* start + per-query timeout */
+	struct dns_answer *early;	/* bad name: answered by dns.c */
+};
+
+/* dns_now_ms - monotonic milliseconds */
+uint64_t dns_now_ms(void);
+/* dns_name_ok - true when name is usable as a query name (RFC 1035 2.3.4
+ * lengths: 253 text octets, 63 per label, no empty label) */
+bool dns_name_ok(const char *name);
+/* dns_answer_add - append one record to a; returns it zeroed */
+struct dns_rr *dns_answer_add(struct dns_answer *a, uint16_t type);
+/* dns_answer_from_rdata - decode one wire rdata of type into a; false
+ * when malformed (the record is then skipped) */
+bool dns_answer_from_rdata(struct dns_answer *a, uint16_t type,
+    const unsigned char *rd, size_t len);
+
+#define DNS_DEFAULT_TIMEOUT_MS 5000
+#define DNS_MAX_TIMEOUT_MS 120000
+
+#endif

@@ -1,0 +1,399 @@
+/*
+ * spf.c - SPF checks (RFC 7208) by libspf2, on our DNS module
+ *
+ * Exported (spf.h): spf_checker_new, spf_checker_free, spf_check,
+ * spf_result_deinit, spf_res_name, spf_received_spf.
+ *
+ * libspf2 evaluates; spf_dns.c supplies its DNS layer (an SPF_dns_server_t
+ * whose lookup and get_spf hooks call dns_lookup), and together they
+ * shield it:
+ *   - every query of one evaluation is counted across all include and
+ *     redirect levels (libspf2 restarts its counter in each include,
+ *     upstream issue 51), and the RFC 7208 4.6.4 limits are enforced here:
+ *     more than max_dns_terms DNS-querying terms or more than
+ *     max_void_lookups void lookups gives permerror; more than max_queries
+ *     DNS queries gives permerror, more than max_time_ms temperror;
+ *   - each SPF record (top level, include, redirect) is fetched, selected
+ *     and checked against the RFC 7208 grammar by spf_record.c before
+ *     libspf2 compiles it (invalid: permerror); libspf2 never queries the
+ *     obsolete SPF RR type (RFC 7208 3.1, 14.1);
+ *   - PTR answers are cut to 10 names (RFC 7208 4.6.4: extra names are
+ *     ignored, where libspf2 would give permerror);
+ *   - IPv4-mapped IPv6 clients are checked as IPv4 (RFC 7208 5);
+ *   - the identity's domain is checked first (RFC 7208 4.3: malformed or
+ *     single-label gives none); a null sender uses postmaster@HELO (2.4);
+ *   - libspf2's "loopback clients always pass" shortcut is bypassed;
+ *   - exp= texts are checked and their spaces passed as "%_" (libspf2
+ *     turns literal spaces of explanations into '%'), and names longer
+ *     than 253 octets lose labels on the left (RFC 7208 7.3).
+ * When a limit trips, further lookups fail at once (TRY_AGAIN) so libspf2
+ * unwinds quickly, and our result replaces libspf2's.
+ *
+ * A checker holds one SPF_server_t and the per-evaluation counters, so it
+ * is used by one thread at a time. libspf2's message handlers (globals)
+ * are set once to quiet ones: warnings and debug output are dropped.
+ * Ownership: results own their strings (spf_result_deinit).
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spf/spf_int.h"
+#include "spf/spf_record.h"
+#include "util/buf.h"
+#include "util/str.h"
+#include "util/xmalloc.h"
+
+static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
+
+/* quiet_handler - drop libspf2 warnings, info and debug output */
+static void
+quiet_handler(const char *file, int line, const char *msg)
+{
+	(void)file;
+	(void)line;
+	(void)msg;
+}
+
+/* set_handlers - install the quiet handlers once per process */
+static void
+set_handlers(void)
+{
+	SPF_warning_handler = quiet_handler;
+	SPF_info_handler = quiet_handler;
+	SPF_debug_handler = quiet_handler;
+}
+
+/* spf_res_name - RFC 8601 result words */
+const char *
+spf_res_name(enum spf_res r)
+{
+	switch (r) {
+	case SPF_RES_NONE: return "none";
+	case SPF_RES_NEUTRAL: return "neutral";
+	case SPF_RES_PASS: return "pass";
+	case SPF_RES_FAIL: return "fail";
+	case SPF_RES_SOFTFAIL: return "softfail";
+	case SPF_RES_TEMPERROR: return "temperror";
+	case SPF_RES_PERMERROR: return "permerror";
+	}
+	return "permerror";
+}
+
+
+/* spf_checker_new - a checker on resolver r */
+struct spf_checker *
+spf_checker_new(struct dns_resolver *r, const struct spf_limits *limits,
+    const char *receiver_host)
+{
+	struct spf_checker *c = xcalloc(1, sizeof(*c));
+	SPF_response_t *resp = NULL;
+
+	pthread_once(&handlers_once, set_handlers);
+	c->dns = r;
+	if (limits != NULL)
+		c->lim = *limits;
+	if (c->lim.max_dns_terms == 0)
+		c->lim.max_dns_terms = SPF_DEFAULT_MAX_DNS_TERMS;
+	if (c->lim.max_void_lookups == 0)
+		c->lim.max_void_lookups = SPF_DEFAULT_MAX_VOID_LOOKUPS;
+	if (c->lim.max_queries == 0)
+		c->lim.max_queries = SPF_DEFAULT_MAX_QUERIES;
+	if (c->lim.max_time_ms == 0)
+		c->lim.max_time_ms = SPF_DEFAULT_MAX_TIME_MS;
+	c->receiver = xstrdup(receiver_host != NULL && receiver_host[0] != '\0' ?
+	    receiver_host : "localhost");
+	c->layer.destroy = NULL;	/* we own and free it */
+	c->layer.lookup = spf_dns_lookup;
+	c->layer.get_spf = spf_dns_get_spf;
+	c->layer.name = "authmilter";
+	c->layer.hook = c;
+	c->server = SPF_server_new_dns(&c->layer, 0);
+	if (c->server == NULL)
+		abort();	/* out of memory inside libspf2 */
+	(void)SPF_server_set_rec_dom(c->server, c->receiver);
+	/* libspf2's default explanation points at a dead web site; "%_" is a
+	 * space (see explanation_rr) */
+	(void)SPF_server_set_explanation(c->server,
+	    "%{i}%_is%_not%_one%_of%_%{d}'s%_designated%_mail%_servers", &resp);
+	if (resp != NULL)
+		SPF_response_free(resp);
+	return c;
+}
+
+/* spf_checker_free - free the checker; NULLs *cp */
+void
+spf_checker_free(struct spf_checker **cp)
+{
+	struct spf_checker *c = *cp;
+
+	if (c == NULL)
+		return;
+	*cp = NULL;
+	SPF_server_free(c->server);
+	spf_dns_clear(c);
+	buf_deinit(&c->norm);
+	free(c->receiver);
+	free(c);
+}
+
+/* map_result - libspf2 result to ours */
+static enum spf_res
+map_result(SPF_result_t r)
+{
+	switch (r) {
+	case SPF_RESULT_NEUTRAL: return SPF_RES_NEUTRAL;
+	case SPF_RESULT_PASS: return SPF_RES_PASS;
+	case SPF_RESULT_FAIL: return SPF_RES_FAIL;
+	case SPF_RESULT_SOFTFAIL: return SPF_RES_SOFTFAIL;
+	case SPF_RESULT_NONE: return SPF_RES_NONE;
+	case SPF_RESULT_TEMPERROR: return SPF_RES_TEMPERROR;
+	default: return SPF_RES_PERMERROR;
+	}
+}
+
+/* set_client - parse the client address into the request; IPv4-mapped
+ * IPv6 becomes IPv4 (RFC 7208 5: an IPv4 connection over IPv6) */
+static bool
+set_client(struct spf_checker *c, SPF_request_t *sr, const char *ip)
+{
+	struct in_addr v4;
+	struct in6_addr v6;
+
+	if (ip == NULL)
+		return false;
+	if (inet_pton(AF_INET, ip, &v4) == 1) {
+		c->client_af = AF_INET;
+		return SPF_request_set_ipv4(sr, v4) == SPF_E_SUCCESS;
+	}
+	if (inet_pton(AF_INET6, ip, &v6) != 1)
+		return false;
+	if (IN6_IS_ADDR_V4MAPPED(&v6)) {
+		memcpy(&v4, &v6.s6_addr[12], 4);
+		c->client_af = AF_INET;
+		return SPF_request_set_ipv4(sr, v4) == SPF_E_SUCCESS;
+	}
+	c->client_af = AF_INET6;
+	return SPF_request_set_ipv6(sr, v6) == SPF_E_SUCCESS;
+}
+
+/* identity - the <sender> and <domain> of the check (RFC 7208 2.3, 2.4,
+ * 4.3): null sender and HELO use postmaster@HELO; a missing local-part
+ * becomes postmaster */
+static void
+identity(const struct spf_request *req, struct spf_result *res)
+{
+	const char *helo = req->helo != NULL ? req->helo : "";
+	const char *from = req->mail_from != NULL ? req->mail_from : "";
+	const char *at;
+	struct buf b = BUF_INIT;
+	size_t dlen;
+
+	if (req->identity == SPF_ID_HELO || from[0] == '\0') {
+		buf_printf(&b, "postmaster@%s", helo);
+		res->domain = xstrdup(helo);
+	} else if ((at = strrchr(from, '@')) == NULL || at == from) {
+		at = at != NULL ? at + 1 : from;
+		buf_printf(&b, "postmaster@%s", at);
+		res->domain = xstrdup(at);
+	} else {
+		buf_append_str(&b, from);
+		res->domain = xstrdup(at + 1);
+	}
+	dlen = strlen(res->domain);
+	if (dlen > 0 && res->domain[dlen - 1] == '.')
+		res->domain[dlen - 1] = '\0';
+	res->sender = buf_steal(&b);
+}
+
+/* run_libspf2 - evaluate the checked top-level record in c->norm */
+static void
+run_libspf2(struct spf_checker *c, const struct spf_request *req,
+    SPF_request_t *sr, struct spf_result *res)
+{
+	SPF_response_t *resp = NULL;
+	SPF_record_t *rec = NULL;
+	const char *exp;
+
+	if (req->helo != NULL && req->helo[0] != '\0')
+		(void)SPF_request_set_helo_dom(sr, req->helo);
+	if (SPF_request_set_env_from(sr, res->sender) != 0) {
+		res->res = SPF_RES_PERMERROR;
+		res->reason = xstrdup("libspf2 refused the sender");
+		return;
+	}
+	/*
+	 * What SPF_request_query_fallback does, minus its "localhost always
+	 * passes" shortcut (RFC 7208 has no such rule): compile our checked
+	 * record, then interpret it for the MAIL FROM domain.
+	 */
+	resp = SPF_response_new(sr);
+	if (resp == NULL)
+		abort();	/* out of memory inside libspf2 */
+	if (SPF_record_compile(c->server, resp, &rec, buf_cstr(&c->norm)) !=
+	    SPF_E_SUCCESS || rec == NULL) {
+		if (rec != NULL)
+			SPF_record_free(rec);
+		SPF_response_free(resp);
+		res->res = SPF_RES_PERMERROR;
+		res->reason = xstrdup("libspf2 refused the record");
+		return;
+	}
+	sr->use_helo = 0;
+	sr->cur_dom = sr->env_from_dp;
+	resp->spf_record_exp = rec;
+	(void)SPF_record_interpret(rec, sr, resp, 0);
+	SPF_record_free(rec);
+	res->res = map_result(SPF_response_result(resp));
+	if (c->aborted) {
+		res->res = c->abort_res;
+		res->reason = xstrdup(c->abort_why);
+	} else {
+		struct buf b = BUF_INIT;
+
+		buf_printf(&b, "libspf2: %s",
+		    SPF_strerror(SPF_response_errcode(resp)));
+		res->reason = buf_steal(&b);
+		exp = SPF_response_get_explanation(resp);
+		if (res->res == SPF_RES_FAIL && exp != NULL)
+			res->explanation = xstrdup(exp);
+	}
+	SPF_response_free(resp);
+}
+
+/* spf_check - one SPF evaluation */
+void
+spf_check(struct spf_checker *c, const struct spf_request *req,
+    struct spf_result *res)
+{
+	SPF_request_t *sr;
+	const char *why = NULL;
+	enum spf_res r;
+
+	memset(res, 0, sizeof(*res));
+	spf_dns_reset(c);
+	identity(req, res);
+	sr = SPF_request_new(c->server);
+	if (sr == NULL)
+		abort();	/* out of memory inside libspf2 */
+	if (!set_client(c, sr, req->client_ip)) {
+		res->res = SPF_RES_NONE;
+		res->reason = xstrdup("bad client address");
+	} else if ((r = spf_dns_fetch_record(c, res->domain, &why)) != SPF_RES_PASS) {
+		res->res = r;
+		res->reason = xstrdup(why != NULL ? why : "");
+	} else {
+		run_libspf2(c, req, sr, res);
+	}
+	SPF_request_free(sr);
+	res->dns_queries = c->queries;
+	res->dns_terms = c->terms;
+	res->void_lookups = c->voids;
+	spf_dns_clear(c);
+}
+
+/* spf_result_deinit - free the strings of a result */
+void
+spf_result_deinit(struct spf_result *res)
+{
+	xfree(&res->domain);
+	xfree(&res->sender);
+	xfree(&res->explanation);
+	xfree(&res->reason);
+}
+
+/* append_value - a key=value value: dot-atom as is, else quoted-string
+ * with controls dropped (RFC 5322 3.2.3, 3.2.4) */
+static void
+append_value(struct buf *b, const char *v)
+{
+	const char *p;
+	bool atom = v[0] != '\0' && v[0] != '.';
+
+	for (p = v; *p != '\0' && atom; p++)
+		if (!ascii_isalnum((unsigned char)*p) &&
+		    strchr("!#$%&'*+-/=?^_`{|}~.", *p) == NULL)
+			atom = false;
+	if (atom) {
+		buf_append_str(b, v);
+		return;
+	}
+	buf_append_byte(b, '"');
+	for (p = v; *p != '\0'; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch < 0x20 || ch == 0x7f)
+			continue;
+		if (ch == '"' || ch == '\\')
+			buf_append_byte(b, '\\');
+		buf_append_byte(b, ch);
+	}
+	buf_append_byte(b, '"');
+}
+
+/* spf_received_spf - Received-SPF field value (RFC 7208 9.1) */
+char *
+spf_received_spf(const struct spf_request *req, const struct spf_result *res,
+    const char *receiver_host)
+{
+	struct buf b = BUF_INIT;
+	const char *ip = req->client_ip != NULL ? req->client_ip : "";
+	const char *rcv = receiver_host != NULL ? receiver_host : "localhost";
+	const char *dom = res->domain != NULL ? res->domain : "";
+	struct buf cm = BUF_INIT;
+
+	switch (res->res) {
+	case SPF_RES_PASS:
+		buf_printf(&cm, "domain of %s designates %s as permitted sender",
+		    dom, ip);
+		break;
+	case SPF_RES_FAIL:
+	case SPF_RES_SOFTFAIL:
+		buf_printf(&cm, "domain of %s does not designate %s as "
+		    "permitted sender", dom, ip);
+		break;
+	case SPF_RES_NEUTRAL:
+		buf_printf(&cm, "%s is neither permitted nor denied by domain "
+		    "of %s", ip, dom);
+		break;
+	case SPF_RES_NONE:
+		buf_printf(&cm, "domain of %s does not provide an SPF record",
+		    dom);
+		break;
+	default:
+		buf_printf(&cm, "error in processing during lookup of %s", dom);
+		break;
+	}
+	buf_printf(&b, "%s (%s: ", spf_res_name(res->res), rcv);
+	/* the comment must not contain parentheses or controls */
+	for (const char *p = buf_cstr(&cm); *p != '\0'; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch >= 0x20 && ch != 0x7f && ch != '(' && ch != ')' &&
+		    ch != '\\')
+			buf_append_byte(&b, ch);
+	}
+	buf_deinit(&cm);
+	buf_append_str(&b, ") client-ip=");
+	append_value(&b, ip);
+	buf_append_str(&b, "; envelope-from=");
+	append_value(&b, res->sender != NULL ? res->sender : "");
+	buf_append_str(&b, "; helo=");
+	append_value(&b, req->helo != NULL ? req->helo : "");
+	buf_append_str(&b, "; receiver=");
+	append_value(&b, rcv);
+	buf_append_str(&b, "; identity=");
+	buf_append_str(&b, req->identity == SPF_ID_HELO ? "helo" : "mailfrom");
+	if (res->res == SPF_RES_PERMERROR && res->reason != NULL) {
+		buf_append_str(&b, "; problem=");
+		append_value(&b, res->reason);
+	}
+	buf_append_byte(&b, ';');
+	return buf_steal(&b);
+}

@@ -1,0 +1,526 @@
+/*
+ * spf_dns.c - libspf2's DNS layer on src/dns, with the RFC 7208 limits
+ *
+ * Internal (spf_int.h): spf_now_ms, spf_dns_reset, spf_dns_clear,
+ * spf_dns_fetch_record, spf_dns_lookup, spf_dns_get_spf.
+ *
+ * libspf2 calls spf_dns_lookup for every mechanism lookup and
+ * spf_dns_get_spf for every include:/redirect= record; spf.c calls
+ * spf_dns_fetch_record for the top-level record. Every query of one
+ * evaluation is counted here across all include levels (libspf2 restarts
+ * its counter in each include, upstream issue 51): DNS-querying terms,
+ * void lookups (RFC 7208 4.6.4), total queries and total time. When a
+ * limit trips the evaluation is marked aborted and every later lookup
+ * fails at once with TRY_AGAIN, so libspf2 unwinds quickly; spf.c then
+ * reports our result instead of libspf2's. See spf.c for the list of
+ * libspf2 misjudgements shielded here. State lives in the checker, so a
+ * checker serves one thread at a time.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "spf/spf_int.h"
+#include "spf/spf_record.h"
+#include "util/str.h"
+#include "util/xmalloc.h"
+
+/* spf_now_ms - monotonic milliseconds */
+uint64_t
+spf_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* abort_eval - stop the evaluation with result r (first reason wins) */
+static void
+abort_eval(struct spf_checker *c, enum spf_res r, const char *why)
+{
+	if (c->aborted)
+		return;
+	c->aborted = true;
+	c->abort_res = r;
+	c->abort_why = why;
+}
+
+/* clear_expansion - forget the names of the last MX/PTR answer */
+static void
+clear_expansion(struct spf_checker *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nexpansion; i++)
+		free(c->expansion[i]);
+	c->nexpansion = 0;
+}
+
+/* in_expansion - true when name came from the last MX/PTR answer */
+static bool
+in_expansion(const struct spf_checker *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nexpansion; i++)
+		if (ascii_strcasecmp(c->expansion[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* budget_lookup - one DNS lookup within the query and time budgets;
+ * NULL when a budget is spent (the evaluation is then aborted) */
+static struct dns_answer *
+budget_lookup(struct spf_checker *c, const char *name, uint16_t type)
+{
+	uint64_t now = spf_now_ms();
+
+	if (c->aborted)
+		return NULL;
+	if (c->queries >= c->lim.max_queries) {
+		abort_eval(c, SPF_RES_PERMERROR, "too many DNS queries");
+		return NULL;
+	}
+	if (now >= c->deadline_ms) {
+		abort_eval(c, SPF_RES_TEMPERROR, "SPF time limit reached");
+		return NULL;
+	}
+	c->queries++;
+	return dns_lookup(c->dns, name, type, (unsigned)(c->deadline_ms - now));
+}
+
+/* count_term - one more DNS-querying term (RFC 7208 4.6.4); false when
+ * the limit is passed */
+static bool
+count_term(struct spf_checker *c)
+{
+	if (c->aborted)
+		return false;
+	if (++c->terms > c->lim.max_dns_terms) {
+		abort_eval(c, SPF_RES_PERMERROR,
+		    "too many DNS-querying terms (RFC 7208 4.6.4)");
+		return false;
+	}
+	return true;
+}
+
+/* herrno_of - libspf2's view of a dns status */
+static int
+herrno_of(enum dns_status s)
+{
+	switch (s) {
+	case DNS_R_ANSWER: return NETDB_SUCCESS;
+	case DNS_R_NXDOMAIN: return HOST_NOT_FOUND;
+	case DNS_R_NODATA: return NO_DATA;
+	case DNS_R_ERROR: return HOST_NOT_FOUND;	/* unusable name */
+	default: return TRY_AGAIN;
+	}
+}
+
+/* fill_rr - copy answer records into libspf2's structure */
+static void
+fill_rr(SPF_dns_rr_t *rr, const struct dns_answer *a, uint16_t type)
+{
+	size_t i, max = a->count;
+	int n = 0;
+
+	if (type == DNS_T_PTR && max > SPF_MAX_PTR_NAMES)
+		max = SPF_MAX_PTR_NAMES;
+	for (i = 0; i < max; i++) {
+		const struct dns_rr *r = &a->rr[i];
+		size_t sz;
+
+		if (r->type != type)
+			continue;
+		if (type == DNS_T_A)
+			sz = sizeof(struct in_addr);
+		else if (type == DNS_T_AAAA)
+			sz = sizeof(struct in6_addr);
+		else
+			sz = strlen(r->text) + 1;
+		if (SPF_dns_rr_buf_realloc(rr, n, sz) != SPF_E_SUCCESS)
+			break;
+		if (type == DNS_T_A || type == DNS_T_AAAA)
+			memcpy(rr->rr[n], r->addr, sz);
+		else
+			memcpy(rr->rr[n], r->text, sz);
+		n++;
+	}
+	rr->num_rr = n;
+}
+
+/* remember_names - MX/PTR targets whose address lookups follow */
+static void
+remember_names(struct spf_checker *c, const struct dns_answer *a, bool ptr)
+{
+	size_t i;
+
+	clear_expansion(c);
+	c->expansion_ptr = ptr;
+	for (i = 0; i < a->count && c->nexpansion < SPF_MAX_EXPANSION; i++)
+		if (a->rr[i].text != NULL)
+			c->expansion[c->nexpansion++] = xstrdup(a->rr[i].text);
+}
+
+/* truncate_left - RFC 7208 7.3: an expanded name longer than 253 octets
+ * loses labels from the left until it fits (libspf2 does not do this) */
+static const char *
+truncate_left(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	while (len > 253) {
+		const char *dot = strchr(name, '.');
+
+		if (dot == NULL)
+			break;
+		len -= (size_t)(dot + 1 - name);
+		name = dot + 1;
+	}
+	return name;
+}
+
+/* marker_of - which SPF_MARK_* suffix name carries (0: none) */
+static int
+marker_of(const char *name)
+{
+	static const char *const marks[] = {
+		"." SPF_MARK_ANY_AAAA, "." SPF_MARK_MX_A, "." SPF_MARK_MX_AAAA,
+	};
+	size_t len = strlen(name), i;
+
+	for (i = 0; i < 3; i++) {
+		size_t ml = strlen(marks[i]);
+
+		if (len > ml && ascii_strcasecmp(name + len - ml, marks[i]) == 0)
+			return (int)i + 1;
+	}
+	return 0;
+}
+
+/* void_check - count a void answer of a term; false when over the limit */
+static bool
+void_check(struct spf_checker *c, const struct dns_answer *a)
+{
+	if ((a->status == DNS_R_NXDOMAIN || a->status == DNS_R_NODATA) &&
+	    ++c->voids > c->lim.max_void_lookups) {
+		abort_eval(c, SPF_RES_PERMERROR,
+		    "too many void lookups (RFC 7208 4.6.4)");
+		return false;
+	}
+	return true;
+}
+
+/* any_address - 1 when host has an address of type, 0 when not, -1 on a
+ * DNS error or spent budget */
+static int
+any_address(struct spf_checker *c, const char *host, uint16_t type)
+{
+	struct dns_answer *a = budget_lookup(c, host, type);
+	int r;
+
+	if (a == NULL)
+		return -1;
+	if (a->status == DNS_R_ANSWER)
+		r = a->count > 0;
+	else if (a->status == DNS_R_NXDOMAIN || a->status == DNS_R_NODATA ||
+	    a->status == DNS_R_ERROR)
+		r = 0;
+	else
+		r = -1;
+	dns_answer_free(&a);
+	return r;
+}
+
+/*
+ * marked_lookup - answer an "exists" rewritten from a//0, mx/0 or mx//0
+ * (spf_record.h): a positive answer when, as RFC 7208 5.3/5.4 say for a
+ * zero prefix, the domain (a) or any of its MX hosts (mx) has an address
+ * of the client's family. One term; the MX limits of 4.6.4 apply.
+ */
+static SPF_dns_rr_t *
+marked_lookup(struct spf_checker *c, SPF_dns_server_t *layer,
+    const char *domain, int mark)
+{
+	const char *suffix = mark == 1 ? SPF_MARK_ANY_AAAA :
+	    mark == 2 ? SPF_MARK_MX_A : SPF_MARK_MX_AAAA;
+	char *base = xstrndup(domain, strlen(domain) - strlen(suffix) - 1);
+	struct dns_answer *a = NULL;
+	int found = 0, herrno = NO_DATA;
+	size_t i;
+	SPF_dns_rr_t *rr;
+
+	if (!count_term(c))
+		goto tempfail;
+	a = budget_lookup(c, base, mark == 1 ? DNS_T_AAAA : DNS_T_MX);
+	if (a == NULL || !void_check(c, a))
+		goto tempfail;
+	if (a->status != DNS_R_ANSWER) {
+		herrno = herrno_of(a->status);
+		goto done;
+	}
+	if (mark == 1) {
+		found = a->count > 0;
+		goto done;
+	}
+	if (a->count > SPF_MAX_MX_NAMES) {
+		abort_eval(c, SPF_RES_PERMERROR,
+		    "more than 10 MX records (RFC 7208 4.6.4)");
+		goto tempfail;
+	}
+	for (i = 0; i < a->count && !found; i++) {
+		int r = any_address(c, a->rr[i].text,
+		    mark == 2 ? DNS_T_A : DNS_T_AAAA);
+
+		if (r < 0)
+			goto tempfail;
+		found = r;
+	}
+done:
+	dns_answer_free(&a);
+	free(base);
+	if (!found)
+		return SPF_dns_rr_new_init(layer, domain, ns_t_a, 0, herrno);
+	rr = SPF_dns_rr_new_init(layer, domain, ns_t_a, 0, NETDB_SUCCESS);
+	if (rr != NULL &&
+	    SPF_dns_rr_buf_realloc(rr, 0, sizeof(struct in_addr)) == SPF_E_SUCCESS) {
+		rr->rr[0]->a.s_addr = htonl(INADDR_LOOPBACK);
+		rr->num_rr = 1;
+	}
+	return rr;
+tempfail:
+	dns_answer_free(&a);
+	free(base);
+	return SPF_dns_rr_new_init(layer, domain, ns_t_a, 0, TRY_AGAIN);
+}
+
+/*
+ * explanation_rr - the TXT answer of an exp= lookup, made safe for
+ * libspf2. RFC 7208 6.2: exactly one record, an explanation-string
+ * (macro-strings and spaces, c/r/t letters allowed); anything else means
+ * "no explanation" (libspf2 then uses the default). libspf2 mangles literal
+ * spaces in explanations (they come out as '%'), so each space is handed
+ * over as the "%_" macro, which expands to a space (RFC 7208 7.1).
+ */
+static SPF_dns_rr_t *
+explanation_rr(SPF_dns_server_t *layer, const char *domain,
+    struct dns_answer *a)
+{
+	struct buf b = BUF_INIT;
+	SPF_dns_rr_t *rr;
+	const char *p, *end;
+	bool ok;
+
+	ok = a->status == DNS_R_ANSWER && a->count == 1 &&
+	    memchr(a->rr[0].text, '\0', a->rr[0].text_len) == NULL;
+	for (p = ok ? a->rr[0].text : ""; ok && *p != '\0'; p = end) {
+		while (*p == ' ') {
+			buf_append_str(&b, "%_");
+			p++;
+		}
+		end = p + strcspn(p, " ");
+		ok = spf_macro_string_ok((const unsigned char *)p,
+		    (size_t)(end - p), true);
+		buf_append(&b, p, (size_t)(end - p));
+	}
+	if (!ok || b.len > SPF_RECORD_MAX_LEN) {
+		rr = SPF_dns_rr_new_init(layer, domain, ns_t_txt, 0,
+		    a->status == DNS_R_NXDOMAIN ? HOST_NOT_FOUND : NO_DATA);
+	} else {
+		rr = SPF_dns_rr_new_init(layer, domain, ns_t_txt, (int)a->ttl,
+		    NETDB_SUCCESS);
+		if (rr != NULL && SPF_dns_rr_buf_realloc(rr, 0, b.len + 1) ==
+		    SPF_E_SUCCESS) {
+			memcpy(rr->rr[0]->txt, buf_cstr(&b), b.len + 1);
+			rr->num_rr = 1;
+		}
+	}
+	buf_deinit(&b);
+	dns_answer_free(&a);
+	return rr;
+}
+
+/* spf_dns_lookup - libspf2's lookup hook: counted, bounded dns_lookup */
+SPF_dns_rr_t *
+spf_dns_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
+    int should_cache)
+{
+	struct spf_checker *c = layer->hook;
+	struct dns_answer *a;
+	SPF_dns_rr_t *rr;
+	bool term = false;
+	uint16_t t = (uint16_t)type;
+	int herrno, mark;
+
+	(void)should_cache;
+	domain = truncate_left(domain);
+	if (t == DNS_T_A && (mark = marker_of(domain)) != 0)
+		return marked_lookup(c, layer, domain, mark);
+	if (t == DNS_T_MX || t == DNS_T_PTR)
+		term = true;
+	else if ((t == DNS_T_A || t == DNS_T_AAAA) && !in_expansion(c, domain))
+		term = true;
+	/* TXT here is the exp= explanation: not a term (RFC 7208 6.2) */
+	if (term && !count_term(c))
+		return SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN);
+	a = budget_lookup(c, domain, t);
+	if (a == NULL)
+		return SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN);
+	if (term && !void_check(c, a)) {
+		dns_answer_free(&a);
+		return SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN);
+	}
+	if (t == DNS_T_MX && a->status == DNS_R_ANSWER &&
+	    a->count > SPF_MAX_MX_NAMES) {
+		/* RFC 7208 4.6.4: the mx mechanism gives permerror; libspf2
+		 * only notices after trying the first 10 */
+		abort_eval(c, SPF_RES_PERMERROR,
+		    "more than 10 MX records (RFC 7208 4.6.4)");
+		dns_answer_free(&a);
+		return SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN);
+	}
+	if (t == DNS_T_MX || t == DNS_T_PTR)
+		remember_names(c, a, t == DNS_T_PTR);
+	if (t == DNS_T_TXT)
+		return explanation_rr(layer, domain, a);
+	herrno = herrno_of(a->status);
+	/* RFC 7208 5.5: a DNS error on an address lookup of a PTR name
+	 * skips that name (libspf2 would give temperror) */
+	if (!term && c->expansion_ptr && herrno == TRY_AGAIN &&
+	    (t == DNS_T_A || t == DNS_T_AAAA))
+		herrno = HOST_NOT_FOUND;
+	rr = SPF_dns_rr_new_init(layer, domain, type, (int)a->ttl, herrno);
+	if (rr != NULL && a->status == DNS_R_ANSWER)
+		fill_rr(rr, a, t);
+	dns_answer_free(&a);
+	return rr;
+}
+
+/*
+ * spf_dns_fetch_record - find, select and check the SPF record of domain (RFC 7208
+ * 4.4, 4.5); on success c->norm holds the normalised record. Returns
+ * SPF_RES_PASS for "found", NONE, TEMPERROR or PERMERROR otherwise.
+ */
+enum spf_res
+spf_dns_fetch_record(struct spf_checker *c, const char *domain, const char **why_r)
+{
+	struct dns_answer *a;
+	size_t i, found = 0, idx = 0;
+	enum spf_res res;
+
+	if (!spf_domain_ok(domain)) {
+		*why_r = "malformed domain (RFC 7208 4.3)";
+		return SPF_RES_NONE;
+	}
+	a = budget_lookup(c, domain, DNS_T_TXT);
+	if (a == NULL) {
+		*why_r = c->abort_why;
+		return c->abort_res;
+	}
+	switch (a->status) {
+	case DNS_R_ANSWER:
+		break;
+	case DNS_R_NXDOMAIN:
+	case DNS_R_NODATA:
+	case DNS_R_ERROR:
+		dns_answer_free(&a);
+		*why_r = "no SPF record";
+		return SPF_RES_NONE;
+	default:
+		*why_r = "DNS error looking up the SPF record";
+		dns_answer_free(&a);
+		return SPF_RES_TEMPERROR;
+	}
+	for (i = 0; i < a->count; i++) {
+		if (spf_record_is_spf((const unsigned char *)a->rr[i].text,
+		    a->rr[i].text_len)) {
+			found++;
+			idx = i;
+		}
+	}
+	if (found == 0) {
+		*why_r = "no SPF record";
+		res = SPF_RES_NONE;
+	} else if (found > 1) {
+		*why_r = "more than one SPF record (RFC 7208 4.5)";
+		res = SPF_RES_PERMERROR;
+	} else if (memchr(a->rr[idx].text, '\0', a->rr[idx].text_len) != NULL ||
+	    !spf_record_check((const unsigned char *)a->rr[idx].text,
+	    a->rr[idx].text_len, c->client_af, &c->norm, why_r)) {
+		if (memchr(a->rr[idx].text, '\0', a->rr[idx].text_len) != NULL)
+			*why_r = "NUL in record";
+		res = SPF_RES_PERMERROR;
+	} else {
+		res = SPF_RES_PASS;
+	}
+	dns_answer_free(&a);
+	return res;
+}
+
+/* spf_dns_get_spf - libspf2's hook for include: and redirect= records */
+SPF_errcode_t
+spf_dns_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp,
+    SPF_record_t **recp)
+{
+	struct spf_checker *c = server->resolver->hook;
+	const char *why = NULL;
+	enum spf_res r;
+
+	*recp = NULL;
+	if (!count_term(c))
+		return SPF_E_DNS_ERROR;
+	r = spf_dns_fetch_record(c, req->cur_dom, &why);
+	switch (r) {
+	case SPF_RES_PASS:
+		break;
+	case SPF_RES_NONE:
+		return SPF_E_NOT_SPF;	/* include/redirect to none: permerror */
+	case SPF_RES_TEMPERROR:
+		return SPF_E_DNS_ERROR;
+	default:
+		/* an invalid record anywhere makes the whole check permerror
+		 * (RFC 7208 5.2, 6.1) */
+		abort_eval(c, SPF_RES_PERMERROR, why);
+		return SPF_E_SYNTAX;
+	}
+	if (SPF_record_compile(server, resp, recp, buf_cstr(&c->norm)) !=
+	    SPF_E_SUCCESS) {
+		if (*recp != NULL) {
+			SPF_record_free(*recp);
+			*recp = NULL;
+		}
+		abort_eval(c, SPF_RES_PERMERROR, "libspf2 refused the record");
+		return SPF_E_SYNTAX;
+	}
+	return SPF_E_SUCCESS;
+}
+
+/* spf_dns_clear - drop per-evaluation memory */
+void
+spf_dns_clear(struct spf_checker *c)
+{
+	clear_expansion(c);
+}
+
+/* spf_dns_reset - start a new evaluation */
+void
+spf_dns_reset(struct spf_checker *c)
+{
+	c->queries = c->terms = c->voids = 0;
+	c->aborted = false;
+	c->abort_res = SPF_RES_NONE;
+	c->abort_why = NULL;
+	clear_expansion(c);
+	c->deadline_ms = spf_now_ms() + c->lim.max_time_ms;
+}

@@ -1,0 +1,68 @@
+/* spf_int.h - private to src/spf: the checker and its libspf2 DNS layer
+ *
+ * spf.c owns the public API (spf.h); spf_dns.c is the SPF_dns_server_t
+ * layer that libspf2 calls back into. Both see struct spf_checker.
+ */
+#ifndef AUTHMILTER_SPF_INT_H
+#define AUTHMILTER_SPF_INT_H
+
+#include <sys/types.h>
+#include <netinet/in.h>
+#include <arpa/nameser.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <spf2/spf.h>
+#include <spf2/spf_dns.h>
+
+#include "dns/dns.h"
+#include "spf/spf.h"
+#include "util/buf.h"
+
+/* RFC 7208 4.6.4: "ptr" considers at most 10 names */
+#define SPF_MAX_PTR_NAMES 10
+/* RFC 7208 4.6.4: "mx" with more address lookups than this is permerror */
+#define SPF_MAX_MX_NAMES 10
+/* names from the last MX/PTR answer whose address lookups are part of
+ * that mechanism, not separate terms */
+#define SPF_MAX_EXPANSION 16
+
+struct spf_checker {
+	struct dns_resolver *dns;
+	struct spf_limits lim;
+	SPF_server_t *server;
+	SPF_dns_server_t layer;
+	char *receiver;
+	/* per-evaluation state */
+	int client_af;
+	uint64_t queries_at_start;
+	unsigned queries, terms, voids;
+	uint64_t deadline_ms;
+	bool aborted;
+	enum spf_res abort_res;
+	const char *abort_why;
+	char *expansion[SPF_MAX_EXPANSION];
+	size_t nexpansion;
+	bool expansion_ptr;		/* the names came from a PTR answer */
+	struct buf norm;		/* normalised record for libspf2 */
+};
+
+/* spf_now_ms - monotonic milliseconds */
+uint64_t spf_now_ms(void);
+/* spf_dns_reset - start a new evaluation: counters, deadline, state */
+void spf_dns_reset(struct spf_checker *c);
+/* spf_dns_clear - drop per-evaluation memory */
+void spf_dns_clear(struct spf_checker *c);
+/* spf_dns_fetch_record - find, select and check the SPF record of domain
+ * (RFC 7208 4.3-4.5); SPF_RES_PASS means c->norm holds it, else NONE,
+ * TEMPERROR or PERMERROR with a reason */
+enum spf_res spf_dns_fetch_record(struct spf_checker *c, const char *domain,
+    const char **why_r);
+/* spf_dns_lookup - libspf2's lookup hook (SPF_dns_lookup_t) */
+SPF_dns_rr_t *spf_dns_lookup(SPF_dns_server_t *layer, const char *domain,
+    ns_type type, int should_cache);
+/* spf_dns_get_spf - libspf2's hook for include: and redirect= records */
+SPF_errcode_t spf_dns_get_spf(SPF_server_t *server, SPF_request_t *req,
+    SPF_response_t *resp, SPF_record_t **recp);
+
+#endif

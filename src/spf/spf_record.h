@@ -1,0 +1,61 @@
+/* spf_record.h - RFC 7208 record selection, validation and normalisation
+ *
+ * Pure functions (no libspf2, no DNS): they decide what libspf2 may see.
+ */
+#ifndef AUTHMILTER_SPF_RECORD_H
+#define AUTHMILTER_SPF_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/buf.h"
+
+/* Named limits. A record longer than this or with more terms is refused
+ * (permerror) before libspf2 sees it: libspf2 keeps compiled records and
+ * expansions in fixed-size buffers. */
+#define SPF_RECORD_MAX_LEN 2048
+#define SPF_RECORD_MAX_TERMS 128
+/* Macro transformer digits above this are clamped (a name has fewer
+ * labels), so libspf2's label arithmetic never sees huge counts
+ * (CVE-2023-42118 class). */
+#define SPF_MACRO_MAX_DIGITS 127
+
+/*
+ * libspf2 reads a prefix length of 0 as "none given" and cannot express
+ * "a//0" (any AAAA record), "mx/0" or "mx//0" (any address of any MX
+ * host). Such terms are rewritten to "exists:<domain>.<marker>" and our DNS
+ * layer (spf.c) answers the marked lookup by doing what RFC 7208 5.3/5.4
+ * asks. The markers sit under .invalid (RFC 6761), which never resolves.
+ */
+#define SPF_MARK_ANY_AAAA "any-aaaa.authmilter.invalid"
+#define SPF_MARK_MX_A "mx-a.authmilter.invalid"
+#define SPF_MARK_MX_AAAA "mx-aaaa.authmilter.invalid"
+
+/* spf_record_is_spf - true when txt is an SPF version 1 record: "v=spf1"
+ * (any case) followed by a space or the end (RFC 7208 4.5) */
+bool spf_record_is_spf(const unsigned char *txt, size_t len);
+
+/* spf_record_check - validate record against the RFC 7208 section 12
+ * grammar and the section 6 modifier rules, and write into out_r a
+ * normalised record for libspf2 (redirect last and dropped when an "all"
+ * is present, unknown modifiers dropped, /0 networks rewritten for the
+ * client family client_af (AF_INET or AF_INET6), digits clamped).
+ * Returns false and sets *why_r (static text) when the record is invalid
+ * (permerror). */
+bool spf_record_check(const unsigned char *rec, size_t len, int client_af,
+    struct buf *out_r, const char **why_r);
+
+/* spf_macro_string_ok - true when p[0..len) is a valid macro-string
+ * (RFC 7208 7.1); in_exp allows the c, r and t letters (7.2) */
+bool spf_macro_string_ok(const unsigned char *p, size_t len, bool in_exp);
+
+/* spf_domain_spec_ok - true when p[0..len) is a valid domain-spec:
+ * macro-string ending in "." toplabel ["."] or in a macro-expand */
+bool spf_domain_spec_ok(const unsigned char *p, size_t len);
+
+/* spf_domain_ok - RFC 7208 4.3 initial check of the domain of an
+ * identity: at least two labels, none empty or longer than 63 octets,
+ * 253 octets at most (one trailing dot allowed) */
+bool spf_domain_ok(const char *domain);
+
+#endif

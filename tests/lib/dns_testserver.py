@@ -1,0 +1,84 @@
+"""dns_testserver.py - start and stop tests/lib/dns_server.py from Python tests
+
+    with DnsServer(zone_file) as srv:
+        ... srv.port, srv.stats() ...
+
+Starts the server on a free loopback port, waits (bounded) for its READY
+line, and stops exactly that process (by its PID) on exit.
+"""
+import json
+import os
+import select
+import signal
+import subprocess
+import tempfile
+import time
+
+SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'dns_server.py')
+START_TIMEOUT_S = 10
+
+
+class ServerError(Exception):
+    """the test DNS server could not start"""
+
+
+class DnsServer:
+    """DnsServer - one dns_server.py process on 127.0.0.1 (and ::1)"""
+
+    def __init__(self, zone_file, port=0):
+        self.zone_file = zone_file
+        self.port = port
+        self.proc = None
+        self.stats_file = None
+
+    def __enter__(self):
+        fd, self.stats_file = tempfile.mkstemp(prefix='dns-stats-', suffix='.json')
+        os.close(fd)
+        self.proc = subprocess.Popen(
+            ['/usr/bin/python3', SERVER, '--zone', self.zone_file,
+             '--port', str(self.port), '--stats', self.stats_file],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            r, _, _ = select.select([self.proc.stdout], [], [], 0.2)
+            if r:
+                line = self.proc.stdout.readline()
+                if line.startswith('READY'):
+                    self.port = int(line.split()[1])
+                    return self
+                if not line:
+                    break
+            if self.proc.poll() is not None:
+                break
+        err = ''
+        if self.proc.poll() is not None:
+            err = self.proc.stderr.read()[-300:]
+        self.stop()
+        raise ServerError('DNS test server did not start: ' + err)
+
+    def stats(self):
+        """stats - {"total": N, "queries": {"name TYPE": N}}"""
+        with open(self.stats_file) as f:
+            return json.load(f)
+
+    def stop(self):
+        """stop - end our server process, by PID, bounded"""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        if self.proc is not None:
+            for f in (self.proc.stdout, self.proc.stderr):
+                if f:
+                    f.close()
+        self.proc = None
+        if self.stats_file and os.path.exists(self.stats_file):
+            os.unlink(self.stats_file)
+            self.stats_file = None
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False

@@ -1,0 +1,271 @@
+/* test_dns_fake.c - DNS result mapping, rdata decoding and the table fake */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dns/dns.h"
+#include "dns/dns_int.h"
+
+/* Table of wire rdata cases: label, type, rdata, expected ok/text. */
+struct rdata_case {
+	const char *label;
+	uint16_t type;
+	const char *wire;
+	size_t len;
+	bool ok;
+	const char *text;
+	size_t text_len;
+	uint16_t pref;
+};
+
+static const struct rdata_case rdata_cases[] = {
+	{ "txt one string", DNS_T_TXT, "\x05hello", 6, true, "hello", 5, 0 },
+	{ "txt strings joined without space", DNS_T_TXT,
+	  "\x07v=spf1 \x04-all", 13, true, "v=spf1 -all", 11, 0 },
+	{ "txt empty string", DNS_T_TXT, "\x00", 1, true, "", 0, 0 },
+	{ "txt embedded nul kept", DNS_T_TXT, "\x03" "a\0b", 4, true, "a\0b", 3, 0 },
+	{ "txt string overruns rdata", DNS_T_TXT, "\x09short", 6, false, NULL, 0, 0 },
+	{ "mx pref and name", DNS_T_MX, "\x00\x0a\x02mx\x07" "example\x03" "com\x00",
+	  18, true, "mx.example.com", 14, 10 },
+	{ "mx too short", DNS_T_MX, "\x00\x0a", 2, false, NULL, 0, 0 },
+	{ "ptr name", DNS_T_PTR, "\x04host\x04test\x00", 11, true, "host.test", 9, 0 },
+	{ "ptr dot inside label escaped", DNS_T_PTR, "\x03" "a.b\x04test\x00", 10,
+	  true, "a\\046b.test", 11, 0 },
+	{ "ptr root name", DNS_T_PTR, "\x00", 1, true, "", 0, 0 },
+	{ "ptr compression pointer refused", DNS_T_PTR, "\xc0\x0c", 2, false, NULL, 0, 0 },
+	{ "ptr trailing junk refused", DNS_T_PTR, "\x01" "a\x00X", 4, false, NULL, 0, 0 },
+	{ "ptr label overruns", DNS_T_PTR, "\x3f" "abc", 4, false, NULL, 0, 0 },
+	{ "a wrong length", DNS_T_A, "\x01\x02\x03", 3, false, NULL, 0, 0 },
+	{ "unknown type refused", 255, "\x00", 1, false, NULL, 0, 0 },
+};
+
+static void
+test_rdata_decoding_table(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rdata_cases) / sizeof(rdata_cases[0]); i++) {
+		const struct rdata_case *c = &rdata_cases[i];
+		struct dns_answer *a = dns_answer_new(DNS_R_ANSWER);
+		bool ok = dns_answer_from_rdata(a, c->type,
+		    (const unsigned char *)c->wire, c->len);
+
+		print_message("# %s\n", c->label);
+		assert_int_equal(ok, c->ok);
+		if (c->ok) {
+			assert_int_equal(a->count, 1);
+			assert_int_equal(a->rr[0].text_len, c->text_len);
+			assert_memory_equal(a->rr[0].text, c->text, c->text_len + 1);
+			assert_int_equal(a->rr[0].pref, c->pref);
+		} else {
+			assert_int_equal(a->count, 0);
+		}
+		dns_answer_free(&a);
+		assert_null(a);
+	}
+}
+
+static void
+test_rdata_addresses(void **state)
+{
+	struct dns_answer *a = dns_answer_new(DNS_R_ANSWER);
+	const unsigned char v4[4] = { 192, 0, 2, 1 };
+	const unsigned char v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+
+	(void)state;
+	assert_true(dns_answer_from_rdata(a, DNS_T_A, v4, 4));
+	assert_true(dns_answer_from_rdata(a, DNS_T_AAAA, v6, 16));
+	assert_false(dns_answer_from_rdata(a, DNS_T_AAAA, v6, 15));
+	assert_int_equal(a->count, 2);
+	assert_memory_equal(a->rr[0].addr, v4, 4);
+	assert_memory_equal(a->rr[1].addr, v6, 16);
+	assert_null(a->rr[0].text);
+	dns_answer_free(&a);
+}
+
+static void
+test_status_names(void **state)
+{
+	(void)state;
+	assert_string_equal(dns_status_name(DNS_R_ANSWER), "answer");
+	assert_string_equal(dns_status_name(DNS_R_NXDOMAIN), "nxdomain");
+	assert_string_equal(dns_status_name(DNS_R_NODATA), "nodata");
+	assert_string_equal(dns_status_name(DNS_R_SERVFAIL), "servfail");
+	assert_string_equal(dns_status_name(DNS_R_TIMEOUT), "timeout");
+	assert_string_equal(dns_status_name(DNS_R_BOGUS), "bogus");
+	assert_string_equal(dns_status_name(DNS_R_ERROR), "error");
+	assert_string_equal(dns_status_name((enum dns_status)99), "unknown");
+}
+
+static void
+test_name_checks(void **state)
+{
+	char label64[80], long_name[300];
+
+	(void)state;
+	memset(label64, 'a', 64);
+	strcpy(label64 + 64, ".test");
+	memset(long_name, 'a', sizeof(long_name));
+	for (size_t i = 10; i < 290; i += 10)
+		long_name[i] = '.';
+	long_name[299] = '\0';
+	assert_true(dns_name_ok("example.com"));
+	assert_true(dns_name_ok("example.com."));
+	assert_true(dns_name_ok("localhost"));
+	assert_false(dns_name_ok(""));
+	assert_false(dns_name_ok("."));
+	assert_false(dns_name_ok("a..b"));
+	assert_false(dns_name_ok(".a"));
+	assert_false(dns_name_ok(label64));
+	assert_false(dns_name_ok(long_name));
+	assert_false(dns_name_ok(NULL));
+}
+
+static const struct dns_fake_record table[] = {
+	{ "www.example.test", DNS_T_A, DNS_R_ANSWER, "192.0.2.1", 0 },
+	{ "www.example.test", DNS_T_A, DNS_R_ANSWER, "192.0.2.2", 0 },
+	{ "www.example.test", DNS_T_AAAA, DNS_R_ANSWER, "2001:db8::1", 0 },
+	{ "example.test", DNS_T_TXT, DNS_R_ANSWER, "v=spf1 -all", 0 },
+	{ "example.test", DNS_T_MX, DNS_R_ANSWER, "10 mx.example.test.", 0 },
+	{ "broken.test", DNS_T_TXT, DNS_R_SERVFAIL, NULL, 0 },
+	{ "silent.test", DNS_T_TXT, DNS_R_TIMEOUT, NULL, 0 },
+	{ "slow.test", DNS_T_TXT, DNS_R_ANSWER, "late", 300 },
+	{ "badaddr.test", DNS_T_A, DNS_R_ANSWER, "not-an-ip", 0 },
+};
+
+static void
+test_fake_statuses(void **state)
+{
+	struct dns_resolver *r = dns_resolver_new_fake(table,
+	    sizeof(table) / sizeof(table[0]), 1000);
+	struct dns_answer *a;
+
+	(void)state;
+	a = dns_lookup(r, "WWW.Example.TEST.", DNS_T_A, 0);
+	assert_int_equal(a->status, DNS_R_ANSWER);
+	assert_int_equal(a->count, 2);
+	assert_int_equal(a->rr[1].addr[3], 2);
+	dns_answer_free(&a);
+	a = dns_lookup(r, "example.test", DNS_T_MX, 0);
+	assert_int_equal(a->status, DNS_R_ANSWER);
+	assert_int_equal(a->rr[0].pref, 10);
+	assert_string_equal(a->rr[0].text, "mx.example.test");
+	dns_answer_free(&a);
+	a = dns_lookup(r, "example.test", DNS_T_A, 0);
+	assert_int_equal(a->status, DNS_R_NODATA);
+	dns_answer_free(&a);
+	a = dns_lookup(r, "nowhere.test", DNS_T_A, 0);
+	assert_int_equal(a->status, DNS_R_NXDOMAIN);
+	dns_answer_free(&a);
+	a = dns_lookup(r, "broken.test", DNS_T_TXT, 0);
+	assert_int_equal(a->status, DNS_R_SERVFAIL);
+	dns_answer_free(&a);
+	a = dns_lookup(r, "badaddr.test", DNS_T_A, 0);
+	assert_int_equal(a->status, DNS_R_NODATA);	/* unusable row skipped */
+	dns_answer_free(&a);
+	a = dns_lookup(r, "a..b", DNS_T_A, 0);
+	assert_int_equal(a->status, DNS_R_ERROR);
+	dns_answer_free(&a);
+	assert_int_equal(dns_resolver_lookups(r), 7);
+	dns_resolver_free(&r);
+	assert_null(r);
+}
+
+static void
+test_fake_timeouts_bounded(void **state)
+{
+	struct dns_resolver *r = dns_resolver_new_fake(table,
+	    sizeof(table) / sizeof(table[0]), 200);
+	struct dns_answer *a;
+	struct dns_query *q;
+	uint64_t t0;
+
+	(void)state;
+	t0 = dns_now_ms();
+	a = dns_lookup(r, "silent.test", DNS_T_TXT, 0);
+	assert_int_equal(a->status, DNS_R_TIMEOUT);
+	assert_in_range(dns_now_ms() - t0, 190, 400);
+	dns_answer_free(&a);
+	/* a delayed answer later than the deadline is a timeout */
+	t0 = dns_now_ms();
+	a = dns_lookup(r, "slow.test", DNS_T_TXT, 0);
+	assert_int_equal(a->status, DNS_R_TIMEOUT);
+	dns_answer_free(&a);
+	/* a shorter caller timeout wins */
+	t0 = dns_now_ms();
+	a = dns_lookup(r, "silent.test", DNS_T_TXT, 50);
+	assert_int_equal(a->status, DNS_R_TIMEOUT);
+	assert_in_range(dns_now_ms() - t0, 45, 190);
+	dns_answer_free(&a);
+	/* async: start, cancel; start, wait */
+	q = dns_query_start(r, "silent.test", DNS_T_TXT);
+	dns_query_cancel(&q);
+	assert_null(q);
+	q = dns_query_start(r, "example.test", DNS_T_TXT);
+	a = dns_query_wait(&q, 0);
+	assert_null(q);
+	assert_int_equal(a->status, DNS_R_ANSWER);
+	assert_string_equal(a->rr[0].text, "v=spf1 -all");
+	dns_answer_free(&a);
+	dns_resolver_free(&r);
+}
+
+static void
+test_fake_delay_within_deadline(void **state)
+{
+	struct dns_resolver *r = dns_resolver_new_fake(table,
+	    sizeof(table) / sizeof(table[0]), 1000);
+	struct dns_answer *a;
+	uint64_t t0 = dns_now_ms();
+
+	(void)state;
+	a = dns_lookup(r, "slow.test", DNS_T_TXT, 0);
+	assert_int_equal(a->status, DNS_R_ANSWER);
+	assert_in_range(dns_now_ms() - t0, 290, 800);
+	dns_answer_free(&a);
+	dns_resolver_free(&r);
+}
+
+static void
+test_bad_forwarders_refused(void **state)
+{
+	static const char *bad[] = { "", "not-an-ip", "127.0.0.1@", "127.0.0.1@0",
+	    "127.0.0.1@65536", "127.0.0.1@53x", "::1@-1", "1.2.3.4.5" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *ns[1] = { (char *)bad[i] };
+		struct dns_config cfg = { ns, 1, 1000, NULL };
+		const char *err = NULL;
+		struct dns_resolver *r = dns_resolver_new(&cfg, &err);
+
+		print_message("# %s\n", bad[i]);
+		assert_null(r);
+		assert_non_null(err);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rdata_decoding_table),
+		cmocka_unit_test(test_rdata_addresses),
+		cmocka_unit_test(test_status_names),
+		cmocka_unit_test(test_name_checks),
+		cmocka_unit_test(test_fake_statuses),
+		cmocka_unit_test(test_fake_timeouts_bounded),
+		cmocka_unit_test(test_fake_delay_within_deadline),
+		cmocka_unit_test(test_bad_forwarders_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

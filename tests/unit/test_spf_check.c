@@ -1,0 +1,456 @@
+/*
+ * test_spf_check.c - SPF evaluation through libspf2 on the fake resolver:
+ * results, the libspf2 DNS layer, RFC 7208 4.6.4 limits across include
+ * levels (loops, wide and deep trees, void lookups), query and time
+ * budgets, identities, explanation, Received-SPF, and threads.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dns/dns.h"
+#include "dns/dns_int.h"
+#include "spf/spf.h"
+#include "util/buf.h"
+#include "util/xmalloc.h"
+
+#define T DNS_T_TXT
+#define OK DNS_R_ANSWER
+#define MAX_ROWS 512
+
+static struct dns_fake_record rows[MAX_ROWS];
+static size_t nrows;
+static char *owned[MAX_ROWS * 2];
+static size_t nowned;
+
+/* row - add one fake record (strings copied) */
+static void
+row(const char *name, uint16_t type, enum dns_status st, const char *data)
+{
+	assert_true(nrows < MAX_ROWS);
+	owned[nowned++] = xstrdup(name);
+	rows[nrows].name = owned[nowned - 1];
+	rows[nrows].data = NULL;
+	if (data != NULL) {
+		owned[nowned++] = xstrdup(data);
+		rows[nrows].data = owned[nowned - 1];
+	}
+	rows[nrows].type = type;
+	rows[nrows].status = st;
+	rows[nrows].delay_ms = 0;
+	nrows++;
+}
+
+/* build_zone - the records every case uses */
+static void
+build_zone(void)
+{
+	char name[64], data[700];
+	int i, j;
+
+	row("pass.test", T, OK, "v=spf1 ip4:192.0.2.0/24 -all");
+	row("pass6.test", T, OK, "v=spf1 ip6:2001:db8::/32 -all");
+	row("fail.test", T, OK, "v=spf1 -all exp=exp.fail.test");
+	row("exp.fail.test", T, OK, "%{i} may not send for %{d}");
+	row("softfail.test", T, OK, "v=spf1 ~all");
+	row("neutral.test", T, OK, "v=spf1 ?all");
+	row("nospf.test", T, OK, "some other text");
+	row("syntax.test", T, OK, "v=spf1 foo -all");
+	row("multi.test", T, OK, "v=spf1 -all");
+	row("multi.test", T, OK, "v=spf1 +all");
+	row("loop.test", T, OK, "v=spf1 include:loop2.test -all");
+	row("loop2.test", T, OK, "v=spf1 include:loop.test -all");
+	row("selfloop.test", T, OK, "v=spf1 include:selfloop.test -all");
+	row("redirloop.test", T, OK, "v=spf1 redirect=redirloop2.test");
+	row("redirloop2.test", T, OK, "v=spf1 redirect=redirloop.test");
+	row("incnone.test", T, OK, "v=spf1 include:nospf.test -all");
+	row("redirnone.test", T, OK, "v=spf1 redirect=nowhere.test");
+	row("incbad.test", T, OK, "v=spf1 include:syntax.test +all");
+	row("incsf.test", T, OK, "v=spf1 include:sf.test -all");
+	row("sf.test", T, DNS_R_SERVFAIL, NULL);
+	row("silent.test", DNS_T_A, DNS_R_TIMEOUT, NULL);
+	row("slowa.test", T, OK, "v=spf1 a:silent.test -all");
+	row("helo.test", T, OK, "v=spf1 a -all");
+	row("helo.test", DNS_T_A, OK, "192.0.2.7");
+	/* wide: 11 includes in one record */
+	strcpy(data, "v=spf1");
+	for (i = 1; i <= 11; i++) {
+		snprintf(name, sizeof(name), "w%d.wide.test", i);
+		row(name, T, OK, "v=spf1 ip4:198.51.100.1");
+		snprintf(data + strlen(data), sizeof(data) - strlen(data),
+		    " include:%s", name);
+	}
+	strcat(data, " -all");
+	row("wide.test", T, OK, data);
+	/* deep: a chain of 30 includes */
+	for (i = 0; i < 30; i++) {
+		snprintf(name, sizeof(name), "d%d.deep.test", i);
+		snprintf(data, sizeof(data), "v=spf1 include:d%d.deep.test -all", i + 1);
+		row(name, T, OK, data);
+	}
+	/* tree: 4 includes of 4 includes each (libspf2 alone counts each
+	 * level separately, upstream issue 51) */
+	strcpy(data, "v=spf1 include:n0.tree.test include:n1.tree.test "
+	    "include:n2.tree.test include:n3.tree.test -all");
+	row("tree.test", T, OK, data);
+	for (i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "n%d.tree.test", i);
+		data[0] = '\0';
+		strcat(data, "v=spf1");
+		for (j = 0; j < 4; j++)
+			snprintf(data + strlen(data), sizeof(data) - strlen(data),
+			    " a:leaf%d%d.tree.test", i, j);
+		row(name, T, OK, data);
+		for (j = 0; j < 4; j++) {
+			snprintf(name, sizeof(name), "leaf%d%d.tree.test", i, j);
+			row(name, DNS_T_A, OK, "203.0.113.9");
+		}
+	}
+	/* void lookups */
+	row("void3.test", T, OK, "v=spf1 a:v1.test a:v2.test a:v3.test -all");
+	row("void2.test", T, OK, "v=spf1 a:v1.test a:v2.test -all");
+	/* mx with 11 records */
+	row("mxmany.test", T, OK, "v=spf1 mx -all");
+	for (i = 0; i < 11; i++) {
+		snprintf(data, sizeof(data), "%d mx%d.mxmany.test", i, i);
+		row("mxmany.test", DNS_T_MX, OK, data);
+		snprintf(name, sizeof(name), "mx%d.mxmany.test", i);
+		row(name, DNS_T_A, OK, "192.0.2.1");
+	}
+	/* mx with 5 hosts, for the query budget */
+	row("mx5.test", T, OK, "v=spf1 mx -all");
+	for (i = 0; i < 5; i++) {
+		snprintf(data, sizeof(data), "%d h%d.mx5.test", i, i);
+		row("mx5.test", DNS_T_MX, OK, data);
+		snprintf(name, sizeof(name), "h%d.mx5.test", i);
+		row(name, DNS_T_A, OK, "198.51.100.77");
+	}
+	/* ptr with 12 names: only the first 10 count (RFC 7208 4.6.4) */
+	row("ptrmany.test", T, OK, "v=spf1 ptr -all");
+	for (i = 0; i < 12; i++) {
+		snprintf(name, sizeof(name), "p%d.ptrmany.test", i);
+		row("99.2.0.192.in-addr.arpa", DNS_T_PTR, OK, name);
+		row(name, DNS_T_A, OK, i == 11 ? "192.0.2.99" : "192.0.2.250");
+	}
+	/* hostile macros (CVE-2023-42118 class) */
+	row("macro.test", T, OK,
+	    "v=spf1 exists:%{l4294967296r}.%{d999999}.%{ir}.x.macro.test -all");
+	/* long record made of many strings */
+	strcpy(data, "v=spf1");
+	while (strlen(data) < 600)
+		strcat(data, " ip4:203.0.113.1");
+	strcat(data, " -all");
+	row("long.test", T, OK, data);
+}
+
+/* check - evaluate with a fresh checker on r */
+static void
+check(struct dns_resolver *r, const struct spf_limits *lim, const char *ip,
+    const char *helo, const char *from, enum spf_identity id,
+    struct spf_result *res)
+{
+	struct spf_checker *c = spf_checker_new(r, lim, "mx.receiver.test");
+	struct spf_request req = { ip, helo, from, id };
+
+	spf_check(c, &req, res);
+	spf_checker_free(&c);
+	assert_null(c);
+}
+
+struct spf_case {
+	const char *label;
+	const char *ip;
+	const char *from;
+	enum spf_res want;
+	const char *reason;		/* substring of the reason, or NULL */
+	unsigned max_lookups;		/* bound on DNS lookups, 0: none */
+};
+
+static const struct spf_case cases[] = {
+	{ "pass", "192.0.2.1", "a@pass.test", SPF_RES_PASS, NULL, 1 },
+	{ "fail", "198.51.100.1", "a@pass.test", SPF_RES_FAIL, NULL, 1 },
+	{ "softfail", "192.0.2.1", "a@softfail.test", SPF_RES_SOFTFAIL, NULL, 0 },
+	{ "neutral", "192.0.2.1", "a@neutral.test", SPF_RES_NEUTRAL, NULL, 0 },
+	{ "none without record", "192.0.2.1", "a@nospf.test", SPF_RES_NONE, NULL, 1 },
+	{ "none for nxdomain", "192.0.2.1", "a@nowhere.test", SPF_RES_NONE, NULL, 1 },
+	{ "none for malformed domain", "192.0.2.1", "a@bad..test", SPF_RES_NONE,
+	  "4.3", 0 },
+	{ "none for single label", "192.0.2.1", "a@localhost", SPF_RES_NONE, NULL, 0 },
+	{ "ipv6 client", "2001:db8::5", "a@pass6.test", SPF_RES_PASS, NULL, 0 },
+	{ "ipv4-mapped client is ipv4", "::ffff:192.0.2.1", "a@pass.test",
+	  SPF_RES_PASS, NULL, 0 },
+	{ "syntax error permerror", "192.0.2.1", "a@syntax.test",
+	  SPF_RES_PERMERROR, "unknown mechanism", 0 },
+	{ "two records permerror", "192.0.2.1", "a@multi.test",
+	  SPF_RES_PERMERROR, "more than one", 0 },
+	{ "include loop permerror", "192.0.2.1", "a@loop.test",
+	  SPF_RES_PERMERROR, NULL, 12 },
+	{ "include self loop permerror", "192.0.2.1", "a@selfloop.test",
+	  SPF_RES_PERMERROR, NULL, 12 },
+	{ "redirect loop permerror", "192.0.2.1", "a@redirloop.test",
+	  SPF_RES_PERMERROR, NULL, 12 },
+	{ "include of none permerror", "192.0.2.1", "a@incnone.test",
+	  SPF_RES_PERMERROR, NULL, 0 },
+	{ "redirect to nxdomain permerror", "192.0.2.1", "a@redirnone.test",
+	  SPF_RES_PERMERROR, NULL, 0 },
+	{ "invalid record in include permerror", "192.0.2.1", "a@incbad.test",
+	  SPF_RES_PERMERROR, NULL, 0 },
+	{ "servfail in include temperror", "192.0.2.1", "a@incsf.test",
+	  SPF_RES_TEMPERROR, NULL, 0 },
+	{ "wide include tree stops at 10", "192.0.2.1", "a@wide.test",
+	  SPF_RES_PERMERROR, "4.6.4", 11 },
+	{ "deep include chain stops at 10", "192.0.2.1", "a@d0.deep.test",
+	  SPF_RES_PERMERROR, "4.6.4", 11 },
+	{ "terms counted across levels", "192.0.2.1", "a@tree.test",
+	  SPF_RES_PERMERROR, "terms", 12 },
+	{ "third void lookup permerror", "192.0.2.1", "a@void3.test",
+	  SPF_RES_PERMERROR, "void", 4 },
+	{ "two void lookups allowed", "192.0.2.1", "a@void2.test",
+	  SPF_RES_FAIL, NULL, 3 },
+	{ "mx with 11 records permerror", "192.0.2.1", "a@mxmany.test",
+	  SPF_RES_PERMERROR, "MX", 2 },
+	{ "ptr names past 10 ignored", "192.0.2.99", "a@ptrmany.test",
+	  SPF_RES_FAIL, NULL, 12 },
+	{ "hostile macros give a result", "192.0.2.1",
+	  "aaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.cccccccc@macro.test",
+	  SPF_RES_FAIL, NULL, 2 },
+	{ "long record accepted", "203.0.113.1", "a@long.test", SPF_RES_PASS, NULL, 1 },
+	{ "loopback client gets no free pass", "127.0.0.1", "a@pass.test",
+	  SPF_RES_FAIL, NULL, 1 },
+	{ "ipv6 loopback client gets no free pass", "::1", "a@pass.test",
+	  SPF_RES_FAIL, NULL, 1 },
+	{ "bad client address", "300.1.2.3", "a@pass.test", SPF_RES_NONE,
+	  "client", 0 },
+};
+
+static void
+test_results_table(void **state)
+{
+	struct dns_resolver *r = *state;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct spf_case *c = &cases[i];
+		struct spf_result res;
+		uint64_t before = dns_resolver_lookups(r);
+
+		print_message("# %s\n", c->label);
+		check(r, NULL, c->ip, "mail.client.test", c->from, SPF_ID_MAILFROM,
+		    &res);
+		print_message("#   got %s (%s), %u queries\n", spf_res_name(res.res),
+		    res.reason != NULL ? res.reason : "", res.dns_queries);
+		assert_string_equal(spf_res_name(res.res), spf_res_name(c->want));
+		if (c->reason != NULL)
+			assert_non_null(strstr(res.reason, c->reason));
+		if (c->max_lookups > 0)
+			assert_true(dns_resolver_lookups(r) - before <= c->max_lookups);
+		assert_int_equal(dns_resolver_lookups(r) - before, res.dns_queries);
+		spf_result_deinit(&res);
+		assert_null(res.reason);
+	}
+}
+
+static void
+test_null_sender_uses_helo(void **state)
+{
+	struct dns_resolver *r = *state;
+	struct spf_result res;
+
+	check(r, NULL, "192.0.2.7", "helo.test", "", SPF_ID_MAILFROM, &res);
+	assert_int_equal(res.res, SPF_RES_PASS);
+	assert_string_equal(res.domain, "helo.test");
+	assert_string_equal(res.sender, "postmaster@helo.test");
+	spf_result_deinit(&res);
+	/* HELO identity ignores MAIL FROM */
+	check(r, NULL, "192.0.2.8", "helo.test", "x@pass.test", SPF_ID_HELO, &res);
+	assert_int_equal(res.res, SPF_RES_FAIL);
+	assert_string_equal(res.domain, "helo.test");
+	spf_result_deinit(&res);
+	/* no local part: postmaster (RFC 7208 4.3) */
+	check(r, NULL, "192.0.2.1", "helo.test", "@pass.test", SPF_ID_MAILFROM, &res);
+	assert_int_equal(res.res, SPF_RES_PASS);
+	assert_string_equal(res.sender, "postmaster@pass.test");
+	spf_result_deinit(&res);
+	/* HELO that is not a domain: none */
+	check(r, NULL, "192.0.2.1", "[192.0.2.1]", "", SPF_ID_MAILFROM, &res);
+	assert_int_equal(res.res, SPF_RES_NONE);
+	spf_result_deinit(&res);
+}
+
+static void
+test_explanation_on_fail_only(void **state)
+{
+	struct dns_resolver *r = *state;
+	struct spf_result res;
+
+	check(r, NULL, "198.51.100.66", "h.test", "u@fail.test", SPF_ID_MAILFROM, &res);
+	assert_int_equal(res.res, SPF_RES_FAIL);
+	assert_non_null(res.explanation);
+	assert_string_equal(res.explanation, "198.51.100.66 may not send for fail.test");
+	spf_result_deinit(&res);
+	check(r, NULL, "192.0.2.1", "h.test", "u@pass.test", SPF_ID_MAILFROM, &res);
+	assert_null(res.explanation);
+	spf_result_deinit(&res);
+}
+
+static void
+test_received_spf_value(void **state)
+{
+	struct dns_resolver *r = *state;
+	struct spf_request req = { "192.0.2.1", "mail.client.test",
+	    "user@pass.test", SPF_ID_MAILFROM };
+	struct spf_request bad = { "192.0.2.1", "evil\"(helo)\r\n",
+	    "x@syntax.test", SPF_ID_MAILFROM };
+	struct spf_checker *c = spf_checker_new(r, NULL, "mx.receiver.test");
+	struct spf_result res;
+	char *v;
+
+	spf_check(c, &req, &res);
+	v = spf_received_spf(&req, &res, "mx.receiver.test");
+	assert_string_equal(v, "pass (mx.receiver.test: domain of pass.test "
+	    "designates 192.0.2.1 as permitted sender) client-ip=192.0.2.1; "
+	    "envelope-from=\"user@pass.test\"; helo=mail.client.test; "
+	    "receiver=mx.receiver.test; identity=mailfrom;");
+	free(v);
+	spf_result_deinit(&res);
+	spf_check(c, &bad, &res);
+	v = spf_received_spf(&bad, &res, "mx.receiver.test");
+	assert_int_equal(strncmp(v, "permerror (", 11), 0);
+	assert_non_null(strstr(v, "helo=\"evil\\\"(helo)\";"));
+	assert_non_null(strstr(v, "problem=\"unknown mechanism\";"));
+	assert_null(strchr(v, '\r'));
+	assert_null(strchr(v, '\n'));
+	free(v);
+	spf_result_deinit(&res);
+	spf_checker_free(&c);
+	assert_string_equal(spf_res_name(SPF_RES_TEMPERROR), "temperror");
+	assert_string_equal(spf_res_name(SPF_RES_SOFTFAIL), "softfail");
+}
+
+static void
+test_timeout_gives_temperror_in_time(void **state)
+{
+	struct dns_resolver *r = *state;	/* per-query timeout 300 ms */
+	struct spf_limits lim = { 0, 0, 0, 150 };
+	struct spf_result res;
+	uint64_t t0 = dns_now_ms();
+
+	check(r, NULL, "192.0.2.1", "h.test", "a@slowa.test", SPF_ID_MAILFROM, &res);
+	assert_int_equal(res.res, SPF_RES_TEMPERROR);
+	assert_true(dns_now_ms() - t0 < 300 + 200);
+	spf_result_deinit(&res);
+	/* the evaluation time limit is shorter than the query timeout */
+	t0 = dns_now_ms();
+	check(r, &lim, "192.0.2.1", "h.test", "a@slowa.test", SPF_ID_MAILFROM, &res);
+	assert_int_equal(res.res, SPF_RES_TEMPERROR);
+	assert_true(dns_now_ms() - t0 < 150 + 200);
+	spf_result_deinit(&res);
+}
+
+static void
+test_query_budget(void **state)
+{
+	struct dns_resolver *r = *state;
+	struct spf_limits lim = { 0, 0, 3, 0 };
+	struct spf_result res;
+
+	check(r, &lim, "192.0.2.1", "h.test", "a@mx5.test", SPF_ID_MAILFROM, &res);
+	assert_int_equal(res.res, SPF_RES_PERMERROR);
+	assert_non_null(strstr(res.reason, "too many DNS queries"));
+	assert_true(res.dns_queries <= 3);
+	spf_result_deinit(&res);
+	check(r, NULL, "192.0.2.1", "h.test", "a@mx5.test", SPF_ID_MAILFROM, &res);
+	assert_int_equal(res.res, SPF_RES_FAIL);
+	assert_int_equal(res.dns_queries, 7);	/* TXT, MX, 5 x A */
+	spf_result_deinit(&res);
+}
+
+struct thread_arg {
+	struct dns_resolver *r;
+	int bad;
+};
+
+static void *
+checker_thread(void *p)
+{
+	struct thread_arg *ta = p;
+	struct spf_checker *c = spf_checker_new(ta->r, NULL, "mx.receiver.test");
+	int i;
+
+	for (i = 0; i < 40; i++) {
+		struct spf_request req = { i % 2 ? "192.0.2.1" : "198.51.100.1",
+		    "h.test", i % 3 ? "a@pass.test" : "a@tree.test", SPF_ID_MAILFROM };
+		struct spf_result res;
+		enum spf_res want = i % 3 == 0 ? SPF_RES_PERMERROR :
+		    i % 2 ? SPF_RES_PASS : SPF_RES_FAIL;
+
+		spf_check(c, &req, &res);
+		if (res.res != want)
+			ta->bad++;
+		spf_result_deinit(&res);
+	}
+	spf_checker_free(&c);
+	return NULL;
+}
+
+static void
+test_one_checker_per_thread_shared_resolver(void **state)
+{
+	struct thread_arg args[4];
+	pthread_t th[4];
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		args[i].r = *state;
+		args[i].bad = 0;
+		assert_int_equal(pthread_create(&th[i], NULL, checker_thread, &args[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(args[i].bad, 0);
+	}
+}
+
+static int
+setup(void **state)
+{
+	build_zone();
+	*state = dns_resolver_new_fake(rows, nrows, 300);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct dns_resolver *r = *state;
+	size_t i;
+
+	dns_resolver_free(&r);
+	for (i = 0; i < nowned; i++)
+		free(owned[i]);
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_results_table),
+		cmocka_unit_test(test_null_sender_uses_helo),
+		cmocka_unit_test(test_explanation_on_fail_only),
+		cmocka_unit_test(test_received_spf_value),
+		cmocka_unit_test(test_timeout_gives_temperror_in_time),
+		cmocka_unit_test(test_query_budget),
+		cmocka_unit_test(test_one_checker_per_thread_shared_resolver),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

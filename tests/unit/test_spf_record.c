@@ -1,0 +1,257 @@
+/* test_spf_record.c - RFC 7208 record validation and normalisation */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "spf/spf_record.h"
+#include "util/buf.h"
+
+#define V4 AF_INET
+#define V6 AF_INET6
+
+/* label, record, client family, valid, normalised form (NULL: invalid) */
+struct rec_case {
+	const char *label;
+	const char *rec;
+	int af;
+	const char *norm;
+};
+
+static const struct rec_case cases[] = {
+	/* valid records */
+	{ "empty record", "v=spf1", V4, "v=spf1" },
+	{ "trailing spaces", "v=spf1 -all   ", V4, "v=spf1 -all" },
+	{ "double spaces", "v=spf1  a  -all", V4, "v=spf1 a -all" },
+	{ "case folded mechanisms", "V=SPF1 +A MX:Example.COM ~ALL", V4,
+	  "v=spf1 +a mx:Example.COM ~all" },
+	{ "ip4 and ip6", "v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 -all", V4,
+	  "v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 -all" },
+	{ "dual cidr keeps client family", "v=spf1 a:example.com/24//64 -all", V4,
+	  "v=spf1 a:example.com/24 -all" },
+	{ "dual cidr ipv6 client", "v=spf1 a:example.com/24//64 -all", V6,
+	  "v=spf1 a:example.com//64 -all" },
+	{ "redirect moved last", "v=spf1 redirect=_spf.example.com a", V4,
+	  "v=spf1 a redirect=_spf.example.com" },
+	{ "redirect dropped with all", "v=spf1 redirect=x.example.com -all", V4,
+	  "v=spf1 -all" },
+	{ "unknown modifier dropped", "v=spf1 foo=bar.%{d} -all", V4, "v=spf1 -all" },
+	{ "exp kept", "v=spf1 -all exp=explain.%{d}", V4,
+	  "v=spf1 -all exp=explain.%{d}" },
+	{ "ip4 /0 is all for ipv4", "v=spf1 -ip4:1.2.3.4/0 +all", V4, "v=spf1 -all +all" },
+	{ "ip4 /0 ignored for ipv6", "v=spf1 -ip4:1.2.3.4/0 +all", V6, "v=spf1 +all" },
+	{ "ip6 ::/0 is all for ipv6", "v=spf1 ip6:::/0", V6, "v=spf1 all" },
+	{ "a/0 is exists for ipv4", "v=spf1 a/0 -all", V4, "v=spf1 exists:%{d} -all" },
+	{ "a//0 marked for ipv6", "v=spf1 a:x.example//0 -all", V6,
+	  "v=spf1 exists:x.example." SPF_MARK_ANY_AAAA " -all" },
+	{ "mx/0 marked for ipv4", "v=spf1 mx/0 -all", V4,
+	  "v=spf1 exists:%{d}." SPF_MARK_MX_A " -all" },
+	{ "macro digits clamped", "v=spf1 exists:%{d999999999999}.example.com", V4,
+	  "v=spf1 exists:%{d127}.example.com" },
+	{ "macro with delimiters", "v=spf1 exists:%{l2r-+}.user.%{d2}", V4,
+	  "v=spf1 exists:%{l2r-+}.user.%{d2}" },
+	{ "escapes in domain", "v=spf1 exists:%%%_%-.%{d}", V4,
+	  "v=spf1 exists:%%%_%-.%{d}" },
+	{ "domain ending in macro", "v=spf1 include:%{d}", V4, "v=spf1 include:%{d}" },
+	{ "toplabel with hyphen", "v=spf1 a:foo.1-2", V4, "v=spf1 a:foo.1-2" },
+	{ "trailing dot", "v=spf1 a:example.com.", V4, "v=spf1 a:example.com." },
+	{ "crt in exp only modifiers ok", "v=spf1 -all moo=%{s}", V4, "v=spf1 -all" },
+	/* invalid records (permerror) */
+	{ "not spf1", "v=spf10", V4, NULL },
+	{ "tab separator", "v=spf1\t-all", V4, NULL },
+	{ "tab inside", "v=spf1 a\t-all", V4, NULL },
+	{ "unknown mechanism", "v=spf1 foo -all", V4, NULL },
+	{ "unknown mechanism with arg", "v=spf1 foo:bar.com", V4, NULL },
+	{ "all with argument", "v=spf1 all:foo", V4, NULL },
+	{ "include without domain", "v=spf1 include", V4, NULL },
+	{ "include empty domain", "v=spf1 include:", V4, NULL },
+	{ "a empty domain", "v=spf1 a:", V4, NULL },
+	{ "numeric toplabel", "v=spf1 a:1.2.3.4", V4, NULL },
+	{ "no dot in domain", "v=spf1 a:foo", V4, NULL },
+	{ "colon in toplabel", "v=spf1 a:foo.bar:baz", V4, NULL },
+	{ "cidr too long", "v=spf1 a/33", V4, NULL },
+	{ "ip6 cidr too long", "v=spf1 a//129", V4, NULL },
+	{ "cidr leading zero", "v=spf1 ip4:1.2.3.4/024", V4, NULL },
+	{ "ptr with cidr", "v=spf1 ptr/0 -all", V4, NULL },
+	{ "ip4 leading zero", "v=spf1 ip4:01.2.3.4", V4, NULL },
+	{ "ip4 too few octets", "v=spf1 ip4:1.2.3", V4, NULL },
+	{ "ip4 octet 256", "v=spf1 ip4:1.2.3.256", V4, NULL },
+	{ "ip4 empty", "v=spf1 ip4:", V4, NULL },
+	{ "ip6 bad", "v=spf1 ip6:2001:db8::zz", V4, NULL },
+	{ "ip6 with zone", "v=spf1 ip6:fe80::1%eth0", V4, NULL },
+	{ "redirect twice", "v=spf1 redirect=a.example redirect=b.example", V4, NULL },
+	{ "exp twice", "v=spf1 exp=a.example exp=b.example -all", V4, NULL },
+	{ "empty exp", "v=spf1 exp= -all", V4, NULL },
+	{ "empty redirect", "v=spf1 redirect=", V4, NULL },
+	{ "modifier name starts with digit", "v=spf1 1foo=bar", V4, NULL },
+	{ "empty modifier name", "v=spf1 =bar", V4, NULL },
+	{ "bad macro letter", "v=spf1 a:%{x}.example.com", V4, NULL },
+	{ "c macro outside exp", "v=spf1 a:%{c}.example.com", V4, NULL },
+	{ "zero digits", "v=spf1 a:%{d0}.example.com", V4, NULL },
+	{ "unclosed macro", "v=spf1 a:%{d.example.com", V4, NULL },
+	{ "lone percent", "v=spf1 a:foo%.example.com", V4, NULL },
+	{ "percent at end", "v=spf1 exists:foo.com%", V4, NULL },
+	{ "bad macro in unknown modifier", "v=spf1 foo=%{q}", V4, NULL },
+	{ "control char", "v=spf1 a:ctrl.example.com\rptr -all", V4, NULL },
+	{ "high bit byte", "v=spf1 \x80" "a:example.net -all", V4, NULL },
+	{ "utf-8 bom in domain", "v=spf1 a:\xEF\xBB\xBFgarbage.example.net", V4, NULL },
+	{ "newline", "v=spf1 ip4:192.0.2.5\n include:x.example", V4, NULL },
+	{ "qualifier alone", "v=spf1 -", V4, NULL },
+	{ "double qualifier", "v=spf1 +-all", V4, NULL },
+};
+
+static void
+test_record_table(void **state)
+{
+	struct buf out = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct rec_case *c = &cases[i];
+		const char *why = NULL;
+		bool ok = spf_record_check((const unsigned char *)c->rec,
+		    strlen(c->rec), c->af, &out, &why);
+
+		print_message("# %s\n", c->label);
+		if (c->norm != NULL) {
+			assert_true(ok);
+			assert_string_equal(buf_cstr(&out), c->norm);
+		} else {
+			assert_false(ok);
+			assert_non_null(why);
+			assert_int_equal(out.len, 0);
+		}
+	}
+	buf_deinit(&out);
+}
+
+static void
+test_hostile_lengths_refused(void **state)
+{
+	struct buf rec = BUF_INIT, out = BUF_INIT;
+	const char *why = NULL;
+	int i;
+
+	(void)state;
+	/* long multi-string record: over SPF_RECORD_MAX_LEN */
+	buf_append_str(&rec, "v=spf1");
+	while (rec.len <= SPF_RECORD_MAX_LEN)
+		buf_append_str(&rec, " ip4:192.0.2.1");
+	assert_false(spf_record_check(rec.data, rec.len, AF_INET, &out, &why));
+	assert_string_equal(why, "record too long");
+	/* many short terms */
+	buf_reset(&rec);
+	buf_append_str(&rec, "v=spf1");
+	for (i = 0; i <= SPF_RECORD_MAX_TERMS; i++)
+		buf_append_str(&rec, " a");
+	assert_false(spf_record_check(rec.data, rec.len, AF_INET, &out, &why));
+	assert_string_equal(why, "too many terms");
+	/* embedded NUL: the length is trusted, the NUL is invalid */
+	assert_false(spf_record_check((const unsigned char *)"v=spf1 a\0 -all",
+	    14, AF_INET, &out, &why));
+	buf_deinit(&rec);
+	buf_deinit(&out);
+}
+
+static void
+test_selection(void **state)
+{
+	(void)state;
+	assert_true(spf_record_is_spf((const unsigned char *)"v=spf1", 6));
+	assert_true(spf_record_is_spf((const unsigned char *)"V=SpF1 -all", 11));
+	assert_false(spf_record_is_spf((const unsigned char *)"v=spf10", 7));
+	assert_false(spf_record_is_spf((const unsigned char *)"v=spf1\t-all", 11));
+	assert_false(spf_record_is_spf((const unsigned char *)"v=spf", 5));
+	assert_false(spf_record_is_spf((const unsigned char *)" v=spf1", 7));
+}
+
+static void
+test_identity_domains(void **state)
+{
+	(void)state;
+	assert_true(spf_domain_ok("example.com"));
+	assert_true(spf_domain_ok("example.com."));
+	assert_false(spf_domain_ok("A2345678"));
+	assert_false(spf_domain_ok("[1.2.3.5]"));
+	assert_false(spf_domain_ok("A...example.com"));
+	assert_false(spf_domain_ok(""));
+	assert_false(spf_domain_ok("1.2.3.4"));
+	assert_false(spf_domain_ok(
+	    "A1234567890123456789012345678901234567890123456789012345678901234.example.com"));
+	assert_true(spf_domain_ok(
+	    "A12345678901234567890123456789012345678901234567890123456789012.example.com"));
+}
+
+static void
+test_macro_strings(void **state)
+{
+	(void)state;
+	assert_true(spf_macro_string_ok((const unsigned char *)"%{c}", 4, true));
+	assert_false(spf_macro_string_ok((const unsigned char *)"%{c}", 4, false));
+	assert_true(spf_macro_string_ok((const unsigned char *)"%{ir}.%{v}._spf", 15, false));
+	assert_false(spf_macro_string_ok((const unsigned char *)"%{", 2, false));
+	assert_false(spf_macro_string_ok((const unsigned char *)"%{}", 3, false));
+	assert_true(spf_domain_spec_ok((const unsigned char *)"%{d}", 4));
+	assert_false(spf_domain_spec_ok((const unsigned char *)"", 0));
+}
+
+/* test_random_records_never_crash - mutated and random records always get
+ * a verdict, and every accepted record's normal form is accepted again */
+static void
+test_random_records_never_crash(void **state)
+{
+	static const char *const seeds[] = {
+		"v=spf1 a:%{d1r-}.x.example mx//64 ip6:2001:db8::/32 redirect=%{o}",
+		"v=spf1 exists:%{ir}.%{v}._spf.%{d2} -include:a.example ~all exp=%{d}",
+		"v=spf1 ip4:192.0.2.0/24 a/0 mx/0//0 ptr:%{p}.example ?all",
+	};
+	const char alphabet[] = "v=spf1 %{}:/.-+~?alxdimp0123456789\t\r\x80";
+	struct buf out = BUF_INIT, again = BUF_INIT;
+	unsigned seed = 12345;
+	int i, j;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		char rec[160];
+		size_t len;
+		const char *why = NULL;
+
+		strcpy(rec, seeds[i % 3]);
+		len = strlen(rec);
+		for (j = 0; j < 1 + i % 6; j++) {
+			seed = seed * 1103515245u + 12345u;
+			rec[(seed >> 8) % len] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		if (spf_record_check((const unsigned char *)rec, len,
+		    i % 2 ? AF_INET : AF_INET6, &out, &why)) {
+			assert_true(spf_record_check(out.data, out.len,
+			    i % 2 ? AF_INET : AF_INET6, &again, &why));
+		} else {
+			assert_non_null(why);
+		}
+	}
+	buf_deinit(&out);
+	buf_deinit(&again);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_record_table),
+		cmocka_unit_test(test_hostile_lengths_refused),
+		cmocka_unit_test(test_selection),
+		cmocka_unit_test(test_identity_domains),
+		cmocka_unit_test(test_macro_strings),
+		cmocka_unit_test(test_random_records_never_crash),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -33,7 +33,9 @@
 
 #include "conf/conf.h"
 #include "conf/conf_live.h"
+#include "dns/dns.h"
 #include "log/log.h"
+#include "milter/checks.h"
 #include "milter/milter.h"
 #include "milter/session.h"
 #include "util/buf.h"
@@ -226,6 +228,35 @@ drop_privileges(const struct conf *c)
 	free(name);
 }
 
+/* start_resolver - the one shared DNS resolver for SPF, DKIM and DMARC.
+ * Made after the fork and the privilege drop: its threads must belong to
+ * the daemon, and it needs no privileges. Block the signals this thread
+ * handles so the resolver's threads never take them. */
+static struct dns_resolver *
+start_resolver(const struct conf *c)
+{
+	struct dns_config dc;
+	struct dns_resolver *r;
+	const char *err = "unknown error";
+	sigset_t set, old;
+
+	memset(&dc, 0, sizeof(dc));
+	dc.nameservers = c->nameservers.items;
+	dc.nameserver_count = c->nameservers.count;
+	dc.timeout_ms = c->dns_timeout_ms;
+	dc.trust_anchor_file = c->trust_anchor_file;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	(void)pthread_sigmask(SIG_BLOCK, &set, &old);
+	r = dns_resolver_new(&dc, &err);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r == NULL)
+		log_fatal("cannot start the DNS resolver: %s", err);
+	return r;
+}
+
 /* on_signal - async-signal-safe: hand the signal number to the main loop */
 static void
 on_signal(int sig)
@@ -262,6 +293,9 @@ reload(const char *path)
 	    (old->user_id == NULL) != (c->user_id == NULL) ||
 	    (old->user_id != NULL && strcmp(old->user_id, c->user_id) != 0))
 		log_warn("Socket and UserID changes take effect only after a restart");
+	if (old->dns_timeout_ms != c->dns_timeout_ms ||
+	    old->nameservers.count != c->nameservers.count)
+		log_warn("Nameservers and DNSTimeout changes take effect only after a restart");
 	log_set_level((enum log_level)c->log_level);
 	conf_live_set(c);
 	conf_unref(&old);
@@ -358,6 +392,7 @@ main(int argc, char **argv)
 {
 	const char *config_path = DEFAULT_CONFIG;
 	bool foreground = false, check_only = false;
+	struct dns_resolver *resolver;
 	struct conf *c;
 	const char *sock_path;
 	int ch, rc;
@@ -413,8 +448,13 @@ main(int argc, char **argv)
 		write_pid_file(c->pid_file);
 	drop_privileges(c);
 	conf_live_set(conf_ref(c));
+	resolver = start_resolver(c);
+	checks_set_resolver(resolver);
 
 	rc = run(config_path);
+
+	checks_set_resolver(NULL);
+	dns_resolver_free(&resolver);
 
 	sock_path = unix_socket_path(c->socket);
 	if (sock_path != NULL)

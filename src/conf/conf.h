@@ -39,6 +39,30 @@ struct conf {
 
 	/* Authentication-Results */
 	char *authserv_id;
+
+	/* who is exempt from verification (signed instead, later) */
+	struct conf_list internal_hosts;	/* addresses and CIDR nets */
+
+	/* DNS */
+	struct conf_list nameservers;	/* ip or ip@port; empty: resolv.conf */
+	unsigned dns_timeout_ms;
+	char *trust_anchor_file;
+
+	/* SPF */
+	bool spf_helo;			/* also check the HELO identity */
+	int spf_fail_action;		/* enum policy_spf_fail_action */
+	int spf_softfail_action;	/* mark or reject-unless-dmarc-pass */
+	int spf_temperror_action;	/* enum policy_temp_action */
+	bool received_spf_header;
+	unsigned spf_max_queries;
+	unsigned spf_max_time_ms;
+
+	/* DKIM verification */
+	unsigned dkim_max_signatures;
+	bool dkim_allow_sha1;
+	unsigned dkim_min_key_bits;
+	unsigned dkim_max_key_bits;
+	unsigned dkim_clock_skew_ms;
 };
 
 /* conf_load - read and check a config file. On success returns true and a

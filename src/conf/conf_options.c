@@ -19,7 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
 #include "conf/conf_options.h"
+#include "util/cidr.h"
 #include "log/log.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -28,10 +31,17 @@
 
 static const char *const log_to_words[] = { "syslog", "stderr", NULL };
 static const char *const log_level_words[] = { "error", "warn", "info", "debug", NULL };
+/* orders match enum policy_spf_fail_action and enum policy_temp_action */
+static const char *const spf_fail_words[] = { "mark", "reject", "reject-unless-dmarc-pass", NULL };
+static const char *const temp_words[] = { "accept", "tempfail", NULL };
 
 static const char *check_socket(const struct conf *c);
 static const char *check_user(const struct conf *c);
 static const char *check_authserv_id(const struct conf *c);
+static const char *check_internal_hosts(const struct conf *c);
+static const char *check_nameservers(const struct conf *c);
+static const char *check_softfail(const struct conf *c);
+static const char *check_key_bits(const struct conf *c);
 
 const struct conf_option conf_options[] = {
 	{ "Socket", CONF_T_STRING, "inet:8891@127.0.0.1", FIELD(socket), 0, 0, NULL, check_socket },
@@ -43,6 +53,22 @@ const struct conf_option conf_options[] = {
 	{ "LogFacility", CONF_T_STRING, "mail", FIELD(log_facility), 0, 0, NULL, NULL },
 	{ "LogLevel", CONF_T_WORD, "info", FIELD(log_level), 0, 0, log_level_words, NULL },
 	{ "AuthservID", CONF_T_STRING, NULL, FIELD(authserv_id), 0, 0, NULL, check_authserv_id },
+	{ "InternalHosts", CONF_T_LIST, "127.0.0.0/8 ::1", FIELD(internal_hosts), 0, 0, NULL, check_internal_hosts },
+	{ "Nameservers", CONF_T_LIST, NULL, FIELD(nameservers), 0, 0, NULL, check_nameservers },
+	{ "DNSTimeout", CONF_T_DURATION, "5s", FIELD(dns_timeout_ms), 100, 60000, NULL, NULL },
+	{ "TrustAnchorFile", CONF_T_STRING, NULL, FIELD(trust_anchor_file), 0, 0, NULL, NULL },
+	{ "SPFCheckHelo", CONF_T_BOOL, "yes", FIELD(spf_helo), 0, 0, NULL, NULL },
+	{ "SPFFailAction", CONF_T_WORD, "mark", FIELD(spf_fail_action), 0, 0, spf_fail_words, NULL },
+	{ "SPFSoftfailAction", CONF_T_WORD, "mark", FIELD(spf_softfail_action), 0, 0, spf_fail_words, check_softfail },
+	{ "SPFTempErrorAction", CONF_T_WORD, "accept", FIELD(spf_temperror_action), 0, 0, temp_words, NULL },
+	{ "ReceivedSPFHeader", CONF_T_BOOL, "no", FIELD(received_spf_header), 0, 0, NULL, NULL },
+	{ "SPFMaxQueries", CONF_T_UINT, "128", FIELD(spf_max_queries), 10, 10000, NULL, NULL },
+	{ "SPFMaxTime", CONF_T_DURATION, "20s", FIELD(spf_max_time_ms), 100, 120000, NULL, NULL },
+	{ "DKIMMaxSignatures", CONF_T_UINT, "5", FIELD(dkim_max_signatures), 1, 50, NULL, NULL },
+	{ "DKIMAllowSHA1", CONF_T_BOOL, "no", FIELD(dkim_allow_sha1), 0, 0, NULL, NULL },
+	{ "DKIMMinKeyBits", CONF_T_UINT, "1024", FIELD(dkim_min_key_bits), 1024, 16384, NULL, check_key_bits },
+	{ "DKIMMaxKeyBits", CONF_T_UINT, "8192", FIELD(dkim_max_key_bits), 1024, 16384, NULL, NULL },
+	{ "DKIMClockSkew", CONF_T_DURATION, "5m", FIELD(dkim_clock_skew_ms), 0, 86400000, NULL, NULL },
 };
 const size_t conf_option_count = sizeof(conf_options) / sizeof(conf_options[0]);
 
@@ -363,5 +389,62 @@ check_authserv_id(const struct conf *c)
 		if (!ascii_isalnum(*p) && *p != '.' && *p != '-' && *p != '_')
 			return "use letters, digits, dots, hyphens and underscores only";
 	}
+	return NULL;
+}
+
+/* check_internal_hosts - each entry is an address or address/prefix */
+static const char *
+check_internal_hosts(const struct conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->internal_hosts.count; i++)
+		if (!cidr_valid(c->internal_hosts.items[i]))
+			return "expected IP addresses or networks such as 10.0.0.0/8";
+	return NULL;
+}
+
+/* check_nameservers - each entry is an IP address, optionally @port */
+static const char *
+check_nameservers(const struct conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nameservers.count; i++) {
+		char host[INET6_ADDRSTRLEN + 8], *at;
+		unsigned char addr[16];
+		unsigned long port;
+
+		if (strlen(c->nameservers.items[i]) >= sizeof(host))
+			return "expected ip or ip@port";
+		(void)snprintf(host, sizeof(host), "%s", c->nameservers.items[i]);
+		at = strchr(host, '@');
+		if (at != NULL) {
+			*at++ = '\0';
+			if (!parse_ulong(at, 10, &port) || port == 0 || port > 65535)
+				return "port after @ must be 1 to 65535";
+		}
+		if (inet_pton(AF_INET, host, addr) != 1 &&
+		    inet_pton(AF_INET6, host, addr) != 1)
+			return "expected ip or ip@port (an IP address, not a name)";
+	}
+	return NULL;
+}
+
+/* check_softfail - softfail never rejects outright (RFC 7208 8.5) */
+static const char *
+check_softfail(const struct conf *c)
+{
+	if (c->spf_softfail_action == 1)
+		return "use mark or reject-unless-dmarc-pass (RFC 7208 8.5: softfail is not a reason to reject by itself)";
+	return NULL;
+}
+
+/* check_key_bits - the bounds must make sense together */
+static const char *
+check_key_bits(const struct conf *c)
+{
+	if (c->dkim_min_key_bits > c->dkim_max_key_bits)
+		return "DKIMMinKeyBits is larger than DKIMMaxKeyBits";
 	return NULL;
 }

@@ -20,12 +20,17 @@
 #include "core/authres.h"
 #include "util/buf.h"
 #include "log/log.h"
+#include "milter/checks.h"
+#include "policy/policy.h"
+#include "spf/spf.h"
 #include "milter/milter.h"
 #include "milter/session.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
 
 #define AR_NAME "Authentication-Results"
+/* Added when the site maps quarantine to a header (DMARCQuarantineAction header). */
+#define QUARANTINE_HEADER "X-Authmilter-Quarantine"
 
 /* Macros we need at each stage (Postfix and Sendmail send what we ask). */
 static char macros_envfrom[] = "{auth_authen} i";
@@ -55,6 +60,39 @@ strip_angle(const char *s)
 	if (n >= 2 && s[0] == '<' && s[n - 1] == '>')
 		return xstrndup(s + 1, n - 2);
 	return xstrdup(s);
+}
+
+/* apply_verdict - tell libmilter what policy decided */
+static sfsistat
+apply_verdict(SMFICTX *ctx, const struct verdict *v)
+{
+	char text[sizeof(v->text) * 2];
+	size_t i, n = 0;
+
+	switch (v->kind) {
+	case VERDICT_ACCEPT:
+	case VERDICT_QUARANTINE_HEADER:
+		return SMFIS_CONTINUE;
+	case VERDICT_QUARANTINE:
+		if (smfi_quarantine(ctx, (char *)(uintptr_t)v->text) != MI_SUCCESS)
+			log_error("smfi_quarantine failed");
+		return SMFIS_CONTINUE;
+	case VERDICT_REJECT:
+	case VERDICT_TEMPFAIL:
+		break;
+	}
+	/* libmilter treats "%" as a format character; keep the text one line */
+	for (i = 0; v->text[i] != '\0' && n + 2 < sizeof(text); i++) {
+		char c = v->text[i];
+
+		if (c == '%')
+			text[n++] = '%';
+		text[n++] = (c == '\r' || c == '\n') ? ' ' : c;
+	}
+	text[n] = '\0';
+	(void)smfi_setreply(ctx, (char *)(uintptr_t)v->rcode,
+	    (char *)(uintptr_t)v->xcode, text);
+	return v->kind == VERDICT_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
 }
 
 static sfsistat
@@ -127,6 +165,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct session *s = smfi_getpriv(ctx);
 	const char *auth, *qid;
+	struct verdict v;
 
 	if (s == NULL)
 		return SMFIS_TEMPFAIL;
@@ -140,6 +179,20 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	qid = smfi_getsymval(ctx, "i");
 	if (qid != NULL && *qid != '\0')
 		s->msg.queue_id = xstrdup(qid);
+	checks_mail_from(s, &v);
+	if (v.kind == VERDICT_REJECT || v.kind == VERDICT_TEMPFAIL) {
+		char summary[256];
+		struct buf sum = BUF_INIT;
+
+		checks_summary(s, &sum);
+		(void)snprintf(summary, sizeof(summary), "%s", buf_cstr(&sum));
+		buf_deinit(&sum);
+		log_info("%s: client=%s[%s] helo=%s from=<%s> %s verdict=%s at MAIL FROM (%s)",
+		    s->msg.queue_id ? s->msg.queue_id : "NOQUEUE", s->client_name,
+		    s->client_addr, s->helo ? s->helo : "", s->msg.mail_from,
+		    summary, verdict_name(v.kind), v.why);
+		return apply_verdict(ctx, &v);
+	}
 	return SMFIS_CONTINUE;
 }
 
@@ -160,6 +213,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	    authres_is_ours(h->value, h->value_len, m->conf->authserv_id) &&
 	    m->forged_ar_count < SESSION_MAX_FORGED_AR)
 		m->forged_ar[m->forged_ar_count++] = h->name_index;
+	checks_header(s, name, value);
 	return SMFIS_CONTINUE;
 }
 
@@ -172,6 +226,8 @@ cb_eoh(SMFICTX *ctx)
 	if (s != NULL && s->in_message && s->msg.queue_id == NULL &&
 	    (qid = smfi_getsymval(ctx, "i")) != NULL && *qid != '\0')
 		s->msg.queue_id = xstrdup(qid);
+	if (s != NULL && s->in_message)
+		checks_eoh(s);
 	return SMFIS_CONTINUE;
 }
 
@@ -180,9 +236,10 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
 	struct session *s = smfi_getpriv(ctx);
 
-	(void)chunk;
-	if (s != NULL && s->in_message)
+	if (s != NULL && s->in_message) {
 		s->msg.body_bytes += len;
+		checks_body(s, chunk, len);
+	}
 	return SMFIS_CONTINUE;
 }
 
@@ -201,15 +258,56 @@ delete_forged_ar(SMFICTX *ctx, const struct message *m)
 	return true;
 }
 
+/* add_field - insert a header at the top, honouring HDR_LEADSPC */
+static bool
+add_field(SMFICTX *ctx, const struct session *s, const char *name,
+    const char *value)
+{
+	struct buf field = BUF_INIT;
+	bool ok;
+
+	/* With SMFIP_HDR_LEADSPC the MTA writes our value right after the
+	 * colon, so it must carry its own leading space. */
+	if (s->leadspc)
+		buf_append_byte(&field, ' ');
+	buf_append_str(&field, value);
+	ok = smfi_insheader(ctx, 0, (char *)(uintptr_t)name,
+	    (char *)(uintptr_t)buf_cstr(&field)) == MI_SUCCESS;
+	buf_deinit(&field);
+	return ok;
+}
+
+/* received_spf - the optional Received-SPF field (RFC 7208 9.1) */
+static bool
+received_spf(SMFICTX *ctx, const struct session *s)
+{
+	const struct message *m = &s->msg;
+	struct spf_request req;
+	char *value;
+	bool ok;
+
+	if (!m->conf->received_spf_header || !m->checks.spf_mailfrom_done)
+		return true;
+	memset(&req, 0, sizeof(req));
+	req.client_ip = s->client_addr;
+	req.helo = s->helo;
+	req.mail_from = m->mail_from;
+	value = spf_received_spf(&req, &m->checks.spf_mailfrom, m->conf->authserv_id);
+	ok = add_field(ctx, s, "Received-SPF", value);
+	free(value);
+	return ok;
+}
+
 static sfsistat
 cb_eom(SMFICTX *ctx)
 {
 	struct session *s = smfi_getpriv(ctx);
 	struct message *m;
 	struct authres ar;
-	struct buf field = BUF_INIT;
-	const char *qid, *value;
-	sfsistat verdict = SMFIS_CONTINUE;
+	struct buf summary = BUF_INIT;
+	struct verdict v;
+	const char *qid;
+	sfsistat rc;
 
 	if (s == NULL || !s->in_message)
 		return SMFIS_CONTINUE;
@@ -219,31 +317,36 @@ cb_eom(SMFICTX *ctx)
 		m->queue_id = xstrdup(qid);
 
 	authres_init(&ar, m->conf->authserv_id);
-	/* With SMFIP_HDR_LEADSPC the MTA writes our value right after the
-	 * colon, so it must carry its own leading space. */
-	buf_reset(&field);
-	if (s->leadspc)
-		buf_append_byte(&field, ' ');
-	buf_append_str(&field, authres_finish(&ar));
-	value = buf_cstr(&field);
-	if (!delete_forged_ar(ctx, m) ||
-	    smfi_insheader(ctx, 0, AR_NAME, (char *)(uintptr_t)value) != MI_SUCCESS) {
+	checks_eom(s, &ar, &v);
+	if (!delete_forged_ar(ctx, m) || !received_spf(ctx, s) ||
+	    !add_field(ctx, s, AR_NAME, authres_finish(&ar))) {
 		log_error("%s: cannot modify headers; tempfail",
 		    m->queue_id ? m->queue_id : "NOQUEUE");
-		verdict = SMFIS_TEMPFAIL;
+		v.kind = VERDICT_TEMPFAIL;
+		v.rcode = "451";
+		v.xcode = "4.3.0";
+		(void)snprintf(v.text, sizeof(v.text), "Temporary local problem");
+		v.why = "header-change-failed";
 	}
-	log_info("%s: client=%s[%s] helo=%s from=<%s>%s%s headers=%zu body=%llu "
-	    "forged-ar-removed=%zu verdict=%s ms=%lu",
+	if (v.kind == VERDICT_QUARANTINE_HEADER &&
+	    !add_field(ctx, s, QUARANTINE_HEADER, v.text))
+		log_error("%s: cannot add %s", m->queue_id ? m->queue_id : "NOQUEUE",
+		    QUARANTINE_HEADER);
+	checks_summary(s, &summary);
+	log_info("%s: client=%s[%s] helo=%s from=<%s>%s%s %s "
+	    "forged-ar-removed=%zu verdict=%s%s%s%s ms=%lu",
 	    m->queue_id ? m->queue_id : "NOQUEUE", s->client_name,
 	    s->client_addr, s->helo ? s->helo : "", m->mail_from,
 	    m->auth_user ? " auth=" : "", m->auth_user ? m->auth_user : "",
-	    m->headers.count, (unsigned long long)m->body_bytes,
-	    m->forged_ar_count, verdict == SMFIS_CONTINUE ? "accept" : "tempfail",
-	    session_elapsed_ms(s));
+	    buf_cstr(&summary), m->forged_ar_count, verdict_name(v.kind),
+	    v.intended != v.kind ? " (monitor: would " : "",
+	    v.intended != v.kind ? verdict_name(v.intended) : "",
+	    v.intended != v.kind ? ")" : "", session_elapsed_ms(s));
+	rc = apply_verdict(ctx, &v);
+	buf_deinit(&summary);
 	authres_deinit(&ar);
-	buf_deinit(&field);
 	session_message_end(s);
-	return verdict;
+	return rc;
 }
 
 static sfsistat

@@ -52,6 +52,7 @@ session_free(struct session **sp)
 		return;
 	*sp = NULL;
 	session_message_end(s);
+	checks_session_end(s);
 	free(s->client_name);
 	free(s->helo);
 	free(s);
@@ -72,6 +73,7 @@ session_message_end(struct session *s)
 {
 	struct message *m = &s->msg;
 
+	checks_reset(&m->checks);
 	conf_unref(&m->conf);
 	free(m->queue_id);
 	free(m->mail_from);

@@ -9,6 +9,7 @@
 
 #include "conf/conf.h"
 #include "core/headers.h"
+#include "milter/checks.h"
 
 /* Forged Authentication-Results fields we delete, at most this many per
  * message; more than that and the rest are deleted by re-scanning. */
@@ -30,6 +31,7 @@ struct message {
 	unsigned forged_ar[SESSION_MAX_FORGED_AR];
 	size_t forged_ar_count;
 	uint64_t body_bytes;
+	struct checks checks;		/* SPF and DKIM state and results */
 };
 
 /* One SMTP connection, from connect to close. */
@@ -39,6 +41,7 @@ struct session {
 	char *helo;
 	bool leadspc;			/* header values keep their leading space */
 	bool in_message;
+	struct spf_checker *spf;	/* per connection: libspf2 is not thread-safe */
 	struct message msg;
 };
 

@@ -217,9 +217,13 @@ class Daemon:
             return {k: v.format(spec=self.spec, pid=self.pid_path,
                                 tmp=self.tmp) if isinstance(v, str) else v
                     for k, v in self._defaults.items()}
+        # DNS goes to a loopback port where nothing listens (answers come
+        # back at once as SERVFAIL) unless a test names its own server:
+        # tests never wait on, or send to, the machine's real resolver.
         return {"Socket": self.spec, "AuthservID": DEFAULT_AUTHSERV_ID,
                 "LogTo": "stderr", "LogLevel": "debug",
-                "PidFile": self.pid_path}
+                "PidFile": self.pid_path,
+                "Nameservers": "127.0.0.1@9", "DNSTimeout": "2s"}
 
     def write_config(self, options):
         """write_config - (re)write the config file from defaults+options."""

@@ -1,0 +1,335 @@
+/*
+ * checks.c - SPF and DKIM verification for one message, driven by the
+ * milter callbacks.
+ *
+ * checks_mail_from decides whether the client is exempt (InternalHosts,
+ * SMTP AUTH) and runs SPF for the MAIL FROM identity (and HELO when
+ * configured) through src/spf on the shared resolver. checks_header feeds
+ * the DKIM verifier and starts each key lookup as soon as its
+ * DKIM-Signature arrives, so DNS latency hides behind the body transfer;
+ * checks_eom collects the keys within DNSTimeout, finishes verification,
+ * writes the results into the Authentication-Results builder and asks the
+ * policy module for a verdict. The SPF checker is per connection (libspf2
+ * state is not thread-safe); the resolver and its cache are shared.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conf/conf.h"
+#include "log/log.h"
+#include "milter/checks.h"
+#include "milter/session.h"
+#include "util/cidr.h"
+#include "util/str.h"
+#include "util/xmalloc.h"
+
+static struct dns_resolver *resolver;
+
+void
+checks_set_resolver(struct dns_resolver *r)
+{
+	resolver = r;
+}
+
+void
+checks_build_policy_config(const struct conf *c, struct policy_config *pc)
+{
+	memset(pc, 0, sizeof(*pc));
+	pc->spf_fail = c->spf_fail_action;
+	pc->spf_softfail = c->spf_softfail_action;
+	pc->spf_temperror = c->spf_temperror_action;
+}
+
+/* is_internal - is the client address in InternalHosts? */
+static bool
+is_internal(const struct conf *c, const char *addr)
+{
+	size_t i;
+
+	for (i = 0; i < c->internal_hosts.count; i++) {
+		struct cidr net;
+
+		if (cidr_parse(c->internal_hosts.items[i], &net) &&
+		    cidr_match_text(&net, addr))
+			return true;
+	}
+	return false;
+}
+
+/* map_spf - our SPF result in the policy module's words */
+static enum policy_spf
+map_spf(enum spf_res r)
+{
+	switch (r) {
+	case SPF_RES_PASS: return POLICY_SPF_PASS;
+	case SPF_RES_FAIL: return POLICY_SPF_FAIL;
+	case SPF_RES_SOFTFAIL: return POLICY_SPF_SOFTFAIL;
+	case SPF_RES_NEUTRAL: return POLICY_SPF_NEUTRAL;
+	case SPF_RES_TEMPERROR: return POLICY_SPF_TEMPERROR;
+	case SPF_RES_PERMERROR: return POLICY_SPF_PERMERROR;
+	case SPF_RES_NONE: break;
+	}
+	return POLICY_SPF_NONE;
+}
+
+/* spf_checker_for - the connection's SPF checker, made on first use */
+static struct spf_checker *
+spf_checker_for(struct session *s)
+{
+	const struct conf *c = s->msg.conf;
+
+	if (s->spf == NULL) {
+		struct spf_limits lim = {
+			SPF_DEFAULT_MAX_DNS_TERMS, SPF_DEFAULT_MAX_VOID_LOOKUPS,
+			c->spf_max_queries, c->spf_max_time_ms
+		};
+
+		s->spf = spf_checker_new(resolver, &lim, c->authserv_id);
+	}
+	return s->spf;
+}
+
+/* spf_input - the policy view of the SPF results of this message: the
+ * MAIL FROM result, or the HELO result for a null sender */
+static void
+spf_input(const struct session *s, struct policy_input *in)
+{
+	const struct checks *ck = &s->msg.checks;
+
+	if (ck->spf_mailfrom_done) {
+		in->spf = map_spf(ck->spf_mailfrom.res);
+		in->spf_domain = ck->spf_mailfrom.domain;
+	}
+}
+
+void
+checks_mail_from(struct session *s, struct verdict *v)
+{
+	struct message *m = &s->msg;
+	struct checks *ck = &m->checks;
+	struct policy_config pc;
+	struct policy_input in;
+	struct spf_request req;
+
+	memset(&in, 0, sizeof(in));
+	checks_build_policy_config(m->conf, &pc);
+	if (m->auth_user != NULL) {
+		ck->exempt = true;
+		ck->exempt_why = "auth";
+	} else if (is_internal(m->conf, s->client_addr)) {
+		ck->exempt = true;
+		ck->exempt_why = "internal";
+	}
+	in.exempt = ck->exempt;
+	if (ck->exempt || resolver == NULL || strcmp(s->client_addr, "local") == 0) {
+		policy_at_mail_from(&pc, &in, v);
+		return;
+	}
+	memset(&req, 0, sizeof(req));
+	req.client_ip = s->client_addr;
+	req.helo = s->helo;
+	req.mail_from = m->mail_from;
+	/* RFC 7208 2.4: a null sender is checked as postmaster@HELO */
+	req.identity = SPF_ID_MAILFROM;
+	spf_check(spf_checker_for(s), &req, &ck->spf_mailfrom);
+	ck->spf_mailfrom_done = true;
+	if (m->conf->spf_helo && s->helo != NULL && *m->mail_from != '\0') {
+		req.identity = SPF_ID_HELO;
+		spf_check(spf_checker_for(s), &req, &ck->spf_helo);
+		ck->spf_helo_done = true;
+	}
+	spf_input(s, &in);
+	policy_at_mail_from(&pc, &in, v);
+}
+
+void
+checks_header(struct session *s, const char *name, const char *value)
+{
+	struct checks *ck = &s->msg.checks;
+	const struct conf *c = s->msg.conf;
+	const char *key;
+	int idx;
+
+	if (ck->exempt || resolver == NULL)
+		return;
+	if (ck->dkim == NULL) {
+		struct dkim_verify_params p;
+
+		dkim_verify_params_init(&p);
+		p.max_signatures = c->dkim_max_signatures;
+		p.allow_rsa_sha1 = c->dkim_allow_sha1;
+		p.min_rsa_bits = c->dkim_min_key_bits;
+		p.max_rsa_bits = c->dkim_max_key_bits;
+		p.clock_skew = c->dkim_clock_skew_ms / 1000;
+		p.now = (int64_t)time(NULL);
+		ck->dkim = dkim_verifier_new(&p);
+	}
+	idx = dkim_verifier_header(ck->dkim, (const unsigned char *)name,
+	    strlen(name), (const unsigned char *)value, strlen(value));
+	if (idx < 0 || (key = dkim_verifier_key_name(ck->dkim, idx)) == NULL)
+		return;
+	if (ck->key_count == CHECKS_MAX_KEYS)
+		return;		/* the verifier reports it as "no key answer" */
+	ck->keys[ck->key_count].sig_index = idx;
+	ck->keys[ck->key_count].query = dns_query_start(resolver, key, DNS_T_TXT);
+	ck->key_count++;
+}
+
+void
+checks_eoh(struct session *s)
+{
+	if (s->msg.checks.dkim != NULL)
+		dkim_verifier_eoh(s->msg.checks.dkim);
+}
+
+void
+checks_body(struct session *s, const unsigned char *p, size_t len)
+{
+	if (s->msg.checks.dkim != NULL)
+		dkim_verifier_body(s->msg.checks.dkim, p, len);
+}
+
+/* add_spf - one A-R resinfo for an SPF result */
+static void
+add_spf(struct authres *ar, const struct spf_result *r, const char *prop,
+    const char *value)
+{
+	authres_add(ar, "spf", spf_res_name(r->res));
+	if (r->res == SPF_RES_FAIL && r->explanation != NULL)
+		authres_add_reason(ar, r->explanation);
+	authres_add_prop(ar, "smtp", prop, value);
+}
+
+/* add_dkim - A-R resinfos for every signature, or dkim=none */
+static void
+add_dkim(struct authres *ar, const struct dkim_verifier *v)
+{
+	size_t i, n = v != NULL ? dkim_verifier_result_count(v) : 0;
+
+	if (n == 0) {
+		authres_add(ar, "dkim", "none");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const struct dkim_result *r = dkim_verifier_result(v, i);
+
+		authres_add(ar, "dkim", dkim_res_name(r->result));
+		if (*r->reason != '\0')
+			authres_add_reason(ar, r->reason);
+		if (r->l_partial)
+			authres_add_comment(ar, "l= leaves part of the body unsigned");
+		if (r->testing)
+			authres_add_comment(ar, "key in testing mode");
+		if (*r->domain != '\0')
+			authres_add_prop(ar, "header", "d", r->domain);
+		if (*r->selector != '\0')
+			authres_add_prop(ar, "header", "s", r->selector);
+		if (*r->algorithm != '\0')
+			authres_add_prop(ar, "header", "a", r->algorithm);
+		if (*r->b8 != '\0')
+			authres_add_prop(ar, "header", "b", r->b8);
+	}
+}
+
+/* collect_keys - wait for each key lookup (each bounded by DNSTimeout
+ * from its start) and hand the answers to the verifier */
+static void
+collect_keys(struct checks *ck)
+{
+	size_t i;
+
+	for (i = 0; i < ck->key_count; i++) {
+		struct dns_answer *a = dns_query_wait(&ck->keys[i].query, 0);
+
+		dkim_verifier_key_answer(ck->dkim, ck->keys[i].sig_index, a);
+		dns_answer_free(&a);
+	}
+	ck->key_count = 0;
+}
+
+void
+checks_eom(struct session *s, struct authres *ar, struct verdict *v)
+{
+	struct message *m = &s->msg;
+	struct checks *ck = &m->checks;
+	struct policy_config pc;
+	struct policy_input in;
+
+	memset(&in, 0, sizeof(in));
+	checks_build_policy_config(m->conf, &pc);
+	in.exempt = ck->exempt;
+	if (ck->exempt) {
+		policy_at_end(&pc, &in, v);
+		return;
+	}
+	if (ck->spf_mailfrom_done) {
+		const char *id = *m->mail_from != '\0' ? ck->spf_mailfrom.domain :
+		    ck->spf_mailfrom.sender;
+
+		if (*m->mail_from != '\0')
+			add_spf(ar, &ck->spf_mailfrom, "mailfrom",
+			    id != NULL && *id != '\0' ? id : m->mail_from);
+		else
+			add_spf(ar, &ck->spf_mailfrom, "helo",
+			    s->helo != NULL ? s->helo : "");
+	}
+	if (ck->spf_helo_done)
+		add_spf(ar, &ck->spf_helo, "helo", s->helo);
+	if (ck->dkim != NULL) {
+		collect_keys(ck);
+		dkim_verifier_eom(ck->dkim);
+	}
+	if (resolver != NULL)
+		add_dkim(ar, ck->dkim);
+	spf_input(s, &in);
+	policy_at_end(&pc, &in, v);
+}
+
+void
+checks_summary(const struct session *s, struct buf *out)
+{
+	const struct checks *ck = &s->msg.checks;
+	size_t i, n;
+
+	if (ck->exempt) {
+		buf_printf(out, "exempt=%s", ck->exempt_why);
+		return;
+	}
+	buf_printf(out, "spf=%s", ck->spf_mailfrom_done ?
+	    spf_res_name(ck->spf_mailfrom.res) : "none");
+	if (ck->spf_helo_done)
+		buf_printf(out, " spf-helo=%s", spf_res_name(ck->spf_helo.res));
+	n = ck->dkim != NULL ? dkim_verifier_result_count(ck->dkim) : 0;
+	if (n == 0)
+		buf_append_str(out, " dkim=none");
+	for (i = 0; i < n; i++) {
+		const struct dkim_result *r = dkim_verifier_result(ck->dkim, i);
+
+		buf_printf(out, " dkim=%s(d=%s s=%s%s%s)", dkim_res_name(r->result),
+		    r->domain, r->selector, *r->reason ? " " : "", r->reason);
+	}
+}
+
+void
+checks_reset(struct checks *ck)
+{
+	size_t i;
+
+	for (i = 0; i < ck->key_count; i++)
+		dns_query_cancel(&ck->keys[i].query);
+	if (ck->spf_mailfrom_done)
+		spf_result_deinit(&ck->spf_mailfrom);
+	if (ck->spf_helo_done)
+		spf_result_deinit(&ck->spf_helo);
+	dkim_verifier_free(&ck->dkim);
+	memset(ck, 0, sizeof(*ck));
+}
+
+void
+checks_session_end(struct session *s)
+{
+	spf_checker_free(&s->spf);
+}

@@ -1,0 +1,60 @@
+/* checks.h - run SPF and DKIM for one message on behalf of the milter */
+#ifndef AUTHMILTER_CHECKS_H
+#define AUTHMILTER_CHECKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/authres.h"
+#include "core/dkim_verify.h"
+#include "dns/dns.h"
+#include "policy/policy.h"
+#include "spf/spf.h"
+
+/* the largest DKIMMaxSignatures allows */
+#define CHECKS_MAX_KEYS 50
+
+struct session;
+struct conf;
+
+/* A DKIM key lookup started when its signature header arrived. */
+struct checks_key_query {
+	int sig_index;
+	struct dns_query *query;
+};
+
+/* Per-message verification state; zeroed at each message start. */
+struct checks {
+	bool exempt;			/* internal host or authenticated */
+	const char *exempt_why;		/* "internal", "auth" */
+	bool spf_mailfrom_done, spf_helo_done;
+	struct spf_result spf_mailfrom;
+	struct spf_result spf_helo;
+	struct dkim_verifier *dkim;
+	struct checks_key_query keys[CHECKS_MAX_KEYS];
+	size_t key_count;
+};
+
+/* checks_set_resolver - the shared resolver (set once at start-up) */
+void checks_set_resolver(struct dns_resolver *r);
+/* checks_build_policy_config - the site's policy choices from a config */
+void checks_build_policy_config(const struct conf *c, struct policy_config *pc);
+
+/* checks_mail_from - decide exemption, run SPF; fills the MAIL FROM
+ * verdict (accept unless the site rejects or tempfails SPF there). */
+void checks_mail_from(struct session *s, struct verdict *v);
+/* checks_header - feed one header field; starts DKIM key lookups */
+void checks_header(struct session *s, const char *name, const char *value);
+void checks_eoh(struct session *s);
+void checks_body(struct session *s, const unsigned char *p, size_t len);
+/* checks_eom - collect DKIM keys, finish, add results to ar, and fill the
+ * end-of-message verdict */
+void checks_eom(struct session *s, struct authres *ar, struct verdict *v);
+/* checks_summary - one short text of the results for the log line */
+void checks_summary(const struct session *s, struct buf *out);
+/* checks_reset - free everything of the message (end or abort) */
+void checks_reset(struct checks *ck);
+/* checks_session_end - free per-connection check state (SPF checker) */
+void checks_session_end(struct session *s);
+
+#endif

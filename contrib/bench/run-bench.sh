@@ -44,13 +44,13 @@ seed=7
 usage() {
 	cat <<EOF
 usage: $0 [--quick] [options]
-  --quick           ~1-2 minutes: 300 messages, 3 s per point
+  --quick           ~2 minutes: 300 messages, 2 s per point
   --builddir DIR    where milterload, nullmilter and src/authmilter are built
                     (default: $top)
   --corpus DIR      use an existing gencorpus.py output directory
   --count N         messages to generate (default 2000; quick 300)
   --seed N          gencorpus seed (default 7)
-  --seconds S       timed seconds per milter and concurrency (default 15; quick 3)
+  --seconds S       timed seconds per milter and concurrency (default 15; quick 2)
   --conc "LIST"     concurrencies (default "1 4 16 64")
   --per-conn N      messages per milter connection (default 1, as Postfix)
   --only "LIST"     subset of: null authmilter opendkim opendmarc chain
@@ -79,7 +79,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 if [ "$quick" = 1 ]; then
-	: "${count:=300}" "${seconds:=3}" "${budget:=150}"
+	: "${count:=300}" "${seconds:=2}" "${budget:=170}"
 else
 	: "${count:=2000}" "${seconds:=15}" "${budget:=600}"
 fi
@@ -118,11 +118,12 @@ done
 work=$(mktemp -d /tmp/run-bench.XXXXXX)
 pids=""
 
-# stop_pid - TERM one process we started, KILL it after 5 s
+# stop_pid - TERM one process we started, KILL it after 1 s (libmilter
+# waits for its idle threads on TERM; the figures are read before this)
 stop_pid() {
 	local p=$1 i
 	kill "$p" 2>/dev/null || return 0
-	for i in $(seq 50); do
+	for i in $(seq 10); do
 		kill -0 "$p" 2>/dev/null || { wait "$p" 2>/dev/null; return 0; }
 		sleep 0.1
 	done
@@ -448,7 +449,7 @@ for name in $only; do
 		if over_budget; then echo "SKIP $name conc $c: time budget used up"; status=1; continue; fi
 		start_set "$name" || { status=1; stop_set; continue; }
 		# Warm-up: fill the milter's own caches (DNS, keys) once.
-		timeout 60 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 5 -q >/dev/null 2>&1
+		timeout 60 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 3 -q >/dev/null 2>&1
 		t0=$(cpu_ticks $SPIDS)
 		timeout $(( ${seconds%.*} + 60 )) "$milterload" $SOCKS -d "$corpus/corpus" -c "$c" \
 			-m "$per_conn" -t "$seconds" -q > "$work/$name.$c.out" 2>&1

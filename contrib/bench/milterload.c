@@ -1628,6 +1628,31 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/* worker_free - release what a finished worker holds */
+static void
+worker_free(struct worker *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->nhdrs; i++)
+		work_free_at(w, i);
+	for (i = 0; i < w->nedits; i++) {
+		free(w->edits[i].name);
+		free(w->edits[i].value);
+	}
+	for (int k = 0; k < MAX_CHAIN; k++) {
+		bbuf_free(&w->conn[k].out);
+		bbuf_free(&w->conn[k].in);
+		for (int m = 0; m < MC_COUNT; m++)
+			free(w->conn[k].macros[m]);
+	}
+	free(w->hdrs);
+	free(w->owned);
+	free(w->edits);
+	free(w->lat);
+	bbuf_free(&w->newbody);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Main                                                                    */
 
@@ -1797,5 +1822,10 @@ main(int argc, char **argv)
 		printf(" errors=%ld\n", nerr);
 	}
 	(void)total;
+	fflush(stdout);
+	for (t = 0; t < opt.concurrency; t++)
+		worker_free(&w[t]);
+	free(w);
+	free(lat);
 	return nerr > 0 && nlat == 0 ? 1 : 0;
 }

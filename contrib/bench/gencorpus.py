@@ -355,7 +355,7 @@ def pick_size(rng):
     """pick_size - log-normal, median ~6 KB; 1% large attachments up to 1 MB"""
     if rng.random() < 0.01:
         return rng.randint(200000, 1000000)
-    return int(min(1000000, max(800, rng.lognormvariate(math.log(4300), 0.9))))
+    return int(min(1000000, max(800, rng.lognormvariate(math.log(4900), 0.9))))
 
 
 # ---------------------------------------------------------------- messages

@@ -1718,6 +1718,7 @@ num_arg(const char *s, double lo, double hi, int optc)
 	return v;
 }
 
+/* main - options, corpus, workers, summary */
 int
 main(int argc, char **argv)
 {

@@ -108,6 +108,7 @@ null_close(SMFICTX *ctx)
 	return SMFIS_CONTINUE;
 }
 
+/* main - options, register with libmilter, serve until stopped */
 int
 main(int argc, char **argv)
 {

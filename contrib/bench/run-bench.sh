@@ -1,0 +1,490 @@
+#!/bin/bash
+# run-bench.sh - authmilter against OpenDKIM and OpenDMARC, one run, same
+# corpus, same DNS, same load generator (issue 7).
+#
+# Starts, all on 127.0.0.1 and each on its own free port: nsd serving the
+# generated zone, unbound in front of it as the caching resolver, then in
+# turn a null libmilter milter, authmilter, OpenDKIM (verify), OpenDMARC,
+# and OpenDKIM -> OpenDMARC as a chain. Each milter is first checked on a
+# sample against the expected results (a wrongly configured milter is
+# skipped, loudly), then timed at each concurrency with a fresh process
+# after a warm-up pass: messages/s, p50/p99 latency, CPU seconds per 1,000
+# messages (utime+stime of the milter processes from /proc/PID/stat) and
+# peak RSS (VmHWM). Prints the crypto floor from `openssl speed` and the
+# authmilter : chain ratios.
+#
+# Run as root it re-executes itself in private network and mount
+# namespaces (unshare -nm): its loopback is its own, and /etc/resolv.conf
+# is bind-mounted there to point at the bench unbound, which OpenDMARC and
+# libspf2 need (they use the system resolver, port 53, no other option).
+# Without that, OpenDMARC and the chain are skipped with a message.
+#
+# It stops only the processes it started, by PID. Every step is bounded;
+# the whole run is bounded by --budget (default 600 s, --quick 150 s).
+#
+# Usage: contrib/bench/run-bench.sh [--quick] [options]; see usage() below.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+PY=/usr/bin/python3
+
+quick=0
+builddir=$top
+corpus=""
+count=""
+seconds=""
+concs="1 4 16 64"
+per_conn=1
+budget=""
+keep=0
+only="null authmilter opendkim opendmarc chain"
+seed=7
+
+usage() {
+	cat <<EOF
+usage: $0 [--quick] [options]
+  --quick           ~2 minutes: 300 messages, 2 s per point
+  --builddir DIR    where milterload, nullmilter and src/authmilter are built
+                    (default: $top)
+  --corpus DIR      use an existing gencorpus.py output directory
+  --count N         messages to generate (default 2000; quick 300)
+  --seed N          gencorpus seed (default 7)
+  --seconds S       timed seconds per milter and concurrency (default 15; quick 2)
+  --conc "LIST"     concurrencies (default "1 4 16 64")
+  --per-conn N      messages per milter connection (default 1, as Postfix)
+  --only "LIST"     subset of: null authmilter opendkim opendmarc chain
+  --budget S        stop starting new measurements after S seconds
+  --keep            keep the work directory (configs, logs, results)
+EOF
+	exit "${1:-2}"
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--quick) quick=1 ;;
+	--builddir) builddir=$2; shift ;;
+	--corpus) corpus=$2; shift ;;
+	--count) count=$2; shift ;;
+	--seed) seed=$2; shift ;;
+	--seconds) seconds=$2; shift ;;
+	--conc) concs=$2; shift ;;
+	--per-conn) per_conn=$2; shift ;;
+	--only) only=$2; shift ;;
+	--budget) budget=$2; shift ;;
+	--keep) keep=1 ;;
+	-h|--help) usage 0 ;;
+	*) echo "run-bench: unknown option $1" >&2; usage 2 ;;
+	esac
+	shift
+done
+if [ "$quick" = 1 ]; then
+	: "${count:=300}" "${seconds:=2}" "${budget:=170}"
+else
+	: "${count:=2000}" "${seconds:=15}" "${budget:=600}"
+fi
+
+# Private namespaces: own loopback, own /etc/resolv.conf (see above).
+if [ "$(id -u)" = 0 ] && [ -z "${BENCH_IN_NS:-}" ] && command -v unshare >/dev/null; then
+	if BENCH_IN_NS=probe unshare -nm true 2>/dev/null; then
+		BENCH_IN_NS=1 exec unshare -nm --propagation private "$0" "$@" \
+			$( [ "$quick" = 1 ] && echo --quick ) --builddir "$builddir" \
+			${corpus:+--corpus "$corpus"} --count "$count" --seed "$seed" \
+			--seconds "$seconds" --conc "$concs" --per-conn "$per_conn" \
+			--only "$only" --budget "$budget" $( [ "$keep" = 1 ] && echo --keep )
+	fi
+fi
+in_ns=0
+if [ "${BENCH_IN_NS:-}" = 1 ]; then
+	in_ns=1
+	ip link set lo up || { echo "run-bench: cannot bring up lo in the namespace" >&2; exit 1; }
+fi
+
+start_time=$(date +%s)
+elapsed() { echo $(( $(date +%s) - start_time )); }
+over_budget() { [ "$(elapsed)" -ge "$budget" ]; }
+
+milterload=$builddir/contrib/bench/milterload
+nullmilter=$builddir/contrib/bench/nullmilter
+authmilter=$builddir/src/authmilter
+for b in "$milterload" "$nullmilter" "$authmilter"; do
+	[ -x "$b" ] || { echo "run-bench: $b not built (run make)" >&2; exit 1; }
+done
+for b in nsd unbound opendkim opendmarc openssl; do
+	command -v "$b" >/dev/null || PATH=$PATH:/usr/sbin
+	command -v "$b" >/dev/null || { echo "run-bench: $b not installed" >&2; exit 1; }
+done
+
+work=$(mktemp -d /tmp/run-bench.XXXXXX)
+pids=""
+
+# stop_pid - TERM one process we started, KILL it after 1 s (libmilter
+# waits for its idle threads on TERM; the figures are read before this)
+stop_pid() {
+	local p=$1 i
+	kill "$p" 2>/dev/null || return 0
+	for i in $(seq 10); do
+		kill -0 "$p" 2>/dev/null || { wait "$p" 2>/dev/null; return 0; }
+		sleep 0.1
+	done
+	kill -9 "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+}
+
+cleanup() {
+	local p
+	for p in $pids; do stop_pid "$p"; done
+	if [ "$keep" = 1 ]; then echo "work directory kept: $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# free_port - a TCP/UDP port on 127.0.0.1 nobody uses right now
+free_port() {
+	$PY - <<'EOF'
+import socket
+for _ in range(50):
+    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        pass
+    finally:
+        u.close(); t.close()
+EOF
+}
+
+# wait_tcp - wait up to 10 s for a listener on 127.0.0.1:PORT
+wait_tcp() {
+	local i
+	for i in $(seq 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+echo "run-bench: work directory $work; budget $(( budget ))s; $( [ $in_ns = 1 ] && echo 'private network namespace' || echo 'host network')"
+echo "machine: $(nproc) CPU(s), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr)"
+
+# ---------------------------------------------------------------- corpus
+if [ -z "$corpus" ]; then
+	corpus=$work/data
+	echo "generating corpus: $count messages, seed $seed"
+	$PY "$here/gencorpus.py" "$corpus" --count "$count" --seed "$seed" || exit 1
+fi
+manifest=$corpus/manifest.json
+[ -f "$manifest" ] && [ -d "$corpus/corpus" ] || { echo "run-bench: $corpus is not a gencorpus.py output" >&2; exit 1; }
+ncorpus=$(ls "$corpus/corpus" | grep -c '\.eml$')
+origin=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["zone_origin"])' "$manifest")
+
+# ---------------------------------------------------------------- DNS
+nsd_port=$(free_port)
+ub_port=$(free_port)
+mkdir -p "$work/nsd" "$work/unbound"
+cat > "$work/nsd/nsd.conf" <<EOF
+server:
+	ip-address: 127.0.0.1@$nsd_port
+	port: $nsd_port
+	username: ""
+	chroot: ""
+	zonesdir: "$work/nsd"
+	pidfile: "$work/nsd/nsd.pid"
+	database: ""
+	xfrdfile: "$work/nsd/xfrd.state"
+	zonelistfile: "$work/nsd/zone.list"
+	logfile: "$work/nsd/nsd.log"
+	server-count: 1
+	verbosity: 1
+	do-ip6: no
+remote-control:
+	control-enable: no
+zone:
+	name: "$origin"
+	zonefile: "$corpus/dns/zone"
+EOF
+nsd -d -c "$work/nsd/nsd.conf" >"$work/nsd/stdout" 2>&1 &
+pids="$pids $!"
+
+# unbound: the cache OpenDKIM, OpenDMARC and authmilter all use. In the
+# namespace it also answers on port 53 for the system resolver.
+# OpenDKIM's libunbound will not forward to 127.0.0.0/8 (its
+# do-not-query-localhost default; its ResolverConfiguration file is parsed
+# by several threads at once and fails), so in the namespace the resolver
+# also listens on a documentation address put on the private lo.
+NS_ADDR=192.0.2.53
+extra_if=""
+if [ $in_ns = 1 ]; then
+	ip addr add "$NS_ADDR/32" dev lo || exit 1
+	extra_if="	interface: 127.0.0.1@53
+	interface: $NS_ADDR@53
+	access-control: $NS_ADDR/32 allow"
+fi
+cat > "$work/unbound/unbound.conf" <<EOF
+server:
+	interface: 127.0.0.1@$ub_port
+$extra_if
+	port: $ub_port
+	do-daemonize: no
+	username: ""
+	chroot: ""
+	directory: "$work/unbound"
+	pidfile: "$work/unbound/unbound.pid"
+	use-syslog: no
+	logfile: "$work/unbound/unbound.log"
+	verbosity: 0
+	num-threads: 1
+	do-ip6: no
+	do-not-query-localhost: no
+	access-control: 127.0.0.0/8 allow
+	module-config: "iterator"
+	domain-insecure: "$origin"
+	msg-cache-size: 16m
+	rrset-cache-size: 32m
+stub-zone:
+	name: "$origin"
+	stub-addr: 127.0.0.1@$nsd_port
+remote-control:
+	control-enable: no
+EOF
+unbound -d -c "$work/unbound/unbound.conf" >"$work/unbound/stdout" 2>&1 &
+pids="$pids $!"
+
+resolv_ok=0
+if [ $in_ns = 1 ]; then
+	echo "nameserver 127.0.0.1" > "$work/resolv.conf"
+	mount --bind "$work/resolv.conf" /etc/resolv.conf && resolv_ok=1
+fi
+
+# dns_check - the resolver answers for a DKIM key of the zone
+dns_check() {
+	$PY - "$ub_port" "$manifest" <<'EOF'
+import json, sys, time
+import dns.resolver
+r = dns.resolver.Resolver(configure=False)
+r.nameservers = ["127.0.0.1"]; r.port = int(sys.argv[1]); r.lifetime = 2
+name = "s2048._domainkey." + json.load(open(sys.argv[2]))["domains"][0]["name"]
+for _ in range(50):
+    try:
+        a = r.resolve(name, "TXT"); print("dns ok: %s TXT via unbound 127.0.0.1@%s" % (name, sys.argv[1])); sys.exit(0)
+    except Exception as e:
+        err = e; time.sleep(0.2)
+print("dns: %s: %s" % (name, err)); sys.exit(1)
+EOF
+}
+if ! dns_check; then
+	echo "run-bench: nsd/unbound do not answer; logs:" >&2
+	tail -5 "$work/nsd/nsd.log" "$work/nsd/stdout" "$work/unbound/stdout" "$work/unbound/unbound.log" >&2 2>/dev/null
+	exit 1
+fi
+
+# ---------------------------------------------------------------- milters
+# Each start_* function writes a config in $work/<name>/, starts the milter
+# in the foreground mode in the background, and sets MPID and MSOCK.
+auth_extra=""
+# Options authmilter may not know yet: keep the ones `authmilter -t` accepts.
+mkdir -p "$work/authmilter"
+for line in "Nameservers 127.0.0.1@$ub_port" "DNSTimeout 2s"; do
+	printf 'AuthservID bench.test\n%s\n' "$line" > "$work/authmilter/probe.conf"
+	if "$authmilter" -t -c "$work/authmilter/probe.conf" >/dev/null 2>&1; then
+		auth_extra="$auth_extra$line
+"
+	else
+		echo "note: authmilter does not accept '${line%% *}' yet: left out of its config"
+	fi
+done
+
+start_authmilter() {
+	local port=$(free_port)
+	cat > "$work/authmilter/authmilter.conf" <<EOF
+Socket inet:$port@127.0.0.1
+LogTo stderr
+LogLevel warn
+AuthservID bench.test
+$auth_extra
+EOF
+	"$authmilter" -f -c "$work/authmilter/authmilter.conf" >>"$work/authmilter/log" 2>&1 &
+	MPID=$!; MSOCK="inet:$port@127.0.0.1"; MPORT=$port
+}
+
+start_null() {
+	local port=$(free_port)
+	mkdir -p "$work/null"
+	"$nullmilter" -s "inet:$port@127.0.0.1" >>"$work/null/log" 2>&1 &
+	MPID=$!; MSOCK="inet:$port@127.0.0.1"; MPORT=$port
+}
+
+start_opendkim() {
+	local port=$(free_port)
+	mkdir -p "$work/opendkim"
+	cat > "$work/opendkim/opendkim.conf" <<EOF
+Mode v
+Socket inet:$port@127.0.0.1
+Syslog no
+AuthservID bench.test
+AlwaysAddARHeader yes
+Nameservers $NS_ADDR
+PidFile $work/opendkim/opendkim.pid
+UserID root
+Background no
+EOF
+	opendkim -f -x "$work/opendkim/opendkim.conf" >>"$work/opendkim/log" 2>&1 &
+	MPID=$!; MSOCK="inet:$port@127.0.0.1"; MPORT=$port
+}
+
+start_opendmarc() {
+	local port=$(free_port) psl="PublicSuffixList $work/opendmarc/psl.dat" f
+	# OpenDMARC does not apply the PSL's implicit "*" rule, so with no
+	# rule for .example it takes mail.NAME.example as its own
+	# organizational domain: give it the system list plus "example".
+	mkdir -p "$work/opendmarc"
+	: > "$work/opendmarc/psl.dat"
+	for f in /usr/share/publicsuffix/public_suffix_list.dat; do
+		[ -f "$f" ] && cat "$f" > "$work/opendmarc/psl.dat"
+	done
+	echo "${origin%.}" >> "$work/opendmarc/psl.dat"
+	mkdir -p "$work/opendmarc"
+	cat > "$work/opendmarc/opendmarc.conf" <<EOF
+Socket inet:$port@127.0.0.1
+Syslog false
+AuthservID bench.test
+TrustedAuthservIDs bench.test
+SPFSelfValidate true
+SPFIgnoreResults true
+RejectFailures true
+FailureReports false
+IgnoreAuthenticatedClients true
+$psl
+PidFile $work/opendmarc/opendmarc.pid
+UserID root
+Background false
+EOF
+	opendmarc -f -c "$work/opendmarc/opendmarc.conf" >>"$work/opendmarc/log" 2>&1 &
+	MPID=$!; MSOCK="inet:$port@127.0.0.1"; MPORT=$port
+}
+
+# start_set NAME - start the milter(s) of one configuration; sets SOCKS, SPIDS
+start_set() {
+	SOCKS=""; SPIDS=""
+	local m
+	case "$1" in
+	chain) set -- opendkim opendmarc ;;
+	esac
+	for m in "$@"; do
+		"start_$m"
+		pids="$pids $MPID"
+		if ! wait_tcp "$MPORT"; then
+			echo "run-bench: $m did not start; its log:" >&2
+			tail -5 "$work/$m/log" >&2
+			return 1
+		fi
+		SOCKS="$SOCKS -s $MSOCK"; SPIDS="$SPIDS $MPID"
+	done
+}
+
+stop_set() {
+	local p rest=""
+	for p in $SPIDS; do stop_pid "$p"; done
+	for p in $pids; do case " $SPIDS " in *" $p "*) ;; *) rest="$rest $p" ;; esac; done
+	pids=$rest
+}
+
+# cpu_ticks PIDS - utime+stime of the processes, in clock ticks
+cpu_ticks() {
+	local p t=0 s
+	for p in "$@"; do
+		# Fields after the ")" of comm: utime is 12th, stime 13th.
+		s=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null) || continue
+		set -- $s
+		t=$(( t + ${12} + ${13} ))
+	done
+	echo $t
+}
+
+# rss_kb PIDS - sum of VmHWM (peak resident set) in kB
+rss_kb() {
+	local p t=0 v
+	for p in "$@"; do
+		v=$(awk '/^VmHWM:/ {print $2}' "/proc/$p/status" 2>/dev/null)
+		t=$(( t + ${v:-0} ))
+	done
+	echo $t
+}
+
+result_field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$1"; }
+
+hz=$(getconf CLK_TCK)
+rows=$work/rows
+: > "$rows"
+status=0
+check_n=$(( ncorpus < 400 ? ncorpus : 400 ))
+null_cpu=""
+
+echo
+echo "== correctness check ($check_n messages each) and timing (${seconds}s per point, conc: $concs, $per_conn msg/conn)"
+for name in $only; do
+	if [ "$name" != null ] && [ "$name" != authmilter ]; then
+		if [ $resolv_ok != 1 ]; then
+			echo "SKIP $name: OpenDKIM's Nameservers takes no port, and OpenDMARC and libspf2 use"
+			echo "     the system resolver: they cannot reach the bench DNS (port 53) here;"
+			echo "     run as root where unshare -nm works"
+			status=1
+			continue
+		fi
+	fi
+	if over_budget; then echo "SKIP $name: time budget used up"; status=1; continue; fi
+	start_set "$name" || { echo "SKIP $name: did not start"; status=1; stop_set; continue; }
+	# Correctness on a sample; this also warms unbound's cache.
+	timeout 120 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$check_n" -t 60 -q \
+		-o "$work/$name.check.json" > "$work/$name.check.out" 2>&1
+	if ! $PY "$here/benchcheck.py" check "$name" "$manifest" "$work/$name.check.json" bench.test; then
+		echo "ERROR $name: wrong results on the sample (above); not timed. Config and log: $work/$name/"
+		keep=1; status=1
+		stop_set
+		continue
+	fi
+	stop_set
+	for c in $concs; do
+		if over_budget; then echo "SKIP $name conc $c: time budget used up"; status=1; continue; fi
+		start_set "$name" || { status=1; stop_set; continue; }
+		# Warm-up: fill the milter's own caches (DNS, keys) once.
+		timeout 60 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 3 -q >/dev/null 2>&1
+		t0=$(cpu_ticks $SPIDS)
+		timeout $(( ${seconds%.*} + 60 )) "$milterload" $SOCKS -d "$corpus/corpus" -c "$c" \
+			-m "$per_conn" -t "$seconds" -q > "$work/$name.$c.out" 2>&1
+		t1=$(cpu_ticks $SPIDS)
+		rss=$(rss_kb $SPIDS)
+		stop_set
+		msgs=$(result_field "$work/$name.$c.out" messages)
+		if [ -z "$msgs" ] || [ "$msgs" = 0 ]; then
+			echo "ERROR $name conc $c: no messages done:"; cat "$work/$name.$c.out"; status=1; continue
+		fi
+		cpu=$(awk -v d=$(( t1 - t0 )) -v hz="$hz" -v n="$msgs" 'BEGIN { printf "%.4f", d / hz / n * 1000 }')
+		printf '%s %s %s %s %s %s %s %s %s\n' "$name" "$c" \
+			"$(result_field "$work/$name.$c.out" rate)" "$(result_field "$work/$name.$c.out" p50)" \
+			"$(result_field "$work/$name.$c.out" p99)" "$cpu" \
+			"$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')" \
+			"$(result_field "$work/$name.$c.out" errors)" "$msgs" >> "$rows"
+		echo "  $name conc $c: $(result_field "$work/$name.$c.out" rate) msg/s, CPU $cpu s/1k msg"
+		[ "$name" = null ] && [ "$c" = 16 ] && null_cpu=$cpu
+	done
+done
+
+echo
+echo "== crypto floor"
+openssl speed -seconds 1 rsa2048 ed25519 sha256 > "$work/openssl-speed.txt" 2>/dev/null
+$PY "$here/benchcheck.py" floor "$manifest" "$work/openssl-speed.txt" > "$work/floor.txt"
+grep -v '^FLOOR_MS=' "$work/floor.txt"
+floor_ms=$(sed -n 's/^FLOOR_MS=//p' "$work/floor.txt")
+
+echo
+echo "== results ($ncorpus-message corpus, ${seconds}s per point, $per_conn msg/conn; CPU = milter process(es) only)"
+if [ -n "$floor_ms" ] && [ -n "$null_cpu" ]; then
+	# null_cpu is s per 1,000 messages = ms per message.
+	$PY "$here/benchcheck.py" table "$rows" "$floor_ms" "$null_cpu"
+else
+	$PY "$here/benchcheck.py" table "$rows"
+fi
+echo "total run time $(elapsed)s"
+exit $status

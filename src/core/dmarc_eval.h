@@ -1,4 +1,28 @@
-/* dmarc_eval.h - DMARC policy discovery, alignment and policy choice */
+/* dmarc_eval.h - DMARC policy discovery, alignment and policy choice
+ *
+ * How the milter glue drives an evaluation (no DNS happens in here):
+ *
+ *   From header arrives (header callback):
+ *     parse it with mailaddr_parse_list; collect all From fields; at the
+ *     end of headers call dmarc_author_domains (or per header, if you start
+ *     early: one eval per distinct domain). For each author domain:
+ *       e = dmarc_eval_new(domain, &opts)      opts from the config snapshot
+ *       n = dmarc_eval_prefetch(e, names, DMARC_WALK_MAX_QUERIES)
+ *       start dns_query_start(r, names[i], DNS_T_TXT) for each name
+ *   End of message (eom callback), after SPF and DKIM are known:
+ *       dmarc_eval_set_auth(e, &auth)
+ *       while (dmarc_eval_next_query(e, &name, &type)) {
+ *           a = (a started query for name/type) ? dns_query_wait(&q, 0)
+ *                                               : dns_lookup(r, name, type, ms)
+ *           dmarc_eval_feed(e, name, type, a); dns_answer_free(&a);
+ *       }
+ *       cancel started queries never asked for (dns_query_cancel)
+ *       dmarc_eval_result(e, &res)  ->  A-R, policy, logs
+ *       dmarc_eval_free(&e)
+ *   Prefetched answers may also be fed in any order before or after
+ *   set_auth; the loop then asks only what is still missing. The loop
+ *   ends after at most DMARC_EVAL_MAX_ANSWERS queries.
+ */
 #ifndef AUTHMILTER_DMARC_EVAL_H
 #define AUTHMILTER_DMARC_EVAL_H
 

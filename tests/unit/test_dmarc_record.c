@@ -220,6 +220,35 @@ test_caps_and_binary(void **state)
 	dmarc_record_clear(&r);
 }
 
+/* random records never crash and always give a defined status */
+static void
+test_random_record_fuzz(void **state)
+{
+	static const char alpha[] = "v=DMARC1;pnspqrejctu y,:mailto@ \t\x7f\x00";
+	unsigned char in[96];
+	uint32_t x = 777;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 20000; round++) {
+		size_t len = 9 + (x % (sizeof(in) - 9)), i;
+		struct dmarc_record r;
+		const char *why;
+
+		memcpy(in, "v=DMARC1;", 9);
+		for (i = 9; i < len; i++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			in[i] = (unsigned char)alpha[x % (sizeof(alpha) - 1)];
+		}
+		assert_int_equal(dmarc_record_parse(in, len, DMARC_MODE_RFC9989,
+		    &r, &why), DMARC_REC_OK);
+		assert_non_null(why);
+		dmarc_record_clear(&r);
+	}
+}
+
 int
 main(void)
 {
@@ -232,6 +261,7 @@ main(void)
 		cmocka_unit_test(test_syntax_oddities),
 		cmocka_unit_test(test_rua_validity),
 		cmocka_unit_test(test_caps_and_binary),
+		cmocka_unit_test(test_random_record_fuzz),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

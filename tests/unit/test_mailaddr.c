@@ -242,6 +242,48 @@ test_prefixes_never_crash(void **state)
 	}
 }
 
+/* xorshift32 - deterministic pseudo-random bytes for the fuzz loop */
+static uint32_t
+xorshift32(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+/* random bytes drawn mostly from the syntax's specials must never crash,
+ * and every OK result must hold sane domains */
+static void
+test_random_input_fuzz(void **state)
+{
+	static const char alpha[] = "a.@<>,;:\"()[]\\=? \r\nZ\x80\x01-_";
+	unsigned char in[64];
+	uint32_t seed = 12345;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 20000; round++) {
+		size_t len = xorshift32(&seed) % sizeof(in), i;
+		struct mailaddr_list l;
+		const char *why;
+
+		for (i = 0; i < len; i++)
+			in[i] = (unsigned char)alpha[xorshift32(&seed) %
+			    (sizeof(alpha) - 1)];
+		if (mailaddr_parse_list(in, len, &l, &why) == MAILADDR_OK) {
+			for (i = 0; i < l.count; i++) {
+				const char *d = l.addrs[i].domain;
+
+				assert_true(d[0] != '\0' && d[0] != '.');
+				assert_null(strstr(d, ".."));
+				assert_true(d[strlen(d) - 1] != '.');
+			}
+		}
+		mailaddr_list_free(&l);
+	}
+}
+
 int
 main(void)
 {
@@ -252,6 +294,7 @@ main(void)
 		cmocka_unit_test(test_address_cap),
 		cmocka_unit_test(test_input_cap_and_deep_comments),
 		cmocka_unit_test(test_prefixes_never_crash),
+		cmocka_unit_test(test_random_input_fuzz),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -70,6 +70,8 @@
  *   advertised DMARC policy". Otherwise fail with the chosen disposition.
  *   A temporary error on an identifier that is not aligned (a third-party
  *   DKIM signature) cannot turn a fail into temperror.
+ * - Domains are compared and looked up as A-labels (RFC 9989 4.4), see
+ *   mailaddr_domain_to_ascii; header_from in the result is that form.
  * - SPF identifier: MAIL FROM domain, or the HELO domain for the null
  *   sender (RFC 7208 2.4, as RFC 9989 3.2.3 takes the SPF result).
  *
@@ -640,10 +642,14 @@ compute(struct dmarc_eval *e, bool final, struct dmarc_result *r)
 	return S_DONE;
 }
 
-/* valid_domain - non-empty, <= 253, no empty label; lower-cases a copy */
+/*
+ * valid_domain - non-empty, <= 253, no empty label; writes a lower-cased
+ * copy with U-labels turned into A-labels (RFC 9989 4.4) to out
+ */
 static bool
 valid_domain(const char *in, char *out)
 {
+	char tmp[DMARC_DOMAIN_SIZE];
 	size_t n = strlen(in), i;
 
 	while (n > 0 && in[n - 1] == '.')
@@ -655,10 +661,10 @@ valid_domain(const char *in, char *out)
 
 		if (ch <= ' ' || ch == 0x7f || (ch == '.' && in[i + 1] == '.'))
 			return false;
-		out[i] = (char)ascii_tolower(ch);
+		tmp[i] = (char)ascii_tolower(ch);
 	}
-	out[n] = '\0';
-	return true;
+	tmp[n] = '\0';
+	return mailaddr_domain_to_ascii(tmp, out, DMARC_DOMAIN_SIZE) == 0;
 }
 
 /* dmarc_eval_new - start one evaluation */

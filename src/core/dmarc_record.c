@@ -14,9 +14,10 @@
  * Choices:
  * - The tag=value list parser is private to this file (dmarc-sep is
  *   *WSP ";" *WSP, equals is *WSP "=" *WSP, tag names 1*ALPHA, values
- *   printable ASCII except ";"). Tag names compare case-insensitively;
- *   values of the keyword tags too (receivers in the wild publish
- *   "p=Reject"). "v" must be first and its value exactly "DMARC1".
+ *   printable ASCII except ";"). ABNF literals are case-insensitive
+ *   (RFC 5234 2.3), so tag names and keyword values ("p=Reject") are too;
+ *   only the version value is case-sensitive (%s"DMARC1", RFC 7405). "v"
+ *   must be the first tag.
  * - RFC 9989 4.7: unknown tags MUST be ignored; syntax errors in the rest
  *   of the record are discarded in favour of defaults. So a bad adkim,
  *   aspf, psd, t, fo or a malformed tag is counted in warnings and the
@@ -70,13 +71,13 @@ rtrim(const unsigned char *p, size_t from, size_t to)
 	return to;
 }
 
-/* dmarc_record_is_dmarc - v=DMARC1 first (case-sensitive value) */
+/* dmarc_record_is_dmarc - v=DMARC1 first (only the value is case-sensitive) */
 bool
 dmarc_record_is_dmarc(const unsigned char *p, size_t len)
 {
 	size_t i = skip_wsp(p, len, 0), e;
 
-	if (i >= len || p[i] != 'v')
+	if (i >= len || (p[i] != 'v' && p[i] != 'V'))
 		return false;
 	i = skip_wsp(p, len, i + 1);
 	if (i >= len || p[i] != '=')

@@ -29,7 +29,7 @@ test_is_dmarc(void **state)
 		{ "v = DMARC1 ; p=none", true }, { " v=DMARC1;p=reject", true },
 		{ "v=dmarc1; p=none", false }, { "v=DMARC10; p=none", false },
 		{ "p=none; v=DMARC1", false }, { "v=DMARC", false },
-		{ "V=DMARC1", false }, { "", false }, { "v=spf1 -all", false },
+		{ "V=DMARC1", true }, { "", false }, { "v=spf1 -all", false },
 		{ "v=DMARC1 p=none", false },
 	};
 	size_t i;

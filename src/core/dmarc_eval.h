@@ -138,7 +138,7 @@ void dmarc_eval_set_auth(struct dmarc_eval *e, const struct dmarc_auth *auth);
  */
 void dmarc_eval_result(struct dmarc_eval *e, struct dmarc_result *r);
 
-/* Multiple From handling (RFC 9989 4.4). */
+/* Multiple From handling (RFC 9989 "Extract Author Domain"). */
 enum dmarc_from_status {
 	DMARC_FROM_ONE = 0,	/* one header, one mailbox */
 	DMARC_FROM_SAME_DOMAIN,	/* several mailboxes, all one domain */

@@ -70,7 +70,8 @@ enum dmarc_record_status dmarc_record_parse(const unsigned char *p,
 /* dmarc_record_clear - free the strings and reset *rec */
 void dmarc_record_clear(struct dmarc_record *rec);
 /* dmarc_record_copy - deep copy of src into *dst */
-void dmarc_record_copy(struct dmarc_record *dst, const struct dmarc_record *src);
+void dmarc_record_copy(struct dmarc_record *dst,
+    const struct dmarc_record *src);
 /* dmarc_policy_name - "none", "quarantine", "reject" ("" when unset) */
 const char *dmarc_policy_name(enum dmarc_policy p);
 

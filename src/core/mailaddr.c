@@ -1,8 +1,9 @@
 /*
  * mailaddr.c - RFC 5322 address-list parsing for the From header field
  *
- * Purpose: find the author domain(s) DMARC evaluates (RFC 9989 4.4 / RFC
- * 7489 3.1, RFC 5322 3.4 and 3.6.2), from header bytes that may be hostile.
+ * Purpose: find the author domain(s) DMARC evaluates (RFC 9989 "Extract
+ * Author Domain", RFC 7489 3.1, RFC 5322 3.4 and 3.6.2), from header
+ * bytes that may be hostile.
  *
  * Exported:
  *   mailaddr_parse_list   - header value -> list of (local, domain)
@@ -28,7 +29,7 @@
  * - Domain literals ([192.0.2.1]) give MAILADDR_R_BAD_DOMAIN: DMARC needs a
  *   DNS name. Domain labels hold letters, digits, "-", "_" or UTF-8 bytes
  *   (RFC 6532; passed through, only ASCII is lower-cased; turning U-labels
- *   into A-labels, RFC 9989 4.4, is left to the caller).
+ *   into A-labels is mailaddr_domain_to_ascii, used by dmarc_eval.c).
  * - The local part is kept leniently (double dots are seen in real mail);
  *   only the domain matters to DMARC.
  *

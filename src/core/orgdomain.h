@@ -1,4 +1,4 @@
-/* orgdomain.h - organizational domain by the Public Suffix List (RFC 7489 3.2) */
+/* orgdomain.h - organizational domain by the PSL (RFC 7489 3.2) */
 #ifndef AUTHMILTER_ORGDOMAIN_H
 #define AUTHMILTER_ORGDOMAIN_H
 

@@ -39,8 +39,9 @@
  * - Policy: p at the author domain; for a subdomain sp, or np when the
  *   author domain does not exist; missing sp/np fall back to sp then p.
  *   "Does not exist" is RFC 9989's "Non-existent Domains" term (RFC 8020
- *   semantics): NXDOMAIN. We ask an A query for the author domain, and only when np is published
- *   and differs from the policy that would otherwise apply.
+ *   semantics): NXDOMAIN. We ask an A query for the author domain, and
+ *   only when np is published and differs from the policy that would
+ *   otherwise apply.
  * - A missing p is p=none (RFC 9989 4.7). A bad p, sp or np: with a valid
  *   rua URI act as p=none, else no DMARC processing (RFC 9989 4.10.1); we
  *   report that as permerror (RFC 8601 2.7.1: "syntactically incorrect
@@ -48,9 +49,10 @@
  * - t=y (RFC 9989 4.7) is the successor of pct=0 (RFC 9989 Appendix A.6):
  *   the next weaker policy applies, reject -> quarantine -> none.
  * - Relaxed alignment (RFC 9989 "Identifier Alignment", 4.10.2): the
- *   organizational domains of the author domain and of the identifier are equal; each is
- *   found by its own tree walk, run only when needed (not for equal names,
- *   not under strict alignment, not once a pass is found).
+ *   organizational domains of the author domain and of the identifier
+ *   are equal; each is found by its own tree walk, run only when needed
+ *   (not for equal names, not under strict alignment, not once a pass is
+ *   found, not for an identifier outside the author's org domain).
  *
  * RFC 7489 mode (compatibility):
  * - Organizational domain by the PSL (orgdomain_psl, RFC 7489 3.2).
@@ -64,14 +66,15 @@
  * - DNS SERVFAIL/timeout/bogus/local error during discovery -> temperror
  *   (never a silent none). NXDOMAIN/NODATA -> no record.
  * - Results (RFC 9989 "Mail Receiver Actions", RFC 7489 6.6.2): pass when
- *   an SPF or DKIM pass identifier is aligned. Otherwise temperror when an identifier that
- *   would be aligned had a temporary error, or when a tree walk needed for
+ *   an SPF or DKIM pass identifier is aligned. Otherwise temperror when
+ *   an identifier that would be aligned had a temporary error, or when a tree walk needed for
  *   alignment hit a DNS failure: "the Mail Receiver ... cannot apply the
  *   advertised DMARC policy". Otherwise fail with the chosen disposition.
  *   A temporary error on an identifier that is not aligned (a third-party
  *   DKIM signature) cannot turn a fail into temperror.
  * - Domains are compared and looked up as A-labels (RFC 9989 "Extract
- *   Author Domain"), see mailaddr_domain_to_ascii; header_from in the result is that form.
+ *   Author Domain"), see mailaddr_domain_to_ascii; header_from in the
+ *   result is that form.
  * - SPF identifier: MAIL FROM domain, or the HELO domain for the null
  *   sender (RFC 7208 2.4, as RFC 9989 takes the SPF result).
  *

@@ -67,8 +67,8 @@
  *   (never a silent none). NXDOMAIN/NODATA -> no record.
  * - Results (RFC 9989 "Mail Receiver Actions", RFC 7489 6.6.2): pass when
  *   an SPF or DKIM pass identifier is aligned. Otherwise temperror when
- *   an identifier that would be aligned had a temporary error, or when a tree walk needed for
- *   alignment hit a DNS failure: "the Mail Receiver ... cannot apply the
+ *   an identifier that would be aligned had a temporary error, or when a
+ *   tree walk needed for alignment hit a DNS failure: "the Mail Receiver ... cannot apply the
  *   advertised DMARC policy". Otherwise fail with the chosen disposition.
  *   A temporary error on an identifier that is not aligned (a third-party
  *   DKIM signature) cannot turn a fail into temperror.

@@ -48,7 +48,8 @@ void mailaddr_list_free(struct mailaddr_list *l);
  * an A-label by Punycode (RFC 3492; RFC 5890 2.3.2.1 "xn--"), as RFC 9989
  * "Extract Author Domain" requires before lookups. ASCII labels are
  * copied. No IDNA2008 mapping or NFC normalisation is done: a U-label
- * must already be in its lower-case, normalised form (non-ASCII capitals stay as they are).
+ * must already be in its lower-case, normalised form (non-ASCII capitals
+ * stay as they are).
  * Returns 0 and writes a NUL-terminated name to out (outsz bytes), or -1
  * for invalid UTF-8, a label longer than 63 octets after conversion, or a
  * name that does not fit.

@@ -68,10 +68,11 @@
  * - Results (RFC 9989 "Mail Receiver Actions", RFC 7489 6.6.2): pass when
  *   an SPF or DKIM pass identifier is aligned. Otherwise temperror when
  *   an identifier that would be aligned had a temporary error, or when a
- *   tree walk needed for alignment hit a DNS failure: "the Mail Receiver ... cannot apply the
- *   advertised DMARC policy". Otherwise fail with the chosen disposition.
- *   A temporary error on an identifier that is not aligned (a third-party
- *   DKIM signature) cannot turn a fail into temperror.
+ *   tree walk needed for alignment hit a DNS failure ("the Mail Receiver
+ *   ... cannot apply the advertised DMARC policy"). Otherwise fail with
+ *   the chosen disposition. A temporary error on an identifier that is
+ *   not aligned (a third-party DKIM signature) cannot turn a fail into
+ *   temperror.
  * - Domains are compared and looked up as A-labels (RFC 9989 "Extract
  *   Author Domain"), see mailaddr_domain_to_ascii; header_from in the
  *   result is that form.

@@ -1,0 +1,745 @@
+/*
+ * mailaddr.c - RFC 5322 address-list parsing for the From header field
+ *
+ * Purpose: find the author domain(s) DMARC evaluates (RFC 9989 "Extract
+ * Author Domain", RFC 7489 3.1, RFC 5322 3.4 and 3.6.2), from header
+ * bytes that may be hostile.
+ *
+ * Exported:
+ *   mailaddr_parse_list   - header value -> list of (local, domain)
+ *   mailaddr_list_free    - free a list
+ *   mailaddr_status_name  - status word for logs
+ *   mailaddr_domain_to_ascii - U-labels to A-labels (Punycode, RFC 3492)
+ *
+ * Method: a tokenizer turns the value into atoms, quoted strings, domain
+ * literals, encoded words and the specials < > @ , ; : . ; white space,
+ * folding (CR, LF) and comments (nested, RFC 5322 3.2.2) are dropped. A
+ * recursive-descent parser then reads address-list / group / mailbox /
+ * angle-addr / addr-spec including the obsolete forms of RFC 5322 4.4
+ * (obs-route, empty list elements, CFWS around dots).
+ *
+ * Choices (each one closes a spoofing path):
+ * - An RFC 2047 encoded word is one phrase token even when its text holds
+ *   "<", "@" or ",": "=?utf-8?q?ceo@bank.example?= <x@evil.example>" is the
+ *   mailbox x@evil.example, never bank.example.
+ * - "@" in an unquoted display name ("a@bank.example <x@evil.example>") is a
+ *   syntax error, not a guess: the caller then applies its policy for an
+ *   unusable From (never a silent pass).
+ * - Trailing garbage after a mailbox is a syntax error.
+ * - Domain literals ([192.0.2.1]) give MAILADDR_R_BAD_DOMAIN: DMARC needs a
+ *   DNS name. Domain labels hold letters, digits, "-", "_" or UTF-8 bytes
+ *   (RFC 6532; passed through, only ASCII is lower-cased; turning U-labels
+ *   into A-labels is mailaddr_domain_to_ascii, used by dmarc_eval.c).
+ * - The local part is kept leniently (double dots are seen in real mail);
+ *   only the domain matters to DMARC.
+ *
+ * Caller guarantees: p points to len readable bytes (no NUL needed).
+ * Errors: a mailaddr_status and a static reason; never aborts on input.
+ * Ownership: the list owns its strings; free with mailaddr_list_free.
+ */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mailaddr.h"
+#include "util/buf.h"
+#include "util/str.h"
+#include "util/xmalloc.h"
+
+enum tok_type {
+	TK_ATOM, TK_EWORD, TK_QSTR, TK_DLIT, TK_DOT,
+	TK_LT, TK_GT, TK_AT, TK_COMMA, TK_SEMI, TK_COLON, TK_END
+};
+
+struct tok {
+	enum tok_type type;
+	const unsigned char *p;	/* ATOM/EWORD: text; QSTR: inside quotes */
+	size_t len;
+};
+
+struct parser {
+	struct tok *t;
+	size_t n, i;
+	struct mailaddr_list *out;
+	const char *why;
+	enum mailaddr_status st;
+};
+
+/* is_atext - RFC 5322 3.2.3 atext, plus UTF-8 bytes (RFC 6532 3.2) */
+static bool
+is_atext(unsigned char c)
+{
+	if (ascii_isalnum(c) || c >= 0x80)
+		return true;
+	return strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL && c != '\0';
+}
+
+/* eword_len - length of an RFC 2047 encoded word at p, 0 if none */
+static size_t
+eword_len(const unsigned char *p, size_t len)
+{
+	size_t i = 2, part;
+	int q;
+
+	if (len < 8 || p[0] != '=' || p[1] != '?')
+		return 0;
+	/* charset ? encoding ? text ?= ; no space, control or '?' inside */
+	for (q = 0; q < 2; q++) {
+		part = 0;
+		while (i < len && p[i] != '?' && p[i] > ' ' && p[i] != 0x7f) {
+			i++;
+			part++;
+		}
+		if (part == 0 || i >= len || p[i] != '?')
+			return 0;
+		i++;
+	}
+	while (i < len && p[i] != '?' && p[i] > ' ' && p[i] != 0x7f)
+		i++;
+	if (i + 1 < len && p[i] == '?' && p[i + 1] == '=')
+		return i + 2;
+	return 0;
+}
+
+/* skip_comment - skip a nested comment starting at p[*ip] == '(' */
+static bool
+skip_comment(const unsigned char *p, size_t len, size_t *ip, const char **why)
+{
+	size_t i = *ip;
+	unsigned depth = 0;
+
+	for (; i < len; i++) {
+		if (p[i] == '\\') {
+			i++;
+		} else if (p[i] == '(') {
+			if (++depth > MAILADDR_MAX_NEST) {
+				*why = "comments nested too deep";
+				return false;
+			}
+		} else if (p[i] == ')') {
+			if (--depth == 0) {
+				*ip = i + 1;
+				return true;
+			}
+		} else if (p[i] == '\0') {
+			*why = "NUL byte in comment";
+			return false;
+		}
+	}
+	*why = "unterminated comment";
+	return false;
+}
+
+/* tokenize - split the value into tokens; false with *why on bad bytes */
+static bool
+tokenize(const unsigned char *p, size_t len, struct parser *ps)
+{
+	size_t i = 0, j;
+	struct tok *t;
+
+	ps->t = xcalloc(len + 1, sizeof(*ps->t));
+	ps->n = 0;
+	while (i < len) {
+		unsigned char c = p[i];
+
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			i++;
+			continue;
+		}
+		if (c == '(') {
+			if (!skip_comment(p, len, &i, &ps->why))
+				return false;
+			continue;
+		}
+		t = &ps->t[ps->n++];
+		t->p = p + i;
+		t->len = 1;
+		switch (c) {
+		case '<': t->type = TK_LT; i++; continue;
+		case '>': t->type = TK_GT; i++; continue;
+		case '@': t->type = TK_AT; i++; continue;
+		case ',': t->type = TK_COMMA; i++; continue;
+		case ';': t->type = TK_SEMI; i++; continue;
+		case ':': t->type = TK_COLON; i++; continue;
+		case '.': t->type = TK_DOT; i++; continue;
+		case '"':
+			t->type = TK_QSTR;
+			for (j = i + 1; j < len && p[j] != '"'; j++) {
+				if (p[j] == '\\')
+					j++;
+				else if (p[j] == '\0')
+					break;
+			}
+			if (j >= len || p[j] != '"') {
+				ps->why = "unterminated quoted string";
+				return false;
+			}
+			t->p = p + i + 1;
+			t->len = j - i - 1;
+			i = j + 1;
+			continue;
+		case '[':
+			t->type = TK_DLIT;
+			for (j = i + 1; j < len && p[j] != ']'; j++)
+				if (p[j] == '[' || p[j] == '\\' || p[j] == '\0')
+					break;
+			if (j >= len || p[j] != ']') {
+				ps->why = "unterminated domain literal";
+				return false;
+			}
+			t->len = j - i + 1;
+			i = j + 1;
+			continue;
+		default:
+			break;
+		}
+		if ((j = eword_len(p + i, len - i)) > 0) {
+			t->type = TK_EWORD;
+			t->len = j;
+			i += j;
+			continue;
+		}
+		if (!is_atext(c)) {
+			ps->why = c == ')' ? "unbalanced ')'" :
+			    c == '\0' ? "NUL byte" : "character not allowed";
+			return false;
+		}
+		t->type = TK_ATOM;
+		for (j = i; j < len && is_atext(p[j]); j++)
+			;
+		t->len = j - i;
+		i = j;
+	}
+	ps->t[ps->n].type = TK_END;
+	return true;
+}
+
+/* fail - record the first error */
+static bool
+fail(struct parser *ps, enum mailaddr_status st, const char *why)
+{
+	if (ps->st == MAILADDR_OK) {
+		ps->st = st;
+		ps->why = why;
+	}
+	return false;
+}
+
+/* cur - type of the current token */
+static enum tok_type
+cur(const struct parser *ps)
+{
+	return ps->t[ps->i].type;
+}
+
+/* first_special - the first structural token at or after the cursor */
+static enum tok_type
+first_special(const struct parser *ps, size_t *at_r)
+{
+	size_t i;
+
+	for (i = ps->i; i < ps->n; i++) {
+		switch (ps->t[i].type) {
+		case TK_LT: case TK_GT: case TK_AT: case TK_COMMA:
+		case TK_SEMI: case TK_COLON:
+			*at_r = i;
+			return ps->t[i].type;
+		default:
+			break;
+		}
+	}
+	*at_r = ps->n;
+	return TK_END;
+}
+
+/* phrase_ok - tokens [from, to) form a (possibly obsolete) phrase */
+static bool
+phrase_ok(const struct parser *ps, size_t from, size_t to)
+{
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		enum tok_type ty = ps->t[i].type;
+
+		if (ty != TK_ATOM && ty != TK_EWORD && ty != TK_QSTR &&
+		    ty != TK_DOT)
+			return false;
+	}
+	return true;
+}
+
+/* parse_domain - dot-atom / obs-domain; appends the lower-cased name */
+static bool
+parse_domain(struct parser *ps, struct buf *d)
+{
+	bool want_label = true;
+	size_t lab, k;
+
+	if (cur(ps) == TK_DLIT)
+		return fail(ps, MAILADDR_R_BAD_DOMAIN, "domain literal");
+	if (cur(ps) != TK_ATOM)
+		return fail(ps, MAILADDR_R_NO_DOMAIN, "missing domain");
+	for (;;) {
+		const struct tok *t = &ps->t[ps->i];
+
+		if (t->type == TK_ATOM && want_label) {
+			lab = t->len;
+			if (lab > MAILADDR_MAX_LABEL)
+				return fail(ps, MAILADDR_R_TOO_LONG,
+				    "domain label too long");
+			for (k = 0; k < lab; k++) {
+				unsigned char c = t->p[k];
+
+				if (!ascii_isalnum(c) && c != '-' && c != '_' &&
+				    c < 0x80)
+					return fail(ps, MAILADDR_R_BAD_DOMAIN,
+					    "bad character in domain");
+				buf_append_byte(d, ascii_tolower(c));
+			}
+			want_label = false;
+		} else if (t->type == TK_DOT && !want_label) {
+			want_label = true;
+			if (ps->t[ps->i + 1].type == TK_DOT)
+				return fail(ps, MAILADDR_R_BAD_DOMAIN,
+				    "empty domain label");
+			/* a final dot (absolute name) is dropped */
+			if (ps->t[ps->i + 1].type != TK_ATOM) {
+				ps->i++;
+				break;
+			}
+			buf_append_byte(d, '.');
+		} else if (t->type == TK_DOT || t->type == TK_ATOM ||
+		    t->type == TK_EWORD || t->type == TK_QSTR ||
+		    t->type == TK_DLIT) {
+			return fail(ps, t->type == TK_DOT ?
+			    MAILADDR_R_BAD_DOMAIN : MAILADDR_R_SYNTAX,
+			    t->type == TK_DOT ? "empty domain label" :
+			    "garbage after domain");
+		} else {
+			break;
+		}
+		ps->i++;
+	}
+	if (d->len > MAILADDR_MAX_DOMAIN)
+		return fail(ps, MAILADDR_R_TOO_LONG, "domain too long");
+	return true;
+}
+
+/* append_qstr - append a quoted string's content, undoing quoted-pairs */
+static void
+append_qstr(struct buf *b, const struct tok *t)
+{
+	size_t k;
+
+	for (k = 0; k < t->len; k++) {
+		unsigned char c = t->p[k];
+
+		if (c == '\\' && k + 1 < t->len)
+			c = t->p[++k];
+		else if (c == '\r' || c == '\n')
+			continue;	/* folding inside the quotes */
+		buf_append_byte(b, c);
+	}
+}
+
+/* parse_addr_spec - local-part "@" domain; adds one mailbox */
+static bool
+parse_addr_spec(struct parser *ps)
+{
+	struct buf local = BUF_INIT, dom = BUF_INIT;
+	bool prev_word = false, any = false;
+	struct mailaddr *a;
+
+	for (;; ps->i++) {
+		const struct tok *t = &ps->t[ps->i];
+
+		if (t->type == TK_ATOM || t->type == TK_QSTR) {
+			if (prev_word) {
+				buf_deinit(&local);
+				return fail(ps, MAILADDR_R_SYNTAX,
+				    "words without dot in local-part");
+			}
+			if (t->type == TK_ATOM)
+				buf_append(&local, t->p, t->len);
+			else
+				append_qstr(&local, t);
+			prev_word = any = true;
+		} else if (t->type == TK_DOT) {
+			buf_append_byte(&local, '.');
+			prev_word = false;
+		} else {
+			break;
+		}
+	}
+	if (!any || local.len > MAILADDR_MAX_LOCAL) {
+		buf_deinit(&local);
+		return any ? fail(ps, MAILADDR_R_TOO_LONG, "local-part too long")
+		    : fail(ps, MAILADDR_R_SYNTAX, "missing local-part");
+	}
+	if (cur(ps) != TK_AT) {
+		buf_deinit(&local);
+		return fail(ps, MAILADDR_R_NO_DOMAIN, "mailbox without domain");
+	}
+	ps->i++;
+	if (!parse_domain(ps, &dom)) {
+		buf_deinit(&local);
+		buf_deinit(&dom);
+		return false;
+	}
+	if (ps->out->count >= MAILADDR_MAX_ADDRS) {
+		buf_deinit(&local);
+		buf_deinit(&dom);
+		return fail(ps, MAILADDR_R_TOO_LONG, "too many addresses");
+	}
+	ps->out->addrs = xreallocarray(ps->out->addrs, ps->out->count + 1,
+	    sizeof(*ps->out->addrs));
+	a = &ps->out->addrs[ps->out->count++];
+	a->local = buf_steal(&local);
+	a->domain = buf_steal(&dom);
+	return true;
+}
+
+/* skip_obs_route - obs-route of RFC 5322 4.4: "@a,@b:" before addr-spec */
+static bool
+skip_obs_route(struct parser *ps)
+{
+	struct buf scratch = BUF_INIT;
+	bool ok = true;
+
+	while (ok && cur(ps) == TK_AT) {
+		ps->i++;
+		buf_reset(&scratch);
+		if (!parse_domain(ps, &scratch)) {
+			ok = false;
+			break;
+		}
+		while (cur(ps) == TK_COMMA)
+			ps->i++;
+	}
+	buf_deinit(&scratch);
+	if (!ok)
+		return false;
+	if (cur(ps) != TK_COLON)
+		return fail(ps, MAILADDR_R_SYNTAX, "bad obsolete route");
+	ps->i++;
+	return true;
+}
+
+/* parse_mailbox - name-addr or addr-spec */
+static bool
+parse_mailbox(struct parser *ps)
+{
+	size_t at;
+	enum tok_type sp = first_special(ps, &at);
+
+	if (sp == TK_LT) {
+		if (!phrase_ok(ps, ps->i, at))
+			return fail(ps, MAILADDR_R_SYNTAX, "bad display name");
+		ps->i = at + 1;
+		if (cur(ps) == TK_AT && !skip_obs_route(ps))
+			return false;
+		if (cur(ps) == TK_GT)
+			return fail(ps, MAILADDR_R_NO_DOMAIN, "empty angle address");
+		if (!parse_addr_spec(ps))
+			return false;
+		if (cur(ps) != TK_GT)
+			return fail(ps, MAILADDR_R_SYNTAX, "unterminated angle address");
+		ps->i++;
+		return true;
+	}
+	if (sp == TK_AT) {
+		/* an "@" after a display name without "<" is not a mailbox */
+		size_t i;
+
+		for (i = ps->i; i < at; i++)
+			if (ps->t[i].type == TK_EWORD)
+				return fail(ps, MAILADDR_R_SYNTAX,
+				    "encoded word in addr-spec");
+		return parse_addr_spec(ps);
+	}
+	if (ps->i == at)
+		return fail(ps, MAILADDR_R_SYNTAX, "empty mailbox");
+	if (sp == TK_GT)
+		return fail(ps, MAILADDR_R_SYNTAX, "unbalanced '>'");
+	return fail(ps, MAILADDR_R_NO_DOMAIN, "mailbox without domain");
+}
+
+/* parse_group - display-name ":" [group-list] ";" (RFC 5322 3.4) */
+static bool
+parse_group(struct parser *ps, size_t colon)
+{
+	if (colon == ps->i || !phrase_ok(ps, ps->i, colon))
+		return fail(ps, MAILADDR_R_SYNTAX, "bad group name");
+	ps->i = colon + 1;
+	for (;;) {
+		switch (cur(ps)) {
+		case TK_SEMI:
+			ps->i++;
+			return true;
+		case TK_COMMA:
+			ps->i++;
+			continue;
+		case TK_END:
+			return fail(ps, MAILADDR_R_SYNTAX, "unterminated group");
+		default:
+			break;
+		}
+		{
+			size_t at;
+			if (first_special(ps, &at) == TK_COLON && at < ps->n)
+				return fail(ps, MAILADDR_R_SYNTAX, "nested group");
+		}
+		if (!parse_mailbox(ps))
+			return false;
+		if (cur(ps) != TK_COMMA && cur(ps) != TK_SEMI)
+			return fail(ps, MAILADDR_R_SYNTAX, "garbage in group");
+	}
+}
+
+/* parse_list - address-list with the obsolete empty elements */
+static bool
+parse_list(struct parser *ps)
+{
+	for (;;) {
+		size_t at;
+		enum tok_type sp;
+
+		while (cur(ps) == TK_COMMA)
+			ps->i++;
+		if (cur(ps) == TK_END)
+			return true;
+		sp = first_special(ps, &at);
+		if (sp == TK_COLON) {
+			if (!parse_group(ps, at))
+				return false;
+		} else if (!parse_mailbox(ps)) {
+			return false;
+		}
+		if (cur(ps) != TK_COMMA && cur(ps) != TK_END)
+			return fail(ps, MAILADDR_R_SYNTAX, "trailing garbage");
+	}
+}
+
+/* mailaddr_parse_list - parse a From header field value */
+enum mailaddr_status
+mailaddr_parse_list(const unsigned char *p, size_t len,
+    struct mailaddr_list *out, const char **why_r)
+{
+	struct parser ps;
+
+	memset(&ps, 0, sizeof(ps));
+	out->count = 0;
+	out->addrs = NULL;
+	ps.out = out;
+	ps.st = MAILADDR_OK;
+	ps.why = "ok";
+	if (len > MAILADDR_MAX_INPUT) {
+		*why_r = "header value too long";
+		return MAILADDR_R_TOO_LONG;
+	}
+	if (!tokenize(p, len, &ps)) {
+		ps.st = MAILADDR_R_SYNTAX;
+	} else if (ps.n == 0) {
+		ps.st = MAILADDR_R_EMPTY;
+		ps.why = "no address";
+	} else {
+		(void)parse_list(&ps);
+	}
+	free(ps.t);
+	if (ps.st != MAILADDR_OK)
+		mailaddr_list_free(out);
+	*why_r = ps.why;
+	return ps.st;
+}
+
+/* mailaddr_list_free - free every address */
+void
+mailaddr_list_free(struct mailaddr_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->count; i++) {
+		free(l->addrs[i].local);
+		free(l->addrs[i].domain);
+	}
+	free(l->addrs);
+	l->addrs = NULL;
+	l->count = 0;
+}
+
+/* Punycode parameters, RFC 3492 5 */
+#define PC_BASE		36
+#define PC_TMIN		1
+#define PC_TMAX		26
+#define PC_SKEW		38
+#define PC_DAMP		700
+#define PC_MAX_CP	63	/* code points per label we accept */
+
+/* pc_adapt - bias adaptation, RFC 3492 6.1 */
+static uint32_t
+pc_adapt(uint32_t delta, uint32_t npoints, bool first)
+{
+	uint32_t k = 0;
+
+	delta = first ? delta / PC_DAMP : delta / 2;
+	delta += delta / npoints;
+	while (delta > ((PC_BASE - PC_TMIN) * PC_TMAX) / 2) {
+		delta /= PC_BASE - PC_TMIN;
+		k += PC_BASE;
+	}
+	return k + (((PC_BASE - PC_TMIN + 1) * delta) / (delta + PC_SKEW));
+}
+
+/* pc_digit - basic code point for digit d (0..35) */
+static char
+pc_digit(uint32_t d)
+{
+	return (char)(d < 26 ? 'a' + d : '0' + (d - 26));
+}
+
+/* utf8_decode - one label into code points; -1 on bad UTF-8 or too long */
+static int
+utf8_decode(const unsigned char *p, size_t len, uint32_t *cp, size_t *n_r)
+{
+	size_t i = 0, n = 0, need, k;
+	uint32_t c;
+
+	while (i < len) {
+		unsigned char b = p[i];
+
+		if (b < 0x80) {
+			c = b;
+			need = 0;
+		} else if (b >= 0xc2 && b <= 0xdf) {
+			c = b & 0x1f;
+			need = 1;
+		} else if (b >= 0xe0 && b <= 0xef) {
+			c = b & 0x0f;
+			need = 2;
+		} else if (b >= 0xf0 && b <= 0xf4) {
+			c = b & 0x07;
+			need = 3;
+		} else {
+			return -1;
+		}
+		if (i + need >= len || n >= PC_MAX_CP)
+			return -1;
+		for (k = 1; k <= need; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return -1;
+			c = (c << 6) | (p[i + k] & 0x3f);
+		}
+		/* overlong, surrogate and out-of-range forms */
+		if ((need == 2 && c < 0x800) || (need == 3 && c < 0x10000) ||
+		    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+			return -1;
+		cp[n++] = c;
+		i += need + 1;
+	}
+	*n_r = n;
+	return 0;
+}
+
+/* punycode_label - append "xn--" + Punycode of cp[0..n) to b, RFC 3492 6.3 */
+static int
+punycode_label(const uint32_t *cp, size_t n, struct buf *b)
+{
+	uint32_t code = 0x80, delta = 0, bias = 72, h, basic = 0, m, q, k, t;
+	size_t i, start = b->len;
+
+	buf_append_str(b, "xn--");
+	for (i = 0; i < n; i++)
+		if (cp[i] < 0x80) {
+			buf_append_byte(b, (unsigned char)cp[i]);
+			basic++;
+		}
+	if (basic > 0)
+		buf_append_byte(b, '-');
+	for (h = basic; h < n; ) {
+		m = 0x10ffff + 1;
+		for (i = 0; i < n; i++)
+			if (cp[i] >= code && cp[i] < m)
+				m = cp[i];
+		/* n <= 63 code points < 0x110000: no uint32_t overflow */
+		delta += (m - code) * (h + 1);
+		code = m;
+		for (i = 0; i < n; i++) {
+			if (cp[i] < code)
+				delta++;
+			if (cp[i] != code)
+				continue;
+			for (q = delta, k = PC_BASE; ; k += PC_BASE) {
+				t = k <= bias ? PC_TMIN :
+				    k >= bias + PC_TMAX ? PC_TMAX : k - bias;
+				if (q < t)
+					break;
+				buf_append_byte(b, (unsigned char)pc_digit(t +
+				    (q - t) % (PC_BASE - t)));
+				q = (q - t) / (PC_BASE - t);
+			}
+			buf_append_byte(b, (unsigned char)pc_digit(q));
+			bias = pc_adapt(delta, h + 1, h == basic);
+			delta = 0;
+			h++;
+		}
+		delta++;
+		code++;
+	}
+	return b->len - start <= MAILADDR_MAX_LABEL ? 0 : -1;
+}
+
+/* mailaddr_domain_to_ascii - U-labels to A-labels */
+int
+mailaddr_domain_to_ascii(const char *domain, char *out, size_t outsz)
+{
+	struct buf b = BUF_INIT;
+	const char *p = domain, *dot;
+	uint32_t cp[PC_MAX_CP];
+	int rc = 0;
+
+	for (;;) {
+		size_t len, n, i;
+		bool ascii = true;
+
+		dot = strchr(p, '.');
+		len = dot ? (size_t)(dot - p) : strlen(p);
+		for (i = 0; i < len; i++)
+			if ((unsigned char)p[i] >= 0x80)
+				ascii = false;
+		if (ascii) {
+			buf_append(&b, p, len);
+		} else if (utf8_decode((const unsigned char *)p, len, cp, &n) < 0 ||
+		    punycode_label(cp, n, &b) < 0) {
+			rc = -1;
+			break;
+		}
+		if (dot == NULL)
+			break;
+		buf_append_byte(&b, '.');
+		p = dot + 1;
+	}
+	if (rc == 0 && (b.len >= outsz || b.len > MAILADDR_MAX_DOMAIN))
+		rc = -1;
+	if (rc == 0)
+		memcpy(out, buf_cstr(&b), b.len + 1);
+	buf_deinit(&b);
+	return rc;
+}
+
+/* mailaddr_status_name - status word for logs */
+const char *
+mailaddr_status_name(enum mailaddr_status s)
+{
+	switch (s) {
+	case MAILADDR_OK: return "ok";
+	case MAILADDR_R_EMPTY: return "empty";
+	case MAILADDR_R_SYNTAX: return "syntax";
+	case MAILADDR_R_NO_DOMAIN: return "no-domain";
+	case MAILADDR_R_BAD_DOMAIN: return "bad-domain";
+	case MAILADDR_R_TOO_LONG: return "too-long";
+	}
+	return "unknown";
+}

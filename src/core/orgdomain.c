@@ -1,0 +1,42 @@
+/*
+ * orgdomain.c - organizational domain by the Public Suffix List
+ *
+ * Purpose: the RFC 7489 compatibility mode finds the Organizational Domain
+ * with the PSL (RFC 7489 3.2), like OpenDMARC. RFC 9989 mode does not use
+ * this file (it uses the DNS Tree Walk in dmarc_eval.c).
+ *
+ * Exported:
+ *   orgdomain_psl - registrable domain by libpsl
+ *
+ * RFC 7489 3.2: take the longest public suffix, add one label; if the
+ * domain is itself a public suffix, it is its own Organizational Domain
+ * (a PSD that sends mail). libpsl's psl_registrable_domain() returns NULL
+ * in that case, so we fall back to the domain.
+ *
+ * No I/O: the caller loads the list once and passes the context. libpsl
+ * expects lower-case UTF-8 or A-labels; domains come lower-cased from
+ * mailaddr.c.
+ * Errors: returns 0 when out is too small; never aborts on input.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/orgdomain.h"
+
+/* orgdomain_psl - registrable domain of domain, or domain itself */
+int
+orgdomain_psl(const psl_ctx_t *psl, const char *domain, char *out,
+    size_t outsz)
+{
+	const char *r = NULL;
+	int n;
+
+	if (psl != NULL)
+		r = psl_registrable_domain(psl, domain);
+	if (r == NULL)
+		r = domain;
+	n = snprintf(out, outsz, "%s", r);
+	return n >= 0 && (size_t)n < outsz;
+}

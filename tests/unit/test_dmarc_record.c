@@ -1,0 +1,268 @@
+/* test_dmarc_record.c - DMARC record parsing in both modes */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/dmarc_record.h"
+
+/* parse - helper over a C string */
+static enum dmarc_record_status
+parse(const char *s, enum dmarc_mode m, struct dmarc_record *r)
+{
+	const char *why;
+
+	return dmarc_record_parse((const unsigned char *)s, strlen(s), m, r, &why);
+}
+
+static void
+test_is_dmarc(void **state)
+{
+	static const struct { const char *in; bool yes; } t[] = {
+		{ "v=DMARC1", true }, { "v=DMARC1;", true },
+		{ "v = DMARC1 ; p=none", true }, { " v=DMARC1;p=reject", true },
+		{ "v=dmarc1; p=none", false }, { "v=DMARC10; p=none", false },
+		{ "p=none; v=DMARC1", false }, { "v=DMARC", false },
+		{ "V=DMARC1", true }, { "", false }, { "v=spf1 -all", false },
+		{ "v=DMARC1 p=none", false },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (dmarc_record_is_dmarc((const unsigned char *)t[i].in,
+		    strlen(t[i].in)) != t[i].yes)
+			fail_msg("is_dmarc(\"%s\")", t[i].in);
+	}
+}
+
+static void
+test_full_record(void **state)
+{
+	struct dmarc_record r;
+
+	(void)state;
+	assert_int_equal(parse("v=DMARC1; p=reject; sp=quarantine; np=none; "
+	    "adkim=s; aspf=s; psd=n; t=y; rua=mailto:a@example.com; "
+	    "ruf=mailto:f@example.com; fo=1", DMARC_MODE_RFC9989, &r),
+	    DMARC_REC_OK);
+	assert_int_equal(r.p, DMARC_POLICY_REJECT);
+	assert_int_equal(r.sp, DMARC_POLICY_QUARANTINE);
+	assert_int_equal(r.np, DMARC_POLICY_NONE);
+	assert_true(r.adkim_strict);
+	assert_true(r.aspf_strict);
+	assert_int_equal(r.psd, DMARC_PSD_N);
+	assert_true(r.testing);
+	assert_string_equal(r.rua, "mailto:a@example.com");
+	assert_true(r.rua_valid);
+	assert_string_equal(r.ruf, "mailto:f@example.com");
+	assert_string_equal(r.fo, "1");
+	assert_int_equal(r.warnings, 0);
+	dmarc_record_clear(&r);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct dmarc_record r;
+
+	(void)state;
+	assert_int_equal(parse("v=DMARC1", DMARC_MODE_RFC9989, &r), DMARC_REC_OK);
+	assert_int_equal(r.p, DMARC_POLICY_UNSET);
+	assert_int_equal(r.sp, DMARC_POLICY_UNSET);
+	assert_int_equal(r.np, DMARC_POLICY_UNSET);
+	assert_false(r.adkim_strict);
+	assert_false(r.aspf_strict);
+	assert_int_equal(r.psd, DMARC_PSD_U);
+	assert_false(r.testing);
+	assert_int_equal(r.pct, 100);
+	assert_null(r.rua);
+	dmarc_record_clear(&r);
+}
+
+static void
+test_pct_by_mode(void **state)
+{
+	struct dmarc_record r;
+
+	(void)state;
+	assert_int_equal(parse("v=DMARC1; p=reject; pct=20; rf=afrf; ri=3600",
+	    DMARC_MODE_RFC9989, &r), DMARC_REC_OK);
+	assert_int_equal(r.pct, 100);		/* removed tag ignored */
+	assert_int_equal(r.warnings, 0);
+	dmarc_record_clear(&r);
+	assert_int_equal(parse("v=DMARC1; p=reject; pct=20", DMARC_MODE_RFC7489,
+	    &r), DMARC_REC_OK);
+	assert_int_equal(r.pct, 20);
+	dmarc_record_clear(&r);
+	assert_int_equal(parse("v=DMARC1; p=reject; pct=200", DMARC_MODE_RFC7489,
+	    &r), DMARC_REC_OK);
+	assert_int_equal(r.pct, 100);
+	assert_int_equal(r.warnings, 1);
+	dmarc_record_clear(&r);
+	/* np, psd, t do not exist in RFC 7489 */
+	assert_int_equal(parse("v=DMARC1; p=none; np=reject; psd=y; t=y",
+	    DMARC_MODE_RFC7489, &r), DMARC_REC_OK);
+	assert_int_equal(r.np, DMARC_POLICY_UNSET);
+	assert_int_equal(r.psd, DMARC_PSD_U);
+	assert_false(r.testing);
+	dmarc_record_clear(&r);
+}
+
+static void
+test_bad_values(void **state)
+{
+	struct dmarc_record r;
+
+	(void)state;
+	assert_int_equal(parse("v=DMARC1; p=block; sp=x; np=; adkim=q; aspf=strict;"
+	    " psd=maybe; t=1", DMARC_MODE_RFC9989, &r), DMARC_REC_OK);
+	assert_int_equal(r.p, DMARC_POLICY_INVALID);
+	assert_int_equal(r.sp, DMARC_POLICY_INVALID);
+	assert_int_equal(r.np, DMARC_POLICY_UNSET);	/* empty value: malformed */
+	assert_false(r.adkim_strict);
+	assert_false(r.aspf_strict);
+	assert_int_equal(r.psd, DMARC_PSD_U);
+	assert_false(r.testing);
+	assert_true(r.warnings >= 5);
+	dmarc_record_clear(&r);
+}
+
+static void
+test_syntax_oddities(void **state)
+{
+	struct dmarc_record r;
+
+	(void)state;
+	/* case-insensitive names and keywords, extra separators, unknown tags */
+	assert_int_equal(parse("v=DMARC1;;  P = Reject ;x-foo=bar;;sp=NONE;",
+	    DMARC_MODE_RFC9989, &r), DMARC_REC_OK);
+	assert_int_equal(r.p, DMARC_POLICY_REJECT);
+	assert_int_equal(r.sp, DMARC_POLICY_NONE);
+	dmarc_record_clear(&r);
+	/* repeated tag: first wins */
+	assert_int_equal(parse("v=DMARC1; p=none; p=reject", DMARC_MODE_RFC9989,
+	    &r), DMARC_REC_OK);
+	assert_int_equal(r.p, DMARC_POLICY_NONE);
+	assert_int_equal(r.warnings, 1);
+	dmarc_record_clear(&r);
+	/* garbage tag without '=' is skipped */
+	assert_int_equal(parse("v=DMARC1; garbage; p=quarantine",
+	    DMARC_MODE_RFC9989, &r), DMARC_REC_OK);
+	assert_int_equal(r.p, DMARC_POLICY_QUARANTINE);
+	dmarc_record_clear(&r);
+	/* not a record */
+	assert_int_equal(parse("p=reject; v=DMARC1", DMARC_MODE_RFC9989, &r),
+	    DMARC_REC_NOT_DMARC);
+	dmarc_record_clear(&r);
+}
+
+static void
+test_rua_validity(void **state)
+{
+	static const struct { const char *rua; bool ok; } t[] = {
+		{ "mailto:a@example.com", true },
+		{ "bogus, mailto:a@example.com", true },
+		{ "https://example.com/r", true },
+		{ "a@example.com", false }, { "mailto:", false }, { ":x", false },
+	};
+	char rec[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct dmarc_record r;
+
+		snprintf(rec, sizeof(rec), "v=DMARC1; p=bad; rua=%s", t[i].rua);
+		assert_int_equal(parse(rec, DMARC_MODE_RFC9989, &r), DMARC_REC_OK);
+		if (r.rua_valid != t[i].ok)
+			fail_msg("rua '%s'", t[i].rua);
+		dmarc_record_clear(&r);
+	}
+}
+
+static void
+test_caps_and_binary(void **state)
+{
+	struct dmarc_record r;
+	char big[DMARC_RECORD_MAX_LEN + 16];
+	static const unsigned char bin[] = "v=DMARC1; p=reject\0; sp=none";
+	const char *why;
+	size_t i;
+
+	(void)state;
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "v=DMARC1; x=", 12);
+	assert_int_equal(dmarc_record_parse((const unsigned char *)big,
+	    sizeof(big), DMARC_MODE_RFC9989, &r, &why), DMARC_REC_TOO_LONG);
+	dmarc_record_clear(&r);
+	/* many tags */
+	{
+		char many[2048] = "v=DMARC1";
+
+		for (i = 0; i < 100; i++)
+			strcat(many, "; x=1");
+		strcat(many, "; p=reject");
+		assert_int_equal(parse(many, DMARC_MODE_RFC9989, &r), DMARC_REC_OK);
+		assert_int_equal(r.p, DMARC_POLICY_UNSET);	/* beyond the cap */
+		dmarc_record_clear(&r);
+	}
+	assert_int_equal(dmarc_record_parse(bin, sizeof(bin) - 1,
+	    DMARC_MODE_RFC9989, &r, &why), DMARC_REC_OK);
+	assert_int_not_equal(r.p, DMARC_POLICY_REJECT);	/* "reject\0" is bad */
+	assert_int_equal(r.sp, DMARC_POLICY_NONE);
+	dmarc_record_clear(&r);
+}
+
+/* random records never crash and always give a defined status */
+static void
+test_random_record_fuzz(void **state)
+{
+	static const char alpha[] = "v=DMARC1;pnspqrejctu y,:mailto@ \t\x7f\x00";
+	unsigned char in[96];
+	uint32_t x = 777;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 20000; round++) {
+		size_t len = 9 + (x % (sizeof(in) - 9)), i;
+		struct dmarc_record r;
+		const char *why;
+
+		memcpy(in, "v=DMARC1;", 9);
+		for (i = 9; i < len; i++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			in[i] = (unsigned char)alpha[x % (sizeof(alpha) - 1)];
+		}
+		assert_int_equal(dmarc_record_parse(in, len, DMARC_MODE_RFC9989,
+		    &r, &why), DMARC_REC_OK);
+		assert_non_null(why);
+		dmarc_record_clear(&r);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_is_dmarc),
+		cmocka_unit_test(test_full_record),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_pct_by_mode),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_syntax_oddities),
+		cmocka_unit_test(test_rua_validity),
+		cmocka_unit_test(test_caps_and_binary),
+		cmocka_unit_test(test_random_record_fuzz),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

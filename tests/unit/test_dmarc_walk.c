@@ -1,0 +1,378 @@
+/* test_dmarc_walk.c - RFC 9989 DNS Tree Walk, policy choice and alignment */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dmarc_fakedns.h"
+
+static const struct dmarc_eval_opts opts9989 = { DMARC_MODE_RFC9989, NULL, 0 };
+
+/* run - evaluate author with a fake DNS and identifiers */
+static size_t
+run(struct fake_dns *f, const char *author, const struct dmarc_auth *auth,
+    struct dmarc_result *r)
+{
+	struct dmarc_eval *e = dmarc_eval_new(author, &opts9989);
+	size_t n = fake_drive(f, e, false, auth, r);
+
+	/* the record pointer dies with the eval; tests read scalars only */
+	r->record = NULL;
+	dmarc_eval_free(&e);
+	assert_null(e);
+	return n;
+}
+
+static void
+test_first_query_is_ready_at_once(void **state)
+{
+	struct dmarc_eval *e = dmarc_eval_new("Mail.Example.COM.", &opts9989);
+	const char *q, *names[8];
+	uint16_t t;
+
+	(void)state;
+	assert_true(dmarc_eval_next_query(e, &q, &t));
+	assert_string_equal(q, "_dmarc.mail.example.com");
+	assert_int_equal(t, DNS_T_TXT);
+	assert_int_equal(dmarc_eval_prefetch(e, names, 8), 3);
+	assert_string_equal(names[1], "_dmarc.example.com");
+	assert_string_equal(names[2], "_dmarc.com");
+	dmarc_eval_free(&e);
+}
+
+static void
+test_query_cap_rfc_example(void **state)
+{
+	/* RFC 9989 4.10: the eight queries of its own example */
+	static const char *const want[] = {
+		"_dmarc.a.b.c.d.e.f.g.h.i.j.mail.example.com/TXT",
+		"_dmarc.g.h.i.j.mail.example.com/TXT",
+		"_dmarc.h.i.j.mail.example.com/TXT",
+		"_dmarc.i.j.mail.example.com/TXT",
+		"_dmarc.j.mail.example.com/TXT",
+		"_dmarc.mail.example.com/TXT",
+		"_dmarc.example.com/TXT",
+		"_dmarc.com/TXT",
+	};
+	struct fake_dns *f = calloc(1, sizeof(*f));
+	struct dmarc_result r;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(run(f, "a.b.c.d.e.f.g.h.i.j.mail.example.com", NULL, &r),
+	    8);
+	assert_int_equal(f->nlog, 8);
+	for (i = 0; i < 8; i++)
+		assert_string_equal(f->log[i], want[i]);
+	assert_int_equal(r.result, DMARC_RES_NONE);
+	free(f);
+}
+
+static void
+test_query_count_by_depth(void **state)
+{
+	static const struct { const char *d; size_t n; } t[] = {
+		{ "com", 1 }, { "example.com", 2 }, { "a.b.c.d.e.f.g", 7 },
+		{ "a.b.c.d.e.f.g.h", 8 }, { "a.b.c.d.e.f.g.h.i", 8 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct fake_dns *f = calloc(1, sizeof(*f));
+		struct dmarc_result r;
+
+		if (run(f, t[i].d, NULL, &r) != t[i].n)
+			fail_msg("%s: %zu queries", t[i].d, f->nlog);
+		free(f);
+	}
+}
+
+static void
+test_psd_n_at_start_stops(void **state)
+{
+	struct fake_dns *f = calloc(1, sizeof(*f));
+	struct dmarc_auth auth = { DMARC_AUTH_PASS, "b.dept.example.com", NULL,
+	    NULL, 0 };
+	struct dmarc_result r;
+
+	(void)state;
+	fake_add(f, "_dmarc.dept.example.com", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject; psd=n");
+	fake_add(f, "_dmarc.example.com", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=none");
+	/* author dept.example.com: its own org domain; SPF from a subdomain
+	 * aligns relaxed (org of b.dept.example.com is dept.example.com) */
+	run(f, "dept.example.com", &auth, &r);
+	assert_int_equal(r.result, DMARC_RES_PASS);
+	assert_string_equal(r.org_domain, "dept.example.com");
+	/* the author walk never asked _dmarc.example.com or _dmarc.com ... */
+	{
+		size_t i;
+
+		for (i = 0; i < f->nlog; i++)
+			assert_string_not_equal(f->log[i], "_dmarc.com/TXT");
+	}
+	/* ... and example.com mail does not align with dept.example.com */
+	auth.spf_mailfrom_domain = "example.com";
+	run(f, "dept.example.com", &auth, &r);
+	assert_int_equal(r.result, DMARC_RES_FAIL);
+	assert_int_equal(r.disposition, DMARC_POLICY_REJECT);
+	free(f);
+}
+
+static void
+test_psd_y_org_is_one_below(void **state)
+{
+	struct fake_dns *f = calloc(1, sizeof(*f));
+	struct dmarc_result r;
+
+	(void)state;
+	fake_add(f, "_dmarc.com", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject; sp=quarantine; psd=y");
+	fake_add(f, "a.mail.example.com", DNS_T_A, DNS_R_ANSWER, NULL);
+	run(f, "a.mail.example.com", NULL, &r);
+	assert_int_equal(r.result, DMARC_RES_FAIL);
+	assert_string_equal(r.org_domain, "example.com");
+	assert_string_equal(r.policy_domain, "com");	/* PSD policy */
+	assert_int_equal(r.policy, DMARC_POLICY_QUARANTINE);	/* sp */
+	free(f);
+}
+
+static void
+test_psd_y_at_author_is_own_org(void **state)
+{
+	struct fake_dns *f = calloc(1, sizeof(*f));
+	struct dmarc_auth auth = { DMARC_AUTH_PASS, "psd.example", NULL, NULL, 0 };
+	struct dmarc_result r;
+
+	(void)state;
+	fake_add(f, "_dmarc.psd.example", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject; psd=y");
+	run(f, "psd.example", &auth, &r);
+	assert_int_equal(r.result, DMARC_RES_PASS);
+	assert_int_equal(f->nlog, 1);
+	free(f);
+}
+
+static void
+test_intermediate_record_is_not_policy(void **state)
+{
+	struct fake_dns *f = calloc(1, sizeof(*f));
+	struct dmarc_result r;
+
+	(void)state;
+	/* RFC 9989 4.10.1: policy from author, org domain or PSD only */
+	fake_add(f, "_dmarc.mail.example.com", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=none");
+	fake_add(f, "_dmarc.example.com", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject");
+	fake_add(f, "x.a.mail.example.com", DNS_T_A, DNS_R_ANSWER, NULL);
+	run(f, "x.a.mail.example.com", NULL, &r);
+	assert_string_equal(r.org_domain, "example.com");
+	assert_string_equal(r.policy_domain, "example.com");
+	assert_int_equal(r.disposition, DMARC_POLICY_REJECT);
+	free(f);
+}
+
+static void
+test_dns_failure_mid_walk(void **state)
+{
+	struct fake_dns *f = calloc(1, sizeof(*f));
+	struct dmarc_result r;
+
+	(void)state;
+	fake_add(f, "_dmarc.example.com", DNS_T_TXT, DNS_R_SERVFAIL, NULL);
+	fake_add(f, "_dmarc.com", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject; psd=y");
+	run(f, "a.b.example.com", NULL, &r);
+	assert_int_equal(r.result, DMARC_RES_TEMPERROR);
+	assert_int_equal(r.disposition, DMARC_POLICY_UNSET);
+	free(f);
+}
+
+static void
+test_missing_answer_is_timeout(void **state)
+{
+	struct dmarc_eval *e = dmarc_eval_new("example.com", &opts9989);
+	struct dmarc_result r;
+
+	(void)state;
+	dmarc_eval_result(e, &r);	/* nothing fed */
+	assert_int_equal(r.result, DMARC_RES_TEMPERROR);
+	dmarc_eval_free(&e);
+}
+
+static void
+test_np_asks_existence_only_when_it_matters(void **state)
+{
+	struct fake_dns *f = calloc(1, sizeof(*f));
+	struct dmarc_result r;
+	size_t i;
+
+	(void)state;
+	fake_add(f, "_dmarc.example.com", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject; sp=reject; np=reject");
+	run(f, "ghost.example.com", NULL, &r);
+	for (i = 0; i < f->nlog; i++)
+		assert_string_not_equal(f->log[i], "ghost.example.com/A");
+	assert_int_equal(r.disposition, DMARC_POLICY_REJECT);
+	free(f);
+
+	f = calloc(1, sizeof(*f));
+	fake_add(f, "_dmarc.example.com", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=none; np=reject");
+	fake_add(f, "real.example.com", DNS_T_A, DNS_R_ANSWER, NULL);
+	fake_add(f, "empty.example.com", DNS_T_MX, DNS_R_ANSWER, NULL);
+	run(f, "ghost.example.com", NULL, &r);
+	assert_true(r.author_nxdomain);
+	assert_int_equal(r.disposition, DMARC_POLICY_REJECT);
+	run(f, "real.example.com", NULL, &r);
+	assert_false(r.author_nxdomain);
+	assert_int_equal(r.disposition, DMARC_POLICY_NONE);
+	run(f, "empty.example.com", NULL, &r);	/* NODATA: exists */
+	assert_int_equal(r.disposition, DMARC_POLICY_NONE);
+	fake_add(f, "slow.example.com", DNS_T_A, DNS_R_TIMEOUT, NULL);
+	run(f, "slow.example.com", NULL, &r);
+	assert_int_equal(r.result, DMARC_RES_TEMPERROR);
+	free(f);
+}
+
+static void
+test_many_dkim_domains_stay_bounded(void **state)
+{
+	struct fake_dns *f = calloc(1, sizeof(*f));
+	struct dmarc_dkim_id ids[40];
+	char names[40][64];
+	struct dmarc_auth auth = { DMARC_AUTH_FAIL, NULL, NULL, ids, 40 };
+	struct dmarc_result r;
+	size_t i, n;
+
+	(void)state;
+	fake_add(f, "_dmarc.example.com", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject");
+	for (i = 0; i < 40; i++) {
+		snprintf(names[i], sizeof(names[i]), "a.b.c.d.e.f.g.h.x%zu.evil", i);
+		ids[i].res = DMARC_AUTH_PASS;
+		ids[i].domain = names[i];
+	}
+	n = run(f, "example.com", &auth, &r);
+	assert_true(n <= DMARC_EVAL_MAX_ANSWERS);
+	assert_int_equal(r.result, DMARC_RES_FAIL);
+	/* the aligned signature still counts even when listed last */
+	ids[39].domain = "example.com";
+	run(f, "example.com", &auth, &r);
+	assert_int_equal(r.result, DMARC_RES_PASS);
+	free(f);
+}
+
+static void
+test_prefetch_and_sequential_agree(void **state)
+{
+	struct fake_dns *f = calloc(1, sizeof(*f));
+	struct dmarc_dkim_id k = { DMARC_AUTH_PASS, "news.example.co.uk" };
+	struct dmarc_auth auth = { DMARC_AUTH_FAIL, "x.example", NULL, &k, 1 };
+	struct dmarc_result r1, r2;
+	struct dmarc_eval *e;
+
+	(void)state;
+	fake_add(f, "_dmarc.example.co.uk", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=quarantine");
+	e = dmarc_eval_new("shop.example.co.uk", &opts9989);
+	fake_drive(f, e, true, &auth, &r1);
+	assert_int_equal(r1.result, DMARC_RES_PASS);
+	assert_true(r1.dkim_aligned);
+	dmarc_eval_free(&e);
+	e = dmarc_eval_new("shop.example.co.uk", &opts9989);
+	fake_drive(f, e, false, &auth, &r2);
+	assert_int_equal(r2.result, r1.result);
+	assert_string_equal(r2.org_domain, "example.co.uk");
+	dmarc_eval_free(&e);
+	free(f);
+}
+
+static void
+test_author_domains_and_strictest(void **state)
+{
+	struct mailaddr_list l[2];
+	const char *why, *doms[4];
+	size_t n;
+	struct dmarc_result rs[3];
+
+	(void)state;
+	assert_int_equal(mailaddr_parse_list((const unsigned char *)
+	    "a@x.example, b@x.example", 24, &l[0], &why), MAILADDR_OK);
+	assert_int_equal(mailaddr_parse_list((const unsigned char *)
+	    "c@y.example", 11, &l[1], &why), MAILADDR_OK);
+	assert_int_equal(dmarc_author_domains(l, 1, doms, 4, &n),
+	    DMARC_FROM_SAME_DOMAIN);
+	assert_int_equal(n, 1);
+	assert_int_equal(dmarc_author_domains(l, 2, doms, 4, &n),
+	    DMARC_FROM_MULTI_DOMAIN);
+	assert_int_equal(n, 2);
+	assert_int_equal(dmarc_author_domains(&l[1], 1, doms, 4, &n),
+	    DMARC_FROM_ONE);
+	assert_int_equal(dmarc_author_domains(l, 0, doms, 4, &n),
+	    DMARC_FROM_NONE);
+	mailaddr_list_free(&l[0]);
+	mailaddr_list_free(&l[1]);
+
+	memset(rs, 0, sizeof(rs));
+	rs[0].result = DMARC_RES_PASS;
+	rs[1].result = DMARC_RES_FAIL;
+	rs[1].disposition = DMARC_POLICY_QUARANTINE;
+	rs[2].result = DMARC_RES_TEMPERROR;
+	assert_int_equal(dmarc_result_strictest(rs, 3), 1);
+	rs[1].disposition = DMARC_POLICY_NONE;
+	assert_int_equal(dmarc_result_strictest(rs, 3), 2);
+}
+
+static void
+test_bad_author_domain(void **state)
+{
+	static const char *const bad[] = { "", ".", "a..b", "a b.example",
+	    ".example.com" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct dmarc_eval *e = dmarc_eval_new(bad[i], &opts9989);
+		struct dmarc_result r;
+		const char *q;
+		uint16_t t;
+
+		assert_false(dmarc_eval_next_query(e, &q, &t));
+		dmarc_eval_result(e, &r);
+		assert_int_equal(r.result, DMARC_RES_NONE);
+		dmarc_eval_free(&e);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_first_query_is_ready_at_once),
+		cmocka_unit_test(test_query_cap_rfc_example),
+		cmocka_unit_test(test_query_count_by_depth),
+		cmocka_unit_test(test_psd_n_at_start_stops),
+		cmocka_unit_test(test_psd_y_org_is_one_below),
+		cmocka_unit_test(test_psd_y_at_author_is_own_org),
+		cmocka_unit_test(test_intermediate_record_is_not_policy),
+		cmocka_unit_test(test_dns_failure_mid_walk),
+		cmocka_unit_test(test_missing_answer_is_timeout),
+		cmocka_unit_test(test_np_asks_existence_only_when_it_matters),
+		cmocka_unit_test(test_many_dkim_domains_stay_bounded),
+		cmocka_unit_test(test_prefetch_and_sequential_agree),
+		cmocka_unit_test(test_author_domains_and_strictest),
+		cmocka_unit_test(test_bad_author_domain),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

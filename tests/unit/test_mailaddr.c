@@ -1,0 +1,332 @@
+/* test_mailaddr.c - From header parsing against a hostile table */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/mailaddr.h"
+#include "util/buf.h"
+
+struct from_case {
+	const char *label;
+	const char *in;
+	enum mailaddr_status st;
+	const char *domains;	/* comma-joined, for MAILADDR_OK */
+};
+
+static const struct from_case cases[] = {
+	{ "plain addr-spec", "user@example.com", MAILADDR_OK, "example.com" },
+	{ "leading space", " user@example.com", MAILADDR_OK, "example.com" },
+	{ "angle address", "<user@example.com>", MAILADDR_OK, "example.com" },
+	{ "display name", "John Doe <jd@Example.COM>", MAILADDR_OK, "example.com" },
+	{ "quoted display name with specials",
+	  "\"Doe, John <ceo@bank.example>\" <jd@example.com>", MAILADDR_OK,
+	  "example.com" },
+	{ "quoted display with escaped quote",
+	  "\"a \\\" b@bank.example\" <x@evil.example>", MAILADDR_OK, "evil.example" },
+	{ "comment after", "user@example.com (Comment)", MAILADDR_OK, "example.com" },
+	{ "comment with @ inside", "(ceo@bank.example) user@evil.example",
+	  MAILADDR_OK, "evil.example" },
+	{ "nested comments", "user@example.com (a (b (c@bank.example)) d)",
+	  MAILADDR_OK, "example.com" },
+	{ "comment inside domain", "user@(x)example.com", MAILADDR_OK, "example.com" },
+	{ "quoted local part", "\"john doe\"@example.com", MAILADDR_OK, "example.com" },
+	{ "quoted local part with @",
+	  "\"user@bank.example\"@evil.example", MAILADDR_OK, "evil.example" },
+	{ "encoded word display",
+	  "=?utf-8?q?J=C3=B6rg?= <j@example.org>", MAILADDR_OK, "example.org" },
+	{ "encoded word hiding an address",
+	  "=?utf-8?q?ceo@bank.example?= <x@evil.example>", MAILADDR_OK,
+	  "evil.example" },
+	{ "encoded word with angle brackets",
+	  "=?us-ascii?q?<ceo@bank.example>?= <x@evil.example>", MAILADDR_OK,
+	  "evil.example" },
+	{ "encoded word alone", "=?utf-8?q?x@bank.example?=", MAILADDR_R_NO_DOMAIN,
+	  NULL },
+	{ "folded CRLF", "John\r\n <j@example.com>", MAILADDR_OK, "example.com" },
+	{ "folded LF", "John\n\t<j@example.com>\n", MAILADDR_OK, "example.com" },
+	{ "two mailboxes", "a@one.example, b@two.example", MAILADDR_OK,
+	  "one.example,two.example" },
+	{ "group", "Team: a@one.example, b@two.example;", MAILADDR_OK,
+	  "one.example,two.example" },
+	{ "empty group", "undisclosed-recipients:;", MAILADDR_OK, "" },
+	{ "group plus mailbox", "G:;, c@three.example", MAILADDR_OK, "three.example" },
+	{ "unterminated group", "Team: a@one.example", MAILADDR_R_SYNTAX, NULL },
+	{ "nested group", "A: B: x@y.example;;", MAILADDR_R_SYNTAX, NULL },
+	{ "obs-route", "<@relay.example,@r2.example:user@example.com>", MAILADDR_OK,
+	  "example.com" },
+	{ "obs empty list elements", ",, user@example.com ,", MAILADDR_OK,
+	  "example.com" },
+	{ "obs-phrase with dot", "John Q. Public <jqp@example.com>", MAILADDR_OK,
+	  "example.com" },
+	{ "obs spaces around dots", "user . name @ example . com", MAILADDR_OK,
+	  "example.com" },
+	{ "trailing dot removed", "user@example.com.", MAILADDR_OK, "example.com" },
+	{ "upper case domain", "user@EXAMPLE.Co.UK", MAILADDR_OK, "example.co.uk" },
+	{ "UTF-8 domain passed through", "user@B\xc3\xbc" "cher.example",
+	  MAILADDR_OK, "b\xc3\xbc" "cher.example" },
+	{ "underscore label", "a@mail_1.example", MAILADDR_OK, "mail_1.example" },
+	{ "double dot local part kept", "a..b@docomo.example", MAILADDR_OK,
+	  "docomo.example" },
+	{ "missing domain", "user", MAILADDR_R_NO_DOMAIN, NULL },
+	{ "missing domain after @", "user@", MAILADDR_R_NO_DOMAIN, NULL },
+	{ "angle without domain", "Name <user>", MAILADDR_R_NO_DOMAIN, NULL },
+	{ "empty angle", "Name <>", MAILADDR_R_NO_DOMAIN, NULL },
+	{ "only display name", "John Doe", MAILADDR_R_NO_DOMAIN, NULL },
+	{ "empty value", "", MAILADDR_R_EMPTY, NULL },
+	{ "only comment", " (nothing) ", MAILADDR_R_EMPTY, NULL },
+	{ "unquoted @ in display name", "ceo@bank.example <x@evil.example>",
+	  MAILADDR_R_SYNTAX, NULL },
+	{ "trailing garbage", "user@example.com garbage", MAILADDR_R_SYNTAX, NULL },
+	{ "garbage after angle", "<a@example.com> b@evil.example", MAILADDR_R_SYNTAX,
+	  NULL },
+	{ "two @", "a@b@example.com", MAILADDR_R_SYNTAX, NULL },
+	{ "domain literal", "user@[192.0.2.1]", MAILADDR_R_BAD_DOMAIN, NULL },
+	{ "double dot domain", "user@example..com", MAILADDR_R_BAD_DOMAIN, NULL },
+	{ "leading dot domain", "user@.example.com", MAILADDR_R_NO_DOMAIN, NULL },
+	{ "bad char in domain", "user@exa!mple.com", MAILADDR_R_BAD_DOMAIN, NULL },
+	{ "unterminated quote", "\"abc <a@example.com>", MAILADDR_R_SYNTAX, NULL },
+	{ "unterminated comment", "a@example.com (abc", MAILADDR_R_SYNTAX, NULL },
+	{ "unbalanced paren", "a@example.com )", MAILADDR_R_SYNTAX, NULL },
+	{ "unterminated angle", "Name <a@example.com", MAILADDR_R_SYNTAX, NULL },
+	{ "stray >", "a@example.com>", MAILADDR_R_SYNTAX, NULL },
+	{ "angle inside angle", "<<a@example.com>>", MAILADDR_R_SYNTAX, NULL },
+	{ "backslash outside quotes", "a\\@example.com", MAILADDR_R_SYNTAX, NULL },
+	{ "control char", "a@exa\x01mple.com", MAILADDR_R_SYNTAX, NULL },
+	{ "semicolon alone", ";", MAILADDR_R_SYNTAX, NULL },
+	{ "colon alone", ":", MAILADDR_R_SYNTAX, NULL },
+	{ "words without dot in local", "john smith@example.com", MAILADDR_R_SYNTAX,
+	  NULL },
+	{ "label too long",
+	  "a@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example",
+	  MAILADDR_R_TOO_LONG, NULL },
+};
+
+/* join - the domains of a list, comma-joined */
+static void
+join(const struct mailaddr_list *l, struct buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < l->count; i++) {
+		if (i > 0)
+			buf_append_byte(b, ',');
+		buf_append_str(b, l->addrs[i].domain);
+	}
+}
+
+static void
+test_from_table(void **state)
+{
+	size_t i;
+	int bad = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct from_case *c = &cases[i];
+		struct mailaddr_list l;
+		struct buf b = BUF_INIT;
+		const char *why;
+		enum mailaddr_status st;
+
+		st = mailaddr_parse_list((const unsigned char *)c->in,
+		    strlen(c->in), &l, &why);
+		join(&l, &b);
+		if (st != c->st || (c->domains != NULL &&
+		    strcmp(buf_cstr(&b), c->domains) != 0)) {
+			printf("# case '%s': got %s (%s) [%s], want %s [%s]\n",
+			    c->label, mailaddr_status_name(st), why, buf_cstr(&b),
+			    mailaddr_status_name(c->st),
+			    c->domains ? c->domains : "");
+			bad++;
+		}
+		if (st != MAILADDR_OK)
+			assert_int_equal(l.count, 0);
+		buf_deinit(&b);
+		mailaddr_list_free(&l);
+	}
+	assert_int_equal(bad, 0);
+}
+
+static void
+test_local_part_unquoted(void **state)
+{
+	struct mailaddr_list l;
+	const char *why;
+	const char *in = "\"a\\\"b c\"@example.com";
+
+	(void)state;
+	assert_int_equal(mailaddr_parse_list((const unsigned char *)in,
+	    strlen(in), &l, &why), MAILADDR_OK);
+	assert_int_equal(l.count, 1);
+	assert_string_equal(l.addrs[0].local, "a\"b c");
+	mailaddr_list_free(&l);
+}
+
+static void
+test_embedded_nul_is_error(void **state)
+{
+	struct mailaddr_list l;
+	const char *why;
+	static const unsigned char in[] = "a@example.com\0b@evil.example";
+
+	(void)state;
+	assert_int_not_equal(mailaddr_parse_list(in, sizeof(in) - 1, &l, &why),
+	    MAILADDR_OK);
+	assert_int_equal(l.count, 0);
+}
+
+static void
+test_address_cap(void **state)
+{
+	struct buf b = BUF_INIT;
+	struct mailaddr_list l;
+	const char *why;
+	int i;
+
+	(void)state;
+	for (i = 0; i < MAILADDR_MAX_ADDRS + 1; i++)
+		buf_printf(&b, "%sa%d@example.com", i ? "," : "", i);
+	assert_int_equal(mailaddr_parse_list(b.data, b.len, &l, &why),
+	    MAILADDR_R_TOO_LONG);
+	buf_deinit(&b);
+}
+
+static void
+test_input_cap_and_deep_comments(void **state)
+{
+	struct buf b = BUF_INIT;
+	struct mailaddr_list l;
+	const char *why;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 1000; i++)
+		buf_append_byte(&b, '(');
+	buf_append_str(&b, "a@example.com");
+	assert_int_equal(mailaddr_parse_list(b.data, b.len, &l, &why),
+	    MAILADDR_R_SYNTAX);
+	buf_reset(&b);
+	for (i = 0; i < MAILADDR_MAX_INPUT + 1; i++)
+		buf_append_byte(&b, ' ');
+	assert_int_equal(mailaddr_parse_list(b.data, b.len, &l, &why),
+	    MAILADDR_R_TOO_LONG);
+	buf_deinit(&b);
+}
+
+/* every prefix of hostile inputs must give a defined answer */
+static void
+test_prefixes_never_crash(void **state)
+{
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = strlen(cases[i].in);
+
+		for (n = 0; n <= len; n++) {
+			struct mailaddr_list l;
+			const char *why = NULL;
+
+			(void)mailaddr_parse_list((const unsigned char *)
+			    cases[i].in, n, &l, &why);
+			assert_non_null(why);
+			mailaddr_list_free(&l);
+		}
+	}
+}
+
+static void
+test_domain_to_ascii(void **state)
+{
+	static const struct { const char *in, *out; } t[] = {
+		{ "example.com", "example.com" },
+		{ "b\xc3\xbc" "cher.example", "xn--bcher-kva.example" },
+		{ "m\xc3\xbcnchen.de", "xn--mnchen-3ya.de" },
+		/* RFC 3492 7.1 (A) Arabic (Egyptian), lower-case sample */
+		{ "\xd9\x84\xd9\x8a\xd9\x87\xd9\x85\xd8\xa7\xd8\xa8\xd8\xaa"
+		  "\xd9\x83\xd9\x84\xd9\x85\xd9\x88\xd8\xb4\xd8\xb9\xd8\xb1"
+		  "\xd8\xa8\xd9\x8a\xd8\x9f", "xn--egbpdaj6bu4bxfgehfvwxn" },
+		{ "\xe4\xbe\x8b\xe3\x81\x88.jp", "xn--r8jz45g.jp" },
+	};
+	static const char *const bad[] = { "a\xc3.example", "\xc0\xaf.example",
+	    "\xed\xa0\x80.example" };
+	char out[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(mailaddr_domain_to_ascii(t[i].in, out,
+		    sizeof(out)), 0);
+		assert_string_equal(out, t[i].out);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(mailaddr_domain_to_ascii(bad[i], out,
+		    sizeof(out)), -1);
+	assert_int_equal(mailaddr_domain_to_ascii("example.com", out, 5), -1);
+}
+
+/* xorshift32 - deterministic pseudo-random bytes for the fuzz loop */
+static uint32_t
+xorshift32(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+/* random bytes drawn mostly from the syntax's specials must never crash,
+ * and every OK result must hold sane domains */
+static void
+test_random_input_fuzz(void **state)
+{
+	static const char alpha[] = "a.@<>,;:\"()[]\\=? \r\nZ\x80\x01-_";
+	unsigned char in[64];
+	uint32_t seed = 12345;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 20000; round++) {
+		size_t len = xorshift32(&seed) % sizeof(in), i;
+		struct mailaddr_list l;
+		const char *why;
+
+		for (i = 0; i < len; i++)
+			in[i] = (unsigned char)alpha[xorshift32(&seed) %
+			    (sizeof(alpha) - 1)];
+		if (mailaddr_parse_list(in, len, &l, &why) == MAILADDR_OK) {
+			for (i = 0; i < l.count; i++) {
+				const char *d = l.addrs[i].domain;
+
+				assert_true(d[0] != '\0' && d[0] != '.');
+				assert_null(strstr(d, ".."));
+				assert_true(d[strlen(d) - 1] != '.');
+			}
+		}
+		mailaddr_list_free(&l);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_from_table),
+		cmocka_unit_test(test_local_part_unquoted),
+		cmocka_unit_test(test_embedded_nul_is_error),
+		cmocka_unit_test(test_address_cap),
+		cmocka_unit_test(test_input_cap_and_deep_comments),
+		cmocka_unit_test(test_prefixes_never_crash),
+		cmocka_unit_test(test_random_input_fuzz),
+		cmocka_unit_test(test_domain_to_ascii),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -63,6 +63,18 @@ struct conf {
 	unsigned dkim_min_key_bits;
 	unsigned dkim_max_key_bits;
 	unsigned dkim_clock_skew_ms;
+
+	/* DMARC */
+	int dmarc_mode;			/* enum dmarc_mode */
+	int dmarc_reject_action;	/* enum policy_reject_action */
+	int dmarc_quarantine_action;	/* enum policy_quarantine_action */
+	int dmarc_temperror_action;	/* enum policy_temp_action */
+	bool dmarc_monitor_only;
+	int dmarc_multiple_from;	/* 0 strictest, 1 reject */
+	struct conf_list dmarc_never_reject;
+	struct conf_list dmarc_always_reject;
+	char *reject_text;
+	char *psl_file;
 };
 
 /* conf_load - read and check a config file. On success returns true and a

@@ -34,6 +34,12 @@ static const char *const log_level_words[] = { "error", "warn", "info", "debug",
 /* orders match enum policy_spf_fail_action and enum policy_temp_action */
 static const char *const spf_fail_words[] = { "mark", "reject", "reject-unless-dmarc-pass", NULL };
 static const char *const temp_words[] = { "accept", "tempfail", NULL };
+/* orders match enum dmarc_mode, enum policy_reject_action and
+ * enum policy_quarantine_action */
+static const char *const dmarc_mode_words[] = { "rfc9989", "rfc7489", NULL };
+static const char *const reject_words[] = { "reject", "quarantine", "mark", NULL };
+static const char *const quarantine_words[] = { "hold", "header", "mark", NULL };
+static const char *const multi_from_words[] = { "strictest", "reject", NULL };
 
 static const char *check_socket(const struct conf *c);
 static const char *check_user(const struct conf *c);
@@ -69,6 +75,16 @@ const struct conf_option conf_options[] = {
 	{ "DKIMMinKeyBits", CONF_T_UINT, "1024", FIELD(dkim_min_key_bits), 1024, 16384, NULL, check_key_bits },
 	{ "DKIMMaxKeyBits", CONF_T_UINT, "8192", FIELD(dkim_max_key_bits), 1024, 16384, NULL, NULL },
 	{ "DKIMClockSkew", CONF_T_DURATION, "5m", FIELD(dkim_clock_skew_ms), 0, 86400000, NULL, NULL },
+	{ "DMARCMode", CONF_T_WORD, "rfc9989", FIELD(dmarc_mode), 0, 0, dmarc_mode_words, NULL },
+	{ "DMARCRejectAction", CONF_T_WORD, "reject", FIELD(dmarc_reject_action), 0, 0, reject_words, NULL },
+	{ "DMARCQuarantineAction", CONF_T_WORD, "hold", FIELD(dmarc_quarantine_action), 0, 0, quarantine_words, NULL },
+	{ "DMARCTempErrorAction", CONF_T_WORD, "accept", FIELD(dmarc_temperror_action), 0, 0, temp_words, NULL },
+	{ "DMARCMonitorOnly", CONF_T_BOOL, "no", FIELD(dmarc_monitor_only), 0, 0, NULL, NULL },
+	{ "DMARCMultipleFrom", CONF_T_WORD, "strictest", FIELD(dmarc_multiple_from), 0, 0, multi_from_words, NULL },
+	{ "DMARCNeverReject", CONF_T_LIST, NULL, FIELD(dmarc_never_reject), 0, 0, NULL, NULL },
+	{ "DMARCAlwaysReject", CONF_T_LIST, NULL, FIELD(dmarc_always_reject), 0, 0, NULL, NULL },
+	{ "RejectText", CONF_T_STRING, NULL, FIELD(reject_text), 0, 0, NULL, NULL },
+	{ "PSLFile", CONF_T_STRING, NULL, FIELD(psl_file), 0, 0, NULL, NULL },
 };
 const size_t conf_option_count = sizeof(conf_options) / sizeof(conf_options[0]);
 

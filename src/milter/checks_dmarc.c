@@ -1,0 +1,274 @@
+/*
+ * checks_dmarc.c - DMARC in the milter: From parsing as each From field
+ * arrives, early DMARC record lookups for its author domain, and at end
+ * of message the evaluation (src/core/dmarc_eval.c) with the SPF and DKIM
+ * identifiers, the A-R entry and the policy input.
+ *
+ * Several From fields or mailboxes of several domains: with
+ * DMARCMultipleFrom strictest every author domain is evaluated and the
+ * strictest result counts; with reject the message is refused. A From
+ * that cannot be parsed, or none at all, gives dmarc=permerror: never a
+ * pass by accident.
+ */
+#include "config.h"
+
+#include <libpsl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "milter/checks_dmarc.h"
+#include "util/str.h"
+#include "util/xmalloc.h"
+
+static psl_ctx_t *psl;
+
+bool
+checks_dmarc_init(const char *psl_file)
+{
+	if (psl_file != NULL)
+		psl = psl_load_file(psl_file);
+	else if ((psl = psl_latest(NULL)) == NULL)
+		psl = (psl_ctx_t *)psl_builtin();
+	return psl != NULL;
+}
+
+void
+checks_dmarc_deinit(void)
+{
+	if (psl != NULL && psl != psl_builtin())
+		psl_free(psl);
+	psl = NULL;
+}
+
+/* start_author - begin the evaluation of one author domain */
+static void
+start_author(struct checks_dmarc *d, struct dns_resolver *r, int mode,
+    const char *domain)
+{
+	struct checks_dmarc_author *a;
+	struct dmarc_eval_opts opts;
+	const char *names[DMARC_WALK_MAX_QUERIES];
+	size_t i, n;
+
+	for (i = 0; i < d->author_count; i++)
+		if (strcmp(d->authors[i].domain, domain) == 0)
+			return;
+	if (d->author_count == CHECKS_MAX_AUTHORS)
+		return;
+	a = &d->authors[d->author_count++];
+	memset(&opts, 0, sizeof(opts));
+	opts.mode = (enum dmarc_mode)mode;
+	opts.psl = psl;
+	opts.pct_roll = (unsigned)(random() % 100);
+	a->domain = xstrdup(domain);
+	a->eval = dmarc_eval_new(domain, &opts);
+	if (r == NULL)
+		return;
+	n = dmarc_eval_prefetch(a->eval, names, DMARC_WALK_MAX_QUERIES);
+	for (i = 0; i < n; i++) {
+		a->prefetch[i].name = xstrdup(names[i]);
+		a->prefetch[i].query = dns_query_start(r, names[i], DNS_T_TXT);
+	}
+	a->prefetch_count = n;
+}
+
+void
+checks_dmarc_from(struct checks_dmarc *d, struct dns_resolver *r, int mode,
+    const char *value)
+{
+	struct mailaddr_list *l;
+	const char *why = NULL;
+	size_t i;
+
+	if (d->from_count == CHECKS_MAX_FROM) {
+		d->from_problem = "too many From fields";
+		return;
+	}
+	l = &d->from[d->from_count];
+	if (mailaddr_parse_list((const unsigned char *)value, strlen(value), l,
+	    &why) != MAILADDR_OK) {
+		mailaddr_list_free(l);
+		d->from_problem = "From field cannot be parsed";
+		return;
+	}
+	d->from_count++;
+	for (i = 0; i < l->count; i++)
+		start_author(d, r, mode, l->addrs[i].domain);
+}
+
+/* take_prefetched - the started query for name, if any (TXT only) */
+static struct dns_query **
+take_prefetched(struct checks_dmarc_author *a, const char *name, uint16_t type)
+{
+	size_t i;
+
+	if (type != DNS_T_TXT)
+		return NULL;
+	for (i = 0; i < a->prefetch_count; i++)
+		if (a->prefetch[i].query != NULL &&
+		    ascii_strcasecmp(a->prefetch[i].name, name) == 0)
+			return &a->prefetch[i].query;
+	return NULL;
+}
+
+/* evaluate - run one author domain's evaluation to its result */
+static void
+evaluate(struct checks_dmarc_author *a, struct dns_resolver *r,
+    unsigned timeout_ms, const struct dmarc_auth *auth)
+{
+	const char *name;
+	uint16_t type;
+	size_t i;
+
+	dmarc_eval_set_auth(a->eval, auth);
+	while (r != NULL && dmarc_eval_next_query(a->eval, &name, &type)) {
+		struct dns_query **q = take_prefetched(a, name, type);
+		struct dns_answer *ans;
+		char *asked = xstrdup(name);
+
+		ans = q != NULL ? dns_query_wait(q, 0) :
+		    dns_lookup(r, asked, type, timeout_ms);
+		dmarc_eval_feed(a->eval, asked, type, ans);
+		dns_answer_free(&ans);
+		free(asked);
+	}
+	for (i = 0; i < a->prefetch_count; i++)
+		dns_query_cancel(&a->prefetch[i].query);
+	dmarc_eval_result(a->eval, &a->res);
+}
+
+/* policy_word - the A-R comment word for a published policy */
+static const char *
+policy_word(enum dmarc_policy p)
+{
+	return p == DMARC_POLICY_UNSET ? NULL : dmarc_policy_name(p);
+}
+
+/* map_disposition - the policy module's words */
+static enum policy_disposition
+map_disposition(enum dmarc_policy p)
+{
+	if (p == DMARC_POLICY_REJECT)
+		return POLICY_DISP_REJECT;
+	if (p == DMARC_POLICY_QUARANTINE)
+		return POLICY_DISP_QUARANTINE;
+	return POLICY_DISP_NONE;
+}
+
+static enum policy_dmarc
+map_result(enum dmarc_res r)
+{
+	switch (r) {
+	case DMARC_RES_PASS: return POLICY_DMARC_PASS;
+	case DMARC_RES_FAIL: return POLICY_DMARC_FAIL;
+	case DMARC_RES_TEMPERROR: return POLICY_DMARC_TEMPERROR;
+	case DMARC_RES_PERMERROR: return POLICY_DMARC_PERMERROR;
+	case DMARC_RES_NONE: break;
+	}
+	return POLICY_DMARC_NONE;
+}
+
+/* add_result - "dmarc=fail (p=reject sp=none dis=reject) header.from=d" */
+static void
+add_result(struct authres *ar, const struct dmarc_result *res)
+{
+	struct buf comment = BUF_INIT;
+	const char *w;
+
+	authres_add(ar, "dmarc", dmarc_res_name(res->result));
+	if ((w = policy_word(res->p)) != NULL)
+		buf_printf(&comment, "p=%s", w);
+	if ((w = policy_word(res->sp)) != NULL)
+		buf_printf(&comment, "%ssp=%s", comment.len ? " " : "", w);
+	if (res->p != DMARC_POLICY_UNSET)
+		buf_printf(&comment, " dis=%s", res->result == DMARC_RES_FAIL ?
+		    dmarc_policy_name(res->disposition == DMARC_POLICY_UNSET ?
+		    DMARC_POLICY_NONE : res->disposition) : "none");
+	if (comment.len > 0)
+		authres_add_comment(ar, buf_cstr(&comment));
+	if (res->result != DMARC_RES_PASS && res->result != DMARC_RES_FAIL &&
+	    res->reason != NULL && *res->reason != '\0')
+		authres_add_reason(ar, res->reason);
+	authres_add_prop(ar, "header", "from", res->header_from);
+	buf_deinit(&comment);
+}
+
+bool
+checks_dmarc_eom(struct checks_dmarc *d, struct dns_resolver *r,
+    unsigned timeout_ms, bool reject_multi, const struct dmarc_auth *auth,
+    struct authres *ar, struct policy_input *in)
+{
+	const char *domains[CHECKS_MAX_AUTHORS];
+	struct dmarc_result results[CHECKS_MAX_AUTHORS];
+	enum dmarc_from_status st;
+	size_t i, n = 0;
+
+	d->evaluated = true;
+	st = dmarc_author_domains(d->from, d->from_count, domains,
+	    CHECKS_MAX_AUTHORS, &n);
+	if (d->from_problem != NULL || st == DMARC_FROM_NONE || n == 0) {
+		/* RFC 9989: no single author domain, no policy to apply */
+		if (d->from_problem == NULL)
+			d->from_problem = "no From address";
+		authres_add(ar, "dmarc", "permerror");
+		authres_add_reason(ar, d->from_problem);
+		in->dmarc = POLICY_DMARC_PERMERROR;
+		return true;
+	}
+	d->multi_domain = st == DMARC_FROM_MULTI_DOMAIN;
+	if (d->multi_domain && reject_multi) {
+		authres_add(ar, "dmarc", "permerror");
+		authres_add_reason(ar, "several author domains in From");
+		in->dmarc = POLICY_DMARC_PERMERROR;
+		return false;
+	}
+	for (i = 0; i < d->author_count; i++) {
+		evaluate(&d->authors[i], r, timeout_ms, auth);
+		results[i] = d->authors[i].res;
+	}
+	d->chosen = dmarc_result_strictest(results, d->author_count);
+	for (i = 0; i < d->author_count; i++)
+		add_result(ar, &d->authors[i].res);
+	in->dmarc = map_result(d->authors[d->chosen].res.result);
+	in->dmarc_disposition = map_disposition(d->authors[d->chosen].res.disposition);
+	in->from_domain = d->authors[d->chosen].res.header_from;
+	return true;
+}
+
+void
+checks_dmarc_summary(const struct checks_dmarc *d, struct buf *out)
+{
+	const struct dmarc_result *res;
+
+	if (!d->evaluated)
+		return;
+	if (d->author_count == 0 || d->from_problem != NULL) {
+		buf_printf(out, " dmarc=permerror(%s)",
+		    d->from_problem ? d->from_problem : "several author domains");
+		return;
+	}
+	res = &d->authors[d->chosen].res;
+	buf_printf(out, " dmarc=%s(%s policy=%s%s%s)", dmarc_res_name(res->result),
+	    res->header_from, dmarc_policy_name(res->disposition),
+	    res->reason ? " " : "", res->reason ? res->reason : "");
+}
+
+void
+checks_dmarc_reset(struct checks_dmarc *d)
+{
+	size_t i, j;
+
+	for (i = 0; i < d->from_count; i++)
+		mailaddr_list_free(&d->from[i]);
+	for (i = 0; i < d->author_count; i++) {
+		struct checks_dmarc_author *a = &d->authors[i];
+
+		for (j = 0; j < a->prefetch_count; j++) {
+			dns_query_cancel(&a->prefetch[j].query);
+			free(a->prefetch[j].name);
+		}
+		dmarc_eval_free(&a->eval);
+		free(a->domain);
+	}
+	memset(d, 0, sizeof(*d));
+}

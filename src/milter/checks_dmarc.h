@@ -1,0 +1,60 @@
+/* checks_dmarc.h - DMARC for one message on behalf of the milter */
+#ifndef AUTHMILTER_CHECKS_DMARC_H
+#define AUTHMILTER_CHECKS_DMARC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/authres.h"
+#include "core/dmarc_eval.h"
+#include "core/mailaddr.h"
+#include "dns/dns.h"
+#include "policy/policy.h"
+
+#define CHECKS_MAX_FROM 8	/* From fields kept; more is "bad From" */
+#define CHECKS_MAX_AUTHORS 4	/* distinct author domains evaluated */
+
+struct checks_dmarc_query {
+	char *name;
+	struct dns_query *query;
+};
+
+struct checks_dmarc_author {
+	char *domain;
+	struct dmarc_eval *eval;
+	struct checks_dmarc_query prefetch[DMARC_WALK_MAX_QUERIES];
+	size_t prefetch_count;
+	struct dmarc_result res;
+};
+
+struct checks_dmarc {
+	struct mailaddr_list from[CHECKS_MAX_FROM];
+	size_t from_count;
+	const char *from_problem;	/* static text when From is unusable */
+	struct checks_dmarc_author authors[CHECKS_MAX_AUTHORS];
+	size_t author_count;
+	bool evaluated;
+	bool multi_domain;
+	size_t chosen;			/* index of the result that counts */
+};
+
+/* checks_dmarc_init - load the Public Suffix List (RFC 7489 mode) once;
+ * psl_file NULL: the system list, else libpsl's built-in copy */
+bool checks_dmarc_init(const char *psl_file);
+void checks_dmarc_deinit(void);
+
+/* checks_dmarc_from - a From field arrived: parse it and start the DMARC
+ * record lookups for its author domain(s) right away */
+void checks_dmarc_from(struct checks_dmarc *d, struct dns_resolver *r,
+    int mode, const char *value);
+/* checks_dmarc_eom - finish: set the identifiers, ask what is missing,
+ * add "dmarc=..." to ar, and fill the DMARC part of in. Returns false
+ * when the message must be refused for several author domains. */
+bool checks_dmarc_eom(struct checks_dmarc *d, struct dns_resolver *r,
+    unsigned timeout_ms, bool reject_multi, const struct dmarc_auth *auth,
+    struct authres *ar, struct policy_input *in);
+/* checks_dmarc_summary - "dmarc=fail(example.com p=reject)" for logs */
+void checks_dmarc_summary(const struct checks_dmarc *d, struct buf *out);
+void checks_dmarc_reset(struct checks_dmarc *d);
+
+#endif

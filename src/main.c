@@ -450,10 +450,14 @@ main(int argc, char **argv)
 	conf_live_set(conf_ref(c));
 	resolver = start_resolver(c);
 	checks_set_resolver(resolver);
+	if (!checks_dmarc_init(c->psl_file))
+		log_fatal("PSLFile %s: cannot load the Public Suffix List",
+		    c->psl_file ? c->psl_file : "(system)");
 
 	rc = run(config_path);
 
 	checks_set_resolver(NULL);
+	checks_dmarc_deinit();
 	dns_resolver_free(&resolver);
 
 	sock_path = unix_socket_path(c->socket);

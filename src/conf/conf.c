@@ -141,10 +141,11 @@ parse_line(struct conf *c, char *line, bool *seen, unsigned *seen_line,
 		l->count = 0;
 		/* a list value cannot be malformed: it is just words */
 		(void)conf_option_set(c, opt, value, msg, msg_size);
-		saved.items = xreallocarray(saved.items, saved.count + l->count,
+		saved.items = xreallocarray(saved.items, saved.count + l->count + 1,
 		    sizeof(char *));
 		for (i = 0; i < l->count; i++)
 			saved.items[saved.count++] = l->items[i];
+		saved.items[saved.count] = NULL;
 		free(l->items);
 		*l = saved;
 	} else {

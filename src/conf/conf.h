@@ -9,7 +9,8 @@
 
 enum conf_log_to { CONF_LOG_SYSLOG = 0, CONF_LOG_STDERR };
 
-/* A list of words from a list-valued option. */
+/* A list of words from a list-valued option; items[count] is NULL (or
+ * items is NULL when the list is empty). */
 struct conf_list {
 	char **items;
 	size_t count;

@@ -180,8 +180,11 @@ list_parse(struct conf_list *l, const char *v)
 		n = strcspn(p, " \t,");
 		if (n == 0)
 			break;
-		l->items = xreallocarray(l->items, l->count + 1, sizeof(char *));
+		/* keep a NULL after the last item, for callers that want a
+		 * NULL-ended array */
+		l->items = xreallocarray(l->items, l->count + 2, sizeof(char *));
 		l->items[l->count++] = xstrndup(p, n);
+		l->items[l->count] = NULL;
 		p += n;
 	}
 }

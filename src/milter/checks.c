@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -41,6 +42,13 @@ checks_build_policy_config(const struct conf *c, struct policy_config *pc)
 	pc->spf_fail = c->spf_fail_action;
 	pc->spf_softfail = c->spf_softfail_action;
 	pc->spf_temperror = c->spf_temperror_action;
+	pc->dmarc_reject = c->dmarc_reject_action;
+	pc->dmarc_quarantine = c->dmarc_quarantine_action;
+	pc->dmarc_temperror = c->dmarc_temperror_action;
+	pc->monitor_only = c->dmarc_monitor_only;
+	pc->never_reject = (const char *const *)c->dmarc_never_reject.items;
+	pc->always_reject = (const char *const *)c->dmarc_always_reject.items;
+	pc->reject_text = c->reject_text;
 }
 
 /* is_internal - is the client address in InternalHosts? */
@@ -155,6 +163,8 @@ checks_header(struct session *s, const char *name, const char *value)
 
 	if (ck->exempt || resolver == NULL)
 		return;
+	if (ascii_strcasecmp(name, "From") == 0)
+		checks_dmarc_from(&ck->dmarc, resolver, c->dmarc_mode, value);
 	if (ck->dkim == NULL) {
 		struct dkim_verify_params p;
 
@@ -250,6 +260,49 @@ collect_keys(struct checks *ck)
 	ck->key_count = 0;
 }
 
+/* auth_res - an SPF or DKIM outcome as DMARC counts it */
+static enum dmarc_auth_res
+auth_res(bool pass, bool temperror)
+{
+	return pass ? DMARC_AUTH_PASS : temperror ? DMARC_AUTH_TEMPERROR :
+	    DMARC_AUTH_FAIL;
+}
+
+/* run_dmarc - DMARC with this message's identifiers; false when the
+ * message must be refused for several author domains */
+static bool
+run_dmarc(struct session *s, struct authres *ar, struct policy_input *in)
+{
+	struct message *m = &s->msg;
+	struct checks *ck = &m->checks;
+	struct dmarc_dkim_id ids[DMARC_EVAL_MAX_DKIM];
+	struct dmarc_auth auth;
+	size_t i, n = ck->dkim != NULL ? dkim_verifier_result_count(ck->dkim) : 0;
+	bool ok;
+
+	memset(&auth, 0, sizeof(auth));
+	if (ck->spf_mailfrom_done) {
+		auth.spf = auth_res(ck->spf_mailfrom.res == SPF_RES_PASS,
+		    ck->spf_mailfrom.res == SPF_RES_TEMPERROR);
+		/* RFC 9989: for the null sender the HELO identity is used */
+		auth.spf_mailfrom_domain = *m->mail_from != '\0' ?
+		    ck->spf_mailfrom.domain : NULL;
+		auth.spf_helo_domain = s->helo;
+	}
+	for (i = 0; i < n && i < DMARC_EVAL_MAX_DKIM; i++) {
+		const struct dkim_result *r = dkim_verifier_result(ck->dkim, i);
+
+		ids[i].res = auth_res(r->result == DKIM_RES_PASS,
+		    r->result == DKIM_RES_TEMPERROR);
+		ids[i].domain = r->domain;
+	}
+	auth.dkim = ids;
+	auth.dkim_count = i;
+	ok = checks_dmarc_eom(&ck->dmarc, resolver, m->conf->dns_timeout_ms,
+	    m->conf->dmarc_multiple_from == 1, &auth, ar, in);
+	return ok;
+}
+
 void
 checks_eom(struct session *s, struct authres *ar, struct verdict *v)
 {
@@ -282,9 +335,21 @@ checks_eom(struct session *s, struct authres *ar, struct verdict *v)
 		collect_keys(ck);
 		dkim_verifier_eom(ck->dkim);
 	}
-	if (resolver != NULL)
-		add_dkim(ar, ck->dkim);
+	if (resolver == NULL) {
+		policy_at_end(&pc, &in, v);
+		return;
+	}
+	add_dkim(ar, ck->dkim);
 	spf_input(s, &in);
+	if (!run_dmarc(s, ar, &in)) {
+		v->kind = v->intended = VERDICT_REJECT;
+		v->rcode = "550";
+		v->xcode = "5.7.1";
+		v->why = "multiple-from";
+		(void)snprintf(v->text, sizeof(v->text),
+		    "Message rejected: From names several author domains");
+		return;
+	}
 	policy_at_end(&pc, &in, v);
 }
 
@@ -311,6 +376,7 @@ checks_summary(const struct session *s, struct buf *out)
 		buf_printf(out, " dkim=%s(d=%s s=%s%s%s)", dkim_res_name(r->result),
 		    r->domain, r->selector, *r->reason ? " " : "", r->reason);
 	}
+	checks_dmarc_summary(&ck->dmarc, out);
 }
 
 void
@@ -325,6 +391,7 @@ checks_reset(struct checks *ck)
 	if (ck->spf_helo_done)
 		spf_result_deinit(&ck->spf_helo);
 	dkim_verifier_free(&ck->dkim);
+	checks_dmarc_reset(&ck->dmarc);
 	memset(ck, 0, sizeof(*ck));
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/authres.h"
 #include "core/dkim_verify.h"
+#include "milter/checks_dmarc.h"
 #include "dns/dns.h"
 #include "policy/policy.h"
 #include "spf/spf.h"
@@ -33,6 +34,7 @@ struct checks {
 	struct dkim_verifier *dkim;
 	struct checks_key_query keys[CHECKS_MAX_KEYS];
 	size_t key_count;
+	struct checks_dmarc dmarc;
 };
 
 /* checks_set_resolver - the shared resolver (set once at start-up) */

@@ -1,0 +1,251 @@
+#!/usr/bin/python3
+"""test_milter_auth - SPF, DKIM and DMARC through the daemon over the
+milter protocol, with every record served by a DNS server on loopback
+(tests/lib/dns_server.py): the A-R header, the verdicts each policy and
+site option gives, exemptions, DNS failures and the shared cache."""
+
+import base64
+import os
+import re
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import daemon  # noqa: E402
+import dns_testserver  # noqa: E402
+from tap import TAP  # noqa: E402
+
+try:
+    import dkim
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    HAVE_LIBS = None
+except ImportError as e:  # reported through t.need below
+    HAVE_LIBS = "python3-dkim and python3-cryptography (%s)" % e
+
+GOOD_IP = "192.0.2.10"
+BAD_IP = "198.51.100.66"
+
+
+def make_key():
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM,
+                            serialization.PrivateFormat.TraditionalOpenSSL,
+                            serialization.NoEncryption())
+    der = key.public_key().public_bytes(
+        serialization.Encoding.DER,
+        serialization.PublicFormat.SubjectPublicKeyInfo)
+    return pem, base64.b64encode(der).decode()
+
+
+def zone(pub):
+    spf = "v=spf1 ip4:192.0.2.0/24 -all"
+    z = {}
+    for dom, dmarc in (("pass.test", "v=DMARC1; p=reject"),
+                       ("reject.test", "v=DMARC1; p=reject; sp=quarantine"),
+                       ("quar.test", "v=DMARC1; p=quarantine"),
+                       ("none.test", "v=DMARC1; p=none"),
+                       ("slow.test", None),
+                       ("partner.test", "v=DMARC1; p=reject")):
+        z[dom] = [{"TXT": spf}, {"A": "192.0.2.10"}]
+        z["s1._domainkey." + dom] = [{"TXT": "v=DKIM1; k=rsa; p=" + pub}]
+        if dmarc:
+            z["_dmarc." + dom] = [{"TXT": dmarc}]
+    z["_dmarc.slow.test"] = ["TIMEOUT"]
+    return z
+
+
+def write_zone(path, z):
+    import yaml
+    with open(path, "w") as f:
+        yaml.safe_dump(z, f)
+
+
+def msg(from_dom, subject="hello", extra=b"", from_hdr=None):
+    from_hdr = from_hdr or ("Alice <alice@%s>" % from_dom).encode()
+    return (extra + b"From: " + from_hdr + b"\r\n"
+            b"To: bob@example.net\r\nSubject: " + subject.encode() + b"\r\n"
+            b"Date: Sat, 28 Nov 2026 10:00:00 +0000\r\n"
+            b"Message-ID: <" + subject.encode() + b"@x.test>\r\n\r\n"
+            b"Hello Bob,\r\nthis is a test.\r\n")
+
+
+def sign(raw, dom, pem):
+    sig = dkim.sign(raw, b"s1", dom.encode(), pem,
+                    include_headers=[b"from", b"to", b"subject", b"date"],
+                    canonicalize=(b"relaxed", b"relaxed"))
+    return sig.replace(b"\n", b"\r\n").replace(b"\r\r\n", b"\r\n") + raw
+
+
+def ar(res):
+    vals = res.header_values("Authentication-Results")
+    return vals[0] if vals else ""
+
+
+def main():
+    t = TAP()
+    if not t.need(check=lambda: daemon.missing() or HAVE_LIBS,
+                  what="milter auth tests"):
+        t.done()
+    tmp = tempfile.mkdtemp(prefix="authmilter-auth-")
+    pem, pub = make_key()
+    zpath = os.path.join(tmp, "zone.yaml")
+    write_zone(zpath, zone(pub))
+    try:
+        srv = dns_testserver.DnsServer(zpath).__enter__()
+    except dns_testserver.ServerError as e:
+        t.need(check=lambda: str(e), what="DNS server")
+        t.done()
+    base = {"Nameservers": "127.0.0.1@%d" % srv.port, "DNSTimeout": "1s",
+            "InternalHosts": "10.9.0.0/16", "DMARCNeverReject": "partner.test"}
+    try:
+        run_cases(t, base, pem, srv)
+    finally:
+        srv.stop()
+    t.done()
+
+
+def run_cases(t, base, pem, srv):
+    with daemon.Daemon(options=base) as d:
+        # aligned SPF and DKIM under p=reject
+        res = d.send_message(sign(msg("pass.test", "good"), "pass.test", pem),
+                             client_ip=GOOD_IP, mail_from="<a@pass.test>")
+        a = ar(res)
+        t.ok(res.disposition == "accept", "aligned mail accepted", diag=a)
+        t.ok("spf=pass smtp.mailfrom=pass.test" in a, "A-R: spf=pass smtp.mailfrom", diag=a)
+        t.ok(re.search(r"dkim=pass header\.d=pass\.test header\.s=s1 "
+                       r"header\.a=rsa-sha256 header\.b=\S{8}", a) is not None,
+             "A-R: dkim=pass with d, s, a and b", diag=a)
+        t.ok("dmarc=pass (p=reject dis=none) header.from=pass.test" in a,
+             "A-R: dmarc=pass with policy comment", diag=a)
+        t.ok("spf=none smtp.helo=client.test" in a,
+             "HELO identity checked and reported (smtp.helo)", diag=a)
+
+        # a second identical message: every record comes from the cache
+        before = srv.stats()["total"]
+        d.send_message(sign(msg("pass.test", "good2"), "pass.test", pem),
+                       client_ip=GOOD_IP, mail_from="<a@pass.test>")
+        t.ok(srv.stats()["total"] == before,
+             "second message sends no new DNS queries (shared cache)",
+             diag="%d -> %d" % (before, srv.stats()["total"]))
+
+        # spoof of a p=reject domain from a foreign address
+        res = d.send_message(msg("reject.test", "spoof"), client_ip=BAD_IP,
+                             mail_from="<x@reject.test>")
+        t.ok(res.disposition == "reject" and res.code == "550" and
+             "5.7.1" in (res.text or ""), "p=reject spoof refused with 550 5.7.1",
+             diag=repr(res))
+        t.ok(d.wait_for_log(r"spf=fail .*dkim=none.*dmarc=fail\(reject\.test.*verdict=reject",
+                            timeout=3), "log line carries results and verdict",
+             diag=d.log_tail(3))
+
+        # subdomain of reject.test falls under sp=quarantine
+        res = d.send_message(msg("news.reject.test", "sub"), client_ip=BAD_IP,
+                             mail_from="<x@news.reject.test>")
+        t.ok(res.disposition == "quarantine", "sp=quarantine applies to a subdomain",
+             diag=repr(res))
+
+        res = d.send_message(msg("quar.test", "q"), client_ip=BAD_IP,
+                             mail_from="<x@quar.test>")
+        t.ok(res.disposition == "quarantine" and "quar.test" in (res.quarantine or ""),
+             "p=quarantine failure is quarantined (hold)", diag=repr(res))
+
+        res = d.send_message(msg("none.test", "n"), client_ip=BAD_IP,
+                             mail_from="<x@none.test>")
+        t.ok(res.disposition == "accept" and "dmarc=fail (p=none dis=none)" in ar(res),
+             "p=none failure accepted and reported", diag=ar(res))
+
+        # tampered body: DKIM fails, aligned SPF still passes DMARC
+        signed = sign(msg("pass.test", "tamper"), "pass.test", pem)
+        res = d.send_message(signed.replace(b"this is a test", b"this is a TEST"),
+                             client_ip=GOOD_IP, mail_from="<a@pass.test>")
+        a = ar(res)
+        t.ok('dkim=fail reason="body hash mismatch"' in a and "dmarc=pass" in a,
+             "tampered body: dkim=fail, DMARC passes on aligned SPF", diag=a)
+
+        # unsigned, SPF pass, unaligned SPF domain: DMARC fail
+        res = d.send_message(msg("pass.test", "unaligned"), client_ip=GOOD_IP,
+                             mail_from="<bounce@none.test>")
+        a = ar(res)
+        t.ok("dkim=none" in a and "dmarc=fail" in a and res.disposition == "reject",
+             "unaligned SPF pass does not satisfy DMARC", diag=a)
+
+        # never-reject list
+        res = d.send_message(msg("partner.test", "partner"), client_ip=BAD_IP,
+                             mail_from="<x@partner.test>")
+        t.ok(res.disposition == "accept" and "dmarc=fail" in ar(res),
+             "DMARCNeverReject domain is not refused", diag=repr(res))
+
+        # several author domains: strictest by default
+        res = d.send_message(msg("x", "multi", from_hdr=b"a@none.test, b@reject.test"),
+                             client_ip=BAD_IP, mail_from="<x@none.test>")
+        t.ok(res.disposition == "reject", "several From domains: strictest result applies",
+             diag=repr(res))
+
+        # no usable From: permerror, never a pass
+        res = d.send_message(msg("x", "nofrom", from_hdr=b"undisclosed"),
+                             client_ip=GOOD_IP, mail_from="<a@pass.test>")
+        t.ok("dmarc=permerror" in ar(res), "unparsable From gives dmarc=permerror",
+             diag=ar(res))
+
+        # null sender: SPF on HELO, reported as smtp.helo
+        res = d.send_message(msg("none.test", "bounce"), client_ip=GOOD_IP,
+                             mail_from="<>", helo="pass.test")
+        t.ok("spf=pass smtp.helo=pass.test" in ar(res),
+             "null sender checked as postmaster@HELO", diag=ar(res))
+
+        # exemptions
+        res = d.send_message(msg("reject.test", "internal"), client_ip="10.9.1.2",
+                             mail_from="<x@reject.test>")
+        t.ok(res.disposition == "accept" and "spf=" not in ar(res) and
+             "dmarc=" not in ar(res), "InternalHosts are not verified", diag=ar(res))
+        res = d.send_message(msg("reject.test", "auth"), client_ip=BAD_IP,
+                             mail_from="<x@reject.test>",
+                             macros={"{auth_authen}": "alice"})
+        t.ok(res.disposition == "accept" and "dmarc=" not in ar(res),
+             "authenticated clients are not verified", diag=ar(res))
+
+        # DNS timeout during DMARC discovery: temperror, accepted by default
+        t0 = time.monotonic()
+        res = d.send_message(msg("slow.test", "slow"), client_ip=GOOD_IP,
+                             mail_from="<a@slow.test>")
+        took = time.monotonic() - t0
+        t.ok("dmarc=temperror" in ar(res) and res.disposition == "accept",
+             "DMARC DNS timeout gives temperror", diag=ar(res))
+        t.ok(took < 1.0 * 3 + 1.5, "answer within the DNS time bound",
+             diag="%.2fs" % took)
+
+    opts = dict(base, SPFFailAction="reject", DMARCTempErrorAction="tempfail",
+                ReceivedSPFHeader="yes", DMARCMultipleFrom="reject")
+    with daemon.Daemon(options=opts) as d:
+        res = d.send_message(msg("none.test", "spffail"), client_ip=BAD_IP,
+                             mail_from="<x@none.test>")
+        t.ok(res.disposition == "reject" and res.stage == "mail" and
+             "5.7.23" in (res.text or ""), "SPFFailAction reject: 550 5.7.23 at MAIL FROM",
+             diag=repr(res))
+        res = d.send_message(msg("slow.test", "slow2"), client_ip=GOOD_IP,
+                             mail_from="<a@slow.test>")
+        t.ok(res.disposition == "tempfail" and res.code == "451",
+             "DMARCTempErrorAction tempfail: 451", diag=repr(res))
+        res = d.send_message(msg("pass.test", "rspf"), client_ip=GOOD_IP,
+                             mail_from="<a@pass.test>")
+        rs = res.header_values("Received-SPF")
+        t.ok(len(rs) == 1 and rs[0].startswith("pass"), "Received-SPF header added",
+             diag=repr(rs))
+        res = d.send_message(msg("x", "multi2", from_hdr=b"a@pass.test, b@none.test"),
+                             client_ip=GOOD_IP, mail_from="<a@pass.test>")
+        t.ok(res.disposition == "reject", "DMARCMultipleFrom reject refuses several domains",
+             diag=repr(res))
+
+    with daemon.Daemon(options=dict(base, DMARCMonitorOnly="yes")) as d:
+        res = d.send_message(msg("reject.test", "monitor"), client_ip=BAD_IP,
+                             mail_from="<x@reject.test>")
+        t.ok(res.disposition == "accept" and "dmarc=fail" in ar(res) and
+             d.wait_for_log(r"would reject", timeout=3),
+             "monitor mode reports but accepts", diag=d.log_tail(2))
+
+
+if __name__ == "__main__":
+    main()

@@ -79,6 +79,15 @@ def sign(raw, dom, pem):
     return sig.replace(b"\n", b"\r\n").replace(b"\r\r\n", b"\r\n") + raw
 
 
+def vm_hwm_kib(pid):
+    """vm_hwm_kib - peak resident memory of a process"""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
 def ar(res):
     vals = res.header_values("Authentication-Results")
     return vals[0] if vals else ""
@@ -216,6 +225,20 @@ def run_cases(t, base, pem, srv):
              "DMARC DNS timeout gives temperror", diag=ar(res))
         t.ok(took < 1.0 * 3 + 1.5, "answer within the DNS time bound",
              diag="%.2fs" % took)
+
+        # a 50 MB signed message: the body is streamed, memory stays flat
+        hwm0 = vm_hwm_kib(d.pid)
+        big = msg("pass.test", "big").replace(
+            b"Hello Bob,\r\n", b"Hello Bob,\r\n" + (b"y" * 78 + b"\r\n") * 625000)
+        res = d.send_message(sign(big, "pass.test", pem), client_ip=GOOD_IP,
+                             mail_from="<a@pass.test>", timeout=120)
+        grown = vm_hwm_kib(d.pid) - hwm0
+        t.ok("dkim=pass header.d=pass.test" in ar(res),
+             "50 MB message verifies (dkim=pass)", diag=ar(res))
+        t.ok(grown < 8 * 1024, "peak memory grows less than 8 MiB for a 50 MB "
+             "message (grew %d KiB)" % grown)
+        t.diag("50 MB message: daemon peak RSS grew %d KiB (from %d KiB)"
+               % (grown, hwm0))
 
     opts = dict(base, SPFFailAction="reject", DMARCTempErrorAction="tempfail",
                 ReceivedSPFHeader="yes", DMARCMultipleFrom="reject")

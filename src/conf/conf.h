@@ -41,6 +41,10 @@ struct conf {
 	/* Authentication-Results */
 	char *authserv_id;
 
+	/* caps on what one message may make us keep */
+	unsigned max_headers;
+	unsigned max_header_bytes;
+
 	/* who is exempt from verification (signed instead, later) */
 	struct conf_list internal_hosts;	/* addresses and CIDR nets */
 

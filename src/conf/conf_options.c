@@ -59,6 +59,8 @@ const struct conf_option conf_options[] = {
 	{ "LogFacility", CONF_T_STRING, "mail", FIELD(log_facility), 0, 0, NULL, NULL },
 	{ "LogLevel", CONF_T_WORD, "info", FIELD(log_level), 0, 0, log_level_words, NULL },
 	{ "AuthservID", CONF_T_STRING, NULL, FIELD(authserv_id), 0, 0, NULL, check_authserv_id },
+	{ "MaxHeaders", CONF_T_UINT, "1000", FIELD(max_headers), 10, 100000, NULL, NULL },
+	{ "MaxHeaderBytes", CONF_T_UINT, "1048576", FIELD(max_header_bytes), 4096, 67108864, NULL, NULL },
 	{ "InternalHosts", CONF_T_LIST, "127.0.0.0/8 ::1", FIELD(internal_hosts), 0, 0, NULL, check_internal_hosts },
 	{ "Nameservers", CONF_T_LIST, NULL, FIELD(nameservers), 0, 0, NULL, check_nameservers },
 	{ "DNSTimeout", CONF_T_DURATION, "5s", FIELD(dns_timeout_ms), 100, 60000, NULL, NULL },

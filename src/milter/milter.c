@@ -29,6 +29,8 @@
 #include "util/xmalloc.h"
 
 #define AR_NAME "Authentication-Results"
+/* Largest milter packet we accept (libmilter's 1 MiB size class). */
+#define MILTER_MAX_DATA ((1024 * 1024) - 1)
 /* Added when the site maps quarantine to a header (DMARCQuarantineAction header). */
 #define QUARANTINE_HEADER "X-Authmilter-Quarantine"
 
@@ -196,23 +198,41 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	return SMFIS_CONTINUE;
 }
 
+/* note_forged_ar - remember an A-R field to delete, by its index */
+static void
+note_forged_ar(struct message *m, unsigned index)
+{
+	if (m->forged_ar_count == m->forged_ar_cap) {
+		m->forged_ar_cap = m->forged_ar_cap ? m->forged_ar_cap * 2 : 4;
+		m->forged_ar = xreallocarray(m->forged_ar, m->forged_ar_cap,
+		    sizeof(*m->forged_ar));
+	}
+	m->forged_ar[m->forged_ar_count++] = index;
+}
+
 static sfsistat
 cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct session *s = smfi_getpriv(ctx);
 	struct message *m;
-	const struct header *h;
 	size_t len;
 
 	if (s == NULL || !s->in_message)
 		return SMFIS_CONTINUE;
 	m = &s->msg;
 	len = strlen(value);
-	h = headers_add(&m->headers, name, (const unsigned char *)value, len);
-	if (ascii_strcasecmp(name, AR_NAME) == 0 &&
-	    authres_is_ours(h->value, h->value_len, m->conf->authserv_id) &&
-	    m->forged_ar_count < SESSION_MAX_FORGED_AR)
-		m->forged_ar[m->forged_ar_count++] = h->name_index;
+	/* Forgeries are found in every field, kept or not (RFC 8601 5). */
+	if (ascii_strcasecmp(name, AR_NAME) == 0) {
+		m->ar_seen++;
+		if (authres_is_ours((const unsigned char *)value, len,
+		    m->conf->authserv_id))
+			note_forged_ar(m, m->ar_seen);
+	}
+	if (m->headers.count >= m->conf->max_headers ||
+	    m->headers.bytes + len > m->conf->max_header_bytes)
+		m->headers_capped = true;
+	else
+		(void)headers_add(&m->headers, name, (const unsigned char *)value, len);
 	checks_header(s, name, value);
 	return SMFIS_CONTINUE;
 }
@@ -334,11 +354,12 @@ cb_eom(SMFICTX *ctx)
 		    QUARANTINE_HEADER);
 	checks_summary(s, &summary);
 	log_info("%s: client=%s[%s] helo=%s from=<%s>%s%s %s "
-	    "forged-ar-removed=%zu verdict=%s%s%s%s ms=%lu",
+	    "forged-ar-removed=%zu%s verdict=%s%s%s%s ms=%lu",
 	    m->queue_id ? m->queue_id : "NOQUEUE", s->client_name,
 	    s->client_addr, s->helo ? s->helo : "", m->mail_from,
 	    m->auth_user ? " auth=" : "", m->auth_user ? m->auth_user : "",
-	    buf_cstr(&summary), m->forged_ar_count, verdict_name(v.kind),
+	    buf_cstr(&summary), m->forged_ar_count,
+	    m->headers_capped ? " headers-over-cap" : "", verdict_name(v.kind),
 	    v.intended != v.kind ? " (monitor: would " : "",
 	    v.intended != v.kind ? verdict_name(v.intended) : "",
 	    v.intended != v.kind ? ")" : "", session_elapsed_ms(s));
@@ -394,5 +415,9 @@ milter_register(void)
 		log_error("smfi_register failed");
 		return false;
 	}
+	/* libmilter drops the whole connection when one packet (a header
+	 * field) exceeds 64 KiB, leaving the MTA to its default action; take
+	 * up to 1 MiB and judge big input with our own caps instead. */
+	(void)smfi_setmaxdatasize(MILTER_MAX_DATA);	/* returns the old limit */
 	return true;
 }

@@ -11,10 +11,6 @@
 #include "core/headers.h"
 #include "milter/checks.h"
 
-/* Forged Authentication-Results fields we delete, at most this many per
- * message; more than that and the rest are deleted by re-scanning. */
-#define SESSION_MAX_FORGED_AR 64
-
 /*
  * One message (MAIL FROM to end of message or abort). Reset at each MAIL
  * FROM and on abort, so nothing leaks from one message into the next on a
@@ -26,10 +22,14 @@ struct message {
 	char *queue_id;			/* {i}, when the MTA gave it */
 	char *mail_from;		/* envelope sender without <>; "" for null */
 	char *auth_user;		/* {auth_authen}: SMTP AUTH user, or NULL */
-	struct headers headers;
-	/* name_index of each A-R field carrying our authserv-id */
-	unsigned forged_ar[SESSION_MAX_FORGED_AR];
-	size_t forged_ar_count;
+	struct headers headers;		/* kept up to MaxHeaders/MaxHeaderBytes */
+	bool headers_capped;		/* some fields were not kept */
+	unsigned ar_seen;		/* A-R fields so far (their index) */
+	/* index of each A-R field carrying our authserv-id: every one is
+	 * deleted, however many (grows with the message, bounded by the
+	 * MTA's header limits) */
+	unsigned *forged_ar;
+	size_t forged_ar_count, forged_ar_cap;
 	uint64_t body_bytes;
 	struct checks checks;		/* SPF and DKIM state and results */
 };

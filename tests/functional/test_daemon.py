@@ -123,6 +123,30 @@ def test_messages(t):
              "one log line per message with the verdict", diag=d.log_tail(5))
 
 
+def test_hostile_headers(t):
+    many = b"".join(b"Authentication-Results: " + ID.encode() +
+                    b"; dkim=pass header.i=@x%d.example\r\n" % i
+                    for i in range(150))
+    big = b"X-Big: " + b"a" * 200000 + b"\r\n"
+    lots = b"".join(b"X-Filler-%d: y\r\n" % i for i in range(1500))
+    with daemon.Daemon(options={"MaxHeaders": "1000"}) as d:
+        res = d.send_message(many + PLAIN)
+        t.ok(len(res.deleted_headers) == 150 and
+             len([v for v in ar_values(res) if v.startswith(ID)]) == 1,
+             "150 forged A-R fields: every one deleted",
+             diag="%d deleted" % len(res.deleted_headers))
+        res = d.send_message(big + PLAIN, timeout=20)
+        t.ok(res.disposition == "accept" and len(ar_values(res)) == 1,
+             "a 200 KB header field is handled, not a dropped connection",
+             diag=repr(res)[:300])
+        res = d.send_message(lots + FORGED)
+        t.ok(res.disposition == "accept" and len(res.deleted_headers) == 2,
+             "1500 fields: over MaxHeaders still finds forged A-R",
+             diag=repr(res.actions)[:300])
+        t.ok(d.wait_for_log("headers-over-cap", timeout=3),
+             "fields over the cap are logged", diag=d.log_tail(2))
+
+
 def test_null_sender_and_ipv6(t):
     with daemon.Daemon(socket="inet6") as d:
         res = d.send_message(PLAIN, client_ip="2001:db8::25", mail_from="<>")
@@ -223,6 +247,7 @@ def main():
     test_cli(t)
     test_config_check(t)
     test_messages(t)
+    test_hostile_headers(t)
     test_null_sender_and_ipv6(t)
     test_reload(t)
     test_graceful_stop(t)

@@ -25,7 +25,11 @@ corpus = os.path.join(builddir, "tests", "dkim", "corpus")
 
 
 def skip(why):
+    """skip - a missing prerequisite skips here, but fails under CI=true"""
     print("1..1")
+    if os.environ.get("CI") == "true":
+        print("not ok 1 - dkim interop: CI=true needs %s" % why)
+        return 1
     print("ok 1 - dkim interop # SKIP %s" % why)
     return 0
 

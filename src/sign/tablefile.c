@@ -64,7 +64,7 @@ bool
 tablefile_load(const char *spec, const char *where, struct tablefile *t,
     struct buf *err)
 {
-	const char *path = spec_path(spec, &t->refile);
+	const char *path;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -73,6 +73,7 @@ tablefile_load(const char *spec, const char *where, struct tablefile *t,
 	FILE *fp;
 
 	memset(t, 0, sizeof(*t));
+	path = spec_path(spec, &t->refile);
 	if (path == NULL || *path == '\0') {
 		buf_printf(err, "%s: data set \"%s\" not supported: use file:/path, "
 		    "refile:/path or an absolute path\n", where, spec);

@@ -57,7 +57,12 @@ key_for(struct keytable *kt, const char *table_path, const char *spec,
 	size_t i;
 
 	if (is_path(spec)) {
-		file = resolve(table_path, spec);
+		char *given = resolve(table_path, spec);
+
+		/* one load per file however it is spelt ("./k", "/d/../k") */
+		if ((file = realpath(given, NULL)) == NULL)
+			file = xstrdup(given);
+		free(given);
 		for (i = 0; i < kt->nkeys; i++)
 			if (kt->key_files[i] != NULL &&
 			    strcmp(kt->key_files[i], file) == 0) {

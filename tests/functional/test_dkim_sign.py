@@ -54,6 +54,7 @@ def main():
         not_signed(t, tmp, keys)
         config_errors(t, tmp, keys)
         reload_and_modes(t, tmp, keys)
+        big_message(t, keys)
     finally:
         if not os.environ.get("KEEP_TEST_TMP"):
             shutil.rmtree(tmp, ignore_errors=True)
@@ -381,6 +382,33 @@ def reload_and_modes(t, tmp, keys):
     t.ok(re.search(r"192\.0\.2\.99\].*verify=no\(Mode\) sign=no\(external\)",
                    log), "Mode s: outside mail neither verified nor signed")
     t.ok(b"spf=" not in smode.message, "Mode s: no verification results")
+
+
+def vm_hwm_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def big_message(t, keys):
+    """A 50 MB message is signed with memory flat: the body streams
+    into the hash and is never kept."""
+    opts = dict(BASE, Domain="example.com", Selector="r1 e1",
+                KeyFile="%s %s" % (keys["rsa"][0], keys["ed"][0]))
+    raw = msg_from("alice@example.com", "big").replace(
+        b"body\r\n", (b"y" * 78 + b"\r\n") * 655360)
+    with daemon.Daemon(opts) as d:
+        d.send_message(msg_from("alice@example.com"), macros=AUTH)
+        hwm0 = vm_hwm_kib(d.pid)
+        r = d.send_message(raw, macros=AUTH, timeout=120)
+        grown = vm_hwm_kib(d.pid) - hwm0
+    res = sign_keys.dkimpy_results(r.message, records(keys))
+    t.ok(len(res) == 2 and all(ok for _a, _s, ok in res),
+         "50 MB message: both signatures verify with dkimpy", diag=repr(res))
+    t.ok(grown < 8 * 1024, "50 MB message: daemon peak memory grew %d KiB "
+         "(< 8 MiB)" % grown)
 
 
 if __name__ == "__main__":

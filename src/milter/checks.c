@@ -3,7 +3,8 @@
  * milter callbacks.
  *
  * checks_mail_from decides whether the client is exempt (InternalHosts,
- * SMTP AUTH) and runs SPF for the MAIL FROM identity (and HELO when
+ * SMTP AUTH: such mail is handed to signing.c and not verified; so is
+ * all mail when Mode lacks "v") and runs SPF for the MAIL FROM identity (and HELO when
  * configured) through src/spf on the shared resolver. checks_header feeds
  * the DKIM verifier and starts each key lookup as soon as its
  * DKIM-Signature arrives, so DNS latency hides behind the body transfer;

@@ -4,7 +4,8 @@
  * Thin glue: each callback copies what the MTA sent into the session
  * (session.c) and returns; end of message asks the core for results, turns
  * them into one Authentication-Results field and a verdict, applies them,
- * and logs one line. Negotiation asks only for the steps and macros we
+ * inserts our DKIM-Signature fields (signing.c) at the top, and logs one
+ * line. Negotiation asks only for the steps and macros we
  * use. Nothing here parses mail syntax itself.
  */
 #include "config.h"

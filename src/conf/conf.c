@@ -356,5 +356,8 @@ conf_print(const struct conf *c, FILE *out)
 		else
 			(void)fprintf(out, "%s %s\n", conf_options[i].name, buf_cstr(&value));
 	}
+	buf_reset(&value);
+	sign_setup_describe(c->sign, &value);
+	(void)fprintf(out, "# %s\n", buf_cstr(&value));
 	buf_deinit(&value);
 }

@@ -307,9 +307,12 @@ report_print(const struct report *r, FILE *out, bool json)
 		fputc('\n', out);
 		return;
 	}
-	for (c = r->root->first; c != NULL; c = c->next) {
-		text_node(out, c, 0, false);
-	}
+	/* the findings first, then the warnings, then the summary */
+	for (c = r->root->first; c != NULL; c = c->next)
+		if (c != r->warnings && strcmp(c->key, "exit_code") != 0)
+			text_node(out, c, 0, false);
+	if (r->warnings != NULL)
+		text_node(out, r->warnings, 0, false);
 	fprintf(out, "%u warning%s, %u failed check%s%s\n", r->nwarnings,
 	    r->nwarnings == 1 ? "" : "s", r->nfailures,
 	    r->nfailures == 1 ? "" : "s",

@@ -14,6 +14,7 @@ timeout, and --nameserver points at our server only.
 """
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 
@@ -76,6 +77,8 @@ class AuthcheckEnv:
         if self.srv is not None:
             self.srv.stop()
             self.srv = None
+        if not os.environ.get("KEEP_TEST_TMP"):
+            shutil.rmtree(self.tmp, ignore_errors=True)
         return False
 
     @property

@@ -15,6 +15,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "authcheck/explain_message.h"
@@ -88,11 +89,38 @@ spf_why(struct buf *b, const struct spf_result *res, const char *ip)
 	}
 }
 
+/* spf_term - the term of the record that decided res, found by the SPF
+ * module on a checker of our own (same resolver, cached answers) */
+static void
+spf_term(struct rnode *n, struct dns_resolver *r, const struct session *s,
+    enum spf_identity id, const struct spf_result *res, struct buf *why)
+{
+	struct spf_checker *c = spf_checker_new(r, NULL, NULL);
+	struct spf_request req;
+	char *term;
+
+	memset(&req, 0, sizeof(req));
+	req.client_ip = s->client_addr;
+	req.helo = s->helo;
+	req.mail_from = s->msg.mail_from;
+	req.identity = id;
+	if ((term = spf_decisive_term(c, &req, res)) != NULL) {
+		rn_str(n, "matched_term", "%s", term);
+		buf_printf(why, "; the term that decided: \"%s\"", term);
+	} else if (res->res == SPF_RES_NEUTRAL) {
+		rn_str(n, "matched_term", "(none: no term matched)");
+	}
+	free(term);
+	spf_checker_free(&c);
+}
+
 /* spf_section - one SPF identity's result */
 static void
 spf_section(struct report *rep, struct dns_resolver *r, const char *key,
-    const char *identity, const struct spf_result *res, const char *ip)
+    const char *identity, const struct spf_result *res,
+    const struct session *s, enum spf_identity id)
 {
+	const char *ip = s->client_addr;
 	struct rnode *n = rn_obj(rep->root, key);
 	struct buf why = BUF_INIT;
 
@@ -109,6 +137,7 @@ spf_section(struct report *rep, struct dns_resolver *r, const char *key,
 	rn_int(n, "dns_terms", res->dns_terms);
 	rn_int(n, "void_lookups", res->void_lookups);
 	spf_why(&why, res, ip);
+	spf_term(n, r, s, id, res, &why);
 	rn_str(n, "why", "%s", buf_cstr(&why));
 	buf_deinit(&why);
 	if (res->res == SPF_RES_TEMPERROR)
@@ -391,8 +420,8 @@ explain_message(struct report *rep, struct dns_resolver *r,
 	}
 	if (ck->spf_mailfrom_done)
 		spf_section(rep, r, "spf", *s->msg.mail_from != '\0' ?
-		    "mailfrom" : "helo (null sender)", &ck->spf_mailfrom,
-		    s->client_addr);
+		    "mailfrom" : "helo (null sender)", &ck->spf_mailfrom, s,
+		    SPF_ID_MAILFROM);
 	else {
 		struct rnode *n = rn_obj(rep->root, "spf");
 
@@ -401,8 +430,8 @@ explain_message(struct report *rep, struct dns_resolver *r,
 		    "not check SPF for mail submitted locally");
 	}
 	if (ck->spf_helo_done)
-		spf_section(rep, r, "spf_helo", "helo", &ck->spf_helo,
-		    s->client_addr);
+		spf_section(rep, r, "spf_helo", "helo", &ck->spf_helo, s,
+		    SPF_ID_HELO);
 	dkim_section(rep, ck->dkim);
 	dmarc_section(rep, r, s);
 	verdict_section(rep, early ? at_mail : at_end,

@@ -60,6 +60,7 @@ def make_zone(pub2048, pub512):
         "slow.test": [{"TXT": spf}],
         "s1._domainkey.slow.test": ["TIMEOUT"],
         "_dmarc.slow.test": [{"TXT": "v=DMARC1; p=none"}],
+        "incl.test": [{"TXT": "v=spf1 include:good.test ~all"}],
     }
 
 
@@ -131,6 +132,8 @@ def run_cases(t, env, pem, pem512):
          ["v=DMARC1; p=reject"] and m.get("spf_aligned") and
          m.get("dkim_aligned"), "pass: DMARC record and alignment",
          diag=repr(m))
+    t.is_eq(s.get("matched_term"), "ip4:192.0.2.0/24",
+            "pass: the SPF term that matched")
     t.is_eq(doc.get("verdict", {}).get("action"), "accept", "pass: accept")
     rc2, doc2, _ = check(env, "pass-crlf", good, disk_lf=False)
     t.is_eq(dkim0(doc2).get("result"), "pass", "pass: CRLF file as well")
@@ -195,8 +198,16 @@ def run_cases(t, env, pem, pem512):
          "DMARC p=reject applied: verdict reject 550", diag=repr(doc))
     s = doc.get("spf", {})
     t.ok(s.get("result") == "fail" and BAD_IP in s.get("why", "") and
-         "not authorised" in s.get("why", ""), "SPF fail explained",
-         diag=repr(s))
+         "not authorised" in s.get("why", "") and
+         s.get("matched_term") == "-all" and '"-all"' in s.get("why", ""),
+         "SPF fail explained, -all matched", diag=repr(s))
+    for ip, res, term in ((GOOD_IP, "pass", "include:good.test"),
+                          (BAD_IP, "softfail", "~all")):
+        rc, doc, _ = check(env, "incl", message("incl.test", "i"), ip=ip,
+                           mail_from="a@incl.test")
+        s = doc.get("spf", {})
+        t.ok(s.get("result") == res and s.get("matched_term") == term,
+             "SPF %s by %s" % (res, term), diag=repr(s))
 
     # 8. p=quarantine applied
     rc, doc, _ = check(env, "quar", message("quar.test", "q"), ip=BAD_IP,

@@ -12,7 +12,10 @@
  * redirect each cost one DNS-querying term, wherever they sit in the
  * tree; a lookup that finds no record (NXDOMAIN or no data) is a void
  * lookup. Names holding macros (%{...}) depend on the message and are
- * not followed. A name already visited is not read again (loops).
+ * not followed. A record included twice on different branches is read
+ * and counted twice, as an evaluation would; a record that includes
+ * itself (directly or not) is a loop and is warned about; at most
+ * DOMAIN_SPF_MAX_RECORDS records are read.
  */
 #include "config.h"
 
@@ -32,8 +35,9 @@ struct walk {
 	struct dns_resolver *r;
 	unsigned dns_terms;
 	unsigned void_lookups;
-	char *seen[DOMAIN_SPF_MAX_RECORDS];
-	size_t nseen;
+	const char *path[DOMAIN_SPF_MAX_DEPTH + 1];	/* records above */
+	size_t depth;
+	size_t records;		/* records read, capped */
 };
 
 static void walk_domain(struct walk *w, struct rnode *parent,
@@ -55,17 +59,16 @@ lookup(struct walk *w, const char *name, uint16_t type, bool count_void)
 	return a;
 }
 
-/* seen_before - remember domain; true when it was already walked */
+/* in_path - is domain one of the records being walked above this one?
+ * (an include loop: evaluation would run until the lookup limit) */
 static bool
-seen_before(struct walk *w, const char *domain)
+in_path(const struct walk *w, const char *domain)
 {
 	size_t i;
 
-	for (i = 0; i < w->nseen; i++)
-		if (ascii_strcasecmp(w->seen[i], domain) == 0)
+	for (i = 0; i < w->depth; i++)
+		if (ascii_strcasecmp(w->path[i], domain) == 0)
 			return true;
-	if (w->nseen < DOMAIN_SPF_MAX_RECORDS)
-		w->seen[w->nseen++] = xstrdup(domain);
 	return false;
 }
 
@@ -205,10 +208,19 @@ walk_domain(struct walk *w, struct rnode *parent, const char *domain,
 	size_t i, nrec = 0;
 
 	rn_str(node, "domain", "%s", domain);
-	if (depth > DOMAIN_SPF_MAX_DEPTH || seen_before(w, domain)) {
-		rn_str(node, "note", "already read or too deep: not followed");
+	if (in_path(w, domain)) {
+		report_warn(w->rep, "spf-include-loop", "%s includes itself "
+		    "(through %s): evaluation runs into the lookup limit, "
+		    "permerror", domain, w->path[w->depth - 1]);
+		rn_str(node, "note", "loop: not followed again");
 		return;
 	}
+	if (depth > DOMAIN_SPF_MAX_DEPTH ||
+	    w->records == DOMAIN_SPF_MAX_RECORDS) {
+		rn_str(node, "note", "too deep or too many records: not followed");
+		return;
+	}
+	w->records++;
 	/* the top-level record's lookup is not a term; an include's is, and
 	 * a missing one is void */
 	a = lookup(w, domain, DNS_T_TXT, !top);
@@ -234,7 +246,9 @@ walk_domain(struct walk *w, struct rnode *parent, const char *domain,
 		report_warn(w->rep, "spf-invalid", "the SPF record of %s is not "
 		    "valid: %s (permerror)", domain, why);
 	} else if (nrec == 1) {
+		w->path[w->depth++] = domain;
 		walk_record(w, node, domain, rec, depth);
+		w->depth--;
 	}
 	buf_deinit(&norm);
 	dns_answer_free(&a);
@@ -245,7 +259,6 @@ domain_spf(struct report *rep, struct dns_resolver *r, const char *domain)
 {
 	struct walk w;
 	struct rnode *n = rn_obj(rep->root, "spf");
-	size_t i;
 
 	memset(&w, 0, sizeof(w));
 	w.rep = rep;
@@ -264,6 +277,4 @@ domain_spf(struct report *rep, struct dns_resolver *r, const char *domain)
 		    "lookups that find nothing; more than %u is a permerror (RFC "
 		    "7208 4.6.4)", domain, w.void_lookups,
 		    SPF_DEFAULT_MAX_VOID_LOOKUPS);
-	for (i = 0; i < w.nseen; i++)
-		free(w.seen[i]);
 }

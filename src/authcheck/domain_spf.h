@@ -19,7 +19,7 @@
  * the void lookups (names with no record) against the limit of 2. Warns
  * about several SPF records at one name, "+all" (or a bare "all"), more
  * than 10 DNS-querying terms, more than 2 void lookups, records that are
- * not valid SPF, and includes that lead nowhere.
+ * not valid SPF, includes that lead nowhere and include loops.
  */
 void domain_spf(struct report *rep, struct dns_resolver *r,
     const char *domain);

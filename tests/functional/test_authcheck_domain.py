@@ -89,6 +89,11 @@ def zone():
         "a:nx3.void.test -all")
     dom("twovoid.test", "v=spf1 a:nx1.void.test a:nx2.void.test -all")
     dom("deadinc.test", "v=spf1 include:nothing.test -all")
+    dom("loop.test", "v=spf1 include:_a.loop.test -all")
+    z["_a.loop.test"] = [{"TXT": "v=spf1 include:loop.test ~all"}]
+    dom("diamond.test", "v=spf1 include:_spf.good.test "
+        "include:_b.diamond.test -all")
+    z["_b.diamond.test"] = [{"TXT": "v=spf1 include:_spf.good.test ~all"}]
     # DMARC mistakes
     dom("none.test", "v=spf1 -all", dmarc("none"))
     dom("quar.test", "v=spf1 -all", dmarc("quarantine"))
@@ -184,6 +189,7 @@ def cases(t, env):
             ("many.test", "spf-too-many-lookups", "ten.test"),
             ("void.test", "spf-void-lookups", "twovoid.test"),
             ("deadinc.test", "spf-include-missing", "good.test"),
+            ("loop.test", "spf-include-loop", "diamond.test"),
             ("none.test", "dmarc-p-none", "quar.test"),
             ("rua.test", "dmarc-rua-unauthorized", "good.test"),
             ("nodmarc.test", "dmarc-missing", "quar.test")):
@@ -198,6 +204,10 @@ def cases(t, env):
     rc, doc = run(env, "ten.test")
     t.ok(rc == 0 and doc.get("spf", {}).get("dns_terms") == 10,
          "ten.test: 10 terms (8 a, an include and its a)",
+         diag=repr(doc.get("spf")))
+    rc, doc = run(env, "diamond.test")
+    t.ok(rc == 0 and doc.get("spf", {}).get("dns_terms") == 5,
+         "diamond.test: a record included twice is counted twice",
          diag=repr(doc.get("spf")))
     rc, doc = run(env, "void.test")
     t.is_eq(doc.get("spf", {}).get("void_lookups"), 3, "void.test: 3 voids")

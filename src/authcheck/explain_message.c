@@ -245,6 +245,7 @@ dmarc_ids(struct rnode *n, const struct dmarc_result *res,
 	size_t i, cnt = v != NULL ? dkim_verifier_result_count(v) : 0;
 	bool strict_d = res->record != NULL && res->record->adkim_strict;
 	bool strict_s = res->record != NULL && res->record->aspf_strict;
+	bool exact_pass = false;
 	struct rnode *l = rn_list(n, "identifiers");
 
 	if (ck->spf_mailfrom_done) {
@@ -260,17 +261,26 @@ dmarc_ids(struct rnode *n, const struct dmarc_result *res,
 	} else {
 		rn_str(l, NULL, "SPF not checked (no client address)");
 	}
+	for (i = 0; i < cnt; i++)
+		if (dkim_verifier_result(v, i)->result == DKIM_RES_PASS &&
+		    ascii_strcasecmp(dkim_verifier_result(v, i)->domain,
+		    res->header_from) == 0)
+			exact_pass = true;
 	for (i = 0; i < cnt; i++) {
 		const struct dkim_result *d = dkim_verifier_result(v, i);
-		bool aligned = strict_d ?
-		    ascii_strcasecmp(d->domain, res->header_from) == 0 :
+		bool equal = ascii_strcasecmp(d->domain, res->header_from) == 0;
+		/* DMARC said whether some pass aligned; which one is clear for
+		 * an exact match; for relaxed, by the org domain when the
+		 * evaluation found it, else the pass that made DMARC align */
+		bool aligned = res->dkim_aligned && (equal || (!strict_d &&
+		    (*res->org_domain != '\0' ?
 		    under(d->domain, res->org_domain) &&
-		    under(res->header_from, res->org_domain);
+		    under(res->header_from, res->org_domain) : !exact_pass)));
 
 		rn_str(l, NULL, "DKIM %s for d=%s: %s (adkim=%s)",
 		    dkim_res_name(d->result), d->domain,
 		    d->result != DKIM_RES_PASS ? "does not count, not a pass" :
-		    aligned && res->dkim_aligned ? "aligned with the From domain" :
+		    aligned ? "aligned with the From domain" :
 		    "NOT aligned with the From domain (unaligned d=)",
 		    strict_d ? "s, exact match" : "r, same organizational domain");
 	}

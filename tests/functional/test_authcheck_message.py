@@ -55,6 +55,8 @@ def make_zone(pub2048, pub512):
         "tiny._domainkey.good.test": [{"TXT": "v=DKIM1; k=rsa; p=" + pub512}],
         "other.test": [{"TXT": spf}],
         "s1._domainkey.other.test": [{"TXT": "v=DKIM1; k=rsa; p=" + pub2048}],
+        "s1._domainkey.mail.good.test": [{"TXT": "v=DKIM1; k=rsa; p=" +
+                                          pub2048}],
         "quar.test": [{"TXT": spf}],
         "_dmarc.quar.test": [{"TXT": "v=DMARC1; p=quarantine"}],
         "slow.test": [{"TXT": spf}],
@@ -208,6 +210,16 @@ def run_cases(t, env, pem, pem512):
         s = doc.get("spf", {})
         t.ok(s.get("result") == res and s.get("matched_term") == term,
              "SPF %s by %s" % (res, term), diag=repr(s))
+
+    # 7b. a subdomain's signature aligns in relaxed mode
+    raw = sign(message("good.test", "sub"), "mail.good.test", pem)
+    rc, doc, _ = check(env, "relaxed", raw, ip=BAD_IP)
+    m = dmarc0(doc)
+    ids = " | ".join(m.get("identifiers", []))
+    t.ok(m.get("result") == "pass" and m.get("dkim_aligned") and
+         "d=mail.good.test: aligned with the From domain (adkim=r" in ids and
+         m.get("org_domain") == "good.test",
+         "relaxed alignment of d=mail.good.test explained", diag=repr(m))
 
     # 8. p=quarantine applied
     rc, doc, _ = check(env, "quar", message("quar.test", "q"), ip=BAD_IP,

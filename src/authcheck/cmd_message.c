@@ -17,7 +17,9 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,16 @@ struct message_args {
 	const char *ip, *helo, *mail_from;
 	const char *config, *authserv_id;
 };
+
+/* ip_ok - an IPv4 or IPv6 address in text form */
+static bool
+ip_ok(const char *ip)
+{
+	unsigned char bin[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, ip, bin) == 1 ||
+	    inet_pton(AF_INET6, ip, bin) == 1;
+}
 
 /* parse_args - returns an exit code, or -1 to go on */
 static int
@@ -74,6 +86,9 @@ parse_args(int argc, char **argv, struct message_args *a,
 	}
 	if (optind + 1 != argc)
 		return ac_usage_error("message", "give exactly one message FILE");
+	if (a->ip != NULL && !ip_ok(a->ip))
+		return ac_usage_error("message", "--ip %s is not an IPv4 or IPv6 "
+		    "address", a->ip);
 	a->file = argv[optind];
 	return -1;
 }

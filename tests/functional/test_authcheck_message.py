@@ -248,6 +248,9 @@ def run_cases(t, env, pem, pem512):
     t.is_eq(rc, 2, "missing file: exit 2")
     rc, _, _ = authcheck_env.run_plain(["message"])
     t.is_eq(rc, 2, "no file: exit 2")
+    rc, _, _ = authcheck_env.run_plain(["message", env.path("pass.eml"),
+                                        "--ip", "not-an-ip"])
+    t.is_eq(rc, 2, "bad --ip: exit 2")
     return good
 
 

@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 
 import dns_testserver
@@ -50,11 +51,21 @@ def warnings(doc):
     return {w["code"] for w in (doc or {}).get("warnings", [])}
 
 
+SANITIZER_RC = 99
+
+
 def run_plain(args, timeout=RUN_TIMEOUT_S, cwd=None):
-    """run_plain - authcheck args -> (exit code, stdout, stderr)"""
+    """run_plain - authcheck args -> (exit code, stdout, stderr). A report
+    of AddressSanitizer, LeakSanitizer or UBSan (a build with
+    -fsanitize=...) on stderr turns the exit code into SANITIZER_RC, so
+    every test that checks the exit code fails on it."""
     p = subprocess.run([binary()] + list(args), capture_output=True,
-                       text=True, timeout=timeout, cwd=cwd)
-    return p.returncode, p.stdout, p.stderr
+                       text=True, errors="replace", timeout=timeout, cwd=cwd)
+    rc = p.returncode
+    if "Sanitizer" in p.stderr or "runtime error:" in p.stderr:
+        sys.stderr.write(p.stderr)
+        rc = SANITIZER_RC
+    return rc, p.stdout, p.stderr
 
 
 class AuthcheckEnv:

@@ -188,6 +188,9 @@ json_string(FILE *out, const char *s)
 		if (c == '"' || c == '\\') {
 			fprintf(out, "\\%c", c);
 			i++;
+		} else if (c == '\n' || c == '\t' || c == '\r') {
+			fputs(c == '\n' ? "\\n" : c == '\t' ? "\\t" : "\\r", out);
+			i++;
 		} else if (c < 0x20 || c == 0x7f) {
 			fprintf(out, "\\u%04x", c);
 			i++;

@@ -221,6 +221,32 @@ def run_cases(t, env, pem, pem512):
          m.get("org_domain") == "good.test",
          "relaxed alignment of d=mail.good.test explained", diag=repr(m))
 
+    # 7c. the settings of a config file are used; a bad one is exit 2
+    conf = env.path("site.conf")
+    with open(conf, "w") as f:
+        f.write("AuthservID cfg.test.example\nDMARCMonitorOnly yes\n"
+                "InternalHosts 10.1.0.0/16\n")
+    path = env.path("unaligned.eml")
+    rc, _, doc = env.run(["message", path, "--config", conf, "--ip", BAD_IP,
+                          "--mail-from", "a@good.test"])
+    doc = doc or {}
+    v = doc.get("verdict", {})
+    t.ok(doc.get("authentication_results", "").startswith(
+         "Authentication-Results: cfg.test.example;") and
+         v.get("action") == "accept" and v.get("policy_asked") == "reject",
+         "--config: its AuthservID and DMARCMonitorOnly", diag=repr(v))
+    rc, _, doc = env.run(["message", path, "--config", conf, "--ip",
+                          "10.1.2.3"])
+    t.ok("exempt" in (doc or {}) and (doc or {}).get("verdict", {}).get(
+         "action") == "accept", "--config: InternalHosts client is exempt",
+         diag=repr(doc))
+    with open(conf, "w") as f:
+        f.write("AuthservID ok\nDKIMMinKeyBits lots\n")
+    rc, out, _ = env.run(["message", path, "--config", conf])
+    t.ok(rc == 2 and (conf + ":2:") in env.last_stderr,
+         "--config: a bad line is exit 2 with file:line",
+         diag=env.last_stderr)
+
     # 8. p=quarantine applied
     rc, doc, _ = check(env, "quar", message("quar.test", "q"), ip=BAD_IP,
                        mail_from="a@quar.test")

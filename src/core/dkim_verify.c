@@ -48,7 +48,10 @@ struct vsig {
 	size_t hdr_index;	/* the signature's own field */
 	char *key_name;
 	struct dkim_key key;
+	char *key_txt;		/* the key record judged, for explanations */
+	struct buf detail;	/* canon, bh= and computed bh, NUL-separated */
 	bool have_key;
+	bool judged;		/* body hash compared at end of message */
 	bool testing;
 	unsigned key_bits;
 	unsigned char hdigest[CRYPTO_DIGEST_MAX];
@@ -402,9 +405,11 @@ answer_reason(enum dns_status st)
 	}
 }
 
-/* pick_key - the first usable (or revoked) TXT record of an answer */
+/* pick_key - the first usable (or revoked) TXT record of an answer;
+ * *rr_r is the record judged (the first one when none is usable) */
 static enum dkim_key_status
-pick_key(const struct dns_answer *a, struct dkim_key *key, const char **why_r)
+pick_key(const struct dns_answer *a, struct dkim_key *key, const char **why_r,
+    const struct dns_rr **rr_r)
 {
 	enum dkim_key_status first = DKIM_KEY_E_SYNTAX;
 	const char *first_why = "no key";
@@ -421,12 +426,14 @@ pick_key(const struct dns_answer *a, struct dkim_key *key, const char **why_r)
 		    a->rr[i].text_len, key, &why);
 		if (st == DKIM_KEY_OK || st == DKIM_KEY_REVOKED) {
 			*why_r = why;
+			*rr_r = &a->rr[i];
 			return st;
 		}
 		dkim_key_deinit(key);
 		if (!seen) {
 			first = st;
 			first_why = why;
+			*rr_r = &a->rr[i];
 			seen = true;
 		}
 	}
@@ -465,6 +472,7 @@ dkim_verifier_key_answer(struct dkim_verifier *v, int idx,
     const struct dns_answer *a)
 {
 	struct vsig *s = get_sig(v, idx);
+	const struct dns_rr *rr = NULL;
 	enum dkim_key_status st;
 	const char *why = "";
 
@@ -481,7 +489,9 @@ dkim_verifier_key_answer(struct dkim_verifier *v, int idx,
 		finish(s, DKIM_RES_TEMPERROR, answer_reason(a->status));
 		return;
 	}
-	st = pick_key(a, &s->key, &why);
+	st = pick_key(a, &s->key, &why, &rr);
+	if (rr != NULL)
+		s->key_txt = xstrndup(rr->text, rr->text_len);
 	if (st == DKIM_KEY_REVOKED) {
 		finish(s, DKIM_RES_PERMERROR, "key revoked");
 		return;
@@ -503,6 +513,7 @@ judge(struct dkim_verifier *v, struct vsig *s)
 		finish(s, DKIM_RES_TEMPERROR, "no key answer");
 		return;
 	}
+	s->judged = true;
 	/* a signer cannot have hashed more body than there is (3.5 l=) */
 	if (s->sig.has_l && dkim_body_length(b->b) < s->sig.l) {
 		finish(s, DKIM_RES_FAIL, "body shorter than l=");
@@ -533,6 +544,37 @@ judge(struct dkim_verifier *v, struct vsig *s)
 	finish(s, DKIM_RES_PASS, "");
 }
 
+/* fill_detail - the explanation strings of a result (key record, c=,
+ * h=, given and computed body hash) */
+static void
+fill_detail(struct dkim_verifier *v, struct vsig *s)
+{
+	struct dkim_result *r = &s->out;
+	size_t canon_off, bh_off, bhc_off;
+
+	buf_reset(&s->detail);
+	canon_off = s->detail.len;
+	if (s->sig.alg != DKIM_ALG_UNKNOWN)
+		buf_printf(&s->detail, "%s/%s", dkim_canon_name(s->sig.hcanon),
+		    dkim_canon_name(s->sig.bcanon));
+	buf_append_byte(&s->detail, '\0');
+	bh_off = s->detail.len;
+	crypto_base64_encode(s->sig.bh.data, s->sig.bh.len, &s->detail);
+	buf_append_byte(&s->detail, '\0');
+	bhc_off = s->detail.len;
+	/* a signature decided before its body was hashed has no digest */
+	if (s->judged)
+		crypto_base64_encode(v->bodies[s->body].digest,
+		    v->bodies[s->body].digest_len, &s->detail);
+	buf_append_byte(&s->detail, '\0');
+	r->canon = (const char *)s->detail.data + canon_off;
+	r->body_hash = (const char *)s->detail.data + bh_off;
+	r->body_hash_computed = (const char *)s->detail.data + bhc_off;
+	r->key_name = s->key_name != NULL ? s->key_name : "";
+	r->key_record = s->key_txt != NULL ? s->key_txt : "";
+	r->signed_headers = s->sig.h != NULL ? s->sig.h : "";
+}
+
 /* fill_result - the public view of a signature */
 static void
 fill_result(struct dkim_verifier *v, struct vsig *s)
@@ -553,6 +595,7 @@ fill_result(struct dkim_verifier *v, struct vsig *s)
 	    dkim_body_length(v->bodies[s->body].b) > s->sig.l;
 	r->testing = s->testing;
 	r->key_bits = s->key_bits;
+	fill_detail(v, s);
 }
 
 /* dkim_verifier_eom - judge every signature */
@@ -624,6 +667,8 @@ dkim_verifier_free(struct dkim_verifier **vp)
 		dkim_sig_deinit(&v->sigs[i].sig);
 		dkim_key_deinit(&v->sigs[i].key);
 		free(v->sigs[i].key_name);
+		free(v->sigs[i].key_txt);
+		buf_deinit(&v->sigs[i].detail);
 	}
 	for (i = 0; i < v->nbodies; i++)
 		dkim_body_free(&v->bodies[i].b);

@@ -74,6 +74,14 @@ struct dkim_result {
 	bool l_partial;		/* l= left body content unsigned */
 	bool testing;		/* key says t=y */
 	unsigned key_bits;	/* key size, 0 when no key was read */
+	/* Detail for explanations (authcheck); "" when not known. */
+	const char *key_name;	/* the TXT name looked up for the key */
+	const char *key_record;	/* the key TXT record that was judged */
+	const char *canon;	/* "relaxed/simple" (c=) */
+	const char *signed_headers;	/* h= as given */
+	const char *body_hash;	/* bh= of the signature, base64 */
+	const char *body_hash_computed;	/* what the body hashed to, base64;
+					 * "" when the body was not judged */
 };
 
 struct dkim_verifier;

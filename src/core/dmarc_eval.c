@@ -608,6 +608,14 @@ compute(struct dmarc_eval *e, bool final, struct dmarc_result *r)
 		return s;
 	if (!e->auth_set && !final)
 		return S_DONE;	/* discovery complete; alignment later */
+	/* a tree walk only to report the org domain; a DNS failure here
+	 * leaves it unknown and changes no result */
+	if (e->o.want_org_domain && !d.author_org_known) {
+		s = org_of(&c, e->author, d.author_org);
+		if (s == S_NEED)
+			return S_NEED;
+		d.author_org_known = s == S_OK;
+	}
 	s = align_ids(&c, &d, DMARC_AUTH_PASS, &al);
 	if (s == S_OK && !al.pass)
 		s = align_ids(&c, &d, DMARC_AUTH_TEMPERROR, &al);

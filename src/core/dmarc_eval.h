@@ -77,6 +77,8 @@ struct dmarc_eval_opts {
 	enum dmarc_mode mode;
 	const psl_ctx_t *psl;	/* RFC 7489 mode: loaded once by the caller */
 	unsigned pct_roll;	/* RFC 7489 pct sampling: a random 0..99 */
+	bool want_org_domain;	/* find the author's org domain even when
+				 * the verdict does not need it (authcheck) */
 };
 
 struct dmarc_result {

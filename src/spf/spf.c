@@ -2,7 +2,7 @@
  * spf.c - SPF checks (RFC 7208) by libspf2, on our DNS module
  *
  * Exported (spf.h): spf_checker_new, spf_checker_free, spf_check,
- * spf_result_deinit, spf_res_name, spf_received_spf.
+ * spf_result_deinit, spf_res_name, spf_received_spf, spf_decisive_term.
  *
  * libspf2 evaluates; spf_dns.c supplies its DNS layer (an SPF_dns_server_t
  * whose lookup and get_spf hooks call dns_lookup), and together they
@@ -212,13 +212,40 @@ identity(const struct spf_request *req, struct spf_result *res)
 	res->sender = buf_steal(&b);
 }
 
+/* interpret - what SPF_request_query_fallback does, minus its
+ * "localhost always passes" shortcut (RFC 7208 has no such rule): compile
+ * rec (checked by spf_record_check) and interpret it for the MAIL FROM
+ * domain. Returns the response (caller frees), NULL when libspf2 refused
+ * the record. */
+static SPF_response_t *
+interpret(struct spf_checker *c, SPF_request_t *sr, const char *rec)
+{
+	SPF_response_t *resp = SPF_response_new(sr);
+	SPF_record_t *compiled = NULL;
+
+	if (resp == NULL)
+		abort();	/* out of memory inside libspf2 */
+	if (SPF_record_compile(c->server, resp, &compiled, rec) !=
+	    SPF_E_SUCCESS || compiled == NULL) {
+		if (compiled != NULL)
+			SPF_record_free(compiled);
+		SPF_response_free(resp);
+		return NULL;
+	}
+	sr->use_helo = 0;
+	sr->cur_dom = sr->env_from_dp;
+	resp->spf_record_exp = compiled;
+	(void)SPF_record_interpret(compiled, sr, resp, 0);
+	SPF_record_free(compiled);
+	return resp;
+}
+
 /* run_libspf2 - evaluate the checked top-level record in c->norm */
 static void
 run_libspf2(struct spf_checker *c, const struct spf_request *req,
     SPF_request_t *sr, struct spf_result *res)
 {
-	SPF_response_t *resp = NULL;
-	SPF_record_t *rec = NULL;
+	SPF_response_t *resp;
 	const char *exp;
 
 	if (req->helo != NULL && req->helo[0] != '\0')
@@ -228,28 +255,11 @@ run_libspf2(struct spf_checker *c, const struct spf_request *req,
 		res->reason = xstrdup("libspf2 refused the sender");
 		return;
 	}
-	/*
-	 * What SPF_request_query_fallback does, minus its "localhost always
-	 * passes" shortcut (RFC 7208 has no such rule): compile our checked
-	 * record, then interpret it for the MAIL FROM domain.
-	 */
-	resp = SPF_response_new(sr);
-	if (resp == NULL)
-		abort();	/* out of memory inside libspf2 */
-	if (SPF_record_compile(c->server, resp, &rec, buf_cstr(&c->norm)) !=
-	    SPF_E_SUCCESS || rec == NULL) {
-		if (rec != NULL)
-			SPF_record_free(rec);
-		SPF_response_free(resp);
+	if ((resp = interpret(c, sr, buf_cstr(&c->norm))) == NULL) {
 		res->res = SPF_RES_PERMERROR;
 		res->reason = xstrdup("libspf2 refused the record");
 		return;
 	}
-	sr->use_helo = 0;
-	sr->cur_dom = sr->env_from_dp;
-	resp->spf_record_exp = rec;
-	(void)SPF_record_interpret(rec, sr, resp, 0);
-	SPF_record_free(rec);
 	res->res = map_result(SPF_response_result(resp));
 	if (c->aborted) {
 		res->res = c->abort_res;
@@ -396,4 +406,109 @@ spf_received_spf(const struct spf_request *req, const struct spf_result *res,
 	}
 	buf_append_byte(&b, ';');
 	return buf_steal(&b);
+}
+
+/* prefix_decides - does the record made of the first k mechanisms of
+ * mech[] give result want by a matching mechanism (not by default)? */
+static bool
+prefix_decides(struct spf_checker *c, SPF_request_t *sr, char **mech,
+    size_t k, enum spf_res want)
+{
+	struct buf rec = BUF_INIT;
+	SPF_response_t *resp;
+	bool yes = false;
+	size_t i;
+
+	buf_append_str(&rec, "v=spf1");
+	for (i = 0; i < k; i++)
+		buf_printf(&rec, " %s", mech[i]);
+	spf_dns_reset(c);
+	if ((resp = interpret(c, sr, buf_cstr(&rec))) != NULL) {
+		yes = !c->aborted &&
+		    SPF_response_reason(resp) == SPF_REASON_MECH &&
+		    map_result(SPF_response_result(resp)) == want;
+		SPF_response_free(resp);
+	}
+	spf_dns_clear(c);
+	buf_deinit(&rec);
+	return yes;
+}
+
+/* split_terms - the mechanisms of a checked record into mech[] (at most
+ * max; pointers into rec), and its redirect= modifier into *redirect_r */
+static size_t
+split_terms(char *rec, char **mech, size_t max, char **redirect_r)
+{
+	char *save = NULL, *tok;
+	size_t n = 0;
+
+	*redirect_r = NULL;
+	(void)strtok_r(rec, " ", &save);	/* v=spf1 */
+	while ((tok = strtok_r(NULL, " ", &save)) != NULL) {
+		size_t name = strcspn(tok, ":/=");
+
+		if (tok[name] == '=') {
+			if (ascii_strncasecmp(tok, "redirect=", 9) == 0)
+				*redirect_r = tok;
+		} else if (n < max) {
+			mech[n++] = tok;
+		}
+	}
+	return n;
+}
+
+/* spf_decisive_term - which term decided a result (see spf.h). The first
+ * k mechanisms of the record are evaluated on their own, by libspf2 on
+ * the same resolver (answers come from its cache), and a binary search
+ * finds the smallest k that already gives the result by a match: the
+ * k-th mechanism is the one that matched. No second SPF engine. */
+char *
+spf_decisive_term(struct spf_checker *c, const struct spf_request *req,
+    const struct spf_result *res)
+{
+	char *mech[SPF_RECORD_MAX_TERMS], *redirect = NULL, *rec, *out = NULL;
+	const char *why = NULL;
+	size_t n, lo, hi;
+	SPF_request_t *sr;
+
+	if (res->res != SPF_RES_PASS && res->res != SPF_RES_FAIL &&
+	    res->res != SPF_RES_SOFTFAIL && res->res != SPF_RES_NEUTRAL)
+		return NULL;
+	spf_dns_reset(c);
+	if (spf_dns_fetch_record(c, res->domain, &why) != SPF_RES_PASS) {
+		spf_dns_clear(c);
+		return NULL;
+	}
+	rec = xstrdup(buf_cstr(&c->norm));
+	spf_dns_clear(c);
+	n = split_terms(rec, mech, SPF_RECORD_MAX_TERMS, &redirect);
+	if ((sr = SPF_request_new(c->server)) == NULL)
+		abort();	/* out of memory inside libspf2 */
+	if (!set_client(c, sr, req->client_ip) ||
+	    SPF_request_set_env_from(sr, res->sender) != 0)
+		goto out;
+	if (req->helo != NULL && req->helo[0] != '\0')
+		(void)SPF_request_set_helo_dom(sr, req->helo);
+	if (n == 0 || !prefix_decides(c, sr, mech, n, res->res)) {
+		/* no mechanism matched: the redirect target decided, or the
+		 * record ran out (neutral, RFC 7208 4.7) */
+		if (redirect != NULL)
+			out = xstrdup(redirect);
+		goto out;
+	}
+	lo = 1;
+	hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (prefix_decides(c, sr, mech, mid, res->res))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	out = xstrdup(mech[lo - 1]);
+out:
+	SPF_request_free(sr);
+	free(rec);
+	return out;
 }

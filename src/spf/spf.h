@@ -80,6 +80,17 @@ void spf_check(struct spf_checker *c, const struct spf_request *req,
 /* spf_result_deinit - free the strings of a result */
 void spf_result_deinit(struct spf_result *res);
 
+/* spf_decisive_term - the term of the checked domain's record that gave
+ * res (a pass, fail, softfail or neutral from spf_check with the same
+ * req): a mechanism such as "ip4:192.0.2.0/24", "include:_spf.example.net"
+ * (the decision was made inside it) or "-all", or "redirect=..." when the
+ * redirect target decided. NULL when no term matched (the default
+ * neutral) or for other results. Runs libspf2 again on prefixes of the
+ * record (a few evaluations, answers from the resolver's cache); for
+ * explanations (authcheck), not for the milter's hot path. Caller frees. */
+char *spf_decisive_term(struct spf_checker *c, const struct spf_request *req,
+    const struct spf_result *res);
+
 /* spf_res_name - "none", "neutral", "pass", "fail", "softfail",
  * "temperror", "permerror" (RFC 8601 2.7.2) */
 const char *spf_res_name(enum spf_res r);

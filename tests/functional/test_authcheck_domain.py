@@ -1,0 +1,238 @@
+#!/usr/bin/python3
+"""test_authcheck_domain - authcheck domain explains records and warns
+
+Zones on a loopback DNS server (tests/lib/dns_server.py). Every warning
+is triggered by one domain and not triggered by its near miss (exactly
+10 DNS-querying terms, exactly 2 void lookups, a 1024-bit key, an
+authorized external rua, p=quarantine...), and a clean domain gives no
+warning and exit 0. Also checked: the include tree and its counts, the
+DMARC record for the domain, its subdomains and the org domain found by
+the tree walk, key details, DNS failure (exit 3) and usage errors (2).
+"""
+import base64
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import authcheck_env  # noqa: E402
+from tap import TAP  # noqa: E402
+
+try:
+    from cryptography.hazmat.primitives import serialization
+    HAVE_LIBS = None
+except ImportError as e:
+    HAVE_LIBS = "python3-cryptography (%s)" % e
+
+KEYS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                    "dkim", "keys")
+
+
+def pub(name):
+    with open(os.path.join(KEYS, name), "rb") as f:
+        priv = serialization.load_pem_private_key(f.read(), password=None)
+    der = priv.public_key().public_bytes(
+        serialization.Encoding.DER,
+        serialization.PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(der).decode()
+
+
+def ed_pub():
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    with open(os.path.join(KEYS, "ed25519.seed")) as f:
+        seed = base64.b64decode(f.read().strip())
+    k = ed25519.Ed25519PrivateKey.from_private_bytes(seed).public_key()
+    return base64.b64encode(k.public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)).decode()
+
+
+def dmarc(p="reject", extra=""):
+    return [{"TXT": "v=DMARC1; p=%s%s" % (p, extra)}]
+
+
+def zone():
+    z = {}
+
+    def dom(name, spf, dm=None, mx=True):
+        z[name] = ([{"MX": [10, "mx." + name]}] if mx else []) + \
+            [{"TXT": s} for s in (spf if isinstance(spf, list) else [spf])]
+        z["mx." + name] = [{"A": "192.0.2.25"}]
+        z["_dmarc." + name] = dm or dmarc()
+
+    # clean: include tree, a, mx; 2048 and ed25519 keys; external rua
+    # with its authorization record
+    dom("good.test", "v=spf1 mx ip4:192.0.2.0/24 include:_spf.good.test -all",
+        dmarc("reject", "; sp=quarantine; rua=mailto:d@good.test,"
+              "mailto:agg@reports.example"))
+    z["_spf.good.test"] = [{"TXT": "v=spf1 a:mx.good.test ~all"}]
+    z["good.test._report._dmarc.reports.example"] = [{"TXT": "v=DMARC1"}]
+    z["s2048._domainkey.good.test"] = [{"TXT": "v=DKIM1; k=rsa; p=" +
+                                        pub("rsa2048.pem")}]
+    z["s1024._domainkey.good.test"] = [{"TXT": "v=DKIM1; k=rsa; t=y; p=" +
+                                        pub("rsa1024.pem")}]
+    z["ed._domainkey.good.test"] = [{"TXT": "v=DKIM1; k=ed25519; p=" +
+                                     ed_pub()}]
+    z["gone._domainkey.good.test"] = [{"TXT": "v=DKIM1; p="}]
+    z["sub.good.test"] = [{"A": "192.0.2.30"}]
+    # SPF mistakes
+    dom("multi.test", ["v=spf1 -all", "v=spf1 ip4:192.0.2.1 -all"])
+    dom("plusall.test", "v=spf1 ip4:192.0.2.1 +all")
+    dom("bareall.test", "v=spf1 all")
+    dom("minusall.test", "v=spf1 ip4:192.0.2.1 -all")
+    hosts = ["h%d.many.test" % i for i in range(11)]
+    for h in hosts:
+        z[h] = [{"A": "192.0.2.40"}]
+    dom("many.test", "v=spf1 " + " ".join("a:" + h for h in hosts) + " -all")
+    dom("ten.test", "v=spf1 " + " ".join("a:" + h for h in hosts[:8]) +
+        " include:_spf.good.test -all")
+    dom("void.test", "v=spf1 a:nx1.void.test a:nx2.void.test "
+        "a:nx3.void.test -all")
+    dom("twovoid.test", "v=spf1 a:nx1.void.test a:nx2.void.test -all")
+    dom("deadinc.test", "v=spf1 include:nothing.test -all")
+    dom("loop.test", "v=spf1 include:_a.loop.test -all")
+    z["_a.loop.test"] = [{"TXT": "v=spf1 include:loop.test ~all"}]
+    dom("diamond.test", "v=spf1 include:_spf.good.test "
+        "include:_b.diamond.test -all")
+    z["_b.diamond.test"] = [{"TXT": "v=spf1 include:_spf.good.test ~all"}]
+    # DMARC mistakes
+    dom("none.test", "v=spf1 -all", dmarc("none"))
+    dom("quar.test", "v=spf1 -all", dmarc("quarantine"))
+    dom("rua.test", "v=spf1 -all",
+        dmarc("reject", "; rua=mailto:agg@reports.example"))
+    dom("nodmarc.test", "v=spf1 -all")
+    z["_dmarc.nodmarc.test"] = [{"TXT": "not dmarc"}]
+    # small key
+    dom("keys.test", "v=spf1 -all")
+    z["s512._domainkey.keys.test"] = [{"TXT": "v=DKIM1; k=rsa; p=" +
+                                       pub("rsa512.pem")}]
+    # DNS trouble
+    z["broken.test"] = ["SERVFAIL"]
+    return z
+
+
+def run(env, domain, *sel):
+    args = ["domain", domain]
+    for s in sel:
+        args += ["--selector", s]
+    rc, out, doc = env.run(args)
+    return rc, doc or {}
+
+
+def main():
+    t = TAP()
+    if not t.need(check=lambda: authcheck_env.missing() or HAVE_LIBS,
+                  what="authcheck domain tests"):
+        t.done()
+    try:
+        env = authcheck_env.AuthcheckEnv(zone()).__enter__()
+    except Exception as e:
+        t.need(check=lambda: str(e), what="DNS server")
+        t.done()
+    try:
+        cases(t, env)
+    finally:
+        env.__exit__(None, None, None)
+    t.done()
+
+
+def cases(t, env):
+    W = authcheck_env.warnings
+    # a clean domain
+    rc, doc = run(env, "good.test", "s2048", "s1024", "ed", "gone")
+    t.ok(rc == 0 and W(doc) == set(), "clean domain: no warnings, exit 0",
+         diag=repr(doc.get("warnings")))
+    mx = doc.get("mx", {}).get("hosts", [{}])
+    t.ok(mx[0].get("host") == "mx.good.test" and mx[0].get("preference") == 10
+         and mx[0].get("ipv4_addresses") == 1, "MX host listed", diag=repr(mx))
+    spf = doc.get("spf", {})
+    tree = spf.get("tree", {})
+    inc = [x for x in tree.get("terms", []) if "include" in x]
+    t.ok(spf.get("dns_terms") == 3 and spf.get("dns_terms_limit") == 10 and
+         spf.get("void_lookups") == 0 and inc and
+         inc[0]["include"].get("record") == "v=spf1 a:mx.good.test ~all",
+         "SPF include tree: record of the include, 3 DNS terms",
+         diag=repr(spf))
+    dm = doc.get("dmarc", {})
+    t.ok(dm.get("p") == "reject" and dm.get("sp") == "quarantine" and
+         dm.get("org_domain") == "good.test" and
+         dm.get("applies_to_domain", "").startswith("reject") and
+         dm.get("applies_to_subdomains", "").startswith("quarantine"),
+         "DMARC: p for the domain, sp for subdomains, org domain",
+         diag=repr(dm))
+    rua = dm.get("rua", [])
+    t.ok(len(rua) == 2 and "present" in rua[1].get("authorization", ""),
+         "external rua with its authorization record", diag=repr(rua))
+    keys = {k.get("selector"): k for k in doc.get("dkim_keys", [])}
+    t.ok(keys.get("s2048", {}).get("bits") == 2048 and
+         keys["s2048"].get("type") == "rsa" and
+         keys.get("ed", {}).get("type") == "ed25519" and
+         keys["ed"].get("bits") == 256 and
+         keys.get("s1024", {}).get("bits") == 1024 and
+         any("t=y" in f for f in keys["s1024"].get("flags", [])) and
+         keys.get("gone", {}).get("status", "").startswith("revoked"),
+         "DKIM keys: type, size, flags, revoked", diag=repr(keys))
+
+    # subdomain without its own record: the org domain's sp applies
+    rc, doc = run(env, "sub.good.test")
+    dm = doc.get("dmarc", {})
+    t.ok(dm.get("policy_domain") == "good.test" and
+         dm.get("org_domain") == "good.test" and
+         dm.get("applies_to_domain", "").startswith("quarantine (sp="),
+         "subdomain: policy of the org domain by the tree walk",
+         diag=repr(dm))
+
+    # each warning, triggered and not
+    for dom, code, near in (
+            ("multi.test", "spf-multiple-records", "minusall.test"),
+            ("plusall.test", "spf-plus-all", "minusall.test"),
+            ("bareall.test", "spf-plus-all", "minusall.test"),
+            ("many.test", "spf-too-many-lookups", "ten.test"),
+            ("void.test", "spf-void-lookups", "twovoid.test"),
+            ("deadinc.test", "spf-include-missing", "good.test"),
+            ("loop.test", "spf-include-loop", "diamond.test"),
+            ("none.test", "dmarc-p-none", "quar.test"),
+            ("rua.test", "dmarc-rua-unauthorized", "good.test"),
+            ("nodmarc.test", "dmarc-missing", "quar.test")):
+        rc, doc = run(env, dom)
+        t.ok(rc == 1 and code in W(doc), "%s warns %s" % (dom, code),
+             diag=repr(doc.get("warnings")))
+        rc, doc = run(env, near)
+        t.ok(code not in W(doc), "%s does not warn %s" % (near, code),
+             diag=repr(doc.get("warnings")))
+    rc, doc = run(env, "many.test")
+    t.is_eq(doc.get("spf", {}).get("dns_terms"), 11, "many.test: 11 terms")
+    rc, doc = run(env, "ten.test")
+    t.ok(rc == 0 and doc.get("spf", {}).get("dns_terms") == 10,
+         "ten.test: 10 terms (8 a, an include and its a)",
+         diag=repr(doc.get("spf")))
+    rc, doc = run(env, "diamond.test")
+    t.ok(rc == 0 and doc.get("spf", {}).get("dns_terms") == 5,
+         "diamond.test: a record included twice is counted twice",
+         diag=repr(doc.get("spf")))
+    rc, doc = run(env, "void.test")
+    t.is_eq(doc.get("spf", {}).get("void_lookups"), 3, "void.test: 3 voids")
+    rc, doc = run(env, "keys.test", "s512")
+    t.ok(rc == 1 and "dkim-key-small" in W(doc),
+         "512-bit key warns dkim-key-small", diag=repr(doc))
+    rc, doc = run(env, "good.test", "s1024")
+    t.ok("dkim-key-small" not in W(doc), "1024-bit key does not warn")
+    rc, doc = run(env, "good.test", "missing")
+    t.ok(rc == 1 and "dkim-key-missing" in W(doc), "missing selector warns")
+
+    # human output
+    rc, out, _ = authcheck_env.run_plain(
+        ["domain", "plusall.test", "--nameserver", env.nameserver])
+    t.ok(rc == 1 and "warnings:" in out and "code: spf-plus-all" in out and
+         "1 warning, 0 failed checks" in out, "human output lists warnings",
+         diag=out)
+
+    # DNS failure and usage errors
+    rc, doc = run(env, "broken.test")
+    t.is_eq(rc, 3, "SERVFAIL: exit 3 (DNS temporary failure)")
+    for args in (["domain"], ["domain", "a..b"], ["domain", "x.test", "--bogus"],
+                 ["nosuch"]):
+        rc, _, _ = authcheck_env.run_plain(args)
+        t.is_eq(rc, 2, "usage error exit 2: %s" % " ".join(args))
+
+
+main()

@@ -30,19 +30,33 @@ from tap import TAP  # noqa: E402
 SRC = os.environ.get("top_srcdir") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..")
 ROW = re.compile(r'\{\s*"([A-Za-z0-9]+)"\s*,\s*(CONF_T_[A-Z]+)\s*,\s*'
-                 r'(NULL|"((?:[^"\\]|\\.)*)")\s*,')
+                 r'(NULL|[A-Z_][A-Z0-9_]*|"(?:[^"\\]|\\.)*")\s*,')
+DEFINE = re.compile(r'^#define\s+([A-Z_][A-Z0-9_]*)\s+((?:"[^"\n]*"\s*\\?\s*)+)$',
+                    re.M)
 TROFF_FONT = re.compile(r"\\f[BIRP]|\\f\(..|\\&")
 
 
+def c_strings(text):
+    """The value of adjacent C string literals (no escapes needed here)."""
+    return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', text))
+
+
 def table_options():
-    """[(name, type, default or None)] in table order."""
+    """[(name, type, default or None)] in table order; a default written
+    as a macro is resolved from its #define in the same file."""
     path = os.path.join(SRC, "src", "conf", "conf_options.c")
     with open(path, encoding="utf-8") as f:
         text = f.read()
+    macros = {m.group(1): c_strings(m.group(2)) for m in DEFINE.finditer(text)}
     start = text.index("conf_options[] = {")
     end = text.index("};", start)
-    return [(m.group(1), m.group(2), m.group(4) if m.group(3) != "NULL"
-             else None) for m in ROW.finditer(text[start:end])]
+    out = []
+    for m in ROW.finditer(text[start:end]):
+        d = m.group(3)
+        default = None if d == "NULL" else macros.get(d, "?" + d) \
+            if not d.startswith('"') else c_strings(d)
+        out.append((m.group(1), m.group(2), default))
+    return out
 
 
 def daemon_option_names():

@@ -36,6 +36,7 @@
 
 #include "conf/conf.h"
 #include "conf/conf_live.h"
+#include "sign/sign_setup.h"
 #include "dns/dns.h"
 #include "log/log.h"
 #include "milter/checks.h"
@@ -310,6 +311,19 @@ milter_thread(void *arg)
 	return NULL;
 }
 
+/* log_signing - what the live snapshot signs with (keys are loaded) */
+static void
+log_signing(void)
+{
+	struct conf *c = conf_live_get();
+	struct buf b = BUF_INIT;
+
+	sign_setup_describe(c->sign, &b);
+	log_info("%s", buf_cstr(&b));
+	buf_deinit(&b);
+	conf_unref(&c);
+}
+
 /* reload - SIGHUP: install a new config only if it loads cleanly */
 static void
 reload(const char *path)
@@ -332,6 +346,7 @@ reload(const char *path)
 	conf_live_set(c);
 	conf_unref(&old);
 	log_info("configuration reloaded from %s", path);
+	log_signing();
 }
 
 /* wait_for_sessions - let messages in flight finish, up to the timeout */
@@ -391,6 +406,7 @@ run(const char *config_path)
 	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 
 	log_info("%s started", PACKAGE_STRING);
+	log_signing();
 	while (!stop) {
 		unsigned char sig;
 		ssize_t n = read(signal_pipe[0], &sig, 1);

@@ -24,6 +24,7 @@
 
 #include "conf/conf.h"
 #include "conf/conf_options.h"
+#include "sign/sign_setup.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
 
@@ -64,6 +65,7 @@ conf_free(struct conf *c)
 
 	for (i = 0; i < conf_option_count; i++)
 		conf_option_free(c, &conf_options[i]);
+	sign_setup_free(&c->sign);
 	free(c->file);
 	free(c);
 }
@@ -196,6 +198,76 @@ apply_defaults_and_checks(struct conf *c, const bool *seen,
 }
 
 bool
+conf_mode_sign(const struct conf *c)
+{
+	return c->mode != 3;		/* "v" */
+}
+
+bool
+conf_mode_verify(const struct conf *c)
+{
+	return c->mode != 2;		/* "s" */
+}
+
+void
+conf_canon(const struct conf *c, int *header_r, int *body_r)
+{
+	/* simple, relaxed, then the four header/body pairs; a single word
+	 * is the header's and the body stays simple, as in OpenDKIM and
+	 * the c= tag (RFC 6376 3.5) */
+	static const int h[] = { 0, 1, 0, 0, 1, 1 }, b[] = { 0, 0, 0, 1, 0, 1 };
+
+	*header_r = h[c->canonicalization];
+	*body_r = b[c->canonicalization];
+}
+
+/* where - "file:line" of an option, or "file" when it took its default */
+static char *
+where(const struct conf *c, const unsigned *seen_line, const char *name)
+{
+	const struct conf_option *opt = conf_option_find(name);
+	struct buf b = BUF_INIT;
+	unsigned line = seen_line[opt - conf_options];
+
+	if (line > 0)
+		buf_printf(&b, "%s:%u", c->file, line);
+	else
+		buf_printf(&b, "%s", c->file);
+	return buf_steal(&b);
+}
+
+/* load_signing - tables and keys, once per load (never per message) */
+static bool
+load_signing(struct conf *c, const unsigned *seen_line, struct buf *err)
+{
+	struct sign_setup_input in;
+	char *w[4];
+	bool ok;
+	size_t i;
+
+	memset(&in, 0, sizeof(in));
+	in.key_table = c->key_table;
+	in.where_key_table = w[0] = where(c, seen_line, "KeyTable");
+	in.signing_table = c->signing_table;
+	in.where_signing_table = w[1] = where(c, seen_line, "SigningTable");
+	in.multiple_signatures = c->multiple_signatures;
+	in.domains = (const char *const *)c->sign_domains.items;
+	in.ndomains = c->sign_domains.count;
+	in.selectors = (const char *const *)c->sign_selectors.items;
+	in.nselectors = c->sign_selectors.count;
+	in.key_files = (const char *const *)c->sign_key_files.items;
+	in.nkey_files = c->sign_key_files.count;
+	w[2] = where(c, seen_line, c->sign_key_files.count ? "KeyFile" :
+	    c->sign_selectors.count ? "Selector" : "Domain");
+	in.where_inline = w[2];
+	w[3] = NULL;
+	ok = sign_setup_load(&in, &c->sign, err);
+	for (i = 0; w[i] != NULL; i++)
+		free(w[i]);
+	return ok;
+}
+
+bool
 conf_load(const char *path, struct conf **conf_r, struct buf *err)
 {
 	bool *seen = xcalloc(conf_option_count, sizeof(bool));
@@ -250,6 +322,8 @@ conf_load(const char *path, struct conf **conf_r, struct buf *err)
 	(void)fclose(fp);
 	/* Check even after errors, so one run reports every problem. */
 	if (!apply_defaults_and_checks(c, seen, seen_line, err))
+		ok = false;
+	else if (ok && !load_signing(c, seen_line, err))
 		ok = false;
 out:
 	free(line);

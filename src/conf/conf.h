@@ -7,6 +7,8 @@
 
 #include "util/buf.h"
 
+struct sign_setup;
+
 enum conf_log_to { CONF_LOG_SYSLOG = 0, CONF_LOG_STDERR };
 
 /* A list of words from a list-valued option; items[count] is NULL (or
@@ -80,7 +82,26 @@ struct conf {
 	struct conf_list dmarc_always_reject;
 	char *reject_text;
 	char *psl_file;
+
+	/* DKIM signing (OpenDKIM's option names) */
+	int mode;			/* index into "sv", "vs", "s", "v" */
+	int canonicalization;		/* see conf_canon() */
+	char *key_table;		/* data set spec */
+	char *signing_table;
+	bool multiple_signatures;
+	struct conf_list sign_headers;
+	struct conf_list oversign_headers;
+	struct conf_list sign_domains;	/* Domain */
+	struct conf_list sign_selectors;	/* Selector */
+	struct conf_list sign_key_files;	/* KeyFile */
+	struct sign_setup *sign;	/* built from the above; NULL: off */
 };
+
+/* conf_mode_sign / conf_mode_verify - Mode has s / v */
+bool conf_mode_sign(const struct conf *c);
+bool conf_mode_verify(const struct conf *c);
+/* conf_canon - Canonicalization as header and body: 0 simple, 1 relaxed */
+void conf_canon(const struct conf *c, int *header_r, int *body_r);
 
 /* conf_load - read and check a config file. On success returns true and a
  * snapshot with one reference in *conf_r. On failure returns false and

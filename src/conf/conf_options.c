@@ -29,6 +29,19 @@
 
 #define FIELD(f) offsetof(struct conf, f)
 
+/* Signed by default: RFC 6376 5.4.1's list of fields that SHOULD be
+ * signed, plus the MIME fields that say how to read the body. */
+#define SIGN_HEADERS_DEFAULT "From Reply-To Subject Date To Cc " \
+	"Resent-Date Resent-From Resent-To Resent-Cc In-Reply-To References " \
+	"List-Id List-Help List-Unsubscribe List-Subscribe List-Post " \
+	"List-Owner List-Archive Message-ID Sender MIME-Version Content-Type " \
+	"Content-Transfer-Encoding Content-ID Content-Description"
+/* Oversigned by default: fields a reader relies on, which nobody on the
+ * way should add (RFC 6376 8.15). */
+#define OVERSIGN_HEADERS_DEFAULT "From Reply-To Subject Date To Cc " \
+	"Sender Message-ID In-Reply-To References MIME-Version Content-Type"
+
+
 static const char *const log_to_words[] = { "syslog", "stderr", NULL };
 static const char *const log_level_words[] = { "error", "warn", "info", "debug", NULL };
 /* orders match enum policy_spf_fail_action and enum policy_temp_action */
@@ -40,6 +53,10 @@ static const char *const dmarc_mode_words[] = { "rfc9989", "rfc7489", NULL };
 static const char *const reject_words[] = { "reject", "quarantine", "mark", NULL };
 static const char *const quarantine_words[] = { "hold", "header", "mark", NULL };
 static const char *const multi_from_words[] = { "strictest", "reject", NULL };
+/* orders match conf_mode_sign/verify and conf_canon in conf.c */
+static const char *const mode_words[] = { "sv", "vs", "s", "v", NULL };
+static const char *const canon_words[] = { "simple", "relaxed",
+	"simple/simple", "simple/relaxed", "relaxed/simple", "relaxed/relaxed", NULL };
 
 static const char *check_socket(const struct conf *c);
 static const char *check_user(const struct conf *c);
@@ -87,6 +104,16 @@ const struct conf_option conf_options[] = {
 	{ "DMARCAlwaysReject", CONF_T_LIST, NULL, FIELD(dmarc_always_reject), 0, 0, NULL, NULL },
 	{ "RejectText", CONF_T_STRING, NULL, FIELD(reject_text), 0, 0, NULL, NULL },
 	{ "PSLFile", CONF_T_STRING, NULL, FIELD(psl_file), 0, 0, NULL, NULL },
+	{ "Mode", CONF_T_WORD, "sv", FIELD(mode), 0, 0, mode_words, NULL },
+	{ "Canonicalization", CONF_T_WORD, "relaxed/relaxed", FIELD(canonicalization), 0, 0, canon_words, NULL },
+	{ "KeyTable", CONF_T_STRING, NULL, FIELD(key_table), 0, 0, NULL, NULL },
+	{ "SigningTable", CONF_T_STRING, NULL, FIELD(signing_table), 0, 0, NULL, NULL },
+	{ "MultipleSignatures", CONF_T_BOOL, "no", FIELD(multiple_signatures), 0, 0, NULL, NULL },
+	{ "SignHeaders", CONF_T_LIST, SIGN_HEADERS_DEFAULT, FIELD(sign_headers), 0, 0, NULL, NULL },
+	{ "OversignHeaders", CONF_T_LIST, OVERSIGN_HEADERS_DEFAULT, FIELD(oversign_headers), 0, 0, NULL, NULL },
+	{ "Domain", CONF_T_LIST, NULL, FIELD(sign_domains), 0, 0, NULL, NULL },
+	{ "Selector", CONF_T_LIST, NULL, FIELD(sign_selectors), 0, 0, NULL, NULL },
+	{ "KeyFile", CONF_T_LIST, NULL, FIELD(sign_key_files), 0, 0, NULL, NULL },
 };
 const size_t conf_option_count = sizeof(conf_options) / sizeof(conf_options[0]);
 

@@ -12,6 +12,7 @@
  *   crypto_pubkey_type/bits/free
  *   crypto_verify                RSA PKCS#1 v1.5 or Ed25519 over a digest
  *   crypto_privkey_from_pem      RSA or Ed25519 private key from PEM
+ *   crypto_privkey_from_text     PEM, or base64 of DER or of an Ed25519 seed
  *   crypto_privkey_type/bits/public_der/free
  *   crypto_sign                  counterpart of crypto_verify
  *   crypto_base64_decode/encode  RFC 4648 base64, whitespace ignored
@@ -28,6 +29,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -280,6 +282,81 @@ crypto_privkey_from_pem(const unsigned char *p, size_t len, const char **err_r)
 	k->pkey = pkey;
 	k->type = id == EVP_PKEY_RSA ? CRYPTO_KEY_RSA : CRYPTO_KEY_ED25519;
 	return k;
+}
+
+/* wrap_pkey - our handle for an RSA or Ed25519 EVP_PKEY (takes it) */
+static struct crypto_privkey *
+wrap_pkey(EVP_PKEY *pkey, const char **err_r)
+{
+	struct crypto_privkey *k;
+	int id = EVP_PKEY_get_base_id(pkey);
+
+	if (id != EVP_PKEY_RSA && id != EVP_PKEY_ED25519) {
+		EVP_PKEY_free(pkey);
+		*err_r = "private key is neither RSA nor Ed25519";
+		return NULL;
+	}
+	k = xmalloc(sizeof(*k));
+	k->pkey = pkey;
+	k->type = id == EVP_PKEY_RSA ? CRYPTO_KEY_RSA : CRYPTO_KEY_ED25519;
+	return k;
+}
+
+/* ed25519_from_raw - a 32-byte seed, or seed || public (64 bytes, the
+ * libsodium form) whose public half must match */
+static EVP_PKEY *
+ed25519_from_raw(const unsigned char *p, size_t len)
+{
+	unsigned char pub[CRYPTO_ED25519_KEY_LEN];
+	size_t n = sizeof(pub);
+	EVP_PKEY *pkey;
+
+	pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, p, 32);
+	if (pkey == NULL || len == 32)
+		return pkey;
+	if (EVP_PKEY_get_raw_public_key(pkey, pub, &n) != 1 ||
+	    n != sizeof(pub) || memcmp(pub, p + 32, 32) != 0) {
+		EVP_PKEY_free(pkey);
+		return NULL;
+	}
+	return pkey;
+}
+
+/* crypto_privkey_from_text - PEM; else base64 of a DER private key
+ * (PKCS#1 RSAPrivateKey or PKCS#8), or of a raw Ed25519 seed (32 bytes,
+ * as dkimpy and several OpenDKIM set-ups keep it) or seed || public */
+struct crypto_privkey *
+crypto_privkey_from_text(const unsigned char *p, size_t len,
+    const char **err_r)
+{
+	struct buf raw = BUF_INIT;
+	EVP_PKEY *pkey = NULL;
+
+	if (len >= 10 && memmem(p, len, "-----BEGIN", 10) != NULL)
+		return crypto_privkey_from_pem(p, len, err_r);
+	if (len == 0 || len > (size_t)1024 * 1024) {
+		*err_r = "empty or oversized key";
+		return NULL;
+	}
+	if (!crypto_base64_decode(p, len, &raw)) {
+		*err_r = "neither PEM nor base64";
+		buf_deinit(&raw);
+		return NULL;
+	}
+	if (raw.len == 32 || raw.len == 64)
+		pkey = ed25519_from_raw(raw.data, raw.len);
+	else if (raw.len > 0 && raw.len < (size_t)LONG_MAX) {
+		const unsigned char *q = raw.data;
+
+		pkey = d2i_AutoPrivateKey(NULL, &q, (long)raw.len);
+	}
+	OPENSSL_cleanse(raw.data, raw.len);
+	buf_deinit(&raw);
+	if (pkey == NULL) {
+		*err_r = "base64 key is not a DER private key or an Ed25519 seed";
+		return NULL;
+	}
+	return wrap_pkey(pkey, err_r);
 }
 
 /* crypto_privkey_type - RSA or Ed25519 */

@@ -75,6 +75,12 @@ bool crypto_verify(const struct crypto_pubkey *k, enum crypto_hash hash,
  * on failure. The key material is cleared when freed. */
 struct crypto_privkey *crypto_privkey_from_pem(const unsigned char *p,
     size_t len, const char **err_r);
+/* crypto_privkey_from_text - PEM as above; otherwise base64 (whitespace
+ * ignored) of a DER private key (PKCS#1 RSA or PKCS#8) or of a raw
+ * Ed25519 key: the 32-byte seed, or seed and public key (64 bytes). The
+ * forms OpenDKIM's KeyTable and dkimpy accept. NULL and *err_r on failure. */
+struct crypto_privkey *crypto_privkey_from_text(const unsigned char *p,
+    size_t len, const char **err_r);
 enum crypto_key_type crypto_privkey_type(const struct crypto_privkey *k);
 unsigned crypto_privkey_bits(const struct crypto_privkey *k);
 /* crypto_privkey_public_der - append the public half as DER

@@ -3,7 +3,8 @@
  * milter callbacks.
  *
  * checks_mail_from decides whether the client is exempt (InternalHosts,
- * SMTP AUTH) and runs SPF for the MAIL FROM identity (and HELO when
+ * SMTP AUTH: such mail is handed to signing.c and not verified; so is
+ * all mail when Mode lacks "v") and runs SPF for the MAIL FROM identity (and HELO when
  * configured) through src/spf on the shared resolver. checks_header feeds
  * the DKIM verifier and starts each key lookup as soon as its
  * DKIM-Signature arrives, so DNS latency hides behind the body transfer;
@@ -131,8 +132,11 @@ checks_mail_from(struct session *s, struct verdict *v)
 		ck->exempt = true;
 		ck->exempt_why = "internal";
 	}
-	in.exempt = ck->exempt;
-	if (ck->exempt || resolver == NULL || strcmp(s->client_addr, "local") == 0) {
+	/* signed mail is not verified, verified mail is not signed */
+	signing_mail_from(s, ck->exempt);
+	ck->skip_verify = ck->exempt || !conf_mode_verify(m->conf);
+	in.exempt = ck->skip_verify;
+	if (ck->skip_verify || resolver == NULL || strcmp(s->client_addr, "local") == 0) {
 		policy_at_mail_from(&pc, &in, v);
 		return;
 	}
@@ -161,7 +165,7 @@ checks_header(struct session *s, const char *name, const char *value)
 	const char *key;
 	int idx;
 
-	if (ck->exempt || resolver == NULL)
+	if (ck->skip_verify || resolver == NULL)
 		return;
 	if (ascii_strcasecmp(name, "From") == 0)
 		checks_dmarc_from(&ck->dmarc, resolver, c->dmarc_mode, value);
@@ -313,8 +317,8 @@ checks_eom(struct session *s, struct authres *ar, struct verdict *v)
 
 	memset(&in, 0, sizeof(in));
 	checks_build_policy_config(m->conf, &pc);
-	in.exempt = ck->exempt;
-	if (ck->exempt) {
+	in.exempt = ck->skip_verify;
+	if (ck->skip_verify) {
 		policy_at_end(&pc, &in, v);
 		return;
 	}
@@ -360,7 +364,11 @@ checks_summary(const struct session *s, struct buf *out)
 	size_t i, n;
 
 	if (ck->exempt) {
-		buf_printf(out, "exempt=%s", ck->exempt_why);
+		buf_printf(out, "exempt=%s verify=no", ck->exempt_why);
+		return;
+	}
+	if (ck->skip_verify) {
+		buf_append_str(out, "verify=no(Mode)");
 		return;
 	}
 	buf_printf(out, "spf=%s", ck->spf_mailfrom_done ?

@@ -28,6 +28,7 @@ struct checks_key_query {
 struct checks {
 	bool exempt;			/* internal host or authenticated */
 	const char *exempt_why;		/* "internal", "auth" */
+	bool skip_verify;		/* exempt, or Mode without v */
 	bool spf_mailfrom_done, spf_helo_done;
 	struct spf_result spf_mailfrom;
 	struct spf_result spf_helo;

@@ -4,7 +4,8 @@
  * Thin glue: each callback copies what the MTA sent into the session
  * (session.c) and returns; end of message asks the core for results, turns
  * them into one Authentication-Results field and a verdict, applies them,
- * and logs one line. Negotiation asks only for the steps and macros we
+ * inserts our DKIM-Signature fields (signing.c) at the top, and logs one
+ * line. Negotiation asks only for the steps and macros we
  * use. Nothing here parses mail syntax itself.
  */
 #include "config.h"
@@ -29,6 +30,7 @@
 #include "util/xmalloc.h"
 
 #define AR_NAME "Authentication-Results"
+#define DKIM_SIG_NAME "DKIM-Signature"
 /* Largest milter packet we accept (libmilter's 1 MiB size class). */
 #define MILTER_MAX_DATA ((1024 * 1024) - 1)
 /* Added when the site maps quarantine to a header (DMARCQuarantineAction header). */
@@ -246,8 +248,10 @@ cb_eoh(SMFICTX *ctx)
 	if (s != NULL && s->in_message && s->msg.queue_id == NULL &&
 	    (qid = smfi_getsymval(ctx, "i")) != NULL && *qid != '\0')
 		s->msg.queue_id = xstrdup(qid);
-	if (s != NULL && s->in_message)
+	if (s != NULL && s->in_message) {
 		checks_eoh(s);
+		signing_eoh(s);
+	}
 	return SMFIS_CONTINUE;
 }
 
@@ -259,6 +263,7 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	if (s != NULL && s->in_message) {
 		s->msg.body_bytes += len;
 		checks_body(s, chunk, len);
+		signing_body(s, chunk, len);
 	}
 	return SMFIS_CONTINUE;
 }
@@ -294,6 +299,25 @@ add_field(SMFICTX *ctx, const struct session *s, const char *name,
 	ok = smfi_insheader(ctx, 0, (char *)(uintptr_t)name,
 	    (char *)(uintptr_t)buf_cstr(&field)) == MI_SUCCESS;
 	buf_deinit(&field);
+	return ok;
+}
+
+/* add_signatures - sign and insert each DKIM-Signature at the top (the
+ * last header change, so the signatures sit above every added field) */
+static bool
+add_signatures(SMFICTX *ctx, struct session *s)
+{
+	struct buf fields[SIGN_MAX_SIGNATURES];
+	size_t i, n;
+	bool ok = true;
+
+	for (i = 0; i < SIGN_MAX_SIGNATURES; i++)
+		buf_init(&fields[i]);
+	n = signing_eom(s, fields, SIGN_MAX_SIGNATURES);
+	for (i = 0; i < n && ok; i++)
+		ok = add_field(ctx, s, DKIM_SIG_NAME, buf_cstr(&fields[i]));
+	for (i = 0; i < SIGN_MAX_SIGNATURES; i++)
+		buf_deinit(&fields[i]);
 	return ok;
 }
 
@@ -339,7 +363,8 @@ cb_eom(SMFICTX *ctx)
 	authres_init(&ar, m->conf->authserv_id);
 	checks_eom(s, &ar, &v);
 	if (!delete_forged_ar(ctx, m) || !received_spf(ctx, s) ||
-	    !add_field(ctx, s, AR_NAME, authres_finish(&ar))) {
+	    !add_field(ctx, s, AR_NAME, authres_finish(&ar)) ||
+	    !add_signatures(ctx, s)) {
 		log_error("%s: cannot modify headers; tempfail",
 		    m->queue_id ? m->queue_id : "NOQUEUE");
 		v.kind = VERDICT_TEMPFAIL;
@@ -353,6 +378,7 @@ cb_eom(SMFICTX *ctx)
 		log_error("%s: cannot add %s", m->queue_id ? m->queue_id : "NOQUEUE",
 		    QUARANTINE_HEADER);
 	checks_summary(s, &summary);
+	signing_summary(s, &summary);
 	log_info("%s: client=%s[%s] helo=%s from=<%s>%s%s %s "
 	    "forged-ar-removed=%zu%s verdict=%s%s%s%s ms=%lu",
 	    m->queue_id ? m->queue_id : "NOQUEUE", s->client_name,

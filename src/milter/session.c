@@ -74,6 +74,7 @@ session_message_end(struct session *s)
 	struct message *m = &s->msg;
 
 	checks_reset(&m->checks);
+	signing_reset(&m->signing);
 	free(m->forged_ar);
 	conf_unref(&m->conf);
 	free(m->queue_id);

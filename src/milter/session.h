@@ -10,6 +10,7 @@
 #include "conf/conf.h"
 #include "core/headers.h"
 #include "milter/checks.h"
+#include "milter/signing.h"
 
 /*
  * One message (MAIL FROM to end of message or abort). Reset at each MAIL
@@ -32,6 +33,7 @@ struct message {
 	size_t forged_ar_count, forged_ar_cap;
 	uint64_t body_bytes;
 	struct checks checks;		/* SPF and DKIM state and results */
+	struct signing signing;		/* DKIM signing state */
 };
 
 /* One SMTP connection, from connect to close. */

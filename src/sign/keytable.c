@@ -1,0 +1,201 @@
+/*
+ * keytable.c - the OpenDKIM KeyTable, loaded with its keys.
+ *
+ *   keytable_load    read the data set, check each line, load each key once
+ *   keytable_find    look a key name up
+ *   keytable_deinit  free, wiping the keys
+ *
+ * Line format (opendkim.conf(5) KeyTable): "name domain:selector:key".
+ * A domain of "%" is replaced by the From domain when signing. Keys are
+ * read here, never per message. A "%" inside a key file name (one file
+ * per domain, chosen per message) cannot be honoured without reading
+ * keys per message, so it is refused with a message naming the line.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/dkim_sig.h"
+#include "sign/keytable.h"
+#include "sign/signkey.h"
+#include "sign/tablefile.h"
+#include "util/str.h"
+#include "util/xmalloc.h"
+
+/* is_path - the KeyTable's test for "this is a file name" */
+static bool
+is_path(const char *s)
+{
+	return s[0] == '/' || strncmp(s, "./", 2) == 0 ||
+	    strncmp(s, "../", 3) == 0;
+}
+
+/* resolve - path as given, or relative to the KeyTable's directory */
+static char *
+resolve(const char *table_path, const char *path)
+{
+	const char *slash = strrchr(table_path, '/');
+	struct buf b = BUF_INIT;
+
+	if (path[0] == '/' || slash == NULL)
+		return xstrdup(path);
+	buf_append(&b, table_path, (size_t)(slash - table_path) + 1);
+	buf_append_str(&b, path);
+	return buf_steal(&b);
+}
+
+/* key_for - the key from file (loaded once per distinct file) or from
+ * inline base64; NULL with why filled */
+static const struct crypto_privkey *
+key_for(struct keytable *kt, const char *table_path, const char *spec,
+    char *why, size_t why_size)
+{
+	struct crypto_privkey *k;
+	char *file = NULL;
+	size_t i;
+
+	if (is_path(spec)) {
+		char *given = resolve(table_path, spec);
+
+		/* one load per file however it is spelt ("./k", "/d/../k") */
+		if ((file = realpath(given, NULL)) == NULL)
+			file = xstrdup(given);
+		free(given);
+		for (i = 0; i < kt->nkeys; i++)
+			if (kt->key_files[i] != NULL &&
+			    strcmp(kt->key_files[i], file) == 0) {
+				free(file);
+				return kt->keys[i];
+			}
+		k = signkey_load_file(file, why, why_size);
+	} else {
+		const char *err = "";
+
+		k = crypto_privkey_from_text((const unsigned char *)spec,
+		    strlen(spec), &err);
+		if (k == NULL)
+			(void)snprintf(why, why_size, "inline key: %s", err);
+	}
+	if (k == NULL) {
+		free(file);
+		return NULL;
+	}
+	kt->keys = xreallocarray(kt->keys, kt->nkeys + 1, sizeof(*kt->keys));
+	kt->key_files = xreallocarray(kt->key_files, kt->nkeys + 1,
+	    sizeof(*kt->key_files));
+	kt->keys[kt->nkeys] = k;
+	kt->key_files[kt->nkeys] = file;
+	kt->nkeys++;
+	return k;
+}
+
+/* parse_entry - one line into an entry; false with why */
+static bool
+parse_entry(struct keytable *kt, const char *table_path,
+    const struct tablefile_line *l, char *why, size_t why_size)
+{
+	char *v = xstrdup(l->value), *sel, *key;
+	struct keytable_entry *e;
+	const struct crypto_privkey *k;
+	bool ok = false;
+
+	if ((sel = strchr(v, ':')) == NULL ||
+	    (key = strchr(sel + 1, ':')) == NULL) {
+		(void)snprintf(why, why_size, "want \"name domain:selector:key\"");
+		goto out;
+	}
+	*sel++ = '\0';
+	*key++ = '\0';
+	if (strcmp(v, "%") != 0 && !dkim_domain_ok(v)) {
+		(void)snprintf(why, why_size, "bad domain \"%s\"", v);
+		goto out;
+	}
+	if (!dkim_domain_ok(sel)) {
+		(void)snprintf(why, why_size, "bad selector \"%s\"", sel);
+		goto out;
+	}
+	if (strchr(key, '%') != NULL) {
+		(void)snprintf(why, why_size, "\"%%\" in the key is not supported: "
+		    "keys are loaded once at start; give one line per domain");
+		goto out;
+	}
+	if (keytable_find(kt, l->key) != NULL) {
+		(void)snprintf(why, why_size, "key name \"%s\" given twice", l->key);
+		goto out;
+	}
+	if ((k = key_for(kt, table_path, key, why, why_size)) == NULL)
+		goto out;
+	kt->entries = xreallocarray(kt->entries, kt->count + 1,
+	    sizeof(*kt->entries));
+	e = &kt->entries[kt->count++];
+	e->name = xstrdup(l->key);
+	e->domain = str_lower(xstrdup(v));
+	e->selector = xstrdup(sel);
+	e->key = k;
+	ok = true;
+out:
+	free(v);
+	return ok;
+}
+
+bool
+keytable_load(const char *spec, const char *where, struct keytable *kt,
+    struct buf *err)
+{
+	struct tablefile t;
+	bool ok;
+	size_t i;
+
+	memset(kt, 0, sizeof(*kt));
+	ok = tablefile_load(spec, where, &t, err);
+	/* every bad line is reported, not only the first */
+	for (i = 0; t.path != NULL && i < t.count; i++) {
+		char why[512];
+
+		if (!parse_entry(kt, t.path, &t.lines[i], why, sizeof(why))) {
+			buf_printf(err, "%s:%u: %s\n", t.path, t.lines[i].lineno, why);
+			ok = false;
+		}
+	}
+	if (ok && kt->count == 0) {
+		buf_printf(err, "%s: KeyTable %s has no entries\n", where, spec);
+		ok = false;
+	}
+	tablefile_deinit(&t);
+	if (!ok)
+		keytable_deinit(kt);
+	return ok;
+}
+
+const struct keytable_entry *
+keytable_find(const struct keytable *kt, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < kt->count; i++)
+		if (ascii_strcasecmp(kt->entries[i].name, name) == 0)
+			return &kt->entries[i];
+	return NULL;
+}
+
+void
+keytable_deinit(struct keytable *kt)
+{
+	size_t i;
+
+	for (i = 0; i < kt->count; i++) {
+		free(kt->entries[i].name);
+		free(kt->entries[i].domain);
+		free(kt->entries[i].selector);
+	}
+	for (i = 0; i < kt->nkeys; i++) {
+		crypto_privkey_free(&kt->keys[i]);
+		free(kt->key_files[i]);
+	}
+	free(kt->entries);
+	free(kt->keys);
+	free(kt->key_files);
+	memset(kt, 0, sizeof(*kt));
+}

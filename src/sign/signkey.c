@@ -1,0 +1,89 @@
+/*
+ * signkey.c - private keys for signing, read once at start-up or reload.
+ *
+ *   signkey_load_file   stat, permission check, read, parse, wipe
+ *
+ * A key readable by group or others is refused rather than used: anyone
+ * who can read it can sign mail as the domain. The file is opened first
+ * and checked with fstat, so the checked file is the one read. The read
+ * buffer is wiped before it is freed; the key itself lives in crypto/.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sign/signkey.h"
+#include "util/xmalloc.h"
+
+/* read_all - up to max bytes of fd into a fresh buffer; -1 on error */
+static ssize_t
+read_all(int fd, unsigned char *p, size_t max)
+{
+	size_t got = 0;
+
+	while (got < max) {
+		ssize_t n = read(fd, p + got, max - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+struct crypto_privkey *
+signkey_load_file(const char *path, char *why, size_t why_size)
+{
+	struct crypto_privkey *k = NULL;
+	unsigned char *p;
+	const char *err = NULL;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+		(void)snprintf(why, why_size, "cannot open key file %s: %s",
+		    path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		(void)snprintf(why, why_size, "key file %s is not a regular file",
+		    path);
+		(void)close(fd);
+		return NULL;
+	}
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		(void)snprintf(why, why_size, "key file %s has mode %04o: group "
+		    "or others may read it; chmod 600 it (owner: the daemon's user)",
+		    path, (unsigned)(st.st_mode & 07777));
+		(void)close(fd);
+		return NULL;
+	}
+	if (st.st_size > SIGNKEY_MAX_FILE) {
+		(void)snprintf(why, why_size, "key file %s is larger than %d bytes",
+		    path, SIGNKEY_MAX_FILE);
+		(void)close(fd);
+		return NULL;
+	}
+	p = xmalloc(SIGNKEY_MAX_FILE + 1);
+	n = read_all(fd, p, SIGNKEY_MAX_FILE);
+	(void)close(fd);
+	if (n < 0)
+		(void)snprintf(why, why_size, "cannot read key file %s: %s", path,
+		    strerror(errno));
+	else if ((k = crypto_privkey_from_text(p, (size_t)n, &err)) == NULL)
+		(void)snprintf(why, why_size, "key file %s: %s", path, err);
+	explicit_bzero(p, SIGNKEY_MAX_FILE + 1);
+	free(p);
+	return k;
+}

@@ -1,0 +1,22 @@
+/* signkey.h - load a private signing key from a file, refusing files
+ * other users could read */
+#ifndef AUTHMILTER_SIGNKEY_H
+#define AUTHMILTER_SIGNKEY_H
+
+#include <stddef.h>
+
+#include "crypto/crypto.h"
+
+/* Largest key file read (a 16384-bit RSA PEM is about 12 KiB). */
+#define SIGNKEY_MAX_FILE (64 * 1024)
+
+/*
+ * signkey_load_file - read path (PEM, or base64 of DER or of a raw
+ * Ed25519 seed: crypto_privkey_from_text). Refuses a file that is not a
+ * regular file or whose mode lets group or others read or write it.
+ * Returns NULL and writes the reason to why (why_size bytes) on failure.
+ */
+struct crypto_privkey *signkey_load_file(const char *path, char *why,
+    size_t why_size);
+
+#endif

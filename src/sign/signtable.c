@@ -1,0 +1,159 @@
+/*
+ * signtable.c - the OpenDKIM SigningTable: which keys sign mail from an
+ * author address.
+ *
+ *   signtable_load    read the data set; check every key name exists
+ *   signtable_match   the matching entries, best first
+ *   signtable_glob    the refile wildcard match
+ *
+ * Semantics follow opendkim.conf(5) SigningTable: the value is the
+ * KeyTable name and an optional signer for i=, separated by ':'; with
+ * refile the keys are wildcard patterns tried in file order, otherwise
+ * exact keys tried from the most to the least specific form of the
+ * address. Only the first match is used unless MultipleSignatures is on
+ * (the caller passes max).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sign/signtable.h"
+#include "sign/tablefile.h"
+#include "util/str.h"
+#include "util/xmalloc.h"
+
+bool
+signtable_glob(const char *pat, const char *text)
+{
+	const char *star = NULL, *back = NULL;
+
+	/* iterative wildcard match: linear backtracking on the last '*' */
+	while (*text != '\0') {
+		if (*pat == '*') {
+			star = pat++;
+			back = text;
+		} else if (*pat != '\0' && ascii_tolower((unsigned char)*pat) ==
+		    ascii_tolower((unsigned char)*text)) {
+			pat++;
+			text++;
+		} else if (star != NULL) {
+			pat = star + 1;
+			text = ++back;
+		} else
+			return false;
+	}
+	while (*pat == '*')
+		pat++;
+	return *pat == '\0';
+}
+
+bool
+signtable_load(const char *spec, const char *where,
+    const struct keytable *kt, struct signtable *st, struct buf *err)
+{
+	struct tablefile t;
+	bool ok;
+	size_t i;
+
+	memset(st, 0, sizeof(*st));
+	ok = tablefile_load(spec, where, &t, err);
+	st->refile = t.refile;
+	for (i = 0; t.path != NULL && i < t.count; i++) {
+		const struct tablefile_line *l = &t.lines[i];
+		char *name = xstrdup(l->value), *signer = strchr(name, ':');
+		struct signtable_entry *e;
+
+		if (signer != NULL)
+			*signer++ = '\0';
+		if (strcmp(name, "%") != 0 && keytable_find(kt, name) == NULL) {
+			buf_printf(err, "%s:%u: key name \"%s\" is not in the KeyTable\n",
+			    t.path, l->lineno, name);
+			ok = false;
+			free(name);
+			continue;
+		}
+		if (signer != NULL && (*signer == '\0' || strchr(signer, ':'))) {
+			buf_printf(err, "%s:%u: want \"key keyname[:signer]\"\n",
+			    t.path, l->lineno);
+			ok = false;
+			free(name);
+			continue;
+		}
+		st->entries = xreallocarray(st->entries, st->count + 1,
+		    sizeof(*st->entries));
+		e = &st->entries[st->count++];
+		e->key = xstrdup(l->key);
+		e->keyname = name;
+		e->signer = signer != NULL ? xstrdup(signer) : NULL;
+		e->lineno = l->lineno;
+	}
+	if (ok && st->count == 0) {
+		buf_printf(err, "%s: SigningTable %s has no entries\n", where, spec);
+		ok = false;
+	}
+	tablefile_deinit(&t);
+	if (!ok)
+		signtable_deinit(st);
+	return ok;
+}
+
+/* add_exact - every entry whose key is k (case ignored), up to max */
+static void
+add_exact(const struct signtable *st, const char *k,
+    const struct signtable_entry **out, size_t *n, size_t max)
+{
+	size_t i;
+
+	for (i = 0; i < st->count && *n < max; i++)
+		if (ascii_strcasecmp(st->entries[i].key, k) == 0)
+			out[(*n)++] = &st->entries[i];
+}
+
+size_t
+signtable_match(const struct signtable *st, const char *local,
+    const char *domain, const struct signtable_entry **out, size_t max)
+{
+	struct buf k = BUF_INIT;
+	const char *d;
+	size_t i, n = 0;
+
+	buf_printf(&k, "%s@%s", local, domain);
+	if (st->refile) {
+		for (i = 0; i < st->count && n < max; i++)
+			if (signtable_glob(st->entries[i].key, buf_cstr(&k)))
+				out[n++] = &st->entries[i];
+		buf_deinit(&k);
+		return n;
+	}
+	add_exact(st, buf_cstr(&k), out, &n, max);
+	add_exact(st, domain, out, &n, max);
+	for (d = strchr(domain, '.'); d != NULL; d = strchr(d + 1, '.')) {
+		buf_reset(&k);
+		buf_printf(&k, "%s@%s", local, d);
+		add_exact(st, buf_cstr(&k), out, &n, max);
+	}
+	for (d = strchr(domain, '.'); d != NULL; d = strchr(d + 1, '.'))
+		add_exact(st, d, out, &n, max);
+	buf_reset(&k);
+	buf_printf(&k, "%s@*", local);
+	add_exact(st, buf_cstr(&k), out, &n, max);
+	add_exact(st, "*", out, &n, max);
+	buf_deinit(&k);
+	return n;
+}
+
+void
+signtable_deinit(struct signtable *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->count; i++) {
+		free(st->entries[i].key);
+		free(st->entries[i].keyname);
+		free(st->entries[i].signer);
+	}
+	free(st->entries);
+	memset(st, 0, sizeof(*st));
+}

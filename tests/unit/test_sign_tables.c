@@ -1,0 +1,431 @@
+/* test_sign_tables.c - OpenDKIM KeyTable/SigningTable parsing and
+ * lookup (src/sign), key file permissions, the inline form, and every
+ * bad line reported as file:line */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sign/keytable.h"
+#include "sign/sign_setup.h"
+#include "sign/signkey.h"
+#include "sign/signtable.h"
+#include "util/buf.h"
+
+/* RFC 8463 A.2 Ed25519 seed, and a key file holding it */
+#define SEED "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=\n"
+
+static char dir[64];
+
+/* path_in - a file name in the test's temp dir */
+static const char *
+path_in(const char *name)
+{
+	static char p[4][256];
+	static int i;
+
+	i = (i + 1) % 4;
+	(void)snprintf(p[i], sizeof(p[i]), "%s/%s", dir, name);
+	return p[i];
+}
+
+/* put - write a file with a mode */
+static const char *
+put(const char *name, const char *text, mode_t mode)
+{
+	const char *p = path_in(name);
+	FILE *f = fopen(p, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(p, mode), 0);
+	return p;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	(void)snprintf(dir, sizeof(dir), "/tmp/test_sign_tables.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	put("ed.seed", SEED, 0600);
+	put("loose.seed", SEED, 0640);
+	put("other.seed", SEED, 0604);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+test_glob_table(void **state)
+{
+	static const struct {
+		const char *pat, *text;
+		bool match;
+	} cases[] = {
+		{ "*", "a@b.c", true },
+		{ "*@example.com", "alice@example.com", true },
+		{ "*@example.com", "alice@sub.example.com", false },
+		{ "*@*.example.com", "alice@sub.example.com", true },
+		{ "*@*.example.com", "alice@example.com", false },
+		{ "*@EXAMPLE.com", "Alice@example.COM", true },
+		{ "boss@*", "boss@x.y", true },
+		{ "boss@*", "bossy@x.y", false },
+		{ "a*b*c", "aXXbYYbZZc", true },
+		{ "a*b*c", "aXXbYYbZZ", false },
+		{ "**x", "x", true },
+		{ "", "", true },
+		{ "", "a", false },
+		{ "a.b", "aXb", false },	/* "." is literal, not a regex */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (signtable_glob(cases[i].pat, cases[i].text) != cases[i].match)
+			fail_msg("\"%s\" vs \"%s\": want %d", cases[i].pat,
+			    cases[i].text, cases[i].match);
+}
+
+static void
+test_key_permissions(void **state)
+{
+	struct crypto_privkey *k;
+	char why[512];
+
+	(void)state;
+	k = signkey_load_file(path_in("ed.seed"), why, sizeof(why));
+	assert_non_null(k);
+	crypto_privkey_free(&k);
+	assert_null(signkey_load_file(path_in("loose.seed"), why, sizeof(why)));
+	assert_non_null(strstr(why, "has mode 0640: group or others may read it"));
+	assert_null(signkey_load_file(path_in("other.seed"), why, sizeof(why)));
+	assert_non_null(strstr(why, "mode 0604"));
+	assert_null(signkey_load_file(dir, why, sizeof(why)));
+	assert_non_null(strstr(why, "not a regular file"));
+	assert_null(signkey_load_file(path_in("missing"), why, sizeof(why)));
+	assert_non_null(strstr(why, "cannot open key file"));
+	put("junk.key", "this is no key\n", 0600);
+	assert_null(signkey_load_file(path_in("junk.key"), why, sizeof(why)));
+	assert_non_null(strstr(why, "junk.key: neither PEM nor base64"));
+}
+
+static void
+test_keytable_good(void **state)
+{
+	struct keytable kt;
+	struct buf err = BUF_INIT;
+	const struct keytable_entry *e;
+	char text[1024];
+
+	(void)state;
+	(void)snprintf(text, sizeof(text),
+	    "# comment line\n"
+	    "\n"
+	    "k1 example.com:sel1:%s   # trailing comment\n"
+	    "k2\t%%:sel2:./ed.seed\n"
+	    "k3 Example.ORG:sel3:%s\n",
+	    path_in("ed.seed"), "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=");
+	put("KeyTable", text, 0644);
+	if (!keytable_load(path_in("KeyTable"), "conf:1", &kt, &err))
+		fail_msg("%s", buf_cstr(&err));
+	assert_int_equal(kt.count, 3);
+	/* k1 and k2 name the same file: read once */
+	assert_int_equal(kt.nkeys, 2);
+	e = keytable_find(&kt, "K1");
+	assert_non_null(e);
+	assert_string_equal(e->domain, "example.com");
+	assert_string_equal(e->selector, "sel1");
+	assert_ptr_equal(e->key, keytable_find(&kt, "k2")->key);
+	assert_string_equal(keytable_find(&kt, "k2")->domain, "%");
+	assert_string_equal(keytable_find(&kt, "k3")->domain, "example.org");
+	assert_null(keytable_find(&kt, "k4"));
+	keytable_deinit(&kt);
+	buf_deinit(&err);
+}
+
+static void
+test_keytable_bad_lines(void **state)
+{
+	struct keytable kt;
+	struct buf err = BUF_INIT;
+	char text[1024];
+	const char *p;
+
+	(void)state;
+	(void)snprintf(text, sizeof(text),
+	    "ok example.com:s:%s\n"
+	    "novalue\n"
+	    "short example.com:s\n"
+	    "baddom ex..ample:s:%s\n"
+	    "badsel example.com:s!:%s\n"
+	    "perdom %%:s:/keys/%%.key\n"
+	    "loose example.com:s:%s\n"
+	    "ok example.com:s:%s\n"
+	    "inline example.com:s:bm90IGEga2V5\n",
+	    path_in("ed.seed"), path_in("ed.seed"), path_in("ed.seed"),
+	    path_in("loose.seed"), path_in("ed.seed"));
+	p = put("BadKeyTable", text, 0644);
+	assert_false(keytable_load(p, "conf:1", &kt, &err));
+	assert_int_equal(kt.count, 0);
+	{
+		static const char *const want[] = {
+			":2: no value after the key",
+			":3: want \"name domain:selector:key\"",
+			":4: bad domain \"ex..ample\"",
+			":5: bad selector \"s!\"",
+			":6: \"%\" in the key is not supported",
+			":7: key file ", ":8: key name \"ok\" given twice",
+			":9: inline key: ",
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+			char needle[600];
+
+			(void)snprintf(needle, sizeof(needle), "%s%s", p, want[i]);
+			if (strstr(buf_cstr(&err), needle) == NULL)
+				fail_msg("missing \"%s\" in:\n%s", needle, buf_cstr(&err));
+		}
+		assert_null(strstr(buf_cstr(&err), ":1:"));
+	}
+	buf_reset(&err);
+	assert_false(keytable_load("csl:a,b", "conf:7", &kt, &err));
+	assert_non_null(strstr(buf_cstr(&err), "conf:7: data set \"csl:a,b\" not supported"));
+	buf_reset(&err);
+	assert_false(keytable_load(path_in("nonexistent"), "conf:8", &kt, &err));
+	assert_non_null(strstr(buf_cstr(&err), "conf:8: cannot open"));
+	buf_reset(&err);
+	p = put("EmptyKeyTable", "# nothing\n", 0644);
+	assert_false(keytable_load(p, "conf:9", &kt, &err));
+	assert_non_null(strstr(buf_cstr(&err), "has no entries"));
+	buf_deinit(&err);
+}
+
+/* setup_tables - a sign_setup from KeyTable and SigningTable texts */
+static struct sign_setup *
+setup_tables(const char *st_spec_prefix, const char *st_text, bool multiple)
+{
+	struct sign_setup_input in;
+	struct sign_setup *s = NULL;
+	struct buf err = BUF_INIT;
+	char kt[1024], spec[512];
+
+	(void)snprintf(kt, sizeof(kt),
+	    "rsa example.com:r1:%s\n"
+	    "ed %%:e1:%s\n"
+	    "sub.example.org sub.example.org:s:%s\n",
+	    path_in("ed.seed"), path_in("ed.seed"), path_in("ed.seed"));
+	put("KT", kt, 0644);
+	put("ST", st_text, 0644);
+	(void)snprintf(spec, sizeof(spec), "%s%s", st_spec_prefix, path_in("ST"));
+	memset(&in, 0, sizeof(in));
+	in.key_table = path_in("KT");
+	in.where_key_table = "conf:1";
+	in.signing_table = spec;
+	in.where_signing_table = "conf:2";
+	in.multiple_signatures = multiple;
+	if (!sign_setup_load(&in, &s, &err))
+		fail_msg("%s", buf_cstr(&err));
+	buf_deinit(&err);
+	return s;
+}
+
+/* picks - "d/s[/i] d/s" for an author */
+static void
+picks(const struct sign_setup *s, const char *local, const char *domain,
+    char *out, size_t size)
+{
+	struct sign_choice c[SIGN_MAX_SIGNATURES];
+	size_t i, n = sign_setup_select(s, local, domain, c, SIGN_MAX_SIGNATURES);
+	struct buf b = BUF_INIT;
+
+	for (i = 0; i < n; i++)
+		buf_printf(&b, "%s%s/%s%s%s", i ? " " : "", c[i].domain,
+		    c[i].selector, c[i].auid[0] ? "/" : "", c[i].auid);
+	(void)snprintf(out, size, "%s", buf_cstr(&b));
+	buf_deinit(&b);
+}
+
+static void
+test_refile_order_and_multiple(void **state)
+{
+	static const char st[] =
+	    "*@example.com   rsa\n"
+	    "*@example.com   ed:%\n"		/* signer "%": no local part */
+	    "boss@*.example.org ed:boss@%\n"
+	    "*@*.example.org %\n";		/* key name "%": the domain */
+	struct sign_setup *s;
+	char got[512];
+
+	(void)state;
+	s = setup_tables("refile:", st, false);
+	picks(s, "alice", "example.com", got, sizeof(got));
+	assert_string_equal(got, "example.com/r1");
+	picks(s, "boss", "sub.example.org", got, sizeof(got));
+	assert_string_equal(got, "sub.example.org/e1/boss@sub.example.org");
+	picks(s, "x", "sub.example.org", got, sizeof(got));
+	assert_string_equal(got, "sub.example.org/s");
+	picks(s, "x", "other.example.org", got, sizeof(got));
+	assert_string_equal(got, "");	/* "%" names no KeyTable entry */
+	picks(s, "x", "example.net", got, sizeof(got));
+	assert_string_equal(got, "");
+	sign_setup_free(&s);
+	s = setup_tables("refile:", st, true);
+	picks(s, "alice", "example.com", got, sizeof(got));
+	assert_string_equal(got, "example.com/r1 example.com/e1");
+	sign_setup_free(&s);
+	assert_null(s);
+}
+
+static void
+test_flat_lookup_order(void **state)
+{
+	/* file order is the reverse of OpenDKIM's lookup order, so each
+	 * answer shows the order, not the file, decides */
+	static const char st[] =
+	    "*              ed\n"
+	    "boss@*         ed:boss@%\n"
+	    ".org           rsa\n"
+	    ".example.org   sub.example.org\n"
+	    "x@.example.org ed\n"
+	    "example.com    rsa\n"
+	    "a@example.com  ed\n";
+	struct sign_setup *s;
+	char got[512];
+
+	(void)state;
+	s = setup_tables("file:", st, false);
+	picks(s, "a", "example.com", got, sizeof(got));
+	assert_string_equal(got, "example.com/e1");		/* user@host */
+	picks(s, "b", "example.com", got, sizeof(got));
+	assert_string_equal(got, "example.com/r1");		/* host */
+	picks(s, "x", "deep.example.org", got, sizeof(got));
+	assert_string_equal(got, "deep.example.org/e1");	/* user@.domain */
+	picks(s, "y", "deep.example.org", got, sizeof(got));
+	assert_string_equal(got, "sub.example.org/s");		/* .domain, nearest */
+	picks(s, "y", "foo.org", got, sizeof(got));
+	assert_string_equal(got, "example.com/r1");		/* .org */
+	picks(s, "boss", "net.test", got, sizeof(got));
+	assert_string_equal(got, "net.test/e1/boss@net.test");	/* user@* before * */
+	picks(s, "carol", "net.test", got, sizeof(got));
+	assert_string_equal(got, "net.test/e1");		/* * */
+	sign_setup_free(&s);
+}
+
+static void
+test_signtable_bad_lines(void **state)
+{
+	struct sign_setup_input in;
+	struct sign_setup *s = NULL;
+	struct buf err = BUF_INIT;
+	char kt[512];
+
+	(void)state;
+	(void)snprintf(kt, sizeof(kt), "rsa example.com:r1:%s\n",
+	    path_in("ed.seed"));
+	put("KT1", kt, 0644);
+	put("BadST", "*@a.test rsa\n*@b.test nosuchkey\nlonely\n"
+	    "*@c.test rsa:\n", 0644);
+	memset(&in, 0, sizeof(in));
+	in.key_table = path_in("KT1");
+	in.where_key_table = "conf:1";
+	in.signing_table = path_in("BadST");
+	in.where_signing_table = "conf:2";
+	assert_false(sign_setup_load(&in, &s, &err));
+	assert_null(s);
+	assert_non_null(strstr(buf_cstr(&err), "BadST:2: key name \"nosuchkey\" is not in the KeyTable"));
+	assert_non_null(strstr(buf_cstr(&err), "BadST:3: no value after the key"));
+	assert_non_null(strstr(buf_cstr(&err), "BadST:4: want \"key keyname[:signer]\""));
+	buf_reset(&err);
+	in.signing_table = NULL;
+	assert_false(sign_setup_load(&in, &s, &err));
+	assert_non_null(strstr(buf_cstr(&err), "conf:1: KeyTable and SigningTable go together"));
+	buf_deinit(&err);
+}
+
+static void
+test_inline_form(void **state)
+{
+	const char *doms[] = { "Example.com", "example.net" };
+	const char *sels[] = { "r1", "e1" };
+	const char *files[2];
+	struct sign_setup_input in;
+	struct sign_setup *s = NULL;
+	struct buf err = BUF_INIT;
+	char got[512];
+
+	(void)state;
+	files[0] = path_in("ed.seed");
+	files[1] = path_in("ed.seed");
+	memset(&in, 0, sizeof(in));
+	in.where_inline = "conf:5";
+	in.domains = doms;
+	in.ndomains = 2;
+	in.selectors = sels;
+	in.nselectors = 2;
+	in.key_files = files;
+	in.nkey_files = 2;
+	assert_true(sign_setup_load(&in, &s, &err));
+	picks(s, "a", "example.com", got, sizeof(got));
+	assert_string_equal(got, "example.com/r1 example.com/e1");
+	picks(s, "a", "example.net", got, sizeof(got));
+	assert_string_equal(got, "example.net/r1 example.net/e1");
+	picks(s, "a", "sub.example.com", got, sizeof(got));
+	assert_string_equal(got, "");
+	sign_setup_free(&s);
+	in.nkey_files = 1;
+	assert_false(sign_setup_load(&in, &s, &err));
+	assert_non_null(strstr(buf_cstr(&err), "conf:5: Selector and KeyFile must list as many"));
+	buf_reset(&err);
+	files[1] = path_in("loose.seed");
+	in.nkey_files = 2;
+	assert_false(sign_setup_load(&in, &s, &err));
+	assert_non_null(strstr(buf_cstr(&err), "conf:5: KeyFile: key file"));
+	assert_non_null(strstr(buf_cstr(&err), "mode 0640"));
+	buf_reset(&err);
+	in.nselectors = 0;
+	in.nkey_files = 0;
+	assert_false(sign_setup_load(&in, &s, &err));
+	assert_non_null(strstr(buf_cstr(&err), "needs Domain, Selector and KeyFile"));
+	in.ndomains = 0;
+	assert_true(sign_setup_load(&in, &s, &err));
+	assert_null(s);		/* nothing configured: signing off */
+	buf_deinit(&err);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_glob_table),
+		cmocka_unit_test(test_key_permissions),
+		cmocka_unit_test(test_keytable_good),
+		cmocka_unit_test(test_keytable_bad_lines),
+		cmocka_unit_test(test_refile_order_and_multiple),
+		cmocka_unit_test(test_flat_lookup_order),
+		cmocka_unit_test(test_signtable_bad_lines),
+		cmocka_unit_test(test_inline_form),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

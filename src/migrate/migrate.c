@@ -316,7 +316,12 @@ r_socket(struct migration *m, const struct oconf_entry *e,
 		(void)snprintf(v, sizeof(v), "unix:%s", strchr(p, ':') + 1);
 	} else if (strncmp(p, "inet:", 5) == 0 || strncmp(p, "inet6:", 6) == 0) {
 		at = strchr(p, '@');
-		if (at != NULL && at[1] == '[' && strchr(at, ']') != NULL)
+		if (at != NULL && at[1] == '[' && (strchr(at, ']') == NULL ||
+		    strchr(at, ']')[1] != '\0')) {
+			drop(m, e, "unbalanced [ ] around the address");
+			return;
+		}
+		if (at != NULL && at[1] == '[')
 			(void)snprintf(v, sizeof(v), "%.*s%.*s", (int)(at - p + 1), p,
 			    (int)(strchr(at, ']') - at - 2), at + 2);
 		else

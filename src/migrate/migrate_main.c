@@ -121,9 +121,20 @@ check_result(const char *path, const struct buf *text)
 		path = tmp;
 	}
 	ok = conf_load(path, &c, &err);
-	if (!ok)
+	if (!ok) {
+		const char *p = buf_cstr(&err), *hit;
+		size_t n = strlen(path);
+
+		/* name the temporary copy as what it is: the output */
 		fprintf(stderr, "authmilter-migrate: authmilter would refuse the "
-		    "result:\n%s", buf_cstr(&err));
+		    "result:\n");
+		while ((hit = strstr(p, path)) != NULL) {
+			fprintf(stderr, "%.*s%s", (int)(hit - p), p,
+			    temp ? "(output)" : path);
+			p = hit + n;
+		}
+		fputs(p, stderr);
+	}
 	conf_unref(&c);
 	buf_deinit(&err);
 	if (temp)

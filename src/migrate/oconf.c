@@ -75,9 +75,15 @@ read_lines(struct oconf *oc, FILE *f, const char *path, bool include,
 		size_t n = strlen(buf);
 
 		lineno++;
-		if (n > 0 && buf[n - 1] != '\n' && !feof(f)) {
-			buf_printf(err, "%s:%u: line longer than %d bytes\n",
-			    path, lineno, OCONF_MAX_LINE);
+		if ((n == 0 || buf[n - 1] != '\n') && !feof(f)) {
+			/* fgets filled the buffer, or a NUL byte ended the
+			 * string early: either way not a text line we read */
+			if (n == sizeof(buf) - 1)
+				buf_printf(err, "%s:%u: line longer than %d bytes\n",
+				    path, lineno, OCONF_MAX_LINE);
+			else
+				buf_printf(err, "%s:%u: NUL byte in the line\n",
+				    path, lineno);
 			return false;
 		}
 		if (!parse_line(buf, &name, &value))

@@ -326,7 +326,11 @@ def sign_compare(tmp, s, txt, names):
 def errors():
     names = ["a missing file named with -k is an error (status 1)",
              "an unreadable host list is listed, the rest still migrates",
-             "a value authmilter would refuse is listed, not written"]
+             "a value authmilter would refuse is listed, not written",
+             "a NUL byte is an error naming file:line (status 1)",
+             "an Include loop stops at the depth limit (status 1)",
+             "a result authmilter refuses: status 2, error names the output "
+             "line"]
     if not t.need(check=missing, what="migration errors", tests=names):
         return
     tmp = tempfile.mkdtemp(prefix="migrate-err-")
@@ -344,6 +348,21 @@ def errors():
         t.ok("Canonicalization sideways" in r.stderr and
              "\nCanonicalization" not in r.stdout, names[2],
              diag=r.stderr + r.stdout)
+        with open(conf, "wb") as f:
+            f.write(b"Mode sv\nSocket in\0et:1@x\n")
+        r = migrate("-k", conf, "-m", "none")
+        t.ok(r.returncode == 1 and "opendkim.conf:2: NUL byte" in r.stderr
+             and r.stdout == "", names[3], diag=r.stderr)
+        with open(conf, "w") as f:
+            f.write("Include %s\n" % conf)
+        r = migrate("-k", conf, "-m", "none")
+        t.ok(r.returncode == 1 and "nested deeper" in r.stderr, names[4],
+             diag=r.stderr)
+        with open(conf, "w") as f:
+            f.write("SigningTable refile:%s/SigningTable\n" % tmp)
+        r = migrate("-k", conf, "-m", "none")
+        t.ok(r.returncode == 2 and re.search(r"\(output\):\d+: ", r.stderr)
+             and "SigningTable refile:" in r.stdout, names[5], diag=r.stderr)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -31,6 +31,7 @@ NAMES = ["signed message delivered through Sendmail",
          "p=quarantine failure accepted (250) but not delivered",
          "quarantined: hf queue file with the milter's q reason",
          "mailq -qQ lists the quarantined message",
+         "released (sendmail -qQ -Q), it is delivered with our A-R",
          "mail flows again after the milter restarts"]
 
 
@@ -137,6 +138,11 @@ def check_quarantine(t, sm, am):
         t.diag("quarantine reason: " + qline[0])
     out = sm.mailq(quarantined=True)
     t.ok(r.queue_id and r.queue_id in out, NAMES[12], diag=out)
+    rel = sm.release_quarantined()
+    m = sm.wait_for_delivery(r.queue_id, timeout=20) if r.queue_id else None
+    ar = " ".join(ours(m.header_values("Authentication-Results"))) if m else ""
+    t.ok(m is not None and "dmarc=fail" in ar, NAMES[13],
+         diag=lambda: rel + sm.mailq() + ar)
 
 
 def main():
@@ -170,7 +176,7 @@ def main():
                         client_ip=CLIENT)
             m = sm.wait_for_delivery(r.queue_id) if r.accepted else None
             t.ok(m is not None and len(ours(
-                m.header_values("Authentication-Results"))) == 1, NAMES[13],
+                m.header_values("Authentication-Results"))) == 1, NAMES[14],
                 diag=lambda: r.transcript[-800:] + am.log_tail(3))
     t.done()
 

@@ -17,6 +17,7 @@ Exported:
       .queue_files(prefix)     {queue id: [lines]} of qf (queued) or hf
                                (quarantined) files
       .mailq(quarantined=False) `mailq` / `mailq -qQ` output
+      .release_quarantined()   sendmail -qQ -Q, then a queue run
       .trace()                 Sendmail's SMTP transcript (-X file)
 
 Why Sendmail is not installed: sendmail-bin conflicts with postfix, which
@@ -454,6 +455,18 @@ class SendmailEnv:
         r = subprocess.run(_wrap(self.hostname, argv), capture_output=True,
                            text=True, timeout=30, env=_env())
         return r.stdout + r.stderr
+
+    def release_quarantined(self):
+        """release_quarantined - `-qQ -Q` (unquarantine every held job),
+        then one queue run (-q) to deliver them. Returns the output."""
+        out = ""
+        for args in (["-qQ", "-Q"], ["-q"]):
+            r = subprocess.run(_wrap(self.hostname, [SENDMAIL_BIN, "-C",
+                                                     self.cf_path] + args),
+                               capture_output=True, text=True, timeout=60,
+                               env=_env())
+            out += r.stdout + r.stderr
+        return out
 
     def trace(self):
         try:

@@ -11,7 +11,9 @@ the milter restarts."""
 
 import base64
 import os
+import shutil
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
@@ -32,7 +34,10 @@ NAMES = ["signed message delivered through Sendmail",
          "quarantined: hf queue file with the milter's q reason",
          "mailq -qQ lists the quarantined message",
          "released (sendmail -qQ -Q), it is delivered with our A-R",
-         "mail flows again after the milter restarts"]
+         "mail flows again after the milter restarts",
+         "our A-R sits above Sendmail's Received",
+         "internal client (127.0.0.1) is signed; the signature verifies "
+         "at smtp-sink"]
 
 
 def prerequisites():
@@ -151,8 +156,36 @@ def main():
                   tests=NAMES):
         t.done()
     pem, pub = key_pair()
+    keydir = tempfile.mkdtemp(prefix="sendmail-key-")
+    keyfile = os.path.join(keydir, "s1.pem")
+    with open(os.open(keyfile, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as f:
+        f.write(pem)
+    # mail from 127.0.0.1 is internal: signed as pass.e2e.test, not verified
     opts = {"Nameservers": "127.0.0.1@%d", "DNSTimeout": "2s",
-            "InternalHosts": "127.0.0.1/32 ::1"}
+            "InternalHosts": "127.0.0.1/32 ::1", "Domain": "pass.e2e.test",
+            "Selector": "s1", "KeyFile": keyfile}
+    try:
+        run(t, pem, pub, opts)
+    finally:
+        shutil.rmtree(keydir, ignore_errors=True)
+    t.done()
+
+
+def check_signed(t, sm, am, pub):
+    import dkim
+    r = sm.send(message("pass.e2e.test", "internal"),
+                mail_from="a@pass.e2e.test", client_ip="127.0.0.1")
+    m = sm.wait_for_delivery(r.queue_id) if r.accepted else None
+    txt = ("v=DKIM1; k=rsa; p=" + pub).encode()
+    ok = m is not None and m.header_values("DKIM-Signature") and dkim.verify(
+        m.raw, dnsfunc=lambda name, timeout=5:
+        txt if name.rstrip(b".") == b"s1._domainkey.pass.e2e.test" else None)
+    t.ok(ok, NAMES[16], diag=lambda: (m.raw[:1500].decode("utf-8", "replace")
+                                      if m else r.transcript[-800:]) +
+         am.log_tail(3))
+
+
+def run(t, pem, pub, opts):
     with dns_nsd.NsdServer(zone_text(pub), "e2e.test") as ns:
         opts["Nameservers"] %= ns.port
         with daemon.Daemon(options=opts) as am, \
@@ -178,7 +211,13 @@ def main():
             t.ok(m is not None and len(ours(
                 m.header_values("Authentication-Results"))) == 1, NAMES[14],
                 diag=lambda: r.transcript[-800:] + am.log_tail(3))
-    t.done()
+            names = [n.lower() for n in m.header_names()] if m else []
+            rcv = [i for i, n in enumerate(names) if n == "received"]
+            # smtp-sink's Received is first, Sendmail's is the last one
+            t.ok("authentication-results" in names and len(rcv) >= 2 and
+                 names.index("authentication-results") < rcv[-1], NAMES[15],
+                 diag=repr(names))
+            check_signed(t, sm, am, pub)
 
 
 if __name__ == "__main__":

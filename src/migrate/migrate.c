@@ -46,6 +46,7 @@ struct migration {
 	size_t count;
 	struct strlist internal;	/* InternalHosts networks, merged */
 	struct buf internal_why;
+	bool hosts_seen[3];		/* by source: its host option was read */
 	struct strlist notes;		/* carried without a setting */
 	struct strlist dropped;
 };
@@ -420,6 +421,7 @@ r_hosts(struct migration *m, const struct oconf_entry *e, const struct rule *r)
 		buf_deinit(&err);
 		return;
 	}
+	m->hosts_seen[r->src == DMARC ? 2 : 1] = true;
 	for (i = 0; i < nets.count; i++)
 		if (!strlist_has(&m->internal, nets.items[i]))
 			strlist_add(&m->internal, nets.items[i]);
@@ -796,13 +798,28 @@ migration_add(struct migration *m, enum migrate_source src,
 	}
 }
 
+/* add_default_hosts - a program read without its host option kept its
+ * default (127.0.0.1 for both); once the merged list replaces
+ * authmilter's default, that address must be in it */
+static void
+add_default_hosts(struct migration *m, bool had, int idx, const char *what)
+{
+	if (!had || m->hosts_seen[idx] || m->internal.count == 0)
+		return;
+	if (!strlist_has(&m->internal, "127.0.0.1"))
+		strlist_add(&m->internal, "127.0.0.1");
+	buf_printf(&m->internal_why, "# 127.0.0.1: %s\n", what);
+}
+
 void
-migration_finish(struct migration *m, bool had_opendmarc)
+migration_finish(struct migration *m, bool had_opendkim, bool had_opendmarc)
 {
 	const char *why = had_opendmarc ?
 	    "OpenDMARC's default: RejectFailures false" :
 	    "no OpenDMARC configuration: DMARC was not enforced";
 
+	add_default_hosts(m, had_opendkim, 1, "OpenDKIM's default InternalHosts");
+	add_default_hosts(m, had_opendmarc, 2, "OpenDMARC's default IgnoreHosts");
 	if (find_setting(m, "DMARCRejectAction") == NULL)
 		(void)set_from(m, NULL, why, "DMARCRejectAction", "mark", NULL);
 	if (find_setting(m, "DMARCQuarantineAction") == NULL)

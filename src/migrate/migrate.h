@@ -19,8 +19,10 @@ void migration_free(struct migration **mp);
 void migration_add(struct migration *m, enum migrate_source src,
     const struct oconf *oc);
 /* migration_finish - settings implied by what was (or was not) read:
- * OpenDMARC's defaults, or no DMARC enforcement when it was absent */
-void migration_finish(struct migration *m, bool had_opendmarc);
+ * the programs' default host lists, OpenDMARC's defaults, or no DMARC
+ * enforcement when it was absent */
+void migration_finish(struct migration *m, bool had_opendkim,
+    bool had_opendmarc);
 /* migration_render - the authmilter.conf text, each setting under a
  * comment naming where it came from, and the "not carried over" list */
 void migration_render(const struct migration *m, const char *title,

@@ -195,7 +195,7 @@ main(int argc, char **argv)
 	m = migration_new();
 	migration_add(m, MIGRATE_OPENDKIM, &dkim_oc);
 	migration_add(m, MIGRATE_OPENDMARC, &dmarc_oc);
-	migration_finish(m, rm > 0);
+	migration_finish(m, rk > 0, rm > 0);
 	buf_printf(&title, "from %s and %s", rk > 0 ? dkim : "(no OpenDKIM)",
 	    rm > 0 ? dmarc : "(no OpenDMARC)");
 	migration_render(m, buf_cstr(&title), &text);

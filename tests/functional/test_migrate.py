@@ -330,7 +330,9 @@ def errors():
              "a NUL byte is an error naming file:line (status 1)",
              "an Include loop stops at the depth limit (status 1)",
              "a result authmilter refuses: status 2, error names the output "
-             "line"]
+             "line",
+             "a program read without its host list keeps its 127.0.0.1 "
+             "in the merged InternalHosts"]
     if not t.need(check=missing, what="migration errors", tests=names):
         return
     tmp = tempfile.mkdtemp(prefix="migrate-err-")
@@ -363,6 +365,17 @@ def errors():
         r = migrate("-k", conf, "-m", "none")
         t.ok(r.returncode == 2 and re.search(r"\(output\):\d+: ", r.stderr)
              and "SigningTable refile:" in r.stdout, names[5], diag=r.stderr)
+        hosts = os.path.join(tmp, "ignore-hosts")
+        with open(hosts, "w") as f:
+            f.write("10.0.0.0/8\n")
+        with open(conf, "w") as f:
+            f.write("Mode v\n")
+        dmarc = os.path.join(tmp, "opendmarc.conf")
+        with open(dmarc, "w") as f:
+            f.write("IgnoreHosts %s\n" % hosts)
+        r = migrate("-k", conf, "-m", dmarc)
+        t.is_eq(settings(r.stdout).get("internalhosts"), "10.0.0.0/8 127.0.0.1",
+                names[6])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -241,11 +241,16 @@ static bool
 load_signing(struct conf *c, const unsigned *seen_line, struct buf *err)
 {
 	struct sign_setup_input in;
-	char *w[4];
+	const char *slash = strrchr(c->file, '/');
+	char *w[5];
 	bool ok;
 	size_t i;
 
 	memset(&in, 0, sizeof(in));
+	/* relative names are the config file's neighbours */
+	w[3] = slash != NULL ? xstrndup(c->file, (size_t)(slash - c->file)) :
+	    NULL;
+	in.base_dir = w[3] != NULL && *w[3] != '\0' ? w[3] : (slash ? "/" : NULL);
 	in.key_table = c->key_table;
 	in.where_key_table = w[0] = where(c, seen_line, "KeyTable");
 	in.signing_table = c->signing_table;
@@ -260,9 +265,8 @@ load_signing(struct conf *c, const unsigned *seen_line, struct buf *err)
 	w[2] = where(c, seen_line, c->sign_key_files.count ? "KeyFile" :
 	    c->sign_selectors.count ? "Selector" : "Domain");
 	in.where_inline = w[2];
-	w[3] = NULL;
 	ok = sign_setup_load(&in, &c->sign, err);
-	for (i = 0; w[i] != NULL; i++)
+	for (i = 0; i < 4; i++)
 		free(w[i]);
 	return ok;
 }
@@ -352,5 +356,8 @@ conf_print(const struct conf *c, FILE *out)
 		else
 			(void)fprintf(out, "%s %s\n", conf_options[i].name, buf_cstr(&value));
 	}
+	buf_reset(&value);
+	sign_setup_describe(c->sign, &value);
+	(void)fprintf(out, "# %s\n", buf_cstr(&value));
 	buf_deinit(&value);
 }

@@ -41,6 +41,41 @@ struct sign_setup {
 	size_t npairs;
 };
 
+/* absolute - path, or base/path for a relative one (fresh string) */
+static char *
+absolute(const char *base, const char *path)
+{
+	struct buf b = BUF_INIT;
+
+	if (path[0] != '/' && base != NULL)
+		buf_printf(&b, "%s/", base);
+	buf_append_str(&b, path);
+	return buf_steal(&b);
+}
+
+/* absolute_spec - a data set spec with its file name made absolute;
+ * other spec types are returned as they are (the loader refuses them) */
+static char *
+absolute_spec(const char *base, const char *spec)
+{
+	static const char *const prefixes[] = { "file:", "refile:" };
+	struct buf b = BUF_INIT;
+	char *path;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		size_t n = strlen(prefixes[i]);
+
+		if (strncmp(spec, prefixes[i], n) != 0 || spec[n] == '\0')
+			continue;
+		path = absolute(base, spec + n);
+		buf_printf(&b, "%s%s", prefixes[i], path);
+		free(path);
+		return buf_steal(&b);
+	}
+	return xstrdup(spec);
+}
+
 /* load_inline - Domain/Selector/KeyFile; false with err lines */
 static bool
 load_inline(const struct sign_setup_input *in, struct sign_setup *s,
@@ -71,7 +106,7 @@ load_inline(const struct sign_setup_input *in, struct sign_setup *s,
 	}
 	s->selectors = xreallocarray(NULL, in->nselectors, sizeof(char *));
 	for (i = 0; i < in->nselectors; i++) {
-		char why[512];
+		char why[512], *file = absolute(in->base_dir, in->key_files[i]);
 
 		s->selectors[i] = xstrdup(in->selectors[i]);
 		s->npairs++;
@@ -80,11 +115,12 @@ load_inline(const struct sign_setup_input *in, struct sign_setup *s,
 			    in->where_inline, in->selectors[i]);
 			ok = false;
 		}
-		s->keys[i] = signkey_load_file(in->key_files[i], why, sizeof(why));
+		s->keys[i] = signkey_load_file(file, why, sizeof(why));
 		if (s->keys[i] == NULL) {
 			buf_printf(err, "%s: KeyFile: %s\n", in->where_inline, why);
 			ok = false;
 		}
+		free(file);
 	}
 	return ok;
 }
@@ -109,11 +145,16 @@ sign_setup_load(const struct sign_setup_input *in, struct sign_setup **out,
 			    in->key_table != NULL ? in->where_key_table :
 			    in->where_signing_table);
 			ok = false;
-		} else
-			ok = keytable_load(in->key_table, in->where_key_table,
-			    &s->kt, err) &&
-			    signtable_load(in->signing_table,
-			    in->where_signing_table, &s->kt, &s->st, err);
+		} else {
+			char *kt = absolute_spec(in->base_dir, in->key_table);
+			char *st = absolute_spec(in->base_dir, in->signing_table);
+
+			ok = keytable_load(kt, in->where_key_table, &s->kt, err) &&
+			    signtable_load(st, in->where_signing_table, &s->kt,
+			    &s->st, err);
+			free(kt);
+			free(st);
+		}
 	} else
 		ok = load_inline(in, s, err);
 	if (!ok) {

@@ -14,8 +14,12 @@
 /* Most Selector/KeyFile pairs in the inline form. */
 #define SIGN_MAX_INLINE 4
 
-/* What the config file said; where_* are "file:line" texts for errors. */
+/* What the config file said; where_* are "file:line" texts for errors.
+ * Relative file names (KeyFile, the table data sets) are taken from
+ * base_dir, the config file's directory, so a reload after the daemon
+ * changed to "/" finds the same files. */
 struct sign_setup_input {
+	const char *base_dir;			/* NULL: the current directory */
 	const char *key_table, *where_key_table;	/* NULL: not set */
 	const char *signing_table, *where_signing_table;
 	bool multiple_signatures;

@@ -336,6 +336,16 @@ def config_errors(t, tmp, keys):
         r = d.check_config(dict(BASE, Domain="example.com", Selector="r1",
                                 KeyFile=keys["rsa"][0]))
         t.is_eq(r.returncode, 0, "a good inline setup passes -t")
+        shutil.copy(keys["rsa"][0], os.path.join(d.tmp, "rel.pem"))
+        write(os.path.join(d.tmp, "RelKT"), "k example.com:r1:./rel.pem\n")
+        write(os.path.join(d.tmp, "RelST"), "*@example.com k\n")
+        r = d.check_config(dict(BASE, KeyTable="file:RelKT",
+                                SigningTable="refile:RelST"))
+        r2 = d.check_config(dict(BASE, Domain="example.com", Selector="r1",
+                                 KeyFile="rel.pem"))
+        t.ok(r.returncode == 0 and r2.returncode == 0,
+             "relative table and key names are the config file's neighbours",
+             diag=r.stderr + r2.stderr)
     finally:
         shutil.rmtree(d.tmp, ignore_errors=True)
 

@@ -407,7 +407,16 @@ test_inline_form(void **state)
 	in.nkey_files = 0;
 	assert_false(sign_setup_load(&in, &s, &err));
 	assert_non_null(strstr(buf_cstr(&err), "needs Domain, Selector and KeyFile"));
-	in.ndomains = 0;
+	/* relative key files are the config directory's */
+	files[0] = "ed.seed";
+	in.nselectors = in.nkey_files = 1;
+	in.base_dir = dir;
+	assert_true(sign_setup_load(&in, &s, &err));
+	sign_setup_free(&s);
+	in.base_dir = "/nonexistent";
+	assert_false(sign_setup_load(&in, &s, &err));
+	assert_non_null(strstr(buf_cstr(&err), "/nonexistent/ed.seed"));
+	in.ndomains = in.nselectors = in.nkey_files = 0;
 	assert_true(sign_setup_load(&in, &s, &err));
 	assert_null(s);		/* nothing configured: signing off */
 	buf_deinit(&err);

@@ -563,6 +563,12 @@ r_sigalg(struct migration *m, const struct oconf_entry *e,
 		    "rsa-sha256 for RSA, ed25519-sha256 for Ed25519");
 }
 
+/* OpenDKIM took relative names from its working directory (BaseDirectory),
+ * authmilter from its configuration file's directory: the same text could
+ * name another file, so it is not carried */
+#define R_RELATIVE "a relative path: OpenDKIM resolved it from its working " \
+	"directory, authmilter from its configuration file's; write it absolute"
+
 /* r_table - KeyTable / SigningTable: authmilter reads OpenDKIM's files */
 static void
 r_table(struct migration *m, const struct oconf_entry *e,
@@ -570,14 +576,33 @@ r_table(struct migration *m, const struct oconf_entry *e,
 {
 	const char *v = e->value;
 
+	const char *path = strncmp(v, "file:", 5) == 0 ? v + 5 :
+	    strncmp(v, "refile:", 7) == 0 ? v + 7 : v;
+
 	(void)r;
-	if (v[0] != '/' && strncmp(v, "file:", 5) != 0 &&
-	    strncmp(v, "refile:", 7) != 0) {
+	if (path == v && strchr(v, ':') != NULL) {
 		drop(m, e, "authmilter reads flat files only (path, file: or "
 		    "refile:), not databases, LDAP or Lua data sets");
 		return;
 	}
+	if (path[0] != '/') {
+		drop(m, e, "%s", R_RELATIVE);
+		return;
+	}
 	(void)set(m, e, e->name, v, "the same file, read the OpenDKIM way");
+}
+
+/* r_keyfile - KeyFile must name the file absolutely (see R_RELATIVE) */
+static void
+r_keyfile(struct migration *m, const struct oconf_entry *e,
+    const struct rule *r)
+{
+	(void)r;
+	if (e->value[0] != '/') {
+		drop(m, e, "%s", R_RELATIVE);
+		return;
+	}
+	(void)set(m, e, "KeyFile", e->value, NULL);
 }
 
 /* ---- the table ----------------------------------------------------- */
@@ -617,7 +642,7 @@ static const struct rule rules[] = {
 	{ "Canonicalization", DKIM, r_same, NULL, NULL },
 	{ "Domain", DKIM, r_list, NULL, NULL },
 	{ "Selector", DKIM, r_same, NULL, NULL },
-	{ "KeyFile", DKIM, r_same, NULL, NULL },
+	{ "KeyFile", DKIM, r_keyfile, NULL, NULL },
 	{ "KeyTable", DKIM, r_table, NULL, NULL },
 	{ "SigningTable", DKIM, r_table, NULL, NULL },
 	{ "MultipleSignatures", DKIM, r_bool, NULL, NULL },

@@ -332,7 +332,8 @@ def errors():
              "a result authmilter refuses: status 2, error names the output "
              "line",
              "a program read without its host list keeps its 127.0.0.1 "
-             "in the merged InternalHosts"]
+             "in the merged InternalHosts",
+             "relative KeyTable/KeyFile paths are listed, not carried"]
     if not t.need(check=missing, what="migration errors", tests=names):
         return
     tmp = tempfile.mkdtemp(prefix="migrate-err-")
@@ -376,6 +377,13 @@ def errors():
         r = migrate("-k", conf, "-m", dmarc)
         t.is_eq(settings(r.stdout).get("internalhosts"), "10.0.0.0/8 127.0.0.1",
                 names[6])
+        with open(conf, "w") as f:
+            f.write("KeyTable keys/KeyTable\nKeyFile k.pem\n")
+        r = migrate("-k", conf, "-m", "none")
+        s = settings(r.stdout)
+        t.ok(len(re.findall(r"not carried over: .*a relative path", r.stderr))
+             == 2 and "keytable" not in s and "keyfile" not in s, names[7],
+             diag=r.stderr)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -66,8 +66,10 @@ def daemon_option_names():
                              capture_output=True, text=True, timeout=30)
     names = []
     for line in out.stdout.splitlines():
-        m = re.match(r"^(?:# )?([A-Za-z0-9]+)(?: |$)", line)
-        if m and not line.startswith("# effective"):
+        # "Name value", or "# Name (not set)"; other comments are notes
+        m = re.match(r"^([A-Za-z0-9]+)(?: |$)", line) or \
+            re.match(r"^# ([A-Za-z0-9]+) \(not set\)$", line)
+        if m:
             names.append(m.group(1))
     return names
 

@@ -38,6 +38,7 @@
 struct setting {
 	char *name;
 	char *value;
+	char *first;		/* "file:line" of the first source, or "" */
 	struct buf why;		/* comment lines: where it came from */
 };
 
@@ -148,8 +149,9 @@ set_from(struct migration *m, const struct oconf_entry *e, const char *origin,
 	s = find_setting(m, opt->name);
 	if (s != NULL && ascii_strcasecmp(s->value, value) != 0) {
 		if (e != NULL)
-			drop(m, e, "%s is already %s (one authmilter replaces both "
-			    "milters; the first value is kept)", opt->name, s->value);
+			drop(m, e, "%s is already %s%s%s; the first value is kept "
+			    "(one authmilter replaces both milters)", opt->name,
+			    s->value, *s->first != '\0' ? " from " : "", s->first);
 		return false;
 	}
 	if (s == NULL) {
@@ -157,6 +159,15 @@ set_from(struct migration *m, const struct oconf_entry *e, const char *origin,
 		s = &m->s[m->count++];
 		s->name = xstrdup(opt->name);
 		s->value = xstrdup(value);
+		if (e != NULL) {
+			char where[512];
+
+			/* truncation only shortens a message */
+			(void)snprintf(where, sizeof(where), "%s:%u", e->file, e->line);
+			s->first = xstrdup(where);
+		} else {
+			s->first = xstrdup("");
+		}
 		buf_init(&s->why);
 	}
 	if (e != NULL)
@@ -786,6 +797,7 @@ migration_free(struct migration **mp)
 	for (i = 0; i < m->count; i++) {
 		free(m->s[i].name);
 		free(m->s[i].value);
+		free(m->s[i].first);
 		buf_deinit(&m->s[i].why);
 	}
 	free(m->s);

@@ -1,0 +1,143 @@
+/*
+ * hostlist.c - read the host lists OpenDKIM (InternalHosts, PeerList,
+ * ExternalIgnoreList: opendkim.conf(5) "DATA SETS") and OpenDMARC
+ * (IgnoreHosts: a file) point to, for the migration tool.
+ *
+ *   hostlist_read   split a data set into networks and skipped entries
+ *
+ * A file has one entry per line, "#" comments and blank lines ignored.
+ * Entries that authmilter's InternalHosts cannot hold are not dropped
+ * silently: they are returned so the caller lists them.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "migrate/hostlist.h"
+#include "util/cidr.h"
+#include "util/str.h"
+
+/* classify - one entry into nets or skipped */
+static void
+classify(char *entry, struct strlist *nets, struct strlist *skipped)
+{
+	char text[512];
+	char *p = str_trim(entry);
+	size_t n;
+
+	if (*p == '\0')
+		return;
+	if (*p == '!') {
+		(void)snprintf(text, sizeof(text), "%s (an exception: authmilter "
+		    "has none; leave it out of the networks instead)", p);
+		strlist_add(skipped, text);
+		return;
+	}
+	/* OpenDKIM writes IPv6 addresses in brackets: [2001:db8::1]/64 */
+	n = strlen(p);
+	if (*p == '[' && strchr(p, ']') != NULL) {
+		char *close = strchr(p, ']');
+
+		memmove(close, close + 1, strlen(close + 1) + 1);
+		p++;
+		n -= 2;
+	}
+	if (cidr_valid(p)) {
+		strlist_add(nets, p);
+		return;
+	}
+	(void)snprintf(text, sizeof(text), "%.*s (%s)", (int)(n > 300 ? 300 : n),
+	    p, strchr(p, '/') != NULL ? "not a valid network" :
+	    "a host name: authmilter matches addresses only");
+	strlist_add(skipped, text);
+}
+
+/* read_hostfile - one entry per line */
+static bool
+read_hostfile(const char *path, struct strlist *nets,
+    struct strlist *skipped, struct buf *err)
+{
+	char line[1024];
+	unsigned lineno = 0, count = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		buf_printf(err, "%s: %s", path, strerror(errno));
+		return false;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *hash = strchr(line, '#');
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			buf_printf(err, "%s:%u: line too long", path, lineno);
+			(void)fclose(f);
+			return false;
+		}
+		if (hash != NULL)
+			*hash = '\0';
+		if (++count > HOSTLIST_MAX_ENTRIES) {
+			buf_printf(err, "%s:%u: more than %d entries", path,
+			    lineno, HOSTLIST_MAX_ENTRIES);
+			(void)fclose(f);
+			return false;
+		}
+		classify(line, nets, skipped);
+	}
+	(void)fclose(f);
+	return true;
+}
+
+/* other_kind - spec names a data set kind we cannot read (opendkim.conf(5)
+ * "DATA SETS": databases, directories, scripts, regular-expression files) */
+static bool
+other_kind(const char *spec)
+{
+	static const char *const kinds[] = { "refile:", "db:", "dsn:", "ldap:",
+	    "ldaps:", "ldapi:", "lua:", "memcache:", "redis:", "mdb:",
+	    "erlang:", "socket:" };
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (ascii_strncasecmp(spec, kinds[i], strlen(kinds[i])) == 0)
+			return true;
+	return false;
+}
+
+bool
+hostlist_read(const char *spec, bool lists_ok, struct strlist *nets,
+    struct strlist *skipped, struct buf *err)
+{
+	char list[OCONF_LIST_MAX];
+	char *p, *comma;
+
+	if (strncmp(spec, "file:", 5) == 0)
+		return read_hostfile(spec + 5, nets, skipped, err);
+	if (spec[0] == '/')
+		return read_hostfile(spec, nets, skipped, err);
+	if (!lists_ok) {
+		buf_printf(err, "%s: expected the path of a file", spec);
+		return false;
+	}
+	if (strncmp(spec, "csl:", 4) == 0) {
+		spec += 4;
+	} else if (other_kind(spec)) {
+		buf_printf(err, "%s: data set kind not supported (use a file "
+		    "or a comma-separated list)", spec);
+		return false;
+	}
+	if (strlen(spec) >= sizeof(list)) {
+		buf_printf(err, "list longer than %d bytes", OCONF_LIST_MAX);
+		return false;
+	}
+	(void)snprintf(list, sizeof(list), "%s", spec);
+	for (p = list; p != NULL; p = comma) {
+		comma = strchr(p, ',');
+		if (comma != NULL)
+			*comma++ = '\0';
+		classify(p, nets, skipped);
+	}
+	return true;
+}

@@ -1,0 +1,219 @@
+/*
+ * migrate_main.c - authmilter-migrate: write an authmilter.conf equivalent
+ * to an OpenDKIM + OpenDMARC setup.
+ *
+ * Reads opendkim.conf (-k, default /etc/opendkim.conf) and opendmarc.conf
+ * (-m, default /etc/opendmarc.conf), maps each option (migrate.c), writes
+ * the result to stdout or -o FILE, lists every option it could not carry
+ * over on stderr (and as comments in the output), then checks the result
+ * with authmilter's own loader - the same check as `authmilter -t`, which
+ * also reads the KeyTable, SigningTable and keys it names.
+ *
+ * Exit status: 0 written and accepted; 1 usage or read error (nothing
+ * written); 2 written, but authmilter would refuse it (errors on stderr).
+ * A default path that does not exist is skipped with a note; a path given
+ * on the command line must exist. "-k none" / "-m none" skip one program.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "migrate/migrate.h"
+#include "migrate/oconf.h"
+#include "util/buf.h"
+
+#define DEFAULT_OPENDKIM "/etc/opendkim.conf"
+#define DEFAULT_OPENDMARC "/etc/opendmarc.conf"
+
+/* usage - the help text */
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: authmilter-migrate [-k opendkim.conf] [-m opendmarc.conf] "
+	    "[-o file]\n"
+	    "       authmilter-migrate -V | -h\n"
+	    "  -k file  OpenDKIM configuration (default %s; \"none\": skip)\n"
+	    "  -m file  OpenDMARC configuration (default %s; \"none\": skip)\n"
+	    "  -o file  write the authmilter configuration here (default: "
+	    "standard output)\n"
+	    "  -V       print the version and exit\n"
+	    "  -h       print this help and exit\n",
+	    DEFAULT_OPENDKIM, DEFAULT_OPENDMARC);
+}
+
+/*
+ * read_source - read one program's file into oc. Returns 1 read, 0
+ * skipped (none, or a default path that is absent), -1 error.
+ */
+static int
+read_source(const char *path, bool given, bool include, struct oconf *oc)
+{
+	struct buf err = BUF_INIT;
+	int rc = 1;
+
+	if (strcmp(path, "none") == 0)
+		return 0;
+	if (!given && access(path, F_OK) != 0 && errno == ENOENT) {
+		fprintf(stderr, "authmilter-migrate: %s: not found, skipped\n", path);
+		return 0;
+	}
+	if (!oconf_read(oc, path, include, &err)) {
+		fprintf(stderr, "authmilter-migrate: %s", buf_cstr(&err));
+		rc = -1;
+	}
+	buf_deinit(&err);
+	return rc;
+}
+
+/* write_out - the text to path ("-" or NULL: stdout); false on error */
+static bool
+write_out(const char *path, const struct buf *text)
+{
+	FILE *f = stdout;
+	bool ok;
+
+	if (path != NULL && strcmp(path, "-") != 0 &&
+	    (f = fopen(path, "w")) == NULL) {
+		fprintf(stderr, "authmilter-migrate: %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	ok = fwrite(text->data, 1, text->len, f) == text->len;
+	ok = (f == stdout ? fflush(f) == 0 : fclose(f) == 0) && ok;
+	if (!ok)
+		fprintf(stderr, "authmilter-migrate: %s: write failed\n",
+		    path != NULL ? path : "standard output");
+	return ok;
+}
+
+/*
+ * check_result - load the text the way `authmilter -t` would: from path
+ * when it was written to a file (errors then name that file), else from a
+ * temporary copy. True when accepted.
+ */
+static bool
+check_result(const char *path, const struct buf *text)
+{
+	char tmp[] = "/tmp/authmilter-migrate.XXXXXX";
+	struct buf err = BUF_INIT;
+	struct conf *c = NULL;
+	bool ok, temp = path == NULL || strcmp(path, "-") == 0;
+	int fd = -1;
+
+	if (temp) {
+		if ((fd = mkstemp(tmp)) < 0 ||
+		    write(fd, text->data, text->len) != (ssize_t)text->len) {
+			fprintf(stderr, "authmilter-migrate: cannot check the result: "
+			    "%s\n", strerror(errno));
+			if (fd >= 0) {
+				(void)close(fd);
+				(void)unlink(tmp);
+			}
+			return false;
+		}
+		(void)close(fd);
+		path = tmp;
+	}
+	ok = conf_load(path, &c, &err);
+	if (!ok) {
+		const char *p = buf_cstr(&err), *hit;
+		size_t n = strlen(path);
+
+		/* name the temporary copy as what it is: the output */
+		fprintf(stderr, "authmilter-migrate: authmilter would refuse the "
+		    "result:\n");
+		while ((hit = strstr(p, path)) != NULL) {
+			fprintf(stderr, "%.*s%s", (int)(hit - p), p,
+			    temp ? "(output)" : path);
+			p = hit + n;
+		}
+		fputs(p, stderr);
+	}
+	conf_unref(&c);
+	buf_deinit(&err);
+	if (temp)
+		(void)unlink(tmp);
+	return ok;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *dkim = DEFAULT_OPENDKIM, *dmarc = DEFAULT_OPENDMARC;
+	const char *out_path = NULL;
+	bool dkim_given = false, dmarc_given = false, accepted;
+	struct oconf dkim_oc = { NULL, 0 }, dmarc_oc = { NULL, 0 };
+	struct migration *m;
+	struct buf title = BUF_INIT, text = BUF_INIT;
+	const struct strlist *dropped;
+	int ch, rk, rm;
+	size_t i;
+
+	while ((ch = getopt(argc, argv, "k:m:o:Vh")) != -1) {
+		switch (ch) {
+		case 'k':
+			dkim = optarg;
+			dkim_given = true;
+			break;
+		case 'm':
+			dmarc = optarg;
+			dmarc_given = true;
+			break;
+		case 'o':
+			out_path = optarg;
+			break;
+		case 'V':
+			printf("authmilter-migrate %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 1;
+	}
+	rk = read_source(dkim, dkim_given, true, &dkim_oc);
+	rm = read_source(dmarc, dmarc_given, false, &dmarc_oc);
+	if (rk < 0 || rm < 0 || (rk == 0 && rm == 0)) {
+		if (rk == 0 && rm == 0)
+			fprintf(stderr, "authmilter-migrate: nothing to migrate\n");
+		oconf_deinit(&dkim_oc);
+		oconf_deinit(&dmarc_oc);
+		return 1;
+	}
+	m = migration_new();
+	migration_add(m, MIGRATE_OPENDKIM, &dkim_oc);
+	migration_add(m, MIGRATE_OPENDMARC, &dmarc_oc);
+	migration_finish(m, rk > 0, rm > 0);
+	buf_printf(&title, "from %s and %s", rk > 0 ? dkim : "(no OpenDKIM)",
+	    rm > 0 ? dmarc : "(no OpenDMARC)");
+	migration_render(m, buf_cstr(&title), &text);
+	dropped = migration_dropped(m);
+	for (i = 0; i < dropped->count; i++)
+		fprintf(stderr, "authmilter-migrate: not carried over: %s\n",
+		    dropped->items[i]);
+	accepted = false;
+	if (write_out(out_path, &text))
+		accepted = check_result(out_path, &text);
+	else
+		dropped = NULL;
+	migration_free(&m);
+	oconf_deinit(&dkim_oc);
+	oconf_deinit(&dmarc_oc);
+	buf_deinit(&title);
+	buf_deinit(&text);
+	if (dropped == NULL)
+		return 1;
+	return accepted ? 0 : 2;
+}

@@ -1,0 +1,51 @@
+/*
+ * fuzz_authres.c - Authentication-Results forgery detection (RFC 8601
+ * 5). Input: first line the authserv-id, the rest the received field
+ * value. Also builds our own header from input words (method, result,
+ * property values, comment, reason) and checks that hostile words cannot
+ * stop our own field from being recognised as ours.
+ */
+#include "config.h"
+
+#include "core/authres.h"
+#include "fuzz.h"
+
+#define OUR_ID "mx.example.net"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint8_t *p = data;
+	size_t n = size, idlen;
+	char *id = fuzz_next_line(&p, &n, &idlen);
+	unsigned char *value = fuzz_copy(p, n);
+	char *w[4];
+	struct authres ar;
+	const char *hdr;
+	size_t i;
+
+	(void)authres_is_ours(value, n, id);
+	(void)authres_is_ours(value, n, OUR_ID);
+	(void)authres_value_is_token(id);
+
+	p = data;
+	n = size;
+	for (i = 0; i < 4; i++)
+		w[i] = fuzz_next_line(&p, &n, NULL);
+	authres_init(&ar, OUR_ID);
+	authres_add(&ar, "dkim", w[0]);
+	authres_add_comment(&ar, w[1]);
+	authres_add_prop(&ar, "header", "d", w[2]);
+	authres_add_reason(&ar, w[3]);
+	authres_add(&ar, "spf", "pass");
+	authres_add_prop(&ar, "smtp", "mailfrom", w[0]);
+	hdr = authres_finish(&ar);
+	if (!authres_is_ours((const unsigned char *)hdr, strlen(hdr), OUR_ID))
+		abort();
+	authres_deinit(&ar);
+	for (i = 0; i < 4; i++)
+		free(w[i]);
+	free(value);
+	free(id);
+	return 0;
+}

@@ -1,0 +1,112 @@
+/*
+ * fuzz_headers.c - header fields as the milter receives them: the input
+ * is a header block, split into fields where a line does not start with
+ * WSP (RFC 5322 2.2.3), each value kept with its folds as libmilter
+ * delivers it (bare LF or CRLF). Fields are stored in arrival order,
+ * counted by name, brought to CRLF form and canonicalized (simple, and
+ * relaxed, which unfolds and squeezes white space) as DKIM hashes them.
+ * Invariants: the stored value equals the input; every field is counted
+ * under its name; a relaxed field holds no LF but its final CRLF, no WSP
+ * run and no WSP at either end of the value.
+ */
+#include "config.h"
+
+#include "core/dkim_canon.h"
+#include "core/headers.h"
+#include "fuzz.h"
+#include "util/buf.h"
+#include "util/str.h"
+
+#define FUZZ_HEADERS_MAX 256
+
+/* field_len - bytes up to the '\n' that ends the field (not a fold) */
+static size_t
+field_len(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] == '\n' && (i + 1 == n || !ascii_iswsp(p[i + 1])))
+			return i;
+	return n;
+}
+
+/* check_relaxed - the invariants above on one relaxed field */
+static void
+check_relaxed(const unsigned char *f, size_t len)
+{
+	const unsigned char *colon = memchr(f, ':', len);
+	size_t i;
+
+	if (len < 3 || colon == NULL || f[len - 2] != '\r' || f[len - 1] != '\n')
+		abort();
+	for (i = (size_t)(colon - f) + 1; i < len - 2; i++) {
+		if (f[i] == '\n' || f[i] == '\t')
+			abort();
+		if (f[i] == ' ' && (i == (size_t)(colon - f) + 1 ||
+		    i + 1 == len - 2 || f[i + 1] == ' '))
+			abort();
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct headers h;
+	struct buf simple, relaxed, crlf;
+	size_t count = 0;
+
+	headers_init(&h);
+	buf_init(&simple);
+	buf_init(&relaxed);
+	buf_init(&crlf);
+	while (size > 0 && count++ < FUZZ_HEADERS_MAX) {
+		size_t len = field_len(data, size), nlen, vlen, mark;
+		const uint8_t *colon = memchr(data, ':', len);
+		const struct header *f;
+		unsigned char *value;
+		char *name;
+
+		if (colon != NULL && colon != data &&
+		    memchr(data, '\0', (size_t)(colon - data)) == NULL) {
+			nlen = (size_t)(colon - data);
+			vlen = len - nlen - 1;
+			name = (char *)fuzz_copy(data, nlen + 1);
+			name[nlen] = '\0';
+			value = fuzz_copy(colon + 1, vlen);
+			f = headers_add(&h, name, value, vlen);
+			if (f->value_len != vlen ||
+			    memcmp(f->value, value, vlen) != 0 ||
+			    strcmp(f->name, name) != 0 || f->name_index == 0 ||
+			    headers_count_named(&h, name) < f->name_index)
+				abort();
+			buf_reset(&crlf);
+			dkim_canon_crlf(value, vlen, &crlf);
+			dkim_canon_header(DKIM_CANON_SIMPLE,
+			    (unsigned char *)name, nlen, crlf.data, crlf.len,
+			    true, &simple);
+			mark = relaxed.len;
+			dkim_canon_header(DKIM_CANON_RELAXED,
+			    (unsigned char *)name, nlen, crlf.data, crlf.len,
+			    true, &relaxed);
+			/* names with WSP or CR inside are not checked: the
+			 * milter never hands us one */
+			if (strcspn(name, " \t\r\n") == nlen)
+				check_relaxed(relaxed.data + mark,
+				    relaxed.len - mark);
+			free(value);
+			free(name);
+		}
+		data += len;
+		size -= len;
+		if (size > 0) {
+			data++;
+			size--;
+		}
+	}
+	buf_deinit(&simple);
+	buf_deinit(&relaxed);
+	buf_deinit(&crlf);
+	headers_deinit(&h);
+	return 0;
+}

@@ -1,0 +1,50 @@
+/*
+ * fuzz_tagvalue.c - RFC 6376 3.2 tag=value lists, case-sensitive (DKIM)
+ * and case-insensitive (DMARC), and the lookups the parsers do on them.
+ * Invariants: every tag's name and value lie inside the input and inside
+ * its raw span; a found tag is one of the list's.
+ */
+#include "config.h"
+
+#include "core/tagvalue.h"
+#include "fuzz.h"
+
+static void
+check(const uint8_t *data, size_t size, unsigned flags)
+{
+	struct tagvalue_list l;
+	const char *why = NULL;
+	static const char *names[] = { "v", "a", "b", "bh", "d", "p", "h",
+	    "k", "s", "t", "i", "l", "q", "x", "z", "c", "rua", "adkim" };
+	size_t i;
+
+	if (tagvalue_parse(data, size, flags, &l, &why) != TAGVALUE_OK)
+		return;
+	if (l.count > TAGVALUE_MAX_TAGS)
+		abort();
+	for (i = 0; i < l.count; i++) {
+		const struct tagvalue *t = &l.tag[i];
+
+		if (t->name < data || t->name + t->name_len > data + size ||
+		    t->value < data || t->value + t->value_len > data + size ||
+		    t->raw_start > t->raw_end || t->raw_end > size ||
+		    t->name_len == 0)
+			abort();
+	}
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const struct tagvalue *t = tagvalue_find(&l, names[i], flags);
+
+		if (t != NULL && (t < l.tag || t >= l.tag + l.count))
+			abort();
+		if (t != NULL)
+			(void)tagvalue_value_eq(t, "1");
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	check(data, size, 0);
+	check(data, size, TAGVALUE_CASE_INSENSITIVE);
+	return 0;
+}

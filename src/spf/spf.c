@@ -215,20 +215,19 @@ identity(const struct spf_request *req, struct spf_result *res)
 /* interpret - what SPF_request_query_fallback does, minus its
  * "localhost always passes" shortcut (RFC 7208 has no such rule): compile
  * rec (checked by spf_record_check) and interpret it for the MAIL FROM
- * domain. Returns the response (caller frees), NULL when libspf2 refused
- * the record. */
+ * domain. Returns the response (caller frees), NULL with *why_r set when
+ * libspf2 refused the record or compiled only part of it. */
 static SPF_response_t *
-interpret(struct spf_checker *c, SPF_request_t *sr, const char *rec)
+interpret(struct spf_checker *c, SPF_request_t *sr, const char *rec,
+    const char **why_r)
 {
 	SPF_response_t *resp = SPF_response_new(sr);
 	SPF_record_t *compiled = NULL;
 
 	if (resp == NULL)
 		abort();	/* out of memory inside libspf2 */
-	if (SPF_record_compile(c->server, resp, &compiled, rec) !=
-	    SPF_E_SUCCESS || compiled == NULL) {
-		if (compiled != NULL)
-			SPF_record_free(compiled);
+	if (spf_compile_checked(c, resp, rec, &compiled, why_r) !=
+	    SPF_E_SUCCESS) {
 		SPF_response_free(resp);
 		return NULL;
 	}
@@ -246,7 +245,7 @@ run_libspf2(struct spf_checker *c, const struct spf_request *req,
     SPF_request_t *sr, struct spf_result *res)
 {
 	SPF_response_t *resp;
-	const char *exp;
+	const char *exp, *why = NULL;
 
 	if (req->helo != NULL && req->helo[0] != '\0')
 		(void)SPF_request_set_helo_dom(sr, req->helo);
@@ -255,9 +254,9 @@ run_libspf2(struct spf_checker *c, const struct spf_request *req,
 		res->reason = xstrdup("libspf2 refused the sender");
 		return;
 	}
-	if ((resp = interpret(c, sr, buf_cstr(&c->norm))) == NULL) {
+	if ((resp = interpret(c, sr, buf_cstr(&c->norm), &why)) == NULL) {
 		res->res = SPF_RES_PERMERROR;
-		res->reason = xstrdup("libspf2 refused the record");
+		res->reason = xstrdup(why);
 		return;
 	}
 	res->res = map_result(SPF_response_result(resp));
@@ -416,6 +415,7 @@ prefix_decides(struct spf_checker *c, SPF_request_t *sr, char **mech,
 {
 	struct buf rec = BUF_INIT;
 	SPF_response_t *resp;
+	const char *why = NULL;
 	bool yes = false;
 	size_t i;
 
@@ -423,7 +423,7 @@ prefix_decides(struct spf_checker *c, SPF_request_t *sr, char **mech,
 	for (i = 0; i < k; i++)
 		buf_printf(&rec, " %s", mech[i]);
 	spf_dns_reset(c);
-	if ((resp = interpret(c, sr, buf_cstr(&rec))) != NULL) {
+	if ((resp = interpret(c, sr, buf_cstr(&rec), &why)) != NULL) {
 		yes = !c->aborted &&
 		    SPF_response_reason(resp) == SPF_REASON_MECH &&
 		    map_result(SPF_response_result(resp)) == want;

@@ -61,6 +61,12 @@ enum spf_res spf_dns_fetch_record(struct spf_checker *c, const char *domain,
 /* spf_dns_lookup - libspf2's lookup hook (SPF_dns_lookup_t) */
 SPF_dns_rr_t *spf_dns_lookup(SPF_dns_server_t *layer, const char *domain,
     ns_type type, int should_cache);
+/* spf_compile_checked - compile rec (a record normalised by
+ * spf_record_check) with libspf2; SPF_E_SUCCESS only when libspf2 kept
+ * every term (see spf_dns.c). On failure *recp is NULL and *why_r says
+ * why. */
+SPF_errcode_t spf_compile_checked(struct spf_checker *c, SPF_response_t *resp,
+    const char *rec, SPF_record_t **recp, const char **why_r);
 /* spf_dns_get_spf - libspf2's hook for include: and redirect= records */
 SPF_errcode_t spf_dns_get_spf(SPF_server_t *server, SPF_request_t *req,
     SPF_response_t *resp, SPF_record_t **recp);

@@ -53,7 +53,7 @@ row(const char *name, uint16_t type, enum dns_status st, const char *data)
 static void
 build_zone(void)
 {
-	char name[64], data[700];
+	char name[64], data[1600];
 	int i, j;
 
 	row("pass.test", T, OK, "v=spf1 ip4:192.0.2.0/24 -all");
@@ -149,6 +149,16 @@ build_zone(void)
 		strcat(data, " ip4:203.0.113.1");
 	strcat(data, " -all");
 	row("long.test", T, OK, data);
+	/* 70 ip4 terms: valid, but past libspf2's 511-byte compiled limit,
+	 * where it silently dropped the tail with "-all" (neutral) */
+	strcpy(data, "v=spf1");
+	for (i = 0; i < 70; i++)
+		snprintf(data + strlen(data), sizeof(data) - strlen(data),
+		    " ip4:198.51.%d.0/24", i);
+	strcat(data, " ip4:192.0.2.0/24 -all");
+	row("toobig.test", T, OK, data);
+	snprintf(data, sizeof(data), "v=spf1 include:toobig.test -all");
+	row("inctoobig.test", T, OK, data);
 }
 
 /* check - evaluate with a fresh checker on r */
@@ -223,6 +233,10 @@ static const struct spf_case cases[] = {
 	  "aaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.cccccccc@macro.test",
 	  SPF_RES_FAIL, NULL, 2 },
 	{ "long record accepted", "203.0.113.1", "a@long.test", SPF_RES_PASS, NULL, 1 },
+	{ "record libspf2 would truncate permerror", "203.0.113.9",
+	  "a@toobig.test", SPF_RES_PERMERROR, "too large for libspf2", 1 },
+	{ "included record libspf2 would truncate permerror", "203.0.113.9",
+	  "a@inctoobig.test", SPF_RES_PERMERROR, "too large for libspf2", 2 },
 	{ "loopback client gets no free pass", "127.0.0.1", "a@pass.test",
 	  SPF_RES_FAIL, NULL, 1 },
 	{ "ipv6 loopback client gets no free pass", "::1", "a@pass.test",

@@ -9,6 +9,7 @@
  * Input lines: 1 client IP, 2 MAIL FROM, 3 HELO ("!" first: check the
  * HELO identity), then zone rows "K name data" with K one of
  *   T TXT, A A, 6 AAAA, M MX ("pref host"), P PTR, S SERVFAIL, N NXDOMAIN.
+ * Then spf_decisive_term (authcheck) re-runs libspf2 on record prefixes.
  * Invariant: every evaluation ends with one of the seven results and a
  * reason, within the query budget.
  */
@@ -80,6 +81,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    res.domain == NULL || res.dns_queries > SPF_DEFAULT_MAX_QUERIES + 1)
 		abort();
 	free(spf_received_spf(&req, &res, "mx.example.net"));
+	/* authcheck's explanation re-runs libspf2 on prefixes of the record */
+	free(spf_decisive_term(c, &req, &res));
 	(void)spf_res_name(res.res);
 	spf_result_deinit(&res);
 	spf_checker_free(&c);

@@ -225,6 +225,17 @@ def main():
         for case in cases:
             if not only or case[0] in only.split(","):
                 run_case(t, base, case, pem)
+        # a silent name must not make the resolver give up on the server:
+        # names asked after it (not cached yet) still resolve, promptly
+        with daemon.Daemon(options=base) as d:
+            send(d, "silent", pem)
+            res, took = send(d, "many-strings", pem)
+            ars = res.header_values("Authentication-Results")
+            got = [result_of(ars[0] if ars else "", m)
+                   for m in ("spf", "dkim", "dmarc")]
+            t.ok(got == ["pass"] * 3 and took <= 2 * DNS_TIMEOUT_S,
+                 "after timeouts the same resolver still answers other "
+                 "names (%.2f s, %s)" % (took, got))
         # the verdict each temperror policy gives
         with daemon.Daemon(options=dict(base, DMARCTempErrorAction="tempfail")) as d:
             res, took = send(d, "servfail", pem)

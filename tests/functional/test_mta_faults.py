@@ -15,7 +15,12 @@ With a DNS server on loopback serving SPF, DKIM and DMARC records
   right results and verdict;
 - 500 connections open at the same time (RLIMIT_NOFILE raised if
   needed), each with a message in flight, then all answered correctly
-  within 120 s, and threads and descriptors back to the baseline after.
+  within 120 s, and threads and descriptors back to the baseline after;
+- descriptor exhaustion: the daemon's RLIMIT_NOFILE lowered (prlimit) so
+  a burst of connections exceeds it: libmilter's accept fails (EMFILE)
+  and the excess waits in the listen queue, unanswered (checked by hand
+  as well: 40 excess connections held for 10 s); the daemon must not
+  exit and must serve normally once the burst is gone.
 """
 import os
 import resource
@@ -261,6 +266,32 @@ def test_concurrent(t, d, msgs, base):
          % (base, now))
 
 
+def test_fd_exhaustion(t, d, msgs, base):
+    soft, hard = resource.prlimit(d.pid, resource.RLIMIT_NOFILE)
+    limit = base[1] + 12
+    resource.prlimit(d.pid, resource.RLIMIT_NOFILE, (limit, hard))
+    clients, refused = [], 0
+    try:
+        for _ in range(20):     # 12 fit, 8 wait 0.5 s each in the queue
+            try:
+                clients.append(d.client(timeout=0.5))
+            except milter_client.MilterError:
+                refused += 1
+    finally:
+        for c in clients:
+            c.close()
+        resource.prlimit(d.pid, resource.RLIMIT_NOFILE, (soft, hard))
+    t.ok(refused > 0 and d.running(), "RLIMIT_NOFILE exceeded (%d of 20 "
+         "connections not served): daemon still running" % refused)
+    ok, now = back_to(d.pid, base)
+    res = d.send_message(msgs["spoof"][0], client_ip=IP,
+                         mail_from=msgs["spoof"][1])
+    check_result(t, res, "spoof", msgs["spoof"],
+                 "after descriptor exhaustion the daemon answers correctly")
+    t.ok(ok, "after descriptor exhaustion: descriptors back to baseline",
+         diag="baseline %r now %r" % (base, now))
+
+
 def main():
     t = TAP()
     if not t.need(check=soak.missing, what="MTA fault tests"):
@@ -285,6 +316,7 @@ def main():
             test_abort(t, d, msgs)
             test_many(t, d, msgs)
             test_concurrent(t, d, msgs, base)
+            test_fd_exhaustion(t, d, msgs, base)
             t.ok(d.running(), "daemon still running at the end",
                  diag=lambda: d.log_tail(10))
     finally:

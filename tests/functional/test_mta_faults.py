@@ -11,6 +11,9 @@ With a DNS server on loopback serving SPF, DKIM and DMARC records
   its own results, nothing of the aborted one (its From, its DKIM
   signature, its MAIL FROM, its forged A-R) carries over; the same after
   a complete message;
+- an abort and reconnect storm: 300 connections, each starting a
+  message, aborting it, starting another and dropping, within 60 s;
+  the daemon keeps its baseline and still answers correctly;
 - 200 messages on one connection, four kinds in turn, each with the
   right results and verdict;
 - 500 connections open at the same time (RLIMIT_NOFILE raised if
@@ -184,6 +187,29 @@ def test_abort(t, d, msgs):
     c.quit()
 
 
+def test_storm(t, d, msgs, base):
+    t0 = time.monotonic()
+    n = 0
+    while n < 300 and time.monotonic() - t0 < 60:
+        c = d.client()
+        start_partial(c, msgs["pass"][0], msgs["pass"][1], 2)
+        c.abort()
+        start_partial(c, msgs["quar"][0], msgs["quar"][1], "body",
+                      first=False)
+        c.abort()
+        c.close()
+        n += 1
+    took = time.monotonic() - t0
+    ok, now = back_to(d.pid, base)
+    t.ok(n == 300 and ok and d.running(), "abort and reconnect storm: %d "
+         "connections in %.1f s, back to baseline" % (n, took),
+         diag="baseline %r now %r" % (base, now))
+    res = d.send_message(msgs["pass"][0], client_ip=IP,
+                         mail_from=msgs["pass"][1])
+    check_result(t, res, "pass", msgs["pass"],
+                 "after the storm the daemon answers correctly")
+
+
 def test_many(t, d, msgs):
     kinds = list(msgs)
     c = d.client()
@@ -314,6 +340,7 @@ def main():
         with daemon.Daemon(options=opts) as d:
             base = test_drops(t, d, msgs)
             test_abort(t, d, msgs)
+            test_storm(t, d, msgs, base)
             test_many(t, d, msgs)
             test_concurrent(t, d, msgs, base)
             test_fd_exhaustion(t, d, msgs, base)

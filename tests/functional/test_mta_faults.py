@@ -345,7 +345,8 @@ def main():
     try:
         srv = dns_testserver.DnsServer(zpath).__enter__()
     except dns_testserver.ServerError as e:
-        t.need(check=lambda: str(e), what="DNS server")
+        why = str(e)
+        t.need(check=lambda: why, what="DNS server")
         t.done()
     try:
         opts = {"Nameservers": "127.0.0.1@%d" % srv.port, "DNSTimeout": "2s",

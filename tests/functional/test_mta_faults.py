@@ -130,8 +130,7 @@ def test_drops(t, d, msgs):
                                    mail_from=msgs["pass"][1]),
                  "pass", msgs["pass"], None)
     c.quit()
-    ok, base = back_to(d.pid, (10 ** 6, 10 ** 6))
-    time.sleep(0.3)
+    time.sleep(0.3)     # the session's thread and socket wind down
     base = counts(d.pid)
     t.diag("baseline: %d threads, %d descriptors" % base)
     for upto, label in ((3, "mid-headers"), ("body", "mid-body")):

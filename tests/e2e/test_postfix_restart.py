@@ -59,7 +59,7 @@ def send(pf, n):
 
 def main():
     t = TAP()
-    if not t.need(root=True, check=lambda: soak.missing() or
+    if not t.need(root=True, check=lambda: soak.missing_corpus() or
                   postfix_env.missing(), what="Postfix restart e2e",
                   tests=NAMES):
         t.done()

@@ -332,7 +332,7 @@ def test_fd_exhaustion(t, d, msgs, base):
 
 def main():
     t = TAP()
-    if not t.need(check=soak.missing, what="MTA fault tests"):
+    if not t.need(check=soak.missing_corpus, what="MTA fault tests"):
         t.done()
     import tempfile
     tmp = tempfile.mkdtemp(prefix="authmilter-mtafault-")

@@ -60,11 +60,17 @@ def milterload_path():
 
 def missing():
     """missing - None when everything the soak needs is there, else why"""
+    if not os.access(milterload_path(), os.X_OK):
+        return "contrib/bench/milterload not built (make)"
+    return missing_corpus()
+
+
+def missing_corpus():
+    """missing_corpus - None when the daemon can be run with this module's
+    zone and signed corpus (no milterload needed), else why"""
     why = daemon.missing()
     if why:
         return why
-    if not os.access(milterload_path(), os.X_OK):
-        return "contrib/bench/milterload not built (make)"
     try:
         import dkim  # noqa: F401
         from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: F401

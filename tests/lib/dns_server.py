@@ -22,7 +22,18 @@ suite), a mapping from owner name to a list of entries:
                                     # name has no records of (all, if none)
       - SERVFAIL                    # answer every query with SERVFAIL
       - TRUNCATE                    # UDP answers carry TC and no records
-Strings longer than 255 octets are split into several character-strings.
+      - NOTCP                       # TCP queries get no answer: the
+                                    # connection is closed (with TRUNCATE:
+                                    # a server whose TCP is broken)
+      - ONEHOP                      # an answer carries only this name's
+                                    # CNAME, not the rest of the chain,
+                                    # so the resolver asks for each hop
+Strings longer than 255 octets are split into several character-strings;
+a list gives one character-string per item (["v=spf1 ", "-all"]), so a
+record can be made of many strings. Several TXT entries at one name give
+several records. A CNAME chain is followed inside one answer up to
+MAX_CNAME_CHAIN hops (a loop ends there, as a NOERROR answer holding the
+looping CNAMEs, which a resolver must reject).
 
 Usage: dns_server.py --zone FILE [--port N] [--stats FILE] [--no-ipv6]
 Prints "READY <port>" on stdout once listening. The stats file (JSON:
@@ -165,7 +176,8 @@ class Server:
                 os.replace(tmp, self.stats_file)
 
     def answer(self, wire, udp):
-        """answer - the reply bytes for a query, or None to stay silent"""
+        """answer - the reply bytes for a query, None to stay silent, or b''
+    to close a TCP connection unanswered (NOTCP)"""
         try:
             q = dns.message.from_wire(wire)
         except Exception:
@@ -186,6 +198,8 @@ class Server:
         if 'SERVFAIL' in flags:
             r.set_rcode(dns.rcode.SERVFAIL)
             return r.to_wire()
+        if not udp and 'NOTCP' in flags:
+            return b''      # the TCP handler closes the connection
         if udp and 'TRUNCATE' in flags:
             r.flags |= dns.flags.TC
             return r.to_wire()
@@ -222,6 +236,8 @@ class Server:
                 rrset = r.find_rrset(r.answer, name, dns.rdataclass.IN,
                                      dns.rdatatype.CNAME, create=True)
                 rrset.add(cname[0], TTL)
+                if 'ONEHOP' in zone.flags.get(key, set()):
+                    return
                 name = cname[0].target
                 continue
             self.soa(r, name)   # NODATA
@@ -264,6 +280,8 @@ def make_handlers(server):
                 except OSError:
                     return
                 out = server.answer(data, False)
+                if out == b'':
+                    return      # NOTCP: close without an answer
                 if out is not None:
                     sock.sendall(struct.pack('!H', len(out)) + out)
 

@@ -174,7 +174,7 @@ run_case(void **state)
 	char dkbuf[512], spfbuf[256], frombuf[256], got[300];
 	struct dmarc_auth auth;
 	struct dmarc_result res[MAX_FROM];
-	struct dmarc_eval_opts o = { rs->mode, psl, 50 };
+	struct dmarc_eval_opts o = { rs->mode, psl, 50, false };
 	size_t nd = 0, nfrom = 0, best;
 	char *p, *tok, *save = NULL;
 	const char *want = c->expect[rs->mode == DMARC_MODE_RFC7489];

@@ -12,7 +12,7 @@
 
 #include "dmarc_fakedns.h"
 
-static const struct dmarc_eval_opts opts9989 = { DMARC_MODE_RFC9989, NULL, 0 };
+static const struct dmarc_eval_opts opts9989 = { DMARC_MODE_RFC9989, NULL, 0, false };
 
 /* run - evaluate author with a fake DNS and identifiers */
 static size_t

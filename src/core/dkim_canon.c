@@ -287,7 +287,13 @@ line_end(struct dkim_body *b)
 void
 dkim_body_update(struct dkim_body *b, const unsigned char *p, size_t len)
 {
-	bool relaxed = b->canon == DKIM_CANON_RELAXED;
+	/* Bytes that end a run of plain content: CR and LF, and under
+	 * relaxed also SP and HTAB (ascii_iswsp). */
+	static const unsigned char stop_simple[256] = { ['\r'] = 1, ['\n'] = 1 };
+	static const unsigned char stop_relaxed[256] = { ['\r'] = 1, ['\n'] = 1,
+		[' '] = 1, ['\t'] = 1 };
+	const unsigned char *stop = b->canon == DKIM_CANON_RELAXED ?
+	    stop_relaxed : stop_simple;
 	size_t i;
 
 	for (i = 0; i < len; i++) {
@@ -296,11 +302,10 @@ dkim_body_update(struct dkim_body *b, const unsigned char *p, size_t len)
 		/* Fast path: a run of bytes that are plain content (no line
 		 * break, and no white space under relaxed) goes in as one
 		 * block; exactly what content() would do byte by byte. */
-		if (!b->cr && c != '\r' && c != '\n' && !(relaxed && ascii_iswsp(c))) {
+		if (!b->cr && !stop[c]) {
 			size_t j = i + 1;
 
-			while (j < len && p[j] != '\r' && p[j] != '\n' &&
-			    !(relaxed && ascii_iswsp(p[j])))
+			while (j < len && !stop[p[j]])
 				j++;
 			start_content(b);
 			if (b->wsp)

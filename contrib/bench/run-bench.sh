@@ -456,12 +456,12 @@ if [ "$callgrind" -gt 0 ] 2>/dev/null; then
 		if [ -z "$msgs" ] || [ "$msgs" = 0 ] || [ -z "$dump" ]; then
 			echo "ERROR $name: no callgrind figures"; cat "$work/$name.cg.run"; status=1; continue
 		fi
-		callgrind_annotate --inclusive=no "$dump" > "$work/$name.cg.txt" 2>/dev/null
+		callgrind_annotate --threshold=100 "$dump" > "$work/$name.cg.txt" 2>/dev/null
 		ir=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$dump" | tail -1)
 		[ -n "$ir" ] || ir=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$dump" | tail -1)
 		echo "$name: $msgs messages (failed $(result_field "$work/$name.cg.run" failed)), $ir instructions, $(( ir / msgs )) per message"
 		echo "  top functions (self), from $work/$name.cg.txt:"
-		grep -E '^ *[0-9,]+ .*:' "$work/$name.cg.txt" | head -25 | sed 's/^/  /'
+		grep -E "^ *[0-9,]+ .*:" "$work/$name.cg.txt" | grep -v "(100.0%)" | head -25 | sed 's/^/  /'
 	done
 	keep=1
 	exit $status

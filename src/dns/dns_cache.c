@@ -7,7 +7,7 @@
  * A direct-mapped table indexed by an FNV-1a hash of the type and the
  * lower-cased name; the name and type are compared in full, so a hit is
  * always the question asked. A newer answer replaces whatever is in its
- * slot. One mutex guards the table; answers are copied in and out, so a
+ * slot, within a bound on the bytes kept. One mutex guards the table; answers are copied in and out, so a
  * caller owns what it gets and the table owns what it keeps.
  */
 #include "config.h"
@@ -26,12 +26,14 @@ struct dns_cache_entry {
 	uint16_t type;
 	uint64_t expires_ms;
 	struct dns_answer *answer;
+	size_t bytes;			/* answer_bytes of answer */
 };
 
 struct dns_cache {
 	pthread_mutex_t mu;
 	unsigned slots;
 	struct dns_cache_entry *table;
+	size_t bytes, max_bytes;	/* kept now; bound */
 	atomic_uint_least64_t hits;
 };
 
@@ -105,10 +107,11 @@ answer_bytes(const struct dns_answer *a)
 }
 
 struct dns_cache *
-dns_cache_new(unsigned slots)
+dns_cache_new(unsigned slots, size_t max_bytes)
 {
 	struct dns_cache *c = xcalloc(1, sizeof(*c));
 
+	c->max_bytes = max_bytes;
 	pthread_mutex_init(&c->mu, NULL);
 	c->slots = slots > 0 ? slots : 1;
 	c->table = xcalloc(c->slots, sizeof(*c->table));
@@ -164,19 +167,28 @@ dns_cache_put(struct dns_cache *c, const char *name, uint16_t type,
 	struct dns_cache_entry *e, old;
 	struct dns_answer *copy;
 	char key[256];
+	size_t bytes = answer_bytes(a);
 
 	if (a->ttl == 0 || (a->status != DNS_R_ANSWER &&
 	    a->status != DNS_R_NXDOMAIN && a->status != DNS_R_NODATA) ||
-	    answer_bytes(a) > DNS_CACHE_MAX_BYTES || !normalise(name, key))
+	    bytes > DNS_CACHE_MAX_BYTES || !normalise(name, key))
 		return;
 	copy = answer_copy(a);
 	e = &c->table[slot_of(c, key, type)];
 	pthread_mutex_lock(&c->mu);
+	if (c->bytes - e->bytes + bytes > c->max_bytes) {
+		/* full: keep what is there rather than grow */
+		pthread_mutex_unlock(&c->mu);
+		dns_answer_free(&copy);
+		return;
+	}
 	old = *e;
+	c->bytes = c->bytes - e->bytes + bytes;
 	e->name = xstrdup(key);
 	e->type = type;
 	e->expires_ms = now_ms + (uint64_t)a->ttl * 1000u;
 	e->answer = copy;
+	e->bytes = bytes;
 	pthread_mutex_unlock(&c->mu);
 	free(old.name);
 	dns_answer_free(&old.answer);

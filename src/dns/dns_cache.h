@@ -7,7 +7,7 @@
  * in front of it answers repeated questions in the caller's thread. It
  * holds a copy of what libunbound answered and for no longer than the TTL
  * libunbound gave, so its answers are the ones libunbound would give.
- * Thread-safe; bounded (slots x DNS_CACHE_MAX_BYTES).
+ * Thread-safe; bounded by a byte budget given at creation.
  */
 #ifndef AUTHMILTER_DNS_CACHE_H
 #define AUTHMILTER_DNS_CACHE_H
@@ -21,7 +21,8 @@
 
 struct dns_cache;
 
-struct dns_cache *dns_cache_new(unsigned slots);
+/* dns_cache_new - a table of slots entries keeping at most max_bytes */
+struct dns_cache *dns_cache_new(unsigned slots, size_t max_bytes);
 void dns_cache_free(struct dns_cache **cp);
 /* dns_cache_get - a copy of the live answer for name/type (its ttl the
  * seconds left), or NULL; names compare without case and final dot */

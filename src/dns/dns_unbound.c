@@ -56,8 +56,10 @@
 #include "dns/dns_int.h"
 #include "util/xmalloc.h"
 
-/* Answers kept in the process (dns_cache.c): slots of the table. */
-#define UB_CACHE_SLOTS 512
+/* Answers kept in the process (dns_cache.c): slots of the table (a few
+ * per sender domain of a busy site) and the bytes they may hold. */
+#define UB_CACHE_SLOTS 8192
+#define UB_CACHE_BYTES ((size_t)4 * 1024 * 1024)
 
 struct ub_resolver {
 	struct dns_resolver base;
@@ -440,7 +442,7 @@ dns_resolver_new(const struct dns_config *cfg, const char **err_r)
 		ur->base.timeout_ms = DNS_MAX_TIMEOUT_MS;
 	ur->wake[0] = ur->wake[1] = -1;
 	pthread_mutex_init(&ur->mu, NULL);
-	ur->cache = dns_cache_new(UB_CACHE_SLOTS);
+	ur->cache = dns_cache_new(UB_CACHE_SLOTS, UB_CACHE_BYTES);
 	ur->ctx = ub_ctx_create();
 	if (ur->ctx == NULL) {
 		*err_r = "cannot create a libunbound context";

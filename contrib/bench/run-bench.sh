@@ -20,7 +20,7 @@
 # Without that, OpenDMARC and the chain are skipped with a message.
 #
 # It stops only the processes it started, by PID. Every step is bounded;
-# the whole run is bounded by --budget (default 600 s, --quick 150 s).
+# the whole run is bounded by --budget (default 720 s, --quick 170 s).
 #
 # Usage: contrib/bench/run-bench.sh [--quick] [options]; see usage() below.
 set -u
@@ -51,7 +51,7 @@ usage: $0 [--quick] [options]
   --corpus DIR      use an existing gencorpus.py output directory
   --count N         messages to generate (default 2000; quick 300)
   --seed N          gencorpus seed (default 7)
-  --seconds S       timed seconds per milter and concurrency (default 15; quick 2)
+  --seconds S       timed seconds per milter and concurrency (default 10; quick 2)
   --conc "LIST"     concurrencies (default "1 4 16 64")
   --per-conn N      messages per milter connection (default 1, as Postfix)
   --only "LIST"     subset of: null authmilter opendkim opendmarc chain
@@ -87,7 +87,7 @@ done
 if [ "$quick" = 1 ]; then
 	: "${count:=300}" "${seconds:=2}" "${budget:=170}"
 else
-	: "${count:=2000}" "${seconds:=15}" "${budget:=600}"
+	: "${count:=2000}" "${seconds:=10}" "${budget:=720}"
 fi
 
 # Private namespaces: own loopback, own /etc/resolv.conf (see above).

@@ -223,22 +223,52 @@ def table(rows_path, floor_ms=None, null_cpu=None):
     for r in rows:
         name, conc = r[0], int(r[1])
         rate, p50, p99, cpu, rss = (float(x) for x in r[2:7])
-        by[(name, conc)] = (rate, cpu)
+        by[(name, conc)] = (rate, cpu, p99, rss)
         print("%-12s %5d %9.1f %8.2f %8.2f %12.3f %9.1f %7s" % (name, conc, rate, p50, p99, cpu, rss, r[7]))
     concs = sorted({c for _, c in by})
     lines = []
     for c in concs:
-        a, ch = by.get(("authmilter", c)), by.get(("chain", c))
-        if a and ch and ch[0] > 0 and a[1] > 0:
-            lines.append("  conc %3d: throughput %.2fx, CPU per message %.2fx less" % (
-                c, a[0] / ch[0], ch[1] / a[1]))
+        a = by.get(("authmilter", c))
+        if not a:
+            continue
+        parts = []
+        for other in ("chain", "opendkim", "opendmarc"):
+            o = by.get((other, c))
+            if o and o[0] > 0 and a[1] > 0:
+                parts.append("%s %.2fx msg/s, %.2fx less CPU" % (other, a[0] / o[0], o[1] / a[1]))
+        if parts:
+            lines.append("  conc %3d: " % c + "; ".join(parts))
     if lines:
-        print("authmilter : chain (OpenDKIM -> OpenDMARC)")
+        print("authmilter : chain (OpenDKIM -> OpenDMARC), : OpenDKIM alone, : OpenDMARC alone")
         print("\n".join(lines))
+    target = None
     if floor_ms is not None and null_cpu is not None:
         target = 2 * (floor_ms + null_cpu)
         print("CPU target per message: 2 x (crypto floor %.3f ms + null milter %.3f ms) = %.3f ms"
               % (floor_ms, null_cpu, target))
+    # The targets of issue 7, each with what was measured.
+    checks = []
+    a16, c16 = by.get(("authmilter", 16)), by.get(("chain", 16))
+    if a16 and c16 and c16[0] > 0:
+        checks.append((a16[0] >= 5 * c16[0], ">= 5x chain msg/s at conc 16: %.2fx" % (a16[0] / c16[0])))
+    alone = [(c, o) for c in concs for o in ("opendkim", "opendmarc")
+             if by.get(("authmilter", c)) and by.get((o, c))]
+    if alone:
+        slower = ["%s at conc %d" % (o, c) for c, o in alone
+                  if by[("authmilter", c)][0] <= by[(o, c)][0]]
+        checks.append((not slower, "faster than OpenDKIM and OpenDMARC alone at every concurrency" +
+                       (": not against " + ", ".join(slower) if slower else "")))
+    if a16 and target is not None:
+        checks.append((a16[1] <= target, "CPU per message <= %.3f ms at conc 16: %.3f ms" % (target, a16[1])))
+    a64 = by.get(("authmilter", 64))
+    if a64:
+        checks.append((a64[3] < 64, "peak RSS < 64 MB at conc 64: %.1f MB" % a64[3]))
+    if a16:
+        checks.append((a16[2] < 10, "p99 < 10 ms at conc 16: %.2f ms" % a16[2]))
+    if checks:
+        print("targets (issue 7):")
+        for ok, text in checks:
+            print("  %-4s %s" % ("met" if ok else "MISS", text))
     return 0
 
 

@@ -1287,14 +1287,16 @@ json_str(FILE *f, const char *s)
 
 /* write_result - one JSON line for this message */
 static void
-write_result(struct worker *w, const struct message *m, enum verdict v, int by)
+write_result(struct worker *w, const struct message *m, enum verdict v, int by,
+    double ms)
 {
 	size_t i;
 
 	pthread_mutex_lock(&out_lock);
 	fputs("{\"msg\":", out_file);
 	json_str(out_file, m->name);
-	fprintf(out_file, ",\"verdict\":\"%s\",\"by\":%d,\"reply\":", verdict_names[v], by);
+	fprintf(out_file, ",\"verdict\":\"%s\",\"by\":%d,\"ms\":%.3f,\"reply\":",
+		verdict_names[v], by, ms);
 	json_str(out_file, v == V_REJECT || v == V_TEMPFAIL ? w->reply : "");
 	fputs(",\"edits\":[", out_file);
 	for (i = 0; i < w->nedits; i++) {
@@ -1597,7 +1599,7 @@ out:
 		w->lat[w->nlat++] = (now_sec() - t0) * 1000.0;
 	}
 	if (out_file)
-		write_result(w, m, v, by);
+		write_result(w, m, v, by, failed ? -1.0 : w->lat[w->nlat - 1]);
 	return !failed;
 }
 

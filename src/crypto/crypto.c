@@ -41,6 +41,7 @@
 #include <openssl/x509.h>
 
 #include "crypto/crypto.h"
+#include "crypto/crypto_keycache.h"
 #include "util/xmalloc.h"
 
 struct crypto_digest {
@@ -133,10 +134,16 @@ crypto_pubkey_from_der(const unsigned char *p, size_t len)
 
 	if (len == 0 || len > (size_t)64 * 1024)
 		return NULL;
+	/* Decoding is costly in OpenSSL 3 and keys repeat: see
+	 * crypto_keycache.c. Only RSA keys that decoded are cached. */
+	if ((pkey = crypto_keycache_get(p, len)) != NULL)
+		return pubkey_wrap(pkey, CRYPTO_KEY_RSA);
 	pkey = d2i_PUBKEY(NULL, &q, (long)len);
 	if (pkey != NULL && q == p + len) {
-		if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA)
+		if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA) {
+			crypto_keycache_put(p, len, pkey);
 			return pubkey_wrap(pkey, CRYPTO_KEY_RSA);
+		}
 		EVP_PKEY_free(pkey);
 		return NULL;
 	}
@@ -144,8 +151,10 @@ crypto_pubkey_from_der(const unsigned char *p, size_t len)
 	/* Some publish the PKCS#1 RSAPublicKey without the SPKI wrapper. */
 	q = p;
 	pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &q, (long)len);
-	if (pkey != NULL && q == p + len)
+	if (pkey != NULL && q == p + len) {
+		crypto_keycache_put(p, len, pkey);
 		return pubkey_wrap(pkey, CRYPTO_KEY_RSA);
+	}
 	EVP_PKEY_free(pkey);
 	return NULL;
 }

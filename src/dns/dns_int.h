@@ -51,6 +51,10 @@ struct dns_rr *dns_answer_add(struct dns_answer *a, uint16_t type);
 bool dns_answer_from_rdata(struct dns_answer *a, uint16_t type,
     const unsigned char *rd, size_t len);
 
+/* dns_resolver_cache_hits - answers the libunbound resolver gave from its
+ * in-process cache (dns_cache.c); 0 for other backends */
+uint64_t dns_resolver_cache_hits(const struct dns_resolver *r);
+
 #define DNS_DEFAULT_TIMEOUT_MS 5000
 #define DNS_MAX_TIMEOUT_MS 120000
 

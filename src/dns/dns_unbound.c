@@ -5,6 +5,9 @@
  * struct dns_ops table used by dns.c.
  *
  * One ub_ctx serves every thread, so SPF, DKIM and DMARC share its cache.
+ * In front of it, dns_cache.c keeps each answer libunbound gave for the
+ * TTL it gave, so a repeated question is answered in the caller's thread
+ * without the round trip through libunbound's thread and pipes.
  * The context runs in threaded async mode (ub_ctx_async(ctx, 1)): libunbound
  * resolves in its own background thread and posts results on a pipe, and our
  * one resolver thread polls that pipe (ub_fd) and calls ub_process, which
@@ -49,8 +52,14 @@
 
 #include <unbound.h>
 
+#include "dns/dns_cache.h"
 #include "dns/dns_int.h"
 #include "util/xmalloc.h"
+
+/* Answers kept in the process (dns_cache.c): slots of the table (a few
+ * per sender domain of a busy site) and the bytes they may hold. */
+#define UB_CACHE_SLOTS 8192
+#define UB_CACHE_BYTES ((size_t)4 * 1024 * 1024)
 
 struct ub_resolver {
 	struct dns_resolver base;
@@ -59,6 +68,7 @@ struct ub_resolver {
 	pthread_t thread;
 	bool thread_started;
 	int wake[2];			/* pipe: wakes the thread to stop */
+	struct dns_cache *cache;	/* answers by TTL, before libunbound */
 };
 
 struct ub_query {
@@ -184,6 +194,9 @@ query_done(void *arg, int err, struct ub_result *res)
 	struct ub_resolver *ur = q->ur;
 
 	a = result_to_answer(err, res, (uint16_t)(res != NULL ? res->qtype : 0));
+	if (err == 0 && res != NULL && res->qname != NULL)
+		dns_cache_put(ur->cache, res->qname, (uint16_t)res->qtype, a,
+		    dns_now_ms());
 	if (res != NULL)
 		ub_resolve_free(res);
 	pthread_mutex_lock(&ur->mu);
@@ -239,6 +252,13 @@ ubr_start(struct dns_resolver *r, const char *name, uint16_t type)
 	pthread_cond_init(&q->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	q->ur = ur;
+	/* A live cached answer: no round trip through libunbound's thread.
+	 * Only this waiter holds a reference, as for a failed start. */
+	if ((q->answer = dns_cache_get(ur->cache, name, type, dns_now_ms())) != NULL) {
+		q->done = true;
+		q->refs = 1;
+		return &q->base;
+	}
 	q->refs = 2;
 	block_signals(&old);
 	rc = ub_resolve_async(ur->ctx, name, type, 1 /* IN */, q, query_done,
@@ -337,6 +357,7 @@ ubr_destroy(struct dns_resolver *r)
 	if (ur->wake[1] >= 0)
 		close(ur->wake[1]);
 	pthread_mutex_destroy(&ur->mu);
+	dns_cache_free(&ur->cache);
 	free(ur);
 }
 
@@ -421,6 +442,7 @@ dns_resolver_new(const struct dns_config *cfg, const char **err_r)
 		ur->base.timeout_ms = DNS_MAX_TIMEOUT_MS;
 	ur->wake[0] = ur->wake[1] = -1;
 	pthread_mutex_init(&ur->mu, NULL);
+	ur->cache = dns_cache_new(UB_CACHE_SLOTS, UB_CACHE_BYTES);
 	ur->ctx = ub_ctx_create();
 	if (ur->ctx == NULL) {
 		*err_r = "cannot create a libunbound context";
@@ -452,3 +474,13 @@ dns_resolver_new(const struct dns_config *cfg, const char **err_r)
 static const struct dns_ops ub_ops = {
 	"unbound", ubr_start, ubr_wait, ubr_cancel_query, ubr_destroy,
 };
+
+/* dns_resolver_cache_hits - answers a libunbound resolver gave from its
+ * in-process cache (0 for other backends) */
+uint64_t
+dns_resolver_cache_hits(const struct dns_resolver *r)
+{
+	if (r == NULL || r->ops != &ub_ops)
+		return 0;
+	return dns_cache_hits(((const struct ub_resolver *)(const void *)r)->cache);
+}

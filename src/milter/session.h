@@ -42,6 +42,8 @@ struct session {
 	char *client_name;		/* host name the MTA resolved */
 	char *helo;
 	bool leadspc;			/* header values keep their leading space */
+	unsigned long noreply;		/* SMFIP_NR_* steps the MTA will not
+					 * wait for a reply to */
 	bool in_message;
 	struct spf_checker *spf;	/* per connection: libspf2 is not thread-safe */
 	struct message msg;

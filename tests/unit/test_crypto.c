@@ -208,6 +208,59 @@ test_sign_verify_generated(void **state)
 	assert_null(rsa);
 }
 
+/* sign_check - does pk verify k's signature over a fixed digest? */
+static bool
+sign_check(struct crypto_privkey *k, const struct crypto_pubkey *pk)
+{
+	struct buf sig = BUF_INIT;
+	unsigned char digest[CRYPTO_DIGEST_MAX];
+	bool ok;
+
+	memset(digest, 0x3c, sizeof(digest));
+	assert_true(crypto_sign(k, CRYPTO_HASH_SHA256, digest, 32, &sig));
+	ok = crypto_verify(pk, CRYPTO_HASH_SHA256, digest, 32, sig.data, sig.len);
+	buf_deinit(&sig);
+	return ok;
+}
+
+/* Decoded RSA keys are shared through crypto_keycache.c: a second decode
+ * of the same bytes must be the same key, outlive the first, and never be
+ * confused with another key. */
+static void
+test_key_cache_shared(void **state)
+{
+	struct crypto_privkey *a = tk_keygen("rsa", 1024);
+	struct crypto_privkey *b = tk_keygen("rsa", 1024);
+	struct buf der_a = BUF_INIT, der_b = BUF_INIT;
+	struct crypto_pubkey *a1, *a2, *b1;
+
+	(void)state;
+	crypto_privkey_public_der(a, &der_a);
+	crypto_privkey_public_der(b, &der_b);
+	a1 = crypto_pubkey_from_der(der_a.data, der_a.len);
+	a2 = crypto_pubkey_from_der(der_a.data, der_a.len);
+	b1 = crypto_pubkey_from_der(der_b.data, der_b.len);
+	assert_non_null(a1);
+	assert_non_null(a2);
+	assert_non_null(b1);
+	crypto_pubkey_free(&a1);
+	assert_int_equal(crypto_pubkey_bits(a2), 1024);
+	assert_true(sign_check(a, a2));
+	assert_false(sign_check(b, a2));
+	assert_true(sign_check(b, b1));
+	assert_false(sign_check(a, b1));
+	/* one byte more or less is another input, refused as before */
+	buf_append_byte(&der_a, 0);
+	assert_null(crypto_pubkey_from_der(der_a.data, der_a.len));
+	assert_null(crypto_pubkey_from_der(der_a.data, der_a.len - 2));
+	crypto_pubkey_free(&a2);
+	crypto_pubkey_free(&b1);
+	crypto_privkey_free(&a);
+	crypto_privkey_free(&b);
+	buf_deinit(&der_a);
+	buf_deinit(&der_b);
+}
+
 static void
 test_bad_private_keys(void **state)
 {
@@ -242,6 +295,7 @@ main(void)
 		cmocka_unit_test(test_digests),
 		cmocka_unit_test(test_public_key_forms),
 		cmocka_unit_test(test_sign_verify_generated),
+		cmocka_unit_test(test_key_cache_shared),
 		cmocka_unit_test(test_bad_private_keys),
 	};
 

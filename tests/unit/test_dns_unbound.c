@@ -437,6 +437,80 @@ test_cache_shared_between_threads(void **state)
 	dns_resolver_free(&r);
 }
 
+/* assert_same_answer - two answers with the same status and records */
+static void
+assert_same_answer(const struct dns_answer *a, const struct dns_answer *b)
+{
+	size_t i;
+
+	assert_int_equal(a->status, b->status);
+	assert_int_equal(a->secure, b->secure);
+	assert_int_equal(a->count, b->count);
+	for (i = 0; i < a->count; i++) {
+		assert_int_equal(a->rr[i].type, b->rr[i].type);
+		assert_int_equal(a->rr[i].pref, b->rr[i].pref);
+		assert_memory_equal(a->rr[i].addr, b->rr[i].addr, 16);
+		assert_int_equal(a->rr[i].text_len, b->rr[i].text_len);
+		if (a->rr[i].text_len > 0)
+			assert_memory_equal(a->rr[i].text, b->rr[i].text,
+			    a->rr[i].text_len);
+	}
+}
+
+/* The in-process cache (dns_cache.c) answers a repeated question in the
+ * caller's thread with what libunbound answered the first time: same
+ * records, TTL not above the first, names compared without case and final
+ * dot; failures are never kept. */
+static void
+test_in_process_cache_same_answers(void **state)
+{
+	static const struct {
+		const char *name, *again;
+		uint16_t type;
+		bool kept;
+	} q[] = {
+		{ "www.example.test", "WWW.Example.TEST.", DNS_T_A, true },
+		{ "www.example.test", "www.example.test", DNS_T_AAAA, true },
+		{ "multi.test", "Multi.Test", DNS_T_TXT, true },
+		{ "big.test", "big.test.", DNS_T_TXT, true },
+		{ "mx.test", "mx.test", DNS_T_MX, true },
+		{ "1.2.0.10.in-addr.arpa", "1.2.0.10.IN-ADDR.ARPA", DNS_T_PTR, true },
+		{ "servfail.test", "servfail.test", DNS_T_TXT, false },
+	};
+	struct dns_resolver *r;
+	size_t i;
+
+	(void)state;
+	need_server();
+	r = resolver_at("127.0.0.1", 3000);
+	for (i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		struct dns_answer *a, *b;
+		uint64_t hits;
+
+		print_message("# %s\n", q[i].name);
+		a = dns_lookup(r, q[i].name, q[i].type, 0);
+		hits = dns_resolver_cache_hits(r);
+		b = dns_lookup(r, q[i].again, q[i].type, 0);
+		assert_same_answer(a, b);
+		assert_int_equal(dns_resolver_cache_hits(r), hits + (q[i].kept ? 1 : 0));
+		if (q[i].kept)
+			assert_true(b->ttl > 0 && b->ttl <= a->ttl);
+		dns_answer_free(&a);
+		dns_answer_free(&b);
+	}
+	/* another type of a cached name is another question */
+	{
+		struct dns_answer *a;
+		uint64_t hits = dns_resolver_cache_hits(r);
+
+		a = dns_lookup(r, "multi.test", DNS_T_A, 0);
+		assert_int_equal(a->status, DNS_R_NODATA);
+		assert_int_equal(dns_resolver_cache_hits(r), hits);
+		dns_answer_free(&a);
+	}
+	dns_resolver_free(&r);
+}
+
 static void
 test_timeout_honoured_against_silent_server(void **state)
 {
@@ -582,6 +656,7 @@ main(void)
 		cmocka_unit_test(test_statuses_told_apart),
 		cmocka_unit_test(test_txt_strings_joined),
 		cmocka_unit_test(test_cache_shared_between_threads),
+		cmocka_unit_test(test_in_process_cache_same_answers),
 		cmocka_unit_test(test_timeout_honoured_against_silent_server),
 		cmocka_unit_test(test_threads_lookup_timeout_and_cancel_at_once),
 		cmocka_unit_test(test_resolver_threads_block_signals),

@@ -232,6 +232,8 @@ def test_privilege_drop(t):
         return
     nobody = pwd.getpwnam("nobody")
     with daemon.Daemon(socket="unix", options={"UserID": "nobody"}) as d:
+        # the socket listens before the drop: wait until it is done
+        d.wait_for_log(r"running as ", 30)
         with open("/proc/%d/status" % d.pid) as f:
             uids = [line.split()[1:] for line in f if line.startswith("Uid:")]
         t.ok(uids and all(int(u) == nobody.pw_uid for u in uids[0]),

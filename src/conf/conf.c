@@ -102,22 +102,6 @@ strip_comment(char *line)
 	}
 }
 
-/* looks_like_option_name - letters and at most two digits, up to 32
- * bytes, as every option name is */
-static bool
-looks_like_option_name(const char *name)
-{
-	size_t n = 0, digits = 0;
-
-	for (; name[n] != '\0'; n++) {
-		if (ascii_isdigit((unsigned char)name[n]))
-			digits++;
-		else if (!ascii_isalpha((unsigned char)name[n]))
-			return false;
-	}
-	return n > 0 && n <= 32 && digits <= 2;
-}
-
 /* parse_line - apply one line; returns NULL or what is wrong */
 static const char *
 parse_line(struct conf *c, char *line, bool *seen, unsigned *seen_line,
@@ -134,13 +118,10 @@ parse_line(struct conf *c, char *line, bool *seen, unsigned *seen_line,
 		value++;
 	opt = conf_option_find(name);
 	if (opt == NULL) {
-		/* errors reach the log on reload: echo only what looks like an
-		 * option name, never e.g. a line of a key pasted by mistake */
-		if (looks_like_option_name(name))
-			(void)snprintf(msg, msg_size, "unknown option \"%s\"", name);
-		else
-			(void)snprintf(msg, msg_size,
-			    "unknown option (not shown: not an option name)");
+		/* errors reach the log on reload: never echo the text, it
+		 * may be e.g. a line of a key pasted by mistake; file:line
+		 * says where */
+		(void)snprintf(msg, msg_size, "unknown option (text not shown)");
 		return msg;
 	}
 	idx = (size_t)(opt - conf_options);

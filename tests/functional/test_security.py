@@ -36,8 +36,10 @@ PLAIN = (b"From: alice@example.org\r\nTo: bob@example.net\r\n"
 
 def wait_dropped(t, d):
     """wait_dropped - the socket listens before the privilege drop (it is
-    opened as root), so wait for the daemon's "running as" line"""
-    return d.wait_for_log(r"running as ", 30) is not None
+    opened as root) and the threads start after it, so wait for the
+    daemon's "running as" and then its "started" line"""
+    return d.wait_for_log(r"running as ", 30) is not None and \
+        d.wait_for_log(r"authmilter \S+ started", 30) is not None
 
 
 def proc_ids(pid):
@@ -184,7 +186,7 @@ def test_root_refused(t):
     with daemon.Daemon(options={"RunAsRoot": True}) as d:
         ids = proc_ids(d.pid)
         t.ok(ids[0]["Uid"][1] == "0" and
-             d.wait_for_log(r"running as root \(RunAsRoot yes\)", 5),
+             d.wait_for_log(r"running as root \(RunAsRoot yes\)", 30),
              names[4], diag=d.log_tail(5))
         r = d.check_config(dict(d.options, RunAsRoot=None))
         t.ok(r.returncode == 0 and "would stop" in r.stderr and

@@ -34,7 +34,7 @@ PLAIN = (b"From: alice@example.org\r\nTo: bob@example.net\r\n"
          b"Subject: hi\r\n\r\nHello.\r\n")
 
 
-def wait_dropped(t, d):
+def wait_dropped(d):
     """wait_dropped - the socket listens before the privilege drop (it is
     opened as root) and the threads start after it, so wait for the
     daemon's "running as" and then its "started" line"""
@@ -100,7 +100,7 @@ def test_socket_mode(t):
             "SocketMode": "0660",
             "UserID": "nobody:" + nogroup.gr_name}) as d:
         path = d.spec[len("unix:"):]
-        wait_dropped(t, d)
+        wait_dropped(d)
         st = os.stat(path)
         t.ok(st.st_uid == nobody.pw_uid and st.st_gid == nogroup.gr_gid,
              names[0], diag="owner %d:%d" % (st.st_uid, st.st_gid))
@@ -129,7 +129,7 @@ def test_privilege_drop(t):
     nobody = pwd.getpwnam("nobody")
     want_groups = sorted(set(os.getgrouplist("nobody", nobody.pw_gid)))
     with daemon.Daemon(options={"UserID": "nobody"}) as d:
-        wait_dropped(t, d)
+        wait_dropped(d)
         ids = proc_ids(d.pid)
         t.ok(len(ids) > 1 and all(x["Uid"] == [str(nobody.pw_uid)] * 4
                                   for x in ids), names[0], diag=repr(ids))
@@ -147,7 +147,7 @@ def test_privilege_drop(t):
              names[4], diag=d.log_tail(5))
     daemon_gr = grp.getgrnam("daemon")
     with daemon.Daemon(options={"UserID": "nobody:daemon"}) as d:
-        wait_dropped(t, d)
+        wait_dropped(d)
         ids = proc_ids(d.pid)
         t.ok(all(x["Gid"] == [str(daemon_gr.gr_gid)] * 4 and "0" not in
                  x["Groups"] for x in ids), names[5], diag=repr(ids))

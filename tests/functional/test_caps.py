@@ -206,12 +206,13 @@ def test_key_bits(t, base, pem_big):
 
 def test_dns_budget(t, base, pem):
     # SLOW_SIGS signatures whose keys never answer, and a DMARC record
-    # that never answers either. DNSTimeout 4s per lookup; the budget of
-    # 1s ends the whole message's waiting after about 1s.
+    # that never answers either. DNSTimeout 10s per lookup; the budget of
+    # 1s ends the whole message's waiting after about 1s (the bound of 6s
+    # leaves room for a loaded machine or valgrind, still far below 10s).
     raw = msg("slow.test")
     for i in range(1, SLOW_SIGS + 1):
         raw = sign(raw, "slow.test", pem, "k%d" % i)
-    opts = dict(base, DNSTimeout="4s", DKIMMaxSignatures=50)
+    opts = dict(base, DNSTimeout="10s", DKIMMaxSignatures=50)
     with daemon.Daemon(options=dict(opts, DNSMaxTimePerMessage="1s")) as d:
         res, a, took = send(d, raw, "<a@slow.test>")
         words = dkim_results(a)
@@ -220,8 +221,8 @@ def test_dns_budget(t, base, pem):
              % SLOW_SIGS, diag=a)
         t.ok("dmarc=temperror" in a, "and the slow DMARC record: "
              "dmarc=temperror", diag=a)
-        t.ok(took < 3.0, "the message is answered within the budget "
-             "(%.1fs, DNSTimeout is 4s)" % took, diag=d.log_tail(3))
+        t.ok(took < 6.0, "the message is answered within the budget "
+             "(%.1fs, DNSTimeout is 10s)" % took, diag=d.log_tail(3))
     # SPF at MAIL FROM never answers either: it uses up the budget, and
     # the keys at end of message then get no time at all.
     raw = sign(msg("slowspf.test"), "good.test", pem, "s1")
@@ -234,7 +235,7 @@ def test_dns_budget(t, base, pem):
         # end of the message, else it too is a temperror
         t.ok("spf=temperror" in a and len(words) == 2 and
              words[0] == "temperror" and words[1] in ("pass", "temperror")
-             and took < 3.5,
+             and took < 6.0,
              "budget 1.5s: silent SPF and key: temperror, answered in "
              "%.1fs" % took, diag=a)
     # Without the budget the same wait lasts DNSTimeout (the control that

@@ -32,7 +32,7 @@ except ImportError as e:  # reported through t.need below
     HAVE_LIBS = "python3-dkim, python3-yaml, python3-cryptography (%s)" % e
 
 CLIENT = "192.0.2.10"          # allowed by every SPF record below
-# Under valgrind or the sanitizers (tests/ci-sanitize.sh sets 3) the daemon
+# Under valgrind or the sanitizers (tests/ci-sanitize.sh sets 5) the daemon
 # runs several times slower: the DNS budget bounds scale, and so does the
 # DNSTimeout they are compared with, so they still prove the budget.
 SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1"))

@@ -234,7 +234,34 @@ write_pid_file(const char *path)
 	(void)close(fd);
 }
 
-/* drop_privileges - become UserID for good, or warn when staying root */
+/* root_refused - the text of why we will not run as root, or NULL.
+ * A milter parses hostile mail; root is allowed only when RunAsRoot says
+ * so, and a UserID that is itself root counts as staying root. */
+static const char *
+root_refused(const struct conf *c)
+{
+	struct passwd *pw;
+	char name[256];
+	size_t n;
+
+	if (geteuid() != 0 || c->run_as_root)
+		return NULL;
+	if (c->user_id == NULL)
+		return "refusing to run as root: set UserID to an unprivileged "
+		    "user (or RunAsRoot yes to allow root)";
+	n = strcspn(c->user_id, ":");
+	if (n >= sizeof(name))
+		return NULL;	/* check_user refused it already */
+	memcpy(name, c->user_id, n);
+	name[n] = '\0';
+	pw = getpwnam(name);
+	if (pw != NULL && pw->pw_uid == 0)
+		return "refusing to run as root: UserID names root (use an "
+		    "unprivileged user, or RunAsRoot yes to allow root)";
+	return NULL;
+}
+
+/* drop_privileges - become UserID for good; staying root needs RunAsRoot */
 static void
 drop_privileges(const struct conf *c)
 {
@@ -243,8 +270,10 @@ drop_privileges(const struct conf *c)
 	char *name;
 
 	if (c->user_id == NULL) {
+		if (geteuid() == 0 && !c->run_as_root)
+			log_fatal("%s: %s", c->file, root_refused(c));
 		if (geteuid() == 0)
-			log_warn("running as root: set UserID to an unprivileged user");
+			log_warn("running as root (RunAsRoot yes)");
 		return;
 	}
 	if (geteuid() != 0) {
@@ -257,6 +286,9 @@ drop_privileges(const struct conf *c)
 	/* setuid from root must be permanent: prove we cannot go back */
 	if (uid != 0 && (setuid(0) == 0 || geteuid() == 0))
 		log_fatal("privilege drop to %s did not stick", c->user_id);
+	if ((getuid() == 0 || geteuid() == 0) && !c->run_as_root)
+		log_fatal("%s: refusing to run as root: UserID %s is root "
+		    "(RunAsRoot yes allows it)", c->file, c->user_id);
 	log_info("running as %s (uid %ld, gid %ld)", name, (long)uid, (long)gid);
 	free(name);
 }
@@ -479,11 +511,20 @@ main(int argc, char **argv)
 		return 1;
 	if (check_only) {
 		conf_print(c, stdout);
+		if (root_refused(c) != NULL)
+			(void)fprintf(stderr, "%s: warning: started as root now, "
+			    "the daemon would stop: %s\n", config_path,
+			    root_refused(c));
 		(void)fprintf(stderr, "%s: configuration OK\n", config_path);
 		conf_unref(&c);
 		return 0;
 	}
 
+	if (root_refused(c) != NULL) {
+		(void)fprintf(stderr, "%s: %s\n", config_path, root_refused(c));
+		conf_unref(&c);
+		return 1;
+	}
 	log_open("authmilter", c->log_to == CONF_LOG_STDERR ? LOG_SINK_STDERR :
 	    LOG_SINK_SYSLOG, c->log_facility);
 	log_set_level((enum log_level)c->log_level);

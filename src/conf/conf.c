@@ -120,7 +120,10 @@ parse_line(struct conf *c, char *line, bool *seen, unsigned *seen_line,
 		value++;
 	opt = conf_option_find(name);
 	if (opt == NULL) {
-		(void)snprintf(msg, msg_size, "unknown option \"%.64s\"", name);
+		/* errors reach the log on reload: never echo the text, it
+		 * may be e.g. a line of a key pasted by mistake; file:line
+		 * says where */
+		(void)snprintf(msg, msg_size, "unknown option (text not shown)");
 		return msg;
 	}
 	idx = (size_t)(opt - conf_options);

@@ -34,6 +34,7 @@ struct conf {
 	char *user_id;
 	char *pid_file;
 	unsigned shutdown_timeout_ms;
+	bool run_as_root;		/* may keep running as root (default no) */
 
 	/* logging */
 	int log_to;			/* enum conf_log_to */
@@ -46,6 +47,7 @@ struct conf {
 	/* caps on what one message may make us keep */
 	unsigned max_headers;
 	unsigned max_header_bytes;
+	unsigned max_header_field_bytes;	/* one field, name to last line */
 
 	/* who is exempt from verification (signed instead, later) */
 	struct conf_list internal_hosts;	/* addresses and CIDR nets */
@@ -54,6 +56,7 @@ struct conf {
 	struct conf_list nameservers;	/* ip or ip@port; empty: resolv.conf */
 	unsigned dns_timeout_ms;
 	char *trust_anchor_file;
+	unsigned dns_max_time_ms;	/* DNS waiting one message may cause */
 
 	/* SPF */
 	bool spf_helo;			/* also check the HELO identity */

@@ -121,6 +121,7 @@ dkim_verify_params_init(struct dkim_verify_params *p)
 	p->clock_skew = DKIM_VERIFY_CLOCK_SKEW;
 	p->max_header_bytes = DKIM_VERIFY_MAX_HEADER_BYTES;
 	p->max_headers = DKIM_VERIFY_MAX_HEADERS;
+	p->max_field_bytes = DKIM_VERIFY_MAX_HEADER_BYTES;
 }
 
 /* dkim_verifier_new - a verifier for one message */
@@ -164,6 +165,8 @@ store_header(struct dkim_verifier *v, const unsigned char *name,
 	struct hdr_rec *h;
 
 	if (v->overflow || v->nhdrs >= v->p.max_headers ||
+	    name_len >= v->p.max_field_bytes ||
+	    value_len >= v->p.max_field_bytes - name_len ||
 	    name_len > v->p.max_header_bytes ||
 	    value_len > v->p.max_header_bytes - name_len ||
 	    v->hbuf.len > v->p.max_header_bytes - name_len - value_len) {

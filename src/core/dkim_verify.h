@@ -47,6 +47,7 @@ struct dkim_verify_params {
 	int64_t now;		/* current time, seconds since the epoch */
 	size_t max_header_bytes;	/* header block larger: permerror */
 	size_t max_headers;		/* more fields: permerror */
+	size_t max_field_bytes;	/* one field (name:value) larger: permerror */
 };
 
 /* RFC 8601 2.7.1 words for a signature's result. */

@@ -114,6 +114,20 @@ spf_input(const struct session *s, struct policy_input *in)
 	}
 }
 
+/* budgeted_spf - one SPF evaluation within what is left of the message's
+ * DNS time (spent: 1 ms, so it ends at once in temperror), charged */
+static void
+budgeted_spf(struct session *s, struct spf_request *req, struct spf_result *res)
+{
+	struct dns_budget *b = &s->msg.checks.dns_budget;
+	unsigned left = dns_budget_left(b);
+	uint64_t t0 = dns_budget_now_ms();
+
+	req->max_time_ms = left == 0 ? 1 : left == UINT32_MAX ? 0 : left;
+	spf_check(spf_checker_for(s), req, res);
+	dns_budget_charge(b, dns_budget_now_ms() - t0);
+}
+
 void
 checks_mail_from(struct session *s, struct verdict *v)
 {
@@ -125,6 +139,7 @@ checks_mail_from(struct session *s, struct verdict *v)
 
 	memset(&in, 0, sizeof(in));
 	checks_build_policy_config(m->conf, &pc);
+	dns_budget_init(&ck->dns_budget, m->conf->dns_max_time_ms);
 	if (m->auth_user != NULL) {
 		ck->exempt = true;
 		ck->exempt_why = "auth";
@@ -146,11 +161,11 @@ checks_mail_from(struct session *s, struct verdict *v)
 	req.mail_from = m->mail_from;
 	/* RFC 7208 2.4: a null sender is checked as postmaster@HELO */
 	req.identity = SPF_ID_MAILFROM;
-	spf_check(spf_checker_for(s), &req, &ck->spf_mailfrom);
+	budgeted_spf(s, &req, &ck->spf_mailfrom);
 	ck->spf_mailfrom_done = true;
 	if (m->conf->spf_helo && s->helo != NULL && *m->mail_from != '\0') {
 		req.identity = SPF_ID_HELO;
-		spf_check(spf_checker_for(s), &req, &ck->spf_helo);
+		budgeted_spf(s, &req, &ck->spf_helo);
 		ck->spf_helo_done = true;
 	}
 	spf_input(s, &in);
@@ -167,8 +182,13 @@ checks_header(struct session *s, const char *name, const char *value)
 
 	if (ck->skip_verify || resolver == NULL)
 		return;
-	if (ascii_strcasecmp(name, "From") == 0)
-		checks_dmarc_from(&ck->dmarc, resolver, c->dmarc_mode, value);
+	if (ascii_strcasecmp(name, "From") == 0) {
+		/* a From over the field cap is never parsed: dmarc=permerror */
+		if (strlen(name) + 1 + strlen(value) > c->max_header_field_bytes)
+			ck->dmarc.from_problem = "From field over MaxHeaderFieldBytes";
+		else
+			checks_dmarc_from(&ck->dmarc, resolver, c->dmarc_mode, value);
+	}
 	if (ck->dkim == NULL) {
 		struct dkim_verify_params p;
 
@@ -179,6 +199,10 @@ checks_header(struct session *s, const char *name, const char *value)
 		p.max_rsa_bits = c->dkim_max_key_bits;
 		p.clock_skew = c->dkim_clock_skew_ms / 1000;
 		p.now = (int64_t)time(NULL);
+		/* over a header cap every signature is permerror */
+		p.max_headers = c->max_headers;
+		p.max_header_bytes = c->max_header_bytes;
+		p.max_field_bytes = c->max_header_field_bytes;
 		ck->dkim = dkim_verifier_new(&p);
 	}
 	idx = dkim_verifier_header(ck->dkim, (const unsigned char *)name,
@@ -249,14 +273,16 @@ add_dkim(struct authres *ar, const struct dkim_verifier *v)
 }
 
 /* collect_keys - wait for each key lookup (each bounded by DNSTimeout
- * from its start) and hand the answers to the verifier */
+ * from its start, all by what is left of DNSMaxTimePerMessage: then the
+ * answer is a timeout, dkim=temperror) and hand them to the verifier */
 static void
 collect_keys(struct checks *ck)
 {
 	size_t i;
 
 	for (i = 0; i < ck->key_count; i++) {
-		struct dns_answer *a = dns_query_wait(&ck->keys[i].query, 0);
+		struct dns_answer *a = dns_budget_wait(&ck->dns_budget,
+		    &ck->keys[i].query);
 
 		dkim_verifier_key_answer(ck->dkim, ck->keys[i].sig_index, a);
 		dns_answer_free(&a);
@@ -303,7 +329,7 @@ run_dmarc(struct session *s, struct authres *ar, struct policy_input *in)
 	auth.dkim = ids;
 	auth.dkim_count = i;
 	ok = checks_dmarc_eom(&ck->dmarc, resolver, m->conf->dns_timeout_ms,
-	    m->conf->dmarc_multiple_from == 1, &auth, ar, in);
+	    &ck->dns_budget, m->conf->dmarc_multiple_from == 1, &auth, ar, in);
 	return ok;
 }
 

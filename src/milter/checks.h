@@ -9,6 +9,7 @@
 #include "core/dkim_verify.h"
 #include "milter/checks_dmarc.h"
 #include "dns/dns.h"
+#include "dns/dns_budget.h"
 #include "policy/policy.h"
 #include "spf/spf.h"
 
@@ -36,6 +37,7 @@ struct checks {
 	struct checks_key_query keys[CHECKS_MAX_KEYS];
 	size_t key_count;
 	struct checks_dmarc dmarc;
+	struct dns_budget dns_budget;	/* DNSMaxTimePerMessage */
 };
 
 /* checks_set_resolver - the shared resolver (set once at start-up) */

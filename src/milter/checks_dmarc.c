@@ -114,7 +114,8 @@ take_prefetched(struct checks_dmarc_author *a, const char *name, uint16_t type)
 /* evaluate - run one author domain's evaluation to its result */
 static void
 evaluate(struct checks_dmarc_author *a, struct dns_resolver *r,
-    unsigned timeout_ms, const struct dmarc_auth *auth)
+    unsigned timeout_ms, struct dns_budget *budget,
+    const struct dmarc_auth *auth)
 {
 	const char *name;
 	uint16_t type;
@@ -126,8 +127,8 @@ evaluate(struct checks_dmarc_author *a, struct dns_resolver *r,
 		struct dns_answer *ans;
 		char *asked = xstrdup(name);
 
-		ans = q != NULL ? dns_query_wait(q, 0) :
-		    dns_lookup(r, asked, type, timeout_ms);
+		ans = q != NULL ? dns_budget_wait(budget, q) :
+		    dns_budget_lookup(budget, r, asked, type, timeout_ms);
 		dmarc_eval_feed(a->eval, asked, type, ans);
 		dns_answer_free(&ans);
 		free(asked);
@@ -195,8 +196,9 @@ add_result(struct authres *ar, const struct dmarc_result *res)
 
 bool
 checks_dmarc_eom(struct checks_dmarc *d, struct dns_resolver *r,
-    unsigned timeout_ms, bool reject_multi, const struct dmarc_auth *auth,
-    struct authres *ar, struct policy_input *in)
+    unsigned timeout_ms, struct dns_budget *budget, bool reject_multi,
+    const struct dmarc_auth *auth, struct authres *ar,
+    struct policy_input *in)
 {
 	const char *domains[CHECKS_MAX_AUTHORS];
 	struct dmarc_result results[CHECKS_MAX_AUTHORS];
@@ -223,7 +225,7 @@ checks_dmarc_eom(struct checks_dmarc *d, struct dns_resolver *r,
 		return false;
 	}
 	for (i = 0; i < d->author_count; i++) {
-		evaluate(&d->authors[i], r, timeout_ms, auth);
+		evaluate(&d->authors[i], r, timeout_ms, budget, auth);
 		results[i] = d->authors[i].res;
 	}
 	d->chosen = dmarc_result_strictest(results, d->author_count);

@@ -9,6 +9,7 @@
 #include "core/dmarc_eval.h"
 #include "core/mailaddr.h"
 #include "dns/dns.h"
+#include "dns/dns_budget.h"
 #include "policy/policy.h"
 
 #define CHECKS_MAX_FROM 8	/* From fields kept; more is "bad From" */
@@ -47,12 +48,14 @@ void checks_dmarc_deinit(void);
  * record lookups for its author domain(s) right away */
 void checks_dmarc_from(struct checks_dmarc *d, struct dns_resolver *r,
     int mode, const char *value);
-/* checks_dmarc_eom - finish: set the identifiers, ask what is missing,
- * add "dmarc=..." to ar, and fill the DMARC part of in. Returns false
- * when the message must be refused for several author domains. */
+/* checks_dmarc_eom - finish: set the identifiers, ask what is missing
+ * (each lookup within timeout_ms and what is left of budget), add
+ * "dmarc=..." to ar, and fill the DMARC part of in. Returns false when
+ * the message must be refused for several author domains. */
 bool checks_dmarc_eom(struct checks_dmarc *d, struct dns_resolver *r,
-    unsigned timeout_ms, bool reject_multi, const struct dmarc_auth *auth,
-    struct authres *ar, struct policy_input *in);
+    unsigned timeout_ms, struct dns_budget *budget, bool reject_multi,
+    const struct dmarc_auth *auth, struct authres *ar,
+    struct policy_input *in);
 /* checks_dmarc_summary - "dmarc=fail(example.com p=reject)" for logs */
 void checks_dmarc_summary(const struct checks_dmarc *d, struct buf *out);
 void checks_dmarc_reset(struct checks_dmarc *d);

@@ -250,7 +250,8 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 			note_forged_ar(m, m->ar_seen);
 	}
 	if (m->headers.count >= m->conf->max_headers ||
-	    m->headers.bytes + len > m->conf->max_header_bytes)
+	    m->headers.bytes + len > m->conf->max_header_bytes ||
+	    strlen(name) + 1 + len > m->conf->max_header_field_bytes)
 		m->headers_capped = true;
 	else
 		(void)headers_add(&m->headers, name, (const unsigned char *)value, len);

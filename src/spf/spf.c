@@ -287,6 +287,8 @@ spf_check(struct spf_checker *c, const struct spf_request *req,
 
 	memset(res, 0, sizeof(*res));
 	spf_dns_reset(c);
+	if (req->max_time_ms != 0 && req->max_time_ms < c->lim.max_time_ms)
+		c->deadline_ms = spf_now_ms() + req->max_time_ms;
 	identity(req, res);
 	sr = SPF_request_new(c->server);
 	if (sr == NULL)

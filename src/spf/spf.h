@@ -50,6 +50,9 @@ struct spf_request {
 	const char *helo;	/* HELO/EHLO argument, may be NULL */
 	const char *mail_from;	/* MAIL FROM address; "" or NULL: null sender */
 	enum spf_identity identity;
+	/* 0: the checker's max_time_ms; else the smaller of the two (what is
+	 * left of the message's DNS time, DNSMaxTimePerMessage) */
+	unsigned max_time_ms;
 };
 
 struct spf_result {

@@ -30,8 +30,8 @@ Exported:
 Each Daemon gets its own temp dir (config, log, pid file, unix socket) that
 is removed on stop unless env KEEP_TEST_TMP is set (then its path is kept
 and shown in errors). The config always gets Socket, AuthservID
-(mx.test.example), LogTo stderr, LogLevel debug and PidFile unless the
-options override them; an option whose value is None is left out.
+(mx.test.example), LogTo stderr, LogLevel debug, PidFile (and RunAsRoot
+yes when run as root) unless the options override them; an option whose value is None is left out.
 
 start() waits (bounded) until the socket accepts a connection; if the
 process exits first, DaemonError carries the log tail. stop() sends SIGTERM
@@ -220,10 +220,13 @@ class Daemon:
         # DNS goes to a loopback port where nothing listens (answers come
         # back at once as SERVFAIL) unless a test names its own server:
         # tests never wait on, or send to, the machine's real resolver.
+        # Tests run as root in CI without a UserID: the daemon refuses
+        # that unless RunAsRoot says yes (test_security covers the refusal).
         return {"Socket": self.spec, "AuthservID": DEFAULT_AUTHSERV_ID,
                 "LogTo": "stderr", "LogLevel": "debug",
                 "PidFile": self.pid_path,
-                "Nameservers": "127.0.0.1@9", "DNSTimeout": "2s"}
+                "Nameservers": "127.0.0.1@9", "DNSTimeout": "2s",
+                "RunAsRoot": True if os.geteuid() == 0 else None}
 
     def write_config(self, options):
         """write_config - (re)write the config file from defaults+options."""

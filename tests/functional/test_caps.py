@@ -1,0 +1,297 @@
+#!/usr/bin/python3
+"""test_caps - every resource cap through the daemon, with its defined
+result (issue #8): signatures verified per message (DKIMMaxSignatures),
+header count (MaxHeaders), header bytes (MaxHeaderBytes), one field's
+length (MaxHeaderFieldBytes), RSA key size (DKIMMaxKeyBits), total DNS
+waiting per message (DNSMaxTimePerMessage, against names that never
+answer: tests/lib/dns_server.py TIMEOUT) and SPF lookups (SPFMaxQueries).
+Each cap is shown once tripped and once with room to spare, so a cap that
+stops working, or one that trips too early, fails."""
+
+import base64
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import daemon  # noqa: E402
+import dns_testserver  # noqa: E402
+from tap import TAP  # noqa: E402
+
+try:
+    import dkim
+    import yaml
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    HAVE_LIBS = None
+except ImportError as e:  # reported through t.need below
+    HAVE_LIBS = "python3-dkim, python3-yaml, python3-cryptography (%s)" % e
+
+CLIENT = "192.0.2.10"          # allowed by every SPF record below
+# Under valgrind or the sanitizers (tests/ci-sanitize.sh sets 5) the daemon
+# runs several times slower: the DNS budget bounds scale, and so does the
+# DNSTimeout they are compared with, so they still prove the budget.
+SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1"))
+SLOW_SIGS = 20                 # signatures pointing at a silent server
+
+
+def make_key(bits):
+    """make_key - (PEM private key, base64 DER public key)"""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    pem = key.private_bytes(serialization.Encoding.PEM,
+                            serialization.PrivateFormat.TraditionalOpenSSL,
+                            serialization.NoEncryption())
+    der = key.public_key().public_bytes(
+        serialization.Encoding.DER,
+        serialization.PublicFormat.SubjectPublicKeyInfo)
+    return pem, base64.b64encode(der).decode()
+
+
+def zone(pub, pub_big):
+    """zone - good.test (keys s1-s8, big), slow.test (nothing answers for
+    keys or DMARC), slowspf.test (SPF never answers), amp.test (an SPF
+    record that needs 13 queries)"""
+    z = {"good.test": [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"},
+                       {"A": "192.0.2.10"}],
+         "_dmarc.good.test": [{"TXT": "v=DMARC1; p=none"}],
+         "big._domainkey.good.test": [{"TXT": "v=DKIM1; k=rsa; p=" +
+                                       pub_big}],
+         "slow.test": [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"}],
+         "_dmarc.slow.test": ["TIMEOUT"],
+         "slowspf.test": ["TIMEOUT"],
+         "amp.test": [{"TXT": "v=spf1 " + " ".join(
+             "a:h%d.amp.test" % i for i in range(1, 9)) +
+             " mx:mx.amp.test -all"}],
+         "mx.amp.test": [{"MX": [10, "m%d.amp.test" % i]}
+                         for i in range(1, 4)]}
+    for i in range(1, 9):
+        z["s%d._domainkey.good.test" % i] = [
+            {"TXT": "v=DKIM1; k=rsa; p=" + pub}]
+        z["h%d.amp.test" % i] = [{"A": "203.0.113.%d" % i}]
+    for i in range(1, 4):
+        z["m%d.amp.test" % i] = [{"A": "203.0.113.%d" % (100 + i)}]
+    for i in range(1, SLOW_SIGS + 1):
+        z["k%d._domainkey.slow.test" % i] = ["TIMEOUT"]
+    return z
+
+
+def msg(dom, extra=b"", from_hdr=None, body=b"Hello Bob,\r\nhi.\r\n"):
+    """msg - a plain message from dom; extra header lines go after Date"""
+    from_hdr = from_hdr or ("Alice <alice@%s>" % dom).encode()
+    return (b"From: " + from_hdr + b"\r\nTo: bob@example.net\r\n"
+            b"Subject: caps\r\nDate: Sat, 28 Nov 2026 10:00:00 +0000\r\n" +
+            extra + b"\r\n" + body)
+
+
+def sign(raw, dom, pem, selector):
+    """sign - prepend a DKIM-Signature (relaxed/relaxed) by dom/selector"""
+    sig = dkim.sign(raw, selector.encode(), dom.encode(), pem,
+                    include_headers=[b"from", b"to", b"subject", b"date"],
+                    canonicalize=(b"relaxed", b"relaxed"))
+    return sig.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n") + raw
+
+
+def ar(res):
+    vals = res.header_values("Authentication-Results")
+    return vals[0] if vals else ""
+
+
+def dkim_results(a):
+    """dkim_results - the dkim=... words of an A-R value, in order"""
+    return re.findall(r"\bdkim=(\w+)", a)
+
+
+def send(d, raw, mail_from):
+    """send - one message; (result, A-R value, seconds it took)"""
+    t0 = time.monotonic()
+    res = d.send_message(raw, client_ip=CLIENT, mail_from=mail_from,
+                         timeout=60 * SCALE)
+    return res, ar(res), time.monotonic() - t0
+
+
+def test_signatures(t, base, pem):
+    raw = msg("good.test")
+    for sel in ("s1", "s2", "s3"):
+        raw = sign(raw, "good.test", pem, sel)
+    with daemon.Daemon(options=dict(base, DKIMMaxSignatures=2)) as d:
+        res, a, _ = send(d, raw, "<a@good.test>")
+        t.is_eq(dkim_results(a), ["pass", "pass"],
+                "DKIMMaxSignatures 2: 3 signatures, only 2 verified")
+    with daemon.Daemon(options=base) as d:
+        res, a, _ = send(d, raw, "<a@good.test>")
+        t.is_eq(dkim_results(a), ["pass"] * 3,
+                "default DKIMMaxSignatures: all 3 verified")
+    raw = msg("good.test")
+    for i in range(1, 8):
+        raw = sign(raw, "good.test", pem, "s%d" % i)
+    with daemon.Daemon(options=base) as d:
+        res, a, _ = send(d, raw, "<a@good.test>")
+        t.is_eq(len(dkim_results(a)), 5,
+                "default DKIMMaxSignatures is 5: 7 signatures, 5 verified")
+
+
+def test_header_caps(t, base, pem):
+    pad = b"".join(b"X-Pad-%d: padding\r\n" % i for i in range(30))
+    raw = sign(msg("good.test", extra=pad), "good.test", pem, "s1")
+    cases = [
+        ("MaxHeaders 20", {"MaxHeaders": 20}, raw),
+        ("MaxHeaderBytes 4096",
+         {"MaxHeaderBytes": 4096},
+         sign(msg("good.test", extra=b"X-Big-1: " + b"a" * 3000 +
+                  b"\r\nX-Big-2: " + b"b" * 3000 + b"\r\n"),
+              "good.test", pem, "s1")),
+        ("MaxHeaderFieldBytes 1000 (one folded field of 2000 bytes)",
+         {"MaxHeaderFieldBytes": 1000},
+         sign(msg("good.test", extra=b"X-Long: " + b"\r\n ".join(
+             [b"c" * 97] * 20) + b"\r\n"), "good.test", pem, "s1")),
+    ]
+    for label, opts, m in cases:
+        with daemon.Daemon(options=dict(base, **opts)) as d:
+            res, a, _ = send(d, m, "<a@good.test>")
+            t.ok(res.disposition == "accept" and
+                 dkim_results(a) == ["permerror"] and
+                 "header too large" in a,
+                 label + ": over the cap, dkim=permerror (header too large)",
+                 diag=lambda: a + "\n" + d.log_tail(5))
+            t.ok(d.wait_for_log(r"headers-over-cap", 5) is not None,
+                 label + ": the log line says headers-over-cap",
+                 diag=lambda: d.log_tail(5))
+        with daemon.Daemon(options=base) as d:
+            res, a, _ = send(d, m, "<a@good.test>")
+            t.is_eq(dkim_results(a), ["pass"],
+                    label + ": the same message passes under the defaults")
+
+
+def test_field_caps(t, base, pem):
+    # A megabyte-class field: over the default MaxHeaderFieldBytes
+    # (65536) but under the 1 MiB packet limit; the connection survives.
+    huge = b"X-Huge: " + b"\r\n ".join([b"d" * 998] * 200) + b"\r\n"
+    raw = sign(msg("good.test", extra=huge), "good.test", pem, "s1")
+    with daemon.Daemon(options=base) as d:
+        res, a, _ = send(d, raw, "<a@good.test>")
+        t.ok(res.disposition == "accept" and dkim_results(a) ==
+             ["permerror"], "a 200 KB field over the default "
+             "MaxHeaderFieldBytes: answered, dkim=permerror", diag=a)
+        ok = d.send_message(msg("good.test"), client_ip=CLIENT,
+                            mail_from="<a@good.test>")
+        t.ok(d.running() and ok.disposition == "accept",
+             "the daemon keeps serving after it", diag=d.log_tail(5))
+    # A From field over the cap is not parsed: dmarc=permerror, never
+    # the author domain hidden behind a long display name.
+    long_from = b'"' + b"x" * 1200 + b'" <alice@good.test>'
+    with daemon.Daemon(options=dict(base, MaxHeaderFieldBytes=1000)) as d:
+        res, a, _ = send(d, msg("good.test", from_hdr=long_from),
+                         "<a@good.test>")
+        t.ok("dmarc=permerror" in a and "MaxHeaderFieldBytes" in a,
+             "From over MaxHeaderFieldBytes: dmarc=permerror", diag=a)
+    with daemon.Daemon(options=base) as d:
+        res, a, _ = send(d, msg("good.test", from_hdr=long_from),
+                         "<a@good.test>")
+        t.ok("dmarc=pass" in a, "the same From under the default cap: "
+             "dmarc=pass", diag=a)
+
+
+def test_key_bits(t, base, pem_big):
+    raw = sign(msg("good.test"), "good.test", pem_big, "big")
+    with daemon.Daemon(options=dict(base, DKIMMaxKeyBits=2048)) as d:
+        res, a, _ = send(d, raw, "<a@good.test>")
+        t.ok(dkim_results(a) == ["policy"] and "key too large" in a,
+             "DKIMMaxKeyBits 2048, 3072-bit key: dkim=policy (key too "
+             "large)", diag=a)
+    with daemon.Daemon(options=base) as d:
+        res, a, _ = send(d, raw, "<a@good.test>")
+        t.is_eq(dkim_results(a), ["pass"],
+                "default DKIMMaxKeyBits (8192): the 3072-bit key passes")
+
+
+def test_dns_budget(t, base, pem):
+    # SLOW_SIGS signatures whose keys never answer, and a DMARC record
+    # that never answers either. DNSTimeout 10s per lookup; the budget of
+    # 1s ends the whole message's waiting after about 1s (the bound of 6s
+    # leaves room for a loaded machine, still far below 10s).
+    raw = msg("slow.test")
+    for i in range(1, SLOW_SIGS + 1):
+        raw = sign(raw, "slow.test", pem, "k%d" % i)
+    dns_timeout, bound = 10 * SCALE, 6 * SCALE
+    opts = dict(base, DNSTimeout="%ds" % dns_timeout, DKIMMaxSignatures=50)
+    with daemon.Daemon(options=dict(opts, DNSMaxTimePerMessage="1s")) as d:
+        res, a, took = send(d, raw, "<a@slow.test>")
+        words = dkim_results(a)
+        t.ok(len(words) == SLOW_SIGS and set(words) == {"temperror"},
+             "DNSMaxTimePerMessage 1s: %d slow keys, all dkim=temperror"
+             % SLOW_SIGS, diag=a)
+        t.ok("dmarc=temperror" in a, "and the slow DMARC record: "
+             "dmarc=temperror", diag=a)
+        t.ok(took < bound, "the message is answered within the budget "
+             "(%.1fs, DNSTimeout is %ds)" % (took, dns_timeout),
+             diag=d.log_tail(3))
+    # SPF at MAIL FROM never answers either: it uses up the budget, and
+    # the keys at end of message then get no time at all.
+    raw = sign(msg("slowspf.test"), "good.test", pem, "s1")
+    raw = sign(raw, "slow.test", pem, "k1")
+    with daemon.Daemon(options=dict(opts, DNSMaxTimePerMessage="1500ms",
+                                    SPFMaxTime="60s")) as d:
+        res, a, took = send(d, raw, "<a@slowspf.test>")
+        words = dkim_results(a)
+        # the good.test key answers at once: used if it is in by the
+        # end of the message, else it too is a temperror
+        t.ok("spf=temperror" in a and len(words) == 2 and
+             words[0] == "temperror" and words[1] in ("pass", "temperror")
+             and took < bound,
+             "budget 1.5s: silent SPF and key: temperror, answered in "
+             "%.1fs" % took, diag=a)
+    # Without the budget the same wait lasts DNSTimeout (the control that
+    # shows the budget is what cut it short).
+    raw = sign(msg("good.test"), "slow.test", pem, "k2")
+    with daemon.Daemon(options=dict(opts, DNSTimeout="2s")) as d:
+        res, a, took = send(d, raw, "<a@good.test>")
+        t.ok(dkim_results(a) == ["temperror"] and took >= 1.8,
+             "default budget (30s): a silent key waits its DNSTimeout "
+             "(%.1fs)" % took, diag=a)
+
+
+def test_spf_queries(t, base):
+    with daemon.Daemon(options=dict(base, SPFMaxQueries=10)) as d:
+        res, a, _ = send(d, msg("amp.test"), "<a@amp.test>")
+        t.ok("spf=permerror" in a, "SPFMaxQueries 10: a record needing "
+             "13 lookups gives spf=permerror", diag=a)
+    with daemon.Daemon(options=base) as d:
+        res, a, _ = send(d, msg("amp.test"), "<a@amp.test>")
+        t.ok("spf=fail" in a, "default SPFMaxQueries (128): evaluated "
+             "to the end, spf=fail", diag=a)
+
+
+def main():
+    t = TAP()
+    if not t.need(check=lambda: daemon.missing() or HAVE_LIBS,
+                  what="cap tests"):
+        t.done()
+    tmp = tempfile.mkdtemp(prefix="authmilter-caps-")
+    pem, pub = make_key(2048)
+    pem_big, pub_big = make_key(3072)
+    zpath = os.path.join(tmp, "zone.yaml")
+    with open(zpath, "w") as f:
+        yaml.safe_dump(zone(pub, pub_big), f)
+    try:
+        with dns_testserver.DnsServer(zpath) as srv:
+            base = {"Nameservers": "127.0.0.1@%d" % srv.port,
+                    "DNSTimeout": "2s", "InternalHosts": "10.9.0.0/16"}
+            test_signatures(t, base, pem)
+            test_header_caps(t, base, pem)
+            test_field_caps(t, base, pem)
+            test_key_bits(t, base, pem_big)
+            test_dns_budget(t, base, pem)
+            test_spf_queries(t, base)
+    except dns_testserver.ServerError as e:
+        t.need(check=lambda: str(e), what="DNS server")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    t.done()
+
+
+if __name__ == "__main__":
+    main()

@@ -317,6 +317,8 @@ Socket inet:$port@127.0.0.1
 LogTo stderr
 LogLevel warn
 AuthservID bench.test
+# every milter here runs as root inside the benchmark's private namespace
+RunAsRoot yes
 $auth_extra
 EOF
 	$WRAP "$authmilter" -f -c "$work/authmilter/authmilter.conf" >>"$work/authmilter/log" 2>&1 &

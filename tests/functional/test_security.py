@@ -12,10 +12,12 @@ import errno
 import grp
 import os
 import pwd
+import shutil
 import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -251,6 +253,48 @@ def test_no_secrets_in_logs(t):
              names[3], diag=r.stderr[-800:])
 
 
+def test_signing_key_not_logged(t):
+    names = ["signing at debug level logs no key material",
+             "a broken signing key is refused without echoing it"]
+    if not t.need(check=lambda: HAVE_LIBS, what="signing key scan",
+                  tests=names):
+        return
+    pem = make_key()
+    chunks = secret_chunks(pem)
+    tmp = tempfile.mkdtemp(prefix="sec-sign-")
+    try:
+        good = os.path.join(tmp, "s1.pem")
+        broken = os.path.join(tmp, "broken.pem")
+        for path, text in ((good, pem), (broken, pem[:len(pem) // 2])):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(text)
+        opts = {"LogLevel": "debug", "Domain": "example.org",
+                "Selector": "s1", "KeyFile": good}
+        with daemon.Daemon(options=opts) as d:
+            res = d.send_message(
+                b"From: alice@example.org\r\nTo: bob@example.net\r\n"
+                b"Subject: signed\r\n\r\nHello.\r\n",
+                client_ip="192.0.2.1", mail_from="alice@example.org",
+                macros={"{auth_authen}": "alice"})
+            signed = res.header_values("DKIM-Signature")
+            d.reload()
+            log = d.log()
+            leaked = [c for c in chunks if c in log]
+            t.ok(signed and "PRIVATE KEY" not in log and not leaked,
+                 names[0], diag=lambda: "signed %r leaked %r" %
+                 (signed, leaked[:3]))
+            opts = dict(d.options)
+            opts["KeyFile"] = broken
+            r = d.check_config(opts)
+            out = r.stdout + r.stderr
+            t.ok(r.returncode != 0 and "broken.pem" in out and
+                 not any(c in out for c in chunks) and "PRIVATE" not in out,
+                 names[1], diag=out[-800:])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     t = TAP()
     if not t.need(check=daemon.missing, what="security tests"):
@@ -259,6 +303,7 @@ def main():
     test_privilege_drop(t)
     test_root_refused(t)
     test_no_secrets_in_logs(t)
+    test_signing_key_not_logged(t)
     t.done()
 
 

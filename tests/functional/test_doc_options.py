@@ -150,16 +150,20 @@ def sample_problem(lines, name, typ, default):
     if found is None:
         return "not listed"
     i, commented, value = found
-    if commented or default is None:
-        if not commented and default is None:
-            return "set to %r though the option has no default" % value
-        return None
-    if same_value(typ, value, default):
-        return None
     j, block = i - 1, []
     while j >= 0 and lines[j].startswith("#"):
         block.append(lines[j])
         j -= 1
+    if commented or default is None:
+        # an option without a default may be set when the comment above
+        # says what leaving it unset does
+        if not commented and default is None and \
+                not re.search(r"\bUnset:", " ".join(block)):
+            return ("set to %r though the option has no default (and no "
+                    "'Unset:' comment above it)" % value)
+        return None
+    if same_value(typ, value, default):
+        return None
     if re.search(r"Default:\s*%s\b" % re.escape(default), " ".join(block),
                  re.I):
         return None

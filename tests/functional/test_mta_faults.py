@@ -217,9 +217,16 @@ def test_storm(t, d, msgs, base):
     rss0 = soak.vm_rss_kib(d.pid)
     n, took = storm(d, msgs, 2000, 120)
     grown = soak.vm_rss_kib(d.pid) - rss0
-    t.ok(n == 2000 and grown < 512, "2000 more storm connections (4000 "
-         "aborted messages) in %.1f s: RSS grew %d KiB (< 512)"
-         % (took, grown))
+    name = ("2000 more storm connections (4000 aborted messages) in %.1f "
+            "s: RSS grew %d KiB (< 512)" % (took, grown))
+    tool = daemon.memory_tool()
+    if tool:
+        t.ok(n == 2000, "2000 more storm connections (4000 aborted "
+             "messages) in %.1f s" % took)
+        t.skip(name, "RSS under %s measures the tool's allocator; it "
+               "checks leaks itself" % tool)
+    else:
+        t.ok(n == 2000 and grown < 512, name)
 
 
 def test_many(t, d, msgs):

@@ -17,11 +17,17 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, os.path.join(HERE, "..", "soak"))
+import daemon  # noqa: E402
 import soak  # noqa: E402
 from tap import TAP  # noqa: E402
 
 MESSAGES, EVERY, WARMUP, MAX_GROWTH_KIB = 5000, 500, 1500, 1024
-NAMES = ["5000 messages done within 120 s", "every verdict right",
+# Under ASan or valgrind (tests/ci-sanitize.sh) the tool finds leaks
+# itself and RSS measures its allocator: fewer messages, no RSS bound.
+TOOL = daemon.memory_tool()
+if TOOL:
+    MESSAGES, WARMUP = 1000, 500
+NAMES = ["%d messages done within 120 s" % MESSAGES, "every verdict right",
          "RSS flat after warm-up (< %d KiB growth)" % MAX_GROWTH_KIB]
 
 t = TAP()
@@ -35,7 +41,12 @@ if t.need(check=soak.missing, what="soak", tests=NAMES):
                              "quarantine": MESSAGES // 4} and
          not [p for p in fig["problems"] if p.startswith("round")],
          NAMES[1], diag=lambda: "%r %r" % (fig["verdicts"], fig["problems"]))
-    t.ok(fig["growth"] < MAX_GROWTH_KIB, NAMES[2], diag="series " + series)
+    if TOOL:
+        t.skip(NAMES[2], "RSS under %s measures the tool's allocator; it "
+               "checks leaks itself" % TOOL)
+    else:
+        t.ok(fig["growth"] < MAX_GROWTH_KIB, NAMES[2],
+             diag="series " + series)
     t.diag("soak %d messages in %.1f s; RSS KiB start %d, after warm-up %d, "
            "end %d, growth %d; series %s" % (
                fig["done"], fig["seconds"], fig["rss_start"], fig["rss_warm"],

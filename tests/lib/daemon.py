@@ -81,6 +81,20 @@ def missing(path=None):
     return None
 
 
+def memory_tool():
+    """memory_tool - the name of the memory checker the daemon runs under
+    (tests/ci-sanitize.sh: ASan via ASAN_OPTIONS, valgrind via
+    AUTHMILTER_WRAPPER), or None for a plain run. Resident-memory bounds
+    measure that tool's allocator (quarantine, shadow, red zones) rather
+    than ours there; the tool checks leaks itself, and the plain run of
+    the suite checks the bounds."""
+    if "valgrind" in os.environ.get("AUTHMILTER_WRAPPER", ""):
+        return "valgrind"
+    if os.environ.get("ASAN_OPTIONS"):
+        return "AddressSanitizer"
+    return None
+
+
 def render_config(options):
     """render_config - dict of options -> "Name value" config text."""
     lines = ["# written by tests/lib/daemon.py"]

@@ -22,9 +22,9 @@ import soak  # noqa: E402
 from tap import TAP  # noqa: E402
 
 MESSAGES, EVERY, WARMUP, MAX_GROWTH_KIB = 5000, 500, 1500, 1024
-# Under ASan or valgrind (tests/ci-sanitize.sh) the tool finds leaks
-# itself and RSS measures its allocator: fewer messages, no RSS bound.
-TOOL = daemon.memory_tool()
+# Under ASan (tests/ci-sanitize.sh) LeakSanitizer finds leaks itself and
+# RSS measures its allocator: fewer messages, no RSS bound.
+TOOL = daemon.rss_unreliable()
 if TOOL:
     MESSAGES, WARMUP = 1000, 500
 NAMES = ["%d messages done within 120 s" % MESSAGES, "every verdict right",
@@ -42,8 +42,7 @@ if t.need(check=soak.missing, what="soak", tests=NAMES):
          not [p for p in fig["problems"] if p.startswith("round")],
          NAMES[1], diag=lambda: "%r %r" % (fig["verdicts"], fig["problems"]))
     if TOOL:
-        t.skip(NAMES[2], "RSS under %s measures the tool's allocator; it "
-               "checks leaks itself" % TOOL)
+        t.skip(NAMES[2], TOOL)
     else:
         t.ok(fig["growth"] < MAX_GROWTH_KIB, NAMES[2],
              diag="series " + series)

@@ -81,17 +81,16 @@ def missing(path=None):
     return None
 
 
-def memory_tool():
-    """memory_tool - the name of the memory checker the daemon runs under
-    (tests/ci-sanitize.sh: ASan via ASAN_OPTIONS, valgrind via
-    AUTHMILTER_WRAPPER), or None for a plain run. Resident-memory bounds
-    measure that tool's allocator (quarantine, shadow, red zones) rather
-    than ours there; the tool checks leaks itself, and the plain run of
-    the suite checks the bounds."""
-    if "valgrind" in os.environ.get("AUTHMILTER_WRAPPER", ""):
-        return "valgrind"
+def rss_unreliable():
+    """rss_unreliable - why resident-memory bounds mean nothing for this
+    run, or None. Under AddressSanitizer (tests/ci-sanitize.sh sets
+    ASAN_OPTIONS) RSS measures ASan's allocator (quarantine, shadow
+    memory, per-thread caches) rather than ours, and LeakSanitizer finds
+    leaks itself. valgrind's allocator keeps RSS flat (measured: +8 KiB
+    over 5,000 messages), so bounds still hold under it."""
     if os.environ.get("ASAN_OPTIONS"):
-        return "AddressSanitizer"
+        return ("RSS under AddressSanitizer measures its allocator; "
+                "LeakSanitizer checks leaks instead")
     return None
 
 

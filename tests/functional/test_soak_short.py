@@ -22,8 +22,8 @@ import soak  # noqa: E402
 from tap import TAP  # noqa: E402
 
 MESSAGES, EVERY, WARMUP, MAX_GROWTH_KIB = 5000, 500, 1500, 1024
-# Under ASan (tests/ci-sanitize.sh) LeakSanitizer finds leaks itself and
-# RSS measures its allocator: fewer messages, no RSS bound.
+# Under ASan or valgrind (tests/ci-sanitize.sh) the tool finds leaks
+# itself and RSS measures its allocator: fewer messages, no RSS bound.
 TOOL = daemon.rss_unreliable()
 if TOOL:
     MESSAGES, WARMUP = 1000, 500

@@ -216,15 +216,17 @@ def floor(manifest_path, speed_path):
 def table(rows_path, floor_ms=None, null_cpu=None):
     """table - the report table and the authmilter : chain ratios"""
     rows = [l.split() for l in open(rows_path) if l.strip() and not l.startswith("#")]
-    # name conc rate p50 p99 cpu_ms_per_msg rss_mb errors messages
-    print("%-12s %5s %9s %8s %8s %12s %9s %7s" % (
-        "milter", "conc", "msg/s", "p50 ms", "p99 ms", "CPU s/1k msg", "RSS MB", "errors"))
+    # name conc rate p50 p99 cpu_ms_per_msg rss_mb errors messages [sys_percent]
+    print("%-12s %5s %9s %8s %8s %12s %6s %9s %7s" % (
+        "milter", "conc", "msg/s", "p50 ms", "p99 ms", "CPU s/1k msg", "sys %", "RSS MB", "errors"))
     by = {}
     for r in rows:
         name, conc = r[0], int(r[1])
         rate, p50, p99, cpu, rss = (float(x) for x in r[2:7])
+        sys_share = r[9] if len(r) > 9 else "-"
         by[(name, conc)] = (rate, cpu, p99, rss)
-        print("%-12s %5d %9.1f %8.2f %8.2f %12.3f %9.1f %7s" % (name, conc, rate, p50, p99, cpu, rss, r[7]))
+        print("%-12s %5d %9.1f %8.2f %8.2f %12.3f %6s %9.1f %7s" % (
+            name, conc, rate, p50, p99, cpu, sys_share, rss, r[7]))
     concs = sorted({c for _, c in by})
     lines = []
     for c in concs:
@@ -264,7 +266,11 @@ def table(rows_path, floor_ms=None, null_cpu=None):
     if a64:
         checks.append((a64[3] < 64, "peak RSS < 64 MB at conc 64: %.1f MB" % a64[3]))
     if a16:
-        checks.append((a16[2] < 10, "p99 < 10 ms at conc 16: %.2f ms" % a16[2]))
+        # The null milter's own p99 is the floor of this machine: no
+        # libmilter milter answers sooner.
+        n16 = by.get(("null", 16))
+        checks.append((a16[2] < 10, "p99 < 10 ms at conc 16: %.2f ms" % a16[2] +
+                       (" (null milter: %.2f ms)" % n16[2] if n16 else "")))
     if checks:
         print("targets (issue 7):")
         for ok, text in checks:

@@ -10,7 +10,8 @@
 # skipped, loudly), then timed at each concurrency with a fresh process
 # after a warm-up pass: messages/s, p50/p99 latency, CPU seconds per 1,000
 # messages (utime+stime of the milter processes from /proc/PID/stat) and
-# peak RSS (VmHWM). Prints the crypto floor from `openssl speed` and the
+# peak RSS (VmHWM), and the kernel's share of that CPU. Prints the crypto
+# floor from `openssl speed`, the kernel floor (sysfloor.c) and the
 # authmilter : chain ratios.
 #
 # Run as root it re-executes itself in private network and mount
@@ -113,8 +114,9 @@ over_budget() { [ "$(elapsed)" -ge "$budget" ]; }
 
 milterload=$builddir/contrib/bench/milterload
 nullmilter=$builddir/contrib/bench/nullmilter
+sysfloor=$builddir/contrib/bench/sysfloor
 authmilter=$builddir/src/authmilter
-for b in "$milterload" "$nullmilter" "$authmilter"; do
+for b in "$milterload" "$nullmilter" "$sysfloor" "$authmilter"; do
 	[ -x "$b" ] || { echo "run-bench: $b not built (run make)" >&2; exit 1; }
 done
 for b in nsd unbound opendkim opendmarc openssl; do
@@ -407,16 +409,18 @@ stop_set() {
 	pids=$rest
 }
 
-# cpu_ticks PIDS - utime+stime of the processes, in clock ticks
+# cpu_ticks PIDS - "TOTAL SYS": utime+stime, and stime alone, of the
+# processes, in clock ticks
 cpu_ticks() {
-	local p t=0 s
+	local p t=0 k=0 s
 	for p in "$@"; do
 		# Fields after the ")" of comm: utime is 12th, stime 13th.
 		s=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null) || continue
 		set -- $s
 		t=$(( t + ${12} + ${13} ))
+		k=$(( k + ${13} ))
 	done
-	echo $t
+	echo "$t $k"
 }
 
 # rss_kb PIDS - sum of VmHWM (peak resident set) in kB
@@ -504,10 +508,10 @@ for name in $only; do
 		start_set "$name" || { status=1; stop_set; continue; }
 		# Warm-up: fill the milter's own caches (DNS, keys) once.
 		timeout 60 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 3 -q >/dev/null 2>&1
-		t0=$(cpu_ticks $SPIDS)
+		read -r t0 k0 <<< "$(cpu_ticks $SPIDS)"
 		timeout $(( ${seconds%.*} + 60 )) "$milterload" $SOCKS -d "$corpus/corpus" -c "$c" \
 			-m "$per_conn" -t "$seconds" -q > "$work/$name.$c.out" 2>&1
-		t1=$(cpu_ticks $SPIDS)
+		read -r t1 k1 <<< "$(cpu_ticks $SPIDS)"
 		rss=$(rss_kb $SPIDS)
 		stop_set
 		msgs=$(result_field "$work/$name.$c.out" messages)
@@ -515,22 +519,25 @@ for name in $only; do
 			echo "ERROR $name conc $c: no messages done:"; cat "$work/$name.$c.out"; status=1; continue
 		fi
 		cpu=$(awk -v d=$(( t1 - t0 )) -v hz="$hz" -v n="$msgs" 'BEGIN { printf "%.4f", d / hz / n * 1000 }')
-		printf '%s %s %s %s %s %s %s %s %s\n' "$name" "$c" \
+		# Share of that CPU spent in the kernel (stime), in percent.
+		sys=$(awk -v d=$(( t1 - t0 )) -v k=$(( k1 - k0 )) 'BEGIN { printf "%.0f", (d > 0 ? 100 * k / d : 0) }')
+		printf '%s %s %s %s %s %s %s %s %s %s\n' "$name" "$c" \
 			"$(result_field "$work/$name.$c.out" rate)" "$(result_field "$work/$name.$c.out" p50)" \
 			"$(result_field "$work/$name.$c.out" p99)" "$cpu" \
 			"$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')" \
-			"$(result_field "$work/$name.$c.out" errors)" "$msgs" >> "$rows"
+			"$(result_field "$work/$name.$c.out" errors)" "$msgs" "$sys" >> "$rows"
 		echo "  $name conc $c: $(result_field "$work/$name.$c.out" rate) msg/s, CPU $cpu s/1k msg"
 		[ "$name" = null ] && [ "$c" = 16 ] && null_cpu=$cpu
 	done
 done
 
 echo
-echo "== crypto floor"
+echo "== crypto and kernel floors"
 openssl speed -seconds 1 rsa2048 ed25519 sha256 > "$work/openssl-speed.txt" 2>/dev/null
 $PY "$here/benchcheck.py" floor "$manifest" "$work/openssl-speed.txt" > "$work/floor.txt"
 grep -v '^FLOOR_MS=' "$work/floor.txt"
 floor_ms=$(sed -n 's/^FLOOR_MS=//p' "$work/floor.txt")
+"$sysfloor" || echo "sysfloor failed: the kernel floor above is incomplete"
 
 echo
 echo "== results ($ncorpus-message corpus, ${seconds}s per point, $per_conn msg/conn; CPU = milter process(es) only)"

@@ -127,13 +127,40 @@ dmarc_verdict(const struct policy_config *pc, const struct policy_input *in,
 	return false;
 }
 
+/*
+ * accepted_why - why a message is accepted when no rule refused it. Only a
+ * DMARC pass is a "pass": a failure the domain asks nothing for (p=none),
+ * or that site rules only mark, says so, so a postmaster reading the
+ * verdict (authcheck) never sees "pass" for mail that failed DMARC.
+ */
+static const char *
+accepted_why(const struct policy_config *pc, const struct policy_input *in)
+{
+	switch (in->dmarc) {
+	case POLICY_DMARC_PASS:
+		return "pass";
+	case POLICY_DMARC_FAIL:
+		if (in->dmarc_disposition == POLICY_DISP_NONE)
+			return "dmarc-fail-policy-none";
+		return "dmarc-fail-marked";
+	case POLICY_DMARC_TEMPERROR:
+		return pc->dmarc_temperror == POLICY_TEMP_ACCEPT ?
+		    "dmarc-temperror-accepted" : "dmarc-temperror";
+	case POLICY_DMARC_PERMERROR:
+		return "dmarc-permerror";
+	case POLICY_DMARC_NONE:
+	default:
+		return "no-dmarc-policy";
+	}
+}
+
 void
 policy_at_end(const struct policy_config *pc, const struct policy_input *in,
     struct verdict *v)
 {
 	char text[256];
 
-	set(v, VERDICT_ACCEPT, NULL, NULL, "pass", "");
+	set(v, VERDICT_ACCEPT, NULL, NULL, accepted_why(pc, in), "");
 	if (in->exempt) {
 		v->why = "exempt";
 		return;

@@ -241,6 +241,14 @@ def run_cases(t, env, pem, pem512):
          "action") == "accept", "--config: InternalHosts client is exempt",
          diag=repr(doc))
     with open(conf, "w") as f:
+        f.write("AuthservID cfg.test.example\nDMARCRejectAction mark\n")
+    rc, _, doc = env.run(["message", path, "--config", conf, "--ip", BAD_IP,
+                          "--mail-from", "a@good.test"])
+    v = (doc or {}).get("verdict", {})
+    t.ok(v.get("action") == "accept" and v.get("why") == "dmarc-fail-marked",
+         "--config: DMARCRejectAction mark accepts, and says DMARC failed",
+         diag=repr(v))
+    with open(conf, "w") as f:
         f.write("AuthservID ok\nDKIMMinKeyBits lots\n")
     rc, out, _ = env.run(["message", path, "--config", conf])
     t.ok(rc == 2 and (conf + ":2:") in env.last_stderr,

@@ -76,6 +76,7 @@ test_reject_mapped_to_quarantine_or_mark(void **state)
 	pc.dmarc_reject = POLICY_REJECT_MARK;
 	policy_at_end(&pc, &in, &v);
 	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	assert_string_equal(v.why, "dmarc-fail-marked");
 }
 
 static void
@@ -93,6 +94,7 @@ test_quarantine_policy(void **state)
 	pc.dmarc_quarantine = POLICY_QUARANTINE_MARK;
 	policy_at_end(&pc, &in, &v);
 	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	assert_string_equal(v.why, "dmarc-fail-marked");
 }
 
 static void
@@ -106,12 +108,20 @@ test_pass_none_and_p_none_accept(void **state)
 	in = input(POLICY_SPF_PASS, POLICY_DMARC_PASS, POLICY_DISP_NONE, "example.com");
 	policy_at_end(&pc, &in, &v);
 	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	assert_string_equal(v.why, "pass");
+	/* accepted, but never called a pass: the why names the failure */
 	in = input(POLICY_SPF_FAIL, POLICY_DMARC_FAIL, POLICY_DISP_NONE, "example.com");
 	policy_at_end(&pc, &in, &v);
 	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	assert_string_equal(v.why, "dmarc-fail-policy-none");
 	in = input(POLICY_SPF_NONE, POLICY_DMARC_NONE, POLICY_DISP_NONE, "example.com");
 	policy_at_end(&pc, &in, &v);
 	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	assert_string_equal(v.why, "no-dmarc-policy");
+	in = input(POLICY_SPF_PASS, POLICY_DMARC_PERMERROR, POLICY_DISP_NONE, "example.com");
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	assert_string_equal(v.why, "dmarc-permerror");
 }
 
 static void
@@ -125,6 +135,7 @@ test_temperror_choice(void **state)
 	(void)state;
 	policy_at_end(&pc, &in, &v);
 	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	assert_string_equal(v.why, "dmarc-temperror-accepted");
 	policy_at_mail_from(&pc, &in, &v);
 	assert_int_equal(v.kind, VERDICT_ACCEPT);
 	pc.dmarc_temperror = POLICY_TEMP_TEMPFAIL;

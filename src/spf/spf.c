@@ -239,6 +239,33 @@ interpret(struct spf_checker *c, SPF_request_t *sr, const char *rec,
 	return resp;
 }
 
+/*
+ * response_reason - what decided libspf2's result, in words: its error
+ * when it had one, else whether a mechanism matched or the record ran
+ * out of mechanisms (RFC 7208 4.7: the result is then neutral).
+ */
+static char *
+response_reason(SPF_response_t *resp)
+{
+	struct buf b = BUF_INIT;
+
+	if (SPF_response_errcode(resp) != SPF_E_SUCCESS) {
+		buf_printf(&b, "libspf2: %s",
+		    SPF_strerror(SPF_response_errcode(resp)));
+		return buf_steal(&b);
+	}
+	switch (SPF_response_reason(resp)) {
+	case SPF_REASON_MECH:
+		return xstrdup("a mechanism of the record matched");
+	case SPF_REASON_DEFAULT:
+		return xstrdup("no mechanism matched: the record's default result");
+	case SPF_REASON_LOCALHOST:
+		return xstrdup("the client is the local host");
+	default:
+		return xstrdup("");
+	}
+}
+
 /* run_libspf2 - evaluate the checked top-level record in c->norm */
 static void
 run_libspf2(struct spf_checker *c, const struct spf_request *req,
@@ -264,11 +291,7 @@ run_libspf2(struct spf_checker *c, const struct spf_request *req,
 		res->res = c->abort_res;
 		res->reason = xstrdup(c->abort_why);
 	} else {
-		struct buf b = BUF_INIT;
-
-		buf_printf(&b, "libspf2: %s",
-		    SPF_strerror(SPF_response_errcode(resp)));
-		res->reason = buf_steal(&b);
+		res->reason = response_reason(resp);
 		exp = SPF_response_get_explanation(resp);
 		if (res->res == SPF_RES_FAIL && exp != NULL)
 			res->explanation = xstrdup(exp);

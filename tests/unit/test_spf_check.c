@@ -62,6 +62,7 @@ build_zone(void)
 	row("exp.fail.test", T, OK, "%{i} may not send for %{d}");
 	row("softfail.test", T, OK, "v=spf1 ~all");
 	row("neutral.test", T, OK, "v=spf1 ?all");
+	row("noall.test", T, OK, "v=spf1 ip4:198.51.100.0/24");
 	row("nospf.test", T, OK, "some other text");
 	row("syntax.test", T, OK, "v=spf1 foo -all");
 	row("multi.test", T, OK, "v=spf1 -all");
@@ -185,10 +186,15 @@ struct spf_case {
 };
 
 static const struct spf_case cases[] = {
-	{ "pass", "192.0.2.1", "a@pass.test", SPF_RES_PASS, NULL, 1 },
-	{ "fail", "198.51.100.1", "a@pass.test", SPF_RES_FAIL, NULL, 1 },
+	{ "pass", "192.0.2.1", "a@pass.test", SPF_RES_PASS,
+	  "a mechanism of the record matched", 1 },
+	{ "fail", "198.51.100.1", "a@pass.test", SPF_RES_FAIL,
+	  "a mechanism of the record matched", 1 },
 	{ "softfail", "192.0.2.1", "a@softfail.test", SPF_RES_SOFTFAIL, NULL, 0 },
-	{ "neutral", "192.0.2.1", "a@neutral.test", SPF_RES_NEUTRAL, NULL, 0 },
+	{ "neutral", "192.0.2.1", "a@neutral.test", SPF_RES_NEUTRAL,
+	  "a mechanism of the record matched", 0 },
+	{ "neutral by default", "192.0.2.1", "a@noall.test", SPF_RES_NEUTRAL,
+	  "no mechanism matched: the record's default result", 0 },
 	{ "none without record", "192.0.2.1", "a@nospf.test", SPF_RES_NONE, NULL, 1 },
 	{ "none for nxdomain", "192.0.2.1", "a@nowhere.test", SPF_RES_NONE, NULL, 1 },
 	{ "none for malformed domain", "192.0.2.1", "a@bad..test", SPF_RES_NONE,

@@ -42,6 +42,7 @@
 #include "milter/checks.h"
 #include "milter/milter.h"
 #include "milter/session.h"
+#include "milter/milter_stop.h"
 #include "util/buf.h"
 #include "util/xmalloc.h"
 
@@ -419,9 +420,12 @@ install_signal_handlers(void)
 	(void)signal(SIGPIPE, SIG_IGN);
 }
 
-/* run - start libmilter in a thread and serve signals until told to stop */
+/*
+ * run - start libmilter in a thread and serve signals until told to stop.
+ * socket_spec is the socket opened at start (a reload cannot change it).
+ */
 static int
-run(const char *config_path)
+run(const char *config_path, const char *socket_spec)
 {
 	sigset_t set, old;
 	pthread_t tid;
@@ -462,7 +466,7 @@ run(const char *config_path)
 		wait_for_sessions(c->shutdown_timeout_ms);
 		conf_unref(&c);
 	}
-	(void)smfi_stop();
+	milter_stop(socket_spec);
 	(void)pthread_join(tid, NULL);
 	return milter_rc == MI_SUCCESS ? 0 : 1;
 }
@@ -543,7 +547,7 @@ main(int argc, char **argv)
 		log_fatal("PSLFile %s: cannot load the Public Suffix List",
 		    c->psl_file ? c->psl_file : "(system)");
 
-	rc = run(config_path);
+	rc = run(config_path, c->socket);
 
 	checks_set_resolver(NULL);
 	checks_dmarc_deinit();

@@ -1,0 +1,15 @@
+/* milter_stop.h - stop libmilter's listener without its 5 s delay */
+#ifndef AUTHMILTER_MILTER_STOP_H
+#define AUTHMILTER_MILTER_STOP_H
+
+/*
+ * milter_stop - smfi_stop, promptly. libmilter's listener holds its lock
+ * across a select() on the listening socket that times out every 5 s,
+ * and smfi_stop waits for that lock; so while smfi_stop waits, this pokes
+ * the socket (spec: the Socket the daemon opened: unix:/path,
+ * local:/path, inet:PORT@HOST, inet6:PORT@HOST) with throw-away
+ * connections until it returns. Each poke carries no milter command.
+ */
+void milter_stop(const char *spec);
+
+#endif

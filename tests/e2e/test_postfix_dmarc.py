@@ -5,13 +5,13 @@ authenticated message is delivered with spf/dkim/dmarc=pass in its A-R, a
 p=reject spoof is refused with 550 at the end of DATA, and a p=quarantine
 failure lands in Postfix's hold queue."""
 
-import base64
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
+import dkim_keys  # noqa: E402
 import dns_nsd  # noqa: E402
 import postfix_env  # noqa: E402
 from tap import TAP  # noqa: E402
@@ -30,19 +30,6 @@ def prerequisites():
     if not os.access(dns_nsd.NSD, os.X_OK):
         return "nsd"
     return daemon.missing() or postfix_env.missing()
-
-
-def key_pair():
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM,
-                            serialization.PrivateFormat.TraditionalOpenSSL,
-                            serialization.NoEncryption())
-    der = key.public_key().public_bytes(
-        serialization.Encoding.DER,
-        serialization.PublicFormat.SubjectPublicKeyInfo)
-    return pem, base64.b64encode(der).decode()
 
 
 def zone_text(pub):
@@ -72,7 +59,7 @@ def main():
                   tests=NAMES):
         t.done()
     import dkim
-    pem, pub = key_pair()
+    pem, pub = dkim_keys.rsa_key_pair()
     with dns_nsd.NsdServer(zone_text(pub), "e2e.test") as ns, \
             daemon.Daemon(options={"Nameservers": "127.0.0.1@%d" % ns.port,
                                    "DNSTimeout": "2s"}) as am, \

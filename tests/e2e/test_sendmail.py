@@ -9,7 +9,6 @@ p=quarantine failure is quarantined in Sendmail's queue (hf file with a q
 line, listed by mailq -qQ) and not delivered, and mail flows again after
 the milter restarts."""
 
-import base64
 import os
 import shutil
 import sys
@@ -18,6 +17,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
+import dkim_keys  # noqa: E402
 import dns_nsd  # noqa: E402
 import sendmail_env  # noqa: E402
 from tap import TAP  # noqa: E402
@@ -49,19 +49,6 @@ def prerequisites():
     if not os.access(dns_nsd.NSD, os.X_OK):
         return "nsd"
     return daemon.missing() or sendmail_env.missing()
-
-
-def key_pair():
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM,
-                            serialization.PrivateFormat.TraditionalOpenSSL,
-                            serialization.NoEncryption())
-    der = key.public_key().public_bytes(
-        serialization.Encoding.DER,
-        serialization.PublicFormat.SubjectPublicKeyInfo)
-    return pem, base64.b64encode(der).decode()
 
 
 def zone_text(pub):
@@ -155,7 +142,7 @@ def main():
     if not t.need(root=True, check=prerequisites, what="Sendmail e2e",
                   tests=NAMES):
         t.done()
-    pem, pub = key_pair()
+    pem, pub = dkim_keys.rsa_key_pair()
     keydir = tempfile.mkdtemp(prefix="sendmail-key-")
     keyfile = os.path.join(keydir, "s1.pem")
     with open(os.open(keyfile, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as f:

@@ -8,7 +8,6 @@ answer: tests/lib/dns_server.py TIMEOUT) and SPF lookups (SPFMaxQueries).
 Each cap is shown once tripped and once with room to spare, so a cap that
 stops working, or one that trips too early, fails."""
 
-import base64
 import os
 import re
 import shutil
@@ -19,14 +18,14 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
+import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
 from tap import TAP  # noqa: E402
 
 try:
     import dkim
     import yaml
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: F401
     HAVE_LIBS = None
 except ImportError as e:  # reported through t.need below
     HAVE_LIBS = "python3-dkim, python3-yaml, python3-cryptography (%s)" % e
@@ -37,18 +36,6 @@ CLIENT = "192.0.2.10"          # allowed by every SPF record below
 # DNSTimeout they are compared with, so they still prove the budget.
 SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1"))
 SLOW_SIGS = 20                 # signatures pointing at a silent server
-
-
-def make_key(bits):
-    """make_key - (PEM private key, base64 DER public key)"""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-    pem = key.private_bytes(serialization.Encoding.PEM,
-                            serialization.PrivateFormat.TraditionalOpenSSL,
-                            serialization.NoEncryption())
-    der = key.public_key().public_bytes(
-        serialization.Encoding.DER,
-        serialization.PublicFormat.SubjectPublicKeyInfo)
-    return pem, base64.b64encode(der).decode()
 
 
 def zone(pub, pub_big):
@@ -271,8 +258,8 @@ def main():
                   what="cap tests"):
         t.done()
     tmp = tempfile.mkdtemp(prefix="authmilter-caps-")
-    pem, pub = make_key(2048)
-    pem_big, pub_big = make_key(3072)
+    pem, pub = dkim_keys.rsa_key_pair(2048)
+    pem_big, pub_big = dkim_keys.rsa_key_pair(3072)
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:
         yaml.safe_dump(zone(pub, pub_big), f)

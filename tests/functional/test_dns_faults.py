@@ -37,7 +37,6 @@ parallel when their signatures arrive) and the DMARC discovery
 4 T + 1.5 s per message and checks the faults that should not wait
 (SERVFAIL, NXDOMAIN, broken TCP) answer well under T per stage.
 """
-import base64
 import os
 import sys
 import tempfile
@@ -47,14 +46,14 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
+import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
 from tap import TAP  # noqa: E402
 
 try:
     import dkim
     import yaml
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: F401
     HAVE_LIBS = None
 except ImportError as e:  # reported through t.need below
     HAVE_LIBS = "python3-dkim, python3-yaml, python3-cryptography (%s)" % e
@@ -73,17 +72,6 @@ CASES = [
     ("tc-tcp-ok", ["TRUNCATE"], "pass", "pass", "pass", "accept", DNS_TIMEOUT_S),
     ("tc-tcp-broken", ["TRUNCATE", "NOTCP"]) + TEMP + (None,),
 ]
-
-
-def make_key():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM,
-                            serialization.PrivateFormat.TraditionalOpenSSL,
-                            serialization.NoEncryption())
-    der = key.public_key().public_bytes(
-        serialization.Encoding.DER,
-        serialization.PublicFormat.SubjectPublicKeyInfo)
-    return pem, base64.b64encode(der).decode()
 
 
 def chunks(text, n):
@@ -230,7 +218,7 @@ def main():
                   what="DNS fault tests"):
         t.done()
     tmp = tempfile.mkdtemp(prefix="authmilter-dnsfault-")
-    pem, pub = make_key()
+    pem, pub = dkim_keys.rsa_key_pair()
     z, cases = build_zone(pub)
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:

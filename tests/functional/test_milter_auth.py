@@ -4,7 +4,6 @@ milter protocol, with every record served by a DNS server on loopback
 (tests/lib/dns_server.py): the A-R header, the verdicts each policy and
 site option gives, exemptions, DNS failures and the shared cache."""
 
-import base64
 import os
 import re
 import sys
@@ -14,30 +13,19 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
+import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
 from tap import TAP  # noqa: E402
 
 try:
     import dkim
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: F401
     HAVE_LIBS = None
 except ImportError as e:  # reported through t.need below
     HAVE_LIBS = "python3-dkim and python3-cryptography (%s)" % e
 
 GOOD_IP = "192.0.2.10"
 BAD_IP = "198.51.100.66"
-
-
-def make_key():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM,
-                            serialization.PrivateFormat.TraditionalOpenSSL,
-                            serialization.NoEncryption())
-    der = key.public_key().public_bytes(
-        serialization.Encoding.DER,
-        serialization.PublicFormat.SubjectPublicKeyInfo)
-    return pem, base64.b64encode(der).decode()
 
 
 def zone(pub):
@@ -99,7 +87,7 @@ def main():
                   what="milter auth tests"):
         t.done()
     tmp = tempfile.mkdtemp(prefix="authmilter-auth-")
-    pem, pub = make_key()
+    pem, pub = dkim_keys.rsa_key_pair()
     zpath = os.path.join(tmp, "zone.yaml")
     write_zone(zpath, zone(pub))
     try:

@@ -31,7 +31,6 @@ status 0 when flat and every verdict was right, 1 otherwise, 2 when the
 prerequisites (daemon, milterload, python3-dkim) are missing.
 """
 import argparse
-import base64
 import os
 import re
 import subprocess
@@ -45,6 +44,7 @@ TOP_SRC = os.environ.get("top_srcdir") or os.path.normpath(
 TOP_BUILD = os.environ.get("top_builddir") or TOP_SRC
 sys.path.insert(0, os.path.join(TOP_SRC, "tests", "lib"))
 import daemon  # noqa: E402
+import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
 
 CLIENT_IP = "198.51.100.66"    # outside every SPF record of the zone
@@ -77,20 +77,6 @@ def missing_corpus():
     except ImportError as e:
         return "python3-dkim and python3-cryptography (%s)" % e
     return None
-
-
-def make_key():
-    """make_key - an RSA 2048 key: (PEM private, base64 DER public)"""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM,
-                            serialization.PrivateFormat.TraditionalOpenSSL,
-                            serialization.NoEncryption())
-    der = key.public_key().public_bytes(
-        serialization.Encoding.DER,
-        serialization.PublicFormat.SubjectPublicKeyInfo)
-    return pem, base64.b64encode(der).decode()
 
 
 def zone_text(pub):
@@ -185,7 +171,7 @@ def run_soak(messages=100000, every=5000, warmup=10000, max_growth=2048,
     Keys: series [(messages, rss_kib)], rss_start, rss_warm, rss_end,
     growth, seconds, done, verdicts {kind: count}, problems [text]."""
     tmp = tempfile.mkdtemp(prefix="authmilter-soak-")
-    pem, pub = make_key()
+    pem, pub = dkim_keys.rsa_key_pair()
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:
         f.write(zone_text(pub))

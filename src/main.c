@@ -122,17 +122,6 @@ daemonize(void)
 	}
 }
 
-/* unix_socket_path - the path of a unix:/local: socket spec, or NULL */
-static const char *
-unix_socket_path(const char *spec)
-{
-	if (strncmp(spec, "unix:", 5) == 0)
-		return spec + 5;
-	if (strncmp(spec, "local:", 6) == 0)
-		return spec + 6;
-	return NULL;
-}
-
 /* lookup_user - resolve UserID "user[:group]" to ids */
 static void
 lookup_user(const char *user_id, uid_t *uid, gid_t *gid, char **name)
@@ -190,7 +179,7 @@ listener_nodelay(void)
 static void
 open_socket(const struct conf *c)
 {
-	const char *path = unix_socket_path(c->socket);
+	const char *path = milter_socket_unix_path(c->socket);
 	mode_t old_mask = 0;
 
 	if (smfi_setconn(c->socket) != MI_SUCCESS)
@@ -561,7 +550,7 @@ main(int argc, char **argv)
 	checks_dmarc_deinit();
 	dns_resolver_free(&resolver);
 
-	sock_path = unix_socket_path(c->socket);
+	sock_path = milter_socket_unix_path(c->socket);
 	if (sock_path != NULL)
 		(void)unlink(sock_path);
 	if (c->pid_file != NULL && unlink(c->pid_file) != 0 && errno != ENOENT)

@@ -103,13 +103,23 @@ poke_inet(int family, const char *portat)
 	free(copy);
 }
 
+const char *
+milter_socket_unix_path(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0)
+		return spec + 5;
+	if (strncmp(spec, "local:", 6) == 0)
+		return spec + 6;
+	return NULL;
+}
+
 static void
 poke(const char *spec)
 {
-	if (strncmp(spec, "unix:", 5) == 0)
-		poke_unix(spec + 5);
-	else if (strncmp(spec, "local:", 6) == 0)
-		poke_unix(spec + 6);
+	const char *path = milter_socket_unix_path(spec);
+
+	if (path != NULL)
+		poke_unix(path);
 	else if (strncmp(spec, "inet:", 5) == 0)
 		poke_inet(AF_INET, spec + 5);
 	else if (strncmp(spec, "inet6:", 6) == 0)

@@ -12,4 +12,8 @@
  */
 void milter_stop(const char *spec);
 
+/* milter_socket_unix_path - the path of a unix:/local: Socket spec, or
+ * NULL for inet:/inet6: */
+const char *milter_socket_unix_path(const char *spec);
+
 #endif

@@ -134,7 +134,7 @@ dmarc_verdict(const struct policy_config *pc, const struct policy_input *in,
  * verdict (authcheck) never sees "pass" for mail that failed DMARC.
  */
 static const char *
-accepted_why(const struct policy_config *pc, const struct policy_input *in)
+accepted_why(const struct policy_input *in)
 {
 	switch (in->dmarc) {
 	case POLICY_DMARC_PASS:
@@ -143,9 +143,8 @@ accepted_why(const struct policy_config *pc, const struct policy_input *in)
 		if (in->dmarc_disposition == POLICY_DISP_NONE)
 			return "dmarc-fail-policy-none";
 		return "dmarc-fail-marked";
-	case POLICY_DMARC_TEMPERROR:
-		return pc->dmarc_temperror == POLICY_TEMP_ACCEPT ?
-		    "dmarc-temperror-accepted" : "dmarc-temperror";
+	case POLICY_DMARC_TEMPERROR:	/* DMARCTemperror tempfail sets its own */
+		return "dmarc-temperror-accepted";
 	case POLICY_DMARC_PERMERROR:
 		return "dmarc-permerror";
 	case POLICY_DMARC_NONE:
@@ -160,7 +159,7 @@ policy_at_end(const struct policy_config *pc, const struct policy_input *in,
 {
 	char text[256];
 
-	set(v, VERDICT_ACCEPT, NULL, NULL, accepted_why(pc, in), "");
+	set(v, VERDICT_ACCEPT, NULL, NULL, accepted_why(in), "");
 	if (in->exempt) {
 		v->why = "exempt";
 		return;

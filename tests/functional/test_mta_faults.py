@@ -36,6 +36,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, os.path.join(HERE, "..", "soak"))
 import daemon  # noqa: E402
+import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
 import milter_client  # noqa: E402
 import soak  # noqa: E402  (zone, corpus and signing helpers)
@@ -342,7 +343,7 @@ def main():
         t.done()
     import tempfile
     tmp = tempfile.mkdtemp(prefix="authmilter-mtafault-")
-    pem, pub = soak.make_key()
+    pem, pub = dkim_keys.rsa_key_pair()
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:
         f.write(soak.zone_text(pub))

@@ -25,6 +25,7 @@
 #include "policy/policy.h"
 #include "spf/spf.h"
 #include "milter/milter.h"
+#include "milter/negotiate.h"
 #include "milter/session.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -36,10 +37,10 @@
 /* Added when the site maps quarantine to a header (DMARCQuarantineAction header). */
 #define QUARANTINE_HEADER "X-Authmilter-Quarantine"
 
-/* Macros we need at each stage (Postfix and Sendmail send what we ask). */
-static char macros_envfrom[] = "{auth_authen} i";
-static char macros_eoh[] = "i";
-static char macros_eom[] = "i";
+/* Macros we need at each stage (negotiate.h; libmilter wants char *). */
+static char macros_envfrom[] = NEGOTIATE_MACROS_ENVFROM;
+static char macros_eoh[] = NEGOTIATE_MACROS_EOH;
+static char macros_eom[] = NEGOTIATE_MACROS_EOM;
 
 /* sockaddr_to_text - printable client address, or "local" */
 static void
@@ -65,15 +66,6 @@ strip_angle(const char *s)
 		return xstrndup(s + 1, n - 2);
 	return xstrdup(s);
 }
-
-/*
- * Steps whose answer is always "continue": when the MTA offers it, it
- * sends them without waiting for a reply (SMFIP_NR_*), which saves a
- * round trip per header field and body chunk. MAIL FROM (SPF may refuse)
- * and end of message keep their replies.
- */
-#define NOREPLY_STEPS (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR | \
-	SMFIP_NR_EOH | SMFIP_NR_BODY)
 
 /* go_on - "continue" for a step, said the way the MTA agreed to */
 static sfsistat
@@ -121,28 +113,19 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
-	unsigned long want_skip = SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA;
-	unsigned long want_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE;
 	struct session *s;
 
 	(void)f2;
 	(void)f3;
-	if ((f0 & want_actions) != want_actions) {
+	if (!negotiate_flags(f0, f1, pf0, pf1, pf2, pf3)) {
 		log_error("MTA does not offer the actions we need (0x%lx of 0x%lx)",
-		    f0 & want_actions, want_actions);
+		    f0 & NEGOTIATE_ACTIONS, (unsigned long)NEGOTIATE_ACTIONS);
 		return SMFIS_REJECT;
 	}
-	*pf0 = want_actions;
-	/* Skip the steps we do not use when the MTA can skip them, and get
-	 * header values with their leading white space (DKIM hashes it). */
-	*pf1 = (f1 & want_skip) | (f1 & SMFIP_HDR_LEADSPC) |
-	    (f1 & NOREPLY_STEPS);
-	*pf2 = 0;
-	*pf3 = 0;
 	/* The session starts here so it knows how header values look. */
 	s = session_new();
 	s->leadspc = (f1 & SMFIP_HDR_LEADSPC) != 0;
-	s->noreply = f1 & NOREPLY_STEPS;
+	s->noreply = f1 & NEGOTIATE_NOREPLY_STEPS;
 	if (smfi_setpriv(ctx, s) != MI_SUCCESS) {
 		session_free(&s);
 		return SMFIS_REJECT;
@@ -444,7 +427,7 @@ milter_register(void)
 	static struct smfiDesc desc = {
 		.xxfi_name = PACKAGE_NAME,
 		.xxfi_version = SMFI_VERSION,
-		.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
+		.xxfi_flags = NEGOTIATE_ACTIONS,
 		.xxfi_connect = cb_connect,
 		.xxfi_helo = cb_helo,
 		.xxfi_envfrom = cb_envfrom,

@@ -56,14 +56,19 @@ dkim_canon_name(enum dkim_canon c)
 void
 dkim_canon_crlf(const unsigned char *p, size_t len, struct buf *out)
 {
-	size_t i;
+	const unsigned char *end = p + len, *start = p, *lf;
 
 	buf_reserve(out, len);
-	for (i = 0; i < len; i++) {
-		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
-			buf_append_byte(out, '\r');
-		buf_append_byte(out, p[i]);
+	/* copy runs between LFs in blocks: headers rarely hold a bare LF */
+	while ((lf = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		if (lf == start || lf[-1] != '\r') {
+			buf_append(out, p, (size_t)(lf - p));
+			buf_append(out, "\r\n", 2);
+		} else
+			buf_append(out, p, (size_t)(lf - p) + 1);
+		p = lf + 1;
 	}
+	buf_append(out, p, (size_t)(end - p));
 }
 
 /* relaxed_value - RFC 6376 3.4.2 on a header value: unfold, squeeze WSP,

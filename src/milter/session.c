@@ -63,6 +63,7 @@ void
 session_message_start(struct session *s)
 {
 	session_message_end(s);
+	s->msg_dirty = true;
 	s->msg.conf = conf_live_get();
 	(void)clock_gettime(CLOCK_MONOTONIC, &s->msg.started);
 	s->in_message = true;
@@ -73,6 +74,11 @@ session_message_end(struct session *s)
 {
 	struct message *m = &s->msg;
 
+	/* called at MAIL FROM, end of message, abort and close: only the
+	 * first after a message clears it (struct message is ~12 KB) */
+	if (!s->msg_dirty)
+		return;
+	s->msg_dirty = false;
 	checks_reset(&m->checks);
 	signing_reset(&m->signing);
 	free(m->forged_ar);

@@ -45,6 +45,7 @@ struct session {
 	unsigned long noreply;		/* SMFIP_NR_* steps the MTA will not
 					 * wait for a reply to */
 	bool in_message;
+	bool msg_dirty;			/* msg holds state since the last clear */
 	struct spf_checker *spf;	/* per connection: libspf2 is not thread-safe */
 	struct message msg;
 };

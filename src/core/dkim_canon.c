@@ -297,8 +297,8 @@ dkim_body_update(struct dkim_body *b, const unsigned char *p, size_t len)
 	static const unsigned char stop_simple[256] = { ['\r'] = 1, ['\n'] = 1 };
 	static const unsigned char stop_relaxed[256] = { ['\r'] = 1, ['\n'] = 1,
 		[' '] = 1, ['\t'] = 1 };
-	const unsigned char *stop = b->canon == DKIM_CANON_RELAXED ?
-	    stop_relaxed : stop_simple;
+	bool relaxed = b->canon == DKIM_CANON_RELAXED;
+	const unsigned char *stop = relaxed ? stop_relaxed : stop_simple;
 	size_t i;
 
 	for (i = 0; i < len; i++) {
@@ -310,8 +310,12 @@ dkim_body_update(struct dkim_body *b, const unsigned char *p, size_t len)
 		if (!b->cr && !stop[c]) {
 			size_t j = i + 1;
 
-			while (j < len && !stop[p[j]])
-				j++;
+			/* Under relaxed a single SP between two content bytes
+			 * is its own canonical form, so the run goes on across
+			 * it: a text line is one block, not one per word. */
+			while (j < len && (!stop[p[j]] || (relaxed &&
+			    p[j] == ' ' && j + 1 < len && !stop[p[j + 1]])))
+				j += stop[p[j]] ? 2 : 1;
 			start_content(b);
 			if (b->wsp)
 				emit(b, ' ');

@@ -49,6 +49,7 @@ keep=0
 only="null nullR authmilter opendkim opendmarc chain"
 seed=7
 callgrind=0
+profile=0
 
 usage() {
 	cat <<EOF
@@ -75,6 +76,10 @@ usage: $0 [--quick] [options]
                     --tool=callgrind, N messages after a warm-up pass, and
                     print instructions per message and the top functions
                     (load on the machine does not change these counts)
+  --profile N       instead of timing: run authmilter and nullR under
+                    perf record (call graphs), N messages after a warm-up
+                    pass at concurrency 4 with --per-conn's first mode, and
+                    print where the CPU went by library and by function
 EOF
 	exit "${1:-2}"
 }
@@ -94,6 +99,7 @@ while [ $# -gt 0 ]; do
 	--budget) budget=$2; shift ;;
 	--keep) keep=1 ;;
 	--callgrind) callgrind=$2; shift ;;
+	--profile) profile=$2; shift ;;
 	-h|--help) usage 0 ;;
 	*) echo "run-bench: unknown option $1" >&2; usage 2 ;;
 	esac
@@ -114,7 +120,7 @@ if [ "$(id -u)" = 0 ] && [ -z "${BENCH_IN_NS:-}" ] && command -v unshare >/dev/n
 			--seconds "$seconds" --conc "$concs" --per-conn "$per_conn" \
 			--only "$only" --budget "$budget" $( [ "$keep" = 1 ] && echo --keep ) \
 			--counts "$counts" \
-			--callgrind "$callgrind"
+			--callgrind "$callgrind" --profile "$profile"
 	fi
 fi
 in_ns=0
@@ -501,6 +507,44 @@ if [ "$callgrind" -gt 0 ] 2>/dev/null; then
 	exit $status
 fi
 
+# stop_wrapped - stop milters started under a wrapper that reports when
+# its child exits (perf): stop each child first, then wait for the wrapper
+stop_wrapped() {
+	local p child i
+	for p in $SPIDS; do
+		for child in $(pgrep -P "$p"); do kill "$child" 2>/dev/null; done
+		for i in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+	done
+	stop_set
+}
+
+# --profile N: where the CPU goes on the real processor (callgrind above
+# counts instructions on valgrind's model). perf samples every thread of
+# the milter with call graphs over N messages after a warm-up pass.
+if [ "$profile" -gt 0 ] 2>/dev/null; then
+	echo
+	echo "== perf profile: $profile messages after a warm-up pass, concurrency 4, ${per_conn%% *} msg/conn"
+	for name in $only; do
+		case "$name" in nullR|authmilter) ;; *) echo "SKIP $name: --profile measures nullR and authmilter"; continue ;; esac
+		WRAP="perf record -q -F 4999 -g -o $work/$name.perf.data --"
+		start_set "$name" || { WRAP=""; echo "SKIP $name: did not start under perf"; status=1; stop_set; continue; }
+		WRAP=""
+		timeout 120 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 60 -q >/dev/null 2>&1
+		timeout 300 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -m "${per_conn%% *}" \
+			-n "$profile" -t 240 -q > "$work/$name.perf.run" 2>&1
+		stop_wrapped
+		echo "$name: $(result_field "$work/$name.perf.run" messages) messages (the warm-up pass is in the samples too)"
+		echo "  by library (share of samples):"
+		perf report -i "$work/$name.perf.data" --no-children --sort dso --stdio 2>/dev/null |
+			grep -E '^ +[0-9.]+%' | head -8 | sed 's/^/  /'
+		echo "  by function:"
+		perf report -i "$work/$name.perf.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null |
+			grep -E '^ +[0-9.]+%' | head -30 | sed 's/^/  /'
+	done
+	keep=1
+	exit $status
+fi
+
 echo
 echo "== correctness check ($check_n messages each) and timing (${seconds}s per point, conc: $concs, msg/conn: $per_conn)"
 checked=""
@@ -576,7 +620,7 @@ done
 # machine's kernel is. Appends "NAME CONC PER_CONN MSGS SYSCALLS CTXSW
 # TASK_MS" to $counts_rows.
 count_point() {
-	local name=$1 c=$2 pc=$3 dir=$work/count.$1.$2.$3 p child i msgs sc cs ms
+	local name=$1 c=$2 pc=$3 dir=$work/count.$1.$2.$3 msgs sc cs ms
 	mkdir -p "$dir" && mkfifo "$dir/ctl" "$dir/ack" || return 1
 	WRAP="perf stat -x, -D -1 --control fifo:$dir/ctl,$dir/ack -o $dir/perf.csv
 		-e raw_syscalls:sys_enter,context-switches,task-clock --"
@@ -587,13 +631,8 @@ count_point() {
 	timeout 120 "$milterload" $SOCKS -d "$corpus/corpus" -c "$c" -m "$pc" -n "$counts" \
 		-t 60 -q > "$dir/load.out" 2>&1
 	echo disable > "$dir/ctl" && timeout 10 head -n 1 "$dir/ack" >/dev/null
-	# perf writes its counts when the milter it runs exits: stop the
-	# milter (perf's child), not perf, then wait for perf.
-	for p in $SPIDS; do
-		for child in $(pgrep -P "$p"); do kill "$child" 2>/dev/null; done
-		for i in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-	done
-	stop_set
+	# perf writes its counts when the milter it runs exits
+	stop_wrapped
 	msgs=$(result_field "$dir/load.out" messages)
 	sc=$(awk -F, '$3 == "raw_syscalls:sys_enter" { print $1 }' "$dir/perf.csv")
 	cs=$(awk -F, '$3 == "context-switches" { print $1 }' "$dir/perf.csv")

@@ -153,11 +153,12 @@ metrics_server_start(const struct conf *c)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	(void)pthread_sigmask(SIG_BLOCK, &set, &old);
+	/* the logger first, so libmicrohttpd never writes to stderr itself */
 	ms->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, ms,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_MAX_CONNECTIONS,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_CONN_TIMEOUT_S,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_END);
 	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ms->daemon == NULL)

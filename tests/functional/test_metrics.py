@@ -9,6 +9,7 @@ import http.client
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -250,6 +251,9 @@ def run_cases(t, tmp, srv, pem):
             "inet:%d@127.0.0.1" % port, "Domain": "example.com",
             "Selector": "m1", "KeyFile": keyfile}
     with daemon.Daemon(options=opts) as d:
+        # the milter socket opens first, the metrics server right after
+        t.ok(d.wait_for_log(r"metrics on inet:%d@127\.0\.0\.1" % port,
+                            timeout=10 * SCALE), "metrics server started")
         body = check_http(t, port)
         check_promtool(t, body)
         before = parse(body)
@@ -277,6 +281,8 @@ def run_cases(t, tmp, srv, pem):
         check_promtool(t, text)
         check_reload(t, d, port, opts)
         flood(t, d, port, pem)
+        t.ok(not re.search(r"(warn|error): metrics", d.log()),
+             "no warning from the metrics server", diag=d.log_tail(5))
         rc = d.stop()
         t.is_eq(rc, 0, "SIGTERM with the metrics server running: exit 0")
         try:
@@ -285,6 +291,49 @@ def run_cases(t, tmp, srv, pem):
         except OSError:
             gone = True
         t.ok(gone, "metrics port closed after stop")
+
+
+def thread_uids(pid):
+    """thread_uids - {thread name: set of real/effective uids}"""
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        name, uids = "?", set()
+        with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+            for line in f:
+                if line.startswith("Name:"):
+                    name = line.split()[1]
+                elif line.startswith("Uid:"):
+                    uids = set(int(x) for x in line.split()[1:])
+        out.setdefault(name, set()).update(uids)
+    return out
+
+
+def inet6_and_user(t):
+    """inet6 MetricsSocket, and the HTTP thread drops privileges with the
+    rest of the daemon (needs root to start as root)"""
+    names = ["inet6 MetricsSocket: /healthz 200 over ::1",
+             "every thread, the HTTP one too, runs as UserID nobody"]
+    if not t.need(root=True, check=lambda: None if os.path.exists(
+            "/proc/self/task") else "no /proc", what="privilege drop",
+            tests=names):
+        return
+    import pwd
+    port = milter_client.free_port(socket.AF_INET6, "::1")
+    opts = {"MetricsSocket": "inet6:%d@[::1]" % port, "UserID": "nobody",
+            "RunAsRoot": None}
+    with daemon.Daemon(options=opts) as d:
+        # the milter socket accepts before privileges are dropped
+        d.wait_for_log(r"running as nobody", timeout=10 * SCALE)
+        conn = http.client.HTTPConnection("::1", port, timeout=10 * SCALE)
+        try:
+            status = get(port, "/healthz", conn=conn)[0]
+        finally:
+            conn.close()
+        t.is_eq(status, 200, names[0])
+        uids = thread_uids(d.pid)
+        nobody = pwd.getpwnam("nobody").pw_uid
+        t.ok(len(uids) > 1 and all(u == {nobody} for u in uids.values()),
+             names[1], diag=repr(uids))
 
 
 def config_errors(t):
@@ -308,6 +357,7 @@ def main():
                   what="metrics tests"):
         return t.done()
     config_errors(t)
+    inet6_and_user(t)
     tmp = tempfile.mkdtemp(prefix="authmilter-metrics-")
     try:
         pem, pub = dkim_keys.rsa_key_pair()

@@ -25,6 +25,14 @@
 #include "milter/session.h"
 #include "util/buf.h"
 
+/* metrics_message takes the verdict as it is */
+_Static_assert((int)VERDICT_ACCEPT == (int)METRICS_VERDICT_ACCEPT &&
+    (int)VERDICT_REJECT == (int)METRICS_VERDICT_REJECT &&
+    (int)VERDICT_TEMPFAIL == (int)METRICS_VERDICT_TEMPFAIL &&
+    (int)VERDICT_QUARANTINE == (int)METRICS_VERDICT_QUARANTINE &&
+    (int)VERDICT_QUARANTINE_HEADER == (int)METRICS_VERDICT_QUARANTINE_HEADER,
+    "enum verdict_kind and enum metrics_verdict differ");
+
 /* Parallel lists of the DKIM part of the line. */
 struct dkim_lists {
 	struct buf res, d, s, reason;
@@ -163,8 +171,6 @@ outcome_report(const struct session *s, const struct verdict *v,
 	logrec_add(&rec, "why", v->why);
 	logrec_add_uint(&rec, "ms", session_elapsed_ms(s));
 	log_record(LOG_LEVEL_INFO, &rec);
-	/* enum verdict_kind and enum metrics_verdict list the same verdicts
-	 * in the same order */
 	metrics_message(stage, (enum metrics_verdict)v->kind, elapsed_us(m));
 	buf_deinit(&l.res);
 	buf_deinit(&l.d);

@@ -336,6 +336,26 @@ def inet6_and_user(t):
              names[1], diag=repr(uids))
 
 
+def healthz_follows_socket(t):
+    """/healthz says 503 while the milter socket cannot be reached (its
+    unix path moved away) and 200 again once it is back"""
+    port = milter_client.free_port()
+    with daemon.Daemon(options={"MetricsSocket": "inet:%d" % port},
+                       socket="unix") as d:
+        d.wait_for_log(r"metrics on", timeout=10 * SCALE)
+        path = d.spec.split(":", 1)[1]
+        first = get(port, "/healthz")[0]
+        os.rename(path, path + ".away")
+        try:
+            away = get(port, "/healthz")
+        finally:
+            os.rename(path + ".away", path)
+        back = get(port, "/healthz")[0]
+    t.ok(first == 200 and away[0] == 503 and "not accepting" in away[1] and
+         back == 200, "/healthz: 200, 503 while the unix socket is gone, "
+         "200 again; loopback default address", diag="%s %s %s" % (first, away, back))
+
+
 def config_errors(t):
     for value, why in (("inet:99999@127.0.0.1", "port must be"),
                        ("inet:9100@localhost", "address must be a numeric IPv4"),
@@ -358,6 +378,7 @@ def main():
         return t.done()
     config_errors(t)
     inet6_and_user(t)
+    healthz_follows_socket(t)
     tmp = tempfile.mkdtemp(prefix="authmilter-metrics-")
     try:
         pem, pub = dkim_keys.rsa_key_pair()

@@ -53,6 +53,7 @@ def zone(pub):
         z[dom] = [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"}]
         z["s1._domainkey." + dom] = [{"TXT": "v=DKIM1; k=rsa; p=" + pub}]
         z["_dmarc." + dom] = [{"TXT": dmarc}]
+    z["sf.test"] = ["SERVFAIL"]
     return z
 
 
@@ -148,6 +149,22 @@ def check_counters(t, before, after):
          "DNS: repeated lookups counted as cache hits")
     t.is_eq(after.get("authmilter_connections_open"), 0.0,
             "no connection open once the messages are done")
+
+
+def check_servfail(t, d, port):
+    """a sender domain whose server fails: SPF temperror, SERVFAIL counted"""
+    before = scrape(port)
+    d.send_message(msg("sf.test", "servfail"), client_ip=BAD_IP,
+                   mail_from="<x@sf.test>")
+    after = scrape(port)
+    judged = sum(v - before.get(k, 0.0) for k, v in after.items()
+                 if k.startswith("authmilter_messages_total{"))
+    t.ok(judged == 1 and delta(before, after, 'authmilter_results_total'
+                               '{method="spf",result="temperror"}') == 1 and
+         delta(before, after, 'authmilter_dns_answers_total{status="servfail"}') >= 1,
+         "SERVFAIL: one message, spf temperror, the failed answers counted",
+         diag="judged %g, servfail %g" % (judged, delta(
+             before, after, 'authmilter_dns_answers_total{status="servfail"}')))
 
 
 def check_http(t, port):
@@ -278,6 +295,7 @@ def run_cases(t, tmp, srv, pem):
             t.is_eq(scrape(port).get("authmilter_connections_open"), 1.0,
                     "an open MTA connection shows in connections_open")
             c.quit()
+        check_servfail(t, d, port)
         check_promtool(t, text)
         check_reload(t, d, port, opts)
         flood(t, d, port, pem)

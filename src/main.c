@@ -39,6 +39,8 @@
 #include "sign/sign_setup.h"
 #include "dns/dns.h"
 #include "log/log.h"
+#include "metrics/metrics.h"
+#include "metrics/metrics_http.h"
 #include "milter/checks.h"
 #include "milter/milter.h"
 #include "milter/session.h"
@@ -354,6 +356,7 @@ reload(const char *path)
 
 	if (c == NULL) {
 		log_error("reload of %s refused; the running configuration stays", path);
+		metrics_config_loaded(false);
 		conf_unref(&old);
 		return;
 	}
@@ -365,8 +368,10 @@ reload(const char *path)
 	    old->nameservers.count != c->nameservers.count)
 		log_warn("Nameservers and DNSTimeout changes take effect only after a restart");
 	log_set_level((enum log_level)c->log_level);
+	log_set_format((enum log_format)c->log_format);
 	conf_live_set(c);
 	conf_unref(&old);
+	metrics_config_loaded(true);
 	log_info("configuration reloaded from %s", path);
 	log_signing();
 }
@@ -474,6 +479,7 @@ main(int argc, char **argv)
 	const char *config_path = DEFAULT_CONFIG;
 	bool foreground = false, check_only = false;
 	struct dns_resolver *resolver;
+	struct metrics_server *metrics;
 	struct conf *c;
 	const char *sock_path;
 	int ch, rc;
@@ -529,6 +535,7 @@ main(int argc, char **argv)
 	log_open("authmilter", c->log_to == CONF_LOG_STDERR ? LOG_SINK_STDERR :
 	    LOG_SINK_SYSLOG, c->log_facility);
 	log_set_level((enum log_level)c->log_level);
+	log_set_format((enum log_format)c->log_format);
 	if (!foreground)
 		daemonize();
 	if (!milter_register())
@@ -536,6 +543,7 @@ main(int argc, char **argv)
 	open_socket(c);
 	if (c->pid_file != NULL)
 		write_pid_file(c->pid_file);
+	metrics = metrics_server_start(c);
 	drop_privileges(c);
 	conf_live_set(conf_ref(c));
 	resolver = start_resolver(c);
@@ -549,6 +557,7 @@ main(int argc, char **argv)
 	checks_set_resolver(NULL);
 	checks_dmarc_deinit();
 	dns_resolver_free(&resolver);
+	metrics_server_free(&metrics);
 
 	sock_path = milter_socket_unix_path(c->socket);
 	if (sock_path != NULL)

@@ -5,7 +5,7 @@
  * (session.c) and returns; end of message asks the core for results, turns
  * them into one Authentication-Results field and a verdict, applies them,
  * inserts our DKIM-Signature fields (signing.c) at the top, and logs one
- * line. Negotiation asks only for the steps and macros we
+ * line and counts the message (outcome.c). Negotiation asks only for the steps and macros we
  * use. Nothing here parses mail syntax itself.
  */
 #include "config.h"
@@ -26,6 +26,7 @@
 #include "spf/spf.h"
 #include "milter/milter.h"
 #include "milter/negotiate.h"
+#include "milter/outcome.h"
 #include "milter/session.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -187,16 +188,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		s->msg.queue_id = xstrdup(qid);
 	checks_mail_from(s, &v);
 	if (v.kind == VERDICT_REJECT || v.kind == VERDICT_TEMPFAIL) {
-		char summary[256];
-		struct buf sum = BUF_INIT;
-
-		checks_summary(s, &sum);
-		(void)snprintf(summary, sizeof(summary), "%s", buf_cstr(&sum));
-		buf_deinit(&sum);
-		log_info("%s: client=%s[%s] helo=%s from=<%s> %s verdict=%s at MAIL FROM (%s)",
-		    s->msg.queue_id ? s->msg.queue_id : "NOQUEUE", s->client_name,
-		    s->client_addr, s->helo ? s->helo : "", s->msg.mail_from,
-		    summary, verdict_name(v.kind), v.why);
+		outcome_report(s, &v, METRICS_STAGE_MAIL_FROM);
 		return apply_verdict(ctx, &v);
 	}
 	return SMFIS_CONTINUE;
@@ -351,7 +343,6 @@ cb_eom(SMFICTX *ctx)
 	struct session *s = smfi_getpriv(ctx);
 	struct message *m;
 	struct authres ar;
-	struct buf summary = BUF_INIT;
 	struct verdict v;
 	const char *qid;
 	sfsistat rc;
@@ -380,20 +371,8 @@ cb_eom(SMFICTX *ctx)
 	    !add_field(ctx, s, QUARANTINE_HEADER, v.text))
 		log_error("%s: cannot add %s", m->queue_id ? m->queue_id : "NOQUEUE",
 		    QUARANTINE_HEADER);
-	checks_summary(s, &summary);
-	signing_summary(s, &summary);
-	log_info("%s: client=%s[%s] helo=%s from=<%s>%s%s %s "
-	    "forged-ar-removed=%zu%s verdict=%s%s%s%s ms=%lu",
-	    m->queue_id ? m->queue_id : "NOQUEUE", s->client_name,
-	    s->client_addr, s->helo ? s->helo : "", m->mail_from,
-	    m->auth_user ? " auth=" : "", m->auth_user ? m->auth_user : "",
-	    buf_cstr(&summary), m->forged_ar_count,
-	    m->headers_capped ? " headers-over-cap" : "", verdict_name(v.kind),
-	    v.intended != v.kind ? " (monitor: would " : "",
-	    v.intended != v.kind ? verdict_name(v.intended) : "",
-	    v.intended != v.kind ? ")" : "", session_elapsed_ms(s));
+	outcome_report(s, &v, METRICS_STAGE_EOM);
 	rc = apply_verdict(ctx, &v);
-	buf_deinit(&summary);
 	authres_deinit(&ar);
 	session_message_end(s);
 	return rc;

@@ -7,6 +7,7 @@
  * helper thread makes them, every POKE_EVERY_MS, until smfi_stop returns
  * (a poke made before the stop flag is set only starts a session that
  * reads end-of-file and ends; the next poke does the job).
+ * milter_socket_accepts makes one such connection as a health check.
  */
 #include "config.h"
 
@@ -36,38 +37,44 @@ struct poker {
 	atomic_bool done;
 };
 
-/* poke_addr - non-blocking connect to sa, waiting a little; then close */
-static void
+/* poke_addr - non-blocking connect to sa, waiting a little; then close.
+ * True when the connection was made. */
+static bool
 poke_addr(int family, const struct sockaddr *sa, socklen_t len)
 {
 	struct pollfd pfd;
-	int fd;
+	int fd, err = 0;
+	socklen_t elen = sizeof(err);
+	bool ok;
 
 	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return;
-	if (connect(fd, sa, len) != 0 && errno == EINPROGRESS) {
+		return false;
+	ok = connect(fd, sa, len) == 0;
+	if (!ok && errno == EINPROGRESS) {
 		pfd.fd = fd;
 		pfd.events = POLLOUT;
 		pfd.revents = 0;
-		(void)poll(&pfd, 1, POKE_WAIT_MS);
+		ok = poll(&pfd, 1, POKE_WAIT_MS) == 1 &&
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) == 0 && err == 0;
 	}
 	(void)close(fd);
+	return ok;
 }
 
 /* poke_unix - connect to a unix-domain socket path */
-static void
+static bool
 poke_unix(const char *path)
 {
 	struct sockaddr_un sun;
 	size_t n = strlen(path);
 
 	if (n >= sizeof(sun.sun_path))
-		return;
+		return false;
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, path, n + 1);
-	poke_addr(AF_UNIX, (const struct sockaddr *)&sun, sizeof(sun));
+	return poke_addr(AF_UNIX, (const struct sockaddr *)&sun, sizeof(sun));
 }
 
 /*
@@ -75,15 +82,16 @@ poke_unix(const char *path)
  * listens on every address) is reached on loopback. HOST was resolved
  * once already when the socket was opened.
  */
-static void
+static bool
 poke_inet(int family, const char *portat)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	char *copy = strdup(portat), *at;
 	const char *host;
+	bool ok = false;
 
 	if (copy == NULL)
-		return;
+		return false;
 	at = strchr(copy, '@');
 	host = at != NULL ? at + 1 : "";
 	if (at != NULL)
@@ -97,10 +105,11 @@ poke_inet(int family, const char *portat)
 	hints.ai_flags = AI_NUMERICSERV;
 	if (getaddrinfo(host, copy, &hints, &res) == 0) {
 		for (ai = res; ai != NULL; ai = ai->ai_next)
-			poke_addr(ai->ai_family, ai->ai_addr, ai->ai_addrlen);
+			ok = poke_addr(ai->ai_family, ai->ai_addr, ai->ai_addrlen) || ok;
 		freeaddrinfo(res);
 	}
 	free(copy);
+	return ok;
 }
 
 const char *
@@ -113,17 +122,26 @@ milter_socket_unix_path(const char *spec)
 	return NULL;
 }
 
-static void
+static bool
 poke(const char *spec)
 {
 	const char *path = milter_socket_unix_path(spec);
 
 	if (path != NULL)
-		poke_unix(path);
-	else if (strncmp(spec, "inet:", 5) == 0)
-		poke_inet(AF_INET, spec + 5);
-	else if (strncmp(spec, "inet6:", 6) == 0)
-		poke_inet(AF_INET6, spec + 6);
+		return poke_unix(path);
+	if (strncmp(spec, "inet:", 5) == 0)
+		return poke_inet(AF_INET, spec + 5);
+	if (strncmp(spec, "inet6:", 6) == 0)
+		return poke_inet(AF_INET6, spec + 6);
+	return false;
+}
+
+/* milter_socket_accepts - true when a connection to the milter socket
+ * spec is made within POKE_WAIT_MS (the health check of GET /healthz) */
+bool
+milter_socket_accepts(const char *spec)
+{
+	return poke(spec);
 }
 
 static void *
@@ -136,7 +154,7 @@ poker_thread(void *arg)
 	for (i = 0; i < POKES_MAX && !atomic_load(&p->done); i++) {
 		(void)nanosleep(&ts, NULL);
 		if (!atomic_load(&p->done))
-			poke(p->spec);
+			(void)poke(p->spec);
 	}
 	return NULL;
 }

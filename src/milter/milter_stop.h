@@ -16,4 +16,12 @@ void milter_stop(const char *spec);
  * NULL for inet:/inet6: */
 const char *milter_socket_unix_path(const char *spec);
 
+/*
+ * milter_socket_connect - a connection to our own milter socket (spec as
+ * for milter_stop; a wildcard inet host is reached on loopback), waiting
+ * up to wait_ms for it to complete. Returns a connected non-blocking
+ * socket the caller closes, or -1.
+ */
+int milter_socket_connect(const char *spec, int wait_ms);
+
 #endif

@@ -7,7 +7,8 @@ build to purge, on this machine:
 - lintian reports no error (warnings are shown);
 - the .deb holds the daemon, authcheck, authmilter-migrate, their man
   pages, /etc/authmilter/authmilter.conf as a conffile, /var/lib/authmilter
-  and the systemd unit (Type=notify, /usr/sbin paths);
+  and the systemd unit (Type=notify, /usr/sbin paths), plus the report
+  job's service and timer when contrib/ has them;
 - apt-get install ./authmilter_*.deb creates the authmilter user and gives
   it /var/lib/authmilter; authmilter -t accepts the installed config;
 - /usr/sbin/authmilter started as the unit starts it (-f -c, as root, the
@@ -140,6 +141,10 @@ def inspect(t, deb):
             "./usr/share/man/man8/authmilter-migrate.8.gz",
             "./usr/share/man/man1/authcheck.1.gz", "." + CONF,
             "./var/lib/authmilter/", "./lib/systemd/system/authmilter.service"]
+    if os.path.exists(os.path.join(SRC, "contrib", "authmilter-report.timer")):
+        # the report job's units go in once the source has them
+        want += ["./lib/systemd/system/authmilter-report.service",
+                 "./lib/systemd/system/authmilter-report.timer"]
     have = set(ln.split()[-1] for ln in listing.splitlines() if ln.split())
     missing = [w for w in want if w not in have]
     t.ok(not missing, NAMES[2], diag="missing: %r\n%s" % (missing, listing))

@@ -10,9 +10,10 @@
  * does not block it, so our handlers see the signals first.
  *
  * SIGHUP re-reads the config: a broken file is logged and refused, the old
- * config stays. daemon/service tells systemd (when it listens) READY,
- * RELOADING/READY around a reload and STOPPING, and feeds its watchdog. SIGTERM and SIGINT stop accepting connections, let the
+ * config stays. SIGTERM and SIGINT stop accepting connections, let the
  * messages in flight finish (up to ShutdownTimeout), and exit.
+ * daemon/service tells systemd (when it listens) READY, RELOADING/READY
+ * around a reload and STOPPING, and feeds its watchdog.
  */
 #include "config.h"
 

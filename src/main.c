@@ -12,6 +12,8 @@
  * SIGHUP re-reads the config: a broken file is logged and refused, the old
  * config stays. SIGTERM and SIGINT stop accepting connections, let the
  * messages in flight finish (up to ShutdownTimeout), and exit.
+ * daemon/service tells systemd (when it listens) READY, RELOADING/READY
+ * around a reload and STOPPING, and feeds its watchdog.
  */
 #include "config.h"
 
@@ -36,6 +38,7 @@
 
 #include "conf/conf.h"
 #include "conf/conf_live.h"
+#include "daemon/service.h"
 #include "sign/sign_setup.h"
 #include "dns/dns.h"
 #include "log/log.h"
@@ -348,8 +351,9 @@ log_signing(void)
 	conf_unref(&c);
 }
 
-/* reload - SIGHUP: install a new config only if it loads cleanly */
-static void
+/* reload - SIGHUP: install a new config only if it loads cleanly;
+ * true when it did */
+static bool
 reload(const char *path)
 {
 	struct conf *old = conf_live_get(), *c = load_config(path, true);
@@ -358,7 +362,7 @@ reload(const char *path)
 		log_error("reload of %s refused; the running configuration stays", path);
 		metrics_config_loaded(false);
 		conf_unref(&old);
-		return;
+		return false;
 	}
 	if (strcmp(old->socket, c->socket) != 0 ||
 	    (old->user_id == NULL) != (c->user_id == NULL) ||
@@ -374,6 +378,7 @@ reload(const char *path)
 	metrics_config_loaded(true);
 	log_info("configuration reloaded from %s", path);
 	log_signing();
+	return true;
 }
 
 /* wait_for_sessions - let messages in flight finish, up to the timeout */
@@ -424,6 +429,7 @@ run(const char *config_path, const char *socket_spec)
 	sigset_t set, old;
 	pthread_t tid;
 	int milter_rc = MI_FAILURE, stop = 0;
+	struct service *svc;
 
 	/* Every other thread blocks these signals (they inherit the mask). */
 	sigemptyset(&set);
@@ -437,6 +443,7 @@ run(const char *config_path, const char *socket_spec)
 
 	log_info("%s started", PACKAGE_STRING);
 	log_signing();
+	svc = service_ready(socket_spec);
 	while (!stop) {
 		unsigned char sig;
 		ssize_t n = read(signal_pipe[0], &sig, 1);
@@ -446,12 +453,14 @@ run(const char *config_path, const char *socket_spec)
 		if (n <= 0)
 			break;
 		if (sig == SIGHUP) {
-			reload(config_path);
+			service_reloading(svc);
+			service_reloaded(svc, reload(config_path));
 		} else {
 			log_info("signal %d: stopping; waiting for messages in flight", sig);
 			stop = 1;
 		}
 	}
+	service_stopping(svc);
 	/* libmilter's worker pool stops serving open connections once
 	 * smfi_stop is called, so let them finish first. */
 	{
@@ -462,6 +471,7 @@ run(const char *config_path, const char *socket_spec)
 	}
 	milter_stop(socket_spec);
 	(void)pthread_join(tid, NULL);
+	service_free(&svc);
 	/*
 	 * libmilter's listener checks the stop flag, then takes its lock; if
 	 * smfi_stop closes the socket in between (more likely when threads

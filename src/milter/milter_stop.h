@@ -23,4 +23,12 @@ const char *milter_socket_unix_path(const char *spec);
  * is tried on loopback */
 bool milter_socket_accepts(const char *spec);
 
+/*
+ * milter_socket_connect - a connection to our own milter socket (spec as
+ * for milter_stop; a wildcard inet host is reached on loopback), waiting
+ * up to wait_ms for it to complete. Returns a connected non-blocking
+ * socket the caller closes, or -1.
+ */
+int milter_socket_connect(const char *spec, int wait_ms);
+
 #endif

@@ -5,7 +5,8 @@
  * and session_message_end bracket each message on it. A message holds a
  * reference to the configuration that was live when it started, so a
  * reload never changes the rules under a message in flight. The count of
- * open sessions lets the daemon wait for them at shutdown.
+ * open sessions lets the daemon wait for them at shutdown; the count of
+ * messages started feeds the status line systemd shows.
  */
 #include "config.h"
 
@@ -19,6 +20,7 @@
 #include "util/xmalloc.h"
 
 static _Atomic unsigned active_sessions;
+static _Atomic unsigned long messages_started;
 
 struct session *
 session_new(void)
@@ -67,6 +69,7 @@ session_message_start(struct session *s)
 	s->msg.conf = conf_live_get();
 	(void)clock_gettime(CLOCK_MONOTONIC, &s->msg.started);
 	s->in_message = true;
+	atomic_fetch_add_explicit(&messages_started, 1, memory_order_relaxed);
 }
 
 void
@@ -115,4 +118,10 @@ unsigned
 session_active(void)
 {
 	return atomic_load(&active_sessions);
+}
+
+unsigned long
+session_messages(void)
+{
+	return atomic_load_explicit(&messages_started, memory_order_relaxed);
 }

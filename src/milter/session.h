@@ -66,5 +66,7 @@ void session_set_helo(struct session *s, const char *helo);
 unsigned long session_elapsed_ms(const struct session *s);
 /* session_active - connections open right now (for graceful shutdown) */
 unsigned session_active(void);
+/* session_messages - messages started since the daemon started */
+unsigned long session_messages(void);
 
 #endif

@@ -74,6 +74,11 @@ struct conf {
 	unsigned dkim_max_key_bits;
 	unsigned dkim_clock_skew_ms;
 
+	/* ARC verification (RFC 8617) */
+	unsigned arc_max_sets;		/* more ARC sets: arc=fail */
+	unsigned arc_max_signatures;	/* AS/AMS checks per message */
+	unsigned arc_max_header_bytes;	/* all ARC fields together */
+
 	/* DMARC */
 	int dmarc_mode;			/* enum dmarc_mode */
 	int dmarc_reject_action;	/* enum policy_reject_action */

@@ -189,6 +189,7 @@ checks_header(struct session *s, const char *name, const char *value)
 		else
 			checks_dmarc_from(&ck->dmarc, resolver, c->dmarc_mode, value);
 	}
+	checks_arc_header(&ck->arc, resolver, c, name, value);
 	if (ck->dkim == NULL) {
 		struct dkim_verify_params p;
 
@@ -221,6 +222,8 @@ checks_eoh(struct session *s)
 {
 	if (s->msg.checks.dkim != NULL)
 		dkim_verifier_eoh(s->msg.checks.dkim);
+	checks_arc_eoh(s->msg.checks.arc, &s->msg.headers,
+	    !s->msg.headers_capped);
 }
 
 void
@@ -228,6 +231,7 @@ checks_body(struct session *s, const unsigned char *p, size_t len)
 {
 	if (s->msg.checks.dkim != NULL)
 		dkim_verifier_body(s->msg.checks.dkim, p, len);
+	checks_arc_body(s->msg.checks.arc, p, len);
 }
 
 /* add_spf - one A-R resinfo for an SPF result */
@@ -370,6 +374,7 @@ checks_eom(struct session *s, struct authres *ar, struct verdict *v)
 		return;
 	}
 	add_dkim(ar, ck->dkim);
+	checks_arc_eom(ck->arc, &ck->dns_budget, ar, s->client_addr);
 	spf_input(s, &in);
 	if (!run_dmarc(s, ar, &in)) {
 		v->kind = v->intended = VERDICT_REJECT;
@@ -410,6 +415,7 @@ checks_summary(const struct session *s, struct buf *out)
 		buf_printf(out, " dkim=%s(d=%s s=%s%s%s)", dkim_res_name(r->result),
 		    r->domain, r->selector, *r->reason ? " " : "", r->reason);
 	}
+	checks_arc_summary(ck->arc, out);
 	checks_dmarc_summary(&ck->dmarc, out);
 }
 
@@ -426,6 +432,7 @@ checks_reset(struct checks *ck)
 		spf_result_deinit(&ck->spf_helo);
 	dkim_verifier_free(&ck->dkim);
 	checks_dmarc_reset(&ck->dmarc);
+	checks_arc_free(&ck->arc);
 	memset(ck, 0, sizeof(*ck));
 }
 

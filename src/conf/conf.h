@@ -7,6 +7,8 @@
 
 #include "util/buf.h"
 
+struct crypto_privkey;
+
 struct sign_setup;
 
 enum conf_log_to { CONF_LOG_SYSLOG = 0, CONF_LOG_STDERR };
@@ -78,6 +80,14 @@ struct conf {
 	unsigned arc_max_sets;		/* more ARC sets: arc=fail */
 	unsigned arc_max_signatures;	/* AS/AMS checks per message */
 	unsigned arc_max_header_bytes;	/* all ARC fields together */
+
+	/* ARC sealing (RFC 8617 5.1), see conf_arc.c */
+	bool arc_seal;
+	int arc_seal_algorithm;		/* 0 rsa-sha256, 1 ed25519-sha256 */
+	char *arc_seal_domain;
+	char *arc_seal_selector;
+	char *arc_seal_key_file;
+	struct crypto_privkey *arc_seal_key;	/* loaded; NULL: not sealing */
 
 	/* DMARC */
 	int dmarc_mode;			/* enum dmarc_mode */

@@ -20,6 +20,8 @@
  *   arc_verifier_key_answer   hand over a key lookup's answer
  *   arc_verifier_eom          judge the chain
  *   arc_verifier_result, arc_res_name, arc_cv_name
+ *   arc_verifier_chain        the passing chain, canonicalized, for a
+ *                             sealer that adds the next set
  *
  * The validation follows RFC 8617 5.2: no sets is "none"; the newest
  * seal saying cv=fail, a set missing, duplicated or beyond max_sets, a
@@ -101,6 +103,7 @@ struct arc_verifier {
 	bool eoh_done, eom_done, decided;
 	enum arc_res res;
 	struct buf reason;
+	struct buf chain;	/* every set, relaxed, instance order (5.1.1) */
 	size_t verified;
 	struct arc_result out;
 	struct arc_set_result out_sets[DKIM_ARC_MAX_INSTANCE];
@@ -172,6 +175,7 @@ arc_verifier_new(const struct arc_verify_params *p)
 		dkim_sig_init(&v->sets[i].ams.sig);
 	}
 	buf_init(&v->reason);
+	buf_init(&v->chain);
 	return v;
 }
 
@@ -529,7 +533,7 @@ body_slot_for(struct arc_verifier *v, const struct dkim_sig *sig)
 static void
 hash_seals(struct arc_verifier *v, const struct dkim_header *hdrs)
 {
-	struct buf chain = BUF_INIT, stripped = BUF_INIT, own = BUF_INIT;
+	struct buf *chain = &v->chain, stripped = BUF_INIT, own = BUF_INIT;
 	unsigned k;
 
 	for (k = 1; k <= v->n; k++) {
@@ -540,9 +544,9 @@ hash_seals(struct arc_verifier *v, const struct dkim_header *hdrs)
 		struct crypto_digest *d;
 
 		dkim_canon_header(DKIM_CANON_RELAXED, aar->name, aar->name_len,
-		    aar->value, aar->value_len, true, &chain);
+		    aar->value, aar->value_len, true, chain);
 		dkim_canon_header(DKIM_CANON_RELAXED, ams->name, ams->name_len,
-		    ams->value, ams->value_len, true, &chain);
+		    ams->value, ams->value_len, true, chain);
 		buf_reset(&stripped);
 		buf_reset(&own);
 		dkim_canon_strip_b(as->value, as->value_len, s->as.sig.b_start,
@@ -550,15 +554,14 @@ hash_seals(struct arc_verifier *v, const struct dkim_header *hdrs)
 		dkim_canon_header(DKIM_CANON_RELAXED, as->name, as->name_len,
 		    stripped.data, stripped.len, false, &own);
 		d = crypto_digest_new(s->as.sig.hash);
-		crypto_digest_update(d, chain.data, chain.len);
+		crypto_digest_update(d, chain->data, chain->len);
 		crypto_digest_update(d, own.data, own.len);
 		s->as.hdigest_len = crypto_digest_final(d, s->as.hdigest);
 		crypto_digest_free(&d);
 		s->as.hashed = true;
 		dkim_canon_header(DKIM_CANON_RELAXED, as->name, as->name_len,
-		    as->value, as->value_len, true, &chain);
+		    as->value, as->value_len, true, chain);
 	}
-	buf_deinit(&chain);
 	buf_deinit(&stripped);
 	buf_deinit(&own);
 }
@@ -893,6 +896,18 @@ arc_verifier_result(const struct arc_verifier *v)
 	return v->eom_done ? &v->out : NULL;
 }
 
+/* arc_verifier_chain - the canonical chain a sealer extends */
+const unsigned char *
+arc_verifier_chain(const struct arc_verifier *v, size_t *len_r)
+{
+	if (!v->eom_done || v->res != ARC_RES_PASS) {
+		*len_r = 0;
+		return NULL;
+	}
+	*len_r = v->chain.len;
+	return v->chain.data;
+}
+
 /* arc_verifier_free - free everything */
 void
 arc_verifier_free(struct arc_verifier **vp)
@@ -914,5 +929,6 @@ arc_verifier_free(struct arc_verifier **vp)
 	for (i = 0; i < v->nbodies; i++)
 		dkim_body_free(&v->bodies[i].b);
 	buf_deinit(&v->reason);
+	buf_deinit(&v->chain);
 	xfree(vp);
 }

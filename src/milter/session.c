@@ -75,6 +75,7 @@ session_message_end(struct session *s)
 
 	checks_reset(&m->checks);
 	signing_reset(&m->signing);
+	sealing_reset(&m->sealing);
 	free(m->forged_ar);
 	conf_unref(&m->conf);
 	free(m->queue_id);

@@ -12,6 +12,7 @@ Exported:
         edit(i, raw) -> raw runs before hop i (0-based) seals
     dkimpy_verdict(raw, records)           "pass" / "fail" / "none" as
         dkimpy's arc_verify judges it, keys from records {name: txt}
+    dkimpy_reason(raw, records)            its reason text
     split(raw) / join(headers, body)       header list <-> bytes
 
 Needs python3-dkim, python3-authres and python3-cryptography; imported when
@@ -110,6 +111,17 @@ def dkimpy_verdict(raw, records):
     if cv == dkim.CV_None:
         return "none"
     return "fail"
+
+
+def dkimpy_reason(raw, records):
+    """dkimpy_reason - dkimpy's arc_verify reason text"""
+    import dkim
+
+    def dnsfunc(name, timeout=5):
+        n = name.decode() if isinstance(name, bytes) else name
+        rec = records.get(n.rstrip("."))
+        return rec.encode() if rec is not None else None
+    return str(dkim.arc_verify(raw, dnsfunc=dnsfunc)[2])
 
 
 def chain(raw, sealers, records, edit=None):

@@ -1,0 +1,23 @@
+/* conf_arc.h - the ARC sealing settings: check them, load the key */
+#ifndef AUTHMILTER_CONF_ARC_H
+#define AUTHMILTER_CONF_ARC_H
+
+#include <stdbool.h>
+
+#include "conf/conf.h"
+#include "util/buf.h"
+
+/* conf_arc_load - with ARCSeal yes: ARCSealDomain, ARCSealSelector and
+ * ARCSealKeyFile must be set and valid, the key must load (as KeyFile:
+ * not readable by group or others; relative to the config file's
+ * directory) and be of ARCSealAlgorithm's type. Errors are appended to
+ * err as "where: why" (where_seal: the ARCSeal line, where_key: the
+ * ARCSealKeyFile line). Sets c->arc_seal_key. */
+bool conf_arc_load(struct conf *c, const char *where_seal,
+    const char *where_key, struct buf *err);
+/* conf_arc_warning - a warning for authmilter -t, or NULL */
+const char *conf_arc_warning(const struct conf *c);
+/* conf_arc_free - wipe and free the sealing key */
+void conf_arc_free(struct conf *c);
+
+#endif

@@ -81,6 +81,10 @@ struct conf {
 	unsigned arc_max_signatures;	/* AS/AMS checks per message */
 	unsigned arc_max_header_bytes;	/* all ARC fields together */
 
+	/* trusted ARC sealers (RFC 8617 7.2) */
+	struct conf_list arc_trusted_sealers;	/* AS d= domains */
+	int arc_trusted_sealer_action;	/* 0 none, 1 quarantine */
+
 	/* ARC sealing (RFC 8617 5.1), see conf_arc.c */
 	bool arc_seal;
 	int arc_seal_algorithm;		/* 0 rsa-sha256, 1 ed25519-sha256 */

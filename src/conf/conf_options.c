@@ -55,6 +55,8 @@ static const char *const quarantine_words[] = { "hold", "header", "mark", NULL }
 static const char *const multi_from_words[] = { "strictest", "reject", NULL };
 /* orders match conf_mode_sign/verify and conf_canon in conf.c */
 static const char *const mode_words[] = { "sv", "vs", "s", "v", NULL };
+/* order matches conf->arc_trusted_sealer_action (checks_arc.c) */
+static const char *const arc_override_words[] = { "none", "quarantine", NULL };
 /* order matches conf->arc_seal_algorithm (conf_arc.c) */
 static const char *const arc_alg_words[] = { "rsa-sha256", "ed25519-sha256", NULL };
 static const char *const canon_words[] = { "simple", "relaxed",
@@ -102,6 +104,8 @@ const struct conf_option conf_options[] = {
 	{ "ARCMaxSets", CONF_T_UINT, "50", FIELD(arc_max_sets), 1, 50, NULL, NULL },
 	{ "ARCMaxSignatures", CONF_T_UINT, "51", FIELD(arc_max_signatures), 2, 101, NULL, NULL },
 	{ "ARCMaxHeaderBytes", CONF_T_UINT, "262144", FIELD(arc_max_header_bytes), 4096, 16777216, NULL, NULL },
+	{ "ARCTrustedSealers", CONF_T_LIST, NULL, FIELD(arc_trusted_sealers), 0, 0, NULL, NULL },
+	{ "ARCTrustedSealerAction", CONF_T_WORD, "none", FIELD(arc_trusted_sealer_action), 0, 0, arc_override_words, NULL },
 	{ "ARCSeal", CONF_T_BOOL, "no", FIELD(arc_seal), 0, 0, NULL, NULL },
 	{ "ARCSealAlgorithm", CONF_T_WORD, "rsa-sha256", FIELD(arc_seal_algorithm), 0, 0, arc_alg_words, NULL },
 	{ "ARCSealDomain", CONF_T_STRING, NULL, FIELD(arc_seal_domain), 0, 0, NULL, NULL },

@@ -344,6 +344,7 @@ checks_eom(struct session *s, struct authres *ar, struct verdict *v)
 	struct checks *ck = &m->checks;
 	struct policy_config pc;
 	struct policy_input in;
+	bool arc_override;
 
 	memset(&in, 0, sizeof(in));
 	checks_build_policy_config(m->conf, &pc);
@@ -385,7 +386,11 @@ checks_eom(struct session *s, struct authres *ar, struct verdict *v)
 		    "Message rejected: From names several author domains");
 		return;
 	}
+	arc_override = checks_arc_override(ck->arc, m->conf,
+	    !ck->dmarc.multi_domain, &in, ar);
 	policy_at_end(&pc, &in, v);
+	if (arc_override && v->kind != VERDICT_REJECT)
+		v->why = "dmarc-fail-arc-trusted-sealer";
 }
 
 void

@@ -13,6 +13,12 @@
  * Authentication-Results header as RFC 8617 10.2 describes:
  * arc=pass|fail with smtp.remote-ip, header.oldest-pass when an older
  * AMS no longer validates, and a reason on failure.
+ *
+ * checks_arc_override applies the trusted-sealer policy after DMARC: a
+ * DMARC failure is delivered as ARCTrustedSealerAction (none or
+ * quarantine) when the chain passed and a sealer in ARCTrustedSealers
+ * recorded a pass for the author domain; untrusted sealers never change
+ * a verdict.
  */
 #include "config.h"
 
@@ -131,6 +137,33 @@ checks_arc_eom(struct checks_arc *a, struct dns_budget *budget,
 	}
 }
 
+bool
+checks_arc_override(struct checks_arc *a, const struct conf *c,
+    bool single_author, struct policy_input *in, struct authres *ar)
+{
+	enum policy_disposition to = c->arc_trusted_sealer_action == 1 ?
+	    POLICY_DISP_QUARANTINE : POLICY_DISP_NONE;
+	struct buf comment = BUF_INIT;
+
+	if (a == NULL || a->res == NULL || c->arc_trusted_sealers.count == 0 ||
+	    !single_author || in->dmarc != POLICY_DMARC_FAIL ||
+	    in->dmarc_disposition <= to || in->from_domain == NULL)
+		return false;
+	if (!arc_trust_find(a->res,
+	    (const char *const *)c->arc_trusted_sealers.items,
+	    c->arc_trusted_sealers.count, in->from_domain, &a->trust))
+		return false;
+	in->dmarc_disposition = to;
+	a->override_reason = "trusted_forwarder";
+	/* these attach to the dmarc result, the last one added */
+	authres_add_prop(ar, "policy", "override", a->override_reason);
+	buf_printf(&comment, "ARC sealer %s i=%u recorded %s", a->trust.sealer,
+	    a->trust.instance, a->trust.what);
+	authres_add_comment(ar, buf_cstr(&comment));
+	buf_deinit(&comment);
+	return true;
+}
+
 const struct arc_result *
 checks_arc_result(const struct checks_arc *a)
 {
@@ -144,6 +177,10 @@ checks_arc_summary(const struct checks_arc *a, struct buf *out)
 		return;
 	buf_printf(out, " arc=%s(sets=%u%s%s)", arc_res_name(a->res->res),
 	    a->res->sets, *a->res->reason ? " " : "", a->res->reason);
+	if (a->override_reason != NULL)
+		buf_printf(out, " dmarc-override=%s(sealer=%s i=%u %s)",
+		    a->override_reason, a->trust.sealer, a->trust.instance,
+		    a->trust.what);
 }
 
 void

@@ -6,10 +6,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/arc_trust.h"
 #include "core/arc_verify.h"
 #include "core/authres.h"
 #include "dns/dns.h"
 #include "dns/dns_budget.h"
+#include "policy/policy.h"
 #include "util/buf.h"
 
 struct conf;
@@ -25,6 +27,11 @@ struct checks_arc {
 	} keys[ARC_VERIFY_MAX_KEYS];
 	size_t key_count;
 	const struct arc_result *res;	/* after checks_arc_eom */
+	/* set by checks_arc_override when a trusted sealer rescued a DMARC
+	 * failure (for the log, A-R and the reports): reason
+	 * "trusted_forwarder", the sealer's d= and set, what it recorded */
+	const char *override_reason;	/* NULL: no override */
+	struct arc_trust trust;
 };
 
 /* checks_arc_header - feed one header field; an ARC field creates the
@@ -44,6 +51,14 @@ void checks_arc_body(struct checks_arc *a, const unsigned char *p,
  * smtp.remote-ip. */
 void checks_arc_eom(struct checks_arc *a, struct dns_budget *budget,
     struct authres *ar, const char *client_ip);
+/* checks_arc_override - after DMARC: when it failed with a policy for a
+ * single author domain, the chain passed and a sealer in
+ * ARCTrustedSealers recorded a pass for that domain
+ * (arc_trust_find), lower in->dmarc_disposition to
+ * ARCTrustedSealerAction and say so in ar (policy.override on the dmarc
+ * result, a comment naming the sealer). Returns true when it did. */
+bool checks_arc_override(struct checks_arc *a, const struct conf *c,
+    bool single_author, struct policy_input *in, struct authres *ar);
 /* checks_arc_result - the chain's result, NULL when no ARC field came */
 const struct arc_result *checks_arc_result(const struct checks_arc *a);
 /* checks_arc_summary - " arc=pass(sets=2)" for the log line */

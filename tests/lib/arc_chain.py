@@ -4,9 +4,10 @@ implementation the ARC tests compare authmilter with.
 Exported:
     Sealer(domain, selector, kind="rsa")   a key pair; .record is the key
         TXT record, .pem / .seed the private key as dkimpy takes it
-    seal(raw, sealer, cv, srv_id=None)     -> raw with one more ARC set on
-        top; cv is what the hop's own A-R says about the chain before it
-        ("none" for the first hop, "pass", "fail")
+    seal(raw, sealer, cv, srv_id=None, results=None) -> raw with one more
+        ARC set on top; cv is what the hop's own A-R says about the chain
+        before it ("none" for the first hop, "pass", "fail"); results the
+        rest of that A-R (what the AAR records)
     chain(raw, sealers, edit=None)         seal hop by hop with cv from
         dkimpy's own arc_verify of the message as it arrived at the hop;
         edit(i, raw) -> raw runs before hop i (0-based) seals
@@ -75,13 +76,14 @@ def join(hdrs, body):
     return b"".join(n + b":" + v + b"\r\n" for n, v in hdrs) + b"\r\n" + body
 
 
-def seal(raw, sealer, cv, srv_id=None):
+def seal(raw, sealer, cv, srv_id=None, results=None):
     """seal - one ARC set by sealer on top of raw; the hop's A-R (which
-    dkimpy copies into the AAR) says arc=cv"""
+    dkimpy copies into the AAR) says results (default an SPF pass for
+    example.org) and arc=cv"""
     import dkim
     srv = (srv_id or "hop." + sealer.domain).encode()
-    ar = b"Authentication-Results: " + srv + b"; spf=pass " \
-        b"smtp.mailfrom=example.org"
+    ar = b"Authentication-Results: " + srv + b"; " + (
+        results or b"spf=pass smtp.mailfrom=example.org")
     if cv != "none":
         ar += b"; arc=" + cv.encode()
     msg = ar + b"\r\n" + raw

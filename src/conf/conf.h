@@ -86,7 +86,7 @@ struct conf {
 	int arc_trusted_sealer_action;	/* 0 none, 1 quarantine */
 
 	/* ARC sealing (RFC 8617 5.1), see conf_arc.c */
-	bool arc_seal;
+	int arc_seal;			/* enum conf_arc_seal */
 	int arc_seal_algorithm;		/* 0 rsa-sha256, 1 ed25519-sha256 */
 	char *arc_seal_domain;
 	char *arc_seal_selector;

@@ -45,7 +45,7 @@ conf_arc_load(struct conf *c, const char *where_seal, const char *where_key,
 	enum crypto_key_type want;
 	char why[256], *path;
 
-	if (!c->arc_seal)
+	if (c->arc_seal == CONF_ARC_SEAL_NO)
 		return true;
 	if (c->arc_seal_domain == NULL || c->arc_seal_selector == NULL ||
 	    c->arc_seal_key_file == NULL) {
@@ -84,7 +84,7 @@ conf_arc_load(struct conf *c, const char *where_seal, const char *where_key,
 const char *
 conf_arc_warning(const struct conf *c)
 {
-	if (c->arc_seal && c->arc_seal_algorithm == 1)
+	if (c->arc_seal != CONF_ARC_SEAL_NO && c->arc_seal_algorithm == 1)
 		return "ARCSealAlgorithm ed25519-sha256: verifiers without "
 		    "RFC 8463 support will see a broken ARC chain";
 	return NULL;

@@ -7,7 +7,14 @@
 #include "conf/conf.h"
 #include "util/buf.h"
 
-/* conf_arc_load - with ARCSeal yes: ARCSealDomain, ARCSealSelector and
+/* ARCSeal: which mail gets our ARC set */
+enum conf_arc_seal {
+	CONF_ARC_SEAL_NO = 0,
+	CONF_ARC_SEAL_VERIFIED,	/* mail we verify here (a forwarder) */
+	CONF_ARC_SEAL_OUTBOUND	/* internal mail carrying our A-R (a list) */
+};
+
+/* conf_arc_load - with ARCSeal verified or outbound: ARCSealDomain, ARCSealSelector and
  * ARCSealKeyFile must be set and valid, the key must load (as KeyFile:
  * not readable by group or others; relative to the config file's
  * directory) and be of ARCSealAlgorithm's type. Errors are appended to

@@ -57,6 +57,8 @@ static const char *const multi_from_words[] = { "strictest", "reject", NULL };
 static const char *const mode_words[] = { "sv", "vs", "s", "v", NULL };
 /* order matches conf->arc_trusted_sealer_action (checks_arc.c) */
 static const char *const arc_override_words[] = { "none", "quarantine", NULL };
+/* order matches enum conf_arc_seal (conf_arc.h) */
+static const char *const arc_seal_words[] = { "no", "verified", "outbound", NULL };
 /* order matches conf->arc_seal_algorithm (conf_arc.c) */
 static const char *const arc_alg_words[] = { "rsa-sha256", "ed25519-sha256", NULL };
 static const char *const canon_words[] = { "simple", "relaxed",
@@ -106,7 +108,7 @@ const struct conf_option conf_options[] = {
 	{ "ARCMaxHeaderBytes", CONF_T_UINT, "262144", FIELD(arc_max_header_bytes), 4096, 16777216, NULL, NULL },
 	{ "ARCTrustedSealers", CONF_T_LIST, NULL, FIELD(arc_trusted_sealers), 0, 0, NULL, NULL },
 	{ "ARCTrustedSealerAction", CONF_T_WORD, "none", FIELD(arc_trusted_sealer_action), 0, 0, arc_override_words, NULL },
-	{ "ARCSeal", CONF_T_BOOL, "no", FIELD(arc_seal), 0, 0, NULL, NULL },
+	{ "ARCSeal", CONF_T_WORD, "no", FIELD(arc_seal), 0, 0, arc_seal_words, NULL },
 	{ "ARCSealAlgorithm", CONF_T_WORD, "rsa-sha256", FIELD(arc_seal_algorithm), 0, 0, arc_alg_words, NULL },
 	{ "ARCSealDomain", CONF_T_STRING, NULL, FIELD(arc_seal_domain), 0, 0, NULL, NULL },
 	{ "ARCSealSelector", CONF_T_STRING, NULL, FIELD(arc_seal_selector), 0, 0, NULL, NULL },

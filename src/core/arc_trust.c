@@ -5,6 +5,7 @@
  * Exported functions:
  *   arc_trust_find         the newest trusted set vouching for an author
  *   arc_trust_aar_vouches  read one AAR payload for a pass of the author
+ *   arc_trust_result_of    the result of one method in an A-R value
  *
  * Only a chain that passed is read: then every seal from the trusted
  * set up to the newest verified, so its AAR is what that sealer wrote.
@@ -193,10 +194,12 @@ vouches(const struct resinfo *r, const char *author)
 	return NULL;
 }
 
-/* arc_trust_aar_vouches - read one AAR payload */
-bool
-arc_trust_aar_vouches(const char *aar, size_t len, const char *author,
-    const char **what_r)
+/* find_resinfo - the first resinfo of an A-R payload for which match()
+ * is true; false for none (or a malformed payload) */
+static bool
+find_resinfo(const char *aar, size_t len,
+    bool (*match)(const struct resinfo *, const void *), const void *arg,
+    struct resinfo *r)
 {
 	size_t i = 0, start = 0, n = 0;
 	bool id_done = false;
@@ -213,15 +216,10 @@ arc_trust_aar_vouches(const char *aar, size_t len, const char *author,
 			continue;
 		}
 		if (i == len || aar[i] == ';') {
-			struct resinfo r;
-			const char *w;
-
 			/* the first piece is the authserv-id */
-			if (id_done && parse_resinfo(aar + start, i - start, &r) &&
-			    (w = vouches(&r, author)) != NULL) {
-				*what_r = w;
+			if (id_done && parse_resinfo(aar + start, i - start, r) &&
+			    match(r, arg))
 				return true;
-			}
 			id_done = true;
 			n++;
 			start = i + 1;
@@ -229,6 +227,48 @@ arc_trust_aar_vouches(const char *aar, size_t len, const char *author,
 		i++;
 	}
 	return false;
+}
+
+/* vouch_match - find_resinfo test: a pass for the author (arg) */
+static bool
+vouch_match(const struct resinfo *r, const void *arg)
+{
+	return vouches(r, arg) != NULL;
+}
+
+/* method_match - find_resinfo test: the method is arg */
+static bool
+method_match(const struct resinfo *r, const void *arg)
+{
+	return tok_is(r->method, arg);
+}
+
+/* arc_trust_result_of - the result of the first resinfo of method */
+bool
+arc_trust_result_of(const char *ar, size_t len, const char *method,
+    char *out, size_t out_size)
+{
+	struct resinfo r;
+
+	if (!find_resinfo(ar, len, method_match, method, &r) ||
+	    r.result.len >= out_size)
+		return false;
+	memcpy(out, r.result.p, r.result.len);
+	out[r.result.len] = '\0';
+	return true;
+}
+
+/* arc_trust_aar_vouches - read one AAR payload */
+bool
+arc_trust_aar_vouches(const char *aar, size_t len, const char *author,
+    const char **what_r)
+{
+	struct resinfo r;
+
+	if (!find_resinfo(aar, len, vouch_match, author, &r))
+		return false;
+	*what_r = vouches(&r, author);
+	return true;
 }
 
 /* arc_trust_find - the newest trusted set vouching for the author */

@@ -36,4 +36,10 @@ bool arc_trust_find(const struct arc_result *r, const char *const *trusted,
 bool arc_trust_aar_vouches(const char *aar, size_t len,
     const char *author_domain, const char **what_r);
 
+/* arc_trust_result_of - the result word (e.g. "pass") of the first
+ * resinfo of method in an A-R value (authserv-id first), copied into
+ * out (out_size bytes); false when there is none or it does not fit */
+bool arc_trust_result_of(const char *ar, size_t len, const char *method,
+    char *out, size_t out_size);
+
 #endif

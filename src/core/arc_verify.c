@@ -897,15 +897,18 @@ arc_verifier_result(const struct arc_verifier *v)
 }
 
 /* arc_verifier_chain - the canonical chain a sealer extends */
-const unsigned char *
-arc_verifier_chain(const struct arc_verifier *v, size_t *len_r)
+bool
+arc_verifier_chain(const struct arc_verifier *v, const unsigned char **chain_r,
+    size_t *len_r, unsigned *sets_r)
 {
-	if (!v->eom_done || v->res != ARC_RES_PASS) {
-		*len_r = 0;
-		return NULL;
-	}
+	*chain_r = v->chain.data;
 	*len_r = v->chain.len;
-	return v->chain.data;
+	*sets_r = v->n;
+	if (!v->eoh_done)
+		return false;
+	if (v->eom_done)
+		return v->res == ARC_RES_PASS || v->res == ARC_RES_NONE;
+	return !v->decided || v->res == ARC_RES_NONE;
 }
 
 /* arc_verifier_free - free everything */

@@ -136,13 +136,14 @@ void arc_verifier_eom(struct arc_verifier *v);
 /* arc_verifier_result - the chain's result, after eom (else NULL) */
 const struct arc_result *arc_verifier_result(const struct arc_verifier *v);
 
-/* arc_verifier_chain - after eom, for a chain that passed: every ARC
- * field of sets 1..N in instance order (AAR, AMS, AS per set), relaxed
- * canonicalization, each ending in CRLF: what the next ARC-Seal signs
- * before its own set (RFC 8617 5.1.1). NULL (*len_r 0) otherwise. Owned
- * by the verifier. */
-const unsigned char *arc_verifier_chain(const struct arc_verifier *v,
-    size_t *len_r);
+/* arc_verifier_chain - every ARC field of sets 1..N in instance order
+ * (AAR, AMS, AS per set), relaxed canonicalization, each ending in CRLF:
+ * what the next ARC-Seal signs before its own set (RFC 8617 5.1.1);
+ * *sets_r is N. True when the chain can be extended: after eoh, its
+ * structure is sound (or there is none); after eom, it passed (or there
+ * is none). The bytes are owned by the verifier. */
+bool arc_verifier_chain(const struct arc_verifier *v,
+    const unsigned char **chain_r, size_t *len_r, unsigned *sets_r);
 
 /* arc_res_name - "none", "pass", "fail" */
 const char *arc_res_name(enum arc_res r);

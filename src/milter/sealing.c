@@ -13,6 +13,18 @@
  * whose header went over the caps. Mail from InternalHosts and
  * authenticated clients is DKIM-signed instead (signing.c).
  *
+ * That is ARCSeal verified, for forwarders that do not change what they
+ * pass on. A mailing list changes the message between its way in and its
+ * way out, so an ARC set made on the way in would not verify downstream:
+ * with ARCSeal outbound the set is made on the way out instead, when the
+ * list resends the message from InternalHosts (or an authenticated
+ * client) with the Authentication-Results we added on its way in. The
+ * AAR copies that A-R (what we saw before the list changed anything),
+ * cv= is its arc= result (none without a chain; a chain not found
+ * passing on the way in is not sealed), and the AS signs the chain
+ * already there (its structure checked here, its seals judged on the
+ * way in).
+ *
  * The AMS body hash (relaxed, SHA-256) streams from end of header; the
  * core (src/core/arc_seal.c) builds the three fields at end of message.
  */
@@ -22,11 +34,77 @@
 #include <string.h>
 #include <time.h>
 
+#include "conf/conf_arc.h"
 #include "core/arc_seal.h"
+#include "core/arc_trust.h"
+#include "core/authres.h"
 #include "core/dkim_sig.h"
 #include "milter/sealing.h"
 #include "milter/session.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
+
+/* milter_hdrs - the session's fields as the core's header array */
+static struct dkim_header *
+milter_hdrs(const struct headers *h)
+{
+	struct dkim_header *hdrs = xcalloc(h->count + 1, sizeof(*hdrs));
+	size_t i;
+
+	for (i = 0; i < h->count; i++) {
+		hdrs[i].name = (const unsigned char *)h->list[i].name;
+		hdrs[i].name_len = strlen(h->list[i].name);
+		hdrs[i].value = h->list[i].value;
+		hdrs[i].value_len = h->list[i].value_len;
+	}
+	return hdrs;
+}
+
+/* outbound_ready - ARCSeal outbound: keep our A-R of the way in (the
+ * topmost one with our authserv-id) and read the chain's structure */
+static bool
+outbound_ready(struct message *m, struct sealing *sl)
+{
+	struct arc_verify_params p;
+	struct dkim_header *hdrs;
+	const unsigned char *chain;
+	size_t i, len;
+	unsigned sets;
+
+	if (!m->checks.exempt) {
+		sl->skip_why = "not outbound";
+		return false;
+	}
+	for (i = 0; i < m->headers.count && sl->our_ar == NULL; i++) {
+		const struct header *h = &m->headers.list[i];
+		size_t k = 0;
+
+		if (ascii_strcasecmp(h->name, "Authentication-Results") != 0 ||
+		    !authres_is_ours(h->value, h->value_len, m->conf->authserv_id))
+			continue;
+		while (k < h->value_len && (h->value[k] == ' ' ||
+		    h->value[k] == '\t'))
+			k++;
+		sl->our_ar = xstrndup((const char *)h->value + k,
+		    h->value_len - k);
+	}
+	if (sl->our_ar == NULL) {
+		sl->skip_why = "no Authentication-Results of ours";
+		return false;
+	}
+	arc_verify_params_init(&p);
+	p.max_sets = m->conf->arc_max_sets;
+	p.max_header_bytes = m->conf->arc_max_header_bytes;
+	sl->chain = arc_verifier_new(&p);
+	hdrs = milter_hdrs(&m->headers);
+	arc_verifier_eoh(sl->chain, hdrs, m->headers.count, true);
+	free(hdrs);
+	if (!arc_verifier_chain(sl->chain, &chain, &len, &sets)) {
+		sl->skip_why = "ARC chain malformed";
+		return false;
+	}
+	return true;
+}
 
 void
 sealing_eoh(struct session *s)
@@ -37,12 +115,15 @@ sealing_eoh(struct session *s)
 	buf_init(&sl->done);
 	if (m->conf->arc_seal_key == NULL)
 		return;
-	if (m->checks.skip_verify) {
-		sl->skip_why = "not verified here";
-		return;
-	}
 	if (m->headers_capped) {
 		sl->skip_why = "headers over MaxHeaders/MaxHeaderBytes";
+		return;
+	}
+	if (m->conf->arc_seal == CONF_ARC_SEAL_OUTBOUND) {
+		if (!outbound_ready(m, sl))
+			return;
+	} else if (m->checks.skip_verify) {
+		sl->skip_why = "not verified here";
 		return;
 	}
 	sl->body = dkim_body_new(DKIM_CANON_RELAXED, CRYPTO_HASH_SHA256, false,
@@ -69,31 +150,45 @@ to_milter_form(const struct buf *v, struct buf *out)
 			buf_append_byte(out, v->data[i]);
 }
 
-/* next_instance - the instance and cv= of our set from the chain's
- * result; 0 (with *why_r) when we must not seal */
+/* next_instance - the instance and cv= of our set, from our own
+ * verification (verified) or from the arc= of our A-R of the way in
+ * (outbound); 0 (with *why_r) when we must not seal */
 static unsigned
-next_instance(const struct checks_arc *a, const char **cv_r,
-    const unsigned char **chain_r, size_t *chain_len_r, const char **why_r)
+next_instance(const struct sealing *sl, const struct checks_arc *a,
+    const char **cv_r, const unsigned char **chain_r, size_t *chain_len_r,
+    const char **why_r)
 {
-	const struct arc_result *r = checks_arc_result(a);
+	const struct arc_verifier *v = sl->chain != NULL ? sl->chain :
+	    a != NULL ? a->v : NULL;
+	char word[16];
+	unsigned sets = 0;
+	bool passed;
 
 	*chain_r = NULL;
 	*chain_len_r = 0;
-	if (r == NULL || r->res == ARC_RES_NONE) {
-		*cv_r = "none";
-		return 1;
-	}
-	if (r->res != ARC_RES_PASS) {
+	if (v != NULL && !arc_verifier_chain(v, chain_r, chain_len_r, &sets)) {
 		*why_r = "chain failed";
 		return 0;
 	}
-	if (r->sets >= DKIM_ARC_MAX_INSTANCE) {
+	if (sl->chain != NULL)
+		passed = arc_trust_result_of(sl->our_ar, strlen(sl->our_ar),
+		    "arc", word, sizeof(word)) && strcmp(word, "pass") == 0;
+	else
+		passed = sets > 0;	/* checks_arc found it passing */
+	if (sets == 0) {
+		*cv_r = "none";
+		return 1;
+	}
+	if (!passed) {
+		*why_r = "chain not found passing on the way in";
+		return 0;
+	}
+	if (sets >= DKIM_ARC_MAX_INSTANCE) {
 		*why_r = "chain full (50 sets)";
 		return 0;
 	}
 	*cv_r = "pass";
-	*chain_r = arc_verifier_chain(a->v, chain_len_r);
-	return r->sets + 1;
+	return sets + 1;
 }
 
 size_t
@@ -120,7 +215,7 @@ sealing_eom(struct session *s, const char *authres, bool delivered,
 		return 0;
 	}
 	memset(&p, 0, sizeof(p));
-	p.instance = next_instance(m->checks.arc, &cv, &chain, &chain_len,
+	p.instance = next_instance(sl, m->checks.arc, &cv, &chain, &chain_len,
 	    &why);
 	if (p.instance == 0) {
 		sl->skip_why = why;
@@ -133,14 +228,8 @@ sealing_eom(struct session *s, const char *authres, bool delivered,
 	p.t = (int64_t)time(NULL);
 	p.sign_headers = (const char *const *)c->sign_headers.items;
 	p.nsign = c->sign_headers.count;
-	p.authres = authres;
-	hdrs = xcalloc(m->headers.count + 1, sizeof(*hdrs));
-	for (i = 0; i < m->headers.count; i++) {
-		hdrs[i].name = (const unsigned char *)m->headers.list[i].name;
-		hdrs[i].name_len = strlen(m->headers.list[i].name);
-		hdrs[i].value = m->headers.list[i].value;
-		hdrs[i].value_len = m->headers.list[i].value_len;
-	}
+	p.authres = sl->our_ar != NULL ? sl->our_ar : authres;
+	hdrs = milter_hdrs(&m->headers);
 	for (i = 0; i < SEALING_FIELDS; i++)
 		buf_init(&v[i]);
 	ok = arc_seal_make(&p, hdrs, m->headers.count, bh, bhlen, chain,
@@ -177,6 +266,8 @@ void
 sealing_reset(struct sealing *sl)
 {
 	dkim_body_free(&sl->body);
+	arc_verifier_free(&sl->chain);
+	free(sl->our_ar);
 	buf_deinit(&sl->done);
 	memset(sl, 0, sizeof(*sl));
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/arc_verify.h"
 #include "core/dkim_canon.h"
 #include "util/buf.h"
 
@@ -20,16 +21,23 @@ struct sealing {
 	const char *skip_why;		/* static: why not sealed */
 	struct dkim_body *body;		/* AMS body hash, relaxed SHA-256 */
 	struct buf done;		/* "i=2 cv=pass d=... s=..." for the log */
+	/* ARCSeal outbound: our A-R from the message's way in, and the
+	 * chain it carries (structure only: its keys are not looked up) */
+	char *our_ar;
+	struct arc_verifier *chain;
 };
 
 /* sealing_eoh - start the AMS body hash when this message will be
- * sealed: ARCSeal is on and we verified it (it passes through us) */
+ * sealed: ARCSeal verified and we verified it (it passes through us), or
+ * ARCSeal outbound and it comes from InternalHosts or an authenticated
+ * client carrying the A-R we added on its way in (a list resending it) */
 void sealing_eoh(struct session *s);
 /* sealing_body - the next body chunk */
 void sealing_body(struct session *s, const unsigned char *p, size_t len);
 /*
  * sealing_eom - make the ARC set for a message we deliver (accept or
- * quarantine), after verification: authres is our A-R value. fields[0]
+ * quarantine), after verification: authres is our A-R value (ARCSeal
+ * verified; outbound seals copy the A-R of the way in instead). fields[0]
  * gets the ARC-Authentication-Results, [1] the ARC-Message-Signature,
  * [2] the ARC-Seal, each ready for the MTA (no leading space, "\n\t"
  * folding). Returns SEALING_FIELDS, or 0 when not sealed (a failed chain

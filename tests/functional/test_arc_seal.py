@@ -86,10 +86,12 @@ def main():
         with dns_testserver.DnsServer(zpath) as srv:
             base = {"Nameservers": "127.0.0.1@%d" % srv.port,
                     "DNSTimeout": "1s", "InternalHosts": "10.9.0.0/16",
-                    "ARCSeal": "yes", "ARCSealDomain": "list.example",
+                    "ARCSeal": "verified", "ARCSealDomain": "list.example",
                     "ARCSealSelector": "arc", "ARCSealKeyFile": rsa_key}
             with daemon.Daemon(base) as d:
                 rsa_cases(t, d, hops, recs)
+            with daemon.Daemon(dict(base, ARCSeal="outbound")) as d:
+                outbound_cases(t, d, hops, recs)
             ed = dict(base, ARCSealAlgorithm="ed25519-sha256",
                       ARCSealSelector="arced", ARCSealKeyFile=ed_key)
             with daemon.Daemon(ed) as d:
@@ -154,6 +156,44 @@ def rsa_cases(t, d, hops, recs):
     r = d.send_message(RAW, client_ip="10.9.0.1",
                        mail_from="alice@author.example")
     t.is_eq(sets_of(r.message), [], "mail from InternalHosts is not sealed")
+
+
+def outbound_cases(t, d, hops, recs):
+    """ARCSeal outbound: the list resends from InternalHosts with the A-R
+    we added on the way in; the set copies it"""
+    inbound = through(d, RAW)
+    t.is_eq(sets_of(inbound.message), [],
+            "outbound mode: mail from outside is not sealed on the way in")
+    ar = inbound.header_values("Authentication-Results")[0].strip()
+    changed = inbound.message.replace(b"Subject: hello",
+                                      b"Subject: [list] hello", 1) + \
+        b"-- \r\nfooter\r\n"
+    r = d.send_message(changed, client_ip="10.9.0.1",
+                       mail_from="list-bounces@list.example")
+    s = sets_of(r.message)
+    aar = r.header_values("ARC-Authentication-Results")
+    t.is_eq(s, [(1, "none", "list.example", "arc", "rsa-sha256")],
+            "the changed message resent from InternalHosts: i=1 cv=none")
+    t.ok(aar and " ".join(aar[0].split()) == "i=1; " + " ".join(ar.split()),
+         "its AAR is the A-R of the way in", diag=repr((aar, ar)))
+    t.is_eq(ac.dkimpy_verdict(r.message, recs), "pass",
+            "dkimpy verifies the outbound seal")
+    # a chain that passed on the way in is extended with cv=pass
+    m = ac.chain(RAW, hops[:1], recs)
+    inbound = through(d, m)
+    r = d.send_message(inbound.message + b"footer\r\n", client_ip="10.9.0.1",
+                       mail_from="list-bounces@list.example")
+    s = sets_of(r.message)
+    t.ok(s and s[0][:2] == (2, "pass"),
+         "a chain that passed on the way in: i=2 cv=pass", diag=repr(s))
+    t.is_eq(ac.dkimpy_verdict(r.message, recs), "pass",
+            "dkimpy verifies it")
+    r = d.send_message(RAW, client_ip="10.9.0.1", macros={"i": "NOAR"},
+                       mail_from="list-bounces@list.example")
+    t.is_eq(sets_of(r.message), [],
+            "internal mail without our A-R is not sealed")
+    t.ok(d.wait_for_log(r"NOAR: .*arc-seal=no\(no Authentication-Results "
+                        r"of ours\)") is not None, "the log says why")
 
 
 def ed_cases(t, d, hops, recs):

@@ -92,9 +92,46 @@ def main():
                 r = send(d, msgs["trusted"], "N1")
                 t.is_eq(r.disposition, "reject",
                         "no ARCTrustedSealers: the same message is rejected")
+            authcheck(t, tmp, dict(base, ARCTrustedSealers="list.example"),
+                      msgs)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return t.done()
+
+
+def authcheck(t, tmp, opts, msgs):
+    """authcheck message explains the chain set by set and the override"""
+    import authcheck_env
+    import json
+    if authcheck_env.missing():
+        t.skip("authcheck explains the ARC chain", authcheck_env.missing())
+        return
+    conf = os.path.join(tmp, "authcheck.conf")
+    with open(conf, "w") as f:
+        f.write(daemon.render_config(dict(opts, AuthservID="mx.test.example",
+                                          LogTo="stderr")))
+    path = os.path.join(tmp, "trusted.eml")
+    with open(path, "wb") as f:
+        f.write(msgs["trusted"])
+    rc, out, err = authcheck_env.run_plain(
+        ["message", "--json", "--config", conf, "--ip", CLIENT,
+         "--nameserver", opts["Nameservers"],
+         "--mail-from", "list-bounces@list.example", path])
+    try:
+        arc = json.loads(out).get("arc", {})
+    except ValueError:
+        arc = {}
+    chain = arc.get("chain", [])
+    t.ok(arc.get("result") == "pass" and len(chain) == 1 and
+         chain[0].get("cv") == "none" and
+         chain[0].get("seal", "").startswith("pass (d=list.example s=l1") and
+         chain[0].get("message_signature", "").startswith("pass") and
+         "dmarc=pass header.from=author.example" in
+         chain[0].get("authentication_results", ""),
+         "authcheck message: the chain set by set", diag=out + err)
+    t.ok("trusted sealer list.example (set i=1) recorded" in
+         arc.get("dmarc_override", ""),
+         "authcheck message: the override and the sealer", diag=out + err)
 
 
 def send(d, m, qid):

@@ -851,11 +851,11 @@ fill_sets(struct arc_verifier *v)
 		r->ams_alg = s->ams.sig.alg == DKIM_ALG_UNKNOWN ? "" :
 		    dkim_alg_name(s->ams.sig.alg);
 		r->as_result = s->as.result ? s->as.result : "";
-		r->as_reason = s->as.reason ? s->as.reason :
-		    s->as.present && !s->as.parsed ? s->as.why : "";
+		r->as_reason = s->as.present && !s->as.parsed ? s->as.why :
+		    s->as.reason ? s->as.reason : "";
 		r->ams_result = s->ams.result ? s->ams.result : "";
-		r->ams_reason = s->ams.reason ? s->ams.reason :
-		    s->ams.present && !s->ams.parsed ? s->ams.why : "";
+		r->ams_reason = s->ams.present && !s->ams.parsed ? s->ams.why :
+		    s->ams.reason ? s->ams.reason : "";
 		r->aar = s->aar ? s->aar : "";
 	}
 }

@@ -91,7 +91,11 @@ struct conf {
 	char *arc_seal_domain;
 	char *arc_seal_selector;
 	char *arc_seal_key_file;
-	struct crypto_privkey *arc_seal_key;	/* loaded; NULL: not sealing */
+	char *arc_seal_key_name;	/* a KeyTable entry instead */
+	/* what seals (conf_arc_load): NULL key: not sealing */
+	const struct crypto_privkey *arc_seal_key;
+	struct crypto_privkey *arc_seal_key_owned;	/* from ARCSealKeyFile */
+	const char *arc_seal_d, *arc_seal_s;	/* d= and s= */
 
 	/* DMARC */
 	int dmarc_mode;			/* enum dmarc_mode */

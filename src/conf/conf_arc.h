@@ -14,12 +14,14 @@ enum conf_arc_seal {
 	CONF_ARC_SEAL_OUTBOUND	/* internal mail carrying our A-R (a list) */
 };
 
-/* conf_arc_load - with ARCSeal verified or outbound: ARCSealDomain, ARCSealSelector and
- * ARCSealKeyFile must be set and valid, the key must load (as KeyFile:
- * not readable by group or others; relative to the config file's
- * directory) and be of ARCSealAlgorithm's type. Errors are appended to
+/* conf_arc_load - with ARCSeal verified or outbound: ARCSealKeyName
+ * names a KeyTable entry (with a fixed domain), or ARCSealDomain,
+ * ARCSealSelector and ARCSealKeyFile are set and valid and the key loads
+ * (as KeyFile: not readable by group or others; relative to the config
+ * file's directory); the key must be of ARCSealAlgorithm's type. Call
+ * after the signing setup (c->sign) is loaded. Errors are appended to
  * err as "where: why" (where_seal: the ARCSeal line, where_key: the
- * ARCSealKeyFile line). Sets c->arc_seal_key. */
+ * ARCSealKeyFile line). Sets c->arc_seal_key, _d and _s. */
 bool conf_arc_load(struct conf *c, const char *where_seal,
     const char *where_key, struct buf *err);
 /* conf_arc_warning - a warning for authmilter -t, or NULL */

@@ -113,6 +113,7 @@ const struct conf_option conf_options[] = {
 	{ "ARCSealDomain", CONF_T_STRING, NULL, FIELD(arc_seal_domain), 0, 0, NULL, NULL },
 	{ "ARCSealSelector", CONF_T_STRING, NULL, FIELD(arc_seal_selector), 0, 0, NULL, NULL },
 	{ "ARCSealKeyFile", CONF_T_STRING, NULL, FIELD(arc_seal_key_file), 0, 0, NULL, NULL },
+	{ "ARCSealKeyName", CONF_T_STRING, NULL, FIELD(arc_seal_key_name), 0, 0, NULL, NULL },
 	{ "DMARCMode", CONF_T_WORD, "rfc9989", FIELD(dmarc_mode), 0, 0, dmarc_mode_words, NULL },
 	{ "DMARCRejectAction", CONF_T_WORD, "reject", FIELD(dmarc_reject_action), 0, 0, reject_words, NULL },
 	{ "DMARCQuarantineAction", CONF_T_WORD, "hold", FIELD(dmarc_quarantine_action), 0, 0, quarantine_words, NULL },

@@ -221,8 +221,8 @@ sealing_eom(struct session *s, const char *authres, bool delivered,
 		sl->skip_why = why;
 		return 0;
 	}
-	p.domain = c->arc_seal_domain;
-	p.selector = c->arc_seal_selector;
+	p.domain = c->arc_seal_d;
+	p.selector = c->arc_seal_s;
 	p.key = c->arc_seal_key;
 	p.cv = cv;
 	p.t = (int64_t)time(NULL);

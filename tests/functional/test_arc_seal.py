@@ -96,7 +96,7 @@ def main():
                       ARCSealSelector="arced", ARCSealKeyFile=ed_key)
             with daemon.Daemon(ed) as d:
                 ed_cases(t, d, hops, recs)
-                config_cases(t, d, base, rsa_key, ed_key)
+                config_cases(t, d, base, rsa_key, ed_key, recs)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return t.done()
@@ -214,7 +214,7 @@ def ed_cases(t, d, hops, recs):
          "algorithm", diag=why)
 
 
-def config_cases(t, d, base, rsa_key, ed_key):
+def config_cases(t, d, base, rsa_key, ed_key, recs):
     r = d.check_config(dict(base, ARCSealAlgorithm="ed25519-sha256",
                             ARCSealSelector="arced", ARCSealKeyFile=ed_key))
     t.ok(r.returncode == 0 and "RFC 8463" in r.stderr,
@@ -225,10 +225,35 @@ def config_cases(t, d, base, rsa_key, ed_key):
          "ARCSeal without ARCSealDomain: error with file:line",
          diag=r.stderr)
     r = d.check_config(dict(base, ARCSealKeyFile=ed_key))
-    t.ok(r.returncode != 0 and re.search(r"check\.conf:\d+: ARCSealKeyFile "
-                                         r"is not an RSA key", r.stderr),
+    t.ok(r.returncode != 0 and re.search(r"check\.conf:\d+: the ARC sealing "
+                                         r"key is not an RSA key", r.stderr),
          "an Ed25519 key under rsa-sha256: error with file:line",
          diag=r.stderr)
+    # the seal key as a KeyTable entry (ARCSealKeyName)
+    kt = os.path.join(d.tmp, "KeyTable")
+    st = os.path.join(d.tmp, "SigningTable")
+    with open(kt, "w") as f:
+        f.write("arckey list.example:arc:%s\n" % rsa_key)
+    with open(st, "w") as f:
+        f.write("*@internal.example arckey\n")
+    tables = dict(base, ARCSealDomain=None, ARCSealSelector=None,
+                  ARCSealKeyFile=None, KeyTable=kt, SigningTable=st)
+    r = d.check_config(dict(tables, ARCSealKeyName="arckey"))
+    t.ok(r.returncode == 0 and re.search(r"ARCSealKeyName\s+arckey",
+                                         r.stdout),
+         "ARCSealKeyName names a KeyTable entry", diag=r.stdout + r.stderr)
+    with daemon.Daemon(dict(tables, ARCSealKeyName="arckey")) as d2:
+        m = through(d2, RAW).message
+        t.is_eq(sets_of(m), [(1, "none", "list.example", "arc",
+                              "rsa-sha256")],
+                "a KeyTable entry seals: d= and s= from the entry")
+        t.is_eq(ac.dkimpy_verdict(m, recs), "pass",
+                "dkimpy verifies the KeyTable-keyed seal")
+    r = d.check_config(dict(tables, ARCSealKeyName="nosuch"))
+    t.ok(r.returncode != 0 and re.search(r"check\.conf:\d+: ARCSealKeyName "
+                                         r"nosuch: no such KeyTable entry",
+                                         r.stderr),
+         "an unknown ARCSealKeyName: error with file:line", diag=r.stderr)
     os.chmod(rsa_key, 0o644)
     r = d.check_config(base)
     os.chmod(rsa_key, 0o600)

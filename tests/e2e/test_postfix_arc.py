@@ -37,10 +37,12 @@ NAMES = ["list host delivers the author's message",
 
 def prerequisites():
     try:
+        import authres  # noqa: F401
         import dkim  # noqa: F401
         import arc_chain  # noqa: F401
+        from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: F401
     except ImportError as e:
-        return "python3-dkim, python3-cryptography (%s)" % e
+        return "python3-dkim, python3-authres, python3-cryptography (%s)" % e
     if not os.access(dns_nsd.NSD, os.X_OK):
         return "nsd"
     return daemon.missing() or postfix_env.missing()

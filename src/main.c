@@ -37,6 +37,7 @@
 #include <libmilter/mfapi.h>
 
 #include "conf/conf.h"
+#include "conf/conf_arc.h"
 #include "conf/conf_live.h"
 #include "daemon/service.h"
 #include "sign/sign_setup.h"
@@ -528,6 +529,9 @@ main(int argc, char **argv)
 		return 1;
 	if (check_only) {
 		conf_print(c, stdout);
+		if (conf_arc_warning(c) != NULL)
+			(void)fprintf(stderr, "%s: warning: %s\n", config_path,
+			    conf_arc_warning(c));
 		if (root_refused(c) != NULL)
 			(void)fprintf(stderr, "%s: warning: started as root now, "
 			    "the daemon would stop: %s\n", config_path,

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authcheck/explain_arc.h"
 #include "authcheck/explain_message.h"
 #include "core/dkim_sig.h"
 #include "core/dkim_verify.h"
@@ -443,6 +444,7 @@ explain_message(struct report *rep, struct dns_resolver *r,
 		spf_section(rep, r, "spf_helo", "helo", &ck->spf_helo, s,
 		    SPF_ID_HELO);
 	dkim_section(rep, ck->dkim);
+	explain_arc(rep, ck->arc);
 	dmarc_section(rep, r, s);
 	verdict_section(rep, early ? at_mail : at_end,
 	    early ? "MAIL FROM" : "end of message");

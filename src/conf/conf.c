@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "conf/conf_arc.h"
 #include "conf/conf_options.h"
 #include "sign/sign_setup.h"
 #include "util/str.h"
@@ -66,6 +67,7 @@ conf_free(struct conf *c)
 	for (i = 0; i < conf_option_count; i++)
 		conf_option_free(c, &conf_options[i]);
 	sign_setup_free(&c->sign);
+	conf_arc_free(c);
 	free(c->file);
 	free(c);
 }
@@ -274,6 +276,19 @@ load_signing(struct conf *c, const unsigned *seen_line, struct buf *err)
 	return ok;
 }
 
+/* load_arc_seal - the ARC sealing key, once per load (conf_arc.c) */
+static bool
+load_arc_seal(struct conf *c, const unsigned *seen_line, struct buf *err)
+{
+	char *w = where(c, seen_line, "ARCSealKeyFile");
+	char *ws = where(c, seen_line, "ARCSeal");
+	bool ok = conf_arc_load(c, ws, w, err);
+
+	free(w);
+	free(ws);
+	return ok;
+}
+
 bool
 conf_load(const char *path, struct conf **conf_r, struct buf *err)
 {
@@ -331,6 +346,8 @@ conf_load(const char *path, struct conf **conf_r, struct buf *err)
 	if (!apply_defaults_and_checks(c, seen, seen_line, err))
 		ok = false;
 	else if (ok && !load_signing(c, seen_line, err))
+		ok = false;
+	else if (ok && !load_arc_seal(c, seen_line, err))
 		ok = false;
 out:
 	free(line);

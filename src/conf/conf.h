@@ -7,6 +7,8 @@
 
 #include "util/buf.h"
 
+struct crypto_privkey;
+
 struct sign_setup;
 
 enum conf_log_to { CONF_LOG_SYSLOG = 0, CONF_LOG_STDERR };
@@ -77,6 +79,27 @@ struct conf {
 	unsigned dkim_min_key_bits;
 	unsigned dkim_max_key_bits;
 	unsigned dkim_clock_skew_ms;
+
+	/* ARC verification (RFC 8617) */
+	unsigned arc_max_sets;		/* more ARC sets: arc=fail */
+	unsigned arc_max_signatures;	/* AS/AMS checks per message */
+	unsigned arc_max_header_bytes;	/* all ARC fields together */
+
+	/* trusted ARC sealers (RFC 8617 7.2) */
+	struct conf_list arc_trusted_sealers;	/* AS d= domains */
+	int arc_trusted_sealer_action;	/* 0 none, 1 quarantine */
+
+	/* ARC sealing (RFC 8617 5.1), see conf_arc.c */
+	int arc_seal;			/* enum conf_arc_seal */
+	int arc_seal_algorithm;		/* 0 rsa-sha256, 1 ed25519-sha256 */
+	char *arc_seal_domain;
+	char *arc_seal_selector;
+	char *arc_seal_key_file;
+	char *arc_seal_key_name;	/* a KeyTable entry instead */
+	/* what seals (conf_arc_load): NULL key: not sealing */
+	const struct crypto_privkey *arc_seal_key;
+	struct crypto_privkey *arc_seal_key_owned;	/* from ARCSealKeyFile */
+	const char *arc_seal_d, *arc_seal_s;	/* d= and s= */
 
 	/* DMARC */
 	int dmarc_mode;			/* enum dmarc_mode */

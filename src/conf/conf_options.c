@@ -58,6 +58,12 @@ static const char *const quarantine_words[] = { "hold", "header", "mark", NULL }
 static const char *const multi_from_words[] = { "strictest", "reject", NULL };
 /* orders match conf_mode_sign/verify and conf_canon in conf.c */
 static const char *const mode_words[] = { "sv", "vs", "s", "v", NULL };
+/* order matches conf->arc_trusted_sealer_action (checks_arc.c) */
+static const char *const arc_override_words[] = { "none", "quarantine", NULL };
+/* order matches enum conf_arc_seal (conf_arc.h) */
+static const char *const arc_seal_words[] = { "no", "verified", "outbound", NULL };
+/* order matches conf->arc_seal_algorithm (conf_arc.c) */
+static const char *const arc_alg_words[] = { "rsa-sha256", "ed25519-sha256", NULL };
 static const char *const canon_words[] = { "simple", "relaxed",
 	"simple/simple", "simple/relaxed", "relaxed/simple", "relaxed/relaxed", NULL };
 
@@ -103,6 +109,17 @@ const struct conf_option conf_options[] = {
 	{ "DKIMMinKeyBits", CONF_T_UINT, "1024", FIELD(dkim_min_key_bits), 1024, 16384, NULL, check_key_bits },
 	{ "DKIMMaxKeyBits", CONF_T_UINT, "8192", FIELD(dkim_max_key_bits), 1024, 16384, NULL, NULL },
 	{ "DKIMClockSkew", CONF_T_DURATION, "5m", FIELD(dkim_clock_skew_ms), 0, 86400000, NULL, NULL },
+	{ "ARCMaxSets", CONF_T_UINT, "50", FIELD(arc_max_sets), 1, 50, NULL, NULL },
+	{ "ARCMaxSignatures", CONF_T_UINT, "51", FIELD(arc_max_signatures), 2, 101, NULL, NULL },
+	{ "ARCMaxHeaderBytes", CONF_T_UINT, "262144", FIELD(arc_max_header_bytes), 4096, 16777216, NULL, NULL },
+	{ "ARCTrustedSealers", CONF_T_LIST, NULL, FIELD(arc_trusted_sealers), 0, 0, NULL, NULL },
+	{ "ARCTrustedSealerAction", CONF_T_WORD, "none", FIELD(arc_trusted_sealer_action), 0, 0, arc_override_words, NULL },
+	{ "ARCSeal", CONF_T_WORD, "no", FIELD(arc_seal), 0, 0, arc_seal_words, NULL },
+	{ "ARCSealAlgorithm", CONF_T_WORD, "rsa-sha256", FIELD(arc_seal_algorithm), 0, 0, arc_alg_words, NULL },
+	{ "ARCSealDomain", CONF_T_STRING, NULL, FIELD(arc_seal_domain), 0, 0, NULL, NULL },
+	{ "ARCSealSelector", CONF_T_STRING, NULL, FIELD(arc_seal_selector), 0, 0, NULL, NULL },
+	{ "ARCSealKeyFile", CONF_T_STRING, NULL, FIELD(arc_seal_key_file), 0, 0, NULL, NULL },
+	{ "ARCSealKeyName", CONF_T_STRING, NULL, FIELD(arc_seal_key_name), 0, 0, NULL, NULL },
 	{ "DMARCMode", CONF_T_WORD, "rfc9989", FIELD(dmarc_mode), 0, 0, dmarc_mode_words, NULL },
 	{ "DMARCRejectAction", CONF_T_WORD, "reject", FIELD(dmarc_reject_action), 0, 0, reject_words, NULL },
 	{ "DMARCQuarantineAction", CONF_T_WORD, "hold", FIELD(dmarc_quarantine_action), 0, 0, quarantine_words, NULL },

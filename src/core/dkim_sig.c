@@ -7,6 +7,8 @@
  * Exported functions:
  *   dkim_sig_init/deinit   lifetime of a struct dkim_sig
  *   dkim_sig_parse         parse a field value
+ *   dkim_sig_parse_arc     parse an ARC-Message-Signature or ARC-Seal
+ *                          (RFC 8617 4.1: i= is the instance, no v=)
  *   dkim_sig_check_time    judge t= and x= against an injected clock
  *   dkim_alg_name          algorithm names
  *   dkim_domain_ok         domain / selector syntax
@@ -351,19 +353,13 @@ parse_ids(const struct tagvalue_list *l, struct dkim_sig *sig,
 	return DKIM_SIG_OK;
 }
 
-/* parse_crypto_tags - v=, a=, b=, bh=, c=, q= */
+/* parse_a_b - a= and b=, which every DKIM-shaped field has */
 static enum dkim_sig_status
-parse_crypto_tags(const struct tagvalue_list *l, struct dkim_sig *sig,
+parse_a_b(const struct tagvalue_list *l, struct dkim_sig *sig,
     const char **why_r)
 {
 	const struct tagvalue *t;
 
-	if ((t = required(l, "v", why_r, "missing v=")) == NULL)
-		return DKIM_SIG_E_SYNTAX;
-	if (!tagvalue_value_eq(t, "1")) {
-		*why_r = "unsupported version";
-		return DKIM_SIG_E_VERSION;
-	}
 	if ((t = required(l, "a", why_r, "missing a=")) == NULL)
 		return DKIM_SIG_E_SYNTAX;
 	if (!parse_alg(t, sig)) {
@@ -380,6 +376,16 @@ parse_crypto_tags(const struct tagvalue_list *l, struct dkim_sig *sig,
 		*why_r = "bad base64 in b=";
 		return DKIM_SIG_E_SYNTAX;
 	}
+	return DKIM_SIG_OK;
+}
+
+/* parse_bh_c_q - bh=, c=, q= (the body side of a signature) */
+static enum dkim_sig_status
+parse_bh_c_q(const struct tagvalue_list *l, struct dkim_sig *sig,
+    const char **why_r)
+{
+	const struct tagvalue *t;
+
 	if ((t = required(l, "bh", why_r, "missing bh=")) == NULL)
 		return DKIM_SIG_E_SYNTAX;
 	if (!crypto_base64_decode(t->value, t->value_len, &sig->bh) ||
@@ -396,6 +402,25 @@ parse_crypto_tags(const struct tagvalue_list *l, struct dkim_sig *sig,
 		return DKIM_SIG_E_QUERY;
 	}
 	return DKIM_SIG_OK;
+}
+
+/* parse_crypto_tags - v=, a=, b=, bh=, c=, q= */
+static enum dkim_sig_status
+parse_crypto_tags(const struct tagvalue_list *l, struct dkim_sig *sig,
+    const char **why_r)
+{
+	const struct tagvalue *t;
+	enum dkim_sig_status st;
+
+	if ((t = required(l, "v", why_r, "missing v=")) == NULL)
+		return DKIM_SIG_E_SYNTAX;
+	if (!tagvalue_value_eq(t, "1")) {
+		*why_r = "unsupported version";
+		return DKIM_SIG_E_VERSION;
+	}
+	if ((st = parse_a_b(l, sig, why_r)) != DKIM_SIG_OK)
+		return st;
+	return parse_bh_c_q(l, sig, why_r);
 }
 
 /* parse_limits - l=, t=, x= */
@@ -488,4 +513,126 @@ dkim_sig_check_time(const struct dkim_sig *sig, int64_t now, int64_t skew,
 		return false;
 	}
 	return true;
+}
+
+/* parse_instance - ARC i= (RFC 8617 4.2.1): 1..DKIM_ARC_MAX_INSTANCE */
+static enum dkim_sig_status
+parse_instance(const struct tagvalue_list *l, struct dkim_sig *sig,
+    const char **why_r)
+{
+	const struct tagvalue *t = required(l, "i", why_r, "missing i=");
+	uint64_t v;
+
+	if (t == NULL)
+		return DKIM_SIG_E_SYNTAX;
+	if (!parse_digits(t, DKIM_ARC_INSTANCE_DIGITS, &v) || v == 0) {
+		*why_r = "malformed ARC instance i=";
+		return DKIM_SIG_E_SYNTAX;
+	}
+	/* kept when out of range, so the caller can say "too many sets" */
+	sig->instance = (unsigned)v;
+	if (v > DKIM_ARC_MAX_INSTANCE) {
+		*why_r = "ARC instance i= over 50";
+		return DKIM_SIG_E_SYNTAX;
+	}
+	return DKIM_SIG_OK;
+}
+
+/* parse_cv - ARC-Seal cv= (RFC 8617 4.1.3) */
+static enum dkim_sig_status
+parse_cv(const struct tagvalue_list *l, struct dkim_sig *sig,
+    const char **why_r)
+{
+	const struct tagvalue *t = required(l, "cv", why_r, "missing cv=");
+
+	if (t == NULL)
+		return DKIM_SIG_E_SYNTAX;
+	if (value_is(t->value, t->value_len, "none"))
+		sig->cv = DKIM_ARC_CV_NONE;
+	else if (value_is(t->value, t->value_len, "pass"))
+		sig->cv = DKIM_ARC_CV_PASS;
+	else if (value_is(t->value, t->value_len, "fail"))
+		sig->cv = DKIM_ARC_CV_FAIL;
+	else {
+		*why_r = "unknown cv= value";
+		return DKIM_SIG_E_SYNTAX;
+	}
+	return DKIM_SIG_OK;
+}
+
+/* parse_ams_tags - the DKIM part of an ARC-Message-Signature: bh= c= q=
+ * h= l= t= x= as in DKIM; h= need not name From (RFC 8617 4.1.2) but
+ * must not name ARC-Seal (RFC 8617 4.1.2, 5.1.2) */
+static enum dkim_sig_status
+parse_ams_tags(const struct tagvalue_list *l, struct dkim_sig *sig,
+    const char **why_r)
+{
+	const struct tagvalue *t;
+	enum dkim_sig_status st;
+	size_t i;
+
+	if ((st = parse_bh_c_q(l, sig, why_r)) != DKIM_SIG_OK)
+		return st;
+	if ((t = required(l, "h", why_r, "missing h=")) == NULL)
+		return DKIM_SIG_E_SYNTAX;
+	st = parse_h(t, sig, why_r);
+	if (st != DKIM_SIG_OK && st != DKIM_SIG_E_FROM)
+		return st;
+	for (i = 0; i < sig->nnames; i++)
+		if (value_is(sig->names[i].p, sig->names[i].len, "arc-seal")) {
+			*why_r = "AMS h= names ARC-Seal";
+			return DKIM_SIG_E_SYNTAX;
+		}
+	return parse_limits(l, sig, why_r);
+}
+
+/* parse_as_tags - the rest of an ARC-Seal: cv= and t=; no h= (RFC 8617
+ * 4.1.3); header canonicalization is always relaxed (5.1.1) */
+static enum dkim_sig_status
+parse_as_tags(const struct tagvalue_list *l, struct dkim_sig *sig,
+    const char **why_r)
+{
+	enum dkim_sig_status st;
+
+	if (tagvalue_find(l, "h", 0) != NULL) {
+		*why_r = "h= not allowed in ARC-Seal";
+		return DKIM_SIG_E_SYNTAX;
+	}
+	if ((st = parse_cv(l, sig, why_r)) != DKIM_SIG_OK)
+		return st;
+	sig->hcanon = DKIM_CANON_RELAXED;
+	sig->bcanon = DKIM_CANON_RELAXED;
+	return parse_limits(l, sig, why_r);
+}
+
+/* dkim_sig_parse_arc - parse an ARC-Message-Signature or ARC-Seal */
+enum dkim_sig_status
+dkim_sig_parse_arc(const unsigned char *value, size_t len,
+    enum dkim_sig_kind kind, struct dkim_sig *sig, const char **why_r)
+{
+	struct tagvalue_list *l = xmalloc(sizeof(*l));
+	enum dkim_sig_status st;
+	const char *why = "malformed tag list";
+
+	if (tagvalue_parse(value, len, 0, l, &why) != TAGVALUE_OK) {
+		const char *ignored;
+
+		(void)parse_ids(l, sig, &ignored);
+		(void)parse_instance(l, sig, &ignored);
+		st = DKIM_SIG_E_SYNTAX;
+		goto out;
+	}
+	if ((st = parse_ids(l, sig, &why)) != DKIM_SIG_OK ||
+	    (st = parse_instance(l, sig, &why)) != DKIM_SIG_OK ||
+	    (st = parse_a_b(l, sig, &why)) != DKIM_SIG_OK)
+		goto out;
+	sig->i_domain = sig->d;
+	if (kind == DKIM_SIG_KIND_ARC_SEAL)
+		st = parse_as_tags(l, sig, &why);
+	else
+		st = parse_ams_tags(l, sig, &why);
+out:
+	free(l);
+	*why_r = why;
+	return st;
 }

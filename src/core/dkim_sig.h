@@ -15,6 +15,26 @@
 /* Longest DNS name (RFC 1035 2.3.4, without the final dot). */
 #define DKIM_MAX_DNS_NAME 253
 
+/* ARC instances run 1..50 (RFC 8617 4.2.1); i= has at most 2 digits we
+ * accept, a few more are read so "007" is still understood */
+#define DKIM_ARC_MAX_INSTANCE 50
+#define DKIM_ARC_INSTANCE_DIGITS 4
+
+/* Which DKIM-shaped field a value comes from (RFC 8617 4.1) */
+enum dkim_sig_kind {
+	DKIM_SIG_KIND_DKIM = 0,		/* DKIM-Signature */
+	DKIM_SIG_KIND_ARC_AMS,		/* ARC-Message-Signature */
+	DKIM_SIG_KIND_ARC_SEAL		/* ARC-Seal */
+};
+
+/* ARC-Seal cv= (RFC 8617 4.1.3) */
+enum dkim_arc_cv {
+	DKIM_ARC_CV_UNSET = 0,
+	DKIM_ARC_CV_NONE,
+	DKIM_ARC_CV_PASS,
+	DKIM_ARC_CV_FAIL
+};
+
 enum dkim_alg {
 	DKIM_ALG_UNKNOWN = 0,
 	DKIM_ALG_RSA_SHA1,
@@ -47,6 +67,8 @@ struct dkim_sig {
 	bool has_t, has_x;
 	int64_t t, x;
 	size_t b_start, b_end;	/* raw b= value offsets in the field value */
+	unsigned instance;	/* ARC i= (AMS and AS only), 0 for DKIM */
+	enum dkim_arc_cv cv;	/* ARC-Seal cv=, UNSET otherwise */
 };
 
 enum dkim_sig_status {
@@ -71,6 +93,18 @@ void dkim_sig_deinit(struct dkim_sig *sig);
  * on error. sig must have been initialised. */
 enum dkim_sig_status dkim_sig_parse(const unsigned char *value, size_t len,
     struct dkim_sig *sig, const char **why_r);
+
+/* dkim_sig_parse_arc - parse an ARC-Message-Signature (kind
+ * DKIM_SIG_KIND_ARC_AMS) or ARC-Seal (DKIM_SIG_KIND_ARC_SEAL) value
+ * (RFC 8617 4.1.2, 4.1.3): as a DKIM-Signature but i= is the instance
+ * (1..DKIM_ARC_MAX_INSTANCE) and there is no v=; an AMS has bh= and h=
+ * (From not required, ARC-Seal forbidden); a seal has cv= and no h=, and
+ * its canonicalization is relaxed. d=, s= and the instance are filled
+ * even when parsing fails (an instance over DKIM_ARC_MAX_INSTANCE is
+ * kept, and is an error). */
+enum dkim_sig_status dkim_sig_parse_arc(const unsigned char *value,
+    size_t len, enum dkim_sig_kind kind, struct dkim_sig *sig,
+    const char **why_r);
 
 /* dkim_sig_check_time - x= and t= against now with skew seconds of
  * tolerance: false (with *why_r) when expired, or signed in the future,

@@ -3,7 +3,11 @@
  *
  *   dkim_sign_alg_name  the a= value a key signs with
  *   dkim_sign_hlist     the h= list: signed, oversigned, From always
- *   dkim_sign_field     the whole field value, b= included
+ *   dkim_sign_field     the whole field value, b= included; with kind
+ *                       DKIM_SIG_KIND_ARC_AMS an ARC-Message-Signature
+ *                       (RFC 8617 4.1.2: i= instance, no v=)
+ *   dkim_sign_append_b  sign hashed fields and append b= (also used by
+ *                       the ARC sealer for ARC-Seal)
  *
  * Canonicalization and hashing are the verifier's own (dkim_canon.c), so
  * a signature we make is checked by exactly the code that checks others.
@@ -175,16 +179,22 @@ build_unsigned(const struct dkim_sign_params *p, const char *hlist,
 	size_t col = 16;	/* "DKIM-Signature: " */
 	int n;
 
-	n = snprintf(tmp, sizeof(tmp), " v=1; a=%s; c=%s/%s;",
-	    dkim_sign_alg_name(p->key), dkim_canon_name(p->hcanon),
-	    dkim_canon_name(p->bcanon));
+	if (p->kind == DKIM_SIG_KIND_ARC_AMS) {
+		col = 23;	/* "ARC-Message-Signature: " */
+		n = snprintf(tmp, sizeof(tmp), " i=%u; a=%s; c=%s/%s;",
+		    p->instance, dkim_sign_alg_name(p->key),
+		    dkim_canon_name(p->hcanon), dkim_canon_name(p->bcanon));
+	} else
+		n = snprintf(tmp, sizeof(tmp), " v=1; a=%s; c=%s/%s;",
+		    dkim_sign_alg_name(p->key), dkim_canon_name(p->hcanon),
+		    dkim_canon_name(p->bcanon));
 	fold_append(v, &col, tmp, (size_t)n);
 	/* d= and s= are checked domain names (<= 253 bytes): they fit */
 	n = snprintf(tmp, sizeof(tmp), " d=%s;", p->domain);
 	fold_append(v, &col, tmp, (size_t)n);
 	n = snprintf(tmp, sizeof(tmp), " s=%s;", p->selector);
 	fold_append(v, &col, tmp, (size_t)n);
-	if (p->auid != NULL) {
+	if (p->auid != NULL && p->kind != DKIM_SIG_KIND_ARC_AMS) {
 		n = snprintf(tmp, sizeof(tmp), " i=%s;", p->auid);
 		if (n > 0 && (size_t)n < sizeof(tmp))
 			fold_append(v, &col, tmp, (size_t)n);
@@ -246,11 +256,9 @@ dkim_sign_field(const struct dkim_sign_params *p,
 {
 	struct dkim_name names[DKIM_SIG_MAX_HNAMES];
 	struct buf hlist = BUF_INIT, v = BUF_INIT, hashed = BUF_INIT;
-	struct buf hb = BUF_INIT, sig = BUF_INIT;
+	struct buf hb = BUF_INIT;
 	struct dkim_header *ch;
-	unsigned char hd[CRYPTO_DIGEST_MAX];
-	struct crypto_digest *d;
-	size_t nn, hdlen, col;
+	size_t nn;
 	bool ok = false;
 
 	if (!dkim_domain_ok(p->domain) || !dkim_domain_ok(p->selector)) {
@@ -270,32 +278,54 @@ dkim_sign_field(const struct dkim_sign_params *p,
 	/* RFC 6376 3.7: the selected fields, then this field with b= empty
 	 * and no final CRLF */
 	dkim_canon_select(p->hcanon, ch, nhdrs, SIZE_MAX, names, nn, &hashed);
-	dkim_canon_header(p->hcanon, (const unsigned char *)"DKIM-Signature",
-	    14, v.data, v.len, false, &hashed);
-	d = crypto_digest_new(CRYPTO_HASH_SHA256);
-	crypto_digest_update(d, hashed.data, hashed.len);
-	hdlen = crypto_digest_final(d, hd);
-	crypto_digest_free(&d);
-	if (crypto_sign(p->key, CRYPTO_HASH_SHA256, hd, hdlen, &sig)) {
-		const unsigned char *nl = NULL;
-		size_t i;
-
-		/* the column after "b=": from the last line break */
-		for (i = v.len; i > 0 && nl == NULL; i--)
-			if (v.data[i - 1] == '\n')
-				nl = v.data + i;
-		col = nl != NULL ? 8 + (size_t)(v.data + v.len - nl) - 1 :
-		    16 + v.len;
-		append_b64_folded(&v, &col, sig.data, sig.len);
+	if (p->kind == DKIM_SIG_KIND_ARC_AMS)
+		dkim_canon_header(p->hcanon,
+		    (const unsigned char *)"ARC-Message-Signature", 21, v.data,
+		    v.len, false, &hashed);
+	else
+		dkim_canon_header(p->hcanon,
+		    (const unsigned char *)"DKIM-Signature", 14, v.data, v.len,
+		    false, &hashed);
+	if (dkim_sign_append_b(p->key, &hashed,
+	    p->kind == DKIM_SIG_KIND_ARC_AMS ? 23 : 16, &v, why_r)) {
 		buf_append(value_r, v.data, v.len);
 		ok = true;
-	} else
-		*why_r = "signing with the private key failed";
+	}
 	free(ch);
 	buf_deinit(&hlist);
 	buf_deinit(&v);
 	buf_deinit(&hashed);
 	buf_deinit(&hb);
+	return ok;
+}
+
+/* dkim_sign_append_b - sign what was hashed, append b= folded */
+bool
+dkim_sign_append_b(const struct crypto_privkey *key, const struct buf *hashed,
+    size_t hdr_col, struct buf *v, const char **why_r)
+{
+	struct buf sig = BUF_INIT;
+	unsigned char hd[CRYPTO_DIGEST_MAX];
+	struct crypto_digest *d;
+	const unsigned char *nl = NULL;
+	size_t i, hdlen, col;
+	bool ok = false;
+
+	d = crypto_digest_new(CRYPTO_HASH_SHA256);
+	crypto_digest_update(d, hashed->data, hashed->len);
+	hdlen = crypto_digest_final(d, hd);
+	crypto_digest_free(&d);
+	if (crypto_sign(key, CRYPTO_HASH_SHA256, hd, hdlen, &sig)) {
+		/* the column after "b=": from the last line break */
+		for (i = v->len; i > 0 && nl == NULL; i--)
+			if (v->data[i - 1] == '\n')
+				nl = v->data + i;
+		col = nl != NULL ? 8 + (size_t)(v->data + v->len - nl) - 1 :
+		    hdr_col + v->len;
+		append_b64_folded(v, &col, sig.data, sig.len);
+		ok = true;
+	} else
+		*why_r = "signing with the private key failed";
 	buf_deinit(&sig);
 	return ok;
 }

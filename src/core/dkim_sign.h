@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/dkim_canon.h"
+#include "core/dkim_sig.h"
 #include "crypto/crypto.h"
 #include "util/buf.h"
 
@@ -39,6 +40,10 @@ struct dkim_sign_params {
 	const char *const *oversign_headers;
 	size_t noversign;
 	int64_t t;			/* t= (signing time); 0 for none */
+	/* DKIM_SIG_KIND_ARC_AMS: an ARC-Message-Signature (RFC 8617
+	 * 4.1.2): i=instance instead of v=1, no AUID */
+	enum dkim_sig_kind kind;
+	unsigned instance;
 };
 
 /* dkim_sign_alg_name - "rsa-sha256" or "ed25519-sha256" for a key */
@@ -62,5 +67,16 @@ size_t dkim_sign_hlist(const struct dkim_sign_params *p,
 bool dkim_sign_field(const struct dkim_sign_params *p,
     const struct dkim_header *hdrs, size_t nhdrs, const unsigned char *bh,
     size_t bhlen, struct buf *value_r, const char **why_r);
+
+/*
+ * dkim_sign_append_b - sign the SHA-256 digest of hashed (canonicalized
+ * fields, the signing field last with b= empty) with key, and append the
+ * base64 signature to v, a field value ending in "b=", folded. hdr_col is
+ * the length of "Name: " of the field. False with *why_r when the key
+ * cannot sign.
+ */
+bool dkim_sign_append_b(const struct crypto_privkey *key,
+    const struct buf *hashed, size_t hdr_col, struct buf *v,
+    const char **why_r);
 
 #endif

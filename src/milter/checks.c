@@ -189,6 +189,7 @@ checks_header(struct session *s, const char *name, const char *value)
 		else
 			checks_dmarc_from(&ck->dmarc, resolver, c->dmarc_mode, value);
 	}
+	checks_arc_header(&ck->arc, resolver, c, name, value);
 	if (ck->dkim == NULL) {
 		struct dkim_verify_params p;
 
@@ -221,6 +222,8 @@ checks_eoh(struct session *s)
 {
 	if (s->msg.checks.dkim != NULL)
 		dkim_verifier_eoh(s->msg.checks.dkim);
+	checks_arc_eoh(s->msg.checks.arc, &s->msg.headers,
+	    !s->msg.headers_capped);
 }
 
 void
@@ -228,6 +231,7 @@ checks_body(struct session *s, const unsigned char *p, size_t len)
 {
 	if (s->msg.checks.dkim != NULL)
 		dkim_verifier_body(s->msg.checks.dkim, p, len);
+	checks_arc_body(s->msg.checks.arc, p, len);
 }
 
 /* add_spf - one A-R resinfo for an SPF result */
@@ -340,6 +344,7 @@ checks_eom(struct session *s, struct authres *ar, struct verdict *v)
 	struct checks *ck = &m->checks;
 	struct policy_config pc;
 	struct policy_input in;
+	bool arc_override;
 
 	memset(&in, 0, sizeof(in));
 	checks_build_policy_config(m->conf, &pc);
@@ -370,6 +375,7 @@ checks_eom(struct session *s, struct authres *ar, struct verdict *v)
 		return;
 	}
 	add_dkim(ar, ck->dkim);
+	checks_arc_eom(ck->arc, &ck->dns_budget, ar, s->client_addr);
 	spf_input(s, &in);
 	if (!run_dmarc(s, ar, &in)) {
 		v->kind = v->intended = VERDICT_REJECT;
@@ -380,7 +386,11 @@ checks_eom(struct session *s, struct authres *ar, struct verdict *v)
 		    "Message rejected: From names several author domains");
 		return;
 	}
+	arc_override = checks_arc_override(ck->arc, m->conf,
+	    !ck->dmarc.multi_domain, &in, ar);
 	policy_at_end(&pc, &in, v);
+	if (arc_override && v->kind != VERDICT_REJECT)
+		v->why = "dmarc-fail-arc-trusted-sealer";
 }
 
 void
@@ -396,6 +406,7 @@ checks_reset(struct checks *ck)
 		spf_result_deinit(&ck->spf_helo);
 	dkim_verifier_free(&ck->dkim);
 	checks_dmarc_reset(&ck->dmarc);
+	checks_arc_free(&ck->arc);
 	memset(ck, 0, sizeof(*ck));
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/authres.h"
 #include "core/dkim_verify.h"
+#include "milter/checks_arc.h"
 #include "milter/checks_dmarc.h"
 #include "dns/dns.h"
 #include "dns/dns_budget.h"
@@ -37,6 +38,7 @@ struct checks {
 	struct checks_key_query keys[CHECKS_MAX_KEYS];
 	size_t key_count;
 	struct checks_dmarc dmarc;
+	struct checks_arc *arc;		/* NULL until an ARC field arrives */
 	struct dns_budget dns_budget;	/* DNSMaxTimePerMessage */
 };
 

@@ -246,6 +246,7 @@ cb_eoh(SMFICTX *ctx)
 	if (s != NULL && s->in_message) {
 		checks_eoh(s);
 		signing_eoh(s);
+		sealing_eoh(s);
 	}
 	return go_on(s, SMFIP_NR_EOH);
 }
@@ -259,6 +260,7 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 		s->msg.body_bytes += len;
 		checks_body(s, chunk, len);
 		signing_body(s, chunk, len);
+		sealing_body(s, chunk, len);
 	}
 	return go_on(s, SMFIP_NR_BODY);
 }
@@ -316,6 +318,30 @@ add_signatures(SMFICTX *ctx, struct session *s)
 	return ok;
 }
 
+/* add_arc_set - seal: insert our ARC set at the top, AAR first so the
+ * ARC-Seal ends up above its AMS and AAR (sealing.c) */
+static bool
+add_arc_set(SMFICTX *ctx, struct session *s, const char *authres,
+    const struct verdict *v)
+{
+	static const char *const names[SEALING_FIELDS] = {
+		"ARC-Authentication-Results", "ARC-Message-Signature", "ARC-Seal"
+	};
+	struct buf fields[SEALING_FIELDS];
+	size_t i, n;
+	bool ok = true;
+
+	for (i = 0; i < SEALING_FIELDS; i++)
+		buf_init(&fields[i]);
+	n = sealing_eom(s, authres, v->kind != VERDICT_REJECT &&
+	    v->kind != VERDICT_TEMPFAIL, fields);
+	for (i = 0; i < n && ok; i++)
+		ok = add_field(ctx, s, names[i], buf_cstr(&fields[i]));
+	for (i = 0; i < SEALING_FIELDS; i++)
+		buf_deinit(&fields[i]);
+	return ok;
+}
+
 /* received_spf - the optional Received-SPF field (RFC 7208 9.1) */
 static bool
 received_spf(SMFICTX *ctx, const struct session *s)
@@ -358,6 +384,7 @@ cb_eom(SMFICTX *ctx)
 	checks_eom(s, &ar, &v);
 	if (!delete_forged_ar(ctx, m) || !received_spf(ctx, s) ||
 	    !add_field(ctx, s, AR_NAME, authres_finish(&ar)) ||
+	    !add_arc_set(ctx, s, authres_finish(&ar), &v) ||
 	    !add_signatures(ctx, s)) {
 		log_error("%s: cannot modify headers; tempfail",
 		    m->queue_id ? m->queue_id : "NOQUEUE");

@@ -9,8 +9,9 @@
  * when it applies:
  *   qid stage client_name client_ip helo from auth exempt verify
  *   verify_skip spf spf_helo dkim dkim_d dkim_s dkim_reason dmarc dmarc_from
- *   dmarc_policy dmarc_reason sign sign_skip forged_ar_removed
- *   headers_over_cap verdict would why ms
+ *   dmarc_policy dmarc_reason arc arc_sets arc_reason dmarc_override
+ *   arc_sealer arc_sealer_i arc_sealer_saw sign sign_skip arc_seal
+ *   arc_seal_skip forged_ar_removed headers_over_cap verdict would why ms
  * dkim, dkim_d, dkim_s and dkim_reason are parallel comma-separated lists,
  * one item per signature ("-" for an empty reason). Values from mail are
  * escaped by the formatter; metric labels come only from fixed words.
@@ -22,6 +23,7 @@
 #include "log/log.h"
 #include "log/logrec.h"
 #include "milter/outcome.h"
+#include "milter/sealing.h"
 #include "milter/session.h"
 #include "util/buf.h"
 
@@ -118,6 +120,7 @@ add_results(const struct session *s, enum metrics_stage stage,
 		logrec_add(rec, "dkim_reason", buf_cstr(&l->reason));
 	}
 	add_dmarc(&ck->dmarc, rec);
+	checks_arc_log(ck->arc, rec);
 }
 
 /* elapsed_us - microseconds since the message started */
@@ -161,6 +164,7 @@ outcome_report(const struct session *s, const struct verdict *v,
 			logrec_add(&rec, "sign_skip", sg->skip_why != NULL ?
 			    sg->skip_why : "not reached");
 		}
+		sealing_log(s, &rec);
 		logrec_add_uint(&rec, "forged_ar_removed", m->forged_ar_count);
 	}
 	if (m->headers_capped)

@@ -84,6 +84,7 @@ session_message_end(struct session *s)
 	s->msg_dirty = false;
 	checks_reset(&m->checks);
 	signing_reset(&m->signing);
+	sealing_reset(&m->sealing);
 	free(m->forged_ar);
 	conf_unref(&m->conf);
 	free(m->queue_id);

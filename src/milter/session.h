@@ -10,6 +10,7 @@
 #include "conf/conf.h"
 #include "core/headers.h"
 #include "milter/checks.h"
+#include "milter/sealing.h"
 #include "milter/signing.h"
 
 /*
@@ -34,6 +35,7 @@ struct message {
 	uint64_t body_bytes;
 	struct checks checks;		/* SPF and DKIM state and results */
 	struct signing signing;		/* DKIM signing state */
+	struct sealing sealing;		/* ARC sealing state */
 };
 
 /* One SMTP connection, from connect to close. */

@@ -165,6 +165,15 @@ sign_setup_load(const struct sign_setup_input *in, struct sign_setup **out,
 	return true;
 }
 
+/* sign_setup_key_entry - a KeyTable entry by name */
+const struct keytable_entry *
+sign_setup_key_entry(const struct sign_setup *s, const char *name)
+{
+	if (s == NULL || !s->tables)
+		return NULL;
+	return keytable_find(&s->kt, name);
+}
+
 /* fill - one choice; false when d= would be invalid */
 static bool
 fill(struct sign_choice *c, const char *d, const char *sel,

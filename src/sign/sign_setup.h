@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "crypto/crypto.h"
+#include "sign/keytable.h"
 #include "util/buf.h"
 
 /* Most signatures one message gets (dual signing needs 2). */
@@ -52,6 +53,12 @@ bool sign_setup_load(const struct sign_setup_input *in,
  * lower-case ASCII), at most max; 0 when this author is not ours */
 size_t sign_setup_select(const struct sign_setup *s, const char *local,
     const char *domain, struct sign_choice *out, size_t max);
+
+/* sign_setup_key_entry - the KeyTable entry called name (case ignored),
+ * or NULL when there is no KeyTable or no such entry; owned by the setup
+ * (ARCSealKeyName seals with it) */
+const struct keytable_entry *sign_setup_key_entry(const struct sign_setup *s,
+    const char *name);
 
 /* sign_setup_describe - "KeyTable file (N keys)" or "Domain ..." for
  * the start-up log, appended to out */

@@ -1,0 +1,302 @@
+/*
+ * arc_trust.c - trusted ARC sealers (RFC 8617 7.2: a receiver may use
+ * the AAR of an intermediary it trusts when local policy says so).
+ *
+ * Exported functions:
+ *   arc_trust_find         the newest trusted set vouching for an author
+ *   arc_trust_aar_vouches  read one AAR payload for a pass of the author
+ *   arc_trust_result_of    the result of one method in an A-R value
+ *
+ * Only a chain that passed is read: then every seal from the trusted
+ * set up to the newest verified, so its AAR is what that sealer wrote.
+ * The AAR is parsed just enough (RFC 8601 2.2 resinfo: method=result
+ * followed by ptype.property=value) to find dmarc/dkim/spf passes;
+ * comments and quoted strings are skipped, a malformed AAR vouches for
+ * nothing. Pure: no I/O, no allocation.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "core/arc_trust.h"
+#include "core/dkim_sig.h"
+#include "util/str.h"
+
+/* Deeper comment nesting than this is hostile: the AAR counts for nothing */
+#define ARC_TRUST_MAX_DEPTH 8
+/* Longest token kept (a domain, or local@domain) */
+#define ARC_TRUST_MAX_TOKEN 320
+
+struct tok {
+	const char *p;
+	size_t len;
+};
+
+/* One resinfo: method, result and the properties we look at. */
+struct resinfo {
+	struct tok method, result;
+	struct tok from, d, i, mailfrom;
+};
+
+/* skip_comment - p[*i] is '('; skip to its end. False when unbalanced */
+static bool
+skip_comment(const char *p, size_t len, size_t *i)
+{
+	unsigned depth = 0;
+
+	for (; *i < len; (*i)++) {
+		if (p[*i] == '\\' && *i + 1 < len) {
+			(*i)++;
+			continue;
+		}
+		if (p[*i] == '(' && ++depth > ARC_TRUST_MAX_DEPTH)
+			return false;
+		if (p[*i] == ')' && --depth == 0) {
+			(*i)++;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* skip_quoted - p[*i] is '"'; skip the quoted string */
+static bool
+skip_quoted(const char *p, size_t len, size_t *i)
+{
+	for ((*i)++; *i < len; (*i)++) {
+		if (p[*i] == '\\' && *i + 1 < len) {
+			(*i)++;
+			continue;
+		}
+		if (p[*i] == '"') {
+			(*i)++;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* tok_is - a token equals s, ASCII case ignored */
+static bool
+tok_is(struct tok t, const char *s)
+{
+	return ascii_memcaseeq((const unsigned char *)t.p, t.len, s);
+}
+
+/* take_pair - "name=value" at p[start..end) into the resinfo */
+static void
+take_pair(const char *p, size_t start, size_t end, struct resinfo *r,
+    bool first)
+{
+	const char *eq = memchr(p + start, '=', end - start);
+	struct tok name, value;
+
+	if (eq == NULL)
+		return;
+	name.p = p + start;
+	name.len = (size_t)(eq - name.p);
+	value.p = eq + 1;
+	value.len = end - (size_t)(value.p - p);
+	if (first) {
+		const char *slash = memchr(name.p, '/', name.len);
+
+		if (slash != NULL)	/* method "/" version */
+			name.len = (size_t)(slash - name.p);
+		r->method = name;
+		r->result = value;
+	} else if (tok_is(name, "header.from"))
+		r->from = value;
+	else if (tok_is(name, "header.d"))
+		r->d = value;
+	else if (tok_is(name, "header.i"))
+		r->i = value;
+	else if (tok_is(name, "smtp.mailfrom"))
+		r->mailfrom = value;
+}
+
+/* parse_resinfo - one resinfo p[0..len) (between semicolons) */
+static bool
+parse_resinfo(const char *p, size_t len, struct resinfo *r)
+{
+	size_t i = 0, start;
+	bool first = true;
+
+	memset(r, 0, sizeof(*r));
+	while (i < len) {
+		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n') {
+			i++;
+			continue;
+		}
+		if (p[i] == '(') {
+			if (!skip_comment(p, len, &i))
+				return false;
+			continue;
+		}
+		start = i;
+		while (i < len && p[i] != ' ' && p[i] != '\t' && p[i] != '(' &&
+		    p[i] != '\r' && p[i] != '\n') {
+			if (p[i] == '"') {
+				if (!skip_quoted(p, len, &i))
+					return false;
+				continue;
+			}
+			i++;
+		}
+		if (i - start <= ARC_TRUST_MAX_TOKEN)
+			take_pair(p, start, i, r, first);
+		first = false;
+	}
+	return r->method.len > 0;
+}
+
+/* aligned - x (a domain, or text after its last '@') is the author
+ * domain, or one is a subdomain of the other */
+static bool
+aligned(struct tok x, const char *author)
+{
+	char buf[ARC_TRUST_MAX_TOKEN + 1];
+	const char *at = NULL;
+	size_t k;
+
+	for (k = 0; k < x.len; k++)
+		if (x.p[k] == '@')
+			at = x.p + k;
+	if (at != NULL) {
+		x.len -= (size_t)(at + 1 - x.p);
+		x.p = at + 1;
+	}
+	if (x.len == 0 || x.len > ARC_TRUST_MAX_TOKEN)
+		return false;
+	memcpy(buf, x.p, x.len);
+	buf[x.len] = '\0';
+	if (!dkim_domain_ok(buf) || strchr(buf, '.') == NULL)
+		return false;
+	return dkim_domain_within(buf, author) ||
+	    dkim_domain_within(author, buf);
+}
+
+/* vouches - does one resinfo record a pass for the author? */
+static const char *
+vouches(const struct resinfo *r, const char *author)
+{
+	if (!tok_is(r->result, "pass"))
+		return NULL;
+	if (tok_is(r->method, "dmarc") && r->from.len > 0 &&
+	    ascii_memcaseeq((const unsigned char *)r->from.p, r->from.len,
+	    author))
+		return "dmarc=pass";
+	if (tok_is(r->method, "dkim") && ((r->d.len > 0 &&
+	    aligned(r->d, author)) || (r->i.len > 0 && aligned(r->i, author))))
+		return "dkim=pass";
+	if (tok_is(r->method, "spf") && r->mailfrom.len > 0 &&
+	    aligned(r->mailfrom, author))
+		return "spf=pass";
+	return NULL;
+}
+
+/* find_resinfo - the first resinfo of an A-R payload for which match()
+ * is true; false for none (or a malformed payload) */
+static bool
+find_resinfo(const char *aar, size_t len,
+    bool (*match)(const struct resinfo *, const void *), const void *arg,
+    struct resinfo *r)
+{
+	size_t i = 0, start = 0, n = 0;
+	bool id_done = false;
+
+	while (i <= len && n < ARC_TRUST_MAX_RESINFO) {
+		if (i < len && aar[i] == '(') {
+			if (!skip_comment(aar, len, &i))
+				return false;
+			continue;
+		}
+		if (i < len && aar[i] == '"') {
+			if (!skip_quoted(aar, len, &i))
+				return false;
+			continue;
+		}
+		if (i == len || aar[i] == ';') {
+			/* the first piece is the authserv-id */
+			if (id_done && parse_resinfo(aar + start, i - start, r) &&
+			    match(r, arg))
+				return true;
+			id_done = true;
+			n++;
+			start = i + 1;
+		}
+		i++;
+	}
+	return false;
+}
+
+/* vouch_match - find_resinfo test: a pass for the author (arg) */
+static bool
+vouch_match(const struct resinfo *r, const void *arg)
+{
+	return vouches(r, arg) != NULL;
+}
+
+/* method_match - find_resinfo test: the method is arg */
+static bool
+method_match(const struct resinfo *r, const void *arg)
+{
+	return tok_is(r->method, arg);
+}
+
+/* arc_trust_result_of - the result of the first resinfo of method */
+bool
+arc_trust_result_of(const char *ar, size_t len, const char *method,
+    char *out, size_t out_size)
+{
+	struct resinfo r;
+
+	if (!find_resinfo(ar, len, method_match, method, &r) ||
+	    r.result.len >= out_size)
+		return false;
+	memcpy(out, r.result.p, r.result.len);
+	out[r.result.len] = '\0';
+	return true;
+}
+
+/* arc_trust_aar_vouches - read one AAR payload */
+bool
+arc_trust_aar_vouches(const char *aar, size_t len, const char *author,
+    const char **what_r)
+{
+	struct resinfo r;
+
+	if (!find_resinfo(aar, len, vouch_match, author, &r))
+		return false;
+	*what_r = vouches(&r, author);
+	return true;
+}
+
+/* arc_trust_find - the newest trusted set vouching for the author */
+bool
+arc_trust_find(const struct arc_result *r, const char *const *trusted,
+    size_t ntrusted, const char *author, struct arc_trust *out)
+{
+	size_t k, j;
+
+	if (r == NULL || r->res != ARC_RES_PASS || author == NULL ||
+	    *author == '\0')
+		return false;
+	for (k = r->nset; k > 0; k--) {
+		const struct arc_set_result *s = &r->set[k - 1];
+		const char *what;
+
+		for (j = 0; j < ntrusted; j++)
+			if (ascii_strcasecmp(s->as_domain, trusted[j]) == 0)
+				break;
+		if (j == ntrusted)
+			continue;
+		if (arc_trust_aar_vouches(s->aar, strlen(s->aar), author,
+		    &what)) {
+			out->instance = s->instance;
+			out->sealer = s->as_domain;
+			out->what = what;
+			return true;
+		}
+	}
+	return false;
+}

@@ -1,0 +1,45 @@
+/* arc_trust.h - trusted ARC sealers: does a sealer we trust vouch for
+ * the author domain? (RFC 8617 7.2, local policy over DMARC) */
+#ifndef AUTHMILTER_ARC_TRUST_H
+#define AUTHMILTER_ARC_TRUST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/arc_verify.h"
+
+/* Most resinfos read from one AAR; more are ignored. */
+#define ARC_TRUST_MAX_RESINFO 32
+
+struct arc_trust {
+	unsigned instance;	/* the set that vouched */
+	const char *sealer;	/* its ARC-Seal d= (owned by the result) */
+	const char *what;	/* static: "dmarc=pass", "dkim=pass", "spf=pass" */
+};
+
+/*
+ * arc_trust_find - for a chain that passed, the newest set whose ARC-Seal
+ * d= is one of trusted[0..ntrusted) (ASCII case ignored) and whose AAR
+ * recorded, for author_domain: dmarc=pass with that header.from, or
+ * dkim=pass with an aligned header.d (or header.i domain), or spf=pass
+ * with an aligned smtp.mailfrom domain. Aligned: the same domain, or one
+ * a subdomain of the other (relaxed alignment without a DNS walk). False
+ * for any other chain; untrusted sealers never count.
+ */
+bool arc_trust_find(const struct arc_result *r, const char *const *trusted,
+    size_t ntrusted, const char *author_domain, struct arc_trust *out);
+
+/* arc_trust_aar_vouches - the AAR payload (after "i=N;": authserv-id,
+ * then resinfos) records one of the passes above for author_domain;
+ * *what_r says which. Quoted strings and comments are skipped; never
+ * reads past len. */
+bool arc_trust_aar_vouches(const char *aar, size_t len,
+    const char *author_domain, const char **what_r);
+
+/* arc_trust_result_of - the result word (e.g. "pass") of the first
+ * resinfo of method in an A-R value (authserv-id first), copied into
+ * out (out_size bytes); false when there is none or it does not fit */
+bool arc_trust_result_of(const char *ar, size_t len, const char *method,
+    char *out, size_t out_size);
+
+#endif

@@ -1,0 +1,173 @@
+#!/usr/bin/python3
+"""test_arc_trust - trusted ARC sealers over DMARC (ARCTrustedSealers,
+ARCTrustedSealerAction) through the daemon over the milter protocol.
+
+The author domain (p=reject) signs; a mailing list tags the Subject and
+adds a footer, which breaks DKIM, and seals with dkimpy, its AAR recording
+what it saw on arrival. The receiver (authmilter) sees dmarc=fail and
+arc=pass: with the list trusted the message is delivered (or quarantined)
+with policy.override=trusted_forwarder and the sealer named in the A-R and
+the log; not trusted, an untrusted sealer's claims, a trusted sealer that
+recorded no pass for the author, a broken chain: rejected.
+"""
+
+import os
+import re
+import shutil
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import daemon  # noqa: E402
+import dns_testserver  # noqa: E402
+from tap import TAP  # noqa: E402
+
+try:
+    import yaml
+    import arc_chain as ac
+    import dkim
+    import authres  # noqa: F401
+    HAVE_LIBS = None
+except ImportError as e:
+    HAVE_LIBS = "python3-dkim, python3-authres, python3-yaml (%s)" % e
+
+CLIENT = "192.0.2.9"
+RAW = (b"From: Alice <alice@author.example>\r\nTo: list@list.example\r\n"
+       b"Subject: hello\r\nDate: Sat, 28 Nov 2026 10:00:00 +0000\r\n"
+       b"Message-ID: <3@author.example>\r\n\r\nHello list,\r\nhi.\r\n")
+SAW = (b"spf=pass smtp.mailfrom=alice@author.example; "
+       b"dkim=pass header.d=author.example header.s=a1; "
+       b"dmarc=pass header.from=author.example")
+
+
+def listify(raw):
+    raw = raw.replace(b"Subject: hello", b"Subject: [list] hello", 1)
+    return raw + b"-- \r\nlist footer\r\n"
+
+
+def main():
+    t = TAP()
+    if not t.need(check=lambda: HAVE_LIBS or daemon.missing(),
+                  what="trusted ARC sealers",
+                  tests=["trusted ARC sealers"]):
+        return t.done()
+    tmp = tempfile.mkdtemp(prefix="authmilter-arctrust-")
+    try:
+        author = ac.Sealer("author.example", "a1")
+        lst = ac.Sealer("list.example", "l1")
+        other = ac.Sealer("other.example", "o1")
+        recs = {x.key_name: x.record for x in (author, lst, other)}
+        zone = {k: [{"TXT": v}] for k, v in recs.items()}
+        zone["_dmarc.author.example"] = [{"TXT": "v=DMARC1; p=reject"}]
+        zpath = os.path.join(tmp, "zone.yaml")
+        with open(zpath, "w") as f:
+            yaml.safe_dump(zone, f)
+        sig = dkim.sign(RAW, b"a1", b"author.example", author.pem,
+                        include_headers=[b"from", b"to", b"subject",
+                                         b"date", b"message-id"])
+        signed = sig + RAW
+        msgs = {
+            "trusted": ac.seal(listify(signed), lst, "none", results=SAW),
+            "other": ac.seal(listify(signed), other, "none", results=SAW),
+            "nopass": ac.seal(listify(signed), lst, "none", results=(
+                b"dkim=fail header.d=author.example; "
+                b"dmarc=fail header.from=author.example")),
+            "broken": ac.seal(listify(signed), lst, "none",
+                              results=SAW) + b"more\r\n",
+            "plain": listify(signed),
+        }
+        with dns_testserver.DnsServer(zpath) as srv:
+            base = {"Nameservers": "127.0.0.1@%d" % srv.port,
+                    "DNSTimeout": "1s", "InternalHosts": "10.9.0.0/16"}
+            with daemon.Daemon(dict(base, ARCTrustedSealers="list.example"
+                                    )) as d:
+                trusted(t, d, msgs)
+            with daemon.Daemon(dict(base, ARCTrustedSealers="list.example",
+                                    ARCTrustedSealerAction="quarantine")) as d:
+                r = send(d, msgs["trusted"], "Q1")
+                t.is_eq(r.disposition, "quarantine",
+                        "ARCTrustedSealerAction quarantine: held")
+            with daemon.Daemon(base) as d:
+                r = send(d, msgs["trusted"], "N1")
+                t.is_eq(r.disposition, "reject",
+                        "no ARCTrustedSealers: the same message is rejected")
+            authcheck(t, tmp, dict(base, ARCTrustedSealers="list.example"),
+                      msgs)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return t.done()
+
+
+def authcheck(t, tmp, opts, msgs):
+    """authcheck message explains the chain set by set and the override"""
+    import authcheck_env
+    import json
+    if authcheck_env.missing():
+        t.skip("authcheck explains the ARC chain", authcheck_env.missing())
+        return
+    conf = os.path.join(tmp, "authcheck.conf")
+    with open(conf, "w") as f:
+        f.write(daemon.render_config(dict(opts, AuthservID="mx.test.example",
+                                          LogTo="stderr")))
+    path = os.path.join(tmp, "trusted.eml")
+    with open(path, "wb") as f:
+        f.write(msgs["trusted"])
+    rc, out, err = authcheck_env.run_plain(
+        ["message", "--json", "--config", conf, "--ip", CLIENT,
+         "--nameserver", opts["Nameservers"],
+         "--mail-from", "list-bounces@list.example", path])
+    try:
+        arc = json.loads(out).get("arc", {})
+    except ValueError:
+        arc = {}
+    chain = arc.get("chain", [])
+    t.ok(arc.get("result") == "pass" and len(chain) == 1 and
+         chain[0].get("cv") == "none" and
+         chain[0].get("seal", "").startswith("pass (d=list.example s=l1") and
+         chain[0].get("message_signature", "").startswith("pass") and
+         "dmarc=pass header.from=author.example" in
+         chain[0].get("authentication_results", ""),
+         "authcheck message: the chain set by set", diag=out + err)
+    t.ok("trusted sealer list.example (set i=1) recorded" in
+         arc.get("dmarc_override", ""),
+         "authcheck message: the override and the sealer", diag=out + err)
+
+
+def send(d, m, qid):
+    return d.send_message(m, client_ip=CLIENT, macros={"i": qid},
+                          mail_from="list-bounces@list.example")
+
+
+def ar_of(r):
+    return " ".join(v.replace("\r\n", " ")
+                    for v in r.header_values("Authentication-Results"))
+
+
+def trusted(t, d, msgs):
+    r = send(d, msgs["trusted"], "T1")
+    ar = ar_of(r)
+    t.is_eq(r.disposition, "accept",
+            "trusted list: dmarc=fail rescued, delivered")
+    t.ok(re.search(r"dkim=fail", ar) and re.search(r"arc=pass", ar) and
+         re.search(r"dmarc=fail[^;]*policy\.override=trusted_forwarder", ar)
+         and "ARC sealer list.example i=1 recorded" in ar,
+         "A-R: dkim=fail, arc=pass, dmarc=fail with policy.override and "
+         "the sealer named", diag=ar)
+    m = d.wait_for_log(r"qid=T1 .*verdict=accept.*")
+    t.ok(m is not None and "dmarc_override=trusted_forwarder "
+         "arc_sealer=list.example arc_sealer_i=1 " in m.group(0),
+         "the log line names the override and the sealer",
+         diag=lambda: d.log_tail(2))
+    for key, label in (("other", "an untrusted sealer's AAR"),
+                       ("nopass", "a trusted sealer that saw no pass"),
+                       ("broken", "a broken chain (arc=fail)"),
+                       ("plain", "no ARC at all")):
+        r = send(d, msgs[key], "X" + key)
+        t.ok(r.disposition == "reject" and
+             "policy.override" not in ar_of(r),
+             "%s: rejected, no override" % label, diag=ar_of(r))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

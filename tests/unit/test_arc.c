@@ -1,0 +1,437 @@
+/* test_arc.c - the ARC core: chains sealed by dkimpy (tests/arc, made by
+ * tests/arc/gen_fixtures.py) judged by arc_verify with canned key
+ * answers; caps; the trusted-sealer AAR reader; and seal-then-verify
+ * with a key generated here (arc_seal extending its own chain) */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/arc_seal.h"
+#include "core/arc_trust.h"
+#include "core/arc_verify.h"
+#include "crypto/crypto.h"
+#include "crypto/crypto_keygen.h"
+#include "util/buf.h"
+
+#define NOW 1800000000
+#define MAX_FIELDS 64
+
+/* A message split into milter-form fields (value after the colon,
+ * LF-folded) and a body. */
+struct msg {
+	char *data;
+	size_t len;
+	struct dkim_header h[MAX_FIELDS];
+	size_t nh;
+	const unsigned char *body;
+	size_t body_len;
+};
+
+static void
+split(struct msg *m)
+{
+	size_t i = 0;
+
+	m->nh = 0;
+	while (i < m->len) {
+		size_t e = i;
+		const char *colon;
+
+		while (e < m->len && m->data[e] != '\n')
+			e++;
+		if (e == i) {
+			m->body = (const unsigned char *)m->data + e + 1;
+			m->body_len = m->len - e - 1;
+			return;
+		}
+		if (m->data[i] == ' ' || m->data[i] == '\t') {
+			struct dkim_header *l = &m->h[m->nh - 1];
+
+			l->value_len = (size_t)((const unsigned char *)m->data +
+			    e - l->value);
+		} else {
+			assert_true(m->nh < MAX_FIELDS);
+			colon = memchr(m->data + i, ':', e - i);
+			assert_non_null(colon);
+			m->h[m->nh].name = (const unsigned char *)m->data + i;
+			m->h[m->nh].name_len = (size_t)(colon - m->data - i);
+			m->h[m->nh].value = (const unsigned char *)colon + 1;
+			m->h[m->nh].value_len = (size_t)(m->data + e - colon - 1);
+			m->nh++;
+		}
+		i = e + 1;
+	}
+	m->body = (const unsigned char *)m->data + m->len;
+	m->body_len = 0;
+}
+
+static void
+load_raw(struct msg *m, const char *name)
+{
+	const char *top = getenv("top_srcdir") ? getenv("top_srcdir") :
+	    TOP_SRCDIR;
+	char path[1024];
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/tests/arc/%s", top, name);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	rewind(f);
+	m->data = malloc((size_t)n + 1);
+	assert_non_null(m->data);
+	assert_int_equal(fread(m->data, 1, (size_t)n, f), (size_t)n);
+	m->data[n] = '\0';
+	m->len = (size_t)n;
+	fclose(f);
+}
+
+static void
+load(struct msg *m, const char *name)
+{
+	load_raw(m, name);
+	split(m);
+}
+
+static char *
+key_record(void)
+{
+	struct msg k;
+	char *nl;
+
+	load_raw(&k, "key.txt");
+	if ((nl = strchr(k.data, '\n')) != NULL)
+		*nl = '\0';
+	return k.data;
+}
+
+/* judge - run a message through a verifier; keys answered with status
+ * st (and the fixture key when DNS_R_ANSWER) */
+static const struct arc_result *
+judge_key(struct arc_verifier *v, struct msg *m, enum dns_status st,
+    const char *rec, const char *keyname)
+{
+	struct dns_answer a;
+	struct dns_rr rr;
+	size_t i;
+
+	memset(&a, 0, sizeof(a));
+	memset(&rr, 0, sizeof(rr));
+	a.status = st;
+	if (st == DNS_R_ANSWER) {
+		rr.type = DNS_T_TXT;
+		rr.text = (char *)(uintptr_t)rec;
+		rr.text_len = strlen(rec);
+		a.count = 1;
+		a.rr = &rr;
+	}
+	for (i = 0; i < m->nh; i++) {
+		int idx = arc_verifier_header(v, m->h[i].name, m->h[i].name_len,
+		    m->h[i].value, m->h[i].value_len);
+
+		if (idx >= 0) {
+			assert_string_equal(arc_verifier_key_name(v, idx),
+			    keyname);
+			arc_verifier_key_answer(v, idx, &a);
+		}
+	}
+	arc_verifier_eoh(v, m->h, m->nh, true);
+	arc_verifier_body(v, m->body, m->body_len);
+	arc_verifier_eom(v);
+	return arc_verifier_result(v);
+}
+
+static const struct arc_result *
+judge(struct arc_verifier *v, struct msg *m, enum dns_status st,
+    const char *rec)
+{
+	return judge_key(v, m, st, rec, "f1._domainkey.fuzz.example");
+}
+
+static const struct arc_result *
+judge_seal(struct arc_verifier *v, struct msg *m, const char *rec)
+{
+	return judge_key(v, m, DNS_R_ANSWER, rec, "s1._domainkey.seal.example");
+}
+
+static struct arc_verifier *
+verifier(size_t max_sets, size_t max_sigs, size_t max_bytes)
+{
+	struct arc_verify_params p;
+
+	arc_verify_params_init(&p);
+	p.now = NOW;
+	if (max_sets)
+		p.max_sets = max_sets;
+	if (max_sigs)
+		p.max_signatures = max_sigs;
+	if (max_bytes)
+		p.max_header_bytes = max_bytes;
+	return arc_verifier_new(&p);
+}
+
+struct chain_case {
+	const char *label, *file;
+	enum dns_status st;
+	size_t max_sets, max_sigs, max_bytes;
+	enum arc_res want;
+	const char *reason;		/* substring */
+	unsigned sets, oldest_pass;
+};
+
+static const struct chain_case chain_cases[] = {
+	{ "1 set", "chain1.eml", DNS_R_ANSWER, 0, 0, 0, ARC_RES_PASS, "", 1, 0 },
+	{ "2 sets", "chain2.eml", DNS_R_ANSWER, 0, 0, 0, ARC_RES_PASS, "", 2, 0 },
+	{ "footer after the last seal", "chain3-footer.eml", DNS_R_ANSWER,
+	  0, 0, 0, ARC_RES_FAIL, "ARC-Message-Signature i=3: body hash "
+	  "mismatch", 3, 0 },
+	{ "changed before set 2", "list-mod.eml", DNS_R_ANSWER, 0, 0, 0,
+	  ARC_RES_PASS, "", 2, 2 },
+	{ "no key", "chain2.eml", DNS_R_NXDOMAIN, 0, 0, 0, ARC_RES_FAIL,
+	  "i=2: no key", 2, 0 },
+	{ "key timeout", "chain1.eml", DNS_R_TIMEOUT, 0, 0, 0, ARC_RES_FAIL,
+	  "key lookup timed out", 1, 0 },
+	{ "ARCMaxSets 1", "chain2.eml", DNS_R_ANSWER, 1, 0, 0, ARC_RES_FAIL,
+	  "more than 1 ARC sets", 0, 0 },
+	{ "ARCMaxSignatures 2", "chain2.eml", DNS_R_ANSWER, 0, 2, 0,
+	  ARC_RES_FAIL, "need more than 2 signature checks", 2, 0 },
+	{ "ARCMaxHeaderBytes", "chain2.eml", DNS_R_ANSWER, 0, 0, 1000,
+	  ARC_RES_FAIL, "ARC fields over 1000 bytes", 2, 0 },
+};
+
+static void
+test_chains(void **state)
+{
+	char *rec = key_record();
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(chain_cases) / sizeof(chain_cases[0]); i++) {
+		const struct chain_case *c = &chain_cases[i];
+		struct arc_verifier *v = verifier(c->max_sets, c->max_sigs,
+		    c->max_bytes);
+		const struct arc_result *r;
+		struct msg m;
+
+		load(&m, c->file);
+		r = judge(v, &m, c->st, rec);
+		print_message("%s: arc=%s (%s)\n", c->label,
+		    arc_res_name(r->res), r->reason);
+		assert_int_equal(r->res, c->want);
+		assert_non_null(strstr(r->reason, c->reason));
+		assert_int_equal(r->sets, c->sets);
+		assert_int_equal(r->oldest_pass, c->oldest_pass);
+		arc_verifier_free(&v);
+		assert_null(v);
+		free(m.data);
+	}
+	free(rec);
+}
+
+/* an incomplete header (a cap hit) fails whatever the chain */
+static void
+test_incomplete(void **state)
+{
+	struct arc_verifier *v = verifier(0, 0, 0);
+	struct msg m;
+
+	(void)state;
+	load(&m, "chain1.eml");
+	assert_true(arc_verifier_header(v, m.h[0].name, m.h[0].name_len,
+	    m.h[0].value, m.h[0].value_len) >= 0);
+	arc_verifier_eoh(v, m.h, m.nh, false);
+	arc_verifier_eom(v);
+	assert_int_equal(arc_verifier_result(v)->res, ARC_RES_FAIL);
+	assert_string_equal(arc_verifier_result(v)->reason,
+	    "header fields over the header caps");
+	arc_verifier_free(&v);
+	free(m.data);
+}
+
+struct aar_case {
+	const char *aar, *author;
+	bool want;
+	const char *what;
+};
+
+static const struct aar_case aar_cases[] = {
+	{ " x.example; dmarc=pass header.from=a.example", "a.example", true,
+	  "dmarc=pass" },
+	{ " x.example; dmarc=pass header.from=b.example", "a.example", false,
+	  NULL },
+	{ " x.example; dmarc=fail header.from=a.example", "a.example", false,
+	  NULL },
+	{ " x.example; spf=fail smtp.mailfrom=a.example; dkim=pass "
+	  "(good) header.d=mail.a.example header.s=s", "a.example", true,
+	  "dkim=pass" },
+	{ " x.example; dkim=pass header.i=@a.example", "a.example", true,
+	  "dkim=pass" },
+	{ " x.example; spf=pass smtp.mailfrom=bob@a.example", "a.example",
+	  true, "spf=pass" },
+	{ " x.example; spf=pass smtp.mailfrom=bob@evil.example", "a.example",
+	  false, NULL },
+	{ " x.example; dkim=pass header.d=example", "a.example", false, NULL },
+	/* the authserv-id is not a result */
+	{ " dmarc=pass header.from=a.example; none", "a.example", false, NULL },
+	/* a ';' in a quoted string or comment does not split */
+	{ " x.example; dkim=fail reason=\"a; dmarc=pass header.from="
+	  "a.example\"", "a.example", false, NULL },
+	{ " x.example; dkim=fail (x; dmarc=pass header.from=a.example)",
+	  "a.example", false, NULL },
+	{ " x.example; dkim=pass (((((((((((deep))))))))))) header.d=a.example",
+	  "a.example", false, NULL },
+	{ " x.example; dkim=pass header.d=a.example (unclosed", "a.example",
+	  false, NULL },
+};
+
+static void
+test_aar(void **state)
+{
+	size_t i;
+	char word[16];
+
+	(void)state;
+	for (i = 0; i < sizeof(aar_cases) / sizeof(aar_cases[0]); i++) {
+		const struct aar_case *c = &aar_cases[i];
+		const char *what = NULL;
+		bool got = arc_trust_aar_vouches(c->aar, strlen(c->aar),
+		    c->author, &what);
+
+		print_message("%s -> %d\n", c->aar, got);
+		assert_int_equal(got, c->want);
+		if (got)
+			assert_string_equal(what, c->what);
+	}
+	assert_true(arc_trust_result_of(" mx; spf=none; arc=pass (x) "
+	    "smtp.remote-ip=1.2.3.4", 39, "arc", word, sizeof(word)));
+	assert_string_equal(word, "pass");
+	assert_false(arc_trust_result_of(" mx; spf=none", 13, "arc", word,
+	    sizeof(word)));
+}
+
+/* seal_once - seal m (after the sets in chain) with key; returns the
+ * sealed message (CRLF-ended new fields, then m) */
+static char *
+seal_once(const struct msg *m, const struct crypto_privkey *key,
+    unsigned instance, const char *cv, const unsigned char *chain,
+    size_t chain_len)
+{
+	static const char *const names[] = { "From", "Subject", "To" };
+	struct arc_seal_params p;
+	struct buf aar = BUF_INIT, ams = BUF_INIT, as = BUF_INIT, out = BUF_INIT;
+	struct dkim_body *b = dkim_body_new(DKIM_CANON_RELAXED,
+	    CRYPTO_HASH_SHA256, false, 0);
+	unsigned char bh[CRYPTO_DIGEST_MAX];
+	const char *why = NULL;
+	size_t bhlen;
+
+	dkim_body_update(b, m->body, m->body_len);
+	bhlen = dkim_body_final(b, bh);
+	dkim_body_free(&b);
+	memset(&p, 0, sizeof(p));
+	p.domain = "seal.example";
+	p.selector = "s1";
+	p.key = key;
+	p.instance = instance;
+	p.cv = cv;
+	p.t = NOW - 10;
+	p.sign_headers = names;
+	p.nsign = 3;
+	p.authres = "mx.seal.example; spf=pass\n\tsmtp.mailfrom=a.example";
+	assert_true(arc_seal_make(&p, m->h, m->nh, bh, bhlen, chain, chain_len,
+	    &aar, &ams, &as, &why));
+	buf_printf(&out, "ARC-Seal:%s\r\nARC-Message-Signature:%s\r\n"
+	    "ARC-Authentication-Results:%s\r\n", buf_cstr(&as), buf_cstr(&ams),
+	    buf_cstr(&aar));
+	buf_append(&out, m->data, m->len);
+	buf_deinit(&aar);
+	buf_deinit(&ams);
+	buf_deinit(&as);
+	return buf_steal(&out);
+}
+
+static void
+test_seal_verify(void **state)
+{
+	struct buf pem = BUF_INIT, der = BUF_INIT, rec = BUF_INIT;
+	struct crypto_privkey *key;
+	const char *err = NULL;
+	struct msg m, s1, s2;
+	struct arc_verifier *v;
+	const struct arc_result *r;
+	const unsigned char *chain;
+	size_t chain_len;
+	unsigned sets;
+	char *w, *x;
+
+	(void)state;
+	assert_true(crypto_keygen_pem(CRYPTO_KEY_RSA, 2048, &pem, &err));
+	key = crypto_privkey_from_pem(pem.data, pem.len, &err);
+	assert_non_null(key);
+	crypto_privkey_public_der(key, &der);
+	buf_append_str(&rec, "v=DKIM1; k=rsa; p=");
+	crypto_base64_encode(der.data, der.len, &rec);
+	m.data = strdup("From: a@a.example\nSubject: hi\nTo: b@b.example\n\n"
+	    "body\n");
+	m.len = strlen(m.data);
+	split(&m);
+	w = seal_once(&m, key, 1, "none", NULL, 0);
+	/* CRLF -> LF: the fixtures' form */
+	for (x = w; *x; x++)
+		if (*x == '\r')
+			memmove(x, x + 1, strlen(x));
+	s1.data = w;
+	s1.len = strlen(w);
+	split(&s1);
+	v = verifier(0, 0, 0);
+	r = judge_seal(v, &s1, buf_cstr(&rec));
+	assert_int_equal(r->res, ARC_RES_PASS);
+	assert_true(arc_verifier_chain(v, &chain, &chain_len, &sets));
+	assert_int_equal(sets, 1);
+	w = seal_once(&s1, key, 2, "pass", chain, chain_len);
+	arc_verifier_free(&v);
+	for (x = w; *x; x++)
+		if (*x == '\r')
+			memmove(x, x + 1, strlen(x));
+	s2.data = w;
+	s2.len = strlen(w);
+	split(&s2);
+	v = verifier(0, 0, 0);
+	r = judge_seal(v, &s2, buf_cstr(&rec));
+	print_message("two sets: arc=%s %s\n", arc_res_name(r->res), r->reason);
+	assert_int_equal(r->res, ARC_RES_PASS);
+	assert_int_equal(r->sets, 2);
+	assert_string_equal(r->set[0].aar,
+	    "mx.seal.example; spf=pass smtp.mailfrom=a.example");
+	arc_verifier_free(&v);
+	free(s2.data);
+	free(s1.data);
+	free(m.data);
+	crypto_privkey_free(&key);
+	buf_deinit(&pem);
+	buf_deinit(&der);
+	buf_deinit(&rec);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_chains),
+		cmocka_unit_test(test_incomplete),
+		cmocka_unit_test(test_aar),
+		cmocka_unit_test(test_seal_verify),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -43,6 +43,9 @@
 #include "milter/milter.h"
 #include "milter/session.h"
 #include "milter/milter_stop.h"
+#include "milter/report_hook.h"
+#include "report/report_store.h"
+#include "report/report_writer.h"
 #include "util/buf.h"
 #include "util/xmalloc.h"
 
@@ -312,6 +315,23 @@ start_resolver(const struct conf *c)
 	return r;
 }
 
+/* report_store_usable - for -t: can ReportStore be opened? Says why not */
+static bool
+report_store_usable(const struct conf *c, const char *config_path)
+{
+	struct buf why = BUF_INIT;
+	bool ok;
+
+	if (c->report_store == NULL)
+		return true;
+	ok = report_store_check(c->report_store, &why);
+	if (!ok)
+		(void)fprintf(stderr, "%s: ReportStore %s cannot be opened: %s\n",
+		    config_path, c->report_store, buf_cstr(&why));
+	buf_deinit(&why);
+	return ok;
+}
+
 /* on_signal - async-signal-safe: hand the signal number to the main loop */
 static void
 on_signal(int sig)
@@ -474,6 +494,7 @@ main(int argc, char **argv)
 	const char *config_path = DEFAULT_CONFIG;
 	bool foreground = false, check_only = false;
 	struct dns_resolver *resolver;
+	struct report_writer *reports = NULL;
 	struct conf *c;
 	const char *sock_path;
 	int ch, rc;
@@ -516,6 +537,10 @@ main(int argc, char **argv)
 			(void)fprintf(stderr, "%s: warning: started as root now, "
 			    "the daemon would stop: %s\n", config_path,
 			    root_refused(c));
+		if (!report_store_usable(c, config_path)) {
+			conf_unref(&c);
+			return 1;
+		}
 		(void)fprintf(stderr, "%s: configuration OK\n", config_path);
 		conf_unref(&c);
 		return 0;
@@ -544,8 +569,15 @@ main(int argc, char **argv)
 		log_fatal("PSLFile %s: cannot load the Public Suffix List",
 		    c->psl_file ? c->psl_file : "(system)");
 
+	if (c->report_store != NULL)
+		reports = report_writer_start(c->report_store,
+		    c->report_queue_size);
+	report_hook_set_writer(reports);
+
 	rc = run(config_path, c->socket);
 
+	report_hook_set_writer(NULL);
+	report_writer_stop(&reports);
 	checks_set_resolver(NULL);
 	checks_dmarc_deinit();
 	dns_resolver_free(&resolver);

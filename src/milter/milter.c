@@ -24,6 +24,7 @@
 #include "milter/checks.h"
 #include "policy/policy.h"
 #include "spf/spf.h"
+#include "milter/report_hook.h"
 #include "milter/milter.h"
 #include "milter/session.h"
 #include "util/str.h"
@@ -409,6 +410,7 @@ cb_eom(SMFICTX *ctx)
 	    v.intended != v.kind ? " (monitor: would " : "",
 	    v.intended != v.kind ? verdict_name(v.intended) : "",
 	    v.intended != v.kind ? ")" : "", session_elapsed_ms(s));
+	report_hook_eom(s, &v);
 	rc = apply_verdict(ctx, &v);
 	buf_deinit(&summary);
 	authres_deinit(&ar);

@@ -69,6 +69,7 @@ fill_record(struct report_row *row, const struct dmarc_result *res,
 	COPY(row->psd, rec->psd == DMARC_PSD_Y ? "y" :
 	    rec->psd == DMARC_PSD_N ? "n" : "u");
 	COPY(row->fo, rec->fo != NULL ? rec->fo : "");
+	row->pct = (int)rec->pct;
 	COPY(row->rua, rec->rua != NULL ? rec->rua : "");
 	COPY(row->ruf, rec->ruf != NULL ? rec->ruf : "");
 	COPY(row->discovery, mode == DMARC_MODE_RFC7489 ? "psl" : "treewalk");

@@ -38,6 +38,7 @@ struct report_row {
 	char testing[2];			/* "y" or "n" */
 	char psd[2];				/* "y", "n" or "u" */
 	char fo[REPORT_WORD_SIZE];
+	int pct;				/* RFC 7489 pct= (100 when absent) */
 	char rua[REPORT_URI_SIZE], ruf[REPORT_URI_SIZE];
 	char discovery[REPORT_WORD_SIZE];	/* "treewalk" or "psl" */
 	/* the evaluation */

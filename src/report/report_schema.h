@@ -4,8 +4,9 @@
  * messages: one row per DMARC evaluation (see report_row.h); dkim holds
  * the signatures as "d<TAB>s<TAB>result" lines. reports: one row per
  * (policy domain, period) the report job has claimed, sent, skipped or
- * failed; its primary key is the claim that stops a report going out
- * twice. schema_version: the version the tables were made with; a store
+ * failed (detail: why; sent_to: the addresses it already went to, so a
+ * retry never sends twice); its primary key is the claim that stops a
+ * report going out twice. schema_version: the version the tables were made with; a store
  * with another version is refused, never altered behind the admin's back.
  */
 #ifndef AUTHMILTER_REPORT_SCHEMA_H
@@ -21,7 +22,8 @@ static const char *const report_schema_sql[] = {
 	" envelope_from TEXT NOT NULL, policy_domain TEXT NOT NULL,"
 	" p TEXT NOT NULL, sp TEXT NOT NULL, np TEXT NOT NULL,"
 	" adkim TEXT NOT NULL, aspf TEXT NOT NULL, testing TEXT NOT NULL,"
-	" psd TEXT NOT NULL, fo TEXT NOT NULL, rua TEXT NOT NULL,"
+	" psd TEXT NOT NULL, fo TEXT NOT NULL, pct INTEGER NOT NULL,"
+	" rua TEXT NOT NULL,"
 	" ruf TEXT NOT NULL, discovery TEXT NOT NULL,"
 	" dmarc_result TEXT NOT NULL, dkim_aligned INTEGER NOT NULL,"
 	" spf_aligned INTEGER NOT NULL, disposition TEXT NOT NULL,"
@@ -36,12 +38,12 @@ static const char *const report_schema_sql[] = {
 	" period_end BIGINT NOT NULL, state TEXT NOT NULL,"
 	" claimed_by TEXT NOT NULL, claimed_at BIGINT NOT NULL,"
 	" done_at BIGINT NOT NULL DEFAULT 0, report_id TEXT NOT NULL,"
-	" detail TEXT NOT NULL DEFAULT '',"
+	" detail TEXT NOT NULL DEFAULT '', sent_to TEXT NOT NULL DEFAULT '',"
 	" PRIMARY KEY (policy_domain, period_begin))",
 	NULL
 };
 
 /* the columns of messages in the order report_store inserts them */
-#define REPORT_MESSAGE_COLUMNS 27
+#define REPORT_MESSAGE_COLUMNS 28
 
 #endif

@@ -33,10 +33,10 @@ struct report_store {
 static const char insert_sql[] =
 	"INSERT INTO messages (arrival, queue_id, source_ip, header_from,"
 	" envelope_from, policy_domain, p, sp, np, adkim, aspf, testing, psd,"
-	" fo, rua, ruf, discovery, dmarc_result, dkim_aligned, spf_aligned,"
+	" fo, pct, rua, ruf, discovery, dmarc_result, dkim_aligned, spf_aligned,"
 	" disposition, override_type, override_comment, spf_domain, spf_scope,"
 	" spf_result, dkim) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-	"?,?,?,?,?,?)";
+	"?,?,?,?,?,?,?)";
 
 /* sqlite_path - the PATH of "sqlite:PATH", or NULL */
 static const char *
@@ -236,8 +236,8 @@ bind_row(sqlite3_stmt *st, const struct report_row *r, struct buf *dkim)
 {
 	const char *text[] = { r->queue_id, r->source_ip, r->header_from,
 		r->envelope_from, r->policy_domain, r->p, r->sp, r->np, r->adkim,
-		r->aspf, r->testing, r->psd, r->fo, r->rua, r->ruf, r->discovery,
-		r->dmarc_result };
+		r->aspf, r->testing, r->psd, r->fo };
+	const char *text1[] = { r->rua, r->ruf, r->discovery, r->dmarc_result };
 	const char *text2[] = { r->disposition, r->override_type,
 		r->override_comment, r->spf_domain, r->spf_scope, r->spf_result };
 	int col = 1, rc = SQLITE_OK;
@@ -248,6 +248,9 @@ bind_row(sqlite3_stmt *st, const struct report_row *r, struct buf *dkim)
 	rc |= sqlite3_bind_int64(st, col++, r->arrival);
 	for (i = 0; i < sizeof(text) / sizeof(text[0]); i++)
 		rc |= sqlite3_bind_text(st, col++, text[i], -1, SQLITE_STATIC);
+	rc |= sqlite3_bind_int(st, col++, r->pct);
+	for (i = 0; i < sizeof(text1) / sizeof(text1[0]); i++)
+		rc |= sqlite3_bind_text(st, col++, text1[i], -1, SQLITE_STATIC);
 	rc |= sqlite3_bind_int(st, col++, r->dkim_aligned);
 	rc |= sqlite3_bind_int(st, col++, r->spf_aligned);
 	for (i = 0; i < sizeof(text2) / sizeof(text2[0]); i++)

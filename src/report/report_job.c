@@ -1,0 +1,672 @@
+/*
+ * report_job.c - what authmilter-report does with the store.
+ *
+ *   report_job_run     find (policy domain, period) pairs with rows and no
+ *                      report yet, claim each in the store, build the XML
+ *                      (report_xml.c), gzip and wrap it (report_mime.c),
+ *                      verify external destinations over DNS
+ *                      (report_rua.c), send through ReportSendmail or
+ *                      write it to --out, record the outcome
+ *   report_job_expire  delete old rows
+ *   report_job_stats   rows per policy domain
+ *
+ * A report is claimed by inserting its (domain, period) key into the
+ * reports table before anything is sent, so two jobs never both send it;
+ * the addresses it reached are kept (sent_to) so a retry after a partial
+ * failure sends only to the rest. A claim older than REPORT_CLAIM_STALE
+ * seconds (a job that died) may be taken over.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/dmarc_record.h"
+#include "log/log.h"
+#include "report/report_job.h"
+#include "report/report_mime.h"
+#include "report/report_name.h"
+#include "report/report_rua.h"
+#include "report/report_xml.h"
+#include "util/xmalloc.h"
+
+#define REPORT_CLAIM_STALE 3600	/* seconds before a claim may be retaken */
+#define REPORT_DNS_TIMEOUT_MS 5000
+
+struct pending {
+	char *domain;
+	int64_t begin, end, rows;
+};
+
+struct outcome {
+	struct buf why;		/* for the log line and the detail column */
+	struct buf sent_to;	/* space-separated, as stored */
+	int state;		/* 0 sent, 1 skipped, 2 failed */
+};
+
+enum { OUT_SENT = 0, OUT_SKIPPED, OUT_FAILED };
+
+/* col - column i as text, "" for NULL */
+static const char *
+col(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t != NULL ? (const char *)t : "";
+}
+
+/* receiver - our domain: the domain of ReportContact */
+static const char *
+receiver(const struct conf *c)
+{
+	return strrchr(c->report_contact, '@') + 1;
+}
+
+/* list_pending - (domain, period) pairs with rows before the limit */
+static size_t
+list_pending(sqlite3 *db, const struct report_job_opts *o,
+    struct pending **out)
+{
+	int64_t len = (int64_t)o->conf->report_interval_hours * 3600;
+	int64_t from = o->have_period ? o->begin : INT64_MIN;
+	int64_t to = o->have_period ? o->end :
+	    report_complete_before(o->now, o->conf->report_interval_hours);
+	sqlite3_stmt *s = NULL;
+	struct pending *v = NULL;
+	size_t n = 0, cap = 0;
+
+	if (sqlite3_prepare_v2(db, o->have_period ?
+	    "SELECT policy_domain, ?3, count(*) FROM messages WHERE arrival >= ?1"
+	    " AND arrival < ?2 GROUP BY policy_domain ORDER BY policy_domain" :
+	    "SELECT policy_domain, arrival - (arrival % ?3) AS b, count(*)"
+	    " FROM messages WHERE arrival >= ?1 AND arrival < ?2"
+	    " GROUP BY policy_domain, b ORDER BY b, policy_domain", -1, &s,
+	    NULL) != SQLITE_OK) {
+		log_error("store: %s", sqlite3_errmsg(db));
+		*out = NULL;
+		return 0;
+	}
+	(void)sqlite3_bind_int64(s, 1, from);
+	(void)sqlite3_bind_int64(s, 2, to);
+	(void)sqlite3_bind_int64(s, 3, o->have_period ? o->begin : len);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[n].domain = xstrdup(col(s, 0));
+		v[n].begin = sqlite3_column_int64(s, 1);
+		v[n].end = o->have_period ? o->end : v[n].begin + len;
+		v[n].rows = sqlite3_column_int64(s, 2);
+		n++;
+	}
+	(void)sqlite3_finalize(s);
+	*out = v;
+	return n;
+}
+
+/* report_state - the stored state of (domain, begin): "" when none;
+ * copies sent_to into sent */
+static void
+report_state(sqlite3 *db, const struct pending *p, char *state, size_t n,
+    int64_t *claimed_at, struct buf *sent)
+{
+	sqlite3_stmt *s = NULL;
+
+	*state = '\0';
+	*claimed_at = 0;
+	if (sqlite3_prepare_v2(db, "SELECT state, claimed_at, sent_to FROM"
+	    " reports WHERE policy_domain = ? AND period_begin = ?", -1, &s,
+	    NULL) != SQLITE_OK)
+		return;
+	(void)sqlite3_bind_text(s, 1, p->domain, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_int64(s, 2, p->begin);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		(void)snprintf(state, n, "%s", col(s, 0));
+		*claimed_at = sqlite3_column_int64(s, 1);
+		buf_append_str(sent, col(s, 2));
+	}
+	(void)sqlite3_finalize(s);
+}
+
+/* claim - take (domain, period) for this run: true when ours */
+static bool
+claim(sqlite3 *db, const struct pending *p, const struct report_job_opts *o,
+    const char *rid)
+{
+	sqlite3_stmt *s = NULL;
+	bool ok = false;
+
+	if (sqlite3_prepare_v2(db, "INSERT INTO reports (policy_domain,"
+	    " period_begin, period_end, state, claimed_by, claimed_at, report_id)"
+	    " VALUES (?1, ?2, ?3, 'claimed', ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+	    -1, &s, NULL) == SQLITE_OK) {
+		(void)sqlite3_bind_text(s, 1, p->domain, -1, SQLITE_STATIC);
+		(void)sqlite3_bind_int64(s, 2, p->begin);
+		(void)sqlite3_bind_int64(s, 3, p->end);
+		(void)sqlite3_bind_text(s, 4, o->claimer, -1, SQLITE_STATIC);
+		(void)sqlite3_bind_int64(s, 5, o->now);
+		(void)sqlite3_bind_text(s, 6, rid, -1, SQLITE_STATIC);
+		ok = sqlite3_step(s) == SQLITE_DONE && sqlite3_changes(db) == 1;
+	}
+	(void)sqlite3_finalize(s);
+	if (ok)
+		return true;
+	/* a failed report, or a claim its job left long ago */
+	if (sqlite3_prepare_v2(db, "UPDATE reports SET state = 'claimed',"
+	    " claimed_by = ?1, claimed_at = ?2 WHERE policy_domain = ?3 AND"
+	    " period_begin = ?4 AND (state = 'failed' OR (state = 'claimed'"
+	    " AND claimed_at < ?5))", -1, &s, NULL) == SQLITE_OK) {
+		(void)sqlite3_bind_text(s, 1, o->claimer, -1, SQLITE_STATIC);
+		(void)sqlite3_bind_int64(s, 2, o->now);
+		(void)sqlite3_bind_text(s, 3, p->domain, -1, SQLITE_STATIC);
+		(void)sqlite3_bind_int64(s, 4, p->begin);
+		(void)sqlite3_bind_int64(s, 5, o->now - REPORT_CLAIM_STALE);
+		ok = sqlite3_step(s) == SQLITE_DONE && sqlite3_changes(db) == 1;
+	}
+	(void)sqlite3_finalize(s);
+	return ok;
+}
+
+/* finish - record the outcome of our claim */
+static void
+finish(sqlite3 *db, const struct pending *p, const struct report_job_opts *o,
+    const struct outcome *out)
+{
+	static const char *const words[] = { "sent", "skipped", "failed" };
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(db, "UPDATE reports SET state = ?1, done_at = ?2,"
+	    " detail = ?3, sent_to = ?4 WHERE policy_domain = ?5 AND"
+	    " period_begin = ?6 AND claimed_by = ?7", -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 1, words[out->state], -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(s, 2, o->now) ||
+	    sqlite3_bind_text(s, 3, buf_cstr(&out->why), -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 4, buf_cstr(&out->sent_to), -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 5, p->domain, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(s, 6, p->begin) ||
+	    sqlite3_bind_text(s, 7, o->claimer, -1, SQLITE_STATIC) ||
+	    sqlite3_step(s) != SQLITE_DONE)
+		log_error("store: cannot record the report of %s at %lld: %s",
+		    p->domain, (long long)p->begin, sqlite3_errmsg(db));
+	(void)sqlite3_finalize(s);
+}
+
+/* policy_of - the last policy record seen in the period ("the final
+ * configuration observed", RFC 9990 2.1); false when none */
+static bool
+policy_of(sqlite3 *db, const struct pending *p, sqlite3_stmt **s_r,
+    struct report_policy *pol, const char **rua_r)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(db, "SELECT p, sp, np, adkim, aspf, testing, fo,"
+	    " discovery, pct, rua FROM messages WHERE policy_domain = ? AND"
+	    " arrival >= ? AND arrival < ? ORDER BY arrival DESC, rowid DESC"
+	    " LIMIT 1", -1, &s, NULL) != SQLITE_OK)
+		return false;
+	(void)sqlite3_bind_text(s, 1, p->domain, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_int64(s, 2, p->begin);
+	(void)sqlite3_bind_int64(s, 3, p->end);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		(void)sqlite3_finalize(s);
+		return false;
+	}
+	pol->domain = p->domain;
+	pol->p = col(s, 0);
+	pol->sp = col(s, 1);
+	pol->np = col(s, 2);
+	pol->adkim = col(s, 3);
+	pol->aspf = col(s, 4);
+	pol->testing = col(s, 5);
+	pol->fo = col(s, 6);
+	pol->discovery = col(s, 7);
+	pol->pct = sqlite3_column_int(s, 8);
+	*rua_r = col(s, 9);
+	*s_r = s;	/* the strings live until it is finalized */
+	return true;
+}
+
+/* build_xml - the whole report; returns the number of records */
+static size_t
+build_xml(sqlite3 *db, const struct pending *p, const struct report_meta *m,
+    const struct report_policy *pol, struct buf *xml)
+{
+	sqlite3_stmt *s = NULL;
+	struct report_group g;
+	size_t n = 0;
+
+	report_xml_begin(xml, m, pol);
+	if (sqlite3_prepare_v2(db, "SELECT source_ip, disposition, dkim_aligned,"
+	    " spf_aligned, override_type, override_comment, header_from,"
+	    " envelope_from, spf_domain, spf_scope, spf_result, dkim, count(*)"
+	    " FROM messages WHERE policy_domain = ? AND arrival >= ? AND"
+	    " arrival < ? GROUP BY source_ip, disposition, dkim_aligned,"
+	    " spf_aligned, override_type, override_comment, header_from,"
+	    " envelope_from, spf_domain, spf_scope, spf_result, dkim"
+	    " ORDER BY source_ip", -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	(void)sqlite3_bind_text(s, 1, p->domain, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_int64(s, 2, p->begin);
+	(void)sqlite3_bind_int64(s, 3, p->end);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		g.source_ip = col(s, 0);
+		g.disposition = col(s, 1);
+		g.dkim_aligned = sqlite3_column_int(s, 2) != 0;
+		g.spf_aligned = sqlite3_column_int(s, 3) != 0;
+		g.override_type = col(s, 4);
+		g.override_comment = col(s, 5);
+		g.header_from = col(s, 6);
+		g.envelope_from = col(s, 7);
+		g.spf_domain = col(s, 8);
+		g.spf_scope = col(s, 9);
+		g.spf_result = col(s, 10);
+		g.dkim = col(s, 11);
+		g.count = sqlite3_column_int64(s, 12);
+		report_xml_record(xml, m, &g);
+		n++;
+	}
+	(void)sqlite3_finalize(s);
+	report_xml_end(xml);
+	return n;
+}
+
+/* same_org - do two names share an organisational domain (PSL)? */
+static bool
+same_org(const psl_ctx_t *psl, const char *a, const char *b)
+{
+	const char *oa = psl_registrable_domain(psl, a);
+	const char *ob = psl_registrable_domain(psl, b);
+
+	return strcmp(oa != NULL ? oa : a, ob != NULL ? ob : b) == 0;
+}
+
+/* verify_dest - RFC 9990 external destination check: 1 authorised,
+ * 0 not (skip it), -1 DNS trouble (retry later) */
+static int
+verify_dest(const struct report_job_opts *o, const char *domain,
+    struct report_dest *d, struct buf *why)
+{
+	const char *txt[16];
+	size_t len[16], i, n = 0;
+	struct dns_answer *a;
+	struct buf name = BUF_INIT;
+	int rc;
+
+	if (same_org(o->psl, domain, d->host))
+		return 1;
+	if (!report_rua_verify_name(&name, domain, d->host)) {
+		buf_printf(why, "%s%s: verification name too long", why->len ?
+		    "; " : "", d->addr);
+		buf_deinit(&name);
+		return 0;
+	}
+	a = dns_lookup(o->resolver, buf_cstr(&name), DNS_T_TXT,
+	    REPORT_DNS_TIMEOUT_MS);
+	if (a->status == DNS_R_ANSWER) {
+		for (i = 0; i < a->count && n < 16; i++, n++) {
+			txt[n] = a->rr[i].text;
+			len[n] = a->rr[i].text_len;
+		}
+		rc = report_rua_judge(txt, len, n, d) ? 1 : 0;
+	} else if (a->status == DNS_R_NXDOMAIN || a->status == DNS_R_NODATA)
+		rc = 0;
+	else
+		rc = -1;
+	if (rc <= 0)
+		buf_printf(why, "%s%s: %s at %s", why->len ? "; " : "", d->addr,
+		    rc == 0 ? "not authorised (no v=DMARC1 record)" :
+		    dns_status_name(a->status), buf_cstr(&name));
+	dns_answer_free(&a);
+	buf_deinit(&name);
+	return rc;
+}
+
+/* write_file - whole buffer to dir/name; false with errno text in why */
+static bool
+write_file(const char *dir, const char *name, const struct buf *b,
+    struct buf *why)
+{
+	struct buf path = BUF_INIT;
+	size_t off = 0;
+	ssize_t w;
+	int fd;
+
+	buf_printf(&path, "%s/%s", dir, name);
+	fd = open(buf_cstr(&path), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	while (fd >= 0 && off < b->len) {
+		w = write(fd, b->data + off, b->len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	if (fd < 0 || off < b->len || close(fd) != 0) {
+		buf_printf(why, "%s: %s", buf_cstr(&path), strerror(errno));
+		if (fd >= 0 && off < b->len)
+			(void)close(fd);
+		buf_deinit(&path);
+		return false;
+	}
+	buf_deinit(&path);
+	return true;
+}
+
+/* send_mail - pipe the message into ReportSendmail; false with why */
+static bool
+send_mail(const char *cmd, const struct buf *msg, struct buf *why)
+{
+	FILE *f;
+	int st;
+
+	f = popen(cmd, "w");
+	if (f == NULL) {
+		buf_printf(why, "%s: %s", cmd, strerror(errno));
+		return false;
+	}
+	/* local submission takes LF line ends */
+	for (size_t i = 0; i < msg->len; i++)
+		if (msg->data[i] != '\r' || i + 1 >= msg->len ||
+		    msg->data[i + 1] != '\n')
+			(void)putc(msg->data[i], f);
+	st = pclose(f);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		buf_printf(why, "%s: exit status %d", cmd, st == -1 ? -1 :
+		    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		return false;
+	}
+	return true;
+}
+
+/* pick_dests - the authorised destinations not reached before, within
+ * their size limits; appends problems to out->why. Returns how many;
+ * *retry set when a DNS problem should make us try again later. */
+static size_t
+pick_dests(const struct report_job_opts *o, const char *domain,
+    const char *rua, size_t msg_len, const struct buf *sent_before,
+    struct report_dest *dests, struct outcome *out, bool *retry)
+{
+	struct report_dest all[REPORT_RUA_MAX];
+	size_t n, i, k = 0;
+	uint64_t limit;
+	int v;
+
+	n = report_rua_parse(rua, all, REPORT_RUA_MAX);
+	if (n == 0)
+		buf_append_str(&out->why, "no usable rua address");
+	for (i = 0; i < n; i++) {
+		struct buf key = BUF_INIT;
+
+		buf_printf(&key, " %s ", all[i].addr);
+		if (strstr(buf_cstr(sent_before), buf_cstr(&key)) != NULL) {
+			buf_deinit(&key);
+			continue;	/* reached by an earlier run */
+		}
+		buf_deinit(&key);
+		v = verify_dest(o, domain, &all[i], &out->why);
+		if (v < 0)
+			*retry = true;
+		if (v <= 0)
+			continue;
+		limit = o->conf->report_max_bytes;
+		if (all[i].max_bytes != 0 && all[i].max_bytes < limit)
+			limit = all[i].max_bytes;
+		if (msg_len > limit) {
+			buf_printf(&out->why, "%s%s: report of %zu bytes over its "
+			    "limit of %llu", out->why.len ? "; " : "", all[i].addr,
+			    msg_len, (unsigned long long)limit);
+			continue;
+		}
+		dests[k++] = all[i];
+	}
+	return k;
+}
+
+/* deliver - send (or write) msg to dests; fills out */
+static void
+deliver(const struct report_job_opts *o, const struct buf *msg,
+    const struct buf *gz, const char *fname, struct report_dest *dests,
+    size_t n, bool retry, struct outcome *out)
+{
+	struct buf eml = BUF_INIT;
+	size_t i;
+
+	if (n == 0) {
+		out->state = retry ? OUT_FAILED : OUT_SKIPPED;
+		return;
+	}
+	if (o->dry_run) {
+		buf_printf(&eml, "%.*s.eml", (int)(strlen(fname) - 7), fname);
+		if (!write_file(o->out_dir, fname, gz, &out->why) ||
+		    !write_file(o->out_dir, buf_cstr(&eml), msg, &out->why))
+			out->state = OUT_FAILED;
+	} else if (!send_mail(o->conf->report_sendmail, msg, &out->why))
+		out->state = OUT_FAILED;
+	buf_deinit(&eml);
+	if (out->state == OUT_FAILED)
+		return;
+	for (i = 0; i < n; i++)
+		buf_printf(&out->sent_to, "%s ", dests[i].addr);
+	out->state = retry ? OUT_FAILED : OUT_SENT;
+}
+
+/* compose - XML, gzip and the MIME message for dests (to may be empty
+ * while sizing); false when gzip failed */
+static bool
+compose(const struct report_job_opts *o, const struct pending *p,
+    const char *rid, const struct buf *xml, struct report_dest *dests,
+    size_t n, struct buf *gz, struct buf *msg, struct buf *fname)
+{
+	const char *to[REPORT_RUA_MAX];
+	struct buf subject = BUF_INIT, summary = BUF_INIT, mid = BUF_INIT;
+	struct report_mail m;
+	size_t i;
+
+	buf_truncate(gz, 0);
+	buf_truncate(msg, 0);
+	buf_truncate(fname, 0);
+	if (!report_gzip(xml->data, xml->len, gz))
+		return false;
+	report_filename(fname, receiver(o->conf), p->domain, p->begin,
+	    p->end - 1);
+	report_subject(&subject, p->domain, receiver(o->conf), rid);
+	buf_printf(&summary, "DMARC aggregate report for %s: %lld messages "
+	    "from %lld to %lld (UTC seconds), sent by %s.", p->domain,
+	    (long long)p->rows, (long long)p->begin, (long long)(p->end - 1),
+	    receiver(o->conf));
+	buf_printf(&mid, "%s", rid);
+	for (i = 0; i < n; i++)
+		to[i] = dests[i].addr;
+	memset(&m, 0, sizeof(m));
+	m.from = o->conf->report_contact;
+	m.to = to;
+	m.to_count = n;
+	m.subject = buf_cstr(&subject);
+	m.message_id = buf_cstr(&mid);
+	m.date = o->now;
+	m.filename = buf_cstr(fname);
+	m.summary = buf_cstr(&summary);
+	report_mime(msg, &m, gz->data, gz->len);
+	buf_deinit(&subject);
+	buf_deinit(&summary);
+	buf_deinit(&mid);
+	return true;
+}
+
+/* one_report - build and deliver the report of p (already claimed, or a
+ * dry run); fills out */
+static void
+one_report(sqlite3 *db, const struct report_job_opts *o,
+    const struct pending *p, const char *rid, const struct buf *sent_before,
+    struct outcome *out)
+{
+	struct report_dest dests[REPORT_RUA_MAX];
+	struct buf xml = BUF_INIT, gz = BUF_INIT, msg = BUF_INIT,
+	    fname = BUF_INIT;
+	struct report_policy pol;
+	struct report_meta m;
+	sqlite3_stmt *ps = NULL;
+	const char *rua = "";
+	bool retry = false;
+	size_t n, records;
+
+	out->state = OUT_SKIPPED;
+	if (!report_name_ok(p->domain) || !policy_of(db, p, &ps, &pol, &rua)) {
+		buf_append_str(&out->why, "policy domain unusable in a report");
+		goto done;
+	}
+	memset(&m, 0, sizeof(m));
+	m.rfc7489 = o->conf->dmarc_mode == DMARC_MODE_RFC7489;
+	m.org_name = o->conf->report_org_name != NULL ?
+	    o->conf->report_org_name : receiver(o->conf);
+	m.email = o->conf->report_contact;
+	m.report_id = rid;
+	m.generator = PACKAGE_STRING;
+	m.begin = p->begin;
+	m.end = p->end - 1;
+	records = build_xml(db, p, &m, &pol, &xml);
+	if (records == 0 || !compose(o, p, rid, &xml, dests, 0, &gz, &msg,
+	    &fname)) {
+		out->state = OUT_FAILED;
+		buf_append_str(&out->why, records == 0 ? "store query failed" :
+		    "gzip failed");
+		goto done;
+	}
+	/* size the message for the limits with every address in To */
+	n = pick_dests(o, p->domain, rua, msg.len + REPORT_RUA_MAX *
+	    REPORT_ADDR_SIZE, sent_before, dests, out, &retry);
+	if (n > 0 && !compose(o, p, rid, &xml, dests, n, &gz, &msg, &fname)) {
+		out->state = OUT_FAILED;
+		goto done;
+	}
+	deliver(o, &msg, &gz, buf_cstr(&fname), dests, n, retry, out);
+	if (n > 0)
+		buf_printf(&out->why, "%s%zu records, %zu bytes gzip, to %s",
+		    out->why.len ? "; " : "", records, gz.len,
+		    buf_cstr(&out->sent_to));
+done:
+	(void)sqlite3_finalize(ps);
+	buf_deinit(&xml);
+	buf_deinit(&gz);
+	buf_deinit(&msg);
+	buf_deinit(&fname);
+}
+
+/* log_outcome - the one line per report */
+static void
+log_outcome(const struct pending *p, const struct outcome *out, bool dry)
+{
+	static const char *const words[] = { "sent", "skipped", "failed" };
+	const char *w = dry && out->state == OUT_SENT ? "written" :
+	    words[out->state];
+
+	if (out->state == OUT_FAILED)
+		log_error("report %s %lld-%lld rows=%lld: %s: %s", p->domain,
+		    (long long)p->begin, (long long)p->end, (long long)p->rows, w,
+		    buf_cstr(&out->why));
+	else
+		log_info("report %s %lld-%lld rows=%lld: %s: %s", p->domain,
+		    (long long)p->begin, (long long)p->end, (long long)p->rows, w,
+		    buf_cstr(&out->why));
+}
+
+int
+report_job_run(struct report_store *st, const struct report_job_opts *o)
+{
+	sqlite3 *db = report_store_db(st);
+	struct pending *v = NULL;
+	struct buf rid = BUF_INIT, before = BUF_INIT;
+	struct outcome out;
+	size_t n, i;
+	int rc = 0;
+
+	n = list_pending(db, o, &v);
+	for (i = 0; i < n; i++) {
+		char state[16];
+		int64_t claimed_at;
+
+		buf_truncate(&rid, 0);
+		buf_truncate(&before, 0);
+		report_id(&rid, receiver(o->conf), v[i].domain, v[i].begin);
+		report_state(db, &v[i], state, sizeof(state), &claimed_at, &before);
+		if (strcmp(state, "sent") == 0 || strcmp(state, "skipped") == 0 ||
+		    (strcmp(state, "claimed") == 0 && o->dry_run))
+			continue;	/* done, or another job's */
+		if (!o->dry_run && !claim(db, &v[i], o, buf_cstr(&rid)))
+			continue;	/* another job has it */
+		memset(&out, 0, sizeof(out));
+		buf_printf(&out.sent_to, "%s", before.len ? buf_cstr(&before) : " ");
+		one_report(db, o, &v[i], buf_cstr(&rid), &out.sent_to, &out);
+		if (!o->dry_run)
+			finish(db, &v[i], o, &out);
+		log_outcome(&v[i], &out, o->dry_run);
+		if (out.state == OUT_FAILED)
+			rc = 1;
+		buf_deinit(&out.why);
+		buf_deinit(&out.sent_to);
+	}
+	for (i = 0; i < n; i++)
+		free(v[i].domain);
+	free(v);
+	buf_deinit(&rid);
+	buf_deinit(&before);
+	return rc;
+}
+
+int
+report_job_expire(struct report_store *st, unsigned days, int64_t now)
+{
+	sqlite3 *db = report_store_db(st);
+	sqlite3_stmt *s = NULL;
+	int64_t cut = now - (int64_t)days * 86400;
+	long long rows = -1;
+
+	if (sqlite3_prepare_v2(db, "DELETE FROM messages WHERE arrival < ?",
+	    -1, &s, NULL) == SQLITE_OK) {
+		(void)sqlite3_bind_int64(s, 1, cut);
+		if (sqlite3_step(s) == SQLITE_DONE)
+			rows = sqlite3_changes(db);
+	}
+	(void)sqlite3_finalize(s);
+	if (rows >= 0 && sqlite3_prepare_v2(db, "DELETE FROM reports WHERE"
+	    " period_end < ? AND state <> 'claimed'", -1, &s, NULL) == SQLITE_OK) {
+		(void)sqlite3_bind_int64(s, 1, cut);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rows = -1;
+		(void)sqlite3_finalize(s);
+	}
+	if (rows < 0) {
+		log_error("store: expire: %s", sqlite3_errmsg(db));
+		return 1;
+	}
+	log_info("expired %lld rows older than %u days", rows, days);
+	return 0;
+}
+
+int
+report_job_stats(struct report_store *st, FILE *out)
+{
+	sqlite3 *db = report_store_db(st);
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(db, "SELECT policy_domain, count(*), min(arrival),"
+	    " max(arrival) FROM messages GROUP BY policy_domain ORDER BY"
+	    " policy_domain", -1, &s, NULL) != SQLITE_OK) {
+		log_error("store: %s", sqlite3_errmsg(db));
+		return 1;
+	}
+	(void)fprintf(out, "%-40s %10s %12s %12s\n", "policy_domain", "rows",
+	    "first", "last");
+	while (sqlite3_step(s) == SQLITE_ROW)
+		(void)fprintf(out, "%-40s %10lld %12lld %12lld\n", col(s, 0),
+		    (long long)sqlite3_column_int64(s, 1),
+		    (long long)sqlite3_column_int64(s, 2),
+		    (long long)sqlite3_column_int64(s, 3));
+	(void)sqlite3_finalize(s);
+	return 0;
+}

@@ -308,6 +308,46 @@ def sending(t, opts, tmp):
     t.is_eq(states, [("a.test", "sent"), ("b.test", "sent"),
                      ("c.test", "skipped"), ("d.test", "skipped"),
                      ("f.test", "skipped")], "report states in the store")
+    complete_periods(t, opts, db, tmp)
+
+
+def complete_periods(t, opts, db, tmp):
+    """without --period: only complete UTC days, each reported once"""
+    day = 86400
+    today = int(time.time()) // day * day
+    con = sqlite3.connect(db)
+    cols = [r[1] for r in con.execute("PRAGMA table_info(messages)")]
+    rows = con.execute("SELECT * FROM messages WHERE policy_domain = 'a.test'"
+                       ).fetchall()
+    ai = cols.index("arrival")
+    for back, n in ((2, 2), (1, 3)):
+        for k in range(n):
+            r = list(rows[k % len(rows)])
+            r[ai] = today - back * day + 60 * k + (day - 61 if k == 0 else 0)
+            con.execute("INSERT INTO messages VALUES (%s)" %
+                        ",".join("?" * len(r)), r)
+    con.commit()
+    con.close()
+    out = os.path.join(tmp, "outdays")
+    os.mkdir(out)
+    conf = os.path.join(tmp, "days.conf")
+    with open(conf, "w") as f:
+        for k, v in opts.items():
+            f.write("%s %s\n" % (k, v))
+        f.write("LogTo stderr\n")
+    r = report(conf, "--dry-run", "--out", out)
+    names = sorted(os.path.basename(f) for f in glob.glob(out + "/*.xml.gz"))
+    want = ["mx.receiver.example!a.test!%d!%d.xml.gz" % (b, b + day - 1)
+            for b in (today - 2 * day, today - day)]
+    t.ok(r.returncode == 0 and names == want, "no --period: one report per "
+         "complete UTC day, today's rows left for tomorrow",
+         diag=repr(names) + r.stderr)
+    counts = []
+    for f in sorted(glob.glob(out + "/*.xml.gz")):
+        with gzip.open(f) as g:
+            root = ET.fromstring(g.read())
+        counts.append(sum(int(c.text) for c in root.iter(NS + "count")))
+    t.is_eq(counts, [2, 3], "rows fall in the day of their arrival")
 
 
 main()

@@ -254,6 +254,25 @@ root_refused(const struct conf *c)
 	return NULL;
 }
 
+/* prepare_report_store - as root, make ReportStore's directory for UserID
+ * (the writer thread makes the file after the drop) */
+static void
+prepare_report_store(const struct conf *c)
+{
+	struct buf why = BUF_INIT;
+	uid_t uid;
+	gid_t gid;
+	char *name;
+
+	if (c->report_store == NULL || c->user_id == NULL || geteuid() != 0)
+		return;
+	lookup_user(c->user_id, &uid, &gid, &name);
+	if (!report_store_prepare(c->report_store, uid, gid, &why))
+		log_warn("ReportStore %s: %s", c->report_store, buf_cstr(&why));
+	buf_deinit(&why);
+	free(name);
+}
+
 /* drop_privileges - become UserID for good; staying root needs RunAsRoot */
 static void
 drop_privileges(const struct conf *c)
@@ -561,6 +580,7 @@ main(int argc, char **argv)
 	open_socket(c);
 	if (c->pid_file != NULL)
 		write_pid_file(c->pid_file);
+	prepare_report_store(c);
 	drop_privileges(c);
 	conf_live_set(conf_ref(c));
 	resolver = start_resolver(c);

@@ -4,6 +4,7 @@
  *   report_store_spec_ok  is "sqlite:PATH" well formed
  *   report_store_open     open or create (WAL, tables, schema version)
  *   report_store_check    can it be opened, without creating anything
+ *   report_store_prepare  make the store's directory for the daemon's user
  *   report_store_insert   rows in one transaction
  *   report_store_close    close the handle
  *
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "report/report_schema.h"
@@ -154,12 +156,67 @@ report_store_open(const char *spec, struct buf *why)
 	return st;
 }
 
+/* parent_dir - the directory part of path, malloc'd ("/" for "/x") */
+static char *
+parent_dir(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+
+	if (slash != NULL && slash != dir)
+		*slash = '\0';
+	else if (slash != NULL)
+		slash[1] = '\0';
+	return dir;
+}
+
+bool
+report_store_prepare(const char *spec, uid_t uid, gid_t gid, struct buf *why)
+{
+	const char *path = sqlite_path(spec);
+	char *dir;
+	bool ok = true;
+
+	if (path == NULL)
+		return true;
+	dir = parent_dir(path);
+	if (mkdir(dir, 0750) == 0) {
+		if (chown(dir, uid, gid) != 0) {
+			buf_printf(why, "chown %s: %s", dir, strerror(errno));
+			ok = false;
+		}
+	} else if (errno != EEXIST) {
+		buf_printf(why, "mkdir %s: %s", dir, strerror(errno));
+		ok = false;
+	}
+	free(dir);
+	return ok;
+}
+
+/* dir_usable - can the store's file be made in dir (or dir be made, as
+ * the daemon does at start-up when started as root)? */
+static bool
+dir_usable(const char *path, struct buf *why)
+{
+	char *dir = parent_dir(path), *up;
+	bool ok = access(dir, W_OK | X_OK) == 0;
+
+	if (!ok && errno == ENOENT && geteuid() == 0) {
+		up = parent_dir(dir);
+		ok = access(up, W_OK | X_OK) == 0;
+		free(up);
+	}
+	if (!ok)
+		buf_printf(why, "%s does not exist and its directory %s is not "
+		    "writable: %s", path, dir, strerror(errno));
+	free(dir);
+	return ok;
+}
+
 bool
 report_store_check(const char *spec, struct buf *why)
 {
 	const char *path = sqlite_path(spec);
 	sqlite3 *db = NULL;
-	char *dir, *slash;
 	bool ok;
 	int v;
 
@@ -167,20 +224,8 @@ report_store_check(const char *spec, struct buf *why)
 		buf_printf(why, "%s: not a store name", spec ? spec : "(none)");
 		return false;
 	}
-	if (access(path, F_OK) != 0) {
-		dir = xstrdup(path);
-		slash = strrchr(dir, '/');
-		if (slash != NULL && slash != dir)
-			*slash = '\0';
-		else if (slash != NULL)
-			slash[1] = '\0';
-		ok = access(dir, W_OK | X_OK) == 0;
-		if (!ok)
-			buf_printf(why, "%s does not exist and its directory %s "
-			    "is not writable: %s", path, dir, strerror(errno));
-		free(dir);
-		return ok;
-	}
+	if (access(path, F_OK) != 0)
+		return dir_usable(path, why);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) !=
 	    SQLITE_OK) {
 		buf_printf(why, "%s: %s", path, db ? sqlite3_errmsg(db) :

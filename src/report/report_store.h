@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <sqlite3.h>
 
@@ -33,6 +34,15 @@ struct report_store *report_store_open(const char *spec, struct buf *why);
  * needs a writable directory. Creates nothing. false with why filled.
  */
 bool report_store_check(const char *spec, struct buf *why);
+
+/*
+ * report_store_prepare - as root before the privilege drop: make the
+ * directory of a sqlite: store when it is missing (one level, mode 0750,
+ * owned by uid:gid) so the daemon can make the file after the drop.
+ * false with why filled when it cannot.
+ */
+bool report_store_prepare(const char *spec, uid_t uid, gid_t gid,
+    struct buf *why);
 
 /* report_store_close - close; NULLs *sp */
 void report_store_close(struct report_store **sp);

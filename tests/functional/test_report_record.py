@@ -158,7 +158,7 @@ def store_down(t, opts, tmp):
 def check_option(t, tmp):
     conf = os.path.join(tmp, "t.conf")
     with open(conf, "w") as f:
-        f.write("ReportStore sqlite:%s/nodir/r.db\n" % tmp)
+        f.write("ReportStore sqlite:%s/nodir/deeper/r.db\n" % tmp)
     r = daemon.run(["-t", "-c", conf])
     t.ok(r.returncode == 1 and "cannot be opened" in r.stderr and
          "not writable" in r.stderr, "-t: a store that cannot be made is "

@@ -50,15 +50,6 @@ struct outcome {
 
 enum { OUT_SENT = 0, OUT_SKIPPED, OUT_FAILED };
 
-/* col - column i as text, "" for NULL */
-static const char *
-col(sqlite3_stmt *s, int i)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-
-	return t != NULL ? (const char *)t : "";
-}
-
 /* receiver - our domain: the domain of ReportContact */
 static const char *
 receiver(const struct conf *c)
@@ -68,43 +59,42 @@ receiver(const struct conf *c)
 
 /* list_pending - (domain, period) pairs with rows before the limit */
 static size_t
-list_pending(sqlite3 *db, const struct report_job_opts *o,
+list_pending(struct report_db *db, const struct report_job_opts *o,
     struct pending **out)
 {
 	int64_t len = (int64_t)o->conf->report_interval_hours * 3600;
 	int64_t from = o->have_period ? o->begin : INT64_MIN;
 	int64_t to = o->have_period ? o->end :
 	    report_complete_before(o->now, o->conf->report_interval_hours);
-	sqlite3_stmt *s = NULL;
+	struct report_query *q;
 	struct pending *v = NULL;
 	size_t n = 0, cap = 0;
+	int rc;
 
-	if (sqlite3_prepare_v2(db, o->have_period ?
-	    "SELECT policy_domain, ?3, count(*) FROM messages WHERE arrival >= ?1"
+	q = report_query_new(db, o->have_period ?
+	    "SELECT policy_domain, count(*) FROM messages WHERE arrival >= ?1"
 	    " AND arrival < ?2 GROUP BY policy_domain ORDER BY policy_domain" :
-	    "SELECT policy_domain, arrival - (arrival % ?3) AS b, count(*)"
+	    "SELECT policy_domain, count(*), arrival - (arrival % ?3) AS b"
 	    " FROM messages WHERE arrival >= ?1 AND arrival < ?2"
-	    " GROUP BY policy_domain, b ORDER BY b, policy_domain", -1, &s,
-	    NULL) != SQLITE_OK) {
-		log_error("store: %s", sqlite3_errmsg(db));
-		*out = NULL;
-		return 0;
-	}
-	(void)sqlite3_bind_int64(s, 1, from);
-	(void)sqlite3_bind_int64(s, 2, to);
-	(void)sqlite3_bind_int64(s, 3, o->have_period ? o->begin : len);
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	    " GROUP BY policy_domain, b ORDER BY b, policy_domain");
+	report_query_int(q, 1, from);
+	report_query_int(q, 2, to);
+	if (!o->have_period)
+		report_query_int(q, 3, len);
+	while ((rc = report_query_step(q)) > 0) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
 			v = xreallocarray(v, cap, sizeof(*v));
 		}
-		v[n].domain = xstrdup(col(s, 0));
-		v[n].begin = sqlite3_column_int64(s, 1);
+		v[n].domain = xstrdup(report_query_col(q, 0));
+		v[n].rows = report_query_col_int(q, 1);
+		v[n].begin = o->have_period ? o->begin : report_query_col_int(q, 2);
 		v[n].end = o->have_period ? o->end : v[n].begin + len;
-		v[n].rows = sqlite3_column_int64(s, 2);
 		n++;
 	}
-	(void)sqlite3_finalize(s);
+	if (rc < 0)
+		log_error("store: %s", report_query_error(q));
+	report_query_free(&q);
 	*out = v;
 	return n;
 }
@@ -112,165 +102,155 @@ list_pending(sqlite3 *db, const struct report_job_opts *o,
 /* report_state - the stored state of (domain, begin): "" when none;
  * copies sent_to into sent */
 static void
-report_state(sqlite3 *db, const struct pending *p, char *state, size_t n,
-    int64_t *claimed_at, struct buf *sent)
+report_state(struct report_db *db, const struct pending *p, char *state,
+    size_t n, struct buf *sent)
 {
-	sqlite3_stmt *s = NULL;
+	struct report_query *q = report_query_new(db, "SELECT state, sent_to"
+	    " FROM reports WHERE policy_domain = ?1 AND period_begin = ?2");
 
 	*state = '\0';
-	*claimed_at = 0;
-	if (sqlite3_prepare_v2(db, "SELECT state, claimed_at, sent_to FROM"
-	    " reports WHERE policy_domain = ? AND period_begin = ?", -1, &s,
-	    NULL) != SQLITE_OK)
-		return;
-	(void)sqlite3_bind_text(s, 1, p->domain, -1, SQLITE_STATIC);
-	(void)sqlite3_bind_int64(s, 2, p->begin);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		(void)snprintf(state, n, "%s", col(s, 0));
-		*claimed_at = sqlite3_column_int64(s, 1);
-		buf_append_str(sent, col(s, 2));
+	report_query_text(q, 1, p->domain);
+	report_query_int(q, 2, p->begin);
+	if (report_query_step(q) > 0) {
+		(void)snprintf(state, n, "%s", report_query_col(q, 0));
+		buf_append_str(sent, report_query_col(q, 1));
 	}
-	(void)sqlite3_finalize(s);
+	report_query_free(&q);
 }
 
 /* claim - take (domain, period) for this run: true when ours */
 static bool
-claim(sqlite3 *db, const struct pending *p, const struct report_job_opts *o,
-    const char *rid)
+claim(struct report_db *db, const struct pending *p,
+    const struct report_job_opts *o, const char *rid)
 {
-	sqlite3_stmt *s = NULL;
-	bool ok = false;
+	struct report_query *q;
+	bool ok;
 
-	if (sqlite3_prepare_v2(db, "INSERT INTO reports (policy_domain,"
+	q = report_query_new(db, "INSERT INTO reports (policy_domain,"
 	    " period_begin, period_end, state, claimed_by, claimed_at, report_id)"
-	    " VALUES (?1, ?2, ?3, 'claimed', ?4, ?5, ?6) ON CONFLICT DO NOTHING",
-	    -1, &s, NULL) == SQLITE_OK) {
-		(void)sqlite3_bind_text(s, 1, p->domain, -1, SQLITE_STATIC);
-		(void)sqlite3_bind_int64(s, 2, p->begin);
-		(void)sqlite3_bind_int64(s, 3, p->end);
-		(void)sqlite3_bind_text(s, 4, o->claimer, -1, SQLITE_STATIC);
-		(void)sqlite3_bind_int64(s, 5, o->now);
-		(void)sqlite3_bind_text(s, 6, rid, -1, SQLITE_STATIC);
-		ok = sqlite3_step(s) == SQLITE_DONE && sqlite3_changes(db) == 1;
-	}
-	(void)sqlite3_finalize(s);
+	    " VALUES (?1, ?2, ?3, 'claimed', ?4, ?5, ?6) ON CONFLICT DO NOTHING");
+	report_query_text(q, 1, p->domain);
+	report_query_int(q, 2, p->begin);
+	report_query_int(q, 3, p->end);
+	report_query_text(q, 4, o->claimer);
+	report_query_int(q, 5, o->now);
+	report_query_text(q, 6, rid);
+	ok = report_query_step(q) == 0 && report_query_changes(q) == 1;
+	report_query_free(&q);
 	if (ok)
 		return true;
 	/* a failed report, or a claim its job left long ago */
-	if (sqlite3_prepare_v2(db, "UPDATE reports SET state = 'claimed',"
+	q = report_query_new(db, "UPDATE reports SET state = 'claimed',"
 	    " claimed_by = ?1, claimed_at = ?2 WHERE policy_domain = ?3 AND"
 	    " period_begin = ?4 AND (state = 'failed' OR (state = 'claimed'"
-	    " AND claimed_at < ?5))", -1, &s, NULL) == SQLITE_OK) {
-		(void)sqlite3_bind_text(s, 1, o->claimer, -1, SQLITE_STATIC);
-		(void)sqlite3_bind_int64(s, 2, o->now);
-		(void)sqlite3_bind_text(s, 3, p->domain, -1, SQLITE_STATIC);
-		(void)sqlite3_bind_int64(s, 4, p->begin);
-		(void)sqlite3_bind_int64(s, 5, o->now - REPORT_CLAIM_STALE);
-		ok = sqlite3_step(s) == SQLITE_DONE && sqlite3_changes(db) == 1;
-	}
-	(void)sqlite3_finalize(s);
+	    " AND claimed_at < ?5))");
+	report_query_text(q, 1, o->claimer);
+	report_query_int(q, 2, o->now);
+	report_query_text(q, 3, p->domain);
+	report_query_int(q, 4, p->begin);
+	report_query_int(q, 5, o->now - REPORT_CLAIM_STALE);
+	ok = report_query_step(q) == 0 && report_query_changes(q) == 1;
+	report_query_free(&q);
 	return ok;
 }
 
 /* finish - record the outcome of our claim */
 static void
-finish(sqlite3 *db, const struct pending *p, const struct report_job_opts *o,
-    const struct outcome *out)
+finish(struct report_db *db, const struct pending *p,
+    const struct report_job_opts *o, const struct outcome *out)
 {
 	static const char *const words[] = { "sent", "skipped", "failed" };
-	sqlite3_stmt *s = NULL;
+	struct report_query *q;
 
-	if (sqlite3_prepare_v2(db, "UPDATE reports SET state = ?1, done_at = ?2,"
+	q = report_query_new(db, "UPDATE reports SET state = ?1, done_at = ?2,"
 	    " detail = ?3, sent_to = ?4 WHERE policy_domain = ?5 AND"
-	    " period_begin = ?6 AND claimed_by = ?7", -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 1, words[out->state], -1, SQLITE_STATIC) ||
-	    sqlite3_bind_int64(s, 2, o->now) ||
-	    sqlite3_bind_text(s, 3, buf_cstr(&out->why), -1, SQLITE_STATIC) ||
-	    sqlite3_bind_text(s, 4, buf_cstr(&out->sent_to), -1, SQLITE_STATIC) ||
-	    sqlite3_bind_text(s, 5, p->domain, -1, SQLITE_STATIC) ||
-	    sqlite3_bind_int64(s, 6, p->begin) ||
-	    sqlite3_bind_text(s, 7, o->claimer, -1, SQLITE_STATIC) ||
-	    sqlite3_step(s) != SQLITE_DONE)
+	    " period_begin = ?6 AND claimed_by = ?7");
+	report_query_text(q, 1, words[out->state]);
+	report_query_int(q, 2, o->now);
+	report_query_text(q, 3, buf_cstr(&out->why));
+	report_query_text(q, 4, buf_cstr(&out->sent_to));
+	report_query_text(q, 5, p->domain);
+	report_query_int(q, 6, p->begin);
+	report_query_text(q, 7, o->claimer);
+	if (report_query_step(q) != 0)
 		log_error("store: cannot record the report of %s at %lld: %s",
-		    p->domain, (long long)p->begin, sqlite3_errmsg(db));
-	(void)sqlite3_finalize(s);
+		    p->domain, (long long)p->begin, report_query_error(q));
+	report_query_free(&q);
 }
 
 /* policy_of - the last policy record seen in the period ("the final
- * configuration observed", RFC 9990 2.1); false when none */
-static bool
-policy_of(sqlite3 *db, const struct pending *p, sqlite3_stmt **s_r,
+ * configuration observed", RFC 9990 2.1); NULL when none. The strings in
+ * pol and *rua_r live until the returned query is freed. */
+static struct report_query *
+policy_of(struct report_db *db, const struct pending *p,
     struct report_policy *pol, const char **rua_r)
 {
-	sqlite3_stmt *s = NULL;
+	struct report_query *q;
 
-	if (sqlite3_prepare_v2(db, "SELECT p, sp, np, adkim, aspf, testing, fo,"
-	    " discovery, pct, rua FROM messages WHERE policy_domain = ? AND"
-	    " arrival >= ? AND arrival < ? ORDER BY arrival DESC, rowid DESC"
-	    " LIMIT 1", -1, &s, NULL) != SQLITE_OK)
-		return false;
-	(void)sqlite3_bind_text(s, 1, p->domain, -1, SQLITE_STATIC);
-	(void)sqlite3_bind_int64(s, 2, p->begin);
-	(void)sqlite3_bind_int64(s, 3, p->end);
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		(void)sqlite3_finalize(s);
-		return false;
+	q = report_query_new(db, "SELECT p, sp, np, adkim, aspf, testing, fo,"
+	    " discovery, pct, rua FROM messages WHERE policy_domain = ?1 AND"
+	    " arrival >= ?2 AND arrival < ?3 ORDER BY arrival DESC LIMIT 1");
+	report_query_text(q, 1, p->domain);
+	report_query_int(q, 2, p->begin);
+	report_query_int(q, 3, p->end);
+	if (report_query_step(q) <= 0) {
+		report_query_free(&q);
+		return NULL;
 	}
 	pol->domain = p->domain;
-	pol->p = col(s, 0);
-	pol->sp = col(s, 1);
-	pol->np = col(s, 2);
-	pol->adkim = col(s, 3);
-	pol->aspf = col(s, 4);
-	pol->testing = col(s, 5);
-	pol->fo = col(s, 6);
-	pol->discovery = col(s, 7);
-	pol->pct = sqlite3_column_int(s, 8);
-	*rua_r = col(s, 9);
-	*s_r = s;	/* the strings live until it is finalized */
-	return true;
+	pol->p = report_query_col(q, 0);
+	pol->sp = report_query_col(q, 1);
+	pol->np = report_query_col(q, 2);
+	pol->adkim = report_query_col(q, 3);
+	pol->aspf = report_query_col(q, 4);
+	pol->testing = report_query_col(q, 5);
+	pol->fo = report_query_col(q, 6);
+	pol->discovery = report_query_col(q, 7);
+	pol->pct = (int)report_query_col_int(q, 8);
+	*rua_r = report_query_col(q, 9);
+	return q;
 }
 
 /* build_xml - the whole report; returns the number of records */
 static size_t
-build_xml(sqlite3 *db, const struct pending *p, const struct report_meta *m,
-    const struct report_policy *pol, struct buf *xml)
+build_xml(struct report_db *db, const struct pending *p,
+    const struct report_meta *m, const struct report_policy *pol,
+    struct buf *xml)
 {
-	sqlite3_stmt *s = NULL;
+	struct report_query *q;
 	struct report_group g;
 	size_t n = 0;
 
 	report_xml_begin(xml, m, pol);
-	if (sqlite3_prepare_v2(db, "SELECT source_ip, disposition, dkim_aligned,"
+	q = report_query_new(db, "SELECT source_ip, disposition, dkim_aligned,"
 	    " spf_aligned, override_type, override_comment, header_from,"
 	    " envelope_from, spf_domain, spf_scope, spf_result, dkim, count(*)"
-	    " FROM messages WHERE policy_domain = ? AND arrival >= ? AND"
-	    " arrival < ? GROUP BY source_ip, disposition, dkim_aligned,"
+	    " FROM messages WHERE policy_domain = ?1 AND arrival >= ?2 AND"
+	    " arrival < ?3 GROUP BY source_ip, disposition, dkim_aligned,"
 	    " spf_aligned, override_type, override_comment, header_from,"
 	    " envelope_from, spf_domain, spf_scope, spf_result, dkim"
-	    " ORDER BY source_ip", -1, &s, NULL) != SQLITE_OK)
-		return 0;
-	(void)sqlite3_bind_text(s, 1, p->domain, -1, SQLITE_STATIC);
-	(void)sqlite3_bind_int64(s, 2, p->begin);
-	(void)sqlite3_bind_int64(s, 3, p->end);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		g.source_ip = col(s, 0);
-		g.disposition = col(s, 1);
-		g.dkim_aligned = sqlite3_column_int(s, 2) != 0;
-		g.spf_aligned = sqlite3_column_int(s, 3) != 0;
-		g.override_type = col(s, 4);
-		g.override_comment = col(s, 5);
-		g.header_from = col(s, 6);
-		g.envelope_from = col(s, 7);
-		g.spf_domain = col(s, 8);
-		g.spf_scope = col(s, 9);
-		g.spf_result = col(s, 10);
-		g.dkim = col(s, 11);
-		g.count = sqlite3_column_int64(s, 12);
+	    " ORDER BY source_ip");
+	report_query_text(q, 1, p->domain);
+	report_query_int(q, 2, p->begin);
+	report_query_int(q, 3, p->end);
+	while (report_query_step(q) > 0) {
+		g.source_ip = report_query_col(q, 0);
+		g.disposition = report_query_col(q, 1);
+		g.dkim_aligned = report_query_col_int(q, 2) != 0;
+		g.spf_aligned = report_query_col_int(q, 3) != 0;
+		g.override_type = report_query_col(q, 4);
+		g.override_comment = report_query_col(q, 5);
+		g.header_from = report_query_col(q, 6);
+		g.envelope_from = report_query_col(q, 7);
+		g.spf_domain = report_query_col(q, 8);
+		g.spf_scope = report_query_col(q, 9);
+		g.spf_result = report_query_col(q, 10);
+		g.dkim = report_query_col(q, 11);
+		g.count = report_query_col_int(q, 12);
 		report_xml_record(xml, m, &g);
 		n++;
 	}
-	(void)sqlite3_finalize(s);
+	report_query_free(&q);
 	report_xml_end(xml);
 	return n;
 }
@@ -501,7 +481,7 @@ compose(const struct report_job_opts *o, const struct pending *p,
 /* one_report - build and deliver the report of p (already claimed, or a
  * dry run); fills out */
 static void
-one_report(sqlite3 *db, const struct report_job_opts *o,
+one_report(struct report_db *db, const struct report_job_opts *o,
     const struct pending *p, const char *rid, const struct buf *sent_before,
     struct outcome *out)
 {
@@ -510,13 +490,14 @@ one_report(sqlite3 *db, const struct report_job_opts *o,
 	    fname = BUF_INIT;
 	struct report_policy pol;
 	struct report_meta m;
-	sqlite3_stmt *ps = NULL;
+	struct report_query *ps = NULL;
 	const char *rua = "";
 	bool retry = false;
 	size_t n, records;
 
 	out->state = OUT_SKIPPED;
-	if (!report_name_ok(p->domain) || !policy_of(db, p, &ps, &pol, &rua)) {
+	if (!report_name_ok(p->domain) ||
+	    (ps = policy_of(db, p, &pol, &rua)) == NULL) {
 		buf_append_str(&out->why, "policy domain unusable in a report");
 		goto done;
 	}
@@ -550,7 +531,7 @@ one_report(sqlite3 *db, const struct report_job_opts *o,
 		    out->why.len ? "; " : "", records, gz.len,
 		    buf_cstr(&out->sent_to));
 done:
-	(void)sqlite3_finalize(ps);
+	report_query_free(&ps);
 	buf_deinit(&xml);
 	buf_deinit(&gz);
 	buf_deinit(&msg);
@@ -578,7 +559,7 @@ log_outcome(const struct pending *p, const struct outcome *out, bool dry)
 int
 report_job_run(struct report_store *st, const struct report_job_opts *o)
 {
-	sqlite3 *db = report_store_db(st);
+	struct report_db *db = report_store_db(st);
 	struct pending *v = NULL;
 	struct buf rid = BUF_INIT, before = BUF_INIT;
 	struct outcome out;
@@ -588,12 +569,11 @@ report_job_run(struct report_store *st, const struct report_job_opts *o)
 	n = list_pending(db, o, &v);
 	for (i = 0; i < n; i++) {
 		char state[16];
-		int64_t claimed_at;
 
 		buf_truncate(&rid, 0);
 		buf_truncate(&before, 0);
 		report_id(&rid, receiver(o->conf), v[i].domain, v[i].begin);
-		report_state(db, &v[i], state, sizeof(state), &claimed_at, &before);
+		report_state(db, &v[i], state, sizeof(state), &before);
 		if (strcmp(state, "sent") == 0 || strcmp(state, "skipped") == 0 ||
 		    (strcmp(state, "claimed") == 0 && o->dry_run))
 			continue;	/* done, or another job's */
@@ -621,52 +601,52 @@ report_job_run(struct report_store *st, const struct report_job_opts *o)
 int
 report_job_expire(struct report_store *st, unsigned days, int64_t now)
 {
-	sqlite3 *db = report_store_db(st);
-	sqlite3_stmt *s = NULL;
-	int64_t cut = now - (int64_t)days * 86400;
-	long long rows = -1;
+	struct report_db *db = report_store_db(st);
+	struct report_query *q;
+	int64_t cut = now - (int64_t)days * 86400, rows = -1;
 
-	if (sqlite3_prepare_v2(db, "DELETE FROM messages WHERE arrival < ?",
-	    -1, &s, NULL) == SQLITE_OK) {
-		(void)sqlite3_bind_int64(s, 1, cut);
-		if (sqlite3_step(s) == SQLITE_DONE)
-			rows = sqlite3_changes(db);
-	}
-	(void)sqlite3_finalize(s);
-	if (rows >= 0 && sqlite3_prepare_v2(db, "DELETE FROM reports WHERE"
-	    " period_end < ? AND state <> 'claimed'", -1, &s, NULL) == SQLITE_OK) {
-		(void)sqlite3_bind_int64(s, 1, cut);
-		if (sqlite3_step(s) != SQLITE_DONE)
-			rows = -1;
-		(void)sqlite3_finalize(s);
-	}
-	if (rows < 0) {
-		log_error("store: expire: %s", sqlite3_errmsg(db));
+	q = report_query_new(db, "DELETE FROM messages WHERE arrival < ?1");
+	report_query_int(q, 1, cut);
+	if (report_query_step(q) == 0)
+		rows = report_query_changes(q);
+	else
+		log_error("store: expire: %s", report_query_error(q));
+	report_query_free(&q);
+	if (rows < 0)
 		return 1;
+	q = report_query_new(db, "DELETE FROM reports WHERE period_end < ?1"
+	    " AND state <> 'claimed'");
+	report_query_int(q, 1, cut);
+	if (report_query_step(q) != 0) {
+		log_error("store: expire: %s", report_query_error(q));
+		rows = -1;
 	}
-	log_info("expired %lld rows older than %u days", rows, days);
+	report_query_free(&q);
+	if (rows < 0)
+		return 1;
+	log_info("expired %lld rows older than %u days", (long long)rows, days);
 	return 0;
 }
 
 int
 report_job_stats(struct report_store *st, FILE *out)
 {
-	sqlite3 *db = report_store_db(st);
-	sqlite3_stmt *s = NULL;
+	struct report_query *q;
+	int rc;
 
-	if (sqlite3_prepare_v2(db, "SELECT policy_domain, count(*), min(arrival),"
-	    " max(arrival) FROM messages GROUP BY policy_domain ORDER BY"
-	    " policy_domain", -1, &s, NULL) != SQLITE_OK) {
-		log_error("store: %s", sqlite3_errmsg(db));
-		return 1;
-	}
+	q = report_query_new(report_store_db(st), "SELECT policy_domain,"
+	    " count(*), min(arrival), max(arrival) FROM messages"
+	    " GROUP BY policy_domain ORDER BY policy_domain");
 	(void)fprintf(out, "%-40s %10s %12s %12s\n", "policy_domain", "rows",
 	    "first", "last");
-	while (sqlite3_step(s) == SQLITE_ROW)
-		(void)fprintf(out, "%-40s %10lld %12lld %12lld\n", col(s, 0),
-		    (long long)sqlite3_column_int64(s, 1),
-		    (long long)sqlite3_column_int64(s, 2),
-		    (long long)sqlite3_column_int64(s, 3));
-	(void)sqlite3_finalize(s);
-	return 0;
+	while ((rc = report_query_step(q)) > 0)
+		(void)fprintf(out, "%-40s %10lld %12lld %12lld\n",
+		    report_query_col(q, 0),
+		    (long long)report_query_col_int(q, 1),
+		    (long long)report_query_col_int(q, 2),
+		    (long long)report_query_col_int(q, 3));
+	if (rc < 0)
+		log_error("store: %s", report_query_error(q));
+	report_query_free(&q);
+	return rc < 0 ? 1 : 0;
 }

@@ -1,5 +1,6 @@
 /*
- * report_store.c - the aggregate-report store on SQLite.
+ * report_store.c - the aggregate-report store on SQLite or PostgreSQL
+ * (through report_db.h): schema, version check, inserts.
  *
  *   report_store_spec_ok  is "sqlite:PATH" well formed
  *   report_store_open     open or create (WAL, tables, schema version)
@@ -20,16 +21,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "report/report_db.h"
 #include "report/report_schema.h"
 #include "report/report_store.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
 
-#define STORE_BUSY_MS 2000	/* wait for another writer's lock */
-
 struct report_store {
-	sqlite3 *db;
-	sqlite3_stmt *insert;
+	struct report_db *db;
+	struct report_query *insert;
 };
 
 static const char insert_sql[] =
@@ -37,15 +37,14 @@ static const char insert_sql[] =
 	" envelope_from, policy_domain, p, sp, np, adkim, aspf, testing, psd,"
 	" fo, pct, rua, ruf, discovery, dmarc_result, dkim_aligned, spf_aligned,"
 	" disposition, override_type, override_comment, spf_domain, spf_scope,"
-	" spf_result, dkim) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-	"?,?,?,?,?,?,?)";
+	" spf_result, dkim) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
+	"?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28)";
 
 /* sqlite_path - the PATH of "sqlite:PATH", or NULL */
 static const char *
 sqlite_path(const char *spec)
 {
-	if (spec == NULL || ascii_strncasecmp(spec, "sqlite:", 7) != 0 ||
-	    spec[7] == '\0')
+	if (report_db_kind_of(spec) != REPORT_DB_SQLITE || spec[7] == '\0')
 		return NULL;
 	return spec + 7;
 }
@@ -53,55 +52,51 @@ sqlite_path(const char *spec)
 const char *
 report_store_spec_ok(const char *spec)
 {
-	if (sqlite_path(spec) == NULL)
-		return "use sqlite:PATH (an absolute file name)";
+	int kind = report_db_kind_of(spec);
+
+	if (kind == REPORT_DB_PG)
+		return NULL;
+	if (kind != REPORT_DB_SQLITE || spec[7] == '\0')
+		return "use sqlite:PATH (an absolute file name) or postgresql://...";
 	if (spec[7] != '/')
 		return "the SQLite file name must be absolute";
 	return NULL;
 }
 
-/* exec - run one statement; false with the reason in why */
-static bool
-exec(sqlite3 *db, const char *sql, struct buf *why)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) == SQLITE_OK)
-		return true;
-	buf_printf(why, "%s", err != NULL ? err : sqlite3_errmsg(db));
-	sqlite3_free(err);
-	return false;
-}
-
 /* schema_version - the stored version: 0 when none, -1 on error */
 static int
-schema_version(sqlite3 *db, struct buf *why)
+schema_version(struct report_db *db, struct buf *why)
 {
-	sqlite3_stmt *st = NULL;
-	int v = 0;
+	struct report_query *q = report_query_new(db,
+	    "SELECT version FROM schema_version");
+	int rc, v = 0;
 
-	if (sqlite3_prepare_v2(db, "SELECT version FROM schema_version",
-	    -1, &st, NULL) != SQLITE_OK) {
-		buf_printf(why, "%s", sqlite3_errmsg(db));
-		return -1;
-	}
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	(void)sqlite3_finalize(st);
+	rc = report_query_step(q);
+	if (rc < 0) {
+		buf_printf(why, "%s", report_query_error(q));
+		v = -1;
+	} else if (rc > 0)
+		v = (int)report_query_col_int(q, 0);
+	report_query_free(&q);
 	return v;
 }
 
-/* create_schema - tables and version, in one transaction */
+/* create_schema - tables and version, in one transaction (PostgreSQL:
+ * under an advisory lock, so two daemons starting at once do not race
+ * on CREATE TABLE) */
 static bool
-create_schema(sqlite3 *db, struct buf *why)
+create_schema(struct report_db *db, struct buf *why)
 {
 	size_t i;
 	int v;
 
-	if (!exec(db, "BEGIN IMMEDIATE", why))
+	if (!report_db_begin(db, why))
 		return false;
+	if (report_db_kind(db) == REPORT_DB_PG &&
+	    !report_db_exec(db, "SELECT pg_advisory_xact_lock(9990)", why))
+		goto fail;
 	for (i = 0; report_schema_sql[i] != NULL; i++)
-		if (!exec(db, report_schema_sql[i], why))
+		if (!report_db_exec(db, report_schema_sql[i], why))
 			goto fail;
 	v = schema_version(db, why);
 	if (v < 0)
@@ -111,46 +106,32 @@ create_schema(sqlite3 *db, struct buf *why)
 
 		(void)snprintf(sql, sizeof(sql),
 		    "INSERT INTO schema_version VALUES (%d)", REPORT_SCHEMA_VERSION);
-		if (!exec(db, sql, why))
+		if (!report_db_exec(db, sql, why))
 			goto fail;
 	} else if (v != REPORT_SCHEMA_VERSION) {
 		buf_printf(why, "schema version %d, this program knows %d", v,
 		    REPORT_SCHEMA_VERSION);
 		goto fail;
 	}
-	return exec(db, "COMMIT", why);
+	return report_db_commit(db, why);
 fail:
-	(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	report_db_rollback(db);
 	return false;
 }
 
 struct report_store *
 report_store_open(const char *spec, struct buf *why)
 {
-	const char *path = sqlite_path(spec);
 	struct report_store *st;
-	sqlite3 *db = NULL;
+	struct report_db *db;
 
-	if (path == NULL) {
-		buf_printf(why, "%s: not a store name", spec ? spec : "(none)");
+	db = report_db_open(spec, true, why);
+	if (db == NULL)
+		return NULL;
+	if (!create_schema(db, why)) {
+		report_db_close(&db);
 		return NULL;
 	}
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		buf_printf(why, "%s: %s", path, db ? sqlite3_errmsg(db) :
-		    "cannot open");
-		(void)sqlite3_close(db);
-		return NULL;
-	}
-	(void)sqlite3_busy_timeout(db, STORE_BUSY_MS);
-	buf_printf(why, "%s: ", path);
-	if (!exec(db, "PRAGMA journal_mode=WAL", why) ||
-	    !exec(db, "PRAGMA synchronous=NORMAL", why) ||
-	    !create_schema(db, why)) {
-		(void)sqlite3_close(db);
-		return NULL;
-	}
-	buf_truncate(why, 0);
 	st = xcalloc(1, sizeof(*st));
 	st->db = db;
 	return st;
@@ -216,31 +197,27 @@ bool
 report_store_check(const char *spec, struct buf *why)
 {
 	const char *path = sqlite_path(spec);
-	sqlite3 *db = NULL;
+	struct report_db *db;
 	bool ok;
 	int v;
 
-	if (path == NULL) {
-		buf_printf(why, "%s: not a store name", spec ? spec : "(none)");
+	if (report_db_kind_of(spec) == REPORT_DB_SQLITE && path == NULL) {
+		buf_printf(why, "%s: not a store name", spec);
 		return false;
 	}
-	if (access(path, F_OK) != 0)
+	if (path != NULL && access(path, F_OK) != 0)
 		return dir_usable(path, why);
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK) {
-		buf_printf(why, "%s: %s", path, db ? sqlite3_errmsg(db) :
-		    "cannot open");
-		(void)sqlite3_close(db);
+	db = report_db_open(spec, false, why);
+	if (db == NULL)
 		return false;
-	}
-	(void)sqlite3_busy_timeout(db, STORE_BUSY_MS);
-	buf_printf(why, "%s: ", path);
 	v = schema_version(db, why);
-	ok = v == REPORT_SCHEMA_VERSION;
+	/* PostgreSQL: tables not made yet are made on first use */
+	ok = v == REPORT_SCHEMA_VERSION || (report_db_kind(db) == REPORT_DB_PG
+	    && v < 0 && strstr(buf_cstr(why), "does not exist") != NULL);
 	if (v >= 0 && !ok)
 		buf_printf(why, "schema version %d, this program knows %d", v,
 		    REPORT_SCHEMA_VERSION);
-	(void)sqlite3_close(db);
+	report_db_close(&db);
 	if (ok)
 		buf_truncate(why, 0);
 	return ok;
@@ -253,13 +230,13 @@ report_store_close(struct report_store **sp)
 
 	if (st == NULL)
 		return;
-	(void)sqlite3_finalize(st->insert);
-	(void)sqlite3_close(st->db);
+	report_query_free(&st->insert);
+	report_db_close(&st->db);
 	free(st);
 	*sp = NULL;
 }
 
-sqlite3 *
+struct report_db *
 report_store_db(struct report_store *st)
 {
 	return st->db;
@@ -276,8 +253,8 @@ report_row_dkim_text(const struct report_row *r, struct buf *out)
 }
 
 /* bind_row - the row's values into the insert statement */
-static bool
-bind_row(sqlite3_stmt *st, const struct report_row *r, struct buf *dkim)
+static void
+bind_row(struct report_query *q, const struct report_row *r, struct buf *dkim)
 {
 	const char *text[] = { r->queue_id, r->source_ip, r->header_from,
 		r->envelope_from, r->policy_domain, r->p, r->sp, r->np, r->adkim,
@@ -285,23 +262,22 @@ bind_row(sqlite3_stmt *st, const struct report_row *r, struct buf *dkim)
 	const char *text1[] = { r->rua, r->ruf, r->discovery, r->dmarc_result };
 	const char *text2[] = { r->disposition, r->override_type,
 		r->override_comment, r->spf_domain, r->spf_scope, r->spf_result };
-	int col = 1, rc = SQLITE_OK;
+	int col = 1;
 	size_t i;
 
 	buf_truncate(dkim, 0);
 	report_row_dkim_text(r, dkim);
-	rc |= sqlite3_bind_int64(st, col++, r->arrival);
+	report_query_int(q, col++, r->arrival);
 	for (i = 0; i < sizeof(text) / sizeof(text[0]); i++)
-		rc |= sqlite3_bind_text(st, col++, text[i], -1, SQLITE_STATIC);
-	rc |= sqlite3_bind_int(st, col++, r->pct);
+		report_query_text(q, col++, text[i]);
+	report_query_int(q, col++, r->pct);
 	for (i = 0; i < sizeof(text1) / sizeof(text1[0]); i++)
-		rc |= sqlite3_bind_text(st, col++, text1[i], -1, SQLITE_STATIC);
-	rc |= sqlite3_bind_int(st, col++, r->dkim_aligned);
-	rc |= sqlite3_bind_int(st, col++, r->spf_aligned);
+		report_query_text(q, col++, text1[i]);
+	report_query_int(q, col++, r->dkim_aligned);
+	report_query_int(q, col++, r->spf_aligned);
 	for (i = 0; i < sizeof(text2) / sizeof(text2[0]); i++)
-		rc |= sqlite3_bind_text(st, col++, text2[i], -1, SQLITE_STATIC);
-	rc |= sqlite3_bind_text(st, col++, buf_cstr(dkim), -1, SQLITE_TRANSIENT);
-	return rc == SQLITE_OK && col - 1 == REPORT_MESSAGE_COLUMNS;
+		report_query_text(q, col++, text2[i]);
+	report_query_text(q, col++, buf_cstr(dkim));
 }
 
 bool
@@ -311,28 +287,22 @@ report_store_insert(struct report_store *st,
 	struct buf dkim = BUF_INIT;
 	size_t i;
 
-	if (st->insert == NULL && sqlite3_prepare_v2(st->db, insert_sql, -1,
-	    &st->insert, NULL) != SQLITE_OK) {
-		buf_printf(why, "%s", sqlite3_errmsg(st->db));
-		return false;
-	}
-	if (!exec(st->db, "BEGIN IMMEDIATE", why))
+	if (st->insert == NULL)
+		st->insert = report_query_new(st->db, insert_sql);
+	if (!report_db_begin(st->db, why))
 		return false;
 	for (i = 0; i < n; i++) {
-		(void)sqlite3_reset(st->insert);
-		if (!bind_row(st->insert, rows[i], &dkim) ||
-		    sqlite3_step(st->insert) != SQLITE_DONE) {
-			buf_printf(why, "%s", sqlite3_errmsg(st->db));
-			(void)sqlite3_reset(st->insert);
-			(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		report_query_reset(st->insert);
+		bind_row(st->insert, rows[i], &dkim);
+		if (report_query_step(st->insert) != 0) {
+			buf_printf(why, "%s", report_query_error(st->insert));
+			report_query_reset(st->insert);
+			report_db_rollback(st->db);
 			buf_deinit(&dkim);
 			return false;
 		}
 	}
-	(void)sqlite3_reset(st->insert);
+	report_query_reset(st->insert);
 	buf_deinit(&dkim);
-	if (exec(st->db, "COMMIT", why))
-		return true;
-	(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	return false;
+	return report_db_commit(st->db, why);
 }

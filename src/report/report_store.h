@@ -1,7 +1,8 @@
 /* report_store.h - the aggregate-report store: open, create, insert
  *
  * A store is named by ReportStore: "sqlite:PATH" (one file, WAL mode,
- * tables made on first use). A store handle is used by one thread at a
+ * tables made on first use) or "postgresql://..." (a libpq URI; tables
+ * made on first use, so several hosts share one). A store handle is used by one thread at a
  * time (the daemon's writer thread, or the report command).
  */
 #ifndef AUTHMILTER_REPORT_STORE_H
@@ -11,8 +12,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include <sqlite3.h>
-
+#include "report/report_db.h"
 #include "report/report_row.h"
 #include "util/buf.h"
 
@@ -55,8 +55,8 @@ void report_store_close(struct report_store **sp);
 bool report_store_insert(struct report_store *st,
     const struct report_row *const *rows, size_t n, struct buf *why);
 
-/* report_store_db - the SQLite handle, for the report command's queries */
-sqlite3 *report_store_db(struct report_store *st);
+/* report_store_db - the database, for the report command's queries */
+struct report_db *report_store_db(struct report_store *st);
 
 /* report_row_dkim_text - the signatures as the dkim column holds them */
 void report_row_dkim_text(const struct report_row *r, struct buf *out);

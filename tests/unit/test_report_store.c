@@ -100,7 +100,7 @@ test_store_create_insert(void **state)
 	struct report_row *r[2];
 	struct report_store *st;
 	struct buf why = BUF_INIT;
-	sqlite3_stmt *q;
+	struct report_query *q;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
@@ -121,16 +121,16 @@ test_store_create_insert(void **state)
 	strcpy(r[1]->dkim[1].result, "fail");
 	assert_true(report_store_insert(st, (const struct report_row *const *)r,
 	    2, &why));
-	assert_int_equal(sqlite3_prepare_v2(report_store_db(st),
-	    "SELECT count(*), max(dkim) FROM messages", -1, &q, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(q, 0), 2);
-	assert_string_equal((const char *)sqlite3_column_text(q, 1),
+	q = report_query_new(report_store_db(st),
+	    "SELECT count(*), max(dkim) FROM messages");
+	assert_int_equal(report_query_step(q), 1);
+	assert_int_equal(report_query_col_int(q, 0), 2);
+	assert_string_equal(report_query_col(q, 1),
 	    "a.example\ts\tpass\nb.example\tt\tfail");
-	(void)sqlite3_finalize(q);
+	report_query_free(&q);
 	/* another version in the file: refused, not altered */
-	assert_int_equal(sqlite3_exec(report_store_db(st),
-	    "UPDATE schema_version SET version = 99", NULL, NULL, NULL), SQLITE_OK);
+	assert_true(report_db_exec(report_store_db(st),
+	    "UPDATE schema_version SET version = 99", &why));
 	report_store_close(&st);
 	assert_null(st);
 	assert_false(report_store_check(spec, &why));
@@ -158,6 +158,8 @@ test_store_names(void **state)
 	assert_non_null(report_store_spec_ok("sqlite:relative.db"));
 	assert_non_null(report_store_spec_ok("sqlite:"));
 	assert_non_null(report_store_spec_ok("mysql://x"));
+	assert_null(report_store_spec_ok("postgresql://u@/db?host=/run/pg"));
+	assert_null(report_store_spec_ok("postgres://h/db"));
 	assert_null(report_store_open("nothing", &why));
 	assert_false(report_store_check("sqlite:/nonexistent-dir/x/r.db", &why));
 	buf_deinit(&why);

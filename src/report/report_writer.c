@@ -70,9 +70,6 @@ ensure_store(struct report_writer *w)
 		    "queue and are dropped when it is full", w->spec,
 		    buf_cstr(&why));
 		w->store_down_logged = true;
-	} else if (w->store != NULL && w->store_down_logged) {
-		log_info("ReportStore %s: open again", w->spec);
-		w->store_down_logged = false;
 	}
 	buf_deinit(&why);
 	return w->store != NULL;
@@ -87,13 +84,18 @@ write_batch(struct report_writer *w, struct report_row **rows, size_t n)
 
 	if (report_store_insert(w->store,
 	    (const struct report_row *const *)rows, n, &why)) {
+		if (w->store_down_logged)
+			log_info("ReportStore %s: writing again", w->spec);
+		w->store_down_logged = false;
 		for (i = 0; i < n; i++)
 			free(rows[i]);
 		buf_deinit(&why);
 		return true;
 	}
-	log_warn("ReportStore %s: cannot write %zu rows: %s; will reopen",
-	    w->spec, n, buf_cstr(&why));
+	/* said once until the store works again (the retry is every second) */
+	if (!w->store_down_logged)
+		log_warn("ReportStore %s: cannot write %zu rows: %s; will reopen",
+		    w->spec, n, buf_cstr(&why));
 	w->store_down_logged = true;
 	buf_deinit(&why);
 	report_store_close(&w->store);

@@ -514,6 +514,7 @@ main(int argc, char **argv)
 	bool foreground = false, check_only = false;
 	struct dns_resolver *resolver;
 	struct report_writer *reports = NULL;
+	struct report_failures *failures = NULL;
 	struct conf *c;
 	const char *sock_path;
 	int ch, rc;
@@ -593,11 +594,20 @@ main(int argc, char **argv)
 		reports = report_writer_start(c->report_store,
 		    c->report_queue_size);
 	report_hook_set_writer(reports);
+	if (c->failure_reports) {
+		struct report_failure_config fc = { c->report_contact,
+			c->report_sendmail, c->failure_report_rate, c->psl_file };
+
+		failures = report_failures_start(&fc, resolver);
+	}
+	report_hook_set_failures(failures);
 
 	rc = run(config_path, c->socket);
 
 	report_hook_set_writer(NULL);
+	report_hook_set_failures(NULL);
 	report_writer_stop(&reports);
+	report_failures_stop(&failures);
 	checks_set_resolver(NULL);
 	checks_dmarc_deinit();
 	dns_resolver_free(&resolver);

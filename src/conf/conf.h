@@ -94,6 +94,9 @@ struct conf {
 	unsigned report_interval_hours;	/* period length, divides 24 */
 	unsigned report_max_bytes;	/* largest report message we send */
 	char *report_sendmail;		/* command that submits a report */
+	bool failure_reports;		/* RFC 9991 failure reports (ruf) */
+	unsigned failure_report_rate;	/* per policy domain and hour */
+	bool failure_report_redact;	/* hide local-parts of addresses */
 
 	/* DKIM signing (OpenDKIM's option names) */
 	int mode;			/* index into "sv", "vs", "s", "v" */

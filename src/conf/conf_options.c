@@ -69,6 +69,7 @@ static const char *check_key_bits(const struct conf *c);
 static const char *check_report_store(const struct conf *c);
 static const char *check_report_contact(const struct conf *c);
 static const char *check_report_interval(const struct conf *c);
+static const char *check_failure_reports(const struct conf *c);
 
 const struct conf_option conf_options[] = {
 	{ "Socket", CONF_T_STRING, "inet:8891@127.0.0.1", FIELD(socket), 0, 0, NULL, check_socket },
@@ -118,6 +119,9 @@ const struct conf_option conf_options[] = {
 	{ "ReportInterval", CONF_T_UINT, "24", FIELD(report_interval_hours), 1, 24, NULL, check_report_interval },
 	{ "ReportMaxSize", CONF_T_UINT, "10485760", FIELD(report_max_bytes), 10000, 1073741824, NULL, NULL },
 	{ "ReportSendmail", CONF_T_STRING, "/usr/sbin/sendmail -t -oi", FIELD(report_sendmail), 0, 0, NULL, NULL },
+	{ "FailureReports", CONF_T_BOOL, "no", FIELD(failure_reports), 0, 0, NULL, check_failure_reports },
+	{ "FailureReportRate", CONF_T_UINT, "10", FIELD(failure_report_rate), 1, 10000, NULL, NULL },
+	{ "FailureReportRedact", CONF_T_BOOL, "yes", FIELD(failure_report_redact), 0, 0, NULL, NULL },
 	{ "Mode", CONF_T_WORD, "sv", FIELD(mode), 0, 0, mode_words, NULL },
 	{ "Canonicalization", CONF_T_WORD, "relaxed/relaxed", FIELD(canonicalization), 0, 0, canon_words, NULL },
 	{ "KeyTable", CONF_T_STRING, NULL, FIELD(key_table), 0, 0, NULL, NULL },
@@ -543,5 +547,14 @@ check_report_interval(const struct conf *c)
 {
 	if (24 % c->report_interval_hours != 0)
 		return "use 1, 2, 3, 4, 6, 8, 12 or 24 (hours that divide a day)";
+	return NULL;
+}
+
+/* check_failure_reports - they need a From address */
+static const char *
+check_failure_reports(const struct conf *c)
+{
+	if (c->failure_reports && c->report_contact == NULL)
+		return "needs ReportContact (the From of the reports)";
 	return NULL;
 }

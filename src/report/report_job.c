@@ -31,11 +31,11 @@
 #include "report/report_mime.h"
 #include "report/report_name.h"
 #include "report/report_rua.h"
+#include "report/report_verify.h"
 #include "report/report_xml.h"
 #include "util/xmalloc.h"
 
 #define REPORT_CLAIM_STALE 3600	/* seconds before a claim may be retaken */
-#define REPORT_DNS_TIMEOUT_MS 5000
 
 struct pending {
 	char *domain;
@@ -255,57 +255,6 @@ build_xml(struct report_db *db, const struct pending *p,
 	return n;
 }
 
-/* same_org - do two names share an organisational domain (PSL)? */
-static bool
-same_org(const psl_ctx_t *psl, const char *a, const char *b)
-{
-	const char *oa = psl_registrable_domain(psl, a);
-	const char *ob = psl_registrable_domain(psl, b);
-
-	return strcmp(oa != NULL ? oa : a, ob != NULL ? ob : b) == 0;
-}
-
-/* verify_dest - RFC 9990 external destination check: 1 authorised,
- * 0 not (skip it), -1 DNS trouble (retry later) */
-static int
-verify_dest(const struct report_job_opts *o, const char *domain,
-    struct report_dest *d, struct buf *why)
-{
-	const char *txt[16];
-	size_t len[16], i, n = 0;
-	struct dns_answer *a;
-	struct buf name = BUF_INIT;
-	int rc;
-
-	if (same_org(o->psl, domain, d->host))
-		return 1;
-	if (!report_rua_verify_name(&name, domain, d->host)) {
-		buf_printf(why, "%s%s: verification name too long", why->len ?
-		    "; " : "", d->addr);
-		buf_deinit(&name);
-		return 0;
-	}
-	a = dns_lookup(o->resolver, buf_cstr(&name), DNS_T_TXT,
-	    REPORT_DNS_TIMEOUT_MS);
-	if (a->status == DNS_R_ANSWER) {
-		for (i = 0; i < a->count && n < 16; i++, n++) {
-			txt[n] = a->rr[i].text;
-			len[n] = a->rr[i].text_len;
-		}
-		rc = report_rua_judge(txt, len, n, d) ? 1 : 0;
-	} else if (a->status == DNS_R_NXDOMAIN || a->status == DNS_R_NODATA)
-		rc = 0;
-	else
-		rc = -1;
-	if (rc <= 0)
-		buf_printf(why, "%s%s: %s at %s", why->len ? "; " : "", d->addr,
-		    rc == 0 ? "not authorised (no v=DMARC1 record)" :
-		    dns_status_name(a->status), buf_cstr(&name));
-	dns_answer_free(&a);
-	buf_deinit(&name);
-	return rc;
-}
-
 /* write_file - whole buffer to dir/name; false with errno text in why */
 static bool
 write_file(const char *dir, const char *name, const struct buf *b,
@@ -388,7 +337,8 @@ pick_dests(const struct report_job_opts *o, const char *domain,
 			continue;	/* reached by an earlier run */
 		}
 		buf_deinit(&key);
-		v = verify_dest(o, domain, &all[i], &out->why);
+		v = report_verify_dest(o->resolver, o->psl, domain, &all[i],
+		    &out->why);
 		if (v < 0)
 			*retry = true;
 		if (v <= 0)

@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <libpsl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,9 @@ main(int argc, char **argv)
 	struct buf why = BUF_INIT;
 	int rc;
 
+	/* a submission command that exits without reading all of the
+	 * message must fail that report, not kill the job */
+	(void)signal(SIGPIPE, SIG_IGN);
 	memset(&a, 0, sizeof(a));
 	a.config = DEFAULT_CONFIG;
 	if (!parse_args(argc, argv, &a)) {

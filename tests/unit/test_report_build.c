@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <zlib.h>
 
+#include "report/report_afrf.h"
 #include "report/report_mime.h"
 #include "report/report_name.h"
 #include "report/report_rua.h"
@@ -220,6 +221,94 @@ test_gzip_round_trip(void **state)
 	buf_deinit(&gz);
 }
 
+static void
+test_fo_logic(void **state)
+{
+	static const struct {
+		const char *fo;
+		bool dkim_pass, spf_pass, dkim_fail, spf_fail, want;
+	} cases[] = {
+		/* fo=0 (and absent): only when nothing gave an aligned pass */
+		{ NULL, false, false, false, true, true },
+		{ "", false, true, false, false, false },
+		{ "0", true, false, false, true, false },
+		/* fo=1: when anything failed to give an aligned pass */
+		{ "1", true, false, false, true, true },
+		{ "1", true, true, false, false, false },
+		/* d: a DKIM signature failed, aligned or not */
+		{ "d", true, true, true, false, true },
+		{ "d", false, false, false, true, false },
+		/* s: SPF failed, aligned or not */
+		{ "s", true, true, false, true, true },
+		{ "s", false, false, true, false, false },
+		/* lists, spaces, unknown options, case */
+		{ "0:s", true, true, false, true, true },
+		{ " d : x ", false, true, true, false, true },
+		{ "x:y", false, false, true, true, false },
+		{ "S", true, true, false, true, true },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct report_fo_input in = { cases[i].dkim_pass,
+			cases[i].spf_pass, cases[i].dkim_fail, cases[i].spf_fail };
+
+		if (report_fo_wants(cases[i].fo, &in) != cases[i].want)
+			fail_msg("case %zu fo=%s", i, cases[i].fo ? cases[i].fo : "NULL");
+	}
+}
+
+static void
+test_redact_and_afrf(void **state)
+{
+	static const unsigned char from[] = " Alice <alice.b+x@a.example>,\n"
+	    "\tbob@b.example";
+	static const unsigned char subj[] = " hi\r\nX-Injected: 1\r\n\r\nbody";
+	struct report_afrf r;
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	report_redact_header(&b, "From", from, sizeof(from) - 1, true);
+	assert_string_equal(buf_cstr(&b), "From: Alice <redacted@a.example>,\r\n"
+	    "\tredacted@b.example\r\n");
+	buf_truncate(&b, 0);
+	report_redact_header(&b, "Subject", (const unsigned char *)"a@b.example",
+	    11, true);	/* not an address field: kept */
+	assert_string_equal(buf_cstr(&b), "Subject: a@b.example\r\n");
+	buf_truncate(&b, 0);
+	/* a line break not followed by white space cannot start a field */
+	report_redact_header(&b, "Subject", subj, sizeof(subj) - 1, false);
+	assert_string_equal(buf_cstr(&b), "Subject: hiX-Injected: 1body\r\n");
+	buf_truncate(&b, 0);
+	memset(&r, 0, sizeof(r));
+	r.from = "dmarc@rx.example";
+	r.to = "ruf@a.example";
+	r.message_id = "id@rx.example";
+	r.date = 1796169600;
+	r.user_agent = "authmilter/1";
+	r.source_ip = "192.0.2.1";
+	r.queue_id = "";
+	r.mail_from = "";
+	r.reported_domain = "a.example";
+	r.auth_results = "rx.example; dmarc=fail header.from=a.example";
+	r.identity_alignment = "dkim";
+	r.dkim_domain = "a.example";
+	r.dkim_selector = "s1";
+	r.delivery_result = "reject";
+	r.subject = "evil\r\nBcc: x@y";
+	r.headers = "From: x@a.example\r\n";
+	report_afrf_build(&b, &r);
+	assert_non_null(strstr(buf_cstr(&b), "Subject: FW: evil  Bcc: x@y\r\n"));
+	assert_non_null(strstr(buf_cstr(&b), "Feedback-Type: auth-failure\r\n"));
+	assert_non_null(strstr(buf_cstr(&b), "DKIM-Identity: @a.example\r\n"));
+	assert_non_null(strstr(buf_cstr(&b), "Original-Mail-From: <>\r\n"));
+	assert_null(strstr(buf_cstr(&b), "Original-Envelope-Id"));
+	assert_non_null(strstr(buf_cstr(&b), "Arrival-Date: Wed, 02 Dec 2026 "
+	    "00:00:00 +0000\r\n"));
+	buf_deinit(&b);
+}
+
 int
 main(void)
 {
@@ -231,6 +320,8 @@ main(void)
 		cmocka_unit_test(test_rua_parse),
 		cmocka_unit_test(test_rua_judge),
 		cmocka_unit_test(test_gzip_round_trip),
+		cmocka_unit_test(test_fo_logic),
+		cmocka_unit_test(test_redact_and_afrf),
 	};
 
 	return cmocka_run_group_tests_name("report_build", tests, NULL, NULL);

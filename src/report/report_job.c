@@ -33,6 +33,7 @@
 #include "report/report_rua.h"
 #include "report/report_verify.h"
 #include "report/report_xml.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
 
 #define REPORT_CLAIM_STALE 3600	/* seconds before a claim may be retaken */
@@ -476,10 +477,13 @@ one_report(struct report_db *db, const struct report_job_opts *o,
 		goto done;
 	}
 	deliver(o, &msg, &gz, buf_cstr(&fname), dests, n, retry, out);
-	if (n > 0)
+	if (n > 0 && out->state != OUT_FAILED) {
+		char *to = xstrdup(buf_cstr(&out->sent_to));
+
 		buf_printf(&out->why, "%s%zu records, %zu bytes gzip, to %s",
-		    out->why.len ? "; " : "", records, gz.len,
-		    buf_cstr(&out->sent_to));
+		    out->why.len ? "; " : "", records, gz.len, str_trim(to));
+		free(to);
+	}
 done:
 	report_query_free(&ps);
 	buf_deinit(&xml);

@@ -74,6 +74,12 @@ open_sqlite(struct report_db *db, const char *path, bool create,
 		return false;
 	}
 	(void)sqlite3_busy_timeout(db->lite, DB_BUSY_MS);
+	/* the report job reads a whole period through the index: let pages
+	 * stay in memory (both are upper bounds; the writer only appends) */
+	(void)sqlite3_exec(db->lite, "PRAGMA cache_size=-65536", NULL, NULL,
+	    NULL);
+	(void)sqlite3_exec(db->lite, "PRAGMA mmap_size=268435456", NULL, NULL,
+	    NULL);
 	if (create) {
 		buf_printf(why, "%s: ", path);
 		if (!report_db_exec(db, "PRAGMA journal_mode=WAL", why) ||

@@ -28,7 +28,7 @@ report_gzip(const unsigned char *p, size_t len, struct buf *out)
 	int rc;
 
 	memset(&z, 0, sizeof(z));
-	if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
 	    Z_DEFAULT_STRATEGY) != Z_OK)
 		return false;
 	z.next_in = (unsigned char *)(uintptr_t)p;

@@ -49,6 +49,9 @@
 #include "milter/milter.h"
 #include "milter/session.h"
 #include "milter/milter_stop.h"
+#include "milter/report_hook.h"
+#include "report/report_store.h"
+#include "report/report_writer.h"
 #include "util/buf.h"
 #include "util/xmalloc.h"
 
@@ -257,6 +260,25 @@ root_refused(const struct conf *c)
 	return NULL;
 }
 
+/* prepare_report_store - as root, make ReportStore's directory for UserID
+ * (the writer thread makes the file after the drop) */
+static void
+prepare_report_store(const struct conf *c)
+{
+	struct buf why = BUF_INIT;
+	uid_t uid;
+	gid_t gid;
+	char *name;
+
+	if (c->report_store == NULL || c->user_id == NULL || geteuid() != 0)
+		return;
+	lookup_user(c->user_id, &uid, &gid, &name);
+	if (!report_store_prepare(c->report_store, uid, gid, &why))
+		log_warn("ReportStore %s: %s", c->report_store, buf_cstr(&why));
+	buf_deinit(&why);
+	free(name);
+}
+
 /* drop_privileges - become UserID for good; staying root needs RunAsRoot */
 static void
 drop_privileges(const struct conf *c)
@@ -316,6 +338,23 @@ start_resolver(const struct conf *c)
 	if (r == NULL)
 		log_fatal("cannot start the DNS resolver: %s", err);
 	return r;
+}
+
+/* report_store_usable - for -t: can ReportStore be opened? Says why not */
+static bool
+report_store_usable(const struct conf *c, const char *config_path)
+{
+	struct buf why = BUF_INIT;
+	bool ok;
+
+	if (c->report_store == NULL)
+		return true;
+	ok = report_store_check(c->report_store, &why);
+	if (!ok)
+		(void)fprintf(stderr, "%s: ReportStore %s cannot be opened: %s\n",
+		    config_path, c->report_store, buf_cstr(&why));
+	buf_deinit(&why);
+	return ok;
 }
 
 /* on_signal - async-signal-safe: hand the signal number to the main loop */
@@ -491,6 +530,8 @@ main(int argc, char **argv)
 	bool foreground = false, check_only = false;
 	struct dns_resolver *resolver;
 	struct metrics_server *metrics;
+	struct report_writer *reports = NULL;
+	struct report_failures *failures = NULL;
 	struct conf *c;
 	const char *sock_path;
 	int ch, rc;
@@ -536,6 +577,10 @@ main(int argc, char **argv)
 			(void)fprintf(stderr, "%s: warning: started as root now, "
 			    "the daemon would stop: %s\n", config_path,
 			    root_refused(c));
+		if (!report_store_usable(c, config_path)) {
+			conf_unref(&c);
+			return 1;
+		}
 		(void)fprintf(stderr, "%s: configuration OK\n", config_path);
 		conf_unref(&c);
 		return 0;
@@ -558,6 +603,7 @@ main(int argc, char **argv)
 	if (c->pid_file != NULL)
 		write_pid_file(c->pid_file);
 	metrics = metrics_server_start(c);
+	prepare_report_store(c);
 	drop_privileges(c);
 	conf_live_set(conf_ref(c));
 	resolver = start_resolver(c);
@@ -566,8 +612,24 @@ main(int argc, char **argv)
 		log_fatal("PSLFile %s: cannot load the Public Suffix List",
 		    c->psl_file ? c->psl_file : "(system)");
 
+	if (c->report_store != NULL)
+		reports = report_writer_start(c->report_store,
+		    c->report_queue_size);
+	report_hook_set_writer(reports);
+	if (c->failure_reports) {
+		struct report_failure_config fc = { c->report_contact,
+			c->report_sendmail, c->failure_report_rate, c->psl_file };
+
+		failures = report_failures_start(&fc, resolver);
+	}
+	report_hook_set_failures(failures);
+
 	rc = run(config_path, c->socket);
 
+	report_hook_set_writer(NULL);
+	report_hook_set_failures(NULL);
+	report_writer_stop(&reports);
+	report_failures_stop(&failures);
 	checks_set_resolver(NULL);
 	checks_dmarc_deinit();
 	dns_resolver_free(&resolver);

@@ -113,6 +113,18 @@ struct conf {
 	char *reject_text;
 	char *psl_file;
 
+	/* DMARC aggregate reports (RFC 9990): recording and the report job */
+	char *report_store;		/* "sqlite:PATH"; NULL: no recording */
+	unsigned report_queue_size;	/* rows waiting for the writer */
+	char *report_org_name;		/* org_name of our reports */
+	char *report_contact;		/* email of our reports, and From */
+	unsigned report_interval_hours;	/* period length, divides 24 */
+	unsigned report_max_bytes;	/* largest report message we send */
+	char *report_sendmail;		/* command that submits a report */
+	bool failure_reports;		/* RFC 9991 failure reports (ruf) */
+	unsigned failure_report_rate;	/* per policy domain and hour */
+	bool failure_report_redact;	/* hide local-parts of addresses */
+
 	/* DKIM signing (OpenDKIM's option names) */
 	int mode;			/* index into "sv", "vs", "s", "v" */
 	int canonicalization;		/* see conf_canon() */

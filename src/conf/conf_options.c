@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 
 #include "conf/conf_options.h"
+#include "report/report_store.h"
 #include "util/cidr.h"
 #include "log/log.h"
 #include "metrics/metrics_addr.h"
@@ -75,6 +76,10 @@ static const char *check_internal_hosts(const struct conf *c);
 static const char *check_nameservers(const struct conf *c);
 static const char *check_softfail(const struct conf *c);
 static const char *check_key_bits(const struct conf *c);
+static const char *check_report_store(const struct conf *c);
+static const char *check_report_contact(const struct conf *c);
+static const char *check_report_interval(const struct conf *c);
+static const char *check_failure_reports(const struct conf *c);
 
 const struct conf_option conf_options[] = {
 	{ "Socket", CONF_T_STRING, "inet:8891@127.0.0.1", FIELD(socket), 0, 0, NULL, check_socket },
@@ -130,6 +135,16 @@ const struct conf_option conf_options[] = {
 	{ "DMARCAlwaysReject", CONF_T_LIST, NULL, FIELD(dmarc_always_reject), 0, 0, NULL, NULL },
 	{ "RejectText", CONF_T_STRING, NULL, FIELD(reject_text), 0, 0, NULL, NULL },
 	{ "PSLFile", CONF_T_STRING, NULL, FIELD(psl_file), 0, 0, NULL, NULL },
+	{ "ReportStore", CONF_T_STRING, NULL, FIELD(report_store), 0, 0, NULL, check_report_store },
+	{ "ReportQueueSize", CONF_T_UINT, "10000", FIELD(report_queue_size), 10, 1000000, NULL, NULL },
+	{ "ReportOrgName", CONF_T_STRING, NULL, FIELD(report_org_name), 0, 0, NULL, NULL },
+	{ "ReportContact", CONF_T_STRING, NULL, FIELD(report_contact), 0, 0, NULL, check_report_contact },
+	{ "ReportInterval", CONF_T_UINT, "24", FIELD(report_interval_hours), 1, 24, NULL, check_report_interval },
+	{ "ReportMaxSize", CONF_T_UINT, "10485760", FIELD(report_max_bytes), 10000, 1073741824, NULL, NULL },
+	{ "ReportSendmail", CONF_T_STRING, "/usr/sbin/sendmail -t -oi", FIELD(report_sendmail), 0, 0, NULL, NULL },
+	{ "FailureReports", CONF_T_BOOL, "no", FIELD(failure_reports), 0, 0, NULL, check_failure_reports },
+	{ "FailureReportRate", CONF_T_UINT, "10", FIELD(failure_report_rate), 1, 10000, NULL, NULL },
+	{ "FailureReportRedact", CONF_T_BOOL, "yes", FIELD(failure_report_redact), 0, 0, NULL, NULL },
 	{ "Mode", CONF_T_WORD, "sv", FIELD(mode), 0, 0, mode_words, NULL },
 	{ "Canonicalization", CONF_T_WORD, "relaxed/relaxed", FIELD(canonicalization), 0, 0, canon_words, NULL },
 	{ "KeyTable", CONF_T_STRING, NULL, FIELD(key_table), 0, 0, NULL, NULL },
@@ -533,5 +548,49 @@ check_key_bits(const struct conf *c)
 {
 	if (c->dkim_min_key_bits > c->dkim_max_key_bits)
 		return "DKIMMinKeyBits is larger than DKIMMaxKeyBits";
+	return NULL;
+}
+
+/* check_report_store - a store name we can open */
+static const char *
+check_report_store(const struct conf *c)
+{
+	return c->report_store != NULL ? report_store_spec_ok(c->report_store) :
+	    NULL;
+}
+
+/* check_report_contact - an address with a domain: it is the reports'
+ * From and its domain names us in file names and Subjects (RFC 9990) */
+static const char *
+check_report_contact(const struct conf *c)
+{
+	const char *at;
+
+	if (c->report_contact == NULL)
+		return NULL;
+	at = strrchr(c->report_contact, '@');
+	if (at == NULL || at == c->report_contact || at[1] == '\0' ||
+	    strchr(at + 1, '.') == NULL ||
+	    strpbrk(c->report_contact, " \t<>\"\r\n,;") != NULL)
+		return "expected a plain address such as dmarc-reports@example.net";
+	return NULL;
+}
+
+/* check_report_interval - periods start on UTC hour boundaries and tile
+ * the day (RFC 9990: a day, or a shorter interval that divides it) */
+static const char *
+check_report_interval(const struct conf *c)
+{
+	if (24 % c->report_interval_hours != 0)
+		return "use 1, 2, 3, 4, 6, 8, 12 or 24 (hours that divide a day)";
+	return NULL;
+}
+
+/* check_failure_reports - they need a From address */
+static const char *
+check_failure_reports(const struct conf *c)
+{
+	if (c->failure_reports && c->report_contact == NULL)
+		return "needs ReportContact (the From of the reports)";
 	return NULL;
 }

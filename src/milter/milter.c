@@ -24,6 +24,7 @@
 #include "milter/checks.h"
 #include "policy/policy.h"
 #include "spf/spf.h"
+#include "milter/report_hook.h"
 #include "milter/milter.h"
 #include "milter/negotiate.h"
 #include "milter/outcome.h"
@@ -399,6 +400,7 @@ cb_eom(SMFICTX *ctx)
 		log_error("%s: cannot add %s", m->queue_id ? m->queue_id : "NOQUEUE",
 		    QUARANTINE_HEADER);
 	outcome_report(s, &v, METRICS_STAGE_EOM);
+	report_hook_eom(s, &v);
 	rc = apply_verdict(ctx, &v);
 	authres_deinit(&ar);
 	session_message_end(s);

@@ -14,6 +14,7 @@ recorded no pass for the author, a broken chain: rejected.
 import os
 import re
 import shutil
+import sqlite3
 import sys
 import tempfile
 
@@ -80,9 +81,11 @@ def main():
         with dns_testserver.DnsServer(zpath) as srv:
             base = {"Nameservers": "127.0.0.1@%d" % srv.port,
                     "DNSTimeout": "1s", "InternalHosts": "10.9.0.0/16"}
-            with daemon.Daemon(dict(base, ARCTrustedSealers="list.example"
-                                    )) as d:
+            store = os.path.join(tmp, "reports.db")
+            with daemon.Daemon(dict(base, ARCTrustedSealers="list.example",
+                                    ReportStore="sqlite:" + store)) as d:
                 trusted(t, d, msgs)
+            report_row(t, store)
             with daemon.Daemon(dict(base, ARCTrustedSealers="list.example",
                                     ARCTrustedSealerAction="quarantine")) as d:
                 r = send(d, msgs["trusted"], "Q1")
@@ -137,6 +140,27 @@ def authcheck(t, tmp, opts, msgs):
 def send(d, m, qid):
     return d.send_message(m, client_ip=CLIENT, macros={"i": qid},
                           mail_from="list-bounces@list.example")
+
+
+def report_row(t, store):
+    """the DMARC report row of T1 records the override (read after the
+    daemon stopped: its writer thread has flushed by then)"""
+    rows = []
+    try:
+        db = sqlite3.connect(store)
+        try:
+            rows = db.execute("SELECT disposition, override_type, "
+                              "override_comment FROM messages WHERE "
+                              "queue_id = 'T1'").fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error as e:
+        rows = [("error", str(e), "")]
+    t.ok(len(rows) == 1 and rows[0][0] == "none" and
+         rows[0][1] == "trusted_forwarder" and
+         "sealer list.example i=1" in rows[0][2],
+         "report row: disposition none, override trusted_forwarder with "
+         "the sealer", diag=repr(rows))
 
 
 def ar_of(r):

@@ -2,17 +2,20 @@
 """test_quickstart - the README's quick start works with the sample config.
 
 contrib/authmilter.conf is run as shipped, as root (how the README runs
-it), with only two lines replaced so the test stays on loopback and off
-fixed ports: Socket (a free port) and Nameservers (a DNS test server). It
-must start (no root refusal: the sample drops to the authmilter user that
-bootstrap creates), really run as that user, and answer a message with an
-Authentication-Results header whose SPF result needed DNS after the
-privilege drop."""
+it), with only three lines replaced so the test stays on loopback, off
+fixed ports and out of /var/lib: Socket (a free port), Nameservers (a DNS
+test server) and ReportStore (a file in a directory that does not exist
+yet). It must start (no root refusal: the sample drops to the authmilter
+user that bootstrap creates), really run as that user, answer a message
+with an Authentication-Results header whose SPF result needed DNS after
+the privilege drop, and record the message's DMARC evaluation in a store
+whose directory it made for that user before the drop."""
 
 import os
 import pwd
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -33,7 +36,9 @@ NAMES = ["sample config passes authmilter -t",
          "daemon starts with the sample config as root",
          "daemon runs as the sample's UserID",
          "message gets an A-R with spf=pass (DNS works after the drop)",
-         "daemon stops cleanly on SIGTERM"]
+         "daemon stops cleanly on SIGTERM",
+         "sample records DMARC: the store's directory made for the user",
+         "sample records DMARC: the evaluation is in the store"]
 
 MSG = (b"From: alice@example.org\r\nTo: bob@example.net\r\n"
        b"Subject: quick start\r\nDate: Sun, 29 Nov 2026 10:00:00 +0000\r\n"
@@ -50,10 +55,15 @@ def missing():
     return daemon.missing()
 
 
-def sample_with(socket_spec, nameservers):
-    """sample_with - the sample text with Socket and Nameservers replaced"""
+def sample_with(socket_spec, nameservers, store=None):
+    """sample_with - the sample text with Socket and Nameservers replaced
+    (and ReportStore moved into the test's directory: not /var/lib)"""
     with open(SAMPLE) as f:
         text = f.read()
+    if store:
+        text, n = re.subn(r"^ReportStore sqlite:.*$", "ReportStore sqlite:" +
+                          store, text, flags=re.M)
+        assert n == 1, "sample has one ReportStore line"
     text, n = re.subn(r"^Socket .*$", "Socket " + socket_spec, text,
                       flags=re.M)
     assert n == 1, "sample has one Socket line"
@@ -84,7 +94,8 @@ def main():
         conf = os.path.join(tmp, "authmilter.conf")
         with open(conf, "w") as f:
             f.write(sample_with("inet:%d@127.0.0.1" % port,
-                                "127.0.0.1@%d" % srv.port))
+                                "127.0.0.1@%d" % srv.port,
+                                os.path.join(tmp, "state", "reports.db")))
         chk = subprocess.run([daemon.binary(), "-t", "-c", conf],
                              capture_output=True, text=True, timeout=30)
         t.ok(chk.returncode == 0, NAMES[0], diag=chk.stderr)
@@ -92,7 +103,8 @@ def main():
         proc = subprocess.Popen([daemon.binary(), "-f", "-c", conf],
                                 stdout=log, stderr=subprocess.STDOUT)
         try:
-            run(t, proc, port, log)
+            if run(t, proc, port, log):
+                recorded(t, os.path.join(tmp, "state"))
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -118,7 +130,7 @@ def run(t, proc, port, log):
     t.ok(client is not None, NAMES[1], diag=logtext)
     if client is None:
         t.skip_rest("daemon did not start", NAMES[2:])
-        return
+        return False
     want = pwd.getpwnam(USER).pw_uid
     uids = None
     deadline = time.monotonic() + 5
@@ -143,6 +155,26 @@ def run(t, proc, port, log):
     except subprocess.TimeoutExpired:
         rc = None
     t.ok(rc == 0, NAMES[4], diag="exit %r" % rc)
+    return True
+
+
+def recorded(t, state):
+    """the sample's ReportStore: directory made as root for the user,
+    the message's DMARC evaluation in it once the daemon stopped"""
+    try:
+        st = os.stat(state)
+        owner = pwd.getpwuid(st.st_uid).pw_name
+    except (OSError, KeyError) as e:
+        owner = repr(e)
+    t.is_eq(owner, USER, NAMES[5])
+    try:
+        con = sqlite3.connect(os.path.join(state, "reports.db"))
+        got = con.execute("SELECT policy_domain, dmarc_result FROM "
+                          "messages").fetchall()
+        con.close()
+    except sqlite3.Error as e:
+        got = repr(e)
+    t.is_eq(got, [("example.org", "pass")], NAMES[6])
 
 
 if __name__ == "__main__":

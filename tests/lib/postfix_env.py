@@ -34,6 +34,8 @@ smtpd listens on 127.0.0.1:<free port> with smtpd_milters = the milter;
 everything is relayed to [127.0.0.1]:<sink port> where smtp-sink, started
 and stopped here by PID, writes each message to sink/<time>.<hex>.
 Local delivery is disabled (mydestination empty, local_transport error:).
+master.cf also runs virtual(8), unused unless main_cf names
+virtual_mailbox_domains (test_postfix_report delivers into a Maildir so).
 
 Pitfalls found while building it (Debian 12, Postfix 3.7, as root):
   - With "No configuration" there is no /etc/postfix/main.cf, so every
@@ -139,6 +141,7 @@ discard   unix  -       -       n       -       -       discard
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
+virtual   unix  -       n       n       -       -       virtual
 """
 
 

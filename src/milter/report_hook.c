@@ -1,0 +1,313 @@
+/*
+ * report_hook.c - at end of message, turn the DMARC, SPF and DKIM results
+ * of the session into report rows (report_row.h) and queue them for the
+ * writer thread. Called once per message from cb_eom; never waits.
+ *
+ *   report_hook_set_writer  the writer main.c started (NULL: recording off)
+ *   report_hook_eom         build and queue the rows
+ *
+ * Rows are made only for author domains whose policy record was found
+ * (without one there is nobody to report to). A tempfailed message is not
+ * recorded: the MTA will offer it again.
+ *
+ * With FailureReports on, a DMARC failure whose record has ruf= and whose
+ * fo= asks for it also becomes a failure-report job (RFC 9991) for the
+ * failure thread: built here from the message's header fields (capped at
+ * REPORT_AFRF_HEADERS_MAX bytes, redacted when configured), sent there.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/dkim_verify.h"
+#include "core/dmarc_eval.h"
+#include "milter/checks_arc.h"
+#include "milter/report_hook.h"
+#include "milter/session.h"
+#include "report/report_afrf.h"
+#include "report/report_row.h"
+#include "spf/spf.h"
+#include "util/xmalloc.h"
+
+#define REPORT_AFRF_HEADERS_MAX 65536	/* header bytes put in a report */
+
+static struct report_writer *writer;
+static struct report_failures *failures;
+
+void
+report_hook_set_writer(struct report_writer *w)
+{
+	writer = w;
+}
+
+void
+report_hook_set_failures(struct report_failures *f)
+{
+	failures = f;
+}
+
+#define COPY(field, src) report_row_copy_text((field), sizeof(field), (src))
+
+/* applied_word - the disposition the verdict applied */
+static const char *
+applied_word(enum verdict_kind k)
+{
+	if (k == VERDICT_REJECT)
+		return "reject";
+	if (k == VERDICT_QUARANTINE || k == VERDICT_QUARANTINE_HEADER)
+		return "quarantine";
+	return "none";
+}
+
+/* strength - none < quarantine < reject */
+static int
+strength(const char *w)
+{
+	return strcmp(w, "reject") == 0 ? 2 : strcmp(w, "quarantine") == 0;
+}
+
+/* fill_record - the policy record as published */
+static void
+fill_record(struct report_row *row, const struct dmarc_result *res,
+    int mode)
+{
+	const struct dmarc_record *rec = res->record;
+
+	COPY(row->policy_domain, res->policy_domain);
+	COPY(row->p, dmarc_policy_name(rec->p));
+	COPY(row->sp, dmarc_policy_name(rec->sp));
+	COPY(row->np, dmarc_policy_name(rec->np));
+	COPY(row->adkim, rec->adkim_strict ? "s" : "r");
+	COPY(row->aspf, rec->aspf_strict ? "s" : "r");
+	COPY(row->testing, rec->testing ? "y" : "n");
+	COPY(row->psd, rec->psd == DMARC_PSD_Y ? "y" :
+	    rec->psd == DMARC_PSD_N ? "n" : "u");
+	COPY(row->fo, rec->fo != NULL ? rec->fo : "");
+	row->pct = (int)rec->pct;
+	COPY(row->rua, rec->rua != NULL ? rec->rua : "");
+	COPY(row->ruf, rec->ruf != NULL ? rec->ruf : "");
+	COPY(row->discovery, mode == DMARC_MODE_RFC7489 ? "psl" : "treewalk");
+}
+
+/* fill_override - why the applied disposition is weaker than asked (a
+ * trusted ARC sealer's override is recorded even when the site's action
+ * happens to equal what the policy asked) */
+static void
+fill_override(struct report_row *row, const struct dmarc_result *res,
+    const struct verdict *v, const struct checks_arc *arc)
+{
+	const char *asked = dmarc_policy_name(res->policy);
+
+	if (res->result == DMARC_RES_FAIL && arc != NULL &&
+	    arc->override_reason != NULL) {
+		COPY(row->override_type, arc->override_reason);
+		(void)snprintf(row->override_comment,
+		    sizeof(row->override_comment), "arc=pass sealer %s i=%u "
+		    "recorded %s", arc->trust.sealer, arc->trust.instance,
+		    arc->trust.what);	/* a comment: truncation is fine */
+		return;
+	}
+	if (res->result != DMARC_RES_FAIL || strength(asked) <=
+	    strength(row->disposition))
+		return;
+	if (res->testing)
+		COPY(row->override_type, "policy_test_mode");
+	else if (res->sampled_out)
+		COPY(row->override_type, "sampled_out");
+	else {
+		COPY(row->override_type, "local_policy");
+		COPY(row->override_comment, v->why != NULL ? v->why : "");
+	}
+}
+
+/* fill_auth - SPF (the identity DMARC used) and every DKIM signature */
+static void
+fill_auth(struct report_row *row, const struct session *s)
+{
+	const struct checks *ck = &s->msg.checks;
+	const struct spf_result *spf = NULL;
+	size_t i, n;
+
+	if (ck->spf_mailfrom_done && *s->msg.mail_from != '\0') {
+		spf = &ck->spf_mailfrom;
+		COPY(row->spf_scope, "mfrom");
+	} else if (ck->spf_helo_done) {
+		spf = &ck->spf_helo;
+		COPY(row->spf_scope, "helo");
+	} else if (ck->spf_mailfrom_done) {
+		spf = &ck->spf_mailfrom;
+		COPY(row->spf_scope, "helo");
+	}
+	if (spf != NULL) {
+		COPY(row->spf_domain, spf->domain != NULL ? spf->domain : "");
+		COPY(row->spf_result, spf_res_name(spf->res));
+	} else
+		COPY(row->spf_result, "none");
+	n = ck->dkim != NULL ? dkim_verifier_result_count(ck->dkim) : 0;
+	for (i = 0; i < n && row->dkim_count < REPORT_MAX_DKIM; i++) {
+		const struct dkim_result *r = dkim_verifier_result(ck->dkim, i);
+		struct report_dkim *d = &row->dkim[row->dkim_count++];
+
+		COPY(d->domain, r->domain);
+		COPY(d->selector, r->selector);
+		COPY(d->result, dkim_res_name(r->result));
+	}
+}
+
+/* related - is d the domain or a parent or child of it (relaxed
+ * alignment without a PSL lookup, for the DKIM-Domain field only) */
+static bool
+related(const char *d, const char *from)
+{
+	size_t ld = strlen(d), lf = strlen(from);
+
+	if (ld == 0)
+		return false;
+	if (ld == lf)
+		return strcmp(d, from) == 0;
+	if (ld < lf)
+		return from[lf - ld - 1] == '.' && strcmp(from + lf - ld, d) == 0;
+	return d[ld - lf - 1] == '.' && strcmp(d + ld - lf, from) == 0;
+}
+
+/* failure_headers - the original header block, CRLF, capped */
+static void
+failure_headers(const struct message *m, bool redact, struct buf *out)
+{
+	size_t i;
+
+	for (i = 0; i < m->headers.count; i++) {
+		const struct header *h = &m->headers.list[i];
+
+		if (out->len + strlen(h->name) + h->value_len + 4 >
+		    REPORT_AFRF_HEADERS_MAX)
+			break;
+		report_redact_header(out, h->name, h->value, h->value_len,
+		    redact);
+	}
+}
+
+/* failure_subject - the original Subject, unfolded, "" when none */
+static void
+failure_subject(const struct message *m, struct buf *out)
+{
+	size_t i, k;
+
+	for (i = 0; i < m->headers.count; i++) {
+		const struct header *h = &m->headers.list[i];
+
+		if (strcasecmp(h->name, "Subject") != 0)
+			continue;
+		for (k = 0; k < h->value_len && out->len < 200; k++)
+			if (h->value[k] >= 0x20 && h->value[k] != 0x7f &&
+			    !(out->len == 0 && h->value[k] == ' '))
+				buf_append_byte(out, h->value[k]);
+		return;
+	}
+}
+
+/* queue_failure - a failure-report job for row, if fo= asks for one */
+static void
+queue_failure(const struct session *s, const struct verdict *v,
+    const struct dmarc_result *res, const struct report_row *row)
+{
+	const struct message *m = &s->msg;
+	struct report_fo_input fo;
+	struct report_failure_job *j;
+	struct buf hdr = BUF_INIT, ar = BUF_INIT, subj = BUF_INIT;
+	unsigned i;
+
+	memset(&fo, 0, sizeof(fo));
+	fo.dkim_aligned_pass = res->dkim_aligned;
+	fo.spf_aligned_pass = res->spf_aligned;
+	fo.spf_fail = strcmp(row->spf_result, "pass") != 0;
+	for (i = 0; i < row->dkim_count; i++)
+		if (strcmp(row->dkim[i].result, "pass") != 0)
+			fo.dkim_any_fail = true;
+	/* fo=1, d and s may ask for a report on a DMARC pass too */
+	if ((res->result != DMARC_RES_FAIL && res->result != DMARC_RES_PASS) ||
+	    *row->ruf == '\0' ||
+	    strcmp(row->psd, "y") == 0 || !report_fo_wants(row->fo, &fo))
+		return;
+	j = report_failure_job_new();
+	j->policy_domain = xstrdup(row->policy_domain);
+	j->ruf = xstrdup(row->ruf);
+	failure_headers(m, m->conf->failure_report_redact, &hdr);
+	failure_subject(m, &subj);
+	buf_printf(&ar, "%s; dmarc=fail header.from=%s; spf=%s smtp.%s=%s",
+	    m->conf->authserv_id, row->header_from, row->spf_result,
+	    strcmp(row->spf_scope, "helo") == 0 ? "helo" : "mailfrom",
+	    *row->spf_domain ? row->spf_domain : "unknown");
+	for (i = 0; i < row->dkim_count; i++)
+		buf_printf(&ar, "; dkim=%s header.d=%s header.s=%s",
+		    row->dkim[i].result, row->dkim[i].domain, row->dkim[i].selector);
+	j->afrf.user_agent = PACKAGE_NAME "/" PACKAGE_VERSION;
+	j->afrf.source_ip = report_failure_job_set(j, row->source_ip);
+	j->afrf.queue_id = report_failure_job_set(j, row->queue_id);
+	j->afrf.mail_from = report_failure_job_set(j, m->mail_from);
+	j->afrf.reported_domain = report_failure_job_set(j, row->header_from);
+	j->afrf.auth_results = report_failure_job_set(j, buf_cstr(&ar));
+	j->afrf.identity_alignment = !res->dkim_aligned && !res->spf_aligned ?
+	    "dkim,spf" : !res->dkim_aligned ? "dkim" : "spf";
+	for (i = 0; i < row->dkim_count; i++)
+		if (strcmp(row->dkim[i].result, "pass") != 0 &&
+		    related(row->dkim[i].domain, row->header_from)) {
+			j->afrf.dkim_domain = report_failure_job_set(j,
+			    row->dkim[i].domain);
+			j->afrf.dkim_selector = report_failure_job_set(j,
+			    row->dkim[i].selector);
+			break;
+		}
+	j->afrf.delivery_result = v->kind == VERDICT_REJECT ? "reject" :
+	    strcmp(row->disposition, "quarantine") == 0 ? "policy" : "delivered";
+	j->afrf.subject = report_failure_job_set(j, buf_cstr(&subj));
+	j->afrf.headers = report_failure_job_set(j, buf_cstr(&hdr));
+	buf_deinit(&hdr);
+	buf_deinit(&ar);
+	buf_deinit(&subj);
+	report_failures_submit(failures, j);
+}
+
+void
+report_hook_eom(const struct session *s, const struct verdict *v)
+{
+	const struct message *m = &s->msg;
+	const struct checks_dmarc *d = &m->checks.dmarc;
+	const char *at;
+	size_t i;
+
+	if ((writer == NULL && failures == NULL) || !d->evaluated ||
+	    v->kind == VERDICT_TEMPFAIL)
+		return;
+	for (i = 0; i < d->author_count; i++) {
+		const struct dmarc_result *res = &d->authors[i].res;
+		struct report_row *row;
+
+		if (res->record == NULL || res->policy_domain[0] == '\0')
+			continue;
+		row = xcalloc(1, sizeof(*row));
+		row->arrival = (int64_t)time(NULL);
+		COPY(row->queue_id, m->queue_id != NULL ? m->queue_id : "");
+		COPY(row->source_ip, s->client_addr);
+		COPY(row->header_from, res->header_from);
+		at = strrchr(m->mail_from, '@');
+		COPY(row->envelope_from, at != NULL ? at + 1 : "");
+		fill_record(row, res, m->conf->dmarc_mode);
+		COPY(row->dmarc_result, dmarc_res_name(res->result));
+		row->dkim_aligned = res->dkim_aligned;
+		row->spf_aligned = res->spf_aligned;
+		COPY(row->disposition, applied_word(v->kind));
+		fill_override(row, res, v, m->checks.arc);
+		fill_auth(row, s);
+		if (failures != NULL)
+			queue_failure(s, v, res, row);
+		if (writer != NULL)
+			report_writer_submit(writer, row);
+		else
+			free(row);
+	}
+}

@@ -1,0 +1,212 @@
+/*
+ * report_afrf.c - DMARC failure reports: the fo= decision (RFC 9989 4.7,
+ * RFC 9991), the header redaction (RFC 6590) and the AFRF message
+ * (RFC 6591 as RFC 9991 "Reporting Format Update" augments it).
+ *
+ *   report_fo_wants       fo=0/1/d/s against what the evaluation found
+ *   report_redact_header  one original header field, local-parts hidden
+ *   report_afrf_build     the report message
+ *
+ * Pure: no I/O. Header values come from the message (hostile): they are
+ * copied with their line breaks made CRLF, bare CR/LF and NUL dropped,
+ * so they cannot end the header block early or start a MIME part.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "report/report_afrf.h"
+#include "util/str.h"
+
+bool
+report_fo_wants(const char *fo, const struct report_fo_input *in)
+{
+	const char *p = fo != NULL && *fo != '\0' ? fo : "0";
+	bool want = false;
+
+	while (*p != '\0') {
+		while (*p == ':' || ascii_iswsp((unsigned char)*p))
+			p++;
+		switch (*p) {
+		case '0':
+			want |= !in->dkim_aligned_pass && !in->spf_aligned_pass;
+			break;
+		case '1':
+			want |= !in->dkim_aligned_pass || !in->spf_aligned_pass;
+			break;
+		case 'd': case 'D':
+			want |= in->dkim_any_fail;
+			break;
+		case 's': case 'S':
+			want |= in->spf_fail;
+			break;
+		default:
+			break;
+		}
+		while (*p != '\0' && *p != ':')
+			p++;
+	}
+	return want;
+}
+
+/* is_address_field - fields whose addresses carry personal local-parts */
+static bool
+is_address_field(const char *name)
+{
+	static const char *const names[] = { "From", "To", "Cc", "Bcc",
+		"Reply-To", "Sender", "Return-Path", "Resent-From", "Resent-To",
+		"Resent-Cc", "Resent-Sender", "Delivered-To", NULL };
+	size_t i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (ascii_strcasecmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
+/* is_local_char - characters of an unquoted local-part (RFC 5322 atext
+ * and dots) */
+static bool
+is_local_char(unsigned char c)
+{
+	return ascii_isalnum(c) || (c != '\0' && strchr(".!#$%&'*+-/=?^_`{|}~",
+	    c) != NULL);
+}
+
+void
+report_redact_header(struct buf *out, const char *name,
+    const unsigned char *v, size_t len, bool redact)
+{
+	size_t i, start, o;
+	bool addr = redact && is_address_field(name);
+
+	buf_printf(out, "%s:", name);
+	if (len == 0 || (v[0] != ' ' && v[0] != '\t'))
+		buf_append_byte(out, ' ');
+	start = out->len;
+	for (i = 0; i < len; i++) {
+		if (v[i] == '\r' || v[i] == '\0')
+			continue;
+		if (v[i] == '\n') {
+			/* a fold: keep it only when white space follows */
+			if (i + 1 < len && (v[i + 1] == ' ' || v[i + 1] == '\t'))
+				buf_append_str(out, "\r\n");
+			continue;
+		}
+		buf_append_byte(out, v[i]);
+	}
+	if (addr) {
+		/* each '@': walk back over the local-part and replace it */
+		for (i = start; i < out->len; i++) {
+			if (out->data[i] != '@')
+				continue;
+			o = i;
+			while (o > start && is_local_char(out->data[o - 1]))
+				o--;
+			if (o < i) {
+				struct buf rest = BUF_INIT;
+
+				buf_append(&rest, out->data + i, out->len - i);
+				buf_truncate(out, o);
+				buf_append_str(out, "redacted");
+				i = out->len;
+				buf_append(out, rest.data, rest.len);
+				buf_deinit(&rest);
+			}
+		}
+	}
+	buf_append_str(out, "\r\n");
+}
+
+/* clean - a value safe in a header line we write: no CR, LF or NUL */
+static void
+clean(struct buf *out, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		buf_append_byte(out, (unsigned char)*s < 0x20 ? ' ' : *s);
+}
+
+/* rfc5322_date - "Tue, 01 Dec 2026 10:00:00 +0000" */
+static void
+date_text(struct buf *out, int64_t t)
+{
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+		"Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
+		"May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	(void)gmtime_r(&tt, &tm);
+	buf_printf(out, "%s, %02d %s %04d %02d:%02d:%02d +0000",
+	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* field - "Name: value" CRLF with the value cleaned */
+static void
+field(struct buf *out, const char *name, const char *value)
+{
+	buf_printf(out, "%s: ", name);
+	clean(out, value);
+	buf_append_str(out, "\r\n");
+}
+
+void
+report_afrf_build(struct buf *out, const struct report_afrf *r)
+{
+	static const char boundary[] = "=_authmilter_afrf_";
+	struct buf date = BUF_INIT, subj = BUF_INIT;
+
+	date_text(&date, r->date);
+	buf_append_str(&subj, "FW: ");
+	clean(&subj, r->subject);
+	field(out, "From", r->from);
+	field(out, "To", r->to);
+	field(out, "Date", buf_cstr(&date));
+	field(out, "Subject", buf_cstr(&subj));
+	buf_printf(out, "Message-ID: <");
+	clean(out, r->message_id);
+	buf_printf(out, ">\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report;"
+	    " report-type=feedback-report;\r\n boundary=\"%s\"\r\n\r\n"
+	    "This is a MIME-formatted message.\r\n\r\n--%s\r\n"
+	    "Content-Type: text/plain; charset=us-ascii\r\n"
+	    "Content-Transfer-Encoding: 7bit\r\n\r\n"
+	    "This is an authentication failure report for an email message\r\n"
+	    "received from IP ", boundary, boundary);
+	clean(out, r->source_ip);
+	buf_printf(out, " on %s.\r\n\r\n--%s\r\n"
+	    "Content-Type: message/feedback-report\r\n"
+	    "Content-Transfer-Encoding: 7bit\r\n\r\n"
+	    "Feedback-Type: auth-failure\r\nVersion: 1\r\n", buf_cstr(&date),
+	    boundary);
+	field(out, "User-Agent", r->user_agent);
+	buf_append_str(out, "Auth-Failure: dmarc\r\n");
+	field(out, "Authentication-Results", r->auth_results);
+	field(out, "Identity-Alignment", r->identity_alignment);
+	if (r->dkim_domain != NULL) {
+		field(out, "DKIM-Domain", r->dkim_domain);
+		buf_append_str(out, "DKIM-Identity: @");
+		clean(out, r->dkim_domain);
+		buf_append_str(out, "\r\n");
+		field(out, "DKIM-Selector", r->dkim_selector);
+	}
+	if (r->spf_dns != NULL)
+		field(out, "SPF-DNS", r->spf_dns);
+	if (r->delivery_result != NULL)
+		field(out, "Delivery-Result", r->delivery_result);
+	if (*r->queue_id != '\0')
+		field(out, "Original-Envelope-Id", r->queue_id);
+	field(out, "Original-Mail-From", *r->mail_from != '\0' ? r->mail_from :
+	    "<>");
+	field(out, "Arrival-Date", buf_cstr(&date));
+	field(out, "Source-IP", r->source_ip);
+	field(out, "Reported-Domain", r->reported_domain);
+	buf_printf(out, "\r\n--%s\r\nContent-Type: text/rfc822-headers\r\n"
+	    "Content-Transfer-Encoding: 7bit\r\n\r\n", boundary);
+	buf_append_str(out, r->headers);
+	buf_printf(out, "\r\n--%s--\r\n", boundary);
+	buf_deinit(&date);
+	buf_deinit(&subj);
+}

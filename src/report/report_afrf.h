@@ -1,0 +1,59 @@
+/* report_afrf.h - DMARC failure reports (RFC 9991, RFC 6591 AFRF): when
+ * fo= asks for one, and the report message itself. Pure: no I/O. */
+#ifndef AUTHMILTER_REPORT_AFRF_H
+#define AUTHMILTER_REPORT_AFRF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+
+/* What the evaluation of one message found, for fo= (RFC 9989 4.7). */
+struct report_fo_input {
+	bool dkim_aligned_pass;		/* an aligned DKIM signature passed */
+	bool spf_aligned_pass;		/* SPF passed for an aligned domain */
+	bool dkim_any_fail;		/* some signature failed to verify */
+	bool spf_fail;			/* SPF did not pass */
+};
+
+/*
+ * report_fo_wants - does fo= ask for a failure report? fo is the tag as
+ * published ("" or NULL: the default 0), a colon-separated list of
+ * 0 (all mechanisms failed to give an aligned pass), 1 (any one failed
+ * to), d (a DKIM signature failed, aligned or not), s (SPF failed,
+ * aligned or not). Unknown options are ignored.
+ */
+bool report_fo_wants(const char *fo, const struct report_fo_input *in);
+
+struct report_afrf {
+	const char *from, *to;		/* ReportContact, the ruf address */
+	const char *message_id;		/* of the report, without <> */
+	int64_t date;			/* Unix time, for Date and Arrival-Date */
+	const char *user_agent;		/* "authmilter/1.0" */
+	const char *source_ip;
+	const char *queue_id;		/* Original-Envelope-Id ("" if none) */
+	const char *mail_from;		/* Original-Mail-From ("" null sender) */
+	const char *reported_domain;	/* the RFC5322.From domain */
+	const char *auth_results;	/* A-R value (after "Name:") */
+	const char *identity_alignment;	/* "none", "dkim", "spf", "dkim,spf" */
+	const char *dkim_domain, *dkim_selector;	/* NULL: not a DKIM case */
+	const char *spf_dns;		/* NULL: not an SPF case */
+	const char *delivery_result;	/* delivered, spam, policy, reject */
+	const char *subject;		/* of the original, "" if none */
+	const char *headers;		/* the original header block, CRLF */
+};
+
+/* report_afrf_build - the whole report message (CRLF line ends):
+ * multipart/report; report-type=feedback-report with a text part, a
+ * message/feedback-report part (Feedback-Type: auth-failure,
+ * Auth-Failure: dmarc, Identity-Alignment ...) and text/rfc822-headers */
+void report_afrf_build(struct buf *out, const struct report_afrf *r);
+
+/* report_redact_header - append name ": " value to out as one header
+ * field with CRLF line ends; with redact, the local-parts of addresses
+ * in address fields (From, To, Cc, Reply-To, Sender, Return-Path ...)
+ * become "redacted" (RFC 6590) */
+void report_redact_header(struct buf *out, const char *name,
+    const unsigned char *value, size_t len, bool redact);
+
+#endif

@@ -1,0 +1,375 @@
+/*
+ * report_db.c - the report store's SQL on SQLite (sqlite3) or PostgreSQL
+ * (libpq), behind one interface (report_db.h).
+ *
+ *   report_db_open / _close / _exec / _begin / _commit / _rollback
+ *   report_query_new / _text / _int / _step / _col / _col_int /
+ *     _changes / _reset / _error / _free
+ *
+ * SQLite: statements prepared once, ?N bound in place, WAL mode.
+ * PostgreSQL: ?N rewritten to $N; values sent as text and typed by the
+ * server from their context (PQexecParams); the whole result is read at
+ * the first step. Errors are kept as text; nothing here logs.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include "report/report_db.h"
+#include "util/str.h"
+#include "util/xmalloc.h"
+
+#define DB_BUSY_MS 2000	/* SQLite: wait for another writer's lock */
+
+struct report_db {
+	enum report_db_kind kind;
+	sqlite3 *lite;
+	PGconn *pg;
+};
+
+struct report_query {
+	struct report_db *db;
+	char *error;
+	/* SQLite */
+	sqlite3_stmt *st;
+	int64_t changes;
+	/* PostgreSQL */
+	char *sql;
+	char *params[REPORT_DB_MAX_PARAMS];
+	int nparams;
+	PGresult *res;
+	int row;
+};
+
+int
+report_db_kind_of(const char *spec)
+{
+	if (spec == NULL)
+		return -1;
+	if (ascii_strncasecmp(spec, "sqlite:", 7) == 0)
+		return REPORT_DB_SQLITE;
+	if (ascii_strncasecmp(spec, "postgresql://", 13) == 0 ||
+	    ascii_strncasecmp(spec, "postgres://", 11) == 0)
+		return REPORT_DB_PG;
+	return -1;
+}
+
+/* open_sqlite - the file (made when create), WAL */
+static bool
+open_sqlite(struct report_db *db, const char *path, bool create,
+    struct buf *why)
+{
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+	    (create ? SQLITE_OPEN_CREATE : 0);
+
+	if (sqlite3_open_v2(path, &db->lite, flags, NULL) != SQLITE_OK) {
+		buf_printf(why, "%s: %s", path, db->lite ?
+		    sqlite3_errmsg(db->lite) : "cannot open");
+		return false;
+	}
+	(void)sqlite3_busy_timeout(db->lite, DB_BUSY_MS);
+	/* the report job reads a whole period through the index: let pages
+	 * stay in memory (both are upper bounds; the writer only appends) */
+	(void)sqlite3_exec(db->lite, "PRAGMA cache_size=-65536", NULL, NULL,
+	    NULL);
+	(void)sqlite3_exec(db->lite, "PRAGMA mmap_size=268435456", NULL, NULL,
+	    NULL);
+	if (create) {
+		buf_printf(why, "%s: ", path);
+		if (!report_db_exec(db, "PRAGMA journal_mode=WAL", why) ||
+		    !report_db_exec(db, "PRAGMA synchronous=NORMAL", why))
+			return false;
+		buf_truncate(why, 0);
+	}
+	return true;
+}
+
+struct report_db *
+report_db_open(const char *spec, bool create, struct buf *why)
+{
+	struct report_db *db = xcalloc(1, sizeof(*db));
+	int kind = report_db_kind_of(spec);
+	bool ok;
+
+	if (kind < 0) {
+		buf_printf(why, "%s: not a store name", spec ? spec : "(none)");
+		free(db);
+		return NULL;
+	}
+	db->kind = (enum report_db_kind)kind;
+	if (db->kind == REPORT_DB_SQLITE)
+		ok = open_sqlite(db, spec + 7, create, why);
+	else {
+		db->pg = PQconnectdb(spec);
+		ok = db->pg != NULL && PQstatus(db->pg) == CONNECTION_OK;
+		if (!ok)
+			buf_printf(why, "%s", db->pg ? PQerrorMessage(db->pg) :
+			    "out of memory");
+		/* libpq's messages end in a newline */
+		while (why->len > 0 && (why->data[why->len - 1] == '\n'))
+			buf_truncate(why, why->len - 1);
+	}
+	if (!ok)
+		report_db_close(&db);
+	return db;
+}
+
+void
+report_db_close(struct report_db **dbp)
+{
+	struct report_db *db = *dbp;
+
+	if (db == NULL)
+		return;
+	if (db->lite != NULL)
+		(void)sqlite3_close(db->lite);
+	if (db->pg != NULL)
+		PQfinish(db->pg);
+	free(db);
+	*dbp = NULL;
+}
+
+enum report_db_kind
+report_db_kind(const struct report_db *db)
+{
+	return db->kind;
+}
+
+bool
+report_db_exec(struct report_db *db, const char *sql, struct buf *why)
+{
+	char *err = NULL;
+	PGresult *r;
+	bool ok;
+
+	if (db->kind == REPORT_DB_SQLITE) {
+		if (sqlite3_exec(db->lite, sql, NULL, NULL, &err) == SQLITE_OK)
+			return true;
+		buf_printf(why, "%s", err != NULL ? err : sqlite3_errmsg(db->lite));
+		sqlite3_free(err);
+		return false;
+	}
+	r = PQexec(db->pg, sql);
+	ok = r != NULL && (PQresultStatus(r) == PGRES_COMMAND_OK ||
+	    PQresultStatus(r) == PGRES_TUPLES_OK);
+	if (!ok) {
+		buf_printf(why, "%s", PQerrorMessage(db->pg));
+		while (why->len > 0 && why->data[why->len - 1] == '\n')
+			buf_truncate(why, why->len - 1);
+	}
+	PQclear(r);
+	return ok;
+}
+
+bool
+report_db_begin(struct report_db *db, struct buf *why)
+{
+	return report_db_exec(db, db->kind == REPORT_DB_SQLITE ?
+	    "BEGIN IMMEDIATE" : "BEGIN", why);
+}
+
+bool
+report_db_commit(struct report_db *db, struct buf *why)
+{
+	if (report_db_exec(db, "COMMIT", why))
+		return true;
+	report_db_rollback(db);
+	return false;
+}
+
+void
+report_db_rollback(struct report_db *db)
+{
+	struct buf ignore = BUF_INIT;
+
+	(void)report_db_exec(db, "ROLLBACK", &ignore);
+	buf_deinit(&ignore);
+}
+
+/* pg_sql - ?N placeholders as $N */
+static char *
+pg_sql(const char *sql)
+{
+	char *out = xstrdup(sql), *p;
+
+	for (p = out; *p != '\0'; p++)
+		if (*p == '?' && ascii_isdigit((unsigned char)p[1]))
+			*p = '$';
+	return out;
+}
+
+struct report_query *
+report_query_new(struct report_db *db, const char *sql)
+{
+	struct report_query *q = xcalloc(1, sizeof(*q));
+
+	q->db = db;
+	if (db->kind == REPORT_DB_PG)
+		q->sql = pg_sql(sql);
+	else if (sqlite3_prepare_v2(db->lite, sql, -1, &q->st, NULL) !=
+	    SQLITE_OK)
+		q->error = xstrdup(sqlite3_errmsg(db->lite));
+	return q;
+}
+
+void
+report_query_text(struct report_query *q, int idx, const char *v)
+{
+	if (idx < 1 || idx > REPORT_DB_MAX_PARAMS)
+		return;
+	if (q->db->kind == REPORT_DB_SQLITE) {
+		if (q->st != NULL)
+			(void)sqlite3_bind_text(q->st, idx, v, -1, SQLITE_TRANSIENT);
+		return;
+	}
+	free(q->params[idx - 1]);
+	q->params[idx - 1] = xstrdup(v);
+	if (idx > q->nparams)
+		q->nparams = idx;
+}
+
+void
+report_query_int(struct report_query *q, int idx, int64_t v)
+{
+	char num[32];
+
+	if (q->db->kind == REPORT_DB_SQLITE) {
+		if (q->st != NULL)
+			(void)sqlite3_bind_int64(q->st, idx, v);
+		return;
+	}
+	(void)snprintf(num, sizeof(num), "%" PRId64, v);
+	report_query_text(q, idx, num);
+}
+
+/* pg_run - execute a PostgreSQL statement once; -1 on error */
+static int
+pg_run(struct report_query *q)
+{
+	ExecStatusType s;
+
+	q->res = PQexecParams(q->db->pg, q->sql, q->nparams, NULL,
+	    (const char *const *)q->params, NULL, NULL, 0);
+	s = q->res != NULL ? PQresultStatus(q->res) : PGRES_FATAL_ERROR;
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+		free(q->error);
+		q->error = xstrdup(PQerrorMessage(q->db->pg));
+		return -1;
+	}
+	q->row = -1;
+	return 0;
+}
+
+int
+report_query_step(struct report_query *q)
+{
+	int rc;
+
+	if (q->error != NULL)
+		return -1;
+	if (q->db->kind == REPORT_DB_SQLITE) {
+		rc = sqlite3_step(q->st);
+		if (rc == SQLITE_ROW)
+			return 1;
+		if (rc == SQLITE_DONE) {
+			q->changes = sqlite3_changes(q->db->lite);
+			return 0;
+		}
+		q->error = xstrdup(sqlite3_errmsg(q->db->lite));
+		return -1;
+	}
+	if (q->res == NULL && pg_run(q) < 0)
+		return -1;
+	q->row++;
+	return q->row < PQntuples(q->res) ? 1 : 0;
+}
+
+const char *
+report_query_col(struct report_query *q, int i)
+{
+	const unsigned char *t;
+
+	if (q->db->kind == REPORT_DB_SQLITE) {
+		t = sqlite3_column_text(q->st, i);
+		return t != NULL ? (const char *)t : "";
+	}
+	if (q->res == NULL || q->row < 0 || q->row >= PQntuples(q->res) ||
+	    i >= PQnfields(q->res) || PQgetisnull(q->res, q->row, i))
+		return "";
+	return PQgetvalue(q->res, q->row, i);
+}
+
+int64_t
+report_query_col_int(struct report_query *q, int i)
+{
+	if (q->db->kind == REPORT_DB_SQLITE)
+		return sqlite3_column_int64(q->st, i);
+	return strtoll(report_query_col(q, i), NULL, 10);
+}
+
+int64_t
+report_query_changes(struct report_query *q)
+{
+	if (q->db->kind == REPORT_DB_SQLITE)
+		return q->changes;
+	return q->res != NULL ? strtoll(PQcmdTuples(q->res), NULL, 10) : 0;
+}
+
+void
+report_query_reset(struct report_query *q)
+{
+	int i;
+
+	if (q->db->kind == REPORT_DB_SQLITE) {
+		if (q->st != NULL) {
+			(void)sqlite3_reset(q->st);
+			(void)sqlite3_clear_bindings(q->st);
+		}
+		q->changes = 0;
+		if (q->st != NULL) {
+			free(q->error);
+			q->error = NULL;
+		}
+		return;
+	}
+	PQclear(q->res);
+	q->res = NULL;
+	for (i = 0; i < q->nparams; i++) {
+		free(q->params[i]);
+		q->params[i] = NULL;
+	}
+	q->nparams = 0;
+	free(q->error);
+	q->error = NULL;
+}
+
+const char *
+report_query_error(const struct report_query *q)
+{
+	return q->error != NULL ? q->error : "";
+}
+
+void
+report_query_free(struct report_query **qp)
+{
+	struct report_query *q = *qp;
+	int i;
+
+	if (q == NULL)
+		return;
+	if (q->st != NULL)
+		(void)sqlite3_finalize(q->st);
+	PQclear(q->res);
+	for (i = 0; i < REPORT_DB_MAX_PARAMS; i++)
+		free(q->params[i]);
+	free(q->sql);
+	free(q->error);
+	free(q);
+	*qp = NULL;
+}

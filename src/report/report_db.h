@@ -1,0 +1,55 @@
+/* report_db.h - the SQL the report store needs, on SQLite or PostgreSQL
+ *
+ * One small interface over both: statements are written once with ?1..?N
+ * placeholders (numbered in order of first use) and plain SQL both
+ * accept; values are bound as text or 64-bit integers; rows are read as
+ * text or integers. A handle is used by one thread at a time.
+ */
+#ifndef AUTHMILTER_REPORT_DB_H
+#define AUTHMILTER_REPORT_DB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+
+#define REPORT_DB_MAX_PARAMS 32
+
+enum report_db_kind { REPORT_DB_SQLITE = 0, REPORT_DB_PG };
+
+struct report_db;
+struct report_query;
+
+/* report_db_kind_of - which backend a store name means; -1 if none */
+int report_db_kind_of(const char *spec);
+/* report_db_open - connect / open (SQLite: create the file when create);
+ * NULL with the reason appended to why */
+struct report_db *report_db_open(const char *spec, bool create,
+    struct buf *why);
+void report_db_close(struct report_db **dbp);
+enum report_db_kind report_db_kind(const struct report_db *db);
+/* report_db_exec - a statement without parameters or rows */
+bool report_db_exec(struct report_db *db, const char *sql, struct buf *why);
+/* report_db_begin - a write transaction (SQLite: BEGIN IMMEDIATE) */
+bool report_db_begin(struct report_db *db, struct buf *why);
+bool report_db_commit(struct report_db *db, struct buf *why);
+void report_db_rollback(struct report_db *db);
+
+/* report_query_new - never NULL; a statement that does not prepare
+ * makes report_query_step return -1 with report_query_error set */
+struct report_query *report_query_new(struct report_db *db, const char *sql);
+void report_query_text(struct report_query *q, int idx, const char *v);
+void report_query_int(struct report_query *q, int idx, int64_t v);
+/* report_query_step - 1: a row is there; 0: done; -1: error */
+int report_query_step(struct report_query *q);
+/* report_query_col - column i (0-based) of the row: "" for NULL */
+const char *report_query_col(struct report_query *q, int i);
+int64_t report_query_col_int(struct report_query *q, int i);
+/* report_query_changes - rows a finished INSERT/UPDATE/DELETE changed */
+int64_t report_query_changes(struct report_query *q);
+/* report_query_reset - run again with new bindings */
+void report_query_reset(struct report_query *q);
+const char *report_query_error(const struct report_query *q);
+void report_query_free(struct report_query **qp);
+
+#endif

@@ -1,0 +1,296 @@
+/*
+ * report_failure.c - the thread that sends DMARC failure reports.
+ *
+ *   report_failures_start / _submit / _stop   the thread and its queue
+ *   report_failure_job_new / _set / _free     a report waiting to go out
+ *
+ * RFC 9991: reports go only to verified ruf destinations (the same check
+ * as for rua), with a rate limit per policy domain (per_hour in the
+ * current UTC hour; the rest are dropped and counted), and never from a
+ * milter thread: DNS and the submission command run here.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <libpsl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log/log.h"
+#include "report/report_failure.h"
+#include "report/report_verify.h"
+#include "util/xmalloc.h"
+
+struct rate_slot {
+	char *domain;
+	int64_t hour;
+	unsigned count;
+};
+
+struct report_failures {
+	char *contact, *sendmail;
+	unsigned per_hour;
+	struct dns_resolver *resolver;
+	psl_ctx_t *psl;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct report_failure_job *head, *tail;
+	size_t len;
+	bool stopping;
+	uint64_t dropped, limited, sent, seq;
+	struct rate_slot slots[REPORT_FAILURE_DOMAINS];
+};
+
+struct report_failure_job *
+report_failure_job_new(void)
+{
+	return xcalloc(1, sizeof(struct report_failure_job));
+}
+
+const char *
+report_failure_job_set(struct report_failure_job *j, const char *s)
+{
+	/* strings live in one list of allocations kept in strings: each
+	 * copy is a separate allocation whose pointer is stored there */
+	char *copy = xstrdup(s != NULL ? s : "");
+
+	buf_append(&j->strings, &copy, sizeof(copy));
+	return copy;
+}
+
+void
+report_failure_job_free(struct report_failure_job **jp)
+{
+	struct report_failure_job *j = *jp;
+	size_t i;
+
+	if (j == NULL)
+		return;
+	for (i = 0; i + sizeof(char *) <= j->strings.len; i += sizeof(char *)) {
+		char *p;
+
+		memcpy(&p, j->strings.data + i, sizeof(p));
+		free(p);
+	}
+	buf_deinit(&j->strings);
+	free(j->policy_domain);
+	free(j->ruf);
+	free(j);
+	*jp = NULL;
+}
+
+/* rate_ok - count one report for domain in this hour; false over limit */
+static bool
+rate_ok(struct report_failures *f, const char *domain, int64_t now)
+{
+	int64_t hour = now / 3600;
+	struct rate_slot *free_slot = NULL, *oldest = &f->slots[0];
+	size_t i;
+
+	for (i = 0; i < REPORT_FAILURE_DOMAINS; i++) {
+		struct rate_slot *s = &f->slots[i];
+
+		if (s->domain != NULL && strcmp(s->domain, domain) == 0) {
+			if (s->hour != hour) {
+				s->hour = hour;
+				s->count = 0;
+			}
+			return ++s->count <= f->per_hour;
+		}
+		if (s->domain == NULL && free_slot == NULL)
+			free_slot = s;
+		if (s->domain != NULL && s->hour < oldest->hour)
+			oldest = s;
+	}
+	if (free_slot == NULL) {
+		free_slot = oldest;	/* forget the least recent domain */
+		free(free_slot->domain);
+	}
+	free_slot->domain = xstrdup(domain);
+	free_slot->hour = hour;
+	free_slot->count = 1;
+	return f->per_hour >= 1;
+}
+
+/* submit - pipe msg (CRLF) to the command with LF line ends */
+static bool
+submit(const char *cmd, const struct buf *msg, struct buf *why)
+{
+	FILE *p = popen(cmd, "w");
+	size_t i;
+	int st;
+
+	if (p == NULL) {
+		buf_printf(why, "%s: %s", cmd, strerror(errno));
+		return false;
+	}
+	for (i = 0; i < msg->len; i++)
+		if (msg->data[i] != '\r' || i + 1 >= msg->len ||
+		    msg->data[i + 1] != '\n')
+			(void)putc(msg->data[i], p);
+	st = pclose(p);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		buf_printf(why, "%s: exit status %d", cmd, st == -1 ? -1 :
+		    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		return false;
+	}
+	return true;
+}
+
+/* handle - one job: rate limit, destinations, one message each */
+static void
+handle(struct report_failures *f, struct report_failure_job *j)
+{
+	struct report_dest dests[REPORT_RUA_MAX];
+	struct buf why = BUF_INIT, msg = BUF_INIT, mid = BUF_INIT;
+	char host[256];
+	size_t n, i;
+	int64_t now = (int64_t)time(NULL);
+
+	if (!rate_ok(f, j->policy_domain, now)) {
+		f->limited++;
+		log_info("failure report %s: over %u per hour, not sent",
+		    j->policy_domain, f->per_hour);
+		return;
+	}
+	if (gethostname(host, sizeof(host)) != 0)
+		(void)snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	n = report_rua_parse(j->ruf, dests, REPORT_RUA_MAX);
+	for (i = 0; i < n; i++) {
+		buf_truncate(&why, 0);
+		if (report_verify_dest(f->resolver, f->psl != NULL ? f->psl :
+		    psl_builtin(), j->policy_domain,
+		    &dests[i], &why) != 1) {
+			log_info("failure report %s: %s: skipped: %s",
+			    j->policy_domain, dests[i].addr, buf_cstr(&why));
+			continue;
+		}
+		buf_truncate(&mid, 0);
+		buf_printf(&mid, "afrf.%lld.%llu.%ld@%s", (long long)now,
+		    (unsigned long long)++f->seq, (long)getpid(), host);
+		j->afrf.from = f->contact;
+		j->afrf.to = dests[i].addr;
+		j->afrf.message_id = buf_cstr(&mid);
+		j->afrf.date = now;
+		buf_truncate(&msg, 0);
+		report_afrf_build(&msg, &j->afrf);
+		if (submit(f->sendmail, &msg, &why)) {
+			f->sent++;
+			log_info("failure report %s: sent to %s (%zu bytes)",
+			    j->policy_domain, dests[i].addr, msg.len);
+		} else
+			log_error("failure report %s: %s: failed: %s",
+			    j->policy_domain, dests[i].addr, buf_cstr(&why));
+	}
+	if (n == 0)
+		log_info("failure report %s: no usable ruf address", j->policy_domain);
+	buf_deinit(&why);
+	buf_deinit(&msg);
+	buf_deinit(&mid);
+}
+
+/* failures_main - the thread: take jobs until stopped and drained */
+static void *
+failures_main(void *arg)
+{
+	struct report_failures *f = arg;
+	struct report_failure_job *j;
+
+	for (;;) {
+		(void)pthread_mutex_lock(&f->lock);
+		while (f->head == NULL && !f->stopping)
+			(void)pthread_cond_wait(&f->cond, &f->lock);
+		j = f->head;
+		if (j != NULL) {
+			f->head = j->next;
+			if (f->head == NULL)
+				f->tail = NULL;
+			f->len--;
+		}
+		(void)pthread_mutex_unlock(&f->lock);
+		if (j == NULL)
+			break;
+		handle(f, j);
+		report_failure_job_free(&j);
+	}
+	return NULL;
+}
+
+struct report_failures *
+report_failures_start(const struct report_failure_config *cfg,
+    struct dns_resolver *r)
+{
+	struct report_failures *f = xcalloc(1, sizeof(*f));
+
+	f->contact = xstrdup(cfg->contact);
+	f->sendmail = xstrdup(cfg->sendmail);
+	f->per_hour = cfg->per_hour;
+	f->resolver = r;
+	f->psl = cfg->psl_file != NULL ? psl_load_file(cfg->psl_file) :
+	    psl_latest(NULL);
+	(void)pthread_mutex_init(&f->lock, NULL);
+	(void)pthread_cond_init(&f->cond, NULL);
+	if (pthread_create(&f->thread, NULL, failures_main, f) != 0)
+		log_fatal("cannot start the failure report thread");
+	return f;
+}
+
+void
+report_failures_submit(struct report_failures *f,
+    struct report_failure_job *job)
+{
+	bool ok;
+
+	(void)pthread_mutex_lock(&f->lock);
+	ok = !f->stopping && f->len < REPORT_FAILURE_QUEUE;
+	if (ok) {
+		job->next = NULL;
+		if (f->tail != NULL)
+			f->tail->next = job;
+		else
+			f->head = job;
+		f->tail = job;
+		f->len++;
+		(void)pthread_cond_signal(&f->cond);
+	} else
+		f->dropped++;
+	(void)pthread_mutex_unlock(&f->lock);
+	if (!ok)
+		report_failure_job_free(&job);
+}
+
+void
+report_failures_stop(struct report_failures **fp)
+{
+	struct report_failures *f = *fp;
+	size_t i;
+
+	if (f == NULL)
+		return;
+	(void)pthread_mutex_lock(&f->lock);
+	f->stopping = true;
+	(void)pthread_cond_broadcast(&f->cond);
+	(void)pthread_mutex_unlock(&f->lock);
+	(void)pthread_join(f->thread, NULL);
+	if (f->sent > 0 || f->dropped > 0 || f->limited > 0)
+		log_info("failure reports: %llu sent, %llu over the rate limit, "
+		    "%llu dropped (queue full)", (unsigned long long)f->sent,
+		    (unsigned long long)f->limited, (unsigned long long)f->dropped);
+	for (i = 0; i < REPORT_FAILURE_DOMAINS; i++)
+		free(f->slots[i].domain);
+	if (f->psl != NULL)
+		psl_free(f->psl);
+	(void)pthread_cond_destroy(&f->cond);
+	(void)pthread_mutex_destroy(&f->lock);
+	free(f->contact);
+	free(f->sendmail);
+	free(f);
+	*fp = NULL;
+}

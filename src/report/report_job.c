@@ -1,0 +1,606 @@
+/*
+ * report_job.c - what authmilter-report does with the store.
+ *
+ *   report_job_run     find (policy domain, period) pairs with rows and no
+ *                      report yet, claim each in the store, build the XML
+ *                      (report_xml.c), gzip and wrap it (report_mime.c),
+ *                      verify external destinations over DNS
+ *                      (report_rua.c), send through ReportSendmail or
+ *                      write it to --out, record the outcome
+ *   report_job_expire  delete old rows
+ *   report_job_stats   rows per policy domain
+ *
+ * A report is claimed by inserting its (domain, period) key into the
+ * reports table before anything is sent, so two jobs never both send it;
+ * the addresses it reached are kept (sent_to) so a retry after a partial
+ * failure sends only to the rest. A claim older than REPORT_CLAIM_STALE
+ * seconds (a job that died) may be taken over.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/dmarc_record.h"
+#include "log/log.h"
+#include "report/report_job.h"
+#include "report/report_mime.h"
+#include "report/report_name.h"
+#include "report/report_rua.h"
+#include "report/report_verify.h"
+#include "report/report_xml.h"
+#include "util/str.h"
+#include "util/xmalloc.h"
+
+#define REPORT_CLAIM_STALE 3600	/* seconds before a claim may be retaken */
+
+struct pending {
+	char *domain;
+	int64_t begin, end, rows;
+};
+
+struct outcome {
+	struct buf why;		/* for the log line and the detail column */
+	struct buf sent_to;	/* space-separated, as stored */
+	int state;		/* 0 sent, 1 skipped, 2 failed */
+};
+
+enum { OUT_SENT = 0, OUT_SKIPPED, OUT_FAILED };
+
+/* receiver - our domain: the domain of ReportContact */
+static const char *
+receiver(const struct conf *c)
+{
+	return strrchr(c->report_contact, '@') + 1;
+}
+
+/* list_pending - (domain, period) pairs with rows before the limit */
+static size_t
+list_pending(struct report_db *db, const struct report_job_opts *o,
+    struct pending **out)
+{
+	int64_t len = (int64_t)o->conf->report_interval_hours * 3600;
+	int64_t from = o->have_period ? o->begin : INT64_MIN;
+	int64_t to = o->have_period ? o->end :
+	    report_complete_before(o->now, o->conf->report_interval_hours);
+	struct report_query *q;
+	struct pending *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	q = report_query_new(db, o->have_period ?
+	    "SELECT policy_domain, count(*) FROM messages WHERE arrival >= ?1"
+	    " AND arrival < ?2 GROUP BY policy_domain ORDER BY policy_domain" :
+	    "SELECT policy_domain, count(*), arrival - (arrival % ?3) AS b"
+	    " FROM messages WHERE arrival >= ?1 AND arrival < ?2"
+	    " GROUP BY policy_domain, b ORDER BY b, policy_domain");
+	report_query_int(q, 1, from);
+	report_query_int(q, 2, to);
+	if (!o->have_period)
+		report_query_int(q, 3, len);
+	while ((rc = report_query_step(q)) > 0) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[n].domain = xstrdup(report_query_col(q, 0));
+		v[n].rows = report_query_col_int(q, 1);
+		v[n].begin = o->have_period ? o->begin : report_query_col_int(q, 2);
+		v[n].end = o->have_period ? o->end : v[n].begin + len;
+		n++;
+	}
+	if (rc < 0)
+		log_error("store: %s", report_query_error(q));
+	report_query_free(&q);
+	*out = v;
+	return n;
+}
+
+/* report_state - the stored state of (domain, begin): "" when none;
+ * copies sent_to into sent */
+static void
+report_state(struct report_db *db, const struct pending *p, char *state,
+    size_t n, struct buf *sent)
+{
+	struct report_query *q = report_query_new(db, "SELECT state, sent_to"
+	    " FROM reports WHERE policy_domain = ?1 AND period_begin = ?2");
+
+	*state = '\0';
+	report_query_text(q, 1, p->domain);
+	report_query_int(q, 2, p->begin);
+	if (report_query_step(q) > 0) {
+		(void)snprintf(state, n, "%s", report_query_col(q, 0));
+		buf_append_str(sent, report_query_col(q, 1));
+	}
+	report_query_free(&q);
+}
+
+/* claim - take (domain, period) for this run: true when ours */
+static bool
+claim(struct report_db *db, const struct pending *p,
+    const struct report_job_opts *o, const char *rid)
+{
+	struct report_query *q;
+	bool ok;
+
+	q = report_query_new(db, "INSERT INTO reports (policy_domain,"
+	    " period_begin, period_end, state, claimed_by, claimed_at, report_id)"
+	    " VALUES (?1, ?2, ?3, 'claimed', ?4, ?5, ?6) ON CONFLICT DO NOTHING");
+	report_query_text(q, 1, p->domain);
+	report_query_int(q, 2, p->begin);
+	report_query_int(q, 3, p->end);
+	report_query_text(q, 4, o->claimer);
+	report_query_int(q, 5, o->now);
+	report_query_text(q, 6, rid);
+	ok = report_query_step(q) == 0 && report_query_changes(q) == 1;
+	report_query_free(&q);
+	if (ok)
+		return true;
+	/* a failed report, or a claim its job left long ago */
+	q = report_query_new(db, "UPDATE reports SET state = 'claimed',"
+	    " claimed_by = ?1, claimed_at = ?2 WHERE policy_domain = ?3 AND"
+	    " period_begin = ?4 AND (state = 'failed' OR (state = 'claimed'"
+	    " AND claimed_at < ?5))");
+	report_query_text(q, 1, o->claimer);
+	report_query_int(q, 2, o->now);
+	report_query_text(q, 3, p->domain);
+	report_query_int(q, 4, p->begin);
+	report_query_int(q, 5, o->now - REPORT_CLAIM_STALE);
+	ok = report_query_step(q) == 0 && report_query_changes(q) == 1;
+	report_query_free(&q);
+	return ok;
+}
+
+/* finish - record the outcome of our claim */
+static void
+finish(struct report_db *db, const struct pending *p,
+    const struct report_job_opts *o, const struct outcome *out)
+{
+	static const char *const words[] = { "sent", "skipped", "failed" };
+	struct report_query *q;
+
+	q = report_query_new(db, "UPDATE reports SET state = ?1, done_at = ?2,"
+	    " detail = ?3, sent_to = ?4 WHERE policy_domain = ?5 AND"
+	    " period_begin = ?6 AND claimed_by = ?7");
+	report_query_text(q, 1, words[out->state]);
+	report_query_int(q, 2, o->now);
+	report_query_text(q, 3, buf_cstr(&out->why));
+	report_query_text(q, 4, buf_cstr(&out->sent_to));
+	report_query_text(q, 5, p->domain);
+	report_query_int(q, 6, p->begin);
+	report_query_text(q, 7, o->claimer);
+	if (report_query_step(q) != 0)
+		log_error("store: cannot record the report of %s at %lld: %s",
+		    p->domain, (long long)p->begin, report_query_error(q));
+	report_query_free(&q);
+}
+
+/* policy_of - the last policy record seen in the period ("the final
+ * configuration observed", RFC 9990 2.1); NULL when none. The strings in
+ * pol and *rua_r live until the returned query is freed. */
+static struct report_query *
+policy_of(struct report_db *db, const struct pending *p,
+    struct report_policy *pol, const char **rua_r)
+{
+	struct report_query *q;
+
+	q = report_query_new(db, "SELECT p, sp, np, adkim, aspf, testing, fo,"
+	    " discovery, pct, rua FROM messages WHERE policy_domain = ?1 AND"
+	    " arrival >= ?2 AND arrival < ?3 ORDER BY arrival DESC LIMIT 1");
+	report_query_text(q, 1, p->domain);
+	report_query_int(q, 2, p->begin);
+	report_query_int(q, 3, p->end);
+	if (report_query_step(q) <= 0) {
+		report_query_free(&q);
+		return NULL;
+	}
+	pol->domain = p->domain;
+	pol->p = report_query_col(q, 0);
+	pol->sp = report_query_col(q, 1);
+	pol->np = report_query_col(q, 2);
+	pol->adkim = report_query_col(q, 3);
+	pol->aspf = report_query_col(q, 4);
+	pol->testing = report_query_col(q, 5);
+	pol->fo = report_query_col(q, 6);
+	pol->discovery = report_query_col(q, 7);
+	pol->pct = (int)report_query_col_int(q, 8);
+	*rua_r = report_query_col(q, 9);
+	return q;
+}
+
+/* build_xml - the whole report; returns the number of records */
+static size_t
+build_xml(struct report_db *db, const struct pending *p,
+    const struct report_meta *m, const struct report_policy *pol,
+    struct buf *xml)
+{
+	struct report_query *q;
+	struct report_group g;
+	size_t n = 0;
+
+	report_xml_begin(xml, m, pol);
+	q = report_query_new(db, "SELECT source_ip, disposition, dkim_aligned,"
+	    " spf_aligned, override_type, override_comment, header_from,"
+	    " envelope_from, spf_domain, spf_scope, spf_result, dkim, count(*)"
+	    " FROM messages WHERE policy_domain = ?1 AND arrival >= ?2 AND"
+	    " arrival < ?3 GROUP BY source_ip, disposition, dkim_aligned,"
+	    " spf_aligned, override_type, override_comment, header_from,"
+	    " envelope_from, spf_domain, spf_scope, spf_result, dkim"
+	    " ORDER BY source_ip");
+	report_query_text(q, 1, p->domain);
+	report_query_int(q, 2, p->begin);
+	report_query_int(q, 3, p->end);
+	while (report_query_step(q) > 0) {
+		g.source_ip = report_query_col(q, 0);
+		g.disposition = report_query_col(q, 1);
+		g.dkim_aligned = report_query_col_int(q, 2) != 0;
+		g.spf_aligned = report_query_col_int(q, 3) != 0;
+		g.override_type = report_query_col(q, 4);
+		g.override_comment = report_query_col(q, 5);
+		g.header_from = report_query_col(q, 6);
+		g.envelope_from = report_query_col(q, 7);
+		g.spf_domain = report_query_col(q, 8);
+		g.spf_scope = report_query_col(q, 9);
+		g.spf_result = report_query_col(q, 10);
+		g.dkim = report_query_col(q, 11);
+		g.count = report_query_col_int(q, 12);
+		report_xml_record(xml, m, &g);
+		n++;
+	}
+	report_query_free(&q);
+	report_xml_end(xml);
+	return n;
+}
+
+/* write_file - whole buffer to dir/name; false with errno text in why */
+static bool
+write_file(const char *dir, const char *name, const struct buf *b,
+    struct buf *why)
+{
+	struct buf path = BUF_INIT;
+	size_t off = 0;
+	ssize_t w;
+	int fd;
+
+	buf_printf(&path, "%s/%s", dir, name);
+	fd = open(buf_cstr(&path), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	while (fd >= 0 && off < b->len) {
+		w = write(fd, b->data + off, b->len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	if (fd < 0 || off < b->len || close(fd) != 0) {
+		buf_printf(why, "%s: %s", buf_cstr(&path), strerror(errno));
+		if (fd >= 0 && off < b->len)
+			(void)close(fd);
+		buf_deinit(&path);
+		return false;
+	}
+	buf_deinit(&path);
+	return true;
+}
+
+/* send_mail - pipe the message into ReportSendmail; false with why */
+static bool
+send_mail(const char *cmd, const struct buf *msg, struct buf *why)
+{
+	FILE *f;
+	int st;
+
+	f = popen(cmd, "w");
+	if (f == NULL) {
+		buf_printf(why, "%s: %s", cmd, strerror(errno));
+		return false;
+	}
+	/* local submission takes LF line ends */
+	for (size_t i = 0; i < msg->len; i++)
+		if (msg->data[i] != '\r' || i + 1 >= msg->len ||
+		    msg->data[i + 1] != '\n')
+			(void)putc(msg->data[i], f);
+	st = pclose(f);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		buf_printf(why, "%s: exit status %d", cmd, st == -1 ? -1 :
+		    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		return false;
+	}
+	return true;
+}
+
+/* pick_dests - the authorised destinations not reached before, within
+ * their size limits; appends problems to out->why. Returns how many;
+ * *retry set when a DNS problem should make us try again later. */
+static size_t
+pick_dests(const struct report_job_opts *o, const char *domain,
+    const char *rua, size_t msg_len, const struct buf *sent_before,
+    struct report_dest *dests, struct outcome *out, bool *retry)
+{
+	struct report_dest all[REPORT_RUA_MAX];
+	size_t n, i, k = 0;
+	uint64_t limit;
+	int v;
+
+	n = report_rua_parse(rua, all, REPORT_RUA_MAX);
+	if (n == 0)
+		buf_append_str(&out->why, "no usable rua address");
+	for (i = 0; i < n; i++) {
+		struct buf key = BUF_INIT;
+
+		buf_printf(&key, " %s ", all[i].addr);
+		if (strstr(buf_cstr(sent_before), buf_cstr(&key)) != NULL) {
+			buf_deinit(&key);
+			continue;	/* reached by an earlier run */
+		}
+		buf_deinit(&key);
+		v = report_verify_dest(o->resolver, o->psl, domain, &all[i],
+		    &out->why);
+		if (v < 0)
+			*retry = true;
+		if (v <= 0)
+			continue;
+		limit = o->conf->report_max_bytes;
+		if (all[i].max_bytes != 0 && all[i].max_bytes < limit)
+			limit = all[i].max_bytes;
+		if (msg_len > limit) {
+			buf_printf(&out->why, "%s%s: report of %zu bytes over its "
+			    "limit of %llu", out->why.len ? "; " : "", all[i].addr,
+			    msg_len, (unsigned long long)limit);
+			continue;
+		}
+		dests[k++] = all[i];
+	}
+	return k;
+}
+
+/* deliver - send (or write) msg to dests; fills out */
+static void
+deliver(const struct report_job_opts *o, const struct buf *msg,
+    const struct buf *gz, const char *fname, struct report_dest *dests,
+    size_t n, bool retry, struct outcome *out)
+{
+	struct buf eml = BUF_INIT;
+	size_t i;
+
+	if (n == 0) {
+		out->state = retry ? OUT_FAILED : OUT_SKIPPED;
+		return;
+	}
+	if (o->dry_run) {
+		buf_printf(&eml, "%.*s.eml", (int)(strlen(fname) - 7), fname);
+		if (!write_file(o->out_dir, fname, gz, &out->why) ||
+		    !write_file(o->out_dir, buf_cstr(&eml), msg, &out->why))
+			out->state = OUT_FAILED;
+	} else if (!send_mail(o->conf->report_sendmail, msg, &out->why))
+		out->state = OUT_FAILED;
+	buf_deinit(&eml);
+	if (out->state == OUT_FAILED)
+		return;
+	for (i = 0; i < n; i++)
+		buf_printf(&out->sent_to, "%s ", dests[i].addr);
+	out->state = retry ? OUT_FAILED : OUT_SENT;
+}
+
+/* compose - XML, gzip and the MIME message for dests (to may be empty
+ * while sizing); false when gzip failed */
+static bool
+compose(const struct report_job_opts *o, const struct pending *p,
+    const char *rid, const struct buf *xml, struct report_dest *dests,
+    size_t n, struct buf *gz, struct buf *msg, struct buf *fname)
+{
+	const char *to[REPORT_RUA_MAX];
+	struct buf subject = BUF_INIT, summary = BUF_INIT, mid = BUF_INIT;
+	struct report_mail m;
+	size_t i;
+
+	buf_truncate(gz, 0);
+	buf_truncate(msg, 0);
+	buf_truncate(fname, 0);
+	if (!report_gzip(xml->data, xml->len, gz))
+		return false;
+	report_filename(fname, receiver(o->conf), p->domain, p->begin,
+	    p->end - 1);
+	report_subject(&subject, p->domain, receiver(o->conf), rid);
+	buf_printf(&summary, "DMARC aggregate report for %s: %lld messages "
+	    "from %lld to %lld (UTC seconds), sent by %s.", p->domain,
+	    (long long)p->rows, (long long)p->begin, (long long)(p->end - 1),
+	    receiver(o->conf));
+	buf_printf(&mid, "%s", rid);
+	for (i = 0; i < n; i++)
+		to[i] = dests[i].addr;
+	memset(&m, 0, sizeof(m));
+	m.from = o->conf->report_contact;
+	m.to = to;
+	m.to_count = n;
+	m.subject = buf_cstr(&subject);
+	m.message_id = buf_cstr(&mid);
+	m.date = o->now;
+	m.filename = buf_cstr(fname);
+	m.summary = buf_cstr(&summary);
+	report_mime(msg, &m, gz->data, gz->len);
+	buf_deinit(&subject);
+	buf_deinit(&summary);
+	buf_deinit(&mid);
+	return true;
+}
+
+/* one_report - build and deliver the report of p (already claimed, or a
+ * dry run); fills out */
+static void
+one_report(struct report_db *db, const struct report_job_opts *o,
+    const struct pending *p, const char *rid, const struct buf *sent_before,
+    struct outcome *out)
+{
+	struct report_dest dests[REPORT_RUA_MAX];
+	struct buf xml = BUF_INIT, gz = BUF_INIT, msg = BUF_INIT,
+	    fname = BUF_INIT;
+	struct report_policy pol;
+	struct report_meta m;
+	struct report_query *ps = NULL;
+	const char *rua = "";
+	bool retry = false;
+	size_t n, records;
+
+	out->state = OUT_SKIPPED;
+	if (!report_name_ok(p->domain) ||
+	    (ps = policy_of(db, p, &pol, &rua)) == NULL) {
+		buf_append_str(&out->why, "policy domain unusable in a report");
+		goto done;
+	}
+	memset(&m, 0, sizeof(m));
+	m.rfc7489 = o->conf->dmarc_mode == DMARC_MODE_RFC7489;
+	m.org_name = o->conf->report_org_name != NULL ?
+	    o->conf->report_org_name : receiver(o->conf);
+	m.email = o->conf->report_contact;
+	m.report_id = rid;
+	m.generator = PACKAGE_STRING;
+	m.begin = p->begin;
+	m.end = p->end - 1;
+	records = build_xml(db, p, &m, &pol, &xml);
+	if (records == 0 || !compose(o, p, rid, &xml, dests, 0, &gz, &msg,
+	    &fname)) {
+		out->state = OUT_FAILED;
+		buf_append_str(&out->why, records == 0 ? "store query failed" :
+		    "gzip failed");
+		goto done;
+	}
+	/* size the message for the limits with every address in To */
+	n = pick_dests(o, p->domain, rua, msg.len + REPORT_RUA_MAX *
+	    REPORT_ADDR_SIZE, sent_before, dests, out, &retry);
+	if (n > 0 && !compose(o, p, rid, &xml, dests, n, &gz, &msg, &fname)) {
+		out->state = OUT_FAILED;
+		goto done;
+	}
+	deliver(o, &msg, &gz, buf_cstr(&fname), dests, n, retry, out);
+	if (n > 0 && out->state != OUT_FAILED) {
+		char *to = xstrdup(buf_cstr(&out->sent_to));
+
+		buf_printf(&out->why, "%s%zu records, %zu bytes gzip, to %s",
+		    out->why.len ? "; " : "", records, gz.len, str_trim(to));
+		free(to);
+	}
+done:
+	report_query_free(&ps);
+	buf_deinit(&xml);
+	buf_deinit(&gz);
+	buf_deinit(&msg);
+	buf_deinit(&fname);
+}
+
+/* log_outcome - the one line per report */
+static void
+log_outcome(const struct pending *p, const struct outcome *out, bool dry)
+{
+	static const char *const words[] = { "sent", "skipped", "failed" };
+	const char *w = dry && out->state == OUT_SENT ? "written" :
+	    words[out->state];
+
+	if (out->state == OUT_FAILED)
+		log_error("report %s %lld-%lld rows=%lld: %s: %s", p->domain,
+		    (long long)p->begin, (long long)p->end, (long long)p->rows, w,
+		    buf_cstr(&out->why));
+	else
+		log_info("report %s %lld-%lld rows=%lld: %s: %s", p->domain,
+		    (long long)p->begin, (long long)p->end, (long long)p->rows, w,
+		    buf_cstr(&out->why));
+}
+
+int
+report_job_run(struct report_store *st, const struct report_job_opts *o)
+{
+	struct report_db *db = report_store_db(st);
+	struct pending *v = NULL;
+	struct buf rid = BUF_INIT, before = BUF_INIT;
+	struct outcome out;
+	size_t n, i;
+	int rc = 0;
+
+	n = list_pending(db, o, &v);
+	for (i = 0; i < n; i++) {
+		char state[16];
+
+		buf_truncate(&rid, 0);
+		buf_truncate(&before, 0);
+		report_id(&rid, receiver(o->conf), v[i].domain, v[i].begin);
+		report_state(db, &v[i], state, sizeof(state), &before);
+		if (strcmp(state, "sent") == 0 || strcmp(state, "skipped") == 0 ||
+		    (strcmp(state, "claimed") == 0 && o->dry_run))
+			continue;	/* done, or another job's */
+		if (!o->dry_run && !claim(db, &v[i], o, buf_cstr(&rid)))
+			continue;	/* another job has it */
+		memset(&out, 0, sizeof(out));
+		buf_printf(&out.sent_to, "%s", before.len ? buf_cstr(&before) : " ");
+		one_report(db, o, &v[i], buf_cstr(&rid), &out.sent_to, &out);
+		if (!o->dry_run)
+			finish(db, &v[i], o, &out);
+		log_outcome(&v[i], &out, o->dry_run);
+		if (out.state == OUT_FAILED)
+			rc = 1;
+		buf_deinit(&out.why);
+		buf_deinit(&out.sent_to);
+	}
+	for (i = 0; i < n; i++)
+		free(v[i].domain);
+	free(v);
+	buf_deinit(&rid);
+	buf_deinit(&before);
+	return rc;
+}
+
+int
+report_job_expire(struct report_store *st, unsigned days, int64_t now)
+{
+	struct report_db *db = report_store_db(st);
+	struct report_query *q;
+	int64_t cut = now - (int64_t)days * 86400, rows = -1;
+
+	q = report_query_new(db, "DELETE FROM messages WHERE arrival < ?1");
+	report_query_int(q, 1, cut);
+	if (report_query_step(q) == 0)
+		rows = report_query_changes(q);
+	else
+		log_error("store: expire: %s", report_query_error(q));
+	report_query_free(&q);
+	if (rows < 0)
+		return 1;
+	q = report_query_new(db, "DELETE FROM reports WHERE period_end < ?1"
+	    " AND state <> 'claimed'");
+	report_query_int(q, 1, cut);
+	if (report_query_step(q) != 0) {
+		log_error("store: expire: %s", report_query_error(q));
+		rows = -1;
+	}
+	report_query_free(&q);
+	if (rows < 0)
+		return 1;
+	log_info("expired %lld rows older than %u days", (long long)rows, days);
+	return 0;
+}
+
+int
+report_job_stats(struct report_store *st, FILE *out)
+{
+	struct report_query *q;
+	int rc;
+
+	q = report_query_new(report_store_db(st), "SELECT policy_domain,"
+	    " count(*), min(arrival), max(arrival) FROM messages"
+	    " GROUP BY policy_domain ORDER BY policy_domain");
+	(void)fprintf(out, "%-40s %10s %12s %12s\n", "policy_domain", "rows",
+	    "first", "last");
+	while ((rc = report_query_step(q)) > 0)
+		(void)fprintf(out, "%-40s %10lld %12lld %12lld\n",
+		    report_query_col(q, 0),
+		    (long long)report_query_col_int(q, 1),
+		    (long long)report_query_col_int(q, 2),
+		    (long long)report_query_col_int(q, 3));
+	if (rc < 0)
+		log_error("store: %s", report_query_error(q));
+	report_query_free(&q);
+	return rc < 0 ? 1 : 0;
+}

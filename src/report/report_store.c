@@ -1,0 +1,308 @@
+/*
+ * report_store.c - the aggregate-report store on SQLite or PostgreSQL
+ * (through report_db.h): schema, version check, inserts.
+ *
+ *   report_store_spec_ok  is "sqlite:PATH" well formed
+ *   report_store_open     open or create (WAL, tables, schema version)
+ *   report_store_check    can it be opened, without creating anything
+ *   report_store_prepare  make the store's directory for the daemon's user
+ *   report_store_insert   rows in one transaction
+ *   report_store_close    close the handle
+ *
+ * Errors come back as text appended to a buffer; nothing here logs. The
+ * caller owns the handle; one thread uses it at a time.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "report/report_db.h"
+#include "report/report_schema.h"
+#include "report/report_store.h"
+#include "util/str.h"
+#include "util/xmalloc.h"
+
+struct report_store {
+	struct report_db *db;
+	struct report_query *insert;
+};
+
+static const char insert_sql[] =
+	"INSERT INTO messages (arrival, queue_id, source_ip, header_from,"
+	" envelope_from, policy_domain, p, sp, np, adkim, aspf, testing, psd,"
+	" fo, pct, rua, ruf, discovery, dmarc_result, dkim_aligned, spf_aligned,"
+	" disposition, override_type, override_comment, spf_domain, spf_scope,"
+	" spf_result, dkim) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
+	"?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28)";
+
+/* sqlite_path - the PATH of "sqlite:PATH", or NULL */
+static const char *
+sqlite_path(const char *spec)
+{
+	if (report_db_kind_of(spec) != REPORT_DB_SQLITE || spec[7] == '\0')
+		return NULL;
+	return spec + 7;
+}
+
+const char *
+report_store_spec_ok(const char *spec)
+{
+	int kind = report_db_kind_of(spec);
+
+	if (kind == REPORT_DB_PG)
+		return NULL;
+	if (kind != REPORT_DB_SQLITE || spec[7] == '\0')
+		return "use sqlite:PATH (an absolute file name) or postgresql://...";
+	if (spec[7] != '/')
+		return "the SQLite file name must be absolute";
+	return NULL;
+}
+
+/* schema_version - the stored version: 0 when none, -1 on error */
+static int
+schema_version(struct report_db *db, struct buf *why)
+{
+	struct report_query *q = report_query_new(db,
+	    "SELECT version FROM schema_version");
+	int rc, v = 0;
+
+	rc = report_query_step(q);
+	if (rc < 0) {
+		buf_printf(why, "%s", report_query_error(q));
+		v = -1;
+	} else if (rc > 0)
+		v = (int)report_query_col_int(q, 0);
+	report_query_free(&q);
+	return v;
+}
+
+/* create_schema - tables and version, in one transaction (PostgreSQL:
+ * under an advisory lock, so two daemons starting at once do not race
+ * on CREATE TABLE) */
+static bool
+create_schema(struct report_db *db, struct buf *why)
+{
+	size_t i;
+	int v;
+
+	if (!report_db_begin(db, why))
+		return false;
+	if (report_db_kind(db) == REPORT_DB_PG &&
+	    !report_db_exec(db, "SELECT pg_advisory_xact_lock(9990)", why))
+		goto fail;
+	for (i = 0; report_schema_sql[i] != NULL; i++)
+		if (!report_db_exec(db, report_schema_sql[i], why))
+			goto fail;
+	v = schema_version(db, why);
+	if (v < 0)
+		goto fail;
+	if (v == 0) {
+		char sql[80];
+
+		(void)snprintf(sql, sizeof(sql),
+		    "INSERT INTO schema_version VALUES (%d)", REPORT_SCHEMA_VERSION);
+		if (!report_db_exec(db, sql, why))
+			goto fail;
+	} else if (v != REPORT_SCHEMA_VERSION) {
+		buf_printf(why, "schema version %d, this program knows %d", v,
+		    REPORT_SCHEMA_VERSION);
+		goto fail;
+	}
+	return report_db_commit(db, why);
+fail:
+	report_db_rollback(db);
+	return false;
+}
+
+struct report_store *
+report_store_open(const char *spec, struct buf *why)
+{
+	struct report_store *st;
+	struct report_db *db;
+
+	db = report_db_open(spec, true, why);
+	if (db == NULL)
+		return NULL;
+	if (!create_schema(db, why)) {
+		report_db_close(&db);
+		return NULL;
+	}
+	st = xcalloc(1, sizeof(*st));
+	st->db = db;
+	return st;
+}
+
+/* parent_dir - the directory part of path, malloc'd ("/" for "/x") */
+static char *
+parent_dir(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+
+	if (slash != NULL && slash != dir)
+		*slash = '\0';
+	else if (slash != NULL)
+		slash[1] = '\0';
+	return dir;
+}
+
+bool
+report_store_prepare(const char *spec, uid_t uid, gid_t gid, struct buf *why)
+{
+	const char *path = sqlite_path(spec);
+	char *dir;
+	bool ok = true;
+
+	if (path == NULL)
+		return true;
+	dir = parent_dir(path);
+	if (mkdir(dir, 0750) == 0) {
+		if (chown(dir, uid, gid) != 0) {
+			buf_printf(why, "chown %s: %s", dir, strerror(errno));
+			ok = false;
+		}
+	} else if (errno != EEXIST) {
+		buf_printf(why, "mkdir %s: %s", dir, strerror(errno));
+		ok = false;
+	}
+	free(dir);
+	return ok;
+}
+
+/* dir_usable - can the store's file be made in dir (or dir be made, as
+ * the daemon does at start-up when started as root)? */
+static bool
+dir_usable(const char *path, struct buf *why)
+{
+	char *dir = parent_dir(path), *up;
+	bool ok = access(dir, W_OK | X_OK) == 0;
+
+	if (!ok && errno == ENOENT && geteuid() == 0) {
+		up = parent_dir(dir);
+		ok = access(up, W_OK | X_OK) == 0;
+		free(up);
+	}
+	if (!ok)
+		buf_printf(why, "%s does not exist and its directory %s is not "
+		    "writable: %s", path, dir, strerror(errno));
+	free(dir);
+	return ok;
+}
+
+bool
+report_store_check(const char *spec, struct buf *why)
+{
+	const char *path = sqlite_path(spec);
+	struct report_db *db;
+	bool ok;
+	int v;
+
+	if (report_db_kind_of(spec) == REPORT_DB_SQLITE && path == NULL) {
+		buf_printf(why, "%s: not a store name", spec);
+		return false;
+	}
+	if (path != NULL && access(path, F_OK) != 0)
+		return dir_usable(path, why);
+	db = report_db_open(spec, false, why);
+	if (db == NULL)
+		return false;
+	v = schema_version(db, why);
+	/* PostgreSQL: tables not made yet are made on first use */
+	ok = v == REPORT_SCHEMA_VERSION || (report_db_kind(db) == REPORT_DB_PG
+	    && v < 0 && strstr(buf_cstr(why), "does not exist") != NULL);
+	if (v >= 0 && !ok)
+		buf_printf(why, "schema version %d, this program knows %d", v,
+		    REPORT_SCHEMA_VERSION);
+	report_db_close(&db);
+	if (ok)
+		buf_truncate(why, 0);
+	return ok;
+}
+
+void
+report_store_close(struct report_store **sp)
+{
+	struct report_store *st = *sp;
+
+	if (st == NULL)
+		return;
+	report_query_free(&st->insert);
+	report_db_close(&st->db);
+	free(st);
+	*sp = NULL;
+}
+
+struct report_db *
+report_store_db(struct report_store *st)
+{
+	return st->db;
+}
+
+void
+report_row_dkim_text(const struct report_row *r, struct buf *out)
+{
+	unsigned i;
+
+	for (i = 0; i < r->dkim_count && i < REPORT_MAX_DKIM; i++)
+		buf_printf(out, "%s%s\t%s\t%s", i > 0 ? "\n" : "",
+		    r->dkim[i].domain, r->dkim[i].selector, r->dkim[i].result);
+}
+
+/* bind_row - the row's values into the insert statement */
+static void
+bind_row(struct report_query *q, const struct report_row *r, struct buf *dkim)
+{
+	const char *text[] = { r->queue_id, r->source_ip, r->header_from,
+		r->envelope_from, r->policy_domain, r->p, r->sp, r->np, r->adkim,
+		r->aspf, r->testing, r->psd, r->fo };
+	const char *text1[] = { r->rua, r->ruf, r->discovery, r->dmarc_result };
+	const char *text2[] = { r->disposition, r->override_type,
+		r->override_comment, r->spf_domain, r->spf_scope, r->spf_result };
+	int col = 1;
+	size_t i;
+
+	buf_truncate(dkim, 0);
+	report_row_dkim_text(r, dkim);
+	report_query_int(q, col++, r->arrival);
+	for (i = 0; i < sizeof(text) / sizeof(text[0]); i++)
+		report_query_text(q, col++, text[i]);
+	report_query_int(q, col++, r->pct);
+	for (i = 0; i < sizeof(text1) / sizeof(text1[0]); i++)
+		report_query_text(q, col++, text1[i]);
+	report_query_int(q, col++, r->dkim_aligned);
+	report_query_int(q, col++, r->spf_aligned);
+	for (i = 0; i < sizeof(text2) / sizeof(text2[0]); i++)
+		report_query_text(q, col++, text2[i]);
+	report_query_text(q, col++, buf_cstr(dkim));
+}
+
+bool
+report_store_insert(struct report_store *st,
+    const struct report_row *const *rows, size_t n, struct buf *why)
+{
+	struct buf dkim = BUF_INIT;
+	size_t i;
+
+	if (st->insert == NULL)
+		st->insert = report_query_new(st->db, insert_sql);
+	if (!report_db_begin(st->db, why))
+		return false;
+	for (i = 0; i < n; i++) {
+		report_query_reset(st->insert);
+		bind_row(st->insert, rows[i], &dkim);
+		if (report_query_step(st->insert) != 0) {
+			buf_printf(why, "%s", report_query_error(st->insert));
+			report_query_reset(st->insert);
+			report_db_rollback(st->db);
+			buf_deinit(&dkim);
+			return false;
+		}
+	}
+	report_query_reset(st->insert);
+	buf_deinit(&dkim);
+	return report_db_commit(st->db, why);
+}

@@ -1,0 +1,64 @@
+/* report_store.h - the aggregate-report store: open, create, insert
+ *
+ * A store is named by ReportStore: "sqlite:PATH" (one file, WAL mode,
+ * tables made on first use) or "postgresql://..." (a libpq URI; tables
+ * made on first use, so several hosts share one). A store handle is used by one thread at a
+ * time (the daemon's writer thread, or the report command).
+ */
+#ifndef AUTHMILTER_REPORT_STORE_H
+#define AUTHMILTER_REPORT_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "report/report_db.h"
+#include "report/report_row.h"
+#include "util/buf.h"
+
+struct report_store;
+
+/* report_store_spec_ok - is spec a store name we know? NULL when fine,
+ * else a static reason (for the config check) */
+const char *report_store_spec_ok(const char *spec);
+
+/*
+ * report_store_open - open the store named by spec, making the file and
+ * tables when missing. NULL on failure with the reason appended to why.
+ */
+struct report_store *report_store_open(const char *spec, struct buf *why);
+
+/*
+ * report_store_check - can the store be opened (for authmilter -t)? An
+ * existing store is opened and its schema version checked; a missing one
+ * needs a writable directory. Creates nothing. false with why filled.
+ */
+bool report_store_check(const char *spec, struct buf *why);
+
+/*
+ * report_store_prepare - as root before the privilege drop: make the
+ * directory of a sqlite: store when it is missing (one level, mode 0750,
+ * owned by uid:gid) so the daemon can make the file after the drop.
+ * false with why filled when it cannot.
+ */
+bool report_store_prepare(const char *spec, uid_t uid, gid_t gid,
+    struct buf *why);
+
+/* report_store_close - close; NULLs *sp */
+void report_store_close(struct report_store **sp);
+
+/*
+ * report_store_insert - insert n rows in one transaction. false (nothing
+ * inserted) with the reason appended to why; the caller may retry on a
+ * new handle.
+ */
+bool report_store_insert(struct report_store *st,
+    const struct report_row *const *rows, size_t n, struct buf *why);
+
+/* report_store_db - the database, for the report command's queries */
+struct report_db *report_store_db(struct report_store *st);
+
+/* report_row_dkim_text - the signatures as the dkim column holds them */
+void report_row_dkim_text(const struct report_row *r, struct buf *out);
+
+#endif

@@ -1,0 +1,24 @@
+/* report_verify.h - RFC 9990 "Verifying External Destinations" with our
+ * DNS module: the report job (rua) and the failure-report thread (ruf) */
+#ifndef AUTHMILTER_REPORT_VERIFY_H
+#define AUTHMILTER_REPORT_VERIFY_H
+
+#include <libpsl.h>
+
+#include "dns/dns.h"
+#include "report/report_rua.h"
+#include "util/buf.h"
+
+#define REPORT_DNS_TIMEOUT_MS 5000
+
+/*
+ * report_verify_dest - may reports about domain go to d? 1: yes (same
+ * organisation by the PSL, or authorised by a v=DMARC1 record at
+ * <domain>._report._dmarc.<host>; d may be replaced by that record's
+ * override), 0: no (skip it), -1: DNS trouble (try again later). Reasons
+ * for 0 and -1 are appended to why ("; " between several).
+ */
+int report_verify_dest(struct dns_resolver *r, const psl_ctx_t *psl,
+    const char *domain, struct report_dest *d, struct buf *why);
+
+#endif

@@ -1,0 +1,208 @@
+/*
+ * report_writer.c - the writer thread between the milter threads and the
+ * aggregate-report store.
+ *
+ *   report_writer_start   make the queue, start the thread
+ *   report_writer_submit  non-blocking hand-over from a milter thread
+ *   report_writer_stop    flush, join, free
+ *
+ * A milter thread never waits for the store: when the store is slow,
+ * full or gone, rows pile up in the bounded queue and the ones that do
+ * not fit are dropped and counted. A failed insert puts the batch back
+ * and closes the handle; the next attempt opens a new one.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "log/log.h"
+#include "metrics/metrics.h"
+#include "report/report_queue.h"
+#include "report/report_store.h"
+#include "report/report_writer.h"
+#include "util/buf.h"
+#include "util/xmalloc.h"
+
+struct report_writer {
+	char *spec;
+	struct report_queue *queue;
+	pthread_t thread;
+	struct report_store *store;
+	struct timespec next_open;	/* no attempt before this */
+	time_t next_drop_log;
+	uint64_t dropped_logged;
+	bool store_down_logged;
+};
+
+/* mono_now - CLOCK_MONOTONIC */
+static struct timespec
+mono_now(void)
+{
+	struct timespec t;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &t);
+	return t;
+}
+
+/* ensure_store - an open store, or false when it cannot be had yet */
+static bool
+ensure_store(struct report_writer *w)
+{
+	struct buf why = BUF_INIT;
+	struct timespec now = mono_now();
+
+	if (w->store != NULL)
+		return true;
+	if (now.tv_sec < w->next_open.tv_sec ||
+	    (now.tv_sec == w->next_open.tv_sec &&
+	    now.tv_nsec < w->next_open.tv_nsec))
+		return false;
+	w->next_open = now;
+	w->next_open.tv_nsec += (long)REPORT_RETRY_MS * 1000000L;
+	while (w->next_open.tv_nsec >= 1000000000L) {
+		w->next_open.tv_sec++;
+		w->next_open.tv_nsec -= 1000000000L;
+	}
+	w->store = report_store_open(w->spec, &why);
+	if (w->store == NULL && !w->store_down_logged) {
+		log_warn("ReportStore %s: cannot open: %s; rows wait in the "
+		    "queue and are dropped when it is full", w->spec,
+		    buf_cstr(&why));
+		w->store_down_logged = true;
+	}
+	buf_deinit(&why);
+	return w->store != NULL;
+}
+
+/* write_batch - insert rows; on failure put them back and drop the handle */
+static bool
+write_batch(struct report_writer *w, struct report_row **rows, size_t n)
+{
+	struct buf why = BUF_INIT;
+	size_t i;
+
+	if (report_store_insert(w->store,
+	    (const struct report_row *const *)rows, n, &why)) {
+		if (w->store_down_logged)
+			log_info("ReportStore %s: writing again", w->spec);
+		w->store_down_logged = false;
+		for (i = 0; i < n; i++)
+			free(rows[i]);
+		buf_deinit(&why);
+		return true;
+	}
+	/* said once until the store works again (the retry is every second) */
+	if (!w->store_down_logged)
+		log_warn("ReportStore %s: cannot write %zu rows: %s; will reopen",
+		    w->spec, n, buf_cstr(&why));
+	w->store_down_logged = true;
+	buf_deinit(&why);
+	report_store_close(&w->store);
+	report_queue_unpop(w->queue, rows, n);
+	return false;
+}
+
+/* log_drops - at most once a minute, the rows dropped since last time */
+static void
+log_drops(struct report_writer *w, bool final)
+{
+	time_t now = time(NULL);
+	uint64_t d;
+
+	if (!final && now < w->next_drop_log)
+		return;
+	w->next_drop_log = now + REPORT_DROP_LOG_SEC;
+	d = report_queue_dropped(w->queue);
+	if (d == w->dropped_logged)
+		return;
+	log_warn("ReportStore %s: %llu report rows dropped (store slow, full "
+	    "or down; %llu in all)", w->spec,
+	    (unsigned long long)(d - w->dropped_logged), (unsigned long long)d);
+	w->dropped_logged = d;
+}
+
+/* writer_main - the thread: open, pop, insert, until closed and drained */
+static void *
+writer_main(void *arg)
+{
+	struct report_writer *w = arg;
+	struct report_row **rows = xcalloc(REPORT_BATCH_MAX, sizeof(*rows));
+	struct timespec pause = { 0, 100000000L };
+	size_t n;
+
+	for (;;) {
+		bool closed = report_queue_closed(w->queue);
+
+		log_drops(w, false);
+		if (!ensure_store(w)) {
+			if (closed)
+				break;
+			(void)nanosleep(&pause, NULL);
+			continue;
+		}
+		n = report_queue_pop(w->queue, rows, REPORT_BATCH_MAX, 1000);
+		if (n == 0) {
+			if (closed)
+				break;
+			continue;
+		}
+		if (!write_batch(w, rows, n) && closed)
+			break;
+	}
+	free(rows);
+	return NULL;
+}
+
+struct report_writer *
+report_writer_start(const char *spec, size_t capacity)
+{
+	struct report_writer *w = xcalloc(1, sizeof(*w));
+
+	w->spec = xstrdup(spec);
+	w->queue = report_queue_new(capacity);
+	w->next_drop_log = time(NULL) + REPORT_DROP_LOG_SEC;
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0)
+		log_fatal("cannot start the report writer thread");
+	return w;
+}
+
+void
+report_writer_submit(struct report_writer *w, struct report_row *row)
+{
+	if (report_queue_push(w->queue, row))
+		metrics_report_row_queued();
+	else {
+		metrics_report_row_dropped();
+		free(row);
+	}
+}
+
+uint64_t
+report_writer_dropped(struct report_writer *w)
+{
+	return report_queue_dropped(w->queue);
+}
+
+void
+report_writer_stop(struct report_writer **wp)
+{
+	struct report_writer *w = *wp;
+	size_t left;
+
+	if (w == NULL)
+		return;
+	report_queue_close(w->queue);
+	(void)pthread_join(w->thread, NULL);
+	left = report_queue_length(w->queue);
+	if (left > 0)
+		log_warn("ReportStore %s: %zu report rows not written at stop",
+		    w->spec, left);
+	log_drops(w, true);
+	report_store_close(&w->store);
+	report_queue_free(&w->queue);
+	free(w->spec);
+	free(w);
+	*wp = NULL;
+}

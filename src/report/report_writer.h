@@ -1,0 +1,34 @@
+/* report_writer.h - the thread that moves rows from the queue to the store
+ *
+ * Started once by main.c when ReportStore is set. Milter threads call
+ * report_writer_submit, which never waits. The writer opens the store on
+ * first use, reconnects by itself when it fails (every REPORT_RETRY_MS),
+ * and logs the rows dropped at most once a minute.
+ */
+#ifndef AUTHMILTER_REPORT_WRITER_H
+#define AUTHMILTER_REPORT_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "report/report_row.h"
+
+#define REPORT_BATCH_MAX	256	/* rows per transaction */
+#define REPORT_RETRY_MS		1000	/* between attempts to open the store */
+#define REPORT_DROP_LOG_SEC	60	/* drop log interval */
+
+struct report_writer;
+
+/* report_writer_start - the queue and the thread; spec as ReportStore */
+struct report_writer *report_writer_start(const char *spec, size_t capacity);
+/* report_writer_submit - hand a row over (always takes ownership: a row
+ * that does not fit is freed and counted) */
+void report_writer_submit(struct report_writer *w, struct report_row *row);
+/* report_writer_stop - write what is queued (one attempt), stop the
+ * thread, log the drop total, free; NULLs *wp */
+void report_writer_stop(struct report_writer **wp);
+/* report_writer_dropped - rows dropped so far */
+uint64_t report_writer_dropped(struct report_writer *w);
+
+#endif

@@ -1,0 +1,163 @@
+#!/usr/bin/python3
+"""test_report_failure - DMARC failure reports (RFC 9991) from the daemon:
+off by default; when on, fo=0 reports a failure with no aligned pass and
+not a pass, fo=1 reports a pass with one mechanism unaligned, fo=s an SPF
+failure; an unauthorised external ruf and a psd=y record get none; the
+rate limit per domain holds; the report is AFRF (multipart/report,
+feedback-report with Auth-Failure: dmarc and Identity-Alignment) with the
+header fields redacted, and is submitted through ReportSendmail."""
+
+import email
+import email.policy
+import glob
+import os
+import re
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import daemon  # noqa: E402
+import dns_testserver  # noqa: E402
+from tap import TAP  # noqa: E402
+
+try:
+    import yaml
+    HAVE_LIBS = None
+except ImportError as e:
+    HAVE_LIBS = "python3-yaml (%s)" % e
+
+GOOD_IP = "192.0.2.10"
+BAD_IP = "198.51.100.66"
+ZONE = {
+    "f0.test": "v=DMARC1; p=reject; ruf=mailto:ruf@f0.test",
+    "f1.test": "v=DMARC1; p=none; fo=1; ruf=mailto:ruf@f1.test",
+    "fs.test": "v=DMARC1; p=none; fo=s; ruf=mailto:ruf@fs.test",
+    "ext.test": "v=DMARC1; p=none; ruf=mailto:x@other.example",
+    "psd.test": "v=DMARC1; p=none; psd=y; ruf=mailto:ruf@psd.test",
+}
+
+
+def zone():
+    z = {}
+    for dom, rec in ZONE.items():
+        z[dom] = [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"}]
+        z["_dmarc." + dom] = [{"TXT": rec}]
+    return z
+
+
+def msg(dom, n):
+    return ("From: Alice <alice@%s>\r\nTo: bob.smith@example.net\r\n"
+            "Subject: hello %d\r\nMessage-ID: <m%d@%s>\r\n\r\nBody text.\r\n"
+            % (dom, n, n, dom)).encode()
+
+
+def reports(spool):
+    out = []
+    for p in sorted(glob.glob(spool + "/msg.*")):
+        with open(p, "rb") as f:
+            out.append(email.message_from_binary_file(
+                f, policy=email.policy.default))
+    return out
+
+
+def wait_count(spool, n, timeout=10):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and len(glob.glob(spool + "/msg.*")) < n:
+        time.sleep(0.1)
+    time.sleep(0.3)
+    return len(glob.glob(spool + "/msg.*"))
+
+
+def main():
+    t = TAP()
+    if not t.need(check=lambda: daemon.missing() or HAVE_LIBS,
+                  what="failure report tests"):
+        t.done()
+    tmp = tempfile.mkdtemp(prefix="authmilter-fail-")
+    os.chmod(tmp, 0o755)
+    zpath = os.path.join(tmp, "zone.yaml")
+    with open(zpath, "w") as f:
+        yaml.safe_dump(zone(), f)
+    spool = os.path.join(tmp, "spool")
+    os.mkdir(spool)
+    os.chmod(spool, 0o777)
+    script = os.path.join(tmp, "fake-sendmail")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\ncat > %s/msg.$(date +%%s%%N).$$\n" % spool)
+    os.chmod(script, 0o755)
+    with dns_testserver.DnsServer(zpath) as srv:
+        base = {"Nameservers": "127.0.0.1@%d" % srv.port, "DNSTimeout": "1s",
+                "ReportContact": "dmarc@mx.receiver.example",
+                "ReportSendmail": script + " -t -oi"}
+        with daemon.Daemon(options=base) as d:
+            d.send_message(msg("f0.test", 0), client_ip=BAD_IP,
+                           mail_from="<x@f0.test>")
+            time.sleep(0.5)
+            t.is_eq(len(glob.glob(spool + "/msg.*")), 0,
+                    "off by default: no failure report")
+        on(t, dict(base, FailureReports="yes", FailureReportRate="2"), spool)
+    t.done()
+
+
+def on(t, opts, spool):
+    with daemon.Daemon(options=opts) as d:
+        send = [("f0.test", GOOD_IP), ("f0.test", BAD_IP), ("f1.test", GOOD_IP),
+                ("fs.test", BAD_IP), ("ext.test", BAD_IP), ("psd.test", BAD_IP)]
+        for n, (dom, ip) in enumerate(send):
+            d.send_message(msg(dom, n), client_ip=ip, mail_from="<x@%s>" % dom)
+        got = wait_count(spool, 3)
+        rs = reports(spool)
+        tos = sorted(str(r["To"]) for r in rs)
+        t.is_eq(tos, ["ruf@f0.test", "ruf@f1.test", "ruf@fs.test"],
+                "fo=0 fail, fo=1 pass without DKIM, fo=s SPF fail reported; "
+                "fo=0 pass, unauthorised ruf and psd=y not")
+        t.ok(d.wait_for_log(r"failure report ext\.test: x@other\.example: "
+                            r"skipped: .*not authorised", timeout=5),
+             "unauthorised external ruf skipped with a log line",
+             diag=d.log_tail(5))
+        f0 = [r for r in rs if str(r["To"]) == "ruf@f0.test"]
+        if f0:
+            check_afrf(t, f0[0])
+        for n in range(3):
+            d.send_message(msg("f0.test", 100 + n), client_ip=BAD_IP,
+                           mail_from="<x@f0.test>")
+        wait_count(spool, got + 3, timeout=3)
+        t.is_eq(len([r for r in reports(spool) if str(r["To"]) ==
+                     "ruf@f0.test"]), 2, "FailureReportRate 2: two reports "
+                "for f0.test in this hour, no more")
+        t.ok(d.wait_for_log(r"failure report f0\.test: over 2 per hour",
+                            timeout=5), "rate limit logged", diag=d.log_tail(5))
+        d.stop()
+        t.ok(re.search(r"failure reports: 4 sent, 2 over the rate limit",
+                       d.log()), "counts logged at stop", diag=d.log_tail(3))
+    del got
+
+
+def check_afrf(t, m):
+    t.is_eq(m.get_content_type(), "multipart/report", "AFRF: multipart/report")
+    t.is_eq(m.get_param("report-type"), "feedback-report",
+            "AFRF: report-type=feedback-report")
+    t.is_eq(str(m["Subject"]), "FW: hello 1", "Subject: FW: and the original")
+    parts = list(m.iter_parts())
+    types = [p.get_content_type() for p in parts]
+    t.is_eq(types, ["text/plain", "message/feedback-report",
+                    "text/rfc822-headers"], "three parts in RFC 6591 order")
+    if len(parts) != 3:
+        return
+    fb = parts[1].get_payload()
+    fb = fb[0].as_string() if isinstance(fb, list) else str(fb)
+    for want in ("Feedback-Type: auth-failure", "Auth-Failure: dmarc",
+                 "Identity-Alignment: dkim,spf", "Source-IP: " + BAD_IP,
+                 "Reported-Domain: f0.test", "Delivery-Result: reject",
+                 "Original-Mail-From: x@f0.test"):
+        t.ok(want in fb, "feedback-report has " + want, diag=fb)
+    hdr = parts[2].get_payload(decode=True).decode()
+    t.ok("From: Alice <redacted@f0.test>" in hdr and
+         "To: redacted@example.net" in hdr and "alice" not in hdr and
+         "Subject: hello 1" in hdr and "Body text" not in hdr,
+         "original header fields, local-parts redacted, no body", diag=hdr)
+
+
+main()

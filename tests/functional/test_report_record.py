@@ -1,0 +1,204 @@
+#!/usr/bin/python3
+"""test_report_record - with ReportStore sqlite:PATH the daemon records one
+row per DMARC evaluation (messages over the milter protocol, records from
+a DNS server on loopback), the store is made on first use in WAL mode with
+a schema version, mail flows when the store cannot be opened (rows are
+dropped and counted in the log), and `authmilter -t` says why a store
+cannot be opened."""
+
+import os
+import re
+import sqlite3
+import sys
+import tempfile
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import daemon  # noqa: E402
+import milter_client  # noqa: E402
+import dkim_keys  # noqa: E402
+import dns_testserver  # noqa: E402
+from tap import TAP  # noqa: E402
+
+try:
+    import dkim
+    import yaml
+    HAVE_LIBS = None
+except ImportError as e:
+    HAVE_LIBS = "python3-dkim and python3-yaml (%s)" % e
+
+GOOD_IP = "192.0.2.10"
+BAD_IP = "198.51.100.66"
+
+
+def zone(pub):
+    spf = "v=spf1 ip4:192.0.2.0/24 -all"
+    z = {}
+    for dom, dmarc in (("pass.test", "v=DMARC1; p=reject; rua=mailto:agg@pass.test; fo=1"),
+                       ("none.test", "v=DMARC1; p=none; t=y"),
+                       ("quar.test", "v=DMARC1; p=quarantine; adkim=s")):
+        z[dom] = [{"TXT": spf}, {"A": "192.0.2.10"}]
+        z["s1._domainkey." + dom] = [{"TXT": "v=DKIM1; k=rsa; p=" + pub}]
+        z["_dmarc." + dom] = [{"TXT": dmarc}]
+    z["nopolicy.test"] = [{"TXT": spf}]
+    return z
+
+
+def msg(from_dom, subject):
+    return (("From: Alice <alice@%s>\r\nTo: bob@example.net\r\n"
+             "Subject: %s\r\nDate: Sat, 28 Nov 2026 10:00:00 +0000\r\n"
+             "Message-ID: <%s@x.test>\r\n\r\nHello.\r\n")
+            % (from_dom, subject, subject)).encode()
+
+
+def sign(raw, dom, pem):
+    sig = dkim.sign(raw, b"s1", dom.encode(), pem,
+                    include_headers=[b"from", b"to", b"subject", b"date"],
+                    canonicalize=(b"relaxed", b"relaxed"))
+    return sig.replace(b"\n", b"\r\n").replace(b"\r\r\n", b"\r\n") + raw
+
+
+def rows(path):
+    db = sqlite3.connect(path)
+    db.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in db.execute(
+            "SELECT * FROM messages ORDER BY rowid")]
+    finally:
+        db.close()
+
+
+def scrape_report_rows(port):
+    """authmilter_report_rows_{queued,dropped}_total from GET /metrics"""
+    got = {}
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
+                                    timeout=5) as r:
+            body = r.read().decode()
+    except OSError as e:
+        return {"error": str(e)}
+    for line in body.splitlines():
+        m = re.match(r"authmilter_report_rows_(queued|dropped)_total (\d+)$",
+                     line)
+        if m:
+            got[m.group(1)] = int(m.group(2))
+    return got
+
+
+def main():
+    t = TAP()
+    if not t.need(check=lambda: daemon.missing() or HAVE_LIBS,
+                  what="report recording tests"):
+        t.done()
+    tmp = tempfile.mkdtemp(prefix="authmilter-rec-")
+    pem, pub = dkim_keys.rsa_key_pair()
+    zpath = os.path.join(tmp, "zone.yaml")
+    with open(zpath, "w") as f:
+        yaml.safe_dump(zone(pub), f)
+    with dns_testserver.DnsServer(zpath) as srv:
+        base = {"Nameservers": "127.0.0.1@%d" % srv.port, "DNSTimeout": "1s"}
+        recording(t, dict(base), pem, tmp)
+        store_down(t, dict(base), tmp)
+    check_option(t, tmp)
+    t.done()
+
+
+def recording(t, opts, pem, tmp):
+    db = os.path.join(tmp, "reports.db")
+    opts["ReportStore"] = "sqlite:" + db
+    mport = milter_client.free_port()
+    opts["MetricsSocket"] = "inet:%d@127.0.0.1" % mport
+    with daemon.Daemon(options=opts) as d:
+        d.send_message(sign(msg("pass.test", "good"), "pass.test", pem),
+                       client_ip=GOOD_IP, mail_from="<a@pass.test>",
+                       macros={"i": "QID1"})
+        d.send_message(msg("pass.test", "spoof"), client_ip=BAD_IP,
+                       mail_from="<x@bounce.example>")
+        d.send_message(msg("none.test", "testing"), client_ip=BAD_IP,
+                       mail_from="<x@none.test>")
+        d.send_message(msg("nopolicy.test", "nopol"), client_ip=GOOD_IP,
+                       mail_from="<x@nopolicy.test>")
+        d.send_message(msg("quar.test", "bounce"), client_ip=GOOD_IP,
+                       mail_from="<>", helo="quar.test")
+        metrics = scrape_report_rows(mport)
+        rc = d.stop()
+    t.is_eq(metrics, {"queued": 4, "dropped": 0},
+            "metrics: report rows queued (4: one per row) and dropped (0)")
+    t.is_eq(rc, 0, "daemon stops cleanly with recording on")
+    got = rows(db)
+    t.ok(len(got) == 4, "one row per evaluation with a policy record",
+         diag=repr(got))
+    if len(got) != 4:
+        return
+    g, s, n, q = got
+    t.ok(g["policy_domain"] == "pass.test" and g["dmarc_result"] == "pass" and
+         g["dkim_aligned"] == 1 and g["spf_aligned"] == 1 and
+         g["source_ip"] == GOOD_IP and g["queue_id"] == "QID1" and
+         g["disposition"] == "none", "aligned pass row", diag=repr(g))
+    t.ok(g["dkim"] == "pass.test\ts1\tpass" and g["spf_domain"] == "pass.test"
+         and g["spf_scope"] == "mfrom" and g["spf_result"] == "pass",
+         "auth results: DKIM d/s/result, SPF domain/scope/result", diag=repr(g))
+    t.ok(g["p"] == "reject" and g["rua"] == "mailto:agg@pass.test" and
+         g["fo"] == "1" and g["adkim"] == "r" and g["discovery"] == "treewalk"
+         and g["testing"] == "n", "policy record as published", diag=repr(g))
+    t.ok(s["dmarc_result"] == "fail" and s["disposition"] == "reject" and
+         s["envelope_from"] == "bounce.example" and s["spf_result"] == "none"
+         and s["dkim"] == "" and s["override_type"] == "",
+         "spoof row: fail, rejected, no override", diag=repr(s))
+    t.ok(n["disposition"] == "none" and n["testing"] == "y" and
+         n["dmarc_result"] == "fail",
+         "p=none t=y row: fail, disposition none", diag=repr(n))
+    t.ok(q["envelope_from"] == "" and q["spf_scope"] == "helo" and
+         q["adkim"] == "s", "null sender: SPF of the HELO identity",
+         diag=repr(q))
+    con = sqlite3.connect(db)
+    mode = con.execute("PRAGMA journal_mode").fetchone()[0]
+    ver = con.execute("SELECT version FROM schema_version").fetchall()
+    con.close()
+    t.is_eq(mode, "wal", "store in WAL mode")
+    t.is_eq(ver, [(1,)], "schema version 1 recorded once")
+
+
+def store_down(t, opts, tmp):
+    """a store in a directory that does not exist: mail flows, rows drop"""
+    opts["ReportStore"] = "sqlite:" + os.path.join(tmp, "missing", "r.db")
+    opts["ReportQueueSize"] = "10"
+    with daemon.Daemon(options=opts) as d:
+        results = [d.send_message(msg("none.test", "down%d" % i),
+                                  client_ip=BAD_IP,
+                                  mail_from="<x@none.test>")
+                   for i in range(15)]
+        t.ok(all(r.disposition == "accept" for r in results),
+             "store missing: every message still accepted",
+             diag=repr([r.disposition for r in results]))
+        t.ok(d.wait_for_log(r"ReportStore .*cannot open", timeout=5),
+             "store missing: the writer says why", diag=d.log_tail(5))
+        d.stop()
+        t.ok(d.wait_for_log(r"5 report rows dropped .*5 in all", timeout=5),
+             "queue of 10, 15 rows: 5 dropped and counted",
+             diag=d.log_tail(5))
+
+
+def check_option(t, tmp):
+    conf = os.path.join(tmp, "t.conf")
+    with open(conf, "w") as f:
+        f.write("ReportStore sqlite:%s/nodir/deeper/r.db\n" % tmp)
+    r = daemon.run(["-t", "-c", conf])
+    t.ok(r.returncode == 1 and "cannot be opened" in r.stderr and
+         "not writable" in r.stderr, "-t: a store that cannot be made is "
+         "refused with the reason", diag=r.stderr)
+    with open(conf, "w") as f:
+        f.write("ReportStore sqlite:%s/ok.db\n" % tmp)
+    r = daemon.run(["-t", "-c", conf])
+    t.ok(r.returncode == 0 and not os.path.exists(tmp + "/ok.db"),
+         "-t: a store that can be made is accepted, nothing created",
+         diag=r.stderr)
+    with open(conf, "w") as f:
+        f.write("ReportStore mysql:x\n")
+    r = daemon.run(["-t", "-c", conf])
+    t.ok(r.returncode != 0 and "t.conf:1" in r.stderr,
+         "-t: an unknown store kind names file:line", diag=r.stderr)
+
+
+main()

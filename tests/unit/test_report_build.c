@@ -1,0 +1,328 @@
+/* test_report_build.c - the pure parts of a DMARC aggregate report: XML
+ * escaping, record grouping into XML, periods on UTC hour boundaries,
+ * Report-ID / file name / Subject, rua parsing with !size, the external
+ * destination verdict, gzip */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <zlib.h>
+
+#include "report/report_afrf.h"
+#include "report/report_mime.h"
+#include "report/report_name.h"
+#include "report/report_rua.h"
+#include "report/report_xml.h"
+
+static void
+test_xml_escape(void **state)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "plain", "plain" },
+		{ "R&D <x> \"q\" 'a'", "R&amp;D &lt;x&gt; &quot;q&quot; &apos;a&apos;" },
+		{ "ctl\x01\x1f\x7fok", "ctl???ok" },
+		{ "tab\tnl\n", "tab\tnl\n" },
+		{ "caf\xc3\xa9", "caf\xc3\xa9" },		/* valid UTF-8 kept */
+		{ "bad\xc3(", "bad?(" },			/* cut sequence */
+		{ "over\xc0\xaf", "over??" },			/* overlong */
+		{ "sur\xed\xa0\x80", "sur???" },		/* surrogate */
+		{ "\xf4\x90\x80\x80", "????" },			/* > U+10FFFF */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf b = BUF_INIT;
+
+		report_xml_escape(&b, cases[i].in);
+		assert_string_equal(buf_cstr(&b), cases[i].out);
+		buf_deinit(&b);
+	}
+}
+
+static void
+test_xml_record_mapping(void **state)
+{
+	struct report_meta m = { false, "Org", "a@b.example", "1.x@b.example",
+		"gen", 0, 86399 };
+	struct report_policy p = { "x.example", "reject", "", "quarantine", "s",
+		"", "y", "", "treewalk", 100 };
+	struct report_group g = { "192.0.2.1", 7, "none", false, true,
+		"sampled_out", "", "x.example", "", "helo.example", "helo", "pass",
+		"x.example\ts1\tpass\nevil<\t\tbogus\nshort" };
+	struct buf b = BUF_INIT;
+	const char *x;
+
+	(void)state;
+	report_xml_begin(&b, &m, &p);
+	report_xml_record(&b, &m, &g);
+	report_xml_end(&b);
+	x = buf_cstr(&b);
+	assert_non_null(strstr(x, "<feedback xmlns=\"urn:ietf:params:xml:ns:dmarc-2.0\">"));
+	assert_non_null(strstr(x, "<np>quarantine</np>"));
+	assert_null(strstr(x, "<sp>"));			/* absent: left out */
+	assert_non_null(strstr(x, "<adkim>s</adkim>"));
+	assert_non_null(strstr(x, "<aspf>r</aspf>"));	/* default */
+	assert_non_null(strstr(x, "<testing>y</testing>"));
+	assert_non_null(strstr(x, "<count>7</count>"));
+	/* RFC 9990 has no sampled_out: other, with the word as comment */
+	assert_non_null(strstr(x, "<type>other</type>"));
+	assert_non_null(strstr(x, "<comment>sampled_out</comment>"));
+	/* HELO SPF is not reported in RFC 9990 (scope mfrom only) */
+	assert_null(strstr(x, "<spf>\n        <domain>helo.example"));
+	assert_null(strstr(x, "<envelope_from>"));
+	/* DKIM lines: good one kept, bad result mapped, short line ignored */
+	assert_non_null(strstr(x, "<selector>s1</selector>"));
+	assert_non_null(strstr(x, "<domain>evil&lt;</domain>"));
+	assert_non_null(strstr(x, "<result>permerror</result>"));
+	assert_null(strstr(x, "short"));
+	buf_truncate(&b, 0);
+	m.rfc7489 = true;
+	report_xml_begin(&b, &m, &p);
+	report_xml_record(&b, &m, &g);
+	x = buf_cstr(&b);
+	assert_non_null(strstr(x, "<feedback>\n  <version>1.0</version>"));
+	assert_non_null(strstr(x, "<sp>reject</sp>"));	/* defaults to p */
+	assert_null(strstr(x, "<np>"));
+	assert_non_null(strstr(x, "<pct>100</pct>"));
+	assert_non_null(strstr(x, "<type>sampled_out</type>"));
+	assert_non_null(strstr(x, "<scope>helo</scope>"));
+	buf_deinit(&b);
+}
+
+static void
+test_periods(void **state)
+{
+	int64_t b, e;
+
+	(void)state;
+	report_period_of(1796169600 + 5, 24, &b, &e);	/* 2026-12-02 00:00:05 */
+	assert_int_equal(b, 1796169600);
+	assert_int_equal(e, 1796169600 + 86400);
+	report_period_of(1796169600 + 7 * 3600 + 59, 6, &b, &e);
+	assert_int_equal(b, 1796169600 + 6 * 3600);
+	assert_int_equal(e, 1796169600 + 12 * 3600);
+	report_period_of(1796169600, 1, &b, &e);	/* on the boundary */
+	assert_int_equal(b, 1796169600);
+	report_period_of(-1, 24, &b, &e);		/* floor before 1970 */
+	assert_int_equal(b, -86400);
+	assert_int_equal(report_complete_before(1796169600 + 100, 24), 1796169600);
+	assert_int_equal(report_complete_before(1796169600, 24), 1796169600);
+}
+
+static void
+test_names(void **state)
+{
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	report_filename(&b, "mail.receiver.example", "example.com", 1013662812,
+	    1013749130);
+	assert_string_equal(buf_cstr(&b),
+	    "mail.receiver.example!example.com!1013662812!1013749130.xml.gz");
+	buf_truncate(&b, 0);
+	report_id(&b, "mx.example.net", "example.com", 1700000000);
+	assert_string_equal(buf_cstr(&b), "1700000000.example.com@mx.example.net");
+	buf_truncate(&b, 0);
+	report_subject(&b, "example.com", "mx.example.net", "1.example.com@mx.example.net");
+	assert_string_equal(buf_cstr(&b), "Report Domain: example.com\r\n"
+	    " Submitter: mx.example.net\r\n Report-ID: <1.example.com@mx.example.net>");
+	assert_true(report_name_ok("a-b.example_x"));
+	assert_false(report_name_ok(""));
+	assert_false(report_name_ok("a!b"));
+	assert_false(report_name_ok("a/b"));
+	buf_deinit(&b);
+}
+
+static void
+test_rua_parse(void **state)
+{
+	struct report_dest d[REPORT_RUA_MAX];
+	size_t n;
+
+	(void)state;
+	n = report_rua_parse(" mailto:a@X.Example!10m , https://x.example/r,"
+	    "mailto:b%40c@d.example,mailto:bad,mailto:%3Cx%3E@e.example,"
+	    "mailto:c@f.example!2k,mailto:g@h.example!12q", d, REPORT_RUA_MAX);
+	assert_int_equal(n, 2);
+	assert_string_equal(d[0].addr, "a@x.example");
+	assert_string_equal(d[0].host, "x.example");
+	assert_int_equal(d[0].max_bytes, 10 << 20);
+	assert_string_equal(d[1].addr, "c@f.example");
+	assert_int_equal(d[1].max_bytes, 2048);
+	n = report_rua_parse("mailto:a@b.example,mailto:a@b.example,"
+	    "mailto:a@b.example", d, 2);
+	assert_int_equal(n, 2);				/* capped */
+	assert_int_equal(report_rua_parse("", d, 4), 0);
+	assert_int_equal(report_rua_parse(NULL, d, 4), 0);
+}
+
+static void
+test_rua_judge(void **state)
+{
+	struct report_dest d[1];
+	const char *txt[2];
+	size_t len[2];
+	struct buf b = BUF_INIT;
+	char longname[300];
+
+	(void)state;
+	assert_int_equal(report_rua_parse("mailto:r@rep.example", d, 1), 1);
+	txt[0] = "spf junk";
+	txt[1] = "v=DMARC1";
+	len[0] = strlen(txt[0]);
+	len[1] = strlen(txt[1]);
+	assert_false(report_rua_judge(txt, len, 1, d));
+	assert_true(report_rua_judge(txt, len, 2, d));
+	assert_string_equal(d[0].addr, "r@rep.example");
+	/* an override for the same host replaces the address */
+	txt[0] = "v=DMARC1; rua=mailto:other@rep.example!1k";
+	len[0] = strlen(txt[0]);
+	assert_true(report_rua_judge(txt, len, 1, d));
+	assert_string_equal(d[0].addr, "other@rep.example");
+	assert_int_equal(d[0].max_bytes, 1024);
+	/* an override naming another host: no report at all */
+	txt[0] = "v=DMARC1; rua=mailto:x@elsewhere.example";
+	len[0] = strlen(txt[0]);
+	assert_false(report_rua_judge(txt, len, 1, d));
+	assert_true(report_rua_verify_name(&b, "a.example", "rep.example"));
+	assert_string_equal(buf_cstr(&b), "a.example._report._dmarc.rep.example");
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	assert_false(report_rua_verify_name(&b, longname, "rep.example"));
+	buf_deinit(&b);
+}
+
+static void
+test_gzip_round_trip(void **state)
+{
+	static const char text[] = "<feedback>aaaaaaaaaaaaaaaaaaaaaaaaaa</feedback>";
+	unsigned char back[128];
+	struct buf gz = BUF_INIT;
+	z_stream z;
+
+	(void)state;
+	assert_true(report_gzip((const unsigned char *)text, strlen(text), &gz));
+	assert_true(gz.len > 18 && gz.data[0] == 0x1f && gz.data[1] == 0x8b);
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(inflateInit2(&z, 15 + 16), Z_OK);
+	z.next_in = gz.data;
+	z.avail_in = (uInt)gz.len;
+	z.next_out = back;
+	z.avail_out = sizeof(back);
+	assert_int_equal(inflate(&z, Z_FINISH), Z_STREAM_END);
+	assert_int_equal(z.total_out, strlen(text));
+	assert_memory_equal(back, text, strlen(text));
+	(void)inflateEnd(&z);
+	buf_deinit(&gz);
+}
+
+static void
+test_fo_logic(void **state)
+{
+	static const struct {
+		const char *fo;
+		bool dkim_pass, spf_pass, dkim_fail, spf_fail, want;
+	} cases[] = {
+		/* fo=0 (and absent): only when nothing gave an aligned pass */
+		{ NULL, false, false, false, true, true },
+		{ "", false, true, false, false, false },
+		{ "0", true, false, false, true, false },
+		/* fo=1: when anything failed to give an aligned pass */
+		{ "1", true, false, false, true, true },
+		{ "1", true, true, false, false, false },
+		/* d: a DKIM signature failed, aligned or not */
+		{ "d", true, true, true, false, true },
+		{ "d", false, false, false, true, false },
+		/* s: SPF failed, aligned or not */
+		{ "s", true, true, false, true, true },
+		{ "s", false, false, true, false, false },
+		/* lists, spaces, unknown options, case */
+		{ "0:s", true, true, false, true, true },
+		{ " d : x ", false, true, true, false, true },
+		{ "x:y", false, false, true, true, false },
+		{ "S", true, true, false, true, true },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct report_fo_input in = { cases[i].dkim_pass,
+			cases[i].spf_pass, cases[i].dkim_fail, cases[i].spf_fail };
+
+		if (report_fo_wants(cases[i].fo, &in) != cases[i].want)
+			fail_msg("case %zu fo=%s", i, cases[i].fo ? cases[i].fo : "NULL");
+	}
+}
+
+static void
+test_redact_and_afrf(void **state)
+{
+	static const unsigned char from[] = " Alice <alice.b+x@a.example>,\n"
+	    "\tbob@b.example";
+	static const unsigned char subj[] = " hi\r\nX-Injected: 1\r\n\r\nbody";
+	struct report_afrf r;
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	report_redact_header(&b, "From", from, sizeof(from) - 1, true);
+	assert_string_equal(buf_cstr(&b), "From: Alice <redacted@a.example>,\r\n"
+	    "\tredacted@b.example\r\n");
+	buf_truncate(&b, 0);
+	report_redact_header(&b, "Subject", (const unsigned char *)"a@b.example",
+	    11, true);	/* not an address field: kept */
+	assert_string_equal(buf_cstr(&b), "Subject: a@b.example\r\n");
+	buf_truncate(&b, 0);
+	/* a line break not followed by white space cannot start a field */
+	report_redact_header(&b, "Subject", subj, sizeof(subj) - 1, false);
+	assert_string_equal(buf_cstr(&b), "Subject: hiX-Injected: 1body\r\n");
+	buf_truncate(&b, 0);
+	memset(&r, 0, sizeof(r));
+	r.from = "dmarc@rx.example";
+	r.to = "ruf@a.example";
+	r.message_id = "id@rx.example";
+	r.date = 1796169600;
+	r.user_agent = "authmilter/1";
+	r.source_ip = "192.0.2.1";
+	r.queue_id = "";
+	r.mail_from = "";
+	r.reported_domain = "a.example";
+	r.auth_results = "rx.example; dmarc=fail header.from=a.example";
+	r.identity_alignment = "dkim";
+	r.dkim_domain = "a.example";
+	r.dkim_selector = "s1";
+	r.delivery_result = "reject";
+	r.subject = "evil\r\nBcc: x@y";
+	r.headers = "From: x@a.example\r\n";
+	report_afrf_build(&b, &r);
+	assert_non_null(strstr(buf_cstr(&b), "Subject: FW: evil  Bcc: x@y\r\n"));
+	assert_non_null(strstr(buf_cstr(&b), "Feedback-Type: auth-failure\r\n"));
+	assert_non_null(strstr(buf_cstr(&b), "DKIM-Identity: @a.example\r\n"));
+	assert_non_null(strstr(buf_cstr(&b), "Original-Mail-From: <>\r\n"));
+	assert_null(strstr(buf_cstr(&b), "Original-Envelope-Id"));
+	assert_non_null(strstr(buf_cstr(&b), "Arrival-Date: Wed, 02 Dec 2026 "
+	    "00:00:00 +0000\r\n"));
+	buf_deinit(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_xml_escape),
+		cmocka_unit_test(test_xml_record_mapping),
+		cmocka_unit_test(test_periods),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_rua_parse),
+		cmocka_unit_test(test_rua_judge),
+		cmocka_unit_test(test_gzip_round_trip),
+		cmocka_unit_test(test_fo_logic),
+		cmocka_unit_test(test_redact_and_afrf),
+	};
+
+	return cmocka_run_group_tests_name("report_build", tests, NULL, NULL);
+}

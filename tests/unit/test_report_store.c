@@ -1,0 +1,180 @@
+/* test_report_store.c - the report queue (bounded, never blocking, drop
+ * counting, order kept on unpop) and the SQLite store (made on first use,
+ * rows inserted, schema version checked, bad names refused) */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "report/report_queue.h"
+#include "report/report_store.h"
+#include "util/xmalloc.h"
+
+static struct report_row *
+row(const char *qid)
+{
+	struct report_row *r = xcalloc(1, sizeof(*r));
+
+	report_row_copy_text(r->queue_id, sizeof(r->queue_id), qid);
+	return r;
+}
+
+static void
+test_queue_bounded_and_counts_drops(void **state)
+{
+	struct report_queue *q = report_queue_new(3);
+	struct report_row *rows[8], *extra;
+	size_t n, i;
+
+	(void)state;
+	assert_true(report_queue_push(q, row("a")));
+	assert_true(report_queue_push(q, row("b")));
+	assert_true(report_queue_push(q, row("c")));
+	extra = row("d");
+	assert_false(report_queue_push(q, extra));	/* full: refused */
+	free(extra);
+	assert_int_equal(report_queue_dropped(q), 1);
+	n = report_queue_pop(q, rows, 2, 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(rows[0]->queue_id, "a");
+	assert_string_equal(rows[1]->queue_id, "b");
+	report_queue_unpop(q, rows, n);	/* back in front, order kept */
+	n = report_queue_pop(q, rows, 8, 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(rows[0]->queue_id, "a");
+	assert_string_equal(rows[2]->queue_id, "c");
+	for (i = 0; i < n; i++)
+		free(rows[i]);
+	/* nothing queued: pop waits at most the time given */
+	assert_int_equal(report_queue_pop(q, rows, 8, 10), 0);
+	report_queue_close(q);
+	extra = row("e");
+	assert_false(report_queue_push(q, extra));	/* closed */
+	free(extra);
+	report_queue_free(&q);
+	assert_null(q);
+}
+
+static void
+test_queue_unpop_overflow_drops(void **state)
+{
+	struct report_queue *q = report_queue_new(2);
+	struct report_row *rows[2];
+
+	(void)state;
+	assert_true(report_queue_push(q, row("a")));
+	assert_true(report_queue_push(q, row("b")));
+	assert_int_equal(report_queue_pop(q, rows, 2, 0), 2);
+	assert_true(report_queue_push(q, row("c")));
+	report_queue_unpop(q, rows, 2);	/* one fits, one is dropped */
+	assert_int_equal(report_queue_length(q), 2);
+	assert_int_equal(report_queue_dropped(q), 1);
+	report_queue_free(&q);	/* frees what is queued */
+}
+
+static void
+test_copy_text_cuts_and_cleans(void **state)
+{
+	char small[4];
+
+	(void)state;
+	report_row_copy_text(small, sizeof(small), "abcdef");
+	assert_string_equal(small, "abc");
+	report_row_copy_text(small, sizeof(small), "a\tb");
+	assert_string_equal(small, "a?b");
+	report_row_copy_text(small, sizeof(small), NULL);
+	assert_string_equal(small, "");
+}
+
+static void
+test_store_create_insert(void **state)
+{
+	char dir[] = "/tmp/authmilter-store-XXXXXX", spec[256], path[128];
+	struct report_row *r[2];
+	struct report_store *st;
+	struct buf why = BUF_INIT;
+	struct report_query *q;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	(void)snprintf(path, sizeof(path), "%s/r.db", dir);
+	(void)snprintf(spec, sizeof(spec), "sqlite:%s", path);
+	assert_true(report_store_check(spec, &why));	/* can be made */
+	assert_int_equal(access(path, F_OK), -1);	/* but was not */
+	st = report_store_open(spec, &why);
+	assert_non_null(st);
+	r[0] = row("q1");
+	r[1] = row("q2");
+	r[1]->dkim_count = 2;
+	strcpy(r[1]->dkim[0].domain, "a.example");
+	strcpy(r[1]->dkim[0].selector, "s");
+	strcpy(r[1]->dkim[0].result, "pass");
+	strcpy(r[1]->dkim[1].domain, "b.example");
+	strcpy(r[1]->dkim[1].selector, "t");
+	strcpy(r[1]->dkim[1].result, "fail");
+	assert_true(report_store_insert(st, (const struct report_row *const *)r,
+	    2, &why));
+	q = report_query_new(report_store_db(st),
+	    "SELECT count(*), max(dkim) FROM messages");
+	assert_int_equal(report_query_step(q), 1);
+	assert_int_equal(report_query_col_int(q, 0), 2);
+	assert_string_equal(report_query_col(q, 1),
+	    "a.example\ts\tpass\nb.example\tt\tfail");
+	report_query_free(&q);
+	/* another version in the file: refused, not altered */
+	assert_true(report_db_exec(report_store_db(st),
+	    "UPDATE schema_version SET version = 99", &why));
+	report_store_close(&st);
+	assert_null(st);
+	assert_false(report_store_check(spec, &why));
+	assert_non_null(strstr(buf_cstr(&why), "schema version 99"));
+	buf_truncate(&why, 0);
+	assert_null(report_store_open(spec, &why));
+	free(r[0]);
+	free(r[1]);
+	buf_deinit(&why);
+	(void)unlink(path);
+	(void)snprintf(path, sizeof(path), "%s/r.db-wal", dir);
+	(void)unlink(path);
+	(void)snprintf(path, sizeof(path), "%s/r.db-shm", dir);
+	(void)unlink(path);
+	(void)rmdir(dir);
+}
+
+static void
+test_store_names(void **state)
+{
+	struct buf why = BUF_INIT;
+
+	(void)state;
+	assert_null(report_store_spec_ok("sqlite:/var/lib/x.db"));
+	assert_non_null(report_store_spec_ok("sqlite:relative.db"));
+	assert_non_null(report_store_spec_ok("sqlite:"));
+	assert_non_null(report_store_spec_ok("mysql://x"));
+	assert_null(report_store_spec_ok("postgresql://u@/db?host=/run/pg"));
+	assert_null(report_store_spec_ok("postgres://h/db"));
+	assert_null(report_store_open("nothing", &why));
+	assert_false(report_store_check("sqlite:/nonexistent-dir/x/r.db", &why));
+	buf_deinit(&why);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_queue_bounded_and_counts_drops),
+		cmocka_unit_test(test_queue_unpop_overflow_drops),
+		cmocka_unit_test(test_copy_text_cuts_and_cleans),
+		cmocka_unit_test(test_store_create_insert),
+		cmocka_unit_test(test_store_names),
+	};
+
+	return cmocka_run_group_tests_name("report_store", tests, NULL, NULL);
+}

@@ -173,7 +173,7 @@ def check(kind, manifest_path, results_path, authserv):
                 # OpenDMARC reports SPF softfail and neutral as spf=fail.
                 check_method(exp["spf"], results, "spf", why,
                              tolerate=(("fail", "softfail"), ("fail", "neutral")))
-            elif kind == "authmilter":
+            elif kind.startswith("authmilter"):
                 if len(ars) != 1:
                     why.append("%d Authentication-Results fields of ours, expected 1" % len(ars))
                 if any(m == "dkim" for m, _, _ in results):
@@ -185,7 +185,7 @@ def check(kind, manifest_path, results_path, authserv):
         if why:
             bad.append((rec["msg"], why))
     note = ""
-    if kind == "authmilter":
+    if kind.startswith("authmilter"):
         missing = [m for m in ("spf", "dkim", "dmarc") if m not in seen_methods]
         if missing:
             note = " (reports no %s result yet: its figures are a floor)" % "/".join(missing)
@@ -254,6 +254,19 @@ def table(rows_path, floor_ms=None, null_cpu=None):
     if lines:
         print("authmilter : chain (OpenDKIM -> OpenDMARC), : OpenDKIM alone, : OpenDMARC alone")
         print("\n".join(lines))
+    # Variants of authmilter (metrics on, reports recorded) beside it
+    variants = sorted({n for n, _ in by if n.startswith("authmilter_")})
+    vlines = []
+    for v in variants:
+        for c in concs:
+            x, a = by.get((v, c)), by.get(("authmilter", c))
+            if x and a and a[0] > 0:
+                vlines.append("  %-20s conc %3d: %.1f msg/s (%+.1f%%), p99 %.2f ms (authmilter %.2f), "
+                              "CPU %.3f ms (authmilter %.3f)" % (
+                                  v, c, x[0], 100.0 * (x[0] - a[0]) / a[0], x[2], a[2], x[1], a[1]))
+    if vlines:
+        print("authmilter variants against plain authmilter, same run:")
+        print("\n".join(vlines))
     target = None
     if floor_ms is not None and null_cpu is not None:
         target = 2 * (floor_ms + null_cpu)

@@ -70,6 +70,8 @@ usage: $0 [--quick] [options]
                     after a warm-up, at concurrency 1 and 16 in each
                     --per-conn mode (default 400; 0 skips)
   --only "LIST"     subset of: null nullR authmilter opendkim opendmarc chain
+                    authmilter_metrics (MetricsSocket on, scraped every
+                    second) authmilter_reports (ReportStore sqlite:...)
   --budget S        stop starting new measurements after S seconds
   --keep            keep the work directory (configs, logs, results)
   --callgrind N     instead of timing: run authmilter under valgrind
@@ -333,9 +335,12 @@ for line in "Nameservers 127.0.0.1@$ub_port" "DNSTimeout 2s"; do
 	fi
 done
 
+# start_authmilter [NAME [EXTRA_CONFIG]] - authmilter with the bench config
+# plus EXTRA_CONFIG lines, its files under $work/NAME
 start_authmilter() {
-	local port=$(free_port)
-	cat > "$work/authmilter/authmilter.conf" <<EOF
+	local port=$(free_port) name=${1:-authmilter}
+	mkdir -p "$work/$name"
+	cat > "$work/$name/authmilter.conf" <<EOF
 Socket inet:$port@127.0.0.1
 LogTo stderr
 LogLevel warn
@@ -343,9 +348,29 @@ AuthservID bench.test
 # every milter here runs as root inside the benchmark's private namespace
 RunAsRoot yes
 $auth_extra
+${2:-}
 EOF
-	$WRAP "$authmilter" -f -c "$work/authmilter/authmilter.conf" >>"$work/authmilter/log" 2>&1 &
+	$WRAP "$authmilter" -f -c "$work/$name/authmilter.conf" >>"$work/$name/log" 2>&1 &
 	MPID=$!; MSOCK="inet:$port@127.0.0.1"; MPORT=$port
+}
+
+# Variants, each timed beside plain authmilter in the same run: with the
+# metrics endpoint on and scraped every second (issue 19), and with DMARC
+# report recording into SQLite (issue 15).
+start_authmilter_metrics() {
+	local mport=$(free_port)
+	start_authmilter authmilter_metrics "MetricsSocket inet:$mport@127.0.0.1"
+	( for i in $(seq 600); do
+		kill -0 "$MPID" 2>/dev/null || break
+		exec 3<>"/dev/tcp/127.0.0.1/$mport" 2>/dev/null &&
+			printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3 >/dev/null
+		exec 3<&- 2>/dev/null
+		sleep 1
+	done ) >/dev/null 2>&1 &
+}
+
+start_authmilter_reports() {
+	start_authmilter authmilter_reports "ReportStore sqlite:$work/authmilter_reports/reports.db"
 }
 
 start_null() {
@@ -549,7 +574,7 @@ echo
 echo "== correctness check ($check_n messages each) and timing (${seconds}s per point, conc: $concs, msg/conn: $per_conn)"
 checked=""
 for name in $only; do
-	case "$name" in null|nullR|authmilter) ;; *)
+	case "$name" in null|nullR|authmilter*) ;; *)
 		if [ $resolv_ok != 1 ]; then
 			echo "SKIP $name: OpenDKIM's Nameservers takes no port, and OpenDMARC and libspf2 use"
 			echo "     the system resolver: they cannot reach the bench DNS (port 53) here;"

@@ -43,6 +43,7 @@ authmilter 64 1560.0 39.3 93.6 1.033 17.3 0 15600 57
 opendkim 16 900.0 16.8 37.5 1.713 28.0 0 9000 40
 opendmarc 16 1900.0 11.8 24.1 1.061 8.4 0 19000 45
 chain 16 300.0 51.5 95.2 5.132 33.9 0 3000 41
+authmilter_metrics 16 1813.0 8.1 21.0 0.880 15.0 0 18130 55
 """
 
 
@@ -77,6 +78,9 @@ t.ok("CPU target per message: 2 x (crypto floor 0.046 ms + null milter 0.737 ms)
      "table: CPU and RSS targets", diag=out)
 t.ok("MISS p99 < 10 ms at conc 16: 20.40 ms (null milter: 18.30 ms)" in out,
      "table: p99 target shown beside the null milter's own p99", diag=out)
+t.ok("  authmilter_metrics   conc  16: 1813.0 msg/s (-2.0%), p99 21.00 ms (authmilter 20.40), "
+     "CPU 0.880 ms (authmilter 0.870)" in out,
+     "table: a variant (metrics on) against plain authmilter, same run", diag=out)
 r = table("authmilter 16 100.0 1.0 2.0 0.5 10.0 0 1000\n")
 t.ok(r.returncode == 0 and re.search(r"^authmilter\s+16 .*\s-\s+10\.0\s+0$", r.stdout, re.M)
      and "met  p99 < 10 ms at conc 16: 2.00 ms\n" in r.stdout,
@@ -154,9 +158,10 @@ if t.need(files=[sysfloor], what="contrib/bench/sysfloor (make)", tests=names):
          names[0], diag=r.stdout + r.stderr)
 
 names = ["run-bench.sh: finishes within its budget",
-         "run-bench.sh: null milter, -R floor and authmilter pass the correctness check",
+         "run-bench.sh: null milter, -R floor, authmilter and its metrics and reports variants "
+         "pass the correctness check",
          "run-bench.sh: a table row for each in both connection modes: messages/s, kernel share, no errors",
-         "run-bench.sh: own work and per-message counts printed for both modes"]
+         "run-bench.sh: own work, per-message counts and the variants printed for both modes"]
 tools = [os.path.join(BUILD, "contrib", "bench", p) for p in ("milterload", "nullmilter", "sysfloor")]
 tools += [os.path.join(BUILD, "src", "authmilter"), "nsd", "unbound", "opendkim",
           "opendmarc", "openssl", "unshare", "perf"]
@@ -170,22 +175,27 @@ def python_modules():
 
 if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tests=names):
     r = subprocess.run(["bash", os.path.join(BENCH, "run-bench.sh"), "--builddir", BUILD,
-                        "--only", "null nullR authmilter", "--conc", "4", "--seconds", "1",
+                        "--only", "null nullR authmilter authmilter_metrics authmilter_reports",
+                        "--conc", "4", "--seconds", "1",
                         "--count", "40", "--per-conn", "1 10", "--counts", "40",
                         "--budget", "300"],
                        capture_output=True, text=True, timeout=500)
     out = r.stdout + r.stderr
     t.ok(r.returncode == 0 and "total run time" in out, names[0], diag=out)
     t.ok(all(re.search(r"^check %s +40 messages, 0 wrong" % n, out, re.M)
-             for n in ("null", "nullR", "authmilter")), names[1], diag=out)
-    rows = re.findall(r"^(null|nullR|authmilter)\s+4\s+([0-9.]+)\s.*\s\d+\s+[0-9.]+\s+(\d+)$", out, re.M)
-    t.ok(sorted(n for n, _, _ in rows) == ["authmilter"] * 2 + ["null"] * 2 + ["nullR"] * 2 and
+             for n in ("null", "nullR", "authmilter", "authmilter_metrics",
+                       "authmilter_reports")), names[1], diag=out)
+    rows = re.findall(r"^(null|nullR|authmilter\w*)\s+4\s+([0-9.]+)\s.*\s\d+\s+[0-9.]+\s+(\d+)$",
+                      out, re.M)
+    t.ok(sorted(n for n, _, _ in rows) == ["authmilter"] * 2 + ["authmilter_metrics"] * 2 +
+         ["authmilter_reports"] * 2 + ["null"] * 2 + ["nullR"] * 2 and
          all(float(rate) > 0 and errors == "0" for _, rate, errors in rows),
          names[2], diag=out)
     t.ok(re.search(r"^ +1 msg/conn conc +4: authmilter [0-9.]+ - nullR [0-9.]+ = ", out, re.M) and
          re.search(r"^ +10 msg/conn conc +4: authmilter ", out, re.M) and
          len(re.findall(r"^authmilter\s+(1|16)\s+(1|10)\s+40\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+$",
                         out, re.M)) == 4 and
-         len(re.findall(r"msg/conn conc +(1|16): [-+][0-9.]+ system calls", out)) == 4,
+         len(re.findall(r"msg/conn conc +(1|16): [-+][0-9.]+ system calls", out)) == 4 and
+         len(re.findall(r"^  authmilter_(metrics|reports) +conc +4: [0-9.]+ msg/s", out, re.M)) == 4,
          names[3], diag=out)
 t.done()

@@ -14,6 +14,8 @@
  * messages in flight finish (up to ShutdownTimeout), and exit. If
  * libmilter's listener gives up on its own, the daemon lets the messages
  * in flight finish the same way and exits with status 1.
+ * daemon/service tells systemd (when it listens) READY, RELOADING/READY
+ * around a reload and STOPPING, and feeds its watchdog.
  */
 #include "config.h"
 
@@ -38,9 +40,12 @@
 
 #include "conf/conf.h"
 #include "conf/conf_live.h"
+#include "daemon/service.h"
 #include "sign/sign_setup.h"
 #include "dns/dns.h"
 #include "log/log.h"
+#include "metrics/metrics.h"
+#include "metrics/metrics_http.h"
 #include "milter/checks.h"
 #include "milter/milter.h"
 #include "milter/session.h"
@@ -359,16 +364,18 @@ log_signing(void)
 	conf_unref(&c);
 }
 
-/* reload - SIGHUP: install a new config only if it loads cleanly */
-static void
+/* reload - SIGHUP: install a new config only if it loads cleanly;
+ * true when it did */
+static bool
 reload(const char *path)
 {
 	struct conf *old = conf_live_get(), *c = load_config(path, true);
 
 	if (c == NULL) {
 		log_error("reload of %s refused; the running configuration stays", path);
+		metrics_config_loaded(false);
 		conf_unref(&old);
-		return;
+		return false;
 	}
 	if (strcmp(old->socket, c->socket) != 0 ||
 	    (old->user_id == NULL) != (c->user_id == NULL) ||
@@ -378,10 +385,13 @@ reload(const char *path)
 	    old->nameservers.count != c->nameservers.count)
 		log_warn("Nameservers and DNSTimeout changes take effect only after a restart");
 	log_set_level((enum log_level)c->log_level);
+	log_set_format((enum log_format)c->log_format);
 	conf_live_set(c);
 	conf_unref(&old);
+	metrics_config_loaded(true);
 	log_info("configuration reloaded from %s", path);
 	log_signing();
+	return true;
 }
 
 /* wait_for_sessions - let messages in flight finish, up to the timeout */
@@ -432,6 +442,7 @@ run(const char *config_path, const char *socket_spec, unsigned *left_r)
 	pthread_t tid;
 	int milter_rc = MI_FAILURE, stop = 0;
 	bool gave_up = false;
+	struct service *svc;
 
 	/* Every other thread blocks these signals (they inherit the mask). */
 	sigemptyset(&set);
@@ -445,6 +456,7 @@ run(const char *config_path, const char *socket_spec, unsigned *left_r)
 
 	log_info("%s started", PACKAGE_STRING);
 	log_signing();
+	svc = service_ready(socket_spec);
 	while (!stop) {
 		unsigned char sig;
 		ssize_t n = read(signal_pipe[0], &sig, 1);
@@ -460,12 +472,14 @@ run(const char *config_path, const char *socket_spec, unsigned *left_r)
 			gave_up = true;
 			break;
 		} else if (sig == SIGHUP) {
-			reload(config_path);
+			service_reloading(svc);
+			service_reloaded(svc, reload(config_path));
 		} else {
 			log_info("signal %d: stopping; waiting for messages in flight", sig);
 			stop = 1;
 		}
 	}
+	service_stopping(svc);
 	/* libmilter's worker pool stops serving open connections once
 	 * smfi_stop is called, so let them finish first. */
 	{
@@ -479,6 +493,7 @@ run(const char *config_path, const char *socket_spec, unsigned *left_r)
 	if (!gave_up)
 		milter_stop(socket_spec);
 	(void)pthread_join(tid, NULL);
+	service_free(&svc);
 	*left_r = session_active();
 	if (gave_up)
 		return 1;
@@ -499,6 +514,7 @@ main(int argc, char **argv)
 	const char *config_path = DEFAULT_CONFIG;
 	bool foreground = false, check_only = false;
 	struct dns_resolver *resolver;
+	struct metrics_server *metrics;
 	struct conf *c;
 	const char *sock_path;
 	unsigned left = 0;
@@ -555,6 +571,7 @@ main(int argc, char **argv)
 	log_open("authmilter", c->log_to == CONF_LOG_STDERR ? LOG_SINK_STDERR :
 	    LOG_SINK_SYSLOG, c->log_facility);
 	log_set_level((enum log_level)c->log_level);
+	log_set_format((enum log_format)c->log_format);
 	if (!foreground)
 		daemonize();
 	if (!milter_register())
@@ -562,6 +579,7 @@ main(int argc, char **argv)
 	open_socket(c);
 	if (c->pid_file != NULL)
 		write_pid_file(c->pid_file);
+	metrics = metrics_server_start(c);
 	drop_privileges(c);
 	conf_live_set(conf_ref(c));
 	resolver = start_resolver(c);
@@ -580,7 +598,8 @@ main(int argc, char **argv)
 	if (left > 0) {
 		/*
 		 * Sessions still running past ShutdownTimeout use the resolver,
-		 * the Public Suffix List, the configuration and OpenSSL: freeing
+		 * the Public Suffix List, the configuration, the metrics
+		 * counters and OpenSSL: freeing
 		 * them (or running exit's handlers, OpenSSL's among them) under
 		 * those threads is a use after free. Leave them to the kernel.
 		 */
@@ -591,6 +610,7 @@ main(int argc, char **argv)
 	checks_set_resolver(NULL);
 	checks_dmarc_deinit();
 	dns_resolver_free(&resolver);
+	metrics_server_free(&metrics);
 	conf_unref(&c);
 	conf_live_clear();
 	log_info("stopped");

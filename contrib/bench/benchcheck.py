@@ -12,6 +12,17 @@
       corpus's verifies and hashed bytes per message.
   benchcheck.py table ROWS_FILE [FLOOR_MS NULL_CPU_MS]
       The report table from the rows run-bench.sh collected.
+  benchcheck.py ownwork FLOOR_MS PER_CONN ROWS_FILE [PER_CONN ROWS_FILE]
+      Per connection mode and concurrency, authmilter's CPU per message
+      minus the nullR floor's (the floor that negotiates like authmilter),
+      against 2 x the crypto floor; and whether a reused connection costs
+      more per message than a fresh one (issue 18).
+  benchcheck.py counts COUNTS_FILE
+      System calls, context switches and CPU per message of nullR and
+      authmilter from perf's counts (lines "NAME CONC PER_CONN MSGS
+      SYSCALLS CTXSW TASK_MS"), authmilter's excess over the floor, and
+      the issue 18 targets (at most 10 system calls and 2 context
+      switches per message above the floor).
 
 Only the Authentication-Results fields a milter itself added or inserted
 (its edits in RESULTS) are judged, never fields already in the message.
@@ -131,7 +142,7 @@ def check(kind, manifest_path, results_path, authserv):
         why = []
         if rec["verdict"] == "error":
             why.append("milter protocol or I/O error")
-        elif kind == "null":
+        elif kind in ("null", "nullR"):
             if rec["verdict"] != "accept" or rec["edits"]:
                 why.append("verdict %s with %d edits" % (rec["verdict"], len(rec["edits"])))
         else:
@@ -278,6 +289,56 @@ def table(rows_path, floor_ms=None, null_cpu=None):
     return 0
 
 
+def ownwork(floor_ms, modes):
+    """ownwork - authmilter's CPU beyond the nullR floor, per mode"""
+    cpu = {}    # (per_conn, conc) -> (authmilter ms, nullR ms)
+    for pc, path in modes:
+        for r in (l.split() for l in open(path) if l.strip()):
+            if r[0] in ("authmilter", "nullR"):
+                a, f = cpu.get((pc, int(r[1])), (None, None))
+                v = float(r[5])
+                cpu[(pc, int(r[1]))] = (v, f) if r[0] == "authmilter" else (a, v)
+    target = 2 * floor_ms
+    print("target: own work <= 2 x crypto floor = %.3f ms per message" % target)
+    for (pc, conc) in sorted(cpu, key=lambda k: (int(k[0]), k[1])):
+        a, f = cpu[(pc, conc)]
+        if a is None or f is None:
+            continue
+        print("  %4s msg/conn conc %3d: authmilter %.3f - nullR %.3f = %.3f ms  %s" % (
+            pc, conc, a, f, a - f, "met" if a - f <= target else "MISS"))
+    pcs = sorted({pc for pc, _ in cpu}, key=int)
+    if len(pcs) >= 2:
+        fresh, reused = pcs[0], pcs[-1]
+        for conc in sorted({c for _, c in cpu}):
+            a1, a2 = cpu.get((fresh, conc), (None,))[0], cpu.get((reused, conc), (None,))[0]
+            if a1 is not None and a2 is not None:
+                print("  conc %3d: authmilter %.3f ms reused (%s msg/conn) vs %.3f ms fresh: %s" % (
+                    conc, a2, reused, a1, "met" if a2 <= a1 else "MISS (a reused connection costs more)"))
+    return 0
+
+
+def counts(path):
+    """counts - per-message system calls and context switches from perf"""
+    by = {}
+    print("%-12s %5s %8s %8s %10s %10s %10s" % (
+        "milter", "conc", "msg/conn", "messages", "syscalls", "ctx sw", "CPU ms"))
+    for r in (l.split() for l in open(path) if l.strip()):
+        name, conc, pc, msgs = r[0], int(r[1]), r[2], int(r[3])
+        sc, cs, ms = (float(x) / msgs for x in r[4:7])
+        by[(name, conc, pc)] = (sc, cs, ms)
+        print("%-12s %5d %8s %8d %10.1f %10.2f %10.3f" % (name, conc, pc, msgs, sc, cs, ms))
+    print("authmilter above the nullR floor, per message (targets: <= 10 system calls, <= 2 context switches):")
+    for (name, conc, pc) in sorted(by, key=lambda k: (int(k[2]), k[1])):
+        f = by.get(("nullR", conc, pc))
+        if name != "authmilter" or f is None:
+            continue
+        a = by[(name, conc, pc)]
+        dsc, dcs = a[0] - f[0], a[1] - f[1]
+        print("  %4s msg/conn conc %3d: %+.1f system calls %s, %+.2f context switches %s, %+.3f ms CPU" % (
+            pc, conc, dsc, "met" if dsc <= 10 else "MISS", dcs, "met" if dcs <= 2 else "MISS", a[2] - f[2]))
+    return 0
+
+
 def main(argv):
     if len(argv) >= 6 and argv[1] == "check":
         return check(argv[2], argv[3], argv[4], argv[5])
@@ -285,6 +346,10 @@ def main(argv):
         return floor(argv[2], argv[3])
     if len(argv) in (3, 5) and argv[1] == "table":
         return table(argv[2], *(float(x) for x in argv[3:5])) if len(argv) == 5 else table(argv[2])
+    if len(argv) >= 5 and len(argv) % 2 == 1 and argv[1] == "ownwork":
+        return ownwork(float(argv[2]), list(zip(argv[3::2], argv[4::2])))
+    if len(argv) == 3 and argv[1] == "counts":
+        return counts(argv[2])
     sys.stderr.write(__doc__)
     return 2
 

@@ -7,7 +7,16 @@
  * chunk), touches each byte it is given, and accepts every message at
  * end-of-message. It adds no header, so a chain with it is unchanged.
  *
- * usage: nullmilter -s SOCKET [-T SECONDS]
+ * With -R it is instead the floor that negotiates exactly like authmilter
+ * (issue 18): the same actions, skipped steps, no-reply steps
+ * (SMFIP_NR_*), leading-space header values and macro lists, taken from
+ * the daemon's own src/milter/negotiate.h; it keeps per-connection state
+ * as authmilter does, answers "continue" at end of message as authmilter
+ * does when it accepts (so the MTA may reuse the connection), and does
+ * nothing else. Subtracting its CPU from authmilter's leaves the cost of
+ * our own work.
+ *
+ * usage: nullmilter -s SOCKET [-T SECONDS] [-R]
  *   SOCKET as libmilter takes it: inet:PORT@HOST, unix:PATH.
  * Exported: nothing (a program). Ownership: per-connection state is one
  * counter struct, freed at close. Errors: start-up failures exit 1.
@@ -21,14 +30,117 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <stdbool.h>
+
 #include <libmilter/mfapi.h>
+
+#include "milter/negotiate.h"
+
+/* -R: negotiate like authmilter (see the top of the file) */
+static bool like_authmilter;
+static char r_macros_envfrom[] = NEGOTIATE_MACROS_ENVFROM;
+static char r_macros_eoh[] = NEGOTIATE_MACROS_EOH;
+static char r_macros_eom[] = NEGOTIATE_MACROS_EOM;
 
 /* Per-connection counters: what a real milter would keep per message. */
 struct null_ctx {
 	unsigned long headers;
 	unsigned long body_bytes;
 	unsigned long sum;
+	unsigned long noreply;	/* -R: the SMFIP_NR_* steps the MTA granted */
 };
+
+/* r_go_on - -R: "continue" for a step, said the way the MTA agreed to */
+static sfsistat
+r_go_on(const struct null_ctx *n, unsigned long nr_step)
+{
+	return n != NULL && (n->noreply & nr_step) != 0 ? SMFIS_NOREPLY :
+	    SMFIS_CONTINUE;
+}
+
+/* r_negotiate - -R: answer the MTA's offer exactly as authmilter does */
+static sfsistat
+r_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	struct null_ctx *n;
+
+	(void)f2;
+	(void)f3;
+	if (!negotiate_flags(f0, f1, pf0, pf1, pf2, pf3))
+		return SMFIS_REJECT;
+	if ((n = calloc(1, sizeof(*n))) == NULL)
+		return SMFIS_REJECT;
+	n->noreply = f1 & NEGOTIATE_NOREPLY_STEPS;
+	if (smfi_setpriv(ctx, n) != MI_SUCCESS) {
+		free(n);
+		return SMFIS_REJECT;
+	}
+	(void)smfi_setsymlist(ctx, SMFIM_ENVFROM, r_macros_envfrom);
+	(void)smfi_setsymlist(ctx, SMFIM_EOH, r_macros_eoh);
+	(void)smfi_setsymlist(ctx, SMFIM_EOM, r_macros_eom);
+	return SMFIS_CONTINUE;
+}
+
+/* r_connect - -R: nothing to do (state was made at negotiation) */
+static sfsistat
+r_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
+{
+	(void)host;
+	(void)sa;
+	return r_go_on(smfi_getpriv(ctx), SMFIP_NR_CONN);
+}
+
+/* r_helo - -R: nothing to do */
+static sfsistat
+r_helo(SMFICTX *ctx, char *helo)
+{
+	(void)helo;
+	return r_go_on(smfi_getpriv(ctx), SMFIP_NR_HELO);
+}
+
+/* r_envfrom - -R: MAIL FROM keeps its reply, as authmilter's does */
+static sfsistat
+r_envfrom(SMFICTX *ctx, char **argv)
+{
+	(void)ctx;
+	(void)argv;
+	return SMFIS_CONTINUE;
+}
+
+/* r_header - -R: nothing to do */
+static sfsistat
+r_header(SMFICTX *ctx, char *name, char *value)
+{
+	(void)name;
+	(void)value;
+	return r_go_on(smfi_getpriv(ctx), SMFIP_NR_HDR);
+}
+
+/* r_eoh - -R: nothing to do */
+static sfsistat
+r_eoh(SMFICTX *ctx)
+{
+	return r_go_on(smfi_getpriv(ctx), SMFIP_NR_EOH);
+}
+
+/* r_body - -R: nothing to do */
+static sfsistat
+r_body(SMFICTX *ctx, unsigned char *p, size_t len)
+{
+	(void)p;
+	(void)len;
+	return r_go_on(smfi_getpriv(ctx), SMFIP_NR_BODY);
+}
+
+/* r_eom - -R: "continue", as authmilter answers a message it accepts */
+static sfsistat
+r_eom(SMFICTX *ctx)
+{
+	(void)ctx;
+	return SMFIS_CONTINUE;
+}
 
 /* null_get - the connection's counters */
 static struct null_ctx *
@@ -116,15 +228,16 @@ main(int argc, char **argv)
 	const char *sock = NULL;
 	int c, timeout = 30;
 
-	while ((c = getopt(argc, argv, "s:T:")) != -1) {
+	while ((c = getopt(argc, argv, "s:T:R")) != -1) {
 		switch (c) {
+		case 'R': like_authmilter = true; break;
 		case 's': sock = optarg; break;
 		case 'T': timeout = atoi(optarg); break;
 		default: sock = NULL; optind = argc; break;
 		}
 	}
 	if (sock == NULL) {
-		fprintf(stderr, "usage: nullmilter -s SOCKET [-T SECONDS]\n");
+		fprintf(stderr, "usage: nullmilter -s SOCKET [-T SECONDS] [-R]\n");
 		return 1;
 	}
 	memset(&desc, 0, sizeof(desc));
@@ -137,6 +250,17 @@ main(int argc, char **argv)
 	desc.xxfi_body = null_body;
 	desc.xxfi_eom = null_eom;
 	desc.xxfi_close = null_close;
+	if (like_authmilter) {
+		desc.xxfi_flags = NEGOTIATE_ACTIONS;
+		desc.xxfi_negotiate = r_negotiate;
+		desc.xxfi_connect = r_connect;
+		desc.xxfi_helo = r_helo;
+		desc.xxfi_envfrom = r_envfrom;
+		desc.xxfi_header = r_header;
+		desc.xxfi_eoh = r_eoh;
+		desc.xxfi_body = r_body;
+		desc.xxfi_eom = r_eom;
+	}
 	if (smfi_setconn((char *)sock) == MI_FAILURE || smfi_settimeout(timeout) == MI_FAILURE ||
 	    smfi_register(desc) == MI_FAILURE) {
 		fprintf(stderr, "nullmilter: cannot set up %s\n", sock);

@@ -4,7 +4,8 @@
 #
 # Starts, all on 127.0.0.1 and each on its own free port: nsd serving the
 # generated zone, unbound in front of it as the caching resolver, then in
-# turn a null libmilter milter, authmilter, OpenDKIM (verify), OpenDMARC,
+# turn a null libmilter milter, the floor that negotiates like authmilter
+# (nullmilter -R, "nullR"), authmilter, OpenDKIM (verify), OpenDMARC,
 # and OpenDKIM -> OpenDMARC as a chain. Each milter is first checked on a
 # sample against the expected results (a wrongly configured milter is
 # skipped, loudly), then timed at each concurrency with a fresh process
@@ -12,7 +13,12 @@
 # messages (utime+stime of the milter processes from /proc/PID/stat) and
 # peak RSS (VmHWM), and the kernel's share of that CPU. Prints the crypto
 # floor from `openssl speed`, the kernel floor (sysfloor.c) and the
-# authmilter : chain ratios.
+# authmilter : chain ratios. Every point is timed in two connection
+# modes: one message per milter connection (as Postfix does) and many
+# messages reused on one connection (--per-conn "1 100"). Then authmilter's
+# CPU per message minus the nullR floor's ("own work", issue 18), and,
+# counted by perf over a bounded run, the system calls and context
+# switches per message of authmilter and the nullR floor (--counts).
 #
 # Run as root it re-executes itself in private network and mount
 # namespaces (unshare -nm): its loopback is its own, and /etc/resolv.conf
@@ -36,12 +42,14 @@ corpus=""
 count=""
 seconds=""
 concs="1 4 16 64"
-per_conn=1
+per_conn="1 100"
+counts=400
 budget=""
 keep=0
-only="null authmilter opendkim opendmarc chain"
+only="null nullR authmilter opendkim opendmarc chain"
 seed=7
 callgrind=0
+profile=0
 
 usage() {
 	cat <<EOF
@@ -54,14 +62,24 @@ usage: $0 [--quick] [options]
   --seed N          gencorpus seed (default 7)
   --seconds S       timed seconds per milter and concurrency (default 10; quick 2)
   --conc "LIST"     concurrencies (default "1 4 16 64")
-  --per-conn N      messages per milter connection (default 1, as Postfix)
-  --only "LIST"     subset of: null authmilter opendkim opendmarc chain
+  --per-conn "LIST" messages per milter connection, one timing pass each
+                    (default "1 100": fresh connections as Postfix opens
+                    them, and connections reused for 100 messages)
+  --counts N        system calls, context switches and CPU per message of
+                    nullR and authmilter, counted by perf over N messages
+                    after a warm-up, at concurrency 1 and 16 in each
+                    --per-conn mode (default 400; 0 skips)
+  --only "LIST"     subset of: null nullR authmilter opendkim opendmarc chain
   --budget S        stop starting new measurements after S seconds
   --keep            keep the work directory (configs, logs, results)
   --callgrind N     instead of timing: run authmilter under valgrind
                     --tool=callgrind, N messages after a warm-up pass, and
                     print instructions per message and the top functions
                     (load on the machine does not change these counts)
+  --profile N       instead of timing: run authmilter and nullR under
+                    perf record (call graphs), N messages after a warm-up
+                    pass at concurrency 4 with --per-conn's first mode, and
+                    print where the CPU went by library and by function
 EOF
 	exit "${1:-2}"
 }
@@ -76,10 +94,12 @@ while [ $# -gt 0 ]; do
 	--seconds) seconds=$2; shift ;;
 	--conc) concs=$2; shift ;;
 	--per-conn) per_conn=$2; shift ;;
+	--counts) counts=$2; shift ;;
 	--only) only=$2; shift ;;
 	--budget) budget=$2; shift ;;
 	--keep) keep=1 ;;
 	--callgrind) callgrind=$2; shift ;;
+	--profile) profile=$2; shift ;;
 	-h|--help) usage 0 ;;
 	*) echo "run-bench: unknown option $1" >&2; usage 2 ;;
 	esac
@@ -88,7 +108,7 @@ done
 if [ "$quick" = 1 ]; then
 	: "${count:=300}" "${seconds:=2}" "${budget:=300}"
 else
-	: "${count:=2000}" "${seconds:=10}" "${budget:=720}"
+	: "${count:=2000}" "${seconds:=10}" "${budget:=1500}"
 fi
 
 # Private namespaces: own loopback, own /etc/resolv.conf (see above).
@@ -99,7 +119,8 @@ if [ "$(id -u)" = 0 ] && [ -z "${BENCH_IN_NS:-}" ] && command -v unshare >/dev/n
 			${corpus:+--corpus "$corpus"} --count "$count" --seed "$seed" \
 			--seconds "$seconds" --conc "$concs" --per-conn "$per_conn" \
 			--only "$only" --budget "$budget" $( [ "$keep" = 1 ] && echo --keep ) \
-			--callgrind "$callgrind"
+			--counts "$counts" \
+			--callgrind "$callgrind" --profile "$profile"
 	fi
 fi
 in_ns=0
@@ -334,6 +355,14 @@ start_null() {
 	MPID=$!; MSOCK="inet:$port@127.0.0.1"; MPORT=$port
 }
 
+# nullR: the floor that negotiates exactly like authmilter (issue 18)
+start_nullR() {
+	local port=$(free_port)
+	mkdir -p "$work/nullR"
+	$WRAP "$nullmilter" -R -s "inet:$port@127.0.0.1" >>"$work/nullR/log" 2>&1 &
+	MPID=$!; MSOCK="inet:$port@127.0.0.1"; MPORT=$port
+}
+
 start_opendkim() {
 	local port=$(free_port)
 	mkdir -p "$work/opendkim"
@@ -437,7 +466,6 @@ result_field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$1"; }
 
 hz=$(getconf CLK_TCK)
 rows=$work/rows
-: > "$rows"
 status=0
 check_n=$(( ncorpus < 400 ? ncorpus : 400 ))
 null_cpu=""
@@ -452,7 +480,7 @@ if [ "$callgrind" -gt 0 ] 2>/dev/null; then
 	echo
 	echo "== callgrind: $callgrind messages after a warm-up pass, concurrency 4"
 	for name in $only; do
-		case "$name" in null|authmilter) ;; *) echo "SKIP $name: --callgrind measures null and authmilter"; continue ;; esac
+		case "$name" in null|nullR|authmilter) ;; *) echo "SKIP $name: --callgrind measures null, nullR and authmilter"; continue ;; esac
 		WRAP="valgrind --tool=callgrind --callgrind-out-file=$work/$name.cg.out"
 		start_set "$name" || { WRAP=""; echo "SKIP $name: did not start under valgrind"; status=1; stop_set; continue; }
 		timeout 300 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 240 -T 60 -q \
@@ -479,18 +507,57 @@ if [ "$callgrind" -gt 0 ] 2>/dev/null; then
 	exit $status
 fi
 
+# stop_wrapped - stop milters started under a wrapper that reports when
+# its child exits (perf): stop each child first, then wait for the wrapper
+stop_wrapped() {
+	local p child i
+	for p in $SPIDS; do
+		for child in $(pgrep -P "$p"); do kill "$child" 2>/dev/null; done
+		for i in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+	done
+	stop_set
+}
+
+# --profile N: where the CPU goes on the real processor (callgrind above
+# counts instructions on valgrind's model). perf samples every thread of
+# the milter with call graphs over N messages after a warm-up pass.
+if [ "$profile" -gt 0 ] 2>/dev/null; then
+	echo
+	echo "== perf profile: $profile messages after a warm-up pass, concurrency 4, ${per_conn%% *} msg/conn"
+	for name in $only; do
+		case "$name" in nullR|authmilter) ;; *) echo "SKIP $name: --profile measures nullR and authmilter"; continue ;; esac
+		WRAP="perf record -q -F 4999 -g -o $work/$name.perf.data --"
+		start_set "$name" || { WRAP=""; echo "SKIP $name: did not start under perf"; status=1; stop_set; continue; }
+		WRAP=""
+		timeout 120 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 60 -q >/dev/null 2>&1
+		timeout 300 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -m "${per_conn%% *}" \
+			-n "$profile" -t 240 -q > "$work/$name.perf.run" 2>&1
+		stop_wrapped
+		echo "$name: $(result_field "$work/$name.perf.run" messages) messages (the warm-up pass is in the samples too)"
+		echo "  by library (share of samples):"
+		perf report -i "$work/$name.perf.data" --no-children --sort dso --stdio 2>/dev/null |
+			grep -E '^ +[0-9.]+%' | head -8 | sed 's/^/  /'
+		echo "  by function:"
+		perf report -i "$work/$name.perf.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null |
+			grep -E '^ +[0-9.]+%' | head -30 | sed 's/^/  /'
+	done
+	keep=1
+	exit $status
+fi
+
 echo
-echo "== correctness check ($check_n messages each) and timing (${seconds}s per point, conc: $concs, $per_conn msg/conn)"
+echo "== correctness check ($check_n messages each) and timing (${seconds}s per point, conc: $concs, msg/conn: $per_conn)"
+checked=""
 for name in $only; do
-	if [ "$name" != null ] && [ "$name" != authmilter ]; then
+	case "$name" in null|nullR|authmilter) ;; *)
 		if [ $resolv_ok != 1 ]; then
 			echo "SKIP $name: OpenDKIM's Nameservers takes no port, and OpenDMARC and libspf2 use"
 			echo "     the system resolver: they cannot reach the bench DNS (port 53) here;"
 			echo "     run as root where unshare -nm works"
 			status=1
 			continue
-		fi
-	fi
+		fi ;;
+	esac
 	if over_budget; then echo "SKIP $name: time budget used up"; status=1; continue; fi
 	start_set "$name" || { echo "SKIP $name: did not start"; status=1; stop_set; continue; }
 	# Correctness on a sample; this also warms unbound's cache.
@@ -503,33 +570,100 @@ for name in $only; do
 		continue
 	fi
 	stop_set
-	for c in $concs; do
-		if over_budget; then echo "SKIP $name conc $c: time budget used up"; status=1; continue; fi
-		start_set "$name" || { status=1; stop_set; continue; }
-		# Warm-up: fill the milter's own caches (DNS, keys) once.
-		timeout 60 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 3 -q >/dev/null 2>&1
-		read -r t0 k0 <<< "$(cpu_ticks $SPIDS)"
-		timeout $(( ${seconds%.*} + 60 )) "$milterload" $SOCKS -d "$corpus/corpus" -c "$c" \
-			-m "$per_conn" -t "$seconds" -q > "$work/$name.$c.out" 2>&1
-		read -r t1 k1 <<< "$(cpu_ticks $SPIDS)"
-		rss=$(rss_kb $SPIDS)
-		stop_set
-		msgs=$(result_field "$work/$name.$c.out" messages)
-		if [ -z "$msgs" ] || [ "$msgs" = 0 ]; then
-			echo "ERROR $name conc $c: no messages done:"; cat "$work/$name.$c.out"; status=1; continue
-		fi
-		cpu=$(awk -v d=$(( t1 - t0 )) -v hz="$hz" -v n="$msgs" 'BEGIN { printf "%.4f", d / hz / n * 1000 }')
-		# Share of that CPU spent in the kernel (stime), in percent.
-		sys=$(awk -v d=$(( t1 - t0 )) -v k=$(( k1 - k0 )) 'BEGIN { printf "%.0f", (d > 0 ? 100 * k / d : 0) }')
-		printf '%s %s %s %s %s %s %s %s %s %s\n' "$name" "$c" \
-			"$(result_field "$work/$name.$c.out" rate)" "$(result_field "$work/$name.$c.out" p50)" \
-			"$(result_field "$work/$name.$c.out" p99)" "$cpu" \
-			"$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')" \
-			"$(result_field "$work/$name.$c.out" errors)" "$msgs" "$sys" >> "$rows"
-		echo "  $name conc $c: $(result_field "$work/$name.$c.out" rate) msg/s, CPU $cpu s/1k msg"
-		[ "$name" = null ] && [ "$c" = 16 ] && null_cpu=$cpu
+	checked="$checked $name"
+done
+
+# time_point NAME CONC PER_CONN ROWS - one timed point: a fresh milter, a
+# warm-up pass, then the timed load; appends a row to ROWS
+time_point() {
+	local name=$1 c=$2 pc=$3 rows_file=$4 out t0 k0 t1 k1 rss msgs cpu sys
+	out=$work/$name.$c.$pc.out
+	start_set "$name" || { status=1; stop_set; return 1; }
+	# Warm-up: fill the milter's own caches (DNS, keys) once.
+	timeout 60 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 3 -q >/dev/null 2>&1
+	read -r t0 k0 <<< "$(cpu_ticks $SPIDS)"
+	timeout $(( ${seconds%.*} + 60 )) "$milterload" $SOCKS -d "$corpus/corpus" -c "$c" \
+		-m "$pc" -t "$seconds" -q > "$out" 2>&1
+	read -r t1 k1 <<< "$(cpu_ticks $SPIDS)"
+	rss=$(rss_kb $SPIDS)
+	stop_set
+	msgs=$(result_field "$out" messages)
+	if [ -z "$msgs" ] || [ "$msgs" = 0 ]; then
+		echo "ERROR $name conc $c: no messages done:"; cat "$out"; status=1; return 1
+	fi
+	cpu=$(awk -v d=$(( t1 - t0 )) -v hz="$hz" -v n="$msgs" 'BEGIN { printf "%.4f", d / hz / n * 1000 }')
+	# Share of that CPU spent in the kernel (stime), in percent.
+	sys=$(awk -v d=$(( t1 - t0 )) -v k=$(( k1 - k0 )) 'BEGIN { printf "%.0f", (d > 0 ? 100 * k / d : 0) }')
+	printf '%s %s %s %s %s %s %s %s %s %s\n' "$name" "$c" \
+		"$(result_field "$out" rate)" "$(result_field "$out" p50)" \
+		"$(result_field "$out" p99)" "$cpu" \
+		"$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')" \
+		"$(result_field "$out" errors)" "$msgs" "$sys" >> "$rows_file"
+	echo "  $name conc $c, $pc msg/conn: $(result_field "$out" rate) msg/s, CPU $cpu s/1k msg"
+	if [ "$name" = null ] && [ "$c" = 16 ] && [ "$pc" = "$first_pc" ]; then null_cpu=$cpu; fi
+}
+
+first_pc=${per_conn%% *}
+for pc in $per_conn; do
+	: > "$rows.$pc"
+	for name in $checked; do
+		for c in $concs; do
+			if over_budget; then echo "SKIP $name conc $c, $pc msg/conn: time budget used up"; status=1; continue; fi
+			time_point "$name" "$c" "$pc" "$rows.$pc"
+		done
 	done
 done
+
+# count_point NAME CONC PER_CONN - system calls, context switches and CPU
+# time of the milter's process (every thread) over $counts messages after
+# a warm-up, counted by perf stat: these do not depend on how fast this
+# machine's kernel is. Appends "NAME CONC PER_CONN MSGS SYSCALLS CTXSW
+# TASK_MS" to $counts_rows.
+count_point() {
+	local name=$1 c=$2 pc=$3 dir=$work/count.$1.$2.$3 msgs sc cs ms
+	mkdir -p "$dir" && mkfifo "$dir/ctl" "$dir/ack" || return 1
+	WRAP="perf stat -x, -D -1 --control fifo:$dir/ctl,$dir/ack -o $dir/perf.csv
+		-e raw_syscalls:sys_enter,context-switches,task-clock --"
+	start_set "$name" || { WRAP=""; stop_set; return 1; }
+	WRAP=""
+	timeout 60 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 10 -q >/dev/null 2>&1
+	echo enable > "$dir/ctl" && timeout 10 head -n 1 "$dir/ack" >/dev/null
+	timeout 120 "$milterload" $SOCKS -d "$corpus/corpus" -c "$c" -m "$pc" -n "$counts" \
+		-t 60 -q > "$dir/load.out" 2>&1
+	echo disable > "$dir/ctl" && timeout 10 head -n 1 "$dir/ack" >/dev/null
+	# perf writes its counts when the milter it runs exits
+	stop_wrapped
+	msgs=$(result_field "$dir/load.out" messages)
+	sc=$(awk -F, '$3 == "raw_syscalls:sys_enter" { print $1 }' "$dir/perf.csv")
+	cs=$(awk -F, '$3 == "context-switches" { print $1 }' "$dir/perf.csv")
+	ms=$(awk -F, '$3 == "task-clock" { print $1 }' "$dir/perf.csv")
+	case "$msgs$sc$cs$ms" in *[!0-9.]*|"")
+		echo "ERROR counts $name conc $c: no figures (perf: $(tr '\n' ' ' < "$dir/perf.csv"))"
+		status=1; return 1 ;;
+	esac
+	echo "$name $c $pc $msgs $sc $cs $ms" >> "$counts_rows"
+}
+
+counts_rows=$work/counts
+: > "$counts_rows"
+if [ "$counts" -gt 0 ] 2>/dev/null; then
+	if ! command -v perf >/dev/null || ! perf stat -e raw_syscalls:sys_enter true >/dev/null 2>&1; then
+		echo "SKIP counts: perf cannot count system calls here (linux-perf, root)"
+		status=1
+	else
+		echo
+		echo "== counts: system calls and context switches per message ($counts messages after a warm-up)"
+		for pc in $per_conn; do
+			for name in $checked; do
+				case "$name" in nullR|authmilter) ;; *) continue ;; esac
+				for c in 1 16; do
+					if over_budget; then echo "SKIP counts $name conc $c: time budget used up"; status=1; continue; fi
+					count_point "$name" "$c" "$pc"
+				done
+			done
+		done
+	fi
+fi
 
 echo
 echo "== crypto and kernel floors"
@@ -539,13 +673,27 @@ grep -v '^FLOOR_MS=' "$work/floor.txt"
 floor_ms=$(sed -n 's/^FLOOR_MS=//p' "$work/floor.txt")
 "$sysfloor" || echo "sysfloor failed: the kernel floor above is incomplete"
 
-echo
-echo "== results ($ncorpus-message corpus, ${seconds}s per point, $per_conn msg/conn; CPU = milter process(es) only)"
-if [ -n "$floor_ms" ] && [ -n "$null_cpu" ]; then
-	# null_cpu is s per 1,000 messages = ms per message.
-	$PY "$here/benchcheck.py" table "$rows" "$floor_ms" "$null_cpu"
-else
-	$PY "$here/benchcheck.py" table "$rows"
+for pc in $per_conn; do
+	echo
+	echo "== results, $pc msg/conn ($ncorpus-message corpus, ${seconds}s per point; CPU = milter process(es) only)"
+	if [ -n "$floor_ms" ] && [ -n "$null_cpu" ] && [ "$pc" = "$first_pc" ]; then
+		# null_cpu is s per 1,000 messages = ms per message.
+		$PY "$here/benchcheck.py" table "$rows.$pc" "$floor_ms" "$null_cpu"
+	else
+		$PY "$here/benchcheck.py" table "$rows.$pc"
+	fi
+done
+if [ -n "$floor_ms" ]; then
+	echo
+	echo "== own work: authmilter's CPU per message minus the nullR floor's (issue 18)"
+	modes=""
+	for pc in $per_conn; do modes="$modes $pc $rows.$pc"; done
+	$PY "$here/benchcheck.py" ownwork "$floor_ms" $modes
+fi
+if [ -s "$counts_rows" ]; then
+	echo
+	echo "== counts per message (perf stat, every thread of the milter process)"
+	$PY "$here/benchcheck.py" counts "$counts_rows"
 fi
 echo "total run time $(elapsed)s"
 exit $status

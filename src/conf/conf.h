@@ -40,6 +40,10 @@ struct conf {
 	int log_to;			/* enum conf_log_to */
 	int log_facility;		/* syslog facility value */
 	int log_level;			/* enum log_level */
+	int log_format;			/* enum log_format */
+
+	/* monitoring */
+	char *metrics_socket;		/* inet:PORT@ADDR of GET /metrics; NULL: off */
 
 	/* Authentication-Results */
 	char *authserv_id;

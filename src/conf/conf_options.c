@@ -24,6 +24,7 @@
 #include "conf/conf_options.h"
 #include "util/cidr.h"
 #include "log/log.h"
+#include "metrics/metrics_addr.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
 
@@ -44,6 +45,8 @@
 
 static const char *const log_to_words[] = { "syslog", "stderr", NULL };
 static const char *const log_level_words[] = { "error", "warn", "info", "debug", NULL };
+/* order matches enum log_format */
+static const char *const log_format_words[] = { "kv", "json", NULL };
 /* orders match enum policy_spf_fail_action and enum policy_temp_action */
 static const char *const spf_fail_words[] = { "mark", "reject", "reject-unless-dmarc-pass", NULL };
 static const char *const temp_words[] = { "accept", "tempfail", NULL };
@@ -59,6 +62,7 @@ static const char *const canon_words[] = { "simple", "relaxed",
 	"simple/simple", "simple/relaxed", "relaxed/simple", "relaxed/relaxed", NULL };
 
 static const char *check_socket(const struct conf *c);
+static const char *check_metrics_socket(const struct conf *c);
 static const char *check_user(const struct conf *c);
 static const char *check_authserv_id(const struct conf *c);
 static const char *check_internal_hosts(const struct conf *c);
@@ -76,6 +80,8 @@ const struct conf_option conf_options[] = {
 	{ "LogTo", CONF_T_WORD, "syslog", FIELD(log_to), 0, 0, log_to_words, NULL },
 	{ "LogFacility", CONF_T_STRING, "mail", FIELD(log_facility), 0, 0, NULL, NULL },
 	{ "LogLevel", CONF_T_WORD, "info", FIELD(log_level), 0, 0, log_level_words, NULL },
+	{ "LogFormat", CONF_T_WORD, "kv", FIELD(log_format), 0, 0, log_format_words, NULL },
+	{ "MetricsSocket", CONF_T_STRING, NULL, FIELD(metrics_socket), 0, 0, NULL, check_metrics_socket },
 	{ "AuthservID", CONF_T_STRING, NULL, FIELD(authserv_id), 0, 0, NULL, check_authserv_id },
 	{ "MaxHeaders", CONF_T_UINT, "1000", FIELD(max_headers), 10, 100000, NULL, NULL },
 	{ "MaxHeaderBytes", CONF_T_UINT, "1048576", FIELD(max_header_bytes), 4096, 67108864, NULL, NULL },
@@ -367,6 +373,19 @@ conf_option_format(const struct conf *c, const struct conf_option *opt,
 		return;
 	}
 	}
+}
+
+/* check_metrics_socket - inet:PORT@ADDR or inet6:PORT@ADDR, numeric */
+static const char *
+check_metrics_socket(const struct conf *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (c->metrics_socket == NULL)
+		return NULL;
+	return metrics_addr_parse(c->metrics_socket, strlen(c->metrics_socket),
+	    &ss, &len);
 }
 
 /* check_socket - unix:/path, local:/path, inet:port@host, inet6:port@host */

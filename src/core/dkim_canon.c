@@ -56,14 +56,19 @@ dkim_canon_name(enum dkim_canon c)
 void
 dkim_canon_crlf(const unsigned char *p, size_t len, struct buf *out)
 {
-	size_t i;
+	const unsigned char *end = p + len, *start = p, *lf;
 
 	buf_reserve(out, len);
-	for (i = 0; i < len; i++) {
-		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
-			buf_append_byte(out, '\r');
-		buf_append_byte(out, p[i]);
+	/* copy runs between LFs in blocks: headers rarely hold a bare LF */
+	while ((lf = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		if (lf == start || lf[-1] != '\r') {
+			buf_append(out, p, (size_t)(lf - p));
+			buf_append(out, "\r\n", 2);
+		} else
+			buf_append(out, p, (size_t)(lf - p) + 1);
+		p = lf + 1;
 	}
+	buf_append(out, p, (size_t)(end - p));
 }
 
 /* relaxed_value - RFC 6376 3.4.2 on a header value: unfold, squeeze WSP,
@@ -292,8 +297,8 @@ dkim_body_update(struct dkim_body *b, const unsigned char *p, size_t len)
 	static const unsigned char stop_simple[256] = { ['\r'] = 1, ['\n'] = 1 };
 	static const unsigned char stop_relaxed[256] = { ['\r'] = 1, ['\n'] = 1,
 		[' '] = 1, ['\t'] = 1 };
-	const unsigned char *stop = b->canon == DKIM_CANON_RELAXED ?
-	    stop_relaxed : stop_simple;
+	bool relaxed = b->canon == DKIM_CANON_RELAXED;
+	const unsigned char *stop = relaxed ? stop_relaxed : stop_simple;
 	size_t i;
 
 	for (i = 0; i < len; i++) {
@@ -305,8 +310,12 @@ dkim_body_update(struct dkim_body *b, const unsigned char *p, size_t len)
 		if (!b->cr && !stop[c]) {
 			size_t j = i + 1;
 
-			while (j < len && !stop[p[j]])
-				j++;
+			/* Under relaxed a single SP between two content bytes
+			 * is its own canonical form, so the run goes on across
+			 * it: a text line is one block, not one per word. */
+			while (j < len && (!stop[p[j]] || (relaxed &&
+			    p[j] == ' ' && j + 1 < len && !stop[p[j + 1]])))
+				j += stop[p[j]] ? 2 : 1;
 			start_content(b);
 			if (b->wsp)
 				emit(b, ' ');

@@ -30,6 +30,7 @@
 #include "config.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -469,69 +470,104 @@ crypto_privkey_free(struct crypto_privkey **kp)
 	xfree(kp);
 }
 
-/* b64_value - the 6-bit value of a base64 character, or -1 */
-static int
-b64_value(unsigned char c)
+/* Classes of bytes in base64 text, beside the 6-bit values 0..63. */
+#define B64_WSP 64	/* ignored */
+#define B64_PAD 65	/* '=' */
+#define B64_BAD 66	/* anything else */
+
+/* b64_class - the 6-bit value of a base64 character, or its class */
+static unsigned char
+b64_class(unsigned char c)
 {
 	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
+		return (unsigned char)(c - 'A');
 	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
+		return (unsigned char)(c - 'a' + 26);
 	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
+		return (unsigned char)(c - '0' + 52);
 	if (c == '+')
 		return 62;
 	if (c == '/')
 		return 63;
-	return -1;
+	if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+		return B64_WSP;
+	return c == '=' ? B64_PAD : B64_BAD;
 }
 
-/* crypto_base64_decode - decode base64 ignoring whitespace */
+static unsigned char b64_classes[256];
+
+/* b64_table_init - fill b64_classes (once per process) */
+static void
+b64_table_init(void)
+{
+	unsigned c;
+
+	for (c = 0; c < 256; c++)
+		b64_classes[c] = b64_class((unsigned char)c);
+}
+
+/* b64_table - b64_class of every byte, built once */
+static const unsigned char *
+b64_table(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	(void)pthread_once(&once, b64_table_init);
+	return b64_classes;
+}
+
+/*
+ * crypto_base64_decode - decode base64 ignoring whitespace
+ *
+ * Keys (p=) and signatures (b=) are decoded for every message: a table
+ * lookup per character and the output written into room reserved once,
+ * instead of a branch chain and an append per byte (issue 18).
+ */
 bool
 crypto_base64_decode(const unsigned char *p, size_t len, struct buf *out)
 {
+	const unsigned char *cls = b64_table();
 	size_t start = out->len, i, nchars = 0, npad = 0;
 	unsigned long acc = 0;
+	unsigned char *w;
 
+	buf_reserve(out, len / 4 * 3 + 3);
+	w = out->data + out->len;
 	for (i = 0; i < len; i++) {
-		unsigned char c = p[i];
-		int v;
+		unsigned char v = cls[p[i]];
 
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-			continue;
-		if (c == '=') {
-			/* padding only at positions 3 or 4 of a quantum */
-			if (nchars % 4 < 2 || ++npad > 2)
-				goto bad;
-			nchars++;
-			acc <<= 6;
+		if (v < 64 && npad == 0) {
+			acc = (acc << 6) | v;
+			if (++nchars % 4 == 0) {
+				*w++ = (unsigned char)(acc >> 16);
+				*w++ = (unsigned char)(acc >> 8);
+				*w++ = (unsigned char)acc;
+				acc = 0;
+			}
 			continue;
 		}
-		if (npad > 0 || (v = b64_value(c)) < 0)
+		if (v == B64_WSP)
+			continue;
+		/* padding only at positions 3 or 4 of a quantum */
+		if (v != B64_PAD || nchars % 4 < 2 || ++npad > 2)
 			goto bad;
-		acc = (acc << 6) | (unsigned long)v;
 		nchars++;
-		if (nchars % 4 == 0) {
-			buf_append_byte(out, (unsigned char)(acc >> 16));
-			buf_append_byte(out, (unsigned char)(acc >> 8));
-			buf_append_byte(out, (unsigned char)acc);
-			acc = 0;
-		}
-	}
-	if (npad > 0) {
-		if (nchars % 4 != 0)
-			goto bad;
-		/* the padded quantum: emit only its data bytes */
-		buf_append_byte(out, (unsigned char)(acc >> 16));
-		if (npad == 1)
-			buf_append_byte(out, (unsigned char)(acc >> 8));
-		return true;
+		acc <<= 6;
 	}
 	if (nchars % 4 != 0)
 		goto bad;
+	if (npad > 0) {
+		/* the padded quantum: emit only its data bytes */
+		*w++ = (unsigned char)(acc >> 16);
+		if (npad == 1)
+			*w++ = (unsigned char)(acc >> 8);
+	}
+	out->len = (size_t)(w - out->data);
+	out->data[out->len] = '\0';
 	return true;
 bad:
-	buf_truncate(out, start);
+	/* nothing was counted in out->len: just restore its NUL */
+	out->data[start] = '\0';
 	return false;
 }
 

@@ -10,7 +10,9 @@
  * Each call dispatches through the backend's struct dns_ops, so the
  * libunbound resolver and the table-driven fake behave the same way to
  * callers. Deadlines are computed here: a query never waits past its
- * per-query timeout counted from dns_query_start.
+ * per-query timeout counted from dns_query_start. Each lookup and each
+ * collected answer (status, time taken) or cancelled query is counted
+ * in metrics.c.
  *
  * Ownership: answers belong to the caller (dns_answer_free); a query is
  * freed by dns_query_wait or dns_query_cancel, exactly one of them.
@@ -23,6 +25,7 @@
 #include <time.h>
 
 #include "dns/dns_int.h"
+#include "metrics/metrics.h"
 #include "util/buf.h"
 #include "util/xmalloc.h"
 
@@ -225,15 +228,18 @@ dns_query_start(struct dns_resolver *r, const char *name, uint16_t type)
 	struct dns_query *q;
 
 	atomic_fetch_add(&r->lookups, 1);
+	metrics_dns_query();
 	if (!dns_name_ok(name)) {
 		q = xcalloc(1, sizeof(*q));
 		q->r = r;
 		q->early = dns_answer_new(DNS_R_ERROR);
+		q->started_us = metrics_now_us();
 		return q;
 	}
 	q = r->ops->start(r, name, type);
 	q->r = r;
 	q->deadline_ms = dns_now_ms() + r->timeout_ms;
+	q->started_us = metrics_now_us();
 	return q;
 }
 
@@ -243,18 +249,21 @@ dns_query_wait(struct dns_query **qp, unsigned timeout_ms)
 {
 	struct dns_query *q = *qp;
 	struct dns_answer *a;
-	uint64_t deadline;
+	uint64_t deadline, started;
 
 	*qp = NULL;
+	started = q->started_us;
 	if (q->early != NULL) {
 		a = q->early;	/* bad name: never reached the backend */
 		free(q);
-		return a;
+	} else {
+		deadline = q->deadline_ms;
+		if (timeout_ms > 0 && dns_now_ms() + timeout_ms < deadline)
+			deadline = dns_now_ms() + timeout_ms;
+		a = q->r->ops->wait(q, deadline);
 	}
-	deadline = q->deadline_ms;
-	if (timeout_ms > 0 && dns_now_ms() + timeout_ms < deadline)
-		deadline = dns_now_ms() + timeout_ms;
-	return q->r->ops->wait(q, deadline);
+	metrics_dns_answer(a->status, metrics_now_us() - started);
+	return a;
 }
 
 /* dns_query_cancel - abandon a query */
@@ -266,6 +275,7 @@ dns_query_cancel(struct dns_query **qp)
 	if (q == NULL)
 		return;
 	*qp = NULL;
+	metrics_dns_cancelled();
 	if (q->early != NULL) {
 		dns_answer_free(&q->early);
 		free(q);

@@ -19,6 +19,7 @@
 
 #include "dns/dns_cache.h"
 #include "dns/dns_int.h"
+#include "metrics/metrics.h"
 #include "util/xmalloc.h"
 
 struct dns_cache_entry {
@@ -155,8 +156,10 @@ dns_cache_get(struct dns_cache *c, const char *name, uint16_t type,
 		a->ttl = (uint32_t)((e->expires_ms - now_ms + 999) / 1000);
 	}
 	pthread_mutex_unlock(&c->mu);
-	if (a != NULL)
+	if (a != NULL) {
 		atomic_fetch_add(&c->hits, 1);
+		metrics_dns_cache_hit();
+	}
 	return a;
 }
 

@@ -36,6 +36,7 @@ struct dns_resolver {
 struct dns_query {
 	struct dns_resolver *r;
 	uint64_t deadline_ms;		/* start + per-query timeout */
+	uint64_t started_us;		/* for the answer-time metric */
 	struct dns_answer *early;	/* bad name: answered by dns.c */
 };
 

@@ -20,12 +20,15 @@
 #include <unistd.h>
 
 #include "log/log.h"
+#include "log/logrec.h"
+#include "util/buf.h"
 #include "util/str.h"
 
 /* Longest line we log; longer ones are cut (acceptable for logs). */
 #define LOG_LINE_MAX 2048
 
 static _Atomic int log_level = LOG_LEVEL_INFO;
+static _Atomic int log_format = LOG_FORMAT_KV;
 static enum log_sink log_sink = LOG_SINK_STDERR;
 static const char *log_ident = "authmilter";
 
@@ -50,6 +53,12 @@ enum log_level
 log_get_level(void)
 {
 	return (enum log_level)atomic_load(&log_level);
+}
+
+void
+log_set_format(enum log_format format)
+{
+	atomic_store(&log_format, (int)format);
 }
 
 bool
@@ -91,6 +100,60 @@ log_facility_parse(const char *word)
 	return -1;
 }
 
+/* stamp_now - local time as 2024-01-31T12:00:00 ("" if it fails) */
+static void
+stamp_now(char *stamp, size_t size)
+{
+	struct tm tm;
+	time_t now = time(NULL);
+
+	(void)localtime_r(&now, &tm);
+	if (strftime(stamp, size, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		stamp[0] = '\0';
+}
+
+/* emit - write one finished line: to syslog, or to stderr with one write
+ * (after the text prefix unless the line is JSON) */
+static void
+emit(enum log_level level, int priority, const char *line, size_t len,
+    bool json)
+{
+	struct buf out = BUF_INIT;
+	char stamp[32];
+
+	if (log_sink == LOG_SINK_SYSLOG) {
+		syslog(priority, "%s", line);
+		return;
+	}
+	if (!json) {
+		stamp_now(stamp, sizeof(stamp));
+		buf_printf(&out, "%s %s[%ld]: %s: ", stamp, log_ident,
+		    (long)getpid(), level_names[level]);
+	}
+	buf_append(&out, line, len);
+	buf_append_byte(&out, '\n');
+	/* a failed write to stderr has nowhere to be reported */
+	(void)!write(STDERR_FILENO, out.data, out.len);
+	buf_deinit(&out);
+}
+
+/* json_prefix - the members a JSON line starts with */
+static void
+json_prefix(enum log_level level, struct buf *out)
+{
+	char stamp[32];
+
+	if (log_sink != LOG_SINK_SYSLOG) {
+		stamp_now(stamp, sizeof(stamp));
+		buf_append_str(out, "\"time\":");
+		logrec_json_string(out, stamp, strlen(stamp));
+		buf_append_str(out, ",\"ident\":");
+		logrec_json_string(out, log_ident, strlen(log_ident));
+		buf_printf(out, ",\"pid\":%ld,", (long)getpid());
+	}
+	buf_printf(out, "\"level\":\"%s\"", level_names[level]);
+}
+
 /* log_write - format and emit one line at a level */
 static void log_write(enum log_level level, int priority, const char *fmt,
     va_list ap) __attribute__((format(printf, 3, 0)));
@@ -99,34 +162,54 @@ static void
 log_write(enum log_level level, int priority, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];
-	char stamp[32];
-	struct tm tm;
-	time_t now;
+	struct buf out = BUF_INIT;
 	int n;
 
 	if ((int)level > atomic_load(&log_level))
 		return;
 	/* truncation of an over-long log line is acceptable */
-	(void)vsnprintf(line, sizeof(line), fmt, ap);
-	if (log_sink == LOG_SINK_SYSLOG) {
-		syslog(priority, "%s", line);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n < 0)
+		return;
+	if (atomic_load(&log_format) != LOG_FORMAT_JSON) {
+		emit(level, priority, line, strnlen(line, sizeof(line)), false);
 		return;
 	}
-	now = time(NULL);
-	(void)localtime_r(&now, &tm);
-	if (strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-		stamp[0] = '\0';
-	{
-		char out[LOG_LINE_MAX + 96];
+	buf_append_byte(&out, '{');
+	json_prefix(level, &out);
+	buf_append_str(&out, ",\"msg\":");
+	logrec_json_string(&out, line, strnlen(line, sizeof(line)));
+	buf_append_byte(&out, '}');
+	emit(level, priority, buf_cstr(&out), out.len, true);
+	buf_deinit(&out);
+}
 
-		n = snprintf(out, sizeof(out), "%s %s[%ld]: %s: %s\n", stamp,
-		    log_ident, (long)getpid(), level_names[level], line);
-		if (n > 0) {
-			size_t len = (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1;
-			/* a failed write to stderr has nowhere to be reported */
-			(void)!write(STDERR_FILENO, out, len);
-		}
+/* priority_of - the syslog priority of a level */
+static int
+priority_of(enum log_level level)
+{
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+
+	return prio[level];
+}
+
+void
+log_record(enum log_level level, const struct logrec *r)
+{
+	struct buf out = BUF_INIT, pre = BUF_INIT;
+	bool json = atomic_load(&log_format) == LOG_FORMAT_JSON;
+
+	if ((int)level > atomic_load(&log_level))
+		return;
+	if (json) {
+		json_prefix(level, &pre);
+		logrec_format_json(r, buf_cstr(&pre), &out);
+	} else {
+		logrec_format_kv(r, &out);
 	}
+	emit(level, priority_of(level), buf_cstr(&out), out.len, json);
+	buf_deinit(&pre);
+	buf_deinit(&out);
 }
 
 #define LOG_FUNC(name, level, priority)			\

@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 
+struct logrec;
+
 /*
  * Fixed meanings (STYLE.md 4):
  *   log_debug  detail for debugging
@@ -25,11 +27,24 @@ enum log_sink {
 	LOG_SINK_SYSLOG
 };
 
+/* How lines look: plain text (per-message records as key=value), or one
+ * JSON object per line. Order matches LogFormat's words. */
+enum log_format {
+	LOG_FORMAT_KV = 0,
+	LOG_FORMAT_JSON
+};
+
 /* log_open - choose the sink; facility is a syslog facility name ("mail") */
 void log_open(const char *ident, enum log_sink sink, int facility);
 /* log_set_level - messages above level are dropped (thread-safe) */
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
+/* log_set_format - kv or json for every later line (thread-safe) */
+void log_set_format(enum log_format format);
+/* log_record - one structured line at level: "key=value ..." in kv
+ * format, {"level":..,"key":"value",..} in json (on stderr with "time",
+ * "ident" and "pid" first). Not cut at the plain-line length. */
+void log_record(enum log_level level, const struct logrec *r);
 /* log_level_parse - "error", "warn", "info", "debug"; false if unknown */
 bool log_level_parse(const char *word, enum log_level *level_r);
 const char *log_level_name(enum log_level level);

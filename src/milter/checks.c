@@ -384,36 +384,6 @@ checks_eom(struct session *s, struct authres *ar, struct verdict *v)
 }
 
 void
-checks_summary(const struct session *s, struct buf *out)
-{
-	const struct checks *ck = &s->msg.checks;
-	size_t i, n;
-
-	if (ck->exempt) {
-		buf_printf(out, "exempt=%s verify=no", ck->exempt_why);
-		return;
-	}
-	if (ck->skip_verify) {
-		buf_append_str(out, "verify=no(Mode)");
-		return;
-	}
-	buf_printf(out, "spf=%s", ck->spf_mailfrom_done ?
-	    spf_res_name(ck->spf_mailfrom.res) : "none");
-	if (ck->spf_helo_done)
-		buf_printf(out, " spf-helo=%s", spf_res_name(ck->spf_helo.res));
-	n = ck->dkim != NULL ? dkim_verifier_result_count(ck->dkim) : 0;
-	if (n == 0)
-		buf_append_str(out, " dkim=none");
-	for (i = 0; i < n; i++) {
-		const struct dkim_result *r = dkim_verifier_result(ck->dkim, i);
-
-		buf_printf(out, " dkim=%s(d=%s s=%s%s%s)", dkim_res_name(r->result),
-		    r->domain, r->selector, *r->reason ? " " : "", r->reason);
-	}
-	checks_dmarc_summary(&ck->dmarc, out);
-}
-
-void
 checks_reset(struct checks *ck)
 {
 	size_t i;

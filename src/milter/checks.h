@@ -55,8 +55,6 @@ void checks_body(struct session *s, const unsigned char *p, size_t len);
 /* checks_eom - collect DKIM keys, finish, add results to ar, and fill the
  * end-of-message verdict */
 void checks_eom(struct session *s, struct authres *ar, struct verdict *v);
-/* checks_summary - one short text of the results for the log line */
-void checks_summary(const struct session *s, struct buf *out);
 /* checks_reset - free everything of the message (end or abort) */
 void checks_reset(struct checks *ck);
 /* checks_session_end - free per-connection check state (SPF checker) */

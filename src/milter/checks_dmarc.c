@@ -255,24 +255,6 @@ checks_dmarc_eom(struct checks_dmarc *d, struct dns_resolver *r,
 }
 
 void
-checks_dmarc_summary(const struct checks_dmarc *d, struct buf *out)
-{
-	const struct dmarc_result *res;
-
-	if (!d->evaluated)
-		return;
-	if (d->author_count == 0 || d->from_problem != NULL) {
-		buf_printf(out, " dmarc=permerror(%s)",
-		    d->from_problem ? d->from_problem : "several author domains");
-		return;
-	}
-	res = &d->authors[d->chosen].res;
-	buf_printf(out, " dmarc=%s(%s policy=%s%s%s)", dmarc_res_name(res->result),
-	    res->header_from, dmarc_policy_name(res->disposition),
-	    res->reason ? " " : "", res->reason ? res->reason : "");
-}
-
-void
 checks_dmarc_reset(struct checks_dmarc *d)
 {
 	size_t i, j;

@@ -57,8 +57,6 @@ bool checks_dmarc_eom(struct checks_dmarc *d, struct dns_resolver *r,
     unsigned timeout_ms, struct dns_budget *budget, bool reject_multi,
     const struct dmarc_auth *auth, struct authres *ar,
     struct policy_input *in);
-/* checks_dmarc_summary - "dmarc=fail(example.com p=reject)" for logs */
-void checks_dmarc_summary(const struct checks_dmarc *d, struct buf *out);
 void checks_dmarc_reset(struct checks_dmarc *d);
 
 #endif

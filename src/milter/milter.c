@@ -5,7 +5,7 @@
  * (session.c) and returns; end of message asks the core for results, turns
  * them into one Authentication-Results field and a verdict, applies them,
  * inserts our DKIM-Signature fields (signing.c) at the top, and logs one
- * line. Negotiation asks only for the steps and macros we
+ * line and counts the message (outcome.c). Negotiation asks only for the steps and macros we
  * use. Nothing here parses mail syntax itself.
  */
 #include "config.h"
@@ -25,6 +25,8 @@
 #include "policy/policy.h"
 #include "spf/spf.h"
 #include "milter/milter.h"
+#include "milter/negotiate.h"
+#include "milter/outcome.h"
 #include "milter/session.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -36,10 +38,10 @@
 /* Added when the site maps quarantine to a header (DMARCQuarantineAction header). */
 #define QUARANTINE_HEADER "X-Authmilter-Quarantine"
 
-/* Macros we need at each stage (Postfix and Sendmail send what we ask). */
-static char macros_envfrom[] = "{auth_authen} i";
-static char macros_eoh[] = "i";
-static char macros_eom[] = "i";
+/* Macros we need at each stage (negotiate.h; libmilter wants char *). */
+static char macros_envfrom[] = NEGOTIATE_MACROS_ENVFROM;
+static char macros_eoh[] = NEGOTIATE_MACROS_EOH;
+static char macros_eom[] = NEGOTIATE_MACROS_EOM;
 
 /* sockaddr_to_text - printable client address, or "local" */
 static void
@@ -65,15 +67,6 @@ strip_angle(const char *s)
 		return xstrndup(s + 1, n - 2);
 	return xstrdup(s);
 }
-
-/*
- * Steps whose answer is always "continue": when the MTA offers it, it
- * sends them without waiting for a reply (SMFIP_NR_*), which saves a
- * round trip per header field and body chunk. MAIL FROM (SPF may refuse)
- * and end of message keep their replies.
- */
-#define NOREPLY_STEPS (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR | \
-	SMFIP_NR_EOH | SMFIP_NR_BODY)
 
 /* go_on - "continue" for a step, said the way the MTA agreed to */
 static sfsistat
@@ -121,29 +114,20 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
-	unsigned long want_skip = SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA;
-	unsigned long want_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE;
 	struct session *s;
 
 	(void)f2;
 	(void)f3;
-	if ((f0 & want_actions) != want_actions) {
+	if (!negotiate_flags(f0, f1, pf0, pf1, pf2, pf3)) {
 		log_error("MTA does not offer the actions we need (0x%lx of 0x%lx)",
-		    f0 & want_actions, want_actions);
+		    f0 & NEGOTIATE_ACTIONS, (unsigned long)NEGOTIATE_ACTIONS);
 		return SMFIS_REJECT;
 	}
-	*pf0 = want_actions;
-	/* Skip the steps we do not use when the MTA can skip them, and get
-	 * header values with their leading white space (DKIM hashes it). */
-	*pf1 = (f1 & want_skip) | (f1 & SMFIP_HDR_LEADSPC) |
-	    (f1 & NOREPLY_STEPS);
-	*pf2 = 0;
-	*pf3 = 0;
 	/* The session starts here so it knows how header values look. */
 	if ((s = session_new()) == NULL)
 		return SMFIS_REJECT;	/* the daemon is stopping */
 	s->leadspc = (f1 & SMFIP_HDR_LEADSPC) != 0;
-	s->noreply = f1 & NOREPLY_STEPS;
+	s->noreply = f1 & NEGOTIATE_NOREPLY_STEPS;
 	if (smfi_setpriv(ctx, s) != MI_SUCCESS) {
 		session_free(&s);
 		return SMFIS_REJECT;
@@ -206,16 +190,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		s->msg.queue_id = xstrdup(qid);
 	checks_mail_from(s, &v);
 	if (v.kind == VERDICT_REJECT || v.kind == VERDICT_TEMPFAIL) {
-		char summary[256];
-		struct buf sum = BUF_INIT;
-
-		checks_summary(s, &sum);
-		(void)snprintf(summary, sizeof(summary), "%s", buf_cstr(&sum));
-		buf_deinit(&sum);
-		log_info("%s: client=%s[%s] helo=%s from=<%s> %s verdict=%s at MAIL FROM (%s)",
-		    s->msg.queue_id ? s->msg.queue_id : "NOQUEUE", s->client_name,
-		    s->client_addr, s->helo ? s->helo : "", s->msg.mail_from,
-		    summary, verdict_name(v.kind), v.why);
+		outcome_report(s, &v, METRICS_STAGE_MAIL_FROM);
 		return apply_verdict(ctx, &v);
 	}
 	return SMFIS_CONTINUE;
@@ -370,7 +345,6 @@ cb_eom(SMFICTX *ctx)
 	struct session *s = smfi_getpriv(ctx);
 	struct message *m;
 	struct authres ar;
-	struct buf summary = BUF_INIT;
 	struct verdict v;
 	const char *qid;
 	sfsistat rc;
@@ -399,20 +373,8 @@ cb_eom(SMFICTX *ctx)
 	    !add_field(ctx, s, QUARANTINE_HEADER, v.text))
 		log_error("%s: cannot add %s", m->queue_id ? m->queue_id : "NOQUEUE",
 		    QUARANTINE_HEADER);
-	checks_summary(s, &summary);
-	signing_summary(s, &summary);
-	log_info("%s: client=%s[%s] helo=%s from=<%s>%s%s %s "
-	    "forged-ar-removed=%zu%s verdict=%s%s%s%s ms=%lu",
-	    m->queue_id ? m->queue_id : "NOQUEUE", s->client_name,
-	    s->client_addr, s->helo ? s->helo : "", m->mail_from,
-	    m->auth_user ? " auth=" : "", m->auth_user ? m->auth_user : "",
-	    buf_cstr(&summary), m->forged_ar_count,
-	    m->headers_capped ? " headers-over-cap" : "", verdict_name(v.kind),
-	    v.intended != v.kind ? " (monitor: would " : "",
-	    v.intended != v.kind ? verdict_name(v.intended) : "",
-	    v.intended != v.kind ? ")" : "", session_elapsed_ms(s));
+	outcome_report(s, &v, METRICS_STAGE_EOM);
 	rc = apply_verdict(ctx, &v);
-	buf_deinit(&summary);
 	authres_deinit(&ar);
 	session_message_end(s);
 	return rc;
@@ -446,7 +408,7 @@ milter_register(void)
 	static struct smfiDesc desc = {
 		.xxfi_name = PACKAGE_NAME,
 		.xxfi_version = SMFI_VERSION,
-		.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
+		.xxfi_flags = NEGOTIATE_ACTIONS,
 		.xxfi_connect = cb_connect,
 		.xxfi_helo = cb_helo,
 		.xxfi_envfrom = cb_envfrom,

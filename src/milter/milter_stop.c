@@ -7,6 +7,11 @@
  * helper thread makes them, every POKE_EVERY_MS, until smfi_stop returns
  * (a poke made before the stop flag is set only starts a session that
  * reads end-of-file and ends; the next poke does the job).
+ *
+ * milter_socket_connect, the connection it pokes with, is shared with
+ * milter_probe (the watchdog's proof that the listener still serves);
+ * milter_socket_accepts makes one such connection as the health check
+ * of GET /healthz.
  */
 #include "config.h"
 
@@ -36,54 +41,66 @@ struct poker {
 	atomic_bool done;
 };
 
-/* poke_addr - non-blocking connect to sa, waiting a little; then close */
-static void
-poke_addr(int family, const struct sockaddr *sa, socklen_t len)
+/* connect_addr - non-blocking connect to sa, waiting up to wait_ms;
+ * the connected (still non-blocking) socket, or -1 */
+static int
+connect_addr(int family, const struct sockaddr *sa, socklen_t len, int wait_ms)
 {
 	struct pollfd pfd;
-	int fd;
+	int fd, err = 0;
+	socklen_t elen = sizeof(err);
 
 	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return;
-	if (connect(fd, sa, len) != 0 && errno == EINPROGRESS) {
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		pfd.revents = 0;
-		(void)poll(&pfd, 1, POKE_WAIT_MS);
+		return -1;
+	if (connect(fd, sa, len) == 0)
+		return fd;
+	if (errno != EINPROGRESS && errno != EAGAIN) {
+		(void)close(fd);
+		return -1;
 	}
-	(void)close(fd);
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, wait_ms) != 1 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0 || err != 0) {
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
 }
 
-/* poke_unix - connect to a unix-domain socket path */
-static void
-poke_unix(const char *path)
+/* connect_unix - connect to a unix-domain socket path */
+static int
+connect_unix(const char *path, int wait_ms)
 {
 	struct sockaddr_un sun;
 	size_t n = strlen(path);
 
 	if (n >= sizeof(sun.sun_path))
-		return;
+		return -1;
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, path, n + 1);
-	poke_addr(AF_UNIX, (const struct sockaddr *)&sun, sizeof(sun));
+	return connect_addr(AF_UNIX, (const struct sockaddr *)&sun, sizeof(sun),
+	    wait_ms);
 }
 
 /*
- * poke_inet - connect to PORT@HOST; a wildcard or empty host (the socket
- * listens on every address) is reached on loopback. HOST was resolved
- * once already when the socket was opened.
+ * connect_inet - connect to PORT@HOST; a wildcard or empty host (the
+ * socket listens on every address) is reached on loopback. HOST was
+ * resolved once already when the socket was opened.
  */
-static void
-poke_inet(int family, const char *portat)
+static int
+connect_inet(int family, const char *portat, int wait_ms)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	char *copy = strdup(portat), *at;
 	const char *host;
+	int fd = -1;
 
 	if (copy == NULL)
-		return;
+		return -1;
 	at = strchr(copy, '@');
 	host = at != NULL ? at + 1 : "";
 	if (at != NULL)
@@ -96,11 +113,27 @@ poke_inet(int family, const char *portat)
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
 	if (getaddrinfo(host, copy, &hints, &res) == 0) {
-		for (ai = res; ai != NULL; ai = ai->ai_next)
-			poke_addr(ai->ai_family, ai->ai_addr, ai->ai_addrlen);
+		for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next)
+			fd = connect_addr(ai->ai_family, ai->ai_addr,
+			    ai->ai_addrlen, wait_ms);
 		freeaddrinfo(res);
 	}
 	free(copy);
+	return fd;
+}
+
+int
+milter_socket_connect(const char *spec, int wait_ms)
+{
+	const char *path = milter_socket_unix_path(spec);
+
+	if (path != NULL)
+		return connect_unix(path, wait_ms);
+	if (strncmp(spec, "inet:", 5) == 0)
+		return connect_inet(AF_INET, spec + 5, wait_ms);
+	if (strncmp(spec, "inet6:", 6) == 0)
+		return connect_inet(AF_INET6, spec + 6, wait_ms);
+	return -1;
 }
 
 const char *
@@ -113,17 +146,24 @@ milter_socket_unix_path(const char *spec)
 	return NULL;
 }
 
-static void
+/* poke - one throw-away connection that ends libmilter's select */
+static bool
 poke(const char *spec)
 {
-	const char *path = milter_socket_unix_path(spec);
+	int fd = milter_socket_connect(spec, POKE_WAIT_MS);
 
-	if (path != NULL)
-		poke_unix(path);
-	else if (strncmp(spec, "inet:", 5) == 0)
-		poke_inet(AF_INET, spec + 5);
-	else if (strncmp(spec, "inet6:", 6) == 0)
-		poke_inet(AF_INET6, spec + 6);
+	if (fd < 0)
+		return false;
+	(void)close(fd);
+	return true;
+}
+
+/* milter_socket_accepts - true when a connection to the milter socket
+ * spec is made within POKE_WAIT_MS (the health check of GET /healthz) */
+bool
+milter_socket_accepts(const char *spec)
+{
+	return poke(spec);
 }
 
 static void *
@@ -136,7 +176,7 @@ poker_thread(void *arg)
 	for (i = 0; i < POKES_MAX && !atomic_load(&p->done); i++) {
 		(void)nanosleep(&ts, NULL);
 		if (!atomic_load(&p->done))
-			poke(p->spec);
+			(void)poke(p->spec);
 	}
 	return NULL;
 }

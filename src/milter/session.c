@@ -7,7 +7,8 @@
  * reload never changes the rules under a message in flight. The count of
  * open sessions lets the daemon wait for them at shutdown; once the daemon
  * closes the gate (session_close_gate) no new session starts, so a count
- * of zero then means no callback can touch the shared state any more.
+ * of zero then means no callback can touch the shared state any more. The
+ * count of messages started feeds the status line systemd shows.
  */
 #include "config.h"
 
@@ -24,6 +25,7 @@
  * closed: one atomic word, so no session starts after the close is seen. */
 #define SESSIONS_CLOSED	(1u << 31)
 static _Atomic unsigned active_sessions;
+static _Atomic unsigned long messages_started;
 
 struct session *
 session_new(void)
@@ -74,9 +76,11 @@ void
 session_message_start(struct session *s)
 {
 	session_message_end(s);
+	s->msg_dirty = true;
 	s->msg.conf = conf_live_get();
 	(void)clock_gettime(CLOCK_MONOTONIC, &s->msg.started);
 	s->in_message = true;
+	atomic_fetch_add_explicit(&messages_started, 1, memory_order_relaxed);
 }
 
 void
@@ -84,6 +88,11 @@ session_message_end(struct session *s)
 {
 	struct message *m = &s->msg;
 
+	/* called at MAIL FROM, end of message, abort and close: only the
+	 * first after a message clears it (struct message is ~12 KB) */
+	if (!s->msg_dirty)
+		return;
+	s->msg_dirty = false;
 	checks_reset(&m->checks);
 	signing_reset(&m->signing);
 	free(m->forged_ar);
@@ -127,4 +136,10 @@ session_close_gate(void)
 {
 	return atomic_fetch_or(&active_sessions, SESSIONS_CLOSED) &
 	    ~SESSIONS_CLOSED;
+}
+
+unsigned long
+session_messages(void)
+{
+	return atomic_load_explicit(&messages_started, memory_order_relaxed);
 }

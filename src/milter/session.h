@@ -45,6 +45,7 @@ struct session {
 	unsigned long noreply;		/* SMFIP_NR_* steps the MTA will not
 					 * wait for a reply to */
 	bool in_message;
+	bool msg_dirty;			/* msg holds state since the last clear */
 	struct spf_checker *spf;	/* per connection: libspf2 is not thread-safe */
 	struct message msg;
 };
@@ -69,5 +70,7 @@ unsigned session_active(void);
 /* session_close_gate - from now on session_new refuses (daemon stop);
  * returns the sessions open at that moment */
 unsigned session_close_gate(void);
+/* session_messages - messages started since the daemon started */
+unsigned long session_messages(void);
 
 #endif

@@ -19,6 +19,7 @@
 
 #include "core/dkim_sign.h"
 #include "core/mailaddr.h"
+#include "metrics/metrics.h"
 #include "milter/session.h"
 #include "milter/signing.h"
 #include "util/str.h"
@@ -169,25 +170,16 @@ signing_eom(struct session *s, struct buf *fields, size_t max)
 			n++;
 			buf_printf(&sg->done, "%s%s(d=%s s=%s)", sg->done.len ? "," : "",
 			    dkim_sign_alg_name(c->key), c->domain, c->selector);
-		} else
+			metrics_dkim_signed(c->domain, c->selector, dkim_sign_alg_name(c->key));
+		} else {
 			buf_printf(&sg->done, "%sfailed(d=%s s=%s %s)",
 			    sg->done.len ? "," : "", c->domain, c->selector, why);
+			metrics_dkim_sign_failed();
+		}
 		buf_deinit(&v);
 	}
 	free(hdrs);
 	return n;
-}
-
-void
-signing_summary(const struct session *s, struct buf *out)
-{
-	const struct signing *sg = &s->msg.signing;
-
-	if (sg->done.len > 0)
-		buf_printf(out, " sign=%s", buf_cstr(&sg->done));
-	else
-		buf_printf(out, " sign=no(%s)", sg->skip_why != NULL ?
-		    sg->skip_why : "not reached");
 }
 
 void

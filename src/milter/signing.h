@@ -35,8 +35,6 @@ void signing_body(struct session *s, const unsigned char *p, size_t len);
  * with "\n\t" (the MTA writes CRLF). Returns how many (<= max).
  */
 size_t signing_eom(struct session *s, struct buf *fields, size_t max);
-/* signing_summary - " sign=..." for the per-message log line */
-void signing_summary(const struct session *s, struct buf *out);
 /* signing_reset - free the message's signing state */
 void signing_reset(struct signing *sg);
 

@@ -73,7 +73,7 @@ buf_append_str(struct buf *b, const char *s)
 }
 
 void
-buf_append_byte(struct buf *b, unsigned char c)
+buf_append_byte_slow(struct buf *b, unsigned char c)
 {
 	buf_append(b, &c, 1);
 }

@@ -28,7 +28,25 @@ void buf_reset(struct buf *b);
 void buf_reserve(struct buf *b, size_t extra);
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_append_str(struct buf *b, const char *s);
-void buf_append_byte(struct buf *b, unsigned char c);
+/* buf_append_byte_slow - buf_append_byte when the buffer must grow */
+void buf_append_byte_slow(struct buf *b, unsigned char c);
+
+/*
+ * buf_append_byte - append one byte. Inline, with the growth out of line:
+ * canonicalization and base64 append byte by byte, and a call per byte
+ * cost more than the byte (issue 18).
+ */
+static inline void
+buf_append_byte(struct buf *b, unsigned char c)
+{
+	/* room for the byte and the NUL after it (cap == 0 when data == NULL) */
+	if (b->cap - b->len >= 2) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return;
+	}
+	buf_append_byte_slow(b, c);
+}
 void buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)

@@ -64,7 +64,7 @@ def main():
              diag=repr(values))
         t.ok(any(v.startswith("relay.other.example;") for v in values),
              NAMES[5], diag=repr(values))
-        t.ok(am.wait_for_log(r"%s: client=" % r.queue_id, timeout=5),
+        t.ok(am.wait_for_log(r"qid=%s " % r.queue_id, timeout=5),
              NAMES[6], diag=am.log_tail(5))
         am.stop()
         am.start()

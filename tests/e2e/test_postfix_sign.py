@@ -33,7 +33,7 @@ NAMES = ["authenticated submission delivered",
          "authenticated: DKIM-Signature fields above Postfix's Received",
          "internal client: signed, both verify",
          "outside client: delivered unsigned",
-         "outside client: verified (A-R has spf=), logged sign=no(external)",
+         "outside client: verified (A-R has spf=), logged sign=no sign_skip=external",
          "varied messages through Postfix: all dual signatures verify",
          "log names the queue id with auth= and the signatures"]
 
@@ -112,7 +112,7 @@ def run(t, tmp):
              diag=lambda: pf.maillog_tail())
         ar = got[0].header_values("Authentication-Results") if got else []
         t.ok(any("spf=" in v for v in ar) and am.wait_for_log(
-            r"192\.0\.2\.20\].*sign=no\(external\)", 5, start=mark),
+            r"client_ip=192\.0\.2\.20 .*sign=no sign_skip=external", 5, start=mark),
             NAMES[7], diag=lambda: repr(ar) + am.log_tail(3))
 
         bad, long_lines = [], 0
@@ -134,7 +134,7 @@ def run(t, tmp):
         t.ok(not bad and n >= 8, NAMES[8] + " (%d/%d; %d with lines over "
              "998 bytes not sent)" % (n - len(bad), n, long_lines),
              diag=repr(bad[:3]))
-        t.ok(am.wait_for_log(r"auth=bob exempt=auth verify=no sign=rsa-sha256"
+        t.ok(am.wait_for_log(r'auth=bob exempt=auth verify=no sign="rsa-sha256'
                              r"\(d=example\.org s=r1\),ed25519-sha256", 5),
              NAMES[9], diag=am.log_tail(3))
 

@@ -111,7 +111,7 @@ def check_pass(t, sm, am, r):
          diag=ar)
     t.ok("dmarc=pass (p=reject dis=none) header.from=pass.e2e.test" in ar,
          NAMES[6], diag=ar)
-    t.ok(am.wait_for_log(r"%s: client=" % r.queue_id, timeout=5), NAMES[7],
+    t.ok(am.wait_for_log(r"qid=%s " % r.queue_id, timeout=5), NAMES[7],
          diag=am.log_tail(5))
 
 

@@ -122,7 +122,7 @@ def test_messages(t):
         finally:
             c.close()
         log = d.log()
-        t.ok("verdict=accept" in log and "forged-ar-removed=2" in log,
+        t.ok("verdict=accept" in log and "forged_ar_removed=2" in log,
              "one log line per message with the verdict", diag=d.log_tail(5))
 
 
@@ -146,7 +146,7 @@ def test_hostile_headers(t):
         t.ok(res.disposition == "accept" and len(res.deleted_headers) == 2,
              "1500 fields: over MaxHeaders still finds forged A-R",
              diag=repr(res.actions)[:300])
-        t.ok(d.wait_for_log("headers-over-cap", timeout=3),
+        t.ok(d.wait_for_log("headers_over_cap=yes", timeout=3),
              "fields over the cap are logged", diag=d.log_tail(2))
 
 
@@ -155,7 +155,7 @@ def test_null_sender_and_ipv6(t):
         res = d.send_message(PLAIN, client_ip="2001:db8::25", mail_from="<>")
         t.ok(res.disposition == "accept" and len(ar_values(res)) == 1,
              "IPv6 socket, IPv6 client and null sender work", diag=repr(res))
-        t.ok("client=" in d.log() and "[2001:db8::25]" in d.log(),
+        t.ok("client_ip=2001:db8::25 " in d.log(),
              "IPv6 client address logged", diag=d.log_tail(3))
 
 

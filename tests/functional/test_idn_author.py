@@ -96,8 +96,8 @@ def daemon_cases(t, env, pem):
         t.ok(res.disposition == "reject" and res.code == "550",
              "unauthenticated U-label author: p=reject found at the A-label",
              diag=repr(res))
-        t.ok(d.wait_for_log(r"dmarc=fail\(%s" % ALABEL.replace(".", r"\."),
-                            timeout=3),
+        t.ok(d.wait_for_log(r"dmarc=fail dmarc_from=%s " %
+                            ALABEL.replace(".", r"\."), timeout=3),
              "log names the A-label", diag=d.log_tail(3))
 
         # homographs and disallowed code points: permerror, whatever the

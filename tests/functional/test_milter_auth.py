@@ -134,7 +134,7 @@ def run_cases(t, base, pem, srv):
         t.ok(res.disposition == "reject" and res.code == "550" and
              "5.7.1" in (res.text or ""), "p=reject spoof refused with 550 5.7.1",
              diag=repr(res))
-        t.ok(d.wait_for_log(r"spf=fail .*dkim=none.*dmarc=fail\(reject\.test.*verdict=reject",
+        t.ok(d.wait_for_log(r"spf=fail .*dkim=none .*dmarc=fail dmarc_from=reject\.test .*verdict=reject",
                             timeout=3), "log line carries results and verdict",
              diag=d.log_tail(3))
 
@@ -254,7 +254,7 @@ def run_cases(t, base, pem, srv):
         res = d.send_message(msg("reject.test", "monitor"), client_ip=BAD_IP,
                              mail_from="<x@reject.test>")
         t.ok(res.disposition == "accept" and "dmarc=fail" in ar(res) and
-             d.wait_for_log(r"would reject", timeout=3),
+             d.wait_for_log(r"verdict=accept would=reject", timeout=3),
              "monitor mode reports but accepts", diag=d.log_tail(2))
 
 

@@ -1,0 +1,231 @@
+/*
+ * logrec.c - format one structured log record as key=value or as JSON.
+ *
+ * Exported (see logrec.h): logrec_init, logrec_add, logrec_add_uint,
+ * logrec_format_kv, logrec_format_json, logrec_json_string.
+ *
+ * Pure formatting: no I/O, no globals. Values may come from mail (HELO,
+ * envelope sender, DKIM d=), so both formats escape every byte a log
+ * shipper could misread: the key=value form quotes any value with a
+ * space, quote, backslash, '=' or a non-printable byte and writes such
+ * bytes as \xHH (a CR/LF in a value can never start a forged log line);
+ * JSON escapes control characters and replaces invalid UTF-8 with U+FFFD
+ * so every line is valid JSON. Values are cut at LOGREC_VALUE_MAX bytes.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "log/logrec.h"
+
+#define CUT_MARK "..."
+
+void
+logrec_init(struct logrec *r)
+{
+	r->count = 0;
+}
+
+void
+logrec_add(struct logrec *r, const char *key, const char *value)
+{
+	if (value == NULL || r->count >= LOGREC_MAX_FIELDS)
+		return;
+	r->f[r->count].key = key;
+	r->f[r->count].value = value;
+	r->f[r->count].number = 0;
+	r->count++;
+}
+
+void
+logrec_add_uint(struct logrec *r, const char *key, uint64_t value)
+{
+	if (r->count >= LOGREC_MAX_FIELDS)
+		return;
+	r->f[r->count].key = key;
+	r->f[r->count].value = NULL;
+	r->f[r->count].number = value;
+	r->count++;
+}
+
+/* value_len - how much of v is kept; *cut_r says whether it was cut */
+static size_t
+value_len(const char *v, bool *cut_r)
+{
+	size_t n = strnlen(v, LOGREC_VALUE_MAX + 1);
+
+	*cut_r = n > LOGREC_VALUE_MAX;
+	return *cut_r ? LOGREC_VALUE_MAX - strlen(CUT_MARK) : n;
+}
+
+/* kv_plain - true when v[0..n) can be written without quotes */
+static bool
+kv_plain(const unsigned char *v, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return false;
+	for (i = 0; i < n; i++)
+		if (v[i] <= 0x20 || v[i] >= 0x7f || v[i] == '"' || v[i] == '\\' ||
+		    v[i] == '=')
+			return false;
+	return true;
+}
+
+/* kv_value - one value, quoted and escaped when it needs it */
+static void
+kv_value(struct buf *out, const char *s)
+{
+	const unsigned char *v = (const unsigned char *)s;
+	bool cut;
+	size_t n = value_len(s, &cut), i;
+
+	if (!cut && kv_plain(v, n)) {
+		buf_append(out, v, n);
+		return;
+	}
+	buf_append_byte(out, '"');
+	for (i = 0; i < n; i++) {
+		if (v[i] == '"' || v[i] == '\\') {
+			buf_append_byte(out, '\\');
+			buf_append_byte(out, v[i]);
+		} else if (v[i] < 0x20 || v[i] >= 0x7f) {
+			buf_printf(out, "\\x%02x", v[i]);
+		} else {
+			buf_append_byte(out, v[i]);
+		}
+	}
+	if (cut)
+		buf_append_str(out, CUT_MARK);
+	buf_append_byte(out, '"');
+}
+
+void
+logrec_format_kv(const struct logrec *r, struct buf *out)
+{
+	size_t i;
+
+	for (i = 0; i < r->count; i++) {
+		if (i > 0)
+			buf_append_byte(out, ' ');
+		buf_append_str(out, r->f[i].key);
+		buf_append_byte(out, '=');
+		if (r->f[i].value == NULL)
+			buf_printf(out, "%llu", (unsigned long long)r->f[i].number);
+		else
+			kv_value(out, r->f[i].value);
+	}
+}
+
+/* utf8_len - length of the valid UTF-8 sequence at p[0..n), 0 if none
+ * (RFC 3629 4: no overlongs, no surrogates, nothing above U+10FFFF) */
+static size_t
+utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+	size_t len, i;
+	unsigned lo = 0x80, hi = 0xbf;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+void
+logrec_json_string(struct buf *out, const char *s, size_t n)
+{
+	const unsigned char *v = (const unsigned char *)s;
+	size_t i = 0;
+
+	buf_append_byte(out, '"');
+	while (i < n) {
+		unsigned char c = v[i];
+
+		if (c == '"' || c == '\\') {
+			buf_append_byte(out, '\\');
+			buf_append_byte(out, c);
+		} else if (c == '\n') {
+			buf_append_str(out, "\\n");
+		} else if (c == '\r') {
+			buf_append_str(out, "\\r");
+		} else if (c == '\t') {
+			buf_append_str(out, "\\t");
+		} else if (c < 0x20 || c == 0x7f) {
+			buf_printf(out, "\\u%04x", c);
+		} else if (c >= 0x80) {
+			size_t len = utf8_len(v + i, n - i);
+
+			if (len == 0) {
+				buf_append_str(out, "\\ufffd");
+				i++;
+				continue;
+			}
+			buf_append(out, v + i, len);
+			i += len;
+			continue;
+		} else {
+			buf_append_byte(out, c);
+		}
+		i++;
+	}
+	buf_append_byte(out, '"');
+}
+
+void
+logrec_format_json(const struct logrec *r, const char *prefix,
+    struct buf *out)
+{
+	size_t i;
+	bool first = true;
+
+	buf_append_byte(out, '{');
+	if (prefix != NULL && *prefix != '\0') {
+		buf_append_str(out, prefix);
+		first = false;
+	}
+	for (i = 0; i < r->count; i++) {
+		if (!first)
+			buf_append_byte(out, ',');
+		first = false;
+		logrec_json_string(out, r->f[i].key, strlen(r->f[i].key));
+		buf_append_byte(out, ':');
+		if (r->f[i].value == NULL) {
+			buf_printf(out, "%llu", (unsigned long long)r->f[i].number);
+		} else {
+			bool cut;
+			size_t n = value_len(r->f[i].value, &cut);
+
+			if (!cut) {
+				logrec_json_string(out, r->f[i].value, n);
+			} else {
+				struct buf tmp = BUF_INIT;
+
+				buf_append(&tmp, r->f[i].value, n);
+				buf_append_str(&tmp, CUT_MARK);
+				logrec_json_string(out, buf_cstr(&tmp), tmp.len);
+				buf_deinit(&tmp);
+			}
+		}
+	}
+	buf_append_byte(out, '}');
+}

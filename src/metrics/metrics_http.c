@@ -1,0 +1,183 @@
+/*
+ * metrics_http.c - the HTTP endpoint of MetricsSocket, on libmicrohttpd.
+ *
+ * Exported: metrics_server_start, metrics_server_free.
+ *
+ *   GET /metrics  200, every metric (metrics.c) in the Prometheus text
+ *                 format 0.0.4
+ *   GET /healthz  200 "ok" while the milter socket accepts connections
+ *                 (one connection to the Socket the daemon opened is made
+ *                 within 200 ms); 503 otherwise, e.g. once shutdown has
+ *                 closed it
+ *   other paths   404; methods other than GET and HEAD 405
+ *
+ * libmicrohttpd runs one internal polling thread; a scrape renders into a
+ * heap buffer handed to the response, so the message path never waits on
+ * HTTP. Connections are capped (METRICS_MAX_CONNECTIONS) and time out
+ * (METRICS_CONN_TIMEOUT_S), so a flood of scrapers costs one thread and
+ * bounded memory.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+
+#include <microhttpd.h>
+
+#include "conf/conf.h"
+#include "log/log.h"
+#include "metrics/metrics.h"
+#include "metrics/metrics_addr.h"
+#include "metrics/metrics_http.h"
+#include "milter/milter_stop.h"
+#include "milter/session.h"
+#include "util/buf.h"
+#include "util/xmalloc.h"
+
+#define METRICS_MAX_CONNECTIONS 32
+#define METRICS_CONN_TIMEOUT_S 10
+#define CONTENT_TYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
+#define CONTENT_TYPE_TEXT "text/plain; charset=utf-8"
+
+struct metrics_server {
+	struct MHD_Daemon *daemon;
+	char *milter_socket;		/* the Socket to probe for /healthz */
+};
+
+/* mhd_log - libmicrohttpd's error messages, into our log */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct buf b = BUF_INIT;
+
+	(void)cls;
+	buf_vprintf(&b, fmt, ap);
+	while (b.len > 0 && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
+		buf_truncate(&b, b.len - 1);
+	log_warn("metrics: %s", buf_cstr(&b));
+	buf_deinit(&b);
+}
+
+/* respond - queue one response; body is copied when copy, else taken */
+static enum MHD_Result
+respond(struct MHD_Connection *conn, unsigned status, const char *type,
+    char *body, size_t len, bool copy)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(len, body,
+	    copy ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		if (!copy)
+			free(body);
+		return MHD_NO;
+	}
+	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* respond_text - a short fixed text answer */
+static enum MHD_Result
+respond_text(struct MHD_Connection *conn, unsigned status, const char *text)
+{
+	return respond(conn, status, CONTENT_TYPE_TEXT, (char *)(uintptr_t)text,
+	    strlen(text), true);
+}
+
+/* handle - libmicrohttpd's access handler: route one request */
+static enum MHD_Result
+handle(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct metrics_server *ms = cls;
+
+	(void)version;
+	(void)upload_data;
+	(void)upload_data_size;
+	(void)con_cls;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return respond_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "method not allowed\n");
+	if (strcmp(url, "/metrics") == 0) {
+		struct buf b = BUF_INIT;
+		size_t len;
+
+		metrics_render(&b, session_active());
+		len = b.len;
+		return respond(conn, MHD_HTTP_OK, CONTENT_TYPE_METRICS,
+		    buf_steal(&b), len, false);
+	}
+	if (strcmp(url, "/healthz") == 0) {
+		if (milter_socket_accepts(ms->milter_socket))
+			return respond_text(conn, MHD_HTTP_OK, "ok\n");
+		return respond_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "milter socket not accepting connections\n");
+	}
+	return respond_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+}
+
+struct metrics_server *
+metrics_server_start(const struct conf *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	struct metrics_server *ms;
+	const char *why;
+	sigset_t set, old;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+
+	metrics_config_loaded(true);
+	if (c->metrics_socket == NULL)
+		return NULL;
+	why = metrics_addr_parse(c->metrics_socket, strlen(c->metrics_socket),
+	    &ss, &sslen);
+	if (why != NULL)	/* the config checker refused it already */
+		log_fatal("%s: MetricsSocket %s: %s", c->file, c->metrics_socket, why);
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	ms = xcalloc(1, sizeof(*ms));
+	ms->milter_socket = xstrdup(c->socket);
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	(void)pthread_sigmask(SIG_BLOCK, &set, &old);
+	/* the logger first, so libmicrohttpd never writes to stderr itself */
+	ms->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, ms,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_MAX_CONNECTIONS,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_CONN_TIMEOUT_S,
+	    MHD_OPTION_END);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ms->daemon == NULL)
+		log_fatal("cannot serve metrics on MetricsSocket %s (in use, or "
+		    "no permission?)", c->metrics_socket);
+	log_info("metrics on %s (GET /metrics, /healthz)", c->metrics_socket);
+	return ms;
+}
+
+void
+metrics_server_free(struct metrics_server **sp)
+{
+	struct metrics_server *ms = *sp;
+
+	if (ms != NULL) {
+		*sp = NULL;
+		MHD_stop_daemon(ms->daemon);
+		free(ms->milter_socket);
+		free(ms);
+	}
+	metrics_reset();	/* no scrape is left to read the tables */
+}

@@ -1,0 +1,179 @@
+/*
+ * outcome.c - what one message came to: the per-message log line and the
+ * message and result metrics.
+ *
+ * Exported: outcome_report.
+ *
+ * The log line is one structured record (log/logrec.c): key=value, or a
+ * JSON object with LogFormat json. Its keys, in order, each present only
+ * when it applies:
+ *   qid stage client_name client_ip helo from auth exempt verify
+ *   verify_skip spf spf_helo dkim dkim_d dkim_s dkim_reason dmarc dmarc_from
+ *   dmarc_policy dmarc_reason sign sign_skip forged_ar_removed
+ *   headers_over_cap verdict would why ms
+ * dkim, dkim_d, dkim_s and dkim_reason are parallel comma-separated lists,
+ * one item per signature ("-" for an empty reason). Values from mail are
+ * escaped by the formatter; metric labels come only from fixed words.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "log/log.h"
+#include "log/logrec.h"
+#include "milter/outcome.h"
+#include "milter/session.h"
+#include "util/buf.h"
+
+/* metrics_message takes the verdict as it is */
+_Static_assert((int)VERDICT_ACCEPT == (int)METRICS_VERDICT_ACCEPT &&
+    (int)VERDICT_REJECT == (int)METRICS_VERDICT_REJECT &&
+    (int)VERDICT_TEMPFAIL == (int)METRICS_VERDICT_TEMPFAIL &&
+    (int)VERDICT_QUARANTINE == (int)METRICS_VERDICT_QUARANTINE &&
+    (int)VERDICT_QUARANTINE_HEADER == (int)METRICS_VERDICT_QUARANTINE_HEADER,
+    "enum verdict_kind and enum metrics_verdict differ");
+
+/* Parallel lists of the DKIM part of the line. */
+struct dkim_lists {
+	struct buf res, d, s, reason;
+};
+
+/* add_dkim - results of every signature: to the lists and the metrics */
+static void
+add_dkim(const struct checks *ck, struct dkim_lists *l)
+{
+	size_t i, n = ck->dkim != NULL ? dkim_verifier_result_count(ck->dkim) : 0;
+
+	if (n == 0) {
+		buf_append_str(&l->res, "none");
+		metrics_result(METRICS_METHOD_DKIM, "none");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const struct dkim_result *r = dkim_verifier_result(ck->dkim, i);
+		const char *sep = i > 0 ? "," : "";
+
+		buf_printf(&l->res, "%s%s", sep, dkim_res_name(r->result));
+		buf_printf(&l->d, "%s%s", sep, r->domain);
+		buf_printf(&l->s, "%s%s", sep, r->selector);
+		buf_printf(&l->reason, "%s%s", sep, *r->reason ? r->reason : "-");
+		metrics_result(METRICS_METHOD_DKIM, dkim_res_name(r->result));
+		metrics_dkim_signature(r->algorithm, r->key_bits);
+	}
+}
+
+/* add_dmarc - the DMARC result that counted, to the record and metrics */
+static void
+add_dmarc(const struct checks_dmarc *d, struct logrec *rec)
+{
+	const struct dmarc_result *res;
+
+	if (!d->evaluated)
+		return;
+	if (d->author_count == 0 || d->from_problem != NULL) {
+		logrec_add(rec, "dmarc", "permerror");
+		logrec_add(rec, "dmarc_reason", d->from_problem ? d->from_problem :
+		    "several author domains");
+		metrics_result(METRICS_METHOD_DMARC, "permerror");
+		return;
+	}
+	res = &d->authors[d->chosen].res;
+	logrec_add(rec, "dmarc", dmarc_res_name(res->result));
+	logrec_add(rec, "dmarc_from", res->header_from);
+	logrec_add(rec, "dmarc_policy", dmarc_policy_name(res->disposition));
+	logrec_add(rec, "dmarc_reason", res->reason);
+	metrics_result(METRICS_METHOD_DMARC, dmarc_res_name(res->result));
+}
+
+/* add_results - SPF, DKIM and DMARC (DKIM and DMARC at end of message) */
+static void
+add_results(const struct session *s, enum metrics_stage stage,
+    struct logrec *rec, struct dkim_lists *l)
+{
+	const struct checks *ck = &s->msg.checks;
+
+	if (ck->exempt)
+		logrec_add(rec, "exempt", ck->exempt_why);
+	if (ck->exempt || ck->skip_verify) {
+		logrec_add(rec, "verify", "no");
+		if (!ck->exempt)
+			logrec_add(rec, "verify_skip", "Mode");
+		return;
+	}
+	logrec_add(rec, "spf", ck->spf_mailfrom_done ?
+	    spf_res_name(ck->spf_mailfrom.res) : "none");
+	metrics_result(METRICS_METHOD_SPF, ck->spf_mailfrom_done ?
+	    spf_res_name(ck->spf_mailfrom.res) : "none");
+	if (ck->spf_helo_done) {
+		logrec_add(rec, "spf_helo", spf_res_name(ck->spf_helo.res));
+		metrics_result(METRICS_METHOD_SPF_HELO, spf_res_name(ck->spf_helo.res));
+	}
+	if (stage != METRICS_STAGE_EOM)
+		return;
+	add_dkim(ck, l);
+	logrec_add(rec, "dkim", buf_cstr(&l->res));
+	if (l->d.len > 0) {
+		logrec_add(rec, "dkim_d", buf_cstr(&l->d));
+		logrec_add(rec, "dkim_s", buf_cstr(&l->s));
+		logrec_add(rec, "dkim_reason", buf_cstr(&l->reason));
+	}
+	add_dmarc(&ck->dmarc, rec);
+}
+
+/* elapsed_us - microseconds since the message started */
+static uint64_t
+elapsed_us(const struct message *m)
+{
+	uint64_t start = (uint64_t)m->started.tv_sec * 1000000u +
+	    (uint64_t)m->started.tv_nsec / 1000u, now = metrics_now_us();
+
+	return now > start ? now - start : 0;
+}
+
+void
+outcome_report(const struct session *s, const struct verdict *v,
+    enum metrics_stage stage)
+{
+	const struct message *m = &s->msg;
+	const struct signing *sg = &m->signing;
+	struct dkim_lists l;
+	struct logrec rec;
+
+	memset(&l, 0, sizeof(l));
+	buf_init(&l.res);
+	buf_init(&l.d);
+	buf_init(&l.s);
+	buf_init(&l.reason);
+	logrec_init(&rec);
+	logrec_add(&rec, "qid", m->queue_id ? m->queue_id : "NOQUEUE");
+	logrec_add(&rec, "stage", stage == METRICS_STAGE_EOM ? "eom" : "mail_from");
+	logrec_add(&rec, "client_name", s->client_name);
+	logrec_add(&rec, "client_ip", s->client_addr);
+	logrec_add(&rec, "helo", s->helo ? s->helo : "");
+	logrec_add(&rec, "from", m->mail_from ? m->mail_from : "");
+	logrec_add(&rec, "auth", m->auth_user);
+	add_results(s, stage, &rec, &l);
+	if (stage == METRICS_STAGE_EOM) {
+		if (sg->done.len > 0)
+			logrec_add(&rec, "sign", buf_cstr(&sg->done));
+		else {
+			logrec_add(&rec, "sign", "no");
+			logrec_add(&rec, "sign_skip", sg->skip_why != NULL ?
+			    sg->skip_why : "not reached");
+		}
+		logrec_add_uint(&rec, "forged_ar_removed", m->forged_ar_count);
+	}
+	if (m->headers_capped)
+		logrec_add(&rec, "headers_over_cap", "yes");
+	logrec_add(&rec, "verdict", verdict_name(v->kind));
+	if (v->intended != v->kind)
+		logrec_add(&rec, "would", verdict_name(v->intended));
+	logrec_add(&rec, "why", v->why);
+	logrec_add_uint(&rec, "ms", session_elapsed_ms(s));
+	log_record(LOG_LEVEL_INFO, &rec);
+	metrics_message(stage, (enum metrics_verdict)v->kind, elapsed_us(m));
+	buf_deinit(&l.res);
+	buf_deinit(&l.d);
+	buf_deinit(&l.s);
+	buf_deinit(&l.reason);
+}

@@ -1,0 +1,205 @@
+#!/usr/bin/python3
+"""test_log_line - the one info line per message, read from the daemon's
+stderr: key=value by default (keys in the documented order, values from
+mail quoted and escaped so they cannot forge keys or lines), one JSON
+object per line with LogFormat json (after a reload), and the MAIL FROM
+refusal logged with stage=mail_from. Records come from a DNS server on
+loopback so every result is known."""
+
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import daemon  # noqa: E402
+import dkim_keys  # noqa: E402
+import dns_testserver  # noqa: E402
+from tap import TAP  # noqa: E402
+
+try:
+    import dkim
+    import yaml  # noqa: F401
+    HAVE_LIBS = None
+except ImportError as e:  # reported through t.need below
+    HAVE_LIBS = "python3-dkim and python3-yaml (%s)" % e
+
+SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1"))
+GOOD_IP = "192.0.2.10"
+BAD_IP = "198.51.100.66"
+# The documented key order (authmilter(8), LOGGING).
+KEY_ORDER = ("qid stage client_name client_ip helo from auth exempt verify "
+             "verify_skip spf spf_helo dkim dkim_d dkim_s dkim_reason dmarc "
+             "dmarc_from dmarc_policy dmarc_reason sign sign_skip "
+             "forged_ar_removed headers_over_cap verdict would why ms").split()
+KV = re.compile(r'([a-z_]+)=("(?:[^"\\]|\\.)*"|[^ "]+)(?: |$)')
+HOSTILE_HELO = 'evil "x" verdict=accept\\ \u00e9'
+
+
+def zone(pub):
+    return {"pass.test": [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"}],
+            "s1._domainkey.pass.test": [{"TXT": "v=DKIM1; k=rsa; p=" + pub}],
+            "_dmarc.pass.test": [{"TXT": "v=DMARC1; p=reject"}],
+            "reject.test": [{"TXT": "v=spf1 -all"}]}
+
+
+def msg(subject):
+    return (b"From: Alice <alice@pass.test>\r\nTo: bob@example.net\r\n"
+            b"Subject: " + subject.encode() + b"\r\n"
+            b"Date: Sat, 28 Nov 2026 10:00:00 +0000\r\n"
+            b"Message-ID: <" + subject.encode() + b"@x.test>\r\n\r\n"
+            b"Hello Bob.\r\n")
+
+
+def sign(raw, pem):
+    sig = dkim.sign(raw, b"s1", b"pass.test", pem,
+                    include_headers=[b"from", b"to", b"subject", b"date"],
+                    canonicalize=(b"relaxed", b"relaxed"))
+    return sig.replace(b"\n", b"\r\n").replace(b"\r\r\n", b"\r\n") + raw
+
+
+def unquote(v):
+    """unquote - a kv value as the documented escapes define it"""
+    if not v.startswith('"'):
+        return v
+    out, i, body = bytearray(), 0, v[1:-1]
+    while i < len(body):
+        c = body[i]
+        if c == "\\" and body[i + 1] == "x":
+            out.append(int(body[i + 2:i + 4], 16))
+            i += 4
+        elif c == "\\":
+            out += body[i + 1].encode()
+            i += 2
+        else:
+            out += c.encode()
+            i += 1
+    return out.decode("utf-8", "replace")
+
+
+def kv_record(log, qid):
+    """kv_record - [(key, value)] of the message line carrying qid"""
+    for line in log.splitlines():
+        body = line.split(": info: ", 1)[-1]
+        if body.startswith("qid=%s " % qid):
+            pairs = KV.findall(body)
+            rebuilt = " ".join("%s=%s" % p for p in pairs)
+            return [(k, unquote(v)) for k, v in pairs], rebuilt == body
+    return None, False
+
+
+def in_order(keys):
+    pos = [KEY_ORDER.index(k) if k in KEY_ORDER else -1 for k in keys]
+    return -1 not in pos and pos == sorted(pos) and len(set(keys)) == len(keys)
+
+
+def check_kv(t, d, pem):
+    mark = len(d.log())
+    d.send_message(sign(msg("kv"), pem), client_ip=GOOD_IP, helo=HOSTILE_HELO,
+                   mail_from="<a@pass.test>", macros={"i": "KV1"})
+    d.wait_for_log(r"qid=KV1 ", timeout=5 * SCALE, start=mark)
+    pairs, whole = kv_record(d.log()[mark:], "KV1")
+    t.ok(pairs is not None and whole, "kv: one line for the message, made "
+         "only of key=value pairs", diag=d.log_tail(3))
+    pairs = pairs or []
+    rec = dict(pairs)
+    t.ok(in_order([k for k, _ in pairs]), "kv: documented keys, documented "
+         "order, no key twice", diag=repr([k for k, _ in pairs]))
+    want = {"qid": "KV1", "stage": "eom", "client_ip": GOOD_IP,
+            "from": "a@pass.test", "spf": "pass", "dkim": "pass",
+            "dkim_d": "pass.test", "dkim_s": "s1", "dkim_reason": "-",
+            "dmarc": "pass", "dmarc_from": "pass.test", "sign": "no",
+            "forged_ar_removed": "0", "verdict": "accept"}
+    bad = {k: rec.get(k) for k, v in want.items() if rec.get(k) != v}
+    t.ok(not bad, "kv: every result and the verdict", diag=repr(bad))
+    t.ok(re.fullmatch(r"\d+", rec.get("ms", "")) is not None,
+         "kv: ms is a whole number of milliseconds", diag=rec.get("ms"))
+    t.is_eq(rec.get("helo"), HOSTILE_HELO, "kv: a hostile HELO is quoted and "
+            "escaped, and reads back exactly")
+    t.is_eq([k for k, _ in pairs].count("verdict"), 1,
+            "kv: a 'verdict=' inside a value does not make a second key")
+
+
+def check_json(t, d, pem, opts):
+    d.write_config(dict(opts, LogFormat="json"))
+    mark = len(d.log())
+    d.reload()
+    d.wait_for_log(r"configuration reloaded", timeout=5 * SCALE, start=mark)
+    d.send_message(sign(msg("js"), pem), client_ip=GOOD_IP, helo=HOSTILE_HELO,
+                   mail_from="<a@pass.test>", macros={"i": "JS1"})
+    d.wait_for_log(r'"qid":"JS1"', timeout=5 * SCALE, start=mark)
+    lines = [ln for ln in d.log()[mark:].splitlines() if ln.strip()]
+    objs, bad = [], []
+    for ln in lines:
+        try:
+            objs.append(json.loads(ln))
+        except ValueError:
+            bad.append(ln)
+    t.ok(lines and not bad, "json: every line is one JSON object (%d lines)"
+         % len(lines), diag=repr(bad[:3]))
+    rec = next((o for o in objs if o.get("qid") == "JS1"), {})
+    t.ok(rec.get("level") == "info" and rec.get("spf") == "pass" and
+         rec.get("dkim") == "pass" and rec.get("dmarc") == "pass" and
+         rec.get("verdict") == "accept" and rec.get("helo") == HOSTILE_HELO and
+         isinstance(rec.get("ms"), int) and isinstance(rec.get("pid"), int) and
+         rec.get("time"), "json: the message object carries the same keys, "
+         "numbers as numbers, the hostile HELO exactly", diag=repr(rec))
+    keys = [k for k in rec if k not in ("time", "ident", "pid", "level")]
+    t.ok(in_order(keys), "json: documented keys in documented order",
+         diag=repr(keys))
+    t.ok(any(o.get("msg") == "configuration reloaded from %s" % d.conf_path
+             and o.get("level") == "info" for o in objs),
+         "json: ordinary lines are objects with level and msg",
+         diag=repr(objs[:2]))
+
+
+def check_mail_from(t, d):
+    mark = len(d.log())
+    res = d.send_message(msg("mf"), client_ip=BAD_IP,
+                         mail_from="<x@reject.test>", macros={"i": "MF1"})
+    d.wait_for_log(r"qid=MF1 ", timeout=5 * SCALE, start=mark)
+    pairs, _ = kv_record(d.log()[mark:], "MF1")
+    rec = dict(pairs or [])
+    t.ok(res.disposition == "reject" and rec.get("stage") == "mail_from" and
+         rec.get("spf") == "fail" and rec.get("verdict") == "reject" and
+         "dkim" not in rec and "sign" not in rec,
+         "MAIL FROM refusal: stage=mail_from, SPF and verdict only",
+         diag=repr(rec))
+
+
+def main():
+    t = TAP()
+    if not t.need(check=lambda: daemon.missing() or HAVE_LIBS,
+                  what="log line tests"):
+        return t.done()
+    tmp = tempfile.mkdtemp(prefix="authmilter-logline-")
+    try:
+        pem, pub = dkim_keys.rsa_key_pair()
+        zpath = os.path.join(tmp, "zone.yaml")
+        with open(zpath, "w") as f:
+            yaml.safe_dump(zone(pub), f)
+        try:
+            srv = dns_testserver.DnsServer(zpath).__enter__()
+        except dns_testserver.ServerError as e:
+            t.need(check=lambda: str(e), what="DNS server")
+            return t.done()
+        opts = {"Nameservers": "127.0.0.1@%d" % srv.port, "DNSTimeout": "2s",
+                "SPFFailAction": "reject", "LogLevel": "info"}
+        try:
+            with daemon.Daemon(options=opts) as d:
+                check_kv(t, d, pem)
+                check_mail_from(t, d)
+                check_json(t, d, pem, opts)
+        finally:
+            srv.stop()
+    finally:
+        if not os.environ.get("KEEP_TEST_TMP"):
+            shutil.rmtree(tmp, ignore_errors=True)
+    return t.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+/* test_logrec.c - the per-message log record: key=value and JSON escaping */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "log/logrec.h"
+#include "util/buf.h"
+
+/* One value and how each format must write it. */
+struct escape_case {
+	const char *label;
+	const char *value;
+	const char *kv;		/* "k=..." */
+	const char *json;	/* {"k":...} */
+};
+
+static const struct escape_case escape_cases[] = {
+	{ "plain word", "pass", "k=pass", "{\"k\":\"pass\"}" },
+	{ "empty", "", "k=\"\"", "{\"k\":\"\"}" },
+	{ "space", "a b", "k=\"a b\"", "{\"k\":\"a b\"}" },
+	{ "quote and backslash", "a\"b\\c", "k=\"a\\\"b\\\\c\"",
+	  "{\"k\":\"a\\\"b\\\\c\"}" },
+	{ "equals sign", "x=y", "k=\"x=y\"", "{\"k\":\"x=y\"}" },
+	{ "CR LF cannot forge a line", "a\r\nverdict=accept",
+	  "k=\"a\\x0d\\x0averdict=accept\"",
+	  "{\"k\":\"a\\r\\nverdict=accept\"}" },
+	{ "tab and other controls", "\t\x01\x7f", "k=\"\\x09\\x01\\x7f\"",
+	  "{\"k\":\"\\t\\u0001\\u007f\"}" },
+	{ "valid UTF-8", "b\xc3\xa9" "b\xe2\x82\xac", "k=\"b\\xc3\\xa9b\\xe2\\x82\\xac\"",
+	  "{\"k\":\"b\xc3\xa9" "b\xe2\x82\xac\"}" },
+	{ "invalid UTF-8 byte", "a\xff" "b", "k=\"a\\xffb\"",
+	  "{\"k\":\"a\\ufffdb\"}" },
+	{ "overlong encoding", "\xc0\xaf", "k=\"\\xc0\\xaf\"",
+	  "{\"k\":\"\\ufffd\\ufffd\"}" },
+	{ "UTF-16 surrogate", "\xed\xa0\x80", "k=\"\\xed\\xa0\\x80\"",
+	  "{\"k\":\"\\ufffd\\ufffd\\ufffd\"}" },
+	{ "truncated sequence at the end", "x\xe2\x82", "k=\"x\\xe2\\x82\"",
+	  "{\"k\":\"x\\ufffd\\ufffd\"}" },
+};
+
+static void
+test_escape_table(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(escape_cases) / sizeof(escape_cases[0]); i++) {
+		const struct escape_case *c = &escape_cases[i];
+		struct logrec r;
+		struct buf kv = BUF_INIT, js = BUF_INIT;
+
+		logrec_init(&r);
+		logrec_add(&r, "k", c->value);
+		logrec_format_kv(&r, &kv);
+		logrec_format_json(&r, NULL, &js);
+		if (strcmp(buf_cstr(&kv), c->kv) != 0 ||
+		    strcmp(buf_cstr(&js), c->json) != 0)
+			fail_msg("%s: kv [%s] want [%s]; json [%s] want [%s]",
+			    c->label, buf_cstr(&kv), c->kv, buf_cstr(&js), c->json);
+		buf_deinit(&kv);
+		buf_deinit(&js);
+	}
+}
+
+static void
+test_record_order_numbers_prefix(void **state)
+{
+	struct logrec r;
+	struct buf kv = BUF_INIT, js = BUF_INIT;
+
+	(void)state;
+	logrec_init(&r);
+	logrec_add(&r, "qid", "4XyZ1");
+	logrec_add(&r, "auth", NULL);	/* absent: left out */
+	logrec_add(&r, "verdict", "reject");
+	logrec_add_uint(&r, "ms", 42);
+	logrec_format_kv(&r, &kv);
+	assert_string_equal(buf_cstr(&kv), "qid=4XyZ1 verdict=reject ms=42");
+	logrec_format_json(&r, "\"level\":\"info\"", &js);
+	assert_string_equal(buf_cstr(&js),
+	    "{\"level\":\"info\",\"qid\":\"4XyZ1\",\"verdict\":\"reject\",\"ms\":42}");
+	buf_deinit(&kv);
+	buf_deinit(&js);
+}
+
+static void
+test_long_value_cut(void **state)
+{
+	struct logrec r;
+	struct buf kv = BUF_INIT, js = BUF_INIT;
+	char *big = malloc(LOGREC_VALUE_MAX * 4);
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 'a', LOGREC_VALUE_MAX * 4 - 1);
+	big[LOGREC_VALUE_MAX * 4 - 1] = '\0';
+	logrec_init(&r);
+	logrec_add(&r, "helo", big);
+	logrec_format_kv(&r, &kv);
+	logrec_format_json(&r, NULL, &js);
+	/* helo="aaa...aaa..." : key, =, quotes, the kept bytes */
+	assert_int_equal(kv.len, strlen("helo=\"\"") + LOGREC_VALUE_MAX);
+	assert_memory_equal(kv.data + kv.len - 4, "...\"", 4);
+	assert_int_equal(js.len, strlen("{\"helo\":\"\"}") + LOGREC_VALUE_MAX);
+	buf_deinit(&kv);
+	buf_deinit(&js);
+	free(big);
+}
+
+static void
+test_field_cap(void **state)
+{
+	struct logrec r;
+	struct buf kv = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	logrec_init(&r);
+	for (i = 0; i < LOGREC_MAX_FIELDS + 5; i++)
+		logrec_add(&r, "k", "v");
+	assert_int_equal(r.count, LOGREC_MAX_FIELDS);
+	logrec_format_kv(&r, &kv);
+	assert_int_equal(kv.len, LOGREC_MAX_FIELDS * 4 - 1);
+	buf_deinit(&kv);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escape_table),
+		cmocka_unit_test(test_record_order_numbers_prefix),
+		cmocka_unit_test(test_long_value_cut),
+		cmocka_unit_test(test_field_cap),
+	};
+
+	return cmocka_run_group_tests_name("logrec", tests, NULL, NULL);
+}

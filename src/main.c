@@ -11,7 +11,9 @@
  *
  * SIGHUP re-reads the config: a broken file is logged and refused, the old
  * config stays. SIGTERM and SIGINT stop accepting connections, let the
- * messages in flight finish (up to ShutdownTimeout), and exit.
+ * messages in flight finish (up to ShutdownTimeout), and exit. If
+ * libmilter's listener gives up on its own, the daemon lets the messages
+ * in flight finish the same way and exits with status 1.
  * daemon/service tells systemd (when it listens) READY, RELOADING/READY
  * around a reload and STOPPING, and feeds its watchdog.
  */
@@ -368,13 +370,24 @@ on_signal(int sig)
 	errno = saved;
 }
 
-/* milter_thread - run libmilter until smfi_stop */
+/* Written to the self-pipe when smfi_main returns: not a signal number. */
+#define LISTENER_ENDED	0
+
+/*
+ * milter_thread - run libmilter until smfi_stop. smfi_main also returns
+ * on its own when libmilter's listener gives up (16 failed poll, accept
+ * or thread starts in a row, with sleeps of 1..16 s between them); the
+ * byte on the self-pipe then wakes the main loop, which exits non-zero
+ * so a supervisor restarts the daemon instead of it living on deaf.
+ */
 static void *
 milter_thread(void *arg)
 {
 	int *rc = arg;
+	unsigned char b = LISTENER_ENDED;
 
 	*rc = smfi_main();
+	(void)!write(signal_pipe[1], &b, 1);
 	return NULL;
 }
 
@@ -433,9 +446,6 @@ wait_for_sessions(unsigned timeout_ms)
 		(void)nanosleep(&ts, NULL);
 		waited += 50;
 	}
-	if (session_active() > 0)
-		log_warn("%u connection(s) still open after %ums; exiting anyway",
-		    session_active(), timeout_ms);
 }
 
 /* install_signal_handlers - route SIGHUP/SIGTERM/SIGINT to the self-pipe.
@@ -462,13 +472,16 @@ install_signal_handlers(void)
 /*
  * run - start libmilter in a thread and serve signals until told to stop.
  * socket_spec is the socket opened at start (a reload cannot change it).
+ * Returns the exit status; *left_r gets the sessions still running after
+ * ShutdownTimeout (no new one can start by then: the gate is closed).
  */
 static int
-run(const char *config_path, const char *socket_spec)
+run(const char *config_path, const char *socket_spec, unsigned *left_r)
 {
 	sigset_t set, old;
 	pthread_t tid;
 	int milter_rc = MI_FAILURE, stop = 0;
+	bool gave_up = false;
 	struct service *svc;
 
 	/* Every other thread blocks these signals (they inherit the mask). */
@@ -492,7 +505,13 @@ run(const char *config_path, const char *socket_spec)
 			continue;
 		if (n <= 0)
 			break;
-		if (sig == SIGHUP) {
+		if (sig == LISTENER_ENDED) {
+			log_error("libmilter's listener gave up (see its message "
+			    "before this); exiting with status 1 so that the "
+			    "daemon is restarted");
+			gave_up = true;
+			break;
+		} else if (sig == SIGHUP) {
 			service_reloading(svc);
 			service_reloaded(svc, reload(config_path));
 		} else {
@@ -509,9 +528,15 @@ run(const char *config_path, const char *socket_spec)
 		wait_for_sessions(c->shutdown_timeout_ms);
 		conf_unref(&c);
 	}
-	milter_stop(socket_spec);
+	/* A connection accepted from here on is refused at negotiation. */
+	(void)session_close_gate();
+	if (!gave_up)
+		milter_stop(socket_spec);
 	(void)pthread_join(tid, NULL);
 	service_free(&svc);
+	*left_r = session_active();
+	if (gave_up)
+		return 1;
 	/*
 	 * libmilter's listener checks the stop flag, then takes its lock; if
 	 * smfi_stop closes the socket in between (more likely when threads
@@ -534,6 +559,7 @@ main(int argc, char **argv)
 	struct report_failures *failures = NULL;
 	struct conf *c;
 	const char *sock_path;
+	unsigned left = 0;
 	int ch, rc;
 
 	while ((ch = getopt(argc, argv, "c:fthV")) != -1) {
@@ -624,8 +650,26 @@ main(int argc, char **argv)
 	}
 	report_hook_set_failures(failures);
 
-	rc = run(config_path, c->socket);
+	rc = run(config_path, c->socket, &left);
 
+	sock_path = milter_socket_unix_path(c->socket);
+	if (sock_path != NULL)
+		(void)unlink(sock_path);
+	if (c->pid_file != NULL && unlink(c->pid_file) != 0 && errno != ENOENT)
+		log_warn("cannot remove PidFile %s: %s", c->pid_file, strerror(errno));
+	if (left > 0) {
+		/*
+		 * Sessions still running past ShutdownTimeout use the resolver,
+		 * the Public Suffix List, the configuration, the metrics
+		 * counters, the report queue and OpenSSL: freeing them (or
+		 * running exit's handlers, OpenSSL's among them) under those
+		 * threads is a use after free. Leave them to the kernel; report
+		 * rows still queued are lost with them.
+		 */
+		log_warn("%u connection(s) still open after ShutdownTimeout; "
+		    "exiting without freeing the state they use", left);
+		_exit(rc);
+	}
 	report_hook_set_writer(NULL);
 	report_hook_set_failures(NULL);
 	report_writer_stop(&reports);
@@ -634,12 +678,6 @@ main(int argc, char **argv)
 	checks_dmarc_deinit();
 	dns_resolver_free(&resolver);
 	metrics_server_free(&metrics);
-
-	sock_path = milter_socket_unix_path(c->socket);
-	if (sock_path != NULL)
-		(void)unlink(sock_path);
-	if (c->pid_file != NULL && unlink(c->pid_file) != 0 && errno != ENOENT)
-		log_warn("cannot remove PidFile %s: %s", c->pid_file, strerror(errno));
 	conf_unref(&c);
 	conf_live_clear();
 	log_info("stopped");

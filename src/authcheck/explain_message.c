@@ -361,6 +361,9 @@ dmarc_section(struct report *rep, struct dns_resolver *r,
 
 		rn_str(e, "result", "%s", dmarc_res_name(res->result));
 		rn_str(e, "header_from", "%s", res->header_from);
+		if (d->authors[i].unicode != NULL)
+			rn_str(e, "header_from_unicode", "%s",
+			    d->authors[i].unicode);
 		rn_str(e, "policy_domain", "%s", res->policy_domain);
 		rn_str(e, "org_domain", "%s", res->org_domain);
 		if (*res->policy_domain != '\0') {

@@ -74,7 +74,7 @@
  *   not aligned (a third-party DKIM signature) cannot turn a fail into
  *   temperror.
  * - Domains are compared and looked up as A-labels (RFC 9989 "Extract
- *   Author Domain"), see mailaddr_domain_to_ascii; header_from in the
+ *   Author Domain"), see idna_domain; header_from in the
  *   result is that form.
  * - SPF identifier: MAIL FROM domain, or the HELO domain for the null
  *   sender (RFC 7208 2.4, as RFC 9989 takes the SPF result).
@@ -89,6 +89,7 @@
 #include <string.h>
 
 #include "core/dmarc_eval.h"
+#include "core/idna.h"
 #include "core/orgdomain.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -655,28 +656,19 @@ compute(struct dmarc_eval *e, bool final, struct dmarc_result *r)
 }
 
 /*
- * valid_domain - non-empty, <= 253, no empty label; writes a lower-cased
- * copy with U-labels turned into A-labels (RFC 9989 "Extract Author Domain")
+ * valid_domain - a usable domain name, written to out in its A-label form
+ * (RFC 9989 "Extract Author Domain"; IDNA2008 checks in idna.c)
  */
 static bool
 valid_domain(const char *in, char *out)
 {
-	char tmp[DMARC_DOMAIN_SIZE];
-	size_t n = strlen(in), i;
+	struct idna_name n;
 
-	while (n > 0 && in[n - 1] == '.')
-		n--;
-	if (n == 0 || n > NAME_MAX_LEN || in[0] == '.')
+	if (idna_domain((const unsigned char *)in, strlen(in), &n, NULL) !=
+	    IDNA_OK)
 		return false;
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)in[i];
-
-		if (ch <= ' ' || ch == 0x7f || (ch == '.' && in[i + 1] == '.'))
-			return false;
-		tmp[i] = (char)ascii_tolower(ch);
-	}
-	tmp[n] = '\0';
-	return mailaddr_domain_to_ascii(tmp, out, DMARC_DOMAIN_SIZE) == 0;
+	memcpy(out, n.ascii, strlen(n.ascii) + 1);
+	return true;
 }
 
 /* dmarc_eval_new - start one evaluation */

@@ -12,18 +12,21 @@
  *   dmarc_policy_name     - policy word
  *
  * Choices:
- * - The tag=value list parser is private to this file (dmarc-sep is
- *   *WSP ";" *WSP, equals is *WSP "=" *WSP, tag names 1*ALPHA, values
- *   printable ASCII except ";"). ABNF literals are case-insensitive
- *   (RFC 5234 2.3), so tag names and keyword values ("p=Reject") are too;
- *   only the version value is case-sensitive (%s"DMARC1", RFC 7405). "v"
- *   must be the first tag.
+ * - The tag=value list is split by tagvalue.c, the tokenizer DKIM uses,
+ *   with TAGVALUE_DMARC: dmarc-sep is *WSP ";" *WSP, equals *WSP "="
+ *   *WSP, tag names as DKIM's (ALPHA *(ALPHA / DIGIT / "_")), values of
+ *   VALCHAR with WSP inside, never empty. ABNF literals are
+ *   case-insensitive (RFC 5234 2.3), so tag names and keyword values
+ *   ("p=Reject") are too; only the version value is case-sensitive
+ *   (%s"DMARC1", RFC 7405). "v" must be the first tag.
  * - RFC 9989 4.7: unknown tags MUST be ignored; syntax errors in the rest
  *   of the record are discarded in favour of defaults. So a bad adkim,
  *   aspf, psd, t, fo or a malformed tag is counted in warnings and the
  *   default kept. A bad p, sp or np is kept as DMARC_POLICY_INVALID: the
  *   policy step decides (rua rule of RFC 9989 4.10.1 / RFC 7489 6.6.3).
- * - A repeated tag: the first occurrence wins, later ones are warnings.
+ * - A repeated tag: the first occurrence wins, later ones are warnings
+ *   (RFC 9989 has no rule for it; its 4.7 discards syntax errors in
+ *   favour of defaults, so the repeat is discarded, not the record).
  * - pct (RFC 7489 mode only): 0..100 integer, otherwise 100 + warning.
  * - Caps: DMARC_RECORD_MAX_LEN bytes, DMARC_RECORD_MAX_TAGS tags.
  *
@@ -36,6 +39,7 @@
 #include <string.h>
 
 #include "core/dmarc_record.h"
+#include "core/tagvalue.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
 
@@ -160,30 +164,32 @@ parse_pct(const unsigned char *v, size_t n, unsigned *out)
 	return true;
 }
 
-/* set_tag - apply one tag; seen is a bitmask of known tags already set */
-static void
-set_tag(struct dmarc_record *r, enum dmarc_mode mode, const unsigned char *t,
-    size_t tn, const unsigned char *v, size_t vn, unsigned *seen)
+/* tag_index - the known tag t names in this mode (index into set_tag's
+ * switch), or -1 for a tag to ignore */
+static int
+tag_index(enum dmarc_mode mode, const unsigned char *t, size_t tn)
 {
 	static const char *const names[] = { "p", "sp", "np", "adkim", "aspf",
 	    "psd", "t", "rua", "ruf", "fo", "pct", NULL };
-	unsigned k;
+	int k;
 
 	for (k = 0; names[k] != NULL; k++)
 		if (ascii_memcaseeq(t, tn, names[k]))
 			break;
 	if (names[k] == NULL)
-		return;		/* unknown tag: ignored (RFC 9989 4.7) */
+		return -1;	/* unknown tag: ignored (RFC 9989 4.7) */
 	/* tags that do not exist in the mode are unknown tags there */
 	if (mode == DMARC_MODE_RFC9989 && k == 10)
-		return;		/* pct removed, RFC 9989 Appendix A.6 */
+		return -1;	/* pct removed, RFC 9989 Appendix A.6 */
 	if (mode == DMARC_MODE_RFC7489 && (k == 2 || k == 5 || k == 6))
-		return;		/* np, psd, t unknown to RFC 7489 */
-	if (*seen & (1u << k)) {
-		warn(r, "repeated tag ignored");
-		return;
-	}
-	*seen |= 1u << k;
+		return -1;	/* np, psd, t unknown to RFC 7489 */
+	return k;
+}
+
+/* set_tag - apply known tag k (tag_index) with value v */
+static void
+set_tag(struct dmarc_record *r, int k, const unsigned char *v, size_t vn)
+{
 	switch (k) {
 	case 0: r->p = parse_policy(v, vn); break;
 	case 1: r->sp = parse_policy(v, vn); break;
@@ -221,7 +227,45 @@ set_tag(struct dmarc_record *r, enum dmarc_mode mode, const unsigned char *t,
 		if (!parse_pct(v, vn, &r->pct))
 			warn(r, "bad pct value ignored");
 		break;
+	default: break;
 	}
+}
+
+/*
+ * apply_tags - the tags of a record split by tagvalue_parse with
+ * TAGVALUE_DMARC, in order: the first entry is v=DMARC1 (checked by the
+ * caller). Malformed tag-specs are warnings; a repeated known tag is a
+ * warning (the first occurrence counts); unknown ones are ignored.
+ */
+static void
+apply_tags(struct dmarc_record *rec, enum dmarc_mode mode,
+    const struct tagvalue_list *l)
+{
+	size_t i, ntags = 0;
+
+	for (i = 1; i < l->count; i++) {
+		const struct tagvalue *t = &l->tag[i];
+		int k;
+
+		if (t->name == NULL) {
+			warn(rec, strstr(t->problem, "value") != NULL ?
+			    "bad tag value ignored" : "malformed tag ignored");
+			continue;
+		}
+		if (++ntags > DMARC_RECORD_MAX_TAGS) {
+			warn(rec, "too many tags; rest ignored");
+			return;
+		}
+		k = tag_index(mode, t->name, t->name_len);
+		if (k < 0)
+			continue;
+		if (t->problem != NULL)
+			warn(rec, "repeated tag ignored");
+		else
+			set_tag(rec, k, t->value, t->value_len);
+	}
+	if (l->truncated)
+		warn(rec, "too many tags; rest ignored");
 }
 
 /* dmarc_record_parse - parse a DMARC record */
@@ -229,8 +273,7 @@ enum dmarc_record_status
 dmarc_record_parse(const unsigned char *p, size_t len, enum dmarc_mode mode,
     struct dmarc_record *rec, const char **why_r)
 {
-	size_t i, ts, te, vs, ve, ntags = 0;
-	unsigned seen = 0;
+	struct tagvalue_list *l;
 
 	memset(rec, 0, sizeof(*rec));
 	rec->pct = 100;
@@ -242,50 +285,11 @@ dmarc_record_parse(const unsigned char *p, size_t len, enum dmarc_mode mode,
 		*why_r = "not a DMARC1 record";
 		return DMARC_REC_NOT_DMARC;
 	}
-	/* position after the v tag's value */
-	i = 0;
-	while (i < len && p[i] != ';')
-		i++;
-	while (i < len) {
-		i = skip_wsp(p, len, i + 1);	/* past ';' */
-		if (i >= len)
-			break;
-		ts = i;
-		while (i < len && ascii_isalpha(p[i]))
-			i++;
-		te = i;
-		i = skip_wsp(p, len, i);
-		if (te == ts || i >= len || p[i] != '=') {
-			/* malformed tag: skip to the next separator */
-			if (!(i < len && p[i] == ';' && te == ts))
-				warn(rec, "malformed tag ignored");
-			while (i < len && p[i] != ';')
-				i++;
-			continue;
-		}
-		i = skip_wsp(p, len, i + 1);
-		vs = i;
-		while (i < len && p[i] != ';')
-			i++;
-		ve = rtrim(p, vs, i);
-		{
-			size_t k;
-			bool ok = ve > vs;
-
-			for (k = vs; k < ve; k++)
-				if (p[k] < 0x20 || p[k] > 0x7e)
-					ok = false;
-			if (!ok) {
-				warn(rec, "bad tag value ignored");
-				continue;
-			}
-		}
-		if (++ntags > DMARC_RECORD_MAX_TAGS) {
-			warn(rec, "too many tags; rest ignored");
-			break;
-		}
-		set_tag(rec, mode, p + ts, te - ts, p + vs, ve - vs, &seen);
-	}
+	/* lenient: never fails; v=DMARC1 is its first, good entry */
+	l = xmalloc(sizeof(*l));
+	(void)tagvalue_parse(p, len, TAGVALUE_DMARC, l, NULL);
+	apply_tags(rec, mode, l);
+	free(l);
 	*why_r = rec->warnings ? rec->warning : "ok";
 	return DMARC_REC_OK;
 }

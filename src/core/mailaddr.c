@@ -9,7 +9,6 @@
  *   mailaddr_parse_list   - header value -> list of (local, domain)
  *   mailaddr_list_free    - free a list
  *   mailaddr_status_name  - status word for logs
- *   mailaddr_domain_to_ascii - U-labels to A-labels (Punycode, RFC 3492)
  *
  * Method: a tokenizer turns the value into atoms, quoted strings, domain
  * literals, encoded words and the specials < > @ , ; : . ; white space,
@@ -28,8 +27,8 @@
  * - Trailing garbage after a mailbox is a syntax error.
  * - Domain literals ([192.0.2.1]) give MAILADDR_R_BAD_DOMAIN: DMARC needs a
  *   DNS name. Domain labels hold letters, digits, "-", "_" or UTF-8 bytes
- *   (RFC 6532; passed through, only ASCII is lower-cased; turning U-labels
- *   into A-labels is mailaddr_domain_to_ascii, used by dmarc_eval.c).
+ *   (RFC 6532; passed through, only ASCII is lower-cased; checking them and
+ *   turning U-labels into A-labels is idna.c's job).
  * - The local part is kept leniently (double dots are seen in real mail);
  *   only the domain matters to DMARC.
  *
@@ -568,165 +567,6 @@ mailaddr_list_free(struct mailaddr_list *l)
 	free(l->addrs);
 	l->addrs = NULL;
 	l->count = 0;
-}
-
-/* Punycode parameters, RFC 3492 5 */
-#define PC_BASE		36
-#define PC_TMIN		1
-#define PC_TMAX		26
-#define PC_SKEW		38
-#define PC_DAMP		700
-#define PC_MAX_CP	63	/* code points per label we accept */
-
-/* pc_adapt - bias adaptation, RFC 3492 6.1 */
-static uint32_t
-pc_adapt(uint32_t delta, uint32_t npoints, bool first)
-{
-	uint32_t k = 0;
-
-	delta = first ? delta / PC_DAMP : delta / 2;
-	delta += delta / npoints;
-	while (delta > ((PC_BASE - PC_TMIN) * PC_TMAX) / 2) {
-		delta /= PC_BASE - PC_TMIN;
-		k += PC_BASE;
-	}
-	return k + (((PC_BASE - PC_TMIN + 1) * delta) / (delta + PC_SKEW));
-}
-
-/* pc_digit - basic code point for digit d (0..35) */
-static char
-pc_digit(uint32_t d)
-{
-	return (char)(d < 26 ? 'a' + d : '0' + (d - 26));
-}
-
-/* utf8_decode - one label into code points; -1 on bad UTF-8 or too long */
-static int
-utf8_decode(const unsigned char *p, size_t len, uint32_t *cp, size_t *n_r)
-{
-	size_t i = 0, n = 0, need, k;
-	uint32_t c;
-
-	while (i < len) {
-		unsigned char b = p[i];
-
-		if (b < 0x80) {
-			c = b;
-			need = 0;
-		} else if (b >= 0xc2 && b <= 0xdf) {
-			c = b & 0x1f;
-			need = 1;
-		} else if (b >= 0xe0 && b <= 0xef) {
-			c = b & 0x0f;
-			need = 2;
-		} else if (b >= 0xf0 && b <= 0xf4) {
-			c = b & 0x07;
-			need = 3;
-		} else {
-			return -1;
-		}
-		if (i + need >= len || n >= PC_MAX_CP)
-			return -1;
-		for (k = 1; k <= need; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return -1;
-			c = (c << 6) | (p[i + k] & 0x3f);
-		}
-		/* overlong, surrogate and out-of-range forms */
-		if ((need == 2 && c < 0x800) || (need == 3 && c < 0x10000) ||
-		    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-			return -1;
-		cp[n++] = c;
-		i += need + 1;
-	}
-	*n_r = n;
-	return 0;
-}
-
-/* punycode_label - append "xn--" + Punycode of cp[0..n) to b, RFC 3492 6.3 */
-static int
-punycode_label(const uint32_t *cp, size_t n, struct buf *b)
-{
-	uint32_t code = 0x80, delta = 0, bias = 72, h, basic = 0, m, q, k, t;
-	size_t i, start = b->len;
-
-	buf_append_str(b, "xn--");
-	for (i = 0; i < n; i++)
-		if (cp[i] < 0x80) {
-			buf_append_byte(b, (unsigned char)cp[i]);
-			basic++;
-		}
-	if (basic > 0)
-		buf_append_byte(b, '-');
-	for (h = basic; h < n; ) {
-		m = 0x10ffff + 1;
-		for (i = 0; i < n; i++)
-			if (cp[i] >= code && cp[i] < m)
-				m = cp[i];
-		/* n <= 63 code points < 0x110000: no uint32_t overflow */
-		delta += (m - code) * (h + 1);
-		code = m;
-		for (i = 0; i < n; i++) {
-			if (cp[i] < code)
-				delta++;
-			if (cp[i] != code)
-				continue;
-			for (q = delta, k = PC_BASE; ; k += PC_BASE) {
-				t = k <= bias ? PC_TMIN :
-				    k >= bias + PC_TMAX ? PC_TMAX : k - bias;
-				if (q < t)
-					break;
-				buf_append_byte(b, (unsigned char)pc_digit(t +
-				    (q - t) % (PC_BASE - t)));
-				q = (q - t) / (PC_BASE - t);
-			}
-			buf_append_byte(b, (unsigned char)pc_digit(q));
-			bias = pc_adapt(delta, h + 1, h == basic);
-			delta = 0;
-			h++;
-		}
-		delta++;
-		code++;
-	}
-	return b->len - start <= MAILADDR_MAX_LABEL ? 0 : -1;
-}
-
-/* mailaddr_domain_to_ascii - U-labels to A-labels */
-int
-mailaddr_domain_to_ascii(const char *domain, char *out, size_t outsz)
-{
-	struct buf b = BUF_INIT;
-	const char *p = domain, *dot;
-	uint32_t cp[PC_MAX_CP];
-	int rc = 0;
-
-	for (;;) {
-		size_t len, n, i;
-		bool ascii = true;
-
-		dot = strchr(p, '.');
-		len = dot ? (size_t)(dot - p) : strlen(p);
-		for (i = 0; i < len; i++)
-			if ((unsigned char)p[i] >= 0x80)
-				ascii = false;
-		if (ascii) {
-			buf_append(&b, p, len);
-		} else if (utf8_decode((const unsigned char *)p, len, cp, &n) < 0 ||
-		    punycode_label(cp, n, &b) < 0) {
-			rc = -1;
-			break;
-		}
-		if (dot == NULL)
-			break;
-		buf_append_byte(&b, '.');
-		p = dot + 1;
-	}
-	if (rc == 0 && (b.len >= outsz || b.len > MAILADDR_MAX_DOMAIN))
-		rc = -1;
-	if (rc == 0)
-		memcpy(out, buf_cstr(&b), b.len + 1);
-	buf_deinit(&b);
-	return rc;
 }
 
 /* mailaddr_status_name - status word for logs */

@@ -43,18 +43,6 @@ enum mailaddr_status mailaddr_parse_list(const unsigned char *p, size_t len,
     struct mailaddr_list *out, const char **why_r);
 /* mailaddr_list_free - free the addresses; the list is empty afterwards */
 void mailaddr_list_free(struct mailaddr_list *l);
-/*
- * mailaddr_domain_to_ascii - the domain with every UTF-8 label turned into
- * an A-label by Punycode (RFC 3492; RFC 5890 2.3.2.1 "xn--"), as RFC 9989
- * "Extract Author Domain" requires before lookups. ASCII labels are
- * copied. No IDNA2008 mapping or NFC normalisation is done: a U-label
- * must already be in its lower-case, normalised form (non-ASCII capitals
- * stay as they are).
- * Returns 0 and writes a NUL-terminated name to out (outsz bytes), or -1
- * for invalid UTF-8, a label longer than 63 octets after conversion, or a
- * name that does not fit.
- */
-int mailaddr_domain_to_ascii(const char *domain, char *out, size_t outsz);
 /* mailaddr_status_name - short word for logs */
 const char *mailaddr_status_name(enum mailaddr_status s);
 

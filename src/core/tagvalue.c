@@ -2,7 +2,12 @@
  * tagvalue.c - RFC 6376 3.2 tag=value list parser
  *
  * Purpose: split a DKIM-Signature value, a DKIM key record or a DMARC
- * record into (name, value) pairs without copying.
+ * record into (name, value) pairs without copying. One tokenizer for
+ * both: DKIM's strict rules by default (RFC 6376 3.2: any malformed
+ * tag-spec or repeated tag invalidates the list), DMARC's tolerant ones
+ * with TAGVALUE_DMARC (white space, empty values, malformed and repeated
+ * tags kept as entries with a problem, so the caller can warn in order
+ * and keep its defaults; see tagvalue.h).
  *
  * Exported functions:
  *   tagvalue_parse     split a list; syntax, duplicate and count errors
@@ -20,12 +25,15 @@
 #include "core/tagvalue.h"
 #include "util/str.h"
 
-/* is_fws - whitespace allowed around tags and inside values (FWS, with
- * bare CR or LF tolerated because milters hand us either) */
+/* is_fws - whitespace allowed around tags and inside values: FWS, with
+ * bare CR or LF tolerated because milters hand us either; or with
+ * TAGVALUE_WSP_ONLY just SP and HTAB */
 static bool
-is_fws(unsigned char c)
+is_fws(unsigned char c, unsigned flags)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+	if (c == ' ' || c == '\t')
+		return true;
+	return (flags & TAGVALUE_WSP_ONLY) == 0 && (c == '\r' || c == '\n');
 }
 
 /* is_valchar - VALCHAR of RFC 6376 3.2: printable ASCII except ';' */
@@ -64,12 +72,12 @@ set_why(const char **why_r, enum tagvalue_status st, const char *why)
 /* parse_spec - one tag-spec from p[*pos..len) up to ';' or the end; sets
  * *empty when the spec held only whitespace */
 static enum tagvalue_status
-parse_spec(const unsigned char *p, size_t len, size_t *pos,
+parse_spec(const unsigned char *p, size_t len, unsigned flags, size_t *pos,
     struct tagvalue *t, bool *empty, const char **why_r)
 {
 	size_t i = *pos, vend;
 
-	while (i < len && is_fws(p[i]))
+	while (i < len && is_fws(p[i], flags))
 		i++;
 	if (i == len || p[i] == ';') {
 		*empty = true;
@@ -83,28 +91,61 @@ parse_spec(const unsigned char *p, size_t len, size_t *pos,
 	while (i < len && (ascii_isalnum(p[i]) || p[i] == '_'))
 		i++;
 	t->name_len = (size_t)(p + i - t->name);
-	while (i < len && is_fws(p[i]))
+	while (i < len && is_fws(p[i], flags))
 		i++;
 	if (i == len || p[i] != '=')
 		return set_why(why_r, TAGVALUE_E_SYNTAX, "tag without '='");
 	i++;
 	t->raw_start = i;
-	while (i < len && is_fws(p[i]))
+	while (i < len && is_fws(p[i], flags))
 		i++;
 	t->value = p + i;
 	vend = i;
 	while (i < len && p[i] != ';') {
 		if (is_valchar(p[i]))
 			vend = i + 1;
-		else if (!is_fws(p[i]))
+		else if (!is_fws(p[i], flags))
 			return set_why(why_r, TAGVALUE_E_SYNTAX,
 			    "invalid character in tag value");
 		i++;
 	}
 	t->value_len = vend - (size_t)(t->value - p);
 	t->raw_end = i;
+	if (t->value_len == 0 && (flags & TAGVALUE_NONEMPTY) != 0)
+		return set_why(why_r, TAGVALUE_E_SYNTAX, "empty tag value");
 	*pos = i;
 	return TAGVALUE_OK;
+}
+
+/* is_repeat - does a good tag of the list already have t's name? */
+static bool
+is_repeat(const struct tagvalue_list *l, const struct tagvalue *t,
+    unsigned flags)
+{
+	size_t j;
+
+	for (j = 0; j < l->count; j++)
+		if (l->tag[j].problem == NULL && name_eq(l->tag[j].name,
+		    l->tag[j].name_len, t->name, t->name_len, flags))
+			return true;
+	return false;
+}
+
+/* skip_spec - TAGVALUE_LENIENT: t becomes a problem entry for the
+ * malformed tag-spec at p[start..), which ends at the next ';' */
+static size_t
+skip_spec(const unsigned char *p, size_t len, size_t start,
+    struct tagvalue *t, const char *why)
+{
+	size_t i = start;
+
+	while (i < len && p[i] != ';')
+		i++;
+	memset(t, 0, sizeof(*t));
+	t->raw_start = start;
+	t->raw_end = i;
+	t->problem = why;
+	return i;
 }
 
 /* tagvalue_parse - split p[0..len) into tags */
@@ -112,28 +153,38 @@ enum tagvalue_status
 tagvalue_parse(const unsigned char *p, size_t len, unsigned flags,
     struct tagvalue_list *out, const char **why_r)
 {
-	size_t pos = 0, j;
+	size_t pos = 0;
 
 	out->count = 0;
+	out->truncated = false;
 	for (;;) {
 		struct tagvalue t;
-		bool empty;
+		bool empty = false;
 		enum tagvalue_status st;
+		const char *why = NULL;
+		size_t start = pos;
 
-		st = parse_spec(p, len, &pos, &t, &empty, why_r);
-		if (st != TAGVALUE_OK)
-			return st;
+		memset(&t, 0, sizeof(t));
+		st = parse_spec(p, len, flags, &pos, &t, &empty, &why);
+		if (st != TAGVALUE_OK) {
+			if ((flags & TAGVALUE_LENIENT) == 0)
+				return set_why(why_r, st, why);
+			pos = skip_spec(p, len, start, &t, why);
+		} else if (!empty && is_repeat(out, &t, flags)) {
+			if ((flags & TAGVALUE_DUP_FIRST) == 0)
+				return set_why(why_r, TAGVALUE_E_DUPLICATE,
+				    "duplicate tag");
+			t.problem = "repeated tag ignored";
+		}
 		if (!empty) {
-			for (j = 0; j < out->count; j++)
-				if (name_eq(out->tag[j].name,
-				    out->tag[j].name_len, t.name, t.name_len,
-				    flags))
+			if (out->count == TAGVALUE_MAX_TAGS) {
+				if ((flags & TAGVALUE_LENIENT) == 0)
 					return set_why(why_r,
-					    TAGVALUE_E_DUPLICATE,
-					    "duplicate tag");
-			if (out->count == TAGVALUE_MAX_TAGS)
-				return set_why(why_r, TAGVALUE_E_TOO_MANY,
-				    "too many tags");
+					    TAGVALUE_E_TOO_MANY,
+					    "too many tags");
+				out->truncated = true;
+				break;
+			}
 			out->tag[out->count++] = t;
 		}
 		if (pos >= len)
@@ -151,7 +202,8 @@ tagvalue_find(const struct tagvalue_list *list, const char *name,
 	size_t i, n = strlen(name);
 
 	for (i = 0; i < list->count; i++)
-		if (name_eq(list->tag[i].name, list->tag[i].name_len,
+		if (list->tag[i].problem == NULL &&
+		    name_eq(list->tag[i].name, list->tag[i].name_len,
 		    (const unsigned char *)name, n, flags))
 			return &list->tag[i];
 	return NULL;

@@ -14,10 +14,36 @@
  * more than this is hostile or broken. */
 #define TAGVALUE_MAX_TAGS 64
 
-/* Tag names are compared ignoring ASCII case (duplicate detection and
- * tagvalue_find). DKIM tags are case-sensitive (RFC 6376 3.2); DMARC's
- * ABNF literals are not (RFC 7489 6.4). */
-#define TAGVALUE_CASE_INSENSITIVE 0x1u
+/*
+ * Flags: the two dialects of one syntax. DKIM signatures and key records
+ * use none of them (RFC 6376 3.2: a malformed tag-spec or a repeated tag
+ * makes the whole list invalid). DMARC records (dmarc_record.c) use all:
+ * TAGVALUE_DMARC.
+ *
+ * TAGVALUE_CASE_INSENSITIVE - tag names are compared ignoring ASCII case
+ *   (duplicates, tagvalue_find). DKIM tags are case-sensitive; DMARC's
+ *   ABNF literals are not (RFC 5234 2.3).
+ * TAGVALUE_WSP_ONLY - only SP and HTAB are white space (DMARC's *WSP);
+ *   without it, FWS: SP, HTAB, CR, LF (folded header fields).
+ * TAGVALUE_NONEMPTY - a tag with an empty value is malformed (every DMARC
+ *   value rule needs at least one character; DKIM allows "p=").
+ * TAGVALUE_LENIENT - a malformed tag-spec does not end the parse: it is
+ *   kept in the list with ->problem set and the parse goes on after the
+ *   next ';' (RFC 9989 4.7: syntax errors are discarded in favour of
+ *   defaults). More than TAGVALUE_MAX_TAGS entries: the rest is ignored
+ *   and ->truncated set instead of TAGVALUE_E_TOO_MANY.
+ * TAGVALUE_DUP_FIRST - a repeated tag name keeps the first well-formed
+ *   occurrence; later ones are kept with ->problem "repeated tag ignored"
+ *   instead of TAGVALUE_E_DUPLICATE. RFC 9989 gives no rule of its own for
+ *   a repeated tag, so it is one of the syntax errors its 4.7 discards.
+ */
+#define TAGVALUE_CASE_INSENSITIVE	0x01u
+#define TAGVALUE_WSP_ONLY		0x02u
+#define TAGVALUE_NONEMPTY		0x04u
+#define TAGVALUE_LENIENT		0x08u
+#define TAGVALUE_DUP_FIRST		0x10u
+#define TAGVALUE_DMARC	(TAGVALUE_CASE_INSENSITIVE | TAGVALUE_WSP_ONLY | \
+	TAGVALUE_NONEMPTY | TAGVALUE_LENIENT | TAGVALUE_DUP_FIRST)
 
 /*
  * One tag-spec. name/value point into the input. value excludes the
@@ -33,10 +59,14 @@ struct tagvalue {
 	size_t value_len;
 	size_t raw_start;
 	size_t raw_end;
+	/* NULL for a good tag; with TAGVALUE_LENIENT or TAGVALUE_DUP_FIRST a
+	 * static reason for a skipped one (name may then be NULL) */
+	const char *problem;
 };
 
 struct tagvalue_list {
 	size_t count;
+	bool truncated;		/* TAGVALUE_LENIENT: entries were dropped */
 	struct tagvalue tag[TAGVALUE_MAX_TAGS];
 };
 
@@ -53,14 +83,14 @@ enum tagvalue_status {
  * [FWS] tag-name [FWS] "=" [FWS] tag-value [FWS]; tag-name = ALPHA
  * *(ALPHA / DIGIT / "_"); tag-value characters are %x21-3A / %x3C-7E with
  * whitespace only between them. FWS here is any run of SP, HTAB, CR, LF.
- * Empty tag-specs (";;") are tolerated. flags: TAGVALUE_CASE_INSENSITIVE.
+ * Empty tag-specs (";;") are tolerated. flags: TAGVALUE_* above.
  * On error, out->count holds the tags parsed so far and *why_r (if not
  * NULL) a static reason. Never reads outside p[0..len).
  */
 enum tagvalue_status tagvalue_parse(const unsigned char *p, size_t len,
     unsigned flags, struct tagvalue_list *out, const char **why_r);
 
-/* tagvalue_find - the tag called name (NUL-terminated), or NULL */
+/* tagvalue_find - the good tag called name (NUL-terminated), or NULL */
 const struct tagvalue *tagvalue_find(const struct tagvalue_list *list,
     const char *name, unsigned flags);
 

@@ -8,7 +8,12 @@
  * DMARCMultipleFrom strictest every author domain is evaluated and the
  * strictest result counts; with reject the message is refused. A From
  * that cannot be parsed, or none at all, gives dmarc=permerror: never a
- * pass by accident.
+ * pass by accident. So does an author domain that is not a valid IDNA2008
+ * name or mixes scripts in a label (src/core/idna.c); a valid one is
+ * evaluated in its A-label form, which the A-R's header.from carries
+ * (ASCII whatever the message: RFC 8616 allows UTF-8 there only in
+ * SMTPUTF8 mail, and the A-label is what DNS and reports used), while
+ * authcheck shows the U-label form next to it.
  */
 #include "config.h"
 
@@ -16,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/idna.h"
 #include "milter/checks_dmarc.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -43,8 +49,9 @@ checks_dmarc_deinit(void)
 /* start_author - begin the evaluation of one author domain */
 static void
 start_author(struct checks_dmarc *d, struct dns_resolver *r, int mode,
-    const char *domain)
+    const struct idna_name *name)
 {
+	const char *domain = name->ascii;
 	struct checks_dmarc_author *a;
 	struct dmarc_eval_opts opts;
 	const char *names[DMARC_WALK_MAX_QUERIES];
@@ -61,6 +68,7 @@ start_author(struct checks_dmarc *d, struct dns_resolver *r, int mode,
 	opts.psl = psl;
 	opts.pct_roll = (unsigned)(random() % 100);
 	a->domain = xstrdup(domain);
+	a->unicode = name->international ? xstrdup(name->unicode) : NULL;
 	a->eval = dmarc_eval_new(domain, &opts);
 	if (r == NULL)
 		return;
@@ -92,8 +100,17 @@ checks_dmarc_from(struct checks_dmarc *d, struct dns_resolver *r, int mode,
 		return;
 	}
 	d->from_count++;
-	for (i = 0; i < l->count; i++)
-		start_author(d, r, mode, l->addrs[i].domain);
+	for (i = 0; i < l->count; i++) {
+		const char *dom = l->addrs[i].domain;
+		struct idna_name name;
+
+		if (idna_domain((const unsigned char *)dom, strlen(dom), &name,
+		    &why) != IDNA_OK) {
+			d->from_problem = why;
+			continue;
+		}
+		start_author(d, r, mode, &name);
+	}
 }
 
 /* take_prefetched - the started query for name, if any (TXT only) */
@@ -253,6 +270,7 @@ checks_dmarc_reset(struct checks_dmarc *d)
 		}
 		dmarc_eval_free(&a->eval);
 		free(a->domain);
+		free(a->unicode);
 	}
 	memset(d, 0, sizeof(*d));
 }

@@ -21,7 +21,8 @@ struct checks_dmarc_query {
 };
 
 struct checks_dmarc_author {
-	char *domain;
+	char *domain;		/* A-label form */
+	char *unicode;		/* U-label form, NULL when all ASCII labels */
 	struct dmarc_eval *eval;
 	struct checks_dmarc_query prefetch[DMARC_WALK_MAX_QUERIES];
 	size_t prefetch_count;

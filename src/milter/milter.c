@@ -125,7 +125,8 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		return SMFIS_REJECT;
 	}
 	/* The session starts here so it knows how header values look. */
-	s = session_new();
+	if ((s = session_new()) == NULL)
+		return SMFIS_REJECT;	/* the daemon is stopping */
 	s->leadspc = (f1 & SMFIP_HDR_LEADSPC) != 0;
 	s->noreply = f1 & NEGOTIATE_NOREPLY_STEPS;
 	if (smfi_setpriv(ctx, s) != MI_SUCCESS) {
@@ -147,7 +148,8 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 	sockaddr_to_text(hostaddr, addr, sizeof(addr));
 	if (s == NULL) {
 		/* an MTA that skipped negotiation (protocol version 2) */
-		s = session_new();
+		if ((s = session_new()) == NULL)
+			return SMFIS_TEMPFAIL;	/* the daemon is stopping */
 		if (smfi_setpriv(ctx, s) != MI_SUCCESS) {
 			session_free(&s);
 			log_error("cannot attach session state; connection from %s", addr);

@@ -5,8 +5,10 @@
  * and session_message_end bracket each message on it. A message holds a
  * reference to the configuration that was live when it started, so a
  * reload never changes the rules under a message in flight. The count of
- * open sessions lets the daemon wait for them at shutdown; the count of
- * messages started feeds the status line systemd shows.
+ * open sessions lets the daemon wait for them at shutdown; once the daemon
+ * closes the gate (session_close_gate) no new session starts, so a count
+ * of zero then means no callback can touch the shared state any more. The
+ * count of messages started feeds the status line systemd shows.
  */
 #include "config.h"
 
@@ -19,18 +21,27 @@
 #include "milter/session.h"
 #include "util/xmalloc.h"
 
+/* The count of open sessions, with SESSIONS_CLOSED set once the gate is
+ * closed: one atomic word, so no session starts after the close is seen. */
+#define SESSIONS_CLOSED	(1u << 31)
 static _Atomic unsigned active_sessions;
 static _Atomic unsigned long messages_started;
 
 struct session *
 session_new(void)
 {
-	struct session *s = xcalloc(1, sizeof(*s));
+	unsigned n = atomic_load(&active_sessions);
+	struct session *s;
+
+	do {
+		if ((n & SESSIONS_CLOSED) != 0)
+			return NULL;
+	} while (!atomic_compare_exchange_weak(&active_sessions, &n, n + 1));
+	s = xcalloc(1, sizeof(*s));
 
 	s->client_name = xstrdup("unknown");
 	(void)snprintf(s->client_addr, sizeof(s->client_addr), "local");
 	headers_init(&s->msg.headers);
-	atomic_fetch_add(&active_sessions, 1);
 	return s;
 }
 
@@ -118,7 +129,14 @@ session_elapsed_ms(const struct session *s)
 unsigned
 session_active(void)
 {
-	return atomic_load(&active_sessions);
+	return atomic_load(&active_sessions) & ~SESSIONS_CLOSED;
+}
+
+unsigned
+session_close_gate(void)
+{
+	return atomic_fetch_or(&active_sessions, SESSIONS_CLOSED) &
+	    ~SESSIONS_CLOSED;
 }
 
 unsigned long

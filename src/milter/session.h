@@ -52,6 +52,7 @@ struct session {
 	struct message msg;
 };
 
+/* session_new - a new session; NULL once session_close_gate was called */
 struct session *session_new(void);
 /* session_set_client - record who connected */
 void session_set_client(struct session *s, const char *client_name,
@@ -68,6 +69,9 @@ void session_set_helo(struct session *s, const char *helo);
 unsigned long session_elapsed_ms(const struct session *s);
 /* session_active - connections open right now (for graceful shutdown) */
 unsigned session_active(void);
+/* session_close_gate - from now on session_new refuses (daemon stop);
+ * returns the sessions open at that moment */
+unsigned session_close_gate(void);
 /* session_messages - messages started since the daemon started */
 unsigned long session_messages(void);
 

@@ -44,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/idna.h"
 #include "spf/spf_int.h"
 #include "spf/spf_record.h"
 #include "util/buf.h"
@@ -183,6 +184,33 @@ set_client(struct spf_checker *c, SPF_request_t *sr, const char *ip)
 	return SPF_request_set_ipv6(sr, v6) == SPF_E_SUCCESS;
 }
 
+/*
+ * to_alabels - an SMTPUTF8 identity with U-labels is checked in its
+ * A-label form (RFC 8616 4: DNS names in SPF are A-labels; RFC 7208 4.3),
+ * so that the domain DMARC compares is the author's A-label form too. A
+ * name that is not valid IDNA2008 is left as it is (no record matches it).
+ */
+static void
+to_alabels(struct spf_result *res, struct buf *sender)
+{
+	struct idna_name n;
+	const char *p;
+	size_t local;
+
+	for (p = res->domain; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			break;
+	if (*p == '\0' || idna_domain((const unsigned char *)res->domain,
+	    strlen(res->domain), &n, NULL) != IDNA_OK)
+		return;
+	free(res->domain);
+	res->domain = xstrdup(n.ascii);
+	p = strrchr(buf_cstr(sender), '@');
+	local = p != NULL ? (size_t)(p - buf_cstr(sender)) : 0;
+	buf_truncate(sender, local);
+	buf_printf(sender, "@%s", n.ascii);
+}
+
 /* identity - the <sender> and <domain> of the check (RFC 7208 2.3, 2.4,
  * 4.3): null sender and HELO use postmaster@HELO; a missing local-part
  * becomes postmaster */
@@ -209,6 +237,7 @@ identity(const struct spf_request *req, struct spf_result *res)
 	dlen = strlen(res->domain);
 	if (dlen > 0 && res->domain[dlen - 1] == '.')
 		res->domain[dlen - 1] = '\0';
+	to_alabels(res, &b);
 	res->sender = buf_steal(&b);
 }
 

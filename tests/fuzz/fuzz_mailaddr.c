@@ -1,12 +1,14 @@
 /*
  * fuzz_mailaddr.c - From header field values through the RFC 5322
- * address-list parser, then every domain found through the U-label to
- * A-label conversion DMARC needs before its lookups.
+ * address-list parser, then every domain found through the IDNA2008
+ * check and U-label to A-label conversion DMARC needs before its lookups.
  * Invariants: OK gives mailboxes with a non-empty domain within the caps;
- * an error leaves the list empty.
+ * an error leaves the list empty; an IDNA-valid domain has a lower-case
+ * ASCII form of at most 253 octets, and a U-label form.
  */
 #include "config.h"
 
+#include "core/idna.h"
 #include "core/mailaddr.h"
 #include "fuzz.h"
 
@@ -16,8 +18,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mailaddr_list l = { 0, NULL };
 	const char *why = NULL;
 	enum mailaddr_status st;
-	char ascii[MAILADDR_MAX_DOMAIN + 2];
-	size_t i;
+	struct idna_name n;
+	size_t i, j;
 
 	st = mailaddr_parse_list(data, size, &l, &why);
 	if (why == NULL || mailaddr_status_name(st) == NULL)
@@ -33,9 +35,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    a->local == NULL || strlen(a->domain) > MAILADDR_MAX_DOMAIN ||
 		    strlen(a->local) > MAILADDR_MAX_LOCAL)
 			abort();
-		if (mailaddr_domain_to_ascii(a->domain, ascii,
-		    sizeof(ascii)) == 0 && strlen(ascii) >= sizeof(ascii))
+		if (idna_domain((const unsigned char *)a->domain,
+		    strlen(a->domain), &n, &why) != IDNA_OK)
+			continue;
+		if (why == NULL || n.ascii[0] == '\0' ||
+		    strlen(n.ascii) > IDNA_MAX_NAME || n.unicode[0] == '\0')
 			abort();
+		for (j = 0; n.ascii[j] != '\0'; j++)
+			if ((unsigned char)n.ascii[j] >= 0x80 ||
+			    (n.ascii[j] >= 'A' && n.ascii[j] <= 'Z'))
+				abort();
 	}
 	mailaddr_list_free(&l);
 	return 0;

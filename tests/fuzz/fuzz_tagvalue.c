@@ -1,8 +1,11 @@
 /*
- * fuzz_tagvalue.c - RFC 6376 3.2 tag=value lists, case-sensitive (DKIM)
- * and case-insensitive (DMARC), and the lookups the parsers do on them.
- * Invariants: every tag's name and value lie inside the input and inside
- * its raw span; a found tag is one of the list's.
+ * fuzz_tagvalue.c - RFC 6376 3.2 tag=value lists, case-sensitive (DKIM),
+ * case-insensitive, and in the DMARC dialect (TAGVALUE_DMARC), and the
+ * lookups the parsers do on them.
+ * Invariants: every good tag's name and value lie inside the input and
+ * inside its raw span; a problem entry (DMARC dialect only) has a reason
+ * and a raw span inside the input; a found tag is a good one of the
+ * list's.
  */
 #include "config.h"
 
@@ -25,6 +28,15 @@ check(const uint8_t *data, size_t size, unsigned flags)
 	for (i = 0; i < l.count; i++) {
 		const struct tagvalue *t = &l.tag[i];
 
+		if (t->problem != NULL && (flags & TAGVALUE_LENIENT) == 0 &&
+		    (flags & TAGVALUE_DUP_FIRST) == 0)
+			abort();
+		if (t->name == NULL) {
+			if (t->problem == NULL || t->raw_end > size ||
+			    t->raw_start > t->raw_end)
+				abort();
+			continue;
+		}
 		if (t->name < data || t->name + t->name_len > data + size ||
 		    t->value < data || t->value + t->value_len > data + size ||
 		    t->raw_start > t->raw_end || t->raw_end > size ||
@@ -34,7 +46,8 @@ check(const uint8_t *data, size_t size, unsigned flags)
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		const struct tagvalue *t = tagvalue_find(&l, names[i], flags);
 
-		if (t != NULL && (t < l.tag || t >= l.tag + l.count))
+		if (t != NULL && (t < l.tag || t >= l.tag + l.count ||
+		    t->problem != NULL))
 			abort();
 		if (t != NULL)
 			(void)tagvalue_value_eq(t, "1");
@@ -46,5 +59,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check(data, size, 0);
 	check(data, size, TAGVALUE_CASE_INSENSITIVE);
+	check(data, size, TAGVALUE_DMARC);
 	return 0;
 }

@@ -161,6 +161,26 @@ test_syntax_oddities(void **state)
 	assert_int_equal(parse("p=reject; v=DMARC1", DMARC_MODE_RFC9989, &r),
 	    DMARC_REC_NOT_DMARC);
 	dmarc_record_clear(&r);
+	/* a tag name with "_" or digits is an unknown tag (DKIM's tag-name,
+	 * the shared tokenizer's), ignored without a warning */
+	assert_int_equal(parse("v=DMARC1; rua_x=1; x2=y; p=reject",
+	    DMARC_MODE_RFC9989, &r), DMARC_REC_OK);
+	assert_int_equal(r.p, DMARC_POLICY_REJECT);
+	assert_int_equal(r.warnings, 0);
+	dmarc_record_clear(&r);
+	/* warnings keep the record's order; a repeated unknown tag is silent */
+	assert_int_equal(parse("v=DMARC1; adkim=x; foo; zz=1; zz=2; p=none",
+	    DMARC_MODE_RFC9989, &r), DMARC_REC_OK);
+	assert_int_equal(r.warnings, 2);
+	assert_string_equal(r.warning, "bad alignment mode ignored");
+	assert_int_equal(r.p, DMARC_POLICY_NONE);
+	dmarc_record_clear(&r);
+	/* an empty first p does not hide a later good one */
+	assert_int_equal(parse("v=DMARC1; p= ; p=quarantine",
+	    DMARC_MODE_RFC9989, &r), DMARC_REC_OK);
+	assert_int_equal(r.p, DMARC_POLICY_QUARANTINE);
+	assert_int_equal(r.warnings, 1);
+	dmarc_record_clear(&r);
 }
 
 static void

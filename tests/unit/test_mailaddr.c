@@ -242,36 +242,6 @@ test_prefixes_never_crash(void **state)
 	}
 }
 
-static void
-test_domain_to_ascii(void **state)
-{
-	static const struct { const char *in, *out; } t[] = {
-		{ "example.com", "example.com" },
-		{ "b\xc3\xbc" "cher.example", "xn--bcher-kva.example" },
-		{ "m\xc3\xbcnchen.de", "xn--mnchen-3ya.de" },
-		/* RFC 3492 7.1 (A) Arabic (Egyptian), lower-case sample */
-		{ "\xd9\x84\xd9\x8a\xd9\x87\xd9\x85\xd8\xa7\xd8\xa8\xd8\xaa"
-		  "\xd9\x83\xd9\x84\xd9\x85\xd9\x88\xd8\xb4\xd8\xb9\xd8\xb1"
-		  "\xd8\xa8\xd9\x8a\xd8\x9f", "xn--egbpdaj6bu4bxfgehfvwxn" },
-		{ "\xe4\xbe\x8b\xe3\x81\x88.jp", "xn--r8jz45g.jp" },
-	};
-	static const char *const bad[] = { "a\xc3.example", "\xc0\xaf.example",
-	    "\xed\xa0\x80.example" };
-	char out[256];
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		assert_int_equal(mailaddr_domain_to_ascii(t[i].in, out,
-		    sizeof(out)), 0);
-		assert_string_equal(out, t[i].out);
-	}
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(mailaddr_domain_to_ascii(bad[i], out,
-		    sizeof(out)), -1);
-	assert_int_equal(mailaddr_domain_to_ascii("example.com", out, 5), -1);
-}
-
 /* xorshift32 - deterministic pseudo-random bytes for the fuzz loop */
 static uint32_t
 xorshift32(uint32_t *x)
@@ -325,7 +295,6 @@ main(void)
 		cmocka_unit_test(test_input_cap_and_deep_comments),
 		cmocka_unit_test(test_prefixes_never_crash),
 		cmocka_unit_test(test_random_input_fuzz),
-		cmocka_unit_test(test_domain_to_ascii),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -117,6 +117,78 @@ test_tag_count_is_capped(void **state)
 	assert_int_equal(l.count, TAGVALUE_MAX_TAGS);
 }
 
+/* TAGVALUE_DMARC: malformed and repeated tags are entries with a
+ * problem, in order; the first good occurrence of a name counts */
+static void
+test_dmarc_dialect(void **state)
+{
+	static const char rep[] = "v=DMARC1; P=none; p=reject";
+	static const char bad[] = "v=DMARC1; 1x=2; garbage; p=a\x01" "b; np=; "
+	    "sp=none ; fo = 1 : d";
+	static const char crlf[] = "v=DMARC1;\r\np=none";
+	struct tagvalue_list l;
+	const struct tagvalue *t;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(tagvalue_parse((const unsigned char *)rep,
+	    strlen(rep), TAGVALUE_DMARC, &l, NULL), TAGVALUE_OK);
+	assert_int_equal(l.count, 3);
+	assert_non_null(t = tagvalue_find(&l, "p", TAGVALUE_DMARC));
+	assert_true(tagvalue_value_eq(t, "none"));
+	assert_string_equal(l.tag[2].problem, "repeated tag ignored");
+	assert_non_null(l.tag[2].name);
+	/* DKIM's rule for the same list: invalid */
+	assert_int_equal(tagvalue_parse((const unsigned char *)rep,
+	    strlen(rep), TAGVALUE_CASE_INSENSITIVE, &l, NULL),
+	    TAGVALUE_E_DUPLICATE);
+
+	assert_int_equal(tagvalue_parse((const unsigned char *)bad,
+	    strlen(bad), TAGVALUE_DMARC, &l, NULL), TAGVALUE_OK);
+	assert_int_equal(l.count, 7);
+	for (i = 1; i <= 4; i++) {
+		assert_non_null(l.tag[i].problem);
+		assert_null(l.tag[i].name);
+	}
+	assert_null(tagvalue_find(&l, "p", TAGVALUE_DMARC));
+	assert_null(tagvalue_find(&l, "np", TAGVALUE_DMARC));
+	assert_non_null(t = tagvalue_find(&l, "sp", TAGVALUE_DMARC));
+	assert_true(tagvalue_value_eq(t, "none"));
+	assert_non_null(t = tagvalue_find(&l, "fo", TAGVALUE_DMARC));
+	assert_true(tagvalue_value_eq(t, "1 : d"));
+	assert_false(l.truncated);
+
+	/* WSP only: CR LF is not white space in a DMARC record */
+	assert_int_equal(tagvalue_parse((const unsigned char *)crlf,
+	    strlen(crlf), TAGVALUE_DMARC, &l, NULL), TAGVALUE_OK);
+	assert_null(tagvalue_find(&l, "p", TAGVALUE_DMARC));
+	assert_int_equal(tagvalue_parse((const unsigned char *)crlf,
+	    strlen(crlf), 0, &l, NULL), TAGVALUE_OK);
+	assert_non_null(tagvalue_find(&l, "p", 0));
+
+	/* repeated tags alone, without the rest of the dialect */
+	assert_int_equal(tagvalue_parse((const unsigned char *)"a=1;a=2", 7,
+	    TAGVALUE_DUP_FIRST, &l, NULL), TAGVALUE_OK);
+	assert_true(tagvalue_value_eq(tagvalue_find(&l, "a", 0), "1"));
+}
+
+/* TAGVALUE_LENIENT: past the cap the rest is ignored, not an error */
+static void
+test_dmarc_cap_truncates(void **state)
+{
+	char in[TAGVALUE_MAX_TAGS * 8 + 16];
+	struct tagvalue_list l;
+	size_t i, n = 0;
+
+	(void)state;
+	for (i = 0; i <= TAGVALUE_MAX_TAGS; i++)
+		n += (size_t)snprintf(in + n, sizeof(in) - n, "t%zu=1;", i);
+	assert_int_equal(tagvalue_parse((const unsigned char *)in, n,
+	    TAGVALUE_DMARC, &l, NULL), TAGVALUE_OK);
+	assert_int_equal(l.count, TAGVALUE_MAX_TAGS);
+	assert_true(l.truncated);
+}
+
 static void
 test_random_input_never_crashes(void **state)
 {
@@ -134,9 +206,13 @@ test_random_input_never_crashes(void **state)
 			seed = seed * 1103515245u + 12345u;
 			in[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
 		}
-		(void)tagvalue_parse(in, len, iter & 1, &l, NULL);
+		(void)tagvalue_parse(in, len, (iter & 2) ? TAGVALUE_DMARC :
+		    (unsigned)(iter & 1), &l, NULL);
 		assert_true(l.count <= TAGVALUE_MAX_TAGS);
 		for (i = 0; i < l.count; i++) {
+			assert_true(l.tag[i].raw_end <= len);
+			if (l.tag[i].name == NULL)
+				continue;	/* a malformed entry */
 			assert_true(l.tag[i].value >= in);
 			assert_true(l.tag[i].value + l.tag[i].value_len <= in + len);
 		}
@@ -151,6 +227,8 @@ main(void)
 		cmocka_unit_test(test_embedded_nul_is_syntax_error),
 		cmocka_unit_test(test_raw_span_covers_whitespace),
 		cmocka_unit_test(test_tag_count_is_capped),
+		cmocka_unit_test(test_dmarc_dialect),
+		cmocka_unit_test(test_dmarc_cap_truncates),
 		cmocka_unit_test(test_random_input_never_crashes),
 	};
 

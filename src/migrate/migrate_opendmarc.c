@@ -1,0 +1,122 @@
+/*
+ * migrate_opendmarc.c - the OpenDMARC mapper: every option of
+ * opendmarc.conf(5) that only OpenDMARC has, with what becomes of it
+ * (RejectFailures, HoldQuarantinedMessages and RejectMultiValueFrom turn
+ * into the DMARC actions; IgnoreHosts joins InternalHosts ...).
+ *
+ * Exported (migrate_int.h): migrate_opendmarc_rules and its count.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "conf/conf_options.h"
+#include "migrate/hostlist.h"
+#include "migrate/migrate_int.h"
+#include "util/str.h"
+#include "util/xmalloc.h"
+
+/* r_reject_failures - OpenDMARC rejects (and tempfails) only when asked */
+static void
+r_reject_failures(struct migration *m, const struct oconf_entry *e,
+    const struct rule *r)
+{
+	bool b;
+
+	(void)r;
+	if (!oconf_bool(e->value, &b)) {
+		migrate_drop(m, e, "not a yes/no value");
+		return;
+	}
+	if (b) {
+		(void)migrate_set(m, e, "DMARCRejectAction", "reject", NULL);
+		(void)migrate_set(m, e, "DMARCTempErrorAction", "tempfail",
+		    "OpenDMARC temp-fails when evaluation cannot complete");
+	} else {
+		(void)migrate_set(m, e, "DMARCRejectAction", "mark",
+		    "OpenDMARC only adds its header unless RejectFailures is on");
+	}
+}
+
+static void
+r_hold(struct migration *m, const struct oconf_entry *e, const struct rule *r)
+{
+	bool b;
+
+	(void)r;
+	if (!oconf_bool(e->value, &b)) {
+		migrate_drop(m, e, "not a yes/no value");
+		return;
+	}
+	(void)migrate_set(m, e, "DMARCQuarantineAction", b ? "hold" : "mark", NULL);
+}
+
+static void
+r_multi_from(struct migration *m, const struct oconf_entry *e,
+    const struct rule *r)
+{
+	bool b;
+
+	(void)r;
+	if (!oconf_bool(e->value, &b)) {
+		migrate_drop(m, e, "not a yes/no value");
+		return;
+	}
+	if (b)
+		(void)migrate_set(m, e, "DMARCMultipleFrom", "reject", NULL);
+	else
+		migrate_drop(m, e, "OpenDMARC skips such messages; authmilter evaluates "
+		    "every author domain and applies the strictest result");
+}
+
+static void
+r_psl(struct migration *m, const struct oconf_entry *e, const struct rule *r)
+{
+	(void)r;
+	(void)migrate_set(m, e, "PSLFile", e->value, NULL);
+}
+
+static void
+r_never_reject(struct migration *m, const struct oconf_entry *e,
+    const struct rule *r)
+{
+	char *v = migrate_commas_to_spaces(e->value);
+
+	(void)r;
+	(void)migrate_set(m, e, "DMARCNeverReject", v, "close, not equal: OpenDMARC "
+	    "ignores these domains; authmilter still evaluates and reports "
+	    "them but never rejects them");
+	free(v);
+}
+
+const struct rule migrate_opendmarc_rules[] = {
+	{ "IgnoreHosts", DMARC, migrate_r_hosts, "OpenDMARC ignored these clients; authmilter does not verify InternalHosts either (and signs their mail when signing is set up)", NULL },
+	{ "RejectFailures", DMARC, r_reject_failures, NULL, NULL },
+	{ "HoldQuarantinedMessages", DMARC, r_hold, NULL, NULL },
+	{ "RejectMultiValueFrom", DMARC, r_multi_from, NULL, NULL },
+	{ "IgnoreAuthenticatedClients", DMARC, migrate_r_always_yes, "authmilter never verifies SMTP-authenticated clients (it signs their mail)", NULL },
+	{ "SPFSelfValidate", DMARC, migrate_r_always_yes, "authmilter always checks SPF itself and never reads other hosts' SPF results", NULL },
+	{ "SPFIgnoreResults", DMARC, migrate_r_always_yes, "authmilter always checks SPF itself and never reads other hosts' SPF results", NULL },
+	{ "PublicSuffixList", DMARC, r_psl, NULL, NULL },
+	{ "IgnoreMailFrom", DMARC, r_never_reject, NULL, NULL },
+	{ "TrustedAuthservIDs", DMARC, migrate_r_drop, "authmilter never trusts Authentication-Results from other hosts: it checks SPF and DKIM itself", NULL },
+	{ "RejectString", DMARC, migrate_r_drop, "RejectText is fixed text (no %s); the built-in reply names the domain", NULL },
+	{ "FailureReports", DMARC, migrate_r_drop, R_NOREPORT, NULL },
+	{ "FailureReportsBcc", DMARC, migrate_r_drop, R_NOREPORT, NULL },
+	{ "FailureReportsOnNone", DMARC, migrate_r_drop, R_NOREPORT, NULL },
+	{ "FailureReportsSentBy", DMARC, migrate_r_drop, R_NOREPORT, NULL },
+	{ "CopyFailuresTo", DMARC, migrate_r_drop, R_NOREPORT, NULL },
+	{ "ReportCommand", DMARC, migrate_r_drop, R_NOREPORT, NULL },
+	{ "HistoryFile", DMARC, migrate_r_drop, "aggregate reports (RFC 9990) are not implemented, so there is no history to write", NULL },
+	{ "RecordAllMessages", DMARC, migrate_r_drop, "aggregate reports (RFC 9990) are not implemented, so there is no history to write", NULL },
+	{ "IgnoreMailTo", DMARC, migrate_r_drop, "aggregate reports (RFC 9990) are not implemented, so there is no history to write", NULL },
+	{ "DomainWhitelist", DMARC, migrate_r_drop, "no counterpart", NULL },
+	{ "DomainWhitelistFile", DMARC, migrate_r_drop, "no counterpart", NULL },
+	{ "DomainWhitelistSize", DMARC, migrate_r_drop, "no counterpart", NULL },
+};
+const size_t migrate_opendmarc_rule_count =
+    sizeof(migrate_opendmarc_rules) / sizeof(migrate_opendmarc_rules[0]);

@@ -1,0 +1,328 @@
+/*
+ * migrate_rules.c - the converters several options share (same value,
+ * lists, yes/no, seconds, counts, host lists, "always on") and the table
+ * of the daemon options OpenDKIM and OpenDMARC both have (Socket, UserID,
+ * PidFile, UMask, Syslog, AuthservID, DNSTimeout ...).
+ *
+ * Exported (migrate_int.h): migrate_r_* converters, migrate_shared_rules,
+ * migrate_commas_to_spaces. Each converter maps one entry with
+ * migrate_set or lists it with migrate_drop; nothing here fails.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "conf/conf_options.h"
+#include "migrate/hostlist.h"
+#include "migrate/migrate_int.h"
+#include "util/str.h"
+#include "util/xmalloc.h"
+
+#define R_SYSTEMD "run authmilter under systemd (contrib/authmilter.service: Restart=on-failure)"
+#define R_SANDBOX "use the sandboxing of contrib/authmilter.service instead"
+
+/* parse_number - whole-string decimal; false when not one */
+static bool
+parse_number(const char *v, unsigned long *out)
+{
+	char *end;
+
+	if (!ascii_isdigit((unsigned char)*v))
+		return false;
+	*out = strtoul(v, &end, 10);
+	return *end == '\0' && *out < 100000000UL;
+}
+
+/* commas_to_spaces - "a, b,c" -> "a b c" (csl: prefix dropped) */
+char *
+migrate_commas_to_spaces(const char *v)
+{
+	char *out, *p;
+
+	if (strncmp(v, "csl:", 4) == 0)
+		v += 4;
+	out = xstrdup(v);
+	for (p = out; *p != '\0'; p++)
+		if (*p == ',')
+			*p = ' ';
+	return out;
+}
+
+void
+migrate_r_drop(struct migration *m, const struct oconf_entry *e,
+    const struct rule *r)
+{
+	migrate_drop(m, e, "%s", r->arg);
+}
+
+/* migrate_r_same - the same value under authmilter's name (r->arg or
+ * the same) */
+void
+migrate_r_same(struct migration *m, const struct oconf_entry *e,
+    const struct rule *r)
+{
+	(void)migrate_set(m, e, r->arg != NULL ? r->arg : e->name, e->value, NULL);
+}
+
+/* migrate_r_list - a comma-separated data set into a list option */
+void
+migrate_r_list(struct migration *m, const struct oconf_entry *e,
+    const struct rule *r)
+{
+	char *v;
+
+	if (e->value[0] == '/' || strncmp(e->value, "file:", 5) == 0 ||
+	    (strchr(e->value, ':') != NULL && strncmp(e->value, "csl:", 4) != 0)) {
+		migrate_drop(m, e, "only an inline list can be carried; write the "
+		    "entries into %s", r->arg != NULL ? r->arg : e->name);
+		return;
+	}
+	v = migrate_commas_to_spaces(e->value);
+	(void)migrate_set(m, e, r->arg != NULL ? r->arg : e->name, v, NULL);
+	free(v);
+}
+
+void
+migrate_r_bool(struct migration *m, const struct oconf_entry *e,
+    const struct rule *r)
+{
+	bool b;
+
+	if (!oconf_bool(e->value, &b)) {
+		migrate_drop(m, e, "not a yes/no value");
+		return;
+	}
+	(void)migrate_set(m, e, r->arg != NULL ? r->arg : e->name,
+	    b ? "yes" : "no", NULL);
+}
+
+/* migrate_r_seconds - whole seconds into a duration, held to
+ * authmilter's range */
+void
+migrate_r_seconds(struct migration *m, const struct oconf_entry *e,
+    const struct rule *r)
+{
+	const struct conf_option *opt = conf_option_find(r->arg);
+	unsigned long n, ms;
+	char v[32], why[128];
+
+	if (!parse_number(e->value, &n)) {
+		migrate_drop(m, e, "not a number of seconds");
+		return;
+	}
+	ms = n * 1000;
+	if (n == 0 && opt != NULL && opt->max != 0 && opt->min > 0) {
+		/* OpenDKIM/OpenDMARC: 0 waits forever; authmilter is bounded */
+		ms = opt->max;
+		(void)snprintf(why, sizeof(why), "0 (no limit) is not allowed; "
+		    "the longest allowed value is used");
+	} else if (opt != NULL && opt->max != 0 &&
+	    (ms < opt->min || ms > opt->max)) {
+		ms = ms < opt->min ? opt->min : opt->max;
+		(void)snprintf(why, sizeof(why), "%lus is outside authmilter's "
+		    "range; the nearest allowed value is used", n);
+	} else if (r->comment != NULL) {
+		(void)snprintf(why, sizeof(why), "%s", r->comment);
+	} else {
+		why[0] = '\0';
+	}
+	(void)snprintf(v, sizeof(v), "%lums", ms);
+	if (ms % 1000 == 0)
+		(void)snprintf(v, sizeof(v), "%lus", ms / 1000);
+	(void)migrate_set(m, e, r->arg, v, why[0] != '\0' ? why : NULL);
+}
+
+/* migrate_r_uint - a count, held to authmilter's range */
+void
+migrate_r_uint(struct migration *m, const struct oconf_entry *e,
+    const struct rule *r)
+{
+	const struct conf_option *opt = conf_option_find(r->arg);
+	unsigned long n;
+	char v[32], why[192];
+
+	if (!parse_number(e->value, &n)) {
+		migrate_drop(m, e, "not a whole number");
+		return;
+	}
+	(void)snprintf(why, sizeof(why), "%s", r->comment != NULL ? r->comment : "");
+	if (opt != NULL && opt->max != 0 && (n < opt->min || n > opt->max)) {
+		(void)snprintf(why, sizeof(why), "%lu is outside authmilter's "
+		    "range %lu-%lu; the nearest is used", n, opt->min, opt->max);
+		n = n < opt->min ? opt->min : opt->max;
+	}
+	(void)snprintf(v, sizeof(v), "%lu", n);
+	(void)migrate_set(m, e, r->arg, v, why[0] != '\0' ? why : NULL);
+}
+
+/* migrate_r_always_yes - a yes/no whose one value authmilter always has
+ * (r->arg says why the other cannot be carried) */
+void
+migrate_r_always_yes(struct migration *m, const struct oconf_entry *e,
+    const struct rule *r)
+{
+	bool b;
+
+	if (!oconf_bool(e->value, &b)) {
+		migrate_drop(m, e, "not a yes/no value");
+		return;
+	}
+	if (b)
+		migrate_note(m, e, "authmilter always does this");
+	else
+		migrate_drop(m, e, "%s", r->arg);
+}
+
+/* migrate_r_hosts - a host data set into InternalHosts (merged from all) */
+void
+migrate_r_hosts(struct migration *m, const struct oconf_entry *e,
+    const struct rule *r)
+{
+	struct strlist nets = { NULL, 0 }, skipped = { NULL, 0 };
+	struct buf err = BUF_INIT;
+	size_t i;
+
+	if (!hostlist_read(e->value, strcmp(r->name, "IgnoreHosts") != 0, &nets,
+	    &skipped, &err)) {
+		migrate_drop(m, e, "cannot read the host list: %s", buf_cstr(&err));
+		buf_deinit(&err);
+		return;
+	}
+	m->hosts_seen[r->src == DMARC ? 2 : 1] = true;
+	for (i = 0; i < nets.count; i++)
+		if (!strlist_has(&m->internal, nets.items[i]))
+			strlist_add(&m->internal, nets.items[i]);
+	for (i = 0; i < skipped.count; i++)
+		migrate_drop(m, e, "entry %s", skipped.items[i]);
+	buf_printf(&m->internal_why, "# from %s:%u: %s %s (%zu networks)\n",
+	    e->file, e->line, e->name, e->value, nets.count);
+	if (r->arg != NULL)
+		buf_printf(&m->internal_why, "#   %s\n", r->arg);
+	strlist_deinit(&nets);
+	strlist_deinit(&skipped);
+	buf_deinit(&err);
+}
+
+/* r_socket - local:/path -> unix:/path; inet:port@[addr] -> inet:port@addr */
+static void
+r_socket(struct migration *m, const struct oconf_entry *e,
+    const struct rule *r)
+{
+	char v[512];
+	const char *at, *p = e->value;
+
+	(void)r;
+	if (strncmp(p, "local:", 6) == 0 || strncmp(p, "unix:", 5) == 0) {
+		(void)snprintf(v, sizeof(v), "unix:%s", strchr(p, ':') + 1);
+	} else if (strncmp(p, "inet:", 5) == 0 || strncmp(p, "inet6:", 6) == 0) {
+		at = strchr(p, '@');
+		if (at != NULL && at[1] == '[' && (strchr(at, ']') == NULL ||
+		    strchr(at, ']')[1] != '\0')) {
+			migrate_drop(m, e, "unbalanced [ ] around the address");
+			return;
+		}
+		if (at != NULL && at[1] == '[')
+			(void)snprintf(v, sizeof(v), "%.*s%.*s", (int)(at - p + 1), p,
+			    (int)(strchr(at, ']') - at - 2), at + 2);
+		else
+			(void)snprintf(v, sizeof(v), "%s", p);
+	} else if (p[0] == '/') {
+		(void)snprintf(v, sizeof(v), "unix:%s", p);
+	} else {
+		migrate_drop(m, e, "socket form not understood (expected local:/path, "
+		    "inet:port@host or inet6:port@host)");
+		return;
+	}
+	(void)migrate_set(m, e, "Socket", v, strncmp(v, "unix:", 5) == 0 ?
+	    "the MTA keeps connecting to the same path" : NULL);
+}
+
+/* r_umask - the file mode the program's unix socket got */
+static void
+r_umask(struct migration *m, const struct oconf_entry *e, const struct rule *r)
+{
+	unsigned long u;
+	char *end, v[16];
+
+	(void)r;
+	u = strtoul(e->value, &end, 8);
+	if (*e->value == '\0' || *end != '\0' || u > 0777) {
+		migrate_drop(m, e, "not an octal umask");
+		return;
+	}
+	(void)snprintf(v, sizeof(v), "0%03lo", 0777UL & ~u);
+	(void)migrate_set(m, e, "SocketMode", v, "a unix socket made under this umask "
+	    "gets this mode; authmilter sets it directly");
+}
+
+static void
+r_syslog(struct migration *m, const struct oconf_entry *e,
+    const struct rule *r)
+{
+	bool b;
+
+	(void)r;
+	if (!oconf_bool(e->value, &b)) {
+		migrate_drop(m, e, "not a yes/no value");
+		return;
+	}
+	if (b)
+		(void)migrate_set(m, e, "LogTo", "syslog", NULL);
+	else
+		migrate_drop(m, e, "authmilter always logs (LogTo syslog or stderr); "
+		    "LogLevel error keeps it quiet");
+}
+
+/* r_facility - "LOG_MAIL" or "mail" -> "mail" */
+static void
+r_facility(struct migration *m, const struct oconf_entry *e,
+    const struct rule *r)
+{
+	char v[64];
+	const char *p = e->value;
+
+	(void)r;
+	if (ascii_strncasecmp(p, "LOG_", 4) == 0)
+		p += 4;
+	(void)snprintf(v, sizeof(v), "%s", p);
+	(void)migrate_set(m, e, "LogFacility", str_lower(v), NULL);
+}
+
+static void
+r_authservid(struct migration *m, const struct oconf_entry *e,
+    const struct rule *r)
+{
+	(void)r;
+	if (ascii_strcasecmp(e->value, "HOSTNAME") == 0)
+		migrate_note(m, e, "authmilter's default is the host's name too");
+	else
+		(void)migrate_set(m, e, "AuthservID", e->value, NULL);
+}
+
+const struct rule migrate_shared_rules[] = {
+	{ "Socket", BOTH, r_socket, NULL, NULL },
+	{ "UserID", BOTH, migrate_r_same, NULL, NULL },
+	{ "PidFile", BOTH, migrate_r_same, NULL, NULL },
+	{ "UMask", BOTH, r_umask, NULL, NULL },
+	{ "Syslog", BOTH, r_syslog, NULL, NULL },
+	{ "SyslogFacility", BOTH, r_facility, NULL, NULL },
+	{ "AuthservID", BOTH, r_authservid, NULL, NULL },
+	{ "DNSTimeout", BOTH, migrate_r_seconds, "DNSTimeout", NULL },
+	{ "AuthservIDWithJobID", BOTH, migrate_r_drop, "authmilter's authserv-id is the name alone; the queue id is in its log line", NULL },
+	{ "AutoRestart", BOTH, migrate_r_drop, R_SYSTEMD, NULL },
+	{ "AutoRestartCount", BOTH, migrate_r_drop, R_SYSTEMD, NULL },
+	{ "AutoRestartRate", BOTH, migrate_r_drop, R_SYSTEMD, NULL },
+	{ "Background", BOTH, migrate_r_drop, "authmilter detaches unless started with -f", NULL },
+	{ "BaseDirectory", BOTH, migrate_r_drop, "authmilter keeps / as its directory; write absolute paths", NULL },
+	{ "ChangeRootDirectory", BOTH, migrate_r_drop, R_SANDBOX, NULL },
+	{ "EnableCoredumps", BOTH, migrate_r_drop, "set with ulimit or systemd LimitCORE", NULL },
+	{ "MilterDebug", BOTH, migrate_r_drop, R_DEBUG, NULL },
+	{ "SoftwareHeader", BOTH, migrate_r_drop, "authmilter adds no software header", NULL },
+	{ "RequiredHeaders", BOTH, migrate_r_drop, "authmilter does not reject on RFC 5322 header counts; DMARC handles a missing or multiple From", NULL },
+};
+const size_t migrate_shared_rule_count =
+    sizeof(migrate_shared_rules) / sizeof(migrate_shared_rules[0]);

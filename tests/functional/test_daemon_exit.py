@@ -1,0 +1,178 @@
+#!/usr/bin/python3
+"""test_daemon_exit - how the daemon ends when things go wrong.
+
+1. libmilter's listener gives up (16 failed accept() calls in a row): the
+   daemon must exit with status 1 so that its supervisor restarts it,
+   not live on without a listener. listener_fault.c, preloaded, makes
+   accept() fail with EINVAL once a file exists and skips libmilter's
+   1..16 s back-off sleeps; the daemon serves a message normally first.
+2. A session still running past ShutdownTimeout: while a client keeps
+   starting messages (each MAIL FROM runs an SPF check on the shared
+   resolver, each From field starts DMARC lookups), SIGTERM arrives with
+   ShutdownTimeout 1s. The daemon must exit 0 soon after the timeout,
+   say how many connections were left, and not free the resolver, the
+   configuration or the PSL under them (valgrind and ASan runs of this
+   test would see the use after free).
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import daemon  # noqa: E402
+import dns_testserver  # noqa: E402
+import milter_client  # noqa: E402
+from tap import TAP  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1") or 1)
+MSG = (b"From: a@ok.test\r\nTo: b@example.net\r\nSubject: hi\r\n"
+       b"Date: Sat, 28 Nov 2026 10:00:00 +0000\r\n"
+       b"Message-ID: <1@ok.test>\r\n\r\nhello\r\n")
+
+
+def build_shim(tmp):
+    """build_shim - (path of listener_fault.so, None) or (None, reason)"""
+    cc = os.environ.get("CC_FOR_TESTS") or "cc"
+    if shutil.which(cc) is None:
+        return None, "a C compiler (%s)" % cc
+    out = os.path.join(tmp, "listener_fault.so")
+    r = subprocess.run([cc, "-shared", "-fPIC", "-Wall", "-o", out,
+                        os.path.join(HERE, "listener_fault.c"), "-ldl"],
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        return None, "building listener_fault.so: " + r.stderr[-300:]
+    return out, None
+
+
+def port_of(spec):
+    return int(spec.split(":", 1)[1].split("@", 1)[0])
+
+
+def listener_gives_up(t, tmp, ns):
+    names = ["listener fault: daemon served a message first",
+             "listener gave up: daemon exits with status 1",
+             "listener gave up: the log says why"]
+    shim, why = build_shim(tmp)
+    if not t.need(check=lambda: why, what="listener fault shim",
+                  tests=names):
+        return
+    fault = os.path.join(tmp, "fault")
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    env = {"LD_PRELOAD": shim, "LISTENER_FAULT_FILE": fault,
+           # the shim is not built with ASan, so it comes first
+           "ASAN_OPTIONS": (asan + ":" if asan else "") +
+           "verify_asan_link_order=0"}
+    d = daemon.Daemon({"Nameservers": ns, "DNSTimeout": "1s"}, env=env)
+    d.start()
+    try:
+        res = d.send_message(MSG, client_ip="192.0.2.1",
+                             mail_from="<a@ok.test>")
+        t.ok(res.disposition == "accept", names[0], diag=repr(res))
+        with open(fault, "w"):
+            pass
+        # a connection wakes the listener; accept() then fails 16 times
+        # (the daemon may be gone before connect() returns: fine)
+        try:
+            with socket.create_connection(("127.0.0.1", port_of(d.spec)),
+                                          timeout=5):
+                rc = d.wait(10 * SCALE)
+        except OSError:
+            rc = d.wait(10 * SCALE)
+        t.is_eq(rc, 1, names[1])
+        t.ok(d.wait_for_log(r"listener gave up", timeout=2), names[2],
+             diag=d.log_tail(5))
+    finally:
+        d.stop()
+        d.cleanup()
+
+
+def keep_busy(spec, stop, counts):
+    """keep_busy - start messages on one connection until it breaks"""
+    try:
+        c = milter_client.MilterClient(spec, timeout=5).connect()
+        c.conn("client.ok.test", "192.0.2.1")
+        c.helo("client.ok.test")
+        counts["connected"] = True
+        deadline = time.time() + 30 * SCALE
+        while time.time() < deadline:
+            c.mail("<a@ok.test>")
+            c.rcpt("<b@example.net>")
+            c.header("From", "a@ok.test")
+            c.abort()
+            counts["messages"] += 1
+            if stop.is_set():
+                counts["after_term"] += 1
+    except Exception as e:  # the daemon went away: expected
+        counts["error"] = repr(e)
+
+
+def session_past_timeout(t, ns):
+    names = ["busy session: messages served before SIGTERM",
+             "busy session: daemon exits 0 after ShutdownTimeout",
+             "busy session: the session was still running at the end",
+             "busy session: the log counts the connections left"]
+    d = daemon.Daemon({"ShutdownTimeout": "1s", "Nameservers": ns,
+                       "DNSTimeout": "1s"})
+    d.start()
+    try:
+        stop = threading.Event()
+        counts = {"messages": 0, "after_term": 0, "connected": False}
+        th = threading.Thread(target=keep_busy, args=(d.spec, stop, counts))
+        th.start()
+        deadline = time.time() + 10 * SCALE
+        while counts["messages"] < 5 and time.time() < deadline and \
+                th.is_alive():
+            time.sleep(0.02)
+        t.ok(counts["messages"] >= 5, names[0], diag=repr(counts))
+        start = time.time()
+        stop.set()
+        d.signal(signal.SIGTERM)
+        rc = d.wait(20 * SCALE)
+        took = time.time() - start
+        th.join(40 * SCALE)
+        t.ok(rc == 0 and took < 1 + 5 * SCALE, names[1],
+             diag="status %r after %.2f s; %s" % (rc, took, d.log_tail(5)))
+        t.ok(counts["after_term"] > 0, names[2], diag=repr(counts))
+        t.ok(d.wait_for_log(r"1 connection\(s\) still open after "
+                            r"ShutdownTimeout; exiting without freeing",
+                            timeout=2), names[3], diag=d.log_tail(5))
+    finally:
+        d.stop()
+        d.cleanup()
+
+
+def main():
+    t = TAP()
+    if not t.need(check=daemon.missing, what="daemon exit tests"):
+        t.done()
+    tmp = tempfile.mkdtemp(prefix="authmilter-exit-")
+    zpath = os.path.join(tmp, "zone.yaml")
+    with open(zpath, "w") as f:
+        f.write("ok.test:\n- TXT: v=spf1 ip4:192.0.2.0/24 -all\n"
+                "_dmarc.ok.test:\n- TXT: v=DMARC1; p=none\n")
+    try:
+        srv = dns_testserver.DnsServer(zpath).__enter__()
+    except dns_testserver.ServerError as e:
+        t.need(check=lambda: str(e), what="DNS server")
+        t.done()
+    ns = "127.0.0.1@%d" % srv.port
+    try:
+        listener_gives_up(t, tmp, ns)
+        session_past_timeout(t, ns)
+    finally:
+        srv.stop()
+        if not os.environ.get("KEEP_TEST_TMP"):
+            shutil.rmtree(tmp, ignore_errors=True)
+    t.done()
+
+
+main()

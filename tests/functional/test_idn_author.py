@@ -1,0 +1,172 @@
+#!/usr/bin/python3
+"""test_idn_author - internationalised author domains (IDNA2008) through
+the daemon over the milter protocol and through authcheck message.
+
+A From field in raw UTF-8 (SMTPUTF8 mail, RFC 6532) with the U-label
+domain "bücher.test": the DMARC record sits at the A-label name
+_dmarc.xn--bcher-kva.test on a loopback DNS server. A DKIM signature with
+d= the A-label and an SPF pass for a U-label or A-label MAIL FROM align
+with it; the A-R's header.from carries the A-label. Homographs (Latin
+mixed with Cyrillic in one label, as a U-label or as an A-label) and
+disallowed code points give dmarc=permerror. authcheck shows both forms.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import authcheck_env  # noqa: E402
+import daemon  # noqa: E402
+import dkim_keys  # noqa: E402
+from tap import TAP  # noqa: E402
+
+try:
+    import dkim
+    HAVE_LIBS = None
+except ImportError as e:  # reported through t.need below
+    HAVE_LIBS = "python3-dkim (%s)" % e
+
+GOOD_IP = "192.0.2.10"
+BAD_IP = "198.51.100.66"
+AUTHSERV = "mx.test.example"
+ALABEL = "xn--bcher-kva.test"
+ULABEL = "b\u00fccher.test"
+# "pаypal.test" with a Cyrillic "а" (U+0430), and its A-label
+HOMOGRAPH = "p\u0430ypal.test"
+HOMOGRAPH_A = "xn--pypal-4ve.test"
+
+
+def zone(pub):
+    spf = "v=spf1 ip4:192.0.2.0/24 -all"
+    z = {ALABEL: [{"TXT": spf}, {"A": "192.0.2.10"}],
+         "_dmarc." + ALABEL: [{"TXT": "v=DMARC1; p=reject"}],
+         "s1._domainkey." + ALABEL: [{"TXT": "v=DKIM1; k=rsa; p=" + pub}]}
+    # the homograph publishes a permissive record: it must not matter
+    z[HOMOGRAPH_A] = [{"TXT": spf}, {"A": "192.0.2.10"}]
+    z["_dmarc." + HOMOGRAPH_A] = [{"TXT": "v=DMARC1; p=none"}]
+    return z
+
+
+def msg(domain, subject):
+    return ("From: J\u00fcrgen <j@%s>\r\nTo: bob@example.net\r\n"
+            "Subject: %s\r\nDate: Sat, 28 Nov 2026 10:00:00 +0000\r\n"
+            "Message-ID: <%s@x.test>\r\n\r\nGr\u00fc\u00dfe\r\n"
+            % (domain, subject, subject)).encode("utf-8")
+
+
+def sign(raw, dom, pem):
+    sig = dkim.sign(raw, b"s1", dom.encode(), pem,
+                    include_headers=[b"from", b"to", b"subject", b"date"],
+                    canonicalize=(b"relaxed", b"relaxed"))
+    return sig.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n") + raw
+
+
+def ar(res):
+    vals = res.header_values("Authentication-Results")
+    return vals[0] if vals else ""
+
+
+def daemon_cases(t, env, pem):
+    opts = {"AuthservID": AUTHSERV, "Nameservers": env.nameserver,
+            "DNSTimeout": "2s"}
+    with daemon.Daemon(opts) as d:
+        # DKIM d= A-label aligned with a U-label From
+        res = d.send_message(sign(msg(ULABEL, "dkim"), ALABEL, pem),
+                             client_ip=BAD_IP, mail_from="<j@other.test>")
+        a = ar(res)
+        t.ok(res.disposition == "accept", "U-label From, A-label d=: accepted",
+             diag=repr(res))
+        t.ok("dmarc=pass (p=reject dis=none) header.from=" + ALABEL in a,
+             "A-R: dmarc=pass, header.from is the A-label", diag=a)
+        t.ok(all(ord(c) < 128 for c in a), "A-R is ASCII", diag=a)
+
+        # SPF: a U-label MAIL FROM (SMTPUTF8) aligns with the A-label
+        res = d.send_message(msg(ULABEL, "spfu"), client_ip=GOOD_IP,
+                             mail_from="<j@%s>" % ULABEL)
+        a = ar(res)
+        t.ok("spf=pass smtp.mailfrom=" + ALABEL in a,
+             "U-label MAIL FROM: SPF checked at the A-label", diag=a)
+        t.ok("dmarc=pass" in a and "header.from=" + ALABEL in a,
+             "U-label MAIL FROM with SPF pass aligns", diag=a)
+
+        # no authentication: the A-label's p=reject applies
+        res = d.send_message(msg(ULABEL, "spoof"), client_ip=BAD_IP,
+                             mail_from="<j@other.test>")
+        t.ok(res.disposition == "reject" and res.code == "550",
+             "unauthenticated U-label author: p=reject found at the A-label",
+             diag=repr(res))
+        t.ok(d.wait_for_log(r"dmarc=fail dmarc_from=%s " %
+                            ALABEL.replace(".", r"\."), timeout=3),
+             "log names the A-label", diag=d.log_tail(3))
+
+        # homographs and disallowed code points: permerror, whatever the
+        # homograph domain publishes and even with an aligned SPF pass
+        for label, dom in (("U-label", HOMOGRAPH), ("A-label", HOMOGRAPH_A)):
+            res = d.send_message(msg(dom, "homo"), client_ip=GOOD_IP,
+                                 mail_from="<j@%s>" % HOMOGRAPH_A)
+            a = ar(res)
+            t.ok("dmarc=permerror" in a and "mixes scripts" in a,
+                 "mixed Latin+Cyrillic %s: dmarc=permerror" % label, diag=a)
+            t.ok("dmarc=pass" not in a, "mixed-script %s never passes" % label,
+                 diag=a)
+        res = d.send_message(msg("\u2603.test", "snow"), client_ip=GOOD_IP,
+                             mail_from="<j@other.test>")
+        a = ar(res)
+        t.ok("dmarc=permerror" in a and "disallowed" in a,
+             "disallowed code point: dmarc=permerror", diag=a)
+        res = d.send_message(msg("xn--zzzzzz.test", "bad"), client_ip=GOOD_IP,
+                             mail_from="<j@other.test>")
+        a = ar(res)
+        t.ok("dmarc=permerror" in a and "A-label" in a,
+             "invalid A-label: dmarc=permerror", diag=a)
+        t.ok(d.running(), "daemon still running")
+
+
+def authcheck_cases(t, env, pem):
+    path = env.path("idn.eml")
+    with open(path, "wb") as f:
+        f.write(sign(msg(ULABEL, "ac"), ALABEL, pem).replace(b"\r\n", b"\n"))
+    rc, out, doc = env.run(["message", path, "--authserv-id", AUTHSERV,
+                            "--ip", BAD_IP, "--mail-from", "j@other.test"])
+    dm = ((doc or {}).get("dmarc") or [{}])[0]
+    t.is_eq(dm.get("result"), "pass", "authcheck: dmarc pass")
+    t.is_eq(dm.get("header_from"), ALABEL, "authcheck: A-label form")
+    t.is_eq(dm.get("header_from_unicode"), ULABEL, "authcheck: U-label form")
+    rc, out, _ = env.run(["message", path, "--authserv-id", AUTHSERV,
+                          "--ip", BAD_IP, "--mail-from", "j@other.test"],
+                         json_out=False)
+    t.ok(ALABEL in out and ULABEL in out,
+         "authcheck text report shows both forms", diag=out)
+    path = env.path("homo.eml")
+    with open(path, "wb") as f:
+        f.write(msg(HOMOGRAPH, "ac2").replace(b"\r\n", b"\n"))
+    rc, out, doc = env.run(["message", path, "--authserv-id", AUTHSERV,
+                            "--ip", GOOD_IP, "--mail-from",
+                            "j@" + HOMOGRAPH_A])
+    dm = ((doc or {}).get("dmarc") or [{}])[0]
+    t.ok(dm.get("result") == "permerror" and
+         "mixes scripts" in dm.get("why", ""),
+         "authcheck: homograph is permerror with the reason", diag=repr(dm))
+
+
+def main():
+    t = TAP()
+    if not t.need(check=lambda: daemon.missing() or authcheck_env.missing()
+                  or HAVE_LIBS, what="IDN author tests"):
+        t.done()
+    pem, pub = dkim_keys.rsa_key_pair()
+    try:
+        env = authcheck_env.AuthcheckEnv(zone(pub)).__enter__()
+    except Exception as e:  # the server could not start
+        t.need(check=lambda: str(e), what="DNS server")
+        t.done()
+    try:
+        daemon_cases(t, env, pem)
+        authcheck_cases(t, env, pem)
+    finally:
+        env.__exit__(None, None, None)
+    t.done()
+
+
+main()

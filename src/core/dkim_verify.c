@@ -33,6 +33,7 @@
 #include "core/dkim_key.h"
 #include "core/dkim_sig.h"
 #include "core/dkim_verify.h"
+#include "core/headers.h"
 #include "util/buf.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -152,9 +153,8 @@ finish(struct vsig *s, enum dkim_res res, const char *reason)
 static bool
 is_signature(const unsigned char *name, size_t len)
 {
-	while (len > 0 && ascii_iswsp(name[len - 1]))
-		len--;
-	return ascii_memcaseeq(name, len, "DKIM-Signature");
+	return headers_name_eq(name, len, (const unsigned char *)"DKIM-Signature",
+	    14);
 }
 
 /* store_header - append a field to the header block; false on overflow */

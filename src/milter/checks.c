@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "conf/conf.h"
+#include "core/headers.h"
 #include "log/log.h"
 #include "milter/checks.h"
 #include "milter/session.h"
@@ -182,7 +183,7 @@ checks_header(struct session *s, const char *name, const char *value)
 
 	if (ck->skip_verify || resolver == NULL)
 		return;
-	if (ascii_strcasecmp(name, "From") == 0) {
+	if (headers_name_is(name, "From")) {
 		/* a From over the field cap is never parsed: dmarc=permerror */
 		if (strlen(name) + 1 + strlen(value) > c->max_header_field_bytes)
 			ck->dmarc.from_problem = "From field over MaxHeaderFieldBytes";

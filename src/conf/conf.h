@@ -76,6 +76,7 @@ struct conf {
 	/* DKIM verification */
 	unsigned dkim_max_signatures;
 	bool dkim_allow_sha1;
+	bool dkim_allow_partial_body;	/* l= short of the body may pass */
 	unsigned dkim_min_key_bits;
 	unsigned dkim_max_key_bits;
 	unsigned dkim_clock_skew_ms;
@@ -108,6 +109,7 @@ struct conf {
 	int dmarc_temperror_action;	/* enum policy_temp_action */
 	bool dmarc_monitor_only;
 	int dmarc_multiple_from;	/* 0 strictest, 1 reject */
+	int dmarc_bad_from;		/* enum policy_bad_from_action */
 	struct conf_list dmarc_never_reject;
 	struct conf_list dmarc_always_reject;
 	char *reject_text;

@@ -57,6 +57,7 @@ static const char *const dmarc_mode_words[] = { "rfc9989", "rfc7489", NULL };
 static const char *const reject_words[] = { "reject", "quarantine", "mark", NULL };
 static const char *const quarantine_words[] = { "hold", "header", "mark", NULL };
 static const char *const multi_from_words[] = { "strictest", "reject", NULL };
+static const char *const bad_from_words[] = { "reject", "quarantine", "accept", NULL };
 /* orders match conf_mode_sign/verify and conf_canon in conf.c */
 static const char *const mode_words[] = { "sv", "vs", "s", "v", NULL };
 /* order matches conf->arc_trusted_sealer_action (checks_arc.c) */
@@ -111,6 +112,7 @@ const struct conf_option conf_options[] = {
 	{ "SPFMaxTime", CONF_T_DURATION, "20s", FIELD(spf_max_time_ms), 100, 120000, NULL, NULL },
 	{ "DKIMMaxSignatures", CONF_T_UINT, "5", FIELD(dkim_max_signatures), 1, 50, NULL, NULL },
 	{ "DKIMAllowSHA1", CONF_T_BOOL, "no", FIELD(dkim_allow_sha1), 0, 0, NULL, NULL },
+	{ "DKIMAllowPartialBody", CONF_T_BOOL, "no", FIELD(dkim_allow_partial_body), 0, 0, NULL, NULL },
 	{ "DKIMMinKeyBits", CONF_T_UINT, "1024", FIELD(dkim_min_key_bits), 1024, 16384, NULL, check_key_bits },
 	{ "DKIMMaxKeyBits", CONF_T_UINT, "8192", FIELD(dkim_max_key_bits), 1024, 16384, NULL, NULL },
 	{ "DKIMClockSkew", CONF_T_DURATION, "5m", FIELD(dkim_clock_skew_ms), 0, 86400000, NULL, NULL },
@@ -131,6 +133,7 @@ const struct conf_option conf_options[] = {
 	{ "DMARCTempErrorAction", CONF_T_WORD, "accept", FIELD(dmarc_temperror_action), 0, 0, temp_words, NULL },
 	{ "DMARCMonitorOnly", CONF_T_BOOL, "no", FIELD(dmarc_monitor_only), 0, 0, NULL, NULL },
 	{ "DMARCMultipleFrom", CONF_T_WORD, "strictest", FIELD(dmarc_multiple_from), 0, 0, multi_from_words, NULL },
+	{ "DMARCBadFrom", CONF_T_WORD, "reject", FIELD(dmarc_bad_from), 0, 0, bad_from_words, NULL },
 	{ "DMARCNeverReject", CONF_T_LIST, NULL, FIELD(dmarc_never_reject), 0, 0, NULL, NULL },
 	{ "DMARCAlwaysReject", CONF_T_LIST, NULL, FIELD(dmarc_always_reject), 0, 0, NULL, NULL },
 	{ "RejectText", CONF_T_STRING, NULL, FIELD(reject_text), 0, 0, NULL, NULL },

@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "core/arc_verify.h"
+#include "core/headers.h"
 #include "core/dkim_canon.h"
 #include "core/dkim_key.h"
 #include "core/dkim_sig.h"
@@ -147,8 +148,7 @@ arc_verify_params_init(struct arc_verify_params *p)
 enum arc_field
 arc_field_kind(const unsigned char *name, size_t len)
 {
-	while (len > 0 && ascii_iswsp(name[len - 1]))
-		len--;
+	len = headers_name_len(name, len);	/* "ARC-Seal :" (RFC 5322 4.5.1) */
 	if (len < 8 || !ascii_memcaseeq(name, 4, "ARC-"))
 		return ARC_FIELD_NONE;
 	if (ascii_memcaseeq(name, len, "ARC-Seal"))

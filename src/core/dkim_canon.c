@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "core/dkim_canon.h"
+#include "core/headers.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
 
@@ -113,11 +114,9 @@ dkim_canon_header(enum dkim_canon c, const unsigned char *name,
 		buf_append_byte(out, ':');
 		buf_append(out, value, value_len);
 	} else {
-		size_t end = name_len;
+		/* RFC 6376 3.4.2: "Name :" hashes as "name:" */
+		size_t end = headers_name_len(name, name_len);
 
-		/* a name never carries WSP, but "Name :" must hash as "name:" */
-		while (end > 0 && ascii_iswsp(name[end - 1]))
-			end--;
 		for (i = 0; i < end; i++)
 			buf_append_byte(out, ascii_tolower(name[i]));
 		buf_append_byte(out, ':');
@@ -131,16 +130,7 @@ dkim_canon_header(enum dkim_canon c, const unsigned char *name,
 bool
 dkim_canon_name_is(const struct dkim_header *h, const struct dkim_name *n)
 {
-	size_t i, len = h->name_len;
-
-	while (len > 0 && ascii_iswsp(h->name[len - 1]))
-		len--;
-	if (len != n->len)
-		return false;
-	for (i = 0; i < len; i++)
-		if (ascii_tolower(h->name[i]) != ascii_tolower(n->p[i]))
-			return false;
-	return true;
+	return headers_name_eq(h->name, h->name_len, n->p, n->len);
 }
 
 /* dkim_canon_select - append the fields h= names, bottom up */

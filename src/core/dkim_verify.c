@@ -33,6 +33,7 @@
 #include "core/dkim_key.h"
 #include "core/dkim_sig.h"
 #include "core/dkim_verify.h"
+#include "core/headers.h"
 #include "util/buf.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -116,6 +117,7 @@ dkim_verify_params_init(struct dkim_verify_params *p)
 	memset(p, 0, sizeof(*p));
 	p->max_signatures = DKIM_VERIFY_MAX_SIGNATURES;
 	p->allow_rsa_sha1 = false;
+	p->allow_partial_body = false;
 	p->min_rsa_bits = DKIM_VERIFY_MIN_RSA_BITS;
 	p->max_rsa_bits = DKIM_VERIFY_MAX_RSA_BITS;
 	p->clock_skew = DKIM_VERIFY_CLOCK_SKEW;
@@ -152,9 +154,8 @@ finish(struct vsig *s, enum dkim_res res, const char *reason)
 static bool
 is_signature(const unsigned char *name, size_t len)
 {
-	while (len > 0 && ascii_iswsp(name[len - 1]))
-		len--;
-	return ascii_memcaseeq(name, len, "DKIM-Signature");
+	return headers_name_eq(name, len, (const unsigned char *)"DKIM-Signature",
+	    14);
 }
 
 /* store_header - append a field to the header block; false on overflow */
@@ -601,6 +602,28 @@ fill_result(struct dkim_verifier *v, struct vsig *s)
 	fill_detail(v, s);
 }
 
+/*
+ * partial_body_policy - a signature that verifies but whose l= leaves
+ * body content unsigned becomes "policy" (unless the caller allows it).
+ * RFC 6376 8.2: an attacker may append content, e.g. a whole new MIME
+ * part, after the signed length, and the signature still verifies; the
+ * verifier may ignore such signatures. RFC 8601 2.7.1 "policy" says what
+ * happened: the signature is valid but not acceptable to this ADMD. A
+ * downstream filter (Sieve, a spam filter) that trusts "dkim=pass" then
+ * does not trust this one, and DMARC, which counts only pass, does not
+ * align on it. A comment-only note beside "pass" would be missed by
+ * every filter that matches the result word.
+ */
+static void
+partial_body_policy(const struct dkim_verifier *v, struct vsig *s)
+{
+	if (v->p.allow_partial_body || !s->out.l_partial ||
+	    s->out.result != DKIM_RES_PASS)
+		return;
+	s->out.result = DKIM_RES_POLICY;
+	s->out.reason = "l= leaves body content unsigned";
+}
+
 /* dkim_verifier_eom - judge every signature */
 void
 dkim_verifier_eom(struct dkim_verifier *v)
@@ -623,6 +646,7 @@ dkim_verifier_eom(struct dkim_verifier *v)
 		fill_result(v, s);
 		if (was_done && s->sig.has_l)
 			s->out.l_partial = false;	/* body not judged */
+		partial_body_policy(v, s);
 	}
 }
 

@@ -41,6 +41,8 @@
 struct dkim_verify_params {
 	size_t max_signatures;	/* signatures verified; more are ignored */
 	bool allow_rsa_sha1;	/* false: rsa-sha1 is "policy" (RFC 8301) */
+	bool allow_partial_body;	/* false: a pass whose l= leaves body
+					 * content unsigned is "policy" */
 	unsigned min_rsa_bits;	/* smaller RSA keys are "policy" */
 	unsigned max_rsa_bits;	/* larger ones too (CPU protection) */
 	int64_t clock_skew;	/* seconds of tolerance for t= and x= */

@@ -1,6 +1,7 @@
 /*
- * dmarc_eval.c - DMARC policy discovery, organizational domain, identifier
- * alignment and policy choice, as a pure state machine over DNS answers
+ * dmarc_eval.c - DMARC evaluation as a pure state machine over DNS
+ * answers: identifier alignment and policy choice (discovery and the
+ * tree walk: dmarc_walk.c)
  *
  * Exported:
  *   dmarc_eval_new / _free      - one evaluation per author domain
@@ -21,21 +22,10 @@
  * The glue loop always ends: every query returned is one not yet in the
  * table, and when the table is full a missing answer counts as a timeout.
  *
+ * Policy discovery and the DNS Tree Walk (RFC 9989 4.10, RFC 7489 6.6.3)
+ * are in dmarc_walk.c; this file keeps the API, alignment and the policy.
+ *
  * RFC 9989 mode (the default):
- * - DNS Tree Walk, RFC 9989 4.10: query _dmarc.<domain>; then, if the
- *   domain has x < 8 labels drop one label, else shorten to 7 labels; then
- *   drop one label at a time down to the TLD. At most 8 queries per walk.
- *   At each name only TXT records starting with v=DMARC1 count; several
- *   such records are all discarded (no record at that name, the walk goes
- *   on). A record with psd=y or psd=n stops the walk.
- * - Organizational domain, RFC 9989 4.10.2: from the records found, longest
- *   name first: psd=n -> that name; psd=y (not at the start name) -> the
- *   name one label below it; else the name with the fewest labels that has
- *   a record; no record at all -> the start name itself.
- * - Policy record, RFC 9989 4.10.1: the author domain's record if it has
- *   one (one query suffices); else the organizational domain's record;
- *   else the PSD's (psd=y) record. Records at other names on the way are
- *   not policy records.
  * - Policy: p at the author domain; for a subdomain sp, or np when the
  *   author domain does not exist; missing sp/np fall back to sp then p.
  *   "Does not exist" is RFC 9989's "Non-existent Domains" term (RFC 8020
@@ -55,16 +45,11 @@
  *   found, not for an identifier outside the author's org domain).
  *
  * RFC 7489 mode (compatibility):
- * - Organizational domain by the PSL (orgdomain_psl, RFC 7489 3.2).
- * - Discovery, RFC 7489 6.6.3: _dmarc.<author>; if it holds no DMARC
- *   record, _dmarc.<org> (if different). Several records at the queried
- *   name end discovery: no DMARC (step 5). np, psd, t are unknown tags.
+ * - np, psd, t are unknown tags.
  * - pct (RFC 7489 6.3): when pct < 100 and the caller's random roll
  *   (0..99) >= pct, the next weaker policy applies.
  *
  * Both modes:
- * - DNS SERVFAIL/timeout/bogus/local error during discovery -> temperror
- *   (never a silent none). NXDOMAIN/NODATA -> no record.
  * - Results (RFC 9989 "Mail Receiver Actions", RFC 7489 6.6.2): pass when
  *   an SPF or DKIM pass identifier is aligned. Otherwise temperror when
  *   an identifier that would be aligned had a temporary error, or when a
@@ -89,197 +74,10 @@
 #include <string.h>
 
 #include "core/dmarc_eval.h"
-#include "core/idna.h"
+#include "core/dmarc_walk.h"
 #include "core/orgdomain.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
-
-#define NAME_MAX_LEN	253	/* longest DNS name we ask, RFC 1035 2.3.4 */
-#define MAX_LABELS	128
-
-struct answer {
-	char *name;
-	uint16_t type;
-	enum dns_status st;
-	unsigned ndmarc;	/* TXT records starting with v=DMARC1 */
-	bool parsed;		/* exactly one, and it parsed */
-	struct dmarc_record rec;
-};
-
-struct ident {
-	enum dmarc_auth_res res;
-	bool is_spf;
-	char d[DMARC_DOMAIN_SIZE];
-};
-
-struct dmarc_eval {
-	struct dmarc_eval_opts o;
-	char author[DMARC_DOMAIN_SIZE];
-	bool author_ok;
-	struct answer ans[DMARC_EVAL_MAX_ANSWERS];
-	size_t nans;
-	bool auth_set;
-	struct ident id[DMARC_EVAL_MAX_DKIM + 1];
-	size_t nid;
-	char pre[DMARC_WALK_MAX_QUERIES][NAME_MAX_LEN + 1];
-	size_t npre;
-	char need[NAME_MAX_LEN + 1];
-	uint16_t need_type;
-};
-
-/* A tree walk over the answer table. */
-enum walk_state { W_DONE, W_NEED, W_TEMP };
-
-struct walk {
-	const char *start;
-	size_t x;			/* labels in start */
-	size_t off[MAX_LABELS];		/* offset of each label, left to right */
-	size_t nfound;
-	struct {
-		const struct answer *a;
-		size_t labels;
-	} f[DMARC_WALK_MAX_QUERIES];
-	bool multi;			/* several records at some name */
-};
-
-struct ctx {
-	struct dmarc_eval *e;
-	bool final;	/* a missing answer counts as a timeout */
-};
-
-static const struct answer timeout_answer = { NULL, 0, DNS_R_TIMEOUT, 0,
-    false, { 0 } };
-
-/* is_temp - DNS statuses that mean "try again later" */
-static bool
-is_temp(enum dns_status st)
-{
-	return st == DNS_R_SERVFAIL || st == DNS_R_TIMEOUT ||
-	    st == DNS_R_BOGUS || st == DNS_R_ERROR;
-}
-
-/* find - the stored answer for (name, type) or NULL */
-static struct answer *
-find(struct dmarc_eval *e, const char *name, uint16_t type)
-{
-	size_t i;
-
-	for (i = 0; i < e->nans; i++)
-		if (e->ans[i].type == type &&
-		    ascii_strcasecmp(e->ans[i].name, name) == 0)
-			return &e->ans[i];
-	return NULL;
-}
-
-/*
- * get - the answer for (name, type). Missing: in final mode (or with a
- * full table) a timeout; otherwise NULL after noting it as the need.
- */
-static const struct answer *
-get(struct ctx *c, const char *name, uint16_t type)
-{
-	const struct answer *a = find(c->e, name, type);
-
-	if (a != NULL)
-		return a;
-	if (c->final || c->e->nans >= DMARC_EVAL_MAX_ANSWERS)
-		return &timeout_answer;
-	(void)snprintf(c->e->need, sizeof(c->e->need), "%s", name);
-	c->e->need_type = type;
-	return NULL;
-}
-
-/* dmarc_name - "_dmarc." + d into out; false when longer than a DNS name */
-static bool
-dmarc_name(char *out, size_t outsz, const char *d)
-{
-	int n = snprintf(out, outsz, "_dmarc.%s", d);
-
-	return n > 0 && (size_t)n < outsz && (size_t)n <= NAME_MAX_LEN;
-}
-
-/* split_labels - label offsets of a validated domain; returns the count */
-static size_t
-split_labels(const char *d, size_t *off)
-{
-	size_t n = 0, i;
-
-	off[n++] = 0;
-	for (i = 0; d[i] != '\0'; i++)
-		if (d[i] == '.' && n < MAX_LABELS)
-			off[n++] = i + 1;
-	return n;
-}
-
-/* suffix - the last k labels of the walk's start name */
-static const char *
-suffix(const struct walk *w, size_t k)
-{
-	return w->start + w->off[w->x - k];
-}
-
-/*
- * walk_run - RFC 9989 4.10 DNS Tree Walk from start over the answers.
- * Fills w->f with the names holding exactly one valid record.
- */
-static enum walk_state
-walk_run(struct ctx *c, const char *start, struct walk *w)
-{
-	char name[NAME_MAX_LEN + 1];
-	size_t k, step;
-
-	memset(w, 0, sizeof(*w));
-	w->start = start;
-	w->x = split_labels(start, w->off);
-	for (step = 0, k = w->x; k >= 1; step++) {
-		const struct answer *a;
-
-		if (step == 1)	/* RFC 9989 4.10 step 4: x < 8 or shorten to 7 */
-			k = w->x < 8 ? w->x - 1 : 7;
-		if (k == 0)
-			break;
-		if (dmarc_name(name, sizeof(name), suffix(w, k))) {
-			if ((a = get(c, name, DNS_T_TXT)) == NULL)
-				return W_NEED;
-			if (is_temp(a->st))
-				return W_TEMP;
-			if (a->ndmarc > 1) {
-				w->multi = true;
-			} else if (a->parsed) {
-				w->f[w->nfound].a = a;
-				w->f[w->nfound++].labels = k;
-				if (a->rec.psd != DMARC_PSD_U)
-					break;	/* steps 2 and 6: stop */
-			}
-		}
-		if (step > 0)
-			k--;
-	}
-	return W_DONE;
-}
-
-/* walk_org - RFC 9989 4.10.2 organizational domain from a finished walk */
-static const char *
-walk_org(const struct walk *w, size_t *labels_r)
-{
-	size_t i, k = w->x;
-
-	for (i = 0; i < w->nfound; i++) {
-		if (w->f[i].a->rec.psd == DMARC_PSD_N) {
-			k = w->f[i].labels;
-			goto out;
-		}
-		if (w->f[i].a->rec.psd == DMARC_PSD_Y && w->f[i].labels != w->x) {
-			k = w->f[i].labels + 1;
-			goto out;
-		}
-	}
-	if (w->nfound > 0)
-		k = w->f[w->nfound - 1].labels;
-out:
-	*labels_r = k;
-	return suffix(w, k);
-}
 
 /* weaker - the next weaker policy (t=y, pct sampling) */
 static enum dmarc_policy
@@ -289,128 +87,10 @@ weaker(enum dmarc_policy p)
 	    DMARC_POLICY_NONE;
 }
 
-/* copy_domain - bounded copy for result fields */
-static void
-copy_domain(char *dst, const char *src)
-{
-	(void)snprintf(dst, DMARC_DOMAIN_SIZE, "%s", src); /* <= 253 bytes */
-}
-
-/* Discovery outcome. */
-struct disc {
-	const struct dmarc_record *rec;
-	const char *pdom;
-	bool author_org_known;
-	char author_org[DMARC_DOMAIN_SIZE];
-};
-
-enum step { S_OK, S_NEED, S_DONE };
-
-/* discover_9989 - RFC 9989 4.10.1 policy record */
-static enum step
-discover_9989(struct ctx *c, struct dmarc_result *r, struct disc *d,
-    struct walk *w)
-{
-	struct dmarc_eval *e = c->e;
-	char name[NAME_MAX_LEN + 1];
-	const struct answer *a0 = NULL;
-	size_t i, ol;
-	const char *org;
-
-	if (dmarc_name(name, sizeof(name), e->author)) {
-		if ((a0 = get(c, name, DNS_T_TXT)) == NULL)
-			return S_NEED;
-		if (is_temp(a0->st)) {
-			r->result = DMARC_RES_TEMPERROR;
-			r->reason = "DNS failure during policy discovery";
-			return S_DONE;
-		}
-		if (a0->ndmarc == 1 && a0->parsed) {
-			d->rec = &a0->rec;
-			d->pdom = e->author;
-			return S_OK;
-		}
-	}
-	switch (walk_run(c, e->author, w)) {
-	case W_NEED:
-		return S_NEED;
-	case W_TEMP:
-		r->result = DMARC_RES_TEMPERROR;
-		r->reason = "DNS failure during policy discovery";
-		return S_DONE;
-	case W_DONE:
-		break;
-	}
-	org = walk_org(w, &ol);
-	copy_domain(d->author_org, org);
-	d->author_org_known = true;
-	for (i = 0; i < w->nfound && d->rec == NULL; i++)
-		if (w->f[i].labels == ol) {
-			d->rec = &w->f[i].a->rec;
-			d->pdom = org;
-		}
-	for (i = 0; i < w->nfound && d->rec == NULL; i++)
-		if (w->f[i].a->rec.psd == DMARC_PSD_Y) {
-			d->rec = &w->f[i].a->rec;
-			d->pdom = suffix(w, w->f[i].labels);
-		}
-	if (d->rec == NULL) {
-		r->result = DMARC_RES_NONE;
-		r->reason = w->multi ? "multiple DMARC records discarded" :
-		    "no DMARC record";
-		return S_DONE;
-	}
-	return S_OK;
-}
-
-/* discover_7489 - RFC 7489 6.6.3 policy record */
-static enum step
-discover_7489(struct ctx *c, struct dmarc_result *r, struct disc *d)
-{
-	struct dmarc_eval *e = c->e;
-	char name[NAME_MAX_LEN + 1];
-	const char *dom[2];
-	int n = 1, i;
-
-	if (!orgdomain_psl(e->o.psl, e->author, d->author_org,
-	    sizeof(d->author_org)))
-		copy_domain(d->author_org, e->author);
-	d->author_org_known = true;
-	dom[0] = e->author;
-	dom[1] = d->author_org;
-	if (strcmp(dom[0], dom[1]) != 0)
-		n = 2;
-	for (i = 0; i < n; i++) {
-		const struct answer *a;
-
-		if (!dmarc_name(name, sizeof(name), dom[i]))
-			continue;
-		if ((a = get(c, name, DNS_T_TXT)) == NULL)
-			return S_NEED;
-		if (is_temp(a->st)) {
-			r->result = DMARC_RES_TEMPERROR;
-			r->reason = "DNS failure during policy discovery";
-			return S_DONE;
-		}
-		if (a->ndmarc > 1) {
-			r->result = DMARC_RES_NONE;
-			r->reason = "multiple DMARC records";
-			return S_DONE;
-		}
-		if (a->ndmarc == 1 && a->parsed) {
-			d->rec = &a->rec;
-			d->pdom = dom[i];
-			return S_OK;
-		}
-	}
-	r->result = DMARC_RES_NONE;
-	r->reason = "no DMARC record";
-	return S_DONE;
-}
-
 /* choose_policy - p / sp / np (RFC 9989 4.10.1, RFC 7489 6.6.3) */
-static enum step
-choose_policy(struct ctx *c, struct dmarc_result *r, const struct disc *d)
+static enum dmarc_step
+choose_policy(struct dmarc_ctx *c, struct dmarc_result *r,
+    const struct dmarc_disc *d)
 {
 	struct dmarc_eval *e = c->e;
 	const struct dmarc_record *rec = d->rec;
@@ -441,11 +121,11 @@ choose_policy(struct ctx *c, struct dmarc_result *r, const struct disc *d)
 	base = rec->sp != DMARC_POLICY_UNSET ? rec->sp : p;
 	r->policy = base;
 	if (m9989 && rec->np != DMARC_POLICY_UNSET && rec->np != base) {
-		const struct answer *a = get(c, e->author, DNS_T_A);
+		const struct dmarc_answer *a = dmarc_walk_get(c, e->author, DNS_T_A);
 
 		if (a == NULL)
 			return S_NEED;
-		if (is_temp(a->st)) {
+		if (dmarc_walk_is_temp(a->st)) {
 			r->result = DMARC_RES_TEMPERROR;
 			r->reason = "DNS failure checking whether author domain exists";
 			return S_DONE;
@@ -455,27 +135,6 @@ choose_policy(struct ctx *c, struct dmarc_result *r, const struct disc *d)
 			r->author_nxdomain = true;
 		}
 	}
-	return S_OK;
-}
-
-/* org_of - organizational domain of an identifier; S_DONE means DNS failed */
-static enum step
-org_of(struct ctx *c, const char *dom, char *out)
-{
-	struct walk w;
-	size_t ol;
-
-	if (c->e->o.mode == DMARC_MODE_RFC7489) {
-		if (!orgdomain_psl(c->e->o.psl, dom, out, DMARC_DOMAIN_SIZE))
-			copy_domain(out, dom);
-		return S_OK;
-	}
-	switch (walk_run(c, dom, &w)) {
-	case W_NEED: return S_NEED;
-	case W_TEMP: return S_DONE;
-	case W_DONE: break;
-	}
-	copy_domain(out, walk_org(&w, &ol));
 	return S_OK;
 }
 
@@ -501,16 +160,16 @@ struct align {
  * relaxed_ok - are id and author in relaxed alignment? S_OK with *yes,
  * S_NEED, or S_DONE when a DNS failure stopped it (noted in *al).
  */
-static enum step
-relaxed_ok(struct ctx *c, struct disc *d, const char *id, bool *yes,
+static enum dmarc_step
+relaxed_ok(struct dmarc_ctx *c, struct dmarc_disc *d, const char *id, bool *yes,
     struct align *al)
 {
 	char org[DMARC_DOMAIN_SIZE];
-	enum step s;
+	enum dmarc_step s;
 
 	*yes = false;
 	if (!d->author_org_known) {
-		s = org_of(c, c->e->author, d->author_org);
+		s = dmarc_walk_org_of(c, c->e->author, d->author_org);
 		if (s == S_NEED)
 			return S_NEED;
 		if (s == S_DONE) {
@@ -526,7 +185,7 @@ relaxed_ok(struct ctx *c, struct disc *d, const char *id, bool *yes,
 	 */
 	if (!is_suffix_of(d->author_org, id))
 		return S_OK;
-	s = org_of(c, id, org);
+	s = dmarc_walk_org_of(c, id, org);
 	if (s == S_NEED)
 		return S_NEED;
 	if (s == S_DONE) {
@@ -538,8 +197,8 @@ relaxed_ok(struct ctx *c, struct disc *d, const char *id, bool *yes,
 }
 
 /* align_ids - alignment (RFC 9989, RFC 7489 3.1) of res == want identifiers */
-static enum step
-align_ids(struct ctx *c, struct disc *d, enum dmarc_auth_res want,
+static enum dmarc_step
+align_ids(struct dmarc_ctx *c, struct dmarc_disc *d, enum dmarc_auth_res want,
     struct align *al)
 {
 	struct dmarc_eval *e = c->e;
@@ -549,7 +208,7 @@ align_ids(struct ctx *c, struct disc *d, enum dmarc_auth_res want,
 	/* exact matches first: no DNS (the RFC 9989 4.10.2 shortcut) */
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < e->nid; i++) {
-			const struct ident *id = &e->id[i];
+			const struct dmarc_ident *id = &e->id[i];
 			bool strict = id->is_spf ? d->rec->aspf_strict :
 			    d->rec->adkim_strict;
 			bool yes = strcmp(id->d, e->author) == 0;
@@ -557,7 +216,7 @@ align_ids(struct ctx *c, struct disc *d, enum dmarc_auth_res want,
 			if (id->res != want)
 				continue;
 			if (!yes && pass == 1 && !strict) {
-				enum step s = relaxed_ok(c, d, id->d, &yes, al);
+				enum dmarc_step s = relaxed_ok(c, d, id->d, &yes, al);
 
 				if (s == S_NEED)
 					return S_NEED;
@@ -581,30 +240,30 @@ align_ids(struct ctx *c, struct disc *d, enum dmarc_auth_res want,
 }
 
 /* compute - the whole decision from the answers so far */
-static enum step
+static enum dmarc_step
 compute(struct dmarc_eval *e, bool final, struct dmarc_result *r)
 {
-	struct ctx c = { e, final };
-	struct disc d;
-	struct walk w;
+	struct dmarc_ctx c = { e, final };
+	struct dmarc_disc d;
+	struct dmarc_walk w;
 	struct align al;
-	enum step s;
+	enum dmarc_step s;
 
 	memset(r, 0, sizeof(*r));
 	memset(&d, 0, sizeof(d));
 	memset(&al, 0, sizeof(al));
-	copy_domain(r->header_from, e->author);
+	dmarc_walk_copy_domain(r->header_from, e->author);
 	r->reason = "no DMARC record";
 	if (!e->author_ok) {
 		r->reason = "no usable author domain";
 		return S_DONE;
 	}
-	s = e->o.mode == DMARC_MODE_RFC9989 ? discover_9989(&c, r, &d, &w) :
-	    discover_7489(&c, r, &d);
+	s = e->o.mode == DMARC_MODE_RFC9989 ? dmarc_walk_discover_9989(&c, r, &d, &w) :
+	    dmarc_walk_discover_7489(&c, r, &d);
 	if (s != S_OK)
 		return s;
 	r->record = d.rec;
-	copy_domain(r->policy_domain, d.pdom);
+	dmarc_walk_copy_domain(r->policy_domain, d.pdom);
 	if ((s = choose_policy(&c, r, &d)) != S_OK)
 		return s;
 	if (!e->auth_set && !final)
@@ -612,7 +271,7 @@ compute(struct dmarc_eval *e, bool final, struct dmarc_result *r)
 	/* a tree walk only to report the org domain; a DNS failure here
 	 * leaves it unknown and changes no result */
 	if (e->o.want_org_domain && !d.author_org_known) {
-		s = org_of(&c, e->author, d.author_org);
+		s = dmarc_walk_org_of(&c, e->author, d.author_org);
 		if (s == S_NEED)
 			return S_NEED;
 		d.author_org_known = s == S_OK;
@@ -623,7 +282,7 @@ compute(struct dmarc_eval *e, bool final, struct dmarc_result *r)
 	if (s == S_NEED)
 		return S_NEED;
 	if (d.author_org_known)
-		copy_domain(r->org_domain, d.author_org);
+		dmarc_walk_copy_domain(r->org_domain, d.author_org);
 	r->spf_aligned = al.spf;
 	r->dkim_aligned = al.dkim;
 	if (al.pass) {
@@ -655,35 +314,19 @@ compute(struct dmarc_eval *e, bool final, struct dmarc_result *r)
 	return S_DONE;
 }
 
-/*
- * valid_domain - a usable domain name, written to out in its A-label form
- * (RFC 9989 "Extract Author Domain"; IDNA2008 checks in idna.c)
- */
-static bool
-valid_domain(const char *in, char *out)
-{
-	struct idna_name n;
-
-	if (idna_domain((const unsigned char *)in, strlen(in), &n, NULL) !=
-	    IDNA_OK)
-		return false;
-	memcpy(out, n.ascii, strlen(n.ascii) + 1);
-	return true;
-}
-
 /* dmarc_eval_new - start one evaluation */
 struct dmarc_eval *
 dmarc_eval_new(const char *author_domain, const struct dmarc_eval_opts *opts)
 {
 	struct dmarc_eval *e = xcalloc(1, sizeof(*e));
-	struct walk w;
+	struct dmarc_walk w;
 	size_t k, step;
 
 	e->o = *opts;
 	if (e->o.pct_roll > 99)
 		e->o.pct_roll %= 100;
 	e->author_ok = author_domain != NULL &&
-	    valid_domain(author_domain, e->author);
+	    dmarc_walk_valid_domain(author_domain, e->author);
 	if (!e->author_ok) {
 		e->author[0] = '\0';
 		return e;
@@ -692,24 +335,25 @@ dmarc_eval_new(const char *author_domain, const struct dmarc_eval_opts *opts)
 	if (e->o.mode == DMARC_MODE_RFC7489) {
 		char org[DMARC_DOMAIN_SIZE];
 
-		if (dmarc_name(e->pre[e->npre], sizeof(e->pre[0]), e->author))
+		if (dmarc_walk_name(e->pre[e->npre], sizeof(e->pre[0]), e->author))
 			e->npre++;
 		if (orgdomain_psl(e->o.psl, e->author, org, sizeof(org)) &&
 		    strcmp(org, e->author) != 0 &&
-		    dmarc_name(e->pre[e->npre], sizeof(e->pre[0]), org))
+		    dmarc_walk_name(e->pre[e->npre], sizeof(e->pre[0]), org))
 			e->npre++;
 		return e;
 	}
 	memset(&w, 0, sizeof(w));
 	w.start = e->author;
-	w.x = split_labels(e->author, w.off);
+	w.x = dmarc_walk_labels(e->author, w.off);
 	for (step = 0, k = w.x; k >= 1 && e->npre < DMARC_WALK_MAX_QUERIES;
 	    step++) {
 		if (step == 1)
 			k = w.x < 8 ? w.x - 1 : 7;
 		if (k == 0)
 			break;
-		if (dmarc_name(e->pre[e->npre], sizeof(e->pre[0]), suffix(&w, k)))
+		if (dmarc_walk_name(e->pre[e->npre], sizeof(e->pre[0]),
+		    dmarc_walk_suffix(&w, k)))
 			e->npre++;
 		if (step > 0)
 			k--;
@@ -765,11 +409,12 @@ void
 dmarc_eval_feed(struct dmarc_eval *e, const char *name, uint16_t type,
     const struct dns_answer *a)
 {
-	struct answer *s;
+	struct dmarc_answer *s;
 	size_t i, first = 0;
 
 	if (name == NULL || (type != DNS_T_TXT && type != DNS_T_A) ||
-	    e->nans >= DMARC_EVAL_MAX_ANSWERS || find(e, name, type) != NULL)
+	    e->nans >= DMARC_EVAL_MAX_ANSWERS ||
+	    dmarc_walk_find(e, name, type) != NULL)
 		return;
 	s = &e->ans[e->nans++];
 	memset(s, 0, sizeof(*s));
@@ -829,7 +474,7 @@ dmarc_eval_set_auth(struct dmarc_eval *e, const struct dmarc_auth *auth)
 	e->nid = 0;
 	if (spf_dom == NULL || *spf_dom == '\0')
 		spf_dom = auth->spf_helo_domain;	/* null sender */
-	if (spf_dom != NULL && valid_domain(spf_dom, e->id[0].d) &&
+	if (spf_dom != NULL && dmarc_walk_valid_domain(spf_dom, e->id[0].d) &&
 	    (auth->spf == DMARC_AUTH_PASS || auth->spf == DMARC_AUTH_TEMPERROR)) {
 		e->id[0].res = auth->spf;
 		e->id[0].is_spf = true;
@@ -844,11 +489,12 @@ dmarc_eval_set_auth(struct dmarc_eval *e, const struct dmarc_auth *auth)
 		for (i = 0; i < auth->dkim_count &&
 		    e->nid < DMARC_EVAL_MAX_DKIM + 1; i++) {
 			const struct dmarc_dkim_id *k = &auth->dkim[i];
-			struct ident *id = &e->id[e->nid];
+			struct dmarc_ident *id = &e->id[e->nid];
 
 			if ((k->res != DMARC_AUTH_PASS &&
 			    k->res != DMARC_AUTH_TEMPERROR) ||
-			    k->domain == NULL || !valid_domain(k->domain, id->d))
+			    k->domain == NULL ||
+			    !dmarc_walk_valid_domain(k->domain, id->d))
 				continue;
 			if (same_tail(id->d, e->author) != (pass == 0))
 				continue;

@@ -6,6 +6,12 @@
  * "Authentication-Results" field by index. The caller bounds the number
  * and size of fields (it knows the configured caps); this module only
  * keeps the byte total for it.
+ *
+ * headers_name_len / headers_name_eq / headers_name_is are the one place
+ * where a field name is normalised for comparison: trailing SP and HTAB
+ * (RFC 5322 4.5.1 obsolete "From :") dropped, case ignored. The numbering
+ * of headers_add uses them too, which matches how Postfix and Sendmail
+ * find the n-th field of a name for a change or deletion.
  */
 #include "config.h"
 
@@ -35,6 +41,40 @@ headers_deinit(struct headers *h)
 	headers_init(h);
 }
 
+/* headers_name_len - length without trailing white space */
+size_t
+headers_name_len(const unsigned char *name, size_t len)
+{
+	while (len > 0 && ascii_iswsp(name[len - 1]))
+		len--;
+	return len;
+}
+
+/* headers_name_eq - normalised names equal, case ignored */
+bool
+headers_name_eq(const unsigned char *name, size_t len,
+    const unsigned char *want, size_t wlen)
+{
+	size_t i;
+
+	len = headers_name_len(name, len);
+	wlen = headers_name_len(want, wlen);
+	if (len != wlen)
+		return false;
+	for (i = 0; i < len; i++)
+		if (ascii_tolower(name[i]) != ascii_tolower(want[i]))
+			return false;
+	return true;
+}
+
+/* headers_name_is - headers_name_eq for NUL-terminated strings */
+bool
+headers_name_is(const char *name, const char *want)
+{
+	return headers_name_eq((const unsigned char *)name, strlen(name),
+	    (const unsigned char *)want, strlen(want));
+}
+
 unsigned
 headers_count_named(const struct headers *h, const char *name)
 {
@@ -42,7 +82,7 @@ headers_count_named(const struct headers *h, const char *name)
 	size_t i;
 
 	for (i = 0; i < h->count; i++)
-		if (ascii_strcasecmp(h->list[i].name, name) == 0)
+		if (headers_name_is(h->list[i].name, name))
 			n++;
 	return n;
 }

@@ -2,6 +2,7 @@
 #ifndef AUTHMILTER_HEADERS_H
 #define AUTHMILTER_HEADERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -32,7 +33,26 @@ void headers_deinit(struct headers *h);
  * valid until the next headers_add or headers_deinit */
 const struct header *headers_add(struct headers *h, const char *name,
     const unsigned char *value, size_t value_len);
-/* headers_count_named - how many fields have this name (case ignored) */
+/* headers_count_named - how many fields have this name (compared with
+ * headers_name_is) */
 unsigned headers_count_named(const struct headers *h, const char *name);
+
+/*
+ * Field names as authentication compares them. RFC 5322 4.5.1 (obsolete
+ * syntax) allows white space between a field name and its colon, and a
+ * mail client shows "From : a@b" as the From. Some MTAs hand the milter
+ * the name with that white space ("From "), some without; every check
+ * that picks fields by name (From, Sender, DKIM-Signature, ARC-*,
+ * Authentication-Results, DKIM h=) goes through these two functions so
+ * "From ", "from\t" and "FROM" are all the From.
+ */
+/* headers_name_len - len without the trailing SP/HTAB of name[0..len) */
+size_t headers_name_len(const unsigned char *name, size_t len);
+/* headers_name_eq - name[0..len) and want[0..wlen), each without its
+ * trailing WSP, are equal, case ignored */
+bool headers_name_eq(const unsigned char *name, size_t len,
+    const unsigned char *want, size_t wlen);
+/* headers_name_is - NUL-terminated name is want (headers_name_eq) */
+bool headers_name_is(const char *name, const char *want);
 
 #endif

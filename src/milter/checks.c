@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "conf/conf.h"
+#include "core/headers.h"
 #include "log/log.h"
 #include "milter/checks.h"
 #include "milter/session.h"
@@ -46,6 +47,7 @@ checks_build_policy_config(const struct conf *c, struct policy_config *pc)
 	pc->dmarc_reject = c->dmarc_reject_action;
 	pc->dmarc_quarantine = c->dmarc_quarantine_action;
 	pc->dmarc_temperror = c->dmarc_temperror_action;
+	pc->bad_from = c->dmarc_bad_from;
 	pc->monitor_only = c->dmarc_monitor_only;
 	pc->never_reject = (const char *const *)c->dmarc_never_reject.items;
 	pc->always_reject = (const char *const *)c->dmarc_always_reject.items;
@@ -182,7 +184,7 @@ checks_header(struct session *s, const char *name, const char *value)
 
 	if (ck->skip_verify || resolver == NULL)
 		return;
-	if (ascii_strcasecmp(name, "From") == 0) {
+	if (headers_name_is(name, "From")) {
 		/* a From over the field cap is never parsed: dmarc=permerror */
 		if (strlen(name) + 1 + strlen(value) > c->max_header_field_bytes)
 			ck->dmarc.from_problem = "From field over MaxHeaderFieldBytes";
@@ -196,6 +198,7 @@ checks_header(struct session *s, const char *name, const char *value)
 		dkim_verify_params_init(&p);
 		p.max_signatures = c->dkim_max_signatures;
 		p.allow_rsa_sha1 = c->dkim_allow_sha1;
+		p.allow_partial_body = c->dkim_allow_partial_body;
 		p.min_rsa_bits = c->dkim_min_key_bits;
 		p.max_rsa_bits = c->dkim_max_key_bits;
 		p.clock_skew = c->dkim_clock_skew_ms / 1000;
@@ -261,7 +264,7 @@ add_dkim(struct authres *ar, const struct dkim_verifier *v)
 		authres_add(ar, "dkim", dkim_res_name(r->result));
 		if (*r->reason != '\0')
 			authres_add_reason(ar, r->reason);
-		if (r->l_partial)
+		if (r->l_partial && r->result == DKIM_RES_PASS)
 			authres_add_comment(ar, "l= leaves part of the body unsigned");
 		if (r->testing)
 			authres_add_comment(ar, "key in testing mode");

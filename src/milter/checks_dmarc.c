@@ -6,14 +6,19 @@
  *
  * Several From fields or mailboxes of several domains: with
  * DMARCMultipleFrom strictest every author domain is evaluated and the
- * strictest result counts; with reject the message is refused. A From
- * that cannot be parsed, or none at all, gives dmarc=permerror: never a
- * pass by accident. So does an author domain that is not a valid IDNA2008
- * name or mixes scripts in a label (src/core/idna.c); a valid one is
- * evaluated in its A-label form, which the A-R's header.from carries
- * (ASCII whatever the message: RFC 8616 allows UTF-8 there only in
- * SMTPUTF8 mail, and the A-label is what DNS and reports used), while
- * authcheck shows the U-label form next to it.
+ * strictest result counts; with reject the message is refused. Either way
+ * the A-R carries one dmarc= result, the strictest, naming every author
+ * domain, so a downstream filter (Sieve, a spam filter) that trusts
+ * "dmarc=pass" never sees a pass for one author beside a failure of
+ * another. A From that cannot be parsed, none at all, or more From fields
+ * or author domains than are evaluated, gives dmarc=permerror and sets the
+ * policy input's bad_from (DMARCBadFrom decides): never a pass by accident.
+ * So does an author domain that is not a valid IDNA2008 name or mixes
+ * scripts in a label (src/core/idna.c); a valid one is evaluated in its
+ * A-label form, which the A-R's header.from carries (ASCII whatever the
+ * message: RFC 8616 allows UTF-8 there only in SMTPUTF8 mail, and the
+ * A-label is what DNS and reports used), while authcheck shows the
+ * U-label form next to it.
  */
 #include "config.h"
 
@@ -60,8 +65,11 @@ start_author(struct checks_dmarc *d, struct dns_resolver *r, int mode,
 	for (i = 0; i < d->author_count; i++)
 		if (strcmp(d->authors[i].domain, domain) == 0)
 			return;
-	if (d->author_count == CHECKS_MAX_AUTHORS)
+	if (d->author_count == CHECKS_MAX_AUTHORS) {
+		/* an author left out could be the one that fails */
+		d->from_problem = "too many author domains";
 		return;
+	}
 	a = &d->authors[d->author_count++];
 	memset(&opts, 0, sizeof(opts));
 	opts.mode = (enum dmarc_mode)mode;
@@ -186,10 +194,14 @@ map_result(enum dmarc_res r)
 	return POLICY_DMARC_NONE;
 }
 
-/* add_result - "dmarc=fail (p=reject sp=none dis=reject) header.from=d" */
+/* add_result - "dmarc=fail (p=reject sp=none dis=reject) header.from=d",
+ * for several authors "(p=reject dis=reject; authors d e)" with the
+ * domain whose result counts in header.from */
 static void
-add_result(struct authres *ar, const struct dmarc_result *res)
+add_result(struct authres *ar, const struct checks_dmarc *d)
 {
+	const struct dmarc_result *res = &d->authors[d->chosen].res;
+	size_t i;
 	struct buf comment = BUF_INIT;
 	const char *w;
 
@@ -202,6 +214,11 @@ add_result(struct authres *ar, const struct dmarc_result *res)
 		buf_printf(&comment, " dis=%s", res->result == DMARC_RES_FAIL ?
 		    dmarc_policy_name(res->disposition == DMARC_POLICY_UNSET ?
 		    DMARC_POLICY_NONE : res->disposition) : "none");
+	if (d->author_count > 1) {
+		buf_printf(&comment, "%sauthors", comment.len ? "; " : "");
+		for (i = 0; i < d->author_count; i++)
+			buf_printf(&comment, " %s", d->authors[i].res.header_from);
+	}
 	if (comment.len > 0)
 		authres_add_comment(ar, buf_cstr(&comment));
 	if (res->result != DMARC_RES_PASS && res->result != DMARC_RES_FAIL &&
@@ -232,6 +249,7 @@ checks_dmarc_eom(struct checks_dmarc *d, struct dns_resolver *r,
 		authres_add(ar, "dmarc", "permerror");
 		authres_add_reason(ar, d->from_problem);
 		in->dmarc = POLICY_DMARC_PERMERROR;
+		in->bad_from = d->from_problem;
 		return true;
 	}
 	d->multi_domain = st == DMARC_FROM_MULTI_DOMAIN;
@@ -246,8 +264,7 @@ checks_dmarc_eom(struct checks_dmarc *d, struct dns_resolver *r,
 		results[i] = d->authors[i].res;
 	}
 	d->chosen = dmarc_result_strictest(results, d->author_count);
-	for (i = 0; i < d->author_count; i++)
-		add_result(ar, &d->authors[i].res);
+	add_result(ar, d);
 	in->dmarc = map_result(d->authors[d->chosen].res.result);
 	in->dmarc_disposition = map_disposition(d->authors[d->chosen].res.disposition);
 	in->from_domain = d->authors[d->chosen].res.header_from;

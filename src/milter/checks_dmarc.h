@@ -32,7 +32,8 @@ struct checks_dmarc_author {
 struct checks_dmarc {
 	struct mailaddr_list from[CHECKS_MAX_FROM];
 	size_t from_count;
-	const char *from_problem;	/* static text when From is unusable */
+	const char *from_problem;	/* static text when From is unusable:
+					 * the message has no usable author */
 	struct checks_dmarc_author authors[CHECKS_MAX_AUTHORS];
 	size_t author_count;
 	bool evaluated;

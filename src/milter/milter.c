@@ -19,6 +19,7 @@
 #include <libmilter/mfapi.h>
 
 #include "core/authres.h"
+#include "core/headers.h"
 #include "util/buf.h"
 #include "log/log.h"
 #include "milter/checks.h"
@@ -221,7 +222,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	m = &s->msg;
 	len = strlen(value);
 	/* Forgeries are found in every field, kept or not (RFC 8601 5). */
-	if (ascii_strcasecmp(name, AR_NAME) == 0) {
+	if (headers_name_is(name, AR_NAME)) {
 		m->ar_seen++;
 		if (authres_is_ours((const unsigned char *)value, len,
 		    m->conf->authserv_id))

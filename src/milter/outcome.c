@@ -9,7 +9,7 @@
  * when it applies:
  *   qid stage client_name client_ip helo from auth exempt verify
  *   verify_skip spf spf_helo dkim dkim_d dkim_s dkim_reason dmarc dmarc_from
- *   dmarc_policy dmarc_reason arc arc_sets arc_reason dmarc_override
+ *   dmarc_policy dmarc_reason dmarc_authors arc arc_sets arc_reason dmarc_override
  *   arc_sealer arc_sealer_i arc_sealer_saw sign sign_skip arc_seal
  *   arc_seal_skip forged_ar_removed headers_over_cap verdict would why ms
  * dkim, dkim_d, dkim_s and dkim_reason are parallel comma-separated lists,
@@ -84,6 +84,19 @@ add_dmarc(const struct checks_dmarc *d, struct logrec *rec)
 	logrec_add(rec, "dmarc_from", res->header_from);
 	logrec_add(rec, "dmarc_policy", dmarc_policy_name(res->disposition));
 	logrec_add(rec, "dmarc_reason", res->reason);
+	if (d->author_count > 1) {
+		struct buf authors = BUF_INIT;
+		size_t i;
+
+		/* several authors: the one above is the strictest; each with
+		 * its own result */
+		for (i = 0; i < d->author_count; i++)
+			buf_printf(&authors, "%s%s:%s", i == 0 ? "" : ",",
+			    d->authors[i].res.header_from,
+			    dmarc_res_name(d->authors[i].res.result));
+		logrec_add(rec, "dmarc_authors", buf_cstr(&authors));
+		buf_deinit(&authors);
+	}
 	metrics_result(METRICS_METHOD_DMARC, dmarc_res_name(res->result));
 }
 

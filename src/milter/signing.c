@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "core/dkim_sign.h"
+#include "core/headers.h"
 #include "core/mailaddr.h"
 #include "metrics/metrics.h"
 #include "milter/session.h"
@@ -54,7 +55,7 @@ author(const struct headers *h, struct mailaddr_list *l, const char **why_r)
 	size_t i;
 
 	for (i = 0; i < h->count; i++) {
-		if (ascii_strcasecmp(h->list[i].name, "From") != 0)
+		if (!headers_name_is(h->list[i].name, "From"))
 			continue;
 		if (from != NULL) {
 			*why_r = "several From fields";

@@ -6,7 +6,8 @@
  * policy_at_end decides at end of message, when DMARC is known.
  * Pure: no I/O, no libmilter; the milter layer applies the verdict.
  *
- * Order at end of message: exempt clients are accepted; the local
+ * Order at end of message: exempt clients are accepted; a message with
+ * no usable author (bad_from) follows DMARCBadFromAction; the local
  * always-reject list wins over the never-reject list, which wins over the
  * published policy; DMARC temperror follows the temperror choice; a DMARC
  * fail follows p=/sp=/np= as the site maps reject and quarantine; then SPF
@@ -128,6 +129,39 @@ dmarc_verdict(const struct policy_config *pc, const struct policy_input *in,
 }
 
 /*
+ * bad_from_verdict - no single usable author address: nobody can say whose
+ * policy applies, and a mail client may still show an author (or the MTA
+ * may make one up from the envelope), so by default the message is
+ * refused. Quarantine follows the site's quarantine choice.
+ */
+static bool
+bad_from_verdict(const struct policy_config *pc, const struct policy_input *in,
+    struct verdict *v)
+{
+	char text[256];
+
+	if (pc->bad_from == POLICY_BAD_FROM_REJECT) {
+		(void)snprintf(text, sizeof(text),
+		    "Message rejected: From must name exactly one valid author "
+		    "address (%s)", in->bad_from);
+		set(v, VERDICT_REJECT, "550", "5.7.1", "bad-from", text);
+		return true;
+	}
+	if (pc->bad_from == POLICY_BAD_FROM_QUARANTINE) {
+		(void)snprintf(text, sizeof(text), "no valid author in From (%s)",
+		    in->bad_from);
+		if (pc->dmarc_quarantine == POLICY_QUARANTINE_HOLD)
+			set(v, VERDICT_QUARANTINE, NULL, NULL, "bad-from", text);
+		else if (pc->dmarc_quarantine == POLICY_QUARANTINE_HEADER)
+			set(v, VERDICT_QUARANTINE_HEADER, NULL, NULL, "bad-from", text);
+		else
+			return false;
+		return true;
+	}
+	return false;
+}
+
+/*
  * accepted_why - why a message is accepted when no rule refused it. Only a
  * DMARC pass is a "pass": a failure the domain asks nothing for (p=none),
  * or that site rules only mark, says so, so a postmaster reading the
@@ -164,7 +198,10 @@ policy_at_end(const struct policy_config *pc, const struct policy_input *in,
 		v->why = "exempt";
 		return;
 	}
-	if (domain_listed(pc->always_reject, in->from_domain) &&
+	if (in->bad_from != NULL) {
+		if (!bad_from_verdict(pc, in, v))
+			v->why = "bad-from-accepted";
+	} else if (domain_listed(pc->always_reject, in->from_domain) &&
 	    in->dmarc != POLICY_DMARC_PASS) {
 		(void)snprintf(text, sizeof(text),
 		    "Message rejected: mail from %s must pass DMARC here",

@@ -32,6 +32,13 @@ enum policy_temp_action { POLICY_TEMP_ACCEPT = 0, POLICY_TEMP_TEMPFAIL };
 enum policy_reject_action {
 	POLICY_REJECT_REJECT = 0, POLICY_REJECT_QUARANTINE, POLICY_REJECT_MARK
 };
+/* A message without exactly one usable author: no From, a From that
+ * cannot be parsed, more From fields or author domains than are checked */
+enum policy_bad_from_action {
+	POLICY_BAD_FROM_REJECT = 0,	/* 550 5.7.1 */
+	POLICY_BAD_FROM_QUARANTINE,	/* as DMARCQuarantineAction says */
+	POLICY_BAD_FROM_ACCEPT		/* dmarc=permerror, delivered */
+};
 enum policy_quarantine_action {
 	POLICY_QUARANTINE_HOLD = 0,	/* smfi_quarantine: Postfix hold queue */
 	POLICY_QUARANTINE_HEADER,	/* add a header, deliver */
@@ -45,6 +52,7 @@ struct policy_config {
 	int dmarc_reject;		/* enum policy_reject_action */
 	int dmarc_quarantine;		/* enum policy_quarantine_action */
 	int dmarc_temperror;		/* enum policy_temp_action */
+	int bad_from;			/* enum policy_bad_from_action */
 	bool monitor_only;		/* evaluate and report, never act */
 	const char *const *never_reject;	/* domains, NULL-ended or NULL */
 	const char *const *always_reject;	/* domains, NULL-ended or NULL */
@@ -58,6 +66,8 @@ struct policy_input {
 	enum policy_dmarc dmarc;
 	enum policy_disposition dmarc_disposition;
 	const char *from_domain;	/* RFC5322.From domain, or NULL */
+	const char *bad_from;		/* why there is no usable author
+					 * (static text), NULL when there is */
 };
 
 enum verdict_kind {

@@ -33,7 +33,7 @@ BAD_IP = "198.51.100.66"
 # The documented key order (authmilter(8), LOGGING).
 KEY_ORDER = ("qid stage client_name client_ip helo from auth exempt verify "
              "verify_skip spf spf_helo dkim dkim_d dkim_s dkim_reason dmarc "
-             "dmarc_from dmarc_policy dmarc_reason arc arc_sets arc_reason "
+             "dmarc_from dmarc_policy dmarc_reason dmarc_authors arc arc_sets arc_reason "
              "dmarc_override arc_sealer arc_sealer_i arc_sealer_saw sign sign_skip "
              "arc_seal arc_seal_skip "
              "forged_ar_removed headers_over_cap verdict would why ms").split()

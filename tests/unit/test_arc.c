@@ -423,10 +423,39 @@ test_seal_verify(void **state)
 	buf_deinit(&rec);
 }
 
+/* test_field_names - ARC field names as MTAs hand them: any case, and
+ * with the obsolete white space before the colon (RFC 5322 4.5.1) */
+static void
+test_field_names(void **state)
+{
+	static const struct {
+		const char *name;
+		enum arc_field kind;
+	} cases[] = {
+		{ "ARC-Seal", ARC_FIELD_SEAL },
+		{ "arc-seal", ARC_FIELD_SEAL },
+		{ "ARC-Seal ", ARC_FIELD_SEAL },
+		{ "ARC-Seal \t ", ARC_FIELD_SEAL },
+		{ "ARC-Message-Signature ", ARC_FIELD_AMS },
+		{ "ARC-Authentication-Results\t", ARC_FIELD_AAR },
+		{ " ARC-Seal", ARC_FIELD_NONE },
+		{ "ARC-Seals", ARC_FIELD_NONE },
+		{ "ARC-", ARC_FIELD_NONE },
+		{ "", ARC_FIELD_NONE },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(arc_field_kind((const unsigned char *)cases[i].name,
+		    strlen(cases[i].name)), cases[i].kind);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_field_names),
 		cmocka_unit_test(test_chains),
 		cmocka_unit_test(test_incomplete),
 		cmocka_unit_test(test_aar),

@@ -478,6 +478,9 @@ static const char plain_msg[] =
     "\r\n"
     "\r\n";
 
+/* DKIMAllowPartialBody for the next sign_verify calls */
+static bool allow_partial;
+
 /* sign_verify - sign plain_msg with k and options, optionally tamper,
  * verify, and compare */
 static void
@@ -491,6 +494,7 @@ sign_verify(const struct crypto_privkey *k, const struct tk_sign_opts *so,
 	char name[300];
 	struct dkim_verify_params p = params(1700000000);
 
+	p.allow_partial_body = allow_partial;
 	tk_key_record(k, &rec);
 	(void)snprintf(name, sizeof(name), "%s._domainkey.%s", so->selector,
 	    so->domain);
@@ -533,8 +537,19 @@ test_sign_then_verify_generated_keys(void **state)
 			sign_verify(ed, &so, "appended\r\n", DKIM_RES_FAIL,
 			    "body hash mismatch", false);
 		}
+	/* l= with content appended after it (RFC 6376 8.2): "policy" by
+	 * default, pass only when the site allows it; l= that covers the
+	 * whole body passes either way */
 	so.use_l = true;
+	sign_verify(rsa, &so, "appended\r\n", DKIM_RES_POLICY,
+	    "l= leaves body content unsigned", true);
+	sign_verify(ed, &so, "--b\r\nContent-Type: text/html\r\n\r\nnew\r\n",
+	    DKIM_RES_POLICY, "l= leaves body content unsigned", true);
+	sign_verify(rsa, &so, NULL, DKIM_RES_PASS, "", false);
+	allow_partial = true;
 	sign_verify(rsa, &so, "appended\r\n", DKIM_RES_PASS, "", true);
+	sign_verify(rsa, &so, NULL, DKIM_RES_PASS, "", false);
+	allow_partial = false;
 	so.use_l = false;
 	so.auid = "user@mail.example.com";
 	sign_verify(ed, &so, NULL, DKIM_RES_PASS, "", false);

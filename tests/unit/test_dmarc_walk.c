@@ -333,6 +333,47 @@ test_author_domains_and_strictest(void **state)
 	assert_int_equal(dmarc_result_strictest(rs, 3), 2);
 }
 
+/*
+ * The one result several authors get (issue 17): from strictest down, a
+ * fail whose policy asks for reject, for quarantine, a temperror (a site
+ * may answer 451 and the sender retry), a fail with p=none, permerror,
+ * none, pass. Whatever the order of the authors, the pick is the same,
+ * and it is a pass only when every author passes.
+ */
+static void
+test_strictest_order(void **state)
+{
+	struct dmarc_result ranked[7];
+	size_t i, j;
+
+	(void)state;
+	memset(ranked, 0, sizeof(ranked));
+	ranked[0].result = DMARC_RES_FAIL;
+	ranked[0].disposition = DMARC_POLICY_REJECT;
+	ranked[1].result = DMARC_RES_FAIL;
+	ranked[1].disposition = DMARC_POLICY_QUARANTINE;
+	ranked[2].result = DMARC_RES_TEMPERROR;
+	ranked[3].result = DMARC_RES_FAIL;
+	ranked[3].disposition = DMARC_POLICY_NONE;
+	ranked[4].result = DMARC_RES_PERMERROR;
+	ranked[5].result = DMARC_RES_NONE;
+	ranked[6].result = DMARC_RES_PASS;
+	for (i = 0; i < 7; i++)
+		for (j = 0; j < 7; j++) {
+			struct dmarc_result pair[2];
+			size_t want = i < j ? 0 : 1;
+
+			pair[0] = ranked[i];
+			pair[1] = ranked[j];
+			if (i == j)
+				continue;
+			assert_int_equal(dmarc_result_strictest(pair, 2), want);
+			if (i != 6 || j != 6)
+				assert_int_not_equal(pair[dmarc_result_strictest(
+				    pair, 2)].result, DMARC_RES_PASS);
+		}
+}
+
 static void
 test_bad_author_domain(void **state)
 {
@@ -371,6 +412,7 @@ main(void)
 		cmocka_unit_test(test_many_dkim_domains_stay_bounded),
 		cmocka_unit_test(test_prefetch_and_sequential_agree),
 		cmocka_unit_test(test_author_domains_and_strictest),
+		cmocka_unit_test(test_strictest_order),
 		cmocka_unit_test(test_bad_author_domain),
 	};
 

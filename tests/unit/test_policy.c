@@ -233,6 +233,51 @@ test_monitor_only_and_exempt(void **state)
 	assert_string_equal(verdict_name(VERDICT_QUARANTINE), "quarantine");
 }
 
+/* no usable author (DMARCBadFrom): reject by default, before the local
+ * lists; quarantine follows DMARCQuarantineAction; accept delivers */
+static void
+test_bad_from(void **state)
+{
+	struct policy_config pc = defaults();
+	struct policy_input in = input(POLICY_SPF_PASS, POLICY_DMARC_PERMERROR,
+	    POLICY_DISP_NONE, NULL);
+	struct verdict v;
+
+	(void)state;
+	in.bad_from = "no From address";
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_REJECT);
+	assert_string_equal(v.rcode, "550");
+	assert_string_equal(v.xcode, "5.7.1");
+	assert_string_equal(v.why, "bad-from");
+	assert_non_null(strstr(v.text, "no From address"));
+	pc.bad_from = POLICY_BAD_FROM_QUARANTINE;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_QUARANTINE);
+	pc.dmarc_quarantine = POLICY_QUARANTINE_HEADER;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_QUARANTINE_HEADER);
+	pc.dmarc_quarantine = POLICY_QUARANTINE_MARK;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	assert_string_equal(v.why, "bad-from-accepted");
+	pc.bad_from = POLICY_BAD_FROM_ACCEPT;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	assert_string_equal(v.why, "bad-from-accepted");
+	/* monitor mode reports the refusal it would make */
+	pc.bad_from = POLICY_BAD_FROM_REJECT;
+	pc.monitor_only = true;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	assert_int_equal(v.intended, VERDICT_REJECT);
+	/* exempt clients are never judged */
+	pc.monitor_only = false;
+	in.exempt = true;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+}
+
 int
 main(void)
 {
@@ -245,6 +290,7 @@ main(void)
 		cmocka_unit_test(test_spf_fail_actions),
 		cmocka_unit_test(test_local_lists),
 		cmocka_unit_test(test_monitor_only_and_exempt),
+		cmocka_unit_test(test_bad_from),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);

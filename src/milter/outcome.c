@@ -36,8 +36,11 @@ _Static_assert((int)VERDICT_ACCEPT == (int)METRICS_VERDICT_ACCEPT &&
     "enum verdict_kind and enum metrics_verdict differ");
 
 /* Parallel lists of the DKIM part of the line. */
+/* Values built for the record; logrec keeps pointers, so they live
+ * until the line is written. */
 struct dkim_lists {
 	struct buf res, d, s, reason;
+	struct buf authors;	/* dmarc_authors */
 };
 
 /* add_dkim - results of every signature: to the lists and the metrics */
@@ -66,7 +69,8 @@ add_dkim(const struct checks *ck, struct dkim_lists *l)
 
 /* add_dmarc - the DMARC result that counted, to the record and metrics */
 static void
-add_dmarc(const struct checks_dmarc *d, struct logrec *rec)
+add_dmarc(const struct checks_dmarc *d, struct logrec *rec,
+    struct buf *authors)
 {
 	const struct dmarc_result *res;
 
@@ -85,17 +89,15 @@ add_dmarc(const struct checks_dmarc *d, struct logrec *rec)
 	logrec_add(rec, "dmarc_policy", dmarc_policy_name(res->disposition));
 	logrec_add(rec, "dmarc_reason", res->reason);
 	if (d->author_count > 1) {
-		struct buf authors = BUF_INIT;
 		size_t i;
 
 		/* several authors: the one above is the strictest; each with
 		 * its own result */
 		for (i = 0; i < d->author_count; i++)
-			buf_printf(&authors, "%s%s:%s", i == 0 ? "" : ",",
+			buf_printf(authors, "%s%s:%s", i == 0 ? "" : ",",
 			    d->authors[i].res.header_from,
 			    dmarc_res_name(d->authors[i].res.result));
-		logrec_add(rec, "dmarc_authors", buf_cstr(&authors));
-		buf_deinit(&authors);
+		logrec_add(rec, "dmarc_authors", buf_cstr(authors));
 	}
 	metrics_result(METRICS_METHOD_DMARC, dmarc_res_name(res->result));
 }
@@ -132,7 +134,7 @@ add_results(const struct session *s, enum metrics_stage stage,
 		logrec_add(rec, "dkim_s", buf_cstr(&l->s));
 		logrec_add(rec, "dkim_reason", buf_cstr(&l->reason));
 	}
-	add_dmarc(&ck->dmarc, rec);
+	add_dmarc(&ck->dmarc, rec, &l->authors);
 	checks_arc_log(ck->arc, rec);
 }
 
@@ -160,6 +162,7 @@ outcome_report(const struct session *s, const struct verdict *v,
 	buf_init(&l.d);
 	buf_init(&l.s);
 	buf_init(&l.reason);
+	buf_init(&l.authors);
 	logrec_init(&rec);
 	logrec_add(&rec, "qid", m->queue_id ? m->queue_id : "NOQUEUE");
 	logrec_add(&rec, "stage", stage == METRICS_STAGE_EOM ? "eom" : "mail_from");
@@ -193,4 +196,5 @@ outcome_report(const struct session *s, const struct verdict *v,
 	buf_deinit(&l.d);
 	buf_deinit(&l.s);
 	buf_deinit(&l.reason);
+	buf_deinit(&l.authors);
 }

@@ -72,6 +72,7 @@ usage: $0 [--quick] [options]
   --only "LIST"     subset of: null nullR authmilter opendkim opendmarc chain
                     authmilter_metrics (MetricsSocket on, scraped every
                     second) authmilter_reports (ReportStore sqlite:...)
+                    authmilter_noarc (ARCVerify no)
   --budget S        stop starting new measurements after S seconds
   --keep            keep the work directory (configs, logs, results)
   --callgrind N     instead of timing: run authmilter under valgrind
@@ -355,8 +356,9 @@ EOF
 }
 
 # Variants, each timed beside plain authmilter in the same run: with the
-# metrics endpoint on and scraped every second (issue 19), and with DMARC
-# report recording into SQLite (issue 15).
+# metrics endpoint on and scraped every second (issue 19), with DMARC
+# report recording into SQLite (issue 15), and with ARC verification off
+# (issue 16: what verification costs on this ARC-free corpus).
 start_authmilter_metrics() {
 	local mport=$(free_port)
 	start_authmilter authmilter_metrics "MetricsSocket inet:$mport@127.0.0.1"
@@ -371,6 +373,10 @@ start_authmilter_metrics() {
 
 start_authmilter_reports() {
 	start_authmilter authmilter_reports "ReportStore sqlite:$work/authmilter_reports/reports.db"
+}
+
+start_authmilter_noarc() {
+	start_authmilter authmilter_noarc "ARCVerify no"
 }
 
 start_null() {

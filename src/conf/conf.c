@@ -282,10 +282,22 @@ load_arc_seal(struct conf *c, const unsigned *seen_line, struct buf *err)
 {
 	char *w = where(c, seen_line, "ARCSealKeyFile");
 	char *ws = where(c, seen_line, "ARCSeal");
-	bool ok = conf_arc_load(c, ws, w, err);
+	char *wv = where(c, seen_line, "ARCVerify");
+	bool ok;
 
+	/* a seal records our verification (cv=), and a trusted sealer is
+	 * known only from a verified chain */
+	if (!c->arc_verify && (c->arc_seal != CONF_ARC_SEAL_NO ||
+	    c->arc_trusted_sealers.count > 0)) {
+		buf_printf(err, "%s: ARCVerify no, but %s needs the ARC chain "
+		    "verified\n", wv, c->arc_seal != CONF_ARC_SEAL_NO ? "ARCSeal" :
+		    "ARCTrustedSealers");
+		ok = false;
+	} else
+		ok = conf_arc_load(c, ws, w, err);
 	free(w);
 	free(ws);
+	free(wv);
 	return ok;
 }
 

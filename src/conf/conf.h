@@ -82,6 +82,7 @@ struct conf {
 	unsigned dkim_clock_skew_ms;
 
 	/* ARC verification (RFC 8617) */
+	bool arc_verify;		/* ARCVerify: judge ARC chains, arc= */
 	unsigned arc_max_sets;		/* more ARC sets: arc=fail */
 	unsigned arc_max_signatures;	/* AS/AMS checks per message */
 	unsigned arc_max_header_bytes;	/* all ARC fields together */

@@ -116,6 +116,7 @@ const struct conf_option conf_options[] = {
 	{ "DKIMMinKeyBits", CONF_T_UINT, "1024", FIELD(dkim_min_key_bits), 1024, 16384, NULL, check_key_bits },
 	{ "DKIMMaxKeyBits", CONF_T_UINT, "8192", FIELD(dkim_max_key_bits), 1024, 16384, NULL, NULL },
 	{ "DKIMClockSkew", CONF_T_DURATION, "5m", FIELD(dkim_clock_skew_ms), 0, 86400000, NULL, NULL },
+	{ "ARCVerify", CONF_T_BOOL, "yes", FIELD(arc_verify), 0, 0, NULL, NULL },
 	{ "ARCMaxSets", CONF_T_UINT, "50", FIELD(arc_max_sets), 1, 50, NULL, NULL },
 	{ "ARCMaxSignatures", CONF_T_UINT, "51", FIELD(arc_max_signatures), 2, 101, NULL, NULL },
 	{ "ARCMaxHeaderBytes", CONF_T_UINT, "262144", FIELD(arc_max_header_bytes), 4096, 16777216, NULL, NULL },

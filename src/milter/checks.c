@@ -191,7 +191,8 @@ checks_header(struct session *s, const char *name, const char *value)
 		else
 			checks_dmarc_from(&ck->dmarc, resolver, c->dmarc_mode, value);
 	}
-	checks_arc_header(&ck->arc, resolver, c, name, value);
+	if (c->arc_verify)
+		checks_arc_header(&ck->arc, resolver, c, name, value);
 	if (ck->dkim == NULL) {
 		struct dkim_verify_params p;
 
@@ -378,7 +379,8 @@ checks_eom(struct session *s, struct authres *ar, struct verdict *v)
 		return;
 	}
 	add_dkim(ar, ck->dkim);
-	checks_arc_eom(ck->arc, &ck->dns_budget, ar, s->client_addr);
+	if (m->conf->arc_verify)
+		checks_arc_eom(ck->arc, &ck->dns_budget, ar, s->client_addr);
 	spf_input(s, &in);
 	if (!run_dmarc(s, ar, &in)) {
 		v->kind = v->intended = VERDICT_REJECT;

@@ -113,8 +113,11 @@ checks_arc_eom(struct checks_arc *a, struct dns_budget *budget,
 	char n[16];
 	size_t i;
 
-	if (a == NULL)
+	if (a == NULL) {
+		/* no ARC field came: arc=none (RFC 8617 10.2), no work done */
+		authres_add(ar, "arc", "none");
 		return;
+	}
 	for (i = 0; i < a->key_count; i++) {
 		struct dns_answer *ans = dns_budget_wait(budget,
 		    &a->keys[i].query);

@@ -46,9 +46,9 @@ void checks_arc_eoh(struct checks_arc *a, const struct headers *h,
 void checks_arc_body(struct checks_arc *a, const unsigned char *p,
     size_t len);
 /* checks_arc_eom - collect the keys within budget, judge the chain and
- * add "arc=..." to ar; nothing when a is NULL (no ARC field: ARC-free
- * mail carries no arc= result). client_ip NULL or "local": no
- * smtp.remote-ip. */
+ * add "arc=..." to ar; arc=none when a is NULL (no ARC field came, and
+ * nothing was allocated or computed for ARC). client_ip NULL or "local":
+ * no smtp.remote-ip. Not called with ARCVerify no. */
 void checks_arc_eom(struct checks_arc *a, struct dns_budget *budget,
     struct authres *ar, const char *client_ip);
 /* checks_arc_override - after DMARC: when it failed with a policy for a

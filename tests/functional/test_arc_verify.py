@@ -165,6 +165,7 @@ def main():
                 details(t, d, chains)
                 hostile_cases(t, d, hostile(s, oracle))
                 arc_free(t, d)
+            arc_verify_off(t, opts, chains)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return t.done()
@@ -229,11 +230,35 @@ def hostile_cases(t, d, cases):
 def arc_free(t, d):
     res = d.send_message(RAW, client_ip=CLIENT, macros={"i": "ARCFREE1"})
     ours, _ = arc_of(res)
-    t.is_eq(ours, "absent", "ARC-free mail: no arc= result, no ARC work")
+    t.is_eq(ours, "none", "ARC-free mail: arc=none (RFC 8617 10.2)")
     m = d.wait_for_log(r"qid=ARCFREE1 .*verdict=.*")
     t.ok(m is not None and " arc=" not in m.group(0),
          "ARC-free mail: no arc= in the log line",
          diag=lambda: d.log_tail(3))
+
+
+def arc_verify_off(t, opts, chains):
+    """ARCVerify no: ARC fields left alone, no arc= result; sealing and
+    trusted sealers refuse to load without verification"""
+    with daemon.Daemon(dict(opts, ARCVerify="no")) as d:
+        res = d.send_message(chains[0][1], client_ip=CLIENT,
+                             macros={"i": "ARCOFF1"})
+        ours, _ = arc_of(res)
+        t.is_eq(ours, "absent", "ARCVerify no: a sealed message gets no arc=")
+        m = d.wait_for_log(r"qid=ARCOFF1 .*verdict=.*")
+        t.ok(m is not None and " arc=" not in m.group(0),
+             "ARCVerify no: no arc in the log line", diag=lambda: d.log_tail(3))
+        for extra, name in (({"ARCTrustedSealers": "hop1.example"},
+                             "ARCTrustedSealers"),
+                            ({"ARCSeal": "verified", "ARCSealDomain": "x.example",
+                              "ARCSealSelector": "s", "ARCSealKeyFile": "/nonexistent"},
+                             "ARCSeal")):
+            r = d.check_config(dict(opts, ARCVerify="no", **extra))
+            t.ok(r.returncode != 0 and re.search(
+                r":\d+: ARCVerify no, but %s needs the ARC chain verified" % name,
+                r.stdout + r.stderr),
+                 "ARCVerify no with %s: refused with file:line" % name,
+                 diag=r.stdout + r.stderr)
 
 
 if __name__ == "__main__":

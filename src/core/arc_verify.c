@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "core/arc_verify.h"
+#include "core/dkim_bodies.h"
 #include "core/headers.h"
 #include "core/dkim_canon.h"
 #include "core/dkim_key.h"
@@ -82,16 +83,6 @@ struct akey {
 	struct dkim_key key;
 };
 
-struct aslot {
-	enum dkim_canon canon;
-	enum crypto_hash hash;
-	bool limited;
-	uint64_t limit;
-	struct dkim_body *b;
-	unsigned char digest[CRYPTO_DIGEST_MAX];
-	size_t digest_len;
-};
-
 struct arc_verifier {
 	struct arc_verify_params p;
 	size_t header_bytes;	/* ARC field bytes seen by _header */
@@ -99,7 +90,7 @@ struct arc_verifier {
 	size_t nkeys;
 	struct aset sets[DKIM_ARC_MAX_INSTANCE];
 	unsigned n;		/* highest instance */
-	struct aslot bodies[DKIM_ARC_MAX_INSTANCE];
+	struct dkim_body_slot bodies[DKIM_ARC_MAX_INSTANCE];
 	size_t nbodies;
 	bool eoh_done, eom_done, decided;
 	enum arc_res res;
@@ -504,29 +495,6 @@ hash_ams(struct asig *a, const struct dkim_header *hdrs, size_t n,
 	a->hashed = true;
 }
 
-/* body_slot_for - the shared body hasher for an AMS's (c, a, l=) */
-static size_t
-body_slot_for(struct arc_verifier *v, const struct dkim_sig *sig)
-{
-	struct aslot *b;
-	size_t i;
-
-	for (i = 0; i < v->nbodies; i++) {
-		b = &v->bodies[i];
-		if (b->canon == sig->bcanon && b->hash == sig->hash &&
-		    b->limited == sig->has_l &&
-		    (!b->limited || b->limit == sig->l))
-			return i;
-	}
-	b = &v->bodies[v->nbodies];
-	b->canon = sig->bcanon;
-	b->hash = sig->hash;
-	b->limited = sig->has_l;
-	b->limit = sig->l;
-	b->b = dkim_body_new(b->canon, b->hash, b->limited, b->limit);
-	return v->nbodies++;
-}
-
 /* hash_seals - each AS signs, relaxed, the AAR, AMS and AS of every set
  * up to its own, in instance order, its own b= emptied and no final CRLF
  * (RFC 8617 5.1.1) */
@@ -584,7 +552,7 @@ hash_all(struct arc_verifier *v, const struct dkim_header *hdrs, size_t n)
 			budget--;
 		}
 		hash_ams(a, hdrs, n, &scratch);
-		a->body = body_slot_for(v, &a->sig);
+		a->body = dkim_body_slot_for(v->bodies, &v->nbodies, &a->sig);
 	}
 	buf_deinit(&scratch);
 	hash_seals(v, hdrs);

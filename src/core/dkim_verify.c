@@ -32,6 +32,7 @@
 #include "core/dkim_canon.h"
 #include "core/dkim_key.h"
 #include "core/dkim_sig.h"
+#include "core/dkim_bodies.h"
 #include "core/dkim_verify.h"
 #include "core/headers.h"
 #include "util/buf.h"
@@ -62,16 +63,6 @@ struct vsig {
 	struct dkim_result out;
 };
 
-struct body_slot {
-	enum dkim_canon canon;
-	enum crypto_hash hash;
-	bool limited;
-	uint64_t limit;
-	struct dkim_body *b;
-	unsigned char digest[CRYPTO_DIGEST_MAX];
-	size_t digest_len;
-};
-
 struct hdr_rec {
 	size_t name_off, name_len, value_off, value_len;
 };
@@ -86,7 +77,7 @@ struct dkim_verifier {
 	struct vsig *sigs;
 	size_t nsigs;
 	size_t ignored;
-	struct body_slot *bodies;
+	struct dkim_body_slot *bodies;
 	size_t nbodies;
 };
 
@@ -284,29 +275,6 @@ hash_headers(struct dkim_verifier *v, struct vsig *s,
 	crypto_digest_free(&d);
 }
 
-/* body_slot_for - the shared body hasher for a signature's (c, a, l=) */
-static size_t
-body_slot_for(struct dkim_verifier *v, const struct dkim_sig *sig)
-{
-	struct body_slot *b;
-	size_t i;
-
-	for (i = 0; i < v->nbodies; i++) {
-		b = &v->bodies[i];
-		if (b->canon == sig->bcanon && b->hash == sig->hash &&
-		    b->limited == sig->has_l &&
-		    (!b->limited || b->limit == sig->l))
-			return i;
-	}
-	b = &v->bodies[v->nbodies];
-	b->canon = sig->bcanon;
-	b->hash = sig->hash;
-	b->limited = sig->has_l;
-	b->limit = sig->l;
-	b->b = dkim_body_new(b->canon, b->hash, b->limited, b->limit);
-	return v->nbodies++;
-}
-
 /* check_from_coverage - does h= name From as often as the header has it? */
 static void
 check_from_coverage(const struct dkim_header *hdrs, size_t nhdrs,
@@ -356,7 +324,7 @@ dkim_verifier_eoh(struct dkim_verifier *v)
 		}
 		hash_headers(v, s, hdrs, &scratch);
 		check_from_coverage(hdrs, v->nhdrs, s);
-		s->body = body_slot_for(v, &s->sig);
+		s->body = dkim_body_slot_for(v->bodies, &v->nbodies, &s->sig);
 	}
 	buf_deinit(&scratch);
 	free(hdrs);
@@ -511,7 +479,7 @@ dkim_verifier_key_answer(struct dkim_verifier *v, int idx,
 static void
 judge(struct dkim_verifier *v, struct vsig *s)
 {
-	const struct body_slot *b = &v->bodies[s->body];
+	const struct dkim_body_slot *b = &v->bodies[s->body];
 
 	if (!s->have_key) {
 		finish(s, DKIM_RES_TEMPERROR, "no key answer");

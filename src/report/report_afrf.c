@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "report/report_afrf.h"
+#include "report/report_mime.h"
 #include "util/str.h"
 
 bool
@@ -127,23 +128,6 @@ clean(struct buf *out, const char *s)
 		buf_append_byte(out, (unsigned char)*s < 0x20 ? ' ' : *s);
 }
 
-/* rfc5322_date - "Tue, 01 Dec 2026 10:00:00 +0000" */
-static void
-date_text(struct buf *out, int64_t t)
-{
-	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
-		"Fri", "Sat" };
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
-		"May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	(void)gmtime_r(&tt, &tm);
-	buf_printf(out, "%s, %02d %s %04d %02d:%02d:%02d +0000",
-	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
 /* field - "Name: value" CRLF with the value cleaned */
 static void
 field(struct buf *out, const char *name, const char *value)
@@ -159,7 +143,7 @@ report_afrf_build(struct buf *out, const struct report_afrf *r)
 	static const char boundary[] = "=_authmilter_afrf_";
 	struct buf date = BUF_INIT, subj = BUF_INIT;
 
-	date_text(&date, r->date);
+	report_rfc5322_date(&date, r->date);
 	buf_append_str(&subj, "FW: ");
 	clean(&subj, r->subject);
 	field(out, "From", r->from);

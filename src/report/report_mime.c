@@ -3,6 +3,7 @@
  * report.
  *
  *   report_gzip  zlib deflate with a gzip wrapper, into a buffer
+ *   report_rfc5322_date  a Date field value (also the failure reports')
  *   report_mime  multipart/mixed: a short text part, then the report as
  *                application/gzip (RFC 6713), base64, with the RFC 9990
  *                file name
@@ -56,9 +57,9 @@ report_gzip(const unsigned char *p, size_t len, struct buf *out)
 	return true;
 }
 
-/* rfc5322_date - "Tue, 01 Dec 2026 10:00:00 +0000" */
-static void
-rfc5322_date(struct buf *out, int64_t t)
+/* report_rfc5322_date - "Tue, 01 Dec 2026 10:00:00 +0000" (UTC) */
+void
+report_rfc5322_date(struct buf *out, int64_t t)
 {
 	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
 		"Fri", "Sat" };
@@ -87,7 +88,7 @@ report_mime(struct buf *out, const struct report_mail *m,
 	for (i = 0; i < m->to_count; i++)
 		buf_printf(out, "%s%s", i > 0 ? ",\r\n " : "", m->to[i]);
 	buf_printf(out, "\r\nSubject: %s\r\nDate: ", m->subject);
-	rfc5322_date(out, m->date);
+	report_rfc5322_date(out, m->date);
 	buf_printf(out, "\r\nMessage-ID: <%s>\r\nMIME-Version: 1.0\r\n"
 	    "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n"
 	    "This is a DMARC aggregate report (RFC 9990) in MIME format.\r\n"

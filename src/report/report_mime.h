@@ -13,6 +13,9 @@
 /* report_gzip - RFC 1952 gzip of (p, len) appended to out; false (out
  * unchanged) when zlib fails */
 bool report_gzip(const unsigned char *p, size_t len, struct buf *out);
+/* report_rfc5322_date - append t (Unix time) as an RFC 5322 date in UTC,
+ * "Tue, 01 Dec 2026 10:00:00 +0000" */
+void report_rfc5322_date(struct buf *out, int64_t t);
 
 struct report_mail {
 	const char *from;		/* ReportContact */

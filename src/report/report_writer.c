@@ -130,6 +130,7 @@ writer_main(void *arg)
 	struct report_writer *w = arg;
 	struct report_row **rows = xcalloc(REPORT_BATCH_MAX, sizeof(*rows));
 	struct timespec pause = { 0, 100000000L };
+	struct timespec gather = { 0, REPORT_BATCH_PAUSE_MS * 1000000L };
 	size_t n;
 
 	for (;;) {
@@ -148,8 +149,11 @@ writer_main(void *arg)
 				break;
 			continue;
 		}
-		if (!write_batch(w, rows, n) && closed)
-			break;
+		if (!write_batch(w, rows, n)) {
+			if (closed)
+				break;
+		} else if (!closed && n < REPORT_BATCH_MAX)
+			(void)nanosleep(&gather, NULL);
 	}
 	free(rows);
 	return NULL;

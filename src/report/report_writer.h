@@ -15,6 +15,10 @@
 #include "report/report_row.h"
 
 #define REPORT_BATCH_MAX	256	/* rows per transaction */
+/* Pause after each written batch so rows gather into the next one: one
+ * transaction per message cost the writer thread about as much CPU as
+ * the message's checks (issue 15's recording on/off figure). */
+#define REPORT_BATCH_PAUSE_MS	100
 #define REPORT_RETRY_MS		1000	/* between attempts to open the store */
 #define REPORT_DROP_LOG_SEC	60	/* drop log interval */
 

@@ -48,7 +48,7 @@ struct rule {
 
 /* Reasons shared by several tables. */
 #define R_DEBUG "a debugging aid with no authmilter counterpart (use LogLevel debug)"
-#define R_NOREPORT "authmilter sends no reports (failure reports, RFC 9991, are not implemented)"
+#define R_NOREPORT "authmilter sends no DKIM failure reports (RFC 6651); DMARC failure reports are its FailureReports"
 
 /* The tables: options both programs have, then each program's own. An
  * option name is in one table only. */

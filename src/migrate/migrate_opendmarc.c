@@ -20,6 +20,11 @@
 #include "util/str.h"
 #include "util/xmalloc.h"
 
+/* What replaces OpenDMARC's reporting: not carried over automatically,
+ * since both need an address only the admin can choose. */
+#define R_FAILREPORT "set FailureReports yes and ReportContact (the From of the reports) by hand: authmilter sends RFC 9991 failure reports itself, by the record's fo= and ruf="
+#define R_HISTORY "authmilter records aggregate-report rows in its own store (ReportStore, e.g. sqlite:/var/lib/authmilter/reports.db) and sends them with authmilter-report(8); set ReportStore and ReportContact by hand"
+
 /* r_reject_failures - OpenDMARC rejects (and tempfails) only when asked */
 static void
 r_reject_failures(struct migration *m, const struct oconf_entry *e,
@@ -105,15 +110,15 @@ const struct rule migrate_opendmarc_rules[] = {
 	{ "IgnoreMailFrom", DMARC, r_never_reject, NULL, NULL },
 	{ "TrustedAuthservIDs", DMARC, migrate_r_drop, "authmilter never trusts Authentication-Results from other hosts: it checks SPF and DKIM itself", NULL },
 	{ "RejectString", DMARC, migrate_r_drop, "RejectText is fixed text (no %s); the built-in reply names the domain", NULL },
-	{ "FailureReports", DMARC, migrate_r_drop, R_NOREPORT, NULL },
-	{ "FailureReportsBcc", DMARC, migrate_r_drop, R_NOREPORT, NULL },
-	{ "FailureReportsOnNone", DMARC, migrate_r_drop, R_NOREPORT, NULL },
-	{ "FailureReportsSentBy", DMARC, migrate_r_drop, R_NOREPORT, NULL },
-	{ "CopyFailuresTo", DMARC, migrate_r_drop, R_NOREPORT, NULL },
-	{ "ReportCommand", DMARC, migrate_r_drop, R_NOREPORT, NULL },
-	{ "HistoryFile", DMARC, migrate_r_drop, "aggregate reports (RFC 9990) are not implemented, so there is no history to write", NULL },
-	{ "RecordAllMessages", DMARC, migrate_r_drop, "aggregate reports (RFC 9990) are not implemented, so there is no history to write", NULL },
-	{ "IgnoreMailTo", DMARC, migrate_r_drop, "aggregate reports (RFC 9990) are not implemented, so there is no history to write", NULL },
+	{ "FailureReports", DMARC, migrate_r_drop, R_FAILREPORT, NULL },
+	{ "FailureReportsBcc", DMARC, migrate_r_drop, R_FAILREPORT, NULL },
+	{ "FailureReportsOnNone", DMARC, migrate_r_drop, R_FAILREPORT, NULL },
+	{ "FailureReportsSentBy", DMARC, migrate_r_drop, R_FAILREPORT, NULL },
+	{ "CopyFailuresTo", DMARC, migrate_r_drop, R_FAILREPORT, NULL },
+	{ "ReportCommand", DMARC, migrate_r_drop, "reports are submitted with ReportSendmail (default /usr/sbin/sendmail -t -oi); set it by hand if yours differs", NULL },
+	{ "HistoryFile", DMARC, migrate_r_drop, R_HISTORY, NULL },
+	{ "RecordAllMessages", DMARC, migrate_r_drop, R_HISTORY, NULL },
+	{ "IgnoreMailTo", DMARC, migrate_r_drop, R_HISTORY, NULL },
 	{ "DomainWhitelist", DMARC, migrate_r_drop, "no counterpart", NULL },
 	{ "DomainWhitelistFile", DMARC, migrate_r_drop, "no counterpart", NULL },
 	{ "DomainWhitelistSize", DMARC, migrate_r_drop, "no counterpart", NULL },

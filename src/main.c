@@ -481,7 +481,7 @@ run(const char *config_path, const char *socket_spec, unsigned *left_r)
 	sigset_t set, old;
 	pthread_t tid;
 	int milter_rc = MI_FAILURE, stop = 0;
-	bool gave_up = false;
+	bool ended = false;	/* smfi_main returned without our smfi_stop */
 	struct service *svc;
 
 	/* Every other thread blocks these signals (they inherit the mask). */
@@ -506,10 +506,7 @@ run(const char *config_path, const char *socket_spec, unsigned *left_r)
 		if (n <= 0)
 			break;
 		if (sig == LISTENER_ENDED) {
-			log_error("libmilter's listener gave up (see its message "
-			    "before this); exiting with status 1 so that the "
-			    "daemon is restarted");
-			gave_up = true;
+			ended = true;
 			break;
 		} else if (sig == SIGHUP) {
 			service_reloading(svc);
@@ -530,13 +527,29 @@ run(const char *config_path, const char *socket_spec, unsigned *left_r)
 	}
 	/* A connection accepted from here on is refused at negotiation. */
 	(void)session_close_gate();
-	if (!gave_up)
+	if (!ended)
 		milter_stop(socket_spec);
 	(void)pthread_join(tid, NULL);
 	service_free(&svc);
 	*left_r = session_active();
-	if (gave_up)
+	/*
+	 * smfi_main returned on its own. MI_FAILURE: its listener gave up;
+	 * exit 1 so a supervisor restarts us. MI_SUCCESS: a SIGTERM, SIGINT
+	 * or SIGHUP reached libmilter's own signal thread (it sigwaits on
+	 * them, and the kernel may hand a process signal to it while this
+	 * thread has one pending), which stops the milter: a requested stop.
+	 */
+	if (ended && milter_rc != MI_SUCCESS) {
+		log_error("libmilter's listener gave up (see its message before "
+		    "this); exiting with status 1 so that the daemon is "
+		    "restarted");
 		return 1;
+	}
+	if (ended) {
+		log_info("libmilter stopped on a signal its own thread received; "
+		    "stopping");
+		return 0;
+	}
 	/*
 	 * libmilter's listener checks the stop flag, then takes its lock; if
 	 * smfi_stop closes the socket in between (more likely when threads

@@ -13,6 +13,11 @@
    say how many connections were left, and not free the resolver, the
    configuration or the PSL under them (valgrind and ASan runs of this
    test would see the use after free).
+3. A SIGTERM that libmilter's own signal thread takes (it sigwaits on
+   SIGTERM, and the kernel may hand it a process signal while the main
+   thread has one pending): libmilter then stops itself. The daemon must
+   take that as the stop it was, exit 0 and say so, not as a listener
+   that gave up. The signal is sent to that thread alone (tgkill).
 """
 
 import os
@@ -29,6 +34,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
+import ctypes  # noqa: E402
 import milter_client  # noqa: E402
 from tap import TAP  # noqa: E402
 
@@ -150,6 +156,54 @@ def session_past_timeout(t, ns):
         d.cleanup()
 
 
+SYS_TGKILL = 234  # x86_64
+
+
+def sigwait_thread(pid):
+    """sigwait_thread - the thread of pid waiting in sigwait (libmilter's
+    signal thread), or None"""
+    try:
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/wchan" % (pid, tid)) as f:
+                if "sigtimedwait" in f.read():
+                    return int(tid)
+    except OSError:
+        pass
+    return None
+
+
+def signal_to_libmilter(t, ns):
+    names = ["SIGTERM to libmilter's signal thread: exit 0, not 'gave up'",
+             "SIGTERM to libmilter's signal thread: the log says why"]
+    d = daemon.Daemon({"Nameservers": ns, "DNSTimeout": "1s"})
+    d.start()
+    try:
+        tid = None
+        deadline = time.time() + 5 * SCALE
+        while tid is None and time.time() < deadline:
+            tid = sigwait_thread(d.pid)
+            time.sleep(0.05)
+        if tid is None and os.environ.get("AUTHMILTER_WRAPPER"):
+            t.skip_rest("under %s libmilter's signal thread does not wait "
+                        "in the kernel's sigwait"
+                        % os.environ["AUTHMILTER_WRAPPER"].split()[0], names)
+            return
+        libc = ctypes.CDLL(None, use_errno=True)
+        sent = tid is not None and \
+            libc.syscall(SYS_TGKILL, d.pid, tid, signal.SIGTERM) == 0
+        # libmilter's listener sees its stop flag when its 5 s select ends
+        rc = d.wait(15 * SCALE)
+        t.ok(sent and rc == 0, names[0],
+             diag="thread %r, status %r; %s" % (tid, rc, d.log_tail(5)))
+        t.ok(d.wait_for_log(r"libmilter stopped on a signal its own thread "
+                            r"received", timeout=2) is not None and
+             not d.wait_for_log(r"listener gave up", timeout=0.1),
+             names[1], diag=d.log_tail(5))
+    finally:
+        d.stop()
+        d.cleanup()
+
+
 def main():
     t = TAP()
     if not t.need(check=daemon.missing, what="daemon exit tests"):
@@ -168,6 +222,7 @@ def main():
     try:
         listener_gives_up(t, tmp, ns)
         session_past_timeout(t, ns)
+        signal_to_libmilter(t, ns)
     finally:
         srv.stop()
         if not os.environ.get("KEEP_TEST_TMP"):

@@ -60,6 +60,9 @@ extern const struct rule migrate_opendmarc_rules[];
 extern const size_t migrate_opendmarc_rule_count;
 
 /* migrate_drop - list entry e as not carried over, with the reason */
+/* migrate_bool - a yes/no value, or the entry dropped and false */
+bool migrate_bool(struct migration *m, const struct oconf_entry *e,
+    bool *b_r);
 void migrate_drop(struct migration *m, const struct oconf_entry *e,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* migrate_note - something carried over without a setting of its own */

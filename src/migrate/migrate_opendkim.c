@@ -32,10 +32,8 @@ r_loglevel(struct migration *m, const struct oconf_entry *e,
 {
 	bool b;
 
-	if (!oconf_bool(e->value, &b)) {
-		migrate_drop(m, e, "not a yes/no value");
+	if (!migrate_bool(m, e, &b))
 		return;
-	}
 	if (b)
 		(void)migrate_set(m, e, "LogLevel", r->arg, NULL);
 	else

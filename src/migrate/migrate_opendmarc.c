@@ -33,10 +33,8 @@ r_reject_failures(struct migration *m, const struct oconf_entry *e,
 	bool b;
 
 	(void)r;
-	if (!oconf_bool(e->value, &b)) {
-		migrate_drop(m, e, "not a yes/no value");
+	if (!migrate_bool(m, e, &b))
 		return;
-	}
 	if (b) {
 		(void)migrate_set(m, e, "DMARCRejectAction", "reject", NULL);
 		(void)migrate_set(m, e, "DMARCTempErrorAction", "tempfail",
@@ -53,10 +51,8 @@ r_hold(struct migration *m, const struct oconf_entry *e, const struct rule *r)
 	bool b;
 
 	(void)r;
-	if (!oconf_bool(e->value, &b)) {
-		migrate_drop(m, e, "not a yes/no value");
+	if (!migrate_bool(m, e, &b))
 		return;
-	}
 	(void)migrate_set(m, e, "DMARCQuarantineAction", b ? "hold" : "mark", NULL);
 }
 
@@ -67,10 +63,8 @@ r_multi_from(struct migration *m, const struct oconf_entry *e,
 	bool b;
 
 	(void)r;
-	if (!oconf_bool(e->value, &b)) {
-		migrate_drop(m, e, "not a yes/no value");
+	if (!migrate_bool(m, e, &b))
 		return;
-	}
 	if (b)
 		(void)migrate_set(m, e, "DMARCMultipleFrom", "reject", NULL);
 	else

@@ -52,6 +52,17 @@ migrate_commas_to_spaces(const char *v)
 	return out;
 }
 
+/* migrate_bool - the entry's yes/no value into *b_r; false (and the
+ * entry dropped as "not a yes/no value") when it is neither */
+bool
+migrate_bool(struct migration *m, const struct oconf_entry *e, bool *b_r)
+{
+	if (oconf_bool(e->value, b_r))
+		return true;
+	migrate_drop(m, e, "not a yes/no value");
+	return false;
+}
+
 void
 migrate_r_drop(struct migration *m, const struct oconf_entry *e,
     const struct rule *r)
@@ -92,10 +103,8 @@ migrate_r_bool(struct migration *m, const struct oconf_entry *e,
 {
 	bool b;
 
-	if (!oconf_bool(e->value, &b)) {
-		migrate_drop(m, e, "not a yes/no value");
+	if (!migrate_bool(m, e, &b))
 		return;
-	}
 	(void)migrate_set(m, e, r->arg != NULL ? r->arg : e->name,
 	    b ? "yes" : "no", NULL);
 }
@@ -167,10 +176,8 @@ migrate_r_always_yes(struct migration *m, const struct oconf_entry *e,
 {
 	bool b;
 
-	if (!oconf_bool(e->value, &b)) {
-		migrate_drop(m, e, "not a yes/no value");
+	if (!migrate_bool(m, e, &b))
 		return;
-	}
 	if (b)
 		migrate_note(m, e, "authmilter always does this");
 	else
@@ -266,10 +273,8 @@ r_syslog(struct migration *m, const struct oconf_entry *e,
 	bool b;
 
 	(void)r;
-	if (!oconf_bool(e->value, &b)) {
-		migrate_drop(m, e, "not a yes/no value");
+	if (!migrate_bool(m, e, &b))
 		return;
-	}
 	if (b)
 		(void)migrate_set(m, e, "LogTo", "syslog", NULL);
 	else

@@ -147,6 +147,7 @@ ODM = [("AuthservID", "mx.example.com"), ("RejectFailures", "true"),
        ("RejectString", "rejected by DMARC policy for %s"),
        ("HistoryFile", "/run/opendmarc/opendmarc.dat"),
        ("PublicSuffixList", "/usr/share/publicsuffix/public_suffix_list.dat"),
+       ("RejectMultiValueFrom", "maybe"),
        ("FooBar", "1")]
 # each: (text that must appear in the listed line, test name)
 UNCARRIED = [("ExternalIgnoreList", "ExternalIgnoreList"),
@@ -157,6 +158,7 @@ UNCARRIED = [("ExternalIgnoreList", "ExternalIgnoreList"),
              ("RejectString", "RejectString"),
              ("HistoryFile", "HistoryFile"),
              ("FooBar", "an unknown option"),
+             ("not a yes/no value", "RejectMultiValueFrom maybe (not a yes/no value)"),
              ("mail.example.com", "a host name in the host list"),
              ("!10.9.9.9", "an exception in the host list")]
 

@@ -1,5 +1,6 @@
 /*
- * str.c - ASCII string helpers that do not depend on the locale.
+ * str.c - ASCII string helpers that do not depend on the locale, and
+ * str_copy, a bounded copy without printf's format parsing.
  */
 #include "config.h"
 
@@ -74,4 +75,14 @@ str_trim(char *s)
 	memmove(s, start, len);
 	s[len] = '\0';
 	return s;
+}
+
+size_t
+str_copy(char *dst, size_t size, const char *src)
+{
+	size_t len = strlen(src), n = len < size ? len : size - 1;
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return len;
 }

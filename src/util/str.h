@@ -47,5 +47,9 @@ bool ascii_memcaseeq(const void *p, size_t plen, const char *s);
 char *str_lower(char *s);
 /* str_trim - strip leading and trailing space, tab, CR and LF in place */
 char *str_trim(char *s);
+/* str_copy - copy src into dst[0..size), cut to size - 1 bytes when
+ * longer, always NUL-terminated (size > 0); returns strlen(src), so a
+ * result >= size says it was cut (BSD strlcpy) */
+size_t str_copy(char *dst, size_t size, const char *src);
 
 #endif

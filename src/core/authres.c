@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "core/authres.h"
+#include "util/fmt.h"
 #include "util/str.h"
 
 /* Deeper comment nesting than this is hostile; stop parsing. */
@@ -136,7 +137,10 @@ append_quoted(struct buf *b, const char *s)
 void
 authres_add(struct authres *ar, const char *method, const char *result)
 {
-	buf_printf(&ar->out, ";\n\t%s=%s", method, result);
+	FMT_LIT(&ar->out, ";\n\t");
+	buf_append_str(&ar->out, method);
+	buf_append_byte(&ar->out, '=');
+	buf_append_str(&ar->out, result);
 	ar->results++;
 }
 
@@ -145,7 +149,7 @@ authres_add_comment(struct authres *ar, const char *text)
 {
 	const unsigned char *p;
 
-	buf_append_str(&ar->out, " (");
+	FMT_LIT(&ar->out, " (");
 	for (p = (const unsigned char *)text; *p != '\0'; p++) {
 		/* RFC 5322 3.2.2: ctext excludes parentheses and backslash */
 		if (*p == '(' || *p == ')' || *p == '\\')
@@ -158,7 +162,7 @@ authres_add_comment(struct authres *ar, const char *text)
 void
 authres_add_reason(struct authres *ar, const char *text)
 {
-	buf_append_str(&ar->out, " reason=");
+	FMT_LIT(&ar->out, " reason=");
 	append_quoted(&ar->out, text);
 }
 
@@ -166,7 +170,11 @@ void
 authres_add_prop(struct authres *ar, const char *ptype, const char *property,
     const char *value)
 {
-	buf_printf(&ar->out, " %s.%s=", ptype, property);
+	buf_append_byte(&ar->out, ' ');
+	buf_append_str(&ar->out, ptype);
+	buf_append_byte(&ar->out, '.');
+	buf_append_str(&ar->out, property);
+	buf_append_byte(&ar->out, '=');
 	if (authres_value_is_token(value) || value_is_address(value))
 		buf_append_str(&ar->out, value);
 	else
@@ -178,7 +186,7 @@ authres_finish(struct authres *ar)
 {
 	if (ar->results == 0) {
 		/* RFC 8601 2.2: "none" when no method was applied */
-		buf_append_str(&ar->out, "; none");
+		FMT_LIT(&ar->out, "; none");
 		ar->results = 1;	/* finish is idempotent */
 	}
 	return buf_cstr(&ar->out);

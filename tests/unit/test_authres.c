@@ -102,6 +102,70 @@ test_comment_and_reason_escaping(void **state)
 	authres_deinit(&ar);
 }
 
+/* Control bytes become '?' in comments and reasons too; bytes above
+ * 0x7f pass through (RFC 6532 UTF-8 in header fields) */
+static void
+test_comment_and_reason_controls(void **state)
+{
+	struct authres ar;
+
+	(void)state;
+	authres_init(&ar, "id");
+	authres_add(&ar, "dkim", "neutral");
+	authres_add_comment(&ar, "a\r\n\tb\x7f\x01()");
+	authres_add_reason(&ar, "r\r\n;x\xc3\xa9");
+	assert_string_equal(authres_finish(&ar),
+	    "id;\n\tdkim=neutral (a???b??\\(\\)) reason=\"r??;x\xc3\xa9\"");
+	authres_deinit(&ar);
+}
+
+/* Only the breaks between results fold the field: a long value stays
+ * whole on its line, so a reader never sees it split */
+static void
+test_long_value_not_folded(void **state)
+{
+	struct authres ar;
+	char value[1200], want[1300];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i + 1 < sizeof(value); i++)
+		value[i] = (char)('a' + i % 26);
+	value[sizeof(value) - 1] = '\0';
+	authres_init(&ar, "id");
+	authres_add(&ar, "dkim", "pass");
+	authres_add_prop(&ar, "header", "b", value);
+	authres_add(&ar, "spf", "pass");
+	authres_add_prop(&ar, "smtp", "helo", "h");
+	(void)snprintf(want, sizeof(want),
+	    "id;\n\tdkim=pass header.b=%s;\n\tspf=pass smtp.helo=h", value);
+	assert_string_equal(authres_finish(&ar), want);
+	authres_deinit(&ar);
+}
+
+/* Every result starts a folded line; the id, methods, results and
+ * property names are copied as given */
+static void
+test_many_results(void **state)
+{
+	struct authres ar;
+	struct buf want = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	authres_init(&ar, "mx.example.net");
+	buf_append_str(&want, "mx.example.net");
+	for (i = 0; i < 50; i++) {
+		authres_add(&ar, "dkim", i % 2 ? "fail" : "pass");
+		authres_add_prop(&ar, "header", "d", "example.com");
+		buf_printf(&want, ";\n\tdkim=%s header.d=example.com",
+		    i % 2 ? "fail" : "pass");
+	}
+	assert_string_equal(authres_finish(&ar), buf_cstr(&want));
+	buf_deinit(&want);
+	authres_deinit(&ar);
+}
+
 /* Received A-R values (after the colon) and whether they claim to be
  * from "mx.example.net". */
 static const struct {
@@ -192,6 +256,9 @@ main(void)
 		cmocka_unit_test(test_build_design_example),
 		cmocka_unit_test(test_prop_quoting),
 		cmocka_unit_test(test_comment_and_reason_escaping),
+		cmocka_unit_test(test_comment_and_reason_controls),
+		cmocka_unit_test(test_long_value_not_folded),
+		cmocka_unit_test(test_many_results),
 		cmocka_unit_test(test_forgery_recognition),
 		cmocka_unit_test(test_forgery_hostile_bytes),
 	};

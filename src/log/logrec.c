@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "log/logrec.h"
+#include "util/fmt.h"
 
 #define CUT_MARK "..."
 
@@ -91,13 +92,14 @@ kv_value(struct buf *out, const char *s)
 			buf_append_byte(out, '\\');
 			buf_append_byte(out, v[i]);
 		} else if (v[i] < 0x20 || v[i] >= 0x7f) {
-			buf_printf(out, "\\x%02x", v[i]);
+			FMT_LIT(out, "\\x");
+			fmt_hex2(out, v[i]);
 		} else {
 			buf_append_byte(out, v[i]);
 		}
 	}
 	if (cut)
-		buf_append_str(out, CUT_MARK);
+		FMT_LIT(out, CUT_MARK);
 	buf_append_byte(out, '"');
 }
 
@@ -112,7 +114,7 @@ logrec_format_kv(const struct logrec *r, struct buf *out)
 		buf_append_str(out, r->f[i].key);
 		buf_append_byte(out, '=');
 		if (r->f[i].value == NULL)
-			buf_printf(out, "%llu", (unsigned long long)r->f[i].number);
+			fmt_uint(out, r->f[i].number);
 		else
 			kv_value(out, r->f[i].value);
 	}
@@ -151,13 +153,13 @@ utf8_len(const unsigned char *p, size_t n)
 	return len;
 }
 
-void
-logrec_json_string(struct buf *out, const char *s, size_t n)
+/* json_chars - s[0..n) escaped as the inside of a JSON string */
+static void
+json_chars(struct buf *out, const char *s, size_t n)
 {
 	const unsigned char *v = (const unsigned char *)s;
 	size_t i = 0;
 
-	buf_append_byte(out, '"');
 	while (i < n) {
 		unsigned char c = v[i];
 
@@ -165,18 +167,19 @@ logrec_json_string(struct buf *out, const char *s, size_t n)
 			buf_append_byte(out, '\\');
 			buf_append_byte(out, c);
 		} else if (c == '\n') {
-			buf_append_str(out, "\\n");
+			FMT_LIT(out, "\\n");
 		} else if (c == '\r') {
-			buf_append_str(out, "\\r");
+			FMT_LIT(out, "\\r");
 		} else if (c == '\t') {
-			buf_append_str(out, "\\t");
+			FMT_LIT(out, "\\t");
 		} else if (c < 0x20 || c == 0x7f) {
-			buf_printf(out, "\\u%04x", c);
+			FMT_LIT(out, "\\u00");
+			fmt_hex2(out, c);
 		} else if (c >= 0x80) {
 			size_t len = utf8_len(v + i, n - i);
 
 			if (len == 0) {
-				buf_append_str(out, "\\ufffd");
+				FMT_LIT(out, "\\ufffd");
 				i++;
 				continue;
 			}
@@ -188,6 +191,13 @@ logrec_json_string(struct buf *out, const char *s, size_t n)
 		}
 		i++;
 	}
+}
+
+void
+logrec_json_string(struct buf *out, const char *s, size_t n)
+{
+	buf_append_byte(out, '"');
+	json_chars(out, s, n);
 	buf_append_byte(out, '"');
 }
 
@@ -210,21 +220,18 @@ logrec_format_json(const struct logrec *r, const char *prefix,
 		logrec_json_string(out, r->f[i].key, strlen(r->f[i].key));
 		buf_append_byte(out, ':');
 		if (r->f[i].value == NULL) {
-			buf_printf(out, "%llu", (unsigned long long)r->f[i].number);
+			fmt_uint(out, r->f[i].number);
 		} else {
 			bool cut;
 			size_t n = value_len(r->f[i].value, &cut);
 
-			if (!cut) {
-				logrec_json_string(out, r->f[i].value, n);
-			} else {
-				struct buf tmp = BUF_INIT;
-
-				buf_append(&tmp, r->f[i].value, n);
-				buf_append_str(&tmp, CUT_MARK);
-				logrec_json_string(out, buf_cstr(&tmp), tmp.len);
-				buf_deinit(&tmp);
-			}
+			/* a sequence the cut splits becomes U+FFFD, as
+			 * any other incomplete one */
+			buf_append_byte(out, '"');
+			json_chars(out, r->f[i].value, n);
+			if (cut)
+				FMT_LIT(out, CUT_MARK);
+			buf_append_byte(out, '"');
 		}
 	}
 	buf_append_byte(out, '}');

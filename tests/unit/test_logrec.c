@@ -113,6 +113,58 @@ test_long_value_cut(void **state)
 	free(big);
 }
 
+/* numbers are written in decimal, the largest one too */
+static void
+test_number_extremes(void **state)
+{
+	struct logrec r;
+	struct buf kv = BUF_INIT, js = BUF_INIT;
+
+	(void)state;
+	logrec_init(&r);
+	logrec_add_uint(&r, "a", 0);
+	logrec_add_uint(&r, "b", 10);
+	logrec_add_uint(&r, "c", UINT64_MAX);
+	logrec_format_kv(&r, &kv);
+	assert_string_equal(buf_cstr(&kv), "a=0 b=10 c=18446744073709551615");
+	logrec_format_json(&r, NULL, &js);
+	assert_string_equal(buf_cstr(&js),
+	    "{\"a\":0,\"b\":10,\"c\":18446744073709551615}");
+	buf_deinit(&kv);
+	buf_deinit(&js);
+}
+
+/* A cut that splits a UTF-8 sequence leaves no broken sequence in JSON:
+ * its bytes become U+FFFD before the "..."; in kv they are \xHH */
+static void
+test_cut_inside_utf8(void **state)
+{
+	struct logrec r;
+	struct buf v = BUF_INIT, kv = BUF_INIT, js = BUF_INIT;
+	size_t kept = LOGREC_VALUE_MAX - 3;
+
+	(void)state;
+	/* "a" x (kept - 1), then a 3-byte euro sign across the cut */
+	while (v.len < kept - 1)
+		buf_append_byte(&v, 'a');
+	buf_append(&v, "\xe2\x82\xac" "tail", 7);
+	while (v.len < LOGREC_VALUE_MAX + 10)
+		buf_append_byte(&v, 'z');
+	logrec_init(&r);
+	logrec_add(&r, "k", buf_cstr(&v));
+	logrec_format_json(&r, NULL, &js);
+	assert_int_equal(js.len, strlen("{\"k\":\"") + kept - 1 +
+	    strlen("\\ufffd...\"}"));
+	assert_string_equal(buf_cstr(&js) + js.len - strlen("a\\ufffd...\"}"),
+	    "a\\ufffd...\"}");
+	logrec_format_kv(&r, &kv);
+	assert_string_equal(buf_cstr(&kv) + kv.len - strlen("a\\xe2...\""),
+	    "a\\xe2...\"");
+	buf_deinit(&v);
+	buf_deinit(&kv);
+	buf_deinit(&js);
+}
+
 static void
 test_field_cap(void **state)
 {
@@ -137,6 +189,8 @@ main(void)
 		cmocka_unit_test(test_escape_table),
 		cmocka_unit_test(test_record_order_numbers_prefix),
 		cmocka_unit_test(test_long_value_cut),
+		cmocka_unit_test(test_number_extremes),
+		cmocka_unit_test(test_cut_inside_utf8),
 		cmocka_unit_test(test_field_cap),
 	};
 

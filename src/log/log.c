@@ -7,9 +7,15 @@
  * the level so a foreground run reads like syslog. Messages are formatted
  * into a local array and written with one call, so lines from concurrent
  * threads do not interleave.
+ *
+ * A busy server writes many lines a second, so each thread keeps the
+ * stderr prefix's timestamp and pid for the current second (localtime_r,
+ * strftime and getpid once a second, not once a line; issue 18). A fork
+ * clears the copy of the thread that survives in the child.
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -22,6 +28,7 @@
 #include "log/log.h"
 #include "log/logrec.h"
 #include "util/buf.h"
+#include "util/fmt.h"
 #include "util/str.h"
 
 /* Longest line we log; longer ones are cut (acceptable for logs). */
@@ -34,9 +41,40 @@ static const char *log_ident = "authmilter";
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
+/* What a thread last formatted for the stderr prefix: valid while the
+ * clock is in the same second and the process is the same. */
+struct stamp_cache {
+	time_t second;		/* (time_t)-1: nothing cached */
+	pid_t pid;
+	size_t len;
+	char text[32];		/* 2024-01-31T12:00:00, or "" */
+};
+
+static _Thread_local struct stamp_cache stamp_cache = { (time_t)-1, 0, 0, "" };
+
+/* stamp_cache_clear - in a forked child: the pid is no longer ours */
+static void
+stamp_cache_clear(void)
+{
+	stamp_cache.second = (time_t)-1;
+}
+
+/* register_atfork - clear the cache in every child (run once) */
+static void
+register_atfork(void)
+{
+	/* without the handler (no memory at start-up) a child forked in
+	 * the second of a line shows the parent's pid until the next
+	 * second: acceptable for a log prefix */
+	(void)pthread_atfork(NULL, NULL, stamp_cache_clear);
+}
+
 void
 log_open(const char *ident, enum log_sink sink, int facility)
 {
+	static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+	(void)pthread_once(&atfork_once, register_atfork);
 	log_ident = ident;
 	log_sink = sink;
 	if (sink == LOG_SINK_SYSLOG)
@@ -100,35 +138,51 @@ log_facility_parse(const char *word)
 	return -1;
 }
 
-/* stamp_now - local time as 2024-01-31T12:00:00 ("" if it fails) */
-static void
-stamp_now(char *stamp, size_t size)
+/* stamp_now - this thread's cache for the current second: local time as
+ * 2024-01-31T12:00:00 ("" if it cannot be formatted) and our pid */
+static const struct stamp_cache *
+stamp_now(void)
 {
+	struct stamp_cache *c = &stamp_cache;
 	struct tm tm;
 	time_t now = time(NULL);
 
-	(void)localtime_r(&now, &tm);
-	if (strftime(stamp, size, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-		stamp[0] = '\0';
+	if (now == c->second && now != (time_t)-1)
+		return c;
+	c->second = now;
+	c->pid = getpid();
+	c->len = 0;
+	if (localtime_r(&now, &tm) != NULL)
+		c->len = strftime(c->text, sizeof(c->text), "%Y-%m-%dT%H:%M:%S", &tm);
+	c->text[c->len] = '\0';
+	return c;
 }
 
 /* emit - write one finished line: to syslog, or to stderr with one write
- * (after the text prefix unless the line is JSON) */
+ * (after the text prefix "STAMP IDENT[PID]: LEVEL: " unless the line is
+ * JSON) */
 static void
 emit(enum log_level level, int priority, const char *line, size_t len,
     bool json)
 {
 	struct buf out = BUF_INIT;
-	char stamp[32];
 
 	if (log_sink == LOG_SINK_SYSLOG) {
 		syslog(priority, "%s", line);
 		return;
 	}
 	if (!json) {
-		stamp_now(stamp, sizeof(stamp));
-		buf_printf(&out, "%s %s[%ld]: %s: ", stamp, log_ident,
-		    (long)getpid(), level_names[level]);
+		const struct stamp_cache *st = stamp_now();
+
+		buf_reserve(&out, len + 128);
+		buf_append(&out, st->text, st->len);
+		buf_append_byte(&out, ' ');
+		buf_append_str(&out, log_ident);
+		buf_append_byte(&out, '[');
+		fmt_uint(&out, (uint64_t)st->pid);
+		FMT_LIT(&out, "]: ");
+		buf_append_str(&out, level_names[level]);
+		FMT_LIT(&out, ": ");
 	}
 	buf_append(&out, line, len);
 	buf_append_byte(&out, '\n');
@@ -141,17 +195,20 @@ emit(enum log_level level, int priority, const char *line, size_t len,
 static void
 json_prefix(enum log_level level, struct buf *out)
 {
-	char stamp[32];
-
 	if (log_sink != LOG_SINK_SYSLOG) {
-		stamp_now(stamp, sizeof(stamp));
-		buf_append_str(out, "\"time\":");
-		logrec_json_string(out, stamp, strlen(stamp));
-		buf_append_str(out, ",\"ident\":");
+		const struct stamp_cache *st = stamp_now();
+
+		FMT_LIT(out, "\"time\":");
+		logrec_json_string(out, st->text, st->len);
+		FMT_LIT(out, ",\"ident\":");
 		logrec_json_string(out, log_ident, strlen(log_ident));
-		buf_printf(out, ",\"pid\":%ld,", (long)getpid());
+		FMT_LIT(out, ",\"pid\":");
+		fmt_uint(out, (uint64_t)st->pid);
+		buf_append_byte(out, ',');
 	}
-	buf_printf(out, "\"level\":\"%s\"", level_names[level]);
+	FMT_LIT(out, "\"level\":\"");
+	buf_append_str(out, level_names[level]);
+	buf_append_byte(out, '"');
 }
 
 /* log_write - format and emit one line at a level */

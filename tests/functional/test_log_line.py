@@ -12,6 +12,7 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
@@ -123,6 +124,25 @@ def check_kv(t, d, pem):
             "escaped, and reads back exactly")
     t.is_eq([k for k, _ in pairs].count("verdict"), 1,
             "kv: a 'verdict=' inside a value does not make a second key")
+    check_prefix(t, d, "KV1")
+
+
+def check_prefix(t, d, qid):
+    """check_prefix - the stderr prefix of the message line and of a later
+    line: local time to the second, ident, the daemon's pid, the level
+    (the time and pid are cached per second; they must still be right)"""
+    prefix = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d) authmilter\[(\d+)\]: "
+                        r"(info|warn|error|debug): ")
+    line = next((ln for ln in d.log().splitlines()
+                 if ": info: qid=%s " % qid in ln), "")
+    m = prefix.match(line)
+    t.ok(m is not None and int(m.group(2)) == d.pid and
+         m.group(3) == "info", "kv: the line starts with time, "
+         "authmilter[pid] and the level", diag="%r pid %s" % (line, d.pid))
+    if m is not None:
+        stamp = time.mktime(time.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S"))
+        t.ok(abs(stamp - time.time()) < 60 * SCALE,
+             "kv: the time is local time, now", diag=m.group(1))
 
 
 def check_json(t, d, pem, opts):
@@ -146,8 +166,11 @@ def check_json(t, d, pem, opts):
     t.ok(rec.get("level") == "info" and rec.get("spf") == "pass" and
          rec.get("dkim") == "pass" and rec.get("dmarc") == "pass" and
          rec.get("verdict") == "accept" and rec.get("helo") == HOSTILE_HELO and
-         isinstance(rec.get("ms"), int) and isinstance(rec.get("pid"), int) and
-         rec.get("time"), "json: the message object carries the same keys, "
+         isinstance(rec.get("ms"), int) and rec.get("pid") == d.pid and
+         re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d",
+                      rec.get("time", "")) and
+         rec.get("ident") == "authmilter",
+         "json: the message object carries the same keys, "
          "numbers as numbers, the hostile HELO exactly", diag=repr(rec))
     keys = [k for k in rec if k not in ("time", "ident", "pid", "level")]
     t.ok(in_order(keys), "json: documented keys in documented order",

@@ -26,6 +26,7 @@
 #include "milter/sealing.h"
 #include "milter/session.h"
 #include "util/buf.h"
+#include "util/fmt.h"
 
 /* metrics_message takes the verdict as it is */
 _Static_assert((int)VERDICT_ACCEPT == (int)METRICS_VERDICT_ACCEPT &&
@@ -43,31 +44,44 @@ struct dkim_lists {
 	struct buf authors;	/* dmarc_authors */
 };
 
-/* add_dkim - results of every signature: to the lists and the metrics */
+/* list_item - item i of a comma-separated list */
+static void
+list_item(struct buf *b, size_t i, const char *item)
+{
+	if (i > 0)
+		buf_append_byte(b, ',');
+	buf_append_str(b, item);
+}
+
+/* add_dkim - results of every signature: to the metrics, and to the
+ * lists when l is not NULL (the line is logged) */
 static void
 add_dkim(const struct checks *ck, struct dkim_lists *l)
 {
 	size_t i, n = ck->dkim != NULL ? dkim_verifier_result_count(ck->dkim) : 0;
 
 	if (n == 0) {
-		buf_append_str(&l->res, "none");
+		if (l != NULL)
+			FMT_LIT(&l->res, "none");
 		metrics_result(METRICS_METHOD_DKIM, "none");
 		return;
 	}
 	for (i = 0; i < n; i++) {
 		const struct dkim_result *r = dkim_verifier_result(ck->dkim, i);
-		const char *sep = i > 0 ? "," : "";
 
-		buf_printf(&l->res, "%s%s", sep, dkim_res_name(r->result));
-		buf_printf(&l->d, "%s%s", sep, r->domain);
-		buf_printf(&l->s, "%s%s", sep, r->selector);
-		buf_printf(&l->reason, "%s%s", sep, *r->reason ? r->reason : "-");
+		if (l != NULL) {
+			list_item(&l->res, i, dkim_res_name(r->result));
+			list_item(&l->d, i, r->domain);
+			list_item(&l->s, i, r->selector);
+			list_item(&l->reason, i, *r->reason ? r->reason : "-");
+		}
 		metrics_result(METRICS_METHOD_DKIM, dkim_res_name(r->result));
 		metrics_dkim_signature(r->algorithm, r->key_bits);
 	}
 }
 
-/* add_dmarc - the DMARC result that counted, to the record and metrics */
+/* add_dmarc - the DMARC result that counted, to the record and metrics;
+ * each author's result too when authors is not NULL */
 static void
 add_dmarc(const struct checks_dmarc *d, struct logrec *rec,
     struct buf *authors)
@@ -88,21 +102,24 @@ add_dmarc(const struct checks_dmarc *d, struct logrec *rec,
 	logrec_add(rec, "dmarc_from", res->header_from);
 	logrec_add(rec, "dmarc_policy", dmarc_policy_name(res->disposition));
 	logrec_add(rec, "dmarc_reason", res->reason);
-	if (d->author_count > 1) {
+	if (d->author_count > 1 && authors != NULL) {
 		size_t i;
 
 		/* several authors: the one above is the strictest; each with
 		 * its own result */
-		for (i = 0; i < d->author_count; i++)
-			buf_printf(authors, "%s%s:%s", i == 0 ? "" : ",",
-			    d->authors[i].res.header_from,
+		for (i = 0; i < d->author_count; i++) {
+			list_item(authors, i, d->authors[i].res.header_from);
+			buf_append_byte(authors, ':');
+			buf_append_str(authors,
 			    dmarc_res_name(d->authors[i].res.result));
+		}
 		logrec_add(rec, "dmarc_authors", buf_cstr(authors));
 	}
 	metrics_result(METRICS_METHOD_DMARC, dmarc_res_name(res->result));
 }
 
-/* add_results - SPF, DKIM and DMARC (DKIM and DMARC at end of message) */
+/* add_results - SPF, DKIM and DMARC (DKIM and DMARC at end of message);
+ * l is NULL when the record will not be logged: the metrics alone */
 static void
 add_results(const struct session *s, enum metrics_stage stage,
     struct logrec *rec, struct dkim_lists *l)
@@ -128,13 +145,15 @@ add_results(const struct session *s, enum metrics_stage stage,
 	if (stage != METRICS_STAGE_EOM)
 		return;
 	add_dkim(ck, l);
-	logrec_add(rec, "dkim", buf_cstr(&l->res));
-	if (l->d.len > 0) {
-		logrec_add(rec, "dkim_d", buf_cstr(&l->d));
-		logrec_add(rec, "dkim_s", buf_cstr(&l->s));
-		logrec_add(rec, "dkim_reason", buf_cstr(&l->reason));
+	if (l != NULL) {
+		logrec_add(rec, "dkim", buf_cstr(&l->res));
+		if (l->d.len > 0) {
+			logrec_add(rec, "dkim_d", buf_cstr(&l->d));
+			logrec_add(rec, "dkim_s", buf_cstr(&l->s));
+			logrec_add(rec, "dkim_reason", buf_cstr(&l->reason));
+		}
 	}
-	add_dmarc(&ck->dmarc, rec, &l->authors);
+	add_dmarc(&ck->dmarc, rec, l != NULL ? &l->authors : NULL);
 	checks_arc_log(ck->arc, rec);
 }
 
@@ -156,6 +175,9 @@ outcome_report(const struct session *s, const struct verdict *v,
 	const struct signing *sg = &m->signing;
 	struct dkim_lists l;
 	struct logrec rec;
+	/* read once: a reload between here and the end must not log a
+	 * record built without its lists */
+	bool logged = log_get_level() >= LOG_LEVEL_INFO;
 
 	memset(&l, 0, sizeof(l));
 	buf_init(&l.res);
@@ -171,7 +193,7 @@ outcome_report(const struct session *s, const struct verdict *v,
 	logrec_add(&rec, "helo", s->helo ? s->helo : "");
 	logrec_add(&rec, "from", m->mail_from ? m->mail_from : "");
 	logrec_add(&rec, "auth", m->auth_user);
-	add_results(s, stage, &rec, &l);
+	add_results(s, stage, &rec, logged ? &l : NULL);
 	if (stage == METRICS_STAGE_EOM) {
 		if (sg->done.len > 0)
 			logrec_add(&rec, "sign", buf_cstr(&sg->done));
@@ -190,7 +212,8 @@ outcome_report(const struct session *s, const struct verdict *v,
 		logrec_add(&rec, "would", verdict_name(v->intended));
 	logrec_add(&rec, "why", v->why);
 	logrec_add_uint(&rec, "ms", session_elapsed_ms(s));
-	log_record(LOG_LEVEL_INFO, &rec);
+	if (logged)
+		log_record(LOG_LEVEL_INFO, &rec);
 	metrics_message(stage, (enum metrics_verdict)v->kind, elapsed_us(m));
 	buf_deinit(&l.res);
 	buf_deinit(&l.d);

@@ -36,6 +36,7 @@
 #include "core/dkim_verify.h"
 #include "core/headers.h"
 #include "util/buf.h"
+#include "util/fmt.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
 
@@ -185,7 +186,7 @@ add_signature(struct dkim_verifier *v, struct vsig *s, size_t hdr_index)
 {
 	const struct hdr_rec *h = &v->hdrs[hdr_index];
 	const char *why = "";
-	size_t n;
+	struct buf name = BUF_INIT;
 
 	dkim_sig_init(&s->sig);
 	s->hdr_index = hdr_index;
@@ -202,10 +203,10 @@ add_signature(struct dkim_verifier *v, struct vsig *s, size_t hdr_index)
 		finish(s, DKIM_RES_PERMERROR, why);
 		return;
 	}
-	n = strlen(s->sig.s) + strlen("._domainkey.") + strlen(s->sig.d) + 1;
-	s->key_name = xmalloc(n);
-	(void)snprintf(s->key_name, n, "%s._domainkey.%s", s->sig.s,
-	    s->sig.d);	/* sized exactly above */
+	buf_append_str(&name, s->sig.s);
+	FMT_LIT(&name, "._domainkey.");
+	buf_append_str(&name, s->sig.d);
+	s->key_name = buf_steal(&name);
 }
 
 /* dkim_verifier_header - one header field in arrival order */
@@ -526,9 +527,11 @@ fill_detail(struct dkim_verifier *v, struct vsig *s)
 
 	buf_reset(&s->detail);
 	canon_off = s->detail.len;
-	if (s->sig.alg != DKIM_ALG_UNKNOWN)
-		buf_printf(&s->detail, "%s/%s", dkim_canon_name(s->sig.hcanon),
-		    dkim_canon_name(s->sig.bcanon));
+	if (s->sig.alg != DKIM_ALG_UNKNOWN) {
+		buf_append_str(&s->detail, dkim_canon_name(s->sig.hcanon));
+		buf_append_byte(&s->detail, '/');
+		buf_append_str(&s->detail, dkim_canon_name(s->sig.bcanon));
+	}
 	buf_append_byte(&s->detail, '\0');
 	bh_off = s->detail.len;
 	crypto_base64_encode(s->sig.bh.data, s->sig.bh.len, &s->detail);

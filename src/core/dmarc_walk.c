@@ -90,7 +90,8 @@ dmarc_walk_get(struct dmarc_ctx *c, const char *name, uint16_t type)
 		return a;
 	if (c->final || c->e->nans >= DMARC_EVAL_MAX_ANSWERS)
 		return &timeout_answer;
-	(void)snprintf(c->e->need, sizeof(c->e->need), "%s", name);
+	/* names come from dmarc_walk_name or are validated domains: they fit */
+	(void)str_copy(c->e->need, sizeof(c->e->need), name);
 	c->e->need_type = type;
 	return NULL;
 }
@@ -100,9 +101,16 @@ dmarc_walk_get(struct dmarc_ctx *c, const char *name, uint16_t type)
 bool
 dmarc_walk_name(char *out, size_t outsz, const char *d)
 {
-	int n = snprintf(out, outsz, "_dmarc.%s", d);
+	static const char prefix[] = "_dmarc.";
+	size_t pl = sizeof(prefix) - 1, n = pl + strlen(d);
 
-	return n > 0 && (size_t)n < outsz && (size_t)n <= DMARC_NAME_MAX_LEN;
+	if (n >= outsz || n > DMARC_NAME_MAX_LEN) {
+		out[0] = '\0';
+		return false;
+	}
+	memcpy(out, prefix, pl);
+	memcpy(out + pl, d, n - pl + 1);
+	return true;
 }
 
 /* dmarc_walk_labels - label offsets of a validated domain; returns the count */
@@ -193,7 +201,7 @@ out:
 void
 dmarc_walk_copy_domain(char *dst, const char *src)
 {
-	(void)snprintf(dst, DMARC_DOMAIN_SIZE, "%s", src); /* <= 253 bytes */
+	(void)str_copy(dst, DMARC_DOMAIN_SIZE, src); /* <= 253 bytes */
 }
 
 /* dmarc_walk_discover_9989 - RFC 9989 4.10.1 policy record */

@@ -28,6 +28,7 @@
 
 #include "core/idna.h"
 #include "milter/checks_dmarc.h"
+#include "util/fmt.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
 
@@ -206,18 +207,30 @@ add_result(struct authres *ar, const struct checks_dmarc *d)
 	const char *w;
 
 	authres_add(ar, "dmarc", dmarc_res_name(res->result));
-	if ((w = policy_word(res->p)) != NULL)
-		buf_printf(&comment, "p=%s", w);
-	if ((w = policy_word(res->sp)) != NULL)
-		buf_printf(&comment, "%ssp=%s", comment.len ? " " : "", w);
-	if (res->p != DMARC_POLICY_UNSET)
-		buf_printf(&comment, " dis=%s", res->result == DMARC_RES_FAIL ?
+	if ((w = policy_word(res->p)) != NULL) {
+		FMT_LIT(&comment, "p=");
+		buf_append_str(&comment, w);
+	}
+	if ((w = policy_word(res->sp)) != NULL) {
+		if (comment.len > 0)
+			buf_append_byte(&comment, ' ');
+		FMT_LIT(&comment, "sp=");
+		buf_append_str(&comment, w);
+	}
+	if (res->p != DMARC_POLICY_UNSET) {
+		FMT_LIT(&comment, " dis=");
+		buf_append_str(&comment, res->result == DMARC_RES_FAIL ?
 		    dmarc_policy_name(res->disposition == DMARC_POLICY_UNSET ?
 		    DMARC_POLICY_NONE : res->disposition) : "none");
+	}
 	if (d->author_count > 1) {
-		buf_printf(&comment, "%sauthors", comment.len ? "; " : "");
-		for (i = 0; i < d->author_count; i++)
-			buf_printf(&comment, " %s", d->authors[i].res.header_from);
+		if (comment.len > 0)
+			FMT_LIT(&comment, "; ");
+		FMT_LIT(&comment, "authors");
+		for (i = 0; i < d->author_count; i++) {
+			buf_append_byte(&comment, ' ');
+			buf_append_str(&comment, d->authors[i].res.header_from);
+		}
 	}
 	if (comment.len > 0)
 		authres_add_comment(ar, buf_cstr(&comment));

@@ -3,6 +3,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -166,6 +167,52 @@ test_many_results(void **state)
 	authres_deinit(&ar);
 }
 
+/* RFC 2045 5.1: a token is 1* of any CHAR except SPACE, CTLs and
+ * tspecials; checked for every byte value in the middle of a word */
+static void
+test_token_every_byte(void **state)
+{
+	unsigned c;
+
+	(void)state;
+	for (c = 1; c < 256; c++) {
+		char v[4] = { 'a', (char)c, 'b', '\0' };
+		bool want = c > 0x20 && c < 0x7f &&
+		    strchr("()<>@,;:\\\"/[]?=", (int)c) == NULL;
+
+		if (authres_value_is_token(v) != want)
+			fail_msg("byte 0x%02x: token %d, want %d", c, !want, want);
+	}
+	assert_false(authres_value_is_token(""));
+}
+
+/* RFC 8601 2.2 / RFC 5322 3.2.3: local-part@domain is written unquoted
+ * when the local part is a dot-atom; checked for every byte value */
+static void
+test_address_local_part_every_byte(void **state)
+{
+	unsigned c;
+
+	(void)state;
+	for (c = 1; c < 256; c++) {
+		char v[32] = { 'a', (char)c, 'b', '\0' };
+		bool plain = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		    (c >= 'A' && c <= 'Z') ||
+		    strchr("!#$%&'*+-/=?^_`{|}~.", (int)c) != NULL;
+		struct authres ar;
+		const char *got;
+
+		strcat(v, "@example.com");
+		authres_init(&ar, "id");
+		authres_add(&ar, "spf", "pass");
+		authres_add_prop(&ar, "smtp", "mailfrom", v);
+		got = authres_finish(&ar) + strlen("id;\n\tspf=pass smtp.mailfrom=");
+		if ((got[0] != '"') != plain)
+			fail_msg("byte 0x%02x: rendered %s", c, got);
+		authres_deinit(&ar);
+	}
+}
+
 /* Received A-R values (after the colon) and whether they claim to be
  * from "mx.example.net". */
 static const struct {
@@ -259,6 +306,8 @@ main(void)
 		cmocka_unit_test(test_comment_and_reason_controls),
 		cmocka_unit_test(test_long_value_not_folded),
 		cmocka_unit_test(test_many_results),
+		cmocka_unit_test(test_token_every_byte),
+		cmocka_unit_test(test_address_local_part_every_byte),
 		cmocka_unit_test(test_forgery_recognition),
 		cmocka_unit_test(test_forgery_hostile_bytes),
 	};

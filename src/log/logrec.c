@@ -162,7 +162,19 @@ json_chars(struct buf *out, const char *s, size_t n)
 
 	while (i < n) {
 		unsigned char c = v[i];
+		size_t run;
 
+		/* printable ASCII other than '"' and '\\' is copied as it
+		 * is: a whole run with one append, not byte by byte */
+		for (run = 0; i + run < n && v[i + run] >= 0x20 &&
+		    v[i + run] < 0x7f && v[i + run] != '"' && v[i + run] != '\\';
+		    run++)
+			;
+		if (run > 0) {
+			buf_append(out, v + i, run);
+			i += run;
+			continue;
+		}
 		if (c == '"' || c == '\\') {
 			buf_append_byte(out, '\\');
 			buf_append_byte(out, c);
@@ -175,7 +187,8 @@ json_chars(struct buf *out, const char *s, size_t n)
 		} else if (c < 0x20 || c == 0x7f) {
 			FMT_LIT(out, "\\u00");
 			fmt_hex2(out, c);
-		} else if (c >= 0x80) {
+		} else {
+			/* c >= 0x80: a valid UTF-8 sequence as it is */
 			size_t len = utf8_len(v + i, n - i);
 
 			if (len == 0) {
@@ -186,8 +199,6 @@ json_chars(struct buf *out, const char *s, size_t n)
 			buf_append(out, v + i, len);
 			i += len;
 			continue;
-		} else {
-			buf_append_byte(out, c);
 		}
 		i++;
 	}

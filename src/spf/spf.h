@@ -1,10 +1,10 @@
 /* spf.h - SPF (RFC 7208) checks through libspf2 on our resolver
  *
  * The only interface to libspf2. A checker evaluates one request at a time
- * and is NOT thread-safe: give each thread its own checker at a time; all
+ * and is NOT thread-safe: one thread at a time may use a checker; all
  * checkers may share one dns_resolver, so they share its cache. Creating
- * a checker makes no DNS query but sets up a libspf2 server (tens of
- * thousands of instructions): the milter takes ready ones from a pool
+ * a checker makes no DNS query but sets up a libspf2 server (several
+ * thousand instructions): the milter takes ready ones from a pool
  * (spf_pool.h). A checker can be used for any number of evaluations.
  */
 #ifndef AUTHMILTER_SPF_H

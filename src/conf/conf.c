@@ -68,6 +68,7 @@ conf_free(struct conf *c)
 		conf_option_free(c, &conf_options[i]);
 	sign_setup_free(&c->sign);
 	conf_arc_free(c);
+	cidr_list_deinit(&c->internal_nets);
 	free(c->file);
 	free(c);
 }
@@ -276,6 +277,26 @@ load_signing(struct conf *c, const unsigned *seen_line, struct buf *err)
 	return ok;
 }
 
+/* load_internal_nets - InternalHosts parsed once per load, so a message
+ * is matched against bytes, not text (check_internal_hosts already
+ * reported a bad entry with its line) */
+static bool
+load_internal_nets(struct conf *c, const unsigned *seen_line, struct buf *err)
+{
+	size_t bad = 0;
+	char *w;
+
+	if (cidr_list_parse(&c->internal_nets,
+	    (const char *const *)c->internal_hosts.items,
+	    c->internal_hosts.count, &bad))
+		return true;
+	w = where(c, seen_line, "InternalHosts");
+	buf_printf(err, "%s: InternalHosts: entry %zu is not an IP address or "
+	    "network\n", w, bad + 1);
+	free(w);
+	return false;
+}
+
 /* load_arc_seal - the ARC sealing key, once per load (conf_arc.c) */
 static bool
 load_arc_seal(struct conf *c, const unsigned *seen_line, struct buf *err)
@@ -356,6 +377,8 @@ conf_load(const char *path, struct conf **conf_r, struct buf *err)
 	(void)fclose(fp);
 	/* Check even after errors, so one run reports every problem. */
 	if (!apply_defaults_and_checks(c, seen, seen_line, err))
+		ok = false;
+	else if (ok && !load_internal_nets(c, seen_line, err))
 		ok = false;
 	else if (ok && !load_signing(c, seen_line, err))
 		ok = false;

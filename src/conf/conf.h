@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "util/buf.h"
+#include "util/cidr.h"
 
 struct crypto_privkey;
 
@@ -57,6 +58,7 @@ struct conf {
 
 	/* who is exempt from verification (signed instead, later) */
 	struct conf_list internal_hosts;	/* addresses and CIDR nets */
+	struct cidr_list internal_nets;	/* the same, parsed at load */
 
 	/* DNS */
 	struct conf_list nameservers;	/* ip or ip@port; empty: resolv.conf */

@@ -42,7 +42,9 @@ struct checks {
 	struct dns_budget dns_budget;	/* DNSMaxTimePerMessage */
 };
 
-/* checks_set_resolver - the shared resolver (set once at start-up) */
+/* checks_set_resolver - the shared resolver (set once at start-up, NULL
+ * at shutdown once no session runs); also builds (frees) the pool of SPF
+ * checkers on it */
 void checks_set_resolver(struct dns_resolver *r);
 /* checks_build_policy_config - the site's policy choices from a config */
 void checks_build_policy_config(const struct conf *c, struct policy_config *pc);
@@ -59,7 +61,5 @@ void checks_body(struct session *s, const unsigned char *p, size_t len);
 void checks_eom(struct session *s, struct authres *ar, struct verdict *v);
 /* checks_reset - free everything of the message (end or abort) */
 void checks_reset(struct checks *ck);
-/* checks_session_end - free per-connection check state (SPF checker) */
-void checks_session_end(struct session *s);
 
 #endif

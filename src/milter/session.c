@@ -54,6 +54,8 @@ session_set_client(struct session *s, const char *client_name,
 	/* truncation is impossible for a printable IP; "local" fits too */
 	(void)snprintf(s->client_addr, sizeof(s->client_addr), "%s",
 	    client_addr != NULL ? client_addr : "local");
+	/* "local" (or any non-address) is simply in no network */
+	(void)cidr_addr_parse(s->client_addr, &s->client_ip);
 }
 
 void
@@ -65,7 +67,6 @@ session_free(struct session **sp)
 		return;
 	*sp = NULL;
 	session_message_end(s);
-	checks_session_end(s);
 	free(s->client_name);
 	free(s->helo);
 	free(s);

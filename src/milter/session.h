@@ -12,6 +12,7 @@
 #include "milter/checks.h"
 #include "milter/sealing.h"
 #include "milter/signing.h"
+#include "util/cidr.h"
 
 /*
  * One message (MAIL FROM to end of message or abort). Reset at each MAIL
@@ -41,6 +42,9 @@ struct message {
 /* One SMTP connection, from connect to close. */
 struct session {
 	char client_addr[64];		/* printable IP, or "local" */
+	struct cidr client_ip;		/* client_addr parsed once for the
+					 * InternalHosts match; family 0 for
+					 * "local" */
 	char *client_name;		/* host name the MTA resolved */
 	char *helo;
 	bool leadspc;			/* header values keep their leading space */
@@ -48,7 +52,6 @@ struct session {
 					 * wait for a reply to */
 	bool in_message;
 	bool msg_dirty;			/* msg holds state since the last clear */
-	struct spf_checker *spf;	/* per connection: libspf2 is not thread-safe */
 	struct message msg;
 };
 

@@ -2,7 +2,9 @@
  * spf.c - SPF checks (RFC 7208) by libspf2, on our DNS module
  *
  * Exported (spf.h): spf_checker_new, spf_checker_free, spf_check,
- * spf_result_deinit, spf_res_name, spf_received_spf, spf_decisive_term.
+ * spf_result_deinit, spf_res_name, spf_received_spf, spf_decisive_term;
+ * to spf_pool.c (spf_int.h): spf_checker_set_limits,
+ * spf_checker_has_receiver.
  *
  * libspf2 evaluates; spf_dns.c supplies its DNS layer (an SPF_dns_server_t
  * whose lookup and get_spf hooks call dns_lookup), and together they
@@ -88,16 +90,19 @@ spf_res_name(enum spf_res r)
 }
 
 
-/* spf_checker_new - a checker on resolver r */
-struct spf_checker *
-spf_checker_new(struct dns_resolver *r, const struct spf_limits *limits,
-    const char *receiver_host)
+/* receiver_name - the name a checker gives us: "localhost" if none */
+static const char *
+receiver_name(const char *receiver_host)
 {
-	struct spf_checker *c = xcalloc(1, sizeof(*c));
-	SPF_response_t *resp = NULL;
+	return receiver_host != NULL && receiver_host[0] != '\0' ?
+	    receiver_host : "localhost";
+}
 
-	pthread_once(&handlers_once, set_handlers);
-	c->dns = r;
+/* spf_checker_set_limits - limits, zero fields (or NULL) as defaults */
+void
+spf_checker_set_limits(struct spf_checker *c, const struct spf_limits *limits)
+{
+	memset(&c->lim, 0, sizeof(c->lim));
 	if (limits != NULL)
 		c->lim = *limits;
 	if (c->lim.max_dns_terms == 0)
@@ -108,8 +113,28 @@ spf_checker_new(struct dns_resolver *r, const struct spf_limits *limits,
 		c->lim.max_queries = SPF_DEFAULT_MAX_QUERIES;
 	if (c->lim.max_time_ms == 0)
 		c->lim.max_time_ms = SPF_DEFAULT_MAX_TIME_MS;
-	c->receiver = xstrdup(receiver_host != NULL && receiver_host[0] != '\0' ?
-	    receiver_host : "localhost");
+}
+
+/* spf_checker_has_receiver - was c built to name receiver_host? */
+bool
+spf_checker_has_receiver(const struct spf_checker *c,
+    const char *receiver_host)
+{
+	return strcmp(c->receiver, receiver_name(receiver_host)) == 0;
+}
+
+/* spf_checker_new - a checker on resolver r */
+struct spf_checker *
+spf_checker_new(struct dns_resolver *r, const struct spf_limits *limits,
+    const char *receiver_host)
+{
+	struct spf_checker *c = xcalloc(1, sizeof(*c));
+	SPF_response_t *resp = NULL;
+
+	pthread_once(&handlers_once, set_handlers);
+	c->dns = r;
+	spf_checker_set_limits(c, limits);
+	c->receiver = xstrdup(receiver_name(receiver_host));
 	c->layer.destroy = NULL;	/* we own and free it */
 	c->layer.lookup = spf_dns_lookup;
 	c->layer.get_spf = spf_dns_get_spf;

@@ -1,9 +1,11 @@
 /* spf.h - SPF (RFC 7208) checks through libspf2 on our resolver
  *
  * The only interface to libspf2. A checker evaluates one request at a time
- * and is NOT thread-safe: give each milter worker thread (or each SMTP
- * connection) its own checker; all checkers may share one dns_resolver,
- * so they share its cache. Creating a checker is cheap (no DNS).
+ * and is NOT thread-safe: one thread at a time may use a checker; all
+ * checkers may share one dns_resolver, so they share its cache. Creating
+ * a checker makes no DNS query but sets up a libspf2 server (several
+ * thousand instructions): the milter takes ready ones from a pool
+ * (spf_pool.h). A checker can be used for any number of evaluations.
  */
 #ifndef AUTHMILTER_SPF_H
 #define AUTHMILTER_SPF_H

@@ -1,7 +1,8 @@
 /* spf_int.h - private to src/spf: the checker and its libspf2 DNS layer
  *
  * spf.c owns the public API (spf.h); spf_dns.c is the SPF_dns_server_t
- * layer that libspf2 calls back into. Both see struct spf_checker.
+ * layer that libspf2 calls back into; spf_pool.c keeps ready checkers.
+ * All see struct spf_checker.
  */
 #ifndef AUTHMILTER_SPF_INT_H
 #define AUTHMILTER_SPF_INT_H
@@ -47,6 +48,14 @@ struct spf_checker {
 	struct buf norm;		/* normalised record for libspf2 */
 };
 
+/* spf_checker_set_limits - replace c's limits (NULL or zero fields:
+ * defaults); used when a pooled checker is taken again */
+void spf_checker_set_limits(struct spf_checker *c,
+    const struct spf_limits *limits);
+/* spf_checker_has_receiver - was c built for receiver_host (NULL or "":
+ * "localhost")? */
+bool spf_checker_has_receiver(const struct spf_checker *c,
+    const char *receiver_host);
 /* spf_now_ms - monotonic milliseconds */
 uint64_t spf_now_ms(void);
 /* spf_dns_reset - start a new evaluation: counters, deadline, state */

@@ -14,6 +14,7 @@
 #include "conf/conf.h"
 #include "conf/conf_live.h"
 #include "util/buf.h"
+#include "util/cidr.h"
 
 static char path[64];
 
@@ -111,6 +112,10 @@ static const struct {
 	{ "AuthservID mx;example\n", 1, "AuthservID: use letters" },
 	{ "UserID no-such-user-here\n", 1, "UserID: no such user" },
 	{ "UserID root:no-such-group-here\n", 1, "UserID: no such group" },
+	{ "\nInternalHosts 10.0.0.0/8 10.0.0.0/33\n", 2,
+	  "InternalHosts: expected IP addresses or networks" },
+	{ "InternalHosts ::1\nInternalHosts mail.example.net\n", 2,
+	  "InternalHosts: expected IP addresses or networks" },
 };
 
 static void
@@ -132,6 +137,36 @@ test_errors_name_file_and_line(void **state)
 			fail_msg("case %zu: got \"%s\", want \"%s\" and \"%s\"", i,
 			    buf_cstr(&err), where, bad_cases[i].says);
 	}
+	buf_deinit(&err);
+}
+
+/* InternalHosts is parsed at load, every line of it, for byte matching */
+static void
+test_internal_hosts_parsed(void **state)
+{
+	struct buf err = BUF_INIT;
+	struct conf *c;
+	struct cidr a;
+
+	(void)state;
+	c = load("\n", &err);
+	assert_non_null(c);
+	assert_int_equal(c->internal_nets.count, 2);	/* 127.0.0.0/8 ::1 */
+	assert_true(cidr_addr_parse("127.0.0.2", &a));
+	assert_true(cidr_list_match(&c->internal_nets, &a));
+	conf_unref(&c);
+	c = load("InternalHosts 10.9.0.0/16, 2001:db8::/32\n"
+	    "InternalHosts 192.0.2.7\n", &err);
+	if (c == NULL)
+		fail_msg("%s", buf_cstr(&err));
+	assert_int_equal(c->internal_nets.count, 3);
+	assert_true(cidr_addr_parse("::ffff:10.9.1.1", &a));
+	assert_true(cidr_list_match(&c->internal_nets, &a));
+	assert_true(cidr_addr_parse("192.0.2.7", &a));
+	assert_true(cidr_list_match(&c->internal_nets, &a));
+	assert_true(cidr_addr_parse("127.0.0.1", &a));
+	assert_false(cidr_list_match(&c->internal_nets, &a));
+	conf_unref(&c);
 	buf_deinit(&err);
 }
 
@@ -225,6 +260,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values_and_case),
 		cmocka_unit_test(test_errors_name_file_and_line),
+		cmocka_unit_test(test_internal_hosts_parsed),
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_print_round_trips),

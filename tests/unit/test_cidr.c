@@ -1,0 +1,156 @@
+/*
+ * test_cidr.c - networks parsed once and matched as bytes: IPv4, IPv6,
+ * IPv4-mapped IPv6 clients, prefixes of every boundary kind, bad entries
+ * (refused, never matched), and lists (InternalHosts).
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "util/cidr.h"
+
+struct match_case {
+	const char *label;
+	const char *net;
+	const char *addr;
+	bool want;
+};
+
+static const struct match_case matches[] = {
+	{ "v4 host equal", "192.0.2.1", "192.0.2.1", true },
+	{ "v4 host other", "192.0.2.1", "192.0.2.2", false },
+	{ "v4 /8 inside", "10.0.0.0/8", "10.255.1.2", true },
+	{ "v4 /8 outside", "10.0.0.0/8", "11.0.0.1", false },
+	{ "v4 /0 everything", "0.0.0.0/0", "203.0.113.9", true },
+	{ "v4 /1 upper half", "128.0.0.0/1", "200.1.1.1", true },
+	{ "v4 /1 lower half", "128.0.0.0/1", "127.255.255.255", false },
+	{ "v4 /7 inside", "10.0.0.0/7", "11.1.1.1", true },
+	{ "v4 /7 outside", "10.0.0.0/7", "12.0.0.1", false },
+	{ "v4 /9 inside", "10.128.0.0/9", "10.200.0.1", true },
+	{ "v4 /9 outside", "10.128.0.0/9", "10.127.0.1", false },
+	{ "v4 /31 pair", "192.0.2.6/31", "192.0.2.7", true },
+	{ "v4 /31 next", "192.0.2.6/31", "192.0.2.8", false },
+	{ "v4 /32 host", "192.0.2.6/32", "192.0.2.6", true },
+	{ "v4 net host bits ignored", "10.1.2.3/8", "10.9.9.9", true },
+	{ "v6 host", "::1", "::1", true },
+	{ "v6 host other", "::1", "::2", false },
+	{ "v6 /32 inside", "2001:db8::/32", "2001:db8:ffff::1", true },
+	{ "v6 /32 outside", "2001:db8::/32", "2001:db9::1", false },
+	{ "v6 /64 inside", "2001:db8:1:2::/64", "2001:db8:1:2:a:b:c:d", true },
+	{ "v6 /64 outside", "2001:db8:1:2::/64", "2001:db8:1:3::1", false },
+	{ "v6 /127 pair", "2001:db8::/127", "2001:db8::1", true },
+	{ "v6 /127 next", "2001:db8::/127", "2001:db8::2", false },
+	{ "v6 /0 everything", "::/0", "2001:db8::5", true },
+	{ "v6 /0 not v4", "::/0", "192.0.2.1", false },
+	{ "v4 net not v6 client", "0.0.0.0/0", "2001:db8::1", false },
+	{ "mapped in v4 net", "10.0.0.0/8", "::ffff:10.1.2.3", true },
+	{ "mapped outside v4 net", "10.0.0.0/8", "::ffff:11.1.2.3", false },
+	{ "mapped in v4 host", "127.0.0.1", "::ffff:127.0.0.1", true },
+	{ "mapped in v6 mapped net", "::ffff:0:0/96", "::ffff:192.0.2.1", true },
+	{ "v4 not in v6 mapped net", "::ffff:0:0/96", "192.0.2.1", false },
+	{ "compat is not mapped", "10.0.0.0/8", "::10.1.2.3", false },
+	{ "local matches nothing", "0.0.0.0/0", "local", false },
+	{ "empty matches nothing", "::/0", "", false },
+};
+
+static void
+test_match_table(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(matches) / sizeof(matches[0]); i++) {
+		const struct match_case *m = &matches[i];
+		struct cidr net, addr;
+		bool parsed;
+
+		assert_true(cidr_parse(m->net, &net));
+		parsed = cidr_addr_parse(m->addr, &addr);
+		if (!parsed)
+			assert_int_equal(addr.family, 0);
+		if (cidr_match(&net, &addr) != m->want)
+			fail_msg("%s: %s in %s: want %d", m->label, m->addr,
+			    m->net, m->want);
+	}
+}
+
+static void
+test_bad_entries(void **state)
+{
+	static const char *const bad[] = {
+		"", "/8", "10.0.0.0/", "10.0.0.0/33", "10.0.0.0/x", "10.0.0.0/8x",
+		"10.0.0.0/8/8", "10.0.0.0/-1", "10.0.0.0/ 8", "10.0.0.0/+8",
+		"::1/129", "host.example", "10.0.0", "10.0.0.256", "2001:db8:::1",
+		"fe80::1%eth0", " 10.0.0.1",
+		"1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb:cccc/64",
+	};
+	struct cidr c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (cidr_parse(bad[i], &c) || cidr_valid(bad[i]))
+			fail_msg("accepted bad network \"%s\"", bad[i]);
+	/* an address for a client has no prefix */
+	assert_false(cidr_addr_parse("10.0.0.1/8", &c));
+	assert_int_equal(c.family, 0);
+	assert_true(cidr_addr_parse("2001:db8::1", &c));
+	assert_int_equal(c.family, AF_INET6);
+	assert_int_equal(c.prefix, 128);
+}
+
+static void
+test_list(void **state)
+{
+	static const char *const good[] = { "127.0.0.0/8", "::1", "10.9.0.0/16" };
+	static const char *const bad[] = { "127.0.0.0/8", "10.9.0.0/99", "::1" };
+	struct cidr_list l = { NULL, 0 };
+	struct cidr a;
+	size_t where = 99;
+
+	(void)state;
+	assert_true(cidr_list_parse(&l, good, 3, &where));
+	assert_int_equal(l.count, 3);
+	assert_true(cidr_addr_parse("10.9.200.1", &a));
+	assert_true(cidr_list_match(&l, &a));
+	assert_true(cidr_addr_parse("::ffff:127.0.0.1", &a));
+	assert_true(cidr_list_match(&l, &a));
+	assert_true(cidr_addr_parse("::1", &a));
+	assert_true(cidr_list_match(&l, &a));
+	assert_true(cidr_addr_parse("10.8.0.1", &a));
+	assert_false(cidr_list_match(&l, &a));
+	assert_false(cidr_addr_parse("local", &a));
+	assert_false(cidr_list_match(&l, &a));
+	/* a bad entry: its index, and the list is left empty (parsing
+	 * again over a parsed list frees the old networks) */
+	assert_false(cidr_list_parse(&l, bad, 3, &where));
+	assert_int_equal(where, 1);
+	assert_int_equal(l.count, 0);
+	assert_null(l.nets);
+	assert_true(cidr_addr_parse("127.0.0.1", &a));
+	assert_false(cidr_list_match(&l, &a));
+	/* an empty list matches nothing */
+	assert_true(cidr_list_parse(&l, NULL, 0, &where));
+	assert_false(cidr_list_match(&l, &a));
+	cidr_list_deinit(&l);
+	cidr_list_deinit(&l);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_match_table),
+		cmocka_unit_test(test_bad_entries),
+		cmocka_unit_test(test_list),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -85,16 +85,34 @@ headers_name_is(const char *name, const char *want)
 	    (const unsigned char *)want, strlen(want));
 }
 
+/* count_named - fields named name[0..len), len already without
+ * trailing WSP. Each field's cmp_len was kept when it was added, so the
+ * count (once per added field) compares only names of equal length. */
+static unsigned
+count_named(const struct headers *h, const unsigned char *name, size_t len)
+{
+	unsigned n = 0;
+	size_t i, j;
+
+	for (i = 0; i < h->count; i++) {
+		const unsigned char *other = (const unsigned char *)h->list[i].name;
+
+		if (h->list[i].cmp_len != len)
+			continue;
+		for (j = 0; j < len; j++)
+			if (ascii_tolower(other[j]) != ascii_tolower(name[j]))
+				break;
+		if (j == len)
+			n++;
+	}
+	return n;
+}
+
 unsigned
 headers_count_named(const struct headers *h, const char *name)
 {
-	unsigned n = 0;
-	size_t i;
-
-	for (i = 0; i < h->count; i++)
-		if (headers_name_is(h->list[i].name, name))
-			n++;
-	return n;
+	return count_named(h, (const unsigned char *)name, headers_name_len(
+	    (const unsigned char *)name, strlen(name)));
 }
 
 const struct header *
@@ -120,7 +138,9 @@ headers_add(struct headers *h, const char *name, const unsigned char *value,
 	f->name = copy;
 	f->value = (unsigned char *)copy + name_len + 1;
 	f->value_len = value_len;
-	f->name_index = headers_count_named(h, name) + 1;
+	f->cmp_len = headers_name_len((const unsigned char *)copy, name_len);
+	f->name_index = count_named(h, (const unsigned char *)copy,
+	    f->cmp_len) + 1;
 	h->count++;
 	h->bytes += name_len + value_len;
 	return f;

@@ -18,6 +18,7 @@ struct header {
 	char *name;
 	unsigned char *value;
 	size_t value_len;
+	size_t cmp_len;		/* name length without trailing WSP */
 	unsigned name_index;
 };
 

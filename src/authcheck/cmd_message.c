@@ -170,6 +170,7 @@ cmd_message(int argc, char **argv)
 	struct conf *c;
 	struct dns_resolver *r = NULL;
 	struct session *s;
+	char *from;
 	struct authres ar;
 	struct verdict at_mail, at_end;
 	struct report rep;
@@ -208,7 +209,9 @@ cmd_message(int argc, char **argv)
 	if (a.helo != NULL)
 		session_set_helo(s, a.helo);
 	session_message_start(s);
-	s->msg.mail_from = envelope_from(&a, &m);
+	from = envelope_from(&a, &m);
+	s->msg.mail_from = session_msg_strdup(s, from);	/* the message's copy */
+	free(from);
 	memset(&at_mail, 0, sizeof(at_mail));
 	memset(&at_end, 0, sizeof(at_end));
 	authres_init(&ar, s->msg.conf->authserv_id);

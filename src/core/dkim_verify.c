@@ -128,8 +128,8 @@ dkim_verifier_new(const struct dkim_verify_params *p)
 	if (v->p.max_signatures > DKIM_VERIFY_SIGNATURES_LIMIT)
 		v->p.max_signatures = DKIM_VERIFY_SIGNATURES_LIMIT;
 	buf_init(&v->hbuf);
-	v->sigs = xcalloc(v->p.max_signatures + 1, sizeof(*v->sigs));
-	v->bodies = xcalloc(v->p.max_signatures + 1, sizeof(*v->bodies));
+	/* sigs and bodies come with the first signature (most mail carries
+	 * one or two, some none): see add_signature */
 	return v;
 }
 
@@ -188,6 +188,8 @@ add_signature(struct dkim_verifier *v, struct vsig *s, size_t hdr_index)
 	const char *why = "";
 	struct buf name = BUF_INIT;
 
+	/* the arrays are not zeroed: each entry is when it comes into use */
+	memset(s, 0, sizeof(*s));
 	dkim_sig_init(&s->sig);
 	s->hdr_index = hdr_index;
 	if (dkim_sig_parse(v->hbuf.data + h->value_off, h->value_len, &s->sig,
@@ -228,6 +230,14 @@ dkim_verifier_header(struct dkim_verifier *v, const unsigned char *name,
 	if (v->nsigs >= v->p.max_signatures) {
 		v->ignored++;
 		return -1;
+	}
+	if (v->sigs == NULL) {
+		/* bodies: dkim_body_slot_for wants room for one more slot
+		 * than in use, and fills each slot it adds */
+		v->sigs = xreallocarray(NULL, v->p.max_signatures + 1,
+		    sizeof(*v->sigs));
+		v->bodies = xreallocarray(NULL, v->p.max_signatures + 1,
+		    sizeof(*v->bodies));
 	}
 	add_signature(v, &v->sigs[v->nsigs], v->nhdrs - 1);
 	return (int)v->nsigs++;

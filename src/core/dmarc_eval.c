@@ -69,6 +69,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,9 +319,12 @@ compute(struct dmarc_eval *e, bool final, struct dmarc_result *r)
 struct dmarc_eval *
 dmarc_eval_new(const char *author_domain, const struct dmarc_eval_opts *opts)
 {
-	struct dmarc_eval *e = xcalloc(1, sizeof(*e));
+	struct dmarc_eval *e = xmalloc(sizeof(*e));
 	struct dmarc_walk w;
 	size_t k, step;
+
+	/* not the tables: they are filled entry by entry (dmarc_walk.h) */
+	memset(e, 0, offsetof(struct dmarc_eval, ans));
 
 	e->o = *opts;
 	if (e->o.pct_roll > 99)

@@ -39,15 +39,20 @@ struct dmarc_eval {
 	struct dmarc_eval_opts o;
 	char author[DMARC_DOMAIN_SIZE];
 	bool author_ok;
-	struct dmarc_answer ans[DMARC_EVAL_MAX_ANSWERS];
 	size_t nans;
 	bool auth_set;
-	struct dmarc_ident id[DMARC_EVAL_MAX_DKIM + 1];
 	size_t nid;
-	char pre[DMARC_WALK_MAX_QUERIES][DMARC_NAME_MAX_LEN + 1];
 	size_t npre;
 	char need[DMARC_NAME_MAX_LEN + 1];
 	uint16_t need_type;
+	/*
+	 * The tables last: dmarc_eval_new zeroes every field above `ans`
+	 * but not these ~11 KB; an entry is written in full when its count
+	 * (nans, nid, npre) grows to take it in.
+	 */
+	struct dmarc_answer ans[DMARC_EVAL_MAX_ANSWERS];
+	struct dmarc_ident id[DMARC_EVAL_MAX_DKIM + 1];
+	char pre[DMARC_WALK_MAX_QUERIES][DMARC_NAME_MAX_LEN + 1];
 };
 
 /* A tree walk over the answer table. */

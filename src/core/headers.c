@@ -5,7 +5,10 @@
  * fields of the same name, so the milter can later delete the n-th
  * "Authentication-Results" field by index. The caller bounds the number
  * and size of fields (it knows the configured caps); this module only
- * keeps the byte total for it.
+ * keeps the byte total for it. Each field's name and value are one
+ * allocation in the caller's arena (a message's headers are freed all at
+ * once with the message, issue 18), and headers_clear keeps the entry
+ * list, so a reused connection's next message allocates nothing here.
  *
  * headers_name_len / headers_name_eq / headers_name_is are the one place
  * where a field name is normalised for comparison: trailing SP and HTAB
@@ -23,22 +26,29 @@
 #include "util/xmalloc.h"
 
 void
-headers_init(struct headers *h)
+headers_init(struct headers *h, struct arena *arena)
 {
 	memset(h, 0, sizeof(*h));
+	h->arena = arena;
+}
+
+void
+headers_clear(struct headers *h)
+{
+	/* a message with thousands of fields does not pin its list */
+	if (h->cap > HEADERS_KEEP) {
+		headers_deinit(h);
+		return;
+	}
+	h->count = 0;
+	h->bytes = 0;
 }
 
 void
 headers_deinit(struct headers *h)
 {
-	size_t i;
-
-	for (i = 0; i < h->count; i++) {
-		free(h->list[i].name);
-		free(h->list[i].value);
-	}
 	free(h->list);
-	headers_init(h);
+	headers_init(h, h->arena);
 }
 
 /* headers_name_len - length without trailing white space */
@@ -75,34 +85,63 @@ headers_name_is(const char *name, const char *want)
 	    (const unsigned char *)want, strlen(want));
 }
 
+/* count_named - fields named name[0..len), len already without
+ * trailing WSP. Each field's cmp_len was kept when it was added, so the
+ * count (once per added field) compares only names of equal length. */
+static unsigned
+count_named(const struct headers *h, const unsigned char *name, size_t len)
+{
+	unsigned n = 0;
+	size_t i, j;
+
+	for (i = 0; i < h->count; i++) {
+		const unsigned char *other = (const unsigned char *)h->list[i].name;
+
+		if (h->list[i].cmp_len != len)
+			continue;
+		for (j = 0; j < len; j++)
+			if (ascii_tolower(other[j]) != ascii_tolower(name[j]))
+				break;
+		if (j == len)
+			n++;
+	}
+	return n;
+}
+
 unsigned
 headers_count_named(const struct headers *h, const char *name)
 {
-	unsigned n = 0;
-	size_t i;
-
-	for (i = 0; i < h->count; i++)
-		if (headers_name_is(h->list[i].name, name))
-			n++;
-	return n;
+	return count_named(h, (const unsigned char *)name, headers_name_len(
+	    (const unsigned char *)name, strlen(name)));
 }
 
 const struct header *
 headers_add(struct headers *h, const char *name, const unsigned char *value,
     size_t value_len)
 {
+	size_t name_len = strlen(name);
 	struct header *f;
+	char *copy;
 
 	if (h->count == h->cap) {
 		h->cap = h->cap ? h->cap * 2 : 32;
 		h->list = xreallocarray(h->list, h->cap, sizeof(*h->list));
 	}
+	/* "name\0value\0" in one piece; both lengths are of objects in
+	 * memory, so their sum cannot wrap */
+	copy = arena_alloc(h->arena, name_len + value_len + 2);
+	memcpy(copy, name, name_len + 1);
+	if (value_len > 0)
+		memcpy(copy + name_len + 1, value, value_len);
+	copy[name_len + 1 + value_len] = '\0';
 	f = &h->list[h->count];
-	f->name = xstrdup(name);
-	f->value = (unsigned char *)xstrndup((const char *)value, value_len);
+	f->name = copy;
+	f->value = (unsigned char *)copy + name_len + 1;
 	f->value_len = value_len;
-	f->name_index = headers_count_named(h, name) + 1;
+	f->cmp_len = headers_name_len((const unsigned char *)copy, name_len);
+	f->name_index = count_named(h, (const unsigned char *)copy,
+	    f->cmp_len) + 1;
 	h->count++;
-	h->bytes += strlen(name) + value_len;
+	h->bytes += name_len + value_len;
 	return f;
 }

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/arena.h"
+
 /*
  * One field as the MTA handed it: the name, and the value after the colon
  * (with its leading white space and folding line breaks, as received).
@@ -16,21 +18,37 @@ struct header {
 	char *name;
 	unsigned char *value;
 	size_t value_len;
+	size_t cmp_len;		/* name length without trailing WSP */
 	unsigned name_index;
 };
 
+/*
+ * The names and values are copied into the caller's arena (one
+ * allocation per field), so they live until that arena is reset; the
+ * list of entries is the headers' own and is kept across
+ * headers_clear, so a connection's next message reuses it.
+ */
+/* entries whose storage headers_clear keeps for the next message */
+#define HEADERS_KEEP 256
+
 struct headers {
+	struct arena *arena;	/* where the fields are copied (not owned) */
 	struct header *list;
 	size_t count;
 	size_t cap;
 	size_t bytes;		/* names plus values, for the size cap */
 };
 
-void headers_init(struct headers *h);
-/* headers_deinit - free every field; the list is empty and reusable */
+/* headers_init - an empty list whose fields will live in arena */
+void headers_init(struct headers *h, struct arena *arena);
+/* headers_clear - forget every field but keep the list's storage (up to
+ * HEADERS_KEEP entries); the fields' own bytes go with the arena */
+void headers_clear(struct headers *h);
+/* headers_deinit - free the list; the arena is untouched */
 void headers_deinit(struct headers *h);
 /* headers_add - append a copy of the field; returns the stored entry,
- * valid until the next headers_add or headers_deinit */
+ * valid until the next headers_add, headers_clear or headers_deinit
+ * (and its strings until the arena is reset) */
 const struct header *headers_add(struct headers *h, const char *name,
     const unsigned char *value, size_t value_len);
 /* headers_count_named - how many fields have this name (compared with

@@ -59,15 +59,15 @@ sockaddr_to_text(const struct sockaddr *sa, char *out, size_t size)
 		(void)snprintf(out, size, "local");
 }
 
-/* strip_angle - "<a@b>" -> "a@b"; "<>" -> "" */
+/* strip_angle - "<a@b>" -> "a@b"; "<>" -> ""; copied into the message */
 static char *
-strip_angle(const char *s)
+strip_angle(struct session *ss, const char *s)
 {
 	size_t n = strlen(s);
 
 	if (n >= 2 && s[0] == '<' && s[n - 1] == '>')
-		return xstrndup(s + 1, n - 2);
-	return xstrdup(s);
+		return session_msg_strndup(ss, s + 1, n - 2);
+	return session_msg_strndup(ss, s, n);
 }
 
 /* go_on - "continue" for a step, said the way the MTA agreed to */
@@ -183,13 +183,13 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	session_message_start(s);
 	if (s->msg.conf == NULL)
 		return SMFIS_TEMPFAIL;
-	s->msg.mail_from = strip_angle(argv[0] != NULL ? argv[0] : "");
+	s->msg.mail_from = strip_angle(s, argv[0] != NULL ? argv[0] : "");
 	auth = smfi_getsymval(ctx, "{auth_authen}");
 	if (auth != NULL && *auth != '\0')
-		s->msg.auth_user = xstrdup(auth);
+		s->msg.auth_user = session_msg_strdup(s, auth);
 	qid = smfi_getsymval(ctx, "i");
 	if (qid != NULL && *qid != '\0')
-		s->msg.queue_id = xstrdup(qid);
+		s->msg.queue_id = session_msg_strdup(s, qid);
 	checks_mail_from(s, &v);
 	if (v.kind == VERDICT_REJECT || v.kind == VERDICT_TEMPFAIL) {
 		outcome_report(s, &v, METRICS_STAGE_MAIL_FROM);
@@ -246,7 +246,7 @@ cb_eoh(SMFICTX *ctx)
 
 	if (s != NULL && s->in_message && s->msg.queue_id == NULL &&
 	    (qid = smfi_getsymval(ctx, "i")) != NULL && *qid != '\0')
-		s->msg.queue_id = xstrdup(qid);
+		s->msg.queue_id = session_msg_strdup(s, qid);
 	if (s != NULL && s->in_message) {
 		checks_eoh(s);
 		signing_eoh(s);
@@ -382,7 +382,7 @@ cb_eom(SMFICTX *ctx)
 	m = &s->msg;
 	if (m->queue_id == NULL && (qid = smfi_getsymval(ctx, "i")) != NULL &&
 	    *qid != '\0')
-		m->queue_id = xstrdup(qid);
+		m->queue_id = session_msg_strdup(s, qid);
 
 	authres_init(&ar, m->conf->authserv_id);
 	checks_eom(s, &ar, &v);

@@ -12,28 +12,37 @@
 #include "milter/checks.h"
 #include "milter/sealing.h"
 #include "milter/signing.h"
+#include "util/arena.h"
 #include "util/cidr.h"
 
 /*
  * One message (MAIL FROM to end of message or abort). Reset at each MAIL
  * FROM and on abort, so nothing leaks from one message into the next on a
- * persistent connection.
+ * persistent connection. The fields come in three groups, by how the
+ * reset clears them (session_message_end).
  */
 struct message {
+	/* Group 1: zeroed by the reset (every field before `arena`). */
 	struct conf *conf;		/* the config this message started with */
 	struct timespec started;
-	char *queue_id;			/* {i}, when the MTA gave it */
-	char *mail_from;		/* envelope sender without <>; "" for null */
-	char *auth_user;		/* {auth_authen}: SMTP AUTH user, or NULL */
-	struct headers headers;		/* kept up to MaxHeaders/MaxHeaderBytes */
+	char *queue_id;			/* {i}, when the MTA gave it (in arena) */
+	char *mail_from;		/* envelope sender without <>; "" for
+					 * null (in arena) */
+	char *auth_user;		/* {auth_authen}: SMTP AUTH user, or
+					 * NULL (in arena) */
 	bool headers_capped;		/* some fields were not kept */
 	unsigned ar_seen;		/* A-R fields so far (their index) */
 	/* index of each A-R field carrying our authserv-id: every one is
 	 * deleted, however many (grows with the message, bounded by the
-	 * MTA's header limits) */
+	 * MTA's header limits; freed by the reset) */
 	unsigned *forged_ar;
 	size_t forged_ar_count, forged_ar_cap;
 	uint64_t body_bytes;
+	/* Group 2: storage emptied by the reset but kept for the
+	 * connection's next message. */
+	struct arena arena;		/* strings of this message, header fields */
+	struct headers headers;		/* kept up to MaxHeaders/MaxHeaderBytes */
+	/* Group 3: each emptied (to all zero) by its own reset function. */
 	struct checks checks;		/* SPF and DKIM state and results */
 	struct signing signing;		/* DKIM signing state */
 	struct sealing sealing;		/* ARC sealing state */
@@ -66,6 +75,10 @@ void session_free(struct session **sp);
 void session_message_start(struct session *s);
 /* session_message_end - drop all per-message state (end or abort) */
 void session_message_end(struct session *s);
+/* session_msg_strdup / session_msg_strndup - a copy of s / p[0..len)
+ * that lives until the current message ends */
+char *session_msg_strdup(struct session *s, const char *str);
+char *session_msg_strndup(struct session *s, const char *p, size_t len);
 /* session_set_helo - remember the HELO/EHLO argument (latest wins) */
 void session_set_helo(struct session *s, const char *helo);
 /* session_elapsed_ms - milliseconds since the message started */

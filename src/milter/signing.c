@@ -95,6 +95,8 @@ signing_eoh(struct session *s)
 		mailaddr_list_free(&l);
 		return;
 	}
+	sg->choices = arena_alloc(&m->arena,
+	    SIGN_MAX_SIGNATURES * sizeof(*sg->choices));
 	sg->nchoices = sign_setup_select(m->conf->sign, l.addrs[0].local,
 	    l.addrs[0].domain, sg->choices, SIGN_MAX_SIGNATURES);
 	mailaddr_list_free(&l);

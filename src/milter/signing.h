@@ -16,7 +16,10 @@ struct signing {
 	bool candidate;			/* internal or authenticated, Mode has s */
 	bool active;			/* keys chosen at end of header */
 	const char *skip_why;		/* static: why not signed */
-	struct sign_choice choices[SIGN_MAX_SIGNATURES];
+	/* SIGN_MAX_SIGNATURES entries (~7 KB) in the message's arena, from
+	 * end of header and only for a message to sign: inline they made
+	 * every session that much bigger to zero (issue 18) */
+	struct sign_choice *choices;
 	size_t nchoices;
 	struct dkim_body *body;		/* one hash serves every signature */
 	int hcanon, bcanon;

@@ -290,6 +290,26 @@ def not_signed(t, tmp, keys):
          "a Subject added after signing breaks the signature",
          diag=repr((good, bad)))
 
+    # two messages on one connection: the second is signed over its own
+    # fields only (the per-message header list and arena were emptied)
+    with daemon.Daemon(opts) as d:
+        c = d.client()
+        try:
+            first = c.send_message(msg_from("alice@example.com", "first"),
+                                   client_ip="10.1.2.3")
+            second = c.send_message(msg_from("alice@example.com", "second"),
+                                    client_ip="10.1.2.3")
+        finally:
+            c.close()
+    for name, r in (("first", first), ("second", second)):
+        tags = sign_keys.sig_tags(r.message)
+        h = tags[0][3]["h"].lower().split(":") if tags else []
+        res = sign_keys.dkimpy_results(r.message, recs)
+        t.ok(len(tags) == 1 and (h.count("from"), h.count("subject")) ==
+             (2, 2) and res and res[0][2],
+             "reused connection, %s message: signed over its own fields "
+             "and verifies" % name, diag=repr((h, res)))
+
 
 def config_errors(t, tmp, keys):
     loose = os.path.join(tmp, "loose.pem")

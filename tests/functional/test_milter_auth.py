@@ -118,6 +118,37 @@ def quiet_count(srv, settle=0.3, bound=5.0):
     return last
 
 
+def reused_connection(t, d, pem):
+    """reused_connection - the second message of a connection sees none of
+    the first one's header fields or results (the per-message arena and
+    state are reset between them, issue 18)"""
+    c = d.client()
+    try:
+        # a field over 1 KB takes the arena's big-allocation path
+        long_field = b"X-Long: " + b"a" * 3000 + b"\r\n"
+        r1 = c.send_message(sign(msg("pass.test", "reuse1", extra=long_field),
+                                 "pass.test", pem),
+                            client_ip=GOOD_IP, mail_from="<a@pass.test>",
+                            queue_id="REUSE1")
+        r2 = c.send_message(msg("none.test", "reuse2"), client_ip=GOOD_IP,
+                            mail_from="<b@none.test>", queue_id="REUSE2")
+    finally:
+        c.close()
+    a1, a2 = ar(r1), ar(r2)
+    t.ok("dkim=pass header.d=pass.test" in a1 and
+         "header.from=pass.test" in a1,
+         "reused connection: first message verified", diag=a1)
+    t.ok("dkim=none" in a2 and "pass.test" not in a2 and
+         "dmarc=pass (p=none dis=none) header.from=none.test" in a2 and
+         "spf=pass smtp.mailfrom=none.test" in a2,
+         "reused connection: second message has only its own results",
+         diag=a2)
+    t.ok(d.wait_for_log(r"qid=REUSE2 .*dmarc_from=none\.test", timeout=3) and
+         not re.search(r"qid=REUSE2 .*pass\.test", d.log()),
+         "reused connection: the second log line names only its own "
+         "queue id and domains", diag=d.log_tail(3))
+
+
 def run_cases(t, base, pem, srv):
     with daemon.Daemon(options=base) as d:
         # aligned SPF and DKIM under p=reject
@@ -144,6 +175,8 @@ def run_cases(t, base, pem, srv):
         t.ok(srv.stats()["total"] == before,
              "second message sends no new DNS queries (shared cache)",
              diag="%d -> %d" % (before, srv.stats()["total"]))
+
+        reused_connection(t, d, pem)
 
         # spoof of a p=reject domain from a foreign address
         res = d.send_message(msg("reject.test", "spoof"), client_ip=BAD_IP,

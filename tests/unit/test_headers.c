@@ -14,11 +14,13 @@
 static void
 test_per_name_index(void **state)
 {
+	struct arena a;
 	struct headers h;
 	const struct header *f;
 
 	(void)state;
-	headers_init(&h);
+	arena_init(&a, 0, 0);
+	headers_init(&h, &a);
 	f = headers_add(&h, "Received", (const unsigned char *)" a", 2);
 	assert_int_equal(f->name_index, 1);
 	f = headers_add(&h, "Authentication-Results", (const unsigned char *)" x", 2);
@@ -32,8 +34,76 @@ test_per_name_index(void **state)
 	assert_int_equal(h.count, 4);
 	assert_int_equal(headers_count_named(&h, "authentication-results"), 2);
 	assert_string_equal(h.list[2].name, "received");
+	/* the value is NUL-terminated after value_len, for C string users */
+	assert_int_equal(h.list[2].value[2], '\0');
 	headers_deinit(&h);
 	assert_int_equal(h.count, 0);
+	arena_deinit(&a);
+}
+
+/* a cleared list starts over: the next message of a connection sees
+ * none of the previous one's fields, numbering restarts, and the entry
+ * storage is reused rather than allocated again */
+static void
+test_clear_starts_over(void **state)
+{
+	struct arena a;
+	struct headers h;
+	const struct header *f;
+	const struct header *list;
+
+	(void)state;
+	arena_init(&a, 256, 256);
+	headers_init(&h, &a);
+	(void)headers_add(&h, "From", (const unsigned char *)" a@first", 8);
+	(void)headers_add(&h, "From", (const unsigned char *)" b@first", 8);
+	list = h.list;
+	headers_clear(&h);
+	arena_reset(&a);
+	assert_int_equal(h.count, 0);
+	assert_int_equal(h.bytes, 0);
+	assert_int_equal(headers_count_named(&h, "From"), 0);
+	f = headers_add(&h, "From", (const unsigned char *)" c@second", 9);
+	assert_ptr_equal(h.list, list);
+	assert_int_equal(f->name_index, 1);
+	assert_int_equal(h.count, 1);
+	assert_int_equal(h.bytes, 4 + 9);
+	assert_memory_equal(f->value, " c@second", 9);
+	/* a long value gets its own block and survives later additions */
+	{
+		static unsigned char big[3000];
+
+		memset(big, 'v', sizeof(big));
+		f = headers_add(&h, "Received", big, sizeof(big));
+		(void)headers_add(&h, "To", (const unsigned char *)" x", 2);
+		assert_memory_equal(h.list[1].value, big, sizeof(big));
+		assert_string_equal(h.list[1].name, "Received");
+	}
+	headers_deinit(&h);
+	arena_deinit(&a);
+}
+
+/* more than HEADERS_KEEP entries: clear lets the big list go */
+static void
+test_clear_drops_big_list(void **state)
+{
+	struct arena a;
+	struct headers h;
+	size_t i;
+
+	(void)state;
+	arena_init(&a, 0, 0);
+	headers_init(&h, &a);
+	for (i = 0; i < HEADERS_KEEP + 1; i++)
+		(void)headers_add(&h, "X", (const unsigned char *)" y", 2);
+	assert_true(h.cap > HEADERS_KEEP);
+	headers_clear(&h);
+	assert_null(h.list);
+	assert_int_equal(h.cap, 0);
+	(void)headers_add(&h, "X", (const unsigned char *)" z", 2);
+	assert_int_equal(h.count, 1);
+	headers_deinit(&h);
+	arena_deinit(&a);
 }
 
 /* obsolete "From :" (RFC 5322 4.5.1): the name the MTA may hand over
@@ -75,11 +145,13 @@ test_name_normalised(void **state)
 static void
 test_index_normalised(void **state)
 {
+	struct arena a;
 	struct headers h;
 	const struct header *f;
 
 	(void)state;
-	headers_init(&h);
+	arena_init(&a, 0, 0);
+	headers_init(&h, &a);
 	(void)headers_add(&h, "From", (const unsigned char *)" a@b", 4);
 	f = headers_add(&h, "From ", (const unsigned char *)" c@d", 4);
 	assert_int_equal(f->name_index, 2);
@@ -89,6 +161,7 @@ test_index_normalised(void **state)
 	assert_int_equal(headers_count_named(&h, "from"), 2);
 	assert_int_equal(headers_count_named(&h, "FROM "), 2);
 	headers_deinit(&h);
+	arena_deinit(&a);
 }
 
 int
@@ -96,6 +169,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_per_name_index),
+		cmocka_unit_test(test_clear_starts_over),
+		cmocka_unit_test(test_clear_drops_big_list),
 		cmocka_unit_test(test_name_normalised),
 		cmocka_unit_test(test_index_normalised),
 	};

@@ -229,6 +229,27 @@ emit_run(struct dkim_body *b, const unsigned char *p, size_t n)
 	}
 }
 
+/* release_empty_lines - emit the held-back empty lines, a block of CRLFs
+ * per digest copy rather than two calls per line (a hostile body may
+ * hold back millions of them) */
+static void
+release_empty_lines(struct dkim_body *b)
+{
+#define CRLF4 "\r\n\r\n\r\n\r\n"
+	static const char crlfs[] = CRLF4 CRLF4 CRLF4 CRLF4 CRLF4 CRLF4 CRLF4
+	    CRLF4;
+#undef CRLF4
+	const uint64_t per_block = (sizeof(crlfs) - 1) / 2;
+
+	while (b->empty_lines > 0) {
+		uint64_t n = b->empty_lines < per_block ? b->empty_lines :
+		    per_block;
+
+		emit_run(b, (const unsigned char *)crlfs, (size_t)n * 2);
+		b->empty_lines -= n;
+	}
+}
+
 /* start_content - the current line gets content: release held-back empty
  * lines first, since they were not trailing after all */
 static void
@@ -236,10 +257,7 @@ start_content(struct dkim_body *b)
 {
 	if (b->line_content)
 		return;
-	for (; b->empty_lines > 0; b->empty_lines--) {
-		emit(b, '\r');
-		emit(b, '\n');
-	}
+	release_empty_lines(b);
 	b->line_content = true;
 }
 
@@ -270,48 +288,140 @@ line_end(struct dkim_body *b)
 {
 	b->wsp = false;
 	if (b->line_content) {
-		emit(b, '\r');
-		emit(b, '\n');
+		emit_run(b, (const unsigned char *)"\r\n", 2);
 		b->line_content = false;
 	} else {
 		b->empty_lines++;
 	}
 }
 
+/*
+ * Finding runs of plain content. A run is a span that canonicalization
+ * leaves unchanged, so it is staged with one copy instead of byte by
+ * byte. Under simple that is everything up to the line break: memchr
+ * finds the LF. Under relaxed a run also stops at white space that
+ * changes (a HTAB, two WSP in a row, WSP before the line break or at the
+ * end of the chunk); a single SP between two content bytes is already
+ * canonical, so a line of text is one run, not one per word.
+ */
+
+/* simple_run - length of the run at q (q[0] is neither CR nor LF): up to
+ * the LF, less the CR of a CRLF or a CR that ends the chunk (the next
+ * chunk decides what that CR is); a bare CR inside is data */
+static size_t
+simple_run(const unsigned char *q, size_t n)
+{
+	const unsigned char *lf = memchr(q, '\n', n);
+	size_t e = lf != NULL ? (size_t)(lf - q) : n;
+
+	if (q[e - 1] == '\r')
+		e--;
+	return e;
+}
+
+/*
+ * Eight bytes at a time for relaxed_run, with byte-wise arithmetic on a
+ * uint64_t that never carries from one byte into the next, so the result
+ * does not depend on byte order. word_below(w, n) sets the high bit of
+ * each byte of w whose value is below n (1 <= n <= 0x80): the low seven
+ * bits plus (0x80 - n) reach bit 7 exactly when they are >= n, and a byte
+ * with bit 7 already set is not below n.
+ */
+#define WORD_ONES 0x0101010101010101ULL
+#define WORD_HIGHS 0x8080808080808080ULL
+
+/* word_load - eight bytes from p (any alignment) */
+static inline uint64_t
+word_load(const unsigned char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+/* word_below - high bit set in each byte of w below n */
+static inline uint64_t
+word_below(uint64_t w, unsigned n)
+{
+	return ~(((w & ~WORD_HIGHS) + WORD_ONES * (0x80 - n)) | w) &
+	    WORD_HIGHS;
+}
+
+/* word_needs_look - whether any of q[0..8) may end a relaxed run (needs
+ * q[0..9) readable): a byte below 0x21 other than SP (CR, LF, HTAB and
+ * other controls), or a SP followed by a byte below 0x21. Controls other
+ * than CR, LF and HTAB are data: a false alarm only costs a byte-wise
+ * look at these eight bytes. */
+static inline bool
+word_needs_look(const unsigned char *q)
+{
+	uint64_t w0 = word_load(q), w1 = word_load(q + 1);
+	uint64_t low0 = word_below(w0, 0x21), low1 = word_below(w1, 0x21);
+	uint64_t sp0 = word_below(w0 ^ (WORD_ONES * ' '), 1);
+
+	return ((low0 & ~sp0) | (sp0 & low1)) != 0;
+}
+
+/* relaxed_run - length of the run at q (q[0] is content: not CR, LF or
+ * WSP); it ends before a CR, LF, HTAB, or a SP not followed by content
+ * within q[0..n) */
+static size_t
+relaxed_run(const unsigned char *q, size_t n)
+{
+	size_t i = 1;
+
+	while (i < n) {
+		size_t look_end = n;
+
+		if (n - i >= 9) {
+			if (!word_needs_look(q + i)) {
+				i += 8;
+				continue;
+			}
+			look_end = i + 8;
+		}
+		while (i < look_end) {
+			unsigned char c = q[i];
+
+			if (c == '\r' || c == '\n' || c == '\t')
+				return i;
+			if (c != ' ') {
+				i++;
+				continue;
+			}
+			if (i + 1 == n || q[i + 1] == '\r' ||
+			    q[i + 1] == '\n' || ascii_iswsp(q[i + 1]))
+				return i;
+			i += 2;		/* a single SP and the content after it */
+		}
+	}
+	return n;
+}
+
 /* dkim_body_update - feed the next chunk of the raw body */
 void
 dkim_body_update(struct dkim_body *b, const unsigned char *p, size_t len)
 {
-	/* Bytes that end a run of plain content: CR and LF, and under
-	 * relaxed also SP and HTAB (ascii_iswsp). */
-	static const unsigned char stop_simple[256] = { ['\r'] = 1, ['\n'] = 1 };
-	static const unsigned char stop_relaxed[256] = { ['\r'] = 1, ['\n'] = 1,
-		[' '] = 1, ['\t'] = 1 };
 	bool relaxed = b->canon == DKIM_CANON_RELAXED;
-	const unsigned char *stop = relaxed ? stop_relaxed : stop_simple;
 	size_t i;
 
 	for (i = 0; i < len; i++) {
 		unsigned char c = p[i];
 
-		/* Fast path: a run of bytes that are plain content (no line
-		 * break, and no white space under relaxed) goes in as one
-		 * block; exactly what content() would do byte by byte. */
-		if (!b->cr && !stop[c]) {
-			size_t j = i + 1;
+		/* Fast path: a run of plain content goes in as one block;
+		 * exactly what content() would do byte by byte. */
+		if (!b->cr && c != '\r' && c != '\n' &&
+		    !(relaxed && ascii_iswsp(c))) {
+			size_t n = relaxed ? relaxed_run(p + i, len - i) :
+			    simple_run(p + i, len - i);
 
-			/* Under relaxed a single SP between two content bytes
-			 * is its own canonical form, so the run goes on across
-			 * it: a text line is one block, not one per word. */
-			while (j < len && (!stop[p[j]] || (relaxed &&
-			    p[j] == ' ' && j + 1 < len && !stop[p[j + 1]])))
-				j += stop[p[j]] ? 2 : 1;
 			start_content(b);
 			if (b->wsp)
 				emit(b, ' ');
 			b->wsp = false;
-			emit_run(b, p + i, j - i);
-			i = j - 1;
+			emit_run(b, p + i, n);
+			i += n - 1;
 			continue;
 		}
 		if (b->cr) {

@@ -215,6 +215,12 @@ emit_run(struct dkim_body *b, const unsigned char *p, size_t n)
 		    (uint64_t)n < b->limit - b->hashed ? n :
 		    (size_t)(b->limit - b->hashed);
 	b->hashed += take;
+	if (take >= DKIM_BODY_STAGE) {
+		/* a long run goes to the digest as it is, without a copy */
+		stage_flush(b);
+		crypto_digest_update(b->digest, p, take);
+		return;
+	}
 	while (take > 0) {
 		size_t k = sizeof(b->stage) - b->stage_len;
 
@@ -296,27 +302,41 @@ line_end(struct dkim_body *b)
 }
 
 /*
- * Finding runs of plain content. A run is a span that canonicalization
- * leaves unchanged, so it is staged with one copy instead of byte by
- * byte. Under simple that is everything up to the line break: memchr
- * finds the LF. Under relaxed a run also stops at white space that
- * changes (a HTAB, two WSP in a row, WSP before the line break or at the
- * end of the chunk); a single SP between two content bytes is already
- * canonical, so a line of text is one run, not one per word.
+ * Finding runs of plain content. A run starts with content and is a span
+ * that canonicalization leaves unchanged, so it goes to the digest with
+ * one copy (or none) instead of byte by byte. Under simple that is
+ * everything up to a line break that is not a plain CRLF between two
+ * lines with content: memchr finds each LF. Under relaxed a run also
+ * stops at white space that changes (a HTAB, two WSP in a row, WSP before
+ * the line break or at the end of the chunk); a single SP between two
+ * content bytes is already canonical, so lines of text are one run, not
+ * one per word. Whatever a run stops at goes through the byte-wise state
+ * machine below (content, line_end), which carries state across chunks.
  */
 
 /* simple_run - length of the run at q (q[0] is neither CR nor LF): up to
- * the LF, less the CR of a CRLF or a CR that ends the chunk (the next
- * chunk decides what that CR is); a bare CR inside is data */
+ * a line break, or across it when it is a CRLF ending a line with content
+ * and content follows (canonical form is then the input itself). It stops
+ * before a bare LF, a CRLF followed by a line break, and a CR that ends
+ * the chunk (the next chunk decides what that CR is); a bare CR inside is
+ * data. */
 static size_t
 simple_run(const unsigned char *q, size_t n)
 {
-	const unsigned char *lf = memchr(q, '\n', n);
-	size_t e = lf != NULL ? (size_t)(lf - q) : n;
+	size_t e = 0;
 
-	if (q[e - 1] == '\r')
-		e--;
-	return e;
+	for (;;) {
+		const unsigned char *lf = memchr(q + e, '\n', n - e);
+		size_t k = lf != NULL ? (size_t)(lf - q) : n;
+
+		/* q[e] is content, so the line q[e..k) is not empty */
+		if (lf != NULL && q[k - 1] == '\r' && k + 1 < n &&
+		    q[k + 1] != '\r' && q[k + 1] != '\n') {
+			e = k + 1;
+			continue;
+		}
+		return q[k - 1] == '\r' ? k - 1 : k;
+	}
 }
 
 /*
@@ -363,9 +383,18 @@ word_needs_look(const unsigned char *q)
 	return ((low0 & ~sp0) | (sp0 & low1)) != 0;
 }
 
+/* is_relaxed_content - a byte relaxed passes on as it is when it follows
+ * content: not a line break byte, not WSP */
+static inline bool
+is_relaxed_content(unsigned char c)
+{
+	return c != '\r' && c != '\n' && !ascii_iswsp(c);
+}
+
 /* relaxed_run - length of the run at q (q[0] is content: not CR, LF or
- * WSP); it ends before a CR, LF, HTAB, or a SP not followed by content
- * within q[0..n) */
+ * WSP); it ends before a HTAB, a bare LF, a SP not followed by content
+ * within q[0..n), or a CR unless that CR starts a CRLF followed by
+ * content (the line so far ends in content, so that CRLF is canonical) */
 static size_t
 relaxed_run(const unsigned char *q, size_t n)
 {
@@ -384,14 +413,20 @@ relaxed_run(const unsigned char *q, size_t n)
 		while (i < look_end) {
 			unsigned char c = q[i];
 
-			if (c == '\r' || c == '\n' || c == '\t')
+			if (c == '\r') {
+				if (n - i < 3 || q[i + 1] != '\n' ||
+				    !is_relaxed_content(q[i + 2]))
+					return i;
+				i += 3;	/* CRLF and the next line's content */
+				continue;
+			}
+			if (c == '\n' || c == '\t')
 				return i;
 			if (c != ' ') {
 				i++;
 				continue;
 			}
-			if (i + 1 == n || q[i + 1] == '\r' ||
-			    q[i + 1] == '\n' || ascii_iswsp(q[i + 1]))
+			if (i + 1 == n || !is_relaxed_content(q[i + 1]))
 				return i;
 			i += 2;		/* a single SP and the content after it */
 		}

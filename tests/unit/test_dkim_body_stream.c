@@ -178,6 +178,7 @@ static const struct {
 	T("x\r\n\r\n \r\n\t\r\n\r\n"),
 	T("a\rb\nc\r\r\nd\n\re\r"),
 	T("\r\n\r\nafter blank lines\r\n"),
+	T("x\r\n\ny \r\n\n"),
 	T("The quick  brown\tfox jumps over the lazy dog \r\n"),
 	T("one two three four five six seven eight nine\r\n  \r\n"),
 	T("0123456789abcdef 0123456789abcdef  0123456789abcdef\t\r\n"),
@@ -311,11 +312,13 @@ xorshift64(uint64_t *s)
 	return *s;
 }
 
-/* random_body - len bytes drawn from an alphabet where white space and
- * line breaks are dense (sparse when text is true), with the controls
- * and 8-bit bytes that sit next to SP and HTAB in value */
+/* random_body - len bytes of one of three kinds: dense (white space and
+ * line breaks everywhere), text (sparse), or prose (words, single spaces,
+ * CRLF line ends: long runs across lines, rarely a blank line or a
+ * trailing SP); dense and text use the controls and 8-bit bytes that sit
+ * next to SP and HTAB in value */
 static void
-random_body(uint64_t *s, unsigned char *p, size_t len, bool text)
+random_body(uint64_t *s, unsigned char *p, size_t len, unsigned kind)
 {
 	static const unsigned char rare[] = { ' ', ' ', '\t', '\r', '\n',
 	    '\r', '\n', 0x00, 0x01, 0x08, 0x0a, 0x1f, 0x21, 0x7f, 0x80, 0xa0,
@@ -324,13 +327,20 @@ random_body(uint64_t *s, unsigned char *p, size_t len, bool text)
 
 	for (i = 0; i < len; i++) {
 		uint64_t r = xorshift64(s);
+		unsigned pct = (unsigned)(r % 1000);
 
-		if (r % 100 < (text ? 85u : 40u))
-			p[i] = (unsigned char)('a' + (r >> 8) % 26);
-		else if (text && r % 100 < 95)
+		if (kind == 2) {
+			p[i] = pct < 150 ? ' ' : (unsigned char)('a' + (r >> 10) % 26);
+			if (pct >= 985 && i + 1 < len) {
+				p[i++] = '\r';
+				p[i] = '\n';
+			}
+		} else if (pct < (kind == 1 ? 850u : 400u))
+			p[i] = (unsigned char)('a' + (r >> 10) % 26);
+		else if (kind == 1 && pct < 950)
 			p[i] = ' ';
 		else
-			p[i] = rare[(r >> 8) % sizeof(rare)];
+			p[i] = rare[(r >> 10) % sizeof(rare)];
 	}
 }
 
@@ -355,9 +365,10 @@ test_random_differential(void **state)
 		uint64_t limit = (r >> 24) % (len + 8);
 		size_t cuts[64], ncuts = 0, pos = 0, max_chunk;
 
-		random_body(&seed, in, len, (r >> 22) % 2 == 0);
+		random_body(&seed, in, len, (unsigned)((r >> 22) % 3));
 		/* chunks of 1 up to max_chunk bytes, the last one the rest */
-		max_chunk = 1 + (size_t)((r >> 32) % (len / 4 + 2));
+		max_chunk = 1 + (size_t)((r >> 32) % ((r >> 30) % 2 ?
+		    len / 4 + 2 : len + 1));
 		while (ncuts < NELEM(cuts)) {
 			pos += 1 + (size_t)(xorshift64(&seed) % max_chunk);
 			if (pos >= len)

@@ -72,32 +72,51 @@ dkim_canon_crlf(const unsigned char *p, size_t len, struct buf *out)
 	buf_append(out, p, (size_t)(end - p));
 }
 
+/* is_value_content - a byte relaxed keeps as it is in a header value:
+ * not WSP, not a line break byte (a bare CR is kept too, but the caller
+ * must first see whether it starts a CRLF) */
+static inline bool
+is_value_content(unsigned char c)
+{
+	return c != '\r' && c != '\n' && !ascii_iswsp(c);
+}
+
 /* relaxed_value - RFC 6376 3.4.2 on a header value: unfold, squeeze WSP,
- * trim both ends */
+ * trim both ends. Text between changes (words and the single SPs between
+ * them) is appended as one run. */
 static void
 relaxed_value(const unsigned char *v, size_t len, struct buf *out)
 {
 	bool wsp = false, any = false;
-	size_t i;
+	size_t i = 0, j;
 
-	for (i = 0; i < len; i++) {
+	while (i < len) {
 		unsigned char c = v[i];
 
 		if (c == '\r' && i + 1 < len && v[i + 1] == '\n') {
-			i++;		/* unfold: drop CRLF, keep a bare CR */
+			i += 2;		/* unfold: drop CRLF, keep a bare CR */
 			continue;
 		}
-		if (c == '\n')
-			continue;	/* a bare LF the caller left unnormalised */
-		if (ascii_iswsp(c)) {
-			wsp = true;
+		if (c == '\n' || ascii_iswsp(c)) {
+			/* a bare LF the caller left unnormalised is dropped */
+			wsp = wsp || c != '\n';
+			i++;
 			continue;
+		}
+		/* a run: content, and single SPs followed by content */
+		for (j = i + 1; j < len; j++) {
+			if (v[j] == ' ' && j + 1 < len &&
+			    is_value_content(v[j + 1]))
+				j++;
+			else if (!is_value_content(v[j]))
+				break;	/* a bare CR starts the next run */
 		}
 		if (wsp && any)
 			buf_append_byte(out, ' ');
 		wsp = false;
 		any = true;
-		buf_append_byte(out, c);
+		buf_append(out, v + i, j - i);
+		i = j;
 	}
 }
 

@@ -74,32 +74,51 @@ dkim_canon_crlf(const unsigned char *p, size_t len, struct buf *out)
 	buf_append(out, p, (size_t)(end - p));
 }
 
+/* is_value_content - a byte relaxed keeps as it is in a header value:
+ * not WSP, not a line break byte (a bare CR is kept too, but the caller
+ * must first see whether it starts a CRLF) */
+static inline bool
+is_value_content(unsigned char c)
+{
+	return c != '\r' && c != '\n' && !ascii_iswsp(c);
+}
+
 /* relaxed_value - RFC 6376 3.4.2 on a header value: unfold, squeeze WSP,
- * trim both ends */
+ * trim both ends. Text between changes (words and the single SPs between
+ * them) is appended as one run. */
 static void
 relaxed_value(const unsigned char *v, size_t len, struct buf *out)
 {
 	bool wsp = false, any = false;
-	size_t i;
+	size_t i = 0, j;
 
-	for (i = 0; i < len; i++) {
+	while (i < len) {
 		unsigned char c = v[i];
 
 		if (c == '\r' && i + 1 < len && v[i + 1] == '\n') {
-			i++;		/* unfold: drop CRLF, keep a bare CR */
+			i += 2;		/* unfold: drop CRLF, keep a bare CR */
 			continue;
 		}
-		if (c == '\n')
-			continue;	/* a bare LF the caller left unnormalised */
-		if (ascii_iswsp(c)) {
-			wsp = true;
+		if (c == '\n' || ascii_iswsp(c)) {
+			/* a bare LF the caller left unnormalised is dropped */
+			wsp = wsp || c != '\n';
+			i++;
 			continue;
+		}
+		/* a run: content, and single SPs followed by content */
+		for (j = i + 1; j < len; j++) {
+			if (v[j] == ' ' && j + 1 < len &&
+			    is_value_content(v[j + 1]))
+				j++;
+			else if (!is_value_content(v[j]))
+				break;	/* a bare CR starts the next run */
 		}
 		if (wsp && any)
 			buf_append_byte(out, ' ');
 		wsp = false;
 		any = true;
-		buf_append_byte(out, c);
+		buf_append(out, v + i, j - i);
+		i = j;
 	}
 }
 
@@ -220,6 +239,12 @@ emit_run(struct dkim_body *b, const unsigned char *p, size_t n)
 		    (uint64_t)n < b->limit - b->hashed ? n :
 		    (size_t)(b->limit - b->hashed);
 	b->hashed += take;
+	if (take >= DKIM_BODY_STAGE) {
+		/* a long run goes to the digest as it is, without a copy */
+		stage_flush(b);
+		crypto_digest_update(b->digest, p, take);
+		return;
+	}
 	while (take > 0) {
 		size_t k = sizeof(b->stage) - b->stage_len;
 
@@ -234,6 +259,27 @@ emit_run(struct dkim_body *b, const unsigned char *p, size_t n)
 	}
 }
 
+/* release_empty_lines - emit the held-back empty lines, a block of CRLFs
+ * per digest copy rather than two calls per line (a hostile body may
+ * hold back millions of them) */
+static void
+release_empty_lines(struct dkim_body *b)
+{
+#define CRLF4 "\r\n\r\n\r\n\r\n"
+	static const char crlfs[] = CRLF4 CRLF4 CRLF4 CRLF4 CRLF4 CRLF4 CRLF4
+	    CRLF4;
+#undef CRLF4
+	const uint64_t per_block = (sizeof(crlfs) - 1) / 2;
+
+	while (b->empty_lines > 0) {
+		uint64_t n = b->empty_lines < per_block ? b->empty_lines :
+		    per_block;
+
+		emit_run(b, (const unsigned char *)crlfs, (size_t)n * 2);
+		b->empty_lines -= n;
+	}
+}
+
 /* start_content - the current line gets content: release held-back empty
  * lines first, since they were not trailing after all */
 static void
@@ -241,10 +287,7 @@ start_content(struct dkim_body *b)
 {
 	if (b->line_content)
 		return;
-	for (; b->empty_lines > 0; b->empty_lines--) {
-		emit(b, '\r');
-		emit(b, '\n');
-	}
+	release_empty_lines(b);
 	b->line_content = true;
 }
 
@@ -275,48 +318,152 @@ line_end(struct dkim_body *b)
 {
 	b->wsp = false;
 	if (b->line_content) {
-		emit(b, '\r');
-		emit(b, '\n');
+		emit_run(b, (const unsigned char *)"\r\n", 2);
 		b->line_content = false;
 	} else {
 		b->empty_lines++;
 	}
 }
 
+/*
+ * Finding runs of plain content. A run starts with content and is a span
+ * that canonicalization leaves unchanged, so it goes to the digest with
+ * one copy (or none) instead of byte by byte. Under simple that is
+ * everything up to a line break that is not a plain CRLF between two
+ * lines with content: memchr finds each LF. Under relaxed a run also
+ * stops at white space that changes (a HTAB, two WSP in a row, WSP before
+ * the line break or at the end of the chunk); a single SP between two
+ * content bytes is already canonical, so lines of text are one run, not
+ * one per word. Whatever a run stops at goes through the byte-wise state
+ * machine below (content, line_end), which carries state across chunks.
+ */
+
+/* simple_run - length of the run at q (q[0] is neither CR nor LF): up to
+ * a line break, or across it when it is a CRLF ending a line with content
+ * and content follows (canonical form is then the input itself). It stops
+ * before a bare LF, a CRLF followed by a line break, and a CR that ends
+ * the chunk (the next chunk decides what that CR is); a bare CR inside is
+ * data. */
+static size_t
+simple_run(const unsigned char *q, size_t n)
+{
+	size_t e = 0;
+
+	for (;;) {
+		const unsigned char *lf = memchr(q + e, '\n', n - e);
+		size_t k = lf != NULL ? (size_t)(lf - q) : n;
+
+		/* q[e] is content, so the line q[e..k) is not empty */
+		if (lf != NULL && q[k - 1] == '\r' && k + 1 < n &&
+		    q[k + 1] != '\r' && q[k + 1] != '\n') {
+			e = k + 1;
+			continue;
+		}
+		return q[k - 1] == '\r' ? k - 1 : k;
+	}
+}
+
+/*
+ * Sixteen bytes at a time for relaxed_run, with the vector extension of
+ * GCC and Clang: the compiler turns it into SSE2 or NEON instructions, or
+ * into plain code where there are none. An operation on a block works on
+ * each of its bytes; a comparison gives 0xff where it holds, else 0.
+ */
+typedef unsigned char block16 __attribute__((vector_size(16)));
+
+/* block_needs_look - whether any of q[0..16) may end a relaxed run (needs
+ * q[0..17) readable): a byte below 0x21 other than SP (CR, LF, HTAB and
+ * other controls), or a SP followed by a byte below 0x21. Controls other
+ * than CR, LF and HTAB are data: a false alarm only costs a byte-wise
+ * look at these sixteen bytes. */
+static inline bool
+block_needs_look(const unsigned char *q)
+{
+	block16 v0, v1, look;
+	uint64_t half[2];
+
+	memcpy(&v0, q, sizeof(v0));
+	memcpy(&v1, q + 1, sizeof(v1));
+	look = (block16)((v0 < 0x21) & ((v0 != ' ') | (v1 < 0x21)));
+	memcpy(half, &look, sizeof(half));
+	return (half[0] | half[1]) != 0;
+}
+
+/* is_relaxed_content - a byte relaxed passes on as it is when it follows
+ * content: not a line break byte, not WSP */
+static inline bool
+is_relaxed_content(unsigned char c)
+{
+	return c != '\r' && c != '\n' && !ascii_iswsp(c);
+}
+
+/* relaxed_run - length of the run at q (q[0] is content: not CR, LF or
+ * WSP); it ends before a HTAB, a bare LF, a SP not followed by content
+ * within q[0..n), or a CR unless that CR starts a CRLF followed by
+ * content (the line so far ends in content, so that CRLF is canonical) */
+static size_t
+relaxed_run(const unsigned char *q, size_t n)
+{
+	size_t i = 1;
+
+	while (i < n) {
+		size_t look_end = n;
+
+		if (n - i >= 17) {
+			if (!block_needs_look(q + i)) {
+				i += 16;
+				continue;
+			}
+			look_end = i + 16;
+		}
+		while (i < look_end) {
+			unsigned char c = q[i];
+
+			if (c > ' ') {
+				i++;		/* most bytes: plain content */
+				continue;
+			}
+			if (c == ' ' && n - i >= 2 &&
+			    is_relaxed_content(q[i + 1])) {
+				i += 2;	/* a single SP and the content after it */
+				continue;
+			}
+			if (c == '\r' && n - i >= 3 && q[i + 1] == '\n' &&
+			    is_relaxed_content(q[i + 2])) {
+				i += 3;	/* CRLF and the next line's content; */
+				break;	/* back to whole blocks */
+			}
+			if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+				return i;
+			i++;			/* another control byte: data */
+		}
+	}
+	return n;
+}
+
 /* dkim_body_update - feed the next chunk of the raw body */
 void
 dkim_body_update(struct dkim_body *b, const unsigned char *p, size_t len)
 {
-	/* Bytes that end a run of plain content: CR and LF, and under
-	 * relaxed also SP and HTAB (ascii_iswsp). */
-	static const unsigned char stop_simple[256] = { ['\r'] = 1, ['\n'] = 1 };
-	static const unsigned char stop_relaxed[256] = { ['\r'] = 1, ['\n'] = 1,
-		[' '] = 1, ['\t'] = 1 };
 	bool relaxed = b->canon == DKIM_CANON_RELAXED;
-	const unsigned char *stop = relaxed ? stop_relaxed : stop_simple;
 	size_t i;
 
 	for (i = 0; i < len; i++) {
 		unsigned char c = p[i];
 
-		/* Fast path: a run of bytes that are plain content (no line
-		 * break, and no white space under relaxed) goes in as one
-		 * block; exactly what content() would do byte by byte. */
-		if (!b->cr && !stop[c]) {
-			size_t j = i + 1;
+		/* Fast path: a run of plain content goes in as one block;
+		 * exactly what content() would do byte by byte. */
+		if (!b->cr && c != '\r' && c != '\n' &&
+		    !(relaxed && ascii_iswsp(c))) {
+			size_t n = relaxed ? relaxed_run(p + i, len - i) :
+			    simple_run(p + i, len - i);
 
-			/* Under relaxed a single SP between two content bytes
-			 * is its own canonical form, so the run goes on across
-			 * it: a text line is one block, not one per word. */
-			while (j < len && (!stop[p[j]] || (relaxed &&
-			    p[j] == ' ' && j + 1 < len && !stop[p[j + 1]])))
-				j += stop[p[j]] ? 2 : 1;
 			start_content(b);
 			if (b->wsp)
 				emit(b, ' ');
 			b->wsp = false;
-			emit_run(b, p + i, j - i);
-			i = j - 1;
+			emit_run(b, p + i, n);
+			i += n - 1;
 			continue;
 		}
 		if (b->cr) {

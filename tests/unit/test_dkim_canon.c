@@ -41,6 +41,10 @@ test_header_golden(void **state)
 		  "Subject:x\r\n" },
 		{ "bare CR is not a fold", "X", " a\rb\r\n c", DKIM_CANON_RELAXED,
 		  "x:a\rb c\r\n" },
+		{ "words and single spaces", "Subject", " one two  three\tfour ",
+		  DKIM_CANON_RELAXED, "subject:one two three four\r\n" },
+		{ "space before bare CR", "X", " a \rb \r\n c", DKIM_CANON_RELAXED,
+		  "x:a \rb c\r\n" },
 		{ "8-bit kept", "Subject", " Gr\xc3\xbc\xc3\x9f  e",
 		  DKIM_CANON_RELAXED, "subject:Gr\xc3\xbc\xc3\x9f e\r\n" },
 	};
@@ -56,6 +60,73 @@ test_header_golden(void **state)
 		    strlen(cases[i].value), true, &out);
 		assert_string_equal(buf_cstr(&out), cases[i].want);
 		buf_deinit(&out);
+	}
+}
+
+/* ref_relaxed_value - RFC 6376 3.4.2 on a value, one byte at a time: the
+ * reference for dkim_canon_header's runs */
+static void
+ref_relaxed_value(const unsigned char *v, size_t len, struct buf *out)
+{
+	bool wsp = false, any = false;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (v[i] == '\r' && i + 1 < len && v[i + 1] == '\n') {
+			i++;		/* unfold */
+			continue;
+		}
+		if (v[i] == '\n')
+			continue;
+		if (v[i] == ' ' || v[i] == '\t') {
+			wsp = true;
+			continue;
+		}
+		if (wsp && any)
+			buf_append_byte(out, ' ');
+		wsp = false;
+		any = true;
+		buf_append_byte(out, v[i]);
+	}
+}
+
+/* Random header values (white space, folds, bare CR and LF, 8-bit bytes)
+ * against the byte-at-a-time reference; fixed seed */
+static void
+test_header_relaxed_differential(void **state)
+{
+	static const unsigned char alphabet[] = { 'a', 'b', 'c', 'd', ' ',
+	    ' ', '\t', '\r', '\n', ';', '=', 0x00, 0x1f, 0x21, 0x80, 0xff };
+	uint64_t seed = 0xbb67ae8584caa73bULL;
+	unsigned char v[80];
+	size_t round, i;
+
+	(void)state;
+	for (round = 0; round < 20000; round++) {
+		struct buf got = BUF_INIT, want = BUF_INIT;
+		size_t len;
+
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		len = (size_t)(seed % sizeof(v));
+		for (i = 0; i < len; i++) {
+			seed ^= seed << 13;
+			seed ^= seed >> 7;
+			seed ^= seed << 17;
+			/* letters most of the time: runs of words */
+			v[i] = seed % 3 == 0 ? alphabet[(seed >> 8) %
+			    sizeof(alphabet)] : (unsigned char)('a' + (seed >> 8) % 26);
+		}
+		dkim_canon_header(DKIM_CANON_RELAXED, U("X"), 1, v, len, true,
+		    &got);
+		buf_append(&want, "x:", 2);
+		ref_relaxed_value(v, len, &want);
+		buf_append(&want, "\r\n", 2);
+		assert_int_equal(got.len, want.len);
+		assert_memory_equal(got.data, want.data, got.len);
+		buf_deinit(&got);
+		buf_deinit(&want);
 	}
 }
 
@@ -314,6 +385,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_header_golden),
+		cmocka_unit_test(test_header_relaxed_differential),
 		cmocka_unit_test(test_crlf_normalisation),
 		cmocka_unit_test(test_select_bottom_up_with_absent),
 		cmocka_unit_test(test_strip_b),

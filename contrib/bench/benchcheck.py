@@ -23,12 +23,13 @@
       SYSCALLS CTXSW TASK_MS"), authmilter's excess over the floor, and
       the issue 18 targets (at most 10 system calls and 2 context
       switches per message above the floor).
-  benchcheck.py calls CALLS_FILE THREADS_FILE
+  benchcheck.py calls CALLS_FILE THREADS_FILE COUNTS_FILE
       The same runs broken down: each system call per message, authmilter
       minus nullR (lines "NAME CONC PER_CONN MSGS CALL COUNT"), and each
       thread's system calls, futex calls and context switches per message
       (lines "NAME CONC PER_CONN MSGS TID THREAD VOLUNTARY NONVOLUNTARY
-      SYSCALLS FUTEX"; exited threads summed as one row).
+      SYSCALLS FUTEX"; exited threads summed as one row); a note where
+      perf record lost calls (its total differs from COUNTS_FILE's).
 
 Only the Authentication-Results fields a milter itself added or inserted
 (its edits in RESULTS) are judged, never fields already in the message.
@@ -358,12 +359,21 @@ def counts(path):
     return 0
 
 
-def calls(calls_path, threads_path):
+def calls(calls_path, threads_path, counts_path):
     """calls - per system call and per thread, authmilter minus nullR"""
     per = {}
     for r in (l.split() for l in open(calls_path) if l.strip()):
         key = (r[0], int(r[1]), r[2])
         per.setdefault(key, {})[r[4]] = float(r[5]) / int(r[3])
+    # perf record drops calls when its buffer overflows: say so, as the
+    # differences below are then not to be trusted
+    for r in (l.split() for l in open(counts_path) if l.strip()):
+        key = (r[0], int(r[1]), r[2])
+        counted = float(r[4]) / int(r[3])
+        recorded = sum(per.get(key, {}).values())
+        if abs(recorded - counted) > 0.01 * counted:
+            print("note: %s %s msg/conn conc %d: perf record has %.1f calls per message, perf stat %.1f" % (
+                key[0], key[2], key[1], recorded, counted))
     print("by system call, per message, authmilter minus nullR (|difference| >= 0.05):")
     for (name, conc, pc) in sorted(per, key=lambda k: (int(k[2]), k[1])):
         floor_calls = per.get(("nullR", conc, pc))
@@ -403,8 +413,8 @@ def main(argv):
         return ownwork(float(argv[2]), list(zip(argv[3::2], argv[4::2])))
     if len(argv) == 3 and argv[1] == "counts":
         return counts(argv[2])
-    if len(argv) == 4 and argv[1] == "calls":
-        return calls(argv[2], argv[3])
+    if len(argv) == 5 and argv[1] == "calls":
+        return calls(argv[2], argv[3], argv[4])
     sys.stderr.write(__doc__)
     return 2
 

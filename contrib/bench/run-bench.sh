@@ -663,7 +663,7 @@ count_point() {
 	# number; that costs the milter no system call of its own.
 	child=$(pgrep -P "$MPID" | head -n 1)
 	thread_switches "$child" > "$dir/threads.before"
-	timeout 300 perf record -q -e raw_syscalls:sys_enter -p "$child" -o "$dir/sys.data" \
+	timeout 300 perf record -q -m 16M -e raw_syscalls:sys_enter -p "$child" -o "$dir/sys.data" \
 		>/dev/null 2>&1 &
 	rec=$!
 	sleep 1	# perf record attaches
@@ -776,7 +776,7 @@ if [ -s "$counts_rows" ]; then
 	echo
 	echo "== counts per message (perf stat, every thread of the milter process)"
 	$PY "$here/benchcheck.py" counts "$counts_rows"
-	$PY "$here/benchcheck.py" calls "$counts_calls" "$counts_threads"
+	$PY "$here/benchcheck.py" calls "$counts_calls" "$counts_threads" "$counts_rows"
 fi
 echo "total run time $(elapsed)s"
 exit $status

@@ -651,7 +651,7 @@ done
 # machine's kernel is. Appends "NAME CONC PER_CONN MSGS SYSCALLS CTXSW
 # TASK_MS" to $counts_rows.
 count_point() {
-	local name=$1 c=$2 pc=$3 dir=$work/count.$1.$2.$3 msgs sc cs ms child rec
+	local name=$1 c=$2 pc=$3 dir=$work/count.$1.$2.$3 msgs sc cs ms child rec try
 	mkdir -p "$dir" && mkfifo "$dir/ctl" "$dir/ack" || return 1
 	WRAP="perf stat -x, -D -1 --control fifo:$dir/ctl,$dir/ack -o $dir/perf.csv
 		-e raw_syscalls:sys_enter,context-switches,task-clock --"
@@ -663,10 +663,15 @@ count_point() {
 	# number; that costs the milter no system call of its own.
 	child=$(pgrep -P "$MPID" | head -n 1)
 	thread_switches "$child" > "$dir/threads.before"
-	timeout 300 perf record -q -m 16M -e raw_syscalls:sys_enter -p "$child" -o "$dir/sys.data" \
-		>/dev/null 2>&1 &
-	rec=$!
-	sleep 1	# perf record attaches
+	# (it gives up when a thread exits while it attaches, as libmilter's
+	# idle workers do after the warm-up: then it tries again)
+	for try in 1 2 3; do
+		timeout 300 perf record -q -m 16M -e raw_syscalls:sys_enter -p "$child" \
+			-o "$dir/sys.data" >/dev/null 2>&1 &
+		rec=$!
+		sleep 1	# perf record attaches
+		kill -0 "$rec" 2>/dev/null && break
+	done
 	echo enable > "$dir/ctl" && timeout 10 head -n 1 "$dir/ack" >/dev/null
 	timeout 120 "$milterload" $SOCKS -d "$corpus/corpus" -c "$c" -m "$pc" -n "$counts" \
 		-t 60 -q > "$dir/load.out" 2>&1

@@ -23,6 +23,13 @@
       SYSCALLS CTXSW TASK_MS"), authmilter's excess over the floor, and
       the issue 18 targets (at most 10 system calls and 2 context
       switches per message above the floor).
+  benchcheck.py calls CALLS_FILE THREADS_FILE COUNTS_FILE
+      The same runs broken down: each system call per message, authmilter
+      minus nullR (lines "NAME CONC PER_CONN MSGS CALL COUNT"), and each
+      thread's system calls, futex calls and context switches per message
+      (lines "NAME CONC PER_CONN MSGS TID THREAD VOLUNTARY NONVOLUNTARY
+      SYSCALLS FUTEX"; exited threads summed as one row); a note where
+      perf record lost calls (its total differs from COUNTS_FILE's).
 
 Only the Authentication-Results fields a milter itself added or inserted
 (its edits in RESULTS) are judged, never fields already in the message.
@@ -352,6 +359,49 @@ def counts(path):
     return 0
 
 
+def calls(calls_path, threads_path, counts_path):
+    """calls - per system call and per thread, authmilter minus nullR"""
+    per = {}
+    for r in (l.split() for l in open(calls_path) if l.strip()):
+        key = (r[0], int(r[1]), r[2])
+        per.setdefault(key, {})[r[4]] = float(r[5]) / int(r[3])
+    # perf record drops calls when its buffer overflows: say so, as the
+    # differences below are then not to be trusted
+    for r in (l.split() for l in open(counts_path) if l.strip()):
+        key = (r[0], int(r[1]), r[2])
+        counted = float(r[4]) / int(r[3])
+        recorded = sum(per.get(key, {}).values())
+        if abs(recorded - counted) > 0.01 * counted:
+            print("note: %s %s msg/conn conc %d: perf record has %.1f calls per message, perf stat %.1f" % (
+                key[0], key[2], key[1], recorded, counted))
+    print("by system call, per message, authmilter minus nullR (|difference| >= 0.05):")
+    for (name, conc, pc) in sorted(per, key=lambda k: (int(k[2]), k[1])):
+        floor_calls = per.get(("nullR", conc, pc))
+        if name != "authmilter" or floor_calls is None:
+            continue
+        ours = per[(name, conc, pc)]
+        diff = {c: ours.get(c, 0.0) - floor_calls.get(c, 0.0) for c in set(ours) | set(floor_calls)}
+        shown = sorted((c for c in diff if abs(diff[c]) >= 0.05), key=lambda c: -abs(diff[c]))
+        print("  %4s msg/conn conc %3d: %+.1f: %s" % (pc, conc, sum(diff.values()), ", ".join(
+            "%s %+.2f" % (c, diff[c]) for c in shown) or "no difference"))
+    threads = {}
+    for r in (l.split() for l in open(threads_path) if l.strip()):
+        key, msgs = (r[0], int(r[1]), r[2]), int(r[3])
+        # exited threads (one per fresh connection) are summed as one row
+        tid = "-" if r[5] == "(exited)" else r[4]
+        t = threads.setdefault(key, {})
+        old = t.get((tid, r[5]), (0, 0.0, 0.0, 0.0, 0.0))
+        t[(tid, r[5])] = (old[0] + 1,) + tuple(
+            old[k + 1] + int(r[6 + k]) / msgs for k in range(4))
+    print("by thread, per message: system calls (futex), context switches voluntary/involuntary:")
+    for key in sorted(threads, key=lambda k: (int(k[2]), k[1], k[0])):
+        rows = sorted(threads[key].items(), key=lambda kv: -kv[1][3])
+        print("  %-10s %4s msg/conn conc %3d: %s" % (key[0], key[2], key[1], "; ".join(
+            "%s%s %.1f (%.1f) %.2f/%.2f" % (name, "" if tid != "-" else " x%d" % v[0], v[3], v[4], v[1], v[2])
+            for (tid, name), v in rows if v[1] + v[2] + v[3] >= 0.05)))
+    return 0
+
+
 def main(argv):
     if len(argv) >= 6 and argv[1] == "check":
         return check(argv[2], argv[3], argv[4], argv[5])
@@ -363,6 +413,8 @@ def main(argv):
         return ownwork(float(argv[2]), list(zip(argv[3::2], argv[4::2])))
     if len(argv) == 3 and argv[1] == "counts":
         return counts(argv[2])
+    if len(argv) == 5 and argv[1] == "calls":
+        return calls(argv[2], argv[3], argv[4])
     sys.stderr.write(__doc__)
     return 2
 

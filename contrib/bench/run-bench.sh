@@ -651,17 +651,33 @@ done
 # machine's kernel is. Appends "NAME CONC PER_CONN MSGS SYSCALLS CTXSW
 # TASK_MS" to $counts_rows.
 count_point() {
-	local name=$1 c=$2 pc=$3 dir=$work/count.$1.$2.$3 msgs sc cs ms
+	local name=$1 c=$2 pc=$3 dir=$work/count.$1.$2.$3 msgs sc cs ms child rec try
 	mkdir -p "$dir" && mkfifo "$dir/ctl" "$dir/ack" || return 1
 	WRAP="perf stat -x, -D -1 --control fifo:$dir/ctl,$dir/ack -o $dir/perf.csv
 		-e raw_syscalls:sys_enter,context-switches,task-clock --"
 	start_set "$name" || { WRAP=""; stop_set; return 1; }
 	WRAP=""
 	timeout 60 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 10 -q >/dev/null 2>&1
+	# Which system calls, from which thread: a second perf, attached to
+	# the milter (its threads and those it starts), records each call's
+	# number; that costs the milter no system call of its own.
+	child=$(pgrep -P "$MPID" | head -n 1)
+	thread_switches "$child" > "$dir/threads.before"
+	# (it gives up when a thread exits while it attaches, as libmilter's
+	# idle workers do after the warm-up: then it tries again)
+	for try in 1 2 3; do
+		timeout 300 perf record -q -m 16M -e raw_syscalls:sys_enter -p "$child" \
+			-o "$dir/sys.data" >/dev/null 2>&1 &
+		rec=$!
+		sleep 1	# perf record attaches
+		kill -0 "$rec" 2>/dev/null && break
+	done
 	echo enable > "$dir/ctl" && timeout 10 head -n 1 "$dir/ack" >/dev/null
 	timeout 120 "$milterload" $SOCKS -d "$corpus/corpus" -c "$c" -m "$pc" -n "$counts" \
 		-t 60 -q > "$dir/load.out" 2>&1
 	echo disable > "$dir/ctl" && timeout 10 head -n 1 "$dir/ack" >/dev/null
+	kill -INT "$rec" 2>/dev/null; wait "$rec"
+	thread_switches "$child" > "$dir/threads.after"
 	# perf writes its counts when the milter it runs exits
 	stop_wrapped
 	msgs=$(result_field "$dir/load.out" messages)
@@ -673,10 +689,50 @@ count_point() {
 		status=1; return 1 ;;
 	esac
 	echo "$name $c $pc $msgs $sc $cs $ms" >> "$counts_rows"
+	# One "TID NR" line per call; counted by name ("nrN" when the kernel
+	# headers do not name it) into $counts_calls, and by thread into
+	# $counts_threads as "TID NAME VOLUNTARY NONVOLUNTARY SYSCALLS FUTEX".
+	# A thread gone before the second snapshot is named "(exited)", its
+	# context switches unknown (0).
+	perf script -i "$dir/sys.data" -F tid,trace 2>/dev/null |
+		awk '$2 == "NR" { print $1, $3 }' > "$dir/calls"
+	awk -v p="$name $c $pc $msgs" '
+		FILENAME == ARGV[1] { if ($2 ~ /^__NR_/) nr[$3] = substr($2, 6); next }
+		{ n[($2 in nr) ? nr[$2] : "nr" $2]++ }
+		END { for (k in n) print p, k, n[k] }' "${syscall_names:-/dev/null}" "$dir/calls" >> "$counts_calls"
+	awk -v p="$name $c $pc $msgs" -v futex="$futex_nr" '
+		FILENAME == ARGV[1] { v0[$1] = $3; n0[$1] = $4; next }
+		FILENAME == ARGV[2] { name[$1] = $2; v[$1] = $3 - v0[$1]; n[$1] = $4 - n0[$1]; next }
+		{ calls[$1]++; if ($2 == futex) fx[$1]++; if (!($1 in name)) name[$1] = "(exited)" }
+		END { for (t in name) print p, t, name[t], v[t] + 0, n[t] + 0, calls[t] + 0, fx[t] + 0 }' \
+		"$dir/threads.before" "$dir/threads.after" "$dir/calls" >> "$counts_threads"
+}
+
+# thread_switches PID - "TID NAME VOLUNTARY NONVOLUNTARY" context switches
+# so far of each thread of process PID, sorted by TID. A thread that
+# exits before the second snapshot (libmilter's worker of a connection
+# that closed) is missing from it, and so from the per-thread list.
+thread_switches() {
+	local pid=$1 t comm
+	[ -n "$pid" ] || return 0
+	for t in /proc/"$pid"/task/*; do
+		comm=$(tr ' ' '_' < "$t/comm" 2>/dev/null) || continue
+		[ "${t##*/}" = "$pid" ] && comm="$comm(main)"
+		awk -v tid="${t##*/}" -v comm="$comm" '
+			/^voluntary_ctxt_switches/ { v = $2 }
+			/^nonvoluntary_ctxt_switches/ { n = $2 }
+			END { print tid, comm, v + 0, n + 0 }' "$t/status" 2>/dev/null
+	done | LC_ALL=C sort -k1,1
 }
 
 counts_rows=$work/counts
-: > "$counts_rows"
+counts_calls=$work/counts.calls
+counts_threads=$work/counts.threads
+# system call numbers to names, from the kernel headers (linux-libc-dev)
+syscall_names=$(echo '#include <sys/syscall.h>' | cc -E -dM - 2>/dev/null |
+	grep '^#define __NR_' > "$work/syscall-names" && echo "$work/syscall-names")
+futex_nr=$(awk '$2 == "__NR_futex" { print $3 }' "${syscall_names:-/dev/null}")
+: > "$counts_rows"; : > "$counts_calls"; : > "$counts_threads"
 if [ "$counts" -gt 0 ] 2>/dev/null; then
 	if ! command -v perf >/dev/null || ! perf stat -e raw_syscalls:sys_enter true >/dev/null 2>&1; then
 		echo "SKIP counts: perf cannot count system calls here (linux-perf, root)"
@@ -725,6 +781,7 @@ if [ -s "$counts_rows" ]; then
 	echo
 	echo "== counts per message (perf stat, every thread of the milter process)"
 	$PY "$here/benchcheck.py" counts "$counts_rows"
+	$PY "$here/benchcheck.py" calls "$counts_calls" "$counts_threads" "$counts_rows"
 fi
 echo "total run time $(elapsed)s"
 exit $status

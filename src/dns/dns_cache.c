@@ -4,11 +4,16 @@
  * Exported (dns_cache.h, internal to src/dns): dns_cache_new,
  * dns_cache_free, dns_cache_get, dns_cache_put, dns_cache_hits.
  *
- * A direct-mapped table indexed by an FNV-1a hash of the type and the
- * lower-cased name; the name and type are compared in full, so a hit is
- * always the question asked. A newer answer replaces whatever is in its
- * slot, within a bound on the bytes kept. One mutex guards the table; answers are copied in and out, so a
- * caller owns what it gets and the table owns what it keeps.
+ * A set-associative table: an FNV-1a hash of the type and the lower-cased
+ * name picks a set of DNS_CACHE_WAYS entries, and the name and type are
+ * compared in full, so a hit is always the question asked. A new answer
+ * takes, in its set, the entry of the same question, else a free or
+ * expired one, else the one that expires first; all within a bound on the
+ * bytes kept. (A direct-mapped table let two questions of every message
+ * that hash alike evict each other for ever: each cost a round trip
+ * through libunbound's thread on every message.) One mutex guards the
+ * table; answers are copied in and out, so a caller owns what it gets and
+ * the table owns what it keeps.
  */
 #include "config.h"
 
@@ -32,7 +37,7 @@ struct dns_cache_entry {
 
 struct dns_cache {
 	pthread_mutex_t mu;
-	unsigned slots;
+	unsigned sets;			/* of DNS_CACHE_WAYS entries each */
 	struct dns_cache_entry *table;
 	size_t bytes, max_bytes;	/* kept now; bound */
 	atomic_uint_least64_t hits;
@@ -57,9 +62,9 @@ normalise(const char *name, char out[256])
 	return true;
 }
 
-/* slot_of - table index of a normalised name and type (FNV-1a) */
-static unsigned
-slot_of(const struct dns_cache *c, const char *name, uint16_t type)
+/* set_of - first entry of the set of a normalised name and type (FNV-1a) */
+static struct dns_cache_entry *
+set_of(const struct dns_cache *c, const char *name, uint16_t type)
 {
 	uint32_t h = 2166136261u ^ type;
 	const unsigned char *p;
@@ -69,7 +74,37 @@ slot_of(const struct dns_cache *c, const char *name, uint16_t type)
 		h ^= *p;
 		h *= 16777619u;
 	}
-	return h % c->slots;
+	return &c->table[(size_t)(h % c->sets) * DNS_CACHE_WAYS];
+}
+
+/* is_question - true when e holds the answer to name/type (live or not) */
+static bool
+is_question(const struct dns_cache_entry *e, const char *name, uint16_t type)
+{
+	return e->answer != NULL && e->type == type && strcmp(e->name, name) == 0;
+}
+
+/* victim - the entry of set a new answer to name/type takes: the same
+ * question's, else a free or expired one, else the one expiring first */
+static struct dns_cache_entry *
+victim(struct dns_cache_entry *set, const char *name, uint16_t type,
+    uint64_t now_ms)
+{
+	struct dns_cache_entry *best = NULL;
+	unsigned i;
+
+	for (i = 0; i < DNS_CACHE_WAYS; i++)
+		if (is_question(&set[i], name, type))
+			return &set[i];
+	for (i = 0; i < DNS_CACHE_WAYS; i++) {
+		struct dns_cache_entry *e = &set[i];
+
+		if (e->answer == NULL || e->expires_ms <= now_ms)
+			return e;
+		if (best == NULL || e->expires_ms < best->expires_ms)
+			best = e;
+	}
+	return best;
 }
 
 /* answer_copy - a deep copy of a */
@@ -114,8 +149,10 @@ dns_cache_new(unsigned slots, size_t max_bytes)
 
 	c->max_bytes = max_bytes;
 	pthread_mutex_init(&c->mu, NULL);
-	c->slots = slots > 0 ? slots : 1;
-	c->table = xcalloc(c->slots, sizeof(*c->table));
+	c->sets = (slots + DNS_CACHE_WAYS - 1) / DNS_CACHE_WAYS;
+	if (c->sets == 0)
+		c->sets = 1;
+	c->table = xcalloc((size_t)c->sets * DNS_CACHE_WAYS, sizeof(*c->table));
 	return c;
 }
 
@@ -123,12 +160,12 @@ void
 dns_cache_free(struct dns_cache **cp)
 {
 	struct dns_cache *c = *cp;
-	unsigned i;
+	size_t i;
 
 	if (c == NULL)
 		return;
 	*cp = NULL;
-	for (i = 0; i < c->slots; i++) {
+	for (i = 0; i < (size_t)c->sets * DNS_CACHE_WAYS; i++) {
 		free(c->table[i].name);
 		dns_answer_free(&c->table[i].answer);
 	}
@@ -141,19 +178,24 @@ struct dns_answer *
 dns_cache_get(struct dns_cache *c, const char *name, uint16_t type,
     uint64_t now_ms)
 {
-	struct dns_cache_entry *e;
+	struct dns_cache_entry *set;
 	struct dns_answer *a = NULL;
 	char key[256];
+	unsigned i;
 
 	if (!normalise(name, key))
 		return NULL;
-	e = &c->table[slot_of(c, key, type)];
+	set = set_of(c, key, type);
 	pthread_mutex_lock(&c->mu);
-	if (e->answer != NULL && e->type == type && now_ms < e->expires_ms &&
-	    strcmp(e->name, key) == 0) {
+	for (i = 0; i < DNS_CACHE_WAYS; i++) {
+		struct dns_cache_entry *e = &set[i];
+
+		if (!is_question(e, key, type) || now_ms >= e->expires_ms)
+			continue;
 		a = answer_copy(e->answer);
 		/* the seconds left, as libunbound reports from its cache */
 		a->ttl = (uint32_t)((e->expires_ms - now_ms + 999) / 1000);
+		break;
 	}
 	pthread_mutex_unlock(&c->mu);
 	if (a != NULL) {
@@ -177,8 +219,8 @@ dns_cache_put(struct dns_cache *c, const char *name, uint16_t type,
 	    bytes > DNS_CACHE_MAX_BYTES || !normalise(name, key))
 		return;
 	copy = answer_copy(a);
-	e = &c->table[slot_of(c, key, type)];
 	pthread_mutex_lock(&c->mu);
+	e = victim(set_of(c, key, type), key, type, now_ms);
 	if (c->bytes - e->bytes + bytes > c->max_bytes) {
 		/* full: keep what is there rather than grow */
 		pthread_mutex_unlock(&c->mu);

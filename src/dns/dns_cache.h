@@ -18,10 +18,14 @@
 
 /* Larger answers are not kept (a few SPF or DKIM TXT records fit). */
 #define DNS_CACHE_MAX_BYTES 8192
+/* Entries a question may take (one set): questions that hash alike do
+ * not evict each other until more than this many share a set. */
+#define DNS_CACHE_WAYS 8
 
 struct dns_cache;
 
-/* dns_cache_new - a table of slots entries keeping at most max_bytes */
+/* dns_cache_new - a table of slots entries (rounded up to whole sets of
+ * DNS_CACHE_WAYS) keeping at most max_bytes */
 struct dns_cache *dns_cache_new(unsigned slots, size_t max_bytes);
 void dns_cache_free(struct dns_cache **cp);
 /* dns_cache_get - a copy of the live answer for name/type (its ttl the

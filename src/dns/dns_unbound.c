@@ -45,6 +45,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,7 @@ struct ub_resolver {
 	bool thread_started;
 	int wake[2];			/* pipe: wakes the thread to stop */
 	struct dns_cache *cache;	/* answers by TTL, before libunbound */
+	atomic_bool ub_thread_made;	/* libunbound's own thread exists */
 };
 
 struct ub_query {
@@ -237,6 +239,28 @@ resolver_thread(void *arg)
 	return NULL;
 }
 
+/* resolve_async - hand one query to libunbound. Its thread, made by the
+ * first successful call, inherits the caller's signal mask, so that call
+ * runs with our signals blocked; later calls skip the two system calls. */
+static int
+resolve_async(struct ub_resolver *ur, const char *name, uint16_t type,
+    struct ub_query *q)
+{
+	sigset_t old;
+	int rc;
+
+	if (atomic_load(&ur->ub_thread_made))
+		return ub_resolve_async(ur->ctx, name, type, 1 /* IN */, q,
+		    query_done, &q->async_id);
+	block_signals(&old);
+	rc = ub_resolve_async(ur->ctx, name, type, 1 /* IN */, q, query_done,
+	    &q->async_id);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc == 0)
+		atomic_store(&ur->ub_thread_made, true);
+	return rc;
+}
+
 /* ubr_start - send one asynchronous query */
 static struct dns_query *
 ubr_start(struct dns_resolver *r, const char *name, uint16_t type)
@@ -244,7 +268,6 @@ ubr_start(struct dns_resolver *r, const char *name, uint16_t type)
 	struct ub_resolver *ur = (struct ub_resolver *)r;
 	struct ub_query *q = xcalloc(1, sizeof(*q));
 	pthread_condattr_t ca;
-	sigset_t old;
 	int rc;
 
 	pthread_condattr_init(&ca);
@@ -260,10 +283,7 @@ ubr_start(struct dns_resolver *r, const char *name, uint16_t type)
 		return &q->base;
 	}
 	q->refs = 2;
-	block_signals(&old);
-	rc = ub_resolve_async(ur->ctx, name, type, 1 /* IN */, q, query_done,
-	    &q->async_id);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rc = resolve_async(ur, name, type, q);
 	if (rc != 0) {
 		pthread_mutex_lock(&ur->mu);
 		q->answer = dns_answer_new(DNS_R_ERROR);

@@ -460,7 +460,8 @@ assert_same_answer(const struct dns_answer *a, const struct dns_answer *b)
 /* The in-process cache (dns_cache.c) answers a repeated question in the
  * caller's thread with what libunbound answered the first time: same
  * records, TTL not above the first, names compared without case and final
- * dot; failures are never kept. */
+ * dot; NXDOMAIN and NODATA are kept (for the SOA's negative TTL, RFC 2308),
+ * failures never. */
 static void
 test_in_process_cache_same_answers(void **state)
 {
@@ -475,6 +476,10 @@ test_in_process_cache_same_answers(void **state)
 		{ "big.test", "big.test.", DNS_T_TXT, true },
 		{ "mx.test", "mx.test", DNS_T_MX, true },
 		{ "1.2.0.10.in-addr.arpa", "1.2.0.10.IN-ADDR.ARPA", DNS_T_PTR, true },
+		/* negative answers too: the HELO and SPF names of a warm
+		 * message that do not exist must not cost a round trip */
+		{ "no-such-name.test", "No-Such-Name.test.", DNS_T_TXT, true },
+		{ "nodata.test", "nodata.test", DNS_T_TXT, true },
 		{ "servfail.test", "servfail.test", DNS_T_TXT, false },
 	};
 	struct dns_resolver *r;

@@ -511,12 +511,6 @@ status=0
 check_n=$(( ncorpus < 400 ? ncorpus : 400 ))
 null_cpu=""
 
-# --postfix: through a private Postfix instead (postfix-bench.sh)
-if [ "$postfix" = 1 ]; then
-	. "$here/postfix-bench.sh"
-	postfix_mode
-fi
-
 # --callgrind N: instruction counts instead of wall-clock figures. The
 # milter runs under callgrind; a warm-up pass fills its caches, the
 # counters are zeroed, N messages run at concurrency 4, and the counters
@@ -564,6 +558,12 @@ stop_wrapped() {
 	done
 	stop_set
 }
+
+# --postfix: through a private Postfix instead (postfix-bench.sh)
+if [ "$postfix" = 1 ]; then
+	. "$here/postfix-bench.sh"
+	postfix_mode
+fi
 
 # --profile N: where the CPU goes on the real processor (callgrind above
 # counts instructions on valgrind's model). perf samples every thread of

@@ -188,6 +188,28 @@ pf_point() {
 	stop_set
 }
 
+# pf_trace_one NAME - 20 messages through Postfix to NAME behind the
+# logging proxy: NAME's replies and their timing
+pf_trace_one() {
+	local tport tpid
+	start_set "$1" || { stop_set; return 1; }
+	tport=$(free_port)
+	timeout 120 $PY "$here/postfix-milter-trace.py" "$tport" "$MPORT" "$work/trace.$1.jsonl" 100 &
+	tpid=$!
+	pids="$pids $tpid"
+	wait_tcp "$tport"
+	if pf_start "trace.$1" "inet:127.0.0.1:$tport"; then
+		pf_load 1 "$work/trace.$1.load" -n 20 -t 60
+		pf_stop
+	fi
+	sleep 0.5
+	stop_pid "$tpid"
+	stop_set
+	echo
+	echo "-- $1 through Postfix (behind postfix-milter-trace.py)"
+	$PY "$here/postfix-milter-trace.py" --summary "$work/trace.$1.jsonl" | grep -v ' x O '
+}
+
 # pf_trace - the milter protocol Postfix speaks, seen by a logging proxy
 # in front of nullR, for 20 messages (and 5 with XCLIENT)
 pf_trace() {
@@ -299,6 +321,7 @@ postfix_mode() {
 		echo
 		echo "== what Postfix sends a milter"
 		pf_trace
+		pf_trace_one authmilter
 	fi
 	if [ "$counts" -gt 0 ] 2>/dev/null && command -v perf >/dev/null && ! over_budget; then
 		echo

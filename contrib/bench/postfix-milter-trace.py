@@ -195,13 +195,16 @@ def summary(path):
         if close:
             lifetimes.append(close[0])
         prev = None
-        for r in mta:
-            if r["cmd"] == "D":
+        for r in recs:
+            if r.get("cmd") in (None, "D"):
                 continue
             if prev is not None:
-                key = prev["cmd"] + ">" + r["cmd"]
+                # a milter reply is written "E>reply c": time since the
+                # MTA's last command, the milter's answer time
+                key = prev["cmd"] + ">" + ("" if r["dir"] == "mta" else "reply ") + r["cmd"]
                 gaps.setdefault(key, []).append(r["t"] - prev["t"])
-            prev = r
+            if r["dir"] == "mta":
+                prev = r
     print("connections: %d" % len(conns))
     for seq, n in sorted(seen.items(), key=lambda kv: -kv[1]):
         print("%6d x %s" % (n, seq))
@@ -213,7 +216,8 @@ def summary(path):
             1000 * lifetimes[len(lifetimes) // 2], 1000 * lifetimes[int(len(lifetimes) * 0.9)]))
     for key, v in sorted(gaps.items()):
         v.sort()
-        print("gap %-5s ms: median %.3f (n=%d)" % (key, 1000 * v[len(v) // 2], len(v)))
+        print("gap %-9s ms: median %.3f, max %.3f (n=%d)" % (
+            key, 1000 * v[len(v) // 2], 1000 * v[-1], len(v)))
 
 
 def main():

@@ -133,6 +133,19 @@ pf_stop() {
 	PF_DIR=""; PF_MASTER=""
 }
 
+# pf_ticks - CPU clock ticks of the running Postfix instance so far: its
+# master's own and reaped children's (cutime, cstime), plus its live
+# children's (smtpd, cleanup, qmgr, discard, ...)
+pf_ticks() {
+	local p s t=0
+	for p in $PF_MASTER $(pgrep -P "$PF_MASTER" 2>/dev/null); do
+		s=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null) || continue
+		set -- $s
+		t=$(( t + ${12} + ${13} + ${14} + ${15} ))
+	done
+	echo $t
+}
+
 # pf_milters - $SOCKS ("-s inet:P@127.0.0.1 ...") in Postfix's spelling
 pf_milters() {
 	echo $SOCKS | sed -e 's/-s //g' -e 's/inet:\([0-9]*\)@\([0-9.]*\)/inet:\2:\1/g' -e 's/ /, /g'
@@ -146,23 +159,26 @@ pf_load() {
 		-d "$corpus/corpus" -c "$c" "$@" > "$out" 2>&1
 }
 
-# pf_row NAME DRIVER CONC OUT T0 T1 - one table row from a load's RESULT
+# pf_row NAME DRIVER CONC OUT T0 T1 [PT0 PT1] - one table row from a
+# load's RESULT; T0/T1 the milter's CPU ticks, PT0/PT1 Postfix's
 pf_row() {
-	local msgs cpu
+	local msgs cpu pcpu=-
 	msgs=$(result_field "$4" messages)
 	if [ -z "$msgs" ] || [ "$msgs" = 0 ]; then
 		echo "ERROR $1 via $2 conc $3: no messages done: $(tail -2 "$4" | tr '\n' ' ')"; status=1; return 1
 	fi
 	cpu=$(awk -v d=$(( $6 - $5 )) -v hz="$hz" -v n="$msgs" 'BEGIN { printf "%.3f", d / hz / n * 1000 }')
 	[ "$1" = postfix ] && cpu=-
-	printf '%-12s %-20s %4s %8s %8s %8s %8s %6s\n' "$1" "$2" "$3" "$(result_field "$4" rate)" \
-		"$(result_field "$4" p50)" "$cpu" "$msgs" "$(result_field "$4" failed)" | tee -a "$work/postfix.rows"
+	[ -n "${8:-}" ] &&
+		pcpu=$(awk -v d=$(( $8 - $7 )) -v hz="$hz" -v n="$msgs" 'BEGIN { printf "%.3f", d / hz / n * 1000 }')
+	printf '%-12s %-20s %4s %8s %8s %8s %8s %8s %6s\n' "$1" "$2" "$3" "$(result_field "$4" rate)" \
+		"$(result_field "$4" p50)" "$cpu" "$pcpu" "$msgs" "$(result_field "$4" failed)" | tee -a "$work/postfix.rows"
 }
 
 # pf_point NAME CONC - NAME (postfix = no milter) through Postfix at CONC,
 # then the same milter (fresh) under milterload -m 1 and -P
 pf_point() {
-	local name=$1 c=$2 out t0 t1 k mode
+	local name=$1 c=$2 out t0 t1 p0 p1 k mode
 	out=$work/pf.$name.$c
 	SOCKS=""; SPIDS=""
 	if [ "$name" != postfix ]; then
@@ -172,10 +188,12 @@ pf_point() {
 	# Warm-up: Postfix's processes, the milter's DNS and key caches.
 	pf_load 4 "$out.warm" -n "$ncorpus" -t 30
 	read -r t0 k <<< "$(cpu_ticks $SPIDS)"
+	p0=$(pf_ticks)
 	pf_load "$c" "$out.run" -t "$seconds"
 	read -r t1 k <<< "$(cpu_ticks $SPIDS)"
+	p1=$(pf_ticks)
 	pf_stop
-	pf_row "$name" postfix "$c" "$out.run" "$t0" "$t1"
+	pf_row "$name" postfix "$c" "$out.run" "$t0" "$t1" "$p0" "$p1"
 	[ "$name" = postfix ] && return 0
 	for mode in "-m 1" "-P" "-P -W 2"; do
 		# The same milter process, warm: milterload in place of Postfix.
@@ -309,7 +327,7 @@ postfix_mode() {
 	: > "$work/postfix.rows"
 	echo
 	echo "== through Postfix $("$(pf_tool postconf)" -d -h mail_version 2>/dev/null): one message per SMTP session, ${seconds}s per point, conc: $concs"
-	printf '%-12s %-20s %4s %8s %8s %8s %8s %6s\n' milter driver conc msg/s p50ms cpu_ms msgs failed
+	printf '%-12s %-20s %4s %8s %8s %8s %8s %8s %6s\n' milter driver conc msg/s p50ms cpu_ms pf_cpu_ms msgs failed
 	for c in $concs; do
 		for name in postfix $only; do
 			if over_budget; then echo "SKIP $name conc $c: time budget used up"; status=1; continue; fi

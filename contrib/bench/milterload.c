@@ -21,6 +21,16 @@
  * bounded in time (-t) and in message count (-n); every socket read and
  * write is bounded by the I/O timeout (-T).
  *
+ * With -P ("as Postfix") it sends what a real Postfix 3.7 smtpd and
+ * cleanup send, as seen through contrib/bench/postfix-milter-trace.py:
+ * Postfix's own default connect macros, a macro packet for every stage
+ * even when empty or when the milter declined the step, macros tagged
+ * with the letter of the command they precede (L, N, B, E), the RCPT
+ * and DATA macros in a write of their own (smtpd hands the milter to
+ * cleanup there), and two ABORTs then QUIT at the end of the session;
+ * -W MS waits that long at each point where Postfix waits for its SMTP
+ * client, so the milter sleeps and wakes per step as under Postfix.
+ *
  * Output: a human summary and one "RESULT key=value ..." line for scripts;
  * optionally (-o FILE) one JSON object per message with its verdict and
  * header edits, for result checking.
@@ -156,6 +166,9 @@ static const char *const default_macros[MC_COUNT] = {
 };
 /* The SMFIC command letter each macro class is sent with. */
 static const char macro_cmd[MC_COUNT] = { 'C', 'H', 'M', 'R', 'T', 'E', 'N' };
+
+/* -P: Postfix 3.7's own milter_connect_macros default (no client_*). */
+#define POSTFIX_CONNECT_MACROS "j {daemon_name} {daemon_addr} v _"
 
 /* Limits. */
 #define BODY_CHUNK 65535              /* Postfix MILTER_CHUNK_SIZE */
@@ -603,6 +616,8 @@ static struct {
 	const char *out_path;
 	bool quiet;
 	bool quickack;
+	bool postfix;                  /* -P: send exactly what Postfix sends */
+	double step_wait;              /* -W: seconds slept per SMTP wait (-P) */
 	const char *myhostname;
 } opt = { .quickack = true, .concurrency = 1, .per_conn = 1, .seconds = 10, .max_msgs = 1000000,
 	  .io_timeout = 10, .myhostname = "mx.bench.test" };
@@ -900,16 +915,21 @@ macro_value(struct worker *w, const struct message *m, const char *name, size_t 
 	return NULL;
 }
 
-/* send_macros - queue the SMFIC_MACRO packet of one class, if any is set */
+/* send_macros - queue the SMFIC_MACRO packet of one class for command
+ * letter cmd: if any macro is set, or always with -P (Postfix sends an
+ * empty one, tagged with the command it precedes) */
 static void
-send_macros(struct worker *w, struct mconn *c, int cls, const struct message *m, size_t rcpt)
+send_macros(struct worker *w, struct mconn *c, int cls, char cmd, const struct message *m,
+	    size_t rcpt)
 {
 	const char *list = c->macros[cls] ? c->macros[cls] : default_macros[cls];
 	struct bbuf b = { 0 };
 	char name[128], tmp[1024];
-	bool any = false;
+	bool any = opt.postfix;
 
-	bbuf_add(&b, &macro_cmd[cls], 1);
+	if (opt.postfix && cls == MC_CONNECT && c->macros[cls] == NULL)
+		list = POSTFIX_CONNECT_MACROS;
+	bbuf_add(&b, opt.postfix ? &cmd : &macro_cmd[cls], 1);
 	while (*list) {
 		size_t n = 0;
 		const char *v;
@@ -927,6 +947,12 @@ send_macros(struct worker *w, struct mconn *c, int cls, const struct message *m,
 			else
 				(void)snprintf(name, sizeof(name), "%.*s", (int)n, list);
 			v = macro_value(w, m, name, rcpt, tmp, sizeof(tmp));
+			/* Postfix has no queue id before the first valid RCPT
+			 * (smtpd_delay_open_until_valid_rcpt): no i at MAIL,
+			 * none in the RCPT macros either. */
+			if (opt.postfix && strcmp(name, "i") == 0 &&
+			    (cls == MC_ENVFROM || cls == MC_ENVRCPT))
+				v = NULL;
 			if (v != NULL) {
 				bbuf_adds(&b, name);
 				bbuf_adds(&b, v);
@@ -1197,10 +1223,14 @@ event(struct worker *w, int k, char cmd, int mclass, uint32_t nosend, uint32_t n
 	size_t rlen;
 	int r;
 
-	if (c->proto & nosend)
+	/* Postfix sends the macros of a step even when the milter declined
+	 * the step itself. */
+	if ((c->proto & nosend) && !(opt.postfix && mclass >= 0))
 		return EV_CONTINUE;
 	if (mclass >= 0)
-		send_macros(w, c, mclass, m, rcpt);
+		send_macros(w, c, mclass, cmd, m, rcpt);
+	if (c->proto & nosend)
+		return EV_CONTINUE;
 	conn_packet(c, cmd, data, len);
 	if (c->proto & noreply) {
 		if (c->out.len >= OUT_FLUSH && conn_flush(w, c) < 0)
@@ -1355,6 +1385,28 @@ close_all(struct worker *w, bool quit)
 	}
 }
 
+/* postfix_wait - (-P) write what is queued for every milter, as Postfix
+ * does before it waits for its SMTP client, then sleep -W; -1 on error */
+static int
+postfix_wait(struct worker *w)
+{
+	for (int k = 0; k < opt.nep; k++) {
+		struct mconn *c = &w->conn[k];
+
+		if (c->state != MS_CLOSED && c->out.len > 0 && conn_flush(w, c) < 0)
+			return -1;
+	}
+	if (opt.step_wait > 0) {
+		struct timespec ts;
+
+		ts.tv_sec = (time_t)opt.step_wait;
+		ts.tv_nsec = (long)((opt.step_wait - (double)ts.tv_sec) * 1e9);
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+	}
+	return 0;
+}
+
 /* ev_to_verdict - final message verdict for a rejecting event outcome */
 static enum verdict
 ev_to_verdict(enum evres r)
@@ -1375,6 +1427,11 @@ envelope(struct worker *w, const struct message *m, bool *done, enum verdict *v,
 	size_t ri;
 
 	for (stage = 0; stage < 5; stage++) {
+		/* -P: RCPT waits for the client's next command. */
+		if (opt.postfix && stage == 3 && postfix_wait(w) < 0) {
+			bbuf_free(&b);
+			return -1;
+		}
 		for (k = 0; k < opt.nep; k++) {
 			struct mconn *c = &w->conn[k];
 
@@ -1522,7 +1579,7 @@ content(struct worker *w, int k, const struct message *m, bool *quarantine)
 static bool
 run_message(struct worker *w, const struct message *m)
 {
-	bool done[MAX_CHAIN] = { false }, quarantine = false, failed = false;
+	bool done[MAX_CHAIN] = { false }, quarantine = false, failed = false, opened = false;
 	enum verdict v = V_ACCEPT;
 	int by = 0, k, rc;
 	double t0 = now_sec();
@@ -1530,11 +1587,24 @@ run_message(struct worker *w, const struct message *m)
 	w->qid++;
 	reset_work(w, m);
 	for (k = 0; k < opt.nep; k++)
-		if (w->conn[k].state == MS_CLOSED && conn_open(w, k) < 0) {
-			failed = true;
-			goto out;
+		if (w->conn[k].state == MS_CLOSED) {
+			if (conn_open(w, k) < 0) {
+				failed = true;
+				goto out;
+			}
+			opened = true;
 		}
+	/* -P: Postfix connects at the start of the SMTP session, then waits
+	 * for EHLO and MAIL FROM. */
+	if (opt.postfix && opened && postfix_wait(w) < 0) {
+		failed = true;
+		goto out;
+	}
 	rc = envelope(w, m, done, &v, &by, &quarantine);
+	/* -P: smtpd flushes the RCPT and DATA macros when it hands the milter
+	 * to cleanup, which sends the content once the client sent it all. */
+	if (rc == 0 && opt.postfix && postfix_wait(w) < 0)
+		rc = -1;
 	if (rc < 0) {
 		failed = true;
 		goto out;
@@ -1560,6 +1630,10 @@ run_message(struct worker *w, const struct message *m)
 		v = V_QUARANTINE;
 	/* End of transaction: Postfix sends ABORT to every milter in a
 	 * message state (libmilter resets on it), without a reply. */
+	if (opt.postfix && postfix_wait(w) < 0) {
+		failed = true;
+		goto out;
+	}
 	for (k = 0; k < opt.nep; k++) {
 		struct mconn *c = &w->conn[k];
 
@@ -1568,6 +1642,17 @@ run_message(struct worker *w, const struct message *m)
 				conn_packet(c, SMFIC_ABORT, NULL, 0);
 			c->msgs++;
 		}
+	}
+	/* -P: smtpd resets again when the client says QUIT: a second ABORT,
+	 * written with the QUIT below. */
+	if (opt.postfix) {
+		if (postfix_wait(w) < 0) {
+			failed = true;
+			goto out;
+		}
+		for (k = 0; k < opt.nep; k++)
+			if (w->conn[k].state == MS_OPEN)
+				conn_packet(&w->conn[k], SMFIC_ABORT, NULL, 0);
 	}
 out:
 	if (failed) {
@@ -1701,6 +1786,10 @@ usage(int code)
 		"  -o FILE    write one JSON line per message: verdict and edits\n"
 		"  -j NAME    value of macro j, our host name (default mx.bench.test)\n"
 		"  -A         no TCP_QUICKACK: delayed ACKs as a plain MTA has them\n"
+		"  -P         as Postfix 3.7: its macros, packets and writes, two\n"
+		"             ABORTs and QUIT per SMTP session (one message each)\n"
+		"  -W MS      with -P: wait MS milliseconds wherever Postfix waits\n"
+		"             for its SMTP client (default 0)\n"
 		"  -q         print only the RESULT line\n",
 		MAX_CHAIN, MAX_THREADS, MAX_SECONDS);
 	exit(code);
@@ -1731,7 +1820,7 @@ main(int argc, char **argv)
 	size_t nlat = 0, i;
 	int c, t;
 
-	while ((c = getopt(argc, argv, "s:d:c:m:t:n:T:o:j:Aqh")) != -1) {
+	while ((c = getopt(argc, argv, "s:d:c:m:t:n:T:o:j:W:APqh")) != -1) {
 		switch (c) {
 		case 's':
 			if (opt.nep >= MAX_CHAIN)
@@ -1748,12 +1837,19 @@ main(int argc, char **argv)
 		case 'j': opt.myhostname = optarg; break;
 		case 'q': opt.quiet = true; break;
 		case 'A': opt.quickack = false; break;
+		case 'P': opt.postfix = true; break;
+		case 'W': opt.step_wait = num_arg(optarg, 0, 10000, c) / 1000.0; break;
 		case 'h': usage(0); break;
 		default: usage(2);
 		}
 	}
 	if (optind != argc || opt.nep == 0 || opt.corpus_dir == NULL)
 		usage(2);
+	/* Postfix: one milter connection per SMTP session, one message here. */
+	if (opt.postfix && opt.per_conn != 1)
+		die("-P sends one message per connection, as Postfix does: leave out -m");
+	if (opt.step_wait > 0 && !opt.postfix)
+		die("-W models Postfix's waits: use it with -P");
 	corpus_load(&corpus, opt.corpus_dir);
 	if (opt.out_path && (out_file = fopen(opt.out_path, "w")) == NULL)
 		die("cannot write %s: %s", opt.out_path, strerror(errno));

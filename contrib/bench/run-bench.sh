@@ -50,6 +50,7 @@ only="null nullR authmilter opendkim opendmarc chain"
 seed=7
 callgrind=0
 profile=0
+postfix=0
 
 usage() {
 	cat <<EOF
@@ -83,6 +84,13 @@ usage: $0 [--quick] [options]
                     perf record (call graphs), N messages after a warm-up
                     pass at concurrency 4 with --per-conn's first mode, and
                     print where the CPU went by library and by function
+  --postfix         instead of the milterload timing: a private Postfix
+                    (root, private namespace) with each of --only (plus
+                    none) as smtpd_milters, one message per SMTP session
+                    at each --conc: msg/s and milter CPU per message,
+                    beside milterload -m 1 and -P; the milter protocol
+                    Postfix speaks; perf counts (--counts N) under both
+                    (see postfix-bench.sh)
 EOF
 	exit "${1:-2}"
 }
@@ -103,6 +111,7 @@ while [ $# -gt 0 ]; do
 	--keep) keep=1 ;;
 	--callgrind) callgrind=$2; shift ;;
 	--profile) profile=$2; shift ;;
+	--postfix) postfix=1 ;;
 	-h|--help) usage 0 ;;
 	*) echo "run-bench: unknown option $1" >&2; usage 2 ;;
 	esac
@@ -123,7 +132,8 @@ if [ "$(id -u)" = 0 ] && [ -z "${BENCH_IN_NS:-}" ] && command -v unshare >/dev/n
 			--seconds "$seconds" --conc "$concs" --per-conn "$per_conn" \
 			--only "$only" --budget "$budget" $( [ "$keep" = 1 ] && echo --keep ) \
 			--counts "$counts" \
-			--callgrind "$callgrind" --profile "$profile"
+			--callgrind "$callgrind" --profile "$profile" \
+			$( [ "$postfix" = 1 ] && echo --postfix )
 	fi
 fi
 in_ns=0
@@ -548,6 +558,12 @@ stop_wrapped() {
 	done
 	stop_set
 }
+
+# --postfix: through a private Postfix instead (postfix-bench.sh)
+if [ "$postfix" = 1 ]; then
+	. "$here/postfix-bench.sh"
+	postfix_mode
+fi
 
 # --profile N: where the CPU goes on the real processor (callgrind above
 # counts instructions on valgrind's model). perf samples every thread of

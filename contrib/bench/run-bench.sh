@@ -78,7 +78,8 @@ usage: $0 [--quick] [options]
   --keep            keep the work directory (configs, logs, results)
   --callgrind N     instead of timing: run authmilter under valgrind
                     --tool=callgrind, N messages after a warm-up pass, and
-                    print instructions per message and the top functions
+                    print instructions per message and the top functions,
+                    with the first --per-conn value as messages per connection
                     (load on the machine does not change these counts)
   --profile N       instead of timing: run authmilter and nullR under
                     perf record (call graphs), N messages after a warm-up
@@ -513,13 +514,14 @@ null_cpu=""
 
 # --callgrind N: instruction counts instead of wall-clock figures. The
 # milter runs under callgrind; a warm-up pass fills its caches, the
-# counters are zeroed, N messages run at concurrency 4, and the counters
+# counters are zeroed, N messages run at concurrency 4 (the first
+# --per-conn value gives the messages per connection), and the counters
 # are dumped: instructions per message = Ir / N, for every thread of the
 # milter (libmilter's, the resolver's and libunbound's included).
 if [ "$callgrind" -gt 0 ] 2>/dev/null; then
 	command -v valgrind >/dev/null || { echo "run-bench: valgrind not installed" >&2; exit 1; }
 	echo
-	echo "== callgrind: $callgrind messages after a warm-up pass, concurrency 4"
+	echo "== callgrind: $callgrind messages after a warm-up pass, concurrency 4, ${per_conn%% *} msg/conn"
 	for name in $only; do
 		case "$name" in null|nullR|authmilter) ;; *) echo "SKIP $name: --callgrind measures null, nullR and authmilter"; continue ;; esac
 		WRAP="valgrind --tool=callgrind --callgrind-out-file=$work/$name.cg.out"
@@ -527,7 +529,8 @@ if [ "$callgrind" -gt 0 ] 2>/dev/null; then
 		timeout 300 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 240 -T 60 -q \
 			> "$work/$name.cgwarm.out" 2>&1
 		callgrind_control -z $SPIDS >/dev/null 2>&1
-		timeout 600 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$callgrind" -t 500 -T 60 -q \
+		timeout 600 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -m "${per_conn%% *}" \
+			-n "$callgrind" -t 500 -T 60 -q \
 			> "$work/$name.cg.run" 2>&1
 		callgrind_control -d $SPIDS >/dev/null 2>&1
 		stop_set

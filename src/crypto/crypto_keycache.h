@@ -6,7 +6,8 @@
  * per key: more than the RSA verification itself. DKIM keys repeat from
  * message to message (one selector signs a domain's mail), so a decoded
  * key is kept and shared: the same DER bytes always give the same key.
- * Thread-safe; a fixed number of entries, the oldest in a slot replaced.
+ * Thread-safe; a fixed number of entries, the least recently used in a
+ * set replaced.
  */
 #ifndef AUTHMILTER_CRYPTO_KEYCACHE_H
 #define AUTHMILTER_CRYPTO_KEYCACHE_H

@@ -6,12 +6,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/x509.h>
 
 #include "../dkim/testkit.h"
 #include "crypto/crypto.h"
+#include "crypto/crypto_keycache.h"
 #include "util/buf.h"
 
 #define U(s) ((const unsigned char *)(s))
@@ -261,6 +264,43 @@ test_key_cache_shared(void **state)
 	buf_deinit(&der_b);
 }
 
+/* Many keys at once all stay cached: keys whose bytes hash alike must
+ * not push each other out (a direct-mapped table of 256 slots lost some of
+ * 64 keys and decoded them again on every message that used them). */
+static void
+test_key_cache_many(void **state)
+{
+	struct crypto_privkey *k = tk_keygen("rsa", 1024);
+	struct buf der = BUF_INIT;
+	const unsigned char *q;
+	EVP_PKEY *pkey, *got;
+	char name[32];
+	int i, n;
+
+	(void)state;
+	crypto_privkey_public_der(k, &der);
+	q = der.data;
+	pkey = d2i_PUBKEY(NULL, &q, (long)der.len);
+	assert_non_null(pkey);
+	/* the cache trusts its caller's pairing of bytes and key, so one key
+	 * stands for 64 distinct inputs */
+	for (i = 0; i < 64; i++) {
+		n = snprintf(name, sizeof(name), "key record %d", i);
+		crypto_keycache_put((const unsigned char *)name, (size_t)n, pkey);
+	}
+	for (i = 0; i < 64; i++) {
+		n = snprintf(name, sizeof(name), "key record %d", i);
+		got = crypto_keycache_get((const unsigned char *)name, (size_t)n);
+		assert_ptr_equal(got, pkey);
+		EVP_PKEY_free(got);
+	}
+	/* never a hit for bytes it was not given */
+	assert_null(crypto_keycache_get((const unsigned char *)"key record", 10));
+	EVP_PKEY_free(pkey);
+	crypto_privkey_free(&k);
+	buf_deinit(&der);
+}
+
 static void
 test_bad_private_keys(void **state)
 {
@@ -296,6 +336,7 @@ main(void)
 		cmocka_unit_test(test_public_key_forms),
 		cmocka_unit_test(test_sign_verify_generated),
 		cmocka_unit_test(test_key_cache_shared),
+		cmocka_unit_test(test_key_cache_many),
 		cmocka_unit_test(test_bad_private_keys),
 	};
 

@@ -348,21 +348,24 @@ for line in "Nameservers 127.0.0.1@$ub_port" "DNSTimeout 2s"; do
 done
 
 # start_authmilter [NAME [EXTRA_CONFIG]] - authmilter with the bench config
-# plus EXTRA_CONFIG lines, its files under $work/NAME
+# plus EXTRA_CONFIG lines, its files under $work/NAME. It logs as the
+# sample config does (stderr, level info: one line per message), so the
+# cost of that line is measured; each start begins a new log file, or a
+# full run would write hundreds of MB.
 start_authmilter() {
 	local port=$(free_port) name=${1:-authmilter}
 	mkdir -p "$work/$name"
 	cat > "$work/$name/authmilter.conf" <<EOF
 Socket inet:$port@127.0.0.1
 LogTo stderr
-LogLevel warn
+LogLevel info
 AuthservID bench.test
 # every milter here runs as root inside the benchmark's private namespace
 RunAsRoot yes
 $auth_extra
 ${2:-}
 EOF
-	$WRAP "$authmilter" -f -c "$work/$name/authmilter.conf" >>"$work/$name/log" 2>&1 &
+	$WRAP "$authmilter" -f -c "$work/$name/authmilter.conf" >"$work/$name/log" 2>&1 &
 	MPID=$!; MSOCK="inet:$port@127.0.0.1"; MPORT=$port
 }
 

@@ -18,7 +18,9 @@ benchmark. This runs:
     connections, perf counts over 40 messages; about 60 s, root for its
     private network namespace): every milter passes the correctness check
     and gets a table row in both modes, the own-work and counts tables
-    are printed.
+    are printed;
+  - run-bench.sh --postfix, cut down (nullR only, 40 messages): the
+    table rows, and what Postfix sent equals what milterload -P sends.
 Speed is not judged here: only a benchmark run says anything about speed."""
 import os
 import re
@@ -281,6 +283,26 @@ def python_modules():
                        capture_output=True, text=True)
     return None if r.returncode == 0 else "python3-dkim, -nacl, -cryptography, -dnspython"
 
+
+pf_names = ["run-bench.sh --postfix: Postfix alone and nullR behind it get a row each, "
+            "beside nullR under milterload -m 1, -P and -P -W 2",
+            "run-bench.sh --postfix: Postfix's recorded command sequence equals milterload -P's"]
+if t.need(root=True, tools=tools + ["postfix", "ip"], check=python_modules,
+          what="run-bench.sh --postfix", tests=pf_names):
+    r = subprocess.run(["bash", os.path.join(BENCH, "run-bench.sh"), "--builddir", BUILD,
+                        "--postfix", "--only", "nullR", "--conc", "4", "--seconds", "1",
+                        "--count", "40", "--counts", "0", "--budget", "240"],
+                       capture_output=True, text=True, timeout=400)
+    out = r.stdout + r.stderr
+    rows = re.findall(r"^(postfix|nullR)\s+(postfix|milterload -m 1|milterload -P|milterload -P -W 2)"
+                      r"\s+4\s+([0-9.]+)\s", out, re.M)
+    t.ok(r.returncode == 0 and len(rows) == 5 and all(float(x[2]) > 0 for x in rows),
+         pf_names[0], diag=out)
+    # the most frequent sequence of each trace summary ("N x O MC[...] ...")
+    seqs = re.findall(r"^-- (milter protocol through Postfix \(nullR|the same from milterload -P)"
+                      r"[^\n]*\n[^\n]*\n +\d+ x (O [^\n]*)$", out, re.M)
+    by = {k: v.replace(" ML[i] L", "") for k, v in seqs}
+    t.ok(len(by) == 2 and len(set(by.values())) == 1, pf_names[1], diag=out)
 
 if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tests=names):
     r = subprocess.run(["bash", os.path.join(BENCH, "run-bench.sh"), "--builddir", BUILD,

@@ -309,31 +309,42 @@ def table(rows_path, floor_ms=None, null_cpu=None):
     return 0
 
 
+def is_ours(name):
+    """is_ours - authmilter, a variant of it, or a baseline build of it"""
+    return name == "authmilter" or name.startswith("authmilter_")
+
+
 def ownwork(floor_ms, modes):
-    """ownwork - authmilter's CPU beyond the nullR floor, per mode"""
-    cpu = {}    # (per_conn, conc) -> (authmilter ms, nullR ms)
+    """ownwork - authmilter's CPU beyond the nullR floor, per mode; the same
+    for its variants and a baseline build (--baseline) when they ran"""
+    cpu = {}    # (per_conn, conc) -> {milter name: CPU ms per message}
     for pc, path in modes:
         for r in (l.split() for l in open(path) if l.strip()):
-            if r[0] in ("authmilter", "nullR"):
-                a, f = cpu.get((pc, int(r[1])), (None, None))
-                v = float(r[5])
-                cpu[(pc, int(r[1]))] = (v, f) if r[0] == "authmilter" else (a, v)
+            if r[0] == "nullR" or is_ours(r[0]):
+                cpu.setdefault((pc, int(r[1])), {})[r[0]] = float(r[5])
+    names = sorted({n for v in cpu.values() for n in v if is_ours(n)},
+                   key=lambda n: (n != "authmilter", n))
     target = 2 * floor_ms
     print("target: own work <= 2 x crypto floor = %.3f ms per message" % target)
     for (pc, conc) in sorted(cpu, key=lambda k: (int(k[0]), k[1])):
-        a, f = cpu[(pc, conc)]
-        if a is None or f is None:
-            continue
-        print("  %4s msg/conn conc %3d: authmilter %.3f - nullR %.3f = %.3f ms  %s" % (
-            pc, conc, a, f, a - f, "met" if a - f <= target else "MISS"))
+        f = cpu[(pc, conc)].get("nullR")
+        for name in names:
+            a = cpu[(pc, conc)].get(name)
+            if a is None or f is None:
+                continue
+            print("  %4s msg/conn conc %3d: %s %.3f - nullR %.3f = %.3f ms  %s" % (
+                pc, conc, name, a, f, a - f, "met" if a - f <= target else "MISS"))
     pcs = sorted({pc for pc, _ in cpu}, key=int)
     if len(pcs) >= 2:
         fresh, reused = pcs[0], pcs[-1]
-        for conc in sorted({c for _, c in cpu}):
-            a1, a2 = cpu.get((fresh, conc), (None,))[0], cpu.get((reused, conc), (None,))[0]
-            if a1 is not None and a2 is not None:
-                print("  conc %3d: authmilter %.3f ms reused (%s msg/conn) vs %.3f ms fresh: %s" % (
-                    conc, a2, reused, a1, "met" if a2 <= a1 else "MISS (a reused connection costs more)"))
+        for name in names:
+            for conc in sorted({c for _, c in cpu}):
+                a1 = cpu.get((fresh, conc), {}).get(name)
+                a2 = cpu.get((reused, conc), {}).get(name)
+                if a1 is not None and a2 is not None:
+                    print("  conc %3d: %s %.3f ms reused (%s msg/conn) vs %.3f ms fresh: %s" % (
+                        conc, name, a2, reused, a1,
+                        "met" if a2 <= a1 else "MISS (a reused connection costs more)"))
     return 0
 
 
@@ -348,14 +359,15 @@ def counts(path):
         by[(name, conc, pc)] = (sc, cs, ms)
         print("%-12s %5d %8s %8d %10.1f %10.2f %10.3f" % (name, conc, pc, msgs, sc, cs, ms))
     print("authmilter above the nullR floor, per message (targets: <= 10 system calls, <= 2 context switches):")
-    for (name, conc, pc) in sorted(by, key=lambda k: (int(k[2]), k[1])):
+    for (name, conc, pc) in sorted(by, key=lambda k: (int(k[2]), k[1], k[0] != "authmilter", k[0])):
         f = by.get(("nullR", conc, pc))
-        if name != "authmilter" or f is None:
+        if not is_ours(name) or f is None:
             continue
         a = by[(name, conc, pc)]
         dsc, dcs = a[0] - f[0], a[1] - f[1]
-        print("  %4s msg/conn conc %3d: %+.1f system calls %s, %+.2f context switches %s, %+.3f ms CPU" % (
-            pc, conc, dsc, "met" if dsc <= 10 else "MISS", dcs, "met" if dcs <= 2 else "MISS", a[2] - f[2]))
+        print("  %4s msg/conn conc %3d: %s%+.1f system calls %s, %+.2f context switches %s, %+.3f ms CPU" % (
+            pc, conc, "" if name == "authmilter" else name + " ", dsc, "met" if dsc <= 10 else "MISS",
+            dcs, "met" if dcs <= 2 else "MISS", a[2] - f[2]))
     return 0
 
 

@@ -51,6 +51,7 @@ seed=7
 callgrind=0
 profile=0
 postfix=0
+baseline=""
 
 usage() {
 	cat <<EOF
@@ -92,6 +93,10 @@ usage: $0 [--quick] [options]
                     beside milterload -m 1 and -P; the milter protocol
                     Postfix speaks; perf counts (--counts N) under both
                     (see postfix-bench.sh)
+  --baseline BIN    also time BIN, another build of src/authmilter (e.g.
+                    the commit before a change), as "authmilter_base", with
+                    the same config, beside authmilter in the same run:
+                    timing, own work and --counts
 EOF
 	exit "${1:-2}"
 }
@@ -113,6 +118,7 @@ while [ $# -gt 0 ]; do
 	--callgrind) callgrind=$2; shift ;;
 	--profile) profile=$2; shift ;;
 	--postfix) postfix=1 ;;
+	--baseline) baseline=$2; shift ;;
 	-h|--help) usage 0 ;;
 	*) echo "run-bench: unknown option $1" >&2; usage 2 ;;
 	esac
@@ -154,6 +160,10 @@ authmilter=$builddir/src/authmilter
 for b in "$milterload" "$nullmilter" "$sysfloor" "$authmilter"; do
 	[ -x "$b" ] || { echo "run-bench: $b not built (run make)" >&2; exit 1; }
 done
+if [ -n "$baseline" ]; then
+	[ -x "$baseline" ] || { echo "run-bench: --baseline $baseline is not an executable" >&2; exit 1; }
+	case " $only " in *" authmilter_base "*) ;; *) only="$only authmilter_base" ;; esac
+fi
 for b in nsd unbound opendkim opendmarc openssl; do
 	command -v "$b" >/dev/null || PATH=$PATH:/usr/sbin
 	command -v "$b" >/dev/null || { echo "run-bench: $b not installed" >&2; exit 1; }
@@ -391,6 +401,14 @@ start_authmilter_reports() {
 
 start_authmilter_noarc() {
 	start_authmilter authmilter_noarc "ARCVerify no"
+}
+
+# --baseline: another build of authmilter, same config
+start_authmilter_base() {
+	local ours=$authmilter
+	authmilter=$baseline
+	start_authmilter authmilter_base
+	authmilter=$ours
 }
 
 start_null() {
@@ -764,7 +782,7 @@ if [ "$counts" -gt 0 ] 2>/dev/null; then
 		echo "== counts: system calls and context switches per message ($counts messages after a warm-up)"
 		for pc in $per_conn; do
 			for name in $checked; do
-				case "$name" in nullR|authmilter) ;; *) continue ;; esac
+				case "$name" in nullR|authmilter|authmilter_base) ;; *) continue ;; esac
 				for c in 1 16; do
 					if over_budget; then echo "SKIP counts $name conc $c: time budget used up"; status=1; continue; fi
 					count_point "$name" "$c" "$pc"

@@ -114,6 +114,18 @@ with tempfile.TemporaryDirectory() as d:
     t.ok("conc  16: authmilter 0.420 ms reused (100 msg/conn) vs 0.380 ms fresh: "
          "MISS (a reused connection costs more)" in out,
          "ownwork: a reused connection costing more than a fresh one is a MISS", diag=out)
+    # a baseline build (--baseline) is judged the same way, beside authmilter
+    with open(fresh, "a") as f:
+        f.write("authmilter_base 16 2000 1 2 0.500 12 0 2000 55\n")
+    with open(reused, "a") as f:
+        f.write("authmilter_base 16 2100 1 2 0.450 12 0 2100 55\n")
+    r = benchcheck("ownwork", "0.05", "1", fresh, "100", reused)
+    out = r.stdout
+    t.ok(r.returncode == 0 and
+         "1 msg/conn conc  16: authmilter_base 0.500 - nullR 0.300 = 0.200 ms  MISS" in out and
+         "conc  16: authmilter_base 0.450 ms reused (100 msg/conn) vs 0.500 ms fresh: met" in out and
+         out.index("authmilter 0.380") < out.index("authmilter_base 0.500"),
+         "ownwork: a --baseline build's own work is judged too, after authmilter's", diag=out + r.stderr)
     cfile = os.path.join(d, "counts")
     with open(cfile, "w") as f:
         f.write("nullR 1 1 200 34000 1000 60\nauthmilter 1 1 200 35000 1500 100\n"
@@ -125,6 +137,13 @@ with tempfile.TemporaryDirectory() as d:
          and "1 msg/conn conc  16: +15.0 system calls MISS, +1.50 context switches met" in out,
          "counts: per-message system calls and context switches above the floor, judged",
          diag=out + r.stderr)
+    with open(cfile, "a") as f:
+        f.write("authmilter_base 1 1 200 36000 1200 90\n")
+    r = benchcheck("counts", cfile)
+    out = r.stdout
+    t.ok(r.returncode == 0 and
+         "1 msg/conn conc   1: authmilter_base +10.0 system calls met, +1.00 context switches met" in out,
+         "counts: a --baseline build's counts above the floor are judged too", diag=out + r.stderr)
 
 nullmilter = os.path.join(BUILD, "contrib", "bench", "nullmilter")
 names = ["nullmilter -R negotiates exactly like authmilter",

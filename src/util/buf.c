@@ -49,7 +49,9 @@ buf_reserve(struct buf *b, size_t extra)
 	need = b->len + extra + 1;
 	if (need <= b->cap)
 		return;
-	cap = b->cap ? b->cap : 64;
+	/* 256: most of our buffers (A-R, log line, field values) outgrow 64 at
+	 * once, and each doubling is a realloc and a copy */
+	cap = b->cap ? b->cap : 256;
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 	b->data = xrealloc(b->data, cap);

@@ -534,8 +534,26 @@ crypto_base64_decode(const unsigned char *p, size_t len, struct buf *out)
 	buf_reserve(out, len / 4 * 3 + 3);
 	w = out->data + out->len;
 	for (i = 0; i < len; i++) {
-		unsigned char v = cls[p[i]];
+		unsigned char v;
 
+		/* whole quanta of four data characters (no white space, no
+		 * padding) in one step: most of a b= or p= value */
+		while (nchars % 4 == 0 && npad == 0 && len - i >= 4 &&
+		    (cls[p[i]] | cls[p[i + 1]] | cls[p[i + 2]] |
+		    cls[p[i + 3]]) < 64) {
+			acc = ((unsigned long)cls[p[i]] << 18) |
+			    ((unsigned long)cls[p[i + 1]] << 12) |
+			    ((unsigned long)cls[p[i + 2]] << 6) | cls[p[i + 3]];
+			*w++ = (unsigned char)(acc >> 16);
+			*w++ = (unsigned char)(acc >> 8);
+			*w++ = (unsigned char)acc;
+			acc = 0;
+			nchars += 4;
+			i += 4;
+		}
+		if (i == len)
+			break;
+		v = cls[p[i]];
 		if (v < 64 && npad == 0) {
 			acc = (acc << 6) | v;
 			if (++nchars % 4 == 0) {

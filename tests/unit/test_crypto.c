@@ -85,6 +85,36 @@ test_base64_round_trip(void **state)
 	}
 }
 
+/* White space anywhere in a value (splitting a quantum the decoder would
+ * take whole) decodes the same; a bad byte or a '=' anywhere but at the
+ * end fails */
+static void
+test_base64_break_at_every_position(void **state)
+{
+	static const char enc[] = "Zm9vYmFyYmF6cXV4cXV1eA==";	/* foobarbazquxquux */
+	size_t len = strlen(enc), at;
+
+	(void)state;
+	for (at = 0; at <= len; at++) {
+		struct buf in = BUF_INIT, out = BUF_INIT;
+
+		buf_append(&in, enc, at);
+		buf_append(&in, " \r\n\t", 4);
+		buf_append(&in, enc + at, len - at);
+		assert_true(crypto_base64_decode(in.data, in.len, &out));
+		assert_int_equal(out.len, 16);
+		assert_memory_equal(out.data, "foobarbazquxquux", 16);
+		if (at < len - 2) {
+			in.data[at] = '=';
+			assert_false(crypto_base64_decode(in.data, in.len, &out));
+			in.data[at] = '!';
+			assert_false(crypto_base64_decode(in.data, in.len, &out));
+		}
+		buf_deinit(&in);
+		buf_deinit(&out);
+	}
+}
+
 static void
 test_digests(void **state)
 {
@@ -332,6 +362,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_base64_decode_table),
 		cmocka_unit_test(test_base64_round_trip),
+		cmocka_unit_test(test_base64_break_at_every_position),
 		cmocka_unit_test(test_digests),
 		cmocka_unit_test(test_public_key_forms),
 		cmocka_unit_test(test_sign_verify_generated),

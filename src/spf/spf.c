@@ -162,6 +162,7 @@ spf_checker_free(struct spf_checker **cp)
 	if (c == NULL)
 		return;
 	*cp = NULL;
+	spf_compiled_clear(&c->compiled);
 	SPF_server_free(c->server);
 	spf_dns_clear(c);
 	buf_deinit(&c->norm);
@@ -268,7 +269,8 @@ identity(const struct spf_request *req, struct spf_result *res)
 
 /* interpret - what SPF_request_query_fallback does, minus its
  * "localhost always passes" shortcut (RFC 7208 has no such rule): compile
- * rec (checked by spf_record_check) and interpret it for the MAIL FROM
+ * rec (checked by spf_record_check; spf_compiled.c keeps the compiled
+ * form for the next message) and interpret it for the MAIL FROM
  * domain. Returns the response (caller frees), NULL with *why_r set when
  * libspf2 refused the record or compiled only part of it. */
 static SPF_response_t *
@@ -276,12 +278,12 @@ interpret(struct spf_checker *c, SPF_request_t *sr, const char *rec,
     const char **why_r)
 {
 	SPF_response_t *resp = SPF_response_new(sr);
-	SPF_record_t *compiled = NULL;
+	SPF_record_t *compiled;
 
 	if (resp == NULL)
 		abort();	/* out of memory inside libspf2 */
-	if (spf_compile_checked(c, resp, rec, &compiled, why_r) !=
-	    SPF_E_SUCCESS) {
+	compiled = spf_compiled_get(&c->compiled, c->server, resp, rec, why_r);
+	if (compiled == NULL) {
 		SPF_response_free(resp);
 		return NULL;
 	}

@@ -163,6 +163,7 @@ spf_checker_free(struct spf_checker **cp)
 		return;
 	*cp = NULL;
 	spf_compiled_clear(&c->compiled);
+	spf_norm_memo_clear(&c->norm_memo);
 	SPF_server_free(c->server);
 	spf_dns_clear(c);
 	buf_deinit(&c->norm);

@@ -30,6 +30,7 @@
 
 #include "spf/spf_compiled.h"
 #include "spf/spf_int.h"
+#include "spf/spf_norm_memo.h"
 #include "spf/spf_record.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -457,8 +458,9 @@ spf_dns_fetch_record(struct spf_checker *c, const char *domain, const char **why
 		*why_r = "more than one SPF record (RFC 7208 4.5)";
 		res = SPF_RES_PERMERROR;
 	} else if (memchr(a->rr[idx].text, '\0', a->rr[idx].text_len) != NULL ||
-	    !spf_record_check((const unsigned char *)a->rr[idx].text,
-	    a->rr[idx].text_len, c->client_af, &c->norm, why_r)) {
+	    !spf_norm_memo_check(&c->norm_memo,
+	    (const unsigned char *)a->rr[idx].text, a->rr[idx].text_len,
+	    c->client_af, &c->norm, why_r)) {
 		if (memchr(a->rr[idx].text, '\0', a->rr[idx].text_len) != NULL)
 			*why_r = "NUL in record";
 		res = SPF_RES_PERMERROR;

@@ -19,6 +19,7 @@
 #include "dns/dns.h"
 #include "spf/spf.h"
 #include "spf/spf_compiled.h"
+#include "spf/spf_norm_memo.h"
 #include "util/buf.h"
 
 /* RFC 7208 4.6.4: "ptr" considers at most 10 names */
@@ -48,6 +49,7 @@ struct spf_checker {
 	bool expansion_ptr;		/* the names came from a PTR answer */
 	struct buf norm;		/* normalised record for libspf2 */
 	struct spf_compiled_cache compiled;	/* kept across evaluations */
+	struct spf_norm_memo norm_memo;		/* kept across evaluations */
 };
 
 /* spf_checker_set_limits - replace c's limits (NULL or zero fields:

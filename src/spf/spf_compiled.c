@@ -2,7 +2,7 @@
  * spf_compiled.c - libspf2's compiled SPF records, checked and kept
  *
  * Exported (spf_compiled.h): spf_compiled_get, spf_compiled_copy,
- * spf_compiled_clear.
+ * spf_text_hash, spf_compiled_clear.
  *
  * spf_compiled_get is the only place a record is compiled: the
  * top-level record (spf.c) and every include:/redirect= record
@@ -91,16 +91,31 @@ spf_compiled_copy(const SPF_record_t *rec)
 	return r;
 }
 
-/* find - the slot holding text[0..len), or NULL */
+/* spf_text_hash - FNV-1a, 32 bits */
+uint32_t
+spf_text_hash(const void *p, size_t len)
+{
+	const unsigned char *b = p;
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= b[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* find - the slot holding text[0..len) (hash h), or NULL */
 static struct spf_compiled_slot *
-find(struct spf_compiled_cache *cc, const char *text, size_t len)
+find(struct spf_compiled_cache *cc, const char *text, size_t len, uint32_t h)
 {
 	size_t i;
 
 	for (i = 0; i < SPF_COMPILED_SLOTS; i++) {
 		struct spf_compiled_slot *s = &cc->slot[i];
 
-		if (s->text != NULL && s->len == len &&
+		if (s->hash == h && s->len == len && s->text != NULL &&
 		    memcmp(s->text, text, len) == 0)
 			return s;
 	}
@@ -133,7 +148,8 @@ spf_compiled_get(struct spf_compiled_cache *cc, SPF_server_t *server,
     SPF_response_t *resp, const char *rec, const char **why_r)
 {
 	size_t len = strlen(rec);
-	struct spf_compiled_slot *s = find(cc, rec, len);
+	uint32_t h = spf_text_hash(rec, len);
+	struct spf_compiled_slot *s = find(cc, rec, len, h);
 	SPF_record_t *r;
 
 	if (s != NULL) {
@@ -148,6 +164,7 @@ spf_compiled_get(struct spf_compiled_cache *cc, SPF_server_t *server,
 	s->text = xmalloc(len + 1);
 	memcpy(s->text, rec, len + 1);
 	s->len = len;
+	s->hash = h;
 	s->rec = r;
 	s->last_use = ++cc->clock;
 	return spf_compiled_copy(r);

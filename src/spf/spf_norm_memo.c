@@ -13,20 +13,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "spf/spf_compiled.h"
 #include "spf/spf_norm_memo.h"
 #include "spf/spf_record.h"
 #include "util/xmalloc.h"
 
-/* find - the slot remembering rec[0..len) for af, or NULL */
+/* find - the slot remembering rec[0..len) (hash h) for af, or NULL */
 static struct spf_norm_memo_slot *
-find(struct spf_norm_memo *m, const unsigned char *rec, size_t len, int af)
+find(struct spf_norm_memo *m, const unsigned char *rec, size_t len,
+    uint32_t h, int af)
 {
 	size_t i;
 
 	for (i = 0; i < SPF_NORM_MEMO_SLOTS; i++) {
 		struct spf_norm_memo_slot *s = &m->slot[i];
 
-		if (s->raw != NULL && s->raw_len == len && s->af == af &&
+		if (s->hash == h && s->raw_len == len && s->raw != NULL &&
+		    s->af == af &&
 		    memcmp(s->raw, rec, len) == 0)
 			return s;
 	}
@@ -64,11 +67,13 @@ spf_norm_memo_check(struct spf_norm_memo *m, const unsigned char *rec,
 {
 	struct spf_norm_memo_slot *s;
 	const char *why = NULL;
+	uint32_t h;
 	bool ok;
 
 	if (len > SPF_NORM_MEMO_MAX_RAW)
 		return spf_record_check(rec, len, client_af, out_r, why_r);
-	if ((s = find(m, rec, len, client_af)) != NULL) {
+	h = spf_text_hash(rec, len);
+	if ((s = find(m, rec, len, h, client_af)) != NULL) {
 		m->hits++;
 		s->last_use = ++m->clock;
 		buf_reset(out_r);
@@ -87,6 +92,7 @@ spf_norm_memo_check(struct spf_norm_memo *m, const unsigned char *rec,
 	memcpy(s->raw, rec, len);
 	s->raw[len] = '\0';
 	s->raw_len = len;
+	s->hash = h;
 	s->af = client_af;
 	s->ok = ok;
 	s->why = why;

@@ -16,8 +16,8 @@
 
 #include "util/buf.h"
 
-/* records remembered per checker */
-#define SPF_NORM_MEMO_SLOTS 16
+/* records remembered per checker (as many as spf_compiled.h keeps) */
+#define SPF_NORM_MEMO_SLOTS 128
 /* longer records are checked every time (spf_record_check refuses
  * anything over SPF_RECORD_MAX_LEN; no need to remember a long refusal) */
 #define SPF_NORM_MEMO_MAX_RAW 4096
@@ -25,6 +25,7 @@
 struct spf_norm_memo_slot {
 	char *raw;			/* NULL: slot free */
 	size_t raw_len;
+	uint32_t hash;			/* spf_text_hash of raw */
 	int af;
 	bool ok;
 	char *norm;			/* ok: the normalised record */

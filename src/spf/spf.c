@@ -31,8 +31,10 @@
  * When a limit trips, further lookups fail at once (TRY_AGAIN) so libspf2
  * unwinds quickly, and our result replaces libspf2's.
  *
- * A checker holds one SPF_server_t and the per-evaluation counters, so it
- * is used by one thread at a time. libspf2's message handlers (globals)
+ * A checker holds one SPF_server_t, the per-evaluation counters and two
+ * memories kept across evaluations (records checked, spf_norm_memo.c;
+ * records compiled, spf_compiled.c), so it is used by one thread at a
+ * time. libspf2's message handlers (globals)
  * are set once to quiet ones: warnings and debug output are dropped.
  * Ownership: results own their strings (spf_result_deinit).
  */

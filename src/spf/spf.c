@@ -31,8 +31,10 @@
  * When a limit trips, further lookups fail at once (TRY_AGAIN) so libspf2
  * unwinds quickly, and our result replaces libspf2's.
  *
- * A checker holds one SPF_server_t and the per-evaluation counters, so it
- * is used by one thread at a time. libspf2's message handlers (globals)
+ * A checker holds one SPF_server_t, the per-evaluation counters and two
+ * memories kept across evaluations (records checked, spf_norm_memo.c;
+ * records compiled, spf_compiled.c), so it is used by one thread at a
+ * time. libspf2's message handlers (globals)
  * are set once to quiet ones: warnings and debug output are dropped.
  * Ownership: results own their strings (spf_result_deinit).
  */
@@ -162,6 +164,8 @@ spf_checker_free(struct spf_checker **cp)
 	if (c == NULL)
 		return;
 	*cp = NULL;
+	spf_compiled_clear(&c->compiled);
+	spf_norm_memo_clear(&c->norm_memo);
 	SPF_server_free(c->server);
 	spf_dns_clear(c);
 	buf_deinit(&c->norm);
@@ -248,12 +252,15 @@ identity(const struct spf_request *req, struct spf_result *res)
 	struct buf b = BUF_INIT;
 	size_t dlen;
 
+	/* appends, not buf_printf: ~1,400 instructions a message less */
 	if (req->identity == SPF_ID_HELO || from[0] == '\0') {
-		buf_printf(&b, "postmaster@%s", helo);
+		buf_append_str(&b, "postmaster@");
+		buf_append_str(&b, helo);
 		res->domain = xstrdup(helo);
 	} else if ((at = strrchr(from, '@')) == NULL || at == from) {
 		at = at != NULL ? at + 1 : from;
-		buf_printf(&b, "postmaster@%s", at);
+		buf_append_str(&b, "postmaster@");
+		buf_append_str(&b, at);
 		res->domain = xstrdup(at);
 	} else {
 		buf_append_str(&b, from);
@@ -268,7 +275,8 @@ identity(const struct spf_request *req, struct spf_result *res)
 
 /* interpret - what SPF_request_query_fallback does, minus its
  * "localhost always passes" shortcut (RFC 7208 has no such rule): compile
- * rec (checked by spf_record_check) and interpret it for the MAIL FROM
+ * rec (checked by spf_record_check; spf_compiled.c keeps the compiled
+ * form for the next message) and interpret it for the MAIL FROM
  * domain. Returns the response (caller frees), NULL with *why_r set when
  * libspf2 refused the record or compiled only part of it. */
 static SPF_response_t *
@@ -276,12 +284,12 @@ interpret(struct spf_checker *c, SPF_request_t *sr, const char *rec,
     const char **why_r)
 {
 	SPF_response_t *resp = SPF_response_new(sr);
-	SPF_record_t *compiled = NULL;
+	SPF_record_t *compiled;
 
 	if (resp == NULL)
 		abort();	/* out of memory inside libspf2 */
-	if (spf_compile_checked(c, resp, rec, &compiled, why_r) !=
-	    SPF_E_SUCCESS) {
+	compiled = spf_compiled_get(&c->compiled, c->server, resp, rec, why_r);
+	if (compiled == NULL) {
 		SPF_response_free(resp);
 		return NULL;
 	}

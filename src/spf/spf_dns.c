@@ -28,7 +28,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "spf/spf_compiled.h"
 #include "spf/spf_int.h"
+#include "spf/spf_norm_memo.h"
 #include "spf/spf_record.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -456,8 +458,9 @@ spf_dns_fetch_record(struct spf_checker *c, const char *domain, const char **why
 		*why_r = "more than one SPF record (RFC 7208 4.5)";
 		res = SPF_RES_PERMERROR;
 	} else if (memchr(a->rr[idx].text, '\0', a->rr[idx].text_len) != NULL ||
-	    !spf_record_check((const unsigned char *)a->rr[idx].text,
-	    a->rr[idx].text_len, c->client_af, &c->norm, why_r)) {
+	    !spf_norm_memo_check(&c->norm_memo,
+	    (const unsigned char *)a->rr[idx].text, a->rr[idx].text_len,
+	    c->client_af, &c->norm, why_r)) {
 		if (memchr(a->rr[idx].text, '\0', a->rr[idx].text_len) != NULL)
 			*why_r = "NUL in record";
 		res = SPF_RES_PERMERROR;
@@ -466,51 +469,6 @@ spf_dns_fetch_record(struct spf_checker *c, const char *domain, const char **why
 	}
 	dns_answer_free(&a);
 	return res;
-}
-
-/*
- * spf_compile_checked - libspf2 1.2.10 drops a mechanism or modifier without
- * any error once the compiled record passes SPF_MAX_MECH_LEN (or
- * SPF_MAX_MOD_LEN) bytes (SPF_c_mech_add returns SPF_E_BIG_MECH, which
- * SPF_record_compile ignores). A valid record of ~70 ip4 terms then lost
- * its tail, "-all" included, and evaluated to neutral instead of fail
- * (found reading libspf2's compiler while fuzzing). So count the terms
- * of the normalised record - every token is a mechanism (libspf2
- * compiles redirect= as one) except exp=, the only modifier
- * normalisation keeps - and refuse a compile that kept fewer: permerror,
- * never a wrong result.
- */
-SPF_errcode_t
-spf_compile_checked(struct spf_checker *c, SPF_response_t *resp,
-    const char *rec, SPF_record_t **recp, const char **why_r)
-{
-	const char *p = rec;
-	unsigned mechs = 0, mods = 0;
-	SPF_errcode_t err;
-
-	*recp = NULL;
-	while ((p = strchr(p, ' ')) != NULL) {
-		p++;
-		if (strncmp(p, "exp=", 4) == 0)
-			mods++;
-		else
-			mechs++;
-	}
-	err = SPF_record_compile(c->server, resp, recp, rec);
-	if (err == SPF_E_SUCCESS && *recp != NULL &&
-	    ((*recp)->num_mech != mechs || (*recp)->num_mod != mods)) {
-		*why_r = "record too large for libspf2";
-		err = SPF_E_BIG_MECH;
-	} else if (err != SPF_E_SUCCESS || *recp == NULL) {
-		*why_r = "libspf2 refused the record";
-		if (err == SPF_E_SUCCESS)
-			err = SPF_E_INTERNAL_ERROR;
-	}
-	if (err != SPF_E_SUCCESS && *recp != NULL) {
-		SPF_record_free(*recp);
-		*recp = NULL;
-	}
-	return err;
 }
 
 /* spf_dns_get_spf - libspf2's hook for include: and redirect= records */
@@ -539,8 +497,9 @@ spf_dns_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp,
 		abort_eval(c, SPF_RES_PERMERROR, why);
 		return SPF_E_SYNTAX;
 	}
-	if (spf_compile_checked(c, resp, buf_cstr(&c->norm), recp, &why) !=
-	    SPF_E_SUCCESS) {
+	*recp = spf_compiled_get(&c->compiled, server, resp,
+	    buf_cstr(&c->norm), &why);
+	if (*recp == NULL) {
 		abort_eval(c, SPF_RES_PERMERROR, why);
 		return SPF_E_SYNTAX;
 	}

@@ -18,6 +18,8 @@
 
 #include "dns/dns.h"
 #include "spf/spf.h"
+#include "spf/spf_compiled.h"
+#include "spf/spf_norm_memo.h"
 #include "util/buf.h"
 
 /* RFC 7208 4.6.4: "ptr" considers at most 10 names */
@@ -46,6 +48,8 @@ struct spf_checker {
 	size_t nexpansion;
 	bool expansion_ptr;		/* the names came from a PTR answer */
 	struct buf norm;		/* normalised record for libspf2 */
+	struct spf_compiled_cache compiled;	/* kept across evaluations */
+	struct spf_norm_memo norm_memo;		/* kept across evaluations */
 };
 
 /* spf_checker_set_limits - replace c's limits (NULL or zero fields:
@@ -70,12 +74,6 @@ enum spf_res spf_dns_fetch_record(struct spf_checker *c, const char *domain,
 /* spf_dns_lookup - libspf2's lookup hook (SPF_dns_lookup_t) */
 SPF_dns_rr_t *spf_dns_lookup(SPF_dns_server_t *layer, const char *domain,
     ns_type type, int should_cache);
-/* spf_compile_checked - compile rec (a record normalised by
- * spf_record_check) with libspf2; SPF_E_SUCCESS only when libspf2 kept
- * every term (see spf_dns.c). On failure *recp is NULL and *why_r says
- * why. */
-SPF_errcode_t spf_compile_checked(struct spf_checker *c, SPF_response_t *resp,
-    const char *rec, SPF_record_t **recp, const char **why_r);
 /* spf_dns_get_spf - libspf2's hook for include: and redirect= records */
 SPF_errcode_t spf_dns_get_spf(SPF_server_t *server, SPF_request_t *req,
     SPF_response_t *resp, SPF_record_t **recp);

@@ -1,0 +1,69 @@
+/* spf_compiled.h - libspf2's compiled SPF records, checked and kept
+ *
+ * A checker compiles the same few records again and again (the bench
+ * corpus: ~4,500 instructions per compile, one or more per message). The
+ * cache keeps the last SPF_COMPILED_SLOTS records compiled, keyed by the
+ * exact normalised text libspf2 was given: equal text compiles to equal
+ * bytes, and SPF_record_interpret only reads a record (macros are expanded
+ * into the request and response, never into the record).
+ *
+ * Copying a kept record (three allocations) costs a fraction of
+ * compiling it again. One cache per checker, so one thread at a time (no
+ * lock); kept records name the checker's SPF_server_t.
+ */
+#ifndef AUTHMILTER_SPF_COMPILED_H
+#define AUTHMILTER_SPF_COMPILED_H
+
+#include <sys/types.h>
+#include <netinet/in.h>
+#include <arpa/nameser.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <spf2/spf.h>
+
+/* records kept per checker: a message needs its top-level record and
+ * those of its includes. The bench corpus has 85 SPF records, and with
+ * 16 slots its round of domains found almost nothing (least recently
+ * used replacement on a cycle longer than the cache); each kept record
+ * takes a few hundred bytes */
+#define SPF_COMPILED_SLOTS 128
+
+struct spf_compiled_slot {
+	char *text;			/* NULL: slot free */
+	size_t len;
+	uint32_t hash;			/* spf_text_hash of text */
+	SPF_record_t *rec;
+	uint64_t last_use;		/* for least-recently-used replacement */
+};
+
+struct spf_compiled_cache {
+	struct spf_compiled_slot slot[SPF_COMPILED_SLOTS];
+	uint64_t clock;
+	uint64_t hits, misses;		/* for tests and curious readers */
+};
+
+/* spf_compiled_get - the record libspf2 compiles from rec (normalised by
+ * spf_record_check), copied from the cache or compiled now with server
+ * (compile messages go to resp) and kept. The caller owns the result
+ * (SPF_record_free; libspf2 frees include: and redirect= records itself),
+ * so nothing the caller or libspf2 does can touch a kept record, and a
+ * replacement in the cache during an evaluation (an include compiled
+ * while the top-level record is interpreted) frees nothing in use.
+ * NULL with *why_r set when libspf2 refused the record or kept fewer
+ * terms than rec has (such failures are not kept). */
+SPF_record_t *spf_compiled_get(struct spf_compiled_cache *cc,
+    SPF_server_t *server, SPF_response_t *resp, const char *rec,
+    const char **why_r);
+
+/* spf_compiled_copy - a copy of rec that the caller owns */
+SPF_record_t *spf_compiled_copy(const SPF_record_t *rec);
+
+/* spf_text_hash - FNV-1a of p[0..len): the slots of this cache and of
+ * spf_norm_memo.c compare hash and length before the bytes */
+uint32_t spf_text_hash(const void *p, size_t len);
+
+/* spf_compiled_clear - free every kept record */
+void spf_compiled_clear(struct spf_compiled_cache *cc);
+
+#endif

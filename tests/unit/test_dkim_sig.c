@@ -126,6 +126,19 @@ test_signature_table(void **state)
 		  "bh=AAAA; b=AAAA", DKIM_SIG_E_SYNTAX, "malformed s=" },
 		{ "duplicate tag", "v=1; v=1; " BASE, DKIM_SIG_E_SYNTAX, "duplicate tag" },
 		{ "unknown tags ignored", "v=1; foo=bar; x_y=1; " BASE, DKIM_SIG_OK, NULL },
+		{ "tag names are case-sensitive", "V=1; " BASE, DKIM_SIG_E_SYNTAX,
+		  "missing v=" },
+		{ "ARC-only and look-alike tags ignored",
+		  "v=1; cv=fail; bhh=x; vv=2; b_=1; " BASE, DKIM_SIG_OK, NULL },
+		{ "bh look-alike is not bh", "v=1; a=rsa-sha256; d=example.com; "
+		  "s=s; h=from; bhh=AAAA; b=AAAA", DKIM_SIG_E_SYNTAX, "missing bh=" },
+		{ "duplicate tag", "v=1; d=example.org; " BASE, DKIM_SIG_E_SYNTAX,
+		  "duplicate tag" },
+		{ "empty d", "v=1; a=rsa-sha256; d=; s=s; h=from; bh=AAAA; b=AAAA",
+		  DKIM_SIG_E_SYNTAX, "malformed d=" },
+		{ "folding inside tags", "v = 1 ;\r\n\ta=rsa-sha256;\r\n d=\r\n "
+		  "example.com; s=s; h=from\r\n\t: to; bh=AA\r\n AA; b=AA AA",
+		  DKIM_SIG_OK, NULL },
 		{ "garbage", "\x01\x02", DKIM_SIG_E_SYNTAX, NULL },
 		{ "empty", "", DKIM_SIG_E_SYNTAX, "missing d=" },
 #undef BASE

@@ -97,7 +97,9 @@ scan_value(const unsigned char *p, size_t len, unsigned flags, size_t *pos,
 	return true;
 }
 
-/* name_eq - compare two tag names */
+/* name_eq - compare two tag names. Names are a byte or two, checked for
+ * repeats against every earlier tag: a loop here instead of a memcmp
+ * call (issue 18). */
 static bool
 name_eq(const unsigned char *a, size_t alen, const unsigned char *b,
     size_t blen, unsigned flags)
@@ -106,10 +108,9 @@ name_eq(const unsigned char *a, size_t alen, const unsigned char *b,
 
 	if (alen != blen)
 		return false;
-	if (!(flags & TAGVALUE_CASE_INSENSITIVE))
-		return memcmp(a, b, alen) == 0;
 	for (i = 0; i < alen; i++)
-		if (ascii_tolower(a[i]) != ascii_tolower(b[i]))
+		if (a[i] != b[i] && ((flags & TAGVALUE_CASE_INSENSITIVE) == 0 ||
+		    ascii_tolower(a[i]) != ascii_tolower(b[i])))
 			return false;
 	return true;
 }

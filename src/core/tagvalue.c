@@ -20,6 +20,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "core/tagvalue.h"
@@ -43,7 +44,62 @@ is_valchar(unsigned char c)
 	return c >= 0x21 && c <= 0x7e && c != ';';
 }
 
-/* name_eq - compare two tag names */
+/* Eight copies of a byte in a 64-bit word. */
+#define BYTES8(b) (UINT64_C(0x0101010101010101) * (b))
+
+/*
+ * all_valchars8 - are the eight bytes at p all in %x21-7E?
+ * Word-at-a-time: a byte below 0x21 borrows into its top bit when 0x21
+ * is subtracted, a byte above 0x7E carries into it when 1 is added (or
+ * has it set already). A borrow or carry can only spread from a byte
+ * that is already out of range, so "none" is exact. b= and bh= values
+ * are most of a signature's bytes: this takes ~1.5 instructions a byte
+ * instead of ~10 (issue 18).
+ */
+static bool
+all_valchars8(const unsigned char *p)
+{
+	uint64_t x, below, above;
+
+	memcpy(&x, p, sizeof(x));
+	below = (x - BYTES8(0x21)) & ~x;
+	above = (x + BYTES8(0x01)) | x;
+	return ((below | above) & BYTES8(0x80)) == 0;
+}
+
+/* scan_value - from p[*pos], the tag value up to the next ';' or the end:
+ * *pos becomes that end, *vend_r the index after the value's last
+ * VALCHAR (or the start when there is none); false on a byte that is
+ * neither VALCHAR nor white space */
+static bool
+scan_value(const unsigned char *p, size_t len, unsigned flags, size_t *pos,
+    size_t *vend_r)
+{
+	const unsigned char *semi = memchr(p + *pos, ';', len - *pos);
+	size_t end = semi != NULL ? (size_t)(semi - p) : len;
+	size_t i = *pos, vend = i;
+
+	while (i < end) {
+		/* no ';' before end, so %x21-7E here means VALCHAR */
+		if (end - i >= 8 && all_valchars8(p + i)) {
+			i += 8;
+			vend = i;
+			continue;
+		}
+		if (is_valchar(p[i]))
+			vend = i + 1;
+		else if (!is_fws(p[i], flags))
+			return false;
+		i++;
+	}
+	*pos = i;
+	*vend_r = vend;
+	return true;
+}
+
+/* name_eq - compare two tag names. Names are a byte or two, checked for
+ * repeats against every earlier tag: a loop here instead of a memcmp
+ * call (issue 18). */
 static bool
 name_eq(const unsigned char *a, size_t alen, const unsigned char *b,
     size_t blen, unsigned flags)
@@ -52,10 +108,9 @@ name_eq(const unsigned char *a, size_t alen, const unsigned char *b,
 
 	if (alen != blen)
 		return false;
-	if (!(flags & TAGVALUE_CASE_INSENSITIVE))
-		return memcmp(a, b, alen) == 0;
 	for (i = 0; i < alen; i++)
-		if (ascii_tolower(a[i]) != ascii_tolower(b[i]))
+		if (a[i] != b[i] && ((flags & TAGVALUE_CASE_INSENSITIVE) == 0 ||
+		    ascii_tolower(a[i]) != ascii_tolower(b[i])))
 			return false;
 	return true;
 }
@@ -100,15 +155,9 @@ parse_spec(const unsigned char *p, size_t len, unsigned flags, size_t *pos,
 	while (i < len && is_fws(p[i], flags))
 		i++;
 	t->value = p + i;
-	vend = i;
-	while (i < len && p[i] != ';') {
-		if (is_valchar(p[i]))
-			vend = i + 1;
-		else if (!is_fws(p[i], flags))
-			return set_why(why_r, TAGVALUE_E_SYNTAX,
-			    "invalid character in tag value");
-		i++;
-	}
+	if (!scan_value(p, len, flags, &i, &vend))
+		return set_why(why_r, TAGVALUE_E_SYNTAX,
+		    "invalid character in tag value");
 	t->value_len = vend - (size_t)(t->value - p);
 	t->raw_end = i;
 	if (t->value_len == 0 && (flags & TAGVALUE_NONEMPTY) != 0)

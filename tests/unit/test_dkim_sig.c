@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -124,6 +126,19 @@ test_signature_table(void **state)
 		  "bh=AAAA; b=AAAA", DKIM_SIG_E_SYNTAX, "malformed s=" },
 		{ "duplicate tag", "v=1; v=1; " BASE, DKIM_SIG_E_SYNTAX, "duplicate tag" },
 		{ "unknown tags ignored", "v=1; foo=bar; x_y=1; " BASE, DKIM_SIG_OK, NULL },
+		{ "tag names are case-sensitive", "V=1; " BASE, DKIM_SIG_E_SYNTAX,
+		  "missing v=" },
+		{ "ARC-only and look-alike tags ignored",
+		  "v=1; cv=fail; bhh=x; vv=2; b_=1; " BASE, DKIM_SIG_OK, NULL },
+		{ "bh look-alike is not bh", "v=1; a=rsa-sha256; d=example.com; "
+		  "s=s; h=from; bhh=AAAA; b=AAAA", DKIM_SIG_E_SYNTAX, "missing bh=" },
+		{ "duplicate tag", "v=1; d=example.org; " BASE, DKIM_SIG_E_SYNTAX,
+		  "duplicate tag" },
+		{ "empty d", "v=1; a=rsa-sha256; d=; s=s; h=from; bh=AAAA; b=AAAA",
+		  DKIM_SIG_E_SYNTAX, "malformed d=" },
+		{ "folding inside tags", "v = 1 ;\r\n\ta=rsa-sha256;\r\n d=\r\n "
+		  "example.com; s=s; h=from\r\n\t: to; bh=AA\r\n AA; b=AA AA",
+		  DKIM_SIG_OK, NULL },
 		{ "garbage", "\x01\x02", DKIM_SIG_E_SYNTAX, NULL },
 		{ "empty", "", DKIM_SIG_E_SYNTAX, "missing d=" },
 #undef BASE
@@ -339,12 +354,91 @@ test_mutated_inputs_never_crash(void **state)
 	}
 }
 
+/* parse_with_h - a signature whose h= is the given list */
+static enum dkim_sig_status
+parse_with_h(const char *h, struct dkim_sig *s, const char **why_r)
+{
+	static const char head[] = "v=1; a=rsa-sha256; d=example.com; s=s; "
+	    "bh=AAAA; b=AAAA; h=";
+	char *v = malloc(sizeof(head) + strlen(h));
+	enum dkim_sig_status st;
+
+	assert_non_null(v);
+	memcpy(v, head, sizeof(head) - 1);
+	memcpy(v + sizeof(head) - 1, h, strlen(h) + 1);
+	dkim_sig_init(s);
+	st = dkim_sig_parse((const unsigned char *)v, strlen(v), s, why_r);
+	free(v);	/* the names point into the signature's own copy */
+	return st;
+}
+
+/* long_h - "from" then n - 1 more names, the one at bad_at (when not 0)
+ * empty */
+static char *
+long_h(size_t n, size_t bad_at)
+{
+	char *h = malloc(n * 8 + 1), *w = h;
+	size_t i;
+
+	assert_non_null(h);
+	w += sprintf(w, "from");
+	for (i = 1; i < n; i++)
+		w += sprintf(w, i == bad_at ? ":" : ":x%zu", i);
+	return h;
+}
+
+/* h= lists up to and over DKIM_SIG_MAX_HNAMES: every name kept in
+ * order, the cap reported, an earlier bad name reported first, folding
+ * around names trimmed */
+static void
+test_h_list_sizes(void **state)
+{
+	struct dkim_sig s;
+	const char *why = NULL;
+	char *h;
+
+	(void)state;
+	h = long_h(DKIM_SIG_MAX_HNAMES, 0);
+	assert_int_equal(parse_with_h(h, &s, &why), DKIM_SIG_OK);
+	assert_int_equal(s.nnames, DKIM_SIG_MAX_HNAMES);
+	assert_int_equal(s.names[DKIM_SIG_MAX_HNAMES - 1].len, 4);
+	assert_memory_equal(s.names[DKIM_SIG_MAX_HNAMES - 1].p, "x255", 4);
+	dkim_sig_deinit(&s);
+	free(h);
+
+	h = long_h(DKIM_SIG_MAX_HNAMES + 1, 0);
+	assert_int_equal(parse_with_h(h, &s, &why), DKIM_SIG_E_SYNTAX);
+	assert_string_equal(why, "too many names in h=");
+	dkim_sig_deinit(&s);
+	free(h);
+
+	h = long_h(5000, 10);
+	assert_int_equal(parse_with_h(h, &s, &why), DKIM_SIG_E_SYNTAX);
+	assert_string_equal(why, "empty header name in h=");
+	dkim_sig_deinit(&s);
+	free(h);
+
+	assert_int_equal(parse_with_h("from:", &s, &why), DKIM_SIG_E_SYNTAX);
+	assert_string_equal(why, "empty header name in h=");
+	dkim_sig_deinit(&s);
+
+	assert_int_equal(parse_with_h(" To :\r\n\tFROM\r\n :\r\n subject ",
+	    &s, &why), DKIM_SIG_OK);
+	assert_int_equal(s.nnames, 3);
+	assert_int_equal(s.names[0].len, 2);
+	assert_memory_equal(s.names[1].p, "FROM", 4);
+	assert_int_equal(s.names[1].len, 4);
+	assert_int_equal(s.names[2].len, 7);
+	dkim_sig_deinit(&s);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_signature),
 		cmocka_unit_test(test_signature_table),
+		cmocka_unit_test(test_h_list_sizes),
 		cmocka_unit_test(test_names_survive_syntax_errors),
 		cmocka_unit_test(test_time_checks),
 		cmocka_unit_test(test_domain_helpers),

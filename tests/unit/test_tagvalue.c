@@ -4,6 +4,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -189,6 +190,92 @@ test_dmarc_cap_truncates(void **state)
 	assert_true(l.truncated);
 }
 
+/* expect_one_byte - what "b=" + a run of letters with byte c at position
+ * k must give: the plain byte rule of RFC 6376 3.2 that the scanner's
+ * eight-bytes-at-a-time path must not change */
+static void
+expect_one_byte(const unsigned char *in, size_t len, unsigned char c,
+    size_t k, unsigned flags)
+{
+	bool crlf = c == '\r' || c == '\n';
+	bool wsp = c == ' ' || c == '\t' ||
+	    (crlf && (flags & TAGVALUE_WSP_ONLY) == 0);
+	bool valchar = c >= 0x21 && c <= 0x7e;
+	size_t run = len - 2;
+	struct tagvalue_list l;
+	enum tagvalue_status st = tagvalue_parse(in, len, flags, &l, NULL);
+
+	if (!valchar && !wsp) {
+		assert_int_equal(st, TAGVALUE_E_SYNTAX);
+		assert_int_equal(l.count, 0);
+		return;
+	}
+	assert_int_equal(st, TAGVALUE_OK);
+	assert_int_equal(l.count, 1);
+	assert_int_equal(l.tag[0].raw_start, 2);
+	assert_int_equal(l.tag[0].raw_end, len);
+	if (valchar || (k > 0 && k + 1 < run)) {
+		/* inside the value: kept */
+		assert_ptr_equal(l.tag[0].value, in + 2);
+		assert_int_equal(l.tag[0].value_len, run);
+	} else {
+		/* leading or trailing white space: trimmed */
+		assert_ptr_equal(l.tag[0].value, in + 2 + (k == 0));
+		assert_int_equal(l.tag[0].value_len, run - 1);
+	}
+}
+
+/* every byte value at every position of values of 1 to 40 bytes, with
+ * both white space dialects: long values (b=, bh=, p=) go through the
+ * word-at-a-time path, whose edges are the positions around each eighth
+ * byte and the end of the value */
+static void
+test_long_value_every_byte_every_position(void **state)
+{
+	unsigned char in[2 + 40];
+	unsigned c;
+	size_t len, k, i;
+
+	(void)state;
+	for (len = 3; len <= sizeof(in); len++)
+		for (c = 0; c < 256; c++) {
+			if (c == ';')
+				continue;	/* a separator: see test_table */
+			for (k = 0; k < len - 2; k++) {
+				in[0] = 'b';
+				in[1] = '=';
+				for (i = 2; i < len; i++)
+					in[i] = (unsigned char)('A' + i % 26);
+				in[2 + k] = (unsigned char)c;
+				expect_one_byte(in, len, (unsigned char)c, k, 0);
+				expect_one_byte(in, len, (unsigned char)c, k,
+				    TAGVALUE_WSP_ONLY);
+			}
+		}
+}
+
+/* a folded base64 value: each fold keeps its place, the separator ends
+ * the value even when it sits inside an eight-byte word */
+static void
+test_long_folded_value_and_separator(void **state)
+{
+	static const char in[] =
+	    "b=dGhpcyBpcyBhIHNpZ25hdHVyZQ==\r\n\t dGhpcyBpcyBhIHNpZ25h"
+	    "  \r\n ;bh=QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=;x=1";
+	struct tagvalue_list l;
+
+	(void)state;
+	assert_int_equal(tagvalue_parse((const unsigned char *)in,
+	    sizeof(in) - 1, 0, &l, NULL), TAGVALUE_OK);
+	assert_int_equal(l.count, 3);
+	assert_int_equal(l.tag[0].value_len, strlen(
+	    "dGhpcyBpcyBhIHNpZ25hdHVyZQ==\r\n\t dGhpcyBpcyBhIHNpZ25h"));
+	assert_int_equal(l.tag[0].raw_end, (size_t)(strchr(in, ';') - in));
+	assert_true(tagvalue_value_eq(&l.tag[1],
+	    "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo="));
+	assert_true(tagvalue_value_eq(&l.tag[2], "1"));
+}
+
 static void
 test_random_input_never_crashes(void **state)
 {
@@ -229,6 +316,8 @@ main(void)
 		cmocka_unit_test(test_tag_count_is_capped),
 		cmocka_unit_test(test_dmarc_dialect),
 		cmocka_unit_test(test_dmarc_cap_truncates),
+		cmocka_unit_test(test_long_value_every_byte_every_position),
+		cmocka_unit_test(test_long_folded_value_and_separator),
 		cmocka_unit_test(test_random_input_never_crashes),
 	};
 

@@ -7,7 +7,8 @@
 # Environment:
 #   FUZZ_SECONDS  seconds per target (default 60; 0: build only)
 #   FUZZ_CC       compiler (default clang)
-#   FUZZ_LIBS     libraries (default: libspf2, libunbound, libpsl, OpenSSL)
+#   FUZZ_LIBS     libraries (default: libspf2, libunbound, libpsl, libidn2,
+#                 libunistring, OpenSSL)
 #   top_srcdir, top_builddir (config.h) - default: this script's tree
 #
 # The sources the targets need are compiled here with
@@ -23,7 +24,7 @@ set -u
 : "${top_builddir:=$top_srcdir}"
 : "${FUZZ_SECONDS:=60}"
 : "${FUZZ_CC:=clang}"
-: "${FUZZ_LIBS:=-lspf2 -lunbound -lpsl -lssl -lcrypto -lpthread}"
+: "${FUZZ_LIBS:=-lspf2 -lunbound -lpsl -lidn2 -lunistring -lssl -lcrypto -lpthread}"
 
 out=$top_builddir/tests/fuzz
 objdir=$out/obj
@@ -39,11 +40,13 @@ if [ $# -eq 0 ]; then
 	done
 fi
 
-# build the library sources once (only the modules the targets use)
+# build the library sources once (only the modules the targets use; the
+# DNS layer counts into metrics.c, which needs no HTTP server)
 objs=
 for src in "$top_srcdir"/src/util/*.c "$top_srcdir"/src/log/*.c \
     "$top_srcdir"/src/core/*.c "$top_srcdir"/src/crypto/*.c \
-    "$top_srcdir"/src/dns/*.c "$top_srcdir"/src/spf/*.c; do
+    "$top_srcdir"/src/dns/*.c "$top_srcdir"/src/spf/*.c \
+    "$top_srcdir"/src/metrics/metrics.c; do
 	o=$objdir/$(echo "${src#$top_srcdir/src/}" | tr / _ | sed 's/\.c$/.o/')
 	if [ ! -f "$o" ] || [ "$src" -nt "$o" ]; then
 		echo "  CC       $src"

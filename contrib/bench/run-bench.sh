@@ -140,7 +140,7 @@ if [ "$(id -u)" = 0 ] && [ -z "${BENCH_IN_NS:-}" ] && command -v unshare >/dev/n
 			--only "$only" --budget "$budget" $( [ "$keep" = 1 ] && echo --keep ) \
 			--counts "$counts" \
 			--callgrind "$callgrind" --profile "$profile" \
-			$( [ "$postfix" = 1 ] && echo --postfix )
+			$( [ "$postfix" = 1 ] && echo --postfix ) ${baseline:+--baseline "$baseline"}
 	fi
 fi
 in_ns=0

@@ -8,10 +8,12 @@
  * into a local array and written with one call, so lines from concurrent
  * threads do not interleave.
  *
- * A busy server writes many lines a second, so each thread keeps the
- * stderr prefix's timestamp and pid for the current second (localtime_r,
- * strftime and getpid once a second, not once a line; issue 18). A fork
- * clears the copy of the thread that survives in the child.
+ * A busy server writes many lines a second, so the stderr prefix's
+ * timestamp and pid are formatted once a second for the whole process
+ * (localtime_r, strftime and getpid once a second, not once a line; issue
+ * 18), and each thread keeps a copy for the current second: libmilter runs
+ * each connection in a new thread, so a cache per thread alone would
+ * format once a message. A fork clears both in the child.
  */
 #include "config.h"
 
@@ -51,22 +53,41 @@ struct stamp_cache {
 };
 
 static _Thread_local struct stamp_cache stamp_cache = { (time_t)-1, 0, 0, "" };
+static struct stamp_cache shared_stamp = { (time_t)-1, 0, 0, "" };
+static pthread_mutex_t shared_stamp_mu = PTHREAD_MUTEX_INITIALIZER;
 
-/* stamp_cache_clear - in a forked child: the pid is no longer ours */
+/* fork handlers: the lock is held across fork, so the child's copy of it
+ * is never left locked by a thread that does not exist there */
 static void
-stamp_cache_clear(void)
+stamp_fork_prepare(void)
 {
-	stamp_cache.second = (time_t)-1;
+	(void)pthread_mutex_lock(&shared_stamp_mu);
 }
 
-/* register_atfork - clear the cache in every child (run once) */
+static void
+stamp_fork_parent(void)
+{
+	(void)pthread_mutex_unlock(&shared_stamp_mu);
+}
+
+/* stamp_fork_child - in a forked child: the pid is no longer ours */
+static void
+stamp_fork_child(void)
+{
+	shared_stamp.second = (time_t)-1;
+	stamp_cache.second = (time_t)-1;
+	(void)pthread_mutex_unlock(&shared_stamp_mu);
+}
+
+/* register_atfork - clear the caches in every child (run once) */
 static void
 register_atfork(void)
 {
 	/* without the handler (no memory at start-up) a child forked in
 	 * the second of a line shows the parent's pid until the next
 	 * second: acceptable for a log prefix */
-	(void)pthread_atfork(NULL, NULL, stamp_cache_clear);
+	(void)pthread_atfork(stamp_fork_prepare, stamp_fork_parent,
+	    stamp_fork_child);
 }
 
 void
@@ -138,23 +159,30 @@ log_facility_parse(const char *word)
 	return -1;
 }
 
-/* stamp_now - this thread's cache for the current second: local time as
- * 2024-01-31T12:00:00 ("" if it cannot be formatted) and our pid */
+/* stamp_now - this thread's copy of the prefix for the current second:
+ * local time as 2024-01-31T12:00:00 ("" if it cannot be formatted) and
+ * our pid; formatted once a second for the process */
 static const struct stamp_cache *
 stamp_now(void)
 {
-	struct stamp_cache *c = &stamp_cache;
+	struct stamp_cache *c = &stamp_cache, *s = &shared_stamp;
 	struct tm tm;
 	time_t now = time(NULL);
 
 	if (now == c->second && now != (time_t)-1)
 		return c;
-	c->second = now;
-	c->pid = getpid();
-	c->len = 0;
-	if (localtime_r(&now, &tm) != NULL)
-		c->len = strftime(c->text, sizeof(c->text), "%Y-%m-%dT%H:%M:%S", &tm);
-	c->text[c->len] = '\0';
+	(void)pthread_mutex_lock(&shared_stamp_mu);
+	if (now != s->second || now == (time_t)-1) {
+		s->second = now;
+		s->pid = getpid();
+		s->len = 0;
+		if (localtime_r(&now, &tm) != NULL)
+			s->len = strftime(s->text, sizeof(s->text),
+			    "%Y-%m-%dT%H:%M:%S", &tm);
+		s->text[s->len] = '\0';
+	}
+	*c = *s;
+	(void)pthread_mutex_unlock(&shared_stamp_mu);
 	return c;
 }
 

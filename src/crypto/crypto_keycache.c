@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "crypto/crypto_keycache.h"
+#include "util/hash.h"
 #include "util/xmalloc.h"
 
 #define KEYCACHE_SETS 32
@@ -42,18 +43,11 @@ static struct keycache_entry table[KEYCACHE_SETS][KEYCACHE_WAYS];
 static uint64_t clock_now;	/* guarded by table_mu */
 static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
 
-/* set_of - the set for these bytes (FNV-1a) */
+/* set_of - the set for these bytes */
 static size_t
 set_of(const unsigned char *der, size_t len)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= der[i];
-		h *= 16777619u;
-	}
-	return h % KEYCACHE_SETS;
+	return hash_fnv1a(HASH_FNV1A_INIT, der, len) % KEYCACHE_SETS;
 }
 
 /* find - the entry of set holding exactly these bytes, or NULL */

@@ -25,6 +25,7 @@
 #include "dns/dns_cache.h"
 #include "dns/dns_int.h"
 #include "metrics/metrics.h"
+#include "util/hash.h"
 #include "util/xmalloc.h"
 
 struct dns_cache_entry {
@@ -66,14 +67,9 @@ normalise(const char *name, char out[256])
 static struct dns_cache_entry *
 set_of(const struct dns_cache *c, const char *name, uint16_t type)
 {
-	uint32_t h = 2166136261u ^ type;
-	const unsigned char *p;
+	uint32_t h = hash_fnv1a(HASH_FNV1A_INIT, &type, sizeof(type));
 
-	h *= 16777619u;
-	for (p = (const unsigned char *)name; *p != '\0'; p++) {
-		h ^= *p;
-		h *= 16777619u;
-	}
+	h = hash_fnv1a(h, name, strlen(name));
 	return &c->table[(size_t)(h % c->sets) * DNS_CACHE_WAYS];
 }
 

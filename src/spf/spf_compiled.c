@@ -2,7 +2,7 @@
  * spf_compiled.c - libspf2's compiled SPF records, checked and kept
  *
  * Exported (spf_compiled.h): spf_compiled_get, spf_compiled_copy,
- * spf_text_hash, spf_compiled_clear.
+ * spf_compiled_clear.
  *
  * spf_compiled_get is the only place a record is compiled: the
  * top-level record (spf.c) and every include:/redirect= record
@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "spf/spf_compiled.h"
+#include "util/hash.h"
 #include "util/xmalloc.h"
 
 /*
@@ -91,21 +92,6 @@ spf_compiled_copy(const SPF_record_t *rec)
 	return r;
 }
 
-/* spf_text_hash - FNV-1a, 32 bits */
-uint32_t
-spf_text_hash(const void *p, size_t len)
-{
-	const unsigned char *b = p;
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= b[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
 /* find - the slot holding text[0..len) (hash h), or NULL */
 static struct spf_compiled_slot *
 find(struct spf_compiled_cache *cc, const char *text, size_t len, uint32_t h)
@@ -148,7 +134,7 @@ spf_compiled_get(struct spf_compiled_cache *cc, SPF_server_t *server,
     SPF_response_t *resp, const char *rec, const char **why_r)
 {
 	size_t len = strlen(rec);
-	uint32_t h = spf_text_hash(rec, len);
+	uint32_t h = hash_fnv1a(HASH_FNV1A_INIT, rec, len);
 	struct spf_compiled_slot *s = find(cc, rec, len, h);
 	SPF_record_t *r;
 

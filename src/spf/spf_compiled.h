@@ -32,7 +32,7 @@
 struct spf_compiled_slot {
 	char *text;			/* NULL: slot free */
 	size_t len;
-	uint32_t hash;			/* spf_text_hash of text */
+	uint32_t hash;			/* hash_fnv1a of text */
 	SPF_record_t *rec;
 	uint64_t last_use;		/* for least-recently-used replacement */
 };
@@ -58,10 +58,6 @@ SPF_record_t *spf_compiled_get(struct spf_compiled_cache *cc,
 
 /* spf_compiled_copy - a copy of rec that the caller owns */
 SPF_record_t *spf_compiled_copy(const SPF_record_t *rec);
-
-/* spf_text_hash - FNV-1a of p[0..len): the slots of this cache and of
- * spf_norm_memo.c compare hash and length before the bytes */
-uint32_t spf_text_hash(const void *p, size_t len);
 
 /* spf_compiled_clear - free every kept record */
 void spf_compiled_clear(struct spf_compiled_cache *cc);

@@ -16,6 +16,7 @@
 #include "spf/spf_compiled.h"
 #include "spf/spf_norm_memo.h"
 #include "spf/spf_record.h"
+#include "util/hash.h"
 #include "util/xmalloc.h"
 
 /* find - the slot remembering rec[0..len) (hash h) for af, or NULL */
@@ -72,7 +73,7 @@ spf_norm_memo_check(struct spf_norm_memo *m, const unsigned char *rec,
 
 	if (len > SPF_NORM_MEMO_MAX_RAW)
 		return spf_record_check(rec, len, client_af, out_r, why_r);
-	h = spf_text_hash(rec, len);
+	h = hash_fnv1a(HASH_FNV1A_INIT, rec, len);
 	if ((s = find(m, rec, len, h, client_af)) != NULL) {
 		m->hits++;
 		s->last_use = ++m->clock;

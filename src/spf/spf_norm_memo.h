@@ -25,7 +25,7 @@
 struct spf_norm_memo_slot {
 	char *raw;			/* NULL: slot free */
 	size_t raw_len;
-	uint32_t hash;			/* spf_text_hash of raw */
+	uint32_t hash;			/* hash_fnv1a of raw */
 	int af;
 	bool ok;
 	char *norm;			/* ok: the normalised record */

@@ -349,15 +349,17 @@ def ownwork(floor_ms, modes):
 
 
 def counts(path):
-    """counts - per-message system calls and context switches from perf"""
+    """counts - per-message system calls, context switches, CPU and page
+    faults from perf (rows without the faults column are older runs)"""
     by = {}
-    print("%-12s %5s %8s %8s %10s %10s %10s" % (
-        "milter", "conc", "msg/conn", "messages", "syscalls", "ctx sw", "CPU ms"))
+    print("%-12s %5s %8s %8s %10s %10s %10s %10s" % (
+        "milter", "conc", "msg/conn", "messages", "syscalls", "ctx sw", "CPU ms", "faults"))
     for r in (l.split() for l in open(path) if l.strip()):
         name, conc, pc, msgs = r[0], int(r[1]), r[2], int(r[3])
         sc, cs, ms = (float(x) / msgs for x in r[4:7])
-        by[(name, conc, pc)] = (sc, cs, ms)
-        print("%-12s %5d %8s %8d %10.1f %10.2f %10.3f" % (name, conc, pc, msgs, sc, cs, ms))
+        pf = float(r[7]) / msgs if len(r) > 7 else float("nan")
+        by[(name, conc, pc)] = (sc, cs, ms, pf)
+        print("%-12s %5d %8s %8d %10.1f %10.2f %10.3f %10.1f" % (name, conc, pc, msgs, sc, cs, ms, pf))
     print("authmilter above the nullR floor, per message (targets: <= 10 system calls, <= 2 context switches):")
     for (name, conc, pc) in sorted(by, key=lambda k: (int(k[2]), k[1], k[0] != "authmilter", k[0])):
         f = by.get(("nullR", conc, pc))
@@ -365,9 +367,9 @@ def counts(path):
             continue
         a = by[(name, conc, pc)]
         dsc, dcs = a[0] - f[0], a[1] - f[1]
-        print("  %4s msg/conn conc %3d: %s%+.1f system calls %s, %+.2f context switches %s, %+.3f ms CPU" % (
+        print("  %4s msg/conn conc %3d: %s%+.1f system calls %s, %+.2f context switches %s, %+.3f ms CPU, %+.1f page faults" % (
             pc, conc, "" if name == "authmilter" else name + " ", dsc, "met" if dsc <= 10 else "MISS",
-            dcs, "met" if dcs <= 2 else "MISS", a[2] - f[2]))
+            dcs, "met" if dcs <= 2 else "MISS", a[2] - f[2], a[3] - f[3]))
     return 0
 
 

@@ -689,12 +689,14 @@ done
 # time of the milter's process (every thread) over $counts messages after
 # a warm-up, counted by perf stat: these do not depend on how fast this
 # machine's kernel is. Appends "NAME CONC PER_CONN MSGS SYSCALLS CTXSW
-# TASK_MS" to $counts_rows.
+# TASK_MS FAULTS" to $counts_rows (page faults: kernel time that no system
+# call shows, paid when freed memory goes back to the kernel and is
+# touched again).
 count_point() {
-	local name=$1 c=$2 pc=$3 dir=$work/count.$1.$2.$3 msgs sc cs ms child rec try
+	local name=$1 c=$2 pc=$3 dir=$work/count.$1.$2.$3 msgs sc cs ms pf child rec try
 	mkdir -p "$dir" && mkfifo "$dir/ctl" "$dir/ack" || return 1
 	WRAP="perf stat -x, -D -1 --control fifo:$dir/ctl,$dir/ack -o $dir/perf.csv
-		-e raw_syscalls:sys_enter,context-switches,task-clock --"
+		-e raw_syscalls:sys_enter,context-switches,task-clock,page-faults --"
 	start_set "$name" || { WRAP=""; stop_set; return 1; }
 	WRAP=""
 	timeout 60 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 10 -q >/dev/null 2>&1
@@ -724,11 +726,12 @@ count_point() {
 	sc=$(awk -F, '$3 == "raw_syscalls:sys_enter" { print $1 }' "$dir/perf.csv")
 	cs=$(awk -F, '$3 == "context-switches" { print $1 }' "$dir/perf.csv")
 	ms=$(awk -F, '$3 == "task-clock" { print $1 }' "$dir/perf.csv")
-	case "$msgs$sc$cs$ms" in *[!0-9.]*|"")
+	pf=$(awk -F, '$3 == "page-faults" { print $1 }' "$dir/perf.csv")
+	case "$msgs$sc$cs$ms$pf" in *[!0-9.]*|"")
 		echo "ERROR counts $name conc $c: no figures (perf: $(tr '\n' ' ' < "$dir/perf.csv"))"
 		status=1; return 1 ;;
 	esac
-	echo "$name $c $pc $msgs $sc $cs $ms" >> "$counts_rows"
+	echo "$name $c $pc $msgs $sc $cs $ms $pf" >> "$counts_rows"
 	# One "TID NR" line per call; counted by name ("nrN" when the kernel
 	# headers do not name it) into $counts_calls, and by thread into
 	# $counts_threads as "TID NAME VOLUNTARY NONVOLUNTARY SYSCALLS FUTEX".

@@ -66,6 +66,35 @@ hash_md(enum crypto_hash hash)
 	return hash == CRYPTO_HASH_SHA1 ? EVP_sha1() : EVP_sha256();
 }
 
+/* The provider implementations of SHA-1 and SHA-256, fetched once per
+ * process. EVP_sha256() is only a name: OpenSSL 3 looks the provider
+ * implementation up again on every EVP_DigestInit_ex with it (issue 18:
+ * about 1,000 instructions of each digest started, two per message).
+ * Fetched objects are immutable and may be shared by threads; they live
+ * until the process ends. */
+static EVP_MD *fetched_sha1, *fetched_sha256;
+
+/* fetch_digests - fill fetched_sha1/256 (once); NULL stays NULL when a
+ * provider lacks one, and hash_md's legacy object is used instead */
+static void
+fetch_digests(void)
+{
+	fetched_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+	fetched_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+/* hash_md_fetched - the pre-fetched digest for a hash, or hash_md's */
+static const EVP_MD *
+hash_md_fetched(enum crypto_hash hash)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	const EVP_MD *md;
+
+	(void)pthread_once(&once, fetch_digests);
+	md = hash == CRYPTO_HASH_SHA1 ? fetched_sha1 : fetched_sha256;
+	return md != NULL ? md : hash_md(hash);
+}
+
 /* crypto_hash_len - output size in bytes of a hash */
 size_t
 crypto_hash_len(enum crypto_hash hash)
@@ -80,7 +109,8 @@ crypto_digest_new(enum crypto_hash hash)
 	struct crypto_digest *d = xmalloc(sizeof(*d));
 
 	d->ctx = EVP_MD_CTX_new();
-	if (d->ctx == NULL || EVP_DigestInit_ex(d->ctx, hash_md(hash), NULL) != 1)
+	if (d->ctx == NULL ||
+	    EVP_DigestInit_ex2(d->ctx, hash_md_fetched(hash), NULL) != 1)
 		abort();	/* allocation failure inside OpenSSL */
 	return d;
 }

@@ -167,12 +167,12 @@ crypto_pubkey_from_der(const unsigned char *p, size_t len)
 		return NULL;
 	/* Decoding is costly in OpenSSL 3 and keys repeat: see
 	 * crypto_keycache.c. Only RSA keys that decoded are cached. */
-	if ((pkey = crypto_keycache_get(p, len)) != NULL)
+	if ((pkey = crypto_keycache_get(EVP_PKEY_RSA, p, len)) != NULL)
 		return pubkey_wrap(pkey, CRYPTO_KEY_RSA);
 	pkey = d2i_PUBKEY(NULL, &q, (long)len);
 	if (pkey != NULL && q == p + len) {
 		if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA) {
-			crypto_keycache_put(p, len, pkey);
+			crypto_keycache_put(EVP_PKEY_RSA, p, len, pkey);
 			return pubkey_wrap(pkey, CRYPTO_KEY_RSA);
 		}
 		EVP_PKEY_free(pkey);
@@ -183,7 +183,7 @@ crypto_pubkey_from_der(const unsigned char *p, size_t len)
 	q = p;
 	pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &q, (long)len);
 	if (pkey != NULL && q == p + len) {
-		crypto_keycache_put(p, len, pkey);
+		crypto_keycache_put(EVP_PKEY_RSA, p, len, pkey);
 		return pubkey_wrap(pkey, CRYPTO_KEY_RSA);
 	}
 	EVP_PKEY_free(pkey);
@@ -198,9 +198,14 @@ crypto_pubkey_from_ed25519(const unsigned char *p, size_t len)
 
 	if (len != CRYPTO_ED25519_KEY_LEN)
 		return NULL;
+	/* kept like RSA keys: one selector's key signs message after
+	 * message, and a shared key keeps its verification contexts */
+	if ((pkey = crypto_keycache_get(EVP_PKEY_ED25519, p, len)) != NULL)
+		return pubkey_wrap(pkey, CRYPTO_KEY_ED25519);
 	pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, p, len);
 	if (pkey == NULL)
 		return NULL;
+	crypto_keycache_put(EVP_PKEY_ED25519, p, len, pkey);
 	return pubkey_wrap(pkey, CRYPTO_KEY_ED25519);
 }
 

@@ -1,13 +1,13 @@
 /*
- * crypto_keycache.c - decoded RSA public keys, remembered by their DER
+ * crypto_keycache.c - decoded public keys, remembered by type and bytes
  *
  * Exported (crypto_keycache.h, internal to src/crypto):
  * crypto_keycache_get, crypto_keycache_put.
  *
  * A set-associative table: KEYCACHE_SETS sets of KEYCACHE_WAYS entries,
- * the set chosen by an FNV-1a hash of the DER bytes, an entry confirmed by
- * comparing them in full, so a hit is always the key those exact bytes
- * decode to. Within a set the least recently used entry is replaced, so a
+ * the set chosen by an FNV-1a hash of the key type and the bytes, an entry
+ * confirmed by comparing both in full, so a hit is always the key those
+ * exact bytes decode to as that type. Within a set the least recently used entry is replaced, so a
  * few keys that hash alike do not push each other out on every message
  * (a direct-mapped table did: one colliding pair among 21 keys cost a
  * million-instruction decode on 5% of the bench's messages). Memory is
@@ -33,6 +33,7 @@
 #define KEYCACHE_MAX_DER 2048
 
 struct keycache_entry {
+	int type;		/* EVP_PKEY_RSA or EVP_PKEY_ED25519 */
 	unsigned char *der;
 	size_t len;
 	EVP_PKEY *pkey;
@@ -43,21 +44,27 @@ static struct keycache_entry table[KEYCACHE_SETS][KEYCACHE_WAYS];
 static uint64_t clock_now;	/* guarded by table_mu */
 static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
 
-/* set_of - the set for these bytes */
+/* set_of - the set for a key of type from these bytes */
 static size_t
-set_of(const unsigned char *der, size_t len)
+set_of(int type, const unsigned char *der, size_t len)
 {
-	return hash_fnv1a(HASH_FNV1A_INIT, der, len) % KEYCACHE_SETS;
+	unsigned char t = (unsigned char)type;
+
+	return hash_fnv1a(hash_fnv1a(HASH_FNV1A_INIT, &t, 1), der, len) %
+	    KEYCACHE_SETS;
 }
 
-/* find - the entry of set holding exactly these bytes, or NULL */
+/* find - the entry of set holding a key of type from exactly these
+ * bytes, or NULL */
 static struct keycache_entry *
-find(struct keycache_entry *set, const unsigned char *der, size_t len)
+find(struct keycache_entry *set, int type, const unsigned char *der,
+    size_t len)
 {
 	size_t i;
 
 	for (i = 0; i < KEYCACHE_WAYS; i++)
-		if (set[i].pkey != NULL && set[i].len == len &&
+		if (set[i].pkey != NULL && set[i].type == type &&
+		    set[i].len == len &&
 		    memcmp(set[i].der, der, len) == 0)
 			return &set[i];
 	return NULL;
@@ -81,7 +88,7 @@ victim(struct keycache_entry *set)
 }
 
 EVP_PKEY *
-crypto_keycache_get(const unsigned char *der, size_t len)
+crypto_keycache_get(int type, const unsigned char *der, size_t len)
 {
 	struct keycache_entry *e;
 	EVP_PKEY *pkey = NULL;
@@ -89,7 +96,7 @@ crypto_keycache_get(const unsigned char *der, size_t len)
 	if (len == 0 || len > KEYCACHE_MAX_DER)
 		return NULL;
 	pthread_mutex_lock(&table_mu);
-	e = find(table[set_of(der, len)], der, len);
+	e = find(table[set_of(type, der, len)], type, der, len);
 	if (e != NULL && EVP_PKEY_up_ref(e->pkey) == 1) {
 		pkey = e->pkey;
 		e->used = ++clock_now;
@@ -99,7 +106,8 @@ crypto_keycache_get(const unsigned char *der, size_t len)
 }
 
 void
-crypto_keycache_put(const unsigned char *der, size_t len, EVP_PKEY *pkey)
+crypto_keycache_put(int type, const unsigned char *der, size_t len,
+    EVP_PKEY *pkey)
 {
 	struct keycache_entry *set, *e, old;
 	unsigned char *copy;
@@ -108,12 +116,13 @@ crypto_keycache_put(const unsigned char *der, size_t len, EVP_PKEY *pkey)
 		return;
 	copy = xmalloc(len);
 	memcpy(copy, der, len);
-	set = table[set_of(der, len)];
+	set = table[set_of(type, der, len)];
 	pthread_mutex_lock(&table_mu);
 	/* two threads may decode the same new key at once: keep one entry */
-	if ((e = find(set, der, len)) == NULL)
+	if ((e = find(set, type, der, len)) == NULL)
 		e = victim(set);
 	old = *e;
+	e->type = type;
 	e->der = copy;
 	e->len = len;
 	e->pkey = pkey;

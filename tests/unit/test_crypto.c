@@ -316,19 +316,102 @@ test_key_cache_many(void **state)
 	 * stands for 64 distinct inputs */
 	for (i = 0; i < 64; i++) {
 		n = snprintf(name, sizeof(name), "key record %d", i);
-		crypto_keycache_put((const unsigned char *)name, (size_t)n, pkey);
+		crypto_keycache_put(EVP_PKEY_RSA,
+		    (const unsigned char *)name, (size_t)n, pkey);
 	}
 	for (i = 0; i < 64; i++) {
 		n = snprintf(name, sizeof(name), "key record %d", i);
-		got = crypto_keycache_get((const unsigned char *)name, (size_t)n);
+		got = crypto_keycache_get(EVP_PKEY_RSA,
+		    (const unsigned char *)name, (size_t)n);
 		assert_ptr_equal(got, pkey);
 		EVP_PKEY_free(got);
 	}
 	/* never a hit for bytes it was not given */
-	assert_null(crypto_keycache_get((const unsigned char *)"key record", 10));
+	assert_null(crypto_keycache_get(EVP_PKEY_RSA,
+	    (const unsigned char *)"key record", 10));
 	EVP_PKEY_free(pkey);
 	crypto_privkey_free(&k);
 	buf_deinit(&der);
+}
+
+/* The key type is part of the cache's name for a key: the same bytes
+ * remembered as an RSA and as an Ed25519 key are two entries. */
+static void
+test_key_cache_types_apart(void **state)
+{
+	struct crypto_privkey *r = tk_keygen("rsa", 1024);
+	struct crypto_privkey *e = tk_keygen("ed25519", 0);
+	static const unsigned char bytes[32] = "the same thirty-two bytes here!";
+	struct buf der_r = BUF_INIT, raw_e = BUF_INIT;
+	const unsigned char *q;
+	EVP_PKEY *rsa, *ed, *got;
+
+	(void)state;
+	crypto_privkey_public_der(r, &der_r);
+	crypto_privkey_public_der(e, &raw_e);
+	q = der_r.data;
+	rsa = d2i_PUBKEY(NULL, &q, (long)der_r.len);
+	ed = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw_e.data,
+	    raw_e.len);
+	assert_non_null(rsa);
+	assert_non_null(ed);
+	crypto_keycache_put(EVP_PKEY_RSA, bytes, sizeof(bytes), rsa);
+	assert_null(crypto_keycache_get(EVP_PKEY_ED25519, bytes,
+	    sizeof(bytes)));
+	crypto_keycache_put(EVP_PKEY_ED25519, bytes, sizeof(bytes), ed);
+	got = crypto_keycache_get(EVP_PKEY_RSA, bytes, sizeof(bytes));
+	assert_ptr_equal(got, rsa);
+	EVP_PKEY_free(got);
+	got = crypto_keycache_get(EVP_PKEY_ED25519, bytes, sizeof(bytes));
+	assert_ptr_equal(got, ed);
+	EVP_PKEY_free(got);
+	EVP_PKEY_free(rsa);
+	EVP_PKEY_free(ed);
+	crypto_privkey_free(&r);
+	crypto_privkey_free(&e);
+	buf_deinit(&der_r);
+	buf_deinit(&raw_e);
+}
+
+/* Ed25519 keys are cached as RSA keys are: the same 32 bytes give the same
+ * key, other bytes another key. */
+static void
+test_ed25519_key_cached(void **state)
+{
+	struct crypto_privkey *a = tk_keygen("ed25519", 0);
+	struct crypto_privkey *b = tk_keygen("ed25519", 0);
+	struct buf raw_a = BUF_INIT, raw_b = BUF_INIT;
+	struct crypto_pubkey *a1, *a2, *b1;
+	EVP_PKEY *ca, *cb;
+
+	(void)state;
+	crypto_privkey_public_der(a, &raw_a);
+	crypto_privkey_public_der(b, &raw_b);
+	a1 = crypto_pubkey_from_ed25519(raw_a.data, raw_a.len);
+	a2 = crypto_pubkey_from_ed25519(raw_a.data, raw_a.len);
+	b1 = crypto_pubkey_from_ed25519(raw_b.data, raw_b.len);
+	assert_non_null(a1);
+	assert_non_null(a2);
+	assert_non_null(b1);
+	ca = crypto_keycache_get(EVP_PKEY_ED25519, raw_a.data, raw_a.len);
+	cb = crypto_keycache_get(EVP_PKEY_ED25519, raw_b.data, raw_b.len);
+	assert_non_null(ca);
+	assert_non_null(cb);
+	assert_ptr_not_equal(ca, cb);
+	/* and never as an RSA key */
+	assert_null(crypto_keycache_get(EVP_PKEY_RSA, raw_a.data, raw_a.len));
+	crypto_pubkey_free(&a1);
+	assert_true(sign_check(a, a2));
+	assert_false(sign_check(b, a2));
+	assert_true(sign_check(b, b1));
+	EVP_PKEY_free(ca);
+	EVP_PKEY_free(cb);
+	crypto_pubkey_free(&a2);
+	crypto_pubkey_free(&b1);
+	crypto_privkey_free(&a);
+	crypto_privkey_free(&b);
+	buf_deinit(&raw_a);
+	buf_deinit(&raw_b);
 }
 
 static void
@@ -368,6 +451,8 @@ main(void)
 		cmocka_unit_test(test_sign_verify_generated),
 		cmocka_unit_test(test_key_cache_shared),
 		cmocka_unit_test(test_key_cache_many),
+		cmocka_unit_test(test_key_cache_types_apart),
+		cmocka_unit_test(test_ed25519_key_cached),
 		cmocka_unit_test(test_bad_private_keys),
 	};
 

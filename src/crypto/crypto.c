@@ -43,6 +43,7 @@
 
 #include "crypto/crypto.h"
 #include "crypto/crypto_keycache.h"
+#include "crypto/crypto_verifyctx.h"
 #include "util/xmalloc.h"
 
 struct crypto_digest {
@@ -235,21 +236,19 @@ crypto_pubkey_free(struct crypto_pubkey **kp)
 	xfree(kp);
 }
 
-/* verify_rsa - PKCS#1 v1.5 verification over a digest */
+/* verify_rsa - PKCS#1 v1.5 verification over a digest, with a context
+ * prepared for this key and digest (crypto_verifyctx.c) */
 static bool
 verify_rsa(EVP_PKEY *pkey, enum crypto_hash hash, const unsigned char *digest,
     size_t digest_len, const unsigned char *sig, size_t sig_len)
 {
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(pkey, NULL);
-	bool ok = false;
+	struct crypto_verifyctx vc;
+	bool ok;
 
-	if (ctx == NULL)
+	if (!crypto_verifyctx_take(pkey, hash_md_fetched(hash), true, &vc))
 		return false;
-	if (EVP_PKEY_verify_init(ctx) == 1 &&
-	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
-	    EVP_PKEY_CTX_set_signature_md(ctx, hash_md(hash)) == 1)
-		ok = EVP_PKEY_verify(ctx, sig, sig_len, digest, digest_len) == 1;
-	EVP_PKEY_CTX_free(ctx);
+	ok = EVP_PKEY_verify(vc.pctx, sig, sig_len, digest, digest_len) == 1;
+	crypto_verifyctx_give(&vc);
 	return ok;
 }
 
@@ -258,14 +257,13 @@ static bool
 verify_ed25519(EVP_PKEY *pkey, const unsigned char *digest, size_t digest_len,
     const unsigned char *sig, size_t sig_len)
 {
-	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
-	bool ok = false;
+	struct crypto_verifyctx vc;
+	bool ok;
 
-	if (mctx == NULL)
+	if (!crypto_verifyctx_take(pkey, NULL, false, &vc))
 		return false;
-	if (EVP_DigestVerifyInit(mctx, NULL, NULL, NULL, pkey) == 1)
-		ok = EVP_DigestVerify(mctx, sig, sig_len, digest, digest_len) == 1;
-	EVP_MD_CTX_free(mctx);
+	ok = EVP_DigestVerify(vc.mctx, sig, sig_len, digest, digest_len) == 1;
+	crypto_verifyctx_give(&vc);
 	return ok;
 }
 

@@ -414,6 +414,69 @@ test_ed25519_key_cached(void **state)
 	buf_deinit(&raw_b);
 }
 
+/* verify_rounds - good, bad, good again with one key, n times: every
+ * verification after the first runs on a context used before (and the
+ * ones after a failure on a context whose last verification failed) */
+static void
+verify_rounds(struct crypto_privkey *k, enum crypto_hash hash, int n)
+{
+	struct buf pub = BUF_INIT, sig = BUF_INIT;
+	unsigned char digest[CRYPTO_DIGEST_MAX];
+	size_t dlen = crypto_hash_len(hash);
+	struct crypto_pubkey *pk;
+	int i;
+
+	memset(digest, 0x21 + (int)hash, sizeof(digest));
+	crypto_privkey_public_der(k, &pub);
+	pk = crypto_privkey_type(k) == CRYPTO_KEY_RSA ?
+	    crypto_pubkey_from_der(pub.data, pub.len) :
+	    crypto_pubkey_from_ed25519(pub.data, pub.len);
+	assert_non_null(pk);
+	assert_true(crypto_sign(k, hash, digest, dlen, &sig));
+	for (i = 0; i < n; i++) {
+		assert_true(crypto_verify(pk, hash, digest, dlen, sig.data,
+		    sig.len));
+		sig.data[i % sig.len] ^= 0x10;
+		assert_false(crypto_verify(pk, hash, digest, dlen, sig.data,
+		    sig.len));
+		sig.data[i % sig.len] ^= 0x10;
+		digest[i % dlen] ^= 1;
+		assert_false(crypto_verify(pk, hash, digest, dlen, sig.data,
+		    sig.len));
+		digest[i % dlen] ^= 1;
+	}
+	crypto_pubkey_free(&pk);
+	buf_deinit(&pub);
+	buf_deinit(&sig);
+}
+
+/* Verification contexts are reused per key (crypto_verifyctx.c): a reused
+ * context gives what a fresh one gives, also right after a failure, with
+ * both hashes on one RSA key, and with more keys than the pool holds (so
+ * contexts are evicted and made anew). */
+static void
+test_verify_context_reuse(void **state)
+{
+	struct crypto_privkey *rsa = tk_keygen("rsa", 1024);
+	struct crypto_privkey *eds[70];
+	size_t i;
+
+	(void)state;
+	verify_rounds(rsa, CRYPTO_HASH_SHA256, 5);
+	verify_rounds(rsa, CRYPTO_HASH_SHA1, 5);
+	verify_rounds(rsa, CRYPTO_HASH_SHA256, 5);
+	for (i = 0; i < sizeof(eds) / sizeof(eds[0]); i++)
+		eds[i] = tk_keygen("ed25519", 0);
+	for (i = 0; i < sizeof(eds) / sizeof(eds[0]); i++)
+		verify_rounds(eds[i], CRYPTO_HASH_SHA256, 2);
+	for (i = 0; i < sizeof(eds) / sizeof(eds[0]); i++) {
+		verify_rounds(eds[i], CRYPTO_HASH_SHA256, 1);
+		crypto_privkey_free(&eds[i]);
+	}
+	verify_rounds(rsa, CRYPTO_HASH_SHA256, 3);
+	crypto_privkey_free(&rsa);
+}
+
 static void
 test_bad_private_keys(void **state)
 {
@@ -453,6 +516,7 @@ main(void)
 		cmocka_unit_test(test_key_cache_many),
 		cmocka_unit_test(test_key_cache_types_apart),
 		cmocka_unit_test(test_ed25519_key_cached),
+		cmocka_unit_test(test_verify_context_reuse),
 		cmocka_unit_test(test_bad_private_keys),
 	};
 

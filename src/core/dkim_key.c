@@ -18,7 +18,6 @@
 
 #include "core/dkim_key.h"
 #include "core/tagvalue.h"
-#include "util/buf.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
 
@@ -91,32 +90,27 @@ parse_flags(const struct tagvalue_list *l, struct dkim_key *key,
 	return DKIM_KEY_OK;
 }
 
-/* parse_p - p=: empty means revoked, else base64 of the key */
+/* parse_p - p=: empty means revoked, else base64 of the key. Only the
+ * key object comes from crypto's cache; every flag of the record was
+ * judged above for this message. */
 static enum dkim_key_status
 parse_p(const struct tagvalue *t, struct dkim_key *key, const char **why_r)
 {
-	struct buf der = BUF_INIT;
-
 	if (t->value_len == 0)
 		return set_why(why_r, DKIM_KEY_REVOKED, "key revoked");
-	if (!crypto_base64_decode(t->value, t->value_len, &der)) {
-		buf_deinit(&der);
+	switch (crypto_pubkey_from_base64(key->type, t->value, t->value_len,
+	    DKIM_KEY_MAX_DER, &key->pk)) {
+	case CRYPTO_PUBKEY_OK:
+		return DKIM_KEY_OK;
+	case CRYPTO_PUBKEY_E_BASE64:
 		return set_why(why_r, DKIM_KEY_E_KEY, "bad base64 in key p=");
-	}
-	if (der.len > DKIM_KEY_MAX_DER) {
-		buf_deinit(&der);
+	case CRYPTO_PUBKEY_E_SIZE:
 		return set_why(why_r, DKIM_KEY_E_KEY, "key too large");
-	}
-	if (key->type == CRYPTO_KEY_RSA)
-		key->pk = crypto_pubkey_from_der(der.data, der.len);
-	else
-		key->pk = crypto_pubkey_from_ed25519(der.data, der.len);
-	buf_deinit(&der);
-	if (key->pk == NULL)
+	default:
 		return set_why(why_r, DKIM_KEY_E_KEY,
 		    key->type == CRYPTO_KEY_RSA ? "key p= is not an RSA key" :
 		    "key p= is not an Ed25519 key");
-	return DKIM_KEY_OK;
+	}
 }
 
 /* dkim_key_parse - parse one key record */

@@ -57,6 +57,23 @@ struct crypto_pubkey *crypto_pubkey_from_der(const unsigned char *p,
  * (RFC 8463 4.2); NULL when len is wrong or the point is invalid */
 struct crypto_pubkey *crypto_pubkey_from_ed25519(const unsigned char *p,
     size_t len);
+
+enum crypto_pubkey_status {
+	CRYPTO_PUBKEY_OK = 0,
+	CRYPTO_PUBKEY_E_BASE64,	/* the text is not base64 */
+	CRYPTO_PUBKEY_E_SIZE,	/* it decodes to more than max_len bytes */
+	CRYPTO_PUBKEY_E_KEY	/* the bytes are not a key of the type */
+};
+
+/* crypto_pubkey_from_base64 - a key of type from the base64 of its bytes
+ * (white space ignored), as a DKIM key record's p= carries them: for RSA
+ * what crypto_pubkey_from_der takes, for Ed25519 the 32 raw bytes. At most
+ * max_len decoded bytes are accepted. Keys are remembered by type and
+ * text, so a text seen before costs neither decoding nor building the key.
+ * *k_r is set (owned by the caller) only on CRYPTO_PUBKEY_OK. */
+enum crypto_pubkey_status crypto_pubkey_from_base64(enum crypto_key_type type,
+    const unsigned char *p, size_t len, size_t max_len,
+    struct crypto_pubkey **k_r);
 enum crypto_key_type crypto_pubkey_type(const struct crypto_pubkey *k);
 /* crypto_pubkey_bits - modulus size for RSA, 256 for Ed25519 */
 unsigned crypto_pubkey_bits(const struct crypto_pubkey *k);

@@ -29,7 +29,8 @@
 
 #define KEYCACHE_SETS 32
 #define KEYCACHE_WAYS 8
-/* Larger than the DER of an RSA-8192 SubjectPublicKeyInfo (~1,060 bytes). */
+/* Larger than the DER of an RSA-8192 SubjectPublicKeyInfo (~1,060 bytes)
+ * and than the base64 text of an RSA-4096 one (~740 bytes). */
 #define KEYCACHE_MAX_DER 2048
 
 struct keycache_entry {

@@ -19,6 +19,10 @@
 
 #include <openssl/evp.h>
 
+/* Added to an EVP_PKEY id, the entry is named by the base64 text of the
+ * key's bytes rather than by the bytes (crypto_pubkey_from_base64). */
+#define KEYCACHE_BASE64 0x40000000
+
 /* crypto_keycache_get - the key of type (EVP_PKEY_RSA, EVP_PKEY_ED25519)
  * decoded from exactly these bytes, with a reference for the caller
  * (EVP_PKEY_free), or NULL when not cached */

@@ -414,6 +414,82 @@ test_ed25519_key_cached(void **state)
 	buf_deinit(&raw_b);
 }
 
+/* A key from the base64 text of its bytes (DKIM p=): the same text gives
+ * the cached key, another text for the same key works too, the type is
+ * part of the name, and the size cap holds for cached keys as well. */
+static void
+test_pubkey_from_base64(void **state)
+{
+	struct crypto_privkey *r = tk_keygen("rsa", 1024);
+	struct crypto_privkey *e = tk_keygen("ed25519", 0);
+	struct buf der = BUF_INIT, text = BUF_INIT, folded = BUF_INIT;
+	struct buf raw_e = BUF_INIT, text_e = BUF_INIT;
+	struct crypto_pubkey *k1 = NULL, *k2 = NULL, *k3 = NULL, *none;
+	EVP_PKEY *c1, *c3;
+	size_t i;
+
+	(void)state;
+	crypto_privkey_public_der(r, &der);
+	crypto_base64_encode(der.data, der.len, &text);
+	for (i = 0; i < text.len; i++) {	/* the same key, folded */
+		buf_append_byte(&folded, text.data[i]);
+		if (i % 60 == 59)
+			buf_append_str(&folded, "\r\n\t");
+	}
+	assert_int_equal(crypto_pubkey_from_base64(CRYPTO_KEY_RSA, text.data,
+	    text.len, 4096, &k1), CRYPTO_PUBKEY_OK);
+	assert_int_equal(crypto_pubkey_from_base64(CRYPTO_KEY_RSA, text.data,
+	    text.len, 4096, &k2), CRYPTO_PUBKEY_OK);
+	assert_int_equal(crypto_pubkey_from_base64(CRYPTO_KEY_RSA, folded.data,
+	    folded.len, 4096, &k3), CRYPTO_PUBKEY_OK);
+	c1 = crypto_keycache_get(EVP_PKEY_RSA | KEYCACHE_BASE64, text.data,
+	    text.len);
+	c3 = crypto_keycache_get(EVP_PKEY_RSA | KEYCACHE_BASE64, folded.data,
+	    folded.len);
+	assert_non_null(c1);
+	assert_ptr_equal(c1, c3);	/* both texts decode to one DER */
+	assert_int_equal(crypto_pubkey_type(k2), CRYPTO_KEY_RSA);
+	assert_true(sign_check(r, k2));
+	assert_true(sign_check(r, k3));
+	assert_false(sign_check(e, k2));
+	/* the RSA text is no Ed25519 key, cached or not */
+	none = NULL;
+	assert_int_equal(crypto_pubkey_from_base64(CRYPTO_KEY_ED25519,
+	    text.data, text.len, 4096, &none), CRYPTO_PUBKEY_E_KEY);
+	assert_null(none);
+	/* a cap below the decoded size refuses the cached text too */
+	assert_int_equal(crypto_pubkey_from_base64(CRYPTO_KEY_RSA, text.data,
+	    text.len, der.len - 1, &none), CRYPTO_PUBKEY_E_SIZE);
+	assert_null(none);
+	assert_int_equal(crypto_pubkey_from_base64(CRYPTO_KEY_RSA,
+	    U("AB!C"), 4, 4096, &none), CRYPTO_PUBKEY_E_BASE64);
+	assert_int_equal(crypto_pubkey_from_base64(CRYPTO_KEY_RSA,
+	    U("AAAA"), 4, 4096, &none), CRYPTO_PUBKEY_E_KEY);
+	assert_null(none);
+	/* Ed25519: its own entries, its own key */
+	crypto_privkey_public_der(e, &raw_e);
+	crypto_base64_encode(raw_e.data, raw_e.len, &text_e);
+	crypto_pubkey_free(&k1);
+	assert_int_equal(crypto_pubkey_from_base64(CRYPTO_KEY_ED25519,
+	    text_e.data, text_e.len, 4096, &k1), CRYPTO_PUBKEY_OK);
+	assert_int_equal(crypto_pubkey_type(k1), CRYPTO_KEY_ED25519);
+	assert_true(sign_check(e, k1));
+	assert_int_equal(crypto_pubkey_from_base64(CRYPTO_KEY_RSA, text_e.data,
+	    text_e.len, 4096, &none), CRYPTO_PUBKEY_E_KEY);
+	EVP_PKEY_free(c1);
+	EVP_PKEY_free(c3);
+	crypto_pubkey_free(&k1);
+	crypto_pubkey_free(&k2);
+	crypto_pubkey_free(&k3);
+	crypto_privkey_free(&r);
+	crypto_privkey_free(&e);
+	buf_deinit(&der);
+	buf_deinit(&text);
+	buf_deinit(&folded);
+	buf_deinit(&raw_e);
+	buf_deinit(&text_e);
+}
+
 /* verify_rounds - good, bad, good again with one key, n times: every
  * verification after the first runs on a context used before (and the
  * ones after a failure on a context whose last verification failed) */
@@ -516,6 +592,7 @@ main(void)
 		cmocka_unit_test(test_key_cache_many),
 		cmocka_unit_test(test_key_cache_types_apart),
 		cmocka_unit_test(test_ed25519_key_cached),
+		cmocka_unit_test(test_pubkey_from_base64),
 		cmocka_unit_test(test_verify_context_reuse),
 		cmocka_unit_test(test_bad_private_keys),
 	};

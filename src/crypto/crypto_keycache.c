@@ -7,7 +7,9 @@
  * A set-associative table: KEYCACHE_SETS sets of KEYCACHE_WAYS entries,
  * the set chosen by an FNV-1a hash of the key type and the bytes, an entry
  * confirmed by comparing both in full, so a hit is always the key those
- * exact bytes decode to as that type. Within a set the least recently used entry is replaced, so a
+ * exact bytes decode to as that type. The bytes are the key's (DER, or
+ * Ed25519's 32) or, with KEYCACHE_BASE64 in the type, their base64 text.
+ * Within a set the least recently used entry is replaced, so a
  * few keys that hash alike do not push each other out on every message
  * (a direct-mapped table did: one colliding pair among 21 keys cost a
  * million-instruction decode on 5% of the bench's messages). Memory is
@@ -34,7 +36,7 @@
 #define KEYCACHE_MAX_DER 2048
 
 struct keycache_entry {
-	int type;		/* EVP_PKEY_RSA or EVP_PKEY_ED25519 */
+	int type;		/* EVP_PKEY_RSA or _ED25519 (| KEYCACHE_BASE64) */
 	unsigned char *der;
 	size_t len;
 	EVP_PKEY *pkey;

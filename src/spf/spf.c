@@ -137,6 +137,8 @@ spf_checker_new(struct dns_resolver *r, const struct spf_limits *limits,
 	c->dns = r;
 	spf_checker_set_limits(c, limits);
 	c->receiver = xstrdup(receiver_name(receiver_host));
+	spf_compiled_init(&c->compiled);
+	spf_norm_memo_init(&c->norm_memo);
 	c->layer.destroy = NULL;	/* we own and free it */
 	c->layer.lookup = spf_dns_lookup;
 	c->layer.get_spf = spf_dns_get_spf;
@@ -164,8 +166,8 @@ spf_checker_free(struct spf_checker **cp)
 	if (c == NULL)
 		return;
 	*cp = NULL;
-	spf_compiled_clear(&c->compiled);
-	spf_norm_memo_clear(&c->norm_memo);
+	spf_compiled_deinit(&c->compiled);
+	spf_norm_memo_deinit(&c->norm_memo);
 	SPF_server_free(c->server);
 	spf_dns_clear(c);
 	buf_deinit(&c->norm);

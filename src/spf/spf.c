@@ -52,6 +52,7 @@
 #include "spf/spf_int.h"
 #include "spf/spf_record.h"
 #include "util/buf.h"
+#include "util/hash.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
 
@@ -316,20 +317,22 @@ identity(const struct spf_request *req, struct spf_result *res)
 
 /* interpret - what SPF_request_query_fallback does, minus its
  * "localhost always passes" shortcut (RFC 7208 has no such rule): compile
- * rec (checked by spf_record_check; spf_compiled.c keeps the compiled
+ * rec (checked by spf_record_check; rec_hash: its hash_fnv1a, the key of
+ * the compiled-record cache; spf_compiled.c keeps the compiled
  * form for the next message) and interpret it for the MAIL FROM
  * domain. Returns the response (caller frees), NULL with *why_r set when
  * libspf2 refused the record or compiled only part of it. */
 static SPF_response_t *
-interpret(struct spf_checker *c, SPF_request_t *sr, const char *rec,
-    const char **why_r)
+interpret(struct spf_checker *c, SPF_request_t *sr, const struct buf *rec,
+    uint32_t rec_hash, const char **why_r)
 {
 	SPF_response_t *resp = SPF_response_new(sr);
 	SPF_record_t *compiled;
 
 	if (resp == NULL)
 		abort();	/* out of memory inside libspf2 */
-	compiled = spf_compiled_get(&c->compiled, c->server, resp, rec, why_r);
+	compiled = spf_compiled_get_hashed(&c->compiled, c->server, resp,
+	    buf_cstr(rec), rec->len, rec_hash, why_r);
 	if (compiled == NULL) {
 		SPF_response_free(resp);
 		return NULL;
@@ -387,7 +390,7 @@ run_libspf2(struct spf_checker *c, const struct spf_request *req,
 	}
 	if (req->helo != NULL && req->helo[0] != '\0')
 		(void)SPF_request_set_helo_dom(sr, req->helo);
-	if ((resp = interpret(c, sr, buf_cstr(&c->norm), &why)) == NULL) {
+	if ((resp = interpret(c, sr, &c->norm, c->norm_hash, &why)) == NULL) {
 		res->res = SPF_RES_PERMERROR;
 		res->reason = xstrdup(why);
 		return;
@@ -564,7 +567,8 @@ prefix_decides(struct spf_checker *c, SPF_request_t *sr, char **mech,
 	for (i = 0; i < k; i++)
 		buf_printf(&rec, " %s", mech[i]);
 	spf_dns_reset(c);
-	if ((resp = interpret(c, sr, buf_cstr(&rec), &why)) != NULL) {
+	if ((resp = interpret(c, sr, &rec, hash_fnv1a(HASH_FNV1A_INIT,
+	    buf_cstr(&rec), rec.len), &why)) != NULL) {
 		yes = !c->aborted &&
 		    SPF_response_reason(resp) == SPF_REASON_MECH &&
 		    map_result(SPF_response_result(resp)) == want;

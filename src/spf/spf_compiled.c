@@ -2,7 +2,7 @@
  * spf_compiled.c - libspf2's compiled SPF records, checked and kept
  *
  * Exported (spf_compiled.h): spf_compiled_init, spf_compiled_get,
- * spf_compiled_copy, spf_compiled_clear, spf_compiled_deinit.
+ * spf_compiled_get_hashed, spf_compiled_copy, spf_compiled_clear, spf_compiled_deinit.
  *
  * spf_compiled_get is the only place a record is compiled: the
  * top-level record (spf.c) and every include:/redirect= record
@@ -140,14 +140,14 @@ spf_compiled_init(struct spf_compiled_cache *cc)
 	    &compiled_ops);
 }
 
-/* spf_compiled_get - an owned copy of the checked compile of rec */
+/* spf_compiled_get_hashed - spf_compiled_get with the text's hash known */
 SPF_record_t *
-spf_compiled_get(struct spf_compiled_cache *cc, SPF_server_t *server,
-    SPF_response_t *resp, const char *rec, const char **why_r)
+spf_compiled_get_hashed(struct spf_compiled_cache *cc, SPF_server_t *server,
+    SPF_response_t *resp, const char *rec, size_t len, uint32_t hash,
+    const char **why_r)
 {
-	struct compiled_key k = { rec, strlen(rec) };
-	uint32_t h = hash_fnv1a(HASH_FNV1A_INIT, rec, k.len);
-	struct compiled_entry *e = lru_table_get(&cc->table, h, &k);
+	struct compiled_key k = { rec, len };
+	struct compiled_entry *e = lru_table_get(&cc->table, hash, &k);
 	SPF_record_t *r;
 
 	if (e != NULL) {
@@ -157,12 +157,24 @@ spf_compiled_get(struct spf_compiled_cache *cc, SPF_server_t *server,
 	cc->misses++;
 	if ((r = compile_checked(server, resp, rec, why_r)) == NULL)
 		return NULL;
-	e = xmalloc(sizeof(*e) + k.len + 1);
+	e = xmalloc(sizeof(*e) + len + 1);
 	e->rec = r;
-	e->len = k.len;
-	memcpy(e->text, rec, k.len + 1);
-	lru_table_put(&cc->table, h, &k, e);
+	e->len = len;
+	memcpy(e->text, rec, len);
+	e->text[len] = '\0';
+	lru_table_put(&cc->table, hash, &k, e);
 	return spf_compiled_copy(r);
+}
+
+/* spf_compiled_get - an owned copy of the checked compile of rec */
+SPF_record_t *
+spf_compiled_get(struct spf_compiled_cache *cc, SPF_server_t *server,
+    SPF_response_t *resp, const char *rec, const char **why_r)
+{
+	size_t len = strlen(rec);
+
+	return spf_compiled_get_hashed(cc, server, resp, rec, len,
+	    hash_fnv1a(HASH_FNV1A_INIT, rec, len), why_r);
 }
 
 /* spf_compiled_clear - free every kept record */

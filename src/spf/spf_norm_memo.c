@@ -28,6 +28,7 @@ struct memo_entry {
 	const char *why;		/* !ok: spf_record_check's static reason */
 	char *norm;			/* ok: the normalised record */
 	size_t norm_len;
+	uint32_t norm_hash;		/* ok: hash_fnv1a of norm */
 	size_t raw_len;
 	unsigned char raw[];
 };
@@ -83,6 +84,13 @@ key_hash(const struct memo_key *k)
 	return hash_fnv1a(h, &k->af, sizeof(k->af));
 }
 
+/* norm_hash - the hash of a normalised record */
+static uint32_t
+norm_hash(const struct buf *norm)
+{
+	return hash_fnv1a(HASH_FNV1A_INIT, buf_cstr(norm), norm->len);
+}
+
 /* remember - keep what spf_record_check said about k */
 static void
 remember(struct spf_norm_memo *m, const struct memo_key *k, uint32_t h,
@@ -95,10 +103,12 @@ remember(struct spf_norm_memo *m, const struct memo_key *k, uint32_t h,
 	e->why = why;
 	e->norm = NULL;
 	e->norm_len = 0;
+	e->norm_hash = 0;
 	if (ok) {
 		e->norm = xmalloc(norm->len + 1);
 		memcpy(e->norm, buf_cstr(norm), norm->len + 1);
 		e->norm_len = norm->len;
+		e->norm_hash = norm_hash(norm);
 	}
 	e->raw_len = k->len;
 	memcpy(e->raw, k->raw, k->len);
@@ -108,7 +118,8 @@ remember(struct spf_norm_memo *m, const struct memo_key *k, uint32_t h,
 /* spf_norm_memo_check - spf_record_check, remembered */
 bool
 spf_norm_memo_check(struct spf_norm_memo *m, const unsigned char *rec,
-    size_t len, int client_af, struct buf *out_r, const char **why_r)
+    size_t len, int client_af, struct buf *out_r, const char **why_r,
+    uint32_t *norm_hash_r)
 {
 	struct memo_key k = { rec, len, client_af };
 	struct memo_entry *e;
@@ -116,8 +127,12 @@ spf_norm_memo_check(struct spf_norm_memo *m, const unsigned char *rec,
 	uint32_t h;
 	bool ok;
 
-	if (len > SPF_NORM_MEMO_MAX_RAW)
-		return spf_record_check(rec, len, client_af, out_r, why_r);
+	if (len > SPF_NORM_MEMO_MAX_RAW) {
+		ok = spf_record_check(rec, len, client_af, out_r, why_r);
+		if (ok && norm_hash_r != NULL)
+			*norm_hash_r = norm_hash(out_r);
+		return ok;
+	}
 	h = key_hash(&k);
 	if ((e = lru_table_get(&m->table, h, &k)) != NULL) {
 		m->hits++;
@@ -128,6 +143,8 @@ spf_norm_memo_check(struct spf_norm_memo *m, const unsigned char *rec,
 			return false;
 		}
 		buf_append(out_r, e->norm, e->norm_len);
+		if (norm_hash_r != NULL)
+			*norm_hash_r = e->norm_hash;
 		return true;
 	}
 	m->misses++;
@@ -135,6 +152,8 @@ spf_norm_memo_check(struct spf_norm_memo *m, const unsigned char *rec,
 	remember(m, &k, h, ok, why, out_r);
 	if (!ok && why != NULL)
 		*why_r = why;
+	if (ok && norm_hash_r != NULL)
+		*norm_hash_r = norm_hash(out_r);
 	return ok;
 }
 

@@ -43,6 +43,7 @@ same_as_direct(struct spf_norm_memo *m, const char *rec, int af)
 	struct buf want = BUF_INIT, got = BUF_INIT;
 	const char *why_want = NULL, *why_got;
 	bool ok_want, ok_got;
+	uint32_t hash;
 	int round;
 
 	ok_want = spf_record_check((const unsigned char *)rec, strlen(rec), af,
@@ -50,11 +51,16 @@ same_as_direct(struct spf_norm_memo *m, const char *rec, int af)
 	for (round = 0; round < 2; round++) {
 		why_got = NULL;
 		buf_append_str(&got, "left over");
+		hash = 0;
 		ok_got = spf_norm_memo_check(m, (const unsigned char *)rec,
-		    strlen(rec), af, &got, &why_got);
+		    strlen(rec), af, &got, &why_got, &hash);
 		assert_int_equal(ok_got, ok_want);
-		if (ok_want)
+		if (ok_want) {
 			assert_string_equal(buf_cstr(&got), buf_cstr(&want));
+			/* the hash handed out is the normalised text's */
+			assert_int_equal(hash, hash_fnv1a(HASH_FNV1A_INIT,
+			    buf_cstr(&want), want.len));
+		}
 		else
 			assert_string_equal(why_got, why_want);
 	}
@@ -96,9 +102,9 @@ test_family_is_part_of_key(void **state)
 	(void)state;
 	spf_norm_memo_init(&m);
 	assert_true(spf_norm_memo_check(&m, (const unsigned char *)rec,
-	    strlen(rec), AF_INET6, &v6, &why));
+	    strlen(rec), AF_INET6, &v6, &why, NULL));
 	assert_true(spf_norm_memo_check(&m, (const unsigned char *)rec,
-	    strlen(rec), AF_INET, &v4, &why));
+	    strlen(rec), AF_INET, &v4, &why, NULL));
 	assert_int_equal(m.misses, 2);
 	assert_string_not_equal(buf_cstr(&v4), buf_cstr(&v6));
 	buf_deinit(&v4);
@@ -122,7 +128,7 @@ check(struct spf_norm_memo *m, const char *rec, struct buf *out)
 	const char *why = NULL;
 
 	return spf_norm_memo_check(m, (const unsigned char *)rec, strlen(rec),
-	    AF_INET, out, &why);
+	    AF_INET, out, &why, NULL);
 }
 
 static void
@@ -180,7 +186,7 @@ test_long_record_not_remembered(void **state)
 	memcpy(rec, "v=spf1 ", 7);
 	memset(rec + 7, 'a', len - 7);
 	assert_false(spf_norm_memo_check(&m, (const unsigned char *)rec, len,
-	    AF_INET, &out, &why));
+	    AF_INET, &out, &why, NULL));
 	assert_string_equal(why, "record too long");
 	assert_int_equal(m.misses + m.hits, 0);
 	free(rec);

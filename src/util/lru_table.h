@@ -58,9 +58,10 @@ void lru_table_clear(struct lru_table *t);
  * most recently used of its set; NULL when none is kept */
 void *lru_table_get(struct lru_table *t, uint32_t hash, const void *key);
 
-/* lru_table_put - keep value (non-NULL; the table takes it) for key: it
- * replaces a value already kept for key, else a free way of the set,
- * else the set's least recently used value (each dropped value freed) */
+/* lru_table_put - keep value (non-NULL, not one the table keeps
+ * already; the table takes it) for key: it replaces a value already kept
+ * for key, else takes a free way of the set, else the set's least
+ * recently used value (each dropped value freed) */
 void lru_table_put(struct lru_table *t, uint32_t hash, const void *key,
     void *value);
 

@@ -52,6 +52,7 @@
 #include "spf/spf_int.h"
 #include "spf/spf_record.h"
 #include "util/buf.h"
+#include "util/hash.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
 
@@ -137,6 +138,8 @@ spf_checker_new(struct dns_resolver *r, const struct spf_limits *limits,
 	c->dns = r;
 	spf_checker_set_limits(c, limits);
 	c->receiver = xstrdup(receiver_name(receiver_host));
+	spf_compiled_init(&c->compiled);
+	spf_norm_memo_init(&c->norm_memo);
 	c->layer.destroy = NULL;	/* we own and free it */
 	c->layer.lookup = spf_dns_lookup;
 	c->layer.get_spf = spf_dns_get_spf;
@@ -164,8 +167,8 @@ spf_checker_free(struct spf_checker **cp)
 	if (c == NULL)
 		return;
 	*cp = NULL;
-	spf_compiled_clear(&c->compiled);
-	spf_norm_memo_clear(&c->norm_memo);
+	spf_compiled_deinit(&c->compiled);
+	spf_norm_memo_deinit(&c->norm_memo);
 	SPF_server_free(c->server);
 	spf_dns_clear(c);
 	buf_deinit(&c->norm);
@@ -188,30 +191,64 @@ map_result(SPF_result_t r)
 	}
 }
 
-/* set_client - parse the client address into the request; IPv4-mapped
- * IPv6 becomes IPv4 (RFC 7208 5: an IPv4 connection over IPv6) */
+/* parse_client - the client address of ip into c->client (IPv4-mapped
+ * IPv6 becomes IPv4: RFC 7208 5, an IPv4 connection over IPv6). The last
+ * text parsed is remembered: the HELO check of a message, and the
+ * messages of a connection, come with the same address. */
 static bool
-set_client(struct spf_checker *c, SPF_request_t *sr, const char *ip)
+parse_client(struct spf_checker *c, const char *ip)
 {
-	struct in_addr v4;
-	struct in6_addr v6;
+	struct spf_client *a = &c->client;
+	size_t len;
 
 	if (ip == NULL)
 		return false;
-	if (inet_pton(AF_INET, ip, &v4) == 1) {
-		c->client_af = AF_INET;
-		return SPF_request_set_ipv4(sr, v4) == SPF_E_SUCCESS;
-	}
-	if (inet_pton(AF_INET6, ip, &v6) != 1)
+	len = strlen(ip);
+	if (a->af != 0 && a->text_len != 0 && len == a->text_len &&
+	    memcmp(ip, a->text, len) == 0)
+		return true;
+	a->af = 0;
+	if (inet_pton(AF_INET, ip, &a->v4) == 1) {
+		a->af = AF_INET;
+	} else if (inet_pton(AF_INET6, ip, &a->v6) != 1) {
 		return false;
-	if (IN6_IS_ADDR_V4MAPPED(&v6)) {
-		memcpy(&v4, &v6.s6_addr[12], 4);
-		c->client_af = AF_INET;
-		return SPF_request_set_ipv4(sr, v4) == SPF_E_SUCCESS;
+	} else if (IN6_IS_ADDR_V4MAPPED(&a->v6)) {
+		memcpy(&a->v4, &a->v6.s6_addr[12], 4);
+		a->af = AF_INET;
+	} else {
+		a->af = AF_INET6;
 	}
-	c->client_af = AF_INET6;
-	return SPF_request_set_ipv6(sr, v6) == SPF_E_SUCCESS;
+	/* longer texts (none valid) are parsed every time */
+	a->text_len = len < sizeof(a->text) ? len : 0;
+	memcpy(a->text, ip, a->text_len);
+	return true;
 }
+
+/* set_client - the client address of ip into c and the request sr */
+static bool
+set_client(struct spf_checker *c, SPF_request_t *sr, const char *ip)
+{
+	if (!parse_client(c, ip))
+		return false;
+	c->client_af = c->client.af;
+	if (c->client.af == AF_INET)
+		return SPF_request_set_ipv4(sr, c->client.v4) == SPF_E_SUCCESS;
+	return SPF_request_set_ipv6(sr, c->client.v6) == SPF_E_SUCCESS;
+}
+
+/* join - a malloc'ed a[0..alen) followed by b[0..blen) */
+static char *
+join(const char *a, size_t alen, const char *b, size_t blen)
+{
+	char *r = xmalloc(alen + blen + 1);
+
+	memcpy(r, a, alen);
+	memcpy(r + alen, b, blen);
+	r[alen + blen] = '\0';
+	return r;
+}
+
+#define POSTMASTER_AT "postmaster@"
 
 /*
  * to_alabels - an SMTPUTF8 identity with U-labels is checked in its
@@ -220,11 +257,12 @@ set_client(struct spf_checker *c, SPF_request_t *sr, const char *ip)
  * name that is not valid IDNA2008 is left as it is (no record matches it).
  */
 static void
-to_alabels(struct spf_result *res, struct buf *sender)
+to_alabels(struct spf_result *res)
 {
 	struct idna_name n;
 	const char *p;
-	size_t local;
+	char *sender;
+	size_t llen, alen;
 
 	for (p = res->domain; *p != '\0'; p++)
 		if ((unsigned char)*p >= 0x80)
@@ -234,61 +272,67 @@ to_alabels(struct spf_result *res, struct buf *sender)
 		return;
 	free(res->domain);
 	res->domain = xstrdup(n.ascii);
-	p = strrchr(buf_cstr(sender), '@');
-	local = p != NULL ? (size_t)(p - buf_cstr(sender)) : 0;
-	buf_truncate(sender, local);
-	buf_printf(sender, "@%s", n.ascii);
+	/* the local-part and "@" stay, the domain becomes its A-labels */
+	p = strrchr(res->sender, '@');
+	llen = p != NULL ? (size_t)(p - res->sender) : 0;
+	alen = strlen(n.ascii);
+	sender = xmalloc(llen + 1 + alen + 1);
+	memcpy(sender, res->sender, llen);
+	sender[llen] = '@';
+	memcpy(sender + llen + 1, n.ascii, alen + 1);
+	free(res->sender);
+	res->sender = sender;
 }
 
 /* identity - the <sender> and <domain> of the check (RFC 7208 2.3, 2.4,
  * 4.3): null sender and HELO use postmaster@HELO; a missing local-part
- * becomes postmaster */
+ * becomes postmaster. Each string is allocated once at its size (this
+ * runs twice a message: MAIL FROM and HELO) */
 static void
 identity(const struct spf_request *req, struct spf_result *res)
 {
 	const char *helo = req->helo != NULL ? req->helo : "";
 	const char *from = req->mail_from != NULL ? req->mail_from : "";
-	const char *at;
-	struct buf b = BUF_INIT;
+	const char *at, *dom;
 	size_t dlen;
 
-	/* appends, not buf_printf: ~1,400 instructions a message less */
 	if (req->identity == SPF_ID_HELO || from[0] == '\0') {
-		buf_append_str(&b, "postmaster@");
-		buf_append_str(&b, helo);
-		res->domain = xstrdup(helo);
+		dom = helo;
+		res->sender = join(POSTMASTER_AT, sizeof(POSTMASTER_AT) - 1,
+		    helo, strlen(helo));
 	} else if ((at = strrchr(from, '@')) == NULL || at == from) {
-		at = at != NULL ? at + 1 : from;
-		buf_append_str(&b, "postmaster@");
-		buf_append_str(&b, at);
-		res->domain = xstrdup(at);
+		dom = at != NULL ? at + 1 : from;
+		res->sender = join(POSTMASTER_AT, sizeof(POSTMASTER_AT) - 1,
+		    dom, strlen(dom));
 	} else {
-		buf_append_str(&b, from);
-		res->domain = xstrdup(at + 1);
+		dom = at + 1;
+		res->sender = xstrdup(from);
 	}
-	dlen = strlen(res->domain);
-	if (dlen > 0 && res->domain[dlen - 1] == '.')
-		res->domain[dlen - 1] = '\0';
-	to_alabels(res, &b);
-	res->sender = buf_steal(&b);
+	dlen = strlen(dom);
+	if (dlen > 0 && dom[dlen - 1] == '.')
+		dlen--;
+	res->domain = xstrndup(dom, dlen);
+	to_alabels(res);
 }
 
 /* interpret - what SPF_request_query_fallback does, minus its
  * "localhost always passes" shortcut (RFC 7208 has no such rule): compile
- * rec (checked by spf_record_check; spf_compiled.c keeps the compiled
+ * rec (checked by spf_record_check; rec_hash: its hash_fnv1a, the key of
+ * the compiled-record cache; spf_compiled.c keeps the compiled
  * form for the next message) and interpret it for the MAIL FROM
  * domain. Returns the response (caller frees), NULL with *why_r set when
  * libspf2 refused the record or compiled only part of it. */
 static SPF_response_t *
-interpret(struct spf_checker *c, SPF_request_t *sr, const char *rec,
-    const char **why_r)
+interpret(struct spf_checker *c, SPF_request_t *sr, const struct buf *rec,
+    uint32_t rec_hash, const char **why_r)
 {
 	SPF_response_t *resp = SPF_response_new(sr);
 	SPF_record_t *compiled;
 
 	if (resp == NULL)
 		abort();	/* out of memory inside libspf2 */
-	compiled = spf_compiled_get(&c->compiled, c->server, resp, rec, why_r);
+	compiled = spf_compiled_get_hashed(&c->compiled, c->server, resp,
+	    buf_cstr(rec), rec->len, rec_hash, why_r);
 	if (compiled == NULL) {
 		SPF_response_free(resp);
 		return NULL;
@@ -336,14 +380,17 @@ run_libspf2(struct spf_checker *c, const struct spf_request *req,
 	SPF_response_t *resp;
 	const char *exp, *why = NULL;
 
-	if (req->helo != NULL && req->helo[0] != '\0')
-		(void)SPF_request_set_helo_dom(sr, req->helo);
+	/* the sender first: set before it, the HELO name makes libspf2
+	 * build postmaster@HELO as the sender (a sprintf and three
+	 * allocations) that the sender then replaces */
 	if (SPF_request_set_env_from(sr, res->sender) != 0) {
 		res->res = SPF_RES_PERMERROR;
 		res->reason = xstrdup("libspf2 refused the sender");
 		return;
 	}
-	if ((resp = interpret(c, sr, buf_cstr(&c->norm), &why)) == NULL) {
+	if (req->helo != NULL && req->helo[0] != '\0')
+		(void)SPF_request_set_helo_dom(sr, req->helo);
+	if ((resp = interpret(c, sr, &c->norm, c->norm_hash, &why)) == NULL) {
 		res->res = SPF_RES_PERMERROR;
 		res->reason = xstrdup(why);
 		return;
@@ -361,7 +408,8 @@ run_libspf2(struct spf_checker *c, const struct spf_request *req,
 	SPF_response_free(resp);
 }
 
-/* spf_check - one SPF evaluation */
+/* spf_check - one SPF evaluation. libspf2's request is made only when
+ * there is a record to interpret (the HELO check mostly finds none) */
 void
 spf_check(struct spf_checker *c, const struct spf_request *req,
     struct spf_result *res)
@@ -375,19 +423,28 @@ spf_check(struct spf_checker *c, const struct spf_request *req,
 	if (req->max_time_ms != 0 && req->max_time_ms < c->lim.max_time_ms)
 		c->deadline_ms = spf_now_ms() + req->max_time_ms;
 	identity(req, res);
+	if (!parse_client(c, req->client_ip)) {
+		res->res = SPF_RES_NONE;
+		res->reason = xstrdup("bad client address");
+		goto out;
+	}
+	c->client_af = c->client.af;
+	if ((r = spf_dns_fetch_record(c, res->domain, &why)) != SPF_RES_PASS) {
+		res->res = r;
+		res->reason = xstrdup(why != NULL ? why : "");
+		goto out;
+	}
 	sr = SPF_request_new(c->server);
 	if (sr == NULL)
 		abort();	/* out of memory inside libspf2 */
 	if (!set_client(c, sr, req->client_ip)) {
 		res->res = SPF_RES_NONE;
 		res->reason = xstrdup("bad client address");
-	} else if ((r = spf_dns_fetch_record(c, res->domain, &why)) != SPF_RES_PASS) {
-		res->res = r;
-		res->reason = xstrdup(why != NULL ? why : "");
 	} else {
 		run_libspf2(c, req, sr, res);
 	}
 	SPF_request_free(sr);
+out:
 	res->dns_queries = c->queries;
 	res->dns_terms = c->terms;
 	res->void_lookups = c->voids;
@@ -510,7 +567,8 @@ prefix_decides(struct spf_checker *c, SPF_request_t *sr, char **mech,
 	for (i = 0; i < k; i++)
 		buf_printf(&rec, " %s", mech[i]);
 	spf_dns_reset(c);
-	if ((resp = interpret(c, sr, buf_cstr(&rec), &why)) != NULL) {
+	if ((resp = interpret(c, sr, &rec, hash_fnv1a(HASH_FNV1A_INIT,
+	    buf_cstr(&rec), rec.len), &why)) != NULL) {
 		yes = !c->aborted &&
 		    SPF_response_reason(resp) == SPF_REASON_MECH &&
 		    map_result(SPF_response_result(resp)) == want;

@@ -1,13 +1,13 @@
 /*
  * spf_compiled.c - libspf2's compiled SPF records, checked and kept
  *
- * Exported (spf_compiled.h): spf_compiled_get, spf_compiled_copy,
- * spf_compiled_clear.
+ * Exported (spf_compiled.h): spf_compiled_init, spf_compiled_get,
+ * spf_compiled_get_hashed, spf_compiled_copy, spf_compiled_clear, spf_compiled_deinit.
  *
  * spf_compiled_get is the only place a record is compiled: the
  * top-level record (spf.c) and every include:/redirect= record
  * (spf_dns.c). Each compile is checked (compile_checked below) and kept
- * in a small least-recently-used cache keyed by the exact text; callers
+ * in a small table (util/lru_table.h) keyed by the exact text; callers
  * always get their own copy, so the kept records are never interpreted,
  * freed or changed by libspf2. Why caching is sound: libspf2's compiled
  * form depends only on the text (and the server, the checker's own), and
@@ -17,6 +17,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,40 +93,77 @@ spf_compiled_copy(const SPF_record_t *rec)
 	return r;
 }
 
-/* find - the slot holding text[0..len) (hash h), or NULL */
-static struct spf_compiled_slot *
-find(struct spf_compiled_cache *cc, const char *text, size_t len, uint32_t h)
+/* a kept record and the text it was compiled from */
+struct compiled_entry {
+	SPF_record_t *rec;
+	size_t len;
+	char text[];			/* NUL-terminated */
+};
+
+/* the key of a lookup: the normalised text */
+struct compiled_key {
+	const char *text;
+	size_t len;
+};
+
+/* entry_matches - lru_table_ops.matches: is value compiled from key? */
+static bool
+entry_matches(const void *value, const void *key)
 {
-	size_t i;
+	const struct compiled_entry *e = value;
+	const struct compiled_key *k = key;
 
-	for (i = 0; i < SPF_COMPILED_SLOTS; i++) {
-		struct spf_compiled_slot *s = &cc->slot[i];
-
-		if (s->hash == h && s->len == len && s->text != NULL &&
-		    memcmp(s->text, text, len) == 0)
-			return s;
-	}
-	return NULL;
+	return e->len == k->len && memcmp(e->text, k->text, k->len) == 0;
 }
 
-/* victim - a free slot, else the least recently used one (emptied) */
-static struct spf_compiled_slot *
-victim(struct spf_compiled_cache *cc)
+/* entry_free - lru_table_ops.free_value */
+static void
+entry_free(void *value)
 {
-	struct spf_compiled_slot *v = &cc->slot[0];
-	size_t i;
+	struct compiled_entry *e = value;
 
-	for (i = 0; i < SPF_COMPILED_SLOTS && v->text != NULL; i++)
-		if (cc->slot[i].text == NULL ||
-		    cc->slot[i].last_use < v->last_use)
-			v = &cc->slot[i];
-	if (v->text != NULL) {
-		free(v->text);
-		SPF_record_free(v->rec);
-		v->text = NULL;
-		v->rec = NULL;
+	SPF_record_free(e->rec);
+	free(e);
+}
+
+static const struct lru_table_ops compiled_ops = {
+	.matches = entry_matches,
+	.free_value = entry_free,
+};
+
+/* spf_compiled_init - an empty cache */
+void
+spf_compiled_init(struct spf_compiled_cache *cc)
+{
+	memset(cc, 0, sizeof(*cc));
+	lru_table_init(&cc->table, SPF_COMPILED_SETS, SPF_COMPILED_WAYS,
+	    &compiled_ops);
+}
+
+/* spf_compiled_get_hashed - spf_compiled_get with the text's hash known */
+SPF_record_t *
+spf_compiled_get_hashed(struct spf_compiled_cache *cc, SPF_server_t *server,
+    SPF_response_t *resp, const char *rec, size_t len, uint32_t hash,
+    const char **why_r)
+{
+	struct compiled_key k = { rec, len };
+	struct compiled_entry *e = lru_table_get(&cc->table, hash, &k);
+	SPF_record_t *r;
+
+	if (e != NULL) {
+		cc->hits++;
+		return spf_compiled_copy(e->rec);
 	}
-	return v;
+	cc->misses++;
+	if ((r = compile_checked(server, resp, rec, why_r)) == NULL)
+		return NULL;
+	e = xmalloc(sizeof(*e) + len + 1);
+	e->rec = r;
+	e->len = len;
+	memcpy(e->text, rec, len);
+	e->text[len] = '\0';
+	lru_table_put(&cc->table, hash, &k, e);
+	return spf_compiled_copy(r);
 }
 
 /* spf_compiled_get - an owned copy of the checked compile of rec */
@@ -134,38 +172,23 @@ spf_compiled_get(struct spf_compiled_cache *cc, SPF_server_t *server,
     SPF_response_t *resp, const char *rec, const char **why_r)
 {
 	size_t len = strlen(rec);
-	uint32_t h = hash_fnv1a(HASH_FNV1A_INIT, rec, len);
-	struct spf_compiled_slot *s = find(cc, rec, len, h);
-	SPF_record_t *r;
 
-	if (s != NULL) {
-		cc->hits++;
-		s->last_use = ++cc->clock;
-		return spf_compiled_copy(s->rec);
-	}
-	cc->misses++;
-	if ((r = compile_checked(server, resp, rec, why_r)) == NULL)
-		return NULL;
-	s = victim(cc);
-	s->text = xmalloc(len + 1);
-	memcpy(s->text, rec, len + 1);
-	s->len = len;
-	s->hash = h;
-	s->rec = r;
-	s->last_use = ++cc->clock;
-	return spf_compiled_copy(r);
+	return spf_compiled_get_hashed(cc, server, resp, rec, len,
+	    hash_fnv1a(HASH_FNV1A_INIT, rec, len), why_r);
 }
 
 /* spf_compiled_clear - free every kept record */
 void
 spf_compiled_clear(struct spf_compiled_cache *cc)
 {
-	size_t i;
+	lru_table_clear(&cc->table);
+	cc->hits = cc->misses = 0;
+}
 
-	for (i = 0; i < SPF_COMPILED_SLOTS; i++) {
-		free(cc->slot[i].text);
-		if (cc->slot[i].rec != NULL)
-			SPF_record_free(cc->slot[i].rec);
-	}
-	memset(cc, 0, sizeof(*cc));
+/* spf_compiled_deinit - free every kept record and the table */
+void
+spf_compiled_deinit(struct spf_compiled_cache *cc)
+{
+	lru_table_deinit(&cc->table);
+	cc->hits = cc->misses = 0;
 }

@@ -2,7 +2,8 @@
  *
  * A checker compiles the same few records again and again (the bench
  * corpus: ~4,500 instructions per compile, one or more per message). The
- * cache keeps the last SPF_COMPILED_SLOTS records compiled, keyed by the
+ * cache keeps the records compiled last (least recently used replaced
+ * within a set of its table, util/lru_table.h), keyed by the
  * exact normalised text libspf2 was given: equal text compiles to equal
  * bytes, and SPF_record_interpret only reads a record (macros are expanded
  * into the request and response, never into the record).
@@ -22,26 +23,28 @@
 
 #include <spf2/spf.h>
 
-/* records kept per checker: a message needs its top-level record and
- * those of its includes. The bench corpus has 85 SPF records, and with
- * 16 slots its round of domains found almost nothing (least recently
- * used replacement on a cycle longer than the cache); each kept record
- * takes a few hundred bytes */
-#define SPF_COMPILED_SLOTS 128
+#include "util/lru_table.h"
 
-struct spf_compiled_slot {
-	char *text;			/* NULL: slot free */
-	size_t len;
-	uint32_t hash;			/* hash_fnv1a of text */
-	SPF_record_t *rec;
-	uint64_t last_use;		/* for least-recently-used replacement */
-};
+/* records kept per checker: a message needs its top-level record and
+ * those of its includes. The bench corpus has 85 SPF records; 16 slots
+ * found almost nothing (least recently used replacement on a cycle
+ * longer than the cache). SETS x WAYS entries: a lookup compares within
+ * one set of WAYS, and 256 entries for 85 records leave few sets where
+ * more records hash than there are ways. Each kept record takes a few
+ * hundred bytes, only when used */
+#define SPF_COMPILED_SETS 32
+#define SPF_COMPILED_WAYS 8
 
 struct spf_compiled_cache {
-	struct spf_compiled_slot slot[SPF_COMPILED_SLOTS];
-	uint64_t clock;
+	struct lru_table table;		/* of struct spf_compiled_entry */
 	uint64_t hits, misses;		/* for tests and curious readers */
 };
+
+/* spf_compiled_init - an empty cache */
+void spf_compiled_init(struct spf_compiled_cache *cc);
+
+/* spf_compiled_deinit - free every kept record and the cache's memory */
+void spf_compiled_deinit(struct spf_compiled_cache *cc);
 
 /* spf_compiled_get - the record libspf2 compiles from rec (normalised by
  * spf_record_check), copied from the cache or compiled now with server
@@ -56,10 +59,17 @@ SPF_record_t *spf_compiled_get(struct spf_compiled_cache *cc,
     SPF_server_t *server, SPF_response_t *resp, const char *rec,
     const char **why_r);
 
+/* spf_compiled_get_hashed - spf_compiled_get of rec[0..len) (NUL at
+ * rec[len]) whose hash_fnv1a the caller has already (spf_norm_memo
+ * remembers it with the normalised record) */
+SPF_record_t *spf_compiled_get_hashed(struct spf_compiled_cache *cc,
+    SPF_server_t *server, SPF_response_t *resp, const char *rec, size_t len,
+    uint32_t hash, const char **why_r);
+
 /* spf_compiled_copy - a copy of rec that the caller owns */
 SPF_record_t *spf_compiled_copy(const SPF_record_t *rec);
 
-/* spf_compiled_clear - free every kept record */
+/* spf_compiled_clear - free every kept record; counters back to 0 */
 void spf_compiled_clear(struct spf_compiled_cache *cc);
 
 #endif

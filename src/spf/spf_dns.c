@@ -411,7 +411,8 @@ spf_dns_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 
 /*
  * spf_dns_fetch_record - find, select and check the SPF record of domain (RFC 7208
- * 4.4, 4.5); on success c->norm holds the normalised record. Returns
+ * 4.4, 4.5); on success c->norm holds the normalised record and
+ * c->norm_hash its hash. Returns
  * SPF_RES_PASS for "found", NONE, TEMPERROR or PERMERROR otherwise.
  */
 enum spf_res
@@ -460,7 +461,7 @@ spf_dns_fetch_record(struct spf_checker *c, const char *domain, const char **why
 	} else if (memchr(a->rr[idx].text, '\0', a->rr[idx].text_len) != NULL ||
 	    !spf_norm_memo_check(&c->norm_memo,
 	    (const unsigned char *)a->rr[idx].text, a->rr[idx].text_len,
-	    c->client_af, &c->norm, why_r)) {
+	    c->client_af, &c->norm, why_r, &c->norm_hash)) {
 		if (memchr(a->rr[idx].text, '\0', a->rr[idx].text_len) != NULL)
 			*why_r = "NUL in record";
 		res = SPF_RES_PERMERROR;
@@ -497,8 +498,8 @@ spf_dns_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp,
 		abort_eval(c, SPF_RES_PERMERROR, why);
 		return SPF_E_SYNTAX;
 	}
-	*recp = spf_compiled_get(&c->compiled, server, resp,
-	    buf_cstr(&c->norm), &why);
+	*recp = spf_compiled_get_hashed(&c->compiled, server, resp,
+	    buf_cstr(&c->norm), c->norm.len, c->norm_hash, &why);
 	if (*recp == NULL) {
 		abort_eval(c, SPF_RES_PERMERROR, why);
 		return SPF_E_SYNTAX;

@@ -30,12 +30,22 @@
  * that mechanism, not separate terms */
 #define SPF_MAX_EXPANSION 16
 
+/* the client address last parsed, and its text (spf.c parse_client) */
+struct spf_client {
+	int af;				/* 0: none parsed */
+	struct in_addr v4;
+	struct in6_addr v6;
+	char text[64];			/* longer than any address text */
+	size_t text_len;		/* 0: text not kept */
+};
+
 struct spf_checker {
 	struct dns_resolver *dns;
 	struct spf_limits lim;
 	SPF_server_t *server;
 	SPF_dns_server_t layer;
 	char *receiver;
+	struct spf_client client;	/* kept across evaluations */
 	/* per-evaluation state */
 	int client_af;
 	uint64_t queries_at_start;
@@ -48,6 +58,7 @@ struct spf_checker {
 	size_t nexpansion;
 	bool expansion_ptr;		/* the names came from a PTR answer */
 	struct buf norm;		/* normalised record for libspf2 */
+	uint32_t norm_hash;		/* its hash_fnv1a (spf_norm_memo) */
 	struct spf_compiled_cache compiled;	/* kept across evaluations */
 	struct spf_norm_memo norm_memo;		/* kept across evaluations */
 };

@@ -15,38 +15,37 @@
 #include <stdint.h>
 
 #include "util/buf.h"
+#include "util/lru_table.h"
 
 /* records remembered per checker (as many as spf_compiled.h keeps) */
-#define SPF_NORM_MEMO_SLOTS 128
+#define SPF_NORM_MEMO_SETS 32
+#define SPF_NORM_MEMO_WAYS 8
 /* longer records are checked every time (spf_record_check refuses
  * anything over SPF_RECORD_MAX_LEN; no need to remember a long refusal) */
 #define SPF_NORM_MEMO_MAX_RAW 4096
 
-struct spf_norm_memo_slot {
-	char *raw;			/* NULL: slot free */
-	size_t raw_len;
-	uint32_t hash;			/* hash_fnv1a of raw */
-	int af;
-	bool ok;
-	char *norm;			/* ok: the normalised record */
-	size_t norm_len;
-	const char *why;		/* !ok: spf_record_check's static reason */
-	uint64_t last_use;
-};
-
 struct spf_norm_memo {
-	struct spf_norm_memo_slot slot[SPF_NORM_MEMO_SLOTS];
-	uint64_t clock;
+	struct lru_table table;		/* of verdicts (spf_norm_memo.c) */
 	uint64_t hits, misses;		/* for tests */
 };
 
+/* spf_norm_memo_init - an empty memo */
+void spf_norm_memo_init(struct spf_norm_memo *m);
+
+/* spf_norm_memo_deinit - forget every record, free the memo's memory */
+void spf_norm_memo_deinit(struct spf_norm_memo *m);
+
 /* spf_norm_memo_check - what spf_record_check(rec, len, client_af,
  * out_r, why_r) returns and writes, remembered by m for the same bytes
- * and family (least recently used record replaced) */
+ * and family (least recently used record of a set replaced). On true,
+ * *norm_hash_r (unless NULL) is hash_fnv1a of the normalised record in
+ * out_r, remembered too: the compiled-record cache is keyed by it, and
+ * hashing the same text again cost ~300 instructions a record */
 bool spf_norm_memo_check(struct spf_norm_memo *m, const unsigned char *rec,
-    size_t len, int client_af, struct buf *out_r, const char **why_r);
+    size_t len, int client_af, struct buf *out_r, const char **why_r,
+    uint32_t *norm_hash_r);
 
-/* spf_norm_memo_clear - forget every record */
+/* spf_norm_memo_clear - forget every record; counters back to 0 */
 void spf_norm_memo_clear(struct spf_norm_memo *m);
 
 #endif

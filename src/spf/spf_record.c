@@ -199,31 +199,35 @@ spf_domain_spec_ok(const unsigned char *p, size_t len)
 	return domain_spec_copy(p, len, NULL);
 }
 
-/* spf_domain_ok - RFC 7208 4.3 checks of an identity's domain */
+/* spf_domain_ok - RFC 7208 4.3 checks of an identity's domain: at most
+ * 253 octets (one trailing dot aside), two labels or more, none empty or
+ * over 63 octets, a valid top label. Label by label with memchr: this
+ * runs for every record fetched, three or four times a message */
 bool
 spf_domain_ok(const char *domain)
 {
-	size_t len = strlen(domain), i, label = 0, labels = 0, last = 0;
+	size_t len = strlen(domain), label;
+	const char *p = domain, *end, *dot;
+	unsigned labels = 0;
 
 	if (len > 0 && domain[len - 1] == '.')
 		len--;
 	if (len == 0 || len > 253)
 		return false;
-	for (i = 0; i <= len; i++) {
-		if (i == len || domain[i] == '.') {
-			if (label == 0)
-				return false;	/* empty label */
-			labels++;
-			last = i - label;
-			label = 0;
-			continue;
-		}
-		if (++label > 63)
-			return false;
+	end = domain + len;
+	for (;;) {
+		dot = memchr(p, '.', (size_t)(end - p));
+		label = (size_t)((dot != NULL ? dot : end) - p);
+		if (label == 0 || label > 63)
+			return false;	/* empty or too long */
+		labels++;
+		if (dot == NULL)
+			break;
+		p = dot + 1;
 	}
 	if (labels < 2)
 		return false;
-	return toplabel_ok((const unsigned char *)domain + last, len - last);
+	return toplabel_ok((const unsigned char *)p, label);
 }
 
 /* spf_record_is_spf - "v=spf1" followed by SP or the end */

@@ -2,7 +2,7 @@
  * test_spf_compiled.c - the cache of compiled SPF records: the same text
  * is compiled once and handed out as equal copies, another text gets
  * another record, refused records are never kept, the least recently
- * used record makes room, and every copy belongs to its caller (it
+ * used record of a set makes room (other sets untouched), and every copy belongs to its caller (it
  * outlives the cache; ASan/valgrind in CI show a double free or leak).
  */
 #include "config.h"
@@ -18,6 +18,8 @@
 #include <cmocka.h>
 
 #include "spf/spf_compiled.h"
+#include "util/hash.h"
+#include "util/lru_table.h"
 
 struct fixture {
 	SPF_server_t *server;
@@ -37,6 +39,7 @@ setup(void **state)
 	assert_non_null(f->server);
 	f->req = SPF_request_new(f->server);
 	f->resp = SPF_response_new(f->req);
+	spf_compiled_init(&f->cc);
 	*state = f;
 	return 0;
 }
@@ -46,7 +49,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	spf_compiled_clear(&f->cc);
+	spf_compiled_deinit(&f->cc);
 	SPF_response_free(f->resp);
 	SPF_request_free(f->req);
 	SPF_server_free(f->server);
@@ -166,28 +169,81 @@ test_refused_not_kept(void **state)
 	assert_int_equal(f->cc.hits, 0);
 }
 
+/* same_set_records - n records "v=spf1 ip4:10.0.0.<i> -all" whose texts
+ * fall in one set of the cache's table */
+static void
+same_set_records(struct fixture *f, char rec[][64], size_t n)
+{
+	unsigned set = 0, i;
+	size_t found = 0;
+
+	for (i = 0; found < n; i++) {
+		char r[64];
+		unsigned s;
+
+		(void)snprintf(r, sizeof(r), "v=spf1 ip4:10.0.%u.%u -all",
+		    i / 256, i % 256);
+		s = lru_table_set_of(&f->cc.table,
+		    hash_fnv1a(HASH_FNV1A_INIT, r, strlen(r)));
+		if (found == 0)
+			set = s;
+		if (s == set)
+			memcpy(rec[found++], r, sizeof(r));
+	}
+}
+
 static void
 test_least_recently_used_replaced(void **state)
 {
 	struct fixture *f = *state;
-	char rec[64];
+	char rec[SPF_COMPILED_WAYS + 1][64];
 	const char *why = NULL;
 	int i;
 
-	for (i = 0; i <= SPF_COMPILED_SLOTS; i++) {
-		(void)snprintf(rec, sizeof(rec), "v=spf1 ip4:10.0.0.%d -all", i);
-		if (i == SPF_COMPILED_SLOTS) {
-			/* touch record 0: record 1 is now the oldest */
-			SPF_record_free(get(f, "v=spf1 ip4:10.0.0.0 -all", &why));
+	same_set_records(f, rec, SPF_COMPILED_WAYS + 1);
+	for (i = 0; i <= SPF_COMPILED_WAYS; i++) {
+		if (i == SPF_COMPILED_WAYS) {
+			/* touch record 0: record 1 is now the oldest of the set */
+			SPF_record_free(get(f, rec[0], &why));
 		}
-		SPF_record_free(get(f, rec, &why));
+		SPF_record_free(get(f, rec[i], &why));
 	}
-	assert_int_equal(f->cc.misses, SPF_COMPILED_SLOTS + 1);
+	assert_int_equal(f->cc.misses, SPF_COMPILED_WAYS + 1);
 	assert_int_equal(f->cc.hits, 1);
-	SPF_record_free(get(f, "v=spf1 ip4:10.0.0.0 -all", &why));
+	SPF_record_free(get(f, rec[0], &why));
 	assert_int_equal(f->cc.hits, 2);
-	SPF_record_free(get(f, "v=spf1 ip4:10.0.0.1 -all", &why));
-	assert_int_equal(f->cc.misses, SPF_COMPILED_SLOTS + 2);
+	SPF_record_free(get(f, rec[SPF_COMPILED_WAYS], &why));
+	assert_int_equal(f->cc.hits, 3);
+	SPF_record_free(get(f, rec[1], &why));
+	assert_int_equal(f->cc.misses, SPF_COMPILED_WAYS + 2);
+}
+
+/* records of other sets do not push each other out: the whole table's
+ * worth of records in, the first one of each set still there */
+static void
+test_sets_are_independent(void **state)
+{
+	struct fixture *f = *state;
+	char rec[2][64];
+	const char *why = NULL;
+	int i;
+
+	same_set_records(f, rec, 1);
+	SPF_record_free(get(f, rec[0], &why));
+	/* fill every other set (keys of rec[0]'s set skipped) */
+	for (i = 0; i < 2000; i++) {
+		char r[64];
+
+		(void)snprintf(r, sizeof(r), "v=spf1 a:h%d.example -all", i);
+		if (lru_table_set_of(&f->cc.table, hash_fnv1a(HASH_FNV1A_INIT,
+		    r, strlen(r))) == lru_table_set_of(&f->cc.table,
+		    hash_fnv1a(HASH_FNV1A_INIT, rec[0], strlen(rec[0]))))
+			continue;
+		SPF_record_free(get(f, r, &why));
+	}
+	f->cc.hits = 0;
+	SPF_record_free(get(f, rec[0], &why));
+	assert_int_equal(f->cc.hits, 1);
 }
 
 static void
@@ -221,6 +277,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_refused_not_kept,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_least_recently_used_replaced,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sets_are_independent,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_copy_outlives_cache,
 		    setup, teardown),

@@ -22,6 +22,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -412,5 +413,17 @@ checks_reset(struct checks *ck)
 	dkim_verifier_free(&ck->dkim);
 	checks_dmarc_reset(&ck->dmarc);
 	checks_arc_free(&ck->arc);
-	memset(ck, 0, sizeof(*ck));
+	checks_state_init(ck);
+}
+
+_Static_assert(offsetof(struct checks, dns_budget) <
+    offsetof(struct checks, dmarc) &&
+    offsetof(struct checks, dmarc) < offsetof(struct checks, keys),
+    "struct checks: dmarc and keys must come last");
+
+void
+checks_state_init(struct checks *ck)
+{
+	memset(ck, 0, offsetof(struct checks, dmarc));
+	checks_dmarc_state_init(&ck->dmarc);
 }

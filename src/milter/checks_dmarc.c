@@ -23,6 +23,7 @@
 #include "config.h"
 
 #include <libpsl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +73,8 @@ start_author(struct checks_dmarc *d, struct dns_resolver *r, int mode,
 		return;
 	}
 	a = &d->authors[d->author_count++];
+	/* all of it: outcome.c reads res even when no evaluation ran */
+	memset(a, 0, sizeof(*a));
 	memset(&opts, 0, sizeof(opts));
 	opts.mode = (enum dmarc_mode)mode;
 	opts.psl = psl;
@@ -302,5 +305,17 @@ checks_dmarc_reset(struct checks_dmarc *d)
 		free(a->domain);
 		free(a->unicode);
 	}
-	memset(d, 0, sizeof(*d));
+	checks_dmarc_state_init(d);
+}
+
+_Static_assert(offsetof(struct checks_dmarc, chosen) <
+    offsetof(struct checks_dmarc, from) &&
+    offsetof(struct checks_dmarc, from) <
+    offsetof(struct checks_dmarc, authors),
+    "checks_dmarc: the entry arrays must come last");
+
+void
+checks_dmarc_state_init(struct checks_dmarc *d)
+{
+	memset(d, 0, offsetof(struct checks_dmarc, from));
 }

@@ -57,6 +57,9 @@ void checks_build_policy_config(const struct conf *c, struct policy_config *pc);
 void checks_mail_from(struct session *s, struct verdict *v);
 /* checks_header - feed one header field; starts DKIM key lookups */
 void checks_header(struct session *s, const char *name, const char *value);
+/* checks_field - checks_header for a field classified already
+ * (headers_field_init; its value NUL-terminated too) */
+void checks_field(struct session *s, const struct header *f);
 void checks_eoh(struct session *s);
 void checks_body(struct session *s, const unsigned char *p, size_t len);
 /* checks_eom - collect DKIM keys, finish, add results to ar, and fill the

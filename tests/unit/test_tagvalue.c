@@ -41,6 +41,20 @@ test_table(void **state)
 		{ "case differs (sensitive)", "V=1;v=2", 0, TAGVALUE_OK, 2, "v", "2" },
 		{ "case differs (insensitive)", "V=1;v=2", TAGVALUE_CASE_INSENSITIVE,
 		  TAGVALUE_E_DUPLICATE, 1, NULL, NULL },
+		{ "every letter once, both cases",
+		  "a=1;b=1;c=1;d=1;e=1;f=1;g=1;h=1;i=1;j=1;k=1;l=1;m=1;n=1;"
+		  "o=1;p=1;q=1;r=1;s=1;t=1;u=1;v=1;w=1;x=1;y=1;z=1;"
+		  "A=2;B=2;C=2;D=2;E=2;F=2;G=2;H=2;I=2;J=2;K=2;L=2;M=2;N=2;"
+		  "O=2;P=2;Q=2;R=2;S=2;T=2;U=2;V=2;W=2;X=2;Y=2;Z=2", 0,
+		  TAGVALUE_OK, 52, "Z", "2" },
+		{ "last letter repeated later", "Z=1;b=2;bh=3;Z=4", 0,
+		  TAGVALUE_E_DUPLICATE, 3, NULL, NULL },
+		{ "z and Z (insensitive)", "z=1;Z=2", TAGVALUE_CASE_INSENSITIVE,
+		  TAGVALUE_E_DUPLICATE, 1, NULL, NULL },
+		{ "letter and longer name", "b=1;bh=2;B_=3", 0, TAGVALUE_OK, 3,
+		  "bh", "2" },
+		{ "longer name repeated", "bh=1;b=2;bh=3", 0,
+		  TAGVALUE_E_DUPLICATE, 2, NULL, NULL },
 		{ "name starts with digit", "1v=1", 0, TAGVALUE_E_SYNTAX, 0, NULL, NULL },
 		{ "no equals", "v", 0, TAGVALUE_E_SYNTAX, 0, NULL, NULL },
 		{ "no equals after good tag", "v=a;b", 0, TAGVALUE_E_SYNTAX, 1, NULL, NULL },
@@ -171,6 +185,15 @@ test_dmarc_dialect(void **state)
 	assert_int_equal(tagvalue_parse((const unsigned char *)"a=1;a=2", 7,
 	    TAGVALUE_DUP_FIRST, &l, NULL), TAGVALUE_OK);
 	assert_true(tagvalue_value_eq(tagvalue_find(&l, "a", 0), "1"));
+	/* a malformed tag does not make a later one of its name a repeat */
+	assert_int_equal(tagvalue_parse((const unsigned char *)"p=;P=reject;p=none",
+	    18, TAGVALUE_DMARC, &l, NULL), TAGVALUE_OK);
+	assert_int_equal(l.count, 3);
+	assert_non_null(l.tag[0].problem);
+	assert_null(l.tag[1].problem);
+	assert_string_equal(l.tag[2].problem, "repeated tag ignored");
+	assert_true(tagvalue_value_eq(tagvalue_find(&l, "p", TAGVALUE_DMARC),
+	    "reject"));
 }
 
 /* TAGVALUE_LENIENT: past the cap the rest is ignored, not an error */

@@ -329,10 +329,63 @@ test_random_input_never_crashes(void **state)
 	}
 }
 
+/* a byte other than VALCHAR at every offset of a long value, so at
+ * every place inside and across the eight-byte blocks the scanner takes
+ * at once: white space keeps the value whole, anything else is refused */
+static void
+test_value_every_offset(void **state)
+{
+	static const unsigned char odd[] = { 0x00, 0x01, 0x1f, 0x7f, 0x80,
+	    0xff };
+	static const char *const fws[] = { " ", "\t", "\r\n\t", "\n " };
+	const char *base = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef";
+	size_t blen = strlen(base), k, j;
+
+	(void)state;
+	for (k = 1; k < blen; k++) {
+		char in[64], want[64];
+		struct tagvalue_list l;
+		const struct tagvalue *t;
+
+		for (j = 0; j < sizeof(fws) / sizeof(fws[0]); j++) {
+			size_t n = (size_t)snprintf(in, sizeof(in), "b=%.*s%s%s;x=1",
+			    (int)k, base, fws[j], base + k);
+
+			(void)snprintf(want, sizeof(want), "%.*s%s%s", (int)k,
+			    base, fws[j], base + k);
+			assert_int_equal(tagvalue_parse((const unsigned char *)in,
+			    n, 0, &l, NULL), TAGVALUE_OK);
+			assert_non_null(t = tagvalue_find(&l, "b", 0));
+			assert_int_equal(t->value_len, strlen(want));
+			assert_memory_equal(t->value, want, t->value_len);
+			assert_non_null(tagvalue_find(&l, "x", 0));
+		}
+		for (j = 0; j < sizeof(odd); j++) {
+			size_t n = (size_t)snprintf(in, sizeof(in), "b=%s;x=1",
+			    base);
+
+			in[2 + k] = (char)odd[j];
+			assert_int_equal(tagvalue_parse((const unsigned char *)in,
+			    n, 0, &l, NULL), TAGVALUE_E_SYNTAX);
+		}
+		/* trailing white space is not part of the value */
+		{
+			size_t n = (size_t)snprintf(in, sizeof(in), "b=%.*s \t \r\n ",
+			    (int)k, base);
+
+			assert_int_equal(tagvalue_parse((const unsigned char *)in,
+			    n, 0, &l, NULL), TAGVALUE_OK);
+			assert_int_equal(l.tag[0].value_len, k);
+			assert_int_equal(l.tag[0].raw_end, n);
+		}
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_value_every_offset),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_embedded_nul_is_syntax_error),
 		cmocka_unit_test(test_raw_span_covers_whitespace),

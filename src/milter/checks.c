@@ -200,8 +200,8 @@ checks_field(struct session *s, const struct header *f)
 		if (f->name_len + 1 + f->value_len > c->max_header_field_bytes)
 			ck->dmarc.from_problem = "From field over MaxHeaderFieldBytes";
 		else
-			checks_dmarc_from(&ck->dmarc, resolver, c->dmarc_mode,
-			    (const char *)f->value);
+			checks_dmarc_from(&ck->dmarc, resolver, &s->msg.arena,
+			    c->dmarc_mode, (const char *)f->value);
 	}
 	if (c->arc_verify)
 		checks_arc_header(&ck->arc, resolver, c, f);

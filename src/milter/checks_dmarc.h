@@ -11,10 +11,12 @@
 #include "dns/dns.h"
 #include "dns/dns_budget.h"
 #include "policy/policy.h"
+#include "util/arena.h"
 
 #define CHECKS_MAX_FROM 8	/* From fields kept; more is "bad From" */
 #define CHECKS_MAX_AUTHORS 4	/* distinct author domains evaluated */
 
+/* The strings below live in the message's arena (checks_dmarc_from). */
 struct checks_dmarc_query {
 	char *name;
 	struct dns_query *query;
@@ -51,9 +53,10 @@ bool checks_dmarc_init(const char *psl_file);
 void checks_dmarc_deinit(void);
 
 /* checks_dmarc_from - a From field arrived: parse it and start the DMARC
- * record lookups for its author domain(s) right away */
+ * record lookups for its author domain(s) right away. The author names
+ * are copied into arena, which must outlive d's next reset. */
 void checks_dmarc_from(struct checks_dmarc *d, struct dns_resolver *r,
-    int mode, const char *value);
+    struct arena *arena, int mode, const char *value);
 /* checks_dmarc_eom - finish: set the identifiers, ask what is missing
  * (each lookup within timeout_ms and what is left of budget), add
  * "dmarc=..." to ar, and fill the DMARC part of in. Returns false when

@@ -15,6 +15,12 @@
  * (RFC 5322 4.5.1 obsolete "From :") dropped, case ignored. The numbering
  * of headers_add uses them too, which matches how Postfix and Sendmail
  * find the n-th field of a name for a change or deletion.
+ *
+ * headers_kind tells the fields authentication picks by name (From,
+ * DKIM-Signature, Authentication-Results, the three ARC fields) with the
+ * same comparison; headers_field_init measures a field and classifies it
+ * once, and the milter hands that struct header to every check and to
+ * headers_add_field, so no check compares the name again (issue 18).
  */
 #include "config.h"
 

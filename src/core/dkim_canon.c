@@ -21,6 +21,7 @@
 #include "config.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,26 +155,51 @@ dkim_canon_name_is(const struct dkim_header *h, const struct dkim_name *n)
 	return headers_name_eq(h->name, h->name_len, n->p, n->len);
 }
 
-/* dkim_canon_select - append the fields h= names, bottom up */
+/* same_name - a[0..n) and b[0..n) equal, ASCII case ignored */
+static bool
+same_name(const unsigned char *a, const unsigned char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ascii_tolower(a[i]) != ascii_tolower(b[i]))
+			return false;
+	return true;
+}
+
+/* Marks a field dkim_canon_select has used: no name is that long. */
+#define SELECT_USED SIZE_MAX
+
+/* dkim_canon_select - append the fields h= names, bottom up. Each
+ * field's name length without trailing WSP is taken once, and a field
+ * is compared byte by byte only with names of its length: comparing
+ * every h= name with every field through headers_name_eq trimmed both
+ * names each time (issue 18). The comparison is headers_name_eq's. */
 void
 dkim_canon_select(enum dkim_canon c, const struct dkim_header *hdrs,
     size_t nhdrs, size_t skip, const struct dkim_name *names, size_t nnames,
     struct buf *out)
 {
-	bool *used = xcalloc(nhdrs > 0 ? nhdrs : 1, sizeof(*used));
+	size_t *len = xreallocarray(NULL, nhdrs > 0 ? nhdrs : 1, sizeof(*len));
 	size_t i, j;
 
+	for (j = 0; j < nhdrs; j++)
+		len[j] = j == skip ? SELECT_USED :
+		    headers_name_len(hdrs[j].name, hdrs[j].name_len);
 	for (i = 0; i < nnames; i++) {
+		size_t want = headers_name_len(names[i].p, names[i].len);
+
 		for (j = nhdrs; j-- > 0;) {
-			if (j == skip || used[j] || !dkim_canon_name_is(&hdrs[j], &names[i]))
+			if (len[j] != want ||
+			    !same_name(hdrs[j].name, names[i].p, want))
 				continue;
-			used[j] = true;
+			len[j] = SELECT_USED;
 			dkim_canon_header(c, hdrs[j].name, hdrs[j].name_len,
 			    hdrs[j].value, hdrs[j].value_len, true, out);
 			break;
 		}
 	}
-	free(used);
+	free(len);
 }
 
 /* dkim_canon_strip_b - append value without the b= value */

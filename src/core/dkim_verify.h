@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/headers.h"
 #include "dns/dns.h"
 
 /* Defaults (see struct dkim_verify_params). */
@@ -101,6 +102,10 @@ struct dkim_verifier *dkim_verifier_new(const struct dkim_verify_params *p);
  * cap, else -1. */
 int dkim_verifier_header(struct dkim_verifier *v, const unsigned char *name,
     size_t name_len, const unsigned char *value, size_t value_len);
+/* dkim_verifier_field - dkim_verifier_header for a field whose name was
+ * classified already (headers_field_init): f->name[0..f->name_len),
+ * f->value[0..f->value_len), f->kind */
+int dkim_verifier_field(struct dkim_verifier *v, const struct header *f);
 
 /* dkim_verifier_key_name - the TXT name to look up for signature idx
  * ("selector._domainkey.domain"), or NULL when no lookup is needed (the

@@ -466,47 +466,69 @@ same_tail(const char *a, const char *b)
 	    (pb == b && pa[-1] == '.');
 }
 
-/* dmarc_eval_set_auth - copy the identifiers */
-void
-dmarc_eval_set_auth(struct dmarc_eval *e, const struct dmarc_auth *auth)
+/* counts - DKIM result the alignment check may use */
+static bool
+counts(enum dmarc_auth_res r)
 {
-	const char *spf_dom = auth->spf_mailfrom_domain;
+	return r == DMARC_AUTH_PASS || r == DMARC_AUTH_TEMPERROR;
+}
+
+/*
+ * add_dkim_ids - keep at most DMARC_EVAL_MAX_DKIM signatures. Those
+ * sharing the last two labels with the author domain go first, so a pile
+ * of third-party signatures cannot push the aligned one out. A signature
+ * the first pass took or found unusable is not looked at again (for the
+ * first 64: a bit each): each look runs d= through IDNA (issue 18).
+ */
+static void
+add_dkim_ids(struct dmarc_eval *e, const struct dmarc_auth *auth)
+{
+	uint64_t settled = 0;
 	size_t i;
 	int pass;
 
-	e->auth_set = true;
-	e->nid = 0;
-	if (spf_dom == NULL || *spf_dom == '\0')
-		spf_dom = auth->spf_helo_domain;	/* null sender */
-	if (spf_dom != NULL && dmarc_walk_valid_domain(spf_dom, e->id[0].d) &&
-	    (auth->spf == DMARC_AUTH_PASS || auth->spf == DMARC_AUTH_TEMPERROR)) {
-		e->id[0].res = auth->spf;
-		e->id[0].is_spf = true;
-		e->nid = 1;
-	}
-	/*
-	 * Keep at most DMARC_EVAL_MAX_DKIM signatures. Those sharing the last
-	 * two labels with the author domain go first, so a pile of third-party
-	 * signatures cannot push the aligned one out.
-	 */
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < auth->dkim_count &&
 		    e->nid < DMARC_EVAL_MAX_DKIM + 1; i++) {
 			const struct dmarc_dkim_id *k = &auth->dkim[i];
 			struct dmarc_ident *id = &e->id[e->nid];
+			uint64_t bit = i < 64 ? UINT64_C(1) << i : 0;
 
-			if ((k->res != DMARC_AUTH_PASS &&
-			    k->res != DMARC_AUTH_TEMPERROR) ||
-			    k->domain == NULL ||
-			    !dmarc_walk_valid_domain(k->domain, id->d))
+			if ((settled & bit) != 0)
 				continue;
+			if (!counts(k->res) || k->domain == NULL ||
+			    !dmarc_walk_valid_domain(k->domain, id->d)) {
+				settled |= bit;
+				continue;
+			}
 			if (same_tail(id->d, e->author) != (pass == 0))
 				continue;
 			id->res = k->res;
 			id->is_spf = false;
 			e->nid++;
+			settled |= bit;
 		}
 	}
+}
+
+/* dmarc_eval_set_auth - copy the identifiers */
+void
+dmarc_eval_set_auth(struct dmarc_eval *e, const struct dmarc_auth *auth)
+{
+	const char *spf_dom = auth->spf_mailfrom_domain;
+
+	e->auth_set = true;
+	e->nid = 0;
+	if (spf_dom == NULL || *spf_dom == '\0')
+		spf_dom = auth->spf_helo_domain;	/* null sender */
+	/* the result first: a failed SPF needs no IDNA look at its domain */
+	if (spf_dom != NULL && counts(auth->spf) &&
+	    dmarc_walk_valid_domain(spf_dom, e->id[0].d)) {
+		e->id[0].res = auth->spf;
+		e->id[0].is_spf = true;
+		e->nid = 1;
+	}
+	add_dkim_ids(e, auth);
 }
 
 /* dmarc_eval_result - final verdict; missing answers are timeouts */

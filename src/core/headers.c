@@ -15,9 +15,16 @@
  * (RFC 5322 4.5.1 obsolete "From :") dropped, case ignored. The numbering
  * of headers_add uses them too, which matches how Postfix and Sendmail
  * find the n-th field of a name for a change or deletion.
+ *
+ * headers_kind tells the fields authentication picks by name (From,
+ * DKIM-Signature, Authentication-Results, the three ARC fields) with the
+ * same comparison; headers_field_init measures a field and classifies it
+ * once, and the milter hands that struct header to every check and to
+ * headers_add_field, so no check compares the name again (issue 18).
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,6 +115,38 @@ count_named(const struct headers *h, const unsigned char *name, size_t len)
 	return n;
 }
 
+/* headers_kind - one length test picks the only candidate name, so
+ * most fields cost a switch and no comparison */
+enum header_kind
+headers_kind(const unsigned char *name, size_t len)
+{
+	static const struct {
+		const char *name;
+		enum header_kind kind;
+	} known[] = {
+		{ "From", HEADER_FROM },
+		{ "DKIM-Signature", HEADER_DKIM_SIGNATURE },
+		{ "Authentication-Results", HEADER_AUTH_RESULTS },
+		{ "ARC-Seal", HEADER_ARC_SEAL },
+		{ "ARC-Message-Signature", HEADER_ARC_MESSAGE_SIGNATURE },
+		{ "ARC-Authentication-Results", HEADER_ARC_AUTH_RESULTS },
+	};
+	size_t i;
+
+	len = headers_name_len(name, len);
+	switch (len) {
+	case 4: i = 0; break;
+	case 14: i = 1; break;
+	case 22: i = 2; break;
+	case 8: i = 3; break;
+	case 21: i = 4; break;
+	case 26: i = 5; break;
+	default: return HEADER_OTHER;
+	}
+	return ascii_memcaseeq(name, len, known[i].name) ? known[i].kind :
+	    HEADER_OTHER;
+}
+
 unsigned
 headers_count_named(const struct headers *h, const char *name)
 {
@@ -115,11 +154,34 @@ headers_count_named(const struct headers *h, const char *name)
 	    (const unsigned char *)name, strlen(name)));
 }
 
+void
+headers_field_init(struct header *f, const char *name,
+    const unsigned char *value, size_t value_len)
+{
+	f->name = (char *)(uintptr_t)name;	/* not written through */
+	f->value = (unsigned char *)(uintptr_t)value;
+	f->value_len = value_len;
+	f->name_len = strlen(name);
+	f->cmp_len = headers_name_len((const unsigned char *)name,
+	    f->name_len);
+	f->kind = headers_kind((const unsigned char *)name, f->cmp_len);
+	f->name_index = 0;
+}
+
 const struct header *
 headers_add(struct headers *h, const char *name, const unsigned char *value,
     size_t value_len)
 {
-	size_t name_len = strlen(name);
+	struct header f;
+
+	headers_field_init(&f, name, value, value_len);
+	return headers_add_field(h, &f);
+}
+
+const struct header *
+headers_add_field(struct headers *h, const struct header *in)
+{
+	size_t name_len = in->name_len, value_len = in->value_len;
 	struct header *f;
 	char *copy;
 
@@ -130,15 +192,15 @@ headers_add(struct headers *h, const char *name, const unsigned char *value,
 	/* "name\0value\0" in one piece; both lengths are of objects in
 	 * memory, so their sum cannot wrap */
 	copy = arena_alloc(h->arena, name_len + value_len + 2);
-	memcpy(copy, name, name_len + 1);
+	memcpy(copy, in->name, name_len);
+	copy[name_len] = '\0';
 	if (value_len > 0)
-		memcpy(copy + name_len + 1, value, value_len);
+		memcpy(copy + name_len + 1, in->value, value_len);
 	copy[name_len + 1 + value_len] = '\0';
 	f = &h->list[h->count];
+	*f = *in;
 	f->name = copy;
 	f->value = (unsigned char *)copy + name_len + 1;
-	f->value_len = value_len;
-	f->cmp_len = headers_name_len((const unsigned char *)copy, name_len);
 	f->name_index = count_named(h, (const unsigned char *)copy,
 	    f->cmp_len) + 1;
 	h->count++;

@@ -8,6 +8,22 @@
 #include "util/arena.h"
 
 /*
+ * The fields authentication picks by name, told apart once per field
+ * (headers_kind) so that the milter, DKIM, DMARC and ARC do not each
+ * compare every name again (issue 18). The names compare as
+ * headers_name_eq does: trailing WSP dropped, case ignored.
+ */
+enum header_kind {
+	HEADER_OTHER = 0,
+	HEADER_FROM,			/* From */
+	HEADER_DKIM_SIGNATURE,		/* DKIM-Signature */
+	HEADER_AUTH_RESULTS,		/* Authentication-Results */
+	HEADER_ARC_SEAL,		/* ARC-Seal */
+	HEADER_ARC_MESSAGE_SIGNATURE,	/* ARC-Message-Signature */
+	HEADER_ARC_AUTH_RESULTS		/* ARC-Authentication-Results */
+};
+
+/*
  * One field as the MTA handed it: the name, and the value after the colon
  * (with its leading white space and folding line breaks, as received).
  * name_index is the 1-based position among fields of the same name
@@ -18,7 +34,9 @@ struct header {
 	char *name;
 	unsigned char *value;
 	size_t value_len;
+	size_t name_len;	/* strlen(name) */
 	size_t cmp_len;		/* name length without trailing WSP */
+	enum header_kind kind;
 	unsigned name_index;
 };
 
@@ -51,6 +69,15 @@ void headers_deinit(struct headers *h);
  * (and its strings until the arena is reset) */
 const struct header *headers_add(struct headers *h, const char *name,
     const unsigned char *value, size_t value_len);
+/* headers_add_field - headers_add for a field whose name_len, cmp_len
+ * and kind are measured already (f->name_index is ignored): the copy is
+ * made from f->name and f->value */
+const struct header *headers_add_field(struct headers *h,
+    const struct header *f);
+/* headers_field_init - f describes name (NUL-terminated) and
+ * value[0..value_len): lengths measured, kind classified, no copy */
+void headers_field_init(struct header *f, const char *name,
+    const unsigned char *value, size_t value_len);
 /* headers_count_named - how many fields have this name (compared with
  * headers_name_is) */
 unsigned headers_count_named(const struct headers *h, const char *name);
@@ -72,5 +99,8 @@ bool headers_name_eq(const unsigned char *name, size_t len,
     const unsigned char *want, size_t wlen);
 /* headers_name_is - NUL-terminated name is want (headers_name_eq) */
 bool headers_name_is(const char *name, const char *want);
+/* headers_kind - which of the fields above name[0..len) is, as
+ * headers_name_eq compares; HEADER_OTHER for every other name */
+enum header_kind headers_kind(const unsigned char *name, size_t len);
 
 #endif

@@ -22,6 +22,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,16 @@ checks_mail_from(struct session *s, struct verdict *v)
 void
 checks_header(struct session *s, const char *name, const char *value)
 {
+	struct header f;
+
+	headers_field_init(&f, name, (const unsigned char *)value,
+	    strlen(value));
+	checks_field(s, &f);
+}
+
+void
+checks_field(struct session *s, const struct header *f)
+{
 	struct checks *ck = &s->msg.checks;
 	const struct conf *c = s->msg.conf;
 	const char *key;
@@ -184,15 +195,16 @@ checks_header(struct session *s, const char *name, const char *value)
 
 	if (ck->skip_verify || resolver == NULL)
 		return;
-	if (headers_name_is(name, "From")) {
+	if (f->kind == HEADER_FROM) {
 		/* a From over the field cap is never parsed: dmarc=permerror */
-		if (strlen(name) + 1 + strlen(value) > c->max_header_field_bytes)
+		if (f->name_len + 1 + f->value_len > c->max_header_field_bytes)
 			ck->dmarc.from_problem = "From field over MaxHeaderFieldBytes";
 		else
-			checks_dmarc_from(&ck->dmarc, resolver, c->dmarc_mode, value);
+			checks_dmarc_from(&ck->dmarc, resolver, &s->msg.arena,
+			    c->dmarc_mode, (const char *)f->value);
 	}
 	if (c->arc_verify)
-		checks_arc_header(&ck->arc, resolver, c, name, value);
+		checks_arc_header(&ck->arc, resolver, c, f);
 	if (ck->dkim == NULL) {
 		struct dkim_verify_params p;
 
@@ -210,8 +222,7 @@ checks_header(struct session *s, const char *name, const char *value)
 		p.max_field_bytes = c->max_header_field_bytes;
 		ck->dkim = dkim_verifier_new(&p);
 	}
-	idx = dkim_verifier_header(ck->dkim, (const unsigned char *)name,
-	    strlen(name), (const unsigned char *)value, strlen(value));
+	idx = dkim_verifier_field(ck->dkim, f);
 	if (idx < 0 || (key = dkim_verifier_key_name(ck->dkim, idx)) == NULL)
 		return;
 	if (ck->key_count == CHECKS_MAX_KEYS)
@@ -412,5 +423,17 @@ checks_reset(struct checks *ck)
 	dkim_verifier_free(&ck->dkim);
 	checks_dmarc_reset(&ck->dmarc);
 	checks_arc_free(&ck->arc);
-	memset(ck, 0, sizeof(*ck));
+	checks_state_init(ck);
+}
+
+_Static_assert(offsetof(struct checks, dns_budget) <
+    offsetof(struct checks, dmarc) &&
+    offsetof(struct checks, dmarc) < offsetof(struct checks, keys),
+    "struct checks: dmarc and keys must come last");
+
+void
+checks_state_init(struct checks *ck)
+{
+	memset(ck, 0, offsetof(struct checks, dmarc));
+	checks_dmarc_state_init(&ck->dmarc);
 }

@@ -26,7 +26,8 @@ struct checks_key_query {
 	struct dns_query *query;
 };
 
-/* Per-message verification state; zeroed at each message start. */
+/* Per-message verification state; emptied (checks_state_init) at each
+ * message start. */
 struct checks {
 	bool exempt;			/* internal host or authenticated */
 	const char *exempt_why;		/* "internal", "auth" */
@@ -35,11 +36,13 @@ struct checks {
 	struct spf_result spf_mailfrom;
 	struct spf_result spf_helo;
 	struct dkim_verifier *dkim;
-	struct checks_key_query keys[CHECKS_MAX_KEYS];
 	size_t key_count;
-	struct checks_dmarc dmarc;
 	struct checks_arc *arc;		/* NULL until an ARC field arrives */
 	struct dns_budget dns_budget;	/* DNSMaxTimePerMessage */
+	/* Last, not zeroed by checks_state_init (issue 18): dmarc empties
+	 * itself, and keys holds nothing past key_count. */
+	struct checks_dmarc dmarc;
+	struct checks_key_query keys[CHECKS_MAX_KEYS];
 };
 
 /* checks_set_resolver - the shared resolver (set once at start-up, NULL
@@ -54,12 +57,19 @@ void checks_build_policy_config(const struct conf *c, struct policy_config *pc);
 void checks_mail_from(struct session *s, struct verdict *v);
 /* checks_header - feed one header field; starts DKIM key lookups */
 void checks_header(struct session *s, const char *name, const char *value);
+/* checks_field - checks_header for a field classified already
+ * (headers_field_init; its value NUL-terminated too) */
+void checks_field(struct session *s, const struct header *f);
 void checks_eoh(struct session *s);
 void checks_body(struct session *s, const unsigned char *p, size_t len);
 /* checks_eom - collect DKIM keys, finish, add results to ar, and fill the
  * end-of-message verdict */
 void checks_eom(struct session *s, struct authres *ar, struct verdict *v);
-/* checks_reset - free everything of the message (end or abort) */
+/* checks_state_init - ck becomes the empty state (fresh storage, nothing
+ * to free): zero but for the entry arrays, which hold nothing yet */
+void checks_state_init(struct checks *ck);
+/* checks_reset - free everything of the message (end or abort); ck is the
+ * empty state again */
 void checks_reset(struct checks *ck);
 
 #endif

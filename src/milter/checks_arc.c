@@ -55,23 +55,29 @@ new_state(const struct conf *c)
 	return a;
 }
 
+/* is_arc_field - the kinds arc_field_kind tells from ARC_FIELD_NONE */
+static bool
+is_arc_field(enum header_kind k)
+{
+	return k == HEADER_ARC_SEAL || k == HEADER_ARC_MESSAGE_SIGNATURE ||
+	    k == HEADER_ARC_AUTH_RESULTS;
+}
+
 void
 checks_arc_header(struct checks_arc **ap, struct dns_resolver *r,
-    const struct conf *c, const char *name, const char *value)
+    const struct conf *c, const struct header *f)
 {
-	size_t nlen = strlen(name);
 	struct checks_arc *a;
 	const char *key;
 	int idx;
 
-	if (arc_field_kind((const unsigned char *)name, nlen) ==
-	    ARC_FIELD_NONE)
+	if (!is_arc_field(f->kind))
 		return;
 	if (*ap == NULL)
 		*ap = new_state(c);
 	a = *ap;
-	idx = arc_verifier_header(a->v, (const unsigned char *)name, nlen,
-	    (const unsigned char *)value, strlen(value));
+	idx = arc_verifier_header(a->v, (const unsigned char *)f->name,
+	    f->name_len, f->value, f->value_len);
 	if (idx < 0 || (key = arc_verifier_key_name(a->v, idx)) == NULL ||
 	    a->key_count == ARC_VERIFY_MAX_KEYS)
 		return;
@@ -91,7 +97,7 @@ checks_arc_eoh(struct checks_arc *a, const struct headers *h, bool complete)
 	hdrs = xcalloc(h->count + 1, sizeof(*hdrs));
 	for (i = 0; i < h->count; i++) {
 		hdrs[i].name = (const unsigned char *)h->list[i].name;
-		hdrs[i].name_len = strlen(h->list[i].name);
+		hdrs[i].name_len = h->list[i].name_len;
 		hdrs[i].value = h->list[i].value;
 		hdrs[i].value_len = h->list[i].value_len;
 	}

@@ -9,6 +9,7 @@
 #include "core/arc_trust.h"
 #include "core/arc_verify.h"
 #include "core/authres.h"
+#include "core/headers.h"
 #include "dns/dns.h"
 #include "dns/dns_budget.h"
 #include "policy/policy.h"
@@ -34,10 +35,11 @@ struct checks_arc {
 	struct arc_trust trust;
 };
 
-/* checks_arc_header - feed one header field; an ARC field creates the
- * state (*ap) on first sight and starts its key lookup on r */
+/* checks_arc_header - feed one header field (classified by
+ * headers_field_init); an ARC field creates the state (*ap) on first
+ * sight and starts its key lookup on r */
 void checks_arc_header(struct checks_arc **ap, struct dns_resolver *r,
-    const struct conf *c, const char *name, const char *value);
+    const struct conf *c, const struct header *f);
 /* checks_arc_eoh - end of header: all fields the session kept; complete
  * false when some were not kept */
 void checks_arc_eoh(struct checks_arc *a, const struct headers *h,

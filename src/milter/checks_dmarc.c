@@ -23,6 +23,7 @@
 #include "config.h"
 
 #include <libpsl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,8 +55,8 @@ checks_dmarc_deinit(void)
 
 /* start_author - begin the evaluation of one author domain */
 static void
-start_author(struct checks_dmarc *d, struct dns_resolver *r, int mode,
-    const struct idna_name *name)
+start_author(struct checks_dmarc *d, struct dns_resolver *r,
+    struct arena *arena, int mode, const struct idna_name *name)
 {
 	const char *domain = name->ascii;
 	struct checks_dmarc_author *a;
@@ -72,26 +73,30 @@ start_author(struct checks_dmarc *d, struct dns_resolver *r, int mode,
 		return;
 	}
 	a = &d->authors[d->author_count++];
+	/* all of it: outcome.c reads res even when no evaluation ran */
+	memset(a, 0, sizeof(*a));
 	memset(&opts, 0, sizeof(opts));
 	opts.mode = (enum dmarc_mode)mode;
 	opts.psl = psl;
 	opts.pct_roll = (unsigned)(random() % 100);
-	a->domain = xstrdup(domain);
-	a->unicode = name->international ? xstrdup(name->unicode) : NULL;
+	/* in the message's arena: no malloc and free for each (issue 18) */
+	a->domain = arena_strdup(arena, domain);
+	a->unicode = name->international ? arena_strdup(arena, name->unicode) :
+	    NULL;
 	a->eval = dmarc_eval_new(domain, &opts);
 	if (r == NULL)
 		return;
 	n = dmarc_eval_prefetch(a->eval, names, DMARC_WALK_MAX_QUERIES);
 	for (i = 0; i < n; i++) {
-		a->prefetch[i].name = xstrdup(names[i]);
+		a->prefetch[i].name = arena_strdup(arena, names[i]);
 		a->prefetch[i].query = dns_query_start(r, names[i], DNS_T_TXT);
 	}
 	a->prefetch_count = n;
 }
 
 void
-checks_dmarc_from(struct checks_dmarc *d, struct dns_resolver *r, int mode,
-    const char *value)
+checks_dmarc_from(struct checks_dmarc *d, struct dns_resolver *r,
+    struct arena *arena, int mode, const char *value)
 {
 	struct mailaddr_list *l;
 	const char *why = NULL;
@@ -118,7 +123,7 @@ checks_dmarc_from(struct checks_dmarc *d, struct dns_resolver *r, int mode,
 			d->from_problem = why;
 			continue;
 		}
-		start_author(d, r, mode, &name);
+		start_author(d, r, arena, mode, &name);
 	}
 }
 
@@ -294,13 +299,22 @@ checks_dmarc_reset(struct checks_dmarc *d)
 	for (i = 0; i < d->author_count; i++) {
 		struct checks_dmarc_author *a = &d->authors[i];
 
-		for (j = 0; j < a->prefetch_count; j++) {
+		/* the strings go with the message's arena */
+		for (j = 0; j < a->prefetch_count; j++)
 			dns_query_cancel(&a->prefetch[j].query);
-			free(a->prefetch[j].name);
-		}
 		dmarc_eval_free(&a->eval);
-		free(a->domain);
-		free(a->unicode);
 	}
-	memset(d, 0, sizeof(*d));
+	checks_dmarc_state_init(d);
+}
+
+_Static_assert(offsetof(struct checks_dmarc, chosen) <
+    offsetof(struct checks_dmarc, from) &&
+    offsetof(struct checks_dmarc, from) <
+    offsetof(struct checks_dmarc, authors),
+    "checks_dmarc: the entry arrays must come last");
+
+void
+checks_dmarc_state_init(struct checks_dmarc *d)
+{
+	memset(d, 0, offsetof(struct checks_dmarc, from));
 }

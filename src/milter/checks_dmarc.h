@@ -11,10 +11,12 @@
 #include "dns/dns.h"
 #include "dns/dns_budget.h"
 #include "policy/policy.h"
+#include "util/arena.h"
 
 #define CHECKS_MAX_FROM 8	/* From fields kept; more is "bad From" */
 #define CHECKS_MAX_AUTHORS 4	/* distinct author domains evaluated */
 
+/* The strings below live in the message's arena (checks_dmarc_from). */
 struct checks_dmarc_query {
 	char *name;
 	struct dns_query *query;
@@ -30,15 +32,19 @@ struct checks_dmarc_author {
 };
 
 struct checks_dmarc {
-	struct mailaddr_list from[CHECKS_MAX_FROM];
 	size_t from_count;
 	const char *from_problem;	/* static text when From is unusable:
 					 * the message has no usable author */
-	struct checks_dmarc_author authors[CHECKS_MAX_AUTHORS];
 	size_t author_count;
 	bool evaluated;
 	bool multi_domain;
 	size_t chosen;			/* index of the result that counts */
+	/* Entries past from_count and author_count hold nothing: each is
+	 * set up when it is taken, so an empty state clears only the fields
+	 * above (zeroing these ~4 KB for every connection and message was
+	 * most of session_new's cost, issue 18). Keep them last. */
+	struct mailaddr_list from[CHECKS_MAX_FROM];
+	struct checks_dmarc_author authors[CHECKS_MAX_AUTHORS];
 };
 
 /* checks_dmarc_init - load the Public Suffix List (RFC 7489 mode) once;
@@ -47,9 +53,10 @@ bool checks_dmarc_init(const char *psl_file);
 void checks_dmarc_deinit(void);
 
 /* checks_dmarc_from - a From field arrived: parse it and start the DMARC
- * record lookups for its author domain(s) right away */
+ * record lookups for its author domain(s) right away. The author names
+ * are copied into arena, which must outlive d's next reset. */
 void checks_dmarc_from(struct checks_dmarc *d, struct dns_resolver *r,
-    int mode, const char *value);
+    struct arena *arena, int mode, const char *value);
 /* checks_dmarc_eom - finish: set the identifiers, ask what is missing
  * (each lookup within timeout_ms and what is left of budget), add
  * "dmarc=..." to ar, and fill the DMARC part of in. Returns false when
@@ -58,6 +65,10 @@ bool checks_dmarc_eom(struct checks_dmarc *d, struct dns_resolver *r,
     unsigned timeout_ms, struct dns_budget *budget, bool reject_multi,
     const struct dmarc_auth *auth, struct authres *ar,
     struct policy_input *in);
+/* checks_dmarc_state_init - d becomes the empty state (fresh storage,
+ * nothing to free) */
+void checks_dmarc_state_init(struct checks_dmarc *d);
+/* checks_dmarc_reset - free what d holds; d is the empty state again */
 void checks_dmarc_reset(struct checks_dmarc *d);
 
 #endif

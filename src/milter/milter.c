@@ -215,14 +215,17 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct session *s = smfi_getpriv(ctx);
 	struct message *m;
+	struct header f;
 	size_t len;
 
 	if (s == NULL || !s->in_message)
 		return go_on(s, SMFIP_NR_HDR);
 	m = &s->msg;
 	len = strlen(value);
+	/* lengths and kind once, for every check below */
+	headers_field_init(&f, name, (const unsigned char *)value, len);
 	/* Forgeries are found in every field, kept or not (RFC 8601 5). */
-	if (headers_name_is(name, AR_NAME)) {
+	if (f.kind == HEADER_AUTH_RESULTS) {
 		m->ar_seen++;
 		if (authres_is_ours((const unsigned char *)value, len,
 		    m->conf->authserv_id))
@@ -230,11 +233,11 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	}
 	if (m->headers.count >= m->conf->max_headers ||
 	    m->headers.bytes + len > m->conf->max_header_bytes ||
-	    strlen(name) + 1 + len > m->conf->max_header_field_bytes)
+	    f.name_len + 1 + len > m->conf->max_header_field_bytes)
 		m->headers_capped = true;
 	else
-		(void)headers_add(&m->headers, name, (const unsigned char *)value, len);
-	checks_header(s, name, value);
+		(void)headers_add_field(&m->headers, &f);
+	checks_field(s, &f);
 	return go_on(s, SMFIP_NR_HDR);
 }
 

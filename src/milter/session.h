@@ -69,7 +69,8 @@ struct session *session_new(void);
 /* session_set_client - record who connected */
 void session_set_client(struct session *s, const char *client_name,
     const char *client_addr);
-/* session_free - free the session and any message in it; NULLs *sp */
+/* session_free - end the session and drop any message in it; its storage
+ * is kept for a later session_new, or freed; NULLs *sp */
 void session_free(struct session **sp);
 /* session_message_start - begin a message under the live config */
 void session_message_start(struct session *s);
@@ -85,8 +86,9 @@ void session_set_helo(struct session *s, const char *helo);
 unsigned long session_elapsed_ms(const struct session *s);
 /* session_active - connections open right now (for graceful shutdown) */
 unsigned session_active(void);
-/* session_close_gate - from now on session_new refuses (daemon stop);
- * returns the sessions open at that moment */
+/* session_close_gate - from now on session_new refuses (daemon stop)
+ * and session_free frees; frees the kept storage; returns the sessions
+ * open at that moment */
 unsigned session_close_gate(void);
 /* session_messages - messages started since the daemon started */
 unsigned long session_messages(void);

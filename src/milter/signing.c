@@ -55,7 +55,7 @@ author(const struct headers *h, struct mailaddr_list *l, const char **why_r)
 	size_t i;
 
 	for (i = 0; i < h->count; i++) {
-		if (!headers_name_is(h->list[i].name, "From"))
+		if (h->list[i].kind != HEADER_FROM)
 			continue;
 		if (from != NULL) {
 			*why_r = "several From fields";

@@ -164,6 +164,71 @@ test_select_bottom_up_with_absent(void **state)
 	buf_deinit(&out);
 }
 
+/* reference_select - the selection rule spelled out with
+ * dkim_canon_name_is (headers_name_eq): for each name, the bottom-most
+ * field of that name not taken yet and not the skipped one */
+static void
+reference_select(const struct dkim_header *h, size_t nh, size_t skip,
+    const struct dkim_name *n, size_t nn, struct buf *out)
+{
+	bool used[16] = { false };
+	size_t i, j;
+
+	assert_true(nh <= 16);
+	for (i = 0; i < nn; i++)
+		for (j = nh; j-- > 0;)
+			if (j != skip && !used[j] && dkim_canon_name_is(&h[j], &n[i])) {
+				used[j] = true;
+				dkim_canon_header(DKIM_CANON_RELAXED, h[j].name,
+				    h[j].name_len, h[j].value, h[j].value_len,
+				    true, out);
+				break;
+			}
+}
+
+/* names with trailing WSP on either side, case, equal lengths that
+ * differ, repeats and every skip position select as headers_name_eq
+ * says */
+static void
+test_select_matches_name_eq(void **state)
+{
+	static const struct dkim_header h[] = {
+		{ U("From "), 5, U(" a@x"), 4 },
+		{ U("Date"), 4, U(" d1"), 3 },
+		{ U("from\t"), 5, U(" b@x"), 4 },
+		{ U("FROM"), 4, U(" c@x"), 4 },
+		{ U("To"), 2, U(" t"), 2 },
+		{ U("Subject \t"), 9, U(" s"), 2 },
+		{ U("date"), 4, U(" d2"), 3 },
+		{ U("Fro"), 3, U(" p"), 2 },
+		{ U("Fromm"), 5, U(" q"), 2 },
+	};
+	static const struct dkim_name lists[][6] = {
+		{ { U("from"), 4 }, { U("from"), 4 }, { U("from"), 4 },
+		  { U("from"), 4 }, { U("date"), 4 }, { U("DATE"), 4 } },
+		{ { U("From "), 5 }, { U("subject"), 7 }, { U("to"), 2 },
+		  { U("fro"), 3 }, { U("fromm"), 5 }, { U("x"), 1 } },
+		{ { U("Subject\t"), 8 }, { U("date  "), 6 }, { U("FROM"), 4 },
+		  { U("from"), 4 }, { U("TO "), 3 }, { U("to"), 2 } },
+	};
+	size_t nh = sizeof(h) / sizeof(h[0]), l, skip;
+
+	(void)state;
+	for (l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
+		for (skip = 0; skip <= nh; skip++) {
+			struct buf got = BUF_INIT, want = BUF_INIT;
+
+			dkim_canon_select(DKIM_CANON_RELAXED, h, nh, skip,
+			    lists[l], 6, &got);
+			reference_select(h, nh, skip, lists[l], 6, &want);
+			assert_true(want.len > 0);
+			assert_int_equal(got.len, want.len);
+			assert_memory_equal(got.data, want.data, got.len);
+			buf_deinit(&got);
+			buf_deinit(&want);
+		}
+}
+
 static void
 test_strip_b(void **state)
 {
@@ -388,6 +453,7 @@ main(void)
 		cmocka_unit_test(test_header_relaxed_differential),
 		cmocka_unit_test(test_crlf_normalisation),
 		cmocka_unit_test(test_select_bottom_up_with_absent),
+		cmocka_unit_test(test_select_matches_name_eq),
 		cmocka_unit_test(test_strip_b),
 		cmocka_unit_test(test_body_golden_every_chunking),
 		cmocka_unit_test(test_body_hash_matches_rfc8463_bh),

@@ -164,6 +164,135 @@ test_index_normalised(void **state)
 	arena_deinit(&a);
 }
 
+/* The names headers_kind knows, with the kind each must get. */
+static const struct {
+	const char *name;
+	enum header_kind kind;
+} known_kinds[] = {
+	{ "From", HEADER_FROM },
+	{ "DKIM-Signature", HEADER_DKIM_SIGNATURE },
+	{ "Authentication-Results", HEADER_AUTH_RESULTS },
+	{ "ARC-Seal", HEADER_ARC_SEAL },
+	{ "ARC-Message-Signature", HEADER_ARC_MESSAGE_SIGNATURE },
+	{ "ARC-Authentication-Results", HEADER_ARC_AUTH_RESULTS },
+};
+#define N_KNOWN (sizeof(known_kinds) / sizeof(known_kinds[0]))
+
+/* expected_kind - the kind headers_name_is implies for name: the one
+ * known name it equals, else HEADER_OTHER */
+static enum header_kind
+expected_kind(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_KNOWN; i++)
+		if (headers_name_is(name, known_kinds[i].name))
+			return known_kinds[i].kind;
+	return HEADER_OTHER;
+}
+
+/* check_kind - headers_kind, headers_field_init and headers_add all
+ * agree with headers_name_is on name */
+static void
+check_kind(struct headers *h, const char *name)
+{
+	enum header_kind want = expected_kind(name);
+	struct header f;
+
+	assert_int_equal(headers_kind((const unsigned char *)name,
+	    strlen(name)), want);
+	headers_field_init(&f, name, (const unsigned char *)" v", 2);
+	assert_int_equal(f.kind, want);
+	assert_int_equal(f.name_len, strlen(name));
+	assert_int_equal(headers_add(h, name, (const unsigned char *)" v",
+	    2)->kind, want);
+}
+
+/* case_variant - name with its letters' case set by the bits of mask
+ * (repeating), then suffix */
+static void
+case_variant(char *out, size_t size, const char *name, unsigned mask,
+    const char *suffix)
+{
+	size_t i, n = strlen(name);
+
+	assert_true(n + strlen(suffix) < size);
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (c >= 'a' && c <= 'z' && (mask >> (i % 8) & 1))
+			c = (char)(c - 'a' + 'A');
+		else if (c >= 'A' && c <= 'Z' && !(mask >> (i % 8) & 1))
+			c = (char)(c - 'A' + 'a');
+		out[i] = c;
+	}
+	memcpy(out + n, suffix, strlen(suffix) + 1);
+}
+
+/* a field classified once gives the answers headers_name_is gives, for
+ * every known name in any case and with trailing WSP, for every prefix
+ * of one, for one with a byte more, and for unrelated names of the
+ * same lengths */
+static void
+test_kind_matches_names(void **state)
+{
+	static const char *const suffixes[] = { "", " ", "\t", " \t " };
+	static const char *const others[] = {
+		"", " ", "Subject", "Fro", "Frm ", "Frox", "Xrom", " From",
+		"From:", "From-", "DKIM-Signaturf", "DKIM-Signature-X",
+		"DKIM_Signature", "X-DKIM-Signature", "ARC-", "ARC-Seak",
+		"ARC_Seal", "ARC-Seal2", "XRC-Seal", "ARC-Message-Signaturx",
+		"ARC-Authentication-Result", "Authentication-Resultz",
+		"Authentication-Results-X", "Received", "To", "Date",
+		"Message-ID", "Reply-To", "Sender", "Return-Path",
+	};
+	struct arena a;
+	struct headers h;
+	char buf[64];
+	size_t i, j, k;
+	unsigned mask;
+
+	(void)state;
+	arena_init(&a, 0, 0);
+	headers_init(&h, &a);
+	for (i = 0; i < N_KNOWN; i++) {
+		const char *name = known_kinds[i].name;
+
+		for (j = 0; j < sizeof(suffixes) / sizeof(suffixes[0]); j++)
+			for (mask = 0; mask < 256; mask += 37) {
+				case_variant(buf, sizeof(buf), name, mask,
+				    suffixes[j]);
+				assert_int_equal(expected_kind(buf),
+				    known_kinds[i].kind);
+				check_kind(&h, buf);
+			}
+		/* every prefix, and the name with a byte more */
+		for (k = 0; k < strlen(name); k++) {
+			memcpy(buf, name, k);
+			buf[k] = '\0';
+			check_kind(&h, buf);
+			assert_int_equal(headers_kind((const unsigned char *)buf,
+			    k), HEADER_OTHER);
+		}
+		case_variant(buf, sizeof(buf), name, 0xff, "s");
+		check_kind(&h, buf);
+		assert_int_equal(headers_kind((const unsigned char *)buf,
+		    strlen(buf)), HEADER_OTHER);
+		headers_clear(&h);
+		arena_reset(&a);
+	}
+	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		check_kind(&h, others[i]);
+		assert_int_equal(headers_kind((const unsigned char *)others[i],
+		    strlen(others[i])), HEADER_OTHER);
+	}
+	/* a NUL inside the name is part of it, never a shorter name */
+	assert_int_equal(headers_kind((const unsigned char *)"From\0", 5),
+	    HEADER_OTHER);
+	headers_deinit(&h);
+	arena_deinit(&a);
+}
+
 int
 main(void)
 {
@@ -173,6 +302,7 @@ main(void)
 		cmocka_unit_test(test_clear_drops_big_list),
 		cmocka_unit_test(test_name_normalised),
 		cmocka_unit_test(test_index_normalised),
+		cmocka_unit_test(test_kind_matches_names),
 	};
 
 	return cmocka_run_group_tests_name("headers", tests, NULL, NULL);

@@ -41,6 +41,20 @@ test_table(void **state)
 		{ "case differs (sensitive)", "V=1;v=2", 0, TAGVALUE_OK, 2, "v", "2" },
 		{ "case differs (insensitive)", "V=1;v=2", TAGVALUE_CASE_INSENSITIVE,
 		  TAGVALUE_E_DUPLICATE, 1, NULL, NULL },
+		{ "every letter once, both cases",
+		  "a=1;b=1;c=1;d=1;e=1;f=1;g=1;h=1;i=1;j=1;k=1;l=1;m=1;n=1;"
+		  "o=1;p=1;q=1;r=1;s=1;t=1;u=1;v=1;w=1;x=1;y=1;z=1;"
+		  "A=2;B=2;C=2;D=2;E=2;F=2;G=2;H=2;I=2;J=2;K=2;L=2;M=2;N=2;"
+		  "O=2;P=2;Q=2;R=2;S=2;T=2;U=2;V=2;W=2;X=2;Y=2;Z=2", 0,
+		  TAGVALUE_OK, 52, "Z", "2" },
+		{ "last letter repeated later", "Z=1;b=2;bh=3;Z=4", 0,
+		  TAGVALUE_E_DUPLICATE, 3, NULL, NULL },
+		{ "z and Z (insensitive)", "z=1;Z=2", TAGVALUE_CASE_INSENSITIVE,
+		  TAGVALUE_E_DUPLICATE, 1, NULL, NULL },
+		{ "letter and longer name", "b=1;bh=2;B_=3", 0, TAGVALUE_OK, 3,
+		  "bh", "2" },
+		{ "longer name repeated", "bh=1;b=2;bh=3", 0,
+		  TAGVALUE_E_DUPLICATE, 2, NULL, NULL },
 		{ "name starts with digit", "1v=1", 0, TAGVALUE_E_SYNTAX, 0, NULL, NULL },
 		{ "no equals", "v", 0, TAGVALUE_E_SYNTAX, 0, NULL, NULL },
 		{ "no equals after good tag", "v=a;b", 0, TAGVALUE_E_SYNTAX, 1, NULL, NULL },
@@ -171,6 +185,15 @@ test_dmarc_dialect(void **state)
 	assert_int_equal(tagvalue_parse((const unsigned char *)"a=1;a=2", 7,
 	    TAGVALUE_DUP_FIRST, &l, NULL), TAGVALUE_OK);
 	assert_true(tagvalue_value_eq(tagvalue_find(&l, "a", 0), "1"));
+	/* a malformed tag does not make a later one of its name a repeat */
+	assert_int_equal(tagvalue_parse((const unsigned char *)"p=;P=reject;p=none",
+	    18, TAGVALUE_DMARC, &l, NULL), TAGVALUE_OK);
+	assert_int_equal(l.count, 3);
+	assert_non_null(l.tag[0].problem);
+	assert_null(l.tag[1].problem);
+	assert_string_equal(l.tag[2].problem, "repeated tag ignored");
+	assert_true(tagvalue_value_eq(tagvalue_find(&l, "p", TAGVALUE_DMARC),
+	    "reject"));
 }
 
 /* TAGVALUE_LENIENT: past the cap the rest is ignored, not an error */
@@ -306,10 +329,63 @@ test_random_input_never_crashes(void **state)
 	}
 }
 
+/* a byte other than VALCHAR at every offset of a long value, so at
+ * every place inside and across the eight-byte blocks the scanner takes
+ * at once: white space keeps the value whole, anything else is refused */
+static void
+test_value_every_offset(void **state)
+{
+	static const unsigned char odd[] = { 0x00, 0x01, 0x1f, 0x7f, 0x80,
+	    0xff };
+	static const char *const fws[] = { " ", "\t", "\r\n\t", "\n " };
+	const char *base = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef";
+	size_t blen = strlen(base), k, j;
+
+	(void)state;
+	for (k = 1; k < blen; k++) {
+		char in[64], want[64];
+		struct tagvalue_list l;
+		const struct tagvalue *t;
+
+		for (j = 0; j < sizeof(fws) / sizeof(fws[0]); j++) {
+			size_t n = (size_t)snprintf(in, sizeof(in), "b=%.*s%s%s;x=1",
+			    (int)k, base, fws[j], base + k);
+
+			(void)snprintf(want, sizeof(want), "%.*s%s%s", (int)k,
+			    base, fws[j], base + k);
+			assert_int_equal(tagvalue_parse((const unsigned char *)in,
+			    n, 0, &l, NULL), TAGVALUE_OK);
+			assert_non_null(t = tagvalue_find(&l, "b", 0));
+			assert_int_equal(t->value_len, strlen(want));
+			assert_memory_equal(t->value, want, t->value_len);
+			assert_non_null(tagvalue_find(&l, "x", 0));
+		}
+		for (j = 0; j < sizeof(odd); j++) {
+			size_t n = (size_t)snprintf(in, sizeof(in), "b=%s;x=1",
+			    base);
+
+			in[2 + k] = (char)odd[j];
+			assert_int_equal(tagvalue_parse((const unsigned char *)in,
+			    n, 0, &l, NULL), TAGVALUE_E_SYNTAX);
+		}
+		/* trailing white space is not part of the value */
+		{
+			size_t n = (size_t)snprintf(in, sizeof(in), "b=%.*s \t \r\n ",
+			    (int)k, base);
+
+			assert_int_equal(tagvalue_parse((const unsigned char *)in,
+			    n, 0, &l, NULL), TAGVALUE_OK);
+			assert_int_equal(l.tag[0].value_len, k);
+			assert_int_equal(l.tag[0].raw_end, n);
+		}
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_value_every_offset),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_embedded_nul_is_syntax_error),
 		cmocka_unit_test(test_raw_span_covers_whitespace),

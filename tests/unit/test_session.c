@@ -1,0 +1,176 @@
+/*
+ * test_session.c - sessions: a new one, and one taken from the pool of
+ * closed connections, start in the same empty state; the pool is bounded
+ * and emptied when the gate closes.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "conf/conf.h"
+#include "conf/conf_live.h"
+#include "milter/session.h"
+#include "util/buf.h"
+
+/* more sessions than the pool keeps */
+#define MANY 70
+
+/* assert_fresh - s is as session_new must hand it out */
+static void
+assert_fresh(const struct session *s)
+{
+	assert_non_null(s);
+	assert_string_equal(s->client_name, "unknown");
+	assert_string_equal(s->client_addr, "local");
+	assert_null(s->helo);
+	assert_false(s->leadspc);
+	assert_int_equal(s->noreply, 0);
+	assert_false(s->in_message);
+	assert_false(s->msg_dirty);
+	assert_null(s->msg.conf);
+	assert_null(s->msg.queue_id);
+	assert_null(s->msg.mail_from);
+	assert_null(s->msg.auth_user);
+	assert_false(s->msg.headers_capped);
+	assert_int_equal(s->msg.ar_seen, 0);
+	assert_null(s->msg.forged_ar);
+	assert_int_equal(s->msg.body_bytes, 0);
+	assert_int_equal(s->msg.headers.count, 0);
+	assert_int_equal(s->msg.headers.bytes, 0);
+	assert_false(s->msg.checks.exempt);
+	assert_false(s->msg.checks.skip_verify);
+	assert_false(s->msg.checks.spf_mailfrom_done);
+	assert_null(s->msg.checks.dkim);
+	assert_int_equal(s->msg.checks.key_count, 0);
+	assert_null(s->msg.checks.arc);
+	assert_int_equal(s->msg.checks.dmarc.from_count, 0);
+	assert_int_equal(s->msg.checks.dmarc.author_count, 0);
+	assert_null(s->msg.checks.dmarc.from_problem);
+	assert_false(s->msg.checks.dmarc.evaluated);
+}
+
+/* use - what a connection leaves behind: client, HELO, a message with
+ * strings and header fields in its arena */
+static void
+use(struct session *s, unsigned i)
+{
+	char name[32];
+
+	(void)snprintf(name, sizeof(name), "host%u.example", i);
+	session_set_client(s, name, "192.0.2.1");
+	session_set_helo(s, name);
+	s->leadspc = true;
+	s->noreply = 1;
+	session_message_start(s);
+	assert_non_null(s->msg.conf);
+	s->msg.mail_from = session_msg_strdup(s, "a@example.com");
+	(void)headers_add(&s->msg.headers, "From",
+	    (const unsigned char *)" a@example.com", 14);
+	(void)headers_add(&s->msg.headers, "Subject",
+	    (const unsigned char *)" hi", 3);
+	s->msg.checks.dmarc.from_problem = "set";
+	s->msg.ar_seen = 2;
+}
+
+static int
+setup(void **state)
+{
+	struct conf *c = NULL;
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	if (!conf_load("/dev/null", &c, &err))
+		return -1;
+	buf_deinit(&err);
+	conf_live_set(c);	/* takes the reference */
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	conf_live_clear();
+	return 0;
+}
+
+/* a session of a closed connection comes back empty: nothing of its
+ * client, HELO or message is left */
+static void
+test_pooled_session_is_fresh(void **state)
+{
+	struct session *s, *again;
+
+	(void)state;
+	s = session_new();
+	assert_fresh(s);
+	use(s, 1);
+	session_free(&s);
+	assert_null(s);
+	assert_int_equal(session_active(), 0);
+	again = session_new();
+	assert_fresh(again);
+	assert_int_equal(session_active(), 1);
+	/* the message in flight at close is dropped too */
+	use(again, 2);
+	session_free(&again);
+	again = session_new();
+	assert_fresh(again);
+	session_free(&again);
+}
+
+/* more sessions than the pool holds: every one is fresh, those over the
+ * bound are freed (LeakSanitizer and valgrind would see them lost) */
+static void
+test_many_sessions(void **state)
+{
+	struct session *s[MANY];
+	unsigned round, i;
+
+	(void)state;
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < MANY; i++) {
+			s[i] = session_new();
+			assert_fresh(s[i]);
+			use(s[i], i);
+		}
+		assert_int_equal(session_active(), MANY);
+		for (i = 0; i < MANY; i++)
+			session_free(&s[i]);
+		assert_int_equal(session_active(), 0);
+	}
+}
+
+/* after the gate closes no session starts, and one still open is freed
+ * when it ends (the pool was emptied at the close) */
+static void
+test_gate_closes(void **state)
+{
+	struct session *open;
+
+	(void)state;
+	open = session_new();
+	use(open, 1);
+	assert_int_equal(session_close_gate(), 1);
+	assert_null(session_new());
+	session_free(&open);
+	assert_int_equal(session_active(), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pooled_session_is_fresh),
+		cmocka_unit_test(test_many_sessions),
+		/* last: the gate stays closed */
+		cmocka_unit_test(test_gate_closes),
+	};
+
+	return cmocka_run_group_tests_name("session", tests, setup, teardown);
+}

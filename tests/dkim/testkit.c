@@ -1,7 +1,8 @@
 /*
  * testkit.c - DKIM test helpers (see testkit.h)
  *
- * Exported: tk_verify, tk_keygen, tk_key_record, tk_sign. Test code only:
+ * Exported: tk_verify, tk_body_digest, tk_body_digest_chunked, tk_keygen,
+ * tk_key_record, tk_sign_field, tk_sign. Test code only:
  * it includes OpenSSL to generate keys, which src/ never does outside
  * src/crypto/.
  */
@@ -109,6 +110,47 @@ tk_verify(const unsigned char *msg, size_t len,
 		out->r[i].selector = out->r[i].auid = out->r[i].b8 = NULL;
 	}
 	dkim_verifier_free(&v);
+}
+
+/* tk_body_digest - a body through dkim_body_*, cut where asked */
+size_t
+tk_body_digest(enum dkim_canon c, const unsigned char *in, size_t len,
+    const size_t *cuts, size_t ncuts, bool limited, uint64_t limit,
+    unsigned char out[CRYPTO_DIGEST_MAX], uint64_t *total_r)
+{
+	struct dkim_body *b = dkim_body_new(c, CRYPTO_HASH_SHA256, limited,
+	    limit);
+	size_t pos = 0, k, n;
+
+	for (k = 0; k <= ncuts; k++) {
+		size_t next = k < ncuts ? cuts[k] : len;
+
+		dkim_body_update(b, in + pos, next - pos);
+		pos = next;
+	}
+	n = dkim_body_final(b, out);
+	*total_r = dkim_body_length(b);
+	dkim_body_free(&b);
+	return n;
+}
+
+/* tk_body_digest_chunked - a body through dkim_body_* in equal chunks */
+size_t
+tk_body_digest_chunked(enum dkim_canon c, const unsigned char *in,
+    size_t len, size_t chunk, bool limited, uint64_t limit,
+    unsigned char out[CRYPTO_DIGEST_MAX], uint64_t *total_r)
+{
+	size_t *cuts, ncuts = 0, pos, n;
+
+	if (chunk == 0 || chunk > len)
+		chunk = len + 1;
+	cuts = xreallocarray(NULL, len / chunk + 1, sizeof(*cuts));
+	for (pos = chunk; pos < len; pos += chunk)
+		cuts[ncuts++] = pos;
+	n = tk_body_digest(c, in, len, cuts, ncuts, limited, limit, out,
+	    total_r);
+	free(cuts);
+	return n;
 }
 
 /* tk_keygen - a fresh private key */

@@ -1,6 +1,7 @@
 /* testkit.h - helpers shared by the DKIM unit tests and the interop check
  * program: run a whole message through the verifier with keys from a
- * table, generate keys, and make signatures with the core's own
+ * table, feed a body to the streamed body canonicalizer in chosen
+ * chunks, generate keys, and make signatures with the core's own
  * canonicalization (the way the signing module will) */
 #ifndef AUTHMILTER_TESTS_TESTKIT_H
 #define AUTHMILTER_TESTS_TESTKIT_H
@@ -41,6 +42,21 @@ struct tk_outcome {
 void tk_verify(const unsigned char *msg, size_t len,
     const struct dkim_verify_params *params, size_t chunk,
     const struct tk_key *keys, size_t nkeys, struct tk_outcome *out);
+
+/* tk_body_digest - feed in[0..len) to a new dkim_body (SHA-256; l= limit
+ * when limited), in one update call per piece: the body is cut before
+ * each offset in cuts[] (ascending, each within 0..len; none: one
+ * piece). Writes the digest to out and the whole canonical body length to
+ * *total_r; returns the digest length. */
+size_t tk_body_digest(enum dkim_canon c, const unsigned char *in, size_t len,
+    const size_t *cuts, size_t ncuts, bool limited, uint64_t limit,
+    unsigned char out[CRYPTO_DIGEST_MAX], uint64_t *total_r);
+
+/* tk_body_digest_chunked - tk_body_digest in pieces of chunk bytes, the
+ * last one the rest (0: one piece) */
+size_t tk_body_digest_chunked(enum dkim_canon c, const unsigned char *in,
+    size_t len, size_t chunk, bool limited, uint64_t limit,
+    unsigned char out[CRYPTO_DIGEST_MAX], uint64_t *total_r);
 
 /* tk_keygen - a fresh private key ("rsa" with bits, or "ed25519") */
 struct crypto_privkey *tk_keygen(const char *type, unsigned bits);

@@ -23,6 +23,8 @@
 #include "crypto/crypto.h"
 #include "util/buf.h"
 
+#include "../dkim/testkit.h"
+
 #define U(s) ((const unsigned char *)(s))
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -91,28 +93,6 @@ ref_digest(enum dkim_canon c, const unsigned char *in, size_t len,
 	buf_deinit(&canon);
 }
 
-/* stream_digest - dkim_body_* over in[0..len), cut before each offset in
- * cuts[] (ascending, each within 0..len) */
-static void
-stream_digest(enum dkim_canon c, const unsigned char *in, size_t len,
-    const size_t *cuts, size_t ncuts, bool limited, uint64_t limit,
-    unsigned char out[CRYPTO_DIGEST_MAX], uint64_t *total_r)
-{
-	struct dkim_body *b = dkim_body_new(c, CRYPTO_HASH_SHA256, limited,
-	    limit);
-	size_t pos = 0, k;
-
-	for (k = 0; k <= ncuts; k++) {
-		size_t next = k < ncuts ? cuts[k] : len;
-
-		dkim_body_update(b, in + pos, next - pos);
-		pos = next;
-	}
-	assert_int_equal(dkim_body_final(b, out), 32);
-	*total_r = dkim_body_length(b);
-	dkim_body_free(&b);
-}
-
 /* check_cuts - the streamed digest and length with these cuts equal the
  * reference's */
 static void
@@ -123,7 +103,8 @@ check_cuts(enum dkim_canon c, const unsigned char *in, size_t len,
 	uint64_t want_total, got_total;
 
 	ref_digest(c, in, len, limited, limit, want, &want_total);
-	stream_digest(c, in, len, cuts, ncuts, limited, limit, got, &got_total);
+	assert_int_equal(tk_body_digest(c, in, len, cuts, ncuts, limited, limit,
+	    got, &got_total), 32);
 	assert_memory_equal(got, want, 32);
 	assert_int_equal(got_total, want_total);
 }
@@ -293,8 +274,8 @@ test_rfc8463_bh_every_split(void **state)
 			struct buf b64 = BUF_INIT;
 			uint64_t total;
 
-			stream_digest(cases[i].c, U(body), len, &x, 1, false, 0,
-			    got, &total);
+			assert_int_equal(tk_body_digest(cases[i].c, U(body), len,
+			    &x, 1, false, 0, got, &total), 32);
 			crypto_base64_encode(got, 32, &b64);
 			assert_string_equal(buf_cstr(&b64), cases[i].bh);
 			buf_deinit(&b64);

@@ -16,6 +16,8 @@
 #include "crypto/crypto.h"
 #include "util/buf.h"
 
+#include "../dkim/testkit.h"
+
 #define U(s) ((const unsigned char *)(s))
 
 static void
@@ -244,28 +246,6 @@ test_strip_b(void **state)
 	buf_deinit(&out);
 }
 
-/* body_hash - hash in[0..len) with the given chunk size (0: whole) */
-static size_t
-body_hash(enum dkim_canon c, const char *in, size_t len, size_t chunk,
-    bool limited, uint64_t limit, unsigned char out[CRYPTO_DIGEST_MAX],
-    uint64_t *total)
-{
-	struct dkim_body *b = dkim_body_new(c, CRYPTO_HASH_SHA256, limited, limit);
-	size_t pos = 0, n;
-
-	if (chunk == 0)
-		chunk = len + 1;
-	while (pos < len) {
-		n = len - pos < chunk ? len - pos : chunk;
-		dkim_body_update(b, U(in) + pos, n);
-		pos += n;
-	}
-	n = dkim_body_final(b, out);
-	*total = dkim_body_length(b);
-	dkim_body_free(&b);
-	return n;
-}
-
 static void
 test_body_golden_every_chunking(void **state)
 {
@@ -322,8 +302,8 @@ test_body_golden_every_chunking(void **state)
 		crypto_digest_final(d, want);
 		crypto_digest_free(&d);
 		for (chunk = 0; chunk <= len; chunk++) {
-			body_hash(cases[i].c, cases[i].in, len, chunk, false, 0,
-			    got, &total);
+			tk_body_digest_chunked(cases[i].c, U(cases[i].in), len,
+			    chunk, false, 0, got, &total);
 			assert_memory_equal(got, want, 32);
 			assert_int_equal(total, strlen(cases[i].want));
 		}
@@ -342,14 +322,14 @@ test_body_hash_matches_rfc8463_bh(void **state)
 
 	(void)state;
 	/* bh= of both RFC 8463 signatures (relaxed body) */
-	n = body_hash(DKIM_CANON_RELAXED, body, strlen(body), 0, false, 0, got,
-	    &total);
+	n = tk_body_digest_chunked(DKIM_CANON_RELAXED, U(body), strlen(body), 0,
+	    false, 0, got, &total);
 	crypto_base64_encode(got, n, &b64);
 	assert_string_equal(buf_cstr(&b64),
 	    "2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=");
 	buf_reset(&b64);
-	n = body_hash(DKIM_CANON_SIMPLE, body, strlen(body), 0, false, 0, got,
-	    &total);
+	n = tk_body_digest_chunked(DKIM_CANON_SIMPLE, U(body), strlen(body), 0,
+	    false, 0, got, &total);
 	crypto_base64_encode(got, n, &b64);
 	assert_string_equal(buf_cstr(&b64),
 	    "4bLNXImK9drULnmePzZNEBleUanJCX5PIsDIFoH4KTQ=");
@@ -370,8 +350,8 @@ test_body_length_limit(void **state)
 	crypto_digest_final(d, want);
 	crypto_digest_free(&d);
 	for (chunk = 0; chunk < sizeof(in); chunk++) {
-		body_hash(DKIM_CANON_SIMPLE, in, strlen(in), chunk, true, 5, got,
-		    &total);
+		tk_body_digest_chunked(DKIM_CANON_SIMPLE, U(in), strlen(in), chunk,
+		    true, 5, got, &total);
 		assert_memory_equal(got, want, 32);
 		assert_int_equal(total, strlen(in));
 	}
@@ -379,7 +359,8 @@ test_body_length_limit(void **state)
 	d = crypto_digest_new(CRYPTO_HASH_SHA256);
 	crypto_digest_final(d, want);
 	crypto_digest_free(&d);
-	body_hash(DKIM_CANON_RELAXED, in, strlen(in), 3, true, 0, got, &total);
+	tk_body_digest_chunked(DKIM_CANON_RELAXED, U(in), strlen(in), 3, true, 0,
+	    got, &total);
 	assert_memory_equal(got, want, 32);
 }
 
@@ -413,13 +394,13 @@ test_body_long_runs_with_limit(void **state)
 		crypto_digest_final(d, want);
 		crypto_digest_free(&d);
 		for (ci = 0; ci < sizeof(chunks) / sizeof(chunks[0]); ci++) {
-			body_hash(DKIM_CANON_SIMPLE, in, len, chunks[ci], true,
-			    limits[li], got, &total);
+			tk_body_digest_chunked(DKIM_CANON_SIMPLE, U(in), len,
+			    chunks[ci], true, limits[li], got, &total);
 			assert_memory_equal(got, want, 32);
 			assert_int_equal(total, len);
 			/* relaxed is the same here: no white space at all */
-			body_hash(DKIM_CANON_RELAXED, in, len, chunks[ci], true,
-			    limits[li], got, &total);
+			tk_body_digest_chunked(DKIM_CANON_RELAXED, U(in), len,
+			    chunks[ci], true, limits[li], got, &total);
 			assert_memory_equal(got, want, 32);
 		}
 	}

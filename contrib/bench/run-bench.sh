@@ -625,6 +625,8 @@ if [ "$profile" -gt 0 ] 2>/dev/null; then
 	exit $status
 fi
 
+max_pc=1
+for pc in $per_conn; do [ "$pc" -gt "$max_pc" ] && max_pc=$pc; done
 echo
 echo "== correctness check ($check_n messages each) and timing (${seconds}s per point, conc: $concs, msg/conn: $per_conn)"
 checked=""
@@ -648,6 +650,23 @@ for name in $only; do
 		keep=1; status=1
 		stop_set
 		continue
+	fi
+	# The same sample on reused connections (the largest --per-conn):
+	# milterload puts one client's messages on a connection, so the
+	# results must stay right there too.
+	if [ "$max_pc" -gt 1 ]; then
+		timeout 120 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -m "$max_pc" -n "$check_n" -t 60 -q \
+			-o "$work/$name.check$max_pc.json" > "$work/$name.check$max_pc.out" 2>&1
+		sed 's/^/  /' "$work/$name.check$max_pc.out" | grep -v RESULT
+		if ! $PY "$here/benchcheck.py" check "$name" "$manifest" "$work/$name.check$max_pc.json" bench.test |
+			sed "s|^|$max_pc msg/conn: |" | tee "$work/$name.check$max_pc.txt" | grep -qE ' [1-9][0-9]* messages, 0 wrong'; then
+			cat "$work/$name.check$max_pc.txt"
+			echo "ERROR $name: wrong results on reused connections (above); not timed. Config and log: $work/$name/"
+			keep=1; status=1
+			stop_set
+			continue
+		fi
+		cat "$work/$name.check$max_pc.txt"
 	fi
 	stop_set
 	checked="$checked $name"

@@ -743,6 +743,7 @@ struct worker {
 	long errors[E_COUNT];
 	long editcount[ED_COUNT];
 	long messages;
+	double bytes;              /* file sizes of the messages sent */
 };
 
 /* Outcome of one event. */
@@ -1684,6 +1685,7 @@ out:
 	}
 	w->verdicts[v]++;
 	w->messages++;
+	w->bytes += (double)m->size;
 	if (!failed) {
 		if (w->nlat == w->caplat) {
 			w->caplat = w->caplat ? w->caplat * 2 : 4096;
@@ -1881,7 +1883,7 @@ main(int argc, char **argv)
 	struct worker *w;
 	long total = 0, verdicts[V_COUNT] = { 0 }, errors[E_COUNT] = { 0 }, edits[ED_COUNT] = { 0 };
 	long nerr = 0;
-	double *lat, t0, elapsed;
+	double *lat, t0, elapsed, bytes = 0, corpus_bytes = 0;
 	size_t nlat = 0, i;
 	int c, t;
 
@@ -1937,6 +1939,7 @@ main(int argc, char **argv)
 
 	for (t = 0; t < opt.concurrency; t++) {
 		total += w[t].messages;
+		bytes += w[t].bytes;
 		nlat += w[t].nlat;
 		for (i = 0; i < V_COUNT; i++)
 			verdicts[i] += w[t].verdicts[i];
@@ -1968,7 +1971,11 @@ main(int argc, char **argv)
 				printf("  sessions     one client per connection: %zu clients, %zu of them "
 				       "with one message (sent again on their connection)\n",
 				       sessions_clients(sessions), sessions_single(sessions));
-			printf("  messages     %ld done, %ld failed\n", (long)nlat, verdicts[V_ERROR]);
+			for (i = 0; i < corpus.n; i++)
+				corpus_bytes += (double)corpus.msgs[i].size;
+			printf("  messages     %ld done, %ld failed, %.0f bytes each on average "
+			       "(the corpus: %.0f)\n", (long)nlat, verdicts[V_ERROR],
+			       total ? bytes / (double)total : 0, corpus_bytes / (double)corpus.n);
 			printf("  rate         %.1f msg/s\n", rate);
 			printf("  latency ms   p50 %.3f  p99 %.3f  max %.3f\n", p50, p99, mx);
 			printf("  verdicts    ");
@@ -1988,9 +1995,11 @@ main(int argc, char **argv)
 			printf(" %s=%ld", verdict_names[i], verdicts[i]);
 		for (i = 0; i < ED_COUNT; i++)
 			printf(" hdr_%s=%ld", edit_names[i], edits[i]);
-		printf(" errors=%ld clients=%zu\n", nerr, by_client ? sessions_clients(sessions) : 0);
+		printf(" errors=%ld clients=%zu msg_bytes=%.0f\n", nerr, by_client ? sessions_clients(sessions) : 0,
+		       total ? bytes / (double)total : 0);
 	}
 	(void)total;
+	(void)corpus_bytes;
 	fflush(stdout);
 	for (t = 0; t < opt.concurrency; t++)
 		worker_free(&w[t]);

@@ -699,7 +699,8 @@ time_point() {
 		"$(result_field "$out" p99)" "$cpu" \
 		"$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')" \
 		"$(result_field "$out" errors)" "$msgs" "$sys" "$run" >> "$rows_file"
-	echo "  $name conc $c, $pc msg/conn$( [ "$repeat" -gt 1 ] && echo ", run $run"): $(result_field "$out" rate) msg/s, CPU $cpu s/1k msg"
+	echo "  $name conc $c, $pc msg/conn$( [ "$repeat" -gt 1 ] && is_paired "$name" && echo ", run $run"):" \
+		"$(result_field "$out" rate) msg/s, CPU $cpu s/1k msg, $(result_field "$out" msg_bytes) bytes/msg"
 	if [ "$name" = null ] && [ "$c" = 16 ] && [ "$pc" = "$first_pc" ]; then null_cpu=$cpu; fi
 }
 

@@ -380,6 +380,7 @@ if t.need(files=[nullmilter, milterload], what="contrib/bench (make)", tests=nam
         out, sessions = run_sessions(d, os.path.join(d, "grouped"), ["-m", "3", "-n", "18"])
         sent = [m for ms in sessions.values() for m in ms]
         t.ok(" clients=3" in out and "3 clients, 1 of them with one message" in out and
+             re.search(r"bytes each on average \(the corpus: \d+\)", out) and
              len(sessions) == 6 and
              all(len(ms) == 3 and len({client_of[m] for m in ms}) == 1 for ms in sessions.values()) and
              all(sent.count(m) == 3 for m in client_of),

@@ -735,7 +735,6 @@ struct worker {
 	char reply[512];
 	unsigned long qid;
 	unsigned long session;     /* number of the current connection (SMTP session) */
-	long session_msgs;         /* messages taken for it so far */
 	/* Results. */
 	double *lat;
 	size_t nlat, caplat;
@@ -1715,12 +1714,10 @@ connections_open(const struct worker *w)
 static const struct message *
 next_message(struct worker *w, long i)
 {
-	if (!connections_open(w)) {
+	if (!connections_open(w))
 		w->session = atomic_fetch_add(&next_session, 1);
-		w->session_msgs = 0;
-	}
 	if (by_client)
-		return &corpus.msgs[sessions_pick(sessions, w->session, w->session_msgs++)];
+		return &corpus.msgs[sessions_pick(sessions, w->session, i)];
 	return &corpus.msgs[(size_t)i % corpus.n];
 }
 

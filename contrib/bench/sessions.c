@@ -148,9 +148,9 @@ sessions_single(const struct sessions *s)
 }
 
 size_t
-sessions_pick(const struct sessions *s, unsigned long session, long j)
+sessions_pick(const struct sessions *s, unsigned long session, long i)
 {
-	size_t first, gs, glen, pos;
+	size_t first, gs, glen;
 
 	if (s->n == 0)
 		return 0;
@@ -158,6 +158,7 @@ sessions_pick(const struct sessions *s, unsigned long session, long j)
 	first = (size_t)(((unsigned long long)(session % s->n) * s->stride) % s->n);
 	gs = s->group_start[first];
 	glen = s->group_len[first];
-	pos = gs + (first - gs + (size_t)(j < 0 ? 0 : j) % glen) % glen;
-	return s->order[pos];
+	/* by the run's message number, not the session's: every glen
+	 * consecutive numbers of one client cover all its messages */
+	return s->order[gs + (size_t)(i < 0 ? 0 : i) % glen];
 }

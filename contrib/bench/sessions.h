@@ -6,10 +6,12 @@
  * connection, so every message on it must come from that client, or the
  * milter checks SPF against another message's address. The corpus is
  * grouped by client (address, name, HELO from the sidecars); session S
- * starts at a message spread over the corpus by S and takes its client's
- * messages from there, in turn, N of them (a client with fewer than N
- * messages sends them again). Over many sessions every message is sent
- * equally often, so the mixture equals the fresh-connection mode's.
+ * belongs to the client of a message spread over the corpus by S, and
+ * message number I of the run is that client's message I modulo its
+ * message count (a client with fewer than N messages sends them again).
+ * Over many sessions every message is sent equally often, so the mixture
+ * equals the fresh-connection mode's; a corpus of one client is sent in
+ * corpus order, exactly as without grouping.
  *
  * When no client has two messages or more (a corpus from before clients
  * repeated), grouping would only repeat messages: sessions_by_client()
@@ -47,7 +49,8 @@ size_t sessions_clients(const struct sessions *s);
 /* sessions_single - clients with one message only (their sessions repeat it) */
 size_t sessions_single(const struct sessions *s);
 
-/* sessions_pick - corpus index of message J (0-based) of session SESSION */
-size_t sessions_pick(const struct sessions *s, unsigned long session, long j);
+/* sessions_pick - corpus index of message number I (0-based, counted
+ * over the whole run) when it goes on session SESSION */
+size_t sessions_pick(const struct sessions *s, unsigned long session, long i);
 
 #endif

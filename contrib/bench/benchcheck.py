@@ -234,7 +234,11 @@ def floor(manifest_path, speed_path):
 def table(rows_path, floor_ms=None, null_cpu=None):
     """table - the report table and the authmilter : chain ratios"""
     rows = [l.split() for l in open(rows_path) if l.strip() and not l.startswith("#")]
-    # name conc rate p50 p99 cpu_ms_per_msg rss_mb errors messages [sys_percent]
+    # name conc rate p50 p99 cpu_ms_per_msg rss_mb errors messages [sys_percent [run]]
+    rows, runs = median_rows(rows)
+    if runs > 1:
+        print("(each row: the median of each column over the timed runs of that point,"
+              " up to %d; errors summed)" % runs)
     print("%-12s %5s %9s %8s %8s %12s %6s %9s %7s" % (
         "milter", "conc", "msg/s", "p50 ms", "p99 ms", "CPU s/1k msg", "sys %", "RSS MB", "errors"))
     by = {}
@@ -309,6 +313,48 @@ def table(rows_path, floor_ms=None, null_cpu=None):
     return 0
 
 
+def median(values):
+    """median - the middle value (the mean of the two middle ones)"""
+    v = sorted(values)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2.0
+
+
+def run_of(row, index):
+    """run_of - which repeated run (--repeat) a row is from: its field
+    INDEX, 1 for rows of a single run, written before the field existed"""
+    return int(row[index]) if len(row) > index else 1
+
+
+def median_rows(rows):
+    """median_rows - one table row per (milter, concurrency): the median of
+    each numeric column over its repeated runs, errors summed; the input
+    order is kept. Returns (rows, most runs of one point)."""
+    groups = {}
+    for r in rows:
+        groups.setdefault((r[0], r[1]), []).append(r)
+    out, most = [], 1
+    for key, rs in groups.items():
+        most = max(most, len(rs))
+        if len(rs) == 1:
+            out.append(rs[0][:10])
+            continue
+        row = list(key)
+        for col in range(2, 7):
+            row.append("%.4f" % median(float(r[col]) for r in rs))
+        row.append(str(sum(int(r[7]) for r in rs)))
+        row.append("%d" % median(int(r[8]) for r in rs))
+        if all(len(r) > 9 for r in rs):
+            row.append("%.0f" % median(float(r[9]) for r in rs))
+        out.append(row)
+    return out, most
+
+
+def paired(a, b):
+    """paired - {run: a[run] - b[run]} for the runs both have"""
+    return {k: a[k] - b[k] for k in sorted(set(a) & set(b))}
+
+
 def is_ours(name):
     """is_ours - authmilter, a variant of it, or a baseline build of it"""
     return name == "authmilter" or name.startswith("authmilter_")
@@ -316,12 +362,16 @@ def is_ours(name):
 
 def ownwork(floor_ms, modes):
     """ownwork - authmilter's CPU beyond the nullR floor, per mode; the same
-    for its variants and a baseline build (--baseline) when they ran"""
-    cpu = {}    # (per_conn, conc) -> {milter name: CPU ms per message}
+    for its variants and a baseline build (--baseline) when they ran. When
+    a point was timed several times (run-bench.sh --repeat N, the run number
+    in field 11), each run of authmilter is paired with the nullR run timed
+    next to it: the figure is the median of those differences, shown with
+    their range, and the verdict is on the median."""
+    cpu = {}    # (per_conn, conc) -> {milter name: {run: CPU ms per message}}
     for pc, path in modes:
         for r in (l.split() for l in open(path) if l.strip()):
             if r[0] == "nullR" or is_ours(r[0]):
-                cpu.setdefault((pc, int(r[1])), {})[r[0]] = float(r[5])
+                cpu.setdefault((pc, int(r[1])), {}).setdefault(r[0], {})[run_of(r, 10)] = float(r[5])
     names = sorted({n for v in cpu.values() for n in v if is_ours(n)},
                    key=lambda n: (n != "authmilter", n))
     target = 2 * floor_ms
@@ -332,8 +382,20 @@ def ownwork(floor_ms, modes):
             a = cpu[(pc, conc)].get(name)
             if a is None or f is None:
                 continue
-            print("  %4s msg/conn conc %3d: %s %.3f - nullR %.3f = %.3f ms  %s" % (
-                pc, conc, name, a, f, a - f, "met" if a - f <= target else "MISS"))
+            d = paired(a, f)
+            if not d:
+                continue
+            own = median(d.values())
+            verdict = "met" if own <= target else "MISS"
+            if len(d) == 1:
+                run = next(iter(d))
+                print("  %4s msg/conn conc %3d: %s %.3f - nullR %.3f = %.3f ms  %s" % (
+                    pc, conc, name, a[run], f[run], own, verdict))
+            else:
+                print("  %4s msg/conn conc %3d: %s - nullR, median of %d paired runs %.3f ms "
+                      "(range %.3f..%.3f; %s %.3f, nullR %.3f)  %s" % (
+                          pc, conc, name, len(d), own, min(d.values()), max(d.values()),
+                          name, median(a.values()), median(f.values()), verdict))
     pcs = sorted({pc for pc, _ in cpu}, key=int)
     if len(pcs) >= 2:
         fresh, reused = pcs[0], pcs[-1]
@@ -341,24 +403,35 @@ def ownwork(floor_ms, modes):
             for conc in sorted({c for _, c in cpu}):
                 a1 = cpu.get((fresh, conc), {}).get(name)
                 a2 = cpu.get((reused, conc), {}).get(name)
-                if a1 is not None and a2 is not None:
-                    print("  conc %3d: %s %.3f ms reused (%s msg/conn) vs %.3f ms fresh: %s" % (
-                        conc, name, a2, reused, a1,
-                        "met" if a2 <= a1 else "MISS (a reused connection costs more)"))
+                if a1 and a2:
+                    m1, m2 = median(a1.values()), median(a2.values())
+                    print("  conc %3d: %s %.3f ms reused (%s msg/conn) vs %.3f ms fresh%s: %s" % (
+                        conc, name, m2, reused, m1,
+                        " (medians of %d and %d runs)" % (len(a2), len(a1))
+                        if len(a1) > 1 or len(a2) > 1 else "",
+                        "met" if m2 <= m1 else "MISS (a reused connection costs more)"))
     return 0
 
 
 def counts(path):
     """counts - per-message system calls, context switches, CPU and page
-    faults from perf (rows without the faults column are older runs)"""
-    by = {}
-    print("%-12s %5s %8s %8s %10s %10s %10s %10s" % (
-        "milter", "conc", "msg/conn", "messages", "syscalls", "ctx sw", "CPU ms", "faults"))
+    faults from perf (rows without the faults column are older runs).
+    Rows of repeated runs (run-bench.sh --repeat N, the run number in field
+    9) are shown as the median per point, and authmilter's excess over the
+    floor is the median of the differences between runs paired by number."""
+    by = {}     # (name, conc, per_conn) -> {run: (syscalls, ctxsw, ms, faults, messages)}
     for r in (l.split() for l in open(path) if l.strip()):
         name, conc, pc, msgs = r[0], int(r[1]), r[2], int(r[3])
         sc, cs, ms = (float(x) / msgs for x in r[4:7])
         pf = float(r[7]) / msgs if len(r) > 7 else float("nan")
-        by[(name, conc, pc)] = (sc, cs, ms, pf)
+        by.setdefault((name, conc, pc), {})[run_of(r, 8)] = (sc, cs, ms, pf, msgs)
+    runs = max((len(v) for v in by.values()), default=1)
+    if runs > 1:
+        print("(each row: the median over the counted runs of that point, up to %d)" % runs)
+    print("%-12s %5s %8s %8s %10s %10s %10s %10s" % (
+        "milter", "conc", "msg/conn", "messages", "syscalls", "ctx sw", "CPU ms", "faults"))
+    for (name, conc, pc), v in by.items():
+        sc, cs, ms, pf, msgs = (median(x[k] for x in v.values()) for k in range(5))
         print("%-12s %5d %8s %8d %10.1f %10.2f %10.3f %10.1f" % (name, conc, pc, msgs, sc, cs, ms, pf))
     print("authmilter above the nullR floor, per message (targets: <= 10 system calls, <= 2 context switches):")
     for (name, conc, pc) in sorted(by, key=lambda k: (int(k[2]), k[1], k[0] != "authmilter", k[0])):
@@ -366,10 +439,17 @@ def counts(path):
         if not is_ours(name) or f is None:
             continue
         a = by[(name, conc, pc)]
-        dsc, dcs = a[0] - f[0], a[1] - f[1]
-        print("  %4s msg/conn conc %3d: %s%+.1f system calls %s, %+.2f context switches %s, %+.3f ms CPU, %+.1f page faults" % (
+        d = [paired({k: x[i] for k, x in a.items()}, {k: x[i] for k, x in f.items()})
+             for i in range(4)]
+        if not d[0]:
+            continue
+        dsc, dcs, dms, dpf = (median(x.values()) for x in d)
+        print("  %4s msg/conn conc %3d: %s%+.1f system calls %s, %+.2f context switches %s, %+.3f ms CPU%s, %+.1f page faults" % (
             pc, conc, "" if name == "authmilter" else name + " ", dsc, "met" if dsc <= 10 else "MISS",
-            dcs, "met" if dcs <= 2 else "MISS", a[2] - f[2], a[3] - f[3]))
+            dcs, "met" if dcs <= 2 else "MISS", dms,
+            " (median of %d paired runs, range %+.3f..%+.3f)" % (
+                len(d[2]), min(d[2].values()), max(d[2].values())) if len(d[2]) > 1 else "",
+            dpf))
     return 0
 
 
@@ -382,6 +462,8 @@ def calls(calls_path, threads_path, counts_path):
     # perf record drops calls when its buffer overflows: say so, as the
     # differences below are then not to be trusted
     for r in (l.split() for l in open(counts_path) if l.strip()):
+        if run_of(r, 8) != 1:
+            continue    # perf record runs beside the first counted run only
         key = (r[0], int(r[1]), r[2])
         counted = float(r[4]) / int(r[3])
         recorded = sum(per.get(key, {}).values())

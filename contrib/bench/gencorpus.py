@@ -63,6 +63,13 @@ NAMES = ("alpha bravo charlie delta echo foxtrot golf hotel india juliett "
 SIGN_HEADERS = ["from", "to", "subject", "date", "message-id", "mime-version",
                 "content-type"]
 ESP = "esp." + ORIGIN
+# Sending hosts: a domain sends from a few hosts per /24 of its SPF
+# record, the forged mail comes from a few hosts of 198.51.100.0/24, so a
+# client (address, name, HELO) sends many messages and milterload -m N
+# can put a client's messages on one connection, as an SMTP session does.
+CLIENT_HOSTS = 2
+FOREIGN_HOSTS = 4
+FOREIGN_NET = "198.51.100"
 
 
 # ---------------------------------------------------------------- keys
@@ -407,6 +414,25 @@ def tamper(raw, rng):
     return head.replace(b"Subject: ", b"Subject: [EXT] ", 1) + b"\r\n\r\n" + body, "subject"
 
 
+def client_host(rng, hosts):
+    """client_host - the last octet of one of HOSTS sending hosts; draws
+    the same random number as a free choice of 1..254 did, so the rest of
+    the corpus stays as it was before clients repeated"""
+    return 1 + (rng.randint(1, 254) - 1) % hosts
+
+
+def client_name(ip, mf_dom):
+    """client_name - the host name (and HELO) of sending host IP: named in
+    the domain it sends for, the ESP's own, or a dial-up pool's"""
+    if ip.startswith(FOREIGN_NET + "."):
+        domain = "dyn." + ORIGIN
+    elif mf_dom == ESP:
+        domain = ESP
+    else:
+        domain = org_domain(mf_dom)
+    return "mta-%s.%s" % (ip.replace(".", "-"), domain)
+
+
 def make_message(idx, rng, doms, rr, esp_ips, doms_by_name):
     """make_message - one message, its sidecar and its expected results"""
     dom = doms[rng.randrange(len(doms))]
@@ -443,15 +469,16 @@ def make_message(idx, rng, doms, rr, esp_ips, doms_by_name):
     else:
         j = doms_by_name[org_domain(mf_dom)]["index"]
         depth = doms_by_name[org_domain(mf_dom)]["spf_depth"]
-        good_ip = "10.%d.%d.%d" % (j, rng.randint(0, depth), rng.randint(1, 254))
-    ip = good_ip if rng.random() < 0.8 else "198.51.100.%d" % rng.randint(1, 254)
+        good_ip = "10.%d.%d.%d" % (j, rng.randint(0, depth), client_host(rng, CLIENT_HOSTS))
+    ip = good_ip if rng.random() < 0.8 else "%s.%d" % (FOREIGN_NET, client_host(rng, FOREIGN_HOSTS))
+    client = client_name(ip, mf_dom)
     spf = spf_eval(rr, mf_dom, ip)
     local = rng.choice(["info", "news", "billing", "alice", "bob", "noreply", "support"])
     size = pick_size(rng)
     ctype, lines = make_body(rng, size, idx)
     hdrs = [
-        "Received: from client%d.%s (client%d.%s [%s])\r\n\tby mx.bench.test (Postfix) with ESMTPS id %05X\r\n\tfor <user%d@bench.test>; %s"
-        % (idx, mf_dom, idx, mf_dom, ip, idx, idx % 50,
+        "Received: from %s (%s [%s])\r\n\tby mx.bench.test (Postfix) with ESMTPS id %05X\r\n\tfor <user%d@bench.test>; %s"
+        % (client, client, ip, idx, idx % 50,
            email.utils.formatdate(FIXED_TIME + idx * 60, usegmt=True)),
         "From: %s <%s@%s>" % (local.capitalize(), local, from_dom),
         "To: User %d <user%d@bench.test>" % (idx % 50, idx % 50),
@@ -478,8 +505,7 @@ def make_message(idx, rng, doms, rr, esp_ips, doms_by_name):
     dm_full_r, _ = dmarc_expect(dom, from_dom, spf, mf_dom, pass_doms, True)
     dm_spf_r, _ = dmarc_expect(dom, from_dom, spf, mf_dom, [], True)
     body_len = len(signed.partition(b"\r\n\r\n")[2])
-    env = {"client_ip": ip, "client_name": "client%d.%s" % (idx, mf_dom),
-           "helo": "client%d.%s" % (idx, mf_dom),
+    env = {"client_ip": ip, "client_name": client, "helo": client,
            "mail_from": "<bounce-%d@%s>" % (idx, mf_dom),
            "rcpt": "<user%d@bench.test>" % (idx % 50)}
     exp = {"from_domain": from_dom, "mail_from_domain": mf_dom, "client_ip": ip,

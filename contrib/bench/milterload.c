@@ -17,7 +17,8 @@
  * and then the edited message goes to milter 2, as an MTA applies them.
  *
  * N worker threads each run their own connection(s) to the chain and take
- * messages from the corpus in a fixed round-robin order. Every run is
+ * messages from the corpus in a fixed round-robin order; with -m N the
+ * messages of one connection come from one client (sessions.c). Every run is
  * bounded in time (-t) and in message count (-n); every socket read and
  * write is bounded by the I/O timeout (-T).
  *
@@ -71,6 +72,8 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "sessions.h"
 
 /* Protocol constants (Sendmail 8 milter protocol, version 6). */
 #define SMFI_PROT_VERSION 6
@@ -624,6 +627,9 @@ static struct {
 
 static struct corpus corpus;
 static atomic_long next_index;
+static struct sessions *sessions;      /* -m N: messages grouped by client */
+static bool by_client;                 /* a connection carries one client's messages */
+static atomic_ulong next_session;
 static double deadline;
 static FILE *out_file;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -728,6 +734,7 @@ struct worker {
 	size_t nedits, capedits;
 	char reply[512];
 	unsigned long qid;
+	unsigned long session;     /* number of the current connection (SMTP session) */
 	/* Results. */
 	double *lat;
 	size_t nlat, caplat;
@@ -735,6 +742,7 @@ struct worker {
 	long errors[E_COUNT];
 	long editcount[ED_COUNT];
 	long messages;
+	double bytes;              /* file sizes of the messages sent */
 };
 
 /* Outcome of one event. */
@@ -1325,8 +1333,8 @@ write_result(struct worker *w, const struct message *m, enum verdict v, int by,
 	pthread_mutex_lock(&out_lock);
 	fputs("{\"msg\":", out_file);
 	json_str(out_file, m->name);
-	fprintf(out_file, ",\"verdict\":\"%s\",\"by\":%d,\"ms\":%.3f,\"reply\":",
-		verdict_names[v], by, ms);
+	fprintf(out_file, ",\"session\":%lu,\"verdict\":\"%s\",\"by\":%d,\"ms\":%.3f,\"reply\":",
+		w->session, verdict_names[v], by, ms);
 	json_str(out_file, v == V_REJECT || v == V_TEMPFAIL ? w->reply : "");
 	fputs(",\"edits\":[", out_file);
 	for (i = 0; i < w->nedits; i++) {
@@ -1676,6 +1684,7 @@ out:
 	}
 	w->verdicts[v]++;
 	w->messages++;
+	w->bytes += (double)m->size;
 	if (!failed) {
 		if (w->nlat == w->caplat) {
 			w->caplat = w->caplat ? w->caplat * 2 : 4096;
@@ -1686,6 +1695,30 @@ out:
 	if (out_file)
 		write_result(w, m, v, by, failed ? -1.0 : w->lat[w->nlat - 1]);
 	return !failed;
+}
+
+/* connections_open - whether the worker is inside a session: some
+ * milter connection is still open from the last message */
+static bool
+connections_open(const struct worker *w)
+{
+	for (int k = 0; k < opt.nep; k++)
+		if (w->conn[k].state != MS_CLOSED)
+			return true;
+	return false;
+}
+
+/* next_message - the corpus message to send as message number I of the
+ * run: in corpus order, or (-m N by client) the next of the session's
+ * client; a closed connection starts a new session */
+static const struct message *
+next_message(struct worker *w, long i)
+{
+	if (!connections_open(w))
+		w->session = atomic_fetch_add(&next_session, 1);
+	if (by_client)
+		return &corpus.msgs[sessions_pick(sessions, w->session, i)];
+	return &corpus.msgs[(size_t)i % corpus.n];
 }
 
 /* worker_main - take messages until either bound is reached */
@@ -1704,7 +1737,7 @@ worker_main(void *arg)
 		i = atomic_fetch_add(&next_index, 1);
 		if (i >= opt.max_msgs)
 			break;
-		if (!run_message(w, &corpus.msgs[(size_t)i % corpus.n])) {
+		if (!run_message(w, next_message(w, i))) {
 			/* Back off a little so a dead milter does not spin us. */
 			struct timespec ts = { 0, 2000000 };
 
@@ -1809,6 +1842,37 @@ num_arg(const char *s, double lo, double hi, int optc)
 	return v;
 }
 
+/* group_by_client - -m N (N > 1): put each connection's messages from
+ * one client, as in an SMTP session (sessions.h); say when the corpus
+ * does not allow it and messages of several clients share a connection */
+static void
+group_by_client(void)
+{
+	const char **keys;
+	size_t i;
+
+	if (opt.per_conn <= 1 || opt.postfix)
+		return;
+	keys = xmalloc(corpus.n * sizeof(*keys));
+	for (i = 0; i < corpus.n; i++) {
+		const struct message *m = &corpus.msgs[i];
+		size_t l = strlen(m->client_ip) + strlen(m->client_name) + strlen(m->helo) + 3;
+		char *k = xmalloc(l);
+
+		(void)snprintf(k, l, "%s\n%s\n%s", m->client_ip, m->client_name, m->helo); /* sized above */
+		keys[i] = k;
+	}
+	sessions = sessions_new(keys, corpus.n, opt.per_conn);
+	for (i = 0; i < corpus.n; i++)
+		free((char *)keys[i]);
+	free(keys);
+	by_client = sessions_by_client(sessions);
+	if (!by_client)
+		fprintf(stderr, "milterload: -m %ld: no client has two messages in this corpus: messages of "
+			"several clients share a connection (the milter sees the first one's client for all)\n",
+			opt.per_conn);
+}
+
 /* main - options, corpus, workers, summary */
 int
 main(int argc, char **argv)
@@ -1816,7 +1880,7 @@ main(int argc, char **argv)
 	struct worker *w;
 	long total = 0, verdicts[V_COUNT] = { 0 }, errors[E_COUNT] = { 0 }, edits[ED_COUNT] = { 0 };
 	long nerr = 0;
-	double *lat, t0, elapsed;
+	double *lat, t0, elapsed, bytes = 0, corpus_bytes = 0;
 	size_t nlat = 0, i;
 	int c, t;
 
@@ -1851,6 +1915,7 @@ main(int argc, char **argv)
 	if (opt.step_wait > 0 && !opt.postfix)
 		die("-W models Postfix's waits: use it with -P");
 	corpus_load(&corpus, opt.corpus_dir);
+	group_by_client();
 	if (opt.out_path && (out_file = fopen(opt.out_path, "w")) == NULL)
 		die("cannot write %s: %s", opt.out_path, strerror(errno));
 
@@ -1871,6 +1936,7 @@ main(int argc, char **argv)
 
 	for (t = 0; t < opt.concurrency; t++) {
 		total += w[t].messages;
+		bytes += w[t].bytes;
 		nlat += w[t].nlat;
 		for (i = 0; i < V_COUNT; i++)
 			verdicts[i] += w[t].verdicts[i];
@@ -1898,7 +1964,15 @@ main(int argc, char **argv)
 		if (!opt.quiet) {
 			printf("milterload: %d milter(s), concurrency %d, %ld msg/conn, corpus %zu, %.2f s\n",
 			       opt.nep, opt.concurrency, opt.per_conn, corpus.n, elapsed);
-			printf("  messages     %ld done, %ld failed\n", (long)nlat, verdicts[V_ERROR]);
+			if (by_client)
+				printf("  sessions     one client per connection: %zu clients, %zu of them "
+				       "with one message (sent again on their connection)\n",
+				       sessions_clients(sessions), sessions_single(sessions));
+			for (i = 0; i < corpus.n; i++)
+				corpus_bytes += (double)corpus.msgs[i].size;
+			printf("  messages     %ld done, %ld failed, %.0f bytes each on average "
+			       "(the corpus: %.0f)\n", (long)nlat, verdicts[V_ERROR],
+			       total ? bytes / (double)total : 0, corpus_bytes / (double)corpus.n);
 			printf("  rate         %.1f msg/s\n", rate);
 			printf("  latency ms   p50 %.3f  p99 %.3f  max %.3f\n", p50, p99, mx);
 			printf("  verdicts    ");
@@ -1918,13 +1992,16 @@ main(int argc, char **argv)
 			printf(" %s=%ld", verdict_names[i], verdicts[i]);
 		for (i = 0; i < ED_COUNT; i++)
 			printf(" hdr_%s=%ld", edit_names[i], edits[i]);
-		printf(" errors=%ld\n", nerr);
+		printf(" errors=%ld clients=%zu msg_bytes=%.0f\n", nerr, by_client ? sessions_clients(sessions) : 0,
+		       total ? bytes / (double)total : 0);
 	}
 	(void)total;
+	(void)corpus_bytes;
 	fflush(stdout);
 	for (t = 0; t < opt.concurrency; t++)
 		worker_free(&w[t]);
 	free(w);
 	free(lat);
+	sessions_free(&sessions);
 	return nerr > 0 && nlat == 0 ? 1 : 0;
 }

@@ -6,6 +6,10 @@
  * to see every event, with replies, so it sees every header and every body
  * chunk), touches each byte it is given, and accepts every message at
  * end-of-message. It adds no header, so a chain with it is unchanged.
+ * This plain mode stays the floor of issue 7's tables. It has no DATA
+ * callback, so libmilter declines DATA: behind Postfix, which writes the
+ * macros of declined steps without waiting and keeps Nagle on, its
+ * content then waits ~40 ms for the delayed ACK. Use -R behind Postfix.
  *
  * With -R it is instead the floor that negotiates exactly like authmilter
  * (issue 18): the same actions, skipped steps, no-reply steps

@@ -52,6 +52,7 @@ callgrind=0
 profile=0
 postfix=0
 baseline=""
+repeat=1
 
 usage() {
 	cat <<EOF
@@ -97,6 +98,11 @@ usage: $0 [--quick] [options]
                     the commit before a change), as "authmilter_base", with
                     the same config, beside authmilter in the same run:
                     timing, own work and --counts
+  --repeat N        time nullR, authmilter (and --baseline) N times per
+                    point, interleaved (nullR authmilter, authmilter nullR,
+                    ...), and count them N times with --counts; own work is
+                    then the median of the N paired differences, with their
+                    range (default 1)
 EOF
 	exit "${1:-2}"
 }
@@ -119,11 +125,13 @@ while [ $# -gt 0 ]; do
 	--profile) profile=$2; shift ;;
 	--postfix) postfix=1 ;;
 	--baseline) baseline=$2; shift ;;
+	--repeat) repeat=$2; shift ;;
 	-h|--help) usage 0 ;;
 	*) echo "run-bench: unknown option $1" >&2; usage 2 ;;
 	esac
 	shift
 done
+case "$repeat" in ""|*[!0-9]*|0) echo "run-bench: --repeat takes a number of runs, 1 or more" >&2; usage 2 ;; esac
 if [ "$quick" = 1 ]; then
 	: "${count:=300}" "${seconds:=2}" "${budget:=300}"
 else
@@ -140,7 +148,8 @@ if [ "$(id -u)" = 0 ] && [ -z "${BENCH_IN_NS:-}" ] && command -v unshare >/dev/n
 			--only "$only" --budget "$budget" $( [ "$keep" = 1 ] && echo --keep ) \
 			--counts "$counts" \
 			--callgrind "$callgrind" --profile "$profile" \
-			$( [ "$postfix" = 1 ] && echo --postfix ) ${baseline:+--baseline "$baseline"}
+			$( [ "$postfix" = 1 ] && echo --postfix ) ${baseline:+--baseline "$baseline"} \
+			--repeat "$repeat"
 	fi
 fi
 in_ns=0
@@ -616,6 +625,8 @@ if [ "$profile" -gt 0 ] 2>/dev/null; then
 	exit $status
 fi
 
+max_pc=1
+for pc in $per_conn; do [ "$pc" -gt "$max_pc" ] && max_pc=$pc; done
 echo
 echo "== correctness check ($check_n messages each) and timing (${seconds}s per point, conc: $concs, msg/conn: $per_conn)"
 checked=""
@@ -640,15 +651,33 @@ for name in $only; do
 		stop_set
 		continue
 	fi
+	# The same sample on reused connections (the largest --per-conn):
+	# milterload puts one client's messages on a connection, so the
+	# results must stay right there too.
+	if [ "$max_pc" -gt 1 ]; then
+		timeout 120 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -m "$max_pc" -n "$check_n" -t 60 -q \
+			-o "$work/$name.check$max_pc.json" > "$work/$name.check$max_pc.out" 2>&1
+		sed 's/^/  /' "$work/$name.check$max_pc.out" | grep -v RESULT
+		if ! $PY "$here/benchcheck.py" check "$name" "$manifest" "$work/$name.check$max_pc.json" bench.test |
+			sed "s|^|$max_pc msg/conn: |" | tee "$work/$name.check$max_pc.txt" | grep -qE ' [1-9][0-9]* messages, 0 wrong'; then
+			cat "$work/$name.check$max_pc.txt"
+			echo "ERROR $name: wrong results on reused connections (above); not timed. Config and log: $work/$name/"
+			keep=1; status=1
+			stop_set
+			continue
+		fi
+		cat "$work/$name.check$max_pc.txt"
+	fi
 	stop_set
 	checked="$checked $name"
 done
 
-# time_point NAME CONC PER_CONN ROWS - one timed point: a fresh milter, a
-# warm-up pass, then the timed load; appends a row to ROWS
+# time_point NAME CONC PER_CONN ROWS [RUN] - one timed point: a fresh
+# milter, a warm-up pass, then the timed load; appends a row to ROWS, with
+# RUN (1..--repeat) as its last field
 time_point() {
-	local name=$1 c=$2 pc=$3 rows_file=$4 out t0 k0 t1 k1 rss msgs cpu sys
-	out=$work/$name.$c.$pc.out
+	local name=$1 c=$2 pc=$3 rows_file=$4 run=${5:-1} out t0 k0 t1 k1 rss msgs cpu sys
+	out=$work/$name.$c.$pc.$run.out
 	start_set "$name" || { status=1; stop_set; return 1; }
 	# Warm-up: fill the milter's own caches (DNS, keys) once.
 	timeout 60 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 3 -q >/dev/null 2>&1
@@ -665,35 +694,64 @@ time_point() {
 	cpu=$(awk -v d=$(( t1 - t0 )) -v hz="$hz" -v n="$msgs" 'BEGIN { printf "%.4f", d / hz / n * 1000 }')
 	# Share of that CPU spent in the kernel (stime), in percent.
 	sys=$(awk -v d=$(( t1 - t0 )) -v k=$(( k1 - k0 )) 'BEGIN { printf "%.0f", (d > 0 ? 100 * k / d : 0) }')
-	printf '%s %s %s %s %s %s %s %s %s %s\n' "$name" "$c" \
+	printf '%s %s %s %s %s %s %s %s %s %s %s\n' "$name" "$c" \
 		"$(result_field "$out" rate)" "$(result_field "$out" p50)" \
 		"$(result_field "$out" p99)" "$cpu" \
 		"$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')" \
-		"$(result_field "$out" errors)" "$msgs" "$sys" >> "$rows_file"
-	echo "  $name conc $c, $pc msg/conn: $(result_field "$out" rate) msg/s, CPU $cpu s/1k msg"
+		"$(result_field "$out" errors)" "$msgs" "$sys" "$run" >> "$rows_file"
+	echo "  $name conc $c, $pc msg/conn$( [ "$repeat" -gt 1 ] && is_paired "$name" && echo ", run $run"):" \
+		"$(result_field "$out" rate) msg/s, CPU $cpu s/1k msg, $(result_field "$out" msg_bytes) bytes/msg"
 	if [ "$name" = null ] && [ "$c" = 16 ] && [ "$pc" = "$first_pc" ]; then null_cpu=$cpu; fi
 }
 
+# is_paired NAME - the milters of the own-work comparison: timed --repeat
+# times, interleaved
+is_paired() { case "$1" in nullR|authmilter|authmilter_base) return 0 ;; esac; return 1; }
+
+# run_order RUN NAMES - NAMES in their order for odd runs, reversed for even
+# runs (A B, B A, A B, ...): a drift of the machine's load within a pair
+# then favours neither side over the runs
+run_order() {
+	local run=$1 n out=""
+	shift
+	if [ $(( run % 2 )) = 1 ]; then echo "$*"; return; fi
+	for n in "$@"; do out="$n $out"; done
+	echo $out
+}
+
 first_pc=${per_conn%% *}
+paired=""
+for name in $checked; do is_paired "$name" && paired="$paired $name"; done
 for pc in $per_conn; do
 	: > "$rows.$pc"
 	for name in $checked; do
+		is_paired "$name" && continue
 		for c in $concs; do
 			if over_budget; then echo "SKIP $name conc $c, $pc msg/conn: time budget used up"; status=1; continue; fi
 			time_point "$name" "$c" "$pc" "$rows.$pc"
 		done
 	done
+	for c in $concs; do
+		for run in $(seq "$repeat"); do
+			for name in $(run_order "$run" $paired); do
+				if over_budget; then echo "SKIP $name conc $c, $pc msg/conn, run $run: time budget used up"; status=1; continue; fi
+				time_point "$name" "$c" "$pc" "$rows.$pc" "$run"
+			done
+		done
+	done
 done
 
-# count_point NAME CONC PER_CONN - system calls, context switches and CPU
+# count_point NAME CONC PER_CONN [RUN] - system calls, context switches and CPU
 # time of the milter's process (every thread) over $counts messages after
 # a warm-up, counted by perf stat: these do not depend on how fast this
 # machine's kernel is. Appends "NAME CONC PER_CONN MSGS SYSCALLS CTXSW
-# TASK_MS FAULTS" to $counts_rows (page faults: kernel time that no system
-# call shows, paid when freed memory goes back to the kernel and is
-# touched again).
+# TASK_MS FAULTS RUN" to $counts_rows (page faults: kernel time that no
+# system call shows, paid when freed memory goes back to the kernel and is
+# touched again). The breakdown by system call and thread (perf record) is
+# taken in run 1 only.
 count_point() {
-	local name=$1 c=$2 pc=$3 dir=$work/count.$1.$2.$3 msgs sc cs ms pf child rec try
+	local name=$1 c=$2 pc=$3 run=${4:-1} dir=$work/count.$1.$2.$3.${4:-1} msgs sc cs ms pf child rec=""
+	local try
 	mkdir -p "$dir" && mkfifo "$dir/ctl" "$dir/ack" || return 1
 	WRAP="perf stat -x, -D -1 --control fifo:$dir/ctl,$dir/ack -o $dir/perf.csv
 		-e raw_syscalls:sys_enter,context-switches,task-clock,page-faults --"
@@ -708,6 +766,7 @@ count_point() {
 	# (it gives up when a thread exits while it attaches, as libmilter's
 	# idle workers do after the warm-up: then it tries again)
 	for try in 1 2 3; do
+		[ "$run" = 1 ] || break
 		timeout 300 perf record -q -m 16M -e raw_syscalls:sys_enter -p "$child" \
 			-o "$dir/sys.data" >/dev/null 2>&1 &
 		rec=$!
@@ -718,7 +777,7 @@ count_point() {
 	timeout 120 "$milterload" $SOCKS -d "$corpus/corpus" -c "$c" -m "$pc" -n "$counts" \
 		-t 60 -q > "$dir/load.out" 2>&1
 	echo disable > "$dir/ctl" && timeout 10 head -n 1 "$dir/ack" >/dev/null
-	kill -INT "$rec" 2>/dev/null; wait "$rec"
+	[ -n "$rec" ] && { kill -INT "$rec" 2>/dev/null; wait "$rec"; }
 	thread_switches "$child" > "$dir/threads.after"
 	# perf writes its counts when the milter it runs exits
 	stop_wrapped
@@ -731,7 +790,8 @@ count_point() {
 		echo "ERROR counts $name conc $c: no figures (perf: $(tr '\n' ' ' < "$dir/perf.csv"))"
 		status=1; return 1 ;;
 	esac
-	echo "$name $c $pc $msgs $sc $cs $ms $pf" >> "$counts_rows"
+	echo "$name $c $pc $msgs $sc $cs $ms $pf $run" >> "$counts_rows"
+	[ "$run" = 1 ] || return 0
 	# One "TID NR" line per call; counted by name ("nrN" when the kernel
 	# headers do not name it) into $counts_calls, and by thread into
 	# $counts_threads as "TID NAME VOLUNTARY NONVOLUNTARY SYSCALLS FUTEX".
@@ -784,11 +844,12 @@ if [ "$counts" -gt 0 ] 2>/dev/null; then
 		echo
 		echo "== counts: system calls and context switches per message ($counts messages after a warm-up)"
 		for pc in $per_conn; do
-			for name in $checked; do
-				case "$name" in nullR|authmilter|authmilter_base) ;; *) continue ;; esac
-				for c in 1 16; do
-					if over_budget; then echo "SKIP counts $name conc $c: time budget used up"; status=1; continue; fi
-					count_point "$name" "$c" "$pc"
+			for c in 1 16; do
+				for run in $(seq "$repeat"); do
+					for name in $(run_order "$run" $paired); do
+						if over_budget; then echo "SKIP counts $name conc $c, run $run: time budget used up"; status=1; continue; fi
+						count_point "$name" "$c" "$pc" "$run"
+					done
 				done
 			done
 		done

@@ -6,22 +6,29 @@ config option or a changed table would only show at the next full
 benchmark. This runs:
   - benchcheck.py table on fixed rows: the columns, the authmilter : chain
     ratios and each target judged met or MISS on its figure;
-  - benchcheck.py ownwork and counts on fixed rows (issue 18 arithmetic);
+  - benchcheck.py ownwork and counts on fixed rows (issue 18 arithmetic),
+    and on rows of repeated runs (run-bench.sh --repeat): the median of
+    the paired differences, their range, the verdict on the median;
   - sysfloor: one line with three positive timings;
   - nullmilter -R negotiates exactly like authmilter: same protocol
     version, actions, protocol steps and macro lists offered to an MTA;
+  - milterload -m N puts one client's messages on a connection (a fixed
+    corpus of three clients), and falls back to mixing clients, saying so,
+    when no client has two messages;
   - milterload -P sends what Postfix 3.7 sends (commands, macros, writes),
     decoded by contrib/bench/postfix-milter-trace.py in front of
     nullmilter -R, and plain milterload does not;
   - run-bench.sh itself, cut down (40 messages, null milter, the -R floor
     and authmilter, concurrency 4, 1 s per point, fresh and reused
     connections, perf counts over 40 messages; about 60 s, root for its
-    private network namespace): every milter passes the correctness check
-    and gets a table row in both modes, the own-work and counts tables
-    are printed;
+    private network namespace; nullR and authmilter timed and counted
+    twice, interleaved, --repeat 2): every milter passes the correctness
+    check on fresh and on reused connections and gets a table row in both
+    modes, the own-work medians and counts tables are printed;
   - run-bench.sh --postfix, cut down (nullR only, 40 messages): the
     table rows, and what Postfix sent equals what milterload -P sends.
 Speed is not judged here: only a benchmark run says anything about speed."""
+import json
 import os
 import re
 import subprocess
@@ -144,6 +151,49 @@ with tempfile.TemporaryDirectory() as d:
     t.ok(r.returncode == 0 and
          "1 msg/conn conc   1: authmilter_base +10.0 system calls met, +1.00 context switches met" in out,
          "counts: a --baseline build's counts above the floor are judged too", diag=out + r.stderr)
+
+    # --repeat: rows carry their run number; each authmilter run is paired
+    # with the nullR run of the same number. Fresh: differences 0.080,
+    # 0.190, 0.090 (the third pair timed while the machine was busy): the
+    # median 0.090 is met, though the medians' difference (0.500 - 0.310)
+    # would not be. Reused: two runs, the median is the mean of 0.270, 0.130.
+    with open(fresh, "w") as f:
+        f.write("nullR 16 3000 1 2 0.300 2.4 0 3000 90 1\nauthmilter 16 2500 1 2 0.380 12 1 2500 55 1\n"
+                "authmilter 16 2500 1 2 0.500 12 0 2400 55 2\nnullR 16 3000 1 2 0.310 2.4 0 3000 90 2\n"
+                "nullR 16 3000 1 2 0.700 2.4 0 3000 90 3\nauthmilter 16 2500 1 2 0.790 12 2 2600 55 3\n")
+    with open(reused, "w") as f:
+        f.write("nullR 16 6000 1 2 0.150 2.4 0 6000 90 1\nauthmilter 16 2400 1 2 0.420 12 0 2400 55 1\n"
+                "authmilter 16 2400 1 2 0.300 12 0 2400 55 2\nnullR 16 6000 1 2 0.170 2.4 0 6000 90 2\n")
+    r = benchcheck("ownwork", "0.05", "1", fresh, "100", reused)
+    out = r.stdout
+    t.ok(r.returncode == 0 and
+         "   1 msg/conn conc  16: authmilter - nullR, median of 3 paired runs 0.090 ms "
+         "(range 0.080..0.190; authmilter 0.500, nullR 0.310)  met" in out and
+         " 100 msg/conn conc  16: authmilter - nullR, median of 2 paired runs 0.200 ms "
+         "(range 0.130..0.270; authmilter 0.360, nullR 0.160)  MISS" in out,
+         "ownwork --repeat: median of the paired differences, their range, verdict on the median",
+         diag=out + r.stderr)
+    t.ok("conc  16: authmilter 0.360 ms reused (100 msg/conn) vs 0.500 ms fresh "
+         "(medians of 2 and 3 runs): met" in out,
+         "ownwork --repeat: reused against fresh on the medians", diag=out)
+    r = benchcheck("table", fresh)
+    out = r.stdout
+    t.ok(r.returncode == 0 and "the median of each column over the timed runs of that point, up to 3" in out
+         and re.search(r"^authmilter\s+16\s+2500\.0\s+1\.00\s+2\.00\s+0\.500\s+55\s+12\.0\s+3$", out, re.M)
+         and len(re.findall(r"^(nullR|authmilter)\s+16\s", out, re.M)) == 2,
+         "table --repeat: one row per point, medians, errors summed", diag=out + r.stderr)
+    with open(cfile, "w") as f:
+        f.write("nullR 1 1 200 34000 1000 60 400 1\nauthmilter 1 1 200 35000 1500 100 1400 1\n"
+                "authmilter 1 1 200 35000 1500 140 1400 2\nnullR 1 1 200 34000 1000 80 400 2\n"
+                "nullR 1 1 200 34000 1000 200 400 3\nauthmilter 1 1 200 35200 1500 220 1400 3\n")
+    r = benchcheck("counts", cfile)
+    out = r.stdout
+    t.ok(r.returncode == 0 and
+         re.search(r"^nullR\s+1\s+1\s+200\s+170\.0\s+5\.00\s+0\.400\s+2\.0$", out, re.M) and
+         "1 msg/conn conc   1: +5.0 system calls met, +2.50 context switches MISS, +0.200 ms CPU "
+         "(median of 3 paired runs, range +0.100..+0.300), +5.0 page faults" in out,
+         "counts --repeat: task-clock above nullR as the median of paired runs, with its range",
+         diag=out + r.stderr)
 
 nullmilter = os.path.join(BUILD, "contrib", "bench", "nullmilter")
 names = ["nullmilter -R negotiates exactly like authmilter",
@@ -278,6 +328,70 @@ if t.need(files=[nullmilter, milterload], what="contrib/bench (make)", tests=nam
         t.ok(all(b.returncode != 0 and ("-m" in b.stderr or "-P" in b.stderr) for b in bad),
              names[3], diag=repr([b.stderr for b in bad]))
 
+# milterload -m N: one client per connection. Clients a (3 messages), b
+# (2) and c (1) in a fixed corpus; one worker, sessions of 3 messages, 18
+# messages: six sessions, one starting at each of the six messages.
+CLIENTS = {"a": ["m1", "m4", "m6"], "b": ["m2", "m5"], "c": ["m3"]}
+
+
+def write_corpus(d, client_of):
+    """write_corpus - one small message per name, its sidecar naming its
+    client (CLIENT_OF: message name -> client label)"""
+    os.makedirs(d)
+    for i, (name, cl) in enumerate(sorted(client_of.items())):
+        with open(os.path.join(d, name + ".eml"), "wb") as f:
+            f.write(PF_MSG.replace(b"as Postfix", name.encode()))
+        with open(os.path.join(d, name + ".env"), "w") as f:
+            f.write("client_ip 192.0.2.%d\nclient_name mta-%s.example.org\nhelo mta-%s.example.org\n"
+                    "mail_from <m%d@example.org>\n" % (10 + ord(cl[0]) - ord("a"), cl, cl, i))
+
+
+def run_sessions(d, corpus, extra):
+    """run_sessions - milterload -c 1 against nullmilter -R; returns
+    (output, {session: [message names]})"""
+    port = milter_client.free_port()
+    null = subprocess.Popen([nullmilter, "-R", "-s", "inet:%d@127.0.0.1" % port],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    out_json = os.path.join(d, "out.json")
+    try:
+        milter_client.wait_for_socket("inet:%d@127.0.0.1" % port, 10)
+        r = subprocess.run([milterload, "-s", "inet:%d@127.0.0.1" % port, "-d", corpus,
+                            "-c", "1", "-t", "30", "-o", out_json] + extra,
+                           capture_output=True, text=True, timeout=60)
+    finally:
+        null.terminate()
+        null.wait(10)
+    sessions = {}
+    if os.path.exists(out_json):
+        for line in open(out_json):
+            rec = json.loads(line)
+            sessions.setdefault(rec["session"], []).append(rec["msg"][:-4])
+    return r.stdout + r.stderr, sessions
+
+
+names = ["milterload -m 3: each connection carries 3 messages of one client, every message "
+         "sent equally often",
+         "milterload -m 3: a corpus where every client has one message falls back to mixing "
+         "clients, and says so"]
+if t.need(files=[nullmilter, milterload], what="contrib/bench (make)", tests=names):
+    with tempfile.TemporaryDirectory() as d:
+        client_of = {m: c for c, ms in CLIENTS.items() for m in ms}
+        write_corpus(os.path.join(d, "grouped"), client_of)
+        out, sessions = run_sessions(d, os.path.join(d, "grouped"), ["-m", "3", "-n", "18"])
+        sent = [m for ms in sessions.values() for m in ms]
+        t.ok(" clients=3" in out and "3 clients, 1 of them with one message" in out and
+             re.search(r"bytes each on average \(the corpus: \d+\)", out) and
+             len(sessions) == 6 and
+             all(len(ms) == 3 and len({client_of[m] for m in ms}) == 1 for ms in sessions.values()) and
+             all(sent.count(m) == 3 for m in client_of),
+             names[0], diag="%s\n%r" % (out, sessions))
+        write_corpus(os.path.join(d, "mixed"), {"m%d" % i: chr(ord("a") + i) for i in range(1, 7)})
+        out, sessions = run_sessions(d, os.path.join(d, "mixed"), ["-m", "3", "-n", "6"])
+        t.ok(" clients=0" in out and "no client has two messages" in out and
+             sorted(len(ms) for ms in sessions.values()) == [3, 3] and
+             all(ms == sorted(ms) for ms in sessions.values()),
+             names[1], diag="%s\n%r" % (out, sessions))
+
 sysfloor = os.path.join(BUILD, "contrib", "bench", "sysfloor")
 names = ["sysfloor: system call, thread and TCP connection timed"]
 if t.need(files=[sysfloor], what="contrib/bench/sysfloor (make)", tests=names):
@@ -289,7 +403,7 @@ if t.need(files=[sysfloor], what="contrib/bench/sysfloor (make)", tests=names):
 
 names = ["run-bench.sh: finishes within its budget",
          "run-bench.sh: null milter, -R floor, authmilter and its metrics and reports variants "
-         "pass the correctness check",
+         "pass the correctness check, on reused connections too",
          "run-bench.sh: a table row for each in both connection modes: messages/s, kernel share, no errors",
          "run-bench.sh: own work, per-message counts and the variants printed for both modes"]
 tools = [os.path.join(BUILD, "contrib", "bench", p) for p in ("milterload", "nullmilter", "sysfloor")]
@@ -328,24 +442,29 @@ if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tes
                         "--only", "null nullR authmilter authmilter_metrics authmilter_reports",
                         "--conc", "4", "--seconds", "1",
                         "--count", "40", "--per-conn", "1 10", "--counts", "40",
-                        "--budget", "300"],
+                        "--repeat", "2", "--budget", "300"],
                        capture_output=True, text=True, timeout=500)
     out = r.stdout + r.stderr
     t.ok(r.returncode == 0 and "total run time" in out, names[0], diag=out)
     t.ok(all(re.search(r"^check %s +40 messages, 0 wrong" % n, out, re.M)
              for n in ("null", "nullR", "authmilter", "authmilter_metrics",
-                       "authmilter_reports")), names[1], diag=out)
+                       "authmilter_reports")) and
+         all(re.search(r"^10 msg/conn: check %s +40 messages, 0 wrong" % n, out, re.M)
+             for n in ("null", "nullR", "authmilter")), names[1], diag=out)
     rows = re.findall(r"^(null|nullR|authmilter\w*)\s+4\s+([0-9.]+)\s.*\s\d+\s+[0-9.]+\s+(\d+)$",
                       out, re.M)
     t.ok(sorted(n for n, _, _ in rows) == ["authmilter"] * 2 + ["authmilter_metrics"] * 2 +
          ["authmilter_reports"] * 2 + ["null"] * 2 + ["nullR"] * 2 and
          all(float(rate) > 0 and errors == "0" for _, rate, errors in rows),
          names[2], diag=out)
-    t.ok(re.search(r"^ +1 msg/conn conc +4: authmilter [0-9.]+ - nullR [0-9.]+ = ", out, re.M) and
-         re.search(r"^ +10 msg/conn conc +4: authmilter ", out, re.M) and
+    t.ok(re.search(r"^ +1 msg/conn conc +4: authmilter - nullR, median of 2 paired runs -?[0-9.]+ ms "
+                   r"\(range -?[0-9.]+\.\.-?[0-9.]+; ", out, re.M) and
+         re.search(r"^ +10 msg/conn conc +4: authmilter - nullR, median of 2 ", out, re.M) and
+         len(re.findall(r"^  (nullR|authmilter) conc 4, (1|10) msg/conn, run (1|2): ", out, re.M)) == 8 and
          len(re.findall(r"^authmilter\s+(1|16)\s+(1|10)\s+40\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+$",
                         out, re.M)) == 4 and
-         len(re.findall(r"msg/conn conc +(1|16): [-+][0-9.]+ system calls", out)) == 4 and
+         len(re.findall(r"msg/conn conc +(1|16): [-+][0-9.]+ system calls .* ms CPU "
+                        r"\(median of 2 paired runs", out)) == 4 and
          len(re.findall(r"^  authmilter_(metrics|reports) +conc +4: [0-9.]+ msg/s", out, re.M)) == 4,
          names[3], diag=out)
 t.done()

@@ -175,22 +175,8 @@ static void
 hash_ams(struct asig *a, const struct dkim_header *hdrs, size_t n,
     struct buf *scratch)
 {
-	const struct dkim_header *own = &hdrs[a->hdr_index];
-	struct buf stripped = BUF_INIT;
-	struct crypto_digest *d;
-
-	buf_reset(scratch);
-	dkim_canon_select(a->sig.hcanon, hdrs, n, a->hdr_index, a->sig.names,
-	    a->sig.nnames, scratch);
-	dkim_canon_strip_b(own->value, own->value_len, a->sig.b_start,
-	    a->sig.b_end, &stripped);
-	dkim_canon_header(a->sig.hcanon, own->name, own->name_len,
-	    stripped.data, stripped.len, false, scratch);
-	buf_deinit(&stripped);
-	d = crypto_digest_new(a->sig.hash);
-	crypto_digest_update(d, scratch->data, scratch->len);
-	a->hdigest_len = crypto_digest_final(d, a->hdigest);
-	crypto_digest_free(&d);
+	a->hdigest_len = dkim_canon_sig_hash(&a->sig, hdrs, n, a->hdr_index,
+	    scratch, a->hdigest);
 	a->hashed = true;
 }
 

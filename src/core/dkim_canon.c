@@ -10,6 +10,7 @@
  *   dkim_canon_header   one header field, simple or relaxed
  *   dkim_canon_select   fields named by h=, bottom up, with oversigning
  *   dkim_canon_strip_b  a signature field with its b= value removed
+ *   dkim_canon_sig_hash a signature's header hash (h= fields, then itself)
  *   dkim_body_new/update/final/length/free   streamed body hash with l=
  *
  * The body canonicalizer keeps a constant amount of state whatever the
@@ -26,6 +27,7 @@
 #include <string.h>
 
 #include "core/dkim_canon.h"
+#include "core/dkim_sig.h"
 #include "core/headers.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -213,6 +215,31 @@ dkim_canon_strip_b(const unsigned char *value, size_t value_len,
 	}
 	buf_append(out, value, b_start);
 	buf_append(out, value + b_end, value_len - b_end);
+}
+
+size_t
+dkim_canon_sig_hash(const struct dkim_sig *sig,
+    const struct dkim_header *hdrs, size_t nhdrs, size_t own,
+    struct buf *scratch, unsigned char out[CRYPTO_DIGEST_MAX])
+{
+	const struct dkim_header *self = &hdrs[own];
+	struct buf stripped = BUF_INIT;
+	struct crypto_digest *d;
+	size_t len;
+
+	buf_reset(scratch);
+	dkim_canon_select(sig->hcanon, hdrs, nhdrs, own, sig->names,
+	    sig->nnames, scratch);
+	dkim_canon_strip_b(self->value, self->value_len, sig->b_start,
+	    sig->b_end, &stripped);
+	dkim_canon_header(sig->hcanon, self->name, self->name_len,
+	    stripped.data, stripped.len, false, scratch);
+	buf_deinit(&stripped);
+	d = crypto_digest_new(sig->hash);
+	crypto_digest_update(d, scratch->data, scratch->len);
+	len = crypto_digest_final(d, out);
+	crypto_digest_free(&d);
+	return len;
 }
 
 /* dkim_body_new - a streaming body canonicalizer */

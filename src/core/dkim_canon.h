@@ -73,6 +73,18 @@ void dkim_canon_select(enum dkim_canon c, const struct dkim_header *hdrs,
 void dkim_canon_strip_b(const unsigned char *value, size_t value_len,
     size_t b_start, size_t b_end, struct buf *out);
 
+/*
+ * dkim_canon_sig_hash - the header hash of one signature (RFC 6376 3.7;
+ * an ARC-Message-Signature's too, RFC 8617 4.1.2): the fields sig's h=
+ * selects from hdrs[0..nhdrs), then the signature's own field hdrs[own]
+ * with its b= value removed and no CRLF, through sig's hash. scratch is
+ * the caller's, reused across calls. Returns the digest length in out.
+ */
+struct dkim_sig;
+size_t dkim_canon_sig_hash(const struct dkim_sig *sig,
+    const struct dkim_header *hdrs, size_t nhdrs, size_t own,
+    struct buf *scratch, unsigned char out[CRYPTO_DIGEST_MAX]);
+
 /* Streaming body canonicalizer and hasher (RFC 6376 3.4.3, 3.4.4). */
 struct dkim_body;
 

@@ -282,22 +282,8 @@ static void
 hash_headers(struct dkim_verifier *v, struct vsig *s,
     const struct dkim_header *hdrs, struct buf *scratch)
 {
-	const struct dkim_header *own = &hdrs[s->hdr_index];
-	struct buf stripped = BUF_INIT;
-	struct crypto_digest *d;
-
-	buf_reset(scratch);
-	dkim_canon_select(s->sig.hcanon, hdrs, v->nhdrs, s->hdr_index,
-	    s->sig.names, s->sig.nnames, scratch);
-	dkim_canon_strip_b(own->value, own->value_len, s->sig.b_start,
-	    s->sig.b_end, &stripped);
-	dkim_canon_header(s->sig.hcanon, own->name, own->name_len,
-	    stripped.data, stripped.len, false, scratch);
-	buf_deinit(&stripped);
-	d = crypto_digest_new(s->sig.hash);
-	crypto_digest_update(d, scratch->data, scratch->len);
-	s->hdigest_len = crypto_digest_final(d, s->hdigest);
-	crypto_digest_free(&d);
+	s->hdigest_len = dkim_canon_sig_hash(&s->sig, hdrs, v->nhdrs,
+	    s->hdr_index, scratch, s->hdigest);
 }
 
 /* check_from_coverage - does h= name From as often as the header has it? */

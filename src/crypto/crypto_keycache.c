@@ -4,10 +4,10 @@
  * Exported (crypto_keycache.h, internal to src/crypto):
  * crypto_keycache_get, crypto_keycache_put.
  *
- * A set-associative table: KEYCACHE_SETS sets of KEYCACHE_WAYS entries,
- * the set chosen by an FNV-1a hash of the key type and the bytes, an entry
- * confirmed by comparing both in full, so a hit is always the key those
- * exact bytes decode to as that type. The bytes are the key's (DER, or
+ * A set-associative table (util/lru_table): KEYCACHE_SETS sets of
+ * KEYCACHE_WAYS entries, the set chosen by an FNV-1a hash of the key type
+ * and the bytes, an entry confirmed by comparing both in full, so a hit
+ * is always the key those exact bytes decode to as that type. The bytes are the key's (DER, or
  * Ed25519's 32) or, with KEYCACHE_BASE64 in the type, their base64 text.
  * Within a set the least recently used entry is replaced, so a
  * few keys that hash alike do not push each other out on every message
@@ -27,6 +27,7 @@
 
 #include "crypto/crypto_keycache.h"
 #include "util/hash.h"
+#include "util/lru_table.h"
 #include "util/xmalloc.h"
 
 #define KEYCACHE_SETS 32
@@ -35,75 +36,83 @@
  * and than the base64 text of an RSA-4096 one (~740 bytes). */
 #define KEYCACHE_MAX_DER 2048
 
+/* a kept key, and the type and bytes it was decoded from */
 struct keycache_entry {
 	int type;		/* EVP_PKEY_RSA or _ED25519 (| KEYCACHE_BASE64) */
-	unsigned char *der;
-	size_t len;
 	EVP_PKEY *pkey;
-	uint64_t used;		/* clock of the last get or put */
+	size_t len;
+	unsigned char der[];
 };
 
-static struct keycache_entry table[KEYCACHE_SETS][KEYCACHE_WAYS];
-static uint64_t clock_now;	/* guarded by table_mu */
+/* the name looked up: type and bytes */
+struct keycache_key {
+	int type;
+	const unsigned char *der;
+	size_t len;
+};
+
+/* entry_matches - lru_table_ops.matches */
+static bool
+entry_matches(const void *value, const void *key)
+{
+	const struct keycache_entry *e = value;
+	const struct keycache_key *k = key;
+
+	return e->type == k->type && e->len == k->len &&
+	    memcmp(e->der, k->der, k->len) == 0;
+}
+
+/* entry_free - lru_table_ops.free_value: drops the cache's reference */
+static void
+entry_free(void *value)
+{
+	struct keycache_entry *e = value;
+
+	EVP_PKEY_free(e->pkey);
+	free(e);
+}
+
+static const struct lru_table_ops keycache_ops = {
+	.matches = entry_matches,
+	.free_value = entry_free,
+};
+
+static struct lru_table table;	/* guarded by table_mu; set up on first use */
 static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
 
-/* set_of - the set for a key of type from these bytes */
-static size_t
-set_of(int type, const unsigned char *der, size_t len)
+/* key_hash - the hash of type and bytes */
+static uint32_t
+key_hash(const struct keycache_key *k)
 {
-	unsigned char t = (unsigned char)type;
-
-	return hash_fnv1a(hash_fnv1a(HASH_FNV1A_INIT, &t, 1), der, len) %
-	    KEYCACHE_SETS;
+	return hash_fnv1a(hash_fnv1a(HASH_FNV1A_INIT, &k->type,
+	    sizeof(k->type)), k->der, k->len);
 }
 
-/* find - the entry of set holding a key of type from exactly these
- * bytes, or NULL */
-static struct keycache_entry *
-find(struct keycache_entry *set, int type, const unsigned char *der,
-    size_t len)
+/* table_ready - the table, set up on first use (table_mu held) */
+static struct lru_table *
+table_ready(void)
 {
-	size_t i;
-
-	for (i = 0; i < KEYCACHE_WAYS; i++)
-		if (set[i].pkey != NULL && set[i].type == type &&
-		    set[i].len == len &&
-		    memcmp(set[i].der, der, len) == 0)
-			return &set[i];
-	return NULL;
-}
-
-/* victim - the entry of set to replace: a free one, else the least
- * recently used */
-static struct keycache_entry *
-victim(struct keycache_entry *set)
-{
-	struct keycache_entry *v = &set[0];
-	size_t i;
-
-	for (i = 0; i < KEYCACHE_WAYS; i++) {
-		if (set[i].pkey == NULL)
-			return &set[i];
-		if (set[i].used < v->used)
-			v = &set[i];
-	}
-	return v;
+	if (table.entry == NULL)
+		lru_table_init(&table, KEYCACHE_SETS, KEYCACHE_WAYS,
+		    &keycache_ops);
+	return &table;
 }
 
 EVP_PKEY *
 crypto_keycache_get(int type, const unsigned char *der, size_t len)
 {
+	struct keycache_key k = { type, der, len };
+	uint32_t hash;
 	struct keycache_entry *e;
 	EVP_PKEY *pkey = NULL;
 
 	if (len == 0 || len > KEYCACHE_MAX_DER)
 		return NULL;
+	hash = key_hash(&k);
 	pthread_mutex_lock(&table_mu);
-	e = find(table[set_of(type, der, len)], type, der, len);
-	if (e != NULL && EVP_PKEY_up_ref(e->pkey) == 1) {
+	e = lru_table_get(table_ready(), hash, &k);
+	if (e != NULL && EVP_PKEY_up_ref(e->pkey) == 1)
 		pkey = e->pkey;
-		e->used = ++clock_now;
-	}
 	pthread_mutex_unlock(&table_mu);
 	return pkey;
 }
@@ -112,26 +121,22 @@ void
 crypto_keycache_put(int type, const unsigned char *der, size_t len,
     EVP_PKEY *pkey)
 {
-	struct keycache_entry *set, *e, old;
-	unsigned char *copy;
+	struct keycache_key k = { type, der, len };
+	struct keycache_entry *e;
+	uint32_t hash;
 
 	if (len == 0 || len > KEYCACHE_MAX_DER || EVP_PKEY_up_ref(pkey) != 1)
 		return;
-	copy = xmalloc(len);
-	memcpy(copy, der, len);
-	set = table[set_of(type, der, len)];
-	pthread_mutex_lock(&table_mu);
-	/* two threads may decode the same new key at once: keep one entry */
-	if ((e = find(set, type, der, len)) == NULL)
-		e = victim(set);
-	old = *e;
+	e = xmalloc(sizeof(*e) + len);
 	e->type = type;
-	e->der = copy;
-	e->len = len;
 	e->pkey = pkey;
-	e->used = ++clock_now;
+	e->len = len;
+	memcpy(e->der, der, len);
+	k.der = e->der;
+	hash = key_hash(&k);
+	/* two threads may decode the same new key at once: the second put
+	 * replaces the first entry (lru_table_put frees it) */
+	pthread_mutex_lock(&table_mu);
+	lru_table_put(table_ready(), hash, &k, e);
 	pthread_mutex_unlock(&table_mu);
-	/* freed outside the lock: the last reference may be ours */
-	free(old.der);
-	EVP_PKEY_free(old.pkey);
 }

@@ -10,7 +10,7 @@
  * once with the message, issue 18), and headers_clear keeps the entry
  * list, so a reused connection's next message allocates nothing here.
  *
- * headers_name_len / headers_name_eq / headers_name_is are the one place
+ * headers_name_len / headers_name_eq / headers_kind are the one place
  * where a field name is normalised for comparison: trailing SP and HTAB
  * (RFC 5322 4.5.1 obsolete "From :") dropped, case ignored. The numbering
  * of headers_add uses them too, which matches how Postfix and Sendmail
@@ -82,14 +82,6 @@ headers_name_eq(const unsigned char *name, size_t len,
 		if (ascii_tolower(name[i]) != ascii_tolower(want[i]))
 			return false;
 	return true;
-}
-
-/* headers_name_is - headers_name_eq for NUL-terminated strings */
-bool
-headers_name_is(const char *name, const char *want)
-{
-	return headers_name_eq((const unsigned char *)name, strlen(name),
-	    (const unsigned char *)want, strlen(want));
 }
 
 /* count_named - fields named name[0..len), len already without

@@ -79,7 +79,7 @@ const struct header *headers_add_field(struct headers *h,
 void headers_field_init(struct header *f, const char *name,
     const unsigned char *value, size_t value_len);
 /* headers_count_named - how many fields have this name (compared with
- * headers_name_is) */
+ * headers_name_eq) */
 unsigned headers_count_named(const struct headers *h, const char *name);
 
 /*
@@ -97,8 +97,6 @@ size_t headers_name_len(const unsigned char *name, size_t len);
  * trailing WSP, are equal, case ignored */
 bool headers_name_eq(const unsigned char *name, size_t len,
     const unsigned char *want, size_t wlen);
-/* headers_name_is - NUL-terminated name is want (headers_name_eq) */
-bool headers_name_is(const char *name, const char *want);
 /* headers_kind - which of the fields above name[0..len) is, as
  * headers_name_eq compares; HEADER_OTHER for every other name */
 enum header_kind headers_kind(const unsigned char *name, size_t len);

@@ -11,6 +11,14 @@
 
 #include "core/headers.h"
 
+/* name_is - headers_name_eq for NUL-terminated strings */
+static bool
+name_is(const char *name, const char *want)
+{
+	return headers_name_eq((const unsigned char *)name, strlen(name),
+	    (const unsigned char *)want, strlen(want));
+}
+
 static void
 test_per_name_index(void **state)
 {
@@ -133,7 +141,7 @@ test_name_normalised(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		assert_true(headers_name_is(cases[i].name, cases[i].want) ==
+		assert_true(name_is(cases[i].name, cases[i].want) ==
 		    cases[i].eq);
 	assert_int_equal(headers_name_len((const unsigned char *)"From \t", 6), 4);
 	assert_int_equal(headers_name_len((const unsigned char *)"  ", 2), 0);
@@ -178,7 +186,7 @@ static const struct {
 };
 #define N_KNOWN (sizeof(known_kinds) / sizeof(known_kinds[0]))
 
-/* expected_kind - the kind headers_name_is implies for name: the one
+/* expected_kind - the kind headers_name_eq implies for name: the one
  * known name it equals, else HEADER_OTHER */
 static enum header_kind
 expected_kind(const char *name)
@@ -186,13 +194,13 @@ expected_kind(const char *name)
 	size_t i;
 
 	for (i = 0; i < N_KNOWN; i++)
-		if (headers_name_is(name, known_kinds[i].name))
+		if (name_is(name, known_kinds[i].name))
 			return known_kinds[i].kind;
 	return HEADER_OTHER;
 }
 
 /* check_kind - headers_kind, headers_field_init and headers_add all
- * agree with headers_name_is on name */
+ * agree with headers_name_eq on name */
 static void
 check_kind(struct headers *h, const char *name)
 {
@@ -229,7 +237,7 @@ case_variant(char *out, size_t size, const char *name, unsigned mask,
 	memcpy(out + n, suffix, strlen(suffix) + 1);
 }
 
-/* a field classified once gives the answers headers_name_is gives, for
+/* a field classified once gives the answers headers_name_eq gives, for
  * every known name in any case and with trailing WSP, for every prefix
  * of one, for one with a byte more, and for unrelated names of the
  * same lengths */

@@ -405,7 +405,8 @@ names = ["run-bench.sh: finishes within its budget",
          "run-bench.sh: null milter, -R floor, authmilter and its metrics and reports variants "
          "pass the correctness check, on reused connections too",
          "run-bench.sh: a table row for each in both connection modes: messages/s, kernel share, no errors",
-         "run-bench.sh: own work, per-message counts and the variants printed for both modes"]
+         "run-bench.sh: own work, per-message counts, the variants and a --baseline build "
+         "printed for both modes"]
 tools = [os.path.join(BUILD, "contrib", "bench", p) for p in ("milterload", "nullmilter", "sysfloor")]
 tools += [os.path.join(BUILD, "src", "authmilter"), "nsd", "unbound", "opendkim",
           "opendmarc", "openssl", "unshare", "perf"]
@@ -442,7 +443,9 @@ if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tes
                         "--only", "null nullR authmilter authmilter_metrics authmilter_reports",
                         "--conc", "4", "--seconds", "1",
                         "--count", "40", "--per-conn", "1 10", "--counts", "40",
-                        "--repeat", "2", "--budget", "300"],
+                        "--repeat", "2", "--budget", "300",
+                        # the same binary as an "older build": --baseline end to end
+                        "--baseline", os.path.join(BUILD, "src", "authmilter")],
                        capture_output=True, text=True, timeout=500)
     out = r.stdout + r.stderr
     t.ok(r.returncode == 0 and "total run time" in out, names[0], diag=out)
@@ -453,7 +456,8 @@ if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tes
              for n in ("null", "nullR", "authmilter")), names[1], diag=out)
     rows = re.findall(r"^(null|nullR|authmilter\w*)\s+4\s+([0-9.]+)\s.*\s\d+\s+[0-9.]+\s+(\d+)$",
                       out, re.M)
-    t.ok(sorted(n for n, _, _ in rows) == ["authmilter"] * 2 + ["authmilter_metrics"] * 2 +
+    t.ok(sorted(n for n, _, _ in rows) == ["authmilter"] * 2 + ["authmilter_base"] * 2 +
+         ["authmilter_metrics"] * 2 +
          ["authmilter_reports"] * 2 + ["null"] * 2 + ["nullR"] * 2 and
          all(float(rate) > 0 and errors == "0" for _, rate, errors in rows),
          names[2], diag=out)
@@ -465,6 +469,9 @@ if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tes
                         out, re.M)) == 4 and
          len(re.findall(r"msg/conn conc +(1|16): [-+][0-9.]+ system calls .* ms CPU "
                         r"\(median of 2 paired runs", out)) == 4 and
-         len(re.findall(r"^  authmilter_(metrics|reports) +conc +4: [0-9.]+ msg/s", out, re.M)) == 4,
+         len(re.findall(r"^  authmilter_(metrics|reports) +conc +4: [0-9.]+ msg/s", out, re.M)) == 4 and
+         re.search(r"^ +1 msg/conn conc +4: authmilter_base - nullR, median of 2 paired runs ", out, re.M) and
+         re.search(r"^ +10 msg/conn conc +4: authmilter_base - nullR, median of 2 ", out, re.M) and
+         len(re.findall(r"msg/conn conc +(1|16): authmilter_base [-+][0-9.]+ system calls", out)) == 4,
          names[3], diag=out)
 t.done()

@@ -93,6 +93,25 @@ t.ok("MISS p99 < 10 ms at conc 16: 20.40 ms (null milter: 18.30 ms)" in out,
 t.ok("  authmilter_metrics   conc  16: 1813.0 msg/s (-2.0%), p99 21.00 ms (authmilter 20.40), "
      "CPU 0.880 ms (authmilter 0.870)" in out,
      "table: a variant (metrics on) against plain authmilter, same run", diag=out)
+t.ok("targets (issue 18; they do not apply: null milter 1800.0 msg/s at conc 16, < 6000):"
+     in out and "  n/a  >= 5x chain msg/s at conc 16: 6.17x" in out,
+     "table: issue 18 targets not judged where the null milter is below 6,000 msg/s",
+     diag=out)
+FAST = ("null 16 7000.0 2.0 5.0 0.2 3.0 0 70000\n"
+        "nullR 16 11000.0 1.3 2.5 0.11 3.0 0 110000\n"
+        "authmilter 16 7200.0 2.1 5.5 0.2 18.0 0 72000\n"
+        "chain 16 1500.0 9.0 20.0 1.5 30.0 0 15000\n")
+r = table(FAST)
+t.ok("targets (issue 18; they apply: null milter 7000.0 msg/s at conc 16, >= 6000):"
+     in r.stdout and "  MISS >= 5x chain msg/s at conc 16: 4.80x" in r.stdout and
+     "  MISS p99 <= 2x the nullR floor's at conc 16: 5.50 ms, 2.20x of 2.50 ms" in r.stdout,
+     "table: issue 18 chain and p99 targets judged on a fast machine (misses)",
+     diag=r.stdout + r.stderr)
+r = table(FAST.replace("chain 16 1500.0", "chain 16 1400.0")
+          .replace("authmilter 16 7200.0 2.1 5.5", "authmilter 16 7200.0 2.1 5.0"))
+t.ok("  met  >= 5x chain msg/s at conc 16: 5.14x" in r.stdout and
+     "  met  p99 <= 2x the nullR floor's at conc 16: 5.00 ms, 2.00x of 2.50 ms" in r.stdout,
+     "table: issue 18 chain and p99 targets met at the bounds", diag=r.stdout + r.stderr)
 r = table("authmilter 16 100.0 1.0 2.0 0.5 10.0 0 1000\n")
 t.ok(r.returncode == 0 and re.search(r"^authmilter\s+16 .*\s-\s+10\.0\s+0$", r.stdout, re.M)
      and "met  p99 < 10 ms at conc 16: 2.00 ms\n" in r.stdout,

@@ -5,7 +5,7 @@
  * crypto_keycache_get, crypto_keycache_put.
  *
  * A set-associative table (util/lru_table): KEYCACHE_SETS sets of
- * KEYCACHE_WAYS entries, the set chosen by an FNV-1a hash of the key type
+ * KEYCACHE_WAYS entries, the set chosen by hash_bytes of the key type
  * and the bytes, an entry confirmed by comparing both in full, so a hit
  * is always the key those exact bytes decode to as that type. The bytes are the key's (DER, or
  * Ed25519's 32) or, with KEYCACHE_BASE64 in the type, their base64 text.
@@ -84,7 +84,7 @@ static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t
 key_hash(const struct keycache_key *k)
 {
-	return hash_fnv1a(hash_fnv1a(HASH_FNV1A_INIT, &k->type,
+	return hash_bytes(hash_bytes(HASH_BYTES_INIT, &k->type,
 	    sizeof(k->type)), k->der, k->len);
 }
 

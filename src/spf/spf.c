@@ -317,7 +317,7 @@ identity(const struct spf_request *req, struct spf_result *res)
 
 /* interpret - what SPF_request_query_fallback does, minus its
  * "localhost always passes" shortcut (RFC 7208 has no such rule): compile
- * rec (checked by spf_record_check; rec_hash: its hash_fnv1a, the key of
+ * rec (checked by spf_record_check; rec_hash: its hash_bytes, the key of
  * the compiled-record cache; spf_compiled.c keeps the compiled
  * form for the next message) and interpret it for the MAIL FROM
  * domain. Returns the response (caller frees), NULL with *why_r set when
@@ -567,7 +567,7 @@ prefix_decides(struct spf_checker *c, SPF_request_t *sr, char **mech,
 	for (i = 0; i < k; i++)
 		buf_printf(&rec, " %s", mech[i]);
 	spf_dns_reset(c);
-	if ((resp = interpret(c, sr, &rec, hash_fnv1a(HASH_FNV1A_INIT,
+	if ((resp = interpret(c, sr, &rec, hash_bytes(HASH_BYTES_INIT,
 	    buf_cstr(&rec), rec.len), &why)) != NULL) {
 		yes = !c->aborted &&
 		    SPF_response_reason(resp) == SPF_REASON_MECH &&

@@ -174,7 +174,7 @@ spf_compiled_get(struct spf_compiled_cache *cc, SPF_server_t *server,
 	size_t len = strlen(rec);
 
 	return spf_compiled_get_hashed(cc, server, resp, rec, len,
-	    hash_fnv1a(HASH_FNV1A_INIT, rec, len), why_r);
+	    hash_bytes(HASH_BYTES_INIT, rec, len), why_r);
 }
 
 /* spf_compiled_clear - free every kept record */

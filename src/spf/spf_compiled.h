@@ -60,7 +60,7 @@ SPF_record_t *spf_compiled_get(struct spf_compiled_cache *cc,
     const char **why_r);
 
 /* spf_compiled_get_hashed - spf_compiled_get of rec[0..len) (NUL at
- * rec[len]) whose hash_fnv1a the caller has already (spf_norm_memo
+ * rec[len]) whose hash_bytes the caller has already (spf_norm_memo
  * remembers it with the normalised record) */
 SPF_record_t *spf_compiled_get_hashed(struct spf_compiled_cache *cc,
     SPF_server_t *server, SPF_response_t *resp, const char *rec, size_t len,

@@ -58,7 +58,7 @@ struct spf_checker {
 	size_t nexpansion;
 	bool expansion_ptr;		/* the names came from a PTR answer */
 	struct buf norm;		/* normalised record for libspf2 */
-	uint32_t norm_hash;		/* its hash_fnv1a (spf_norm_memo) */
+	uint32_t norm_hash;		/* its hash_bytes (spf_norm_memo) */
 	struct spf_compiled_cache compiled;	/* kept across evaluations */
 	struct spf_norm_memo norm_memo;		/* kept across evaluations */
 };

@@ -28,7 +28,7 @@ struct memo_entry {
 	const char *why;		/* !ok: spf_record_check's static reason */
 	char *norm;			/* ok: the normalised record */
 	size_t norm_len;
-	uint32_t norm_hash;		/* ok: hash_fnv1a of norm */
+	uint32_t norm_hash;		/* ok: hash_bytes of norm */
 	size_t raw_len;
 	unsigned char raw[];
 };
@@ -79,16 +79,16 @@ spf_norm_memo_init(struct spf_norm_memo *m)
 static uint32_t
 key_hash(const struct memo_key *k)
 {
-	uint32_t h = hash_fnv1a(HASH_FNV1A_INIT, k->raw, k->len);
+	uint32_t h = hash_bytes(HASH_BYTES_INIT, k->raw, k->len);
 
-	return hash_fnv1a(h, &k->af, sizeof(k->af));
+	return hash_bytes(h, &k->af, sizeof(k->af));
 }
 
 /* norm_hash - the hash of a normalised record */
 static uint32_t
 norm_hash(const struct buf *norm)
 {
-	return hash_fnv1a(HASH_FNV1A_INIT, buf_cstr(norm), norm->len);
+	return hash_bytes(HASH_BYTES_INIT, buf_cstr(norm), norm->len);
 }
 
 /* remember - keep what spf_record_check said about k */

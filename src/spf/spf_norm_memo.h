@@ -38,7 +38,7 @@ void spf_norm_memo_deinit(struct spf_norm_memo *m);
 /* spf_norm_memo_check - what spf_record_check(rec, len, client_af,
  * out_r, why_r) returns and writes, remembered by m for the same bytes
  * and family (least recently used record of a set replaced). On true,
- * *norm_hash_r (unless NULL) is hash_fnv1a of the normalised record in
+ * *norm_hash_r (unless NULL) is hash_bytes of the normalised record in
  * out_r, remembered too: the compiled-record cache is keyed by it, and
  * hashing the same text again cost ~300 instructions a record */
 bool spf_norm_memo_check(struct spf_norm_memo *m, const unsigned char *rec,

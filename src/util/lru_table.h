@@ -1,8 +1,8 @@
 /* lru_table.h - a small set-associative cache of caller-owned values
  *
  * A fixed number of sets, each of a few ways. A key's set is its hash
- * (hash_fnv1a of util/hash.h over the key's bytes, computed by the
- * caller, who knows what the key is made of) modulo the number of sets;
+ * (util/hash.h over the key's bytes, computed by the caller, who knows
+ * what the key is made of) modulo the number of sets;
  * a lookup compares the stored hash, then the caller's matches() on the
  * ways of that one set only. When a set is full the least recently used
  * value of that set is replaced. Memory is bounded by sets x ways values.

@@ -6,6 +6,9 @@
  * replaces its value, churn through far more keys than the table holds
  * keeps it bounded and working, and every value the table drops is freed
  * exactly once (counted here; ASan in CI shows a leak or double free).
+ * Also util/hash.h's hash_bytes, which the long-keyed tables use: equal
+ * bytes hash alike, any one-bit change or a longer run of zeros changes
+ * the hash, chaining from a seed works, and keys spread over the sets.
  */
 #include "config.h"
 
@@ -263,6 +266,75 @@ test_one_set_one_way(void **state)
 	assert_int_equal(freed[b], 1);
 }
 
+/* hash_bytes: equal input, equal hash; the seed chains fields */
+static void
+test_hash_bytes_stable(void **state)
+{
+	const char k[] = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA";
+	char copy[sizeof(k)];
+	uint32_t h;
+
+	(void)state;
+	memcpy(copy, k, sizeof(k));
+	h = hash_bytes(HASH_BYTES_INIT, k, sizeof(k) - 1);
+	assert_int_equal(h, hash_bytes(HASH_BYTES_INIT, copy, sizeof(k) - 1));
+	assert_int_not_equal(h, hash_bytes(HASH_BYTES_INIT + 1, k,
+	    sizeof(k) - 1));
+	assert_int_equal(hash_bytes(hash_bytes(HASH_BYTES_INIT, k, 5), k + 5,
+	    9), hash_bytes(hash_bytes(HASH_BYTES_INIT, copy, 5), copy + 5, 9));
+}
+
+/* hash_bytes: every single-bit change of a 41-byte key (a whole word and
+ * a tail), and every length of a run of zeros, gives another hash */
+static void
+test_hash_bytes_sensitive(void **state)
+{
+	unsigned char k[41], z[24] = { 0 };
+	uint32_t seen[41 * 8 + 1];
+	size_t n = 0, i, j, bit;
+
+	(void)state;
+	for (i = 0; i < sizeof(k); i++)
+		k[i] = (unsigned char)(i * 37 + 11);
+	seen[n++] = hash_bytes(HASH_BYTES_INIT, k, sizeof(k));
+	for (i = 0; i < sizeof(k); i++) {
+		for (bit = 0; bit < 8; bit++) {
+			k[i] ^= (unsigned char)(1u << bit);
+			seen[n] = hash_bytes(HASH_BYTES_INIT, k, sizeof(k));
+			k[i] ^= (unsigned char)(1u << bit);
+			for (j = 0; j < n; j++)
+				assert_int_not_equal(seen[n], seen[j]);
+			n++;
+		}
+	}
+	for (i = 0; i < sizeof(z); i++)
+		for (j = i + 1; j <= sizeof(z); j++)
+			assert_int_not_equal(hash_bytes(HASH_BYTES_INIT, z, i),
+			    hash_bytes(HASH_BYTES_INIT, z, j));
+}
+
+/* hash_bytes: 4,096 similar keys fall evenly over 32 sets (mean 128) */
+static void
+test_hash_bytes_spread(void **state)
+{
+	unsigned count[32] = { 0 };
+	char key[64];
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < 4096; i++) {
+		int len = snprintf(key, sizeof(key),
+		    "v=spf1 ip4:192.0.2.%u include:_spf%u.example -all",
+		    i % 256, i / 256);
+
+		count[hash_bytes(HASH_BYTES_INIT, key, (size_t)len) % 32]++;
+	}
+	for (i = 0; i < 32; i++) {
+		assert_true(count[i] >= 80);
+		assert_true(count[i] <= 180);
+	}
+}
+
 int
 main(void)
 {
@@ -280,6 +352,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_clear_frees_and_stays_usable, setup, teardown),
 		cmocka_unit_test(test_one_set_one_way),
+		cmocka_unit_test(test_hash_bytes_stable),
+		cmocka_unit_test(test_hash_bytes_sensitive),
+		cmocka_unit_test(test_hash_bytes_spread),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -184,7 +184,7 @@ same_set_records(struct fixture *f, char rec[][64], size_t n)
 		(void)snprintf(r, sizeof(r), "v=spf1 ip4:10.0.%u.%u -all",
 		    i / 256, i % 256);
 		s = lru_table_set_of(&f->cc.table,
-		    hash_fnv1a(HASH_FNV1A_INIT, r, strlen(r)));
+		    hash_bytes(HASH_BYTES_INIT, r, strlen(r)));
 		if (found == 0)
 			set = s;
 		if (s == set)
@@ -235,9 +235,9 @@ test_sets_are_independent(void **state)
 		char r[64];
 
 		(void)snprintf(r, sizeof(r), "v=spf1 a:h%d.example -all", i);
-		if (lru_table_set_of(&f->cc.table, hash_fnv1a(HASH_FNV1A_INIT,
+		if (lru_table_set_of(&f->cc.table, hash_bytes(HASH_BYTES_INIT,
 		    r, strlen(r))) == lru_table_set_of(&f->cc.table,
-		    hash_fnv1a(HASH_FNV1A_INIT, rec[0], strlen(rec[0]))))
+		    hash_bytes(HASH_BYTES_INIT, rec[0], strlen(rec[0]))))
 			continue;
 		SPF_record_free(get(f, r, &why));
 	}

@@ -58,7 +58,7 @@ same_as_direct(struct spf_norm_memo *m, const char *rec, int af)
 		if (ok_want) {
 			assert_string_equal(buf_cstr(&got), buf_cstr(&want));
 			/* the hash handed out is the normalised text's */
-			assert_int_equal(hash, hash_fnv1a(HASH_FNV1A_INIT,
+			assert_int_equal(hash, hash_bytes(HASH_BYTES_INIT,
 			    buf_cstr(&want), want.len));
 		}
 		else
@@ -116,9 +116,9 @@ test_family_is_part_of_key(void **state)
 static unsigned
 memo_set(const struct spf_norm_memo *m, const char *rec, int af)
 {
-	uint32_t h = hash_fnv1a(HASH_FNV1A_INIT, rec, strlen(rec));
+	uint32_t h = hash_bytes(HASH_BYTES_INIT, rec, strlen(rec));
 
-	return lru_table_set_of(&m->table, hash_fnv1a(h, &af, sizeof(af)));
+	return lru_table_set_of(&m->table, hash_bytes(h, &af, sizeof(af)));
 }
 
 /* check - spf_norm_memo_check of a C string for IPv4 */

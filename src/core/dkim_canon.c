@@ -424,22 +424,38 @@ simple_run(const unsigned char *q, size_t n)
  */
 typedef unsigned char block16 __attribute__((vector_size(16)));
 
-/* block_needs_look - whether any of q[0..16) may end a relaxed run (needs
- * q[0..17) readable): a byte below 0x21 other than SP (CR, LF, HTAB and
- * other controls), or a SP followed by a byte below 0x21. Controls other
- * than CR, LF and HTAB are data: a false alarm only costs a byte-wise
- * look at these sixteen bytes. */
-static inline bool
-block_needs_look(const unsigned char *q)
+/* block_look - mark the bytes of q[0..16) that may end a relaxed run
+ * (needs q[0..17) readable) with 0xff in look_r, as two 64-bit halves: a
+ * byte below SP (CR, LF, HTAB and the other controls), or a SP followed
+ * by a SP. A SP before CR, LF or HTAB is not marked: the byte after it
+ * is, and relaxed_run looks back from there. Controls other than CR, LF
+ * and HTAB are data: a false alarm only costs a look at that byte. */
+static inline void
+block_look(const unsigned char *q, uint64_t look_r[2])
 {
 	block16 v0, v1, look;
-	uint64_t half[2];
 
 	memcpy(&v0, q, sizeof(v0));
 	memcpy(&v1, q + 1, sizeof(v1));
-	look = (block16)((v0 < 0x21) & ((v0 != ' ') | (v1 < 0x21)));
-	memcpy(half, &look, sizeof(half));
-	return (half[0] | half[1]) != 0;
+	look = (block16)((v0 < ' ') | ((v0 == ' ') & (v1 == ' ')));
+	memcpy(look_r, &look, sizeof(look));
+}
+
+/* first_marked - index of the first marked byte of a block_look result
+ * that has one: the lowest-addressed byte is the least significant one
+ * of a half on little-endian machines, the most significant one on
+ * big-endian ones */
+static inline size_t
+first_marked(const uint64_t look[2])
+{
+	uint64_t h = look[0] != 0 ? look[0] : look[1];
+	size_t base = look[0] != 0 ? 0 : 8;
+
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return base + (size_t)__builtin_clzll(h) / 8;
+#else
+	return base + (size_t)__builtin_ctzll(h) / 8;
+#endif
 }
 
 /* is_relaxed_content - a byte relaxed passes on as it is when it follows
@@ -453,43 +469,61 @@ is_relaxed_content(unsigned char c)
 /* relaxed_run - length of the run at q (q[0] is content: not CR, LF or
  * WSP); it ends before a HTAB, a bare LF, a SP not followed by content
  * within q[0..n), or a CR unless that CR starts a CRLF followed by
- * content (the line so far ends in content, so that CRLF is canonical) */
+ * content and follows content (that CRLF is then canonical). Whole
+ * blocks with no marked byte are skipped; at a marked byte the run goes
+ * on past data controls and past a CRLF between content, so lines of
+ * text or base64 make one run per chunk. */
 static size_t
 relaxed_run(const unsigned char *q, size_t n)
 {
-	size_t i = 1;
+	size_t i = 1, k;
 
+	/* i >= 1 and q[0..i) is a run ending in content or, only before
+	 * content, a single SP */
+	while (n - i >= 17) {
+		uint64_t look[2];
+		unsigned char c;
+
+		block_look(q + i, look);
+		if ((look[0] | look[1]) == 0) {
+			i += 16;
+			continue;
+		}
+		k = i + first_marked(look);
+		c = q[k];
+		if (c == ' ')
+			return k;	/* two SPs: the first one ends it */
+		if (c == '\r' && n - k >= 3 && q[k + 1] == '\n' &&
+		    is_relaxed_content(q[k + 2]) && q[k - 1] != ' ') {
+			i = k + 3;	/* CRLF between content */
+			continue;
+		}
+		if (c != '\t' && c != '\r' && c != '\n') {
+			i = k + 1;	/* another control byte: data */
+			continue;
+		}
+		/* a SP before a line break or HTAB is not canonical */
+		return q[k - 1] == ' ' ? k - 1 : k;
+	}
 	while (i < n) {
-		size_t look_end = n;
+		unsigned char c = q[i];
 
-		if (n - i >= 17) {
-			if (!block_needs_look(q + i)) {
-				i += 16;
-				continue;
-			}
-			look_end = i + 16;
+		if (c > ' ') {
+			i++;		/* most bytes: plain content */
+			continue;
 		}
-		while (i < look_end) {
-			unsigned char c = q[i];
-
-			if (c > ' ') {
-				i++;		/* most bytes: plain content */
-				continue;
-			}
-			if (c == ' ' && n - i >= 2 &&
-			    is_relaxed_content(q[i + 1])) {
-				i += 2;	/* a single SP and the content after it */
-				continue;
-			}
-			if (c == '\r' && n - i >= 3 && q[i + 1] == '\n' &&
-			    is_relaxed_content(q[i + 2])) {
-				i += 3;	/* CRLF and the next line's content; */
-				break;	/* back to whole blocks */
-			}
-			if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-				return i;
-			i++;			/* another control byte: data */
+		if (c == ' ' && n - i >= 2 && is_relaxed_content(q[i + 1])) {
+			i += 2;	/* a single SP and the content after it */
+			continue;
 		}
+		if (c == '\r' && n - i >= 3 && q[i + 1] == '\n' &&
+		    is_relaxed_content(q[i + 2]) && q[i - 1] != ' ') {
+			i += 3;	/* CRLF and the next line's content */
+			continue;
+		}
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			return c != ' ' && q[i - 1] == ' ' ? i - 1 : i;
+		i++;			/* another control byte: data */
 	}
 	return n;
 }

@@ -421,40 +421,45 @@ simple_run(const unsigned char *q, size_t n)
  * GCC and Clang: the compiler turns it into SSE2 or NEON instructions, or
  * into plain code where there are none. An operation on a block works on
  * each of its bytes; a comparison gives 0xff where it holds, else 0.
+ * (Blocks of 32 bytes, and a bit mask to go on inside a block after a
+ * CRLF, measured no better: lines of ~78 bytes end a block every time.)
  */
 typedef unsigned char block16 __attribute__((vector_size(16)));
 
 /* block_look - mark the bytes of q[0..16) that may end a relaxed run
- * (needs q[0..17) readable) with 0xff in look_r, as two 64-bit halves: a
- * byte below SP (CR, LF, HTAB and the other controls), or a SP followed
- * by a SP. A SP before CR, LF or HTAB is not marked: the byte after it
- * is, and relaxed_run looks back from there. Controls other than CR, LF
- * and HTAB are data: a false alarm only costs a look at that byte. */
-static inline void
+ * (q[0..17) readable) with 0xff in look_r, as two 64-bit words; whether
+ * any is marked. Marked: a byte below SP (CR, LF, HTAB and the other
+ * controls), or a SP followed by a SP (or by a NUL: (v0 | v1) == SP is
+ * the cheap test). A SP before CR, LF or HTAB is not marked: the byte
+ * after it is, and run_goes_on looks back from there. Controls other
+ * than CR, LF and HTAB, and a SP before a NUL, are false alarms that
+ * only cost a look. */
+static inline bool
 block_look(const unsigned char *q, uint64_t look_r[2])
 {
 	block16 v0, v1, look;
 
 	memcpy(&v0, q, sizeof(v0));
 	memcpy(&v1, q + 1, sizeof(v1));
-	look = (block16)((v0 < ' ') | ((v0 == ' ') & (v1 == ' ')));
+	look = (block16)((v0 < ' ') | ((v0 | v1) == ' '));
 	memcpy(look_r, &look, sizeof(look));
+	return (look_r[0] | look_r[1]) != 0;
 }
 
 /* first_marked - index of the first marked byte of a block_look result
  * that has one: the lowest-addressed byte is the least significant one
- * of a half on little-endian machines, the most significant one on
+ * of a word on little-endian machines, the most significant one on
  * big-endian ones */
 static inline size_t
 first_marked(const uint64_t look[2])
 {
-	uint64_t h = look[0] != 0 ? look[0] : look[1];
+	uint64_t w = look[0] != 0 ? look[0] : look[1];
 	size_t base = look[0] != 0 ? 0 : 8;
 
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	return base + (size_t)__builtin_clzll(h) / 8;
+	return base + (size_t)__builtin_clzll(w) / 8;
 #else
-	return base + (size_t)__builtin_ctzll(h) / 8;
+	return base + (size_t)__builtin_ctzll(w) / 8;
 #endif
 }
 
@@ -466,44 +471,51 @@ is_relaxed_content(unsigned char c)
 	return c != '\r' && c != '\n' && !ascii_iswsp(c);
 }
 
+/* run_goes_on - judge q[k], a byte below SP or a SP not followed by
+ * content, inside a relaxed run (k >= 1 and q[0..k) is a run, so q[k-1]
+ * is content or a single SP). Returns where the run goes on from, or,
+ * with *end_r set, where it ends: a CRLF between content, and controls
+ * other than CR, LF and HTAB, stay in the run; anything else ends it,
+ * and a SP before it with it (trailing, or part of a WSP run). */
+static inline size_t
+run_goes_on(const unsigned char *q, size_t n, size_t k, bool *end_r)
+{
+	unsigned char c = q[k];
+
+	if (c == '\r' && n - k >= 3 && q[k + 1] == '\n' && q[k - 1] != ' ' &&
+	    (q[k + 2] > ' ' || is_relaxed_content(q[k + 2])))
+		return k + 3;
+	if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+		return k + 1;
+	*end_r = true;
+	return c != ' ' && q[k - 1] == ' ' ? k - 1 : k;
+}
+
 /* relaxed_run - length of the run at q (q[0] is content: not CR, LF or
  * WSP); it ends before a HTAB, a bare LF, a SP not followed by content
  * within q[0..n), or a CR unless that CR starts a CRLF followed by
- * content and follows content (that CRLF is then canonical). Whole
- * blocks with no marked byte are skipped; at a marked byte the run goes
- * on past data controls and past a CRLF between content, so lines of
- * text or base64 make one run per chunk. */
+ * content and follows content (that CRLF is then canonical). Blocks are
+ * skipped whole, or judged at their first marked byte and taken up again
+ * after it: the run goes on past data controls and past a CRLF between
+ * content, so lines of text or base64 make one run per chunk. */
 static size_t
 relaxed_run(const unsigned char *q, size_t n)
 {
-	size_t i = 1, k;
+	uint64_t look[2];
+	bool end = false;
+	size_t i = 1, last;
 
 	/* i >= 1 and q[0..i) is a run ending in content or, only before
-	 * content, a single SP */
-	while (n - i >= 17) {
-		uint64_t look[2];
-		unsigned char c;
-
-		block_look(q + i, look);
-		if ((look[0] | look[1]) == 0) {
+	 * content, a single SP; blocks start at i <= last */
+	last = n > 17 ? n - 17 : 0;
+	while (i <= last) {
+		if (!block_look(q + i, look)) {
 			i += 16;
 			continue;
 		}
-		k = i + first_marked(look);
-		c = q[k];
-		if (c == ' ')
-			return k;	/* two SPs: the first one ends it */
-		if (c == '\r' && n - k >= 3 && q[k + 1] == '\n' &&
-		    is_relaxed_content(q[k + 2]) && q[k - 1] != ' ') {
-			i = k + 3;	/* CRLF between content */
-			continue;
-		}
-		if (c != '\t' && c != '\r' && c != '\n') {
-			i = k + 1;	/* another control byte: data */
-			continue;
-		}
-		/* a SP before a line break or HTAB is not canonical */
-		return q[k - 1] == ' ' ? k - 1 : k;
+		i = run_goes_on(q, n, i + first_marked(look), &end);
+		if (end)
+			return i;
 	}
 	while (i < n) {
 		unsigned char c = q[i];
@@ -516,14 +528,9 @@ relaxed_run(const unsigned char *q, size_t n)
 			i += 2;	/* a single SP and the content after it */
 			continue;
 		}
-		if (c == '\r' && n - i >= 3 && q[i + 1] == '\n' &&
-		    is_relaxed_content(q[i + 2]) && q[i - 1] != ' ') {
-			i += 3;	/* CRLF and the next line's content */
-			continue;
-		}
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-			return c != ' ' && q[i - 1] == ' ' ? i - 1 : i;
-		i++;			/* another control byte: data */
+		i = run_goes_on(q, n, i, &end);
+		if (end)
+			return i;
 	}
 	return n;
 }

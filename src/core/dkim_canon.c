@@ -58,42 +58,192 @@ dkim_canon_name(enum dkim_canon c)
 	return c == DKIM_CANON_SIMPLE ? "simple" : "relaxed";
 }
 
-/* dkim_canon_crlf - append p with bare LF turned into CRLF */
+/* dkim_canon_crlf - append p with bare LF turned into CRLF; the text
+ * between LFs is copied straight into out (headers rarely hold a bare LF,
+ * but folded values from a milter often do) */
 void
 dkim_canon_crlf(const unsigned char *p, size_t len, struct buf *out)
 {
 	const unsigned char *end = p + len, *start = p, *lf;
+	unsigned char *w;
+	size_t n;
 
+	/* out keeps room for the rest of p and the NUL: one more byte is
+	 * reserved for each bare LF */
 	buf_reserve(out, len);
-	/* copy runs between LFs in blocks: headers rarely hold a bare LF */
+	w = out->data + out->len;
 	while ((lf = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		n = (size_t)(lf - p);
 		if (lf == start || lf[-1] != '\r') {
-			buf_append(out, p, (size_t)(lf - p));
-			buf_append(out, "\r\n", 2);
-		} else
-			buf_append(out, p, (size_t)(lf - p) + 1);
+			out->len = (size_t)(w - out->data);
+			buf_reserve(out, (size_t)(end - p) + 1);
+			w = out->data + out->len;
+			memcpy(w, p, n);
+			w[n] = '\r';
+			w[n + 1] = '\n';
+			w += n + 2;
+		} else {
+			memcpy(w, p, n + 1);
+			w += n + 1;
+		}
 		p = lf + 1;
 	}
-	buf_append(out, p, (size_t)(end - p));
+	memcpy(w, p, (size_t)(end - p));
+	w += end - p;
+	out->len = (size_t)(w - out->data);
+	out->data[out->len] = '\0';
 }
 
-/* is_value_content - a byte relaxed keeps as it is in a header value:
- * not WSP, not a line break byte (a bare CR is kept too, but the caller
- * must first see whether it starts a CRLF) */
+/*
+ * Sixteen bytes at a time for relaxed_span (body and header runs), with
+ * the vector extension of GCC and Clang: the compiler turns it into SSE2
+ * or NEON instructions, or into plain code where there are none. An
+ * operation on a block works on each of its bytes; a comparison gives
+ * 0xff where it holds, else 0. (Blocks of 32 bytes, and a mask to go on
+ * inside a block after a CRLF, measured no better: with lines of ~78
+ * bytes a CRLF interrupts every few blocks either way.)
+ */
+typedef unsigned char block16 __attribute__((vector_size(16)));
+
+/* block_look - mark the bytes of q[0..16) that may end a relaxed run
+ * (q[0..17) readable) with 0xff in look_r, as two 64-bit words; whether
+ * any is marked. Marked: a byte below SP (CR, LF, HTAB and the other
+ * controls), or a SP followed by a SP (or by a NUL: (v0 | v1) == SP is
+ * the cheap test). A SP before CR, LF or HTAB is not marked: the byte
+ * after it is, and run_goes_on looks back from there. Controls other
+ * than CR, LF and HTAB, and a SP before a NUL, are false alarms that
+ * only cost a look. */
 static inline bool
-is_value_content(unsigned char c)
+block_look(const unsigned char *q, uint64_t look_r[2])
+{
+	block16 v0, v1, look;
+
+	memcpy(&v0, q, sizeof(v0));
+	memcpy(&v1, q + 1, sizeof(v1));
+	look = (block16)((v0 < ' ') | ((v0 | v1) == ' '));
+	memcpy(look_r, &look, sizeof(look));
+	return (look_r[0] | look_r[1]) != 0;
+}
+
+/* first_marked - index of the first marked byte of a block_look result
+ * that has one: the lowest-addressed byte is the least significant one
+ * of a word on little-endian machines, the most significant one on
+ * big-endian ones */
+static inline size_t
+first_marked(const uint64_t look[2])
+{
+	uint64_t w = look[0] != 0 ? look[0] : look[1];
+	size_t base = look[0] != 0 ? 0 : 8;
+
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return base + (size_t)__builtin_clzll(w) / 8;
+#else
+	return base + (size_t)__builtin_ctzll(w) / 8;
+#endif
+}
+
+/* is_relaxed_content - a byte relaxed passes on as it is when it follows
+ * content: not a line break byte, not WSP */
+static inline bool
+is_relaxed_content(unsigned char c)
 {
 	return c != '\r' && c != '\n' && !ascii_iswsp(c);
 }
 
-/* relaxed_value - RFC 6376 3.4.2 on a header value: unfold, squeeze WSP,
- * trim both ends. Text between changes (words and the single SPs between
- * them) is appended as one run. */
-static void
-relaxed_value(const unsigned char *v, size_t len, struct buf *out)
+/* run_goes_on - judge q[k], a byte below SP or a SP not followed by
+ * content, inside a relaxed run (k >= 1 and q[0..k) is a run, so q[k-1]
+ * is content or a single SP). Returns where the run goes on from, or,
+ * with *end_r set, where it ends: controls other than CR, LF and HTAB
+ * stay in the run, and in a body (body) a CRLF between content; anything
+ * else ends it, and a SP before it with it (trailing, or part of a WSP
+ * run). */
+static inline size_t
+run_goes_on(const unsigned char *q, size_t n, size_t k, bool body,
+    bool *end_r)
+{
+	unsigned char c = q[k];
+
+	if (body && c == '\r' && n - k >= 3 && q[k + 1] == '\n' &&
+	    q[k - 1] != ' ' &&
+	    (q[k + 2] > ' ' || is_relaxed_content(q[k + 2])))
+		return k + 3;
+	if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+		return k + 1;
+	*end_r = true;
+	return c != ' ' && q[k - 1] == ' ' ? k - 1 : k;
+}
+
+/* relaxed_span - length of the run at q (q[0] is not WSP or LF, and
+ * not a CR that starts a CRLF): content and single SPs between content.
+ * It ends before a HTAB, a LF, a SP not followed by content within
+ * q[0..n), or a CR, except in a body (body) a CR that starts a CRLF
+ * followed by content and follows content (that CRLF is then
+ * canonical). Blocks are skipped whole, or judged at their first marked
+ * byte and taken up again after it: the run goes on past data controls
+ * and, in a body, past a CRLF between content, so lines of text or
+ * base64 make one run per chunk. Inlined into its two callers, each
+ * with body a constant. */
+static inline __attribute__((always_inline)) size_t
+relaxed_span(const unsigned char *q, size_t n, bool body)
+{
+	uint64_t look[2];
+	bool end = false;
+	size_t i = 1, last;
+
+	/* i >= 1 and q[0..i) is a run ending in content or, only before
+	 * content, a single SP; blocks start at i <= last */
+	last = n > 17 ? n - 17 : 0;
+	while (i <= last) {
+		if (!block_look(q + i, look)) {
+			i += 16;
+			continue;
+		}
+		i = run_goes_on(q, n, i + first_marked(look), body, &end);
+		if (end)
+			return i;
+	}
+	while (i < n) {
+		unsigned char c = q[i];
+
+		if (c > ' ') {
+			i++;		/* most bytes: plain content */
+			continue;
+		}
+		if (c == ' ' && n - i >= 2 && is_relaxed_content(q[i + 1])) {
+			i += 2;	/* a single SP and the content after it */
+			continue;
+		}
+		i = run_goes_on(q, n, i, body, &end);
+		if (end)
+			return i;
+	}
+	return n;
+}
+
+/* relaxed_run - relaxed_span of a body: CRLFs between content included */
+static size_t
+relaxed_run(const unsigned char *q, size_t n)
+{
+	return relaxed_span(q, n, true);
+}
+
+/* value_run - relaxed_span of a header value: a CRLF is unfolded, so it
+ * ends the run */
+static size_t
+value_run(const unsigned char *q, size_t n)
+{
+	return relaxed_span(q, n, false);
+}
+
+/* relaxed_value - RFC 6376 3.4.2 on a header value, written at w (room
+ * for len bytes): unfold, squeeze WSP, trim both ends. Text between
+ * changes (words and the single SPs between them) is copied as one run.
+ * Returns the end of what was written. */
+static unsigned char *
+relaxed_value(const unsigned char *v, size_t len, unsigned char *w)
 {
 	bool wsp = false, any = false;
-	size_t i = 0, j;
+	size_t i = 0, n;
 
 	while (i < len) {
 		unsigned char c = v[i];
@@ -108,46 +258,64 @@ relaxed_value(const unsigned char *v, size_t len, struct buf *out)
 			i++;
 			continue;
 		}
-		/* a run: content, and single SPs followed by content */
-		for (j = i + 1; j < len; j++) {
-			if (v[j] == ' ' && j + 1 < len &&
-			    is_value_content(v[j + 1]))
-				j++;
-			else if (!is_value_content(v[j]))
-				break;	/* a bare CR starts the next run */
-		}
+		/* a run: content, and single SPs followed by content; a bare
+		 * CR ends it and starts the next one */
+		n = value_run(v + i, len - i);
 		if (wsp && any)
-			buf_append_byte(out, ' ');
+			*w++ = ' ';	/* in place of at least one WSP */
 		wsp = false;
 		any = true;
-		buf_append(out, v + i, j - i);
-		i = j;
+		memcpy(w, v + i, n);
+		w += n;
+		i += n;
 	}
+	return w;
 }
 
-/* dkim_canon_header - append one canonicalized header field */
+/* header_room - bytes dkim_canon_header may append for a field: name,
+ * ':', value and CRLF. It reserves no more than this, in one go or in
+ * parts, so after buf_reserve(out, header_room(...)) it never moves
+ * out's data (dkim_canon_sig_hash relies on that). */
+static inline size_t
+header_room(size_t name_len, size_t value_len)
+{
+	/* both lie in memory: the sum does not wrap */
+	return name_len + value_len + 3;
+}
+
+/* dkim_canon_header - append one canonicalized header field. Relaxed
+ * output is never longer than its input, so it is written straight into
+ * one reservation of header_room. */
 void
 dkim_canon_header(enum dkim_canon c, const unsigned char *name,
     size_t name_len, const unsigned char *value, size_t value_len, bool crlf,
     struct buf *out)
 {
-	size_t i;
+	unsigned char *w;
+	size_t i, end;
 
 	if (c == DKIM_CANON_SIMPLE) {
 		buf_append(out, name, name_len);
 		buf_append_byte(out, ':');
 		buf_append(out, value, value_len);
-	} else {
-		/* RFC 6376 3.4.2: "Name :" hashes as "name:" */
-		size_t end = headers_name_len(name, name_len);
-
-		for (i = 0; i < end; i++)
-			buf_append_byte(out, ascii_tolower(name[i]));
-		buf_append_byte(out, ':');
-		relaxed_value(value, value_len, out);
+		if (crlf)
+			buf_append(out, "\r\n", 2);
+		return;
 	}
-	if (crlf)
-		buf_append(out, "\r\n", 2);
+	buf_reserve(out, header_room(name_len, value_len));
+	w = out->data + out->len;
+	/* RFC 6376 3.4.2: "Name :" hashes as "name:" */
+	end = headers_name_len(name, name_len);
+	for (i = 0; i < end; i++)
+		*w++ = ascii_tolower(name[i]);
+	*w++ = ':';
+	w = relaxed_value(value, value_len, w);
+	if (crlf) {
+		*w++ = '\r';
+		*w++ = '\n';
+	}
+	out->len = (size_t)(w - out->data);
+	out->data[out->len] = '\0';
 }
 
 /* dkim_canon_name_is - the field's name equals an h= name, ignoring case */
@@ -171,6 +339,9 @@ same_name(const unsigned char *a, const unsigned char *b, size_t n)
 
 /* Marks a field dkim_canon_select has used: no name is that long. */
 #define SELECT_USED SIZE_MAX
+/* Fields whose name lengths dkim_canon_select keeps on the stack (a
+ * message usually has 10-40 fields); more are allocated. */
+#define SELECT_SMALL 64
 
 /* dkim_canon_select - append the fields h= names, bottom up. Each
  * field's name length without trailing WSP is taken once, and a field
@@ -182,7 +353,10 @@ dkim_canon_select(enum dkim_canon c, const struct dkim_header *hdrs,
     size_t nhdrs, size_t skip, const struct dkim_name *names, size_t nnames,
     struct buf *out)
 {
-	size_t *len = xreallocarray(NULL, nhdrs > 0 ? nhdrs : 1, sizeof(*len));
+	/* on the stack for the usual header count, no allocation */
+	size_t len_small[SELECT_SMALL];
+	size_t *len = nhdrs <= SELECT_SMALL ? len_small :
+	    xreallocarray(NULL, nhdrs, sizeof(*len));
 	size_t i, j;
 
 	for (j = 0; j < nhdrs; j++)
@@ -201,7 +375,8 @@ dkim_canon_select(enum dkim_canon c, const struct dkim_header *hdrs,
 			break;
 		}
 	}
-	free(len);
+	if (len != len_small)
+		free(len);
 }
 
 /* dkim_canon_strip_b - append value without the b= value */
@@ -223,20 +398,24 @@ dkim_canon_sig_hash(const struct dkim_sig *sig,
     struct buf *scratch, unsigned char out[CRYPTO_DIGEST_MAX])
 {
 	const struct dkim_header *self = &hdrs[own];
-	struct buf stripped = BUF_INIT;
 	struct crypto_digest *d;
-	size_t len;
+	size_t len, vlen;
 
+	/* The signature's value without b= goes first into scratch, and is
+	 * read from there when its field is appended last; the hash skips
+	 * it. Room for that field is made before: appending it then moves
+	 * nothing, so no second buffer is needed. */
 	buf_reset(scratch);
+	dkim_canon_strip_b(self->value, self->value_len, sig->b_start,
+	    sig->b_end, scratch);
+	vlen = scratch->len;
 	dkim_canon_select(sig->hcanon, hdrs, nhdrs, own, sig->names,
 	    sig->nnames, scratch);
-	dkim_canon_strip_b(self->value, self->value_len, sig->b_start,
-	    sig->b_end, &stripped);
+	buf_reserve(scratch, header_room(self->name_len, vlen));
 	dkim_canon_header(sig->hcanon, self->name, self->name_len,
-	    stripped.data, stripped.len, false, scratch);
-	buf_deinit(&stripped);
+	    scratch->data, vlen, false, scratch);
 	d = crypto_digest_new(sig->hash);
-	crypto_digest_update(d, scratch->data, scratch->len);
+	crypto_digest_update(d, scratch->data + vlen, scratch->len - vlen);
 	len = crypto_digest_final(d, out);
 	crypto_digest_free(&d);
 	return len;
@@ -280,9 +459,9 @@ emit(struct dkim_body *b, unsigned char c)
 		stage_flush(b);
 }
 
-/* emit_run - n canonical bytes at once; same effect as n emit() calls */
+/* emit_run_slow - emit_run when l= applies or the stage fills up */
 static void
-emit_run(struct dkim_body *b, const unsigned char *p, size_t n)
+emit_run_slow(struct dkim_body *b, const unsigned char *p, size_t n)
 {
 	size_t take = n;
 
@@ -310,6 +489,22 @@ emit_run(struct dkim_body *b, const unsigned char *p, size_t n)
 		if (b->stage_len == sizeof(b->stage))
 			stage_flush(b);
 	}
+}
+
+/* emit_run - n canonical bytes at once; same effect as n emit() calls.
+ * Inline for the common case, a run that fits the stage without l=: a
+ * line end costs a store, not a call. */
+static inline void
+emit_run(struct dkim_body *b, const unsigned char *p, size_t n)
+{
+	if (!b->limited && n < sizeof(b->stage) - b->stage_len) {
+		memcpy(b->stage + b->stage_len, p, n);
+		b->stage_len += n;
+		b->total += n;
+		b->hashed += n;
+		return;
+	}
+	emit_run_slow(b, p, n);
 }
 
 /* release_empty_lines - emit the held-back empty lines, a block of CRLFs
@@ -414,84 +609,6 @@ simple_run(const unsigned char *q, size_t n)
 		}
 		return q[k - 1] == '\r' ? k - 1 : k;
 	}
-}
-
-/*
- * Sixteen bytes at a time for relaxed_run, with the vector extension of
- * GCC and Clang: the compiler turns it into SSE2 or NEON instructions, or
- * into plain code where there are none. An operation on a block works on
- * each of its bytes; a comparison gives 0xff where it holds, else 0.
- */
-typedef unsigned char block16 __attribute__((vector_size(16)));
-
-/* block_needs_look - whether any of q[0..16) may end a relaxed run (needs
- * q[0..17) readable): a byte below 0x21 other than SP (CR, LF, HTAB and
- * other controls), or a SP followed by a byte below 0x21. Controls other
- * than CR, LF and HTAB are data: a false alarm only costs a byte-wise
- * look at these sixteen bytes. */
-static inline bool
-block_needs_look(const unsigned char *q)
-{
-	block16 v0, v1, look;
-	uint64_t half[2];
-
-	memcpy(&v0, q, sizeof(v0));
-	memcpy(&v1, q + 1, sizeof(v1));
-	look = (block16)((v0 < 0x21) & ((v0 != ' ') | (v1 < 0x21)));
-	memcpy(half, &look, sizeof(half));
-	return (half[0] | half[1]) != 0;
-}
-
-/* is_relaxed_content - a byte relaxed passes on as it is when it follows
- * content: not a line break byte, not WSP */
-static inline bool
-is_relaxed_content(unsigned char c)
-{
-	return c != '\r' && c != '\n' && !ascii_iswsp(c);
-}
-
-/* relaxed_run - length of the run at q (q[0] is content: not CR, LF or
- * WSP); it ends before a HTAB, a bare LF, a SP not followed by content
- * within q[0..n), or a CR unless that CR starts a CRLF followed by
- * content (the line so far ends in content, so that CRLF is canonical) */
-static size_t
-relaxed_run(const unsigned char *q, size_t n)
-{
-	size_t i = 1;
-
-	while (i < n) {
-		size_t look_end = n;
-
-		if (n - i >= 17) {
-			if (!block_needs_look(q + i)) {
-				i += 16;
-				continue;
-			}
-			look_end = i + 16;
-		}
-		while (i < look_end) {
-			unsigned char c = q[i];
-
-			if (c > ' ') {
-				i++;		/* most bytes: plain content */
-				continue;
-			}
-			if (c == ' ' && n - i >= 2 &&
-			    is_relaxed_content(q[i + 1])) {
-				i += 2;	/* a single SP and the content after it */
-				continue;
-			}
-			if (c == '\r' && n - i >= 3 && q[i + 1] == '\n' &&
-			    is_relaxed_content(q[i + 2])) {
-				i += 3;	/* CRLF and the next line's content; */
-				break;	/* back to whole blocks */
-			}
-			if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-				return i;
-			i++;			/* another control byte: data */
-		}
-	}
-	return n;
 }
 
 /* dkim_body_update - feed the next chunk of the raw body */

@@ -362,6 +362,85 @@ test_random_differential(void **state)
 	free(in);
 }
 
+/* random_lines - len bytes of CRLF lines like a real body's: base64
+ * lines or words with single SPs, mostly 60-78 bytes, some empty; then
+ * a few bytes anywhere turned into what ends a run (SP, HTAB, bare CR or
+ * LF, a control or NUL), so a run's end falls at every place in a
+ * 16-byte block, next to a CRLF and on a chunk boundary */
+static void
+random_lines(uint64_t *s, unsigned char *p, size_t len)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const unsigned char odd[] = { ' ', ' ', ' ', '\t', '\r', '\n',
+	    0x00, 0x01, 0x1f, 0x7f };
+	size_t i = 0, nodd, k;
+
+	while (i < len) {
+		uint64_t r = xorshift64(s);
+		size_t line = r % 8 == 0 ? (size_t)(r >> 8) % 100 :
+		    60 + (size_t)(r >> 8) % 19;
+		bool words = (r >> 16) % 2 == 0;
+
+		for (k = 0; k < line && i < len; k++, i++) {
+			uint64_t c = xorshift64(s);
+
+			p[i] = words && k > 0 && p[i - 1] != ' ' && c % 6 == 0 ?
+			    ' ' : (unsigned char)b64[(c >> 8) % 64];
+		}
+		/* a word line ends in content */
+		if (words && k > 0 && p[i - 1] == ' ')
+			p[i - 1] = 'x';
+		if (i < len)
+			p[i++] = '\r';
+		if (i < len)
+			p[i++] = '\n';
+	}
+	nodd = len == 0 ? 0 : (size_t)(xorshift64(s) % 6);
+	for (k = 0; k < nodd; k++) {
+		uint64_t r = xorshift64(s);
+
+		p[r % len] = odd[(r >> 32) % sizeof(odd)];
+	}
+}
+
+/* Bodies of lines, where the fast path makes one run of many lines and
+ * must stop exactly at what is not canonical: random chunks (some of
+ * them a few bytes), both canons, with and without l=; fixed seed */
+static void
+test_random_lines_differential(void **state)
+{
+	uint64_t seed = 0xbb67ae8584caa73bULL;
+	unsigned char *in = malloc(20000);
+	size_t round;
+
+	(void)state;
+	assert_non_null(in);
+	for (round = 0; round < 2000; round++) {
+		uint64_t r = xorshift64(&seed);
+		size_t len = round % 20 == 0 ? (size_t)(r % 20000) :
+		    (size_t)(r % 1200);
+		enum dkim_canon c = (r >> 20) % 4 != 0 ? DKIM_CANON_RELAXED :
+		    DKIM_CANON_SIMPLE;
+		bool limited = (r >> 22) % 4 == 0;
+		uint64_t limit = (r >> 24) % (len + 8);
+		size_t cuts[64], ncuts = 0, pos = 0, max_chunk;
+
+		random_lines(&seed, in, len);
+		max_chunk = (r >> 40) % 3 == 0 ? 1 + (size_t)((r >> 44) % 40) :
+		    len / 8 + 1;
+		while (ncuts < NELEM(cuts)) {
+			pos += 1 + (size_t)(xorshift64(&seed) % max_chunk);
+			if (pos >= len)
+				break;
+			cuts[ncuts++] = pos;
+		}
+		check_cuts(c, in, len, cuts, ncuts, limited, limit);
+		check_cuts(c, in, len, NULL, 0, limited, limit);
+	}
+	free(in);
+}
+
 int
 main(void)
 {
@@ -372,6 +451,7 @@ main(void)
 		cmocka_unit_test(test_empty_line_runs),
 		cmocka_unit_test(test_rfc8463_bh_every_split),
 		cmocka_unit_test(test_random_differential),
+		cmocka_unit_test(test_random_lines_differential),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

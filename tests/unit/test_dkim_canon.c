@@ -7,16 +7,20 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "core/dkim_canon.h"
+#include "core/dkim_sig.h"
 #include "crypto/crypto.h"
 #include "util/buf.h"
 
 #include "../dkim/testkit.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 #define U(s) ((const unsigned char *)(s))
 
@@ -92,41 +96,113 @@ ref_relaxed_value(const unsigned char *v, size_t len, struct buf *out)
 	}
 }
 
-/* Random header values (white space, folds, bare CR and LF, 8-bit bytes)
- * against the byte-at-a-time reference; fixed seed */
+/* xorshift - the next value of a fixed pseudo-random sequence */
+static uint64_t
+xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* random_value - len bytes, letters most of the time (runs of words),
+ * else white space, folds, bare CR and LF, controls and 8-bit bytes */
 static void
-test_header_relaxed_differential(void **state)
+random_value(uint64_t *seed, unsigned char *v, size_t len)
 {
 	static const unsigned char alphabet[] = { 'a', 'b', 'c', 'd', ' ',
 	    ' ', '\t', '\r', '\n', ';', '=', 0x00, 0x1f, 0x21, 0x80, 0xff };
+	unsigned dense = (unsigned)(xorshift(seed) % 3) + 2;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		uint64_t r = xorshift(seed);
+
+		v[i] = r % dense == 0 ? alphabet[(r >> 8) % sizeof(alphabet)] :
+		    (unsigned char)('a' + (r >> 8) % 26);
+	}
+}
+
+/* Random header values against the byte-at-a-time reference, short and
+ * long enough for the 16-byte scan, appended after what the buffer
+ * already holds (the one reservation must count from there), with and
+ * without the closing CRLF; fixed seed */
+static void
+test_header_relaxed_differential(void **state)
+{
 	uint64_t seed = 0xbb67ae8584caa73bULL;
-	unsigned char v[80];
-	size_t round, i;
+	unsigned char v[400];
+	size_t round;
 
 	(void)state;
 	for (round = 0; round < 20000; round++) {
 		struct buf got = BUF_INIT, want = BUF_INIT;
-		size_t len;
+		size_t len, pre = (size_t)(xorshift(&seed) % 300);
+		bool crlf = xorshift(&seed) % 4 != 0;
 
-		seed ^= seed << 13;
-		seed ^= seed >> 7;
-		seed ^= seed << 17;
-		len = (size_t)(seed % sizeof(v));
-		for (i = 0; i < len; i++) {
-			seed ^= seed << 13;
-			seed ^= seed >> 7;
-			seed ^= seed << 17;
-			/* letters most of the time: runs of words */
-			v[i] = seed % 3 == 0 ? alphabet[(seed >> 8) %
-			    sizeof(alphabet)] : (unsigned char)('a' + (seed >> 8) % 26);
-		}
-		dkim_canon_header(DKIM_CANON_RELAXED, U("X"), 1, v, len, true,
-		    &got);
-		buf_append(&want, "x:", 2);
+		len = (size_t)(xorshift(&seed) % (round % 4 == 0 ?
+		    sizeof(v) : 80));
+		random_value(&seed, v, len);
+		/* a prefix up to the start size of a buf and beyond */
+		random_value(&seed, v + len, pre < sizeof(v) - len ? pre : 0);
+		buf_append(&got, v + len, pre < sizeof(v) - len ? pre : 0);
+		buf_append(&want, got.data, got.len);
+		dkim_canon_header(DKIM_CANON_RELAXED, U("X-Name \t"), 8, v, len,
+		    crlf, &got);
+		buf_append(&want, "x-name:", 7);
 		ref_relaxed_value(v, len, &want);
-		buf_append(&want, "\r\n", 2);
+		if (crlf)
+			buf_append(&want, "\r\n", 2);
 		assert_int_equal(got.len, want.len);
 		assert_memory_equal(got.data, want.data, got.len);
+		assert_int_equal(got.data[got.len], '\0');
+		buf_deinit(&got);
+		buf_deinit(&want);
+	}
+}
+
+/* ref_crlf - the bare LF to CRLF rule one byte at a time */
+static void
+ref_crlf(const unsigned char *p, size_t len, struct buf *out)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
+			buf_append_byte(out, '\r');
+		buf_append_byte(out, p[i]);
+	}
+}
+
+/* Random text dense in LFs and CRs, appended to a buffer that already
+ * holds some bytes and must grow while bare LFs are widened; fixed seed */
+static void
+test_crlf_differential(void **state)
+{
+	static const unsigned char alphabet[] = { 'a', 'b', ' ', '\r', '\n',
+	    '\n', 0x00 };
+	uint64_t seed = 0x3c6ef372fe94f82bULL;
+	unsigned char v[700];
+	size_t round, i;
+
+	(void)state;
+	for (round = 0; round < 5000; round++) {
+		struct buf got = BUF_INIT, want = BUF_INIT;
+		size_t len = (size_t)(xorshift(&seed) % sizeof(v));
+		size_t pre = (size_t)(xorshift(&seed) % 260);
+
+		for (i = 0; i < len; i++)
+			v[i] = alphabet[xorshift(&seed) % sizeof(alphabet)];
+		for (i = 0; i < pre; i++) {
+			buf_append_byte(&got, 'p');
+			buf_append_byte(&want, 'p');
+		}
+		dkim_canon_crlf(v, len, &got);
+		ref_crlf(v, len, &want);
+		assert_int_equal(got.len, want.len);
+		assert_memory_equal(got.data, want.data, got.len);
+		assert_int_equal(got.data[got.len], '\0');
 		buf_deinit(&got);
 		buf_deinit(&want);
 	}
@@ -173,10 +249,10 @@ static void
 reference_select(const struct dkim_header *h, size_t nh, size_t skip,
     const struct dkim_name *n, size_t nn, struct buf *out)
 {
-	bool used[16] = { false };
+	bool used[256] = { false };
 	size_t i, j;
 
-	assert_true(nh <= 16);
+	assert_true(nh <= 256);
 	for (i = 0; i < nn; i++)
 		for (j = nh; j-- > 0;)
 			if (j != skip && !used[j] && dkim_canon_name_is(&h[j], &n[i])) {
@@ -229,6 +305,123 @@ test_select_matches_name_eq(void **state)
 			buf_deinit(&got);
 			buf_deinit(&want);
 		}
+}
+
+/* More fields than dkim_canon_select keeps on the stack (its name
+ * lengths then go to the heap), names repeated far apart */
+static void
+test_select_many_fields(void **state)
+{
+	static const char *const names[] = { "Received", "From", "To",
+	    "Subject", "X-Trace " };
+	static const struct dkim_name list[] = {
+		{ U("from"), 4 }, { U("received"), 8 }, { U("received"), 8 },
+		{ U("x-trace"), 7 }, { U("subject"), 7 }, { U("received"), 8 },
+		{ U("to"), 2 }, { U("from"), 4 },
+	};
+	struct dkim_header h[200];
+	char values[200][8];
+	size_t nh, j, skip;
+
+	(void)state;
+	for (nh = 60; nh <= 200; nh += 70)
+		for (skip = 0; skip < nh; skip += 37) {
+			struct buf got = BUF_INIT, want = BUF_INIT;
+
+			for (j = 0; j < nh; j++) {
+				const char *n = names[(j * 7) % 5];
+
+				(void)snprintf(values[j], sizeof(values[j]),
+				    " v%zu", j);	/* fits: j < 1000 */
+				h[j].name = U(n);
+				h[j].name_len = strlen(n);
+				h[j].value = U(values[j]);
+				h[j].value_len = strlen(values[j]);
+			}
+			dkim_canon_select(DKIM_CANON_RELAXED, h, nh, skip, list,
+			    NELEM(list), &got);
+			reference_select(h, nh, skip, list, NELEM(list), &want);
+			assert_int_equal(got.len, want.len);
+			assert_memory_equal(got.data, want.data, got.len);
+			buf_deinit(&got);
+			buf_deinit(&want);
+		}
+}
+
+/* dkim_canon_sig_hash equals the hash of its parts built separately:
+ * the selected fields, then the signature's own field without its b=
+ * value and without CRLF; both canons, a b= range that is not valid,
+ * and a reused scratch buffer that already holds data or must grow */
+static void
+test_sig_hash_matches_parts(void **state)
+{
+	static const char own_value[] =
+	    " v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com;\r\n"
+	    "\t s=sel;  h=from : to : subject; bh=AAAA;\r\n"
+	    " b=Zm9vYmFy\r\n YmF6 ;x=1 ";
+	static const struct dkim_name list[] = {
+		{ U("from"), 4 }, { U("subject"), 7 }, { U("to"), 2 },
+		{ U("dkim-signature"), 14 },
+	};
+	static const struct {
+		size_t b_start, b_end;
+	} ranges[] = { { 0, 0 }, { 100, 120 }, { 120, 100 }, { 0, 500 } };
+	struct dkim_header h[] = {
+		{ U("Received"), 8, U(" from x\r\n by y"), 15 },
+		{ U("From"), 4, U(" A  <a@example.com> "), 20 },
+		{ U("DKIM-Signature"), 14, U(own_value), sizeof(own_value) - 1 },
+		{ U("To"), 2, U("\tb@example.net"), 14 },
+		{ U("Subject "), 8, U(" hello\r\n\tworld"), 15 },
+	};
+	static const enum dkim_canon canons[] = { DKIM_CANON_SIMPLE,
+	    DKIM_CANON_RELAXED };
+	const char *b = strstr(own_value, "b=Zm9v");
+	struct buf scratch = BUF_INIT;
+	size_t r, ci, pre;
+
+	(void)state;
+	assert_non_null(b);
+	for (ci = 0; ci < NELEM(canons); ci++)
+		for (r = 0; r <= NELEM(ranges); r++)
+			for (pre = 0; pre < 3; pre++) {
+				unsigned char got[CRYPTO_DIGEST_MAX];
+				unsigned char want[CRYPTO_DIGEST_MAX];
+				struct buf parts = BUF_INIT, stripped = BUF_INIT;
+				struct crypto_digest *d;
+				struct dkim_sig sig;
+
+				memset(&sig, 0, sizeof(sig));
+				sig.hcanon = canons[ci];
+				sig.hash = CRYPTO_HASH_SHA256;
+				sig.names = (struct dkim_name *)list;
+				sig.nnames = NELEM(list);
+				/* r == NELEM(ranges): the real b= value */
+				sig.b_start = r < NELEM(ranges) ? ranges[r].b_start :
+				    (size_t)(b + 2 - own_value);
+				sig.b_end = r < NELEM(ranges) ? ranges[r].b_end :
+				    (size_t)(strchr(b, ';') - own_value);
+				buf_deinit(&scratch);
+				if (pre == 1)
+					buf_append(&scratch, "junk", 4);
+				else if (pre == 2)
+					buf_reserve(&scratch, 4000);
+				assert_int_equal(dkim_canon_sig_hash(&sig, h, NELEM(h),
+				    2, &scratch, got), 32);
+				dkim_canon_select(sig.hcanon, h, NELEM(h), 2, list,
+				    NELEM(list), &parts);
+				dkim_canon_strip_b(h[2].value, h[2].value_len,
+				    sig.b_start, sig.b_end, &stripped);
+				dkim_canon_header(sig.hcanon, h[2].name, h[2].name_len,
+				    stripped.data, stripped.len, false, &parts);
+				d = crypto_digest_new(CRYPTO_HASH_SHA256);
+				crypto_digest_update(d, parts.data, parts.len);
+				assert_int_equal(crypto_digest_final(d, want), 32);
+				crypto_digest_free(&d);
+				assert_memory_equal(got, want, 32);
+				buf_deinit(&parts);
+				buf_deinit(&stripped);
+			}
+	buf_deinit(&scratch);
 }
 
 static void
@@ -433,8 +626,11 @@ main(void)
 		cmocka_unit_test(test_header_golden),
 		cmocka_unit_test(test_header_relaxed_differential),
 		cmocka_unit_test(test_crlf_normalisation),
+		cmocka_unit_test(test_crlf_differential),
 		cmocka_unit_test(test_select_bottom_up_with_absent),
 		cmocka_unit_test(test_select_matches_name_eq),
+		cmocka_unit_test(test_select_many_fields),
+		cmocka_unit_test(test_sig_hash_matches_parts),
 		cmocka_unit_test(test_strip_b),
 		cmocka_unit_test(test_body_golden_every_chunking),
 		cmocka_unit_test(test_body_hash_matches_rfc8463_bh),

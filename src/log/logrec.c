@@ -49,53 +49,55 @@ logrec_add_uint(struct logrec *r, const char *key, uint64_t value)
 	r->count++;
 }
 
-/* value_len - how much of v is kept; *cut_r says whether it was cut */
-static size_t
-value_len(const char *v, bool *cut_r)
+/* kv_escaped - bytes written as \" \\ or \xHH inside quotes */
+static inline bool
+kv_escaped(unsigned char c)
 {
-	size_t n = strnlen(v, LOGREC_VALUE_MAX + 1);
-
-	*cut_r = n > LOGREC_VALUE_MAX;
-	return *cut_r ? LOGREC_VALUE_MAX - strlen(CUT_MARK) : n;
+	return c < 0x20 || c >= 0x7f || c == '"' || c == '\\';
 }
 
-/* kv_plain - true when v[0..n) can be written without quotes */
-static bool
-kv_plain(const unsigned char *v, size_t n)
+/* kv_unplain - bytes that force a value into quotes: the escaped ones,
+ * space and '=' */
+static inline bool
+kv_unplain(unsigned char c)
 {
-	size_t i;
-
-	if (n == 0)
-		return false;
-	for (i = 0; i < n; i++)
-		if (v[i] <= 0x20 || v[i] >= 0x7f || v[i] == '"' || v[i] == '\\' ||
-		    v[i] == '=')
-			return false;
-	return true;
+	return kv_escaped(c) || c == ' ' || c == '=';
 }
 
-/* kv_value - one value, quoted and escaped when it needs it */
+/* kv_value - one value, quoted and escaped when it needs it. One pass
+ * finds its length (at most LOGREC_VALUE_MAX + 1 bytes looked at) and
+ * whether it is plain; a quoted value is copied by runs between the
+ * bytes that need escaping, not byte by byte (issue 18). */
 static void
 kv_value(struct buf *out, const char *s)
 {
 	const unsigned char *v = (const unsigned char *)s;
-	bool cut;
-	size_t n = value_len(s, &cut), i;
+	size_t n, i, run;
+	bool plain = true, cut;
 
-	if (!cut && kv_plain(v, n)) {
+	for (n = 0; n <= LOGREC_VALUE_MAX && v[n] != '\0'; n++)
+		if (kv_unplain(v[n]))
+			plain = false;
+	cut = n > LOGREC_VALUE_MAX;
+	if (cut)
+		n = LOGREC_VALUE_MAX - strlen(CUT_MARK);
+	else if (plain && n > 0) {
 		buf_append(out, v, n);
 		return;
 	}
 	buf_append_byte(out, '"');
-	for (i = 0; i < n; i++) {
-		if (v[i] == '"' || v[i] == '\\') {
+	for (i = 0; i < n; i = run + 1) {
+		for (run = i; run < n && !kv_escaped(v[run]); run++)
+			;
+		buf_append(out, v + i, run - i);
+		if (run == n)
+			break;
+		if (v[run] == '"' || v[run] == '\\') {
 			buf_append_byte(out, '\\');
-			buf_append_byte(out, v[i]);
-		} else if (v[i] < 0x20 || v[i] >= 0x7f) {
-			FMT_LIT(out, "\\x");
-			fmt_hex2(out, v[i]);
+			buf_append_byte(out, v[run]);
 		} else {
-			buf_append_byte(out, v[i]);
+			FMT_LIT(out, "\\x");
+			fmt_hex2(out, v[run]);
 		}
 	}
 	if (cut)
@@ -118,6 +120,16 @@ logrec_format_kv(const struct logrec *r, struct buf *out)
 		else
 			kv_value(out, r->f[i].value);
 	}
+}
+
+/* value_len - how much of v is kept; *cut_r says whether it was cut */
+static size_t
+value_len(const char *v, bool *cut_r)
+{
+	size_t n = strnlen(v, LOGREC_VALUE_MAX + 1);
+
+	*cut_r = n > LOGREC_VALUE_MAX;
+	return *cut_r ? LOGREC_VALUE_MAX - strlen(CUT_MARK) : n;
 }
 
 /* utf8_len - length of the valid UTF-8 sequence at p[0..n), 0 if none

@@ -49,45 +49,59 @@ logrec_add_uint(struct logrec *r, const char *key, uint64_t value)
 	r->count++;
 }
 
-/* kv_escaped - bytes written as \" \\ or \xHH inside quotes */
-static inline bool
-kv_escaped(unsigned char c)
+/* value_len - how much of v is kept; *cut_r says whether it was cut */
+static size_t
+value_len(const char *v, bool *cut_r)
 {
-	return c < 0x20 || c >= 0x7f || c == '"' || c == '\\';
+	size_t n = strnlen(v, LOGREC_VALUE_MAX + 1);
+
+	*cut_r = n > LOGREC_VALUE_MAX;
+	return *cut_r ? LOGREC_VALUE_MAX - strlen(CUT_MARK) : n;
 }
 
-/* kv_unplain - bytes that force a value into quotes: the escaped ones,
- * space and '=' */
-static inline bool
-kv_unplain(unsigned char c)
-{
-	return kv_escaped(c) || c == ' ' || c == '=';
-}
+/*
+ * What the key=value form does with a byte of a value: KV_PLAIN as it
+ * is; KV_QUOTE forces quotes (space, '='); KV_ESCAPE forces quotes and
+ * is written as \" \\ or \xHH. A table made by one expression, so a
+ * value costs one load a byte.
+ */
+#define KV_PLAIN	0
+#define KV_QUOTE	1
+#define KV_ESCAPE	3	/* KV_QUOTE too */
+#define KV_CLASS(c) ((c) < 0x20 || (c) >= 0x7f || (c) == '"' || \
+	(c) == '\\' ? KV_ESCAPE : (c) == ' ' || (c) == '=' ? KV_QUOTE : KV_PLAIN)
+#define KV_CLASS4(c) KV_CLASS(c), KV_CLASS((c) + 1), KV_CLASS((c) + 2), \
+	KV_CLASS((c) + 3)
+#define KV_CLASS16(c) KV_CLASS4(c), KV_CLASS4((c) + 4), KV_CLASS4((c) + 8), \
+	KV_CLASS4((c) + 12)
+#define KV_CLASS64(c) KV_CLASS16(c), KV_CLASS16((c) + 16), \
+	KV_CLASS16((c) + 32), KV_CLASS16((c) + 48)
 
-/* kv_value - one value, quoted and escaped when it needs it. One pass
- * finds its length (at most LOGREC_VALUE_MAX + 1 bytes looked at) and
- * whether it is plain; a quoted value is copied by runs between the
- * bytes that need escaping, not byte by byte (issue 18). */
+static const unsigned char kv_class[256] = {
+	KV_CLASS64(0), KV_CLASS64(64), KV_CLASS64(128), KV_CLASS64(192)
+};
+
+/* kv_value - one value, quoted and escaped when it needs it; a quoted
+ * value is copied by runs between the bytes that need escaping, not
+ * byte by byte (issue 18) */
 static void
 kv_value(struct buf *out, const char *s)
 {
 	const unsigned char *v = (const unsigned char *)s;
 	size_t n, i, run;
-	bool plain = true, cut;
+	unsigned cls = KV_PLAIN;
+	bool cut;
 
-	for (n = 0; n <= LOGREC_VALUE_MAX && v[n] != '\0'; n++)
-		if (kv_unplain(v[n]))
-			plain = false;
-	cut = n > LOGREC_VALUE_MAX;
-	if (cut)
-		n = LOGREC_VALUE_MAX - strlen(CUT_MARK);
-	else if (plain && n > 0) {
+	n = value_len(s, &cut);
+	for (i = 0; i < n; i++)
+		cls |= kv_class[v[i]];
+	if (!cut && cls == KV_PLAIN && n > 0) {
 		buf_append(out, v, n);
 		return;
 	}
 	buf_append_byte(out, '"');
 	for (i = 0; i < n; i = run + 1) {
-		for (run = i; run < n && !kv_escaped(v[run]); run++)
+		for (run = i; run < n && kv_class[v[run]] != KV_ESCAPE; run++)
 			;
 		buf_append(out, v + i, run - i);
 		if (run == n)
@@ -120,16 +134,6 @@ logrec_format_kv(const struct logrec *r, struct buf *out)
 		else
 			kv_value(out, r->f[i].value);
 	}
-}
-
-/* value_len - how much of v is kept; *cut_r says whether it was cut */
-static size_t
-value_len(const char *v, bool *cut_r)
-{
-	size_t n = strnlen(v, LOGREC_VALUE_MAX + 1);
-
-	*cut_r = n > LOGREC_VALUE_MAX;
-	return *cut_r ? LOGREC_VALUE_MAX - strlen(CUT_MARK) : n;
 }
 
 /* utf8_len - length of the valid UTF-8 sequence at p[0..n), 0 if none

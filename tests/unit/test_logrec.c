@@ -236,6 +236,25 @@ test_kv_matches_reference(void **state)
 	size_t round, i;
 
 	(void)state;
+	/* every byte, alone and inside a plain value */
+	for (i = 1; i < 256; i++) {
+		struct logrec r;
+		struct buf got = BUF_INIT, want = BUF_INIT;
+		char one[2] = { (char)i, '\0' }, mid[4] = { 'a', (char)i, 'b', '\0' };
+
+		logrec_init(&r);
+		logrec_add(&r, "k", one);
+		logrec_add(&r, "m", mid);
+		logrec_format_kv(&r, &got);
+		buf_append_str(&want, "k=");
+		ref_kv_value(&want, one);
+		buf_append_str(&want, " m=");
+		ref_kv_value(&want, mid);
+		assert_int_equal(got.len, want.len);
+		assert_memory_equal(got.data, want.data, want.len);
+		buf_deinit(&got);
+		buf_deinit(&want);
+	}
 	for (round = 0; round < 3000; round++) {
 		struct logrec r;
 		struct buf got = BUF_INIT, want = BUF_INIT;

@@ -13,6 +13,7 @@
 #include "milter/sealing.h"
 #include "milter/signing.h"
 #include "util/arena.h"
+#include "util/buf.h"
 #include "util/cidr.h"
 
 /*
@@ -54,8 +55,12 @@ struct session {
 	struct cidr client_ip;		/* client_addr parsed once for the
 					 * InternalHosts match; family 0 for
 					 * "local" */
-	char *client_name;		/* host name the MTA resolved */
-	char *helo;
+	char *client_name;		/* host name the MTA resolved (in
+					 * client_name_buf) */
+	char *helo;			/* NULL, or in helo_buf */
+	/* storage of client_name and helo, kept (emptied) with a pooled
+	 * session so a connection does not allocate them again */
+	struct buf client_name_buf, helo_buf;
 	bool leadspc;			/* header values keep their leading space */
 	unsigned long noreply;		/* SMFIP_NR_* steps the MTA will not
 					 * wait for a reply to */

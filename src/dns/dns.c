@@ -60,34 +60,35 @@ dns_name_ok(const char *name)
 }
 
 /* dns_name_key - dns_name_ok and the lower-cased name without its final
- * dot, in one pass. Any name longer than 254 bytes is too long whether
- * or not it ends in a dot, so key never takes more than 254 bytes. */
+ * dot: labels found with memchr, then one plain copy loop */
 bool
 dns_name_key(const char *name, char key[DNS_NAME_KEY_MAX], size_t *len_r)
 {
-	size_t i, label = 0, len;
+	const char *p, *end, *dot;
+	size_t len, i;
 
 	if (name == NULL)
 		return false;
-	for (i = 0; name[i] != '\0'; i++) {
-		char ch = name[i];
-
-		if (i >= 254)
-			return false;
-		if (ch == '.') {
-			if (label == 0)
-				return false;	/* empty label */
-			label = 0;
-		} else if (++label > 63) {
-			return false;
-		}
-		key[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
-	}
-	/* a final dot ends a label checked above; without one the last
-	 * label must not be empty (i == 0: the empty name) */
-	len = i > 0 && name[i - 1] == '.' ? i - 1 : i;
+	len = strlen(name);
+	if (len > 0 && name[len - 1] == '.')
+		len--;
 	if (len == 0 || len > 253)
 		return false;
+	/* RFC 1035 2.3.4: no empty label, none over 63 */
+	for (p = name, end = name + len;; p = dot + 1) {
+		dot = memchr(p, '.', (size_t)(end - p));
+		if (dot == NULL)
+			break;
+		if (dot == p || dot - p > 63)
+			return false;
+	}
+	if (p == end || end - p > 63)
+		return false;
+	for (i = 0; i < len; i++) {
+		char ch = name[i];
+
+		key[i] = (unsigned char)(ch - 'A') < 26 ? (char)(ch - 'A' + 'a') : ch;
+	}
 	key[len] = '\0';
 	*len_r = len;
 	return true;

@@ -170,11 +170,10 @@ test_name_key_matches_reference(void **state)
 	char name[320], key[DNS_NAME_KEY_MAX], ref[DNS_NAME_KEY_MAX];
 	unsigned seed = 99;
 	size_t round, i, n, klen = 0, rlen = 0, valid = 0;
+	bool got, want;
 
 	(void)state;
 	for (round = 0; round < 20000; round++) {
-		bool got, want;
-
 		n = lens[round % (sizeof(lens) / sizeof(lens[0]))];
 		seed = seed * 1103515245u + 12345u;
 		for (i = 0; i < n; i++) {
@@ -202,6 +201,22 @@ test_name_key_matches_reference(void **state)
 		}
 	}
 	assert_false(dns_name_key(NULL, key, &klen));
+	/* every byte value at every place of an 8-byte block and the tail */
+	for (i = 1; i < 256; i++) {
+		size_t at;
+
+		for (at = 0; at < 11; at++) {
+			memcpy(name, "abcdefgh.jkl", 13);
+			name[at == 8 ? 7 : at] = (char)i;
+			got = dns_name_key(name, key, &klen);
+			want = ref_name_key(name, ref, &rlen);
+			assert_int_equal(got, want);
+			if (want) {
+				assert_int_equal(klen, rlen);
+				assert_string_equal(key, ref);
+			}
+		}
+	}
 	/* both kinds were tried often */
 	assert_true(valid > 2000 && valid < 18000);
 }

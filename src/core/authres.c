@@ -28,8 +28,8 @@
 #define AUTHRES_MAX_COMMENT_DEPTH 32
 /* Bytes reserved at once for a field: ours with SPF, a few DKIM
  * results and DMARC is 250 to 500 bytes, and growing 256 -> 512 costs
- * a realloc and a copy a message */
-#define AUTHRES_SIZE_HINT 512
+ * a realloc and a copy a message (511: with the NUL, a 512-byte block) */
+#define AUTHRES_SIZE_HINT 511
 
 void
 authres_init(struct authres *ar, const char *authserv_id)

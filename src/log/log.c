@@ -38,8 +38,9 @@
 /* Longest line we log; longer ones are cut (acceptable for logs). */
 #define LOG_LINE_MAX 2048
 /* Bytes reserved at once for a structured record (the per-message line
- * is 300 to 900 bytes) */
-#define LOG_RECORD_HINT 1024
+ * is 300 to 900 bytes); with the NUL a 1 KiB block, which glibc's
+ * per-thread cache still serves (2 KiB would not) */
+#define LOG_RECORD_HINT 1023
 
 static _Atomic int log_level = LOG_LEVEL_INFO;
 static _Atomic int log_format = LOG_FORMAT_KV;
@@ -296,24 +297,34 @@ priority_of(enum log_level level)
 }
 
 void
-log_record(enum log_level level, const struct logrec *r)
+log_record_into(enum log_level level, const struct logrec *r,
+    struct buf *out)
 {
-	struct buf out = BUF_INIT, pre = BUF_INIT;
+	struct buf pre = BUF_INIT;
 	bool json = atomic_load(&log_format) == LOG_FORMAT_JSON;
 
 	if ((int)level > atomic_load(&log_level))
 		return;
-	/* one allocation of the size a per-message line needs, rather
-	 * than growing 256 -> 512 -> 1024 */
-	buf_reserve(&out, LOG_RECORD_HINT);
+	buf_reset(out);
+	/* room a per-message line needs at once, rather than growing
+	 * 256 -> 512 -> 1024 */
+	buf_reserve(out, LOG_RECORD_HINT);
 	if (json) {
 		json_prefix(level, &pre);
-		logrec_format_json(r, buf_cstr(&pre), &out);
+		logrec_format_json(r, buf_cstr(&pre), out);
 	} else {
-		logrec_format_kv(r, &out);
+		logrec_format_kv(r, out);
 	}
-	emit(level, priority_of(level), buf_cstr(&out), out.len, json);
+	emit(level, priority_of(level), buf_cstr(out), out->len, json);
 	buf_deinit(&pre);
+}
+
+void
+log_record(enum log_level level, const struct logrec *r)
+{
+	struct buf out = BUF_INIT;
+
+	log_record_into(level, r, &out);
 	buf_deinit(&out);
 }
 

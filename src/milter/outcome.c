@@ -47,8 +47,9 @@ struct dkim_lists {
 	struct buf authors;	/* dmarc_authors */
 };
 
-/* Room for the lists of a message with a few signatures. */
-#define DKIM_LISTS_HINT 256
+/* Room for the lists of a message with a few signatures (with the NUL
+ * a 256-byte block). */
+#define DKIM_LISTS_HINT 255
 
 /* list_get - list k, and whether it has any text */
 static const char *
@@ -201,7 +202,7 @@ elapsed_us(const struct message *m)
 }
 
 void
-outcome_report(const struct session *s, const struct verdict *v,
+outcome_report(struct session *s, const struct verdict *v,
     enum metrics_stage stage)
 {
 	const struct message *m = &s->msg;
@@ -213,7 +214,9 @@ outcome_report(const struct session *s, const struct verdict *v,
 	bool logged = log_get_level() >= LOG_LEVEL_INFO;
 
 	memset(&l, 0, sizeof(l));
-	buf_init(&l.text);
+	/* the session's kept storage, lent for this report */
+	l.text = s->report_lists;
+	buf_reset(&l.text);
 	buf_init(&l.authors);
 	logrec_init(&rec);
 	logrec_add(&rec, "qid", m->queue_id ? m->queue_id : "NOQUEUE");
@@ -243,8 +246,9 @@ outcome_report(const struct session *s, const struct verdict *v,
 	logrec_add(&rec, "why", v->why);
 	logrec_add_uint(&rec, "ms", session_elapsed_ms(s));
 	if (logged)
-		log_record(LOG_LEVEL_INFO, &rec);
+		log_record_into(LOG_LEVEL_INFO, &rec, &s->report_line);
 	metrics_message(stage, (enum metrics_verdict)v->kind, elapsed_us(m));
-	buf_deinit(&l.text);
+	s->report_lists = l.text;
+	session_report_done(s);
 	buf_deinit(&l.authors);
 }

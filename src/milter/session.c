@@ -46,6 +46,8 @@ static _Atomic unsigned long messages_started;
 /* A pooled session keeps a client name or HELO buffer up to this size;
  * a longer one (a hostile HELO) is freed rather than pinned. */
 #define SESSION_TEXT_KEEP 512
+/* ... and the report buffers up to this (a line is 300 to 900 bytes) */
+#define SESSION_REPORT_KEEP 4096
 
 /* session_message_end zeroes the fields before `arena` and relies on the
  * groups after it being emptied by their own functions (session.h) */
@@ -102,6 +104,8 @@ session_destroy(struct session *s)
 {
 	buf_deinit(&s->client_name_buf);
 	buf_deinit(&s->helo_buf);
+	buf_deinit(&s->report_lists);
+	buf_deinit(&s->report_line);
 	headers_deinit(&s->msg.headers);
 	arena_deinit(&s->msg.arena);
 	free(s);
@@ -157,16 +161,23 @@ set_text(struct buf *b, char **p_r, const char *text)
 	*p_r = (char *)b->data;
 }
 
-/* drop_text - forget a text; its storage stays for the next connection
- * unless it grew large */
+/* trim - empty b; its storage stays for the next connection unless it
+ * grew over keep bytes */
+static void
+trim(struct buf *b, size_t keep)
+{
+	if (b->cap > keep)
+		buf_deinit(b);
+	else
+		buf_reset(b);
+}
+
+/* drop_text - forget a text, its storage trimmed */
 static void
 drop_text(struct buf *b, char **p_r)
 {
 	*p_r = NULL;
-	if (b->cap > SESSION_TEXT_KEEP)
-		buf_deinit(b);
-	else
-		buf_reset(b);
+	trim(b, SESSION_TEXT_KEEP);
 }
 
 struct session *
@@ -174,7 +185,7 @@ session_new(void)
 {
 	unsigned n = atomic_load(&active_sessions);
 	struct session *s;
-	struct buf name, helo;
+	struct buf name, helo, lists, line;
 
 	do {
 		if ((n & SESSIONS_CLOSED) != 0)
@@ -186,9 +197,13 @@ session_new(void)
 	 * in a new session: empty); the message's is empty either way */
 	name = s->client_name_buf;
 	helo = s->helo_buf;
+	lists = s->report_lists;
+	line = s->report_line;
 	memset(s, 0, offsetof(struct session, msg));
 	s->client_name_buf = name;
 	s->helo_buf = helo;
+	s->report_lists = lists;
+	s->report_line = line;
 	set_text(&s->client_name_buf, &s->client_name, "unknown");
 	memcpy(s->client_addr, "local", sizeof("local"));
 	return s;
@@ -221,6 +236,7 @@ session_free(struct session **sp)
 	session_message_end(s);
 	drop_text(&s->client_name_buf, &s->client_name);
 	drop_text(&s->helo_buf, &s->helo);
+	session_report_done(s);
 	if (!pool_give(s))
 		session_destroy(s);
 	atomic_fetch_sub(&active_sessions, 1);
@@ -262,6 +278,13 @@ session_message_end(struct session *s)
 	conf_unref(&m->conf);
 	memset(m, 0, offsetof(struct message, arena));
 	s->in_message = false;
+}
+
+void
+session_report_done(struct session *s)
+{
+	trim(&s->report_lists, SESSION_REPORT_KEEP);
+	trim(&s->report_line, SESSION_REPORT_KEEP);
 }
 
 char *

@@ -81,24 +81,45 @@ static const unsigned char kv_class[256] = {
 	KV_CLASS64(0), KV_CLASS64(64), KV_CLASS64(128), KV_CLASS64(192)
 };
 
-/* kv_value - one value, quoted and escaped when it needs it; a quoted
- * value is copied by runs between the bytes that need escaping, not
- * byte by byte (issue 18) */
+/* kv_key - " key=" (no space before the first field) */
 static void
-kv_value(struct buf *out, const char *s)
+kv_key(struct buf *out, bool first, const char *key)
+{
+	if (!first)
+		buf_append_byte(out, ' ');
+	buf_append_str(out, key);
+	buf_append_byte(out, '=');
+}
+
+/* kv_field - one field, its value quoted and escaped when it needs it.
+ * A plain value (most of them) is written with the key in one piece; a
+ * quoted one is copied by runs between the bytes that need escaping,
+ * not byte by byte (issue 18). */
+static void
+kv_field(struct buf *out, bool first, const char *key, const char *s)
 {
 	const unsigned char *v = (const unsigned char *)s;
-	size_t n, i, run;
+	size_t n, i, run, klen;
 	unsigned cls = KV_PLAIN;
+	unsigned char *p, *q;
 	bool cut;
 
 	n = value_len(s, &cut);
 	for (i = 0; i < n; i++)
 		cls |= kv_class[v[i]];
 	if (!cut && cls == KV_PLAIN && n > 0) {
-		buf_append(out, v, n);
+		klen = strlen(key);
+		p = q = buf_space(out, klen + n + 2);
+		if (!first)
+			*q++ = ' ';
+		memcpy(q, key, klen);
+		q += klen;
+		*q++ = '=';
+		memcpy(q, v, n);
+		buf_commit(out, (size_t)(q + n - p));
 		return;
 	}
+	kv_key(out, first, key);
 	buf_append_byte(out, '"');
 	for (i = 0; i < n; i = run + 1) {
 		for (run = i; run < n && kv_class[v[run]] != KV_ESCAPE; run++)
@@ -125,14 +146,12 @@ logrec_format_kv(const struct logrec *r, struct buf *out)
 	size_t i;
 
 	for (i = 0; i < r->count; i++) {
-		if (i > 0)
-			buf_append_byte(out, ' ');
-		buf_append_str(out, r->f[i].key);
-		buf_append_byte(out, '=');
-		if (r->f[i].value == NULL)
-			fmt_uint(out, r->f[i].number);
-		else
-			kv_value(out, r->f[i].value);
+		if (r->f[i].value != NULL) {
+			kv_field(out, i == 0, r->f[i].key, r->f[i].value);
+			continue;
+		}
+		kv_key(out, i == 0, r->f[i].key);
+		fmt_uint(out, r->f[i].number);
 	}
 }
 

@@ -89,6 +89,12 @@ test_append_matches_reference(void **state)
 			buf_append_str(&b, str);
 		} else if ((seed & 3) == 1 && n == 1) {
 			buf_append_byte(&b, chunk[0]);
+		} else if ((seed & 3) == 2) {
+			/* room for more than is written, then commit */
+			unsigned char *p = buf_space(&b, n + (seed >> 5) % 8);
+
+			memcpy(p, chunk, n);
+			buf_commit(&b, n);
 		} else {
 			buf_append(&b, chunk, n);
 		}

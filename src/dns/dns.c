@@ -4,8 +4,8 @@
  * Exported (see dns.h): dns_lookup, dns_query_start, dns_query_wait,
  * dns_query_cancel, dns_resolver_free, dns_resolver_lookups,
  * dns_answer_new, dns_answer_free, dns_status_name.
- * Internal (dns_int.h): dns_now_ms, dns_name_ok, dns_answer_add,
- * dns_answer_from_rdata.
+ * Internal (dns_int.h): dns_now_ms, dns_name_ok, dns_name_key,
+ * dns_answer_copy, dns_answer_add, dns_answer_from_rdata.
  *
  * Each call dispatches through the backend's struct dns_ops, so the
  * libunbound resolver and the table-driven fake behave the same way to
@@ -13,6 +13,12 @@
  * per-query timeout counted from dns_query_start. Each lookup and each
  * collected answer (status, time taken) or cancelled query is counted
  * in metrics.c.
+ *
+ * A question the backend has a live answer for in the process (the
+ * libunbound backend's dns_cache.c) is answered here, before any
+ * backend query exists: dns_lookup returns the copy at once, and
+ * dns_query_start wraps it in a bare query (no condition variable, no
+ * libunbound call), as it does the answer to a bad name (issue 18).
  *
  * Ownership: answers belong to the caller (dns_answer_free); a query is
  * freed by dns_query_wait or dns_query_cancel, exactly one of them.
@@ -47,7 +53,35 @@ dns_now_ms(void)
 bool
 dns_name_ok(const char *name)
 {
-	size_t len, label = 0, i;
+	char key[DNS_NAME_KEY_MAX];
+	size_t len;
+
+	return dns_name_key(name, key, &len);
+}
+
+/* lower8 - the ASCII capitals among 8 bytes made small, all 8 at once:
+ * per byte, the high bit of (b & 0x7f) + 0x3f says b & 0x7f >= 'A', of
+ * (b & 0x7f) + 0x25 that it is > 'Z' (no carry crosses a byte: each sum
+ * is below 0x100); a byte with its own high bit set is not ASCII. The
+ * capitals get 0x20 added (bit 7 shifted to bit 5). */
+static uint64_t
+lower8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101u;
+	uint64_t low7 = x & (0x7f * ones);
+	uint64_t ge_a = low7 + (0x3f * ones), gt_z = low7 + (0x25 * ones);
+	uint64_t upper = ~x & (ge_a ^ gt_z) & (0x80 * ones);
+
+	return x | upper >> 2;
+}
+
+/* dns_name_key - dns_name_ok and the lower-cased name without its final
+ * dot: labels found with memchr, then the copy 8 bytes at a time */
+bool
+dns_name_key(const char *name, char key[DNS_NAME_KEY_MAX], size_t *len_r)
+{
+	const char *p, *end, *dot;
+	size_t len, i;
 
 	if (name == NULL)
 		return false;
@@ -56,16 +90,31 @@ dns_name_ok(const char *name)
 		len--;
 	if (len == 0 || len > 253)
 		return false;
-	for (i = 0; i < len; i++) {
-		if (name[i] == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-		} else if (++label > 63) {
+	/* RFC 1035 2.3.4: no empty label, none over 63 */
+	for (p = name, end = name + len;; p = dot + 1) {
+		dot = memchr(p, '.', (size_t)(end - p));
+		if (dot == NULL)
+			break;
+		if (dot == p || dot - p > 63)
 			return false;
-		}
 	}
-	return label > 0;
+	if (p == end || end - p > 63)
+		return false;
+	for (i = 0; i + 8 <= len; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, name + i, 8);
+		x = lower8(x);
+		memcpy(key + i, &x, 8);
+	}
+	for (; i < len; i++) {
+		char ch = name[i];
+
+		key[i] = (unsigned char)(ch - 'A') < 26 ? (char)(ch - 'A' + 'a') : ch;
+	}
+	key[len] = '\0';
+	*len_r = len;
+	return true;
 }
 
 /* dns_answer_new - an answer with a status and no records */
@@ -87,11 +136,51 @@ dns_answer_free(struct dns_answer **ap)
 
 	if (a == NULL)
 		return;
-	for (i = 0; i < a->count; i++)
-		free(a->rr[i].text);
-	free(a->rr);
-	free(a);
 	*ap = NULL;
+	if (!a->packed) {
+		for (i = 0; i < a->count; i++)
+			free(a->rr[i].text);
+		free(a->rr);
+	}
+	free(a);
+}
+
+/* An answer, its records and their texts in one allocation. */
+struct packed_answer {
+	struct dns_answer a;
+	struct dns_rr rr[];
+};
+
+/* dns_answer_copy - a deep copy of a in one allocation */
+struct dns_answer *
+dns_answer_copy(const struct dns_answer *a)
+{
+	struct packed_answer *p;
+	size_t size = sizeof(*p) + a->count * sizeof(p->rr[0]), i;
+	char *text;
+
+	/* every text is in memory already, so the sum cannot overflow */
+	for (i = 0; i < a->count; i++)
+		if (a->rr[i].text != NULL)
+			size += a->rr[i].text_len + 1;
+	p = xmalloc(size);
+	p->a.status = a->status;
+	p->a.secure = a->secure;
+	p->a.ttl = a->ttl;
+	p->a.count = a->count;
+	p->a.rr = a->count > 0 ? p->rr : NULL;
+	p->a.packed = true;
+	text = (char *)&p->rr[a->count];
+	for (i = 0; i < a->count; i++) {
+		p->rr[i] = a->rr[i];
+		if (a->rr[i].text != NULL) {
+			memcpy(text, a->rr[i].text, a->rr[i].text_len);
+			text[a->rr[i].text_len] = '\0';
+			p->rr[i].text = text;
+			text += a->rr[i].text_len + 1;
+		}
+	}
+	return &p->a;
 }
 
 /* dns_answer_add - append one zeroed record */
@@ -100,6 +189,9 @@ dns_answer_add(struct dns_answer *a, uint16_t type)
 {
 	struct dns_rr *rr;
 
+	/* our invariant: records are added only to answers being built */
+	if (a->packed)
+		abort();
 	a->rr = xreallocarray(a->rr, a->count + 1, sizeof(*a->rr));
 	rr = &a->rr[a->count++];
 	memset(rr, 0, sizeof(*rr));
@@ -221,25 +313,52 @@ dns_status_name(enum dns_status status)
 	return "unknown";
 }
 
+/* answer_at_once - count a lookup and answer it without the backend
+ * when that is possible: a bad name, or a live answer the backend keeps
+ * in the process; NULL when the backend must be asked */
+static struct dns_answer *
+answer_at_once(struct dns_resolver *r, const char *name, uint16_t type)
+{
+	char key[DNS_NAME_KEY_MAX];
+	size_t len;
+
+	atomic_fetch_add(&r->lookups, 1);
+	metrics_dns_query();
+	if (!dns_name_key(name, key, &len))
+		return dns_answer_new(DNS_R_ERROR);
+	if (r->ops->cached != NULL)
+		return r->ops->cached(r, key, len, type);
+	return NULL;
+}
+
+/* backend_start - hand the lookup to the backend */
+static struct dns_query *
+backend_start(struct dns_resolver *r, const char *name, uint16_t type,
+    uint64_t started_us)
+{
+	struct dns_query *q = r->ops->start(r, name, type);
+
+	q->r = r;
+	q->deadline_ms = dns_now_ms() + r->timeout_ms;
+	q->started_us = started_us;
+	return q;
+}
+
 /* dns_query_start - begin an asynchronous lookup */
 struct dns_query *
 dns_query_start(struct dns_resolver *r, const char *name, uint16_t type)
 {
+	uint64_t started = metrics_now_us();
+	struct dns_answer *a = answer_at_once(r, name, type);
 	struct dns_query *q;
 
-	atomic_fetch_add(&r->lookups, 1);
-	metrics_dns_query();
-	if (!dns_name_ok(name)) {
-		q = xcalloc(1, sizeof(*q));
-		q->r = r;
-		q->early = dns_answer_new(DNS_R_ERROR);
-		q->started_us = metrics_now_us();
-		return q;
-	}
-	q = r->ops->start(r, name, type);
+	if (a == NULL)
+		return backend_start(r, name, type, started);
+	/* answered already: a bare query that only carries the answer */
+	q = xcalloc(1, sizeof(*q));
 	q->r = r;
-	q->deadline_ms = dns_now_ms() + r->timeout_ms;
-	q->started_us = metrics_now_us();
+	q->early = a;
+	q->started_us = started;
 	return q;
 }
 
@@ -254,7 +373,7 @@ dns_query_wait(struct dns_query **qp, unsigned timeout_ms)
 	*qp = NULL;
 	started = q->started_us;
 	if (q->early != NULL) {
-		a = q->early;	/* bad name: never reached the backend */
+		a = q->early;	/* answered without the backend */
 		free(q);
 	} else {
 		deadline = q->deadline_ms;
@@ -289,8 +408,17 @@ struct dns_answer *
 dns_lookup(struct dns_resolver *r, const char *name, uint16_t type,
     unsigned timeout_ms)
 {
-	struct dns_query *q = dns_query_start(r, name, type);
+	uint64_t started = metrics_now_us();
+	struct dns_answer *a = answer_at_once(r, name, type);
+	struct dns_query *q;
 
+	if (a != NULL) {
+		/* no query to make and free: counted as dns_query_wait
+		 * counts an answered query */
+		metrics_dns_answer(a->status, metrics_now_us() - started);
+		return a;
+	}
+	q = backend_start(r, name, type, started);
 	return dns_query_wait(&q, timeout_ms);
 }
 

@@ -53,6 +53,10 @@ struct dns_answer {
 	uint32_t ttl;
 	size_t count;
 	struct dns_rr *rr;	/* count records, all of the type asked */
+	/* private to src/dns: rr and the texts live in the answer's own
+	 * allocation (a copy from the in-process cache); false in an
+	 * answer built elsewhere */
+	bool packed;
 };
 
 /* Resolver settings; the config module fills this. */

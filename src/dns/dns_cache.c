@@ -2,7 +2,8 @@
  * dns_cache.c - answers kept in the process until their TTL runs out
  *
  * Exported (dns_cache.h, internal to src/dns): dns_cache_new,
- * dns_cache_free, dns_cache_get, dns_cache_put, dns_cache_hits.
+ * dns_cache_free, dns_cache_get, dns_cache_get_key, dns_cache_put,
+ * dns_cache_hits.
  *
  * A set-associative table: an FNV-1a hash of the type and the lower-cased
  * name picks a set of DNS_CACHE_WAYS entries, and the name and type are
@@ -13,7 +14,12 @@
  * that hash alike evict each other for ever: each cost a round trip
  * through libunbound's thread on every message.) One mutex guards the
  * table; answers are copied in and out, so a caller owns what it gets and
- * the table owns what it keeps.
+ * the table owns what it keeps. Each copy is one allocation
+ * (dns_answer_copy): a hit costs one malloc, not one per record and text.
+ *
+ * Not lru_table.c: this table replaces the entry that expires first
+ * (expired ones before all), not the least recently used, and keeps a
+ * byte bound that lru_table's free_value (no context) cannot account.
  */
 #include "config.h"
 
@@ -44,9 +50,10 @@ struct dns_cache {
 	atomic_uint_least64_t hits;
 };
 
-/* normalise - name in lower case without its final dot; false if too long */
+/* normalise - name in lower case without its final dot, its length in
+ * *len_r; false if too long */
 static bool
-normalise(const char *name, char out[256])
+normalise(const char *name, char out[256], size_t *len_r)
 {
 	size_t len = strlen(name), i;
 
@@ -60,16 +67,17 @@ normalise(const char *name, char out[256])
 		out[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
 	}
 	out[len] = '\0';
+	*len_r = len;
 	return true;
 }
 
 /* set_of - first entry of the set of a normalised name and type (FNV-1a) */
 static struct dns_cache_entry *
-set_of(const struct dns_cache *c, const char *name, uint16_t type)
+set_of(const struct dns_cache *c, const char *name, size_t len, uint16_t type)
 {
 	uint32_t h = hash_fnv1a(HASH_FNV1A_INIT, &type, sizeof(type));
 
-	h = hash_fnv1a(h, name, strlen(name));
+	h = hash_fnv1a(h, name, len);
 	return &c->table[(size_t)(h % c->sets) * DNS_CACHE_WAYS];
 }
 
@@ -101,30 +109,6 @@ victim(struct dns_cache_entry *set, const char *name, uint16_t type,
 			best = e;
 	}
 	return best;
-}
-
-/* answer_copy - a deep copy of a */
-static struct dns_answer *
-answer_copy(const struct dns_answer *a)
-{
-	struct dns_answer *b = dns_answer_new(a->status);
-	size_t i;
-
-	b->secure = a->secure;
-	b->ttl = a->ttl;
-	for (i = 0; i < a->count; i++) {
-		struct dns_rr *rr = dns_answer_add(b, a->rr[i].type);
-
-		rr->pref = a->rr[i].pref;
-		memcpy(rr->addr, a->rr[i].addr, sizeof(rr->addr));
-		if (a->rr[i].text != NULL) {
-			rr->text = xmalloc(a->rr[i].text_len + 1);
-			memcpy(rr->text, a->rr[i].text, a->rr[i].text_len);
-			rr->text[a->rr[i].text_len] = '\0';
-		}
-		rr->text_len = a->rr[i].text_len;
-	}
-	return b;
 }
 
 /* answer_bytes - rough size of an answer, to keep the table bounded */
@@ -174,21 +158,30 @@ struct dns_answer *
 dns_cache_get(struct dns_cache *c, const char *name, uint16_t type,
     uint64_t now_ms)
 {
+	char key[256];
+	size_t len;
+
+	if (!normalise(name, key, &len))
+		return NULL;
+	return dns_cache_get_key(c, key, len, type, now_ms);
+}
+
+struct dns_answer *
+dns_cache_get_key(struct dns_cache *c, const char *key, size_t len,
+    uint16_t type, uint64_t now_ms)
+{
 	struct dns_cache_entry *set;
 	struct dns_answer *a = NULL;
-	char key[256];
 	unsigned i;
 
-	if (!normalise(name, key))
-		return NULL;
-	set = set_of(c, key, type);
+	set = set_of(c, key, len, type);
 	pthread_mutex_lock(&c->mu);
 	for (i = 0; i < DNS_CACHE_WAYS; i++) {
 		struct dns_cache_entry *e = &set[i];
 
 		if (!is_question(e, key, type) || now_ms >= e->expires_ms)
 			continue;
-		a = answer_copy(e->answer);
+		a = dns_answer_copy(e->answer);
 		/* the seconds left, as libunbound reports from its cache */
 		a->ttl = (uint32_t)((e->expires_ms - now_ms + 999) / 1000);
 		break;
@@ -208,15 +201,15 @@ dns_cache_put(struct dns_cache *c, const char *name, uint16_t type,
 	struct dns_cache_entry *e, old;
 	struct dns_answer *copy;
 	char key[256];
-	size_t bytes = answer_bytes(a);
+	size_t bytes = answer_bytes(a), len;
 
 	if (a->ttl == 0 || (a->status != DNS_R_ANSWER &&
 	    a->status != DNS_R_NXDOMAIN && a->status != DNS_R_NODATA) ||
-	    bytes > DNS_CACHE_MAX_BYTES || !normalise(name, key))
+	    bytes > DNS_CACHE_MAX_BYTES || !normalise(name, key, &len))
 		return;
-	copy = answer_copy(a);
+	copy = dns_answer_copy(a);
 	pthread_mutex_lock(&c->mu);
-	e = victim(set_of(c, key, type), key, type, now_ms);
+	e = victim(set_of(c, key, len, type), key, type, now_ms);
 	if (c->bytes - e->bytes + bytes > c->max_bytes) {
 		/* full: keep what is there rather than grow */
 		pthread_mutex_unlock(&c->mu);

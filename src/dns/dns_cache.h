@@ -32,6 +32,10 @@ void dns_cache_free(struct dns_cache **cp);
  * seconds left), or NULL; names compare without case and final dot */
 struct dns_answer *dns_cache_get(struct dns_cache *c, const char *name,
     uint16_t type, uint64_t now_ms);
+/* dns_cache_get_key - dns_cache_get for a name already in lower case
+ * without its final dot (dns_name_key), len bytes long */
+struct dns_answer *dns_cache_get_key(struct dns_cache *c, const char *key,
+    size_t len, uint16_t type, uint64_t now_ms);
 /* dns_cache_put - keep a copy of a for a->ttl seconds; only answers,
  * NXDOMAIN and NODATA with a TTL are kept, never failures */
 void dns_cache_put(struct dns_cache *c, const char *name, uint16_t type,

@@ -215,4 +215,5 @@ dns_resolver_new_fake(const struct dns_fake_record *table, size_t n,
 
 static const struct dns_ops fake_ops = {
 	"fake", fake_start, fake_wait, fake_cancel, fake_destroy,
+	NULL,	/* no answers kept in the process */
 };

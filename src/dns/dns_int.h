@@ -25,6 +25,11 @@ struct dns_ops {
 	void (*cancel)(struct dns_query *q);
 	/* destroy - free the backend resolver (queries are all collected) */
 	void (*destroy)(struct dns_resolver *r);
+	/* cached - the live answer the backend keeps in the process for a
+	 * question (key: the name as dns_name_key makes it, len bytes), a
+	 * copy the caller owns; NULL when none. Optional (NULL). */
+	struct dns_answer *(*cached)(struct dns_resolver *r, const char *key,
+	    size_t len, uint16_t type);
 };
 
 struct dns_resolver {
@@ -45,7 +50,19 @@ uint64_t dns_now_ms(void);
 /* dns_name_ok - true when name is usable as a query name (RFC 1035 2.3.4
  * lengths: 253 text octets, 63 per label, no empty label) */
 bool dns_name_ok(const char *name);
-/* dns_answer_add - append one record to a; returns it zeroed */
+/* Room for a name as dns_name_key makes it (253 bytes and the NUL; a
+ * normalised cache key may be up to 255). */
+#define DNS_NAME_KEY_MAX 256
+/* dns_name_key - when name is usable (dns_name_ok), write it in lower
+ * case without its final dot to key (NUL-terminated), its length to
+ * *len_r, and return true; one pass over the name */
+bool dns_name_key(const char *name, char key[DNS_NAME_KEY_MAX],
+    size_t *len_r);
+/* dns_answer_copy - a deep copy of a in one allocation (packed), freed
+ * by dns_answer_free like any answer */
+struct dns_answer *dns_answer_copy(const struct dns_answer *a);
+/* dns_answer_add - append one record to a (not packed); returns it
+ * zeroed */
 struct dns_rr *dns_answer_add(struct dns_answer *a, uint16_t type);
 /* dns_answer_from_rdata - decode one wire rdata of type into a; false
  * when malformed (the record is then skipped) */

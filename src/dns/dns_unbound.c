@@ -7,7 +7,8 @@
  * One ub_ctx serves every thread, so SPF, DKIM and DMARC share its cache.
  * In front of it, dns_cache.c keeps each answer libunbound gave for the
  * TTL it gave, so a repeated question is answered in the caller's thread
- * without the round trip through libunbound's thread and pipes.
+ * without the round trip through libunbound's thread and pipes: dns.c
+ * asks ubr_cached before it starts a query here.
  * The context runs in threaded async mode (ub_ctx_async(ctx, 1)): libunbound
  * resolves in its own background thread and posts results on a pipe, and our
  * one resolver thread polls that pipe (ub_fd) and calls ub_process, which
@@ -270,18 +271,12 @@ ubr_start(struct dns_resolver *r, const char *name, uint16_t type)
 	pthread_condattr_t ca;
 	int rc;
 
+	/* a live cached answer never gets here: dns.c asked ubr_cached */
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&q->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	q->ur = ur;
-	/* A live cached answer: no round trip through libunbound's thread.
-	 * Only this waiter holds a reference, as for a failed start. */
-	if ((q->answer = dns_cache_get(ur->cache, name, type, dns_now_ms())) != NULL) {
-		q->done = true;
-		q->refs = 1;
-		return &q->base;
-	}
 	q->refs = 2;
 	rc = resolve_async(ur, name, type, q);
 	if (rc != 0) {
@@ -292,6 +287,17 @@ ubr_start(struct dns_resolver *r, const char *name, uint16_t type)
 		pthread_mutex_unlock(&ur->mu);
 	}
 	return &q->base;
+}
+
+/* ubr_cached - a live answer from the in-process cache: no round trip
+ * through libunbound's thread, no query at all */
+static struct dns_answer *
+ubr_cached(struct dns_resolver *r, const char *key, size_t len,
+    uint16_t type)
+{
+	struct ub_resolver *ur = (struct ub_resolver *)r;
+
+	return dns_cache_get_key(ur->cache, key, len, type, dns_now_ms());
 }
 
 /* abandon - give up on a pending query (mu not held) */
@@ -493,6 +499,7 @@ dns_resolver_new(const struct dns_config *cfg, const char **err_r)
 
 static const struct dns_ops ub_ops = {
 	"unbound", ubr_start, ubr_wait, ubr_cancel_query, ubr_destroy,
+	ubr_cached,
 };
 
 /* dns_resolver_cache_hits - answers a libunbound resolver gave from its

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+struct buf;
 struct logrec;
 
 /*
@@ -45,6 +46,11 @@ void log_set_format(enum log_format format);
  * format, {"level":..,"key":"value",..} in json (on stderr with "time",
  * "ident" and "pid" first). Not cut at the plain-line length. */
 void log_record(enum log_level level, const struct logrec *r);
+/* log_record_into - log_record formatting the line in out (emptied
+ * first; its storage reused, so a caller that keeps out allocates
+ * nothing a line) */
+void log_record_into(enum log_level level, const struct logrec *r,
+    struct buf *out);
 /* log_level_parse - "error", "warn", "info", "debug"; false if unknown */
 bool log_level_parse(const char *word, enum log_level *level_r);
 const char *log_level_name(enum log_level level);

@@ -59,43 +59,80 @@ value_len(const char *v, bool *cut_r)
 	return *cut_r ? LOGREC_VALUE_MAX - strlen(CUT_MARK) : n;
 }
 
-/* kv_plain - true when v[0..n) can be written without quotes */
-static bool
-kv_plain(const unsigned char *v, size_t n)
-{
-	size_t i;
+/*
+ * What the key=value form does with a byte of a value: KV_PLAIN as it
+ * is; KV_QUOTE forces quotes (space, '='); KV_ESCAPE forces quotes and
+ * is written as \" \\ or \xHH. A table made by one expression, so a
+ * value costs one load a byte.
+ */
+#define KV_PLAIN	0
+#define KV_QUOTE	1
+#define KV_ESCAPE	3	/* KV_QUOTE too */
+#define KV_CLASS(c) ((c) < 0x20 || (c) >= 0x7f || (c) == '"' || \
+	(c) == '\\' ? KV_ESCAPE : (c) == ' ' || (c) == '=' ? KV_QUOTE : KV_PLAIN)
+#define KV_CLASS4(c) KV_CLASS(c), KV_CLASS((c) + 1), KV_CLASS((c) + 2), \
+	KV_CLASS((c) + 3)
+#define KV_CLASS16(c) KV_CLASS4(c), KV_CLASS4((c) + 4), KV_CLASS4((c) + 8), \
+	KV_CLASS4((c) + 12)
+#define KV_CLASS64(c) KV_CLASS16(c), KV_CLASS16((c) + 16), \
+	KV_CLASS16((c) + 32), KV_CLASS16((c) + 48)
 
-	if (n == 0)
-		return false;
-	for (i = 0; i < n; i++)
-		if (v[i] <= 0x20 || v[i] >= 0x7f || v[i] == '"' || v[i] == '\\' ||
-		    v[i] == '=')
-			return false;
-	return true;
+static const unsigned char kv_class[256] = {
+	KV_CLASS64(0), KV_CLASS64(64), KV_CLASS64(128), KV_CLASS64(192)
+};
+
+/* kv_key - " key=" (no space before the first field) */
+static void
+kv_key(struct buf *out, bool first, const char *key)
+{
+	if (!first)
+		buf_append_byte(out, ' ');
+	buf_append_str(out, key);
+	buf_append_byte(out, '=');
 }
 
-/* kv_value - one value, quoted and escaped when it needs it */
+/* kv_field - one field, its value quoted and escaped when it needs it.
+ * A plain value (most of them) is written with the key in one piece; a
+ * quoted one is copied by runs between the bytes that need escaping,
+ * not byte by byte (issue 18). */
 static void
-kv_value(struct buf *out, const char *s)
+kv_field(struct buf *out, bool first, const char *key, const char *s)
 {
 	const unsigned char *v = (const unsigned char *)s;
+	size_t n, i, run, klen;
+	unsigned cls = KV_PLAIN;
+	unsigned char *p, *q;
 	bool cut;
-	size_t n = value_len(s, &cut), i;
 
-	if (!cut && kv_plain(v, n)) {
-		buf_append(out, v, n);
+	n = value_len(s, &cut);
+	for (i = 0; i < n; i++)
+		cls |= kv_class[v[i]];
+	if (!cut && cls == KV_PLAIN && n > 0) {
+		klen = strlen(key);
+		p = q = buf_space(out, klen + n + 2);
+		if (!first)
+			*q++ = ' ';
+		memcpy(q, key, klen);
+		q += klen;
+		*q++ = '=';
+		memcpy(q, v, n);
+		buf_commit(out, (size_t)(q + n - p));
 		return;
 	}
+	kv_key(out, first, key);
 	buf_append_byte(out, '"');
-	for (i = 0; i < n; i++) {
-		if (v[i] == '"' || v[i] == '\\') {
+	for (i = 0; i < n; i = run + 1) {
+		for (run = i; run < n && kv_class[v[run]] != KV_ESCAPE; run++)
+			;
+		buf_append(out, v + i, run - i);
+		if (run == n)
+			break;
+		if (v[run] == '"' || v[run] == '\\') {
 			buf_append_byte(out, '\\');
-			buf_append_byte(out, v[i]);
-		} else if (v[i] < 0x20 || v[i] >= 0x7f) {
-			FMT_LIT(out, "\\x");
-			fmt_hex2(out, v[i]);
+			buf_append_byte(out, v[run]);
 		} else {
-			buf_append_byte(out, v[i]);
+			FMT_LIT(out, "\\x");
+			fmt_hex2(out, v[run]);
 		}
 	}
 	if (cut)
@@ -109,14 +146,12 @@ logrec_format_kv(const struct logrec *r, struct buf *out)
 	size_t i;
 
 	for (i = 0; i < r->count; i++) {
-		if (i > 0)
-			buf_append_byte(out, ' ');
-		buf_append_str(out, r->f[i].key);
-		buf_append_byte(out, '=');
-		if (r->f[i].value == NULL)
-			fmt_uint(out, r->f[i].number);
-		else
-			kv_value(out, r->f[i].value);
+		if (r->f[i].value != NULL) {
+			kv_field(out, i == 0, r->f[i].key, r->f[i].value);
+			continue;
+		}
+		kv_key(out, i == 0, r->f[i].key);
+		fmt_uint(out, r->f[i].number);
 	}
 }
 

@@ -22,6 +22,7 @@
 #include "core/headers.h"
 #include "util/buf.h"
 #include "log/log.h"
+#include "milter/addr_text.h"
 #include "milter/checks.h"
 #include "policy/policy.h"
 #include "spf/spf.h"
@@ -45,18 +46,19 @@ static char macros_envfrom[] = NEGOTIATE_MACROS_ENVFROM;
 static char macros_eoh[] = NEGOTIATE_MACROS_EOH;
 static char macros_eom[] = NEGOTIATE_MACROS_EOM;
 
-/* sockaddr_to_text - printable client address, or "local" */
+/* sockaddr_to_text - printable client address (addr_text.c writes what
+ * inet_ntop would, without its sprintf calls), or "local" */
 static void
-sockaddr_to_text(const struct sockaddr *sa, char *out, size_t size)
+sockaddr_to_text(const struct sockaddr *sa, char out[ADDR_TEXT_MAX])
 {
-	const void *addr = NULL;
-
 	if (sa != NULL && sa->sa_family == AF_INET)
-		addr = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+		(void)addr_text_ipv4((const unsigned char *)&((const struct
+		    sockaddr_in *)(const void *)sa)->sin_addr, out);
 	else if (sa != NULL && sa->sa_family == AF_INET6)
-		addr = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-	if (addr == NULL || inet_ntop(sa->sa_family, addr, out, (socklen_t)size) == NULL)
-		(void)snprintf(out, size, "local");
+		(void)addr_text_ipv6(((const struct sockaddr_in6 *)(const void *)
+		    sa)->sin6_addr.s6_addr, out);
+	else
+		memcpy(out, "local", sizeof("local"));
 }
 
 /* strip_angle - "<a@b>" -> "a@b"; "<>" -> ""; copied into the message */
@@ -144,9 +146,9 @@ static sfsistat
 cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
 	struct session *s = smfi_getpriv(ctx);
-	char addr[64];
+	char addr[ADDR_TEXT_MAX];
 
-	sockaddr_to_text(hostaddr, addr, sizeof(addr));
+	sockaddr_to_text(hostaddr, addr);
 	if (s == NULL) {
 		/* an MTA that skipped negotiation (protocol version 2) */
 		if ((s = session_new()) == NULL)

@@ -36,13 +36,29 @@ _Static_assert((int)VERDICT_ACCEPT == (int)METRICS_VERDICT_ACCEPT &&
     (int)VERDICT_QUARANTINE_HEADER == (int)METRICS_VERDICT_QUARANTINE_HEADER,
     "enum verdict_kind and enum metrics_verdict differ");
 
-/* Parallel lists of the DKIM part of the line. */
-/* Values built for the record; logrec keeps pointers, so they live
- * until the line is written. */
+/* The parallel lists of the DKIM part of the line, one after the other
+ * in one buffer, each ended by a NUL (one allocation, not four); and
+ * dmarc_authors. logrec keeps pointers, so they live until the line is
+ * written, and are taken only once the buffer is complete. */
+enum { DKIM_RES, DKIM_D, DKIM_S, DKIM_REASON, DKIM_LISTS };
 struct dkim_lists {
-	struct buf res, d, s, reason;
+	struct buf text;
+	size_t off[DKIM_LISTS + 1];	/* list k: text[off[k] .. off[k+1]-1) */
 	struct buf authors;	/* dmarc_authors */
 };
+
+/* Room for the lists of a message with a few signatures (with the NUL
+ * a 256-byte block). */
+#define DKIM_LISTS_HINT 255
+
+/* list_get - list k, and whether it has any text */
+static const char *
+list_get(const struct dkim_lists *l, int k, bool *empty_r)
+{
+	if (empty_r != NULL)
+		*empty_r = l->off[k + 1] - l->off[k] <= 1;
+	return (const char *)l->text.data + l->off[k];
+}
 
 /* list_item - item i of a comma-separated list */
 static void
@@ -59,22 +75,36 @@ static void
 add_dkim(const struct checks *ck, struct dkim_lists *l)
 {
 	size_t i, n = ck->dkim != NULL ? dkim_verifier_result_count(ck->dkim) : 0;
+	int k;
 
+	if (l != NULL) {
+		/* list by list, so each is one run of the buffer */
+		buf_reserve(&l->text, DKIM_LISTS_HINT);
+		for (k = 0; k < DKIM_LISTS; k++) {
+			l->off[k] = l->text.len;
+			if (n == 0 && k == DKIM_RES)
+				FMT_LIT(&l->text, "none");
+			for (i = 0; i < n; i++) {
+				const struct dkim_result *r =
+				    dkim_verifier_result(ck->dkim, i);
+
+				list_item(&l->text, i,
+				    k == DKIM_RES ? dkim_res_name(r->result) :
+				    k == DKIM_D ? r->domain :
+				    k == DKIM_S ? r->selector :
+				    *r->reason ? r->reason : "-");
+			}
+			buf_append_byte(&l->text, '\0');
+		}
+		l->off[DKIM_LISTS] = l->text.len;
+	}
 	if (n == 0) {
-		if (l != NULL)
-			FMT_LIT(&l->res, "none");
 		metrics_result(METRICS_METHOD_DKIM, "none");
 		return;
 	}
 	for (i = 0; i < n; i++) {
 		const struct dkim_result *r = dkim_verifier_result(ck->dkim, i);
 
-		if (l != NULL) {
-			list_item(&l->res, i, dkim_res_name(r->result));
-			list_item(&l->d, i, r->domain);
-			list_item(&l->s, i, r->selector);
-			list_item(&l->reason, i, *r->reason ? r->reason : "-");
-		}
 		metrics_result(METRICS_METHOD_DKIM, dkim_res_name(r->result));
 		metrics_dkim_signature(r->algorithm, r->key_bits);
 	}
@@ -146,11 +176,15 @@ add_results(const struct session *s, enum metrics_stage stage,
 		return;
 	add_dkim(ck, l);
 	if (l != NULL) {
-		logrec_add(rec, "dkim", buf_cstr(&l->res));
-		if (l->d.len > 0) {
-			logrec_add(rec, "dkim_d", buf_cstr(&l->d));
-			logrec_add(rec, "dkim_s", buf_cstr(&l->s));
-			logrec_add(rec, "dkim_reason", buf_cstr(&l->reason));
+		bool no_d;
+
+		logrec_add(rec, "dkim", list_get(l, DKIM_RES, NULL));
+		(void)list_get(l, DKIM_D, &no_d);
+		if (!no_d) {
+			logrec_add(rec, "dkim_d", list_get(l, DKIM_D, NULL));
+			logrec_add(rec, "dkim_s", list_get(l, DKIM_S, NULL));
+			logrec_add(rec, "dkim_reason",
+			    list_get(l, DKIM_REASON, NULL));
 		}
 	}
 	add_dmarc(&ck->dmarc, rec, l != NULL ? &l->authors : NULL);
@@ -168,7 +202,7 @@ elapsed_us(const struct message *m)
 }
 
 void
-outcome_report(const struct session *s, const struct verdict *v,
+outcome_report(struct session *s, const struct verdict *v,
     enum metrics_stage stage)
 {
 	const struct message *m = &s->msg;
@@ -180,10 +214,9 @@ outcome_report(const struct session *s, const struct verdict *v,
 	bool logged = log_get_level() >= LOG_LEVEL_INFO;
 
 	memset(&l, 0, sizeof(l));
-	buf_init(&l.res);
-	buf_init(&l.d);
-	buf_init(&l.s);
-	buf_init(&l.reason);
+	/* the session's kept storage, lent for this report */
+	l.text = s->report_lists;
+	buf_reset(&l.text);
 	buf_init(&l.authors);
 	logrec_init(&rec);
 	logrec_add(&rec, "qid", m->queue_id ? m->queue_id : "NOQUEUE");
@@ -213,11 +246,9 @@ outcome_report(const struct session *s, const struct verdict *v,
 	logrec_add(&rec, "why", v->why);
 	logrec_add_uint(&rec, "ms", session_elapsed_ms(s));
 	if (logged)
-		log_record(LOG_LEVEL_INFO, &rec);
+		log_record_into(LOG_LEVEL_INFO, &rec, &s->report_line);
 	metrics_message(stage, (enum metrics_verdict)v->kind, elapsed_us(m));
-	buf_deinit(&l.res);
-	buf_deinit(&l.d);
-	buf_deinit(&l.s);
-	buf_deinit(&l.reason);
+	s->report_lists = l.text;
+	session_report_done(s);
 	buf_deinit(&l.authors);
 }

@@ -9,8 +9,10 @@ struct session;
 
 /* outcome_report - a message got its verdict at stage: log the one info
  * line (keys documented in authmilter(8), README "Logging") and count it
- * in the metrics. Call once per message, before session_message_end. */
-void outcome_report(const struct session *s, const struct verdict *v,
+ * in the metrics. Call once per message, before session_message_end.
+ * The text is built in storage the session keeps (report_lists,
+ * report_line). */
+void outcome_report(struct session *s, const struct verdict *v,
     enum metrics_stage stage);
 
 #endif

@@ -15,7 +15,8 @@
  * header list its entries) for the connection's next message, so a
  * reused connection allocates almost nothing per message (issue 18).
  * A closed connection's session goes to a small pool with that storage,
- * so a new connection takes it instead of allocating (see pool_take).
+ * so a new connection takes it instead of allocating (see pool_take);
+ * the client name and HELO buffers go with it.
  */
 #include "config.h"
 
@@ -42,6 +43,11 @@ static _Atomic unsigned long messages_started;
  * does not pin its memory for the rest of the connection. */
 #define MSG_ARENA_BLOCK	4096
 #define MSG_ARENA_KEEP	16384
+/* A pooled session keeps a client name or HELO buffer up to this size;
+ * a longer one (a hostile HELO) is freed rather than pinned. */
+#define SESSION_TEXT_KEEP 512
+/* ... and the report buffers up to this (a line is 300 to 900 bytes) */
+#define SESSION_REPORT_KEEP 4096
 
 /* session_message_end zeroes the fields before `arena` and relies on the
  * groups after it being emptied by their own functions (session.h) */
@@ -96,6 +102,10 @@ session_alloc(void)
 static void
 session_destroy(struct session *s)
 {
+	buf_deinit(&s->client_name_buf);
+	buf_deinit(&s->helo_buf);
+	buf_deinit(&s->report_lists);
+	buf_deinit(&s->report_line);
 	headers_deinit(&s->msg.headers);
 	arena_deinit(&s->msg.arena);
 	free(s);
@@ -141,11 +151,41 @@ pool_drain(void)
 	(void)pthread_mutex_unlock(&pool_lock);
 }
 
+/* set_text - *p_r becomes a copy of text kept in b (reused storage);
+ * text must not point into b */
+static void
+set_text(struct buf *b, char **p_r, const char *text)
+{
+	buf_reset(b);
+	buf_append_str(b, text);
+	*p_r = (char *)b->data;
+}
+
+/* trim - empty b; its storage stays for the next connection unless it
+ * grew over keep bytes */
+static void
+trim(struct buf *b, size_t keep)
+{
+	if (b->cap > keep)
+		buf_deinit(b);
+	else
+		buf_reset(b);
+}
+
+/* drop_text - forget a text, its storage trimmed */
+static void
+drop_text(struct buf *b, char **p_r)
+{
+	*p_r = NULL;
+	trim(b, SESSION_TEXT_KEEP);
+}
+
 struct session *
 session_new(void)
 {
 	unsigned n = atomic_load(&active_sessions);
 	struct session *s;
+	struct buf name, helo, lists, line;
 
 	do {
 		if ((n & SESSIONS_CLOSED) != 0)
@@ -153,10 +193,19 @@ session_new(void)
 	} while (!atomic_compare_exchange_weak(&active_sessions, &n, n + 1));
 	if ((s = pool_take()) == NULL)
 		s = session_alloc();
-	/* the connection's part; the message's is empty either way */
+	/* the connection's part, but for the kept text buffers (all zero
+	 * in a new session: empty); the message's is empty either way */
+	name = s->client_name_buf;
+	helo = s->helo_buf;
+	lists = s->report_lists;
+	line = s->report_line;
 	memset(s, 0, offsetof(struct session, msg));
-	s->client_name = xstrdup("unknown");
-	(void)snprintf(s->client_addr, sizeof(s->client_addr), "local");
+	s->client_name_buf = name;
+	s->helo_buf = helo;
+	s->report_lists = lists;
+	s->report_line = line;
+	set_text(&s->client_name_buf, &s->client_name, "unknown");
+	memcpy(s->client_addr, "local", sizeof("local"));
 	return s;
 }
 
@@ -164,11 +213,14 @@ void
 session_set_client(struct session *s, const char *client_name,
     const char *client_addr)
 {
-	free(s->client_name);
-	s->client_name = xstrdup(client_name != NULL ? client_name : "unknown");
+	const char *addr = client_addr != NULL ? client_addr : "local";
+	size_t n = strnlen(addr, sizeof(s->client_addr) - 1);
+
+	set_text(&s->client_name_buf, &s->client_name,
+	    client_name != NULL ? client_name : "unknown");
 	/* truncation is impossible for a printable IP; "local" fits too */
-	(void)snprintf(s->client_addr, sizeof(s->client_addr), "%s",
-	    client_addr != NULL ? client_addr : "local");
+	memcpy(s->client_addr, addr, n);
+	s->client_addr[n] = '\0';
 	/* "local" (or any non-address) is simply in no network */
 	(void)cidr_addr_parse(s->client_addr, &s->client_ip);
 }
@@ -182,9 +234,9 @@ session_free(struct session **sp)
 		return;
 	*sp = NULL;
 	session_message_end(s);
-	free(s->client_name);
-	free(s->helo);
-	s->client_name = s->helo = NULL;
+	drop_text(&s->client_name_buf, &s->client_name);
+	drop_text(&s->helo_buf, &s->helo);
+	session_report_done(s);
 	if (!pool_give(s))
 		session_destroy(s);
 	atomic_fetch_sub(&active_sessions, 1);
@@ -228,6 +280,13 @@ session_message_end(struct session *s)
 	s->in_message = false;
 }
 
+void
+session_report_done(struct session *s)
+{
+	trim(&s->report_lists, SESSION_REPORT_KEEP);
+	trim(&s->report_line, SESSION_REPORT_KEEP);
+}
+
 char *
 session_msg_strdup(struct session *s, const char *str)
 {
@@ -243,8 +302,7 @@ session_msg_strndup(struct session *s, const char *p, size_t len)
 void
 session_set_helo(struct session *s, const char *helo)
 {
-	free(s->helo);
-	s->helo = xstrdup(helo);
+	set_text(&s->helo_buf, &s->helo, helo);
 }
 
 unsigned long

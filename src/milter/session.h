@@ -13,6 +13,7 @@
 #include "milter/sealing.h"
 #include "milter/signing.h"
 #include "util/arena.h"
+#include "util/buf.h"
 #include "util/cidr.h"
 
 /*
@@ -54,8 +55,15 @@ struct session {
 	struct cidr client_ip;		/* client_addr parsed once for the
 					 * InternalHosts match; family 0 for
 					 * "local" */
-	char *client_name;		/* host name the MTA resolved */
-	char *helo;
+	char *client_name;		/* host name the MTA resolved (in
+					 * client_name_buf) */
+	char *helo;			/* NULL, or in helo_buf */
+	/* storage of client_name and helo, kept (emptied) with a pooled
+	 * session so a connection does not allocate them again */
+	struct buf client_name_buf, helo_buf;
+	/* outcome_report's text (the DKIM lists, the log line), kept for
+	 * the next message and with a pooled session */
+	struct buf report_lists, report_line;
 	bool leadspc;			/* header values keep their leading space */
 	unsigned long noreply;		/* SMFIP_NR_* steps the MTA will not
 					 * wait for a reply to */
@@ -76,6 +84,9 @@ void session_free(struct session **sp);
 void session_message_start(struct session *s);
 /* session_message_end - drop all per-message state (end or abort) */
 void session_message_end(struct session *s);
+/* session_report_done - empty the report buffers after a report,
+ * keeping their storage unless a hostile message made it large */
+void session_report_done(struct session *s);
 /* session_msg_strdup / session_msg_strndup - a copy of s / p[0..len)
  * that lives until the current message ends */
 char *session_msg_strdup(struct session *s, const char *str);

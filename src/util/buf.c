@@ -58,8 +58,9 @@ buf_reserve(struct buf *b, size_t extra)
 	b->cap = cap;
 }
 
+/* buf_append_slow - grow, then append (buf_append's out-of-line half) */
 void
-buf_append(struct buf *b, const void *p, size_t n)
+buf_append_slow(struct buf *b, const void *p, size_t n)
 {
 	buf_reserve(b, n);
 	if (n > 0)
@@ -69,15 +70,9 @@ buf_append(struct buf *b, const void *p, size_t n)
 }
 
 void
-buf_append_str(struct buf *b, const char *s)
-{
-	buf_append(b, s, strlen(s));
-}
-
-void
 buf_append_byte_slow(struct buf *b, unsigned char c)
 {
-	buf_append(b, &c, 1);
+	buf_append_slow(b, &c, 1);
 }
 
 void

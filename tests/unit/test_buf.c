@@ -42,6 +42,74 @@ test_growth_over_many_appends(void **state)
 	buf_deinit(&b);
 }
 
+/* test_append_matches_reference - the inline fast path and the growth
+ * path give the bytes a plain array gets, whatever the sizes: appends
+ * that fill the buffer to its last byte, one past it, empty ones, and
+ * reuse after buf_reset */
+static void
+test_append_matches_reference(void **state)
+{
+	static unsigned char ref[1 << 16];
+	unsigned char chunk[700];
+	struct buf b = BUF_INIT;
+	size_t len = 0, round, i;
+	unsigned seed = 12345;
+
+	(void)state;
+	for (round = 0; round < 4000; round++) {
+		size_t n;
+
+		seed = seed * 1103515245u + 12345u;
+		switch (seed >> 28) {
+		case 0:
+			n = 0;
+			break;
+		case 1:
+			/* exactly what is left before the NUL, or one more */
+			n = b.cap > b.len + 1 ? b.cap - b.len - 1 +
+			    ((seed >> 8) & 1) : 1;
+			break;
+		default:
+			n = (seed >> 8) % 40;
+			break;
+		}
+		if (n > sizeof(chunk))
+			n = sizeof(chunk);
+		if (len + n >= sizeof(ref) || (seed >> 24) == 0xff) {
+			buf_reset(&b);
+			len = 0;
+		}
+		for (i = 0; i < n; i++)
+			chunk[i] = (unsigned char)(seed >> (i % 24));
+		if ((seed & 3) == 0 && n > 0 && memchr(chunk, 0, n) == NULL) {
+			char str[sizeof(chunk) + 1];
+
+			memcpy(str, chunk, n);
+			str[n] = '\0';
+			buf_append_str(&b, str);
+		} else if ((seed & 3) == 1 && n == 1) {
+			buf_append_byte(&b, chunk[0]);
+		} else if ((seed & 3) == 2) {
+			/* room for more than is written, then commit */
+			unsigned char *p = buf_space(&b, n + (seed >> 5) % 8);
+
+			memcpy(p, chunk, n);
+			buf_commit(&b, n);
+		} else {
+			buf_append(&b, chunk, n);
+		}
+		memcpy(ref + len, chunk, n);
+		len += n;
+		assert_int_equal(b.len, len);
+		if (b.data != NULL) {
+			assert_true(b.cap > b.len);
+			assert_int_equal(b.data[b.len], '\0');
+			assert_memory_equal(b.data, ref, len);
+		}
+	}
+	buf_deinit(&b);
+}
+
 static void
 test_printf_and_truncate(void **state)
 {
@@ -82,6 +150,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_append_keeps_nul),
 		cmocka_unit_test(test_growth_over_many_appends),
+		cmocka_unit_test(test_append_matches_reference),
 		cmocka_unit_test(test_printf_and_truncate),
 		cmocka_unit_test(test_ascii_case),
 	};

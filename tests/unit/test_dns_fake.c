@@ -1,6 +1,7 @@
 /* test_dns_fake.c - DNS result mapping, rdata decoding and the table fake */
 #include "config.h"
 
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 
 #include "dns/dns.h"
 #include "dns/dns_int.h"
+#include "util/xmalloc.h"
 
 /* Table of wire rdata cases: label, type, rdata, expected ok/text. */
 struct rdata_case {
@@ -126,6 +128,154 @@ test_name_checks(void **state)
 	assert_false(dns_name_ok(label64));
 	assert_false(dns_name_ok(long_name));
 	assert_false(dns_name_ok(NULL));
+}
+
+/* ref_name_key - the name checks and the cache key written the simple
+ * way: strlen, drop one final dot, check lengths and labels, lower-case */
+static bool
+ref_name_key(const char *name, char *key, size_t *len_r)
+{
+	size_t len, label = 0, i;
+
+	if (name == NULL)
+		return false;
+	len = strlen(name);
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	if (len == 0 || len > 253)
+		return false;
+	for (i = 0; i < len; i++) {
+		if (name[i] == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+		} else if (++label > 63) {
+			return false;
+		}
+		key[i] = (char)tolower((unsigned char)name[i]);
+	}
+	key[len] = '\0';
+	*len_r = len;
+	return label > 0;
+}
+
+/* test_name_key_matches_reference - random names of dots, letters of
+ * both cases and other bytes, around the label and name limits */
+static void
+test_name_key_matches_reference(void **state)
+{
+	static const char alpha[] = "aZ.-_\\\x80.";
+	static const size_t lens[] = { 0, 1, 2, 3, 62, 63, 64, 65, 252, 253,
+	    254, 255, 256, 300 };
+	char name[320], key[DNS_NAME_KEY_MAX], ref[DNS_NAME_KEY_MAX];
+	unsigned seed = 99;
+	size_t round, i, n, klen = 0, rlen = 0, valid = 0;
+	bool got, want;
+
+	(void)state;
+	for (round = 0; round < 20000; round++) {
+		n = lens[round % (sizeof(lens) / sizeof(lens[0]))];
+		seed = seed * 1103515245u + 12345u;
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* mostly letters, with dots every few bytes or rarely */
+			if ((seed >> 16) % ((round & 1) ? 8 : 70) == 0)
+				name[i] = '.';
+			else if ((seed >> 16) % 11 == 0)
+				name[i] = alpha[(seed >> 8) % (sizeof(alpha) - 1)];
+			else
+				name[i] = (char)((seed >> 20) % 2 ? 'a' : 'A') +
+				    (char)((seed >> 8) % 26);
+		}
+		name[n] = '\0';
+		if ((seed >> 4) % 4 == 0 && n > 0)
+			name[n - 1] = '.';
+		got = dns_name_key(name, key, &klen);
+		want = ref_name_key(name, ref, &rlen);
+		assert_int_equal(got, want);
+		assert_int_equal(dns_name_ok(name), want);
+		if (want) {
+			valid++;
+			assert_int_equal(klen, rlen);
+			assert_string_equal(key, ref);
+		}
+	}
+	assert_false(dns_name_key(NULL, key, &klen));
+	/* every byte value at every place of an 8-byte block and the tail */
+	for (i = 1; i < 256; i++) {
+		size_t at;
+
+		for (at = 0; at < 11; at++) {
+			memcpy(name, "abcdefgh.jkl", 13);
+			name[at == 8 ? 7 : at] = (char)i;
+			got = dns_name_key(name, key, &klen);
+			want = ref_name_key(name, ref, &rlen);
+			assert_int_equal(got, want);
+			if (want) {
+				assert_int_equal(klen, rlen);
+				assert_string_equal(key, ref);
+			}
+		}
+	}
+	/* both kinds were tried often */
+	assert_true(valid > 2000 && valid < 18000);
+}
+
+/* test_answer_copy_packed - a copy in one allocation holds the same
+ * records and texts (NULL texts, embedded NULs, no records too), and
+ * dns_answer_free frees it like any answer */
+static void
+test_answer_copy_packed(void **state)
+{
+	struct dns_answer *a = dns_answer_new(DNS_R_ANSWER), *b;
+	struct dns_rr *rr;
+	size_t i;
+
+	(void)state;
+	a->secure = true;
+	a->ttl = 77;
+	rr = dns_answer_add(a, DNS_T_A);
+	memcpy(rr->addr, "\xc0\x00\x02\x01", 4);
+	rr = dns_answer_add(a, DNS_T_TXT);
+	rr->text = xstrdup("v=spf1 -all");
+	rr->text_len = strlen(rr->text);
+	rr = dns_answer_add(a, DNS_T_MX);
+	rr->pref = 10;
+	rr->text = xmalloc(4);
+	memcpy(rr->text, "a\0b", 4);
+	rr->text_len = 3;
+	rr = dns_answer_add(a, DNS_T_TXT);
+	rr->text = xstrdup("");
+	b = dns_answer_copy(a);
+	assert_true(b->packed);
+	assert_false(a->packed);
+	assert_int_equal(b->status, a->status);
+	assert_int_equal(b->secure, a->secure);
+	assert_int_equal(b->ttl, a->ttl);
+	assert_int_equal(b->count, a->count);
+	for (i = 0; i < a->count; i++) {
+		assert_int_equal(b->rr[i].type, a->rr[i].type);
+		assert_int_equal(b->rr[i].pref, a->rr[i].pref);
+		assert_memory_equal(b->rr[i].addr, a->rr[i].addr, 16);
+		assert_int_equal(b->rr[i].text_len, a->rr[i].text_len);
+		if (a->rr[i].text == NULL) {
+			assert_null(b->rr[i].text);
+			continue;
+		}
+		assert_true(b->rr[i].text != a->rr[i].text);
+		assert_memory_equal(b->rr[i].text, a->rr[i].text,
+		    a->rr[i].text_len + 1);
+	}
+	dns_answer_free(&a);
+	dns_answer_free(&b);
+	assert_null(b);
+	a = dns_answer_new(DNS_R_NXDOMAIN);
+	b = dns_answer_copy(a);
+	assert_int_equal(b->count, 0);
+	assert_null(b->rr);
+	assert_int_equal(b->status, DNS_R_NXDOMAIN);
+	dns_answer_free(&a);
+	dns_answer_free(&b);
 }
 
 static const struct dns_fake_record table[] = {
@@ -261,6 +411,8 @@ main(void)
 		cmocka_unit_test(test_rdata_addresses),
 		cmocka_unit_test(test_status_names),
 		cmocka_unit_test(test_name_checks),
+		cmocka_unit_test(test_name_key_matches_reference),
+		cmocka_unit_test(test_answer_copy_packed),
 		cmocka_unit_test(test_fake_statuses),
 		cmocka_unit_test(test_fake_timeouts_bounded),
 		cmocka_unit_test(test_fake_delay_within_deadline),

@@ -492,6 +492,8 @@ test_in_process_cache_same_answers(void **state)
 		struct dns_answer *a, *b;
 		uint64_t hits;
 
+		struct dns_query *dq;
+
 		print_message("# %s\n", q[i].name);
 		a = dns_lookup(r, q[i].name, q[i].type, 0);
 		hits = dns_resolver_cache_hits(r);
@@ -500,6 +502,19 @@ test_in_process_cache_same_answers(void **state)
 		assert_int_equal(dns_resolver_cache_hits(r), hits + (q[i].kept ? 1 : 0));
 		if (q[i].kept)
 			assert_true(b->ttl > 0 && b->ttl <= a->ttl);
+		dns_answer_free(&b);
+		/* the asynchronous calls give the same from the cache, and
+		 * a hit that is cancelled is freed */
+		hits = dns_resolver_cache_hits(r);
+		dq = dns_query_start(r, q[i].again, q[i].type);
+		b = dns_query_wait(&dq, 0);
+		assert_null(dq);
+		assert_same_answer(a, b);
+		dq = dns_query_start(r, q[i].name, q[i].type);
+		dns_query_cancel(&dq);
+		assert_null(dq);
+		assert_int_equal(dns_resolver_cache_hits(r),
+		    hits + (q[i].kept ? 2 : 0));
 		dns_answer_free(&a);
 		dns_answer_free(&b);
 	}

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -182,6 +183,120 @@ test_field_cap(void **state)
 	buf_deinit(&kv);
 }
 
+/* ref_kv_value - the key=value escaping written the simplest way, byte
+ * by byte, as the formatter did before it copied by runs */
+static void
+ref_kv_value(struct buf *out, const char *s)
+{
+	const unsigned char *v = (const unsigned char *)s;
+	size_t n = strnlen(s, LOGREC_VALUE_MAX + 1), i;
+	bool cut = n > LOGREC_VALUE_MAX, plain = n > 0;
+	char hex[5];
+
+	if (cut)
+		n = LOGREC_VALUE_MAX - 3;
+	for (i = 0; i < n; i++)
+		if (v[i] <= 0x20 || v[i] >= 0x7f || v[i] == '"' ||
+		    v[i] == '\\' || v[i] == '=')
+			plain = false;
+	if (!cut && plain) {
+		buf_append(out, v, n);
+		return;
+	}
+	buf_append_byte(out, '"');
+	for (i = 0; i < n; i++) {
+		if (v[i] == '"' || v[i] == '\\') {
+			buf_append_byte(out, '\\');
+			buf_append_byte(out, v[i]);
+		} else if (v[i] < 0x20 || v[i] >= 0x7f) {
+			(void)snprintf(hex, sizeof(hex), "\\x%02x", v[i]);
+			buf_append_str(out, hex);
+		} else {
+			buf_append_byte(out, v[i]);
+		}
+	}
+	if (cut)
+		buf_append_str(out, "...");
+	buf_append_byte(out, '"');
+}
+
+/* test_kv_matches_reference - random values (mostly plain bytes, some
+ * that need escaping, lengths around the cut) give what the byte by
+ * byte reference gives */
+static void
+test_kv_matches_reference(void **state)
+{
+	static const unsigned char odd[] = { ' ', '=', '"', '\\', '\r',
+	    '\n', 0x01, 0x1f, 0x7f, 0x80, 0xc3, 0xff, 'a' };
+	static const size_t lens[] = { 0, 1, 2, 7, 40, LOGREC_VALUE_MAX - 4,
+	    LOGREC_VALUE_MAX - 3, LOGREC_VALUE_MAX - 1, LOGREC_VALUE_MAX,
+	    LOGREC_VALUE_MAX + 1, LOGREC_VALUE_MAX + 50 };
+	char v[LOGREC_VALUE_MAX + 64];
+	unsigned seed = 4242;
+	size_t round, i;
+
+	(void)state;
+	/* every byte, alone and inside a plain value */
+	for (i = 1; i < 256; i++) {
+		struct logrec r;
+		struct buf got = BUF_INIT, want = BUF_INIT;
+		char one[2] = { (char)i, '\0' }, mid[4] = { 'a', (char)i, 'b', '\0' };
+
+		logrec_init(&r);
+		logrec_add(&r, "k", one);
+		logrec_add(&r, "m", mid);
+		logrec_format_kv(&r, &got);
+		buf_append_str(&want, "k=");
+		ref_kv_value(&want, one);
+		buf_append_str(&want, " m=");
+		ref_kv_value(&want, mid);
+		assert_int_equal(got.len, want.len);
+		assert_memory_equal(got.data, want.data, want.len);
+		buf_deinit(&got);
+		buf_deinit(&want);
+	}
+	for (round = 0; round < 3000; round++) {
+		struct logrec r;
+		struct buf got = BUF_INIT, want = BUF_INIT;
+		size_t n = lens[round % (sizeof(lens) / sizeof(lens[0]))];
+		unsigned density;
+
+		seed = seed * 1103515245u + 12345u;
+		density = (seed >> 16) % 4;	/* 0: plain only ... 3: often odd */
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			if (density > 0 && (seed >> 16) % (density == 3 ? 3 : 60) == 0)
+				v[i] = (char)odd[(seed >> 8) % sizeof(odd)];
+			else
+				v[i] = (char)('!' + (seed >> 8) % 90);
+			if (v[i] == '=' && density == 0)
+				v[i] = 'x';
+		}
+		v[n] = '\0';
+		logrec_init(&r);
+		/* the value first, between, or last of a few fields; numbers
+		 * and plain words around it */
+		if (round % 3 != 0) {
+			logrec_add(&r, "qid", "ABC123");
+			logrec_add_uint(&r, "ms", round);
+			buf_printf(&want, "qid=ABC123 ms=%zu ", round);
+		}
+		logrec_add(&r, "k", v);
+		buf_append_str(&want, "k=");
+		ref_kv_value(&want, v);
+		if (round % 3 != 2) {
+			logrec_add(&r, "verdict", "accept");
+			logrec_add(&r, "e", "");
+			buf_append_str(&want, " verdict=accept e=\"\"");
+		}
+		logrec_format_kv(&r, &got);
+		assert_int_equal(got.len, want.len);
+		assert_memory_equal(got.data, want.data, want.len);
+		buf_deinit(&got);
+		buf_deinit(&want);
+	}
+}
+
 int
 main(void)
 {
@@ -192,6 +307,7 @@ main(void)
 		cmocka_unit_test(test_number_extremes),
 		cmocka_unit_test(test_cut_inside_utf8),
 		cmocka_unit_test(test_field_cap),
+		cmocka_unit_test(test_kv_matches_reference),
 	};
 
 	return cmocka_run_group_tests_name("logrec", tests, NULL, NULL);

@@ -28,6 +28,8 @@ assert_fresh(const struct session *s)
 	assert_string_equal(s->client_name, "unknown");
 	assert_string_equal(s->client_addr, "local");
 	assert_null(s->helo);
+	assert_int_equal(s->report_lists.len, 0);
+	assert_int_equal(s->report_line.len, 0);
 	assert_false(s->leadspc);
 	assert_int_equal(s->noreply, 0);
 	assert_false(s->in_message);
@@ -146,6 +148,45 @@ test_many_sessions(void **state)
 	}
 }
 
+/* the client name, HELO and report text live in storage the session
+ * keeps: values are right whatever their lengths and order, a large one
+ * is not kept for the next connection */
+static void
+test_kept_text_storage(void **state)
+{
+	char big[5000];
+	struct session *s;
+	unsigned i;
+
+	(void)state;
+	memset(big, 'h', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	s = session_new();
+	for (i = 0; i < 4; i++) {
+		session_set_client(s, i % 2 ? big : "mx.example", "2001:db8::1");
+		session_set_helo(s, i % 2 ? "short" : big);
+		assert_string_equal(s->client_name, i % 2 ? big : "mx.example");
+		assert_string_equal(s->helo, i % 2 ? "short" : big);
+		assert_string_equal(s->client_addr, "2001:db8::1");
+	}
+	session_set_client(s, NULL, NULL);
+	assert_string_equal(s->client_name, "unknown");
+	assert_string_equal(s->client_addr, "local");
+	buf_append(&s->report_line, big, sizeof(big));
+	buf_append_str(&s->report_lists, "pass");
+	session_report_done(s);
+	assert_int_equal(s->report_line.len, 0);
+	assert_null(s->report_line.data);	/* over the bound: freed */
+	assert_int_equal(s->report_lists.len, 0);
+	assert_non_null(s->report_lists.data);	/* small: kept */
+	session_set_helo(s, big);
+	session_free(&s);
+	s = session_new();
+	assert_fresh(s);
+	assert_null(s->helo_buf.data);		/* the big HELO was not kept */
+	session_free(&s);
+}
+
 /* after the gate closes no session starts, and one still open is freed
  * when it ends (the pool was emptied at the close) */
 static void
@@ -168,6 +209,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pooled_session_is_fresh),
 		cmocka_unit_test(test_many_sessions),
+		cmocka_unit_test(test_kept_text_storage),
 		/* last: the gate stays closed */
 		cmocka_unit_test(test_gate_closes),
 	};

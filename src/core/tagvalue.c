@@ -20,28 +20,71 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "core/tagvalue.h"
 #include "util/str.h"
 
-/* is_fws - whitespace allowed around tags and inside values: FWS, with
- * bare CR or LF tolerated because milters hand us either; or with
- * TAGVALUE_WSP_ONLY just SP and HTAB */
-static bool
-is_fws(unsigned char c, unsigned flags)
+/*
+ * Byte classes, one table lookup instead of a chain of compares per byte
+ * (issue 18): TV_WSP SP and HTAB; TV_CRLF CR and LF (FWS unless
+ * TAGVALUE_WSP_ONLY); TV_ALPHA letters; TV_NAME letters, digits and '_';
+ * TV_VAL the VALCHAR of RFC 6376 3.2, printable ASCII except ';'.
+ */
+#define TV_WSP		0x01u
+#define TV_CRLF		0x02u
+#define TV_ALPHA	0x04u
+#define TV_NAME		0x08u
+#define TV_VAL		0x10u
+
+/* tv_class - the class bits of one byte */
+static unsigned char
+tv_class(unsigned c)
 {
+	unsigned char k = 0;
+
 	if (c == ' ' || c == '\t')
-		return true;
-	return (flags & TAGVALUE_WSP_ONLY) == 0 && (c == '\r' || c == '\n');
+		k |= TV_WSP;
+	if (c == '\r' || c == '\n')
+		k |= TV_CRLF;
+	if (ascii_isalpha((unsigned char)c))
+		k |= TV_ALPHA | TV_NAME;
+	if (ascii_isdigit((unsigned char)c) || c == '_')
+		k |= TV_NAME;
+	if (c >= 0x21 && c <= 0x7e && c != ';')
+		k |= TV_VAL;
+	return k;
 }
 
-/* is_valchar - VALCHAR of RFC 6376 3.2: printable ASCII except ';' */
-static bool
-is_valchar(unsigned char c)
+static unsigned char tv_classes[256];
+
+/* tv_classes_init - fill tv_classes (once per process; then only read) */
+static void
+tv_classes_init(void)
 {
-	return c >= 0x21 && c <= 0x7e && c != ';';
+	unsigned c;
+
+	for (c = 0; c < 256; c++)
+		tv_classes[c] = tv_class(c);
+}
+
+/* tv_table - the class table, built on first use */
+static const unsigned char *
+tv_table(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	(void)pthread_once(&once, tv_classes_init);
+	return tv_classes;
+}
+
+/* fws_mask - the classes that are white space under flags */
+static unsigned
+fws_mask(unsigned flags)
+{
+	return (flags & TAGVALUE_WSP_ONLY) != 0 ? TV_WSP : TV_WSP | TV_CRLF;
 }
 
 /* Eight copies of a byte in a 64-bit word. */
@@ -80,33 +123,37 @@ valchars8(const unsigned char *p)
 /* scan_value - from p[*pos], the tag value up to the next ';' or the end:
  * *pos becomes that end, *vend_r the index after the value's last
  * VALCHAR (or the start when there is none); false on a byte that is
- * neither VALCHAR nor white space */
+ * neither VALCHAR nor white space. The value alternates runs of VALCHARs
+ * (taken eight at a time) and runs of white space (a fold in b=, the
+ * spaces in h=), each run consumed in a loop of its own. */
 static bool
-scan_value(const unsigned char *p, size_t len, unsigned flags, size_t *pos,
-    size_t *vend_r)
+scan_value(const unsigned char *p, size_t len, const unsigned char *cls,
+    unsigned fws, size_t *pos, size_t *vend_r)
 {
 	const unsigned char *semi = memchr(p + *pos, ';', len - *pos);
 	size_t end = semi != NULL ? (size_t)(semi - p) : len;
 	size_t i = *pos, vend = i;
 
 	while (i < end) {
+		size_t run = i;
+
 		/* no ';' before end, so %x21-7E here means VALCHAR */
-		if (end - i >= 8) {
+		while (end - i >= 8) {
 			size_t n = valchars8(p + i);
 
-			if (n > 0) {
-				i += n;
-				vend = i;
-			}
-			if (n == 8)
-				continue;
+			i += n;
+			if (n < 8)
+				break;
 		}
-		/* i < end still: n < 8 stopped inside the eight bytes */
-		if (is_valchar(p[i]))
-			vend = i + 1;
-		else if (!is_fws(p[i], flags))
+		while (i < end && (cls[p[i]] & TV_VAL) != 0)
+			i++;
+		if (i > run)
+			vend = i;
+		run = i;
+		while (i < end && (cls[p[i]] & fws) != 0)
+			i++;
+		if (i == run && i < end)
 			return false;
-		i++;
 	}
 	*pos = i;
 	*vend_r = vend;
@@ -141,14 +188,17 @@ set_why(const char **why_r, enum tagvalue_status st, const char *why)
 }
 
 /* parse_spec - one tag-spec from p[*pos..len) up to ';' or the end; sets
- * *empty when the spec held only whitespace */
+ * *empty when the spec held only whitespace. Fills every field of t but
+ * problem. */
 static enum tagvalue_status
 parse_spec(const unsigned char *p, size_t len, unsigned flags, size_t *pos,
     struct tagvalue *t, bool *empty, const char **why_r)
 {
+	const unsigned char *cls = tv_table();
+	unsigned fws = fws_mask(flags);
 	size_t i = *pos, vend;
 
-	while (i < len && is_fws(p[i], flags))
+	while (i < len && (cls[p[i]] & fws) != 0)
 		i++;
 	if (i == len || p[i] == ';') {
 		*empty = true;
@@ -156,22 +206,22 @@ parse_spec(const unsigned char *p, size_t len, unsigned flags, size_t *pos,
 		return TAGVALUE_OK;
 	}
 	*empty = false;
-	if (!ascii_isalpha(p[i]))
+	if ((cls[p[i]] & TV_ALPHA) == 0)
 		return set_why(why_r, TAGVALUE_E_SYNTAX, "tag name must start with a letter");
 	t->name = p + i;
-	while (i < len && (ascii_isalnum(p[i]) || p[i] == '_'))
+	while (i < len && (cls[p[i]] & TV_NAME) != 0)
 		i++;
 	t->name_len = (size_t)(p + i - t->name);
-	while (i < len && is_fws(p[i], flags))
+	while (i < len && (cls[p[i]] & fws) != 0)
 		i++;
 	if (i == len || p[i] != '=')
 		return set_why(why_r, TAGVALUE_E_SYNTAX, "tag without '='");
 	i++;
 	t->raw_start = i;
-	while (i < len && is_fws(p[i], flags))
+	while (i < len && (cls[p[i]] & fws) != 0)
 		i++;
 	t->value = p + i;
-	if (!scan_value(p, len, flags, &i, &vend))
+	if (!scan_value(p, len, cls, fws, &i, &vend))
 		return set_why(why_r, TAGVALUE_E_SYNTAX,
 		    "invalid character in tag value");
 	t->value_len = vend - (size_t)(t->value - p);
@@ -204,12 +254,12 @@ letter_bit(const struct tagvalue *t, unsigned flags)
 }
 
 /* is_repeat - does a good tag of the list already have t's name?
- * letters: the letter_bit of every good tag in the list */
+ * bit: letter_bit of t; letters: the letter_bit of every good tag in the
+ * list */
 static bool
 is_repeat(const struct tagvalue_list *l, const struct tagvalue *t,
-    unsigned flags, uint64_t letters)
+    unsigned flags, uint64_t bit, uint64_t letters)
 {
-	uint64_t bit = letter_bit(t, flags);
 	size_t j;
 
 	if (bit != 0)
@@ -238,7 +288,9 @@ skip_spec(const unsigned char *p, size_t len, size_t start,
 	return i;
 }
 
-/* tagvalue_parse - split p[0..len) into tags */
+/* tagvalue_parse - split p[0..len) into tags. Each tag is parsed in
+ * place, into the list's next slot (a scratch one when the list is
+ * full), not built aside and copied in. */
 enum tagvalue_status
 tagvalue_parse(const unsigned char *p, size_t len, unsigned flags,
     struct tagvalue_list *out, const char **why_r)
@@ -249,26 +301,33 @@ tagvalue_parse(const unsigned char *p, size_t len, unsigned flags,
 	out->count = 0;
 	out->truncated = false;
 	for (;;) {
-		struct tagvalue t;
+		struct tagvalue scratch;
+		struct tagvalue *t = out->count < TAGVALUE_MAX_TAGS ?
+		    &out->tag[out->count] : &scratch;
 		bool empty = false;
 		enum tagvalue_status st;
 		const char *why = NULL;
 		size_t start = pos;
+		uint64_t bit = 0;
 
-		memset(&t, 0, sizeof(t));
-		st = parse_spec(p, len, flags, &pos, &t, &empty, &why);
+		t->problem = NULL;
+		st = parse_spec(p, len, flags, &pos, t, &empty, &why);
 		if (st != TAGVALUE_OK) {
 			if ((flags & TAGVALUE_LENIENT) == 0)
 				return set_why(why_r, st, why);
-			pos = skip_spec(p, len, start, &t, why);
-		} else if (!empty && is_repeat(out, &t, flags, letters)) {
-			if ((flags & TAGVALUE_DUP_FIRST) == 0)
-				return set_why(why_r, TAGVALUE_E_DUPLICATE,
-				    "duplicate tag");
-			t.problem = "repeated tag ignored";
+			pos = skip_spec(p, len, start, t, why);
+		} else if (!empty) {
+			bit = letter_bit(t, flags);
+			if (is_repeat(out, t, flags, bit, letters)) {
+				if ((flags & TAGVALUE_DUP_FIRST) == 0)
+					return set_why(why_r,
+					    TAGVALUE_E_DUPLICATE,
+					    "duplicate tag");
+				t->problem = "repeated tag ignored";
+			}
 		}
 		if (!empty) {
-			if (out->count == TAGVALUE_MAX_TAGS) {
+			if (t == &scratch) {
 				if ((flags & TAGVALUE_LENIENT) == 0)
 					return set_why(why_r,
 					    TAGVALUE_E_TOO_MANY,
@@ -276,9 +335,9 @@ tagvalue_parse(const unsigned char *p, size_t len, unsigned flags,
 				out->truncated = true;
 				break;
 			}
-			out->tag[out->count++] = t;
-			if (t.problem == NULL)
-				letters |= letter_bit(&t, flags);
+			out->count++;
+			if (t->problem == NULL)
+				letters |= bit;
 		}
 		if (pos >= len)
 			break;

@@ -50,11 +50,7 @@ dkim_sig_deinit(struct dkim_sig *sig)
 {
 	buf_deinit(&sig->b);
 	buf_deinit(&sig->bh);
-	free(sig->d);
-	free(sig->s);
-	free(sig->i);
-	free(sig->h);
-	free(sig->names);
+	free(sig->block);
 	dkim_sig_init(sig);
 }
 
@@ -112,13 +108,6 @@ dkim_domain_within(const char *sub, const char *dom)
 	if (ascii_strcasecmp(sub + (ls - ld), dom) != 0)
 		return false;
 	return ls == ld || sub[ls - ld - 1] == '.';
-}
-
-/* dup_value - the tag value as a NUL-terminated copy */
-static char *
-dup_value(const struct tagvalue *t)
-{
-	return xstrndup((const char *)t->value, t->value_len);
 }
 
 /* value_is - the tag value equals s ignoring ASCII case */
@@ -229,6 +218,24 @@ parse_query(const struct tagvalue *t)
 	return false;
 }
 
+/*
+ * The tags a signature parser reads, found in one pass over the list:
+ * a tagvalue_find per tag (strlen and a scan of every tag, ~12 lookups
+ * per signature) cost more than the pass (issue 18). The strict parse
+ * has already refused repeated tags (RFC 6376 3.2), so each slot holds
+ * the only tag of its name; names are case-sensitive, unknown ones are
+ * ignored.
+ */
+struct sig_tags {
+	const struct tagvalue *a, *b, *bh, *c, *cv, *d, *h, *i, *l, *q, *s,
+	    *t, *v, *x;
+	/* copies of d= s= i= h= and room for h='s names, made by
+	 * copy_values; each goes into the struct dkim_sig only when its
+	 * tag is judged */
+	char *d_copy, *s_copy, *i_copy, *h_copy;
+	struct dkim_name *names;
+};
+
 /* is_ftext - field name characters (RFC 5322 3.6.8) */
 static bool
 is_ftext(unsigned char c)
@@ -252,19 +259,19 @@ count_names(const unsigned char *p, size_t len)
 	return n;
 }
 
-/* parse_h - h= into a copied list of names; From must be there.
- * The name array is sized from the colons: zeroing room for
- * DKIM_SIG_MAX_HNAMES names cost ~4,400 instructions per signature
- * (issue 18); the loop fills every entry it counts. */
+/* parse_h - h= (tg->h, present) into a copied list of names; From must
+ * be there. The name array (copy_values) is sized from the colons:
+ * zeroing room for DKIM_SIG_MAX_HNAMES names cost ~4,400 instructions
+ * per signature (issue 18); the loop fills every entry it counts. */
 static enum dkim_sig_status
-parse_h(const struct tagvalue *t, struct dkim_sig *sig, const char **why_r)
+parse_h(const struct sig_tags *tg, struct dkim_sig *sig, const char **why_r)
 {
+	const struct tagvalue *t = tg->h;
 	size_t start = 0, n = 0, i;
 	bool from = false;
 
-	sig->h = dup_value(t);
-	sig->names = xreallocarray(NULL, count_names(t->value, t->value_len),
-	    sizeof(*sig->names));
+	sig->h = tg->h_copy;
+	sig->names = tg->names;
 	while (start <= t->value_len) {
 		const unsigned char *hp = (const unsigned char *)sig->h;
 		const unsigned char *colon = memchr(hp + start, ':',
@@ -301,13 +308,14 @@ parse_h(const struct tagvalue *t, struct dkim_sig *sig, const char **why_r)
 	return DKIM_SIG_OK;
 }
 
-/* parse_auid - i= must be [local-part] "@" domain within d= (3.5) */
+/* parse_auid - i= (tg->i, present) must be [local-part] "@" domain within d= (3.5) */
 static enum dkim_sig_status
-parse_auid(const struct tagvalue *t, struct dkim_sig *sig, const char **why_r)
+parse_auid(const struct sig_tags *tg, struct dkim_sig *sig,
+    const char **why_r)
 {
 	const char *at;
 
-	sig->i = dup_value(t);
+	sig->i = tg->i_copy;
 	at = strrchr(sig->i, '@');
 	if (at == NULL || !dkim_domain_ok(at + 1)) {
 		*why_r = "malformed i=";
@@ -333,18 +341,6 @@ set_b8(const struct tagvalue *t, struct dkim_sig *sig)
 	sig->b8[n] = '\0';
 }
 
-/*
- * The tags a signature parser reads, found in one pass over the list:
- * a tagvalue_find per tag (strlen and a scan of every tag, ~12 lookups
- * per signature) cost more than the pass (issue 18). The strict parse
- * has already refused repeated tags (RFC 6376 3.2), so each slot holds
- * the only tag of its name; names are case-sensitive, unknown ones are
- * ignored.
- */
-struct sig_tags {
-	const struct tagvalue *a, *b, *bh, *c, *cv, *d, *h, *i, *l, *q, *s,
-	    *t, *v, *x;
-};
 
 /* one_letter_slot - the slot of a one-letter tag name, or NULL */
 static const struct tagvalue **
@@ -399,6 +395,56 @@ index_tags(const struct tagvalue_list *l, struct sig_tags *tg)
 	}
 }
 
+/* value_room - bytes a NUL-terminated copy of t's value takes (0: none) */
+static size_t
+value_room(const struct tagvalue *t)
+{
+	return t != NULL ? t->value_len + 1 : 0;
+}
+
+/* put_value - copy t's value to *w, NUL-terminated; NULL when no tag */
+static char *
+put_value(const struct tagvalue *t, char **w)
+{
+	char *c = *w;
+
+	if (t == NULL)
+		return NULL;
+	memcpy(c, t->value, t->value_len);
+	c[t->value_len] = '\0';
+	*w = c + t->value_len + 1;
+	return c;
+}
+
+/*
+ * copy_values - one allocation, sig->block, for the copies of d=, s=,
+ * i= (with_i) and h= and for the array of h='s names (its size bound by
+ * the colons). They were four strdups and an array per signature, with
+ * a 3.6 KB tag list on top (issue 18). The values are tag values, so
+ * the sizes cannot overflow.
+ */
+static void
+copy_values(struct sig_tags *tg, bool with_i, struct dkim_sig *sig)
+{
+	size_t nnames = tg->h != NULL ? count_names(tg->h->value,
+	    tg->h->value_len) : 0;
+	size_t size = nnames * sizeof(*tg->names) + value_room(tg->d) +
+	    value_room(tg->s) + (with_i ? value_room(tg->i) : 0) +
+	    value_room(tg->h);
+	char *w;
+
+	if (size == 0)
+		return;
+	sig->block = xmalloc(size);
+	tg->names = nnames > 0 ? sig->block : NULL;
+	w = (char *)sig->block + nnames * sizeof(*tg->names);
+	tg->d_copy = put_value(tg->d, &w);
+	tg->s_copy = put_value(tg->s, &w);
+	if (with_i)
+		tg->i_copy = put_value(tg->i, &w);
+	tg->h_copy = put_value(tg->h, &w);
+}
+
 /* required - a tag that must be present; sets *why_r when it is not */
 static const struct tagvalue *
 required(const struct tagvalue *t, const char **why_r, const char *why)
@@ -416,10 +462,8 @@ parse_ids(const struct sig_tags *tg, struct dkim_sig *sig,
 	const struct tagvalue *d = tg->d;
 	const struct tagvalue *s = tg->s;
 
-	if (d != NULL)
-		sig->d = dup_value(d);
-	if (s != NULL)
-		sig->s = dup_value(s);
+	sig->d = tg->d_copy;
+	sig->s = tg->s_copy;
 	if (d == NULL || s == NULL) {
 		*why_r = d == NULL ? "missing d=" : "missing s=";
 		return DKIM_SIG_E_SYNTAX;
@@ -540,12 +584,17 @@ parse_limits(const struct sig_tags *tg, struct dkim_sig *sig,
 	return DKIM_SIG_OK;
 }
 
-/* dkim_sig_parse - parse a DKIM-Signature value */
+/*
+ * dkim_sig_parse - parse a DKIM-Signature value.
+ * The tag list (~3.6 KB) is on the stack: a malloc and free of it per
+ * signature cost more than the parse of most tags (issue 18), and a
+ * worker thread's stack has megabytes; the list dies with the call.
+ */
 enum dkim_sig_status
 dkim_sig_parse(const unsigned char *value, size_t len, struct dkim_sig *sig,
     const char **why_r)
 {
-	struct tagvalue_list *l = xmalloc(sizeof(*l));
+	struct tagvalue_list list, *l = &list;
 	struct sig_tags tags, *tg = &tags;
 	const struct tagvalue *t;
 	enum dkim_sig_status st;
@@ -553,6 +602,7 @@ dkim_sig_parse(const unsigned char *value, size_t len, struct dkim_sig *sig,
 	enum tagvalue_status lst = tagvalue_parse(value, len, 0, l, &why);
 
 	index_tags(l, tg);
+	copy_values(tg, true, sig);
 	if (lst != TAGVALUE_OK) {
 		const char *ignored;
 
@@ -568,15 +618,13 @@ dkim_sig_parse(const unsigned char *value, size_t len, struct dkim_sig *sig,
 		st = DKIM_SIG_E_SYNTAX;
 		goto out;
 	}
-	if ((st = parse_h(t, sig, &why)) != DKIM_SIG_OK ||
+	if ((st = parse_h(tg, sig, &why)) != DKIM_SIG_OK ||
 	    (st = parse_limits(tg, sig, &why)) != DKIM_SIG_OK)
 		goto out;
 	sig->i_domain = sig->d;
-	if ((t = tg->i) != NULL &&
-	    (st = parse_auid(t, sig, &why)) != DKIM_SIG_OK)
+	if (tg->i != NULL && (st = parse_auid(tg, sig, &why)) != DKIM_SIG_OK)
 		goto out;
 out:
-	free(l);
 	*why_r = why;
 	return st;
 }
@@ -653,15 +701,14 @@ static enum dkim_sig_status
 parse_ams_tags(const struct sig_tags *tg, struct dkim_sig *sig,
     const char **why_r)
 {
-	const struct tagvalue *t;
 	enum dkim_sig_status st;
 	size_t i;
 
 	if ((st = parse_bh_c_q(tg, sig, why_r)) != DKIM_SIG_OK)
 		return st;
-	if ((t = required(tg->h, why_r, "missing h=")) == NULL)
+	if (required(tg->h, why_r, "missing h=") == NULL)
 		return DKIM_SIG_E_SYNTAX;
-	st = parse_h(t, sig, why_r);
+	st = parse_h(tg, sig, why_r);
 	if (st != DKIM_SIG_OK && st != DKIM_SIG_E_FROM)
 		return st;
 	for (i = 0; i < sig->nnames; i++)
@@ -696,13 +743,14 @@ enum dkim_sig_status
 dkim_sig_parse_arc(const unsigned char *value, size_t len,
     enum dkim_sig_kind kind, struct dkim_sig *sig, const char **why_r)
 {
-	struct tagvalue_list *l = xmalloc(sizeof(*l));
+	struct tagvalue_list list, *l = &list;
 	struct sig_tags tags, *tg = &tags;
 	enum dkim_sig_status st;
 	const char *why = "malformed tag list";
 	enum tagvalue_status lst = tagvalue_parse(value, len, 0, l, &why);
 
 	index_tags(l, tg);
+	copy_values(tg, false, sig);
 	if (lst != TAGVALUE_OK) {
 		const char *ignored;
 
@@ -721,7 +769,6 @@ dkim_sig_parse_arc(const unsigned char *value, size_t len,
 	else
 		st = parse_ams_tags(tg, sig, &why);
 out:
-	free(l);
 	*why_r = why;
 	return st;
 }

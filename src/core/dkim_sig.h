@@ -44,8 +44,9 @@ enum dkim_alg {
 
 /*
  * A parsed signature. Strings are NUL-terminated copies owned by the
- * struct (freed by dkim_sig_deinit). Fields that could be read are filled
- * even when parsing fails, so a result can still name d= and s=.
+ * struct (freed by dkim_sig_deinit); they and the names array share one
+ * allocation, block. Fields that could be read are filled even when
+ * parsing fails, so a result can still name d= and s=.
  */
 struct dkim_sig {
 	enum dkim_alg alg;
@@ -62,6 +63,7 @@ struct dkim_sig {
 	char *h;		/* copy of h=; names point into it */
 	struct dkim_name *names;
 	size_t nnames;
+	void *block;		/* holds names, d, s, i and h */
 	bool has_l;
 	uint64_t l;
 	bool has_t, has_x;

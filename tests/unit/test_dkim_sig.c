@@ -176,6 +176,85 @@ test_names_survive_syntax_errors(void **state)
 	dkim_sig_deinit(&s);
 }
 
+/* eq_or_null - s is NULL when want is, else equal to it */
+static void
+eq_or_null(const char *s, const char *want)
+{
+	if (want == NULL)
+		assert_null(s);
+	else
+		assert_string_equal(s, want);
+}
+
+/* The copies of d= s= i= h= (one allocation per signature) reach the
+ * struct exactly when each tag is judged, as separate copies did: i=
+ * only once everything before it passed, h= once the crypto tags did;
+ * an ARC field never keeps i=. */
+static void
+test_copies_appear_when_judged(void **state)
+{
+	static const struct {
+		const char *label, *in;
+		enum dkim_sig_kind kind;
+		const char *d, *s, *i, *h;
+		size_t nnames;
+	} cases[] = {
+		{ "full", "v=1; a=rsa-sha256; d=Ex.com; s=s1; i=u@sub.ex.com; "
+		    "h=From : To; bh=AAAA; b=AAAA", DKIM_SIG_KIND_DKIM,
+		    "Ex.com", "s1", "u@sub.ex.com", "From : To", 2 },
+		{ "no i=", "v=1; a=rsa-sha256; d=ex.com; s=s1; h=from; "
+		    "bh=AAAA; b=AAAA", DKIM_SIG_KIND_DKIM, "ex.com", "s1",
+		    NULL, "from", 1 },
+		{ "bad a=", "v=1; a=rsa-md5; d=ex.com; s=s1; i=@ex.com; "
+		    "h=from; bh=AAAA; b=AAAA", DKIM_SIG_KIND_DKIM, "ex.com",
+		    "s1", NULL, NULL, 0 },
+		{ "bad t=", "v=1; a=rsa-sha256; d=ex.com; s=s1; i=@ex.com; "
+		    "h=from:to:cc; bh=AAAA; b=AAAA; t=x", DKIM_SIG_KIND_DKIM,
+		    "ex.com", "s1", NULL, "from:to:cc", 3 },
+		{ "list error", "d=ex.com; s=s1; h=from; i=@ex.com; !",
+		    DKIM_SIG_KIND_DKIM, "ex.com", "s1", NULL, NULL, 0 },
+		{ "no d=", "v=1; s=s1; h=from", DKIM_SIG_KIND_DKIM, NULL, "s1",
+		    NULL, NULL, 0 },
+		{ "nothing", "", DKIM_SIG_KIND_DKIM, NULL, NULL, NULL, NULL,
+		    0 },
+		{ "AMS", "i=1; a=rsa-sha256; d=ex.com; s=s1; h=from:arc-x; "
+		    "bh=AAAA; b=AAAA", DKIM_SIG_KIND_ARC_AMS, "ex.com", "s1",
+		    NULL, "from:arc-x", 2 },
+		{ "AS", "i=2; a=rsa-sha256; d=ex.com; s=s1; cv=none; b=AAAA",
+		    DKIM_SIG_KIND_ARC_SEAL, "ex.com", "s1", NULL, NULL, 0 },
+	};
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct dkim_sig sig;
+		const char *why;
+
+		dkim_sig_init(&sig);
+		if (cases[k].kind == DKIM_SIG_KIND_DKIM)
+			(void)dkim_sig_parse(U(cases[k].in),
+			    strlen(cases[k].in), &sig, &why);
+		else
+			(void)dkim_sig_parse_arc(U(cases[k].in),
+			    strlen(cases[k].in), cases[k].kind, &sig, &why);
+		print_message("%s\n", cases[k].label);
+		eq_or_null(sig.d, cases[k].d);
+		eq_or_null(sig.s, cases[k].s);
+		eq_or_null(sig.i, cases[k].i);
+		eq_or_null(sig.h, cases[k].h);
+		assert_int_equal(sig.nnames, cases[k].nnames);
+		if (cases[k].nnames > 0) {
+			/* the names point into the copy of h= */
+			assert_true(sig.names[0].p == (const unsigned char *)sig.h);
+			assert_true(sig.names[sig.nnames - 1].p +
+			    sig.names[sig.nnames - 1].len ==
+			    (const unsigned char *)sig.h + strlen(sig.h));
+		}
+		dkim_sig_deinit(&sig);
+		assert_null(sig.block);
+	}
+}
+
 static void
 test_time_checks(void **state)
 {
@@ -440,6 +519,7 @@ main(void)
 		cmocka_unit_test(test_signature_table),
 		cmocka_unit_test(test_h_list_sizes),
 		cmocka_unit_test(test_names_survive_syntax_errors),
+		cmocka_unit_test(test_copies_appear_when_judged),
 		cmocka_unit_test(test_time_checks),
 		cmocka_unit_test(test_domain_helpers),
 		cmocka_unit_test(test_key_records),

@@ -11,8 +11,11 @@
  *
  * Exported functions:
  *   tagvalue_parse     split a list; syntax, duplicate and count errors
- *   tagvalue_find      look a tag up by name
- *   tagvalue_value_eq  compare a tag's value with a string
+ *   tagvalue_find_n    look a tag up by name (tagvalue_find, inline in
+ *                      tagvalue.h, with a NUL-terminated name)
+ *   tagvalue_classes   the byte classes the parser works with
+ * (tagvalue_value_eq, comparing a value with a string, is inline in
+ * tagvalue.h.)
  *
  * Callers guarantee p[0..len) is readable; no NUL is needed. The tags
  * point into p, so p must outlive the list. Errors come back as a status
@@ -20,79 +23,64 @@
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "core/tagvalue.h"
 #include "util/str.h"
 
-/*
- * Byte classes, one table lookup instead of a chain of compares per byte
- * (issue 18): TV_WSP SP and HTAB; TV_CRLF CR and LF (FWS unless
- * TAGVALUE_WSP_ONLY); TV_ALPHA letters; TV_NAME letters, digits and '_';
- * TV_VAL the VALCHAR of RFC 6376 3.2, printable ASCII except ';'.
- */
-#define TV_WSP		0x01u
-#define TV_CRLF		0x02u
-#define TV_ALPHA	0x04u
-#define TV_NAME		0x08u
-#define TV_VAL		0x10u
-
-/* tv_class - the class bits of one byte */
-static unsigned char
-tv_class(unsigned c)
-{
-	unsigned char k = 0;
-
-	if (c == ' ' || c == '\t')
-		k |= TV_WSP;
-	if (c == '\r' || c == '\n')
-		k |= TV_CRLF;
-	if (ascii_isalpha((unsigned char)c))
-		k |= TV_ALPHA | TV_NAME;
-	if (ascii_isdigit((unsigned char)c) || c == '_')
-		k |= TV_NAME;
-	if (c >= 0x21 && c <= 0x7e && c != ';')
-		k |= TV_VAL;
-	return k;
-}
-
-static unsigned char tv_classes[256];
-
-/* tv_classes_init - fill tv_classes (once per process; then only read) */
-static void
-tv_classes_init(void)
-{
-	unsigned c;
-
-	for (c = 0; c < 256; c++)
-		tv_classes[c] = tv_class(c);
-}
-
-/* tv_table - the class table, built on first use */
-static const unsigned char *
-tv_table(void)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-	(void)pthread_once(&once, tv_classes_init);
-	return tv_classes;
-}
+/* tagvalue_classes - the TAGVALUE_C_* bits of every byte (tagvalue.h): one
+ * lookup instead of a chain of compares per byte, as constant data (a
+ * table built at run time cost a pthread_once per tag-spec; issue 18) */
+const unsigned char tagvalue_classes[256] = {
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x00 */
+	0x00, 0x01, 0x02, 0x00, 0x00, 0x02, 0x00, 0x00,	/* 0x08 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x10 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x18 */
+	0x01, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10,	/* 0x20 */
+	0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10,	/* 0x28 */
+	0x18, 0x18, 0x18, 0x18, 0x18, 0x18, 0x18, 0x18,	/* 0x30 */
+	0x18, 0x18, 0x10, 0x00, 0x10, 0x10, 0x10, 0x10,	/* 0x38 */
+	0x10, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c,	/* 0x40 */
+	0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c,	/* 0x48 */
+	0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c,	/* 0x50 */
+	0x1c, 0x1c, 0x1c, 0x10, 0x10, 0x10, 0x10, 0x18,	/* 0x58 */
+	0x10, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c,	/* 0x60 */
+	0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c,	/* 0x68 */
+	0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c,	/* 0x70 */
+	0x1c, 0x1c, 0x1c, 0x10, 0x10, 0x10, 0x10, 0x00,	/* 0x78 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x80 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x88 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x90 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x98 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xa0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xa8 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xb0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xb8 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xc0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xc8 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xd0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xd8 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xe0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xe8 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xf0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xf8 */
+};
 
 /* fws_mask - the classes that are white space under flags */
 static unsigned
 fws_mask(unsigned flags)
 {
-	return (flags & TAGVALUE_WSP_ONLY) != 0 ? TV_WSP : TV_WSP | TV_CRLF;
+	return (flags & TAGVALUE_WSP_ONLY) != 0 ? TAGVALUE_C_WSP :
+	    TAGVALUE_C_WSP | TAGVALUE_C_CRLF;
 }
 
 /* Eight copies of a byte in a 64-bit word. */
 #define BYTES8(b) (UINT64_C(0x0101010101010101) * (b))
 
 /*
- * valchars8 - how many of the eight bytes at p, from the first, are in
- * %x21-7E (8: all of them).
+ * nonval8 - the top bit of each of the eight bytes at p that is not in
+ * %x21-7E (0: all are), at least for the first such byte.
  * Word-at-a-time: a byte below 0x21 borrows into its top bit when 0x21
  * is subtracted, a byte above 0x7E carries into it when 1 is added (or
  * has it set already). A borrow or carry only spreads from a byte that
@@ -103,14 +91,23 @@ fws_mask(unsigned flags)
  * bytes: this takes ~1.5 instructions a byte instead of ~10, and a
  * folded value goes straight to its white space (issue 18).
  */
+static uint64_t
+nonval8(const unsigned char *p)
+{
+	uint64_t x;
+
+	memcpy(&x, p, sizeof(x));
+	return (((x - BYTES8(0x21)) & ~x) | ((x + BYTES8(0x01)) | x)) &
+	    BYTES8(0x80);
+}
+
+/* valchars8 - how many of the eight bytes at p, from the first, are in
+ * %x21-7E (8: all of them; see nonval8) */
 static size_t
 valchars8(const unsigned char *p)
 {
-	uint64_t x, bad;
+	uint64_t bad = nonval8(p);
 
-	memcpy(&x, p, sizeof(x));
-	bad = (((x - BYTES8(0x21)) & ~x) | ((x + BYTES8(0x01)) | x)) &
-	    BYTES8(0x80);
 	if (bad == 0)
 		return 8;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -137,7 +134,11 @@ scan_value(const unsigned char *p, size_t len, const unsigned char *cls,
 	while (i < end) {
 		size_t run = i;
 
-		/* no ';' before end, so %x21-7E here means VALCHAR */
+		/* no ';' before end, so %x21-7E here means VALCHAR;
+		 * sixteen bytes a step while they all are */
+		while (end - i >= 16 && (nonval8(p + i) |
+		    nonval8(p + i + 8)) == 0)
+			i += 16;
 		while (end - i >= 8) {
 			size_t n = valchars8(p + i);
 
@@ -145,7 +146,7 @@ scan_value(const unsigned char *p, size_t len, const unsigned char *cls,
 			if (n < 8)
 				break;
 		}
-		while (i < end && (cls[p[i]] & TV_VAL) != 0)
+		while (i < end && (cls[p[i]] & TAGVALUE_C_VAL) != 0)
 			i++;
 		if (i > run)
 			vend = i;
@@ -194,7 +195,7 @@ static enum tagvalue_status
 parse_spec(const unsigned char *p, size_t len, unsigned flags, size_t *pos,
     struct tagvalue *t, bool *empty, const char **why_r)
 {
-	const unsigned char *cls = tv_table();
+	const unsigned char *cls = tagvalue_classes;
 	unsigned fws = fws_mask(flags);
 	size_t i = *pos, vend;
 
@@ -206,10 +207,10 @@ parse_spec(const unsigned char *p, size_t len, unsigned flags, size_t *pos,
 		return TAGVALUE_OK;
 	}
 	*empty = false;
-	if ((cls[p[i]] & TV_ALPHA) == 0)
+	if ((cls[p[i]] & TAGVALUE_C_ALPHA) == 0)
 		return set_why(why_r, TAGVALUE_E_SYNTAX, "tag name must start with a letter");
 	t->name = p + i;
-	while (i < len && (cls[p[i]] & TV_NAME) != 0)
+	while (i < len && (cls[p[i]] & TAGVALUE_C_NAME) != 0)
 		i++;
 	t->name_len = (size_t)(p + i - t->name);
 	while (i < len && (cls[p[i]] & fws) != 0)
@@ -346,12 +347,12 @@ tagvalue_parse(const unsigned char *p, size_t len, unsigned flags,
 	return TAGVALUE_OK;
 }
 
-/* tagvalue_find - the tag called name, or NULL */
+/* tagvalue_find_n - the tag called name[0..n), or NULL */
 const struct tagvalue *
-tagvalue_find(const struct tagvalue_list *list, const char *name,
-    unsigned flags)
+tagvalue_find_n(const struct tagvalue_list *list, const char *name,
+    size_t n, unsigned flags)
 {
-	size_t i, n = strlen(name);
+	size_t i;
 
 	for (i = 0; i < list->count; i++)
 		if (list->tag[i].problem == NULL &&
@@ -361,11 +362,4 @@ tagvalue_find(const struct tagvalue_list *list, const char *name,
 	return NULL;
 }
 
-/* tagvalue_value_eq - true when the tag's value equals s exactly */
-bool
-tagvalue_value_eq(const struct tagvalue *t, const char *s)
-{
-	size_t n = strlen(s);
 
-	return t->value_len == n && memcmp(t->value, s, n) == 0;
-}

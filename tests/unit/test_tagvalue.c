@@ -464,6 +464,31 @@ ref_parse(const unsigned char *p, size_t len, unsigned flags,
 	return TAGVALUE_OK;
 }
 
+/* the constant class table says what its bits are defined to say */
+static void
+test_class_table(void **state)
+{
+	unsigned c;
+
+	(void)state;
+	for (c = 0; c < 256; c++) {
+		unsigned k = tagvalue_classes[c];
+
+		assert_int_equal((k & TAGVALUE_C_WSP) != 0,
+		    c == ' ' || c == '\t');
+		assert_int_equal((k & TAGVALUE_C_CRLF) != 0,
+		    c == '\r' || c == '\n');
+		assert_int_equal((k & TAGVALUE_C_ALPHA) != 0,
+		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
+		assert_int_equal((k & TAGVALUE_C_NAME) != 0,
+		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_');
+		assert_int_equal((k & TAGVALUE_C_VAL) != 0,
+		    c >= 0x21 && c <= 0x7e && c != ';');
+		assert_int_equal(k & ~0x1fu, 0);
+	}
+}
+
 /* tagvalue_parse against ref_parse on random lists of short names (one
  * letter in both cases, repeats likely), values with folds and odd bytes,
  * long runs, up to and past TAGVALUE_MAX_TAGS tags, under each dialect */
@@ -600,6 +625,7 @@ main(void)
 		cmocka_unit_test(test_long_folded_value_and_separator),
 		cmocka_unit_test(test_random_input_never_crashes),
 		cmocka_unit_test(test_matches_reference),
+		cmocka_unit_test(test_class_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

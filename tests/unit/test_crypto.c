@@ -2,8 +2,10 @@
  * crypto.h */
 #include "config.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -255,6 +257,86 @@ test_base64_encode_appends(void **state)
 		assert_int_equal(b.len, 2 + strlen(cases[i].out));
 		assert_string_equal((const char *)b.data + 2, cases[i].out);
 		buf_deinit(&b);
+	}
+}
+
+/* digest_abc - hash "abc" (in two pieces) beside another digest left
+ * unfinished (leave_open) or finished; true when the result is right */
+static bool
+digest_abc(enum crypto_hash hash, bool leave_open)
+{
+	static const unsigned char sha1[] = {
+		0xa9, 0x99, 0x3e, 0x36, 0x47, 0x06, 0x81, 0x6a, 0xba, 0x3e,
+		0x25, 0x71, 0x78, 0x50, 0xc2, 0x6c, 0x9c, 0xd0, 0xd8, 0x9d };
+	static const unsigned char sha256[] = {
+		0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41,
+		0x40, 0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3,
+		0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00,
+		0x15, 0xad };
+	unsigned char out[CRYPTO_DIGEST_MAX];
+	struct crypto_digest *d = crypto_digest_new(hash), *open;
+	size_t n;
+	bool ok;
+
+	/* a context given back half-used must not leak into the next */
+	open = crypto_digest_new(hash == CRYPTO_HASH_SHA1 ?
+	    CRYPTO_HASH_SHA256 : CRYPTO_HASH_SHA1);
+	crypto_digest_update(open, "junk", 4);
+	crypto_digest_update(d, "a", 1);
+	crypto_digest_update(d, "bc", 2);
+	n = crypto_digest_final(d, out);
+	ok = hash == CRYPTO_HASH_SHA1 ? n == 20 && memcmp(out, sha1, 20) == 0 :
+	    n == 32 && memcmp(out, sha256, 32) == 0;
+	crypto_digest_free(&d);
+	if (leave_open)
+		crypto_digest_free(&open);	/* unfinished, given back */
+	else {
+		n = crypto_digest_final(open, out);
+		crypto_digest_free(&open);
+	}
+	return ok;
+}
+
+/* thread_digests - digest_abc on a thread of its own, whose spare
+ * contexts its end must free (ASan and valgrind see a leak otherwise) */
+static void *
+thread_digests(void *arg)
+{
+	int i;
+
+	(void)arg;
+	for (i = 0; i < 20; i++)
+		if (!digest_abc(i % 2 == 0 ? CRYPTO_HASH_SHA1 :
+		    CRYPTO_HASH_SHA256, true))
+			return NULL;
+	return (void *)1;
+}
+
+/* Contexts are reused across hashes, after an unfinished digest, more of
+ * them at once than are kept, and on other threads */
+static void
+test_digest_reuse(void **state)
+{
+	struct crypto_digest *many[10];
+	pthread_t th[3];
+	void *ok;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 30; i++)
+		assert_true(digest_abc(i % 3 == 0 ? CRYPTO_HASH_SHA1 :
+		    CRYPTO_HASH_SHA256, i % 2 == 0));
+	for (i = 0; i < 10; i++)
+		many[i] = crypto_digest_new(CRYPTO_HASH_SHA256);
+	for (i = 0; i < 10; i++)
+		crypto_digest_free(&many[i]);
+	assert_true(digest_abc(CRYPTO_HASH_SHA1, false));
+	for (i = 0; i < 3; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, thread_digests,
+		    NULL), 0);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(pthread_join(th[i], &ok), 0);
+		assert_non_null(ok);
 	}
 }
 
@@ -730,6 +812,7 @@ main(void)
 		cmocka_unit_test(test_base64_break_at_every_position),
 		cmocka_unit_test(test_base64_decode_matches_reference),
 		cmocka_unit_test(test_base64_encode_appends),
+		cmocka_unit_test(test_digest_reuse),
 		cmocka_unit_test(test_digests),
 		cmocka_unit_test(test_public_key_forms),
 		cmocka_unit_test(test_sign_verify_generated),

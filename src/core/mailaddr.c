@@ -39,6 +39,7 @@
 #include "config.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,9 +60,14 @@ struct tok {
 	size_t len;
 };
 
+/* Tokens a short value (a typical From) is split into without an
+ * allocation: a value of len bytes has at most len tokens and the end. */
+#define MAILADDR_SMALL_TOKS 64
+
 struct parser {
-	struct tok *t;
+	struct tok *t;		/* small, or allocated for a long value */
 	size_t n, i;
+	struct tok small[MAILADDR_SMALL_TOKS];
 	struct mailaddr_list *out;
 	const char *why;
 	enum mailaddr_status st;
@@ -139,7 +145,14 @@ tokenize(const unsigned char *p, size_t len, struct parser *ps)
 	size_t i = 0, j;
 	struct tok *t;
 
-	ps->t = xcalloc(len + 1, sizeof(*ps->t));
+	if (len + 1 <= MAILADDR_SMALL_TOKS) {
+		/* zeroed like the allocated array: the parser may look one
+		 * token past TK_END */
+		ps->t = ps->small;
+		memset(ps->t, 0, (len + 1) * sizeof(*ps->t));
+	} else {
+		ps->t = xcalloc(len + 1, sizeof(*ps->t));
+	}
 	ps->n = 0;
 	while (i < len) {
 		unsigned char c = p[i];
@@ -529,7 +542,8 @@ mailaddr_parse_list(const unsigned char *p, size_t len,
 {
 	struct parser ps;
 
-	memset(&ps, 0, sizeof(ps));
+	/* all but the small token array, which tokenize prepares */
+	memset(&ps, 0, offsetof(struct parser, small));
 	out->count = 0;
 	out->addrs = NULL;
 	ps.out = out;
@@ -547,7 +561,8 @@ mailaddr_parse_list(const unsigned char *p, size_t len,
 	} else {
 		(void)parse_list(&ps);
 	}
-	free(ps.t);
+	if (ps.t != ps.small)
+		free(ps.t);
 	if (ps.st != MAILADDR_OK)
 		mailaddr_list_free(out);
 	*why_r = ps.why;

@@ -286,6 +286,15 @@ test_shortcut_matches_full(void **state)
 	int round;
 
 	(void)state;
+	for (round = 0; round < 256; round++) {
+		/* every byte, inside a label, alone and at a label's start */
+		unsigned char one[] = { 'a', (unsigned char)round, 'b', '.',
+		    (unsigned char)round, 'x' };
+
+		check_same(one, sizeof(one));
+		check_same(one + 1, 1);
+		check_same(one + 3, 3);
+	}
 	for (round = 0; round < 20000; round++) {
 		size_t len = 0, want = xorshift32(&seed) % 280;
 

@@ -3,6 +3,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -192,6 +193,23 @@ test_short_and_long_token_arrays(void **state)
 	}
 }
 
+/* the atext table says what RFC 5322 3.2.3 (and RFC 6532 for 8-bit
+ * bytes) say */
+static void
+test_atext_table(void **state)
+{
+	unsigned c;
+
+	(void)state;
+	for (c = 0; c < 256; c++) {
+		bool want = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c >= 0x80 ||
+		    (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~", (int)c) != NULL);
+
+		assert_int_equal(mailaddr_atext[c] != 0, want);
+	}
+}
+
 static void
 test_local_part_unquoted(void **state)
 {
@@ -334,6 +352,7 @@ main(void)
 		cmocka_unit_test(test_prefixes_never_crash),
 		cmocka_unit_test(test_random_input_fuzz),
 		cmocka_unit_test(test_short_and_long_token_arrays),
+		cmocka_unit_test(test_atext_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

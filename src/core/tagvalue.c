@@ -79,34 +79,30 @@ fws_mask(unsigned flags)
 #define BYTES8(b) (UINT64_C(0x0101010101010101) * (b))
 
 /*
- * nonval8 - the top bit of each of the eight bytes at p that is not a
- * VALCHAR (outside %x21-7E, or ';'), at least for the first such byte;
- * 0 when all eight are.
+ * nonval8 - the top bit of each of the eight bytes at p that is not in
+ * %x21-7E (0: all are), at least for the first such byte.
  * Word-at-a-time: a byte below 0x21 borrows into its top bit when 0x21
  * is subtracted, a byte above 0x7E carries into it when 1 is added (or
- * has it set already), and a ';' is a zero byte of x ^ ';', which
- * borrows when 1 is subtracted. A borrow or carry only spreads from a
- * byte that is already flagged into the bytes above it, so "none" is
- * exact and the lowest flagged byte is a real one (on a little-endian
- * machine the lowest byte is the first; elsewhere valchars8 sends the
- * caller to its byte-by-byte path). b= and bh= values are most of a
- * signature's bytes: this takes ~1.5 instructions a byte instead of
- * ~10, finds the ';' that ends the value without a memchr per tag, and
- * a folded value goes straight to its white space (issue 18).
+ * has it set already). A borrow or carry only spreads from a byte that
+ * is already out of range into the bytes above it, so "none" is exact
+ * and the lowest flagged byte is a real one (on a little-endian machine
+ * the lowest byte is the first; elsewhere 0 sends the caller to its
+ * byte-by-byte path). b= and bh= values are most of a signature's
+ * bytes: this takes ~1.5 instructions a byte instead of ~10, and a
+ * folded value goes straight to its white space (issue 18).
  */
 static uint64_t
 nonval8(const unsigned char *p)
 {
-	uint64_t x, semi;
+	uint64_t x;
 
 	memcpy(&x, p, sizeof(x));
-	semi = x ^ BYTES8(';');
-	return (((x - BYTES8(0x21)) & ~x) | ((x + BYTES8(0x01)) | x) |
-	    ((semi - BYTES8(0x01)) & ~semi)) & BYTES8(0x80);
+	return (((x - BYTES8(0x21)) & ~x) | ((x + BYTES8(0x01)) | x)) &
+	    BYTES8(0x80);
 }
 
-/* valchars8 - how many of the eight bytes at p, from the first, are
- * VALCHARs (8: all of them; see nonval8) */
+/* valchars8 - how many of the eight bytes at p, from the first, are in
+ * %x21-7E (8: all of them; see nonval8) */
 static size_t
 valchars8(const unsigned char *p)
 {
@@ -124,39 +120,40 @@ valchars8(const unsigned char *p)
 /* scan_value - from p[*pos], the tag value up to the next ';' or the end:
  * *pos becomes that end, *vend_r the index after the value's last
  * VALCHAR (or the start when there is none); false on a byte that is
- * neither VALCHAR nor white space nor ';'. The value alternates runs of
- * VALCHARs (taken sixteen or eight at a time) and runs of white space (a
- * fold in b=, the spaces in h=), each run consumed in a loop of its
- * own; the ';' stops the first kind of run and is not white space. */
+ * neither VALCHAR nor white space. The value alternates runs of VALCHARs
+ * (taken eight at a time) and runs of white space (a fold in b=, the
+ * spaces in h=), each run consumed in a loop of its own. */
 static bool
 scan_value(const unsigned char *p, size_t len, const unsigned char *cls,
     unsigned fws, size_t *pos, size_t *vend_r)
 {
+	const unsigned char *semi = memchr(p + *pos, ';', len - *pos);
+	size_t end = semi != NULL ? (size_t)(semi - p) : len;
 	size_t i = *pos, vend = i;
 
-	for (;;) {
+	while (i < end) {
 		size_t run = i;
 
-		while (len - i >= 16 && (nonval8(p + i) |
+		/* no ';' before end, so %x21-7E here means VALCHAR;
+		 * sixteen bytes a step while they all are */
+		while (end - i >= 16 && (nonval8(p + i) |
 		    nonval8(p + i + 8)) == 0)
 			i += 16;
-		while (len - i >= 8) {
+		while (end - i >= 8) {
 			size_t n = valchars8(p + i);
 
 			i += n;
 			if (n < 8)
 				break;
 		}
-		while (i < len && (cls[p[i]] & TAGVALUE_C_VAL) != 0)
+		while (i < end && (cls[p[i]] & TAGVALUE_C_VAL) != 0)
 			i++;
 		if (i > run)
 			vend = i;
 		run = i;
-		while (i < len && (cls[p[i]] & fws) != 0)
+		while (i < end && (cls[p[i]] & fws) != 0)
 			i++;
-		if (i == len || p[i] == ';')
-			break;
-		if (i == run)
+		if (i == run && i < end)
 			return false;
 	}
 	*pos = i;

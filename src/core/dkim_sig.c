@@ -132,7 +132,12 @@ parse_digits(const struct tagvalue *t, size_t maxdigits, uint64_t *out)
 		if (!ascii_isdigit(t->value[i]))
 			return false;
 		d = (unsigned)(t->value[i] - '0');
-		v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
+		/* 19 digits never reach UINT64_MAX: the division that
+		 * guards saturation is needed only beyond (l=) */
+		if (i < 19)
+			v = v * 10 + d;
+		else
+			v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
 	}
 	*out = v;
 	return true;

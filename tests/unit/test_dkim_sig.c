@@ -348,6 +348,42 @@ test_h_matches_reference(void **state)
 	}
 }
 
+/* l= around the 19 digits that cannot overflow and UINT64_MAX */
+static void
+test_l_values(void **state)
+{
+	static const struct {
+		const char *l;
+		uint64_t want;
+	} cases[] = {
+		{ "0", 0 }, { "0001234", 1234 },
+		{ "9999999999999999999", UINT64_C(9999999999999999999) },
+		{ "18446744073709551614", UINT64_C(18446744073709551614) },
+		{ "18446744073709551615", UINT64_MAX },
+		{ "18446744073709551616", UINT64_MAX },
+		{ "99999999999999999999", UINT64_MAX },
+		{ "000000000000000000001", 1 },
+		{ "00000000000000000000018446744073709551615", UINT64_MAX },
+	};
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		char in[200];
+		struct dkim_sig sig;
+		const char *why;
+
+		(void)snprintf(in, sizeof(in), "v=1; l=%s; a=rsa-sha256; "
+		    "d=ex.com; s=s; h=from; bh=AAAA; b=AAAA", cases[k].l);
+		dkim_sig_init(&sig);
+		assert_int_equal(dkim_sig_parse(U(in), strlen(in), &sig, &why),
+		    DKIM_SIG_OK);
+		assert_true(sig.has_l);
+		assert_true(sig.l == cases[k].want);
+		dkim_sig_deinit(&sig);
+	}
+}
+
 static void
 test_time_checks(void **state)
 {
@@ -614,6 +650,7 @@ main(void)
 		cmocka_unit_test(test_names_survive_syntax_errors),
 		cmocka_unit_test(test_copies_appear_when_judged),
 		cmocka_unit_test(test_h_matches_reference),
+		cmocka_unit_test(test_l_values),
 		cmocka_unit_test(test_time_checks),
 		cmocka_unit_test(test_domain_helpers),
 		cmocka_unit_test(test_key_records),

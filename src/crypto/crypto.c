@@ -697,25 +697,6 @@ b64_quanta(const unsigned char *p, size_t len, size_t *i, unsigned char *w)
 {
 	size_t j = *i;
 
-	/* two quanta a step, one test for both */
-	while (len - j >= 8) {
-		uint32_t q0 = b64_quantum[0][p[j]] | b64_quantum[1][p[j + 1]] |
-		    b64_quantum[2][p[j + 2]] | b64_quantum[3][p[j + 3]];
-		uint32_t q1 = b64_quantum[0][p[j + 4]] |
-		    b64_quantum[1][p[j + 5]] | b64_quantum[2][p[j + 6]] |
-		    b64_quantum[3][p[j + 7]];
-
-		if (((q0 | q1) & B64_QBAD) != 0)
-			break;
-		w[0] = (unsigned char)(q0 >> 16);
-		w[1] = (unsigned char)(q0 >> 8);
-		w[2] = (unsigned char)q0;
-		w[3] = (unsigned char)(q1 >> 16);
-		w[4] = (unsigned char)(q1 >> 8);
-		w[5] = (unsigned char)q1;
-		w += 6;
-		j += 8;
-	}
 	while (len - j >= 4) {
 		uint32_t q = b64_quantum[0][p[j]] | b64_quantum[1][p[j + 1]] |
 		    b64_quantum[2][p[j + 2]] | b64_quantum[3][p[j + 3]];

@@ -354,11 +354,14 @@ tagvalue_find_n(const struct tagvalue_list *list, const char *name,
 {
 	size_t i;
 
-	for (i = 0; i < list->count; i++)
-		if (list->tag[i].problem == NULL &&
-		    name_eq(list->tag[i].name, list->tag[i].name_len,
-		    (const unsigned char *)name, n, flags))
-			return &list->tag[i];
+	/* the length first, here: most tags of a list are not the one */
+	for (i = 0; i < list->count; i++) {
+		const struct tagvalue *t = &list->tag[i];
+
+		if (t->name_len == n && t->problem == NULL && name_eq(t->name,
+		    n, (const unsigned char *)name, n, flags))
+			return t;
+	}
 	return NULL;
 }
 

@@ -780,19 +780,37 @@ bad:
 	return false;
 }
 
+/* b64_pairs: the two characters of every 12-bit value, built once; the
+ * encoder's three bytes are two lookups and two 2-byte copies */
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static unsigned char b64_pairs[4096][2];
+
+/* b64_pairs_init - fill b64_pairs (once per process; then only read) */
+static void
+b64_pairs_init(void)
+{
+	unsigned v;
+
+	for (v = 0; v < 4096; v++) {
+		b64_pairs[v][0] = (unsigned char)b64_alphabet[v >> 6];
+		b64_pairs[v][1] = (unsigned char)b64_alphabet[v & 63];
+	}
+}
+
 /* crypto_base64_encode - append base64 of p without line breaks, written
  * into room reserved once (a checked append per character cost ~4 times
  * the encoding, issue 18) */
 void
 crypto_base64_encode(const unsigned char *p, size_t len, struct buf *out)
 {
-	static const char alphabet[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	unsigned char *w;
 	size_t i;
 
 	if (len == 0)
 		return;
+	(void)pthread_once(&once, b64_pairs_init);
 	/* len is the size of an object in memory: no overflow */
 	buf_reserve(out, len / 3 * 4 + 4);
 	w = out->data + out->len;
@@ -800,10 +818,8 @@ crypto_base64_encode(const unsigned char *p, size_t len, struct buf *out)
 		unsigned long v = ((unsigned long)p[i] << 16) |
 		    ((unsigned long)p[i + 1] << 8) | p[i + 2];
 
-		w[0] = (unsigned char)alphabet[(v >> 18) & 63];
-		w[1] = (unsigned char)alphabet[(v >> 12) & 63];
-		w[2] = (unsigned char)alphabet[(v >> 6) & 63];
-		w[3] = (unsigned char)alphabet[v & 63];
+		memcpy(w, b64_pairs[v >> 12], 2);
+		memcpy(w + 2, b64_pairs[v & 4095], 2);
 		w += 4;
 	}
 	if (i < len) {
@@ -811,9 +827,10 @@ crypto_base64_encode(const unsigned char *p, size_t len, struct buf *out)
 
 		if (i + 1 < len)
 			v |= (unsigned long)p[i + 1] << 8;
-		w[0] = (unsigned char)alphabet[(v >> 18) & 63];
-		w[1] = (unsigned char)alphabet[(v >> 12) & 63];
-		w[2] = i + 1 < len ? (unsigned char)alphabet[(v >> 6) & 63] : '=';
+		w[0] = (unsigned char)b64_alphabet[(v >> 18) & 63];
+		w[1] = (unsigned char)b64_alphabet[(v >> 12) & 63];
+		w[2] = i + 1 < len ?
+		    (unsigned char)b64_alphabet[(v >> 6) & 63] : '=';
 		w[3] = '=';
 		w += 4;
 	}

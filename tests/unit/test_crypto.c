@@ -202,6 +202,13 @@ test_base64_decode_matches_reference(void **state)
 			for (i = 0; i < n; i++)
 				raw[i] = (unsigned char)rnd32(&seed);
 			crypto_base64_encode(raw, n, &enc);
+			/* the encoder, checked by the plain decoder */
+			assert_int_equal(enc.len, (n + 2) / 3 * 4);
+			assert_true(ref_b64_decode(enc.data, enc.len, want,
+			    &wlen));
+			assert_int_equal(wlen, n);
+			assert_memory_equal(want, raw, n);
+			wlen = 0;
 			for (i = 0; i < enc.len && tlen < sizeof(text) - 2; i++) {
 				if (rnd32(&seed) % 16 == 0)
 					text[tlen++] = (unsigned char)" \t\r\n"[

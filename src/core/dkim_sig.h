@@ -122,6 +122,15 @@ const char *dkim_alg_name(enum dkim_alg alg);
  * all); the ASCII case is not changed */
 bool dkim_domain_ok(const char *name);
 
+/* Bits of dkim_sig_classes[c], the byte classes dkim_sig.c checks names
+ * with (see there); exported for its test */
+#define DKIM_SIG_C_FWS		0x01u
+#define DKIM_SIG_C_FTEXT	0x02u
+#define DKIM_SIG_C_LDH		0x04u
+#define DKIM_SIG_C_HYPHEN	0x08u
+#define DKIM_SIG_C_DOT		0x10u
+extern const unsigned char dkim_sig_classes[256];
+
 /* dkim_domain_within - true when sub equals dom or is below it, ignoring
  * ASCII case */
 bool dkim_domain_within(const char *sub, const char *dom);

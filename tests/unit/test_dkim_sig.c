@@ -2,8 +2,10 @@
  * strictness on required tags, tolerance of unknown ones */
 #include "config.h"
 
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -384,6 +386,80 @@ test_l_values(void **state)
 	}
 }
 
+/* ref_domain_ok - dkim_domain_ok as first written, compare by compare */
+static bool
+ref_domain_ok(const char *name)
+{
+	size_t len = strlen(name), label = 0, i;
+
+	if (len == 0 || len > DKIM_MAX_DNS_NAME)
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c == '.') {
+			if (label == 0 || name[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!isalnum(c) && c != '-' && c != '_')
+			return false;
+		if (c == '-' && label == 0)
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	return label > 0 && name[len - 1] != '-';
+}
+
+/* The class table and the table-driven dkim_domain_ok against their
+ * definitions, on every byte and on random names near the limits */
+static void
+test_classes_and_domain_ok(void **state)
+{
+	static const char *const pieces[] = { "a", "Z", "0", "-", "_", ".",
+	    "..", "ex", "\x80", " ", "!", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
+	uint32_t seed = 1035;
+	unsigned c;
+	int round;
+
+	(void)state;
+	for (c = 0; c < 256; c++) {
+		unsigned k = dkim_sig_classes[c];
+
+		assert_int_equal((k & DKIM_SIG_C_FWS) != 0, c == ' ' ||
+		    c == '\t' || c == '\r' || c == '\n');
+		assert_int_equal((k & DKIM_SIG_C_FTEXT) != 0,
+		    c >= 33 && c <= 126 && c != ':');
+		assert_int_equal((k & DKIM_SIG_C_LDH) != 0, (c < 0x80 &&
+		    isalnum((int)c)) || c == '_');
+		assert_int_equal((k & DKIM_SIG_C_HYPHEN) != 0, c == '-');
+		assert_int_equal((k & DKIM_SIG_C_DOT) != 0, c == '.');
+		assert_int_equal(k & ~0x1fu, 0);
+	}
+	for (round = 0; round < 30000; round++) {
+		char name[300];
+		size_t len = 0, want;
+
+		seed = seed * 1103515245u + 12345u;
+		want = (seed >> 8) % 270;
+		while (len < want) {
+			const char *pc;
+
+			seed = seed * 1103515245u + 12345u;
+			pc = pieces[(seed >> 8) % (sizeof(pieces) /
+			    sizeof(pieces[0]))];
+			if (len + strlen(pc) >= sizeof(name))
+				break;
+			memcpy(name + len, pc, strlen(pc));
+			len += strlen(pc);
+		}
+		name[len] = '\0';
+		assert_int_equal(dkim_domain_ok(name), ref_domain_ok(name));
+	}
+}
+
 static void
 test_time_checks(void **state)
 {
@@ -651,6 +727,7 @@ main(void)
 		cmocka_unit_test(test_copies_appear_when_judged),
 		cmocka_unit_test(test_h_matches_reference),
 		cmocka_unit_test(test_l_values),
+		cmocka_unit_test(test_classes_and_domain_ok),
 		cmocka_unit_test(test_time_checks),
 		cmocka_unit_test(test_domain_helpers),
 		cmocka_unit_test(test_key_records),

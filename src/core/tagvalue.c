@@ -245,13 +245,15 @@ letter_bit(const struct tagvalue *t, unsigned flags)
 {
 	unsigned char c;
 
-	if (t->name_len != 1 || !ascii_isalpha(t->name[0]))
+	/* a good tag's name starts with a letter (parse_spec) */
+	if (t->name_len != 1)
 		return 0;
 	c = t->name[0];
-	if ((flags & TAGVALUE_CASE_INSENSITIVE) != 0)
-		c = ascii_tolower(c);
-	return c >= 'a' ? UINT64_C(1) << (c - 'a') :
-	    UINT64_C(1) << (26 + (c - 'A'));
+	if (c >= 'a')
+		return UINT64_C(1) << (c - 'a');
+	/* upper case: its own bit, or the lower-case letter's */
+	return (flags & TAGVALUE_CASE_INSENSITIVE) != 0 ?
+	    UINT64_C(1) << (c - 'A') : UINT64_C(1) << (26 + (c - 'A'));
 }
 
 /* is_repeat - does a good tag of the list already have t's name?
@@ -266,7 +268,8 @@ is_repeat(const struct tagvalue_list *l, const struct tagvalue *t,
 	if (bit != 0)
 		return (letters & bit) != 0;
 	for (j = 0; j < l->count; j++)
-		if (l->tag[j].problem == NULL && name_eq(l->tag[j].name,
+		if (l->tag[j].name_len == t->name_len &&
+		    l->tag[j].problem == NULL && name_eq(l->tag[j].name,
 		    l->tag[j].name_len, t->name, t->name_len, flags))
 			return true;
 	return false;

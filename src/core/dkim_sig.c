@@ -368,7 +368,8 @@ parse_h(const struct sig_tags *tg, struct dkim_sig *sig, const char **why_r)
 	return DKIM_SIG_OK;
 }
 
-/* parse_auid - i= (tg->i, present) must be [local-part] "@" domain within d= (3.5) */
+/* parse_auid - i= (tg->i, present) must be [local-part] "@" domain
+ * within d= (3.5) */
 static enum dkim_sig_status
 parse_auid(const struct sig_tags *tg, struct dkim_sig *sig,
     const char **why_r)

@@ -43,7 +43,8 @@ ref_memcaseeq(const unsigned char *p, size_t plen, const char *s)
 	size_t i;
 
 	for (i = 0; i < plen; i++)
-		if (s[i] == '\0' || ref_lower(p[i]) != ref_lower((unsigned char)s[i]))
+		if (s[i] == '\0' ||
+		    ref_lower(p[i]) != ref_lower((unsigned char)s[i]))
 			return 0;
 	return s[plen] == '\0';
 }

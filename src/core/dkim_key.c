@@ -19,7 +19,6 @@
 #include "core/dkim_key.h"
 #include "core/tagvalue.h"
 #include "util/str.h"
-#include "util/xmalloc.h"
 
 /* Largest decoded p= we accept: a 16384-bit RSA SPKI is about 2 KiB;
  * anything far larger is not a key anyone can use (CPU protection). */
@@ -118,7 +117,7 @@ enum dkim_key_status
 dkim_key_parse(const unsigned char *p, size_t len, struct dkim_key *key,
     const char **why_r)
 {
-	struct tagvalue_list *l = xmalloc(sizeof(*l));
+	struct tagvalue_list list, *l = &list;	/* see dkim_sig_parse */
 	const struct tagvalue *t;
 	enum dkim_key_status st;
 	const char *why = "malformed key record";
@@ -147,7 +146,6 @@ dkim_key_parse(const unsigned char *p, size_t len, struct dkim_key *key,
 	}
 	st = parse_p(t, key, &why);
 out:
-	free(l);
 	*why_r = why;
 	return st;
 }

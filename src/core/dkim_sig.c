@@ -50,11 +50,7 @@ dkim_sig_deinit(struct dkim_sig *sig)
 {
 	buf_deinit(&sig->b);
 	buf_deinit(&sig->bh);
-	free(sig->d);
-	free(sig->s);
-	free(sig->i);
-	free(sig->h);
-	free(sig->names);
+	free(sig->block);
 	dkim_sig_init(sig);
 }
 
@@ -74,6 +70,49 @@ dkim_alg_name(enum dkim_alg alg)
 	}
 }
 
+/*
+ * dkim_sig_classes - what each byte may be in the names this file checks
+ * (exported for its test): DKIM_SIG_C_FWS white space around h= names
+ * (SP, HTAB, CR, LF); DKIM_SIG_C_FTEXT a field-name byte (RFC 5322
+ * 3.6.8: %d33-126 but ':'); DKIM_SIG_C_LDH a letter, digit or '_' of a
+ * domain or selector; DKIM_SIG_C_HYPHEN '-'; DKIM_SIG_C_DOT '.'. One
+ * lookup a byte instead of a chain of compares (issue 18).
+ */
+const unsigned char dkim_sig_classes[256] = {
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x00 */
+	0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00,	/* 0x08 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x10 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x18 */
+	0x01, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02,	/* 0x20 */
+	0x02, 0x02, 0x02, 0x02, 0x02, 0x0a, 0x12, 0x02,	/* 0x28 */
+	0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06,	/* 0x30 */
+	0x06, 0x06, 0x00, 0x02, 0x02, 0x02, 0x02, 0x02,	/* 0x38 */
+	0x02, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06,	/* 0x40 */
+	0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06,	/* 0x48 */
+	0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06,	/* 0x50 */
+	0x06, 0x06, 0x06, 0x02, 0x02, 0x02, 0x02, 0x06,	/* 0x58 */
+	0x02, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06,	/* 0x60 */
+	0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06,	/* 0x68 */
+	0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06,	/* 0x70 */
+	0x06, 0x06, 0x06, 0x02, 0x02, 0x02, 0x02, 0x00,	/* 0x78 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x80 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x88 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x90 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x98 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xa0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xa8 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xb0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xb8 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xc0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xc8 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xd0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xd8 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xe0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xe8 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xf0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xf8 */
+};
+
 /* dkim_domain_ok - domain / selector syntax */
 bool
 dkim_domain_ok(const char *name)
@@ -83,20 +122,18 @@ dkim_domain_ok(const char *name)
 	if (len == 0 || len > DKIM_MAX_DNS_NAME)
 		return false;
 	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
+		unsigned k = dkim_sig_classes[(unsigned char)name[i]];
 
-		if (c == '.') {
-			if (label == 0 || name[i - 1] == '-')
+		if ((k & DKIM_SIG_C_LDH) != 0 ||
+		    ((k & DKIM_SIG_C_HYPHEN) != 0 && label > 0)) {
+			if (++label > 63)
 				return false;
+		} else if ((k & DKIM_SIG_C_DOT) != 0 && label > 0 &&
+		    name[i - 1] != '-') {
 			label = 0;
-			continue;
+		} else {
+			return false;
 		}
-		if (!ascii_isalnum(c) && c != '-' && c != '_')
-			return false;
-		if (c == '-' && label == 0)
-			return false;
-		if (++label > 63)
-			return false;
 	}
 	return label > 0 && name[len - 1] != '-';
 }
@@ -112,13 +149,6 @@ dkim_domain_within(const char *sub, const char *dom)
 	if (ascii_strcasecmp(sub + (ls - ld), dom) != 0)
 		return false;
 	return ls == ld || sub[ls - ld - 1] == '.';
-}
-
-/* dup_value - the tag value as a NUL-terminated copy */
-static char *
-dup_value(const struct tagvalue *t)
-{
-	return xstrndup((const char *)t->value, t->value_len);
 }
 
 /* value_is - the tag value equals s ignoring ASCII case */
@@ -143,7 +173,12 @@ parse_digits(const struct tagvalue *t, size_t maxdigits, uint64_t *out)
 		if (!ascii_isdigit(t->value[i]))
 			return false;
 		d = (unsigned)(t->value[i] - '0');
-		v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
+		/* 19 digits never reach UINT64_MAX: the division that
+		 * guards saturation is needed only beyond (l=) */
+		if (i < 19)
+			v = v * 10 + d;
+		else
+			v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
 	}
 	*out = v;
 	return true;
@@ -229,11 +264,29 @@ parse_query(const struct tagvalue *t)
 	return false;
 }
 
+/*
+ * The tags a signature parser reads, found in one pass over the list:
+ * a tagvalue_find per tag (strlen and a scan of every tag, ~12 lookups
+ * per signature) cost more than the pass (issue 18). The strict parse
+ * has already refused repeated tags (RFC 6376 3.2), so each slot holds
+ * the only tag of its name; names are case-sensitive, unknown ones are
+ * ignored.
+ */
+struct sig_tags {
+	const struct tagvalue *a, *b, *bh, *c, *cv, *d, *h, *i, *l, *q, *s,
+	    *t, *v, *x;
+	/* copies of d= s= i= h= and room for h='s names, made by
+	 * copy_values; each goes into the struct dkim_sig only when its
+	 * tag is judged */
+	char *d_copy, *s_copy, *i_copy, *h_copy;
+	struct dkim_name *names;
+};
+
 /* is_ftext - field name characters (RFC 5322 3.6.8) */
 static bool
 is_ftext(unsigned char c)
 {
-	return c >= 33 && c <= 126 && c != ':';
+	return (dkim_sig_classes[c] & DKIM_SIG_C_FTEXT) != 0;
 }
 
 /* count_names - how many entries h= can hold at most: one more than its
@@ -252,36 +305,48 @@ count_names(const unsigned char *p, size_t len)
 	return n;
 }
 
-/* parse_h - h= into a copied list of names; From must be there.
- * The name array is sized from the colons: zeroing room for
- * DKIM_SIG_MAX_HNAMES names cost ~4,400 instructions per signature
- * (issue 18); the loop fills every entry it counts. */
-static enum dkim_sig_status
-parse_h(const struct tagvalue *t, struct dkim_sig *sig, const char **why_r)
+/* is_hfws - white space around names in h=: FWS, bare CR or LF too */
+static bool
+is_hfws(unsigned char c)
 {
-	size_t start = 0, n = 0, i;
+	return (dkim_sig_classes[c] & DKIM_SIG_C_FWS) != 0;
+}
+
+/* parse_h - h= (tg->h, present) into a copied list of names; From must
+ * be there. The name array (copy_values) is sized from the colons:
+ * zeroing room for DKIM_SIG_MAX_HNAMES names cost ~4,400 instructions
+ * per signature (issue 18); the loop fills every entry it counts. One
+ * pass over the value: white space, a run of ftext (the name), white
+ * space, then ':' or the end; anything else there makes the name
+ * invalid, nothing at all makes it empty (a trim, a memchr and a check
+ * per name cost three passes). */
+static enum dkim_sig_status
+parse_h(const struct sig_tags *tg, struct dkim_sig *sig, const char **why_r)
+{
+	const unsigned char *hp = (const unsigned char *)tg->h_copy;
+	size_t len = tg->h->value_len, i = 0, n = 0;
 	bool from = false;
 
-	sig->h = dup_value(t);
-	sig->names = xreallocarray(NULL, count_names(t->value, t->value_len),
-	    sizeof(*sig->names));
-	while (start <= t->value_len) {
-		const unsigned char *hp = (const unsigned char *)sig->h;
-		const unsigned char *colon = memchr(hp + start, ':',
-		    t->value_len - start);
-		size_t end = colon ? (size_t)(colon - hp) : t->value_len;
-		size_t s = start, e = end;
+	sig->h = tg->h_copy;
+	sig->names = tg->names;
+	for (;;) {
+		size_t s, e;
 
-		trim(hp, &s, &e);
+		while (i < len && is_hfws(hp[i]))
+			i++;
+		for (s = i; i < len && is_ftext(hp[i]); i++)
+			;
+		e = i;
+		while (i < len && is_hfws(hp[i]))
+			i++;
+		if (i < len && hp[i] != ':') {
+			*why_r = "invalid header name in h=";
+			return DKIM_SIG_E_SYNTAX;
+		}
 		if (s == e) {
 			*why_r = "empty header name in h=";
 			return DKIM_SIG_E_SYNTAX;
 		}
-		for (i = s; i < e; i++)
-			if (!is_ftext(hp[i])) {
-				*why_r = "invalid header name in h=";
-				return DKIM_SIG_E_SYNTAX;
-			}
 		if (n == DKIM_SIG_MAX_HNAMES) {
 			*why_r = "too many names in h=";
 			return DKIM_SIG_E_SYNTAX;
@@ -291,7 +356,9 @@ parse_h(const struct tagvalue *t, struct dkim_sig *sig, const char **why_r)
 		if (value_is(hp + s, e - s, "from"))
 			from = true;
 		n++;
-		start = end + 1;
+		if (i == len)
+			break;
+		i++;		/* the ':' */
 	}
 	sig->nnames = n;
 	if (!from) {
@@ -301,13 +368,15 @@ parse_h(const struct tagvalue *t, struct dkim_sig *sig, const char **why_r)
 	return DKIM_SIG_OK;
 }
 
-/* parse_auid - i= must be [local-part] "@" domain within d= (3.5) */
+/* parse_auid - i= (tg->i, present) must be [local-part] "@" domain
+ * within d= (3.5) */
 static enum dkim_sig_status
-parse_auid(const struct tagvalue *t, struct dkim_sig *sig, const char **why_r)
+parse_auid(const struct sig_tags *tg, struct dkim_sig *sig,
+    const char **why_r)
 {
 	const char *at;
 
-	sig->i = dup_value(t);
+	sig->i = tg->i_copy;
 	at = strrchr(sig->i, '@');
 	if (at == NULL || !dkim_domain_ok(at + 1)) {
 		*why_r = "malformed i=";
@@ -333,18 +402,6 @@ set_b8(const struct tagvalue *t, struct dkim_sig *sig)
 	sig->b8[n] = '\0';
 }
 
-/*
- * The tags a signature parser reads, found in one pass over the list:
- * a tagvalue_find per tag (strlen and a scan of every tag, ~12 lookups
- * per signature) cost more than the pass (issue 18). The strict parse
- * has already refused repeated tags (RFC 6376 3.2), so each slot holds
- * the only tag of its name; names are case-sensitive, unknown ones are
- * ignored.
- */
-struct sig_tags {
-	const struct tagvalue *a, *b, *bh, *c, *cv, *d, *h, *i, *l, *q, *s,
-	    *t, *v, *x;
-};
 
 /* one_letter_slot - the slot of a one-letter tag name, or NULL */
 static const struct tagvalue **
@@ -399,6 +456,56 @@ index_tags(const struct tagvalue_list *l, struct sig_tags *tg)
 	}
 }
 
+/* value_room - bytes a NUL-terminated copy of t's value takes (0: none) */
+static size_t
+value_room(const struct tagvalue *t)
+{
+	return t != NULL ? t->value_len + 1 : 0;
+}
+
+/* put_value - copy t's value to *w, NUL-terminated; NULL when no tag */
+static char *
+put_value(const struct tagvalue *t, char **w)
+{
+	char *c = *w;
+
+	if (t == NULL)
+		return NULL;
+	memcpy(c, t->value, t->value_len);
+	c[t->value_len] = '\0';
+	*w = c + t->value_len + 1;
+	return c;
+}
+
+/*
+ * copy_values - one allocation, sig->block, for the copies of d=, s=,
+ * i= (with_i) and h= and for the array of h='s names (its size bound by
+ * the colons). They were four strdups and an array per signature, with
+ * a 3.6 KB tag list on top (issue 18). The values are tag values, so
+ * the sizes cannot overflow.
+ */
+static void
+copy_values(struct sig_tags *tg, bool with_i, struct dkim_sig *sig)
+{
+	size_t nnames = tg->h != NULL ? count_names(tg->h->value,
+	    tg->h->value_len) : 0;
+	size_t size = nnames * sizeof(*tg->names) + value_room(tg->d) +
+	    value_room(tg->s) + (with_i ? value_room(tg->i) : 0) +
+	    value_room(tg->h);
+	char *w;
+
+	if (size == 0)
+		return;
+	sig->block = xmalloc(size);
+	tg->names = nnames > 0 ? sig->block : NULL;
+	w = (char *)sig->block + nnames * sizeof(*tg->names);
+	tg->d_copy = put_value(tg->d, &w);
+	tg->s_copy = put_value(tg->s, &w);
+	if (with_i)
+		tg->i_copy = put_value(tg->i, &w);
+	tg->h_copy = put_value(tg->h, &w);
+}
+
 /* required - a tag that must be present; sets *why_r when it is not */
 static const struct tagvalue *
 required(const struct tagvalue *t, const char **why_r, const char *why)
@@ -416,10 +523,8 @@ parse_ids(const struct sig_tags *tg, struct dkim_sig *sig,
 	const struct tagvalue *d = tg->d;
 	const struct tagvalue *s = tg->s;
 
-	if (d != NULL)
-		sig->d = dup_value(d);
-	if (s != NULL)
-		sig->s = dup_value(s);
+	sig->d = tg->d_copy;
+	sig->s = tg->s_copy;
 	if (d == NULL || s == NULL) {
 		*why_r = d == NULL ? "missing d=" : "missing s=";
 		return DKIM_SIG_E_SYNTAX;
@@ -540,12 +645,17 @@ parse_limits(const struct sig_tags *tg, struct dkim_sig *sig,
 	return DKIM_SIG_OK;
 }
 
-/* dkim_sig_parse - parse a DKIM-Signature value */
+/*
+ * dkim_sig_parse - parse a DKIM-Signature value.
+ * The tag list (~3.6 KB) is on the stack: a malloc and free of it per
+ * signature cost more than the parse of most tags (issue 18), and a
+ * worker thread's stack has megabytes; the list dies with the call.
+ */
 enum dkim_sig_status
 dkim_sig_parse(const unsigned char *value, size_t len, struct dkim_sig *sig,
     const char **why_r)
 {
-	struct tagvalue_list *l = xmalloc(sizeof(*l));
+	struct tagvalue_list list, *l = &list;
 	struct sig_tags tags, *tg = &tags;
 	const struct tagvalue *t;
 	enum dkim_sig_status st;
@@ -553,6 +663,7 @@ dkim_sig_parse(const unsigned char *value, size_t len, struct dkim_sig *sig,
 	enum tagvalue_status lst = tagvalue_parse(value, len, 0, l, &why);
 
 	index_tags(l, tg);
+	copy_values(tg, true, sig);
 	if (lst != TAGVALUE_OK) {
 		const char *ignored;
 
@@ -568,15 +679,13 @@ dkim_sig_parse(const unsigned char *value, size_t len, struct dkim_sig *sig,
 		st = DKIM_SIG_E_SYNTAX;
 		goto out;
 	}
-	if ((st = parse_h(t, sig, &why)) != DKIM_SIG_OK ||
+	if ((st = parse_h(tg, sig, &why)) != DKIM_SIG_OK ||
 	    (st = parse_limits(tg, sig, &why)) != DKIM_SIG_OK)
 		goto out;
 	sig->i_domain = sig->d;
-	if ((t = tg->i) != NULL &&
-	    (st = parse_auid(t, sig, &why)) != DKIM_SIG_OK)
+	if (tg->i != NULL && (st = parse_auid(tg, sig, &why)) != DKIM_SIG_OK)
 		goto out;
 out:
-	free(l);
 	*why_r = why;
 	return st;
 }
@@ -653,15 +762,14 @@ static enum dkim_sig_status
 parse_ams_tags(const struct sig_tags *tg, struct dkim_sig *sig,
     const char **why_r)
 {
-	const struct tagvalue *t;
 	enum dkim_sig_status st;
 	size_t i;
 
 	if ((st = parse_bh_c_q(tg, sig, why_r)) != DKIM_SIG_OK)
 		return st;
-	if ((t = required(tg->h, why_r, "missing h=")) == NULL)
+	if (required(tg->h, why_r, "missing h=") == NULL)
 		return DKIM_SIG_E_SYNTAX;
-	st = parse_h(t, sig, why_r);
+	st = parse_h(tg, sig, why_r);
 	if (st != DKIM_SIG_OK && st != DKIM_SIG_E_FROM)
 		return st;
 	for (i = 0; i < sig->nnames; i++)
@@ -696,13 +804,14 @@ enum dkim_sig_status
 dkim_sig_parse_arc(const unsigned char *value, size_t len,
     enum dkim_sig_kind kind, struct dkim_sig *sig, const char **why_r)
 {
-	struct tagvalue_list *l = xmalloc(sizeof(*l));
+	struct tagvalue_list list, *l = &list;
 	struct sig_tags tags, *tg = &tags;
 	enum dkim_sig_status st;
 	const char *why = "malformed tag list";
 	enum tagvalue_status lst = tagvalue_parse(value, len, 0, l, &why);
 
 	index_tags(l, tg);
+	copy_values(tg, false, sig);
 	if (lst != TAGVALUE_OK) {
 		const char *ignored;
 
@@ -721,7 +830,6 @@ dkim_sig_parse_arc(const unsigned char *value, size_t len,
 	else
 		st = parse_ams_tags(tg, sig, &why);
 out:
-	free(l);
 	*why_r = why;
 	return st;
 }

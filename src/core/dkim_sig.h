@@ -44,8 +44,9 @@ enum dkim_alg {
 
 /*
  * A parsed signature. Strings are NUL-terminated copies owned by the
- * struct (freed by dkim_sig_deinit). Fields that could be read are filled
- * even when parsing fails, so a result can still name d= and s=.
+ * struct (freed by dkim_sig_deinit); they and the names array share one
+ * allocation, block. Fields that could be read are filled even when
+ * parsing fails, so a result can still name d= and s=.
  */
 struct dkim_sig {
 	enum dkim_alg alg;
@@ -62,6 +63,7 @@ struct dkim_sig {
 	char *h;		/* copy of h=; names point into it */
 	struct dkim_name *names;
 	size_t nnames;
+	void *block;		/* holds names, d, s, i and h */
 	bool has_l;
 	uint64_t l;
 	bool has_t, has_x;
@@ -119,6 +121,15 @@ const char *dkim_alg_name(enum dkim_alg alg);
  * (LDH labels, also '_', of 1..63 bytes, at most DKIM_MAX_DNS_NAME in
  * all); the ASCII case is not changed */
 bool dkim_domain_ok(const char *name);
+
+/* Bits of dkim_sig_classes[c], the byte classes dkim_sig.c checks names
+ * with (see there); exported for its test */
+#define DKIM_SIG_C_FWS		0x01u
+#define DKIM_SIG_C_FTEXT	0x02u
+#define DKIM_SIG_C_LDH		0x04u
+#define DKIM_SIG_C_HYPHEN	0x08u
+#define DKIM_SIG_C_DOT		0x10u
+extern const unsigned char dkim_sig_classes[256];
 
 /* dkim_domain_within - true when sub equals dom or is below it, ignoring
  * ASCII case */

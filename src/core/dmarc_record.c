@@ -273,7 +273,7 @@ enum dmarc_record_status
 dmarc_record_parse(const unsigned char *p, size_t len, enum dmarc_mode mode,
     struct dmarc_record *rec, const char **why_r)
 {
-	struct tagvalue_list *l;
+	struct tagvalue_list l;	/* on the stack: see dkim_sig_parse */
 
 	memset(rec, 0, sizeof(*rec));
 	rec->pct = 100;
@@ -286,10 +286,8 @@ dmarc_record_parse(const unsigned char *p, size_t len, enum dmarc_mode mode,
 		return DMARC_REC_NOT_DMARC;
 	}
 	/* lenient: never fails; v=DMARC1 is its first, good entry */
-	l = xmalloc(sizeof(*l));
-	(void)tagvalue_parse(p, len, TAGVALUE_DMARC, l, NULL);
-	apply_tags(rec, mode, l);
-	free(l);
+	(void)tagvalue_parse(p, len, TAGVALUE_DMARC, &l, NULL);
+	apply_tags(rec, mode, &l);
 	*why_r = rec->warnings ? rec->warning : "ok";
 	return DMARC_REC_OK;
 }

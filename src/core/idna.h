@@ -50,6 +50,10 @@ struct idna_name {
  */
 enum idna_status idna_domain(const unsigned char *p, size_t len,
     struct idna_name *out_r, const char **why_r);
+/* idna_domain_full - idna_domain without its shortcut for names of plain
+ * ASCII labels: the same results, slower; for tests that compare them */
+enum idna_status idna_domain_full(const unsigned char *p, size_t len,
+    struct idna_name *out_r, const char **why_r);
 /* idna_status_name - short word for logs */
 const char *idna_status_name(enum idna_status s);
 

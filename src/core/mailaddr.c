@@ -39,6 +39,7 @@
 #include "config.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,21 +60,47 @@ struct tok {
 	size_t len;
 };
 
+/* Tokens a short value (a typical From) is split into without an
+ * allocation: a value of len bytes has at most len tokens and the end. */
+#define MAILADDR_SMALL_TOKS 64
+
 struct parser {
-	struct tok *t;
+	struct tok *t;		/* small, or allocated for a long value */
 	size_t n, i;
+	struct tok small[MAILADDR_SMALL_TOKS];
 	struct mailaddr_list *out;
 	const char *why;
 	enum mailaddr_status st;
+};
+
+/* mailaddr_atext - 1 for the bytes of RFC 5322 3.2.3 atext (letters,
+ * digits and !#$%&'*+-/=?^_`{|}~) and for 8-bit UTF-8 bytes (RFC 6532
+ * 3.2): a lookup instead of a strchr per byte of every atom (issue 18);
+ * test_mailaddr checks it against that definition */
+const unsigned char mailaddr_atext[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x10 */
+	0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 0, 1,	/* 0x20 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0, 1,	/* 0x30 */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x40 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1,	/* 0x50 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x60 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,	/* 0x70 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x80 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x90 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0xa0 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0xb0 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0xc0 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0xd0 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0xe0 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0xf0 */
 };
 
 /* is_atext - RFC 5322 3.2.3 atext, plus UTF-8 bytes (RFC 6532 3.2) */
 static bool
 is_atext(unsigned char c)
 {
-	if (ascii_isalnum(c) || c >= 0x80)
-		return true;
-	return strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL && c != '\0';
+	return mailaddr_atext[c] != 0;
 }
 
 /* eword_len - length of an RFC 2047 encoded word at p, 0 if none */
@@ -139,7 +166,14 @@ tokenize(const unsigned char *p, size_t len, struct parser *ps)
 	size_t i = 0, j;
 	struct tok *t;
 
-	ps->t = xcalloc(len + 1, sizeof(*ps->t));
+	if (len + 1 <= MAILADDR_SMALL_TOKS) {
+		/* zeroed like the allocated array: the parser may look one
+		 * token past TK_END */
+		ps->t = ps->small;
+		memset(ps->t, 0, (len + 1) * sizeof(*ps->t));
+	} else {
+		ps->t = xcalloc(len + 1, sizeof(*ps->t));
+	}
 	ps->n = 0;
 	while (i < len) {
 		unsigned char c = p[i];
@@ -529,7 +563,8 @@ mailaddr_parse_list(const unsigned char *p, size_t len,
 {
 	struct parser ps;
 
-	memset(&ps, 0, sizeof(ps));
+	/* all but the small token array, which tokenize prepares */
+	memset(&ps, 0, offsetof(struct parser, small));
 	out->count = 0;
 	out->addrs = NULL;
 	ps.out = out;
@@ -547,7 +582,8 @@ mailaddr_parse_list(const unsigned char *p, size_t len,
 	} else {
 		(void)parse_list(&ps);
 	}
-	free(ps.t);
+	if (ps.t != ps.small)
+		free(ps.t);
 	if (ps.st != MAILADDR_OK)
 		mailaddr_list_free(out);
 	*why_r = ps.why;

@@ -43,6 +43,9 @@ enum mailaddr_status mailaddr_parse_list(const unsigned char *p, size_t len,
     struct mailaddr_list *out, const char **why_r);
 /* mailaddr_list_free - free the addresses; the list is empty afterwards */
 void mailaddr_list_free(struct mailaddr_list *l);
+/* mailaddr_atext - 1 for the bytes of atext (RFC 5322 3.2.3) and 8-bit
+ * bytes (RFC 6532 3.2), else 0; for the parser and its test */
+extern const unsigned char mailaddr_atext[256];
 /* mailaddr_status_name - short word for logs */
 const char *mailaddr_status_name(enum mailaddr_status s);
 

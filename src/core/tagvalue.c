@@ -11,8 +11,11 @@
  *
  * Exported functions:
  *   tagvalue_parse     split a list; syntax, duplicate and count errors
- *   tagvalue_find      look a tag up by name
- *   tagvalue_value_eq  compare a tag's value with a string
+ *   tagvalue_find_n    look a tag up by name (tagvalue_find, inline in
+ *                      tagvalue.h, with a NUL-terminated name)
+ *   tagvalue_classes   the byte classes the parser works with
+ * (tagvalue_value_eq, comparing a value with a string, is inline in
+ * tagvalue.h.)
  *
  * Callers guarantee p[0..len) is readable; no NUL is needed. The tags
  * point into p, so p must outlive the list. Errors come back as a status
@@ -26,30 +29,58 @@
 #include "core/tagvalue.h"
 #include "util/str.h"
 
-/* is_fws - whitespace allowed around tags and inside values: FWS, with
- * bare CR or LF tolerated because milters hand us either; or with
- * TAGVALUE_WSP_ONLY just SP and HTAB */
-static bool
-is_fws(unsigned char c, unsigned flags)
-{
-	if (c == ' ' || c == '\t')
-		return true;
-	return (flags & TAGVALUE_WSP_ONLY) == 0 && (c == '\r' || c == '\n');
-}
+/* tagvalue_classes - the TAGVALUE_C_* bits of every byte (tagvalue.h): one
+ * lookup instead of a chain of compares per byte, as constant data (a
+ * table built at run time cost a pthread_once per tag-spec; issue 18) */
+const unsigned char tagvalue_classes[256] = {
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x00 */
+	0x00, 0x01, 0x02, 0x00, 0x00, 0x02, 0x00, 0x00,	/* 0x08 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x10 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x18 */
+	0x01, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10,	/* 0x20 */
+	0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10,	/* 0x28 */
+	0x18, 0x18, 0x18, 0x18, 0x18, 0x18, 0x18, 0x18,	/* 0x30 */
+	0x18, 0x18, 0x10, 0x00, 0x10, 0x10, 0x10, 0x10,	/* 0x38 */
+	0x10, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c,	/* 0x40 */
+	0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c,	/* 0x48 */
+	0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c,	/* 0x50 */
+	0x1c, 0x1c, 0x1c, 0x10, 0x10, 0x10, 0x10, 0x18,	/* 0x58 */
+	0x10, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c,	/* 0x60 */
+	0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c,	/* 0x68 */
+	0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c,	/* 0x70 */
+	0x1c, 0x1c, 0x1c, 0x10, 0x10, 0x10, 0x10, 0x00,	/* 0x78 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x80 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x88 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x90 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x98 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xa0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xa8 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xb0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xb8 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xc0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xc8 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xd0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xd8 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xe0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xe8 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xf0 */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0xf8 */
+};
 
-/* is_valchar - VALCHAR of RFC 6376 3.2: printable ASCII except ';' */
-static bool
-is_valchar(unsigned char c)
+/* fws_mask - the classes that are white space under flags */
+static unsigned
+fws_mask(unsigned flags)
 {
-	return c >= 0x21 && c <= 0x7e && c != ';';
+	return (flags & TAGVALUE_WSP_ONLY) != 0 ? TAGVALUE_C_WSP :
+	    TAGVALUE_C_WSP | TAGVALUE_C_CRLF;
 }
 
 /* Eight copies of a byte in a 64-bit word. */
 #define BYTES8(b) (UINT64_C(0x0101010101010101) * (b))
 
 /*
- * valchars8 - how many of the eight bytes at p, from the first, are in
- * %x21-7E (8: all of them).
+ * nonval8 - the top bit of each of the eight bytes at p that is not in
+ * %x21-7E (0: all are), at least for the first such byte.
  * Word-at-a-time: a byte below 0x21 borrows into its top bit when 0x21
  * is subtracted, a byte above 0x7E carries into it when 1 is added (or
  * has it set already). A borrow or carry only spreads from a byte that
@@ -60,14 +91,23 @@ is_valchar(unsigned char c)
  * bytes: this takes ~1.5 instructions a byte instead of ~10, and a
  * folded value goes straight to its white space (issue 18).
  */
+static uint64_t
+nonval8(const unsigned char *p)
+{
+	uint64_t x;
+
+	memcpy(&x, p, sizeof(x));
+	return (((x - BYTES8(0x21)) & ~x) | ((x + BYTES8(0x01)) | x)) &
+	    BYTES8(0x80);
+}
+
+/* valchars8 - how many of the eight bytes at p, from the first, are in
+ * %x21-7E (8: all of them; see nonval8) */
 static size_t
 valchars8(const unsigned char *p)
 {
-	uint64_t x, bad;
+	uint64_t bad = nonval8(p);
 
-	memcpy(&x, p, sizeof(x));
-	bad = (((x - BYTES8(0x21)) & ~x) | ((x + BYTES8(0x01)) | x)) &
-	    BYTES8(0x80);
 	if (bad == 0)
 		return 8;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -80,33 +120,41 @@ valchars8(const unsigned char *p)
 /* scan_value - from p[*pos], the tag value up to the next ';' or the end:
  * *pos becomes that end, *vend_r the index after the value's last
  * VALCHAR (or the start when there is none); false on a byte that is
- * neither VALCHAR nor white space */
+ * neither VALCHAR nor white space. The value alternates runs of VALCHARs
+ * (taken eight at a time) and runs of white space (a fold in b=, the
+ * spaces in h=), each run consumed in a loop of its own. */
 static bool
-scan_value(const unsigned char *p, size_t len, unsigned flags, size_t *pos,
-    size_t *vend_r)
+scan_value(const unsigned char *p, size_t len, const unsigned char *cls,
+    unsigned fws, size_t *pos, size_t *vend_r)
 {
 	const unsigned char *semi = memchr(p + *pos, ';', len - *pos);
 	size_t end = semi != NULL ? (size_t)(semi - p) : len;
 	size_t i = *pos, vend = i;
 
 	while (i < end) {
-		/* no ';' before end, so %x21-7E here means VALCHAR */
-		if (end - i >= 8) {
+		size_t run = i;
+
+		/* no ';' before end, so %x21-7E here means VALCHAR;
+		 * sixteen bytes a step while they all are */
+		while (end - i >= 16 && (nonval8(p + i) |
+		    nonval8(p + i + 8)) == 0)
+			i += 16;
+		while (end - i >= 8) {
 			size_t n = valchars8(p + i);
 
-			if (n > 0) {
-				i += n;
-				vend = i;
-			}
-			if (n == 8)
-				continue;
+			i += n;
+			if (n < 8)
+				break;
 		}
-		/* i < end still: n < 8 stopped inside the eight bytes */
-		if (is_valchar(p[i]))
-			vend = i + 1;
-		else if (!is_fws(p[i], flags))
+		while (i < end && (cls[p[i]] & TAGVALUE_C_VAL) != 0)
+			i++;
+		if (i > run)
+			vend = i;
+		run = i;
+		while (i < end && (cls[p[i]] & fws) != 0)
+			i++;
+		if (i == run && i < end)
 			return false;
-		i++;
 	}
 	*pos = i;
 	*vend_r = vend;
@@ -141,14 +189,17 @@ set_why(const char **why_r, enum tagvalue_status st, const char *why)
 }
 
 /* parse_spec - one tag-spec from p[*pos..len) up to ';' or the end; sets
- * *empty when the spec held only whitespace */
+ * *empty when the spec held only whitespace. Fills every field of t but
+ * problem. */
 static enum tagvalue_status
 parse_spec(const unsigned char *p, size_t len, unsigned flags, size_t *pos,
     struct tagvalue *t, bool *empty, const char **why_r)
 {
+	const unsigned char *cls = tagvalue_classes;
+	unsigned fws = fws_mask(flags);
 	size_t i = *pos, vend;
 
-	while (i < len && is_fws(p[i], flags))
+	while (i < len && (cls[p[i]] & fws) != 0)
 		i++;
 	if (i == len || p[i] == ';') {
 		*empty = true;
@@ -156,22 +207,22 @@ parse_spec(const unsigned char *p, size_t len, unsigned flags, size_t *pos,
 		return TAGVALUE_OK;
 	}
 	*empty = false;
-	if (!ascii_isalpha(p[i]))
+	if ((cls[p[i]] & TAGVALUE_C_ALPHA) == 0)
 		return set_why(why_r, TAGVALUE_E_SYNTAX, "tag name must start with a letter");
 	t->name = p + i;
-	while (i < len && (ascii_isalnum(p[i]) || p[i] == '_'))
+	while (i < len && (cls[p[i]] & TAGVALUE_C_NAME) != 0)
 		i++;
 	t->name_len = (size_t)(p + i - t->name);
-	while (i < len && is_fws(p[i], flags))
+	while (i < len && (cls[p[i]] & fws) != 0)
 		i++;
 	if (i == len || p[i] != '=')
 		return set_why(why_r, TAGVALUE_E_SYNTAX, "tag without '='");
 	i++;
 	t->raw_start = i;
-	while (i < len && is_fws(p[i], flags))
+	while (i < len && (cls[p[i]] & fws) != 0)
 		i++;
 	t->value = p + i;
-	if (!scan_value(p, len, flags, &i, &vend))
+	if (!scan_value(p, len, cls, fws, &i, &vend))
 		return set_why(why_r, TAGVALUE_E_SYNTAX,
 		    "invalid character in tag value");
 	t->value_len = vend - (size_t)(t->value - p);
@@ -194,28 +245,31 @@ letter_bit(const struct tagvalue *t, unsigned flags)
 {
 	unsigned char c;
 
-	if (t->name_len != 1 || !ascii_isalpha(t->name[0]))
+	/* a good tag's name starts with a letter (parse_spec) */
+	if (t->name_len != 1)
 		return 0;
 	c = t->name[0];
-	if ((flags & TAGVALUE_CASE_INSENSITIVE) != 0)
-		c = ascii_tolower(c);
-	return c >= 'a' ? UINT64_C(1) << (c - 'a') :
-	    UINT64_C(1) << (26 + (c - 'A'));
+	if (c >= 'a')
+		return UINT64_C(1) << (c - 'a');
+	/* upper case: its own bit, or the lower-case letter's */
+	return (flags & TAGVALUE_CASE_INSENSITIVE) != 0 ?
+	    UINT64_C(1) << (c - 'A') : UINT64_C(1) << (26 + (c - 'A'));
 }
 
 /* is_repeat - does a good tag of the list already have t's name?
- * letters: the letter_bit of every good tag in the list */
+ * bit: letter_bit of t; letters: the letter_bit of every good tag in the
+ * list */
 static bool
 is_repeat(const struct tagvalue_list *l, const struct tagvalue *t,
-    unsigned flags, uint64_t letters)
+    unsigned flags, uint64_t bit, uint64_t letters)
 {
-	uint64_t bit = letter_bit(t, flags);
 	size_t j;
 
 	if (bit != 0)
 		return (letters & bit) != 0;
 	for (j = 0; j < l->count; j++)
-		if (l->tag[j].problem == NULL && name_eq(l->tag[j].name,
+		if (l->tag[j].name_len == t->name_len &&
+		    l->tag[j].problem == NULL && name_eq(l->tag[j].name,
 		    l->tag[j].name_len, t->name, t->name_len, flags))
 			return true;
 	return false;
@@ -238,7 +292,9 @@ skip_spec(const unsigned char *p, size_t len, size_t start,
 	return i;
 }
 
-/* tagvalue_parse - split p[0..len) into tags */
+/* tagvalue_parse - split p[0..len) into tags. Each tag is parsed in
+ * place, into the list's next slot (a scratch one when the list is
+ * full), not built aside and copied in. */
 enum tagvalue_status
 tagvalue_parse(const unsigned char *p, size_t len, unsigned flags,
     struct tagvalue_list *out, const char **why_r)
@@ -249,26 +305,33 @@ tagvalue_parse(const unsigned char *p, size_t len, unsigned flags,
 	out->count = 0;
 	out->truncated = false;
 	for (;;) {
-		struct tagvalue t;
+		struct tagvalue scratch;
+		struct tagvalue *t = out->count < TAGVALUE_MAX_TAGS ?
+		    &out->tag[out->count] : &scratch;
 		bool empty = false;
 		enum tagvalue_status st;
 		const char *why = NULL;
 		size_t start = pos;
+		uint64_t bit = 0;
 
-		memset(&t, 0, sizeof(t));
-		st = parse_spec(p, len, flags, &pos, &t, &empty, &why);
+		t->problem = NULL;
+		st = parse_spec(p, len, flags, &pos, t, &empty, &why);
 		if (st != TAGVALUE_OK) {
 			if ((flags & TAGVALUE_LENIENT) == 0)
 				return set_why(why_r, st, why);
-			pos = skip_spec(p, len, start, &t, why);
-		} else if (!empty && is_repeat(out, &t, flags, letters)) {
-			if ((flags & TAGVALUE_DUP_FIRST) == 0)
-				return set_why(why_r, TAGVALUE_E_DUPLICATE,
-				    "duplicate tag");
-			t.problem = "repeated tag ignored";
+			pos = skip_spec(p, len, start, t, why);
+		} else if (!empty) {
+			bit = letter_bit(t, flags);
+			if (is_repeat(out, t, flags, bit, letters)) {
+				if ((flags & TAGVALUE_DUP_FIRST) == 0)
+					return set_why(why_r,
+					    TAGVALUE_E_DUPLICATE,
+					    "duplicate tag");
+				t->problem = "repeated tag ignored";
+			}
 		}
 		if (!empty) {
-			if (out->count == TAGVALUE_MAX_TAGS) {
+			if (t == &scratch) {
 				if ((flags & TAGVALUE_LENIENT) == 0)
 					return set_why(why_r,
 					    TAGVALUE_E_TOO_MANY,
@@ -276,9 +339,9 @@ tagvalue_parse(const unsigned char *p, size_t len, unsigned flags,
 				out->truncated = true;
 				break;
 			}
-			out->tag[out->count++] = t;
-			if (t.problem == NULL)
-				letters |= letter_bit(&t, flags);
+			out->count++;
+			if (t->problem == NULL)
+				letters |= bit;
 		}
 		if (pos >= len)
 			break;
@@ -287,26 +350,22 @@ tagvalue_parse(const unsigned char *p, size_t len, unsigned flags,
 	return TAGVALUE_OK;
 }
 
-/* tagvalue_find - the tag called name, or NULL */
+/* tagvalue_find_n - the tag called name[0..n), or NULL */
 const struct tagvalue *
-tagvalue_find(const struct tagvalue_list *list, const char *name,
-    unsigned flags)
+tagvalue_find_n(const struct tagvalue_list *list, const char *name,
+    size_t n, unsigned flags)
 {
-	size_t i, n = strlen(name);
+	size_t i;
 
-	for (i = 0; i < list->count; i++)
-		if (list->tag[i].problem == NULL &&
-		    name_eq(list->tag[i].name, list->tag[i].name_len,
-		    (const unsigned char *)name, n, flags))
-			return &list->tag[i];
+	/* the length first, here: most tags of a list are not the one */
+	for (i = 0; i < list->count; i++) {
+		const struct tagvalue *t = &list->tag[i];
+
+		if (t->name_len == n && t->problem == NULL && name_eq(t->name,
+		    n, (const unsigned char *)name, n, flags))
+			return t;
+	}
 	return NULL;
 }
 
-/* tagvalue_value_eq - true when the tag's value equals s exactly */
-bool
-tagvalue_value_eq(const struct tagvalue *t, const char *s)
-{
-	size_t n = strlen(s);
 
-	return t->value_len == n && memcmp(t->value, s, n) == 0;
-}

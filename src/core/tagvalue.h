@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 /* Most tags one list may hold. DKIM defines 14 signature tags; a list with
  * more than this is hostile or broken. */
@@ -90,11 +91,39 @@ enum tagvalue_status {
 enum tagvalue_status tagvalue_parse(const unsigned char *p, size_t len,
     unsigned flags, struct tagvalue_list *out, const char **why_r);
 
-/* tagvalue_find - the good tag called name (NUL-terminated), or NULL */
-const struct tagvalue *tagvalue_find(const struct tagvalue_list *list,
-    const char *name, unsigned flags);
+/*
+ * Byte classes of tag=value text, the bits of tagvalue_classes[c] (for
+ * the parser and its test): C_WSP SP and HTAB; C_CRLF CR and LF (FWS
+ * unless TAGVALUE_WSP_ONLY); C_ALPHA letters; C_NAME letters, digits and
+ * '_'; C_VAL the VALCHAR of RFC 6376 3.2, printable ASCII except ';'.
+ */
+#define TAGVALUE_C_WSP		0x01u
+#define TAGVALUE_C_CRLF		0x02u
+#define TAGVALUE_C_ALPHA	0x04u
+#define TAGVALUE_C_NAME		0x08u
+#define TAGVALUE_C_VAL		0x10u
+extern const unsigned char tagvalue_classes[256];
+
+/* tagvalue_find_n - the good tag called name[0..n), or NULL */
+const struct tagvalue *tagvalue_find_n(const struct tagvalue_list *list,
+    const char *name, size_t n, unsigned flags);
+
+/* tagvalue_find - the good tag called name (NUL-terminated), or NULL;
+ * inline so a constant name's length is folded in */
+static inline const struct tagvalue *
+tagvalue_find(const struct tagvalue_list *list, const char *name,
+    unsigned flags)
+{
+	return tagvalue_find_n(list, name, strlen(name), flags);
+}
 
 /* tagvalue_value_eq - true when the tag's value equals s exactly */
-bool tagvalue_value_eq(const struct tagvalue *t, const char *s);
+static inline bool
+tagvalue_value_eq(const struct tagvalue *t, const char *s)
+{
+	size_t n = strlen(s);
+
+	return t->value_len == n && memcmp(t->value, s, n) == 0;
+}
 
 #endif

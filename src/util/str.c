@@ -1,6 +1,12 @@
 /*
  * str.c - ASCII string helpers that do not depend on the locale, and
  * str_copy, a bounded copy without printf's format parsing.
+ *
+ * The case-insensitive comparisons test for plain equality first (whole
+ * strings in libc's strcmp, or byte by byte): the names
+ * they compare (domains, header and tag names) nearly always agree in
+ * case, and folding both bytes of every pair cost ~12 instructions a
+ * byte on the message path (issue 18).
  */
 #include "config.h"
 
@@ -8,20 +14,32 @@
 
 #include "util/str.h"
 
+/* ascii_strcasecmp - compare NUL-terminated strings ignoring ASCII case */
 int
 ascii_strcasecmp(const char *a, const char *b)
 {
 	const unsigned char *x = (const unsigned char *)a;
 	const unsigned char *y = (const unsigned char *)b;
 
+	/* equal as bytes, the usual case (a domain looked up again), in
+	 * libc's vectorised strcmp */
+	if (strcmp(a, b) == 0)
+		return 0;
 	for (;; x++, y++) {
-		int d = ascii_tolower(*x) - ascii_tolower(*y);
+		int d;
 
-		if (d != 0 || *x == '\0')
+		if (*x == *y) {
+			if (*x == '\0')
+				return 0;
+			continue;
+		}
+		/* bytes that differ: neither folds to the other's NUL */
+		if ((d = ascii_tolower(*x) - ascii_tolower(*y)) != 0)
 			return d;
 	}
 }
 
+/* ascii_strncasecmp - same, at most n bytes */
 int
 ascii_strncasecmp(const char *a, const char *b, size_t n)
 {
@@ -29,25 +47,30 @@ ascii_strncasecmp(const char *a, const char *b, size_t n)
 	const unsigned char *y = (const unsigned char *)b;
 
 	for (; n > 0; n--, x++, y++) {
-		int d = ascii_tolower(*x) - ascii_tolower(*y);
+		int d;
 
-		if (d != 0 || *x == '\0')
+		if (*x == *y) {
+			if (*x == '\0')
+				return 0;
+			continue;
+		}
+		if ((d = ascii_tolower(*x) - ascii_tolower(*y)) != 0)
 			return d;
 	}
 	return 0;
 }
 
+/* ascii_caseeq - p[0..n) equals s[0..n) ignoring ASCII case */
 bool
-ascii_memcaseeq(const void *p, size_t plen, const char *s)
+ascii_caseeq(const void *p, const void *s, size_t n)
 {
-	const unsigned char *x = p;
+	const unsigned char *x = p, *y = s;
 	size_t i;
 
-	for (i = 0; i < plen; i++) {
-		if (s[i] == '\0' || ascii_tolower(x[i]) != ascii_tolower((unsigned char)s[i]))
+	for (i = 0; i < n; i++)
+		if (x[i] != y[i] && ascii_tolower(x[i]) != ascii_tolower(y[i]))
 			return false;
-	}
-	return s[plen] == '\0';
+	return true;
 }
 
 char *

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 /* Mail syntax is ASCII; these never consult the locale. */
 static inline unsigned char
@@ -41,8 +42,20 @@ ascii_iswsp(unsigned char c)
 int ascii_strcasecmp(const char *a, const char *b);
 /* ascii_strncasecmp - same, at most n bytes */
 int ascii_strncasecmp(const char *a, const char *b, size_t n);
-/* ascii_memcaseeq - true when p[0..plen) equals NUL-terminated s ignoring case */
-bool ascii_memcaseeq(const void *p, size_t plen, const char *s);
+/* ascii_caseeq - true when p[0..n) equals s[0..n) ignoring ASCII case */
+bool ascii_caseeq(const void *p, const void *s, size_t n);
+
+/* ascii_memcaseeq - true when p[0..plen) equals NUL-terminated s ignoring
+ * case. Inline so a constant s has its length folded in at compile time:
+ * most calls test a tag value or name against a keyword of another length
+ * and end at the length check (issue 18). */
+static inline bool
+ascii_memcaseeq(const void *p, size_t plen, const char *s)
+{
+	size_t n = strlen(s);
+
+	return plen == n && ascii_caseeq(p, s, n);
+}
 /* str_lower - lower-case s in place (ASCII only); returns s */
 char *str_lower(char *s);
 /* str_trim - strip leading and trailing space, tab, CR and LF in place */

@@ -2,13 +2,16 @@
  * strictness on required tags, tolerance of unknown ones */
 #include "config.h"
 
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cmocka.h>
 
@@ -174,6 +177,287 @@ test_names_survive_syntax_errors(void **state)
 	assert_string_equal(s.d, "example.com");
 	assert_string_equal(s.s, "sel");
 	dkim_sig_deinit(&s);
+}
+
+/* eq_or_null - s is NULL when want is, else equal to it */
+static void
+eq_or_null(const char *s, const char *want)
+{
+	if (want == NULL)
+		assert_null(s);
+	else
+		assert_string_equal(s, want);
+}
+
+/* The copies of d= s= i= h= (one allocation per signature) reach the
+ * struct exactly when each tag is judged, as separate copies did: i=
+ * only once everything before it passed, h= once the crypto tags did;
+ * an ARC field never keeps i=. */
+static void
+test_copies_appear_when_judged(void **state)
+{
+	static const struct {
+		const char *label, *in;
+		enum dkim_sig_kind kind;
+		const char *d, *s, *i, *h;
+		size_t nnames;
+	} cases[] = {
+		{ "full", "v=1; a=rsa-sha256; d=Ex.com; s=s1; i=u@sub.ex.com; "
+		    "h=From : To; bh=AAAA; b=AAAA", DKIM_SIG_KIND_DKIM,
+		    "Ex.com", "s1", "u@sub.ex.com", "From : To", 2 },
+		{ "no i=", "v=1; a=rsa-sha256; d=ex.com; s=s1; h=from; "
+		    "bh=AAAA; b=AAAA", DKIM_SIG_KIND_DKIM, "ex.com", "s1",
+		    NULL, "from", 1 },
+		{ "bad a=", "v=1; a=rsa-md5; d=ex.com; s=s1; i=@ex.com; "
+		    "h=from; bh=AAAA; b=AAAA", DKIM_SIG_KIND_DKIM, "ex.com",
+		    "s1", NULL, NULL, 0 },
+		{ "bad t=", "v=1; a=rsa-sha256; d=ex.com; s=s1; i=@ex.com; "
+		    "h=from:to:cc; bh=AAAA; b=AAAA; t=x", DKIM_SIG_KIND_DKIM,
+		    "ex.com", "s1", NULL, "from:to:cc", 3 },
+		{ "list error", "d=ex.com; s=s1; h=from; i=@ex.com; !",
+		    DKIM_SIG_KIND_DKIM, "ex.com", "s1", NULL, NULL, 0 },
+		{ "no d=", "v=1; s=s1; h=from", DKIM_SIG_KIND_DKIM, NULL, "s1",
+		    NULL, NULL, 0 },
+		{ "nothing", "", DKIM_SIG_KIND_DKIM, NULL, NULL, NULL, NULL,
+		    0 },
+		{ "AMS", "i=1; a=rsa-sha256; d=ex.com; s=s1; h=from:arc-x; "
+		    "bh=AAAA; b=AAAA", DKIM_SIG_KIND_ARC_AMS, "ex.com", "s1",
+		    NULL, "from:arc-x", 2 },
+		{ "AS", "i=2; a=rsa-sha256; d=ex.com; s=s1; cv=none; b=AAAA",
+		    DKIM_SIG_KIND_ARC_SEAL, "ex.com", "s1", NULL, NULL, 0 },
+	};
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct dkim_sig sig;
+		const char *why;
+
+		dkim_sig_init(&sig);
+		if (cases[k].kind == DKIM_SIG_KIND_DKIM)
+			(void)dkim_sig_parse(U(cases[k].in),
+			    strlen(cases[k].in), &sig, &why);
+		else
+			(void)dkim_sig_parse_arc(U(cases[k].in),
+			    strlen(cases[k].in), cases[k].kind, &sig, &why);
+		print_message("%s\n", cases[k].label);
+		eq_or_null(sig.d, cases[k].d);
+		eq_or_null(sig.s, cases[k].s);
+		eq_or_null(sig.i, cases[k].i);
+		eq_or_null(sig.h, cases[k].h);
+		assert_int_equal(sig.nnames, cases[k].nnames);
+		if (cases[k].nnames > 0) {
+			/* the names point into the copy of h= */
+			assert_true(sig.names[0].p == (const unsigned char *)sig.h);
+			assert_true(sig.names[sig.nnames - 1].p +
+			    sig.names[sig.nnames - 1].len ==
+			    (const unsigned char *)sig.h + strlen(sig.h));
+		}
+		dkim_sig_deinit(&sig);
+		assert_null(sig.block);
+	}
+}
+
+/* ref_h - h= judged as first written: split at ':', trim FWS, refuse an
+ * empty name or one with a byte outside ftext; the names' count, or -1
+ * with *why_r */
+static int
+ref_h(const char *h, const char **why_r, int *from_r)
+{
+	size_t len = strlen(h), start = 0;
+	int n = 0;
+
+	*from_r = 0;
+	while (start <= len) {
+		const char *c = memchr(h + start, ':', len - start);
+		size_t end = c != NULL ? (size_t)(c - h) : len, s = start,
+		    e = end, i;
+
+		while (s < e && strchr(" \t\r\n", h[s]) != NULL)
+			s++;
+		while (e > s && strchr(" \t\r\n", h[e - 1]) != NULL)
+			e--;
+		if (s == e) {
+			*why_r = "empty header name in h=";
+			return -1;
+		}
+		for (i = s; i < e; i++)
+			if ((unsigned char)h[i] < 33 ||
+			    (unsigned char)h[i] > 126 || h[i] == ':') {
+				*why_r = "invalid header name in h=";
+				return -1;
+			}
+		if (e - s == 4 && strncasecmp(h + s, "from", 4) == 0)
+			*from_r = 1;
+		n++;
+		start = end + 1;
+	}
+	return n;
+}
+
+/* The one-pass h= parser against ref_h on random lists of names, colons
+ * and folding white space */
+static void
+test_h_matches_reference(void **state)
+{
+	static const char *const pieces[] = { "from", "From", "to", ":",
+	    ":", " ", "\r\n\t", "\t", "x-y", "subject", "a b", "\x7f" };
+	uint32_t seed = 6376;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 20000; round++) {
+		char h[200], in[300];
+		size_t len = 0, k, want = 0;
+		struct dkim_sig sig;
+		const char *why = NULL, *rwhy = NULL;
+		enum dkim_sig_status st;
+		int n, from;
+
+		seed = seed * 1103515245u + 12345u;
+		want = (seed >> 8) % 12;
+		for (k = 0; k < want; k++) {
+			const char *pc;
+
+			seed = seed * 1103515245u + 12345u;
+			pc = pieces[(seed >> 8) % (sizeof(pieces) /
+			    sizeof(pieces[0]))];
+			memcpy(h + len, pc, strlen(pc));
+			len += strlen(pc);
+		}
+		h[len] = '\0';
+		(void)snprintf(in, sizeof(in), "v=1; a=rsa-sha256; d=ex.com; "
+		    "s=s1; bh=AAAA; b=AAAA; h=%s", h);
+		dkim_sig_init(&sig);
+		st = dkim_sig_parse(U(in), strlen(in), &sig, &why);
+		n = ref_h(h, &rwhy, &from);
+		/* the tag list refuses bytes it does not allow (and trims
+		 * the value's ends) before h= is looked at */
+		if (sig.h == NULL) {
+			assert_int_equal(st, DKIM_SIG_E_SYNTAX);
+			dkim_sig_deinit(&sig);
+			continue;
+		}
+		if (n < 0) {
+			assert_int_equal(st, DKIM_SIG_E_SYNTAX);
+			assert_string_equal(why, rwhy);
+		} else {
+			assert_int_equal(st, from ? DKIM_SIG_OK :
+			    DKIM_SIG_E_FROM);
+			assert_int_equal(sig.nnames, (size_t)n);
+		}
+		dkim_sig_deinit(&sig);
+	}
+}
+
+/* l= around the 19 digits that cannot overflow and UINT64_MAX */
+static void
+test_l_values(void **state)
+{
+	static const struct {
+		const char *l;
+		uint64_t want;
+	} cases[] = {
+		{ "0", 0 }, { "0001234", 1234 },
+		{ "9999999999999999999", UINT64_C(9999999999999999999) },
+		{ "18446744073709551614", UINT64_C(18446744073709551614) },
+		{ "18446744073709551615", UINT64_MAX },
+		{ "18446744073709551616", UINT64_MAX },
+		{ "99999999999999999999", UINT64_MAX },
+		{ "000000000000000000001", 1 },
+		{ "00000000000000000000018446744073709551615", UINT64_MAX },
+	};
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		char in[200];
+		struct dkim_sig sig;
+		const char *why;
+
+		(void)snprintf(in, sizeof(in), "v=1; l=%s; a=rsa-sha256; "
+		    "d=ex.com; s=s; h=from; bh=AAAA; b=AAAA", cases[k].l);
+		dkim_sig_init(&sig);
+		assert_int_equal(dkim_sig_parse(U(in), strlen(in), &sig, &why),
+		    DKIM_SIG_OK);
+		assert_true(sig.has_l);
+		assert_true(sig.l == cases[k].want);
+		dkim_sig_deinit(&sig);
+	}
+}
+
+/* ref_domain_ok - dkim_domain_ok as first written, compare by compare */
+static bool
+ref_domain_ok(const char *name)
+{
+	size_t len = strlen(name), label = 0, i;
+
+	if (len == 0 || len > DKIM_MAX_DNS_NAME)
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c == '.') {
+			if (label == 0 || name[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!isalnum(c) && c != '-' && c != '_')
+			return false;
+		if (c == '-' && label == 0)
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	return label > 0 && name[len - 1] != '-';
+}
+
+/* The class table and the table-driven dkim_domain_ok against their
+ * definitions, on every byte and on random names near the limits */
+static void
+test_classes_and_domain_ok(void **state)
+{
+	static const char *const pieces[] = { "a", "Z", "0", "-", "_", ".",
+	    "..", "ex", "\x80", " ", "!", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
+	uint32_t seed = 1035;
+	unsigned c;
+	int round;
+
+	(void)state;
+	for (c = 0; c < 256; c++) {
+		unsigned k = dkim_sig_classes[c];
+
+		assert_int_equal((k & DKIM_SIG_C_FWS) != 0, c == ' ' ||
+		    c == '\t' || c == '\r' || c == '\n');
+		assert_int_equal((k & DKIM_SIG_C_FTEXT) != 0,
+		    c >= 33 && c <= 126 && c != ':');
+		assert_int_equal((k & DKIM_SIG_C_LDH) != 0, (c < 0x80 &&
+		    isalnum((int)c)) || c == '_');
+		assert_int_equal((k & DKIM_SIG_C_HYPHEN) != 0, c == '-');
+		assert_int_equal((k & DKIM_SIG_C_DOT) != 0, c == '.');
+		assert_int_equal(k & ~0x1fu, 0);
+	}
+	for (round = 0; round < 30000; round++) {
+		char name[300];
+		size_t len = 0, want;
+
+		seed = seed * 1103515245u + 12345u;
+		want = (seed >> 8) % 270;
+		while (len < want) {
+			const char *pc;
+
+			seed = seed * 1103515245u + 12345u;
+			pc = pieces[(seed >> 8) % (sizeof(pieces) /
+			    sizeof(pieces[0]))];
+			if (len + strlen(pc) >= sizeof(name))
+				break;
+			memcpy(name + len, pc, strlen(pc));
+			len += strlen(pc);
+		}
+		name[len] = '\0';
+		assert_int_equal(dkim_domain_ok(name), ref_domain_ok(name));
+	}
 }
 
 static void
@@ -440,6 +724,10 @@ main(void)
 		cmocka_unit_test(test_signature_table),
 		cmocka_unit_test(test_h_list_sizes),
 		cmocka_unit_test(test_names_survive_syntax_errors),
+		cmocka_unit_test(test_copies_appear_when_judged),
+		cmocka_unit_test(test_h_matches_reference),
+		cmocka_unit_test(test_l_values),
+		cmocka_unit_test(test_classes_and_domain_ok),
 		cmocka_unit_test(test_time_checks),
 		cmocka_unit_test(test_domain_helpers),
 		cmocka_unit_test(test_key_records),

@@ -254,6 +254,71 @@ test_random_input(void **state)
 	}
 }
 
+/* check_same - idna_domain and idna_domain_full agree on in[0..len) */
+static void
+check_same(const unsigned char *in, size_t len)
+{
+	struct idna_name a, b;
+	const char *wa = NULL, *wb = NULL;
+	enum idna_status sa = idna_domain(in, len, &a, &wa);
+	enum idna_status sb = idna_domain_full(in, len, &b, &wb);
+
+	assert_int_equal(sa, sb);
+	assert_string_equal(wa, wb);
+	assert_string_equal(a.ascii, b.ascii);
+	assert_string_equal(a.unicode, b.unicode);
+	assert_int_equal(a.international, b.international);
+}
+
+/* The plain-ASCII shortcut gives what the label-by-label path gives:
+ * random names of dots, letters of both cases, "xn--" pieces, controls,
+ * high bytes, near the 63 and 253 limits */
+static void
+test_shortcut_matches_full(void **state)
+{
+	static const char *const pieces[] = {
+		"a", "B", "x", "X", "n", "N", "-", "--", ".", "..", "xn--",
+		"XN--", "xn-", "zz9", "_", "\x80", "\xc3\xbc", " ", "\t", "\x7f",
+		"!", "0", "xn--bcher-kva", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	};
+	unsigned char in[300];
+	uint32_t seed = 5891;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 256; round++) {
+		/* every byte, inside a label, alone and at a label's start */
+		unsigned char one[] = { 'a', (unsigned char)round, 'b', '.',
+		    (unsigned char)round, 'x' };
+
+		check_same(one, sizeof(one));
+		check_same(one + 1, 1);
+		check_same(one + 3, 3);
+	}
+	for (round = 0; round < 20000; round++) {
+		size_t len = 0, want = xorshift32(&seed) % 280;
+
+		while (len < want) {
+			const char *pc = pieces[xorshift32(&seed) %
+			    (sizeof(pieces) / sizeof(pieces[0]))];
+			size_t n = strlen(pc);
+
+			if (len + n > sizeof(in))
+				break;
+			memcpy(in + len, pc, n);
+			len += n;
+		}
+		check_same(in, len);
+		/* every prefix of a short one, trailing dot cases included */
+		if (len < 20) {
+			size_t k;
+
+			for (k = 0; k <= len; k++)
+				check_same(in, k);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -263,6 +328,7 @@ main(void)
 		cmocka_unit_test(test_length_not_nul),
 		cmocka_unit_test(test_over_long),
 		cmocka_unit_test(test_random_input),
+		cmocka_unit_test(test_shortcut_matches_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

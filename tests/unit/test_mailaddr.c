@@ -3,6 +3,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -154,6 +155,61 @@ test_from_table(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* A value short enough for the parser's token array on the stack and the
+ * same value pushed past it with leading white space (an allocated
+ * array) parse alike */
+static void
+test_short_and_long_token_arrays(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct from_case *c = &cases[i];
+		struct mailaddr_list l1, l2;
+		struct buf b1 = BUF_INIT, b2 = BUF_INIT, in = BUF_INIT;
+		const char *w1, *w2;
+		enum mailaddr_status s1, s2;
+		size_t k;
+
+		for (k = 0; k < 80; k++)
+			buf_append_byte(&in, k % 2 ? ' ' : '\t');
+		buf_append_str(&in, c->in);
+		s1 = mailaddr_parse_list((const unsigned char *)c->in,
+		    strlen(c->in), &l1, &w1);
+		s2 = mailaddr_parse_list(in.data, in.len, &l2, &w2);
+		join(&l1, &b1);
+		join(&l2, &b2);
+		if (s1 != MAILADDR_R_TOO_LONG) {
+			assert_int_equal(s1, s2);
+			assert_string_equal(w1, w2);
+			assert_string_equal(buf_cstr(&b1), buf_cstr(&b2));
+		}
+		buf_deinit(&b1);
+		buf_deinit(&b2);
+		buf_deinit(&in);
+		mailaddr_list_free(&l1);
+		mailaddr_list_free(&l2);
+	}
+}
+
+/* the atext table says what RFC 5322 3.2.3 (and RFC 6532 for 8-bit
+ * bytes) say */
+static void
+test_atext_table(void **state)
+{
+	unsigned c;
+
+	(void)state;
+	for (c = 0; c < 256; c++) {
+		bool want = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c >= 0x80 ||
+		    (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~", (int)c) != NULL);
+
+		assert_int_equal(mailaddr_atext[c] != 0, want);
+	}
+}
+
 static void
 test_local_part_unquoted(void **state)
 {
@@ -295,6 +351,8 @@ main(void)
 		cmocka_unit_test(test_input_cap_and_deep_comments),
 		cmocka_unit_test(test_prefixes_never_crash),
 		cmocka_unit_test(test_random_input_fuzz),
+		cmocka_unit_test(test_short_and_long_token_arrays),
+		cmocka_unit_test(test_atext_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

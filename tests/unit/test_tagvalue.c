@@ -2,6 +2,7 @@
  * input */
 #include "config.h"
 
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -329,6 +330,234 @@ test_random_input_never_crashes(void **state)
 	}
 }
 
+/* ref_fws - white space under flags, byte by byte */
+static int
+ref_fws(unsigned char c, unsigned flags)
+{
+	return c == ' ' || c == '\t' || ((flags & TAGVALUE_WSP_ONLY) == 0 &&
+	    (c == '\r' || c == '\n'));
+}
+
+/* ref_name_eq - tag names equal under flags */
+static int
+ref_name_eq(const struct tagvalue *a, const struct tagvalue *b,
+    unsigned flags)
+{
+	size_t i;
+
+	if (a->name_len != b->name_len)
+		return 0;
+	for (i = 0; i < a->name_len; i++) {
+		int x = a->name[i], y = b->name[i];
+
+		if ((flags & TAGVALUE_CASE_INSENSITIVE) != 0) {
+			x = x >= 'A' && x <= 'Z' ? x + 32 : x;
+			y = y >= 'A' && y <= 'Z' ? y + 32 : y;
+		}
+		if (x != y)
+			return 0;
+	}
+	return 1;
+}
+
+/* ref_spec - one tag-spec, the grammar of tagvalue.h a byte at a time;
+ * returns the reason of a malformed one, NULL when good; *empty for a
+ * spec of white space only */
+static const char *
+ref_spec(const unsigned char *p, size_t len, unsigned flags, size_t *pos,
+    struct tagvalue *t, int *empty)
+{
+	size_t i = *pos, vend;
+
+	while (i < len && ref_fws(p[i], flags))
+		i++;
+	*empty = i == len || p[i] == ';';
+	if (*empty) {
+		*pos = i;
+		return NULL;
+	}
+	if (!isalpha(p[i]) || p[i] >= 0x80)
+		return "tag name must start with a letter";
+	t->name = p + i;
+	while (i < len && p[i] < 0x80 && (isalnum(p[i]) || p[i] == '_'))
+		i++;
+	t->name_len = (size_t)(p + i - t->name);
+	while (i < len && ref_fws(p[i], flags))
+		i++;
+	if (i == len || p[i] != '=')
+		return "tag without '='";
+	t->raw_start = ++i;
+	while (i < len && ref_fws(p[i], flags))
+		i++;
+	t->value = p + i;
+	for (vend = i; i < len && p[i] != ';'; i++) {
+		if (p[i] >= 0x21 && p[i] <= 0x7e)
+			vend = i + 1;
+		else if (!ref_fws(p[i], flags))
+			return "invalid character in tag value";
+	}
+	t->value_len = vend - (size_t)(t->value - p);
+	t->raw_end = i;
+	if (t->value_len == 0 && (flags & TAGVALUE_NONEMPTY) != 0)
+		return "empty tag value";
+	*pos = i;
+	return NULL;
+}
+
+/* ref_parse - tagvalue_parse written plainly, for comparison */
+static enum tagvalue_status
+ref_parse(const unsigned char *p, size_t len, unsigned flags,
+    struct tagvalue_list *out, const char **why_r)
+{
+	size_t pos = 0, j;
+
+	out->count = 0;
+	out->truncated = 0;
+	for (;;) {
+		struct tagvalue t;
+		size_t start = pos;
+		int empty;
+		const char *why;
+
+		memset(&t, 0, sizeof(t));
+		why = ref_spec(p, len, flags, &pos, &t, &empty);
+		if (why != NULL) {
+			if ((flags & TAGVALUE_LENIENT) == 0) {
+				*why_r = why;
+				return TAGVALUE_E_SYNTAX;
+			}
+			for (pos = start; pos < len && p[pos] != ';'; pos++)
+				;
+			memset(&t, 0, sizeof(t));
+			t.raw_start = start;
+			t.raw_end = pos;
+			t.problem = why;
+			empty = 0;
+		} else if (!empty) {
+			for (j = 0; j < out->count; j++)
+				if (out->tag[j].problem == NULL &&
+				    ref_name_eq(&out->tag[j], &t, flags))
+					break;
+			if (j < out->count) {
+				if ((flags & TAGVALUE_DUP_FIRST) == 0) {
+					*why_r = "duplicate tag";
+					return TAGVALUE_E_DUPLICATE;
+				}
+				t.problem = "repeated tag ignored";
+			}
+		}
+		if (!empty) {
+			if (out->count == TAGVALUE_MAX_TAGS) {
+				if ((flags & TAGVALUE_LENIENT) == 0) {
+					*why_r = "too many tags";
+					return TAGVALUE_E_TOO_MANY;
+				}
+				out->truncated = 1;
+				break;
+			}
+			out->tag[out->count++] = t;
+		}
+		if (pos >= len)
+			break;
+		pos++;
+	}
+	return TAGVALUE_OK;
+}
+
+/* the constant class table says what its bits are defined to say */
+static void
+test_class_table(void **state)
+{
+	unsigned c;
+
+	(void)state;
+	for (c = 0; c < 256; c++) {
+		unsigned k = tagvalue_classes[c];
+
+		assert_int_equal((k & TAGVALUE_C_WSP) != 0,
+		    c == ' ' || c == '\t');
+		assert_int_equal((k & TAGVALUE_C_CRLF) != 0,
+		    c == '\r' || c == '\n');
+		assert_int_equal((k & TAGVALUE_C_ALPHA) != 0,
+		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
+		assert_int_equal((k & TAGVALUE_C_NAME) != 0,
+		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_');
+		assert_int_equal((k & TAGVALUE_C_VAL) != 0,
+		    c >= 0x21 && c <= 0x7e && c != ';');
+		assert_int_equal(k & ~0x1fu, 0);
+	}
+}
+
+/* tagvalue_parse against ref_parse on random lists of short names (one
+ * letter in both cases, repeats likely), values with folds and odd bytes,
+ * long runs, up to and past TAGVALUE_MAX_TAGS tags, under each dialect */
+static void
+test_matches_reference(void **state)
+{
+	static const char *const pieces[] = {
+		"a", "b", "B", "bh", "c", "x_1", "9", "=", "=", "; ", ";", " ",
+		"\t", "\r\n\t", "\n", "dGhpcyBpcyBhIHNpZ25hdHVyZQ==", "v=1",
+		"rsa-sha256", ":", "\x80", "\x00", "\x7f", "\x01", "ab=;",
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "=\t",
+	};
+	static const unsigned dialects[] = { 0, TAGVALUE_DMARC,
+	    TAGVALUE_CASE_INSENSITIVE, TAGVALUE_WSP_ONLY, TAGVALUE_NONEMPTY,
+	    TAGVALUE_LENIENT, TAGVALUE_LENIENT | TAGVALUE_DUP_FIRST };
+	static struct tagvalue_list got, want;
+	unsigned char in[600];
+	uint32_t seed = 6376;
+	size_t iter, i;
+
+	(void)state;
+	for (iter = 0; iter < 30000; iter++) {
+		size_t len = 0, target;
+		unsigned flags = dialects[iter % (sizeof(dialects) /
+		    sizeof(dialects[0]))];
+		const char *wg = "unset", *ww = "unset";
+		enum tagvalue_status sg, sw;
+
+		seed = seed * 1103515245u + 12345u;
+		target = (seed >> 8) % sizeof(in);
+		while (len < target) {
+			const char *pc;
+			size_t n;
+
+			seed = seed * 1103515245u + 12345u;
+			pc = pieces[(seed >> 8) % (sizeof(pieces) /
+			    sizeof(pieces[0]))];
+			n = pc[0] == '\0' ? 1 : strlen(pc);
+			if (len + n > sizeof(in))
+				break;
+			memcpy(in + len, pc, n);
+			len += n;
+		}
+		sg = tagvalue_parse(in, len, flags, &got, &wg);
+		sw = ref_parse(in, len, flags, &want, &ww);
+		assert_int_equal(sg, sw);
+		assert_string_equal(sg == TAGVALUE_OK ? "unset" : wg,
+		    sw == TAGVALUE_OK ? "unset" : ww);
+		assert_int_equal(got.count, want.count);
+		assert_int_equal(got.truncated, want.truncated);
+		for (i = 0; i < got.count; i++) {
+			const struct tagvalue *g = &got.tag[i], *w = &want.tag[i];
+
+			assert_int_equal(g->raw_start, w->raw_start);
+			assert_int_equal(g->raw_end, w->raw_end);
+			assert_true((g->problem == NULL) == (w->problem == NULL));
+			if (g->problem != NULL) {
+				assert_string_equal(g->problem, w->problem);
+				if (w->name == NULL)
+					continue;
+			}
+			assert_ptr_equal(g->name, w->name);
+			assert_int_equal(g->name_len, w->name_len);
+			assert_ptr_equal(g->value, w->value);
+			assert_int_equal(g->value_len, w->value_len);
+		}
+	}
+}
+
 /* a byte other than VALCHAR at every offset of a long value, so at
  * every place inside and across the eight-byte blocks the scanner takes
  * at once: white space keeps the value whole, anything else is refused */
@@ -395,6 +624,8 @@ main(void)
 		cmocka_unit_test(test_long_value_every_byte_every_position),
 		cmocka_unit_test(test_long_folded_value_and_separator),
 		cmocka_unit_test(test_random_input_never_crashes),
+		cmocka_unit_test(test_matches_reference),
+		cmocka_unit_test(test_class_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

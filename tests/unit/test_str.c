@@ -1,0 +1,154 @@
+/* test_str.c - the ASCII comparisons against simple byte-by-byte
+ * references, on random strings built to agree, differ only in case,
+ * differ anywhere, or stop early */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "util/str.h"
+
+/* ref_lower - tolower of one ASCII byte */
+static int
+ref_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+/* ref_strncasecmp - the comparison as first written: fold both, compare */
+static int
+ref_strncasecmp(const char *a, const char *b, size_t n)
+{
+	const unsigned char *x = (const unsigned char *)a;
+	const unsigned char *y = (const unsigned char *)b;
+
+	for (; n > 0; n--, x++, y++) {
+		int d = ref_lower(*x) - ref_lower(*y);
+
+		if (d != 0 || *x == '\0')
+			return d;
+	}
+	return 0;
+}
+
+/* ref_memcaseeq - p[0..plen) equals NUL-terminated s ignoring case */
+static int
+ref_memcaseeq(const unsigned char *p, size_t plen, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < plen; i++)
+		if (s[i] == '\0' ||
+		    ref_lower(p[i]) != ref_lower((unsigned char)s[i]))
+			return 0;
+	return s[plen] == '\0';
+}
+
+/* Bytes the strings are made of: letters of both cases, the neighbours
+ * of the folding range, high bytes and (inside p only) NUL. */
+static const unsigned char alphabet[] = "aAzZ@[`{-.09\x80\xc1\xff";
+
+/* rnd - a small deterministic generator */
+static uint32_t
+rnd(uint32_t *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return *s >> 8;
+}
+
+/* make_pair - a and b of up to 11 bytes, often equal up to case */
+static void
+make_pair(uint32_t *seed, char *a, char *b)
+{
+	size_t n = rnd(seed) % 12, m, i;
+
+	for (i = 0; i < n; i++)
+		a[i] = (char)alphabet[rnd(seed) % (sizeof(alphabet) - 1)];
+	a[n] = '\0';
+	memcpy(b, a, n + 1);
+	for (i = 0; i < n; i++)
+		if (rnd(seed) % 3 == 0)
+			b[i] = (char)(ref_lower((unsigned char)a[i]) == a[i] &&
+			    a[i] >= 'a' && a[i] <= 'z' ? a[i] - 32 : a[i]);
+	switch (rnd(seed) % 4) {
+	case 0:		/* a byte changed anywhere */
+		if (n > 0)
+			b[rnd(seed) % n] = (char)alphabet[rnd(seed) %
+			    (sizeof(alphabet) - 1)];
+		break;
+	case 1:		/* b cut short */
+		m = n > 0 ? rnd(seed) % n : 0;
+		b[m] = '\0';
+		break;
+	default:	/* equal up to case */
+		break;
+	}
+}
+
+static void
+test_strcasecmp_matches_reference(void **state)
+{
+	uint32_t seed = 18;
+	char a[16], b[16];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 200000; i++) {
+		size_t n;
+		int want;
+
+		make_pair(&seed, a, b);
+		want = ref_strncasecmp(a, b, SIZE_MAX);
+		assert_int_equal(ascii_strcasecmp(a, b), want);
+		assert_int_equal(ascii_strcasecmp(b, a),
+		    ref_strncasecmp(b, a, SIZE_MAX));
+		n = rnd(&seed) % 14;
+		assert_int_equal(ascii_strncasecmp(a, b, n),
+		    ref_strncasecmp(a, b, n));
+	}
+}
+
+static void
+test_memcaseeq_matches_reference(void **state)
+{
+	uint32_t seed = 6376;
+	char a[16], b[16];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 200000; i++) {
+		size_t plen;
+
+		make_pair(&seed, a, b);
+		/* p may hold a NUL: a's own, or one past its end */
+		plen = rnd(&seed) % (strlen(a) + 2);
+		assert_int_equal(ascii_memcaseeq(a, plen, b),
+		    ref_memcaseeq((const unsigned char *)a, plen, b));
+		/* a prefix of both, NULs included */
+		if (plen > strlen(b) + 1)
+			plen = strlen(b) + 1;
+		if (plen > strlen(a) + 1)
+			plen = strlen(a) + 1;
+		assert_int_equal(ascii_caseeq(a, b, plen),
+		    ref_strncasecmp(a, b, plen) == 0);
+	}
+	assert_true(ascii_memcaseeq("A\0b", 3, "a") == false);
+	assert_true(ascii_memcaseeq("Rsa-SHA256", 10, "rsa-sha256"));
+	assert_false(ascii_memcaseeq("rsa-sha25", 9, "rsa-sha256"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_strcasecmp_matches_reference),
+		cmocka_unit_test(test_memcaseeq_matches_reference),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

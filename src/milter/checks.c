@@ -428,8 +428,9 @@ checks_reset(struct checks *ck)
 
 _Static_assert(offsetof(struct checks, dns_budget) <
     offsetof(struct checks, dmarc) &&
-    offsetof(struct checks, dmarc) < offsetof(struct checks, keys),
-    "struct checks: dmarc and keys must come last");
+    offsetof(struct checks, dmarc) < offsetof(struct checks, spf_mailfrom) &&
+    offsetof(struct checks, spf_helo) < offsetof(struct checks, keys),
+    "struct checks: dmarc, the SPF results and keys must come last");
 
 void
 checks_state_init(struct checks *ck)

@@ -32,16 +32,18 @@ struct checks {
 	bool exempt;			/* internal host or authenticated */
 	const char *exempt_why;		/* "internal", "auth" */
 	bool skip_verify;		/* exempt, or Mode without v */
-	bool spf_mailfrom_done, spf_helo_done;
-	struct spf_result spf_mailfrom;
-	struct spf_result spf_helo;
+	bool spf_mailfrom_done, spf_helo_done;	/* spf_* below are set */
 	struct dkim_verifier *dkim;
 	size_t key_count;
 	struct checks_arc *arc;		/* NULL until an ARC field arrives */
 	struct dns_budget dns_budget;	/* DNSMaxTimePerMessage */
 	/* Last, not zeroed by checks_state_init (issue 18): dmarc empties
-	 * itself, and keys holds nothing past key_count. */
+	 * itself, the SPF results (with their string storage) are filled by
+	 * spf_check and read only when their _done flag says so, and keys
+	 * holds nothing past key_count. */
 	struct checks_dmarc dmarc;
+	struct spf_result spf_mailfrom;
+	struct spf_result spf_helo;
 	struct checks_key_query keys[CHECKS_MAX_KEYS];
 };
 

@@ -459,6 +459,40 @@ teardown(void **state)
 	return 0;
 }
 
+/* the result's strings outgrow its own text (SPF_RESULT_TEXT): the
+ * long ones go to the heap, every string still reads back whole, and a
+ * result used again after spf_result_deinit starts empty */
+static void
+test_long_strings_beyond_result_text(void **state)
+{
+	struct dns_resolver *r = *state;
+	struct spf_result res;
+	char from[SPF_RESULT_TEXT * 2 + 32];
+	size_t lens[] = { 1, SPF_RESULT_TEXT / 2, SPF_RESULT_TEXT - 20,
+	    SPF_RESULT_TEXT - 10, SPF_RESULT_TEXT, SPF_RESULT_TEXT * 2 };
+	size_t i;
+
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		memset(from, 'a' + (int)i, lens[i]);
+		(void)snprintf(from + lens[i], sizeof(from) - lens[i],
+		    "@fail.test");
+		check(r, NULL, "192.0.2.1", "helo.test", from, SPF_ID_MAILFROM,
+		    &res);
+		assert_int_equal(res.res, SPF_RES_FAIL);
+		assert_string_equal(res.sender, from);
+		assert_string_equal(res.domain, "fail.test");
+		assert_non_null(res.explanation);
+		assert_string_equal(res.explanation,
+		    "192.0.2.1 may not send for fail.test");
+		assert_non_null(res.reason);
+		spf_result_deinit(&res);
+		assert_null(res.sender);
+		assert_null(res.domain);
+		assert_null(res.explanation);
+		assert_null(res.reason);
+	}
+}
+
 int
 main(void)
 {
@@ -470,6 +504,7 @@ main(void)
 		cmocka_unit_test(test_timeout_gives_temperror_in_time),
 		cmocka_unit_test(test_query_budget),
 		cmocka_unit_test(test_one_checker_per_thread_shared_resolver),
+		cmocka_unit_test(test_long_strings_beyond_result_text),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -185,9 +185,34 @@ checks_header(struct session *s, const char *name, const char *value)
 	checks_field(s, &f);
 }
 
+/*
+ * stored_copy - the message's stored copy of f, or NULL. The milter
+ * stores a field in the message's headers (in its arena, until the
+ * message ends) just before it hands it here; when the last stored field
+ * is f, or byte for byte the same field, the DKIM verifier can refer to
+ * it until end of header instead of copying it (issue 18).
+ */
+static const struct header *
+stored_copy(const struct message *m, const struct header *f)
+{
+	const struct header *last;
+
+	if (m->headers.count == 0)
+		return NULL;
+	last = &m->headers.list[m->headers.count - 1];
+	if (last == f)
+		return last;
+	if (last->name_len != f->name_len || last->value_len != f->value_len ||
+	    memcmp(last->value, f->value, f->value_len) != 0 ||
+	    memcmp(last->name, f->name, f->name_len) != 0)
+		return NULL;
+	return last;
+}
+
 void
 checks_field(struct session *s, const struct header *f)
 {
+	const struct header *kept;
 	struct checks *ck = &s->msg.checks;
 	const struct conf *c = s->msg.conf;
 	const char *key;
@@ -220,9 +245,19 @@ checks_field(struct session *s, const struct header *f)
 		p.max_headers = c->max_headers;
 		p.max_header_bytes = c->max_header_bytes;
 		p.max_field_bytes = c->max_header_field_bytes;
-		ck->dkim = dkim_verifier_new(&p);
+		/* freed by checks_reset, before the arena is reset */
+		ck->dkim = dkim_verifier_new_in(&p, &s->msg.arena);
 	}
-	idx = dkim_verifier_field(ck->dkim, f);
+	/* the kind and lengths from f: a stored copy has the same bytes */
+	if ((kept = stored_copy(&s->msg, f)) != NULL) {
+		struct header k = *f;
+
+		k.name = kept->name;
+		k.value = kept->value;
+		idx = dkim_verifier_field_kept(ck->dkim, &k);
+	} else {
+		idx = dkim_verifier_field(ck->dkim, f);
+	}
 	if (idx < 0 || (key = dkim_verifier_key_name(ck->dkim, idx)) == NULL)
 		return;
 	if (ck->key_count == CHECKS_MAX_KEYS)

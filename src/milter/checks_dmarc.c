@@ -83,7 +83,8 @@ start_author(struct checks_dmarc *d, struct dns_resolver *r,
 	a->domain = arena_strdup(arena, domain);
 	a->unicode = name->international ? arena_strdup(arena, name->unicode) :
 	    NULL;
-	a->eval = dmarc_eval_new(domain, &opts);
+	/* domain is idna_domain's A-label form: not checked again */
+	a->eval = dmarc_eval_new_checked(domain, &opts);
 	if (r == NULL)
 		return;
 	n = dmarc_eval_prefetch(a->eval, names, DMARC_WALK_MAX_QUERIES);
@@ -156,13 +157,12 @@ evaluate(struct checks_dmarc_author *a, struct dns_resolver *r,
 	while (r != NULL && dmarc_eval_next_query(a->eval, &name, &type)) {
 		struct dns_query **q = take_prefetched(a, name, type);
 		struct dns_answer *ans;
-		char *asked = xstrdup(name);
 
+		/* name stays valid until the next dmarc_eval_next_query */
 		ans = q != NULL ? dns_budget_wait(budget, q) :
-		    dns_budget_lookup(budget, r, asked, type, timeout_ms);
-		dmarc_eval_feed(a->eval, asked, type, ans);
+		    dns_budget_lookup(budget, r, name, type, timeout_ms);
+		dmarc_eval_feed(a->eval, name, type, ans);
 		dns_answer_free(&ans);
-		free(asked);
 	}
 	for (i = 0; i < a->prefetch_count; i++)
 		dns_query_cancel(&a->prefetch[i].query);

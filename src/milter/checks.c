@@ -188,23 +188,24 @@ checks_header(struct session *s, const char *name, const char *value)
 /*
  * stored_copy - the message's stored copy of f, or NULL. The milter
  * stores a field in the message's headers (in its arena, until the
- * message ends) just before it hands it here; when the last stored field
- * is f, or byte for byte the same field, the DKIM verifier can refer to
- * it until end of header instead of copying it (issue 18).
+ * message ends) just before it hands it here (checks.h), so when the
+ * list grew by one since the previous field, its last entry is f's copy
+ * and the DKIM verifier can refer to it until end of header instead of
+ * copying it (issue 18). Lengths and kind are compared as a guard.
  */
 static const struct header *
-stored_copy(const struct message *m, const struct header *f)
+stored_copy(struct checks *ck, const struct message *m,
+    const struct header *f)
 {
 	const struct header *last;
+	bool grew = m->headers.count == ck->headers_seen + 1;
 
+	ck->headers_seen = m->headers.count;
 	if (m->headers.count == 0)
 		return NULL;
 	last = &m->headers.list[m->headers.count - 1];
-	if (last == f)
-		return last;
-	if (last->name_len != f->name_len || last->value_len != f->value_len ||
-	    memcmp(last->value, f->value, f->value_len) != 0 ||
-	    memcmp(last->name, f->name, f->name_len) != 0)
+	if (last != f && (!grew || last->kind != f->kind ||
+	    last->name_len != f->name_len || last->value_len != f->value_len))
 		return NULL;
 	return last;
 }
@@ -249,7 +250,7 @@ checks_field(struct session *s, const struct header *f)
 		ck->dkim = dkim_verifier_new_in(&p, &s->msg.arena);
 	}
 	/* the kind and lengths from f: a stored copy has the same bytes */
-	if ((kept = stored_copy(&s->msg, f)) != NULL) {
+	if ((kept = stored_copy(ck, &s->msg, f)) != NULL) {
 		struct header k = *f;
 
 		k.name = kept->name;

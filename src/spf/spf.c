@@ -380,12 +380,12 @@ interpret(struct spf_checker *c, SPF_request_t *sr, const struct buf *rec,
 }
 
 /*
- * response_reason - what decided libspf2's result, in words (in res's
- * storage): its error when it had one, else whether a mechanism matched
+ * response_reason - what decided libspf2's result, in words (static, or
+ * in res's storage): its error when it had one, else whether a mechanism matched
  * or the record ran out of mechanisms (RFC 7208 4.7: the result is then
  * neutral).
  */
-static char *
+static const char *
 response_reason(struct spf_result *res, SPF_response_t *resp)
 {
 	static const char lib[] = "libspf2: ";
@@ -399,14 +399,13 @@ response_reason(struct spf_result *res, SPF_response_t *resp)
 	}
 	switch (SPF_response_reason(resp)) {
 	case SPF_REASON_MECH:
-		return stash(res, "a mechanism of the record matched");
+		return "a mechanism of the record matched";
 	case SPF_REASON_DEFAULT:
-		return stash(res,
-		    "no mechanism matched: the record's default result");
+		return "no mechanism matched: the record's default result";
 	case SPF_REASON_LOCALHOST:
-		return stash(res, "the client is the local host");
+		return "the client is the local host";
 	default:
-		return stash(res, "");
+		return "";
 	}
 }
 
@@ -423,20 +422,20 @@ run_libspf2(struct spf_checker *c, const struct spf_request *req,
 	 * allocations) that the sender then replaces */
 	if (SPF_request_set_env_from(sr, res->sender) != 0) {
 		res->res = SPF_RES_PERMERROR;
-		res->reason = stash(res, "libspf2 refused the sender");
+		res->reason = "libspf2 refused the sender";
 		return;
 	}
 	if (req->helo != NULL && req->helo[0] != '\0')
 		(void)SPF_request_set_helo_dom(sr, req->helo);
 	if ((resp = interpret(c, sr, &c->norm, c->norm_hash, &why)) == NULL) {
 		res->res = SPF_RES_PERMERROR;
-		res->reason = stash(res, why);
+		res->reason = why;	/* static text, as every why here */
 		return;
 	}
 	res->res = map_result(SPF_response_result(resp));
 	if (c->aborted) {
 		res->res = c->abort_res;
-		res->reason = stash(res, c->abort_why);
+		res->reason = c->abort_why;
 	} else {
 		res->reason = response_reason(res, resp);
 		exp = SPF_response_get_explanation(resp);
@@ -464,13 +463,13 @@ spf_check(struct spf_checker *c, const struct spf_request *req,
 	identity(req, res);
 	if (!parse_client(c, req->client_ip)) {
 		res->res = SPF_RES_NONE;
-		res->reason = stash(res, "bad client address");
+		res->reason = "bad client address";
 		goto out;
 	}
 	c->client_af = c->client.af;
 	if ((r = spf_dns_fetch_record(c, res->domain, &why)) != SPF_RES_PASS) {
 		res->res = r;
-		res->reason = stash(res, why != NULL ? why : "");
+		res->reason = why != NULL ? why : "";
 		goto out;
 	}
 	sr = SPF_request_new(c->server);
@@ -478,7 +477,7 @@ spf_check(struct spf_checker *c, const struct spf_request *req,
 		abort();	/* out of memory inside libspf2 */
 	if (!set_client(c, sr, req->client_ip)) {
 		res->res = SPF_RES_NONE;
-		res->reason = stash(res, "bad client address");
+		res->reason = "bad client address";
 	} else {
 		run_libspf2(c, req, sr, res);
 	}
@@ -502,7 +501,8 @@ spf_result_deinit(struct spf_result *res)
 	}
 	res->heap = NULL;
 	res->text_used = 0;
-	res->domain = res->sender = res->explanation = res->reason = NULL;
+	res->domain = res->sender = res->explanation = NULL;
+	res->reason = NULL;
 }
 
 /* append_value - a key=value value: dot-atom as is, else quoted-string

@@ -69,7 +69,8 @@ struct spf_result {
 	char *domain;		/* the domain checked ("" if none) */
 	char *sender;		/* the <sender> used, e.g. postmaster@helo */
 	char *explanation;	/* on fail only, else NULL (RFC 7208 6.2) */
-	char *reason;		/* one line for logs */
+	const char *reason;	/* one line for logs (static text, or in the
+				 * result's storage) */
 	unsigned dns_queries;	/* DNS lookups made by this evaluation */
 	unsigned dns_terms;	/* DNS-querying terms evaluated */
 	unsigned void_lookups;

@@ -431,8 +431,15 @@ dmarc_eval_next_query(struct dmarc_eval *e, const char **name_r,
 {
 	struct dmarc_result r;
 
-	if (compute(e, false, &r) != S_NEED)
+	if (compute(e, false, &r) != S_NEED) {
+		/* decided with the answers at hand: the final computation
+		 * would take the same path (no answer is missing on it) */
+		if (e->auth_set) {
+			e->last = r;
+			e->last_valid = true;
+		}
 		return false;
+	}
 	*name_r = e->need;
 	*type_r = e->need_type;
 	return true;
@@ -445,6 +452,7 @@ keep_name(struct dmarc_eval *e, struct dmarc_answer *s, const char *name)
 {
 	size_t len = strlen(name);
 
+	s->name_len = len;
 	if (len < sizeof(e->names) - e->names_used) {
 		s->name = e->names + e->names_used;
 		memcpy(s->name, name, len + 1);
@@ -468,6 +476,7 @@ dmarc_eval_feed(struct dmarc_eval *e, const char *name, uint16_t type,
 	    e->nans >= DMARC_EVAL_MAX_ANSWERS ||
 	    dmarc_walk_find(e, name, type) != NULL)
 		return;
+	e->last_valid = false;
 	s = &e->ans[e->nans++];
 	memset(s, 0, sizeof(*s));
 	keep_name(e, s, name);
@@ -583,6 +592,7 @@ dmarc_eval_set_auth(struct dmarc_eval *e, const struct dmarc_auth *auth)
 	const char *spf_dom = auth->spf_mailfrom_domain;
 
 	e->auth_set = true;
+	e->last_valid = false;
 	e->nid = 0;
 	if (spf_dom == NULL || *spf_dom == '\0')
 		spf_dom = auth->spf_helo_domain;	/* null sender */
@@ -600,7 +610,10 @@ dmarc_eval_set_auth(struct dmarc_eval *e, const struct dmarc_auth *auth)
 void
 dmarc_eval_result(struct dmarc_eval *e, struct dmarc_result *r)
 {
-	(void)compute(e, true, r);
+	if (e->last_valid)
+		*r = e->last;
+	else
+		(void)compute(e, true, r);
 }
 
 /* dmarc_author_domains - distinct author domains of all From fields */

@@ -73,8 +73,12 @@ start_author(struct checks_dmarc *d, struct dns_resolver *r,
 		return;
 	}
 	a = &d->authors[d->author_count++];
-	/* all of it: outcome.c reads res even when no evaluation ran */
-	memset(a, 0, sizeof(*a));
+	/* every field: outcome.c reads res even when no evaluation ran;
+	 * res's strings are emptied, not cleared (issue 18) */
+	memset(a, 0, offsetof(struct checks_dmarc_author, res));
+	memset(&a->res, 0, offsetof(struct dmarc_result, header_from));
+	a->res.header_from[0] = a->res.policy_domain[0] = '\0';
+	a->res.org_domain[0] = '\0';
 	memset(&opts, 0, sizeof(opts));
 	opts.mode = (enum dmarc_mode)mode;
 	opts.psl = psl;
@@ -89,7 +93,8 @@ start_author(struct checks_dmarc *d, struct dns_resolver *r,
 		return;
 	n = dmarc_eval_prefetch(a->eval, names, DMARC_WALK_MAX_QUERIES);
 	for (i = 0; i < n; i++) {
-		a->prefetch[i].name = arena_strdup(arena, names[i]);
+		/* in the eval, which outlives the queries (checks_dmarc_reset) */
+		a->prefetch[i].name = names[i];
 		a->prefetch[i].query = dns_query_start(r, names[i], DNS_T_TXT);
 	}
 	a->prefetch_count = n;
@@ -136,9 +141,12 @@ take_prefetched(struct checks_dmarc_author *a, const char *name, uint16_t type)
 
 	if (type != DNS_T_TXT)
 		return NULL;
+	/* the names come from the same eval, so mostly in the same case:
+	 * strcmp decides at once where ascii_strcasecmp walked every byte */
 	for (i = 0; i < a->prefetch_count; i++)
 		if (a->prefetch[i].query != NULL &&
-		    ascii_strcasecmp(a->prefetch[i].name, name) == 0)
+		    (strcmp(a->prefetch[i].name, name) == 0 ||
+		    ascii_strcasecmp(a->prefetch[i].name, name) == 0))
 			return &a->prefetch[i].query;
 	return NULL;
 }
@@ -277,11 +285,15 @@ checks_dmarc_eom(struct checks_dmarc *d, struct dns_resolver *r,
 		in->dmarc = POLICY_DMARC_PERMERROR;
 		return false;
 	}
-	for (i = 0; i < d->author_count; i++) {
+	for (i = 0; i < d->author_count; i++)
 		evaluate(&d->authors[i], r, timeout_ms, budget, auth);
-		results[i] = d->authors[i].res;
+	/* one author (nearly all mail) needs no ~800-byte copy to choose */
+	d->chosen = 0;
+	if (d->author_count > 1) {
+		for (i = 0; i < d->author_count; i++)
+			results[i] = d->authors[i].res;
+		d->chosen = dmarc_result_strictest(results, d->author_count);
 	}
-	d->chosen = dmarc_result_strictest(results, d->author_count);
 	add_result(ar, d);
 	in->dmarc = map_result(d->authors[d->chosen].res.result);
 	in->dmarc_disposition = map_disposition(d->authors[d->chosen].res.disposition);

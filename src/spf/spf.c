@@ -289,6 +289,25 @@ stash(struct spf_result *res, const char *s)
 
 #define POSTMASTER_AT "postmaster@"
 
+/* has_non_ascii - some byte of p[0..len) is not ASCII; eight at a time
+ * (this runs on every identity, nearly always all ASCII) */
+static bool
+has_non_ascii(const char *p, size_t len)
+{
+	uint64_t w;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, sizeof(w));
+		if ((w & UINT64_C(0x8080808080808080)) != 0)
+			return true;
+	}
+	for (; i < len; i++)
+		if ((unsigned char)p[i] >= 0x80)
+			return true;
+	return false;
+}
+
 /*
  * to_alabels - an SMTPUTF8 identity with U-labels is checked in its
  * A-label form (RFC 8616 4: DNS names in SPF are A-labels; RFC 7208 4.3),
@@ -296,17 +315,15 @@ stash(struct spf_result *res, const char *s)
  * name that is not valid IDNA2008 is left as it is (no record matches it).
  */
 static void
-to_alabels(struct spf_result *res)
+to_alabels(struct spf_result *res, size_t dlen)
 {
 	struct idna_name n;
 	const char *p;
 	size_t alen;
 
-	for (p = res->domain; *p != '\0'; p++)
-		if ((unsigned char)*p >= 0x80)
-			break;
-	if (*p == '\0' || idna_domain((const unsigned char *)res->domain,
-	    strlen(res->domain), &n, NULL) != IDNA_OK)
+	if (!has_non_ascii(res->domain, dlen) ||
+	    idna_domain((const unsigned char *)res->domain, dlen, &n, NULL) !=
+	    IDNA_OK)
 		return;
 	/* the old strings stay unused in the result's storage */
 	alen = strlen(n.ascii);
@@ -346,7 +363,7 @@ identity(const struct spf_request *req, struct spf_result *res)
 	if (dlen > 0 && dom[dlen - 1] == '.')
 		dlen--;
 	res->domain = stash_join(res, dom, dlen, "", 0);
-	to_alabels(res);
+	to_alabels(res, dlen);
 }
 
 /* interpret - what SPF_request_query_fallback does, minus its

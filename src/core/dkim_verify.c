@@ -86,6 +86,7 @@ struct dkim_verifier {
 					 * in CRLF form */
 	size_t nhdrs, hdrs_cap;
 	size_t hbytes;		/* names plus CRLF values, for the cap */
+	size_t from_fields;	/* stored fields named From */
 	bool overflow;
 	bool eoh_done, eom_done;
 	struct vsig **sigs;	/* each in the arena */
@@ -272,23 +273,24 @@ add_signature(struct dkim_verifier *v, struct vsig *s, size_t hdr_index)
 	s->key_name = key_name(v->arena, s->sig.s, s->sig.d);
 }
 
-/* add_field - one header field in arrival order; sig: it is a
- * DKIM-Signature */
+/* add_field - one header field in arrival order, of kind (headers_kind) */
 static int
 add_field(struct dkim_verifier *v, const unsigned char *name,
-    size_t name_len, const unsigned char *value, size_t value_len, bool sig,
-    bool kept)
+    size_t name_len, const unsigned char *value, size_t value_len,
+    enum header_kind kind, bool kept)
 {
 	struct vsig *s;
 
 	if (v->eoh_done)
 		return -1;
 	if (!store_header(v, name, name_len, value, value_len, kept)) {
-		if (sig)
+		if (kind == HEADER_DKIM_SIGNATURE)
 			v->ignored++;
 		return -1;
 	}
-	if (!sig)
+	if (kind == HEADER_FROM)
+		v->from_fields++;
+	if (kind != HEADER_DKIM_SIGNATURE)
 		return -1;
 	if (v->nsigs >= v->p.max_signatures) {
 		v->ignored++;
@@ -316,7 +318,7 @@ dkim_verifier_header(struct dkim_verifier *v, const unsigned char *name,
     size_t name_len, const unsigned char *value, size_t value_len)
 {
 	return add_field(v, name, name_len, value, value_len,
-	    headers_kind(name, name_len) == HEADER_DKIM_SIGNATURE, false);
+	    headers_kind(name, name_len), false);
 }
 
 /* dkim_verifier_field - the same with the name classified already */
@@ -324,7 +326,7 @@ int
 dkim_verifier_field(struct dkim_verifier *v, const struct header *f)
 {
 	return add_field(v, (const unsigned char *)f->name, f->name_len,
-	    f->value, f->value_len, f->kind == HEADER_DKIM_SIGNATURE, false);
+	    f->value, f->value_len, f->kind, false);
 }
 
 /* dkim_verifier_field_kept - the same for a field valid until eoh */
@@ -332,7 +334,7 @@ int
 dkim_verifier_field_kept(struct dkim_verifier *v, const struct header *f)
 {
 	return add_field(v, (const unsigned char *)f->name, f->name_len,
-	    f->value, f->value_len, f->kind == HEADER_DKIM_SIGNATURE, true);
+	    f->value, f->value_len, f->kind, true);
 }
 
 /* get_sig - signature idx or NULL when out of range */
@@ -363,19 +365,14 @@ hash_headers(struct dkim_verifier *v, struct vsig *s)
 	    s->hdr_index, &v->scratch, s->hdigest);
 }
 
-/* check_from_coverage - does h= name From as often as the header has it? */
+/* check_from_coverage - does h= name From as often as the header has it?
+ * The From fields were counted as they were stored: their kind is
+ * HEADER_FROM exactly when dkim_canon_name_is would match "from". */
 static void
-check_from_coverage(const struct dkim_header *hdrs, size_t nhdrs,
-    struct vsig *s)
+check_from_coverage(const struct dkim_verifier *v, struct vsig *s)
 {
-	static const struct dkim_name from = {
-		(const unsigned char *)"from", 4
-	};
-	size_t fields = 0, names = 0, i;
+	size_t fields = v->from_fields, names = 0, i;
 
-	for (i = 0; i < nhdrs; i++)
-		if (dkim_canon_name_is(&hdrs[i], &from))
-			fields++;
 	for (i = 0; i < s->sig.nnames; i++)
 		if (ascii_memcaseeq(s->sig.names[i].p, s->sig.names[i].len,
 		    "from"))
@@ -402,7 +399,7 @@ dkim_verifier_eoh(struct dkim_verifier *v)
 			continue;
 		}
 		hash_headers(v, s);
-		check_from_coverage(v->hdrs, v->nhdrs, s);
+		check_from_coverage(v, s);
 		s->body = dkim_body_slot_for(v->bodies, &v->nbodies, &s->sig);
 	}
 	/* the parsed signatures hold copies of all they need, and a kept

@@ -249,16 +249,11 @@ checks_field(struct session *s, const struct header *f)
 		/* freed by checks_reset, before the arena is reset */
 		ck->dkim = dkim_verifier_new_in(&p, &s->msg.arena);
 	}
-	/* the kind and lengths from f: a stored copy has the same bytes */
-	if ((kept = stored_copy(ck, &s->msg, f)) != NULL) {
-		struct header k = *f;
-
-		k.name = kept->name;
-		k.value = kept->value;
-		idx = dkim_verifier_field_kept(ck->dkim, &k);
-	} else {
+	/* the stored copy: the same name, value, lengths and kind */
+	if ((kept = stored_copy(ck, &s->msg, f)) != NULL)
+		idx = dkim_verifier_field_kept(ck->dkim, kept);
+	else
 		idx = dkim_verifier_field(ck->dkim, f);
-	}
 	if (idx < 0 || (key = dkim_verifier_key_name(ck->dkim, idx)) == NULL)
 		return;
 	if (ck->key_count == CHECKS_MAX_KEYS)

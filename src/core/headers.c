@@ -58,15 +58,6 @@ headers_deinit(struct headers *h)
 	headers_init(h, h->arena);
 }
 
-/* headers_name_len - length without trailing white space */
-size_t
-headers_name_len(const unsigned char *name, size_t len)
-{
-	while (len > 0 && ascii_iswsp(name[len - 1]))
-		len--;
-	return len;
-}
-
 /* headers_name_eq - normalised names equal, case ignored */
 bool
 headers_name_eq(const unsigned char *name, size_t len,
@@ -122,10 +113,9 @@ same_lower(const unsigned char *name, const char *lower, size_t n)
 	return true;
 }
 
-/* headers_kind - one length test picks the only candidate name, so
- * most fields cost a switch and no comparison */
-enum header_kind
-headers_kind(const unsigned char *name, size_t len)
+/* kind_of - headers_kind of name[0..len), len without trailing WSP */
+static enum header_kind
+kind_of(const unsigned char *name, size_t len)
 {
 	static const struct {
 		const char *name;	/* lower case */
@@ -140,7 +130,6 @@ headers_kind(const unsigned char *name, size_t len)
 	};
 	size_t i;
 
-	len = headers_name_len(name, len);
 	switch (len) {
 	case 4: i = 0; break;
 	case 14: i = 1; break;
@@ -152,6 +141,14 @@ headers_kind(const unsigned char *name, size_t len)
 	}
 	return same_lower(name, known[i].name, len) ? known[i].kind :
 	    HEADER_OTHER;
+}
+
+/* headers_kind - one length test picks the only candidate name, so
+ * most fields cost a switch and no comparison */
+enum header_kind
+headers_kind(const unsigned char *name, size_t len)
+{
+	return kind_of(name, headers_name_len(name, len));
 }
 
 unsigned
@@ -178,7 +175,7 @@ headers_field_init(struct header *f, const char *name,
 	f->name_len = strlen(name);
 	f->cmp_len = headers_name_len((const unsigned char *)name,
 	    f->name_len);
-	f->kind = headers_kind((const unsigned char *)name, f->cmp_len);
+	f->kind = kind_of((const unsigned char *)name, f->cmp_len);
 }
 
 const struct header *

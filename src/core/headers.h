@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "util/arena.h"
+#include "util/str.h"
 
 /*
  * The fields authentication picks by name, told apart once per field
@@ -94,8 +95,15 @@ unsigned headers_name_index(const struct headers *h, const struct header *f);
  * Authentication-Results, DKIM h=) goes through these two functions so
  * "From ", "from\t" and "FROM" are all the From.
  */
-/* headers_name_len - len without the trailing SP/HTAB of name[0..len) */
-size_t headers_name_len(const unsigned char *name, size_t len);
+/* headers_name_len - len without the trailing SP/HTAB of name[0..len);
+ * inline: DKIM's header selection asks it for every field and h= name */
+static inline size_t
+headers_name_len(const unsigned char *name, size_t len)
+{
+	while (len > 0 && ascii_iswsp(name[len - 1]))
+		len--;
+	return len;
+}
 /* headers_name_eq - name[0..len) and want[0..wlen), each without its
  * trailing WSP, are equal, case ignored */
 bool headers_name_eq(const unsigned char *name, size_t len,

@@ -429,17 +429,14 @@ bool
 dmarc_eval_next_query(struct dmarc_eval *e, const char **name_r,
     uint16_t *type_r)
 {
-	struct dmarc_result r;
-
-	if (compute(e, false, &r) != S_NEED) {
+	/* computed where it is kept: no copy of the ~800-byte result */
+	if (compute(e, false, &e->last) != S_NEED) {
 		/* decided with the answers at hand: the final computation
 		 * would take the same path (no answer is missing on it) */
-		if (e->auth_set) {
-			e->last = r;
-			e->last_valid = true;
-		}
+		e->last_valid = e->auth_set;
 		return false;
 	}
+	e->last_valid = false;
 	*name_r = e->need;
 	*type_r = e->need_type;
 	return true;

@@ -196,18 +196,18 @@ grow_hdrs(struct dkim_verifier *v)
 }
 
 /* bare_lfs - the LFs of p[0..len) that dkim_canon_crlf turns into CRLF
- * (those not preceded by CR) */
+ * (those not preceded by CR); lf is the first LF */
 static size_t
-bare_lfs(const unsigned char *p, size_t len)
+bare_lfs(const unsigned char *p, size_t len, const unsigned char *lf)
 {
-	const unsigned char *end = p + len, *start = p, *lf;
+	const unsigned char *end = p + len, *start = p;
 	size_t n = 0;
 
-	while ((lf = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+	do {
 		if (lf == start || lf[-1] != '\r')
 			n++;
-		p = lf + 1;
-	}
+		lf++;
+	} while ((lf = memchr(lf, '\n', (size_t)(end - lf))) != NULL);
 	return n;
 }
 
@@ -257,7 +257,8 @@ store_header(struct dkim_verifier *v, const unsigned char *name,
     enum header_kind kind)
 {
 	struct dkim_header *h;
-	size_t bare;
+	const unsigned char *lf;
+	size_t bare = 0;
 
 	if (v->overflow || v->nhdrs >= v->p.max_headers ||
 	    name_len >= v->p.max_field_bytes ||
@@ -276,12 +277,15 @@ store_header(struct dkim_verifier *v, const unsigned char *name,
 	h->name_len = name_len;
 	h->value = value;
 	h->value_len = value_len;
-	bare = bare_lfs(value, value_len);
-	if (!kept || (bare > 0 && kind == HEADER_DKIM_SIGNATURE))
+	lf = memchr(value, '\n', value_len);
+	if (!kept || (lf != NULL && kind == HEADER_DKIM_SIGNATURE)) {
 		to_crlf(v, v->nhdrs - 1);
-	else if (bare > 0)
-		note_raw(v, v->nhdrs - 1);
-	v->hbytes += name_len + value_len + bare;
+	} else if (lf != NULL) {
+		/* converted later if at all: count what CRLF form adds */
+		if ((bare = bare_lfs(value, value_len, lf)) > 0)
+			note_raw(v, v->nhdrs - 1);
+	}
+	v->hbytes += name_len + h->value_len + bare;
 	return true;
 }
 

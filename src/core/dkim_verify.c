@@ -86,8 +86,6 @@ struct dkim_verifier {
 					 * in CRLF form */
 	size_t nhdrs, hdrs_cap;
 	size_t hbytes;		/* names plus CRLF values, for the cap */
-	size_t *raw;		/* kept fields still folded with bare LF */
-	size_t nraw, raw_cap;
 	size_t from_fields;	/* stored fields named From */
 	bool overflow;
 	bool eoh_done, eom_done;
@@ -195,70 +193,15 @@ grow_hdrs(struct dkim_verifier *v)
 	v->hdrs_cap = cap;
 }
 
-/* bare_lfs - the LFs of p[0..len) that dkim_canon_crlf turns into CRLF
- * (those not preceded by CR); lf is the first LF */
-static size_t
-bare_lfs(const unsigned char *p, size_t len, const unsigned char *lf)
-{
-	const unsigned char *end = p + len, *start = p;
-	size_t n = 0;
-
-	do {
-		if (lf == start || lf[-1] != '\r')
-			n++;
-		lf++;
-	} while ((lf = memchr(lf, '\n', (size_t)(end - lf))) != NULL);
-	return n;
-}
-
-/* to_crlf - hdrs[i]'s value in CRLF form, in the arena */
-static void
-to_crlf(struct dkim_verifier *v, size_t i)
-{
-	struct dkim_header *h = &v->hdrs[i];
-
-	buf_reset(&v->scratch);
-	dkim_canon_crlf(h->value, h->value_len, &v->scratch);
-	h->value = (const unsigned char *)arena_memdup(v->arena,
-	    v->scratch.data, v->scratch.len);
-	h->value_len = v->scratch.len;
-}
-
-/* note_raw - remember that kept field i still has bare LF folds */
-static void
-note_raw(struct dkim_verifier *v, size_t i)
-{
-	size_t *n;
-
-	if (v->nraw == v->raw_cap) {
-		/* at most one entry per field, so no overflow */
-		v->raw_cap = v->raw_cap ? v->raw_cap * 2 : 8;
-		n = arena_alloc(v->arena, v->raw_cap * sizeof(*n));
-		if (v->nraw > 0)
-			memcpy(n, v->raw, v->nraw * sizeof(*n));
-		v->raw = n;
-	}
-	v->raw[v->nraw++] = i;
-}
-
-/*
- * store_header - append a field to the header block; false on overflow.
- * Values are hashed in CRLF form (dkim_canon_crlf: milters fold with
- * bare LF). Not kept: name and value are copied, the value in CRLF form.
- * kept: name and value stay valid until eoh, so they are referred to; a
- * DKIM-Signature with bare LF folds is copied in CRLF form at once (it is
- * parsed now), any other such field only at eoh and only if a signature
- * selects it (most folded fields, Received, are signed by no one: a
- * conversion cost ~1,100 instructions). The cap counts CRLF lengths.
- */
+/* store_header - append a field to the header block; false on overflow.
+ * kept: name and value stay valid until eoh, so they are referred to;
+ * a value with a line break is copied in CRLF form all the same
+ * (dkim_canon_crlf: milters fold with bare LF). */
 static bool
 store_header(struct dkim_verifier *v, const unsigned char *name,
-    size_t name_len, const unsigned char *value, size_t value_len, bool kept,
-    enum header_kind kind)
+    size_t name_len, const unsigned char *value, size_t value_len, bool kept)
 {
 	struct dkim_header *h;
-	const unsigned char *lf;
-	size_t bare = 0;
 
 	if (v->overflow || v->nhdrs >= v->p.max_headers ||
 	    name_len >= v->p.max_field_bytes ||
@@ -275,39 +218,18 @@ store_header(struct dkim_verifier *v, const unsigned char *name,
 	h->name = kept ? name : (const unsigned char *)arena_memdup(v->arena,
 	    name, name_len);
 	h->name_len = name_len;
-	h->value = value;
-	h->value_len = value_len;
-	lf = memchr(value, '\n', value_len);
-	if (!kept || (lf != NULL && kind == HEADER_DKIM_SIGNATURE)) {
-		to_crlf(v, v->nhdrs - 1);
-	} else if (lf != NULL) {
-		/* converted later if at all: count what CRLF form adds */
-		if ((bare = bare_lfs(value, value_len, lf)) > 0)
-			note_raw(v, v->nhdrs - 1);
+	if (kept && memchr(value, '\n', value_len) == NULL) {
+		h->value = value;
+		h->value_len = value_len;
+	} else {
+		buf_reset(&v->scratch);
+		dkim_canon_crlf(value, value_len, &v->scratch);
+		h->value = (const unsigned char *)arena_memdup(v->arena,
+		    v->scratch.data, v->scratch.len);
+		h->value_len = v->scratch.len;
 	}
-	v->hbytes += name_len + h->value_len + bare;
+	v->hbytes += name_len + h->value_len;
 	return true;
-}
-
-/* selected - does an undecided signature's h= name field i? (the
- * comparison of dkim_canon_select) */
-static bool
-selected(const struct dkim_verifier *v, size_t i)
-{
-	const struct dkim_header *h = &v->hdrs[i];
-	size_t j, k;
-
-	for (j = 0; j < v->nsigs; j++) {
-		const struct vsig *s = v->sigs[j];
-
-		if (s->done)
-			continue;
-		for (k = 0; k < s->sig.nnames; k++)
-			if (headers_name_eq(h->name, h->name_len,
-			    s->sig.names[k].p, s->sig.names[k].len))
-				return true;
-	}
-	return false;
 }
 
 /* key_name - "selector._domainkey.domain" in the arena */
@@ -361,7 +283,7 @@ add_field(struct dkim_verifier *v, const unsigned char *name,
 
 	if (v->eoh_done)
 		return -1;
-	if (!store_header(v, name, name_len, value, value_len, kept, kind)) {
+	if (!store_header(v, name, name_len, value, value_len, kept)) {
 		if (kind == HEADER_DKIM_SIGNATURE)
 			v->ignored++;
 		return -1;
@@ -467,10 +389,6 @@ dkim_verifier_eoh(struct dkim_verifier *v)
 	if (v->eoh_done)
 		return;
 	v->eoh_done = true;
-	/* the folded fields a signature will hash, in CRLF form */
-	for (i = 0; i < v->nraw && !v->overflow; i++)
-		if (selected(v, v->raw[i]))
-			to_crlf(v, v->raw[i]);
 	for (i = 0; i < v->nsigs; i++) {
 		struct vsig *s = v->sigs[i];
 

@@ -8,9 +8,11 @@
  * Exported functions:
  *   dkim_verify_params_init   defaults
  *   dkim_verifier_new/free    one verifier per message
+ *   dkim_verifier_new_in      the same with its memory in the caller's arena
  *   dkim_verifier_header      a header field; signatures parsed at once so
  *                             the key lookup can start early
  *   dkim_verifier_field       the same for a field classified already
+ *   dkim_verifier_field_kept  the same for a field that outlives eoh
  *   dkim_verifier_key_name    what to look up for a signature
  *   dkim_verifier_eoh         hash the signed header fields
  *   dkim_verifier_body        stream a body chunk into the shared hashers
@@ -19,13 +21,20 @@
  *   dkim_verifier_result_count/result/ignored/body_hashers, dkim_res_name
  *
  * Memory: the header block is kept until end of header (capped by
- * max_header_bytes and max_headers), then freed; the body is never kept,
- * only one streaming hasher per distinct (canonicalization, hash, l=).
- * Every string in a result is owned by the verifier. Hostile input yields
- * permerror/fail/policy results, never a crash.
+ * max_header_bytes and max_headers); the body is never kept, only one
+ * streaming hasher per distinct (canonicalization, hash, l=). The
+ * verifier itself, its header list, key names and records and the result
+ * details come from an arena: the message's (dkim_verifier_new_in, so a
+ * message makes no malloc/free pairs for them, issue 18) or one of its
+ * own. A field the caller keeps until eoh (dkim_verifier_field_kept) is
+ * referred to, not copied, unless its value has line breaks to bring to
+ * CRLF form. Every string in a result is owned by the verifier. Hostile
+ * input yields permerror/fail/policy results, never a crash.
  */
 #include "config.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,17 +44,16 @@
 #include "core/dkim_bodies.h"
 #include "core/dkim_verify.h"
 #include "core/headers.h"
+#include "util/arena.h"
 #include "util/buf.h"
-#include "util/fmt.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
 
 /* Hard ceiling on max_signatures whatever the configuration says. */
 #define DKIM_VERIFY_SIGNATURES_LIMIT 64
-/* Room the header block gets at its first field: a typical message's
- * header fits, where growing from the buffer's default took four or
- * five reallocs and copies (~2,000 instructions a message, issue 18). */
-#define DKIM_VERIFY_HBUF_START 4096
+/* Header list entries at the first field; the list doubles in the arena
+ * (a typical message has about ten fields) */
+#define DKIM_VERIFY_HDRS_START 16
 
 struct vsig {
 	struct dkim_sig sig;
@@ -53,10 +61,10 @@ struct vsig {
 	enum dkim_res res;
 	const char *reason;
 	size_t hdr_index;	/* the signature's own field */
-	char *key_name;
+	char *key_name;		/* in the arena */
 	struct dkim_key key;
-	char *key_txt;		/* the key record judged, for explanations */
-	struct buf detail;	/* canon, bh= and computed bh, NUL-separated */
+	char *key_txt;		/* the key record judged, for explanations
+				 * (in the arena) */
 	bool have_key;
 	bool judged;		/* body hash compared at end of message */
 	bool testing;
@@ -68,18 +76,20 @@ struct vsig {
 	struct dkim_result out;
 };
 
-struct hdr_rec {
-	size_t name_off, name_len, value_off, value_len;
-};
-
 struct dkim_verifier {
 	struct dkim_verify_params p;
-	struct buf hbuf;	/* names and values of the header block */
-	struct hdr_rec *hdrs;
+	struct arena *arena;	/* where the verifier's memory comes from */
+	struct arena own;	/* that arena when the caller gave none */
+	bool own_arena;		/* the verifier is xcalloc'ed, not in arena */
+	struct buf scratch;	/* header hashing, CRLF copies, details */
+	struct dkim_header *hdrs;	/* the header block until eoh; values
+					 * in CRLF form */
 	size_t nhdrs, hdrs_cap;
+	size_t hbytes;		/* names plus CRLF values, for the cap */
+	size_t from_fields;	/* stored fields named From */
 	bool overflow;
 	bool eoh_done, eom_done;
-	struct vsig *sigs;
+	struct vsig **sigs;	/* each in the arena */
 	size_t nsigs;
 	size_t ignored;
 	struct dkim_body_slot *bodies;
@@ -122,19 +132,37 @@ dkim_verify_params_init(struct dkim_verify_params *p)
 	p->max_field_bytes = DKIM_VERIFY_MAX_HEADER_BYTES;
 }
 
+/* dkim_verifier_new_in - a verifier for one message in arena (NULL: an
+ * arena of its own) */
+struct dkim_verifier *
+dkim_verifier_new_in(const struct dkim_verify_params *p, struct arena *arena)
+{
+	struct dkim_verifier *v;
+
+	if (arena != NULL) {
+		v = arena_alloc(arena, sizeof(*v));
+		memset(v, 0, sizeof(*v));
+		v->arena = arena;
+	} else {
+		v = xcalloc(1, sizeof(*v));
+		arena_init(&v->own, 0, 0);
+		v->arena = &v->own;
+		v->own_arena = true;
+	}
+	v->p = *p;
+	if (v->p.max_signatures > DKIM_VERIFY_SIGNATURES_LIMIT)
+		v->p.max_signatures = DKIM_VERIFY_SIGNATURES_LIMIT;
+	buf_init(&v->scratch);
+	/* sigs and bodies come with the first signature (most mail carries
+	 * one or two, some none): see add_field */
+	return v;
+}
+
 /* dkim_verifier_new - a verifier for one message */
 struct dkim_verifier *
 dkim_verifier_new(const struct dkim_verify_params *p)
 {
-	struct dkim_verifier *v = xcalloc(1, sizeof(*v));
-
-	v->p = *p;
-	if (v->p.max_signatures > DKIM_VERIFY_SIGNATURES_LIMIT)
-		v->p.max_signatures = DKIM_VERIFY_SIGNATURES_LIMIT;
-	buf_init(&v->hbuf);
-	/* sigs and bodies come with the first signature (most mail carries
-	 * one or two, some none): see add_signature */
-	return v;
+	return dkim_verifier_new_in(p, NULL);
 }
 
 /* finish - decide a signature's result */
@@ -146,51 +174,90 @@ finish(struct vsig *s, enum dkim_res res, const char *reason)
 	s->reason = reason;
 }
 
-/* store_header - append a field to the header block; false on overflow */
+/* grow_hdrs - room for one more header list entry (in the arena; the
+ * old list is left there) */
+static void
+grow_hdrs(struct dkim_verifier *v)
+{
+	struct dkim_header *n;
+	size_t cap = v->hdrs_cap ? v->hdrs_cap * 2 : DKIM_VERIFY_HDRS_START;
+
+	if (cap > SIZE_MAX / 2 / sizeof(*n)) {
+		(void)fprintf(stderr, "authmilter: %zu header fields\n", cap);
+		abort();
+	}
+	n = arena_alloc(v->arena, cap * sizeof(*n));
+	if (v->nhdrs > 0)
+		memcpy(n, v->hdrs, v->nhdrs * sizeof(*n));
+	v->hdrs = n;
+	v->hdrs_cap = cap;
+}
+
+/* store_header - append a field to the header block; false on overflow.
+ * kept: name and value stay valid until eoh, so they are referred to;
+ * a value with a line break is copied in CRLF form all the same
+ * (dkim_canon_crlf: milters fold with bare LF). */
 static bool
 store_header(struct dkim_verifier *v, const unsigned char *name,
-    size_t name_len, const unsigned char *value, size_t value_len)
+    size_t name_len, const unsigned char *value, size_t value_len, bool kept)
 {
-	struct hdr_rec *h;
+	struct dkim_header *h;
 
 	if (v->overflow || v->nhdrs >= v->p.max_headers ||
 	    name_len >= v->p.max_field_bytes ||
 	    value_len >= v->p.max_field_bytes - name_len ||
 	    name_len > v->p.max_header_bytes ||
 	    value_len > v->p.max_header_bytes - name_len ||
-	    v->hbuf.len > v->p.max_header_bytes - name_len - value_len) {
+	    v->hbytes > v->p.max_header_bytes - name_len - value_len) {
 		v->overflow = true;
 		return false;
 	}
-	if (v->nhdrs == v->hdrs_cap) {
-		v->hdrs_cap = v->hdrs_cap ? v->hdrs_cap * 2 : 32;
-		v->hdrs = xreallocarray(v->hdrs, v->hdrs_cap, sizeof(*v->hdrs));
-	}
-	if (v->hbuf.cap == 0)
-		buf_reserve(&v->hbuf, DKIM_VERIFY_HBUF_START);
+	if (v->nhdrs == v->hdrs_cap)
+		grow_hdrs(v);
 	h = &v->hdrs[v->nhdrs++];
-	h->name_off = v->hbuf.len;
+	h->name = kept ? name : (const unsigned char *)arena_memdup(v->arena,
+	    name, name_len);
 	h->name_len = name_len;
-	buf_append(&v->hbuf, name, name_len);
-	h->value_off = v->hbuf.len;
-	dkim_canon_crlf(value, value_len, &v->hbuf);
-	h->value_len = v->hbuf.len - h->value_off;
+	if (kept && memchr(value, '\n', value_len) == NULL) {
+		h->value = value;
+		h->value_len = value_len;
+	} else {
+		buf_reset(&v->scratch);
+		dkim_canon_crlf(value, value_len, &v->scratch);
+		h->value = (const unsigned char *)arena_memdup(v->arena,
+		    v->scratch.data, v->scratch.len);
+		h->value_len = v->scratch.len;
+	}
+	v->hbytes += name_len + h->value_len;
 	return true;
+}
+
+/* key_name - "selector._domainkey.domain" in the arena */
+static char *
+key_name(struct arena *a, const char *sel, const char *dom)
+{
+	static const char mid[] = "._domainkey.";
+	size_t sl = strlen(sel), ml = sizeof(mid) - 1, dl = strlen(dom);
+	char *n = arena_alloc(a, sl + ml + dl + 1);	/* in-memory lengths */
+
+	memcpy(n, sel, sl);
+	memcpy(n + sl, mid, ml);
+	memcpy(n + sl + ml, dom, dl + 1);
+	return n;
 }
 
 /* add_signature - parse a just-stored DKIM-Signature field */
 static void
 add_signature(struct dkim_verifier *v, struct vsig *s, size_t hdr_index)
 {
-	const struct hdr_rec *h = &v->hdrs[hdr_index];
+	const struct dkim_header *h = &v->hdrs[hdr_index];
 	const char *why = "";
-	struct buf name = BUF_INIT;
 
 	/* the arrays are not zeroed: each entry is when it comes into use */
 	memset(s, 0, sizeof(*s));
 	dkim_sig_init(&s->sig);
 	s->hdr_index = hdr_index;
-	if (dkim_sig_parse(v->hbuf.data + h->value_off, h->value_len, &s->sig,
+	if (dkim_sig_parse(h->value, h->value_len, &s->sig,
 	    &why) != DKIM_SIG_OK) {
 		finish(s, DKIM_RES_PERMERROR, why);
 		return;
@@ -203,26 +270,27 @@ add_signature(struct dkim_verifier *v, struct vsig *s, size_t hdr_index)
 		finish(s, DKIM_RES_PERMERROR, why);
 		return;
 	}
-	buf_append_str(&name, s->sig.s);
-	FMT_LIT(&name, "._domainkey.");
-	buf_append_str(&name, s->sig.d);
-	s->key_name = buf_steal(&name);
+	s->key_name = key_name(v->arena, s->sig.s, s->sig.d);
 }
 
-/* add_field - one header field in arrival order; sig: it is a
- * DKIM-Signature */
+/* add_field - one header field in arrival order, of kind (headers_kind) */
 static int
 add_field(struct dkim_verifier *v, const unsigned char *name,
-    size_t name_len, const unsigned char *value, size_t value_len, bool sig)
+    size_t name_len, const unsigned char *value, size_t value_len,
+    enum header_kind kind, bool kept)
 {
+	struct vsig *s;
+
 	if (v->eoh_done)
 		return -1;
-	if (!store_header(v, name, name_len, value, value_len)) {
-		if (sig)
+	if (!store_header(v, name, name_len, value, value_len, kept)) {
+		if (kind == HEADER_DKIM_SIGNATURE)
 			v->ignored++;
 		return -1;
 	}
-	if (!sig)
+	if (kind == HEADER_FROM)
+		v->from_fields++;
+	if (kind != HEADER_DKIM_SIGNATURE)
 		return -1;
 	if (v->nsigs >= v->p.max_signatures) {
 		v->ignored++;
@@ -231,12 +299,16 @@ add_field(struct dkim_verifier *v, const unsigned char *name,
 	if (v->sigs == NULL) {
 		/* bodies: dkim_body_slot_for wants room for one more slot
 		 * than in use, and fills each slot it adds */
-		v->sigs = xreallocarray(NULL, v->p.max_signatures + 1,
+		v->sigs = arena_alloc(v->arena, (v->p.max_signatures + 1) *
 		    sizeof(*v->sigs));
-		v->bodies = xreallocarray(NULL, v->p.max_signatures + 1,
+		v->bodies = arena_alloc(v->arena, (v->p.max_signatures + 1) *
 		    sizeof(*v->bodies));
 	}
-	add_signature(v, &v->sigs[v->nsigs], v->nhdrs - 1);
+	/* one at a time: the whole array would exceed what the arena
+	 * serves from its blocks */
+	s = arena_alloc(v->arena, sizeof(*s));
+	v->sigs[v->nsigs] = s;
+	add_signature(v, s, v->nhdrs - 1);
 	return (int)v->nsigs++;
 }
 
@@ -246,7 +318,7 @@ dkim_verifier_header(struct dkim_verifier *v, const unsigned char *name,
     size_t name_len, const unsigned char *value, size_t value_len)
 {
 	return add_field(v, name, name_len, value, value_len,
-	    headers_kind(name, name_len) == HEADER_DKIM_SIGNATURE);
+	    headers_kind(name, name_len), false);
 }
 
 /* dkim_verifier_field - the same with the name classified already */
@@ -254,7 +326,15 @@ int
 dkim_verifier_field(struct dkim_verifier *v, const struct header *f)
 {
 	return add_field(v, (const unsigned char *)f->name, f->name_len,
-	    f->value, f->value_len, f->kind == HEADER_DKIM_SIGNATURE);
+	    f->value, f->value_len, f->kind, false);
+}
+
+/* dkim_verifier_field_kept - the same for a field valid until eoh */
+int
+dkim_verifier_field_kept(struct dkim_verifier *v, const struct header *f)
+{
+	return add_field(v, (const unsigned char *)f->name, f->name_len,
+	    f->value, f->value_len, f->kind, true);
 }
 
 /* get_sig - signature idx or NULL when out of range */
@@ -263,7 +343,7 @@ get_sig(const struct dkim_verifier *v, int idx)
 {
 	if (idx < 0 || (size_t)idx >= v->nsigs)
 		return NULL;
-	return &v->sigs[idx];
+	return v->sigs[idx];
 }
 
 /* dkim_verifier_key_name - the TXT name to look up, or NULL */
@@ -279,26 +359,20 @@ dkim_verifier_key_name(const struct dkim_verifier *v, int idx)
 
 /* hash_headers - the header hash of one signature (RFC 6376 3.7) */
 static void
-hash_headers(struct dkim_verifier *v, struct vsig *s,
-    const struct dkim_header *hdrs, struct buf *scratch)
+hash_headers(struct dkim_verifier *v, struct vsig *s)
 {
-	s->hdigest_len = dkim_canon_sig_hash(&s->sig, hdrs, v->nhdrs,
-	    s->hdr_index, scratch, s->hdigest);
+	s->hdigest_len = dkim_canon_sig_hash(&s->sig, v->hdrs, v->nhdrs,
+	    s->hdr_index, &v->scratch, s->hdigest);
 }
 
-/* check_from_coverage - does h= name From as often as the header has it? */
+/* check_from_coverage - does h= name From as often as the header has it?
+ * The From fields were counted as they were stored: their kind is
+ * HEADER_FROM exactly when dkim_canon_name_is would match "from". */
 static void
-check_from_coverage(const struct dkim_header *hdrs, size_t nhdrs,
-    struct vsig *s)
+check_from_coverage(const struct dkim_verifier *v, struct vsig *s)
 {
-	static const struct dkim_name from = {
-		(const unsigned char *)"from", 4
-	};
-	size_t fields = 0, names = 0, i;
+	size_t fields = v->from_fields, names = 0, i;
 
-	for (i = 0; i < nhdrs; i++)
-		if (dkim_canon_name_is(&hdrs[i], &from))
-			fields++;
 	for (i = 0; i < s->sig.nnames; i++)
 		if (ascii_memcaseeq(s->sig.names[i].p, s->sig.names[i].len,
 		    "from"))
@@ -310,22 +384,13 @@ check_from_coverage(const struct dkim_header *hdrs, size_t nhdrs,
 void
 dkim_verifier_eoh(struct dkim_verifier *v)
 {
-	struct dkim_header *hdrs;
-	struct buf scratch = BUF_INIT;
 	size_t i;
 
 	if (v->eoh_done)
 		return;
 	v->eoh_done = true;
-	hdrs = xcalloc(v->nhdrs + 1, sizeof(*hdrs));
-	for (i = 0; i < v->nhdrs; i++) {
-		hdrs[i].name = v->hbuf.data + v->hdrs[i].name_off;
-		hdrs[i].name_len = v->hdrs[i].name_len;
-		hdrs[i].value = v->hbuf.data + v->hdrs[i].value_off;
-		hdrs[i].value_len = v->hdrs[i].value_len;
-	}
 	for (i = 0; i < v->nsigs; i++) {
-		struct vsig *s = &v->sigs[i];
+		struct vsig *s = v->sigs[i];
 
 		if (s->done)
 			continue;
@@ -333,15 +398,13 @@ dkim_verifier_eoh(struct dkim_verifier *v)
 			finish(s, DKIM_RES_PERMERROR, "header too large");
 			continue;
 		}
-		hash_headers(v, s, hdrs, &scratch);
-		check_from_coverage(hdrs, v->nhdrs, s);
+		hash_headers(v, s);
+		check_from_coverage(v, s);
 		s->body = dkim_body_slot_for(v->bodies, &v->nbodies, &s->sig);
 	}
-	buf_deinit(&scratch);
-	free(hdrs);
-	/* the parsed signatures hold copies of all they need */
-	buf_deinit(&v->hbuf);
-	xfree(&v->hdrs);
+	/* the parsed signatures hold copies of all they need, and a kept
+	 * field may be gone after eoh */
+	v->hdrs = NULL;
 	v->hdrs_cap = 0;
 }
 
@@ -352,7 +415,7 @@ slot_live(const struct dkim_verifier *v, size_t i)
 	size_t j;
 
 	for (j = 0; j < v->nsigs; j++)
-		if (!v->sigs[j].done && v->sigs[j].body == i)
+		if (!v->sigs[j]->done && v->sigs[j]->body == i)
 			return true;
 	return false;
 }
@@ -474,7 +537,7 @@ dkim_verifier_key_answer(struct dkim_verifier *v, int idx,
 	}
 	st = pick_key(a, &s->key, &why, &rr);
 	if (rr != NULL)
-		s->key_txt = xstrndup(rr->text, rr->text_len);
+		s->key_txt = arena_memdup(v->arena, rr->text, rr->text_len);
 	if (st == DKIM_KEY_REVOKED) {
 		finish(s, DKIM_RES_PERMERROR, "key revoked");
 		return;
@@ -528,33 +591,35 @@ judge(struct dkim_verifier *v, struct vsig *s)
 }
 
 /* fill_detail - the explanation strings of a result (key record, c=,
- * h=, given and computed body hash) */
+ * h=, given and computed body hash), made in the scratch buffer and kept
+ * in the arena */
 static void
 fill_detail(struct dkim_verifier *v, struct vsig *s)
 {
 	struct dkim_result *r = &s->out;
-	size_t canon_off, bh_off, bhc_off;
+	struct buf *b = &v->scratch;
+	size_t bh_off, bhc_off;
+	const char *d;
 
-	buf_reset(&s->detail);
-	canon_off = s->detail.len;
+	buf_reset(b);
 	if (s->sig.alg != DKIM_ALG_UNKNOWN) {
-		buf_append_str(&s->detail, dkim_canon_name(s->sig.hcanon));
-		buf_append_byte(&s->detail, '/');
-		buf_append_str(&s->detail, dkim_canon_name(s->sig.bcanon));
+		buf_append_str(b, dkim_canon_name(s->sig.hcanon));
+		buf_append_byte(b, '/');
+		buf_append_str(b, dkim_canon_name(s->sig.bcanon));
 	}
-	buf_append_byte(&s->detail, '\0');
-	bh_off = s->detail.len;
-	crypto_base64_encode(s->sig.bh.data, s->sig.bh.len, &s->detail);
-	buf_append_byte(&s->detail, '\0');
-	bhc_off = s->detail.len;
+	buf_append_byte(b, '\0');
+	bh_off = b->len;
+	crypto_base64_encode(s->sig.bh.data, s->sig.bh.len, b);
+	buf_append_byte(b, '\0');
+	bhc_off = b->len;
 	/* a signature decided before its body was hashed has no digest */
 	if (s->judged)
 		crypto_base64_encode(v->bodies[s->body].digest,
-		    v->bodies[s->body].digest_len, &s->detail);
-	buf_append_byte(&s->detail, '\0');
-	r->canon = (const char *)s->detail.data + canon_off;
-	r->body_hash = (const char *)s->detail.data + bh_off;
-	r->body_hash_computed = (const char *)s->detail.data + bhc_off;
+		    v->bodies[s->body].digest_len, b);
+	d = arena_memdup(v->arena, b->data, b->len);
+	r->canon = d;
+	r->body_hash = d + bh_off;
+	r->body_hash_computed = d + bhc_off;
 	r->key_name = s->key_name != NULL ? s->key_name : "";
 	r->key_record = s->key_txt != NULL ? s->key_txt : "";
 	r->signed_headers = s->sig.h != NULL ? s->sig.h : "";
@@ -619,7 +684,7 @@ dkim_verifier_eom(struct dkim_verifier *v)
 		v->bodies[i].digest_len = dkim_body_final(v->bodies[i].b,
 		    v->bodies[i].digest);
 	for (i = 0; i < v->nsigs; i++) {
-		struct vsig *s = &v->sigs[i];
+		struct vsig *s = v->sigs[i];
 		bool was_done = s->done;
 
 		if (!s->done)
@@ -644,7 +709,7 @@ dkim_verifier_result(const struct dkim_verifier *v, size_t i)
 {
 	if (!v->eom_done || i >= v->nsigs)
 		return NULL;
-	return &v->sigs[i].out;
+	return &v->sigs[i]->out;
 }
 
 /* dkim_verifier_ignored - signatures beyond the cap */
@@ -671,18 +736,17 @@ dkim_verifier_free(struct dkim_verifier **vp)
 
 	if (v == NULL)
 		return;
+	*vp = NULL;
+	/* what parsing, keys and hashing allocated; the rest is arena */
 	for (i = 0; i < v->nsigs; i++) {
-		dkim_sig_deinit(&v->sigs[i].sig);
-		dkim_key_deinit(&v->sigs[i].key);
-		free(v->sigs[i].key_name);
-		free(v->sigs[i].key_txt);
-		buf_deinit(&v->sigs[i].detail);
+		dkim_sig_deinit(&v->sigs[i]->sig);
+		dkim_key_deinit(&v->sigs[i]->key);
 	}
 	for (i = 0; i < v->nbodies; i++)
 		dkim_body_free(&v->bodies[i].b);
-	free(v->sigs);
-	free(v->bodies);
-	free(v->hdrs);
-	buf_deinit(&v->hbuf);
-	xfree(vp);
+	buf_deinit(&v->scratch);
+	if (v->own_arena) {
+		arena_deinit(&v->own);
+		free(v);
+	}
 }

@@ -30,6 +30,7 @@
 
 #include "core/headers.h"
 #include "dns/dns.h"
+#include "util/arena.h"
 
 /* Defaults (see struct dkim_verify_params). */
 #define DKIM_VERIFY_MAX_SIGNATURES 5
@@ -96,6 +97,13 @@ void dkim_verify_params_init(struct dkim_verify_params *p);
 
 /* dkim_verifier_new - a verifier for one message; params are copied */
 struct dkim_verifier *dkim_verifier_new(const struct dkim_verify_params *p);
+/* dkim_verifier_new_in - the same with the verifier's own memory (itself,
+ * its header list, key names and records, result strings) taken from
+ * arena, which must not be reset before dkim_verifier_free; that must
+ * still be called (it frees what signature and key parsing and body
+ * hashing allocated). arena NULL: dkim_verifier_new. */
+struct dkim_verifier *dkim_verifier_new_in(const struct dkim_verify_params *p,
+    struct arena *arena);
 
 /* dkim_verifier_header - one header field in arrival order. Returns the
  * signature index (>= 0) when the field is a DKIM-Signature within the
@@ -106,6 +114,11 @@ int dkim_verifier_header(struct dkim_verifier *v, const unsigned char *name,
  * classified already (headers_field_init): f->name[0..f->name_len),
  * f->value[0..f->value_len), f->kind */
 int dkim_verifier_field(struct dkim_verifier *v, const struct header *f);
+/* dkim_verifier_field_kept - dkim_verifier_field for a field whose
+ * f->name and f->value stay valid and unchanged until dkim_verifier_eoh
+ * (or free): the verifier refers to them instead of copying them (a
+ * value with a line break is still copied, in CRLF form) */
+int dkim_verifier_field_kept(struct dkim_verifier *v, const struct header *f);
 
 /* dkim_verifier_key_name - the TXT name to look up for signature idx
  * ("selector._domainkey.domain"), or NULL when no lookup is needed (the
@@ -113,7 +126,7 @@ int dkim_verifier_field(struct dkim_verifier *v, const struct header *f);
 const char *dkim_verifier_key_name(const struct dkim_verifier *v, int idx);
 
 /* dkim_verifier_eoh - end of header: hashes the selected header fields
- * and frees the stored header block */
+ * and lets go of the header block (kept fields may go after this) */
 void dkim_verifier_eoh(struct dkim_verifier *v);
 
 /* dkim_verifier_body - the next body chunk, exactly as received */

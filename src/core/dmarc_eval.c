@@ -5,6 +5,7 @@
  *
  * Exported:
  *   dmarc_eval_new / _free      - one evaluation per author domain
+ *   dmarc_eval_new_checked      - the same for a domain idna_domain gave
  *   dmarc_eval_prefetch         - TXT names discovery may need (to start early)
  *   dmarc_eval_next_query       - the next (name, type) it needs
  *   dmarc_eval_feed             - hand it an answer
@@ -250,8 +251,12 @@ compute(struct dmarc_eval *e, bool final, struct dmarc_result *r)
 	struct align al;
 	enum dmarc_step s;
 
-	memset(r, 0, sizeof(*r));
-	memset(&d, 0, sizeof(d));
+	/* the strings are emptied, not cleared: this runs for every query
+	 * and at the end (issue 18) */
+	memset(r, 0, offsetof(struct dmarc_result, header_from));
+	r->policy_domain[0] = r->org_domain[0] = '\0';
+	memset(&d, 0, offsetof(struct dmarc_disc, author_org));
+	d.author_org[0] = '\0';
 	memset(&al, 0, sizeof(al));
 	dmarc_walk_copy_domain(r->header_from, e->author);
 	r->reason = "no DMARC record";
@@ -315,13 +320,15 @@ compute(struct dmarc_eval *e, bool final, struct dmarc_result *r)
 	return S_DONE;
 }
 
-/* dmarc_eval_new - start one evaluation */
-struct dmarc_eval *
-dmarc_eval_new(const char *author_domain, const struct dmarc_eval_opts *opts)
+/* eval_start - a new evaluation; checked: author_domain is in the form
+ * dmarc_walk_valid_domain gives */
+static struct dmarc_eval *
+eval_start(const char *author_domain, bool checked,
+    const struct dmarc_eval_opts *opts)
 {
 	struct dmarc_eval *e = xmalloc(sizeof(*e));
 	struct dmarc_walk w;
-	size_t k, step;
+	size_t k, step, n;
 
 	/* not the tables: they are filled entry by entry (dmarc_walk.h) */
 	memset(e, 0, offsetof(struct dmarc_eval, ans));
@@ -329,8 +336,15 @@ dmarc_eval_new(const char *author_domain, const struct dmarc_eval_opts *opts)
 	e->o = *opts;
 	if (e->o.pct_roll > 99)
 		e->o.pct_roll %= 100;
-	e->author_ok = author_domain != NULL &&
-	    dmarc_walk_valid_domain(author_domain, e->author);
+	if (author_domain == NULL) {
+		e->author_ok = false;
+	} else if (checked) {
+		n = str_copy(e->author, sizeof(e->author), author_domain);
+		e->author_ok = n > 0 && n < sizeof(e->author);
+	} else {
+		e->author_ok = dmarc_walk_valid_domain(author_domain,
+		    e->author);
+	}
 	if (!e->author_ok) {
 		e->author[0] = '\0';
 		return e;
@@ -347,7 +361,7 @@ dmarc_eval_new(const char *author_domain, const struct dmarc_eval_opts *opts)
 			e->npre++;
 		return e;
 	}
-	memset(&w, 0, sizeof(w));
+	/* only start, x and off[0..x) are read here */
 	w.start = e->author;
 	w.x = dmarc_walk_labels(e->author, w.off);
 	for (step = 0, k = w.x; k >= 1 && e->npre < DMARC_WALK_MAX_QUERIES;
@@ -365,6 +379,21 @@ dmarc_eval_new(const char *author_domain, const struct dmarc_eval_opts *opts)
 	return e;
 }
 
+/* dmarc_eval_new - start one evaluation */
+struct dmarc_eval *
+dmarc_eval_new(const char *author_domain, const struct dmarc_eval_opts *opts)
+{
+	return eval_start(author_domain, false, opts);
+}
+
+/* dmarc_eval_new_checked - start one evaluation for an A-label form */
+struct dmarc_eval *
+dmarc_eval_new_checked(const char *ascii_domain,
+    const struct dmarc_eval_opts *opts)
+{
+	return eval_start(ascii_domain, true, opts);
+}
+
 /* dmarc_eval_free - free everything */
 void
 dmarc_eval_free(struct dmarc_eval **ep)
@@ -375,7 +404,8 @@ dmarc_eval_free(struct dmarc_eval **ep)
 	if (e == NULL)
 		return;
 	for (i = 0; i < e->nans; i++) {
-		free(e->ans[i].name);
+		if (e->ans[i].name_heap)
+			free(e->ans[i].name);
 		dmarc_record_clear(&e->ans[i].rec);
 	}
 	free(e);
@@ -399,13 +429,36 @@ bool
 dmarc_eval_next_query(struct dmarc_eval *e, const char **name_r,
     uint16_t *type_r)
 {
-	struct dmarc_result r;
-
-	if (compute(e, false, &r) != S_NEED)
+	/* computed where it is kept: no copy of the ~800-byte result */
+	if (compute(e, false, &e->last) != S_NEED) {
+		/* decided with the answers at hand: the final computation
+		 * would take the same path (no answer is missing on it) */
+		e->last_valid = e->auth_set;
 		return false;
+	}
+	e->last_valid = false;
 	*name_r = e->need;
 	*type_r = e->need_type;
 	return true;
+}
+
+/* keep_name - a copy of name for an answer: in the eval's pool while it
+ * has room (no malloc/free pair per answer, issue 18), else the heap */
+static void
+keep_name(struct dmarc_eval *e, struct dmarc_answer *s, const char *name)
+{
+	size_t len = strlen(name);
+
+	s->name_len = len;
+	if (len < sizeof(e->names) - e->names_used) {
+		s->name = e->names + e->names_used;
+		memcpy(s->name, name, len + 1);
+		e->names_used += len + 1;
+		s->name_heap = false;
+	} else {
+		s->name = xstrdup(name);
+		s->name_heap = true;
+	}
 }
 
 /* dmarc_eval_feed - store an answer */
@@ -420,9 +473,10 @@ dmarc_eval_feed(struct dmarc_eval *e, const char *name, uint16_t type,
 	    e->nans >= DMARC_EVAL_MAX_ANSWERS ||
 	    dmarc_walk_find(e, name, type) != NULL)
 		return;
+	e->last_valid = false;
 	s = &e->ans[e->nans++];
 	memset(s, 0, sizeof(*s));
-	s->name = xstrdup(name);
+	keep_name(e, s, name);
 	s->type = type;
 	s->st = a != NULL ? a->status : DNS_R_TIMEOUT;
 	if (type != DNS_T_TXT || a == NULL || a->status != DNS_R_ANSWER)
@@ -466,6 +520,23 @@ same_tail(const char *a, const char *b)
 	    (pb == b && pa[-1] == '.');
 }
 
+/*
+ * ident_domain - the checked A-label form of an identifier's domain into
+ * out (DMARC_DOMAIN_SIZE), false when unusable. Most identifiers are the
+ * author domain itself, whose checked form is known: a name already in
+ * that form checks to itself, so only other names go through IDNA
+ * (issue 18).
+ */
+static bool
+ident_domain(const struct dmarc_eval *e, const char *in, char *out)
+{
+	if (e->author_ok && strcmp(in, e->author) == 0) {
+		memcpy(out, e->author, strlen(e->author) + 1);
+		return true;
+	}
+	return dmarc_walk_valid_domain(in, out);
+}
+
 /* counts - DKIM result the alignment check may use */
 static bool
 counts(enum dmarc_auth_res r)
@@ -497,7 +568,7 @@ add_dkim_ids(struct dmarc_eval *e, const struct dmarc_auth *auth)
 			if ((settled & bit) != 0)
 				continue;
 			if (!counts(k->res) || k->domain == NULL ||
-			    !dmarc_walk_valid_domain(k->domain, id->d)) {
+			    !ident_domain(e, k->domain, id->d)) {
 				settled |= bit;
 				continue;
 			}
@@ -518,12 +589,13 @@ dmarc_eval_set_auth(struct dmarc_eval *e, const struct dmarc_auth *auth)
 	const char *spf_dom = auth->spf_mailfrom_domain;
 
 	e->auth_set = true;
+	e->last_valid = false;
 	e->nid = 0;
 	if (spf_dom == NULL || *spf_dom == '\0')
 		spf_dom = auth->spf_helo_domain;	/* null sender */
 	/* the result first: a failed SPF needs no IDNA look at its domain */
 	if (spf_dom != NULL && counts(auth->spf) &&
-	    dmarc_walk_valid_domain(spf_dom, e->id[0].d)) {
+	    ident_domain(e, spf_dom, e->id[0].d)) {
 		e->id[0].res = auth->spf;
 		e->id[0].is_spf = true;
 		e->nid = 1;
@@ -535,7 +607,10 @@ dmarc_eval_set_auth(struct dmarc_eval *e, const struct dmarc_auth *auth)
 void
 dmarc_eval_result(struct dmarc_eval *e, struct dmarc_result *r)
 {
-	(void)compute(e, true, r);
+	if (e->last_valid)
+		*r = e->last;
+	else
+		(void)compute(e, true, r);
 }
 
 /* dmarc_author_domains - distinct author domains of all From fields */

@@ -90,11 +90,13 @@ struct dmarc_result {
 	bool testing;		/* t=y weakened the disposition */
 	bool sampled_out;	/* RFC 7489 pct weakened the disposition */
 	bool author_nxdomain;	/* np applied: author domain does not exist */
+	const char *reason;	/* static text for logs */
+	const struct dmarc_record *record;	/* owned by the eval; NULL if none */
+	/* Last: each evaluation step clears the fields above and empties
+	 * these strings, not all their bytes (issue 18). */
 	char header_from[DMARC_DOMAIN_SIZE];
 	char policy_domain[DMARC_DOMAIN_SIZE];	/* "" when no policy */
 	char org_domain[DMARC_DOMAIN_SIZE];	/* "" when not determined */
-	const char *reason;	/* static text for logs */
-	const struct dmarc_record *record;	/* owned by the eval; NULL if none */
 };
 
 struct dmarc_eval;
@@ -105,6 +107,14 @@ struct dmarc_eval;
  * empty or too long yields DMARC_RES_NONE at the end without queries.
  */
 struct dmarc_eval *dmarc_eval_new(const char *author_domain,
+    const struct dmarc_eval_opts *opts);
+/*
+ * dmarc_eval_new_checked - dmarc_eval_new for an author domain that is
+ * already the A-label form idna_domain gave for it (struct idna_name's
+ * ascii, as checks_dmarc has it): not checked and converted a second
+ * time (issue 18). The same evaluation as dmarc_eval_new would start.
+ */
+struct dmarc_eval *dmarc_eval_new_checked(const char *ascii_domain,
     const struct dmarc_eval_opts *opts);
 /* dmarc_eval_free - free; NULLs *ep */
 void dmarc_eval_free(struct dmarc_eval **ep);
@@ -119,7 +129,8 @@ size_t dmarc_eval_prefetch(const struct dmarc_eval *e, const char **names_r,
 
 /*
  * dmarc_eval_next_query - the next DNS question the evaluation needs now:
- * true with *name_r (valid until the next call) and *type_r (DNS_T_TXT or
+ * true with *name_r (valid until the next call; it may be given to
+ * dmarc_eval_feed as it is) and *type_r (DNS_T_TXT or
  * DNS_T_A); false when no more answers are needed at this stage. Before
  * dmarc_eval_set_auth only policy discovery queries are asked.
  */

@@ -15,10 +15,15 @@
 
 #define DMARC_NAME_MAX_LEN	253	/* longest DNS name we ask, RFC 1035 2.3.4 */
 #define DMARC_MAX_LABELS	128
+/* bytes of answer names an evaluation keeps in itself; more go to the
+ * heap (a message asks two or three names) */
+#define DMARC_EVAL_NAME_POOL	1024
 
 /* One DNS answer as the evaluation keeps it. */
 struct dmarc_answer {
-	char *name;
+	char *name;		/* in the eval's name pool, or the heap */
+	size_t name_len;
+	bool name_heap;		/* name was xstrdup'ed */
 	uint16_t type;
 	enum dns_status st;
 	unsigned ndmarc;	/* TXT records starting with v=DMARC1 */
@@ -45,6 +50,8 @@ struct dmarc_eval {
 	size_t npre;
 	char need[DMARC_NAME_MAX_LEN + 1];
 	uint16_t need_type;
+	size_t names_used;	/* bytes of names taken */
+	bool last_valid;	/* last holds the result (see there) */
 	/*
 	 * The tables last: dmarc_eval_new zeroes every field above `ans`
 	 * but not these ~11 KB; an entry is written in full when its count
@@ -53,6 +60,11 @@ struct dmarc_eval {
 	struct dmarc_answer ans[DMARC_EVAL_MAX_ANSWERS];
 	struct dmarc_ident id[DMARC_EVAL_MAX_DKIM + 1];
 	char pre[DMARC_WALK_MAX_QUERIES][DMARC_NAME_MAX_LEN + 1];
+	char names[DMARC_EVAL_NAME_POOL];	/* answer names */
+	/* the result of the last dmarc_eval_next_query that needed nothing
+	 * more, after dmarc_eval_set_auth: what dmarc_eval_result gives
+	 * until another answer is fed (a second computation, issue 18) */
+	struct dmarc_result last;
 };
 
 /* A tree walk over the answer table. */

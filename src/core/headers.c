@@ -1,9 +1,9 @@
 /*
  * headers.c - the list of a message's header fields.
  *
- * headers_add copies each field in arrival order and numbers it among the
- * fields of the same name, so the milter can later delete the n-th
- * "Authentication-Results" field by index. The caller bounds the number
+ * headers_add copies each field in arrival order; headers_name_index
+ * numbers a field among the fields of the same name, so the milter can
+ * delete the n-th "Authentication-Results" field by index. The caller bounds the number
  * and size of fields (it knows the configured caps); this module only
  * keeps the byte total for it. Each field's name and value are one
  * allocation in the caller's arena (a message's headers are freed all at
@@ -58,15 +58,6 @@ headers_deinit(struct headers *h)
 	headers_init(h, h->arena);
 }
 
-/* headers_name_len - length without trailing white space */
-size_t
-headers_name_len(const unsigned char *name, size_t len)
-{
-	while (len > 0 && ascii_iswsp(name[len - 1]))
-		len--;
-	return len;
-}
-
 /* headers_name_eq - normalised names equal, case ignored */
 bool
 headers_name_eq(const unsigned char *name, size_t len,
@@ -84,16 +75,17 @@ headers_name_eq(const unsigned char *name, size_t len,
 	return true;
 }
 
-/* count_named - fields named name[0..len), len already without
- * trailing WSP. Each field's cmp_len was kept when it was added, so the
- * count (once per added field) compares only names of equal length. */
+/* count_named - fields among the first count named name[0..len), len
+ * already without trailing WSP. Each field's cmp_len was kept when it
+ * was added, so only names of equal length are compared. */
 static unsigned
-count_named(const struct headers *h, const unsigned char *name, size_t len)
+count_named(const struct headers *h, size_t count, const unsigned char *name,
+    size_t len)
 {
 	unsigned n = 0;
 	size_t i, j;
 
-	for (i = 0; i < h->count; i++) {
+	for (i = 0; i < count; i++) {
 		const unsigned char *other = (const unsigned char *)h->list[i].name;
 
 		if (h->list[i].cmp_len != len)
@@ -107,25 +99,37 @@ count_named(const struct headers *h, const unsigned char *name, size_t len)
 	return n;
 }
 
-/* headers_kind - one length test picks the only candidate name, so
- * most fields cost a switch and no comparison */
-enum header_kind
-headers_kind(const unsigned char *name, size_t len)
+/* same_lower - name[0..n) equals lower[0..n) with ASCII case ignored
+ * (lower is lower case); inline, as most fields are told apart at the
+ * first byte (issue 18: a call to ascii_memcaseeq cost ~100) */
+static inline bool
+same_lower(const unsigned char *name, const char *lower, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ascii_tolower(name[i]) != (unsigned char)lower[i])
+			return false;
+	return true;
+}
+
+/* kind_of - headers_kind of name[0..len), len without trailing WSP */
+static enum header_kind
+kind_of(const unsigned char *name, size_t len)
 {
 	static const struct {
-		const char *name;
+		const char *name;	/* lower case */
 		enum header_kind kind;
 	} known[] = {
-		{ "From", HEADER_FROM },
-		{ "DKIM-Signature", HEADER_DKIM_SIGNATURE },
-		{ "Authentication-Results", HEADER_AUTH_RESULTS },
-		{ "ARC-Seal", HEADER_ARC_SEAL },
-		{ "ARC-Message-Signature", HEADER_ARC_MESSAGE_SIGNATURE },
-		{ "ARC-Authentication-Results", HEADER_ARC_AUTH_RESULTS },
+		{ "from", HEADER_FROM },
+		{ "dkim-signature", HEADER_DKIM_SIGNATURE },
+		{ "authentication-results", HEADER_AUTH_RESULTS },
+		{ "arc-seal", HEADER_ARC_SEAL },
+		{ "arc-message-signature", HEADER_ARC_MESSAGE_SIGNATURE },
+		{ "arc-authentication-results", HEADER_ARC_AUTH_RESULTS },
 	};
 	size_t i;
 
-	len = headers_name_len(name, len);
 	switch (len) {
 	case 4: i = 0; break;
 	case 14: i = 1; break;
@@ -135,15 +139,30 @@ headers_kind(const unsigned char *name, size_t len)
 	case 26: i = 5; break;
 	default: return HEADER_OTHER;
 	}
-	return ascii_memcaseeq(name, len, known[i].name) ? known[i].kind :
+	return same_lower(name, known[i].name, len) ? known[i].kind :
 	    HEADER_OTHER;
+}
+
+/* headers_kind - one length test picks the only candidate name, so
+ * most fields cost a switch and no comparison */
+enum header_kind
+headers_kind(const unsigned char *name, size_t len)
+{
+	return kind_of(name, headers_name_len(name, len));
 }
 
 unsigned
 headers_count_named(const struct headers *h, const char *name)
 {
-	return count_named(h, (const unsigned char *)name, headers_name_len(
-	    (const unsigned char *)name, strlen(name)));
+	return count_named(h, h->count, (const unsigned char *)name,
+	    headers_name_len((const unsigned char *)name, strlen(name)));
+}
+
+unsigned
+headers_name_index(const struct headers *h, const struct header *f)
+{
+	return count_named(h, (size_t)(f - h->list),
+	    (const unsigned char *)f->name, f->cmp_len) + 1;
 }
 
 void
@@ -156,8 +175,7 @@ headers_field_init(struct header *f, const char *name,
 	f->name_len = strlen(name);
 	f->cmp_len = headers_name_len((const unsigned char *)name,
 	    f->name_len);
-	f->kind = headers_kind((const unsigned char *)name, f->cmp_len);
-	f->name_index = 0;
+	f->kind = kind_of((const unsigned char *)name, f->cmp_len);
 }
 
 const struct header *
@@ -193,8 +211,6 @@ headers_add_field(struct headers *h, const struct header *in)
 	*f = *in;
 	f->name = copy;
 	f->value = (unsigned char *)copy + name_len + 1;
-	f->name_index = count_named(h, (const unsigned char *)copy,
-	    f->cmp_len) + 1;
 	h->count++;
 	h->bytes += name_len + value_len;
 	return f;

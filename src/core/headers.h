@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "util/arena.h"
+#include "util/str.h"
 
 /*
  * The fields authentication picks by name, told apart once per field
@@ -26,8 +27,8 @@ enum header_kind {
 /*
  * One field as the MTA handed it: the name, and the value after the colon
  * (with its leading white space and folding line breaks, as received).
- * name_index is the 1-based position among fields of the same name
- * (compared without case), which is how the milter protocol addresses a
+ * headers_name_index gives a stored field's 1-based position among the
+ * fields of the same name, which is how the milter protocol addresses a
  * field to change or delete it.
  */
 struct header {
@@ -37,7 +38,6 @@ struct header {
 	size_t name_len;	/* strlen(name) */
 	size_t cmp_len;		/* name length without trailing WSP */
 	enum header_kind kind;
-	unsigned name_index;
 };
 
 /*
@@ -70,8 +70,8 @@ void headers_deinit(struct headers *h);
 const struct header *headers_add(struct headers *h, const char *name,
     const unsigned char *value, size_t value_len);
 /* headers_add_field - headers_add for a field whose name_len, cmp_len
- * and kind are measured already (f->name_index is ignored): the copy is
- * made from f->name and f->value */
+ * and kind are measured already: the copy is made from f->name and
+ * f->value */
 const struct header *headers_add_field(struct headers *h,
     const struct header *f);
 /* headers_field_init - f describes name (NUL-terminated) and
@@ -81,6 +81,10 @@ void headers_field_init(struct header *f, const char *name,
 /* headers_count_named - how many fields have this name (compared with
  * headers_name_eq) */
 unsigned headers_count_named(const struct headers *h, const char *name);
+/* headers_name_index - the 1-based position of f, an entry of h's list,
+ * among the fields of its name (counted on demand: no daemon path needs
+ * it for every field, issue 18) */
+unsigned headers_name_index(const struct headers *h, const struct header *f);
 
 /*
  * Field names as authentication compares them. RFC 5322 4.5.1 (obsolete
@@ -91,8 +95,15 @@ unsigned headers_count_named(const struct headers *h, const char *name);
  * Authentication-Results, DKIM h=) goes through these two functions so
  * "From ", "from\t" and "FROM" are all the From.
  */
-/* headers_name_len - len without the trailing SP/HTAB of name[0..len) */
-size_t headers_name_len(const unsigned char *name, size_t len);
+/* headers_name_len - len without the trailing SP/HTAB of name[0..len);
+ * inline: DKIM's header selection asks it for every field and h= name */
+static inline size_t
+headers_name_len(const unsigned char *name, size_t len)
+{
+	while (len > 0 && ascii_iswsp(name[len - 1]))
+		len--;
+	return len;
+}
 /* headers_name_eq - name[0..len) and want[0..wlen), each without its
  * trailing WSP, are equal, case ignored */
 bool headers_name_eq(const unsigned char *name, size_t len,

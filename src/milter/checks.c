@@ -185,9 +185,35 @@ checks_header(struct session *s, const char *name, const char *value)
 	checks_field(s, &f);
 }
 
+/*
+ * stored_copy - the message's stored copy of f, or NULL. The milter
+ * stores a field in the message's headers (in its arena, until the
+ * message ends) just before it hands it here (checks.h), so when the
+ * list grew by one since the previous field, its last entry is f's copy
+ * and the DKIM verifier can refer to it until end of header instead of
+ * copying it (issue 18). Lengths and kind are compared as a guard.
+ */
+static const struct header *
+stored_copy(struct checks *ck, const struct message *m,
+    const struct header *f)
+{
+	const struct header *last;
+	bool grew = m->headers.count == ck->headers_seen + 1;
+
+	ck->headers_seen = m->headers.count;
+	if (m->headers.count == 0)
+		return NULL;
+	last = &m->headers.list[m->headers.count - 1];
+	if (last != f && (!grew || last->kind != f->kind ||
+	    last->name_len != f->name_len || last->value_len != f->value_len))
+		return NULL;
+	return last;
+}
+
 void
 checks_field(struct session *s, const struct header *f)
 {
+	const struct header *kept;
 	struct checks *ck = &s->msg.checks;
 	const struct conf *c = s->msg.conf;
 	const char *key;
@@ -220,9 +246,14 @@ checks_field(struct session *s, const struct header *f)
 		p.max_headers = c->max_headers;
 		p.max_header_bytes = c->max_header_bytes;
 		p.max_field_bytes = c->max_header_field_bytes;
-		ck->dkim = dkim_verifier_new(&p);
+		/* freed by checks_reset, before the arena is reset */
+		ck->dkim = dkim_verifier_new_in(&p, &s->msg.arena);
 	}
-	idx = dkim_verifier_field(ck->dkim, f);
+	/* the stored copy: the same name, value, lengths and kind */
+	if ((kept = stored_copy(ck, &s->msg, f)) != NULL)
+		idx = dkim_verifier_field_kept(ck->dkim, kept);
+	else
+		idx = dkim_verifier_field(ck->dkim, f);
 	if (idx < 0 || (key = dkim_verifier_key_name(ck->dkim, idx)) == NULL)
 		return;
 	if (ck->key_count == CHECKS_MAX_KEYS)
@@ -428,8 +459,9 @@ checks_reset(struct checks *ck)
 
 _Static_assert(offsetof(struct checks, dns_budget) <
     offsetof(struct checks, dmarc) &&
-    offsetof(struct checks, dmarc) < offsetof(struct checks, keys),
-    "struct checks: dmarc and keys must come last");
+    offsetof(struct checks, dmarc) < offsetof(struct checks, spf_mailfrom) &&
+    offsetof(struct checks, spf_helo) < offsetof(struct checks, keys),
+    "struct checks: dmarc, the SPF results and keys must come last");
 
 void
 checks_state_init(struct checks *ck)

@@ -32,16 +32,19 @@ struct checks {
 	bool exempt;			/* internal host or authenticated */
 	const char *exempt_why;		/* "internal", "auth" */
 	bool skip_verify;		/* exempt, or Mode without v */
-	bool spf_mailfrom_done, spf_helo_done;
-	struct spf_result spf_mailfrom;
-	struct spf_result spf_helo;
+	bool spf_mailfrom_done, spf_helo_done;	/* spf_* below are set */
 	struct dkim_verifier *dkim;
+	size_t headers_seen;		/* msg.headers.count at the last field */
 	size_t key_count;
 	struct checks_arc *arc;		/* NULL until an ARC field arrives */
 	struct dns_budget dns_budget;	/* DNSMaxTimePerMessage */
 	/* Last, not zeroed by checks_state_init (issue 18): dmarc empties
-	 * itself, and keys holds nothing past key_count. */
+	 * itself, the SPF results (with their string storage) are filled by
+	 * spf_check and read only when their _done flag says so, and keys
+	 * holds nothing past key_count. */
 	struct checks_dmarc dmarc;
+	struct spf_result spf_mailfrom;
+	struct spf_result spf_helo;
 	struct checks_key_query keys[CHECKS_MAX_KEYS];
 };
 
@@ -58,7 +61,10 @@ void checks_mail_from(struct session *s, struct verdict *v);
 /* checks_header - feed one header field; starts DKIM key lookups */
 void checks_header(struct session *s, const char *name, const char *value);
 /* checks_field - checks_header for a field classified already
- * (headers_field_init; its value NUL-terminated too) */
+ * (headers_field_init; its value NUL-terminated too). A caller that
+ * stores the field in s->msg.headers does so right before this call and
+ * adds nothing else there during the header (milter.c, authcheck): the
+ * stored copy is then used in place of f until end of header. */
 void checks_field(struct session *s, const struct header *f);
 void checks_eoh(struct session *s);
 void checks_body(struct session *s, const unsigned char *p, size_t len);

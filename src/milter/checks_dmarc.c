@@ -73,8 +73,12 @@ start_author(struct checks_dmarc *d, struct dns_resolver *r,
 		return;
 	}
 	a = &d->authors[d->author_count++];
-	/* all of it: outcome.c reads res even when no evaluation ran */
-	memset(a, 0, sizeof(*a));
+	/* every field: outcome.c reads res even when no evaluation ran;
+	 * res's strings are emptied, not cleared (issue 18) */
+	memset(a, 0, offsetof(struct checks_dmarc_author, res));
+	memset(&a->res, 0, offsetof(struct dmarc_result, header_from));
+	a->res.header_from[0] = a->res.policy_domain[0] = '\0';
+	a->res.org_domain[0] = '\0';
 	memset(&opts, 0, sizeof(opts));
 	opts.mode = (enum dmarc_mode)mode;
 	opts.psl = psl;
@@ -83,12 +87,14 @@ start_author(struct checks_dmarc *d, struct dns_resolver *r,
 	a->domain = arena_strdup(arena, domain);
 	a->unicode = name->international ? arena_strdup(arena, name->unicode) :
 	    NULL;
-	a->eval = dmarc_eval_new(domain, &opts);
+	/* domain is idna_domain's A-label form: not checked again */
+	a->eval = dmarc_eval_new_checked(domain, &opts);
 	if (r == NULL)
 		return;
 	n = dmarc_eval_prefetch(a->eval, names, DMARC_WALK_MAX_QUERIES);
 	for (i = 0; i < n; i++) {
-		a->prefetch[i].name = arena_strdup(arena, names[i]);
+		/* in the eval, which outlives the queries (checks_dmarc_reset) */
+		a->prefetch[i].name = names[i];
 		a->prefetch[i].query = dns_query_start(r, names[i], DNS_T_TXT);
 	}
 	a->prefetch_count = n;
@@ -135,9 +141,12 @@ take_prefetched(struct checks_dmarc_author *a, const char *name, uint16_t type)
 
 	if (type != DNS_T_TXT)
 		return NULL;
+	/* the names come from the same eval, so mostly in the same case:
+	 * strcmp decides at once where ascii_strcasecmp walked every byte */
 	for (i = 0; i < a->prefetch_count; i++)
 		if (a->prefetch[i].query != NULL &&
-		    ascii_strcasecmp(a->prefetch[i].name, name) == 0)
+		    (strcmp(a->prefetch[i].name, name) == 0 ||
+		    ascii_strcasecmp(a->prefetch[i].name, name) == 0))
 			return &a->prefetch[i].query;
 	return NULL;
 }
@@ -156,13 +165,12 @@ evaluate(struct checks_dmarc_author *a, struct dns_resolver *r,
 	while (r != NULL && dmarc_eval_next_query(a->eval, &name, &type)) {
 		struct dns_query **q = take_prefetched(a, name, type);
 		struct dns_answer *ans;
-		char *asked = xstrdup(name);
 
+		/* name stays valid until the next dmarc_eval_next_query */
 		ans = q != NULL ? dns_budget_wait(budget, q) :
-		    dns_budget_lookup(budget, r, asked, type, timeout_ms);
-		dmarc_eval_feed(a->eval, asked, type, ans);
+		    dns_budget_lookup(budget, r, name, type, timeout_ms);
+		dmarc_eval_feed(a->eval, name, type, ans);
 		dns_answer_free(&ans);
-		free(asked);
 	}
 	for (i = 0; i < a->prefetch_count; i++)
 		dns_query_cancel(&a->prefetch[i].query);
@@ -277,11 +285,15 @@ checks_dmarc_eom(struct checks_dmarc *d, struct dns_resolver *r,
 		in->dmarc = POLICY_DMARC_PERMERROR;
 		return false;
 	}
-	for (i = 0; i < d->author_count; i++) {
+	for (i = 0; i < d->author_count; i++)
 		evaluate(&d->authors[i], r, timeout_ms, budget, auth);
-		results[i] = d->authors[i].res;
+	/* one author (nearly all mail) needs no ~800-byte copy to choose */
+	d->chosen = 0;
+	if (d->author_count > 1) {
+		for (i = 0; i < d->author_count; i++)
+			results[i] = d->authors[i].res;
+		d->chosen = dmarc_result_strictest(results, d->author_count);
 	}
-	d->chosen = dmarc_result_strictest(results, d->author_count);
 	add_result(ar, d);
 	in->dmarc = map_result(d->authors[d->chosen].res.result);
 	in->dmarc_disposition = map_disposition(d->authors[d->chosen].res.disposition);

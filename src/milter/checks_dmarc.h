@@ -16,9 +16,10 @@
 #define CHECKS_MAX_FROM 8	/* From fields kept; more is "bad From" */
 #define CHECKS_MAX_AUTHORS 4	/* distinct author domains evaluated */
 
-/* The strings below live in the message's arena (checks_dmarc_from). */
+/* The strings below live in the message's arena (checks_dmarc_from);
+ * a prefetch name in the author's eval. */
 struct checks_dmarc_query {
-	char *name;
+	const char *name;
 	struct dns_query *query;
 };
 

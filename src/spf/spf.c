@@ -36,7 +36,9 @@
  * records compiled, spf_compiled.c), so it is used by one thread at a
  * time. libspf2's message handlers (globals)
  * are set once to quiet ones: warnings and debug output are dropped.
- * Ownership: results own their strings (spf_result_deinit).
+ * Ownership: results own their strings (spf_result_deinit); they are
+ * kept in the result's own text (stash_join), so a check allocates no
+ * strings unless one is longer than SPF_RESULT_TEXT allows.
  */
 #include "config.h"
 
@@ -45,6 +47,8 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +61,12 @@
 #include "util/xmalloc.h"
 
 static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
+
+/* A string of a result that did not fit its text. */
+struct spf_result_heap {
+	struct spf_result_heap *next;
+	char data[];
+};
 
 /* quiet_handler - drop libspf2 warnings, info and debug output */
 static void
@@ -236,19 +246,67 @@ set_client(struct spf_checker *c, SPF_request_t *sr, const char *ip)
 	return SPF_request_set_ipv6(sr, c->client.v6) == SPF_E_SUCCESS;
 }
 
-/* join - a malloc'ed a[0..alen) followed by b[0..blen) */
+/* stash_join - a[0..alen) followed by b[0..blen) and a NUL, in res's own
+ * storage: its text while there is room, else a heap piece that
+ * spf_result_deinit frees (a check used to make five allocations for
+ * these strings, issue 18) */
 static char *
-join(const char *a, size_t alen, const char *b, size_t blen)
+stash_join(struct spf_result *res, const char *a, size_t alen,
+    const char *b, size_t blen)
 {
-	char *r = xmalloc(alen + blen + 1);
+	size_t room = sizeof(res->text) - res->text_used, len;
+	struct spf_result_heap *h;
+	char *s;
 
-	memcpy(r, a, alen);
-	memcpy(r + alen, b, blen);
-	r[alen + blen] = '\0';
-	return r;
+	if (alen >= SIZE_MAX / 2 || blen >= SIZE_MAX / 2 - sizeof(*h)) {
+		(void)fprintf(stderr, "authmilter: SPF string of %zu bytes\n",
+		    alen);
+		abort();
+	}
+	len = alen + blen;
+	if (len < room) {
+		s = res->text + res->text_used;
+		res->text_used += len + 1;
+	} else {
+		h = xmalloc(sizeof(*h) + len + 1);
+		h->next = res->heap;
+		res->heap = h;
+		s = h->data;
+	}
+	memcpy(s, a, alen);
+	if (blen > 0)
+		memcpy(s + alen, b, blen);
+	s[len] = '\0';
+	return s;
+}
+
+/* stash - a copy of the string s in res's own storage */
+static char *
+stash(struct spf_result *res, const char *s)
+{
+	return stash_join(res, s, strlen(s), "", 0);
 }
 
 #define POSTMASTER_AT "postmaster@"
+
+/* has_non_ascii - some byte of p[0..len) is not ASCII; eight at a time
+ * (this runs on every identity, nearly always all ASCII) */
+static bool
+has_non_ascii(const char *p, size_t len)
+{
+	uint64_t w;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, sizeof(w));
+		if ((w & UINT64_C(0x8080808080808080)) != 0)
+			return true;
+	}
+	for (; i < len; i++)
+		if ((unsigned char)p[i] >= 0x80)
+			return true;
+	return false;
+}
 
 /*
  * to_alabels - an SMTPUTF8 identity with U-labels is checked in its
@@ -257,36 +315,29 @@ join(const char *a, size_t alen, const char *b, size_t blen)
  * name that is not valid IDNA2008 is left as it is (no record matches it).
  */
 static void
-to_alabels(struct spf_result *res)
+to_alabels(struct spf_result *res, size_t dlen)
 {
 	struct idna_name n;
 	const char *p;
-	char *sender;
-	size_t llen, alen;
+	size_t alen;
 
-	for (p = res->domain; *p != '\0'; p++)
-		if ((unsigned char)*p >= 0x80)
-			break;
-	if (*p == '\0' || idna_domain((const unsigned char *)res->domain,
-	    strlen(res->domain), &n, NULL) != IDNA_OK)
+	if (!has_non_ascii(res->domain, dlen) ||
+	    idna_domain((const unsigned char *)res->domain, dlen, &n, NULL) !=
+	    IDNA_OK)
 		return;
-	free(res->domain);
-	res->domain = xstrdup(n.ascii);
+	/* the old strings stay unused in the result's storage */
+	alen = strlen(n.ascii);
+	res->domain = stash_join(res, n.ascii, alen, "", 0);
 	/* the local-part and "@" stay, the domain becomes its A-labels */
 	p = strrchr(res->sender, '@');
-	llen = p != NULL ? (size_t)(p - res->sender) : 0;
-	alen = strlen(n.ascii);
-	sender = xmalloc(llen + 1 + alen + 1);
-	memcpy(sender, res->sender, llen);
-	sender[llen] = '@';
-	memcpy(sender + llen + 1, n.ascii, alen + 1);
-	free(res->sender);
-	res->sender = sender;
+	res->sender = p != NULL ? stash_join(res, res->sender,
+	    (size_t)(p - res->sender) + 1, n.ascii, alen) :
+	    stash_join(res, "@", 1, n.ascii, alen);
 }
 
 /* identity - the <sender> and <domain> of the check (RFC 7208 2.3, 2.4,
  * 4.3): null sender and HELO use postmaster@HELO; a missing local-part
- * becomes postmaster. Each string is allocated once at its size (this
+ * becomes postmaster. The strings go to the result's own storage (this
  * runs twice a message: MAIL FROM and HELO) */
 static void
 identity(const struct spf_request *req, struct spf_result *res)
@@ -298,21 +349,21 @@ identity(const struct spf_request *req, struct spf_result *res)
 
 	if (req->identity == SPF_ID_HELO || from[0] == '\0') {
 		dom = helo;
-		res->sender = join(POSTMASTER_AT, sizeof(POSTMASTER_AT) - 1,
-		    helo, strlen(helo));
+		res->sender = stash_join(res, POSTMASTER_AT,
+		    sizeof(POSTMASTER_AT) - 1, helo, strlen(helo));
 	} else if ((at = strrchr(from, '@')) == NULL || at == from) {
 		dom = at != NULL ? at + 1 : from;
-		res->sender = join(POSTMASTER_AT, sizeof(POSTMASTER_AT) - 1,
-		    dom, strlen(dom));
+		res->sender = stash_join(res, POSTMASTER_AT,
+		    sizeof(POSTMASTER_AT) - 1, dom, strlen(dom));
 	} else {
 		dom = at + 1;
-		res->sender = xstrdup(from);
+		res->sender = stash(res, from);
 	}
 	dlen = strlen(dom);
 	if (dlen > 0 && dom[dlen - 1] == '.')
 		dlen--;
-	res->domain = xstrndup(dom, dlen);
-	to_alabels(res);
+	res->domain = stash_join(res, dom, dlen, "", 0);
+	to_alabels(res, dlen);
 }
 
 /* interpret - what SPF_request_query_fallback does, minus its
@@ -346,29 +397,32 @@ interpret(struct spf_checker *c, SPF_request_t *sr, const struct buf *rec,
 }
 
 /*
- * response_reason - what decided libspf2's result, in words: its error
- * when it had one, else whether a mechanism matched or the record ran
- * out of mechanisms (RFC 7208 4.7: the result is then neutral).
+ * response_reason - what decided libspf2's result, in words (static, or
+ * in res's storage): its error when it had one, else whether a mechanism matched
+ * or the record ran out of mechanisms (RFC 7208 4.7: the result is then
+ * neutral).
  */
-static char *
-response_reason(SPF_response_t *resp)
+static const char *
+response_reason(struct spf_result *res, SPF_response_t *resp)
 {
-	struct buf b = BUF_INIT;
+	static const char lib[] = "libspf2: ";
+	const char *err;
 
 	if (SPF_response_errcode(resp) != SPF_E_SUCCESS) {
-		buf_printf(&b, "libspf2: %s",
-		    SPF_strerror(SPF_response_errcode(resp)));
-		return buf_steal(&b);
+		err = SPF_strerror(SPF_response_errcode(resp));
+		if (err == NULL)
+			err = "(null)";		/* what printf's %s wrote */
+		return stash_join(res, lib, sizeof(lib) - 1, err, strlen(err));
 	}
 	switch (SPF_response_reason(resp)) {
 	case SPF_REASON_MECH:
-		return xstrdup("a mechanism of the record matched");
+		return "a mechanism of the record matched";
 	case SPF_REASON_DEFAULT:
-		return xstrdup("no mechanism matched: the record's default result");
+		return "no mechanism matched: the record's default result";
 	case SPF_REASON_LOCALHOST:
-		return xstrdup("the client is the local host");
+		return "the client is the local host";
 	default:
-		return xstrdup("");
+		return "";
 	}
 }
 
@@ -385,25 +439,25 @@ run_libspf2(struct spf_checker *c, const struct spf_request *req,
 	 * allocations) that the sender then replaces */
 	if (SPF_request_set_env_from(sr, res->sender) != 0) {
 		res->res = SPF_RES_PERMERROR;
-		res->reason = xstrdup("libspf2 refused the sender");
+		res->reason = "libspf2 refused the sender";
 		return;
 	}
 	if (req->helo != NULL && req->helo[0] != '\0')
 		(void)SPF_request_set_helo_dom(sr, req->helo);
 	if ((resp = interpret(c, sr, &c->norm, c->norm_hash, &why)) == NULL) {
 		res->res = SPF_RES_PERMERROR;
-		res->reason = xstrdup(why);
+		res->reason = why;	/* static text, as every why here */
 		return;
 	}
 	res->res = map_result(SPF_response_result(resp));
 	if (c->aborted) {
 		res->res = c->abort_res;
-		res->reason = xstrdup(c->abort_why);
+		res->reason = c->abort_why;
 	} else {
-		res->reason = response_reason(resp);
+		res->reason = response_reason(res, resp);
 		exp = SPF_response_get_explanation(resp);
 		if (res->res == SPF_RES_FAIL && exp != NULL)
-			res->explanation = xstrdup(exp);
+			res->explanation = stash(res, exp);
 	}
 	SPF_response_free(resp);
 }
@@ -418,20 +472,21 @@ spf_check(struct spf_checker *c, const struct spf_request *req,
 	const char *why = NULL;
 	enum spf_res r;
 
-	memset(res, 0, sizeof(*res));
+	/* not the text: it is filled from the start (stash_join) */
+	memset(res, 0, offsetof(struct spf_result, text));
 	spf_dns_reset(c);
 	if (req->max_time_ms != 0 && req->max_time_ms < c->lim.max_time_ms)
 		c->deadline_ms = spf_now_ms() + req->max_time_ms;
 	identity(req, res);
 	if (!parse_client(c, req->client_ip)) {
 		res->res = SPF_RES_NONE;
-		res->reason = xstrdup("bad client address");
+		res->reason = "bad client address";
 		goto out;
 	}
 	c->client_af = c->client.af;
 	if ((r = spf_dns_fetch_record(c, res->domain, &why)) != SPF_RES_PASS) {
 		res->res = r;
-		res->reason = xstrdup(why != NULL ? why : "");
+		res->reason = why != NULL ? why : "";
 		goto out;
 	}
 	sr = SPF_request_new(c->server);
@@ -439,7 +494,7 @@ spf_check(struct spf_checker *c, const struct spf_request *req,
 		abort();	/* out of memory inside libspf2 */
 	if (!set_client(c, sr, req->client_ip)) {
 		res->res = SPF_RES_NONE;
-		res->reason = xstrdup("bad client address");
+		res->reason = "bad client address";
 	} else {
 		run_libspf2(c, req, sr, res);
 	}
@@ -455,10 +510,16 @@ out:
 void
 spf_result_deinit(struct spf_result *res)
 {
-	xfree(&res->domain);
-	xfree(&res->sender);
-	xfree(&res->explanation);
-	xfree(&res->reason);
+	struct spf_result_heap *h, *next;
+
+	for (h = res->heap; h != NULL; h = next) {
+		next = h->next;
+		free(h);
+	}
+	res->heap = NULL;
+	res->text_used = 0;
+	res->domain = res->sender = res->explanation = NULL;
+	res->reason = NULL;
 }
 
 /* append_value - a key=value value: dot-atom as is, else quoted-string

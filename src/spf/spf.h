@@ -57,15 +57,28 @@ struct spf_request {
 	unsigned max_time_ms;
 };
 
+/* Bytes of a result's own string storage: the usual sender, domain,
+ * reason and explanation fit, longer ones go to the heap (issue 18: five
+ * allocations a check before). */
+#define SPF_RESULT_TEXT 512
+
+/* The strings point into the result itself (or heap pieces it owns), so
+ * a result must not be copied by value; spf_result_deinit releases it. */
 struct spf_result {
 	enum spf_res res;
 	char *domain;		/* the domain checked ("" if none) */
 	char *sender;		/* the <sender> used, e.g. postmaster@helo */
 	char *explanation;	/* on fail only, else NULL (RFC 7208 6.2) */
-	char *reason;		/* one line for logs */
+	const char *reason;	/* one line for logs (static text, or in the
+				 * result's storage) */
 	unsigned dns_queries;	/* DNS lookups made by this evaluation */
 	unsigned dns_terms;	/* DNS-querying terms evaluated */
 	unsigned void_lookups;
+	/* storage of the strings above; spf_check sets it up, only the
+	 * fields before text need to start zero */
+	struct spf_result_heap *heap;	/* pieces that did not fit text */
+	size_t text_used;
+	char text[SPF_RESULT_TEXT];
 };
 
 struct spf_checker;
@@ -78,11 +91,13 @@ struct spf_checker *spf_checker_new(struct dns_resolver *r,
 /* spf_checker_free - free; NULLs *cp */
 void spf_checker_free(struct spf_checker **cp);
 
-/* spf_check - evaluate req; fills *res (release with spf_result_deinit).
- * Always gives a result; bounded by the limits. */
+/* spf_check - evaluate req; fills *res (release with spf_result_deinit;
+ * *res need not be initialised). Always gives a result; bounded by the
+ * limits. */
 void spf_check(struct spf_checker *c, const struct spf_request *req,
     struct spf_result *res);
-/* spf_result_deinit - free the strings of a result */
+/* spf_result_deinit - free the strings of a result (the string pointers
+ * become NULL) */
 void spf_result_deinit(struct spf_result *res);
 
 /* spf_decisive_term - the term of the checked domain's record that gave

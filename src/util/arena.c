@@ -3,7 +3,8 @@
  *
  *   arena_init / arena_deinit   an empty arena / free every block
  *   arena_reset                 forget all allocations, keep some blocks
- *   arena_alloc                 size bytes, aligned for any type
+ *   arena_alloc (inline)        size bytes, aligned for any type
+ *   arena_alloc_slow            the same past the current block's end
  *   arena_memdup / arena_strdup NUL-terminated copies
  *   arena_held                  payload bytes held (tests, stats)
  *
@@ -33,14 +34,6 @@
 #include "util/arena.h"
 #include "util/xmalloc.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define ARENA_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ARENA_ASAN 1
-#endif
-#endif
-
 #ifdef ARENA_ASAN
 #include <sanitizer/asan_interface.h>
 #define POISON(p, n)	ASAN_POISON_MEMORY_REGION((p), (n))
@@ -50,12 +43,11 @@
 #define UNPOISON(p, n)	((void)(p), (void)(n))
 #endif
 
-#define ARENA_ALIGN	alignof(max_align_t)
-
+/* How much of cur is used is kept in the arena (bump, left), where the
+ * inline arena_alloc reaches it. */
 struct arena_block {
 	struct arena_block *next;
 	size_t size;		/* payload bytes */
-	size_t used;		/* payload bytes handed out */
 };
 
 /* The payload starts after the header, rounded up to ARENA_ALIGN. */
@@ -83,7 +75,6 @@ block_new(size_t size)
 	b = xmalloc(BLOCK_HDR + size);
 	b->next = NULL;
 	b->size = size;
-	b->used = 0;
 	POISON(payload(b), size);
 	return b;
 }
@@ -140,7 +131,6 @@ arena_reset(struct arena *a)
 		if (last != NULL && kept + b->size > a->keep_max)
 			break;
 		kept += b->size;
-		b->used = 0;
 		POISON(payload(b), b->size);
 		last = b;
 	}
@@ -149,6 +139,8 @@ arena_reset(struct arena *a)
 		last->next = NULL;
 	}
 	a->cur = a->first;
+	a->bump = a->cur != NULL ? payload(a->cur) : NULL;
+	a->left = a->cur != NULL ? a->cur->size : 0;
 }
 
 /* big_alloc - an allocation with a block of its own */
@@ -157,7 +149,6 @@ big_alloc(struct arena *a, size_t need, size_t size)
 {
 	struct arena_block *b = block_new(need);
 
-	b->used = need;
 	b->next = a->big;
 	a->big = b;
 	UNPOISON(payload(b), size);
@@ -165,7 +156,7 @@ big_alloc(struct arena *a, size_t need, size_t size)
 }
 
 void *
-arena_alloc(struct arena *a, size_t size)
+arena_alloc_slow(struct arena *a, size_t size)
 {
 	struct arena_block *b = a->cur;
 	size_t need;
@@ -180,7 +171,7 @@ arena_alloc(struct arena *a, size_t size)
 	need = (size + (size == 0) + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
 	if (need > a->block_size / 4)
 		return big_alloc(a, need, size);
-	if (b == NULL || b->size - b->used < need) {
+	if (b == NULL || a->left < need) {
 		if (b != NULL && b->next != NULL) {
 			b = b->next;		/* an empty block a reset kept */
 		} else {
@@ -191,9 +182,12 @@ arena_alloc(struct arena *a, size_t size)
 				a->cur->next = b;
 		}
 		a->cur = b;
+		a->bump = payload(b);
+		a->left = b->size;
 	}
-	p = payload(b) + b->used;
-	b->used += need;
+	p = a->bump;
+	a->bump += need;
+	a->left -= need;
 	UNPOISON(p, size);
 	return p;
 }

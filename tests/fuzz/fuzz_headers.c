@@ -81,8 +81,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			f = headers_add(&h, name, value, vlen);
 			if (f->value_len != vlen ||
 			    memcmp(f->value, value, vlen) != 0 ||
-			    strcmp(f->name, name) != 0 || f->name_index == 0 ||
-			    headers_count_named(&h, name) < f->name_index ||
+			    strcmp(f->name, name) != 0 ||
+			    headers_name_index(&h, f) == 0 ||
+			    headers_count_named(&h, name) <
+			    headers_name_index(&h, f) ||
 			    !headers_name_eq((unsigned char *)name, nlen,
 			    (unsigned char *)name, headers_name_len(
 			    (unsigned char *)name, nlen)))

@@ -172,6 +172,100 @@ test_rounds(void **state)
 	arena_deinit(&a);
 }
 
+/* struct model - what the arena should hold, kept the simple way: the
+ * ordinary blocks in use and the room left in the last, and the big
+ * blocks, with the rules arena.c documents (a quarter of a block or more
+ * gets a block of its own; a reset keeps ordinary blocks up to keep_max,
+ * at least one) */
+struct model {
+	size_t bs, keep, blocks, used_blocks, left, big;
+};
+
+static size_t
+model_round(size_t n)
+{
+	return (n + (n == 0) + ALIGN - 1) & ~(ALIGN - 1);
+}
+
+static void
+model_alloc(struct model *m, size_t size)
+{
+	size_t need = model_round(size);
+
+	if (need > m->bs / 4) {
+		m->big += need;
+		return;
+	}
+	if (m->used_blocks == 0 || m->left < need) {
+		m->used_blocks++;
+		if (m->used_blocks > m->blocks)
+			m->blocks = m->used_blocks;
+		m->left = m->bs;
+	}
+	m->left -= need;
+}
+
+static void
+model_reset(struct model *m)
+{
+	size_t kept = 0, n = 0;
+
+	while (n < m->blocks && (n == 0 || kept + m->bs <= m->keep)) {
+		kept += m->bs;
+		n++;
+	}
+	m->blocks = n;
+	m->used_blocks = n > 0 ? 1 : 0;
+	m->left = n > 0 ? m->bs : 0;
+	m->big = 0;
+}
+
+/* the inline fast path and arena_alloc_slow against the model on random
+ * sizes and resets: every pointer aligned, every allocation intact until
+ * the reset, the bytes held as the model says */
+static void
+test_inline_path_matches_model(void **state)
+{
+	struct arena a;
+	struct model m;
+	unsigned char *p[200];
+	size_t sz[200], n, i, round, j;
+	uint32_t seed = 99;
+
+	(void)state;
+	arena_init(&a, 1024, 3000);
+	memset(&m, 0, sizeof(m));
+	m.bs = 1024;
+	m.keep = 3000;
+	for (round = 0; round < 60; round++) {
+		n = 1 + round % 200;
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			switch ((seed >> 16) % 8) {
+			case 0: sz[i] = 0; break;
+			case 1: sz[i] = 256 + (seed >> 8) % 4; break;
+			case 2: sz[i] = 240 + (seed >> 8) % 32; break;
+			case 3: sz[i] = 1000 + (seed >> 8) % 3000; break;
+			default: sz[i] = (seed >> 8) % 200; break;
+			}
+			p[i] = arena_alloc(&a, sz[i]);
+			model_alloc(&m, sz[i]);
+			assert_int_equal((uintptr_t)p[i] % ALIGN, 0);
+			memset(p[i], (int)(i & 0xff), sz[i]);
+			assert_int_equal(arena_held(&a),
+			    m.blocks * m.bs + m.big);
+		}
+		for (i = 0; i < n; i++)
+			for (j = 0; j < sz[i]; j++)
+				assert_int_equal(p[i][j], (unsigned char)(i & 0xff));
+		arena_reset(&a);
+		model_reset(&m);
+		assert_int_equal(arena_held(&a), m.blocks * m.bs);
+	}
+	arena_deinit(&a);
+	assert_int_equal(arena_held(&a), 0);
+}
+
 int
 main(void)
 {
@@ -183,6 +277,7 @@ main(void)
 		cmocka_unit_test(test_big_allocation),
 		cmocka_unit_test(test_reset_cap),
 		cmocka_unit_test(test_rounds),
+		cmocka_unit_test(test_inline_path_matches_model),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

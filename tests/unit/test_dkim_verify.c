@@ -15,6 +15,8 @@
 
 #include "../dkim/msgsplit.h"
 #include "../dkim/testkit.h"
+#include "core/headers.h"
+#include "util/arena.h"
 #include "util/buf.h"
 
 /* RFC 8463 Appendix A.3: signed by football.example.com with Ed25519
@@ -464,6 +466,172 @@ test_mutated_messages_never_crash(void **state)
 	free(m);
 }
 
+/* describe - every field of every result, one line each */
+static void
+describe(struct dkim_verifier *v, struct buf *out)
+{
+	size_t i;
+
+	for (i = 0; i < dkim_verifier_result_count(v); i++) {
+		const struct dkim_result *r = dkim_verifier_result(v, i);
+
+		buf_printf(out, "%d|%s|%s|%s|%s|%s|%s|%d%d%d|%u|%s|%s|%s|%s|%s|%s\n",
+		    (int)r->result, r->reason, r->domain, r->selector,
+		    r->algorithm, r->b8, r->auid != NULL ? r->auid : "(none)",
+		    r->l_used, r->l_partial, r->testing, r->key_bits,
+		    r->key_name, r->key_record, r->canon, r->signed_headers,
+		    r->body_hash, r->body_hash_computed);
+	}
+	buf_printf(out, "ignored %zu hashers %zu\n", dkim_verifier_ignored(v),
+	    dkim_verifier_body_hashers(v));
+}
+
+/* answer_keys - the key answer from keys[] for every signature */
+static void
+answer_keys(struct dkim_verifier *v, size_t nsigs, const struct tk_key *keys,
+    size_t nkeys)
+{
+	size_t i, k;
+
+	for (i = 0; i < nsigs; i++) {
+		const char *name = dkim_verifier_key_name(v, (int)i);
+		struct dns_answer a;
+		struct dns_rr rr;
+
+		if (name == NULL)
+			continue;
+		memset(&a, 0, sizeof(a));
+		memset(&rr, 0, sizeof(rr));
+		a.status = DNS_R_NXDOMAIN;
+		for (k = 0; k < nkeys; k++)
+			if (strcmp(name, keys[k].name) == 0) {
+				rr.type = DNS_T_TXT;
+				rr.text = (char *)keys[k].txt;
+				rr.text_len = strlen(rr.text);
+				a.status = DNS_R_ANSWER;
+				a.count = 1;
+				a.rr = &rr;
+			}
+		dkim_verifier_key_answer(v, (int)i, &a);
+	}
+}
+
+/* lf_folds - value with every CRLF turned into a bare LF (as Postfix
+ * hands folded fields to a milter), NUL-terminated, in arena */
+static unsigned char *
+lf_folds(struct arena *a, const unsigned char *p, size_t len, size_t *len_r)
+{
+	unsigned char *o = arena_alloc(a, len + 1);
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		if (!(p[i] == '\r' && i + 1 < len && p[i + 1] == '\n'))
+			o[n++] = p[i];
+	o[n] = '\0';
+	*len_r = n;
+	return o;
+}
+
+/* verify_two_ways - msg through a verifier that copies every field
+ * (dkim_verifier_header) and through one in an arena that refers to
+ * kept fields (dkim_verifier_field_kept), folds as CRLF (crlf) or bare
+ * LF; the results must be the same in every detail */
+static void
+verify_two_ways(const unsigned char *m, size_t len,
+    const struct dkim_verify_params *p, bool crlf, const struct tk_key *keys,
+    size_t nkeys, struct buf *out)
+{
+	struct dkim_verifier *copy = dkim_verifier_new(p);
+	struct arena a;
+	struct dkim_verifier *kept;
+	struct buf d1 = BUF_INIT, d2 = BUF_INIT;
+	struct msg_field f;
+	size_t pos = 0, n1 = 0, n2 = 0;
+
+	arena_init(&a, 0, 0);
+	kept = dkim_verifier_new_in(p, &a);
+	while (msg_next_field(m, len, &pos, &f) == 1) {
+		struct header h;
+		char *name = arena_memdup(&a, f.name, f.name_len);
+		unsigned char *value;
+		size_t vlen = f.value_len;
+
+		if (crlf)
+			value = (unsigned char *)arena_memdup(&a, f.value,
+			    f.value_len);
+		else
+			value = lf_folds(&a, f.value, f.value_len, &vlen);
+		if (dkim_verifier_header(copy, f.name, f.name_len, value,
+		    vlen) >= 0)
+			n1++;
+		headers_field_init(&h, name, value, vlen);
+		if (dkim_verifier_field_kept(kept, &h) >= 0)
+			n2++;
+	}
+	assert_int_equal(n1, n2);
+	answer_keys(copy, n1, keys, nkeys);
+	dkim_verifier_eoh(copy);
+	dkim_verifier_body(copy, m + pos, len - pos);
+	dkim_verifier_eom(copy);
+	answer_keys(kept, n2, keys, nkeys);
+	dkim_verifier_eoh(kept);
+	dkim_verifier_body(kept, m + pos, len - pos);
+	dkim_verifier_eom(kept);
+	describe(copy, &d1);
+	describe(kept, &d2);
+	assert_string_equal(buf_cstr(&d1), buf_cstr(&d2));
+	buf_reset(out);
+	buf_append_str(out, buf_cstr(&d1));
+	dkim_verifier_free(&copy);
+	dkim_verifier_free(&kept);
+	assert_null(kept);
+	buf_deinit(&d1);
+	buf_deinit(&d2);
+	arena_deinit(&a);
+}
+
+/* the arena verifier with kept fields against the copying one: the RFC
+ * 8463 message (both signatures pass), random mutations of it, folds as
+ * CRLF and as bare LF, and header caps small enough to overflow */
+static void
+test_kept_fields_in_arena_same_as_copies(void **state)
+{
+	size_t len = strlen(rfc8463_msg), iter, k;
+	char *m = malloc(len + 1);
+	uint32_t seed = 77;
+	struct dkim_verify_params p = params(RFC_NOW);
+	struct buf d = BUF_INIT;
+
+	(void)state;
+	assert_non_null(m);
+	/* the unmutated message: both signatures pass, both ways */
+	verify_two_ways((const unsigned char *)rfc8463_msg, len, &p, false,
+	    rfc_keys, 2, &d);
+	assert_int_equal(strncmp(buf_cstr(&d), "0||", 3), 0);
+	assert_non_null(strstr(buf_cstr(&d), "\n0||football.example.com|test|"));
+	verify_two_ways((const unsigned char *)rfc8463_msg, len, &p, true,
+	    rfc_keys, 2, &d);
+	assert_int_equal(strncmp(buf_cstr(&d), "0||", 3), 0);
+	for (iter = 0; iter < 600; iter++) {
+		memcpy(m, rfc8463_msg, len + 1);
+		for (k = 0; k < iter % 4; k++) {
+			seed = seed * 1103515245u + 12345u;
+			m[(seed >> 8) % len] = (char)(seed >> 24);
+		}
+		p = params(RFC_NOW);
+		if (iter % 5 == 1)
+			p.max_header_bytes = 200 + iter % 900;
+		if (iter % 7 == 2)
+			p.max_headers = iter % 8;
+		if (iter % 11 == 3)
+			p.max_signatures = 1;
+		verify_two_ways((const unsigned char *)m, strlen(m), &p,
+		    iter % 2 == 0, rfc_keys, 2, &d);
+	}
+	buf_deinit(&d);
+	free(m);
+}
+
 static const char plain_msg[] =
     "Received: from a by b; Mon, 1 Jan 2024 00:00:00 +0000\r\n"
     "From: Ada <ada@example.com>\r\n"
@@ -571,6 +739,53 @@ test_sign_then_verify_generated_keys(void **state)
 	assert_null(rsa);
 }
 
+/* folded fields (Subject in plain_msg) with bare LF folds, kept: a
+ * signature that selects one hashes it in CRLF form (pass, simple and
+ * relaxed), one that does not never needs it; the same results as the
+ * copying verifier */
+static void
+test_kept_folded_fields(void **state)
+{
+	static const char *const hs[] = {
+		"from:to:subject", "from:to", "subject:from:subject",
+	};
+	struct crypto_privkey *k = tk_keygen("ed25519", 0);
+	struct buf rec = BUF_INIT, msg = BUF_INIT, d = BUF_INIT;
+	struct tk_key key = { "s._domainkey.example.com", DNS_R_ANSWER, NULL };
+	struct dkim_verify_params p = params(1700000000);
+	size_t i, c;
+
+	(void)state;
+	tk_key_record(k, &rec);
+	key.txt = buf_cstr(&rec);
+	for (i = 0; i < sizeof(hs) / sizeof(hs[0]); i++) {
+		for (c = 0; c < 2; c++) {
+			struct tk_sign_opts so;
+
+			memset(&so, 0, sizeof(so));
+			so.domain = "example.com";
+			so.selector = "s";
+			so.headers = hs[i];
+			so.hcanon = so.bcanon = c ? DKIM_CANON_RELAXED :
+			    DKIM_CANON_SIMPLE;
+			so.hash = CRYPTO_HASH_SHA256;
+			buf_reset(&msg);
+			assert_true(tk_sign((const unsigned char *)plain_msg,
+			    strlen(plain_msg), k, &so, &msg));
+			verify_two_ways(msg.data, msg.len, &p, false, &key, 1,
+			    &d);
+			assert_int_equal(strncmp(buf_cstr(&d), "0||", 3), 0);
+			verify_two_ways(msg.data, msg.len, &p, true, &key, 1,
+			    &d);
+			assert_int_equal(strncmp(buf_cstr(&d), "0||", 3), 0);
+		}
+	}
+	buf_deinit(&rec);
+	buf_deinit(&msg);
+	buf_deinit(&d);
+	crypto_privkey_free(&k);
+}
+
 int
 main(void)
 {
@@ -588,6 +803,8 @@ main(void)
 		cmocka_unit_test(test_body_hashes_are_shared),
 		cmocka_unit_test(test_body_shorter_than_l_fails),
 		cmocka_unit_test(test_mutated_messages_never_crash),
+		cmocka_unit_test(test_kept_fields_in_arena_same_as_copies),
+		cmocka_unit_test(test_kept_folded_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -164,6 +164,37 @@ auth_word(const char *w, size_t n)
 	return DMARC_AUTH_FAIL;
 }
 
+/* same_as_recomputed - the result dmarc_eval_result gave (kept from the
+ * last dmarc_eval_next_query) equals a final computation from scratch:
+ * an answer nobody asks for makes the eval compute again */
+static void
+same_as_recomputed(struct dmarc_eval *e, const struct dmarc_result *kept,
+    int lineno)
+{
+	struct dns_answer none;
+	struct dmarc_result again;
+
+	memset(&none, 0, sizeof(none));
+	none.status = DNS_R_NXDOMAIN;
+	dmarc_eval_feed(e, "_dmarc.unasked.invalid", DNS_T_TXT, &none);
+	dmarc_eval_result(e, &again);
+	if (again.result != kept->result || again.p != kept->p ||
+	    again.sp != kept->sp || again.policy != kept->policy ||
+	    again.disposition != kept->disposition ||
+	    again.spf_aligned != kept->spf_aligned ||
+	    again.dkim_aligned != kept->dkim_aligned ||
+	    again.testing != kept->testing ||
+	    again.sampled_out != kept->sampled_out ||
+	    again.author_nxdomain != kept->author_nxdomain ||
+	    again.record != kept->record ||
+	    strcmp(again.header_from, kept->header_from) != 0 ||
+	    strcmp(again.policy_domain, kept->policy_domain) != 0 ||
+	    strcmp(again.org_domain, kept->org_domain) != 0 ||
+	    strcmp(again.reason, kept->reason) != 0)
+		fail_msg("line %d: kept result differs from a recomputed one",
+		    lineno);
+}
+
 /* run_case - one case in one mode */
 static void
 run_case(void **state)
@@ -221,6 +252,7 @@ run_case(void **state)
 		    r2.disposition != res[nfrom].disposition)
 			fail_msg("line %d: prefetch and sequential runs differ",
 			    c->lineno);
+		same_as_recomputed(e1, &res[nfrom], c->lineno);
 		res[nfrom].record = NULL;
 		dmarc_eval_free(&e1);
 		dmarc_eval_free(&e2);

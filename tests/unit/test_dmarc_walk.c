@@ -10,6 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/dmarc_walk.h"
+#include "core/idna.h"
 #include "dmarc_fakedns.h"
 
 static const struct dmarc_eval_opts opts9989 = { DMARC_MODE_RFC9989, NULL, 0, false };
@@ -395,6 +397,127 @@ test_bad_author_domain(void **state)
 	}
 }
 
+/* same_result - two evaluations decided alike in every reported field */
+static void
+same_result(const struct dmarc_result *a, const struct dmarc_result *b)
+{
+	assert_int_equal(a->result, b->result);
+	assert_int_equal(a->p, b->p);
+	assert_int_equal(a->sp, b->sp);
+	assert_int_equal(a->policy, b->policy);
+	assert_int_equal(a->disposition, b->disposition);
+	assert_int_equal(a->spf_aligned, b->spf_aligned);
+	assert_int_equal(a->dkim_aligned, b->dkim_aligned);
+	assert_int_equal(a->testing, b->testing);
+	assert_int_equal(a->author_nxdomain, b->author_nxdomain);
+	assert_string_equal(a->header_from, b->header_from);
+	assert_string_equal(a->policy_domain, b->policy_domain);
+	assert_string_equal(a->org_domain, b->org_domain);
+	assert_string_equal(a->reason, b->reason);
+}
+
+/*
+ * The shortcuts of issue 18 against the full checks: a name in the form
+ * idna_domain gives checks to itself (so dmarc_eval_new_checked and an
+ * identifier equal to the author skip IDNA), and an evaluation started
+ * either way, with identifiers given raw or checked, decides the same.
+ */
+static void
+test_checked_start_same_as_full(void **state)
+{
+	static const char *const raw[] = {
+		"example.com", "Mail.Example.COM.", "bücher.example",
+		"XN--BCHER-KVA.example", "a.b.c.d.e.f.g.h.i.j.example.com",
+		"host--name.example", "_x.example", "123.example",
+		"sub.bücher.example", "example", "xn--nxasmq6b.example",
+		"a..b", "", ".", "x\x01y.example", "xn--zz.example",
+	};
+	struct fake_dns *f = calloc(1, sizeof(*f));
+	static const bool want_org[2] = { false, true };
+	size_t i, j, k;
+
+	(void)state;
+	assert_non_null(f);
+	fake_add(f, "_dmarc.example.com", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject; sp=quarantine");
+	fake_add(f, "_dmarc.xn--bcher-kva.example", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=quarantine; adkim=s");
+	fake_add(f, "_dmarc.example", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=none; psd=y");
+	for (i = 0; i < sizeof(raw) / sizeof(raw[0]); i++) {
+		struct idna_name n;
+		char out[DMARC_DOMAIN_SIZE];
+
+		if (idna_domain((const unsigned char *)raw[i], strlen(raw[i]),
+		    &n, NULL) != IDNA_OK) {
+			assert_false(dmarc_walk_valid_domain(raw[i], out));
+			continue;
+		}
+		/* the fixed point */
+		assert_true(dmarc_walk_valid_domain(n.ascii, out));
+		assert_string_equal(out, n.ascii);
+		for (j = 0; j < 2; j++) {
+			for (k = 0; k < 4; k++) {
+				struct dmarc_eval_opts o = opts9989;
+				/* identifiers: the raw name, the checked one,
+				 * a subdomain, another domain */
+				char sub[300];
+				struct dmarc_dkim_id ids[2];
+				struct dmarc_auth auth;
+				struct dmarc_result r1, r2;
+				struct dmarc_eval *e1, *e2;
+
+				snprintf(sub, sizeof(sub), "mx.%s", n.ascii);
+				memset(&auth, 0, sizeof(auth));
+				auth.spf = k % 2 ? DMARC_AUTH_PASS : DMARC_AUTH_FAIL;
+				auth.spf_mailfrom_domain = k < 2 ? raw[i] : sub;
+				ids[0].res = DMARC_AUTH_PASS;
+				ids[0].domain = k < 2 ? n.ascii : "other.example.com";
+				ids[1].res = k == 3 ? DMARC_AUTH_TEMPERROR :
+				    DMARC_AUTH_PASS;
+				ids[1].domain = k == 3 ? n.ascii : sub;
+				auth.dkim = ids;
+				auth.dkim_count = 2;
+				o.want_org_domain = want_org[j];
+				e1 = dmarc_eval_new(raw[i], &o);
+				e2 = dmarc_eval_new_checked(n.ascii, &o);
+				assert_int_equal(fake_drive(f, e1, k % 2, &auth, &r1),
+				    fake_drive(f, e2, k % 2, &auth, &r2));
+				same_result(&r1, &r2);
+				dmarc_eval_free(&e1);
+				dmarc_eval_free(&e2);
+			}
+		}
+	}
+	free(f);
+}
+
+/* answer names beyond the eval's own name pool go to the heap and are
+ * still found and freed (ASan would see a leak or a bad free) */
+static void
+test_many_long_answer_names(void **state)
+{
+	struct dmarc_eval *e = dmarc_eval_new("example.com", &opts9989);
+	struct dns_answer a;
+	char name[DMARC_NAME_MAX_LEN + 1];
+	size_t i;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.status = DNS_R_NXDOMAIN;
+	for (i = 0; i < DMARC_EVAL_MAX_ANSWERS + 4; i++) {
+		memset(name, 'a' + (int)(i % 26), 200);
+		snprintf(name + 200, sizeof(name) - 200, ".n%zu.example", i);
+		dmarc_eval_feed(e, name, DNS_T_TXT, &a);
+	}
+	for (i = 0; i < DMARC_EVAL_MAX_ANSWERS; i++) {
+		memset(name, 'a' + (int)(i % 26), 200);
+		snprintf(name + 200, sizeof(name) - 200, ".n%zu.example", i);
+		assert_non_null(dmarc_walk_find(e, name, DNS_T_TXT));
+	}
+	dmarc_eval_free(&e);
+}
+
 int
 main(void)
 {
@@ -414,6 +537,8 @@ main(void)
 		cmocka_unit_test(test_author_domains_and_strictest),
 		cmocka_unit_test(test_strictest_order),
 		cmocka_unit_test(test_bad_author_domain),
+		cmocka_unit_test(test_checked_start_same_as_full),
+		cmocka_unit_test(test_many_long_answer_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

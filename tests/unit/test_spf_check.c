@@ -18,6 +18,7 @@
 
 #include "dns/dns.h"
 #include "dns/dns_int.h"
+#include "core/idna.h"
 #include "spf/spf.h"
 #include "util/buf.h"
 #include "util/xmalloc.h"
@@ -459,6 +460,74 @@ teardown(void **state)
 	return 0;
 }
 
+/* the result's strings outgrow its own text (SPF_RESULT_TEXT): the
+ * long ones go to the heap, every string still reads back whole, and a
+ * result used again after spf_result_deinit starts empty */
+static void
+test_long_strings_beyond_result_text(void **state)
+{
+	struct dns_resolver *r = *state;
+	struct spf_result res;
+	char from[SPF_RESULT_TEXT * 2 + 32];
+	size_t lens[] = { 1, SPF_RESULT_TEXT / 2, SPF_RESULT_TEXT - 20,
+	    SPF_RESULT_TEXT - 10, SPF_RESULT_TEXT, SPF_RESULT_TEXT * 2 };
+	size_t i;
+
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		memset(from, 'a' + (int)i, lens[i]);
+		(void)snprintf(from + lens[i], sizeof(from) - lens[i],
+		    "@fail.test");
+		check(r, NULL, "192.0.2.1", "helo.test", from, SPF_ID_MAILFROM,
+		    &res);
+		assert_int_equal(res.res, SPF_RES_FAIL);
+		assert_string_equal(res.sender, from);
+		assert_string_equal(res.domain, "fail.test");
+		assert_non_null(res.explanation);
+		assert_string_equal(res.explanation,
+		    "192.0.2.1 may not send for fail.test");
+		assert_non_null(res.reason);
+		spf_result_deinit(&res);
+		assert_null(res.sender);
+		assert_null(res.domain);
+		assert_null(res.explanation);
+		assert_null(res.reason);
+	}
+}
+
+/* a U-label anywhere in the domain (before, at and after each 8-byte
+ * step of the ASCII scan) is checked in its A-label form, as idna_domain
+ * gives it; an all-ASCII domain of any length stays as it is */
+static void
+test_identity_alabels_at_every_offset(void **state)
+{
+	struct dns_resolver *r = *state;
+	struct spf_result res;
+	char dom[64], from[96], want[96];
+	size_t k;
+	int intl;
+
+	for (intl = 0; intl < 2; intl++) {
+		for (k = 0; k < 20; k++) {
+			struct idna_name n;
+
+			memset(dom, 'a', k);
+			(void)snprintf(dom + k, sizeof(dom) - k, "%s.example",
+			    intl ? "\xc3\xbc" : "b");
+			(void)snprintf(from, sizeof(from), "user@%s", dom);
+			assert_int_equal(idna_domain((const unsigned char *)dom,
+			    strlen(dom), &n, NULL), IDNA_OK);
+			check(r, NULL, "192.0.2.1", "helo.test", from,
+			    SPF_ID_MAILFROM, &res);
+			assert_string_equal(res.domain, n.ascii);
+			(void)snprintf(want, sizeof(want), "user@%s", n.ascii);
+			assert_string_equal(res.sender, want);
+			if (!intl)
+				assert_string_equal(res.domain, dom);
+			spf_result_deinit(&res);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -470,6 +539,8 @@ main(void)
 		cmocka_unit_test(test_timeout_gives_temperror_in_time),
 		cmocka_unit_test(test_query_budget),
 		cmocka_unit_test(test_one_checker_per_thread_shared_resolver),
+		cmocka_unit_test(test_long_strings_beyond_result_text),
+		cmocka_unit_test(test_identity_alabels_at_every_offset),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

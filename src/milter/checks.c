@@ -176,44 +176,20 @@ checks_mail_from(struct session *s, struct verdict *v)
 }
 
 void
-checks_header(struct session *s, const char *name, const char *value)
+checks_header(struct session *s, const char *name, const char *value,
+    const struct header *stored)
 {
 	struct header f;
 
 	headers_field_init(&f, name, (const unsigned char *)value,
 	    strlen(value));
-	checks_field(s, &f);
-}
-
-/*
- * stored_copy - the message's stored copy of f, or NULL. The milter
- * stores a field in the message's headers (in its arena, until the
- * message ends) just before it hands it here (checks.h), so when the
- * list grew by one since the previous field, its last entry is f's copy
- * and the DKIM verifier can refer to it until end of header instead of
- * copying it (issue 18). Lengths and kind are compared as a guard.
- */
-static const struct header *
-stored_copy(struct checks *ck, const struct message *m,
-    const struct header *f)
-{
-	const struct header *last;
-	bool grew = m->headers.count == ck->headers_seen + 1;
-
-	ck->headers_seen = m->headers.count;
-	if (m->headers.count == 0)
-		return NULL;
-	last = &m->headers.list[m->headers.count - 1];
-	if (last != f && (!grew || last->kind != f->kind ||
-	    last->name_len != f->name_len || last->value_len != f->value_len))
-		return NULL;
-	return last;
+	checks_field(s, &f, stored);
 }
 
 void
-checks_field(struct session *s, const struct header *f)
+checks_field(struct session *s, const struct header *f,
+    const struct header *stored)
 {
-	const struct header *kept;
 	struct checks *ck = &s->msg.checks;
 	const struct conf *c = s->msg.conf;
 	const char *key;
@@ -249,9 +225,11 @@ checks_field(struct session *s, const struct header *f)
 		/* freed by checks_reset, before the arena is reset */
 		ck->dkim = dkim_verifier_new_in(&p, &s->msg.arena);
 	}
-	/* the stored copy: the same name, value, lengths and kind */
-	if ((kept = stored_copy(ck, &s->msg, f)) != NULL)
-		idx = dkim_verifier_field_kept(ck->dkim, kept);
+	/* the stored copy's bytes live in the message arena until the
+	 * message ends: the verifier refers to them instead of copying
+	 * (issue 18) */
+	if (stored != NULL)
+		idx = dkim_verifier_field_kept(ck->dkim, stored);
 	else
 		idx = dkim_verifier_field(ck->dkim, f);
 	if (idx < 0 || (key = dkim_verifier_key_name(ck->dkim, idx)) == NULL)

@@ -34,7 +34,6 @@ struct checks {
 	bool skip_verify;		/* exempt, or Mode without v */
 	bool spf_mailfrom_done, spf_helo_done;	/* spf_* below are set */
 	struct dkim_verifier *dkim;
-	size_t headers_seen;		/* msg.headers.count at the last field */
 	size_t key_count;
 	struct checks_arc *arc;		/* NULL until an ARC field arrives */
 	struct dns_budget dns_budget;	/* DNSMaxTimePerMessage */
@@ -58,14 +57,17 @@ void checks_build_policy_config(const struct conf *c, struct policy_config *pc);
 /* checks_mail_from - decide exemption, run SPF; fills the MAIL FROM
  * verdict (accept unless the site rejects or tempfails SPF there). */
 void checks_mail_from(struct session *s, struct verdict *v);
-/* checks_header - feed one header field; starts DKIM key lookups */
-void checks_header(struct session *s, const char *name, const char *value);
+/* checks_header - feed one header field; starts DKIM key lookups.
+ * stored: the copy of this field the caller keeps in s->msg.headers
+ * (what headers_add returned), or NULL if it keeps none (over a cap) */
+void checks_header(struct session *s, const char *name, const char *value,
+    const struct header *stored);
 /* checks_field - checks_header for a field classified already
- * (headers_field_init; its value NUL-terminated too). A caller that
- * stores the field in s->msg.headers does so right before this call and
- * adds nothing else there during the header (milter.c, authcheck): the
- * stored copy is then used in place of f until end of header. */
-void checks_field(struct session *s, const struct header *f);
+ * (headers_field_init; its value NUL-terminated too); stored as above.
+ * The verifier refers to the stored copy's bytes (they live in the
+ * message arena) instead of copying f's. */
+void checks_field(struct session *s, const struct header *f,
+    const struct header *stored);
 void checks_eoh(struct session *s);
 void checks_body(struct session *s, const unsigned char *p, size_t len);
 /* checks_eom - collect DKIM keys, finish, add results to ar, and fill the

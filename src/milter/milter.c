@@ -217,6 +217,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct session *s = smfi_getpriv(ctx);
 	struct message *m;
+	const struct header *stored = NULL;
 	struct header f;
 	size_t len;
 
@@ -238,8 +239,8 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	    f.name_len + 1 + len > m->conf->max_header_field_bytes)
 		m->headers_capped = true;
 	else
-		(void)headers_add_field(&m->headers, &f);
-	checks_field(s, &f);
+		stored = headers_add_field(&m->headers, &f);
+	checks_field(s, &f, stored);
 	return go_on(s, SMFIP_NR_HDR);
 }
 

@@ -107,77 +107,35 @@ crypto_hash_len(enum crypto_hash hash)
 }
 
 /*
- * Spare digest contexts, kept per thread. Two digests a message (body and
- * header hash) each cost an EVP_MD_CTX_new, OpenSSL's allocation of the
- * SHA state on init, their frees and ours, ~1,000 instructions and four
- * allocations a message (issue 18). A freed digest waits here instead and
- * the next crypto_digest_new re-initialises it; EVP_DigestInit_ex2 resets
- * all state, keeping the allocation. Per thread, so no lock; the key's
- * destructor frees a thread's spares when it ends.
+ * Spare digest contexts, kept for the whole process. Two digests a message
+ * (body and header hash) each cost an EVP_MD_CTX_new, OpenSSL's
+ * allocation of the SHA state on init, their frees and ours, ~1,000
+ * instructions and four allocations a message (issue 18). A freed digest
+ * waits here instead and the next crypto_digest_new re-initialises it;
+ * EVP_DigestInit_ex2 resets all state, keeping the allocation. Not per
+ * thread: libmilter starts a thread per connection and Postfix opens a
+ * connection per SMTP session, so a thread's spares would mostly die
+ * unused with it. A mutex guards the list; it is held for a few
+ * instructions. The spares live until the process ends.
  */
-#define DIGEST_SPARES 4
+#define DIGEST_SPARES 32
 
-struct digest_spares {
-	size_t n;
-	struct crypto_digest *d[DIGEST_SPARES];
-};
-
-static pthread_key_t spares_key;
-
-/* digest_destroy - free one context for good */
-static void
-digest_destroy(struct crypto_digest *d)
-{
-	EVP_MD_CTX_free(d->ctx);
-	free(d);
-}
-
-/* spares_free - the key's destructor: a thread's spares */
-static void
-spares_free(void *p)
-{
-	struct digest_spares *s = p;
-
-	while (s->n > 0)
-		digest_destroy(s->d[--s->n]);
-	free(s);
-}
-
-/* spares_key_init - create the key (once per process) */
-static void
-spares_key_init(void)
-{
-	if (pthread_key_create(&spares_key, spares_free) != 0)
-		abort();
-}
-
-/* spares - this thread's spare contexts, created on first use */
-static struct digest_spares *
-spares(void)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	struct digest_spares *s;
-
-	(void)pthread_once(&once, spares_key_init);
-	if ((s = pthread_getspecific(spares_key)) == NULL) {
-		s = xcalloc(1, sizeof(*s));
-		if (pthread_setspecific(spares_key, s) != 0)
-			abort();
-	}
-	return s;
-}
+static struct crypto_digest *spares[DIGEST_SPARES];	/* spares_mu */
+static size_t nspares;					/* spares_mu */
+static pthread_mutex_t spares_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* crypto_digest_new - start a digest, on a spare context when there is
  * one */
 struct crypto_digest *
 crypto_digest_new(enum crypto_hash hash)
 {
-	struct digest_spares *s = spares();
-	struct crypto_digest *d;
+	struct crypto_digest *d = NULL;
 
-	if (s->n > 0) {
-		d = s->d[--s->n];
-	} else {
+	pthread_mutex_lock(&spares_mu);
+	if (nspares > 0)
+		d = spares[--nspares];
+	pthread_mutex_unlock(&spares_mu);
+	if (d == NULL) {
 		d = xmalloc(sizeof(*d));
 		if ((d->ctx = EVP_MD_CTX_new()) == NULL)
 			abort();	/* allocation failure inside OpenSSL */
@@ -207,21 +165,26 @@ crypto_digest_final(struct crypto_digest *d,
 	return n;
 }
 
-/* crypto_digest_free - give the context back to this thread's spares, or
- * free it when they are full */
+/* crypto_digest_free - give the context back to the spares, or free it
+ * when they are full */
 void
 crypto_digest_free(struct crypto_digest **dp)
 {
-	struct digest_spares *s;
+	struct crypto_digest *d = *dp;
 
-	if (*dp == NULL)
+	if (d == NULL)
 		return;
-	s = spares();
-	if (s->n < DIGEST_SPARES)
-		s->d[s->n++] = *dp;
-	else
-		digest_destroy(*dp);
 	*dp = NULL;
+	pthread_mutex_lock(&spares_mu);
+	if (nspares < DIGEST_SPARES) {
+		spares[nspares++] = d;
+		d = NULL;
+	}
+	pthread_mutex_unlock(&spares_mu);
+	if (d != NULL) {
+		EVP_MD_CTX_free(d->ctx);
+		free(d);
+	}
 }
 
 /* pubkey_wrap - wrap an EVP_PKEY of a known type */

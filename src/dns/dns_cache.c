@@ -50,27 +50,6 @@ struct dns_cache {
 	atomic_uint_least64_t hits;
 };
 
-/* normalise - name in lower case without its final dot, its length in
- * *len_r; false if too long */
-static bool
-normalise(const char *name, char out[256], size_t *len_r)
-{
-	size_t len = strlen(name), i;
-
-	if (len > 0 && name[len - 1] == '.')
-		len--;
-	if (len > 255)
-		return false;
-	for (i = 0; i < len; i++) {
-		char ch = name[i];
-
-		out[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
-	}
-	out[len] = '\0';
-	*len_r = len;
-	return true;
-}
-
 /* set_of - first entry of the set of a normalised name and type (FNV-1a) */
 static struct dns_cache_entry *
 set_of(const struct dns_cache *c, const char *name, size_t len, uint16_t type)
@@ -158,10 +137,10 @@ struct dns_answer *
 dns_cache_get(struct dns_cache *c, const char *name, uint16_t type,
     uint64_t now_ms)
 {
-	char key[256];
+	char key[DNS_NAME_KEY_MAX];
 	size_t len;
 
-	if (!normalise(name, key, &len))
+	if (!dns_name_key(name, key, &len))
 		return NULL;
 	return dns_cache_get_key(c, key, len, type, now_ms);
 }
@@ -200,12 +179,12 @@ dns_cache_put(struct dns_cache *c, const char *name, uint16_t type,
 {
 	struct dns_cache_entry *e, old;
 	struct dns_answer *copy;
-	char key[256];
+	char key[DNS_NAME_KEY_MAX];
 	size_t bytes = answer_bytes(a), len;
 
 	if (a->ttl == 0 || (a->status != DNS_R_ANSWER &&
 	    a->status != DNS_R_NXDOMAIN && a->status != DNS_R_NODATA) ||
-	    bytes > DNS_CACHE_MAX_BYTES || !normalise(name, key, &len))
+	    bytes > DNS_CACHE_MAX_BYTES || !dns_name_key(name, key, &len))
 		return;
 	copy = dns_answer_copy(a);
 	pthread_mutex_lock(&c->mu);

@@ -219,20 +219,28 @@ open_socket(const struct conf *c)
 	}
 }
 
-/* write_pid_file - record our pid; refuse to start over a live daemon */
+/* write_pid_file - record our pid. Written under a temporary name and
+ * renamed, so a reader (a test, an init script's kill) never finds the
+ * file empty or half written; it appears just after the socket listens. */
 static void
 write_pid_file(const char *path)
 {
-	char text[32];
+	char text[32], *tmp;
+	size_t len = strlen(path);
 	int fd, n;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	tmp = xmalloc(len + sizeof(".tmp"));
+	memcpy(tmp, path, len);
+	memcpy(tmp + len, ".tmp", sizeof(".tmp"));
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		log_fatal("PidFile %s: %s", path, strerror(errno));
+		log_fatal("PidFile %s: %s", tmp, strerror(errno));
 	n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
-	if (n <= 0 || write(fd, text, (size_t)n) != n)
-		log_fatal("PidFile %s: write failed", path);
-	(void)close(fd);
+	if (n <= 0 || write(fd, text, (size_t)n) != n || close(fd) != 0)
+		log_fatal("PidFile %s: write failed", tmp);
+	if (rename(tmp, path) != 0)
+		log_fatal("PidFile %s: %s", path, strerror(errno));
+	free(tmp);
 }
 
 /* root_refused - the text of why we will not run as root, or NULL.

@@ -250,9 +250,9 @@ def test_unix_socket_and_pid(t):
         mode = stat.S_IMODE(os.stat(path).st_mode)
         t.ok(mode == 0o600, "unix socket gets SocketMode",
              diag="mode %o" % mode)
-        with open(d.pid_path) as f:
-            pid = int(f.read().strip())
-        t.ok(pid == d.pid, "PidFile holds the daemon's pid")
+        pid = d.read_pid_file()
+        t.ok(pid == d.pid, "PidFile holds the daemon's pid",
+             diag="read %r, started %r" % (pid, d.pid))
         res = d.send_message(PLAIN, client_ip="/var/run/local")
         t.ok(len(ar_values(res)) == 1, "messages pass over a unix socket")
     t.ok(not os.path.exists(path), "unix socket removed at exit")

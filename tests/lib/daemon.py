@@ -304,6 +304,24 @@ class Daemon:
     def pid(self):
         return self.proc.pid if self.proc is not None else None
 
+    def read_pid_file(self, timeout=None):
+        """read_pid_file - the PID in PidFile, or None. The daemon writes
+        it just after its socket listens, so start() can return first
+        (by a lot under valgrind): wait up to timeout for it."""
+        deadline = time.monotonic() + (self.start_timeout
+                                       if timeout is None else timeout)
+        while True:
+            try:
+                with open(self.pid_path) as f:
+                    text = f.read().strip()
+                if text:
+                    return int(text)
+            except (OSError, ValueError):
+                pass
+            if time.monotonic() >= deadline or not self.running():
+                return None
+            time.sleep(0.02)
+
     def running(self):
         """running - True while the started process has not exited."""
         return self.proc is not None and self.proc.poll() is None

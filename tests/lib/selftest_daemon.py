@@ -65,8 +65,7 @@ def live(path):
     with d:
         t.ok(d.running() and mc.wait_for_socket(d.spec, 1),
              "start waits until the socket accepts")
-        pid = open(d.pid_path).read().strip()
-        t.is_eq(pid, str(d.pid), "pid file holds the PID we started")
+        t.is_eq(d.read_pid_file(), d.pid, "pid file holds the PID we started")
         t.ok(d.wait_for_log(r"listening on " + d.spec.replace(".", r"\."),
                             5) is not None,
              "stderr captured in the log file", diag=d.log_tail)

@@ -47,6 +47,7 @@
 #include "crypto/crypto.h"
 #include "crypto/crypto_keycache.h"
 #include "crypto/crypto_verifyctx.h"
+#include "util/spares.h"
 #include "util/xmalloc.h"
 
 struct crypto_digest {
@@ -107,34 +108,22 @@ crypto_hash_len(enum crypto_hash hash)
 }
 
 /*
- * Spare digest contexts, kept for the whole process. Two digests a message
- * (body and header hash) each cost an EVP_MD_CTX_new, OpenSSL's
- * allocation of the SHA state on init, their frees and ours, ~1,000
- * instructions and four allocations a message (issue 18). A freed digest
- * waits here instead and the next crypto_digest_new re-initialises it;
- * EVP_DigestInit_ex2 resets all state, keeping the allocation. Not per
- * thread: libmilter starts a thread per connection and Postfix opens a
- * connection per SMTP session, so a thread's spares would mostly die
- * unused with it. A mutex guards the list; it is held for a few
- * instructions. The spares live until the process ends.
+ * Spare digest contexts (util/spares.h). Two digests a message (body and
+ * header hash) each cost an EVP_MD_CTX_new, OpenSSL's allocation of the
+ * SHA state on init, their frees and ours, ~1,000 instructions and four
+ * allocations a message (issue 18). A freed digest waits in the spares
+ * and the next crypto_digest_new re-initialises it; EVP_DigestInit_ex2
+ * resets all state, keeping the allocation.
  */
-#define DIGEST_SPARES 32
-
-static struct crypto_digest *spares[DIGEST_SPARES];	/* spares_mu */
-static size_t nspares;					/* spares_mu */
-static pthread_mutex_t spares_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct spares digest_spares = SPARES_INIT(32);
 
 /* crypto_digest_new - start a digest, on a spare context when there is
  * one */
 struct crypto_digest *
 crypto_digest_new(enum crypto_hash hash)
 {
-	struct crypto_digest *d = NULL;
+	struct crypto_digest *d = spares_take(&digest_spares);
 
-	pthread_mutex_lock(&spares_mu);
-	if (nspares > 0)
-		d = spares[--nspares];
-	pthread_mutex_unlock(&spares_mu);
 	if (d == NULL) {
 		d = xmalloc(sizeof(*d));
 		if ((d->ctx = EVP_MD_CTX_new()) == NULL)
@@ -175,13 +164,7 @@ crypto_digest_free(struct crypto_digest **dp)
 	if (d == NULL)
 		return;
 	*dp = NULL;
-	pthread_mutex_lock(&spares_mu);
-	if (nspares < DIGEST_SPARES) {
-		spares[nspares++] = d;
-		d = NULL;
-	}
-	pthread_mutex_unlock(&spares_mu);
-	if (d != NULL) {
+	if (!spares_give(&digest_spares, d)) {
 		EVP_MD_CTX_free(d->ctx);
 		free(d);
 	}

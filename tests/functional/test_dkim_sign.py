@@ -367,7 +367,7 @@ def config_errors(t, tmp, keys):
              "relative table and key names are the config file's neighbours",
              diag=r.stderr + r2.stderr)
     finally:
-        shutil.rmtree(d.tmp, ignore_errors=True)
+        d.cleanup()
 
 
 def reload_and_modes(t, tmp, keys):

@@ -25,6 +25,20 @@ supp=$srcdir/tests/sanitize
 parts=${*:-asan valgrind}
 status=0
 
+# The ASan run's report directory is under /tmp (see run_asan);
+# keep_reports moves what it holds into $work/asan/reports and removes it,
+# also when the script is interrupted or dies half-way.
+reports=
+keep_reports() {
+	[ -n "$reports" ] && [ -d "$reports" ] || return 0
+	mv "$reports"/* "$work/asan/reports/" 2>/dev/null || true
+	rmdir "$reports" 2>/dev/null || echo "asan: reports left in $reports"
+	reports=
+}
+trap keep_reports EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 # elapsed START - seconds since START (date +%s)
 elapsed() { echo $(( $(date +%s) - $1 )); }
 
@@ -87,8 +101,7 @@ run_asan() {
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' check.log | tail -n 1)
 	echo "asan: whole suite under ASan+UBSan: ${summary:-no summary line} ($(elapsed "$t1")s)"
 	check_reports "$reports" || rc=1
-	mv "$reports"/* "$work/asan/reports/" 2>/dev/null || true
-	rmdir "$reports"
+	keep_reports
 	[ "$rc" -eq 0 ] || { echo "asan: FAILED (logs in $work/asan/build/tests/logs)"; return 1; }
 	echo "asan: OK"
 }

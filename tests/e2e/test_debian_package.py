@@ -34,12 +34,12 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import daemon  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP, ci  # noqa: E402
 
 SRC = os.environ.get("top_srcdir") or os.path.normpath(
@@ -285,7 +285,7 @@ def main():
     if sh(["dpkg", "-s", "authmilter"]).returncode == 0:
         t.bail("an authmilter package is installed already; "
                "this test will not replace or purge it")
-    work = tempfile.mkdtemp(prefix="authmilter-deb-")
+    work = tmpdir.make("authmilter-deb-")
     os.chmod(work, 0o755)   # apt's sandbox user reads the .deb from here
     try:
         deb = build(t, work)
@@ -295,7 +295,7 @@ def main():
         inspect(t, deb)
         install_run_purge(t, deb)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        tmpdir.remove(work)
     t.done()
 
 

@@ -15,14 +15,13 @@ the list trusted, the same message is refused with 550.
 import os
 import re
 import sys
-import tempfile
-import shutil
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
 import dns_nsd  # noqa: E402
 import postfix_env  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 NAMES = ["list host delivers the author's message",
@@ -77,7 +76,7 @@ def main():
         t.done()
     import dkim
     import arc_chain as ac
-    tmp = tempfile.mkdtemp(prefix="authmilter-e2e-arc-")
+    tmp = tmpdir.make("authmilter-e2e-arc-")
     try:
         author = ac.Sealer("author.e2e.test", "a1")
         lst = ac.Sealer("list.e2e.test", "arc", bits=2048)
@@ -104,7 +103,7 @@ def main():
                     postfix_env.PostfixEnv(milter=rm) as pf2:
                 scenario(t, pf1, lm, pf2, rm, signed, recv_opts)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmpdir.remove(tmp)
     t.done()
 
 

@@ -15,7 +15,6 @@ import re
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 import zlib
 
@@ -24,6 +23,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
 import postfix_env  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 SRC = os.environ.get("top_srcdir") or os.path.join(
@@ -77,8 +77,7 @@ def main():
                   what="Postfix report e2e", tests=NAMES):
         t.done()
     import yaml
-    tmp = tempfile.mkdtemp(prefix="authmilter-e2e-rep-")
-    os.chmod(tmp, 0o755)
+    tmp = tmpdir.make("authmilter-e2e-rep-", mode=0o755)
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:
         yaml.safe_dump({

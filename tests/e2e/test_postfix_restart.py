@@ -17,7 +17,6 @@ tests/lib/dns_server.py:
 """
 import os
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
@@ -26,6 +25,7 @@ import daemon  # noqa: E402
 import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
 import postfix_env  # noqa: E402
+import tmpdir  # noqa: E402
 import soak  # noqa: E402  (zone helpers)
 from tap import TAP  # noqa: E402
 
@@ -64,7 +64,7 @@ def main():
                   postfix_env.missing(), what="Postfix restart e2e",
                   tests=NAMES):
         t.done()
-    tmp = tempfile.mkdtemp(prefix="authmilter-restart-")
+    tmp = tmpdir.make("authmilter-restart-")
     pem, pub = dkim_keys.rsa_key_pair()
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:

@@ -7,15 +7,14 @@ the message smtp-sink received (dkimpy and OpenDKIM); mail from an
 outside client is verified and not signed."""
 
 import os
-import shutil
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, os.path.join(HERE, "..", "dkim"))
 import daemon  # noqa: E402
 import postfix_env  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 try:
@@ -45,12 +44,11 @@ def main():
                   postfix_env.missing(), what="Postfix signing e2e",
                   tests=NAMES):
         return t.done()
-    tmp = tempfile.mkdtemp(prefix="authmilter-e2e-sign-")
+    tmp = tmpdir.make("authmilter-e2e-sign-")
     try:
         run(t, tmp)
     finally:
-        if not os.environ.get("KEEP_TEST_TMP"):
-            shutil.rmtree(tmp, ignore_errors=True)
+        tmpdir.remove(tmp)
     return t.done()
 
 

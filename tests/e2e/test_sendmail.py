@@ -13,9 +13,7 @@ without From is refused (Sendmail would add one from the envelope after
 the milter saw the headers)."""
 
 import os
-import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
@@ -23,6 +21,7 @@ import daemon  # noqa: E402
 import dkim_keys  # noqa: E402
 import dns_nsd  # noqa: E402
 import sendmail_env  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 ID = daemon.DEFAULT_AUTHSERV_ID
@@ -152,7 +151,7 @@ def main():
                   tests=NAMES):
         t.done()
     pem, pub = dkim_keys.rsa_key_pair()
-    keydir = tempfile.mkdtemp(prefix="sendmail-key-")
+    keydir = tmpdir.make("sendmail-key-")
     keyfile = os.path.join(keydir, "s1.pem")
     with open(os.open(keyfile, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as f:
         f.write(pem)
@@ -164,7 +163,7 @@ def main():
     try:
         run(t, pem, pub, opts)
     finally:
-        shutil.rmtree(keydir, ignore_errors=True)
+        tmpdir.remove(keydir)
     t.done()
 
 

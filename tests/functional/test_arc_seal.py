@@ -12,14 +12,13 @@ about verifiers without RFC 8463); config errors name file:line.
 
 import os
 import re
-import shutil
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 try:
@@ -72,7 +71,7 @@ def main():
     if not t.need(check=lambda: HAVE_LIBS or daemon.missing(),
                   what="ARC sealing", tests=["ARC sealing with dkimpy"]):
         return t.done()
-    tmp = tempfile.mkdtemp(prefix="authmilter-arcseal-")
+    tmp = tmpdir.make("authmilter-arcseal-")
     try:
         hops = [ac.Sealer("hop%d.example" % i, "s%d" % i) for i in (1, 2, 3)]
         ours = ac.Sealer("list.example", "arc", bits=2048)
@@ -98,7 +97,7 @@ def main():
                 ed_cases(t, d, hops, recs)
                 config_cases(t, d, base, rsa_key, ed_key, recs)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmpdir.remove(tmp)
     return t.done()
 
 

@@ -13,15 +13,14 @@ recorded no pass for the author, a broken chain: rejected.
 
 import os
 import re
-import shutil
 import sqlite3
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 try:
@@ -53,7 +52,7 @@ def main():
                   what="trusted ARC sealers",
                   tests=["trusted ARC sealers"]):
         return t.done()
-    tmp = tempfile.mkdtemp(prefix="authmilter-arctrust-")
+    tmp = tmpdir.make("authmilter-arctrust-")
     try:
         author = ac.Sealer("author.example", "a1")
         lst = ac.Sealer("list.example", "l1")
@@ -98,7 +97,7 @@ def main():
             authcheck(t, tmp, dict(base, ARCTrustedSealers="list.example"),
                       msgs)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmpdir.remove(tmp)
     return t.done()
 
 

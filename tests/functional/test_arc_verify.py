@@ -15,15 +15,14 @@ Keys are served by tests/lib/dns_testserver.py on loopback.
 
 import os
 import re
-import shutil
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 try:
@@ -146,7 +145,7 @@ def main():
                   what="ARC verification",
                   tests=["ARC verification against dkimpy"]):
         return t.done()
-    tmp = tempfile.mkdtemp(prefix="authmilter-arc-")
+    tmp = tmpdir.make("authmilter-arc-")
     try:
         s = [ac.Sealer("hop%d.example" % i, "s%d" % i) for i in range(1, 7)]
         recs = {x.key_name: x.record for x in s}
@@ -167,7 +166,7 @@ def main():
                 arc_free(t, d)
             arc_verify_off(t, opts, chains)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmpdir.remove(tmp)
     return t.done()
 
 

@@ -14,13 +14,13 @@ import base64
 import json
 import os
 import re
-import shutil
 import stat
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import authcheck_env  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 try:
@@ -120,8 +120,7 @@ def main():
     if not t.need(check=lambda: authcheck_env.missing() or HAVE_LIBS,
                   what="authcheck genkey tests"):
         t.done()
-    import tempfile
-    tmp = tempfile.mkdtemp(prefix="authcheck-genkey-")
+    tmp = tmpdir.make("authcheck-genkey-")
     made = []
     check_key(t, tmp, "rsa", "r2048", 2048, made)
     check_key(t, tmp, "rsa", "r3072", 3072, made)
@@ -166,8 +165,7 @@ def main():
                   "--selector", "s"]):
         rc, _, _ = authcheck_env.run_plain(args, cwd=tmp)
         t.is_eq(rc, 2, "usage error exit 2: %s" % " ".join(args[1:]))
-    if not os.environ.get("KEEP_TEST_TMP"):
-        shutil.rmtree(tmp, ignore_errors=True)
+    tmpdir.remove(tmp)
     t.done()
 
 

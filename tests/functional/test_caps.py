@@ -10,9 +10,7 @@ stops working, or one that trips too early, fails."""
 
 import os
 import re
-import shutil
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -20,6 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import daemon  # noqa: E402
 import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 try:
@@ -257,7 +256,7 @@ def main():
     if not t.need(check=lambda: daemon.missing() or HAVE_LIBS,
                   what="cap tests"):
         t.done()
-    tmp = tempfile.mkdtemp(prefix="authmilter-caps-")
+    tmp = tmpdir.make("authmilter-caps-")
     pem, pub = dkim_keys.rsa_key_pair(2048)
     pem_big, pub_big = dkim_keys.rsa_key_pair(3072)
     zpath = os.path.join(tmp, "zone.yaml")
@@ -276,7 +275,7 @@ def main():
     except dns_testserver.ServerError as e:
         t.need(check=lambda: str(e), what="DNS server")
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmpdir.remove(tmp)
     t.done()
 
 

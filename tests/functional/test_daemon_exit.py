@@ -26,7 +26,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -36,6 +35,7 @@ import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
 import ctypes  # noqa: E402
 import milter_client  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -208,7 +208,7 @@ def main():
     t = TAP()
     if not t.need(check=daemon.missing, what="daemon exit tests"):
         t.done()
-    tmp = tempfile.mkdtemp(prefix="authmilter-exit-")
+    tmp = tmpdir.make("authmilter-exit-")
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:
         f.write("ok.test:\n- TXT: v=spf1 ip4:192.0.2.0/24 -all\n"
@@ -225,8 +225,7 @@ def main():
         signal_to_libmilter(t, ns)
     finally:
         srv.stop()
-        if not os.environ.get("KEEP_TEST_TMP"):
-            shutil.rmtree(tmp, ignore_errors=True)
+        tmpdir.remove(tmp)
     t.done()
 
 

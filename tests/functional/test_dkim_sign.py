@@ -15,12 +15,12 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, os.path.join(HERE, "..", "dkim"))
 import daemon  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 try:
@@ -46,7 +46,7 @@ def main():
                   tools=("opendkim", "perl"), what="signing interop",
                   tests=["signing tests"]):
         return t.done()
-    tmp = tempfile.mkdtemp(prefix="authmilter-sign-")
+    tmp = tmpdir.make("authmilter-sign-")
     try:
         keys = sign_keys.make_keys(tmp)
         interop(t, tmp, keys)
@@ -56,8 +56,7 @@ def main():
         reload_and_modes(t, tmp, keys)
         big_message(t, keys)
     finally:
-        if not os.environ.get("KEEP_TEST_TMP"):
-            shutil.rmtree(tmp, ignore_errors=True)
+        tmpdir.remove(tmp)
     return t.done()
 
 
@@ -367,7 +366,7 @@ def config_errors(t, tmp, keys):
              "relative table and key names are the config file's neighbours",
              diag=r.stderr + r2.stderr)
     finally:
-        shutil.rmtree(d.tmp, ignore_errors=True)
+        d.cleanup()
 
 
 def reload_and_modes(t, tmp, keys):

@@ -39,7 +39,6 @@ parallel when their signatures arrive) and the DMARC discovery
 """
 import os
 import sys
-import tempfile
 import threading
 import time
 
@@ -48,6 +47,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import daemon  # noqa: E402
 import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 try:
@@ -221,7 +221,7 @@ def main():
     if not t.need(check=lambda: daemon.missing() or HAVE_LIBS,
                   what="DNS fault tests"):
         t.done()
-    tmp = tempfile.mkdtemp(prefix="authmilter-dnsfault-")
+    tmp = tmpdir.make("authmilter-dnsfault-")
     pem, pub = dkim_keys.rsa_key_pair()
     z, cases = build_zone(pub)
     zpath = os.path.join(tmp, "zone.yaml")

@@ -17,7 +17,6 @@ the milter protocol, records served by the loopback test DNS server:
 import os
 import re
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
@@ -25,6 +24,7 @@ import daemon  # noqa: E402
 import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
 import milter_client  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 try:
@@ -107,7 +107,7 @@ def main():
     if not t.need(check=lambda: daemon.missing() or HAVE_LIBS,
                   what="header ambiguity tests"):
         t.done()
-    tmp = tempfile.mkdtemp(prefix="authmilter-hdr-")
+    tmp = tmpdir.make("authmilter-hdr-")
     pem, pub = dkim_keys.rsa_key_pair()
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:

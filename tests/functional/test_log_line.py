@@ -9,9 +9,7 @@ loopback so every result is known."""
 import json
 import os
 import re
-import shutil
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -19,6 +17,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import daemon  # noqa: E402
 import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 try:
@@ -200,7 +199,7 @@ def main():
     if not t.need(check=lambda: daemon.missing() or HAVE_LIBS,
                   what="log line tests"):
         return t.done()
-    tmp = tempfile.mkdtemp(prefix="authmilter-logline-")
+    tmp = tmpdir.make("authmilter-logline-")
     try:
         pem, pub = dkim_keys.rsa_key_pair()
         zpath = os.path.join(tmp, "zone.yaml")
@@ -221,8 +220,7 @@ def main():
         finally:
             srv.stop()
     finally:
-        if not os.environ.get("KEEP_TEST_TMP"):
-            shutil.rmtree(tmp, ignore_errors=True)
+        tmpdir.remove(tmp)
     return t.done()
 
 

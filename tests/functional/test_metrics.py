@@ -8,11 +8,9 @@ a flood of scrapes while mail flows does not stall the mail."""
 import http.client
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -22,6 +20,7 @@ import daemon  # noqa: E402
 import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
 import milter_client  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP, ci  # noqa: E402
 
 try:
@@ -404,7 +403,7 @@ def main():
     config_errors(t)
     inet6_and_user(t)
     healthz_follows_socket(t)
-    tmp = tempfile.mkdtemp(prefix="authmilter-metrics-")
+    tmp = tmpdir.make("authmilter-metrics-")
     try:
         pem, pub = dkim_keys.rsa_key_pair()
         zpath = os.path.join(tmp, "zone.yaml")
@@ -420,8 +419,7 @@ def main():
         finally:
             srv.stop()
     finally:
-        if not os.environ.get("KEEP_TEST_TMP"):
-            shutil.rmtree(tmp, ignore_errors=True)
+        tmpdir.remove(tmp)
     return t.done()
 
 

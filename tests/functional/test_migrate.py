@@ -19,15 +19,14 @@ import base64
 import os
 import pwd
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
 import milter_client  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 SRC = os.environ.get("top_srcdir") or os.path.join(
@@ -81,7 +80,7 @@ def debian_defaults():
     if not t.need(check=need, what="migration of Debian defaults",
                   tests=names):
         return
-    tmp = tempfile.mkdtemp(prefix="migrate-test-")
+    tmp = tmpdir.make("migrate-test-")
     try:
         out = os.path.join(tmp, "authmilter.conf")
         r = migrate("-k", os.path.join(FIXTURES, "debian-opendkim.conf"),
@@ -106,7 +105,7 @@ def debian_defaults():
                   re.search(r"^#   .*opendmarc\.conf:\d+: %s " % o, text, re.M)]
         t.is_eq(len(listed), 4, names[5])
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmpdir.remove(tmp)
 
 
 def _user(name):
@@ -209,8 +208,7 @@ def signing_setup():
     if not t.need(check=missing, tools=["openssl"], what="signing migration",
                   tests=names + sign_names):
         return
-    tmp = tempfile.mkdtemp(prefix="migrate-sign-")
-    os.chmod(tmp, 0o755)
+    tmp = tmpdir.make("migrate-sign-", mode=0o755)
     try:
         port = milter_client.free_port()
         txt = write_setup(tmp, port)
@@ -244,8 +242,7 @@ def signing_setup():
                  diag=r.stderr)
         sign_compare(tmp, settings(text, lower=False), txt, sign_names)
     finally:
-        if not os.environ.get("KEEP_TEST_TMP"):
-            shutil.rmtree(tmp, ignore_errors=True)
+        tmpdir.remove(tmp)
 
 
 def sig_tags(value):
@@ -338,7 +335,7 @@ def errors():
              "relative KeyTable/KeyFile paths are listed, not carried"]
     if not t.need(check=missing, what="migration errors", tests=names):
         return
-    tmp = tempfile.mkdtemp(prefix="migrate-err-")
+    tmp = tmpdir.make("migrate-err-")
     try:
         r = migrate("-k", os.path.join(tmp, "nope.conf"), "-m", "none")
         t.ok(r.returncode == 1 and "nope.conf" in r.stderr, names[0],
@@ -387,7 +384,7 @@ def errors():
              == 2 and "keytable" not in s and "keyfile" not in s, names[7],
              diag=r.stderr)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmpdir.remove(tmp)
 
 
 def main():

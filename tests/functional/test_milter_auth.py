@@ -7,7 +7,6 @@ site option gives, exemptions, DNS failures and the shared cache."""
 import os
 import re
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -15,6 +14,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import daemon  # noqa: E402
 import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 try:
@@ -94,7 +94,7 @@ def main():
     if not t.need(check=lambda: daemon.missing() or HAVE_LIBS,
                   what="milter auth tests"):
         t.done()
-    tmp = tempfile.mkdtemp(prefix="authmilter-auth-")
+    tmp = tmpdir.make("authmilter-auth-")
     pem, pub = dkim_keys.rsa_key_pair()
     zpath = os.path.join(tmp, "zone.yaml")
     write_zone(zpath, zone(pub))

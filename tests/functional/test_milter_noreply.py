@@ -100,7 +100,7 @@ def main():
     except mc.MilterError as e:
         t.ok(False, "milter conversation", diag=str(e) + d.log_tail(10))
     finally:
-        d.stop()
+        d.cleanup()
     t.done()
 
 

@@ -40,6 +40,7 @@ import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
 import milter_client  # noqa: E402
 import soak  # noqa: E402  (zone, corpus and signing helpers)
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 IP = soak.CLIENT_IP
@@ -341,8 +342,7 @@ def main():
     t = TAP()
     if not t.need(check=soak.missing_corpus, what="MTA fault tests"):
         t.done()
-    import tempfile
-    tmp = tempfile.mkdtemp(prefix="authmilter-mtafault-")
+    tmp = tmpdir.make("authmilter-mtafault-")
     pem, pub = dkim_keys.rsa_key_pair()
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:

@@ -18,7 +18,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -26,6 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
 import milter_client  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 SRC = os.environ.get("top_srcdir") or os.path.join(
@@ -83,8 +83,7 @@ def main():
     t = TAP()
     if not t.need(check=missing, what="quick start", tests=NAMES):
         t.done()
-    tmp = tempfile.mkdtemp(prefix="quickstart-")
-    os.chmod(tmp, 0o755)
+    tmp = tmpdir.make("quickstart-", mode=0o755)
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:
         f.write("example.org:\n  - TXT: v=spf1 ip4:192.0.2.0/24 -all\n"

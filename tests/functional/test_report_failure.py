@@ -13,13 +13,13 @@ import glob
 import os
 import re
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 try:
@@ -75,8 +75,7 @@ def main():
     if not t.need(check=lambda: daemon.missing() or HAVE_LIBS,
                   what="failure report tests"):
         t.done()
-    tmp = tempfile.mkdtemp(prefix="authmilter-fail-")
-    os.chmod(tmp, 0o755)
+    tmp = tmpdir.make("authmilter-fail-", mode=0o755)
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:
         yaml.safe_dump(zone(), f)

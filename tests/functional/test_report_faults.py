@@ -13,13 +13,13 @@ import re
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 # slower under valgrind/ASan (tests/ci-sanitize.sh sets it)
@@ -37,7 +37,7 @@ NAMES = ["disk full: every message accepted, none delayed",
 def can_mount():
     if os.geteuid() != 0:
         return "needs root (mounts a tiny tmpfs)"
-    d = tempfile.mkdtemp(prefix="authmilter-mnt-")
+    d = tmpdir.make("authmilter-mnt-")
     try:
         r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs",
                             d], capture_output=True, text=True, timeout=30)
@@ -88,7 +88,7 @@ def main():
                   what="report store fault tests", tests=NAMES):
         t.done()
     import yaml
-    tmp = tempfile.mkdtemp(prefix="authmilter-rfault-")
+    tmp = tmpdir.make("authmilter-rfault-")
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:
         yaml.safe_dump({"_dmarc.a.test": [{"TXT": "v=DMARC1; p=none; "
@@ -148,8 +148,7 @@ def run(t, srv, mnt):
 def read_only(t, opts):
     """a store the daemon's user may not write: mail flows; once it may,
     the writer opens it and writes"""
-    d0 = tempfile.mkdtemp(prefix="authmilter-rofault-")
-    os.chmod(d0, 0o755)
+    d0 = tmpdir.make("authmilter-rofault-", mode=0o755)
     db = os.path.join(d0, "r.db")
     con = sqlite3.connect(db)
     con.execute("CREATE TABLE placeholder (x)")	# made below by the daemon

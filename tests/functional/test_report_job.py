@@ -18,7 +18,6 @@ import re
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 import xml.etree.ElementTree as ET
 
@@ -26,6 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 try:
@@ -115,7 +115,7 @@ def main():
                    REPORT + " not built"),
                   tools=("xmllint",), what="report job tests"):
         t.done()
-    tmp = tempfile.mkdtemp(prefix="authmilter-rep-")
+    tmp = tmpdir.make("authmilter-rep-")
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:
         yaml.safe_dump(zone(), f)

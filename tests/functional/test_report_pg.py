@@ -12,7 +12,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -21,6 +20,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
 import pg_server  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 # slower under valgrind/ASan (tests/ci-sanitize.sh sets it)
@@ -81,7 +81,7 @@ def main():
                   what="PostgreSQL store tests", tests=NAMES):
         t.done()
     import yaml
-    tmp = tempfile.mkdtemp(prefix="authmilter-pgrep-")
+    tmp = tmpdir.make("authmilter-pgrep-")
     zpath = os.path.join(tmp, "zone.yaml")
     z = {}
     for dom in DOMAINS:

@@ -10,7 +10,6 @@ import os
 import re
 import sqlite3
 import sys
-import tempfile
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -19,6 +18,7 @@ import daemon  # noqa: E402
 import milter_client  # noqa: E402
 import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 try:
@@ -91,7 +91,7 @@ def main():
     if not t.need(check=lambda: daemon.missing() or HAVE_LIBS,
                   what="report recording tests"):
         t.done()
-    tmp = tempfile.mkdtemp(prefix="authmilter-rec-")
+    tmp = tmpdir.make("authmilter-rec-")
     pem, pub = dkim_keys.rsa_key_pair()
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:

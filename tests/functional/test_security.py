@@ -12,17 +12,16 @@ import errno
 import grp
 import os
 import pwd
-import shutil
 import socket
 import stat
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP, is_root  # noqa: E402
 
 try:
@@ -261,7 +260,7 @@ def test_signing_key_not_logged(t):
         return
     pem = make_key()
     chunks = secret_chunks(pem)
-    tmp = tempfile.mkdtemp(prefix="sec-sign-")
+    tmp = tmpdir.make("sec-sign-")
     try:
         good = os.path.join(tmp, "s1.pem")
         broken = os.path.join(tmp, "broken.pem")
@@ -292,7 +291,7 @@ def test_signing_key_not_logged(t):
                  not any(c in out for c in chunks) and "PRIVATE" not in out,
                  names[1], diag=out[-800:])
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmpdir.remove(tmp)
 
 
 def main():

@@ -8,12 +8,12 @@ that moves it moves the exemption (IPv4 and IPv4-mapped clients)."""
 
 import os
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 try:
@@ -106,7 +106,7 @@ def main():
     if not t.need(check=lambda: daemon.missing() or HAVE_LIBS,
                   what="SPF reload tests"):
         t.done()
-    tmp = tempfile.mkdtemp(prefix="authmilter-spfreload-")
+    tmp = tmpdir.make("authmilter-spfreload-")
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:
         yaml.safe_dump(zone(), f)
@@ -116,9 +116,7 @@ def main():
                     "DNSTimeout": "2s"}
             test_reload(t, base)
     finally:
-        for name in os.listdir(tmp):
-            os.unlink(os.path.join(tmp, name))
-        os.rmdir(tmp)
+        tmpdir.remove(tmp)
     t.done()
 
 

@@ -14,11 +14,11 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 SRC = os.environ.get("top_srcdir") or os.path.join(
@@ -74,8 +74,7 @@ def main():
     if not caps:
         t.skip_rest("no CapabilityBoundingSet in the unit", NAMES[1:])
         t.done()
-    tmp = tempfile.mkdtemp(prefix="unit-caps-")
-    os.chmod(tmp, 0o755)
+    tmp = tmpdir.make("unit-caps-", mode=0o755)
     try:
         key = os.path.join(tmp, "s1.pem")
         subprocess.run(["openssl", "genrsa", "-out", key, "2048"],
@@ -123,7 +122,7 @@ def main():
             finally:
                 d.cleanup()
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmpdir.remove(tmp)
     t.done()
 
 

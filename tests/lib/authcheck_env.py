@@ -14,12 +14,11 @@ timeout, and --nameserver points at our server only.
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 
 import dns_testserver
+import tmpdir
 
 RUN_TIMEOUT_S = 60
 
@@ -73,7 +72,7 @@ class AuthcheckEnv:
 
     def __init__(self, zone):
         self.zone = zone
-        self.tmp = tempfile.mkdtemp(prefix="authcheck-test-")
+        self.tmp = tmpdir.make("authcheck-test-")
         self.srv = None
 
     def __enter__(self):
@@ -88,8 +87,7 @@ class AuthcheckEnv:
         if self.srv is not None:
             self.srv.stop()
             self.srv = None
-        if not os.environ.get("KEEP_TEST_TMP"):
-            shutil.rmtree(self.tmp, ignore_errors=True)
+        tmpdir.remove(self.tmp)
         return False
 
     @property

@@ -27,9 +27,11 @@ Exported:
                                into a temp dir -> (path, None) or
                                (None, reason)
 
-Each Daemon gets its own temp dir (config, log, pid file, unix socket) that
-is removed on stop unless env KEEP_TEST_TMP is set (then its path is kept
-and shown in errors). The config always gets Socket, AuthservID
+Each Daemon gets its own temp dir (config, log, pid file, unix socket),
+made with tmpdir.make: cleanup() (and the end of a with-block) stops the
+daemon and removes it; a Daemon nobody cleaned up is stopped and its dir
+removed when the script exits. Env KEEP_TEST_TMP keeps it (its path is
+then shown in errors). The config always gets Socket, AuthservID
 (mx.test.example), LogTo stderr, LogLevel debug, PidFile (and RunAsRoot
 yes when run as root) unless the options override them; an option whose value is None is left out.
 
@@ -51,10 +53,10 @@ import shutil
 import signal as _signal
 import socket
 import subprocess
-import tempfile
 import time
 
 import milter_client
+import tmpdir as _tmpdir
 
 DEFAULT_AUTHSERV_ID = "mx.test.example"
 
@@ -151,7 +153,6 @@ def build_testmilter(cc=None):
     """
     if "path" in _testmilter_cache:
         return _testmilter_cache["path"], _testmilter_cache["why"]
-    import atexit
     src = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                        "testmilter.c")
     cc = cc or os.environ.get("CC") or "cc"
@@ -161,8 +162,7 @@ def build_testmilter(cc=None):
     elif not os.path.exists("/usr/include/libmilter/mfapi.h"):
         why = "libmilter-dev (/usr/include/libmilter/mfapi.h)"
     else:
-        d = tempfile.mkdtemp(prefix="testmilter-")
-        atexit.register(shutil.rmtree, d, True)
+        d = _tmpdir.make("testmilter-")
         out = os.path.join(d, "testmilter")
         r = subprocess.run(shlex.split(cc) + [
             "-std=c11", "-D_GNU_SOURCE", "-Wall", "-o", out, src,
@@ -197,9 +197,14 @@ class Daemon:
         self.binary = binary
         self.command = command
         self._defaults = defaults
-        self.tmp = tmpdir or tempfile.mkdtemp(prefix="authmilter-test-")
+        self.tmp = tmpdir or _tmpdir.make("authmilter-test-")
         os.chmod(self.tmp, 0o755)
         self._own_tmp = tmpdir is None
+        self.proc = None
+        self.returncode = None
+        self._logf = None
+        # a caller that never stops us: stopped at exit, before the dir goes
+        _tmpdir.at_exit(self.stop)
         self.conf_path = os.path.join(self.tmp, "authmilter.conf")
         self.log_path = os.path.join(self.tmp, "authmilter.log")
         self.pid_path = os.path.join(self.tmp, "authmilter.pid")
@@ -210,9 +215,6 @@ class Daemon:
         self.args = list(args)
         self.env = dict(os.environ)
         self.env.update(env or {})
-        self.proc = None
-        self.returncode = None
-        self._logf = None
         self.killed = False
         self.options = {}
         self.write_config(options or {})
@@ -370,8 +372,8 @@ class Daemon:
     def cleanup(self):
         """cleanup - stop and remove the temp dir (kept with KEEP_TEST_TMP)."""
         self.stop()
-        if self._own_tmp and not os.environ.get("KEEP_TEST_TMP"):
-            shutil.rmtree(self.tmp, ignore_errors=True)
+        if self._own_tmp:
+            _tmpdir.remove(self.tmp)
 
     def __enter__(self):
         try:

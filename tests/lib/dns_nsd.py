@@ -14,17 +14,17 @@ directory; nsd listens on 127.0.0.1 and ::1 only, runs in the foreground
 import argparse
 import os
 import select
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 import dns.message
 import dns.query
 import dns.rdatatype
+
+import tmpdir
 
 NSD = '/usr/sbin/nsd'
 START_TIMEOUT_S = 10
@@ -65,7 +65,8 @@ class NsdServer:
     def __enter__(self):
         if not os.access(NSD, os.X_OK):
             raise NsdError('nsd is not installed')
-        self.dir = tempfile.mkdtemp(prefix='authmilter-nsd-')
+        self.dir = tmpdir.make('authmilter-nsd-')
+        tmpdir.at_exit(self.stop)
         self.port = self.port or free_port()
         zf = os.path.join(self.dir, 'zone')
         with open(zf, 'w') as f:
@@ -114,7 +115,8 @@ class NsdServer:
         raise NsdError('nsd did not start: ' + log)
 
     def stop(self):
-        """stop - end our nsd, by PID, bounded; remove the directory"""
+        """stop - end our nsd, by PID, bounded; remove the directory
+        (kept with KEEP_TEST_TMP)"""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -124,7 +126,7 @@ class NsdServer:
                 self.proc.wait(timeout=5)
         self.proc = None
         if self.dir:
-            shutil.rmtree(self.dir, ignore_errors=True)
+            tmpdir.remove(self.dir)
             self.dir = None
 
     def __exit__(self, *exc):

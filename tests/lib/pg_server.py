@@ -18,9 +18,9 @@ connections. Every command is bounded in time; the server is stopped
 import glob
 import os
 import pwd
-import shutil
 import subprocess
-import tempfile
+
+import tmpdir
 
 USER = "nobody"
 
@@ -49,7 +49,7 @@ class PgServer:
 
     def __init__(self):
         self.bin = _bindir()
-        self.root = tempfile.mkdtemp(prefix="authmilter-pg-")
+        self.root = tmpdir.make("authmilter-pg-")
         self.data = os.path.join(self.root, "data")
         self.log = os.path.join(self.root, "server.log")
         pw = pwd.getpwnam(USER)
@@ -58,6 +58,9 @@ class PgServer:
         os.chmod(self.root, 0o755)
         self.uri = "postgresql:///postgres?host=%s&user=%s" % (self.root, USER)
         self.running = False
+        # never left through __exit__ (a failed start, a killed script):
+        # stopped at exit, before the dir goes
+        tmpdir.at_exit(self.stop, "immediate")
 
     def _as_user(self):
         os.setgid(self.gid)
@@ -100,6 +103,5 @@ class PgServer:
         try:
             self.stop("immediate")
         finally:
-            if not os.environ.get("KEEP_TEST_TMP"):
-                shutil.rmtree(self.root, ignore_errors=True)
+            tmpdir.remove(self.root)
         return False

@@ -22,8 +22,9 @@ Exported:
                                  .transcript
     PostfixError
 
-What it builds (all inside one temp dir, removed on stop unless env
-KEEP_TEST_TMP is set):
+What it builds (all inside one temp dir, tmpdir.make: removed at the end
+of the with-block or cleanup(), else at exit, unless env KEEP_TEST_TMP is
+set):
     conf/main.cf, conf/master.cf   written here; nothing from /etc/postfix
     queue/                         queue_directory (post-install fills it)
     data/                          data_directory, owned by "postfix"
@@ -91,11 +92,11 @@ import re
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 
 import daemon
 import milter_client
+import tmpdir
 
 POSTFIX_TOOLS = ("postfix", "postconf", "postqueue", "postsuper",
                  "smtp-sink", "swaks")
@@ -312,8 +313,7 @@ class PostfixEnv:
         main_cf: {param: value} added to / overriding our main.cf.
         header_checks: regexp lines, e.g. ["/^X-Hold:/ HOLD"].
         """
-        self.root = tempfile.mkdtemp(prefix="postfix-test-")
-        os.chmod(self.root, 0o755)
+        self.root = tmpdir.make("postfix-test-", mode=0o755)
         self.conf_dir = os.path.join(self.root, "conf")
         self.queue_dir = os.path.join(self.root, "queue")
         self.data_dir = os.path.join(self.root, "data")
@@ -339,6 +339,8 @@ class PostfixEnv:
         self._sink_log = None
         self.master_pid = None
         self.sent = 0
+        # never cleaned up: stopped at exit, before the dir goes
+        tmpdir.at_exit(self.stop)
 
     # ---- configuration -------------------------------------------
 
@@ -510,8 +512,7 @@ class PostfixEnv:
         try:
             self.stop()
         finally:
-            if not os.environ.get("KEEP_TEST_TMP"):
-                shutil.rmtree(self.root, ignore_errors=True)
+            tmpdir.remove(self.root)
 
     def __enter__(self):
         try:

@@ -10,10 +10,10 @@ the query counts of the stats file."""
 import os
 import socket
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 try:
@@ -78,7 +78,7 @@ def main():
     t = TAP()
     if not t.need(check=lambda: HAVE, what="dns_server self-test"):
         t.done()
-    tmp = tempfile.mkdtemp(prefix="dns-selftest-")
+    tmp = tmpdir.make("dns-selftest-")
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:
         yaml.safe_dump(ZONE, f)

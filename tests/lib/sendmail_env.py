@@ -27,7 +27,8 @@ from there (its libraries, libwrap0 and liblockfile1, are installed
 normally). Nothing of Sendmail's goes into /etc: the .cf is built here
 with m4 from the unpacked cf/ macros.
 
-What it builds (one temp dir, removed on stop unless KEEP_TEST_TMP):
+What it builds (one temp dir, tmpdir.make: removed at the end of the
+with-block, else at exit, unless KEEP_TEST_TMP):
     sendmail.mc / sendmail.cf  our .mc, with contrib/sendmail.mc (the
                                snippet we ship) pasted in and its socket
                                pointed at the milter under test
@@ -70,12 +71,12 @@ import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 
 import daemon
 import milter_client
 import postfix_env
+import tmpdir
 
 SENDMAIL_ROOT = os.environ.get("SENDMAIL_ROOT") or \
     "/var/cache/authmilter-tests/sendmail"
@@ -231,8 +232,7 @@ class SendmailEnv:
             ("inet:PORT@127.0.0.1"); None runs without a milter.
         mc_extra: more .mc lines (after the contrib snippet).
         """
-        self.root = tempfile.mkdtemp(prefix="sendmail-test-")
-        os.chmod(self.root, 0o755)
+        self.root = tmpdir.make("sendmail-test-", mode=0o755)
         self.queue_dir = os.path.join(self.root, "queue")
         self.sink_dir = os.path.join(self.root, "sink")
         self.cf_path = os.path.join(self.root, "sendmail.cf")
@@ -254,6 +254,8 @@ class SendmailEnv:
         self.sink = None
         self._logs = []
         self.sent = 0
+        # never cleaned up: stopped at exit, before the dir goes
+        tmpdir.at_exit(self.stop)
 
     # ---- set-up ----------------------------------------------------
 
@@ -365,14 +367,17 @@ class SendmailEnv:
         self._logs = []
 
     def cleanup(self):
-        if os.environ.get("KEEP_TEST_TMP"):
-            return
-        shutil.rmtree(self.root, ignore_errors=True)
+        """cleanup - remove the temp dir (unless KEEP_TEST_TMP); stop()
+        first."""
+        tmpdir.remove(self.root)
 
     def __enter__(self):
         try:
             return self.start()
-        except Exception:
+        except BaseException:
+            # a Sendmail or smtp-sink that did start must not outlive
+            # the directory it works in
+            self.stop()
             self.cleanup()
             raise
 

@@ -35,7 +35,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -46,6 +45,7 @@ sys.path.insert(0, os.path.join(TOP_SRC, "tests", "lib"))
 import daemon  # noqa: E402
 import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
+import tmpdir  # noqa: E402
 
 CLIENT_IP = "198.51.100.66"    # outside every SPF record of the zone
 # verdict each corpus message gets (milterload's RESULT keys)
@@ -170,7 +170,7 @@ def run_soak(messages=100000, every=5000, warmup=10000, max_growth=2048,
 
     Keys: series [(messages, rss_kib)], rss_start, rss_warm, rss_end,
     growth, seconds, done, verdicts {kind: count}, problems [text]."""
-    tmp = tempfile.mkdtemp(prefix="authmilter-soak-")
+    tmp = tmpdir.make("authmilter-soak-")
     pem, pub = dkim_keys.rsa_key_pair()
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:
@@ -233,8 +233,7 @@ def run_soak(messages=100000, every=5000, warmup=10000, max_growth=2048,
     if fig["growth"] >= max_growth:
         fig["problems"].append("RSS grew %d KiB after warm-up (limit %d)"
                                % (fig["growth"], max_growth))
-    import shutil
-    shutil.rmtree(tmp, ignore_errors=True)
+    tmpdir.remove(tmp)
     return fig
 
 

@@ -167,30 +167,34 @@ start_server(void)
 	return true;
 }
 
-/* stop_server - SIGTERM our server (by PID), then reap it, bounded */
+/* stop_server - SIGTERM our server (by PID), then reap it, bounded;
+ * remove its directory (also when the server never started) */
 static void
 stop_server(void)
 {
 	int i, st;
 
-	if (srv.pid <= 0)
-		return;
-	kill(srv.pid, SIGTERM);
-	for (i = 0; i < 50; i++) {
-		if (waitpid(srv.pid, &st, WNOHANG) == srv.pid) {
-			srv.pid = 0;
-			break;
+	if (srv.pid > 0) {
+		kill(srv.pid, SIGTERM);
+		for (i = 0; i < 50; i++) {
+			if (waitpid(srv.pid, &st, WNOHANG) == srv.pid) {
+				srv.pid = 0;
+				break;
+			}
+			usleep(100000);
 		}
-		usleep(100000);
 	}
 	if (srv.pid > 0) {
 		kill(srv.pid, SIGKILL);
 		waitpid(srv.pid, &st, 0);
 		srv.pid = 0;
 	}
-	unlink(srv.zone);
-	unlink(srv.stats);
-	rmdir(srv.dir);
+	if (srv.zone[0] != '\0') {	/* set once mkdtemp made the dir */
+		unlink(srv.zone);
+		unlink(srv.stats);
+		rmdir(srv.dir);
+		srv.zone[0] = '\0';
+	}
 }
 
 static int

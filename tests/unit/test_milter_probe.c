@@ -122,6 +122,35 @@ serve(void *arg)
 	return NULL;
 }
 
+/* the unix listener directory not removed yet: stop() removes it, or
+ * teardown (after each test, run when the test failed too) when a failed
+ * assertion left the test before stop() */
+static char open_dir[64];
+
+/* remove_dir - remove dir and the socket in it */
+static void
+remove_dir(const char *dir)
+{
+	char path[200];
+
+	/* truncation cannot happen: dir is a short mkdtemp name */
+	(void)snprintf(path, sizeof(path), "%s/s", dir);
+	(void)unlink(path);
+	(void)rmdir(dir);
+}
+
+/* teardown - remove the directory of a listener the test did not stop */
+static int
+teardown(void **state)
+{
+	(void)state;
+	if (open_dir[0] != '\0') {
+		remove_dir(open_dir);
+		open_dir[0] = '\0';
+	}
+	return 0;
+}
+
 /* start_unix - a unix listener in a fresh directory */
 static void
 start_unix(struct listener *l, enum script script)
@@ -132,6 +161,7 @@ start_unix(struct listener *l, enum script script)
 	l->script = script;
 	(void)snprintf(l->dir, sizeof(l->dir), "/tmp/probe-test-XXXXXX");
 	assert_non_null(mkdtemp(l->dir));
+	(void)snprintf(open_dir, sizeof(open_dir), "%s", l->dir);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	(void)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/s", l->dir);
@@ -166,20 +196,18 @@ start_inet(struct listener *l, enum script script, const char *spec_host)
 	assert_int_equal(pthread_create(&l->tid, NULL, serve, l), 0);
 }
 
-/* stop - join the thread, close, remove the unix socket */
+/* stop - join the thread, close, remove the unix socket and its
+ * directory */
 static void
 stop(struct listener *l)
 {
-	char path[200];
-
 	(void)close(l->fd);
 	(void)pthread_join(l->tid, NULL);
-	assert_false(l->write_failed);
 	if (l->dir[0] != '\0') {
-		(void)snprintf(path, sizeof(path), "%s/s", l->dir);
-		(void)unlink(path);
-		(void)rmdir(l->dir);
+		remove_dir(l->dir);
+		open_dir[0] = '\0';
 	}
+	assert_false(l->write_failed);
 }
 
 /* elapsed_ms - since *t0 */
@@ -304,12 +332,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_answer_unix),
+		cmocka_unit_test_teardown(test_answer_unix, teardown),
 		cmocka_unit_test(test_answer_inet_wildcard),
-		cmocka_unit_test(test_listening_but_not_accepting),
-		cmocka_unit_test(test_silent),
-		cmocka_unit_test(test_hangup),
-		cmocka_unit_test(test_wrong_answers),
+		cmocka_unit_test_teardown(test_listening_but_not_accepting,
+		    teardown),
+		cmocka_unit_test_teardown(test_silent, teardown),
+		cmocka_unit_test_teardown(test_hangup, teardown),
+		cmocka_unit_test_teardown(test_wrong_answers, teardown),
 		cmocka_unit_test(test_nothing_there),
 	};
 

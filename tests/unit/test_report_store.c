@@ -93,18 +93,50 @@ test_copy_text_cuts_and_cleans(void **state)
 	assert_string_equal(small, "");
 }
 
+/* the store test's directory: made by store_setup, removed by
+ * store_teardown (which cmocka runs when the test fails, too) */
+static char store_dir[] = "/tmp/authmilter-store-XXXXXX";
+
+/* store_setup - a fresh directory for the store file */
+static int
+store_setup(void **state)
+{
+	(void)state;
+	return mkdtemp(store_dir) != NULL ? 0 : -1;
+}
+
+/* store_teardown - remove the store file, its WAL/SHM/journal
+ * companions and the directory */
+static int
+store_teardown(void **state)
+{
+	static const char *const names[] = {
+		"r.db", "r.db-wal", "r.db-shm", "r.db-journal"
+	};
+	char path[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		/* truncation cannot happen: the names are short */
+		(void)snprintf(path, sizeof(path), "%s/%s", store_dir,
+		    names[i]);
+		(void)unlink(path);
+	}
+	return rmdir(store_dir) == 0 ? 0 : -1;
+}
+
 static void
 test_store_create_insert(void **state)
 {
-	char dir[] = "/tmp/authmilter-store-XXXXXX", spec[256], path[128];
+	char spec[256], path[128];
 	struct report_row *r[2];
 	struct report_store *st;
 	struct buf why = BUF_INIT;
 	struct report_query *q;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	(void)snprintf(path, sizeof(path), "%s/r.db", dir);
+	(void)snprintf(path, sizeof(path), "%s/r.db", store_dir);
 	(void)snprintf(spec, sizeof(spec), "sqlite:%s", path);
 	assert_true(report_store_check(spec, &why));	/* can be made */
 	assert_int_equal(access(path, F_OK), -1);	/* but was not */
@@ -140,12 +172,6 @@ test_store_create_insert(void **state)
 	free(r[0]);
 	free(r[1]);
 	buf_deinit(&why);
-	(void)unlink(path);
-	(void)snprintf(path, sizeof(path), "%s/r.db-wal", dir);
-	(void)unlink(path);
-	(void)snprintf(path, sizeof(path), "%s/r.db-shm", dir);
-	(void)unlink(path);
-	(void)rmdir(dir);
 }
 
 static void
@@ -172,7 +198,8 @@ main(void)
 		cmocka_unit_test(test_queue_bounded_and_counts_drops),
 		cmocka_unit_test(test_queue_unpop_overflow_drops),
 		cmocka_unit_test(test_copy_text_cuts_and_cleans),
-		cmocka_unit_test(test_store_create_insert),
+		cmocka_unit_test_setup_teardown(test_store_create_insert,
+		    store_setup, store_teardown),
 		cmocka_unit_test(test_store_names),
 	};
 

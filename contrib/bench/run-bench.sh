@@ -563,8 +563,12 @@ if [ "$callgrind" -gt 0 ] 2>/dev/null; then
 			-n "$callgrind" -t 500 -T 60 -q \
 			> "$work/$name.cg.run" 2>&1
 		callgrind_control -d $SPIDS >/dev/null 2>&1
+		cg_pids=$SPIDS
 		stop_set
 		WRAP=""
+		# valgrind removes the FIFOs callgrind_control talks through
+		# only when it exits by itself, not after stop_pid's KILL
+		for p in $cg_pids; do rm -f "${TMPDIR:-/tmp}"/vgdb-pipe-*-"$p"-by-*; done
 		msgs=$(result_field "$work/$name.cg.run" messages)
 		dump=$(ls "$work/$name.cg.out".* 2>/dev/null | head -1)
 		if [ -z "$msgs" ] || [ "$msgs" = 0 ] || [ -z "$dump" ]; then

@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "util/str.h"
@@ -18,25 +19,11 @@
 int
 ascii_strcasecmp(const char *a, const char *b)
 {
-	const unsigned char *x = (const unsigned char *)a;
-	const unsigned char *y = (const unsigned char *)b;
-
 	/* equal as bytes, the usual case (a domain looked up again), in
 	 * libc's vectorised strcmp */
 	if (strcmp(a, b) == 0)
 		return 0;
-	for (;; x++, y++) {
-		int d;
-
-		if (*x == *y) {
-			if (*x == '\0')
-				return 0;
-			continue;
-		}
-		/* bytes that differ: neither folds to the other's NUL */
-		if ((d = ascii_tolower(*x) - ascii_tolower(*y)) != 0)
-			return d;
-	}
+	return ascii_strncasecmp(a, b, SIZE_MAX);
 }
 
 /* ascii_strncasecmp - same, at most n bytes */
@@ -54,6 +41,7 @@ ascii_strncasecmp(const char *a, const char *b, size_t n)
 				return 0;
 			continue;
 		}
+		/* bytes that differ: neither folds to the other's NUL */
 		if ((d = ascii_tolower(*x) - ascii_tolower(*y)) != 0)
 			return d;
 	}

@@ -253,6 +253,9 @@ def test_unix_socket_and_pid(t):
         pid = d.read_pid_file()
         t.ok(pid == d.pid, "PidFile holds the daemon's pid",
              diag="read %r, started %r" % (pid, d.pid))
+        t.ok(not os.path.exists(d.pid_path + ".tmp"),
+             "no temporary PidFile (.tmp) left once it is written",
+             diag=repr(os.listdir(d.tmp)))
         res = d.send_message(PLAIN, client_ip="/var/run/local")
         t.ok(len(ar_values(res)) == 1, "messages pass over a unix socket")
     t.ok(not os.path.exists(path), "unix socket removed at exit")

@@ -95,13 +95,16 @@ test_copy_text_cuts_and_cleans(void **state)
 
 /* the store test's directory: made by store_setup, removed by
  * store_teardown (which cmocka runs when the test fails, too) */
-static char store_dir[] = "/tmp/authmilter-store-XXXXXX";
+static char store_dir[64];
 
-/* store_setup - a fresh directory for the store file */
+/* store_setup - a fresh directory for the store file; the mkdtemp
+ * template is written anew each time, as mkdtemp fills it in */
 static int
 store_setup(void **state)
 {
 	(void)state;
+	(void)snprintf(store_dir, sizeof(store_dir),
+	    "/tmp/authmilter-store-XXXXXX");
 	return mkdtemp(store_dir) != NULL ? 0 : -1;
 }
 

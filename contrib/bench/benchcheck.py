@@ -4,7 +4,8 @@
   benchcheck.py check KIND MANIFEST RESULTS AUTHSERV
       Compare milterload -o RESULTS (one JSON line per message) with the
       expected results in gencorpus's MANIFEST. KIND is null, opendkim,
-      opendmarc, chain (opendkim -> opendmarc) or authmilter. Prints one
+      opendmarc, chain (opendkim -> opendmarc), authmilter, or the floors
+      nullR and nullC (accept, no edits). Prints one
       summary line and up to 8 mismatches; exit 0 when the milter is
       right, 1 when not.
   benchcheck.py floor MANIFEST OPENSSL_SPEED_OUTPUT
@@ -16,7 +17,10 @@
       Per connection mode and concurrency, authmilter's CPU per message
       minus the nullR floor's (the floor that negotiates like authmilter),
       against 2 x the crypto floor; and whether a reused connection costs
-      more per message than a fresh one (issue 18).
+      more per message than a fresh one (issue 18). When nullC (nullR plus
+      the crypto floor's work, nullmilter -C) ran: what that crypto work
+      costs in process (nullC - nullR, beside the floor) and authmilter's
+      work beyond it (authmilter - nullC), for reading; no verdict.
   benchcheck.py counts COUNTS_FILE
       System calls, context switches and CPU per message of nullR and
       authmilter from perf's counts (lines "NAME CONC PER_CONN MSGS
@@ -149,7 +153,7 @@ def check(kind, manifest_path, results_path, authserv):
         why = []
         if rec["verdict"] == "error":
             why.append("milter protocol or I/O error")
-        elif kind in ("null", "nullR"):
+        elif kind in ("null", "nullR", "nullC"):
             if rec["verdict"] != "accept" or rec["edits"]:
                 why.append("verdict %s with %d edits" % (rec["verdict"], len(rec["edits"])))
         else:
@@ -390,6 +394,26 @@ def is_ours(name):
     return name == "authmilter" or name.startswith("authmilter_")
 
 
+def crypto_split(cpu, floor_ms):
+    """crypto_split - with nullC's rows: the crypto work's cost inside a
+    milter (nullC - nullR) and authmilter's work beyond it (authmilter -
+    nullC), each the median of the runs paired by number"""
+    points = [k for k in cpu if "nullC" in cpu[k] and "nullR" in cpu[k] and "authmilter" in cpu[k]]
+    if not points:
+        return
+    print("split (nullC = nullR + the crypto floor's work done in process; for reading, no target):")
+    for (pc, conc) in sorted(points, key=lambda k: (int(k[0]), k[1])):
+        v = cpu[(pc, conc)]
+        crypto = paired(v["nullC"], v["nullR"])
+        beyond = paired(v["authmilter"], v["nullC"])
+        if not crypto or not beyond:
+            continue
+        print("  %4s msg/conn conc %3d: crypto in process (nullC - nullR) %.3f ms (floor %.3f); "
+              "authmilter - nullC %.3f ms (range %.3f..%.3f)" % (
+                  pc, conc, median(crypto.values()), floor_ms, median(beyond.values()),
+                  min(beyond.values()), max(beyond.values())))
+
+
 def ownwork(floor_ms, modes):
     """ownwork - authmilter's CPU beyond the nullR floor, per mode; the same
     for its variants and a baseline build (--baseline) when they ran. When
@@ -400,7 +424,7 @@ def ownwork(floor_ms, modes):
     cpu = {}    # (per_conn, conc) -> {milter name: {run: CPU ms per message}}
     for pc, path in modes:
         for r in (l.split() for l in open(path) if l.strip()):
-            if r[0] == "nullR" or is_ours(r[0]):
+            if r[0] in ("nullR", "nullC") or is_ours(r[0]):
                 cpu.setdefault((pc, int(r[1])), {}).setdefault(r[0], {})[run_of(r, 10)] = float(r[5])
     names = sorted({n for v in cpu.values() for n in v if is_ours(n)},
                    key=lambda n: (n != "authmilter", n))
@@ -426,6 +450,7 @@ def ownwork(floor_ms, modes):
                       "(range %.3f..%.3f; %s %.3f, nullR %.3f)  %s" % (
                           pc, conc, name, len(d), own, min(d.values()), max(d.values()),
                           name, median(a.values()), median(f.values()), verdict))
+    crypto_split(cpu, floor_ms)
     pcs = sorted({pc for pc, _ in cpu}, key=int)
     if len(pcs) >= 2:
         fresh, reused = pcs[0], pcs[-1]

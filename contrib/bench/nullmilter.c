@@ -20,10 +20,16 @@
  * nothing else. Subtracting its CPU from authmilter's leaves the cost of
  * our own work.
  *
- * usage: nullmilter -s SOCKET [-T SECONDS] [-R]
+ * With -C (implies -R, "nullC") it also does the crypto floor's work for
+ * each message (nullcrypto.h): a verification per DKIM-Signature, the
+ * header and body hashes. Subtracting its CPU from authmilter's leaves
+ * our work beyond the crypto. It prints its totals when it stops.
+ *
+ * usage: nullmilter -s SOCKET [-T SECONDS] [-R | -C]
  *   SOCKET as libmilter takes it: inet:PORT@HOST, unix:PATH.
  * Exported: nothing (a program). Ownership: per-connection state is one
- * counter struct, freed at close. Errors: start-up failures exit 1.
+ * counter struct (with -C its crypto state), freed at close. Errors:
+ * start-up failures exit 1.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -39,9 +45,12 @@
 #include <libmilter/mfapi.h>
 
 #include "milter/negotiate.h"
+#include "nullcrypto.h"
 
 /* -R: negotiate like authmilter (see the top of the file) */
 static bool like_authmilter;
+/* -C: and do the crypto floor's work */
+static bool with_crypto;
 static char r_macros_envfrom[] = NEGOTIATE_MACROS_ENVFROM;
 static char r_macros_eoh[] = NEGOTIATE_MACROS_EOH;
 static char r_macros_eom[] = NEGOTIATE_MACROS_EOM;
@@ -52,6 +61,7 @@ struct null_ctx {
 	unsigned long body_bytes;
 	unsigned long sum;
 	unsigned long noreply;	/* -R: the SMFIP_NR_* steps the MTA granted */
+	struct nullcrypto_msg *crypto;	/* -C: this message's crypto work */
 };
 
 /* r_go_on - -R: "continue" for a step, said the way the MTA agreed to */
@@ -76,8 +86,13 @@ r_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		return SMFIS_REJECT;
 	if ((n = calloc(1, sizeof(*n))) == NULL)
 		return SMFIS_REJECT;
+	if (with_crypto && (n->crypto = calloc(1, sizeof(*n->crypto))) == NULL) {
+		free(n);
+		return SMFIS_REJECT;
+	}
 	n->noreply = f1 & NEGOTIATE_NOREPLY_STEPS;
 	if (smfi_setpriv(ctx, n) != MI_SUCCESS) {
+		free(n->crypto);
 		free(n);
 		return SMFIS_REJECT;
 	}
@@ -104,22 +119,28 @@ r_helo(SMFICTX *ctx, char *helo)
 	return r_go_on(smfi_getpriv(ctx), SMFIP_NR_HELO);
 }
 
-/* r_envfrom - -R: MAIL FROM keeps its reply, as authmilter's does */
+/* r_envfrom - -R: MAIL FROM keeps its reply, as authmilter's does;
+ * -C: a new message */
 static sfsistat
 r_envfrom(SMFICTX *ctx, char **argv)
 {
-	(void)ctx;
+	struct null_ctx *n = smfi_getpriv(ctx);
+
 	(void)argv;
+	if (n != NULL && n->crypto != NULL)
+		nullcrypto_start(n->crypto);
 	return SMFIS_CONTINUE;
 }
 
-/* r_header - -R: nothing to do */
+/* r_header - -R: nothing to do; -C: note the header */
 static sfsistat
 r_header(SMFICTX *ctx, char *name, char *value)
 {
-	(void)name;
-	(void)value;
-	return r_go_on(smfi_getpriv(ctx), SMFIP_NR_HDR);
+	struct null_ctx *n = smfi_getpriv(ctx);
+
+	if (n != NULL && n->crypto != NULL)
+		nullcrypto_header(n->crypto, name, value);
+	return r_go_on(n, SMFIP_NR_HDR);
 }
 
 /* r_eoh - -R: nothing to do */
@@ -129,20 +150,27 @@ r_eoh(SMFICTX *ctx)
 	return r_go_on(smfi_getpriv(ctx), SMFIP_NR_EOH);
 }
 
-/* r_body - -R: nothing to do */
+/* r_body - -R: nothing to do; -C: hash the chunk */
 static sfsistat
 r_body(SMFICTX *ctx, unsigned char *p, size_t len)
 {
-	(void)p;
-	(void)len;
-	return r_go_on(smfi_getpriv(ctx), SMFIP_NR_BODY);
+	struct null_ctx *n = smfi_getpriv(ctx);
+
+	if (n != NULL && n->crypto != NULL)
+		nullcrypto_body(n->crypto, p, len);
+	return r_go_on(n, SMFIP_NR_BODY);
 }
 
-/* r_eom - -R: "continue", as authmilter answers a message it accepts */
+/* r_eom - -R: "continue", as authmilter answers a message it accepts;
+ * -C: after the message's hashes and verifications (a failed one is
+ * counted in the totals, the answer stays the same) */
 static sfsistat
 r_eom(SMFICTX *ctx)
 {
-	(void)ctx;
+	struct null_ctx *n = smfi_getpriv(ctx);
+
+	if (n != NULL && n->crypto != NULL)
+		(void)nullcrypto_eom(n->crypto);
 	return SMFIS_CONTINUE;
 }
 
@@ -219,7 +247,13 @@ null_eom(SMFICTX *ctx)
 static sfsistat
 null_close(SMFICTX *ctx)
 {
-	free(null_get(ctx));
+	struct null_ctx *n = null_get(ctx);
+
+	if (n != NULL && n->crypto != NULL) {
+		nullcrypto_free(n->crypto);
+		free(n->crypto);
+	}
+	free(n);
 	smfi_setpriv(ctx, NULL);
 	return SMFIS_CONTINUE;
 }
@@ -230,18 +264,23 @@ main(int argc, char **argv)
 {
 	struct smfiDesc desc;
 	const char *sock = NULL;
-	int c, timeout = 30;
+	int c, rc, timeout = 30;
 
-	while ((c = getopt(argc, argv, "s:T:R")) != -1) {
+	while ((c = getopt(argc, argv, "s:T:RC")) != -1) {
 		switch (c) {
 		case 'R': like_authmilter = true; break;
+		case 'C': like_authmilter = with_crypto = true; break;
 		case 's': sock = optarg; break;
 		case 'T': timeout = atoi(optarg); break;
 		default: sock = NULL; optind = argc; break;
 		}
 	}
 	if (sock == NULL) {
-		fprintf(stderr, "usage: nullmilter -s SOCKET [-T SECONDS] [-R]\n");
+		fprintf(stderr, "usage: nullmilter -s SOCKET [-T SECONDS] [-R | -C]\n");
+		return 1;
+	}
+	if (with_crypto && !nullcrypto_init()) {
+		fprintf(stderr, "nullmilter: -C: cannot make or use the keys (OpenSSL)\n");
 		return 1;
 	}
 	memset(&desc, 0, sizeof(desc));
@@ -274,5 +313,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "nullmilter: cannot open %s\n", sock);
 		return 1;
 	}
-	return smfi_main() == MI_SUCCESS ? 0 : 1;
+	rc = smfi_main() == MI_SUCCESS ? 0 : 1;
+	if (with_crypto)
+		nullcrypto_totals(stderr);
+	return rc;
 }

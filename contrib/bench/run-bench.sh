@@ -72,7 +72,9 @@ usage: $0 [--quick] [options]
                     nullR and authmilter, counted by perf over N messages
                     after a warm-up, at concurrency 1 and 16 in each
                     --per-conn mode (default 400; 0 skips)
-  --only "LIST"     subset of: null nullR authmilter opendkim opendmarc chain
+  --only "LIST"     subset of: null nullR nullC authmilter opendkim opendmarc chain
+                    (nullC: nullR plus the crypto floor's work, not run
+                    unless named)
                     authmilter_metrics (MetricsSocket on, scraped every
                     second) authmilter_reports (ReportStore sqlite:...)
                     authmilter_noarc (ARCVerify no)
@@ -98,7 +100,7 @@ usage: $0 [--quick] [options]
                     the commit before a change), as "authmilter_base", with
                     the same config, beside authmilter in the same run:
                     timing, own work and --counts
-  --repeat N        time nullR, authmilter (and --baseline) N times per
+  --repeat N        time nullR, authmilter (nullC, --baseline) N times per
                     point, interleaved (nullR authmilter, authmilter nullR,
                     ...), and count them N times with --counts; own work is
                     then the median of the N paired differences, with their
@@ -435,6 +437,15 @@ start_nullR() {
 	MPID=$!; MSOCK="inet:$port@127.0.0.1"; MPORT=$port
 }
 
+# nullC: nullR plus the crypto floor's work, done in the milter (its
+# totals are in nullC/log when it stops)
+start_nullC() {
+	local port=$(free_port)
+	mkdir -p "$work/nullC"
+	$WRAP "$nullmilter" -C -s "inet:$port@127.0.0.1" >>"$work/nullC/log" 2>&1 &
+	MPID=$!; MSOCK="inet:$port@127.0.0.1"; MPORT=$port
+}
+
 start_opendkim() {
 	local port=$(free_port)
 	mkdir -p "$work/opendkim"
@@ -635,7 +646,7 @@ echo
 echo "== correctness check ($check_n messages each) and timing (${seconds}s per point, conc: $concs, msg/conn: $per_conn)"
 checked=""
 for name in $only; do
-	case "$name" in null|nullR|authmilter*) ;; *)
+	case "$name" in null|nullR|nullC|authmilter*) ;; *)
 		if [ $resolv_ok != 1 ]; then
 			echo "SKIP $name: OpenDKIM's Nameservers takes no port, and OpenDMARC and libspf2 use"
 			echo "     the system resolver: they cannot reach the bench DNS (port 53) here;"
@@ -710,7 +721,7 @@ time_point() {
 
 # is_paired NAME - the milters of the own-work comparison: timed --repeat
 # times, interleaved
-is_paired() { case "$1" in nullR|authmilter|authmilter_base) return 0 ;; esac; return 1; }
+is_paired() { case "$1" in nullR|nullC|authmilter|authmilter_base) return 0 ;; esac; return 1; }
 
 # run_order RUN NAMES - NAMES in their order for odd runs, reversed for even
 # runs (A B, B A, A B, ...): a drift of the machine's load within a pair

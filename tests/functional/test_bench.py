@@ -12,19 +12,23 @@ benchmark. This runs:
   - sysfloor: one line with three positive timings;
   - nullmilter -R negotiates exactly like authmilter: same protocol
     version, actions, protocol steps and macro lists offered to an MTA;
+  - nullmilter -C (nullC) negotiates the same, verifies once per
+    rsa-sha256/ed25519-sha256 DKIM-Signature and hashes signed bodies
+    only (its totals at exit);
   - milterload -m N puts one client's messages on a connection (a fixed
     corpus of three clients), and falls back to mixing clients, saying so,
     when no client has two messages;
   - milterload -P sends what Postfix 3.7 sends (commands, macros, writes),
     decoded by contrib/bench/postfix-milter-trace.py in front of
     nullmilter -R, and plain milterload does not;
-  - run-bench.sh itself, cut down (40 messages, null milter, the -R floor
-    and authmilter, concurrency 4, 1 s per point, fresh and reused
-    connections, perf counts over 40 messages; about 60 s, root for its
-    private network namespace; nullR and authmilter timed and counted
-    twice, interleaved, --repeat 2): every milter passes the correctness
-    check on fresh and on reused connections and gets a table row in both
-    modes, the own-work medians and counts tables are printed;
+  - run-bench.sh itself, cut down (40 messages, null milter, the -R and
+    -C floors and authmilter, concurrency 4, 1 s per point, fresh and
+    reused connections, perf counts over 40 messages; root for its
+    private network namespace; nullR, nullC and authmilter timed and
+    counted twice, interleaved, --repeat 2): every milter passes the
+    correctness check on fresh and on reused connections and gets a table
+    row in both modes, the own-work medians, the nullC split and counts
+    tables are printed;
   - run-bench.sh --postfix, cut down (nullR only, 40 messages): the
     table rows, and what Postfix sent equals what milterload -P sends.
 Speed is not judged here: only a benchmark run says anything about speed."""
@@ -195,6 +199,22 @@ with tempfile.TemporaryDirectory() as d:
     t.ok("conc  16: authmilter 0.360 ms reused (100 msg/conn) vs 0.500 ms fresh "
          "(medians of 2 and 3 runs): met" in out,
          "ownwork --repeat: reused against fresh on the medians", diag=out)
+    # nullC rows add the split: crypto in process (nullC - nullR) and
+    # authmilter's work beyond it (authmilter - nullC), paired by run;
+    # the own-work verdicts stay on nullR. Fresh: nullC - nullR 0.040,
+    # 0.050, 0.030 -> 0.040; authmilter - nullC 0.040, 0.140, 0.060 -> 0.060.
+    with open(fresh, "a") as f:
+        f.write("nullC 16 2800 1 2 0.340 2.6 0 2800 80 1\nnullC 16 2800 1 2 0.360 2.6 0 2800 80 2\n"
+                "nullC 16 2800 1 2 0.730 2.6 0 2800 80 3\n")
+    r = benchcheck("ownwork", "0.05", "1", fresh, "100", reused)
+    out = r.stdout
+    t.ok(r.returncode == 0 and
+         "   1 msg/conn conc  16: crypto in process (nullC - nullR) 0.040 ms (floor 0.050); "
+         "authmilter - nullC 0.060 ms (range 0.040..0.140)" in out and
+         "100 msg/conn conc  16: crypto in process" not in out and
+         "median of 3 paired runs 0.090 ms" in out and "nullC - nullR, median" not in out,
+         "ownwork with nullC rows: the crypto split, paired by run; verdicts stay on nullR",
+         diag=out + r.stderr)
     r = benchcheck("table", fresh)
     out = r.stdout
     t.ok(r.returncode == 0 and "the median of each column over the timed runs of that point, up to 3" in out
@@ -247,6 +267,49 @@ if t.need(files=[nullmilter], check=daemon.missing, what="nullmilter and authmil
     finally:
         null.terminate()
         null.wait(10)
+
+# nullmilter -C (nullC): the floor of -R plus the crypto floor's work.
+# Two messages on one connection: the first signed twice (rsa-sha256 and
+# ed25519-sha256, plus a signature of another algorithm, which is not
+# verified), the second unsigned (nothing hashed, nothing verified). Its
+# totals at exit prove the work was done and every verification passed.
+C_BODY = b"Hello.\r\n" * 100
+C_SIGNED = (b"DKIM-Signature: v=1; a=rsa-sha256; d=example.org; s=s1; h=from; bh=x; b=y\r\n"
+            b"DKIM-Signature: v=1; d=example.org;\r\n\ta = ed25519-sha256 ; s=s2; bh=x; b=y\r\n"
+            b"DKIM-Signature: v=1; a=rsa-sha1; d=example.org; s=s3; bh=x; b=y\r\n"
+            b"From: a@example.org\r\nSubject: signed\r\n\r\n" + C_BODY)
+C_UNSIGNED = b"From: a@example.org\r\nSubject: plain\r\n\r\n" + C_BODY
+names = ["nullmilter -C negotiates like -R and answers every message as it does",
+         "nullmilter -C verifies once per rsa-sha256/ed25519-sha256 signature, hashes the "
+         "body of signed messages only, and every verification passes"]
+if t.need(files=[nullmilter], check=daemon.missing, what="nullmilter and authmilter", tests=names):
+    port = milter_client.free_port()
+    spec = "inet:%d@127.0.0.1" % port
+    nullc = subprocess.Popen([nullmilter, "-C", "-s", spec], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    err, seen = "", {}
+    try:
+        milter_client.wait_for_socket(spec, 30)
+        c = milter_client.MilterClient(spec, timeout=10).connect()
+        seen["nullC"] = (c.version, c.actions, c.protocol, c.symlists)
+        codes = [c.send_message(m).verdict for m in (C_SIGNED, C_UNSIGNED)]
+        c.close()
+    finally:
+        nullc.terminate()
+        try:
+            err = nullc.communicate(timeout=10)[1]
+        except subprocess.TimeoutExpired:
+            nullc.kill()
+            err = nullc.communicate()[1]
+    with daemon.Daemon() as d:
+        a = d.client()
+        seen["authmilter"] = (a.version, a.actions, a.protocol, a.symlists)
+        a.close()
+    t.ok(seen["nullC"] == seen["authmilter"] and codes == ["continue", "continue"],
+         names[0], diag="%r %r" % (seen, codes))
+    hashed = len(C_BODY) + 2 * 600
+    t.ok(re.search(r"^nullC: 2 messages, 1 rsa-sha256 and 1 ed25519-sha256 verifications, "
+                   r"%d bytes hashed, 0 failed$" % hashed, err, re.M), names[1], diag=err)
 
 # milterload -P must send what Postfix 3.7 sends. The expected stream is
 # what Postfix 3.7.11 sent nullmilter -R (which negotiates like
@@ -421,11 +484,11 @@ if t.need(files=[sysfloor], what="contrib/bench/sysfloor (make)", tests=names):
          names[0], diag=r.stdout + r.stderr)
 
 names = ["run-bench.sh: finishes within its budget",
-         "run-bench.sh: null milter, -R floor, authmilter and its metrics and reports variants "
+         "run-bench.sh: null milter, -R and -C floors, authmilter and its metrics and reports variants "
          "pass the correctness check, on reused connections too",
          "run-bench.sh: a table row for each in both connection modes: messages/s, kernel share, no errors",
-         "run-bench.sh: own work, per-message counts, the variants and a --baseline build "
-         "printed for both modes"]
+         "run-bench.sh: own work, the nullC split, per-message counts, the variants and a "
+         "--baseline build printed for both modes"]
 tools = [os.path.join(BUILD, "contrib", "bench", p) for p in ("milterload", "nullmilter", "sysfloor")]
 tools += [os.path.join(BUILD, "src", "authmilter"), "nsd", "unbound", "opendkim",
           "opendmarc", "openssl", "unshare", "perf"]
@@ -459,25 +522,25 @@ if t.need(root=True, tools=tools + ["postfix", "ip"], check=python_modules,
 
 if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tests=names):
     r = subprocess.run(["bash", os.path.join(BENCH, "run-bench.sh"), "--builddir", BUILD,
-                        "--only", "null nullR authmilter authmilter_metrics authmilter_reports",
+                        "--only", "null nullR nullC authmilter authmilter_metrics authmilter_reports",
                         "--conc", "4", "--seconds", "1",
                         "--count", "40", "--per-conn", "1 10", "--counts", "40",
-                        "--repeat", "2", "--budget", "300",
+                        "--repeat", "2", "--budget", "420",
                         # the same binary as an "older build": --baseline end to end
                         "--baseline", os.path.join(BUILD, "src", "authmilter")],
-                       capture_output=True, text=True, timeout=500)
+                       capture_output=True, text=True, timeout=700)
     out = r.stdout + r.stderr
     t.ok(r.returncode == 0 and "total run time" in out, names[0], diag=out)
     t.ok(all(re.search(r"^check %s +40 messages, 0 wrong" % n, out, re.M)
-             for n in ("null", "nullR", "authmilter", "authmilter_metrics",
+             for n in ("null", "nullR", "nullC", "authmilter", "authmilter_metrics",
                        "authmilter_reports")) and
          all(re.search(r"^10 msg/conn: check %s +40 messages, 0 wrong" % n, out, re.M)
-             for n in ("null", "nullR", "authmilter")), names[1], diag=out)
-    rows = re.findall(r"^(null|nullR|authmilter\w*)\s+4\s+([0-9.]+)\s.*\s\d+\s+[0-9.]+\s+(\d+)$",
+             for n in ("null", "nullR", "nullC", "authmilter")), names[1], diag=out)
+    rows = re.findall(r"^(null|nullR|nullC|authmilter\w*)\s+4\s+([0-9.]+)\s.*\s\d+\s+[0-9.]+\s+(\d+)$",
                       out, re.M)
     t.ok(sorted(n for n, _, _ in rows) == ["authmilter"] * 2 + ["authmilter_base"] * 2 +
          ["authmilter_metrics"] * 2 +
-         ["authmilter_reports"] * 2 + ["null"] * 2 + ["nullR"] * 2 and
+         ["authmilter_reports"] * 2 + ["null"] * 2 + ["nullC"] * 2 + ["nullR"] * 2 and
          all(float(rate) > 0 and errors == "0" for _, rate, errors in rows),
          names[2], diag=out)
     t.ok(re.search(r"^ +1 msg/conn conc +4: authmilter - nullR, median of 2 paired runs -?[0-9.]+ ms "
@@ -491,6 +554,9 @@ if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tes
          len(re.findall(r"^  authmilter_(metrics|reports) +conc +4: [0-9.]+ msg/s", out, re.M)) == 4 and
          re.search(r"^ +1 msg/conn conc +4: authmilter_base - nullR, median of 2 paired runs ", out, re.M) and
          re.search(r"^ +10 msg/conn conc +4: authmilter_base - nullR, median of 2 ", out, re.M) and
-         len(re.findall(r"msg/conn conc +(1|16): authmilter_base [-+][0-9.]+ system calls", out)) == 4,
+         len(re.findall(r"msg/conn conc +(1|16): authmilter_base [-+][0-9.]+ system calls", out)) == 4 and
+         len(re.findall(r"^ +(1|10) msg/conn conc +4: crypto in process \(nullC - nullR\) -?[0-9.]+ ms "
+                        r"\(floor [0-9.]+\); authmilter - nullC -?[0-9.]+ ms", out, re.M)) == 2 and
+         len(re.findall(r"^nullC\s+(1|16)\s+(1|10)\s+40\s", out, re.M)) == 4,
          names[3], diag=out)
 t.done()

@@ -207,10 +207,13 @@ pf_point() {
 }
 
 # pf_trace_one NAME - 20 messages through Postfix to NAME behind the
-# logging proxy: NAME's replies and their timing
+# logging proxy: NAME's replies and their timing. NAME first gets the
+# warm-up pass the timed points give it (its caches filled), so these
+# latencies are a warm milter's, comparable with the timed run's.
 pf_trace_one() {
 	local tport tpid
 	start_set "$1" || { stop_set; return 1; }
+	timeout 60 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 10 -q >/dev/null 2>&1
 	tport=$(free_port)
 	timeout 120 $PY "$here/postfix-milter-trace.py" "$tport" "$MPORT" "$work/trace.$1.jsonl" 100 &
 	tpid=$!

@@ -55,6 +55,7 @@
 #include "report/report_store.h"
 #include "report/report_writer.h"
 #include "util/buf.h"
+#include "util/thread_stack.h"
 #include "util/xmalloc.h"
 
 #ifndef SYSCONFDIR
@@ -498,6 +499,12 @@ run(const char *config_path, const char *socket_spec, unsigned *left_r)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	(void)pthread_sigmask(SIG_BLOCK, &set, &old);
+	/* The threads started from here on, libmilter's one per connection
+	 * above all, get stacks glibc can keep for reuse (util/thread_stack.h);
+	 * the long-lived threads started before keep the default. */
+	if (!thread_stack_set_default(THREAD_STACK_CONNECTIONS))
+		log_warn("cannot set the stack size of connection threads; "
+		    "they keep the default");
 	if (pthread_create(&tid, NULL, milter_thread, &milter_rc) != 0)
 		log_fatal("cannot start the milter thread");
 	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -2,7 +2,7 @@
  * nullcrypto.c - the crypto floor's work, done inside a null milter
  *
  * See nullcrypto.h. The verification contexts are prepared once and kept
- * in a small pool, as authmilter keeps its own (src/crypto/
+ * for reuse (util/spares), as authmilter keeps its own (src/crypto/
  * crypto_verifyctx.c) and as openssl speed measures: what is left in
  * nullC beyond nullR is the public-key and hash work itself.
  */
@@ -19,55 +19,20 @@
 #include <openssl/rsa.h>
 
 #include "nullcrypto.h"
-
-#define POOL_MAX 64
-
-/* One kind of prepared context: RSA (EVP_PKEY_CTX) or Ed25519 (EVP_MD_CTX). */
-struct ctx_pool {
-	void *idle[POOL_MAX];
-	size_t n;
-	pthread_mutex_t mu;
-};
+#include "util/spares.h"
 
 static EVP_MD *sha256;
 static EVP_PKEY *rsa_key, *ed_key;
 static unsigned char digest[32];	/* what the signatures below sign */
 static unsigned char rsa_sig[256], ed_sig[64];
 static size_t rsa_sig_len, ed_sig_len;
-static struct ctx_pool rsa_pool = { .mu = PTHREAD_MUTEX_INITIALIZER };
-static struct ctx_pool ed_pool = { .mu = PTHREAD_MUTEX_INITIALIZER };
+/* prepared contexts: RSA (EVP_PKEY_CTX), Ed25519 (EVP_MD_CTX) */
+static struct spares rsa_ctxs = SPARES_INIT(SPARES_MAX);
+static struct spares ed_ctxs = SPARES_INIT(SPARES_MAX);
 
 static pthread_mutex_t totals_mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long total_msgs, total_rsa, total_ed, total_failed;
 static unsigned long long total_hashed;
-
-/* pool_take - an idle context, or NULL when the pool is empty */
-static void *
-pool_take(struct ctx_pool *p)
-{
-	void *c = NULL;
-
-	pthread_mutex_lock(&p->mu);
-	if (p->n > 0)
-		c = p->idle[--p->n];
-	pthread_mutex_unlock(&p->mu);
-	return c;
-}
-
-/* pool_give - keep C for the next verification; false when full */
-static bool
-pool_give(struct ctx_pool *p, void *c)
-{
-	bool kept = false;
-
-	pthread_mutex_lock(&p->mu);
-	if (p->n < POOL_MAX) {
-		p->idle[p->n++] = c;
-		kept = true;
-	}
-	pthread_mutex_unlock(&p->mu);
-	return kept;
-}
 
 /* rsa_ctx_new - PKCS#1 v1.5 verification with SHA-256, as DKIM's */
 static EVP_PKEY_CTX *
@@ -88,13 +53,13 @@ rsa_ctx_new(void)
 static bool
 verify_rsa(void)
 {
-	EVP_PKEY_CTX *c = pool_take(&rsa_pool);
+	EVP_PKEY_CTX *c = spares_take(&rsa_ctxs);
 	bool ok;
 
 	if (c == NULL && (c = rsa_ctx_new()) == NULL)
 		return false;
 	ok = EVP_PKEY_verify(c, rsa_sig, rsa_sig_len, digest, sizeof(digest)) == 1;
-	if (!pool_give(&rsa_pool, c))
+	if (!spares_give(&rsa_ctxs, c))
 		EVP_PKEY_CTX_free(c);
 	return ok;
 }
@@ -104,7 +69,7 @@ verify_rsa(void)
 static bool
 verify_ed25519(void)
 {
-	EVP_MD_CTX *c = pool_take(&ed_pool);
+	EVP_MD_CTX *c = spares_take(&ed_ctxs);
 	bool ok;
 
 	if (c == NULL) {
@@ -119,7 +84,7 @@ verify_ed25519(void)
 		return false;
 	}
 	ok = EVP_DigestVerify(c, ed_sig, ed_sig_len, digest, sizeof(digest)) == 1;
-	if (!pool_give(&ed_pool, c))
+	if (!spares_give(&ed_ctxs, c))
 		EVP_MD_CTX_free(c);
 	return ok;
 }

@@ -111,7 +111,8 @@ const char *dns_status_name(enum dns_status status);
  * DNS_R_NXDOMAIN. Names compare without case and without a trailing dot.
  * data: A/AAAA address text, TXT text (already joined), MX "pref host",
  * PTR/CNAME/NS host name. delay_ms delays the answer (the longest delay of
- * the matching rows applies).
+ * the matching rows applies). An answer's TTL is the smallest ttl_s of its
+ * rows, 300 for a row that leaves it 0; NXDOMAIN and NODATA have none.
  */
 struct dns_fake_record {
 	const char *name;
@@ -119,6 +120,7 @@ struct dns_fake_record {
 	enum dns_status status;
 	const char *data;
 	unsigned delay_ms;
+	unsigned ttl_s;
 };
 
 /* dns_resolver_new_fake - a resolver answering from a copy of table[0..n);

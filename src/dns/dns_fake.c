@@ -97,7 +97,7 @@ fake_start(struct dns_resolver *r, const char *name, uint16_t type)
 	struct fake_query *q = xcalloc(1, sizeof(*q));
 	enum dns_status forced = DNS_R_ANSWER;
 	bool name_seen = false, silent = false;
-	unsigned delay = 0;
+	unsigned delay = 0, ttl = UINT32_MAX;
 	size_t i;
 
 	q->answer = dns_answer_new(DNS_R_ANSWER);
@@ -115,8 +115,11 @@ fake_start(struct dns_resolver *r, const char *name, uint16_t type)
 			silent = true;
 		else if (row->status != DNS_R_ANSWER)
 			forced = row->status;
-		else
+		else {
 			add_row(q->answer, row);
+			if ((row->ttl_s != 0 ? row->ttl_s : 300) < ttl)
+				ttl = row->ttl_s != 0 ? row->ttl_s : 300;
+		}
 	}
 	if (forced != DNS_R_ANSWER) {
 		dns_answer_free(&q->answer);
@@ -124,7 +127,7 @@ fake_start(struct dns_resolver *r, const char *name, uint16_t type)
 	} else if (q->answer->count == 0) {
 		q->answer->status = name_seen ? DNS_R_NODATA : DNS_R_NXDOMAIN;
 	} else {
-		q->answer->ttl = 300;
+		q->answer->ttl = ttl;
 	}
 	if (silent)
 		dns_answer_free(&q->answer);

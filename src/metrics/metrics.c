@@ -5,7 +5,7 @@
  * Exported (see metrics.h): metrics_message, metrics_result,
  * metrics_dkim_signature, metrics_dkim_signed, metrics_dkim_sign_failed,
  * metrics_dns_query, metrics_dns_answer, metrics_dns_cancelled,
- * metrics_dns_cache_hit,
+ * metrics_dns_cache_hit, metrics_spf_result_kept,
  * metrics_config_loaded, metrics_report_row_queued,
  * metrics_report_row_dropped, metrics_render, metrics_reset,
  * metrics_now_us.
@@ -88,6 +88,7 @@ static struct {
 	counter_t dkim_sign_failed;
 	counter_t dkim_signed_other[ALG_COUNT];
 	counter_t dns_queries, dns_cancelled, dns_cache_hits;
+	counter_t spf_results_kept;
 	counter_t dns_answers[DNS_STATUS_COUNT];
 	counter_t reloads_ok, reloads_refused;
 	atomic_int_least64_t last_reload_ok;	/* Unix time, 0: never */
@@ -275,6 +276,12 @@ metrics_dns_cache_hit(void)
 }
 
 void
+metrics_spf_result_kept(void)
+{
+	INC(m.spf_results_kept);
+}
+
+void
 metrics_config_loaded(bool ok)
 {
 	if (!ok) {
@@ -431,6 +438,11 @@ render_dns(struct buf *out)
 	    "DNS answers served from the in-process cache");
 	buf_printf(out, "authmilter_dns_cache_hits_total %llu\n",
 	    (unsigned long long)GET(m.dns_cache_hits));
+	head(out, "authmilter_spf_results_kept_total", "counter",
+	    "SPF evaluations answered from a result kept while the DNS answers "
+	    "it read live");
+	buf_printf(out, "authmilter_spf_results_kept_total %llu\n",
+	    (unsigned long long)GET(m.spf_results_kept));
 	head(out, "authmilter_dns_answers_total", "counter",
 	    "DNS lookups finished, by outcome (timeout, servfail, bogus: DNSSEC "
 	    "validation failed)");

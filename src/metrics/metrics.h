@@ -80,6 +80,9 @@ void metrics_dns_answer(enum dns_status status, uint64_t elapsed_us);
 void metrics_dns_cancelled(void);
 /* metrics_dns_cache_hit - one answer came from the in-process cache */
 void metrics_dns_cache_hit(void);
+/* metrics_spf_result_kept - one SPF evaluation answered from the results
+ * kept while their DNS answers live (spf_results.h) */
+void metrics_spf_result_kept(void);
 /* metrics_config_loaded - a configuration (re)load was accepted (ok) or
  * refused; an accepted one sets the last-success timestamp to now */
 void metrics_config_loaded(bool ok);

@@ -34,7 +34,11 @@
  * A checker holds one SPF_server_t, the per-evaluation counters and two
  * memories kept across evaluations (records checked, spf_norm_memo.c;
  * records compiled, spf_compiled.c), so it is used by one thread at a
- * time. libspf2's message handlers (globals)
+ * time. A pool's checkers also share the kept results (spf_results.h):
+ * spf_check answers from them, without DNS or libspf2, while every
+ * answer the first evaluation read is within its TTL (results_key says
+ * what else must match; temperrors and evaluations cut short by a limit
+ * are not kept). libspf2's message handlers (globals)
  * are set once to quiet ones: warnings and debug output are dropped.
  * Ownership: results own their strings (spf_result_deinit); they are
  * kept in the result's own text (stash_join), so a check allocates no
@@ -53,6 +57,7 @@
 #include <string.h>
 
 #include "core/idna.h"
+#include "metrics/metrics.h"
 #include "spf/spf_int.h"
 #include "spf/spf_record.h"
 #include "util/buf.h"
@@ -182,6 +187,7 @@ spf_checker_free(struct spf_checker **cp)
 	SPF_server_free(c->server);
 	spf_dns_clear(c);
 	buf_deinit(&c->norm);
+	buf_deinit(&c->results_key);
 	free(c->receiver);
 	free(c);
 }
@@ -462,6 +468,99 @@ run_libspf2(struct spf_checker *c, const struct spf_request *req,
 	SPF_response_free(resp);
 }
 
+/*
+ * results_key - the key of req's result in the kept results
+ * (spf_results.h) into c->results_key. Everything an evaluation reads
+ * besides DNS: the identity, the client address, the limits, our name
+ * (%{r}), the domain; and, when sender is true, the sender and HELO name
+ * as well (a record or explanation read them through %{l}, %{s}, %{h}).
+ * Without those, one result serves every local-part of a domain (VERP
+ * senders differ in each message).
+ */
+static void
+results_key(struct spf_checker *c, const struct spf_request *req,
+    const struct spf_result *res, bool sender)
+{
+	struct buf *k = &c->results_key;
+	const unsigned lim[3] = { c->lim.max_dns_terms,
+	    c->lim.max_void_lookups, c->lim.max_queries };
+	const char *helo = req->helo != NULL ? req->helo : "";
+
+	buf_reset(k);
+	buf_append_byte(k, sender ? 'S' : 'D');
+	buf_append_byte(k, (unsigned char)req->identity);
+	buf_append_byte(k, (unsigned char)c->client.af);
+	if (c->client.af == AF_INET)
+		buf_append(k, &c->client.v4, sizeof(c->client.v4));
+	else
+		buf_append(k, &c->client.v6, sizeof(c->client.v6));
+	buf_append(k, lim, sizeof(lim));
+	buf_append(k, c->receiver, strlen(c->receiver) + 1);
+	buf_append(k, res->domain, strlen(res->domain) + 1);
+	if (sender) {
+		buf_append(k, res->sender, strlen(res->sender) + 1);
+		buf_append(k, helo, strlen(helo) + 1);
+	}
+}
+
+/* take_kept - spf_results_get's take: a kept result into the result
+ * being filled (its domain and sender are already set) */
+static void
+take_kept(void *arg, const struct spf_kept *kept)
+{
+	struct spf_result *res = arg;
+
+	res->res = kept->res;
+	res->reason = stash(res, kept->reason);
+	res->explanation = kept->explanation != NULL ?
+	    stash(res, kept->explanation) : NULL;
+	res->dns_terms = kept->dns_terms;
+	res->void_lookups = kept->void_lookups;
+}
+
+/* kept_result - res from the kept results when they have it for req,
+ * under either key (no DNS query is made then) */
+static bool
+kept_result(struct spf_checker *c, const struct spf_request *req,
+    struct spf_result *res)
+{
+	uint64_t now = spf_now_ms();
+	bool sender;
+
+	for (sender = false;; sender = true) {
+		results_key(c, req, res, sender);
+		if (spf_results_get(c->results, c->results_key.data,
+		    c->results_key.len, now, take_kept, res)) {
+			metrics_spf_result_kept();
+			return true;
+		}
+		if (sender)
+			return false;
+	}
+}
+
+/* keep_result - keep res for the next evaluation of the same inputs
+ * while every DNS answer it read lives; not a temperror, not one cut
+ * short by a limit, not one made without DNS */
+static void
+keep_result(struct spf_checker *c, const struct spf_request *req,
+    const struct spf_result *res)
+{
+	struct spf_kept k;
+
+	if (c->aborted || res->res == SPF_RES_TEMPERROR ||
+	    c->answers_unkeepable || c->answers_ttl == UINT32_MAX)
+		return;
+	k.res = res->res;
+	k.reason = res->reason != NULL ? res->reason : "";
+	k.explanation = res->explanation;
+	k.dns_terms = res->dns_terms;
+	k.void_lookups = res->void_lookups;
+	results_key(c, req, res, c->answers_use_sender);
+	spf_results_put(c->results, c->results_key.data, c->results_key.len,
+	    spf_now_ms(), c->answers_ttl, &k);
+}
+
 /* spf_check - one SPF evaluation. libspf2's request is made only when
  * there is a record to interpret (the HELO check mostly finds none) */
 void
@@ -484,6 +583,8 @@ spf_check(struct spf_checker *c, const struct spf_request *req,
 		goto out;
 	}
 	c->client_af = c->client.af;
+	if (c->results != NULL && kept_result(c, req, res))
+		return;		/* dns_queries stays 0: none made */
 	if ((r = spf_dns_fetch_record(c, res->domain, &why)) != SPF_RES_PASS) {
 		res->res = r;
 		res->reason = why != NULL ? why : "";
@@ -503,6 +604,8 @@ out:
 	res->dns_queries = c->queries;
 	res->dns_terms = c->terms;
 	res->void_lookups = c->voids;
+	if (c->results != NULL)
+		keep_result(c, req, res);
 	spf_dns_clear(c);
 }
 

@@ -79,11 +79,69 @@ in_expansion(const struct spf_checker *c, const char *name)
 	return false;
 }
 
+/* sender_macro - text[0..len) has a macro that reads the sender's
+ * local-part or whole address (%{l}, %{s}), the HELO name (%{h}) or the
+ * time (%{t}); sets *time_r for the last. Any case: the letter's case
+ * only chooses URL escaping (RFC 7208 7.3). */
+static bool
+sender_macro(const char *text, size_t len, bool *time_r)
+{
+	const char *p = text, *end = text + len;
+	bool found = false;
+
+	while ((p = memchr(p, '%', (size_t)(end - p))) != NULL &&
+	    end - p >= 3) {
+		if (p[1] == '{') {
+			switch (p[2] | 0x20) {
+			case 't':
+				*time_r = true;
+				/* FALLTHROUGH */
+			case 'l': case 's': case 'h':
+				found = true;
+				break;
+			default:
+				break;
+			}
+		}
+		p++;
+	}
+	return found;
+}
+
+/* note_answer - what answer a (of a lookup of type) allows of keeping
+ * this evaluation's result (spf_results.h): the smallest TTL read; no
+ * keeping after an answer that is not a plain answer, NXDOMAIN or
+ * NODATA, or has no TTL; and a TXT text (a record or an explanation)
+ * with a sender, HELO or time macro ties the result to those inputs */
+static void
+note_answer(struct spf_checker *c, const struct dns_answer *a,
+    uint16_t type)
+{
+	bool time_macro = false;
+	size_t i;
+
+	if ((a->status != DNS_R_ANSWER && a->status != DNS_R_NXDOMAIN &&
+	    a->status != DNS_R_NODATA) || a->ttl == 0) {
+		c->answers_unkeepable = true;
+		return;
+	}
+	if (a->ttl < c->answers_ttl)
+		c->answers_ttl = a->ttl;
+	if (type != DNS_T_TXT)
+		return;
+	for (i = 0; i < a->count; i++)
+		if (sender_macro(a->rr[i].text, a->rr[i].text_len, &time_macro))
+			c->answers_use_sender = true;
+	if (time_macro)
+		c->answers_unkeepable = true;
+}
+
 /* budget_lookup - one DNS lookup within the query and time budgets;
  * NULL when a budget is spent (the evaluation is then aborted) */
 static struct dns_answer *
 budget_lookup(struct spf_checker *c, const char *name, uint16_t type)
 {
+	struct dns_answer *a;
 	uint64_t now = spf_now_ms();
 
 	if (c->aborted)
@@ -97,7 +155,9 @@ budget_lookup(struct spf_checker *c, const char *name, uint16_t type)
 		return NULL;
 	}
 	c->queries++;
-	return dns_lookup(c->dns, name, type, (unsigned)(c->deadline_ms - now));
+	a = dns_lookup(c->dns, name, type, (unsigned)(c->deadline_ms - now));
+	note_answer(c, a, type);
+	return a;
 }
 
 /* count_term - one more DNS-querying term (RFC 7208 4.6.4); false when
@@ -522,6 +582,9 @@ spf_dns_reset(struct spf_checker *c)
 	c->aborted = false;
 	c->abort_res = SPF_RES_NONE;
 	c->abort_why = NULL;
+	c->answers_ttl = UINT32_MAX;
+	c->answers_unkeepable = false;
+	c->answers_use_sender = false;
 	clear_expansion(c);
 	c->deadline_ms = spf_now_ms() + c->lim.max_time_ms;
 }

@@ -20,6 +20,7 @@
 #include "spf/spf.h"
 #include "spf/spf_compiled.h"
 #include "spf/spf_norm_memo.h"
+#include "spf/spf_results.h"
 #include "util/buf.h"
 
 /* RFC 7208 4.6.4: "ptr" considers at most 10 names */
@@ -54,6 +55,11 @@ struct spf_checker {
 	bool aborted;
 	enum spf_res abort_res;
 	const char *abort_why;
+	/* what the answers read allow of keeping the result (spf_dns.c
+	 * note_answer, spf.c keep_result) */
+	uint32_t answers_ttl;		/* smallest TTL; UINT32_MAX: none read */
+	bool answers_unkeepable;	/* an error, no TTL, or %{t} */
+	bool answers_use_sender;	/* %{l}, %{s} or %{h} in a TXT text */
 	char *expansion[SPF_MAX_EXPANSION];
 	size_t nexpansion;
 	bool expansion_ptr;		/* the names came from a PTR answer */
@@ -61,6 +67,9 @@ struct spf_checker {
 	uint32_t norm_hash;		/* its hash_bytes (spf_norm_memo) */
 	struct spf_compiled_cache compiled;	/* kept across evaluations */
 	struct spf_norm_memo norm_memo;		/* kept across evaluations */
+	struct spf_results *results;	/* the pool's kept results (not
+					 * owned); NULL: none kept */
+	struct buf results_key;		/* the key looked up or kept */
 };
 
 /* spf_checker_set_limits - replace c's limits (NULL or zero fields:

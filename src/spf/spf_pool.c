@@ -27,6 +27,7 @@ struct spf_pool {
 	struct dns_resolver *dns;
 	struct spf_checker **idle;	/* max_idle slots, count in use */
 	size_t count, max_idle;
+	struct spf_results *results;	/* shared by all its checkers */
 };
 
 /* spf_pool_new - an empty pool */
@@ -40,6 +41,7 @@ spf_pool_new(struct dns_resolver *r, size_t max_idle)
 	p->dns = r;
 	p->max_idle = max_idle;
 	p->idle = xcalloc(max_idle > 0 ? max_idle : 1, sizeof(*p->idle));
+	p->results = spf_results_new(SPF_RESULTS_SETS, SPF_RESULTS_WAYS);
 	return p;
 }
 
@@ -55,6 +57,7 @@ spf_pool_free(struct spf_pool **pp)
 	while (p->count > 0)
 		spf_checker_free(&p->idle[--p->count]);
 	free(p->idle);
+	spf_results_free(&p->results);
 	(void)pthread_mutex_destroy(&p->lock);
 	free(p);
 }
@@ -92,8 +95,11 @@ spf_pool_take(struct spf_pool *p, const struct spf_limits *limits,
 	c = pop_for(p, receiver_host, &stale);
 	(void)pthread_mutex_unlock(&p->lock);
 	spf_checker_free(&stale);
-	if (c == NULL)
-		return spf_checker_new(p->dns, limits, receiver_host);
+	if (c == NULL) {
+		c = spf_checker_new(p->dns, limits, receiver_host);
+		c->results = p->results;
+		return c;
+	}
 	spf_checker_set_limits(c, limits);
 	return c;
 }
@@ -126,4 +132,11 @@ spf_pool_idle(struct spf_pool *p)
 	n = p->count;
 	(void)pthread_mutex_unlock(&p->lock);
 	return n;
+}
+
+/* spf_pool_kept_hits - evaluations answered from the kept results */
+uint64_t
+spf_pool_kept_hits(struct spf_pool *p)
+{
+	return spf_results_hits(p->results);
 }

@@ -5,13 +5,17 @@
  * connection. The pool keeps idle checkers; a caller takes one for an
  * evaluation (or a few, e.g. MAIL FROM and HELO of one message) and gives
  * it back. A taken checker belongs to its taker alone (libspf2 servers
- * are not shared between threads). Thread-safe: a mutex guards only the
- * list of idle checkers.
+ * are not shared between threads). The pool's checkers also share one
+ * table of kept results (spf_results.h): a result found by one serves
+ * the next message with the same inputs on any thread while its DNS
+ * answers live. Thread-safe: a mutex guards the list of idle checkers,
+ * the results table has its own.
  */
 #ifndef AUTHMILTER_SPF_POOL_H
 #define AUTHMILTER_SPF_POOL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dns/dns.h"
 #include "spf/spf.h"
@@ -38,5 +42,9 @@ struct spf_checker *spf_pool_take(struct spf_pool *p,
 void spf_pool_give(struct spf_pool *p, struct spf_checker **cp);
 /* spf_pool_idle - idle checkers now (for tests and diagnostics) */
 size_t spf_pool_idle(struct spf_pool *p);
+/* spf_pool_kept_hits - evaluations of the pool's checkers answered from
+ * the results they keep together (spf_results.h), since the pool was
+ * made */
+uint64_t spf_pool_kept_hits(struct spf_pool *p);
 
 #endif

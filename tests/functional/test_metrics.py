@@ -149,6 +149,10 @@ def check_counters(t, before, after):
          diag="queries %g answers %g cancelled %g" % (queries, answers, cancelled))
     t.ok(delta(before, after, "authmilter_dns_cache_hits_total") > 0,
          "DNS: repeated lookups counted as cache hits")
+    kept = delta(before, after, "authmilter_spf_results_kept_total")
+    t.ok(kept >= N_PASS + N_SPOOF - 2,
+         "SPF: the same client and sender domain again is answered from "
+         "the kept result", diag="kept %g" % kept)
     t.is_eq(after.get("authmilter_connections_open"), 0.0,
             "no connection open once the messages are done")
 

@@ -102,6 +102,8 @@ test_dkim_dns_reports(void **state)
 	metrics_dns_answer(DNS_R_BOGUS, 100);
 	metrics_dns_cancelled();
 	metrics_dns_cache_hit();
+	metrics_spf_result_kept();
+	metrics_spf_result_kept();
 	metrics_report_row_queued();
 	metrics_report_row_queued();
 	metrics_report_row_dropped();
@@ -117,6 +119,7 @@ test_dkim_dns_reports(void **state)
 	assert_true(has_line(&b, "authmilter_dns_answers_total{status=\"servfail\"} 0"));
 	assert_true(has_line(&b, "authmilter_dns_queries_cancelled_total 1"));
 	assert_true(has_line(&b, "authmilter_dns_cache_hits_total 1"));
+	assert_true(has_line(&b, "authmilter_spf_results_kept_total 2"));
 	assert_true(has_line(&b, "authmilter_dns_answer_duration_seconds_bucket{le=\"0.000500\"} 1"));
 	assert_true(has_line(&b, "authmilter_dns_answer_duration_seconds_bucket{le=\"5.000000\"} 2"));
 	assert_true(has_line(&b, "authmilter_report_rows_queued_total 2"));

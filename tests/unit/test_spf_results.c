@@ -220,6 +220,22 @@ test_second_evaluation_answered_kept(void **state)
 	spf_result_deinit(&a);
 	spf_result_deinit(&b);
 	assert_int_equal(spf_pool_kept_hits(f->p), 2);
+	/* after a reload with another AuthservID (%{r}) the kept
+	 * explanation, which names us, is not served */
+	{
+		struct spf_request req = { "198.51.100.1", "h.test",
+		    "u@fail.test", SPF_ID_MAILFROM, 0 };
+		struct spf_checker *c = spf_pool_take(f->p, NULL,
+		    "mx.other.test");
+		uint64_t before = dns_resolver_lookups(f->r);
+
+		spf_check(c, &req, &a);
+		spf_pool_give(f->p, &c);
+		assert_int_equal(dns_resolver_lookups(f->r) - before, 2);
+		assert_string_equal(a.explanation,
+		    "198.51.100.1 refused by mx.other.test");
+		spf_result_deinit(&a);
+	}
 }
 
 static void

@@ -56,6 +56,8 @@ static const struct dns_fake_record zone[] = {
 	{ "h0.mx5.test", A, OK, "198.51.100.77", 0, 0 },
 	{ "h1.mx5.test", A, OK, "198.51.100.77", 0, 0 },
 	{ "h2.mx5.test", A, OK, "198.51.100.77", 0, 0 },
+	{ "v6.test", T, OK, "v=spf1 include:inc.test ip6:2001:db8:1::/48 -all",
+	  0, 0 },
 };
 
 struct fixture {
@@ -337,6 +339,39 @@ test_other_inputs_evaluated_again(void **state)
 	spf_result_deinit(&a);
 }
 
+/* IPv6 clients: the whole address is in the key (two clients that share
+ * their first four bytes get their own results), and a v6 client whose
+ * first four bytes are a kept v4 client's is evaluated on its own */
+static void
+test_ipv6_clients_keyed_by_whole_address(void **state)
+{
+	struct fixture *f = *state;
+	struct spf_result a;
+
+	assert_true(eval(f, "2001:db8:1::5", "u@v6.test", &a) > 0);
+	assert_int_equal(a.res, SPF_RES_PASS);
+	spf_result_deinit(&a);
+	assert_true(eval(f, "2001:db8:2::5", "u@v6.test", &a) > 0);
+	assert_int_equal(a.res, SPF_RES_FAIL);
+	spf_result_deinit(&a);
+	assert_int_equal(eval(f, "2001:db8:1::5", "u@v6.test", &a), 0);
+	assert_int_equal(a.res, SPF_RES_PASS);
+	spf_result_deinit(&a);
+	assert_int_equal(eval(f, "2001:db8:2::5", "u@v6.test", &a), 0);
+	assert_int_equal(a.res, SPF_RES_FAIL);
+	spf_result_deinit(&a);
+
+	assert_true(eval(f, "192.0.2.8", "u@pass.test", &a) > 0);
+	assert_int_equal(a.res, SPF_RES_PASS);
+	spf_result_deinit(&a);
+	assert_true(eval(f, "c000:208::", "u@pass.test", &a) > 0);
+	assert_int_equal(a.res, SPF_RES_FAIL);
+	spf_result_deinit(&a);
+	assert_int_equal(eval(f, "c000:208::", "u@pass.test", &a), 0);
+	assert_int_equal(a.res, SPF_RES_FAIL);
+	spf_result_deinit(&a);
+}
+
 static void
 test_never_kept(void **state)
 {
@@ -469,6 +504,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_inputs_evaluated_again,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_ipv6_clients_keyed_by_whole_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_never_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lives_as_long_as_shortest_ttl,
 		    setup, teardown),

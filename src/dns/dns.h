@@ -112,7 +112,9 @@ const char *dns_status_name(enum dns_status status);
  * data: A/AAAA address text, TXT text (already joined), MX "pref host",
  * PTR/CNAME/NS host name. delay_ms delays the answer (the longest delay of
  * the matching rows applies). An answer's TTL is the smallest ttl_s of its
- * rows, 300 for a row that leaves it 0; NXDOMAIN and NODATA have none.
+ * rows, 300 for a row that leaves it 0. A negative answer has the ttl_s
+ * of the row that forces it, as a real one carries the zone's SOA
+ * minimum; with 0 there, or for an absent name or type, it has none.
  */
 struct dns_fake_record {
 	const char *name;

@@ -97,7 +97,7 @@ fake_start(struct dns_resolver *r, const char *name, uint16_t type)
 	struct fake_query *q = xcalloc(1, sizeof(*q));
 	enum dns_status forced = DNS_R_ANSWER;
 	bool name_seen = false, silent = false;
-	unsigned delay = 0, ttl = UINT32_MAX;
+	unsigned delay = 0, ttl = UINT32_MAX, forced_ttl = 0;
 	size_t i;
 
 	q->answer = dns_answer_new(DNS_R_ANSWER);
@@ -113,9 +113,10 @@ fake_start(struct dns_resolver *r, const char *name, uint16_t type)
 			delay = row->delay_ms;
 		if (row->status == DNS_R_TIMEOUT)
 			silent = true;
-		else if (row->status != DNS_R_ANSWER)
+		else if (row->status != DNS_R_ANSWER) {
 			forced = row->status;
-		else {
+			forced_ttl = row->ttl_s;
+		} else {
 			add_row(q->answer, row);
 			if ((row->ttl_s != 0 ? row->ttl_s : 300) < ttl)
 				ttl = row->ttl_s != 0 ? row->ttl_s : 300;
@@ -124,6 +125,8 @@ fake_start(struct dns_resolver *r, const char *name, uint16_t type)
 	if (forced != DNS_R_ANSWER) {
 		dns_answer_free(&q->answer);
 		q->answer = dns_answer_new(forced);
+		if (forced == DNS_R_NXDOMAIN || forced == DNS_R_NODATA)
+			q->answer->ttl = forced_ttl;
 	} else if (q->answer->count == 0) {
 		q->answer->status = name_seen ? DNS_R_NODATA : DNS_R_NXDOMAIN;
 	} else {

@@ -279,15 +279,15 @@ test_answer_copy_packed(void **state)
 }
 
 static const struct dns_fake_record table[] = {
-	{ "www.example.test", DNS_T_A, DNS_R_ANSWER, "192.0.2.1", 0 },
-	{ "www.example.test", DNS_T_A, DNS_R_ANSWER, "192.0.2.2", 0 },
-	{ "www.example.test", DNS_T_AAAA, DNS_R_ANSWER, "2001:db8::1", 0 },
-	{ "example.test", DNS_T_TXT, DNS_R_ANSWER, "v=spf1 -all", 0 },
-	{ "example.test", DNS_T_MX, DNS_R_ANSWER, "10 mx.example.test.", 0 },
-	{ "broken.test", DNS_T_TXT, DNS_R_SERVFAIL, NULL, 0 },
-	{ "silent.test", DNS_T_TXT, DNS_R_TIMEOUT, NULL, 0 },
-	{ "slow.test", DNS_T_TXT, DNS_R_ANSWER, "late", 300 },
-	{ "badaddr.test", DNS_T_A, DNS_R_ANSWER, "not-an-ip", 0 },
+	{ "www.example.test", DNS_T_A, DNS_R_ANSWER, "192.0.2.1", 0, 0 },
+	{ "www.example.test", DNS_T_A, DNS_R_ANSWER, "192.0.2.2", 0, 0 },
+	{ "www.example.test", DNS_T_AAAA, DNS_R_ANSWER, "2001:db8::1", 0, 0 },
+	{ "example.test", DNS_T_TXT, DNS_R_ANSWER, "v=spf1 -all", 0, 0 },
+	{ "example.test", DNS_T_MX, DNS_R_ANSWER, "10 mx.example.test.", 0, 0 },
+	{ "broken.test", DNS_T_TXT, DNS_R_SERVFAIL, NULL, 0, 0 },
+	{ "silent.test", DNS_T_TXT, DNS_R_TIMEOUT, NULL, 0, 0 },
+	{ "slow.test", DNS_T_TXT, DNS_R_ANSWER, "late", 300, 0 },
+	{ "badaddr.test", DNS_T_A, DNS_R_ANSWER, "not-an-ip", 0, 0 },
 };
 
 static void
@@ -326,6 +326,54 @@ test_fake_statuses(void **state)
 	assert_int_equal(dns_resolver_lookups(r), 7);
 	dns_resolver_free(&r);
 	assert_null(r);
+}
+
+/* TTLs: an answer's is its rows' smallest (300 when a row leaves it 0);
+ * a negative answer forced by a row has that row's, as a real one has
+ * the SOA minimum; other statuses and absent names have none */
+static const struct dns_fake_record ttl_table[] = {
+	{ "two.test", DNS_T_A, DNS_R_ANSWER, "192.0.2.1", 0, 0 },
+	{ "two.test", DNS_T_A, DNS_R_ANSWER, "192.0.2.2", 0, 30 },
+	{ "one.test", DNS_T_A, DNS_R_ANSWER, "192.0.2.3", 0, 0 },
+	{ "gone.test", DNS_T_TXT, DNS_R_NXDOMAIN, NULL, 0, 600 },
+	{ "empty.test", DNS_T_TXT, DNS_R_NODATA, NULL, 0, 60 },
+	{ "plain-gone.test", DNS_T_TXT, DNS_R_NXDOMAIN, NULL, 0, 0 },
+	{ "broken.test", DNS_T_TXT, DNS_R_SERVFAIL, NULL, 0, 600 },
+};
+
+static void
+test_fake_ttls(void **state)
+{
+	static const struct {
+		const char *name;
+		uint16_t type;
+		enum dns_status status;
+		uint32_t ttl;
+	} cases[] = {
+		{ "two.test", DNS_T_A, DNS_R_ANSWER, 30 },
+		{ "one.test", DNS_T_A, DNS_R_ANSWER, 300 },
+		{ "gone.test", DNS_T_TXT, DNS_R_NXDOMAIN, 600 },
+		{ "empty.test", DNS_T_TXT, DNS_R_NODATA, 60 },
+		{ "plain-gone.test", DNS_T_TXT, DNS_R_NXDOMAIN, 0 },
+		{ "broken.test", DNS_T_TXT, DNS_R_SERVFAIL, 0 },
+		{ "one.test", DNS_T_TXT, DNS_R_NODATA, 0 },
+		{ "nowhere.test", DNS_T_TXT, DNS_R_NXDOMAIN, 0 },
+	};
+	struct dns_resolver *r = dns_resolver_new_fake(ttl_table,
+	    sizeof(ttl_table) / sizeof(ttl_table[0]), 1000);
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dns_answer *a = dns_lookup(r, cases[i].name,
+		    cases[i].type, 0);
+
+		print_message("# %s\n", cases[i].name);
+		assert_int_equal(a->status, cases[i].status);
+		assert_int_equal(a->ttl, cases[i].ttl);
+		dns_answer_free(&a);
+	}
+	dns_resolver_free(&r);
 }
 
 static void
@@ -414,6 +462,7 @@ main(void)
 		cmocka_unit_test(test_name_key_matches_reference),
 		cmocka_unit_test(test_answer_copy_packed),
 		cmocka_unit_test(test_fake_statuses),
+		cmocka_unit_test(test_fake_ttls),
 		cmocka_unit_test(test_fake_timeouts_bounded),
 		cmocka_unit_test(test_fake_delay_within_deadline),
 		cmocka_unit_test(test_bad_forwarders_refused),

@@ -56,6 +56,8 @@ static const struct dns_fake_record zone[] = {
 	{ "h0.mx5.test", A, OK, "198.51.100.77", 0, 0 },
 	{ "h1.mx5.test", A, OK, "198.51.100.77", 0, 0 },
 	{ "h2.mx5.test", A, OK, "198.51.100.77", 0, 0 },
+	{ "nospf.test", T, DNS_R_NODATA, NULL, 0, 600 },
+	{ "nxd.test", T, DNS_R_NXDOMAIN, NULL, 0, 600 },
 	{ "v6.test", T, OK, "v=spf1 include:inc.test ip6:2001:db8:1::/48 -all",
 	  0, 0 },
 };
@@ -372,6 +374,27 @@ test_ipv6_clients_keyed_by_whole_address(void **state)
 	spf_result_deinit(&a);
 }
 
+/* "none" read from a negative answer that has a TTL (a real one carries
+ * the zone's SOA minimum) is kept like any other result */
+static void
+test_none_kept_from_negative_answers(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const domains[] = { "u@nospf.test", "u@nxd.test" };
+	struct spf_result a, b;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		assert_true(eval(f, "192.0.2.3", domains[i], &a) > 0);
+		assert_int_equal(a.res, SPF_RES_NONE);
+		assert_int_equal(eval(f, "192.0.2.3", domains[i], &b), 0);
+		same_result(&a, &b);
+		spf_result_deinit(&a);
+		spf_result_deinit(&b);
+	}
+	assert_int_equal(spf_pool_kept_hits(f->p), 2);
+}
+
 static void
 test_never_kept(void **state)
 {
@@ -506,6 +529,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_ipv6_clients_keyed_by_whole_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_none_kept_from_negative_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_never_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lives_as_long_as_shortest_ttl,
 		    setup, teardown),

@@ -13,9 +13,9 @@
 #include "dns/dns_budget.h"
 
 static const struct dns_fake_record table[] = {
-	{ "fast.test", DNS_T_TXT, DNS_R_ANSWER, "v=DKIM1; p=", 0 },
-	{ "slow.test", DNS_T_TXT, DNS_R_ANSWER, "late", 300 },
-	{ "silent.test", DNS_T_TXT, DNS_R_TIMEOUT, NULL, 0 },
+	{ "fast.test", DNS_T_TXT, DNS_R_ANSWER, "v=DKIM1; p=", 0, 0 },
+	{ "slow.test", DNS_T_TXT, DNS_R_ANSWER, "late", 300, 0 },
+	{ "silent.test", DNS_T_TXT, DNS_R_TIMEOUT, NULL, 0, 0 },
 };
 
 static struct dns_resolver *

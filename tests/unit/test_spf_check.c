@@ -170,7 +170,7 @@ check(struct dns_resolver *r, const struct spf_limits *lim, const char *ip,
     struct spf_result *res)
 {
 	struct spf_checker *c = spf_checker_new(r, lim, "mx.receiver.test");
-	struct spf_request req = { ip, helo, from, id };
+	struct spf_request req = { ip, helo, from, id, 0 };
 
 	spf_check(c, &req, res);
 	spf_checker_free(&c);
@@ -327,9 +327,9 @@ test_received_spf_value(void **state)
 {
 	struct dns_resolver *r = *state;
 	struct spf_request req = { "192.0.2.1", "mail.client.test",
-	    "user@pass.test", SPF_ID_MAILFROM };
+	    "user@pass.test", SPF_ID_MAILFROM, 0 };
 	struct spf_request bad = { "192.0.2.1", "evil\"(helo)\r\n",
-	    "x@syntax.test", SPF_ID_MAILFROM };
+	    "x@syntax.test", SPF_ID_MAILFROM, 0 };
 	struct spf_checker *c = spf_checker_new(r, NULL, "mx.receiver.test");
 	struct spf_result res;
 	char *v;
@@ -408,7 +408,7 @@ checker_thread(void *p)
 
 	for (i = 0; i < 40; i++) {
 		struct spf_request req = { i % 2 ? "192.0.2.1" : "198.51.100.1",
-		    "h.test", i % 3 ? "a@pass.test" : "a@tree.test", SPF_ID_MAILFROM };
+		    "h.test", i % 3 ? "a@pass.test" : "a@tree.test", SPF_ID_MAILFROM, 0 };
 		struct spf_result res;
 		enum spf_res want = i % 3 == 0 ? SPF_RES_PERMERROR :
 		    i % 2 ? SPF_RES_PASS : SPF_RES_FAIL;
@@ -502,7 +502,7 @@ test_identity_alabels_at_every_offset(void **state)
 {
 	struct dns_resolver *r = *state;
 	struct spf_result res;
-	char dom[64], from[96], want[96];
+	char dom[64], from[96], want[sizeof("user@") + 253];	/* n.ascii <= 253 */
 	size_t k;
 	int intl;
 

@@ -25,16 +25,16 @@
 #define OK DNS_R_ANSWER
 
 static const struct dns_fake_record zone[] = {
-	{ "pass.test", T, OK, "v=spf1 ip4:192.0.2.0/24 -all", 0 },
-	{ "fail.test", T, OK, "v=spf1 -all exp=exp.fail.test", 0 },
-	{ "exp.fail.test", T, OK, "%{i} refused by %{r}", 0 },
-	{ "mx5.test", T, OK, "v=spf1 mx -all", 0 },
-	{ "mx5.test", DNS_T_MX, OK, "0 h0.mx5.test", 0 },
-	{ "mx5.test", DNS_T_MX, OK, "1 h1.mx5.test", 0 },
-	{ "mx5.test", DNS_T_MX, OK, "2 h2.mx5.test", 0 },
-	{ "h0.mx5.test", DNS_T_A, OK, "198.51.100.77", 0 },
-	{ "h1.mx5.test", DNS_T_A, OK, "198.51.100.77", 0 },
-	{ "h2.mx5.test", DNS_T_A, OK, "198.51.100.77", 0 },
+	{ "pass.test", T, OK, "v=spf1 ip4:192.0.2.0/24 -all", 0, 0 },
+	{ "fail.test", T, OK, "v=spf1 -all exp=exp.fail.test", 0, 0 },
+	{ "exp.fail.test", T, OK, "%{i} refused by %{r}", 0, 0 },
+	{ "mx5.test", T, OK, "v=spf1 mx -all", 0, 0 },
+	{ "mx5.test", DNS_T_MX, OK, "0 h0.mx5.test", 0, 0 },
+	{ "mx5.test", DNS_T_MX, OK, "1 h1.mx5.test", 0, 0 },
+	{ "mx5.test", DNS_T_MX, OK, "2 h2.mx5.test", 0, 0 },
+	{ "h0.mx5.test", DNS_T_A, OK, "198.51.100.77", 0, 0 },
+	{ "h1.mx5.test", DNS_T_A, OK, "198.51.100.77", 0, 0 },
+	{ "h2.mx5.test", DNS_T_A, OK, "198.51.100.77", 0, 0 },
 };
 
 /* eval - one MAIL FROM evaluation of from for client ip */

@@ -374,6 +374,9 @@ tempfail:
  * "no explanation" (libspf2 then uses the default). libspf2 mangles literal
  * spaces in explanations (they come out as '%'), so each space is handed
  * over as the "%_" macro, which expands to a space (RFC 7208 7.1).
+ * Transformer digits are clamped as in records, and an explanation that
+ * would compile into more than SPF_MACRO_COMPILED_MAX bytes is none: past
+ * that, libspf2 1.2.10 writes beyond its stack buffer (spf_record.h).
  */
 static SPF_dns_rr_t *
 explanation_rr(SPF_dns_server_t *layer, const char *domain,
@@ -392,11 +395,11 @@ explanation_rr(SPF_dns_server_t *layer, const char *domain,
 			p++;
 		}
 		end = p + strcspn(p, " ");
-		ok = spf_macro_string_ok((const unsigned char *)p,
-		    (size_t)(end - p), true);
-		buf_append(&b, p, (size_t)(end - p));
+		ok = spf_macro_string_copy((const unsigned char *)p,
+		    (size_t)(end - p), true, &b);
 	}
-	if (!ok || b.len > SPF_RECORD_MAX_LEN) {
+	if (!ok || spf_macro_compiled_len(b.data, b.len) >
+	    SPF_MACRO_COMPILED_MAX) {
 		rr = SPF_dns_rr_new_init(layer, domain, ns_t_txt, 0,
 		    a->status == DNS_R_NXDOMAIN ? HOST_NOT_FOUND : NO_DATA);
 	} else {

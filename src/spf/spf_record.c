@@ -2,7 +2,8 @@
  * spf_record.c - RFC 7208 record checks done before libspf2 sees a record
  *
  * Exported (spf_record.h): spf_record_is_spf, spf_record_check,
- * spf_macro_string_ok, spf_domain_spec_ok, spf_domain_ok.
+ * spf_macro_string_ok, spf_macro_string_copy, spf_macro_compiled_len,
+ * spf_domain_spec_ok, spf_domain_ok.
  *
  * libspf2 accepts some invalid records, refuses some valid ones and has had
  * memory errors on hostile ones (CVE-2021-20314, CVE-2021-33912/33913,
@@ -140,6 +141,53 @@ bool
 spf_macro_string_ok(const unsigned char *p, size_t len, bool in_exp)
 {
 	return macro_scan(p, len, in_exp, NULL, NULL);
+}
+
+/* spf_macro_string_copy - validate a macro-string and copy it, clamped */
+bool
+spf_macro_string_copy(const unsigned char *p, size_t len, bool in_exp,
+    struct buf *out)
+{
+	return macro_scan(p, len, in_exp, out, NULL);
+}
+
+/* literal_block - compiled size of a run of n literal bytes (none: no
+ * block) */
+static size_t
+literal_block(size_t n)
+{
+	size_t b = SPF_MACRO_COMPILED_BLOCK;
+
+	return n == 0 ? 0 : (b + n + b - 1) / b * b;
+}
+
+/* spf_macro_compiled_len - libspf2's compiled size of a macro-string */
+size_t
+spf_macro_compiled_len(const unsigned char *p, size_t len)
+{
+	const unsigned char *close;
+	size_t total = 0, run = 0, i = 0;
+
+	while (i < len) {
+		unsigned char next = i + 1 < len ? p[i + 1] : '\0';
+
+		if (p[i] != '%' || (next != '{' && next != '-')) {
+			run++;		/* a byte, or "%%" / "%_" as one */
+			i += p[i] == '%' && next != '\0' ? 2 : 1;
+			continue;
+		}
+		if (next == '-') {
+			run += 3;	/* "%20" */
+			i += 2;
+			continue;
+		}
+		/* a macro-expand ends the literal run */
+		total += literal_block(run) + SPF_MACRO_COMPILED_BLOCK;
+		run = 0;
+		close = memchr(p + i, '}', len - i);
+		i = close != NULL ? (size_t)(close - p) + 1 : len;
+	}
+	return total + literal_block(run);
 }
 
 /* toplabel_ok - RFC 7208 toplabel: alphanumerics with one ALPHA at least,

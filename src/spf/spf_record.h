@@ -49,6 +49,33 @@ bool spf_record_check(const unsigned char *rec, size_t len, int client_af,
  * (RFC 7208 7.1); in_exp allows the c, r and t letters (7.2) */
 bool spf_macro_string_ok(const unsigned char *p, size_t len, bool in_exp);
 
+/* spf_macro_string_copy - spf_macro_string_ok, and when valid append it
+ * to out with transformer digits clamped to SPF_MACRO_MAX_DIGITS, as
+ * records are (on false, out may hold part of it) */
+bool spf_macro_string_copy(const unsigned char *p, size_t len, bool in_exp,
+    struct buf *out);
+
+/*
+ * libspf2 compiles an explanation (SPF_record_compile_macro) into a stack
+ * buffer of SPF_MACRO_COMPILED_ROOM bytes. 1.2.10 as Debian 12 ships it
+ * lacks the CVE-2023-42118 fix: when a block of literal text starts less
+ * than a block header (4 bytes) before the end, its room underflows and
+ * the text is copied past the buffer (a hostile exp= TXT crashed the
+ * process; found by fuzz_spf_eval). An explanation whose compiled form
+ * is at most SPF_MACRO_COMPILED_MAX bytes never starts a block there.
+ * (Mechanisms and modifiers compile into 4 KB buffers, which records of
+ * SPF_RECORD_MAX_LEN cannot overrun that way.)
+ */
+#define SPF_MACRO_COMPILED_ROOM 511
+#define SPF_MACRO_COMPILED_BLOCK 4
+#define SPF_MACRO_COMPILED_MAX (SPF_MACRO_COMPILED_ROOM - SPF_MACRO_COMPILED_BLOCK)
+
+/* spf_macro_compiled_len - the bytes libspf2 1.2.10 compiles the valid
+ * macro-string p[0..len) into: each run of literal text a block header
+ * and its bytes ("%%" and "%_" one each, "%-" the three of "%20") padded
+ * to a multiple of 4, each macro-expand one block header */
+size_t spf_macro_compiled_len(const unsigned char *p, size_t len);
+
 /* spf_domain_spec_ok - true when p[0..len) is a valid domain-spec:
  * macro-string ending in "." toplabel ["."] or in a macro-expand */
 bool spf_domain_spec_ok(const unsigned char *p, size_t len);

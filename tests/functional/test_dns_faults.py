@@ -29,6 +29,10 @@ What the RFCs ask, case by case:
 - NXDOMAIN everywhere: SPF none (RFC 7208 4.3), DKIM permerror "no key"
   (RFC 6376 6.1.2: "the Verifier MUST immediately return PERMFAIL (no key
   for signature)"), DMARC none (no policy record), accepted.
+- a hostile exp= explanation (a valid macro-string that libspf2 1.2.10
+  compiles past its stack buffer): SPF fail all the same (RFC 7208 6.2:
+  a bad explanation is no explanation), DKIM and DMARC pass, and the
+  daemon is still running.
 
 Time bound: with DNSTimeout T the daemon has at most four sequential
 waits: SPF for MAIL FROM, SPF for HELO, the DKIM keys (started in
@@ -138,6 +142,16 @@ def build_zone(pub):
                 z[hops[-1]] = [{"TXT": SPF}]
         cases.append((dom, []) + TEMP + (None,))
     cases.append(("nxdomain", [], "none", "permerror", "none", "accept",
+                  DNS_TIMEOUT_S))
+    # a hostile exp= explanation (valid macro-string, 808 octets): libspf2
+    # 1.2.10 compiled it past a stack buffer and the daemon died (found
+    # by fuzz_spf_eval); now it is no explanation, the result still fail
+    d = "hostile-exp.test"
+    z[d] = [{"TXT": "v=spf1 -all exp=exp." + d}]
+    z["exp." + d] = [{"TXT": chunks("%{i}" * 127 + "x" * 300, 200)}]
+    z["s1._domainkey." + d] = [{"TXT": key}]
+    z["_dmarc." + d] = [{"TXT": DMARC}]
+    cases.append(("hostile-exp", [], "fail", "pass", "pass", "accept",
                   DNS_TIMEOUT_S))
     return z, cases
 

@@ -61,6 +61,28 @@ build_zone(void)
 	row("pass6.test", T, OK, "v=spf1 ip6:2001:db8::/32 -all");
 	row("fail.test", T, OK, "v=spf1 -all exp=exp.fail.test");
 	row("exp.fail.test", T, OK, "%{i} may not send for %{d}");
+	/* explanations at our bound of libspf2's compiled size (507 bytes,
+	 * spf_record.h): 124 macros (4 bytes each) and "xyz" (a block of 4
+	 * + 3, padded to 8) make 504, kept; 125 macros and "x" make 508 */
+	row("bigexp.test", T, OK, "v=spf1 -all exp=exp.bigexp.test");
+	row("okexp.test", T, OK, "v=spf1 -all exp=exp.okexp.test");
+	row("hugeexp.test", T, OK, "v=spf1 -all exp=exp.hugeexp.test");
+	strcpy(data, "");
+	for (i = 0; i < 125; i++)
+		strcat(data, "%{d1}");
+	strcat(data, "x");
+	row("exp.bigexp.test", T, OK, data);
+	data[strlen(data) - 6] = '\0';	/* drop "x" and a macro */
+	strcat(data, "xyz");
+	row("exp.okexp.test", T, OK, data);
+	/* the fuzz_spf_eval reproducer's shape: 127 macros, then text that
+	 * libspf2 1.2.10 copied past its stack buffer */
+	strcpy(data, "");
+	for (i = 0; i < 127; i++)
+		strcat(data, "%{i}");
+	memset(data + strlen(data), 'x', 300);
+	data[127 * 4 + 300] = '\0';
+	row("exp.hugeexp.test", T, OK, data);
 	row("softfail.test", T, OK, "v=spf1 ~all");
 	row("neutral.test", T, OK, "v=spf1 ?all");
 	row("noall.test", T, OK, "v=spf1 ip4:198.51.100.0/24");
@@ -322,6 +344,43 @@ test_explanation_on_fail_only(void **state)
 	spf_result_deinit(&res);
 }
 
+/* an explanation libspf2 1.2.10 would compile past its 511-byte stack
+ * buffer is no explanation (the default is given: without the bound the
+ * first check crashes), one just past our bound neither, and one at the
+ * bound is expanded as written */
+static void
+test_explanation_compile_bound(void **state)
+{
+	static const char *refused[] = { "hugeexp.test", "bigexp.test" };
+	struct dns_resolver *r = *state;
+	struct spf_result res;
+	char want[700], from[64];
+	size_t k;
+	int i;
+
+	for (k = 0; k < sizeof(refused) / sizeof(refused[0]); k++) {
+		(void)snprintf(from, sizeof(from), "u@%s", refused[k]);
+		check(r, NULL, "198.51.100.66", "h.test", from,
+		    SPF_ID_MAILFROM, &res);
+		assert_int_equal(res.res, SPF_RES_FAIL);
+		(void)snprintf(want, sizeof(want), "198.51.100.66 is not one "
+		    "of %s's designated mail servers", refused[k]);
+		assert_non_null(res.explanation);
+		assert_string_equal(res.explanation, want);
+		spf_result_deinit(&res);
+	}
+	check(r, NULL, "198.51.100.66", "h.test", "u@okexp.test",
+	    SPF_ID_MAILFROM, &res);
+	assert_int_equal(res.res, SPF_RES_FAIL);
+	strcpy(want, "");
+	for (i = 0; i < 124; i++)
+		strcat(want, "test");	/* %{d1}: the last label */
+	strcat(want, "xyz");
+	assert_non_null(res.explanation);
+	assert_string_equal(res.explanation, want);
+	spf_result_deinit(&res);
+}
+
 static void
 test_received_spf_value(void **state)
 {
@@ -535,6 +594,7 @@ main(void)
 		cmocka_unit_test(test_results_table),
 		cmocka_unit_test(test_null_sender_uses_helo),
 		cmocka_unit_test(test_explanation_on_fail_only),
+		cmocka_unit_test(test_explanation_compile_bound),
 		cmocka_unit_test(test_received_spf_value),
 		cmocka_unit_test(test_timeout_gives_temperror_in_time),
 		cmocka_unit_test(test_query_budget),

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <cmocka.h>
+#include <spf2/spf.h>
 
 #include "spf/spf_record.h"
 #include "util/buf.h"
@@ -212,6 +214,76 @@ test_macro_strings(void **state)
 	assert_false(spf_domain_spec_ok((const unsigned char *)"", 0));
 }
 
+/* compiled_len - libspf2's own compiled size of a macro-string, through
+ * the call that compiles explanations; -1 when it refuses the string */
+static long
+compiled_len(SPF_server_t *server, const char *text)
+{
+	SPF_response_t *resp = SPF_response_new(NULL);
+	SPF_macro_t *m = NULL;
+	long n = -1;
+
+	if (SPF_record_compile_macro(server, resp, &m, text) == SPF_E_SUCCESS &&
+	    m != NULL)
+		n = (long)m->macro_len;
+	SPF_macro_free(m);
+	SPF_response_free(resp);
+	return n;
+}
+
+/* test_macro_compiled_len - spf_macro_compiled_len gives exactly what
+ * libspf2 compiles, for random explanation-strings of every block shape
+ * (literal runs of each length and padding, "%%" "%_" "%-", macros with
+ * digits, r and delimiters); only strings within our bound are handed
+ * to libspf2 (past it 1.2.10 may overrun its stack buffer) */
+static void
+test_macro_compiled_len(void **state)
+{
+	static const char *const pieces[] = {
+		"a", "bc", "def", "ghij", "%%", "%_", "%-", "%{i}", "%{d2}",
+		"%{ir}", "%{l1r+-}", "%{c}", "%{t}", "example.com", "%{s}.x",
+	};
+	SPF_server_t *server = SPF_server_new(SPF_DNS_CACHE, 0);
+	unsigned seed = 7;
+	int i, j, compared = 0;
+
+	(void)state;
+	assert_non_null(server);
+	assert_int_equal(spf_macro_compiled_len((const unsigned char *)"", 0), 0);
+	/* a literal block: 4 + bytes, padded to 4 */
+	assert_int_equal(spf_macro_compiled_len((const unsigned char *)"a", 1), 8);
+	assert_int_equal(spf_macro_compiled_len((const unsigned char *)"abcd", 4), 8);
+	assert_int_equal(spf_macro_compiled_len((const unsigned char *)"abcde", 5), 12);
+	assert_int_equal(spf_macro_compiled_len((const unsigned char *)"%-", 2), 8);
+	assert_int_equal(spf_macro_compiled_len((const unsigned char *)"%{i}x%{d}", 9), 16);
+	for (i = 0; i < 3000; i++) {
+		char text[1200] = "";
+		size_t len;
+		long want;
+
+		seed = seed * 1103515245u + 12345u;
+		for (j = (int)((seed >> 16) % 160); j > 0; j--) {
+			seed = seed * 1103515245u + 12345u;
+			strcat(text, pieces[(seed >> 16) %
+			    (sizeof(pieces) / sizeof(pieces[0]))]);
+		}
+		len = strlen(text);
+		assert_true(spf_macro_string_ok((const unsigned char *)text, len,
+		    true));
+		if (spf_macro_compiled_len((const unsigned char *)text, len) >
+		    SPF_MACRO_COMPILED_MAX)
+			continue;
+		want = compiled_len(server, text);
+		if (want < 0)
+			continue;	/* a literal run over 255 bytes */
+		assert_int_equal(spf_macro_compiled_len(
+		    (const unsigned char *)text, len), want);
+		compared++;
+	}
+	assert_true(compared > 1000);
+	SPF_server_free(server);
+}
+
 /* test_random_records_never_crash - mutated and random records always get
  * a verdict, and every accepted record's normal form is accepted again */
 static void
@@ -260,6 +332,7 @@ main(void)
 		cmocka_unit_test(test_selection),
 		cmocka_unit_test(test_identity_domains),
 		cmocka_unit_test(test_macro_strings),
+		cmocka_unit_test(test_macro_compiled_len),
 		cmocka_unit_test(test_random_records_never_crash),
 	};
 

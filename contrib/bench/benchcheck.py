@@ -34,12 +34,19 @@
       (lines "NAME CONC PER_CONN MSGS TID THREAD VOLUNTARY NONVOLUNTARY
       SYSCALLS FUTEX"; exited threads summed as one row); a note where
       perf record lost calls (its total differs from COUNTS_FILE's).
+  benchcheck.py latency CORPUS_DIR NAME=RESULTS [NAME=RESULTS ...]
+      Where each milter's latency tail comes from: per milterload -o
+      RESULTS (the "ms" of each message), p50 and p99 over all messages,
+      then per size band of the corpus' .eml files (under 20 KB, 20 KB to
+      150 KB, 150 KB and over) the messages, p50, p90, p99 and how many
+      of the slowest 1 % fell in that band. For reading; no verdict.
 
 Only the Authentication-Results fields a milter itself added or inserted
 (its edits in RESULTS) are judged, never fields already in the message.
 """
 
 import json
+import os
 import re
 import sys
 
@@ -559,6 +566,55 @@ def calls(calls_path, threads_path, counts_path):
     return 0
 
 
+# Size bands for latency: ordinary mail, large text, the corpus' 1 %
+# of attachments (gencorpus.py: 200 KB to 1 MB).
+LATENCY_BANDS = ((0, 20000, "< 20 KB"), (20000, 150000, "20-150 KB"),
+                 (150000, None, ">= 150 KB"))
+
+
+def percentile(sorted_values, p):
+    """percentile - nearest rank, as milterload computes its p50 and p99"""
+    n = len(sorted_values)
+    if n == 0:
+        return 0.0
+    rank = min(n, max(1, int(p / 100.0 * n + 0.999999)))
+    return sorted_values[rank - 1]
+
+
+def latency(corpus_dir, named_results):
+    """latency - p50/p90/p99 per message size band, and which bands the
+    slowest 1 % of messages came from"""
+    sizes = {f: os.path.getsize(os.path.join(corpus_dir, f))
+             for f in os.listdir(corpus_dir) if f.endswith(".eml")}
+    for spec in named_results:
+        name, _, path = spec.partition("=")
+        lat = []
+        for line in open(path):
+            try:
+                rec = json.loads(line)
+                lat.append((float(rec["ms"]), sizes[rec["msg"]]))
+            except (ValueError, KeyError):
+                continue        # a line cut short at the time bound
+        if not lat:
+            print("%s: no messages in %s" % (name, path))
+            continue
+        lat.sort()
+        ms = [x for x, _ in lat]
+        slowest = lat[len(lat) - max(1, len(lat) // 100):]
+        print("%s: %d messages, p50 %.2f ms, p99 %.2f ms" % (
+            name, len(lat), percentile(ms, 50), percentile(ms, 99)))
+        for lo, hi, label in LATENCY_BANDS:
+            band = [x for x, size in lat if size >= lo and (hi is None or size < hi)]
+            top = sum(1 for _, size in slowest if size >= lo and (hi is None or size < hi))
+            if not band:
+                continue
+            print("  %-10s %7d messages (%5.1f %%)  p50 %6.2f  p90 %6.2f  p99 %6.2f ms;"
+                  " %5.1f %% of the slowest 1 %%" % (
+                      label, len(band), 100.0 * len(band) / len(lat), percentile(band, 50),
+                      percentile(band, 90), percentile(band, 99), 100.0 * top / len(slowest)))
+    return 0
+
+
 def main(argv):
     if len(argv) >= 6 and argv[1] == "check":
         return check(argv[2], argv[3], argv[4], argv[5])
@@ -572,6 +628,8 @@ def main(argv):
         return counts(argv[2])
     if len(argv) == 5 and argv[1] == "calls":
         return calls(argv[2], argv[3], argv[4])
+    if len(argv) >= 4 and argv[1] == "latency":
+        return latency(argv[2], argv[3:])
     sys.stderr.write(__doc__)
     return 2
 

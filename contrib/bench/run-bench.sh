@@ -53,6 +53,7 @@ profile=0
 postfix=0
 baseline=""
 repeat=1
+latencies=0
 
 usage() {
 	cat <<EOF
@@ -85,10 +86,12 @@ usage: $0 [--quick] [options]
                     print instructions per message and the top functions,
                     with the first --per-conn value as messages per connection
                     (load on the machine does not change these counts)
-  --profile N       instead of timing: run authmilter and nullR under
-                    perf record (call graphs), N messages after a warm-up
-                    pass at concurrency 4 with --per-conn's first mode, and
-                    print where the CPU went by library and by function
+  --profile N       instead of timing: run each of authmilter, nullR and
+                    nullC named in --only under perf record (call graphs),
+                    N messages after a warm-up pass at concurrency 4 with
+                    --per-conn's first mode, and print where the CPU went
+                    by library and by function (samples and shares: nullC
+                    beside authmilter shows what is ours beyond the crypto)
   --postfix         instead of the milterload timing: a private Postfix
                     (root, private namespace) with each of --only (plus
                     none) as smtpd_milters, one message per SMTP session
@@ -105,6 +108,11 @@ usage: $0 [--quick] [options]
                     ...), and count them N times with --counts; own work is
                     then the median of the N paired differences, with their
                     range (default 1)
+  --latencies       keep each message's latency in the timed points
+                    (milterload -o, which costs the load generator a line
+                    a message) and print, per point, p50/p90/p99 by message
+                    size and where the slowest 1 % came from (benchcheck.py
+                    latency); run 1 of each point only
 EOF
 	exit "${1:-2}"
 }
@@ -128,6 +136,7 @@ while [ $# -gt 0 ]; do
 	--postfix) postfix=1 ;;
 	--baseline) baseline=$2; shift ;;
 	--repeat) repeat=$2; shift ;;
+	--latencies) latencies=1 ;;
 	-h|--help) usage 0 ;;
 	*) echo "run-bench: unknown option $1" >&2; usage 2 ;;
 	esac
@@ -151,7 +160,7 @@ if [ "$(id -u)" = 0 ] && [ -z "${BENCH_IN_NS:-}" ] && command -v unshare >/dev/n
 			--counts "$counts" \
 			--callgrind "$callgrind" --profile "$profile" \
 			$( [ "$postfix" = 1 ] && echo --postfix ) ${baseline:+--baseline "$baseline"} \
-			--repeat "$repeat"
+			--repeat "$repeat" $( [ "$latencies" = 1 ] && echo --latencies )
 	fi
 fi
 in_ns=0
@@ -620,18 +629,24 @@ if [ "$profile" -gt 0 ] 2>/dev/null; then
 	echo
 	echo "== perf profile: $profile messages after a warm-up pass, concurrency 4, ${per_conn%% *} msg/conn"
 	for name in $only; do
-		case "$name" in nullR|authmilter) ;; *) echo "SKIP $name: --profile measures nullR and authmilter"; continue ;; esac
+		case "$name" in nullR|nullC|authmilter) ;; *) echo "SKIP $name: --profile measures nullR, nullC and authmilter"; continue ;; esac
 		WRAP="perf record -q -F 4999 -g -o $work/$name.perf.data --"
 		start_set "$name" || { WRAP=""; echo "SKIP $name: did not start under perf"; status=1; stop_set; continue; }
 		WRAP=""
-		timeout 120 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 60 -q >/dev/null 2>&1
+		timeout 120 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 60 -q \
+			> "$work/$name.perf.warm" 2>&1
 		timeout 300 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -m "${per_conn%% *}" \
 			-n "$profile" -t 240 -q > "$work/$name.perf.run" 2>&1
 		stop_wrapped
-		echo "$name: $(result_field "$work/$name.perf.run" messages) messages (the warm-up pass is in the samples too)"
-		echo "  by library (share of samples):"
-		perf report -i "$work/$name.perf.data" --no-children --sort dso --stdio 2>/dev/null |
-			grep -E '^ +[0-9.]+%' | head -8 | sed 's/^/  /'
+		msgs=$(result_field "$work/$name.perf.run" messages)
+		warm=$(result_field "$work/$name.perf.warm" messages)
+		echo "$name: $msgs messages, and $warm of the warm-up pass (in the samples too)"
+		echo "  by library (samples at 4999 Hz, us of CPU per message of both passes, share):"
+		# us a message: samples / 4999 Hz over every message sampled,
+		# comparable between milters (shares are not)
+		perf report -i "$work/$name.perf.data" --no-children --sort dso --stdio \
+			-F sample,overhead,dso 2>/dev/null | grep -E '^ +[0-9]+ +[0-9.]+%' | head -8 |
+			awk -v n=$(( ${msgs:-0} + ${warm:-0} )) '{ printf "  %10d %8.2f us %8s  %s\n", $1, (n > 0 ? $1 * 1e6 / 4999 / n : 0), $2, $3 }'
 		echo "  by function:"
 		perf report -i "$work/$name.perf.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null |
 			grep -E '^ +[0-9.]+%' | head -30 | sed 's/^/  /'
@@ -691,14 +706,15 @@ done
 # milter, a warm-up pass, then the timed load; appends a row to ROWS, with
 # RUN (1..--repeat) as its last field
 time_point() {
-	local name=$1 c=$2 pc=$3 rows_file=$4 run=${5:-1} out t0 k0 t1 k1 rss msgs cpu sys
+	local name=$1 c=$2 pc=$3 rows_file=$4 run=${5:-1} out t0 k0 t1 k1 rss msgs cpu sys lat=""
 	out=$work/$name.$c.$pc.$run.out
+	[ "$latencies" = 1 ] && [ "$run" = 1 ] && lat=$work/$name.$c.$pc.lat.jsonl
 	start_set "$name" || { status=1; stop_set; return 1; }
 	# Warm-up: fill the milter's own caches (DNS, keys) once.
 	timeout 60 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 3 -q >/dev/null 2>&1
 	read -r t0 k0 <<< "$(cpu_ticks $SPIDS)"
 	timeout $(( ${seconds%.*} + 60 )) "$milterload" $SOCKS -d "$corpus/corpus" -c "$c" \
-		-m "$pc" -t "$seconds" -q > "$out" 2>&1
+		-m "$pc" -t "$seconds" -q ${lat:+-o "$lat"} > "$out" 2>&1
 	read -r t1 k1 <<< "$(cpu_ticks $SPIDS)"
 	rss=$(rss_kb $SPIDS)
 	stop_set
@@ -901,6 +917,22 @@ if [ -s "$counts_rows" ]; then
 	echo "== counts per message (perf stat, every thread of the milter process)"
 	$PY "$here/benchcheck.py" counts "$counts_rows"
 	$PY "$here/benchcheck.py" calls "$counts_calls" "$counts_threads" "$counts_rows"
+fi
+if [ "$latencies" = 1 ]; then
+	echo
+	echo "== latency by message size (--latencies: run 1 of each point; milterload -o)"
+	for pc in $per_conn; do
+		for c in $concs; do
+			set --
+			for name in $checked; do
+				f=$work/$name.$c.$pc.lat.jsonl
+				[ -s "$f" ] && set -- "$@" "$name=$f"
+			done
+			[ $# -gt 0 ] || continue
+			echo "-- conc $c, $pc msg/conn"
+			$PY "$here/benchcheck.py" latency "$corpus/corpus" "$@"
+		done
+	done
 fi
 echo "total run time $(elapsed)s"
 exit $status

@@ -30,11 +30,15 @@ benchmark. This runs:
     row in both modes, the own-work medians, the nullC split and counts
     tables are printed;
   - run-bench.sh --postfix, cut down (nullR only, 40 messages): the
-    table rows, and what Postfix sent equals what milterload -P sends.
+    table rows, and what Postfix sent equals what milterload -P sends;
+    its target line on fixed rows (authmilter and a --baseline build);
+  - run-bench.sh --profile, cut down (nullC and authmilter, 400
+    messages): CPU per message by library for each, from perf samples.
 Speed is not judged here: only a benchmark run says anything about speed."""
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -131,6 +135,38 @@ t.ok(r.returncode == 0 and re.search(r"^authmilter\s+16 .*\s-\s+10\.0\s+0$", r.s
 def benchcheck(*args):
     return subprocess.run([PY, os.path.join(BENCH, "benchcheck.py")] + list(args),
                           capture_output=True, text=True, timeout=60)
+
+
+# latency: 200 messages of three sizes with fixed latencies (a 1 KB one
+# 190 times at 1..190 ms, a 30 KB one 8 times at 100.5..107.5 ms, a 300 KB
+# one at 500 and 600 ms), so every percentile is known (nearest rank) and
+# the slowest 1 % (2 messages) are the 300 KB one's.
+with tempfile.TemporaryDirectory() as d:
+    corpus = os.path.join(d, "corpus")
+    os.mkdir(corpus)
+    for name, size in (("small.eml", 1000), ("mid.eml", 30000), ("big.eml", 300000)):
+        with open(os.path.join(corpus, name), "wb") as f:
+            f.write(b"x" * size)
+    res = os.path.join(d, "m.jsonl")
+    with open(res, "w") as f:
+        for i in range(190):
+            f.write(json.dumps({"msg": "small.eml", "ms": 1.0 + i}) + "\n")
+        for i in range(8):
+            f.write(json.dumps({"msg": "mid.eml", "ms": 100.5 + i}) + "\n")
+        f.write(json.dumps({"msg": "big.eml", "ms": 500.0}) + "\n")
+        f.write(json.dumps({"msg": "big.eml", "ms": 600.0}) + "\n")
+        f.write('{"msg": "small.eml", "m')     # cut short at the time bound
+    r = benchcheck("latency", corpus, "m=" + res)
+    want = ["m: 200 messages, p50 100.00 ms, p99 190.00 ms",
+            "  < 20 KB        190 messages ( 95.0 %)  p50  95.00  p90 171.00  p99 189.00 ms;"
+            "   0.0 % of the slowest 1 %",
+            "  20-150 KB        8 messages (  4.0 %)  p50 103.50  p90 107.50  p99 107.50 ms;"
+            "   0.0 % of the slowest 1 %",
+            "  >= 150 KB        2 messages (  1.0 %)  p50 500.00  p90 600.00  p99 600.00 ms;"
+            " 100.0 % of the slowest 1 %"]
+    t.ok(r.returncode == 0 and r.stdout.splitlines() == want,
+         "latency: p50/p90/p99 per size band and the bands of the slowest 1 %",
+         diag=r.stdout + r.stderr)
 
 
 with tempfile.TemporaryDirectory() as d:
@@ -488,12 +524,43 @@ if t.need(files=[sysfloor], what="contrib/bench/sysfloor (make)", tests=names):
     t.ok(r.returncode == 0 and m and all(float(x) > 0 for x in m.groups()),
          names[0], diag=r.stdout + r.stderr)
 
+# The Postfix target line on fixed rows (name driver conc msg/s ...):
+# authmilter and a --baseline build each judged against the null milter.
+PF_ROWS = """\
+postfix postfix 4 900.0
+null postfix 4 800.0
+authmilter postfix 4 760.0
+authmilter_base postfix 4 700.0
+null milterload -m 1 4 5000.0
+authmilter milterload -m 1 4 100.0
+null postfix 16 1000.0
+authmilter postfix 16 880.0
+"""
+names = ["run-bench.sh --postfix target: authmilter and the --baseline build each judged "
+         "within 10 % of the null milter through Postfix, per concurrency"]
+with tempfile.TemporaryDirectory() as d:
+    rows_file = os.path.join(d, "postfix.rows")
+    with open(rows_file, "w") as f:
+        f.write(PF_ROWS)
+    r = subprocess.run(["bash", "-c", '. "$1"; pf_target "$2"', "pf_target",
+                        os.path.join(BENCH, "postfix-bench.sh"), rows_file],
+                       capture_output=True, text=True, timeout=30)
+    want = ["conc   4: Postfix alone 900.0, null 800.0, authmilter 760.0 msg/s: "
+            "authmilter -5.0% against null  met",
+            "conc   4: Postfix alone 900.0, null 800.0, authmilter_base 700.0 msg/s: "
+            "authmilter_base -12.5% against null  MISS",
+            "conc  16: Postfix alone -, null 1000.0, authmilter 880.0 msg/s: "
+            "authmilter -12.0% against null  MISS"]
+    got = [ln.split(": ", 1)[1] for ln in r.stdout.splitlines()]
+    t.ok(r.returncode == 0 and got == want, names[0], diag=r.stdout + r.stderr)
+
 names = ["run-bench.sh: finishes within its budget",
          "run-bench.sh: null milter, -R and -C floors, authmilter and its metrics and reports variants "
          "pass the correctness check, on reused connections too",
          "run-bench.sh: a table row for each in both connection modes: messages/s, kernel share, no errors",
          "run-bench.sh: own work, the nullC split, per-message counts, the variants and a "
-         "--baseline build printed for both modes"]
+         "--baseline build printed for both modes",
+         "run-bench.sh --latencies: latency by message size for each milter of each point"]
 tools = [os.path.join(BUILD, "contrib", "bench", p) for p in ("milterload", "nullmilter", "sysfloor")]
 tools += [os.path.join(BUILD, "src", "authmilter"), "nsd", "unbound", "opendkim",
           "opendmarc", "openssl", "unshare", "perf"]
@@ -525,12 +592,34 @@ if t.need(root=True, tools=tools + ["postfix", "ip"], check=python_modules,
     by = {k: v.replace(" ML[i] L", "") for k, v in seqs}
     t.ok(len(by) == 2 and len(set(by.values())) == 1, pf_names[1], diag=out)
 
+prof_names = ["run-bench.sh --profile: nullC and authmilter each sampled, CPU per message "
+              "by library (libcrypto in both, authmilter's own code in authmilter's)"]
+if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh --profile",
+          tests=prof_names):
+    r = subprocess.run(["bash", os.path.join(BENCH, "run-bench.sh"), "--builddir", BUILD,
+                        "--only", "nullC authmilter", "--count", "40", "--per-conn", "1",
+                        "--profile", "400", "--budget", "240"],
+                       capture_output=True, text=True, timeout=400)
+    out = r.stdout + r.stderr
+    # --profile keeps its work directory (the perf data) for reading
+    for kept in re.findall(r"^work directory kept: (/tmp/run-bench\.\w+)$", out, re.M):
+        shutil.rmtree(kept, ignore_errors=True)
+    libs = {}
+    for name, body in re.findall(r"^(nullC|authmilter): 400 messages, and 40 of the warm-up pass"
+                                 r"[^\n]*\n  by library[^\n]*\n((?: +\d+ +[0-9.]+ us +[0-9.]+% +\S+\n)+)",
+                                 out, re.M):
+        libs[name] = {ln.split()[-1]: float(ln.split()[1]) for ln in body.splitlines()}
+    t.ok(r.returncode == 0 and sorted(libs) == ["authmilter", "nullC"] and
+         libs["nullC"].get("libcrypto.so.3", 0) > 0 and libs["authmilter"].get("libcrypto.so.3", 0) > 0 and
+         libs["authmilter"].get("authmilter", 0) > 0 and "authmilter" not in libs["nullC"],
+         prof_names[0], diag=out)
+
 if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tests=names):
     r = subprocess.run(["bash", os.path.join(BENCH, "run-bench.sh"), "--builddir", BUILD,
                         "--only", "null nullR nullC authmilter authmilter_metrics authmilter_reports",
                         "--conc", "4", "--seconds", "1",
                         "--count", "40", "--per-conn", "1 10", "--counts", "40",
-                        "--repeat", "2", "--budget", "420",
+                        "--repeat", "2", "--budget", "420", "--latencies",
                         # the same binary as an "older build": --baseline end to end
                         "--baseline", os.path.join(BUILD, "src", "authmilter")],
                        capture_output=True, text=True, timeout=700)
@@ -564,4 +653,14 @@ if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tes
                         r"\(floor [0-9.]+\); authmilter - nullC -?[0-9.]+ ms", out, re.M)) == 2 and
          len(re.findall(r"^nullC\s+(1|16)\s+(1|10)\s+40\s", out, re.M)) == 4,
          names[3], diag=out)
+    # one block per point (conc 4, fresh and reused), a line per milter
+    # timed there, and its < 20 KB band (the 40-message corpus' bulk)
+    blocks = re.findall(r"^-- conc 4, (1|10) msg/conn\n((?:\S+: \d+ messages, p50 [0-9.]+ ms, p99 [0-9.]+ ms\n"
+                        r"(?:  .*\n)+)+)", out, re.M)
+    named = {pc: re.findall(r"^(\S+): \d+ messages", b, re.M) for pc, b in blocks}
+    t.ok("== latency by message size" in out and sorted(named) == ["1", "10"] and
+         all(sorted(n) == ["authmilter", "authmilter_base", "authmilter_metrics",
+                           "authmilter_reports", "null", "nullC", "nullR"] for n in named.values()) and
+         all(b.count("  < 20 KB ") == 7 for _, b in blocks),
+         names[4], diag=out)
 t.done()

@@ -26,6 +26,11 @@
 
 /* Deeper comment nesting than this is hostile; stop parsing. */
 #define AUTHRES_MAX_COMMENT_DEPTH 32
+/* Longest reason text written (bytes, before quoting): a reason can come
+ * from the sender's DNS (an SPF explanation of a few macros expands to
+ * kilobytes), and a line of the field must stay within RFC 5322 2.1.1's
+ * 998 octets; the rest of a resinfo's line is a few hundred at most */
+#define AUTHRES_REASON_MAX 256
 /* Bytes reserved at once for a field: ours with SPF, a few DKIM
  * results and DMARC is 250 to 500 bytes, and growing 256 -> 512 costs
  * a realloc and a copy a message (511: with the NUL, a 512-byte block) */
@@ -150,19 +155,29 @@ value_is_address(const char *s)
 	return is_domain_name(at + 1, strlen(at + 1));
 }
 
-/* append_quoted - RFC 5322 quoted-string; control bytes become '?' */
+/* append_quoted_n - s[0..n) as a quoted-string (see append_quoted),
+ * ending in "..." when cut says the text went on */
 static void
-append_quoted(struct buf *b, const char *s)
+append_quoted_n(struct buf *b, const char *s, size_t n, bool cut)
 {
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 
 	buf_append_byte(b, '"');
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+	for (; p < end; p++) {
 		if (*p == '"' || *p == '\\')
 			buf_append_byte(b, '\\');
 		buf_append_byte(b, (*p < 0x20 || *p == 0x7f) ? '?' : *p);
 	}
+	if (cut)
+		FMT_LIT(b, "...");
 	buf_append_byte(b, '"');
+}
+
+/* append_quoted - RFC 5322 quoted-string; control bytes become '?' */
+static void
+append_quoted(struct buf *b, const char *s)
+{
+	append_quoted_n(b, s, strlen(s), false);
 }
 
 void
@@ -193,8 +208,18 @@ authres_add_comment(struct authres *ar, const char *text)
 void
 authres_add_reason(struct authres *ar, const char *text)
 {
+	size_t n = strlen(text);
+
 	FMT_LIT(&ar->out, " reason=");
-	append_quoted(&ar->out, text);
+	if (n <= AUTHRES_REASON_MAX) {
+		append_quoted_n(&ar->out, text, n, false);
+		return;
+	}
+	/* cut where a character starts, not inside a UTF-8 sequence */
+	n = AUTHRES_REASON_MAX;
+	while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+		n--;
+	append_quoted_n(&ar->out, text, n, true);
 }
 
 void

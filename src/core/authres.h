@@ -30,7 +30,9 @@ void authres_deinit(struct authres *ar);
 void authres_add(struct authres *ar, const char *method, const char *result);
 /* authres_add_comment - "(text)" after the current resinfo's result */
 void authres_add_comment(struct authres *ar, const char *text);
-/* authres_add_reason - reason="text" (RFC 8601 2.2 reasonspec) */
+/* authres_add_reason - reason="text" (RFC 8601 2.2 reasonspec); a text
+ * of more than 256 bytes (it may come from the sender's DNS) is cut at a
+ * character boundary and ends in "..." */
 void authres_add_reason(struct authres *ar, const char *text);
 /* authres_add_prop - "ptype.property=value" */
 void authres_add_prop(struct authres *ar, const char *ptype,

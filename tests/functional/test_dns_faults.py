@@ -32,7 +32,9 @@ What the RFCs ask, case by case:
 - a hostile exp= explanation (a valid macro-string that libspf2 1.2.10
   compiles past its stack buffer): SPF fail all the same (RFC 7208 6.2:
   a bad explanation is no explanation), DKIM and DMARC pass, and the
-  daemon is still running.
+  daemon is still running. An explanation that expands to kilobytes is
+  cut in the A-R's reason=; in every case no line of the A-R passes RFC
+  5322's 998 octets.
 
 Time bound: with DNSTimeout T the daemon has at most four sequential
 waits: SPF for MAIL FROM, SPF for HELO, the DKIM keys (started in
@@ -153,6 +155,15 @@ def build_zone(pub):
     z["_dmarc." + d] = [{"TXT": DMARC}]
     cases.append(("hostile-exp", [], "fail", "pass", "pass", "accept",
                   DNS_TIMEOUT_S))
+    # an explanation that expands to 1,140 octets: the A-R's reason= keeps
+    # 256 of them, so no line of the field passes 998 (checked per case)
+    d = "long-exp.test"
+    z[d] = [{"TXT": "v=spf1 -all exp=exp." + d}]
+    z["exp." + d] = [{"TXT": "%{s}" * 60}]
+    z["s1._domainkey." + d] = [{"TXT": key}]
+    z["_dmarc." + d] = [{"TXT": DMARC}]
+    cases.append(("long-exp", [], "fail", "pass", "pass", "accept",
+                  DNS_TIMEOUT_S))
     return z, cases
 
 
@@ -221,6 +232,9 @@ def run_case(t, daemons, base, case, pem):
            result_of(ar, "dmarc"), res.disposition)
     t.is_eq(got, (spf, dk, dm, verdict),
             "%s: spf, dkim, dmarc, verdict" % dom)
+    longest = max((len(line) for v in ars for line in v.split("\n")), default=0)
+    t.ok(longest <= 998, "%s: no line of the A-R longer than 998 octets "
+         "(RFC 5322 2.1.1; longest %d)" % (dom, longest), diag=ar)
     bound = 4 * DNS_TIMEOUT_S + 1.5
     t.ok(took <= bound, "%s: answered within 4 x DNSTimeout + 1.5 s "
          "(%.2f s)" % (dom, took), diag=ar)

@@ -120,6 +120,43 @@ test_comment_and_reason_controls(void **state)
 	authres_deinit(&ar);
 }
 
+/* A reason (an SPF explanation comes from the sender's DNS and can
+ * expand to kilobytes) keeps its first 256 bytes and ends in "...", so
+ * its line stays within RFC 5322's 998 octets; a UTF-8 character is
+ * never split; 256 bytes exactly are kept whole */
+static void
+test_long_reason_cut(void **state)
+{
+	struct authres ar;
+	char text[2000], want[2100];
+
+	(void)state;
+	memset(text, 'x', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	authres_init(&ar, "id");
+	authres_add(&ar, "spf", "fail");
+	authres_add_reason(&ar, text);
+	(void)snprintf(want, sizeof(want), "id;\n\tspf=fail reason=\"%.256s...\"", text);
+	assert_string_equal(authres_finish(&ar), want);
+	authres_deinit(&ar);
+	/* "\xc3\xa9" straddles byte 256: cut before it */
+	text[255] = '\xc3';
+	text[256] = '\xa9';
+	authres_init(&ar, "id");
+	authres_add(&ar, "spf", "fail");
+	authres_add_reason(&ar, text);
+	(void)snprintf(want, sizeof(want), "id;\n\tspf=fail reason=\"%.255s...\"", text);
+	assert_string_equal(authres_finish(&ar), want);
+	authres_deinit(&ar);
+	text[256] = '\0';	/* 256 bytes: whole, nothing cut */
+	authres_init(&ar, "id");
+	authres_add(&ar, "spf", "fail");
+	authres_add_reason(&ar, text);
+	(void)snprintf(want, sizeof(want), "id;\n\tspf=fail reason=\"%s\"", text);
+	assert_string_equal(authres_finish(&ar), want);
+	authres_deinit(&ar);
+}
+
 /* Only the breaks between results fold the field: a long value stays
  * whole on its line, so a reader never sees it split */
 static void
@@ -304,6 +341,7 @@ main(void)
 		cmocka_unit_test(test_prop_quoting),
 		cmocka_unit_test(test_comment_and_reason_escaping),
 		cmocka_unit_test(test_comment_and_reason_controls),
+		cmocka_unit_test(test_long_reason_cut),
 		cmocka_unit_test(test_long_value_not_folded),
 		cmocka_unit_test(test_many_results),
 		cmocka_unit_test(test_token_every_byte),

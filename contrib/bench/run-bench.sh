@@ -88,10 +88,11 @@ usage: $0 [--quick] [options]
                     (load on the machine does not change these counts)
   --profile N       instead of timing: run each of authmilter, nullR and
                     nullC named in --only under perf record (call graphs),
-                    N messages after a warm-up pass at concurrency 4 with
-                    --per-conn's first mode, and print where the CPU went
-                    by library and by function (samples and shares: nullC
-                    beside authmilter shows what is ours beyond the crypto)
+                    sampling N messages after start-up and a warm-up pass,
+                    at concurrency 4 with --per-conn's first mode, and print
+                    where the CPU went by library (us a message) and by
+                    function (nullC beside authmilter shows what is ours
+                    beyond the crypto)
   --postfix         instead of the milterload timing: a private Postfix
                     (root, private namespace) with each of --only (plus
                     none) as smtpd_milters, one message per SMTP session
@@ -630,23 +631,27 @@ if [ "$profile" -gt 0 ] 2>/dev/null; then
 	echo "== perf profile: $profile messages after a warm-up pass, concurrency 4, ${per_conn%% *} msg/conn"
 	for name in $only; do
 		case "$name" in nullR|nullC|authmilter) ;; *) echo "SKIP $name: --profile measures nullR, nullC and authmilter"; continue ;; esac
-		WRAP="perf record -q -F 4999 -g -o $work/$name.perf.data --"
+		# perf starts disabled and samples only the N timed messages:
+		# start-up (nullC makes its keys) and the warm-up pass stay out
+		mkfifo "$work/$name.perf.ctl" "$work/$name.perf.ack" || { status=1; continue; }
+		WRAP="perf record -q -F 4999 -g -D -1 --control fifo:$work/$name.perf.ctl,$work/$name.perf.ack
+			-o $work/$name.perf.data --"
 		start_set "$name" || { WRAP=""; echo "SKIP $name: did not start under perf"; status=1; stop_set; continue; }
 		WRAP=""
-		timeout 120 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 60 -q \
-			> "$work/$name.perf.warm" 2>&1
+		timeout 120 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 60 -q >/dev/null 2>&1
+		echo enable > "$work/$name.perf.ctl" && timeout 10 head -n 1 "$work/$name.perf.ack" >/dev/null
 		timeout 300 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -m "${per_conn%% *}" \
 			-n "$profile" -t 240 -q > "$work/$name.perf.run" 2>&1
+		echo disable > "$work/$name.perf.ctl" && timeout 10 head -n 1 "$work/$name.perf.ack" >/dev/null
 		stop_wrapped
 		msgs=$(result_field "$work/$name.perf.run" messages)
-		warm=$(result_field "$work/$name.perf.warm" messages)
-		echo "$name: $msgs messages, and $warm of the warm-up pass (in the samples too)"
-		echo "  by library (samples at 4999 Hz, us of CPU per message of both passes, share):"
-		# us a message: samples / 4999 Hz over every message sampled,
-		# comparable between milters (shares are not)
+		echo "$name: $msgs messages sampled (after start-up and a warm-up pass)"
+		echo "  by library (samples at 4999 Hz, us of CPU per message, share):"
+		# us a message: samples / 4999 Hz / messages, comparable between
+		# milters (shares are not)
 		perf report -i "$work/$name.perf.data" --no-children --sort dso --stdio \
-			-F sample,overhead,dso 2>/dev/null | grep -E '^ +[0-9]+ +[0-9.]+%' | head -8 |
-			awk -v n=$(( ${msgs:-0} + ${warm:-0} )) '{ printf "  %10d %8.2f us %8s  %s\n", $1, (n > 0 ? $1 * 1e6 / 4999 / n : 0), $2, $3 }'
+			-F sample,overhead,dso 2>/dev/null | grep -E '^ +[0-9]+ +[0-9.]+%' | sort -k1,1nr | head -8 |
+			awk -v n="${msgs:-0}" '{ printf "  %10d %8.2f us %8s  %s\n", $1, (n > 0 ? $1 * 1e6 / 4999 / n : 0), $2, $3 }'
 		echo "  by function:"
 		perf report -i "$work/$name.perf.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null |
 			grep -E '^ +[0-9.]+%' | head -30 | sed 's/^/  /'

@@ -605,7 +605,7 @@ if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh --pro
     for kept in re.findall(r"^work directory kept: (/tmp/run-bench\.\w+)$", out, re.M):
         shutil.rmtree(kept, ignore_errors=True)
     libs = {}
-    for name, body in re.findall(r"^(nullC|authmilter): 400 messages, and 40 of the warm-up pass"
+    for name, body in re.findall(r"^(nullC|authmilter): 400 messages sampled "
                                  r"[^\n]*\n  by library[^\n]*\n((?: +\d+ +[0-9.]+ us +[0-9.]+% +\S+\n)+)",
                                  out, re.M):
         libs[name] = {ln.split()[-1]: float(ln.split()[1]) for ln in body.splitlines()}

@@ -18,7 +18,7 @@
 #
 # Uses from run-bench.sh: $work $corpus $here $PY $seconds $concs $counts
 # $milterload $ncorpus, start_set/stop_set/stop_wrapped, cpu_ticks,
-# result_field, free_port, wait_tcp, over_budget, $pids.
+# result_field, perf_switch, free_port, wait_tcp, over_budget, $pids.
 
 PF_PORT=""
 PF_DIR=""
@@ -283,16 +283,16 @@ pf_count() {
 	if [ "$driver" = postfix ]; then
 		pf_start "count" "$(pf_milters)" || { stop_wrapped; return 1; }
 		pf_load 4 "$dir/warm" -n "$ncorpus" -t 30
-		echo enable > "$dir/ctl" && timeout 10 head -n 1 "$dir/ack" >/dev/null
+		perf_switch "$dir" enable
 		pf_load 4 "$dir/load.out" -n "$counts" -t 60
-		echo disable > "$dir/ctl" && timeout 10 head -n 1 "$dir/ack" >/dev/null
+		perf_switch "$dir" disable
 		pf_stop
 	else
 		timeout 60 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 10 -q >/dev/null 2>&1
-		echo enable > "$dir/ctl" && timeout 10 head -n 1 "$dir/ack" >/dev/null
+		perf_switch "$dir" enable
 		timeout 120 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 $driver -n "$counts" \
 			-t 60 -q > "$dir/load.out" 2>&1
-		echo disable > "$dir/ctl" && timeout 10 head -n 1 "$dir/ack" >/dev/null
+		perf_switch "$dir" disable
 	fi
 	stop_wrapped
 	msgs=$(result_field "$dir/load.out" messages)

@@ -557,6 +557,10 @@ rss_kb() {
 
 result_field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$1"; }
 
+# perf_switch DIR enable|disable - switch a perf started with "-D -1
+# --control fifo:DIR/ctl,DIR/ack" on or off, and wait for its answer
+perf_switch() { echo "$2" > "$1/ctl" && timeout 10 head -n 1 "$1/ack" >/dev/null; }
+
 hz=$(getconf CLK_TCK)
 rows=$work/rows
 status=0
@@ -633,16 +637,17 @@ if [ "$profile" -gt 0 ] 2>/dev/null; then
 		case "$name" in nullR|nullC|authmilter) ;; *) echo "SKIP $name: --profile measures nullR, nullC and authmilter"; continue ;; esac
 		# perf starts disabled and samples only the N timed messages:
 		# start-up (nullC makes its keys) and the warm-up pass stay out
-		mkfifo "$work/$name.perf.ctl" "$work/$name.perf.ack" || { status=1; continue; }
-		WRAP="perf record -q -F 4999 -g -D -1 --control fifo:$work/$name.perf.ctl,$work/$name.perf.ack
+		pdir=$work/profile.$name
+		mkdir -p "$pdir" && mkfifo "$pdir/ctl" "$pdir/ack" || { status=1; continue; }
+		WRAP="perf record -q -F 4999 -g -D -1 --control fifo:$pdir/ctl,$pdir/ack
 			-o $work/$name.perf.data --"
 		start_set "$name" || { WRAP=""; echo "SKIP $name: did not start under perf"; status=1; stop_set; continue; }
 		WRAP=""
 		timeout 120 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 60 -q >/dev/null 2>&1
-		echo enable > "$work/$name.perf.ctl" && timeout 10 head -n 1 "$work/$name.perf.ack" >/dev/null
+		perf_switch "$pdir" enable
 		timeout 300 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -m "${per_conn%% *}" \
 			-n "$profile" -t 240 -q > "$work/$name.perf.run" 2>&1
-		echo disable > "$work/$name.perf.ctl" && timeout 10 head -n 1 "$work/$name.perf.ack" >/dev/null
+		perf_switch "$pdir" disable
 		stop_wrapped
 		msgs=$(result_field "$work/$name.perf.run" messages)
 		echo "$name: $msgs messages sampled (after start-up and a warm-up pass)"
@@ -809,10 +814,10 @@ count_point() {
 		sleep 1	# perf record attaches
 		kill -0 "$rec" 2>/dev/null && break
 	done
-	echo enable > "$dir/ctl" && timeout 10 head -n 1 "$dir/ack" >/dev/null
+	perf_switch "$dir" enable
 	timeout 120 "$milterload" $SOCKS -d "$corpus/corpus" -c "$c" -m "$pc" -n "$counts" \
 		-t 60 -q > "$dir/load.out" 2>&1
-	echo disable > "$dir/ctl" && timeout 10 head -n 1 "$dir/ack" >/dev/null
+	perf_switch "$dir" disable
 	[ -n "$rec" ] && { kill -INT "$rec" 2>/dev/null; wait "$rec"; }
 	thread_switches "$child" > "$dir/threads.after"
 	# perf writes its counts when the milter it runs exits

@@ -7,7 +7,10 @@
  * from a message (addresses, domains, comments) are written as a token
  * when they are one, as local-part@domain when RFC 8601 2.2 allows that
  * unquoted, and as a quoted-string otherwise, so hostile input cannot
- * break the field's syntax.
+ * break the field's syntax. Every line stays within RFC 5322 2.1.1's 998
+ * octets: a comment, reason or property that would take its line past
+ * them starts a new one, a comment is folded at its spaces, and a value
+ * too long for any line is shortened (see authres_add_prop).
  *
  * authres_is_ours parses just enough of a received field to find its
  * authserv-id (RFC 8601 2.2: [CFWS] authserv-id [CFWS authres-version]
@@ -31,6 +34,18 @@
  * kilobytes), and a line of the field must stay within RFC 5322 2.1.1's
  * 998 octets; the rest of a resinfo's line is a few hundred at most */
 #define AUTHRES_REASON_MAX 256
+/* Longest line of a header field, without its CRLF (RFC 5322 2.1.1) */
+#define AUTHRES_LINE_MAX 998
+/* What comes before our text on the first line of the longest field that
+ * carries it: the AAR's name, ": " and "i=50; " (RFC 8617 4.2.1 allows
+ * 50 sets); "Authentication-Results: " is shorter */
+#define AUTHRES_FIRST_LINE_PREFIX \
+	(sizeof("ARC-Authentication-Results: i=50; ") - 1)
+/* Longest part of a property value or comment word kept when the whole
+ * cannot fit on a line of its own (bytes, before quoting): like reason=,
+ * with every byte escaped it is 517 octets, which leaves room for "\t"
+ * and any of our ptype.property names */
+#define AUTHRES_CUT_MAX 256
 /* Bytes reserved at once for a field: ours with SPF, a few DKIM
  * results and DMARC is 250 to 500 bytes, and growing 256 -> 512 costs
  * a realloc and a copy a message (511: with the NUL, a 512-byte block) */
@@ -41,6 +56,7 @@ authres_init(struct authres *ar, const char *authserv_id)
 {
 	buf_init(&ar->out);
 	ar->results = 0;
+	ar->line_start = 0;
 	buf_reserve(&ar->out, AUTHRES_SIZE_HINT);
 	buf_append_str(&ar->out, authserv_id);
 }
@@ -180,61 +196,208 @@ append_quoted(struct buf *b, const char *s)
 	append_quoted_n(b, s, strlen(s), false);
 }
 
+/* cut_len - how many of s's n bytes to keep within max, not splitting a
+ * UTF-8 sequence */
+static size_t
+cut_len(const char *s, size_t n, size_t max)
+{
+	if (n <= max)
+		return n;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
+/* line_len - octets on the current line so far; the first line also
+ * carries what the milter or the AAR puts before our text */
+static inline size_t
+line_len(const struct authres *ar)
+{
+	if (ar->line_start == 0)
+		return AUTHRES_FIRST_LINE_PREFIX + ar->out.len;
+	return ar->out.len - ar->line_start;
+}
+
+/* line_fits - the current line is within the limit, with room for the
+ * ";" that the next resinfo ends it with */
+static inline bool
+line_fits(const struct authres *ar)
+{
+	return line_len(ar) < AUTHRES_LINE_MAX;
+}
+
+/*
+ * refold - what was written from start on (a space, then one element)
+ * took the line past the limit: the space becomes "\n\t", so the element
+ * starts a line of its own (RFC 8601 2.2 allows CFWS between the parts
+ * of a resinfo, RFC 5322 3.2.2 FWS between the words of a comment).
+ * Callers shorten first an element that no line can hold. Only long
+ * fields get here: the common case costs line_fits' comparison.
+ */
+static void
+refold(struct authres *ar, size_t start)
+{
+	unsigned char *p;
+	size_t n = ar->out.len - start - 1;
+
+	(void)buf_space(&ar->out, 1);
+	p = ar->out.data + start;
+	memmove(p + 2, p + 1, n);
+	p[0] = '\n';
+	p[1] = '\t';
+	buf_commit(&ar->out, 1);
+	ar->line_start = start + 1;
+}
+
+/* own_line_fits - what was written from start on (a space, then one
+ * element) would fit on a line of its own, "\t" for the space */
+static inline bool
+own_line_fits(const struct authres *ar, size_t start)
+{
+	return ar->out.len - start < AUTHRES_LINE_MAX;
+}
+
 void
 authres_add(struct authres *ar, const char *method, const char *result)
 {
 	FMT_LIT(&ar->out, ";\n\t");
+	ar->line_start = ar->out.len - 1;
 	buf_append_str(&ar->out, method);
 	buf_append_byte(&ar->out, '=');
 	buf_append_str(&ar->out, result);
 	ar->results++;
 }
 
+/* append_ctext - s[0..n) escaped for a comment; control bytes become '?' */
+static void
+append_ctext(struct buf *b, const unsigned char *s, size_t n)
+{
+	const unsigned char *end = s + n;
+
+	for (; s < end; s++) {
+		/* RFC 5322 3.2.2: ctext excludes parentheses and backslash */
+		if (*s == '(' || *s == ')' || *s == '\\')
+			buf_append_byte(b, '\\');
+		buf_append_byte(b, (*s < 0x20 || *s == 0x7f) ? '?' : *s);
+	}
+}
+
+/* comment_word - append " " (" (" for the first word), the word and, for
+ * the last, ")"; on a line of its own when it does not fit on this one,
+ * its first AUTHRES_CUT_MAX bytes and "..." when it fits on none */
+static void
+comment_word(struct authres *ar, const unsigned char *w, size_t n,
+    bool first, bool last)
+{
+	size_t start = ar->out.len, wstart;
+
+	if (first)
+		FMT_LIT(&ar->out, " (");
+	else
+		buf_append_byte(&ar->out, ' ');
+	wstart = ar->out.len;
+	append_ctext(&ar->out, w, n);
+	if (last)
+		buf_append_byte(&ar->out, ')');
+	if (line_fits(ar))
+		return;
+	if (!own_line_fits(ar, start)) {
+		buf_truncate(&ar->out, wstart);
+		append_ctext(&ar->out, w,
+		    cut_len((const char *)w, n, AUTHRES_CUT_MAX));
+		FMT_LIT(&ar->out, "...");
+		if (last)
+			buf_append_byte(&ar->out, ')');
+	}
+	if (!line_fits(ar))
+		refold(ar, start);
+}
+
 void
 authres_add_comment(struct authres *ar, const char *text)
 {
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)text, *w = p;
+	bool first = true;
 
-	FMT_LIT(&ar->out, " (");
-	for (p = (const unsigned char *)text; *p != '\0'; p++) {
-		/* RFC 5322 3.2.2: ctext excludes parentheses and backslash */
-		if (*p == '(' || *p == ')' || *p == '\\')
-			buf_append_byte(&ar->out, '\\');
-		buf_append_byte(&ar->out, (*p < 0x20 || *p == 0x7f) ? '?' : *p);
+	/* Words end at a space; a space right after another (or at the
+	 * start) belongs to the next word, so no folded line is blank. */
+	for (;; p++) {
+		if (*p == '\0') {
+			comment_word(ar, w, (size_t)(p - w), first, true);
+			return;
+		}
+		if (*p == ' ' && p > w) {
+			comment_word(ar, w, (size_t)(p - w), first, false);
+			first = false;
+			w = p + 1;
+		}
 	}
-	buf_append_byte(&ar->out, ')');
 }
 
 void
 authres_add_reason(struct authres *ar, const char *text)
 {
-	size_t n = strlen(text);
+	size_t start = ar->out.len, n = strlen(text), keep;
 
+	/* cut where a character starts, not inside a UTF-8 sequence */
+	keep = cut_len(text, n, AUTHRES_REASON_MAX);
 	FMT_LIT(&ar->out, " reason=");
-	if (n <= AUTHRES_REASON_MAX) {
-		append_quoted_n(&ar->out, text, n, false);
+	append_quoted_n(&ar->out, text, keep, keep < n);
+	/* at most 525 octets: always fits on a line of its own */
+	if (!line_fits(ar))
+		refold(ar, start);
+}
+
+/*
+ * append_short_value - a value for which no line has room: less than
+ * room octets of it. RFC 8601 2.2 lets a property value be a domain-name
+ * with or without "@" and a local-part before it, so an address keeps
+ * "@domain" and loses its local-part (SMTP lets that grow to kilobytes);
+ * anything else, or an address whose domain is too long as well, keeps
+ * its first AUTHRES_CUT_MAX bytes quoted, ending in "..." like reason=.
+ */
+static void
+append_short_value(struct buf *b, const char *value, size_t room)
+{
+	const char *at = strrchr(value, '@');
+	size_t n, keep;
+
+	if (at != NULL && (n = strlen(at + 1)) < room - 1 &&
+	    is_domain_name(at + 1, n)) {
+		buf_append_str(b, at);
 		return;
 	}
-	/* cut where a character starts, not inside a UTF-8 sequence */
-	n = AUTHRES_REASON_MAX;
-	while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
-		n--;
-	append_quoted_n(&ar->out, text, n, true);
+	n = strlen(value);
+	keep = cut_len(value, n, AUTHRES_CUT_MAX);
+	append_quoted_n(b, value, keep, keep < n);
 }
 
 void
 authres_add_prop(struct authres *ar, const char *ptype, const char *property,
     const char *value)
 {
+	size_t start = ar->out.len, vstart;
+
 	buf_append_byte(&ar->out, ' ');
 	buf_append_str(&ar->out, ptype);
 	buf_append_byte(&ar->out, '.');
 	buf_append_str(&ar->out, property);
 	buf_append_byte(&ar->out, '=');
+	vstart = ar->out.len;
 	if (authres_value_is_token(value) || value_is_address(value))
 		buf_append_str(&ar->out, value);
 	else
 		append_quoted(&ar->out, value);
+	if (line_fits(ar))
+		return;
+	if (!own_line_fits(ar, start)) {
+		buf_truncate(&ar->out, vstart);
+		append_short_value(&ar->out, value,
+		    AUTHRES_LINE_MAX - (vstart - start));
+	}
+	if (!line_fits(ar))
+		refold(ar, start);
 }
 
 const char *

@@ -17,28 +17,36 @@
  *	authres_deinit(&ar);
  * Methods, results, ptypes and property names are our own constants and
  * must be RFC 8601 tokens; property values and comments may come from
- * the message and are quoted or escaped as needed.
+ * the message and are quoted or escaped as needed. No line of the value,
+ * counting what an A-R or AAR puts before it on the first, passes RFC
+ * 5322's 998 octets.
  */
 struct authres {
 	struct buf out;
 	size_t results;		/* resinfo count so far */
+	size_t line_start;	/* where the current line starts in out; 0: first */
 };
 
 void authres_init(struct authres *ar, const char *authserv_id);
 void authres_deinit(struct authres *ar);
 /* authres_add - start a resinfo: "; method=result" */
 void authres_add(struct authres *ar, const char *method, const char *result);
-/* authres_add_comment - "(text)" after the current resinfo's result */
+/* authres_add_comment - "(text)" after the current resinfo's result;
+ * folded at its spaces when the line would pass 998 octets, and a word
+ * too long for any line is cut to 256 bytes and "..." */
 void authres_add_comment(struct authres *ar, const char *text);
 /* authres_add_reason - reason="text" (RFC 8601 2.2 reasonspec); a text
  * of more than 256 bytes (it may come from the sender's DNS) is cut at a
  * character boundary and ends in "..." */
 void authres_add_reason(struct authres *ar, const char *text);
-/* authres_add_prop - "ptype.property=value" */
+/* authres_add_prop - "ptype.property=value"; a value too long for a
+ * line of its own is written as "@domain" when it is an address with a
+ * usable domain, else cut to 256 bytes, quoted, ending in "..." */
 void authres_add_prop(struct authres *ar, const char *ptype,
     const char *property, const char *value);
 /* authres_finish - the header field value, folded with "\n\t" between
- * results; "authserv-id; none" when nothing was added. */
+ * results and wherever a line would pass 998 octets; "authserv-id;
+ * none" when nothing was added. */
 const char *authres_finish(struct authres *ar);
 
 /*

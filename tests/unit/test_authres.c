@@ -159,26 +159,289 @@ test_long_reason_cut(void **state)
 	assert_reason(text, text);
 }
 
-/* Only the breaks between results fold the field: a long value stays
- * whole on its line, so a reader never sees it split */
+/* What comes before our value on the first line of the longest field
+ * that carries it (the AAR of the 50th ARC set) */
+#define FIRST_LINE_PREFIX (sizeof("ARC-Authentication-Results: i=50; ") - 1)
+
+/* assert_lines - no line of the field passes RFC 5322's 998 octets (the
+ * first with what precedes it) and none is blank; unfolded (line breaks
+ * removed, RFC 5322 3.2.2, and each folding tab read as the space it
+ * replaced: no text we write holds a tab) it reads want */
 static void
-test_long_value_not_folded(void **state)
+assert_lines(const char *got, const char *want)
+{
+	struct buf unfolded = BUF_INIT;
+	size_t len = FIRST_LINE_PREFIX, line = 0;
+	bool blank = true;
+	const char *p;
+
+	for (p = got;; p++) {
+		if (*p == '\n' || *p == '\0') {
+			if (len > 998)
+				fail_msg("line %zu: %zu octets", line, len);
+			if (blank)
+				fail_msg("line %zu is blank", line);
+			if (*p == '\0')
+				break;
+			len = 0;
+			line++;
+			blank = true;
+			continue;
+		}
+		len++;
+		if (*p != ' ' && *p != '\t')
+			blank = false;
+		buf_append_byte(&unfolded, *p == '\t' ? ' ' : (unsigned char)*p);
+	}
+	assert_string_equal(buf_cstr(&unfolded), want);
+	buf_deinit(&unfolded);
+}
+
+/* fill - s is n letters a..z, NUL-terminated */
+static char *
+fill(char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		s[i] = (char)('a' + i % 26);
+	s[n] = '\0';
+	return s;
+}
+
+/* domain253 - s is a 253-octet domain (the longest DNS allows) of c */
+static char *
+domain253(char s[254], char c)
+{
+	memset(s, c, 253);
+	s[63] = s[127] = s[191] = '.';
+	s[253] = '\0';
+	return s;
+}
+
+/* assert_prop - the field for spf=none with smtp.mailfrom=value is want
+ * exactly, and its lines are within the limit */
+static void
+assert_prop(const char *value, const char *want)
 {
 	struct authres ar;
-	char value[1200], want[1300];
+	struct buf unfolded = BUF_INIT;
+	const char *p;
+
+	authres_init(&ar, "id");
+	authres_add(&ar, "spf", "none");
+	authres_add_prop(&ar, "smtp", "mailfrom", value);
+	assert_string_equal(authres_finish(&ar), want);
+	for (p = want; *p != '\0'; p++)
+		if (*p != '\n')
+			buf_append_byte(&unfolded, *p == '\t' ? ' ' : *p);
+	assert_lines(authres_finish(&ar), buf_cstr(&unfolded));
+	buf_deinit(&unfolded);
+	authres_deinit(&ar);
+}
+
+/* A value that cannot fit on a line of its own (a 1,200-byte header.b or
+ * HELO, a long quoted value) keeps its first 256 bytes, quoted, ending in
+ * "..." (it then fits where it stands); a UTF-8 character is not split */
+static void
+test_long_value_cut(void **state)
+{
+	char value[1201], want[1400];
+
+	(void)state;
+	fill(value, 1200);
+	(void)snprintf(want, sizeof(want),
+	    "id;\n\tspf=none smtp.mailfrom=\"%.256s...\"", value);
+	assert_prop(value, want);
+	/* "\xc3\xa9" straddles byte 256: cut before it */
+	value[255] = '\xc3';
+	value[256] = '\xa9';
+	(void)snprintf(want, sizeof(want),
+	    "id;\n\tspf=none smtp.mailfrom=\"%.255s...\"", value);
+	assert_prop(value, want);
+	/* not a token: quoted, then cut; the escapes count too */
+	fill(value, 1200);
+	value[0] = '"';
+	(void)snprintf(want, sizeof(want),
+	    "id;\n\tspf=none smtp.mailfrom=\"\\%.256s...\"", value);
+	assert_prop(value, want);
+	/* the longest that fits on a line of its own is whole: "\t" and
+	 * "smtp.mailfrom=" then 982 octets, 997 with room for a ";" */
+	fill(value, 982);
+	(void)snprintf(want, sizeof(want),
+	    "id;\n\tspf=none\n\tsmtp.mailfrom=%s", value);
+	assert_prop(value, want);
+	fill(value, 983);
+	(void)snprintf(want, sizeof(want),
+	    "id;\n\tspf=none smtp.mailfrom=\"%.256s...\"", value);
+	assert_prop(value, want);
+}
+
+/* An address too long for a line (SMTP servers take local-parts of
+ * kilobytes) is written "@domain" (RFC 8601 2.2: the local-part may be
+ * left out), whatever form its local-part had; when the domain is too
+ * long as well, the whole is cut as other values are */
+static void
+test_long_address_value(void **state)
+{
+	char local[1501], value[2600], want[2800];
+
+	(void)state;
+	fill(local, 1500);
+	(void)snprintf(value, sizeof(value), "%s@example.com", local);
+	assert_prop(value, "id;\n\tspf=none smtp.mailfrom=@example.com");
+	/* a quoted local-part holding "@" */
+	(void)snprintf(value, sizeof(value), "\"a@b %s\"@example.com", local);
+	assert_prop(value, "id;\n\tspf=none smtp.mailfrom=@example.com");
+	/* a domain no line can hold either */
+	(void)snprintf(value, sizeof(value), "a@%s.example", local);
+	(void)snprintf(want, sizeof(want),
+	    "id;\n\tspf=none smtp.mailfrom=\"%.256s...\"", value);
+	assert_prop(value, want);
+	/* an address that fits on a line of its own is whole there */
+	fill(local, 965);
+	(void)snprintf(value, sizeof(value), "%s@example.com", local);
+	(void)snprintf(want, sizeof(want),
+	    "id;\n\tspf=none\n\tsmtp.mailfrom=%s", value);
+	assert_prop(value, want);
+}
+
+/* Long properties that each fit on a line, but not together, get one
+ * line each; the next result starts its own line as always */
+static void
+test_long_props_folded(void **state)
+{
+	struct authres ar;
+	char d[601], s[501], b[701], want[2200];
+
+	(void)state;
+	fill(d, 600);
+	fill(s, 500);
+	fill(b, 700);
+	d[0] = 'd';
+	s[0] = 's';
+	authres_init(&ar, "id");
+	authres_add(&ar, "dkim", "pass");
+	authres_add_prop(&ar, "header", "d", d);
+	authres_add_prop(&ar, "header", "s", s);
+	authres_add_prop(&ar, "header", "a", "rsa-sha256");
+	authres_add_prop(&ar, "header", "b", b);
+	authres_add(&ar, "spf", "pass");
+	authres_add_prop(&ar, "smtp", "mailfrom", "example.com");
+	(void)snprintf(want, sizeof(want),
+	    "id;\n\tdkim=pass header.d=%s\n\theader.s=%s header.a=rsa-sha256"
+	    "\n\theader.b=%s;\n\tspf=pass smtp.mailfrom=example.com", d, s, b);
+	assert_string_equal(authres_finish(&ar), want);
+	(void)snprintf(want, sizeof(want),
+	    "id; dkim=pass header.d=%s header.s=%s header.a=rsa-sha256"
+	    " header.b=%s; spf=pass smtp.mailfrom=example.com", d, s, b);
+	assert_lines(authres_finish(&ar), want);
+	authres_deinit(&ar);
+}
+
+/* A long comment is folded at its spaces (RFC 5322 3.2.2 FWS); a word no
+ * line can hold keeps its first 256 bytes and "..." */
+static void
+test_long_comment_folded(void **state)
+{
+	struct authres ar;
+	struct buf text = BUF_INIT, want = BUF_INIT;
+	char word[1201];
 	size_t i;
 
 	(void)state;
-	for (i = 0; i + 1 < sizeof(value); i++)
-		value[i] = (char)('a' + i % 26);
-	value[sizeof(value) - 1] = '\0';
+	for (i = 0; i < 150; i++)
+		buf_printf(&text, "%sword%03zu(x)", i > 0 ? " " : "", i);
 	authres_init(&ar, "id");
-	authres_add(&ar, "dkim", "pass");
-	authres_add_prop(&ar, "header", "b", value);
+	authres_add(&ar, "dmarc", "none");
+	authres_add_comment(&ar, buf_cstr(&text));
+	authres_add_prop(&ar, "header", "from", "example.com");
+	buf_append_str(&want, "id; dmarc=none (");
+	for (i = 0; i < 150; i++)
+		buf_printf(&want, "%sword%03zu\\(x\\)", i > 0 ? " " : "", i);
+	buf_append_str(&want, ") header.from=example.com");
+	/* folded between words, not only between results */
+	assert_non_null(strstr(authres_finish(&ar), ")\n\tword"));
+	assert_lines(authres_finish(&ar), buf_cstr(&want));
+	authres_deinit(&ar);
+
+	fill(word, 1200);
+	buf_reset(&text);
+	buf_printf(&text, "x %s y", word);
+	buf_reset(&want);
+	buf_printf(&want, "id;\n\tdmarc=none (x %.256s... y) header.from=example.com",
+	    word);
+	authres_init(&ar, "id");
+	authres_add(&ar, "dmarc", "none");
+	authres_add_comment(&ar, buf_cstr(&text));
+	authres_add_prop(&ar, "header", "from", "example.com");
+	assert_string_equal(authres_finish(&ar), buf_cstr(&want));
+	authres_deinit(&ar);
+	buf_deinit(&text);
+	buf_deinit(&want);
+}
+
+/* checks_dmarc's comment for several authors: four 253-octet author
+ * domains and header.from made a 1,300-octet line; now the comment is
+ * folded before the author that does not fit */
+static void
+test_several_authors_folded(void **state)
+{
+	struct authres ar;
+	char d[4][254], comment[1200], want[2000];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		domain253(d[i], (char)('a' + i));
+	(void)snprintf(comment, sizeof(comment),
+	    "p=reject dis=reject; authors %s %s %s %s", d[0], d[1], d[2], d[3]);
+	authres_init(&ar, "mx.example.net");
 	authres_add(&ar, "spf", "pass");
-	authres_add_prop(&ar, "smtp", "helo", "h");
+	authres_add_prop(&ar, "smtp", "mailfrom", d[0]);
+	authres_add(&ar, "dmarc", "fail");
+	authres_add_comment(&ar, comment);
+	authres_add_prop(&ar, "header", "from", d[3]);
+	(void)snprintf(want, sizeof(want), "mx.example.net;\n"
+	    "\tspf=pass smtp.mailfrom=%s;\n"
+	    "\tdmarc=fail (p=reject dis=reject; authors %s %s %s\n"
+	    "\t%s) header.from=%s", d[0], d[0], d[1], d[2], d[3], d[3]);
+	assert_string_equal(authres_finish(&ar), want);
+	(void)snprintf(want, sizeof(want), "mx.example.net; "
+	    "spf=pass smtp.mailfrom=%s; dmarc=fail (%s) header.from=%s",
+	    d[0], comment, d[3]);
+	assert_lines(authres_finish(&ar), want);
+	authres_deinit(&ar);
+}
+
+/* A line of 997 octets (998 with the ";" of a next result) is written as
+ * before; one octet more and the last property starts a line */
+static void
+test_under_limit_unchanged(void **state)
+{
+	struct authres ar;
+	char value[1000], want[1100];
+	size_t n = 997 - strlen("\tspf=pass smtp.mailfrom=");
+
+	(void)state;
+	fill(value, n);
+	authres_init(&ar, "id");
+	authres_add(&ar, "spf", "pass");
+	authres_add_prop(&ar, "smtp", "mailfrom", value);
+	authres_add(&ar, "dkim", "none");
 	(void)snprintf(want, sizeof(want),
-	    "id;\n\tdkim=pass header.b=%s;\n\tspf=pass smtp.helo=h", value);
+	    "id;\n\tspf=pass smtp.mailfrom=%s;\n\tdkim=none", value);
+	assert_string_equal(authres_finish(&ar), want);
+	assert_int_equal(strchr(want + 4, '\n') - (want + 4), 998);
+	authres_deinit(&ar);
+
+	fill(value, n + 1);
+	authres_init(&ar, "id");
+	authres_add(&ar, "spf", "pass");
+	authres_add_prop(&ar, "smtp", "mailfrom", value);
+	authres_add(&ar, "dkim", "none");
+	(void)snprintf(want, sizeof(want),
+	    "id;\n\tspf=pass\n\tsmtp.mailfrom=%s;\n\tdkim=none", value);
 	assert_string_equal(authres_finish(&ar), want);
 	authres_deinit(&ar);
 }
@@ -344,7 +607,12 @@ main(void)
 		cmocka_unit_test(test_comment_and_reason_escaping),
 		cmocka_unit_test(test_comment_and_reason_controls),
 		cmocka_unit_test(test_long_reason_cut),
-		cmocka_unit_test(test_long_value_not_folded),
+		cmocka_unit_test(test_long_value_cut),
+		cmocka_unit_test(test_long_address_value),
+		cmocka_unit_test(test_long_props_folded),
+		cmocka_unit_test(test_long_comment_folded),
+		cmocka_unit_test(test_several_authors_folded),
+		cmocka_unit_test(test_under_limit_unchanged),
 		cmocka_unit_test(test_many_results),
 		cmocka_unit_test(test_token_every_byte),
 		cmocka_unit_test(test_address_local_part_every_byte),

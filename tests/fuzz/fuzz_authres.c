@@ -3,7 +3,8 @@
  * 5). Input: first line the authserv-id, the rest the received field
  * value. Also builds our own header from input words (method, result,
  * property values, comment, reason) and checks that hostile words cannot
- * stop our own field from being recognised as ours.
+ * stop our own field from being recognised as ours, nor (with our own
+ * methods and results) take a line of it past RFC 5322's 998 octets.
  */
 #include "config.h"
 
@@ -11,6 +12,24 @@
 #include "fuzz.h"
 
 #define OUR_ID "mx.example.net"
+/* RFC 5322 2.1.1, and what precedes our value on the first line of the
+ * longest field that carries it (the AAR of the 50th ARC set) */
+#define LINE_MAX_OCTETS 998
+#define FIRST_LINE_PREFIX (sizeof("ARC-Authentication-Results: i=50; ") - 1)
+
+/* check_lines - abort when a line of hdr passes the limit */
+static void
+check_lines(const char *hdr)
+{
+	size_t len = FIRST_LINE_PREFIX;
+
+	for (; *hdr != '\0'; hdr++) {
+		if (*hdr == '\n')
+			len = 0;
+		else if (++len > LINE_MAX_OCTETS)
+			abort();
+	}
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -42,6 +61,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hdr = authres_finish(&ar);
 	if (!authres_is_ours((const unsigned char *)hdr, strlen(hdr), OUR_ID))
 		abort();
+	authres_deinit(&ar);
+
+	authres_init(&ar, OUR_ID);
+	authres_add(&ar, "dkim", "pass");
+	authres_add_comment(&ar, w[1]);
+	authres_add_prop(&ar, "header", "d", w[2]);
+	authres_add_reason(&ar, w[3]);
+	authres_add_prop(&ar, "header", "b", w[0]);
+	authres_add(&ar, "dmarc", "fail");
+	authres_add_comment(&ar, w[0]);
+	authres_add_prop(&ar, "header", "from", w[1]);
+	check_lines(authres_finish(&ar));
 	authres_deinit(&ar);
 	for (i = 0; i < 4; i++)
 		free(w[i]);

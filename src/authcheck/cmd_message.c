@@ -29,6 +29,7 @@
 #include "authcheck/msgfile.h"
 #include "conf/conf.h"
 #include "conf/conf_live.h"
+#include "conf/conf_options.h"
 #include "core/mailaddr.h"
 #include "milter/checks.h"
 #include "milter/checks_dmarc.h"
@@ -107,6 +108,13 @@ load_conf(const struct message_args *a)
 	}
 	buf_deinit(&err);
 	if (a->authserv_id != NULL) {
+		const char *why = conf_authserv_id_problem(a->authserv_id);
+
+		if (why != NULL) {
+			fprintf(stderr, "authcheck message: --authserv-id: %s\n", why);
+			conf_unref(&c);
+			return NULL;
+		}
 		free(c->authserv_id);
 		c->authserv_id = xstrdup(a->authserv_id);
 	}

@@ -481,21 +481,32 @@ check_user(const struct conf *c)
 	return NULL;
 }
 
+/* Longest AuthservID: a host name is at most 253 octets; the id shares
+ * the first line of our A-R and AAR, which must stay within 998 */
+#define AUTHSERV_ID_MAX 255
+
 /* check_authserv_id - RFC 8601 2.2: we accept a host-name-like token, so
  * the header never needs quoting for it and our own headers are easy to
  * recognise when we remove forgeries. */
-static const char *
-check_authserv_id(const struct conf *c)
+const char *
+conf_authserv_id_problem(const char *id)
 {
 	const unsigned char *p;
 
-	if (c->authserv_id == NULL)
-		return NULL;
-	for (p = (const unsigned char *)c->authserv_id; *p != '\0'; p++) {
+	if (strlen(id) > AUTHSERV_ID_MAX)
+		return "at most 255 characters (a host name)";
+	for (p = (const unsigned char *)id; *p != '\0'; p++) {
 		if (!ascii_isalnum(*p) && *p != '.' && *p != '-' && *p != '_')
 			return "use letters, digits, dots, hyphens and underscores only";
 	}
 	return NULL;
+}
+
+static const char *
+check_authserv_id(const struct conf *c)
+{
+	return c->authserv_id == NULL ? NULL :
+	    conf_authserv_id_problem(c->authserv_id);
 }
 
 /* check_internal_hosts - each entry is an address or address/prefix */

@@ -41,6 +41,9 @@ const char *conf_option_set(struct conf *c, const struct conf_option *opt,
 /* conf_option_format - the stored value as config text, into out */
 void conf_option_format(const struct conf *c, const struct conf_option *opt,
     struct buf *out);
+/* conf_authserv_id_problem - NULL when id may be our authserv-id, else
+ * what is wrong with it (AuthservID, authcheck --authserv-id) */
+const char *conf_authserv_id_problem(const char *id);
 /* conf_option_free - release what conf_option_set allocated */
 void conf_option_free(struct conf *c, const struct conf_option *opt);
 

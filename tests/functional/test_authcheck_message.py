@@ -285,6 +285,14 @@ def run_cases(t, env, pem, pem512):
     rc, _, _ = authcheck_env.run_plain(["message", env.path("pass.eml"),
                                         "--ip", "not-an-ip"])
     t.is_eq(rc, 2, "bad --ip: exit 2")
+    # --authserv-id is checked as AuthservID is: it is written unquoted
+    for bad, says in (("mx;example", "use letters"),
+                      ("a" * 256, "at most 255")):
+        rc, out, err = authcheck_env.run_plain(
+            ["message", env.path("pass.eml"), "--authserv-id", bad])
+        t.ok(rc == 2 and "--authserv-id: " + says in err and out == "",
+             "bad --authserv-id (%s...): exit 2, says why" % bad[:10],
+             diag="rc %r stderr %r" % (rc, err))
     return good
 
 

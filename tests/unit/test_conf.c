@@ -144,6 +144,28 @@ test_errors_name_file_and_line(void **state)
 	buf_deinit(&err);
 }
 
+/* AuthservID: 255 characters are taken, 256 are a configuration error
+ * (the id shares the A-R's first line, which must stay within 998) */
+static void
+test_authserv_id_length(void **state)
+{
+	struct buf err = BUF_INIT;
+	char text[300];
+	struct conf *c;
+
+	(void)state;
+	(void)snprintf(text, sizeof(text), "AuthservID %0255d\n", 7);
+	c = load(text, &err);
+	assert_non_null(c);
+	assert_int_equal(strlen(c->authserv_id), 255);
+	conf_unref(&c);
+	(void)snprintf(text, sizeof(text), "AuthservID %0256d\n", 7);
+	c = load(text, &err);
+	assert_null(c);
+	assert_non_null(strstr(buf_cstr(&err), ":1: AuthservID: at most 255"));
+	buf_deinit(&err);
+}
+
 /* InternalHosts is parsed at load, every line of it, for byte matching */
 static void
 test_internal_hosts_parsed(void **state)
@@ -264,6 +286,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values_and_case),
 		cmocka_unit_test(test_errors_name_file_and_line),
+		cmocka_unit_test(test_authserv_id_length),
 		cmocka_unit_test(test_internal_hosts_parsed),
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_missing_file),

@@ -5,6 +5,8 @@
  * property values, comment, reason) and checks that hostile words cannot
  * stop our own field from being recognised as ours, nor (with our own
  * methods and results) take a line of it past RFC 5322's 998 octets.
+ * The words are the input's first four lines: a result and value, a
+ * comment and header.from, a header.d value, and a reason.
  */
 #include "config.h"
 

@@ -50,6 +50,19 @@ void authres_add_prop(struct authres *ar, const char *ptype,
 const char *authres_finish(struct authres *ar);
 
 /*
+ * authres_fold_received - append to out a received A-R value (ours, from
+ * the way in, which ARCSeal outbound copies into the AAR) with a line
+ * break put before a blank wherever a line would pass 998 octets, the
+ * first counting the AAR's "ARC-Authentication-Results: i=50; ". Only
+ * folding is added: unfolded, the text is the same. A value written by
+ * a version before our builder kept lines short, or by other software
+ * with our authserv-id, can have longer lines; a run of 998 octets
+ * without a blank is left as it is.
+ */
+void authres_fold_received(const unsigned char *value, size_t len,
+    struct buf *out);
+
+/*
  * authres_is_ours - does this Authentication-Results field value (as
  * received, after the colon) carry authserv_id? Comments, folding, odd
  * white space and a quoted authserv-id are understood; case is ignored

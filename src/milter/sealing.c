@@ -19,11 +19,11 @@
  * with ARCSeal outbound the set is made on the way out instead, when the
  * list resends the message from InternalHosts (or an authenticated
  * client) with the Authentication-Results we added on its way in. The
- * AAR copies that A-R (what we saw before the list changed anything),
- * cv= is its arc= result (none without a chain; a chain not found
- * passing on the way in is not sealed), and the AS signs the chain
- * already there (its structure checked here, its seals judged on the
- * way in).
+ * AAR copies that A-R (what we saw before the list changed anything;
+ * folded again where a line of it would pass 998 octets), cv= is its
+ * arc= result (none without a chain; a chain not found passing on the
+ * way in is not sealed), and the AS signs the chain already there (its
+ * structure checked here, its seals judged on the way in).
  *
  * The AMS body hash (relaxed, SHA-256) streams from end of header; the
  * core (src/core/arc_seal.c) builds the three fields at end of message.
@@ -68,6 +68,7 @@ outbound_ready(struct message *m, struct sealing *sl)
 {
 	struct arc_verify_params p;
 	struct dkim_header *hdrs;
+	struct buf ar = BUF_INIT;
 	const unsigned char *chain;
 	size_t i, len;
 	unsigned sets;
@@ -86,8 +87,9 @@ outbound_ready(struct message *m, struct sealing *sl)
 		while (k < h->value_len && (h->value[k] == ' ' ||
 		    h->value[k] == '\t'))
 			k++;
-		sl->our_ar = xstrndup((const char *)h->value + k,
-		    h->value_len - k);
+		/* refolded, so that no line of the AAR passes 998 octets */
+		authres_fold_received(h->value + k, h->value_len - k, &ar);
+		sl->our_ar = buf_steal(&ar);
 	}
 	if (sl->our_ar == NULL) {
 		sl->skip_why = "no Authentication-Results of ours";

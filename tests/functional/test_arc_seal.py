@@ -6,6 +6,8 @@ own verifier.
 We seal ARC-free mail (i=1 cv=none), extend dkimpy chains of 1 and 2 hops
 (cv=pass), and dkimpy extends a chain we sealed; a chain that fails is not
 sealed, nor is mail from InternalHosts (it is DKIM-signed instead).
+ARCSeal outbound copies our A-R of the way in, folded again when a line
+of it is too long.
 ARCSealAlgorithm ed25519-sha256 seals with Ed25519 (authmilter -t warns
 about verifiers without RFC 8463); config errors name file:line.
 """
@@ -187,12 +189,39 @@ def outbound_cases(t, d, hops, recs):
          "a chain that passed on the way in: i=2 cv=pass", diag=repr(s))
     t.is_eq(ac.dkimpy_verdict(r.message, recs), "pass",
             "dkimpy verifies it")
+    long_ar_cases(t, d, ar.split(";")[0], recs)
     r = d.send_message(RAW, client_ip="10.9.0.1", macros={"i": "NOAR"},
                        mail_from="list-bounces@list.example")
     t.is_eq(sets_of(r.message), [],
             "internal mail without our A-R is not sealed")
     t.ok(d.wait_for_log(r'qid=NOAR .*arc_seal=no arc_seal_skip="no '
                         r'Authentication-Results of ours"') is not None, "the log says why")
+
+
+def long_ar_cases(t, d, authserv, recs):
+    """ARCSeal outbound copies an A-R of ours with a 1,700-octet line (as
+    a version before its lines were kept short could write): the AAR is
+    folded again, within 998 octets a line, the same text unfolded"""
+    words = " ".join("w%05d" % i for i in range(240))
+    ar = ("%s; dkim=none (%s); spf=pass smtp.mailfrom=author.example" %
+          (authserv, words)).encode()
+    msg = b"Authentication-Results: " + ar + b"\r\n" + RAW
+    r = d.send_message(msg, client_ip="10.9.0.1",
+                       mail_from="list-bounces@list.example")
+    aar = [n + b":" + v for n, v in ac.split(r.message)[0]
+           if n.lower() == b"arc-authentication-results"]
+    t.is_eq(len(aar), 1, "a long A-R of the way in: sealed")
+    if not aar:
+        return
+    lines = aar[0].split(b"\r\n")
+    t.ok(len(lines) > 1 and max(len(x) for x in lines) <= 998,
+         "its AAR is folded, no line over 998 octets",
+         diag=repr([len(x) for x in lines]))
+    t.is_eq(aar[0].replace(b"\r\n", b""),
+            b"ARC-Authentication-Results: i=1; " + ar,
+            "unfolded, the AAR is that A-R")
+    t.is_eq(ac.dkimpy_verdict(r.message, recs), "pass",
+            "dkimpy verifies the set with the folded AAR")
 
 
 def ed_cases(t, d, hops, recs):

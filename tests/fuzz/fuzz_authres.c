@@ -1,10 +1,12 @@
 /*
  * fuzz_authres.c - Authentication-Results forgery detection (RFC 8601
  * 5). Input: first line the authserv-id, the rest the received field
- * value. Also builds our own header from input words (method, result,
- * property values, comment, reason) and checks that hostile words cannot
- * stop our own field from being recognised as ours, nor (with our own
- * methods and results) take a line of it past RFC 5322's 998 octets.
+ * value, which is also folded again as ARCSeal outbound folds the A-R it
+ * copies (lines within 998 octets where a blank allows). Also builds our
+ * own header from input words (method, result, property values, comment,
+ * reason) and checks that hostile words cannot stop our own field from
+ * being recognised as ours, nor (with our own methods and results) take
+ * a line of it past RFC 5322's 998 octets.
  * The words are the input's first four lines: a result and value, a
  * comment and header.from, a header.d value, and a reason.
  */
@@ -33,6 +35,61 @@ check_lines(const char *hdr)
 	}
 }
 
+/* is_blank - a space or a tab */
+static bool
+is_blank(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * check_refolded - abort unless out is in with line breaks added, each
+ * before a blank, none leaving a line of blanks alone, and unless every
+ * line over the limit has no blank with text before and after it (where
+ * a break could have gone). Line lengths count as check_lines does; a
+ * CR before LF is neither length nor text.
+ */
+static void
+check_refolded(const unsigned char *in, size_t n, const struct buf *out)
+{
+	size_t i, q = 0, len = FIRST_LINE_PREFIX;
+	bool text = false, gap = false, foldable = false, added = false;
+
+	for (i = 0; i <= out->len; i++) {
+		unsigned char c = i < out->len ? out->data[i] : '\n';
+
+		if (c == '\n') {
+			if ((len > LINE_MAX_OCTETS && foldable) || (added && !text))
+				abort();
+			if (i == out->len)
+				break;
+			added = q >= n || in[q] != '\n';
+			if (added && (i + 1 >= out->len ||
+			    !is_blank(out->data[i + 1])))
+				abort();
+			if (!added)
+				q++;
+			len = 0;
+			text = gap = foldable = false;
+			continue;
+		}
+		if (q >= n || in[q] != c)
+			abort();
+		q++;
+		if (c == '\r' && i + 1 < out->len && out->data[i + 1] == '\n')
+			continue;
+		len++;
+		if (is_blank(c)) {
+			gap = gap || text;
+		} else {
+			foldable = foldable || gap;
+			text = true;
+		}
+	}
+	if (q != n)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -42,12 +99,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned char *value = fuzz_copy(p, n);
 	char *w[4];
 	struct authres ar;
+	struct buf folded = BUF_INIT;
 	const char *hdr;
 	size_t i;
 
 	(void)authres_is_ours(value, n, id);
 	(void)authres_is_ours(value, n, OUR_ID);
 	(void)authres_value_is_token(id);
+	authres_fold_received(value, n, &folded);
+	check_refolded(value, n, &folded);
+	buf_deinit(&folded);
 
 	p = data;
 	n = size;

@@ -446,6 +446,141 @@ test_under_limit_unchanged(void **state)
 	authres_deinit(&ar);
 }
 
+/* fold_received - authres_fold_received of in, as a C string */
+static char *
+fold_received(struct buf *out, const char *in)
+{
+	buf_reset(out);
+	authres_fold_received((const unsigned char *)in, strlen(in), out);
+	return (char *)out->data;
+}
+
+/* assert_refolded - every line of got is within 998 octets (the first
+ * counting the AAR's prefix), each line after the first starts with a
+ * blank and holds more than blanks, and got without the line breaks
+ * authres_fold_received added (an LF not in in) is in */
+static void
+assert_refolded(const char *got, const char *in)
+{
+	struct buf back = BUF_INIT;
+	size_t len = FIRST_LINE_PREFIX, line = 0;
+	const char *p, *q = in;
+	bool text = false;
+
+	for (p = got;; p++) {
+		if (*p == '\n' || *p == '\0') {
+			if (len > 998)
+				fail_msg("line %zu: %zu octets", line, len);
+			if (line > 0 && !text)
+				fail_msg("line %zu holds blanks alone", line);
+			if (*p == '\0')
+				break;
+			if (*q != '\n' && (p[1] != ' ' && p[1] != '\t'))
+				fail_msg("line %zu: a break not before a blank",
+				    line + 1);
+			len = 0;
+			line++;
+			text = false;
+			if (*q != '\n')
+				continue;	/* a break we added */
+		} else if (*p != '\r' || p[1] != '\n') {
+			len++;
+		}
+		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+			text = true;
+		buf_append_byte(&back, (unsigned char)*p);
+		q++;
+	}
+	assert_string_equal(buf_cstr(&back), in);
+	buf_deinit(&back);
+}
+
+/* words - n octets of "w12345 w12346 ...", NUL-terminated */
+static char *
+words(char *s, size_t n)
+{
+	size_t i = 0;
+	unsigned w = 0;
+
+	while (i < n) {
+		int k = snprintf(s + i, n - i + 1, "%sw%05u", i > 0 ? " " : "",
+		    w++);
+
+		i += (size_t)k < n - i ? (size_t)k : n - i;
+	}
+	s[n] = '\0';
+	return s;
+}
+
+/* ARCSeal outbound copies our A-R of the way in: one written before
+ * lines were kept short (or by other software with our authserv-id) is
+ * folded again before the last blank that fits; fields within the limit
+ * and their folding are kept byte for byte */
+static void
+test_fold_received(void **state)
+{
+	struct buf out = BUF_INIT;
+	char in[4000], w[3000], want[4000];
+	const char *got;
+	size_t first = 998 - FIRST_LINE_PREFIX;
+
+	(void)state;
+	/* within the limit: unchanged, whatever its line breaks */
+	got = fold_received(&out, "mx.example.net;\r\n\tspf=pass "
+	    "smtp.mailfrom=example.com;\n\tdkim=none");
+	assert_string_equal(got, "mx.example.net;\r\n\tspf=pass "
+	    "smtp.mailfrom=example.com;\n\tdkim=none");
+	/* the first line at exactly 998 octets with the prefix, then one
+	 * more octet: the break goes before its last blank */
+	words(in, first);
+	assert_string_equal(fold_received(&out, in), in);
+	words(in, first + 1);
+	got = fold_received(&out, in);
+	assert_refolded(got, in);
+	assert_non_null(strchr(got, '\n'));
+	assert_true(strchr(got, '\n') - got == strrchr(in, ' ') - in);
+	/* a line of 2,978 octets of words: folded, nothing else moved */
+	(void)snprintf(in, sizeof(in), "mx.example.net; dkim=none (%s)",
+	    words(w, 2950));
+	assert_refolded(fold_received(&out, in), in);
+	/* continuation lines count from their own start, CRLF or LF */
+	(void)snprintf(in, sizeof(in), "mx.example.net;\r\n\tdmarc=none "
+	    "(%s);\n\tspf=none", words(w, 1500));
+	assert_refolded(fold_received(&out, in), in);
+	/* a run of 1,200 octets without a blank gets a line of its own,
+	 * longer than 998 (nothing else can be done without changing the
+	 * text): breaks go before the blanks on either side of it */
+	memset(w, 'x', 1200);
+	w[1200] = '\0';
+	(void)snprintf(in, sizeof(in), "mx.example.net; spf=none "
+	    "smtp.helo=%s; dkim=none", w);
+	got = fold_received(&out, in);
+	assert_int_equal(strlen(got), strlen(in) + 2);
+	assert_non_null(strstr(got, "spf=none\n smtp.helo="));
+	assert_non_null(strstr(got, w));
+	assert_non_null(strstr(got, ";\n dkim=none"));
+	/* blanks are never left alone on a line: 1,200 of them after a word
+	 * go with the word, the last one and the text after it start the
+	 * next line */
+	memset(w, ' ', 1200);
+	w[1200] = '\0';
+	(void)snprintf(in, sizeof(in), "x%sy", w);
+	assert_refolded(fold_received(&out, in), in);
+	/* nor blanks that end the line: a break before them would leave
+	 * them alone on the next (fuzz_authres found this) */
+	memset(w, 'x', 1200);
+	(void)snprintf(in, sizeof(in), "%.1200s\t\t", w);
+	assert_string_equal(fold_received(&out, in), in);
+	(void)snprintf(in, sizeof(in), "x %.1200s  \r\n\ty", w);
+	(void)snprintf(want, sizeof(want), "x\n %.1200s  \r\n\ty", w);
+	assert_string_equal(fold_received(&out, in), want);
+	memset(w, ' ', 1200);
+	/* a blank-only run before any text cannot be folded: left long */
+	(void)snprintf(in, sizeof(in), "%sy", w);
+	assert_string_equal(fold_received(&out, in), in);
+	buf_deinit(&out);
+}
+
 /* Every result starts a folded line; the id, methods, results and
  * property names are copied as given */
 static void
@@ -613,6 +748,7 @@ main(void)
 		cmocka_unit_test(test_long_comment_folded),
 		cmocka_unit_test(test_several_authors_folded),
 		cmocka_unit_test(test_under_limit_unchanged),
+		cmocka_unit_test(test_fold_received),
 		cmocka_unit_test(test_many_results),
 		cmocka_unit_test(test_token_every_byte),
 		cmocka_unit_test(test_address_local_part_every_byte),

@@ -21,7 +21,6 @@
  */
 #include "config.h"
 
-#include <stdint.h>
 #include <string.h>
 
 #include "core/authres.h"
@@ -412,6 +411,7 @@ authres_finish(struct authres *ar)
 	return buf_cstr(&ar->out);
 }
 
+/* is_blank - RFC 5234 WSP */
 static inline bool
 is_blank(unsigned char c)
 {

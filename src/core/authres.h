@@ -56,8 +56,8 @@ const char *authres_finish(struct authres *ar);
  * first counting the AAR's "ARC-Authentication-Results: i=50; ". Only
  * folding is added: unfolded, the text is the same. A value written by
  * a version before our builder kept lines short, or by other software
- * with our authserv-id, can have longer lines; a run of 998 octets
- * without a blank is left as it is.
+ * with our authserv-id, can have longer lines; a line with no blank
+ * between two pieces of text is left as long as it is.
  */
 void authres_fold_received(const unsigned char *value, size_t len,
     struct buf *out);

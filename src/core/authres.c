@@ -411,13 +411,6 @@ authres_finish(struct authres *ar)
 	return buf_cstr(&ar->out);
 }
 
-/* is_blank - RFC 5234 WSP */
-static inline bool
-is_blank(unsigned char c)
-{
-	return c == ' ' || c == '\t';
-}
-
 /*
  * fold_point - where a line break may go in the line s[0..n): before a
  * blank with text both before it and after it on the line (RFC 5322
@@ -429,15 +422,15 @@ fold_point(const unsigned char *s, size_t n, size_t room)
 {
 	size_t first = 0, last = n, b;
 
-	while (first < n && is_blank(s[first]))
+	while (first < n && ascii_iswsp(s[first]))
 		first++;
-	while (last > first && is_blank(s[last - 1]))
+	while (last > first && ascii_iswsp(s[last - 1]))
 		last--;
 	for (b = room < last ? room : last - 1; b > first; b--)
-		if (is_blank(s[b]))
+		if (ascii_iswsp(s[b]))
 			return b;
 	for (b = (room > first ? room : first) + 1; b < last; b++)
-		if (is_blank(s[b]))
+		if (ascii_iswsp(s[b]))
 			return b;
 	return 0;
 }

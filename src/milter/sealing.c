@@ -84,8 +84,7 @@ outbound_ready(struct message *m, struct sealing *sl)
 		if (ascii_strcasecmp(h->name, "Authentication-Results") != 0 ||
 		    !authres_is_ours(h->value, h->value_len, m->conf->authserv_id))
 			continue;
-		while (k < h->value_len && (h->value[k] == ' ' ||
-		    h->value[k] == '\t'))
+		while (k < h->value_len && ascii_iswsp(h->value[k]))
 			k++;
 		/* refolded, so that no line of the AAR passes 998 octets */
 		authres_fold_received(h->value + k, h->value_len - k, &ar);

@@ -14,6 +14,7 @@
 
 #include "core/authres.h"
 #include "fuzz.h"
+#include "util/str.h"
 
 #define OUR_ID "mx.example.net"
 /* RFC 5322 2.1.1, and what precedes our value on the first line of the
@@ -33,13 +34,6 @@ check_lines(const char *hdr)
 		else if (++len > LINE_MAX_OCTETS)
 			abort();
 	}
-}
-
-/* is_blank - a space or a tab */
-static bool
-is_blank(unsigned char c)
-{
-	return c == ' ' || c == '\t';
 }
 
 /*
@@ -65,7 +59,7 @@ check_refolded(const unsigned char *in, size_t n, const struct buf *out)
 				break;
 			added = q >= n || in[q] != '\n';
 			if (added && (i + 1 >= out->len ||
-			    !is_blank(out->data[i + 1])))
+			    !ascii_iswsp(out->data[i + 1])))
 				abort();
 			if (!added)
 				q++;
@@ -79,7 +73,7 @@ check_refolded(const unsigned char *in, size_t n, const struct buf *out)
 		if (c == '\r' && i + 1 < out->len && out->data[i + 1] == '\n')
 			continue;
 		len++;
-		if (is_blank(c)) {
+		if (ascii_iswsp(c)) {
 			gap = gap || text;
 		} else {
 			foldable = foldable || gap;

@@ -4,9 +4,13 @@ Exported:
     rsa_key_pair(bits=2048)    -> (PEM private key bytes, PKCS#1 form;
                                    base64 DER SubjectPublicKeyInfo, the p=
                                    value of a DKIM key record)
+    relaxed_signed(raw, domain, pem, selector="s1", length=False)
+                               -> raw with a relaxed/relaxed DKIM-Signature
+                                  over From, To, Subject and Date before it
 
-Needs python3-cryptography (Debian's /usr/bin/python3); imported when
-called, so a test can report the missing module through TAP.need first.
+Needs python3-cryptography and python3-dkim (Debian's /usr/bin/python3);
+imported when called, so a test can report a missing module through
+TAP.need first.
 """
 import base64
 
@@ -23,3 +27,19 @@ def rsa_key_pair(bits=2048):
         serialization.Encoding.DER,
         serialization.PublicFormat.SubjectPublicKeyInfo)
     return pem, base64.b64encode(der).decode()
+
+
+def _octets(v):
+    return v.encode() if isinstance(v, str) else v
+
+
+def relaxed_signed(raw, domain, pem, selector="s1", length=False):
+    """relaxed_signed - raw (CRLF line ends) with a DKIM-Signature by
+    domain/selector prepended: dkimpy, relaxed/relaxed, h=from:to:subject:
+    date, l= when length; the signature's lines end in CRLF as raw's do"""
+    import dkim
+    sig = dkim.sign(raw, _octets(selector), _octets(domain), pem,
+                    length=length,
+                    include_headers=[b"from", b"to", b"subject", b"date"],
+                    canonicalize=(b"relaxed", b"relaxed"))
+    return sig.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n") + raw

@@ -102,13 +102,7 @@ def message(dom, subject, body=b"Hello Bob,\r\nthis is a soak test.\r\n"):
             b"Message-ID: <" + subject.encode() + b"@soak.test>\r\n\r\n" + body)
 
 
-def sign(raw, dom, pem):
-    """sign - prepend a relaxed/relaxed DKIM-Signature (CRLF line ends)"""
-    import dkim
-    sig = dkim.sign(raw, b"s1", dom.encode(), pem,
-                    include_headers=[b"from", b"to", b"subject", b"date"],
-                    canonicalize=(b"relaxed", b"relaxed"))
-    return sig.replace(b"\n", b"\r\n").replace(b"\r\r\n", b"\r\n") + raw
+sign = dkim_keys.relaxed_signed  # relaxed/relaxed, h=from:to:subject:date
 
 
 def write_corpus(cdir, pem):

@@ -228,7 +228,8 @@ def floor(manifest_path, speed_path):
         return 1
     rsa_v, ed_v = float(rsa.group(2)), float(ed.group(2))
     cols = [float(c.rstrip("k")) * 1000 for c in sha.group(1).split()]
-    sha_bps = cols[4] if len(cols) > 4 else cols[-1]      # 8192-byte blocks
+    # 8192-byte blocks: the only column of "-bytes 8192", the fifth of all sizes
+    sha_bps = cols[4] if len(cols) > 4 else cols[-1]
     rsa_ms = st["rsa_verifies_per_msg"] / rsa_v * 1000
     ed_ms = st["ed25519_verifies_per_msg"] / ed_v * 1000
     hash_ms = st["hash_bytes_per_msg_shared"] / sha_bps * 1000

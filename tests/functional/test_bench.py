@@ -6,6 +6,8 @@ config option or a changed table would only show at the next full
 benchmark. This runs:
   - benchcheck.py table on fixed rows: the columns, the authmilter : chain
     ratios and each target judged met or MISS on its figure;
+  - benchcheck.py floor on fixed openssl speed output, every block size
+    or -bytes 8192 alone (as run-bench.sh runs it): the same floor;
   - benchcheck.py ownwork and counts on fixed rows (issue 18 arithmetic),
     and on rows of repeated runs (run-bench.sh --repeat): the median of
     the paired differences, their range, the verdict on the median;
@@ -34,11 +36,16 @@ benchmark. This runs:
     its target line on fixed rows (authmilter and a --baseline build);
   - run-bench.sh --profile, cut down (nullC and authmilter, 400
     messages): CPU per message by library for each, from perf samples.
-Speed is not judged here: only a benchmark run says anything about speed."""
+The three run-bench.sh runs share one generated corpus, and every
+nullmilter is stopped the way run-bench.sh stops it (TERM, then
+connections to its port until it exits), which keeps this test near
+three minutes. Speed is not judged here: only a benchmark run says
+anything about speed."""
 import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -169,6 +176,31 @@ with tempfile.TemporaryDirectory() as d:
          diag=r.stdout + r.stderr)
 
 
+# floor: the crypto floor from openssl speed, as run-bench.sh runs it
+# (SHA-256 on 8192-byte blocks only) and with every block size (the
+# 8192-byte column is the fifth): the same figures either way.
+SPEED_HEAD = "type  16 bytes  64 bytes  256 bytes  1024 bytes  8192 bytes  16384 bytes\n"
+SPEED_ALL = SPEED_HEAD + "sha256  100.00k  200.00k  300.00k  400.00k  1000000.00k  1100000.00k\n"
+SPEED_ONE = "type           8192 bytes\nsha256         1000000.00k\n"
+SPEED_PK = ("                  sign    verify    sign/s verify/s\n"
+            "rsa 2048 bits 0.000244s 0.000015s   4000.0  50000.0\n"
+            "                              sign    verify    sign/s verify/s\n"
+            " 253 bits EdDSA (Ed25519)   0.0000s   0.0001s  40000.0  10000.0\n")
+with tempfile.TemporaryDirectory() as d:
+    manifest = os.path.join(d, "manifest.json")
+    with open(manifest, "w") as f:
+        json.dump({"stats": {"rsa_verifies_per_msg": 1.0, "ed25519_verifies_per_msg": 0.5,
+                             "hash_bytes_per_msg_shared": 10000}}, f)
+    outs = []
+    for text in (SPEED_ALL + SPEED_PK, SPEED_ONE + SPEED_PK):
+        with open(os.path.join(d, "speed.txt"), "w") as f:
+            f.write(text)
+        outs.append(benchcheck("floor", manifest, os.path.join(d, "speed.txt")))
+    # 1/50000 s + 0.5/10000 s + 10000 B / 1e9 B/s = 0.02 + 0.05 + 0.01 ms
+    t.ok(all(r.returncode == 0 and "sha256 1000 MB/s x 10000 bytes per msg = 0.0100 ms" in r.stdout and
+             "FLOOR_MS=0.08000" in r.stdout for r in outs),
+         "floor: crypto floor from openssl speed, all block sizes or -bytes 8192 alone",
+         diag="\n".join(r.stdout + r.stderr for r in outs))
 with tempfile.TemporaryDirectory() as d:
     fresh, reused = os.path.join(d, "rows.1"), os.path.join(d, "rows.100")
     with open(fresh, "w") as f:
@@ -276,6 +308,24 @@ with tempfile.TemporaryDirectory() as d:
          diag=out + r.stderr)
 
 nullmilter = os.path.join(BUILD, "contrib", "bench", "nullmilter")
+
+
+def stop_null(proc, port):
+    """stop_null - TERM a nullmilter and connect to its port until it
+    exits: libmilter's listener sees the stop only when its select on the
+    listening socket returns, otherwise after 5 s (run-bench.sh pokes the
+    same way); KILL after 10 s. Returns its stderr when that was a pipe."""
+    proc.terminate()
+    deadline = time.time() + 10
+    while proc.poll() is None and time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+        except OSError:
+            pass
+        time.sleep(0.1)
+    if proc.poll() is None:
+        proc.kill()
+    return proc.communicate()[1]
 names = ["nullmilter -R negotiates exactly like authmilter",
          "authmilter answers DATA (no Nagle stall behind Postfix's unanswered RCPT/DATA macros)"]
 if t.need(files=[nullmilter], check=daemon.missing, what="nullmilter and authmilter", tests=names):
@@ -306,8 +356,7 @@ if t.need(files=[nullmilter], check=daemon.missing, what="nullmilter and authmil
         t.ok(not seen["authmilter"][2] & (SMFIP_NODATA | SMFIP_NR_DATA), names[1],
              diag="protocol 0x%x" % seen["authmilter"][2])
     finally:
-        null.terminate()
-        null.wait(10)
+        stop_null(null, port)
 
 # nullmilter -C (nullC): the floor of -R plus the crypto floor's work.
 # Two messages on one connection: the first signed twice (rsa-sha256 and
@@ -336,12 +385,7 @@ if t.need(files=[nullmilter], check=daemon.missing, what="nullmilter and authmil
         codes = [c.send_message(m).verdict for m in (C_SIGNED, C_UNSIGNED)]
         c.close()
     finally:
-        nullc.terminate()
-        try:
-            err = nullc.communicate(timeout=10)[1]
-        except subprocess.TimeoutExpired:
-            nullc.kill()
-            err = nullc.communicate()[1]
+        err = stop_null(nullc, port)
     with daemon.Daemon() as d:
         a = d.client()
         seen["authmilter"] = (a.version, a.actions, a.protocol, a.symlists)
@@ -401,9 +445,9 @@ def traced_milterload(d, flags):
                            capture_output=True, text=True, timeout=60)
         time.sleep(0.5)
     finally:
-        for p in (proxy, null):
-            p.terminate()
-            p.wait(10)
+        proxy.terminate()
+        proxy.wait(10)
+        stop_null(null, port)
     conns = trace_module().sequences(trace)
     # wait_for_socket's probe is a connection without packets
     recs = [rs for rs in conns.values() if any("cmd" in x for x in rs)]
@@ -482,8 +526,7 @@ def run_sessions(d, corpus, extra):
                             "-c", "1", "-t", "30", "-o", out_json] + extra,
                            capture_output=True, text=True, timeout=60)
     finally:
-        null.terminate()
-        null.wait(10)
+        stop_null(null, port)
     sessions = {}
     if os.path.exists(out_json):
         for line in open(out_json):
@@ -572,6 +615,26 @@ def python_modules():
     return None if r.returncode == 0 else "python3-dkim, -nacl, -cryptography, -dnspython"
 
 
+# The three runs below share one corpus (gencorpus.py makes its RSA keys in
+# Python, ~15 s here): the first generates it (--count 40, as the others
+# would) and keeps its work directory; the others read it with --corpus.
+# Without the first (no Postfix) each generates its own.
+kept_dirs = []
+
+
+def keep_corpus(out):
+    """keep_corpus - note the work directory a --keep run kept"""
+    kept_dirs.extend(re.findall(r"^work directory kept: (/tmp/run-bench\.\w+)$", out, re.M))
+
+
+def corpus_args():
+    """corpus_args - --corpus DIR of a kept run's corpus, if there is one"""
+    for k in kept_dirs:
+        if os.path.isfile(os.path.join(k, "data", "manifest.json")):
+            return ["--corpus", os.path.join(k, "data")]
+    return []
+
+
 pf_names = ["run-bench.sh --postfix: Postfix alone and nullR behind it get a row each, "
             "beside nullR under milterload -m 1, -P and -P -W 2",
             "run-bench.sh --postfix: Postfix's recorded command sequence equals milterload -P's"]
@@ -579,9 +642,10 @@ if t.need(root=True, tools=tools + ["postfix", "ip"], check=python_modules,
           what="run-bench.sh --postfix", tests=pf_names):
     r = subprocess.run(["bash", os.path.join(BENCH, "run-bench.sh"), "--builddir", BUILD,
                         "--postfix", "--only", "nullR", "--conc", "4", "--seconds", "1",
-                        "--count", "40", "--counts", "0", "--budget", "240"],
+                        "--count", "40", "--counts", "0", "--budget", "240", "--keep"],
                        capture_output=True, text=True, timeout=400)
     out = r.stdout + r.stderr
+    keep_corpus(out)
     rows = re.findall(r"^(postfix|nullR)\s+(postfix|milterload -m 1|milterload -P|milterload -P -W 2)"
                       r"\s+4\s+([0-9.]+)\s", out, re.M)
     t.ok(r.returncode == 0 and len(rows) == 5 and all(float(x[2]) > 0 for x in rows),
@@ -598,7 +662,7 @@ if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh --pro
           tests=prof_names):
     r = subprocess.run(["bash", os.path.join(BENCH, "run-bench.sh"), "--builddir", BUILD,
                         "--only", "nullC authmilter", "--count", "40", "--per-conn", "1",
-                        "--profile", "400", "--budget", "240"],
+                        "--profile", "400", "--budget", "240"] + corpus_args(),
                        capture_output=True, text=True, timeout=400)
     out = r.stdout + r.stderr
     # --profile keeps its work directory (the perf data) for reading
@@ -621,7 +685,7 @@ if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tes
                         "--count", "40", "--per-conn", "1 10", "--counts", "40",
                         "--repeat", "2", "--budget", "420", "--latencies",
                         # the same binary as an "older build": --baseline end to end
-                        "--baseline", os.path.join(BUILD, "src", "authmilter")],
+                        "--baseline", os.path.join(BUILD, "src", "authmilter")] + corpus_args(),
                        capture_output=True, text=True, timeout=700)
     out = r.stdout + r.stderr
     t.ok(r.returncode == 0 and "total run time" in out, names[0], diag=out)
@@ -663,4 +727,6 @@ if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tes
                            "authmilter_reports", "null", "nullC", "nullR"] for n in named.values()) and
          all(b.count("  < 20 KB ") == 7 for _, b in blocks),
          names[4], diag=out)
+for k in kept_dirs:
+    shutil.rmtree(k, ignore_errors=True)
 t.done()

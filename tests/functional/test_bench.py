@@ -45,7 +45,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -318,10 +317,7 @@ def stop_null(proc, port):
     proc.terminate()
     deadline = time.time() + 10
     while proc.poll() is None and time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-        except OSError:
-            pass
+        milter_client.poke("inet:%d@127.0.0.1" % port)
         time.sleep(0.1)
     if proc.poll() is None:
         proc.kill()

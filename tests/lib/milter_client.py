@@ -1063,6 +1063,24 @@ def wait_for_socket(spec, timeout=10.0, proc=None):
     return False
 
 
+def poke(spec):
+    """poke - one connection to spec, closed at once (up to 0.2 s).
+
+    A libmilter milter told to stop (SIGTERM) sees it only when its
+    listener's select on the listening socket returns, otherwise after a
+    5 s timeout: a connection ends that wait. True when it connected."""
+    family, addr = parse_socket_spec(spec)
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.settimeout(0.2)
+    try:
+        s.connect(addr)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
 def free_port(family=socket.AF_INET, host="127.0.0.1"):
     """free_port - a currently free TCP port on a loopback address."""
     s = socket.socket(family, socket.SOCK_STREAM)

@@ -1046,20 +1046,14 @@ def wait_for_socket(spec, timeout=10.0, proc=None):
     proc: optional subprocess.Popen; returns False early if it exits.
     Returns True when a connection succeeded within timeout.
     """
-    family, addr = parse_socket_spec(spec)
+    parse_socket_spec(spec)  # a bad spec raises at once
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             return False
-        s = socket.socket(family, socket.SOCK_STREAM)
-        s.settimeout(0.5)
-        try:
-            s.connect(addr)
+        if poke(spec):
             return True
-        except OSError:
-            time.sleep(0.05)
-        finally:
-            s.close()
+        time.sleep(0.05)
     return False
 
 

@@ -36,9 +36,9 @@ benchmark. This runs:
     its target line on fixed rows (authmilter and a --baseline build);
   - run-bench.sh --profile, cut down (nullC and authmilter, 400
     messages): CPU per message by library for each, from perf samples.
-The three run-bench.sh runs share one generated corpus, and every
-nullmilter is stopped the way run-bench.sh stops it (TERM, then
-connections to its port until it exits), which keeps this test near
+The three run-bench.sh runs share one generated corpus, and the
+nullmilters started here are stopped with TERM and then connections to
+their port until they exit (stop_null), which keeps this test near
 three minutes. Speed is not judged here: only a benchmark run says
 anything about speed."""
 import json
@@ -312,8 +312,8 @@ nullmilter = os.path.join(BUILD, "contrib", "bench", "nullmilter")
 def stop_null(proc, port):
     """stop_null - TERM a nullmilter and connect to its port until it
     exits: libmilter's listener sees the stop only when its select on the
-    listening socket returns, otherwise after 5 s (run-bench.sh pokes the
-    same way); KILL after 10 s. Returns its stderr when that was a pipe."""
+    listening socket returns, otherwise after 5 s; KILL after 10 s.
+    Returns its stderr when that was a pipe."""
     proc.terminate()
     deadline = time.time() + 10
     while proc.poll() is None and time.time() < deadline:

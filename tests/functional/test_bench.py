@@ -39,7 +39,7 @@ benchmark. This runs:
 The three run-bench.sh runs share one generated corpus, and the
 nullmilters started here are stopped with TERM and then connections to
 their port until they exit (stop_null), which keeps this test near
-three minutes. Speed is not judged here: only a benchmark run says
+four minutes. Speed is not judged here: only a benchmark run says
 anything about speed."""
 import json
 import os
@@ -200,6 +200,7 @@ with tempfile.TemporaryDirectory() as d:
              "FLOOR_MS=0.08000" in r.stdout for r in outs),
          "floor: crypto floor from openssl speed, all block sizes or -bytes 8192 alone",
          diag="\n".join(r.stdout + r.stderr for r in outs))
+
 with tempfile.TemporaryDirectory() as d:
     fresh, reused = os.path.join(d, "rows.1"), os.path.join(d, "rows.100")
     with open(fresh, "w") as f:
@@ -310,18 +311,15 @@ nullmilter = os.path.join(BUILD, "contrib", "bench", "nullmilter")
 
 
 def stop_null(proc, port):
-    """stop_null - TERM a nullmilter and connect to its port until it
-    exits: libmilter's listener sees the stop only when its select on the
-    listening socket returns, otherwise after 5 s; KILL after 10 s.
-    Returns its stderr when that was a pipe."""
+    """stop_null - TERM a nullmilter, connecting to its port until it exits
+    (milter_client.wait_poking); KILL after 10 s. Returns its stderr when
+    that was a pipe."""
     proc.terminate()
-    deadline = time.time() + 10
-    while proc.poll() is None and time.time() < deadline:
-        milter_client.poke("inet:%d@127.0.0.1" % port)
-        time.sleep(0.1)
-    if proc.poll() is None:
+    if milter_client.wait_poking(proc, "inet:%d@127.0.0.1" % port, 10) is None:
         proc.kill()
     return proc.communicate()[1]
+
+
 names = ["nullmilter -R negotiates exactly like authmilter",
          "authmilter answers DATA (no Nagle stall behind Postfix's unanswered RCPT/DATA macros)"]
 if t.need(files=[nullmilter], check=daemon.missing, what="nullmilter and authmilter", tests=names):

@@ -355,15 +355,8 @@ class Daemon:
         tests read what it logs about connections)."""
         if self.binary is None and self.command is None:
             return self.wait(timeout)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.wait(0.1) is not None:
-                return self.returncode
-            try:
-                milter_client.poke(self.spec)
-            except ValueError:  # not a socket spec we can reach
-                pass
-        return self.wait(0)
+        self.returncode = milter_client.wait_poking(self.proc, self.spec, timeout)
+        return self.returncode
 
     def stop(self, sig=_signal.SIGTERM):
         """stop - SIGTERM (or sig), wait, SIGKILL after stop_timeout.

@@ -1075,6 +1075,20 @@ def poke(spec):
         s.close()
 
 
+def wait_poking(proc, spec, timeout):
+    """wait_poking - wait up to timeout for subprocess proc to exit after
+    a stop signal, poking spec every 0.1 s meanwhile (see poke); its exit
+    status, or None when it still runs."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            poke(spec)
+        except ValueError:  # not a socket spec we can reach
+            pass
+        time.sleep(0.1)
+    return proc.poll()
+
+
 def free_port(family=socket.AF_INET, host="127.0.0.1"):
     """free_port - a currently free TCP port on a loopback address."""
     s = socket.socket(family, socket.SOCK_STREAM)

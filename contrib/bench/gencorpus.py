@@ -37,7 +37,6 @@ does not depend on the system's random source.
 import argparse
 import base64
 import email.utils
-import hashlib
 import json
 import math
 import os

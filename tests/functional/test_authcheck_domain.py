@@ -126,7 +126,7 @@ def main():
     try:
         env = authcheck_env.AuthcheckEnv(zone()).__enter__()
     except Exception as e:
-        t.need(check=lambda: str(e), what="DNS server")
+        t.need(check=lambda reason=str(e): reason, what="DNS server")
         t.done()
     try:
         cases(t, env)

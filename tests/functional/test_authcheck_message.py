@@ -324,7 +324,7 @@ def main():
     try:
         env = authcheck_env.AuthcheckEnv(make_zone(pub, pub512)).__enter__()
     except Exception as e:  # the server could not start
-        t.need(check=lambda: str(e), what="DNS server")
+        t.need(check=lambda reason=str(e): reason, what="DNS server")
         t.done()
     try:
         good = run_cases(t, env, pem, pem512)

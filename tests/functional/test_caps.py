@@ -268,7 +268,7 @@ def main():
             test_dns_budget(t, base, pem)
             test_spf_queries(t, base)
     except dns_testserver.ServerError as e:
-        t.need(check=lambda: str(e), what="DNS server")
+        t.need(check=lambda reason=str(e): reason, what="DNS server")
     finally:
         tmpdir.remove(tmp)
     t.done()

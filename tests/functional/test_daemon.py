@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
 import milter_client  # noqa: E402
-from tap import TAP, is_root  # noqa: E402
+from tap import TAP  # noqa: E402
 
 AR = "Authentication-Results"
 ID = daemon.DEFAULT_AUTHSERV_ID

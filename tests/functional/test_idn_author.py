@@ -155,7 +155,7 @@ def main():
     try:
         env = authcheck_env.AuthcheckEnv(zone(pub)).__enter__()
     except Exception as e:  # the server could not start
-        t.need(check=lambda: str(e), what="DNS server")
+        t.need(check=lambda reason=str(e): reason, what="DNS server")
         t.done()
     try:
         daemon_cases(t, env, pem)

@@ -412,7 +412,7 @@ def main():
         try:
             srv = dns_testserver.DnsServer(zpath).__enter__()
         except dns_testserver.ServerError as e:
-            t.need(check=lambda: str(e), what="DNS server")
+            t.need(check=lambda reason=str(e): reason, what="DNS server")
             return t.done()
         try:
             run_cases(t, tmp, srv, pem)

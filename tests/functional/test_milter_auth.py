@@ -97,7 +97,7 @@ def main():
     try:
         srv = dns_testserver.DnsServer(zpath).__enter__()
     except dns_testserver.ServerError as e:
-        t.need(check=lambda: str(e), what="DNS server")
+        t.need(check=lambda reason=str(e): reason, what="DNS server")
         t.done()
     base = {"Nameservers": "127.0.0.1@%d" % srv.port, "DNSTimeout": "1s",
             "InternalHosts": "10.9.0.0/16", "DMARCNeverReject": "partner.test",

@@ -7,7 +7,6 @@ to keep running as root unless RunAsRoot says so, and nothing secret in
 the logs at LogLevel debug (key material, message bodies, mistyped config
 lines)."""
 
-import base64
 import errno
 import grp
 import os
@@ -16,13 +15,12 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
 import tmpdir  # noqa: E402
-from tap import TAP, is_root  # noqa: E402
+from tap import TAP  # noqa: E402
 
 try:
     from cryptography.hazmat.primitives import serialization

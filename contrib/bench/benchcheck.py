@@ -5,7 +5,8 @@
       Compare milterload -o RESULTS (one JSON line per message) with the
       expected results in gencorpus's MANIFEST. KIND is null, opendkim,
       opendmarc, chain (opendkim -> opendmarc), authmilter, or the floors
-      nullR and nullC (accept, no edits). Prints one
+      nullR and nullC (accept, no edits) and nullA (accept, its one
+      Authentication-Results field inserted at the top). Prints one
       summary line and up to 8 mismatches; exit 0 when the milter is
       right, 1 when not.
   benchcheck.py floor MANIFEST OPENSSL_SPEED_OUTPUT
@@ -20,7 +21,10 @@
       more per message than a fresh one (issue 18). When nullC (nullR plus
       the crypto floor's work, nullmilter -C) ran: what that crypto work
       costs in process (nullC - nullR, beside the floor) and authmilter's
-      work beyond it (authmilter - nullC), for reading; no verdict.
+      work beyond it (authmilter - nullC), for reading; no verdict. When
+      nullA (nullC plus an A-R field and a log line a message, nullmilter
+      -A) ran too: what that output costs (nullA - nullC) and authmilter's
+      work beyond the three floors (authmilter - nullA).
   benchcheck.py counts COUNTS_FILE
       System calls, context switches and CPU per message of nullR and
       authmilter from perf's counts (lines "NAME CONC PER_CONN MSGS
@@ -163,6 +167,12 @@ def check(kind, manifest_path, results_path, authserv):
         elif kind in ("null", "nullR", "nullC"):
             if rec["verdict"] != "accept" or rec["edits"]:
                 why.append("verdict %s with %d edits" % (rec["verdict"], len(rec["edits"])))
+        elif kind == "nullA":
+            ed = rec["edits"]
+            if rec["verdict"] != "accept" or len(ed) != 1 or ed[0].get("op") != "insert" \
+                    or ed[0].get("index") != 0 or ed[0].get("name") != "Authentication-Results":
+                why.append("verdict %s with edits %s, expected one A-R field inserted at the top" % (
+                    rec["verdict"], [(e.get("op"), e.get("name")) for e in ed]))
         else:
             ms = 2 if kind == "chain" else None
             ars = our_ars(rec, authserv, ms)
@@ -415,7 +425,8 @@ def crypto_split(cpu, floor_ms):
     points = [k for k in cpu if "nullC" in cpu[k] and "nullR" in cpu[k] and "authmilter" in cpu[k]]
     if not points:
         return
-    print("split (nullC = nullR + the crypto floor's work done in process; for reading, no target):")
+    print("split (nullC = nullR + the crypto floor's work done in process; nullA = nullC + the"
+          " output; for reading, no target):")
     for (pc, conc) in sorted(points, key=lambda k: (int(k[0]), k[1])):
         v = cpu[(pc, conc)]
         crypto = paired(v["nullC"], v["nullR"])
@@ -426,6 +437,13 @@ def crypto_split(cpu, floor_ms):
               "authmilter - nullC %.3f ms (range %.3f..%.3f)" % (
                   pc, conc, median(crypto.values()), floor_ms, median(beyond.values()),
                   min(beyond.values()), max(beyond.values())))
+        output = paired(v.get("nullA", {}), v["nullC"])
+        rest = paired(v["authmilter"], v.get("nullA", {}))
+        if output and rest:
+            print("  %4s msg/conn conc %3d: output (nullA - nullC: the A-R field and the log line) "
+                  "%.3f ms; authmilter - nullA %.3f ms (range %.3f..%.3f)" % (
+                      pc, conc, median(output.values()), median(rest.values()),
+                      min(rest.values()), max(rest.values())))
 
 
 def ownwork(floor_ms, modes):
@@ -438,7 +456,7 @@ def ownwork(floor_ms, modes):
     cpu = {}    # (per_conn, conc) -> {milter name: {run: CPU ms per message}}
     for pc, path in modes:
         for r in (l.split() for l in open(path) if l.strip()):
-            if r[0] in ("nullR", "nullC") or is_ours(r[0]):
+            if r[0] in ("nullR", "nullC", "nullA") or is_ours(r[0]):
                 cpu.setdefault((pc, int(r[1])), {}).setdefault(r[0], {})[run_of(r, 10)] = float(r[5])
     names = sorted({n for v in cpu.values() for n in v if is_ours(n)},
                    key=lambda n: (n != "authmilter", n))

@@ -73,9 +73,10 @@ usage: $0 [--quick] [options]
                     nullR and authmilter, counted by perf over N messages
                     after a warm-up, at concurrency 1 and 16 in each
                     --per-conn mode (default 400; 0 skips)
-  --only "LIST"     subset of: null nullR nullC authmilter opendkim opendmarc chain
-                    (nullC: nullR plus the crypto floor's work, not run
-                    unless named)
+  --only "LIST"     subset of: null nullR nullC nullA authmilter opendkim opendmarc chain
+                    (nullC: nullR plus the crypto floor's work; nullA:
+                    nullC plus authmilter's output, an A-R field and a log
+                    line a message; neither runs unless named)
                     authmilter_metrics (MetricsSocket on, scraped every
                     second) authmilter_reports (ReportStore sqlite:...)
                     authmilter_noarc (ARCVerify no)
@@ -86,8 +87,9 @@ usage: $0 [--quick] [options]
                     print instructions per message and the top functions,
                     with the first --per-conn value as messages per connection
                     (load on the machine does not change these counts)
-  --profile N       instead of timing: run each of authmilter, nullR and
-                    nullC named in --only under perf record (call graphs),
+  --profile N       instead of timing: run each of authmilter, nullR,
+                    nullC and nullA named in --only under perf record
+                    (call graphs),
                     sampling N messages after start-up and a warm-up pass,
                     at concurrency 4 with --per-conn's first mode, and print
                     where the CPU went by library (us a message) and by
@@ -104,7 +106,7 @@ usage: $0 [--quick] [options]
                     the commit before a change), as "authmilter_base", with
                     the same config, beside authmilter in the same run:
                     timing, own work and --counts
-  --repeat N        time nullR, authmilter (nullC, --baseline) N times per
+  --repeat N        time nullR, authmilter (nullC, nullA, --baseline) N times per
                     point, interleaved (nullR authmilter, authmilter nullR,
                     ...), and count them N times with --counts; own work is
                     then the median of the N paired differences, with their
@@ -456,6 +458,15 @@ start_nullC() {
 	MPID=$!; MSOCK="inet:$port@127.0.0.1"; MPORT=$port
 }
 
+# nullA: nullC plus the output authmilter makes for each message (an
+# A-R field inserted, a log line written; the lines go to nullA/log)
+start_nullA() {
+	local port=$(free_port)
+	mkdir -p "$work/nullA"
+	$WRAP "$nullmilter" -A -s "inet:$port@127.0.0.1" >>"$work/nullA/log" 2>&1 &
+	MPID=$!; MSOCK="inet:$port@127.0.0.1"; MPORT=$port
+}
+
 start_opendkim() {
 	local port=$(free_port)
 	mkdir -p "$work/opendkim"
@@ -634,7 +645,7 @@ if [ "$profile" -gt 0 ] 2>/dev/null; then
 	echo
 	echo "== perf profile: $profile messages after a warm-up pass, concurrency 4, ${per_conn%% *} msg/conn"
 	for name in $only; do
-		case "$name" in nullR|nullC|authmilter) ;; *) echo "SKIP $name: --profile measures nullR, nullC and authmilter"; continue ;; esac
+		case "$name" in nullR|nullC|nullA|authmilter) ;; *) echo "SKIP $name: --profile measures nullR, nullC, nullA and authmilter"; continue ;; esac
 		# perf starts disabled and samples only the N timed messages:
 		# start-up (nullC makes its keys) and the warm-up pass stay out
 		pdir=$work/profile.$name
@@ -671,7 +682,7 @@ echo
 echo "== correctness check ($check_n messages each) and timing (${seconds}s per point, conc: $concs, msg/conn: $per_conn)"
 checked=""
 for name in $only; do
-	case "$name" in null|nullR|nullC|authmilter*) ;; *)
+	case "$name" in null|nullR|nullC|nullA|authmilter*) ;; *)
 		if [ $resolv_ok != 1 ]; then
 			echo "SKIP $name: OpenDKIM's Nameservers takes no port, and OpenDMARC and libspf2 use"
 			echo "     the system resolver: they cannot reach the bench DNS (port 53) here;"
@@ -747,7 +758,7 @@ time_point() {
 
 # is_paired NAME - the milters of the own-work comparison: timed --repeat
 # times, interleaved
-is_paired() { case "$1" in nullR|nullC|authmilter|authmilter_base) return 0 ;; esac; return 1; }
+is_paired() { case "$1" in nullR|nullC|nullA|authmilter|authmilter_base) return 0 ;; esac; return 1; }
 
 # run_order RUN NAMES - NAMES in their order for odd runs, reversed for even
 # runs (A B, B A, A B, ...): a drift of the machine's load within a pair

@@ -16,20 +16,22 @@ benchmark. This runs:
     version, actions, protocol steps and macro lists offered to an MTA;
   - nullmilter -C (nullC) negotiates the same, verifies once per
     rsa-sha256/ed25519-sha256 DKIM-Signature and hashes signed bodies
-    only (its totals at exit);
+    only (its totals at exit); nullmilter -A (nullA) does the same and
+    inserts an A-R field and logs a line of authmilter's median sizes;
+  - benchcheck.py check nullA: its one A-R field at the top, nothing else;
   - milterload -m N puts one client's messages on a connection (a fixed
     corpus of three clients), and falls back to mixing clients, saying so,
     when no client has two messages;
   - milterload -P sends what Postfix 3.7 sends (commands, macros, writes),
     decoded by contrib/bench/postfix-milter-trace.py in front of
     nullmilter -R, and plain milterload does not;
-  - run-bench.sh itself, cut down (40 messages, null milter, the -R and
-    -C floors and authmilter, concurrency 4, 1 s per point, fresh and
+  - run-bench.sh itself, cut down (40 messages, null milter, the -R, -C
+    and -A floors and authmilter, concurrency 4, 1 s per point, fresh and
     reused connections, perf counts over 40 messages; root for its
-    private network namespace; nullR, nullC and authmilter timed and
+    private network namespace; nullR, nullC, nullA and authmilter timed and
     counted twice, interleaved, --repeat 2): every milter passes the
     correctness check on fresh and on reused connections and gets a table
-    row in both modes, the own-work medians, the nullC split and counts
+    row in both modes, the own-work medians, the nullC and nullA splits and counts
     tables are printed;
   - run-bench.sh --postfix, cut down (nullR only, 40 messages): the
     table rows, and what Postfix sent equals what milterload -P sends;
@@ -288,6 +290,21 @@ with tempfile.TemporaryDirectory() as d:
          "median of 3 paired runs 0.090 ms" in out and "nullC - nullR, median" not in out,
          "ownwork with nullC rows: the crypto split, paired by run; verdicts stay on nullR",
          diag=out + r.stderr)
+    # nullA rows (nullC plus the A-R field and the log line) add the
+    # output's cost (nullA - nullC: 0.020 in each run) and authmilter's
+    # work beyond it (authmilter - nullA: 0.020, 0.120, 0.040 -> 0.040).
+    with open(fresh, "a") as f:
+        f.write("nullA 16 2700 1 2 0.360 2.6 0 2700 80 1\nnullA 16 2700 1 2 0.380 2.6 0 2700 80 2\n"
+                "nullA 16 2700 1 2 0.750 2.6 0 2700 80 3\n")
+    r = benchcheck("ownwork", "0.05", "1", fresh, "100", reused)
+    out = r.stdout
+    t.ok(r.returncode == 0 and
+         "   1 msg/conn conc  16: output (nullA - nullC: the A-R field and the log line) 0.020 ms; "
+         "authmilter - nullA 0.040 ms (range 0.020..0.120)" in out and
+         "authmilter - nullC 0.060 ms (range 0.040..0.140)" in out and
+         "median of 3 paired runs 0.090 ms" in out and "nullA - nullR" not in out,
+         "ownwork with nullA rows: the output's cost and what is ours beyond it, paired by run",
+         diag=out + r.stderr)
     r = benchcheck("table", fresh)
     out = r.stdout
     t.ok(r.returncode == 0 and "the median of each column over the timed runs of that point, up to 3" in out
@@ -389,6 +406,58 @@ if t.need(files=[nullmilter], check=daemon.missing, what="nullmilter and authmil
     hashed = len(C_BODY) + 2 * 600
     t.ok(re.search(r"^nullC: 2 messages, 1 rsa-sha256 and 1 ed25519-sha256 verifications, "
                    r"%d bytes hashed, 0 failed$" % hashed, err, re.M), names[1], diag=err)
+
+# nullmilter -A (nullA): -C plus the output authmilter makes for each
+# message, an A-R field inserted at the top and one log line on stderr,
+# each of the median size authmilter's have over the bench corpus.
+names = ["nullmilter -A inserts one Authentication-Results field of 263 bytes at the top "
+         "of each message and answers as -C does",
+         "nullmilter -A writes one 451-byte log line a message and does -C's crypto work"]
+if t.need(files=[nullmilter], what="nullmilter", tests=names):
+    port = milter_client.free_port()
+    spec = "inet:%d@127.0.0.1" % port
+    nulla = subprocess.Popen([nullmilter, "-A", "-s", spec], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    err, res = "", []
+    try:
+        milter_client.wait_for_socket(spec, 30)
+        c = milter_client.MilterClient(spec, timeout=10).connect()
+        res = [c.send_message(m) for m in (C_SIGNED, C_UNSIGNED)]
+        c.close()
+    finally:
+        err = stop_null(nulla, port)
+    ins = [r.inserted_headers for r in res]
+    t.ok(len(ins) == 2 and all(len(i) == 1 and i[0][:2] == (0, "Authentication-Results") and
+                               len(i[0][2]) == 263 and i[0][2].startswith(" bench.test;") for i in ins) and
+         [r.verdict for r in res] == ["continue", "continue"] and not any(r.added_headers for r in res),
+         names[0], diag=repr([(r.verdict, r.actions) for r in res]))
+    lines = [ln for ln in err.splitlines(True) if " nullmilter[1]: info: " in ln]
+    t.ok(len(lines) == 2 and all(len(ln) == 451 for ln in lines) and
+         re.search(r"^nullC: 2 messages, 1 rsa-sha256 and 1 ed25519-sha256 verifications, "
+                   r"%d bytes hashed, 0 failed$" % (len(C_BODY) + 2 * 600), err, re.M),
+         names[1], diag=err)
+
+# benchcheck check nullA: accepted with exactly its one A-R field inserted
+# at the top; no field, or one added at the bottom, is wrong.
+names = ["benchcheck check nullA: one A-R field inserted at the top is right; none, or one "
+         "added at the end, is wrong"]
+with tempfile.TemporaryDirectory() as d:
+    man = os.path.join(d, "manifest.json")
+    with open(man, "w") as f:
+        json.dump({"messages": {"1.eml": {}, "2.eml": {}, "3.eml": {}}}, f)
+    ar = {"op": "insert", "milter": 1, "index": 0, "name": "Authentication-Results", "value": " x; none"}
+    recs = [{"msg": "1.eml", "verdict": "accept", "edits": [ar]},
+            {"msg": "2.eml", "verdict": "accept", "edits": []},
+            {"msg": "3.eml", "verdict": "accept", "edits": [dict(ar, op="add", index=None)]}]
+    good, bad = os.path.join(d, "good.json"), os.path.join(d, "bad.json")
+    with open(good, "w") as f:
+        f.write(json.dumps(recs[0]) + "\n")
+    with open(bad, "w") as f:
+        f.write("".join(json.dumps(x) + "\n" for x in recs))
+    g, b = benchcheck("check", "nullA", man, good, "x"), benchcheck("check", "nullA", man, bad, "x")
+    t.ok(g.returncode == 0 and "1 messages, 0 wrong" in g.stdout and
+         b.returncode == 1 and "3 messages, 2 wrong" in b.stdout,
+         names[0], diag=g.stdout + g.stderr + b.stdout + b.stderr)
 
 # milterload -P must send what Postfix 3.7 sends. The expected stream is
 # what Postfix 3.7.11 sent nullmilter -R (which negotiates like
@@ -592,10 +661,10 @@ with tempfile.TemporaryDirectory() as d:
     t.ok(r.returncode == 0 and got == want, names[0], diag=r.stdout + r.stderr)
 
 names = ["run-bench.sh: finishes within its budget",
-         "run-bench.sh: null milter, -R and -C floors, authmilter and its metrics and reports variants "
+         "run-bench.sh: null milter, -R, -C and -A floors, authmilter and its metrics and reports variants "
          "pass the correctness check, on reused connections too",
          "run-bench.sh: a table row for each in both connection modes: messages/s, kernel share, no errors",
-         "run-bench.sh: own work, the nullC split, per-message counts, the variants and a "
+         "run-bench.sh: own work, the nullC and nullA splits, per-message counts, the variants and a "
          "--baseline build printed for both modes",
          "run-bench.sh --latencies: latency by message size for each milter of each point"]
 tools = [os.path.join(BUILD, "contrib", "bench", p) for p in ("milterload", "nullmilter", "sysfloor")]
@@ -674,7 +743,7 @@ if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh --pro
 
 if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tests=names):
     r = subprocess.run(["bash", os.path.join(BENCH, "run-bench.sh"), "--builddir", BUILD,
-                        "--only", "null nullR nullC authmilter authmilter_metrics authmilter_reports",
+                        "--only", "null nullR nullC nullA authmilter authmilter_metrics authmilter_reports",
                         "--conc", "4", "--seconds", "1",
                         "--count", "40", "--per-conn", "1 10", "--counts", "40",
                         "--repeat", "2", "--budget", "420", "--latencies",
@@ -684,15 +753,15 @@ if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tes
     out = r.stdout + r.stderr
     t.ok(r.returncode == 0 and "total run time" in out, names[0], diag=out)
     t.ok(all(re.search(r"^check %s +40 messages, 0 wrong" % n, out, re.M)
-             for n in ("null", "nullR", "nullC", "authmilter", "authmilter_metrics",
+             for n in ("null", "nullR", "nullC", "nullA", "authmilter", "authmilter_metrics",
                        "authmilter_reports")) and
          all(re.search(r"^10 msg/conn: check %s +40 messages, 0 wrong" % n, out, re.M)
-             for n in ("null", "nullR", "nullC", "authmilter")), names[1], diag=out)
-    rows = re.findall(r"^(null|nullR|nullC|authmilter\w*)\s+4\s+([0-9.]+)\s.*\s\d+\s+[0-9.]+\s+(\d+)$",
+             for n in ("null", "nullR", "nullC", "nullA", "authmilter")), names[1], diag=out)
+    rows = re.findall(r"^(null|nullR|nullC|nullA|authmilter\w*)\s+4\s+([0-9.]+)\s.*\s\d+\s+[0-9.]+\s+(\d+)$",
                       out, re.M)
     t.ok(sorted(n for n, _, _ in rows) == ["authmilter"] * 2 + ["authmilter_base"] * 2 +
          ["authmilter_metrics"] * 2 +
-         ["authmilter_reports"] * 2 + ["null"] * 2 + ["nullC"] * 2 + ["nullR"] * 2 and
+         ["authmilter_reports"] * 2 + ["null"] * 2 + ["nullA"] * 2 + ["nullC"] * 2 + ["nullR"] * 2 and
          all(float(rate) > 0 and errors == "0" for _, rate, errors in rows),
          names[2], diag=out)
     t.ok(re.search(r"^ +1 msg/conn conc +4: authmilter - nullR, median of 2 paired runs -?[0-9.]+ ms "
@@ -709,7 +778,9 @@ if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tes
          len(re.findall(r"msg/conn conc +(1|16): authmilter_base [-+][0-9.]+ system calls", out)) == 4 and
          len(re.findall(r"^ +(1|10) msg/conn conc +4: crypto in process \(nullC - nullR\) -?[0-9.]+ ms "
                         r"\(floor [0-9.]+\); authmilter - nullC -?[0-9.]+ ms", out, re.M)) == 2 and
-         len(re.findall(r"^nullC\s+(1|16)\s+(1|10)\s+40\s", out, re.M)) == 4,
+         len(re.findall(r"^ +(1|10) msg/conn conc +4: output \(nullA - nullC: the A-R field and the log "
+                        r"line\) -?[0-9.]+ ms; authmilter - nullA -?[0-9.]+ ms", out, re.M)) == 2 and
+         len(re.findall(r"^null[CA]\s+(1|16)\s+(1|10)\s+40\s", out, re.M)) == 8,
          names[3], diag=out)
     # one block per point (conc 4, fresh and reused), a line per milter
     # timed there, and its < 20 KB band (the 40-message corpus' bulk)
@@ -718,8 +789,8 @@ if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tes
     named = {pc: re.findall(r"^(\S+): \d+ messages", b, re.M) for pc, b in blocks}
     t.ok("== latency by message size" in out and sorted(named) == ["1", "10"] and
          all(sorted(n) == ["authmilter", "authmilter_base", "authmilter_metrics",
-                           "authmilter_reports", "null", "nullC", "nullR"] for n in named.values()) and
-         all(b.count("  < 20 KB ") == 7 for _, b in blocks),
+                           "authmilter_reports", "null", "nullA", "nullC", "nullR"] for n in named.values()) and
+         all(b.count("  < 20 KB ") == 8 for _, b in blocks),
          names[4], diag=out)
 for k in kept_dirs:
     shutil.rmtree(k, ignore_errors=True)

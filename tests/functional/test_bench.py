@@ -38,10 +38,10 @@ benchmark. This runs:
     its target line on fixed rows (authmilter and a --baseline build);
   - run-bench.sh --profile, cut down (nullC and authmilter, 400
     messages): CPU per message by library for each, from perf samples.
-The three run-bench.sh runs share one generated corpus, and the
-nullmilters started here are stopped with TERM and then connections to
-their port until they exit (stop_null), which keeps this test near
-four minutes. Speed is not judged here: only a benchmark run says
+The three run-bench.sh runs share one generated corpus, and every
+nullmilter is stopped the way run-bench.sh stops it (TERM, then
+connections to its port until it exits), which keeps this test near
+three minutes. Speed is not judged here: only a benchmark run says
 anything about speed."""
 import json
 import os
@@ -329,8 +329,8 @@ nullmilter = os.path.join(BUILD, "contrib", "bench", "nullmilter")
 
 def stop_null(proc, port):
     """stop_null - TERM a nullmilter, connecting to its port until it exits
-    (milter_client.wait_poking); KILL after 10 s. Returns its stderr when
-    that was a pipe."""
+    (milter_client.wait_poking, as run-bench.sh stops its milters); KILL
+    after 10 s. Returns its stderr when that was a pipe."""
     proc.terminate()
     if milter_client.wait_poking(proc, "inet:%d@127.0.0.1" % port, 10) is None:
         proc.kill()

@@ -425,8 +425,9 @@ def crypto_split(cpu, floor_ms):
     points = [k for k in cpu if "nullC" in cpu[k] and "nullR" in cpu[k] and "authmilter" in cpu[k]]
     if not points:
         return
-    print("split (nullC = nullR + the crypto floor's work done in process; nullA = nullC + the"
-          " output; for reading, no target):")
+    with_a = any("nullA" in cpu[k] for k in points)
+    print("split (nullC = nullR + the crypto floor's work done in process%s; for reading, no target):"
+          % ("; nullA = nullC + the output" if with_a else ""))
     for (pc, conc) in sorted(points, key=lambda k: (int(k[0]), k[1])):
         v = cpu[(pc, conc)]
         crypto = paired(v["nullC"], v["nullR"])

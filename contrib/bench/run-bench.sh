@@ -458,38 +458,24 @@ start_authmilter_base() {
 	authmilter=$ours
 }
 
-start_null() {
+# start_nullmilter NAME [FLAG] - contrib/bench/nullmilter with FLAG as the
+# milter NAME, its stderr in NAME/log
+start_nullmilter() {
 	local port=$(free_port)
-	mkdir -p "$work/null"
-	$WRAP "$nullmilter" -s "inet:$port@127.0.0.1" >>"$work/null/log" 2>&1 &
+	mkdir -p "$work/$1"
+	$WRAP "$nullmilter" ${2:+"$2"} -s "inet:$port@127.0.0.1" >>"$work/$1/log" 2>&1 &
 	MPID=$!; MSOCK="inet:$port@127.0.0.1"; MPORT=$port
 }
 
+start_null() { start_nullmilter null; }
 # nullR: the floor that negotiates exactly like authmilter (issue 18)
-start_nullR() {
-	local port=$(free_port)
-	mkdir -p "$work/nullR"
-	$WRAP "$nullmilter" -R -s "inet:$port@127.0.0.1" >>"$work/nullR/log" 2>&1 &
-	MPID=$!; MSOCK="inet:$port@127.0.0.1"; MPORT=$port
-}
-
+start_nullR() { start_nullmilter nullR -R; }
 # nullC: nullR plus the crypto floor's work, done in the milter (its
 # totals are in nullC/log when it stops)
-start_nullC() {
-	local port=$(free_port)
-	mkdir -p "$work/nullC"
-	$WRAP "$nullmilter" -C -s "inet:$port@127.0.0.1" >>"$work/nullC/log" 2>&1 &
-	MPID=$!; MSOCK="inet:$port@127.0.0.1"; MPORT=$port
-}
-
+start_nullC() { start_nullmilter nullC -C; }
 # nullA: nullC plus the output authmilter makes for each message (an
 # A-R field inserted, a log line written; the lines go to nullA/log)
-start_nullA() {
-	local port=$(free_port)
-	mkdir -p "$work/nullA"
-	$WRAP "$nullmilter" -A -s "inet:$port@127.0.0.1" >>"$work/nullA/log" 2>&1 &
-	MPID=$!; MSOCK="inet:$port@127.0.0.1"; MPORT=$port
-}
+start_nullA() { start_nullmilter nullA -A; }
 
 start_opendkim() {
 	local port=$(free_port)

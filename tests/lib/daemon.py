@@ -55,6 +55,7 @@ import socket
 import subprocess
 import time
 
+import dns_servfail
 import milter_client
 import tmpdir as _tmpdir
 
@@ -236,15 +237,16 @@ class Daemon:
             return {k: v.format(spec=self.spec, pid=self.pid_path,
                                 tmp=self.tmp) if isinstance(v, str) else v
                     for k, v in self._defaults.items()}
-        # DNS goes to a loopback port where nothing listens (answers come
-        # back at once as SERVFAIL) unless a test names its own server:
-        # tests never wait on, or send to, the machine's real resolver.
+        # DNS goes to a stub on loopback that answers SERVFAIL at once
+        # (dns_servfail.py) unless a test names its own server: tests
+        # never wait on, or send to, the machine's real resolver.
         # Tests run as root in CI without a UserID: the daemon refuses
         # that unless RunAsRoot says yes (test_security covers the refusal).
         return {"Socket": self.spec, "AuthservID": DEFAULT_AUTHSERV_ID,
                 "LogTo": "stderr", "LogLevel": "debug",
                 "PidFile": self.pid_path,
-                "Nameservers": "127.0.0.1@9", "DNSTimeout": "2s",
+                "Nameservers": "127.0.0.1@%d" % dns_servfail.port(),
+                "DNSTimeout": "2s",
                 "RunAsRoot": True if os.geteuid() == 0 else None}
 
     def write_config(self, options):

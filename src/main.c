@@ -41,6 +41,7 @@
 #include "conf/conf.h"
 #include "conf/conf_arc.h"
 #include "conf/conf_live.h"
+#include "conf/conf_restart.h"
 #include "daemon/service.h"
 #include "sign/sign_setup.h"
 #include "dns/dns.h"
@@ -413,6 +414,18 @@ log_signing(void)
 	conf_unref(&c);
 }
 
+/* warn_restart_only - name the changed options a reload cannot apply */
+static void
+warn_restart_only(const struct conf *running, const struct conf *reloaded)
+{
+	struct buf names = BUF_INIT;
+
+	if (conf_restart_changed(running, reloaded, &names) > 0)
+		log_warn("changed, but read only at start (the running values "
+		    "stay until a restart): %s", buf_cstr(&names));
+	buf_deinit(&names);
+}
+
 /* reload - SIGHUP: install a new config only if it loads cleanly;
  * true when it did */
 static bool
@@ -426,13 +439,7 @@ reload(const char *path)
 		conf_unref(&old);
 		return false;
 	}
-	if (strcmp(old->socket, c->socket) != 0 ||
-	    (old->user_id == NULL) != (c->user_id == NULL) ||
-	    (old->user_id != NULL && strcmp(old->user_id, c->user_id) != 0))
-		log_warn("Socket and UserID changes take effect only after a restart");
-	if (old->dns_timeout_ms != c->dns_timeout_ms ||
-	    old->nameservers.count != c->nameservers.count)
-		log_warn("Nameservers and DNSTimeout changes take effect only after a restart");
+	warn_restart_only(old, c);
 	log_set_level((enum log_level)c->log_level);
 	log_set_format((enum log_format)c->log_format);
 	conf_live_set(c);

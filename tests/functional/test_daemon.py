@@ -176,6 +176,28 @@ def test_reload(t):
         vals = ar_values(res)
         t.ok(ok and vals and vals[0].startswith("reloaded.test.example;"),
              "SIGHUP loads the new config", diag=repr(vals) + d.log_tail(5))
+        t.ok("read only at start" not in d.log(),
+             "no restart warning when only live options change",
+             diag=d.log_tail(5))
+
+        # the same number of resolvers, another address: read only at
+        # start, so the warning names it and the stub still answers
+        mark = len(d.log())
+        d.write_config({"AuthservID": "reloaded.test.example",
+                        "Nameservers": "127.0.0.1@9", "LogFacility": "local3"})
+        d.reload()
+        warned = d.wait_for_log(r"(?m)changed, but read only at start \(the "
+                                r"running values stay until a restart\): "
+                                r"LogFacility Nameservers$", timeout=5,
+                                start=mark)
+        t.ok(warned, "a reload names the changed options it cannot apply",
+             diag=d.log_tail(5))
+        t0 = time.monotonic()
+        res = d.send_message(PLAIN)
+        took = time.monotonic() - t0
+        t.ok(took < 1.0 * SCALE and "spf=temperror" in ar_values(res)[0],
+             "the running resolver stays until a restart",
+             diag="%.2f s %r" % (took, ar_values(res)))
         with open(d.conf_path, "a") as f:
             f.write("BrokenOption yes\n")
         d.reload()

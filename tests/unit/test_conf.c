@@ -13,6 +13,7 @@
 
 #include "conf/conf.h"
 #include "conf/conf_live.h"
+#include "conf/conf_restart.h"
 #include "util/buf.h"
 #include "util/cidr.h"
 
@@ -279,6 +280,80 @@ test_live_swap_keeps_old_snapshot(void **state)
 	buf_deinit(&err);
 }
 
+/* count_words - how many space-separated names a list holds */
+static size_t
+count_words(const char *list)
+{
+	size_t n = *list != '\0';
+
+	for (; *list != '\0'; list++)
+		n += *list == ' ';
+	return n;
+}
+
+/* restart_changed - the names conf_restart_changed gives for two texts */
+static void
+restart_changed(const char *running, const char *reloaded, const char *want)
+{
+	struct buf err = BUF_INIT, names = BUF_INIT;
+	struct conf *a = load(running, &err), *b;
+	size_t n;
+
+	if (a == NULL)
+		print_message("%s\n", buf_cstr(&err));
+	assert_non_null(a);
+	b = load(reloaded, &err);
+	if (b == NULL)
+		print_message("%s\n", buf_cstr(&err));
+	assert_non_null(b);
+	n = conf_restart_changed(a, b, &names);
+	assert_string_equal(buf_cstr(&names), want);
+	assert_int_equal(n, count_words(want));
+	conf_unref(&a);
+	conf_unref(&b);
+	buf_deinit(&names);
+	buf_deinit(&err);
+}
+
+/* Every option read only at start is named when it changes, in table
+ * order; live options are not; the failure-report settings only while
+ * FailureReports is on; a resolver address is compared, not counted. */
+static void
+test_restart_only_changes(void **state)
+{
+	const char *all =
+	    "Socket inet:9999@127.0.0.1\nSocketMode 0600\nUserID nobody\n"
+	    "RunAsRoot yes\nPidFile /run/am.pid\nLogTo stderr\n"
+	    "LogFacility local3\nMetricsSocket inet:9100@127.0.0.1\n"
+	    "Nameservers 192.0.2.53\nDNSTimeout 3s\n"
+	    "TrustAnchorFile /etc/ta.key\nPSLFile /etc/psl.dat\n"
+	    "ReportStore sqlite:/var/lib/am/r.db\nReportQueueSize 500\n"
+	    "FailureReports yes\nFailureReportRate 3\n"
+	    "ReportContact dmarc@example.net\nReportSendmail /bin/true\n";
+
+	(void)state;
+	restart_changed("", "", "");
+	restart_changed("", "LogLevel debug\nShutdownTimeout 5s\n"
+	    "DNSMaxTimePerMessage 5s\nAuthservID mx.example\n"
+	    "ReportOrgName Example\nFailureReportRedact no\n", "");
+	restart_changed("", all, "Socket SocketMode UserID RunAsRoot PidFile "
+	    "LogTo LogFacility MetricsSocket Nameservers DNSTimeout "
+	    "TrustAnchorFile PSLFile ReportStore ReportQueueSize "
+	    "FailureReports FailureReportRate ReportContact ReportSendmail");
+	restart_changed(all, all, "");
+	/* the same number of resolvers, another address */
+	restart_changed("Nameservers 127.0.0.1 ::1\n",
+	    "Nameservers 127.0.0.1 ::2\n", "Nameservers");
+	/* failure-report settings matter only while failure reports are on */
+	restart_changed("ReportContact a@example.net\n",
+	    "ReportContact b@example.net\nReportSendmail /bin/true\n", "");
+	restart_changed("FailureReports yes\nReportContact a@example.net\n",
+	    "FailureReports yes\nReportContact b@example.net\n",
+	    "ReportContact");
+	restart_changed("FailureReports yes\nReportContact a@example.net\n",
+	    "ReportContact b@example.net\n", "FailureReports ReportContact");
+}
+
 int
 main(void)
 {
@@ -292,6 +367,7 @@ main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_print_round_trips),
 		cmocka_unit_test(test_live_swap_keeps_old_snapshot),
+		cmocka_unit_test(test_restart_only_changes),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);

@@ -238,8 +238,10 @@ queue_failure(const struct session *s, const struct verdict *v,
 	j->ruf = xstrdup(row->ruf);
 	failure_headers(m, m->conf->failure_report_redact, &hdr);
 	failure_subject(m, &subj);
-	buf_printf(&ar, "%s; dmarc=fail header.from=%s; spf=%s smtp.%s=%s",
-	    m->conf->authserv_id, row->header_from, row->spf_result,
+	/* fo=1, d and s report some passes too: say which it was */
+	buf_printf(&ar, "%s; dmarc=%s header.from=%s; spf=%s smtp.%s=%s",
+	    m->conf->authserv_id, dmarc_res_name(res->result),
+	    row->header_from, row->spf_result,
 	    strcmp(row->spf_scope, "helo") == 0 ? "helo" : "mailfrom",
 	    *row->spf_domain ? row->spf_domain : "unknown");
 	for (i = 0; i < row->dkim_count; i++)
@@ -251,8 +253,8 @@ queue_failure(const struct session *s, const struct verdict *v,
 	j->afrf.mail_from = report_failure_job_set(j, m->mail_from);
 	j->afrf.reported_domain = report_failure_job_set(j, row->header_from);
 	j->afrf.auth_results = report_failure_job_set(j, buf_cstr(&ar));
-	j->afrf.identity_alignment = !res->dkim_aligned && !res->spf_aligned ?
-	    "dkim,spf" : !res->dkim_aligned ? "dkim" : "spf";
+	j->afrf.identity_alignment = report_afrf_identity_alignment(
+	    res->dkim_aligned, res->spf_aligned);
 	for (i = 0; i < row->dkim_count; i++)
 		if (strcmp(row->dkim[i].result, "pass") != 0 &&
 		    related(row->dkim[i].domain, row->header_from)) {

@@ -20,6 +20,14 @@
 #include "report/report_mime.h"
 #include "util/str.h"
 
+const char *
+report_afrf_identity_alignment(bool dkim_aligned_pass, bool spf_aligned_pass)
+{
+	if (dkim_aligned_pass)
+		return spf_aligned_pass ? "none" : "spf";
+	return spf_aligned_pass ? "dkim" : "dkim,spf";
+}
+
 bool
 report_fo_wants(const char *fo, const struct report_fo_input *in)
 {

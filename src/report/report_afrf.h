@@ -43,6 +43,12 @@ struct report_afrf {
 	const char *headers;		/* the original header block, CRLF */
 };
 
+/* report_afrf_identity_alignment - the Identity-Alignment value: the
+ * mechanisms that failed to authenticate an aligned identity, or "none"
+ * when both did (RFC 9991 3.2; fo=d can ask for a report then) */
+const char *report_afrf_identity_alignment(bool dkim_aligned_pass,
+    bool spf_aligned_pass);
+
 /* report_afrf_build - the whole report message (CRLF line ends):
  * multipart/report; report-type=feedback-report with a text part, a
  * message/feedback-report part (Feedback-Type: auth-failure,

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """test_report_failure - DMARC failure reports (RFC 9991) from the daemon:
 off by default; when on, fo=0 reports a failure with no aligned pass and
-not a pass, fo=1 reports a pass with one mechanism unaligned, fo=s an SPF
+not a pass, fo=1 reports a pass with one mechanism unaligned (its A-R says
+dmarc=pass, its Identity-Alignment names the one), fo=s an SPF
 failure; an unauthorised external ruf and a psd=y record get none; the
 rate limit per domain holds; the report is AFRF (multipart/report,
 feedback-report with Auth-Failure: dmarc and Identity-Alignment) with the
@@ -119,6 +120,14 @@ def on(t, opts, spool):
         f0 = [r for r in rs if str(r["To"]) == "ruf@f0.test"]
         if f0:
             check_afrf(t, f0[0])
+        f1 = [r for r in rs if str(r["To"]) == "ruf@f1.test"]
+        fb = feedback(f1[0]) if f1 else ""
+        # fo=1 reports a DMARC pass whose DKIM gave no aligned pass
+        t.ok("Identity-Alignment: dkim\n" in fb.replace("\r", "") and
+             re.search(r"Authentication-Results: \S+; dmarc=pass "
+                       r"header\.from=f1\.test", fb),
+             "fo=1 report of a pass: Identity-Alignment names DKIM alone, "
+             "the A-R says dmarc=pass", diag=fb)
         for n in range(3):
             d.send_message(msg("f0.test", 100 + n), client_ip=BAD_IP,
                            mail_from="<x@f0.test>")
@@ -134,6 +143,15 @@ def on(t, opts, spool):
     del got
 
 
+def feedback(m):
+    """feedback - the message/feedback-report part as text ("" if none)"""
+    for p in m.iter_parts():
+        if p.get_content_type() == "message/feedback-report":
+            fb = p.get_payload()
+            return fb[0].as_string() if isinstance(fb, list) else str(fb)
+    return ""
+
+
 def check_afrf(t, m):
     t.is_eq(m.get_content_type(), "multipart/report", "AFRF: multipart/report")
     t.is_eq(m.get_param("report-type"), "feedback-report",
@@ -145,8 +163,7 @@ def check_afrf(t, m):
                     "text/rfc822-headers"], "three parts in RFC 6591 order")
     if len(parts) != 3:
         return
-    fb = parts[1].get_payload()
-    fb = fb[0].as_string() if isinstance(fb, list) else str(fb)
+    fb = feedback(m)
     for want in ("Feedback-Type: auth-failure", "Auth-Failure: dmarc",
                  "Identity-Alignment: dkim,spf", "Source-IP: " + BAD_IP,
                  "Reported-Domain: f0.test", "Delivery-Result: reject",

@@ -259,6 +259,19 @@ test_fo_logic(void **state)
 	}
 }
 
+/* Identity-Alignment lists the mechanisms that failed to authenticate an
+ * aligned identity (RFC 9991 3.2), "none" when neither failed */
+static void
+test_identity_alignment(void **state)
+{
+	(void)state;
+	assert_string_equal(report_afrf_identity_alignment(false, false),
+	    "dkim,spf");
+	assert_string_equal(report_afrf_identity_alignment(true, false), "spf");
+	assert_string_equal(report_afrf_identity_alignment(false, true), "dkim");
+	assert_string_equal(report_afrf_identity_alignment(true, true), "none");
+}
+
 static void
 test_redact_and_afrf(void **state)
 {
@@ -321,6 +334,7 @@ main(void)
 		cmocka_unit_test(test_rua_judge),
 		cmocka_unit_test(test_gzip_round_trip),
 		cmocka_unit_test(test_fo_logic),
+		cmocka_unit_test(test_identity_alignment),
 		cmocka_unit_test(test_redact_and_afrf),
 	};
 

@@ -128,6 +128,26 @@ budgeted_spf(struct session *s, struct spf_checker *spf,
 	dns_budget_charge(b, dns_budget_now_ms() - t0);
 }
 
+/*
+ * internal_client - is the client in InternalHosts? One without an IP
+ * address ("local": mail Sendmail takes from a program on this host, or
+ * an SMTP client on a unix socket) is on this host, so it counts as the
+ * loopback addresses would: internal unless InternalHosts leaves both
+ * 127.0.0.1 and ::1 out (OpenDKIM takes it as 127.0.0.1 too).
+ */
+static bool
+internal_client(const struct conf *c, const struct session *s)
+{
+	struct cidr v4, v6;
+
+	if (strcmp(s->client_addr, "local") != 0)
+		return cidr_list_match(&c->internal_nets, &s->client_ip);
+	return (cidr_addr_parse("127.0.0.1", &v4) &&
+	    cidr_list_match(&c->internal_nets, &v4)) ||
+	    (cidr_addr_parse("::1", &v6) &&
+	    cidr_list_match(&c->internal_nets, &v6));
+}
+
 void
 checks_mail_from(struct session *s, struct verdict *v)
 {
@@ -144,7 +164,7 @@ checks_mail_from(struct session *s, struct verdict *v)
 	if (m->auth_user != NULL) {
 		ck->exempt = true;
 		ck->exempt_why = "auth";
-	} else if (cidr_list_match(&m->conf->internal_nets, &s->client_ip)) {
+	} else if (internal_client(m->conf, s)) {
 		ck->exempt = true;
 		ck->exempt_why = "internal";
 	}

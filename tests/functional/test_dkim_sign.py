@@ -289,6 +289,32 @@ def not_signed(t, tmp, keys):
          "a Subject added after signing breaks the signature",
          diag=repr((good, bad)))
 
+    # a client without an IP address: mail Sendmail takes from a program
+    # on this host (connect family unknown), or SMTP on a unix socket.
+    # It is on this host, so InternalHosts decides by its loopback
+    # addresses: not internal here (10.1.0.0/16 only), internal with
+    # 127.0.0.0/8 or ::1 listed. SPF is never asked (no address).
+    for internal_nets, want in (("10.1.0.0/16", []),
+                                ("10.1.0.0/16 127.0.0.0/8",
+                                 [("example.com", "r1")]),
+                                ("::1", [("example.com", "r1")])):
+        with daemon.Daemon(dict(opts, InternalHosts=internal_nets)) as d:
+            local = d.send_message(raw, client_ip="localhost", family="U",
+                                   client_name="localhost")
+            unix = d.send_message(raw, client_ip="/run/smtpd.sock",
+                                  client_name="localhost")
+            log = d.log()
+        for name, r in (("local submission", local), ("unix socket", unix)):
+            t.is_eq(signed_by(r.message), want, "%s with InternalHosts %s: %s"
+                    % (name, internal_nets, "signed" if want else "not signed"))
+        t.ok(log.count("client_ip=local ") == 2 and
+             not re.search(r"client_ip=local .*spf=(?!none)", log) and
+             (log.count("exempt=internal") == 2) == bool(want),
+             "clients without an address (InternalHosts %s): logged as "
+             "local, no SPF check, %s" % (internal_nets, "internal" if want
+                                          else "not internal"),
+             diag=log[-1500:])
+
     # two messages on one connection: the second is signed over its own
     # fields only (the per-message header list and arena were emptied)
     with daemon.Daemon(opts) as d:

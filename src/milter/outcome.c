@@ -8,8 +8,8 @@
  * JSON object with LogFormat json. Its keys, in order, each present only
  * when it applies:
  *   qid stage client_name client_ip helo from auth exempt verify
- *   verify_skip spf spf_helo dkim dkim_d dkim_s dkim_reason dmarc dmarc_from
- *   dmarc_policy dmarc_reason dmarc_authors arc arc_sets arc_reason dmarc_override
+ *   verify_skip spf spf_helo spf_reason dkim dkim_d dkim_s dkim_reason dmarc
+ *   dmarc_from dmarc_policy dmarc_reason dmarc_authors arc arc_sets arc_reason dmarc_override
  *   arc_sealer arc_sealer_i arc_sealer_saw sign sign_skip arc_seal
  *   arc_seal_skip forged_ar_removed headers_over_cap verdict would why ms
  * dkim, dkim_d, dkim_s and dkim_reason are parallel comma-separated lists,
@@ -172,6 +172,12 @@ add_results(const struct session *s, enum metrics_stage stage,
 		logrec_add(rec, "spf_helo", spf_res_name(ck->spf_helo.res));
 		metrics_result(METRICS_METHOD_SPF_HELO, spf_res_name(ck->spf_helo.res));
 	}
+	/* why an error: a dead DNS server and a record we cannot use look
+	 * the same in the result word alone */
+	if (ck->spf_mailfrom_done && (ck->spf_mailfrom.res == SPF_RES_TEMPERROR ||
+	    ck->spf_mailfrom.res == SPF_RES_PERMERROR) &&
+	    ck->spf_mailfrom.reason != NULL && *ck->spf_mailfrom.reason != '\0')
+		logrec_add(rec, "spf_reason", ck->spf_mailfrom.reason);
 	if (stage != METRICS_STAGE_EOM)
 		return;
 	add_dkim(ck, l);

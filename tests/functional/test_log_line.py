@@ -32,7 +32,8 @@ GOOD_IP = "192.0.2.10"
 BAD_IP = "198.51.100.66"
 # The documented key order (authmilter(8), LOGGING).
 KEY_ORDER = ("qid stage client_name client_ip helo from auth exempt verify "
-             "verify_skip spf spf_helo dkim dkim_d dkim_s dkim_reason dmarc "
+             "verify_skip spf spf_helo spf_reason dkim dkim_d dkim_s "
+             "dkim_reason dmarc "
              "dmarc_from dmarc_policy dmarc_reason dmarc_authors arc arc_sets arc_reason "
              "dmarc_override arc_sealer arc_sealer_i arc_sealer_saw sign sign_skip "
              "arc_seal arc_seal_skip "
@@ -45,7 +46,8 @@ def zone(pub):
     return {"pass.test": [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"}],
             "s1._domainkey.pass.test": [{"TXT": "v=DKIM1; k=rsa; p=" + pub}],
             "_dmarc.pass.test": [{"TXT": "v=DMARC1; p=reject"}],
-            "reject.test": [{"TXT": "v=spf1 -all"}]}
+            "reject.test": [{"TXT": "v=spf1 -all"}],
+            "perm.test": [{"TXT": "v=spf1 ip4:192.0.2.300 -all"}]}
 
 
 def msg(subject):
@@ -192,6 +194,28 @@ def check_mail_from(t, d):
          diag=repr(rec))
 
 
+def check_spf_reason(t, d):
+    """check_spf_reason - an SPF error says why; other results do not"""
+    mark = len(d.log())
+    d.send_message(msg("pe"), client_ip=BAD_IP, mail_from="<x@perm.test>",
+                   macros={"i": "PE1"})
+    d.wait_for_log(r"qid=PE1 ", timeout=5 * SCALE, start=mark)
+    pairs, _ = kv_record(d.log()[mark:], "PE1")
+    keys = [k for k, _ in pairs or []]
+    rec = dict(pairs or [])
+    t.ok(rec.get("spf") == "permerror" and rec.get("spf_reason") and
+         in_order(keys), "spf=permerror: spf_reason says why, in its place",
+         diag=repr(pairs))
+    mark = len(d.log())
+    d.send_message(msg("pa"), client_ip=GOOD_IP, mail_from="<a@pass.test>",
+                   macros={"i": "PA1"})
+    d.wait_for_log(r"qid=PA1 ", timeout=5 * SCALE, start=mark)
+    pairs, _ = kv_record(d.log()[mark:], "PA1")
+    rec = dict(pairs or [])
+    t.ok(rec.get("spf") == "pass" and "spf_reason" not in rec,
+         "spf=pass: no spf_reason", diag=repr(pairs))
+
+
 def main():
     t = TAP()
     if not t.need(check=lambda: daemon.missing() or HAVE_LIBS,
@@ -214,6 +238,7 @@ def main():
             with daemon.Daemon(options=opts) as d:
                 check_kv(t, d, pem)
                 check_mail_from(t, d)
+                check_spf_reason(t, d)
                 check_json(t, d, pem, opts)
         finally:
             srv.stop()

@@ -11,18 +11,17 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <libpsl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log/log.h"
 #include "report/report_failure.h"
+#include "report/report_submit.h"
 #include "report/report_verify.h"
 #include "util/xmalloc.h"
 
@@ -118,31 +117,6 @@ rate_ok(struct report_failures *f, const char *domain, int64_t now)
 	return f->per_hour >= 1;
 }
 
-/* submit - pipe msg (CRLF) to the command with LF line ends */
-static bool
-submit(const char *cmd, const struct buf *msg, struct buf *why)
-{
-	FILE *p = popen(cmd, "w");
-	size_t i;
-	int st;
-
-	if (p == NULL) {
-		buf_printf(why, "%s: %s", cmd, strerror(errno));
-		return false;
-	}
-	for (i = 0; i < msg->len; i++)
-		if (msg->data[i] != '\r' || i + 1 >= msg->len ||
-		    msg->data[i + 1] != '\n')
-			(void)putc(msg->data[i], p);
-	st = pclose(p);
-	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		buf_printf(why, "%s: exit status %d", cmd, st == -1 ? -1 :
-		    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-		return false;
-	}
-	return true;
-}
-
 /* handle - one job: rate limit, destinations, one message each */
 static void
 handle(struct report_failures *f, struct report_failure_job *j)
@@ -181,7 +155,7 @@ handle(struct report_failures *f, struct report_failure_job *j)
 		j->afrf.date = now;
 		buf_truncate(&msg, 0);
 		report_afrf_build(&msg, &j->afrf);
-		if (submit(f->sendmail, &msg, &why)) {
+		if (report_submit(f->sendmail, &msg, &why)) {
 			f->sent++;
 			log_info("failure report %s: sent to %s (%zu bytes)",
 			    j->policy_domain, dests[i].addr, msg.len);

@@ -22,7 +22,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/dmarc_record.h"
@@ -31,6 +30,7 @@
 #include "report/report_mime.h"
 #include "report/report_name.h"
 #include "report/report_rua.h"
+#include "report/report_submit.h"
 #include "report/report_verify.h"
 #include "report/report_xml.h"
 #include "util/str.h"
@@ -287,32 +287,6 @@ write_file(const char *dir, const char *name, const struct buf *b,
 	return true;
 }
 
-/* send_mail - pipe the message into ReportSendmail; false with why */
-static bool
-send_mail(const char *cmd, const struct buf *msg, struct buf *why)
-{
-	FILE *f;
-	int st;
-
-	f = popen(cmd, "w");
-	if (f == NULL) {
-		buf_printf(why, "%s: %s", cmd, strerror(errno));
-		return false;
-	}
-	/* local submission takes LF line ends */
-	for (size_t i = 0; i < msg->len; i++)
-		if (msg->data[i] != '\r' || i + 1 >= msg->len ||
-		    msg->data[i + 1] != '\n')
-			(void)putc(msg->data[i], f);
-	st = pclose(f);
-	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		buf_printf(why, "%s: exit status %d", cmd, st == -1 ? -1 :
-		    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-		return false;
-	}
-	return true;
-}
-
 /* pick_dests - the authorised destinations not reached before, within
  * their size limits; appends problems to out->why. Returns how many;
  * *retry set when a DNS problem should make us try again later. */
@@ -376,7 +350,7 @@ deliver(const struct report_job_opts *o, const struct buf *msg,
 		if (!write_file(o->out_dir, fname, gz, &out->why) ||
 		    !write_file(o->out_dir, buf_cstr(&eml), msg, &out->why))
 			out->state = OUT_FAILED;
-	} else if (!send_mail(o->conf->report_sendmail, msg, &out->why))
+	} else if (!report_submit(o->conf->report_sendmail, msg, &out->why))
 		out->state = OUT_FAILED;
 	buf_deinit(&eml);
 	if (out->state == OUT_FAILED)

@@ -698,11 +698,13 @@ main(int argc, char **argv)
 		 * the Public Suffix List, the configuration, the metrics
 		 * counters, the report queue and OpenSSL: freeing them (or
 		 * running exit's handlers, OpenSSL's among them) under those
-		 * threads is a use after free. Leave them to the kernel; report
-		 * rows still queued are lost with them.
+		 * threads is a use after free. Leave them to the kernel, but
+		 * first let the writer store the report rows already queued
+		 * (bounded: a slow store cannot hold the exit up for long).
 		 */
 		log_warn("%u connection(s) still open after ShutdownTimeout; "
 		    "exiting without freeing the state they use", left);
+		(void)report_writer_close(reports, REPORT_CLOSE_MS);
 		_exit(rc);
 	}
 	report_hook_set_writer(NULL);

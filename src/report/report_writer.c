@@ -5,6 +5,8 @@
  *   report_writer_start   make the queue, start the thread
  *   report_writer_submit  non-blocking hand-over from a milter thread
  *   report_writer_stop    flush, join, free
+ *   report_writer_close   flush within a time, free nothing (an exit
+ *                         that leaves milter threads running)
  *
  * A milter thread never waits for the store: when the store is slow,
  * full or gone, rows pile up in the bounded queue and the ones that do
@@ -34,6 +36,9 @@ struct report_writer {
 	time_t next_drop_log;
 	uint64_t dropped_logged;
 	bool store_down_logged;
+	/* report_writer_close: keep trying the store until then (monotonic;
+	 * set before the queue is closed, read only once it is) */
+	struct timespec close_until;
 };
 
 /* mono_now - CLOCK_MONOTONIC */
@@ -46,25 +51,40 @@ mono_now(void)
 	return t;
 }
 
+/* add_ms - t plus ms milliseconds */
+static struct timespec
+add_ms(struct timespec t, unsigned ms)
+{
+	t.tv_sec += (time_t)(ms / 1000);
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
+/* before - true while the monotonic clock is before t */
+static bool
+before(struct timespec t)
+{
+	struct timespec now = mono_now();
+
+	return now.tv_sec < t.tv_sec ||
+	    (now.tv_sec == t.tv_sec && now.tv_nsec < t.tv_nsec);
+}
+
 /* ensure_store - an open store, or false when it cannot be had yet */
 static bool
 ensure_store(struct report_writer *w)
 {
 	struct buf why = BUF_INIT;
-	struct timespec now = mono_now();
 
 	if (w->store != NULL)
 		return true;
-	if (now.tv_sec < w->next_open.tv_sec ||
-	    (now.tv_sec == w->next_open.tv_sec &&
-	    now.tv_nsec < w->next_open.tv_nsec))
+	if (before(w->next_open))
 		return false;
-	w->next_open = now;
-	w->next_open.tv_nsec += (long)REPORT_RETRY_MS * 1000000L;
-	while (w->next_open.tv_nsec >= 1000000000L) {
-		w->next_open.tv_sec++;
-		w->next_open.tv_nsec -= 1000000000L;
-	}
+	w->next_open = add_ms(mono_now(), REPORT_RETRY_MS);
 	w->store = report_store_open(w->spec, &why);
 	if (w->store == NULL && !w->store_down_logged) {
 		log_warn("ReportStore %s: cannot open: %s; rows wait in the "
@@ -138,7 +158,7 @@ writer_main(void *arg)
 
 		log_drops(w, false);
 		if (!ensure_store(w)) {
-			if (closed)
+			if (closed && !before(w->close_until))
 				break;
 			(void)nanosleep(&pause, NULL);
 			continue;
@@ -150,7 +170,7 @@ writer_main(void *arg)
 			continue;
 		}
 		if (!write_batch(w, rows, n)) {
-			if (closed)
+			if (closed && !before(w->close_until))
 				break;
 		} else if (!closed && n < REPORT_BATCH_MAX)
 			(void)nanosleep(&gather, NULL);
@@ -187,6 +207,31 @@ uint64_t
 report_writer_dropped(struct report_writer *w)
 {
 	return report_queue_dropped(w->queue);
+}
+
+size_t
+report_writer_close(struct report_writer *w, unsigned timeout_ms)
+{
+	struct timespec until;
+	size_t left;
+
+	if (w == NULL)
+		return 0;
+	w->close_until = add_ms(mono_now(), timeout_ms);
+	report_queue_close(w->queue);
+	/* pthread_timedjoin_np takes CLOCK_REALTIME; a little slack past
+	 * close_until lets a last write finish */
+	(void)clock_gettime(CLOCK_REALTIME, &until);
+	until = add_ms(until, timeout_ms + 500);
+	/* joined: it wrote all it could; not joined: it is still writing,
+	 * and the rows still queued are as good as lost */
+	(void)pthread_timedjoin_np(w->thread, NULL, &until);
+	left = report_queue_length(w->queue);
+	if (left > 0)
+		log_warn("ReportStore %s: %zu report rows not written at stop",
+		    w->spec, left);
+	log_drops(w, true);
+	return left;
 }
 
 void

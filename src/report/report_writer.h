@@ -21,6 +21,8 @@
 #define REPORT_BATCH_PAUSE_MS	100
 #define REPORT_RETRY_MS		1000	/* between attempts to open the store */
 #define REPORT_DROP_LOG_SEC	60	/* drop log interval */
+#define REPORT_CLOSE_MS		3000	/* longest wait for queued rows at an
+					 * exit that leaves sessions running */
 
 struct report_writer;
 
@@ -32,6 +34,11 @@ void report_writer_submit(struct report_writer *w, struct report_row *row);
 /* report_writer_stop - write what is queued (one attempt), stop the
  * thread, log the drop total, free; NULLs *wp */
 void report_writer_stop(struct report_writer **wp);
+/* report_writer_close - stop taking rows (later ones are dropped) and
+ * let the thread write what is queued, waiting at most timeout_ms; frees
+ * nothing, so milter threads still running may go on submitting. For an
+ * exit that cannot free. Returns the rows left unwritten (logged too). */
+size_t report_writer_close(struct report_writer *w, unsigned timeout_ms);
 /* report_writer_dropped - rows dropped so far */
 uint64_t report_writer_dropped(struct report_writer *w);
 

@@ -12,7 +12,8 @@
    ShutdownTimeout 1s. The daemon must exit 0 soon after the timeout,
    say how many connections were left, and not free the resolver, the
    configuration or the PSL under them (valgrind and ASan runs of this
-   test would see the use after free).
+   test would see the use after free). The report rows queued by then
+   are still written (the writer gets a bounded time before the exit).
 3. A SIGTERM that libmilter's own signal thread takes (it sigwaits on
    SIGTERM, and the kernel may hand it a process signal while the main
    thread has one pending): libmilter then stops itself. The daemon must
@@ -24,6 +25,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -156,6 +158,52 @@ def session_past_timeout(t, ns):
         d.cleanup()
 
 
+def rows_past_timeout(t, tmp, ns):
+    """Report rows queued when the daemon exits without freeing (a session
+    past ShutdownTimeout) are still written: the store's directory appears
+    only after that exit began, so only a writer given time at the exit
+    can store them."""
+    names = ["exit past ShutdownTimeout: the rows queued before are stored",
+             "exit past ShutdownTimeout: no rows reported unwritten"]
+    later = os.path.join(tmp, "later")
+    d = daemon.Daemon({"ShutdownTimeout": "1s", "Nameservers": ns,
+                       "DNSTimeout": "1s",
+                       "ReportStore": "sqlite:" + later + "/r.db"})
+    d.start()
+    try:
+        for n in range(3):
+            d.send_message(MSG, client_ip="192.0.2.1",
+                           mail_from="<a@ok.test>")
+        stop = threading.Event()
+        counts = {"messages": 0, "after_term": 0, "connected": False}
+        th = threading.Thread(target=keep_busy, args=(d.spec, stop, counts))
+        th.start()
+        deadline = time.time() + 10 * SCALE
+        while counts["messages"] < 2 and time.time() < deadline and \
+                th.is_alive():
+            time.sleep(0.02)
+        stop.set()
+        d.signal(signal.SIGTERM)
+        d.wait_for_log(r"still open after ShutdownTimeout", 10 * SCALE)
+        os.mkdir(later)
+        os.chmod(later, 0o777)
+        d.wait(20 * SCALE)
+        th.join(40 * SCALE)
+        rows = -1
+        try:
+            db = sqlite3.connect(os.path.join(later, "r.db"))
+            rows = db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+            db.close()
+        except sqlite3.Error as e:
+            rows = repr(e)
+        t.is_eq(rows, 3, names[0])
+        t.ok("not written at stop" not in d.log(), names[1],
+             diag=d.log_tail(5))
+    finally:
+        d.stop()
+        d.cleanup()
+
+
 SYS_TGKILL = 234  # x86_64
 
 
@@ -222,6 +270,7 @@ def main():
     try:
         listener_gives_up(t, tmp, ns)
         session_past_timeout(t, ns)
+        rows_past_timeout(t, tmp, ns)
         signal_to_libmilter(t, ns)
     finally:
         srv.stop()

@@ -214,6 +214,7 @@ report_writer_close(struct report_writer *w, unsigned timeout_ms)
 {
 	struct timespec until;
 	size_t left;
+	bool joined;
 
 	if (w == NULL)
 		return 0;
@@ -225,12 +226,13 @@ report_writer_close(struct report_writer *w, unsigned timeout_ms)
 	until = add_ms(until, timeout_ms + 500);
 	/* joined: it wrote all it could; not joined: it is still writing,
 	 * and the rows still queued are as good as lost */
-	(void)pthread_timedjoin_np(w->thread, NULL, &until);
+	joined = pthread_timedjoin_np(w->thread, NULL, &until) == 0;
 	left = report_queue_length(w->queue);
 	if (left > 0)
 		log_warn("ReportStore %s: %zu report rows not written at stop",
 		    w->spec, left);
-	log_drops(w, true);
+	if (joined)	/* else the thread still owns the drop counters */
+		log_drops(w, true);
 	return left;
 }
 

@@ -129,18 +129,19 @@ budgeted_spf(struct session *s, struct spf_checker *spf,
 }
 
 /*
- * internal_client - is the client in InternalHosts? One without an IP
- * address ("local": mail Sendmail takes from a program on this host, or
- * an SMTP client on a unix socket) is on this host, so it counts as the
+ * internal_client - is the client in InternalHosts? One the MTA gave no
+ * IP address for (mail Sendmail takes from a program on this host, an
+ * SMTP client on a unix socket) is on this host, so it counts as the
  * loopback addresses would: internal unless InternalHosts leaves both
- * 127.0.0.1 and ::1 out (OpenDKIM takes it as 127.0.0.1 too).
+ * 127.0.0.1 and ::1 out (OpenDKIM takes it as 127.0.0.1 too). authcheck
+ * without --ip has no client at all: not internal.
  */
 static bool
 internal_client(const struct conf *c, const struct session *s)
 {
 	struct cidr v4, v6;
 
-	if (strcmp(s->client_addr, "local") != 0)
+	if (!s->client_on_host)
 		return cidr_list_match(&c->internal_nets, &s->client_ip);
 	return (cidr_addr_parse("127.0.0.1", &v4) &&
 	    cidr_list_match(&c->internal_nets, &v4)) ||

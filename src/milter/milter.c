@@ -160,6 +160,7 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 		}
 	}
 	session_set_client(s, hostname, addr);
+	s->client_on_host = strcmp(addr, "local") == 0;
 	return go_on(s, SMFIP_NR_CONN);
 }
 

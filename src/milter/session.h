@@ -55,6 +55,10 @@ struct session {
 	struct cidr client_ip;		/* client_addr parsed once for the
 					 * InternalHosts match; family 0 for
 					 * "local" */
+	bool client_on_host;		/* the MTA gave no IP address: a
+					 * program or a unix-socket client on
+					 * this host (set by milter.c only;
+					 * authcheck's "local" is not) */
 	char *client_name;		/* host name the MTA resolved (in
 					 * client_name_buf) */
 	char *helo;			/* NULL, or in helo_buf */

@@ -9,6 +9,8 @@
 #   FUZZ_CC       compiler (default clang)
 #   FUZZ_LIBS     libraries (default: libspf2, libunbound, libpsl, libidn2,
 #                 libunistring, OpenSSL)
+#   FUZZ_SPF2     instrumented: run build-libspf2.sh first (see below);
+#                 system: link Debian's libspf2 even if that .a exists
 #   top_srcdir, top_builddir (config.h) - default: this script's tree
 #
 # The sources the targets need are compiled here with
@@ -19,6 +21,13 @@
 # leaves the reproducer in $top_builddir/tests/fuzz/artifacts/NAME/.
 # Each target's last libFuzzer stats (execs/s, cov, ft) are printed at
 # the end. Exit status is non-zero when any target failed.
+#
+# Debian's libspf2.so has no sanitizer, so a memory error inside libspf2
+# is seen only if it crashes. When $top_builddir/tests/fuzz/libspf2/lib/
+# libspf2.a exists (build-libspf2.sh, run first by FUZZ_SPF2=instrumented,
+# builds Debian's libspf2 source with the same sanitizers), its include/
+# comes first and the .a replaces -lspf2 in FUZZ_LIBS; objects then go
+# to tests/fuzz/obj/spf2-instrumented.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -32,6 +41,20 @@ mkdir -p "$objdir" "$out/bin" "$out/work" "$out/artifacts" "$out/logs"
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS_FUZZ="-g -O1 -fno-omit-frame-pointer $SAN -I$top_srcdir/src -I$top_builddir -I$top_srcdir/tests/fuzz"
+
+spf2=$out/libspf2
+if [ "${FUZZ_SPF2:-}" = instrumented ]; then
+	env top_srcdir="$top_srcdir" top_builddir="$top_builddir" \
+	    FUZZ_CC="$FUZZ_CC" sh "$top_srcdir/tests/fuzz/build-libspf2.sh" || exit 1
+fi
+if [ "${FUZZ_SPF2:-}" != system ] && [ -f "$spf2/lib/libspf2.a" ]; then
+	echo "  SPF2     $spf2/lib/libspf2.a: $(cat "$spf2/SOURCE" 2>/dev/null)"
+	CFLAGS_FUZZ="-I$spf2/include $CFLAGS_FUZZ"
+	FUZZ_LIBS=$(echo " $FUZZ_LIBS " |
+	    sed "s| -lspf2 | $spf2/lib/libspf2.a -lresolv |; s/^ *//; s/ *\$//")
+	objdir=$objdir/spf2-instrumented
+	mkdir -p "$objdir"
+fi
 
 if [ $# -eq 0 ]; then
 	for f in "$top_srcdir"/tests/fuzz/fuzz_*.c; do

@@ -29,6 +29,7 @@ row_of(char *line, struct dns_fake_record *r)
 
 	if (line[0] == '\0' || line[1] != ' ')
 		return false;
+	memset(r, 0, sizeof(*r));	/* ttl_s 0: the fake's default TTL */
 	name = line + 2;
 	sp = strchr(name, ' ');
 	if (sp != NULL)
@@ -72,6 +73,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	r = dns_resolver_new_fake(rows, nr, 100);
 	c = spf_checker_new(r, &lim, "mx.example.net");
+	memset(&req, 0, sizeof(req));	/* max_time_ms 0: the checker's */
 	req.client_ip = lines[0];
 	req.mail_from = lines[1];
 	req.helo = lines[2][0] == '!' ? lines[2] + 1 : lines[2];

@@ -9,8 +9,9 @@
 #   FUZZ_CC       compiler (default clang)
 #   FUZZ_LIBS     libraries (default: libspf2, libunbound, libpsl, libidn2,
 #                 libunistring, OpenSSL)
-#   FUZZ_SPF2     instrumented: run build-libspf2.sh first (see below);
-#                 system: link Debian's libspf2 even if that .a exists
+#   FUZZ_SPF2     instrumented: build (once, build-libspf2.sh) and link an
+#                 instrumented libspf2 (see below); unset or anything
+#                 else: Debian's libspf2.so
 #   top_srcdir, top_builddir (config.h) - default: this script's tree
 #
 # The sources the targets need are compiled here with
@@ -23,11 +24,12 @@
 # the end. Exit status is non-zero when any target failed.
 #
 # Debian's libspf2.so has no sanitizer, so a memory error inside libspf2
-# is seen only if it crashes. When $top_builddir/tests/fuzz/libspf2/lib/
-# libspf2.a exists (build-libspf2.sh, run first by FUZZ_SPF2=instrumented,
-# builds Debian's libspf2 source with the same sanitizers), its include/
-# comes first and the .a replaces -lspf2 in FUZZ_LIBS; objects then go
-# to tests/fuzz/obj/spf2-instrumented.
+# is seen only if it crashes. With FUZZ_SPF2=instrumented,
+# build-libspf2.sh builds Debian's libspf2 source with the same
+# sanitizers into $top_builddir/tests/fuzz/libspf2 (once); its include/
+# comes first and its libspf2.a replaces -lspf2 in FUZZ_LIBS; objects then
+# go to tests/fuzz/obj/spf2-instrumented. Only when asked: an unpatched
+# build (LIBSPF2_UNPATCHED=1) fails at once on regress/spf_eval/libspf2-*.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -47,7 +49,7 @@ if [ "${FUZZ_SPF2:-}" = instrumented ]; then
 	env top_srcdir="$top_srcdir" top_builddir="$top_builddir" \
 	    FUZZ_CC="$FUZZ_CC" sh "$top_srcdir/tests/fuzz/build-libspf2.sh" || exit 1
 fi
-if [ "${FUZZ_SPF2:-}" != system ] && [ -f "$spf2/lib/libspf2.a" ]; then
+if [ "${FUZZ_SPF2:-}" = instrumented ]; then
 	echo "  SPF2     $spf2/lib/libspf2.a: $(cat "$spf2/SOURCE" 2>/dev/null)"
 	CFLAGS_FUZZ="-I$spf2/include $CFLAGS_FUZZ"
 	FUZZ_LIBS=$(echo " $FUZZ_LIBS " |

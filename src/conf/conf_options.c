@@ -4,7 +4,8 @@
  *
  * To add an option: add a field to struct conf, a row here (name, type,
  * default, bounds), and a paragraph to contrib/authmilter.conf and
- * doc/authmilter.conf.5. Defaults are written as config text and go
+ * doc/authmilter.conf.5; if the daemon reads it only at start, also a row
+ * in conf_restart.c (and authmilter(8) SIGNALS), so a reload says so. Defaults are written as config text and go
  * through the same parser as the file, so a default can never be a value
  * the file could not hold.
  */

@@ -123,6 +123,20 @@ def keep_busy(spec, stop, counts):
         counts["error"] = repr(e)
 
 
+def start_busy(d, n):
+    """start_busy - a thread keeping one session of d busy (keep_busy),
+    once it has started n messages (bounded wait): (stop, counts, th)"""
+    stop = threading.Event()
+    counts = {"messages": 0, "after_term": 0, "connected": False}
+    th = threading.Thread(target=keep_busy, args=(d.spec, stop, counts))
+    th.start()
+    deadline = time.time() + 10 * SCALE
+    while counts["messages"] < n and time.time() < deadline and \
+            th.is_alive():
+        time.sleep(0.02)
+    return stop, counts, th
+
+
 def session_past_timeout(t, ns):
     names = ["busy session: messages served before SIGTERM",
              "busy session: daemon exits 0 after ShutdownTimeout",
@@ -132,14 +146,7 @@ def session_past_timeout(t, ns):
                        "DNSTimeout": "1s"})
     d.start()
     try:
-        stop = threading.Event()
-        counts = {"messages": 0, "after_term": 0, "connected": False}
-        th = threading.Thread(target=keep_busy, args=(d.spec, stop, counts))
-        th.start()
-        deadline = time.time() + 10 * SCALE
-        while counts["messages"] < 5 and time.time() < deadline and \
-                th.is_alive():
-            time.sleep(0.02)
+        stop, counts, th = start_busy(d, 5)
         t.ok(counts["messages"] >= 5, names[0], diag=repr(counts))
         start = time.time()
         stop.set()
@@ -174,14 +181,7 @@ def rows_past_timeout(t, tmp, ns):
         for n in range(3):
             d.send_message(MSG, client_ip="192.0.2.1",
                            mail_from="<a@ok.test>")
-        stop = threading.Event()
-        counts = {"messages": 0, "after_term": 0, "connected": False}
-        th = threading.Thread(target=keep_busy, args=(d.spec, stop, counts))
-        th.start()
-        deadline = time.time() + 10 * SCALE
-        while counts["messages"] < 2 and time.time() < deadline and \
-                th.is_alive():
-            time.sleep(0.02)
+        stop, counts, th = start_busy(d, 2)
         stop.set()
         d.signal(signal.SIGTERM)
         d.wait_for_log(r"still open after ShutdownTimeout", 10 * SCALE)

@@ -38,6 +38,16 @@
       (lines "NAME CONC PER_CONN MSGS TID THREAD VOLUNTARY NONVOLUNTARY
       SYSCALLS FUTEX"; exited threads summed as one row); a note where
       perf record lost calls (its total differs from COUNTS_FILE's).
+  benchcheck.py instructions NAME=IR [NAME=IR ...]
+      The --callgrind split: IR is a milter's instructions per message.
+      With nullR and authmilter: own work in instructions (authmilter -
+      nullR); with nullC: the crypto floor's work in process (nullC -
+      nullR) and own work as a multiple of it (the own-work target's form
+      in a machine-independent count); with nullA: the output (nullA -
+      nullC) and what is ours beyond the three floors (authmilter -
+      nullA). For reading; no verdict: valgrind hides SHA-NI, ADX and
+      AVX-512 from OpenSSL, so its crypto costs more instructions there
+      than on the processor.
   benchcheck.py latency CORPUS_DIR NAME=RESULTS [NAME=RESULTS ...]
       Where each milter's latency tail comes from: per milterload -o
       RESULTS (the "ms" of each message), p50 and p99 over all messages,
@@ -586,6 +596,31 @@ def calls(calls_path, threads_path, counts_path):
     return 0
 
 
+def instructions(specs):
+    """instructions - the own-work split in instructions per message"""
+    ir = {}
+    for spec in specs:
+        name, _, value = spec.partition("=")
+        ir[name] = int(value)
+    if "nullR" not in ir or "authmilter" not in ir:
+        print("instructions: the split needs nullR and authmilter")
+        return 1
+    own = ir["authmilter"] - ir["nullR"]
+    print("instructions a message (callgrind; valgrind hides SHA-NI, ADX and AVX-512 from "
+          "OpenSSL, so the crypto's share is larger here than on the processor):")
+    print("  own work (authmilter - nullR)        %9d" % own)
+    if "nullC" in ir:
+        crypto = ir["nullC"] - ir["nullR"]
+        print("  crypto in process (nullC - nullR)    %9d%s" % (
+            crypto, "  own work = %.2f x this" % (own / crypto) if crypto > 0 else ""))
+        if "nullA" in ir:
+            rest = ir["authmilter"] - ir["nullA"]
+            print("  output (nullA - nullC)               %9d" % (ir["nullA"] - ir["nullC"]))
+            print("  ours beyond (authmilter - nullA)     %9d%s" % (
+                rest, "  (%.1f %% of the crypto's)" % (100.0 * rest / crypto) if crypto > 0 else ""))
+    return 0
+
+
 # Size bands for latency: ordinary mail, large text, the corpus' 1 %
 # of attachments (gencorpus.py: 200 KB to 1 MB).
 LATENCY_BANDS = ((0, 20000, "< 20 KB"), (20000, 150000, "20-150 KB"),
@@ -648,6 +683,8 @@ def main(argv):
         return counts(argv[2])
     if len(argv) == 5 and argv[1] == "calls":
         return calls(argv[2], argv[3], argv[4])
+    if len(argv) >= 3 and argv[1] == "instructions" and all("=" in a for a in argv[2:]):
+        return instructions(argv[2:])
     if len(argv) >= 4 and argv[1] == "latency":
         return latency(argv[2], argv[3:])
     sys.stderr.write(__doc__)

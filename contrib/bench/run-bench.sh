@@ -82,11 +82,14 @@ usage: $0 [--quick] [options]
                     authmilter_noarc (ARCVerify no)
   --budget S        stop starting new measurements after S seconds
   --keep            keep the work directory (configs, logs, results)
-  --callgrind N     instead of timing: run authmilter under valgrind
+  --callgrind N     instead of timing: run authmilter (and the floors
+                    null, nullR, nullC, nullA named in --only) under valgrind
                     --tool=callgrind, N messages after a warm-up pass, and
                     print instructions per message and the top functions,
                     with the first --per-conn value as messages per connection
-                    (load on the machine does not change these counts)
+                    (load on the machine does not change these counts); with
+                    nullR, the own-work split in instructions (benchcheck.py
+                    instructions)
   --profile N       instead of timing: run each of authmilter, nullR,
                     nullC and nullA named in --only under perf record
                     (call graphs),
@@ -599,8 +602,9 @@ if [ "$callgrind" -gt 0 ] 2>/dev/null; then
 	command -v valgrind >/dev/null || { echo "run-bench: valgrind not installed" >&2; exit 1; }
 	echo
 	echo "== callgrind: $callgrind messages after a warm-up pass, concurrency 4, ${per_conn%% *} msg/conn"
+	cg_split=""
 	for name in $only; do
-		case "$name" in null|nullR|authmilter) ;; *) echo "SKIP $name: --callgrind measures null, nullR and authmilter"; continue ;; esac
+		case "$name" in null|nullR|nullC|nullA|authmilter) ;; *) echo "SKIP $name: --callgrind measures null, nullR, nullC, nullA and authmilter"; continue ;; esac
 		WRAP="valgrind --tool=callgrind --callgrind-out-file=$work/$name.cg.out"
 		start_set "$name" || { WRAP=""; echo "SKIP $name: did not start under valgrind"; status=1; stop_set; continue; }
 		timeout 300 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 240 -T 60 -q \
@@ -625,9 +629,13 @@ if [ "$callgrind" -gt 0 ] 2>/dev/null; then
 		ir=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$dump" | tail -1)
 		[ -n "$ir" ] || ir=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$dump" | tail -1)
 		echo "$name: $msgs messages (failed $(result_field "$work/$name.cg.run" failed)), $ir instructions, $(( ir / msgs )) per message"
+		cg_split="$cg_split $name=$(( ir / msgs ))"
 		echo "  top functions (self), from $work/$name.cg.txt:"
 		grep -E "^ *[0-9,]+ .*:" "$work/$name.cg.txt" | grep -v "(100.0%)" | head -25 | sed 's/^/  /'
 	done
+	case " $cg_split" in *" nullR="*" authmilter="*|*" authmilter="*" nullR="*)
+		echo; $PY "$here/benchcheck.py" instructions $cg_split ;;
+	esac
 	keep=1
 	exit $status
 fi

@@ -37,7 +37,10 @@ benchmark. This runs:
     table rows, and what Postfix sent equals what milterload -P sends;
     its target line on fixed rows (authmilter and a --baseline build);
   - run-bench.sh --profile, cut down (nullC and authmilter, 400
-    messages): CPU per message by library for each, from perf samples.
+    messages): CPU per message by library for each, from perf samples;
+  - run-bench.sh --callgrind, cut down (nullR, nullC, nullA and
+    authmilter, 40 messages): instructions per message of each and the
+    split from them; benchcheck.py instructions on fixed counts.
 The three run-bench.sh runs share one generated corpus, and every
 nullmilter is stopped the way run-bench.sh stops it (TERM, then
 connections to its port until it exits), which keeps this test near
@@ -175,6 +178,21 @@ with tempfile.TemporaryDirectory() as d:
     t.ok(r.returncode == 0 and r.stdout.splitlines() == want,
          "latency: p50/p90/p99 per size band and the bands of the slowest 1 %",
          diag=r.stdout + r.stderr)
+
+
+# instructions: the --callgrind split on fixed counts
+r = benchcheck("instructions", "nullR=40000", "nullC=940000", "nullA=943000", "authmilter=985000")
+out = r.stdout
+t.ok(r.returncode == 0 and
+     re.search(r"^  own work \(authmilter - nullR\) +945000$", out, re.M) and
+     re.search(r"^  crypto in process \(nullC - nullR\) +900000  own work = 1\.05 x this$", out, re.M) and
+     re.search(r"^  output \(nullA - nullC\) +3000$", out, re.M) and
+     re.search(r"^  ours beyond \(authmilter - nullA\) +42000  \(4\.7 % of the crypto's\)$", out, re.M),
+     "instructions: own work, the crypto in process, the output and ours beyond, per message",
+     diag=out + r.stderr)
+r = benchcheck("instructions", "nullC=940000", "authmilter=985000")
+t.ok(r.returncode == 1 and "needs nullR and authmilter" in r.stdout,
+     "instructions: without nullR there is no split, and it says so", diag=r.stdout + r.stderr)
 
 
 # floor: the crypto floor from openssl speed, as run-bench.sh runs it
@@ -744,6 +762,33 @@ if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh --pro
          libs["nullC"].get("libcrypto.so.3", 0) > 0 and libs["authmilter"].get("libcrypto.so.3", 0) > 0 and
          libs["authmilter"].get("authmilter", 0) > 0 and "authmilter" not in libs["nullC"],
          prof_names[0], diag=out)
+
+cg_names = ["run-bench.sh --callgrind: instructions per message of nullR, nullC, nullA and authmilter, "
+            "and the own-work split in instructions from them"]
+ldd = subprocess.run(["ldd", os.path.join(BUILD, "src", "authmilter")], capture_output=True, text=True)
+if "libasan" in ldd.stdout:
+    # valgrind cannot run a program built with AddressSanitizer
+    t.skip(cg_names[0], "this build is instrumented by ASan, which valgrind cannot run")
+elif t.need(root=True, tools=tools + ["valgrind", "callgrind_control", "callgrind_annotate"],
+            check=python_modules, what="run-bench.sh --callgrind", tests=cg_names):
+    r = subprocess.run(["bash", os.path.join(BENCH, "run-bench.sh"), "--builddir", BUILD,
+                        "--only", "nullR nullC nullA authmilter", "--count", "40", "--per-conn", "1",
+                        "--callgrind", "40", "--budget", "240"] + corpus_args(),
+                       capture_output=True, text=True, timeout=400)
+    out = r.stdout + r.stderr
+    for kept in re.findall(r"^work directory kept: (/tmp/run-bench\.\w+)$", out, re.M):
+        shutil.rmtree(kept, ignore_errors=True)
+    per = {n: int(v) for n, v in re.findall(
+        r"^(nullR|nullC|nullA|authmilter): 40 messages \(failed 0\), \d+ instructions, (\d+) per message$",
+        out, re.M)}
+    own = re.search(r"^  own work \(authmilter - nullR\) +(-?\d+)$", out, re.M)
+    beyond = re.search(r"^  ours beyond \(authmilter - nullA\) +(-?\d+) ", out, re.M)
+    t.ok(r.returncode == 0 and sorted(per) == ["authmilter", "nullA", "nullC", "nullR"] and
+         # the floors do the crypto work too: far more than nullR, which does none
+         per["nullC"] > 5 * per["nullR"] and per["authmilter"] > per["nullC"] and
+         own is not None and int(own.group(1)) == per["authmilter"] - per["nullR"] and
+         beyond is not None and int(beyond.group(1)) == per["authmilter"] - per["nullA"],
+         cg_names[0], diag=out)
 
 if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tests=names):
     r = subprocess.run(["bash", os.path.join(BENCH, "run-bench.sh"), "--builddir", BUILD,

@@ -700,17 +700,20 @@ main(int argc, char **argv)
 		 * running exit's handlers, OpenSSL's among them) under those
 		 * threads is a use after free. Leave them to the kernel, but
 		 * first let the writer store the report rows already queued
-		 * (bounded: a slow store cannot hold the exit up for long).
+		 * and the failure-report thread send the reports queued
+		 * (each bounded: a slow store or MTA cannot hold the exit up
+		 * for long).
 		 */
 		log_warn("%u connection(s) still open after ShutdownTimeout; "
 		    "exiting without freeing the state they use", left);
 		(void)report_writer_close(reports, REPORT_CLOSE_MS);
+		report_failures_close(failures, REPORT_CLOSE_MS);
 		_exit(rc);
 	}
 	report_hook_set_writer(NULL);
 	report_hook_set_failures(NULL);
 	report_writer_stop(&reports);
-	report_failures_stop(&failures);
+	report_failures_stop(&failures, REPORT_CLOSE_MS);
 	checks_set_resolver(NULL);
 	checks_dmarc_deinit();
 	dns_resolver_free(&resolver);

@@ -1,18 +1,26 @@
 /*
  * report_failure.c - the thread that sends DMARC failure reports.
  *
- *   report_failures_start / _submit / _stop   the thread and its queue
+ *   report_failures_start / _submit / _stop / _close   the thread and
+ *                                             its queue
  *   report_failure_job_new / _set / _free     a report waiting to go out
  *
  * RFC 9991: reports go only to verified ruf destinations (the same check
  * as for rua), with a rate limit per policy domain (per_hour in the
  * current UTC hour; the rest are dropped and counted), and never from a
  * milter thread: DNS and the submission command run here.
+ *
+ * A stop gives the queue a bounded time (report_failures_stop, _close):
+ * the jobs queued by then are sent until it runs out, a submission still
+ * running then is killed, and the rest are counted as not sent. A stop
+ * can then take longer only by a DNS check of a ruf destination already
+ * under way (DNSTimeout bounds it).
  */
 #include "config.h"
 
 #include <libpsl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +50,8 @@ struct report_failures {
 	struct report_failure_job *head, *tail;
 	size_t len;
 	bool stopping;
-	uint64_t dropped, limited, sent, seq;
+	_Atomic int64_t stop_by_ms;	/* the stop's limit; 0 until a stop */
+	uint64_t dropped, limited, sent, seq, unsent;
 	struct rate_slot slots[REPORT_FAILURE_DOMAINS];
 };
 
@@ -117,6 +126,15 @@ rate_ok(struct report_failures *f, const char *domain, int64_t now)
 	return f->per_hour >= 1;
 }
 
+/* stop_passed - true once a stop's time for the queue has run out */
+static bool
+stop_passed(struct report_failures *f)
+{
+	int64_t by = atomic_load(&f->stop_by_ms);
+
+	return by != 0 && report_submit_now_ms() >= by;
+}
+
 /* handle - one job: rate limit, destinations, one message each */
 static void
 handle(struct report_failures *f, struct report_failure_job *j)
@@ -138,6 +156,10 @@ handle(struct report_failures *f, struct report_failure_job *j)
 	host[sizeof(host) - 1] = '\0';
 	n = report_rua_parse(j->ruf, dests, REPORT_RUA_MAX);
 	for (i = 0; i < n; i++) {
+		if (stop_passed(f)) {
+			f->unsent++;
+			break;
+		}
 		buf_truncate(&why, 0);
 		if (report_verify_dest(f->resolver, f->psl != NULL ? f->psl :
 		    psl_builtin(), j->policy_domain,
@@ -155,13 +177,19 @@ handle(struct report_failures *f, struct report_failure_job *j)
 		j->afrf.date = now;
 		buf_truncate(&msg, 0);
 		report_afrf_build(&msg, &j->afrf);
-		if (report_submit(f->sendmail, &msg, &why)) {
+		if (report_submit(f->sendmail, &msg, report_submit_now_ms() +
+		    REPORT_SUBMIT_MS, &f->stop_by_ms, &why)) {
 			f->sent++;
 			log_info("failure report %s: sent to %s (%zu bytes)",
 			    j->policy_domain, dests[i].addr, msg.len);
-		} else
+		} else {
 			log_error("failure report %s: %s: failed: %s",
 			    j->policy_domain, dests[i].addr, buf_cstr(&why));
+			if (stop_passed(f)) {
+				f->unsent++;	/* killed by the stop */
+				break;
+			}
+		}
 	}
 	if (n == 0)
 		log_info("failure report %s: no usable ruf address", j->policy_domain);
@@ -191,7 +219,10 @@ failures_main(void *arg)
 		(void)pthread_mutex_unlock(&f->lock);
 		if (j == NULL)
 			break;
-		handle(f, j);
+		if (stop_passed(f))
+			f->unsent++;
+		else
+			handle(f, j);
 		report_failure_job_free(&j);
 	}
 	return NULL;
@@ -240,23 +271,43 @@ report_failures_submit(struct report_failures *f,
 		report_failure_job_free(&job);
 }
 
+/* finish - stop taking jobs, give the queued ones until ms from now,
+ * join the thread and log the counts */
+static void
+finish(struct report_failures *f, unsigned ms)
+{
+	(void)pthread_mutex_lock(&f->lock);
+	f->stopping = true;
+	atomic_store(&f->stop_by_ms, report_submit_now_ms() + (int64_t)ms +
+	    (ms == 0));
+	(void)pthread_cond_broadcast(&f->cond);
+	(void)pthread_mutex_unlock(&f->lock);
+	(void)pthread_join(f->thread, NULL);
+	if (f->sent > 0 || f->dropped > 0 || f->limited > 0 || f->unsent > 0)
+		log_info("failure reports: %llu sent, %llu over the rate limit, "
+		    "%llu dropped (queue full), %llu not sent (the stop's %u ms "
+		    "ran out)", (unsigned long long)f->sent,
+		    (unsigned long long)f->limited,
+		    (unsigned long long)f->dropped,
+		    (unsigned long long)f->unsent, ms);
+}
+
 void
-report_failures_stop(struct report_failures **fp)
+report_failures_close(struct report_failures *f, unsigned ms)
+{
+	if (f != NULL)
+		finish(f, ms);
+}
+
+void
+report_failures_stop(struct report_failures **fp, unsigned ms)
 {
 	struct report_failures *f = *fp;
 	size_t i;
 
 	if (f == NULL)
 		return;
-	(void)pthread_mutex_lock(&f->lock);
-	f->stopping = true;
-	(void)pthread_cond_broadcast(&f->cond);
-	(void)pthread_mutex_unlock(&f->lock);
-	(void)pthread_join(f->thread, NULL);
-	if (f->sent > 0 || f->dropped > 0 || f->limited > 0)
-		log_info("failure reports: %llu sent, %llu over the rate limit, "
-		    "%llu dropped (queue full)", (unsigned long long)f->sent,
-		    (unsigned long long)f->limited, (unsigned long long)f->dropped);
+	finish(f, ms);
 	for (i = 0; i < REPORT_FAILURE_DOMAINS; i++)
 		free(f->slots[i].domain);
 	if (f->psl != NULL)

@@ -42,8 +42,15 @@ struct report_failures *report_failures_start(
 /* report_failures_submit - takes ownership of job (freed when dropped) */
 void report_failures_submit(struct report_failures *f,
     struct report_failure_job *job);
-/* report_failures_stop - finish the queue, stop, free; NULLs *fp */
-void report_failures_stop(struct report_failures **fp);
+/* report_failures_stop - send the queued reports for up to ms (a
+ * submission still running then is killed, the rest are not sent), stop
+ * the thread, free; NULLs *fp */
+void report_failures_stop(struct report_failures **fp, unsigned ms);
+
+/* report_failures_close - the same, freeing nothing: for an exit that
+ * leaves milter threads running (they may still submit; their jobs are
+ * dropped and counted) */
+void report_failures_close(struct report_failures *f, unsigned ms);
 
 /* report_failure_job_new - an empty job; _set copies a string into the
  * job and returns the copy; _free frees it all */

@@ -350,7 +350,8 @@ deliver(const struct report_job_opts *o, const struct buf *msg,
 		if (!write_file(o->out_dir, fname, gz, &out->why) ||
 		    !write_file(o->out_dir, buf_cstr(&eml), msg, &out->why))
 			out->state = OUT_FAILED;
-	} else if (!report_submit(o->conf->report_sendmail, msg, &out->why))
+	} else if (!report_submit(o->conf->report_sendmail, msg,
+	    report_submit_now_ms() + REPORT_SUBMIT_MS, NULL, &out->why))
 		out->state = OUT_FAILED;
 	buf_deinit(&eml);
 	if (out->state == OUT_FAILED)

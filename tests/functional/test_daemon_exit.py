@@ -13,8 +13,13 @@
    say how many connections were left, and not free the resolver, the
    configuration or the PSL under them (valgrind and ASan runs of this
    test would see the use after free). The report rows queued by then
-   are still written (the writer gets a bounded time before the exit).
-3. A SIGTERM that libmilter's own signal thread takes (it sigwaits on
+   are still written (the writer gets a bounded time before the exit),
+   and so are the failure reports queued (the failure-report thread gets
+   a bounded time too).
+3. A ReportSendmail that hangs (a stuck queue): at SIGTERM the daemon
+   gives the queued failure reports 3 s, kills the hung submission,
+   counts the reports not sent and exits, instead of waiting for it.
+4. A SIGTERM that libmilter's own signal thread takes (it sigwaits on
    SIGTERM, and the kernel may hand it a process signal while the main
    thread has one pending): libmilter then stops itself. The daemon must
    take that as the stop it was, exit 0 and say so, not as a listener
@@ -204,6 +209,116 @@ def rows_past_timeout(t, tmp, ns):
         d.cleanup()
 
 
+# a failing message of rf.test (its SPF fails from this address, nothing
+# aligns): each queues one failure report to ruf@rf.test
+RF_MSG = (b"From: a@rf.test\r\nTo: b@example.net\r\nSubject: hi\r\n"
+          b"Message-ID: <1@rf.test>\r\n\r\nhello\r\n")
+
+
+def failure_daemon(tmp, ns, sendmail, extra=None):
+    """failure_daemon - a daemon sending failure reports through sendmail"""
+    opts = {"ShutdownTimeout": "1s", "Nameservers": ns, "DNSTimeout": "1s",
+            "FailureReports": "yes", "ReportContact": "dmarc@mx.test",
+            "ReportSendmail": sendmail}
+    opts.update(extra or {})
+    return daemon.Daemon(opts)
+
+
+def write_script(path, text):
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\n" + text)
+    os.chmod(path, 0o755)
+
+
+def failure_reports_past_timeout(t, tmp, ns):
+    """The failure reports queued when the daemon exits without freeing (a
+    session past ShutdownTimeout) are still sent: the submission program
+    waits until the exit began, so only a thread given time at the exit
+    can send more than the one under way."""
+    names = ["exit past ShutdownTimeout: the failure reports queued before are sent",
+             "exit past ShutdownTimeout: the log counts them sent"]
+    spool, go = os.path.join(tmp, "spool"), os.path.join(tmp, "go")
+    os.mkdir(spool)
+    os.chmod(spool, 0o777)
+    script = os.path.join(tmp, "wait-sendmail")
+    # waits for "go" (bounded), then keeps the message
+    write_script(script, "i=0; while [ ! -e %s ] && [ $i -lt 200 ]; do sleep 0.1; "
+                 "i=$((i+1)); done\ncat > %s/msg.$$\n" % (go, spool))
+    d = failure_daemon(tmp, ns, script)
+    d.start()
+    try:
+        for n in range(3):
+            d.send_message(RF_MSG, client_ip="198.51.100.1",
+                           mail_from="<a@rf.test>")
+        stop, counts, th = start_busy(d, 2)
+        stop.set()
+        d.signal(signal.SIGTERM)
+        d.wait_for_log(r"still open after ShutdownTimeout", 10 * SCALE)
+        with open(go, "w"):
+            pass
+        d.wait(20 * SCALE)
+        th.join(40 * SCALE)
+        deadline = time.time() + 5
+        while len(os.listdir(spool)) < 3 and time.time() < deadline:
+            time.sleep(0.05)
+        t.is_eq(len(os.listdir(spool)), 3, names[0])
+        t.ok(d.wait_for_log(r"failure reports: 3 sent, 0 over the rate limit, "
+                            r"0 dropped \(queue full\), 0 not sent", timeout=2),
+             names[1], diag=d.log_tail(8))
+    finally:
+        d.stop()
+        d.cleanup()
+
+
+def hung_sendmail(t, tmp, ns):
+    """A submission program that never ends does not hold the stop: the
+    daemon kills it when the stop's 3 s for the queue run out, says so,
+    counts the reports not sent, and its process group is gone."""
+    names = ["hung ReportSendmail: SIGTERM ends the daemon within the stop's 3 s",
+             "hung ReportSendmail: the submission is killed and the reports not sent are counted",
+             "hung ReportSendmail: nothing it started is left running"]
+    pids = os.path.join(tmp, "hung-pids")
+    script = os.path.join(tmp, "hung-sendmail")
+    # a child that would outlive a kill of the shell alone
+    write_script(script, "sleep 120 & echo $! >> %s\nwait\n" % pids)
+    d = failure_daemon(tmp, ns, script)
+    d.start()
+    try:
+        for n in range(2):
+            d.send_message(RF_MSG, client_ip="198.51.100.1",
+                           mail_from="<a@rf.test>")
+        deadline = time.time() + 5 * SCALE
+        while not os.path.exists(pids) and time.time() < deadline:
+            time.sleep(0.05)
+        start = time.time()
+        d.signal(signal.SIGTERM)
+        rc = d.wait(30 * SCALE)
+        took = time.time() - start
+        t.ok(rc == 0 and took < 3 + 3 * SCALE, names[0],
+             diag="status %r after %.2f s; %s" % (rc, took, d.log_tail(8)))
+        t.ok(d.wait_for_log(r"failure report rf\.test: ruf@rf\.test: failed: .*"
+                            r"not done after \d+ ms: killed", timeout=2) and
+             d.wait_for_log(r"failure reports: 0 sent, 0 over the rate limit, "
+                            r"0 dropped \(queue full\), 2 not sent \(the stop's "
+                            r"3000 ms ran out\)", timeout=2),
+             names[1], diag=d.log_tail(8))
+        left = []
+        with open(pids) as f:
+            for p in f.read().split():
+                try:
+                    with open("/proc/%s/stat" % p) as st:
+                        if ") Z " not in st.read():
+                            left.append(p)
+                except OSError:
+                    pass
+        t.ok(not left, names[2], diag="still running: %r" % left)
+        for p in left:      # our own sleeps, by PID: do not leave them
+            os.kill(int(p), signal.SIGKILL)
+    finally:
+        d.stop()
+        d.cleanup()
+
+
 SYS_TGKILL = 234  # x86_64
 
 
@@ -260,7 +375,9 @@ def main():
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:
         f.write("ok.test:\n- TXT: v=spf1 ip4:192.0.2.0/24 -all\n"
-                "_dmarc.ok.test:\n- TXT: v=DMARC1; p=none\n")
+                "_dmarc.ok.test:\n- TXT: v=DMARC1; p=none\n"
+                "rf.test:\n- TXT: v=spf1 ip4:192.0.2.0/24 -all\n"
+                "_dmarc.rf.test:\n- TXT: v=DMARC1; p=none; ruf=mailto:ruf@rf.test\n")
     try:
         srv = dns_testserver.DnsServer(zpath).__enter__()
     except dns_testserver.ServerError as e:
@@ -271,6 +388,8 @@ def main():
         listener_gives_up(t, tmp, ns)
         session_past_timeout(t, ns)
         rows_past_timeout(t, tmp, ns)
+        failure_reports_past_timeout(t, tmp, ns)
+        hung_sendmail(t, tmp, ns)
         signal_to_libmilter(t, ns)
     finally:
         srv.stop()

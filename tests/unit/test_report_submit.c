@@ -1,5 +1,7 @@
-/* test_report_submit.c - ReportSendmail: what the command reads, and
- * what a failure says (with and without no_new_privs) */
+/* test_report_submit.c - ReportSendmail: what the command reads, what a
+ * failure says (with and without no_new_privs), and the time limit: a
+ * command that hangs, reads nothing or leaves a child behind is killed
+ * (its process group) at the limit or at a stop set meanwhile */
 #include "config.h"
 
 #include <setjmp.h>
@@ -10,11 +12,140 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <sys/prctl.h>
 #include <cmocka.h>
 
 #include "report/report_submit.h"
 #include "util/buf.h"
+
+#define LATER	(report_submit_now_ms() + 30000)
+
+/* big - a message larger than a pipe holds */
+static void
+big(struct buf *msg)
+{
+	size_t i;
+
+	buf_append_str(msg, "To: a@b.example\r\n\r\n");
+	for (i = 0; i < 20000; i++)
+		buf_append_str(msg, "0123456789012345678901234567890123456789\r\n");
+}
+
+/* dead - true when pid is gone or a zombie (nothing runs any more) */
+static bool
+dead(pid_t pid)
+{
+	char path[64], st[256];
+	FILE *f;
+	bool gone;
+
+	(void)snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return true;
+	gone = fgets(st, sizeof(st), f) != NULL &&
+	    strstr(st, ") Z ") != NULL;
+	(void)fclose(f);
+	return gone;
+}
+
+/* A command that never ends, and leaves a child of its own (the shell's
+ * background job), is killed at the limit, child and all; one that reads
+ * nothing of a large message does not hold the writer past the limit. */
+static void
+test_time_limit(void **state)
+{
+	char path[] = "/tmp/authmilter-submit-XXXXXX", cmd[160];
+	struct buf msg = BUF_INIT, why = BUF_INIT;
+	int64_t t0;
+	long child = 0;
+	FILE *f;
+	int fd, i;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	(void)close(fd);
+	(void)snprintf(cmd, sizeof(cmd),
+	    "cat >/dev/null; sleep 30 & echo $! > %s; wait", path);
+	buf_append_str(&msg, "To: a@b.example\r\n\r\nx\r\n");
+	t0 = report_submit_now_ms();
+	assert_false(report_submit(cmd, &msg, t0 + 300, NULL, &why));
+	assert_true(report_submit_now_ms() - t0 < 3000);
+	assert_non_null(strstr(buf_cstr(&why), ": not done after "));
+	assert_non_null(strstr(buf_cstr(&why), " ms: killed"));
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%ld", &child), 1);
+	(void)fclose(f);
+	(void)unlink(path);
+	for (i = 0; i < 100 && !dead((pid_t)child); i++)
+		(void)usleep(10000);
+	assert_true(dead((pid_t)child));
+
+	buf_reset(&msg);
+	buf_reset(&why);
+	big(&msg);
+	t0 = report_submit_now_ms();
+	assert_false(report_submit("sleep 30", &msg, t0 + 300, NULL, &why));
+	assert_true(report_submit_now_ms() - t0 < 3000);
+	assert_non_null(strstr(buf_cstr(&why), "sleep 30: not done after "));
+	buf_deinit(&msg);
+	buf_deinit(&why);
+}
+
+/* A command that exits without reading a large message: its exit status
+ * decides, and the write to the closed pipe does not end this process
+ * (SIGPIPE is taken, not delivered: this test runs with its default) */
+static void
+test_no_reader(void **state)
+{
+	struct buf msg = BUF_INIT, why = BUF_INIT;
+
+	(void)state;
+	assert_true(signal(SIGPIPE, SIG_DFL) != SIG_ERR);
+	big(&msg);
+	assert_false(report_submit("exit 3", &msg, LATER, NULL, &why));
+	assert_string_equal(buf_cstr(&why), "exit 3: exit status 3");
+	assert_true(report_submit("exit 0", &msg, LATER, NULL, &why));
+	buf_deinit(&msg);
+	buf_deinit(&why);
+}
+
+static _Atomic int64_t stop_at;
+
+/* set_stop - another thread's stop, 200 ms from now */
+static void *
+set_stop(void *arg)
+{
+	(void)arg;
+	(void)usleep(200000);
+	atomic_store(&stop_at, report_submit_now_ms());
+	return NULL;
+}
+
+/* A stop set while the command runs ends it then, not at its own limit */
+static void
+test_stop_meanwhile(void **state)
+{
+	struct buf msg = BUF_INIT, why = BUF_INIT;
+	pthread_t th;
+	int64_t t0;
+
+	(void)state;
+	buf_append_str(&msg, "To: a@b.example\r\n\r\nx\r\n");
+	assert_int_equal(pthread_create(&th, NULL, set_stop, NULL), 0);
+	t0 = report_submit_now_ms();
+	assert_false(report_submit("cat >/dev/null; sleep 30", &msg, t0 + 30000,
+	    &stop_at, &why));
+	assert_true(report_submit_now_ms() - t0 < 3000);
+	assert_non_null(strstr(buf_cstr(&why), " ms: killed"));
+	(void)pthread_join(th, NULL);
+	buf_deinit(&msg);
+	buf_deinit(&why);
+}
 
 /* The command reads the message with LF line ends; a lone CR stays. */
 static void
@@ -32,7 +163,7 @@ test_lf_line_ends(void **state)
 	(void)close(fd);
 	(void)snprintf(cmd, sizeof(cmd), "cat > %s", path);
 	buf_append_str(&msg, "To: a@b.example\r\nX: 1\r2\r\n\r\nbody\r\n");
-	assert_true(report_submit(cmd, &msg, &why));
+	assert_true(report_submit(cmd, &msg, LATER, NULL, &why));
 	assert_int_equal(why.len, 0);
 	f = fopen(path, "r");
 	assert_non_null(f);
@@ -55,15 +186,17 @@ test_failure_says_why(void **state)
 
 	(void)state;
 	buf_append_str(&msg, "To: a@b.example\r\n\r\nx\r\n");
-	assert_false(report_submit("cat >/dev/null; exit 3", &msg, &why));
+	assert_false(report_submit("cat >/dev/null; exit 3", &msg, LATER, NULL, &why));
 	assert_string_equal(buf_cstr(&why), "cat >/dev/null; exit 3: exit status 3");
 	buf_reset(&why);
-	assert_false(report_submit("cat >/dev/null; kill -9 $$", &msg, &why));
+	assert_false(report_submit("cat >/dev/null; kill -9 $$", &msg, LATER,
+	    NULL, &why));
 	assert_non_null(strstr(buf_cstr(&why), "exit status 137"));
 	assert_null(strstr(buf_cstr(&why), "no_new_privs"));
 	buf_reset(&why);
 	assert_int_equal(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
-	assert_false(report_submit("cat >/dev/null; exit 75", &msg, &why));
+	assert_false(report_submit("cat >/dev/null; exit 75", &msg, LATER, NULL,
+	    &why));
 	assert_non_null(strstr(buf_cstr(&why), "exit status 75 (this process "
 	    "runs with no_new_privs"));
 	assert_non_null(strstr(buf_cstr(&why), "postdrop"));
@@ -76,6 +209,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lf_line_ends),
+		cmocka_unit_test(test_time_limit),
+		cmocka_unit_test(test_no_reader),
+		cmocka_unit_test(test_stop_meanwhile),
 		cmocka_unit_test(test_failure_says_why),
 	};
 

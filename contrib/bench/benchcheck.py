@@ -48,6 +48,11 @@
       nullA). For reading; no verdict: valgrind hides SHA-NI, ADX and
       AVX-512 from OpenSSL, so its crypto costs more instructions there
       than on the processor.
+  benchcheck.py cglibs NAME=MSGS:ANNOTATE_TXT [NAME=MSGS:ANNOTATE_TXT ...]
+      Instructions per message by object (the program itself, libcrypto,
+      libc, libmilter, ...) for each milter, from the function list of
+      its callgrind_annotate output over MSGS messages: where each
+      milter's instructions go, and how many are the program's own code.
   benchcheck.py latency CORPUS_DIR NAME=RESULTS [NAME=RESULTS ...]
       Where each milter's latency tail comes from: per milterload -o
       RESULTS (the "ms" of each message), p50 and p99 over all messages,
@@ -621,6 +626,51 @@ def instructions(specs):
     return 0
 
 
+def cg_objects(path):
+    """cg_objects - {object name: self instructions} from the function list
+    of a callgrind_annotate output ("N (P%)  file:function [object]")"""
+    by = {}
+    inside = seen = False
+    for line in open(path):
+        if line.rstrip().endswith("file:function"):
+            inside = True
+            continue
+        if not inside:
+            continue
+        if line.startswith("----"):
+            if seen:
+                break       # the list ends; annotated sources follow
+            continue
+        m = re.match(r"^\s*([0-9,]+) \(\s*[0-9.]+%\)\s+\S.*?(?:\[(.*)\])?\s*$", line)
+        if not m:
+            continue
+        seen = True
+        obj = os.path.basename(m.group(2) or "?")
+        obj = re.sub(r"\.so(\.[0-9.]+)?$", "", obj)
+        by[obj] = by.get(obj, 0) + int(m.group(1).replace(",", ""))
+    return by
+
+
+def cglibs(specs):
+    """cglibs - instructions per message by object, a column per milter"""
+    cols = []
+    for spec in specs:
+        name, _, rest = spec.partition("=")
+        msgs, _, path = rest.partition(":")
+        by = cg_objects(path)
+        cols.append((name, {o: v // max(1, int(msgs)) for o, v in by.items()}))
+    objs = sorted({o for _, by in cols for o in by},
+                  key=lambda o: -max(by.get(o, 0) for _, by in cols))
+    print("instructions a message by object (self, callgrind):")
+    print("  %-14s" % "object" + "".join("%12s" % n for n, _ in cols))
+    print("  %-14s" % "(sum)" + "".join("%12d" % sum(by.values()) for _, by in cols))
+    for o in objs:
+        if max(by.get(o, 0) for _, by in cols) < 100:
+            continue        # under 100 a message everywhere: not shown
+        print("  %-14s" % o + "".join("%12d" % by.get(o, 0) for _, by in cols))
+    return 0
+
+
 # Size bands for latency: ordinary mail, large text, the corpus' 1 %
 # of attachments (gencorpus.py: 200 KB to 1 MB).
 LATENCY_BANDS = ((0, 20000, "< 20 KB"), (20000, 150000, "20-150 KB"),
@@ -685,6 +735,9 @@ def main(argv):
         return calls(argv[2], argv[3], argv[4])
     if len(argv) >= 3 and argv[1] == "instructions" and all("=" in a for a in argv[2:]):
         return instructions(argv[2:])
+    if len(argv) >= 3 and argv[1] == "cglibs" and \
+            all(re.match(r"^[^=]+=\d+:.", a) for a in argv[2:]):
+        return cglibs(argv[2:])
     if len(argv) >= 4 and argv[1] == "latency":
         return latency(argv[2], argv[3:])
     sys.stderr.write(__doc__)

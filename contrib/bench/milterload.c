@@ -735,6 +735,8 @@ struct worker {
 	char reply[512];
 	unsigned long qid;
 	unsigned long session;     /* number of the current connection (SMTP session) */
+	long session_left;         /* -m N by client: messages the session may still send */
+	long next_in_session;      /* -m N by client: the run number of its next message */
 	/* Results. */
 	double *lat;
 	size_t nlat, caplat;
@@ -1709,16 +1711,41 @@ connections_open(const struct worker *w)
 }
 
 /* next_message - the corpus message to send as message number I of the
- * run: in corpus order, or (-m N by client) the next of the session's
- * client; a closed connection starts a new session */
+ * run, in corpus order; a closed connection starts a new session */
 static const struct message *
 next_message(struct worker *w, long i)
 {
 	if (!connections_open(w))
 		w->session = atomic_fetch_add(&next_session, 1);
-	if (by_client)
-		return &corpus.msgs[sessions_pick(sessions, w->session, i)];
 	return &corpus.msgs[(size_t)i % corpus.n];
+}
+
+/* next_by_client - -m N by client: the next message of the worker's
+ * session, or NULL when the -n bound is reached. Session S sends the
+ * messages numbered S x N to S x N + N - 1 of the run (the last one
+ * fewer, to end at -n), whichever worker runs it and whenever: so a run
+ * bounded by -n sends the same messages every time, and instruction
+ * counts (run-bench.sh --callgrind) compare like with like. A session
+ * whose connection closed early (a reject) ends there. */
+static const struct message *
+next_by_client(struct worker *w)
+{
+	long first;
+
+	if (!connections_open(w) || w->session_left <= 0) {
+		if (connections_open(w))
+			close_all(w, true);	/* a session cut short by -n */
+		w->session = atomic_fetch_add(&next_session, 1);
+		if (w->session >= (unsigned long)(opt.max_msgs + opt.per_conn - 1) /
+		    (unsigned long)opt.per_conn)
+			return NULL;
+		first = (long)w->session * opt.per_conn;
+		w->next_in_session = first;
+		w->session_left = opt.max_msgs - first < opt.per_conn ?
+		    opt.max_msgs - first : opt.per_conn;
+	}
+	w->session_left--;
+	return &corpus.msgs[sessions_pick(sessions, w->session, w->next_in_session++)];
 }
 
 /* worker_main - take messages until either bound is reached */
@@ -1730,14 +1757,21 @@ worker_main(void *arg)
 	for (int k = 0; k < opt.nep; k++)
 		w->conn[k].fd = -1;
 	for (;;) {
+		const struct message *m;
 		long i;
 
 		if (now_sec() >= deadline)
 			break;
-		i = atomic_fetch_add(&next_index, 1);
-		if (i >= opt.max_msgs)
-			break;
-		if (!run_message(w, next_message(w, i))) {
+		if (by_client) {
+			if ((m = next_by_client(w)) == NULL)
+				break;
+		} else {
+			i = atomic_fetch_add(&next_index, 1);
+			if (i >= opt.max_msgs)
+				break;
+			m = next_message(w, i);
+		}
+		if (!run_message(w, m)) {
 			/* Back off a little so a dead milter does not spin us. */
 			struct timespec ts = { 0, 2000000 };
 

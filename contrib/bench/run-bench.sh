@@ -89,7 +89,8 @@ usage: $0 [--quick] [options]
                     with the first --per-conn value as messages per connection
                     (load on the machine does not change these counts); with
                     nullR, the own-work split in instructions (benchcheck.py
-                    instructions)
+                    instructions); and instructions a message by object
+                    (benchcheck.py cglibs)
   --profile N       instead of timing: run each of authmilter, nullR,
                     nullC and nullA named in --only under perf record
                     (call graphs),
@@ -593,23 +594,27 @@ check_n=$(( ncorpus < 400 ? ncorpus : 400 ))
 null_cpu=""
 
 # --callgrind N: instruction counts instead of wall-clock figures. The
-# milter runs under callgrind; a warm-up pass fills its caches, the
-# counters are zeroed, N messages run at concurrency 4 (the first
-# --per-conn value gives the messages per connection), and the counters
-# are dumped: instructions per message = Ir / N, for every thread of the
-# milter (libmilter's, the resolver's and libunbound's included).
+# milter runs under callgrind with instrumentation off; a warm-up pass
+# fills its caches, instrumentation is switched on, N messages run at
+# concurrency 4 (the first --per-conn value gives the messages per
+# connection), and the counters are dumped: instructions per message =
+# Ir / N, for every thread of the milter (libmilter's, the resolver's
+# and libunbound's included). Switching on, not zeroing the counters
+# (callgrind_control -z): after a zeroing callgrind charges the entry
+# frames of threads alive across it (the listener, a reused connection's)
+# with all they ran since, which spoils the counts by function.
 if [ "$callgrind" -gt 0 ] 2>/dev/null; then
 	command -v valgrind >/dev/null || { echo "run-bench: valgrind not installed" >&2; exit 1; }
 	echo
 	echo "== callgrind: $callgrind messages after a warm-up pass, concurrency 4, ${per_conn%% *} msg/conn"
-	cg_split=""
+	cg_split="" cg_libs=""
 	for name in $only; do
 		case "$name" in null|nullR|nullC|nullA|authmilter) ;; *) echo "SKIP $name: --callgrind measures null, nullR, nullC, nullA and authmilter"; continue ;; esac
-		WRAP="valgrind --tool=callgrind --callgrind-out-file=$work/$name.cg.out"
+		WRAP="valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=$work/$name.cg.out"
 		start_set "$name" || { WRAP=""; echo "SKIP $name: did not start under valgrind"; status=1; stop_set; continue; }
 		timeout 300 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 240 -T 60 -q \
 			> "$work/$name.cgwarm.out" 2>&1
-		callgrind_control -z $SPIDS >/dev/null 2>&1
+		callgrind_control -i on $SPIDS >/dev/null 2>&1
 		timeout 600 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -m "${per_conn%% *}" \
 			-n "$callgrind" -t 500 -T 60 -q \
 			> "$work/$name.cg.run" 2>&1
@@ -630,12 +635,14 @@ if [ "$callgrind" -gt 0 ] 2>/dev/null; then
 		[ -n "$ir" ] || ir=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$dump" | tail -1)
 		echo "$name: $msgs messages (failed $(result_field "$work/$name.cg.run" failed)), $ir instructions, $(( ir / msgs )) per message"
 		cg_split="$cg_split $name=$(( ir / msgs ))"
+		cg_libs="$cg_libs $name=$msgs:$work/$name.cg.txt"
 		echo "  top functions (self), from $work/$name.cg.txt:"
 		grep -E "^ *[0-9,]+ .*:" "$work/$name.cg.txt" | grep -v "(100.0%)" | head -25 | sed 's/^/  /'
 	done
 	case " $cg_split" in *" nullR="*" authmilter="*|*" authmilter="*" nullR="*)
 		echo; $PY "$here/benchcheck.py" instructions $cg_split ;;
 	esac
+	[ -z "$cg_libs" ] || { echo; $PY "$here/benchcheck.py" cglibs $cg_libs; }
 	keep=1
 	exit $status
 fi

@@ -9,6 +9,9 @@
  * belongs to the client of a message spread over the corpus by S, and
  * message number I of the run is that client's message I modulo its
  * message count (a client with fewer than N messages sends them again).
+ * milterload numbers session S's messages S x N to S x N + N - 1,
+ * whichever worker runs it, so a run bounded by a message count sends the
+ * same messages every time.
  * Over many sessions every message is sent equally often, so the mixture
  * equals the fresh-connection mode's; a corpus of one client is sent in
  * corpus order, exactly as without grouping.

@@ -39,8 +39,9 @@ benchmark. This runs:
   - run-bench.sh --profile, cut down (nullC and authmilter, 400
     messages): CPU per message by library for each, from perf samples;
   - run-bench.sh --callgrind, cut down (nullR, nullC, nullA and
-    authmilter, 40 messages): instructions per message of each and the
-    split from them; benchcheck.py instructions on fixed counts.
+    authmilter, 40 messages): instructions per message of each, the
+    split from them and the table by object; benchcheck.py instructions
+    on fixed counts and cglibs on a fixed listing.
 The three run-bench.sh runs share one generated corpus, and every
 nullmilter is stopped the way run-bench.sh stops it (TERM, then
 connections to its port until it exits), which keeps this test near
@@ -193,6 +194,43 @@ t.ok(r.returncode == 0 and
 r = benchcheck("instructions", "nullC=940000", "authmilter=985000")
 t.ok(r.returncode == 1 and "needs nullR and authmilter" in r.stdout,
      "instructions: without nullR there is no split, and it says so", diag=r.stdout + r.stderr)
+
+
+# cglibs: instructions by object from a callgrind_annotate listing; the
+# annotated sources after the function list are not counted
+CG_TXT = """--------------------------------------------------------------------------------
+Ir
+--------------------------------------------------------------------------------
+24,020 (100.0%)  PROGRAM TOTALS
+
+--------------------------------------------------------------------------------
+Ir              file:function
+--------------------------------------------------------------------------------
+12,000 (57.09%)  ???:0x000000000029c680 [/usr/lib/x86_64-linux-gnu/libcrypto.so.3]
+ 5,000 (23.79%)  src/core/dkim_canon.c:dkim_body_update [/work/main/src/authmilter]
+ 4,000 (19.03%)  ./malloc/./malloc/malloc.c:malloc [/usr/lib/x86_64-linux-gnu/libc.so.6]
+ 2,000 ( 9.51%)  ???:mi_engine [/usr/lib/x86_64-linux-gnu/libmilter.so.1.0.1]
+ 1,000 ( 4.76%)  src/main.c:main [/work/main/src/authmilter]
+    20 ( 0.10%)  ???:0x0000000000001000 [/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2]
+
+--------------------------------------------------------------------------------
+-- Auto-annotated source: src/core/dkim_canon.c
+--------------------------------------------------------------------------------
+ 5,000 (16.67%)  x = 1;
+"""
+with tempfile.TemporaryDirectory() as d:
+    cg = os.path.join(d, "a.cg.txt")
+    with open(cg, "w") as f:
+        f.write(CG_TXT)
+    r = benchcheck("cglibs", "authmilter=10:" + cg, "twice=20:" + cg)
+    rows = {ln.split()[0]: ln.split()[1:] for ln in r.stdout.splitlines()[2:]}
+    t.ok(r.returncode == 0 and rows.get("(sum)") == ["2402", "1201"] and
+         rows.get("libcrypto") == ["1200", "600"] and rows.get("authmilter") == ["600", "300"] and
+         rows.get("libc") == ["400", "200"] and rows.get("libmilter") == ["200", "100"] and
+         "ld-linux-x86-64" not in rows,
+         "cglibs: instructions a message by object, the rows under 100 left out but summed, "
+         "the annotated sources not counted",
+         diag=r.stdout + r.stderr)
 
 
 # floor: the crypto floor from openssl speed, as run-bench.sh runs it
@@ -623,7 +661,8 @@ def run_sessions(d, corpus, extra):
 names = ["milterload -m 3: each connection carries 3 messages of one client, every message "
          "sent equally often",
          "milterload -m 3: a corpus where every client has one message falls back to mixing "
-         "clients, and says so"]
+         "clients, and says so",
+         "milterload -m 3 -n 18 -c 4: the same messages in each session as with one worker"]
 if t.need(files=[nullmilter, milterload], what="contrib/bench (make)", tests=names):
     with tempfile.TemporaryDirectory() as d:
         client_of = {m: c for c, ms in CLIENTS.items() for m in ms}
@@ -636,6 +675,11 @@ if t.need(files=[nullmilter, milterload], what="contrib/bench (make)", tests=nam
              all(len(ms) == 3 and len({client_of[m] for m in ms}) == 1 for ms in sessions.values()) and
              all(sent.count(m) == 3 for m in client_of),
              names[0], diag="%s\n%r" % (out, sessions))
+        # four workers: session S still sends the messages numbered 3S..3S+2,
+        # so a run bounded by -n sends what one worker sends, session by session
+        out4, sessions4 = run_sessions(d, os.path.join(d, "grouped"), ["-m", "3", "-n", "18", "-c", "4"])
+        t.ok({k: sorted(v) for k, v in sessions4.items()} == {k: sorted(v) for k, v in sessions.items()},
+             names[2], diag="%s\n%r\n%r" % (out4, sessions4, sessions))
         write_corpus(os.path.join(d, "mixed"), {"m%d" % i: chr(ord("a") + i) for i in range(1, 7)})
         out, sessions = run_sessions(d, os.path.join(d, "mixed"), ["-m", "3", "-n", "6"])
         t.ok(" clients=0" in out and "no client has two messages" in out and
@@ -764,11 +808,14 @@ if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh --pro
          prof_names[0], diag=out)
 
 cg_names = ["run-bench.sh --callgrind: instructions per message of nullR, nullC, nullA and authmilter, "
-            "and the own-work split in instructions from them"]
+            "and the own-work split in instructions from them",
+            "run-bench.sh --callgrind: instructions a message by object, the program's own code "
+            "in authmilter's column only, each column summing to its total"]
 ldd = subprocess.run(["ldd", os.path.join(BUILD, "src", "authmilter")], capture_output=True, text=True)
 if "libasan" in ldd.stdout:
     # valgrind cannot run a program built with AddressSanitizer
-    t.skip(cg_names[0], "this build is instrumented by ASan, which valgrind cannot run")
+    for n in cg_names:
+        t.skip(n, "this build is instrumented by ASan, which valgrind cannot run")
 elif t.need(root=True, tools=tools + ["valgrind", "callgrind_control", "callgrind_annotate"],
             check=python_modules, what="run-bench.sh --callgrind", tests=cg_names):
     r = subprocess.run(["bash", os.path.join(BENCH, "run-bench.sh"), "--builddir", BUILD,
@@ -783,12 +830,23 @@ elif t.need(root=True, tools=tools + ["valgrind", "callgrind_control", "callgrin
         out, re.M)}
     own = re.search(r"^  own work \(authmilter - nullR\) +(-?\d+)$", out, re.M)
     beyond = re.search(r"^  ours beyond \(authmilter - nullA\) +(-?\d+) ", out, re.M)
+    libs = re.search(r"^instructions a message by object \(self, callgrind\):\n"
+                     r"  object +nullR +nullC +nullA +authmilter\n((?:  \S+(?: +\d+){4}\n)+)", out, re.M)
+    librows = {ln.split()[0]: [int(x) for x in ln.split()[1:]]
+               for ln in (libs.group(1).splitlines() if libs else [])}
     t.ok(r.returncode == 0 and sorted(per) == ["authmilter", "nullA", "nullC", "nullR"] and
          # the floors do the crypto work too: far more than nullR, which does none
          per["nullC"] > 5 * per["nullR"] and per["authmilter"] > per["nullC"] and
          own is not None and int(own.group(1)) == per["authmilter"] - per["nullR"] and
          beyond is not None and int(beyond.group(1)) == per["authmilter"] - per["nullA"],
          cg_names[0], diag=out)
+    # the program's own code is authmilter's alone; every sum is the
+    # total callgrind counted (instrumentation switched on, not zeroed)
+    t.ok(librows.get("authmilter", [1])[:3] == [0, 0, 0] and librows["authmilter"][3] > 0 and
+         librows.get("libcrypto", [1])[0] == 0 and librows["libcrypto"][1] > 0 and
+         all(abs(s - per[n]) <= 0.002 * per[n] for s, n in
+             zip(librows.get("(sum)", [0] * 4), ["nullR", "nullC", "nullA", "authmilter"])),
+         cg_names[1], diag=out)
 
 if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tests=names):
     r = subprocess.run(["bash", os.path.join(BENCH, "run-bench.sh"), "--builddir", BUILD,

@@ -587,7 +587,7 @@ int
 main(int argc, char **argv)
 {
 	const char *config_path = DEFAULT_CONFIG;
-	bool foreground = false, check_only = false;
+	bool foreground = false, check_only = false, writer_left = false;
 	struct dns_resolver *resolver;
 	struct metrics_server *metrics;
 	struct report_writer *reports = NULL;
@@ -712,7 +712,7 @@ main(int argc, char **argv)
 	}
 	report_hook_set_writer(NULL);
 	report_hook_set_failures(NULL);
-	report_writer_stop(&reports);
+	writer_left = !report_writer_stop(&reports, REPORT_CLOSE_MS);
 	report_failures_stop(&failures, REPORT_CLOSE_MS);
 	checks_set_resolver(NULL);
 	checks_dmarc_deinit();
@@ -721,5 +721,7 @@ main(int argc, char **argv)
 	conf_unref(&c);
 	conf_live_clear();
 	log_info("stopped");
+	if (writer_left)
+		_exit(rc);	/* the writer may be inside libpq and OpenSSL */
 	return rc;
 }

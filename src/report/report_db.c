@@ -10,6 +10,11 @@
  * PostgreSQL: ?N rewritten to $N; values sent as text and typed by the
  * server from their context (PQexecParams); the whole result is read at
  * the first step. Errors are kept as text; nothing here logs.
+ *
+ * A PostgreSQL server that does not answer must not hold a thread for
+ * ever (libpq waits without end by default): connections get a
+ * connect_timeout and a tcp_user_timeout unless the ReportStore URI sets
+ * its own.
  */
 #include "config.h"
 
@@ -26,6 +31,21 @@
 #include "util/xmalloc.h"
 
 #define DB_BUSY_MS 2000	/* SQLite: wait for another writer's lock */
+#define PG_CONNECT_TIMEOUT_S	"10"	/* libpq connect_timeout */
+#define PG_TCP_USER_TIMEOUT_MS	"30000"	/* sent data unacknowledged */
+
+/* pg_connect - PQconnectdb(spec) with our timeouts first, so the spec's
+ * own values (later, by libpq's order) win */
+static PGconn *
+pg_connect(const char *spec)
+{
+	const char *const keys[] = { "connect_timeout", "tcp_user_timeout",
+		"dbname", NULL };
+	const char *const values[] = { PG_CONNECT_TIMEOUT_S,
+		PG_TCP_USER_TIMEOUT_MS, spec, NULL };
+
+	return PQconnectdbParams(keys, values, 1);
+}
 
 struct report_db {
 	enum report_db_kind kind;
@@ -106,7 +126,7 @@ report_db_open(const char *spec, bool create, struct buf *why)
 	if (db->kind == REPORT_DB_SQLITE)
 		ok = open_sqlite(db, spec + 7, create, why);
 	else {
-		db->pg = PQconnectdb(spec);
+		db->pg = pg_connect(spec);
 		ok = db->pg != NULL && PQstatus(db->pg) == CONNECTION_OK;
 		if (!ok)
 			buf_printf(why, "%s", db->pg ? PQerrorMessage(db->pg) :

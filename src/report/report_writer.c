@@ -4,7 +4,8 @@
  *
  *   report_writer_start   make the queue, start the thread
  *   report_writer_submit  non-blocking hand-over from a milter thread
- *   report_writer_stop    flush, join, free
+ *   report_writer_stop    flush, join, free (bounded: a store that does
+ *                         not answer is left to the exit)
  *   report_writer_close   flush within a time, free nothing (an exit
  *                         that leaves milter threads running)
  *
@@ -209,51 +210,66 @@ report_writer_dropped(struct report_writer *w)
 	return report_queue_dropped(w->queue);
 }
 
-size_t
-report_writer_close(struct report_writer *w, unsigned timeout_ms)
+/* finish - stop taking rows, give the thread retry_ms to reopen a store
+ * that is down and wait_ms to be done; log the rows left. False when the
+ * thread is still at work then (a store that does not answer): it owns
+ * the writer until it returns, which may be never. */
+static bool
+finish(struct report_writer *w, unsigned retry_ms, unsigned wait_ms,
+    size_t *left_r)
 {
 	struct timespec until;
 	size_t left;
 	bool joined;
 
-	if (w == NULL)
-		return 0;
-	w->close_until = add_ms(mono_now(), timeout_ms);
+	w->close_until = add_ms(mono_now(), retry_ms);
 	report_queue_close(w->queue);
-	/* pthread_timedjoin_np takes CLOCK_REALTIME; a little slack past
-	 * close_until lets a last write finish */
+	/* pthread_timedjoin_np takes CLOCK_REALTIME */
 	(void)clock_gettime(CLOCK_REALTIME, &until);
-	until = add_ms(until, timeout_ms + 500);
+	until = add_ms(until, wait_ms);
 	/* joined: it wrote all it could; not joined: it is still writing,
 	 * and the rows still queued are as good as lost */
 	joined = pthread_timedjoin_np(w->thread, NULL, &until) == 0;
 	left = report_queue_length(w->queue);
+	if (!joined)
+		log_warn("ReportStore %s: the store did not answer within %u ms; "
+		    "not waiting for it", w->spec, wait_ms);
 	if (left > 0)
 		log_warn("ReportStore %s: %zu report rows not written at stop",
 		    w->spec, left);
 	if (joined)	/* else the thread still owns the drop counters */
 		log_drops(w, true);
+	if (left_r != NULL)
+		*left_r = left;
+	return joined;
+}
+
+size_t
+report_writer_close(struct report_writer *w, unsigned timeout_ms)
+{
+	size_t left = 0;
+
+	/* a little slack past the retries lets a last write finish */
+	if (w != NULL)
+		(void)finish(w, timeout_ms, timeout_ms + 500, &left);
 	return left;
 }
 
-void
-report_writer_stop(struct report_writer **wp)
+bool
+report_writer_stop(struct report_writer **wp, unsigned timeout_ms)
 {
 	struct report_writer *w = *wp;
-	size_t left;
 
 	if (w == NULL)
-		return;
-	report_queue_close(w->queue);
-	(void)pthread_join(w->thread, NULL);
-	left = report_queue_length(w->queue);
-	if (left > 0)
-		log_warn("ReportStore %s: %zu report rows not written at stop",
-		    w->spec, left);
-	log_drops(w, true);
+		return true;
+	/* one attempt at a store that is down; the wait bounds a write or
+	 * an open that hangs */
+	if (!finish(w, 0, timeout_ms, NULL))
+		return false;
 	report_store_close(&w->store);
 	report_queue_free(&w->queue);
 	free(w->spec);
 	free(w);
 	*wp = NULL;
+	return true;
 }

@@ -32,8 +32,11 @@ struct report_writer *report_writer_start(const char *spec, size_t capacity);
  * that does not fit is freed and counted) */
 void report_writer_submit(struct report_writer *w, struct report_row *row);
 /* report_writer_stop - write what is queued (one attempt), stop the
- * thread, log the drop total, free; NULLs *wp */
-void report_writer_stop(struct report_writer **wp);
+ * thread, log the drop total, free; NULLs *wp. Waits at most timeout_ms:
+ * false (nothing freed, *wp kept) when the thread is still in a write or
+ * an open then (a store that does not answer): the caller must then exit
+ * without running exit handlers under it (_exit). */
+bool report_writer_stop(struct report_writer **wp, unsigned timeout_ms);
 /* report_writer_close - stop taking rows (later ones are dropped) and
  * let the thread write what is queued, waiting at most timeout_ms; frees
  * nothing, so milter threads still running may go on submitting. For an

@@ -785,18 +785,24 @@ if t.need(root=True, tools=tools + ["postfix", "ip"], check=python_modules,
     by = {k: v.replace(" ML[i] L", "") for k, v in seqs}
     t.ok(len(by) == 2 and len(set(by.values())) == 1, pf_names[1], diag=out)
 
+def run_kept(args):
+    """run_kept - run-bench.sh cut down (40 messages, fresh connections)
+    with ARGS, for the modes that keep their work directory (--profile,
+    --callgrind): removed here. Returns (CompletedProcess, output)."""
+    r = subprocess.run(["bash", os.path.join(BENCH, "run-bench.sh"), "--builddir", BUILD,
+                        "--count", "40", "--per-conn", "1", "--budget", "240"] + args + corpus_args(),
+                       capture_output=True, text=True, timeout=400)
+    out = r.stdout + r.stderr
+    for kept in re.findall(r"^work directory kept: (/tmp/run-bench\.\w+)$", out, re.M):
+        shutil.rmtree(kept, ignore_errors=True)
+    return r, out
+
+
 prof_names = ["run-bench.sh --profile: nullC and authmilter each sampled, CPU per message "
               "by library (libcrypto in both, authmilter's own code in authmilter's)"]
 if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh --profile",
           tests=prof_names):
-    r = subprocess.run(["bash", os.path.join(BENCH, "run-bench.sh"), "--builddir", BUILD,
-                        "--only", "nullC authmilter", "--count", "40", "--per-conn", "1",
-                        "--profile", "400", "--budget", "240"] + corpus_args(),
-                       capture_output=True, text=True, timeout=400)
-    out = r.stdout + r.stderr
-    # --profile keeps its work directory (the perf data) for reading
-    for kept in re.findall(r"^work directory kept: (/tmp/run-bench\.\w+)$", out, re.M):
-        shutil.rmtree(kept, ignore_errors=True)
+    r, out = run_kept(["--only", "nullC authmilter", "--profile", "400"])
     libs = {}
     for name, body in re.findall(r"^(nullC|authmilter): 400 messages sampled "
                                  r"[^\n]*\n  by library[^\n]*\n((?: +\d+ +[0-9.]+ us +[0-9.]+% +\S+\n)+)",
@@ -818,13 +824,7 @@ if "libasan" in ldd.stdout:
         t.skip(n, "this build is instrumented by ASan, which valgrind cannot run")
 elif t.need(root=True, tools=tools + ["valgrind", "callgrind_control", "callgrind_annotate"],
             check=python_modules, what="run-bench.sh --callgrind", tests=cg_names):
-    r = subprocess.run(["bash", os.path.join(BENCH, "run-bench.sh"), "--builddir", BUILD,
-                        "--only", "nullR nullC nullA authmilter", "--count", "40", "--per-conn", "1",
-                        "--callgrind", "40", "--budget", "240"] + corpus_args(),
-                       capture_output=True, text=True, timeout=400)
-    out = r.stdout + r.stderr
-    for kept in re.findall(r"^work directory kept: (/tmp/run-bench\.\w+)$", out, re.M):
-        shutil.rmtree(kept, ignore_errors=True)
+    r, out = run_kept(["--only", "nullR nullC nullA authmilter", "--callgrind", "40"])
     per = {n: int(v) for n, v in re.findall(
         r"^(nullR|nullC|nullA|authmilter): 40 messages \(failed 0\), \d+ instructions, (\d+) per message$",
         out, re.M)}

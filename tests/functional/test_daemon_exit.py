@@ -170,6 +170,21 @@ def session_past_timeout(t, ns):
         d.cleanup()
 
 
+def exit_past_timeout(d, msg, ip, sender, then):
+    """exit_past_timeout - three messages, then SIGTERM while one session
+    stays busy past ShutdownTimeout; once the daemon says so (its exit has
+    begun), run then(); wait for the exit"""
+    for n in range(3):
+        d.send_message(msg, client_ip=ip, mail_from=sender)
+    stop, counts, th = start_busy(d, 2)
+    stop.set()
+    d.signal(signal.SIGTERM)
+    d.wait_for_log(r"still open after ShutdownTimeout", 10 * SCALE)
+    then()
+    d.wait(20 * SCALE)
+    th.join(40 * SCALE)
+
+
 def rows_past_timeout(t, tmp, ns):
     """Report rows queued when the daemon exits without freeing (a session
     past ShutdownTimeout) are still written: the store's directory appears
@@ -183,17 +198,10 @@ def rows_past_timeout(t, tmp, ns):
                        "ReportStore": "sqlite:" + later + "/r.db"})
     d.start()
     try:
-        for n in range(3):
-            d.send_message(MSG, client_ip="192.0.2.1",
-                           mail_from="<a@ok.test>")
-        stop, counts, th = start_busy(d, 2)
-        stop.set()
-        d.signal(signal.SIGTERM)
-        d.wait_for_log(r"still open after ShutdownTimeout", 10 * SCALE)
-        os.mkdir(later)
-        os.chmod(later, 0o777)
-        d.wait(20 * SCALE)
-        th.join(40 * SCALE)
+        def store_appears():
+            os.mkdir(later)
+            os.chmod(later, 0o777)
+        exit_past_timeout(d, MSG, "192.0.2.1", "<a@ok.test>", store_appears)
         rows = -1
         try:
             db = sqlite3.connect(os.path.join(later, "r.db"))
@@ -247,17 +255,8 @@ def failure_reports_past_timeout(t, tmp, ns):
     d = failure_daemon(tmp, ns, script)
     d.start()
     try:
-        for n in range(3):
-            d.send_message(RF_MSG, client_ip="198.51.100.1",
-                           mail_from="<a@rf.test>")
-        stop, counts, th = start_busy(d, 2)
-        stop.set()
-        d.signal(signal.SIGTERM)
-        d.wait_for_log(r"still open after ShutdownTimeout", 10 * SCALE)
-        with open(go, "w"):
-            pass
-        d.wait(20 * SCALE)
-        th.join(40 * SCALE)
+        exit_past_timeout(d, RF_MSG, "198.51.100.1", "<a@rf.test>",
+                          lambda: open(go, "w").close())
         deadline = time.time() + 5
         while len(os.listdir(spool)) < 3 and time.time() < deadline:
             time.sleep(0.05)

@@ -74,6 +74,7 @@ spawn(const char *cmd, int *to)
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	char *argv[] = { "sh", "-c", (char *)cmd, NULL };
+	sigset_t none, dfl;
 	int p[2], err;
 	pid_t pid;
 
@@ -83,7 +84,16 @@ spawn(const char *cmd, int *to)
 	(void)posix_spawn_file_actions_adddup2(&fa, p[0], STDIN_FILENO);
 	(void)posix_spawnattr_init(&attr);
 	(void)posix_spawnattr_setpgroup(&attr, 0);
-	(void)posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	/* the command starts as from a shell: no signal blocked (this thread
+	 * blocks the daemon's and SIGPIPE), SIGPIPE not ignored (the daemon
+	 * ignores it, and exec keeps that) */
+	(void)sigemptyset(&none);
+	(void)posix_spawnattr_setsigmask(&attr, &none);
+	(void)sigemptyset(&dfl);
+	(void)sigaddset(&dfl, SIGPIPE);
+	(void)posix_spawnattr_setsigdefault(&attr, &dfl);
+	(void)posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	err = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, environ);
 	(void)posix_spawnattr_destroy(&attr);
 	(void)posix_spawn_file_actions_destroy(&fa);

@@ -147,6 +147,50 @@ test_stop_meanwhile(void **state)
 	buf_deinit(&why);
 }
 
+/* The command starts as from a shell although the calling thread blocks
+ * signals and the process ignores SIGPIPE (as the daemon's threads do):
+ * no signal blocked, SIGPIPE at its default */
+static void
+test_child_signals(void **state)
+{
+	char path[] = "/tmp/authmilter-submit-XXXXXX", cmd[160], line[128];
+	struct buf msg = BUF_INIT, why = BUF_INIT;
+	unsigned long long blk = 1, ign = 1;
+	sigset_t set, old;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	(void)close(fd);
+	(void)snprintf(cmd, sizeof(cmd),
+	    "cat >/dev/null; grep -E '^Sig(Blk|Ign)' /proc/self/status > %s", path);
+	buf_append_str(&msg, "To: a@b.example\r\n\r\nx\r\n");
+	(void)sigemptyset(&set);
+	(void)sigaddset(&set, SIGTERM);
+	(void)sigaddset(&set, SIGHUP);
+	assert_int_equal(pthread_sigmask(SIG_BLOCK, &set, &old), 0);
+	assert_true(signal(SIGPIPE, SIG_IGN) != SIG_ERR);
+	assert_true(report_submit(cmd, &msg, LATER, NULL, &why));
+	assert_true(signal(SIGPIPE, SIG_DFL) != SIG_ERR);
+	assert_int_equal(pthread_sigmask(SIG_SETMASK, &old, NULL), 0);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "SigBlk:", 7) == 0)
+			blk = strtoull(line + 7, NULL, 16);
+		if (strncmp(line, "SigIgn:", 7) == 0)
+			ign = strtoull(line + 7, NULL, 16);
+	}
+	(void)fclose(f);
+	(void)unlink(path);
+	assert_int_equal(blk, 0);
+	assert_int_equal(ign & (1ULL << (SIGPIPE - 1)), 0);
+	buf_deinit(&msg);
+	buf_deinit(&why);
+}
+
 /* The command reads the message with LF line ends; a lone CR stays. */
 static void
 test_lf_line_ends(void **state)
@@ -212,6 +256,7 @@ main(void)
 		cmocka_unit_test(test_time_limit),
 		cmocka_unit_test(test_no_reader),
 		cmocka_unit_test(test_stop_meanwhile),
+		cmocka_unit_test(test_child_signals),
 		cmocka_unit_test(test_failure_says_why),
 	};
 

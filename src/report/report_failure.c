@@ -276,19 +276,26 @@ report_failures_submit(struct report_failures *f,
 static void
 finish(struct report_failures *f, unsigned ms)
 {
+	uint64_t dropped;
+
 	(void)pthread_mutex_lock(&f->lock);
 	f->stopping = true;
+	/* never 0, which means "no stop" */
 	atomic_store(&f->stop_by_ms, report_submit_now_ms() + (int64_t)ms +
 	    (ms == 0));
 	(void)pthread_cond_broadcast(&f->cond);
 	(void)pthread_mutex_unlock(&f->lock);
 	(void)pthread_join(f->thread, NULL);
-	if (f->sent > 0 || f->dropped > 0 || f->limited > 0 || f->unsent > 0)
+	/* milter threads still running (report_failures_close) may drop
+	 * more: their count is read under the lock they write it under */
+	(void)pthread_mutex_lock(&f->lock);
+	dropped = f->dropped;
+	(void)pthread_mutex_unlock(&f->lock);
+	if (f->sent > 0 || dropped > 0 || f->limited > 0 || f->unsent > 0)
 		log_info("failure reports: %llu sent, %llu over the rate limit, "
 		    "%llu dropped (queue full), %llu not sent (the stop's %u ms "
 		    "ran out)", (unsigned long long)f->sent,
-		    (unsigned long long)f->limited,
-		    (unsigned long long)f->dropped,
+		    (unsigned long long)f->limited, (unsigned long long)dropped,
 		    (unsigned long long)f->unsent, ms);
 }
 

@@ -14,7 +14,7 @@
  * the jobs queued by then are sent until it runs out, a submission still
  * running then is killed, and the rest are counted as not sent. A stop
  * can then take longer only by a DNS check of a ruf destination already
- * under way (DNSTimeout bounds it).
+ * under way (at most REPORT_DNS_TIMEOUT_MS, or DNSTimeout if shorter).
  */
 #include "config.h"
 

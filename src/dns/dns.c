@@ -4,7 +4,7 @@
  * Exported (see dns.h): dns_lookup, dns_query_start, dns_query_wait,
  * dns_query_cancel, dns_resolver_free, dns_resolver_lookups,
  * dns_answer_new, dns_answer_free, dns_status_name.
- * Internal (dns_int.h): dns_now_ms, dns_name_ok, dns_name_key,
+ * Internal (dns_int.h): dns_name_ok, dns_name_key,
  * dns_answer_copy, dns_answer_add, dns_answer_from_rdata.
  *
  * Each call dispatches through the backend's struct dns_ops, so the
@@ -28,7 +28,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "dns/dns_int.h"
 #include "metrics/metrics.h"
@@ -38,16 +37,6 @@
 /* Upper bound on records kept from one answer (a DNS message of 64 KiB
  * cannot hold more than a few thousand anyway). */
 #define DNS_MAX_RRS 1024
-
-/* dns_now_ms - monotonic milliseconds */
-uint64_t
-dns_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* dns_name_ok - length and label checks of RFC 1035 2.3.4 */
 bool
@@ -339,7 +328,7 @@ backend_start(struct dns_resolver *r, const char *name, uint16_t type,
 	struct dns_query *q = r->ops->start(r, name, type);
 
 	q->r = r;
-	q->deadline_ms = dns_now_ms() + r->timeout_ms;
+	q->deadline_ms = clock_mono_ms() + r->timeout_ms;
 	q->started_us = started_us;
 	return q;
 }
@@ -377,8 +366,8 @@ dns_query_wait(struct dns_query **qp, unsigned timeout_ms)
 		free(q);
 	} else {
 		deadline = q->deadline_ms;
-		if (timeout_ms > 0 && dns_now_ms() + timeout_ms < deadline)
-			deadline = dns_now_ms() + timeout_ms;
+		if (timeout_ms > 0 && clock_mono_ms() + timeout_ms < deadline)
+			deadline = clock_mono_ms() + timeout_ms;
 		a = q->r->ops->wait(q, deadline);
 	}
 	metrics_dns_answer(a->status, metrics_now_us() - started);

@@ -13,18 +13,8 @@
  */
 #include "config.h"
 
-#include <time.h>
 
 #include "dns/dns_budget.h"
-
-uint64_t
-dns_budget_now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 void
 dns_budget_init(struct dns_budget *b, unsigned limit_ms)
@@ -65,17 +55,17 @@ dns_budget_wait(struct dns_budget *b, struct dns_query **qp)
 	uint64_t t0;
 	unsigned left = dns_budget_left(b);
 
-	t0 = dns_budget_now_ms();
+	t0 = clock_mono_ms();
 	if (left == 0) {
 		/* spent: an answer already in is still used; otherwise the
 		 * lookup counts as timed out at once */
 		a = dns_query_wait(qp, 1);
-		dns_budget_charge(b, dns_budget_now_ms() - t0);
+		dns_budget_charge(b, clock_mono_ms() - t0);
 		return a;
 	}
 	/* UINT32_MAX (unlimited) means: the resolver's own deadline */
 	a = dns_query_wait(qp, left == UINT32_MAX ? 0 : left);
-	dns_budget_charge(b, dns_budget_now_ms() - t0);
+	dns_budget_charge(b, clock_mono_ms() - t0);
 	return a;
 }
 
@@ -91,8 +81,8 @@ dns_budget_lookup(struct dns_budget *b, struct dns_resolver *r,
 		return dns_answer_new(DNS_R_TIMEOUT);
 	if (left != UINT32_MAX && (timeout_ms == 0 || left < timeout_ms))
 		timeout_ms = left;
-	t0 = dns_budget_now_ms();
+	t0 = clock_mono_ms();
 	a = dns_lookup(r, name, type, timeout_ms);
-	dns_budget_charge(b, dns_budget_now_ms() - t0);
+	dns_budget_charge(b, clock_mono_ms() - t0);
 	return a;
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "dns/dns.h"
+#include "util/clock.h"
 
 struct dns_budget {
 	uint64_t limit_ms;	/* total waiting allowed */
@@ -29,8 +30,6 @@ unsigned dns_budget_left(const struct dns_budget *b);
 bool dns_budget_spent(const struct dns_budget *b);
 /* dns_budget_charge - count ms of waiting done elsewhere (e.g. SPF) */
 void dns_budget_charge(struct dns_budget *b, uint64_t ms);
-/* dns_budget_now_ms - the monotonic clock the budget counts with */
-uint64_t dns_budget_now_ms(void);
 /* dns_budget_wait - dns_query_wait within what is left, charged; when
  * the budget is spent an answer already there is taken, else TIMEOUT.
  * Frees the query and NULLs *qp; never returns NULL. */

@@ -134,7 +134,7 @@ fake_start(struct dns_resolver *r, const char *name, uint16_t type)
 	}
 	if (silent)
 		dns_answer_free(&q->answer);
-	q->ready_ms = dns_now_ms() + delay;
+	q->ready_ms = clock_mono_ms() + delay;
 	return &q->base;
 }
 
@@ -144,7 +144,7 @@ sleep_until(uint64_t t_ms)
 {
 	uint64_t now;
 
-	while ((now = dns_now_ms()) < t_ms) {
+	while ((now = clock_mono_ms()) < t_ms) {
 		struct timespec ts;
 
 		ts.tv_sec = (time_t)((t_ms - now) / 1000);

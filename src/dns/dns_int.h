@@ -12,13 +12,14 @@
 #include <stdint.h>
 
 #include "dns/dns.h"
+#include "util/clock.h"
 
 struct dns_ops {
 	const char *name;
 	/* start - begin a lookup of a validated name; never NULL */
 	struct dns_query *(*start)(struct dns_resolver *r, const char *name,
 	    uint16_t type);
-	/* wait - wait until deadline_ms (dns_now_ms clock); returns the
+	/* wait - wait until deadline_ms (clock_mono_ms clock); returns the
 	 * answer (TIMEOUT if none) and frees q */
 	struct dns_answer *(*wait)(struct dns_query *q, uint64_t deadline_ms);
 	/* cancel - abandon q and free it */
@@ -45,8 +46,6 @@ struct dns_query {
 	struct dns_answer *early;	/* bad name: answered by dns.c */
 };
 
-/* dns_now_ms - monotonic milliseconds */
-uint64_t dns_now_ms(void);
 /* dns_name_ok - true when name is usable as a query name (RFC 1035 2.3.4
  * lengths: 253 text octets, 63 per label, no empty label) */
 bool dns_name_ok(const char *name);

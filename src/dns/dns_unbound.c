@@ -199,7 +199,7 @@ query_done(void *arg, int err, struct ub_result *res)
 	a = result_to_answer(err, res, (uint16_t)(res != NULL ? res->qtype : 0));
 	if (err == 0 && res != NULL && res->qname != NULL)
 		dns_cache_put(ur->cache, res->qname, (uint16_t)res->qtype, a,
-		    dns_now_ms());
+		    clock_mono_ms());
 	if (res != NULL)
 		ub_resolve_free(res);
 	pthread_mutex_lock(&ur->mu);
@@ -297,7 +297,7 @@ ubr_cached(struct dns_resolver *r, const char *key, size_t len,
 {
 	struct ub_resolver *ur = (struct ub_resolver *)r;
 
-	return dns_cache_get_key(ur->cache, key, len, type, dns_now_ms());
+	return dns_cache_get_key(ur->cache, key, len, type, clock_mono_ms());
 }
 
 /* abandon - give up on a pending query (mu not held) */
@@ -329,7 +329,7 @@ ubr_wait(struct dns_query *dq, uint64_t deadline_ms)
 
 	pthread_mutex_lock(&ur->mu);
 	while (!q->done) {
-		uint64_t now = dns_now_ms();
+		uint64_t now = clock_mono_ms();
 		struct timespec ts;
 
 		if (now >= deadline_ms)

@@ -50,7 +50,8 @@ struct report_failures {
 	struct report_failure_job *head, *tail;
 	size_t len;
 	bool stopping;
-	_Atomic int64_t stop_by_ms;	/* the stop's limit; 0 until a stop */
+	_Atomic uint64_t stop_by_ms;	/* the stop's limit (clock_mono_ms);
+					 * 0 until a stop */
 	uint64_t dropped, limited, sent, seq, unsent;
 	struct rate_slot slots[REPORT_FAILURE_DOMAINS];
 };
@@ -130,9 +131,9 @@ rate_ok(struct report_failures *f, const char *domain, int64_t now)
 static bool
 stop_passed(struct report_failures *f)
 {
-	int64_t by = atomic_load(&f->stop_by_ms);
+	uint64_t by = atomic_load(&f->stop_by_ms);
 
-	return by != 0 && report_submit_now_ms() >= by;
+	return by != 0 && clock_mono_ms() >= by;
 }
 
 /* handle - one job: rate limit, destinations, one message each */
@@ -177,7 +178,7 @@ handle(struct report_failures *f, struct report_failure_job *j)
 		j->afrf.date = now;
 		buf_truncate(&msg, 0);
 		report_afrf_build(&msg, &j->afrf);
-		if (report_submit(f->sendmail, &msg, report_submit_now_ms() +
+		if (report_submit(f->sendmail, &msg, clock_mono_ms() +
 		    REPORT_SUBMIT_MS, &f->stop_by_ms, &why)) {
 			f->sent++;
 			log_info("failure report %s: sent to %s (%zu bytes)",
@@ -281,8 +282,7 @@ finish(struct report_failures *f, unsigned ms)
 	(void)pthread_mutex_lock(&f->lock);
 	f->stopping = true;
 	/* never 0, which means "no stop" */
-	atomic_store(&f->stop_by_ms, report_submit_now_ms() + (int64_t)ms +
-	    (ms == 0));
+	atomic_store(&f->stop_by_ms, clock_mono_ms() + ms + (ms == 0));
 	(void)pthread_cond_broadcast(&f->cond);
 	(void)pthread_mutex_unlock(&f->lock);
 	(void)pthread_join(f->thread, NULL);

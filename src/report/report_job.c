@@ -351,7 +351,7 @@ deliver(const struct report_job_opts *o, const struct buf *msg,
 		    !write_file(o->out_dir, buf_cstr(&eml), msg, &out->why))
 			out->state = OUT_FAILED;
 	} else if (!report_submit(o->conf->report_sendmail, msg,
-	    report_submit_now_ms() + REPORT_SUBMIT_MS, NULL, &out->why))
+	    clock_mono_ms() + REPORT_SUBMIT_MS, NULL, &out->why))
 		out->state = OUT_FAILED;
 	buf_deinit(&eml);
 	if (out->state == OUT_FAILED)

@@ -33,18 +33,7 @@
 
 extern char **environ;
 
-#define WAIT_STEP_MS	10	/* how often an exit is looked for */
-
-int64_t
-report_submit_now_ms(void)
-{
-	struct timespec t;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-/* no_new_privs - true when set-id programs we start cannot gain ids */
+#define WAIT_STEP_MS	10	/* no_new_privs - true when set-id programs we start cannot gain ids */
 static bool
 no_new_privs(void)
 {
@@ -57,13 +46,13 @@ no_new_privs(void)
 
 /* left_ms - milliseconds to the nearer of until_ms and a set *stop_ms */
 static int64_t
-left_ms(int64_t until_ms, const _Atomic int64_t *stop_ms)
+left_ms(uint64_t until_ms, const _Atomic uint64_t *stop_ms)
 {
-	int64_t end = until_ms, stop = stop_ms != NULL ? atomic_load(stop_ms) : 0;
+	uint64_t end = until_ms, stop = stop_ms != NULL ? atomic_load(stop_ms) : 0;
 
 	if (stop != 0 && stop < end)
 		end = stop;
-	return end - report_submit_now_ms();
+	return (int64_t)end - (int64_t)clock_mono_ms();
 }
 
 /* spawn - sh -c cmd in a process group of its own, reading a pipe; the
@@ -111,8 +100,8 @@ spawn(const char *cmd, int *to)
  * it went, 1 when the command stopped reading (it exited: its status
  * tells), -1 when the limit passed */
 static int
-feed(int fd, const struct buf *text, int64_t until_ms,
-    const _Atomic int64_t *stop_ms)
+feed(int fd, const struct buf *text, uint64_t until_ms,
+    const _Atomic uint64_t *stop_ms)
 {
 	size_t off = 0;
 	ssize_t n;
@@ -138,10 +127,20 @@ feed(int fd, const struct buf *text, int64_t until_ms,
 	return 0;
 }
 
-/* reap - the command's wait status within the limit; on the limit kill
- * its process group, reap it, and return -1 */
+/* kill_group - end the command and all it started, reap it; -1 */
 static int
-reap(pid_t pid, int64_t until_ms, const _Atomic int64_t *stop_ms)
+kill_group(pid_t pid)
+{
+	(void)kill(-pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return -1;
+}
+
+/* reap - the command's wait status within the limit; at the limit
+ * kill_group's -1 */
+static int
+reap(pid_t pid, uint64_t until_ms, const _Atomic uint64_t *stop_ms)
 {
 	struct timespec step = { 0, WAIT_STEP_MS * 1000000L };
 	int st;
@@ -154,24 +153,20 @@ reap(pid_t pid, int64_t until_ms, const _Atomic int64_t *stop_ms)
 		if (r < 0 && errno != EINTR)
 			return -2;
 		if (left_ms(until_ms, stop_ms) <= 0)
-			break;
+			return kill_group(pid);
 		(void)nanosleep(&step, NULL);
 	}
-	(void)kill(-pid, SIGKILL);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return -1;
 }
 
 bool
-report_submit(const char *cmd, const struct buf *msg, int64_t until_ms,
-    const _Atomic int64_t *stop_ms, struct buf *why)
+report_submit(const char *cmd, const struct buf *msg, uint64_t until_ms,
+    const _Atomic uint64_t *stop_ms, struct buf *why)
 {
 	struct buf text = BUF_INIT;
 	sigset_t pipe_set, old;
 	struct timespec zero = { 0, 0 };
 	int fd = -1, fed, st;
-	int64_t started = report_submit_now_ms();
+	uint64_t started = clock_mono_ms();
 	size_t i;
 	pid_t pid;
 
@@ -192,12 +187,7 @@ report_submit(const char *cmd, const struct buf *msg, int64_t until_ms,
 	}
 	fed = feed(fd, &text, until_ms, stop_ms);
 	(void)close(fd);
-	st = fed < 0 ? -1 : reap(pid, until_ms, stop_ms);
-	if (fed < 0) {
-		(void)kill(-pid, SIGKILL);
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-	}
+	st = fed < 0 ? kill_group(pid) : reap(pid, until_ms, stop_ms);
 	while (sigtimedwait(&pipe_set, NULL, &zero) == SIGPIPE)
 		;
 	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -206,7 +196,7 @@ report_submit(const char *cmd, const struct buf *msg, int64_t until_ms,
 		return true;
 	if (st == -1)
 		buf_printf(why, "%s: not done after %lld ms: killed", cmd,
-		    (long long)(report_submit_now_ms() - started));
+		    (long long)(clock_mono_ms() - started));
 	else
 		buf_printf(why, "%s: exit status %d", cmd, st < 0 ? -1 :
 		    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));

@@ -7,13 +7,10 @@
 #include <stdint.h>
 
 #include "util/buf.h"
+#include "util/clock.h"
 
 /* longest one submission may take before the command is killed */
 #define REPORT_SUBMIT_MS	60000
-
-/* report_submit_now_ms - CLOCK_MONOTONIC in milliseconds, the clock of
- * report_submit's limits */
-int64_t report_submit_now_ms(void);
 
 /* report_submit - run cmd through the shell (ReportSendmail) and pipe it
  * msg, CRLF line ends turned into LF (local submission takes LF); true
@@ -21,7 +18,7 @@ int64_t report_submit_now_ms(void);
  * process group) when it is not done by until_ms, or by *stop_ms when
  * stop_ms is not NULL and another thread sets it (non-zero) meanwhile:
  * a hung submission program never holds its caller. */
-bool report_submit(const char *cmd, const struct buf *msg, int64_t until_ms,
-    const _Atomic int64_t *stop_ms, struct buf *why);
+bool report_submit(const char *cmd, const struct buf *msg, uint64_t until_ms,
+    const _Atomic uint64_t *stop_ms, struct buf *why);
 
 #endif

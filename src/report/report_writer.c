@@ -26,6 +26,7 @@
 #include "report/report_store.h"
 #include "report/report_writer.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/xmalloc.h"
 
 struct report_writer {
@@ -33,24 +34,14 @@ struct report_writer {
 	struct report_queue *queue;
 	pthread_t thread;
 	struct report_store *store;
-	struct timespec next_open;	/* no attempt before this */
+	uint64_t next_open_ms;	/* no attempt before this (clock_mono_ms) */
 	time_t next_drop_log;
 	uint64_t dropped_logged;
 	bool store_down_logged;
-	/* report_writer_close: keep trying the store until then (monotonic;
-	 * set before the queue is closed, read only once it is) */
-	struct timespec close_until;
+	/* at a stop: keep trying the store until then (clock_mono_ms; set
+	 * before the queue is closed, read only once it is) */
+	uint64_t close_until_ms;
 };
-
-/* mono_now - CLOCK_MONOTONIC */
-static struct timespec
-mono_now(void)
-{
-	struct timespec t;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &t);
-	return t;
-}
 
 /* add_ms - t plus ms milliseconds */
 static struct timespec
@@ -65,16 +56,6 @@ add_ms(struct timespec t, unsigned ms)
 	return t;
 }
 
-/* before - true while the monotonic clock is before t */
-static bool
-before(struct timespec t)
-{
-	struct timespec now = mono_now();
-
-	return now.tv_sec < t.tv_sec ||
-	    (now.tv_sec == t.tv_sec && now.tv_nsec < t.tv_nsec);
-}
-
 /* ensure_store - an open store, or false when it cannot be had yet */
 static bool
 ensure_store(struct report_writer *w)
@@ -83,9 +64,9 @@ ensure_store(struct report_writer *w)
 
 	if (w->store != NULL)
 		return true;
-	if (before(w->next_open))
+	if (clock_mono_ms() < w->next_open_ms)
 		return false;
-	w->next_open = add_ms(mono_now(), REPORT_RETRY_MS);
+	w->next_open_ms = clock_mono_ms() + REPORT_RETRY_MS;
 	w->store = report_store_open(w->spec, &why);
 	if (w->store == NULL && !w->store_down_logged) {
 		log_warn("ReportStore %s: cannot open: %s; rows wait in the "
@@ -159,7 +140,7 @@ writer_main(void *arg)
 
 		log_drops(w, false);
 		if (!ensure_store(w)) {
-			if (closed && !before(w->close_until))
+			if (closed && clock_mono_ms() >= w->close_until_ms)
 				break;
 			(void)nanosleep(&pause, NULL);
 			continue;
@@ -171,7 +152,7 @@ writer_main(void *arg)
 			continue;
 		}
 		if (!write_batch(w, rows, n)) {
-			if (closed && !before(w->close_until))
+			if (closed && clock_mono_ms() >= w->close_until_ms)
 				break;
 		} else if (!closed && n < REPORT_BATCH_MAX)
 			(void)nanosleep(&gather, NULL);
@@ -222,7 +203,7 @@ finish(struct report_writer *w, unsigned retry_ms, unsigned wait_ms,
 	size_t left;
 	bool joined;
 
-	w->close_until = add_ms(mono_now(), retry_ms);
+	w->close_until_ms = clock_mono_ms() + retry_ms;
 	report_queue_close(w->queue);
 	/* pthread_timedjoin_np takes CLOCK_REALTIME */
 	(void)clock_gettime(CLOCK_REALTIME, &until);

@@ -524,7 +524,7 @@ static bool
 kept_result(struct spf_checker *c, const struct spf_request *req,
     struct spf_result *res)
 {
-	uint64_t now = spf_now_ms();
+	uint64_t now = clock_mono_ms();
 	bool sender;
 
 	for (sender = false;; sender = true) {
@@ -558,7 +558,7 @@ keep_result(struct spf_checker *c, const struct spf_request *req,
 	k.void_lookups = res->void_lookups;
 	results_key(c, req, res, c->answers_use_sender);
 	spf_results_put(c->results, c->results_key.data, c->results_key.len,
-	    spf_now_ms(), c->answers_ttl, &k);
+	    clock_mono_ms(), c->answers_ttl, &k);
 }
 
 /* spf_check - one SPF evaluation. libspf2's request is made only when
@@ -575,7 +575,7 @@ spf_check(struct spf_checker *c, const struct spf_request *req,
 	memset(res, 0, offsetof(struct spf_result, text));
 	spf_dns_reset(c);
 	if (req->max_time_ms != 0 && req->max_time_ms < c->lim.max_time_ms)
-		c->deadline_ms = spf_now_ms() + req->max_time_ms;
+		c->deadline_ms = clock_mono_ms() + req->max_time_ms;
 	identity(req, res);
 	if (!parse_client(c, req->client_ip)) {
 		res->res = SPF_RES_NONE;

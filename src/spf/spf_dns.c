@@ -1,7 +1,7 @@
 /*
  * spf_dns.c - libspf2's DNS layer on src/dns, with the RFC 7208 limits
  *
- * Internal (spf_int.h): spf_now_ms, spf_dns_reset, spf_dns_clear,
+ * Internal (spf_int.h): spf_dns_reset, spf_dns_clear,
  * spf_dns_fetch_record, spf_dns_lookup, spf_dns_get_spf.
  *
  * libspf2 calls spf_dns_lookup for every mechanism lookup and
@@ -26,7 +26,6 @@
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "spf/spf_compiled.h"
 #include "spf/spf_int.h"
@@ -34,16 +33,6 @@
 #include "spf/spf_record.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
-
-/* spf_now_ms - monotonic milliseconds */
-uint64_t
-spf_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* abort_eval - stop the evaluation with result r (first reason wins) */
 static void
@@ -142,7 +131,7 @@ static struct dns_answer *
 budget_lookup(struct spf_checker *c, const char *name, uint16_t type)
 {
 	struct dns_answer *a;
-	uint64_t now = spf_now_ms();
+	uint64_t now = clock_mono_ms();
 
 	if (c->aborted)
 		return NULL;
@@ -589,5 +578,5 @@ spf_dns_reset(struct spf_checker *c)
 	c->answers_unkeepable = false;
 	c->answers_use_sender = false;
 	clear_expansion(c);
-	c->deadline_ms = spf_now_ms() + c->lim.max_time_ms;
+	c->deadline_ms = clock_mono_ms() + c->lim.max_time_ms;
 }

@@ -22,6 +22,7 @@
 #include "spf/spf_norm_memo.h"
 #include "spf/spf_results.h"
 #include "util/buf.h"
+#include "util/clock.h"
 
 /* RFC 7208 4.6.4: "ptr" considers at most 10 names */
 #define SPF_MAX_PTR_NAMES 10
@@ -80,8 +81,6 @@ void spf_checker_set_limits(struct spf_checker *c,
  * "localhost")? */
 bool spf_checker_has_receiver(const struct spf_checker *c,
     const char *receiver_host);
-/* spf_now_ms - monotonic milliseconds */
-uint64_t spf_now_ms(void);
 /* spf_dns_reset - start a new evaluation: counters, deadline, state */
 void spf_dns_reset(struct spf_checker *c);
 /* spf_dns_clear - drop per-evaluation memory */

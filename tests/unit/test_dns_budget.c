@@ -60,7 +60,7 @@ test_silent_lookups_share_the_budget(void **state)
 	dns_budget_init(&b, 250);
 	for (i = 0; i < 3; i++)
 		q[i] = dns_query_start(r, "silent.test", DNS_T_TXT);
-	t0 = dns_budget_now_ms();
+	t0 = clock_mono_ms();
 	for (i = 0; i < 3; i++) {
 		struct dns_answer *a = dns_budget_wait(&b, &q[i]);
 
@@ -68,7 +68,7 @@ test_silent_lookups_share_the_budget(void **state)
 		assert_int_equal(a->status, DNS_R_TIMEOUT);
 		dns_answer_free(&a);
 	}
-	assert_true(dns_budget_now_ms() - t0 < 1000);	/* not 3 x 2000 */
+	assert_true(clock_mono_ms() - t0 < 1000);	/* not 3 x 2000 */
 	assert_true(dns_budget_spent(&b));
 	dns_resolver_free(&r);
 }

@@ -386,21 +386,21 @@ test_fake_timeouts_bounded(void **state)
 	uint64_t t0;
 
 	(void)state;
-	t0 = dns_now_ms();
+	t0 = clock_mono_ms();
 	a = dns_lookup(r, "silent.test", DNS_T_TXT, 0);
 	assert_int_equal(a->status, DNS_R_TIMEOUT);
-	assert_in_range(dns_now_ms() - t0, 190, 400);
+	assert_in_range(clock_mono_ms() - t0, 190, 400);
 	dns_answer_free(&a);
 	/* a delayed answer later than the deadline is a timeout */
-	t0 = dns_now_ms();
+	t0 = clock_mono_ms();
 	a = dns_lookup(r, "slow.test", DNS_T_TXT, 0);
 	assert_int_equal(a->status, DNS_R_TIMEOUT);
 	dns_answer_free(&a);
 	/* a shorter caller timeout wins */
-	t0 = dns_now_ms();
+	t0 = clock_mono_ms();
 	a = dns_lookup(r, "silent.test", DNS_T_TXT, 50);
 	assert_int_equal(a->status, DNS_R_TIMEOUT);
-	assert_in_range(dns_now_ms() - t0, 45, 190);
+	assert_in_range(clock_mono_ms() - t0, 45, 190);
 	dns_answer_free(&a);
 	/* async: start, cancel; start, wait */
 	q = dns_query_start(r, "silent.test", DNS_T_TXT);
@@ -421,12 +421,12 @@ test_fake_delay_within_deadline(void **state)
 	struct dns_resolver *r = dns_resolver_new_fake(table,
 	    sizeof(table) / sizeof(table[0]), 1000);
 	struct dns_answer *a;
-	uint64_t t0 = dns_now_ms();
+	uint64_t t0 = clock_mono_ms();
 
 	(void)state;
 	a = dns_lookup(r, "slow.test", DNS_T_TXT, 0);
 	assert_int_equal(a->status, DNS_R_ANSWER);
-	assert_in_range(dns_now_ms() - t0, 290, 800);
+	assert_in_range(clock_mono_ms() - t0, 290, 800);
 	dns_answer_free(&a);
 	dns_resolver_free(&r);
 }

@@ -146,8 +146,8 @@ start_server(void)
 		_exit(127);
 	}
 	close(pfd[1]);
-	deadline = dns_now_ms() + START_TIMEOUT_MS;
-	while (got < sizeof(line) - 1 && dns_now_ms() < deadline) {
+	deadline = clock_mono_ms() + START_TIMEOUT_MS;
+	while (got < sizeof(line) - 1 && clock_mono_ms() < deadline) {
 		struct pollfd p = { pfd[0], POLLIN, 0 };
 		ssize_t n;
 
@@ -547,14 +547,14 @@ test_timeout_honoured_against_silent_server(void **state)
 	(void)state;
 	need_server();
 	r = resolver_at("127.0.0.1", TIMEOUT_MS);
-	t0 = dns_now_ms();
+	t0 = clock_mono_ms();
 	a = dns_lookup(r, "silent.test", DNS_T_TXT, 0);
-	dt = dns_now_ms() - t0;
+	dt = clock_mono_ms() - t0;
 	assert_int_equal(a->status, DNS_R_TIMEOUT);
 	assert_in_range(dt, TIMEOUT_MS - 10, TIMEOUT_MS + MARGIN_MS);
 	dns_answer_free(&a);
 	/* ten parallel async queries time out together, not one after another */
-	t0 = dns_now_ms();
+	t0 = clock_mono_ms();
 	for (i = 0; i < 10; i++)
 		q[i] = dns_query_start(r, i % 2 ? "silent.test" : "x.silent.test",
 		    DNS_T_TXT);
@@ -563,12 +563,12 @@ test_timeout_honoured_against_silent_server(void **state)
 		assert_int_equal(a->status, i % 2 ? DNS_R_TIMEOUT : DNS_R_NXDOMAIN);
 		dns_answer_free(&a);
 	}
-	assert_true(dns_now_ms() - t0 <= TIMEOUT_MS + MARGIN_MS);
+	assert_true(clock_mono_ms() - t0 <= TIMEOUT_MS + MARGIN_MS);
 	/* a caller's shorter limit */
-	t0 = dns_now_ms();
+	t0 = clock_mono_ms();
 	a = dns_lookup(r, "silent.test", DNS_T_A, 100);
 	assert_int_equal(a->status, DNS_R_TIMEOUT);
-	assert_true(dns_now_ms() - t0 <= 100 + MARGIN_MS);
+	assert_true(clock_mono_ms() - t0 <= 100 + MARGIN_MS);
 	dns_answer_free(&a);
 	dns_resolver_free(&r);
 }

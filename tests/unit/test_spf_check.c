@@ -421,17 +421,17 @@ test_timeout_gives_temperror_in_time(void **state)
 	struct dns_resolver *r = *state;	/* per-query timeout 300 ms */
 	struct spf_limits lim = { 0, 0, 0, 150 };
 	struct spf_result res;
-	uint64_t t0 = dns_now_ms();
+	uint64_t t0 = clock_mono_ms();
 
 	check(r, NULL, "192.0.2.1", "h.test", "a@slowa.test", SPF_ID_MAILFROM, &res);
 	assert_int_equal(res.res, SPF_RES_TEMPERROR);
-	assert_true(dns_now_ms() - t0 < 300 + 200);
+	assert_true(clock_mono_ms() - t0 < 300 + 200);
 	spf_result_deinit(&res);
 	/* the evaluation time limit is shorter than the query timeout */
-	t0 = dns_now_ms();
+	t0 = clock_mono_ms();
 	check(r, &lim, "192.0.2.1", "h.test", "a@slowa.test", SPF_ID_MAILFROM, &res);
 	assert_int_equal(res.res, SPF_RES_TEMPERROR);
-	assert_true(dns_now_ms() - t0 < 150 + 200);
+	assert_true(clock_mono_ms() - t0 < 150 + 200);
 	spf_result_deinit(&res);
 }
 

@@ -153,11 +153,8 @@ def session_past_timeout(t, ns):
     try:
         stop, counts, th = start_busy(d, 5)
         t.ok(counts["messages"] >= 5, names[0], diag=repr(counts))
-        start = time.time()
         stop.set()
-        d.signal(signal.SIGTERM)
-        rc = d.wait(20 * SCALE)
-        took = time.time() - start
+        rc, took = d.terminate(20 * SCALE)
         th.join(40 * SCALE)
         t.ok(rc == 0 and took < 1 + 5 * SCALE, names[1],
              diag="status %r after %.2f s; %s" % (rc, took, d.log_tail(5)))
@@ -289,10 +286,7 @@ def hung_sendmail(t, tmp, ns):
         deadline = time.time() + 5 * SCALE
         while not os.path.exists(pids) and time.time() < deadline:
             time.sleep(0.05)
-        start = time.time()
-        d.signal(signal.SIGTERM)
-        rc = d.wait(30 * SCALE)
-        took = time.time() - start
+        rc, took = d.terminate(30 * SCALE)
         t.ok(rc == 0 and took < 3 + 3 * SCALE, names[0],
              diag="status %r after %.2f s; %s" % (rc, took, d.log_tail(8)))
         t.ok(d.wait_for_log(r"failure report rf\.test: ruf@rf\.test: failed: .*"

@@ -14,52 +14,20 @@ accepts and stays silent:
 No PostgreSQL server is needed: only libpq talks."""
 
 import os
-import signal
-import socket
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
+from silent_server import SilentServer  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1") or 1)
 MSG = (b"From: alice@a.test\r\nTo: bob@example.net\r\nSubject: hi\r\n"
        b"Message-ID: <m1@a.test>\r\n\r\nHello.\r\n")
-
-
-class Silent:
-    """Silent - a loopback listener that accepts and never sends"""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.held = []
-        self.stop = False
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def run(self):
-        self.sock.settimeout(0.2)
-        while not self.stop:
-            try:
-                conn, _ = self.sock.accept()
-                self.held.append(conn)
-            except OSError:
-                continue
-
-    def close(self):
-        self.stop = True
-        self.thread.join(5)
-        for c in self.held:
-            c.close()
-        self.sock.close()
 
 
 def main():
@@ -74,7 +42,7 @@ def main():
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:
         f.write("_dmarc.a.test:\n- TXT: v=DMARC1; p=none; rua=mailto:r@a.test\n")
-    silent = Silent()
+    silent = SilentServer()
     try:
         with dns_testserver.DnsServer(zpath) as srv:
             run(t, names, srv, silent)
@@ -104,10 +72,7 @@ def run(t, names, srv, silent):
         for _ in range(2):
             d.send_message(MSG, client_ip="198.51.100.1", mail_from="<x@a.test>")
         time.sleep(1.5)
-        sent = time.monotonic()
-        d.signal(signal.SIGTERM)
-        rc = d.wait(30 * SCALE)
-        took = time.monotonic() - sent
+        rc, took = d.terminate(30 * SCALE)
         t.ok(rc == 0 and took < 3 + 2 * SCALE, names[2],
              diag="status %r after %.1f s; %s" % (rc, took, d.log_tail(6)))
         t.ok(d.wait_for_log(r"ReportStore \S+: the store did not answer within "

@@ -13,6 +13,7 @@ Exported:
     Daemon(options=None, socket="inet", ...)
       (binary=PATH runs another program with the same CLI)
       .start() / .stop() / .reload() / .signal(sig) / with Daemon(...) as d
+      .terminate(timeout)      SIGTERM and wait: (status, seconds taken)
       .spec                    milter socket spec for MilterClient
       .postfix_spec            the same socket in Postfix's syntax
       .pid, .running(), .returncode
@@ -339,6 +340,15 @@ class Daemon:
     def reload(self):
         """reload - SIGHUP."""
         self.signal(_signal.SIGHUP)
+
+    def terminate(self, timeout):
+        """terminate - SIGTERM, then wait up to timeout for the exit;
+        returns (status or None, seconds it took) for tests of how long a
+        stop takes."""
+        start = time.monotonic()
+        self.signal(_signal.SIGTERM)
+        rc = self.wait(timeout)
+        return rc, time.monotonic() - start
 
     def wait(self, timeout):
         """wait - wait up to timeout for exit; returns the status or None."""

@@ -21,7 +21,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 import traceback
 
@@ -29,6 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import daemon  # noqa: E402
 import milter_client as mc  # noqa: E402
+from silent_server import SilentServer  # noqa: E402
 from tap import TAP  # noqa: E402
 
 t = TAP()
@@ -107,35 +107,9 @@ def pure_tests():
             "render_headers folds with CRLF")
 
 
-class Silent:
-    """Silent - a TCP server that accepts and never answers."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(4)
-        self.port = self.sock.getsockname()[1]
-        self.conns = []
-        self.th = threading.Thread(target=self._run, daemon=True)
-        self.th.start()
-
-    def _run(self):
-        try:
-            while True:
-                c, _ = self.sock.accept()
-                self.conns.append(c)
-        except OSError:
-            pass
-
-    def close(self):
-        for c in self.conns:
-            c.close()
-        self.sock.close()
-
-
 def timeout_test():
     """timeout_test - a silent milter gives MilterTimeout, promptly."""
-    s = Silent()
+    s = SilentServer()
     c = mc.MilterClient("inet:%d@127.0.0.1" % s.port, timeout=1.0)
     t0 = time.monotonic()
     try:

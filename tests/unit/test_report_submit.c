@@ -21,7 +21,38 @@
 #include "report/report_submit.h"
 #include "util/buf.h"
 
-#define LATER	(report_submit_now_ms() + 30000)
+#define LATER	(clock_mono_ms() + 30000)
+
+/* Where a test's command writes what the test reads back. mkstemp fills
+ * in the trailing six characters of its template. */
+#define OUT_TEMPLATE	"/tmp/authmilter-submit-XXXXXX"
+
+/* out_new - an empty file for the command's output, its name in path */
+static void
+out_new(char path[sizeof(OUT_TEMPLATE)])
+{
+	int fd;
+
+	memcpy(path, OUT_TEMPLATE, sizeof(OUT_TEMPLATE));
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	(void)close(fd);
+}
+
+/* out_take - what the command wrote to path (at most size - 1 bytes),
+ * then the file is removed */
+static void
+out_take(const char *path, char *got, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(got, 1, size - 1, f);
+	got[n] = '\0';
+	(void)fclose(f);
+	(void)unlink(path);
+}
 
 /* big - a message larger than a pipe holds */
 static void
@@ -57,30 +88,25 @@ dead(pid_t pid)
 static void
 test_time_limit(void **state)
 {
-	char path[] = "/tmp/authmilter-submit-XXXXXX", cmd[160];
+	char path[sizeof(OUT_TEMPLATE)], cmd[160], got[32];
 	struct buf msg = BUF_INIT, why = BUF_INIT;
-	int64_t t0;
-	long child = 0;
-	FILE *f;
-	int fd, i;
+	uint64_t t0;
+	long child;
+	int i;
 
 	(void)state;
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	(void)close(fd);
+	out_new(path);
 	(void)snprintf(cmd, sizeof(cmd),
 	    "cat >/dev/null; sleep 30 & echo $! > %s; wait", path);
 	buf_append_str(&msg, "To: a@b.example\r\n\r\nx\r\n");
-	t0 = report_submit_now_ms();
+	t0 = clock_mono_ms();
 	assert_false(report_submit(cmd, &msg, t0 + 300, NULL, &why));
-	assert_true(report_submit_now_ms() - t0 < 3000);
+	assert_true(clock_mono_ms() - t0 < 3000);
 	assert_non_null(strstr(buf_cstr(&why), ": not done after "));
 	assert_non_null(strstr(buf_cstr(&why), " ms: killed"));
-	f = fopen(path, "r");
-	assert_non_null(f);
-	assert_int_equal(fscanf(f, "%ld", &child), 1);
-	(void)fclose(f);
-	(void)unlink(path);
+	out_take(path, got, sizeof(got));
+	child = strtol(got, NULL, 10);
+	assert_true(child > 0);
 	for (i = 0; i < 100 && !dead((pid_t)child); i++)
 		(void)usleep(10000);
 	assert_true(dead((pid_t)child));
@@ -88,9 +114,9 @@ test_time_limit(void **state)
 	buf_reset(&msg);
 	buf_reset(&why);
 	big(&msg);
-	t0 = report_submit_now_ms();
+	t0 = clock_mono_ms();
 	assert_false(report_submit("sleep 30", &msg, t0 + 300, NULL, &why));
-	assert_true(report_submit_now_ms() - t0 < 3000);
+	assert_true(clock_mono_ms() - t0 < 3000);
 	assert_non_null(strstr(buf_cstr(&why), "sleep 30: not done after "));
 	buf_deinit(&msg);
 	buf_deinit(&why);
@@ -114,7 +140,7 @@ test_no_reader(void **state)
 	buf_deinit(&why);
 }
 
-static _Atomic int64_t stop_at;
+static _Atomic uint64_t stop_at;
 
 /* set_stop - another thread's stop, 200 ms from now */
 static void *
@@ -122,7 +148,7 @@ set_stop(void *arg)
 {
 	(void)arg;
 	(void)usleep(200000);
-	atomic_store(&stop_at, report_submit_now_ms());
+	atomic_store(&stop_at, clock_mono_ms());
 	return NULL;
 }
 
@@ -132,15 +158,15 @@ test_stop_meanwhile(void **state)
 {
 	struct buf msg = BUF_INIT, why = BUF_INIT;
 	pthread_t th;
-	int64_t t0;
+	uint64_t t0;
 
 	(void)state;
 	buf_append_str(&msg, "To: a@b.example\r\n\r\nx\r\n");
 	assert_int_equal(pthread_create(&th, NULL, set_stop, NULL), 0);
-	t0 = report_submit_now_ms();
+	t0 = clock_mono_ms();
 	assert_false(report_submit("cat >/dev/null; sleep 30", &msg, t0 + 30000,
 	    &stop_at, &why));
-	assert_true(report_submit_now_ms() - t0 < 3000);
+	assert_true(clock_mono_ms() - t0 < 3000);
 	assert_non_null(strstr(buf_cstr(&why), " ms: killed"));
 	(void)pthread_join(th, NULL);
 	buf_deinit(&msg);
@@ -153,17 +179,13 @@ test_stop_meanwhile(void **state)
 static void
 test_child_signals(void **state)
 {
-	char path[] = "/tmp/authmilter-submit-XXXXXX", cmd[160], line[128];
+	char path[sizeof(OUT_TEMPLATE)], cmd[160], got[128];
 	struct buf msg = BUF_INIT, why = BUF_INIT;
-	unsigned long long blk = 1, ign = 1;
+	const char *blk, *ign;
 	sigset_t set, old;
-	FILE *f;
-	int fd;
 
 	(void)state;
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	(void)close(fd);
+	out_new(path);
 	(void)snprintf(cmd, sizeof(cmd),
 	    "cat >/dev/null; grep -E '^Sig(Blk|Ign)' /proc/self/status > %s", path);
 	buf_append_str(&msg, "To: a@b.example\r\n\r\nx\r\n");
@@ -175,18 +197,13 @@ test_child_signals(void **state)
 	assert_true(report_submit(cmd, &msg, LATER, NULL, &why));
 	assert_true(signal(SIGPIPE, SIG_DFL) != SIG_ERR);
 	assert_int_equal(pthread_sigmask(SIG_SETMASK, &old, NULL), 0);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (strncmp(line, "SigBlk:", 7) == 0)
-			blk = strtoull(line + 7, NULL, 16);
-		if (strncmp(line, "SigIgn:", 7) == 0)
-			ign = strtoull(line + 7, NULL, 16);
-	}
-	(void)fclose(f);
-	(void)unlink(path);
-	assert_int_equal(blk, 0);
-	assert_int_equal(ign & (1ULL << (SIGPIPE - 1)), 0);
+	out_take(path, got, sizeof(got));
+	blk = strstr(got, "SigBlk:");
+	ign = strstr(got, "SigIgn:");
+	assert_non_null(blk);
+	assert_non_null(ign);
+	assert_int_equal(strtoull(blk + 7, NULL, 16), 0);
+	assert_int_equal(strtoull(ign + 7, NULL, 16) & (1ULL << (SIGPIPE - 1)), 0);
 	buf_deinit(&msg);
 	buf_deinit(&why);
 }
@@ -195,26 +212,16 @@ test_child_signals(void **state)
 static void
 test_lf_line_ends(void **state)
 {
-	char path[] = "/tmp/authmilter-submit-XXXXXX", cmd[128], got[64];
+	char path[sizeof(OUT_TEMPLATE)], cmd[128], got[64];
 	struct buf msg = BUF_INIT, why = BUF_INIT;
-	FILE *f;
-	size_t n;
-	int fd;
 
 	(void)state;
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	(void)close(fd);
+	out_new(path);
 	(void)snprintf(cmd, sizeof(cmd), "cat > %s", path);
 	buf_append_str(&msg, "To: a@b.example\r\nX: 1\r2\r\n\r\nbody\r\n");
 	assert_true(report_submit(cmd, &msg, LATER, NULL, &why));
 	assert_int_equal(why.len, 0);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	n = fread(got, 1, sizeof(got) - 1, f);
-	got[n] = '\0';
-	(void)fclose(f);
-	(void)unlink(path);
+	out_take(path, got, sizeof(got));
 	assert_string_equal(got, "To: a@b.example\nX: 1\r2\n\nbody\n");
 	buf_deinit(&msg);
 	buf_deinit(&why);

@@ -19,7 +19,9 @@
 3. A ReportSendmail that hangs (a stuck queue): at SIGTERM the daemon
    gives the queued failure reports 3 s, kills the hung submission,
    counts the reports not sent and exits, instead of waiting for it.
-4. A SIGTERM that libmilter's own signal thread takes (it sigwaits on
+4. A SIGHUP while the main thread starts a thread with SIGHUP blocked
+   (slowed by a shim that says when) is a reload, not a stop.
+5. A SIGTERM that libmilter's own signal thread takes (it sigwaits on
    SIGTERM, and the kernel may hand it a process signal while the main
    thread has one pending): libmilter then stops itself. The daemon must
    take that as the stop it was, exit 0 and say so, not as a listener
@@ -52,17 +54,18 @@ MSG = (b"From: a@ok.test\r\nTo: b@example.net\r\nSubject: hi\r\n"
        b"Message-ID: <1@ok.test>\r\n\r\nhello\r\n")
 
 
-def build_shim(tmp):
-    """build_shim - (path of listener_fault.so, None) or (None, reason)"""
+def build_shim(tmp, name="listener_fault"):
+    """build_shim - (path of NAME.so built from NAME.c here, None) or
+    (None, reason)"""
     cc = os.environ.get("CC_FOR_TESTS") or "cc"
     if shutil.which(cc) is None:
         return None, "a C compiler (%s)" % cc
-    out = os.path.join(tmp, "listener_fault.so")
+    out = os.path.join(tmp, name + ".so")
     r = subprocess.run([cc, "-shared", "-fPIC", "-Wall", "-o", out,
-                        os.path.join(HERE, "listener_fault.c"), "-ldl"],
+                        os.path.join(HERE, name + ".c"), "-ldl"],
                        capture_output=True, text=True, timeout=120)
     if r.returncode != 0:
-        return None, "building listener_fault.so: " + r.stderr[-300:]
+        return None, "building %s.so: %s" % (name, r.stderr[-300:])
     return out, None
 
 
@@ -328,6 +331,73 @@ def sigwait_thread(pid):
     return None
 
 
+def hup_on_mark(path, stop, sent):
+    """hup_on_mark - for each pid slow_thread_start.so appends to path,
+    a SIGHUP to it at once (inside the slowed thread start); until stop"""
+    seen = 0
+    while not stop.is_set():
+        try:
+            with open(path) as f:
+                pids = f.read().split()
+        except OSError:
+            pids = []
+        for p in pids[seen:]:
+            try:
+                os.kill(int(p), signal.SIGHUP)
+                sent.append(p)
+            except OSError:
+                pass
+        seen = len(pids)
+        time.sleep(0.005)
+
+
+def sighup_at_start(t, tmp, ns):
+    """A SIGHUP while the main thread starts a thread with SIGHUP blocked
+    is a reload, not a stop. slow_thread_start.so slows such starts by
+    300 ms and says when one begins; a SIGHUP goes at once. The daemon
+    used to start libmilter's thread that way: the SIGHUP stayed pending,
+    and libmilter's signal thread, sigwaiting once it ran, took it as a
+    stop (exit 0, "libmilter stopped on a signal its own thread
+    received"; under ASan, whose slower thread start widens the moment,
+    test_daemon's reload case hit it 2 runs in 8)."""
+    names = ["SIGHUP while a thread starts: the daemon keeps running",
+             "SIGHUP while a thread starts: each one is a reload"]
+    shim, why = build_shim(tmp, "slow_thread_start")
+    if not t.need(check=lambda: why, what="slow_thread_start shim",
+                  tests=names):
+        return
+    marks = os.path.join(tmp, "thread-starts")
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    env = {"LD_PRELOAD": shim, "SLOW_THREAD_START_MS": "300",
+           "SLOW_THREAD_START_MARK": marks,
+           "ASAN_OPTIONS": (asan + ":" if asan else "") +
+           "verify_asan_link_order=0"}
+    stop, sent = threading.Event(), []
+    th = threading.Thread(target=hup_on_mark, args=(marks, stop, sent))
+    th.start()
+    d = daemon.Daemon({"Nameservers": ns, "DNSTimeout": "1s"}, env=env)
+    try:
+        d.start()
+        # each SIGHUP sent is one reload (libmilter's stop would show only
+        # after its listener's 5 s select: the reloads are what to wait for)
+        deadline = time.time() + 10 * SCALE
+        reloads = 0
+        while time.time() < deadline:
+            reloads = d.log().count("configuration reloaded")
+            if sent and reloads >= len(sent):
+                break
+            time.sleep(0.1)
+        t.ok(sent and d.running() and "libmilter stopped" not in d.log(),
+             names[0], diag="SIGHUPs sent: %r; %s" % (sent, d.log_tail(5)))
+        t.ok(sent and reloads == len(sent), names[1],
+             diag="%d SIGHUPs, %d reloads; %s" % (len(sent), reloads, d.log_tail(5)))
+    finally:
+        stop.set()
+        th.join(5)
+        d.stop()
+        d.cleanup()
+
+
 def signal_to_libmilter(t, ns):
     names = ["SIGTERM to libmilter's signal thread: exit 0, not 'gave up'",
              "SIGTERM to libmilter's signal thread: the log says why"]
@@ -383,6 +453,7 @@ def main():
         rows_past_timeout(t, tmp, ns)
         failure_reports_past_timeout(t, tmp, ns)
         hung_sendmail(t, tmp, ns)
+        sighup_at_start(t, tmp, ns)
         signal_to_libmilter(t, ns)
     finally:
         srv.stop()

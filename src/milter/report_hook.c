@@ -159,7 +159,8 @@ fill_auth(struct report_row *row, const struct session *s)
 }
 
 /* related - is d the domain or a parent or child of it (relaxed
- * alignment without a PSL lookup, for the DKIM-Domain field only) */
+ * alignment without a PSL lookup, for choosing the DKIM-Domain and
+ * SPF-DNS fields only) */
 static bool
 related(const char *d, const char *from)
 {
@@ -264,6 +265,12 @@ queue_failure(const struct session *s, const struct verdict *v,
 			    row->dkim[i].selector);
 			break;
 		}
+	/* RFC 9991 asks for SPF-DNS when SPF failed for an aligned domain;
+	 * the failure thread reads the records (no DNS here) */
+	if (strcmp(row->spf_result, "pass") != 0 &&
+	    strcmp(row->spf_result, "none") != 0 &&
+	    related(row->spf_domain, row->header_from))
+		j->spf_domain = xstrdup(row->spf_domain);
 	j->afrf.delivery_result = v->kind == VERDICT_REJECT ? "reject" :
 	    strcmp(row->disposition, "quarantine") == 0 ? "policy" : "delivered";
 	j->afrf.subject = report_failure_job_set(j, buf_cstr(&subj));

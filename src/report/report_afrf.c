@@ -5,6 +5,7 @@
  *
  *   report_fo_wants       fo=0/1/d/s against what the evaluation found
  *   report_redact_header  one original header field, local-parts hidden
+ *   report_afrf_spf_dns   one SPF-DNS field, quoted and folded
  *   report_afrf_build     the report message
  *
  * Pure: no I/O. Header values come from the message (hostile): they are
@@ -145,9 +146,66 @@ field(struct buf *out, const char *name, const char *value)
 	buf_append_str(out, "\r\n");
 }
 
+/* fold_at_spaces - append line to out folded before its spaces so lines
+ * stay within 78 characters where a run without spaces allows; false
+ * (out unchanged) when a line would still pass 998 */
+static bool
+fold_at_spaces(struct buf *out, const char *line, size_t len)
+{
+	size_t start = out->len, col = 0, i = 0, seg;
+
+	while (i <= len) {
+		seg = 0;
+		while (i + seg < len && line[i + seg] != ' ')
+			seg++;
+		if (i > 0) {	/* line[i - 1] is a space */
+			if (col + 1 + seg > 78 && seg > 0) {
+				buf_append_str(out, "\r\n");
+				col = 0;
+			}
+			buf_append_byte(out, ' ');
+			col++;
+		}
+		buf_append(out, line + i, seg);
+		col += seg;
+		if (col > 998) {
+			buf_truncate(out, start);
+			return false;
+		}
+		i += seg + 1;
+	}
+	return true;
+}
+
+bool
+report_afrf_spf_dns(struct buf *out, const char *domain, const char *record)
+{
+	struct buf line = BUF_INIT;
+	const unsigned char *p;
+	bool ok;
+
+	if (strlen(record) > REPORT_SPF_DNS_MAX)
+		return false;
+	buf_append_str(&line, "SPF-DNS: txt : ");
+	clean(&line, domain);
+	buf_append_str(&line, " : \"");
+	for (p = (const unsigned char *)record; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_append_byte(&line, '\\');
+		buf_append_byte(&line, *p < 0x20 || *p >= 0x7f ? '?' : *p);
+	}
+	buf_append_byte(&line, '"');
+	ok = fold_at_spaces(out, (const char *)line.data, line.len);
+	if (ok)
+		buf_append_str(out, "\r\n");
+	buf_deinit(&line);
+	return ok;
+}
+
 void
 report_afrf_build(struct buf *out, const struct report_afrf *r)
 {
+	size_t i;
 	static const char boundary[] = "=_authmilter_afrf_";
 	struct buf date = BUF_INIT, subj = BUF_INIT;
 
@@ -184,8 +242,8 @@ report_afrf_build(struct buf *out, const struct report_afrf *r)
 		buf_append_str(out, "\r\n");
 		field(out, "DKIM-Selector", r->dkim_selector);
 	}
-	if (r->spf_dns != NULL)
-		field(out, "SPF-DNS", r->spf_dns);
+	for (i = 0; i < r->spf_record_count; i++)
+		(void)report_afrf_spf_dns(out, r->spf_domain, r->spf_records[i]);
 	if (r->delivery_result != NULL)
 		field(out, "Delivery-Result", r->delivery_result);
 	if (*r->queue_id != '\0')

@@ -37,7 +37,11 @@ struct report_afrf {
 	const char *auth_results;	/* A-R value (after "Name:") */
 	const char *identity_alignment;	/* "none", "dkim", "spf", "dkim,spf" */
 	const char *dkim_domain, *dkim_selector;	/* NULL: not a DKIM case */
-	const char *spf_dns;		/* NULL: not an SPF case */
+	/* SPF-DNS: the SPF records retrieved at spf_domain, spf_record_count
+	 * of them (0: not an SPF case, no field) */
+	const char *spf_domain;
+	const char *const *spf_records;
+	size_t spf_record_count;
 	const char *delivery_result;	/* delivered, spam, policy, reject */
 	const char *subject;		/* of the original, "" if none */
 	const char *headers;		/* the original header block, CRLF */
@@ -54,6 +58,20 @@ const char *report_afrf_identity_alignment(bool dkim_aligned_pass,
  * message/feedback-report part (Feedback-Type: auth-failure,
  * Auth-Failure: dmarc, Identity-Alignment ...) and text/rfc822-headers */
 void report_afrf_build(struct buf *out, const struct report_afrf *r);
+
+/* Longest SPF record an SPF-DNS field carries: the longest one our
+ * checker accepts (SPF_RECORD_MAX_LEN), so any record that was evaluated */
+#define REPORT_SPF_DNS_MAX 2048
+
+/* report_afrf_spf_dns - append one SPF-DNS field (RFC 6591 3.1):
+ * "SPF-DNS: txt : " domain " : " and the record as a quoted-string,
+ * folded at its spaces into lines of at most 78 characters where it can
+ * be (unfolding gives the record back). Bytes a quoted-string cannot
+ * hold (controls, 8-bit) become '?'. Writes nothing and returns false
+ * when the record is longer than REPORT_SPF_DNS_MAX or a run without
+ * spaces would make a line longer than RFC 5322's 998. */
+bool report_afrf_spf_dns(struct buf *out, const char *domain,
+    const char *record);
 
 /* report_redact_header - append name ": " value to out as one header
  * field with CRLF line ends; with redact, the local-parts of addresses

@@ -8,7 +8,10 @@
  * RFC 9991: reports go only to verified ruf destinations (the same check
  * as for rua), with a rate limit per policy domain (per_hour in the
  * current UTC hour; the rest are dropped and counted), and never from a
- * milter thread: DNS and the submission command run here.
+ * milter thread: DNS and the submission command run here. That includes
+ * the SPF records an SPF-DNS field shows (RFC 9991 asks for it when SPF
+ * failed for an aligned domain): read again through the resolver, whose
+ * cache still holds the answer the evaluation used.
  *
  * A stop gives the queue a bounded time (report_failures_stop, _close):
  * the jobs queued by then are sent until it runs out, a submission still
@@ -31,6 +34,7 @@
 #include "report/report_failure.h"
 #include "report/report_submit.h"
 #include "report/report_verify.h"
+#include "spf/spf_record.h"
 #include "util/xmalloc.h"
 
 struct rate_slot {
@@ -88,6 +92,7 @@ report_failure_job_free(struct report_failure_job **jp)
 		free(p);
 	}
 	buf_deinit(&j->strings);
+	free(j->spf_domain);
 	free(j->policy_domain);
 	free(j->ruf);
 	free(j);
@@ -136,11 +141,38 @@ stop_passed(struct report_failures *f)
 	return by != 0 && clock_mono_ms() >= by;
 }
 
+/* spf_records - the SPF records at j->spf_domain into the job's SPF-DNS
+ * fields (at most REPORT_SPF_DNS_RECORDS: more is a permerror already
+ * shown by two); none when the lookup fails */
+static void
+spf_records(struct report_failures *f, struct report_failure_job *j,
+    const char **recs)
+{
+	struct dns_answer *a;
+	size_t i, n = 0;
+
+	a = dns_lookup(f->resolver, j->spf_domain, DNS_T_TXT,
+	    REPORT_DNS_TIMEOUT_MS);
+	for (i = 0; i < a->count && n < REPORT_SPF_DNS_RECORDS; i++)
+		if (a->rr[i].text != NULL && spf_record_is_spf((const unsigned
+		    char *)a->rr[i].text, a->rr[i].text_len))
+			recs[n++] = report_failure_job_set(j, a->rr[i].text);
+	if (n == 0)
+		log_info("failure report %s: no SPF record at %s for SPF-DNS "
+		    "(%s)", j->policy_domain, j->spf_domain,
+		    dns_status_name(a->status));
+	dns_answer_free(&a);
+	j->afrf.spf_domain = j->spf_domain;
+	j->afrf.spf_records = recs;
+	j->afrf.spf_record_count = n;
+}
+
 /* handle - one job: rate limit, destinations, one message each */
 static void
 handle(struct report_failures *f, struct report_failure_job *j)
 {
 	struct report_dest dests[REPORT_RUA_MAX];
+	const char *spf_recs[REPORT_SPF_DNS_RECORDS];
 	struct buf why = BUF_INIT, msg = BUF_INIT, mid = BUF_INIT;
 	char host[256];
 	size_t n, i;
@@ -156,6 +188,8 @@ handle(struct report_failures *f, struct report_failure_job *j)
 		(void)snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
 	n = report_rua_parse(j->ruf, dests, REPORT_RUA_MAX);
+	if (n > 0 && j->spf_domain != NULL && !stop_passed(f))
+		spf_records(f, j, spf_recs);
 	for (i = 0; i < n; i++) {
 		if (stop_passed(f)) {
 			f->unsent++;

@@ -17,11 +17,14 @@
 
 #define REPORT_FAILURE_QUEUE	64	/* jobs waiting for the thread */
 #define REPORT_FAILURE_DOMAINS	1024	/* domains the rate limit tracks */
+#define REPORT_SPF_DNS_RECORDS	4	/* SPF-DNS fields in one report */
 
 /* One report to make: every string owned by the job. */
 struct report_failure_job {
 	char *policy_domain;
 	char *ruf;
+	char *spf_domain;		/* SPF-DNS wanted: its records are
+					 * read here (NULL: no field) */
 	struct report_afrf afrf;	/* from/to/message_id/date filled late */
 	struct buf strings;		/* backing store of afrf's strings */
 	struct report_failure_job *next;

@@ -3,7 +3,9 @@
 off by default; when on, fo=0 reports a failure with no aligned pass and
 not a pass, fo=1 reports a pass with one mechanism unaligned (its A-R says
 dmarc=pass, its Identity-Alignment names the one), fo=s an SPF
-failure; an unauthorised external ruf and a psd=y record get none; the
+failure; an SPF failure of an aligned domain carries the SPF record
+(SPF-DNS), a pass or an unaligned MAIL FROM domain none; an
+unauthorised external ruf and a psd=y record get none; the
 rate limit per domain holds; the report is AFRF (multipart/report,
 feedback-report with Auth-Failure: dmarc and Identity-Alignment) with the
 header fields redacted, and is submitted through ReportSendmail."""
@@ -35,6 +37,7 @@ ZONE = {
     "f0.test": "v=DMARC1; p=reject; ruf=mailto:ruf@f0.test",
     "f1.test": "v=DMARC1; p=none; fo=1; ruf=mailto:ruf@f1.test",
     "fs.test": "v=DMARC1; p=none; fo=s; ruf=mailto:ruf@fs.test",
+    "fu.test": "v=DMARC1; p=none; ruf=mailto:ruf@fu.test",
     "ext.test": "v=DMARC1; p=none; ruf=mailto:x@other.example",
     "psd.test": "v=DMARC1; p=none; psd=y; ruf=mailto:ruf@psd.test",
 }
@@ -103,16 +106,23 @@ def main():
 
 def on(t, opts, spool):
     with daemon.Daemon(options=opts) as d:
-        send = [("f0.test", GOOD_IP), ("f0.test", BAD_IP), ("f1.test", GOOD_IP),
-                ("fs.test", BAD_IP), ("ext.test", BAD_IP), ("psd.test", BAD_IP)]
-        for n, (dom, ip) in enumerate(send):
-            d.send_message(msg(dom, n), client_ip=ip, mail_from="<x@%s>" % dom)
-        got = wait_count(spool, 3)
+        # (From domain, client, MAIL FROM domain)
+        send = [("f0.test", GOOD_IP, "f0.test"), ("f0.test", BAD_IP, "f0.test"),
+                ("f1.test", GOOD_IP, "f1.test"), ("fs.test", BAD_IP, "fs.test"),
+                ("ext.test", BAD_IP, "ext.test"),
+                ("psd.test", BAD_IP, "psd.test"),
+                ("fu.test", BAD_IP, "fs.test")]
+        for n, (dom, ip, mfrom) in enumerate(send):
+            d.send_message(msg(dom, n), client_ip=ip,
+                           mail_from="<x@%s>" % mfrom)
+        got = wait_count(spool, 4)
         rs = reports(spool)
         tos = sorted(str(r["To"]) for r in rs)
-        t.is_eq(tos, ["ruf@f0.test", "ruf@f1.test", "ruf@fs.test"],
+        t.is_eq(tos, ["ruf@f0.test", "ruf@f1.test", "ruf@fs.test",
+                      "ruf@fu.test"],
                 "fo=0 fail, fo=1 pass without DKIM, fo=s SPF fail reported; "
                 "fo=0 pass, unauthorised ruf and psd=y not")
+        spf_dns(t, rs)
         t.ok(d.wait_for_log(r"failure report ext\.test: x@other\.example: "
                             r"skipped: .*not authorised", timeout=5),
              "unauthorised external ruf skipped with a log line",
@@ -138,9 +148,27 @@ def on(t, opts, spool):
         t.ok(d.wait_for_log(r"failure report f0\.test: over 2 per hour",
                             timeout=5), "rate limit logged", diag=d.log_tail(5))
         d.stop()
-        t.ok(re.search(r"failure reports: 4 sent, 2 over the rate limit",
+        t.ok(re.search(r"failure reports: 5 sent, 2 over the rate limit",
                        d.log()), "counts logged at stop", diag=d.log_tail(3))
     del got
+
+
+def spf_dns(t, rs):
+    """SPF-DNS (RFC 9991 4, RFC 6591 3.1): the record of the aligned
+    MAIL FROM domain whose SPF failed, in the feedback-report part"""
+    fields = {}
+    for r in rs:
+        fb = feedback(r).replace("\r", "")
+        fields[str(r["To"])] = re.findall(r"^SPF-DNS:.*$", fb, re.M)
+    want = 'SPF-DNS: txt : %s : "v=spf1 ip4:192.0.2.0/24 -all"'
+    t.is_eq(fields.get("ruf@f0.test"), [want % "f0.test"],
+            "SPF failed for the From domain (fo=0): SPF-DNS has its record")
+    t.is_eq(fields.get("ruf@fs.test"), [want % "fs.test"],
+            "fo=s report: SPF-DNS has the record")
+    t.is_eq(fields.get("ruf@f1.test"), [],
+            "SPF passed (fo=1 report): no SPF-DNS")
+    t.is_eq(fields.get("ruf@fu.test"), [],
+            "SPF failed for an unaligned MAIL FROM domain: no SPF-DNS")
 
 
 def feedback(m):

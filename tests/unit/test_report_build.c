@@ -278,6 +278,7 @@ test_redact_and_afrf(void **state)
 	static const unsigned char from[] = " Alice <alice.b+x@a.example>,\n"
 	    "\tbob@b.example";
 	static const unsigned char subj[] = " hi\r\nX-Injected: 1\r\n\r\nbody";
+	static const char *const spf_recs[] = { "v=spf1 -all", "v=spf1 +all" };
 	struct report_afrf r;
 	struct buf b = BUF_INIT;
 
@@ -312,6 +313,15 @@ test_redact_and_afrf(void **state)
 	r.subject = "evil\r\nBcc: x@y";
 	r.headers = "From: x@a.example\r\n";
 	report_afrf_build(&b, &r);
+	assert_null(strstr(buf_cstr(&b), "SPF-DNS"));
+	buf_truncate(&b, 0);
+	r.spf_domain = "a.example";
+	r.spf_records = spf_recs;
+	r.spf_record_count = 2;
+	report_afrf_build(&b, &r);
+	assert_non_null(strstr(buf_cstr(&b), "\r\nSPF-DNS: txt : a.example : "
+	    "\"v=spf1 -all\"\r\nSPF-DNS: txt : a.example : \"v=spf1 +all\"\r\n"
+	    "Delivery-Result: reject\r\n"));
 	assert_non_null(strstr(buf_cstr(&b), "Subject: FW: evil  Bcc: x@y\r\n"));
 	assert_non_null(strstr(buf_cstr(&b), "Feedback-Type: auth-failure\r\n"));
 	assert_non_null(strstr(buf_cstr(&b), "DKIM-Identity: @a.example\r\n"));
@@ -319,6 +329,95 @@ test_redact_and_afrf(void **state)
 	assert_null(strstr(buf_cstr(&b), "Original-Envelope-Id"));
 	assert_non_null(strstr(buf_cstr(&b), "Arrival-Date: Wed, 02 Dec 2026 "
 	    "00:00:00 +0000\r\n"));
+	buf_deinit(&b);
+}
+
+/* unfold - s with every CRLF before white space removed (RFC 5322 2.2.3) */
+static char *
+unfold(const char *s)
+{
+	char *u = strdup(s), *o = u;
+
+	assert_non_null(u);
+	for (; *s != '\0'; s++) {
+		if (s[0] == '\r' && s[1] == '\n' && (s[2] == ' ' || s[2] == '\t')) {
+			s++;
+			continue;
+		}
+		*o++ = *s;
+	}
+	*o = '\0';
+	return u;
+}
+
+/* max_line - the longest line of s (lines end in CRLF) */
+static size_t
+max_line(const char *s)
+{
+	size_t best = 0, n;
+	const char *e;
+
+	for (; *s != '\0'; s = e + (*e != '\0' ? 2 : 0)) {
+		e = strstr(s, "\r\n");
+		if (e == NULL)
+			e = s + strlen(s);
+		n = (size_t)(e - s);
+		best = n > best ? n : best;
+	}
+	return best;
+}
+
+static void
+test_spf_dns(void **state)
+{
+	struct buf b = BUF_INIT, rec = BUF_INIT;
+	char *u;
+	size_t i;
+
+	(void)state;
+	assert_true(report_afrf_spf_dns(&b, "a.example",
+	    "v=spf1 ip4:192.0.2.0/24 -all"));
+	assert_string_equal(buf_cstr(&b), "SPF-DNS: txt : a.example : "
+	    "\"v=spf1 ip4:192.0.2.0/24 -all\"\r\n");
+	/* quotes and backslashes escaped, controls and 8-bit replaced, so a
+	 * record cannot end the field or the header block */
+	buf_truncate(&b, 0);
+	assert_true(report_afrf_spf_dns(&b, "a.example",
+	    "v=spf1 exp=\"x\\y\r\nBcc: z\x80 -all"));
+	assert_string_equal(buf_cstr(&b), "SPF-DNS: txt : a.example : "
+	    "\"v=spf1 exp=\\\"x\\\\y??Bcc: z? -all\"\r\n");
+	/* a long record: folded at its spaces, lines within 78, and
+	 * unfolding gives the one-line field back */
+	buf_append_str(&rec, "v=spf1");
+	for (i = 0; i < 40; i++)
+		buf_printf(&rec, " ip4:198.51.100.%zu/32", i);
+	buf_append_str(&rec, " -all");
+	buf_truncate(&b, 0);
+	assert_true(report_afrf_spf_dns(&b, "long.example", buf_cstr(&rec)));
+	assert_true(max_line(buf_cstr(&b)) <= 78);
+	assert_true(strstr(buf_cstr(&b), "\r\n ip4:") != NULL);
+	u = unfold(buf_cstr(&b));
+	assert_true(strncmp(u, "SPF-DNS: txt : long.example : \"", 31) == 0);
+	assert_true(strncmp(u + 31, buf_cstr(&rec), rec.len) == 0);
+	assert_string_equal(u + 31 + rec.len, "\"\r\n");
+	free(u);
+	/* a run without spaces past 998 characters cannot be folded, and a
+	 * record longer than any the checker evaluates is not written */
+	buf_truncate(&rec, 0);
+	buf_append_str(&rec, "v=spf1 include:");
+	for (i = 0; i < 1000; i++)
+		buf_append_byte(&rec, 'a');
+	buf_truncate(&b, 0);
+	buf_append_str(&b, "X: 1\r\n");
+	assert_false(report_afrf_spf_dns(&b, "a.example", buf_cstr(&rec)));
+	assert_string_equal(buf_cstr(&b), "X: 1\r\n");
+	buf_truncate(&rec, 0);
+	buf_append_str(&rec, "v=spf1");
+	for (i = 0; i < REPORT_SPF_DNS_MAX / 4; i++)
+		buf_append_str(&rec, " a:x");
+	assert_false(report_afrf_spf_dns(&b, "a.example", buf_cstr(&rec)));
+	assert_string_equal(buf_cstr(&b), "X: 1\r\n");
+	buf_deinit(&rec);
 	buf_deinit(&b);
 }
 
@@ -336,6 +435,7 @@ main(void)
 		cmocka_unit_test(test_fo_logic),
 		cmocka_unit_test(test_identity_alignment),
 		cmocka_unit_test(test_redact_and_afrf),
+		cmocka_unit_test(test_spf_dns),
 	};
 
 	return cmocka_run_group_tests_name("report_build", tests, NULL, NULL);

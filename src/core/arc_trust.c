@@ -149,10 +149,17 @@ parse_resinfo(const char *p, size_t len, struct resinfo *r)
 	return r->method.len > 0;
 }
 
-/* aligned - x (a domain, or text after its last '@') is the author
- * domain, or one is a subdomain of the other */
+/* Whom a pass must be for: the author domain and its organizational
+ * domain ("" when unknown). */
+struct author {
+	const char *domain, *org;
+};
+
+/* aligned - x (a domain, or text after its last '@') is within the
+ * author's organizational domain, or within the author domain itself
+ * when that is unknown */
 static bool
-aligned(struct tok x, const char *author)
+aligned(struct tok x, const struct author *a)
 {
 	char buf[ARC_TRUST_MAX_TOKEN + 1];
 	const char *at = NULL;
@@ -171,19 +178,19 @@ aligned(struct tok x, const char *author)
 	buf[x.len] = '\0';
 	if (!dkim_domain_ok(buf) || strchr(buf, '.') == NULL)
 		return false;
-	return dkim_domain_within(buf, author) ||
-	    dkim_domain_within(author, buf);
+	return dkim_domain_within(buf, a->org != NULL && *a->org != '\0' ?
+	    a->org : a->domain);
 }
 
 /* vouches - does one resinfo record a pass for the author? */
 static const char *
-vouches(const struct resinfo *r, const char *author)
+vouches(const struct resinfo *r, const struct author *author)
 {
 	if (!tok_is(r->result, "pass"))
 		return NULL;
 	if (tok_is(r->method, "dmarc") && r->from.len > 0 &&
 	    ascii_memcaseeq((const unsigned char *)r->from.p, r->from.len,
-	    author))
+	    author->domain))
 		return "dmarc=pass";
 	if (tok_is(r->method, "dkim") && ((r->d.len > 0 &&
 	    aligned(r->d, author)) || (r->i.len > 0 && aligned(r->i, author))))
@@ -261,20 +268,22 @@ arc_trust_result_of(const char *ar, size_t len, const char *method,
 /* arc_trust_aar_vouches - read one AAR payload */
 bool
 arc_trust_aar_vouches(const char *aar, size_t len, const char *author,
-    const char **what_r)
+    const char *author_org, const char **what_r)
 {
+	struct author a = { author, author_org };
 	struct resinfo r;
 
-	if (!find_resinfo(aar, len, vouch_match, author, &r))
+	if (!find_resinfo(aar, len, vouch_match, &a, &r))
 		return false;
-	*what_r = vouches(&r, author);
+	*what_r = vouches(&r, &a);
 	return true;
 }
 
 /* arc_trust_find - the newest trusted set vouching for the author */
 bool
 arc_trust_find(const struct arc_result *r, const char *const *trusted,
-    size_t ntrusted, const char *author, struct arc_trust *out)
+    size_t ntrusted, const char *author, const char *author_org,
+    struct arc_trust *out)
 {
 	size_t k, j;
 
@@ -291,7 +300,7 @@ arc_trust_find(const struct arc_result *r, const char *const *trusted,
 		if (j == ntrusted)
 			continue;
 		if (arc_trust_aar_vouches(s->aar, strlen(s->aar), author,
-		    &what)) {
+		    author_org, &what)) {
 			out->instance = s->instance;
 			out->sealer = s->as_domain;
 			out->what = what;

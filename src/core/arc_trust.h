@@ -22,19 +22,25 @@ struct arc_trust {
  * d= is one of trusted[0..ntrusted) (ASCII case ignored) and whose AAR
  * recorded, for author_domain: dmarc=pass with that header.from, or
  * dkim=pass with an aligned header.d (or header.i domain), or spf=pass
- * with an aligned smtp.mailfrom domain. Aligned: the same domain, or one
- * a subdomain of the other (relaxed alignment without a DNS walk). False
- * for any other chain; untrusted sealers never count.
+ * with an aligned smtp.mailfrom domain. Aligned: the domain is
+ * author_org (the author's organizational domain as the DMARC
+ * evaluation found it) or under it, as relaxed alignment has it without
+ * a tree walk of the identifier: siblings such as a.example.com and
+ * b.example.com align, a public suffix above the author (d=co.uk for
+ * bank.co.uk) does not. author_org NULL or "" (not found): the author
+ * domain itself or a subdomain of it. False for any other chain;
+ * untrusted sealers never count.
  */
 bool arc_trust_find(const struct arc_result *r, const char *const *trusted,
-    size_t ntrusted, const char *author_domain, struct arc_trust *out);
+    size_t ntrusted, const char *author_domain, const char *author_org,
+    struct arc_trust *out);
 
 /* arc_trust_aar_vouches - the AAR payload (after "i=N;": authserv-id,
- * then resinfos) records one of the passes above for author_domain;
- * *what_r says which. Quoted strings and comments are skipped; never
- * reads past len. */
+ * then resinfos) records one of the passes above for author_domain
+ * (author_org as above); *what_r says which. Quoted strings and
+ * comments are skipped; never reads past len. */
 bool arc_trust_aar_vouches(const char *aar, size_t len,
-    const char *author_domain, const char **what_r);
+    const char *author_domain, const char *author_org, const char **what_r);
 
 /* arc_trust_result_of - the result word (e.g. "pass") of the first
  * resinfo of method in an A-R value (authserv-id first), copied into

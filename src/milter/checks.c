@@ -224,7 +224,9 @@ checks_field(struct session *s, const struct header *f,
 			ck->dmarc.from_problem = "From field over MaxHeaderFieldBytes";
 		else
 			checks_dmarc_from(&ck->dmarc, resolver, &s->msg.arena,
-			    c->dmarc_mode, (const char *)f->value);
+			    c->dmarc_mode, c->arc_verify &&
+			    c->arc_trusted_sealers.count > 0,
+			    (const char *)f->value);
 	}
 	if (c->arc_verify)
 		checks_arc_header(&ck->arc, resolver, c, f);

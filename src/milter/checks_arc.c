@@ -162,7 +162,8 @@ checks_arc_override(struct checks_arc *a, const struct conf *c,
 		return false;
 	if (!arc_trust_find(a->res,
 	    (const char *const *)c->arc_trusted_sealers.items,
-	    c->arc_trusted_sealers.count, in->from_domain, &a->trust))
+	    c->arc_trusted_sealers.count, in->from_domain, in->from_org_domain,
+	    &a->trust))
 		return false;
 	in->dmarc_disposition = to;
 	a->override_reason = "trusted_forwarder";

@@ -56,7 +56,7 @@ checks_dmarc_deinit(void)
 /* start_author - begin the evaluation of one author domain */
 static void
 start_author(struct checks_dmarc *d, struct dns_resolver *r,
-    struct arena *arena, int mode, const struct idna_name *name)
+    struct arena *arena, int mode, bool want_org, const struct idna_name *name)
 {
 	const char *domain = name->ascii;
 	struct checks_dmarc_author *a;
@@ -83,6 +83,7 @@ start_author(struct checks_dmarc *d, struct dns_resolver *r,
 	opts.mode = (enum dmarc_mode)mode;
 	opts.psl = psl;
 	opts.pct_roll = (unsigned)(random() % 100);
+	opts.want_org_domain = want_org;
 	/* in the message's arena: no malloc and free for each (issue 18) */
 	a->domain = arena_strdup(arena, domain);
 	a->unicode = name->international ? arena_strdup(arena, name->unicode) :
@@ -102,7 +103,7 @@ start_author(struct checks_dmarc *d, struct dns_resolver *r,
 
 void
 checks_dmarc_from(struct checks_dmarc *d, struct dns_resolver *r,
-    struct arena *arena, int mode, const char *value)
+    struct arena *arena, int mode, bool want_org, const char *value)
 {
 	struct mailaddr_list *l;
 	const char *why = NULL;
@@ -129,7 +130,7 @@ checks_dmarc_from(struct checks_dmarc *d, struct dns_resolver *r,
 			d->from_problem = why;
 			continue;
 		}
-		start_author(d, r, arena, mode, &name);
+		start_author(d, r, arena, mode, want_org, &name);
 	}
 }
 
@@ -298,6 +299,7 @@ checks_dmarc_eom(struct checks_dmarc *d, struct dns_resolver *r,
 	in->dmarc = map_result(d->authors[d->chosen].res.result);
 	in->dmarc_disposition = map_disposition(d->authors[d->chosen].res.disposition);
 	in->from_domain = d->authors[d->chosen].res.header_from;
+	in->from_org_domain = d->authors[d->chosen].res.org_domain;
 	return true;
 }
 

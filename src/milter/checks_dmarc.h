@@ -55,9 +55,11 @@ void checks_dmarc_deinit(void);
 
 /* checks_dmarc_from - a From field arrived: parse it and start the DMARC
  * record lookups for its author domain(s) right away. The author names
- * are copied into arena, which must outlive d's next reset. */
+ * are copied into arena, which must outlive d's next reset. want_org:
+ * find each author's organizational domain even when the verdict does
+ * not need it (trusted ARC sealers align against it). */
 void checks_dmarc_from(struct checks_dmarc *d, struct dns_resolver *r,
-    struct arena *arena, int mode, const char *value);
+    struct arena *arena, int mode, bool want_org, const char *value);
 /* checks_dmarc_eom - finish: set the identifiers, ask what is missing
  * (each lookup within timeout_ms and what is left of budget), add
  * "dmarc=..." to ar, and fill the DMARC part of in. Returns false when

@@ -66,6 +66,8 @@ struct policy_input {
 	enum policy_dmarc dmarc;
 	enum policy_disposition dmarc_disposition;
 	const char *from_domain;	/* RFC5322.From domain, or NULL */
+	const char *from_org_domain;	/* its organizational domain when the
+					 * evaluation found it, else NULL or "" */
 	const char *bad_from;		/* why there is no usable author
 					 * (static text), NULL when there is */
 };

@@ -8,7 +8,10 @@ what it saw on arrival. The receiver (authmilter) sees dmarc=fail and
 arc=pass: with the list trusted the message is delivered (or quarantined)
 with policy.override=trusted_forwarder and the sealer named in the A-R and
 the log; not trusted, an untrusted sealer's claims, a trusted sealer that
-recorded no pass for the author, a broken chain: rejected.
+recorded no pass for the author, a broken chain: rejected. Alignment
+is against the author's organizational domain (the DMARC tree walk): a
+pass for a sibling domain counts, one for a public suffix above the
+author (psd=y) does not.
 """
 
 import os
@@ -41,6 +44,11 @@ SAW = (b"spf=pass smtp.mailfrom=alice@author.example; "
        b"dmarc=pass header.from=author.example")
 
 
+def from_(raw, domain):
+    """raw with the author at domain"""
+    return raw.replace(b"alice@author.example", b"alice@" + domain, 1)
+
+
 def listify(raw):
     raw = raw.replace(b"Subject: hello", b"Subject: [list] hello", 1)
     return raw + b"-- \r\nlist footer\r\n"
@@ -60,6 +68,9 @@ def main():
         recs = {x.key_name: x.record for x in (author, lst, other)}
         zone = {k: [{"TXT": v}] for k, v in recs.items()}
         zone["_dmarc.author.example"] = [{"TXT": "v=DMARC1; p=reject"}]
+        # bank.suffix.example is an organization under a public suffix
+        zone["_dmarc.suffix.example"] = [{"TXT": "v=DMARC1; p=none; psd=y"}]
+        zone["_dmarc.bank.suffix.example"] = [{"TXT": "v=DMARC1; p=reject"}]
         zpath = os.path.join(tmp, "zone.yaml")
         with open(zpath, "w") as f:
             yaml.safe_dump(zone, f)
@@ -76,6 +87,16 @@ def main():
             "broken": ac.seal(listify(signed), lst, "none",
                               results=SAW) + b"more\r\n",
             "plain": listify(signed),
+            # the list saw a pass for a sibling of the author's domain
+            "sibling": ac.seal(listify(from_(signed, b"news.author.example")),
+                               lst, "none", results=(
+                                   b"dkim=pass header.d=mail.author.example "
+                                   b"header.s=m1")),
+            # ... and for the public suffix above the author
+            "suffix": ac.seal(listify(from_(signed, b"bank.suffix.example")),
+                              lst, "none", results=(
+                                  b"dkim=pass header.d=suffix.example "
+                                  b"header.s=s1")),
         }
         with dns_testserver.DnsServer(zpath) as srv:
             base = {"Nameservers": "127.0.0.1@%d" % srv.port,
@@ -190,6 +211,15 @@ def trusted(t, d, msgs):
         t.ok(r.disposition == "reject" and
              "policy.override" not in ar_of(r),
              "%s: rejected, no override" % label, diag=ar_of(r))
+    r = send(d, msgs["sibling"], "S1")
+    t.ok(r.disposition == "accept" and "dmarc=fail" in ar_of(r) and
+         "policy.override=trusted_forwarder" in ar_of(r),
+         "a pass for a sibling domain (same organization): rescued",
+         diag=ar_of(r))
+    r = send(d, msgs["suffix"], "S2")
+    t.ok(r.disposition == "reject" and "policy.override" not in ar_of(r),
+         "a pass for the public suffix above the author: rejected",
+         diag=ar_of(r))
 
 
 if __name__ == "__main__":

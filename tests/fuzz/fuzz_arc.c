@@ -137,9 +137,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *what;
 
 		(void)arc_trust_aar_vouches(r->set[i].aar, strlen(r->set[i].aar),
-		    "author.example", &what);
+		    "author.example", i % 2 == 0 ? "author.example" : NULL,
+		    &what);
 	}
-	(void)arc_trust_find(r, trusted, 1, "author.example", &t);
+	(void)arc_trust_find(r, trusted, 1, "author.example", "author.example",
+	    &t);
 	arc_verifier_free(&v);
 	return 0;
 }

@@ -262,6 +262,7 @@ struct aar_case {
 	const char *aar, *author;
 	bool want;
 	const char *what;
+	const char *org;	/* the author's org domain; NULL: unknown */
 };
 
 static const struct aar_case aar_cases[] = {
@@ -281,6 +282,26 @@ static const struct aar_case aar_cases[] = {
 	{ " x.example; spf=pass smtp.mailfrom=bob@evil.example", "a.example",
 	  false, NULL },
 	{ " x.example; dkim=pass header.d=example", "a.example", false, NULL },
+	/* relaxed alignment against the author's organizational domain:
+	 * a sibling, or the org domain above a subdomain author, aligns */
+	{ " x.example; dkim=pass header.d=a.example.com", "b.example.com",
+	  true, "dkim=pass", "example.com" },
+	{ " x.example; spf=pass smtp.mailfrom=bounce@x.example.com",
+	  "mail.example.com", true, "spf=pass", "example.com" },
+	{ " x.example; dkim=pass header.d=example.com", "mail.example.com",
+	  true, "dkim=pass", "example.com" },
+	/* a public suffix above the author is not its organization */
+	{ " x.example; dkim=pass header.d=co.uk", "bank.co.uk", false, NULL,
+	  "bank.co.uk" },
+	{ " x.example; dkim=pass header.d=example.org", "a.example.com",
+	  false, NULL, "example.com" },
+	/* org domain unknown: the author domain or below it, no parent */
+	{ " x.example; dkim=pass header.d=co.uk", "bank.co.uk", false, NULL,
+	  "" },
+	{ " x.example; dkim=pass header.d=a.example.com", "b.example.com",
+	  false, NULL, "" },
+	{ " x.example; dkim=pass header.d=mail.bank.co.uk", "bank.co.uk",
+	  true, "dkim=pass", "" },
 	/* the authserv-id is not a result */
 	{ " dmarc=pass header.from=a.example; none", "a.example", false, NULL },
 	/* a ';' in a quoted string or comment does not split */
@@ -305,7 +326,7 @@ test_aar(void **state)
 		const struct aar_case *c = &aar_cases[i];
 		const char *what = NULL;
 		bool got = arc_trust_aar_vouches(c->aar, strlen(c->aar),
-		    c->author, &what);
+		    c->author, c->org, &what);
 
 		print_message("%s -> %d\n", c->aar, got);
 		assert_int_equal(got, c->want);

@@ -480,6 +480,15 @@ install_signal_handlers(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
+	/*
+	 * SA_NODEFER: the main thread must never block these signals, not
+	 * even while the handler runs. A process signal goes to a thread that
+	 * does not block it; libmilter's signal thread, sigwaiting on them,
+	 * always qualifies and takes a SIGHUP as a stop. A second SIGHUP
+	 * during the first one's handler went there (two reloads in a row
+	 * stopped the daemon, status 0). on_signal is reentrant: one write.
+	 */
+	sa.sa_flags = SA_NODEFER;
 	(void)sigaction(SIGHUP, &sa, NULL);
 	(void)sigaction(SIGTERM, &sa, NULL);
 	(void)sigaction(SIGINT, &sa, NULL);

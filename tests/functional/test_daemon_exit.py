@@ -398,6 +398,65 @@ def sighup_at_start(t, tmp, ns):
         d.cleanup()
 
 
+def second_sighup_in_handler(t, tmp, ns):
+    """A SIGHUP that arrives while the handler of the one before runs is
+    a reload too (two reloads in quick succession: a package hook and a
+    configuration tool, say). slow_signal_write.so holds the first
+    handler 500 ms and says when; the second SIGHUP goes then. The
+    handler used to run with SIGHUP blocked, so the kernel gave the
+    second one to libmilter's signal thread, the one thread left that
+    accepted it: a stop with status 0, which Restart=on-failure does not
+    restart."""
+    names = ["second SIGHUP during the first one's handler: the daemon "
+             "keeps running",
+             "second SIGHUP during the first one's handler: two reloads, "
+             "libmilter's signal thread still waiting"]
+    shim, why = build_shim(tmp, "slow_signal_write")
+    if not t.need(check=lambda: why, what="slow_signal_write shim",
+                  tests=names):
+        return
+    marks = os.path.join(tmp, "handler-marks")
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    env = {"LD_PRELOAD": shim, "SLOW_SIGNAL_WRITE_MS": "500",
+           "SLOW_SIGNAL_WRITE_MARK": marks,
+           "ASAN_OPTIONS": (asan + ":" if asan else "") +
+           "verify_asan_link_order=0"}
+    d = daemon.Daemon({"Nameservers": ns, "DNSTimeout": "1s"}, env=env)
+    d.start()
+    try:
+        tid = None
+        deadline = time.time() + 5 * SCALE
+        while tid is None and time.time() < deadline:
+            tid = sigwait_thread(d.pid)
+            time.sleep(0.05)
+        if tid is None and os.environ.get("AUTHMILTER_WRAPPER"):
+            t.skip_rest("under %s libmilter's signal thread does not wait "
+                        "in the kernel's sigwait"
+                        % os.environ["AUTHMILTER_WRAPPER"].split()[0], names)
+            return
+        os.kill(d.pid, signal.SIGHUP)
+        deadline = time.time() + 5 * SCALE
+        while not os.path.exists(marks) and time.time() < deadline:
+            time.sleep(0.005)
+        os.kill(d.pid, signal.SIGHUP)   # inside the first one's handler
+        deadline = time.time() + 10 * SCALE
+        reloads = 0
+        while time.time() < deadline:
+            reloads = d.log().count("configuration reloaded")
+            if reloads >= 2:
+                break
+            time.sleep(0.1)
+        t.ok(os.path.exists(marks) and d.running() and
+             "libmilter stopped" not in d.log(), names[0],
+             diag=d.log_tail(5))
+        t.ok(reloads == 2 and sigwait_thread(d.pid) is not None, names[1],
+             diag="%d reloads, sigwait thread %r; %s"
+             % (reloads, sigwait_thread(d.pid), d.log_tail(5)))
+    finally:
+        d.stop()
+        d.cleanup()
+
+
 def signal_to_libmilter(t, ns):
     names = ["SIGTERM to libmilter's signal thread: exit 0, not 'gave up'",
              "SIGTERM to libmilter's signal thread: the log says why"]
@@ -454,6 +513,7 @@ def main():
         failure_reports_past_timeout(t, tmp, ns)
         hung_sendmail(t, tmp, ns)
         sighup_at_start(t, tmp, ns)
+        second_sighup_in_handler(t, tmp, ns)
         signal_to_libmilter(t, ns)
     finally:
         srv.stop()

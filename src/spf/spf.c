@@ -341,6 +341,29 @@ to_alabels(struct spf_result *res, size_t dlen)
 	    stash_join(res, "@", 1, n.ascii, alen);
 }
 
+/*
+ * set_helo - the HELO name libspf2 expands for %{h}: as given when it is
+ * ASCII, in A-labels when it has U-labels (RFC 8616 4: names in SPF are
+ * A-labels), else "unknown" (as RFC 7208 7.3 has %{p} say when there is
+ * no name to give): a client that gave no HELO, or one with other 8-bit
+ * bytes. libspf2 answers an unset HELO with an error (temperror here),
+ * and no 8-bit byte reaches its macro expansion or a DNS name.
+ */
+static void
+set_helo(SPF_request_t *sr, const char *helo)
+{
+	struct idna_name n;
+	size_t len = helo != NULL ? strlen(helo) : 0;
+
+	if (len > 0 && !has_non_ascii(helo, len))
+		(void)SPF_request_set_helo_dom(sr, helo);
+	else if (len > 0 && idna_domain((const unsigned char *)helo, len, &n,
+	    NULL) == IDNA_OK)
+		(void)SPF_request_set_helo_dom(sr, n.ascii);
+	else
+		(void)SPF_request_set_helo_dom(sr, "unknown");
+}
+
 /* identity - the <sender> and <domain> of the check (RFC 7208 2.3, 2.4,
  * 4.3): null sender and HELO use postmaster@HELO; a missing local-part
  * becomes postmaster. The strings go to the result's own storage (this
@@ -448,8 +471,7 @@ run_libspf2(struct spf_checker *c, const struct spf_request *req,
 		res->reason = "libspf2 refused the sender";
 		return;
 	}
-	if (req->helo != NULL && req->helo[0] != '\0')
-		(void)SPF_request_set_helo_dom(sr, req->helo);
+	set_helo(sr, req->helo);
 	if ((resp = interpret(c, sr, &c->norm, c->norm_hash, &why)) == NULL) {
 		res->res = SPF_RES_PERMERROR;
 		res->reason = why;	/* static text, as every why here */
@@ -796,8 +818,7 @@ spf_decisive_term(struct spf_checker *c, const struct spf_request *req,
 	if (!set_client(c, sr, req->client_ip) ||
 	    SPF_request_set_env_from(sr, res->sender) != 0)
 		goto out;
-	if (req->helo != NULL && req->helo[0] != '\0')
-		(void)SPF_request_set_helo_dom(sr, req->helo);
+	set_helo(sr, req->helo);
 	if (n == 0 || !prefix_decides(c, sr, mech, n, res->res)) {
 		/* no mechanism matched: the redirect target decided, or the
 		 * record ran out (neutral, RFC 7208 4.7) */

@@ -7,6 +7,11 @@
  * TXT record of the domain).
  * Invariant: a normalised record passes the check again (what we hand
  * to libspf2 is always something our grammar accepts).
+ * Also the SPF-DNS field of failure reports (report_afrf_spf_dns), whose
+ * record comes from DNS as it is: when written, only printable ASCII,
+ * CRLF only as a fold before a space or at the end, no line over 998,
+ * and unfolded it is the prefix and the record quoted; when not, nothing
+ * is written.
  */
 #include "config.h"
 
@@ -14,6 +19,7 @@
 
 #include "dns/dns.h"
 #include "fuzz.h"
+#include "report/report_afrf.h"
 #include "spf/spf_int.h"
 #include "spf/spf_record.h"
 
@@ -33,6 +39,57 @@ check_record(const unsigned char *p, size_t n, int af)
 	}
 	buf_deinit(&out);
 	buf_deinit(&again);
+}
+
+/* spf_dns_field - the SPF-DNS invariants above for record s */
+static void
+spf_dns_field(const char *s)
+{
+	static const char prefix[] = "SPF-DNS: txt : fuzz.test : \"";
+	struct buf out, want, un;
+	size_t i, col = 0;
+	const char *p;
+
+	buf_init(&out);
+	buf_init(&want);
+	buf_init(&un);
+	buf_append_str(&out, "X");
+	if (!report_afrf_spf_dns(&out, "fuzz.test", s)) {
+		if (out.len != 1)
+			abort();
+		goto done;
+	}
+	buf_append_str(&want, prefix);
+	for (p = s; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '"' || c == '\\')
+			buf_append_byte(&want, '\\');
+		buf_append_byte(&want, c < 0x20 || c >= 0x7f ? '?' : c);
+	}
+	buf_append_str(&want, "\"");
+	if (out.len < 3 || memcmp(out.data + out.len - 2, "\r\n", 2) != 0)
+		abort();
+	for (i = 1; i + 2 < out.len; i++) {
+		unsigned char c = out.data[i];
+
+		if (c == '\r') {
+			if (out.data[i + 1] != '\n' || out.data[i + 2] != ' ')
+				abort();
+			i++;		/* the fold: CRLF then the space */
+			col = 0;
+			continue;
+		}
+		if (c < 0x20 || c >= 0x7f || ++col > 998)
+			abort();
+		buf_append_byte(&un, c);	/* unfolded: the CRLFs dropped */
+	}
+	if (un.len != want.len || memcmp(un.data, want.data, un.len) != 0)
+		abort();
+done:
+	buf_deinit(&out);
+	buf_deinit(&want);
+	buf_deinit(&un);
 }
 
 static void
@@ -84,6 +141,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 	(void)spf_domain_ok(s);
+	spf_dns_field(s);
 	free(s);
 	fetch(data, size);
 	return 0;

@@ -58,6 +58,11 @@ build_zone(void)
 	int i, j;
 
 	row("pass.test", T, OK, "v=spf1 ip4:192.0.2.0/24 -all");
+	/* %{h}: the HELO name as libspf2 expands it */
+	row("hmacro.test", T, OK, "v=spf1 exists:%{h}.allow.test -all");
+	row("mx.ok.example.allow.test", DNS_T_A, OK, "127.0.0.2");
+	row("mx.xn--bcher-kva.example.allow.test", DNS_T_A, OK, "127.0.0.2");
+	row("unknown.allow.test", DNS_T_A, OK, "127.0.0.2");
 	row("pass6.test", T, OK, "v=spf1 ip6:2001:db8::/32 -all");
 	row("fail.test", T, OK, "v=spf1 -all exp=exp.fail.test");
 	row("exp.fail.test", T, OK, "%{i} may not send for %{d}");
@@ -321,6 +326,29 @@ test_null_sender_uses_helo(void **state)
 	check(r, NULL, "192.0.2.1", "helo.test", "@pass.test", SPF_ID_MAILFROM, &res);
 	assert_int_equal(res.res, SPF_RES_PASS);
 	assert_string_equal(res.sender, "postmaster@pass.test");
+	spf_result_deinit(&res);
+	/* %{h} in a MAIL FROM check: an ASCII HELO as given, one with
+	 * U-labels in A-labels; "unknown" for other 8-bit bytes and for no
+	 * HELO (libspf2 would give temperror) */
+	check(r, NULL, "192.0.2.1", "mx.ok.example", "a@hmacro.test",
+	    SPF_ID_MAILFROM, &res);
+	assert_int_equal(res.res, SPF_RES_PASS);
+	spf_result_deinit(&res);
+	check(r, NULL, "192.0.2.1", "mx.b\xc3\xbc" "cher.example",
+	    "a@hmacro.test", SPF_ID_MAILFROM, &res);
+	assert_int_equal(res.res, SPF_RES_PASS);
+	spf_result_deinit(&res);
+	check(r, NULL, "192.0.2.1", "mx.\xff\xfe.example", "a@hmacro.test",
+	    SPF_ID_MAILFROM, &res);
+	assert_int_equal(res.res, SPF_RES_PASS);
+	spf_result_deinit(&res);
+	check(r, NULL, "192.0.2.1", NULL, "a@hmacro.test", SPF_ID_MAILFROM,
+	    &res);
+	assert_int_equal(res.res, SPF_RES_PASS);
+	spf_result_deinit(&res);
+	check(r, NULL, "192.0.2.1", "", "a@hmacro.test", SPF_ID_MAILFROM,
+	    &res);
+	assert_int_equal(res.res, SPF_RES_PASS);
 	spf_result_deinit(&res);
 	/* HELO that is not a domain: none */
 	check(r, NULL, "192.0.2.1", "[192.0.2.1]", "", SPF_ID_MAILFROM, &res);

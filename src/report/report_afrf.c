@@ -205,9 +205,9 @@ report_afrf_spf_dns(struct buf *out, const char *domain, const char *record)
 void
 report_afrf_build(struct buf *out, const struct report_afrf *r)
 {
-	size_t i;
 	static const char boundary[] = "=_authmilter_afrf_";
 	struct buf date = BUF_INIT, subj = BUF_INIT;
+	size_t i;
 
 	report_rfc5322_date(&date, r->date);
 	buf_append_str(&subj, "FW: ");

@@ -16,8 +16,9 @@
  * A stop gives the queue a bounded time (report_failures_stop, _close):
  * the jobs queued by then are sent until it runs out, a submission still
  * running then is killed, and the rest are counted as not sent. A stop
- * can then take longer only by a DNS check of a ruf destination already
- * under way (at most REPORT_DNS_TIMEOUT_MS, or DNSTimeout if shorter).
+ * can then take longer only by one DNS lookup already under way (a ruf
+ * destination's check or the SPF records; at most REPORT_DNS_TIMEOUT_MS,
+ * or DNSTimeout if shorter).
  */
 #include "config.h"
 

@@ -54,7 +54,7 @@ MSG = (b"From: a@ok.test\r\nTo: b@example.net\r\nSubject: hi\r\n"
        b"Message-ID: <1@ok.test>\r\n\r\nhello\r\n")
 
 
-def build_shim(tmp, name="listener_fault"):
+def build_shim(tmp, name):
     """build_shim - (path of NAME.so built from NAME.c here, None) or
     (None, reason)"""
     cc = os.environ.get("CC_FOR_TESTS") or "cc"
@@ -69,6 +69,35 @@ def build_shim(tmp, name="listener_fault"):
     return out, None
 
 
+def shim_env(t, tmp, name, names, **settings):
+    """shim_env - the environment that preloads NAME.so (built here) with
+    settings, or None when it cannot be built (the tests names skip). The
+    shim is not built with ASan, so ASan must not insist on coming first"""
+    shim, why = build_shim(tmp, name)
+    if not t.need(check=lambda: why, what=name + " shim", tests=names):
+        return None
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    return dict(settings, LD_PRELOAD=shim,
+                ASAN_OPTIONS=(asan + ":" if asan else "") +
+                "verify_asan_link_order=0")
+
+
+def wait_sigwait_thread(t, d, names):
+    """wait_sigwait_thread - libmilter's signal thread in d (up to 5 s),
+    or None; under a wrapper where it is not in the kernel's sigwait, the
+    tests names are skipped and None returned"""
+    tid = None
+    deadline = time.time() + 5 * SCALE
+    while tid is None and time.time() < deadline:
+        tid = sigwait_thread(d.pid)
+        time.sleep(0.05)
+    if tid is None and os.environ.get("AUTHMILTER_WRAPPER"):
+        t.skip_rest("under %s libmilter's signal thread does not wait "
+                    "in the kernel's sigwait"
+                    % os.environ["AUTHMILTER_WRAPPER"].split()[0], names)
+    return tid
+
+
 def port_of(spec):
     return int(spec.split(":", 1)[1].split("@", 1)[0])
 
@@ -77,16 +106,10 @@ def listener_gives_up(t, tmp, ns):
     names = ["listener fault: daemon served a message first",
              "listener gave up: daemon exits with status 1",
              "listener gave up: the log says why"]
-    shim, why = build_shim(tmp)
-    if not t.need(check=lambda: why, what="listener fault shim",
-                  tests=names):
-        return
     fault = os.path.join(tmp, "fault")
-    asan = os.environ.get("ASAN_OPTIONS", "")
-    env = {"LD_PRELOAD": shim, "LISTENER_FAULT_FILE": fault,
-           # the shim is not built with ASan, so it comes first
-           "ASAN_OPTIONS": (asan + ":" if asan else "") +
-           "verify_asan_link_order=0"}
+    env = shim_env(t, tmp, "listener_fault", names, LISTENER_FAULT_FILE=fault)
+    if env is None:
+        return
     d = daemon.Daemon({"Nameservers": ns, "DNSTimeout": "1s"}, env=env)
     d.start()
     try:
@@ -362,16 +385,11 @@ def sighup_at_start(t, tmp, ns):
     test_daemon's reload case hit it 2 runs in 8)."""
     names = ["SIGHUP while a thread starts: the daemon keeps running",
              "SIGHUP while a thread starts: each one is a reload"]
-    shim, why = build_shim(tmp, "slow_thread_start")
-    if not t.need(check=lambda: why, what="slow_thread_start shim",
-                  tests=names):
-        return
     marks = os.path.join(tmp, "thread-starts")
-    asan = os.environ.get("ASAN_OPTIONS", "")
-    env = {"LD_PRELOAD": shim, "SLOW_THREAD_START_MS": "300",
-           "SLOW_THREAD_START_MARK": marks,
-           "ASAN_OPTIONS": (asan + ":" if asan else "") +
-           "verify_asan_link_order=0"}
+    env = shim_env(t, tmp, "slow_thread_start", names,
+                   SLOW_THREAD_START_MS="300", SLOW_THREAD_START_MARK=marks)
+    if env is None:
+        return
     stop, sent = threading.Event(), []
     th = threading.Thread(target=hup_on_mark, args=(marks, stop, sent))
     th.start()
@@ -411,28 +429,16 @@ def second_sighup_in_handler(t, tmp, ns):
              "keeps running",
              "second SIGHUP during the first one's handler: two reloads, "
              "libmilter's signal thread still waiting"]
-    shim, why = build_shim(tmp, "slow_signal_write")
-    if not t.need(check=lambda: why, what="slow_signal_write shim",
-                  tests=names):
-        return
     marks = os.path.join(tmp, "handler-marks")
-    asan = os.environ.get("ASAN_OPTIONS", "")
-    env = {"LD_PRELOAD": shim, "SLOW_SIGNAL_WRITE_MS": "500",
-           "SLOW_SIGNAL_WRITE_MARK": marks,
-           "ASAN_OPTIONS": (asan + ":" if asan else "") +
-           "verify_asan_link_order=0"}
+    env = shim_env(t, tmp, "slow_signal_write", names,
+                   SLOW_SIGNAL_WRITE_MS="500", SLOW_SIGNAL_WRITE_MARK=marks)
+    if env is None:
+        return
     d = daemon.Daemon({"Nameservers": ns, "DNSTimeout": "1s"}, env=env)
     d.start()
     try:
-        tid = None
-        deadline = time.time() + 5 * SCALE
-        while tid is None and time.time() < deadline:
-            tid = sigwait_thread(d.pid)
-            time.sleep(0.05)
+        tid = wait_sigwait_thread(t, d, names)
         if tid is None and os.environ.get("AUTHMILTER_WRAPPER"):
-            t.skip_rest("under %s libmilter's signal thread does not wait "
-                        "in the kernel's sigwait"
-                        % os.environ["AUTHMILTER_WRAPPER"].split()[0], names)
             return
         os.kill(d.pid, signal.SIGHUP)
         deadline = time.time() + 5 * SCALE
@@ -463,15 +469,8 @@ def signal_to_libmilter(t, ns):
     d = daemon.Daemon({"Nameservers": ns, "DNSTimeout": "1s"})
     d.start()
     try:
-        tid = None
-        deadline = time.time() + 5 * SCALE
-        while tid is None and time.time() < deadline:
-            tid = sigwait_thread(d.pid)
-            time.sleep(0.05)
+        tid = wait_sigwait_thread(t, d, names)
         if tid is None and os.environ.get("AUTHMILTER_WRAPPER"):
-            t.skip_rest("under %s libmilter's signal thread does not wait "
-                        "in the kernel's sigwait"
-                        % os.environ["AUTHMILTER_WRAPPER"].split()[0], names)
             return
         libc = ctypes.CDLL(None, use_errno=True)
         sent = tid is not None and \

@@ -366,8 +366,12 @@ dns_query_wait(struct dns_query **qp, unsigned timeout_ms)
 		free(q);
 	} else {
 		deadline = q->deadline_ms;
-		if (timeout_ms > 0 && clock_mono_ms() + timeout_ms < deadline)
-			deadline = clock_mono_ms() + timeout_ms;
+		if (timeout_ms > 0) {
+			uint64_t by = clock_mono_ms() + timeout_ms;
+
+			if (by < deadline)
+				deadline = by;
+		}
 		a = q->r->ops->wait(q, deadline);
 	}
 	metrics_dns_answer(a->status, metrics_now_us() - started);

@@ -13,7 +13,6 @@
  */
 #include "config.h"
 
-
 #include "dns/dns_budget.h"
 
 void

@@ -146,8 +146,7 @@ stop_passed(struct report_failures *f)
  * fields (at most REPORT_SPF_DNS_RECORDS: more is a permerror already
  * shown by two); none when the lookup fails */
 static void
-spf_records(struct report_failures *f, struct report_failure_job *j,
-    const char **recs)
+spf_records(struct report_failures *f, struct report_failure_job *j)
 {
 	struct dns_answer *a;
 	size_t i, n = 0;
@@ -157,14 +156,15 @@ spf_records(struct report_failures *f, struct report_failure_job *j,
 	for (i = 0; i < a->count && n < REPORT_SPF_DNS_RECORDS; i++)
 		if (a->rr[i].text != NULL && spf_record_is_spf((const unsigned
 		    char *)a->rr[i].text, a->rr[i].text_len))
-			recs[n++] = report_failure_job_set(j, a->rr[i].text);
+			j->spf_records[n++] = report_failure_job_set(j,
+			    a->rr[i].text);
 	if (n == 0)
 		log_info("failure report %s: no SPF record at %s for SPF-DNS "
 		    "(%s)", j->policy_domain, j->spf_domain,
 		    dns_status_name(a->status));
 	dns_answer_free(&a);
 	j->afrf.spf_domain = j->spf_domain;
-	j->afrf.spf_records = recs;
+	j->afrf.spf_records = j->spf_records;
 	j->afrf.spf_record_count = n;
 }
 
@@ -173,7 +173,6 @@ static void
 handle(struct report_failures *f, struct report_failure_job *j)
 {
 	struct report_dest dests[REPORT_RUA_MAX];
-	const char *spf_recs[REPORT_SPF_DNS_RECORDS];
 	struct buf why = BUF_INIT, msg = BUF_INIT, mid = BUF_INIT;
 	char host[256];
 	size_t n, i;
@@ -190,7 +189,7 @@ handle(struct report_failures *f, struct report_failure_job *j)
 	host[sizeof(host) - 1] = '\0';
 	n = report_rua_parse(j->ruf, dests, REPORT_RUA_MAX);
 	if (n > 0 && j->spf_domain != NULL && !stop_passed(f))
-		spf_records(f, j, spf_recs);
+		spf_records(f, j);
 	for (i = 0; i < n; i++) {
 		if (stop_passed(f)) {
 			f->unsent++;

@@ -25,6 +25,7 @@ struct report_failure_job {
 	char *ruf;
 	char *spf_domain;		/* SPF-DNS wanted: its records are
 					 * read here (NULL: no field) */
+	const char *spf_records[REPORT_SPF_DNS_RECORDS];	/* in strings */
 	struct report_afrf afrf;	/* from/to/message_id/date filled late */
 	struct buf strings;		/* backing store of afrf's strings */
 	struct report_failure_job *next;

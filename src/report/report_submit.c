@@ -33,7 +33,9 @@
 
 extern char **environ;
 
-#define WAIT_STEP_MS	10	/* no_new_privs - true when set-id programs we start cannot gain ids */
+#define WAIT_STEP_MS	10	/* how often an exit is looked for */
+
+/* no_new_privs - true when set-id programs we start cannot gain ids */
 static bool
 no_new_privs(void)
 {

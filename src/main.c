@@ -357,12 +357,14 @@ start_resolver(const struct conf *c)
 static bool
 report_store_usable(const struct conf *c, const char *config_path)
 {
+	struct report_db_opts db_opts = { c->report_store_timeout_ms,
+		"authmilter" };
 	struct buf why = BUF_INIT;
 	bool ok;
 
 	if (c->report_store == NULL)
 		return true;
-	ok = report_store_check(c->report_store, &why);
+	ok = report_store_check(c->report_store, &db_opts, &why);
 	if (!ok)
 		(void)fprintf(stderr, "%s: ReportStore %s cannot be opened: %s\n",
 		    config_path, c->report_store, buf_cstr(&why));
@@ -696,7 +698,7 @@ main(int argc, char **argv)
 
 	if (c->report_store != NULL)
 		reports = report_writer_start(c->report_store,
-		    c->report_queue_size);
+		    c->report_store_timeout_ms, c->report_queue_size);
 	report_hook_set_writer(reports);
 	if (c->failure_reports) {
 		struct report_failure_config fc = { c->report_contact,

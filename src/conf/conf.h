@@ -121,6 +121,7 @@ struct conf {
 	/* DMARC aggregate reports (RFC 9990): recording and the report job */
 	char *report_store;		/* "sqlite:PATH"; NULL: no recording */
 	unsigned report_queue_size;	/* rows waiting for the writer */
+	unsigned report_store_timeout_ms; /* a PostgreSQL statement's answer */
 	char *report_org_name;		/* org_name of our reports */
 	char *report_contact;		/* email of our reports, and From */
 	unsigned report_interval_hours;	/* period length, divides 24 */

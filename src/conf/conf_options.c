@@ -142,6 +142,7 @@ const struct conf_option conf_options[] = {
 	{ "PSLFile", CONF_T_STRING, NULL, FIELD(psl_file), 0, 0, NULL, NULL },
 	{ "ReportStore", CONF_T_STRING, NULL, FIELD(report_store), 0, 0, NULL, check_report_store },
 	{ "ReportQueueSize", CONF_T_UINT, "10000", FIELD(report_queue_size), 10, 1000000, NULL, NULL },
+	{ "ReportStoreTimeout", CONF_T_DURATION, "60s", FIELD(report_store_timeout_ms), 1000, 3600000, NULL, NULL },
 	{ "ReportOrgName", CONF_T_STRING, NULL, FIELD(report_org_name), 0, 0, NULL, NULL },
 	{ "ReportContact", CONF_T_STRING, NULL, FIELD(report_contact), 0, 0, NULL, check_report_contact },
 	{ "ReportInterval", CONF_T_UINT, "24", FIELD(report_interval_hours), 1, 24, NULL, check_report_interval },

@@ -30,6 +30,7 @@ static const struct {
 	{ "Nameservers", false }, { "DNSTimeout", false },
 	{ "TrustAnchorFile", false }, { "PSLFile", false },
 	{ "ReportStore", false }, { "ReportQueueSize", false },
+	{ "ReportStoreTimeout", false },
 	{ "FailureReports", false }, { "FailureReportRate", true },
 	{ "ReportContact", true }, { "ReportSendmail", true },
 };

@@ -8,13 +8,15 @@
  *
  * SQLite: statements prepared once, ?N bound in place, WAL mode.
  * PostgreSQL: ?N rewritten to $N; values sent as text and typed by the
- * server from their context (PQexecParams); the whole result is read at
+ * server from their context (PQsendQueryParams); the whole result is read at
  * the first step. Errors are kept as text; nothing here logs.
  *
  * A PostgreSQL server that does not answer must not hold a thread for
  * ever (libpq waits without end by default): connections get a
  * connect_timeout and a tcp_user_timeout unless the ReportStore URI sets
- * its own.
+ * its own, and every statement is given up after the handle's timeout
+ * (report_pg.c), which closes the connection: what follows on that
+ * handle fails at once, and the caller opens a new one.
  */
 #include "config.h"
 
@@ -27,6 +29,7 @@
 #include <sqlite3.h>
 
 #include "report/report_db.h"
+#include "report/report_pg.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
 
@@ -34,23 +37,39 @@
 #define PG_CONNECT_TIMEOUT_S	"10"	/* libpq connect_timeout */
 #define PG_TCP_USER_TIMEOUT_MS	"30000"	/* sent data unacknowledged */
 
-/* pg_connect - PQconnectdb(spec) with our timeouts first, so the spec's
- * own values (later, by libpq's order) win */
+/* pg_connect - PQconnectdb(spec) with our timeouts and name first, so
+ * the spec's own values (later, by libpq's order) win; nonblocking, for
+ * report_pg_exec */
 static PGconn *
-pg_connect(const char *spec)
+pg_connect(const char *spec, const char *app_name)
 {
 	const char *const keys[] = { "connect_timeout", "tcp_user_timeout",
-		"dbname", NULL };
+		"fallback_application_name", "dbname", NULL };
 	const char *const values[] = { PG_CONNECT_TIMEOUT_S,
-		PG_TCP_USER_TIMEOUT_MS, spec, NULL };
+		PG_TCP_USER_TIMEOUT_MS, app_name, spec, NULL };
+	PGconn *pg = PQconnectdbParams(keys, values, 1);
 
-	return PQconnectdbParams(keys, values, 1);
+	if (pg != NULL && PQstatus(pg) == CONNECTION_OK &&
+	    PQsetnonblocking(pg, 1) != 0) {
+		PQfinish(pg);	/* only out of memory; as a failed connect */
+		return NULL;
+	}
+	return pg;
+}
+
+/* trim_newlines - libpq's messages end in a newline */
+static void
+trim_newlines(struct buf *b)
+{
+	while (b->len > 0 && b->data[b->len - 1] == '\n')
+		buf_truncate(b, b->len - 1);
 }
 
 struct report_db {
 	enum report_db_kind kind;
 	sqlite3 *lite;
-	PGconn *pg;
+	PGconn *pg;		/* NULL after a statement failed the connection */
+	unsigned timeout_ms;	/* a PostgreSQL statement's answer */
 };
 
 struct report_query {
@@ -111,7 +130,8 @@ open_sqlite(struct report_db *db, const char *path, bool create,
 }
 
 struct report_db *
-report_db_open(const char *spec, bool create, struct buf *why)
+report_db_open(const char *spec, const struct report_db_opts *o,
+    bool create, struct buf *why)
 {
 	struct report_db *db = xcalloc(1, sizeof(*db));
 	int kind = report_db_kind_of(spec);
@@ -123,17 +143,16 @@ report_db_open(const char *spec, bool create, struct buf *why)
 		return NULL;
 	}
 	db->kind = (enum report_db_kind)kind;
+	db->timeout_ms = o->timeout_ms;
 	if (db->kind == REPORT_DB_SQLITE)
 		ok = open_sqlite(db, spec + 7, create, why);
 	else {
-		db->pg = pg_connect(spec);
+		db->pg = pg_connect(spec, o->app_name);
 		ok = db->pg != NULL && PQstatus(db->pg) == CONNECTION_OK;
 		if (!ok)
 			buf_printf(why, "%s", db->pg ? PQerrorMessage(db->pg) :
 			    "out of memory");
-		/* libpq's messages end in a newline */
-		while (why->len > 0 && (why->data[why->len - 1] == '\n'))
-			buf_truncate(why, why->len - 1);
+		trim_newlines(why);
 	}
 	if (!ok)
 		report_db_close(&db);
@@ -161,12 +180,41 @@ report_db_kind(const struct report_db *db)
 	return db->kind;
 }
 
+/* pg_statement - run one statement within the handle's timeout: its
+ * result, or NULL with the reason appended to why. A statement that got
+ * no answer or broke the connection closes it. */
+static PGresult *
+pg_statement(struct report_db *db, const char *sql, int nparams,
+    const char *const *params, struct buf *why)
+{
+	PGresult *r = NULL;
+	ExecStatusType s;
+
+	if (db->pg == NULL) {
+		buf_printf(why, "connection closed after an earlier failure");
+		return NULL;
+	}
+	if (report_pg_exec(db->pg, sql, nparams, params, db->timeout_ms, &r,
+	    why) != REPORT_PG_DONE) {
+		PQfinish(db->pg);
+		db->pg = NULL;
+		trim_newlines(why);
+		return NULL;
+	}
+	s = PQresultStatus(r);
+	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK)
+		return r;
+	buf_printf(why, "%s", PQresultErrorMessage(r));
+	trim_newlines(why);
+	PQclear(r);
+	return NULL;
+}
+
 bool
 report_db_exec(struct report_db *db, const char *sql, struct buf *why)
 {
 	char *err = NULL;
 	PGresult *r;
-	bool ok;
 
 	if (db->kind == REPORT_DB_SQLITE) {
 		if (sqlite3_exec(db->lite, sql, NULL, NULL, &err) == SQLITE_OK)
@@ -175,16 +223,9 @@ report_db_exec(struct report_db *db, const char *sql, struct buf *why)
 		sqlite3_free(err);
 		return false;
 	}
-	r = PQexec(db->pg, sql);
-	ok = r != NULL && (PQresultStatus(r) == PGRES_COMMAND_OK ||
-	    PQresultStatus(r) == PGRES_TUPLES_OK);
-	if (!ok) {
-		buf_printf(why, "%s", PQerrorMessage(db->pg));
-		while (why->len > 0 && why->data[why->len - 1] == '\n')
-			buf_truncate(why, why->len - 1);
-	}
+	r = pg_statement(db, sql, 0, NULL, why);
 	PQclear(r);
-	return ok;
+	return r != NULL;
 }
 
 bool
@@ -272,16 +313,17 @@ report_query_int(struct report_query *q, int idx, int64_t v)
 static int
 pg_run(struct report_query *q)
 {
-	ExecStatusType s;
+	struct buf why = BUF_INIT;
 
-	q->res = PQexecParams(q->db->pg, q->sql, q->nparams, NULL,
-	    (const char *const *)q->params, NULL, NULL, 0);
-	s = q->res != NULL ? PQresultStatus(q->res) : PGRES_FATAL_ERROR;
-	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+	q->res = pg_statement(q->db, q->sql, q->nparams,
+	    (const char *const *)q->params, &why);
+	if (q->res == NULL) {
 		free(q->error);
-		q->error = xstrdup(PQerrorMessage(q->db->pg));
+		q->error = xstrdup(buf_cstr(&why));
+		buf_deinit(&why);
 		return -1;
 	}
+	buf_deinit(&why);
 	q->row = -1;
 	return 0;
 }

@@ -20,12 +20,21 @@ enum report_db_kind { REPORT_DB_SQLITE = 0, REPORT_DB_PG };
 struct report_db;
 struct report_query;
 
+/* how a handle talks to PostgreSQL (SQLite ignores both) */
+struct report_db_opts {
+	/* a statement's whole answer; past it the connection is closed
+	 * and every later call on the handle fails (ReportStoreTimeout) */
+	unsigned timeout_ms;
+	/* the server's application_name unless the store's URI sets one */
+	const char *app_name;
+};
+
 /* report_db_kind_of - which backend a store name means; -1 if none */
 int report_db_kind_of(const char *spec);
 /* report_db_open - connect / open (SQLite: create the file when create);
  * NULL with the reason appended to why */
-struct report_db *report_db_open(const char *spec, bool create,
-    struct buf *why);
+struct report_db *report_db_open(const char *spec,
+    const struct report_db_opts *o, bool create, struct buf *why);
 void report_db_close(struct report_db **dbp);
 enum report_db_kind report_db_kind(const struct report_db *db);
 /* report_db_exec - a statement without parameters or rows */

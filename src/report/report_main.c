@@ -198,6 +198,7 @@ main(int argc, char **argv)
 	struct args a;
 	struct conf *c;
 	struct report_store *st;
+	struct report_db_opts db_opts;
 	struct buf why = BUF_INIT;
 	int rc;
 
@@ -215,7 +216,9 @@ main(int argc, char **argv)
 	log_open("authmilter-report", c->log_to == CONF_LOG_STDERR ?
 	    LOG_SINK_STDERR : LOG_SINK_SYSLOG, c->log_facility);
 	log_set_level((enum log_level)c->log_level);
-	st = report_store_open(c->report_store, &why);
+	db_opts.timeout_ms = c->report_store_timeout_ms;
+	db_opts.app_name = "authmilter-report";
+	st = report_store_open(c->report_store, &db_opts, &why);
 	if (st == NULL) {
 		log_error("ReportStore %s: %s", c->report_store, buf_cstr(&why));
 		buf_deinit(&why);

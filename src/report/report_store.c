@@ -120,12 +120,13 @@ fail:
 }
 
 struct report_store *
-report_store_open(const char *spec, struct buf *why)
+report_store_open(const char *spec, const struct report_db_opts *o,
+    struct buf *why)
 {
 	struct report_store *st;
 	struct report_db *db;
 
-	db = report_db_open(spec, true, why);
+	db = report_db_open(spec, o, true, why);
 	if (db == NULL)
 		return NULL;
 	if (!create_schema(db, why)) {
@@ -194,7 +195,8 @@ dir_usable(const char *path, struct buf *why)
 }
 
 bool
-report_store_check(const char *spec, struct buf *why)
+report_store_check(const char *spec, const struct report_db_opts *o,
+    struct buf *why)
 {
 	const char *path = sqlite_path(spec);
 	struct report_db *db;
@@ -207,7 +209,7 @@ report_store_check(const char *spec, struct buf *why)
 	}
 	if (path != NULL && access(path, F_OK) != 0)
 		return dir_usable(path, why);
-	db = report_db_open(spec, false, why);
+	db = report_db_open(spec, o, false, why);
 	if (db == NULL)
 		return false;
 	v = schema_version(db, why);

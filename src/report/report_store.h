@@ -24,16 +24,19 @@ const char *report_store_spec_ok(const char *spec);
 
 /*
  * report_store_open - open the store named by spec, making the file and
- * tables when missing. NULL on failure with the reason appended to why.
+ * tables when missing; o says how to talk to PostgreSQL. NULL on
+ * failure with the reason appended to why.
  */
-struct report_store *report_store_open(const char *spec, struct buf *why);
+struct report_store *report_store_open(const char *spec,
+    const struct report_db_opts *o, struct buf *why);
 
 /*
  * report_store_check - can the store be opened (for authmilter -t)? An
  * existing store is opened and its schema version checked; a missing one
  * needs a writable directory. Creates nothing. false with why filled.
  */
-bool report_store_check(const char *spec, struct buf *why);
+bool report_store_check(const char *spec, const struct report_db_opts *o,
+    struct buf *why);
 
 /*
  * report_store_prepare - as root before the privilege drop: make the

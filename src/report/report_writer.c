@@ -31,6 +31,7 @@
 
 struct report_writer {
 	char *spec;
+	struct report_db_opts db_opts;
 	struct report_queue *queue;
 	pthread_t thread;
 	struct report_store *store;
@@ -67,7 +68,7 @@ ensure_store(struct report_writer *w)
 	if (clock_mono_ms() < w->next_open_ms)
 		return false;
 	w->next_open_ms = clock_mono_ms() + REPORT_RETRY_MS;
-	w->store = report_store_open(w->spec, &why);
+	w->store = report_store_open(w->spec, &w->db_opts, &why);
 	if (w->store == NULL && !w->store_down_logged) {
 		log_warn("ReportStore %s: cannot open: %s; rows wait in the "
 		    "queue and are dropped when it is full", w->spec,
@@ -162,11 +163,13 @@ writer_main(void *arg)
 }
 
 struct report_writer *
-report_writer_start(const char *spec, size_t capacity)
+report_writer_start(const char *spec, unsigned timeout_ms, size_t capacity)
 {
 	struct report_writer *w = xcalloc(1, sizeof(*w));
 
 	w->spec = xstrdup(spec);
+	w->db_opts.timeout_ms = timeout_ms;
+	w->db_opts.app_name = "authmilter";
 	w->queue = report_queue_new(capacity);
 	w->next_drop_log = time(NULL) + REPORT_DROP_LOG_SEC;
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0)

@@ -26,8 +26,10 @@
 
 struct report_writer;
 
-/* report_writer_start - the queue and the thread; spec as ReportStore */
-struct report_writer *report_writer_start(const char *spec, size_t capacity);
+/* report_writer_start - the queue and the thread; spec as ReportStore,
+ * timeout_ms as ReportStoreTimeout */
+struct report_writer *report_writer_start(const char *spec,
+    unsigned timeout_ms, size_t capacity);
 /* report_writer_submit - hand a row over (always takes ownership: a row
  * that does not fit is freed and counted) */
 void report_writer_submit(struct report_writer *w, struct report_row *row);

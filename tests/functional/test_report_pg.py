@@ -4,12 +4,15 @@ a private cluster on a unix socket, tests/lib/pg_server.py): two daemons
 record into it at once, `authmilter -t` checks it, two report jobs started
 at once send each report exactly once, and when the server is stopped
 under load mail flows on undelayed and the rows arrive after it is back
-(the writer reconnects by itself). Needs root (the server runs as
+(the writer reconnects by itself), and when the writer's server process
+stops answering (SIGSTOP) the writer gives the statement up after
+ReportStoreTimeout and writes through a new connection. Needs root (the server runs as
 nobody); skipped with the reason elsewhere, a failure under CI=true."""
 
 import glob
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -39,7 +42,11 @@ NAMES = ["authmilter -t opens the PostgreSQL store",
          "two report jobs at once: each report sent exactly once",
          "claims: every report recorded as sent once",
          "server stopped: mail still accepted, not delayed",
-         "server back: the writer reconnects, no row lost"]
+         "server back: the writer reconnects, no row lost",
+         "writer's backend stopped: mail still accepted, not delayed",
+         "writer's backend stopped: rows written through a new connection",
+         "writer's backend stopped: the unanswered statement is logged",
+         "the writer's connection is named authmilter in pg_stat_activity"]
 
 
 def msg(dom, n):
@@ -90,7 +97,7 @@ def main():
         yaml.safe_dump(z, f)
     with dns_testserver.DnsServer(zpath) as srv, pg_server.PgServer() as pg:
         opts = {"Nameservers": "127.0.0.1@%d" % srv.port, "DNSTimeout": "1s",
-                "ReportStore": pg.uri,
+                "ReportStore": pg.uri, "ReportStoreTimeout": "2s",
                 "ReportContact": "dmarc@mx.receiver.example"}
         run(t, pg, opts, tmp)
     t.done()
@@ -117,6 +124,7 @@ def run(t, pg, opts, tmp):
         t.is_eq(wait_rows(pg, 2 * PER_DAEMON), 2 * PER_DAEMON, NAMES[2])
         jobs(t, pg, d1.conf_path, tmp)
         outage(t, pg, d1)
+        stopped_backend(t, pg, d1)
 
 
 def jobs(t, pg, conf, tmp):
@@ -161,6 +169,36 @@ def outage(t, pg, d):
     t.is_eq(wait_rows(pg, before + 6, timeout=30), before + 6, NAMES[7])
     if rows(pg) != before + 6:
         t.diag(d.log_tail(10))
+
+
+def stopped_backend(t, pg, d):
+    """the server process serving the writer stops (SIGSTOP) while the
+    server itself goes on: nothing on the socket ever ends the wait"""
+    before = rows(pg)
+    clients = [line.split("|") for line in pg.psql(
+        "SELECT pid, application_name FROM pg_stat_activity WHERE "
+        "backend_type = 'client backend' AND pid <> pg_backend_pid()"
+    ).splitlines()]
+    pids = [int(c[0]) for c in clients]
+    t.ok(clients and all(c[1] == "authmilter" for c in clients), NAMES[11],
+         diag=repr(clients))
+    mark = len(d.log())
+    for p in pids:
+        os.kill(p, signal.SIGSTOP)
+    try:
+        results = []
+        send_many(d, 2000, 6, results)
+        slow = [r for r in results if r[0] != "accept" or r[1] > 2.0 * SCALE]
+        t.ok(pids and len(results) == 6 and not slow, NAMES[8],
+             diag="writer backends %r; %r" % (pids, results))
+        t.is_eq(wait_rows(pg, before + 6, timeout=20 * SCALE), before + 6,
+                NAMES[9])
+        t.ok(d.wait_for_log(r"ReportStore \S+: cannot write \d+ rows: the "
+                            r"server did not answer within 2000 ms",
+                            1, start=mark), NAMES[10], diag=d.log_tail(6))
+    finally:
+        for p in pids:
+            os.kill(p, signal.SIGCONT)
 
 
 main()

@@ -11,9 +11,15 @@ accepts and stays silent:
   - a URI's own connect_timeout wins over authmilter's default;
   - SIGTERM while the writer is inside a connection attempt ends the
     daemon within the stop's 3 s, with the rows left counted.
+A server that lets the client in and then never answers a statement (a
+wedged backend, a lock nobody gives up; TCP's timeouts do not see it,
+the server's kernel still acknowledges) made every statement wait for
+ever: the writer, `authmilter -t` and the report job hung. Each now gives
+the statement up after ReportStoreTimeout and says so.
 No PostgreSQL server is needed: only libpq talks."""
 
 import os
+import subprocess
 import sys
 import time
 
@@ -21,11 +27,15 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
-from silent_server import SilentServer  # noqa: E402
+from silent_server import MutePgServer, SilentServer  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1") or 1)
+SRC = os.environ.get("top_srcdir") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..")
+BUILD = os.environ.get("top_builddir") or SRC
+REPORT = os.path.join(BUILD, "src", "authmilter-report")
 MSG = (b"From: alice@a.test\r\nTo: bob@example.net\r\nSubject: hi\r\n"
        b"Message-ID: <m1@a.test>\r\n\r\nHello.\r\n")
 
@@ -35,26 +45,89 @@ def main():
     names = ["no answer: the writer gives the connection up after authmilter's 10 s",
              "no answer: a ReportStore URI's own connect_timeout wins",
              "no answer: SIGTERM during a connection attempt ends the daemon within 3 s",
-             "no answer: the rows left are counted, and the store named as not answering"]
-    if not t.need(check=daemon.missing, what="report store tests", tests=names):
+             "no answer: the rows left are counted, and the store named as not answering",
+             "statements unanswered: the writer gives each up after ReportStoreTimeout",
+             "statements unanswered: the writer tries again with a new connection",
+             "statements unanswered: authmilter -t fails within ReportStoreTimeout, saying why",
+             "statements unanswered: the report job exits 1 within ReportStoreTimeout, saying why"]
+    if not t.need(check=lambda: daemon.missing() or (
+            None if os.access(REPORT, os.X_OK) else REPORT + " not built"),
+                  what="report store tests", tests=names):
         t.done()
     tmp = tmpdir.make("authmilter-unans-")
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:
         f.write("_dmarc.a.test:\n- TXT: v=DMARC1; p=none; rua=mailto:r@a.test\n")
     silent = SilentServer()
+    mute = MutePgServer()
     try:
         with dns_testserver.DnsServer(zpath) as srv:
             run(t, names, srv, silent)
+            unanswered(t, names[4:], srv, mute, tmp)
     finally:
         silent.close()
+        mute.close()
         tmpdir.remove(tmp)
     t.done()
 
 
-def store_daemon(srv, uri):
-    return daemon.Daemon({"Nameservers": "127.0.0.1@%d" % srv.port,
-                          "DNSTimeout": "1s", "ReportStore": uri})
+def store_daemon(srv, uri, **more):
+    opts = {"Nameservers": "127.0.0.1@%d" % srv.port, "DNSTimeout": "1s",
+            "ReportStore": uri}
+    opts.update(more)
+    return daemon.Daemon(opts)
+
+
+def timed(args, limit):
+    """timed - run args bounded by limit: (status or None, stderr, seconds)"""
+    start = time.monotonic()
+    try:
+        r = subprocess.run(args, capture_output=True, text=True,
+                           timeout=limit, errors="replace")
+        return r.returncode, r.stderr, time.monotonic() - start
+    except subprocess.TimeoutExpired as e:
+        return None, "still running after %.0f s: %s" % (
+            limit, e.stderr), time.monotonic() - start
+
+
+def unanswered(t, names, srv, mute, tmp):
+    uri = "postgresql://authmilter@127.0.0.1:%d/reports" % mute.port
+    unanswered_writer(t, names[:2], srv, mute, uri)
+    conf = os.path.join(tmp, "mute.conf")
+    with open(conf, "w") as f:
+        f.write("ReportStore %s\nReportStoreTimeout 2s\nLogTo stderr\n"
+                "ReportContact dmarc@mx.receiver.example\n" % uri)
+    rc, err, took = timed([daemon.binary(), "-t", "-c", conf], 20 * SCALE)
+    t.ok(rc not in (0, None) and took < 5 * SCALE and
+         "did not answer within 2000 ms (ReportStoreTimeout)" in err,
+         names[2], diag="status %r after %.1f s: %s" % (rc, took, err[-400:]))
+    rc, err, took = timed([REPORT, "-c", conf], 20 * SCALE)
+    t.ok(rc == 1 and took < 5 * SCALE and
+         "did not answer within 2000 ms (ReportStoreTimeout)" in err,
+         names[3], diag="status %r after %.1f s: %s" % (rc, took, err[-400:]))
+
+
+def unanswered_writer(t, names, srv, mute, uri):
+    d = store_daemon(srv, uri, ReportStoreTimeout="2s")
+    d.start()
+    try:
+        pat = (r"ReportStore \S+: cannot open: the server did not answer "
+               r"within 2000 ms \(ReportStoreTimeout\)")
+        start = time.monotonic()
+        line = d.wait_for_log(pat, 20 * SCALE)
+        took = time.monotonic() - start
+        t.ok(line is not None and took < 5 * SCALE, names[0],
+             diag="after %.1f s; %s" % (took, d.log_tail(5)))
+        # said once; the retries show as new connections to the server
+        conns = len(mute.conns)
+        deadline = time.monotonic() + 10 * SCALE
+        while len(mute.conns) < conns + 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        t.ok(len(mute.conns) >= conns + 2, names[1],
+             diag="%d connections, then %d" % (conns, len(mute.conns)))
+    finally:
+        d.stop()
+        d.cleanup()
 
 
 def run(t, names, srv, silent):

@@ -6,9 +6,12 @@ Exported:
     SilentServer()     listening at once on 127.0.0.1, a free port
       .port            its port
       .close()         close the held connections and the listener
+    MutePgServer()     the same, but it answers PostgreSQL's start-up (no
+                       TLS, no password) and then no statement
 """
 
 import socket
+import struct
 import threading
 
 
@@ -36,3 +39,56 @@ class SilentServer:
         for c in self.conns:
             c.close()
         self.sock.close()
+
+
+class MutePgServer(SilentServer):
+    """MutePgServer - a PostgreSQL server on loopback that lets every
+    client in (trust, no TLS) and then never answers a statement: a
+    wedged backend, a lock nobody gives up"""
+
+    PARAMS = (("server_version", "15.0"), ("server_encoding", "UTF8"),
+              ("client_encoding", "UTF8"), ("DateStyle", "ISO, MDY"),
+              ("integer_datetimes", "on"),
+              ("standard_conforming_strings", "on"))
+
+    def _run(self):
+        try:
+            while True:
+                c, _ = self.sock.accept()
+                self.conns.append(c)
+                threading.Thread(target=self._greet, args=(c,),
+                                 daemon=True).start()
+        except OSError:
+            pass
+
+    @staticmethod
+    def _recv(c, n):
+        data = b""
+        while len(data) < n:
+            part = c.recv(n - len(data))
+            if not part:
+                raise OSError("closed")
+            data += part
+        return data
+
+    def _greet(self, c):
+        try:
+            while True:
+                n = struct.unpack("!I", self._recv(c, 4))[0]
+                body = self._recv(c, n - 4)
+                code = struct.unpack("!I", body[:4])[0]
+                if code in (80877103, 80877104):    # SSL, GSS encryption
+                    c.sendall(b"N")
+                    continue
+                break
+            out = b"R" + struct.pack("!II", 8, 0)   # AuthenticationOk
+            for k, v in self.PARAMS:
+                kv = k.encode() + b"\0" + v.encode() + b"\0"
+                out += b"S" + struct.pack("!I", 4 + len(kv)) + kv
+            out += b"K" + struct.pack("!III", 12, 4242, 4242)
+            out += b"Z" + struct.pack("!I", 5) + b"I"   # ready, idle
+            c.sendall(out)
+            while c.recv(65536):    # statements, read and never answered
+                pass
+        except OSError:
+            pass

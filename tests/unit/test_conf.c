@@ -328,6 +328,7 @@ test_restart_only_changes(void **state)
 	    "Nameservers 192.0.2.53\nDNSTimeout 3s\n"
 	    "TrustAnchorFile /etc/ta.key\nPSLFile /etc/psl.dat\n"
 	    "ReportStore sqlite:/var/lib/am/r.db\nReportQueueSize 500\n"
+	    "ReportStoreTimeout 5s\n"
 	    "FailureReports yes\nFailureReportRate 3\n"
 	    "ReportContact dmarc@example.net\nReportSendmail /bin/true\n";
 
@@ -339,7 +340,7 @@ test_restart_only_changes(void **state)
 	restart_changed("", all, "Socket SocketMode UserID RunAsRoot PidFile "
 	    "LogTo LogFacility MetricsSocket Nameservers DNSTimeout "
 	    "TrustAnchorFile PSLFile ReportStore ReportQueueSize "
-	    "FailureReports FailureReportRate ReportContact ReportSendmail");
+	    "ReportStoreTimeout FailureReports FailureReportRate ReportContact ReportSendmail");
 	restart_changed(all, all, "");
 	/* the same number of resolvers, another address */
 	restart_changed("Nameservers 127.0.0.1 ::1\n",

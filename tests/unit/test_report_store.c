@@ -17,6 +17,8 @@
 #include "report/report_store.h"
 #include "util/xmalloc.h"
 
+static const struct report_db_opts DB_OPTS = { 60000, "test" };
+
 static struct report_row *
 row(const char *qid)
 {
@@ -141,9 +143,9 @@ test_store_create_insert(void **state)
 	(void)state;
 	(void)snprintf(path, sizeof(path), "%s/r.db", store_dir);
 	(void)snprintf(spec, sizeof(spec), "sqlite:%s", path);
-	assert_true(report_store_check(spec, &why));	/* can be made */
+	assert_true(report_store_check(spec, &DB_OPTS, &why));	/* can be made */
 	assert_int_equal(access(path, F_OK), -1);	/* but was not */
-	st = report_store_open(spec, &why);
+	st = report_store_open(spec, &DB_OPTS, &why);
 	assert_non_null(st);
 	r[0] = row("q1");
 	r[1] = row("q2");
@@ -168,10 +170,10 @@ test_store_create_insert(void **state)
 	    "UPDATE schema_version SET version = 99", &why));
 	report_store_close(&st);
 	assert_null(st);
-	assert_false(report_store_check(spec, &why));
+	assert_false(report_store_check(spec, &DB_OPTS, &why));
 	assert_non_null(strstr(buf_cstr(&why), "schema version 99"));
 	buf_truncate(&why, 0);
-	assert_null(report_store_open(spec, &why));
+	assert_null(report_store_open(spec, &DB_OPTS, &why));
 	free(r[0]);
 	free(r[1]);
 	buf_deinit(&why);
@@ -189,8 +191,9 @@ test_store_names(void **state)
 	assert_non_null(report_store_spec_ok("mysql://x"));
 	assert_null(report_store_spec_ok("postgresql://u@/db?host=/run/pg"));
 	assert_null(report_store_spec_ok("postgres://h/db"));
-	assert_null(report_store_open("nothing", &why));
-	assert_false(report_store_check("sqlite:/nonexistent-dir/x/r.db", &why));
+	assert_null(report_store_open("nothing", &DB_OPTS, &why));
+	assert_false(report_store_check("sqlite:/nonexistent-dir/x/r.db",
+	    &DB_OPTS, &why));
 	buf_deinit(&why);
 }
 

@@ -28,7 +28,8 @@ hexval(unsigned char c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* parse_size - "10", "10k", "5m", "1g", "1t" -> bytes; false if bad */
+/* parse_size - "10", "10k", "5m", "1g", "1t" -> bytes; false if bad.
+ * A size past 2^64 bytes is no limit at all, not one that wrapped. */
 static bool
 parse_size(const char *p, size_t n, uint64_t *out)
 {
@@ -51,7 +52,7 @@ parse_size(const char *p, size_t n, uint64_t *out)
 			return false;
 		v = v * 10 + (uint64_t)(p[i] - '0');
 	}
-	*out = v * mul;
+	*out = v > UINT64_MAX / mul ? UINT64_MAX : v * mul;
 	return true;
 }
 

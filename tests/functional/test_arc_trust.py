@@ -11,7 +11,9 @@ the log; not trusted, an untrusted sealer's claims, a trusted sealer that
 recorded no pass for the author, a broken chain: rejected. Alignment
 is against the author's organizational domain (the DMARC tree walk): a
 pass for a sibling domain counts, one for a public suffix above the
-author (psd=y) does not.
+author (psd=y) does not. In DMARCMode rfc7489 the organizational domain
+comes from the Public Suffix List instead: psd=y means nothing there, so
+suffix.example (not on the list) is the author's organization.
 """
 
 import os
@@ -111,6 +113,9 @@ def main():
                 r = send(d, msgs["trusted"], "Q1")
                 t.is_eq(r.disposition, "quarantine",
                         "ARCTrustedSealerAction quarantine: held")
+            with daemon.Daemon(dict(base, ARCTrustedSealers="list.example",
+                                    DMARCMode="rfc7489")) as d:
+                rfc7489(t, d, msgs)
             with daemon.Daemon(base) as d:
                 r = send(d, msgs["trusted"], "N1")
                 t.is_eq(r.disposition, "reject",
@@ -220,6 +225,21 @@ def trusted(t, d, msgs):
     t.ok(r.disposition == "reject" and "policy.override" not in ar_of(r),
          "a pass for the public suffix above the author: rejected",
          diag=ar_of(r))
+
+
+def rfc7489(t, d, msgs):
+    """the same alignment with the PSL's organizational domain"""
+    for key, qid, want, label in (
+            ("trusted", "R1", "accept", "the author's own domain: rescued"),
+            ("sibling", "R2", "accept", "a sibling domain: rescued"),
+            ("suffix", "R3", "accept", "suffix.example, the PSL's "
+             "organization of bank.suffix.example: rescued"),
+            ("other", "R4", "reject", "an untrusted sealer: rejected")):
+        r = send(d, msgs[key], qid)
+        t.ok(r.disposition == want and
+             ("policy.override=trusted_forwarder" in ar_of(r)) ==
+             (want == "accept"), "DMARCMode rfc7489: " + label,
+             diag=ar_of(r))
 
 
 if __name__ == "__main__":

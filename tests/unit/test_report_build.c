@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include <zlib.h>
@@ -159,6 +160,14 @@ test_rua_parse(void **state)
 	assert_int_equal(n, 2);				/* capped */
 	assert_int_equal(report_rua_parse("", d, 4), 0);
 	assert_int_equal(report_rua_parse(NULL, d, 4), 0);
+	/* a size past 2^64 is no limit; it used to wrap to a small one */
+	assert_int_equal(report_rua_parse("mailto:a@b.example!999999999999t,"
+	    "mailto:a@b.example!16777216t", d, 2), 2);
+	assert_true(d[0].max_bytes == UINT64_MAX);
+	assert_true(d[1].max_bytes == UINT64_MAX);
+	assert_int_equal(report_rua_parse("mailto:a@b.example!16777215t", d,
+	    1), 1);
+	assert_true(d[0].max_bytes == 16777215ULL << 40);
 }
 
 static void

@@ -420,6 +420,14 @@ explain_message(struct report *rep, struct dns_resolver *r,
 	bool early = at_mail->kind == VERDICT_REJECT ||
 	    at_mail->kind == VERDICT_TEMPFAIL;
 
+	if (ck->peer) {
+		/* the daemon answers accept at MAIL FROM and sees no more */
+		rn_str(rep->root, "exempt", "peer: the daemon passes mail from "
+		    "this client through untouched (PeerHosts): nothing is "
+		    "verified, signed, added or removed");
+		verdict_section(rep, at_mail, "MAIL FROM");
+		return;
+	}
 	rn_str(rep->root, "authentication_results",
 	    "Authentication-Results: %s", ar_value);
 	env = rn_obj(rep->root, "envelope");

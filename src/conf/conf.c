@@ -69,6 +69,7 @@ conf_free(struct conf *c)
 	sign_setup_free(&c->sign);
 	conf_arc_free(c);
 	cidr_list_deinit(&c->internal_nets);
+	cidr_list_deinit(&c->peer_nets);
 	free(c->file);
 	free(c);
 }
@@ -277,22 +278,22 @@ load_signing(struct conf *c, const unsigned *seen_line, struct buf *err)
 	return ok;
 }
 
-/* load_internal_nets - InternalHosts parsed once per load, so a message
- * is matched against bytes, not text (check_internal_hosts already
- * reported a bad entry with its line) */
+/* load_nets - a host list (InternalHosts, PeerHosts) parsed once per
+ * load, so a message is matched against bytes, not text (check_hosts
+ * already reported a bad entry with its line) */
 static bool
-load_internal_nets(struct conf *c, const unsigned *seen_line, struct buf *err)
+load_nets(struct conf *c, const unsigned *seen_line, const char *name,
+    const struct conf_list *hosts, struct cidr_list *nets, struct buf *err)
 {
 	size_t bad = 0;
 	char *w;
 
-	if (cidr_list_parse(&c->internal_nets,
-	    (const char *const *)c->internal_hosts.items,
-	    c->internal_hosts.count, &bad))
+	if (cidr_list_parse(nets, (const char *const *)hosts->items,
+	    hosts->count, &bad))
 		return true;
-	w = where(c, seen_line, "InternalHosts");
-	buf_printf(err, "%s: InternalHosts: entry %zu is not an IP address or "
-	    "network\n", w, bad + 1);
+	w = where(c, seen_line, name);
+	buf_printf(err, "%s: %s: entry %zu is not an IP address or network\n",
+	    w, name, bad + 1);
 	free(w);
 	return false;
 }
@@ -378,7 +379,10 @@ conf_load(const char *path, struct conf **conf_r, struct buf *err)
 	/* Check even after errors, so one run reports every problem. */
 	if (!apply_defaults_and_checks(c, seen, seen_line, err))
 		ok = false;
-	else if (ok && !load_internal_nets(c, seen_line, err))
+	else if (ok && (!load_nets(c, seen_line, "InternalHosts",
+	    &c->internal_hosts, &c->internal_nets, err) ||
+	    !load_nets(c, seen_line, "PeerHosts", &c->peer_hosts, &c->peer_nets,
+	    err)))
 		ok = false;
 	else if (ok && !load_signing(c, seen_line, err))
 		ok = false;

@@ -59,6 +59,9 @@ struct conf {
 	/* who is exempt from verification (signed instead, later) */
 	struct conf_list internal_hosts;	/* addresses and CIDR nets */
 	struct cidr_list internal_nets;	/* the same, parsed at load */
+	/* whose mail passes through untouched (OpenDKIM's PeerList) */
+	struct conf_list peer_hosts;
+	struct cidr_list peer_nets;
 
 	/* DNS */
 	struct conf_list nameservers;	/* ip or ip@port; empty: resolv.conf */

@@ -75,6 +75,7 @@ static const char *check_metrics_socket(const struct conf *c);
 static const char *check_user(const struct conf *c);
 static const char *check_authserv_id(const struct conf *c);
 static const char *check_internal_hosts(const struct conf *c);
+static const char *check_peer_hosts(const struct conf *c);
 static const char *check_nameservers(const struct conf *c);
 static const char *check_softfail(const struct conf *c);
 static const char *check_key_bits(const struct conf *c);
@@ -100,6 +101,7 @@ const struct conf_option conf_options[] = {
 	{ "MaxHeaderBytes", CONF_T_UINT, "1048576", FIELD(max_header_bytes), 4096, 67108864, NULL, NULL },
 	{ "MaxHeaderFieldBytes", CONF_T_UINT, "65536", FIELD(max_header_field_bytes), 1000, 1048575, NULL, NULL },
 	{ "InternalHosts", CONF_T_LIST, "127.0.0.0/8 ::1", FIELD(internal_hosts), 0, 0, NULL, check_internal_hosts },
+	{ "PeerHosts", CONF_T_LIST, NULL, FIELD(peer_hosts), 0, 0, NULL, check_peer_hosts },
 	{ "Nameservers", CONF_T_LIST, NULL, FIELD(nameservers), 0, 0, NULL, check_nameservers },
 	{ "DNSTimeout", CONF_T_DURATION, "5s", FIELD(dns_timeout_ms), 100, 60000, NULL, NULL },
 	{ "TrustAnchorFile", CONF_T_STRING, NULL, FIELD(trust_anchor_file), 0, 0, NULL, NULL },
@@ -511,16 +513,28 @@ check_authserv_id(const struct conf *c)
 	    conf_authserv_id_problem(c->authserv_id);
 }
 
-/* check_internal_hosts - each entry is an address or address/prefix */
+/* check_hosts - each entry is an address or address/prefix */
 static const char *
-check_internal_hosts(const struct conf *c)
+check_hosts(const struct conf_list *l)
 {
 	size_t i;
 
-	for (i = 0; i < c->internal_hosts.count; i++)
-		if (!cidr_valid(c->internal_hosts.items[i]))
+	for (i = 0; i < l->count; i++)
+		if (!cidr_valid(l->items[i]))
 			return "expected IP addresses or networks such as 10.0.0.0/8";
 	return NULL;
+}
+
+static const char *
+check_internal_hosts(const struct conf *c)
+{
+	return check_hosts(&c->internal_hosts);
+}
+
+static const char *
+check_peer_hosts(const struct conf *c)
+{
+	return check_hosts(&c->peer_hosts);
 }
 
 /* check_nameservers - each entry is an IP address, optionally @port */

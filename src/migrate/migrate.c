@@ -162,6 +162,7 @@ migration_new(void)
 	struct migration *m = xcalloc(1, sizeof(*m));
 
 	buf_init(&m->internal_why);
+	buf_init(&m->peers_why);
 	return m;
 }
 
@@ -182,6 +183,8 @@ migration_free(struct migration **mp)
 	free(m->s);
 	strlist_deinit(&m->internal);
 	buf_deinit(&m->internal_why);
+	strlist_deinit(&m->peers);
+	buf_deinit(&m->peers_why);
 	strlist_deinit(&m->notes);
 	strlist_deinit(&m->dropped);
 	free(m);
@@ -269,6 +272,23 @@ migration_dropped(const struct migration *m)
 	return &m->dropped;
 }
 
+/* render_hosts - a merged host list with where it came from */
+static void
+render_hosts(struct buf *out, const char *name, const struct strlist *nets,
+    const struct buf *why)
+{
+	size_t i;
+
+	if (nets->count == 0)
+		return;
+	buf_append_str(out, "\n");
+	buf_append_str(out, buf_cstr(why));
+	buf_append_str(out, name);
+	for (i = 0; i < nets->count; i++)
+		buf_printf(out, " %s", nets->items[i]);
+	buf_append_str(out, "\n");
+}
+
 void
 migration_render(const struct migration *m, const char *title,
     struct buf *out)
@@ -285,14 +305,8 @@ migration_render(const struct migration *m, const char *title,
 		buf_append_str(out, buf_cstr(&m->s[i].why));
 		buf_printf(out, "%s %s\n", m->s[i].name, m->s[i].value);
 	}
-	if (m->internal.count > 0) {
-		buf_append_str(out, "\n");
-		buf_append_str(out, buf_cstr(&m->internal_why));
-		buf_append_str(out, "InternalHosts");
-		for (i = 0; i < m->internal.count; i++)
-			buf_printf(out, " %s", m->internal.items[i]);
-		buf_append_str(out, "\n");
-	}
+	render_hosts(out, "InternalHosts", &m->internal, &m->internal_why);
+	render_hosts(out, "PeerHosts", &m->peers, &m->peers_why);
 	if (m->notes.count > 0) {
 		buf_append_str(out, "\n# Carried over without a setting:\n");
 		for (i = 0; i < m->notes.count; i++)

@@ -29,6 +29,8 @@ struct migration {
 	size_t count;
 	struct strlist internal;	/* InternalHosts networks, merged */
 	struct buf internal_why;
+	struct strlist peers;		/* PeerHosts networks (PeerList) */
+	struct buf peers_why;
 	bool hosts_seen[3];		/* by source: its host option was read */
 	struct strlist notes;		/* carried without a setting */
 	struct strlist dropped;
@@ -84,6 +86,7 @@ char *migrate_commas_to_spaces(const char *v);
 
 /* Converters used by more than one table (migrate_rules.c). */
 rule_fn migrate_r_drop, migrate_r_same, migrate_r_list, migrate_r_bool,
-    migrate_r_seconds, migrate_r_uint, migrate_r_always_yes, migrate_r_hosts;
+    migrate_r_seconds, migrate_r_uint, migrate_r_always_yes, migrate_r_hosts,
+    migrate_r_peers;
 
 #endif

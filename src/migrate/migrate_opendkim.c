@@ -136,7 +136,7 @@ const struct rule migrate_opendkim_rules[] = {
 	{ "RemoveARAll", DKIM, migrate_r_drop, R_NOAR, NULL },
 	{ "RemoveARFrom", DKIM, migrate_r_drop, R_NOAR, NULL },
 	{ "ExternalIgnoreList", DKIM, migrate_r_drop, "only silences OpenDKIM's \"external host tried to send as\" log line; authmilter has no such line", NULL },
-	{ "PeerList", DKIM, migrate_r_drop, "authmilter has no per-client bypass: such clients are verified (or signed, when listed in InternalHosts)", NULL },
+	{ "PeerList", DKIM, migrate_r_peers, "OpenDKIM ignored these clients; authmilter passes their mail through untouched", NULL },
 	{ "ExemptDomains", DKIM, migrate_r_drop, "authmilter has no per-domain bypass", NULL },
 	{ "DontSignMailTo", DKIM, migrate_r_drop, "authmilter signs by author, never by recipient", NULL },
 	{ "ResignAll", DKIM, migrate_r_drop, "authmilter signs internal and authenticated mail only", NULL },

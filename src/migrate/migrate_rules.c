@@ -184,10 +184,10 @@ migrate_r_always_yes(struct migration *m, const struct oconf_entry *e,
 		migrate_drop(m, e, "%s", r->arg);
 }
 
-/* migrate_r_hosts - a host data set into InternalHosts (merged from all) */
-void
-migrate_r_hosts(struct migration *m, const struct oconf_entry *e,
-    const struct rule *r)
+/* merge_hosts - a host data set into a merged list (into, why) */
+static bool
+merge_hosts(struct migration *m, const struct oconf_entry *e,
+    const struct rule *r, struct strlist *into, struct buf *why)
 {
 	struct strlist nets = { NULL, 0 }, skipped = { NULL, 0 };
 	struct buf err = BUF_INIT;
@@ -197,21 +197,38 @@ migrate_r_hosts(struct migration *m, const struct oconf_entry *e,
 	    &skipped, &err)) {
 		migrate_drop(m, e, "cannot read the host list: %s", buf_cstr(&err));
 		buf_deinit(&err);
-		return;
+		return false;
 	}
-	m->hosts_seen[r->src == DMARC ? 2 : 1] = true;
 	for (i = 0; i < nets.count; i++)
-		if (!strlist_has(&m->internal, nets.items[i]))
-			strlist_add(&m->internal, nets.items[i]);
+		if (!strlist_has(into, nets.items[i]))
+			strlist_add(into, nets.items[i]);
 	for (i = 0; i < skipped.count; i++)
 		migrate_drop(m, e, "entry %s", skipped.items[i]);
-	buf_printf(&m->internal_why, "# from %s:%u: %s %s (%zu networks)\n",
+	buf_printf(why, "# from %s:%u: %s %s (%zu networks)\n",
 	    e->file, e->line, e->name, e->value, nets.count);
 	if (r->arg != NULL)
-		buf_printf(&m->internal_why, "#   %s\n", r->arg);
+		buf_printf(why, "#   %s\n", r->arg);
 	strlist_deinit(&nets);
 	strlist_deinit(&skipped);
 	buf_deinit(&err);
+	return true;
+}
+
+/* migrate_r_hosts - a host data set into InternalHosts (merged from all) */
+void
+migrate_r_hosts(struct migration *m, const struct oconf_entry *e,
+    const struct rule *r)
+{
+	if (merge_hosts(m, e, r, &m->internal, &m->internal_why))
+		m->hosts_seen[r->src == DMARC ? 2 : 1] = true;
+}
+
+/* migrate_r_peers - OpenDKIM's PeerList into PeerHosts */
+void
+migrate_r_peers(struct migration *m, const struct oconf_entry *e,
+    const struct rule *r)
+{
+	(void)merge_hosts(m, e, r, &m->peers, &m->peers_why);
 }
 
 /* r_socket - local:/path -> unix:/path; inet:port@[addr] -> inet:port@addr */

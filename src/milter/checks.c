@@ -129,24 +129,23 @@ budgeted_spf(struct session *s, struct spf_checker *spf,
 }
 
 /*
- * internal_client - is the client in InternalHosts? One the MTA gave no
- * IP address for (mail Sendmail takes from a program on this host, an
- * SMTP client on a unix socket) is on this host, so it counts as the
- * loopback addresses would: internal unless InternalHosts leaves both
- * 127.0.0.1 and ::1 out (OpenDKIM takes it as 127.0.0.1 too). authcheck
- * without --ip has no client at all: not internal.
+ * client_listed - is the client in nets (InternalHosts, PeerHosts)? One
+ * the MTA gave no IP address for (mail Sendmail takes from a program on
+ * this host, an SMTP client on a unix socket) is on this host, so it
+ * counts as the loopback addresses would: listed unless the list leaves
+ * both 127.0.0.1 and ::1 out (OpenDKIM takes it as 127.0.0.1 too).
+ * authcheck without --ip has no client at all: never listed.
  */
 static bool
-internal_client(const struct conf *c, const struct session *s)
+client_listed(const struct cidr_list *nets, const struct session *s)
 {
 	struct cidr v4, v6;
 
 	if (!s->client_on_host)
-		return cidr_list_match(&c->internal_nets, &s->client_ip);
+		return cidr_list_match(nets, &s->client_ip);
 	return (cidr_addr_parse("127.0.0.1", &v4) &&
-	    cidr_list_match(&c->internal_nets, &v4)) ||
-	    (cidr_addr_parse("::1", &v6) &&
-	    cidr_list_match(&c->internal_nets, &v6));
+	    cidr_list_match(nets, &v4)) ||
+	    (cidr_addr_parse("::1", &v6) && cidr_list_match(nets, &v6));
 }
 
 void
@@ -162,10 +161,23 @@ checks_mail_from(struct session *s, struct verdict *v)
 	memset(&in, 0, sizeof(in));
 	checks_build_policy_config(m->conf, &pc);
 	dns_budget_init(&ck->dns_budget, m->conf->dns_max_time_ms);
+	if (m->conf->peer_nets.count > 0 && client_listed(&m->conf->peer_nets,
+	    s)) {
+		/* a peer's mail passes untouched: not verified, not signed, no
+		 * A-R added or removed; first, so a peer is never signed for */
+		ck->peer = ck->exempt = ck->skip_verify = true;
+		ck->exempt_why = "peer";
+		signing_mail_from(s, false);
+		m->signing.skip_why = "peer";
+		in.exempt = true;
+		policy_at_mail_from(&pc, &in, v);
+		v->why = "peer";
+		return;
+	}
 	if (m->auth_user != NULL) {
 		ck->exempt = true;
 		ck->exempt_why = "auth";
-	} else if (internal_client(m->conf, s)) {
+	} else if (client_listed(&m->conf->internal_nets, s)) {
 		ck->exempt = true;
 		ck->exempt_why = "internal";
 	}

@@ -29,8 +29,9 @@ struct checks_key_query {
 /* Per-message verification state; emptied (checks_state_init) at each
  * message start. */
 struct checks {
-	bool exempt;			/* internal host or authenticated */
-	const char *exempt_why;		/* "internal", "auth" */
+	bool exempt;			/* peer, internal host or authenticated */
+	const char *exempt_why;		/* "peer", "internal", "auth" */
+	bool peer;			/* PeerHosts: passed through untouched */
 	bool skip_verify;		/* exempt, or Mode without v */
 	bool spf_mailfrom_done, spf_helo_done;	/* spf_* below are set */
 	struct dkim_verifier *dkim;

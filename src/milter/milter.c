@@ -198,6 +198,11 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		outcome_report(s, &v, METRICS_STAGE_MAIL_FROM);
 		return apply_verdict(ctx, &v);
 	}
+	if (s->msg.checks.peer) {
+		/* PeerHosts: the MTA skips us for the rest of this message */
+		outcome_report(s, &v, METRICS_STAGE_MAIL_FROM);
+		return SMFIS_ACCEPT;
+	}
 	return SMFIS_CONTINUE;
 }
 

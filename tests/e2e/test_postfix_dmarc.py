@@ -3,7 +3,9 @@
 SPF, DKIM and DMARC records served by Debian's nsd on loopback: an
 authenticated message is delivered with spf/dkim/dmarc=pass in its A-R, a
 p=reject spoof is refused with 550 at the end of DATA, and a p=quarantine
-failure lands in Postfix's hold queue."""
+failure lands in Postfix's hold queue. The same spoof from a PeerHosts
+client (a backup MX running authmilter) is delivered untouched: no A-R
+of ours added, the one it carries kept."""
 
 import os
 import sys
@@ -16,9 +18,12 @@ import dns_nsd  # noqa: E402
 import postfix_env  # noqa: E402
 from tap import TAP  # noqa: E402
 
+PEER = "198.51.100.77"
 NAMES = ["passing message delivered", "A-R: spf=pass", "A-R: dkim=pass",
          "A-R: dmarc=pass", "p=reject spoof refused with 550 5.7.1 at DATA",
-         "spoof not delivered", "p=quarantine failure in the hold queue"]
+         "spoof not delivered", "p=quarantine failure in the hold queue",
+         "PeerHosts: the same spoof from a peer is delivered",
+         "PeerHosts: delivered untouched (its own A-R kept, none added)"]
 
 
 def prerequisites():
@@ -62,7 +67,8 @@ def main():
     pem, pub = dkim_keys.rsa_key_pair()
     with dns_nsd.NsdServer(zone_text(pub), "e2e.test") as ns, \
             daemon.Daemon(options={"Nameservers": "127.0.0.1@%d" % ns.port,
-                                   "DNSTimeout": "2s"}) as am, \
+                                   "DNSTimeout": "2s",
+                                   "PeerHosts": PEER}) as am, \
             postfix_env.PostfixEnv(milter=am) as pf:
         raw = message("pass.e2e.test", "pass")
         sig = dkim.sign(raw, b"s1", b"pass.e2e.test", pem,
@@ -91,7 +97,27 @@ def main():
             timeout=20) if r.accepted else None
         t.ok(r.accepted and held, NAMES[6],
              diag=lambda: "%s %r %s" % (r.reply, pf.postqueue_json(), am.log_tail(3)))
+        peer(t, pf, am)
     t.done()
+
+
+def peer(t, pf, am):
+    """the p=reject spoof again, relayed by a peer that stamped its own
+    A-R (with our authserv-id, as a backup MX running authmilter would)"""
+    stamp = ("Authentication-Results: %s; dmarc=fail (p=reject dis=none) "
+             "header.from=reject.e2e.test\r\n" % daemon.DEFAULT_AUTHSERV_ID)
+    r = pf.send(stamp.encode() + message("reject.e2e.test", "viapeer"),
+                mail_from="x@reject.e2e.test",
+                xclient={"addr": PEER, "name": "backup-mx.example"})
+    msgs = pf.wait_for_delivery(queue_id=r.queue_id) if r.accepted else []
+    t.ok(len(msgs) == 1, NAMES[7], diag=lambda: r.transcript[-800:] +
+         am.log_tail(3))
+    ars = msgs[0].header_values("Authentication-Results") if msgs else []
+    t.ok(len(ars) == 1 and "dmarc=fail (p=reject" in ars[0] and
+         # at MAIL FROM Postfix has no queue id yet (qid=NOQUEUE)
+         am.wait_for_log(r"client_ip=%s .*exempt=peer .*why=peer" % PEER,
+                         timeout=5),
+         NAMES[8], diag=lambda: repr(ars) + am.log_tail(3))
 
 
 if __name__ == "__main__":

@@ -238,6 +238,17 @@ def run_cases(t, env, pem, pem512):
          "action") == "accept", "--config: InternalHosts client is exempt",
          diag=repr(doc))
     with open(conf, "w") as f:
+        f.write("InternalHosts 10.0.0.0/8\nPeerHosts 10.8.0.0/16\n")
+    rc, _, doc = env.run(["message", path, "--config", conf, "--ip",
+                          "10.8.2.3", "--mail-from", "a@good.test"])
+    doc = doc or {}
+    t.ok(doc.get("exempt", "").startswith("peer: ") and
+         "authentication_results" not in doc and "dmarc" not in doc and
+         doc.get("verdict", {}).get("stage") == "MAIL FROM" and
+         doc.get("verdict", {}).get("why") == "peer",
+         "--config: a PeerHosts client (also internal) is passed through "
+         "at MAIL FROM, nothing added", diag=repr(doc))
+    with open(conf, "w") as f:
         f.write("AuthservID cfg.test.example\nDMARCRejectAction mark\n")
     rc, _, doc = env.run(["message", path, "--config", conf, "--ip", BAD_IP,
                           "--mail-from", "a@good.test"])

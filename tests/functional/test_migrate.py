@@ -332,7 +332,8 @@ def errors():
              "line",
              "a program read without its host list keeps its 127.0.0.1 "
              "in the merged InternalHosts",
-             "relative KeyTable/KeyFile paths are listed, not carried"]
+             "relative KeyTable/KeyFile paths are listed, not carried",
+             "PeerList becomes PeerHosts, which authmilter accepts"]
     if not t.need(check=missing, what="migration errors", tests=names):
         return
     tmp = tmpdir.make("migrate-err-")
@@ -383,6 +384,12 @@ def errors():
         t.ok(len(re.findall(r"not carried over: .*a relative path", r.stderr))
              == 2 and "keytable" not in s and "keyfile" not in s, names[7],
              diag=r.stderr)
+        with open(conf, "w") as f:
+            f.write("Mode sv\nPeerList 10.8.0.0/16,[2001:db8::7]\n")
+        r = migrate("-k", conf, "-m", "none")
+        t.ok(r.returncode == 0 and settings(r.stdout).get("peerhosts") ==
+             "10.8.0.0/16 2001:db8::7" and "PeerList" not in r.stderr,
+             names[8], diag=r.stdout + r.stderr)
     finally:
         tmpdir.remove(tmp)
 

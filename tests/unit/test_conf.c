@@ -121,6 +121,8 @@ static const struct {
 	  "InternalHosts: expected IP addresses or networks" },
 	{ "InternalHosts ::1\nInternalHosts mail.example.net\n", 2,
 	  "InternalHosts: expected IP addresses or networks" },
+	{ "\n\nPeerHosts 192.0.2.25 backup-mx.example.net\n", 3,
+	  "PeerHosts: expected IP addresses or networks" },
 };
 
 static void
@@ -167,7 +169,8 @@ test_authserv_id_length(void **state)
 	buf_deinit(&err);
 }
 
-/* InternalHosts is parsed at load, every line of it, for byte matching */
+/* InternalHosts and PeerHosts are parsed at load, every line of them,
+ * for byte matching */
 static void
 test_internal_hosts_parsed(void **state)
 {
@@ -193,6 +196,17 @@ test_internal_hosts_parsed(void **state)
 	assert_true(cidr_list_match(&c->internal_nets, &a));
 	assert_true(cidr_addr_parse("127.0.0.1", &a));
 	assert_false(cidr_list_match(&c->internal_nets, &a));
+	assert_int_equal(c->peer_nets.count, 0);	/* unset by default */
+	conf_unref(&c);
+	/* PeerHosts the same way, every line of it */
+	c = load("PeerHosts 192.0.2.25\nPeerHosts 2001:db8::/64\n", &err);
+	if (c == NULL)
+		fail_msg("%s", buf_cstr(&err));
+	assert_int_equal(c->peer_nets.count, 2);
+	assert_true(cidr_addr_parse("2001:db8::25", &a));
+	assert_true(cidr_list_match(&c->peer_nets, &a));
+	assert_true(cidr_addr_parse("192.0.2.26", &a));
+	assert_false(cidr_list_match(&c->peer_nets, &a));
 	conf_unref(&c);
 	buf_deinit(&err);
 }
@@ -335,6 +349,7 @@ test_restart_only_changes(void **state)
 	(void)state;
 	restart_changed("", "", "");
 	restart_changed("", "LogLevel debug\nShutdownTimeout 5s\n"
+	    "InternalHosts 10.0.0.0/8\nPeerHosts 192.0.2.25\n"
 	    "DNSMaxTimePerMessage 5s\nAuthservID mx.example\n"
 	    "ReportOrgName Example\nFailureReportRedact no\n", "");
 	restart_changed("", all, "Socket SocketMode UserID RunAsRoot PidFile "

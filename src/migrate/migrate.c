@@ -185,6 +185,7 @@ migration_free(struct migration **mp)
 	buf_deinit(&m->internal_why);
 	strlist_deinit(&m->peers);
 	buf_deinit(&m->peers_why);
+	free(m->dkim_base_dir);
 	strlist_deinit(&m->notes);
 	strlist_deinit(&m->dropped);
 	free(m);
@@ -211,6 +212,15 @@ migration_add(struct migration *m, enum migrate_source src,
 {
 	size_t i;
 
+	/* OpenDKIM resolved relative paths from BaseDirectory wherever it
+	 * stands in the file: known before any path is read */
+	m->adding_dkim = src == MIGRATE_OPENDKIM;
+	for (i = 0; m->adding_dkim && i < oc->count; i++)
+		if (ascii_strcasecmp(oc->e[i].name, "BaseDirectory") == 0) {
+			free(m->dkim_base_dir);
+			m->dkim_base_dir = oc->e[i].value[0] == '/' ?
+			    xstrdup(oc->e[i].value) : NULL;
+		}
 	for (i = 0; i < oc->count; i++) {
 		const struct oconf_entry *e = &oc->e[i];
 		const struct rule *r = NULL;

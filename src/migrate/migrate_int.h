@@ -31,6 +31,9 @@ struct migration {
 	struct buf internal_why;
 	struct strlist peers;		/* PeerHosts networks (PeerList) */
 	struct buf peers_why;
+	/* OpenDKIM's BaseDirectory when absolute: its relative paths */
+	char *dkim_base_dir;
+	bool adding_dkim;		/* the entries now come from OpenDKIM */
 	bool hosts_seen[3];		/* by source: its host option was read */
 	struct strlist notes;		/* carried without a setting */
 	struct strlist dropped;

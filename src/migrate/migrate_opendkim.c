@@ -68,9 +68,37 @@ r_sigalg(struct migration *m, const struct oconf_entry *e,
 
 /* OpenDKIM took relative names from its working directory (BaseDirectory),
  * authmilter from its configuration file's directory: the same text could
- * name another file, so it is not carried */
+ * name another file, so it is carried only made absolute against an
+ * absolute BaseDirectory */
 #define R_RELATIVE "a relative path: OpenDKIM resolved it from its working " \
-	"directory, authmilter from its configuration file's; write it absolute"
+	"directory, authmilter from its configuration file's; write it " \
+	"absolute (or set an absolute BaseDirectory)"
+
+/* set_path - option name = prefix + path; a relative path made absolute
+ * against BaseDirectory, or dropped (see R_RELATIVE) */
+static void
+set_path(struct migration *m, const struct oconf_entry *e, const char *name,
+    const char *prefix, const char *path, const char *comment)
+{
+	struct buf v = BUF_INIT, why = BUF_INIT;
+
+	if (path[0] != '/' && m->dkim_base_dir == NULL) {
+		migrate_drop(m, e, "%s", R_RELATIVE);
+		return;
+	}
+	buf_printf(&v, "%s", prefix);
+	if (path[0] != '/') {
+		buf_printf(&v, "%s/", m->dkim_base_dir);
+		buf_printf(&why, "%s%s%s relative to BaseDirectory %s, as OpenDKIM "
+		    "read it", comment != NULL ? comment : "", comment != NULL ?
+		    "; " : "", path, m->dkim_base_dir);
+		comment = buf_cstr(&why);
+	}
+	buf_printf(&v, "%s", path);
+	(void)migrate_set(m, e, name, buf_cstr(&v), comment);
+	buf_deinit(&v);
+	buf_deinit(&why);
+}
 
 /* r_table - KeyTable / SigningTable: authmilter reads OpenDKIM's files */
 static void
@@ -78,9 +106,9 @@ r_table(struct migration *m, const struct oconf_entry *e,
     const struct rule *r)
 {
 	const char *v = e->value;
-
 	const char *path = strncmp(v, "file:", 5) == 0 ? v + 5 :
 	    strncmp(v, "refile:", 7) == 0 ? v + 7 : v;
+	char prefix[sizeof("refile:")];
 
 	(void)r;
 	if (path == v && strchr(v, ':') != NULL) {
@@ -88,11 +116,9 @@ r_table(struct migration *m, const struct oconf_entry *e,
 		    "refile:), not databases, LDAP or Lua data sets");
 		return;
 	}
-	if (path[0] != '/') {
-		migrate_drop(m, e, "%s", R_RELATIVE);
-		return;
-	}
-	(void)migrate_set(m, e, e->name, v, "the same file, read the OpenDKIM way");
+	(void)snprintf(prefix, sizeof(prefix), "%.*s", (int)(path - v), v);
+	set_path(m, e, e->name, prefix, path,
+	    "the same file, read the OpenDKIM way");
 }
 
 /* r_keyfile - KeyFile must name the file absolutely (see R_RELATIVE) */
@@ -101,11 +127,7 @@ r_keyfile(struct migration *m, const struct oconf_entry *e,
     const struct rule *r)
 {
 	(void)r;
-	if (e->value[0] != '/') {
-		migrate_drop(m, e, "%s", R_RELATIVE);
-		return;
-	}
-	(void)migrate_set(m, e, "KeyFile", e->value, NULL);
+	set_path(m, e, "KeyFile", "", e->value, NULL);
 }
 
 const struct rule migrate_opendkim_rules[] = {

@@ -231,6 +231,20 @@ migrate_r_peers(struct migration *m, const struct oconf_entry *e,
 	(void)merge_hosts(m, e, r, &m->peers, &m->peers_why);
 }
 
+/* r_base_dir - OpenDKIM's absolute BaseDirectory makes its relative
+ * paths absolute (migrate_opendkim.c); anything else is dropped */
+static void
+r_base_dir(struct migration *m, const struct oconf_entry *e,
+    const struct rule *r)
+{
+	if (m->adding_dkim && m->dkim_base_dir != NULL &&
+	    strcmp(e->value, m->dkim_base_dir) == 0)
+		migrate_note(m, e, "OpenDKIM's relative KeyTable, SigningTable "
+		    "and KeyFile paths are written absolute against it");
+	else
+		migrate_drop(m, e, "%s", r->arg);
+}
+
 /* r_socket - local:/path -> unix:/path; inet:port@[addr] -> inet:port@addr */
 static void
 r_socket(struct migration *m, const struct oconf_entry *e,
@@ -339,7 +353,7 @@ const struct rule migrate_shared_rules[] = {
 	{ "AutoRestartCount", BOTH, migrate_r_drop, R_SYSTEMD, NULL },
 	{ "AutoRestartRate", BOTH, migrate_r_drop, R_SYSTEMD, NULL },
 	{ "Background", BOTH, migrate_r_drop, "authmilter detaches unless started with -f", NULL },
-	{ "BaseDirectory", BOTH, migrate_r_drop, "authmilter keeps / as its directory; write absolute paths", NULL },
+	{ "BaseDirectory", BOTH, r_base_dir, "authmilter keeps / as its directory; write absolute paths", NULL },
 	{ "ChangeRootDirectory", BOTH, migrate_r_drop, R_SANDBOX, NULL },
 	{ "EnableCoredumps", BOTH, migrate_r_drop, "set with ulimit or systemd LimitCORE", NULL },
 	{ "MilterDebug", BOTH, migrate_r_drop, R_DEBUG, NULL },

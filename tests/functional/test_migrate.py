@@ -333,7 +333,9 @@ def errors():
              "a program read without its host list keeps its 127.0.0.1 "
              "in the merged InternalHosts",
              "relative KeyTable/KeyFile paths are listed, not carried",
-             "PeerList becomes PeerHosts, which authmilter accepts"]
+             "PeerList becomes PeerHosts, which authmilter accepts",
+             "an absolute BaseDirectory makes relative KeyTable/SigningTable/"
+             "KeyFile paths absolute against it, wherever it stands"]
     if not t.need(check=missing, what="migration errors", tests=names):
         return
     tmp = tmpdir.make("migrate-err-")
@@ -390,6 +392,18 @@ def errors():
         t.ok(r.returncode == 0 and settings(r.stdout).get("peerhosts") ==
              "10.8.0.0/16 2001:db8::7" and "PeerList" not in r.stderr,
              names[8], diag=r.stdout + r.stderr)
+        with open(conf, "w") as f:
+            f.write("Mode sv\nKeyTable file:keys/KeyTable\n"
+                    "SigningTable refile:SigningTable\nKeyFile k/a.pem\n"
+                    "BaseDirectory /etc/opendkim\n")
+        r = migrate("-k", conf, "-m", "none")
+        s = settings(r.stdout, lower=False)
+        t.ok(s.get("KeyTable") == "file:/etc/opendkim/keys/KeyTable" and
+             s.get("SigningTable") == "refile:/etc/opendkim/SigningTable" and
+             s.get("KeyFile") == "/etc/opendkim/k/a.pem" and
+             "relative path" not in r.stderr and "BaseDirectory" not in
+             r.stderr and "keys/KeyTable relative to BaseDirectory "
+             "/etc/opendkim" in r.stdout, names[9], diag=r.stdout + r.stderr)
     finally:
         tmpdir.remove(tmp)
 

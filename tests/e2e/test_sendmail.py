@@ -10,7 +10,8 @@ line, listed by mailq -qQ) and not delivered, and mail flows again after
 the milter restarts. Issue 17: "From :" reaches the milter as "From"
 (Sendmail drops the white space) and counts as a second From; a message
 without From is refused (Sendmail would add one from the envelope after
-the milter saw the headers)."""
+the milter saw the headers). PeerHosts: the p=reject spoof from a peer
+(accepted at MAIL FROM) is delivered untouched, its own A-R kept."""
 
 import os
 import sys
@@ -26,6 +27,7 @@ from tap import TAP  # noqa: E402
 
 ID = daemon.DEFAULT_AUTHSERV_ID
 CLIENT = "127.0.0.2"          # outside InternalHosts below
+PEER = "127.0.0.3"            # in PeerHosts below
 NAMES = ["signed message delivered through Sendmail",
          "exactly one A-R with our id", "forged A-R fields gone",
          "foreign A-R kept", "A-R: spf=pass", "A-R: dkim=pass",
@@ -42,7 +44,9 @@ NAMES = ["signed message delivered through Sendmail",
          "at smtp-sink",
          "'From :' beside a passing From is a second From: 550 5.7.1",
          "no From: 550 5.7.1 (Sendmail would add one from the envelope "
-         "after the milter)"]
+         "after the milter)",
+         "PeerHosts: the p=reject spoof from a peer is delivered untouched, "
+         "its own A-R kept and none added"]
 
 
 def prerequisites():
@@ -159,7 +163,7 @@ def main():
     # 5s: answers from nsd on a loaded 2-core CI machine can be slow
     opts = {"Nameservers": "127.0.0.1@%d", "DNSTimeout": "5s",
             "InternalHosts": "127.0.0.1/32 ::1", "Domain": "pass.e2e.test",
-            "Selector": "s1", "KeyFile": keyfile}
+            "Selector": "s1", "KeyFile": keyfile, "PeerHosts": PEER}
     try:
         run(t, pem, pub, opts)
     finally:
@@ -215,6 +219,21 @@ def run(t, pem, pub, opts):
                  diag=repr(names))
             check_signed(t, sm, am, pub)
             check_obsolete_from(t, sm, am)
+            check_peer(t, sm, am)
+
+
+def check_peer(t, sm, am):
+    """check_peer - a backup MX running authmilter stamped its A-R"""
+    stamp = ("Authentication-Results: %s; dmarc=fail (p=reject dis=none) "
+             "header.from=reject.e2e.test\r\n" % ID).encode()
+    r = sm.send(stamp + message("reject.e2e.test", "viapeer"),
+                mail_from="x@reject.e2e.test", client_ip=PEER)
+    m = sm.wait_for_delivery(r.queue_id) if r.accepted else None
+    ars = m.header_values("Authentication-Results") if m else []
+    t.ok(len(ars) == 1 and "dmarc=fail (p=reject" in ars[0] and
+         am.wait_for_log(r"client_ip=%s .*exempt=peer .*why=peer" % PEER,
+                         timeout=5), NAMES[19],
+         diag=lambda: repr(ars) + r.transcript[-800:] + am.log_tail(3))
 
 
 def check_obsolete_from(t, sm, am):

@@ -172,6 +172,20 @@ fake_wait(struct dns_query *dq, uint64_t deadline_ms)
 	return a;
 }
 
+/* fake_ready - sleep until the answer is due or the deadline */
+static bool
+fake_ready(struct dns_query *dq, uint64_t deadline_ms)
+{
+	struct fake_query *q = (struct fake_query *)dq;
+
+	if (q->answer == NULL || q->ready_ms > deadline_ms) {
+		sleep_until(deadline_ms);
+		return false;
+	}
+	sleep_until(q->ready_ms);
+	return true;
+}
+
 /* fake_cancel - drop a query */
 static void
 fake_cancel(struct dns_query *dq)
@@ -222,4 +236,5 @@ dns_resolver_new_fake(const struct dns_fake_record *table, size_t n,
 static const struct dns_ops fake_ops = {
 	"fake", fake_start, fake_wait, fake_cancel, fake_destroy,
 	NULL,	/* no answers kept in the process */
+	fake_ready,
 };

@@ -31,6 +31,9 @@ struct dns_ops {
 	 * copy the caller owns; NULL when none. Optional (NULL). */
 	struct dns_answer *(*cached)(struct dns_resolver *r, const char *key,
 	    size_t len, uint16_t type);
+	/* ready - wait until q's answer is there (true) or deadline_ms
+	 * passes (false); q stays the caller's, to wait or cancel */
+	bool (*ready)(struct dns_query *q, uint64_t deadline_ms);
 };
 
 struct dns_resolver {

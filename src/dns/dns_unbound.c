@@ -319,15 +319,10 @@ abandon(struct ub_query *q)
 	pthread_mutex_unlock(&ur->mu);
 }
 
-/* ubr_wait - wait for the answer until deadline_ms */
-static struct dns_answer *
-ubr_wait(struct dns_query *dq, uint64_t deadline_ms)
+/* wait_done - with ur->mu held, wait until q is done or deadline_ms */
+static void
+wait_done(struct ub_query *q, uint64_t deadline_ms)
 {
-	struct ub_query *q = (struct ub_query *)dq;
-	struct ub_resolver *ur = q->ur;
-	struct dns_answer *a = NULL;
-
-	pthread_mutex_lock(&ur->mu);
 	while (!q->done) {
 		uint64_t now = clock_mono_ms();
 		struct timespec ts;
@@ -341,8 +336,34 @@ ubr_wait(struct dns_query *dq, uint64_t deadline_ms)
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
 		}
-		(void)pthread_cond_timedwait(&q->cond, &ur->mu, &ts);
+		(void)pthread_cond_timedwait(&q->cond, &q->ur->mu, &ts);
 	}
+}
+
+/* ubr_ready - wait for the answer until deadline_ms, keep the query */
+static bool
+ubr_ready(struct dns_query *dq, uint64_t deadline_ms)
+{
+	struct ub_query *q = (struct ub_query *)dq;
+	bool done;
+
+	pthread_mutex_lock(&q->ur->mu);
+	wait_done(q, deadline_ms);
+	done = q->done;
+	pthread_mutex_unlock(&q->ur->mu);
+	return done;
+}
+
+/* ubr_wait - wait for the answer until deadline_ms */
+static struct dns_answer *
+ubr_wait(struct dns_query *dq, uint64_t deadline_ms)
+{
+	struct ub_query *q = (struct ub_query *)dq;
+	struct ub_resolver *ur = q->ur;
+	struct dns_answer *a = NULL;
+
+	pthread_mutex_lock(&ur->mu);
+	wait_done(q, deadline_ms);
 	if (q->done) {
 		a = q->answer;
 		q->answer = NULL;
@@ -499,7 +520,7 @@ dns_resolver_new(const struct dns_config *cfg, const char **err_r)
 
 static const struct dns_ops ub_ops = {
 	"unbound", ubr_start, ubr_wait, ubr_cancel_query, ubr_destroy,
-	ubr_cached,
+	ubr_cached, ubr_ready,
 };
 
 /* dns_resolver_cache_hits - answers a libunbound resolver gave from its

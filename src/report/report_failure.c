@@ -14,11 +14,10 @@
  * cache still holds the answer the evaluation used.
  *
  * A stop gives the queue a bounded time (report_failures_stop, _close):
- * the jobs queued by then are sent until it runs out, a submission still
- * running then is killed, and the rest are counted as not sent. A stop
- * can then take longer only by one DNS lookup already under way (a ruf
- * destination's check or the SPF records; at most REPORT_DNS_TIMEOUT_MS,
- * or DNSTimeout if shorter).
+ * the jobs queued by then are sent until it runs out; a submission still
+ * running then is killed and a DNS lookup under way (a ruf destination's
+ * check, the SPF records) given up, and the rest are counted as not
+ * sent.
  */
 #include "config.h"
 
@@ -151,8 +150,8 @@ spf_records(struct report_failures *f, struct report_failure_job *j)
 	struct dns_answer *a;
 	size_t i, n = 0;
 
-	a = dns_lookup(f->resolver, j->spf_domain, DNS_T_TXT,
-	    REPORT_DNS_TIMEOUT_MS);
+	a = dns_lookup_until(f->resolver, j->spf_domain, DNS_T_TXT,
+	    REPORT_DNS_TIMEOUT_MS, &f->stop_by_ms);
 	for (i = 0; i < a->count && n < REPORT_SPF_DNS_RECORDS; i++)
 		if (a->rr[i].text != NULL && spf_record_is_spf((const unsigned
 		    char *)a->rr[i].text, a->rr[i].text_len))
@@ -197,8 +196,12 @@ handle(struct report_failures *f, struct report_failure_job *j)
 		}
 		buf_truncate(&why, 0);
 		if (report_verify_dest(f->resolver, f->psl != NULL ? f->psl :
-		    psl_builtin(), j->policy_domain,
-		    &dests[i], &why) != 1) {
+		    psl_builtin(), j->policy_domain, &dests[i], &f->stop_by_ms,
+		    &why) != 1) {
+			if (stop_passed(f)) {	/* the check was given up */
+				f->unsent++;
+				break;
+			}
 			log_info("failure report %s: %s: skipped: %s",
 			    j->policy_domain, dests[i].addr, buf_cstr(&why));
 			continue;

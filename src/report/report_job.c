@@ -312,7 +312,7 @@ pick_dests(const struct report_job_opts *o, const char *domain,
 			continue;	/* reached by an earlier run */
 		}
 		buf_deinit(&key);
-		v = report_verify_dest(o->resolver, o->psl, domain, &all[i],
+		v = report_verify_dest(o->resolver, o->psl, domain, &all[i], NULL,
 		    &out->why);
 		if (v < 0)
 			*retry = true;

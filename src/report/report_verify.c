@@ -26,8 +26,11 @@ same_org(const psl_ctx_t *psl, const char *a, const char *b)
 
 int
 report_verify_dest(struct dns_resolver *r, const psl_ctx_t *psl,
-    const char *domain, struct report_dest *d, struct buf *why)
+    const char *domain, struct report_dest *d,
+    const _Atomic uint64_t *give_up_ms, struct buf *why)
 {
+	static const _Atomic uint64_t never = 0;
+
 	const char *txt[16];
 	size_t len[16], i, n = 0;
 	struct dns_answer *a;
@@ -42,7 +45,8 @@ report_verify_dest(struct dns_resolver *r, const psl_ctx_t *psl,
 		buf_deinit(&name);
 		return 0;
 	}
-	a = dns_lookup(r, buf_cstr(&name), DNS_T_TXT, REPORT_DNS_TIMEOUT_MS);
+	a = dns_lookup_until(r, buf_cstr(&name), DNS_T_TXT,
+	    REPORT_DNS_TIMEOUT_MS, give_up_ms != NULL ? give_up_ms : &never);
 	if (a->status == DNS_R_ANSWER) {
 		for (i = 0; i < a->count && n < 16; i++, n++) {
 			txt[n] = a->rr[i].text;

@@ -338,6 +338,35 @@ def hung_sendmail(t, tmp, ns):
         d.cleanup()
 
 
+def unanswered_ruf_check(t, tmp, ns):
+    """A ruf destination's check that DNS never answers (DNSTimeout 5s)
+    does not hold the stop past its 3 s for the failure reports: the
+    lookup is given up when they run out (it used to run to its end)."""
+    names = ["unanswered ruf check: SIGTERM ends the daemon within the "
+             "stop's 3 s, not DNSTimeout's 5",
+             "unanswered ruf check: the report is counted as not sent"]
+    spool = os.path.join(tmp, "ruf-spool")
+    os.mkdir(spool)
+    script = os.path.join(tmp, "ruf-sendmail")
+    write_script(script, "cat > %s/msg.$$\n" % spool)
+    d = failure_daemon(tmp, ns, script, extra={"DNSTimeout": "5s"})
+    d.start()
+    try:
+        d.send_message(RF_MSG.replace(b"rf.test", b"ext.test"),
+                       client_ip="198.51.100.1", mail_from="<a@ext.test>")
+        time.sleep(0.3)     # the failure thread is in the check now
+        rc, took = d.terminate(30 * SCALE)
+        t.ok(rc == 0 and took < 3 + 0.7 * SCALE, names[0],
+             diag="status %r after %.2f s; %s" % (rc, took, d.log_tail(8)))
+        t.ok(d.wait_for_log(r"failure reports: 0 sent, 0 over the rate limit, "
+                            r"0 dropped \(queue full\), 1 not sent \(the "
+                            r"stop's 3000 ms ran out\)", timeout=2) and
+             not os.listdir(spool), names[1], diag=d.log_tail(8))
+    finally:
+        d.stop()
+        d.cleanup()
+
+
 SYS_TGKILL = 234  # x86_64
 
 
@@ -498,7 +527,10 @@ def main():
         f.write("ok.test:\n- TXT: v=spf1 ip4:192.0.2.0/24 -all\n"
                 "_dmarc.ok.test:\n- TXT: v=DMARC1; p=none\n"
                 "rf.test:\n- TXT: v=spf1 ip4:192.0.2.0/24 -all\n"
-                "_dmarc.rf.test:\n- TXT: v=DMARC1; p=none; ruf=mailto:ruf@rf.test\n")
+                "_dmarc.rf.test:\n- TXT: v=DMARC1; p=none; ruf=mailto:ruf@rf.test\n"
+                "ext.test:\n- TXT: v=spf1 ip4:192.0.2.0/24 -all\n"
+                "_dmarc.ext.test:\n- TXT: v=DMARC1; p=none; ruf=mailto:f@other.test\n"
+                "ext.test._report._dmarc.other.test:\n- TIMEOUT\n")
     try:
         srv = dns_testserver.DnsServer(zpath).__enter__()
     except dns_testserver.ServerError as e:
@@ -511,6 +543,7 @@ def main():
         rows_past_timeout(t, tmp, ns)
         failure_reports_past_timeout(t, tmp, ns)
         hung_sendmail(t, tmp, ns)
+        unanswered_ruf_check(t, tmp, ns)
         sighup_at_start(t, tmp, ns)
         second_sighup_in_handler(t, tmp, ns)
         signal_to_libmilter(t, ns)

@@ -267,21 +267,21 @@ struct aar_case {
 
 static const struct aar_case aar_cases[] = {
 	{ " x.example; dmarc=pass header.from=a.example", "a.example", true,
-	  "dmarc=pass" },
+	  "dmarc=pass", NULL },
 	{ " x.example; dmarc=pass header.from=b.example", "a.example", false,
-	  NULL },
+	  NULL, NULL },
 	{ " x.example; dmarc=fail header.from=a.example", "a.example", false,
-	  NULL },
+	  NULL, NULL },
 	{ " x.example; spf=fail smtp.mailfrom=a.example; dkim=pass "
 	  "(good) header.d=mail.a.example header.s=s", "a.example", true,
-	  "dkim=pass" },
+	  "dkim=pass", NULL },
 	{ " x.example; dkim=pass header.i=@a.example", "a.example", true,
-	  "dkim=pass" },
+	  "dkim=pass", NULL },
 	{ " x.example; spf=pass smtp.mailfrom=bob@a.example", "a.example",
-	  true, "spf=pass" },
+	  true, "spf=pass", NULL },
 	{ " x.example; spf=pass smtp.mailfrom=bob@evil.example", "a.example",
-	  false, NULL },
-	{ " x.example; dkim=pass header.d=example", "a.example", false, NULL },
+	  false, NULL, NULL },
+	{ " x.example; dkim=pass header.d=example", "a.example", false, NULL, NULL },
 	/* relaxed alignment against the author's organizational domain:
 	 * a sibling, or the org domain above a subdomain author, aligns */
 	{ " x.example; dkim=pass header.d=a.example.com", "b.example.com",
@@ -303,16 +303,16 @@ static const struct aar_case aar_cases[] = {
 	{ " x.example; dkim=pass header.d=mail.bank.co.uk", "bank.co.uk",
 	  true, "dkim=pass", "" },
 	/* the authserv-id is not a result */
-	{ " dmarc=pass header.from=a.example; none", "a.example", false, NULL },
+	{ " dmarc=pass header.from=a.example; none", "a.example", false, NULL, NULL },
 	/* a ';' in a quoted string or comment does not split */
 	{ " x.example; dkim=fail reason=\"a; dmarc=pass header.from="
-	  "a.example\"", "a.example", false, NULL },
+	  "a.example\"", "a.example", false, NULL, NULL },
 	{ " x.example; dkim=fail (x; dmarc=pass header.from=a.example)",
-	  "a.example", false, NULL },
+	  "a.example", false, NULL, NULL },
 	{ " x.example; dkim=pass (((((((((((deep))))))))))) header.d=a.example",
-	  "a.example", false, NULL },
+	  "a.example", false, NULL, NULL },
 	{ " x.example; dkim=pass header.d=a.example (unclosed", "a.example",
-	  false, NULL },
+	  false, NULL, NULL },
 };
 
 static void

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -431,6 +432,58 @@ test_fake_delay_within_deadline(void **state)
 	dns_resolver_free(&r);
 }
 
+/* set_give_up - after 100 ms, give up now (a stop, from another thread) */
+static void *
+set_give_up(void *arg)
+{
+	_Atomic uint64_t *by = arg;
+	struct timespec ts = { 0, 100 * 1000000L };
+
+	(void)nanosleep(&ts, NULL);
+	atomic_store(by, clock_mono_ms());
+	return NULL;
+}
+
+static void
+test_fake_lookup_until(void **state)
+{
+	struct dns_resolver *r = dns_resolver_new_fake(table,
+	    sizeof(table) / sizeof(table[0]), 2000);
+	_Atomic uint64_t by = 0;
+	struct dns_answer *a;
+	pthread_t th;
+	uint64_t t0;
+
+	(void)state;
+	/* no give-up time: as dns_lookup */
+	a = dns_lookup_until(r, "slow.test", DNS_T_TXT, 0, &by);
+	assert_int_equal(a->status, DNS_R_ANSWER);
+	dns_answer_free(&a);
+	/* one later than the answer changes nothing */
+	atomic_store(&by, clock_mono_ms() + 1500);
+	a = dns_lookup_until(r, "slow.test", DNS_T_TXT, 0, &by);
+	assert_int_equal(a->status, DNS_R_ANSWER);
+	dns_answer_free(&a);
+	/* one already passed: given up at once */
+	atomic_store(&by, clock_mono_ms());
+	t0 = clock_mono_ms();
+	a = dns_lookup_until(r, "silent.test", DNS_T_TXT, 0, &by);
+	assert_int_equal(a->status, DNS_R_TIMEOUT);
+	assert_in_range(clock_mono_ms() - t0, 0, 50);
+	dns_answer_free(&a);
+	/* one set while the lookup waits: given up within a poll of it */
+	atomic_store(&by, 0);
+	assert_int_equal(pthread_create(&th, NULL, set_give_up, &by), 0);
+	t0 = clock_mono_ms();
+	a = dns_lookup_until(r, "silent.test", DNS_T_TXT, 0, &by);
+	assert_int_equal(a->status, DNS_R_TIMEOUT);
+	assert_in_range(clock_mono_ms() - t0, 90, 100 + DNS_GIVE_UP_POLL_MS +
+	    150);
+	dns_answer_free(&a);
+	(void)pthread_join(th, NULL);
+	dns_resolver_free(&r);
+}
+
 static void
 test_bad_forwarders_refused(void **state)
 {
@@ -465,6 +518,7 @@ main(void)
 		cmocka_unit_test(test_fake_ttls),
 		cmocka_unit_test(test_fake_timeouts_bounded),
 		cmocka_unit_test(test_fake_delay_within_deadline),
+		cmocka_unit_test(test_fake_lookup_until),
 		cmocka_unit_test(test_bad_forwarders_refused),
 	};
 

@@ -396,12 +396,13 @@ dns_query_cancel(struct dns_query **qp)
 	q->r->ops->cancel(q);
 }
 
-/* dns_lookup - synchronous lookup: start and wait */
+/* dns_lookup_until - synchronous lookup: start and wait; with a give-up
+ * time, waited for in slices so one set meanwhile ends it */
 struct dns_answer *
-dns_lookup(struct dns_resolver *r, const char *name, uint16_t type,
-    unsigned timeout_ms)
+dns_lookup_until(struct dns_resolver *r, const char *name, uint16_t type,
+    unsigned timeout_ms, const _Atomic uint64_t *give_up_ms)
 {
-	uint64_t started = metrics_now_us();
+	uint64_t started = metrics_now_us(), deadline, now, by;
 	struct dns_answer *a = answer_at_once(r, name, type);
 	struct dns_query *q;
 
@@ -412,7 +413,34 @@ dns_lookup(struct dns_resolver *r, const char *name, uint16_t type,
 		return a;
 	}
 	q = backend_start(r, name, type, started);
-	return dns_query_wait(&q, timeout_ms);
+	if (q->early != NULL || give_up_ms == NULL)
+		return dns_query_wait(&q, timeout_ms);
+	deadline = q->deadline_ms;
+	now = clock_mono_ms();
+	if (timeout_ms > 0 && now + timeout_ms < deadline)
+		deadline = now + timeout_ms;
+	for (;;) {
+		now = clock_mono_ms();
+		by = atomic_load(give_up_ms);
+		if (by != 0 && by < deadline)
+			deadline = by;
+		if (now >= deadline)
+			break;
+		if (q->r->ops->ready(q, deadline - now > DNS_GIVE_UP_POLL_MS ?
+		    now + DNS_GIVE_UP_POLL_MS : deadline))
+			break;
+	}
+	/* answered: collected at once; else given up (a deadline passed) */
+	a = q->r->ops->wait(q, clock_mono_ms());
+	metrics_dns_answer(a->status, metrics_now_us() - started);
+	return a;
+}
+
+struct dns_answer *
+dns_lookup(struct dns_resolver *r, const char *name, uint16_t type,
+    unsigned timeout_ms)
+{
+	return dns_lookup_until(r, name, type, timeout_ms, NULL);
 }
 
 /* dns_resolver_lookups - lookups asked of this resolver so far */
@@ -432,41 +460,4 @@ dns_resolver_free(struct dns_resolver **rp)
 		return;
 	*rp = NULL;
 	r->ops->destroy(r);
-}
-
-/* dns_lookup_until - dns_lookup, waited for in slices so a give-up time
- * set meanwhile ends it */
-struct dns_answer *
-dns_lookup_until(struct dns_resolver *r, const char *name, uint16_t type,
-    unsigned timeout_ms, const _Atomic uint64_t *give_up_ms)
-{
-	uint64_t started = metrics_now_us(), deadline, now, by;
-	struct dns_answer *a = answer_at_once(r, name, type);
-	struct dns_query *q;
-
-	if (a != NULL) {
-		metrics_dns_answer(a->status, metrics_now_us() - started);
-		return a;
-	}
-	q = backend_start(r, name, type, started);
-	if (q->early != NULL)
-		return dns_query_wait(&q, timeout_ms);
-	deadline = q->deadline_ms;
-	if (timeout_ms > 0 && clock_mono_ms() + timeout_ms < deadline)
-		deadline = clock_mono_ms() + timeout_ms;
-	for (;;) {
-		now = clock_mono_ms();
-		by = atomic_load(give_up_ms);
-		if (by != 0 && by < deadline)
-			deadline = by;
-		if (now >= deadline)
-			break;
-		if (q->r->ops->ready(q, deadline - now > DNS_GIVE_UP_POLL_MS ?
-		    now + DNS_GIVE_UP_POLL_MS : deadline))
-			break;
-	}
-	/* answered: collected at once; else given up (a deadline passed) */
-	a = q->r->ops->wait(q, clock_mono_ms());
-	metrics_dns_answer(a->status, metrics_now_us() - started);
-	return a;
 }

@@ -87,7 +87,8 @@ struct dns_answer *dns_lookup(struct dns_resolver *r, const char *name,
 /* dns_lookup_until - dns_lookup that also gives up (TIMEOUT) once
  * *give_up_ms (clock_mono_ms; 0: no limit yet) has passed, even when it
  * is set while the lookup waits (looked at every DNS_GIVE_UP_POLL_MS):
- * for a thread whose stop must not wait out a lookup. */
+ * for a thread whose stop must not wait out a lookup. give_up_ms NULL:
+ * dns_lookup. */
 #define DNS_GIVE_UP_POLL_MS 50
 struct dns_answer *dns_lookup_until(struct dns_resolver *r, const char *name,
     uint16_t type, unsigned timeout_ms, const _Atomic uint64_t *give_up_ms);

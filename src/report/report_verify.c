@@ -29,7 +29,6 @@ report_verify_dest(struct dns_resolver *r, const psl_ctx_t *psl,
     const char *domain, struct report_dest *d,
     const _Atomic uint64_t *give_up_ms, struct buf *why)
 {
-	static const _Atomic uint64_t never = 0;
 
 	const char *txt[16];
 	size_t len[16], i, n = 0;
@@ -46,7 +45,7 @@ report_verify_dest(struct dns_resolver *r, const psl_ctx_t *psl,
 		return 0;
 	}
 	a = dns_lookup_until(r, buf_cstr(&name), DNS_T_TXT,
-	    REPORT_DNS_TIMEOUT_MS, give_up_ms != NULL ? give_up_ms : &never);
+	    REPORT_DNS_TIMEOUT_MS, give_up_ms);
 	if (a->status == DNS_R_ANSWER) {
 		for (i = 0; i < a->count && n < 16; i++, n++) {
 			txt[n] = a->rr[i].text;

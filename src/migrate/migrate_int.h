@@ -33,7 +33,7 @@ struct migration {
 	struct buf peers_why;
 	/* OpenDKIM's BaseDirectory when absolute: its relative paths */
 	char *dkim_base_dir;
-	bool adding_dkim;		/* the entries now come from OpenDKIM */
+	bool adding_dkim;		/* entries now read are OpenDKIM's */
 	bool hosts_seen[3];		/* by source: its host option was read */
 	struct strlist notes;		/* carried without a setting */
 	struct strlist dropped;

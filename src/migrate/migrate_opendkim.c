@@ -89,9 +89,9 @@ set_path(struct migration *m, const struct oconf_entry *e, const char *name,
 	buf_printf(&v, "%s", prefix);
 	if (path[0] != '/') {
 		buf_printf(&v, "%s/", m->dkim_base_dir);
-		buf_printf(&why, "%s%s%s relative to BaseDirectory %s, as OpenDKIM "
-		    "read it", comment != NULL ? comment : "", comment != NULL ?
-		    "; " : "", path, m->dkim_base_dir);
+		buf_printf(&why, "%s%s%s relative to BaseDirectory %s, as "
+		    "OpenDKIM read it", comment != NULL ? comment : "",
+		    comment != NULL ? "; " : "", path, m->dkim_base_dir);
 		comment = buf_cstr(&why);
 	}
 	buf_printf(&v, "%s", path);

@@ -29,9 +29,9 @@ struct checks_key_query {
 /* Per-message verification state; emptied (checks_state_init) at each
  * message start. */
 struct checks {
-	bool exempt;			/* peer, internal host or authenticated */
+	bool exempt;			/* peer, internal or auth */
 	const char *exempt_why;		/* "peer", "internal", "auth" */
-	bool peer;			/* PeerHosts: passed through untouched */
+	bool peer;			/* PeerHosts: passed through */
 	bool skip_verify;		/* exempt, or Mode without v */
 	bool spf_mailfrom_done, spf_helo_done;	/* spf_* below are set */
 	struct dkim_verifier *dkim;

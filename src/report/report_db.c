@@ -51,7 +51,7 @@ pg_connect(const char *spec, const char *app_name)
 
 	if (pg != NULL && PQstatus(pg) == CONNECTION_OK &&
 	    PQsetnonblocking(pg, 1) != 0) {
-		PQfinish(pg);	/* only out of memory; as a failed connect */
+		PQfinish(pg);	/* out of memory: as a failed connect */
 		return NULL;
 	}
 	return pg;
@@ -68,7 +68,7 @@ trim_newlines(struct buf *b)
 struct report_db {
 	enum report_db_kind kind;
 	sqlite3 *lite;
-	PGconn *pg;		/* NULL after a statement failed the connection */
+	PGconn *pg;		/* NULL once a statement broke it */
 	unsigned timeout_ms;	/* a PostgreSQL statement's answer */
 };
 

@@ -198,7 +198,8 @@ handle(struct report_failures *f, struct report_failure_job *j)
 		if (report_verify_dest(f->resolver, f->psl != NULL ? f->psl :
 		    psl_builtin(), j->policy_domain, &dests[i], &f->stop_by_ms,
 		    &why) != 1) {
-			if (stop_passed(f)) {	/* the check was given up */
+			/* the check given up by the stop */
+			if (stop_passed(f)) {
 				f->unsent++;
 				break;
 			}

@@ -9,8 +9,8 @@
 #include "util/buf.h"
 
 enum report_pg_status {
-	REPORT_PG_DONE = 0,	/* *res holds the answer (perhaps an error) */
-	REPORT_PG_TIMEOUT,	/* no answer in time: the connection is unusable */
+	REPORT_PG_DONE = 0,	/* *res holds the answer (or an error) */
+	REPORT_PG_TIMEOUT,	/* no answer in time: connection unusable */
 	REPORT_PG_BROKEN	/* the connection failed: unusable */
 };
 

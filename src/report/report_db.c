@@ -9,7 +9,8 @@
  * SQLite: statements prepared once, ?N bound in place, WAL mode.
  * PostgreSQL: ?N rewritten to $N; values sent as text and typed by the
  * server from their context (PQsendQueryParams); the whole result is read at
- * the first step. Errors are kept as text; nothing here logs.
+ * the first step. Errors are kept as text; only the server's notices are
+ * logged (at debug level).
  *
  * A PostgreSQL server that does not answer must not hold a thread for
  * ever (libpq waits without end by default): connections get a
@@ -28,6 +29,7 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include "log/log.h"
 #include "report/report_db.h"
 #include "report/report_pg.h"
 #include "util/str.h"
@@ -36,6 +38,20 @@
 #define DB_BUSY_MS 2000	/* SQLite: wait for another writer's lock */
 #define PG_CONNECT_TIMEOUT_S	"10"	/* libpq connect_timeout */
 #define PG_TCP_USER_TIMEOUT_MS	"30000"	/* sent data unacknowledged */
+
+/* pg_notice - a server notice ("relation ... already exists, skipping" at
+ * every open) to the debug log: libpq writes them to stderr, which a
+ * cron job mails to root on every run */
+static void
+pg_notice(void *arg, const char *message)
+{
+	size_t n = strlen(message);
+
+	(void)arg;
+	while (n > 0 && message[n - 1] == '\n')
+		n--;
+	log_debug("PostgreSQL: %.*s", (int)n, message);
+}
 
 /* pg_connect - PQconnectdb(spec) with our timeouts and name first, so
  * the spec's own values (later, by libpq's order) win; nonblocking, for
@@ -49,6 +65,8 @@ pg_connect(const char *spec, const char *app_name)
 		PG_TCP_USER_TIMEOUT_MS, app_name, spec, NULL };
 	PGconn *pg = PQconnectdbParams(keys, values, 1);
 
+	if (pg != NULL)
+		(void)PQsetNoticeProcessor(pg, pg_notice, NULL);
 	if (pg != NULL && PQstatus(pg) == CONNECTION_OK &&
 	    PQsetnonblocking(pg, 1) != 0) {
 		PQfinish(pg);	/* out of memory: as a failed connect */

@@ -351,29 +351,34 @@ dns_query_start(struct dns_resolver *r, const char *name, uint16_t type)
 	return q;
 }
 
+/* wait_deadline - when a wait for q ends: its per-query deadline, or
+ * timeout_ms from now if that is sooner (0: no such limit) */
+static uint64_t
+wait_deadline(const struct dns_query *q, unsigned timeout_ms)
+{
+	uint64_t by;
+
+	if (timeout_ms == 0)
+		return q->deadline_ms;
+	by = clock_mono_ms() + timeout_ms;
+	return by < q->deadline_ms ? by : q->deadline_ms;
+}
+
 /* dns_query_wait - collect the answer, bounded by the deadline */
 struct dns_answer *
 dns_query_wait(struct dns_query **qp, unsigned timeout_ms)
 {
 	struct dns_query *q = *qp;
 	struct dns_answer *a;
-	uint64_t deadline, started;
+	uint64_t started;
 
 	*qp = NULL;
 	started = q->started_us;
 	if (q->early != NULL) {
 		a = q->early;	/* answered without the backend */
 		free(q);
-	} else {
-		deadline = q->deadline_ms;
-		if (timeout_ms > 0) {
-			uint64_t by = clock_mono_ms() + timeout_ms;
-
-			if (by < deadline)
-				deadline = by;
-		}
-		a = q->r->ops->wait(q, deadline);
-	}
+	} else
+		a = q->r->ops->wait(q, wait_deadline(q, timeout_ms));
 	metrics_dns_answer(a->status, metrics_now_us() - started);
 	return a;
 }
@@ -415,10 +420,7 @@ dns_lookup_until(struct dns_resolver *r, const char *name, uint16_t type,
 	q = backend_start(r, name, type, started);
 	if (q->early != NULL || give_up_ms == NULL)
 		return dns_query_wait(&q, timeout_ms);
-	deadline = q->deadline_ms;
-	now = clock_mono_ms();
-	if (timeout_ms > 0 && now + timeout_ms < deadline)
-		deadline = now + timeout_ms;
+	deadline = wait_deadline(q, timeout_ms);
 	for (;;) {
 		now = clock_mono_ms();
 		by = atomic_load(give_up_ms);

@@ -168,7 +168,6 @@ checks_mail_from(struct session *s, struct verdict *v)
 		ck->peer = ck->exempt = ck->skip_verify = true;
 		ck->exempt_why = "peer";
 		signing_mail_from(s, false);
-		m->signing.skip_why = "peer";
 		in.exempt = true;
 		policy_at_mail_from(&pc, &in, v);
 		v->why = "peer";

@@ -212,8 +212,8 @@ pg_statement(struct report_db *db, const char *sql, int nparams,
 		buf_printf(why, "connection closed after an earlier failure");
 		return NULL;
 	}
-	if (report_pg_exec(db->pg, sql, nparams, params, db->timeout_ms, &r,
-	    why) != REPORT_PG_DONE) {
+	if (!report_pg_exec(db->pg, sql, nparams, params, db->timeout_ms, &r,
+	    why)) {
 		PQfinish(db->pg);
 		db->pg = NULL;
 		trim_newlines(why);

@@ -22,83 +22,81 @@
 #include "report/report_pg.h"
 #include "util/clock.h"
 
-/* wait_socket - poll the connection's socket for events until deadline:
- * 1 ready, 0 deadline passed, -1 error */
-static int
-wait_socket(PGconn *pg, short events, uint64_t deadline, struct buf *why)
+/* one statement's wait: the connection, its deadline, where reasons go */
+struct pg_wait {
+	PGconn *pg;
+	uint64_t deadline;	/* clock_mono_ms */
+	unsigned timeout_ms;	/* for the reason given at the deadline */
+	struct buf *why;
+};
+
+/* wait_socket - poll the connection's socket for events until the
+ * deadline; false (with the reason) when it passed or poll failed */
+static bool
+wait_socket(const struct pg_wait *w, short events)
 {
-	struct pollfd p = { .fd = PQsocket(pg), .events = events };
+	struct pollfd p = { .fd = PQsocket(w->pg), .events = events };
 	uint64_t now;
 	int n;
 
 	if (p.fd < 0) {
-		buf_printf(why, "no connection");
-		return -1;
+		buf_printf(w->why, "no connection");
+		return false;
 	}
 	for (;;) {
 		now = clock_mono_ms();
-		if (now >= deadline)
-			return 0;
-		n = poll(&p, 1, (int)(deadline - now));
+		n = now < w->deadline ? poll(&p, 1, (int)(w->deadline - now)) : 0;
 		if (n > 0)
-			return 1;
-		if (n == 0)
-			return 0;
+			return true;
+		if (n == 0) {
+			buf_printf(w->why, "the server did not answer within %u ms "
+			    "(ReportStoreTimeout)", w->timeout_ms);
+			return false;
+		}
 		if (errno != EINTR) {
-			buf_printf(why, "poll: %s", strerror(errno));
-			return -1;
+			buf_printf(w->why, "poll: %s", strerror(errno));
+			return false;
 		}
 	}
 }
 
 /* consume - read what the server sent; false when the connection broke */
 static bool
-consume(PGconn *pg, struct buf *why)
+consume(const struct pg_wait *w)
 {
-	if (PQconsumeInput(pg))
+	if (PQconsumeInput(w->pg))
 		return true;
-	buf_printf(why, "%s", PQerrorMessage(pg));
+	buf_printf(w->why, "%s", PQerrorMessage(w->pg));
 	return false;
 }
 
 /* flush - send the whole statement (reading meanwhile, as libpq asks) */
-static int
-flush(PGconn *pg, uint64_t deadline, struct buf *why)
+static bool
+flush(const struct pg_wait *w)
 {
-	int r, w;
+	int r;
 
-	while ((r = PQflush(pg)) == 1) {
-		w = wait_socket(pg, POLLIN | POLLOUT, deadline, why);
-		if (w <= 0)
-			return w;
-		if (!consume(pg, why))
-			return -1;
-	}
-	if (r < 0) {
-		buf_printf(why, "%s", PQerrorMessage(pg));
-		return -1;
-	}
-	return 1;
+	while ((r = PQflush(w->pg)) == 1)
+		if (!wait_socket(w, POLLIN | POLLOUT) || !consume(w))
+			return false;
+	if (r < 0)
+		buf_printf(w->why, "%s", PQerrorMessage(w->pg));
+	return r == 0;
 }
 
-/* collect - every result of the statement: the first error, else the last */
-static int
-collect(PGconn *pg, uint64_t deadline, PGresult **res, struct buf *why)
+/* collect - every result of the statement into *res: the first error,
+ * else the last */
+static bool
+collect(const struct pg_wait *w, PGresult **res)
 {
 	PGresult *r;
-	int w;
 
 	for (;;) {
-		while (PQisBusy(pg)) {
-			w = wait_socket(pg, POLLIN, deadline, why);
-			if (w <= 0)
-				return w;
-			if (!consume(pg, why))
-				return -1;
-		}
-		r = PQgetResult(pg);
-		if (r == NULL)
-			return 1;
+		while (PQisBusy(w->pg))
+			if (!wait_socket(w, POLLIN) || !consume(w))
+				return false;
+		if ((r = PQgetResult(w->pg)) == NULL)
+			return true;
 		if (*res != NULL && PQresultStatus(*res) == PGRES_FATAL_ERROR)
 			PQclear(r);
 		else {
@@ -108,38 +106,27 @@ collect(PGconn *pg, uint64_t deadline, PGresult **res, struct buf *why)
 	}
 }
 
-enum report_pg_status
+bool
 report_pg_exec(PGconn *pg, const char *sql, int nparams,
     const char *const *params, unsigned timeout_ms, PGresult **res,
     struct buf *why)
 {
-	uint64_t deadline = clock_mono_ms() + timeout_ms;
-	int sent, w;
+	struct pg_wait w = { pg, clock_mono_ms() + timeout_ms, timeout_ms,
+		why };
+	int sent;
 
 	*res = NULL;
 	/* several statements in one string only without parameters */
 	sent = nparams > 0 ? PQsendQueryParams(pg, sql, nparams, NULL, params,
 	    NULL, NULL, 0) : PQsendQuery(pg, sql);
-	if (!sent) {
+	if (!sent)
 		buf_printf(why, "%s", PQerrorMessage(pg));
-		return REPORT_PG_BROKEN;
+	else if (flush(&w) && collect(&w, res)) {
+		if (*res != NULL)
+			return true;
+		buf_printf(why, "no result");
 	}
-	w = flush(pg, deadline, why);
-	if (w > 0)
-		w = collect(pg, deadline, res, why);
-	if (w < 0 || (w > 0 && *res == NULL)) {
-		if (w > 0)
-			buf_printf(why, "no result");
-		PQclear(*res);
-		*res = NULL;
-		return REPORT_PG_BROKEN;
-	}
-	if (w == 0) {
-		PQclear(*res);
-		*res = NULL;
-		buf_printf(why, "the server did not answer within %u ms "
-		    "(ReportStoreTimeout)", timeout_ms);
-		return REPORT_PG_TIMEOUT;
-	}
-	return REPORT_PG_DONE;
+	PQclear(*res);
+	*res = NULL;
+	return false;
 }

@@ -29,7 +29,6 @@ report_verify_dest(struct dns_resolver *r, const psl_ctx_t *psl,
     const char *domain, struct report_dest *d,
     const _Atomic uint64_t *give_up_ms, struct buf *why)
 {
-
 	const char *txt[16];
 	size_t len[16], i, n = 0;
 	struct dns_answer *a;

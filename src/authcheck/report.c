@@ -18,6 +18,7 @@
 
 #include "authcheck/report.h"
 #include "util/buf.h"
+#include "util/utf8.h"
 #include "util/xmalloc.h"
 
 enum rkind { RN_OBJ, RN_LIST, RN_STR, RN_INT, RN_BOOL };
@@ -140,40 +141,6 @@ report_fail(struct report *r)
 	r->nfailures++;
 }
 
-/* utf8_len - length of a valid UTF-8 sequence at p (n bytes left), 0 if
- * it is not one (overlong forms and surrogates included) */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-	unsigned long cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		cp = p[0] & 0x07;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 /* json_string - s as a JSON string */
 static void
 json_string(FILE *out, const char *s)
@@ -194,7 +161,7 @@ json_string(FILE *out, const char *s)
 		} else if (c < 0x20 || c == 0x7f) {
 			fprintf(out, "\\u%04x", c);
 			i++;
-		} else if ((l = utf8_len(p + i, n - i)) == 0) {
+		} else if ((l = utf8_seq_len(p + i, n - i)) == 0) {
 			fputs("\\ufffd", out);
 			i++;
 		} else {

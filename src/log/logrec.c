@@ -18,6 +18,7 @@
 
 #include "log/logrec.h"
 #include "util/fmt.h"
+#include "util/utf8.h"
 
 #define CUT_MARK "..."
 
@@ -155,39 +156,6 @@ logrec_format_kv(const struct logrec *r, struct buf *out)
 	}
 }
 
-/* utf8_len - length of the valid UTF-8 sequence at p[0..n), 0 if none
- * (RFC 3629 4: no overlongs, no surrogates, nothing above U+10FFFF) */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0];
-	size_t len, i;
-	unsigned lo = 0x80, hi = 0xbf;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 /* json_chars - s[0..n) escaped as the inside of a JSON string */
 static void
 json_chars(struct buf *out, const char *s, size_t n)
@@ -224,7 +192,7 @@ json_chars(struct buf *out, const char *s, size_t n)
 			fmt_hex2(out, c);
 		} else {
 			/* c >= 0x80: a valid UTF-8 sequence as it is */
-			size_t len = utf8_len(v + i, n - i);
+			size_t len = utf8_seq_len(v + i, n - i);
 
 			if (len == 0) {
 				FMT_LIT(out, "\\ufffd");

@@ -104,11 +104,13 @@ fill_override(struct report_row *row, const struct dmarc_result *res,
 
 	if (res->result == DMARC_RES_FAIL && arc != NULL &&
 	    arc->override_reason != NULL) {
+		char comment[sizeof(row->override_comment)];
+
 		COPY(row->override_type, arc->override_reason);
-		(void)snprintf(row->override_comment,
-		    sizeof(row->override_comment), "arc=pass sealer %s i=%u "
-		    "recorded %s", arc->trust.sealer, arc->trust.instance,
+		(void)snprintf(comment, sizeof(comment), "arc=pass sealer %s "
+		    "i=%u recorded %s", arc->trust.sealer, arc->trust.instance,
 		    arc->trust.what);	/* a comment: truncation is fine */
+		COPY(row->override_comment, comment);
 		return;
 	}
 	if (res->result != DMARC_RES_FAIL || strength(asked) <=

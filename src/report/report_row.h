@@ -57,8 +57,10 @@ struct report_row {
 };
 
 /* report_row_copy_text - copy src into a field of size n, cutting what
- * does not fit and replacing control characters (tab, newline) with '?'
- * so that the store's encoded DKIM list stays parseable */
+ * does not fit (at a character's start) and replacing with '?' control
+ * characters (tab, newline: the store's encoded DKIM list stays
+ * parseable) and bytes that are not UTF-8 (a PostgreSQL store refuses
+ * them, and an XML report must not carry them) */
 void report_row_copy_text(char *dst, size_t n, const char *src);
 
 #endif

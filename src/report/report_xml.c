@@ -21,32 +21,16 @@
 #include <string.h>
 
 #include "report/report_xml.h"
+#include "util/utf8.h"
 
-/* utf8_len - length of the valid UTF-8 sequence at p, 0 if invalid */
+/* xml_char_len - utf8_seq_len, 0 also for U+FFFE and U+FFFF (valid UTF-8,
+ * not XML characters) */
 static size_t
-utf8_len(const unsigned char *p)
+xml_char_len(const unsigned char *p, size_t left)
 {
-	size_t n, i;
-	unsigned cp;
+	size_t n = utf8_seq_len(p, left);
 
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    cp == 0xfffe || cp == 0xffff)) || (n == 4 && (cp < 0x10000 ||
-	    cp > 0x10ffff)))
+	if (n == 3 && p[0] == 0xef && p[1] == 0xbf && p[2] >= 0xbe)
 		return 0;
 	return n;
 }
@@ -55,6 +39,7 @@ void
 report_xml_escape(struct buf *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + strlen(s);
 	size_t n;
 
 	while (*p != '\0') {
@@ -71,7 +56,7 @@ report_xml_escape(struct buf *out, const char *s)
 			p++;
 			continue;
 		}
-		n = utf8_len(p);
+		n = xml_char_len(p, (size_t)(end - p));
 		if (n == 0) {
 			buf_append_byte(out, '?');
 			p++;

@@ -95,6 +95,28 @@ test_copy_text_cuts_and_cleans(void **state)
 	assert_string_equal(small, "");
 }
 
+/* bytes that are not UTF-8 become '?' (a PostgreSQL store refuses the
+ * whole row otherwise); a character that does not fit is left out whole */
+static void
+test_copy_text_keeps_utf8_valid(void **state)
+{
+	char small[4], big[16];
+
+	(void)state;
+	report_row_copy_text(big, sizeof(big), "q\xfd" "1.\xff\xc3");
+	assert_string_equal(big, "q?1.??");
+	report_row_copy_text(big, sizeof(big), "\xc3\xa9t\xc3\xa9");
+	assert_string_equal(big, "\xc3\xa9t\xc3\xa9");
+	/* an overlong '/', a surrogate, a code point past U+10FFFF */
+	report_row_copy_text(big, sizeof(big), "\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80");
+	assert_string_equal(big, "?????????");
+	/* "a" + U+20AC (3 bytes) in 3 bytes of room: the euro sign is cut */
+	report_row_copy_text(small, sizeof(small), "a\xe2\x82\xac");
+	assert_string_equal(small, "a");
+	report_row_copy_text(small, sizeof(small), "\xc3\xa9\xc3\xa9");
+	assert_string_equal(small, "\xc3\xa9");
+}
+
 /* the store test's directory: made by store_setup, removed by
  * store_teardown (which cmocka runs when the test fails, too) */
 static char store_dir[64];
@@ -204,6 +226,7 @@ main(void)
 		cmocka_unit_test(test_queue_bounded_and_counts_drops),
 		cmocka_unit_test(test_queue_unpop_overflow_drops),
 		cmocka_unit_test(test_copy_text_cuts_and_cleans),
+		cmocka_unit_test(test_copy_text_keeps_utf8_valid),
 		cmocka_unit_test_setup_teardown(test_store_create_insert,
 		    store_setup, store_teardown),
 		cmocka_unit_test(test_store_names),

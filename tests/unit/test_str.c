@@ -1,6 +1,6 @@
 /* test_str.c - the ASCII comparisons against simple byte-by-byte
  * references, on random strings built to agree, differ only in case,
- * differ anywhere, or stop early */
+ * differ anywhere, or stop early; UTF-8 validity against a decoder */
 #include "config.h"
 
 #include <setjmp.h>
@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "util/str.h"
+#include "util/utf8.h"
 
 /* ref_lower - tolower of one ASCII byte */
 static int
@@ -142,12 +143,85 @@ test_memcaseeq_matches_reference(void **state)
 	assert_false(ascii_memcaseeq("rsa-sha25", 9, "rsa-sha256"));
 }
 
+/* ref_utf8_len - decode, then judge the code point (RFC 3629 4): the
+ * way utf8_seq_len does not work, so that the two can be compared */
+static size_t
+ref_utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+	unsigned long cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if ((p[0] & 0xe0) == 0xc0)
+		len = 2, cp = p[0] & 0x1f;
+	else if ((p[0] & 0xf0) == 0xe0)
+		len = 3, cp = p[0] & 0x0f;
+	else if ((p[0] & 0xf8) == 0xf0)
+		len = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+	    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* every one- to three-byte sequence, four-byte ones over the edge values
+ * of each continuation byte, and every sequence cut short */
+static void
+test_utf8_matches_reference(void **state)
+{
+	static const unsigned char edge[] = { 0x00, 0x7f, 0x80, 0x8f, 0x90,
+		0x9f, 0xa0, 0xbf, 0xc0, 0xff };
+	unsigned char b[4];
+	unsigned a, c, d, e, i;
+	size_t n;
+
+	(void)state;
+	for (a = 0; a < 256; a++)
+		for (c = 0; c < 256; c++)
+			for (d = 0; d < 256; d += (a >= 0xe0 && a <= 0xef) ? 1 : 255) {
+				b[0] = (unsigned char)a;
+				b[1] = (unsigned char)c;
+				b[2] = (unsigned char)d;
+				b[3] = 0x80;
+				for (n = 1; n <= 4; n++)
+					if (utf8_seq_len(b, n) != ref_utf8_len(b, n))
+						fail_msg("%02x %02x %02x n=%zu", a, c, d, n);
+			}
+	for (a = 0xf0; a <= 0xff; a++)
+		for (i = 0; i < sizeof(edge) * sizeof(edge) * sizeof(edge); i++) {
+			c = edge[i % sizeof(edge)];
+			d = edge[i / sizeof(edge) % sizeof(edge)];
+			e = edge[i / sizeof(edge) / sizeof(edge)];
+			b[0] = (unsigned char)a;
+			b[1] = (unsigned char)c;
+			b[2] = (unsigned char)d;
+			b[3] = (unsigned char)e;
+			assert_int_equal(utf8_seq_len(b, 4), ref_utf8_len(b, 4));
+		}
+	b[0] = 0xc3;
+	b[1] = 0xa9;
+	assert_int_equal(utf8_seq_len(b, 2), 2);
+	assert_int_equal(utf8_seq_len(b, 1), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strcasecmp_matches_reference),
 		cmocka_unit_test(test_memcaseeq_matches_reference),
+		cmocka_unit_test(test_utf8_matches_reference),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

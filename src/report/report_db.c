@@ -102,6 +102,9 @@ struct report_query {
 	int nparams;
 	PGresult *res;
 	int row;
+	/* the last error was the store refusing these values, not the store
+	 * failing (report_query_refused) */
+	bool refused;
 };
 
 int
@@ -198,12 +201,25 @@ report_db_kind(const struct report_db *db)
 	return db->kind;
 }
 
+/* pg_refusal - the server's error is about the values sent: SQLSTATE
+ * class 22 (data exception: a byte sequence the encoding refuses, a
+ * value too long) or 23 (a constraint the row breaks) */
+static bool
+pg_refusal(const PGresult *r)
+{
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+	return state != NULL && (strncmp(state, "22", 2) == 0 ||
+	    strncmp(state, "23", 2) == 0);
+}
+
 /* pg_statement - run one statement within the handle's timeout: its
- * result, or NULL with the reason appended to why. A statement that got
- * no answer or broke the connection closes it. */
+ * result, or NULL with the reason appended to why (and *refused_r set
+ * when the server refused the values, if refused_r is not NULL). A
+ * statement that got no answer or broke the connection closes it. */
 static PGresult *
 pg_statement(struct report_db *db, const char *sql, int nparams,
-    const char *const *params, struct buf *why)
+    const char *const *params, bool *refused_r, struct buf *why)
 {
 	PGresult *r = NULL;
 	ExecStatusType s;
@@ -224,6 +240,8 @@ pg_statement(struct report_db *db, const char *sql, int nparams,
 		return r;
 	buf_printf(why, "%s", PQresultErrorMessage(r));
 	trim_newlines(why);
+	if (refused_r != NULL)
+		*refused_r = pg_refusal(r);
 	PQclear(r);
 	return NULL;
 }
@@ -241,7 +259,7 @@ report_db_exec(struct report_db *db, const char *sql, struct buf *why)
 		sqlite3_free(err);
 		return false;
 	}
-	r = pg_statement(db, sql, 0, NULL, why);
+	r = pg_statement(db, sql, 0, NULL, NULL, why);
 	PQclear(r);
 	return r != NULL;
 }
@@ -334,7 +352,7 @@ pg_run(struct report_query *q)
 	struct buf why = BUF_INIT;
 
 	q->res = pg_statement(q->db, q->sql, q->nparams,
-	    (const char *const *)q->params, &why);
+	    (const char *const *)q->params, &q->refused, &why);
 	if (q->res == NULL) {
 		free(q->error);
 		q->error = xstrdup(buf_cstr(&why));
@@ -362,6 +380,11 @@ report_query_step(struct report_query *q)
 			return 0;
 		}
 		q->error = xstrdup(sqlite3_errmsg(q->db->lite));
+		/* SQLite keeps any bytes as text: only a constraint an admin
+		 * added, a type or a size refuses a row */
+		rc &= 0xff;	/* the primary code of an extended one */
+		q->refused = rc == SQLITE_CONSTRAINT || rc == SQLITE_MISMATCH ||
+		    rc == SQLITE_TOOBIG;
 		return -1;
 	}
 	if (q->res == NULL && pg_run(q) < 0)
@@ -415,6 +438,7 @@ report_query_reset(struct report_query *q)
 		if (q->st != NULL) {
 			free(q->error);
 			q->error = NULL;
+			q->refused = false;
 		}
 		return;
 	}
@@ -427,6 +451,13 @@ report_query_reset(struct report_query *q)
 	q->nparams = 0;
 	free(q->error);
 	q->error = NULL;
+	q->refused = false;
+}
+
+bool
+report_query_refused(const struct report_query *q)
+{
+	return q->error != NULL && q->refused;
 }
 
 const char *

@@ -553,6 +553,16 @@ report_job_expire(struct report_store *st, unsigned days, int64_t now)
 	report_query_free(&q);
 	if (rows < 0)
 		return 1;
+	q = report_query_new(db, "DELETE FROM written_batches"
+	    " WHERE written_at < ?1");
+	report_query_int(q, 1, cut);
+	if (report_query_step(q) != 0) {
+		log_error("store: expire: %s", report_query_error(q));
+		rows = -1;
+	}
+	report_query_free(&q);
+	if (rows < 0)
+		return 1;
 	log_info("expired %lld rows older than %u days", (long long)rows, days);
 	return 0;
 }

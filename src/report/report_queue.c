@@ -4,7 +4,7 @@
  *
  *   report_queue_new / _free     make, free (with what is still queued)
  *   report_queue_push            add or refuse-and-count, never blocks
- *   report_queue_pop / _unpop    take a batch, put it back on failure
+ *   report_queue_pop             take a batch (the writer holds it)
  *   report_queue_close           wake the writer for shutdown
  *   report_queue_dropped/_length counters
  *
@@ -109,27 +109,6 @@ report_queue_pop(struct report_queue *q, struct report_row **rows_r,
 	}
 	(void)pthread_mutex_unlock(&q->lock);
 	return n;
-}
-
-void
-report_queue_unpop(struct report_queue *q, struct report_row **rows,
-    size_t n)
-{
-	size_t i;
-
-	(void)pthread_mutex_lock(&q->lock);
-	/* put back newest first so the order is kept */
-	for (i = n; i > 0; i--) {
-		if (q->len < q->cap) {
-			q->head = (q->head + q->cap - 1) % q->cap;
-			q->ring[q->head] = rows[i - 1];
-			q->len++;
-		} else {
-			free(rows[i - 1]);
-			q->dropped++;
-		}
-	}
-	(void)pthread_mutex_unlock(&q->lock);
 }
 
 void

@@ -28,10 +28,6 @@ bool report_queue_push(struct report_queue *q, struct report_row *row);
  * waiting up to wait_ms for the first; returns how many */
 size_t report_queue_pop(struct report_queue *q, struct report_row **rows_r,
     size_t max, unsigned wait_ms);
-/* report_queue_unpop - put rows back at the front (the store failed);
- * rows that no longer fit are freed and counted as dropped */
-void report_queue_unpop(struct report_queue *q, struct report_row **rows,
-    size_t n);
 /* report_queue_close - wake the writer; later pushes are refused */
 void report_queue_close(struct report_queue *q);
 bool report_queue_closed(struct report_queue *q);

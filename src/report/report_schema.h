@@ -6,7 +6,11 @@
  * (policy domain, period) the report job has claimed, sent, skipped or
  * failed (detail: why; sent_to: the addresses it already went to, so a
  * retry never sends twice); its primary key is the claim that stops a
- * report going out twice. schema_version: the version the tables were made with; a store
+ * report going out twice. written_batches: the id of every batch the
+ * daemons' writers inserted, so that a batch whose COMMIT went unanswered
+ * is not written twice when retried (added after version 1 was
+ * released: made by CREATE ... IF NOT EXISTS at every open, an older
+ * daemon ignores it; expired with the messages). schema_version: the version the tables were made with; a store
  * with another version is refused, never altered behind the admin's back.
  */
 #ifndef AUTHMILTER_REPORT_SCHEMA_H
@@ -40,6 +44,8 @@ static const char *const report_schema_sql[] = {
 	" done_at BIGINT NOT NULL DEFAULT 0, report_id TEXT NOT NULL,"
 	" detail TEXT NOT NULL DEFAULT '', sent_to TEXT NOT NULL DEFAULT '',"
 	" PRIMARY KEY (policy_domain, period_begin))",
+	"CREATE TABLE IF NOT EXISTS written_batches ("
+	" id TEXT NOT NULL PRIMARY KEY, written_at BIGINT NOT NULL)",
 	NULL
 };
 

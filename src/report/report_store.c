@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +32,7 @@
 struct report_store {
 	struct report_db *db;
 	struct report_query *insert;
+	struct report_query *batch_seen, *batch_mark;
 };
 
 static const char insert_sql[] =
@@ -39,6 +42,11 @@ static const char insert_sql[] =
 	" disposition, override_type, override_comment, spf_domain, spf_scope,"
 	" spf_result, dkim) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
 	"?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28)";
+
+static const char batch_seen_sql[] =
+	"SELECT 1 FROM written_batches WHERE id = ?1";
+static const char batch_mark_sql[] =
+	"INSERT INTO written_batches (id, written_at) VALUES (?1, ?2)";
 
 /* sqlite_path - the PATH of "sqlite:PATH", or NULL */
 static const char *
@@ -233,6 +241,8 @@ report_store_close(struct report_store **sp)
 	if (st == NULL)
 		return;
 	report_query_free(&st->insert);
+	report_query_free(&st->batch_seen);
+	report_query_free(&st->batch_mark);
 	report_db_close(&st->db);
 	free(st);
 	*sp = NULL;
@@ -282,29 +292,99 @@ bind_row(struct report_query *q, const struct report_row *r, struct buf *dkim)
 	report_query_text(q, col++, buf_cstr(dkim));
 }
 
-bool
+/* batch_recorded - 1 when batch_id is in written_batches, 0 when not,
+ * -1 on error (why filled) */
+static int
+batch_recorded(struct report_store *st, const char *batch_id, struct buf *why)
+{
+	int rc;
+
+	if (st->batch_seen == NULL)
+		st->batch_seen = report_query_new(st->db, batch_seen_sql);
+	report_query_reset(st->batch_seen);
+	report_query_text(st->batch_seen, 1, batch_id);
+	rc = report_query_step(st->batch_seen);
+	if (rc < 0)
+		buf_printf(why, "%s", report_query_error(st->batch_seen));
+	report_query_reset(st->batch_seen);
+	return rc;
+}
+
+/* step_once - run q once; false with why filled (and *refused set when
+ * the store refused the values) */
+static bool
+step_once(struct report_query *q, bool *refused, struct buf *why)
+{
+	bool ok = report_query_step(q) == 0;
+
+	if (!ok) {
+		buf_printf(why, "%s", report_query_error(q));
+		*refused = report_query_refused(q);
+	}
+	report_query_reset(q);
+	return ok;
+}
+
+enum report_insert
 report_store_insert(struct report_store *st,
-    const struct report_row *const *rows, size_t n, struct buf *why)
+    const struct report_row *const *rows, size_t n, const char *batch_id,
+    int64_t now, struct buf *why)
 {
 	struct buf dkim = BUF_INIT;
+	bool ok = true, refused = false;
 	size_t i;
+	int seen;
 
 	if (st->insert == NULL)
 		st->insert = report_query_new(st->db, insert_sql);
+	if (st->batch_mark == NULL)
+		st->batch_mark = report_query_new(st->db, batch_mark_sql);
 	if (!report_db_begin(st->db, why))
-		return false;
-	for (i = 0; i < n; i++) {
-		report_query_reset(st->insert);
+		return REPORT_INSERT_FAILED;
+	seen = batch_recorded(st, batch_id, why);
+	if (seen != 0) {
+		report_db_rollback(st->db);
+		return seen > 0 ? REPORT_INSERT_EARLIER : REPORT_INSERT_FAILED;
+	}
+	for (i = 0; ok && i < n; i++) {
 		bind_row(st->insert, rows[i], &dkim);
-		if (report_query_step(st->insert) != 0) {
-			buf_printf(why, "%s", report_query_error(st->insert));
-			report_query_reset(st->insert);
-			report_db_rollback(st->db);
-			buf_deinit(&dkim);
-			return false;
+		ok = step_once(st->insert, &refused, why);
+	}
+	buf_deinit(&dkim);
+	if (ok) {
+		report_query_text(st->batch_mark, 1, batch_id);
+		report_query_int(st->batch_mark, 2, now);
+		ok = step_once(st->batch_mark, &refused, why);
+		refused = false;	/* the id is ours: not a row's fault */
+	}
+	if (!ok) {
+		report_db_rollback(st->db);
+		return refused ? REPORT_INSERT_REFUSED : REPORT_INSERT_FAILED;
+	}
+	return report_db_commit(st->db, why) ? REPORT_INSERT_DONE :
+	    REPORT_INSERT_FAILED;
+}
+
+void
+report_store_batch_id(char id[REPORT_BATCH_ID_SIZE])
+{
+	static _Atomic uint64_t counter;
+	unsigned char b[16];
+	struct timespec ts;
+	size_t i;
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+		/* no entropy source: unique enough within one host's stores */
+		uint64_t c = ++counter, t;
+
+		(void)clock_gettime(CLOCK_REALTIME, &ts);
+		t = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		for (i = 0; i < 8; i++) {
+			b[i] = (unsigned char)(t >> (8 * i));
+			b[8 + i] = (unsigned char)((c ^ (uint64_t)getpid() << 32) >>
+			    (8 * i));
 		}
 	}
-	report_query_reset(st->insert);
-	buf_deinit(&dkim);
-	return report_db_commit(st->db, why);
+	for (i = 0; i < sizeof(b); i++)
+		(void)snprintf(id + 2 * i, 3, "%02x", b[i]);
 }

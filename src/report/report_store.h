@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "report/report_db.h"
@@ -50,13 +51,30 @@ bool report_store_prepare(const char *spec, uid_t uid, gid_t gid,
 /* report_store_close - close; NULLs *sp */
 void report_store_close(struct report_store **sp);
 
+#define REPORT_BATCH_ID_SIZE 33	/* 128 random bits in hex, and NUL */
+
+enum report_insert {
+	REPORT_INSERT_DONE,	/* the rows are in */
+	REPORT_INSERT_EARLIER,	/* they were already: an earlier attempt's
+				 * COMMIT went through unanswered */
+	REPORT_INSERT_REFUSED,	/* the store refused a row's values */
+	REPORT_INSERT_FAILED	/* the store failed; retry, same batch id */
+};
+
 /*
- * report_store_insert - insert n rows in one transaction. false (nothing
- * inserted) with the reason appended to why; the caller may retry on a
- * new handle.
+ * report_store_insert - insert n rows in one transaction that also
+ * records batch_id, unless that id is recorded already. A COMMIT given up
+ * (ReportStoreTimeout, a dropped connection) may have been done by the
+ * server: retried with the same id, the rows are not written twice.
+ * REFUSED and FAILED insert nothing and append the reason to why; after
+ * FAILED the caller retries on a new handle.
  */
-bool report_store_insert(struct report_store *st,
-    const struct report_row *const *rows, size_t n, struct buf *why);
+enum report_insert report_store_insert(struct report_store *st,
+    const struct report_row *const *rows, size_t n, const char *batch_id,
+    int64_t now, struct buf *why);
+
+/* report_store_batch_id - a fresh id for report_store_insert */
+void report_store_batch_id(char id[REPORT_BATCH_ID_SIZE]);
 
 /* report_store_db - the database, for the report command's queries */
 struct report_db *report_store_db(struct report_store *st);

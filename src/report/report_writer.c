@@ -11,13 +11,19 @@
  *
  * A milter thread never waits for the store: when the store is slow,
  * full or gone, rows pile up in the bounded queue and the ones that do
- * not fit are dropped and counted. A failed insert puts the batch back
- * and closes the handle; the next attempt opens a new one.
+ * not fit are dropped and counted. The writer holds the batch it took
+ * until the store has it: a failed insert closes the handle and the same
+ * batch, under the same id, is tried on a new one (so a COMMIT whose
+ * answer was lost is not written twice). A batch the store refuses (a
+ * row's values: a constraint, an encoding) is written a row at a time,
+ * and only the rows refused are dropped: one bad row never stops the
+ * recording.
  */
 #include "config.h"
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "log/log.h"
@@ -39,6 +45,13 @@ struct report_writer {
 	time_t next_drop_log;
 	uint64_t dropped_logged;
 	bool store_down_logged;
+	/* the batch taken from the queue and not yet in the store */
+	struct report_row **batch;
+	size_t batch_n;
+	char batch_id[REPORT_BATCH_ID_SIZE];
+	bool one_by_one;	/* a row was refused: the rest go alone */
+	uint64_t refused;	/* rows refused since the start */
+	time_t next_refused_log;
 	/* at a stop: keep trying the store until then (clock_mono_ms; set
 	 * before the queue is closed, read only once it is) */
 	uint64_t close_until_ms;
@@ -79,32 +92,84 @@ ensure_store(struct report_writer *w)
 	return w->store != NULL;
 }
 
-/* write_batch - insert rows; on failure put them back and drop the handle */
-static bool
-write_batch(struct report_writer *w, struct report_row **rows, size_t n)
+/* take - the first k rows of the batch are in the store (or refused):
+ * free them, move the rest up, give the rest a new id */
+static void
+take(struct report_writer *w, size_t k)
 {
-	struct buf why = BUF_INIT;
 	size_t i;
 
-	if (report_store_insert(w->store,
-	    (const struct report_row *const *)rows, n, &why)) {
+	for (i = 0; i < k; i++)
+		free(w->batch[i]);
+	w->batch_n -= k;
+	memmove(w->batch, w->batch + k, w->batch_n * sizeof(*w->batch));
+	report_store_batch_id(w->batch_id);
+	if (w->batch_n == 0)
+		w->one_by_one = false;
+}
+
+/* refuse - the store refused the batch's first row: drop it, count it,
+ * say why at most once a minute */
+static void
+refuse(struct report_writer *w, const char *why)
+{
+	const struct report_row *r = w->batch[0];
+	time_t now = time(NULL);
+
+	w->refused++;
+	metrics_report_row_dropped();
+	if (now >= w->next_refused_log) {
+		w->next_refused_log = now + REPORT_DROP_LOG_SEC;
+		log_warn("ReportStore %s: a report row was refused and dropped "
+		    "(policy domain %s, queue id %s): %s; %llu refused in all",
+		    w->spec, r->policy_domain, r->queue_id, why,
+		    (unsigned long long)w->refused);
+	}
+	take(w, 1);
+}
+
+/* write_batch - try the batch (or its first row, one_by_one); false when
+ * the store failed (handle dropped, batch kept for the next try) */
+static bool
+write_batch(struct report_writer *w)
+{
+	size_t k = w->one_by_one ? 1 : w->batch_n;
+	struct buf why = BUF_INIT;
+	enum report_insert r;
+
+	r = report_store_insert(w->store, (const struct report_row *const *)
+	    w->batch, k, w->batch_id, (int64_t)time(NULL), &why);
+	if (r != REPORT_INSERT_FAILED) {
 		if (w->store_down_logged)
 			log_info("ReportStore %s: writing again", w->spec);
 		w->store_down_logged = false;
-		for (i = 0; i < n; i++)
-			free(rows[i]);
-		buf_deinit(&why);
-		return true;
 	}
-	/* said once until the store works again (the retry is every second) */
-	if (!w->store_down_logged)
-		log_warn("ReportStore %s: cannot write %zu rows: %s; will reopen",
-		    w->spec, n, buf_cstr(&why));
-	w->store_down_logged = true;
+	switch (r) {
+	case REPORT_INSERT_EARLIER:
+		log_info("ReportStore %s: %zu rows were written before the "
+		    "answer was lost; not written again", w->spec, k);
+		/* FALLTHROUGH */
+	case REPORT_INSERT_DONE:
+		take(w, k);
+		break;
+	case REPORT_INSERT_REFUSED:
+		if (k > 1) {	/* nothing written: find the row alone */
+			w->one_by_one = true;
+			report_store_batch_id(w->batch_id);
+		} else
+			refuse(w, buf_cstr(&why));
+		break;
+	case REPORT_INSERT_FAILED:
+		/* said once until the store works again (retried every second) */
+		if (!w->store_down_logged)
+			log_warn("ReportStore %s: cannot write %zu rows: %s; will "
+			    "reopen", w->spec, k, buf_cstr(&why));
+		w->store_down_logged = true;
+		report_store_close(&w->store);
+		break;
+	}
 	buf_deinit(&why);
-	report_store_close(&w->store);
-	report_queue_unpop(w->queue, rows, n);
-	return false;
+	return r != REPORT_INSERT_FAILED;
 }
 
 /* log_drops - at most once a minute, the rows dropped since last time */
@@ -131,7 +196,6 @@ static void *
 writer_main(void *arg)
 {
 	struct report_writer *w = arg;
-	struct report_row **rows = xcalloc(REPORT_BATCH_MAX, sizeof(*rows));
 	struct timespec pause = { 0, 100000000L };
 	struct timespec gather = { 0, REPORT_BATCH_PAUSE_MS * 1000000L };
 	size_t n;
@@ -146,19 +210,22 @@ writer_main(void *arg)
 			(void)nanosleep(&pause, NULL);
 			continue;
 		}
-		n = report_queue_pop(w->queue, rows, REPORT_BATCH_MAX, 1000);
-		if (n == 0) {
-			if (closed)
-				break;
-			continue;
+		if (w->batch_n == 0) {
+			w->batch_n = report_queue_pop(w->queue, w->batch,
+			    REPORT_BATCH_MAX, 1000);
+			if (w->batch_n == 0) {
+				if (closed)
+					break;
+				continue;
+			}
 		}
-		if (!write_batch(w, rows, n)) {
+		n = w->batch_n;
+		if (!write_batch(w)) {
 			if (closed && clock_mono_ms() >= w->close_until_ms)
 				break;
-		} else if (!closed && n < REPORT_BATCH_MAX)
+		} else if (!closed && w->batch_n == 0 && n < REPORT_BATCH_MAX)
 			(void)nanosleep(&gather, NULL);
 	}
-	free(rows);
 	return NULL;
 }
 
@@ -171,6 +238,8 @@ report_writer_start(const char *spec, unsigned timeout_ms, size_t capacity)
 	w->db_opts.timeout_ms = timeout_ms;
 	w->db_opts.app_name = "authmilter";
 	w->queue = report_queue_new(capacity);
+	w->batch = xcalloc(REPORT_BATCH_MAX, sizeof(*w->batch));
+	report_store_batch_id(w->batch_id);
 	w->next_drop_log = time(NULL) + REPORT_DROP_LOG_SEC;
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0)
 		log_fatal("cannot start the report writer thread");
@@ -214,7 +283,8 @@ finish(struct report_writer *w, unsigned retry_ms, unsigned wait_ms,
 	/* joined: it wrote all it could; not joined: it is still writing,
 	 * and the rows still queued are as good as lost */
 	joined = pthread_timedjoin_np(w->thread, NULL, &until) == 0;
-	left = report_queue_length(w->queue);
+	/* not joined: the thread still owns its batch */
+	left = report_queue_length(w->queue) + (joined ? w->batch_n : 0);
 	if (!joined)
 		log_warn("ReportStore %s: the store did not answer within %u ms; "
 		    "not waiting for it", w->spec, wait_ms);
@@ -252,6 +322,8 @@ report_writer_stop(struct report_writer **wp, unsigned timeout_ms)
 		return false;
 	report_store_close(&w->store);
 	report_queue_free(&w->queue);
+	take(w, w->batch_n);
+	free(w->batch);
 	free(w->spec);
 	free(w);
 	*wp = NULL;

@@ -348,6 +348,42 @@ def complete_periods(t, opts, db, tmp):
             root = ET.fromstring(g.read())
         counts.append(sum(int(c.text) for c in root.iter(NS + "count")))
     t.is_eq(counts, [2, 3], "rows fall in the day of their arrival")
+    expire(t, conf, db)
+
+
+def expire(t, conf, db):
+    """--expire DAYS: messages, finished reports and the writers' batch
+    ids older than that go; newer ones and claims in progress stay"""
+    old = int(time.time()) - 10 * 86400
+    con = sqlite3.connect(db)
+    n_msgs = con.execute("SELECT count(*) FROM messages").fetchone()[0]
+    n_batches = con.execute("SELECT count(*) FROM written_batches"
+                            ).fetchone()[0]
+    con.execute("INSERT INTO messages SELECT * FROM messages LIMIT 3")
+    con.execute("UPDATE messages SET arrival = ? WHERE rowid IN (SELECT"
+                " rowid FROM messages ORDER BY rowid DESC LIMIT 3)", (old,))
+    con.execute("INSERT INTO written_batches VALUES ('old-batch', ?)", (old,))
+    for dom, state in (("old-sent.test", "sent"),
+                       ("old-claimed.test", "claimed")):
+        con.execute("INSERT INTO reports (policy_domain, period_begin,"
+                    " period_end, state, claimed_by, claimed_at, report_id)"
+                    " VALUES (?, ?, ?, ?, 'x', ?, 'r')",
+                    (dom, old - 86400, old, state, old))
+    con.commit()
+    con.close()
+    r = report(conf, "--expire", "7")
+    con = sqlite3.connect(db)
+    got = (con.execute("SELECT count(*) FROM messages").fetchone()[0],
+           con.execute("SELECT count(*) FROM written_batches").fetchone()[0],
+           sorted(d for (d,) in con.execute(
+               "SELECT policy_domain FROM reports WHERE policy_domain"
+               " LIKE 'old-%'")))
+    con.close()
+    t.ok(r.returncode == 0 and n_batches > 0 and
+         got == (n_msgs, n_batches, ["old-claimed.test"]),
+         "--expire 7: old messages, batch ids and finished reports go,"
+         " the rest stays", diag="%r, want %r\n%s" % (
+             got, (n_msgs, n_batches, ["old-claimed.test"]), r.stderr))
 
 
 main()

@@ -1,6 +1,7 @@
 /* test_report_store.c - the report queue (bounded, never blocking, drop
- * counting, order kept on unpop) and the SQLite store (made on first use,
- * rows inserted, schema version checked, bad names refused) */
+ * counting, order kept), row text kept to UTF-8, and the SQLite store
+ * (made on first use, rows inserted once per batch id, a refused row told
+ * from a failing store, schema version checked, bad names refused) */
 #include "config.h"
 
 #include <setjmp.h>
@@ -47,13 +48,12 @@ test_queue_bounded_and_counts_drops(void **state)
 	assert_int_equal(n, 2);
 	assert_string_equal(rows[0]->queue_id, "a");
 	assert_string_equal(rows[1]->queue_id, "b");
-	report_queue_unpop(q, rows, n);	/* back in front, order kept */
-	n = report_queue_pop(q, rows, 8, 0);
-	assert_int_equal(n, 3);
-	assert_string_equal(rows[0]->queue_id, "a");
-	assert_string_equal(rows[2]->queue_id, "c");
 	for (i = 0; i < n; i++)
 		free(rows[i]);
+	n = report_queue_pop(q, rows, 8, 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0]->queue_id, "c");
+	free(rows[0]);
 	/* nothing queued: pop waits at most the time given */
 	assert_int_equal(report_queue_pop(q, rows, 8, 10), 0);
 	report_queue_close(q);
@@ -62,23 +62,6 @@ test_queue_bounded_and_counts_drops(void **state)
 	free(extra);
 	report_queue_free(&q);
 	assert_null(q);
-}
-
-static void
-test_queue_unpop_overflow_drops(void **state)
-{
-	struct report_queue *q = report_queue_new(2);
-	struct report_row *rows[2];
-
-	(void)state;
-	assert_true(report_queue_push(q, row("a")));
-	assert_true(report_queue_push(q, row("b")));
-	assert_int_equal(report_queue_pop(q, rows, 2, 0), 2);
-	assert_true(report_queue_push(q, row("c")));
-	report_queue_unpop(q, rows, 2);	/* one fits, one is dropped */
-	assert_int_equal(report_queue_length(q), 2);
-	assert_int_equal(report_queue_dropped(q), 1);
-	report_queue_free(&q);	/* frees what is queued */
 }
 
 static void
@@ -161,6 +144,7 @@ test_store_create_insert(void **state)
 	struct report_store *st;
 	struct buf why = BUF_INIT;
 	struct report_query *q;
+	char id[REPORT_BATCH_ID_SIZE], id2[REPORT_BATCH_ID_SIZE];
 
 	(void)state;
 	(void)snprintf(path, sizeof(path), "%s/r.db", store_dir);
@@ -178,8 +162,15 @@ test_store_create_insert(void **state)
 	strcpy(r[1]->dkim[1].domain, "b.example");
 	strcpy(r[1]->dkim[1].selector, "t");
 	strcpy(r[1]->dkim[1].result, "fail");
-	assert_true(report_store_insert(st, (const struct report_row *const *)r,
-	    2, &why));
+	report_store_batch_id(id);
+	assert_int_equal(strlen(id), REPORT_BATCH_ID_SIZE - 1);
+	assert_int_equal(report_store_insert(st,
+	    (const struct report_row *const *)r, 2, id, 1000, &why),
+	    REPORT_INSERT_DONE);
+	/* the same batch again (its COMMIT's answer lost): not written twice */
+	assert_int_equal(report_store_insert(st,
+	    (const struct report_row *const *)r, 2, id, 1001, &why),
+	    REPORT_INSERT_EARLIER);
 	q = report_query_new(report_store_db(st),
 	    "SELECT count(*), max(dkim) FROM messages");
 	assert_int_equal(report_query_step(q), 1);
@@ -187,6 +178,33 @@ test_store_create_insert(void **state)
 	assert_string_equal(report_query_col(q, 1),
 	    "a.example\ts\tpass\nb.example\tt\tfail");
 	report_query_free(&q);
+	/* a row the store refuses (an admin's trigger): nothing written, and
+	 * said so apart from a store that fails */
+	assert_true(report_db_exec(report_store_db(st), "CREATE TRIGGER"
+	    " no_poison BEFORE INSERT ON messages WHEN NEW.queue_id = 'POISON'"
+	    " BEGIN SELECT RAISE(ABORT, 'poisoned row'); END", &why));
+	strcpy(r[1]->queue_id, "POISON");
+	report_store_batch_id(id2);
+	assert_string_not_equal(id, id2);
+	assert_int_equal(report_store_insert(st,
+	    (const struct report_row *const *)r, 2, id2, 1002, &why),
+	    REPORT_INSERT_REFUSED);
+	assert_non_null(strstr(buf_cstr(&why), "poisoned row"));
+	buf_truncate(&why, 0);
+	assert_int_equal(report_store_insert(st,
+	    (const struct report_row *const *)r, 1, id2, 1002, &why),
+	    REPORT_INSERT_DONE);
+	q = report_query_new(report_store_db(st),
+	    "SELECT count(*) FROM messages");
+	assert_int_equal(report_query_step(q), 1);
+	assert_int_equal(report_query_col_int(q, 0), 3);
+	report_query_free(&q);
+	/* a store that fails is not a refusal */
+	assert_true(report_db_exec(report_store_db(st),
+	    "DROP TABLE written_batches", &why));
+	assert_int_equal(report_store_insert(st,
+	    (const struct report_row *const *)r, 1, id, 1003, &why),
+	    REPORT_INSERT_FAILED);
 	/* another version in the file: refused, not altered */
 	assert_true(report_db_exec(report_store_db(st),
 	    "UPDATE schema_version SET version = 99", &why));
@@ -224,7 +242,6 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_queue_bounded_and_counts_drops),
-		cmocka_unit_test(test_queue_unpop_overflow_drops),
 		cmocka_unit_test(test_copy_text_cuts_and_cleans),
 		cmocka_unit_test(test_copy_text_keeps_utf8_valid),
 		cmocka_unit_test_setup_teardown(test_store_create_insert,

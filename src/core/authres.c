@@ -26,6 +26,7 @@
 #include "core/authres.h"
 #include "util/fmt.h"
 #include "util/str.h"
+#include "util/utf8.h"
 
 /* Deeper comment nesting than this is hostile; stop parsing. */
 #define AUTHRES_MAX_COMMENT_DEPTH 32
@@ -171,25 +172,44 @@ value_is_address(const char *s)
 	return is_domain_name(at + 1, strlen(at + 1));
 }
 
+/* append_escaped - s[0..n) with a backslash before each byte in escape;
+ * control bytes and bytes that do not start a UTF-8 character (a
+ * client's HELO or MAIL FROM) become '?'; UTF-8 stays (RFC 6532) */
+static void
+append_escaped(struct buf *b, const unsigned char *s, size_t n,
+    const char *escape)
+{
+	const unsigned char *end = s + n;
+	size_t len;
+
+	while (s < end) {
+		len = utf8_seq_len(s, (size_t)(end - s));
+		if (len > 1) {
+			buf_append(b, s, len);
+			s += len;
+			continue;
+		}
+		if (len == 1 && *s != '\0' && strchr(escape, *s) != NULL)
+			buf_append_byte(b, '\\');
+		buf_append_byte(b, (len == 0 || *s < 0x20 || *s == 0x7f) ? '?' :
+		    *s);
+		s++;
+	}
+}
+
 /* append_quoted_n - s[0..n) as a quoted-string (see append_quoted),
  * ending in "..." when cut says the text went on */
 static void
 append_quoted_n(struct buf *b, const char *s, size_t n, bool cut)
 {
-	const unsigned char *p = (const unsigned char *)s, *end = p + n;
-
 	buf_append_byte(b, '"');
-	for (; p < end; p++) {
-		if (*p == '"' || *p == '\\')
-			buf_append_byte(b, '\\');
-		buf_append_byte(b, (*p < 0x20 || *p == 0x7f) ? '?' : *p);
-	}
+	append_escaped(b, (const unsigned char *)s, n, "\"\\");
 	if (cut)
 		FMT_LIT(b, "...");
 	buf_append_byte(b, '"');
 }
 
-/* append_quoted - RFC 5322 quoted-string; control bytes become '?' */
+/* append_quoted - RFC 5322 quoted-string, as append_escaped */
 static void
 append_quoted(struct buf *b, const char *s)
 {
@@ -269,18 +289,12 @@ authres_add(struct authres *ar, const char *method, const char *result)
 	ar->results++;
 }
 
-/* append_ctext - s[0..n) escaped for a comment; control bytes become '?' */
+/* append_ctext - s[0..n) escaped for a comment (RFC 5322 3.2.2: ctext
+ * excludes parentheses and backslash), as append_escaped */
 static void
 append_ctext(struct buf *b, const unsigned char *s, size_t n)
 {
-	const unsigned char *end = s + n;
-
-	for (; s < end; s++) {
-		/* RFC 5322 3.2.2: ctext excludes parentheses and backslash */
-		if (*s == '(' || *s == ')' || *s == '\\')
-			buf_append_byte(b, '\\');
-		buf_append_byte(b, (*s < 0x20 || *s == 0x7f) ? '?' : *s);
-	}
+	append_escaped(b, s, n, "()\\");
 }
 
 /* comment_word - append " " (" (" for the first word), the word and, for

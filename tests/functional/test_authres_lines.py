@@ -16,6 +16,11 @@ still gets its results.
   them all, header.from one of them (1,300 octets on one line before the
   A-R builder folded where a line would pass 998).
 
+- a HELO and a MAIL FROM domain holding bytes that are not UTF-8
+  (Sendmail passes them through): both fields stay valid UTF-8, each such
+  byte written '?' (RFC 6532 lets UTF-8 into a quoted-string, nothing
+  else).
+
 Our ARC set is sealed on every message (ARCSeal verified), so the AAR,
 whose first line also carries "i=1; ", is checked as well.
 """
@@ -126,6 +131,7 @@ def main():
                 long_mail_from(t, d, pem)
                 long_helo(t, d, pem)
                 long_authors(t, d, pem)
+                not_utf8(t, d, pem)
     finally:
         tmpdir.remove(tmp)
     t.done()
@@ -186,6 +192,26 @@ def long_authors(t, d, pem):
          "four 253-octet authors: dmarc= names them all, with header.from",
          diag=ar)
     check_lines(t, "four long authors", res)
+
+
+def not_utf8(t, d, pem):
+    bad = b"\xff".decode("utf-8", "surrogateescape")
+    raw = sign(message("Alice <alice@author.test>", "8bit"), pem)
+    res = d.send_message(raw, client_ip=CLIENT_IP, helo="h%s.test" % bad,
+                         mail_from="<x@%sb.test>" % bad)
+    for name in FIELDS:
+        vals = res.header_values(name)
+        text = " ".join(vals).encode("utf-8", "surrogateescape")
+        try:
+            text.decode("utf-8")
+            valid = True
+        except UnicodeDecodeError:
+            valid = False
+        t.ok(res.disposition == "accept" and len(vals) == 1 and valid and
+             b'smtp.helo="h?.test"' in text and
+             b'smtp.mailfrom="?b.test"' in text,
+             "HELO and MAIL FROM not UTF-8: %s is UTF-8, each such byte '?'"
+             % name, diag=repr(text))
 
 
 if __name__ == "__main__":

@@ -103,8 +103,9 @@ test_comment_and_reason_escaping(void **state)
 	authres_deinit(&ar);
 }
 
-/* Control bytes become '?' in comments and reasons too; bytes above
- * 0x7f pass through (RFC 6532 UTF-8 in header fields) */
+/* Control bytes become '?' in comments and reasons too; UTF-8 passes
+ * through (RFC 6532 UTF-8 in header fields), bytes that are not UTF-8 do
+ * not (the field would break its grammar: a client's 8-bit HELO) */
 static void
 test_comment_and_reason_controls(void **state)
 {
@@ -113,10 +114,12 @@ test_comment_and_reason_controls(void **state)
 	(void)state;
 	authres_init(&ar, "id");
 	authres_add(&ar, "dkim", "neutral");
-	authres_add_comment(&ar, "a\r\n\tb\x7f\x01()");
-	authres_add_reason(&ar, "r\r\n;x\xc3\xa9");
+	authres_add_comment(&ar, "a\r\n\tb\x7f\x01()\xff\xc3\xa9");
+	authres_add_reason(&ar, "r\r\n;x\xc3\xa9\xc3\\\xed\xa0\x80");
+	authres_add_prop(&ar, "smtp", "helo", "h\xfe\xe2\x82\xac\"");
 	assert_string_equal(authres_finish(&ar),
-	    "id;\n\tdkim=neutral (a???b??\\(\\)) reason=\"r??;x\xc3\xa9\"");
+	    "id;\n\tdkim=neutral (a???b??\\(\\)?\xc3\xa9) reason=\"r??;x\xc3\xa9?"
+	    "\\\\???\" smtp.helo=\"h?\xe2\x82\xac\\\"\"");
 	authres_deinit(&ar);
 }
 
@@ -155,7 +158,10 @@ test_long_reason_cut(void **state)
 	text[256] = '\xa9';
 	(void)snprintf(want, sizeof(want), "%.255s...", text);
 	assert_reason(text, want);
-	text[256] = '\0';	/* 256 bytes: whole, nothing cut */
+	text[256] = '\0';	/* 256 bytes: whole, nothing cut, but the */
+	(void)snprintf(want, sizeof(want), "%.255s?", text);	/* lone lead */
+	assert_reason(text, want);	/* byte left is not UTF-8 */
+	text[255] = 'x';
 	assert_reason(text, text);
 }
 

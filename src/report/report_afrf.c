@@ -10,7 +10,10 @@
  *
  * Pure: no I/O. Header values come from the message (hostile): they are
  * copied with their line breaks made CRLF, bare CR/LF and NUL dropped,
- * so they cannot end the header block early or start a MIME part.
+ * so they cannot end the header block early or start a MIME part. Text
+ * that is not ASCII keeps to the rules of a message without SMTPUTF8:
+ * the Subject goes in RFC 2047 encoded-words, a part holding 8-bit bytes
+ * says 8bit, and bytes that are not UTF-8 in our own fields become '?'.
  */
 #include "config.h"
 
@@ -19,7 +22,9 @@
 
 #include "report/report_afrf.h"
 #include "report/report_mime.h"
+#include "crypto/crypto.h"
 #include "util/str.h"
+#include "util/utf8.h"
 
 const char *
 report_afrf_identity_alignment(bool dkim_aligned_pass, bool spf_aligned_pass)
@@ -129,12 +134,80 @@ report_redact_header(struct buf *out, const char *name,
 	buf_append_str(out, "\r\n");
 }
 
-/* clean - a value safe in a header line we write: no CR, LF or NUL */
+/* clean - a value safe in a header line we write: no CR, LF or NUL
+ * (a space instead), no byte that is not UTF-8 ('?' instead: a client's
+ * MAIL FROM) */
 static void
 clean(struct buf *out, const char *s)
 {
-	for (; s != NULL && *s != '\0'; s++)
-		buf_append_byte(out, (unsigned char)*s < 0x20 ? ' ' : *s);
+	const unsigned char *p = (const unsigned char *)s;
+	size_t left = s != NULL ? strlen(s) : 0, len;
+
+	while (left > 0) {
+		len = utf8_seq_len(p, left);
+		if (len > 1)
+			buf_append(out, p, len);
+		else
+			buf_append_byte(out, len == 0 ? '?' : *p < 0x20 ? ' ' : *p);
+		len = len > 0 ? len : 1;
+		p += len;
+		left -= len;
+	}
+}
+
+/* has_8bit - any byte above 0x7f in p[0..n) */
+static bool
+has_8bit(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] >= 0x80)
+			return true;
+	return false;
+}
+
+/* encoded_subject - "Subject: " and text, as RFC 2047 encoded-words
+ * (UTF-8, base64) when it is not ASCII: a message header outside
+ * SMTPUTF8 is ASCII. Words of at most 45 bytes (75 characters encoded,
+ * RFC 2047 2), cut where a character starts, one per folded line. */
+static void
+encoded_subject(struct buf *out, const struct buf *text)
+{
+	size_t i = 0, n, len;
+	struct buf b64 = BUF_INIT;
+
+	buf_append_str(out, "Subject:");
+	if (!has_8bit(text->data, text->len)) {
+		buf_append_byte(out, ' ');
+		buf_append(out, text->data, text->len);
+		buf_append_str(out, "\r\n");
+		return;
+	}
+	while (i < text->len) {
+		for (n = 0; i + n < text->len; n += len) {
+			len = utf8_seq_len(text->data + i + n, text->len - i - n);
+			len = len > 0 ? len : 1;	/* clean() left none */
+			if (n + len > 45)
+				break;
+		}
+		buf_truncate(&b64, 0);
+		crypto_base64_encode(text->data + i, n, &b64);
+		buf_printf(out, "%s=?utf-8?B?%s?=", i > 0 ? "\r\n " : " ",
+		    buf_cstr(&b64));
+		i += n;
+	}
+	buf_append_str(out, "\r\n");
+	buf_deinit(&b64);
+}
+
+/* part_encoding - the transfer encoding that says what a part holds:
+ * 8bit when any byte is above 0x7f (RFC 2045 6.2; the MTA downgrades it
+ * for a 7-bit hop), else 7bit */
+static const char *
+part_encoding(const void *p, size_t n)
+{
+	return has_8bit(p, n) ? "8bit" : "7bit";
 }
 
 /* field - "Name: value" CRLF with the value cleaned */
@@ -202,35 +275,14 @@ report_afrf_spf_dns(struct buf *out, const char *domain, const char *record)
 	return ok;
 }
 
-void
-report_afrf_build(struct buf *out, const struct report_afrf *r)
+/* feedback_fields - the machine-readable part's fields (RFC 6591 3.1) */
+static void
+feedback_fields(struct buf *out, const struct report_afrf *r,
+    const char *date)
 {
-	static const char boundary[] = "=_authmilter_afrf_";
-	struct buf date = BUF_INIT, subj = BUF_INIT;
 	size_t i;
 
-	report_rfc5322_date(&date, r->date);
-	buf_append_str(&subj, "FW: ");
-	clean(&subj, r->subject);
-	field(out, "From", r->from);
-	field(out, "To", r->to);
-	field(out, "Date", buf_cstr(&date));
-	field(out, "Subject", buf_cstr(&subj));
-	buf_printf(out, "Message-ID: <");
-	clean(out, r->message_id);
-	buf_printf(out, ">\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report;"
-	    " report-type=feedback-report;\r\n boundary=\"%s\"\r\n\r\n"
-	    "This is a MIME-formatted message.\r\n\r\n--%s\r\n"
-	    "Content-Type: text/plain; charset=us-ascii\r\n"
-	    "Content-Transfer-Encoding: 7bit\r\n\r\n"
-	    "This is an authentication failure report for an email message\r\n"
-	    "received from IP ", boundary, boundary);
-	clean(out, r->source_ip);
-	buf_printf(out, " on %s.\r\n\r\n--%s\r\n"
-	    "Content-Type: message/feedback-report\r\n"
-	    "Content-Transfer-Encoding: 7bit\r\n\r\n"
-	    "Feedback-Type: auth-failure\r\nVersion: 1\r\n", buf_cstr(&date),
-	    boundary);
+	buf_append_str(out, "Feedback-Type: auth-failure\r\nVersion: 1\r\n");
 	field(out, "User-Agent", r->user_agent);
 	buf_append_str(out, "Auth-Failure: dmarc\r\n");
 	field(out, "Authentication-Results", r->auth_results);
@@ -250,13 +302,47 @@ report_afrf_build(struct buf *out, const struct report_afrf *r)
 		field(out, "Original-Envelope-Id", r->queue_id);
 	field(out, "Original-Mail-From", *r->mail_from != '\0' ? r->mail_from :
 	    "<>");
-	field(out, "Arrival-Date", buf_cstr(&date));
+	field(out, "Arrival-Date", date);
 	field(out, "Source-IP", r->source_ip);
 	field(out, "Reported-Domain", r->reported_domain);
+}
+
+void
+report_afrf_build(struct buf *out, const struct report_afrf *r)
+{
+	static const char boundary[] = "=_authmilter_afrf_";
+	struct buf date = BUF_INIT, subj = BUF_INIT, part = BUF_INIT;
+
+	report_rfc5322_date(&date, r->date);
+	buf_append_str(&subj, "FW: ");
+	clean(&subj, r->subject);
+	field(out, "From", r->from);
+	field(out, "To", r->to);
+	field(out, "Date", buf_cstr(&date));
+	encoded_subject(out, &subj);
+	buf_printf(out, "Message-ID: <");
+	clean(out, r->message_id);
+	buf_printf(out, ">\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report;"
+	    " report-type=feedback-report;\r\n boundary=\"%s\"\r\n\r\n"
+	    "This is a MIME-formatted message.\r\n\r\n--%s\r\n"
+	    "Content-Type: text/plain; charset=us-ascii\r\n"
+	    "Content-Transfer-Encoding: 7bit\r\n\r\n"
+	    "This is an authentication failure report for an email message\r\n"
+	    "received from IP ", boundary, boundary);
+	clean(out, r->source_ip);
+	buf_printf(out, " on %s.\r\n\r\n--%s\r\n"
+	    "Content-Type: message/feedback-report\r\n", buf_cstr(&date),
+	    boundary);
+	feedback_fields(&part, r, buf_cstr(&date));
+	buf_printf(out, "Content-Transfer-Encoding: %s\r\n\r\n",
+	    part_encoding(part.data, part.len));
+	buf_append(out, part.data, part.len);
 	buf_printf(out, "\r\n--%s\r\nContent-Type: text/rfc822-headers\r\n"
-	    "Content-Transfer-Encoding: 7bit\r\n\r\n", boundary);
+	    "Content-Transfer-Encoding: %s\r\n\r\n", boundary,
+	    part_encoding(r->headers, strlen(r->headers)));
 	buf_append_str(out, r->headers);
 	buf_printf(out, "\r\n--%s--\r\n", boundary);
 	buf_deinit(&date);
 	buf_deinit(&subj);
+	buf_deinit(&part);
 }

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <zlib.h>
 
+#include "crypto/crypto.h"
 #include "report/report_afrf.h"
 #include "report/report_mime.h"
 #include "report/report_name.h"
@@ -338,7 +339,79 @@ test_redact_and_afrf(void **state)
 	assert_null(strstr(buf_cstr(&b), "Original-Envelope-Id"));
 	assert_non_null(strstr(buf_cstr(&b), "Arrival-Date: Wed, 02 Dec 2026 "
 	    "00:00:00 +0000\r\n"));
+	/* all ASCII: every part says 7bit */
+	assert_null(strstr(buf_cstr(&b), "Content-Transfer-Encoding: 8bit"));
 	buf_deinit(&b);
+}
+
+/* subject_text - the Subject's encoded-words decoded and joined; fails
+ * when a word passes RFC 2047's 75 characters */
+static void
+subject_text(const char *msg, struct buf *out)
+{
+	const char *p = strstr(msg, "\r\nSubject:"), *w, *e;
+
+	assert_non_null(p);
+	p += strlen("\r\nSubject:");
+	while ((w = strstr(p, "=?utf-8?B?")) != NULL && w - p <= 3) {
+		e = strstr(w + 10, "?=");
+		assert_non_null(e);
+		assert_true(e + 2 - w <= 75);
+		assert_true(crypto_base64_decode((const unsigned char *)w + 10,
+		    (size_t)(e - w - 10), out));
+		p = e + 2;
+	}
+	assert_true(strncmp(p, "\r\nMessage-ID:", 13) == 0);
+}
+
+/* A subject, a MAIL FROM or header fields that are not ASCII: the
+ * Subject in RFC 2047 encoded-words of UTF-8 (bytes that are not UTF-8
+ * as '?'), the parts holding 8-bit bytes declared 8bit, not 7bit */
+static void
+test_afrf_not_ascii(void **state)
+{
+	struct report_afrf r;
+	struct buf b = BUF_INIT, subj = BUF_INIT;
+	char want[400];
+	size_t i;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.from = "dmarc@rx.example";
+	r.to = "ruf@a.example";
+	r.message_id = "id@rx.example";
+	r.user_agent = "authmilter/1";
+	r.source_ip = "192.0.2.1";
+	r.queue_id = "";
+	r.reported_domain = "a.example";
+	r.auth_results = "rx.example; dmarc=fail header.from=a.example";
+	r.identity_alignment = "dkim";
+	r.subject = "caf\xc3\xa9 \xff";
+	r.mail_from = "x@\xc3\xa9.example";
+	r.headers = "Subject: caf\xe9\r\n";	/* Latin-1, as it came */
+	report_afrf_build(&b, &r);
+	subject_text(buf_cstr(&b), &subj);
+	assert_string_equal(buf_cstr(&subj), "FW: caf\xc3\xa9 ?");
+	assert_non_null(strstr(buf_cstr(&b), "Content-Type: message/feedback-"
+	    "report\r\nContent-Transfer-Encoding: 8bit\r\n"));
+	assert_non_null(strstr(buf_cstr(&b), "Original-Mail-From: "
+	    "x@\xc3\xa9.example\r\n"));
+	assert_non_null(strstr(buf_cstr(&b), "Content-Type: text/rfc822-"
+	    "headers\r\nContent-Transfer-Encoding: 8bit\r\n\r\nSubject: "
+	    "caf\xe9\r\n"));
+	/* a long subject: many words, none cutting a character */
+	(void)memset(want, 0, sizeof(want));
+	(void)strcpy(want, "FW: ");
+	for (i = 0; i < 60; i++)
+		(void)strcat(want, "\xe2\x82\xac");	/* 180 bytes of euro signs */
+	r.subject = want + 4;
+	buf_truncate(&b, 0);
+	buf_truncate(&subj, 0);
+	report_afrf_build(&b, &r);
+	subject_text(buf_cstr(&b), &subj);
+	assert_string_equal(buf_cstr(&subj), want);
+	buf_deinit(&b);
+	buf_deinit(&subj);
 }
 
 /* unfold - s with every CRLF before white space removed (RFC 5322 2.2.3) */
@@ -444,6 +517,7 @@ main(void)
 		cmocka_unit_test(test_fo_logic),
 		cmocka_unit_test(test_identity_alignment),
 		cmocka_unit_test(test_redact_and_afrf),
+		cmocka_unit_test(test_afrf_not_ascii),
 		cmocka_unit_test(test_spf_dns),
 	};
 

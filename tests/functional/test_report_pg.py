@@ -59,7 +59,8 @@ NAMES = ["authmilter -t opens the PostgreSQL store",
          "a row the server refuses: the rows around it written",
          "a row the server refuses: dropped, logged with its queue id",
          "COMMIT's answer lost: the rows written once, not twice",
-         "COMMIT's answer lost: logged as written before"]
+         "COMMIT's answer lost: logged as written before",
+         "PostgreSQL's notices in the daemon's debug log"]
 
 
 def msg(dom, n):
@@ -148,6 +149,9 @@ def run(t, pg, opts, tmp):
                    for line in text.splitlines()
                    if line.startswith("NOTICE:")]    # libpq's own format
         t.ok(not notices, NAMES[12], diag=repr(notices[:5]))
+        t.ok(re.search(r"(?m) debug: PostgreSQL: NOTICE: +relation "
+                       r"\"messages\" already exists", d1.log()), NAMES[20],
+             diag=d1.log_tail(5))
 
 
 def jobs(t, pg, conf, tmp, notices):

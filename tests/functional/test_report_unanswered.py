@@ -49,7 +49,8 @@ def main():
              "statements unanswered: the writer gives each up after ReportStoreTimeout",
              "statements unanswered: the writer tries again with a new connection",
              "statements unanswered: authmilter -t fails within ReportStoreTimeout, saying why",
-             "statements unanswered: the report job exits 1 within ReportStoreTimeout, saying why"]
+             "statements unanswered: the report job exits 1 within ReportStoreTimeout, saying why",
+             "application_name: authmilter (daemon, -t), authmilter-report (the job)"]
     if not t.need(check=lambda: daemon.missing() or (
             None if os.access(REPORT, os.X_OK) else REPORT + " not built"),
                   what="report store tests", tests=names):
@@ -101,10 +102,16 @@ def unanswered(t, names, srv, mute, tmp):
     t.ok(rc not in (0, None) and took < 5 * SCALE and
          "did not answer within 2000 ms (ReportStoreTimeout)" in err,
          names[2], diag="status %r after %.1f s: %s" % (rc, took, err[-400:]))
+    before = len(mute.startups)
     rc, err, took = timed([REPORT, "-c", conf], 20 * SCALE)
     t.ok(rc == 1 and took < 5 * SCALE and
          "did not answer within 2000 ms (ReportStoreTimeout)" in err,
          names[3], diag="status %r after %.1f s: %s" % (rc, took, err[-400:]))
+    # as pg_stat_activity shows them to the DBA
+    apps = [s.get("application_name") for s in mute.startups]
+    t.ok(apps and set(apps[:before]) == {"authmilter"} and
+         set(apps[before:]) == {"authmilter-report"}, names[4],
+         diag=repr(apps))
 
 
 def unanswered_writer(t, names, srv, mute, uri):

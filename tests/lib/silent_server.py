@@ -44,7 +44,12 @@ class SilentServer:
 class MutePgServer(SilentServer):
     """MutePgServer - a PostgreSQL server on loopback that lets every
     client in (trust, no TLS) and then never answers a statement: a
-    wedged backend, a lock nobody gives up"""
+    wedged backend, a lock nobody gives up. .startups holds each client's
+    start-up parameters (a dict: user, database, application_name ...)"""
+
+    def __init__(self):
+        self.startups = []
+        super().__init__()
 
     PARAMS = (("server_version", "15.0"), ("server_encoding", "UTF8"),
               ("client_encoding", "UTF8"), ("DateStyle", "ISO, MDY"),
@@ -80,6 +85,10 @@ class MutePgServer(SilentServer):
                 if code in (80877103, 80877104):    # SSL, GSS encryption
                     c.sendall(b"N")
                     continue
+                kv = body[4:].split(b"\0")         # key, value, ..., "", ""
+                self.startups.append({kv[i].decode(): kv[i + 1].decode()
+                                      for i in range(0, len(kv) - 2, 2)
+                                      if kv[i]})
                 break
             out = b"R" + struct.pack("!II", 8, 0)   # AuthenticationOk
             for k, v in self.PARAMS:

@@ -373,8 +373,8 @@ report_store_batch_id(char id[REPORT_BATCH_ID_SIZE])
 	struct timespec ts;
 	size_t i;
 
-	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
-		/* no entropy source: unique enough within one host's stores */
+	/* never waits (early boot): the fallback is unique enough */
+	if (getrandom(b, sizeof(b), GRND_NONBLOCK) != (ssize_t)sizeof(b)) {
 		uint64_t c = ++counter, t;
 
 		(void)clock_gettime(CLOCK_REALTIME, &ts);

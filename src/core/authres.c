@@ -172,28 +172,32 @@ value_is_address(const char *s)
 	return is_domain_name(at + 1, strlen(at + 1));
 }
 
-/* append_escaped - s[0..n) with a backslash before each byte in escape;
- * control bytes and bytes that do not start a UTF-8 character (a
- * client's HELO or MAIL FROM) become '?'; UTF-8 stays (RFC 6532) */
+/* append_escaped - s[0..n) with a backslash before '\\' and before '('
+ * and ')' in a comment (ctext) or '"' in a quoted-string; control bytes
+ * and bytes that do not start a UTF-8 character (a client's HELO or
+ * MAIL FROM) become '?'; UTF-8 stays (RFC 6532) */
 static void
-append_escaped(struct buf *b, const unsigned char *s, size_t n,
-    const char *escape)
+append_escaped(struct buf *b, const unsigned char *s, size_t n, bool ctext)
 {
 	const unsigned char *end = s + n;
+	unsigned char c;
 	size_t len;
 
-	while (s < end) {
-		len = utf8_seq_len(s, (size_t)(end - s));
-		if (len > 1) {
-			buf_append(b, s, len);
-			s += len;
+	for (; s < end; s++) {
+		c = *s;
+		if (c >= 0x80) {
+			len = utf8_seq_len(s, (size_t)(end - s));
+			if (len == 0)
+				buf_append_byte(b, '?');
+			else {
+				buf_append(b, s, len);
+				s += len - 1;
+			}
 			continue;
 		}
-		if (len == 1 && *s != '\0' && strchr(escape, *s) != NULL)
+		if (c == '\\' || (ctext ? c == '(' || c == ')' : c == '"'))
 			buf_append_byte(b, '\\');
-		buf_append_byte(b, (len == 0 || *s < 0x20 || *s == 0x7f) ? '?' :
-		    *s);
-		s++;
+		buf_append_byte(b, c < 0x20 || c == 0x7f ? '?' : c);
 	}
 }
 
@@ -203,7 +207,7 @@ static void
 append_quoted_n(struct buf *b, const char *s, size_t n, bool cut)
 {
 	buf_append_byte(b, '"');
-	append_escaped(b, (const unsigned char *)s, n, "\"\\");
+	append_escaped(b, (const unsigned char *)s, n, false);
 	if (cut)
 		FMT_LIT(b, "...");
 	buf_append_byte(b, '"');
@@ -294,7 +298,7 @@ authres_add(struct authres *ar, const char *method, const char *result)
 static void
 append_ctext(struct buf *b, const unsigned char *s, size_t n)
 {
-	append_escaped(b, s, n, "()\\");
+	append_escaped(b, s, n, true);
 }
 
 /* comment_word - append " " (" (" for the first word), the word and, for

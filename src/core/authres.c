@@ -432,7 +432,9 @@ authres_finish(struct authres *ar)
 /*
  * fold_point - where a line break may go in the line s[0..n): before a
  * blank with text both before it and after it on the line (RFC 5322
- * 3.2.2: no line of blanks alone). The last one that leaves at most
+ * 3.2.2: no line of blanks alone), and not right after a bare CR (the
+ * LF added would make it a line end, leaving what is before it a line
+ * of its own, maybe of blanks alone). The last one that leaves at most
  * room octets before it, else the first one after those; 0 for none.
  */
 static size_t
@@ -445,10 +447,10 @@ fold_point(const unsigned char *s, size_t n, size_t room)
 	while (last > first && ascii_iswsp(s[last - 1]))
 		last--;
 	for (b = room < last ? room : last - 1; b > first; b--)
-		if (ascii_iswsp(s[b]))
+		if (ascii_iswsp(s[b]) && s[b - 1] != '\r')
 			return b;
 	for (b = (room > first ? room : first) + 1; b < last; b++)
-		if (ascii_iswsp(s[b]))
+		if (ascii_iswsp(s[b]) && s[b - 1] != '\r')
 			return b;
 	return 0;
 }

@@ -6,7 +6,8 @@
  * own header from input words (method, result, property values, comment,
  * reason) and checks that hostile words cannot stop our own field from
  * being recognised as ours, nor (with our own methods and results) take
- * a line of it past RFC 5322's 998 octets.
+ * a line of it past RFC 5322's 998 octets, nor put a byte that is not
+ * UTF-8 or a control byte in it.
  * The words are the input's first four lines: a result and value, a
  * comment and header.from, a header.d value, and a reason.
  */
@@ -15,6 +16,7 @@
 #include "core/authres.h"
 #include "fuzz.h"
 #include "util/str.h"
+#include "util/utf8.h"
 
 #define OUR_ID "mx.example.net"
 /* RFC 5322 2.1.1, and what precedes our value on the first line of the
@@ -36,11 +38,30 @@ check_lines(const char *hdr)
 	}
 }
 
+/* check_utf8 - abort when hdr holds a byte that is not UTF-8 or a
+ * control byte other than the folding LF and TAB (whatever the values
+ * given to the builder) */
+static void
+check_utf8(const char *hdr)
+{
+	const unsigned char *p = (const unsigned char *)hdr;
+	size_t left = strlen(hdr), len;
+
+	while (left > 0) {
+		len = utf8_seq_len(p, left);
+		if (len == 0 || (*p < 0x20 && *p != '\n' && *p != '\t') ||
+		    *p == 0x7f)
+			abort();
+		p += len;
+		left -= len;
+	}
+}
+
 /*
  * check_refolded - abort unless out is in with line breaks added, each
  * before a blank, none leaving a line of blanks alone, and unless every
  * line over the limit has no blank with text before and after it (where
- * a break could have gone). Line lengths count as check_lines does; a
+ * a break could have gone, unless right after a bare CR). Line lengths count as check_lines does; a
  * CR before LF is neither length nor text.
  */
 static void
@@ -74,7 +95,8 @@ check_refolded(const unsigned char *in, size_t n, const struct buf *out)
 			continue;
 		len++;
 		if (ascii_iswsp(c)) {
-			gap = gap || text;
+			/* no break right after a bare CR: it would end a line */
+			gap = gap || (text && out->data[i - 1] != '\r');
 		} else {
 			foldable = foldable || gap;
 			text = true;
@@ -129,7 +151,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	authres_add(&ar, "dmarc", "fail");
 	authres_add_comment(&ar, w[0]);
 	authres_add_prop(&ar, "header", "from", w[1]);
-	check_lines(authres_finish(&ar));
+	hdr = authres_finish(&ar);
+	check_lines(hdr);
+	check_utf8(hdr);
 	authres_deinit(&ar);
 	for (i = 0; i < 4; i++)
 		free(w[i]);

@@ -527,41 +527,35 @@ report_job_run(struct report_store *st, const struct report_job_opts *o)
 	return rc;
 }
 
+/* delete_before - a DELETE whose ?1 is the cut: the rows it removed, or
+ * -1 (logged) on error */
+static int64_t
+delete_before(struct report_db *db, const char *sql, int64_t cut)
+{
+	struct report_query *q = report_query_new(db, sql);
+	int64_t n = -1;
+
+	report_query_int(q, 1, cut);
+	if (report_query_step(q) == 0)
+		n = report_query_changes(q);
+	else
+		log_error("store: expire: %s", report_query_error(q));
+	report_query_free(&q);
+	return n;
+}
+
 int
 report_job_expire(struct report_store *st, unsigned days, int64_t now)
 {
 	struct report_db *db = report_store_db(st);
-	struct report_query *q;
-	int64_t cut = now - (int64_t)days * 86400, rows = -1;
+	int64_t cut = now - (int64_t)days * 86400, rows;
 
-	q = report_query_new(db, "DELETE FROM messages WHERE arrival < ?1");
-	report_query_int(q, 1, cut);
-	if (report_query_step(q) == 0)
-		rows = report_query_changes(q);
-	else
-		log_error("store: expire: %s", report_query_error(q));
-	report_query_free(&q);
-	if (rows < 0)
-		return 1;
-	q = report_query_new(db, "DELETE FROM reports WHERE period_end < ?1"
-	    " AND state <> 'claimed'");
-	report_query_int(q, 1, cut);
-	if (report_query_step(q) != 0) {
-		log_error("store: expire: %s", report_query_error(q));
-		rows = -1;
-	}
-	report_query_free(&q);
-	if (rows < 0)
-		return 1;
-	q = report_query_new(db, "DELETE FROM written_batches"
-	    " WHERE written_at < ?1");
-	report_query_int(q, 1, cut);
-	if (report_query_step(q) != 0) {
-		log_error("store: expire: %s", report_query_error(q));
-		rows = -1;
-	}
-	report_query_free(&q);
-	if (rows < 0)
+	rows = delete_before(db, "DELETE FROM messages WHERE arrival < ?1", cut);
+	/* claims in progress stay; batch ids matter only to a writer's retry */
+	if (rows < 0 || delete_before(db, "DELETE FROM reports WHERE"
+	    " period_end < ?1 AND state <> 'claimed'", cut) < 0 ||
+	    delete_before(db, "DELETE FROM written_batches WHERE"
+	    " written_at < ?1", cut) < 0)
 		return 1;
 	log_info("expired %lld rows older than %u days", (long long)rows, days);
 	return 0;

@@ -4,7 +4,8 @@ off by default; when on, fo=0 reports a failure with no aligned pass and
 not a pass, fo=1 reports a pass with one mechanism unaligned (its A-R says
 dmarc=pass, its Identity-Alignment names the one), fo=s an SPF
 failure; an SPF failure of an aligned domain carries the SPF record
-(SPF-DNS), a pass or an unaligned MAIL FROM domain none; an
+(SPF-DNS), a pass or an unaligned MAIL FROM domain none, and a record
+that cannot be read again (the DNS answers once) none, with a log line; an
 unauthorised external ruf and a psd=y record get none; the
 rate limit per domain holds; the report is AFRF (multipart/report,
 feedback-report with Auth-Failure: dmarc and Identity-Alignment) with the
@@ -40,6 +41,7 @@ ZONE = {
     "fu.test": "v=DMARC1; p=none; ruf=mailto:ruf@fu.test",
     "ext.test": "v=DMARC1; p=none; ruf=mailto:x@other.example",
     "psd.test": "v=DMARC1; p=none; psd=y; ruf=mailto:ruf@psd.test",
+    "once.test": "v=DMARC1; p=none; ruf=mailto:ruf@once.test",
 }
 
 
@@ -48,6 +50,8 @@ def zone():
     for dom, rec in ZONE.items():
         z[dom] = [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"}]
         z["_dmarc." + dom] = [{"TXT": rec}]
+    # SPF's read answered, the failure report's second read not
+    z["once.test"].append("ANSWERONCE")
     return z
 
 
@@ -111,18 +115,24 @@ def on(t, opts, spool):
                 ("f1.test", GOOD_IP, "f1.test"), ("fs.test", BAD_IP, "fs.test"),
                 ("ext.test", BAD_IP, "ext.test"),
                 ("psd.test", BAD_IP, "psd.test"),
-                ("fu.test", BAD_IP, "fs.test")]
+                ("fu.test", BAD_IP, "fs.test"),
+                ("once.test", BAD_IP, "once.test")]
         for n, (dom, ip, mfrom) in enumerate(send):
             d.send_message(msg(dom, n), client_ip=ip,
                            mail_from="<x@%s>" % mfrom)
-        got = wait_count(spool, 4)
+        got = wait_count(spool, 5)
         rs = reports(spool)
         tos = sorted(str(r["To"]) for r in rs)
         t.is_eq(tos, ["ruf@f0.test", "ruf@f1.test", "ruf@fs.test",
-                      "ruf@fu.test"],
+                      "ruf@fu.test", "ruf@once.test"],
                 "fo=0 fail, fo=1 pass without DKIM, fo=s SPF fail reported; "
                 "fo=0 pass, unauthorised ruf and psd=y not")
         spf_dns(t, rs)
+        t.ok(d.wait_for_log(r"failure report once\.test: no SPF record at "
+                            r"once\.test for SPF-DNS \(servfail\)",
+                            timeout=5), "SPF record not read again: the "
+             "report goes without SPF-DNS, with a log line",
+             diag=d.log_tail(5))
         t.ok(d.wait_for_log(r"failure report ext\.test: x@other\.example: "
                             r"skipped: .*not authorised", timeout=5),
              "unauthorised external ruf skipped with a log line",
@@ -148,7 +158,7 @@ def on(t, opts, spool):
         t.ok(d.wait_for_log(r"failure report f0\.test: over 2 per hour",
                             timeout=5), "rate limit logged", diag=d.log_tail(5))
         d.stop()
-        t.ok(re.search(r"failure reports: 5 sent, 2 over the rate limit",
+        t.ok(re.search(r"failure reports: 6 sent, 2 over the rate limit",
                        d.log()), "counts logged at stop", diag=d.log_tail(3))
     del got
 
@@ -169,6 +179,8 @@ def spf_dns(t, rs):
             "SPF passed (fo=1 report): no SPF-DNS")
     t.is_eq(fields.get("ruf@fu.test"), [],
             "SPF failed for an unaligned MAIL FROM domain: no SPF-DNS")
+    t.is_eq(fields.get("ruf@once.test"), [],
+            "SPF record not read again: no SPF-DNS")
 
 
 def feedback(m):

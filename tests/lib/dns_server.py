@@ -28,6 +28,9 @@ suite), a mapping from owner name to a list of entries:
       - ONEHOP                      # an answer carries only this name's
                                     # CNAME, not the rest of the chain,
                                     # so the resolver asks for each hop
+      - ANSWERONCE                  # the first query of each type is
+                                    # answered, with TTL 0 (no cache
+                                    # keeps it); later ones get SERVFAIL
 Strings longer than 255 octets are split into several character-strings;
 a list gives one character-string per item (["v=spf1 ", "-all"]), so a
 record can be made of many strings. Several TXT entries at one name give
@@ -154,6 +157,7 @@ class Server:
         self.lock = threading.Lock()
         self.total = 0
         self.counts = {}
+        self.once_seen = set()      # (name, type) answered (ANSWERONCE)
         self.load()
 
     def load(self):
@@ -162,6 +166,15 @@ class Server:
             zone = Zone(yaml.safe_load(f))
         with self.lock:
             self.zone = zone
+
+    def answered_before(self, qname, qtype):
+        """answered_before - True from the second query of this name and
+        type on (ANSWERONCE)"""
+        with self.lock:
+            key = (qname, qtype)
+            seen = key in self.once_seen
+            self.once_seen.add(key)
+            return seen
 
     def count(self, qname, qtype):
         """count - record one query and rewrite the stats file"""
@@ -195,7 +208,8 @@ class Server:
             return None     # suite rule: types without records time out
         r = dns.message.make_response(q)
         r.flags |= dns.flags.AA | dns.flags.RA
-        if 'SERVFAIL' in flags:
+        if 'SERVFAIL' in flags or ('ANSWERONCE' in flags and
+                                   self.answered_before(qname, question.rdtype)):
             r.set_rcode(dns.rcode.SERVFAIL)
             return r.to_wire()
         if not udp and 'NOTCP' in flags:
@@ -228,8 +242,9 @@ class Server:
             if rdtype in recs:
                 rrset = r.find_rrset(r.answer, name, dns.rdataclass.IN, rdtype,
                                      create=True)
+                once = 'ANSWERONCE' in zone.flags.get(key, set())
                 for rd in recs[rdtype]:
-                    rrset.add(rd, TTL)
+                    rrset.add(rd, 0 if once else TTL)
                 return
             cname = recs.get(dns.rdatatype.CNAME)
             if cname and rdtype != dns.rdatatype.CNAME:

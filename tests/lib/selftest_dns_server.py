@@ -4,7 +4,8 @@ modes by asking it directly with dnspython over UDP and TCP:
 records and multi-string TXT, NXDOMAIN with a SOA, NODATA, TIMEOUT
 (silence), SERVFAIL, TRUNCATE (TC over UDP, full answer over TCP),
 TRUNCATE + NOTCP (TCP closed unanswered), CNAME chains in one answer,
-ONEHOP (one hop per answer), a CNAME loop (ends, holds the loop), an
+ONEHOP (one hop per answer), ANSWERONCE (TTL 0, then SERVFAIL), a CNAME
+loop (ends, holds the loop), an
 answer too big for UDP (TC) and for any DNS message (TC over TCP), and
 the query counts of the stats file."""
 import os
@@ -41,6 +42,7 @@ ZONE = {
     "c3.test": [{"TXT": "end of chain"}],
     "o1.test": [{"CNAME": "o2.test"}, "ONEHOP"],
     "o2.test": [{"TXT": "after one hop"}],
+    "once.test": [{"TXT": "only once"}, {"A": "192.0.2.9"}, "ANSWERONCE"],
     "loop1.test": [{"CNAME": "loop2.test"}],
     "loop2.test": [{"CNAME": "loop1.test"}],
     "big.test": [{"TXT": ["%03d" % i + "b" * 250]} for i in range(20)],
@@ -120,6 +122,16 @@ def main():
              "ONEHOP: only the first CNAME in the answer", diag=repr(r))
         t.is_eq(txts(ask(p, "o2.test")), [["after one hop"]],
                 "ONEHOP: the target answers on its own")
+        r = ask(p, "once.test")
+        t.ok(txts(r) == [["only once"]] and r.answer[0].ttl == 0,
+             "ANSWERONCE: the first query answered, TTL 0", diag=repr(r))
+        r = ask(p, "once.test")
+        t.ok(r != "timeout" and r.rcode() == dns.rcode.SERVFAIL,
+             "ANSWERONCE: the second query of the type gets SERVFAIL",
+             diag=repr(r))
+        r = ask(p, "once.test", rdtype="A")
+        t.ok(r != "timeout" and r.rcode() == dns.rcode.NOERROR and r.answer,
+             "ANSWERONCE: counted by type", diag=repr(r))
         r = ask(p, "loop1.test")
         t.ok(r != "timeout" and r.rcode() == dns.rcode.NOERROR and
              sorted(cnames(r)) == ["loop1.test", "loop2.test"] and

@@ -10,7 +10,8 @@
  * daemons' writers inserted, so that a batch whose COMMIT went unanswered
  * is not written twice when retried (added after version 1 was
  * released: made by CREATE ... IF NOT EXISTS at every open, an older
- * daemon ignores it; expired with the messages). schema_version: the version the tables were made with; a store
+ * daemon ignores it; the writers forget ids older than a day, the
+ * report job's --expire with the messages). schema_version: the version the tables were made with; a store
  * with another version is refused, never altered behind the admin's back.
  */
 #ifndef AUTHMILTER_REPORT_SCHEMA_H
@@ -46,6 +47,8 @@ static const char *const report_schema_sql[] = {
 	" PRIMARY KEY (policy_domain, period_begin))",
 	"CREATE TABLE IF NOT EXISTS written_batches ("
 	" id TEXT NOT NULL PRIMARY KEY, written_at BIGINT NOT NULL)",
+	"CREATE INDEX IF NOT EXISTS written_batches_at"
+	" ON written_batches (written_at)",
 	NULL
 };
 

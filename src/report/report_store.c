@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log/log.h"
 #include "report/report_db.h"
 #include "report/report_schema.h"
 #include "report/report_store.h"
@@ -33,6 +34,7 @@ struct report_store {
 	struct report_db *db;
 	struct report_query *insert;
 	struct report_query *batch_seen, *batch_mark;
+	int64_t next_prune;	/* Unix time of the next prune of batch ids */
 };
 
 static const char insert_sql[] =
@@ -47,6 +49,8 @@ static const char batch_seen_sql[] =
 	"SELECT 1 FROM written_batches WHERE id = ?1";
 static const char batch_mark_sql[] =
 	"INSERT INTO written_batches (id, written_at) VALUES (?1, ?2)";
+static const char batch_prune_sql[] =
+	"DELETE FROM written_batches WHERE written_at < ?1";
 
 /* sqlite_path - the PATH of "sqlite:PATH", or NULL */
 static const char *
@@ -325,6 +329,27 @@ step_once(struct report_query *q, bool *refused, struct buf *why)
 	return ok;
 }
 
+/* prune_batch_ids - at most once an hour, forget batch ids older than
+ * REPORT_BATCH_KEEP_SEC: one a batch would otherwise grow the table by
+ * a row every 100 ms on a busy host. Outside the insert's transaction,
+ * and a failure (a role without DELETE) only logged: it must not stop
+ * the rows. */
+static void
+prune_batch_ids(struct report_store *st, int64_t now)
+{
+	struct report_query *q;
+
+	if (now < st->next_prune)
+		return;
+	st->next_prune = now + REPORT_BATCH_PRUNE_SEC;
+	q = report_query_new(st->db, batch_prune_sql);
+	report_query_int(q, 1, now - REPORT_BATCH_KEEP_SEC);
+	if (report_query_step(q) != 0)
+		log_warn("report store: cannot forget old batch ids: %s",
+		    report_query_error(q));
+	report_query_free(&q);
+}
+
 enum report_insert
 report_store_insert(struct report_store *st,
     const struct report_row *const *rows, size_t n, const char *batch_id,
@@ -339,6 +364,7 @@ report_store_insert(struct report_store *st,
 		st->insert = report_query_new(st->db, insert_sql);
 	if (st->batch_mark == NULL)
 		st->batch_mark = report_query_new(st->db, batch_mark_sql);
+	prune_batch_ids(st, now);
 	if (!report_db_begin(st->db, why))
 		return REPORT_INSERT_FAILED;
 	seen = batch_recorded(st, batch_id, why);

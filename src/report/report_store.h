@@ -52,6 +52,10 @@ bool report_store_prepare(const char *spec, uid_t uid, gid_t gid,
 void report_store_close(struct report_store **sp);
 
 #define REPORT_BATCH_ID_SIZE 33	/* 128 random bits in hex, and NUL */
+/* Batch ids are needed only while a writer may retry its batch (every
+ * second until the store has it): kept a day, pruned hourly. */
+#define REPORT_BATCH_KEEP_SEC	86400
+#define REPORT_BATCH_PRUNE_SEC	3600
 
 enum report_insert {
 	REPORT_INSERT_DONE,	/* the rows are in */
@@ -66,6 +70,8 @@ enum report_insert {
  * records batch_id, unless that id is recorded already. A COMMIT given up
  * (ReportStoreTimeout, a dropped connection) may have been done by the
  * server: retried with the same id, the rows are not written twice.
+ * now is also the time written with the id; ids older than
+ * REPORT_BATCH_KEEP_SEC are forgotten (hourly, whatever the handle).
  * REFUSED and FAILED insert nothing and append the reason to why; after
  * FAILED the caller retries on a new handle.
  */

@@ -145,6 +145,7 @@ test_store_create_insert(void **state)
 	struct buf why = BUF_INIT;
 	struct report_query *q;
 	char id[REPORT_BATCH_ID_SIZE], id2[REPORT_BATCH_ID_SIZE];
+	char id3[REPORT_BATCH_ID_SIZE];
 
 	(void)state;
 	(void)snprintf(path, sizeof(path), "%s/r.db", store_dir);
@@ -198,6 +199,19 @@ test_store_create_insert(void **state)
 	    "SELECT count(*) FROM messages");
 	assert_int_equal(report_query_step(q), 1);
 	assert_int_equal(report_query_col_int(q, 0), 3);
+	report_query_free(&q);
+	/* a day and an hour on, the ids of the two batches written are
+	 * forgotten before the next batch's is recorded */
+	report_store_batch_id(id3);
+	assert_int_equal(report_store_insert(st,
+	    (const struct report_row *const *)r, 1, id3,
+	    1002 + REPORT_BATCH_KEEP_SEC + REPORT_BATCH_PRUNE_SEC, &why),
+	    REPORT_INSERT_DONE);
+	q = report_query_new(report_store_db(st),
+	    "SELECT count(*), max(id) FROM written_batches");
+	assert_int_equal(report_query_step(q), 1);
+	assert_int_equal(report_query_col_int(q, 0), 1);
+	assert_string_equal(report_query_col(q, 1), id3);
 	report_query_free(&q);
 	/* a store that fails is not a refusal */
 	assert_true(report_db_exec(report_store_db(st),

@@ -32,6 +32,9 @@ try:
 except ImportError as e:
     HAVE_LIBS = "python3-yaml (%s)" % e
 
+# slower under valgrind/ASan (tests/ci-sanitize.sh sets it)
+SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1"))
+
 GOOD_IP = "192.0.2.10"
 BAD_IP = "198.51.100.66"
 ZONE = {
@@ -71,7 +74,7 @@ def reports(spool):
 
 
 def wait_count(spool, n, timeout=10):
-    end = time.monotonic() + timeout
+    end = time.monotonic() + timeout * SCALE
     while time.monotonic() < end and len(glob.glob(spool + "/msg.*")) < n:
         time.sleep(0.1)
     time.sleep(0.3)

@@ -175,12 +175,9 @@ convert_label(const char *p, size_t n, char *out, size_t *len_r,
 	char lab[IDNA_MAX_INPUT + 1];
 	char *a = NULL;
 	size_t i, alen;
-	bool plain = !is_alabel_prefix(p, n);
+	bool plain = !is_alabel_prefix(p, n) && !str_has_non_ascii(p, n);
 	int rc;
 
-	for (i = 0; i < n && plain; i++)
-		if ((unsigned char)p[i] >= 0x80)
-			plain = false;
 	if (plain) {
 		if (*len_r + n > IDNA_MAX_NAME)
 			goto too_long;

@@ -155,18 +155,6 @@ clean(struct buf *out, const char *s)
 	}
 }
 
-/* has_8bit - any byte above 0x7f in p[0..n) */
-static bool
-has_8bit(const unsigned char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i] >= 0x80)
-			return true;
-	return false;
-}
-
 /* encoded_subject - "Subject: " and text, as RFC 2047 encoded-words
  * (UTF-8, base64) when it is not ASCII: a message header outside
  * SMTPUTF8 is ASCII. Words of at most 45 bytes (75 characters encoded,
@@ -178,7 +166,7 @@ encoded_subject(struct buf *out, const struct buf *text)
 	struct buf b64 = BUF_INIT;
 
 	buf_append_str(out, "Subject:");
-	if (!has_8bit(text->data, text->len)) {
+	if (!str_has_non_ascii(text->data, text->len)) {
 		buf_append_byte(out, ' ');
 		buf_append(out, text->data, text->len);
 		buf_append_str(out, "\r\n");
@@ -207,7 +195,7 @@ encoded_subject(struct buf *out, const struct buf *text)
 static const char *
 part_encoding(const void *p, size_t n)
 {
-	return has_8bit(p, n) ? "8bit" : "7bit";
+	return str_has_non_ascii(p, n) ? "8bit" : "7bit";
 }
 
 /* field - "Name: value" CRLF with the value cleaned */

@@ -295,25 +295,6 @@ stash(struct spf_result *res, const char *s)
 
 #define POSTMASTER_AT "postmaster@"
 
-/* has_non_ascii - some byte of p[0..len) is not ASCII; eight at a time
- * (this runs on every identity, nearly always all ASCII) */
-static bool
-has_non_ascii(const char *p, size_t len)
-{
-	uint64_t w;
-	size_t i;
-
-	for (i = 0; i + 8 <= len; i += 8) {
-		memcpy(&w, p + i, sizeof(w));
-		if ((w & UINT64_C(0x8080808080808080)) != 0)
-			return true;
-	}
-	for (; i < len; i++)
-		if ((unsigned char)p[i] >= 0x80)
-			return true;
-	return false;
-}
-
 /*
  * to_alabels - an SMTPUTF8 identity with U-labels is checked in its
  * A-label form (RFC 8616 4: DNS names in SPF are A-labels; RFC 7208 4.3),
@@ -327,7 +308,7 @@ to_alabels(struct spf_result *res, size_t dlen)
 	const char *p;
 	size_t alen;
 
-	if (!has_non_ascii(res->domain, dlen) ||
+	if (!str_has_non_ascii(res->domain, dlen) ||
 	    idna_domain((const unsigned char *)res->domain, dlen, &n, NULL) !=
 	    IDNA_OK)
 		return;
@@ -355,7 +336,7 @@ set_helo(SPF_request_t *sr, const char *helo)
 	struct idna_name n;
 	size_t len = helo != NULL ? strlen(helo) : 0;
 
-	if (len > 0 && !has_non_ascii(helo, len))
+	if (len > 0 && !str_has_non_ascii(helo, len))
 		(void)SPF_request_set_helo_dom(sr, helo);
 	else if (len > 0 && idna_domain((const unsigned char *)helo, len, &n,
 	    NULL) == IDNA_OK)

@@ -61,6 +61,24 @@ ascii_caseeq(const void *p, const void *s, size_t n)
 	return true;
 }
 
+bool
+str_has_non_ascii(const void *p, size_t len)
+{
+	const unsigned char *b = p;
+	uint64_t w;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, b + i, sizeof(w));
+		if ((w & UINT64_C(0x8080808080808080)) != 0)
+			return true;
+	}
+	for (; i < len; i++)
+		if (b[i] >= 0x80)
+			return true;
+	return false;
+}
+
 char *
 str_lower(char *s)
 {

@@ -56,6 +56,10 @@ ascii_memcaseeq(const void *p, size_t plen, const char *s)
 
 	return plen == n && ascii_caseeq(p, s, n);
 }
+/* str_has_non_ascii - some byte of p[0..len) is above 0x7f; eight at a
+ * time (the SPF identities of every message are checked, nearly always
+ * all ASCII) */
+bool str_has_non_ascii(const void *p, size_t len);
 /* str_lower - lower-case s in place (ASCII only); returns s */
 char *str_lower(char *s);
 /* str_trim - strip leading and trailing space, tab, CR and LF in place */

@@ -35,7 +35,8 @@ NAMES = ["disk full: every message accepted, none delayed",
          "at stop: written + dropped + queued = rows made",
          "drops logged with their count",
          "a row the store refuses: the rows around it written",
-         "a row the store refuses: dropped, logged with its queue id"]
+         "a row the store refuses: dropped, logged with its queue id",
+         "a second refusal within the minute: counted, not logged again"]
 
 
 def can_mount():
@@ -194,6 +195,12 @@ def refused(t, opts):
             r"a report row was refused and dropped \(policy domain a\.test, "
             r"queue id POISON\): poisoned row; 1 refused in all", d.log()),
             5), NAMES[8], diag=d.log_tail(5))
+        for i, qid in enumerate(("POISON", "GOOD3")):
+            d.send_message(msg(420 + i), client_ip="198.51.100.1",
+                           mail_from="<x@a.test>", queue_id=qid)
+        t.ok(wait(lambda: rows(db) == 4, 10) and
+             len(re.findall(r"refused and dropped", d.log())) == 1, NAMES[9],
+             diag="%d rows\n%s" % (rows(db), d.log_tail(5)))
 
 
 main()

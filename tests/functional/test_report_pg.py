@@ -60,7 +60,8 @@ NAMES = ["authmilter -t opens the PostgreSQL store",
          "a row the server refuses: dropped, logged with its queue id",
          "COMMIT's answer lost: the rows written once, not twice",
          "COMMIT's answer lost: logged as written before",
-         "PostgreSQL's notices in the daemon's debug log"]
+         "PostgreSQL's notices in the daemon's debug log",
+         "a value too long for the column (class 22): dropped alone"]
 
 
 def msg(dom, n):
@@ -269,6 +270,23 @@ def refused_row(t, pg, d):
              NAMES[17], diag=d.log_tail(4))
     finally:
         pg.psql("ALTER TABLE messages DROP CONSTRAINT no_poison")
+    # SQLSTATE class 22 (22001, a value too long): an admin's narrower
+    # column; the encoding errors of the same class no longer reach it
+    pg.psql("ALTER TABLE messages ALTER COLUMN queue_id TYPE varchar(16)")
+    try:
+        before = rows(pg)
+        for i, qid in enumerate(("SHORT1", "Q" * 20, "SHORT2")):
+            d.send_message(msg("c.test", 4100 + i), client_ip="198.51.100.3",
+                           mail_from="<x@c.test>", queue_id=qid)
+        # (the refusal is logged once a minute: the one above was)
+        got = wait_rows(pg, before + 2)
+        short = pg.psql("SELECT count(*) FROM messages WHERE queue_id"
+                        " LIKE 'SHORT_'").strip()
+        t.ok(got == before + 2 and short == "2", NAMES[21],
+             diag="%d rows, want %d; %s SHORT rows\n%s" % (
+                 got, before + 2, short, d.log_tail(4)))
+    finally:
+        pg.psql("ALTER TABLE messages ALTER COLUMN queue_id TYPE text")
 
 
 def lost_commit(t, pg, opts):

@@ -136,6 +136,22 @@ store_teardown(void **state)
 	return rmdir(store_dir) == 0 ? 0 : -1;
 }
 
+/* count_of - rows in a table of the store */
+static int64_t
+count_of(struct report_store *st, const char *table)
+{
+	char sql[64];
+	struct report_query *q;
+	int64_t n;
+
+	(void)snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	q = report_query_new(report_store_db(st), sql);
+	assert_int_equal(report_query_step(q), 1);
+	n = report_query_col_int(q, 0);
+	report_query_free(&q);
+	return n;
+}
+
 static void
 test_store_create_insert(void **state)
 {
@@ -195,11 +211,7 @@ test_store_create_insert(void **state)
 	assert_int_equal(report_store_insert(st,
 	    (const struct report_row *const *)r, 1, id2, 1002, &why),
 	    REPORT_INSERT_DONE);
-	q = report_query_new(report_store_db(st),
-	    "SELECT count(*) FROM messages");
-	assert_int_equal(report_query_step(q), 1);
-	assert_int_equal(report_query_col_int(q, 0), 3);
-	report_query_free(&q);
+	assert_int_equal(count_of(st, "messages"), 3);
 	/* a day and an hour on, the ids of the two batches written are
 	 * forgotten before the next batch's is recorded */
 	report_store_batch_id(id3);
@@ -207,11 +219,11 @@ test_store_create_insert(void **state)
 	    (const struct report_row *const *)r, 1, id3,
 	    1002 + REPORT_BATCH_KEEP_SEC + REPORT_BATCH_PRUNE_SEC, &why),
 	    REPORT_INSERT_DONE);
+	assert_int_equal(count_of(st, "written_batches"), 1);
 	q = report_query_new(report_store_db(st),
-	    "SELECT count(*), max(id) FROM written_batches");
+	    "SELECT id FROM written_batches");
 	assert_int_equal(report_query_step(q), 1);
-	assert_int_equal(report_query_col_int(q, 0), 1);
-	assert_string_equal(report_query_col(q, 1), id3);
+	assert_string_equal(report_query_col(q, 0), id3);
 	report_query_free(&q);
 	/* a store that fails is not a refusal */
 	assert_true(report_db_exec(report_store_db(st),

@@ -215,6 +215,28 @@ test_utf8_matches_reference(void **state)
 	assert_int_equal(utf8_seq_len(b, 1), 0);
 }
 
+/* str_has_non_ascii at every length and position, against a loop */
+static void
+test_has_non_ascii(void **state)
+{
+	unsigned char b[40];
+	size_t len, at;
+
+	(void)state;
+	memset(b, 'a', sizeof(b));
+	for (len = 0; len <= sizeof(b); len++) {
+		assert_false(str_has_non_ascii(b, len));
+		for (at = 0; at < len; at++) {
+			b[at] = 0x80;
+			assert_true(str_has_non_ascii(b, len));
+			assert_false(str_has_non_ascii(b, at));
+			b[at] = 0x7f;
+			assert_false(str_has_non_ascii(b, len));
+			b[at] = 'a';
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -222,6 +244,7 @@ main(void)
 		cmocka_unit_test(test_strcasecmp_matches_reference),
 		cmocka_unit_test(test_memcaseeq_matches_reference),
 		cmocka_unit_test(test_utf8_matches_reference),
+		cmocka_unit_test(test_has_non_ascii),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

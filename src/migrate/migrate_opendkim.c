@@ -16,6 +16,7 @@
 #include "conf/conf.h"
 #include "conf/conf_options.h"
 #include "migrate/hostlist.h"
+#include "migrate/keypaths.h"
 #include "migrate/migrate_int.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -100,6 +101,38 @@ set_path(struct migration *m, const struct oconf_entry *e, const char *name,
 	buf_deinit(&why);
 }
 
+/* key_files_stay - false, with the KeyTable dropped, when relative key
+ * file names in it would name other files for authmilter (keypaths.h) */
+static bool
+key_files_stay(struct migration *m, const struct oconf_entry *e,
+    const char *prefix, const char *path)
+{
+	struct buf file = BUF_INIT, spec = BUF_INIT, list = BUF_INIT;
+	size_t n;
+
+	if (path[0] != '/' && m->dkim_base_dir == NULL)
+		return true;	/* dropped by set_path, for the table itself */
+	if (path[0] != '/')
+		buf_printf(&file, "%s/", m->dkim_base_dir);
+	buf_printf(&file, "%s", path);
+	buf_printf(&spec, "%s%s", prefix, buf_cstr(&file));
+	n = keypaths_moved(buf_cstr(&spec), buf_cstr(&file), m->dkim_base_dir,
+	    &list);
+	if (n > 0)
+		migrate_drop(m, e, "%s names %zu key file%s by a relative name "
+		    "(%s): OpenDKIM read %s from %s, authmilter would read %s "
+		    "from the KeyTable's directory; write %s absolute in the "
+		    "KeyTable", buf_cstr(&file), n, n == 1 ? "" : "s",
+		    buf_cstr(&list), n == 1 ? "it" : "them",
+		    m->dkim_base_dir != NULL ? m->dkim_base_dir :
+		    "its working directory (no absolute BaseDirectory)",
+		    n == 1 ? "it" : "them", n == 1 ? "it" : "them");
+	buf_deinit(&file);
+	buf_deinit(&spec);
+	buf_deinit(&list);
+	return n == 0;
+}
+
 /* r_table - KeyTable / SigningTable: authmilter reads OpenDKIM's files */
 static void
 r_table(struct migration *m, const struct oconf_entry *e,
@@ -117,6 +150,9 @@ r_table(struct migration *m, const struct oconf_entry *e,
 		return;
 	}
 	(void)snprintf(prefix, sizeof(prefix), "%.*s", (int)(path - v), v);
+	if (ascii_strcasecmp(e->name, "KeyTable") == 0 &&
+	    !key_files_stay(m, e, prefix, path))
+		return;
 	set_path(m, e, e->name, prefix, path,
 	    "the same file, read the OpenDKIM way");
 }

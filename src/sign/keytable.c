@@ -24,9 +24,8 @@
 #include "util/str.h"
 #include "util/xmalloc.h"
 
-/* is_path - the KeyTable's test for "this is a file name" */
-static bool
-is_path(const char *s)
+bool
+keytable_key_is_file(const char *s)
 {
 	return s[0] == '/' || strncmp(s, "./", 2) == 0 ||
 	    strncmp(s, "../", 3) == 0;
@@ -56,7 +55,7 @@ key_for(struct keytable *kt, const char *table_path, const char *spec,
 	char *file = NULL;
 	size_t i;
 
-	if (is_path(spec)) {
+	if (keytable_key_is_file(spec)) {
 		char *given = resolve(table_path, spec);
 
 		/* one load per file however it is spelt ("./k", "/d/../k") */

@@ -35,6 +35,9 @@ struct keytable {
  */
 bool keytable_load(const char *spec, const char *where, struct keytable *kt,
     struct buf *err);
+/* keytable_key_is_file - whether a KeyTable line's key part names a file
+ * ("/", "./" or "../" first) rather than holding the key in base64 */
+bool keytable_key_is_file(const char *key);
 /* keytable_find - the entry named name (case ignored), or NULL */
 const struct keytable_entry *keytable_find(const struct keytable *kt,
     const char *name);

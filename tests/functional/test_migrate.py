@@ -408,10 +408,86 @@ def errors():
         tmpdir.remove(tmp)
 
 
+def relative_key_files():
+    """A KeyTable naming key files ./x or ../x: OpenDKIM opened them from
+    its working directory, authmilter opens them from the KeyTable's, so
+    the table is carried only where the two are the same directory."""
+    names = ["relative key files in a KeyTable outside BaseDirectory: the "
+             "KeyTable is listed with the lines, the result refused "
+             "(status 2)",
+             "the same KeyTable in BaseDirectory itself is carried, and "
+             "authmilter loads its key",
+             "without a BaseDirectory every relative key file is listed "
+             "(OpenDKIM's working directory is not known), at most three "
+             "by line",
+             "a KeyTable of absolute key files is carried without a "
+             "BaseDirectory"]
+    if not t.need(check=missing, what="KeyTable key file names", tests=names):
+        return
+    tmp = tmpdir.make("migrate-keys-")
+    try:
+        keys = os.path.join(tmp, "keys")
+        os.mkdir(keys)
+        # a key in each place: carried unchanged, the KeyTable would sign
+        # with the file OpenDKIM never read
+        make_key(os.path.join(keys, "a.private"))
+        make_key(os.path.join(tmp, "a.private"))
+        table = os.path.join(keys, "KeyTable")
+        with open(table, "w") as f:
+            f.write("# keys\nk1 example.com:s1:./a.private\n")
+        with open(os.path.join(tmp, "SigningTable"), "w") as f:
+            f.write("*@example.com k1\n")
+        conf = os.path.join(tmp, "opendkim.conf")
+
+        def run(base, table_spec="file:" + table):
+            with open(conf, "w") as f:
+                f.write("Mode sv\nKeyTable %s\nSigningTable refile:%s\n"
+                        % (table_spec, os.path.join(tmp, "SigningTable")))
+                if base is not None:
+                    f.write("BaseDirectory %s\n" % base)
+            return migrate("-k", conf, "-m", "none")
+
+        r = run(tmp)
+        s = settings(r.stdout, lower=False)
+        t.ok(r.returncode == 2 and "KeyTable" not in s and
+             "line 2: ./a.private" in r.stderr and
+             "OpenDKIM read it from %s," % tmp in r.stderr, names[0],
+             diag=r.stdout + r.stderr)
+        r = run(keys + "/")
+        s = settings(r.stdout, lower=False)
+        t.ok(r.returncode == 0 and s.get("KeyTable") == "file:" + table and
+             "relative name" not in r.stderr, names[1],
+             diag=r.stdout + r.stderr)
+        with open(table, "w") as f:
+            f.write("k1 example.com:s1:./a.private\n"
+                    "k2 example.com:s2:%s/a.private\n"
+                    "k3 example.org:s3:../a.private\n"
+                    "k4 example.org:s4:./a.private\n"
+                    "k5 example.net:s5:./a.private\n" % keys)
+        r = run(None)
+        s = settings(r.stdout, lower=False)
+        t.ok(r.returncode == 2 and "KeyTable" not in s and
+             "names 4 key files" in r.stderr and
+             "line 1: ./a.private; line 3: ../a.private; line 4: "
+             "./a.private; and 1 more" in r.stderr and
+             "its working directory" in r.stderr, names[2],
+             diag=r.stdout + r.stderr)
+        with open(table, "w") as f:
+            f.write("k1 example.com:s1:%s/a.private\n" % keys)
+        r = run(None, table)
+        s = settings(r.stdout, lower=False)
+        t.ok(r.returncode == 0 and s.get("KeyTable") == table and
+             "relative name" not in r.stderr, names[3],
+             diag=r.stdout + r.stderr)
+    finally:
+        tmpdir.remove(tmp)
+
+
 def main():
     debian_defaults()
     signing_setup()
     errors()
+    relative_key_files()
     t.done()
 
 

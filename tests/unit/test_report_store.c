@@ -4,6 +4,7 @@
  * from a failing store, schema version checked, bad names refused) */
 #include "config.h"
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <cmocka.h>
 
 #include "report/report_queue.h"
@@ -263,6 +266,67 @@ test_store_names(void **state)
 	buf_deinit(&why);
 }
 
+/* getrandom, linked with --wrap: as the kernel answers, or failing as it
+ * does at early boot without entropy (GRND_NONBLOCK: EAGAIN) */
+static bool random_fails;
+ssize_t __real_getrandom(void *buf, size_t len, unsigned flags);
+ssize_t __wrap_getrandom(void *buf, size_t len, unsigned flags);
+
+ssize_t
+__wrap_getrandom(void *buf, size_t len, unsigned flags)
+{
+	if (random_fails) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return __real_getrandom(buf, len, flags);
+}
+
+/* clock_gettime, wrapped too: frozen, every id made in one tick */
+static bool clock_frozen;
+int __real_clock_gettime(clockid_t clk, struct timespec *ts);
+int __wrap_clock_gettime(clockid_t clk, struct timespec *ts);
+
+int
+__wrap_clock_gettime(clockid_t clk, struct timespec *ts)
+{
+	if (clock_frozen) {
+		ts->tv_sec = 1700000000;
+		ts->tv_nsec = 0;
+		return 0;
+	}
+	return __real_clock_gettime(clk, ts);
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Batch ids without the kernel's randomness (time, pid and a counter)
+ * still differ from each other, all made in the same clock tick */
+static void
+test_batch_id_without_entropy(void **state)
+{
+	enum { N = 2000 };
+	static char ids[N][REPORT_BATCH_ID_SIZE];
+	size_t i;
+
+	(void)state;
+	random_fails = clock_frozen = true;
+	for (i = 0; i < N; i++) {
+		report_store_batch_id(ids[i]);
+		assert_int_equal(strlen(ids[i]), REPORT_BATCH_ID_SIZE - 1);
+		assert_int_equal(strspn(ids[i], "0123456789abcdef"),
+		    REPORT_BATCH_ID_SIZE - 1);
+	}
+	random_fails = clock_frozen = false;
+	qsort(ids, N, sizeof(ids[0]), cmp_id);
+	for (i = 1; i < N; i++)
+		assert_string_not_equal(ids[i - 1], ids[i]);
+}
+
 int
 main(void)
 {
@@ -273,6 +337,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_store_create_insert,
 		    store_setup, store_teardown),
 		cmocka_unit_test(test_store_names),
+		cmocka_unit_test(test_batch_id_without_entropy),
 	};
 
 	return cmocka_run_group_tests_name("report_store", tests, NULL, NULL);

@@ -198,6 +198,9 @@ parse_spec(const unsigned char *p, size_t len, unsigned flags, size_t *pos,
 	while (i < len && (cls[p[i]] & TAGVALUE_C_NAME) != 0)
 		i++;
 	t->name_len = (size_t)(p + i - t->name);
+	if (i < len && p[i] != '=' && p[i] != ';' && (cls[p[i]] & fws) == 0)
+		return set_why(why_r, TAGVALUE_E_SYNTAX,
+		    "invalid character in tag name");
 	while (i < len && (cls[p[i]] & fws) != 0)
 		i++;
 	if (i == len || p[i] != '=')

@@ -90,6 +90,34 @@ test_table(void **state)
 	}
 }
 
+/* the reason names what is wrong (it reaches the A-R comment and log) */
+static void
+test_syntax_reasons(void **state)
+{
+	static const struct {
+		const char *in, *why;
+	} cases[] = {
+		{ "x-y=a", "invalid character in tag name" },
+		{ "v=1; bh.x=2", "invalid character in tag name" },
+		{ "a b=1", "tag without '='" },
+		{ "v", "tag without '='" },
+		{ "v=1;b;", "tag without '='" },
+		{ "1v=1", "tag name must start with a letter" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tagvalue_list l;
+		const char *why = NULL;
+
+		print_message("# %s\n", cases[i].in);
+		assert_int_equal(tagvalue_parse((const unsigned char *)cases[i].in,
+		    strlen(cases[i].in), 0, &l, &why), TAGVALUE_E_SYNTAX);
+		assert_string_equal(why, cases[i].why);
+	}
+}
+
 static void
 test_embedded_nul_is_syntax_error(void **state)
 {
@@ -382,6 +410,8 @@ ref_spec(const unsigned char *p, size_t len, unsigned flags, size_t *pos,
 	while (i < len && p[i] < 0x80 && (isalnum(p[i]) || p[i] == '_'))
 		i++;
 	t->name_len = (size_t)(p + i - t->name);
+	if (i < len && p[i] != '=' && p[i] != ';' && !ref_fws(p[i], flags))
+		return "invalid character in tag name";
 	while (i < len && ref_fws(p[i], flags))
 		i++;
 	if (i == len || p[i] != '=')
@@ -616,6 +646,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_value_every_offset),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_syntax_reasons),
 		cmocka_unit_test(test_embedded_nul_is_syntax_error),
 		cmocka_unit_test(test_raw_span_covers_whitespace),
 		cmocka_unit_test(test_tag_count_is_capped),

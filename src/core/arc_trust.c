@@ -20,6 +20,7 @@
 
 #include "core/arc_trust.h"
 #include "core/dkim_sig.h"
+#include "util/cfws.h"
 #include "util/str.h"
 
 /* Deeper comment nesting than this is hostile: the AAR counts for nothing */
@@ -37,27 +38,6 @@ struct resinfo {
 	struct tok method, result;
 	struct tok from, d, i, mailfrom;
 };
-
-/* skip_comment - p[*i] is '('; skip to its end. False when unbalanced */
-static bool
-skip_comment(const char *p, size_t len, size_t *i)
-{
-	unsigned depth = 0;
-
-	for (; *i < len; (*i)++) {
-		if (p[*i] == '\\' && *i + 1 < len) {
-			(*i)++;
-			continue;
-		}
-		if (p[*i] == '(' && ++depth > ARC_TRUST_MAX_DEPTH)
-			return false;
-		if (p[*i] == ')' && --depth == 0) {
-			(*i)++;
-			return true;
-		}
-	}
-	return false;
-}
 
 /* skip_quoted - p[*i] is '"'; skip the quoted string */
 static bool
@@ -123,12 +103,10 @@ parse_resinfo(const char *p, size_t len, struct resinfo *r)
 
 	memset(r, 0, sizeof(*r));
 	while (i < len) {
-		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n') {
-			i++;
-			continue;
-		}
-		if (p[i] == '(') {
-			if (!skip_comment(p, len, &i))
+		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n' ||
+		    p[i] == '(') {
+			if (!cfws_skip((const unsigned char *)p, len, &i,
+			    ARC_TRUST_MAX_DEPTH))
 				return false;
 			continue;
 		}
@@ -213,7 +191,8 @@ find_resinfo(const char *aar, size_t len,
 
 	while (i <= len && n < ARC_TRUST_MAX_RESINFO) {
 		if (i < len && aar[i] == '(') {
-			if (!skip_comment(aar, len, &i))
+			if (!cfws_skip((const unsigned char *)aar, len, &i,
+			    ARC_TRUST_MAX_DEPTH))
 				return false;
 			continue;
 		}

@@ -20,35 +20,46 @@
 
 #include "core/arc_verify_internal.h"
 #include "util/buf.h"
+#include "util/cfws.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
 
-/* aar_instance - "i=N;" at the start of an AAR value (RFC 8617 4.1.1);
- * 0 when malformed. *rest_r is the offset after the ';'. */
+/* Comments nested deeper than this in an AAR's instance are refused. */
+#define AAR_MAX_COMMENT_DEPTH 8
+
+/* skip_fws - white space and line breaks (FWS, folded or not) */
+static size_t
+skip_fws(const unsigned char *p, size_t len, size_t i)
+{
+	while (i < len && (ascii_iswsp(p[i]) || p[i] == '\r' || p[i] == '\n'))
+		i++;
+	return i;
+}
+
+/* aar_instance - "i=N;" at the start of an AAR value, 0 when malformed:
+ * arc-info = instance [CFWS] ";" ..., after the field's [CFWS], and
+ * instance = [FWS] "i" [FWS] "=" [FWS] 1*2DIGIT (RFC 8617 4.1.1, 4.2.1).
+ * *rest_r is the offset after the ';'. */
 static unsigned
 aar_instance(const unsigned char *p, size_t len, size_t *rest_r)
 {
 	size_t i = 0, digits = 0;
 	unsigned n = 0;
 
-	while (i < len && (ascii_iswsp(p[i]) || p[i] == '\r' || p[i] == '\n'))
-		i++;
-	if (i >= len || (p[i] != 'i' && p[i] != 'I'))
+	if (!cfws_skip(p, len, &i, AAR_MAX_COMMENT_DEPTH) || i >= len ||
+	    (p[i] != 'i' && p[i] != 'I'))
 		return 0;
-	for (i++; i < len && ascii_iswsp(p[i]); i++)
-		;
+	i = skip_fws(p, len, i + 1);
 	if (i >= len || p[i] != '=')
 		return 0;
-	for (i++; i < len && ascii_iswsp(p[i]); i++)
-		;
-	for (; i < len && ascii_isdigit(p[i]); i++, digits++)
+	for (i = skip_fws(p, len, i + 1); i < len && ascii_isdigit(p[i]);
+	    i++, digits++)
 		if (digits < DKIM_ARC_INSTANCE_DIGITS)
 			n = n * 10 + (unsigned)(p[i] - '0');
 	if (digits == 0 || digits > DKIM_ARC_INSTANCE_DIGITS)
 		return 0;
-	while (i < len && (ascii_iswsp(p[i]) || p[i] == '\r' || p[i] == '\n'))
-		i++;
-	if (i >= len || p[i] != ';')
+	if (!cfws_skip(p, len, &i, AAR_MAX_COMMENT_DEPTH) || i >= len ||
+	    p[i] != ';')
 		return 0;
 	*rest_r = i + 1;
 	return n;	/* over max_sets is the caller's "too many sets" */

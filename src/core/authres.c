@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "core/authres.h"
+#include "util/cfws.h"
 #include "util/fmt.h"
 #include "util/str.h"
 #include "util/utf8.h"
@@ -488,37 +489,6 @@ authres_fold_received(const unsigned char *value, size_t len,
 	}
 }
 
-/* skip_cfws - skip white space, line breaks and nested comments; returns
- * false when a comment does not end (or nests too deep) */
-static bool
-skip_cfws(const unsigned char *p, size_t len, size_t *i)
-{
-	while (*i < len) {
-		unsigned char c = p[*i];
-
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-			(*i)++;
-		} else if (c == '(') {
-			unsigned depth = 0;
-
-			do {
-				c = p[*i];
-				if (c == '\\' && *i + 1 < len)
-					(*i)++;
-				else if (c == '(' && ++depth > AUTHRES_MAX_COMMENT_DEPTH)
-					return false;
-				else if (c == ')')
-					depth--;
-				(*i)++;
-			} while (depth > 0 && *i < len);
-			if (depth > 0)
-				return false;
-		} else {
-			break;
-		}
-	}
-	return true;
-}
 
 bool
 authres_is_ours(const unsigned char *value, size_t len, const char *authserv_id)
@@ -526,7 +496,7 @@ authres_is_ours(const unsigned char *value, size_t len, const char *authserv_id)
 	size_t i = 0, idlen = strlen(authserv_id), start, n = 0;
 	unsigned char id[256];
 
-	if (!skip_cfws(value, len, &i) || i >= len)
+	if (!cfws_skip(value, len, &i, AUTHRES_MAX_COMMENT_DEPTH) || i >= len)
 		return false;
 	if (value[i] == '"') {
 		/* quoted-string: unescape into id */

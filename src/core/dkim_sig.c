@@ -805,8 +805,10 @@ dkim_sig_parse_arc(const unsigned char *value, size_t len,
 		st = DKIM_SIG_E_SYNTAX;
 		goto out;
 	}
-	if ((st = parse_ids(tg, sig, &why)) != DKIM_SIG_OK ||
-	    (st = parse_instance(tg, sig, &why)) != DKIM_SIG_OK ||
+	/* the instance first: a set whose field lacks d= or s= is still a
+	 * set, for the chain's structure (RFC 8617 5.2) */
+	if ((st = parse_instance(tg, sig, &why)) != DKIM_SIG_OK ||
+	    (st = parse_ids(tg, sig, &why)) != DKIM_SIG_OK ||
 	    (st = parse_a_b(tg, sig, &why)) != DKIM_SIG_OK)
 		goto out;
 	sig->i_domain = sig->d;

@@ -17,6 +17,7 @@
 #include "core/arc_seal.h"
 #include "core/arc_trust.h"
 #include "core/arc_verify.h"
+#include "core/dkim_sign.h"
 #include "crypto/crypto.h"
 #include "crypto/crypto_keygen.h"
 #include "util/buf.h"
@@ -444,6 +445,194 @@ test_seal_verify(void **state)
 	buf_deinit(&rec);
 }
 
+/* lf - the sealed text in the fixtures' form: CRLF -> LF */
+static void
+lf(char *w)
+{
+	char *x;
+
+	for (x = w; *x; x++)
+		if (*x == '\r')
+			memmove(x, x + 1, strlen(x));
+}
+
+/* seal_odd - one ARC set made here from the sealer's parts rather than by
+ * arc_seal_make, so that it can hold what our sealer never writes: aar
+ * is the whole AAR value; drop_s takes "s=s1;" out of the AMS after it
+ * is signed (the seals still cover the field as it stands). chain holds
+ * the canonical earlier sets and gets this one. Returns the sealed
+ * message in LF form. */
+static char *
+seal_odd(const struct msg *m, const struct crypto_privkey *key,
+    unsigned inst, const char *cv, struct buf *chain, const char *aar,
+    bool drop_s)
+{
+	static const char *const names[] = { "From", "Subject", "To" };
+	struct dkim_sign_params sp;
+	struct buf ams = BUF_INIT, as = BUF_INIT, hashed = BUF_INIT;
+	struct buf out = BUF_INIT;
+	struct dkim_body *b = dkim_body_new(DKIM_CANON_RELAXED,
+	    CRYPTO_HASH_SHA256, false, 0);
+	unsigned char bh[CRYPTO_DIGEST_MAX];
+	const char *why = NULL;
+	size_t bhlen, unsigned_at;
+	char *amsv, *s;
+
+	dkim_body_update(b, m->body, m->body_len);
+	bhlen = dkim_body_final(b, bh);
+	dkim_body_free(&b);
+	memset(&sp, 0, sizeof(sp));
+	sp.domain = "seal.example";
+	sp.selector = "s1";
+	sp.key = key;
+	sp.hcanon = sp.bcanon = DKIM_CANON_RELAXED;
+	sp.sign_headers = names;
+	sp.nsign = 3;
+	sp.t = NOW - 10;
+	sp.kind = DKIM_SIG_KIND_ARC_AMS;
+	sp.instance = inst;
+	assert_true(dkim_sign_field(&sp, m->h, m->nh, bh, bhlen, &ams, &why));
+	amsv = strdup(buf_cstr(&ams));
+	assert_non_null(amsv);
+	if (drop_s) {
+		assert_non_null(s = strstr(amsv, "s=s1;"));
+		memmove(s, s + 5, strlen(s + 5) + 1);
+	}
+	buf_printf(&as, " i=%u; cv=%s; a=rsa-sha256; d=seal.example; s=s1;"
+	    " t=%d; b=", inst, cv, NOW - 10);
+	buf_append(&hashed, chain->data, chain->len);
+	dkim_canon_header(DKIM_CANON_RELAXED,
+	    (const unsigned char *)"ARC-Authentication-Results", 26,
+	    (const unsigned char *)aar, strlen(aar), true, &hashed);
+	dkim_canon_header(DKIM_CANON_RELAXED,
+	    (const unsigned char *)"ARC-Message-Signature", 21,
+	    (const unsigned char *)amsv, strlen(amsv), true, &hashed);
+	unsigned_at = hashed.len;
+	dkim_canon_header(DKIM_CANON_RELAXED, (const unsigned char *)"ARC-Seal",
+	    8, as.data, as.len, false, &hashed);
+	assert_true(dkim_sign_append_b(key, &hashed, 10, &as, &why));
+	/* the chain for the next set: this one with its seal signed */
+	buf_truncate(&hashed, unsigned_at);
+	dkim_canon_header(DKIM_CANON_RELAXED, (const unsigned char *)"ARC-Seal",
+	    8, as.data, as.len, true, &hashed);
+	buf_truncate(chain, 0);
+	buf_append(chain, hashed.data, hashed.len);
+	buf_printf(&out, "ARC-Seal:%s\r\nARC-Message-Signature:%s\r\n"
+	    "ARC-Authentication-Results:%s\r\n", buf_cstr(&as), amsv, aar);
+	buf_append(&out, m->data, m->len);
+	free(amsv);
+	buf_deinit(&ams);
+	buf_deinit(&as);
+	buf_deinit(&hashed);
+	s = buf_steal(&out);
+	lf(s);
+	return s;
+}
+
+struct odd_case {
+	const char *label, *aar;
+	enum arc_res want;
+	const char *reason;		/* substring */
+};
+
+/* RFC 8617 4.1.1: arc-info = instance [CFWS] ";" ..., after the field's
+ * own [CFWS]: comments around the instance of an AAR */
+static const struct odd_case odd_cases[] = {
+	{ "comment before i=", " (hop 1) i=1; mx.seal.example; spf=pass",
+	  ARC_RES_PASS, "" },
+	{ "comment after the instance", " i=1 (first);\r\n\tmx.seal.example;"
+	  " spf=pass", ARC_RES_PASS, "" },
+	{ "nested comments and a quoted pair", " (a (b \\) c)) i=1 ((x));"
+	  " mx.seal.example; spf=pass", ARC_RES_PASS, "" },
+	{ "comment that does not end", " (hop i=1; mx.seal.example; spf=pass",
+	  ARC_RES_FAIL, "ARC-Authentication-Results without a valid i=" },
+	{ "comments nested nine deep", " (((((((((x))))))))) i=1;"
+	  " mx.seal.example; spf=pass", ARC_RES_FAIL,
+	  "ARC-Authentication-Results without a valid i=" },
+	{ "comment between i and =", " i (x) =1; mx.seal.example; spf=pass",
+	  ARC_RES_FAIL, "ARC-Authentication-Results without a valid i=" },
+};
+
+/* test_odd_sets - sets our sealer never writes but RFC 8617 allows (or
+ * refuses), sealed here, judged by the verifier */
+static void
+test_odd_sets(void **state)
+{
+	struct buf pem = BUF_INIT, der = BUF_INIT, rec = BUF_INIT;
+	struct buf chain = BUF_INIT;
+	struct crypto_privkey *key;
+	const char *err = NULL;
+	struct arc_verifier *v;
+	const struct arc_result *r;
+	struct msg m, s1, s2;
+	size_t i;
+
+	(void)state;
+	assert_true(crypto_keygen_pem(CRYPTO_KEY_RSA, 2048, &pem, &err));
+	key = crypto_privkey_from_pem(pem.data, pem.len, &err);
+	assert_non_null(key);
+	crypto_privkey_public_der(key, &der);
+	buf_append_str(&rec, "v=DKIM1; k=rsa; p=");
+	crypto_base64_encode(der.data, der.len, &rec);
+	m.data = strdup("From: a@a.example\nSubject: hi\nTo: b@b.example\n\n"
+	    "body\n");
+	m.len = strlen(m.data);
+	split(&m);
+	for (i = 0; i < sizeof(odd_cases) / sizeof(odd_cases[0]); i++) {
+		const struct odd_case *c = &odd_cases[i];
+
+		buf_truncate(&chain, 0);
+		s1.data = seal_odd(&m, key, 1, "none", &chain, c->aar, false);
+		s1.len = strlen(s1.data);
+		split(&s1);
+		v = verifier(0, 0, 0);
+		r = judge_seal(v, &s1, buf_cstr(&rec));
+		print_message("%s: arc=%s (%s)\n", c->label,
+		    arc_res_name(r->res), r->reason);
+		assert_int_equal(r->res, c->want);
+		assert_non_null(strstr(r->reason, c->reason));
+		if (c->want == ARC_RES_PASS)
+			assert_string_equal(r->set[0].aar,
+			    "mx.seal.example; spf=pass");
+		arc_verifier_free(&v);
+		free(s1.data);
+	}
+	/* an older set's AMS without s= is still a set (only the newest AMS
+	 * must verify, RFC 8617 5.2): the chain passes; the newest without
+	 * s= fails for that reason, not for a missing instance */
+	buf_truncate(&chain, 0);
+	s1.data = seal_odd(&m, key, 1, "none", &chain,
+	    " i=1; mx.seal.example; spf=pass", true);
+	s1.len = strlen(s1.data);
+	split(&s1);
+	v = verifier(0, 0, 0);
+	r = judge_seal(v, &s1, buf_cstr(&rec));
+	print_message("newest AMS without s=: arc=%s (%s)\n",
+	    arc_res_name(r->res), r->reason);
+	assert_int_equal(r->res, ARC_RES_FAIL);
+	assert_null(strstr(r->reason, "without a valid i="));
+	arc_verifier_free(&v);
+	s2.data = seal_odd(&s1, key, 2, "pass", &chain,
+	    " i=2; mx.seal.example; arc=pass", false);
+	s2.len = strlen(s2.data);
+	split(&s2);
+	v = verifier(0, 0, 0);
+	r = judge_seal(v, &s2, buf_cstr(&rec));
+	print_message("older AMS without s=: arc=%s (%s)\n",
+	    arc_res_name(r->res), r->reason);
+	assert_int_equal(r->res, ARC_RES_PASS);
+	assert_int_equal(r->sets, 2);
+	arc_verifier_free(&v);
+	free(s2.data);
+	free(s1.data);
+	free(m.data);
+	buf_deinit(&chain);
+	crypto_privkey_free(&key);
+	buf_deinit(&pem);
+	buf_deinit(&der);
+	buf_deinit(&rec);
+}
+
 /* test_field_names - ARC field names as MTAs hand them: any case, and
  * with the obsolete white space before the colon (RFC 5322 4.5.1) */
 static void
@@ -481,6 +670,7 @@ main(void)
 		cmocka_unit_test(test_incomplete),
 		cmocka_unit_test(test_aar),
 		cmocka_unit_test(test_seal_verify),
+		cmocka_unit_test(test_odd_sets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

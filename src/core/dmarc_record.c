@@ -28,7 +28,8 @@
  *   (RFC 9989 has no rule for it; its 4.7 discards syntax errors in
  *   favour of defaults, so the repeat is discarded, not the record).
  * - pct (RFC 7489 mode only): 0..100 integer, otherwise 100 + warning.
- * - Caps: DMARC_RECORD_MAX_LEN bytes, DMARC_RECORD_MAX_TAGS tags.
+ * - Cap: DMARC_RECORD_MAX_LEN bytes (a TXT record's most); any number
+ *   of tags.
  *
  * Caller guarantees: p points to len bytes; no NUL needed.
  * Ownership: the record owns its strings (dmarc_record_clear).
@@ -233,17 +234,19 @@ set_tag(struct dmarc_record *r, int k, const unsigned char *v, size_t vn)
 
 /*
  * apply_tags - the tags of a record split by tagvalue_parse with
- * TAGVALUE_DMARC, in order: the first entry is v=DMARC1 (checked by the
- * caller). Malformed tag-specs are warnings; a repeated known tag is a
- * warning (the first occurrence counts); unknown ones are ignored.
+ * TAGVALUE_DMARC, in order, from tag first (1 in the first list, whose
+ * entry 0 is v=DMARC1, checked by the caller). Malformed tag-specs are
+ * warnings; a repeated known tag is a warning (the first occurrence
+ * counts: *seen has a bit per known tag set so far, across lists);
+ * unknown ones are ignored.
  */
 static void
 apply_tags(struct dmarc_record *rec, enum dmarc_mode mode,
-    const struct tagvalue_list *l)
+    const struct tagvalue_list *l, size_t first, unsigned *seen)
 {
-	size_t i, ntags = 0;
+	size_t i;
 
-	for (i = 1; i < l->count; i++) {
+	for (i = first; i < l->count; i++) {
 		const struct tagvalue *t = &l->tag[i];
 		int k;
 
@@ -252,20 +255,16 @@ apply_tags(struct dmarc_record *rec, enum dmarc_mode mode,
 			    "bad tag value ignored" : "malformed tag ignored");
 			continue;
 		}
-		if (++ntags > DMARC_RECORD_MAX_TAGS) {
-			warn(rec, "too many tags; rest ignored");
-			return;
-		}
 		k = tag_index(mode, t->name, t->name_len);
 		if (k < 0)
 			continue;
-		if (t->problem != NULL)
+		if (t->problem != NULL || (*seen & 1u << k) != 0) {
 			warn(rec, "repeated tag ignored");
-		else
-			set_tag(rec, k, t->value, t->value_len);
+			continue;
+		}
+		*seen |= 1u << k;
+		set_tag(rec, k, t->value, t->value_len);
 	}
-	if (l->truncated)
-		warn(rec, "too many tags; rest ignored");
 }
 
 /* dmarc_record_parse - parse a DMARC record */
@@ -274,6 +273,8 @@ dmarc_record_parse(const unsigned char *p, size_t len, enum dmarc_mode mode,
     struct dmarc_record *rec, const char **why_r)
 {
 	struct tagvalue_list l;	/* on the stack: see dkim_sig_parse */
+	unsigned seen = 0;
+	size_t off = 0;
 
 	memset(rec, 0, sizeof(*rec));
 	rec->pct = 100;
@@ -285,9 +286,20 @@ dmarc_record_parse(const unsigned char *p, size_t len, enum dmarc_mode mode,
 		*why_r = "not a DMARC1 record";
 		return DMARC_REC_NOT_DMARC;
 	}
-	/* lenient: never fails; v=DMARC1 is its first, good entry */
-	(void)tagvalue_parse(p, len, TAGVALUE_DMARC, &l, NULL);
-	apply_tags(rec, mode, &l);
+	/* lenient: never fails; v=DMARC1 is its first, good entry. A list
+	 * holds TAGVALUE_MAX_TAGS: the rest of a longer record is read in
+	 * further lists, from the ';' after the last tag kept (unknown tags
+	 * are ignored, not a reason to miss a p= after them) */
+	for (;;) {
+		(void)tagvalue_parse(p + off, len - off, TAGVALUE_DMARC, &l,
+		    NULL);
+		apply_tags(rec, mode, &l, off == 0 ? 1 : 0, &seen);
+		if (!l.truncated || l.count == 0)
+			break;
+		off += l.tag[l.count - 1].raw_end + 1;
+		if (off >= len)
+			break;
+	}
 	*why_r = rec->warnings ? rec->warning : "ok";
 	return DMARC_REC_OK;
 }

@@ -5,8 +5,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define DMARC_RECORD_MAX_LEN	4096	/* longer TXT data is not a record */
-#define DMARC_RECORD_MAX_TAGS	32	/* tags read; the rest are ignored */
+/* Longer TXT data is not a record: more than one RR's data can hold
+ * (RFC 1035 RDLENGTH), so only a bug could pass it; neither RFC 7489 nor
+ * RFC 9989 limits a record, and a long one is still read whole. */
+#define DMARC_RECORD_MAX_LEN	65535
 
 /* Which specification the receiver follows (a config choice). */
 enum dmarc_mode {

@@ -341,6 +341,47 @@ test_aar(void **state)
 	    sizeof(word)));
 }
 
+/* lf - the sealed text in the fixtures' form: CRLF -> LF */
+static void
+lf(char *w)
+{
+	char *x;
+
+	for (x = w; *x; x++)
+		if (*x == '\r')
+			memmove(x, x + 1, strlen(x));
+}
+
+/* seal_key - an RSA key made here; its key record in rec */
+static struct crypto_privkey *
+seal_key(struct buf *rec)
+{
+	struct buf pem = BUF_INIT, der = BUF_INIT;
+	struct crypto_privkey *key;
+	const char *err = NULL;
+
+	assert_true(crypto_keygen_pem(CRYPTO_KEY_RSA, 2048, &pem, &err));
+	key = crypto_privkey_from_pem(pem.data, pem.len, &err);
+	assert_non_null(key);
+	crypto_privkey_public_der(key, &der);
+	buf_append_str(rec, "v=DKIM1; k=rsa; p=");
+	crypto_base64_encode(der.data, der.len, rec);
+	buf_deinit(&pem);
+	buf_deinit(&der);
+	return key;
+}
+
+/* plain_msg - the unsealed message the sealing tests start from */
+static void
+plain_msg(struct msg *m)
+{
+	m->data = strdup("From: a@a.example\nSubject: hi\nTo: b@b.example\n\n"
+	    "body\n");
+	assert_non_null(m->data);
+	m->len = strlen(m->data);
+	split(m);
+}
+
 /* seal_once - seal m (after the sets in chain) with key; returns the
  * sealed message (CRLF-ended new fields, then m) */
 static char *
@@ -385,33 +426,21 @@ seal_once(const struct msg *m, const struct crypto_privkey *key,
 static void
 test_seal_verify(void **state)
 {
-	struct buf pem = BUF_INIT, der = BUF_INIT, rec = BUF_INIT;
+	struct buf rec = BUF_INIT;
 	struct crypto_privkey *key;
-	const char *err = NULL;
 	struct msg m, s1, s2;
 	struct arc_verifier *v;
 	const struct arc_result *r;
 	const unsigned char *chain;
 	size_t chain_len;
 	unsigned sets;
-	char *w, *x;
+	char *w;
 
 	(void)state;
-	assert_true(crypto_keygen_pem(CRYPTO_KEY_RSA, 2048, &pem, &err));
-	key = crypto_privkey_from_pem(pem.data, pem.len, &err);
-	assert_non_null(key);
-	crypto_privkey_public_der(key, &der);
-	buf_append_str(&rec, "v=DKIM1; k=rsa; p=");
-	crypto_base64_encode(der.data, der.len, &rec);
-	m.data = strdup("From: a@a.example\nSubject: hi\nTo: b@b.example\n\n"
-	    "body\n");
-	m.len = strlen(m.data);
-	split(&m);
+	key = seal_key(&rec);
+	plain_msg(&m);
 	w = seal_once(&m, key, 1, "none", NULL, 0);
-	/* CRLF -> LF: the fixtures' form */
-	for (x = w; *x; x++)
-		if (*x == '\r')
-			memmove(x, x + 1, strlen(x));
+	lf(w);
 	s1.data = w;
 	s1.len = strlen(w);
 	split(&s1);
@@ -422,9 +451,7 @@ test_seal_verify(void **state)
 	assert_int_equal(sets, 1);
 	w = seal_once(&s1, key, 2, "pass", chain, chain_len);
 	arc_verifier_free(&v);
-	for (x = w; *x; x++)
-		if (*x == '\r')
-			memmove(x, x + 1, strlen(x));
+	lf(w);
 	s2.data = w;
 	s2.len = strlen(w);
 	split(&s2);
@@ -440,20 +467,7 @@ test_seal_verify(void **state)
 	free(s1.data);
 	free(m.data);
 	crypto_privkey_free(&key);
-	buf_deinit(&pem);
-	buf_deinit(&der);
 	buf_deinit(&rec);
-}
-
-/* lf - the sealed text in the fixtures' form: CRLF -> LF */
-static void
-lf(char *w)
-{
-	char *x;
-
-	for (x = w; *x; x++)
-		if (*x == '\r')
-			memmove(x, x + 1, strlen(x));
 }
 
 /* seal_odd - one ARC set made here from the sealer's parts rather than by
@@ -553,42 +567,45 @@ static const struct odd_case odd_cases[] = {
 	  ARC_RES_FAIL, "ARC-Authentication-Results without a valid i=" },
 };
 
+/* judge_sealed - s made of the sealed text w, judged by a new verifier
+ * (*v, the caller frees it) with the seal key's record rec */
+static const struct arc_result *
+judge_sealed(struct msg *s, char *w, struct arc_verifier **v,
+    const char *rec, const char *label)
+{
+	const struct arc_result *r;
+
+	s->data = w;
+	s->len = strlen(w);
+	split(s);
+	*v = verifier(0, 0, 0);
+	r = judge_seal(*v, s, rec);
+	print_message("%s: arc=%s (%s)\n", label, arc_res_name(r->res),
+	    r->reason);
+	return r;
+}
+
 /* test_odd_sets - sets our sealer never writes but RFC 8617 allows (or
  * refuses), sealed here, judged by the verifier */
 static void
 test_odd_sets(void **state)
 {
-	struct buf pem = BUF_INIT, der = BUF_INIT, rec = BUF_INIT;
-	struct buf chain = BUF_INIT;
+	struct buf rec = BUF_INIT, chain = BUF_INIT;
 	struct crypto_privkey *key;
-	const char *err = NULL;
 	struct arc_verifier *v;
 	const struct arc_result *r;
 	struct msg m, s1, s2;
 	size_t i;
 
 	(void)state;
-	assert_true(crypto_keygen_pem(CRYPTO_KEY_RSA, 2048, &pem, &err));
-	key = crypto_privkey_from_pem(pem.data, pem.len, &err);
-	assert_non_null(key);
-	crypto_privkey_public_der(key, &der);
-	buf_append_str(&rec, "v=DKIM1; k=rsa; p=");
-	crypto_base64_encode(der.data, der.len, &rec);
-	m.data = strdup("From: a@a.example\nSubject: hi\nTo: b@b.example\n\n"
-	    "body\n");
-	m.len = strlen(m.data);
-	split(&m);
+	key = seal_key(&rec);
+	plain_msg(&m);
 	for (i = 0; i < sizeof(odd_cases) / sizeof(odd_cases[0]); i++) {
 		const struct odd_case *c = &odd_cases[i];
 
 		buf_truncate(&chain, 0);
-		s1.data = seal_odd(&m, key, 1, "none", &chain, c->aar, false);
-		s1.len = strlen(s1.data);
-		split(&s1);
-		v = verifier(0, 0, 0);
-		r = judge_seal(v, &s1, buf_cstr(&rec));
-		print_message("%s: arc=%s (%s)\n", c->label,
-		    arc_res_name(r->res), r->reason);
+		r = judge_sealed(&s1, seal_odd(&m, key, 1, "none", &chain,
+		    c->aar, false), &v, buf_cstr(&rec), c->label);
 		assert_int_equal(r->res, c->want);
 		assert_non_null(strstr(r->reason, c->reason));
 		if (c->want == ARC_RES_PASS)
@@ -601,25 +618,15 @@ test_odd_sets(void **state)
 	 * must verify, RFC 8617 5.2): the chain passes; the newest without
 	 * s= fails for that reason, not for a missing instance */
 	buf_truncate(&chain, 0);
-	s1.data = seal_odd(&m, key, 1, "none", &chain,
-	    " i=1; mx.seal.example; spf=pass", true);
-	s1.len = strlen(s1.data);
-	split(&s1);
-	v = verifier(0, 0, 0);
-	r = judge_seal(v, &s1, buf_cstr(&rec));
-	print_message("newest AMS without s=: arc=%s (%s)\n",
-	    arc_res_name(r->res), r->reason);
+	r = judge_sealed(&s1, seal_odd(&m, key, 1, "none", &chain,
+	    " i=1; mx.seal.example; spf=pass", true), &v, buf_cstr(&rec),
+	    "newest AMS without s=");
 	assert_int_equal(r->res, ARC_RES_FAIL);
 	assert_null(strstr(r->reason, "without a valid i="));
 	arc_verifier_free(&v);
-	s2.data = seal_odd(&s1, key, 2, "pass", &chain,
-	    " i=2; mx.seal.example; arc=pass", false);
-	s2.len = strlen(s2.data);
-	split(&s2);
-	v = verifier(0, 0, 0);
-	r = judge_seal(v, &s2, buf_cstr(&rec));
-	print_message("older AMS without s=: arc=%s (%s)\n",
-	    arc_res_name(r->res), r->reason);
+	r = judge_sealed(&s2, seal_odd(&s1, key, 2, "pass", &chain,
+	    " i=2; mx.seal.example; arc=pass", false), &v, buf_cstr(&rec),
+	    "older AMS without s=");
 	assert_int_equal(r->res, ARC_RES_PASS);
 	assert_int_equal(r->sets, 2);
 	arc_verifier_free(&v);
@@ -628,8 +635,6 @@ test_odd_sets(void **state)
 	free(m.data);
 	buf_deinit(&chain);
 	crypto_privkey_free(&key);
-	buf_deinit(&pem);
-	buf_deinit(&der);
 	buf_deinit(&rec);
 }
 

@@ -36,7 +36,7 @@ size_t
 keypaths_moved(const char *spec, const char *table_path, const char *base_dir,
     struct buf *list)
 {
-	struct tablefile t = { 0 };
+	struct tablefile t = { 0 };	/* deinit is safe on it as is */
 	struct buf err = BUF_INIT;
 	const char *slash = strrchr(table_path, '/');
 	char *table_dir;
@@ -44,6 +44,7 @@ keypaths_moved(const char *spec, const char *table_path, const char *base_dir,
 	size_t i, n = 0;
 
 	if (slash == NULL || !tablefile_load(spec, "KeyTable", &t, &err)) {
+		tablefile_deinit(&t);	/* a failed load may hold the path */
 		buf_deinit(&err);
 		return 0;
 	}

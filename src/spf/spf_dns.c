@@ -56,15 +56,21 @@ clear_expansion(struct spf_checker *c)
 	c->nexpansion = 0;
 }
 
-/* in_expansion - true when name came from the last MX/PTR answer */
+/* take_expansion - true when name is one of the last MX/PTR answer's
+ * names not yet looked up: the address lookup of the mx or ptr term
+ * (or %{p}), not a term of its own. Each name is taken once, so an a:
+ * or exists: naming it later is counted (RFC 7208 4.6.4). */
 static bool
-in_expansion(const struct spf_checker *c, const char *name)
+take_expansion(struct spf_checker *c, const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < c->nexpansion; i++)
-		if (ascii_strcasecmp(c->expansion[i], name) == 0)
+		if (ascii_strcasecmp(c->expansion[i], name) == 0) {
+			free(c->expansion[i]);
+			c->expansion[i] = c->expansion[--c->nexpansion];
 			return true;
+		}
 	return false;
 }
 
@@ -154,6 +160,8 @@ budget_lookup(struct spf_checker *c, const char *name, uint16_t type)
 static bool
 count_term(struct spf_checker *c)
 {
+	/* a new term: the last MX/PTR answer's address lookups are over */
+	clear_expansion(c);
 	if (c->aborted)
 		return false;
 	if (++c->terms > c->lim.max_dns_terms) {
@@ -423,7 +431,8 @@ spf_dns_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 		return marked_lookup(c, layer, domain, mark);
 	if (t == DNS_T_MX || t == DNS_T_PTR)
 		term = true;
-	else if ((t == DNS_T_A || t == DNS_T_AAAA) && !in_expansion(c, domain))
+	else if ((t == DNS_T_A || t == DNS_T_AAAA) &&
+	    !take_expansion(c, domain))
 		term = true;
 	/* TXT here is the exp= explanation: not a term (RFC 7208 6.2) */
 	if (term && !count_term(c))

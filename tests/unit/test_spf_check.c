@@ -162,6 +162,25 @@ build_zone(void)
 		snprintf(name, sizeof(name), "h%d.mx5.test", i);
 		row(name, DNS_T_A, OK, "198.51.100.77");
 	}
+	/* mx then 9 a: of the MX host in an include: 11 terms; the a:
+	 * lookups are terms even though the MX answer named the host */
+	row("mxthena.test", T, OK, "v=spf1 mx:m.mxthena.test "
+	    "include:i.mxthena.test -all");
+	row("m.mxthena.test", DNS_T_MX, OK, "10 h1.mxthena.test");
+	row("h1.mxthena.test", DNS_T_A, OK, "198.51.100.99");
+	strcpy(data, "v=spf1");
+	for (i = 0; i < 9; i++)
+		strcat(data, " a:h1.mxthena.test");
+	strcat(data, " ip4:192.0.2.10");
+	row("i.mxthena.test", T, OK, data);
+	/* the same with 8 a: (10 terms): allowed */
+	row("mxthena8.test", T, OK, "v=spf1 mx:m.mxthena.test "
+	    "include:i8.mxthena.test -all");
+	strcpy(data, "v=spf1");
+	for (i = 0; i < 8; i++)
+		strcat(data, " a:h1.mxthena.test");
+	strcat(data, " ip4:192.0.2.10");
+	row("i8.mxthena.test", T, OK, data);
 	/* ptr with 12 names: only the first 10 count (RFC 7208 4.6.4) */
 	row("ptrmany.test", T, OK, "v=spf1 ptr -all");
 	for (i = 0; i < 12; i++) {
@@ -261,6 +280,10 @@ static const struct spf_case cases[] = {
 	  SPF_RES_FAIL, NULL, 3 },
 	{ "mx with 11 records permerror", "192.0.2.1", "a@mxmany.test",
 	  SPF_RES_PERMERROR, "MX", 2 },
+	{ "a: of a host an MX answer named is still a term", "192.0.2.10",
+	  "a@mxthena.test", SPF_RES_PERMERROR, "terms", 0 },
+	{ "10 terms with an MX host's a: allowed", "192.0.2.10",
+	  "a@mxthena8.test", SPF_RES_PASS, NULL, 0 },
 	{ "ptr names past 10 ignored", "192.0.2.99", "a@ptrmany.test",
 	  SPF_RES_FAIL, NULL, 12 },
 	{ "hostile macros give a result", "192.0.2.1",

@@ -20,7 +20,8 @@
  *     (any A record matches, RFC 7208 5.3); a//0, mx/0 and mx//0 become
  *     "exists:" of a marked name that spf.c's DNS layer answers (see
  *     SPF_MARK_* in spf_record.h); the other family's prefix is dropped;
- *   - macro transformer digits are clamped to SPF_MACRO_MAX_DIGITS.
+ *   - macro transformer digits are clamped to SPF_MACRO_MAX_DIGITS, and
+ *     the reversal transformer "R" becomes "r".
  * Pure: no I/O, no globals. Invalid input yields false and a static reason.
  */
 #include "config.h"
@@ -115,8 +116,10 @@ macro_scan(const unsigned char *p, size_t len, bool in_exp, struct buf *out,
 				    (unsigned long)SPF_MACRO_MAX_DIGITS : digits);
 		}
 		if (i < len && ascii_tolower(p[i]) == 'r') {
+			/* "R" is the same transformer (ABNF is case-blind);
+			 * libspf2 refuses it */
 			if (out != NULL)
-				buf_append_byte(out, p[i]);
+				buf_append_byte(out, 'r');
 			i++;
 		}
 		while (i < len && is_delimiter(p[i])) {

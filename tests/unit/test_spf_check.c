@@ -181,6 +181,9 @@ build_zone(void)
 		strcat(data, " a:h1.mxthena.test");
 	strcat(data, " ip4:192.0.2.10");
 	row("i8.mxthena.test", T, OK, data);
+	/* the reversal transformer in upper case (libspf2 refuses "R") */
+	row("upperr.test", T, OK, "v=spf1 exists:%{iR}.x.upperr.test -all");
+	row("10.2.0.192.x.upperr.test", DNS_T_A, OK, "127.0.0.2");
 	/* ptr with 12 names: only the first 10 count (RFC 7208 4.6.4) */
 	row("ptrmany.test", T, OK, "v=spf1 ptr -all");
 	for (i = 0; i < 12; i++) {
@@ -284,6 +287,8 @@ static const struct spf_case cases[] = {
 	  "a@mxthena.test", SPF_RES_PERMERROR, "terms", 0 },
 	{ "10 terms with an MX host's a: allowed", "192.0.2.10",
 	  "a@mxthena8.test", SPF_RES_PASS, NULL, 0 },
+	{ "%{iR} is %{ir}", "192.0.2.10", "a@upperr.test", SPF_RES_PASS,
+	  NULL, 0 },
 	{ "ptr names past 10 ignored", "192.0.2.99", "a@ptrmany.test",
 	  SPF_RES_FAIL, NULL, 12 },
 	{ "hostile macros give a result", "192.0.2.1",

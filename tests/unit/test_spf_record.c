@@ -58,6 +58,8 @@ static const struct rec_case cases[] = {
 	  "v=spf1 exists:%{d127}.example.com" },
 	{ "macro with delimiters", "v=spf1 exists:%{l2r-+}.user.%{d2}", V4,
 	  "v=spf1 exists:%{l2r-+}.user.%{d2}" },
+	{ "upper-case reversal", "v=spf1 exists:%{iR}.%{L1R-}.x.example", V4,
+	  "v=spf1 exists:%{ir}.%{L1r-}.x.example" },
 	{ "escapes in domain", "v=spf1 exists:%%%_%-.%{d}", V4,
 	  "v=spf1 exists:%%%_%-.%{d}" },
 	{ "domain ending in macro", "v=spf1 include:%{d}", V4, "v=spf1 include:%{d}" },

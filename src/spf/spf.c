@@ -187,6 +187,7 @@ spf_checker_free(struct spf_checker **cp)
 	SPF_server_free(c->server);
 	spf_dns_clear(c);
 	buf_deinit(&c->norm);
+	buf_deinit(&c->fixed);
 	buf_deinit(&c->results_key);
 	free(c->receiver);
 	free(c);
@@ -323,26 +324,35 @@ to_alabels(struct spf_result *res, size_t dlen)
 }
 
 /*
- * set_helo - the HELO name libspf2 expands for %{h}: as given when it is
+ * helo_for_libspf2 - the HELO name libspf2 expands for %{h} (n holds its
+ * A-labels when needed): as given when it is
  * ASCII, in A-labels when it has U-labels (RFC 8616 4: names in SPF are
  * A-labels), else "unknown" (as RFC 7208 7.3 has %{p} say when there is
  * no name to give): a client that gave no HELO, or one with other 8-bit
  * bytes. libspf2 answers an unset HELO with an error (temperror here),
  * and no 8-bit byte reaches its macro expansion or a DNS name.
  */
-static void
-set_helo(SPF_request_t *sr, const char *helo)
+static const char *
+helo_for_libspf2(const char *helo, struct idna_name *n)
 {
-	struct idna_name n;
 	size_t len = helo != NULL ? strlen(helo) : 0;
 
 	if (len > 0 && !str_has_non_ascii(helo, len))
-		(void)SPF_request_set_helo_dom(sr, helo);
-	else if (len > 0 && idna_domain((const unsigned char *)helo, len, &n,
+		return helo;
+	if (len > 0 && idna_domain((const unsigned char *)helo, len, n,
 	    NULL) == IDNA_OK)
-		(void)SPF_request_set_helo_dom(sr, n.ascii);
-	else
-		(void)SPF_request_set_helo_dom(sr, "unknown");
+		return n->ascii;
+	return "unknown";
+}
+
+/* macro_inputs - what %{s} and %{h} stand for in this check, for the
+ * macro fix before compiling (spf_compile_record) */
+static void
+macro_inputs(struct spf_checker *c, const struct spf_request *req,
+    const struct spf_result *res)
+{
+	c->macro_sender = res->sender;
+	c->macro_helo = helo_for_libspf2(req->helo, &c->helo_alabels);
 }
 
 /* identity - the <sender> and <domain> of the check (RFC 7208 2.3, 2.4,
@@ -392,8 +402,8 @@ interpret(struct spf_checker *c, SPF_request_t *sr, const struct buf *rec,
 
 	if (resp == NULL)
 		abort();	/* out of memory inside libspf2 */
-	compiled = spf_compiled_get_hashed(&c->compiled, c->server, resp,
-	    buf_cstr(rec), rec->len, rec_hash, why_r);
+	compiled = spf_compile_record(c, c->server, resp, buf_cstr(rec),
+	    rec->len, rec_hash, sr->env_from_dp, why_r);
 	if (compiled == NULL) {
 		SPF_response_free(resp);
 		return NULL;
@@ -438,8 +448,7 @@ response_reason(struct spf_result *res, SPF_response_t *resp)
 
 /* run_libspf2 - evaluate the checked top-level record in c->norm */
 static void
-run_libspf2(struct spf_checker *c, const struct spf_request *req,
-    SPF_request_t *sr, struct spf_result *res)
+run_libspf2(struct spf_checker *c, SPF_request_t *sr, struct spf_result *res)
 {
 	SPF_response_t *resp;
 	const char *exp, *why = NULL;
@@ -452,7 +461,7 @@ run_libspf2(struct spf_checker *c, const struct spf_request *req,
 		res->reason = "libspf2 refused the sender";
 		return;
 	}
-	set_helo(sr, req->helo);
+	(void)SPF_request_set_helo_dom(sr, c->macro_helo);
 	if ((resp = interpret(c, sr, &c->norm, c->norm_hash, &why)) == NULL) {
 		res->res = SPF_RES_PERMERROR;
 		res->reason = why;	/* static text, as every why here */
@@ -580,6 +589,7 @@ spf_check(struct spf_checker *c, const struct spf_request *req,
 	if (req->max_time_ms != 0 && req->max_time_ms < c->lim.max_time_ms)
 		c->deadline_ms = clock_mono_ms() + req->max_time_ms;
 	identity(req, res);
+	macro_inputs(c, req, res);
 	if (!parse_client(c, req->client_ip)) {
 		res->res = SPF_RES_NONE;
 		res->reason = "bad client address";
@@ -600,7 +610,7 @@ spf_check(struct spf_checker *c, const struct spf_request *req,
 		res->res = SPF_RES_NONE;
 		res->reason = "bad client address";
 	} else {
-		run_libspf2(c, req, sr, res);
+		run_libspf2(c, sr, res);
 	}
 	SPF_request_free(sr);
 out:
@@ -787,6 +797,7 @@ spf_decisive_term(struct spf_checker *c, const struct spf_request *req,
 	    res->res != SPF_RES_SOFTFAIL && res->res != SPF_RES_NEUTRAL)
 		return NULL;
 	spf_dns_reset(c);
+	macro_inputs(c, req, res);
 	if (spf_dns_fetch_record(c, res->domain, &why) != SPF_RES_PASS) {
 		spf_dns_clear(c);
 		return NULL;
@@ -799,7 +810,7 @@ spf_decisive_term(struct spf_checker *c, const struct spf_request *req,
 	if (!set_client(c, sr, req->client_ip) ||
 	    SPF_request_set_env_from(sr, res->sender) != 0)
 		goto out;
-	set_helo(sr, req->helo);
+	(void)SPF_request_set_helo_dom(sr, c->macro_helo);
 	if (n == 0 || !prefix_decides(c, sr, mech, n, res->res)) {
 		/* no mechanism matched: the redirect target decided, or the
 		 * record ran out (neutral, RFC 7208 4.7) */

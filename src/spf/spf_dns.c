@@ -29,8 +29,10 @@
 
 #include "spf/spf_compiled.h"
 #include "spf/spf_int.h"
+#include "spf/spf_macro_fix.h"
 #include "spf/spf_norm_memo.h"
 #include "spf/spf_record.h"
+#include "util/hash.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
 
@@ -533,6 +535,28 @@ spf_dns_fetch_record(struct spf_checker *c, const char *domain, const char **why
 	return res;
 }
 
+SPF_record_t *
+spf_compile_record(struct spf_checker *c, SPF_server_t *server,
+    SPF_response_t *resp, const char *rec, size_t len, uint32_t hash,
+    const char *domain, const char **why_r)
+{
+	struct spf_macro_values v;
+
+	v.sender = c->macro_sender;
+	v.domain = domain;
+	v.helo = c->macro_helo;
+	v.af = c->client_af;
+	buf_truncate(&c->fixed, 0);
+	if (memchr(rec, '%', len) != NULL &&
+	    spf_macro_fix_digits(rec, len, &v, &c->fixed)) {
+		rec = buf_cstr(&c->fixed);
+		len = c->fixed.len;
+		hash = hash_bytes(HASH_BYTES_INIT, rec, len);
+	}
+	return spf_compiled_get_hashed(&c->compiled, server, resp, rec, len,
+	    hash, why_r);
+}
+
 /* spf_dns_get_spf - libspf2's hook for include: and redirect= records */
 SPF_errcode_t
 spf_dns_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp,
@@ -559,8 +583,8 @@ spf_dns_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp,
 		abort_eval(c, SPF_RES_PERMERROR, why);
 		return SPF_E_SYNTAX;
 	}
-	*recp = spf_compiled_get_hashed(&c->compiled, server, resp,
-	    buf_cstr(&c->norm), c->norm.len, c->norm_hash, &why);
+	*recp = spf_compile_record(c, server, resp, buf_cstr(&c->norm),
+	    c->norm.len, c->norm_hash, req->cur_dom, &why);
 	if (*recp == NULL) {
 		abort_eval(c, SPF_RES_PERMERROR, why);
 		return SPF_E_SYNTAX;

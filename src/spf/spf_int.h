@@ -16,6 +16,7 @@
 #include <spf2/spf.h>
 #include <spf2/spf_dns.h>
 
+#include "core/idna.h"
 #include "dns/dns.h"
 #include "spf/spf.h"
 #include "spf/spf_compiled.h"
@@ -64,6 +65,10 @@ struct spf_checker {
 	char *expansion[SPF_MAX_EXPANSION];
 	size_t nexpansion;
 	bool expansion_ptr;		/* the names came from a PTR answer */
+	/* %{s} and %{h} of this check, for spf_compile_record */
+	const char *macro_sender, *macro_helo;
+	struct idna_name helo_alabels;	/* macro_helo's storage, when needed */
+	struct buf fixed;		/* a record spf_macro_fix changed */
 	struct buf norm;		/* normalised record for libspf2 */
 	uint32_t norm_hash;		/* its hash_bytes (spf_norm_memo) */
 	struct spf_compiled_cache compiled;	/* kept across evaluations */
@@ -90,6 +95,12 @@ void spf_dns_clear(struct spf_checker *c);
  * TEMPERROR or PERMERROR with a reason */
 enum spf_res spf_dns_fetch_record(struct spf_checker *c, const char *domain,
     const char **why_r);
+/* spf_compile_record - spf_compiled_get_hashed of the checked record
+ * rec (hash: its hash_bytes) of domain, with the macros libspf2 would
+ * expand wrongly for this check rewritten first (spf_macro_fix.h) */
+SPF_record_t *spf_compile_record(struct spf_checker *c, SPF_server_t *server,
+    SPF_response_t *resp, const char *rec, size_t len, uint32_t hash,
+    const char *domain, const char **why_r);
 /* spf_dns_lookup - libspf2's lookup hook (SPF_dns_lookup_t) */
 SPF_dns_rr_t *spf_dns_lookup(SPF_dns_server_t *layer, const char *domain,
     ns_type type, int should_cache);

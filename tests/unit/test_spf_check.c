@@ -184,6 +184,18 @@ build_zone(void)
 	/* the reversal transformer in upper case (libspf2 refuses "R") */
 	row("upperr.test", T, OK, "v=spf1 exists:%{iR}.x.upperr.test -all");
 	row("10.2.0.192.x.upperr.test", DNS_T_A, OK, "127.0.0.2");
+	/* a macro digit as large as the value's parts: all of it (libspf2
+	 * alone drops its first character); in an include %{d} is the
+	 * included domain; a smaller digit still cuts */
+	row("d2.test", T, OK, "v=spf1 exists:%{d2}._spf.d2.test -all");
+	row("d2.test._spf.d2.test", DNS_T_A, OK, "127.0.0.2");
+	row("l1r.test", T, OK, "v=spf1 exists:%{l1r-}.u.l1r.test -all");
+	row("user.u.l1r.test", DNS_T_A, OK, "127.0.0.2");
+	row("incd3.test", T, OK, "v=spf1 include:two.test -all");
+	row("two.test", T, OK, "v=spf1 exists:%{d3}.y.two.test -all");
+	row("two.test.y.two.test", DNS_T_A, OK, "127.0.0.2");
+	row("a.dcut.test", T, OK, "v=spf1 exists:%{d2}.x.dcut.test -all");
+	row("dcut.test.x.dcut.test", DNS_T_A, OK, "127.0.0.2");
 	/* ptr with 12 names: only the first 10 count (RFC 7208 4.6.4) */
 	row("ptrmany.test", T, OK, "v=spf1 ptr -all");
 	for (i = 0; i < 12; i++) {
@@ -289,6 +301,14 @@ static const struct spf_case cases[] = {
 	  "a@mxthena8.test", SPF_RES_PASS, NULL, 0 },
 	{ "%{iR} is %{ir}", "192.0.2.10", "a@upperr.test", SPF_RES_PASS,
 	  NULL, 0 },
+	{ "%{d2} of a two-label domain is all of it", "192.0.2.10",
+	  "a@d2.test", SPF_RES_PASS, NULL, 0 },
+	{ "%{l1r-} of a local-part without '-' is all of it", "192.0.2.10",
+	  "user@l1r.test", SPF_RES_PASS, NULL, 0 },
+	{ "%{d3} in an included record: the included domain", "192.0.2.10",
+	  "a@incd3.test", SPF_RES_PASS, NULL, 0 },
+	{ "%{d2} of a three-label domain still cuts", "192.0.2.10",
+	  "a@a.dcut.test", SPF_RES_PASS, NULL, 0 },
 	{ "ptr names past 10 ignored", "192.0.2.99", "a@ptrmany.test",
 	  SPF_RES_FAIL, NULL, 12 },
 	{ "hostile macros give a result", "192.0.2.1",

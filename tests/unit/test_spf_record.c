@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <spf2/spf.h>
 
+#include "spf/spf_macro_fix.h"
 #include "spf/spf_record.h"
 #include "util/buf.h"
 
@@ -325,6 +326,67 @@ test_random_records_never_crash(void **state)
 	buf_deinit(&again);
 }
 
+/* spf_macro_fix_digits: a digit at least the value's number of parts
+ * goes (libspf2 would drop the value's first character); a smaller one,
+ * %{p} and escapes stay */
+static void
+test_macro_fix_digits(void **state)
+{
+	static const struct {
+		const char *in, *out;	/* out NULL: unchanged */
+		int af;
+		const char *sender, *domain, *helo;
+	} t[] = {
+		{ "v=spf1 exists:%{d2}.x -all", "v=spf1 exists:%{d}.x -all",
+		  AF_INET, "u@example.test", "example.test", "h.example" },
+		{ "exists:%{d1}.x", NULL, AF_INET, "u@e.test", "example.test",
+		  "h" },
+		{ "exists:%{d2}.x", NULL, AF_INET, "u@e.test", "a.example.test",
+		  "h" },
+		{ "exists:%{D3r}.x", "exists:%{Dr}.x", AF_INET, "u@e.test",
+		  "a.example", "h" },
+		{ "exists:%{l1r-}.x", "exists:%{lr-}.x", AF_INET,
+		  "user@e.test", "e.test", "h" },
+		{ "exists:%{l1r-}.x", NULL, AF_INET, "first-last@e.test",
+		  "e.test", "h" },
+		{ "exists:%{o2}.%{s3}", "exists:%{o}.%{s}", AF_INET,
+		  "a.b@c.test", "c.test", "h" },
+		{ "exists:%{i4}.%{i3}", "exists:%{i}.%{i3}", AF_INET, "u@e.test",
+		  "e.test", "h" },
+		{ "exists:%{i32}.%{i31}", "exists:%{i}.%{i31}", AF_INET6,
+		  "u@e.test", "e.test", "h" },
+		{ "exists:%{i1-}.x", "exists:%{i-}.x", AF_INET, "u@e.test",
+		  "e.test", "h" },
+		{ "exists:%{v1}.%{v1-}.x", "exists:%{v}.%{v1-}.x", AF_INET,
+		  "u@e.test", "e.test", "h" },
+		{ "exists:%{h2}.x", NULL, AF_INET, "u@e.test", "e.test",
+		  "mail.example.test" },
+		{ "exists:%{h2}.x", "exists:%{h}.x", AF_INET, "u@e.test",
+		  "e.test", "localhost" },
+		{ "exists:%%{d2}.%{p2}.x", NULL, AF_INET, "u@e.test", "e.test",
+		  "h" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct spf_macro_values v = { t[i].sender, t[i].domain,
+		    t[i].helo, t[i].af };
+		struct buf out = BUF_INIT;
+		bool changed = spf_macro_fix_digits(t[i].in, strlen(t[i].in), &v,
+		    &out);
+
+		print_message("# %s -> %s\n", t[i].in, changed ?
+		    buf_cstr(&out) : "(unchanged)");
+		assert_int_equal(changed, t[i].out != NULL);
+		if (changed)
+			assert_string_equal(buf_cstr(&out), t[i].out);
+		else
+			assert_int_equal(out.len, 0);
+		buf_deinit(&out);
+	}
+}
+
 int
 main(void)
 {
@@ -335,6 +397,7 @@ main(void)
 		cmocka_unit_test(test_identity_domains),
 		cmocka_unit_test(test_macro_strings),
 		cmocka_unit_test(test_macro_compiled_len),
+		cmocka_unit_test(test_macro_fix_digits),
 		cmocka_unit_test(test_random_records_never_crash),
 	};
 

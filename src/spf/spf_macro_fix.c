@@ -31,6 +31,9 @@ delimiters(char letter, const char *delims, size_t nd,
 	size_t local = at != NULL ? (size_t)(at - s) : 0;
 	const char *text;
 
+	if (v->sender == NULL && (letter == 's' || letter == 'l' ||
+	    letter == 'o'))
+		return -1;
 	switch (letter) {
 	case 's':
 		return (long)count_in(s, strlen(s), delims, nd);

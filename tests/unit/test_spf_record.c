@@ -365,6 +365,8 @@ test_macro_fix_digits(void **state)
 		  "e.test", "localhost" },
 		{ "exists:%%{d2}.%{p2}.x", NULL, AF_INET, "u@e.test", "e.test",
 		  "h" },
+		{ "exists:%{l1}.%{d9}", "exists:%{l1}.%{d}", AF_INET, NULL,
+		  "e.test", "h" },
 	};
 	size_t i;
 

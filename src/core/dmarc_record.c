@@ -258,7 +258,7 @@ apply_tags(struct dmarc_record *rec, enum dmarc_mode mode,
 		k = tag_index(mode, t->name, t->name_len);
 		if (k < 0)
 			continue;
-		if (t->problem != NULL || (*seen & 1u << k) != 0) {
+		if ((*seen & 1u << k) != 0) {	/* within a list or across */
 			warn(rec, "repeated tag ignored");
 			continue;
 		}

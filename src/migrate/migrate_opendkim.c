@@ -120,13 +120,12 @@ key_files_stay(struct migration *m, const struct oconf_entry *e,
 	    &list);
 	if (n > 0)
 		migrate_drop(m, e, "%s names %zu key file%s by a relative name "
-		    "(%s): OpenDKIM read %s from %s, authmilter would read %s "
-		    "from the KeyTable's directory; write %s absolute in the "
+		    "(%s): OpenDKIM read such names from %s, authmilter from "
+		    "the KeyTable's directory; write them absolute in the "
 		    "KeyTable", buf_cstr(&file), n, n == 1 ? "" : "s",
-		    buf_cstr(&list), n == 1 ? "it" : "them",
-		    m->dkim_base_dir != NULL ? m->dkim_base_dir :
-		    "its working directory (no absolute BaseDirectory)",
-		    n == 1 ? "it" : "them", n == 1 ? "it" : "them");
+		    buf_cstr(&list), m->dkim_base_dir != NULL ?
+		    m->dkim_base_dir : "its working directory (no absolute "
+		    "BaseDirectory)");
 	buf_deinit(&file);
 	buf_deinit(&spec);
 	buf_deinit(&list);

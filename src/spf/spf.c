@@ -589,7 +589,6 @@ spf_check(struct spf_checker *c, const struct spf_request *req,
 	if (req->max_time_ms != 0 && req->max_time_ms < c->lim.max_time_ms)
 		c->deadline_ms = clock_mono_ms() + req->max_time_ms;
 	identity(req, res);
-	macro_inputs(c, req, res);
 	if (!parse_client(c, req->client_ip)) {
 		res->res = SPF_RES_NONE;
 		res->reason = "bad client address";
@@ -598,6 +597,7 @@ spf_check(struct spf_checker *c, const struct spf_request *req,
 	c->client_af = c->client.af;
 	if (c->results != NULL && kept_result(c, req, res))
 		return;		/* dns_queries stays 0: none made */
+	macro_inputs(c, req, res);	/* not for a kept result: no IDNA */
 	if ((r = spf_dns_fetch_record(c, res->domain, &why)) != SPF_RES_PASS) {
 		res->res = r;
 		res->reason = why != NULL ? why : "";

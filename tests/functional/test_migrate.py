@@ -451,7 +451,7 @@ def relative_key_files():
         s = settings(r.stdout, lower=False)
         t.ok(r.returncode == 2 and "KeyTable" not in s and
              "line 2: ./a.private" in r.stderr and
-             "OpenDKIM read it from %s," % tmp in r.stderr, names[0],
+             "OpenDKIM read such names from %s," % tmp in r.stderr, names[0],
              diag=r.stdout + r.stderr)
         r = run(keys + "/")
         s = settings(r.stdout, lower=False)

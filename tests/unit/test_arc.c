@@ -382,6 +382,21 @@ plain_msg(struct msg *m)
 	split(m);
 }
 
+/* body_hash - m's body hash as every ARC set here signs it (relaxed,
+ * SHA-256) into bh; its length */
+static size_t
+body_hash(const struct msg *m, unsigned char bh[CRYPTO_DIGEST_MAX])
+{
+	struct dkim_body *b = dkim_body_new(DKIM_CANON_RELAXED,
+	    CRYPTO_HASH_SHA256, false, 0);
+	size_t n;
+
+	dkim_body_update(b, m->body, m->body_len);
+	n = dkim_body_final(b, bh);
+	dkim_body_free(&b);
+	return n;
+}
+
 /* seal_once - seal m (after the sets in chain) with key; returns the
  * sealed message (CRLF-ended new fields, then m) */
 static char *
@@ -392,15 +407,11 @@ seal_once(const struct msg *m, const struct crypto_privkey *key,
 	static const char *const names[] = { "From", "Subject", "To" };
 	struct arc_seal_params p;
 	struct buf aar = BUF_INIT, ams = BUF_INIT, as = BUF_INIT, out = BUF_INIT;
-	struct dkim_body *b = dkim_body_new(DKIM_CANON_RELAXED,
-	    CRYPTO_HASH_SHA256, false, 0);
 	unsigned char bh[CRYPTO_DIGEST_MAX];
 	const char *why = NULL;
 	size_t bhlen;
 
-	dkim_body_update(b, m->body, m->body_len);
-	bhlen = dkim_body_final(b, bh);
-	dkim_body_free(&b);
+	bhlen = body_hash(m, bh);
 	memset(&p, 0, sizeof(p));
 	p.domain = "seal.example";
 	p.selector = "s1";
@@ -485,16 +496,12 @@ seal_odd(const struct msg *m, const struct crypto_privkey *key,
 	struct dkim_sign_params sp;
 	struct buf ams = BUF_INIT, as = BUF_INIT, hashed = BUF_INIT;
 	struct buf out = BUF_INIT;
-	struct dkim_body *b = dkim_body_new(DKIM_CANON_RELAXED,
-	    CRYPTO_HASH_SHA256, false, 0);
 	unsigned char bh[CRYPTO_DIGEST_MAX];
 	const char *why = NULL;
 	size_t bhlen, unsigned_at;
 	char *amsv, *s;
 
-	dkim_body_update(b, m->body, m->body_len);
-	bhlen = dkim_body_final(b, bh);
-	dkim_body_free(&b);
+	bhlen = body_hash(m, bh);
 	memset(&sp, 0, sizeof(sp));
 	sp.domain = "seal.example";
 	sp.selector = "s1";

@@ -354,6 +354,29 @@ test_results_table(void **state)
 	}
 }
 
+/* spf_decisive_term (authcheck, failure reports) re-runs libspf2 on
+ * prefixes of the record: they get the macro fix too, so the term that
+ * decided a %{d2} pass is found */
+static void
+test_decisive_term_macro_fix(void **state)
+{
+	struct dns_resolver *r = *state;
+	struct spf_checker *c = spf_checker_new(r, NULL, "mx.receiver.test");
+	struct spf_request req = { "192.0.2.10", "mail.client.test",
+	    "a@d2.test", SPF_ID_MAILFROM, 0 };
+	struct spf_result res;
+	char *term;
+
+	spf_check(c, &req, &res);
+	assert_int_equal(res.res, SPF_RES_PASS);
+	term = spf_decisive_term(c, &req, &res);
+	assert_non_null(term);
+	assert_string_equal(term, "exists:%{d2}._spf.d2.test");
+	free(term);
+	spf_result_deinit(&res);
+	spf_checker_free(&c);
+}
+
 static void
 test_null_sender_uses_helo(void **state)
 {
@@ -669,6 +692,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_results_table),
 		cmocka_unit_test(test_null_sender_uses_helo),
+		cmocka_unit_test(test_decisive_term_macro_fix),
 		cmocka_unit_test(test_explanation_on_fail_only),
 		cmocka_unit_test(test_explanation_compile_bound),
 		cmocka_unit_test(test_received_spf_value),

@@ -20,7 +20,9 @@
  *     libspf2 compiles it (invalid: permerror); libspf2 never queries the
  *     obsolete SPF RR type (RFC 7208 3.1, 14.1);
  *   - PTR answers are cut to 10 names (RFC 7208 4.6.4: extra names are
- *     ignored, where libspf2 would give permerror);
+ *     ignored, where libspf2 would give permerror); a DNS error on the
+ *     PTR lookup or on a PTR name's address lookup means no match (5.5),
+ *     where libspf2 would give temperror;
  *   - IPv4-mapped IPv6 clients are checked as IPv4 (RFC 7208 5);
  *   - the identity's domain is checked first (RFC 7208 4.3: malformed or
  *     single-label gives none); a null sender uses postmaster@HELO (2.4);

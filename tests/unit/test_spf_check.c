@@ -203,6 +203,11 @@ build_zone(void)
 		row("99.2.0.192.in-addr.arpa", DNS_T_PTR, OK, name);
 		row(name, DNS_T_A, OK, i == 11 ? "192.0.2.99" : "192.0.2.250");
 	}
+	/* the PTR lookup fails: ptr does not match, %{p} is "unknown" */
+	row("ptrsf.test", T, OK, "v=spf1 ptr ip4:192.0.2.77 -all");
+	row("psf.test", T, OK, "v=spf1 exists:%{p}.psf.test -all");
+	row("unknown.psf.test", DNS_T_A, OK, "127.0.0.2");
+	row("77.2.0.192.in-addr.arpa", DNS_T_PTR, DNS_R_SERVFAIL, NULL);
 	/* hostile macros (CVE-2023-42118 class) */
 	row("macro.test", T, OK,
 	    "v=spf1 exists:%{l4294967296r}.%{d999999}.%{ir}.x.macro.test -all");
@@ -311,6 +316,10 @@ static const struct spf_case cases[] = {
 	  "a@a.dcut.test", SPF_RES_PASS, NULL, 0 },
 	{ "ptr names past 10 ignored", "192.0.2.99", "a@ptrmany.test",
 	  SPF_RES_FAIL, NULL, 12 },
+	{ "ptr after a PTR lookup error does not match", "192.0.2.77",
+	  "a@ptrsf.test", SPF_RES_PASS, NULL, 0 },
+	{ "%{p} after a PTR lookup error is unknown", "192.0.2.77",
+	  "a@psf.test", SPF_RES_PASS, NULL, 0 },
 	{ "hostile macros give a result", "192.0.2.1",
 	  "aaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.cccccccc@macro.test",
 	  SPF_RES_FAIL, NULL, 2 },

@@ -10,7 +10,6 @@ explanation are checked, and the exit code. The A-R value is compared
 with what the daemon itself adds over the milter protocol for the same
 message, envelope and DNS.
 """
-import base64
 import os
 import sys
 
@@ -23,7 +22,7 @@ from tap import TAP  # noqa: E402
 
 try:
     import dkim  # noqa: F401
-    from cryptography.hazmat.primitives import serialization
+    import cryptography  # noqa: F401
     HAVE_LIBS = None
 except ImportError as e:
     HAVE_LIBS = "python3-dkim and python3-cryptography (%s)" % e
@@ -37,13 +36,7 @@ AUTHSERV = "mx.test.example"
 
 def key(name):
     """key - (PEM bytes, base64 SubjectPublicKeyInfo) of a test key"""
-    with open(os.path.join(KEYS, name), "rb") as f:
-        pem = f.read()
-    priv = serialization.load_pem_private_key(pem, password=None)
-    der = priv.public_key().public_bytes(
-        serialization.Encoding.DER,
-        serialization.PublicFormat.SubjectPublicKeyInfo)
-    return pem, base64.b64encode(der).decode()
+    return dkim_keys.key_pair_from_file(os.path.join(KEYS, name))
 
 
 def make_zone(pub2048, pub512):

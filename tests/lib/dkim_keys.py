@@ -4,6 +4,7 @@ Exported:
     rsa_key_pair(bits=2048)    -> (PEM private key bytes, PKCS#1 form;
                                    base64 DER SubjectPublicKeyInfo, the p=
                                    value of a DKIM key record)
+    key_pair_from_file(path)   -> the same pair for a PEM key on disk
     relaxed_signed(raw, domain, pem, selector="s1", length=False)
                                -> raw with a relaxed/relaxed DKIM-Signature
                                   over From, To, Subject and Date before it
@@ -24,6 +25,18 @@ def rsa_key_pair(bits=2048):
                             serialization.PrivateFormat.TraditionalOpenSSL,
                             serialization.NoEncryption())
     der = key.public_key().public_bytes(
+        serialization.Encoding.DER,
+        serialization.PublicFormat.SubjectPublicKeyInfo)
+    return pem, base64.b64encode(der).decode()
+
+
+def key_pair_from_file(path):
+    """key_pair_from_file - (PEM bytes, base64 DER public) of a key file"""
+    from cryptography.hazmat.primitives import serialization
+    with open(path, "rb") as f:
+        pem = f.read()
+    priv = serialization.load_pem_private_key(pem, password=None)
+    der = priv.public_key().public_bytes(
         serialization.Encoding.DER,
         serialization.PublicFormat.SubjectPublicKeyInfo)
     return pem, base64.b64encode(der).decode()

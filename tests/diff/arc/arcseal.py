@@ -16,28 +16,12 @@ import re
 from cryptography.hazmat.primitives import hashes, serialization as ser
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding
 
+from arc_chain import join, split  # message bytes <-> fields (tests/lib)
+
 KEYDIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "keys")
 ARC_NAMES = (b"arc-authentication-results", b"arc-message-signature",
              b"arc-seal")
 HEADERS = (b"from", b"to", b"subject", b"date", b"message-id")
-
-
-# ---------------------------------------------------------------- message
-def split(raw):
-    """([(name, value)], body); a value keeps its leading space and folds"""
-    head, _sep, body = raw.partition(b"\r\n\r\n")
-    hdrs = []
-    for line in head.split(b"\r\n"):
-        if line[:1] in (b" ", b"\t") and hdrs:
-            hdrs[-1] = (hdrs[-1][0], hdrs[-1][1] + b"\r\n" + line)
-        else:
-            n, _, v = line.partition(b":")
-            hdrs.append((n, v))
-    return hdrs, body
-
-
-def join(hdrs, body):
-    return b"".join(n + b":" + v + b"\r\n" for n, v in hdrs) + b"\r\n" + body
 
 
 # ------------------------------------------------------- canonicalization

@@ -26,26 +26,15 @@ expect(case) is the RFC reading for this vocabulary (RFC 9989 4.7-4.10,
 RFC 7489 6.3-6.6): result pass|fail|none, the policy applied and whether
 sp= chose it, the policy domain.
 """
-import base64
 import os
 import random
+
+import dkim_keys  # tests/lib: the caller puts it on sys.path
 
 GOOD_IP = "192.0.2.10"
 BAD_IP = "198.51.100.66"
 SPF = "v=spf1 ip4:192.0.2.0/24 -all"
 POL = ("none", "quarantine", "reject")
-
-
-def load_key(path):
-    """load_key - (PEM bytes, base64 DER public key) of a test key"""
-    from cryptography.hazmat.primitives import serialization
-    with open(path, "rb") as f:
-        pem = f.read()
-    priv = serialization.load_pem_private_key(pem, password=None)
-    der = priv.public_key().public_bytes(
-        serialization.Encoding.DER,
-        serialization.PublicFormat.SubjectPublicKeyInfo)
-    return pem, base64.b64encode(der).decode()
 
 
 def pick(R, weighted):
@@ -105,8 +94,8 @@ def generate(seed, count, keydir):
     """generate - (cases, zone) for seed and count"""
     import dkim
     R = random.Random(seed)
-    pem, pub = load_key(os.path.join(keydir, "rsa1024.pem"))
-    _, wrong_pub = load_key(os.path.join(keydir, "rsa2048.pem"))
+    pem, pub = dkim_keys.key_pair_from_file(os.path.join(keydir, "rsa1024.pem"))
+    _, wrong_pub = dkim_keys.key_pair_from_file(os.path.join(keydir, "rsa2048.pem"))
     zone, cases = {}, []
     for n in range(count):
         tld = pick(R, [(50, "com"), (15, "org"), (15, "net"), (20, "co.uk")])
@@ -230,6 +219,7 @@ def recipe(case):
 if __name__ == "__main__":
     import sys
     here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, os.path.join(here, "..", "..", "lib"))
     cs, _ = generate(int(sys.argv[1]), int(sys.argv[2]),
                      os.path.join(here, "..", "..", "dkim", "keys"))
     for c in cs:

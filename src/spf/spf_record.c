@@ -21,7 +21,8 @@
  *     "exists:" of a marked name that spf.c's DNS layer answers (see
  *     SPF_MARK_* in spf_record.h); the other family's prefix is dropped;
  *   - macro transformer digits are clamped to SPF_MACRO_MAX_DIGITS, and
- *     the reversal transformer "R" becomes "r".
+ *     the reversal transformer "R" becomes "r";
+ *   - a domain-spec loses its final "." (libspf2 compares it with one).
  * Pure: no I/O, no globals. Invalid input yields false and a static reason.
  */
 #include "config.h"
@@ -232,15 +233,21 @@ domain_end_ok(const unsigned char *p, size_t len, bool tail_expand)
 	return toplabel_ok(p + dot, end - dot);
 }
 
-/* domain_spec_copy - check a domain-spec; copy it (clamped) to out */
+/* domain_spec_copy - check a domain-spec; copy it (clamped) to out
+ * without a final "." (the same DNS name; libspf2 keeps the dot and then
+ * never matches ptr:example.com. nor sets %{d} of include:example.com.
+ * as the included domain's name) */
 static bool
 domain_spec_copy(const unsigned char *p, size_t len, struct buf *out)
 {
 	bool tail = false;
 
-	if (len == 0 || !macro_scan(p, len, false, out, &tail))
+	if (len == 0 || !macro_scan(p, len, false, out, &tail) ||
+	    !domain_end_ok(p, len, tail))
 		return false;
-	return domain_end_ok(p, len, tail);
+	if (out != NULL && !tail && p[len - 1] == '.')
+		buf_truncate(out, out->len - 1);
+	return true;
 }
 
 /* spf_domain_spec_ok - validate a domain-spec */

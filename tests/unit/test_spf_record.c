@@ -65,7 +65,10 @@ static const struct rec_case cases[] = {
 	  "v=spf1 exists:%%%_%-.%{d}" },
 	{ "domain ending in macro", "v=spf1 include:%{d}", V4, "v=spf1 include:%{d}" },
 	{ "toplabel with hyphen", "v=spf1 a:foo.1-2", V4, "v=spf1 a:foo.1-2" },
-	{ "trailing dot", "v=spf1 a:example.com.", V4, "v=spf1 a:example.com." },
+	{ "trailing dot dropped", "v=spf1 a:example.com. mx:example.net./24 "
+	  "ptr:example.org. include:%{d}.x. -all", V4,
+	  "v=spf1 a:example.com mx:example.net/24 ptr:example.org "
+	  "include:%{d}.x -all" },
 	{ "crt in exp only modifiers ok", "v=spf1 -all moo=%{s}", V4, "v=spf1 -all" },
 	/* invalid records (permerror) */
 	{ "not spf1", "v=spf10", V4, NULL },

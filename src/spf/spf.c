@@ -23,6 +23,9 @@
  *     ignored, where libspf2 would give permerror); a DNS error on the
  *     PTR lookup or on a PTR name's address lookup means no match (5.5),
  *     where libspf2 would give temperror;
+ *   - MX hosts are handed to libspf2 in preference order, so which host
+ *     it tries first (it stops at a match) does not follow the
+ *     resolver's rotation;
  *   - IPv4-mapped IPv6 clients are checked as IPv4 (RFC 7208 5);
  *   - the identity's domain is checked first (RFC 7208 4.3: malformed or
  *     single-label gives none); a null sender uses postmaster@HELO (2.4);

@@ -219,6 +219,18 @@ fill_rr(SPF_dns_rr_t *rr, const struct dns_answer *a, uint16_t type)
 	rr->num_rr = n;
 }
 
+/* mx_order - qsort order of MX records: preference, then name */
+static int
+mx_order(const void *x, const void *y)
+{
+	const struct dns_rr *a = x, *b = y;
+
+	if (a->pref != b->pref)
+		return a->pref < b->pref ? -1 : 1;
+	return ascii_strcasecmp(a->text != NULL ? a->text : "",
+	    b->text != NULL ? b->text : "");
+}
+
 /* remember_names - MX/PTR targets whose address lookups follow */
 static void
 remember_names(struct spf_checker *c, const struct dns_answer *a, bool ptr)
@@ -455,6 +467,12 @@ spf_dns_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 		dns_answer_free(&a);
 		return SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN);
 	}
+	/* libspf2 looks the hosts up in answer order and stops at the first
+	 * match, so with one host failing the result (pass or temperror)
+	 * would follow the resolver's rotation of the RRset; preference
+	 * order makes it the same for every message */
+	if (t == DNS_T_MX && a->status == DNS_R_ANSWER && a->count > 1)
+		qsort(a->rr, a->count, sizeof(a->rr[0]), mx_order);
 	if (t == DNS_T_MX || t == DNS_T_PTR)
 		remember_names(c, a, t == DNS_T_PTR);
 	if (t == DNS_T_TXT)

@@ -203,6 +203,16 @@ build_zone(void)
 		row("99.2.0.192.in-addr.arpa", DNS_T_PTR, OK, name);
 		row(name, DNS_T_A, OK, i == 11 ? "192.0.2.99" : "192.0.2.250");
 	}
+	/* MX hosts in preference order, not answer order: the host that
+	 * fails comes first in the answer but last in preference */
+	row("mxord.test", T, OK, "v=spf1 mx -all");
+	row("mxord.test", DNS_T_MX, OK, "20 bad.mxord.test");
+	row("mxord.test", DNS_T_MX, OK, "10 good.mxord.test");
+	row("bad.mxord.test", DNS_T_A, DNS_R_SERVFAIL, NULL);
+	row("good.mxord.test", DNS_T_A, OK, "192.0.2.66");
+	row("mxord2.test", T, OK, "v=spf1 mx -all");
+	row("mxord2.test", DNS_T_MX, OK, "10 good.mxord.test");
+	row("mxord2.test", DNS_T_MX, OK, "5 bad.mxord.test");
 	/* the PTR lookup fails: ptr does not match, %{p} is "unknown" */
 	row("ptrsf.test", T, OK, "v=spf1 ptr ip4:192.0.2.77 -all");
 	row("psf.test", T, OK, "v=spf1 exists:%{p}.psf.test -all");
@@ -316,6 +326,10 @@ static const struct spf_case cases[] = {
 	  "a@a.dcut.test", SPF_RES_PASS, NULL, 0 },
 	{ "ptr names past 10 ignored", "192.0.2.99", "a@ptrmany.test",
 	  SPF_RES_FAIL, NULL, 12 },
+	{ "mx hosts tried in preference order (best matches)", "192.0.2.66",
+	  "a@mxord.test", SPF_RES_PASS, NULL, 0 },
+	{ "mx hosts tried in preference order (best fails)", "192.0.2.66",
+	  "a@mxord2.test", SPF_RES_TEMPERROR, NULL, 0 },
 	{ "ptr after a PTR lookup error does not match", "192.0.2.77",
 	  "a@ptrsf.test", SPF_RES_PASS, NULL, 0 },
 	{ "%{p} after a PTR lookup error is unknown", "192.0.2.77",

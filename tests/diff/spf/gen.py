@@ -9,8 +9,10 @@ scenarios can share one zone. Every loop is bounded.
 The vocabulary holds only what RFC 7208, libspf2 (behind src/spf) and pyspf
 agree on. Left out on purpose (tests/diff/spf/cases/ pins most of them):
   libspf2 bugs: macro delimiters ',' and '/', a literal over 255 octets,
-    URL escaping (%{L}, %{S}), macro digits in exp= texts, mx with a host
-    that SERVFAILs (the result depends on answer order);
+    URL escaping (%{L}, %{S}), macro digits in exp= texts;
+  mx with a host that SERVFAILs: we try the hosts in preference order and
+    stop at a match (pass when a better host matches), pyspf looks them
+    all up first (temperror);
   ours, kept as is: %{p}, void lookups of MX/PTR host names (so MX hosts and
     PTR names always have A and AAAA), a MAIL FROM domain ending in '.';
   pyspf quirks: delimiters on %{v}, quoted local parts, '%%', %{d0},

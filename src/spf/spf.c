@@ -385,8 +385,15 @@ identity(const struct spf_request *req, struct spf_result *res)
 		res->sender = stash(res, from);
 	}
 	dlen = strlen(dom);
-	if (dlen > 0 && dom[dlen - 1] == '.')
+	if (dlen > 0 && dom[dlen - 1] == '.') {
+		/* the same name without its root dot (RFC 7208 4.3 allows
+		 * it), also in <sender>, whose domain libspf2 expands for
+		 * %{d} and %{o}: "example.com." would make "example.com.."
+		 * of %{d}.x */
 		dlen--;
+		res->sender = stash_join(res, res->sender,
+		    strlen(res->sender) - 1, "", 0);
+	}
 	res->domain = stash_join(res, dom, dlen, "", 0);
 	to_alabels(res, dlen);
 }

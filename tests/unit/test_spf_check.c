@@ -213,6 +213,9 @@ build_zone(void)
 	row("mxord2.test", T, OK, "v=spf1 mx -all");
 	row("mxord2.test", DNS_T_MX, OK, "10 good.mxord.test");
 	row("mxord2.test", DNS_T_MX, OK, "5 bad.mxord.test");
+	/* a MAIL FROM domain with its root dot: %{d} and %{o} without it */
+	row("dotmac.test", T, OK, "v=spf1 exists:%{d}.%{o}.x.dotmac.test -all");
+	row("dotmac.test.dotmac.test.x.dotmac.test", DNS_T_A, OK, "127.0.0.2");
 	/* the PTR lookup fails: ptr does not match, %{p} is "unknown" */
 	row("ptrsf.test", T, OK, "v=spf1 ptr ip4:192.0.2.77 -all");
 	row("psf.test", T, OK, "v=spf1 exists:%{p}.psf.test -all");
@@ -330,6 +333,8 @@ static const struct spf_case cases[] = {
 	  "a@mxord.test", SPF_RES_PASS, NULL, 0 },
 	{ "mx hosts tried in preference order (best fails)", "192.0.2.66",
 	  "a@mxord2.test", SPF_RES_TEMPERROR, NULL, 0 },
+	{ "a MAIL FROM domain's root dot is not in %{d} or %{o}",
+	  "192.0.2.66", "a@dotmac.test.", SPF_RES_PASS, NULL, 0 },
 	{ "ptr after a PTR lookup error does not match", "192.0.2.77",
 	  "a@ptrsf.test", SPF_RES_PASS, NULL, 0 },
 	{ "%{p} after a PTR lookup error is unknown", "192.0.2.77",

@@ -14,8 +14,10 @@ agree on. Left out on purpose (tests/diff/spf/cases/ pins most of them):
     stop at a match (pass when a better host matches), pyspf looks them
     all up first (temperror);
   ours, kept as is: %{p}, void lookups of MX/PTR host names (so MX hosts and
-    PTR names always have A and AAAA), a MAIL FROM domain ending in '.';
-  pyspf quirks: delimiters on %{v}, quoted local parts, '%%', %{d0},
+    PTR names always have A and AAAA);
+  pyspf quirks: a MAIL FROM domain ending in '.' (none; RFC 7208 4.3
+    goes on with the same name), delimiters on %{v}, quoted local parts,
+    '%%', %{d0},
     "?exists" without a domain, senders without a local part,
     include:%{d}, a redirect= left unused by a matching mechanism when
     the limit is near (so redirect= only where the whole tree has at most

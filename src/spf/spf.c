@@ -329,21 +329,27 @@ to_alabels(struct spf_result *res, size_t dlen)
 }
 
 /*
- * helo_for_libspf2 - the HELO name libspf2 expands for %{h} (n holds its
- * A-labels when needed): as given when it is
- * ASCII, in A-labels when it has U-labels (RFC 8616 4: names in SPF are
- * A-labels), else "unknown" (as RFC 7208 7.3 has %{p} say when there is
- * no name to give): a client that gave no HELO, or one with other 8-bit
- * bytes. libspf2 answers an unset HELO with an error (temperror here),
- * and no 8-bit byte reaches its macro expansion or a DNS name.
+ * helo_for_libspf2 - the HELO name libspf2 expands for %{h} (n holds a
+ * copy when needed): as given when it is ASCII (without a root dot,
+ * which would make %{h}.x "name..x", as identity drops it from
+ * <sender>), in A-labels when it has U-labels (RFC 8616 4: names in SPF
+ * are A-labels), else "unknown" (as RFC 7208 7.3 has %{p} say when there
+ * is no name to give): a client that gave no HELO, or one with other
+ * 8-bit bytes. libspf2 answers an unset HELO with an error (temperror
+ * here), and no 8-bit byte reaches its macro expansion or a DNS name.
  */
 static const char *
 helo_for_libspf2(const char *helo, struct idna_name *n)
 {
 	size_t len = helo != NULL ? strlen(helo) : 0;
 
-	if (len > 0 && !str_has_non_ascii(helo, len))
-		return helo;
+	if (len > 0 && !str_has_non_ascii(helo, len)) {
+		if (len == 1 || helo[len - 1] != '.' || len > sizeof(n->ascii))
+			return helo;
+		memcpy(n->ascii, helo, len - 1);
+		n->ascii[len - 1] = '\0';
+		return n->ascii;
+	}
 	if (len > 0 && idna_domain((const unsigned char *)helo, len, n,
 	    NULL) == IDNA_OK)
 		return n->ascii;

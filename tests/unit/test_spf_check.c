@@ -426,11 +426,16 @@ test_null_sender_uses_helo(void **state)
 	assert_int_equal(res.res, SPF_RES_PASS);
 	assert_string_equal(res.sender, "postmaster@pass.test");
 	spf_result_deinit(&res);
-	/* %{h} in a MAIL FROM check: an ASCII HELO as given, one with
+	/* %{h} in a MAIL FROM check: an ASCII HELO as given (without a root
+	 * dot), one with
 	 * U-labels in A-labels; "unknown" for other 8-bit bytes and for no
 	 * HELO (libspf2 would give temperror) */
 	check(r, NULL, "192.0.2.1", "mx.ok.example", "a@hmacro.test",
 	    SPF_ID_MAILFROM, &res);
+	assert_int_equal(res.res, SPF_RES_PASS);
+	spf_result_deinit(&res);
+	check(r, NULL, "192.0.2.1", "mx.ok.example.", "a@hmacro.test",
+	    SPF_ID_MAILFROM, &res);	/* root dot dropped */
 	assert_int_equal(res.res, SPF_RES_PASS);
 	spf_result_deinit(&res);
 	check(r, NULL, "192.0.2.1", "mx.b\xc3\xbc" "cher.example",

@@ -483,8 +483,8 @@ spf_dns_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 	if (!term && c->expansion_ptr && herrno == TRY_AGAIN &&
 	    (t == DNS_T_A || t == DNS_T_AAAA))
 		herrno = HOST_NOT_FOUND;
-	/* and one on the PTR lookup itself makes ptr not match (5.5) and
-	 * %{p} "unknown" (7.3), where libspf2 gives temperror */
+	/* and one on the PTR lookup itself makes ptr not match (5.5),
+	 * where libspf2 gives temperror (%{p} is "unknown" either way) */
 	if (t == DNS_T_PTR && herrno == TRY_AGAIN)
 		herrno = HOST_NOT_FOUND;
 	rr = SPF_dns_rr_new_init(layer, domain, type, (int)a->ttl, herrno);

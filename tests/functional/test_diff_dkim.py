@@ -322,8 +322,11 @@ def main():
             corpus = os.path.join(work, "corpus")
             kept = set(bad) | {"keys.txt", "now.txt", "recipes.jsonl"}
             for n in os.listdir(corpus):
-                if n not in kept:
-                    os.unlink(os.path.join(corpus, n))
+                path = os.path.join(corpus, n)
+                if os.path.isdir(path):     # a partN view of symlinks
+                    shutil.rmtree(path)
+                elif n not in kept:
+                    os.unlink(path)
             shutil.rmtree(os.path.join(work, "fixed"), ignore_errors=True)
             t.diag("kept the %d differing messages in %s" % (len(bad), corpus))
             keep = True

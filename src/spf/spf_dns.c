@@ -570,7 +570,7 @@ spf_compile_record(struct spf_checker *c, SPF_server_t *server,
 	v.af = c->client_af;
 	buf_truncate(&c->fixed, 0);
 	if (memchr(rec, '%', len) != NULL &&
-	    spf_macro_fix_digits(rec, len, &v, &c->fixed)) {
+	    spf_macro_fix_record(rec, len, &v, &c->fixed)) {
 		rec = buf_cstr(&c->fixed);
 		len = c->fixed.len;
 		hash = hash_bytes(HASH_BYTES_INIT, rec, len);

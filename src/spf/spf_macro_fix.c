@@ -1,4 +1,4 @@
-/* spf_macro_fix.c - keep libspf2 off its macro-truncation bug (see
+/* spf_macro_fix.c - keep libspf2 off its macro-expansion bugs (see
  * spf_macro_fix.h) */
 #include "config.h"
 
@@ -7,6 +7,14 @@
 
 #include "spf/spf_macro_fix.h"
 #include "util/str.h"
+
+/* Longest expansion written as literal text: libspf2 refuses a literal
+ * run over 255 octets, and RFC 7208 7.3's cut to 253 octets is made on
+ * the whole name later (spf_dns.c). */
+#define EXPAND_MAX 200
+/* Most parts an expanded value may have (a longer one is left to
+ * libspf2). */
+#define EXPAND_MAX_PARTS 64
 
 /* count_in - how many bytes of s[0..n) are in the delimiter set */
 static size_t
@@ -20,36 +28,53 @@ count_in(const char *s, size_t n, const char *delims, size_t ndelims)
 	return k;
 }
 
+/* letter_value - the value of letter (lower case) in this check as
+ * value[0..*len_r), or NULL when it is not a known string here: p needs
+ * DNS, i and v are told by the address family only, c r t belong to
+ * explanations */
+static const char *
+letter_value(char letter, const struct spf_macro_values *v, size_t *len_r)
+{
+	const char *s = v->sender, *at, *text;
+
+	switch (letter) {
+	case 's':
+	case 'l':
+	case 'o':
+		if (s == NULL)
+			return NULL;
+		at = strrchr(s, '@');
+		if (letter == 's')
+			text = s;
+		else if (letter == 'l')
+			return *len_r = at != NULL ? (size_t)(at - s) : 0, s;
+		else
+			text = at != NULL ? at + 1 : s;
+		break;
+	case 'd':
+		text = v->domain;
+		break;
+	case 'h':
+		text = v->helo;
+		break;
+	default:
+		return NULL;
+	}
+	if (text != NULL)
+		*len_r = strlen(text);
+	return text;
+}
+
 /* delimiters - how many delimiters the value of letter has; -1 for a
  * letter whose value is not known here */
 static long
 delimiters(char letter, const char *delims, size_t nd,
     const struct spf_macro_values *v)
 {
-	const char *s = v->sender != NULL ? v->sender : "";
-	const char *at = strrchr(s, '@');
-	size_t local = at != NULL ? (size_t)(at - s) : 0;
 	const char *text;
+	size_t len;
 
-	if (v->sender == NULL && (letter == 's' || letter == 'l' ||
-	    letter == 'o'))
-		return -1;
 	switch (letter) {
-	case 's':
-		return (long)count_in(s, strlen(s), delims, nd);
-	case 'l':
-		return (long)count_in(s, local, delims, nd);
-	case 'o':
-		text = at != NULL ? at + 1 : s;
-		return (long)count_in(text, strlen(text), delims, nd);
-	case 'd':
-		if (v->domain == NULL)
-			return -1;
-		return (long)count_in(v->domain, strlen(v->domain), delims, nd);
-	case 'h':
-		if (v->helo == NULL)
-			return -1;
-		return (long)count_in(v->helo, strlen(v->helo), delims, nd);
 	case 'i':
 		/* dotted quad, or 32 dotted nibbles: only '.' splits them */
 		if (memchr(delims, '.', nd) == NULL)
@@ -59,20 +84,94 @@ delimiters(char letter, const char *delims, size_t nd,
 		text = v->af == AF_INET6 ? "ip6" : "in-addr";
 		return (long)count_in(text, strlen(text), delims, nd);
 	default:
-		return -1;	/* p, and c r t of explanations */
+		text = letter_value(letter, v, &len);
+		return text != NULL ? (long)count_in(text, len, delims, nd) : -1;
 	}
 }
 
+/*
+ * expand - RFC 7208 7.3 on val[0..n): split at the delimiters, reversed
+ * when rev, the right-most keep parts (0: all), joined with "."; appended
+ * to out as macro-literal text ('%' as "%%"). False, out untouched, when
+ * a byte cannot stand in a domain-spec literal for libspf2 (white space,
+ * 8-bit, '/' which it would read as a CIDR length) or the text is long.
+ */
+static bool
+expand(const char *val, size_t n, const char *delims, size_t nd, bool rev,
+    unsigned long keep, struct buf *out)
+{
+	size_t start[EXPAND_MAX_PARTS + 1], parts = 0, i, j, first, room;
+	size_t mark = out->len;
+
+	start[parts++] = 0;
+	for (i = 0; i < n; i++)
+		if (memchr(delims, val[i], nd) != NULL) {
+			if (parts == EXPAND_MAX_PARTS)
+				return false;
+			start[parts++] = i + 1;
+		}
+	start[parts] = n + 1;	/* one past the last part's end */
+	first = keep > 0 && keep < parts ? parts - keep : 0;
+	room = EXPAND_MAX;
+	for (j = first; j < parts; j++) {
+		size_t k = rev ? parts - 1 - j : j;
+
+		if (j > first) {
+			if (room < 1) {
+				buf_truncate(out, mark);
+				return false;
+			}
+			buf_append_byte(out, '.');
+			room--;
+		}
+		for (i = start[k]; i + 1 < start[k + 1]; i++) {
+			unsigned char c = (unsigned char)val[i];
+
+			if (c < 0x21 || c > 0x7e || c == '/' || room < 2) {
+				buf_truncate(out, mark);
+				return false;
+			}
+			if (c == '%') {
+				buf_append_byte(out, '%');
+				room--;
+			}
+			buf_append_byte(out, c);
+			room--;
+		}
+	}
+	return true;
+}
+
+/* needs_expansion - whether libspf2 would get this macro wrong in a way
+ * a dropped digit cannot mend: it refuses the delimiters ',' and '/',
+ * and it splits at every '.' of the value, also when the delimiters
+ * given leave '.' out, so the parts a digit or 'r' pick are not the
+ * RFC's */
+static bool
+needs_expansion(const char *val, size_t n, const char *delims, size_t nd,
+    bool picks)
+{
+	if (nd == 0)
+		return false;
+	if (memchr(delims, ',', nd) != NULL || memchr(delims, '/', nd) != NULL)
+		return true;
+	return picks && memchr(delims, '.', nd) == NULL &&
+	    memchr(val, '.', n) != NULL;
+}
+
 bool
-spf_macro_fix_digits(const char *rec, size_t len,
+spf_macro_fix_record(const char *rec, size_t len,
     const struct spf_macro_values *v, struct buf *out)
 {
 	size_t i = 0, copied = 0;
 	bool changed = false;
 
 	while (i < len) {
-		size_t letter, digits, end, nd;
+		size_t letter, digits, end, d, nd, vlen = 0;
 		unsigned long n = 0;
+		bool rev = false;
+		const char *val;
+		char lc;
 		long have;
 
 		if (rec[i] != '%' || i + 1 >= len) {
@@ -84,25 +183,40 @@ spf_macro_fix_digits(const char *rec, size_t len,
 			continue;
 		}
 		letter = i + 2;
+		if (letter >= len)
+			break;
+		lc = (char)ascii_tolower((unsigned char)rec[letter]);
 		for (digits = end = letter + 1; end < len &&
 		    ascii_isdigit((unsigned char)rec[end]); end++)
 			n = n < 100000 ? n * 10 + (unsigned long)(rec[end] - '0') : n;
+		/* the delimiters: after an optional 'r', up to '}' */
+		d = end;
+		if (d < len && ascii_tolower((unsigned char)rec[d]) == 'r') {
+			rev = true;
+			d++;
+		}
+		for (nd = 0; d + nd < len && rec[d + nd] != '}'; nd++)
+			;
+		/* a lower-case letter (upper case asks for URL escaping) whose
+		 * value is known, and a digit that is not 0 if any */
+		val = rec[letter] == lc ? letter_value(lc, v, &vlen) : NULL;
+		if (val != NULL && (end == digits || n > 0) && d + nd < len &&
+		    needs_expansion(val, vlen, rec + d, nd, end > digits || rev)) {
+			size_t mark = out->len;
+
+			buf_append(out, rec + copied, i - copied);
+			if (expand(val, vlen, rec + d, nd, rev, n, out)) {
+				copied = i = d + nd + 1;	/* past the '}' */
+				changed = true;
+				continue;
+			}
+			buf_truncate(out, mark);
+		}
 		if (end == digits) {
 			i = end;	/* no digit: nothing to fix */
 			continue;
 		}
-		/* the delimiters: after an optional 'r', up to '}' */
-		{
-			size_t d = end;
-
-			if (d < len && ascii_tolower((unsigned char)rec[d]) == 'r')
-				d++;
-			for (nd = 0; d + nd < len && rec[d + nd] != '}'; nd++)
-				;
-			have = delimiters(ascii_tolower((unsigned char)
-			    rec[letter]), nd > 0 ? rec + d : ".", nd > 0 ? nd :
-			    1, v);
-		}
+		have = delimiters(lc, nd > 0 ? rec + d : ".", nd > 0 ? nd : 1, v);
 		if (have >= 0 && n > (unsigned long)have) {
 			buf_append(out, rec + copied, digits - copied);
 			copied = end;	/* the digits are skipped */

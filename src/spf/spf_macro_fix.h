@@ -1,15 +1,28 @@
 /*
- * spf_macro_fix.h - keep libspf2 off its macro-truncation bug.
+ * spf_macro_fix.h - keep libspf2 off its macro-expansion bugs.
  *
- * libspf2 1.2.10 (spf_expand.c) keeps the right-hand N parts of a macro
- * value by scanning for N delimiters from the right; when there are
- * fewer, it drops the value's first character: %{d2} of example.test
- * expands to "xample.test", %{l1r-} of "user" to "ser". RFC 7208 7.3
- * then uses all the parts, which is what the macro without its digit
- * says. So, before a record is compiled, every macro whose digit is
- * larger than the number of delimiters in its value for this check loses
- * the digit. %{p} (its value needs DNS) and the explanation-only
- * letters are left alone.
+ * libspf2 1.2.10 (spf_expand.c) gets three things wrong that a record
+ * can be rewritten around before it is compiled, knowing this check's
+ * sender, domain, HELO name and address family:
+ *   - it keeps the right-hand N parts of a value by scanning for N
+ *     delimiters from the right and, when there are fewer, drops the
+ *     value's first character: %{d2} of example.test expands to
+ *     "xample.test", %{l1r-} of "user" to "ser". RFC 7208 7.3 then uses
+ *     all the parts, which is what the macro without its digit says: the
+ *     digit is dropped;
+ *   - it turns every delimiter into '.' and then splits at every '.',
+ *     also at the value's own dots when the delimiters given leave '.'
+ *     out: %{l1r+} of "first.last+tag" gives "first" where RFC 7208 7.3
+ *     gives "first.last";
+ *   - it refuses the delimiters ',' and '/' (RFC 7208 7.1 allows them).
+ * For the last two the macro is replaced by its expansion, written as
+ * literal text, when its letter is s, l, o, d or h in lower case (upper
+ * case asks for URL escaping, left to libspf2) and the expansion can
+ * stand there (printable, no '/', at most 200 octets); otherwise, and
+ * for %{p}, %{i}, %{v} and the explanation-only letters, the macro is
+ * left as it is. A record the expansion makes too large for libspf2 is
+ * permerror, as any record too large (spf_compiled.c), never libspf2's
+ * own split of it.
  *
  * Pure: no I/O, no globals.
  */
@@ -30,11 +43,11 @@ struct spf_macro_values {
 };
 
 /*
- * spf_macro_fix_digits - rec[0..len), a checked record, with every such
- * digit dropped, appended to out; false (out untouched) when no macro
- * needed it.
+ * spf_macro_fix_record - rec[0..len), a checked record, with every such
+ * digit dropped and every such macro expanded, appended to out; false
+ * (out untouched) when no macro needed it.
  */
-bool spf_macro_fix_digits(const char *rec, size_t len,
+bool spf_macro_fix_record(const char *rec, size_t len,
     const struct spf_macro_values *v, struct buf *out);
 
 #endif

@@ -213,6 +213,20 @@ build_zone(void)
 	row("mxord2.test", T, OK, "v=spf1 mx -all");
 	row("mxord2.test", DNS_T_MX, OK, "10 good.mxord.test");
 	row("mxord2.test", DNS_T_MX, OK, "5 bad.mxord.test");
+	/* macros libspf2 splits at the value's own dots, or refuses */
+	row("lplus.test", T, OK, "v=spf1 exists:%{l1r+}.u.lplus.test -all");
+	row("first.last.u.lplus.test", DNS_T_A, OK, "127.0.0.2");
+	row("comma.test", T, OK, "v=spf1 exists:%{d1r,}.c.comma.test -all");
+	row("comma.test.c.comma.test", DNS_T_A, OK, "127.0.0.2");
+	/* ... and one whose expansion makes the record too large for
+	 * libspf2: permerror, as for any record too large, rather than
+	 * libspf2's own split (here a fail) */
+	strcpy(data, "v=spf1");
+	for (i = 0; i < 50; i++)
+		snprintf(data + strlen(data), sizeof(data) - strlen(data),
+		    " ip4:198.51.%d.0/24", i);
+	strcat(data, " exists:%{l1r+}.x.lbig.test -all");
+	row("lbig.test", T, OK, data);
 	/* a MAIL FROM domain with its root dot: %{d} and %{o} without it */
 	row("dotmac.test", T, OK, "v=spf1 exists:%{d}.%{o}.x.dotmac.test -all");
 	row("dotmac.test.dotmac.test.x.dotmac.test", DNS_T_A, OK, "127.0.0.2");
@@ -333,6 +347,15 @@ static const struct spf_case cases[] = {
 	  "a@mxord.test", SPF_RES_PASS, NULL, 0 },
 	{ "mx hosts tried in preference order (best fails)", "192.0.2.66",
 	  "a@mxord2.test", SPF_RES_TEMPERROR, NULL, 0 },
+	{ "%{l1r+} keeps a local-part's dots (RFC 7208 7.3)", "192.0.2.66",
+	  "first.last+tag@lplus.test", SPF_RES_PASS, NULL, 0 },
+	{ "a ',' delimiter is not refused", "192.0.2.66", "a@comma.test",
+	  SPF_RES_PASS, NULL, 0 },
+	{ "an expansion past libspf2's size permerror", "192.0.2.66",
+	  "abcdefgh.abcdefgh.abcdefgh.abcdefgh.abcdefgh.abcdefgh.abcdefgh."
+	  "abcdefgh.abcdefgh.abcdefgh.abcdefgh.abcdefgh.abcdefgh.abcdefgh."
+	  "abcdefgh.abcdefgh+t@lbig.test", SPF_RES_PERMERROR,
+	  "too large for libspf2", 1 },
 	{ "a MAIL FROM domain's root dot is not in %{d} or %{o}",
 	  "192.0.2.66", "a@dotmac.test.", SPF_RES_PASS, NULL, 0 },
 	{ "ptr after a PTR lookup error does not match", "192.0.2.77",

@@ -329,11 +329,12 @@ test_random_records_never_crash(void **state)
 	buf_deinit(&again);
 }
 
-/* spf_macro_fix_digits: a digit at least the value's number of parts
+/* spf_macro_fix_record: a digit at least the value's number of parts
  * goes (libspf2 would drop the value's first character); a smaller one,
- * %{p} and escapes stay */
+ * %{p} and escapes stay; the macros libspf2 would split or refuse
+ * wrongly are expanded */
 static void
-test_macro_fix_digits(void **state)
+test_macro_fix_record(void **state)
 {
 	static const struct {
 		const char *in, *out;	/* out NULL: unchanged */
@@ -370,6 +371,39 @@ test_macro_fix_digits(void **state)
 		  "h" },
 		{ "exists:%{l1}.%{d9}", "exists:%{l1}.%{d}", AF_INET, NULL,
 		  "e.test", "h" },
+		/* expanded: delimiters without '.' and a value with dots,
+		 * picked by a digit or 'r' (RFC 7208 7.3; libspf2 splits at
+		 * every dot) */
+		{ "exists:%{l1r+}.x", "exists:first.last.x", AF_INET,
+		  "first.last+tag@e.test", "e.test", "h" },
+		{ "exists:%{lr+}.x", "exists:tag.first.last.x", AF_INET,
+		  "first.last+tag@e.test", "e.test", "h" },
+		{ "exists:%{s2-+_=}.%{hr}.x", "exists:w.o@s.test.%{hr}.x",
+		  AF_INET, "o-n.e+t_w=o@s.test", "s.test", "s.test" },
+		{ "exists:%{d1-}.x", "exists:b.example.x", AF_INET, "u@e.test",
+		  "a-b.example", "h" },
+		/* without a digit or 'r' libspf2's join is the RFC's */
+		{ "exists:%{l-}.x", NULL, AF_INET, "a.b-c@e.test", "e.test", "h" },
+		/* ',' and '/': libspf2 refuses them, so always expanded */
+		{ "exists:%{l,}.%{d1/}.x", "exists:a.b.c.example.x", AF_INET,
+		  "a,b@e.test", "c.example", "h" },
+		{ "exists:%{l1r,}.x", "exists:a.x", AF_INET, "a,b@e.test",
+		  "e.test", "h" },
+		/* '%' of a value doubled; URL-escaped upper case, %{i} (only
+		 * its digit goes) and an unknown sender left alone */
+		{ "exists:%{l1r+}.x", "exists:a%%b.c.x", AF_INET, "a%b.c+d@e.test",
+		  "e.test", "h" },
+		{ "exists:%{L1r+}.x", NULL, AF_INET, "a.b+c@e.test", "e.test",
+		  "h" },
+		{ "exists:%{i1,}.x", "exists:%{i,}.x", AF_INET, "u@e.test",
+		  "e.test", "h" },
+		{ "exists:%{l1r+}.x", NULL, AF_INET, NULL, "e.test", "h" },
+		/* a '/' in the value would read as a CIDR length: left alone */
+		{ "exists:%{l1r+}.x", NULL, AF_INET, "a/b.c+d@e.test", "e.test",
+		  "h" },
+		/* a zero digit is not the fix's to judge */
+		{ "exists:%{l0r+}.x", NULL, AF_INET, "a.b+c@e.test", "e.test",
+		  "h" },
 	};
 	size_t i;
 
@@ -378,7 +412,7 @@ test_macro_fix_digits(void **state)
 		struct spf_macro_values v = { t[i].sender, t[i].domain,
 		    t[i].helo, t[i].af };
 		struct buf out = BUF_INIT;
-		bool changed = spf_macro_fix_digits(t[i].in, strlen(t[i].in), &v,
+		bool changed = spf_macro_fix_record(t[i].in, strlen(t[i].in), &v,
 		    &out);
 
 		print_message("# %s -> %s\n", t[i].in, changed ?
@@ -402,7 +436,7 @@ main(void)
 		cmocka_unit_test(test_identity_domains),
 		cmocka_unit_test(test_macro_strings),
 		cmocka_unit_test(test_macro_compiled_len),
-		cmocka_unit_test(test_macro_fix_digits),
+		cmocka_unit_test(test_macro_fix_record),
 		cmocka_unit_test(test_random_records_never_crash),
 	};
 

@@ -44,12 +44,11 @@ letter_value(char letter, const struct spf_macro_values *v, size_t *len_r)
 		if (s == NULL)
 			return NULL;
 		at = strrchr(s, '@');
-		if (letter == 's')
-			text = s;
-		else if (letter == 'l')
-			return *len_r = at != NULL ? (size_t)(at - s) : 0, s;
-		else
-			text = at != NULL ? at + 1 : s;
+		if (letter == 'l') {
+			*len_r = at != NULL ? (size_t)(at - s) : 0;
+			return s;
+		}
+		text = letter == 'o' && at != NULL ? at + 1 : s;
 		break;
 	case 'd':
 		text = v->domain;

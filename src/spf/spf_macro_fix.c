@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "spf/spf_macro_fix.h"
+#include "spf/spf_record.h"
 #include "util/str.h"
 
 /* Longest expansion written as literal text: libspf2 refuses a literal
@@ -162,66 +163,53 @@ bool
 spf_macro_fix_record(const char *rec, size_t len,
     const struct spf_macro_values *v, struct buf *out)
 {
-	size_t i = 0, copied = 0;
+	const unsigned char *p = (const unsigned char *)rec;
+	size_t i = 0, copied = 0, vlen = 0;
 	bool changed = false;
 
 	while (i < len) {
-		size_t letter, digits, end, d, nd, vlen = 0;
-		unsigned long n = 0;
-		bool rev = false;
-		const char *val;
+		struct spf_macro m;
+		const char *val, *delims;
 		char lc;
 		long have;
 
-		if (rec[i] != '%' || i + 1 >= len) {
+		if (p[i] != '%' || i + 1 >= len) {
 			i++;
 			continue;
 		}
-		if (rec[i + 1] != '{') {
+		if (!spf_macro_parse(p + i, len - i, &m)) {
 			i += 2;		/* %% %_ %- */
 			continue;
 		}
-		letter = i + 2;
-		if (letter >= len)
-			break;
-		lc = (char)ascii_tolower((unsigned char)rec[letter]);
-		for (digits = end = letter + 1; end < len &&
-		    ascii_isdigit((unsigned char)rec[end]); end++)
-			n = n < 100000 ? n * 10 + (unsigned long)(rec[end] - '0') : n;
-		/* the delimiters: after an optional 'r', up to '}' */
-		d = end;
-		if (d < len && ascii_tolower((unsigned char)rec[d]) == 'r') {
-			rev = true;
-			d++;
-		}
-		for (nd = 0; d + nd < len && rec[d + nd] != '}'; nd++)
-			;
+		lc = (char)ascii_tolower(m.letter);
+		delims = (const char *)m.delims;
 		/* a lower-case letter (upper case asks for URL escaping) whose
 		 * value is known, and a digit that is not 0 if any */
-		val = rec[letter] == lc ? letter_value(lc, v, &vlen) : NULL;
-		if (val != NULL && (end == digits || n > 0) && d + nd < len &&
-		    needs_expansion(val, vlen, rec + d, nd, end > digits || rev)) {
+		val = m.letter == (unsigned char)lc ?
+		    letter_value(lc, v, &vlen) : NULL;
+		if (val != NULL && (m.ndigits == 0 || m.digits > 0) &&
+		    needs_expansion(val, vlen, delims, m.ndelims,
+		    m.ndigits > 0 || m.reverse)) {
 			size_t mark = out->len;
 
 			buf_append(out, rec + copied, i - copied);
-			if (expand(val, vlen, rec + d, nd, rev, n, out)) {
-				copied = i = d + nd + 1;	/* past the '}' */
+			if (expand(val, vlen, delims, m.ndelims, m.reverse,
+			    m.digits, out)) {
+				copied = i += m.len;
 				changed = true;
 				continue;
 			}
 			buf_truncate(out, mark);
 		}
-		if (end == digits) {
-			i = end;	/* no digit: nothing to fix */
-			continue;
-		}
-		have = delimiters(lc, nd > 0 ? rec + d : ".", nd > 0 ? nd : 1, v);
-		if (have >= 0 && n > (unsigned long)have) {
-			buf_append(out, rec + copied, digits - copied);
-			copied = end;	/* the digits are skipped */
+		have = m.ndigits == 0 ? -1 : delimiters(lc,
+		    m.ndelims > 0 ? delims : ".", m.ndelims > 0 ? m.ndelims : 1, v);
+		if (have >= 0 && m.digits > (unsigned long)have) {
+			/* the digits (from offset 3) are skipped */
+			buf_append(out, rec + copied, i + 3 - copied);
+			copied = i + 3 + m.ndigits;
 			changed = true;
 		}
-		i = end;
+		i += m.len;
 	}
 	if (changed)
 		buf_append(out, rec + copied, len - copied);

@@ -2,8 +2,8 @@
  * spf_record.c - RFC 7208 record checks done before libspf2 sees a record
  *
  * Exported (spf_record.h): spf_record_is_spf, spf_record_check,
- * spf_macro_string_ok, spf_macro_string_copy, spf_macro_compiled_len,
- * spf_domain_spec_ok, spf_domain_ok.
+ * spf_macro_parse, spf_macro_string_ok, spf_macro_string_copy,
+ * spf_macro_compiled_len, spf_domain_spec_ok, spf_domain_ok.
  *
  * libspf2 accepts some invalid records, refuses some valid ones and has had
  * memory errors on hostile ones (CVE-2021-20314, CVE-2021-33912/33913,
@@ -55,10 +55,37 @@ is_delimiter(unsigned char c)
 	    c == '_' || c == '=';
 }
 
+bool
+spf_macro_parse(const unsigned char *p, size_t len, struct spf_macro *m)
+{
+	size_t i = 3;
+
+	if (len < 4 || p[0] != '%' || p[1] != '{')
+		return false;
+	memset(m, 0, sizeof(*m));
+	m->letter = p[2];
+	for (; i < len && ascii_isdigit(p[i]); i++, m->ndigits++)
+		if (m->digits <= 100000)
+			m->digits = m->digits * 10 + (unsigned long)(p[i] - '0');
+	if (i < len && ascii_tolower(p[i]) == 'r') {
+		m->reverse = true;
+		i++;
+	}
+	m->delims = p + i;
+	while (i < len && is_delimiter(p[i]))
+		i++;
+	m->ndelims = (size_t)(p + i - m->delims);
+	if (i >= len || p[i] != '}')
+		return false;
+	m->len = i + 1;
+	return true;
+}
+
 /*
  * macro_scan - check a macro-string (RFC 7208 7.1); with out non-NULL copy
- * it there with digits clamped. *tail_expand_r is set to true when the
- * string ends with a macro-expand (domain-end's second form).
+ * it there with digits clamped and "R" as "r" (ABNF is case-blind;
+ * libspf2 refuses "R"). *tail_expand_r is set to true when the string
+ * ends with a macro-expand (domain-end's second form).
  */
 static bool
 macro_scan(const unsigned char *p, size_t len, bool in_exp, struct buf *out,
@@ -69,8 +96,7 @@ macro_scan(const unsigned char *p, size_t len, bool in_exp, struct buf *out,
 
 	while (i < len) {
 		unsigned char c = p[i];
-		unsigned long digits = 0;
-		size_t ndig = 0, start;
+		struct spf_macro m;
 
 		if (c != '%') {
 			if (!is_visible_literal(c))
@@ -91,48 +117,25 @@ macro_scan(const unsigned char *p, size_t len, bool in_exp, struct buf *out,
 			i += 2;
 			continue;
 		}
-		if (c != '{' || i + 2 >= len)
+		if (!spf_macro_parse(p + i, len - i, &m))
 			return false;
-		start = i;
-		i += 2;
-		c = ascii_tolower(p[i]);
-		if (strchr("slodiphv", c) == NULL &&
-		    !(in_exp && strchr("crt", c) != NULL))
+		c = ascii_tolower(m.letter);
+		if (c == '\0' || (strchr("slodiphv", c) == NULL &&
+		    !(in_exp && strchr("crt", c) != NULL)))
 			return false;
-		if (c == '\0')
-			return false;
-		i++;
-		while (i < len && ascii_isdigit(p[i])) {
-			if (digits <= 100000)
-				digits = digits * 10 + (unsigned long)(p[i] - '0');
-			ndig++;
-			i++;
-		}
-		if (ndig > 0 && digits == 0)
+		if (m.ndigits > 0 && m.digits == 0)
 			return false;	/* RFC 7208 7.1: DIGIT must be nonzero */
 		if (out != NULL) {
-			buf_append(out, p + start, 3);
-			if (ndig > 0)
-				buf_printf(out, "%lu", digits > SPF_MACRO_MAX_DIGITS ?
-				    (unsigned long)SPF_MACRO_MAX_DIGITS : digits);
-		}
-		if (i < len && ascii_tolower(p[i]) == 'r') {
-			/* "R" is the same transformer (ABNF is case-blind);
-			 * libspf2 refuses it */
-			if (out != NULL)
+			buf_append(out, p + i, 3);
+			if (m.ndigits > 0)
+				buf_printf(out, "%lu", m.digits > SPF_MACRO_MAX_DIGITS ?
+				    (unsigned long)SPF_MACRO_MAX_DIGITS : m.digits);
+			if (m.reverse)
 				buf_append_byte(out, 'r');
-			i++;
-		}
-		while (i < len && is_delimiter(p[i])) {
-			if (out != NULL)
-				buf_append_byte(out, p[i]);
-			i++;
-		}
-		if (i >= len || p[i] != '}')
-			return false;
-		if (out != NULL)
+			buf_append(out, m.delims, m.ndelims);
 			buf_append_byte(out, '}');
-		i++;
+		}
+		i += m.len;
 		tail = true;
 	}
 	if (tail_expand_r != NULL)

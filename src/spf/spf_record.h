@@ -45,6 +45,23 @@ bool spf_record_is_spf(const unsigned char *txt, size_t len);
 bool spf_record_check(const unsigned char *rec, size_t len, int client_af,
     struct buf *out_r, const char **why_r);
 
+/* One macro-expand, "%{" letter *DIGIT ["r"] *delimiter "}" (RFC 7208
+ * 7.1), as written: the letter's case chooses URL escaping. */
+struct spf_macro {
+	unsigned char letter;
+	unsigned long digits;	/* their value (above 100000: 100001), 0: none */
+	size_t ndigits;		/* how many were written, from offset 3 */
+	bool reverse;		/* "r" or "R" */
+	const unsigned char *delims;	/* into the text; ndelims of them */
+	size_t ndelims;
+	size_t len;		/* from '%' to '}', both in */
+};
+
+/* spf_macro_parse - read the macro-expand at p[0..len) (p starts "%{")
+ * into m; false when it does not have that shape (the letter and a zero
+ * digit are the caller's to judge) */
+bool spf_macro_parse(const unsigned char *p, size_t len, struct spf_macro *m);
+
 /* spf_macro_string_ok - true when p[0..len) is a valid macro-string
  * (RFC 7208 7.1); in_exp allows the c, r and t letters (7.2) */
 bool spf_macro_string_ok(const unsigned char *p, size_t len, bool in_exp);

@@ -53,6 +53,7 @@ KEYS = os.path.join(SRCDIR, "tests", "dkim", "keys")
 sys.path.insert(0, os.path.join(SRCDIR, "tests", "lib"))
 sys.path.insert(0, DIFF)
 import authcheck_env  # noqa: E402
+from dns_testserver import DnsServer  # noqa: E402
 from tap import TAP  # noqa: E402
 
 SEED = int(os.environ.get("DIFF_SEED") or 20260512)
@@ -82,44 +83,6 @@ def missing():
                        "-e", "1"], capture_output=True, timeout=60).returncode != 0:
         return "Mail::DMARC (libmail-dmarc-perl)"
     return None
-
-
-class DnsServer:
-    """DnsServer - tests/lib/dns_server.py on 127.0.0.1 without --stats
-    (dns_testserver's rewrite of the stats file after every query grows
-    with this zone and would triple the run time); stopped by its PID"""
-
-    def __init__(self, zone_file):
-        self.zone_file, self.proc, self.port = zone_file, None, None
-
-    def __enter__(self):
-        import select
-        self.proc = subprocess.Popen(
-            ["/usr/bin/python3", os.path.join(SRCDIR, "tests", "lib", "dns_server.py"),
-             "--zone", self.zone_file, "--port", "0", "--no-ipv6"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            if select.select([self.proc.stdout], [], [], 0.5)[0]:
-                line = self.proc.stdout.readline()
-                if line.startswith("READY"):
-                    self.port = int(line.split()[1])
-                    return self
-                if not line:
-                    break
-        self.__exit__()
-        raise RuntimeError("the test DNS server did not start")
-
-    def __exit__(self, *exc):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-        self.proc.stdout.close()
-        return False
 
 
 def run_authcheck(path, ip, helo, mail_from, ns, extra=()):
@@ -285,7 +248,7 @@ def main():
             with open(c["path"], "wb") as f:
                 f.write(c["msg"])
         t.diag("seed %d, %d cases (DIFF_SEED, DIFF_COUNT)" % (SEED, COUNT))
-        with DnsServer(zpath) as srv:
+        with DnsServer(zpath, stats=False) as srv:
             ns = "127.0.0.1@%d" % srv.port
             t1 = time.monotonic()
             conf = os.path.join(work, "rfc7489.conf")

@@ -568,6 +568,8 @@ spf_compile_record(struct spf_checker *c, SPF_server_t *server,
 	v.domain = domain;
 	v.helo = c->macro_helo;
 	v.af = c->client_af;
+	v.addr = c->client_af == AF_INET ? (const void *)&c->client.v4 :
+	    (const void *)&c->client.v6;
 	buf_truncate(&c->fixed, 0);
 	if (memchr(rec, '%', len) != NULL &&
 	    spf_macro_fix_record(rec, len, &v, &c->fixed)) {

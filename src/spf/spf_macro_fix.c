@@ -4,6 +4,8 @@
 
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include "spf/spf_macro_fix.h"
 #include "spf/spf_record.h"
@@ -29,14 +31,48 @@ count_in(const char *s, size_t n, const char *delims, size_t ndelims)
 	return k;
 }
 
+/* Room for %{i}'s text: 32 nibbles and 31 dots, or a dotted quad. */
+#define IP_TEXT_MAX 64
+
+/* ip_text - %{i} of the client (RFC 7208 7.3): the dotted quad, or the
+ * 32 nibbles of an IPv6 address in lower case joined by dots; NULL when
+ * the address is not known here */
+static const char *
+ip_text(const struct spf_macro_values *v, char text[IP_TEXT_MAX],
+    size_t *len_r)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *b;
+	size_t i, n = 0;
+
+	if (v->addr == NULL)
+		return NULL;
+	if (v->af == AF_INET) {
+		if (inet_ntop(AF_INET, v->addr, text, IP_TEXT_MAX) == NULL)
+			return NULL;
+		*len_r = strlen(text);
+		return text;
+	}
+	b = ((const struct in6_addr *)v->addr)->s6_addr;
+	for (i = 0; i < 16; i++) {
+		text[n++] = hex[b[i] >> 4];
+		text[n++] = '.';
+		text[n++] = hex[b[i] & 15];
+		text[n++] = '.';
+	}
+	*len_r = n - 1;		/* no final dot */
+	text[n - 1] = '\0';
+	return text;
+}
+
 /* letter_value - the value of letter (lower case) in this check as
  * value[0..*len_r), or NULL when it is not a known string here: p needs
- * DNS, i and v are told by the address family only, c r t belong to
- * explanations */
+ * DNS, c r t belong to explanations; i is written into text */
 static const char *
-letter_value(char letter, const struct spf_macro_values *v, size_t *len_r)
+letter_value(char letter, const struct spf_macro_values *v,
+    char text[IP_TEXT_MAX], size_t *len_r)
 {
-	const char *s = v->sender, *at, *text;
+	const char *s = v->sender, *at, *val;
 
 	switch (letter) {
 	case 's':
@@ -49,20 +85,25 @@ letter_value(char letter, const struct spf_macro_values *v, size_t *len_r)
 			*len_r = at != NULL ? (size_t)(at - s) : 0;
 			return s;
 		}
-		text = letter == 'o' && at != NULL ? at + 1 : s;
+		val = letter == 'o' && at != NULL ? at + 1 : s;
 		break;
 	case 'd':
-		text = v->domain;
+		val = v->domain;
 		break;
 	case 'h':
-		text = v->helo;
+		val = v->helo;
+		break;
+	case 'i':
+		return ip_text(v, text, len_r);
+	case 'v':
+		val = v->af == AF_INET6 ? "ip6" : "in-addr";
 		break;
 	default:
 		return NULL;
 	}
-	if (text != NULL)
-		*len_r = strlen(text);
-	return text;
+	if (val != NULL)
+		*len_r = strlen(val);
+	return val;
 }
 
 /* delimiters - how many delimiters the value of letter has; -1 for a
@@ -71,34 +112,67 @@ static long
 delimiters(char letter, const char *delims, size_t nd,
     const struct spf_macro_values *v)
 {
+	char ip[IP_TEXT_MAX];
 	const char *text;
 	size_t len;
 
-	switch (letter) {
-	case 'i':
+	if (letter == 'i' && v->addr == NULL) {
 		/* dotted quad, or 32 dotted nibbles: only '.' splits them */
 		if (memchr(delims, '.', nd) == NULL)
 			return 0;
 		return v->af == AF_INET6 ? 31 : 3;
-	case 'v':
-		text = v->af == AF_INET6 ? "ip6" : "in-addr";
-		return (long)count_in(text, strlen(text), delims, nd);
-	default:
-		text = letter_value(letter, v, &len);
-		return text != NULL ? (long)count_in(text, len, delims, nd) : -1;
 	}
+	text = letter_value(letter, v, ip, &len);
+	return text != NULL ? (long)count_in(text, len, delims, nd) : -1;
+}
+
+/* unreserved - RFC 3986 2.3's unreserved set: what URL escaping keeps */
+static bool
+unreserved(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	    c == '~';
+}
+
+/* put_byte - c of an expansion as macro-literal text, "%%XX" when it is
+ * URL-escaped, '%' doubled; false when it cannot stand there for libspf2
+ * (white space, 8-bit, '/' which it would read as a CIDR length) or
+ * there is no room left */
+static bool
+put_byte(unsigned char c, bool escape, size_t *room, struct buf *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	if (escape && !unreserved(c)) {
+		if (*room < 4)
+			return false;
+		buf_append(out, "%%", 2);
+		buf_append_byte(out, hex[c >> 4]);
+		buf_append_byte(out, hex[c & 15]);
+		*room -= 4;
+		return true;
+	}
+	if (c < 0x21 || c > 0x7e || c == '/' || *room < 2)
+		return false;
+	if (c == '%') {
+		buf_append_byte(out, '%');
+		(*room)--;
+	}
+	buf_append_byte(out, c);
+	(*room)--;
+	return true;
 }
 
 /*
  * expand - RFC 7208 7.3 on val[0..n): split at the delimiters, reversed
- * when rev, the right-most keep parts (0: all), joined with "."; appended
- * to out as macro-literal text ('%' as "%%"). False, out untouched, when
- * a byte cannot stand in a domain-spec literal for libspf2 (white space,
- * 8-bit, '/' which it would read as a CIDR length) or the text is long.
+ * when rev, the right-most keep parts (0: all), joined with ".", URL
+ * escaped when escape; appended to out as macro-literal text. False, out
+ * untouched, when a byte cannot stand there or the text is long.
  */
 static bool
 expand(const char *val, size_t n, const char *delims, size_t nd, bool rev,
-    unsigned long keep, struct buf *out)
+    unsigned long keep, bool escape, struct buf *out)
 {
 	size_t start[EXPAND_MAX_PARTS + 1], parts = 0, i, j, first, room;
 	size_t mark = out->len;
@@ -116,30 +190,30 @@ expand(const char *val, size_t n, const char *delims, size_t nd, bool rev,
 	for (j = first; j < parts; j++) {
 		size_t k = rev ? parts - 1 - j : j;
 
-		if (j > first) {
-			if (room < 1) {
-				buf_truncate(out, mark);
-				return false;
-			}
-			buf_append_byte(out, '.');
-			room--;
-		}
-		for (i = start[k]; i + 1 < start[k + 1]; i++) {
-			unsigned char c = (unsigned char)val[i];
-
-			if (c < 0x21 || c > 0x7e || c == '/' || room < 2) {
-				buf_truncate(out, mark);
-				return false;
-			}
-			if (c == '%') {
-				buf_append_byte(out, '%');
-				room--;
-			}
-			buf_append_byte(out, c);
-			room--;
-		}
+		if (j > first && !put_byte('.', escape, &room, out))
+			goto too_much;
+		for (i = start[k]; i + 1 < start[k + 1]; i++)
+			if (!put_byte((unsigned char)val[i], escape, &room, out))
+				goto too_much;
 	}
 	return true;
+too_much:
+	buf_truncate(out, mark);
+	return false;
+}
+
+/* escapes_differ - whether libspf2's URL escaping of val[0..n) would
+ * differ from RFC 3986's: it keeps RFC 2396's marks ! * ' ( ) as they
+ * are ("o'brien" becomes "o'brien", not "o%27brien") */
+static bool
+escapes_differ(const char *val, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (memchr("!*'()", val[i], 5) != NULL)
+			return true;
+	return false;
 }
 
 /* needs_expansion - whether libspf2 would get this macro wrong in a way
@@ -151,8 +225,6 @@ static bool
 needs_expansion(const char *val, size_t n, const char *delims, size_t nd,
     bool picks)
 {
-	if (nd == 0)
-		return false;
 	if (memchr(delims, ',', nd) != NULL || memchr(delims, '/', nd) != NULL)
 		return true;
 	return picks && memchr(delims, '.', nd) == NULL &&
@@ -169,8 +241,11 @@ spf_macro_fix_record(const char *rec, size_t len,
 
 	while (i < len) {
 		struct spf_macro m;
+		char ip[IP_TEXT_MAX];
 		const char *val, *delims;
+		size_t ndelims;
 		char lc;
+		bool escape;
 		long have;
 
 		if (p[i] != '%' || i + 1 >= len) {
@@ -182,27 +257,29 @@ spf_macro_fix_record(const char *rec, size_t len,
 			continue;
 		}
 		lc = (char)ascii_tolower(m.letter);
-		delims = (const char *)m.delims;
-		/* a lower-case letter (upper case asks for URL escaping) whose
-		 * value is known, and a digit that is not 0 if any */
-		val = m.letter == (unsigned char)lc ?
-		    letter_value(lc, v, &vlen) : NULL;
+		escape = m.letter != (unsigned char)lc;
+		/* no delimiters: '.' (RFC 7208 7.1) */
+		delims = m.ndelims > 0 ? (const char *)m.delims : ".";
+		ndelims = m.ndelims > 0 ? m.ndelims : 1;
+		/* a letter whose value is known, and a digit that is not 0 if
+		 * any */
+		val = letter_value(lc, v, ip, &vlen);
 		if (val != NULL && (m.ndigits == 0 || m.digits > 0) &&
-		    needs_expansion(val, vlen, delims, m.ndelims,
-		    m.ndigits > 0 || m.reverse)) {
+		    (needs_expansion(val, vlen, delims, ndelims,
+		    m.ndigits > 0 || m.reverse) ||
+		    (escape && escapes_differ(val, vlen)))) {
 			size_t mark = out->len;
 
 			buf_append(out, rec + copied, i - copied);
-			if (expand(val, vlen, delims, m.ndelims, m.reverse,
-			    m.digits, out)) {
+			if (expand(val, vlen, delims, ndelims, m.reverse,
+			    m.digits, escape, out)) {
 				copied = i += m.len;
 				changed = true;
 				continue;
 			}
 			buf_truncate(out, mark);
 		}
-		have = m.ndigits == 0 ? -1 : delimiters(lc,
-		    m.ndelims > 0 ? delims : ".", m.ndelims > 0 ? m.ndelims : 1, v);
+		have = m.ndigits == 0 ? -1 : delimiters(lc, delims, ndelims, v);
 		if (have >= 0 && m.digits > (unsigned long)have) {
 			/* the digits (from offset 3) are skipped */
 			buf_append(out, rec + copied, i + 3 - copied);

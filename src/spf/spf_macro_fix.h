@@ -1,9 +1,9 @@
 /*
  * spf_macro_fix.h - keep libspf2 off its macro-expansion bugs.
  *
- * libspf2 1.2.10 (spf_expand.c) gets three things wrong that a record
+ * libspf2 1.2.10 (spf_expand.c) gets four things wrong that a record
  * can be rewritten around before it is compiled, knowing this check's
- * sender, domain, HELO name and address family:
+ * sender, domain, HELO name and client address:
  *   - it keeps the right-hand N parts of a value by scanning for N
  *     delimiters from the right and, when there are fewer, drops the
  *     value's first character: %{d2} of example.test expands to
@@ -14,13 +14,15 @@
  *     also at the value's own dots when the delimiters given leave '.'
  *     out: %{l1r+} of "first.last+tag" gives "first" where RFC 7208 7.3
  *     gives "first.last";
- *   - it refuses the delimiters ',' and '/' (RFC 7208 7.1 allows them).
- * For the last two the macro is replaced by its expansion, written as
- * literal text, when its letter is s, l, o, d or h in lower case (upper
- * case asks for URL escaping, left to libspf2) and the expansion can
- * stand there (printable, no '/', at most 200 octets); otherwise, and
- * for %{p}, %{i}, %{v} and the explanation-only letters, the macro is
- * left as it is. A record the expansion makes too large for libspf2 is
+ *   - it refuses the delimiters ',' and '/' (RFC 7208 7.1 allows them);
+ *   - its URL escaping of an upper-case macro keeps RFC 2396's marks
+ *     ! * ' ( ) where RFC 7208 7.3 asks for RFC 3986's (only A-Z a-z 0-9
+ *     - . _ ~ kept): %{L} of "o'brien" gives "o'brien", not "o%27brien".
+ * For the last three the macro is replaced by its expansion, written as
+ * literal text (an escape as "%%XX"), when its letter is s, l, o, d, h,
+ * i or v and the expansion can stand there (printable, no '/' unless
+ * escaped, at most 200 octets); otherwise, and for %{p} and the
+ * explanation-only letters, the macro is left as it is. A record the expansion makes too large for libspf2 is
  * permerror, as any record too large (spf_compiled.c), never libspf2's
  * own split of it.
  *
@@ -40,6 +42,8 @@ struct spf_macro_values {
 	const char *domain;	/* %{d}: the domain whose record this is */
 	const char *helo;	/* %{h}: as libspf2 has it */
 	int af;			/* %{i}, %{v}: AF_INET or AF_INET6 */
+	const void *addr;	/* %{i}: struct in_addr or in6_addr by af;
+				 * NULL: not known */
 };
 
 /*

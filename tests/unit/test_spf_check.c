@@ -218,6 +218,12 @@ build_zone(void)
 	row("first.last.u.lplus.test", DNS_T_A, OK, "127.0.0.2");
 	row("comma.test", T, OK, "v=spf1 exists:%{d1r,}.c.comma.test -all");
 	row("comma.test.c.comma.test", DNS_T_A, OK, "127.0.0.2");
+	/* URL escaping by RFC 3986 (libspf2 kept the apostrophe), and
+	 * ',' on %{i} (libspf2 refused it) */
+	row("apos.test", T, OK, "v=spf1 exists:%{L}.a.apos.test -all");
+	row("o%27brien.a.apos.test", DNS_T_A, OK, "127.0.0.2");
+	row("icomma.test", T, OK, "v=spf1 exists:%{ir,}.i.icomma.test -all");
+	row("192.0.2.66.i.icomma.test", DNS_T_A, OK, "127.0.0.2");
 	/* ... and one whose expansion makes the record too large for
 	 * libspf2: permerror, as for any record too large, rather than
 	 * libspf2's own split (here a fail) */
@@ -351,6 +357,10 @@ static const struct spf_case cases[] = {
 	  "first.last+tag@lplus.test", SPF_RES_PASS, NULL, 0 },
 	{ "a ',' delimiter is not refused", "192.0.2.66", "a@comma.test",
 	  SPF_RES_PASS, NULL, 0 },
+	{ "%{L} escapes an apostrophe (RFC 7208 7.3, RFC 3986)", "192.0.2.66",
+	  "o'brien@apos.test", SPF_RES_PASS, NULL, 0 },
+	{ "a ',' delimiter on %{i} is not refused", "192.0.2.66",
+	  "a@icomma.test", SPF_RES_PASS, NULL, 0 },
 	{ "an expansion past libspf2's size permerror", "192.0.2.66",
 	  "abcdefgh.abcdefgh.abcdefgh.abcdefgh.abcdefgh.abcdefgh.abcdefgh."
 	  "abcdefgh.abcdefgh.abcdefgh.abcdefgh.abcdefgh.abcdefgh.abcdefgh."

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include <cmocka.h>
 #include <spf2/spf.h>
 
@@ -389,12 +390,10 @@ test_macro_fix_record(void **state)
 		  "a,b@e.test", "c.example", "h" },
 		{ "exists:%{l1r,}.x", "exists:a.x", AF_INET, "a,b@e.test",
 		  "e.test", "h" },
-		/* '%' of a value doubled; URL-escaped upper case, %{i} (only
-		 * its digit goes) and an unknown sender left alone */
+		/* '%' of a value doubled; %{i} with its address unknown
+		 * (only its digit goes) and an unknown sender left alone */
 		{ "exists:%{l1r+}.x", "exists:a%%b.c.x", AF_INET, "a%b.c+d@e.test",
 		  "e.test", "h" },
-		{ "exists:%{L1r+}.x", NULL, AF_INET, "a.b+c@e.test", "e.test",
-		  "h" },
 		{ "exists:%{i1,}.x", "exists:%{i,}.x", AF_INET, "u@e.test",
 		  "e.test", "h" },
 		{ "exists:%{l1r+}.x", NULL, AF_INET, NULL, "e.test", "h" },
@@ -404,13 +403,53 @@ test_macro_fix_record(void **state)
 		/* a zero digit is not the fix's to judge */
 		{ "exists:%{l0r+}.x", NULL, AF_INET, "a.b+c@e.test", "e.test",
 		  "h" },
+		/* upper case: expanded and URL-escaped by RFC 3986 when
+		 * libspf2 would split, refuse or escape by RFC 2396's set
+		 * (it keeps ! * ' ( )); else left to libspf2 */
+		{ "exists:%{L1r+}.x", "exists:a.b.x", AF_INET, "a.b+c@e.test",
+		  "e.test", "h" },
+		{ "exists:%{L}.x", "exists:o%%27brien.x", AF_INET,
+		  "o'brien@e.test", "e.test", "h" },
+		{ "exists:%{S}.x", "exists:a%%21b%%2A%%28c%%29%%40e.test.x",
+		  AF_INET, "a!b*(c)@e.test", "e.test", "h" },
+		{ "exists:%{L,}.x", "exists:a.b%%2Bc.x", AF_INET, "a,b+c@e.test",
+		  "e.test", "h" },
+		{ "exists:%{L1r+}.x", "exists:a%%2Fb.c.x", AF_INET,
+		  "a/b.c+d@e.test", "e.test", "h" },
+		{ "exists:%{L}.x", NULL, AF_INET, "a+b/c~d@e.test", "e.test",
+		  "h" },
+		{ "exists:%{Lr}.x", NULL, AF_INET, "a.b@e.test", "e.test", "h" },
+		{ "exists:%{Sr}.x", "exists:test.o%%27brien%%40e.x", AF_INET,
+		  "o'brien@e.test", "e.test", "h" },
+		{ "exists:%{S2}.x", "exists:b%%27c%%40d.e.x", AF_INET,
+		  "a.b'c@d.e", "d.e", "h" },
 	};
+	/* with the client address known: %{i} and %{v} expanded where
+	 * libspf2 would refuse ',' or '/' or split at the address's dots */
+	static const struct {
+		const char *in, *out;
+		int af;
+		const char *addr;
+	} ti[] = {
+		{ "exists:%{i1,}.x", "exists:192.0.2.1.x", AF_INET, "192.0.2.1" },
+		{ "exists:%{ir-}.x", "exists:192.0.2.1.x", AF_INET, "192.0.2.1" },
+		{ "exists:%{ir}.x", NULL, AF_INET, "192.0.2.1" },
+		{ "exists:%{i4}.x", "exists:%{i}.x", AF_INET, "192.0.2.1" },
+		{ "exists:%{v/}.%{V,}.x", "exists:in-addr.in-addr.x", AF_INET,
+		  "192.0.2.1" },
+		{ "exists:%{i/}.x", "exists:2.0.0.1.0.d.b.8.0.0.0.0.0.0.0.0."
+		  "0.0.0.0.0.0.0.0.0.0.0.0.c.b.0.1.x", AF_INET6, "2001:db8::cb01" },
+		{ "exists:%{I2r,}.%{v,}.x", "exists:2.0.0.1.0.d.b.8.0.0.0.0.0.0."
+		  "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.f.f.ip6.x", AF_INET6,
+		  "2001:db8::ff" },
+	};
+	unsigned char addr[sizeof(struct in6_addr)];
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		struct spf_macro_values v = { t[i].sender, t[i].domain,
-		    t[i].helo, t[i].af };
+		    t[i].helo, t[i].af, NULL };
 		struct buf out = BUF_INIT;
 		bool changed = spf_macro_fix_record(t[i].in, strlen(t[i].in), &v,
 		    &out);
@@ -422,6 +461,23 @@ test_macro_fix_record(void **state)
 			assert_string_equal(buf_cstr(&out), t[i].out);
 		else
 			assert_int_equal(out.len, 0);
+		buf_deinit(&out);
+	}
+	for (i = 0; i < sizeof(ti) / sizeof(ti[0]); i++) {
+		struct spf_macro_values v = { "u@e.test", "e.test", "h",
+		    ti[i].af, NULL };
+		struct buf out = BUF_INIT;
+		bool changed;
+
+		assert_int_equal(inet_pton(ti[i].af, ti[i].addr, addr), 1);
+		v.addr = addr;
+		changed = spf_macro_fix_record(ti[i].in, strlen(ti[i].in), &v,
+		    &out);
+		print_message("# %s (%s) -> %s\n", ti[i].in, ti[i].addr,
+		    changed ? buf_cstr(&out) : "(unchanged)");
+		assert_int_equal(changed, ti[i].out != NULL);
+		if (changed)
+			assert_string_equal(buf_cstr(&out), ti[i].out);
 		buf_deinit(&out);
 	}
 }

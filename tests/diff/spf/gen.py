@@ -8,9 +8,10 @@ scenarios can share one zone. Every loop is bounded.
 
 The vocabulary holds only what RFC 7208, libspf2 (behind src/spf) and pyspf
 agree on. Left out on purpose (tests/diff/spf/cases/ pins most of them):
-  libspf2 bugs: macro delimiters ',' and '/' on %{i} (src/spf expands
-    s l o d h itself), a literal over 255 octets, URL escaping (%{L},
-    %{S}), macro digits in exp= texts;
+  libspf2 bugs: a literal over 255 octets, macro digits in exp= texts
+    (src/spf expands the record macros libspf2 splits, refuses or
+    escapes wrongly, so ',' and '/' delimiters and upper-case letters
+    with RFC 3986 escaping are in);
   mx with a host that SERVFAILs: we try the hosts in preference order and
     stop at a match (pass when a better host matches), pyspf looks them
     all up first (temperror);
@@ -28,6 +29,8 @@ agree on. Left out on purpose (tests/diff/spf/cases/ pins most of them):
   RFC-ambiguous: more than 10 PTR names (which 10 depends on answer
     order), include loops.
 In, because RFC 7208 and both agree: mechanism names in any case, V=SPF1,
+upper-case macro letters (URL escaping of RFC 3986, over local-parts
+with ' ! * ~),
 a final "." on a:, mx: and ptr: domain-specs (libspf2 never matched
 ptr:<domain>., mended in src/spf/spf_record.c),
 /0 prefixes, MX sets of 9 to 11 (over 10: permerror, 4.6.4), IPv4-mapped
@@ -44,7 +47,18 @@ LETTERS = 'slodivh'
 DELIMS = ['', '', '', '.', '-', '+', '_', '=', '.-', '-+_=', ',', '/',
           ',.', '+/']
 LOCALS = ['user', 'user', 'user', 'first.last', 'a+tag', 'a_b-c', 'x=y',
-          'Mixed.Case', 'a.b.c.d.e', 'o-n.e+t_w=o']
+          'Mixed.Case', 'a.b.c.d.e', 'o-n.e+t_w=o', "o'brien", 'wow!now',
+          'a*b.c', 'x~y']
+# what URL escaping keeps (RFC 3986 2.3)
+UNRESERVED = frozenset('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+                       '0123456789-._~')
+
+
+def url_escape(text):
+    """url_escape - RFC 7208 7.3's escaping of an upper-case macro"""
+    return ''.join(ch if ch in UNRESERVED else
+                   ''.join('%%%02X' % b for b in ch.encode())
+                   for ch in text)
 
 
 def expand(spec, ip, sender, domain, helo):
@@ -66,6 +80,7 @@ def expand(spec, ip, sender, domain, helo):
             end = spec.index('}', k)
             body = spec[k + 2:end]
             letter, rest = body[0].lower(), body[1:]
+            escape = body[0].isupper()
             digits = ''
             while rest and rest[0].isdigit():
                 digits, rest = digits + rest[0], rest[1:]
@@ -78,7 +93,8 @@ def expand(spec, ip, sender, domain, helo):
                 parts.reverse()
             if digits:
                 parts = parts[-int(digits):]
-            out.append('.'.join(parts))
+            joined = '.'.join(parts)
+            out.append(url_escape(joined) if escape else joined)
             k = end + 1
         else:
             out.append(spec[k])
@@ -201,9 +217,8 @@ class Scenario:
         delim = r.choice(DELIMS) if r.random() < 0.4 else ''
         if letter == 'v':
             delim = ''      # pyspf ignores them on %{v} (cases/ pins it)
-        if letter == 'i' and (',' in delim or '/' in delim):
-            delim = '.'     # libspf2 refuses them; src/spf mends only
-                            # the letters whose value it knows
+        if r.random() < 0.25:
+            letter = letter.upper()     # URL-escaped (RFC 7208 7.3)
         return '%{' + letter + digit + rev + delim + '}'
 
     def macro_spec(self):

@@ -439,11 +439,14 @@ spf_dns_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 	uint16_t t = (uint16_t)type;
 	int herrno, mark;
 
-	(void)should_cache;
 	domain = truncate_left(domain);
 	if (t == DNS_T_A && (mark = marker_of(domain)) != 0)
 		return marked_lookup(c, layer, domain, mark);
-	if (t == DNS_T_MX || t == DNS_T_PTR)
+	/* libspf2 1.2.10 asks for the ptr mechanism's PTR with should_cache
+	 * set and for the %{p} macro's without (SPF_dns_get_client_dom):
+	 * a macro is not a term (RFC 7208 4.6.4 counts mechanisms and
+	 * redirect), so only the first counts */
+	if (t == DNS_T_MX || (t == DNS_T_PTR && should_cache))
 		term = true;
 	else if ((t == DNS_T_A || t == DNS_T_AAAA) &&
 	    !take_expansion(c, domain))

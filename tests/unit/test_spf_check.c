@@ -181,6 +181,19 @@ build_zone(void)
 		strcat(data, " a:h1.mxthena.test");
 	strcat(data, " ip4:192.0.2.10");
 	row("i8.mxthena.test", T, OK, data);
+	/* 9 a: and an exists: with %{p}: 10 terms, as the macro's PTR
+	 * lookup is not a term (RFC 7208 4.6.4); a ptr mechanism is */
+	strcpy(data, "v=spf1");
+	for (i = 0; i < 9; i++)
+		strcat(data, " a:h1.mxthena.test");
+	row("pmac.test", T, OK, strcat(data, " exists:%{p}.p.pmac.test -all"));
+	row("10.2.0.192.in-addr.arpa", DNS_T_PTR, OK, "host.pmac.test");
+	row("host.pmac.test", DNS_T_A, OK, "192.0.2.10");
+	row("host.pmac.test.p.pmac.test", DNS_T_A, OK, "127.0.0.2");
+	strcpy(data, "v=spf1");
+	for (i = 0; i < 10; i++)
+		strcat(data, " a:h1.mxthena.test");
+	row("ptr11.test", T, OK, strcat(data, " ptr:pmac.test -all"));
 	/* the reversal transformer in upper case (libspf2 refuses "R") */
 	row("upperr.test", T, OK, "v=spf1 exists:%{iR}.x.upperr.test -all");
 	row("10.2.0.192.x.upperr.test", DNS_T_A, OK, "127.0.0.2");
@@ -337,6 +350,10 @@ static const struct spf_case cases[] = {
 	  "a@mxthena.test", SPF_RES_PERMERROR, "terms", 0 },
 	{ "10 terms with an MX host's a: allowed", "192.0.2.10",
 	  "a@mxthena8.test", SPF_RES_PASS, NULL, 0 },
+	{ "the %{p} macro's PTR lookup is not a term", "192.0.2.10",
+	  "a@pmac.test", SPF_RES_PASS, NULL, 0 },
+	{ "the ptr mechanism is a term", "192.0.2.10", "a@ptr11.test",
+	  SPF_RES_PERMERROR, "terms", 0 },
 	{ "%{iR} is %{ir}", "192.0.2.10", "a@upperr.test", SPF_RES_PASS,
 	  NULL, 0 },
 	{ "%{d2} of a two-label domain is all of it", "192.0.2.10",

@@ -15,7 +15,7 @@ agree on. Left out on purpose (tests/diff/spf/cases/ pins most of them):
   mx with a host that SERVFAILs: we try the hosts in preference order and
     stop at a match (pass when a better host matches), pyspf looks them
     all up first (temperror);
-  ours, kept as is: %{p}, void lookups of MX/PTR host names (so MX hosts and
+  ours, kept as is: void lookups of MX/PTR host names (so MX hosts and
     PTR names always have A and AAAA);
   pyspf quirks: a MAIL FROM domain ending in '.' (none; RFC 7208 4.3
     goes on with the same name), delimiters on %{v}, quoted local parts,
@@ -26,7 +26,8 @@ agree on. Left out on purpose (tests/diff/spf/cases/ pins most of them):
     10 DNS terms), DNS errors on the PTR lookup or on A lookups of PTR
     names (temperror; RFC 7208 5.5: no match, skip the name);
   timing: TIMEOUT answers (the result would depend on the clock);
-  RFC-ambiguous: more than 10 PTR names (which 10 depends on answer
+  RFC-ambiguous: %{p} (which of several validated names is chosen),
+    more than 10 PTR names (which 10 depends on answer
     order), include loops.
 In, because RFC 7208 and both agree: mechanism names in any case, V=SPF1,
 upper-case macro letters (URL escaping of RFC 3986, over local-parts

@@ -38,8 +38,10 @@ skip_fws(const unsigned char *p, size_t len, size_t i)
 
 /* aar_instance - "i=N;" at the start of an AAR value, 0 when malformed:
  * arc-info = instance [CFWS] ";" ..., after the field's [CFWS], and
- * instance = [FWS] "i" [FWS] "=" [FWS] 1*2DIGIT (RFC 8617 4.1.1, 4.2.1).
- * *rest_r is the offset after the ';'. */
+ * instance = [FWS] "i" [FWS] "=" [FWS] 1*2DIGIT (RFC 8617 4.1.1, 4.2.1),
+ * read with up to DKIM_ARC_INSTANCE_DIGITS digits as the AMS's and the
+ * seal's i= are (a leading zero, "007", is understood, as by dkimpy and
+ * Mail::DKIM). *rest_r is the offset after the ';'. */
 static unsigned
 aar_instance(const unsigned char *p, size_t len, size_t *rest_r)
 {

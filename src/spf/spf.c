@@ -429,7 +429,9 @@ interpret(struct spf_checker *c, SPF_request_t *sr, const struct buf *rec,
 	sr->use_helo = 0;
 	sr->cur_dom = sr->env_from_dp;
 	resp->spf_record_exp = compiled;
+	c->request = sr;
 	(void)SPF_record_interpret(compiled, sr, resp, 0);
+	c->request = NULL;
 	SPF_record_free(compiled);
 	return resp;
 }

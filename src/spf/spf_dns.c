@@ -378,6 +378,20 @@ tempfail:
 	return SPF_dns_rr_new_init(layer, domain, ns_t_a, 0, TRY_AGAIN);
 }
 
+/* macro_values - what the macro letters stand for in this check, with
+ * domain (NULL: not known) as %{d} */
+static void
+macro_values(const struct spf_checker *c, const char *domain,
+    struct spf_macro_values *v)
+{
+	v->sender = c->macro_sender;
+	v->domain = domain;
+	v->helo = c->macro_helo;
+	v->af = c->client_af;
+	v->addr = c->client_af == AF_INET ? (const void *)&c->client.v4 :
+	    (const void *)&c->client.v6;
+}
+
 /*
  * explanation_rr - the TXT answer of an exp= lookup, made safe for
  * libspf2. RFC 7208 6.2: exactly one record, an explanation-string
@@ -385,15 +399,18 @@ tempfail:
  * "no explanation" (libspf2 then uses the default). libspf2 mangles literal
  * spaces in explanations (they come out as '%'), so each space is handed
  * over as the "%_" macro, which expands to a space (RFC 7208 7.1).
- * Transformer digits are clamped as in records, and an explanation that
+ * Transformer digits are clamped as in records, the macros libspf2
+ * expands wrongly are rewritten as in records (%{d} is the domain whose
+ * record has the exp=, libspf2's cur_dom then), and an explanation that
  * would compile into more than SPF_MACRO_COMPILED_MAX bytes is none: past
  * that, libspf2 1.2.10 writes beyond its stack buffer (spf_record.h).
  */
 static SPF_dns_rr_t *
-explanation_rr(SPF_dns_server_t *layer, const char *domain,
-    struct dns_answer *a)
+explanation_rr(struct spf_checker *c, SPF_dns_server_t *layer,
+    const char *domain, struct dns_answer *a)
 {
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_INIT, fixed = BUF_INIT;
+	struct spf_macro_values v;
 	SPF_dns_rr_t *rr;
 	const char *p, *end;
 	bool ok;
@@ -408,6 +425,14 @@ explanation_rr(SPF_dns_server_t *layer, const char *domain,
 		end = p + strcspn(p, " ");
 		ok = spf_macro_string_copy((const unsigned char *)p,
 		    (size_t)(end - p), true, &b);
+	}
+	macro_values(c, c->request != NULL ? c->request->cur_dom : NULL, &v);
+	if (ok && memchr(b.data, '%', b.len) != NULL &&
+	    spf_macro_fix_record((const char *)b.data, b.len, &v, &fixed)) {
+		buf_deinit(&b);
+		b = fixed;
+	} else {
+		buf_deinit(&fixed);
 	}
 	if (!ok || spf_macro_compiled_len(b.data, b.len) >
 	    SPF_MACRO_COMPILED_MAX) {
@@ -479,7 +504,7 @@ spf_dns_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 	if (t == DNS_T_MX || t == DNS_T_PTR)
 		remember_names(c, a, t == DNS_T_PTR);
 	if (t == DNS_T_TXT)
-		return explanation_rr(layer, domain, a);
+		return explanation_rr(c, layer, domain, a);
 	herrno = herrno_of(a->status);
 	/* RFC 7208 5.5: a DNS error on an address lookup of a PTR name
 	 * skips that name (libspf2 would give temperror) */
@@ -567,12 +592,7 @@ spf_compile_record(struct spf_checker *c, SPF_server_t *server,
 {
 	struct spf_macro_values v;
 
-	v.sender = c->macro_sender;
-	v.domain = domain;
-	v.helo = c->macro_helo;
-	v.af = c->client_af;
-	v.addr = c->client_af == AF_INET ? (const void *)&c->client.v4 :
-	    (const void *)&c->client.v6;
+	macro_values(c, domain, &v);
 	buf_truncate(&c->fixed, 0);
 	if (memchr(rec, '%', len) != NULL &&
 	    spf_macro_fix_record(rec, len, &v, &c->fixed)) {

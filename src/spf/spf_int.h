@@ -67,6 +67,9 @@ struct spf_checker {
 	bool expansion_ptr;		/* the names came from a PTR answer */
 	/* %{s} and %{h} of this check, for spf_compile_record */
 	const char *macro_sender, *macro_helo;
+	/* libspf2's request while it interprets a record: its cur_dom is
+	 * %{d} of an explanation (spf_dns.c explanation_rr); else NULL */
+	SPF_request_t *request;
 	struct idna_name helo_alabels;	/* macro_helo's storage, when needed */
 	struct buf fixed;		/* a record spf_macro_fix changed */
 	struct buf norm;		/* normalised record for libspf2 */

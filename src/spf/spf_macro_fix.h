@@ -1,9 +1,10 @@
 /*
  * spf_macro_fix.h - keep libspf2 off its macro-expansion bugs.
  *
- * libspf2 1.2.10 (spf_expand.c) gets four things wrong that a record
- * can be rewritten around before it is compiled, knowing this check's
- * sender, domain, HELO name and client address:
+ * libspf2 1.2.10 (spf_expand.c) gets four things wrong that a record, or
+ * an explanation (RFC 7208 6.2), can be rewritten around before libspf2
+ * compiles it, knowing this check's sender, domain, HELO name and client
+ * address:
  *   - it keeps the right-hand N parts of a value by scanning for N
  *     delimiters from the right and, when there are fewer, drops the
  *     value's first character: %{d2} of example.test expands to

@@ -65,6 +65,12 @@ build_zone(void)
 	row("unknown.allow.test", DNS_T_A, OK, "127.0.0.2");
 	row("pass6.test", T, OK, "v=spf1 ip6:2001:db8::/32 -all");
 	row("fail.test", T, OK, "v=spf1 -all exp=exp.fail.test");
+	/* explanations with macros libspf2 expands wrongly: RFC 3986
+	 * escaping, a digit as large as the parts, and %{d} of the record
+	 * with the exp= (after a redirect, its target) */
+	row("expmac.test", T, OK, "v=spf1 redirect=r.expmac.test");
+	row("r.expmac.test", T, OK, "v=spf1 -all exp=why.expmac.test");
+	row("why.expmac.test", T, OK, "%{S} d2=%{d2} d1r-=%{d1r-} i9=%{i9}");
 	row("exp.fail.test", T, OK, "%{i} may not send for %{d}");
 	/* explanations at our bound of libspf2's compiled size (507 bytes,
 	 * spf_record.h): 124 macros (4 bytes each) and "xyz" (a block of 4
@@ -526,6 +532,25 @@ test_explanation_on_fail_only(void **state)
 	spf_result_deinit(&res);
 }
 
+/* an explanation's macros are expanded by RFC 7208 7.3 where libspf2
+ * alone would not: it kept ! and * unescaped, dropped the first
+ * character for a digit as large as the parts, and split %{d1r-} at its
+ * dots */
+static void
+test_explanation_macros(void **state)
+{
+	struct dns_resolver *r = *state;
+	struct spf_result res;
+
+	check(r, NULL, "192.0.2.10", "h.test", "a!b*c@expmac.test",
+	    SPF_ID_MAILFROM, &res);
+	assert_int_equal(res.res, SPF_RES_FAIL);
+	assert_non_null(res.explanation);
+	assert_string_equal(res.explanation, "a%21b%2Ac%40expmac.test "
+	    "d2=expmac.test d1r-=r.expmac.test i9=192.0.2.10");
+	spf_result_deinit(&res);
+}
+
 /* an explanation libspf2 1.2.10 would compile past its 511-byte stack
  * buffer is no explanation (the default is given: without the bound the
  * first check crashes), one just past our bound neither, and one at the
@@ -777,6 +802,7 @@ main(void)
 		cmocka_unit_test(test_null_sender_uses_helo),
 		cmocka_unit_test(test_decisive_term_macro_fix),
 		cmocka_unit_test(test_explanation_on_fail_only),
+		cmocka_unit_test(test_explanation_macros),
 		cmocka_unit_test(test_explanation_compile_bound),
 		cmocka_unit_test(test_received_spf_value),
 		cmocka_unit_test(test_timeout_gives_temperror_in_time),

@@ -10,10 +10,12 @@ and IPv4-mapped clients), served together by tests/lib/dns_server.py on
 top_builddir, tests/diff/spf/ours.py) and by pyspf (python3-spf,
 tests/diff/spf/oracle.py, same server), for the MAIL FROM identity (HELO
 for a null sender) and the HELO one. The generator holds only what RFC
-7208 and both sides agree on, so any differing result code fails. The
-sanity floor: both sides answered every case, each result code occurs
-often enough, and so do the limits and their edges (our JSON's reason,
-dns_terms and void_lookups).
+7208 and both sides agree on, so any differing result code fails, and
+so does a differing explanation where both say fail (exp= texts of words
+and macros; compared without case, libspf2's and pyspf's default texts
+taken as none). The sanity floor: both sides answered every case, each
+result code occurs often enough, and so do the limits and their edges
+(our JSON's reason, dns_terms and void_lookups) and explanations.
 
 Part 2, fixed: tests/diff/spf/cases/*.yml, one zone (dns_server.py
 format) and case each: ip, helo, mailfrom, identity (mailfrom|helo),
@@ -25,7 +27,8 @@ authmilter only.
 Environment: DIFF_SEED (default 7208) and DIFF_COUNT (scenarios, default
 500) for longer hunts; DIFF_KEEP=1 keeps the work directory (zones,
 discrepancies.json) and prints its path. Default run: 22-24 s on the
-2-core build machine with other jobs running (load 5).
+2-core build machine with other jobs running (load 5); 40 s with a
+differential hunt beside it.
 """
 import concurrent.futures
 import glob
@@ -33,6 +36,7 @@ import importlib
 import json
 import os
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -53,6 +57,10 @@ COUNT = int(os.environ.get('DIFF_COUNT', '500'))
 BATCH = 100          # scenarios per zone (one DNS server each)
 WORKERS = 4
 MAX_SHOWN = 20
+EXP_FLOOR = 0.02     # share of evaluations giving an explanation to compare
+# libspf2's own explanation when there is no usable exp= text
+LIBSPF2_DEFAULT_EXP = re.compile(r" is not one of \S+'s designated mail "
+                                 r"servers$")
 # the sanity floor: share of evaluations each result must reach
 FLOOR = {'pass': 0.10, 'fail': 0.06, 'softfail': 0.03, 'permerror': 0.03,
          'temperror': 0.01, 'neutral': 0.01, 'none': 0.01}
@@ -81,15 +89,20 @@ def prerequisites():
 def evaluate(port, msg, case):
     """evaluate - one case by both sides; -> a row per identity"""
     ip, helo, mf = case
-    a = M['ours'].check(AUTHCHECK, msg, port, ip, helo, mf)
+    a = M['ours'].check(AUTHCHECK, msg, port, ip, helo, mf, explanation=True)
     idents = [('mailfrom' if mf else 'helo(null)', 'spf', mf)]
     if mf:
         idents.append(('helo', 'spf_helo', ''))
-    return [{'case': case, 'identity': ident, 'ours': a.get(key),
-             'reason': a.get(key + '_reason') or '',
-             'terms': a.get(key + '_terms') or (None, None),
-             'pyspf': M['oracle'].check(port, ip, sender, helo),
-             'error': a.get('error')} for ident, key, sender in idents]
+    rows = []
+    for ident, key, sender in idents:
+        code, exp = M['oracle'].check(port, ip, sender, helo)
+        rows.append({'case': case, 'identity': ident, 'ours': a.get(key),
+                     'ours_exp': a.get(key + '_explanation'),
+                     'reason': a.get(key + '_reason') or '',
+                     'terms': a.get(key + '_terms') or (None, None),
+                     'pyspf': code, 'pyspf_exp': exp,
+                     'error': a.get('error')})
+    return rows
 
 
 def limit_kind(row):
@@ -186,10 +199,41 @@ def random_part(t, work, msg):
         shown.extend('    ' + x for x in recipe(scens[r['scenario']]))
     t.ok(not diffs, 'no discrepancies with pyspf (%d evaluations, %d '
          'differ)' % (len(rows), len(diffs)), diag='\n'.join(shown))
+    explanations_part(t, scens, rows)
     if diffs and os.environ.get('DIFF_KEEP'):
         with open(os.path.join(work, 'discrepancies.json'), 'w') as f:
             json.dump([dict(r, zone=scens[r['scenario']]['zone'])
                        for r in diffs], f, indent=1)
+
+
+def explanations_part(t, scens, rows):
+    """explanations_part - where both sides say fail, the same explanation
+    (RFC 7208 6.2, macros by 7.3), compared without case: pyspf writes an
+    IPv6 %{i} and URL escapes in upper case, libspf2 escapes in lower case
+    (DNS names and hex digits are case-blind); a floor of explanations
+    with macros so the comparison cannot go empty"""
+    both = [r for r in rows if r['ours'] == r['pyspf'] == 'fail']
+    for r in both:
+        if r['ours_exp'] and LIBSPF2_DEFAULT_EXP.search(r['ours_exp']):
+            r['ours_exp'] = None    # as pyspf's default: no exp= text
+    texts = [r for r in both if r['ours_exp'] and r['pyspf_exp']]
+    t.diag('%d fail results, %d with an explanation from exp= on both '
+           'sides (every generated one has macros)' % (len(both),
+                                                        len(texts)))
+    t.ok(len(texts) >= EXP_FLOOR * len(rows), 'sanity floor: explanations '
+         'compared (%d)' % len(texts))
+    diffs = [r for r in both if (r['ours_exp'] or '').lower() !=
+             (r['pyspf_exp'] or '').lower()]
+    shown = []
+    for r in diffs[:MAX_SHOWN]:
+        shown.append('scenario %d %s ip=%s helo=%s mailfrom=%r: authmilter '
+                     '%r, pyspf %r' % (r['scenario'], r['identity'],
+                                       r['case'][0], r['case'][1],
+                                       r['case'][2], r['ours_exp'],
+                                       r['pyspf_exp']))
+        shown.extend('    ' + x for x in recipe(scens[r['scenario']]))
+    t.ok(not diffs, 'explanations agree with pyspf (%d compared, %d '
+         'differ)' % (len(both), len(diffs)), diag='\n'.join(shown))
 
 
 def fixed_case(path, msg):

@@ -11,8 +11,7 @@ agree on. Left out on purpose (tests/diff/spf/cases/ pins most of them):
   libspf2 bugs: a literal over 255 octets (src/spf expands the macros
     libspf2 splits, refuses or escapes wrongly, in records and in
     explanations, so ',' and '/' delimiters and upper-case letters with
-    RFC 3986 escaping are in; explanations are not compared, the fixed
-    cases check them);
+    RFC 3986 escaping are in, in explanations too);
   mx with a host that SERVFAILs: we try the hosts in preference order and
     stop at a match (pass when a better host matches), pyspf looks them
     all up first (temperror);
@@ -378,7 +377,7 @@ class Scenario:
             n, u = self.spf_name(budget - used - 1, depth + 1)
             terms.append('redirect=' + n)
             used += 1 + u
-        if r.random() < 0.15:
+        if r.random() < (0.4 if depth == 0 else 0.15):
             terms.append('exp=' + self.exp_name())
         if r.random() < 0.08:
             terms.append(r.choice(['foo=bar', 'x-y.z=%{d}', 'moo=',
@@ -389,12 +388,19 @@ class Scenario:
         return ' '.join([ver] + terms), used
 
     def exp_name(self):
-        """exp_name - a name for exp= (only result codes are compared)"""
+        """exp_name - a name for exp= and, mostly, its explanation: fixed
+        texts or words and macros of the vocabulary"""
         n = self.name('x')
-        if self.rng.random() < 0.8:
-            self.add(n, {'TXT': self.rng.choice([
+        r = self.rng
+        if r.random() < 0.3:
+            self.add(n, {'TXT': r.choice([
                 'not allowed for %{d}', '%{i} may not send for %{o}',
                 'helo %{h} sender %{s}'])})
+        elif r.random() < 0.85:
+            words = [self.macro() if r.random() < 0.6 else r.choice(
+                ['not', 'allowed:', 'see', 'x=%{d}', '%_', '%-'])
+                for _ in range(r.randint(1, 4))]
+            self.add(n, {'TXT': ' '.join(words)})
         return n
 
     def publish(self, name, rec):

@@ -3,7 +3,8 @@ about the same zone, through the same loopback DNS server as authmilter
 
 pyspf's DNS lookup function is replaced by one on a dnspython resolver
 that asks only 127.0.0.1:<port> (no cache, no search list), so both sides
-see the very same answers. check(port, ip, sender, helo) -> result code.
+see the very same answers. check(port, ip, sender, helo) -> (result code,
+explanation).
 """
 import threading
 
@@ -55,11 +56,16 @@ spf.DNSLookup = _lookup
 
 
 def check(port, ip, sender, helo, timeout=5):
-    """check - pyspf's result code ('crash:...' when it raised)"""
+    """check - pyspf's result code ('crash:...' when it raised) and, for
+    fail, the explanation from exp= (None when pyspf fell back on its
+    default text: no exp= or no usable explanation)"""
     _local.port = port
     try:
         q = spf.query(i=ip, s=sender, h=helo, receiver=RECEIVER,
                       timeout=timeout, strict=True)
-        return q.check()[0]
+        res, _, exp = q.check()
     except Exception as e:      # a pyspf bug; reported as a discrepancy
-        return 'crash:%s' % type(e).__name__
+        return 'crash:%s' % type(e).__name__, None
+    if res != 'fail' or exp == spf.EXPLANATIONS['fail']:
+        exp = None
+    return res, exp

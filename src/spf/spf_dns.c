@@ -427,7 +427,7 @@ explanation_rr(struct spf_checker *c, SPF_dns_server_t *layer,
 		    (size_t)(end - p), true, &b);
 	}
 	macro_values(c, c->request != NULL ? c->request->cur_dom : NULL, &v);
-	if (ok && memchr(b.data, '%', b.len) != NULL &&
+	if (ok && b.len > 0 && memchr(b.data, '%', b.len) != NULL &&
 	    spf_macro_fix_record((const char *)b.data, b.len, &v, &fixed)) {
 		buf_deinit(&b);
 		b = fixed;

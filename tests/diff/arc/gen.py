@@ -56,6 +56,7 @@ class Case:
         self.edits = {}     # hop k -> fn(raw), before hop k seals (k=n: after)
         self.post = []      # fns(raw) after the last seal
         self.desc = []
+        self.copied = []    # ARC fields M_dup_arc copied (name, value)
 
     def add_hop(self):
         self.n += 1
@@ -133,9 +134,12 @@ def M_header_after(c):
 
 
 def M_remove_arc(c):
+    """one ARC field removed; never a field M_dup_arc copied: removing the
+    original would leave its copy as a mere reorder (left out, see the
+    module comment)"""
     def f(raw):
         h, b = A.split(raw)
-        j = c.rng.choice(arc_idx(h))
+        j = c.rng.choice([i for i in arc_idx(h) if h[i] not in c.copied])
         c.desc.append("removed %s i=%s" % (h[j][0].decode(),
                                            A.inst_of(h[j][1])))
         del h[j]
@@ -150,6 +154,7 @@ def M_dup_arc(c):
         where = c.rng.choice(["top", "adjacent", "bottom"])
         c.desc.append("duplicated %s i=%s at %s" % (
             h[j][0].decode(), A.inst_of(h[j][1]), where))
+        c.copied.append(h[j])
         h.insert({"top": 0, "adjacent": j, "bottom": len(h)}[where], h[j])
         return A.join(h, b)
     c.post.append(f)

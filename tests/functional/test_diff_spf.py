@@ -57,7 +57,7 @@ COUNT = int(os.environ.get('DIFF_COUNT', '500'))
 BATCH = 100          # scenarios per zone (one DNS server each)
 WORKERS = 4
 MAX_SHOWN = 20
-EXP_FLOOR = 0.02     # share of evaluations giving an explanation to compare
+EXP_FLOOR = 0.01     # share of evaluations giving an explanation to compare
 # libspf2's own explanation when there is no usable exp= text
 LIBSPF2_DEFAULT_EXP = re.compile(r" is not one of \S+'s designated mail "
                                  r"servers$")

@@ -66,9 +66,14 @@
 #include "spf/spf_int.h"
 #include "spf/spf_record.h"
 #include "util/buf.h"
+#include "util/fold.h"
 #include "util/hash.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
+
+/* Longest "; key=value" written in Received-SPF (append_pair): a path of
+ * RFC 5321 4.5.3.1.3's 256 octets, quoted, fits */
+#define RECEIVED_SPF_VALUE_MAX 300
 
 static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
 
@@ -687,7 +692,26 @@ append_value(struct buf *b, const char *v)
 	buf_append_byte(b, '"');
 }
 
-/* spf_received_spf - Received-SPF field value (RFC 7208 9.1) */
+/* append_pair - " key=value" after the comment, "; key=value" after a
+ * pair; left out when the value as written is over
+ * RECEIVED_SPF_VALUE_MAX octets: RFC 7208 9.1 makes every pair optional,
+ * and a MAIL FROM or HELO argument of kilobytes is one word that no
+ * folding could bring within a line's 998 octets */
+static void
+append_pair(struct buf *b, const char *key, const char *v)
+{
+	size_t mark = b->len;
+
+	buf_append_str(b, b->len > 0 && b->data[b->len - 1] == ')' ? " " :
+	    "; ");
+	buf_append_str(b, key);
+	buf_append_byte(b, '=');
+	append_value(b, v);
+	if (b->len - mark > RECEIVED_SPF_VALUE_MAX)
+		buf_truncate(b, mark);
+}
+
+/* spf_received_spf - Received-SPF field value (RFC 7208 9.1), folded */
 char *
 spf_received_spf(const struct spf_request *req, const struct spf_result *res,
     const char *receiver_host)
@@ -696,7 +720,7 @@ spf_received_spf(const struct spf_request *req, const struct spf_result *res,
 	const char *ip = req->client_ip != NULL ? req->client_ip : "";
 	const char *rcv = receiver_host != NULL ? receiver_host : "localhost";
 	const char *dom = res->domain != NULL ? res->domain : "";
-	struct buf cm = BUF_INIT;
+	struct buf cm = BUF_INIT, folded = BUF_INIT;
 
 	switch (res->res) {
 	case SPF_RES_PASS:
@@ -730,22 +754,19 @@ spf_received_spf(const struct spf_request *req, const struct spf_result *res,
 			buf_append_byte(&b, ch);
 	}
 	buf_deinit(&cm);
-	buf_append_str(&b, ") client-ip=");
-	append_value(&b, ip);
-	buf_append_str(&b, "; envelope-from=");
-	append_value(&b, res->sender != NULL ? res->sender : "");
-	buf_append_str(&b, "; helo=");
-	append_value(&b, req->helo != NULL ? req->helo : "");
-	buf_append_str(&b, "; receiver=");
-	append_value(&b, rcv);
-	buf_append_str(&b, "; identity=");
-	buf_append_str(&b, req->identity == SPF_ID_HELO ? "helo" : "mailfrom");
-	if (res->res == SPF_RES_PERMERROR && res->reason != NULL) {
-		buf_append_str(&b, "; problem=");
-		append_value(&b, res->reason);
-	}
+	buf_append_byte(&b, ')');
+	append_pair(&b, "client-ip", ip);
+	append_pair(&b, "envelope-from", res->sender != NULL ? res->sender : "");
+	append_pair(&b, "helo", req->helo != NULL ? req->helo : "");
+	append_pair(&b, "receiver", rcv);
+	append_pair(&b, "identity", req->identity == SPF_ID_HELO ? "helo" :
+	    "mailfrom");
+	if (res->res == SPF_RES_PERMERROR && res->reason != NULL)
+		append_pair(&b, "problem", res->reason);
 	buf_append_byte(&b, ';');
-	return buf_steal(&b);
+	fold_lines(b.data, b.len, sizeof("Received-SPF: ") - 1, &folded);
+	buf_deinit(&b);
+	return buf_steal(&folded);
 }
 
 /* prefix_decides - does the record made of the first k mechanisms of

@@ -588,6 +588,68 @@ test_explanation_compile_bound(void **state)
 	spf_result_deinit(&res);
 }
 
+/* longest_line - the longest line of v, in octets */
+static size_t
+longest_line(const char *v)
+{
+	size_t most = 0, n;
+
+	for (; *v != '\0'; v += n + (v[n] == '\n')) {
+		n = strcspn(v, "\n");
+		if (n > most)
+			most = n;
+	}
+	return most;
+}
+
+/* Received-SPF with long values: a MAIL FROM or HELO argument of
+ * kilobytes is left out (no folding could bring it within a line), and
+ * long values that are kept are folded so no line passes 998 octets
+ * (RFC 5322 2.1.1; "Received-SPF: " counts on the first line) */
+static void
+received_spf_long_values(struct spf_checker *c)
+{
+	char from[1100], helo[2100], label[64], dom[260], rcv[300], lp[21];
+	struct spf_request req = { "192.0.2.1", helo, from, SPF_ID_MAILFROM,
+	    0 };
+	struct spf_result res;
+	char *v;
+
+	memset(from, 'a', 990);
+	strcpy(from + 990, "@pass.test");
+	memset(helo, 'h', 2000);
+	helo[2000] = '\0';
+	spf_check(c, &req, &res);
+	v = spf_received_spf(&req, &res, "mx.receiver.test");
+	assert_null(strstr(v, "envelope-from="));
+	assert_null(strstr(v, "helo="));
+	assert_non_null(strstr(v, ") client-ip=192.0.2.1; receiver="));
+	assert_true(longest_line(v) + sizeof("Received-SPF: ") - 1 <= 998);
+	free(v);
+	spf_result_deinit(&res);
+	/* a 20-octet local-part at a 244-octet domain, a 244-octet HELO
+	 * name and receiver: each kept, the whole folded */
+	memset(label, 'd', 59);
+	strcpy(label + 59, ".");
+	snprintf(dom, sizeof(dom), "%s%s%s%stest", label, label, label, label);
+	memset(lp, 'l', 20);
+	lp[20] = '\0';
+	snprintf(from, sizeof(from), "%s@%s", lp, dom);
+	snprintf(helo, sizeof(helo), "%s", dom);
+	snprintf(rcv, sizeof(rcv), "r%s", dom);
+	spf_check(c, &req, &res);
+	v = spf_received_spf(&req, &res, rcv);
+	print_message("# %zu octets, longest line %zu\n", strlen(v),
+	    longest_line(v));
+	assert_non_null(strstr(v, "envelope-from="));
+	assert_non_null(strstr(v, "helo="));
+	assert_non_null(strstr(v, "receiver="));
+	assert_non_null(strstr(v, "\n "));
+	assert_true(longest_line(v) + sizeof("Received-SPF: ") - 1 <= 998);
+	free(v);
+	spf_result_deinit(&res);
+}
+
 static void
 test_received_spf_value(void **state)
 {
@@ -617,6 +679,7 @@ test_received_spf_value(void **state)
 	assert_null(strchr(v, '\n'));
 	free(v);
 	spf_result_deinit(&res);
+	received_spf_long_values(c);
 	spf_checker_free(&c);
 	assert_string_equal(spf_res_name(SPF_RES_TEMPERROR), "temperror");
 	assert_string_equal(spf_res_name(SPF_RES_SOFTFAIL), "softfail");

@@ -665,10 +665,10 @@ class MilterClient:
         The connection stage (CONNECT, HELO) is sent once per client; a
         later call sends SMFIC_ABORT first when the previous message did
         not reach end of message.
-        eom_body: send the body the way Postfix does - full 65535-byte
-            SMFIC_BODY chunks and the remainder inside SMFIC_BODYEOB
-            (libmilter hands it to the body callback); default: every
-            chunk as SMFIC_BODY and an empty SMFIC_BODYEOB (Sendmail).
+        eom_body: full 65535-byte SMFIC_BODY chunks and the remainder
+            inside SMFIC_BODYEOB (libmilter hands it to the body callback;
+            no MTA we know does this); default: every chunk as SMFIC_BODY
+            and an empty SMFIC_BODYEOB, as Postfix and Sendmail send it.
         Returns a MessageResult.
         """
         res = MessageResult(self.leadspc)

@@ -439,14 +439,6 @@ def reload_and_modes(t, tmp, keys):
     t.ok(b"spf=" not in smode.message, "Mode s: no verification results")
 
 
-def vm_hwm_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
-
-
 def big_message(t, keys):
     """A 50 MB message is signed with memory flat: the body streams
     into the hash and is never kept."""
@@ -456,9 +448,9 @@ def big_message(t, keys):
         b"body\r\n", (b"y" * 78 + b"\r\n") * 655360)
     with daemon.Daemon(opts) as d:
         d.send_message(msg_from("alice@example.com"), macros=AUTH)
-        hwm0 = vm_hwm_kib(d.pid)
+        hwm0 = daemon.memory_kib(d.pid, "VmHWM")
         r = d.send_message(raw, macros=AUTH, timeout=120)
-        grown = vm_hwm_kib(d.pid) - hwm0
+        grown = daemon.memory_kib(d.pid, "VmHWM") - hwm0
     res = sign_keys.dkimpy_results(r.message, records(keys))
     t.ok(len(res) == 2 and all(ok for _a, _s, ok in res),
          "50 MB message: both signatures verify with dkimpy", diag=repr(res))

@@ -71,15 +71,6 @@ def msg(from_dom, subject="hello", extra=b"", from_hdr=None):
 sign = dkim_keys.relaxed_signed  # relaxed/relaxed, h=from:to:subject:date
 
 
-def vm_hwm_kib(pid):
-    """vm_hwm_kib - peak resident memory of a process"""
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
-
-
 def ar(res):
     vals = res.header_values("Authentication-Results")
     return vals[0] if vals else ""
@@ -291,12 +282,12 @@ def run_cases(t, base, pem, srv):
              diag="%.2fs" % took)
 
         # a 50 MB signed message: the body is streamed, memory stays flat
-        hwm0 = vm_hwm_kib(d.pid)
+        hwm0 = daemon.memory_kib(d.pid, "VmHWM")
         big = msg("pass.test", "big").replace(
             b"Hello Bob,\r\n", b"Hello Bob,\r\n" + (b"y" * 78 + b"\r\n") * 625000)
         res = d.send_message(sign(big, "pass.test", pem), client_ip=GOOD_IP,
                              mail_from="<a@pass.test>", timeout=120)
-        grown = vm_hwm_kib(d.pid) - hwm0
+        grown = daemon.memory_kib(d.pid, "VmHWM") - hwm0
         t.ok("dkim=pass header.d=pass.test" in ar(res),
              "50 MB message verifies (dkim=pass)", diag=ar(res))
         t.ok(grown < 8 * 1024, "peak memory grows less than 8 MiB for a 50 MB "

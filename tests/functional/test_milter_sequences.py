@@ -640,14 +640,6 @@ def back_to(pid, base, timeout=10.0):
         time.sleep(0.1)
 
 
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
 def test_good_message(t, d, pem):
     raw = dkim_keys.relaxed_signed(
         b"From: Alice <alice@pass.test>\r\nTo: bob@example.net\r\n"
@@ -764,12 +756,12 @@ def run(t, d, pem):
     t.ok(now[0] <= base[0] and now[1] <= base[1],
          "threads and descriptors back to the baseline",
          diag="baseline %r now %r" % (base, now))
-    rss0 = rss_kib(d.pid)
+    rss0 = daemon.memory_kib(d.pid)
     random_round(t, d, msgs, tmpl, COUNT, COUNT, "round 2")
     if not alive(t, d, "after round 2"):
         return
     back_to(d.pid, base)
-    grown = rss_kib(d.pid) - rss0
+    grown = daemon.memory_kib(d.pid) - rss0
     name = "round 2 grew resident memory by %d KiB (< %d)" % (grown,
                                                               RSS_BOUND_KIB)
     why = daemon.rss_unreliable()

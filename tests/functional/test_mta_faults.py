@@ -216,9 +216,9 @@ def test_storm(t, d, msgs, base):
                          mail_from=msgs["pass"][1])
     check_result(t, res, "pass", msgs["pass"],
                  "after the storm the daemon answers correctly")
-    rss0 = soak.vm_rss_kib(d.pid)
+    rss0 = daemon.memory_kib(d.pid)
     n, took = storm(d, msgs, 2000, 120)
-    grown = soak.vm_rss_kib(d.pid) - rss0
+    grown = daemon.memory_kib(d.pid) - rss0
     name = ("2000 more storm connections (4000 aborted messages) in %.1f "
             "s: RSS grew %d KiB (< 512)" % (took, grown))
     why = daemon.rss_unreliable()

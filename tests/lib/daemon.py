@@ -85,6 +85,16 @@ def missing(path=None):
     return None
 
 
+def memory_kib(pid, field="VmRSS"):
+    """memory_kib - a process's memory figure from /proc/PID/status in KiB
+    (VmRSS: resident now, VmHWM: its peak), 0 when it is not there"""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
 def rss_unreliable():
     """rss_unreliable - why resident-memory bounds mean nothing for this
     run, or None. Under AddressSanitizer (tests/ci-sanitize.sh sets

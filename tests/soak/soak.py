@@ -128,15 +128,6 @@ def write_corpus(cdir, pem):
                     "rcpt <bob@example.net>\n" % (ip, mfrom))
 
 
-def vm_rss_kib(pid):
-    """vm_rss_kib - resident memory of a process now"""
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
 def parse_result(text):
     """parse_result - milterload's RESULT line as a dict of numbers"""
     for line in text.splitlines():
@@ -183,7 +174,7 @@ def run_soak(messages=100000, every=5000, warmup=10000, max_growth=2048,
                 "LogLevel": "warn", "InternalHosts": "10.9.0.0/16"}
         with daemon.Daemon(options=opts) as d:
             t0 = time.monotonic()
-            fig["rss_start"] = vm_rss_kib(d.pid)
+            fig["rss_start"] = daemon.memory_kib(d.pid)
             fig["series"].append((0, fig["rss_start"]))
             out("# messages rss_kib")
             out("%d %d" % (0, fig["rss_start"]))
@@ -213,7 +204,7 @@ def run_soak(messages=100000, every=5000, warmup=10000, max_growth=2048,
                 if not d.running():
                     fig["problems"].append("daemon died")
                     break
-                rss = vm_rss_kib(d.pid)
+                rss = daemon.memory_kib(d.pid)
                 fig["series"].append((fig["done"], rss))
                 out("%d %d" % (fig["done"], rss))
             fig["seconds"] = time.monotonic() - t0

@@ -692,18 +692,16 @@ append_value(struct buf *b, const char *v)
 	buf_append_byte(b, '"');
 }
 
-/* append_pair - " key=value" after the comment, "; key=value" after a
- * pair; left out when the value as written is over
+/* append_pair - sep, then key=value; left out when that is over
  * RECEIVED_SPF_VALUE_MAX octets: RFC 7208 9.1 makes every pair optional,
  * and a MAIL FROM or HELO argument of kilobytes is one word that no
  * folding could bring within a line's 998 octets */
 static void
-append_pair(struct buf *b, const char *key, const char *v)
+append_pair(struct buf *b, const char *sep, const char *key, const char *v)
 {
 	size_t mark = b->len;
 
-	buf_append_str(b, b->len > 0 && b->data[b->len - 1] == ')' ? " " :
-	    "; ");
+	buf_append_str(b, sep);
 	buf_append_str(b, key);
 	buf_append_byte(b, '=');
 	append_value(b, v);
@@ -754,15 +752,17 @@ spf_received_spf(const struct spf_request *req, const struct spf_result *res,
 			buf_append_byte(&b, ch);
 	}
 	buf_deinit(&cm);
+	/* client-ip is always short, so the pairs after it start "; " */
 	buf_append_byte(&b, ')');
-	append_pair(&b, "client-ip", ip);
-	append_pair(&b, "envelope-from", res->sender != NULL ? res->sender : "");
-	append_pair(&b, "helo", req->helo != NULL ? req->helo : "");
-	append_pair(&b, "receiver", rcv);
-	append_pair(&b, "identity", req->identity == SPF_ID_HELO ? "helo" :
-	    "mailfrom");
+	append_pair(&b, " ", "client-ip", ip);
+	append_pair(&b, "; ", "envelope-from",
+	    res->sender != NULL ? res->sender : "");
+	append_pair(&b, "; ", "helo", req->helo != NULL ? req->helo : "");
+	append_pair(&b, "; ", "receiver", rcv);
+	append_pair(&b, "; ", "identity", req->identity == SPF_ID_HELO ?
+	    "helo" : "mailfrom");
 	if (res->res == SPF_RES_PERMERROR && res->reason != NULL)
-		append_pair(&b, "problem", res->reason);
+		append_pair(&b, "; ", "problem", res->reason);
 	buf_append_byte(&b, ';');
 	fold_lines(b.data, b.len, sizeof("Received-SPF: ") - 1, &folded);
 	buf_deinit(&b);

@@ -106,26 +106,6 @@ letter_value(char letter, const struct spf_macro_values *v,
 	return val;
 }
 
-/* delimiters - how many delimiters the value of letter has; -1 for a
- * letter whose value is not known here */
-static long
-delimiters(char letter, const char *delims, size_t nd,
-    const struct spf_macro_values *v)
-{
-	char ip[IP_TEXT_MAX];
-	const char *text;
-	size_t len;
-
-	if (letter == 'i' && v->addr == NULL) {
-		/* dotted quad, or 32 dotted nibbles: only '.' splits them */
-		if (memchr(delims, '.', nd) == NULL)
-			return 0;
-		return v->af == AF_INET6 ? 31 : 3;
-	}
-	text = letter_value(letter, v, ip, &len);
-	return text != NULL ? (long)count_in(text, len, delims, nd) : -1;
-}
-
 /* unreserved - RFC 3986 2.3's unreserved set: what URL escaping keeps */
 static bool
 unreserved(unsigned char c)
@@ -216,6 +196,19 @@ escapes_differ(const char *val, size_t n)
 	return false;
 }
 
+/* may_need_fix - whether macro m could be one libspf2 gets wrong, from
+ * its form alone: a digit, upper case, a ',' or '/' delimiter, or 'r'
+ * with delimiters that leave '.' out. The macros records mostly use
+ * (%{d}, %{i}, %{ir}) are not, so their values are not worked out. */
+static bool
+may_need_fix(const struct spf_macro *m, bool escape, const char *delims,
+    size_t nd)
+{
+	return m->ndigits > 0 || escape || memchr(delims, ',', nd) != NULL ||
+	    memchr(delims, '/', nd) != NULL ||
+	    (m->reverse && memchr(delims, '.', nd) == NULL);
+}
+
 /* needs_expansion - whether libspf2 would get this macro wrong in a way
  * a dropped digit cannot mend: it refuses the delimiters ',' and '/',
  * and it splits at every '.' of the value, also when the delimiters
@@ -246,7 +239,6 @@ spf_macro_fix_record(const char *rec, size_t len,
 		size_t ndelims;
 		char lc;
 		bool escape;
-		long have;
 
 		if (p[i] != '%' || i + 1 >= len) {
 			i++;
@@ -261,6 +253,10 @@ spf_macro_fix_record(const char *rec, size_t len,
 		/* no delimiters: '.' (RFC 7208 7.1) */
 		delims = m.ndelims > 0 ? (const char *)m.delims : ".";
 		ndelims = m.ndelims > 0 ? m.ndelims : 1;
+		if (!may_need_fix(&m, escape, delims, ndelims)) {
+			i += m.len;
+			continue;
+		}
 		/* a letter whose value is known, and a digit that is not 0 if
 		 * any */
 		val = letter_value(lc, v, ip, &vlen);
@@ -279,8 +275,10 @@ spf_macro_fix_record(const char *rec, size_t len,
 			}
 			buf_truncate(out, mark);
 		}
-		have = m.ndigits == 0 ? -1 : delimiters(lc, delims, ndelims, v);
-		if (have >= 0 && m.digits > (unsigned long)have) {
+		/* a digit over the value's delimiters: all parts, as without
+		 * it (libspf2 would drop the value's first character) */
+		if (val != NULL && m.ndigits > 0 &&
+		    m.digits > count_in(val, vlen, delims, ndelims)) {
 			/* the digits (from offset 3) are skipped */
 			buf_append(out, rec + copied, i + 3 - copied);
 			copied = i + 3 + m.ndigits;

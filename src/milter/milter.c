@@ -24,6 +24,7 @@
 #include "log/log.h"
 #include "milter/addr_text.h"
 #include "milter/checks.h"
+#include "milter/ctx_priv.h"
 #include "policy/policy.h"
 #include "spf/spf.h"
 #include "milter/report_hook.h"
@@ -145,18 +146,28 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 static sfsistat
 cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
-	struct session *s = smfi_getpriv(ctx);
+	struct session *s = ctx_session(ctx);
 	char addr[ADDR_TEXT_MAX];
 
 	sockaddr_to_text(hostaddr, addr);
 	if (s == NULL) {
-		/* an MTA that skipped negotiation (protocol version 2) */
+		/* After SMFIC_QUIT_NC: a new SMTP session on this connection,
+		 * with what was negotiated for it (libmilter does not
+		 * negotiate again; ctx_priv.h). */
+		bool leadspc = false;
+		unsigned long noreply = 0;
+		bool parked = ctx_parked_options(ctx, &leadspc, &noreply);
+
 		if ((s = session_new()) == NULL)
 			return SMFIS_TEMPFAIL;	/* the daemon is stopping */
 		if (smfi_setpriv(ctx, s) != MI_SUCCESS) {
 			session_free(&s);
 			log_error("cannot attach session state; connection from %s", addr);
 			return SMFIS_TEMPFAIL;
+		}
+		if (parked) {
+			s->leadspc = leadspc;
+			s->noreply = noreply;
 		}
 	}
 	session_set_client(s, hostname, addr);
@@ -167,7 +178,7 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 static sfsistat
 cb_helo(SMFICTX *ctx, char *helo)
 {
-	struct session *s = smfi_getpriv(ctx);
+	struct session *s = ctx_session(ctx);
 
 	if (s != NULL)
 		session_set_helo(s, helo);
@@ -177,7 +188,7 @@ cb_helo(SMFICTX *ctx, char *helo)
 static sfsistat
 cb_envfrom(SMFICTX *ctx, char **argv)
 {
-	struct session *s = smfi_getpriv(ctx);
+	struct session *s = ctx_session(ctx);
 	const char *auth, *qid;
 	struct verdict v;
 
@@ -221,7 +232,7 @@ note_forged_ar(struct message *m, unsigned index)
 static sfsistat
 cb_header(SMFICTX *ctx, char *name, char *value)
 {
-	struct session *s = smfi_getpriv(ctx);
+	struct session *s = ctx_session(ctx);
 	struct message *m;
 	const struct header *stored = NULL;
 	struct header f;
@@ -253,7 +264,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 static sfsistat
 cb_eoh(SMFICTX *ctx)
 {
-	struct session *s = smfi_getpriv(ctx);
+	struct session *s = ctx_session(ctx);
 	const char *qid;
 
 	if (s != NULL && s->in_message && s->msg.queue_id == NULL &&
@@ -270,7 +281,7 @@ cb_eoh(SMFICTX *ctx)
 static sfsistat
 cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
-	struct session *s = smfi_getpriv(ctx);
+	struct session *s = ctx_session(ctx);
 
 	if (s != NULL && s->in_message) {
 		s->msg.body_bytes += len;
@@ -382,7 +393,7 @@ received_spf(SMFICTX *ctx, const struct session *s)
 static sfsistat
 cb_eom(SMFICTX *ctx)
 {
-	struct session *s = smfi_getpriv(ctx);
+	struct session *s = ctx_session(ctx);
 	struct message *m;
 	struct authres ar;
 	struct verdict v;
@@ -425,7 +436,7 @@ cb_eom(SMFICTX *ctx)
 static sfsistat
 cb_abort(SMFICTX *ctx)
 {
-	struct session *s = smfi_getpriv(ctx);
+	struct session *s = ctx_session(ctx);
 
 	if (s != NULL)
 		session_message_end(s);
@@ -435,12 +446,9 @@ cb_abort(SMFICTX *ctx)
 static sfsistat
 cb_close(SMFICTX *ctx)
 {
-	struct session *s = smfi_getpriv(ctx);
-
-	if (s != NULL) {
-		(void)smfi_setpriv(ctx, NULL);
-		session_free(&s);
-	}
+	/* the end of the connection, or QUIT_NC with a new session to come:
+	 * the session goes, its negotiated options stay (ctx_priv.h) */
+	ctx_park_options(ctx);
 	return SMFIS_CONTINUE;
 }
 

@@ -24,13 +24,13 @@
 #include "log/log.h"
 #include "milter/addr_text.h"
 #include "milter/checks.h"
-#include "milter/ctx_priv.h"
 #include "policy/policy.h"
 #include "spf/spf.h"
 #include "milter/report_hook.h"
 #include "milter/milter.h"
 #include "milter/negotiate.h"
 #include "milter/outcome.h"
+#include "milter/reopen.h"
 #include "milter/session.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -146,18 +146,23 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 static sfsistat
 cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
-	struct session *s = ctx_session(ctx);
+	struct session *s = smfi_getpriv(ctx);
 	char addr[ADDR_TEXT_MAX];
 
 	sockaddr_to_text(hostaddr, addr);
 	if (s == NULL) {
 		/* After SMFIC_QUIT_NC: a new SMTP session on this connection,
 		 * with what was negotiated for it (libmilter does not
-		 * negotiate again; ctx_priv.h). */
-		bool leadspc = false;
-		unsigned long noreply = 0;
-		bool parked = ctx_parked_options(ctx, &leadspc, &noreply);
+		 * negotiate again; reopen.h). */
+		bool leadspc;
+		unsigned long noreply;
 
+		if (!reopen_recall(ctx, &leadspc, &noreply)) {
+			log_error("connection from %s after QUIT_NC: this milter "
+			    "connection's negotiated options are no longer known; "
+			    "tempfail", addr);
+			return SMFIS_TEMPFAIL;
+		}
 		if ((s = session_new()) == NULL)
 			return SMFIS_TEMPFAIL;	/* the daemon is stopping */
 		if (smfi_setpriv(ctx, s) != MI_SUCCESS) {
@@ -165,10 +170,8 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 			log_error("cannot attach session state; connection from %s", addr);
 			return SMFIS_TEMPFAIL;
 		}
-		if (parked) {
-			s->leadspc = leadspc;
-			s->noreply = noreply;
-		}
+		s->leadspc = leadspc;
+		s->noreply = noreply;
 	}
 	session_set_client(s, hostname, addr);
 	s->client_on_host = strcmp(addr, "local") == 0;
@@ -178,7 +181,7 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 static sfsistat
 cb_helo(SMFICTX *ctx, char *helo)
 {
-	struct session *s = ctx_session(ctx);
+	struct session *s = smfi_getpriv(ctx);
 
 	if (s != NULL)
 		session_set_helo(s, helo);
@@ -188,7 +191,7 @@ cb_helo(SMFICTX *ctx, char *helo)
 static sfsistat
 cb_envfrom(SMFICTX *ctx, char **argv)
 {
-	struct session *s = ctx_session(ctx);
+	struct session *s = smfi_getpriv(ctx);
 	const char *auth, *qid;
 	struct verdict v;
 
@@ -232,7 +235,7 @@ note_forged_ar(struct message *m, unsigned index)
 static sfsistat
 cb_header(SMFICTX *ctx, char *name, char *value)
 {
-	struct session *s = ctx_session(ctx);
+	struct session *s = smfi_getpriv(ctx);
 	struct message *m;
 	const struct header *stored = NULL;
 	struct header f;
@@ -264,7 +267,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 static sfsistat
 cb_eoh(SMFICTX *ctx)
 {
-	struct session *s = ctx_session(ctx);
+	struct session *s = smfi_getpriv(ctx);
 	const char *qid;
 
 	if (s != NULL && s->in_message && s->msg.queue_id == NULL &&
@@ -281,7 +284,7 @@ cb_eoh(SMFICTX *ctx)
 static sfsistat
 cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
-	struct session *s = ctx_session(ctx);
+	struct session *s = smfi_getpriv(ctx);
 
 	if (s != NULL && s->in_message) {
 		s->msg.body_bytes += len;
@@ -393,7 +396,7 @@ received_spf(SMFICTX *ctx, const struct session *s)
 static sfsistat
 cb_eom(SMFICTX *ctx)
 {
-	struct session *s = ctx_session(ctx);
+	struct session *s = smfi_getpriv(ctx);
 	struct message *m;
 	struct authres ar;
 	struct verdict v;
@@ -436,7 +439,7 @@ cb_eom(SMFICTX *ctx)
 static sfsistat
 cb_abort(SMFICTX *ctx)
 {
-	struct session *s = ctx_session(ctx);
+	struct session *s = smfi_getpriv(ctx);
 
 	if (s != NULL)
 		session_message_end(s);
@@ -446,9 +449,15 @@ cb_abort(SMFICTX *ctx)
 static sfsistat
 cb_close(SMFICTX *ctx)
 {
+	struct session *s = smfi_getpriv(ctx);
+
 	/* the end of the connection, or QUIT_NC with a new session to come:
-	 * the session goes, its negotiated options stay (ctx_priv.h) */
-	ctx_park_options(ctx);
+	 * the session goes, its negotiated options stay (reopen.h) */
+	if (s != NULL) {
+		reopen_remember(ctx, s->leadspc, s->noreply);
+		(void)smfi_setpriv(ctx, NULL);
+		session_free(&s);
+	}
 	return SMFIS_CONTINUE;
 }
 

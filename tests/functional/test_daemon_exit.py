@@ -29,11 +29,9 @@
 """
 
 import os
-import shutil
 import signal
 import socket
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
@@ -44,42 +42,14 @@ import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
 import ctypes  # noqa: E402
 import milter_client  # noqa: E402
+from shim import shim_env  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1") or 1)
 MSG = (b"From: a@ok.test\r\nTo: b@example.net\r\nSubject: hi\r\n"
        b"Date: Sat, 28 Nov 2026 10:00:00 +0000\r\n"
        b"Message-ID: <1@ok.test>\r\n\r\nhello\r\n")
-
-
-def build_shim(tmp, name):
-    """build_shim - (path of NAME.so built from NAME.c here, None) or
-    (None, reason)"""
-    cc = os.environ.get("CC_FOR_TESTS") or "cc"
-    if shutil.which(cc) is None:
-        return None, "a C compiler (%s)" % cc
-    out = os.path.join(tmp, name + ".so")
-    r = subprocess.run([cc, "-shared", "-fPIC", "-Wall", "-o", out,
-                        os.path.join(HERE, name + ".c"), "-ldl"],
-                       capture_output=True, text=True, timeout=120)
-    if r.returncode != 0:
-        return None, "building %s.so: %s" % (name, r.stderr[-300:])
-    return out, None
-
-
-def shim_env(t, tmp, name, names, **settings):
-    """shim_env - the environment that preloads NAME.so (built here) with
-    settings, or None when it cannot be built (the tests names skip). The
-    shim is not built with ASan, so ASan must not insist on coming first"""
-    shim, why = build_shim(tmp, name)
-    if not t.need(check=lambda: why, what=name + " shim", tests=names):
-        return None
-    asan = os.environ.get("ASAN_OPTIONS", "")
-    return dict(settings, LD_PRELOAD=shim,
-                ASAN_OPTIONS=(asan + ":" if asan else "") +
-                "verify_asan_link_order=0")
 
 
 def wait_sigwait_thread(t, d, names):

@@ -88,6 +88,7 @@ import daemon  # noqa: E402
 import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
 import milter_client as mc  # noqa: E402
+from shim import shim_env  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
@@ -758,7 +759,37 @@ def alive(t, d, when):
     return False
 
 
-def run(t, d, pem):
+SYSLOG_TESTS = ["no connection ended with our private data still set",
+                "libmilter logged nothing about the well-formed connections"]
+
+
+def syslog_lines(capture):
+    """syslog_lines - what the daemon sent to syslog so far (libmilter's
+    complaints; our own log goes to stderr here)"""
+    try:
+        with open(capture, errors="replace") as f:
+            return f.read().splitlines()
+    except FileNotFoundError:
+        return []
+
+
+def check_syslog(t, capture, well_formed_from):
+    """check_syslog - libmilter's word on how the daemon used it: at the
+    end of a connection it warns when the private pointer is still set
+    (a session leaked, or kept past close: 2026-12-05's first QUIT_NC
+    fix did that); for the well-formed connections at the end
+    (well_formed_from: lines before them) it says nothing at all. The
+    random part makes libmilter log its own protocol errors, so only the
+    first check looks at those"""
+    lines = syslog_lines(capture)
+    leaked = [x for x in lines if "private data not NULL" in x]
+    t.ok(not leaked, SYSLOG_TESTS[0], diag=lambda: "%d times, e.g. %r"
+         % (len(leaked), leaked[:3]))
+    late = lines[well_formed_from:]
+    t.ok(not late, SYSLOG_TESTS[1], diag=lambda: repr(late[:5]))
+
+
+def run(t, d, pem, capture):
     msgs = corpus(pem)
     tmpl = [(enc(n), enc(v)) for m in msgs
             for n, v in mc.split_message(m)[0]]
@@ -789,9 +820,13 @@ def run(t, d, pem):
         t.skip(name, why)
     else:
         t.ok(grown < RSS_BOUND_KIB, name)
+    mark = len(syslog_lines(capture)) if capture else 0
     test_good_message(t, d, pem)
     quit_nc_keeps_options(t, d, pem)
     long_mail_from(t, d)
+    if capture:
+        time.sleep(0.3)             # the last connection's end is logged
+        check_syslog(t, capture, mark)
 
 
 def missing():
@@ -815,9 +850,12 @@ def main():
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:
         f.write(zone(pub))
+    capture = os.path.join(tmp, "syslog.txt")
+    env = shim_env(t, tmp, "syslog_capture", SYSLOG_TESTS,
+                   SYSLOG_CAPTURE_FILE=capture)
     with dns_testserver.DnsServer(zpath, stats=False) as srv:
-        with daemon.Daemon(options(tmp, srv.port, pem)) as d:
-            run(t, d, pem)
+        with daemon.Daemon(options(tmp, srv.port, pem), env=env) as d:
+            run(t, d, pem, capture if env else None)
     t.done()
 
 

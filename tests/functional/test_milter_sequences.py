@@ -728,6 +728,37 @@ def quit_nc_keeps_options(t, d, pem):
          "from another address: %s" % err)
 
 
+def quit_nc_too_late(t, d, pem):
+    """a session reopened by QUIT_NC after more than REOPEN_RING (1,024)
+    other milter connections closed: the connection's negotiated format
+    is no longer known, so its message is tempfailed at MAIL (our
+    connect reply is one the MTA waits for only without NR_CONN) and
+    the log says why; not judged with a guessed format"""
+    raw = dkim_keys.relaxed_signed(
+        b"From: Alice <alice@pass.test>\r\nTo: bob@example.net\r\n"
+        b"Subject: late\r\nDate: Sat, 05 Dec 2026 10:00:00 +0000\r\n\r\n"
+        b"Hello.\r\n", "pass.test", pem)
+    c = d.client(timeout=REPLY_TIMEOUT)
+    try:
+        c.send_message(raw, client_ip=GOOD_IP, mail_from="alice@pass.test")
+        c.send_packet("K")
+        for _ in range(1100):       # each negotiates and closes
+            d.client(timeout=REPLY_TIMEOUT).close()
+        time.sleep(0.3)
+        c.smtp_done = False
+        res = c.send_message(raw, client_ip="198.51.100.8",
+                             mail_from="alice@pass.test")
+        said = any("198.51.100.8 after QUIT_NC" in x and "no longer known"
+                   in x for x in d.log_lines())
+        err = None if res.disposition == "tempfail" and said else (
+            "%s at %s; log line %s" % (res.disposition, res.stage, said))
+    except mc.MilterError as e:
+        err = str(e)
+    c.close()
+    t.ok(err is None, "a session reopened by QUIT_NC after 1,100 other "
+         "closes: tempfailed, the log says why", diag=err)
+
+
 def long_mail_from(t, d):
     """a MAIL FROM of 1,000 octets, which Postfix passes (line_length_limit
     2048): no line of our fields over RFC 5322's 998 octets (Received-SPF
@@ -827,6 +858,9 @@ def run(t, d, pem, capture):
     if capture:
         time.sleep(0.3)             # the last connection's end is logged
         check_syslog(t, capture, mark)
+    # last: libmilter rightly complains of the tempfail answer to a
+    # CONNECT it negotiated no reply for
+    quit_nc_too_late(t, d, pem)
 
 
 def missing():

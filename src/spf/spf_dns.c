@@ -29,6 +29,7 @@
 
 #include "spf/spf_compiled.h"
 #include "spf/spf_int.h"
+#include "spf/spf_fit.h"
 #include "spf/spf_macro_fix.h"
 #include "spf/spf_norm_memo.h"
 #include "spf/spf_record.h"
@@ -596,6 +597,8 @@ spf_compile_record(struct spf_checker *c, SPF_server_t *server,
 	buf_truncate(&c->fixed, 0);
 	if (memchr(rec, '%', len) != NULL &&
 	    spf_macro_fix_record(rec, len, &v, &c->fixed)) {
+		/* an expansion written out may make a literal run too long */
+		spf_fit_record(&c->fixed, 0);
 		rec = buf_cstr(&c->fixed);
 		len = c->fixed.len;
 		hash = hash_bytes(HASH_BYTES_INIT, rec, len);

@@ -22,7 +22,9 @@
  *     SPF_MARK_* in spf_record.h); the other family's prefix is dropped;
  *   - macro transformer digits are clamped to SPF_MACRO_MAX_DIGITS, and
  *     the reversal transformer "R" becomes "r";
- *   - a domain-spec loses its final "." (libspf2 compares it with one).
+ *   - a domain-spec loses its final "." (libspf2 compares it with one);
+ *   - a domain-spec's literal run over 255 octets loses what RFC 7208
+ *     7.3's cut would remove anyway (libspf2 refuses it; spf_fit.c).
  * Pure: no I/O, no globals. Invalid input yields false and a static reason.
  */
 #include "config.h"
@@ -31,6 +33,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "spf/spf_fit.h"
 #include "spf/spf_record.h"
 #include "util/str.h"
 
@@ -243,6 +246,7 @@ domain_end_ok(const unsigned char *p, size_t len, bool tail_expand)
 static bool
 domain_spec_copy(const unsigned char *p, size_t len, struct buf *out)
 {
+	size_t mark = out != NULL ? out->len : 0;
 	bool tail = false;
 
 	if (len == 0 || !macro_scan(p, len, false, out, &tail) ||
@@ -250,6 +254,10 @@ domain_spec_copy(const unsigned char *p, size_t len, struct buf *out)
 		return false;
 	if (out != NULL && !tail && p[len - 1] == '.')
 		buf_truncate(out, out->len - 1);
+	/* a literal run libspf2 would refuse: RFC 7208 7.3's cut, early */
+	if (out != NULL)
+		buf_truncate(out, mark + spf_fit_domain_spec(out->data + mark,
+		    out->len - mark));
 	return true;
 }
 

@@ -8,10 +8,12 @@ scenarios can share one zone. Every loop is bounded.
 
 The vocabulary holds only what RFC 7208, libspf2 (behind src/spf) and pyspf
 agree on. Left out on purpose (tests/diff/spf/cases/ pins most of them):
-  libspf2 bugs: a literal over 255 octets (src/spf expands the macros
-    libspf2 splits, refuses or escapes wrongly, in records and in
-    explanations, so ',' and '/' delimiters and upper-case letters with
-    RFC 3986 escaping are in, in explanations too);
+  long names: literals over 255 octets, which libspf2 refuses and
+    src/spf/spf_fit.c cuts (cases rfc-36, rfc-36b; the macros libspf2
+    splits, refuses or escapes wrongly are expanded by src/spf, in
+    records and in explanations, so ',' and '/' delimiters and
+    upper-case letters with RFC 3986 escaping are in, in explanations
+    too);
   mx with a host that SERVFAILs: we try the hosts in preference order and
     stop at a match (pass when a better host matches), pyspf looks them
     all up first (temperror);

@@ -77,8 +77,10 @@ spf_fit_domain_spec(unsigned char *spec, size_t len)
 			n = token(spec, long_end, i, &d, &macro);
 			dropped += d;
 		}
-		if (i >= long_end)
-			return len;	/* no label boundary left: libspf2 refuses */
+		/* no label boundary left, or none after it (the name would
+		 * lose its domain-end, RFC 7208 7.1): libspf2 refuses */
+		if (i >= long_end || memchr(spec + i + 1, '.', len - i - 1) == NULL)
+			return len;
 		long_len -= dropped + 1;
 		cur = cut = i + 1;
 	}

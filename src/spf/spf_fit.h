@@ -32,7 +32,7 @@
  * text, cut in place when a literal run of it is over
  * SPF_FIT_LITERAL_MAX octets; returns the new length (len when nothing
  * was cut, or when no label boundary brings the run within
- * SPF_FIT_NAME_MAX) */
+ * SPF_FIT_NAME_MAX and leaves a dot after it) */
 size_t spf_fit_domain_spec(unsigned char *spec, size_t len);
 
 /* spf_fit_record - every domain-spec of rec[from..], a checked and

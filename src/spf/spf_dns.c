@@ -265,6 +265,20 @@ truncate_left(const char *name)
 	return name;
 }
 
+/* drop_last_label - name without its last label when that is label
+ * (any case): true; false, name untouched, when it is not */
+static bool
+drop_last_label(char *name, const char *label)
+{
+	size_t len = strlen(name), ll = strlen(label);
+
+	if (len <= ll || name[len - ll - 1] != '.' ||
+	    ascii_strcasecmp(name + len - ll, label) != 0)
+		return false;
+	name[len - ll - 1] = '\0';
+	return true;
+}
+
 /* marker_of - which SPF_MARK_* suffix name carries (0: none) */
 static int
 marker_of(const char *name)
@@ -330,14 +344,20 @@ marked_lookup(struct spf_checker *c, SPF_dns_server_t *layer,
 	const char *suffix = mark == 1 ? SPF_MARK_ANY_AAAA :
 	    mark == 2 ? SPF_MARK_MX_A : SPF_MARK_MX_AAAA;
 	char *base = xstrndup(domain, strlen(domain) - strlen(suffix) - 1);
+	const char *name;
 	struct dns_answer *a = NULL;
 	int found = 0, herrno = NO_DATA;
 	size_t i;
 	SPF_dns_rr_t *rr;
 
+	/* the %{v} before the marker (spf_record.h), then RFC 7208 7.3's
+	 * cut of the domain alone */
+	if (!drop_last_label(base, "in-addr"))
+		(void)drop_last_label(base, "ip6");
+	name = truncate_left(base);
 	if (!count_term(c))
 		goto tempfail;
-	a = budget_lookup(c, base, mark == 1 ? DNS_T_AAAA : DNS_T_MX);
+	a = budget_lookup(c, name, mark == 1 ? DNS_T_AAAA : DNS_T_MX);
 	if (a == NULL || !void_check(c, a))
 		goto tempfail;
 	if (a->status != DNS_R_ANSWER) {
@@ -465,9 +485,10 @@ spf_dns_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 	uint16_t t = (uint16_t)type;
 	int herrno, mark;
 
-	domain = truncate_left(domain);
+	/* a marked name is cut without its marker (marked_lookup) */
 	if (t == DNS_T_A && (mark = marker_of(domain)) != 0)
 		return marked_lookup(c, layer, domain, mark);
+	domain = truncate_left(domain);
 	/* libspf2 1.2.10 asks for the ptr mechanism's PTR with should_cache
 	 * set and for the %{p} macro's without (SPF_dns_get_client_dom):
 	 * a macro is not a term (RFC 7208 4.6.4 counts mechanisms and

@@ -18,7 +18,7 @@
  *     as "no prefix given", i.e. /32 or /128);
  *   - "a/0" for an IPv4 client becomes "exists:" of the same domain
  *     (any A record matches, RFC 7208 5.3); a//0, mx/0 and mx//0 become
- *     "exists:" of a marked name that spf.c's DNS layer answers (see
+ *     "exists:" of a marked name that spf_dns.c's DNS layer answers (see
  *     SPF_MARK_* in spf_record.h); the other family's prefix is dropped;
  *   - macro transformer digits are clamped to SPF_MACRO_MAX_DIGITS, and
  *     the reversal transformer "R" becomes "r";
@@ -450,7 +450,7 @@ check_a_mx(const char *mech, unsigned char qual, const unsigned char *rest,
 			buf_truncate(&dom, dom.len - 1);
 		buf_append_str(out, head > 0 ? buf_cstr(&dom) : "%{d}");
 		if (mark != NULL) {
-			buf_append_byte(out, '.');
+			buf_append_str(out, "." SPF_MARK_SEPARATOR ".");
 			buf_append_str(out, mark);
 		}
 	} else {

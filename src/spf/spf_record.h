@@ -23,10 +23,15 @@
 /*
  * libspf2 reads a prefix length of 0 as "none given" and cannot express
  * "a//0" (any AAAA record), "mx/0" or "mx//0" (any address of any MX
- * host). Such terms are rewritten to "exists:<domain>.<marker>" and our DNS
- * layer (spf.c) answers the marked lookup by doing what RFC 7208 5.3/5.4
- * asks. The markers sit under .invalid (RFC 6761), which never resolves.
+ * host). Such terms are rewritten to "exists:<domain>.%{v}.<marker>" and
+ * our DNS layer (spf_dns.c) answers the marked lookup by doing what RFC
+ * 7208 5.3/5.4 asks. The markers sit under .invalid (RFC 6761), which
+ * never resolves. %{v} ("in-addr" or "ip6", which the layer drops too)
+ * keeps the marker out of the domain's literal text: libspf2 refuses a
+ * literal run over 255 octets, and a domain-spec near that length is
+ * valid (SPF_MARK_SEPARATOR).
  */
+#define SPF_MARK_SEPARATOR "%{v}"
 #define SPF_MARK_ANY_AAAA "any-aaaa.authmilter.invalid"
 #define SPF_MARK_MX_A "mx-a.authmilter.invalid"
 #define SPF_MARK_MX_AAAA "mx-aaaa.authmilter.invalid"

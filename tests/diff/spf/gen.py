@@ -8,12 +8,15 @@ scenarios can share one zone. Every loop is bounded.
 
 The vocabulary holds only what RFC 7208, libspf2 (behind src/spf) and pyspf
 agree on. Left out on purpose (tests/diff/spf/cases/ pins most of them):
-  long names: literals over 255 octets, which libspf2 refuses and
-    src/spf/spf_fit.c cuts (cases rfc-36, rfc-36b; the macros libspf2
-    splits, refuses or escapes wrongly are expanded by src/spf, in
-    records and in explanations, so ',' and '/' delimiters and
-    upper-case letters with RFC 3986 escaping are in, in explanations
-    too);
+  libspf2 bugs mended in src/spf are in: macros libspf2 splits,
+    refuses or escapes wrongly (',' and '/' delimiters, upper-case
+    letters with RFC 3986 escaping, in records and explanations), and
+    names over 253 octets after expansion (RFC 7208 7.3 cuts labels off
+    the left), but only a one-label macro before a literal of at most
+    252, one a scenario: pyspf cuts one label and no more, so longer
+    cuts and literal runs over libspf2's 255 (src/spf/spf_fit.c) are
+    pinned in cases rfc-36 and rfc-36b instead; records over libspf2's
+    511 octets of compiled mechanisms (permerror, spf_compiled.c);
   mx with a host that SERVFAILs: we try the hosts in preference order and
     stop at a match (pass when a better host matches), pyspf looks them
     all up first (temperror);
@@ -49,6 +52,9 @@ ALLS = ['-all', '-all', '-all', '~all', '?all', '+all', 'all']
 LETTERS = 'slodivh'
 DELIMS = ['', '', '', '.', '-', '+', '_', '=', '.-', '-+_=', ',', '/',
           ',.', '+/']
+# macros that expand to one label (no '.' in the value they keep)
+ONE_LABEL_MACROS = ['%{v}', '%{d1}', '%{o1}', '%{h1}', '%{i1}', '%{V}',
+                    '%{D1}', '%{d1r}', '%{l1}', '%{o1r}']
 LOCALS = ['user', 'user', 'user', 'first.last', 'a+tag', 'a_b-c', 'x=y',
           'Mixed.Case', 'a.b.c.d.e', 'o-n.e+t_w=o', "o'brien", 'wow!now',
           'a*b.c', 'x~y']
@@ -105,6 +111,13 @@ def expand(spec, ip, sender, domain, helo):
     return ''.join(out)
 
 
+def cut_253(name):
+    """cut_253 - RFC 7208 7.3: labels off the left while over 253"""
+    while len(name) > 253 and '.' in name:
+        name = name.split('.', 1)[1]
+    return name
+
+
 class Scenario:
     """Scenario - one set-up: its zone, clients and notes"""
 
@@ -115,6 +128,7 @@ class Scenario:
         self.zone = {}
         self.n = 0
         self.recipe = []
+        self.long_used = False  # a long macro domain-spec was written
         self.exists = []        # (spec, domain of its record, for a:)
         self.v4 = ['10.%d.%d.%d' % (idx >> 8 & 255, idx & 255, k)
                    for k in (10, 20, 30)]
@@ -224,9 +238,32 @@ class Scenario:
             letter = letter.upper()     # URL-escaped (RFC 7208 7.3)
         return '%{' + letter + digit + rev + delim + '}'
 
-    def macro_spec(self):
-        """macro_spec - a domain-spec of one or two macros and a suffix"""
+    def long_spec(self):
+        """long_spec - a one-label macro and a literal of 236-252 octets:
+        expanded, often over 253 octets, and one label off the left (the
+        macro's) brings it within (pyspf cuts no more than one)"""
         r = self.rng
+        suffix = '.%s.%s' % (r.choice(['_spf', 'x', 'ok']), self.base)
+        want = r.randint(236, 252)
+        labels = []
+        while want - len('.' + '.'.join(labels) + suffix) > 64:
+            labels.append(''.join(r.choice('abcdefghij')
+                                  for _ in range(r.randint(40, 63))))
+        room = want - len('.' + '.'.join(labels + ['']) + suffix)
+        if room > 0:
+            labels.append('k' * room)
+        self.recipe.append('long macro domain-spec')
+        return r.choice(ONE_LABEL_MACROS) + '.' + '.'.join(labels) + suffix
+
+    def macro_spec(self):
+        """macro_spec - a domain-spec of one or two macros and a suffix,
+        now and then a long one"""
+        r = self.rng
+        # one a scenario: two in a record pass libspf2's 511 octets of
+        # compiled mechanisms (permerror, src/spf/spf_compiled.c)
+        if not self.long_used and r.random() < 0.08:
+            self.long_used = True
+            return self.long_spec()
         parts = [self.macro() for _ in range(r.choice([1, 1, 2]))]
         return '.'.join(parts) + '.%s.%s' % (r.choice(['_spf', 'x', 'ok']),
                                             self.base)
@@ -530,8 +567,9 @@ def make_scenario(rng, idx):
         for c, h, mf in cases:
             for sender in (mf or 'postmaster@' + h, 'postmaster@' + h):
                 if r.random() < 0.5:
-                    name = expand(spec, c, sender, domain, h).lower()
-                    if len(name) < 250 and '..' not in name:
+                    name = cut_253(expand(spec, c, sender, domain,
+                                          h).lower())
+                    if len(name) <= 253 and '..' not in name:
                         sc.add(name, {('AAAA' if ':' in c else 'A') if is_a
                                       else 'A': c if is_a else '127.0.0.2'})
     return {'zone': sc.zone, 'cases': cases, 'recipe': sc.recipe}

@@ -73,12 +73,17 @@ strip_angle(struct session *ss, const char *s)
 	return session_msg_strndup(ss, s, n);
 }
 
-/* go_on - "continue" for a step, said the way the MTA agreed to */
+/* go_on - "continue" for a step, said the way the MTA agreed to. With
+ * no session (QUIT_NC without a new CONNECT, or its options lost) the
+ * steps we always ask no reply for: libmilter offers every SMFIP_NR_*
+ * step to each milter, faking the continue for an MTA that cannot skip
+ * it, and complains in syslog of a reply to a no-reply step */
 static sfsistat
 go_on(const struct session *s, unsigned long nr_step)
 {
-	return s != NULL && (s->noreply & nr_step) != 0 ? SMFIS_NOREPLY :
-	    SMFIS_CONTINUE;
+	unsigned long noreply = s != NULL ? s->noreply : NEGOTIATE_NOREPLY_STEPS;
+
+	return (noreply & nr_step) != 0 ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 /* apply_verdict - tell libmilter what policy decided */
@@ -158,10 +163,12 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 		unsigned long noreply;
 
 		if (!reopen_recall(ctx, &leadspc, &noreply)) {
+			/* no session: MAIL FROM tempfails (the MTA never
+			 * sees a reply to CONNECT, go_on) */
 			log_error("connection from %s after QUIT_NC: this milter "
 			    "connection's negotiated options are no longer known; "
 			    "tempfail", addr);
-			return SMFIS_TEMPFAIL;
+			return go_on(NULL, SMFIP_NR_CONN);
 		}
 		if ((s = session_new()) == NULL)
 			return SMFIS_TEMPFAIL;	/* the daemon is stopping */

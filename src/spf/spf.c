@@ -74,6 +74,8 @@
 /* Longest "; key=value" written in Received-SPF (append_pair): a path of
  * RFC 5321 4.5.3.1.3's 256 octets, quoted, fits */
 #define RECEIVED_SPF_VALUE_MAX 300
+/* Longest domain named in Received-SPF's comment: a domain name's 253 */
+#define RECEIVED_SPF_DOMAIN_MAX 253
 
 static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
 
@@ -719,6 +721,12 @@ spf_received_spf(const struct spf_request *req, const struct spf_result *res,
 	const char *rcv = receiver_host != NULL ? receiver_host : "localhost";
 	const char *dom = res->domain != NULL ? res->domain : "";
 	struct buf cm = BUF_INIT, folded = BUF_INIT;
+
+	/* the comment names the domain: a HELO argument of kilobytes (the
+	 * identity with a null sender) is no domain and one word no folding
+	 * could bring within a line's 998 octets */
+	if (strlen(dom) > RECEIVED_SPF_DOMAIN_MAX)
+		dom = "an over-long name";
 
 	switch (res->res) {
 	case SPF_RES_PASS:

@@ -627,6 +627,17 @@ received_spf_long_values(struct spf_checker *c)
 	assert_true(longest_line(v) + sizeof("Received-SPF: ") - 1 <= 998);
 	free(v);
 	spf_result_deinit(&res);
+	/* the HELO identity (a null sender) with that HELO: the comment
+	 * names no such domain either (it was one 2,000-octet word; a
+	 * 300 KB HELO made a field Postfix refuses, test_milter_sequences) */
+	req.identity = SPF_ID_HELO;
+	spf_check(c, &req, &res);
+	v = spf_received_spf(&req, &res, "mx.receiver.test");
+	assert_non_null(strstr(v, "an over-long name"));
+	assert_true(longest_line(v) + sizeof("Received-SPF: ") - 1 <= 998);
+	free(v);
+	spf_result_deinit(&res);
+	req.identity = SPF_ID_MAILFROM;
 	/* a 20-octet local-part at a 244-octet domain, a 244-octet HELO
 	 * name and receiver: each kept, the whole folded */
 	memset(label, 'd', 59);

@@ -760,15 +760,12 @@ def quit_nc_too_late(t, d, pem):
          "closes: tempfailed, the log says why", diag=err)
 
 
-def long_mail_from(t, d):
-    """a MAIL FROM of 1,000 octets, which Postfix passes (line_length_limit
-    2048): no line of our fields over RFC 5322's 998 octets (Received-SPF
-    held it unfolded until 2026-12-05). The random part keeps MAIL and
-    RCPT arguments to a few KB"""
+def longest_line(t, d, what, **kw):
+    """longest_line - one PLAIN message with kw: ok when no line of our
+    fields is over RFC 5322's 998 octets"""
     c = d.client(timeout=REPLY_TIMEOUT, max_reply=1 << 24)
     try:
-        res = c.send_message(PLAIN, client_ip=GOOD_IP,
-                             mail_from="a" * 990 + "@pass.test")
+        res = c.send_message(PLAIN, client_ip=GOOD_IP, **kw)
         longest = max(len(line) for a in res.actions
                       for line in (a.value or "").split("\n"))
         err = None if longest <= 998 else "longest line %d octets: %r" % (
@@ -776,8 +773,21 @@ def long_mail_from(t, d):
     except mc.MilterError as e:
         err = str(e)
     c.close()
-    t.ok(err is None, "a 1,000-octet MAIL FROM: no field line of ours over "
-         "998 octets", diag=err)
+    t.ok(err is None, "%s: no field line of ours over 998 octets" % what,
+         diag=err)
+
+
+def long_mail_from(t, d):
+    """a MAIL FROM of 1,000 octets, which Postfix passes (line_length_limit
+    2048), and a 1,500-octet HELO with a null sender (the HELO is then
+    the identity Received-SPF's comment names): no line of our fields
+    over RFC 5322's 998 octets (Received-SPF held them unfolded until
+    2026-12-05). The random part keeps MAIL and RCPT arguments to a few
+    KB"""
+    longest_line(t, d, "a 1,000-octet MAIL FROM",
+                 mail_from="a" * 990 + "@pass.test")
+    longest_line(t, d, "a 1,500-octet HELO and a null sender",
+                 mail_from="", helo="h" * 1500)
 
 
 # ---- the whole test ------------------------------------------------------

@@ -59,15 +59,8 @@ spf_fit_domain_spec(unsigned char *spec, size_t len)
 	}
 	if (long_len == 0)
 		return len;
-	/* the run's whole length, to its end */
-	for (i = long_end; i < len; i += n) {
-		n = token(spec, len, i, &d, &macro);
-		if (macro)
-			break;
-		long_len += d;
-		long_end = i + n;
-	}
-	/* its leftmost labels go while it is over the name limit */
+	/* (long_end and long_len followed the run to its end) its leftmost
+	 * labels go while it is over the name limit */
 	cut = long_start;
 	cur = long_start;
 	while (long_len > SPF_FIT_NAME_MAX) {
@@ -88,21 +81,28 @@ spf_fit_domain_spec(unsigned char *spec, size_t len)
 	return len - cut;
 }
 
-/* cidr_tail - length of the "/n", "//m" or "/n//m" that ends p[0..len) */
+/* digits_after_slash - where "/" digits that end p[0..end) start (at the
+ * "/"), or end when they are not there */
+static size_t
+digits_after_slash(const unsigned char *p, size_t end)
+{
+	size_t j;
+
+	for (j = end; j > 0 && ascii_isdigit(p[j - 1]); j--)
+		;
+	return j < end && j > 0 && p[j - 1] == '/' ? j - 1 : end;
+}
+
+/* cidr_tail - length of the dual-cidr-length ("/n", "//m" or "/n//m")
+ * that ends p[0..len), read as spf_record.c's split_dual_cidr does */
 static size_t
 cidr_tail(const unsigned char *p, size_t len)
 {
-	size_t end = len, j, pass;
+	size_t end = digits_after_slash(p, len);
 
-	for (pass = 0; pass < 2; pass++) {
-		for (j = end; j > 0 && ascii_isdigit(p[j - 1]); j--)
-			;
-		if (j == end || j == 0 || p[j - 1] != '/')
-			break;
-		end = j - 1;
-		if (end > 0 && p[end - 1] == '/' && pass == 0)
-			end--;	/* "//m" */
-	}
+	/* "//m": a "/n" may stand before it */
+	if (end < len && end > 0 && p[end - 1] == '/')
+		end = digits_after_slash(p, end - 1);
 	return len - end;
 }
 

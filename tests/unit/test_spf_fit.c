@@ -167,8 +167,8 @@ test_no_boundary(void **state)
 	buf_deinit(&out);
 }
 
-/* a record: each domain-spec on its own; a:'s CIDR lengths and the
- * other terms stay */
+/* a record: each domain-spec on its own; the CIDR lengths of a: and
+ * mx: ("/n//m", "//m", "/n") and the other terms stay */
 static void
 test_record(void **state)
 {
@@ -180,12 +180,14 @@ test_record(void **state)
 	buf_printf(&long_spec, "%s.", rep('y', 60));
 	buf_printf(&long_spec, "%s.example.test", rep('z', 60));
 	buf_printf(&rec, "v=spf1 ip4:192.0.2.1 -a:%%{i}.%s/24//64 "
-	    "exists:%%{l}.%s include:_spf.example.test -all",
+	    "exists:%%{l}.%s include:_spf.example.test mx:%%{d}.%s//0 "
+	    "a:%%{d}.%s/8 -all", buf_cstr(&long_spec), buf_cstr(&long_spec),
 	    buf_cstr(&long_spec), buf_cstr(&long_spec));
 	spf_fit_record(&rec, 0);
 	buf_printf(&want, "v=spf1 ip4:192.0.2.1 -a:%s/24//64 exists:%s "
-	    "include:_spf.example.test -all", buf_cstr(&long_spec) + 61,
-	    buf_cstr(&long_spec) + 61);
+	    "include:_spf.example.test mx:%s//0 a:%s/8 -all",
+	    buf_cstr(&long_spec) + 61, buf_cstr(&long_spec) + 61,
+	    buf_cstr(&long_spec) + 61, buf_cstr(&long_spec) + 61);
 	assert_string_equal(buf_cstr(&rec), buf_cstr(&want));
 	buf_deinit(&rec);
 	buf_deinit(&long_spec);

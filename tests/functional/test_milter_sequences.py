@@ -687,6 +687,16 @@ PLAIN = (b"From: Alice <alice@pass.test>\r\nTo: bob@example.net\r\n"
          b"Subject: known\r\n\r\n" + b"body line\r\n" * 10)
 
 
+def signed_hello(pem, subject):
+    """signed_hello - a short message from alice@pass.test, DKIM-signed
+    by pass.test (accepted from GOOD_IP)"""
+    return dkim_keys.relaxed_signed(
+        b"From: Alice <alice@pass.test>\r\nTo: bob@example.net\r\n"
+        b"Subject: " + subject + b"\r\n"
+        b"Date: Sat, 05 Dec 2026 10:00:00 +0000\r\n\r\nHello.\r\n",
+        "pass.test", pem)
+
+
 def quit_nc_keeps_options(t, d, pem):
     """after an accepted message and SMFIC_QUIT_NC, the next SMTP session
     on the same milter connection is a new session: its client address
@@ -697,10 +707,7 @@ def quit_nc_keeps_options(t, d, pem):
     later session lost the space. (After a reject, tempfail or abort,
     libmilter ignores QUIT_NC and the CONNECT after it; the model above
     knows; README Security says so)"""
-    raw = dkim_keys.relaxed_signed(
-        b"From: Alice <alice@pass.test>\r\nTo: bob@example.net\r\n"
-        b"Subject: first\r\nDate: Sat, 05 Dec 2026 10:00:00 +0000\r\n\r\n"
-        b"Hello.\r\n", "pass.test", pem)
+    raw = signed_hello(pem, b"first")
     c = d.client(timeout=REPLY_TIMEOUT)
     try:
         first = c.send_message(raw, client_ip=GOOD_IP,
@@ -735,10 +742,7 @@ def quit_nc_too_late(t, d, pem):
     takes no reply to CONNECT from any milter: it fakes the continue
     for an MTA that waits for one) and the log says why; not judged
     with a guessed format"""
-    raw = dkim_keys.relaxed_signed(
-        b"From: Alice <alice@pass.test>\r\nTo: bob@example.net\r\n"
-        b"Subject: late\r\nDate: Sat, 05 Dec 2026 10:00:00 +0000\r\n\r\n"
-        b"Hello.\r\n", "pass.test", pem)
+    raw = signed_hello(pem, b"late")
     c = d.client(timeout=REPLY_TIMEOUT)
     try:
         c.send_message(raw, client_ip=GOOD_IP, mail_from="alice@pass.test")

@@ -162,20 +162,20 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 		bool leadspc;
 		unsigned long noreply;
 
+		/* without a session MAIL FROM tempfails: the MTA never sees
+		 * a reply to CONNECT (go_on) */
 		if (!reopen_recall(ctx, &leadspc, &noreply)) {
-			/* no session: MAIL FROM tempfails (the MTA never
-			 * sees a reply to CONNECT, go_on) */
 			log_error("connection from %s after QUIT_NC: this milter "
 			    "connection's negotiated options are no longer known; "
 			    "tempfail", addr);
 			return go_on(NULL, SMFIP_NR_CONN);
 		}
 		if ((s = session_new()) == NULL)
-			return SMFIS_TEMPFAIL;	/* the daemon is stopping */
+			return go_on(NULL, SMFIP_NR_CONN);	/* stopping */
 		if (smfi_setpriv(ctx, s) != MI_SUCCESS) {
 			session_free(&s);
 			log_error("cannot attach session state; connection from %s", addr);
-			return SMFIS_TEMPFAIL;
+			return go_on(NULL, SMFIP_NR_CONN);
 		}
 		s->leadspc = leadspc;
 		s->noreply = noreply;

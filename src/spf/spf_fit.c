@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "spf/spf_fit.h"
+#include "spf/spf_record.h"
 #include "util/str.h"
 
 /* token - the macro-text token at p[i] (i < len): its length in the text,
@@ -81,31 +82,6 @@ spf_fit_domain_spec(unsigned char *spec, size_t len)
 	return len - cut;
 }
 
-/* digits_after_slash - where "/" digits that end p[0..end) start (at the
- * "/"), or end when they are not there */
-static size_t
-digits_after_slash(const unsigned char *p, size_t end)
-{
-	size_t j;
-
-	for (j = end; j > 0 && ascii_isdigit(p[j - 1]); j--)
-		;
-	return j < end && j > 0 && p[j - 1] == '/' ? j - 1 : end;
-}
-
-/* cidr_tail - length of the dual-cidr-length ("/n", "//m" or "/n//m")
- * that ends p[0..len), read as spf_record.c's split_dual_cidr does */
-static size_t
-cidr_tail(const unsigned char *p, size_t len)
-{
-	size_t end = digits_after_slash(p, len);
-
-	/* "//m": a "/n" may stand before it */
-	if (end < len && end > 0 && p[end - 1] == '/')
-		end = digits_after_slash(p, end - 1);
-	return len - end;
-}
-
 /* spec_of - where term p[0..len)'s domain-spec starts (*start_r) and how
  * long it is, 0 when the term has none */
 static size_t
@@ -115,6 +91,8 @@ spec_of(const unsigned char *p, size_t len, size_t *start_r)
 		"include:", "exists:", "ptr:", "a:", "mx:", "redirect=", "exp=",
 	};
 	size_t i, k, q = len > 0 && strchr("+-?~", p[0]) != NULL ? 1 : 0;
+	unsigned c4, c6;
+	bool has4, has6;
 
 	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
 		size_t n = strlen(names[k]);
@@ -128,8 +106,10 @@ spec_of(const unsigned char *p, size_t len, size_t *start_r)
 		*start_r = q + n;
 		len -= q + n;
 		/* a and mx take a CIDR length after the domain-spec */
-		return names[k][0] == 'a' || names[k][0] == 'm' ?
-		    len - cidr_tail(p + q + n, len) : len;
+		if (names[k][0] == 'a' || names[k][0] == 'm')
+			(void)spf_split_dual_cidr(p + q + n, len, &len, &has4, &c4,
+			    &has6, &c6);
+		return len;
 	}
 	return 0;
 }

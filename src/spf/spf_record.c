@@ -3,7 +3,8 @@
  *
  * Exported (spf_record.h): spf_record_is_spf, spf_record_check,
  * spf_macro_parse, spf_macro_string_ok, spf_macro_string_copy,
- * spf_macro_compiled_len, spf_domain_spec_ok, spf_domain_ok.
+ * spf_macro_compiled_len, spf_domain_spec_ok, spf_domain_ok,
+ * spf_split_dual_cidr.
  *
  * libspf2 accepts some invalid records, refuses some valid ones and has had
  * memory errors on hostile ones (CVE-2021-20314, CVE-2021-33912/33913,
@@ -371,13 +372,8 @@ ip6_ok(const unsigned char *p, size_t len)
 	return inet_pton(AF_INET6, tmp, addr) == 1;
 }
 
-/*
- * split_dual_cidr - split "domain-part[/n][//m]" at the end; returns the
- * length of the part before the CIDR suffix, with the lengths parsed
- * (has4/has6). False when a suffix is malformed.
- */
-static bool
-split_dual_cidr(const unsigned char *p, size_t len, size_t *head_r,
+bool
+spf_split_dual_cidr(const unsigned char *p, size_t len, size_t *head_r,
     bool *has4, unsigned *c4, bool *has6, unsigned *c6)
 {
 	size_t end = len, j;
@@ -424,7 +420,7 @@ check_a_mx(const char *mech, unsigned char qual, const unsigned char *rest,
 	struct buf dom = BUF_INIT;
 	bool ok = true, zero;
 
-	if (!split_dual_cidr(rest, rlen, &head, &has4, &c4, &has6, &c6)) {
+	if (!spf_split_dual_cidr(rest, rlen, &head, &has4, &c4, &has6, &c6)) {
 		*why_r = "bad CIDR length";
 		return false;
 	}

@@ -98,6 +98,14 @@ bool spf_macro_string_copy(const unsigned char *p, size_t len, bool in_exp,
  * to a multiple of 4, each macro-expand one block header */
 size_t spf_macro_compiled_len(const unsigned char *p, size_t len);
 
+/*
+ * spf_split_dual_cidr - split "domain-part[/n][//m]" at the end: the
+ * length of the part before the CIDR suffix in *head_r, with the lengths
+ * parsed (has4/has6). False when a suffix is malformed.
+ */
+bool spf_split_dual_cidr(const unsigned char *p, size_t len, size_t *head_r,
+    bool *has4, unsigned *c4, bool *has6, unsigned *c6);
+
 /* spf_domain_spec_ok - true when p[0..len) is a valid domain-spec:
  * macro-string ending in "." toplabel ["."] or in a macro-expand */
 bool spf_domain_spec_ok(const unsigned char *p, size_t len);

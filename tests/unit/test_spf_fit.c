@@ -30,6 +30,15 @@ rep(char c, size_t n)
 	return p;
 }
 
+/* labels - a label of n times each letter of letters, each followed by
+ * a dot, appended to b */
+static void
+labels(struct buf *b, const char *letters, size_t n)
+{
+	for (; *letters != '\0'; letters++)
+		buf_printf(b, "%s.", rep(*letters, n));
+}
+
 /* fit - spf_fit_domain_spec on a copy of spec, as a string in out */
 static const char *
 fit(const char *spec, struct buf *out)
@@ -50,13 +59,11 @@ test_cut_after_macro(void **state)
 	struct buf in = BUF_INIT, out = BUF_INIT, want = BUF_INIT;
 
 	(void)state;
-	buf_printf(&in, "%%{l}.%s.", rep('w', 60));
-	buf_printf(&in, "%s.", rep('x', 60));
-	buf_printf(&in, "%s.", rep('y', 60));
-	buf_printf(&in, "%s.example.test", rep('z', 60));
-	buf_printf(&want, "%s.", rep('x', 60));
-	buf_printf(&want, "%s.", rep('y', 60));
-	buf_printf(&want, "%s.example.test", rep('z', 60));
+	buf_append_str(&in, "%{l}.");
+	labels(&in, "wxyz", 60);
+	buf_append_str(&in, "example.test");
+	labels(&want, "xyz", 60);
+	buf_append_str(&want, "example.test");
 	assert_string_equal(fit(buf_cstr(&in), &out), buf_cstr(&want));
 	assert_true(strlen(buf_cstr(&out)) <= SPF_FIT_NAME_MAX);
 	buf_deinit(&in);
@@ -121,24 +128,17 @@ test_right_side_kept(void **state)
 	struct buf in = BUF_INIT, out = BUF_INIT, want = BUF_INIT;
 
 	(void)state;
-	buf_printf(&in, "%s.", rep('p', 63));
-	buf_printf(&in, "%s.", rep('q', 63));
-	buf_printf(&in, "%s.", rep('r', 63));
-	buf_printf(&in, "%s.", rep('s', 63));	/* 256 */
+	labels(&in, "pqrs", 63);			/* 256 */
 	buf_append_str(&in, "%{d}.%{h}");
-	buf_printf(&want, "%s.", rep('q', 63));
-	buf_printf(&want, "%s.", rep('r', 63));
-	buf_printf(&want, "%s.", rep('s', 63));
+	labels(&want, "qrs", 63);
 	buf_append_str(&want, "%{d}.%{h}");
 	assert_string_equal(fit(buf_cstr(&in), &out), buf_cstr(&want));
 
 	/* the same after another long run and a macro */
 	{
 		struct buf two = BUF_INIT;
-		int i;
 
-		for (i = 0; i < 4; i++)
-			buf_printf(&two, "%s.", rep('o', 63));
+		labels(&two, "oooo", 63);
 		buf_printf(&two, "%%{l}%s", buf_cstr(&in));
 		assert_string_equal(fit(buf_cstr(&two), &out),
 		    buf_cstr(&want));
@@ -175,10 +175,8 @@ test_record(void **state)
 	struct buf rec = BUF_INIT, long_spec = BUF_INIT, want = BUF_INIT;
 
 	(void)state;
-	buf_printf(&long_spec, "%s.", rep('w', 60));
-	buf_printf(&long_spec, "%s.", rep('x', 60));
-	buf_printf(&long_spec, "%s.", rep('y', 60));
-	buf_printf(&long_spec, "%s.example.test", rep('z', 60));
+	labels(&long_spec, "wxyz", 60);
+	buf_append_str(&long_spec, "example.test");
 	buf_printf(&rec, "v=spf1 ip4:192.0.2.1 -a:%%{i}.%s/24//64 "
 	    "exists:%%{l}.%s include:_spf.example.test mx:%%{d}.%s//0 "
 	    "a:%%{d}.%s/8 -all", buf_cstr(&long_spec), buf_cstr(&long_spec),

@@ -200,6 +200,7 @@ spf_checker_free(struct spf_checker **cp)
 	spf_dns_clear(c);
 	buf_deinit(&c->norm);
 	buf_deinit(&c->fixed);
+	buf_deinit(&c->shrunk);
 	buf_deinit(&c->results_key);
 	free(c->receiver);
 	free(c);

@@ -35,7 +35,8 @@
  * of the normalised record - every token is a mechanism (libspf2
  * compiles redirect= as one) except exp=, the only modifier
  * normalisation keeps - and refuse a compile that kept fewer: permerror,
- * never a wrong result.
+ * never a wrong result (spf_compile_record then tries the record without
+ * the ip4/ip6 terms that cannot decide the check, spf_shrink.h).
  */
 static SPF_record_t *
 compile_checked(SPF_server_t *server, SPF_response_t *resp, const char *rec,
@@ -58,7 +59,7 @@ compile_checked(SPF_server_t *server, SPF_response_t *resp, const char *rec,
 	    r->num_mech == mechs && r->num_mod == mods)
 		return r;
 	*why_r = err == SPF_E_SUCCESS && r != NULL ?
-	    "record too large for libspf2" : "libspf2 refused the record";
+	    SPF_COMPILED_TOO_LARGE : "libspf2 refused the record";
 	if (r != NULL)
 		SPF_record_free(r);
 	return NULL;

@@ -40,6 +40,10 @@ struct spf_compiled_cache {
 	uint64_t hits, misses;		/* for tests and curious readers */
 };
 
+/* the reason spf_compiled_get gives when libspf2 compiled only part of
+ * a record (spf_shrink.h says what can still be done) */
+#define SPF_COMPILED_TOO_LARGE "record too large for libspf2"
+
 /* spf_compiled_init - an empty cache */
 void spf_compiled_init(struct spf_compiled_cache *cc);
 

@@ -33,6 +33,7 @@
 #include "spf/spf_macro_fix.h"
 #include "spf/spf_norm_memo.h"
 #include "spf/spf_record.h"
+#include "spf/spf_shrink.h"
 #include "util/hash.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -613,6 +614,8 @@ spf_compile_record(struct spf_checker *c, SPF_server_t *server,
     const char *domain, const char **why_r)
 {
 	struct spf_macro_values v;
+	struct spf_shrink_client cl;
+	SPF_record_t *r;
 
 	macro_values(c, domain, &v);
 	buf_truncate(&c->fixed, 0);
@@ -624,8 +627,20 @@ spf_compile_record(struct spf_checker *c, SPF_server_t *server,
 		len = c->fixed.len;
 		hash = hash_bytes(HASH_BYTES_INIT, rec, len);
 	}
-	return spf_compiled_get_hashed(&c->compiled, server, resp, rec, len,
+	r = spf_compiled_get_hashed(&c->compiled, server, resp, rec, len,
 	    hash, why_r);
+	if (r != NULL || strcmp(*why_r, SPF_COMPILED_TOO_LARGE) != 0)
+		return r;
+	/* too large: the failed compile is not kept, so this is done again
+	 * for each check of such a record (rare; a few microseconds) */
+	cl.af = c->client_af;
+	cl.v4 = c->client.v4;
+	cl.v6 = c->client.v6;
+	if (!spf_shrink_record(rec, len, &cl, &c->shrunk))
+		return NULL;
+	return spf_compiled_get_hashed(&c->compiled, server, resp,
+	    buf_cstr(&c->shrunk), c->shrunk.len,
+	    hash_bytes(HASH_BYTES_INIT, c->shrunk.data, c->shrunk.len), why_r);
 }
 
 /* spf_dns_get_spf - libspf2's hook for include: and redirect= records */

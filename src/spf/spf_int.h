@@ -72,6 +72,7 @@ struct spf_checker {
 	SPF_request_t *request;
 	struct idna_name helo_alabels;	/* macro_helo's storage, when needed */
 	struct buf fixed;		/* a record spf_macro_fix changed */
+	struct buf shrunk;		/* a record spf_shrink made fit */
 	struct buf norm;		/* normalised record for libspf2 */
 	uint32_t norm_hash;		/* its hash_bytes (spf_norm_memo) */
 	struct spf_compiled_cache compiled;	/* kept across evaluations */
@@ -100,7 +101,9 @@ enum spf_res spf_dns_fetch_record(struct spf_checker *c, const char *domain,
     const char **why_r);
 /* spf_compile_record - spf_compiled_get_hashed of the checked record
  * rec (hash: its hash_bytes) of domain, with the macros libspf2 would
- * expand wrongly for this check rewritten first (spf_macro_fix.h) */
+ * expand wrongly for this check rewritten first (spf_macro_fix.h); when
+ * libspf2 cannot hold all of it, without the ip4/ip6 terms that cannot
+ * decide this check (spf_shrink.h) */
 SPF_record_t *spf_compile_record(struct spf_checker *c, SPF_server_t *server,
     SPF_response_t *resp, const char *rec, size_t len, uint32_t hash,
     const char *domain, const char **why_r);

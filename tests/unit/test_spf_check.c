@@ -244,8 +244,8 @@ build_zone(void)
 	row("icomma.test", T, OK, "v=spf1 exists:%{ir,}.i.icomma.test -all");
 	row("192.0.2.66.i.icomma.test", DNS_T_A, OK, "127.0.0.2");
 	/* ... and one whose expansion makes the record too large for
-	 * libspf2: permerror, as for any record too large, rather than
-	 * libspf2's own split (here a fail) */
+	 * libspf2: checked without the ip4 terms that cannot match
+	 * (spf_shrink), not left to libspf2's silent truncation */
 	strcpy(data, "v=spf1");
 	for (i = 0; i < 50; i++)
 		snprintf(data + strlen(data), sizeof(data) - strlen(data),
@@ -270,15 +270,32 @@ build_zone(void)
 	strcat(data, " -all");
 	row("long.test", T, OK, data);
 	/* 70 ip4 terms: valid, but past libspf2's 511-byte compiled limit,
-	 * where it silently dropped the tail with "-all" (neutral) */
+	 * where it silently dropped the tail with "-all" (neutral); checked
+	 * without the ip4 terms that cannot match the client (spf_shrink) */
 	strcpy(data, "v=spf1");
 	for (i = 0; i < 70; i++)
 		snprintf(data + strlen(data), sizeof(data) - strlen(data),
 		    " ip4:198.51.%d.0/24", i);
-	strcat(data, " ip4:192.0.2.0/24 -all");
+	strcat(data, " ip4:192.0.2.0/24 -all exp=exp.toobig.test");
 	row("toobig.test", T, OK, data);
+	row("exp.toobig.test", T, OK, "%{i} is not ours");
 	snprintf(data, sizeof(data), "v=spf1 include:toobig.test -all");
 	row("inctoobig.test", T, OK, data);
+	/* 30 ip6 terms (20 bytes each in libspf2), softfail after them */
+	strcpy(data, "v=spf1");
+	for (i = 0; i < 30; i++)
+		snprintf(data + strlen(data), sizeof(data) - strlen(data),
+		    " ip6:2001:db8:%x::/48", i);
+	strcat(data, " ~all");
+	row("toobig6.test", T, OK, data);
+	/* still too large without its ip4 term: 20 a: terms of long names
+	 * (their lookups are never made: the compile fails first) */
+	strcpy(data, "v=spf1 ip4:192.0.2.0/24");
+	for (i = 0; i < 20; i++)
+		snprintf(data + strlen(data), sizeof(data) - strlen(data),
+		    " a:outbound-%02d.mail-relays.provider.example.test", i);
+	strcat(data, " -all");
+	row("stilltoobig.test", T, OK, data);
 }
 
 /* check - evaluate with a fresh checker on r */
@@ -384,11 +401,12 @@ static const struct spf_case cases[] = {
 	  "o'brien@apos.test", SPF_RES_PASS, NULL, 0 },
 	{ "a ',' delimiter on %{i} is not refused", "192.0.2.66",
 	  "a@icomma.test", SPF_RES_PASS, NULL, 0 },
-	{ "an expansion past libspf2's size permerror", "192.0.2.66",
+	{ "an expansion past libspf2's size: checked without the ip4 terms",
+	  "192.0.2.66",
 	  "abcdefgh.abcdefgh.abcdefgh.abcdefgh.abcdefgh.abcdefgh.abcdefgh."
 	  "abcdefgh.abcdefgh.abcdefgh.abcdefgh.abcdefgh.abcdefgh.abcdefgh."
-	  "abcdefgh.abcdefgh+t@lbig.test", SPF_RES_PERMERROR,
-	  "too large for libspf2", 1 },
+	  "abcdefgh.abcdefgh+t@lbig.test", SPF_RES_FAIL,
+	  "a mechanism of the record matched", 2 },
 	{ "a MAIL FROM domain's root dot is not in %{d} or %{o}",
 	  "192.0.2.66", "a@dotmac.test.", SPF_RES_PASS, NULL, 0 },
 	{ "ptr after a PTR lookup error does not match", "192.0.2.77",
@@ -399,10 +417,30 @@ static const struct spf_case cases[] = {
 	  "aaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.cccccccc@macro.test",
 	  SPF_RES_FAIL, NULL, 2 },
 	{ "long record accepted", "203.0.113.1", "a@long.test", SPF_RES_PASS, NULL, 1 },
-	{ "record libspf2 would truncate permerror", "203.0.113.9",
-	  "a@toobig.test", SPF_RES_PERMERROR, "too large for libspf2", 1 },
-	{ "included record libspf2 would truncate permerror", "203.0.113.9",
-	  "a@inctoobig.test", SPF_RES_PERMERROR, "too large for libspf2", 2 },
+	{ "record too large for libspf2: no term matches, -all fails",
+	  "203.0.113.9", "a@toobig.test", SPF_RES_FAIL,
+	  "a mechanism of the record matched", 2 },
+	{ "record too large for libspf2: its 66th term passes",
+	  "198.51.65.7", "a@toobig.test", SPF_RES_PASS,
+	  "a mechanism of the record matched", 1 },
+	{ "record too large for libspf2: its last network passes",
+	  "192.0.2.200", "a@toobig.test", SPF_RES_PASS, NULL, 1 },
+	{ "record too large for libspf2: an IPv6 client fails",
+	  "2001:db8::1", "a@toobig.test", SPF_RES_FAIL, NULL, 2 },
+	{ "included record too large for libspf2: no match, -all fails",
+	  "203.0.113.9", "a@inctoobig.test", SPF_RES_FAIL, NULL, 3 },
+	{ "included record too large for libspf2: a match passes",
+	  "198.51.0.1", "a@inctoobig.test", SPF_RES_PASS, NULL, 2 },
+	{ "30 ip6 terms: the 29th passes", "2001:db8:1c::25",
+	  "a@toobig6.test", SPF_RES_PASS, NULL, 1 },
+	{ "30 ip6 terms: none matches, softfail", "2001:db8:ffff::1",
+	  "a@toobig6.test", SPF_RES_SOFTFAIL, NULL, 1 },
+	{ "30 ip6 terms: an IPv4 client softfails", "192.0.2.1",
+	  "a@toobig6.test", SPF_RES_SOFTFAIL, NULL, 1 },
+	{ "too large: a match before the long terms passes", "192.0.2.9",
+	  "a@stilltoobig.test", SPF_RES_PASS, NULL, 1 },
+	{ "still too large without the ip4 term permerror", "203.0.113.9",
+	  "a@stilltoobig.test", SPF_RES_PERMERROR, "too large for libspf2", 1 },
 	{ "loopback client gets no free pass", "127.0.0.1", "a@pass.test",
 	  SPF_RES_FAIL, NULL, 1 },
 	{ "ipv6 loopback client gets no free pass", "::1", "a@pass.test",
@@ -456,6 +494,36 @@ test_decisive_term_macro_fix(void **state)
 	term = spf_decisive_term(c, &req, &res);
 	assert_non_null(term);
 	assert_string_equal(term, "exists:%{d2}._spf.d2.test");
+	free(term);
+	spf_result_deinit(&res);
+	spf_checker_free(&c);
+}
+
+/* ... and on records made smaller for libspf2: the term of the record
+ * as published */
+static void
+test_decisive_term_shrunk(void **state)
+{
+	struct dns_resolver *r = *state;
+	struct spf_checker *c = spf_checker_new(r, NULL, "mx.receiver.test");
+	struct spf_request req = { "198.51.65.7", "mail.client.test",
+	    "a@toobig.test", SPF_ID_MAILFROM, 0 };
+	struct spf_result res;
+	char *term;
+
+	spf_check(c, &req, &res);
+	assert_int_equal(res.res, SPF_RES_PASS);
+	term = spf_decisive_term(c, &req, &res);
+	assert_non_null(term);
+	assert_string_equal(term, "ip4:198.51.65.0/24");
+	free(term);
+	spf_result_deinit(&res);
+	req.client_ip = "203.0.113.9";
+	spf_check(c, &req, &res);
+	assert_int_equal(res.res, SPF_RES_FAIL);
+	term = spf_decisive_term(c, &req, &res);
+	assert_non_null(term);
+	assert_string_equal(term, "-all");
 	free(term);
 	spf_result_deinit(&res);
 	spf_checker_free(&c);
@@ -529,6 +597,13 @@ test_explanation_on_fail_only(void **state)
 	spf_result_deinit(&res);
 	check(r, NULL, "192.0.2.1", "h.test", "u@pass.test", SPF_ID_MAILFROM, &res);
 	assert_null(res.explanation);
+	spf_result_deinit(&res);
+	/* a record made smaller for libspf2 keeps its exp= */
+	check(r, NULL, "203.0.113.9", "h.test", "u@toobig.test",
+	    SPF_ID_MAILFROM, &res);
+	assert_int_equal(res.res, SPF_RES_FAIL);
+	assert_non_null(res.explanation);
+	assert_string_equal(res.explanation, "203.0.113.9 is not ours");
 	spf_result_deinit(&res);
 }
 
@@ -875,6 +950,7 @@ main(void)
 		cmocka_unit_test(test_results_table),
 		cmocka_unit_test(test_null_sender_uses_helo),
 		cmocka_unit_test(test_decisive_term_macro_fix),
+		cmocka_unit_test(test_decisive_term_shrunk),
 		cmocka_unit_test(test_explanation_on_fail_only),
 		cmocka_unit_test(test_explanation_macros),
 		cmocka_unit_test(test_explanation_compile_bound),

@@ -15,8 +15,12 @@ agree on. Left out on purpose (tests/diff/spf/cases/ pins most of them):
     the left), but only a one-label macro before a literal of at most
     252, one a scenario: pyspf cuts one label and no more, so longer
     cuts and literal runs over libspf2's 255 (src/spf/spf_fit.c) are
-    pinned in cases rfc-36 and rfc-36b instead; records over libspf2's
-    511 octets of compiled mechanisms (permerror, spf_compiled.c);
+    pinned in cases rfc-36 and rfc-36b instead; records still over
+    libspf2's 511 octets of compiled mechanisms once the ip4/ip6 terms
+    that cannot match are dropped (permerror, spf_compiled.c; flattened
+    records of up to 1,500 octets of networks are in), and records over
+    our own bound for libspf2's buffers (SPF_RECORD_MAX_LEN, 2,048
+    octets, or 128 terms: permerror);
   mx with a host that SERVFAILs: we try the hosts in preference order and
     stop at a match (pass when a better host matches), pyspf looks them
     all up first (temperror);
@@ -390,6 +394,36 @@ class Scenario:
             return q + 'a:' + r.choice(self.mx_hosts) + self.dual(), 1
         return q + 'a:' + self.host(void_ok=False), 1
 
+    def flattened(self):
+        """flattened - ip4/ip6 terms as SPF flattening services publish
+        them, past libspf2's 511 octets of compiled mechanisms (8 an ip4
+        term, 20 an ip6 one), so src/spf drops those that cannot match
+        (spf_shrink.c); now and then one covers a client. At most 1,500
+        octets of text: the record stays within SPF_RECORD_MAX_LEN"""
+        r = self.rng
+        out, compiled, text = [], 0, 0
+        while compiled < 560 and text < 1500:
+            q = r.choice(QUALS)
+            if r.random() < 0.02 and self.clients:
+                c = r.choice(self.clients)
+                fam = 6 if ':' in c else 4
+                t = q + 'ip%d:' % fam + c + self.cidr(fam)
+            elif r.random() < 0.6:
+                fam = 4
+                t = q + 'ip4:198.51.%d.%d/%d' % (
+                    r.randrange(256), r.randrange(0, 256, 16),
+                    r.choice([24, 28, 32]))
+            else:
+                fam = 6
+                t = q + 'ip6:2001:db8:%x:%x::/%d' % (
+                    0x8000 + r.randrange(0x7fff), r.randrange(65536),
+                    r.choice([48, 56, 64, 128]))
+            out.append(t)
+            compiled += 8 if fam == 4 else 20
+            text += len(t) + 1
+        self.recipe.append('flattened: %d networks' % len(out))
+        return out
+
     # clear syntax errors: permerror from all three
     SYNTAX = ['ip4:192.0.2.300', 'ip4:192.0.2.1/33', 'ip6:2001:db8::1/129',
               'a/33', 'mx//129', 'moo', 'ip4', 'ip4:', 'a:%(b)s:25',
@@ -410,6 +444,9 @@ class Scenario:
                         m.group(2)) + m.group(3)
             terms.append(t)
             used += u
+        if r.random() < 0.06:
+            at = r.randint(0, len(terms))
+            terms[at:at] = self.flattened()
         if r.random() < 0.6:
             terms.append(r.choice(ALLS))
         if depth < 3 and budget - used >= 2 and r.random() < 0.15:

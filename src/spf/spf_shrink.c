@@ -1,0 +1,133 @@
+/*
+ * spf_shrink.c - a record too large for libspf2 without the ip4/ip6
+ * terms that cannot decide this check (why: spf_shrink.h)
+ *
+ * Exported (spf_shrink.h): spf_shrink_record.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "spf/spf_shrink.h"
+
+/* what one term is for this client */
+enum ip_term {
+	IP_OTHER,		/* not an ip4/ip6 term, or one not read */
+	IP_MISS,		/* cannot match */
+	IP_MATCH		/* matches */
+};
+
+/* prefix_matches - do the first bits bits of a and b agree? */
+static bool
+prefix_matches(const unsigned char *a, const unsigned char *b,
+    unsigned bits)
+{
+	unsigned whole = bits / 8, rest = bits % 8;
+	unsigned char mask;
+
+	if (memcmp(a, b, whole) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	mask = (unsigned char)(0xff << (8 - rest));
+	return (a[whole] & mask) == (b[whole] & mask);
+}
+
+/* read_cidr - the decimal prefix length of p[0..len), 1..max; false
+ * for anything else (normalisation turned /0 into "all") */
+static bool
+read_cidr(const char *p, size_t len, unsigned max, unsigned *bits_r)
+{
+	unsigned v = 0;
+	size_t i;
+
+	if (len == 0 || len > 3)
+		return false;
+	for (i = 0; i < len; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		v = v * 10 + (unsigned)(p[i] - '0');
+	}
+	if (v == 0 || v > max)
+		return false;
+	*bits_r = v;
+	return true;
+}
+
+/* classify - term t[0..len) against the client, as libspf2 matches it:
+ * an ip4 term only an IPv4 client, an ip6 term only an IPv6 one, the
+ * network (inet_pton, as libspf2 reads it) masked to its prefix length,
+ * 32 or 128 when none is given */
+static enum ip_term
+classify(const char *t, size_t len, const struct spf_shrink_client *cl)
+{
+	char net[INET6_ADDRSTRLEN + 1];
+	unsigned char addr[16];
+	const char *slash;
+	size_t netlen;
+	unsigned max, bits;
+	bool v6;
+
+	if (len > 0 && strchr("+-?~", t[0]) != NULL) {
+		t++;
+		len--;
+	}
+	if (len < 5 || (memcmp(t, "ip4:", 4) != 0 && memcmp(t, "ip6:", 4) != 0))
+		return IP_OTHER;
+	v6 = t[2] == '6';
+	max = v6 ? 128 : 32;
+	t += 4;
+	len -= 4;
+	slash = memchr(t, '/', len);
+	netlen = slash != NULL ? (size_t)(slash - t) : len;
+	bits = max;
+	if (netlen == 0 || netlen >= sizeof(net) ||
+	    (slash != NULL && !read_cidr(slash + 1, len - netlen - 1, max, &bits)))
+		return IP_OTHER;
+	memcpy(net, t, netlen);
+	net[netlen] = '\0';
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, net, addr) != 1)
+		return IP_OTHER;
+	if (cl->af != (v6 ? AF_INET6 : AF_INET))
+		return IP_MISS;
+	return prefix_matches(addr, v6 ? cl->v6.s6_addr :
+	    (const unsigned char *)&cl->v4.s_addr, bits) ? IP_MATCH : IP_MISS;
+}
+
+bool
+spf_shrink_record(const char *rec, size_t len,
+    const struct spf_shrink_client *cl, struct buf *out)
+{
+	const char *p = rec, *end = rec + len, *sp;
+	bool matched = false, dropped = false, keep;
+	enum ip_term kind;
+	size_t tlen;
+
+	buf_reset(out);
+	sp = memchr(p, ' ', len);
+	tlen = sp != NULL ? (size_t)(sp - p) : len;
+	buf_append(out, p, tlen);		/* "v=spf1" */
+	for (p += tlen; p < end; p += tlen) {
+		p++;				/* the space before the term */
+		sp = memchr(p, ' ', (size_t)(end - p));
+		tlen = sp != NULL ? (size_t)(sp - p) : (size_t)(end - p);
+		if (matched) {
+			keep = tlen >= 4 && memcmp(p, "exp=", 4) == 0;
+		} else {
+			kind = classify(p, tlen, cl);
+			keep = kind != IP_MISS;
+			matched = kind == IP_MATCH;
+		}
+		if (!keep) {
+			dropped = true;
+			continue;
+		}
+		buf_append_byte(out, ' ');
+		buf_append(out, p, tlen);
+	}
+	if (!dropped)
+		buf_reset(out);
+	return dropped;
+}

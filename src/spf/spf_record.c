@@ -4,7 +4,7 @@
  * Exported (spf_record.h): spf_record_is_spf, spf_record_check,
  * spf_macro_parse, spf_macro_string_ok, spf_macro_string_copy,
  * spf_macro_compiled_len, spf_domain_spec_ok, spf_domain_ok,
- * spf_split_dual_cidr.
+ * spf_split_dual_cidr, spf_cidr_parse.
  *
  * libspf2 accepts some invalid records, refuses some valid ones and has had
  * memory errors on hostile ones (CVE-2021-20314, CVE-2021-33912/33913,
@@ -308,9 +308,10 @@ spf_record_is_spf(const unsigned char *txt, size_t len)
 	    (len == 6 || txt[6] == ' ');
 }
 
-/* cidr_parse - "/" DIGITS without leading zeros, at most max */
-static bool
-cidr_parse(const unsigned char *p, size_t len, unsigned max, unsigned *v_r)
+/* spf_cidr_parse - "/" DIGITS without leading zeros, at most max */
+bool
+spf_cidr_parse(const unsigned char *p, size_t len, unsigned max,
+    unsigned *v_r)
 {
 	unsigned v = 0;
 	size_t i;
@@ -383,7 +384,7 @@ spf_split_dual_cidr(const unsigned char *p, size_t len, size_t *head_r,
 	for (j = end; j > 0 && ascii_isdigit(p[j - 1]); j--)
 		;
 	if (j >= 2 && j < end && p[j - 1] == '/' && p[j - 2] == '/') {
-		if (!cidr_parse(p + j - 1, end - j + 1, 128, c6))
+		if (!spf_cidr_parse(p + j - 1, end - j + 1, 128, c6))
 			return false;
 		*has6 = true;
 		end = j - 2;
@@ -391,7 +392,7 @@ spf_split_dual_cidr(const unsigned char *p, size_t len, size_t *head_r,
 	for (j = end; j > 0 && ascii_isdigit(p[j - 1]); j--)
 		;
 	if (j >= 1 && j < end && p[j - 1] == '/') {
-		if (!cidr_parse(p + j - 1, end - j + 1, 32, c4))
+		if (!spf_cidr_parse(p + j - 1, end - j + 1, 32, c4))
 			return false;
 		*has4 = true;
 		end = j - 1;
@@ -484,7 +485,7 @@ check_ip(bool v6, unsigned char qual, const unsigned char *rest, size_t rlen,
 		;
 	netlen = rlen - 1;
 	if (j > 1) {
-		if (!cidr_parse(rest + j - 1, rlen - j + 1, v6 ? 128 : 32, &cidr)) {
+		if (!spf_cidr_parse(rest + j - 1, rlen - j + 1, v6 ? 128 : 32, &cidr)) {
 			*why_r = "bad CIDR length";
 			return false;
 		}

@@ -106,6 +106,11 @@ size_t spf_macro_compiled_len(const unsigned char *p, size_t len);
 bool spf_split_dual_cidr(const unsigned char *p, size_t len, size_t *head_r,
     bool *has4, unsigned *c4, bool *has6, unsigned *c6);
 
+/* spf_cidr_parse - p[0..len), "/" and a prefix length without leading
+ * zeros, into *v_r; false when it is not one or is over max */
+bool spf_cidr_parse(const unsigned char *p, size_t len, unsigned max,
+    unsigned *v_r);
+
 /* spf_domain_spec_ok - true when p[0..len) is a valid domain-spec:
  * macro-string ending in "." toplabel ["."] or in a macro-expand */
 bool spf_domain_spec_ok(const unsigned char *p, size_t len);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "spf/spf_record.h"
 #include "spf/spf_shrink.h"
 
 /* what one term is for this client */
@@ -33,27 +34,6 @@ prefix_matches(const unsigned char *a, const unsigned char *b,
 		return true;
 	mask = (unsigned char)(0xff << (8 - rest));
 	return (a[whole] & mask) == (b[whole] & mask);
-}
-
-/* read_cidr - the decimal prefix length of p[0..len), 1..max; false
- * for anything else (normalisation turned /0 into "all") */
-static bool
-read_cidr(const char *p, size_t len, unsigned max, unsigned *bits_r)
-{
-	unsigned v = 0;
-	size_t i;
-
-	if (len == 0 || len > 3)
-		return false;
-	for (i = 0; i < len; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return false;
-		v = v * 10 + (unsigned)(p[i] - '0');
-	}
-	if (v == 0 || v > max)
-		return false;
-	*bits_r = v;
-	return true;
 }
 
 /* classify - term t[0..len) against the client, as libspf2 matches it:
@@ -83,8 +63,10 @@ classify(const char *t, size_t len, const struct spf_shrink_client *cl)
 	slash = memchr(t, '/', len);
 	netlen = slash != NULL ? (size_t)(slash - t) : len;
 	bits = max;
+	/* a /0 became "all" in normalisation; one left here is not read */
 	if (netlen == 0 || netlen >= sizeof(net) ||
-	    (slash != NULL && !read_cidr(slash + 1, len - netlen - 1, max, &bits)))
+	    (slash != NULL && (!spf_cidr_parse((const unsigned char *)slash,
+	    len - netlen, max, &bits) || bits == 0)))
 		return IP_OTHER;
 	memcpy(net, t, netlen);
 	net[netlen] = '\0';

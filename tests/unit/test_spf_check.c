@@ -476,27 +476,37 @@ test_results_table(void **state)
 	}
 }
 
+/* decisive - spf_check of ip and from on a fresh checker, which must
+ * give want, then spf_decisive_term of it (caller frees) */
+static char *
+decisive(struct dns_resolver *r, const char *ip, const char *from,
+    enum spf_res want)
+{
+	struct spf_checker *c = spf_checker_new(r, NULL, "mx.receiver.test");
+	struct spf_request req = { ip, "mail.client.test", from,
+	    SPF_ID_MAILFROM, 0 };
+	struct spf_result res;
+	char *term;
+
+	spf_check(c, &req, &res);
+	assert_int_equal(res.res, want);
+	term = spf_decisive_term(c, &req, &res);
+	assert_non_null(term);
+	spf_result_deinit(&res);
+	spf_checker_free(&c);
+	return term;
+}
+
 /* spf_decisive_term (authcheck, failure reports) re-runs libspf2 on
  * prefixes of the record: they get the macro fix too, so the term that
  * decided a %{d2} pass is found */
 static void
 test_decisive_term_macro_fix(void **state)
 {
-	struct dns_resolver *r = *state;
-	struct spf_checker *c = spf_checker_new(r, NULL, "mx.receiver.test");
-	struct spf_request req = { "192.0.2.10", "mail.client.test",
-	    "a@d2.test", SPF_ID_MAILFROM, 0 };
-	struct spf_result res;
-	char *term;
+	char *term = decisive(*state, "192.0.2.10", "a@d2.test", SPF_RES_PASS);
 
-	spf_check(c, &req, &res);
-	assert_int_equal(res.res, SPF_RES_PASS);
-	term = spf_decisive_term(c, &req, &res);
-	assert_non_null(term);
 	assert_string_equal(term, "exists:%{d2}._spf.d2.test");
 	free(term);
-	spf_result_deinit(&res);
-	spf_checker_free(&c);
 }
 
 /* ... and on records made smaller for libspf2: the term of the record
@@ -504,29 +514,14 @@ test_decisive_term_macro_fix(void **state)
 static void
 test_decisive_term_shrunk(void **state)
 {
-	struct dns_resolver *r = *state;
-	struct spf_checker *c = spf_checker_new(r, NULL, "mx.receiver.test");
-	struct spf_request req = { "198.51.65.7", "mail.client.test",
-	    "a@toobig.test", SPF_ID_MAILFROM, 0 };
-	struct spf_result res;
-	char *term;
+	char *term = decisive(*state, "198.51.65.7", "a@toobig.test",
+	    SPF_RES_PASS);
 
-	spf_check(c, &req, &res);
-	assert_int_equal(res.res, SPF_RES_PASS);
-	term = spf_decisive_term(c, &req, &res);
-	assert_non_null(term);
 	assert_string_equal(term, "ip4:198.51.65.0/24");
 	free(term);
-	spf_result_deinit(&res);
-	req.client_ip = "203.0.113.9";
-	spf_check(c, &req, &res);
-	assert_int_equal(res.res, SPF_RES_FAIL);
-	term = spf_decisive_term(c, &req, &res);
-	assert_non_null(term);
+	term = decisive(*state, "203.0.113.9", "a@toobig.test", SPF_RES_FAIL);
 	assert_string_equal(term, "-all");
 	free(term);
-	spf_result_deinit(&res);
-	spf_checker_free(&c);
 }
 
 static void

@@ -7,7 +7,8 @@
  * metrics_dns_query, metrics_dns_answer, metrics_dns_cancelled,
  * metrics_dns_cache_hit, metrics_spf_result_kept,
  * metrics_config_loaded, metrics_report_row_queued,
- * metrics_report_row_dropped, metrics_render, metrics_reset,
+ * metrics_report_rows_stored, metrics_report_row_dropped, metrics_render,
+ * metrics_reset,
  * metrics_now_us.
  *
  * Updates are relaxed atomic adds: the message path never takes a lock.
@@ -48,6 +49,9 @@ static const char *const method_words[METRICS_METHOD_COUNT] = {
 };
 static const char *const stage_words[METRICS_STAGE_COUNT] = {
 	"mail_from", "eom"
+};
+static const char *const drop_words[METRICS_DROP_COUNT] = {
+	"queue_full", "refused"
 };
 static const char *const verdict_words[METRICS_VERDICT_COUNT] = {
 	"accept", "reject", "tempfail", "quarantine", "quarantine_header"
@@ -92,7 +96,8 @@ static struct {
 	counter_t dns_answers[DNS_STATUS_COUNT];
 	counter_t reloads_ok, reloads_refused;
 	atomic_int_least64_t last_reload_ok;	/* Unix time, 0: never */
-	counter_t report_rows_queued, report_rows_dropped;
+	counter_t report_rows_queued, report_rows_stored;
+	counter_t report_rows_dropped[METRICS_DROP_COUNT];
 	struct histogram message_time, dns_time;
 } m;
 
@@ -300,9 +305,17 @@ metrics_report_row_queued(void)
 }
 
 void
-metrics_report_row_dropped(void)
+metrics_report_rows_stored(unsigned n)
 {
-	INC(m.report_rows_dropped);
+	atomic_fetch_add_explicit(&m.report_rows_stored, n,
+	    memory_order_relaxed);
+}
+
+void
+metrics_report_row_dropped(enum metrics_drop why)
+{
+	if ((unsigned)why < METRICS_DROP_COUNT)
+		INC(m.report_rows_dropped[why]);
 }
 
 /* head - the HELP and TYPE lines of a metric family */
@@ -458,6 +471,8 @@ render_dns(struct buf *out)
 void
 metrics_render(struct buf *out, unsigned connections_open)
 {
+	size_t i;
+
 	head(out, "authmilter_build_info", "gauge",
 	    "Always 1; the version label says which build is running");
 	buf_printf(out, "authmilter_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
@@ -479,13 +494,20 @@ metrics_render(struct buf *out, unsigned connections_open)
 	buf_printf(out, "authmilter_config_last_reload_success_timestamp_seconds "
 	    "%lld\n", (long long)atomic_load(&m.last_reload_ok));
 	head(out, "authmilter_report_rows_queued_total", "counter",
-	    "DMARC aggregate report rows stored for sending");
+	    "DMARC aggregate report rows handed to the report writer");
 	buf_printf(out, "authmilter_report_rows_queued_total %llu\n",
 	    (unsigned long long)GET(m.report_rows_queued));
+	head(out, "authmilter_report_rows_stored_total", "counter",
+	    "DMARC aggregate report rows the report store has");
+	buf_printf(out, "authmilter_report_rows_stored_total %llu\n",
+	    (unsigned long long)GET(m.report_rows_stored));
 	head(out, "authmilter_report_rows_dropped_total", "counter",
-	    "DMARC aggregate report rows that could not be stored");
-	buf_printf(out, "authmilter_report_rows_dropped_total %llu\n",
-	    (unsigned long long)GET(m.report_rows_dropped));
+	    "DMARC aggregate report rows thrown away: the writer's queue was "
+	    "full, or the store refused the row");
+	for (i = 0; i < METRICS_DROP_COUNT; i++)
+		buf_printf(out, "authmilter_report_rows_dropped_total{reason=\"%s\"} "
+		    "%llu\n", drop_words[i],
+		    (unsigned long long)GET(m.report_rows_dropped[i]));
 }
 
 void

@@ -9,9 +9,11 @@
  *
  * Callers outside the milter layer:
  *   reports (DMARC aggregate rows): metrics_report_row_queued() when a row
- *   is written to the report store, metrics_report_row_dropped() when one
- *   is thrown away (store full, write error). Both are exposed at 0 until
- *   called.
+ *   enters the report writer's queue, metrics_report_rows_stored(n) when
+ *   the store has n more, metrics_report_row_dropped(reason) when one is
+ *   thrown away: the queue was full (never queued) or the store refused
+ *   it (queued, never stored). So queued = stored + dropped{refused} +
+ *   rows still waiting. All are exposed at 0 until called.
  *   ARC: metrics_result(METRICS_METHOD_ARC, "pass") per message evaluated.
  */
 #ifndef AUTHMILTER_METRICS_H
@@ -86,9 +88,18 @@ void metrics_spf_result_kept(void);
 /* metrics_config_loaded - a configuration (re)load was accepted (ok) or
  * refused; an accepted one sets the last-success timestamp to now */
 void metrics_config_loaded(bool ok);
-/* metrics_report_row_queued / _dropped - DMARC report rows */
+/* why a DMARC report row was thrown away */
+enum metrics_drop {
+	METRICS_DROP_QUEUE_FULL,	/* the writer's queue was full */
+	METRICS_DROP_REFUSED,		/* the store refused the row */
+	METRICS_DROP_COUNT
+};
+
+/* metrics_report_row_queued / _rows_stored / _row_dropped - DMARC report
+ * rows (see above) */
 void metrics_report_row_queued(void);
-void metrics_report_row_dropped(void);
+void metrics_report_rows_stored(unsigned n);
+void metrics_report_row_dropped(enum metrics_drop why);
 
 /* metrics_render - append every metric in the Prometheus text format
  * (version 0.0.4) to out; connections_open is the current gauge value */

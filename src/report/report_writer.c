@@ -117,7 +117,7 @@ refuse(struct report_writer *w, const char *why)
 	time_t now = time(NULL);
 
 	w->refused++;
-	metrics_report_row_dropped();
+	metrics_report_row_dropped(METRICS_DROP_REFUSED);
 	if (now >= w->next_refused_log) {
 		w->next_refused_log = now + REPORT_DROP_LOG_SEC;
 		log_warn("ReportStore %s: a report row was refused and dropped "
@@ -150,6 +150,7 @@ write_batch(struct report_writer *w)
 		    "answer was lost; not written again", w->spec, k);
 		/* FALLTHROUGH */
 	case REPORT_INSERT_DONE:
+		metrics_report_rows_stored((unsigned)k);
 		take(w, k);
 		break;
 	case REPORT_INSERT_REFUSED:
@@ -252,7 +253,7 @@ report_writer_submit(struct report_writer *w, struct report_row *row)
 	if (report_queue_push(w->queue, row))
 		metrics_report_row_queued();
 	else {
-		metrics_report_row_dropped();
+		metrics_report_row_dropped(METRICS_DROP_QUEUE_FULL);
 		free(row);
 	}
 }

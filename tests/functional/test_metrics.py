@@ -20,6 +20,7 @@ import daemon  # noqa: E402
 import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
 import milter_client  # noqa: E402
+from prom import parse  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP, ci  # noqa: E402
 
@@ -45,7 +46,6 @@ FLOOD_MESSAGES = 20
 FLOOD_MESSAGES_MAX = 2000
 # A message during the flood must finish well within this.
 FLOOD_MESSAGE_BOUND_S = 5.0 * SCALE
-SERIES = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?) (\S+)$')
 
 
 def zone(pub):
@@ -85,18 +85,6 @@ def get(port, path, method="GET", conn=None):
             conn.close()
 
 
-def parse(text):
-    """parse - {series: value} of an exposition text (comments skipped)"""
-    out = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        m = SERIES.match(line)
-        if m:
-            out[m.group(1)] = float(m.group(2))
-    return out
-
-
 def scrape(port):
     return parse(get(port, "/metrics")[1])
 
@@ -126,7 +114,9 @@ def check_counters(t, before, after):
         'authmilter_message_duration_seconds_bucket{le="+Inf"}':
             N_PASS + N_SPOOF + N_SIGNED,
         'authmilter_report_rows_queued_total': 0,
-        'authmilter_report_rows_dropped_total': 0,
+        'authmilter_report_rows_stored_total': 0,
+        'authmilter_report_rows_dropped_total{reason="queue_full"}': 0,
+        'authmilter_report_rows_dropped_total{reason="refused"}': 0,
     }
     bad = ["%s moved %g, want %d" % (k, delta(before, after, k), v)
            for k, v in want.items() if delta(before, after, k) != v]

@@ -21,6 +21,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
+import milter_client  # noqa: E402
+import prom  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
@@ -36,7 +38,8 @@ NAMES = ["disk full: every message accepted, none delayed",
          "drops logged with their count",
          "a row the store refuses: the rows around it written",
          "a row the store refuses: dropped, logged with its queue id",
-         "a second refusal within the minute: counted, not logged again"]
+         "a second refusal within the minute: counted, not logged again",
+         "metrics: queued = stored + dropped{refused}, none queue_full"]
 
 
 def can_mount():
@@ -176,7 +179,9 @@ def refused(t, opts):
     that batch for ever and recorded nothing more"""
     d0 = tmpdir.make("authmilter-refused-")
     db = os.path.join(d0, "r.db")
+    port = milter_client.free_port()
     opts["ReportStore"] = "sqlite:" + db
+    opts["MetricsSocket"] = "inet:%d@127.0.0.1" % port
     with daemon.Daemon(options=opts) as d:
         send(d, 400, 1)
         wait(lambda: rows(db) == 1, 10)
@@ -201,6 +206,14 @@ def refused(t, opts):
         t.ok(wait(lambda: rows(db) == 4, 10) and
              len(re.findall(r"refused and dropped", d.log())) == 1, NAMES[9],
              diag="%d rows\n%s" % (rows(db), d.log_tail(5)))
+        got = prom.scrape(port)
+        want = {"authmilter_report_rows_queued_total": 6,
+                "authmilter_report_rows_stored_total": 4,
+                'authmilter_report_rows_dropped_total{reason="refused"}': 2,
+                'authmilter_report_rows_dropped_total{reason="queue_full"}':
+                0}
+        t.ok(all(got.get(k) == v for k, v in want.items()), NAMES[10],
+             diag=repr({k: got.get(k) for k in want}))
 
 
 main()

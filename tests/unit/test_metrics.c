@@ -106,7 +106,12 @@ test_dkim_dns_reports(void **state)
 	metrics_spf_result_kept();
 	metrics_report_row_queued();
 	metrics_report_row_queued();
-	metrics_report_row_dropped();
+	metrics_report_row_queued();
+	metrics_report_rows_stored(2);
+	metrics_report_row_dropped(METRICS_DROP_REFUSED);
+	metrics_report_row_dropped(METRICS_DROP_QUEUE_FULL);
+	metrics_report_row_dropped(METRICS_DROP_QUEUE_FULL);
+	metrics_report_row_dropped(METRICS_DROP_COUNT);	/* ignored */
 	metrics_config_loaded(false);
 	render(&b);
 	assert_true(has_line(&b, "authmilter_dkim_signatures_total{algorithm=\"rsa-sha256\",key_size=\"2048\"} 1"));
@@ -122,8 +127,10 @@ test_dkim_dns_reports(void **state)
 	assert_true(has_line(&b, "authmilter_spf_results_kept_total 2"));
 	assert_true(has_line(&b, "authmilter_dns_answer_duration_seconds_bucket{le=\"0.000500\"} 1"));
 	assert_true(has_line(&b, "authmilter_dns_answer_duration_seconds_bucket{le=\"5.000000\"} 2"));
-	assert_true(has_line(&b, "authmilter_report_rows_queued_total 2"));
-	assert_true(has_line(&b, "authmilter_report_rows_dropped_total 1"));
+	assert_true(has_line(&b, "authmilter_report_rows_queued_total 3"));
+	assert_true(has_line(&b, "authmilter_report_rows_stored_total 2"));
+	assert_true(has_line(&b, "authmilter_report_rows_dropped_total{reason=\"refused\"} 1"));
+	assert_true(has_line(&b, "authmilter_report_rows_dropped_total{reason=\"queue_full\"} 2"));
 	assert_true(has_line(&b, "authmilter_config_reloads_total{result=\"refused\"} 1"));
 	assert_true(has_line(&b, "authmilter_config_last_reload_success_timestamp_seconds 0"));
 	metrics_config_loaded(true);

@@ -7,7 +7,10 @@
  * spf_compiled_get is the only place a record is compiled: the
  * top-level record (spf.c) and every include:/redirect= record
  * (spf_dns.c). Each compile is checked (compile_checked below) and kept
- * in a small table (util/lru_table.h) keyed by the exact text; callers
+ * in a small table (util/lru_table.h) keyed by the exact text, and so
+ * is the finding that a record is too large for libspf2 (it comes back
+ * with each message from its domain, and spf_dns.c then shrinks it for
+ * the client: the failed compile is done once); callers
  * always get their own copy, so the kept records are never interpreted,
  * freed or changed by libspf2. Why caching is sound: libspf2's compiled
  * form depends only on the text (and the server, the checker's own), and
@@ -94,9 +97,11 @@ spf_compiled_copy(const SPF_record_t *rec)
 	return r;
 }
 
-/* a kept record and the text it was compiled from */
+/* a kept record (or why there is none) and the text it was compiled
+ * from */
 struct compiled_entry {
-	SPF_record_t *rec;
+	SPF_record_t *rec;	/* NULL: refused, for why */
+	const char *why;	/* static text */
 	size_t len;
 	char text[];			/* NUL-terminated */
 };
@@ -123,7 +128,8 @@ entry_free(void *value)
 {
 	struct compiled_entry *e = value;
 
-	SPF_record_free(e->rec);
+	if (e->rec != NULL)
+		SPF_record_free(e->rec);
 	free(e);
 }
 
@@ -153,18 +159,26 @@ spf_compiled_get_hashed(struct spf_compiled_cache *cc, SPF_server_t *server,
 
 	if (e != NULL) {
 		cc->hits++;
+		if (e->rec == NULL) {
+			*why_r = e->why;
+			return NULL;
+		}
 		return spf_compiled_copy(e->rec);
 	}
 	cc->misses++;
-	if ((r = compile_checked(server, resp, rec, why_r)) == NULL)
+	r = compile_checked(server, resp, rec, why_r);
+	/* any other refusal is left uncached: one is only libspf2 out of
+	 * memory (the texts it gets are checked) */
+	if (r == NULL && strcmp(*why_r, SPF_COMPILED_TOO_LARGE) != 0)
 		return NULL;
 	e = xmalloc(sizeof(*e) + len + 1);
 	e->rec = r;
+	e->why = r == NULL ? *why_r : NULL;
 	e->len = len;
 	memcpy(e->text, rec, len);
 	e->text[len] = '\0';
 	lru_table_put(&cc->table, hash, &k, e);
-	return spf_compiled_copy(r);
+	return r != NULL ? spf_compiled_copy(r) : NULL;
 }
 
 /* spf_compiled_get - an owned copy of the checked compile of rec */

@@ -57,8 +57,9 @@ void spf_compiled_deinit(struct spf_compiled_cache *cc);
  * so nothing the caller or libspf2 does can touch a kept record, and a
  * replacement in the cache during an evaluation (an include compiled
  * while the top-level record is interpreted) frees nothing in use.
- * NULL with *why_r set when libspf2 refused the record or kept fewer
- * terms than rec has (such failures are not kept). */
+ * NULL with *why_r set (static text) when libspf2 refused the record
+ * or kept fewer terms than rec has (SPF_COMPILED_TOO_LARGE, which is
+ * kept too, so the next call answers it without compiling). */
 SPF_record_t *spf_compiled_get(struct spf_compiled_cache *cc,
     SPF_server_t *server, SPF_response_t *resp, const char *rec,
     const char **why_r);

@@ -631,8 +631,7 @@ spf_compile_record(struct spf_checker *c, SPF_server_t *server,
 	    hash, why_r);
 	if (r != NULL || strcmp(*why_r, SPF_COMPILED_TOO_LARGE) != 0)
 		return r;
-	/* too large: the failed compile is not kept, so this is done again
-	 * for each check of such a record (rare; a few microseconds) */
+	/* too large (the refusal is kept: no second compile of it) */
 	cl.af = c->client_af;
 	cl.v4 = c->client.v4;
 	cl.v6 = c->client.v6;

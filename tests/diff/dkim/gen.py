@@ -19,7 +19,7 @@ The vocabulary holds only what RFC 6376, dkimpy 1.1.4 and Mail::DKIM
 1.20230212 agreed on in the last session's differential run (30,000
 messages). Left out, because an oracle has a quirk there or the RFC leaves
 the verdict to the verifier: t= in the future, x= in the past or not after
-t=, l= beyond the body or l=0, tag names with '-' or a leading digit,
+t=, l= beyond the body, l=0 or l=1 under simple, tag names with '-' or a leading digit,
 upper-case a=/c=/q= values, whitespace before a field's colon,
 DKIM-Signature in its own h=, bare CR or LF in header fields, whitespace
 after the b= value or ending the DKIM-Signature field (dkimpy strips it
@@ -291,6 +291,10 @@ def sign_params(rng, msg, notes):
         notes.append("l= whole body (%d)" % p["l"])
     elif r < 0.25 and len(cb) > 2:
         p["l"] = rng.randint(1, len(cb) - 1)
+        if p["l"] == 1 and p["bc"] == "simple":
+            # a change after signing may leave only empty lines, whose
+            # CRLF Mail::DKIM hashes past l=1 (fixed case o15)
+            p["l"] = 2
         notes.append("l=%d of %d" % (p["l"], len(cb)))
     p["i"] = rng.choice([None, None, b"@example.com", b"alice@example.com",
                          b"@sub.example.com"])

@@ -184,14 +184,16 @@ too_much:
 
 /* escapes_differ - whether libspf2's URL escaping of val[0..n) would
  * differ from RFC 3986's: it keeps RFC 2396's marks ! * ' ( ) as they
- * are ("o'brien" becomes "o'brien", not "o%27brien") */
+ * are ("o'brien" becomes "o'brien", not "o%27brien"), and it writes
+ * escapes in lower-case hex ("%2c"; RFC 3986 2.1: upper case). So any
+ * byte outside the unreserved set */
 static bool
 escapes_differ(const char *val, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (memchr("!*'()", val[i], 5) != NULL)
+		if (!unreserved((unsigned char)val[i]))
 			return true;
 	return false;
 }

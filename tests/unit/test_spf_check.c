@@ -627,6 +627,14 @@ test_explanation_macros(void **state)
 	assert_string_equal(res.explanation, "a%21b%2Ac%40expmac.test "
 	    "d2=expmac.test d1r-=r.expmac.test i9=192.0.2.10");
 	spf_result_deinit(&res);
+	/* escapes in upper-case hex (RFC 3986 2.1), where libspf2 wrote
+	 * "%2c" and "%40" */
+	check(r, NULL, "192.0.2.10", "h.test", "a,b-c@expmac.test",
+	    SPF_ID_MAILFROM, &res);
+	assert_non_null(res.explanation);
+	assert_string_equal(res.explanation, "a%2Cb-c%40expmac.test "
+	    "d2=expmac.test d1r-=r.expmac.test i9=192.0.2.10");
+	spf_result_deinit(&res);
 }
 
 /* an explanation libspf2 1.2.10 would compile past its 511-byte stack

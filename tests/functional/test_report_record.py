@@ -7,15 +7,15 @@ dropped and counted in the log), and `authmilter -t` says why a store
 cannot be opened."""
 
 import os
-import re
 import sqlite3
 import sys
-import urllib.request
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
 import milter_client  # noqa: E402
+import prom  # noqa: E402
 import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
 import tmpdir  # noqa: E402
@@ -65,21 +65,26 @@ def rows(path):
         db.close()
 
 
-def scrape_report_rows(port):
-    """authmilter_report_rows_{queued,dropped}_total from GET /metrics"""
-    got = {}
-    try:
-        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
-                                    timeout=5) as r:
-            body = r.read().decode()
-    except OSError as e:
-        return {"error": str(e)}
-    for line in body.splitlines():
-        m = re.match(r"authmilter_report_rows_(queued|dropped)_total (\d+)$",
-                     line)
-        if m:
-            got[m.group(1)] = int(m.group(2))
-    return got
+def scrape_report_rows(port, want_stored, timeout=5.0):
+    """the report-row series of GET /metrics, once the store has
+    want_stored rows (the writer gathers rows for 100 ms) or after
+    timeout"""
+    keys = {"queued": "authmilter_report_rows_queued_total",
+            "stored": "authmilter_report_rows_stored_total",
+            "queue_full": 'authmilter_report_rows_dropped_total'
+                          '{reason="queue_full"}',
+            "refused": 'authmilter_report_rows_dropped_total'
+                       '{reason="refused"}'}
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            got = prom.scrape(port)
+        except OSError as e:
+            return {"error": str(e)}
+        out = {k: got.get(v) for k, v in keys.items()}
+        if out["stored"] == want_stored or time.monotonic() > end:
+            return out
+        time.sleep(0.1)
 
 
 def main():
@@ -117,10 +122,12 @@ def recording(t, opts, pem, tmp):
                        mail_from="<x@nopolicy.test>")
         d.send_message(msg("quar.test", "bounce"), client_ip=GOOD_IP,
                        mail_from="<>", helo="quar.test")
-        metrics = scrape_report_rows(mport)
+        metrics = scrape_report_rows(mport, 4)
         rc = d.stop()
-    t.is_eq(metrics, {"queued": 4, "dropped": 0},
-            "metrics: report rows queued (4: one per row) and dropped (0)")
+    t.is_eq(metrics, {"queued": 4, "stored": 4, "queue_full": 0,
+                      "refused": 0},
+            "metrics: report rows queued and stored (4: one per row), "
+            "none dropped")
     t.is_eq(rc, 0, "daemon stops cleanly with recording on")
     got = rows(db)
     t.ok(len(got) == 4, "one row per evaluation with a policy record",

@@ -614,7 +614,7 @@ spf_compile_record(struct spf_checker *c, SPF_server_t *server,
     const char *domain, const char **why_r)
 {
 	struct spf_macro_values v;
-	struct spf_shrink_client cl;
+	struct cidr client;
 	SPF_record_t *r;
 
 	macro_values(c, domain, &v);
@@ -632,10 +632,13 @@ spf_compile_record(struct spf_checker *c, SPF_server_t *server,
 	if (r != NULL || strcmp(*why_r, SPF_COMPILED_TOO_LARGE) != 0)
 		return r;
 	/* too large (the refusal is kept: no second compile of it) */
-	cl.af = c->client_af;
-	cl.v4 = c->client.v4;
-	cl.v6 = c->client.v6;
-	if (!spf_shrink_record(rec, len, &cl, &c->shrunk))
+	memset(&client, 0, sizeof(client));
+	client.family = c->client_af;
+	client.prefix = c->client_af == AF_INET ? 32 : 128;
+	memcpy(client.addr, c->client_af == AF_INET ?
+	    (const void *)&c->client.v4 : (const void *)&c->client.v6,
+	    c->client_af == AF_INET ? 4 : 16);
+	if (!spf_shrink_record(rec, len, &client, &c->shrunk))
 		return NULL;
 	return spf_compiled_get_hashed(&c->compiled, server, resp,
 	    buf_cstr(&c->shrunk), c->shrunk.len,

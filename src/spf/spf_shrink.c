@@ -20,31 +20,15 @@ enum ip_term {
 	IP_MATCH		/* matches */
 };
 
-/* prefix_matches - do the first bits bits of a and b agree? */
-static bool
-prefix_matches(const unsigned char *a, const unsigned char *b,
-    unsigned bits)
-{
-	unsigned whole = bits / 8, rest = bits % 8;
-	unsigned char mask;
-
-	if (memcmp(a, b, whole) != 0)
-		return false;
-	if (rest == 0)
-		return true;
-	mask = (unsigned char)(0xff << (8 - rest));
-	return (a[whole] & mask) == (b[whole] & mask);
-}
-
 /* classify - term t[0..len) against the client, as libspf2 matches it:
  * an ip4 term only an IPv4 client, an ip6 term only an IPv6 one, the
  * network (inet_pton, as libspf2 reads it) masked to its prefix length,
  * 32 or 128 when none is given */
 static enum ip_term
-classify(const char *t, size_t len, const struct spf_shrink_client *cl)
+classify(const char *t, size_t len, const struct cidr *client)
 {
-	char net[INET6_ADDRSTRLEN + 1];
-	unsigned char addr[16];
+	char text[INET6_ADDRSTRLEN + 1];
+	struct cidr net;
 	const char *slash;
 	size_t netlen;
 	unsigned max, bits;
@@ -68,19 +52,23 @@ classify(const char *t, size_t len, const struct spf_shrink_client *cl)
 	    (slash != NULL && (!spf_cidr_parse((const unsigned char *)slash,
 	    len - netlen, max, &bits) || bits == 0)))
 		return IP_OTHER;
-	memcpy(net, t, netlen);
-	net[netlen] = '\0';
-	if (inet_pton(v6 ? AF_INET6 : AF_INET, net, addr) != 1)
+	memcpy(text, t, netlen);
+	text[netlen] = '\0';
+	memset(&net, 0, sizeof(net));
+	net.family = v6 ? AF_INET6 : AF_INET;
+	net.prefix = bits;
+	if (inet_pton(net.family, text, net.addr) != 1)
 		return IP_OTHER;
-	if (cl->af != (v6 ? AF_INET6 : AF_INET))
+	/* cidr_match would take an IPv4-mapped ip6 client for ip4 terms;
+	 * libspf2 does not */
+	if (client->family != net.family)
 		return IP_MISS;
-	return prefix_matches(addr, v6 ? cl->v6.s6_addr :
-	    (const unsigned char *)&cl->v4.s_addr, bits) ? IP_MATCH : IP_MISS;
+	return cidr_match(&net, client) ? IP_MATCH : IP_MISS;
 }
 
 bool
 spf_shrink_record(const char *rec, size_t len,
-    const struct spf_shrink_client *cl, struct buf *out)
+    const struct cidr *client, struct buf *out)
 {
 	const char *p = rec, *end = rec + len, *sp;
 	bool matched = false, dropped = false, keep;
@@ -98,7 +86,7 @@ spf_shrink_record(const char *rec, size_t len,
 		if (matched) {
 			keep = tlen >= 4 && memcmp(p, "exp=", 4) == 0;
 		} else {
-			kind = classify(p, tlen, cl);
+			kind = classify(p, tlen, client);
 			keep = kind != IP_MISS;
 			matched = kind == IP_MATCH;
 		}

@@ -17,26 +17,20 @@
 #ifndef AUTHMILTER_SPF_SHRINK_H
 #define AUTHMILTER_SPF_SHRINK_H
 
-#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "util/buf.h"
-
-/* The client a record is shrunk for: af is AF_INET or AF_INET6 (an
- * IPv4-mapped address as AF_INET, as libspf2 gets it). */
-struct spf_shrink_client {
-	int af;
-	struct in_addr v4;
-	struct in6_addr v6;
-};
+#include "util/cidr.h"
 
 /* spf_shrink_record - rec[0..len), a checked and normalised record
  * ("v=spf1" and terms, each after one space), into out without the
- * ip4/ip6 terms that cannot match cl and without every term after the
- * first ip4/ip6 term that matches (exp= excepted); a term it cannot read
- * stays. Returns false, out reset, when no term was dropped. */
+ * ip4/ip6 terms that cannot match client and without every term after
+ * the first ip4/ip6 term that matches (exp= excepted); a term it cannot
+ * read stays. client is a host network (cidr_addr_parse), an
+ * IPv4-mapped address as IPv4, as libspf2 gets it. Returns false, out
+ * reset, when no term was dropped. */
 bool spf_shrink_record(const char *rec, size_t len,
-    const struct spf_shrink_client *cl, struct buf *out);
+    const struct cidr *client, struct buf *out);
 
 #endif

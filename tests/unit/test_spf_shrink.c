@@ -18,18 +18,13 @@
 #include "spf/spf_shrink.h"
 #include "util/buf.h"
 
-/* client - the shrink client of an address text */
-static struct spf_shrink_client
+/* client - the host network of an address text */
+static struct cidr
 client(const char *ip)
 {
-	struct spf_shrink_client cl;
+	struct cidr cl;
 
-	memset(&cl, 0, sizeof(cl));
-	if (inet_pton(AF_INET, ip, &cl.v4) == 1)
-		cl.af = AF_INET;
-	else if (inet_pton(AF_INET6, ip, &cl.v6) == 1)
-		cl.af = AF_INET6;
-	else
+	if (!cidr_addr_parse(ip, &cl))
 		fail_msg("bad address %s", ip);
 	return cl;
 }
@@ -39,7 +34,7 @@ client(const char *ip)
 static const char *
 shrink(const char *rec, const char *ip, struct buf *out)
 {
-	struct spf_shrink_client cl = client(ip);
+	struct cidr cl = client(ip);
 	bool dropped = spf_shrink_record(rec, strlen(rec), &cl, out);
 
 	assert_int_equal(dropped, out->len > 0);

@@ -196,8 +196,8 @@ handle(struct report_failures *f, struct report_failure_job *j)
 		}
 		buf_truncate(&why, 0);
 		if (report_verify_dest(f->resolver, f->psl != NULL ? f->psl :
-		    psl_builtin(), j->policy_domain, &dests[i], &f->stop_by_ms,
-		    &why) != 1) {
+		    psl_builtin(), j->policy_domain, REPORT_TAG_RUF, &dests[i],
+		    &f->stop_by_ms, &why) != 1) {
 			/* the check given up by the stop */
 			if (stop_passed(f)) {
 				f->unsent++;

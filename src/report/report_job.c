@@ -312,8 +312,8 @@ pick_dests(const struct report_job_opts *o, const char *domain,
 			continue;	/* reached by an earlier run */
 		}
 		buf_deinit(&key);
-		v = report_verify_dest(o->resolver, o->psl, domain, &all[i],
-		    NULL, &out->why);
+		v = report_verify_dest(o->resolver, o->psl, domain,
+		    REPORT_TAG_RUA, &all[i], NULL, &out->why);
 		if (v < 0)
 			*retry = true;
 		if (v <= 0)

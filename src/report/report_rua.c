@@ -136,25 +136,31 @@ report_rua_verify_name(struct buf *out, const char *policy_domain,
 
 bool
 report_rua_judge(const char *const *txt, const size_t *len, size_t n,
-    struct report_dest *dest)
+    enum report_tag tag, struct report_dest *dest, const char **why_r)
 {
 	struct report_dest over[REPORT_RUA_MAX];
 	struct dmarc_record rec;
-	const char *why;
+	const char *why, *uris;
 	size_t i, k, m;
 	bool ok = false;
 
+	*why_r = "no v=DMARC1 record";
 	for (i = 0; i < n && !ok; i++) {
 		if (!dmarc_record_is_dmarc((const unsigned char *)txt[i], len[i]))
 			continue;
 		ok = true;
 		if (dmarc_record_parse((const unsigned char *)txt[i], len[i],
-		    DMARC_MODE_RFC9989, &rec, &why) == DMARC_REC_OK &&
-		    rec.rua != NULL) {
-			m = report_rua_parse(rec.rua, over, REPORT_RUA_MAX);
+		    DMARC_MODE_RFC9989, &rec, &why) == DMARC_REC_OK) {
+			uris = tag == REPORT_TAG_RUF ? rec.ruf : rec.rua;
+			m = uris != NULL ?
+			    report_rua_parse(uris, over, REPORT_RUA_MAX) : 0;
 			for (k = 0; k < m; k++)
 				if (strcmp(over[k].host, dest->host) != 0)
 					ok = false;	/* loop or indirect abuse */
+			if (!ok)
+				*why_r = tag == REPORT_TAG_RUF ?
+				    "its ruf names another host" :
+				    "its rua names another host";
 			if (ok && m > 0) {
 				*dest = over[0];
 				dest->host = strrchr(dest->addr, '@') + 1;

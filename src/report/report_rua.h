@@ -32,14 +32,23 @@ size_t report_rua_parse(const char *rua, struct report_dest *dests,
 bool report_rua_verify_name(struct buf *out, const char *policy_domain,
     const char *host);
 
+/* which tag a destination came from: aggregate reports (rua, RFC 9990)
+ * or failure reports (ruf, RFC 9991, whose verification is RFC 9990's
+ * with ruf read for rua) */
+enum report_tag {
+	REPORT_TAG_RUA,
+	REPORT_TAG_RUF
+};
+
 /*
  * report_rua_judge - the TXT strings found at the verify name (n of
  * them, lengths given): true when one is a DMARC record (v=DMARC1
- * first). When such a record has a rua tag of its own, its URIs for the
- * same host replace dest (the first one is kept in *dest); a rua naming
- * another host means no report at all (false).
+ * first). When such a record has a tag (rua or ruf, as tag says) of its
+ * own, its URIs for the same host replace dest (the first one is kept
+ * in *dest); one naming another host means no report at all (false).
+ * On false, *why_r says which of the two it was.
  */
 bool report_rua_judge(const char *const *txt, const size_t *len, size_t n,
-    struct report_dest *dest);
+    enum report_tag tag, struct report_dest *dest, const char **why_r);
 
 #endif

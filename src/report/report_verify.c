@@ -26,10 +26,10 @@ same_org(const psl_ctx_t *psl, const char *a, const char *b)
 
 int
 report_verify_dest(struct dns_resolver *r, const psl_ctx_t *psl,
-    const char *domain, struct report_dest *d,
+    const char *domain, enum report_tag tag, struct report_dest *d,
     const _Atomic uint64_t *give_up_ms, struct buf *why)
 {
-	const char *txt[16];
+	const char *txt[16], *refusal = "no v=DMARC1 record";
 	size_t len[16], i, n = 0;
 	struct dns_answer *a;
 	struct buf name = BUF_INIT;
@@ -50,15 +50,16 @@ report_verify_dest(struct dns_resolver *r, const psl_ctx_t *psl,
 			txt[n] = a->rr[i].text;
 			len[n] = a->rr[i].text_len;
 		}
-		rc = report_rua_judge(txt, len, n, d) ? 1 : 0;
+		rc = report_rua_judge(txt, len, n, tag, d, &refusal) ? 1 : 0;
 	} else if (a->status == DNS_R_NXDOMAIN || a->status == DNS_R_NODATA)
 		rc = 0;
 	else
 		rc = -1;
 	if (rc <= 0)
-		buf_printf(why, "%s%s: %s at %s", why->len ? "; " : "", d->addr,
-		    rc == 0 ? "not authorised (no v=DMARC1 record)" :
-		    dns_status_name(a->status), buf_cstr(&name));
+		buf_printf(why, "%s%s: %s%s%s at %s", why->len ? "; " : "",
+		    d->addr, rc == 0 ? "not authorised (" : "",
+		    rc == 0 ? refusal : dns_status_name(a->status),
+		    rc == 0 ? ")" : "", buf_cstr(&name));
 	dns_answer_free(&a);
 	buf_deinit(&name);
 	return rc;

@@ -12,15 +12,16 @@
 #define REPORT_DNS_TIMEOUT_MS 5000
 
 /*
- * report_verify_dest - may reports about domain go to d? 1: yes (same
- * organisation by the PSL, or authorised by a v=DMARC1 record at
+ * report_verify_dest - may reports about domain go to d, a destination
+ * from the policy's tag (rua or ruf)? 1: yes (same organisation by the
+ * PSL, or authorised by a v=DMARC1 record at
  * <domain>._report._dmarc.<host>; d may be replaced by that record's
- * override), 0: no (skip it), -1: DNS trouble (try again later; also
+ * override in the same tag), 0: no (skip it), -1: DNS trouble (try again later; also
  * when *give_up_ms, if given, passes during the lookup). Reasons for 0
  * and -1 are appended to why ("; " between several).
  */
 int report_verify_dest(struct dns_resolver *r, const psl_ctx_t *psl,
-    const char *domain, struct report_dest *d,
+    const char *domain, enum report_tag tag, struct report_dest *d,
     const _Atomic uint64_t *give_up_ms, struct buf *why);
 
 #endif

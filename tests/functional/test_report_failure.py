@@ -6,7 +6,9 @@ dmarc=pass, its Identity-Alignment names the one), fo=s an SPF
 failure; an SPF failure of an aligned domain carries the SPF record
 (SPF-DNS), a pass or an unaligned MAIL FROM domain none, and a record
 that cannot be read again (the DNS answers once) none, with a log line; an
-unauthorised external ruf and a psd=y record get none; the
+unauthorised external ruf and a psd=y record get none; an external ruf
+is authorised and replaced by the ruf of the record at
+<domain>._report._dmarc.<host>, never its rua; the
 rate limit per domain holds; the report is AFRF (multipart/report,
 feedback-report with Auth-Failure: dmarc and Identity-Alignment) with the
 header fields redacted, and is submitted through ReportSendmail."""
@@ -45,6 +47,24 @@ ZONE = {
     "ext.test": "v=DMARC1; p=none; ruf=mailto:x@other.example",
     "psd.test": "v=DMARC1; p=none; psd=y; ruf=mailto:ruf@psd.test",
     "once.test": "v=DMARC1; p=none; ruf=mailto:ruf@once.test",
+    "rf1.test": "v=DMARC1; p=none; ruf=mailto:forensic@rep1.example",
+    "rf2.test": "v=DMARC1; p=none; ruf=mailto:forensic@rep2.example",
+    "rf3.test": "v=DMARC1; p=none; ruf=mailto:forensic@rep3.example",
+}
+# the external hosts' authorisation records (RFC 9991: RFC 9990's
+# verification with ruf read for rua)
+AUTHORISE = {
+    # authorised; its rua is for aggregate reports, not this one
+    "rf1.test._report._dmarc.rep1.example":
+        "v=DMARC1; rua=mailto:agg@rep1.example",
+    # authorised; a rua naming another host does not refuse a ruf
+    "rf2.test._report._dmarc.rep2.example":
+        "v=DMARC1; rua=mailto:agg@elsewhere.example; "
+        "ruf=mailto:afrf@rep2.example",
+    # a ruf naming another host: refused
+    "rf3.test._report._dmarc.rep3.example":
+        "v=DMARC1; rua=mailto:agg@rep3.example; "
+        "ruf=mailto:x@elsewhere.example",
 }
 
 
@@ -53,6 +73,8 @@ def zone():
     for dom, rec in ZONE.items():
         z[dom] = [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"}]
         z["_dmarc." + dom] = [{"TXT": rec}]
+    for name, rec in AUTHORISE.items():
+        z[name] = [{"TXT": rec}]
     # SPF's read answered, the failure report's second read not
     z["once.test"].append("ANSWERONCE")
     return z
@@ -108,6 +130,7 @@ def main():
             t.is_eq(len(glob.glob(spool + "/msg.*")), 0,
                     "off by default: no failure report")
         on(t, dict(base, FailureReports="yes", FailureReportRate="2"), spool)
+        external(t, dict(base, FailureReports="yes"), spool)
     t.done()
 
 
@@ -164,6 +187,30 @@ def on(t, opts, spool):
         t.ok(re.search(r"failure reports: 6 sent, 2 over the rate limit",
                        d.log()), "counts logged at stop", diag=d.log_tail(3))
     del got
+
+
+def external(t, opts, spool):
+    """ruf destinations outside the policy domain's organisation"""
+    before = set(glob.glob(spool + "/msg.*"))
+    with daemon.Daemon(options=opts) as d:
+        for n, dom in enumerate(("rf1.test", "rf2.test", "rf3.test")):
+            d.send_message(msg(dom, 200 + n), client_ip=BAD_IP,
+                           mail_from="<x@%s>" % dom)
+        wait_count(spool, len(before) + 2)
+        new = [p for p in glob.glob(spool + "/msg.*") if p not in before]
+        tos = []
+        for p in new:
+            with open(p, "rb") as f:
+                tos.append(str(email.message_from_binary_file(
+                    f, policy=email.policy.default)["To"]))
+        t.is_eq(sorted(tos), ["afrf@rep2.example", "forensic@rep1.example"],
+                "external ruf: authorised by the record's presence, replaced "
+                "by its ruf, never sent to its rua")
+        t.ok(d.wait_for_log(r"failure report rf3\.test: forensic@rep3\.example:"
+                            r" skipped: .*not authorised \(its ruf names another"
+                            r" host\)", timeout=5),
+             "a ruf override naming another host refuses it, and the log "
+             "says so", diag=d.log_tail(5))
 
 
 def spf_dns(t, rs):

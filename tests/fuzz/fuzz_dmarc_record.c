@@ -50,7 +50,7 @@ check_uris(const char *uris, const uint8_t *data, size_t size)
 {
 	struct report_dest dests[REPORT_RUA_MAX], d;
 	struct buf name = BUF_INIT;
-	const char *txt = (const char *)data;
+	const char *txt = (const char *)data, *why;
 	size_t n, i;
 	bool fits;
 
@@ -67,7 +67,8 @@ check_uris(const char *uris, const uint8_t *data, size_t size)
 			abort();
 		d = dests[i];
 		d.host = d.addr + (dests[i].host - dests[i].addr);
-		if (report_rua_judge(&txt, &size, 1, &d) &&
+		if (report_rua_judge(&txt, &size, 1, i % 2 == 0 ?
+		    REPORT_TAG_RUA : REPORT_TAG_RUF, &d, &why) &&
 		    (!dest_ok(&d) || strcmp(d.host, dests[i].host) != 0))
 			abort();
 	}

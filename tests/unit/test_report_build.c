@@ -175,7 +175,7 @@ static void
 test_rua_judge(void **state)
 {
 	struct report_dest d[1];
-	const char *txt[2];
+	const char *txt[2], *why;
 	size_t len[2];
 	struct buf b = BUF_INIT;
 	char longname[300];
@@ -186,25 +186,60 @@ test_rua_judge(void **state)
 	txt[1] = "v=DMARC1";
 	len[0] = strlen(txt[0]);
 	len[1] = strlen(txt[1]);
-	assert_false(report_rua_judge(txt, len, 1, d));
-	assert_true(report_rua_judge(txt, len, 2, d));
+	assert_false(report_rua_judge(txt, len, 1, REPORT_TAG_RUA, d, &why));
+	assert_string_equal(why, "no v=DMARC1 record");
+	assert_true(report_rua_judge(txt, len, 2, REPORT_TAG_RUA, d, &why));
 	assert_string_equal(d[0].addr, "r@rep.example");
 	/* an override for the same host replaces the address */
 	txt[0] = "v=DMARC1; rua=mailto:other@rep.example!1k";
 	len[0] = strlen(txt[0]);
-	assert_true(report_rua_judge(txt, len, 1, d));
+	assert_true(report_rua_judge(txt, len, 1, REPORT_TAG_RUA, d, &why));
 	assert_string_equal(d[0].addr, "other@rep.example");
 	assert_int_equal(d[0].max_bytes, 1024);
 	/* an override naming another host: no report at all */
 	txt[0] = "v=DMARC1; rua=mailto:x@elsewhere.example";
 	len[0] = strlen(txt[0]);
-	assert_false(report_rua_judge(txt, len, 1, d));
+	assert_false(report_rua_judge(txt, len, 1, REPORT_TAG_RUA, d, &why));
+	assert_string_equal(why, "its rua names another host");
 	assert_true(report_rua_verify_name(&b, "a.example", "rep.example"));
 	assert_string_equal(buf_cstr(&b), "a.example._report._dmarc.rep.example");
 	memset(longname, 'a', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
 	assert_false(report_rua_verify_name(&b, longname, "rep.example"));
 	buf_deinit(&b);
+}
+
+/* a failure-report destination is judged by the record's ruf, never its
+ * rua (RFC 9991: RFC 9990's procedure with ruf read for rua) */
+static void
+test_ruf_judge(void **state)
+{
+	struct report_dest d[1];
+	const char *txt[1], *why;
+	size_t len[1];
+
+	(void)state;
+	assert_int_equal(report_rua_parse("mailto:forensic@rep.example", d, 1), 1);
+	/* the rua of the authorising record is for aggregate reports */
+	txt[0] = "v=DMARC1; rua=mailto:agg@rep.example";
+	len[0] = strlen(txt[0]);
+	assert_true(report_rua_judge(txt, len, 1, REPORT_TAG_RUF, d, &why));
+	assert_string_equal(d[0].addr, "forensic@rep.example");
+	assert_true(report_rua_judge(txt, len, 1, REPORT_TAG_RUA, d, &why));
+	assert_string_equal(d[0].addr, "agg@rep.example");
+	/* its ruf replaces a failure-report destination */
+	assert_int_equal(report_rua_parse("mailto:forensic@rep.example", d, 1), 1);
+	txt[0] = "v=DMARC1; rua=mailto:x@elsewhere.example; "
+	    "ruf=mailto:afrf@rep.example";
+	len[0] = strlen(txt[0]);
+	assert_true(report_rua_judge(txt, len, 1, REPORT_TAG_RUF, d, &why));
+	assert_string_equal(d[0].addr, "afrf@rep.example");
+	/* a ruf naming another host refuses it, whatever rua says */
+	txt[0] = "v=DMARC1; rua=mailto:agg@rep.example; "
+	    "ruf=mailto:x@elsewhere.example";
+	len[0] = strlen(txt[0]);
+	assert_false(report_rua_judge(txt, len, 1, REPORT_TAG_RUF, d, &why));
+	assert_string_equal(why, "its ruf names another host");
 }
 
 static void
@@ -513,6 +548,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_rua_parse),
 		cmocka_unit_test(test_rua_judge),
+		cmocka_unit_test(test_ruf_judge),
 		cmocka_unit_test(test_gzip_round_trip),
 		cmocka_unit_test(test_fo_logic),
 		cmocka_unit_test(test_identity_alignment),

@@ -287,9 +287,28 @@ write_file(const char *dir, const char *name, const struct buf *b,
 	return true;
 }
 
+/* reached - is addr in sent_before (" a b ") or among dests[0..k)? */
+static bool
+reached(const char *addr, const struct buf *sent_before,
+    const struct report_dest *dests, size_t k)
+{
+	struct buf key = BUF_INIT;
+	bool found;
+	size_t i;
+
+	buf_printf(&key, " %s ", addr);
+	found = strstr(buf_cstr(sent_before), buf_cstr(&key)) != NULL;
+	buf_deinit(&key);
+	for (i = 0; i < k && !found; i++)
+		found = strcmp(dests[i].addr, addr) == 0;
+	return found;
+}
+
 /* pick_dests - the authorised destinations not reached before, within
  * their size limits; appends problems to out->why. Returns how many;
- * *retry set when a DNS problem should make us try again later. */
+ * *retry set when a DNS problem should make us try again later. An
+ * address the verification replaced is checked again: sent_to records
+ * the replacement, and two rua URIs may be replaced by the same one. */
 static size_t
 pick_dests(const struct report_job_opts *o, const char *domain,
     const char *rua, size_t msg_len, const struct buf *sent_before,
@@ -304,19 +323,13 @@ pick_dests(const struct report_job_opts *o, const char *domain,
 	if (n == 0)
 		buf_append_str(&out->why, "no usable rua address");
 	for (i = 0; i < n; i++) {
-		struct buf key = BUF_INIT;
-
-		buf_printf(&key, " %s ", all[i].addr);
-		if (strstr(buf_cstr(sent_before), buf_cstr(&key)) != NULL) {
-			buf_deinit(&key);
+		if (reached(all[i].addr, sent_before, dests, k))
 			continue;	/* reached by an earlier run */
-		}
-		buf_deinit(&key);
 		v = report_verify_dest(o->resolver, o->psl, domain,
 		    REPORT_TAG_RUA, &all[i], NULL, &out->why);
 		if (v < 0)
 			*retry = true;
-		if (v <= 0)
+		if (v <= 0 || reached(all[i].addr, sent_before, dests, k))
 			continue;
 		limit = o->conf->report_max_bytes;
 		if (all[i].max_bytes != 0 && all[i].max_bytes < limit)

@@ -7,7 +7,9 @@ to what was sent, the file name, Subject and MIME as RFC 9990 says; a rua
 in another organisation without authorisation, one over its !size limit
 and a record without rua are skipped with a log line; the RFC 7489 mode
 validates against RFC 7489's schema; sending goes through ReportSendmail
-once, a failed send is retried at the next run, never sent twice."""
+once, a failed send is retried at the next run, never sent twice (nor an
+address that the destination's authorisation record put in place of a
+rua address, while another destination of the same report is retried).""" 
 
 import email
 import email.policy
@@ -50,6 +52,7 @@ DOMAINS = {
     "f.test": ("v=DMARC1; p=none", 1, 0),
 }
 SENT = {d: g + b for d, (_, g, b) in DOMAINS.items()}
+REPLACED = "e.test"     # sent alone, by replaced()
 
 
 def zone():
@@ -59,6 +62,14 @@ def zone():
         z["_dmarc." + dom] = [{"TXT": rec}]
     z["b.test._report._dmarc.reports.example"] = [{"TXT": "v=DMARC1"}]
     z["c.test._report._dmarc.other.example"] = [{"TXT": "not a dmarc record"}]
+    # REPLACED's rua: ext1 replaces its address, ext2's check fails
+    z[REPLACED] = [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"}]
+    z["_dmarc." + REPLACED] = [{"TXT": "v=DMARC1; p=none; "
+                                "rua=mailto:a@ext1.example,"
+                                "mailto:b@ext1.example,mailto:c@ext2.example"}]
+    z[REPLACED + "._report._dmarc.ext1.example"] = [
+        {"TXT": "v=DMARC1; rua=mailto:real@ext1.example"}]
+    z[REPLACED + "._report._dmarc.ext2.example"] = ["SERVFAIL"]
     return z
 
 
@@ -126,6 +137,7 @@ def main():
         rfc9990(t, dict(base), tmp)
         rfc7489(t, dict(base), tmp)
         sending(t, dict(base), tmp)
+        replaced(t, dict(base), tmp)
     t.done()
 
 
@@ -309,6 +321,42 @@ def sending(t, opts, tmp):
                      ("c.test", "skipped"), ("d.test", "skipped"),
                      ("f.test", "skipped")], "report states in the store")
     complete_periods(t, opts, db, tmp)
+
+
+def replaced(t, opts, tmp):
+    """two rua addresses that ext1's record replaces by one address, and a
+    third whose check fails (SERVFAIL): the report goes to the replacement
+    once, is retried for the third, and the retry does not send it to the
+    replacement again"""
+    db = os.path.join(tmp, "replaced.db")
+    spool = os.path.join(tmp, "spool-replaced")
+    os.mkdir(spool)
+    script = os.path.join(tmp, "fake-sendmail-replaced")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\ncat > %s/msg.$(date +%%s%%N).$$\n" % spool)
+    os.chmod(script, 0o755)
+    opts["ReportStore"] = "sqlite:" + db
+    opts["ReportSendmail"] = script + " -t -oi"
+    with daemon.Daemon(options=opts) as d:
+        d.send_message(msg(REPLACED, 1), client_ip=GOOD_IP,
+                       mail_from="<x@%s>" % REPLACED)
+        wait_rows(db, 1)
+        now = int(time.time())
+        period = ["--period", str(now - 3600), str(now + 3600)]
+        runs = [report(d.conf_path, *period) for _ in range(2)]
+    tos = []
+    for p in sorted(glob.glob(spool + "/msg.*")):
+        with open(p, "rb") as f:
+            tos.append(str(email.message_from_binary_file(
+                f, policy=email.policy.default)["To"]))
+    t.ok(tos == ["real@ext1.example"], "a replaced destination: sent once, "
+         "not again when the report is retried for another",
+         diag="got: %r\n%s" % (tos, "\n".join(r.stderr for r in runs)))
+    con = sqlite3.connect(db)
+    state = con.execute("SELECT state, sent_to FROM reports").fetchall()
+    con.close()
+    t.is_eq(state, [("failed", " real@ext1.example ")], "the report waits "
+            "for its failed destination, the replacement recorded once")
 
 
 def complete_periods(t, opts, db, tmp):

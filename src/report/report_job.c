@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/dmarc_record.h"
@@ -119,11 +120,15 @@ report_state(struct report_db *db, const struct pending *p, char *state,
 	report_query_free(&q);
 }
 
-/* claim - take (domain, period) for this run: true when ours */
+/* claim - take (domain, period) for this run: true when ours. The claim
+ * is stamped with the time it is made, not the run's start: a run that
+ * has been sending for an hour must not leave fresh claims that look
+ * stale to the next run. */
 static bool
 claim(struct report_db *db, const struct pending *p,
     const struct report_job_opts *o, const char *rid)
 {
+	int64_t now = (int64_t)time(NULL);
 	struct report_query *q;
 	bool ok;
 
@@ -134,7 +139,7 @@ claim(struct report_db *db, const struct pending *p,
 	report_query_int(q, 2, p->begin);
 	report_query_int(q, 3, p->end);
 	report_query_text(q, 4, o->claimer);
-	report_query_int(q, 5, o->now);
+	report_query_int(q, 5, now);
 	report_query_text(q, 6, rid);
 	ok = report_query_step(q) == 0 && report_query_changes(q) == 1;
 	report_query_free(&q);
@@ -146,16 +151,17 @@ claim(struct report_db *db, const struct pending *p,
 	    " period_begin = ?4 AND (state = 'failed' OR (state = 'claimed'"
 	    " AND claimed_at < ?5))");
 	report_query_text(q, 1, o->claimer);
-	report_query_int(q, 2, o->now);
+	report_query_int(q, 2, now);
 	report_query_text(q, 3, p->domain);
 	report_query_int(q, 4, p->begin);
-	report_query_int(q, 5, o->now - REPORT_CLAIM_STALE);
+	report_query_int(q, 5, now - REPORT_CLAIM_STALE);
 	ok = report_query_step(q) == 0 && report_query_changes(q) == 1;
 	report_query_free(&q);
 	return ok;
 }
 
-/* finish - record the outcome of our claim */
+/* finish - record the outcome of our claim (when it is still ours: a
+ * job that took it over as stale records its own) */
 static void
 finish(struct report_db *db, const struct pending *p,
     const struct report_job_opts *o, const struct outcome *out)
@@ -167,7 +173,7 @@ finish(struct report_db *db, const struct pending *p,
 	    " detail = ?3, sent_to = ?4 WHERE policy_domain = ?5 AND"
 	    " period_begin = ?6 AND claimed_by = ?7");
 	report_query_text(q, 1, words[out->state]);
-	report_query_int(q, 2, o->now);
+	report_query_int(q, 2, (int64_t)time(NULL));
 	report_query_text(q, 3, buf_cstr(&out->why));
 	report_query_text(q, 4, buf_cstr(&out->sent_to));
 	report_query_text(q, 5, p->domain);
@@ -176,6 +182,11 @@ finish(struct report_db *db, const struct pending *p,
 	if (report_query_step(q) != 0)
 		log_error("store: cannot record the report of %s at %lld: %s",
 		    p->domain, (long long)p->begin, report_query_error(q));
+	else if (report_query_changes(q) == 0)
+		log_warn("report %s at %lld: another job took the claim over "
+		    "(older than %d s); this run's outcome (%s) is not recorded",
+		    p->domain, (long long)p->begin, REPORT_CLAIM_STALE,
+		    words[out->state]);
 	report_query_free(&q);
 }
 

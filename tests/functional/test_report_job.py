@@ -53,6 +53,7 @@ DOMAINS = {
 }
 SENT = {d: g + b for d, (_, g, b) in DOMAINS.items()}
 REPLACED = "e.test"     # sent alone, by replaced()
+CLAIM_SLEEP_S = 3       # claims(): one submission's time
 
 
 def zone():
@@ -138,6 +139,7 @@ def main():
         rfc7489(t, dict(base), tmp)
         sending(t, dict(base), tmp)
         replaced(t, dict(base), tmp)
+        claims(t, dict(base), tmp)
     t.done()
 
 
@@ -357,6 +359,50 @@ def replaced(t, opts, tmp):
     con.close()
     t.is_eq(state, [("failed", " real@ext1.example ")], "the report waits "
             "for its failed destination, the replacement recorded once")
+
+
+def claims(t, opts, tmp):
+    """a claim is stamped when it is made, not when the run started (a
+    long run's late claims would look stale to the next run, which would
+    take them over and send them again); a claim taken over while we
+    send is not overwritten by our outcome, and the run says so"""
+    db = os.path.join(tmp, "claims.db")
+    spool = os.path.join(tmp, "spool-claims")
+    os.mkdir(spool)
+    script = os.path.join(tmp, "fake-sendmail-slow")
+    # a slow submission; for b.test another job takes the claim meanwhile
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\nmsg=%s/msg.$$\ncat > $msg\nsleep %d\n"
+                "grep -q '^Subject: .*b\\.test' $msg && sqlite3 %s "
+                "\"UPDATE reports SET claimed_by = 'other:1' WHERE "
+                "policy_domain = 'b.test'\"\nexit 0\n"
+                % (spool, CLAIM_SLEEP_S, db))
+    os.chmod(script, 0o755)
+    opts["ReportStore"] = "sqlite:" + db
+    opts["ReportSendmail"] = script + " -t -oi"
+    with daemon.Daemon(options=opts) as d:
+        for n, dom in enumerate(("a.test", "b.test")):
+            d.send_message(msg(dom, n), client_ip=GOOD_IP,
+                           mail_from="<x@%s>" % dom)
+        wait_rows(db, 2)
+        now = int(time.time())
+        r = report(d.conf_path, "--period", str(now - 3600), str(now + 3600))
+    con = sqlite3.connect(db)
+    got = dict((row[0], row[1:]) for row in con.execute(
+        "SELECT policy_domain, claimed_at, done_at, state, claimed_by "
+        "FROM reports"))
+    con.close()
+    a, b = got.get("a.test"), got.get("b.test")
+    t.ok(a is not None and b is not None and a[1] - a[0] >= CLAIM_SLEEP_S - 1
+         and b[0] >= a[1], "each claim stamped when made, each outcome when "
+         "done (the second claim after the first report's slow submission)",
+         diag="%r\n%s" % (got, r.stderr))
+    t.ok(b is not None and b[2] == "claimed" and b[3] == "other:1" and
+         re.search(r"report b\.test at \d+: another job took the claim over"
+                   r" .*this run's outcome \(sent\) is not recorded",
+                   r.stderr), "a claim taken over meanwhile keeps the other "
+         "job's; the run logs that its outcome is not recorded",
+         diag="%r\n%s" % (got, r.stderr))
 
 
 def complete_periods(t, opts, db, tmp):

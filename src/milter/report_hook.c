@@ -93,9 +93,12 @@ fill_record(struct report_row *row, const struct dmarc_result *res,
 	COPY(row->discovery, mode == DMARC_MODE_RFC7489 ? "psl" : "treewalk");
 }
 
-/* fill_override - why the applied disposition is weaker than asked (a
- * trusted ARC sealer's override is recorded even when the site's action
- * happens to equal what the policy asked) */
+/* fill_override - why the applied disposition differs from what the
+ * failed policy asked (RFC 9990: a reason MUST be given then): weaker by
+ * test mode, sampling or the site's choice, or stricter by the site's
+ * choice (DMARCAlwaysReject, an SPF failure rejected). A trusted ARC
+ * sealer's override is recorded even when the site's action happens to
+ * equal what the policy asked. */
 static void
 fill_override(struct report_row *row, const struct dmarc_result *res,
     const struct verdict *v, const struct checks_arc *arc)
@@ -113,10 +116,13 @@ fill_override(struct report_row *row, const struct dmarc_result *res,
 		COPY(row->override_comment, comment);
 		return;
 	}
-	if (res->result != DMARC_RES_FAIL || strength(asked) <=
+	if (res->result != DMARC_RES_FAIL || strength(asked) ==
 	    strength(row->disposition))
 		return;
-	if (res->testing)
+	if (strength(asked) < strength(row->disposition)) {
+		COPY(row->override_type, "local_policy");
+		COPY(row->override_comment, v->why != NULL ? v->why : "");
+	} else if (res->testing)
 		COPY(row->override_type, "policy_test_mode");
 	else if (res->sampled_out)
 		COPY(row->override_type, "sampled_out");
@@ -134,14 +140,13 @@ fill_auth(struct report_row *row, const struct session *s)
 	const struct spf_result *spf = NULL;
 	size_t i, n;
 
-	if (ck->spf_mailfrom_done && *s->msg.mail_from != '\0') {
+	/* the MAIL FROM check is the one DMARC used; for the null sender it
+	 * checked postmaster@<HELO> (RFC 7208 2.4), its domain the HELO's */
+	if (ck->spf_mailfrom_done) {
 		spf = &ck->spf_mailfrom;
 		COPY(row->spf_scope, "mfrom");
 	} else if (ck->spf_helo_done) {
 		spf = &ck->spf_helo;
-		COPY(row->spf_scope, "helo");
-	} else if (ck->spf_mailfrom_done) {
-		spf = &ck->spf_mailfrom;
 		COPY(row->spf_scope, "helo");
 	}
 	if (spf != NULL) {

@@ -37,7 +37,8 @@ def zone(pub):
     z = {}
     for dom, dmarc in (("pass.test", "v=DMARC1; p=reject; rua=mailto:agg@pass.test; fo=1"),
                        ("none.test", "v=DMARC1; p=none; t=y"),
-                       ("quar.test", "v=DMARC1; p=quarantine; adkim=s")):
+                       ("quar.test", "v=DMARC1; p=quarantine; adkim=s"),
+                       ("strict.test", "v=DMARC1; p=none")):
         z[dom] = [{"TXT": spf}, {"A": "192.0.2.10"}]
         z["s1._domainkey." + dom] = [{"TXT": "v=DKIM1; k=rsa; p=" + pub}]
         z["_dmarc." + dom] = [{"TXT": dmarc}]
@@ -108,6 +109,7 @@ def main():
 def recording(t, opts, pem, tmp):
     db = os.path.join(tmp, "reports.db")
     opts["ReportStore"] = "sqlite:" + db
+    opts["DMARCAlwaysReject"] = "strict.test"
     mport = milter_client.free_port()
     opts["MetricsSocket"] = "inet:%d@127.0.0.1" % mport
     with daemon.Daemon(options=opts) as d:
@@ -122,19 +124,21 @@ def recording(t, opts, pem, tmp):
                        mail_from="<x@nopolicy.test>")
         d.send_message(msg("quar.test", "bounce"), client_ip=GOOD_IP,
                        mail_from="<>", helo="quar.test")
-        metrics = scrape_report_rows(mport, 4)
+        d.send_message(msg("strict.test", "strict"), client_ip=BAD_IP,
+                       mail_from="<x@strict.test>")
+        metrics = scrape_report_rows(mport, 5)
         rc = d.stop()
-    t.is_eq(metrics, {"queued": 4, "stored": 4, "queue_full": 0,
+    t.is_eq(metrics, {"queued": 5, "stored": 5, "queue_full": 0,
                       "refused": 0},
-            "metrics: report rows queued and stored (4: one per row), "
+            "metrics: report rows queued and stored (5: one per row), "
             "none dropped")
     t.is_eq(rc, 0, "daemon stops cleanly with recording on")
     got = rows(db)
-    t.ok(len(got) == 4, "one row per evaluation with a policy record",
+    t.ok(len(got) == 5, "one row per evaluation with a policy record",
          diag=repr(got))
-    if len(got) != 4:
+    if len(got) != 5:
         return
-    g, s, n, q = got
+    g, s, n, q, x = got
     t.ok(g["policy_domain"] == "pass.test" and g["dmarc_result"] == "pass" and
          g["dkim_aligned"] == 1 and g["spf_aligned"] == 1 and
          g["source_ip"] == GOOD_IP and g["queue_id"] == "QID1" and
@@ -152,9 +156,19 @@ def recording(t, opts, pem, tmp):
     t.ok(n["disposition"] == "none" and n["testing"] == "y" and
          n["dmarc_result"] == "fail",
          "p=none t=y row: fail, disposition none", diag=repr(n))
-    t.ok(q["envelope_from"] == "" and q["spf_scope"] == "helo" and
-         q["adkim"] == "s", "null sender: SPF of the HELO identity",
-         diag=repr(q))
+    # RFC 7208 2.4: the null sender's MAIL FROM check is of postmaster@HELO,
+    # the SPF result DMARC used; RFC 9990 reports it (scope mfrom only)
+    t.ok(q["envelope_from"] == "" and q["spf_scope"] == "mfrom" and
+         q["spf_domain"] == "quar.test" and q["spf_result"] == "pass" and
+         q["adkim"] == "s", "null sender: the MAIL FROM check of "
+         "postmaster@<HELO>, scope mfrom, the HELO domain", diag=repr(q))
+    # RFC 9990: a failed policy applied otherwise than asked has a reason,
+    # also when the site is stricter
+    t.ok(x["dmarc_result"] == "fail" and x["p"] == "none" and
+         x["disposition"] == "reject" and
+         x["override_type"] == "local_policy" and x["override_comment"],
+         "stricter than asked (DMARCAlwaysReject, p=none): reason "
+         "local_policy with the verdict's why", diag=repr(x))
     con = sqlite3.connect(db)
     mode = con.execute("PRAGMA journal_mode").fetchone()[0]
     ver = con.execute("SELECT version FROM schema_version").fetchall()

@@ -132,13 +132,62 @@ fill_override(struct report_row *row, const struct dmarc_result *res,
 	}
 }
 
-/* fill_auth - SPF (the identity DMARC used) and every DKIM signature */
+/* related - is d the domain or a parent or child of it (relaxed
+ * alignment without a PSL lookup, for choosing the DKIM-Domain and
+ * SPF-DNS fields only) */
+static bool
+related(const char *d, const char *from)
+{
+	size_t ld = strlen(d), lf = strlen(from);
+
+	if (ld == 0)
+		return false;
+	if (ld == lf)
+		return strcmp(d, from) == 0;
+	if (ld < lf)
+		return from[lf - ld - 1] == '.' && strcmp(from + lf - ld, d) == 0;
+	return d[ld - lf - 1] == '.' && strcmp(d + ld - lf, from) == 0;
+}
+
+/* under - is d the domain dom or a name below it? */
+static bool
+under(const char *d, const char *dom)
+{
+	size_t ld = strlen(d), lo = strlen(dom);
+
+	if (lo == 0 || ld < lo || strcasecmp(d + ld - lo, dom) != 0)
+		return false;
+	return ld == lo || d[ld - lo - 1] == '.';
+}
+
+/* dkim_rank - RFC 9990 "DKIM Signatures in Aggregate Reports": which
+ * signatures a row keeps first when it cannot keep them all: 0 a pass in
+ * strict alignment with the author domain, 1 a pass in relaxed alignment,
+ * 2 another pass, 3 the rest. Relaxed alignment as far as known here: a
+ * parent or child of the author domain, or a name in its organisational
+ * domain when the evaluation determined one (it does not when a strict
+ * pass made it needless). */
+static int
+dkim_rank(const struct dkim_result *r, const struct dmarc_result *res)
+{
+	if (r->result != DKIM_RES_PASS)
+		return 3;
+	if (strcasecmp(r->domain, res->header_from) == 0)
+		return 0;
+	return related(r->domain, res->header_from) ||
+	    under(r->domain, res->org_domain) ? 1 : 2;
+}
+
+/* fill_auth - SPF (the identity DMARC used) and the DKIM signatures, at
+ * most REPORT_MAX_DKIM, by dkim_rank and then in header order */
 static void
-fill_auth(struct report_row *row, const struct session *s)
+fill_auth(struct report_row *row, const struct session *s,
+    const struct dmarc_result *res)
 {
 	const struct checks *ck = &s->msg.checks;
 	const struct spf_result *spf = NULL;
 	size_t i, n;
+	int rank;
 
 	/* the MAIL FROM check is the one DMARC used; for the null sender it
 	 * checked postmaster@<HELO> (RFC 7208 2.4), its domain the HELO's */
@@ -155,31 +204,20 @@ fill_auth(struct report_row *row, const struct session *s)
 	} else
 		COPY(row->spf_result, "none");
 	n = ck->dkim != NULL ? dkim_verifier_result_count(ck->dkim) : 0;
-	for (i = 0; i < n && row->dkim_count < REPORT_MAX_DKIM; i++) {
-		const struct dkim_result *r = dkim_verifier_result(ck->dkim, i);
-		struct report_dkim *d = &row->dkim[row->dkim_count++];
+	for (rank = 0; rank <= 3; rank++) {
+		for (i = 0; i < n && row->dkim_count < REPORT_MAX_DKIM; i++) {
+			const struct dkim_result *r =
+			    dkim_verifier_result(ck->dkim, i);
+			struct report_dkim *d;
 
-		COPY(d->domain, r->domain);
-		COPY(d->selector, r->selector);
-		COPY(d->result, dkim_res_name(r->result));
+			if (dkim_rank(r, res) != rank)
+				continue;
+			d = &row->dkim[row->dkim_count++];
+			COPY(d->domain, r->domain);
+			COPY(d->selector, r->selector);
+			COPY(d->result, dkim_res_name(r->result));
+		}
 	}
-}
-
-/* related - is d the domain or a parent or child of it (relaxed
- * alignment without a PSL lookup, for choosing the DKIM-Domain and
- * SPF-DNS fields only) */
-static bool
-related(const char *d, const char *from)
-{
-	size_t ld = strlen(d), lf = strlen(from);
-
-	if (ld == 0)
-		return false;
-	if (ld == lf)
-		return strcmp(d, from) == 0;
-	if (ld < lf)
-		return from[lf - ld - 1] == '.' && strcmp(from + lf - ld, d) == 0;
-	return d[ld - lf - 1] == '.' && strcmp(d + ld - lf, from) == 0;
 }
 
 /* failure_headers - the original header block, CRLF, capped */
@@ -318,7 +356,7 @@ report_hook_eom(const struct session *s, const struct verdict *v)
 		row->spf_aligned = res->spf_aligned;
 		COPY(row->disposition, applied_word(v->kind));
 		fill_override(row, res, v, m->checks.arc);
-		fill_auth(row, s);
+		fill_auth(row, s, res);
 		if (failures != NULL)
 			queue_failure(s, v, res, row);
 		if (writer != NULL)

@@ -43,6 +43,9 @@ def zone(pub):
         z["s1._domainkey." + dom] = [{"TXT": "v=DKIM1; k=rsa; p=" + pub}]
         z["_dmarc." + dom] = [{"TXT": dmarc}]
     z["nopolicy.test"] = [{"TXT": spf}]
+    # signers for the ranking of kept signatures: relaxed-aligned, other
+    for dom in ("sub.pass.test", "other.test"):
+        z["s1._domainkey." + dom] = [{"TXT": "v=DKIM1; k=rsa; p=" + pub}]
     return z
 
 
@@ -54,6 +57,14 @@ def msg(from_dom, subject):
 
 
 sign = dkim_keys.relaxed_signed  # relaxed/relaxed, h=from:to:subject:date
+
+
+def junk_signatures(raw, n):
+    """raw with n signatures above it whose keys do not exist"""
+    junk = b"".join(b"DKIM-Signature: v=1; a=rsa-sha256; d=junk%d.test; "
+                    b"s=s1; h=from; bh=AAAA; b=AAAA\r\n" % i
+                    for i in range(n))
+    return junk + raw
 
 
 def rows(path):
@@ -110,6 +121,7 @@ def recording(t, opts, pem, tmp):
     db = os.path.join(tmp, "reports.db")
     opts["ReportStore"] = "sqlite:" + db
     opts["DMARCAlwaysReject"] = "strict.test"
+    opts["DKIMMaxSignatures"] = "20"
     mport = milter_client.free_port()
     opts["MetricsSocket"] = "inet:%d@127.0.0.1" % mport
     with daemon.Daemon(options=opts) as d:
@@ -126,19 +138,33 @@ def recording(t, opts, pem, tmp):
                        mail_from="<>", helo="quar.test")
         d.send_message(msg("strict.test", "strict"), client_ip=BAD_IP,
                        mail_from="<x@strict.test>")
-        metrics = scrape_report_rows(mport, 5)
+        many = msg("pass.test", "many")
+        for signer in ("sub.pass.test", "other.test", "pass.test"):
+            many = sign(many, signer, pem)
+        d.send_message(junk_signatures(many, 10),
+                       client_ip=GOOD_IP, mail_from="<a@pass.test>")
+        metrics = scrape_report_rows(mport, 6)
         rc = d.stop()
-    t.is_eq(metrics, {"queued": 5, "stored": 5, "queue_full": 0,
+    t.is_eq(metrics, {"queued": 6, "stored": 6, "queue_full": 0,
                       "refused": 0},
-            "metrics: report rows queued and stored (5: one per row), "
+            "metrics: report rows queued and stored (6: one per row), "
             "none dropped")
     t.is_eq(rc, 0, "daemon stops cleanly with recording on")
     got = rows(db)
-    t.ok(len(got) == 5, "one row per evaluation with a policy record",
+    t.ok(len(got) == 6, "one row per evaluation with a policy record",
          diag=repr(got))
-    if len(got) != 5:
+    if len(got) != 6:
         return
-    g, s, n, q, x = got
+    g, s, n, q, x, many = got
+    # RFC 9990 "DKIM Signatures in Aggregate Reports": of 13 signatures a
+    # row keeps 8: passes in strict, then relaxed alignment, then other
+    # passes, then the rest in header order, though the passes came last
+    sigs = many["dkim"].split("\n")
+    t.is_eq(sigs, ["pass.test\ts1\tpass", "sub.pass.test\ts1\tpass",
+                   "other.test\ts1\tpass"] +
+            ["junk%d.test\ts1\tpermerror" % i for i in range(5)],
+            "13 signatures: 8 kept, strict-aligned, relaxed-aligned and "
+            "other passes first")
     t.ok(g["policy_domain"] == "pass.test" and g["dmarc_result"] == "pass" and
          g["dkim_aligned"] == 1 and g["spf_aligned"] == 1 and
          g["source_ip"] == GOOD_IP and g["queue_id"] == "QID1" and

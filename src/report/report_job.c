@@ -342,8 +342,11 @@ pick_dests(const struct report_job_opts *o, const char *domain,
 			*retry = true;
 		if (v <= 0 || reached(all[i].addr, sent_before, dests, k))
 			continue;
+		/* RFC 9989 made !size obsolete (obs-dmarc-report-size in its
+		 * formal definition): reporters ignore it */
 		limit = o->conf->report_max_bytes;
-		if (all[i].max_bytes != 0 && all[i].max_bytes < limit)
+		if (o->conf->dmarc_mode == DMARC_MODE_RFC7489 &&
+		    all[i].max_bytes != 0 && all[i].max_bytes < limit)
 			limit = all[i].max_bytes;
 		if (msg_len > limit) {
 			buf_printf(&out->why, "%s%s: report of %zu bytes over its "

@@ -38,6 +38,11 @@
 #include "util/xmalloc.h"
 
 #define REPORT_CLAIM_STALE 3600	/* seconds before a claim may be retaken */
+/* A period is reported this long after its end, not at once: rows of its
+ * last moments may still be in a writer's queue or batch (the writer
+ * gathers for 100 ms; a PostgreSQL reconnect takes seconds). A row stored
+ * after its period's report went out is never reported. */
+#define REPORT_GRACE_SEC 300
 
 struct pending {
 	char *domain;
@@ -67,7 +72,8 @@ list_pending(struct report_db *db, const struct report_job_opts *o,
 	int64_t len = (int64_t)o->conf->report_interval_hours * 3600;
 	int64_t from = o->have_period ? o->begin : INT64_MIN;
 	int64_t to = o->have_period ? o->end :
-	    report_complete_before(o->now, o->conf->report_interval_hours);
+	    report_complete_before(o->now - REPORT_GRACE_SEC,
+	    o->conf->report_interval_hours);
 	struct report_query *q;
 	struct pending *v = NULL;
 	size_t n = 0, cap = 0;

@@ -447,7 +447,35 @@ def complete_periods(t, opts, db, tmp):
             root = ET.fromstring(g.read())
         counts.append(sum(int(c.text) for c in root.iter(NS + "count")))
     t.is_eq(counts, [2, 3], "rows fall in the day of their arrival")
+    grace(t, conf, today, tmp)
     expire(t, conf, db)
+
+
+def grace(t, conf, today, tmp):
+    """a period is reported five minutes after its end, not at once: rows
+    of its last moments may still be on their way to the store"""
+    names = ["period ended 2 minutes ago: not reported yet",
+             "period ended 6 minutes ago: reported"]
+    if not t.need(tools=("faketime",), what="report grace period",
+                  tests=names):
+        return
+    got = []
+    for minutes in (2, 6):
+        out = os.path.join(tmp, "grace%d" % minutes)
+        os.mkdir(out)
+        r = subprocess.run(["faketime", "-f", "@%s" % time.strftime(
+            "%Y-%m-%d %H:%M:%S", time.gmtime(today + 60 * minutes)),
+            REPORT, "-c", conf, "--dry-run", "--out", out],
+            capture_output=True, text=True, timeout=60,
+            env=dict(os.environ, TZ="UTC"))
+        got.append((r.returncode, sorted(
+            os.path.basename(f).split("!")[2]
+            for f in glob.glob(out + "/*.xml.gz")), r.stderr))
+    day = 86400
+    t.ok(got[0][:2] == (0, [str(today - 2 * day)]), names[0],
+         diag=repr(got[0]))
+    t.ok(got[1][:2] == (0, [str(today - 2 * day), str(today - day)]),
+         names[1], diag=repr(got[1]))
 
 
 def expire(t, conf, db):

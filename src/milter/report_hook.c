@@ -237,10 +237,13 @@ failure_headers(const struct message *m, bool redact, struct buf *out)
 	}
 }
 
-/* failure_subject - the original Subject, unfolded, "" when none */
+/* failure_subject - the original Subject, unfolded, at most 200 bytes,
+ * "" when none; redacted before it is cut, so that a cut just before an
+ * '@' cannot leave a local-part nothing recognises any more */
 static void
-failure_subject(const struct message *m, struct buf *out)
+failure_subject(const struct message *m, bool redact, struct buf *out)
 {
+	struct buf text = BUF_INIT, red = BUF_INIT, *src = &text;
 	size_t i, k;
 
 	for (i = 0; i < m->headers.count; i++) {
@@ -248,12 +251,19 @@ failure_subject(const struct message *m, struct buf *out)
 
 		if (strcasecmp(h->name, "Subject") != 0)
 			continue;
-		for (k = 0; k < h->value_len && out->len < 200; k++)
+		for (k = 0; k < h->value_len; k++)
 			if (h->value[k] >= 0x20 && h->value[k] != 0x7f &&
-			    !(out->len == 0 && h->value[k] == ' '))
-				buf_append_byte(out, h->value[k]);
-		return;
+			    !(text.len == 0 && h->value[k] == ' '))
+				buf_append_byte(&text, h->value[k]);
+		if (redact) {
+			report_redact_text(&red, text.data, text.len);
+			src = &red;
+		}
+		buf_append(out, src->data, src->len < 200 ? src->len : 200);
+		break;
 	}
+	buf_deinit(&text);
+	buf_deinit(&red);
 }
 
 /* queue_failure - a failure-report job for row, if fo= asks for one */
@@ -283,7 +293,7 @@ queue_failure(const struct session *s, const struct verdict *v,
 	j->policy_domain = xstrdup(row->policy_domain);
 	j->ruf = xstrdup(row->ruf);
 	failure_headers(m, m->conf->failure_report_redact, &hdr);
-	failure_subject(m, &subj);
+	failure_subject(m, m->conf->failure_report_redact, &subj);
 	/* fo=1, d and s report some passes too: say which it was */
 	buf_printf(&ar, "%s; dmarc=%s header.from=%s; spf=%s smtp.%s=%s",
 	    m->conf->authserv_id, dmarc_res_name(res->result),
@@ -319,6 +329,7 @@ queue_failure(const struct session *s, const struct verdict *v,
 	j->afrf.delivery_result = v->kind == VERDICT_REJECT ? "reject" :
 	    strcmp(row->disposition, "quarantine") == 0 ? "policy" : "delivered";
 	j->afrf.subject = report_failure_job_set(j, buf_cstr(&subj));
+	j->afrf.redact = m->conf->failure_report_redact;
 	j->afrf.headers = report_failure_job_set(j, buf_cstr(&hdr));
 	buf_deinit(&hdr);
 	buf_deinit(&ar);

@@ -5,6 +5,7 @@
  *
  *   report_fo_wants       fo=0/1/d/s against what the evaluation found
  *   report_redact_header  one original header field, local-parts hidden
+ *   report_redact_text    the same for a value of ours (Subject, sender)
  *   report_afrf_spf_dns   one SPF-DNS field, quoted and folded
  *   report_afrf_build     the report message
  *
@@ -65,73 +66,252 @@ report_fo_wants(const char *fo, const struct report_fo_input *in)
 	return want;
 }
 
-/* is_address_field - fields whose addresses carry personal local-parts */
-static bool
-is_address_field(const char *name)
+/*
+ * Redaction (RFC 6590): every local-part followed by "@" and a domain, in
+ * every header field, becomes "redacted" (a valid dot-atom, so the field
+ * keeps its syntax); the domain stays, as that is what the report is about.
+ * Two kinds of field keep a little more:
+ *
+ *   msg-id fields   an addr-spec inside <...> is a msg-id: it names a
+ *                   message, not a person, and is what lets the domain
+ *                   owner find the message in its own logs. A generator
+ *                   may embed a person in its id-left, but nothing tells
+ *                   such an id from a random one, so all stay. An address
+ *                   outside <> (an obs-in-reply-to phrase, a comment) is
+ *                   redacted as anywhere else.
+ *   tag lists       in "name=value" fields (A-R, DKIM, ARC, Received-SPF)
+ *                   the "smtp.mailfrom=" or "i=" before a value is kept,
+ *                   outside comments, so the field still parses.
+ */
+enum redact_kind {
+	REDACT_TEXT,
+	REDACT_MSGID,
+	REDACT_TAGS,
+};
+
+/* A stretch of the value: a quoted-string (from = its opening quote,
+ * to = its closing one) or a local-part to replace [from, to). */
+struct span {
+	size_t from, to;
+};
+
+/* redact_kind_of - which of the kinds above a field name is */
+static enum redact_kind
+redact_kind_of(const char *name)
 {
-	static const char *const names[] = { "From", "To", "Cc", "Bcc",
-		"Reply-To", "Sender", "Return-Path", "Resent-From", "Resent-To",
-		"Resent-Cc", "Resent-Sender", "Delivered-To", NULL };
+	static const char *const msgid[] = { "Message-ID", "Resent-Message-ID",
+		"In-Reply-To", "References", "Content-ID", "Original-Message-ID",
+		NULL };
+	static const char *const tags[] = { "Authentication-Results",
+		"ARC-Authentication-Results", "DKIM-Signature",
+		"ARC-Message-Signature", "ARC-Seal", "Received-SPF", NULL };
 	size_t i;
 
-	for (i = 0; names[i] != NULL; i++)
-		if (ascii_strcasecmp(name, names[i]) == 0)
-			return true;
-	return false;
+	for (i = 0; msgid[i] != NULL; i++)
+		if (ascii_strcasecmp(name, msgid[i]) == 0)
+			return REDACT_MSGID;
+	for (i = 0; tags[i] != NULL; i++)
+		if (ascii_strcasecmp(name, tags[i]) == 0)
+			return REDACT_TAGS;
+	return REDACT_TEXT;
 }
 
-/* is_local_char - characters of an unquoted local-part (RFC 5322 atext
- * and dots) */
+/* is_local_char - characters of an unquoted local-part: RFC 5322 atext,
+ * dots, and bytes above 0x7f (RFC 6532 UTF-8; a Latin-1 byte next to an
+ * '@' is hidden too, which errs the safe way) */
 static bool
 is_local_char(unsigned char c)
 {
-	return ascii_isalnum(c) || (c != '\0' && strchr(".!#$%&'*+-/=?^_`{|}~",
-	    c) != NULL);
+	return ascii_isalnum(c) || c >= 0x80 || (c != '\0' &&
+	    strchr(".!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+/* span_get, span_count - the spans stored in a buf, as an array */
+static struct span
+span_get(const struct buf *b, size_t k)
+{
+	struct span sp;
+
+	memcpy(&sp, b->data + k * sizeof(sp), sizeof(sp));
+	return sp;
+}
+
+static size_t
+span_count(const struct buf *b)
+{
+	return b->len / sizeof(struct span);
+}
+
+/* has_domain - does something that can start a domain follow the '@' at
+ * s[at] (after folding white space): a letter or digit, a domain-literal
+ * '[' or UTF-8. "5@$3" or a lone "x@" are not addresses. */
+static bool
+has_domain(const unsigned char *s, size_t n, size_t at)
+{
+	size_t i = at + 1;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
+	    s[i] == '\n'))
+		i++;
+	return i < n && (ascii_isalnum(s[i]) || s[i] == '[' || s[i] >= 0x80);
+}
+
+/* local_start - where the local-part ending at the '@' at s[at] begins:
+ * back over atext and dots, and over a quoted-string (from quotes, the
+ * ones the forward scan closed) that ends at the '@' or at a dot, for
+ * quoted-string and obs-local-part forms such as "a b"."c"@d */
+static size_t
+local_start(const unsigned char *s, size_t at, const struct buf *quotes)
+{
+	size_t o = at, k = span_count(quotes);
+	struct span q = { 0, 0 };
+
+	while (o > 0) {
+		if (s[o - 1] == '"' && (s[o] == '@' || s[o] == '.')) {
+			while (k > 0 && (q = span_get(quotes, k - 1)).to > o - 1)
+				k--;
+			if (k == 0 || q.to != o - 1)
+				break;	/* an opening quote: not ours */
+			o = q.from;
+			k--;
+			continue;
+		}
+		if (!is_local_char(s[o - 1]))
+			break;
+		o--;
+	}
+	return o;
+}
+
+/* skip_tag_name - past a leading "name=" (ptype.property or tag name) in
+ * s[from, at), or from when there is none */
+static size_t
+skip_tag_name(const unsigned char *s, size_t from, size_t at)
+{
+	size_t j = from;
+
+	while (j < at && (ascii_isalnum(s[j]) || s[j] == '.' || s[j] == '-' ||
+	    s[j] == '_'))
+		j++;
+	return j > from && j < at && s[j] == '=' ? j + 1 : from;
+}
+
+/* add_local - record [from, at) for replacement; a later local-part that
+ * reaches back over earlier ones ("a@b"@c) takes their place */
+static void
+add_local(struct buf *locals, size_t from, size_t at)
+{
+	struct span sp;
+	size_t k;
+
+	while ((k = span_count(locals)) > 0 &&
+	    (sp = span_get(locals, k - 1)).to > from) {
+		if (sp.from < from)
+			from = sp.from;
+		buf_truncate(locals, (k - 1) * sizeof(sp));
+	}
+	sp.from = from;
+	sp.to = at;
+	buf_append(locals, &sp, sizeof(sp));
+}
+
+/* find_locals - the local-parts in s[0, n) to replace, in order. One pass
+ * forward keeps track of quoted-strings, comments and <...> (so that a
+ * '"' in a comment opens nothing and msg-ids are known); at each '@' the
+ * local-part is found walking back. Quoted-pairs are skipped whole. */
+static void
+find_locals(const unsigned char *s, size_t n, enum redact_kind kind,
+    struct buf *locals)
+{
+	struct buf quotes = BUF_INIT;
+	struct span q = { 0, 0 };
+	size_t i, from, depth = 0;
+	bool inq = false, angle = false;
+
+	for (i = 0; i < n; i++) {
+		if ((inq || depth > 0) && s[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (inq) {
+			if (s[i] == '"') {
+				q.to = i;
+				buf_append(&quotes, &q, sizeof(q));
+				inq = false;
+			}
+		} else if (s[i] == '(')
+			depth++;
+		else if (depth > 0)
+			depth -= s[i] == ')';
+		else if (s[i] == '"') {
+			q.from = i;
+			inq = true;
+		} else if (s[i] == '<' || s[i] == '>')
+			angle = s[i] == '<';
+		if (s[i] != '@' || !has_domain(s, n, i))
+			continue;
+		if (kind == REDACT_MSGID && angle && !inq && depth == 0)
+			continue;	/* a msg-id: kept (see above) */
+		from = local_start(s, i, &quotes);
+		if (kind == REDACT_TAGS && !inq && depth == 0)
+			from = skip_tag_name(s, from, i);
+		if (from < i)
+			add_local(locals, from, i);
+	}
+	buf_deinit(&quotes);
+}
+
+/* redact_value - append s[0, n) with each local-part found replaced */
+static void
+redact_value(struct buf *out, const unsigned char *s, size_t n,
+    enum redact_kind kind)
+{
+	struct buf locals = BUF_INIT;
+	struct span sp;
+	size_t k, done = 0;
+
+	find_locals(s, n, kind, &locals);
+	for (k = 0; k < span_count(&locals); k++) {
+		sp = span_get(&locals, k);
+		buf_append(out, s + done, sp.from - done);
+		buf_append_str(out, "redacted");
+		done = sp.to;
+	}
+	buf_append(out, s + done, n - done);
+	buf_deinit(&locals);
+}
+
+void
+report_redact_text(struct buf *out, const unsigned char *v, size_t len)
+{
+	redact_value(out, v, len, REDACT_TEXT);
 }
 
 void
 report_redact_header(struct buf *out, const char *name,
     const unsigned char *v, size_t len, bool redact)
 {
-	size_t i, start, o;
-	bool addr = redact && is_address_field(name);
+	struct buf val = BUF_INIT, *to = redact ? &val : out;
+	size_t i;
 
 	buf_printf(out, "%s:", name);
 	if (len == 0 || (v[0] != ' ' && v[0] != '\t'))
 		buf_append_byte(out, ' ');
-	start = out->len;
 	for (i = 0; i < len; i++) {
 		if (v[i] == '\r' || v[i] == '\0')
 			continue;
 		if (v[i] == '\n') {
 			/* a fold: keep it only when white space follows */
 			if (i + 1 < len && (v[i + 1] == ' ' || v[i + 1] == '\t'))
-				buf_append_str(out, "\r\n");
+				buf_append_str(to, "\r\n");
 			continue;
 		}
-		buf_append_byte(out, v[i]);
+		buf_append_byte(to, v[i]);
 	}
-	if (addr) {
-		/* each '@': walk back over the local-part and replace it */
-		for (i = start; i < out->len; i++) {
-			if (out->data[i] != '@')
-				continue;
-			o = i;
-			while (o > start && is_local_char(out->data[o - 1]))
-				o--;
-			if (o < i) {
-				struct buf rest = BUF_INIT;
-
-				buf_append(&rest, out->data + i, out->len - i);
-				buf_truncate(out, o);
-				buf_append_str(out, "redacted");
-				i = out->len;
-				buf_append(out, rest.data, rest.len);
-				buf_deinit(&rest);
-			}
-		}
-	}
+	if (redact)
+		redact_value(out, val.data, val.len, redact_kind_of(name));
 	buf_append_str(out, "\r\n");
+	buf_deinit(&val);
 }
 
 /* clean - a value safe in a header line we write: no CR, LF or NUL
@@ -263,6 +443,25 @@ report_afrf_spf_dns(struct buf *out, const char *domain, const char *record)
 	return ok;
 }
 
+/* redacted_field - field() for a value that may hold an address of the
+ * message: its local-parts hidden when redact is on */
+static void
+redacted_field(struct buf *out, const char *name, const char *value,
+    bool redact)
+{
+	struct buf v = BUF_INIT;
+
+	if (!redact) {
+		field(out, name, value);
+		return;
+	}
+	clean(&v, value);
+	buf_printf(out, "%s: ", name);
+	report_redact_text(out, v.data, v.len);
+	buf_append_str(out, "\r\n");
+	buf_deinit(&v);
+}
+
 /* feedback_fields - the machine-readable part's fields (RFC 6591 3.1) */
 static void
 feedback_fields(struct buf *out, const struct report_afrf *r,
@@ -288,8 +487,11 @@ feedback_fields(struct buf *out, const struct report_afrf *r,
 		field(out, "Delivery-Result", r->delivery_result);
 	if (*r->queue_id != '\0')
 		field(out, "Original-Envelope-Id", r->queue_id);
-	field(out, "Original-Mail-From", *r->mail_from != '\0' ? r->mail_from :
-	    "<>");
+	/* a VERP or SRS sender carries a recipient's address: redacted like
+	 * the header fields. No Original-Rcpt-To is written (the job has no
+	 * recipients); one would need redacting the same way. */
+	redacted_field(out, "Original-Mail-From", *r->mail_from != '\0' ?
+	    r->mail_from : "<>", r->redact);
 	field(out, "Arrival-Date", date);
 	field(out, "Source-IP", r->source_ip);
 	field(out, "Reported-Domain", r->reported_domain);
@@ -300,10 +502,18 @@ report_afrf_build(struct buf *out, const struct report_afrf *r)
 {
 	static const char boundary[] = "=_authmilter_afrf_";
 	struct buf date = BUF_INIT, subj = BUF_INIT, part = BUF_INIT;
+	struct buf text = BUF_INIT;
 
 	report_rfc5322_date(&date, r->date);
 	buf_append_str(&subj, "FW: ");
-	clean(&subj, r->subject);
+	clean(&text, r->subject);
+	/* the Subject may name a person too (the human-readable part holds
+	 * only the source IP and date, no address) */
+	if (r->redact)
+		report_redact_text(&subj, text.data, text.len);
+	else
+		buf_append(&subj, text.data, text.len);
+	buf_deinit(&text);
 	field(out, "From", r->from);
 	field(out, "To", r->to);
 	field(out, "Date", buf_cstr(&date));

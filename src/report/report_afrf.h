@@ -45,6 +45,8 @@ struct report_afrf {
 	const char *delivery_result;	/* delivered, spam, policy, reject */
 	const char *subject;		/* of the original, "" if none */
 	const char *headers;		/* the original header block, CRLF */
+	bool redact;			/* local-parts in mail_from and subject
+					 * hidden (FailureReportRedact) */
 };
 
 /* report_afrf_identity_alignment - the Identity-Alignment value: the
@@ -74,10 +76,18 @@ bool report_afrf_spf_dns(struct buf *out, const char *domain,
     const char *record);
 
 /* report_redact_header - append name ": " value to out as one header
- * field with CRLF line ends; with redact, the local-parts of addresses
- * in address fields (From, To, Cc, Reply-To, Sender, Return-Path ...)
- * become "redacted" (RFC 6590) */
+ * field with CRLF line ends (folds kept, bare CR/LF and NUL dropped);
+ * with redact, the local-part of every address in it, dot-atom or
+ * quoted-string, becomes "redacted" (RFC 6590) and the domain stays.
+ * Msg-ids in Message-ID, References, In-Reply-To ... stay, and so does
+ * the "name=" before a value in A-R, DKIM, ARC and Received-SPF fields. */
 void report_redact_header(struct buf *out, const char *name,
     const unsigned char *value, size_t len, bool redact);
+
+/* report_redact_text - append v with the local-part of every address in
+ * it replaced by "redacted", as report_redact_header does for a field
+ * that is neither of those kinds */
+void report_redact_text(struct buf *out, const unsigned char *v,
+    size_t len);
 
 #endif

@@ -11,7 +11,12 @@ is authorised and replaced by the ruf of the record at
 <domain>._report._dmarc.<host>, never its rua; the
 rate limit per domain holds; the report is AFRF (multipart/report,
 feedback-report with Auth-Failure: dmarc and Identity-Alignment) with the
-header fields redacted, and is submitted through ReportSendmail."""
+header fields redacted, and is submitted through ReportSendmail.
+Redaction (RFC 6590, FailureReportRedact, default yes) hides the
+local-part of every address in every copied header field (a Received
+"for", a quoted-string local-part with an escaped quote), in
+Original-Mail-From (a VERP sender) and in the Subject, keeps the domains
+and the Message-ID; FailureReportRedact no leaves them as they came."""
 
 import email
 import email.policy
@@ -47,6 +52,7 @@ ZONE = {
     "ext.test": "v=DMARC1; p=none; ruf=mailto:x@other.example",
     "psd.test": "v=DMARC1; p=none; psd=y; ruf=mailto:ruf@psd.test",
     "once.test": "v=DMARC1; p=none; ruf=mailto:ruf@once.test",
+    "rf.test": "v=DMARC1; p=none; ruf=mailto:ruf@rf.test",
     "rf1.test": "v=DMARC1; p=none; ruf=mailto:forensic@rep1.example",
     "rf2.test": "v=DMARC1; p=none; ruf=mailto:forensic@rep2.example",
     "rf3.test": "v=DMARC1; p=none; ruf=mailto:forensic@rep3.example",
@@ -131,6 +137,7 @@ def main():
                     "off by default: no failure report")
         on(t, dict(base, FailureReports="yes", FailureReportRate="2"), spool)
         external(t, dict(base, FailureReports="yes"), spool)
+        redaction(t, dict(base, FailureReports="yes"), tmp)
     t.done()
 
 
@@ -213,6 +220,75 @@ def external(t, opts, spool):
              "says so", diag=d.log_tail(5))
 
 
+# a message whose addresses are outside From/To/Cc or quoted (the three
+# leaks a review found): VERP MAIL FROM, Received "for", quoted local-part
+RF_MSG = ("Received: from mx.rf.test (mx.rf.test [198.51.100.66])\r\n"
+          "\tby rx.example with ESMTP id 4Q1\r\n"
+          "\tfor <bob.secret@example.net>; Tue, 1 Dec 2026 10:00:00 +0000\r\n"
+          "From: Alice <alice@rf.test>\r\n"
+          "To: \"john \\\"x\\\" doe\"@example.net\r\n"
+          "Subject: news for dave.private@example.net\r\n"
+          "Message-ID: <m.42@rf.test>\r\n\r\nBody text.\r\n").encode()
+RF_FROM = "<bounce-carol=example.net@rf.test>"
+
+
+def redaction(t, opts, tmp):
+    """the RF_MSG report with FailureReportRedact yes (default) and no"""
+    for redact in (True, False):
+        spool = os.path.join(tmp, "spool-%s" % ("on" if redact else "off"))
+        os.mkdir(spool)
+        os.chmod(spool, 0o777)
+        script = os.path.join(tmp, "sendmail-%s" % redact)
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\ncat > %s/msg.$(date +%%s%%N).$$\n" % spool)
+        os.chmod(script, 0o755)
+        o = dict(opts, ReportSendmail=script + " -t -oi")
+        if not redact:
+            o["FailureReportRedact"] = "no"
+        with daemon.Daemon(options=o) as d:
+            d.send_message(RF_MSG, client_ip=BAD_IP, mail_from=RF_FROM)
+            wait_count(spool, 1)
+        rs = reports(spool)
+        t.is_eq(len(rs), 1, "rf.test: one report (redact %s)" % redact)
+        if not rs:
+            continue
+        parts = list(rs[0].iter_parts())
+        fb = feedback(rs[0]).replace("\r", "")
+        hdr = parts[2].get_payload(decode=True).decode() if len(parts) == 3 \
+            else ""
+        subj = str(rs[0]["Subject"])
+        if redact:
+            check_redacted(t, fb, hdr, subj)
+            continue
+        t.ok("Original-Mail-From: bounce-carol=example.net@rf.test\n" in fb,
+             "redaction off: Original-Mail-From as it came", diag=fb)
+        t.ok("for <bob.secret@example.net>;" in hdr and
+             'To: "john \\"x\\" doe"@example.net' in hdr and
+             "From: Alice <alice@rf.test>" in hdr,
+             "redaction off: header fields as they came", diag=hdr)
+        t.is_eq(subj, "FW: news for dave.private@example.net",
+                "redaction off: Subject as it came")
+
+
+def check_redacted(t, fb, hdr, subj):
+    hdr = hdr.replace("\r", "")
+    t.ok("Original-Mail-From: redacted@rf.test\n" in fb and
+         "carol" not in fb, "VERP Original-Mail-From: local-part redacted, "
+         "domain kept", diag=fb)
+    t.ok("Reported-Domain: rf.test\n" in fb, "Reported-Domain kept", diag=fb)
+    t.ok("\tfor <redacted@example.net>; Tue, 1 Dec 2026" in hdr and
+         "bob.secret" not in hdr, "Received: the address in \"for\" "
+         "redacted, the fold kept", diag=hdr)
+    t.ok("To: redacted@example.net\n" in hdr and "john" not in hdr,
+         "quoted local-part with an escaped quote redacted", diag=hdr)
+    t.ok("Subject: news for redacted@example.net\n" in hdr and
+         "Message-ID: <m.42@rf.test>\n" in hdr and
+         "From: Alice <redacted@rf.test>\n" in hdr,
+         "Subject in the headers redacted; Message-ID kept", diag=hdr)
+    t.is_eq(subj, "FW: news for redacted@example.net",
+            "the report's Subject redacted")
+
+
 def spf_dns(t, rs):
     """SPF-DNS (RFC 9991 4, RFC 6591 3.1): the record of the aligned
     MAIL FROM domain whose SPF failed, in the feedback-report part"""
@@ -257,7 +333,7 @@ def check_afrf(t, m):
     for want in ("Feedback-Type: auth-failure", "Auth-Failure: dmarc",
                  "Identity-Alignment: dkim,spf", "Source-IP: " + BAD_IP,
                  "Reported-Domain: f0.test", "Delivery-Result: reject",
-                 "Original-Mail-From: x@f0.test"):
+                 "Original-Mail-From: redacted@f0.test"):
         t.ok(want in fb, "feedback-report has " + want, diag=fb)
     hdr = parts[2].get_payload(decode=True).decode()
     t.ok("From: Alice <redacted@f0.test>" in hdr and

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -333,8 +334,8 @@ test_redact_and_afrf(void **state)
 	    "\tredacted@b.example\r\n");
 	buf_truncate(&b, 0);
 	report_redact_header(&b, "Subject", (const unsigned char *)"a@b.example",
-	    11, true);	/* not an address field: kept */
-	assert_string_equal(buf_cstr(&b), "Subject: a@b.example\r\n");
+	    11, true);	/* every field is redacted, not only address fields */
+	assert_string_equal(buf_cstr(&b), "Subject: redacted@b.example\r\n");
 	buf_truncate(&b, 0);
 	/* a line break not followed by white space cannot start a field */
 	report_redact_header(&b, "Subject", subj, sizeof(subj) - 1, false);
@@ -376,6 +377,168 @@ test_redact_and_afrf(void **state)
 	    "00:00:00 +0000\r\n"));
 	/* all ASCII: every part says 7bit */
 	assert_null(strstr(buf_cstr(&b), "Content-Transfer-Encoding: 8bit"));
+	buf_deinit(&b);
+}
+
+/* redacted - report_redact_header(name, value, redact) as a string */
+static char *
+redacted(const char *name, const char *value, bool redact)
+{
+	struct buf b = BUF_INIT;
+
+	report_redact_header(&b, name, (const unsigned char *)value,
+	    strlen(value), redact);
+	return buf_steal(&b);
+}
+
+/* check_redact - name: value comes out as want (with CRLF added) */
+static void
+check_redact(const char *name, const char *value, bool redact,
+    const char *want)
+{
+	char *got = redacted(name, value, redact), *w;
+	size_t n = strlen(name) + strlen(want) + 5;
+
+	w = malloc(n);
+	assert_non_null(w);
+	(void)snprintf(w, n, "%s: %s\r\n", name, want);
+	assert_string_equal(got, w);
+	free(got);
+	free(w);
+}
+
+/* Every header field copied into a report has its local-parts redacted
+ * (RFC 6590), not only From/To/Cc: a Received "for" clause, a DKIM i=,
+ * an A-R smtp.mailfrom (its "ptype.property=" stays), a comment; the
+ * domains stay and folds stay where they were */
+static void
+test_redact_every_field(void **state)
+{
+	(void)state;
+	check_redact("Received", " from mx.example.org (mx [192.0.2.9])\n"
+	    "\tby rx.example with ESMTP id 4Q1\n"
+	    "\tfor <bob.secret@example.net>; Tue, 1 Dec 2026 10:00:00 +0000",
+	    true, "from mx.example.org (mx [192.0.2.9])\r\n"
+	    "\tby rx.example with ESMTP id 4Q1\r\n"
+	    "\tfor <redacted@example.net>; Tue, 1 Dec 2026 10:00:00 +0000");
+	check_redact("X-Original-To", "carol+tag@example.net", true,
+	    "redacted@example.net");
+	check_redact("Authentication-Results", " rx.example; spf=fail "
+	    "smtp.mailfrom=bounce-carol=example.net@rf.test; dkim=fail "
+	    "header.i=@rf.test (from a.b@rf.test)", true,
+	    "rx.example; spf=fail smtp.mailfrom=redacted@rf.test; dkim=fail "
+	    "header.i=@rf.test (from redacted@rf.test)");
+	check_redact("DKIM-Signature", " v=1; d=rf.test;i=dave@rf.test; s=s1",
+	    true, "v=1; d=rf.test;i=redacted@rf.test; s=s1");
+	check_redact("Received-SPF", " fail (domain of bounce-carol=example."
+	    "net@rf.test) envelope-from=\"c d\"@rf.test;", true, "fail (domain "
+	    "of redacted@rf.test) envelope-from=redacted@rf.test;");
+	/* not an address: '@' without a local-part or without a domain */
+	check_redact("Subject", "meet @ 5, 5@$3, x@", true,
+	    "meet @ 5, 5@$3, x@");
+	/* an address in a display-name, in UTF-8 (RFC 6532) */
+	check_redact("From", "\"bob@example.net\" <bob@example.net>", true,
+	    "\"redacted@example.net\" <redacted@example.net>");
+	check_redact("To", "j\xc3\xb6rg@example.net", true,
+	    "redacted@example.net");
+}
+
+/* A quoted-string local-part is redacted whole, escapes and all; so are
+ * obs-local-parts mixing quoted-strings and atoms */
+static void
+test_redact_quoted(void **state)
+{
+	(void)state;
+	check_redact("To", "\"john doe\"@example.net", true,
+	    "redacted@example.net");
+	check_redact("To", "Bob <\"john \\\"x\\\" doe\"@example.net>, "
+	    "c@example.org", true,
+	    "Bob <redacted@example.net>, redacted@example.org");
+	check_redact("To", "\"a\\\\\"@example.net", true,
+	    "redacted@example.net");	/* content a\\, closed after it */
+	check_redact("Cc", "\"a@b\"@example.net,\n \"x\".y.\"z w\"@example.org",
+	    true, "redacted@example.net,\r\n redacted@example.org");
+	/* a quote in a comment is not a quoted-string */
+	check_redact("To", "(6\" long) \"j d\"@example.net", true,
+	    "(6\" long) redacted@example.net");
+}
+
+/* Message-IDs stay (they name a message, and are what lets the domain
+ * owner find it); an address outside <> in those fields does not */
+static void
+test_redact_msgid(void **state)
+{
+	(void)state;
+	check_redact("Message-ID", "<abc.123@host.example>", true,
+	    "<abc.123@host.example>");
+	check_redact("References", "<a@h.example>\n <b@h.example>", true,
+	    "<a@h.example>\r\n <b@h.example>");
+	check_redact("In-Reply-To", "bob@example.net's message of today "
+	    "<c@h.example> (from bob@example.net)", true,
+	    "redacted@example.net's message of today <c@h.example> "
+	    "(from redacted@example.net)");
+}
+
+/* FailureReportRedact no: every field as it came */
+static void
+test_redact_off(void **state)
+{
+	static const char *const v[][2] = {
+		{ "To", "\"john \\\"x\\\" doe\"@example.net" },
+		{ "Received", "by rx.example for <bob.secret@example.net>" },
+		{ "Authentication-Results", "rx; spf=fail smtp.mailfrom=a@b" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		check_redact(v[i][0], v[i][1], false, v[i][1]);
+}
+
+/* The report's own fields: Original-Mail-From (a VERP sender carries
+ * the recipient) and the Subject are redacted too; Reported-Domain and
+ * the domains stay. Off: as they came. */
+static void
+test_afrf_redact(void **state)
+{
+	struct report_afrf r;
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.from = "dmarc@rx.example";
+	r.to = "ruf@rf.test";
+	r.message_id = "id@rx.example";
+	r.user_agent = "authmilter/1";
+	r.source_ip = "192.0.2.1";
+	r.queue_id = "";
+	r.mail_from = "bounce-carol=example.net@rf.test";
+	r.reported_domain = "rf.test";
+	r.auth_results = "rx.example; dmarc=fail header.from=rf.test";
+	r.identity_alignment = "dkim,spf";
+	r.subject = "for carol@example.net";
+	r.headers = "To: redacted@example.net\r\n";	/* redacted by the caller */
+	r.redact = true;
+	report_afrf_build(&b, &r);
+	assert_non_null(strstr(buf_cstr(&b), "\r\nOriginal-Mail-From: "
+	    "redacted@rf.test\r\n"));
+	assert_non_null(strstr(buf_cstr(&b), "\r\nSubject: FW: for "
+	    "redacted@example.net\r\n"));
+	assert_non_null(strstr(buf_cstr(&b), "\r\nReported-Domain: rf.test\r\n"));
+	assert_null(strstr(buf_cstr(&b), "carol"));
+	buf_truncate(&b, 0);
+	r.mail_from = "\"c d\"@rf.test";
+	report_afrf_build(&b, &r);
+	assert_non_null(strstr(buf_cstr(&b), "\r\nOriginal-Mail-From: "
+	    "redacted@rf.test\r\n"));
+	buf_truncate(&b, 0);
+	r.mail_from = "bounce-carol=example.net@rf.test";
+	r.redact = false;
+	report_afrf_build(&b, &r);
+	assert_non_null(strstr(buf_cstr(&b), "\r\nOriginal-Mail-From: "
+	    "bounce-carol=example.net@rf.test\r\n"));
+	assert_non_null(strstr(buf_cstr(&b), "\r\nSubject: FW: for "
+	    "carol@example.net\r\n"));
 	buf_deinit(&b);
 }
 
@@ -553,6 +716,11 @@ main(void)
 		cmocka_unit_test(test_fo_logic),
 		cmocka_unit_test(test_identity_alignment),
 		cmocka_unit_test(test_redact_and_afrf),
+		cmocka_unit_test(test_redact_every_field),
+		cmocka_unit_test(test_redact_quoted),
+		cmocka_unit_test(test_redact_msgid),
+		cmocka_unit_test(test_redact_off),
+		cmocka_unit_test(test_afrf_redact),
 		cmocka_unit_test(test_afrf_not_ascii),
 		cmocka_unit_test(test_spf_dns),
 	};

@@ -143,23 +143,26 @@ span_count(const struct buf *b)
 }
 
 /* has_domain - does something that can start a domain follow the '@' at
- * s[at] (after folding white space): a letter or digit, a domain-literal
- * '[' or UTF-8. "5@$3" or a lone "x@" are not addresses. */
+ * s[at] at once: a letter or digit, a domain-literal '[' or UTF-8. "5@$3"
+ * or a lone "x@" are not addresses, nor the obsolete "x@ y" with white
+ * space after the '@': taking it would let a redaction make an address
+ * of an '@' that was none ("a@ #b@c" to "a@ redacted@c"), so that
+ * redacting twice would differ from once (the fuzz target checks it). */
 static bool
 has_domain(const unsigned char *s, size_t n, size_t at)
 {
 	size_t i = at + 1;
 
-	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
-	    s[i] == '\n'))
-		i++;
 	return i < n && (ascii_isalnum(s[i]) || s[i] == '[' || s[i] >= 0x80);
 }
 
 /* local_start - where the local-part ending at the '@' at s[at] begins:
  * back over atext and dots, and over a quoted-string (from quotes, the
  * ones the forward scan closed) that ends at the '@' or at a dot, for
- * quoted-string and obs-local-part forms such as "a b"."c"@d */
+ * quoted-string and obs-local-part forms such as "a b"."c"@d. An '@'
+ * between local-part text ("x@.y@d", whose first '@' has no domain) is
+ * taken in too: stopping there would leave "x@redacted@d", whose first
+ * '@' then looks like an address of its own. */
 static size_t
 local_start(const unsigned char *s, size_t at, const struct buf *quotes)
 {
@@ -174,6 +177,11 @@ local_start(const unsigned char *s, size_t at, const struct buf *quotes)
 				break;	/* an opening quote: not ours */
 			o = q.from;
 			k--;
+			continue;
+		}
+		if (s[o - 1] == '@' && o < at && o >= 2 &&
+		    (is_local_char(s[o - 2]) || s[o - 2] == '"')) {
+			o--;
 			continue;
 		}
 		if (!is_local_char(s[o - 1]))
@@ -270,6 +278,8 @@ redact_value(struct buf *out, const unsigned char *s, size_t n,
 	struct span sp;
 	size_t k, done = 0;
 
+	if (n == 0)
+		return;		/* s may be an empty buf's NULL data */
 	find_locals(s, n, kind, &locals);
 	for (k = 0; k < span_count(&locals); k++) {
 		sp = span_get(&locals, k);

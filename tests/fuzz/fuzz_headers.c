@@ -9,12 +9,16 @@
  * under its name; a name with white space before the colon ("From :",
  * RFC 5322 4.5.1) is the same name without it; a relaxed field holds no
  * LF but its final CRLF, no WSP run and no WSP at either end of the value.
+ * Each field is also redacted as a failure report copies it (RFC 6590):
+ * "Name:", CR and LF only as CRLF before WSP or at the end, and redacting
+ * the result again changes nothing.
  */
 #include "config.h"
 
 #include "core/dkim_canon.h"
 #include "core/headers.h"
 #include "fuzz.h"
+#include "report/report_afrf.h"
 #include "util/buf.h"
 #include "util/str.h"
 
@@ -48,6 +52,36 @@ check_relaxed(const unsigned char *f, size_t len)
 		    i + 1 == len - 2 || f[i + 1] == ' '))
 			abort();
 	}
+}
+
+/* check_redacted - the redaction invariants above on one field */
+static void
+check_redacted(const char *name, const unsigned char *v, size_t len)
+{
+	struct buf once = BUF_INIT, twice = BUF_INIT;
+	size_t nlen = strlen(name), i, vstart;
+
+	report_redact_header(&once, name, v, len, true);
+	if (once.len < nlen + 3 || memcmp(once.data, name, nlen) != 0 ||
+	    once.data[nlen] != ':' || once.data[once.len - 2] != '\r' ||
+	    once.data[once.len - 1] != '\n')
+		abort();
+	for (i = nlen + 1; i < once.len - 2; i++) {
+		if (once.data[i] == '\r' && (once.data[i + 1] != '\n' ||
+		    !ascii_iswsp(once.data[i + 2])))
+			abort();	/* a CR that is not a fold */
+		if (once.data[i] == '\n' && once.data[i - 1] != '\r')
+			abort();	/* a bare LF */
+	}
+	/* the value as written, with the space the first pass may have put
+	 * after the colon: it starts with WSP, so none is added again */
+	vstart = nlen + 1;
+	report_redact_header(&twice, name, once.data + vstart,
+	    once.len - vstart - 2, true);
+	if (twice.len != once.len || memcmp(twice.data, once.data, once.len) != 0)
+		abort();
+	buf_deinit(&once);
+	buf_deinit(&twice);
 }
 
 int
@@ -105,6 +139,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    headers_name_len((unsigned char *)name, nlen))
 				check_relaxed(relaxed.data + mark,
 				    relaxed.len - mark);
+			check_redacted(name, value, vlen);
 			free(value);
 			free(name);
 		}

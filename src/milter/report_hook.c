@@ -329,7 +329,7 @@ queue_failure(const struct session *s, const struct verdict *v,
 	j->afrf.delivery_result = v->kind == VERDICT_REJECT ? "reject" :
 	    strcmp(row->disposition, "quarantine") == 0 ? "policy" : "delivered";
 	j->afrf.subject = report_failure_job_set(j, buf_cstr(&subj));
-	j->afrf.redact = m->conf->failure_report_redact;
+	j->afrf.keep_local_parts = !m->conf->failure_report_redact;
 	j->afrf.headers = report_failure_job_set(j, buf_cstr(&hdr));
 	buf_deinit(&hdr);
 	buf_deinit(&ar);

@@ -501,7 +501,7 @@ feedback_fields(struct buf *out, const struct report_afrf *r,
 	 * the header fields. No Original-Rcpt-To is written (the job has no
 	 * recipients); one would need redacting the same way. */
 	redacted_field(out, "Original-Mail-From", *r->mail_from != '\0' ?
-	    r->mail_from : "<>", r->redact);
+	    r->mail_from : "<>", !r->keep_local_parts);
 	field(out, "Arrival-Date", date);
 	field(out, "Source-IP", r->source_ip);
 	field(out, "Reported-Domain", r->reported_domain);
@@ -519,7 +519,7 @@ report_afrf_build(struct buf *out, const struct report_afrf *r)
 	clean(&text, r->subject);
 	/* the Subject may name a person too (the human-readable part holds
 	 * only the source IP and date, no address) */
-	if (r->redact)
+	if (!r->keep_local_parts)
 		report_redact_text(&subj, text.data, text.len);
 	else
 		buf_append(&subj, text.data, text.len);

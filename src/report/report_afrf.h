@@ -45,8 +45,9 @@ struct report_afrf {
 	const char *delivery_result;	/* delivered, spam, policy, reject */
 	const char *subject;		/* of the original, "" if none */
 	const char *headers;		/* the original header block, CRLF */
-	bool redact;			/* local-parts in mail_from and subject
-					 * hidden (FailureReportRedact) */
+	/* FailureReportRedact no: mail_from and subject as they came. The
+	 * zero value redacts, so a caller that forgets it leaks nothing. */
+	bool keep_local_parts;
 };
 
 /* report_afrf_identity_alignment - the Identity-Alignment value: the

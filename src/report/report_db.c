@@ -32,6 +32,7 @@
 #include "log/log.h"
 #include "report/report_db.h"
 #include "report/report_pg.h"
+#include "util/clock.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
 
@@ -120,6 +121,25 @@ report_db_kind_of(const char *spec)
 	return -1;
 }
 
+/* set_wal - PRAGMA journal_mode=WAL, tried again for up to DB_BUSY_MS
+ * while it is busy: when processes open a new file at the same moment
+ * (the daemon's writer and the report job at first start) SQLite answers
+ * SQLITE_BUSY at once, without its busy handler, to all but one */
+static bool
+set_wal(struct report_db *db, struct buf *why)
+{
+	uint64_t end = clock_mono_ms() + DB_BUSY_MS;
+	int rc;
+
+	while ((rc = sqlite3_exec(db->lite, "PRAGMA journal_mode=WAL", NULL,
+	    NULL, NULL)) == SQLITE_BUSY && clock_mono_ms() < end)
+		(void)sqlite3_sleep(10);
+	if (rc == SQLITE_OK)
+		return true;
+	buf_printf(why, "%s", sqlite3_errmsg(db->lite));
+	return false;
+}
+
 /* open_sqlite - the file (made when create), WAL */
 static bool
 open_sqlite(struct report_db *db, const char *path, bool create,
@@ -142,7 +162,7 @@ open_sqlite(struct report_db *db, const char *path, bool create,
 	    NULL);
 	if (create) {
 		buf_printf(why, "%s: ", path);
-		if (!report_db_exec(db, "PRAGMA journal_mode=WAL", why) ||
+		if (!set_wal(db, why) ||
 		    !report_db_exec(db, "PRAGMA synchronous=NORMAL", why))
 			return false;
 		buf_truncate(why, 0);

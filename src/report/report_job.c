@@ -15,6 +15,10 @@
  * the addresses it reached are kept (sent_to) so a retry after a partial
  * failure sends only to the rest. A claim older than REPORT_CLAIM_STALE
  * seconds (a job that died) may be taken over.
+ *
+ * The Report-ID and file name carry the store's identity
+ * (report_store_id; report_name.c says why), so they are the same for
+ * every send of a report from one store and differ between stores.
  */
 #include "config.h"
 
@@ -108,13 +112,15 @@ list_pending(struct report_db *db, const struct report_job_opts *o,
 }
 
 /* report_state - the stored state of (domain, begin): "" when none;
- * copies sent_to into sent */
+ * copies sent_to into sent and the Report-ID it was claimed with into
+ * rid */
 static void
 report_state(struct report_db *db, const struct pending *p, char *state,
-    size_t n, struct buf *sent)
+    size_t n, struct buf *sent, struct buf *rid)
 {
-	struct report_query *q = report_query_new(db, "SELECT state, sent_to"
-	    " FROM reports WHERE policy_domain = ?1 AND period_begin = ?2");
+	struct report_query *q = report_query_new(db, "SELECT state, sent_to,"
+	    " report_id FROM reports WHERE policy_domain = ?1 AND"
+	    " period_begin = ?2");
 
 	*state = '\0';
 	report_query_text(q, 1, p->domain);
@@ -122,8 +128,29 @@ report_state(struct report_db *db, const struct pending *p, char *state,
 	if (report_query_step(q) > 0) {
 		(void)snprintf(state, n, "%s", report_query_col(q, 0));
 		buf_append_str(sent, report_query_col(q, 1));
+		buf_append_str(rid, report_query_col(q, 2));
 	}
 	report_query_free(&q);
+}
+
+/*
+ * report_names - the Report-ID of p into rid, and the unique-id its file
+ * name gets: the store's identity, except for a report claimed (and
+ * maybe sent to some addresses) by a version that had none, whose
+ * stored Report-ID is the old one: a resend keeps the old names
+ * (RFC 9990: the same file name as the original).
+ */
+static const char *
+report_names(const struct report_job_opts *o, const struct pending *p,
+    const char *store_id, const char *claimed_rid, struct buf *rid)
+{
+	buf_truncate(rid, 0);
+	report_id(rid, receiver(o->conf), p->domain, p->begin, NULL);
+	if (strcmp(claimed_rid, buf_cstr(rid)) == 0)
+		return NULL;
+	buf_truncate(rid, 0);
+	report_id(rid, receiver(o->conf), p->domain, p->begin, store_id);
+	return store_id;
 }
 
 /* claim - take (domain, period) for this run: true when ours. The claim
@@ -398,8 +425,9 @@ deliver(const struct report_job_opts *o, const struct buf *msg,
  * while sizing); false when gzip failed */
 static bool
 compose(const struct report_job_opts *o, const struct pending *p,
-    const char *rid, const struct buf *xml, struct report_dest *dests,
-    size_t n, struct buf *gz, struct buf *msg, struct buf *fname)
+    const char *rid, const char *unique, const struct buf *xml,
+    struct report_dest *dests, size_t n, struct buf *gz, struct buf *msg,
+    struct buf *fname)
 {
 	const char *to[REPORT_RUA_MAX];
 	struct buf subject = BUF_INIT, summary = BUF_INIT, mid = BUF_INIT;
@@ -412,7 +440,7 @@ compose(const struct report_job_opts *o, const struct pending *p,
 	if (!report_gzip(xml->data, xml->len, gz))
 		return false;
 	report_filename(fname, receiver(o->conf), p->domain, p->begin,
-	    p->end - 1);
+	    p->end - 1, unique);
 	report_subject(&subject, p->domain, receiver(o->conf), rid);
 	buf_printf(&summary, "DMARC aggregate report for %s: %lld messages "
 	    "from %lld to %lld (UTC seconds), sent by %s.", p->domain,
@@ -438,11 +466,12 @@ compose(const struct report_job_opts *o, const struct pending *p,
 }
 
 /* one_report - build and deliver the report of p (already claimed, or a
- * dry run); fills out */
+ * dry run) under the Report-ID rid and file name unique-id unique;
+ * fills out */
 static void
 one_report(struct report_db *db, const struct report_job_opts *o,
-    const struct pending *p, const char *rid, const struct buf *sent_before,
-    struct outcome *out)
+    const struct pending *p, const char *rid, const char *unique,
+    const struct buf *sent_before, struct outcome *out)
 {
 	struct report_dest dests[REPORT_RUA_MAX];
 	struct buf xml = BUF_INIT, gz = BUF_INIT, msg = BUF_INIT,
@@ -470,8 +499,8 @@ one_report(struct report_db *db, const struct report_job_opts *o,
 	m.begin = p->begin;
 	m.end = p->end - 1;
 	records = build_xml(db, p, &m, &pol, &xml);
-	if (records == 0 || !compose(o, p, rid, &xml, dests, 0, &gz, &msg,
-	    &fname)) {
+	if (records == 0 || !compose(o, p, rid, unique, &xml, dests, 0, &gz,
+	    &msg, &fname)) {
 		out->state = OUT_FAILED;
 		buf_append_str(&out->why, records == 0 ? "store query failed" :
 		    "gzip failed");
@@ -480,7 +509,8 @@ one_report(struct report_db *db, const struct report_job_opts *o,
 	/* size the message for the limits with every address in To */
 	n = pick_dests(o, p->domain, rua, msg.len + REPORT_RUA_MAX *
 	    REPORT_ADDR_SIZE, sent_before, dests, out, &retry);
-	if (n > 0 && !compose(o, p, rid, &xml, dests, n, &gz, &msg, &fname)) {
+	if (n > 0 && !compose(o, p, rid, unique, &xml, dests, n, &gz, &msg,
+	    &fname)) {
 		out->state = OUT_FAILED;
 		goto done;
 	}
@@ -523,7 +553,8 @@ report_job_run(struct report_store *st, const struct report_job_opts *o)
 {
 	struct report_db *db = report_store_db(st);
 	struct pending *v = NULL;
-	struct buf rid = BUF_INIT, before = BUF_INIT;
+	struct buf rid = BUF_INIT, before = BUF_INIT, claimed = BUF_INIT;
+	const char *unique;
 	struct outcome out;
 	size_t n, i;
 	int rc = 0;
@@ -532,10 +563,11 @@ report_job_run(struct report_store *st, const struct report_job_opts *o)
 	for (i = 0; i < n; i++) {
 		char state[16];
 
-		buf_truncate(&rid, 0);
 		buf_truncate(&before, 0);
-		report_id(&rid, receiver(o->conf), v[i].domain, v[i].begin);
-		report_state(db, &v[i], state, sizeof(state), &before);
+		buf_truncate(&claimed, 0);
+		report_state(db, &v[i], state, sizeof(state), &before, &claimed);
+		unique = report_names(o, &v[i], report_store_id(st),
+		    buf_cstr(&claimed), &rid);
 		if (strcmp(state, "sent") == 0 || strcmp(state, "skipped") == 0 ||
 		    (strcmp(state, "claimed") == 0 && o->dry_run))
 			continue;	/* done, or another job's */
@@ -543,7 +575,8 @@ report_job_run(struct report_store *st, const struct report_job_opts *o)
 			continue;	/* another job has it */
 		memset(&out, 0, sizeof(out));
 		buf_printf(&out.sent_to, "%s", before.len ? buf_cstr(&before) : " ");
-		one_report(db, o, &v[i], buf_cstr(&rid), &out.sent_to, &out);
+		one_report(db, o, &v[i], buf_cstr(&rid), unique, &out.sent_to,
+		    &out);
 		if (!o->dry_run)
 			finish(db, &v[i], o, &out);
 		log_outcome(&v[i], &out, o->dry_run);
@@ -557,6 +590,7 @@ report_job_run(struct report_store *st, const struct report_job_opts *o)
 	free(v);
 	buf_deinit(&rid);
 	buf_deinit(&before);
+	buf_deinit(&claimed);
 	return rc;
 }
 

@@ -4,7 +4,17 @@
  *
  *   report_period_of / report_complete_before  UTC period arithmetic
  *   report_name_ok     domain safe to put in a name
+ *   report_unique_ok   store identity safe to put in a name
  *   report_id / report_filename / report_subject
+ *
+ * The names carry the store's identity (report_store_id) because the
+ * rest of them is the same for every host that reports for the same
+ * receiver domain: two MX hosts, each with its own store, would send
+ * different reports under one Report-ID and file name, and a receiver
+ * that drops duplicates (RFC 9990 "Handling of Duplicates") keeps one.
+ * RFC 9990 wants the Report-ID unique among reports to a domain and
+ * gives the file name an optional "!" unique-id for reports made by
+ * different sources; both stay the same on a resend from the same store.
  *
  * Pure: no I/O, no clock (callers pass the time).
  */
@@ -47,19 +57,36 @@ report_name_ok(const char *domain)
 	return true;
 }
 
+bool
+report_unique_ok(const char *unique)
+{
+	size_t n;
+
+	for (n = 0; unique[n] != '\0'; n++)
+		if (!ascii_isalnum((unsigned char)unique[n]))
+			return false;
+	return n > 0 && n <= REPORT_UNIQUE_MAX;
+}
+
 void
 report_id(struct buf *out, const char *receiver, const char *policy_domain,
-    int64_t begin)
+    int64_t begin, const char *unique)
 {
-	buf_printf(out, "%lld.%s@%s", (long long)begin, policy_domain, receiver);
+	buf_printf(out, "%lld.%s", (long long)begin, policy_domain);
+	if (unique != NULL && *unique != '\0')
+		buf_printf(out, ".%s", unique);
+	buf_printf(out, "@%s", receiver);
 }
 
 void
 report_filename(struct buf *out, const char *receiver,
-    const char *policy_domain, int64_t begin, int64_t end)
+    const char *policy_domain, int64_t begin, int64_t end, const char *unique)
 {
-	buf_printf(out, "%s!%s!%lld!%lld.xml.gz", receiver, policy_domain,
+	buf_printf(out, "%s!%s!%lld!%lld", receiver, policy_domain,
 	    (long long)begin, (long long)end);
+	if (unique != NULL && *unique != '\0')
+		buf_printf(out, "!%s", unique);
+	buf_append_str(out, ".xml.gz");
 }
 
 void

@@ -19,14 +19,26 @@ int64_t report_complete_before(int64_t now, unsigned hours);
  * letters, digits, '-', '.', '_' only, not empty */
 bool report_name_ok(const char *domain);
 
-/* report_id - "<begin>.<policy-domain>@<receiver>" (an RFC 9990 ridfmt:
- * dot-atom-text "@" dot-atom-text), the same for every send of it */
+/* the longest store identity (report_store_id) taken into a name */
+#define REPORT_UNIQUE_MAX 64
+
+/* report_unique_ok - a store identity usable as RFC 9990's unique-id
+ * (1*(ALPHA / DIGIT)) and in a dot-atom: letters and digits, 1 to
+ * REPORT_UNIQUE_MAX of them */
+bool report_unique_ok(const char *unique);
+
+/* report_id - "<begin>.<policy-domain>.<unique>@<receiver>" (an RFC 9990
+ * ridfmt: dot-atom-text "@" dot-atom-text), the same for every send of
+ * it; unique is the store's identity (NULL or "": left out, the names
+ * of a report claimed before stores had one) */
 void report_id(struct buf *out, const char *receiver,
-    const char *policy_domain, int64_t begin);
-/* report_filename - receiver "!" policy-domain "!" begin "!" end ".xml.gz"
- * (end: the last second of the period, as in date_range) */
+    const char *policy_domain, int64_t begin, const char *unique);
+/* report_filename - receiver "!" policy-domain "!" begin "!" end
+ * ["!" unique] ".xml.gz" (end: the last second of the period, as in
+ * date_range; unique as for report_id) */
 void report_filename(struct buf *out, const char *receiver,
-    const char *policy_domain, int64_t begin, int64_t end);
+    const char *policy_domain, int64_t begin, int64_t end,
+    const char *unique);
 /* report_subject - "Report Domain: D Submitter: R Report-ID: <ID>",
  * folded before Submitter: and Report-ID: (RFC 5322 FWS) */
 void report_subject(struct buf *out, const char *policy_domain,

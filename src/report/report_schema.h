@@ -11,8 +11,14 @@
  * is not written twice when retried (added after version 1 was
  * released: made by CREATE ... IF NOT EXISTS at every open, an older
  * daemon ignores it; the writers forget ids older than a day, the
- * report job's --expire with the messages). schema_version: the version the tables were made with; a store
- * with another version is refused, never altered behind the admin's back.
+ * report job's --expire with the messages). store_identity: one row
+ * (one = 1) holding the store's random identity, put into the names of
+ * its reports (report_name.c says why); added after version 1 too, made
+ * and filled at every open when missing, so a store of an earlier
+ * version gets one at its next open and older programs, which ignore
+ * it, keep working: no version bump. schema_version: the version the
+ * tables were made with; a store with another version is refused, never
+ * altered behind the admin's back.
  */
 #ifndef AUTHMILTER_REPORT_SCHEMA_H
 #define AUTHMILTER_REPORT_SCHEMA_H
@@ -49,6 +55,8 @@ static const char *const report_schema_sql[] = {
 	" id TEXT NOT NULL PRIMARY KEY, written_at BIGINT NOT NULL)",
 	"CREATE INDEX IF NOT EXISTS written_batches_at"
 	" ON written_batches (written_at)",
+	"CREATE TABLE IF NOT EXISTS store_identity ("
+	" one INTEGER NOT NULL PRIMARY KEY CHECK (one = 1), id TEXT NOT NULL)",
 	NULL
 };
 

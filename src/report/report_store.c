@@ -3,7 +3,9 @@
  * (through report_db.h): schema, version check, inserts.
  *
  *   report_store_spec_ok  is "sqlite:PATH" well formed
- *   report_store_open     open or create (WAL, tables, schema version)
+ *   report_store_open     open or create (WAL, tables, schema version,
+ *                         the store's identity)
+ *   report_store_id       that identity, for the names of its reports
  *   report_store_check    can it be opened, without creating anything
  *   report_store_prepare  make the store's directory for the daemon's user
  *   report_store_insert   rows in one transaction
@@ -25,6 +27,7 @@
 
 #include "log/log.h"
 #include "report/report_db.h"
+#include "report/report_name.h"
 #include "report/report_schema.h"
 #include "report/report_store.h"
 #include "util/str.h"
@@ -35,7 +38,10 @@ struct report_store {
 	struct report_query *insert;
 	struct report_query *batch_seen, *batch_mark;
 	int64_t next_prune;	/* Unix time of the next prune of batch ids */
+	char id[REPORT_UNIQUE_MAX + 1];	/* store_identity */
 };
+
+#define STORE_ID_BYTES 8	/* a new store's identity: 64 random bits */
 
 static const char insert_sql[] =
 	"INSERT INTO messages (arrival, queue_id, source_ip, header_from,"
@@ -51,6 +57,11 @@ static const char batch_mark_sql[] =
 	"INSERT INTO written_batches (id, written_at) VALUES (?1, ?2)";
 static const char batch_prune_sql[] =
 	"DELETE FROM written_batches WHERE written_at < ?1";
+static const char store_id_get_sql[] =
+	"SELECT id FROM store_identity WHERE one = 1";
+static const char store_id_put_sql[] =
+	"INSERT INTO store_identity (one, id) VALUES (1, ?1)"
+	" ON CONFLICT DO NOTHING";
 
 /* sqlite_path - the PATH of "sqlite:PATH", or NULL */
 static const char *
@@ -93,11 +104,87 @@ schema_version(struct report_db *db, struct buf *why)
 	return v;
 }
 
-/* create_schema - tables and version, in one transaction (PostgreSQL:
- * under an advisory lock, so two daemons starting at once do not race
- * on CREATE TABLE) */
+/* stored_id - the store's identity into id (REPORT_UNIQUE_MAX + 1
+ * bytes): 1 when there is a usable one, 0 when none, -1 on error or an
+ * identity unusable in a name (why filled) */
+static int
+stored_id(struct report_db *db, char *id, struct buf *why)
+{
+	struct report_query *q = report_query_new(db, store_id_get_sql);
+	int rc = report_query_step(q);
+
+	if (rc < 0)
+		buf_printf(why, "%s", report_query_error(q));
+	else if (rc > 0 && !report_unique_ok(report_query_col(q, 0))) {
+		buf_printf(why, "store identity \"%.80s\" is not 1 to %d letters "
+		    "and digits", report_query_col(q, 0), REPORT_UNIQUE_MAX);
+		rc = -1;
+	} else if (rc > 0)
+		(void)snprintf(id, REPORT_UNIQUE_MAX + 1, "%s",
+		    report_query_col(q, 0));	/* fits: checked above */
+	report_query_free(&q);
+	return rc;
+}
+
+/* new_store_id - STORE_ID_BYTES from the kernel, in hex. Unlike a batch
+ * id this waits for the kernel's randomness at early boot instead of
+ * falling back on the clock: the identity lasts as long as the store,
+ * and two hosts started at once must not draw the same one. */
 static bool
-create_schema(struct report_db *db, struct buf *why)
+new_store_id(char id[2 * STORE_ID_BYTES + 1], struct buf *why)
+{
+	unsigned char b[STORE_ID_BYTES];
+	ssize_t n;
+	size_t i;
+
+	while ((n = getrandom(b, sizeof(b), 0)) < 0 && errno == EINTR)
+		continue;
+	if (n != (ssize_t)sizeof(b)) {
+		buf_printf(why, "getrandom: %s", n < 0 ? strerror(errno) :
+		    "short read");
+		return false;
+	}
+	for (i = 0; i < sizeof(b); i++)
+		(void)snprintf(id + 2 * i, 3, "%02x", b[i]);
+	return true;
+}
+
+/*
+ * store_identity - the store's identity into id, drawn when it has none
+ * (a new store, or one made before identities). Insert-if-absent, then
+ * read back: of several processes or hosts opening a new store at once,
+ * whichever inserts first wins and all read the same row (the fixed key
+ * makes a second insert a no-op, even without create_schema's locks).
+ */
+static bool
+store_identity(struct report_db *db, char *id, struct buf *why)
+{
+	char fresh[2 * STORE_ID_BYTES + 1];
+	struct report_query *q;
+	int rc = stored_id(db, id, why);
+
+	if (rc != 0)
+		return rc > 0;
+	if (!new_store_id(fresh, why))
+		return false;
+	q = report_query_new(db, store_id_put_sql);
+	report_query_text(q, 1, fresh);
+	rc = report_query_step(q);
+	if (rc < 0)
+		buf_printf(why, "%s", report_query_error(q));
+	report_query_free(&q);
+	if (rc < 0 || (rc = stored_id(db, id, why)) < 0)
+		return false;
+	if (rc == 0)
+		buf_append_str(why, "store identity not kept");
+	return rc > 0;
+}
+
+/* create_schema - tables, version and the store's identity (into id),
+ * in one transaction (PostgreSQL: under an advisory lock, so two daemons
+ * starting at once do not race on CREATE TABLE) */
+static bool
+create_schema(struct report_db *db, char *id, struct buf *why)
 {
 	size_t i;
 	int v;
@@ -125,6 +212,8 @@ create_schema(struct report_db *db, struct buf *why)
 		    REPORT_SCHEMA_VERSION);
 		goto fail;
 	}
+	if (!store_identity(db, id, why))
+		goto fail;
 	return report_db_commit(db, why);
 fail:
 	report_db_rollback(db);
@@ -135,19 +224,27 @@ struct report_store *
 report_store_open(const char *spec, const struct report_db_opts *o,
     struct buf *why)
 {
+	char id[REPORT_UNIQUE_MAX + 1];
 	struct report_store *st;
 	struct report_db *db;
 
 	db = report_db_open(spec, o, true, why);
 	if (db == NULL)
 		return NULL;
-	if (!create_schema(db, why)) {
+	if (!create_schema(db, id, why)) {
 		report_db_close(&db);
 		return NULL;
 	}
 	st = xcalloc(1, sizeof(*st));
 	st->db = db;
+	(void)snprintf(st->id, sizeof(st->id), "%s", id);	/* same size */
 	return st;
+}
+
+const char *
+report_store_id(const struct report_store *st)
+{
+	return st->id;
 }
 
 /* parent_dir - the directory part of path, malloc'd ("/" for "/x") */

@@ -48,6 +48,15 @@ bool report_store_check(const char *spec, const struct report_db_opts *o,
 bool report_store_prepare(const char *spec, uid_t uid, gid_t gid,
     struct buf *why);
 
+/*
+ * report_store_id - the store's identity: random letters and digits
+ * (16 hex digits when this program drew it), drawn once when the store
+ * or its store_identity table is made, the same for every handle and
+ * host using the store; report_id and report_filename put it into the
+ * names of its reports.
+ */
+const char *report_store_id(const struct report_store *st);
+
 /* report_store_close - close; NULLs *sp */
 void report_store_close(struct report_store **sp);
 

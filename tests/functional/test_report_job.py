@@ -10,7 +10,12 @@ mode only (RFC 9989 made !size obsolete); the RFC 7489 mode
 validates against RFC 7489's schema; sending goes through ReportSendmail
 once, a failed send is retried at the next run, never sent twice (nor an
 address that the destination's authorisation record put in place of a
-rua address, while another destination of the same report is retried).""" 
+rua address, while another destination of the same report is retried).
+The Report-ID, file name and Message-ID carry the store's identity: two
+stores with the same rows name their reports apart, one store names a
+report the same on every run and on a resend, a store of an earlier
+version (no store_identity table) gets an identity and keeps it, and a
+report it claimed before keeps its old names."""
 
 import email
 import email.policy
@@ -18,6 +23,7 @@ import glob
 import gzip
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -104,6 +110,55 @@ def report(conf, *args):
                           capture_output=True, text=True, timeout=60)
 
 
+def store_id(db):
+    """the identity of the SQLite store at db ("" when none)"""
+    con = sqlite3.connect(db)
+    try:
+        row = con.execute("SELECT id FROM store_identity").fetchone()
+    except sqlite3.OperationalError:
+        row = None
+    con.close()
+    return row[0] if row else ""
+
+
+def write_conf(path, opts, **more):
+    with open(path, "w") as f:
+        for k, v in dict(opts, **more).items():
+            f.write("%s %s\n" % (k, v))
+        f.write("LogTo stderr\n")
+    return path
+
+
+def mail_names(raw):
+    """(attachment file name, Subject's Report-ID, Message-ID, the XML's
+    report_id) of a report message"""
+    m = email.message_from_bytes(raw, policy=email.policy.default)
+    subj = " ".join(str(m["Subject"]).split())
+    rid = re.search(r"Report-ID: <([^>]*)>", subj)
+    att = list(m.iter_attachments())
+    xml_rid = None
+    if att:
+        root = ET.fromstring(gzip.decompress(att[0].get_content()))
+        x = root.find(".//" + NS + "report_id")
+        if x is None:
+            x = root.find(".//report_id")
+        xml_rid = x.text if x is not None else None
+    return (att[0].get_filename() if att else None,
+            rid.group(1) if rid else None, str(m["Message-ID"]), xml_rid)
+
+
+def dry_names(conf, out, period):
+    """{policy domain: mail_names} of a dry run into the new dir out"""
+    os.mkdir(out)
+    r = report(conf, "--dry-run", "--out", out, "--period", *period)
+    got = {}
+    for f in glob.glob(os.path.join(out, "*.eml")):
+        with open(f, "rb") as e:
+            n = mail_names(e.read())
+        got[os.path.basename(f).split("!")[1]] = n
+    return r, got
+
+
 def xmllint(path, xsd):
     r = subprocess.run(["xmllint", "--noout", "--schema", xsd, path],
                        capture_output=True, text=True, timeout=30)
@@ -163,9 +218,12 @@ def rfc9990(t, opts, tmp):
         st = report(d.conf_path, "--stats")
     files = sorted(glob.glob(os.path.join(out, "*.xml.gz")))
     names = [os.path.basename(f) for f in files]
-    want = ["mx.receiver.example!%s!%d!%d.xml.gz" % (dom, now - 3600,
-                                                     now + 3599)
-            for dom in ("a.test", "b.test", "d.test")]
+    sid = store_id(db)
+    t.ok(re.fullmatch(r"[0-9a-f]{16}", sid), "the store has an identity: "
+         "16 hex digits", diag=repr(sid))
+    want = ["mx.receiver.example!%s!%d!%d!%s.xml.gz" % (d, now - 3600,
+                                                        now + 3599, sid)
+            for d in ("a.test", "b.test", "d.test")]
     t.is_eq(names, want, "one report per authorised policy domain, RFC 9990 "
             "file names")
     t.ok(re.search(r"report c\.test .*skipped: x@other\.example: not "
@@ -188,11 +246,86 @@ def rfc9990(t, opts, tmp):
              % os.path.basename(xml), diag=err)
     if len(files) == 3:
         check_counts(t, files[0][:-3], files[1][:-3])
-        check_eml(t, files[0])
+        check_eml(t, files[0], sid)
     t.ok(re.search(r"^a\.test\s+5\s", st.stdout, re.M) and
          re.search(r"^f\.test\s+1\s", st.stdout, re.M),
          "--stats: rows per policy domain", diag=st.stdout)
     t.diag("report job: %d rows in %.2f s" % (total, elapsed))
+    two_stores(t, opts, tmp, db, [str(now - 3600), str(now + 3600)])
+    old_store(t, opts, tmp, db, [str(now - 3600), str(now + 3600)])
+
+
+def two_stores(t, opts, tmp, db, period):
+    """two MX hosts, each with its own store, the same receiver domain
+    and the same rows: before, both sent a.test's report under one
+    Report-ID, file name and Message-ID, and a receiver that drops
+    duplicates kept one"""
+    db2 = os.path.join(tmp, "second.db")
+    conf1 = write_conf(os.path.join(tmp, "first.conf"), opts)
+    conf2 = write_conf(os.path.join(tmp, "second.conf"), opts,
+                       ReportStore="sqlite:" + db2)
+    r = report(conf2, "--stats")        # makes the second store
+    con = sqlite3.connect(db2)
+    con.execute("ATTACH DATABASE ? AS one", (db,))
+    con.execute("INSERT INTO messages SELECT * FROM one.messages")
+    con.commit()
+    con.close()
+    r1, n1 = dry_names(conf1, os.path.join(tmp, "names1"), period)
+    r2, n2 = dry_names(conf2, os.path.join(tmp, "names2"), period)
+    t.ok(r.returncode == 0 and r1.returncode == 0 and r2.returncode == 0 and
+         sorted(n1) == sorted(n2) == ["a.test", "b.test", "d.test"],
+         "two stores with the same rows: the same reports",
+         diag="%r %r\n%s%s%s" % (n1, n2, r.stderr, r1.stderr, r2.stderr))
+    clash = [(d, k) for d in n1 if d in n2 for k in range(4)
+             if n1[d][k] == n2[d][k]]
+    t.ok(n1 and not clash, "two stores: Report-ID, file name, Message-ID "
+         "and XML report_id all differ", diag=repr((clash, n1, n2)))
+    sid2 = store_id(db2)
+    t.ok(sid2 and sid2 != store_id(db) and all(
+        n2[d][0].endswith("!%s.xml.gz" % sid2) and
+        n2[d][1].endswith(".%s@mx.receiver.example" % sid2)
+        for d in n2), "each store's names carry its own identity",
+        diag=repr((sid2, n2)))
+    _, again = dry_names(conf1, os.path.join(tmp, "names1b"), period)
+    t.is_eq(again, n1, "the same store: the same names on every run")
+
+
+def old_store(t, opts, tmp, db, period):
+    """a store made by an earlier version (no store_identity table) that
+    had claimed a.test's report and failed to send it: it gets an
+    identity at its next open and keeps it; the claimed report keeps
+    the names it was claimed with (a resend keeps its file name), the
+    others carry the identity"""
+    old = os.path.join(tmp, "old.db")
+    shutil.copy(db, old)
+    con = sqlite3.connect(old)
+    con.execute("DROP TABLE IF EXISTS store_identity")
+    begin = int(period[0])
+    legacy = "%d.a.test@mx.receiver.example" % begin
+    con.execute("INSERT INTO reports (policy_domain, period_begin,"
+                " period_end, state, claimed_by, claimed_at, report_id,"
+                " detail) VALUES ('a.test', ?, ?, 'failed', 'old', ?, ?,"
+                " 'sendmail failed')",
+                (begin, int(period[1]), begin, legacy))
+    con.commit()
+    con.close()
+    conf = write_conf(os.path.join(tmp, "old.conf"), opts,
+                      ReportStore="sqlite:" + old)
+    r, n = dry_names(conf, os.path.join(tmp, "names-old"), period)
+    sid = store_id(old)
+    t.ok(r.returncode == 0 and re.fullmatch(r"[0-9a-f]{16}", sid) and
+         sid != store_id(db), "a store of an earlier version gets an "
+         "identity of its own at its next open", diag=repr(sid) + r.stderr)
+    t.is_eq(n.get("a.test"), ("mx.receiver.example!a.test!%d!%d.xml.gz" % (
+        begin, int(period[1]) - 1), legacy, "<%s>" % legacy, legacy),
+        "a report claimed before the identity keeps its old names")
+    b = n.get("b.test") or (None, None, None, None)
+    t.ok(b[0] is not None and b[0].endswith("!%s.xml.gz" % sid) and
+         b[1] == "%d.b.test.%s@mx.receiver.example" % (begin, sid),
+         "the other reports carry the new identity", diag=repr(b))
+    r, n2 = dry_names(conf, os.path.join(tmp, "names-old2"), period)
+    t.ok(store_id(old) == sid and n2 == n, "the identity is kept: the "
+         "same names at the next run", diag=repr((store_id(old), n2)))
 
 
 def check_counts(t, a_xml, b_xml):
@@ -220,14 +353,18 @@ def check_counts(t, a_xml, b_xml):
             "b.test: count equals messages sent")
 
 
-def check_eml(t, gzpath):
+def check_eml(t, gzpath, sid):
     eml = gzpath[:-len(".xml.gz")] + ".eml"
     with open(eml, "rb") as f:
         m = email.message_from_binary_file(f, policy=email.policy.default)
     subj = " ".join(str(m["Subject"]).split())
-    t.ok(re.fullmatch(r"Report Domain: a\.test Submitter: mx\.receiver\.example "
-                      r"Report-ID: <\d+\.a\.test@mx\.receiver\.example>", subj),
-         "Subject as RFC 9990 says", diag=subj)
+    rid = re.fullmatch(r"Report Domain: a\.test Submitter: mx\.receiver\."
+                       r"example Report-ID: <(\d+\.a\.test\.%s@mx\.receiver"
+                       r"\.example)>" % sid, subj)
+    t.ok(rid, "Subject as RFC 9990 says, the store's identity in the "
+         "Report-ID", diag=subj)
+    t.ok(rid and str(m["Message-ID"]) == "<%s>" % rid.group(1),
+         "Message-ID: the Report-ID", diag=str(m["Message-ID"]))
     t.is_eq(str(m["To"]), "dmarc@a.test", "To: the rua address")
     att = [p for p in m.iter_attachments()]
     with open(gzpath, "rb") as f:
@@ -286,8 +423,8 @@ def sending(t, opts, tmp):
     os.mkdir(spool)
     script = os.path.join(tmp, "fake-sendmail")
     with open(script, "w") as f:
-        f.write("#!/bin/sh\n[ -e %s/fail ] && exit 75\n"
-                "cat > %s/msg.$$\n" % (spool, spool))
+        f.write("#!/bin/sh\nif [ -e %s/fail ]; then cat > %s/failed.$$; "
+                "exit 75; fi\ncat > %s/msg.$$\n" % (spool, spool, spool))
     os.chmod(script, 0o755)
     opts["ReportStore"] = "sqlite:" + db
     opts["ReportSendmail"] = script + " -t -oi"
@@ -311,13 +448,22 @@ def sending(t, opts, tmp):
              "report " not in r3.stderr, "third run: nothing is sent twice",
              diag=r3.stderr)
     tos = []
-    for p in sent:
+    names = {}
+    for p in sent + sorted(glob.glob(spool + "/failed.*")):
         with open(p, "rb") as f:
             raw = f.read()
         m = email.message_from_bytes(raw, policy=email.policy.default)
+        names.setdefault(str(m["To"]), []).append(mail_names(raw))
+        if p not in sent:
+            continue
         tos.append(str(m["To"]))
         if b"\r\n" in raw:
             tos.append("CRLF given to the command")
+    sid = store_id(db)
+    t.ok(len(names) == 3 and all(
+        len(v) == 2 and v[0] == v[1] and v[0][0].endswith("!%s.xml.gz" % sid)
+        for v in names.values()), "a resend (next run, store reopened): "
+         "the same Report-ID, file name and Message-ID", diag=repr(names))
     t.is_eq(sorted(tos), ["agg@reports.example", "dmarc@a.test",
                           "tiny@d.test"],
             "the command got LF messages addressed to the rua addresses")
@@ -436,8 +582,8 @@ def complete_periods(t, opts, db, tmp):
         f.write("LogTo stderr\n")
     r = report(conf, "--dry-run", "--out", out)
     names = sorted(os.path.basename(f) for f in glob.glob(out + "/*.xml.gz"))
-    want = ["mx.receiver.example!a.test!%d!%d.xml.gz" % (b, b + day - 1)
-            for b in (today - 2 * day, today - day)]
+    want = ["mx.receiver.example!a.test!%d!%d!%s.xml.gz" % (
+        b, b + day - 1, store_id(db)) for b in (today - 2 * day, today - day)]
     t.ok(r.returncode == 0 and names == want, "no --period: one report per "
          "complete UTC day, today's rows left for tomorrow",
          diag=repr(names) + r.stderr)

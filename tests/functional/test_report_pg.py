@@ -10,9 +10,14 @@ ReportStoreTimeout and writes through a new connection; bytes that are not
 UTF-8 (a client's HELO and MAIL FROM domain) never stop the recording, a
 row the server refuses (an admin's constraint) is dropped alone, and a
 batch whose COMMIT went through but whose answer was lost (a proxy,
-tests/lib/pg_proxy.py) is not written twice. Needs root (the server runs
-as nobody); skipped with the reason elsewhere, a failure under CI=true."""
+tests/lib/pg_proxy.py) is not written twice. The shared store has one
+identity, in the names of every report whichever host sends it; a store
+without one (an earlier version's) gets one when two jobs open it at
+once, and both use it. Needs root (the server runs as nobody); skipped
+with the reason elsewhere, a failure under CI=true."""
 
+import email
+import email.policy
 import glob
 import os
 import re
@@ -61,7 +66,11 @@ NAMES = ["authmilter -t opens the PostgreSQL store",
          "COMMIT's answer lost: the rows written once, not twice",
          "COMMIT's answer lost: logged as written before",
          "PostgreSQL's notices in the daemon's debug log",
-         "a value too long for the column (class 22): dropped alone"]
+         "a value too long for the column (class 22): dropped alone",
+         "the store's identity: one row, in every sent report's names",
+         "no identity (an earlier version's store), two jobs opening it at "
+         "once: both exit 0",
+         "no identity, two jobs at once: one drawn, the same names in both"]
 
 
 def msg(dom, n):
@@ -75,6 +84,14 @@ def rows(pg):
         return int(pg.psql("SELECT count(*) FROM messages").strip() or -1)
     except RuntimeError:
         return -1
+
+
+def store_ids(pg):
+    """the rows of store_identity ([] when the table is missing)"""
+    try:
+        return pg.psql("SELECT id FROM store_identity").split()
+    except RuntimeError:
+        return []
 
 
 def wait_rows(pg, want, timeout=20):
@@ -185,6 +202,44 @@ def jobs(t, pg, conf, tmp, notices):
     st = pg.psql("SELECT policy_domain || ':' || state FROM reports "
                  "ORDER BY 1").split()
     t.is_eq(st, [d + ":sent" for d in DOMAINS], NAMES[5])
+    ids = store_ids(pg)
+    names = []
+    for path in glob.glob(spool + "/msg.*"):
+        with open(path, "rb") as f:
+            m = email.message_from_binary_file(f, policy=email.policy.default)
+        att = list(m.iter_attachments())
+        names.append((att[0].get_filename() if att else None,
+                      str(m["Message-ID"])))
+    t.ok(len(ids) == 1 and re.fullmatch(r"[0-9a-f]{16}", ids[0]) and
+         len(names) == len(DOMAINS) and all(
+             n[0] and n[0].endswith("!%s.xml.gz" % ids[0]) and
+             n[1].endswith(".%s@mx.receiver.example>" % ids[0])
+             for n in names), NAMES[22], diag=repr((ids, names)))
+    identity_race(t, pg, jconf, tmp, now)
+
+
+def identity_race(t, pg, jconf, tmp, now):
+    """the store as an earlier version left it (no store_identity), then
+    two report jobs (dry runs, another period) open it at the same time"""
+    pg.psql("DROP TABLE IF EXISTS store_identity")
+    args = [REPORT, "-c", jconf, "--period", str(now - 3599), str(now + 3600),
+            "--dry-run", "--out"]
+    outs = [os.path.join(tmp, "race%d" % k) for k in range(2)]
+    for o in outs:
+        os.mkdir(o)
+    procs = [subprocess.Popen(args + [o], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+             for o in outs]
+    res = [p.communicate(timeout=120) for p in procs]
+    t.ok(all(p.returncode == 0 for p in procs), NAMES[23],
+         diag=repr([r[1] for r in res]))
+    ids = store_ids(pg)
+    names = [sorted(os.path.basename(f) for f in glob.glob(o + "/*.xml.gz"))
+             for o in outs]
+    t.ok(len(ids) == 1 and names[0] == names[1] and
+         len(names[0]) == len(DOMAINS) and
+         all(n.endswith("!%s.xml.gz" % ids[0]) for n in names[0]),
+         NAMES[24], diag=repr((ids, names)))
 
 
 def outage(t, pg, d):

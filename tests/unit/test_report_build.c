@@ -123,14 +123,40 @@ test_names(void **state)
 	struct buf b = BUF_INIT;
 
 	(void)state;
+	/* without a store identity: the names of a report claimed by a
+	 * version before identities, and RFC 9990's example */
 	report_filename(&b, "mail.receiver.example", "example.com", 1013662812,
-	    1013749130);
+	    1013749130, NULL);
 	assert_string_equal(buf_cstr(&b),
 	    "mail.receiver.example!example.com!1013662812!1013749130.xml.gz");
 	buf_truncate(&b, 0);
-	report_id(&b, "mx.example.net", "example.com", 1700000000);
+	report_id(&b, "mx.example.net", "example.com", 1700000000, "");
 	assert_string_equal(buf_cstr(&b), "1700000000.example.com@mx.example.net");
 	buf_truncate(&b, 0);
+	/* with one: the unique-id before the extension, and the last atom
+	 * of the Report-ID's left part */
+	report_filename(&b, "mx.example.net", "example.com", 1700000000,
+	    1700086399, "3f9a1c0e5b7d2468");
+	assert_string_equal(buf_cstr(&b), "mx.example.net!example.com!"
+	    "1700000000!1700086399!3f9a1c0e5b7d2468.xml.gz");
+	buf_truncate(&b, 0);
+	report_id(&b, "mx.example.net", "example.com", 1700000000,
+	    "3f9a1c0e5b7d2468");
+	assert_string_equal(buf_cstr(&b),
+	    "1700000000.example.com.3f9a1c0e5b7d2468@mx.example.net");
+	buf_truncate(&b, 0);
+	/* unique-id = 1*(ALPHA / DIGIT), which is also dot-atom-text */
+	assert_true(report_unique_ok("3f9a1c0e5b7d2468"));
+	assert_true(report_unique_ok("Z"));
+	assert_false(report_unique_ok(""));
+	assert_false(report_unique_ok("3f9a-1c0e"));
+	assert_false(report_unique_ok("a.b"));
+	assert_false(report_unique_ok("a!b"));
+	assert_false(report_unique_ok("a b"));
+	assert_true(report_unique_ok("0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef"));
+	assert_false(report_unique_ok("0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef0"));
 	report_subject(&b, "example.com", "mx.example.net", "1.example.com@mx.example.net");
 	assert_string_equal(buf_cstr(&b), "Report Domain: example.com\r\n"
 	    " Submitter: mx.example.net\r\n Report-ID: <1.example.com@mx.example.net>");

@@ -1,7 +1,9 @@
 /* test_report_store.c - the report queue (bounded, never blocking, drop
  * counting, order kept), row text kept to UTF-8, and the SQLite store
  * (made on first use, rows inserted once per batch id, a refused row told
- * from a failing store, schema version checked, bad names refused) */
+ * from a failing store, schema version checked, bad names refused; its
+ * identity random per store, kept across opens, given to a store of an
+ * earlier version, the same for processes opening a new store at once) */
 #include "config.h"
 
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/random.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 
 #include "report/report_queue.h"
@@ -124,7 +127,8 @@ static int
 store_teardown(void **state)
 {
 	static const char *const names[] = {
-		"r.db", "r.db-wal", "r.db-shm", "r.db-journal"
+		"r.db", "r.db-wal", "r.db-shm", "r.db-journal",
+		"s.db", "s.db-wal", "s.db-shm", "s.db-journal"
 	};
 	char path[128];
 	size_t i;
@@ -248,6 +252,150 @@ test_store_create_insert(void **state)
 	buf_deinit(&why);
 }
 
+/* spec_of - "sqlite:DIR/name" of the test's directory into spec */
+static void
+spec_of(char *spec, size_t size, const char *name)
+{
+	/* truncation cannot happen: the directory name is short */
+	(void)snprintf(spec, size, "sqlite:%s/%s", store_dir, name);
+}
+
+/* id_of - the identity of the store at spec, copied (a fresh open) */
+static void
+id_of(const char *spec, char id[REPORT_BATCH_ID_SIZE])
+{
+	struct buf why = BUF_INIT;
+	struct report_store *st = report_store_open(spec, &DB_OPTS, &why);
+
+	if (st == NULL)
+		fail_msg("%s: %s", spec, buf_cstr(&why));
+	assert_true(strlen(report_store_id(st)) < REPORT_BATCH_ID_SIZE);
+	strcpy(id, report_store_id(st));
+	report_store_close(&st);
+	buf_deinit(&why);
+}
+
+/* Every store draws an identity of its own on first open (64 random
+ * bits in hex) and keeps it: reopened, it is the same; a second store
+ * gets another. A store made before identities (no store_identity
+ * table: exactly the tables of an earlier version) gets one at its next
+ * open and keeps that; one an admin spoiled is refused, not used. */
+static void
+test_store_identity(void **state)
+{
+	char r[256], s2[256];
+	char a[REPORT_BATCH_ID_SIZE], b[REPORT_BATCH_ID_SIZE];
+	char c[REPORT_BATCH_ID_SIZE], d[REPORT_BATCH_ID_SIZE];
+	struct report_store *st;
+	struct buf why = BUF_INIT;
+
+	(void)state;
+	spec_of(r, sizeof(r), "r.db");
+	spec_of(s2, sizeof(s2), "s.db");
+	id_of(r, a);
+	assert_int_equal(strlen(a), 16);
+	assert_int_equal(strspn(a, "0123456789abcdef"), 16);
+	id_of(r, b);
+	assert_string_equal(a, b);		/* reopened: the same */
+	id_of(s2, c);
+	assert_int_equal(strlen(c), 16);
+	assert_string_not_equal(a, c);		/* another store: another */
+	/* as a store of an earlier version */
+	st = report_store_open(r, &DB_OPTS, &why);
+	assert_non_null(st);
+	assert_true(report_db_exec(report_store_db(st),
+	    "DROP TABLE store_identity", &why));
+	report_store_close(&st);
+	id_of(r, b);
+	assert_int_equal(strlen(b), 16);
+	assert_int_equal(strspn(b, "0123456789abcdef"), 16);
+	id_of(r, d);
+	assert_string_equal(b, d);		/* kept from then on */
+	/* the table there but empty (an admin's DELETE): drawn again */
+	st = report_store_open(r, &DB_OPTS, &why);
+	assert_non_null(st);
+	assert_true(report_db_exec(report_store_db(st),
+	    "DELETE FROM store_identity", &why));
+	report_store_close(&st);
+	id_of(r, d);
+	assert_int_equal(strlen(d), 16);
+	/* not letters and digits: unusable in a file name, refused */
+	st = report_store_open(r, &DB_OPTS, &why);
+	assert_non_null(st);
+	assert_true(report_db_exec(report_store_db(st),
+	    "UPDATE store_identity SET id = 'a/b'", &why));
+	report_store_close(&st);
+	assert_null(report_store_open(r, &DB_OPTS, &why));
+	assert_non_null(strstr(buf_cstr(&why), "store identity"));
+	buf_deinit(&why);
+}
+
+/* Processes that open a new store at the same moment (a daemon's writer
+ * and the report job at first start) agree on its identity: each child
+ * waits on a pipe that the parent closes to let all go at once, opens
+ * the store and writes the identity it read back. */
+static void
+test_store_identity_concurrent(void **state)
+{
+	enum { KIDS = 8 };
+	char spec[256], got[KIDS][REPORT_BATCH_ID_SIZE];
+	char later[REPORT_BATCH_ID_SIZE];
+	int go[2], res[2], status;
+	pid_t pids[KIDS];
+	size_t i;
+
+	(void)state;
+	spec_of(spec, sizeof(spec), "r.db");
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(res), 0);
+	for (i = 0; i < KIDS; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			struct buf why = BUF_INIT;
+			struct report_store *st;
+			char line[REPORT_BATCH_ID_SIZE], c;
+
+			(void)close(go[1]);
+			(void)close(res[0]);
+			if (read(go[0], &c, 1) < 0)	/* EOF: go */
+				_exit(1);
+			st = report_store_open(spec, &DB_OPTS, &why);
+			if (st == NULL)
+				(void)fprintf(stderr, "child: %s\n",
+				    buf_cstr(&why));
+			(void)snprintf(line, sizeof(line), "%-16.16s",
+			    st != NULL ? report_store_id(st) : "open-failed");
+			/* one write of 16 bytes: atomic on a pipe */
+			if (write(res[1], line, 16) != 16 || st == NULL)
+				_exit(1);
+			report_store_close(&st);
+			_exit(0);
+		}
+	}
+	(void)close(go[0]);
+	(void)close(res[1]);
+	(void)close(go[1]);	/* all at once */
+	for (i = 0; i < KIDS; i++) {
+		size_t off = 0;
+		ssize_t n;
+
+		while (off < 16 && (n = read(res[0], got[i] + off,
+		    16 - off)) > 0)
+			off += (size_t)n;
+		assert_int_equal(off, 16);
+		got[i][16] = '\0';
+	}
+	(void)close(res[0]);
+	for (i = 0; i < KIDS; i++) {
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	id_of(spec, later);
+	for (i = 0; i < KIDS; i++)
+		assert_string_equal(got[i], later);
+}
+
 static void
 test_store_names(void **state)
 {
@@ -335,6 +483,10 @@ main(void)
 		cmocka_unit_test(test_copy_text_cuts_and_cleans),
 		cmocka_unit_test(test_copy_text_keeps_utf8_valid),
 		cmocka_unit_test_setup_teardown(test_store_create_insert,
+		    store_setup, store_teardown),
+		cmocka_unit_test_setup_teardown(test_store_identity,
+		    store_setup, store_teardown),
+		cmocka_unit_test_setup_teardown(test_store_identity_concurrent,
 		    store_setup, store_teardown),
 		cmocka_unit_test(test_store_names),
 		cmocka_unit_test(test_batch_id_without_entropy),

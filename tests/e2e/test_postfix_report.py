@@ -133,7 +133,8 @@ def run(t, am, pf, db, vmail):
         m = email.message_from_binary_file(f, policy=email.policy.default)
     subj = " ".join(str(m["Subject"]).split())
     t.ok(re.fullmatch(r"Report Domain: a\.test Submitter: mx\.receiver\.example"
-                      r" Report-ID: <\d+\.a\.test@mx\.receiver\.example>", subj),
+                      r" Report-ID: <\d+\.a\.test\.[0-9a-f]{16}"
+                      r"@mx\.receiver\.example>", subj),
          NAMES[3], diag=subj)
     att = list(m.iter_attachments())
     xml = zlib.decompress(att[0].get_content(), 16 + 15) if att else b""

@@ -324,6 +324,30 @@ drop_privileges(const struct conf *c)
 	free(name);
 }
 
+/* check_reloadable - after the privilege drop, load the configuration
+ * once more as UserID, as a SIGHUP will. A file only root can read (a key
+ * that authcheck genkey wrote as root, mode 0600) passes at start, read
+ * as root, and would make every reload fail; say so now, with the
+ * reason, rather than at the first reload. */
+static void
+check_reloadable(const char *path, const struct conf *c)
+{
+	struct buf err = BUF_INIT;
+	struct conf *again;
+	char *line, *save = NULL;
+
+	if (conf_load(path, &again, &err)) {
+		conf_unref(&again);
+		buf_deinit(&err);
+		return;
+	}
+	for (line = strtok_r((char *)err.data, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		log_warn("a reload (SIGHUP) as %s would be refused: %s",
+		    c->user_id, line);
+	buf_deinit(&err);
+}
+
 /* start_resolver - the one shared DNS resolver for SPF, DKIM and DMARC.
  * Made after the fork and the privilege drop: its threads must belong to
  * the daemon, and it needs no privileges. Block the signals this thread
@@ -611,6 +635,7 @@ main(int argc, char **argv)
 {
 	const char *config_path = DEFAULT_CONFIG;
 	bool foreground = false, check_only = false, writer_left = false;
+	bool was_root;
 	struct dns_resolver *resolver;
 	struct metrics_server *metrics;
 	struct report_writer *reports = NULL;
@@ -688,7 +713,10 @@ main(int argc, char **argv)
 		write_pid_file(c->pid_file);
 	metrics = metrics_server_start(c);
 	prepare_report_store(c);
+	was_root = geteuid() == 0;
 	drop_privileges(c);
+	if (was_root && c->user_id != NULL && geteuid() != 0)
+		check_reloadable(config_path, c);
 	conf_live_set(conf_ref(c));
 	resolver = start_resolver(c);
 	checks_set_resolver(resolver);

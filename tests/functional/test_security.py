@@ -3,9 +3,10 @@
 socket's permissions (SocketMode, owner after UserID, who can connect),
 the privilege drop seen from /proc (real, effective, saved and file-system
 uid and gid, supplementary groups, capabilities, every thread), refusing
-to keep running as root unless RunAsRoot says so, and nothing secret in
-the logs at LogLevel debug (key material, message bodies, mistyped config
-lines)."""
+to keep running as root unless RunAsRoot says so, a start that warns when
+a file only root can read (a key file) would make a reload as UserID fail,
+and nothing secret in the logs at LogLevel debug (key material, message
+bodies, mistyped config lines)."""
 
 import errno
 import grp
@@ -292,6 +293,41 @@ def test_signing_key_not_logged(t):
         tmpdir.remove(tmp)
 
 
+def test_reload_as_user(t):
+    """keys are read as root at start and as UserID at a SIGHUP: a key
+    only root can read passed the start and made every reload fail"""
+    names = ["a key only root can read: the start says a reload as "
+             "UserID would be refused, and why",
+             "a key UserID owns: no such warning, a reload is accepted"]
+    if not t.need(root=True, check=lambda: HAVE_LIBS,
+                  what="reload as UserID", tests=names):
+        return
+    tmp = tmpdir.make("sec-reload-", mode=0o755)
+    try:
+        key = os.path.join(tmp, "s1.pem")
+        fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(make_key())
+        opts = {"RunAsRoot": None, "UserID": "nobody",
+                "Domain": "example.org", "Selector": "s1", "KeyFile": key}
+        with daemon.Daemon(options=opts) as d:
+            wait_dropped(d)
+            t.ok(d.wait_for_log(r"a reload \(SIGHUP\) as nobody would be "
+                                r"refused: .*KeyFile: cannot open key file "
+                                r".*s1\.pem: Permission denied", 5), names[0],
+                 diag=d.log_tail(5))
+        os.chown(key, pwd.getpwnam("nobody").pw_uid, -1)
+        with daemon.Daemon(options=opts) as d:
+            wait_dropped(d)
+            n0 = len(d.log())
+            d.reload()
+            ok = d.wait_for_log(r"configuration reloaded", 5, start=n0)
+            t.ok(ok and "would be refused" not in d.log(), names[1],
+                 diag=d.log_tail(5))
+    finally:
+        tmpdir.remove(tmp)
+
+
 def main():
     t = TAP()
     if not t.need(check=daemon.missing, what="security tests"):
@@ -299,6 +335,7 @@ def main():
     test_socket_mode(t)
     test_privilege_drop(t)
     test_root_refused(t)
+    test_reload_as_user(t)
     test_no_secrets_in_logs(t)
     test_signing_key_not_logged(t)
     t.done()

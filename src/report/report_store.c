@@ -104,6 +104,18 @@ schema_version(struct report_db *db, struct buf *why)
 	return v;
 }
 
+/* hex_of - b[0..n) as 2n lower-case hex digits and a NUL into out: the
+ * form of batch ids and store identities */
+static void
+hex_of(const unsigned char *b, size_t n, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		(void)snprintf(out + 2 * i, 3, "%02x", b[i]);
+	out[2 * n] = '\0';
+}
+
 /* stored_id - the store's identity into id (REPORT_UNIQUE_MAX + 1
  * bytes): 1 when there is a usable one, 0 when none, -1 on error or an
  * identity unusable in a name (why filled) */
@@ -135,7 +147,6 @@ new_store_id(char id[2 * STORE_ID_BYTES + 1], struct buf *why)
 {
 	unsigned char b[STORE_ID_BYTES];
 	ssize_t n;
-	size_t i;
 
 	while ((n = getrandom(b, sizeof(b), 0)) < 0 && errno == EINTR)
 		continue;
@@ -144,8 +155,7 @@ new_store_id(char id[2 * STORE_ID_BYTES + 1], struct buf *why)
 		    "short read");
 		return false;
 	}
-	for (i = 0; i < sizeof(b); i++)
-		(void)snprintf(id + 2 * i, 3, "%02x", b[i]);
+	hex_of(b, sizeof(b), id);
 	return true;
 }
 
@@ -508,6 +518,5 @@ report_store_batch_id(char id[REPORT_BATCH_ID_SIZE])
 			    (8 * i));
 		}
 	}
-	for (i = 0; i < sizeof(b); i++)
-		(void)snprintf(id + 2 * i, 3, "%02x", b[i]);
+	hex_of(b, sizeof(b), id);
 }

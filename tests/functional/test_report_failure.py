@@ -18,9 +18,6 @@ local-part of every address in every copied header field (a Received
 Original-Mail-From (a VERP sender) and in the Subject, keeps the domains
 and the Message-ID; FailureReportRedact no leaves them as they came."""
 
-import email
-import email.policy
-import glob
 import os
 import re
 import sys
@@ -30,6 +27,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
+import fake_sendmail  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
@@ -93,20 +91,13 @@ def msg(dom, n):
 
 
 def reports(spool):
-    out = []
-    for p in sorted(glob.glob(spool + "/msg.*")):
-        with open(p, "rb") as f:
-            out.append(email.message_from_binary_file(
-                f, policy=email.policy.default))
-    return out
+    return fake_sendmail.messages(spool)
 
 
 def wait_count(spool, n, timeout=10):
-    end = time.monotonic() + timeout * SCALE
-    while time.monotonic() < end and len(glob.glob(spool + "/msg.*")) < n:
-        time.sleep(0.1)
-    time.sleep(0.3)
-    return len(glob.glob(spool + "/msg.*"))
+    fake_sendmail.wait_count(spool, n, timeout * SCALE)
+    time.sleep(0.3)     # one more would be a report too many
+    return len(fake_sendmail.paths(spool))
 
 
 def main():
@@ -118,13 +109,7 @@ def main():
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:
         yaml.safe_dump(zone(), f)
-    spool = os.path.join(tmp, "spool")
-    os.mkdir(spool)
-    os.chmod(spool, 0o777)
-    script = os.path.join(tmp, "fake-sendmail")
-    with open(script, "w") as f:
-        f.write("#!/bin/sh\ncat > %s/msg.$(date +%%s%%N).$$\n" % spool)
-    os.chmod(script, 0o755)
+    script, spool = fake_sendmail.make(tmp, "fake-sendmail")
     with dns_testserver.DnsServer(zpath) as srv:
         base = {"Nameservers": "127.0.0.1@%d" % srv.port, "DNSTimeout": "1s",
                 "ReportContact": "dmarc@mx.receiver.example",
@@ -133,7 +118,7 @@ def main():
             d.send_message(msg("f0.test", 0), client_ip=BAD_IP,
                            mail_from="<x@f0.test>")
             time.sleep(0.5)
-            t.is_eq(len(glob.glob(spool + "/msg.*")), 0,
+            t.is_eq(len(fake_sendmail.paths(spool)), 0,
                     "off by default: no failure report")
         on(t, dict(base, FailureReports="yes", FailureReportRate="2"), spool)
         external(t, dict(base, FailureReports="yes"), spool)
@@ -198,18 +183,14 @@ def on(t, opts, spool):
 
 def external(t, opts, spool):
     """ruf destinations outside the policy domain's organisation"""
-    before = set(glob.glob(spool + "/msg.*"))
+    before = len(fake_sendmail.paths(spool))
     with daemon.Daemon(options=opts) as d:
         for n, dom in enumerate(("rf1.test", "rf2.test", "rf3.test")):
             d.send_message(msg(dom, 200 + n), client_ip=BAD_IP,
                            mail_from="<x@%s>" % dom)
-        wait_count(spool, len(before) + 2)
-        new = [p for p in glob.glob(spool + "/msg.*") if p not in before]
-        tos = []
-        for p in new:
-            with open(p, "rb") as f:
-                tos.append(str(email.message_from_binary_file(
-                    f, policy=email.policy.default)["To"]))
+        wait_count(spool, before + 2)
+        # names sort in the order the messages came: the new ones last
+        tos = [str(m["To"]) for m in fake_sendmail.messages(spool)[before:]]
         t.is_eq(sorted(tos), ["afrf@rep2.example", "forensic@rep1.example"],
                 "external ruf: authorised by the record's presence, replaced "
                 "by its ruf, never sent to its rua")

@@ -34,6 +34,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
+import fake_sendmail  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
@@ -419,13 +420,9 @@ def rfc7489(t, opts, tmp):
 
 def sending(t, opts, tmp):
     db = os.path.join(tmp, "send.db")
-    spool = os.path.join(tmp, "spool")
-    os.mkdir(spool)
-    script = os.path.join(tmp, "fake-sendmail")
-    with open(script, "w") as f:
-        f.write("#!/bin/sh\nif [ -e %s/fail ]; then cat > %s/failed.$$; "
-                "exit 75; fi\ncat > %s/msg.$$\n" % (spool, spool, spool))
-    os.chmod(script, 0o755)
+    script, spool = fake_sendmail.make(
+        tmp, "fake-sendmail", before='if [ -e "$spool/fail" ]; then '
+        'cat > "$spool/failed.$$"; exit 75; fi')
     opts["ReportStore"] = "sqlite:" + db
     opts["ReportSendmail"] = script + " -t -oi"
     with daemon.Daemon(options=opts) as d:
@@ -436,15 +433,15 @@ def sending(t, opts, tmp):
         open(os.path.join(spool, "fail"), "w").close()
         r1 = report(d.conf_path, *period)
         t.ok(r1.returncode == 1 and "failed" in r1.stderr and
-             not glob.glob(spool + "/msg.*"), "command failing: exit 1, "
+             not fake_sendmail.paths(spool), "command failing: exit 1, "
              "report failed, nothing sent", diag=r1.stderr)
         os.unlink(os.path.join(spool, "fail"))
         r2 = report(d.conf_path, *period)
-        sent = sorted(glob.glob(spool + "/msg.*"))
+        sent = fake_sendmail.paths(spool)
         t.ok(r2.returncode == 0 and len(sent) == 3, "next run: the failed "
              "reports are retried and sent", diag=r2.stderr)
         r3 = report(d.conf_path, *period)
-        t.ok(r3.returncode == 0 and len(glob.glob(spool + "/msg.*")) == 3 and
+        t.ok(r3.returncode == 0 and len(fake_sendmail.paths(spool)) == 3 and
              "report " not in r3.stderr, "third run: nothing is sent twice",
              diag=r3.stderr)
     tos = []
@@ -482,12 +479,7 @@ def replaced(t, opts, tmp):
     once, is retried for the third, and the retry does not send it to the
     replacement again"""
     db = os.path.join(tmp, "replaced.db")
-    spool = os.path.join(tmp, "spool-replaced")
-    os.mkdir(spool)
-    script = os.path.join(tmp, "fake-sendmail-replaced")
-    with open(script, "w") as f:
-        f.write("#!/bin/sh\ncat > %s/msg.$(date +%%s%%N).$$\n" % spool)
-    os.chmod(script, 0o755)
+    script, spool = fake_sendmail.make(tmp, "fake-sendmail-replaced")
     opts["ReportStore"] = "sqlite:" + db
     opts["ReportSendmail"] = script + " -t -oi"
     with daemon.Daemon(options=opts) as d:
@@ -497,11 +489,7 @@ def replaced(t, opts, tmp):
         now = int(time.time())
         period = ["--period", str(now - 3600), str(now + 3600)]
         runs = [report(d.conf_path, *period) for _ in range(2)]
-    tos = []
-    for p in sorted(glob.glob(spool + "/msg.*")):
-        with open(p, "rb") as f:
-            tos.append(str(email.message_from_binary_file(
-                f, policy=email.policy.default)["To"]))
+    tos = [str(m["To"]) for m in fake_sendmail.messages(spool)]
     t.ok(tos == ["real@ext1.example"], "a replaced destination: sent once, "
          "not again when the report is retried for another",
          diag="got: %r\n%s" % (tos, "\n".join(r.stderr for r in runs)))
@@ -518,17 +506,12 @@ def claims(t, opts, tmp):
     take them over and send them again); a claim taken over while we
     send is not overwritten by our outcome, and the run says so"""
     db = os.path.join(tmp, "claims.db")
-    spool = os.path.join(tmp, "spool-claims")
-    os.mkdir(spool)
-    script = os.path.join(tmp, "fake-sendmail-slow")
     # a slow submission; for b.test another job takes the claim meanwhile
-    with open(script, "w") as f:
-        f.write("#!/bin/sh\nmsg=%s/msg.$$\ncat > $msg\nsleep %d\n"
-                "grep -q '^Subject: .*b\\.test' $msg && sqlite3 %s "
-                "\"UPDATE reports SET claimed_by = 'other:1' WHERE "
-                "policy_domain = 'b.test'\"\nexit 0\n"
-                % (spool, CLAIM_SLEEP_S, db))
-    os.chmod(script, 0o755)
+    script, spool = fake_sendmail.make(
+        tmp, "fake-sendmail-slow", after="sleep %d\n"
+        "grep -q '^Subject: .*b\\.test' \"$msg\" && sqlite3 %s "
+        "\"UPDATE reports SET claimed_by = 'other:1' WHERE "
+        "policy_domain = 'b.test'\"\nexit 0" % (CLAIM_SLEEP_S, db))
     opts["ReportStore"] = "sqlite:" + db
     opts["ReportSendmail"] = script + " -t -oi"
     with daemon.Daemon(options=opts) as d:

@@ -16,8 +16,6 @@ without one (an earlier version's) gets one when two jobs open it at
 once, and both use it. Needs root (the server runs as nobody); skipped
 with the reason elsewhere, a failure under CI=true."""
 
-import email
-import email.policy
 import glob
 import os
 import re
@@ -31,6 +29,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
+import fake_sendmail  # noqa: E402
 import pg_proxy  # noqa: E402
 import pg_server  # noqa: E402
 import tmpdir  # noqa: E402
@@ -173,13 +172,8 @@ def run(t, pg, opts, tmp):
 
 
 def jobs(t, pg, conf, tmp, notices):
-    spool = os.path.join(tmp, "spool")
-    os.mkdir(spool)
-    script = os.path.join(tmp, "fake-sendmail")
-    with open(script, "w") as f:
-        # slow enough that the two jobs overlap
-        f.write("#!/bin/sh\nsleep 0.3\ncat > %s/msg.$$.$(date +%%s%%N)\n" % spool)
-    os.chmod(script, 0o755)
+    # slow enough that the two jobs overlap
+    script, spool = fake_sendmail.make(tmp, "fake-sendmail", before="sleep 0.3")
     jconf = os.path.join(tmp, "job.conf")
     with open(conf) as f, open(jconf, "w") as o:
         o.write(re.sub(r"(?m)^ReportSendmail .*$", "", f.read()))
@@ -193,20 +187,15 @@ def jobs(t, pg, conf, tmp, notices):
     t.ok(all(p.returncode == 0 for p in procs), NAMES[3],
          diag=repr([o[1] for o in outs]))
     notices.extend(o[1] for o in outs)
-    tos = []
-    for path in glob.glob(spool + "/msg.*"):
-        with open(path) as f:
-            m = re.search(r"(?m)^To: (\S+)", f.read())
-            tos.append(m.group(1) if m else "?")
+    sent = fake_sendmail.messages(spool)
+    tos = [str(m["To"]) for m in sent]
     t.is_eq(sorted(tos), sorted("r@" + d for d in DOMAINS), NAMES[4])
     st = pg.psql("SELECT policy_domain || ':' || state FROM reports "
                  "ORDER BY 1").split()
     t.is_eq(st, [d + ":sent" for d in DOMAINS], NAMES[5])
     ids = store_ids(pg)
     names = []
-    for path in glob.glob(spool + "/msg.*"):
-        with open(path, "rb") as f:
-            m = email.message_from_binary_file(f, policy=email.policy.default)
+    for m in sent:
         att = list(m.iter_attachments())
         names.append((att[0].get_filename() if att else None,
                       str(m["Message-ID"])))

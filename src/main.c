@@ -11,10 +11,11 @@
  * does not block it, so our handlers see the signals first.
  *
  * SIGHUP re-reads the config: a broken file is logged and refused, the old
- * config stays. SIGTERM and SIGINT stop accepting connections, let the
- * messages in flight finish (up to ShutdownTimeout), and exit. If
- * libmilter's listener gives up on its own, the daemon lets the messages
- * in flight finish the same way and exits with status 1.
+ * config stays. SIGTERM and SIGINT tempfail new messages, let the
+ * messages in flight finish (up to ShutdownTimeout), stop accepting
+ * connections and exit, leaving idle ones to the kernel. If libmilter's
+ * listener gives up on its own, the daemon lets the messages in flight
+ * finish the same way and exits with status 1.
  * daemon/service tells systemd (when it listens) READY, RELOADING/READY
  * around a reload and STOPPING, and feeds its watchdog.
  */
@@ -477,18 +478,52 @@ reload(const char *path)
 	return true;
 }
 
-/* wait_for_sessions - let messages in flight finish, up to the timeout */
+/*
+ * A message's last reply (to its end of message, or the 451 to a MAIL
+ * FROM refused during the stop) is written by libmilter after our
+ * callback returns; the exit leaves connections still open to the
+ * kernel, so it gives those writes this long first.
+ */
+#define REPLY_SETTLE_MS 100
+
+/* sleep_ms - sleep for ms milliseconds */
 static void
-wait_for_sessions(unsigned timeout_ms)
+sleep_ms(unsigned ms)
 {
-	unsigned waited = 0;
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
-	while (session_active() > 0 && waited < timeout_ms) {
-		struct timespec ts = { 0, 50 * 1000000L };
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		continue;
+}
 
-		(void)nanosleep(&ts, NULL);
+/*
+ * stop_messages - refuse new messages and let those in flight finish, up
+ * to timeout_ms. Idle connections are not waited for: the MTA keeps them
+ * for its SMTP sessions (Postfix one per session, a load generator for
+ * good), so waiting for them made every restart under load take the
+ * whole ShutdownTimeout. A MAIL FROM on one gets 451 4.3.2 until the
+ * exit, and the MTA applies its milter default action after it.
+ */
+static void
+stop_messages(int sig, unsigned timeout_ms)
+{
+	unsigned waited = 0, n = session_stop_messages();
+
+	if (sig != 0)
+		log_info("signal %d: stopping; %u message(s) in flight, new "
+		    "ones tempfailed", sig, n);
+	else
+		log_info("stopping; %u message(s) in flight, new ones "
+		    "tempfailed", n);
+	while (session_in_flight() > 0 && waited < timeout_ms) {
+		sleep_ms(50);
 		waited += 50;
 	}
+	if ((n = session_in_flight()) > 0)
+		log_warn("%u message(s) still in flight after ShutdownTimeout; "
+		    "their connections are cut off", n);
+	if (session_active() > 0)
+		sleep_ms(REPLY_SETTLE_MS);
 }
 
 /* install_signal_handlers - route SIGHUP/SIGTERM/SIGINT to the self-pipe.
@@ -524,8 +559,9 @@ install_signal_handlers(void)
 /*
  * run - start libmilter in a thread and serve signals until told to stop.
  * socket_spec is the socket opened at start (a reload cannot change it).
- * Returns the exit status; *left_r gets the sessions still running after
- * ShutdownTimeout (no new one can start by then: the gate is closed).
+ * Returns the exit status; *left_r gets the connections still open at the
+ * end (idle ones, or ones with a message past ShutdownTimeout; no new one
+ * can start by then: the gate is closed).
  */
 static int
 run(const char *config_path, const char *socket_spec, unsigned *left_r)
@@ -581,17 +617,16 @@ run(const char *config_path, const char *socket_spec, unsigned *left_r)
 			service_reloading(svc);
 			service_reloaded(svc, reload(config_path));
 		} else {
-			log_info("signal %d: stopping; waiting for messages in flight", sig);
-			stop = 1;
+			stop = sig;
 		}
 	}
 	service_stopping(svc);
 	/* libmilter's worker pool stops serving open connections once
-	 * smfi_stop is called, so let them finish first. */
+	 * smfi_stop is called, so the messages in flight finish first. */
 	{
 		struct conf *c = conf_live_get();
 
-		wait_for_sessions(c->shutdown_timeout_ms);
+		stop_messages(stop, c->shutdown_timeout_ms);
 		conf_unref(&c);
 	}
 	/* A connection accepted from here on is refused at negotiation. */
@@ -745,7 +780,9 @@ main(int argc, char **argv)
 		log_warn("cannot remove PidFile %s: %s", c->pid_file, strerror(errno));
 	if (left > 0) {
 		/*
-		 * Sessions still running past ShutdownTimeout use the resolver,
+		 * Connections still open (idle ones, which the stop does not
+		 * wait for, or ones with a message past ShutdownTimeout)
+		 * can still call back, and a message uses the resolver,
 		 * the Public Suffix List, the configuration, the metrics
 		 * counters, the report queue and OpenSSL: freeing them (or
 		 * running exit's handlers, OpenSSL's among them) under those
@@ -755,8 +792,8 @@ main(int argc, char **argv)
 		 * (each bounded: a slow store or MTA cannot hold the exit up
 		 * for long).
 		 */
-		log_warn("%u connection(s) still open after ShutdownTimeout; "
-		    "exiting without freeing the state they use", left);
+		log_info("%u connection(s) still open; exiting without freeing "
+		    "the state they use", left);
 		(void)report_writer_close(reports, REPORT_CLOSE_MS);
 		report_failures_close(failures, REPORT_CLOSE_MS);
 		_exit(rc);

@@ -218,7 +218,7 @@ cmd_message(int argc, char **argv)
 	session_set_client(s, NULL, a.ip != NULL ? a.ip : "local");
 	if (a.helo != NULL)
 		session_set_helo(s, a.helo);
-	session_message_start(s);
+	(void)session_message_start(s);	/* authcheck never stops messages */
 	from = envelope_from(&a, &m);
 	s->msg.mail_from = session_msg_strdup(s, from);	/* the message's copy */
 	free(from);

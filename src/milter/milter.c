@@ -204,7 +204,14 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 
 	if (s == NULL)
 		return SMFIS_TEMPFAIL;
-	session_message_start(s);
+	if (!session_message_start(s)) {
+		/* the daemon is stopping: the MTA tries again later, when a
+		 * new daemon checks the message (never unchecked) */
+		(void)smfi_setreply(ctx, (char *)(uintptr_t)"451",
+		    (char *)(uintptr_t)"4.3.2",
+		    (char *)(uintptr_t)"Mail filter restarting; try again later");
+		return SMFIS_TEMPFAIL;
+	}
 	if (s->msg.conf == NULL)
 		return SMFIS_TEMPFAIL;
 	s->msg.mail_from = strip_angle(s, argv[0] != NULL ? argv[0] : "");

@@ -8,7 +8,11 @@
  * open sessions lets the daemon wait for them at shutdown; once the daemon
  * closes the gate (session_close_gate) no new session starts, so a count
  * of zero then means no callback can touch the shared state any more. The
- * count of messages started feeds the status line systemd shows.
+ * count of messages in flight lets a stop wait for those alone: idle
+ * connections the MTA keeps for its SMTP sessions would otherwise hold
+ * every restart for ShutdownTimeout. Once the daemon stops messages
+ * (session_stop_messages) no new one starts. The count of messages
+ * started feeds the status line systemd shows.
  *
  * A message's strings and header fields live in its arena, freed all at
  * once when the message ends; the arena keeps a few blocks (and the
@@ -37,6 +41,11 @@
 #define SESSIONS_CLOSED	(1u << 31)
 static _Atomic unsigned active_sessions;
 static _Atomic unsigned long messages_started;
+/* The count of messages in flight (MAIL FROM to end of message, abort
+ * or close), with MESSAGES_STOPPED set once the daemon stops: one atomic
+ * word, so a stop either sees a message that started or refuses it. */
+#define MESSAGES_STOPPED	(1u << 31)
+static _Atomic unsigned messages_in_flight;
 
 /* A message arena block holds the headers of a typical message; a reset
  * keeps up to MSG_ARENA_KEEP bytes, so one message with huge headers
@@ -242,15 +251,23 @@ session_free(struct session **sp)
 	atomic_fetch_sub(&active_sessions, 1);
 }
 
-void
+bool
 session_message_start(struct session *s)
 {
+	unsigned n;
+
 	session_message_end(s);
+	n = atomic_load(&messages_in_flight);
+	do {
+		if ((n & MESSAGES_STOPPED) != 0)
+			return false;
+	} while (!atomic_compare_exchange_weak(&messages_in_flight, &n, n + 1));
 	s->msg_dirty = true;
 	s->msg.conf = conf_live_get();
 	(void)clock_gettime(CLOCK_MONOTONIC, &s->msg.started);
 	s->in_message = true;
 	atomic_fetch_add_explicit(&messages_started, 1, memory_order_relaxed);
+	return true;
 }
 
 void
@@ -263,6 +280,8 @@ session_message_end(struct session *s)
 	if (!s->msg_dirty)
 		return;
 	s->msg_dirty = false;
+	if (s->in_message)
+		atomic_fetch_sub(&messages_in_flight, 1);
 	/* group 3: each reset leaves its struct all zero */
 	checks_reset(&m->checks);
 	signing_reset(&m->signing);
@@ -331,6 +350,19 @@ session_close_gate(void)
 
 	pool_drain();
 	return open;
+}
+
+unsigned
+session_stop_messages(void)
+{
+	return atomic_fetch_or(&messages_in_flight, MESSAGES_STOPPED) &
+	    ~MESSAGES_STOPPED;
+}
+
+unsigned
+session_in_flight(void)
+{
+	return atomic_load(&messages_in_flight) & ~MESSAGES_STOPPED;
 }
 
 unsigned long

@@ -84,8 +84,9 @@ void session_set_client(struct session *s, const char *client_name,
 /* session_free - end the session and drop any message in it; its storage
  * is kept for a later session_new, or freed; NULLs *sp */
 void session_free(struct session **sp);
-/* session_message_start - begin a message under the live config */
-void session_message_start(struct session *s);
+/* session_message_start - begin a message under the live config; false
+ * (no message begun) once session_stop_messages was called */
+bool session_message_start(struct session *s);
 /* session_message_end - drop all per-message state (end or abort) */
 void session_message_end(struct session *s);
 /* session_report_done - empty the report buffers after a report,
@@ -105,6 +106,12 @@ unsigned session_active(void);
  * and session_free frees; frees the kept storage; returns the sessions
  * open at that moment */
 unsigned session_close_gate(void);
+/* session_stop_messages - from now on session_message_start refuses
+ * (daemon stop); returns the messages in flight at that moment */
+unsigned session_stop_messages(void);
+/* session_in_flight - messages in flight right now (MAIL FROM to end of
+ * message, abort or close) */
+unsigned session_in_flight(void);
 /* session_messages - messages started since the daemon started */
 unsigned long session_messages(void);
 

@@ -13,8 +13,18 @@ tests/lib/dns_server.py:
   contrib/postfix-main.cf): mail is delivered, without our A-R;
 - authmilter started again on the same socket: Postfix reconnects by
   itself (one milter connection per SMTP session) and mail gets our A-R
-  again, with no Postfix reload or restart.
+  again, with no Postfix reload or restart;
+- a restart while SMTP sessions are open (ShutdownTimeout 30s): one
+  session past RCPT TO (a message in flight at the milter), one idle
+  after EHLO. At SIGTERM the idle session's MAIL FROM gets our
+  "451 4.3.2" through Postfix, the message in flight is finished and
+  delivered with our A-R, and the daemon exits at once after it, not
+  after ShutdownTimeout (the idle milter connection does not hold it).
 """
+import re
+import signal
+import smtplib
+import time
 import os
 import sys
 
@@ -36,7 +46,12 @@ NAMES = ["authmilter up: delivered with our A-R (spf=pass)",
          "authmilter down, milter_default_action=accept: delivered",
          "mail accepted in the gap carries no A-R of ours",
          "authmilter back (no Postfix reload): delivered with our A-R again",
-         "A-R after the restart has real results (spf=pass)"]
+         "A-R after the restart has real results (spf=pass)",
+         "stop with sessions open: MAIL FROM on an idle session gets 451 4.3.2",
+         "stop with sessions open: the daemon waits for the message in flight",
+         "stop with sessions open: the message in flight is queued",
+         "stop with sessions open: exit at once after it, not after ShutdownTimeout",
+         "stop with sessions open: the message in flight delivered with our A-R"]
 
 
 def msg(n):
@@ -56,6 +71,54 @@ def send(pf, n):
                 xclient={"addr": "192.0.2.10", "name": "mail.pass.test"})
     got = pf.wait_for_delivery(queue_id=r.queue_id) if r.accepted else []
     return r, got[0] if got else None
+
+
+def session(pf):
+    """session - an SMTP session to Postfix as client 192.0.2.10"""
+    s = smtplib.SMTP("127.0.0.1", pf.smtpd_port, timeout=30)
+    s.ehlo("mail.pass.test")
+    code, text = s.docmd("XCLIENT", "ADDR=192.0.2.10 NAME=mail.pass.test")
+    if code != 220:
+        raise postfix_env.PostfixError("XCLIENT: %d %r" % (code, text))
+    s.ehlo("mail.pass.test")
+    return s
+
+
+def stop_with_sessions_open(t, pf, am):
+    names = NAMES[7:]
+    busy, idle = session(pf), session(pf)
+    try:
+        busy.mail("alice@pass.test")
+        busy.rcpt("bob@example.net")
+        start = len(am.log())
+        am.signal(signal.SIGTERM)
+        am.wait_for_log(r"stopping; 1 message\(s\) in flight", 10,
+                        start=start)
+        code, text = idle.mail("alice@pass.test")
+        t.ok(code == 451 and text.startswith(b"4.3.2 "), names[0],
+             diag=lambda: "%d %r\n%s" % (code, text, pf.maillog_tail()))
+        time.sleep(0.3)
+        t.ok(am.running(), names[1], diag=lambda: am.log_tail(5))
+        code, text = busy.data(msg(5))
+        t0 = time.monotonic()
+        m = re.search(rb"queued as (\w+)", text)
+        t.ok(code == 250 and m is not None, names[2],
+             diag=lambda: "%d %r\n%s" % (code, text, pf.maillog_tail()))
+        rc = am.wait(40)
+        took = time.monotonic() - t0
+        t.ok(rc == 0 and took < 3, names[3],
+             diag=lambda: "status %r %.2f s after DATA; %s" %
+             (rc, took, am.log_tail(6)))
+        got = pf.wait_for_delivery(queue_id=m.group(1).decode()) if m else []
+        t.ok(got and len(ours(got[0])) == 1 and "spf=pass" in ours(got[0])[0],
+             names[4], diag=lambda: repr(got and got[0].header_values(
+                 "Authentication-Results")) + pf.maillog_tail())
+    finally:
+        for s in (busy, idle):
+            try:
+                s.quit()
+            except (smtplib.SMTPException, OSError):
+                s.close()
 
 
 def main():
@@ -100,6 +163,9 @@ def main():
                  diag=lambda: r.transcript + pf.maillog_tail() + am.log_tail())
             t.ok(m is not None and ours(m) and "spf=pass" in ours(m)[0],
                  NAMES[6], diag=lambda: repr(m and ours(m)))
+            pf.milter_default_action = "tempfail"
+            pf.reload()
+            stop_with_sessions_open(t, pf, am)
     t.done()
 
 

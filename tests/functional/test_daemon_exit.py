@@ -6,12 +6,16 @@
    not live on without a listener. listener_fault.c, preloaded, makes
    accept() fail with EINVAL once a file exists and skips libmilter's
    1..16 s back-off sleeps; the daemon serves a message normally first.
-2. A session still running past ShutdownTimeout: while a client keeps
-   starting messages (each MAIL FROM runs an SPF check on the shared
-   resolver, each From field starts DMARC lookups), SIGTERM arrives with
-   ShutdownTimeout 1s. The daemon must exit 0 soon after the timeout,
-   say how many connections were left, and not free the resolver, the
-   configuration or the PSL under them (valgrind and ASan runs of this
+2. A stop under load: SIGTERM waits for the messages in flight only.
+   Idle connections (one that served a message, one that said HELO)
+   do not hold it: the daemon exits as soon as the message in flight
+   ends, well inside ShutdownTimeout 30s, and a MAIL FROM meanwhile, on
+   an old or a new connection, is answered 451 4.3.2. A message still in
+   flight past ShutdownTimeout 1s (its header fields keep coming, each
+   From starting DMARC lookups on the shared resolver) is cut off: the
+   daemon exits 0 soon after the timeout, says how many messages and
+   connections were left, and does not free the resolver, the
+   configuration or the PSL under it (valgrind and ASan runs of this
    test would see the use after free). The report rows queued by then
    are still written (the writer gets a bounded time before the exit),
    and so are the failure reports queued (the failure-report thread gets
@@ -29,6 +33,7 @@
 """
 
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -40,6 +45,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
+import fake_sendmail  # noqa: E402
 import ctypes  # noqa: E402
 import milter_client  # noqa: E402
 from shim import shim_env  # noqa: E402
@@ -104,82 +110,157 @@ def listener_gives_up(t, tmp, ns):
         d.cleanup()
 
 
-def keep_busy(spec, stop, counts):
-    """keep_busy - start messages on one connection until it breaks"""
+def keep_in_flight(spec, stop, counts):
+    """keep_in_flight - start one message and keep sending it header
+    fields (a From every other one) until the connection breaks"""
     try:
         c = milter_client.MilterClient(spec, timeout=5).connect()
         c.conn("client.ok.test", "192.0.2.1")
         c.helo("client.ok.test")
-        counts["connected"] = True
+        c.mail("<a@ok.test>")
+        c.rcpt("<b@example.net>")
         deadline = time.time() + 30 * SCALE
         while time.time() < deadline:
-            c.mail("<a@ok.test>")
-            c.rcpt("<b@example.net>")
-            c.header("From", "a@ok.test")
-            c.abort()
-            counts["messages"] += 1
+            c.header("From", "a%d@ok.test" % counts["headers"])
+            c.header("X-Filler", "%d" % counts["headers"])
+            counts["headers"] += 1
             if stop.is_set():
                 counts["after_term"] += 1
+            time.sleep(0.005)
     except Exception as e:  # the daemon went away: expected
         counts["error"] = repr(e)
 
 
-def start_busy(d, n):
-    """start_busy - a thread keeping one session of d busy (keep_busy),
-    once it has started n messages (bounded wait): (stop, counts, th)"""
+def start_in_flight(d, n):
+    """start_in_flight - a thread keeping one message of d in flight
+    (keep_in_flight), once it has sent n pairs of fields (bounded wait):
+    (stop, counts, th)"""
     stop = threading.Event()
-    counts = {"messages": 0, "after_term": 0, "connected": False}
-    th = threading.Thread(target=keep_busy, args=(d.spec, stop, counts))
+    counts = {"headers": 0, "after_term": 0}
+    th = threading.Thread(target=keep_in_flight, args=(d.spec, stop, counts))
     th.start()
     deadline = time.time() + 10 * SCALE
-    while counts["messages"] < n and time.time() < deadline and \
+    while counts["headers"] < n and time.time() < deadline and \
             th.is_alive():
         time.sleep(0.02)
     return stop, counts, th
 
 
-def session_past_timeout(t, ns):
-    names = ["busy session: messages served before SIGTERM",
-             "busy session: daemon exits 0 after ShutdownTimeout",
-             "busy session: the session was still running at the end",
-             "busy session: the log counts the connections left"]
+def idle_connections_do_not_hold_stop(t, ns):
+    """A stop waits for the message in flight, not for idle connections;
+    MAIL FROM is tempfailed meanwhile, on old and new connections."""
+    names = ["stop under load: MAIL FROM on an idle connection gets 451 4.3.2",
+             "stop under load: MAIL FROM on a new connection gets 451 4.3.2",
+             "stop under load: the message in flight finishes with its header",
+             "stop under load: exit 0 at once after it, not after ShutdownTimeout",
+             "stop under load: the log counts the message and the idle connections"]
+    d = daemon.Daemon({"ShutdownTimeout": "30s", "Nameservers": ns,
+                       "DNSTimeout": "1s"})
+    d.start()
+    clients = []
+    try:
+        served = d.client()	# served a message, then idle
+        clients.append(served)
+        res = served.send_message(MSG, client_ip="192.0.2.1",
+                                  mail_from="<a@ok.test>")
+        helo = d.client()	# said HELO, then idle
+        clients.append(helo)
+        helo.conn("client.ok.test", "192.0.2.2")
+        helo.helo("client.ok.test")
+        busy = d.client()	# a message in flight
+        clients.append(busy)
+        busy.conn("client.ok.test", "192.0.2.3")
+        busy.helo("client.ok.test")
+        busy.mail("<a@ok.test>")
+        busy.rcpt("<b@example.net>")
+        busy.header("From", "a@ok.test")
+        busy.eoh()
+        d.signal(signal.SIGTERM)
+        d.wait_for_log(r"stopping; 1 message\(s\) in flight", 5 * SCALE)
+        resp = helo.mail("<a@ok.test>")
+        t.ok(resp.verdict == "replycode" and resp.reply is not None and
+             resp.reply.startswith("451 4.3.2 "), names[0], diag=repr(resp))
+        late = d.client()
+        clients.append(late)
+        late.conn("client.ok.test", "192.0.2.4")
+        resp = late.mail("<a@ok.test>")
+        t.ok(resp.verdict == "replycode" and resp.reply is not None and
+             resp.reply.startswith("451 4.3.2 "), names[1], diag=repr(resp))
+        time.sleep(0.3)
+        t.ok(d.running(), "stop under load: the daemon waits for the "
+             "message in flight", diag=d.log_tail(5))
+        busy.body(b"hello\r\n")
+        resp = busy.eom()
+        t0 = time.monotonic()
+        kinds = [a.kind for a in resp.actions]
+        t.ok(resp.verdict in ("continue", "accept") and "insheader" in kinds
+             and res.verdict in ("continue", "accept"), names[2],
+             diag="%r %r" % (resp, res))
+        rc = d.wait(20 * SCALE)
+        took = time.monotonic() - t0
+        t.ok(rc == 0 and took < 2 * SCALE, names[3],
+             diag="status %r %.2f s after the end of message; %s" %
+             (rc, took, d.log_tail(5)))
+        t.ok(re.search(r"4 connection\(s\) still open; exiting without "
+                       r"freeing", d.log()) is not None and
+             "still in flight after ShutdownTimeout" not in d.log(),
+             names[4], diag=d.log_tail(8))
+    except milter_client.MilterError as e:
+        t.ok(False, "stop under load: milter conversation",
+             diag=str(e) + d.log_tail(10))
+    finally:
+        for c in clients:
+            c.close()
+        d.stop()
+        d.cleanup()
+
+
+def message_past_timeout(t, ns):
+    names = ["message past ShutdownTimeout: header fields served before SIGTERM",
+             "message past ShutdownTimeout: daemon exits 0 after the timeout",
+             "message past ShutdownTimeout: the message was still going at the end",
+             "message past ShutdownTimeout: the log counts the message cut off",
+             "message past ShutdownTimeout: the log counts the connection left"]
     d = daemon.Daemon({"ShutdownTimeout": "1s", "Nameservers": ns,
                        "DNSTimeout": "1s"})
     d.start()
     try:
-        stop, counts, th = start_busy(d, 5)
-        t.ok(counts["messages"] >= 5, names[0], diag=repr(counts))
+        stop, counts, th = start_in_flight(d, 5)
+        t.ok(counts["headers"] >= 5, names[0], diag=repr(counts))
         stop.set()
         rc, took = d.terminate(20 * SCALE)
         th.join(40 * SCALE)
-        t.ok(rc == 0 and took < 1 + 5 * SCALE, names[1],
+        t.ok(rc == 0 and 0.9 <= took < 1 + 5 * SCALE, names[1],
              diag="status %r after %.2f s; %s" % (rc, took, d.log_tail(5)))
         t.ok(counts["after_term"] > 0, names[2], diag=repr(counts))
-        t.ok(d.wait_for_log(r"1 connection\(s\) still open after "
-                            r"ShutdownTimeout; exiting without freeing",
+        t.ok(d.wait_for_log(r"1 message\(s\) still in flight after "
+                            r"ShutdownTimeout; their connections are cut off",
                             timeout=2), names[3], diag=d.log_tail(5))
+        t.ok(d.wait_for_log(r"1 connection\(s\) still open; exiting "
+                            r"without freeing", timeout=2), names[4],
+             diag=d.log_tail(5))
     finally:
         d.stop()
         d.cleanup()
 
 
 def exit_past_timeout(d, msg, ip, sender, then):
-    """exit_past_timeout - three messages, then SIGTERM while one session
-    stays busy past ShutdownTimeout; once the daemon says so (its exit has
-    begun), run then(); wait for the exit"""
+    """exit_past_timeout - three messages, then SIGTERM while one message
+    stays in flight past ShutdownTimeout; once the daemon says so (its
+    exit has begun), run then(); wait for the exit"""
     for n in range(3):
         d.send_message(msg, client_ip=ip, mail_from=sender)
-    stop, counts, th = start_busy(d, 2)
+    stop, counts, th = start_in_flight(d, 2)
     stop.set()
     d.signal(signal.SIGTERM)
-    d.wait_for_log(r"still open after ShutdownTimeout", 10 * SCALE)
+    d.wait_for_log(r"still in flight after ShutdownTimeout", 10 * SCALE)
     then()
     d.wait(20 * SCALE)
     th.join(40 * SCALE)
 
 
 def rows_past_timeout(t, tmp, ns):
-    """Report rows queued when the daemon exits without freeing (a session
+    """Report rows queued when the daemon exits without freeing (a message
     past ShutdownTimeout) are still written: the store's directory appears
     only after that exit began, so only a writer given time at the exit
     can store them."""
@@ -233,27 +314,22 @@ def write_script(path, text):
 
 def failure_reports_past_timeout(t, tmp, ns):
     """The failure reports queued when the daemon exits without freeing (a
-    session past ShutdownTimeout) are still sent: the submission program
+    message past ShutdownTimeout) are still sent: the submission program
     waits until the exit began, so only a thread given time at the exit
     can send more than the one under way."""
     names = ["exit past ShutdownTimeout: the failure reports queued before are sent",
              "exit past ShutdownTimeout: the log counts them sent"]
-    spool, go = os.path.join(tmp, "spool"), os.path.join(tmp, "go")
-    os.mkdir(spool)
-    os.chmod(spool, 0o777)
-    script = os.path.join(tmp, "wait-sendmail")
+    go = os.path.join(tmp, "go")
     # waits for "go" (bounded), then keeps the message
-    write_script(script, "i=0; while [ ! -e %s ] && [ $i -lt 200 ]; do sleep 0.1; "
-                 "i=$((i+1)); done\ncat > %s/msg.$$\n" % (go, spool))
+    script, spool = fake_sendmail.make(
+        tmp, "wait-sendmail", before="i=0; while [ ! -e %s ] && "
+        "[ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done" % go)
     d = failure_daemon(tmp, ns, script)
     d.start()
     try:
         exit_past_timeout(d, RF_MSG, "198.51.100.1", "<a@rf.test>",
                           lambda: open(go, "w").close())
-        deadline = time.time() + 5
-        while len(os.listdir(spool)) < 3 and time.time() < deadline:
-            time.sleep(0.05)
-        t.is_eq(len(os.listdir(spool)), 3, names[0])
+        t.is_eq(fake_sendmail.wait_count(spool, 3, 5), 3, names[0])
         t.ok(d.wait_for_log(r"failure reports: 3 sent, 0 over the rate limit, "
                             r"0 dropped \(queue full\), 0 not sent", timeout=2),
              names[1], diag=d.log_tail(8))
@@ -315,10 +391,7 @@ def unanswered_ruf_check(t, tmp, ns):
     names = ["unanswered ruf check: SIGTERM ends the daemon within the "
              "stop's 3 s, not DNSTimeout's 5",
              "unanswered ruf check: the report is counted as not sent"]
-    spool = os.path.join(tmp, "ruf-spool")
-    os.mkdir(spool)
-    script = os.path.join(tmp, "ruf-sendmail")
-    write_script(script, "cat > %s/msg.$$\n" % spool)
+    script, spool = fake_sendmail.make(tmp, "ruf-sendmail")
     d = failure_daemon(tmp, ns, script, extra={"DNSTimeout": "5s"})
     d.start()
     try:
@@ -331,7 +404,7 @@ def unanswered_ruf_check(t, tmp, ns):
         t.ok(d.wait_for_log(r"failure reports: 0 sent, 0 over the rate limit, "
                             r"0 dropped \(queue full\), 1 not sent \(the "
                             r"stop's 3000 ms ran out\)", timeout=2) and
-             not os.listdir(spool), names[1], diag=d.log_tail(8))
+             not fake_sendmail.paths(spool), names[1], diag=d.log_tail(8))
     finally:
         d.stop()
         d.cleanup()
@@ -509,7 +582,8 @@ def main():
     ns = "127.0.0.1@%d" % srv.port
     try:
         listener_gives_up(t, tmp, ns)
-        session_past_timeout(t, ns)
+        idle_connections_do_not_hold_stop(t, ns)
+        message_past_timeout(t, ns)
         rows_past_timeout(t, tmp, ns)
         failure_reports_past_timeout(t, tmp, ns)
         hung_sendmail(t, tmp, ns)

@@ -68,7 +68,7 @@ use(struct session *s, unsigned i)
 	session_set_helo(s, name);
 	s->leadspc = true;
 	s->noreply = 1;
-	session_message_start(s);
+	assert_true(session_message_start(s));
 	assert_non_null(s->msg.conf);
 	s->msg.mail_from = session_msg_strdup(s, "a@example.com");
 	(void)headers_add(&s->msg.headers, "From",
@@ -195,12 +195,47 @@ test_gate_closes(void **state)
 	struct session *open;
 
 	(void)state;
-	open = session_new();
-	use(open, 1);
+	open = session_new();	/* no message: test_messages_stop stopped them */
+	session_set_client(open, "host.example", "192.0.2.1");
+	session_set_helo(open, "host.example");
 	assert_int_equal(session_close_gate(), 1);
 	assert_null(session_new());
 	session_free(&open);
 	assert_int_equal(session_active(), 0);
+}
+
+/* messages in flight are counted from MAIL FROM to their end, however
+ * it comes (end of message, a new MAIL FROM, abort, close), once each;
+ * after the stop a new one is refused and leaves the session without a
+ * message, while one in flight goes on to its end */
+static void
+test_messages_stop(void **state)
+{
+	struct session *a, *b;
+
+	(void)state;
+	a = session_new();
+	b = session_new();
+	assert_int_equal(session_in_flight(), 0);
+	use(a, 1);
+	use(b, 2);
+	assert_int_equal(session_in_flight(), 2);
+	use(a, 3);				/* a second MAIL FROM on a */
+	assert_int_equal(session_in_flight(), 2);
+	session_message_end(b);
+	session_message_end(b);			/* end, then abort: once */
+	assert_int_equal(session_in_flight(), 1);
+	assert_int_equal(session_stop_messages(), 1);
+	assert_false(session_message_start(b));
+	assert_false(b->in_message);
+	assert_null(b->msg.conf);
+	assert_int_equal(session_in_flight(), 1);
+	assert_true(a->in_message);		/* a's message goes on */
+	session_free(&a);			/* closed mid-message */
+	assert_int_equal(session_in_flight(), 0);
+	assert_false(session_message_start(b));
+	assert_int_equal(session_in_flight(), 0);
+	session_free(&b);
 }
 
 int
@@ -210,7 +245,8 @@ main(void)
 		cmocka_unit_test(test_pooled_session_is_fresh),
 		cmocka_unit_test(test_many_sessions),
 		cmocka_unit_test(test_kept_text_storage),
-		/* last: the gate stays closed */
+		/* last: the stop and the gate stay closed */
+		cmocka_unit_test(test_messages_stop),
 		cmocka_unit_test(test_gate_closes),
 	};
 

@@ -5,9 +5,10 @@
  * and session_message_end bracket each message on it. A message holds a
  * reference to the configuration that was live when it started, so a
  * reload never changes the rules under a message in flight. The count of
- * open sessions lets the daemon wait for them at shutdown; once the daemon
- * closes the gate (session_close_gate) no new session starts, so a count
- * of zero then means no callback can touch the shared state any more. The
+ * open sessions tells the daemon at exit whether it may free the shared
+ * state: once it closes the gate (session_close_gate) no new session
+ * starts, so a count of zero then means no callback can touch that state
+ * any more. The
  * count of messages in flight lets a stop wait for those alone: idle
  * connections the MTA keeps for its SMTP sessions would otherwise hold
  * every restart for ShutdownTimeout. Once the daemon stops messages

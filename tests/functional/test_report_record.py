@@ -43,8 +43,10 @@ def zone(pub):
         z["s1._domainkey." + dom] = [{"TXT": "v=DKIM1; k=rsa; p=" + pub}]
         z["_dmarc." + dom] = [{"TXT": dmarc}]
     z["nopolicy.test"] = [{"TXT": spf}]
-    # signers for the ranking of kept signatures: relaxed-aligned, other
-    for dom in ("sub.pass.test", "other.test"):
+    # signers for the ranking of kept signatures: relaxed-aligned (a
+    # child of the author domain; a sibling, in its organisational
+    # domain), other
+    for dom in ("sub.pass.test", "sib.pass.test", "other.test"):
         z["s1._domainkey." + dom] = [{"TXT": "v=DKIM1; k=rsa; p=" + pub}]
     return z
 
@@ -143,19 +145,23 @@ def recording(t, opts, pem, tmp):
             many = sign(many, signer, pem)
         d.send_message(junk_signatures(many, 10),
                        client_ip=GOOD_IP, mail_from="<a@pass.test>")
-        metrics = scrape_report_rows(mport, 6)
+        # author mail.pass.test; the sibling's signature below another's
+        sib = sign(sign(msg("mail.pass.test", "sibling"), "sib.pass.test",
+                        pem), "other.test", pem)
+        d.send_message(sib, client_ip=GOOD_IP, mail_from="<a@pass.test>")
+        metrics = scrape_report_rows(mport, 7)
         rc = d.stop()
-    t.is_eq(metrics, {"queued": 6, "stored": 6, "queue_full": 0,
+    t.is_eq(metrics, {"queued": 7, "stored": 7, "queue_full": 0,
                       "refused": 0},
-            "metrics: report rows queued and stored (6: one per row), "
+            "metrics: report rows queued and stored (7: one per row), "
             "none dropped")
     t.is_eq(rc, 0, "daemon stops cleanly with recording on")
     got = rows(db)
-    t.ok(len(got) == 6, "one row per evaluation with a policy record",
+    t.ok(len(got) == 7, "one row per evaluation with a policy record",
          diag=repr(got))
-    if len(got) != 6:
+    if len(got) != 7:
         return
-    g, s, n, q, x, many = got
+    g, s, n, q, x, many, sib = got
     # RFC 9990 "DKIM Signatures in Aggregate Reports": of 13 signatures a
     # row keeps 8: passes in strict, then relaxed alignment, then other
     # passes, then the rest in header order, though the passes came last
@@ -165,6 +171,12 @@ def recording(t, opts, pem, tmp):
             ["junk%d.test\ts1\tpermerror" % i for i in range(5)],
             "13 signatures: 8 kept, strict-aligned, relaxed-aligned and "
             "other passes first")
+    # no strict pass: the evaluation found the organisational domain, and
+    # a signature in it ranks as relaxed-aligned, above one outside it
+    t.is_eq(sib["dkim"].split("\n"), ["sib.pass.test\ts1\tpass",
+                                      "other.test\ts1\tpass"],
+            "a sibling of the author domain (same organisational domain) "
+            "ranks above another domain's pass, though signed below it")
     t.ok(g["policy_domain"] == "pass.test" and g["dmarc_result"] == "pass" and
          g["dkim_aligned"] == 1 and g["spf_aligned"] == 1 and
          g["source_ip"] == GOOD_IP and g["queue_id"] == "QID1" and

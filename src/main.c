@@ -761,7 +761,8 @@ main(int argc, char **argv)
 
 	if (c->report_store != NULL)
 		reports = report_writer_start(c->report_store,
-		    c->report_store_timeout_ms, c->report_queue_size);
+		    c->report_store_timeout_ms, c->report_queue_size,
+		    c->report_interval_hours);
 	report_hook_set_writer(reports);
 	if (c->failure_reports) {
 		struct report_failure_config fc = { c->report_contact,

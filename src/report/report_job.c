@@ -44,8 +44,9 @@
 #define REPORT_CLAIM_STALE 3600	/* seconds before a claim may be retaken */
 /* A period is reported this long after its end, not at once: rows of its
  * last moments may still be in a writer's queue or batch (the writer
- * gathers for 100 ms; a PostgreSQL reconnect takes seconds). A row stored
- * after its period's report went out is never reported. */
+ * gathers for 100 ms; a PostgreSQL reconnect takes seconds). A row that
+ * comes after its period's report anyway (a store down for longer) is
+ * stored in the current period by report_store_insert. */
 #define REPORT_GRACE_SEC 300
 
 struct pending {

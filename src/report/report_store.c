@@ -37,6 +37,7 @@ struct report_store {
 	struct report_db *db;
 	struct report_query *insert;
 	struct report_query *batch_seen, *batch_mark;
+	struct report_query *reported;	/* is a period reported already? */
 	int64_t next_prune;	/* Unix time of the next prune of batch ids */
 	char id[REPORT_UNIQUE_MAX + 1];	/* store_identity */
 };
@@ -55,6 +56,8 @@ static const char batch_seen_sql[] =
 	"SELECT 1 FROM written_batches WHERE id = ?1";
 static const char batch_mark_sql[] =
 	"INSERT INTO written_batches (id, written_at) VALUES (?1, ?2)";
+static const char reported_sql[] =
+	"SELECT 1 FROM reports WHERE policy_domain = ?1 AND period_begin = ?2";
 static const char batch_prune_sql[] =
 	"DELETE FROM written_batches WHERE written_at < ?1";
 static const char store_id_get_sql[] =
@@ -354,6 +357,7 @@ report_store_close(struct report_store **sp)
 	report_query_free(&st->insert);
 	report_query_free(&st->batch_seen);
 	report_query_free(&st->batch_mark);
+	report_query_free(&st->reported);
 	report_db_close(&st->db);
 	free(st);
 	*sp = NULL;
@@ -375,9 +379,11 @@ report_row_dkim_text(const struct report_row *r, struct buf *out)
 		    r->dkim[i].domain, r->dkim[i].selector, r->dkim[i].result);
 }
 
-/* bind_row - the row's values into the insert statement */
+/* bind_row - the row's values into the insert statement, with arrival
+ * in place of the row's own */
 static void
-bind_row(struct report_query *q, const struct report_row *r, struct buf *dkim)
+bind_row(struct report_query *q, const struct report_row *r,
+    int64_t arrival, struct buf *dkim)
 {
 	const char *text[] = { r->queue_id, r->source_ip, r->header_from,
 		r->envelope_from, r->policy_domain, r->p, r->sp, r->np, r->adkim,
@@ -390,7 +396,7 @@ bind_row(struct report_query *q, const struct report_row *r, struct buf *dkim)
 
 	buf_truncate(dkim, 0);
 	report_row_dkim_text(r, dkim);
-	report_query_int(q, col++, r->arrival);
+	report_query_int(q, col++, arrival);
 	for (i = 0; i < sizeof(text) / sizeof(text[0]); i++)
 		report_query_text(q, col++, text[i]);
 	report_query_int(q, col++, r->pct);
@@ -419,6 +425,36 @@ batch_recorded(struct report_store *st, const char *batch_id, struct buf *why)
 		buf_printf(why, "%s", report_query_error(st->batch_seen));
 	report_query_reset(st->batch_seen);
 	return rc;
+}
+
+/*
+ * arrival_to_store - the arrival to store for r: its own, unless it falls
+ * in a period before now's (period_len seconds, as the report job cuts
+ * them) whose report for r's policy domain exists already: that report
+ * will not be made again, so the row goes into now's period and the next
+ * report rather than none. A store that cannot say (a role without
+ * SELECT on reports) keeps the row's own.
+ */
+static int64_t
+arrival_to_store(struct report_store *st, const struct report_row *r,
+    int64_t now, int64_t period_len)
+{
+	int64_t begin;
+	int rc;
+
+	if (period_len <= 0 || r->arrival < 0)
+		return r->arrival;
+	begin = r->arrival - r->arrival % period_len;
+	if (begin >= now - now % period_len)
+		return r->arrival;
+	if (st->reported == NULL)
+		st->reported = report_query_new(st->db, reported_sql);
+	report_query_reset(st->reported);
+	report_query_text(st->reported, 1, r->policy_domain);
+	report_query_int(st->reported, 2, begin);
+	rc = report_query_step(st->reported);
+	report_query_reset(st->reported);
+	return rc > 0 ? now : r->arrival;
 }
 
 /* step_once - run q once; false with why filled (and *refused set when
@@ -460,29 +496,42 @@ prune_batch_ids(struct report_store *st, int64_t now)
 enum report_insert
 report_store_insert(struct report_store *st,
     const struct report_row *const *rows, size_t n, const char *batch_id,
-    int64_t now, struct buf *why)
+    int64_t now, int64_t period_len, size_t *late_r, struct buf *why)
 {
 	struct buf dkim = BUF_INIT;
 	bool ok = true, refused = false;
+	int64_t *arrival;
 	size_t i;
 	int seen;
 
+	*late_r = 0;
 	if (st->insert == NULL)
 		st->insert = report_query_new(st->db, insert_sql);
 	if (st->batch_mark == NULL)
 		st->batch_mark = report_query_new(st->db, batch_mark_sql);
 	prune_batch_ids(st, now);
-	if (!report_db_begin(st->db, why))
+	/* before the transaction: a failed look-up must not abort it */
+	arrival = xreallocarray(NULL, n > 0 ? n : 1, sizeof(*arrival));
+	for (i = 0; i < n; i++) {
+		arrival[i] = arrival_to_store(st, rows[i], now, period_len);
+		if (arrival[i] != rows[i]->arrival)
+			(*late_r)++;
+	}
+	if (!report_db_begin(st->db, why)) {
+		free(arrival);
 		return REPORT_INSERT_FAILED;
+	}
 	seen = batch_recorded(st, batch_id, why);
 	if (seen != 0) {
+		free(arrival);
 		report_db_rollback(st->db);
 		return seen > 0 ? REPORT_INSERT_EARLIER : REPORT_INSERT_FAILED;
 	}
 	for (i = 0; ok && i < n; i++) {
-		bind_row(st->insert, rows[i], &dkim);
+		bind_row(st->insert, rows[i], arrival[i], &dkim);
 		ok = step_once(st->insert, &refused, why);
 	}
+	free(arrival);
 	buf_deinit(&dkim);
 	if (ok) {
 		report_query_text(st->batch_mark, 1, batch_id);

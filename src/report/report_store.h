@@ -81,12 +81,18 @@ enum report_insert {
  * server: retried with the same id, the rows are not written twice.
  * now is also the time written with the id; ids older than
  * REPORT_BATCH_KEEP_SEC are forgotten (hourly, whatever the handle).
+ * A row whose period (period_len seconds from the epoch, as the report
+ * job cuts them; 0: no check) ended and was reported already is stored
+ * with arrival now instead, in the period the next report covers: a
+ * writer that held rows past a period's report (a store down for
+ * minutes) would otherwise lose them from every report. *late_r counts
+ * those rows.
  * REFUSED and FAILED insert nothing and append the reason to why; after
  * FAILED the caller retries on a new handle.
  */
 enum report_insert report_store_insert(struct report_store *st,
     const struct report_row *const *rows, size_t n, const char *batch_id,
-    int64_t now, struct buf *why);
+    int64_t now, int64_t period_len, size_t *late_r, struct buf *why);
 
 /* report_store_batch_id - a fresh id for report_store_insert */
 void report_store_batch_id(char id[REPORT_BATCH_ID_SIZE]);

@@ -38,6 +38,7 @@
 struct report_writer {
 	char *spec;
 	struct report_db_opts db_opts;
+	int64_t period_len;	/* ReportInterval, in seconds */
 	struct report_queue *queue;
 	pthread_t thread;
 	struct report_store *store;
@@ -136,9 +137,11 @@ write_batch(struct report_writer *w)
 	size_t k = w->one_by_one ? 1 : w->batch_n;
 	struct buf why = BUF_INIT;
 	enum report_insert r;
+	size_t late;
 
 	r = report_store_insert(w->store, (const struct report_row *const *)
-	    w->batch, k, w->batch_id, (int64_t)time(NULL), &why);
+	    w->batch, k, w->batch_id, (int64_t)time(NULL), w->period_len,
+	    &late, &why);
 	if (r != REPORT_INSERT_FAILED) {
 		if (w->store_down_logged)
 			log_info("ReportStore %s: writing again", w->spec);
@@ -150,6 +153,10 @@ write_batch(struct report_writer *w)
 		    "answer was lost; not written again", w->spec, k);
 		/* FALLTHROUGH */
 	case REPORT_INSERT_DONE:
+		if (r == REPORT_INSERT_DONE && late > 0)
+			log_info("ReportStore %s: %zu rows came after their "
+			    "period's report; stored in the current period",
+			    w->spec, late);
 		metrics_report_rows_stored((unsigned)k);
 		take(w, k);
 		break;
@@ -231,11 +238,13 @@ writer_main(void *arg)
 }
 
 struct report_writer *
-report_writer_start(const char *spec, unsigned timeout_ms, size_t capacity)
+report_writer_start(const char *spec, unsigned timeout_ms, size_t capacity,
+    unsigned interval_hours)
 {
 	struct report_writer *w = xcalloc(1, sizeof(*w));
 
 	w->spec = xstrdup(spec);
+	w->period_len = (int64_t)interval_hours * 3600;
 	w->db_opts.timeout_ms = timeout_ms;
 	w->db_opts.app_name = "authmilter";
 	w->queue = report_queue_new(capacity);

@@ -27,9 +27,11 @@
 struct report_writer;
 
 /* report_writer_start - the queue and the thread; spec as ReportStore,
- * timeout_ms as ReportStoreTimeout */
+ * timeout_ms as ReportStoreTimeout, interval_hours as ReportInterval at
+ * start (a row that comes after its period's report goes into the
+ * current one) */
 struct report_writer *report_writer_start(const char *spec,
-    unsigned timeout_ms, size_t capacity);
+    unsigned timeout_ms, size_t capacity, unsigned interval_hours);
 /* report_writer_submit - hand a row over (always takes ownership: a row
  * that does not fit is freed and counted) */
 void report_writer_submit(struct report_writer *w, struct report_row *row);

@@ -3,7 +3,9 @@
 row per DMARC evaluation (messages over the milter protocol, records from
 a DNS server on loopback), the store is made on first use in WAL mode with
 a schema version, mail flows when the store cannot be opened (rows are
-dropped and counted in the log), and `authmilter -t` says why a store
+dropped and counted in the log), a row that could be stored only after
+its period's report went out is stored in the current period (the daemon
+under faketime across a full hour), and `authmilter -t` says why a store
 cannot be opened."""
 
 import os
@@ -115,6 +117,7 @@ def main():
         base = {"Nameservers": "127.0.0.1@%d" % srv.port, "DNSTimeout": "1s"}
         recording(t, dict(base), pem, tmp)
         store_down(t, dict(base), tmp)
+        late_row(t, dict(base), tmp)
     check_option(t, tmp)
     t.done()
 
@@ -233,6 +236,95 @@ def store_down(t, opts, tmp):
         t.ok(d.wait_for_log(r"5 report rows dropped .*5 in all", timeout=5),
              "queue of 10, 15 rows: 5 dropped and counted",
              diag=d.log_tail(5))
+
+
+FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
+
+
+def wait_count(db, n, timeout=5.0):
+    """wait (bounded) until the store has n rows; the count"""
+    end, got = time.monotonic() + timeout, -1
+    while time.monotonic() < end:
+        try:
+            con = sqlite3.connect(db)
+            got = con.execute("SELECT count(*) FROM messages").fetchone()[0]
+            con.close()
+        except sqlite3.Error:
+            got = -1
+        if got >= n:
+            break
+        time.sleep(0.05)
+    return got
+
+
+def late_row(t, opts, tmp):
+    """The daemon runs under faketime from 10 s before a full hour
+    (ReportInterval 1). A row is stored, the hour's report is recorded
+    as sent and the store locked; a second message comes before the full
+    hour and its row can be stored only after it: it goes into the
+    current period (else no report would ever carry it), and the daemon
+    says so."""
+    names = ["late row: the message came before the period's end",
+             "late row: stored in the current period, not the reported one",
+             "late row: the daemon logs the row moved",
+             "late row: a row stored in time keeps its arrival"]
+    if not t.need(files=(FAKETIME_LIB,), what="late report row",
+                  tests=names):
+        return
+    if "valgrind" in os.environ.get("AUTHMILTER_WRAPPER", ""):
+        t.skip_rest("libfaketime preloaded into valgrind's client is "
+                   "not supported; the normal and ASan runs cover it", names)
+        return
+    db = os.path.join(tmp, "late.db")
+    hour = (int(time.time()) // 3600 + 5) * 3600	# any full hour
+    start = hour - 10
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    env = {"LD_PRELOAD": FAKETIME_LIB, "TZ": "UTC",
+           "FAKETIME": "@" + time.strftime("%Y-%m-%d %H:%M:%S",
+                                           time.gmtime(start)),
+           "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+           "ASAN_OPTIONS": (asan + ":" if asan else "") +
+           "verify_asan_link_order=0"}
+    opts.update({"ReportStore": "sqlite:" + db, "ReportInterval": "1",
+                 "ReportStoreTimeout": "1s"})
+    d = daemon.Daemon(options=opts, env=env)
+    t0 = time.monotonic()
+    d.start()
+    con = None
+    try:
+        d.send_message(msg("pass.test", "intime"), client_ip=GOOD_IP,
+                       mail_from="<a@pass.test>")
+        wait_count(db, 1)
+        con = sqlite3.connect(db, isolation_level=None, timeout=10)
+        con.execute("INSERT INTO reports (policy_domain, period_begin,"
+                    " period_end, state, claimed_by, claimed_at, report_id)"
+                    " VALUES ('pass.test', ?, ?, 'sent', 'test', 0, 'rid')",
+                    (hour - 3600, hour))
+        con.execute("BEGIN EXCLUSIVE")
+        d.send_message(msg("pass.test", "late"), client_ip=GOOD_IP,
+                       mail_from="<a@pass.test>")
+        sent_at = start + (time.monotonic() - t0)
+        t.ok(sent_at < hour - 1, names[0], diag="%.1f s before the hour "
+             "(the daemon started late?)" % (hour - sent_at))
+        time.sleep(max(0.0, hour + 1.5 - start - (time.monotonic() - t0)))
+        con.execute("ROLLBACK")
+        con.close()
+        con = None
+        wait_count(db, 2)
+        got = [(r["queue_id"], r["arrival"]) for r in rows(db)]
+        arrivals = sorted(a for _, a in got)
+        t.ok(len(arrivals) == 2 and arrivals[1] >= hour, names[1],
+             diag="hour %d: %r" % (hour, got))
+        t.ok(d.wait_for_log(r"ReportStore .*: 1 rows came after their "
+                            r"period's report; stored in the current period",
+                            timeout=5), names[2], diag=d.log_tail(5))
+        t.ok(len(arrivals) == 2 and arrivals[0] < hour, names[3],
+             diag="hour %d: %r" % (hour, got))
+    finally:
+        if con is not None:
+            con.close()
+        d.stop()
+        d.cleanup()
 
 
 def check_option(t, tmp):

@@ -169,6 +169,7 @@ test_store_create_insert(void **state)
 	struct report_query *q;
 	char id[REPORT_BATCH_ID_SIZE], id2[REPORT_BATCH_ID_SIZE];
 	char id3[REPORT_BATCH_ID_SIZE];
+	size_t late;
 
 	(void)state;
 	(void)snprintf(path, sizeof(path), "%s/r.db", store_dir);
@@ -189,11 +190,11 @@ test_store_create_insert(void **state)
 	report_store_batch_id(id);
 	assert_int_equal(strlen(id), REPORT_BATCH_ID_SIZE - 1);
 	assert_int_equal(report_store_insert(st,
-	    (const struct report_row *const *)r, 2, id, 1000, &why),
+	    (const struct report_row *const *)r, 2, id, 1000, 0, &late, &why),
 	    REPORT_INSERT_DONE);
 	/* the same batch again (its COMMIT's answer lost): not written twice */
 	assert_int_equal(report_store_insert(st,
-	    (const struct report_row *const *)r, 2, id, 1001, &why),
+	    (const struct report_row *const *)r, 2, id, 1001, 0, &late, &why),
 	    REPORT_INSERT_EARLIER);
 	q = report_query_new(report_store_db(st),
 	    "SELECT count(*), max(dkim) FROM messages");
@@ -211,12 +212,12 @@ test_store_create_insert(void **state)
 	report_store_batch_id(id2);
 	assert_string_not_equal(id, id2);
 	assert_int_equal(report_store_insert(st,
-	    (const struct report_row *const *)r, 2, id2, 1002, &why),
+	    (const struct report_row *const *)r, 2, id2, 1002, 0, &late, &why),
 	    REPORT_INSERT_REFUSED);
 	assert_non_null(strstr(buf_cstr(&why), "poisoned row"));
 	buf_truncate(&why, 0);
 	assert_int_equal(report_store_insert(st,
-	    (const struct report_row *const *)r, 1, id2, 1002, &why),
+	    (const struct report_row *const *)r, 1, id2, 1002, 0, &late, &why),
 	    REPORT_INSERT_DONE);
 	assert_int_equal(count_of(st, "messages"), 3);
 	/* a day and an hour on, the ids of the two batches written are
@@ -224,7 +225,8 @@ test_store_create_insert(void **state)
 	report_store_batch_id(id3);
 	assert_int_equal(report_store_insert(st,
 	    (const struct report_row *const *)r, 1, id3,
-	    1002 + REPORT_BATCH_KEEP_SEC + REPORT_BATCH_PRUNE_SEC, &why),
+	    1002 + REPORT_BATCH_KEEP_SEC + REPORT_BATCH_PRUNE_SEC, 0, &late,
+	    &why),
 	    REPORT_INSERT_DONE);
 	assert_int_equal(count_of(st, "written_batches"), 1);
 	q = report_query_new(report_store_db(st),
@@ -236,7 +238,7 @@ test_store_create_insert(void **state)
 	assert_true(report_db_exec(report_store_db(st),
 	    "DROP TABLE written_batches", &why));
 	assert_int_equal(report_store_insert(st,
-	    (const struct report_row *const *)r, 1, id, 1003, &why),
+	    (const struct report_row *const *)r, 1, id, 1003, 0, &late, &why),
 	    REPORT_INSERT_FAILED);
 	/* another version in the file: refused, not altered */
 	assert_true(report_db_exec(report_store_db(st),
@@ -259,6 +261,97 @@ spec_of(char *spec, size_t size, const char *name)
 	/* truncation cannot happen: the directory name is short */
 	(void)snprintf(spec, size, "sqlite:%s/%s", store_dir, name);
 }
+
+/* late_row - a row of policy domain dom that arrived at t */
+static struct report_row *
+late_row(const char *qid, const char *dom, int64_t t)
+{
+	struct report_row *r = row(qid);
+
+	report_row_copy_text(r->policy_domain, sizeof(r->policy_domain), dom);
+	r->arrival = t;
+	return r;
+}
+
+/* arrival_of - the stored arrival of the row with queue id qid */
+static int64_t
+arrival_of(struct report_store *st, const char *qid)
+{
+	struct report_query *q = report_query_new(report_store_db(st),
+	    "SELECT arrival FROM messages WHERE queue_id = ?1");
+	int64_t t;
+
+	report_query_text(q, 1, qid);
+	assert_int_equal(report_query_step(q), 1);
+	t = report_query_col_int(q, 0);
+	report_query_free(&q);
+	return t;
+}
+
+/* A row that comes after its period was reported (a writer that held it
+ * past the report) is stored in the current period, so the next report
+ * has it; a row of a period not reported yet, of another domain, or of
+ * the current period keeps its arrival, and so does every row when the
+ * store cannot say (no reports table to read). */
+static void
+test_late_rows(void **state)
+{
+	const int64_t day = 86400, now = 20 * day + 600;
+	char spec[256], id[REPORT_BATCH_ID_SIZE];
+	struct report_row *r[4];
+	struct report_store *st;
+	struct buf why = BUF_INIT;
+	size_t late, i;
+
+	(void)state;
+	spec_of(spec, sizeof(spec), "r.db");
+	st = report_store_open(spec, &DB_OPTS, &why);
+	assert_non_null(st);
+	/* yesterday's report of a.example went out */
+	assert_true(report_db_exec(report_store_db(st), "INSERT INTO reports"
+	    " (policy_domain, period_begin, period_end, state, claimed_by,"
+	    " claimed_at, report_id) VALUES ('a.example', 1641600, 1728000,"
+	    " 'sent', 'job', 1728300, 'rid')", &why));
+	r[0] = late_row("late", "a.example", 19 * day + 80000);
+	r[1] = late_row("other", "b.example", 19 * day + 80000);
+	r[2] = late_row("older", "a.example", 18 * day + 5);
+	r[3] = late_row("current", "a.example", now - 100);
+	report_store_batch_id(id);
+	assert_int_equal(report_store_insert(st,
+	    (const struct report_row *const *)r, 4, id, now, day, &late, &why),
+	    REPORT_INSERT_DONE);
+	assert_int_equal(late, 1);
+	assert_int_equal(arrival_of(st, "late"), now);
+	assert_int_equal(arrival_of(st, "other"), 19 * day + 80000);
+	assert_int_equal(arrival_of(st, "older"), 18 * day + 5);
+	assert_int_equal(arrival_of(st, "current"), now - 100);
+	/* no period length: no check */
+	strcpy(r[0]->queue_id, "unchecked");
+	report_store_batch_id(id);
+	assert_int_equal(report_store_insert(st,
+	    (const struct report_row *const *)r, 1, id, now, 0, &late, &why),
+	    REPORT_INSERT_DONE);
+	assert_int_equal(late, 0);
+	assert_int_equal(arrival_of(st, "unchecked"), 19 * day + 80000);
+	/* the look-up fails: the rows are still written, as they came */
+	report_store_close(&st);
+	st = report_store_open(spec, &DB_OPTS, &why);
+	assert_non_null(st);
+	assert_true(report_db_exec(report_store_db(st), "DROP TABLE reports",
+	    &why));
+	strcpy(r[0]->queue_id, "unread");
+	report_store_batch_id(id);
+	assert_int_equal(report_store_insert(st,
+	    (const struct report_row *const *)r, 1, id, now, day, &late, &why),
+	    REPORT_INSERT_DONE);
+	assert_int_equal(late, 0);
+	assert_int_equal(arrival_of(st, "unread"), 19 * day + 80000);
+	report_store_close(&st);
+	for (i = 0; i < 4; i++)
+		free(r[i]);
+	buf_deinit(&why);
+}
+
 
 /* id_of - the identity of the store at spec, copied (a fresh open) */
 static void
@@ -483,6 +576,8 @@ main(void)
 		cmocka_unit_test(test_copy_text_cuts_and_cleans),
 		cmocka_unit_test(test_copy_text_keeps_utf8_valid),
 		cmocka_unit_test_setup_teardown(test_store_create_insert,
+		    store_setup, store_teardown),
+		cmocka_unit_test_setup_teardown(test_late_rows,
 		    store_setup, store_teardown),
 		cmocka_unit_test_setup_teardown(test_store_identity,
 		    store_setup, store_teardown),

@@ -12,7 +12,6 @@ import glob
 import os
 import pwd
 import re
-import sqlite3
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
 import postfix_env  # noqa: E402
+import report_rows  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
@@ -52,13 +52,7 @@ def msg(n):
 
 
 def count_rows(db):
-    try:
-        con = sqlite3.connect(db)
-        n = con.execute("SELECT count(*) FROM messages").fetchone()[0]
-        con.close()
-        return n
-    except sqlite3.Error:
-        return -1
+    return report_rows.count(db)
 
 
 def wait_for(pred, timeout):

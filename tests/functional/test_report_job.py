@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
 import fake_sendmail  # noqa: E402
+import report_rows  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
@@ -91,19 +92,7 @@ def msg(dom, n, amp=False):
 
 
 def wait_rows(db, want, timeout=10):
-    end = time.monotonic() + timeout
-    n = -1
-    while time.monotonic() < end:
-        try:
-            con = sqlite3.connect(db)
-            n = con.execute("SELECT count(*) FROM messages").fetchone()[0]
-            con.close()
-        except sqlite3.Error:
-            n = -1
-        if n >= want:
-            return n
-        time.sleep(0.1)
-    return n
+    return report_rows.wait_count(db, want, timeout)
 
 
 def report(conf, *args):

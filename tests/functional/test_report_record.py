@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import daemon  # noqa: E402
 import milter_client  # noqa: E402
 import prom  # noqa: E402
+import report_rows  # noqa: E402
 import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
 import tmpdir  # noqa: E402
@@ -241,22 +242,6 @@ def store_down(t, opts, tmp):
 FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
 
 
-def wait_count(db, n, timeout=5.0):
-    """wait (bounded) until the store has n rows; the count"""
-    end, got = time.monotonic() + timeout, -1
-    while time.monotonic() < end:
-        try:
-            con = sqlite3.connect(db)
-            got = con.execute("SELECT count(*) FROM messages").fetchone()[0]
-            con.close()
-        except sqlite3.Error:
-            got = -1
-        if got >= n:
-            break
-        time.sleep(0.05)
-    return got
-
-
 def late_row(t, opts, tmp):
     """The daemon runs under faketime from 10 s before a full hour
     (ReportInterval 1). A row is stored, the hour's report is recorded
@@ -294,7 +279,7 @@ def late_row(t, opts, tmp):
     try:
         d.send_message(msg("pass.test", "intime"), client_ip=GOOD_IP,
                        mail_from="<a@pass.test>")
-        wait_count(db, 1)
+        report_rows.wait_count(db, 1, 5)
         con = sqlite3.connect(db, isolation_level=None, timeout=10)
         con.execute("INSERT INTO reports (policy_domain, period_begin,"
                     " period_end, state, claimed_by, claimed_at, report_id)"
@@ -310,7 +295,7 @@ def late_row(t, opts, tmp):
         con.execute("ROLLBACK")
         con.close()
         con = None
-        wait_count(db, 2)
+        report_rows.wait_count(db, 2, 5)
         got = [(r["queue_id"], r["arrival"]) for r in rows(db)]
         arrivals = sorted(a for _, a in got)
         t.ok(len(arrivals) == 2 and arrivals[1] >= hour, names[1],

@@ -8,12 +8,11 @@
  * open sessions tells the daemon at exit whether it may free the shared
  * state: once it closes the gate (session_close_gate) no new session
  * starts, so a count of zero then means no callback can touch that state
- * any more. The
- * count of messages in flight lets a stop wait for those alone: idle
- * connections the MTA keeps for its SMTP sessions would otherwise hold
- * every restart for ShutdownTimeout. Once the daemon stops messages
- * (session_stop_messages) no new one starts. The count of messages
- * started feeds the status line systemd shows.
+ * any more. The count of messages in flight lets a stop wait for those
+ * alone: idle connections the MTA keeps for its SMTP sessions would
+ * otherwise hold every restart for ShutdownTimeout. Once the daemon stops
+ * messages (session_stop_messages) no new one starts. The count of
+ * messages started feeds the status line systemd shows.
  *
  * A message's strings and header fields live in its arena, freed all at
  * once when the message ends; the arena keeps a few blocks (and the

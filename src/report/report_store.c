@@ -57,7 +57,8 @@ static const char batch_seen_sql[] =
 static const char batch_mark_sql[] =
 	"INSERT INTO written_batches (id, written_at) VALUES (?1, ?2)";
 static const char reported_sql[] =
-	"SELECT 1 FROM reports WHERE policy_domain = ?1 AND period_begin = ?2";
+	"SELECT 1 FROM reports WHERE policy_domain = ?1 AND period_begin = ?2"
+	" AND state <> 'failed'";
 static const char batch_prune_sql[] =
 	"DELETE FROM written_batches WHERE written_at < ?1";
 static const char store_id_get_sql[] =
@@ -430,7 +431,8 @@ batch_recorded(struct report_store *st, const char *batch_id, struct buf *why)
 /*
  * arrival_to_store - the arrival to store for r: its own, unless it falls
  * in a period before now's (period_len seconds, as the report job cuts
- * them) whose report for r's policy domain exists already: that report
+ * them) whose report for r's policy domain was made or is being made
+ * (not one that failed: the job makes that again, with the row): it
  * will not be made again, so the row goes into now's period and the next
  * report rather than none. A store that cannot say (a role without
  * SELECT on reports) keeps the row's own.

@@ -290,15 +290,16 @@ arrival_of(struct report_store *st, const char *qid)
 
 /* A row that comes after its period was reported (a writer that held it
  * past the report) is stored in the current period, so the next report
- * has it; a row of a period not reported yet, of another domain, or of
- * the current period keeps its arrival, and so does every row when the
- * store cannot say (no reports table to read). */
+ * has it; a row of a period not reported yet, of another domain, of the
+ * current period or of a report that failed (made again) keeps its
+ * arrival, and so does every row when the store cannot say (no reports
+ * table to read). */
 static void
 test_late_rows(void **state)
 {
 	const int64_t day = 86400, now = 20 * day + 600;
 	char spec[256], id[REPORT_BATCH_ID_SIZE];
-	struct report_row *r[4];
+	struct report_row *r[5];
 	struct report_store *st;
 	struct buf why = BUF_INIT;
 	size_t late, i;
@@ -311,20 +312,24 @@ test_late_rows(void **state)
 	assert_true(report_db_exec(report_store_db(st), "INSERT INTO reports"
 	    " (policy_domain, period_begin, period_end, state, claimed_by,"
 	    " claimed_at, report_id) VALUES ('a.example', 1641600, 1728000,"
-	    " 'sent', 'job', 1728300, 'rid')", &why));
+	    " 'sent', 'job', 1728300, 'rid'), ('c.example', 1641600, 1728000,"
+	    " 'failed', 'job', 1728300, 'rid2')", &why));
 	r[0] = late_row("late", "a.example", 19 * day + 80000);
 	r[1] = late_row("other", "b.example", 19 * day + 80000);
 	r[2] = late_row("older", "a.example", 18 * day + 5);
 	r[3] = late_row("current", "a.example", now - 100);
+	r[4] = late_row("retried", "c.example", 19 * day + 80000);
 	report_store_batch_id(id);
 	assert_int_equal(report_store_insert(st,
-	    (const struct report_row *const *)r, 4, id, now, day, &late, &why),
+	    (const struct report_row *const *)r, 5, id, now, day, &late, &why),
 	    REPORT_INSERT_DONE);
 	assert_int_equal(late, 1);
 	assert_int_equal(arrival_of(st, "late"), now);
 	assert_int_equal(arrival_of(st, "other"), 19 * day + 80000);
 	assert_int_equal(arrival_of(st, "older"), 18 * day + 5);
 	assert_int_equal(arrival_of(st, "current"), now - 100);
+	/* a failed report is made again, with the row */
+	assert_int_equal(arrival_of(st, "retried"), 19 * day + 80000);
 	/* no period length: no check */
 	strcpy(r[0]->queue_id, "unchecked");
 	report_store_batch_id(id);
@@ -347,7 +352,7 @@ test_late_rows(void **state)
 	assert_int_equal(late, 0);
 	assert_int_equal(arrival_of(st, "unread"), 19 * day + 80000);
 	report_store_close(&st);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		free(r[i]);
 	buf_deinit(&why);
 }

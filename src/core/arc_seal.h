@@ -29,7 +29,9 @@ struct arc_seal_params {
 	unsigned instance;		/* i=, 1..50 */
 	const char *cv;			/* "none" (i=1) or "pass" */
 	int64_t t;			/* t= of AMS and AS; 0 for none */
-	const char *const *sign_headers;	/* AMS h= (From always) */
+	/* AMS h= (From always; ARC-Seal and Authentication-Results
+	 * never, whatever the list says) */
+	const char *const *sign_headers;
 	size_t nsign;
 	const char *authres;		/* our A-R value: "authserv-id; ..." */
 };

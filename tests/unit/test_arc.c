@@ -397,14 +397,17 @@ body_hash(const struct msg *m, unsigned char bh[CRYPTO_DIGEST_MAX])
 	return n;
 }
 
-/* seal_once - seal m (after the sets in chain) with key; returns the
- * sealed message (CRLF-ended new fields, then m) */
+/* The SignHeaders the sealing tests use by default */
+static const char *const plain_names[] = { "From", "Subject", "To" };
+
+/* seal_with - seal m (after the sets in chain) with key, the AMS given
+ * names as SignHeaders; returns the sealed message (CRLF-ended new
+ * fields, then m) */
 static char *
-seal_once(const struct msg *m, const struct crypto_privkey *key,
+seal_with(const struct msg *m, const struct crypto_privkey *key,
     unsigned instance, const char *cv, const unsigned char *chain,
-    size_t chain_len)
+    size_t chain_len, const char *const *names, size_t nnames)
 {
-	static const char *const names[] = { "From", "Subject", "To" };
 	struct arc_seal_params p;
 	struct buf aar = BUF_INIT, ams = BUF_INIT, as = BUF_INIT, out = BUF_INIT;
 	unsigned char bh[CRYPTO_DIGEST_MAX];
@@ -420,7 +423,7 @@ seal_once(const struct msg *m, const struct crypto_privkey *key,
 	p.cv = cv;
 	p.t = NOW - 10;
 	p.sign_headers = names;
-	p.nsign = 3;
+	p.nsign = nnames;
 	p.authres = "mx.seal.example; spf=pass\n\tsmtp.mailfrom=a.example";
 	assert_true(arc_seal_make(&p, m->h, m->nh, bh, bhlen, chain, chain_len,
 	    &aar, &ams, &as, &why));
@@ -432,6 +435,16 @@ seal_once(const struct msg *m, const struct crypto_privkey *key,
 	buf_deinit(&ams);
 	buf_deinit(&as);
 	return buf_steal(&out);
+}
+
+/* seal_once - seal_with the default SignHeaders */
+static char *
+seal_once(const struct msg *m, const struct crypto_privkey *key,
+    unsigned instance, const char *cv, const unsigned char *chain,
+    size_t chain_len)
+{
+	return seal_with(m, key, instance, cv, chain, chain_len, plain_names,
+	    sizeof(plain_names) / sizeof(plain_names[0]));
 }
 
 static void
@@ -592,6 +605,64 @@ judge_sealed(struct msg *s, char *w, struct arc_verifier **v,
 	return r;
 }
 
+/* test_seal_sign_headers - SignHeaders naming ARC-Seal and
+ * Authentication-Results: the AMS of a second set must sign neither
+ * (RFC 8617 4.1.2: an AMS naming ARC-Seal is invalid; an A-R is deleted
+ * downstream, and by the milter itself when forged, after the AMS is
+ * made), so the extended chain still passes */
+static void
+test_seal_sign_headers(void **state)
+{
+	static const char *const names[] = {
+		"From", "arc-seal", "Subject", "Authentication-Results", "To"
+	};
+	struct buf rec = BUF_INIT;
+	struct crypto_privkey *key;
+	struct msg m, s1, s2;
+	struct arc_verifier *v;
+	const struct arc_result *r;
+	const unsigned char *chain;
+	size_t chain_len, i;
+	unsigned sets;
+	char *w;
+
+	(void)state;
+	key = seal_key(&rec);
+	m.data = strdup("Authentication-Results: mx.seal.example; none\n"
+	    "From: a@a.example\nSubject: hi\nTo: b@b.example\n\nbody\n");
+	assert_non_null(m.data);
+	m.len = strlen(m.data);
+	split(&m);
+	w = seal_with(&m, key, 1, "none", NULL, 0, names, 5);
+	lf(w);
+	r = judge_sealed(&s1, w, &v, buf_cstr(&rec), "one set");
+	assert_int_equal(r->res, ARC_RES_PASS);
+	assert_true(arc_verifier_chain(v, &chain, &chain_len, &sets));
+	w = seal_with(&s1, key, 2, "pass", chain, chain_len, names, 5);
+	arc_verifier_free(&v);
+	lf(w);
+	r = judge_sealed(&s2, w, &v, buf_cstr(&rec), "SignHeaders ARC-Seal");
+	assert_int_equal(r->res, ARC_RES_PASS);
+	assert_int_equal(r->sets, 2);
+	for (i = 0; i < s2.nh; i++)
+		if (s2.h[i].name_len == 21 && memcmp(s2.h[i].name,
+		    "ARC-Message-Signature", 21) == 0) {
+			char *ams = strndup((const char *)s2.h[i].value,
+			    s2.h[i].value_len);
+
+			assert_non_null(ams);
+			assert_null(strstr(ams, "Authentication-Results"));
+			assert_null(strstr(ams, "arc-seal"));
+			free(ams);
+		}
+	arc_verifier_free(&v);
+	free(s2.data);
+	free(s1.data);
+	free(m.data);
+	crypto_privkey_free(&key);
+	buf_deinit(&rec);
+}
+
 /* test_odd_sets - sets our sealer never writes but RFC 8617 allows (or
  * refuses), sealed here, judged by the verifier */
 static void
@@ -682,6 +753,7 @@ main(void)
 		cmocka_unit_test(test_incomplete),
 		cmocka_unit_test(test_aar),
 		cmocka_unit_test(test_seal_verify),
+		cmocka_unit_test(test_seal_sign_headers),
 		cmocka_unit_test(test_odd_sets),
 	};
 

@@ -9,6 +9,9 @@
  *
  * Only a chain that passed is read: then every seal from the trusted
  * set up to the newest verified, so its AAR is what that sealer wrote.
+ * That AAR is about the message as the sealer saw it: it counts only
+ * when the set's AMS still verifies (nobody changed the message since)
+ * or every newer set is by a trusted sealer too.
  * The AAR is parsed just enough (RFC 8601 2.2 resinfo: method=result
  * followed by ptype.property=value) to find dmarc/dkim/spf passes;
  * comments and quoted strings are skipped, a malformed AAR vouches for
@@ -258,13 +261,31 @@ arc_trust_aar_vouches(const char *aar, size_t len, const char *author,
 	return true;
 }
 
-/* arc_trust_find - the newest trusted set vouching for the author */
+/* is_trusted - a sealer (ARC-Seal d=) is in the trusted list */
+static bool
+is_trusted(const char *sealer, const char *const *trusted, size_t ntrusted)
+{
+	size_t j;
+
+	for (j = 0; j < ntrusted; j++)
+		if (ascii_strcasecmp(sealer, trusted[j]) == 0)
+			return true;
+	return false;
+}
+
+/* arc_trust_find - the newest trusted set vouching for the author. Its
+ * AAR speaks for the message only while the message is what that sealer
+ * passed on: its AMS still verifies, or every newer set is a trusted
+ * one. A pass of the seals alone is not enough: anyone can take a
+ * message a trusted list sealed, rewrite it under the same From and add
+ * a set of their own, and the chain still passes. */
 bool
 arc_trust_find(const struct arc_result *r, const char *const *trusted,
     size_t ntrusted, const char *author, const char *author_org,
     struct arc_trust *out)
 {
-	size_t k, j;
+	bool newer_trusted = true;	/* every set above k is trusted */
+	size_t k;
 
 	if (r == NULL || r->res != ARC_RES_PASS || author == NULL ||
 	    *author == '\0')
@@ -273,10 +294,11 @@ arc_trust_find(const struct arc_result *r, const char *const *trusted,
 		const struct arc_set_result *s = &r->set[k - 1];
 		const char *what;
 
-		for (j = 0; j < ntrusted; j++)
-			if (ascii_strcasecmp(s->as_domain, trusted[j]) == 0)
-				break;
-		if (j == ntrusted)
+		if (!is_trusted(s->as_domain, trusted, ntrusted)) {
+			newer_trusted = false;
+			continue;
+		}
+		if (!newer_trusted && strcmp(s->ams_result, "pass") != 0)
 			continue;
 		if (arc_trust_aar_vouches(s->aar, strlen(s->aar), author,
 		    author_org, &what)) {

@@ -28,8 +28,10 @@ struct arc_trust {
  * a tree walk of the identifier: siblings such as a.example.com and
  * b.example.com align, a public suffix above the author (d=co.uk for
  * bank.co.uk) does not. author_org NULL or "" (not found): the author
- * domain itself or a subdomain of it. False for any other chain;
- * untrusted sealers never count.
+ * domain itself or a subdomain of it. The set counts only when its AMS
+ * verified ("pass") or every newer set is by a trusted sealer: an
+ * untrusted sealer above may have rewritten the message. False for any
+ * other chain; untrusted sealers never count.
  */
 bool arc_trust_find(const struct arc_result *r, const char *const *trusted,
     size_t ntrusted, const char *author_domain, const char *author_org,

@@ -8,7 +8,8 @@ what it saw on arrival. The receiver (authmilter) sees dmarc=fail and
 arc=pass: with the list trusted the message is delivered (or quarantined)
 with policy.override=trusted_forwarder and the sealer named in the A-R and
 the log; not trusted, an untrusted sealer's claims, a trusted sealer that
-recorded no pass for the author, a broken chain: rejected. Alignment
+recorded no pass for the author, a broken chain, a message rewritten
+under an untrusted sealer's set above the list's: rejected. Alignment
 is against the author's organizational domain (the DMARC tree walk): a
 pass for a sibling domain counts, one for a public suffix above the
 author (psd=y) does not. In DMARCMode rfc7489 the organizational domain
@@ -100,6 +101,13 @@ def main():
                                   b"dkim=pass header.d=suffix.example "
                                   b"header.s=s1")),
         }
+        # a set by an untrusted sealer above the list's: the message
+        # rewritten after the list sealed it (the list's AMS fails), or
+        # passed on as the list sealed it (the list's AMS verifies)
+        msgs["rewritten"] = ac.seal(msgs["trusted"].replace(
+            b"Hello list,", b"Your account is locked, log in at once,", 1),
+            other, "pass")
+        msgs["relayed"] = ac.seal(msgs["trusted"], other, "pass")
         with dns_testserver.DnsServer(zpath) as srv:
             base = {"Nameservers": "127.0.0.1@%d" % srv.port,
                     "DNSTimeout": "1s", "InternalHosts": "10.9.0.0/16"}
@@ -216,6 +224,16 @@ def trusted(t, d, msgs):
         t.ok(r.disposition == "reject" and
              "policy.override" not in ar_of(r),
              "%s: rejected, no override" % label, diag=ar_of(r))
+    r = send(d, msgs["rewritten"], "U1")
+    t.ok(r.disposition == "reject" and "arc=pass" in ar_of(r) and
+         "policy.override" not in ar_of(r),
+         "rewritten under an untrusted sealer's set above the list's: "
+         "rejected, no override", diag=ar_of(r))
+    r = send(d, msgs["relayed"], "U2")
+    t.ok(r.disposition == "accept" and
+         "policy.override=trusted_forwarder" in ar_of(r),
+         "passed on unchanged by an untrusted sealer (the list's AMS "
+         "verifies): rescued", diag=ar_of(r))
     r = send(d, msgs["sibling"], "S1")
     t.ok(r.disposition == "accept" and "dmarc=fail" in ar_of(r) and
          "policy.override=trusted_forwarder" in ar_of(r),

@@ -341,6 +341,58 @@ test_aar(void **state)
 	    sizeof(word)));
 }
 
+/* test_trust_newer_sets - a trusted sealer's AAR speaks for the message
+ * only if nothing after it changed what its AMS signed, or every newer
+ * set is a trusted one: otherwise anyone could take a message a trusted
+ * list sealed, rewrite it under the same From and seal it again with a
+ * key of their own, and the list's dmarc=pass would rescue it */
+static void
+test_trust_newer_sets(void **state)
+{
+	static const struct {
+		const char *label;
+		const char *old_ams;	/* the trusted set's AMS result */
+		const char *newer_sealer;
+		bool want;
+	} cases[] = {
+		{ "rewritten under an untrusted set", "fail", "evil.example",
+		  false },
+		{ "AMS not judged, untrusted set above", "", "evil.example",
+		  false },
+		{ "unchanged since the trusted set", "pass", "evil.example",
+		  true },
+		{ "rewritten by a trusted set above", "fail", "fwd.example",
+		  true },
+	};
+	static const char *const trusted[] = { "list.example", "fwd.example" };
+	struct arc_set_result set[2];
+	struct arc_result r;
+	struct arc_trust t;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&r, 0, sizeof(r));
+		memset(set, 0, sizeof(set));
+		r.res = ARC_RES_PASS;
+		r.sets = r.nset = 2;
+		r.set = set;
+		set[0].instance = 1;
+		set[0].as_domain = "list.example";
+		set[0].ams_result = cases[i].old_ams;
+		set[0].aar = "mx.list.example; dmarc=pass header.from=a.example";
+		set[1].instance = 2;
+		set[1].as_domain = cases[i].newer_sealer;
+		set[1].ams_result = "pass";
+		set[1].aar = "mx.fwd.example; arc=pass";
+		print_message("%s\n", cases[i].label);
+		assert_int_equal(arc_trust_find(&r, trusted, 2, "a.example",
+		    "a.example", &t), cases[i].want);
+		if (cases[i].want)
+			assert_int_equal(t.instance, 1);
+	}
+}
+
 /* lf - the sealed text in the fixtures' form: CRLF -> LF */
 static void
 lf(char *w)
@@ -752,6 +804,7 @@ main(void)
 		cmocka_unit_test(test_chains),
 		cmocka_unit_test(test_incomplete),
 		cmocka_unit_test(test_aar),
+		cmocka_unit_test(test_trust_newer_sets),
 		cmocka_unit_test(test_seal_verify),
 		cmocka_unit_test(test_seal_sign_headers),
 		cmocka_unit_test(test_odd_sets),

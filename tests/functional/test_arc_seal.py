@@ -91,6 +91,9 @@ def main():
                     "ARCSealSelector": "arc", "ARCSealKeyFile": rsa_key}
             with daemon.Daemon(base) as d:
                 rsa_cases(t, d, hops, recs)
+            with daemon.Daemon(dict(base, SignHeaders="From Subject To "
+                                    "ARC-Seal Authentication-Results")) as d:
+                sign_headers_cases(t, d, hops, recs)
             with daemon.Daemon(dict(base, ARCSeal="outbound")) as d:
                 outbound_cases(t, d, hops, recs)
             ed = dict(base, ARCSealAlgorithm="ed25519-sha256",
@@ -157,6 +160,21 @@ def rsa_cases(t, d, hops, recs):
     r = d.send_message(RAW, client_ip="10.9.0.1",
                        mail_from="alice@author.example")
     t.is_eq(sets_of(r.message), [], "mail from InternalHosts is not sealed")
+
+
+def sign_headers_cases(t, d, hops, recs):
+    """SignHeaders naming ARC-Seal and Authentication-Results: the AMS
+    signs neither (RFC 8617 4.1.2), so a chain we extend still passes"""
+    r = through(d, ac.chain(RAW, hops[:1], recs))
+    ams = " ".join(r.header_values("ARC-Message-Signature")[:1])
+    h = re.search(r"\bh=([^;]*)", ams.replace("\r\n", "").replace("\n", ""))
+    names = [x.strip().lower() for x in h.group(1).split(":")] if h else []
+    t.ok(names and "arc-seal" not in names and
+         "authentication-results" not in names,
+         "SignHeaders with ARC-Seal and Authentication-Results: our AMS "
+         "h= names neither", diag=ams)
+    t.is_eq(ac.dkimpy_verdict(r.message, recs), "pass",
+            "dkimpy verifies the chain we extended")
 
 
 def outbound_cases(t, d, hops, recs):

@@ -8,7 +8,7 @@
 #   FUZZ_SECONDS  seconds per target (default 60; 0: build only)
 #   FUZZ_CC       compiler (default clang)
 #   FUZZ_LIBS     libraries (default: libspf2, libunbound, libpsl, libidn2,
-#                 libunistring, OpenSSL)
+#                 libunistring, OpenSSL, zlib)
 #   FUZZ_SPF2     instrumented: build (once, build-libspf2.sh) and link an
 #                 instrumented libspf2 (see below); unset or anything
 #                 else: Debian's libspf2.so
@@ -35,7 +35,7 @@ set -u
 : "${top_builddir:=$top_srcdir}"
 : "${FUZZ_SECONDS:=60}"
 : "${FUZZ_CC:=clang}"
-: "${FUZZ_LIBS:=-lspf2 -lunbound -lpsl -lidn2 -lunistring -lssl -lcrypto -lpthread}"
+: "${FUZZ_LIBS:=-lspf2 -lunbound -lpsl -lidn2 -lunistring -lssl -lcrypto -lz -lpthread}"
 
 out=$top_builddir/tests/fuzz
 objdir=$out/obj

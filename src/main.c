@@ -58,6 +58,7 @@
 #include "report/report_store.h"
 #include "report/report_writer.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/thread_stack.h"
 #include "util/xmalloc.h"
 
@@ -496,18 +497,34 @@ sleep_ms(unsigned ms)
 		continue;
 }
 
+/* next_signal - the next signal from the self-pipe within ms
+ * milliseconds, or -1 */
+static int
+next_signal(unsigned ms)
+{
+	struct pollfd p = { signal_pipe[0], POLLIN, 0 };
+	unsigned char sig;
+
+	if (poll(&p, 1, (int)ms) <= 0 || read(signal_pipe[0], &sig, 1) != 1)
+		return -1;
+	return sig;
+}
+
 /*
  * stop_messages - refuse new messages and let those in flight finish, up
- * to timeout_ms. Idle connections are not waited for: the MTA keeps them
- * for its SMTP sessions (Postfix one per session, a load generator for
- * good), so waiting for them made every restart under load take the
- * whole ShutdownTimeout. A MAIL FROM on one gets 451 4.3.2 until the
- * exit, and the MTA applies its milter default action after it.
+ * to timeout_ms, or until a second SIGTERM or SIGINT says not to wait
+ * (an operator's second Ctrl-C). Idle connections are not waited for:
+ * the MTA keeps them for its SMTP sessions (Postfix one per session, a
+ * load generator for good), so waiting for them made every restart under
+ * load take the whole ShutdownTimeout. A MAIL FROM on one gets 451 4.3.2
+ * until the exit, and the MTA applies its milter default action after it.
  */
 static void
 stop_messages(int sig, unsigned timeout_ms)
 {
-	unsigned waited = 0, n = session_stop_messages();
+	uint64_t end = clock_mono_ms() + timeout_ms, now;
+	unsigned n = session_stop_messages();
+	int again = -1;
 
 	if (sig != 0)
 		log_info("signal %d: stopping; %u message(s) in flight, new "
@@ -515,11 +532,13 @@ stop_messages(int sig, unsigned timeout_ms)
 	else
 		log_info("stopping; %u message(s) in flight, new ones "
 		    "tempfailed", n);
-	while (session_in_flight() > 0 && waited < timeout_ms) {
-		sleep_ms(50);
-		waited += 50;
-	}
-	if ((n = session_in_flight()) > 0)
+	while (session_in_flight() > 0 && (now = clock_mono_ms()) < end &&
+	    again != SIGTERM && again != SIGINT)
+		again = next_signal(end - now < 50 ? (unsigned)(end - now) : 50);
+	if ((n = session_in_flight()) > 0 && (again == SIGTERM || again == SIGINT))
+		log_warn("signal %d again: not waiting for the %u message(s) "
+		    "in flight; their connections are cut off", again, n);
+	else if (n > 0)
 		log_warn("%u message(s) still in flight after ShutdownTimeout; "
 		    "their connections are cut off", n);
 	if (session_active() > 0)

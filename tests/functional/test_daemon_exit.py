@@ -19,7 +19,8 @@
    test would see the use after free). The report rows queued by then
    are still written (the writer gets a bounded time before the exit),
    and so are the failure reports queued (the failure-report thread gets
-   a bounded time too).
+   a bounded time too). A second SIGTERM during the wait ends it at
+   once (an operator's second Ctrl-C); a SIGHUP does not.
 3. A ReportSendmail that hangs (a stuck queue): at SIGTERM the daemon
    gives the queued failure reports 3 s, kills the hung submission,
    counts the reports not sent and exits, instead of waiting for it.
@@ -239,6 +240,38 @@ def message_past_timeout(t, ns):
         t.ok(d.wait_for_log(r"1 connection\(s\) still open; exiting "
                             r"without freeing", timeout=2), names[4],
              diag=d.log_tail(5))
+    finally:
+        d.stop()
+        d.cleanup()
+
+
+def second_sigterm(t, ns):
+    """A second SIGTERM (or SIGINT) while a message is in flight ends the
+    wait at once; a SIGHUP then is not taken for one."""
+    names = ["second SIGTERM: a SIGHUP during the wait does not end it",
+             "second SIGTERM: exit 0 at once, not after ShutdownTimeout",
+             "second SIGTERM: the log says the message was not waited for"]
+    d = daemon.Daemon({"ShutdownTimeout": "30s", "Nameservers": ns,
+                       "DNSTimeout": "1s"})
+    d.start()
+    try:
+        stop, counts, th = start_in_flight(d, 2)
+        stop.set()
+        d.signal(signal.SIGTERM)
+        d.wait_for_log(r"stopping; 1 message\(s\) in flight", 5 * SCALE)
+        d.signal(signal.SIGHUP)
+        time.sleep(0.5)
+        t.ok(d.running(), names[0], diag=d.log_tail(5))
+        t0 = time.monotonic()
+        d.signal(signal.SIGTERM)
+        rc = d.wait(20 * SCALE)
+        took = time.monotonic() - t0
+        th.join(40 * SCALE)
+        t.ok(rc == 0 and took < 2 * SCALE, names[1],
+             diag="status %r after %.2f s; %s" % (rc, took, d.log_tail(5)))
+        t.ok(re.search(r"signal 15 again: not waiting for the 1 message\(s\) "
+                       r"in flight", d.log()) is not None, names[2],
+             diag=d.log_tail(6))
     finally:
         d.stop()
         d.cleanup()
@@ -584,6 +617,7 @@ def main():
         listener_gives_up(t, tmp, ns)
         idle_connections_do_not_hold_stop(t, ns)
         message_past_timeout(t, ns)
+        second_sigterm(t, ns)
         rows_past_timeout(t, tmp, ns)
         failure_reports_past_timeout(t, tmp, ns)
         hung_sendmail(t, tmp, ns)

@@ -2,7 +2,8 @@
  * dkim_sign.c - build the DKIM-Signature field for a message.
  *
  *   dkim_sign_alg_name  the a= value a key signs with
- *   dkim_sign_hlist     the h= list: signed, oversigned, From always
+ *   dkim_sign_hlist     the h= list: signed, oversigned, From always,
+ *                       Authentication-Results never
  *   dkim_sign_field     the whole field value, b= included; with kind
  *                       DKIM_SIG_KIND_ARC_AMS an ARC-Message-Signature
  *                       (RFC 8617 4.1.2: i= instance, no v=)
@@ -58,6 +59,17 @@ in_list(const char *const *list, size_t n, const char *name)
 	return false;
 }
 
+/* never_signed - a name kept out of h= whatever the lists say:
+ * Authentication-Results (RFC 8601 5: hosts delete or rewrite these in
+ * transit, and the milter deletes forged ones of ours after signing and
+ * adds its own above; signed or oversigned, each of these broke the
+ * signature) */
+static bool
+never_signed(const char *name)
+{
+	return ascii_strcasecmp(name, "Authentication-Results") == 0;
+}
+
 /* add_name - append name k times; false when the cap would be passed */
 static bool
 add_name(struct buf *out, size_t *count, const char *name, size_t k)
@@ -93,8 +105,8 @@ dkim_sign_hlist(const struct dkim_sign_params *p,
 		const char *name = p->sign_headers[i];
 		size_t k = count_named(hdrs, nhdrs, name);
 
-		if (in_list(p->sign_headers, i, name))
-			continue;	/* listed twice */
+		if (in_list(p->sign_headers, i, name) || never_signed(name))
+			continue;	/* listed twice, or never signed */
 		if (in_list(p->oversign_headers, p->noversign, name))
 			k++;
 		ok = add_name(out, &count, name, k);
@@ -103,7 +115,7 @@ dkim_sign_hlist(const struct dkim_sign_params *p,
 		const char *name = p->oversign_headers[i];
 
 		if (in_list(p->sign_headers, p->nsign, name) ||
-		    in_list(p->oversign_headers, i, name))
+		    in_list(p->oversign_headers, i, name) || never_signed(name))
 			continue;
 		ok = add_name(out, &count, name, count_named(hdrs, nhdrs, name) + 1);
 	}

@@ -6,8 +6,8 @@ Messages from authenticated and internal clients are signed; the signed
 results are checked by three independent verifiers (dkimpy, Mail::DKIM,
 OpenDKIM's opendkim -t) with the public keys given to them directly.
 Also: KeyTable/SigningTable in OpenDKIM's formats (refile wildcards,
-flat-file lookup order, "%"), MultipleSignatures, oversigning, mail that
-must not be signed (outside clients, Mode v, capped headers, unknown
+flat-file lookup order, "%"), MultipleSignatures, oversigning,
+Authentication-Results kept out of h=, mail that must not be signed (outside clients, Mode v, capped headers, unknown
 domains), key file permissions, bad table lines with file:line, reload.
 """
 
@@ -52,6 +52,7 @@ def main():
         interop(t, tmp, keys)
         tables(t, tmp, keys)
         not_signed(t, tmp, keys)
+        authres_unsigned(t, keys)
         config_errors(t, tmp, keys)
         reload_and_modes(t, tmp, keys)
         big_message(t, keys)
@@ -334,6 +335,40 @@ def not_signed(t, tmp, keys):
              (2, 2) and res and res[0][2],
              "reused connection, %s message: signed over its own fields "
              "and verifies" % name, diag=repr((h, res)))
+
+
+def authres_unsigned(t, keys):
+    """Authentication-Results stays out of h= whatever SignHeaders and
+    OversignHeaders say (RFC 8601 5): the milter deletes a forged A-R of
+    ours after signing and adds its own above the message, and hosts
+    downstream delete theirs; any of these broke a signature over A-R."""
+    opts = dict(BASE, Domain="example.com", Selector="r1",
+                KeyFile=keys["rsa"][0], AuthservID="mx.example.com",
+                SignHeaders="From Subject Authentication-Results",
+                OversignHeaders="From Authentication-Results")
+    raw = (b"Authentication-Results: mx.example.com; dkim=pass\r\n"
+           b"Authentication-Results: other.example; spf=pass\r\n"
+           + msg_from("alice@example.com", "authres"))
+    with daemon.Daemon(opts) as d:
+        r = d.send_message(raw, macros=AUTH)
+    recs = records(keys)
+    tags = sign_keys.sig_tags(r.message)
+    h = tags[0][3]["h"].lower().split(":") if tags else ["(unsigned)"]
+    t.ok("authentication-results" not in h,
+         "SignHeaders/OversignHeaders naming Authentication-Results: "
+         "not in h=", diag="h=%s" % ":".join(h))
+    t.ok(b"mx.example.com; dkim=pass" not in r.message,
+         "the forged A-R of ours is deleted")
+    res = sign_keys.dkimpy_results(r.message, recs)
+    t.ok(res and all(ok for _a, _s, ok in res),
+         "signature verifies after the milter's A-R changes", diag=repr(res))
+    downstream = re.sub(rb"(?m)^Authentication-Results:[^\r]*\r\n"
+                        rb"(?:[ \t][^\r]*\r\n)*", b"",
+                        r.message)
+    res = sign_keys.dkimpy_results(downstream, recs)
+    t.ok(res and all(ok for _a, _s, ok in res),
+         "signature verifies after a host downstream deletes every A-R",
+         diag=repr(res))
 
 
 def config_errors(t, tmp, keys):

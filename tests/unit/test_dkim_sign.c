@@ -175,6 +175,10 @@ test_hlist_table(void **state)
 		  "From: a@x\r\n\r\n", { "From", "Cc" }, { NULL }, "From" },
 		{ "no From: nothing to sign",
 		  "Subject: s\r\n\r\n", { "From", "Subject" }, { NULL }, "" },
+		{ "Authentication-Results never signed nor oversigned",
+		  "From: a@x\r\nAuthentication-Results: mx; spf=pass\r\n\r\n",
+		  { "From", "Authentication-Results" },
+		  { "authentication-results" }, "From" },
 	};
 	size_t i, j;
 

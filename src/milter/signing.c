@@ -4,7 +4,8 @@
  * Mail from InternalHosts or an SMTP-authenticated client is signed
  * (when Mode has s); other mail is verified instead (checks.c). At end of
  * header the From address chooses the keys (sign_setup_select, from the
- * config snapshot the message started with: keys are never read here);
+ * config snapshot the message started with: keys are never read here;
+ * its domain in A-labels, RFC 8616 4);
  * the body then streams into one shared body hash; at end of message the
  * core builds each DKIM-Signature (dkim_sign_field) from the header
  * fields the session kept. A message whose header went over MaxHeaders or
@@ -19,6 +20,7 @@
 
 #include "core/dkim_sign.h"
 #include "core/headers.h"
+#include "core/idna.h"
 #include "core/mailaddr.h"
 #include "metrics/metrics.h"
 #include "milter/session.h"
@@ -81,6 +83,7 @@ signing_eoh(struct session *s)
 	struct message *m = &s->msg;
 	struct signing *sg = &m->signing;
 	struct mailaddr_list l;
+	struct idna_name dom;
 	const char *why = NULL;
 
 	if (!sg->candidate)
@@ -95,10 +98,18 @@ signing_eoh(struct session *s)
 		mailaddr_list_free(&l);
 		return;
 	}
+	/* RFC 8616 4: tables and d= use A-labels; U-labels in RFC 6532 mail
+	 * are converted, as DMARC does before it checks alignment */
+	if (idna_domain((const unsigned char *)l.addrs[0].domain,
+	    strlen(l.addrs[0].domain), &dom, NULL) != IDNA_OK) {
+		sg->skip_why = "From domain is not a valid IDNA2008 name";
+		mailaddr_list_free(&l);
+		return;
+	}
 	sg->choices = arena_alloc(&m->arena,
 	    SIGN_MAX_SIGNATURES * sizeof(*sg->choices));
 	sg->nchoices = sign_setup_select(m->conf->sign, l.addrs[0].local,
-	    l.addrs[0].domain, sg->choices, SIGN_MAX_SIGNATURES);
+	    dom.ascii, sg->choices, SIGN_MAX_SIGNATURES);
 	mailaddr_list_free(&l);
 	if (sg->nchoices == 0) {
 		sg->skip_why = "no key for the From address";

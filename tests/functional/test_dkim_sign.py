@@ -7,7 +7,8 @@ results are checked by three independent verifiers (dkimpy, Mail::DKIM,
 OpenDKIM's opendkim -t) with the public keys given to them directly.
 Also: KeyTable/SigningTable in OpenDKIM's formats (refile wildcards,
 flat-file lookup order, "%"), MultipleSignatures, oversigning,
-Authentication-Results kept out of h=, mail that must not be signed (outside clients, Mode v, capped headers, unknown
+Authentication-Results kept out of h=, a U-label author domain, mail
+that must not be signed (outside clients, Mode v, capped headers, unknown
 domains), key file permissions, bad table lines with file:line, reload.
 """
 
@@ -53,6 +54,7 @@ def main():
         tables(t, tmp, keys)
         not_signed(t, tmp, keys)
         authres_unsigned(t, keys)
+        idn_author(t, keys)
         config_errors(t, tmp, keys)
         reload_and_modes(t, tmp, keys)
         big_message(t, keys)
@@ -369,6 +371,24 @@ def authres_unsigned(t, keys):
     t.ok(res and all(ok for _a, _s, ok in res),
          "signature verifies after a host downstream deletes every A-R",
          diag=repr(res))
+
+
+def idn_author(t, keys):
+    """An author domain in U-labels (RFC 6532 mail) selects the key of
+    its A-label form and signs with d= in A-labels (RFC 8616 4), as DMARC
+    checks it."""
+    alabel = "xn--bcher-kva.example"
+    opts = dict(BASE, Domain=alabel, Selector="r1", KeyFile=keys["rsa"][0])
+    raw = ("From: <alice@B\u00fccher.example>\r\nTo: bob@example.net\r\n"
+           "Subject: idn\r\nDate: Sat, 28 Nov 2026 10:00:00 +0000\r\n"
+           "\r\nbody\r\n").encode()
+    with daemon.Daemon(opts) as d:
+        r = d.send_message(raw, macros=AUTH)
+    t.is_eq(signed_by(r.message), [(alabel, "r1")],
+            "U-label From domain: signed with the A-label d=")
+    res = sign_keys.dkimpy_results(r.message, records(keys, domain=alabel))
+    t.ok(res and all(ok for _a, _s, ok in res),
+         "U-label From domain: the signature verifies", diag=repr(res))
 
 
 def config_errors(t, tmp, keys):

@@ -72,10 +72,16 @@ key_for(struct keytable *kt, const char *table_path, const char *spec,
 	} else {
 		const char *err = "";
 
+		char small[128];
+
 		k = crypto_privkey_from_text((const unsigned char *)spec,
 		    strlen(spec), &err);
 		if (k == NULL)
 			(void)snprintf(why, why_size, "inline key: %s", err);
+		else if (!signkey_check(k, small, sizeof(small))) {
+			(void)snprintf(why, why_size, "inline key: %s", small);
+			crypto_privkey_free(&k);
+		}
 	}
 	if (k == NULL) {
 		free(file);

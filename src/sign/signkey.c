@@ -2,6 +2,7 @@
  * signkey.c - private keys for signing, read once at start-up or reload.
  *
  *   signkey_load_file   stat, permission check, read, parse, wipe
+ *   signkey_check       refuse an RSA key too small to sign with
  *
  * A key readable by group or others is refused rather than used: anyone
  * who can read it can sign mail as the domain. The file is opened first
@@ -41,12 +42,29 @@ read_all(int fd, unsigned char *p, size_t max)
 	return (ssize_t)got;
 }
 
+/* signkey_check - false, with the reason in why, for an RSA key under
+ * SIGNKEY_MIN_RSA_BITS: RFC 8301 3.2 has verifiers fail its signatures,
+ * so every message signed with it would fail DKIM (and DMARC with it) */
+bool
+signkey_check(const struct crypto_privkey *k, char *why, size_t why_size)
+{
+	unsigned bits = crypto_privkey_bits(k);
+
+	if (crypto_privkey_type(k) != CRYPTO_KEY_RSA ||
+	    bits >= SIGNKEY_MIN_RSA_BITS)
+		return true;
+	(void)snprintf(why, why_size, "RSA key of %u bits: RFC 8301 3.2 "
+	    "wants at least %d (2048 advised)", bits, SIGNKEY_MIN_RSA_BITS);
+	return false;
+}
+
 struct crypto_privkey *
 signkey_load_file(const char *path, char *why, size_t why_size)
 {
 	struct crypto_privkey *k = NULL;
 	unsigned char *p;
 	const char *err = NULL;
+	char small[128];
 	struct stat st;
 	ssize_t n;
 	int fd;
@@ -83,6 +101,10 @@ signkey_load_file(const char *path, char *why, size_t why_size)
 		    strerror(errno));
 	else if ((k = crypto_privkey_from_text(p, (size_t)n, &err)) == NULL)
 		(void)snprintf(why, why_size, "key file %s: %s", path, err);
+	else if (!signkey_check(k, small, sizeof(small))) {
+		(void)snprintf(why, why_size, "key file %s: %s", path, small);
+		crypto_privkey_free(&k);
+	}
 	explicit_bzero(p, SIGNKEY_MAX_FILE + 1);
 	free(p);
 	return k;

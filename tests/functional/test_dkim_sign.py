@@ -391,6 +391,24 @@ def idn_author(t, keys):
          "U-label From domain: the signature verifies", diag=repr(res))
 
 
+def small_rsa_key(tmp):
+    """A 512-bit RSA key: its file (mode 0600) and its DER in base64."""
+    import base64
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    k = rsa.generate_private_key(public_exponent=65537, key_size=512)
+    path = os.path.join(tmp, "small.pem")
+    with open(path, "wb") as f:
+        f.write(k.private_bytes(serialization.Encoding.PEM,
+                                serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()))
+    os.chmod(path, 0o600)
+    der = k.private_bytes(serialization.Encoding.DER,
+                          serialization.PrivateFormat.PKCS8,
+                          serialization.NoEncryption())
+    return path, base64.b64encode(der).decode()
+
+
 def config_errors(t, tmp, keys):
     loose = os.path.join(tmp, "loose.pem")
     shutil.copy(keys["rsa"][0], loose)
@@ -433,6 +451,21 @@ def config_errors(t, tmp, keys):
                                 Selector="r1 e1", KeyFile=keys["rsa"][0]))
         t.ok(r.returncode != 0 and "as many" in r.stderr,
              "Selector and KeyFile counts must pair up", diag=r.stderr)
+        small, small_b64 = small_rsa_key(tmp)
+        r = d.check_config(dict(BASE, Domain="example.com", Selector="r1",
+                                KeyFile=small))
+        t.ok(r.returncode != 0 and re.search(
+            r"KeyFile: key file .*small\.pem: RSA key of 512 bits", r.stderr),
+            "a 512-bit RSA KeyFile is refused (RFC 8301 3.2)", diag=r.stderr)
+        kt3 = write(os.path.join(tmp, "SmallKeyTable"),
+                    "small example.com:r1:%s\n" % small_b64)
+        st3 = write(os.path.join(tmp, "SmallSigningTable"),
+                    "*@example.com small\n")
+        r = d.check_config(dict(BASE, KeyTable=kt3,
+                                SigningTable="refile:" + st3))
+        t.ok(r.returncode != 0 and "SmallKeyTable:1: inline key: RSA key of "
+             "512 bits" in r.stderr,
+             "a 512-bit inline KeyTable key is refused", diag=r.stderr)
         r = d.check_config(dict(BASE, Domain="example.com", Selector="r1",
                                 KeyFile=keys["rsa"][0]))
         t.is_eq(r.returncode, 0, "a good inline setup passes -t")

@@ -71,7 +71,6 @@ key_for(struct keytable *kt, const char *table_path, const char *spec,
 		k = signkey_load_file(file, why, why_size);
 	} else {
 		const char *err = "";
-
 		char small[128];
 
 		k = crypto_privkey_from_text((const unsigned char *)spec,

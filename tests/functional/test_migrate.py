@@ -483,10 +483,65 @@ def relative_key_files():
         tmpdir.remove(tmp)
 
 
+def translations():
+    """options carried by kind: yes/no, whole numbers and seconds held to
+    authmilter's ranges (the nearest allowed value, with the reason in a
+    comment), a syslog facility with or without LOG_; values that are
+    not of the kind are listed, not written"""
+    names = ["yes/no, counts, seconds and the facility carried as written",
+             "a count outside authmilter's range: the nearest, with why",
+             "seconds of 0 (no limit): the longest allowed, with why",
+             "the carried file passes authmilter -t",
+             "values not of the option's kind are listed, not written"]
+    if not t.need(check=missing, what="migration of option kinds",
+                  tests=names):
+        return
+    tmp = tmpdir.make("migrate-kinds-")
+    try:
+        conf = os.path.join(tmp, "opendkim.conf")
+        with open(conf, "w") as f:
+            f.write("Mode sv\nMultipleSignatures yes\nMinimumKeyBits 2048\n"
+                    "MaximumSignaturesToVerify 7\nClockDrift 300\n"
+                    "SyslogFacility LOG_LOCAL3\nMaximumHeaders 12\n"
+                    "DNSTimeout 0\n")
+        r = migrate("-k", conf, "-m", "none")
+        s = settings(r.stdout, lower=False)
+        t.ok(r.returncode == 0 and s.get("MultipleSignatures") == "yes" and
+             s.get("DKIMMinKeyBits") == "2048" and
+             s.get("DKIMMaxSignatures") == "7" and
+             s.get("DKIMClockSkew") == "300s" and
+             s.get("LogFacility") == "local3", names[0],
+             diag=r.stdout + r.stderr)
+        t.ok(s.get("MaxHeaderBytes") == "4096" and "12 is outside "
+             "authmilter's range 4096-" in r.stdout, names[1],
+             diag=r.stdout)
+        t.ok(s.get("DNSTimeout") == "60s" and "0 (no limit) is not allowed"
+             in r.stdout, names[2], diag=r.stdout)
+        out = os.path.join(tmp, "authmilter.conf")
+        with open(out, "w") as f:
+            f.write(r.stdout)
+        c = check_t(out)
+        t.ok(c.returncode == 0, names[3], diag=c.stderr)
+        with open(conf, "w") as f:
+            f.write("Mode sv\nMultipleSignatures maybe\nClockDrift abc\n"
+                    "MaximumSignaturesToVerify 3x\n")
+        r = migrate("-k", conf, "-m", "none")
+        s = settings(r.stdout, lower=False)
+        t.ok(r.returncode == 0 and "not a yes/no value" in r.stderr and
+             "not a number of seconds" in r.stderr and
+             "not a whole number" in r.stderr and
+             not {"MultipleSignatures", "DKIMClockSkew",
+                  "DKIMMaxSignatures"} & set(s), names[4],
+             diag=r.stdout + r.stderr)
+    finally:
+        tmpdir.remove(tmp)
+
+
 def main():
     debian_defaults()
     signing_setup()
     errors()
+    translations()
     relative_key_files()
     t.done()
 

@@ -213,8 +213,11 @@ main(int argc, char **argv)
 	}
 	if ((c = load(&a)) == NULL)
 		return 2;
-	log_open("authmilter-report", c->log_to == CONF_LOG_STDERR ?
-	    LOG_SINK_STDERR : LOG_SINK_SYSLOG, c->log_facility);
+	/* run by hand (stderr a terminal): the lines go where the person
+	 * reading them is, whatever LogTo says for the timer's runs */
+	log_open("authmilter-report", c->log_to == CONF_LOG_STDERR ||
+	    isatty(STDERR_FILENO) ? LOG_SINK_STDERR : LOG_SINK_SYSLOG,
+	    c->log_facility);
 	log_set_level((enum log_level)c->log_level);
 	db_opts.timeout_ms = c->report_store_timeout_ms;
 	db_opts.app_name = "authmilter-report";

@@ -23,6 +23,7 @@ import glob
 import gzip
 import os
 import re
+import select
 import shutil
 import sqlite3
 import subprocess
@@ -186,7 +187,96 @@ def main():
         sending(t, dict(base), tmp)
         replaced(t, dict(base), tmp)
         claims(t, dict(base), tmp)
+    command_line(t, tmp)
     t.done()
+
+
+def command_line(t, tmp):
+    """authmilter-report's own options and the configurations it cannot
+    work with: each said on stderr with exit status 2 (a store that
+    cannot be opened: 1), nothing else done"""
+    def conf_with(name, text):
+        path = os.path.join(tmp, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+    store = "ReportStore sqlite:%s/cli.db\n" % tmp
+    contact = "ReportContact dmarc@mx.receiver.example\n"
+    full = conf_with("cli.conf", store + contact)
+    r = subprocess.run([REPORT, "-V"], capture_output=True, text=True,
+                       timeout=60)
+    t.ok(r.returncode == 0 and re.fullmatch(r"authmilter \S+\n", r.stdout),
+         "report -V: the version, exit 0", diag=r.stdout + r.stderr)
+    r = subprocess.run([REPORT, "--help"], capture_output=True, text=True,
+                       timeout=60)
+    t.ok(r.returncode == 0 and r.stdout.startswith("usage: authmilter-report"),
+         "report --help: usage on stdout, exit 0", diag=r.stdout + r.stderr)
+    bad = [("--bogus",), ("--out", tmp), ("--dry-run",), ("--expire", "0"),
+           ("--period", "200", "100"), ("--period", "1x", "2"), ("extra",)]
+    got = [(a, report(full, *a)) for a in bad]
+    t.ok(all(r.returncode == 2 and "usage: authmilter-report" in r.stderr
+             for a, r in got), "report: a usage error (unknown option, --out "
+         "without --dry-run or the other way, --expire 0, a period that "
+         "ends before it begins, not a number, an extra word): usage on "
+         "stderr, exit 2",
+         diag=repr([(a, r.returncode) for a, r in got]))
+    r = report(conf_with("nostore.conf", contact))
+    t.ok(r.returncode == 2 and "nostore.conf: ReportStore is not set" in
+         r.stderr, "report: no ReportStore: said, exit 2", diag=r.stderr)
+    r = report(conf_with("nocontact.conf", store))
+    r2 = report(conf_with("nocontact.conf", store), "--stats")
+    t.ok(r.returncode == 2 and "ReportContact is not set" in r.stderr and
+         r2.returncode == 0, "report: no ReportContact: said, exit 2; "
+         "--stats needs none", diag=r.stderr + r2.stderr)
+    r = report(full, "--dry-run", "--out", os.path.join(tmp, "nowhere"))
+    t.ok(r.returncode == 2 and "nowhere: not a directory" in r.stderr,
+         "report: --out that is not a directory: said, exit 2",
+         diag=r.stderr)
+    closed = contact + "ReportStore sqlite:%s/no/such/dir/r.db\n" % tmp
+    r = report(conf_with("closed.conf", closed + "LogTo stderr\n"))
+    t.ok(r.returncode == 1 and re.search(r"ReportStore sqlite:.*no/such/dir",
+                                         r.stderr), "report: a store that "
+         "cannot be opened: said, exit 1", diag=r.stderr)
+    # LogTo syslog (the default) run by hand: the terminal gets the lines
+    rc, text = on_terminal([REPORT, "-c", conf_with("tty.conf", closed)])
+    t.ok(rc == 1 and re.search(r"ReportStore sqlite:.*no/such/dir", text),
+         "report run on a terminal with LogTo syslog: the lines on it",
+         diag="%r %r" % (rc, text))
+
+
+def on_terminal(argv):
+    """on_terminal - run argv with its standard error on a pseudo-terminal
+    (bounded: 60 s); (exit status, what it wrote there)"""
+    primary, secondary = os.openpty()
+    try:
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=secondary)
+        os.close(secondary)
+        secondary = -1
+        out = b""
+        end = time.monotonic() + 60
+        while time.monotonic() < end:
+            ready, _, _ = select.select([primary], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(primary, 4096)
+                except OSError:	# EIO: the program closed its side
+                    chunk = b""
+                if not chunk:
+                    break
+                out += chunk
+            elif p.poll() is not None:
+                break
+        try:
+            rc = p.wait(timeout=max(1, end - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rc = p.wait()
+        return rc, out.decode(errors="replace")
+    finally:
+        os.close(primary)
+        if secondary >= 0:
+            os.close(secondary)
 
 
 def rfc9990(t, opts, tmp):

@@ -2,7 +2,8 @@
  * syslog_capture.c - LD_PRELOAD shim: every syslog line of the process
  * (libmilter's own complaints among them) also goes, as "PRIORITY text",
  * to the file named by $SYSLOG_CAPTURE_FILE, so a test can check what
- * libmilter said about how the daemon used it. libmilter calls
+ * libmilter said about how the daemon used it, and what the daemon logs
+ * with LogTo syslog (openlog is recorded too). libmilter calls
  * __syslog_chk (built with _FORTIFY_SOURCE); the plain forms are caught
  * too. Nothing is passed on to the real syslog. Built by the test with
  * the system compiler.
@@ -16,22 +17,15 @@
 #include <syslog.h>
 #include <unistd.h>
 
-/* capture - one line to the capture file, in one write (threads) */
+/* write_line - line[0..n) to the capture file, in one write (threads) */
 static void
-capture(int priority, const char *fmt, va_list ap)
+write_line(const char *line, int n)
 {
 	const char *path = getenv("SYSLOG_CAPTURE_FILE");
-	char line[2048];
-	int n, m, fd;
+	int fd;
 
 	if (path == NULL)
 		return;
-	n = snprintf(line, sizeof(line), "%d ", priority & LOG_PRIMASK);
-	m = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
-	if (m < 0)
-		m = 0;
-	n += m < (int)(sizeof(line) - n - 1) ? m : (int)(sizeof(line) - n - 2);
-	line[n++] = '\n';
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
@@ -39,6 +33,35 @@ capture(int priority, const char *fmt, va_list ap)
 		/* nothing to be done: the test sees the line missing */
 	}
 	close(fd);
+}
+
+/* capture - one "PRIORITY text" line */
+static void
+capture(int priority, const char *fmt, va_list ap)
+{
+	char line[2048];
+	int n, m;
+
+	n = snprintf(line, sizeof(line), "%d ", priority & LOG_PRIMASK);
+	m = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	if (m < 0)
+		m = 0;
+	n += m < (int)(sizeof(line) - n - 1) ? m : (int)(sizeof(line) - n - 2);
+	line[n++] = '\n';
+	write_line(line, n);
+}
+
+/* openlog - "openlog IDENT OPTION FACILITY" (the facility as a number),
+ * so a test sees the ident and facility the process chose */
+void
+openlog(const char *ident, int option, int facility)
+{
+	char line[512];
+	int n = snprintf(line, sizeof(line), "openlog %s %d %d\n",
+	    ident != NULL ? ident : "(null)", option, facility);
+
+	if (n > 0 && n < (int)sizeof(line))
+		write_line(line, n);
 }
 
 void

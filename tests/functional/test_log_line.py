@@ -2,14 +2,16 @@
 """test_log_line - the one info line per message, read from the daemon's
 stderr: key=value by default (keys in the documented order, values from
 mail quoted and escaped so they cannot forge keys or lines), one JSON
-object per line with LogFormat json (after a reload), and the MAIL FROM
-refusal logged with stage=mail_from. Records come from a DNS server on
+object per line with LogFormat json (after a reload), the MAIL FROM
+refusal logged with stage=mail_from, and with LogTo syslog (the default)
+the lines in syslog with their ident, facility and level. Records come from a DNS server on
 loopback so every result is known."""
 
 import json
 import os
 import re
 import sys
+import syslog
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -17,6 +19,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import daemon  # noqa: E402
 import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
+from shim import shim_env  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
@@ -216,6 +219,58 @@ def check_spf_reason(t, d):
          "spf=pass: no spf_reason", diag=repr(pairs))
 
 
+SYSLOG_TESTS = ["LogTo syslog: openlog with the ident authmilter and the "
+                "LogFacility (local3)",
+                "LogTo syslog: the start line and the message's line at info",
+                "LogTo syslog: a refused reload at err",
+                "LogTo syslog: nothing of it on stderr"]
+
+
+def check_syslog(t, opts, tmp):
+    """LogTo syslog, the default: the lines reach syslog (a shim records
+    the openlog and each syslog call) with the ident, facility and level
+    they should have, and none goes to stderr."""
+    capture = os.path.join(tmp, "syslog.txt")
+    env = shim_env(t, tmp, "syslog_capture", SYSLOG_TESTS,
+                   SYSLOG_CAPTURE_FILE=capture)
+    if env is None:
+        return
+    o = dict(opts, LogTo="syslog", LogFacility="local3")
+    d = daemon.Daemon(options=o, env=env)
+    d.start()
+    try:
+        d.send_message(msg("sys"), client_ip=GOOD_IP,
+                       mail_from="<a@pass.test>", macros={"i": "SYS1"})
+        with open(d.conf_path, "a") as f:
+            f.write("BrokenOption yes\n")
+        d.reload()
+        end = time.monotonic() + 5 * SCALE
+        lines = []
+        while time.monotonic() < end:
+            with open(capture, errors="replace") as f:
+                lines = f.read().splitlines()
+            if any("refused" in x for x in lines):
+                break
+            time.sleep(0.05)
+    finally:
+        d.stop()
+        d.cleanup()
+    opened = [x.split() for x in lines if x.startswith("openlog ")]
+    t.ok(any(o[1] == "authmilter" and int(o[3]) == syslog.LOG_LOCAL3
+             for o in opened if len(o) == 4), SYSLOG_TESTS[0],
+         diag=repr(opened))
+    info = "%d " % syslog.LOG_INFO
+    t.ok(any(x.startswith(info) and "started" in x for x in lines) and
+         any(x.startswith(info) and "qid=SYS1 " in x for x in lines),
+         SYSLOG_TESTS[1], diag="\n".join(lines[-8:]))
+    err = "%d " % syslog.LOG_ERR
+    t.ok(any(x.startswith(err) and "refused" in x for x in lines) and
+         any(x.startswith(err) and "unknown option" in x for x in lines),
+         SYSLOG_TESTS[2], diag="\n".join(lines[-8:]))
+    t.ok("qid=SYS1" not in d.log() and "started" not in d.log(),
+         SYSLOG_TESTS[3], diag=d.log_tail(5))
+
+
 def main():
     t = TAP()
     if not t.need(check=lambda: daemon.missing() or HAVE_LIBS,
@@ -240,6 +295,7 @@ def main():
                 check_mail_from(t, d)
                 check_spf_reason(t, d)
                 check_json(t, d, pem, opts)
+            check_syslog(t, opts, tmp)
         finally:
             srv.stop()
     finally:

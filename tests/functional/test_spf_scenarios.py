@@ -4,7 +4,9 @@
 Serves a zone from tests/lib/dns_server.py on loopback and evaluates, with
 one shared resolver (tests/spf/spf_eval -s): pass, fail, softfail,
 neutral, none, permerror (syntax error, too many lookups, include loop,
-void lookups), temperror (a name that never answers: the answer comes
+void lookups, mx/0 over eleven MX names), mx/0 and mx//0 (any address of
+the client's family at an MX host), temperror (a name that never
+answers: the answer comes
 within the DNS timeout plus a margin), IPv6 and IPv4-mapped clients, the
 null sender (postmaster@HELO), and the shared cache (a second identical
 check sends no query to the server). evaluate() is the one function that
@@ -56,6 +58,16 @@ helo.example.test:
 """
 for i in range(1, 12):
     ZONE += 'a%d.example.test:\n  - A: 198.51.100.%d\n' % (i, i)
+# mx/0 and mx//0 (any address of the family at any MX host): two MX
+# hosts with IPv4 addresses only, and eleven MX names, over RFC 7208
+# 4.6.4's limit of ten
+ZONE += ('mx0.example.test:\n  - TXT: "v=spf1 mx/0 -all"\n'
+         '  - MX: [10, a1.example.test]\n  - MX: [20, a2.example.test]\n'
+         'mx0v6.example.test:\n  - TXT: "v=spf1 mx//0 -all"\n'
+         '  - MX: [10, a1.example.test]\n'
+         'mx0many.example.test:\n  - TXT: "v=spf1 mx/0 -all"\n')
+for i in range(1, 12):
+    ZONE += '  - MX: [%d, a%d.example.test]\n' % (i, i)
 
 # label, client ip, helo, mail from, wanted result
 CASES = [
@@ -77,6 +89,12 @@ CASES = [
      'u@pass.example.test', 'pass'),
     ('null sender uses helo', '192.0.2.44', 'helo.example.test', '', 'pass'),
     ('null sender helo fail', '192.0.2.45', 'helo.example.test', '', 'fail'),
+    ('mx/0: any IPv4 client when an MX host has an A record', '203.0.113.9',
+     'h.example.test', 'u@mx0.example.test', 'pass'),
+    ('mx//0: an IPv6 client when no MX host has an AAAA record',
+     '2001:db8::9', 'h.example.test', 'u@mx0v6.example.test', 'fail'),
+    ('mx/0 with eleven MX names: permerror (RFC 7208 4.6.4)', '203.0.113.9',
+     'h.example.test', 'u@mx0many.example.test', 'permerror'),
 ]
 
 

@@ -7,9 +7,8 @@ neutral, none, permerror (syntax error, too many lookups, include loop,
 void lookups, mx/0 over eleven MX names), mx/0 and mx//0 (any address of
 the client's family at an MX host), temperror (a name that never
 answers: the answer comes within the DNS timeout plus a margin), IPv6
-and IPv4-mapped clients, the
-null sender (postmaster@HELO), and the shared cache (a second identical
-check sends no query to the server). evaluate() is the one function that
+and IPv4-mapped clients, the null sender (postmaster@HELO), and the
+shared cache (a second identical check sends no query to the server). evaluate() is the one function that
 turns requests into results. Prints TAP.
 """
 import os

@@ -26,16 +26,18 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
+import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
 import fake_sendmail  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 try:
+    import dkim  # noqa: F401
     import yaml
     HAVE_LIBS = None
 except ImportError as e:
-    HAVE_LIBS = "python3-yaml (%s)" % e
+    HAVE_LIBS = "python3-dkim and python3-yaml (%s)" % e
 
 # slower under valgrind/ASan (tests/ci-sanitize.sh sets it)
 SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1"))
@@ -50,6 +52,7 @@ ZONE = {
     "ext.test": "v=DMARC1; p=none; ruf=mailto:x@other.example",
     "psd.test": "v=DMARC1; p=none; psd=y; ruf=mailto:ruf@psd.test",
     "once.test": "v=DMARC1; p=none; ruf=mailto:ruf@once.test",
+    "fd.test": "v=DMARC1; p=none; fo=d; ruf=mailto:ruf@fd.test",
     "rf.test": "v=DMARC1; p=none; ruf=mailto:ruf@rf.test",
     "rf1.test": "v=DMARC1; p=none; ruf=mailto:forensic@rep1.example",
     "rf2.test": "v=DMARC1; p=none; ruf=mailto:forensic@rep2.example",
@@ -106,9 +109,12 @@ def main():
                   what="failure report tests"):
         t.done()
     tmp = tmpdir.make("authmilter-fail-", mode=0o755)
+    pem, pub = dkim_keys.rsa_key_pair()
+    z = zone()
+    z["s1._domainkey.fd.test"] = [{"TXT": "v=DKIM1; k=rsa; p=" + pub}]
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:
-        yaml.safe_dump(zone(), f)
+        yaml.safe_dump(z, f)
     script, spool = fake_sendmail.make(tmp, "fake-sendmail")
     with dns_testserver.DnsServer(zpath) as srv:
         base = {"Nameservers": "127.0.0.1@%d" % srv.port, "DNSTimeout": "1s",
@@ -123,7 +129,31 @@ def main():
         on(t, dict(base, FailureReports="yes", FailureReportRate="2"), spool)
         external(t, dict(base, FailureReports="yes"), spool)
         redaction(t, dict(base, FailureReports="yes"), tmp)
+        dkim_failure(t, dict(base, FailureReports="yes"), spool, pem)
     t.done()
+
+
+def dkim_failure(t, opts, spool, pem):
+    """fo=d: a signature of the author's domain that fails is reported,
+    and the report names it (RFC 9991: DKIM-Domain and DKIM-Selector in
+    the feedback part, the dkim result in its Authentication-Results)"""
+    before = len(fake_sendmail.paths(spool))
+    signed = dkim_keys.relaxed_signed(msg("fd.test", 300), "fd.test", pem)
+    broken = signed.replace(b"Body text.", b"Body text, changed.")
+    with daemon.Daemon(options=opts) as d:
+        d.send_message(broken, client_ip=BAD_IP, mail_from="<x@fd.test>")
+        wait_count(spool, before + 1)
+    new = fake_sendmail.messages(spool)[before:]
+    fb = feedback(new[0]).replace("\r", "") if new else ""
+    t.ok(len(new) == 1 and str(new[0]["To"]) == "ruf@fd.test" and
+         "\nDKIM-Domain: fd.test\n" in "\n" + fb and
+         "\nDKIM-Selector: s1\n" in "\n" + fb, "fo=d: a failed signature "
+         "of the author's domain reported with DKIM-Domain and "
+         "DKIM-Selector", diag=fb)
+    t.ok(re.search(r"Authentication-Results: .*dmarc=fail .*; dkim=fail "
+                   r"header\.d=fd\.test header\.s=s1", fb.replace("\n ", " "))
+         is not None, "fo=d: the report's Authentication-Results has the "
+         "signature's result", diag=fb)
 
 
 def on(t, opts, spool):

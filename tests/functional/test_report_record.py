@@ -41,7 +41,8 @@ def zone(pub):
     for dom, dmarc in (("pass.test", "v=DMARC1; p=reject; rua=mailto:agg@pass.test; fo=1"),
                        ("none.test", "v=DMARC1; p=none; t=y"),
                        ("quar.test", "v=DMARC1; p=quarantine; adkim=s"),
-                       ("strict.test", "v=DMARC1; p=none")):
+                       ("strict.test", "v=DMARC1; p=none"),
+                       ("testy.test", "v=DMARC1; p=reject; t=y")):
         z[dom] = [{"TXT": spf}, {"A": "192.0.2.10"}]
         z["s1._domainkey." + dom] = [{"TXT": "v=DKIM1; k=rsa; p=" + pub}]
         z["_dmarc." + dom] = [{"TXT": dmarc}]
@@ -127,6 +128,7 @@ def recording(t, opts, pem, tmp):
     db = os.path.join(tmp, "reports.db")
     opts["ReportStore"] = "sqlite:" + db
     opts["DMARCAlwaysReject"] = "strict.test"
+    opts["DMARCQuarantineAction"] = "mark"
     opts["DKIMMaxSignatures"] = "20"
     mport = milter_client.free_port()
     opts["MetricsSocket"] = "inet:%d@127.0.0.1" % mport
@@ -153,19 +155,25 @@ def recording(t, opts, pem, tmp):
         sib = sign(sign(msg("mail.pass.test", "sibling"), "sib.pass.test",
                         pem), "other.test", pem)
         d.send_message(sib, client_ip=GOOD_IP, mail_from="<a@pass.test>")
-        metrics = scrape_report_rows(mport, 7)
+        # a failure the policy's test mode softens, and one the site
+        # treats more gently than asked (DMARCQuarantineAction mark)
+        d.send_message(msg("testy.test", "testmode"), client_ip=BAD_IP,
+                       mail_from="<x@testy.test>")
+        d.send_message(msg("quar.test", "gentle"), client_ip=BAD_IP,
+                       mail_from="<x@quar.test>")
+        metrics = scrape_report_rows(mport, 9)
         rc = d.stop()
-    t.is_eq(metrics, {"queued": 7, "stored": 7, "queue_full": 0,
+    t.is_eq(metrics, {"queued": 9, "stored": 9, "queue_full": 0,
                       "refused": 0},
-            "metrics: report rows queued and stored (7: one per row), "
+            "metrics: report rows queued and stored (9: one per row), "
             "none dropped")
     t.is_eq(rc, 0, "daemon stops cleanly with recording on")
     got = rows(db)
-    t.ok(len(got) == 7, "one row per evaluation with a policy record",
+    t.ok(len(got) == 9, "one row per evaluation with a policy record",
          diag=repr(got))
-    if len(got) != 7:
+    if len(got) != 9:
         return
-    g, s, n, q, x, many, sib = got
+    g, s, n, q, x, many, sib, tm, gentle = got
     # RFC 9990 "DKIM Signatures in Aggregate Reports": of 13 signatures a
     # row keeps 8: passes in strict, then relaxed alignment, then other
     # passes, then the rest in header order, though the passes came last
@@ -181,6 +189,18 @@ def recording(t, opts, pem, tmp):
                                       "other.test\ts1\tpass"],
             "a sibling of the author domain (same organisational domain) "
             "ranks above another domain's pass, though signed below it")
+    # RFC 9990 PolicyOverrideType: why the disposition is not the policy
+    t.ok(tm["dmarc_result"] == "fail" and tm["p"] == "reject" and
+         tm["disposition"] != "reject" and
+         tm["override_type"] == "policy_test_mode",
+         "p=reject t=y failing: softened, override policy_test_mode",
+         diag=repr(tm))
+    t.ok(gentle["dmarc_result"] == "fail" and gentle["p"] == "quarantine"
+         and gentle["disposition"] == "none" and
+         gentle["override_type"] == "local_policy" and
+         gentle["override_comment"], "p=quarantine failing, the site "
+         "marks only: disposition none, override local_policy with the "
+         "verdict's why", diag=repr(gentle))
     t.ok(g["policy_domain"] == "pass.test" and g["dmarc_result"] == "pass" and
          g["dkim_aligned"] == 1 and g["spf_aligned"] == 1 and
          g["source_ip"] == GOOD_IP and g["queue_id"] == "QID1" and

@@ -44,6 +44,7 @@
 #include "conf/conf_arc.h"
 #include "conf/conf_live.h"
 #include "conf/conf_restart.h"
+#include "daemon/detach.h"
 #include "daemon/service.h"
 #include "sign/sign_setup.h"
 #include "dns/dns.h"
@@ -105,37 +106,6 @@ load_config(const char *path, bool to_log)
 	}
 	buf_deinit(&err);
 	return c;
-}
-
-/* daemonize - detach from the terminal; the parent exits */
-static void
-daemonize(void)
-{
-	pid_t pid;
-	int fd;
-
-	pid = fork();
-	if (pid < 0)
-		log_fatal("fork: %s", strerror(errno));
-	if (pid > 0)
-		_exit(0);
-	if (setsid() < 0)
-		log_fatal("setsid: %s", strerror(errno));
-	pid = fork();
-	if (pid < 0)
-		log_fatal("fork: %s", strerror(errno));
-	if (pid > 0)
-		_exit(0);
-	if (chdir("/") != 0)
-		log_fatal("chdir /: %s", strerror(errno));
-	fd = open("/dev/null", O_RDWR);
-	if (fd >= 0) {
-		(void)dup2(fd, STDIN_FILENO);
-		(void)dup2(fd, STDOUT_FILENO);
-		(void)dup2(fd, STDERR_FILENO);
-		if (fd > STDERR_FILENO)
-			(void)close(fd);
-	}
 }
 
 /* lookup_user - resolve UserID "user[:group]" to ids */
@@ -621,6 +591,7 @@ run(const char *config_path, const char *socket_spec, unsigned *left_r)
 	log_info("%s started", PACKAGE_STRING);
 	log_signing();
 	svc = service_ready(socket_spec);
+	detach_ready();
 	while (!stop) {
 		unsigned char sig;
 		ssize_t n = read(signal_pipe[0], &sig, 1);
@@ -759,7 +730,7 @@ main(int argc, char **argv)
 	log_set_level((enum log_level)c->log_level);
 	log_set_format((enum log_format)c->log_format);
 	if (!foreground)
-		daemonize();
+		detach_start();
 	if (!milter_register())
 		return 1;
 	open_socket(c);

@@ -274,6 +274,58 @@ def test_prompt_stop(t):
             d.cleanup()
 
 
+def alive(pid):
+    """alive - pid is a running process (not a zombie)"""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return ") Z " not in f.read()
+    except OSError:
+        return False
+
+
+def test_background(t):
+    """Without -f the daemon goes into the background, and the command
+    that started it says whether start-up worked: status 0 once the
+    socket accepts, status 1 with the reason when the daemon ends while
+    starting (here: its socket is in use by the first one)."""
+    names = ["background: the start command exits 0, the daemon serving",
+             "background: the pid file holds the daemon, another process",
+             "background: a message served",
+             "background: a second start on the same socket: status 1, "
+             "the reason on stderr",
+             "background: SIGTERM stops it"]
+    d = daemon.Daemon(options={"InternalHosts": "192.0.2.0/24"})
+    pid = None
+    try:
+        r = daemon.run(["-c", d.conf_path], timeout=60)
+        # written before the daemon says it is ready: there already
+        pid = d.read_pid_file(timeout=0)
+        t.ok(r.returncode == 0 and pid is not None and
+             "started" in r.stderr, names[0],
+             diag="status %r: %s" % (r.returncode, r.stderr[-500:]))
+        t.ok(pid is not None and alive(pid) and pid != os.getpid(),
+             names[1], diag=repr(pid))
+        res = d.send_message(PLAIN, client_ip="192.0.2.7")
+        t.ok(len(ar_values(res)) == 1, names[2], diag=repr(res))
+        r2 = daemon.run(["-c", d.conf_path], timeout=60)
+        t.ok(r2.returncode == 1 and "cannot open milter socket" in r2.stderr
+             and "stopped while starting" in r2.stderr and
+             pid is not None and alive(pid), names[3], diag=r2.stderr)
+        stopped = False
+        if pid is not None:
+            os.kill(pid, signal.SIGTERM)
+            end = time.monotonic() + 15
+            while alive(pid) and time.monotonic() < end:
+                time.sleep(0.05)
+            stopped = not alive(pid)
+        t.ok(stopped and not os.path.exists(d.pid_path), names[4],
+             diag=repr(pid))
+    finally:
+        if pid is not None and alive(pid):	# ours, by its pid
+            os.kill(pid, signal.SIGKILL)
+        d.cleanup()
+
+
 def test_unix_socket_and_pid(t):
     with daemon.Daemon(socket="unix", options={"SocketMode": "0600"}) as d:
         path = d.spec[len("unix:"):]
@@ -319,6 +371,7 @@ def main():
     test_reload(t)
     test_graceful_stop(t)
     test_prompt_stop(t)
+    test_background(t)
     test_unix_socket_and_pid(t)
     test_privilege_drop(t)
     t.done()

@@ -71,8 +71,46 @@ def test_config_check(t):
         r = daemon.run(["-t", "-c", os.path.join(d.tmp, "missing.conf")])
         t.ok(r.returncode != 0 and "cannot open" in r.stderr,
              "-t on a missing file fails clearly", diag=r.stderr)
+        config_errors(t, d.tmp)
     finally:
         d.cleanup()
+
+
+# one bad line each (after a comment): what -t must say about it
+CONFIG_ERRORS = [
+    ("ReceivedSPFHeader maybe", "ReceivedSPFHeader: expected yes or no"),
+    ("DNSTimeout", "DNSTimeout: missing value"),
+    ("DNSTimeout 5 fortnights", "DNSTimeout: "),
+    ("Nameservers ns1.example.net", "Nameservers: expected ip or ip@port "
+     "(an IP address, not a name)"),
+    ("Nameservers 127.0.0.1@0", "Nameservers: port after @ must be 1 to "
+     "65535"),
+    ("MetricsSocket inet:9100@", "MetricsSocket: missing or over-long "
+     "address after @"),
+    ("Socket inet:8891@", "Socket: missing address after @"),
+    ("Socket inet:99999@127.0.0.1", "Socket: port must be a number from 1 "
+     "to 65535"),
+    ("SPFSoftfailAction reject", "SPFSoftfailAction: use mark or "
+     "reject-unless-dmarc-pass"),
+]
+
+
+def config_errors(t, tmp):
+    """each value authmilter -t refuses, named by file:line with what is
+    wrong"""
+    bad = []
+    for line, want in CONFIG_ERRORS:
+        path = os.path.join(tmp, "err.conf")
+        with open(path, "w") as f:
+            f.write("# line 1\n%s\n" % line)
+        r = daemon.run(["-t", "-c", path])
+        if r.returncode == 0 or "%s:2: %s" % (path, want) not in r.stderr:
+            bad.append((line, r.returncode, r.stderr.strip()))
+    t.ok(not bad, "-t names file:line and what is wrong for a bad yes/no, "
+         "a missing value, a bad duration, a name or port 0 in "
+         "Nameservers, sockets without their address or with a bad port, "
+         "softfail rejected",
+         diag=repr(bad))
 
 
 def test_messages(t):

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -52,6 +53,11 @@ detach_start(void)
 	if (pid < 0)
 		log_fatal("fork: %s", strerror(errno));
 	if (pid > 0) {
+		/* the daemon's handlers would keep a Ctrl-C from ending
+		 * the wait; the daemon keeps them */
+		(void)signal(SIGINT, SIG_DFL);
+		(void)signal(SIGTERM, SIG_DFL);
+		(void)signal(SIGHUP, SIG_DFL);
 		(void)close(p[1]);
 		wait_for_daemon(p[0]);
 	}

@@ -3,7 +3,7 @@
  * whether start-up worked.
  *
  * A plain double fork exits the starting process at once, before the
- * socket is open or the configuration's files are read: an init script
+ * socket is open, the PSL read or the resolver started: an init script
  * saw status 0 and no daemon when the socket was in use, and with
  * stderr already on /dev/null the reason was lost too. So the starting
  * process waits on a pipe whose write end only the daemon holds: one byte

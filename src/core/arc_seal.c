@@ -7,7 +7,7 @@
  * The AMS is a DKIM signature in all but name: dkim_sign_field with kind
  * DKIM_SIG_KIND_ARC_AMS builds it (i= instead of v=1, relaxed/relaxed),
  * over the given sign_headers less ARC-Seal and Authentication-Results
- * (RFC 8617 4.1.2).
+ * (RFC 8617 4.1.2; dkim_sign_hlist leaves them out).
  * The AS signs, with relaxed header canonicalization, the chain of the
  * sets before (given canonicalized by the verifier, which judged it), the
  * new AAR and AMS, then itself with b= empty and no final CRLF
@@ -18,14 +18,12 @@
 
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/arc_seal.h"
 #include "core/dkim_sig.h"
 #include "core/dkim_sign.h"
 #include "util/str.h"
-#include "util/xmalloc.h"
 
 /* aar_value - " i=N; " and our A-R value, its line breaks in CRLF form */
 static void
@@ -34,31 +32,6 @@ aar_value(const struct arc_seal_params *p, struct buf *out)
 	buf_printf(out, " i=%u; ", p->instance);
 	dkim_canon_crlf((const unsigned char *)p->authres, strlen(p->authres),
 	    out);
-}
-
-/* ams_may_sign - a SignHeaders name the AMS may sign: not ARC-Seal
- * (RFC 8617 4.1.2: an AMS naming it is invalid), nor
- * Authentication-Results (4.1.2: SHOULD NOT; hosts downstream delete
- * theirs, and the milter deletes forged ones of ours after the AMS is
- * made, either of which breaks it) */
-static bool
-ams_may_sign(const char *name)
-{
-	return ascii_strcasecmp(name, "ARC-Seal") != 0 &&
-	    ascii_strcasecmp(name, "Authentication-Results") != 0;
-}
-
-/* ams_names - the SignHeaders the AMS may sign, into names (room for
- * p->nsign); how many */
-static size_t
-ams_names(const struct arc_seal_params *p, const char **names)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < p->nsign; i++)
-		if (ams_may_sign(p->sign_headers[i]))
-			names[n++] = p->sign_headers[i];
-	return n;
 }
 
 /* seal_unsigned - the AS value up to "b=" */
@@ -82,21 +55,19 @@ arc_seal_make(const struct arc_seal_params *p, const struct dkim_header *hdrs,
 	struct dkim_sign_params sp;
 	struct buf aar = BUF_INIT, ams = BUF_INIT, as = BUF_INIT;
 	struct buf hashed = BUF_INIT;
-	const char **names;
 	bool ok = false;
 
 	if (p->instance < 1 || p->instance > DKIM_ARC_MAX_INSTANCE) {
 		*why_r = "ARC chain is full (50 sets)";
 		return false;
 	}
-	names = xreallocarray(NULL, p->nsign + 1, sizeof(*names));
 	memset(&sp, 0, sizeof(sp));
 	sp.domain = p->domain;
 	sp.selector = p->selector;
 	sp.key = p->key;
 	sp.hcanon = sp.bcanon = DKIM_CANON_RELAXED;
-	sp.sign_headers = names;
-	sp.nsign = ams_names(p, names);
+	sp.sign_headers = p->sign_headers;
+	sp.nsign = p->nsign;
 	sp.t = p->t;
 	sp.kind = DKIM_SIG_KIND_ARC_AMS;
 	sp.instance = p->instance;
@@ -122,7 +93,6 @@ arc_seal_make(const struct arc_seal_params *p, const struct dkim_header *hdrs,
 	buf_append(as_r, as.data, as.len);
 	ok = true;
 out:
-	free(names);
 	buf_deinit(&aar);
 	buf_deinit(&ams);
 	buf_deinit(&as);

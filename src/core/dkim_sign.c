@@ -3,7 +3,8 @@
  *
  *   dkim_sign_alg_name  the a= value a key signs with
  *   dkim_sign_hlist     the h= list: signed, oversigned, From always,
- *                       Authentication-Results never
+ *                       Authentication-Results never (nor ARC-Seal in
+ *                       an AMS)
  *   dkim_sign_field     the whole field value, b= included; with kind
  *                       DKIM_SIG_KIND_ARC_AMS an ARC-Message-Signature
  *                       (RFC 8617 4.1.2: i= instance, no v=)
@@ -63,11 +64,14 @@ in_list(const char *const *list, size_t n, const char *name)
  * Authentication-Results (RFC 8601 5: hosts delete or rewrite these in
  * transit, and the milter deletes forged ones of ours after signing and
  * adds its own above; signed or oversigned, each of these broke the
- * signature) */
+ * signature), and in an ARC-Message-Signature ARC-Seal (RFC 8617 4.1.2:
+ * an AMS naming it is invalid) */
 static bool
-never_signed(const char *name)
+never_signed(const struct dkim_sign_params *p, const char *name)
 {
-	return ascii_strcasecmp(name, "Authentication-Results") == 0;
+	return ascii_strcasecmp(name, "Authentication-Results") == 0 ||
+	    (p->kind == DKIM_SIG_KIND_ARC_AMS &&
+	    ascii_strcasecmp(name, "ARC-Seal") == 0);
 }
 
 /* add_name - append name k times; false when the cap would be passed */
@@ -105,7 +109,7 @@ dkim_sign_hlist(const struct dkim_sign_params *p,
 		const char *name = p->sign_headers[i];
 		size_t k = count_named(hdrs, nhdrs, name);
 
-		if (in_list(p->sign_headers, i, name) || never_signed(name))
+		if (in_list(p->sign_headers, i, name) || never_signed(p, name))
 			continue;	/* listed twice, or never signed */
 		if (in_list(p->oversign_headers, p->noversign, name))
 			k++;
@@ -115,7 +119,8 @@ dkim_sign_hlist(const struct dkim_sign_params *p,
 		const char *name = p->oversign_headers[i];
 
 		if (in_list(p->sign_headers, p->nsign, name) ||
-		    in_list(p->oversign_headers, i, name) || never_signed(name))
+		    in_list(p->oversign_headers, i, name) ||
+		    never_signed(p, name))
 			continue;
 		ok = add_name(out, &count, name, count_named(hdrs, nhdrs, name) + 1);
 	}

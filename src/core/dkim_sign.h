@@ -35,7 +35,8 @@ struct dkim_sign_params {
 	/* h= is built from these: every field of a SignHeaders name present
 	 * in the message, once more for an OversignHeaders name (so none
 	 * can be added later, RFC 6376 8.15), From always,
-	 * Authentication-Results never (RFC 8601 5) */
+	 * Authentication-Results never (RFC 8601 5), nor ARC-Seal in an
+	 * AMS (RFC 8617 4.1.2) */
 	const char *const *sign_headers;
 	size_t nsign;
 	const char *const *oversign_headers;

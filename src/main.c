@@ -41,7 +41,7 @@
 #include <libmilter/mfapi.h>
 
 #include "conf/conf.h"
-#include "conf/conf_arc.h"
+#include "conf/conf_warn.h"
 #include "conf/conf_live.h"
 #include "conf/conf_restart.h"
 #include "daemon/detach.h"
@@ -400,15 +400,35 @@ milter_thread(void *arg)
 	return NULL;
 }
 
-/* log_signing - what the live snapshot signs with (keys are loaded) */
+/* print_warnings - authmilter -t: each conf_warnings line on stderr */
+static void
+print_warnings(const struct conf *c, const char *path)
+{
+	struct buf b = BUF_INIT;
+	const char *line, *nl;
+
+	(void)conf_warnings(c, &b);
+	for (line = buf_cstr(&b); (nl = strchr(line, '\n')) != NULL; line = nl + 1)
+		(void)fprintf(stderr, "%s: warning: %.*s\n", path,
+		    (int)(nl - line), line);
+	buf_deinit(&b);
+}
+
+/* log_signing - what the live snapshot signs with (keys are loaded),
+ * and what in it is probably not meant (conf_warnings) */
 static void
 log_signing(void)
 {
 	struct conf *c = conf_live_get();
 	struct buf b = BUF_INIT;
+	const char *line, *nl;
 
 	sign_setup_describe(c->sign, &b);
 	log_info("%s", buf_cstr(&b));
+	buf_truncate(&b, 0);
+	(void)conf_warnings(c, &b);
+	for (line = buf_cstr(&b); (nl = strchr(line, '\n')) != NULL; line = nl + 1)
+		log_warn("%s: %.*s", c->file, (int)(nl - line), line);
 	buf_deinit(&b);
 	conf_unref(&c);
 }
@@ -704,9 +724,7 @@ main(int argc, char **argv)
 		return 1;
 	if (check_only) {
 		conf_print(c, stdout);
-		if (conf_arc_warning(c) != NULL)
-			(void)fprintf(stderr, "%s: warning: %s\n", config_path,
-			    conf_arc_warning(c));
+		print_warnings(c, config_path);
 		if (root_refused(c) != NULL)
 			(void)fprintf(stderr, "%s: warning: started as root now, "
 			    "the daemon would stop: %s\n", config_path,

@@ -74,6 +74,35 @@ never_signed(const struct dkim_sign_params *p, const char *name)
 	    ascii_strcasecmp(name, "ARC-Seal") == 0);
 }
 
+/* Trace fields hosts add in transit, authmilter among them (Received-SPF,
+ * its ARC set, its second signature): one more entry for any of these in
+ * h= fails the signature at the first host that adds one, so
+ * OversignHeaders naming them signs the present fields only. */
+static const char *const transit_fields[] = {
+	"Received", "Return-Path", "Received-SPF", "DKIM-Signature",
+	"ARC-Seal", "ARC-Message-Signature", "ARC-Authentication-Results",
+	NULL
+};
+
+bool
+dkim_sign_transit_field(const char *name)
+{
+	size_t i;
+
+	for (i = 0; transit_fields[i] != NULL; i++)
+		if (ascii_strcasecmp(name, transit_fields[i]) == 0)
+			return true;
+	return false;
+}
+
+/* oversigned - one more entry for name than the message has */
+static bool
+oversigned(const struct dkim_sign_params *p, const char *name)
+{
+	return in_list(p->oversign_headers, p->noversign, name) &&
+	    !dkim_sign_transit_field(name);
+}
+
 /* add_name - append name k times; false when the cap would be passed */
 static bool
 add_name(struct buf *out, size_t *count, const char *name, size_t k)
@@ -111,7 +140,7 @@ dkim_sign_hlist(const struct dkim_sign_params *p,
 
 		if (in_list(p->sign_headers, i, name) || never_signed(p, name))
 			continue;	/* listed twice, or never signed */
-		if (in_list(p->oversign_headers, p->noversign, name))
+		if (oversigned(p, name))
 			k++;
 		ok = add_name(out, &count, name, k);
 	}
@@ -122,7 +151,8 @@ dkim_sign_hlist(const struct dkim_sign_params *p,
 		    in_list(p->oversign_headers, i, name) ||
 		    never_signed(p, name))
 			continue;
-		ok = add_name(out, &count, name, count_named(hdrs, nhdrs, name) + 1);
+		ok = add_name(out, &count, name, count_named(hdrs, nhdrs, name) +
+		    (oversigned(p, name) ? 1 : 0));
 	}
 	if (!ok) {
 		buf_truncate(out, start);

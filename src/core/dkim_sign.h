@@ -34,7 +34,8 @@ struct dkim_sign_params {
 	enum dkim_canon hcanon, bcanon;
 	/* h= is built from these: every field of a SignHeaders name present
 	 * in the message, once more for an OversignHeaders name (so none
-	 * can be added later, RFC 6376 8.15), From always,
+	 * can be added later, RFC 6376 8.15) unless it is a trace field
+	 * added in transit (dkim_sign_transit_field), From always,
 	 * Authentication-Results never (RFC 8601 5), nor ARC-Seal in an
 	 * AMS (RFC 8617 4.1.2) */
 	const char *const *sign_headers;
@@ -47,6 +48,14 @@ struct dkim_sign_params {
 	enum dkim_sig_kind kind;
 	unsigned instance;
 };
+
+/*
+ * dkim_sign_transit_field - true for a trace field hosts add in transit
+ * (Received, Return-Path, Received-SPF, DKIM-Signature, the ARC fields):
+ * never oversigned, whatever OversignHeaders says, as one more such
+ * field above the message is expected, not tampering.
+ */
+bool dkim_sign_transit_field(const char *name);
 
 /* dkim_sign_alg_name - "rsa-sha256" or "ed25519-sha256" for a key */
 const char *dkim_sign_alg_name(const struct crypto_privkey *key);

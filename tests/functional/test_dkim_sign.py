@@ -54,6 +54,7 @@ def main():
         tables(t, tmp, keys)
         not_signed(t, tmp, keys)
         authres_unsigned(t, keys)
+        oversign_transit(t, keys)
         idn_author(t, keys)
         config_errors(t, tmp, keys)
         reload_and_modes(t, tmp, keys)
@@ -371,6 +372,57 @@ def authres_unsigned(t, keys):
     t.ok(res and all(ok for _a, _s, ok in res),
          "signature verifies after a host downstream deletes every A-R",
          diag=repr(res))
+
+
+TRANSIT = ("Received", "Return-Path", "Received-SPF", "DKIM-Signature",
+           "ARC-Seal", "ARC-Message-Signature", "ARC-Authentication-Results")
+
+
+def oversign_transit(t, keys):
+    """OversignHeaders naming trace fields that hosts add in transit signs
+    the ones present and adds no extra h= entry: our own second signature
+    and every later hop's Received, signatures and ARC set would otherwise
+    fail the signature. authmilter -t and the start-up log say so."""
+    opts = dict(BASE, Domain="example.com", Selector="r1 e1",
+                KeyFile="%s %s" % (keys["rsa"][0], keys["ed"][0]),
+                OversignHeaders="From Subject " + " ".join(TRANSIT))
+    raw = (b"Received: from laptop by submit.example.com\r\n"
+           + msg_from("alice@example.com", "transit"))
+    with daemon.Daemon(opts) as d:
+        r = d.send_message(raw, macros=AUTH)
+        check = d.check_config(opts)
+        log = d.log()
+    recs = records(keys)
+    tags = sign_keys.sig_tags(r.message)
+    t.is_eq(len(tags), 2, "two signatures (rsa, ed25519)")
+    for alg, _s, _b, tv in tags:
+        h = [x.strip().lower() for x in tv["h"].split(":")]
+        t.ok(h.count("received") == 1 and h.count("subject") == 2 and
+             not any(n.lower() in h for n in TRANSIT[1:]),
+             "%s: h= signs the one Received, oversigns Subject, no entry "
+             "for absent trace fields" % alg, diag="h=%s" % tv["h"])
+    res = sign_keys.dkimpy_results(r.message, recs)
+    t.ok(len(res) == 2 and all(ok for _a, _s, ok in res),
+         "both signatures verify beside each other", diag=repr(res))
+    later = (b"Return-Path: <alice@example.com>\r\n"
+             b"Received: from mx.example.com by mail.example.net\r\n"
+             b"Received-SPF: pass (mail.example.net) client-ip=192.0.2.1\r\n"
+             b"ARC-Seal: i=1; a=rsa-sha256; cv=none; d=fwd.example; s=a; b=\r\n"
+             b"ARC-Message-Signature: i=1; a=rsa-sha256; d=fwd.example; s=a;"
+             b" h=from; bh=; b=\r\n"
+             b"ARC-Authentication-Results: i=1; fwd.example; dkim=pass\r\n"
+             b"DKIM-Signature: v=1; a=rsa-sha256; d=fwd.example; s=a; h=from;"
+             b" bh=; b=\r\n" + r.message)
+    res = sign_keys.dkimpy_results(later, recs)
+    ours = [x for x in res if x[1] in ("r1", "e1")]
+    t.ok(len(ours) == 2 and all(ok for _a, _s, ok in ours),
+         "both verify after later hops add each trace field", diag=repr(res))
+    want = ("OversignHeaders names %s: trace fields that hosts (authmilter "
+            "too) add in transit" % ", ".join(TRANSIT))
+    t.ok(check.returncode == 0 and ("check.conf: warning: " + want)
+         in check.stderr, "authmilter -t warns, naming each one",
+         diag=check.stderr)
+    t.ok(want in log, "the start-up log warns too", diag=log[-2000:])
 
 
 def idn_author(t, keys):

@@ -179,6 +179,19 @@ test_hlist_table(void **state)
 		  "From: a@x\r\nAuthentication-Results: mx; spf=pass\r\n\r\n",
 		  { "From", "Authentication-Results" },
 		  { "authentication-results" }, "From" },
+		{ "trace fields: the present ones signed, none oversigned",
+		  "From: a@x\r\nReceived: r1\r\nReceived: r2\r\n"
+		  "dkim-signature: v=1\r\n\r\n",
+		  { "From", "Received" },
+		  { "Received", "DKIM-Signature", "ARC-Seal", "Subject" },
+		  "From:Received:Received:DKIM-Signature:Subject" },
+		{ "every trace field, oversigned only",
+		  "From: a@x\r\nReturn-Path: <a@x>\r\nReceived-SPF: pass\r\n"
+		  "ARC-Message-Signature: i=1\r\n\r\n",
+		  { "From" },
+		  { "Return-Path", "received-spf", "ARC-Message-Signature",
+		    "ARC-Authentication-Results" },
+		  "From:Return-Path:received-spf:ARC-Message-Signature" },
 	};
 	size_t i, j;
 

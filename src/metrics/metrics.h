@@ -27,7 +27,7 @@
 
 /* Where a message got its verdict. */
 enum metrics_stage {
-	METRICS_STAGE_MAIL_FROM = 0,	/* SPF refused at MAIL FROM */
+	METRICS_STAGE_MAIL_FROM = 0,	/* refused at MAIL FROM: SPF, a stop */
 	METRICS_STAGE_EOM,		/* end of message */
 	METRICS_STAGE_COUNT
 };

@@ -207,6 +207,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	if (!session_message_start(s)) {
 		/* the daemon is stopping: the MTA tries again later, when a
 		 * new daemon checks the message (never unchecked) */
+		outcome_stopping(s, smfi_getsymval(ctx, "i"), argv[0]);
 		(void)smfi_setreply(ctx, (char *)(uintptr_t)"451",
 		    (char *)(uintptr_t)"4.3.2",
 		    (char *)(uintptr_t)"Mail filter restarting; try again later");

@@ -258,3 +258,33 @@ outcome_report(struct session *s, const struct verdict *v,
 	session_report_done(s);
 	buf_deinit(&l.authors);
 }
+
+void
+outcome_stopping(struct session *s, const char *queue_id,
+    const char *mail_from)
+{
+	struct logrec rec;
+	struct buf from = BUF_INIT;
+	size_t n = mail_from != NULL ? strlen(mail_from) : 0;
+
+	/* without its angle brackets, as the other lines have it */
+	if (n >= 2 && mail_from[0] == '<' && mail_from[n - 1] == '>')
+		buf_append(&from, mail_from + 1, n - 2);
+	else if (n > 0)
+		buf_append(&from, mail_from, n);
+	logrec_init(&rec);
+	logrec_add(&rec, "qid", queue_id != NULL && *queue_id != '\0' ?
+	    queue_id : "NOQUEUE");
+	logrec_add(&rec, "stage", "mail_from");
+	logrec_add(&rec, "client_name", s->client_name);
+	logrec_add(&rec, "client_ip", s->client_addr);
+	logrec_add(&rec, "helo", s->helo ? s->helo : "");
+	logrec_add(&rec, "from", buf_cstr(&from));
+	logrec_add(&rec, "verdict", verdict_name(VERDICT_TEMPFAIL));
+	logrec_add(&rec, "why", "stopping");
+	if (log_get_level() >= LOG_LEVEL_INFO)
+		log_record_into(LOG_LEVEL_INFO, &rec, &s->report_line);
+	metrics_message(METRICS_STAGE_MAIL_FROM, METRICS_VERDICT_TEMPFAIL, 0);
+	session_report_done(s);
+	buf_deinit(&from);
+}

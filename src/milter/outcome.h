@@ -15,4 +15,11 @@ struct session;
 void outcome_report(struct session *s, const struct verdict *v,
     enum metrics_stage stage);
 
+/* outcome_stopping - a MAIL FROM tempfailed because the daemon is
+ * stopping (no message began): the same line, with only the connection's
+ * keys, from, verdict=tempfail and why=stopping, and the same metric, so
+ * the mail deferred by a restart shows in the log and on /metrics. */
+void outcome_stopping(struct session *s, const char *queue_id,
+    const char *mail_from);
+
 #endif

@@ -49,6 +49,7 @@ import dns_testserver  # noqa: E402
 import fake_sendmail  # noqa: E402
 import ctypes  # noqa: E402
 import milter_client  # noqa: E402
+import prom  # noqa: E402
 from shim import shim_env  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
@@ -154,9 +155,13 @@ def idle_connections_do_not_hold_stop(t, ns):
              "stop under load: MAIL FROM on a new connection gets 451 4.3.2",
              "stop under load: the message in flight finishes with its header",
              "stop under load: exit 0 at once after it, not after ShutdownTimeout",
-             "stop under load: the log counts the message and the idle connections"]
+             "stop under load: the log counts the message and the idle connections",
+             "stop under load: each 451 logged (stage=mail_from why=stopping)",
+             "stop under load: each 451 counted on /metrics"]
+    port = milter_client.free_port()
     d = daemon.Daemon({"ShutdownTimeout": "30s", "Nameservers": ns,
-                       "DNSTimeout": "1s"})
+                       "DNSTimeout": "1s",
+                       "MetricsSocket": "inet:%d@127.0.0.1" % port})
     d.start()
     clients = []
     try:
@@ -187,6 +192,15 @@ def idle_connections_do_not_hold_stop(t, ns):
         resp = late.mail("<a@ok.test>")
         t.ok(resp.verdict == "replycode" and resp.reply is not None and
              resp.reply.startswith("451 4.3.2 "), names[1], diag=repr(resp))
+        refused = re.findall(r"stage=mail_from client_name=\S+ "
+                             r"client_ip=(192\.0\.2\.[24]) helo=\S* "
+                             r"from=a@ok\.test verdict=tempfail why=stopping",
+                             d.log())
+        t.ok(sorted(refused) == ["192.0.2.2", "192.0.2.4"], names[5],
+             diag=d.log_tail(6))
+        series = prom.scrape(port)
+        t.is_eq(series.get('authmilter_messages_total{stage="mail_from",'
+                           'verdict="tempfail"}'), 2.0, names[6])
         time.sleep(0.3)
         t.ok(d.running(), "stop under load: the daemon waits for the "
              "message in flight", diag=d.log_tail(5))

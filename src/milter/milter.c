@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -247,6 +248,30 @@ note_forged_ar(struct message *m, unsigned index)
 	m->forged_ar[m->forged_ar_count++] = index;
 }
 
+/* restore_leadspc - the value as the message has it, from an MTA that
+ * did not grant SMFIP_HDR_LEADSPC: Postfix and Sendmail then drop one
+ * SP after the colon, and simple header canonicalization (verifying and
+ * signing) needs it back. "Name:value" and "Name: value" arrive alike;
+ * the space is by far the usual form (RFC 5322 3.6 writes it), so a
+ * value that starts with neither TAB nor a line break gets one. Said
+ * once per process. */
+static const char *
+restore_leadspc(struct buf *b, const char *value)
+{
+	static atomic_bool said;
+
+	if (!atomic_exchange(&said, true))
+		log_warn("the MTA does not keep the space after a header "
+		    "field's colon (no SMFIP_HDR_LEADSPC); one is assumed, "
+		    "for DKIM's simple header canonicalization");
+	if (*value == '\0' || *value == '\t' || *value == '\r' ||
+	    *value == '\n')
+		return value;
+	buf_append_byte(b, ' ');
+	buf_append_str(b, value);
+	return buf_cstr(b);
+}
+
 static sfsistat
 cb_header(SMFICTX *ctx, char *name, char *value)
 {
@@ -254,11 +279,14 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	struct message *m;
 	const struct header *stored = NULL;
 	struct header f;
+	struct buf spaced = BUF_INIT;
 	size_t len;
 
 	if (s == NULL || !s->in_message)
 		return go_on(s, SMFIP_NR_HDR);
 	m = &s->msg;
+	if (!s->leadspc)
+		value = (char *)(uintptr_t)restore_leadspc(&spaced, value);
 	len = strlen(value);
 	/* lengths and kind once, for every check below */
 	headers_field_init(&f, name, (const unsigned char *)value, len);
@@ -276,6 +304,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	else
 		stored = headers_add_field(&m->headers, &f);
 	checks_field(s, &f, stored);
+	buf_deinit(&spaced);
 	return go_on(s, SMFIP_NR_HDR);
 }
 

@@ -21,6 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, os.path.join(HERE, "..", "dkim"))
 import daemon  # noqa: E402
+import milter_client as mc  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
@@ -55,6 +56,7 @@ def main():
         not_signed(t, tmp, keys)
         authres_unsigned(t, keys)
         oversign_transit(t, keys)
+        no_leadspc(t, keys)
         idn_author(t, keys)
         config_errors(t, tmp, keys)
         reload_and_modes(t, tmp, keys)
@@ -423,6 +425,27 @@ def oversign_transit(t, keys):
          in check.stderr, "authmilter -t warns, naming each one",
          diag=check.stderr)
     t.ok(want in log, "the start-up log warns too", diag=log[-2000:])
+
+
+def no_leadspc(t, keys):
+    """An MTA that does not grant SMFIP_HDR_LEADSPC drops the space after
+    each colon; a simple/simple signature must still cover the fields as
+    the message has them."""
+    opts = dict(BASE, Domain="example.com", Selector="r1",
+                KeyFile=keys["rsa"][0], Canonicalization="simple/simple")
+    raw = (b"Received: from laptop by submit.example.com\r\n"
+           b"Subject:  two spaces\r\nTo:\tbob@example.net\r\n"
+           + msg_from("alice@example.com", "no leadspc"))
+    with daemon.Daemon(opts) as d:
+        c = d.client(protocol=mc.SMFIP_ALL_V6 & ~mc.SMFIP_HDR_LEADSPC)
+        try:
+            r = c.send_message(raw, macros=AUTH)
+        finally:
+            c.close()
+    t.ok(not c.leadspc, "the client kept values without their space")
+    res = sign_keys.dkimpy_results(r.message, records(keys))
+    t.ok(len(res) == 1 and res[0][2], "no HDR_LEADSPC: the simple/simple "
+         "signature verifies (dkimpy)", diag=repr(res))
 
 
 def idn_author(t, keys):

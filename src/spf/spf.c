@@ -614,8 +614,10 @@ spf_check(struct spf_checker *c, const struct spf_request *req,
 	/* not the text: it is filled from the start (stash_join) */
 	memset(res, 0, offsetof(struct spf_result, text));
 	spf_dns_reset(c);
-	if (req->max_time_ms != 0 && req->max_time_ms < c->lim.max_time_ms)
+	if (req->max_time_ms != 0 && req->max_time_ms < c->lim.max_time_ms) {
 		c->deadline_ms = clock_mono_ms() + req->max_time_ms;
+		c->deadline_why = "the message's DNS time limit reached";
+	}
 	identity(req, res);
 	if (!parse_client(c, req->client_ip)) {
 		res->res = SPF_RES_NONE;

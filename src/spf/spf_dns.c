@@ -150,11 +150,18 @@ budget_lookup(struct spf_checker *c, const char *name, uint16_t type)
 		return NULL;
 	}
 	if (now >= c->deadline_ms) {
-		abort_eval(c, SPF_RES_TEMPERROR, "SPF time limit reached");
+		abort_eval(c, SPF_RES_TEMPERROR, c->deadline_why);
 		return NULL;
 	}
 	c->queries++;
 	a = dns_lookup(c->dns, name, type, (unsigned)(c->deadline_ms - now));
+	if (a->status == DNS_R_TIMEOUT && clock_mono_ms() >= c->deadline_ms) {
+		/* cut short by our limit, not the server's silence alone:
+		 * the reason says which */
+		dns_answer_free(&a);
+		abort_eval(c, SPF_RES_TEMPERROR, c->deadline_why);
+		return NULL;
+	}
 	note_answer(c, a, type);
 	return a;
 }
@@ -700,4 +707,5 @@ spf_dns_reset(struct spf_checker *c)
 	c->answers_use_sender = false;
 	clear_expansion(c);
 	c->deadline_ms = clock_mono_ms() + c->lim.max_time_ms;
+	c->deadline_why = "SPF time limit reached";
 }

@@ -54,6 +54,7 @@ struct spf_checker {
 	uint64_t queries_at_start;
 	unsigned queries, terms, voids;
 	uint64_t deadline_ms;
+	const char *deadline_why;	/* the reason when it is reached */
 	bool aborted;
 	enum spf_res abort_res;
 	const char *abort_why;

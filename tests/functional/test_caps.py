@@ -49,6 +49,9 @@ def zone(pub, pub_big):
          "slow.test": [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"}],
          "_dmarc.slow.test": ["TIMEOUT"],
          "slowspf.test": ["TIMEOUT"],
+         "slowinc.test": [{"TXT": "v=spf1 include:a.silent.test "
+                           "include:b.silent.test -all"}],
+         "a.silent.test": ["TIMEOUT"], "b.silent.test": ["TIMEOUT"],
          "amp.test": [{"TXT": "v=spf1 " + " ".join(
              "a:h%d.amp.test" % i for i in range(1, 9)) +
              " mx:mx.amp.test -all"}],
@@ -225,6 +228,10 @@ def test_dns_budget(t, base, pem):
              and took < bound,
              "budget 1.5s: silent SPF and key: temperror, answered in "
              "%.1fs" % took, diag=a)
+        t.ok(re.search(r"spf_reason=\"the message's DNS time limit "
+                       r"reached\"", d.log()) is not None,
+             "the log says the message's DNS time ended SPF",
+             diag=d.log_tail(3))
     # Without the budget the same wait lasts DNSTimeout (the control that
     # shows the budget is what cut it short).
     raw = sign(msg("good.test"), "slow.test", pem, "k2")
@@ -244,6 +251,26 @@ def test_spf_queries(t, base):
         res, a, _ = send(d, msg("amp.test"), "<a@amp.test>")
         t.ok("spf=fail" in a, "default SPFMaxQueries (128): evaluated "
              "to the end, spf=fail", diag=a)
+
+
+def test_spf_time(t, base):
+    """SPFMaxTime bounds one evaluation, however long DNSTimeout is: a
+    record whose includes never answer ends in temperror at the limit,
+    not after one DNSTimeout per include."""
+    opts = dict(base, DNSTimeout="%ds" % (4 * SCALE))
+    with daemon.Daemon(options=dict(opts, SPFMaxTime="500ms")) as d:
+        res, a, took = send(d, msg("slowinc.test"), "<a@slowinc.test>")
+        t.ok("spf=temperror" in a and took < 0.5 + 2 * SCALE,
+             "SPFMaxTime 500ms: silent includes give spf=temperror in "
+             "%.1fs (DNSTimeout %ds)" % (took, 4 * SCALE), diag=a)
+        t.ok(re.search(r"spf=temperror .*spf_reason=\"SPF time limit "
+                       r"reached", d.log()) is not None,
+             "the log says the time limit ended it", diag=d.log_tail(3))
+    with daemon.Daemon(options=dict(opts, SPFMaxTime="60s")) as d:
+        res, a, took = send(d, msg("slowinc.test"), "<a@slowinc.test>")
+        t.ok("spf=temperror" in a and took >= 3.8 * SCALE,
+             "SPFMaxTime 60s: the same record waits its DNSTimeout "
+             "(%.1fs)" % took, diag=a)
 
 
 def main():
@@ -267,6 +294,7 @@ def main():
             test_key_bits(t, base, pem_big)
             test_dns_budget(t, base, pem)
             test_spf_queries(t, base)
+            test_spf_time(t, base)
     except dns_testserver.ServerError as e:
         t.need(check=lambda reason=str(e): reason, what="DNS server")
     finally:

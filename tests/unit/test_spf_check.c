@@ -799,6 +799,7 @@ test_timeout_gives_temperror_in_time(void **state)
 	check(r, &lim, "192.0.2.1", "h.test", "a@slowa.test", SPF_ID_MAILFROM, &res);
 	assert_int_equal(res.res, SPF_RES_TEMPERROR);
 	assert_true(clock_mono_ms() - t0 < 150 + 200);
+	assert_non_null(strstr(res.reason, "SPF time limit reached"));
 	spf_result_deinit(&res);
 }
 

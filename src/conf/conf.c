@@ -126,8 +126,15 @@ parse_line(struct conf *c, char *line, bool *seen, unsigned *seen_line,
 	if (opt == NULL) {
 		/* errors reach the log on reload: never echo the text, it
 		 * may be e.g. a line of a key pasted by mistake; file:line
-		 * says where */
-		(void)snprintf(msg, msg_size, "unknown option (text not shown)");
+		 * says where, and a known name it is close to (only our own
+		 * text) says what was probably meant */
+		const struct conf_option *near = conf_option_nearest(name);
+
+		if (near != NULL)
+			(void)snprintf(msg, msg_size, "unknown option (text not "
+			    "shown); did you mean %s?", near->name);
+		else
+			(void)snprintf(msg, msg_size, "unknown option (text not shown)");
 		return msg;
 	}
 	idx = (size_t)(opt - conf_options);

@@ -181,6 +181,62 @@ conf_option_find(const char *name)
 	return NULL;
 }
 
+/* edit_distance - edits (insert, delete, replace, swap two neighbours:
+ * the usual typing slips) from a to b without case; more than max once
+ * it is known to be. Rows of the dynamic programme, three kept. */
+static size_t
+edit_distance(const char *a, const char *b, size_t max)
+{
+	size_t rows[3][CONF_NAME_MAX + 1], la = strlen(a), lb = strlen(b), i, j;
+
+	if (la > CONF_NAME_MAX || lb > CONF_NAME_MAX)
+		return max + 1;
+	for (j = 0; j <= lb; j++)
+		rows[0][j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t *cur = rows[i % 3], *prev = rows[(i - 1) % 3];
+		size_t *prev2 = rows[(i + 1) % 3], best;
+		unsigned char ca = ascii_tolower((unsigned char)a[i - 1]);
+
+		cur[0] = best = i;
+		for (j = 1; j <= lb; j++) {
+			unsigned char cb = ascii_tolower((unsigned char)b[j - 1]);
+			size_t v = prev[j - 1] + (ca != cb);
+
+			if (prev[j] + 1 < v)
+				v = prev[j] + 1;
+			if (cur[j - 1] + 1 < v)
+				v = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && ca == ascii_tolower((unsigned char)b[j - 2]) &&
+			    ascii_tolower((unsigned char)a[i - 2]) == cb &&
+			    prev2[j - 2] + 1 < v)
+				v = prev2[j - 2] + 1;
+			cur[j] = v;
+			if (v < best)
+				best = v;
+		}
+		if (best > max)
+			return max + 1;
+	}
+	return rows[la % 3][lb];
+}
+
+const struct conf_option *
+conf_option_nearest(const char *name)
+{
+	const struct conf_option *found = NULL;
+	size_t i, d, best = strlen(name) <= 6 ? 1 : 2;
+
+	for (i = 0; i < conf_option_count; i++) {
+		d = edit_distance(name, conf_options[i].name, best);
+		if (d < best || (d == best && found == NULL)) {
+			best = d;
+			found = &conf_options[i];
+		}
+	}
+	return found;
+}
+
 /* parse_bool - the usual spellings of yes and no */
 static bool
 parse_bool(const char *v, bool *out)

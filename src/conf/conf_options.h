@@ -34,6 +34,12 @@ extern const size_t conf_option_count;
 
 /* conf_option_find - look a name up, ignoring case; NULL if unknown */
 const struct conf_option *conf_option_find(const char *name);
+/* Longest name conf_option_nearest compares */
+#define CONF_NAME_MAX 63
+/* conf_option_nearest - the known option an unknown name is most likely
+ * a misspelling of (at most 1 edit for names of up to 6 characters, 2
+ * for longer ones, case ignored), or NULL */
+const struct conf_option *conf_option_nearest(const char *name);
 /* conf_option_set - parse value into c; NULL when fine, else a message
  * (static, or written into msg of msg_size) */
 const char *conf_option_set(struct conf *c, const struct conf_option *opt,

@@ -102,7 +102,14 @@ static const struct {
 	unsigned line;
 	const char *says;
 } bad_cases[] = {
-	{ "Nonsense yes\n", 1, "unknown option (text not shown)" },
+	{ "Nonsense yes\n", 1, "unknown option (text not shown)\n" },
+	/* a misspelt name: the nearest option is named, never the text */
+	{ "DNSTimout 5s\n", 1, "unknown option (text not shown); did you "
+	  "mean DNSTimeout?\n" },
+	{ "\nsokcet unix:/x\n", 2, "did you mean Socket?\n" },
+	{ "OversignHeader From\n", 1, "did you mean OversignHeaders?\n" },
+	{ "Mdoe v\n", 1, "did you mean Mode?\n" },
+	{ "Moody v\n", 1, "unknown option (text not shown)\n" },
 	{ "\n\nSocket\n", 3, "Socket: missing value" },
 	{ "Socket tcp:25\n", 1, "expected unix:/path, inet:PORT@ADDRESS" },
 	{ "Socket inet:70000@127.0.0.1\n", 1, "port must be a number from 1 to 65535" },

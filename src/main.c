@@ -523,8 +523,12 @@ stop_messages(int sig, unsigned timeout_ms)
 		log_info("stopping; %u message(s) in flight, new ones "
 		    "tempfailed", n);
 	while (session_in_flight() > 0 && (now = clock_mono_ms()) < end &&
-	    again != SIGTERM && again != SIGINT)
+	    again != SIGTERM && again != SIGINT) {
 		again = next_signal(end - now < 50 ? (unsigned)(end - now) : 50);
+		if (again == SIGHUP)
+			log_info("signal %d: no reload, the daemon is stopping",
+			    again);
+	}
 	if ((n = session_in_flight()) > 0 && (again == SIGTERM || again == SIGINT))
 		log_warn("signal %d again: not waiting for the %u message(s) "
 		    "in flight; their connections are cut off", again, n);

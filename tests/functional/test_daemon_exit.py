@@ -201,6 +201,11 @@ def idle_connections_do_not_hold_stop(t, ns):
         series = prom.scrape(port)
         t.is_eq(series.get('authmilter_messages_total{stage="mail_from",'
                            'verdict="tempfail"}'), 2.0, names[6])
+        d.signal(signal.SIGHUP)
+        t.ok(d.wait_for_log(r"signal 1: no reload, the daemon is stopping",
+                            5 * SCALE) and "configuration reloaded"
+             not in d.log(), "stop under load: a SIGHUP meanwhile is "
+             "said to be no reload", diag=d.log_tail(4))
         time.sleep(0.3)
         t.ok(d.running(), "stop under load: the daemon waits for the "
              "message in flight", diag=d.log_tail(5))

@@ -10,8 +10,9 @@
  * Only a chain that passed is read: then every seal from the trusted
  * set up to the newest verified, so its AAR is what that sealer wrote.
  * That AAR is about the message as the sealer saw it: it counts only
- * when the set's AMS still verifies (nobody changed the message since)
- * or every newer set is by a trusted sealer too.
+ * when the set's AMS still verifies over the whole body (no l= short of
+ * it: nobody changed the message since) or every newer set is by a
+ * trusted sealer too.
  * The AAR is parsed just enough (RFC 8601 2.2 resinfo: method=result
  * followed by ptype.property=value) to find dmarc/dkim/spf passes;
  * comments and quoted strings are skipped, a malformed AAR vouches for
@@ -298,7 +299,10 @@ arc_trust_find(const struct arc_result *r, const char *const *trusted,
 			newer_trusted = false;
 			continue;
 		}
-		if (!newer_trusted && strcmp(s->ams_result, "pass") != 0)
+		/* under an untrusted set, the message must be all the
+		 * trusted AMS signed: a pass, and no body after its l= */
+		if (!newer_trusted && (strcmp(s->ams_result, "pass") != 0 ||
+		    s->ams_partial))
 			continue;
 		if (arc_trust_aar_vouches(s->aar, strlen(s->aar), author,
 		    author_org, &what)) {

@@ -286,6 +286,9 @@ fill_sets(struct arc_verifier *v)
 		r->ams_result = s->ams.result ? s->ams.result : "";
 		r->ams_reason = s->ams.present && !s->ams.parsed ? s->ams.why :
 		    s->ams.reason ? s->ams.reason : "";
+		r->ams_partial = strcmp(r->ams_result, "pass") == 0 &&
+		    s->ams.sig.has_l &&
+		    dkim_body_length(v->bodies[s->ams.body].b) > s->ams.sig.l;
 		r->aar = s->aar ? s->aar : "";
 	}
 }

@@ -75,6 +75,9 @@ struct arc_set_result {
 	const char *as_reason;
 	const char *ams_result;		/* pass, fail, "" (not checked) */
 	const char *ams_reason;
+	/* the AMS passed with an l= that leaves body content after it
+	 * unsigned: what follows may have been appended since */
+	bool ams_partial;
 	const char *aar;		/* AAR payload after "i=N;", trimmed */
 };
 

@@ -108,6 +108,14 @@ def main():
             b"Hello list,", b"Your account is locked, log in at once,", 1),
             other, "pass")
         msgs["relayed"] = ac.seal(msgs["trusted"], other, "pass")
+        # the list's AMS has l=: text appended past it after the list
+        # sealed (its AMS still verifies) under an untrusted set, and the
+        # same message passed on without the text
+        with_l = ac.seal_with_l(listify(signed), lst, "none", results=SAW)
+        msgs["appended"] = ac.seal(
+            with_l + b"Your account is locked, log in at once.\r\n",
+            other, "pass")
+        msgs["relayed_l"] = ac.seal(with_l, other, "pass")
         with dns_testserver.DnsServer(zpath) as srv:
             base = {"Nameservers": "127.0.0.1@%d" % srv.port,
                     "DNSTimeout": "1s", "InternalHosts": "10.9.0.0/16"}
@@ -234,6 +242,16 @@ def trusted(t, d, msgs):
          "policy.override=trusted_forwarder" in ar_of(r),
          "passed on unchanged by an untrusted sealer (the list's AMS "
          "verifies): rescued", diag=ar_of(r))
+    r = send(d, msgs["appended"], "U3")
+    t.ok(r.disposition == "reject" and "arc=pass" in ar_of(r) and
+         "policy.override" not in ar_of(r),
+         "text appended past the list's AMS l= under an untrusted "
+         "sealer's set: rejected, no override", diag=ar_of(r))
+    r = send(d, msgs["relayed_l"], "U4")
+    t.ok(r.disposition == "accept" and
+         "policy.override=trusted_forwarder" in ar_of(r),
+         "the same passed on with nothing after l=: rescued",
+         diag=ar_of(r))
     r = send(d, msgs["sibling"], "S1")
     t.ok(r.disposition == "accept" and "dmarc=fail" in ar_of(r) and
          "policy.override=trusted_forwarder" in ar_of(r),

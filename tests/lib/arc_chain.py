@@ -99,6 +99,29 @@ def seal(raw, sealer, cv, srv_id=None, results=None):
                     for f in fields) + raw
 
 
+def seal_with_l(raw, sealer, cv, srv_id=None, results=None):
+    """seal_with_l - seal(), its AMS with l= the whole canonical body
+    (dkimpy's ARC signer has no l= option: the tag is put in as the AMS
+    is made, so the body hash is the same); body appended afterwards
+    stays outside what the AMS signed while it still verifies"""
+    import dkim
+    orig = dkim.ARC.gen_header
+
+    def gen_header(self, fields, include_headers, canon_policy, name, pk,
+                   standardize=False):
+        if name == b"ARC-Message-Signature":
+            n = len(canon_policy.canonicalize_body(self.body))
+            at = [k for k, _v in fields].index(b"bh")
+            fields = fields[:at] + [(b"l", str(n).encode())] + fields[at:]
+        return orig(self, fields, include_headers, canon_policy, name, pk,
+                    standardize)
+    dkim.ARC.gen_header = gen_header
+    try:
+        return seal(raw, sealer, cv, srv_id, results)
+    finally:
+        dkim.ARC.gen_header = orig
+
+
 def dkimpy_verdict(raw, records):
     """dkimpy_verdict - dkimpy's arc_verify in our result words"""
     import dkim

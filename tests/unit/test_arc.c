@@ -352,17 +352,22 @@ test_trust_newer_sets(void **state)
 	static const struct {
 		const char *label;
 		const char *old_ams;	/* the trusted set's AMS result */
+		bool partial;		/* ... with body after its l= */
 		const char *newer_sealer;
 		bool want;
 	} cases[] = {
-		{ "rewritten under an untrusted set", "fail", "evil.example",
-		  false },
-		{ "AMS not judged, untrusted set above", "", "evil.example",
-		  false },
-		{ "unchanged since the trusted set", "pass", "evil.example",
-		  true },
-		{ "rewritten by a trusted set above", "fail", "fwd.example",
-		  true },
+		{ "rewritten under an untrusted set", "fail", false,
+		  "evil.example", false },
+		{ "AMS not judged, untrusted set above", "", false,
+		  "evil.example", false },
+		{ "unchanged since the trusted set", "pass", false,
+		  "evil.example", true },
+		{ "rewritten by a trusted set above", "fail", false,
+		  "fwd.example", true },
+		{ "body appended past l= under an untrusted set", "pass", true,
+		  "evil.example", false },
+		{ "body appended past l= by a trusted set", "pass", true,
+		  "fwd.example", true },
 	};
 	static const char *const trusted[] = { "list.example", "fwd.example" };
 	struct arc_set_result set[2];
@@ -380,6 +385,7 @@ test_trust_newer_sets(void **state)
 		set[0].instance = 1;
 		set[0].as_domain = "list.example";
 		set[0].ams_result = cases[i].old_ams;
+		set[0].ams_partial = cases[i].partial;
 		set[0].aar = "mx.list.example; dmarc=pass header.from=a.example";
 		set[1].instance = 2;
 		set[1].as_domain = cases[i].newer_sealer;

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <time.h>
 
 #include <microhttpd.h>
 
@@ -47,7 +48,29 @@ struct metrics_server {
 	char *milter_socket;		/* the Socket to probe for /healthz */
 };
 
-/* mhd_log - libmicrohttpd's error messages, into our log */
+/* libmicrohttpd says something for every connection over the limit: a
+ * flood from anyone who can reach MetricsSocket would flood the log.
+ * At most this many of its messages a minute are logged; the rest are
+ * counted, and the count is logged with the next one let through, or at
+ * the stop. */
+#define MHD_LOG_BURST 5
+#define MHD_LOG_WINDOW_S 60
+
+static pthread_mutex_t mhd_log_lock = PTHREAD_MUTEX_INITIALIZER;
+static time_t mhd_log_window;		/* under mhd_log_lock */
+static unsigned mhd_log_count, mhd_log_dropped;
+
+/* mhd_log_flush - log how many were not (under mhd_log_lock) */
+static void
+mhd_log_flush(void)
+{
+	if (mhd_log_dropped > 0)
+		log_warn("metrics: %u more libmicrohttpd message(s) not logged "
+		    "(at most %d a minute)", mhd_log_dropped, MHD_LOG_BURST);
+	mhd_log_dropped = 0;
+}
+
+/* mhd_log - libmicrohttpd's error messages, into our log, rate-limited */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
@@ -55,8 +78,24 @@ static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct buf b = BUF_INIT;
+	time_t now = time(NULL);
+	bool say;
 
 	(void)cls;
+	(void)pthread_mutex_lock(&mhd_log_lock);
+	if (now - mhd_log_window >= MHD_LOG_WINDOW_S || now < mhd_log_window) {
+		mhd_log_flush();
+		mhd_log_window = now;
+		mhd_log_count = 0;
+	}
+	say = mhd_log_count < MHD_LOG_BURST;
+	if (say)
+		mhd_log_count++;
+	else
+		mhd_log_dropped++;
+	(void)pthread_mutex_unlock(&mhd_log_lock);
+	if (!say)
+		return;
 	buf_vprintf(&b, fmt, ap);
 	while (b.len > 0 && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
 		buf_truncate(&b, b.len - 1);
@@ -176,6 +215,9 @@ metrics_server_free(struct metrics_server **sp)
 	if (ms != NULL) {
 		*sp = NULL;
 		MHD_stop_daemon(ms->daemon);
+		(void)pthread_mutex_lock(&mhd_log_lock);
+		mhd_log_flush();
+		(void)pthread_mutex_unlock(&mhd_log_lock);
 		free(ms->milter_socket);
 		free(ms);
 	}

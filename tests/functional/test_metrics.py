@@ -307,6 +307,52 @@ def run_cases(t, tmp, srv, pem):
         t.ok(gone, "metrics port closed after stop")
 
 
+def connection_flood(t):
+    """More connections than the metrics server takes (32), held open:
+    libmicrohttpd says something for each one refused; the log gets at
+    most 5 of those a minute and the count of the rest at the stop, and
+    the server answers again once the flood ends"""
+    names = ["connection flood: at most 5 refusals logged",
+             "connection flood: /metrics answers after it",
+             "connection flood: the stop logs how many were not"]
+    port = milter_client.free_port()
+    d = daemon.Daemon(options={"MetricsSocket": "inet:%d" % port})
+    d.start()
+    held = []
+    try:
+        d.wait_for_log(r"metrics on", timeout=10 * SCALE)
+        for _ in range(300):
+            try:
+                held.append(socket.create_connection(("127.0.0.1", port),
+                                                     timeout=2))
+            except OSError:
+                pass
+        time.sleep(0.5)
+        for c in held:
+            c.close()
+        held = []
+        refused = len(re.findall(r"warn: metrics: Server reached connection "
+                                 r"limit", d.log()))
+        t.ok(1 <= refused <= 5, names[0], diag="%d logged" % refused)
+        deadline = time.monotonic() + 10 * SCALE
+        status = None
+        while status != 200 and time.monotonic() < deadline:
+            try:
+                status = get(port, "/metrics")[0]
+            except OSError:
+                time.sleep(0.1)
+        t.is_eq(status, 200, names[1])
+        d.stop()
+        t.ok(re.search(r"metrics: \d+ more libmicrohttpd message\(s\) not "
+                       r"logged \(at most 5 a minute\)", d.log()) is not None,
+             names[2], diag=d.log_tail(4))
+    finally:
+        for c in held:
+            c.close()
+        d.stop()
+        d.cleanup()
+
+
 def thread_uids(pid):
     """thread_uids - {thread name: set of real/effective uids}"""
     out = {}
@@ -393,6 +439,7 @@ def main():
     config_errors(t)
     inet6_and_user(t)
     healthz_follows_socket(t)
+    connection_flood(t)
     tmp = tmpdir.make("authmilter-metrics-")
     try:
         pem, pub = dkim_keys.rsa_key_pair()

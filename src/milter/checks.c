@@ -367,7 +367,12 @@ run_dmarc(struct session *s, struct authres *ar, struct policy_input *in)
 {
 	struct message *m = &s->msg;
 	struct checks *ck = &m->checks;
-	struct dmarc_dkim_id ids[DMARC_EVAL_MAX_DKIM];
+	/* every verified signature (DKIMMaxSignatures allows up to
+	 * CHECKS_MAX_KEYS): dmarc_eval_set_auth picks the ones it keeps,
+	 * those under the author's domain first. Cutting at its own
+	 * DMARC_EVAL_MAX_DKIM here, in header order, dropped an aligned
+	 * signature behind 16 others added in transit (test_caps). */
+	struct dmarc_dkim_id ids[CHECKS_MAX_KEYS];
 	struct dmarc_auth auth;
 	size_t i, n = ck->dkim != NULL ? dkim_verifier_result_count(ck->dkim) : 0;
 	bool ok;
@@ -381,7 +386,7 @@ run_dmarc(struct session *s, struct authres *ar, struct policy_input *in)
 		    ck->spf_mailfrom.domain : NULL;
 		auth.spf_helo_domain = s->helo;
 	}
-	for (i = 0; i < n && i < DMARC_EVAL_MAX_DKIM; i++) {
+	for (i = 0; i < n && i < CHECKS_MAX_KEYS; i++) {
 		const struct dkim_result *r = dkim_verifier_result(ck->dkim, i);
 
 		ids[i].res = auth_res(r->result == DKIM_RES_PASS,

@@ -38,12 +38,16 @@ SLOW_SIGS = 20                 # signatures pointing at a silent server
 
 
 def zone(pub, pub_big):
-    """zone - good.test (keys s1-s8, big), slow.test (nothing answers for
+    """zone - good.test (keys s1-s8, big), rej.test (p=reject, SPF
+    fails, key s1), slow.test (nothing answers for
     keys or DMARC), slowspf.test (SPF never answers), amp.test (an SPF
     record that needs 13 queries)"""
     z = {"good.test": [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"},
                        {"A": "192.0.2.10"}],
          "_dmarc.good.test": [{"TXT": "v=DMARC1; p=none"}],
+         "rej.test": [{"TXT": "v=spf1 -all"}],
+         "_dmarc.rej.test": [{"TXT": "v=DMARC1; p=reject"}],
+         "s1._domainkey.rej.test": [{"TXT": "v=DKIM1; k=rsa; p=" + pub}],
          "big._domainkey.good.test": [{"TXT": "v=DKIM1; k=rsa; p=" +
                                        pub_big}],
          "slow.test": [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"}],
@@ -116,6 +120,18 @@ def test_signatures(t, base, pem):
         res, a, _ = send(d, raw, "<a@good.test>")
         t.is_eq(len(dkim_results(a)), 5,
                 "default DKIMMaxSignatures is 5: 7 signatures, 5 verified")
+    # DKIMMaxSignatures allows 50: every verified signature counts for
+    # DMARC, not only the first 16 in header order. Here 16 broken ones
+    # (added in transit, above) come before the author's own signature.
+    raw = sign(msg("rej.test"), "rej.test", pem, "s1")
+    raw = b"".join(b"DKIM-Signature: v=1; broken %d\r\n" % i
+                   for i in range(16)) + raw
+    with daemon.Daemon(options=dict(base, DKIMMaxSignatures=20)) as d:
+        res, a, _ = send(d, raw, "<a@rej.test>")
+        t.ok(dkim_results(a) == ["permerror"] * 16 + ["pass"] and
+             "dmarc=pass" in a and res.disposition == "accept",
+             "DKIMMaxSignatures 20: the aligned 17th signature makes "
+             "dmarc=pass", diag=a)
 
 
 def test_header_caps(t, base, pem):

@@ -281,8 +281,12 @@ checks_dmarc_eom(struct checks_dmarc *d, struct dns_resolver *r,
 	}
 	d->multi_domain = st == DMARC_FROM_MULTI_DOMAIN;
 	if (d->multi_domain && reject_multi) {
+		/* no evaluation runs: the log line (outcome.c) and authcheck
+		 * read from_problem, not the authors' empty results, which
+		 * said dmarc=none beside this A-R's permerror */
+		d->from_problem = "several author domains in From";
 		authres_add(ar, "dmarc", "permerror");
-		authres_add_reason(ar, "several author domains in From");
+		authres_add_reason(ar, d->from_problem);
 		in->dmarc = POLICY_DMARC_PERMERROR;
 		return false;
 	}

@@ -316,6 +316,12 @@ def run_cases(t, base, pem, srv):
                              client_ip=GOOD_IP, mail_from="<a@pass.test>")
         t.ok(res.disposition == "reject", "DMARCMultipleFrom reject refuses several domains",
              diag=repr(res))
+        # the log line and the metrics say what the A-R said: permerror,
+        # not the "none" of an evaluation that never ran
+        t.ok(d.wait_for_log(r"\bdmarc=permerror\b.*dmarc_reason=.?several "
+                            r"author domains.*verdict=reject", timeout=3)
+             is not None, "DMARCMultipleFrom reject: the log line says "
+             "dmarc=permerror (several author domains)", diag=d.log_tail(2))
 
     with daemon.Daemon(options=dict(base, DMARCMonitorOnly="yes")) as d:
         res = d.send_message(msg("reject.test", "monitor"), client_ip=BAD_IP,

@@ -279,7 +279,11 @@ checks_dmarc_eom(struct checks_dmarc *d, struct dns_resolver *r,
 		in->bad_from = d->from_problem;
 		return true;
 	}
-	d->multi_domain = st == DMARC_FROM_MULTI_DOMAIN;
+	/* distinct author domains in their A-label form, as start_author
+	 * kept them (RFC 9989 5.3.1 converts U-labels before counting):
+	 * dmarc_author_domains compares the forms as written, to which a
+	 * U-label and its own A-label are two domains */
+	d->multi_domain = d->author_count > 1;
 	if (d->multi_domain && reject_multi) {
 		/* no evaluation runs: the log line (outcome.c) and authcheck
 		 * read from_problem, not the authors' empty results, which

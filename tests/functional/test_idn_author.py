@@ -118,6 +118,22 @@ def daemon_cases(t, env, pem):
              "invalid A-label: dmarc=permerror", diag=a)
         t.ok(d.running(), "daemon still running")
 
+    # one author domain written as a U-label and as its A-label is one
+    # domain (RFC 9989 5.3.1 counts domains after the A-label
+    # conversion): DMARCMultipleFrom reject must not refuse it
+    with daemon.Daemon(dict(opts, DMARCMultipleFrom="reject")) as d:
+        raw = msg(ULABEL, "twoforms").replace(
+            b"From: J\xc3\xbcrgen <j@" + ULABEL.encode("utf-8") + b">",
+            b"From: j@" + ULABEL.encode("utf-8") + b", k@" +
+            ALABEL.encode(), 1)
+        res = d.send_message(sign(raw, ALABEL, pem), client_ip=BAD_IP,
+                             mail_from="<j@other.test>")
+        a = ar(res)
+        t.ok(b"k@" + ALABEL.encode() in raw and res.disposition == "accept"
+             and "dmarc=pass" in a and "header.from=" + ALABEL in a,
+             "From with the U-label and the A-label of one domain: one "
+             "author domain, not refused as several", diag=repr(res) + a)
+
 
 def authcheck_cases(t, env, pem):
     path = env.path("idn.eml")

@@ -256,7 +256,7 @@ load_signing(struct conf *c, const unsigned *seen_line, struct buf *err)
 {
 	struct sign_setup_input in;
 	const char *slash = strrchr(c->file, '/');
-	char *w[5];
+	char *w[7];
 	bool ok;
 	size_t i;
 
@@ -279,8 +279,11 @@ load_signing(struct conf *c, const unsigned *seen_line, struct buf *err)
 	w[2] = where(c, seen_line, c->sign_key_files.count ? "KeyFile" :
 	    c->sign_selectors.count ? "Selector" : "Domain");
 	in.where_inline = w[2];
+	in.where_domain = w[4] = where(c, seen_line, "Domain");
+	in.where_selector = w[5] = where(c, seen_line, "Selector");
+	in.where_key_file = w[6] = where(c, seen_line, "KeyFile");
 	ok = sign_setup_load(&in, &c->sign, err);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 7; i++)
 		free(w[i]);
 	return ok;
 }

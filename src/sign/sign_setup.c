@@ -99,7 +99,7 @@ load_inline(const struct sign_setup_input *in, struct sign_setup *s,
 	for (i = 0; i < in->ndomains; i++) {
 		if (!dkim_domain_ok(in->domains[i])) {
 			buf_printf(err, "%s: Domain: bad domain \"%s\"\n",
-			    in->where_inline, in->domains[i]);
+			    in->where_domain, in->domains[i]);
 			ok = false;
 		}
 		s->domains[s->ndomains++] = str_lower(xstrdup(in->domains[i]));
@@ -112,12 +112,12 @@ load_inline(const struct sign_setup_input *in, struct sign_setup *s,
 		s->npairs++;
 		if (!dkim_domain_ok(in->selectors[i])) {
 			buf_printf(err, "%s: Selector: bad selector \"%s\"\n",
-			    in->where_inline, in->selectors[i]);
+			    in->where_selector, in->selectors[i]);
 			ok = false;
 		}
 		s->keys[i] = signkey_load_file(file, why, sizeof(why));
 		if (s->keys[i] == NULL) {
-			buf_printf(err, "%s: KeyFile: %s\n", in->where_inline, why);
+			buf_printf(err, "%s: KeyFile: %s\n", in->where_key_file, why);
 			ok = false;
 		}
 		free(file);

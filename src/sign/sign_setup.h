@@ -30,7 +30,9 @@ struct sign_setup_input {
 	size_t nselectors;
 	const char *const *key_files;		/* KeyFile */
 	size_t nkey_files;
-	const char *where_inline;		/* the first of those lines */
+	const char *where_inline;		/* one of those lines */
+	/* each option's own line, for an error in one entry */
+	const char *where_domain, *where_selector, *where_key_file;
 };
 
 /* One signature to make. */

@@ -379,6 +379,9 @@ test_inline_form(void **state)
 	files[1] = path_in("ed.seed");
 	memset(&in, 0, sizeof(in));
 	in.where_inline = "conf:5";
+	in.where_domain = "conf:3";
+	in.where_selector = "conf:4";
+	in.where_key_file = "conf:5";
 	in.domains = doms;
 	in.ndomains = 2;
 	in.selectors = sels;
@@ -402,6 +405,16 @@ test_inline_form(void **state)
 	assert_false(sign_setup_load(&in, &s, &err));
 	assert_non_null(strstr(buf_cstr(&err), "conf:5: KeyFile: key file"));
 	assert_non_null(strstr(buf_cstr(&err), "mode 0640"));
+	buf_reset(&err);
+	/* a bad entry is named at its own option's line */
+	files[1] = path_in("ed.seed");
+	doms[1] = "bad..example";
+	sels[1] = "e_1/x";
+	assert_false(sign_setup_load(&in, &s, &err));
+	assert_non_null(strstr(buf_cstr(&err), "conf:3: Domain: bad domain"));
+	assert_non_null(strstr(buf_cstr(&err), "conf:4: Selector: bad selector"));
+	doms[1] = "example.net";
+	sels[1] = "e1";
 	buf_reset(&err);
 	in.nselectors = 0;
 	in.nkey_files = 0;

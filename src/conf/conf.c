@@ -138,7 +138,7 @@ parse_line(struct conf *c, char *line, bool *seen, unsigned *seen_line,
 		return msg;
 	}
 	idx = (size_t)(opt - conf_options);
-	if (seen[idx] && opt->type != CONF_T_LIST) {
+	if (seen[idx] && !conf_option_is_list(opt)) {
 		(void)snprintf(msg, msg_size, "%s is already set at line %u",
 		    opt->name, seen_line[idx]);
 		return msg;
@@ -147,16 +147,24 @@ parse_line(struct conf *c, char *line, bool *seen, unsigned *seen_line,
 		(void)snprintf(msg, msg_size, "%s: missing value", opt->name);
 		return msg;
 	}
-	if (opt->type == CONF_T_LIST && seen[idx]) {
+	if (conf_option_is_list(opt) && seen[idx]) {
 		/* accumulate: parse into a scratch copy, then append */
 		struct conf_list *l = (struct conf_list *)((char *)c + opt->offset);
 		struct conf_list saved = *l;
+		char detail[256];
+		const char *why;
 		size_t i;
 
 		l->items = NULL;
 		l->count = 0;
-		/* a list value cannot be malformed: it is just words */
-		(void)conf_option_set(c, opt, value, msg, msg_size);
+		/* only a DOMAINS value can be malformed */
+		why = conf_option_set(c, opt, value, detail, sizeof(detail));
+		if (why != NULL) {
+			conf_option_free(c, opt);
+			*l = saved;
+			(void)snprintf(msg, msg_size, "%s: %s", opt->name, why);
+			return msg;
+		}
 		saved.items = xreallocarray(saved.items, saved.count + l->count + 1,
 		    sizeof(char *));
 		for (i = 0; i < l->count; i++)

@@ -23,6 +23,7 @@
 #include <arpa/inet.h>
 
 #include "conf/conf_options.h"
+#include "core/idna.h"
 #include "report/report_store.h"
 #include "util/cidr.h"
 #include "log/log.h"
@@ -123,7 +124,7 @@ const struct conf_option conf_options[] = {
 	{ "ARCMaxSets", CONF_T_UINT, "50", FIELD(arc_max_sets), 1, 50, NULL, NULL },
 	{ "ARCMaxSignatures", CONF_T_UINT, "51", FIELD(arc_max_signatures), 2, 101, NULL, NULL },
 	{ "ARCMaxHeaderBytes", CONF_T_UINT, "262144", FIELD(arc_max_header_bytes), 4096, 16777216, NULL, NULL },
-	{ "ARCTrustedSealers", CONF_T_LIST, NULL, FIELD(arc_trusted_sealers), 0, 0, NULL, NULL },
+	{ "ARCTrustedSealers", CONF_T_DOMAINS, NULL, FIELD(arc_trusted_sealers), 0, 0, NULL, NULL },
 	{ "ARCTrustedSealerAction", CONF_T_WORD, "none", FIELD(arc_trusted_sealer_action), 0, 0, arc_override_words, NULL },
 	{ "ARCSeal", CONF_T_WORD, "no", FIELD(arc_seal), 0, 0, arc_seal_words, NULL },
 	{ "ARCSealAlgorithm", CONF_T_WORD, "rsa-sha256", FIELD(arc_seal_algorithm), 0, 0, arc_alg_words, NULL },
@@ -138,8 +139,8 @@ const struct conf_option conf_options[] = {
 	{ "DMARCMonitorOnly", CONF_T_BOOL, "no", FIELD(dmarc_monitor_only), 0, 0, NULL, NULL },
 	{ "DMARCMultipleFrom", CONF_T_WORD, "strictest", FIELD(dmarc_multiple_from), 0, 0, multi_from_words, NULL },
 	{ "DMARCBadFrom", CONF_T_WORD, "reject", FIELD(dmarc_bad_from), 0, 0, bad_from_words, NULL },
-	{ "DMARCNeverReject", CONF_T_LIST, NULL, FIELD(dmarc_never_reject), 0, 0, NULL, NULL },
-	{ "DMARCAlwaysReject", CONF_T_LIST, NULL, FIELD(dmarc_always_reject), 0, 0, NULL, NULL },
+	{ "DMARCNeverReject", CONF_T_DOMAINS, NULL, FIELD(dmarc_never_reject), 0, 0, NULL, NULL },
+	{ "DMARCAlwaysReject", CONF_T_DOMAINS, NULL, FIELD(dmarc_always_reject), 0, 0, NULL, NULL },
 	{ "RejectText", CONF_T_STRING, NULL, FIELD(reject_text), 0, 0, NULL, NULL },
 	{ "PSLFile", CONF_T_STRING, NULL, FIELD(psl_file), 0, 0, NULL, NULL },
 	{ "ReportStore", CONF_T_STRING, NULL, FIELD(report_store), 0, 0, NULL, check_report_store },
@@ -323,6 +324,34 @@ list_parse(struct conf_list *l, const char *v)
 	}
 }
 
+bool
+conf_option_is_list(const struct conf_option *opt)
+{
+	return opt->type == CONF_T_LIST || opt->type == CONF_T_DOMAINS;
+}
+
+/* domains_to_alabels - each entry of l as idna_domain's lower-case
+ * A-label form; NULL, or what is wrong with the first bad one */
+static const char *
+domains_to_alabels(struct conf_list *l, char *msg, size_t msg_size)
+{
+	struct idna_name name;
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < l->count; i++) {
+		if (idna_domain((const unsigned char *)l->items[i],
+		    strlen(l->items[i]), &name, &why) != IDNA_OK) {
+			(void)snprintf(msg, msg_size, "\"%.64s\" is not a domain "
+			    "name (%s)", l->items[i], why);
+			return msg;
+		}
+		free(l->items[i]);
+		l->items[i] = xstrdup(name.ascii);
+	}
+	return NULL;
+}
+
 void
 conf_option_free(struct conf *c, const struct conf_option *opt)
 {
@@ -330,7 +359,7 @@ conf_option_free(struct conf *c, const struct conf_option *opt)
 
 	if (opt->type == CONF_T_STRING && !IS_FACILITY(opt)) {
 		xfree((char **)field);
-	} else if (opt->type == CONF_T_LIST) {
+	} else if (conf_option_is_list(opt)) {
 		struct conf_list *l = field;
 		size_t i;
 
@@ -350,7 +379,7 @@ conf_option_set(struct conf *c, const struct conf_option *opt,
 	bool b;
 	size_t i;
 
-	if (*value == '\0' && opt->type != CONF_T_LIST)
+	if (*value == '\0' && !conf_option_is_list(opt))
 		return "missing value";
 	switch (opt->type) {
 	case CONF_T_STRING:
@@ -414,6 +443,10 @@ conf_option_set(struct conf *c, const struct conf_option *opt,
 		conf_option_free(c, opt);
 		list_parse(field, value);
 		return NULL;
+	case CONF_T_DOMAINS:
+		conf_option_free(c, opt);
+		list_parse(field, value);
+		return domains_to_alabels(field, msg, msg_size);
 	}
 	return "internal error: unknown option type";
 }
@@ -461,7 +494,8 @@ conf_option_format(const struct conf *c, const struct conf_option *opt,
 	case CONF_T_WORD:
 		buf_append_str(out, opt->words[*(const int *)field]);
 		return;
-	case CONF_T_LIST: {
+	case CONF_T_LIST:
+	case CONF_T_DOMAINS: {
 		const struct conf_list *l = field;
 
 		for (i = 0; i < l->count; i++)

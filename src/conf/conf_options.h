@@ -14,7 +14,9 @@ enum conf_type {
 	CONF_T_OCTAL,		/* file mode, within [min, max] */
 	CONF_T_DURATION,	/* 5, 5s, 500ms, 2m: stored as milliseconds */
 	CONF_T_WORD,		/* one of words[], stored as its index */
-	CONF_T_LIST		/* words separated by spaces or commas */
+	CONF_T_LIST,		/* words separated by spaces or commas */
+	CONF_T_DOMAINS		/* a LIST of domain names, kept as lower-case
+				 * A-labels (U-labels converted, RFC 5891) */
 };
 
 struct conf_option {
@@ -32,6 +34,8 @@ struct conf_option {
 extern const struct conf_option conf_options[];
 extern const size_t conf_option_count;
 
+/* conf_option_is_list - a LIST or DOMAINS option: may be repeated */
+bool conf_option_is_list(const struct conf_option *opt);
 /* conf_option_find - look a name up, ignoring case; NULL if unknown */
 const struct conf_option *conf_option_find(const char *name);
 /* Longest name conf_option_nearest compares */

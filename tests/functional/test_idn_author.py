@@ -118,6 +118,20 @@ def daemon_cases(t, env, pem):
              "invalid A-label: dmarc=permerror", diag=a)
         t.ok(d.running(), "daemon still running")
 
+    # domain lists in the config may name the U-label: it is kept as
+    # the A-label, the form the evaluation compares
+    with daemon.Daemon(dict(opts, DMARCNeverReject=ULABEL)) as d:
+        res = d.send_message(msg(ULABEL, "never"), client_ip=BAD_IP,
+                             mail_from="<j@other.test>")
+        t.ok(res.disposition == "accept" and d.wait_for_log(
+            r"verdict=accept why=never-reject", timeout=3) is not None,
+            "DMARCNeverReject naming the U-label: the failing U-label "
+            "author is not rejected", diag=repr(res) + d.log_tail(2))
+        check = d.check_config(dict(opts, DMARCNeverReject=ULABEL))
+        t.ok("DMARCNeverReject " + ALABEL in check.stdout,
+             "authmilter -t shows the entry as the A-label",
+             diag=check.stdout[-500:])
+
     # one author domain written as a U-label and as its A-label is one
     # domain (RFC 9989 5.3.1 counts domains after the A-label
     # conversion): DMARCMultipleFrom reject must not refuse it

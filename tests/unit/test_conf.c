@@ -110,6 +110,10 @@ static const struct {
 	{ "OversignHeader From\n", 1, "did you mean OversignHeaders?\n" },
 	{ "Mdoe v\n", 1, "did you mean Mode?\n" },
 	{ "Moody v\n", 1, "unknown option (text not shown)\n" },
+	{ "DMARCNeverReject ok.example a..b\n", 1,
+	  "DMARCNeverReject: \"a..b\" is not a domain name" },
+	{ "ARCTrustedSealers l.example\n\nARCTrustedSealers x_\xff.example\n",
+	  3, "ARCTrustedSealers: \"x_\xff.example\" is not a domain name" },
 	{ "\n\nSocket\n", 3, "Socket: missing value" },
 	{ "Socket tcp:25\n", 1, "expected unix:/path, inet:PORT@ADDRESS" },
 	{ "Socket inet:70000@127.0.0.1\n", 1, "port must be a number from 1 to 65535" },
@@ -151,6 +155,34 @@ test_errors_name_file_and_line(void **state)
 			fail_msg("case %zu: got \"%s\", want \"%s\" and \"%s\"", i,
 			    buf_cstr(&err), where, bad_cases[i].says);
 	}
+	buf_deinit(&err);
+}
+
+/* Domain lists keep each entry as its lower-case A-label, across
+ * repeated lines, so a U-label or upper-case entry matches the author
+ * domain the evaluation compares (always A-labels) */
+static void
+test_domain_lists(void **state)
+{
+	struct buf err = BUF_INIT;
+	struct conf *c;
+
+	(void)state;
+	c = load("DMARCNeverReject B\xc3\xbc" "cher.Example, Example.ORG.\n"
+	    "DMARCNeverReject xn--BCHER-KVA.test\n"
+	    "DMARCAlwaysReject Bank.Example\nARCTrustedSealers Lists.Example\n",
+	    &err);
+	assert_non_null(c);
+	assert_int_equal(c->dmarc_never_reject.count, 3);
+	assert_string_equal(c->dmarc_never_reject.items[0],
+	    "xn--bcher-kva.example");
+	assert_string_equal(c->dmarc_never_reject.items[1], "example.org");
+	assert_string_equal(c->dmarc_never_reject.items[2],
+	    "xn--bcher-kva.test");
+	assert_null(c->dmarc_never_reject.items[3]);
+	assert_string_equal(c->dmarc_always_reject.items[0], "bank.example");
+	assert_string_equal(c->arc_trusted_sealers.items[0], "lists.example");
+	conf_unref(&c);
 	buf_deinit(&err);
 }
 
@@ -384,6 +416,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values_and_case),
 		cmocka_unit_test(test_errors_name_file_and_line),
+		cmocka_unit_test(test_domain_lists),
 		cmocka_unit_test(test_authserv_id_length),
 		cmocka_unit_test(test_internal_hosts_parsed),
 		cmocka_unit_test(test_all_errors_reported),

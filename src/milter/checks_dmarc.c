@@ -82,7 +82,9 @@ start_author(struct checks_dmarc *d, struct dns_resolver *r,
 	memset(&opts, 0, sizeof(opts));
 	opts.mode = (enum dmarc_mode)mode;
 	opts.psl = psl;
-	opts.pct_roll = (unsigned)(random() % 100);
+	/* RFC 7489 pct: a fresh roll per message, not a sequence that
+	 * repeats after every start (random() unseeded) */
+	opts.pct_roll = arc4random_uniform(100);
 	opts.want_org_domain = want_org;
 	/* in the message's arena: no malloc and free for each (issue 18) */
 	a->domain = arena_strdup(arena, domain);

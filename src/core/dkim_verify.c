@@ -273,28 +273,16 @@ add_signature(struct dkim_verifier *v, struct vsig *s, size_t hdr_index)
 	s->key_name = key_name(v->arena, s->sig.s, s->sig.d);
 }
 
-/* add_field - one header field in arrival order, of kind (headers_kind) */
-static int
-add_field(struct dkim_verifier *v, const unsigned char *name,
-    size_t name_len, const unsigned char *value, size_t value_len,
-    enum header_kind kind, bool kept)
+/* new_sig - room for one more signature; NULL (and counted as ignored)
+ * beyond max_signatures */
+static struct vsig *
+new_sig(struct dkim_verifier *v)
 {
 	struct vsig *s;
 
-	if (v->eoh_done)
-		return -1;
-	if (!store_header(v, name, name_len, value, value_len, kept)) {
-		if (kind == HEADER_DKIM_SIGNATURE)
-			v->ignored++;
-		return -1;
-	}
-	if (kind == HEADER_FROM)
-		v->from_fields++;
-	if (kind != HEADER_DKIM_SIGNATURE)
-		return -1;
 	if (v->nsigs >= v->p.max_signatures) {
 		v->ignored++;
-		return -1;
+		return NULL;
 	}
 	if (v->sigs == NULL) {
 		/* bodies: dkim_body_slot_for wants room for one more slot
@@ -308,6 +296,51 @@ add_field(struct dkim_verifier *v, const unsigned char *name,
 	 * serves from its blocks */
 	s = arena_alloc(v->arena, sizeof(*s));
 	v->sigs[v->nsigs] = s;
+	return s;
+}
+
+/*
+ * add_over_cap - a DKIM-Signature field that did not fit the header
+ * caps: permerror "header too large", as every signature is once the
+ * block overflowed (eoh), named by its d= and s= when they parse. It was
+ * dropped before, so a signed message whose cap tripped above its
+ * signatures (fields added in transit go on top) read dkim=none, "not
+ * signed" (RFC 8601 2.7.1). The value is only parsed, never stored or
+ * hashed.
+ */
+static int
+add_over_cap(struct dkim_verifier *v, const unsigned char *value,
+    size_t value_len)
+{
+	struct vsig *s = new_sig(v);
+	const char *why;
+
+	if (s == NULL)
+		return -1;
+	memset(s, 0, sizeof(*s));
+	dkim_sig_init(&s->sig);
+	(void)dkim_sig_parse(value, value_len, &s->sig, &why);
+	finish(s, DKIM_RES_PERMERROR, "header too large");
+	return (int)v->nsigs++;
+}
+
+/* add_field - one header field in arrival order, of kind (headers_kind) */
+static int
+add_field(struct dkim_verifier *v, const unsigned char *name,
+    size_t name_len, const unsigned char *value, size_t value_len,
+    enum header_kind kind, bool kept)
+{
+	struct vsig *s;
+
+	if (v->eoh_done)
+		return -1;
+	if (!store_header(v, name, name_len, value, value_len, kept))
+		return kind == HEADER_DKIM_SIGNATURE ?
+		    add_over_cap(v, value, value_len) : -1;
+	if (kind == HEADER_FROM)
+		v->from_fields++;
+	if (kind != HEADER_DKIM_SIGNATURE || (s = new_sig(v)) == NULL)
+		return -1;
 	add_signature(v, s, v->nhdrs - 1);
 	return (int)v->nsigs++;
 }

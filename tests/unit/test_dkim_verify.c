@@ -280,6 +280,46 @@ test_policy_limits(void **state)
 	expect(&o, 0, DKIM_RES_PERMERROR, "header too large");
 }
 
+/* A signature that comes after the header block went over a cap is
+ * permerror like those before it, named by its d= and s=; it was
+ * dropped, so a signed message whose cap tripped above its signatures
+ * (Received fields added in transit go on top) was reported dkim=none,
+ * "not signed" (RFC 8601 2.7.1). */
+static void
+test_signature_after_header_cap(void **state)
+{
+	struct dkim_verify_params p = params(RFC_NOW);
+	struct tk_outcome o;
+	char *m;
+	size_t i;
+
+	(void)state;
+	p.max_headers = 1;	/* the second signature is over the cap */
+	tk_verify((const unsigned char *)rfc8463_msg, strlen(rfc8463_msg), &p,
+	    0, rfc_keys, 2, &o);
+	assert_int_equal(o.count, 2);
+	assert_int_equal(o.ignored, 0);
+	expect(&o, 0, DKIM_RES_PERMERROR, "header too large");
+	expect(&o, 1, DKIM_RES_PERMERROR, "header too large");
+	assert_string_equal(o.domain[1], "football.example.com");
+	assert_string_equal(o.key_name[1], "");	/* no lookup wanted */
+
+	m = replace(rfc8463_msg, "DKIM-Signature: v=1; a=ed25519",
+	    "Received: one\r\nReceived: two\r\nReceived: three\r\n"
+	    "DKIM-Signature: v=1; a=ed25519");
+	p.max_headers = 2;	/* both signatures are over the cap */
+	tk_verify((const unsigned char *)m, strlen(m), &p, 0, rfc_keys, 2, &o);
+	assert_int_equal(o.count, 2);
+	for (i = 0; i < 2; i++)
+		expect(&o, i, DKIM_RES_PERMERROR, "header too large");
+	/* the cap on signatures still holds for them */
+	p.max_signatures = 1;
+	tk_verify((const unsigned char *)m, strlen(m), &p, 0, rfc_keys, 2, &o);
+	assert_int_equal(o.count, 1);
+	assert_int_equal(o.ignored, 1);
+	free(m);
+}
+
 static void
 test_clock_judges_t_and_x(void **state)
 {
@@ -795,6 +835,7 @@ main(void)
 		cmocka_unit_test(test_tampering_is_detected),
 		cmocka_unit_test(test_key_answers_map_to_results),
 		cmocka_unit_test(test_policy_limits),
+		cmocka_unit_test(test_signature_after_header_cap),
 		cmocka_unit_test(test_clock_judges_t_and_x),
 		cmocka_unit_test(test_no_signature_gives_no_results),
 		cmocka_unit_test(test_missing_key_answer_is_temperror),

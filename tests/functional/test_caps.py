@@ -272,19 +272,22 @@ def test_spf_queries(t, base):
 def test_spf_time(t, base):
     """SPFMaxTime bounds one evaluation, however long DNSTimeout is: a
     record whose includes never answer ends in temperror at the limit,
-    not after one DNSTimeout per include."""
-    opts = dict(base, DNSTimeout="%ds" % (4 * SCALE))
+    not after one DNSTimeout per include. DNSTimeout is not scaled
+    under the sanitizers: scaled to 20 s, the control ended after 17.7 s
+    in an ASan run (the resolver gave up on the silent server first)."""
+    dns_timeout = 8
+    opts = dict(base, DNSTimeout="%ds" % dns_timeout)
     with daemon.Daemon(options=dict(opts, SPFMaxTime="500ms")) as d:
         res, a, took = send(d, msg("slowinc.test"), "<a@slowinc.test>")
-        t.ok("spf=temperror" in a and took < 0.5 + 2 * SCALE,
+        t.ok("spf=temperror" in a and took < 0.5 + SCALE,
              "SPFMaxTime 500ms: silent includes give spf=temperror in "
-             "%.1fs (DNSTimeout %ds)" % (took, 4 * SCALE), diag=a)
+             "%.1fs (DNSTimeout %ds)" % (took, dns_timeout), diag=a)
         t.ok(re.search(r"spf=temperror .*spf_reason=\"SPF time limit "
                        r"reached", d.log()) is not None,
              "the log says the time limit ended it", diag=d.log_tail(3))
     with daemon.Daemon(options=dict(opts, SPFMaxTime="60s")) as d:
         res, a, took = send(d, msg("slowinc.test"), "<a@slowinc.test>")
-        t.ok("spf=temperror" in a and took >= 3.8 * SCALE,
+        t.ok("spf=temperror" in a and took >= dns_timeout - 0.2,
              "SPFMaxTime 60s: the same record waits its DNSTimeout "
              "(%.1fs)" % took, diag=a)
 

@@ -400,18 +400,32 @@ milter_thread(void *arg)
 	return NULL;
 }
 
-/* print_warnings - authmilter -t: each conf_warnings line on stderr */
+/* each_warning - say(file, line, len) for each conf_warnings line */
 static void
-print_warnings(const struct conf *c, const char *path)
+each_warning(const struct conf *c,
+    void (*say)(const char *file, const char *line, int len))
 {
 	struct buf b = BUF_INIT;
 	const char *line, *nl;
 
 	(void)conf_warnings(c, &b);
 	for (line = buf_cstr(&b); (nl = strchr(line, '\n')) != NULL; line = nl + 1)
-		(void)fprintf(stderr, "%s: warning: %.*s\n", path,
-		    (int)(nl - line), line);
+		say(c->file, line, (int)(nl - line));
 	buf_deinit(&b);
+}
+
+/* print_warning - authmilter -t: a warning on stderr */
+static void
+print_warning(const char *file, const char *line, int len)
+{
+	(void)fprintf(stderr, "%s: warning: %.*s\n", file, len, line);
+}
+
+/* log_warning - start-up and reload: a warning in the log */
+static void
+log_warning(const char *file, const char *line, int len)
+{
+	log_warn("%s: %.*s", file, len, line);
 }
 
 /* log_signing - what the live snapshot signs with (keys are loaded),
@@ -421,15 +435,11 @@ log_signing(void)
 {
 	struct conf *c = conf_live_get();
 	struct buf b = BUF_INIT;
-	const char *line, *nl;
 
 	sign_setup_describe(c->sign, &b);
 	log_info("%s", buf_cstr(&b));
-	buf_truncate(&b, 0);
-	(void)conf_warnings(c, &b);
-	for (line = buf_cstr(&b); (nl = strchr(line, '\n')) != NULL; line = nl + 1)
-		log_warn("%s: %.*s", c->file, (int)(nl - line), line);
 	buf_deinit(&b);
+	each_warning(c, log_warning);
 	conf_unref(&c);
 }
 
@@ -728,7 +738,7 @@ main(int argc, char **argv)
 		return 1;
 	if (check_only) {
 		conf_print(c, stdout);
-		print_warnings(c, config_path);
+		each_warning(c, print_warning);
 		if (root_refused(c) != NULL)
 			(void)fprintf(stderr, "%s: warning: started as root now, "
 			    "the daemon would stop: %s\n", config_path,

@@ -82,6 +82,13 @@
 #include "util/spares.h"
 #include "util/xmalloc.h"
 
+/* pct_roll - the caller's 0..99 roll for RFC 7489 pct sampling */
+static unsigned
+pct_roll(const struct dmarc_eval_opts *o)
+{
+	return o->pct_roll == NULL ? 0 : o->pct_roll() % 100;
+}
+
 /* weaker - the next weaker policy (t=y, pct sampling) */
 static enum dmarc_policy
 weaker(enum dmarc_policy p)
@@ -314,7 +321,8 @@ compute(struct dmarc_eval *e, bool final, struct dmarc_result *r)
 		r->testing = true;
 	}
 	if (e->o.mode == DMARC_MODE_RFC7489 && d.rec->pct < 100 &&
-	    e->o.pct_roll >= d.rec->pct && r->disposition != DMARC_POLICY_NONE) {
+	    r->disposition != DMARC_POLICY_NONE &&
+	    pct_roll(&e->o) >= d.rec->pct) {
 		r->disposition = weaker(r->disposition);
 		r->sampled_out = true;
 	}
@@ -342,8 +350,6 @@ eval_start(const char *author_domain, bool checked,
 	memset(e, 0, offsetof(struct dmarc_eval, ans));
 
 	e->o = *opts;
-	if (e->o.pct_roll > 99)
-		e->o.pct_roll %= 100;
 	if (author_domain == NULL) {
 		e->author_ok = false;
 	} else if (checked) {

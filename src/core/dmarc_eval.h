@@ -76,7 +76,10 @@ struct dmarc_auth {
 struct dmarc_eval_opts {
 	enum dmarc_mode mode;
 	const psl_ctx_t *psl;	/* RFC 7489 mode: loaded once by the caller */
-	unsigned pct_roll;	/* RFC 7489 pct sampling: a random 0..99 */
+	/* RFC 7489 pct sampling: a random 0..99, asked for only when a
+	 * failing message meets pct < 100 (a roll costs a getrandom call);
+	 * NULL rolls 0, applying the policy whenever pct > 0 */
+	unsigned (*pct_roll)(void);
 	bool want_org_domain;	/* find the author's org domain even when
 				 * the verdict does not need it (authcheck) */
 };

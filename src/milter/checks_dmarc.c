@@ -53,6 +53,14 @@ checks_dmarc_deinit(void)
 	psl = NULL;
 }
 
+/* pct_roll - RFC 7489 pct: a fresh roll per message, not a sequence
+ * that repeats after every start (random() unseeded) */
+static unsigned
+pct_roll(void)
+{
+	return arc4random_uniform(100);
+}
+
 /* start_author - begin the evaluation of one author domain */
 static void
 start_author(struct checks_dmarc *d, struct dns_resolver *r,
@@ -82,9 +90,7 @@ start_author(struct checks_dmarc *d, struct dns_resolver *r,
 	memset(&opts, 0, sizeof(opts));
 	opts.mode = (enum dmarc_mode)mode;
 	opts.psl = psl;
-	/* RFC 7489 pct: a fresh roll per message, not a sequence that
-	 * repeats after every start (random() unseeded) */
-	opts.pct_roll = arc4random_uniform(100);
+	opts.pct_roll = pct_roll;
 	opts.want_org_domain = want_org;
 	/* in the message's arena: no malloc and free for each (issue 18) */
 	a->domain = arena_strdup(arena, domain);

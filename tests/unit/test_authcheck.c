@@ -19,7 +19,7 @@
 static void
 org(struct fake_dns *f, const char *author, bool want, struct dmarc_result *r)
 {
-	struct dmarc_eval_opts o = { DMARC_MODE_RFC9989, NULL, 0, want };
+	struct dmarc_eval_opts o = { DMARC_MODE_RFC9989, NULL, NULL, want };
 	struct dmarc_auth auth;
 	struct dmarc_eval *e = dmarc_eval_new(author, &o);
 

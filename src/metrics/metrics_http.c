@@ -7,8 +7,9 @@
  *                 format 0.0.4
  *   GET /healthz  200 "ok" while the milter socket accepts connections
  *                 (one connection to the Socket the daemon opened is made
- *                 within 200 ms); 503 otherwise, e.g. once shutdown has
- *                 closed it
+ *                 within 200 ms); 503 otherwise: once a stop began (new
+ *                 messages are tempfailed while those in flight finish)
+ *                 or the socket is closed
  *   other paths   404; methods other than GET and HEAD 405
  *
  * libmicrohttpd runs one internal polling thread; a scrape renders into a
@@ -158,6 +159,11 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 		    buf_steal(&b), len, false);
 	}
 	if (strcmp(url, "/healthz") == 0) {
+		/* during the stop's wait the socket still accepts, but every
+		 * MAIL FROM gets 451: not healthy for whoever routes mail */
+		if (session_messages_stopped())
+			return respond_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+			    "stopping: new messages are tempfailed\n");
 		if (milter_socket_accepts(ms->milter_socket))
 			return respond_text(conn, MHD_HTTP_OK, "ok\n");
 		return respond_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,

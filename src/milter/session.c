@@ -359,6 +359,12 @@ session_stop_messages(void)
 	    ~MESSAGES_STOPPED;
 }
 
+bool
+session_messages_stopped(void)
+{
+	return (atomic_load(&messages_in_flight) & MESSAGES_STOPPED) != 0;
+}
+
 unsigned
 session_in_flight(void)
 {

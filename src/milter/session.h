@@ -109,6 +109,9 @@ unsigned session_close_gate(void);
 /* session_stop_messages - from now on session_message_start refuses
  * (daemon stop); returns the messages in flight at that moment */
 unsigned session_stop_messages(void);
+/* session_messages_stopped - session_stop_messages was called: new
+ * messages are tempfailed (GET /healthz says so) */
+bool session_messages_stopped(void);
 /* session_in_flight - messages in flight right now (MAIL FROM to end of
  * message, abort or close) */
 unsigned session_in_flight(void);

@@ -157,7 +157,9 @@ def idle_connections_do_not_hold_stop(t, ns):
              "stop under load: exit 0 at once after it, not after ShutdownTimeout",
              "stop under load: the log counts the message and the idle connections",
              "stop under load: each 451 logged (stage=mail_from why=stopping)",
-             "stop under load: each 451 counted on /metrics"]
+             "stop under load: each 451 counted on /metrics",
+             "stop under load: GET /healthz 503 (stopping) while the "
+             "socket still accepts"]
     port = milter_client.free_port()
     d = daemon.Daemon({"ShutdownTimeout": "30s", "Nameservers": ns,
                        "DNSTimeout": "1s",
@@ -201,6 +203,9 @@ def idle_connections_do_not_hold_stop(t, ns):
         series = prom.scrape(port)
         t.is_eq(series.get('authmilter_messages_total{stage="mail_from",'
                            'verdict="tempfail"}'), 2.0, names[6])
+        health = prom.get(port, "/healthz")
+        t.ok(health[0] == 503 and health[1].startswith("stopping"), names[7],
+             diag=repr(health))
         d.signal(signal.SIGHUP)
         t.ok(d.wait_for_log(r"signal 1: no reload, the daemon is stopping",
                             5 * SCALE) and "configuration reloaded"

@@ -26,6 +26,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "conf/conf.h"
+#include "conf/conf_live.h"
 #include "log/log.h"
 #include "metrics/metrics.h"
 #include "report/report_queue.h"
@@ -38,7 +40,7 @@
 struct report_writer {
 	char *spec;
 	struct report_db_opts db_opts;
-	int64_t period_len;	/* ReportInterval, in seconds */
+	int64_t period_len;	/* ReportInterval at start, in seconds */
 	struct report_queue *queue;
 	pthread_t thread;
 	struct report_store *store;
@@ -129,6 +131,21 @@ refuse(struct report_writer *w, const char *why)
 	take(w, 1);
 }
 
+/* period_len - ReportInterval in seconds as the live configuration has
+ * it: a reload changes the periods authmilter-report cuts at once, and a
+ * late row must go by the same ones */
+static int64_t
+period_len(const struct report_writer *w)
+{
+	struct conf *c = conf_live_get();
+	int64_t len = w->period_len;
+
+	if (c != NULL && c->report_interval_hours > 0)
+		len = (int64_t)c->report_interval_hours * 3600;
+	conf_unref(&c);
+	return len;
+}
+
 /* write_batch - try the batch (or its first row, one_by_one); false when
  * the store failed (handle dropped, batch kept for the next try) */
 static bool
@@ -140,7 +157,7 @@ write_batch(struct report_writer *w)
 	size_t late;
 
 	r = report_store_insert(w->store, (const struct report_row *const *)
-	    w->batch, k, w->batch_id, (int64_t)time(NULL), w->period_len,
+	    w->batch, k, w->batch_id, (int64_t)time(NULL), period_len(w),
 	    &late, &why);
 	if (r != REPORT_INSERT_FAILED) {
 		if (w->store_down_logged)

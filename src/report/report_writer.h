@@ -29,7 +29,8 @@ struct report_writer;
 /* report_writer_start - the queue and the thread; spec as ReportStore,
  * timeout_ms as ReportStoreTimeout, interval_hours as ReportInterval at
  * start (a row that comes after its period's report goes into the
- * current one) */
+ * current one; the live configuration's ReportInterval once there is
+ * one, so a reload applies) */
 struct report_writer *report_writer_start(const char *spec,
     unsigned timeout_ms, size_t capacity, unsigned interval_hours);
 /* report_writer_submit - hand a row over (always takes ownership: a row

@@ -120,6 +120,7 @@ def main():
         recording(t, dict(base), pem, tmp)
         store_down(t, dict(base), tmp)
         late_row(t, dict(base), tmp)
+        late_row(t, dict(base), tmp, reloaded=True)
     check_option(t, tmp)
     t.done()
 
@@ -262,17 +263,21 @@ def store_down(t, opts, tmp):
 FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
 
 
-def late_row(t, opts, tmp):
+def late_row(t, opts, tmp, reloaded=False):
     """The daemon runs under faketime from 10 s before a full hour
     (ReportInterval 1). A row is stored, the hour's report is recorded
     as sent and the store locked; a second message comes before the full
     hour and its row can be stored only after it: it goes into the
     current period (else no report would ever carry it), and the daemon
-    says so."""
-    names = ["late row: the message came before the period's end",
-             "late row: stored in the current period, not the reported one",
-             "late row: the daemon logs the row moved",
-             "late row: a row stored in time keeps its arrival"]
+    says so. reloaded: the daemon starts with ReportInterval 24 and a
+    reload sets 1, which the writer must follow (the hour is not a day's
+    end, so under 24 the row would stay in the reported hour)."""
+    what = "late row after a ReportInterval reload" if reloaded else \
+        "late row"
+    names = [what + ": the message came before the period's end",
+             what + ": stored in the current period, not the reported one",
+             what + ": the daemon logs the row moved",
+             what + ": a row stored in time keeps its arrival"]
     if not t.need(files=(FAKETIME_LIB,), what="late report row",
                   tests=names):
         return
@@ -280,8 +285,10 @@ def late_row(t, opts, tmp):
         t.skip_rest("libfaketime preloaded into valgrind's client is "
                    "not supported; the normal and ASan runs cover it", names)
         return
-    db = os.path.join(tmp, "late.db")
+    db = os.path.join(tmp, "late-reload.db" if reloaded else "late.db")
     hour = (int(time.time()) // 3600 + 5) * 3600	# any full hour
+    if hour % 86400 == 0:
+        hour += 3600	# not a day's end: ReportInterval 24 differs
     start = hour - 10
     asan = os.environ.get("ASAN_OPTIONS", "")
     env = {"LD_PRELOAD": FAKETIME_LIB, "TZ": "UTC",
@@ -290,13 +297,21 @@ def late_row(t, opts, tmp):
            "FAKETIME_DONT_FAKE_MONOTONIC": "1",
            "ASAN_OPTIONS": (asan + ":" if asan else "") +
            "verify_asan_link_order=0"}
-    opts.update({"ReportStore": "sqlite:" + db, "ReportInterval": "1",
+    opts.update({"ReportStore": "sqlite:" + db,
+                 "ReportInterval": "24" if reloaded else "1",
                  "ReportStoreTimeout": "1s"})
     d = daemon.Daemon(options=opts, env=env)
     t0 = time.monotonic()
     d.start()
     con = None
     try:
+        if reloaded:
+            d.write_config(dict(opts, ReportInterval="1"))
+            d.reload()
+            if not d.wait_for_log(r"configuration reloaded", 5):
+                for name in names:
+                    t.ok(False, name, diag="no reload: " + d.log_tail(3))
+                return
         d.send_message(msg("pass.test", "intime"), client_ip=GOOD_IP,
                        mail_from="<a@pass.test>")
         report_rows.wait_count(db, 1, 5)

@@ -819,6 +819,8 @@ main(int argc, char **argv)
 		    "the state they use", left);
 		(void)report_writer_close(reports, REPORT_CLOSE_MS);
 		report_failures_close(failures, REPORT_CLOSE_MS);
+		if (metrics != NULL)
+			metrics_server_log_dropped();
 		_exit(rc);
 	}
 	report_hook_set_writer(NULL);

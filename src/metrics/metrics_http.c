@@ -1,7 +1,8 @@
 /*
  * metrics_http.c - the HTTP endpoint of MetricsSocket, on libmicrohttpd.
  *
- * Exported: metrics_server_start, metrics_server_free.
+ * Exported: metrics_server_start, metrics_server_log_dropped,
+ * metrics_server_free.
  *
  *   GET /metrics  200, every metric (metrics.c) in the Prometheus text
  *                 format 0.0.4
@@ -214,6 +215,14 @@ metrics_server_start(const struct conf *c)
 }
 
 void
+metrics_server_log_dropped(void)
+{
+	(void)pthread_mutex_lock(&mhd_log_lock);
+	mhd_log_flush();
+	(void)pthread_mutex_unlock(&mhd_log_lock);
+}
+
+void
 metrics_server_free(struct metrics_server **sp)
 {
 	struct metrics_server *ms = *sp;
@@ -221,9 +230,7 @@ metrics_server_free(struct metrics_server **sp)
 	if (ms != NULL) {
 		*sp = NULL;
 		MHD_stop_daemon(ms->daemon);
-		(void)pthread_mutex_lock(&mhd_log_lock);
-		mhd_log_flush();
-		(void)pthread_mutex_unlock(&mhd_log_lock);
+		metrics_server_log_dropped();
 		free(ms->milter_socket);
 		free(ms);
 	}

@@ -25,6 +25,8 @@ import milter_client as mc  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
+SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1") or 1)
+
 try:
     import sign_corpus  # noqa: E402
     import sign_keys  # noqa: E402
@@ -425,6 +427,15 @@ def oversign_transit(t, keys):
          in check.stderr, "authmilter -t warns, naming each one",
          diag=check.stderr)
     t.ok(want in log, "the start-up log warns too", diag=log[-2000:])
+    plain = dict(opts, OversignHeaders="From Subject")
+    with daemon.Daemon(plain) as d:
+        quiet = want not in d.log()
+        d.write_config(opts)
+        d.reload()
+        reloaded = d.wait_for_log(r"configuration reloaded", 5 * SCALE)
+        warned = d.wait_for_log(re.escape(want), 5 * SCALE)
+    t.ok(quiet and reloaded and warned, "a reload that adds them warns in "
+         "the log as the start does", diag=d.log()[-2000:])
 
 
 def no_leadspc(t, keys):

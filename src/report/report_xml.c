@@ -236,7 +236,12 @@ report_xml_record(struct buf *out, const struct report_meta *m,
 	policy_evaluated(out, m, g);
 	buf_append_str(out, "    </row>\n    <identifiers>\n");
 	elem(out, 3, "header_from", g->header_from);
-	elem_opt(out, 3, "envelope_from", g->envelope_from);
+	/* RFC 7489's schema requires envelope_from, empty for the null
+	 * sender; RFC 9990 makes it optional */
+	if (m->rfc7489)
+		elem(out, 3, "envelope_from", g->envelope_from);
+	else
+		elem_opt(out, 3, "envelope_from", g->envelope_from);
 	buf_append_str(out, "    </identifiers>\n    <auth_results>\n");
 	dkim_results(out, m, g->dkim);
 	/* RFC 7489 requires one SPF result; RFC 9990 reports MAIL FROM only */

@@ -464,6 +464,9 @@ def rfc7489(t, opts, tmp):
     opts["DMARCMode"] = "rfc7489"
     with daemon.Daemon(options=opts) as d:
         total = send_all(d)
+        # the null sender: RFC 7489's schema still wants envelope_from
+        d.send_message(msg("a.test", 99), client_ip=GOOD_IP, mail_from="<>")
+        total += 1
         wait_rows(db, total)
         now = int(time.time())
         r = report(d.conf_path, "--dry-run", "--out", out, "--period",

@@ -94,6 +94,8 @@ test_xml_record_mapping(void **state)
 	assert_non_null(strstr(x, "<pct>100</pct>"));
 	assert_non_null(strstr(x, "<type>sampled_out</type>"));
 	assert_non_null(strstr(x, "<scope>helo</scope>"));
+	/* the null sender: RFC 7489's schema requires envelope_from */
+	assert_non_null(strstr(x, "<envelope_from></envelope_from>"));
 	buf_deinit(&b);
 }
 

@@ -167,11 +167,27 @@ spf_records(struct report_failures *f, struct report_failure_job *j)
 	j->afrf.spf_record_count = n;
 }
 
-/* handle - one job: rate limit, destinations, one message each */
+/* taken - is addr one of the addresses of dests[0..n) marked in used? */
+static bool
+taken(const struct report_dest *dests, const bool *used, size_t n,
+    const char *addr)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (used[k] && strcmp(dests[k].addr, addr) == 0)
+			return true;
+	return false;
+}
+
+/* handle - one job: rate limit, destinations, one message each; an
+ * address gets one message, also when ruf names it twice or the
+ * verification puts it in place of two URIs */
 static void
 handle(struct report_failures *f, struct report_failure_job *j)
 {
 	struct report_dest dests[REPORT_RUA_MAX];
+	bool used[REPORT_RUA_MAX] = { false };
 	struct buf why = BUF_INIT, msg = BUF_INIT, mid = BUF_INIT;
 	char host[256];
 	size_t n, i;
@@ -194,6 +210,8 @@ handle(struct report_failures *f, struct report_failure_job *j)
 			f->unsent++;
 			break;
 		}
+		if (taken(dests, used, i, dests[i].addr))
+			continue;
 		buf_truncate(&why, 0);
 		if (report_verify_dest(f->resolver, f->psl != NULL ? f->psl :
 		    psl_builtin(), j->policy_domain, REPORT_TAG_RUF, &dests[i],
@@ -207,6 +225,9 @@ handle(struct report_failures *f, struct report_failure_job *j)
 			    j->policy_domain, dests[i].addr, buf_cstr(&why));
 			continue;
 		}
+		if (taken(dests, used, i, dests[i].addr))
+			continue;	/* replaced by an address already sent to */
+		used[i] = true;
 		buf_truncate(&mid, 0);
 		buf_printf(&mid, "afrf.%lld.%llu.%ld@%s", (long long)now,
 		    (unsigned long long)++f->seq, (long)getpid(), host);

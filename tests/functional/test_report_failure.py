@@ -57,6 +57,9 @@ ZONE = {
     "rf1.test": "v=DMARC1; p=none; ruf=mailto:forensic@rep1.example",
     "rf2.test": "v=DMARC1; p=none; ruf=mailto:forensic@rep2.example",
     "rf3.test": "v=DMARC1; p=none; ruf=mailto:forensic@rep3.example",
+    "rf4.test": "v=DMARC1; p=none; ruf=mailto:a@rep4.example,"
+                "mailto:b@rep4.example,mailto:ruf@rf4.test,"
+                "mailto:ruf@rf4.test",
 }
 # the external hosts' authorisation records (RFC 9991: RFC 9990's
 # verification with ruf read for rua)
@@ -72,6 +75,9 @@ AUTHORISE = {
     "rf3.test._report._dmarc.rep3.example":
         "v=DMARC1; rua=mailto:agg@rep3.example; "
         "ruf=mailto:x@elsewhere.example",
+    # authorised; both ruf addresses of rf4.test replaced by one
+    "rf4.test._report._dmarc.rep4.example":
+        "v=DMARC1; ruf=mailto:afrf@rep4.example",
 }
 
 
@@ -229,6 +235,15 @@ def external(t, opts, spool):
                             r" host\)", timeout=5),
              "a ruf override naming another host refuses it, and the log "
              "says so", diag=d.log_tail(5))
+        # two ruf URIs the verification replaces by the same address,
+        # and one address written twice: one report to each address
+        before = len(fake_sendmail.paths(spool))
+        d.send_message(msg("rf4.test", 210), client_ip=BAD_IP,
+                       mail_from="<x@rf4.test>")
+        wait_count(spool, before + 2)
+        tos = [str(m["To"]) for m in fake_sendmail.messages(spool)[before:]]
+        t.is_eq(sorted(tos), ["afrf@rep4.example", "ruf@rf4.test"],
+                "ruf addresses that end up the same get one report")
 
 
 # a message whose addresses are outside From/To/Cc or quoted (the three

@@ -18,6 +18,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -507,10 +508,30 @@ feedback_fields(struct buf *out, const struct report_afrf *r,
 	field(out, "Reported-Domain", r->reported_domain);
 }
 
+/* pick_boundary - "=_authmilter_afrf_<n>" with the smallest n whose
+ * delimiter ("--" and the boundary) is nowhere in the parts' text. The
+ * copied header block is the sender's: a field name may start with any
+ * fixed delimiter, and a MIME reader takes a line that starts with it as
+ * the end of a part (RFC 2046 5.1.1). Looking for it anywhere, not only
+ * at line starts, also catches a longer boundary it is a prefix of. */
+static void
+pick_boundary(char *b, size_t n, const char *headers, const char *part)
+{
+	char delim[64];
+	unsigned k;
+
+	for (k = 0;; k++) {
+		(void)snprintf(b, n, "=_authmilter_afrf_%u", k);  /* fits */
+		(void)snprintf(delim, sizeof(delim), "--%s", b);
+		if (strstr(headers, delim) == NULL && strstr(part, delim) == NULL)
+			return;
+	}
+}
+
 void
 report_afrf_build(struct buf *out, const struct report_afrf *r)
 {
-	static const char boundary[] = "=_authmilter_afrf_";
+	char boundary[48];
 	struct buf date = BUF_INIT, subj = BUF_INIT, part = BUF_INIT;
 	struct buf text = BUF_INIT;
 
@@ -528,6 +549,8 @@ report_afrf_build(struct buf *out, const struct report_afrf *r)
 	field(out, "To", r->to);
 	field(out, "Date", buf_cstr(&date));
 	encoded_subject(out, &subj);
+	feedback_fields(&part, r, buf_cstr(&date));
+	pick_boundary(boundary, sizeof(boundary), r->headers, buf_cstr(&part));
 	buf_printf(out, "Message-ID: <");
 	clean(out, r->message_id);
 	buf_printf(out, ">\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report;"
@@ -541,7 +564,6 @@ report_afrf_build(struct buf *out, const struct report_afrf *r)
 	buf_printf(out, " on %s.\r\n\r\n--%s\r\n"
 	    "Content-Type: message/feedback-report\r\n", buf_cstr(&date),
 	    boundary);
-	feedback_fields(&part, r, buf_cstr(&date));
 	buf_printf(out, "Content-Transfer-Encoding: %s\r\n\r\n",
 	    part_encoding(part.data, part.len));
 	buf_append(out, part.data, part.len);

@@ -410,6 +410,62 @@ test_redact_and_afrf(void **state)
 	buf_deinit(&b);
 }
 
+/* count - occurrences of needle in hay */
+static size_t
+count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay++;
+	}
+	return n;
+}
+
+/* A header field of the failed message is copied into the report; its
+ * name may be anything printable, also a line that starts with the
+ * report's MIME boundary, which a MIME reader takes as the end of the
+ * parts (RFC 2046 5.1.1 matches a delimiter at the start of a line). The
+ * boundary must be one the copied text does not hold. */
+static void
+test_afrf_boundary(void **state)
+{
+	struct report_afrf r;
+	struct buf b = BUF_INIT, delim = BUF_INIT;
+	const char *p, *q;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.from = "dmarc@rx.example";
+	r.to = "ruf@a.example";
+	r.message_id = "id@rx.example";
+	r.date = 1796169600;
+	r.user_agent = "authmilter/1";
+	r.source_ip = "192.0.2.1";
+	r.queue_id = "";
+	r.mail_from = "";
+	r.reported_domain = "a.example";
+	r.auth_results = "rx.example; dmarc=fail header.from=a.example";
+	r.identity_alignment = "dkim,spf";
+	r.subject = "";
+	r.headers = "--=_authmilter_afrf_--: x\r\n"
+	    "--=_authmilter_afrf_0: y\r\nFrom: x@a.example\r\n";
+	report_afrf_build(&b, &r);
+	p = strstr(buf_cstr(&b), "boundary=\"");
+	assert_non_null(p);
+	p += strlen("boundary=\"");
+	q = strchr(p, '"');
+	assert_non_null(q);
+	buf_printf(&delim, "\n--%.*s", (int)(q - p), p);
+	/* text, feedback report, headers, and the close: no more */
+	assert_int_equal(count(buf_cstr(&b), buf_cstr(&delim)), 4);
+	assert_non_null(strstr(buf_cstr(&b), "\r\n\r\n--=_authmilter_afrf_--: "
+	    "x\r\n"));
+	buf_deinit(&b);
+	buf_deinit(&delim);
+}
+
 /* redacted - report_redact_header(name, value, redact) as a string */
 static char *
 redacted(const char *name, const char *value, bool redact)
@@ -746,6 +802,7 @@ main(void)
 		cmocka_unit_test(test_fo_logic),
 		cmocka_unit_test(test_identity_alignment),
 		cmocka_unit_test(test_redact_and_afrf),
+		cmocka_unit_test(test_afrf_boundary),
 		cmocka_unit_test(test_redact_every_field),
 		cmocka_unit_test(test_redact_quoted),
 		cmocka_unit_test(test_redact_msgid),

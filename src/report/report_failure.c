@@ -227,7 +227,6 @@ handle(struct report_failures *f, struct report_failure_job *j)
 		}
 		if (taken(dests, used, i, dests[i].addr))
 			continue;	/* replaced by an address already sent to */
-		used[i] = true;
 		buf_truncate(&mid, 0);
 		buf_printf(&mid, "afrf.%lld.%llu.%ld@%s", (long long)now,
 		    (unsigned long long)++f->seq, (long)getpid(), host);
@@ -237,6 +236,15 @@ handle(struct report_failures *f, struct report_failure_job *j)
 		j->afrf.date = now;
 		buf_truncate(&msg, 0);
 		report_afrf_build(&msg, &j->afrf);
+		if (j->honour_size && dests[i].max_bytes != 0 &&
+		    msg.len > dests[i].max_bytes) {
+			log_info("failure report %s: %s: skipped: report of %zu "
+			    "bytes over its limit of %llu", j->policy_domain,
+			    dests[i].addr, msg.len,
+			    (unsigned long long)dests[i].max_bytes);
+			continue;
+		}
+		used[i] = true;
 		if (report_submit(f->sendmail, &msg, clock_mono_ms() +
 		    REPORT_SUBMIT_MS, &f->stop_by_ms, &why)) {
 			f->sent++;

@@ -28,6 +28,9 @@ struct report_failure_job {
 	const char *spf_records[REPORT_SPF_DNS_RECORDS];	/* in strings */
 	struct report_afrf afrf;	/* from/to/message_id/date filled late */
 	struct buf strings;		/* backing store of afrf's strings */
+	bool honour_size;		/* a ruf URI's !size limits the report
+					 * (DMARCMode rfc7489; RFC 9989 made
+					 * it obsolete) */
 	struct report_failure_job *next;
 };
 

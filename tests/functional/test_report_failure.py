@@ -8,7 +8,9 @@ failure; an SPF failure of an aligned domain carries the SPF record
 that cannot be read again (the DNS answers once) none, with a log line; an
 unauthorised external ruf and a psd=y record get none; an external ruf
 is authorised and replaced by the ruf of the record at
-<domain>._report._dmarc.<host>, never its rua; the
+<domain>._report._dmarc.<host>, never its rua; an address named
+twice, or put in place of two ruf URIs, gets one report; a ruf !size
+is honoured in DMARCMode rfc7489 only; the
 rate limit per domain holds; the report is AFRF (multipart/report,
 feedback-report with Auth-Failure: dmarc and Identity-Alignment) with the
 header fields redacted, and is submitted through ReportSendmail.
@@ -57,6 +59,8 @@ ZONE = {
     "rf1.test": "v=DMARC1; p=none; ruf=mailto:forensic@rep1.example",
     "rf2.test": "v=DMARC1; p=none; ruf=mailto:forensic@rep2.example",
     "rf3.test": "v=DMARC1; p=none; ruf=mailto:forensic@rep3.example",
+    "sz.test": "v=DMARC1; p=none; ruf=mailto:small@sz.test!100,"
+               "mailto:big@sz.test!100k",
     "rf4.test": "v=DMARC1; p=none; ruf=mailto:a@rep4.example,"
                 "mailto:b@rep4.example,mailto:ruf@rf4.test,"
                 "mailto:ruf@rf4.test",
@@ -136,7 +140,31 @@ def main():
         external(t, dict(base, FailureReports="yes"), spool)
         redaction(t, dict(base, FailureReports="yes"), tmp)
         dkim_failure(t, dict(base, FailureReports="yes"), spool, pem)
+        size_limit(t, dict(base, FailureReports="yes"), spool)
     t.done()
+
+
+def size_limit(t, opts, spool):
+    """a ruf URI's !size: honoured in DMARCMode rfc7489 (RFC 7489 gives
+    every report URI one), ignored otherwise (RFC 9989 made it obsolete)"""
+    for mode, want in (("rfc7489", ["big@sz.test"]),
+                       (None, ["big@sz.test", "small@sz.test"])):
+        before = len(fake_sendmail.paths(spool))
+        o = dict(opts, DMARCMode=mode) if mode else dict(opts)
+        with daemon.Daemon(options=o) as d:
+            d.send_message(msg("sz.test", 400), client_ip=BAD_IP,
+                           mail_from="<x@sz.test>")
+            wait_count(spool, before + len(want))
+            tos = [str(m["To"]) for m in
+                   fake_sendmail.messages(spool)[before:]]
+            t.is_eq(sorted(tos), want, "ruf !size in %s mode: %s"
+                    % (mode or "default", "honoured" if mode else "ignored"))
+            if mode:
+                t.ok(d.wait_for_log(r"failure report sz\.test: small@sz\.test:"
+                                    r" skipped: report of \d+ bytes over its "
+                                    r"limit of 100", timeout=5),
+                     "ruf over its !size limit: skipped with a log line",
+                     diag=d.log_tail(5))
 
 
 def dkim_failure(t, opts, spool, pem):

@@ -48,7 +48,7 @@ classify(const char *t, size_t len, const struct cidr *client)
 	netlen = slash != NULL ? (size_t)(slash - t) : len;
 	bits = max;
 	/* a /0 became "all" in normalisation; one left here is not read */
-	if (netlen == 0 || netlen >= sizeof(net) ||
+	if (netlen == 0 || netlen >= sizeof(text) ||
 	    (slash != NULL && (!spf_cidr_parse((const unsigned char *)slash,
 	    len - netlen, max, &bits) || bits == 0)))
 		return IP_OTHER;

@@ -7,7 +7,8 @@ neutral, none, permerror (syntax error, too many lookups, include loop,
 void lookups, mx/0 over eleven MX names), mx/0 and mx//0 (any address of
 the client's family at an MX host), temperror (a name that never
 answers: the answer comes within the DNS timeout plus a margin), IPv6
-and IPv4-mapped clients, the null sender (postmaster@HELO), and the
+and IPv4-mapped clients, the null sender (postmaster@HELO), a flattened
+ip6 record too large for libspf2 (shrunk for the client), and the
 shared cache (a second identical check sends no query to the server). evaluate() is the one function that
 turns requests into results. Prints TAP.
 """
@@ -67,6 +68,13 @@ ZONE += ('mx0.example.test:\n  - TXT: "v=spf1 mx/0 -all"\n'
          'mx0many.example.test:\n  - TXT: "v=spf1 mx/0 -all"\n')
 for i in range(1, 12):
     ZONE += '  - MX: [%d, a%d.example.test]\n' % (i, i)
+# a flattened record of 30 ip6 networks written with six groups: too
+# large for libspf2 as it is, so it is shrunk for the one client (the
+# networks that cannot match it dropped)
+BIG6 = 'v=spf1 ' + ' '.join('ip6:2001:db8:%x:5678:9abc:def0::/96' % (0x1000 + i)
+                            for i in range(30)) + ' -all'
+ZONE += 'big6.example.test:\n  - TXT: [%s]\n' % ', '.join(
+    '"%s"' % BIG6[i:i + 200] for i in range(0, len(BIG6), 200))
 
 # label, client ip, helo, mail from, wanted result
 CASES = [
@@ -94,6 +102,11 @@ CASES = [
      '2001:db8::9', 'h.example.test', 'u@mx0v6.example.test', 'fail'),
     ('mx/0 with eleven MX names: permerror (RFC 7208 4.6.4)', '203.0.113.9',
      'h.example.test', 'u@mx0many.example.test', 'permerror'),
+    ('flattened ip6 record too large for libspf2: shrunk, pass',
+     '2001:db8:101d:5678:9abc:def0::7', 'h.example.test',
+     'u@big6.example.test', 'pass'),
+    ('flattened ip6 record too large for libspf2: shrunk, fail',
+     '2001:db8:9999::7', 'h.example.test', 'u@big6.example.test', 'fail'),
 ]
 
 

@@ -124,6 +124,27 @@ test_v6(void **state)
 	buf_deinit(&out);
 }
 
+/* networks written out at length: an ip6 network of 24 characters or
+ * more (most of them with four or more groups before "::") is read like
+ * a short one, not kept as unreadable */
+static void
+test_v6_long_networks(void **state)
+{
+	struct buf out = BUF_INIT;
+	const char *rec = "v=spf1 ip6:2001:db8:1234:5678:9abc:def0::/96 "
+	    "ip6:2001:db8:aaaa:bbbb:cccc:dddd::/96 "
+	    "ip6:2001:0db8:0000:0000:0000:0000:0000:0001 "
+	    "ip6:ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255 -all";
+
+	(void)state;
+	assert_string_equal(shrink(rec, "2001:db8:aaaa:bbbb:cccc:dddd::1",
+	    &out), "v=spf1 ip6:2001:db8:aaaa:bbbb:cccc:dddd::/96");
+	assert_string_equal(shrink(rec, "2001:db8::1", &out),
+	    "v=spf1 ip6:2001:0db8:0000:0000:0000:0000:0000:0001");
+	assert_string_equal(shrink(rec, "2001:db8::2", &out), "v=spf1 -all");
+	buf_deinit(&out);
+}
+
 /* nothing to drop: false, out empty */
 static void
 test_nothing_dropped(void **state)
@@ -165,6 +186,7 @@ main(void)
 		cmocka_unit_test(test_v4_first_match_ends),
 		cmocka_unit_test(test_v4_prefix_bits),
 		cmocka_unit_test(test_v6),
+		cmocka_unit_test(test_v6_long_networks),
 		cmocka_unit_test(test_nothing_dropped),
 		cmocka_unit_test(test_unreadable_kept),
 	};

@@ -849,6 +849,12 @@ spf_decisive_term(struct spf_checker *c, const struct spf_request *req,
 	    res->res != SPF_RES_SOFTFAIL && res->res != SPF_RES_NEUTRAL)
 		return NULL;
 	spf_dns_reset(c);
+	/* the client first: the record is normalised for its family (a/24
+	 * keeps its prefix length only then), and a checker that has
+	 * evaluated nothing yet (authcheck's) has none */
+	if (!parse_client(c, req->client_ip))
+		return NULL;
+	c->client_af = c->client.af;
 	macro_inputs(c, req, res);
 	if (spf_dns_fetch_record(c, res->domain, &why) != SPF_RES_PASS) {
 		spf_dns_clear(c);

@@ -222,6 +222,11 @@ build_zone(void)
 	 * alone drops its first character); in an include %{d} is the
 	 * included domain; a smaller digit still cuts */
 	row("d2.test", T, OK, "v=spf1 exists:%{d2}._spf.d2.test -all");
+	/* prefix lengths of a and mx: kept for the client's family only */
+	row("cidr.test", T, OK,
+	    "v=spf1 a:hosts.cidr.test/24//64 ip4:198.51.100.7 -all");
+	row("hosts.cidr.test", DNS_T_A, OK, "192.0.2.1");
+	row("hosts.cidr.test", DNS_T_AAAA, OK, "2001:db8:c1d::1");
 	row("d2.test._spf.d2.test", DNS_T_A, OK, "127.0.0.2");
 	row("l1r.test", T, OK, "v=spf1 exists:%{l1r-}.u.l1r.test -all");
 	row("user.u.l1r.test", DNS_T_A, OK, "127.0.0.2");
@@ -530,6 +535,42 @@ test_decisive_term_shrunk(void **state)
 	term = decisive(*state, "203.0.113.9", "a@toobig.test", SPF_RES_FAIL);
 	assert_string_equal(term, "-all");
 	free(term);
+}
+
+/* authcheck asks a checker of its own, one that has evaluated nothing
+ * (explain_message.c spf_term): the record it splits is normalised for
+ * the client's family all the same, so a/24 keeps its prefix length */
+static void
+test_decisive_term_fresh_checker(void **state)
+{
+	static const struct {
+		const char *ip, *term;
+	} want[] = {
+		{ "192.0.2.200", "a:hosts.cidr.test/24" },
+		{ "2001:db8:c1d::ff", "a:hosts.cidr.test//64" },
+		{ "198.51.100.7", "ip4:198.51.100.7" },
+	};
+	struct dns_resolver *r = *state;
+	size_t i;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct spf_checker *c = spf_checker_new(r, NULL, NULL);
+		struct spf_checker *fresh = spf_checker_new(r, NULL, NULL);
+		struct spf_request req = { want[i].ip, "mail.client.test",
+		    "a@cidr.test", SPF_ID_MAILFROM, 0 };
+		struct spf_result res;
+		char *term;
+
+		spf_check(c, &req, &res);
+		assert_int_equal(res.res, SPF_RES_PASS);
+		term = spf_decisive_term(fresh, &req, &res);
+		assert_non_null(term);
+		assert_string_equal(term, want[i].term);
+		free(term);
+		spf_result_deinit(&res);
+		spf_checker_free(&fresh);
+		spf_checker_free(&c);
+	}
 }
 
 static void
@@ -963,6 +1004,7 @@ main(void)
 		cmocka_unit_test(test_null_sender_uses_helo),
 		cmocka_unit_test(test_decisive_term_macro_fix),
 		cmocka_unit_test(test_decisive_term_shrunk),
+		cmocka_unit_test(test_decisive_term_fresh_checker),
 		cmocka_unit_test(test_explanation_on_fail_only),
 		cmocka_unit_test(test_explanation_macros),
 		cmocka_unit_test(test_explanation_compile_bound),

@@ -831,6 +831,46 @@ split_terms(char *rec, char **mech, size_t max, char **redirect_r)
 	return n;
 }
 
+/* published_term - the term of pub[0..len), the record as published,
+ * that normalisation made the k-th (from 0) mechanism of the checked
+ * record for a client of family af (spf_record_check rewrites terms one
+ * by one: ip4/ip6 /0, a and mx /0, prefix lengths, final dots, macro
+ * digits; a term of the other family's /0 disappears). NULL when there
+ * is no such term. */
+static char *
+published_term(const char *pub, size_t len, int af, size_t k)
+{
+	struct buf one = BUF_INIT, norm = BUF_INIT;
+	const char *p = pub, *end = pub + len, *t, *why = NULL;
+	char *out = NULL;
+	size_t n = 0;
+
+	p += strcspn(p, " ");			/* v=spf1 */
+	while (out == NULL && p < end) {
+		for (; p < end && *p == ' '; p++)
+			;
+		for (t = p; p < end && *p != ' '; p++)
+			;
+		if (p == t)
+			break;
+		buf_reset(&one);
+		buf_append_str(&one, "v=spf1 ");
+		buf_append(&one, t, (size_t)(p - t));
+		/* a mechanism gives one term, a modifier none or redirect=
+		 * or exp= */
+		if (!spf_record_check(one.data, one.len, af, &norm, &why) ||
+		    norm.len <= sizeof("v=spf1") ||
+		    ascii_strncasecmp(buf_cstr(&norm) + 7, "redirect=", 9) == 0 ||
+		    ascii_strncasecmp(buf_cstr(&norm) + 7, "exp=", 4) == 0)
+			continue;
+		if (n++ == k)
+			out = xstrndup(t, (size_t)(p - t));
+	}
+	buf_deinit(&one);
+	buf_deinit(&norm);
+	return out;
+}
+
 /* spf_decisive_term - which term decided a result (see spf.h). The first
  * k mechanisms of the record are evaluated on their own, by libspf2 on
  * the same resolver (answers come from its cache), and a binary search
@@ -841,6 +881,7 @@ spf_decisive_term(struct spf_checker *c, const struct spf_request *req,
     const struct spf_result *res)
 {
 	char *mech[SPF_RECORD_MAX_TERMS], *redirect = NULL, *rec, *out = NULL;
+	struct buf pub = BUF_INIT;
 	const char *why = NULL;
 	size_t n, lo, hi;
 	SPF_request_t *sr;
@@ -856,10 +897,14 @@ spf_decisive_term(struct spf_checker *c, const struct spf_request *req,
 		return NULL;
 	c->client_af = c->client.af;
 	macro_inputs(c, req, res);
+	c->published = &pub;
 	if (spf_dns_fetch_record(c, res->domain, &why) != SPF_RES_PASS) {
+		c->published = NULL;
 		spf_dns_clear(c);
+		buf_deinit(&pub);
 		return NULL;
 	}
+	c->published = NULL;
 	rec = xstrdup(buf_cstr(&c->norm));
 	spf_dns_clear(c);
 	n = split_terms(rec, mech, SPF_RECORD_MAX_TERMS, &redirect);
@@ -886,9 +931,13 @@ spf_decisive_term(struct spf_checker *c, const struct spf_request *req,
 		else
 			lo = mid + 1;
 	}
-	out = xstrdup(mech[lo - 1]);
+	/* named as published: the record was rewritten for libspf2 */
+	if ((out = published_term((const char *)pub.data, pub.len,
+	    c->client_af, lo - 1)) == NULL)
+		out = xstrdup(mech[lo - 1]);
 out:
 	SPF_request_free(sr);
+	buf_deinit(&pub);
 	free(rec);
 	return out;
 }

@@ -102,8 +102,9 @@ void spf_result_deinit(struct spf_result *res);
 
 /* spf_decisive_term - the term of the checked domain's record that gave
  * res (a pass, fail, softfail or neutral from spf_check with the same
- * req): a mechanism such as "ip4:192.0.2.0/24", "include:_spf.example.net"
- * (the decision was made inside it) or "-all", or "redirect=..." when the
+ * req): a mechanism as the record publishes it, such as
+ * "ip4:192.0.2.0/24", "mx/0", "include:_spf.example.net" (the decision
+ * was made inside it) or "-all", or "redirect=..." when the
  * redirect target decided. NULL when no term matched (the default
  * neutral) or for other results. Runs libspf2 again on prefixes of the
  * record (a few evaluations, answers from the resolver's cache); for

@@ -610,6 +610,11 @@ spf_dns_fetch_record(struct spf_checker *c, const char *domain, const char **why
 		res = SPF_RES_PERMERROR;
 	} else {
 		res = SPF_RES_PASS;
+		if (c->published != NULL) {
+			buf_reset(c->published);
+			buf_append(c->published, a->rr[idx].text,
+			    a->rr[idx].text_len);
+		}
 	}
 	dns_answer_free(&a);
 	return res;

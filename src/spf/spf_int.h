@@ -72,6 +72,9 @@ struct spf_checker {
 	 * %{d} of an explanation (spf_dns.c explanation_rr); else NULL */
 	SPF_request_t *request;
 	struct idna_name helo_alabels;	/* macro_helo's storage, when needed */
+	struct buf *published;		/* not NULL: the next record fetched
+					 * is copied here as published
+					 * (spf_decisive_term) */
 	struct buf fixed;		/* a record spf_macro_fix changed */
 	struct buf shrunk;		/* a record spf_shrink made fit */
 	struct buf norm;		/* normalised record for libspf2 */

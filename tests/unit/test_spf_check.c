@@ -222,11 +222,6 @@ build_zone(void)
 	 * alone drops its first character); in an include %{d} is the
 	 * included domain; a smaller digit still cuts */
 	row("d2.test", T, OK, "v=spf1 exists:%{d2}._spf.d2.test -all");
-	/* prefix lengths of a and mx: kept for the client's family only */
-	row("cidr.test", T, OK,
-	    "v=spf1 a:hosts.cidr.test/24//64 ip4:198.51.100.7 -all");
-	row("hosts.cidr.test", DNS_T_A, OK, "192.0.2.1");
-	row("hosts.cidr.test", DNS_T_AAAA, OK, "2001:db8:c1d::1");
 	row("d2.test._spf.d2.test", DNS_T_A, OK, "127.0.0.2");
 	row("l1r.test", T, OK, "v=spf1 exists:%{l1r-}.u.l1r.test -all");
 	row("user.u.l1r.test", DNS_T_A, OK, "127.0.0.2");
@@ -235,6 +230,17 @@ build_zone(void)
 	row("two.test.y.two.test", DNS_T_A, OK, "127.0.0.2");
 	row("a.dcut.test", T, OK, "v=spf1 exists:%{d2}.x.dcut.test -all");
 	row("dcut.test.x.dcut.test", DNS_T_A, OK, "127.0.0.2");
+	/* prefix lengths of a and mx: kept for the client's family only */
+	row("cidr.test", T, OK,
+	    "v=spf1 a:hosts.cidr.test/24//64 ip4:198.51.100.7 -all");
+	row("hosts.cidr.test", DNS_T_A, OK, "192.0.2.1");
+	row("hosts.cidr.test", DNS_T_AAAA, OK, "2001:db8:c1d::1");
+	/* terms normalisation rewrites: ip6:::/0 is "all" for an IPv6
+	 * client, mx/0 an exists: of a marked name (spf_record.h), and a
+	 * final dot goes */
+	row("rewritten.test", T, OK,
+	    "v=spf1 ip6:::/0 a:Hosts.cidr.test./32 mx/0 -all");
+	row("rewritten.test", DNS_T_MX, OK, "10 hosts.cidr.test");
 	/* ptr with 12 names: only the first 10 count (RFC 7208 4.6.4) */
 	row("ptrmany.test", T, OK, "v=spf1 ptr -all");
 	for (i = 0; i < 12; i++) {
@@ -546,8 +552,8 @@ test_decisive_term_fresh_checker(void **state)
 	static const struct {
 		const char *ip, *term;
 	} want[] = {
-		{ "192.0.2.200", "a:hosts.cidr.test/24" },
-		{ "2001:db8:c1d::ff", "a:hosts.cidr.test//64" },
+		{ "192.0.2.200", "a:hosts.cidr.test/24//64" },
+		{ "2001:db8:c1d::ff", "a:hosts.cidr.test/24//64" },
 		{ "198.51.100.7", "ip4:198.51.100.7" },
 	};
 	struct dns_resolver *r = *state;
@@ -569,6 +575,39 @@ test_decisive_term_fresh_checker(void **state)
 		free(term);
 		spf_result_deinit(&res);
 		spf_checker_free(&fresh);
+		spf_checker_free(&c);
+	}
+}
+
+/* authcheck names the term as the record publishes it, not as
+ * normalisation rewrote it for libspf2 */
+static void
+test_decisive_term_as_published(void **state)
+{
+	static const struct {
+		const char *ip, *term;
+	} published[] = {
+		{ "2001:db8::5", "ip6:::/0" },
+		{ "192.0.2.1", "a:Hosts.cidr.test./32" },
+		{ "203.0.113.5", "mx/0" },
+	};
+	struct dns_resolver *r = *state;
+	size_t i;
+
+	for (i = 0; i < sizeof(published) / sizeof(published[0]); i++) {
+		struct spf_request req = { published[i].ip, "mail.client.test",
+		    "a@rewritten.test", SPF_ID_MAILFROM, 0 };
+		struct spf_checker *c = spf_checker_new(r, NULL, NULL);
+		struct spf_result res;
+		char *term;
+
+		spf_check(c, &req, &res);
+		assert_int_equal(res.res, SPF_RES_PASS);
+		term = spf_decisive_term(c, &req, &res);
+		assert_non_null(term);
+		assert_string_equal(term, published[i].term);
+		free(term);
+		spf_result_deinit(&res);
 		spf_checker_free(&c);
 	}
 }
@@ -1005,6 +1044,7 @@ main(void)
 		cmocka_unit_test(test_decisive_term_macro_fix),
 		cmocka_unit_test(test_decisive_term_shrunk),
 		cmocka_unit_test(test_decisive_term_fresh_checker),
+		cmocka_unit_test(test_decisive_term_as_published),
 		cmocka_unit_test(test_explanation_on_fail_only),
 		cmocka_unit_test(test_explanation_macros),
 		cmocka_unit_test(test_explanation_compile_bound),

@@ -669,7 +669,8 @@ spf_result_deinit(struct spf_result *res)
 }
 
 /* append_value - a key=value value: dot-atom as is, else quoted-string
- * with controls dropped (RFC 5322 3.2.3, 3.2.4) */
+ * with controls dropped (RFC 5322 3.2.3, 3.2.4). A dot-atom's dots are
+ * between atext runs: none first, last or next to another */
 static void
 append_value(struct buf *b, const char *v)
 {
@@ -677,8 +678,9 @@ append_value(struct buf *b, const char *v)
 	bool atom = v[0] != '\0' && v[0] != '.';
 
 	for (p = v; *p != '\0' && atom; p++)
-		if (!ascii_isalnum((unsigned char)*p) &&
-		    strchr("!#$%&'*+-/=?^_`{|}~.", *p) == NULL)
+		if (*p == '.' ? p[1] == '\0' || p[1] == '.' :
+		    !ascii_isalnum((unsigned char)*p) &&
+		    strchr("!#$%&'*+-/=?^_`{|}~", *p) == NULL)
 			atom = false;
 	if (atom) {
 		buf_append_str(b, v);

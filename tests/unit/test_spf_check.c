@@ -856,6 +856,18 @@ test_received_spf_value(void **state)
 	assert_null(strchr(v, '\n'));
 	free(v);
 	spf_result_deinit(&res);
+	/* a dot-atom neither ends in "." nor has ".." (RFC 5322 3.2.3):
+	 * such a value is quoted */
+	req.helo = "mail.client.test.";
+	spf_check(c, &req, &res);
+	v = spf_received_spf(&req, &res, "mx.receiver.test");
+	assert_non_null(strstr(v, " helo=\"mail.client.test.\";"));
+	free(v);
+	req.helo = "mail..client.test";
+	v = spf_received_spf(&req, &res, "mx.receiver.test");
+	assert_non_null(strstr(v, " helo=\"mail..client.test\";"));
+	free(v);
+	spf_result_deinit(&res);
 	received_spf_long_values(c);
 	spf_checker_free(&c);
 	assert_string_equal(spf_res_name(SPF_RES_TEMPERROR), "temperror");

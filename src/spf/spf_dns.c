@@ -663,13 +663,16 @@ spf_dns_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp,
     SPF_record_t **recp)
 {
 	struct spf_checker *c = server->resolver->hook;
+	/* the target as expanded, cut to 253 octets from the left as every
+	 * name looked up (RFC 7208 7.3); libspf2 does not cut it */
+	const char *domain = truncate_left(req->cur_dom);
 	const char *why = NULL;
 	enum spf_res r;
 
 	*recp = NULL;
 	if (!count_term(c))
 		return SPF_E_DNS_ERROR;
-	r = spf_dns_fetch_record(c, req->cur_dom, &why);
+	r = spf_dns_fetch_record(c, domain, &why);
 	switch (r) {
 	case SPF_RES_PASS:
 		break;
@@ -684,7 +687,7 @@ spf_dns_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp,
 		return SPF_E_SYNTAX;
 	}
 	*recp = spf_compile_record(c, server, resp, buf_cstr(&c->norm),
-	    c->norm.len, c->norm_hash, req->cur_dom, &why);
+	    c->norm.len, c->norm_hash, domain, &why);
 	if (*recp == NULL) {
 		abort_eval(c, SPF_RES_PERMERROR, why);
 		return SPF_E_SYNTAX;

@@ -27,6 +27,10 @@
 #define OK DNS_R_ANSWER
 #define MAX_ROWS 512
 
+/* a label of 60 octets */
+#define LONG_LABEL \
+    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij"
+
 static struct dns_fake_record rows[MAX_ROWS];
 static size_t nrows;
 static char *owned[MAX_ROWS * 2];
@@ -241,6 +245,17 @@ build_zone(void)
 	row("rewritten.test", T, OK,
 	    "v=spf1 ip6:::/0 a:Hosts.cidr.test./32 mx/0 -all");
 	row("rewritten.test", DNS_T_MX, OK, "10 hosts.cidr.test");
+	/* include: and redirect= targets over 253 octets once expanded lose
+	 * labels on the left (RFC 7208 7.3), as other names do: five %{l}
+	 * of 60 octets and ".lt.test" make 313, four of them 252 */
+	row("inclong.test", T, OK,
+	    "v=spf1 include:%{l}.%{l}.%{l}.%{l}.%{l}.lt.test -all");
+	row("redirlong.test", T, OK,
+	    "v=spf1 redirect=%{l}.%{l}.%{l}.%{l}.%{l}.lt.test");
+	strcpy(data, "");
+	for (i = 0; i < 4; i++)
+		strcat(data, LONG_LABEL ".");
+	row(strcat(data, "lt.test"), T, OK, "v=spf1 ip4:192.0.2.0/24 ~all");
 	/* ptr with 12 names: only the first 10 count (RFC 7208 4.6.4) */
 	row("ptrmany.test", T, OK, "v=spf1 ptr -all");
 	for (i = 0; i < 12; i++) {
@@ -435,6 +450,11 @@ static const struct spf_case cases[] = {
 	{ "hostile macros give a result", "192.0.2.1",
 	  "aaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.cccccccc@macro.test",
 	  SPF_RES_FAIL, NULL, 2 },
+	{ "include: target over 253 octets loses labels on the left",
+	  "192.0.2.9", LONG_LABEL "@inclong.test", SPF_RES_PASS, NULL, 0 },
+	{ "redirect= target over 253 octets loses labels on the left",
+	  "198.51.100.9", LONG_LABEL "@redirlong.test", SPF_RES_SOFTFAIL,
+	  NULL, 0 },
 	{ "long record accepted", "203.0.113.1", "a@long.test", SPF_RES_PASS, NULL, 1 },
 	{ "record too large for libspf2: no term matches, -all fails",
 	  "203.0.113.9", "a@toobig.test", SPF_RES_FAIL,

@@ -12,7 +12,8 @@
  * published policy; DMARC temperror follows the temperror choice; a DMARC
  * fail follows p=/sp=/np= as the site maps reject and quarantine; then SPF
  * fail in "reject unless DMARC passes" mode. Monitor-only mode computes
- * all of that for the log but always accepts.
+ * all of that for the log but always accepts; what MAIL FROM would have
+ * refused (policy_at_mail_from does nothing then) comes first.
  */
 #include "config.h"
 
@@ -65,25 +66,39 @@ domain_listed(const char *const *list, const char *domain)
 	return false;
 }
 
-void
-policy_at_mail_from(const struct policy_config *pc,
+/* mail_from_refusal - the refusal SPF alone calls for at MAIL FROM: a
+ * fail the site rejects outright, a temperror it tempfails; false when
+ * there is none */
+static bool
+mail_from_refusal(const struct policy_config *pc,
     const struct policy_input *in, struct verdict *v)
 {
 	char text[256];
 
-	set(v, VERDICT_ACCEPT, NULL, NULL, "pass", "");
-	if (in->exempt || pc->monitor_only)
-		return;	/* monitor mode reports SPF at end of message instead */
 	if (in->spf == POLICY_SPF_FAIL && pc->spf_fail == POLICY_SPF_REJECT) {
 		/* RFC 7372 3.2: 5.7.23 is the code for an SPF validation failure */
 		(void)snprintf(text, sizeof(text),
 		    "SPF check failed for %s", in->spf_domain ? in->spf_domain : "sender");
 		set(v, VERDICT_REJECT, "550", "5.7.23", "spf-fail", text);
-	} else if (in->spf == POLICY_SPF_TEMPERROR &&
+		return true;
+	}
+	if (in->spf == POLICY_SPF_TEMPERROR &&
 	    pc->spf_temperror == POLICY_TEMP_TEMPFAIL) {
 		set(v, VERDICT_TEMPFAIL, "451", "4.4.3", "spf-temperror",
 		    "Temporary DNS error checking SPF; try again later");
+		return true;
 	}
+	return false;
+}
+
+void
+policy_at_mail_from(const struct policy_config *pc,
+    const struct policy_input *in, struct verdict *v)
+{
+	set(v, VERDICT_ACCEPT, NULL, NULL, "pass", "");
+	if (in->exempt || pc->monitor_only)
+		return;	/* monitor mode reports SPF at end of message instead */
+	(void)mail_from_refusal(pc, in, v);
 }
 
 /* dmarc_verdict - the verdict a DMARC failure asks for under site rules */
@@ -198,7 +213,10 @@ policy_at_end(const struct policy_config *pc, const struct policy_input *in,
 		v->why = "exempt";
 		return;
 	}
-	if (in->bad_from != NULL) {
+	if (pc->monitor_only && mail_from_refusal(pc, in, v)) {
+		/* what MAIL FROM would have refused, before any of the rest:
+		 * policy_at_mail_from leaves it to us in monitor mode */
+	} else if (in->bad_from != NULL) {
 		if (!bad_from_verdict(pc, in, v))
 			v->why = "bad-from-accepted";
 	} else if (domain_listed(pc->always_reject, in->from_domain) &&

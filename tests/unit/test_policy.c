@@ -224,6 +224,22 @@ test_monitor_only_and_exempt(void **state)
 	assert_int_equal(v.intended, VERDICT_REJECT);
 	policy_at_mail_from(&pc, &in, &v);
 	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	/* what MAIL FROM would have refused is reported at the end: an
+	 * SPF fail rejected outright, an SPF temperror tempfailed, though
+	 * DMARC passes */
+	in.dmarc = POLICY_DMARC_PASS;
+	in.dmarc_disposition = POLICY_DISP_NONE;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	assert_int_equal(v.intended, VERDICT_REJECT);
+	assert_string_equal(v.why, "spf-fail");
+	in.spf = POLICY_SPF_TEMPERROR;
+	pc.spf_temperror = POLICY_TEMP_TEMPFAIL;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	assert_int_equal(v.intended, VERDICT_TEMPFAIL);
+	assert_string_equal(v.why, "spf-temperror");
+	in.spf = POLICY_SPF_FAIL;
 	pc.monitor_only = false;
 	in.exempt = true;
 	policy_at_end(&pc, &in, &v);

@@ -399,7 +399,9 @@ identity(const struct spf_request *req, struct spf_result *res)
 		res->sender = stash(res, from);
 	}
 	dlen = strlen(dom);
-	if (dlen > 0 && dom[dlen - 1] == '.') {
+	/* one root dot only: before a second the label is empty, and
+	 * spf_domain_ok, which allows one, must still see it (4.3) */
+	if (dlen > 1 && dom[dlen - 1] == '.' && dom[dlen - 2] != '.') {
 		/* the same name without its root dot (RFC 7208 4.3 allows
 		 * it), also in <sender>, whose domain libspf2 expands for
 		 * %{d} and %{o}: "example.com." would make "example.com.."

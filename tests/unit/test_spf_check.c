@@ -370,6 +370,8 @@ static const struct spf_case cases[] = {
 	{ "none for malformed domain", "192.0.2.1", "a@bad..test", SPF_RES_NONE,
 	  "4.3", 0 },
 	{ "none for single label", "192.0.2.1", "a@localhost", SPF_RES_NONE, NULL, 0 },
+	{ "none for a domain ending in two dots", "192.0.2.1", "a@pass.test..",
+	  SPF_RES_NONE, "4.3", 0 },
 	{ "ipv6 client", "2001:db8::5", "a@pass6.test", SPF_RES_PASS, NULL, 0 },
 	{ "ipv4-mapped client is ipv4", "::ffff:192.0.2.1", "a@pass.test",
 	  SPF_RES_PASS, NULL, 0 },

@@ -257,7 +257,9 @@ policy_of(struct report_db *db, const struct pending *p,
 	return q;
 }
 
-/* build_xml - the whole report; returns the number of records */
+/* build_xml - the whole report; returns the number of records, 0 when
+ * the store failed, also after some rows (a shortened report is never
+ * sent: the period is tried again) */
 static size_t
 build_xml(struct report_db *db, const struct pending *p,
     const struct report_meta *m, const struct report_policy *pol,
@@ -266,6 +268,7 @@ build_xml(struct report_db *db, const struct pending *p,
 	struct report_query *q;
 	struct report_group g;
 	size_t n = 0;
+	int rc;
 
 	report_xml_begin(xml, m, pol);
 	q = report_query_new(db, "SELECT source_ip, disposition, dkim_aligned,"
@@ -279,7 +282,7 @@ build_xml(struct report_db *db, const struct pending *p,
 	report_query_text(q, 1, p->domain);
 	report_query_int(q, 2, p->begin);
 	report_query_int(q, 3, p->end);
-	while (report_query_step(q) > 0) {
+	while ((rc = report_query_step(q)) > 0) {
 		g.source_ip = report_query_col(q, 0);
 		g.disposition = report_query_col(q, 1);
 		g.dkim_aligned = report_query_col_int(q, 2) != 0;
@@ -295,6 +298,10 @@ build_xml(struct report_db *db, const struct pending *p,
 		g.count = report_query_col_int(q, 12);
 		report_xml_record(xml, m, &g);
 		n++;
+	}
+	if (rc < 0) {
+		log_error("store: %s", report_query_error(q));
+		n = 0;
 	}
 	report_query_free(&q);
 	report_xml_end(xml);

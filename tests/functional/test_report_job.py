@@ -512,6 +512,17 @@ def sending(t, opts, tmp):
         wait_rows(db, total)
         now = int(time.time())
         period = ["--period", str(now - 3600), str(now + 3600)]
+        # the rows' query fails (a column it reads is renamed away):
+        # no report, not even a shortened one, and all stay to retry
+        con = sqlite3.connect(db, isolation_level=None, timeout=10)
+        con.execute("ALTER TABLE messages RENAME COLUMN dkim TO dkim_away")
+        r0 = report(d.conf_path, *period)
+        con.execute("ALTER TABLE messages RENAME COLUMN dkim_away TO dkim")
+        con.close()
+        t.ok(r0.returncode == 1 and "store query failed" in r0.stderr and
+             "dkim" in r0.stderr and not fake_sendmail.paths(spool),
+             "the store failing under the rows: exit 1, the error logged, "
+             "nothing sent", diag=r0.stderr)
         open(os.path.join(spool, "fail"), "w").close()
         r1 = report(d.conf_path, *period)
         t.ok(r1.returncode == 1 and "failed" in r1.stderr and

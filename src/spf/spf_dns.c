@@ -166,6 +166,25 @@ budget_lookup(struct spf_checker *c, const char *name, uint16_t type)
 	return a;
 }
 
+/* explanation_lookup - the exp= TXT lookup. The result is decided by
+ * then, and RFC 7208 6.2 reads any trouble with the explanation as "no
+ * exp=": a spent query or time budget, or a lookup cut short by the time
+ * limit, gives NULL (no explanation), never another result. */
+static struct dns_answer *
+explanation_lookup(struct spf_checker *c, const char *name)
+{
+	struct dns_answer *a;
+	uint64_t now = clock_mono_ms();
+
+	if (c->aborted || c->queries >= c->lim.max_queries ||
+	    now >= c->deadline_ms)
+		return NULL;
+	c->queries++;
+	a = dns_lookup(c->dns, name, DNS_T_TXT, (unsigned)(c->deadline_ms - now));
+	note_answer(c, a, DNS_T_TXT);
+	return a;
+}
+
 /* count_term - one more DNS-querying term (RFC 7208 4.6.4); false when
  * the limit is passed */
 static bool
@@ -422,8 +441,8 @@ macro_values(const struct spf_checker *c, const char *domain,
 }
 
 /*
- * explanation_rr - the TXT answer of an exp= lookup, made safe for
- * libspf2. RFC 7208 6.2: exactly one record, an explanation-string
+ * explanation_rr - the TXT answer of an exp= lookup (NULL: none), made
+ * safe for libspf2. RFC 7208 6.2: exactly one record, an explanation-string
  * (macro-strings and spaces, c/r/t letters allowed); anything else means
  * "no explanation" (libspf2 then uses the default). libspf2 mangles literal
  * spaces in explanations (they come out as '%'), so each space is handed
@@ -444,7 +463,7 @@ explanation_rr(struct spf_checker *c, SPF_dns_server_t *layer,
 	const char *p, *end;
 	bool ok;
 
-	ok = a->status == DNS_R_ANSWER && a->count == 1 &&
+	ok = a != NULL && a->status == DNS_R_ANSWER && a->count == 1 &&
 	    memchr(a->rr[0].text, '\0', a->rr[0].text_len) == NULL;
 	for (p = ok ? a->rr[0].text : ""; ok && *p != '\0'; p = end) {
 		while (*p == ' ') {
@@ -466,7 +485,8 @@ explanation_rr(struct spf_checker *c, SPF_dns_server_t *layer,
 	if (!ok || spf_macro_compiled_len(b.data, b.len) >
 	    SPF_MACRO_COMPILED_MAX) {
 		rr = SPF_dns_rr_new_init(layer, domain, ns_t_txt, 0,
-		    a->status == DNS_R_NXDOMAIN ? HOST_NOT_FOUND : NO_DATA);
+		    a != NULL && a->status == DNS_R_NXDOMAIN ? HOST_NOT_FOUND :
+		    NO_DATA);
 	} else {
 		rr = SPF_dns_rr_new_init(layer, domain, ns_t_txt, (int)a->ttl,
 		    NETDB_SUCCESS);
@@ -507,6 +527,9 @@ spf_dns_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 	    !take_expansion(c, domain))
 		term = true;
 	/* TXT here is the exp= explanation: not a term (RFC 7208 6.2) */
+	if (t == DNS_T_TXT)
+		return explanation_rr(c, layer, domain,
+		    explanation_lookup(c, domain));
 	if (term && !count_term(c))
 		return SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN);
 	a = budget_lookup(c, domain, t);
@@ -533,8 +556,6 @@ spf_dns_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 		qsort(a->rr, a->count, sizeof(a->rr[0]), mx_order);
 	if (t == DNS_T_MX || t == DNS_T_PTR)
 		remember_names(c, a, t == DNS_T_PTR);
-	if (t == DNS_T_TXT)
-		return explanation_rr(c, layer, domain, a);
 	herrno = herrno_of(a->status);
 	/* RFC 7208 5.5: a DNS error on an address lookup of a PTR name
 	 * skips that name (libspf2 would give temperror) */

@@ -131,6 +131,9 @@ build_zone(void)
 	row("incsf.test", T, OK, "v=spf1 include:sf.test -all");
 	row("sf.test", T, DNS_R_SERVFAIL, NULL);
 	row("silent.test", DNS_T_A, DNS_R_TIMEOUT, NULL);
+	/* an exp= whose lookup times out (RFC 7208 6.2: as if no exp=) */
+	row("expslow.test", T, OK, "v=spf1 -all exp=exp.expslow.test");
+	row("exp.expslow.test", T, DNS_R_TIMEOUT, NULL);
 	row("slowa.test", T, OK, "v=spf1 a:silent.test -all");
 	row("helo.test", T, OK, "v=spf1 a -all");
 	row("helo.test", DNS_T_A, OK, "192.0.2.7");
@@ -917,6 +920,28 @@ test_timeout_gives_temperror_in_time(void **state)
 	spf_result_deinit(&res);
 }
 
+/* trouble with the explanation never changes a decided fail (RFC 7208
+ * 6.2: proceed as if no exp= was given): neither the time limit running
+ * out in its lookup nor the query budget spent on the record */
+static void
+test_explanation_trouble_keeps_fail(void **state)
+{
+	struct dns_resolver *r = *state;	/* per-query timeout 300 ms */
+	struct spf_limits slow = { 0, 0, 0, 150 }, one = { 0, 0, 1, 0 };
+	struct spf_result res;
+
+	check(r, &slow, "192.0.2.1", "h.test", "a@expslow.test",
+	    SPF_ID_MAILFROM, &res);
+	assert_int_equal(res.res, SPF_RES_FAIL);
+	assert_null(strstr(res.reason, "time limit"));
+	spf_result_deinit(&res);
+	check(r, &one, "198.51.100.66", "h.test", "u@fail.test",
+	    SPF_ID_MAILFROM, &res);
+	assert_int_equal(res.res, SPF_RES_FAIL);
+	assert_int_equal(res.dns_queries, 1);
+	spf_result_deinit(&res);
+}
+
 static void
 test_query_budget(void **state)
 {
@@ -1084,6 +1109,7 @@ main(void)
 		cmocka_unit_test(test_explanation_compile_bound),
 		cmocka_unit_test(test_received_spf_value),
 		cmocka_unit_test(test_timeout_gives_temperror_in_time),
+		cmocka_unit_test(test_explanation_trouble_keeps_fail),
 		cmocka_unit_test(test_query_budget),
 		cmocka_unit_test(test_one_checker_per_thread_shared_resolver),
 		cmocka_unit_test(test_long_strings_beyond_result_text),

@@ -110,6 +110,7 @@ spf_input(const struct session *s, struct policy_input *in)
 	if (ck->spf_mailfrom_done) {
 		in->spf = map_spf(ck->spf_mailfrom.res);
 		in->spf_domain = ck->spf_mailfrom.domain;
+		in->spf_explanation = ck->spf_mailfrom.explanation;
 	}
 }
 

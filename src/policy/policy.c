@@ -66,6 +66,32 @@ domain_listed(const char *const *list, const char *domain)
 	return false;
 }
 
+/* spf_fail_text - "SPF check failed for DOMAIN[ and DMARC did not
+ * pass]", then the record's explanation (RFC 7208 8.4: the reply text
+ * may carry it, for the sender to learn why) as printable ASCII, cut to
+ * the reply's room */
+static void
+spf_fail_text(const struct policy_input *in, bool dmarc_too, char *out,
+    size_t size)
+{
+	const char *e = in->spf_explanation;
+	size_t n;
+
+	(void)snprintf(out, size, "SPF check failed for %s%s",
+	    in->spf_domain ? in->spf_domain : "sender",
+	    dmarc_too ? " and DMARC did not pass" : "");
+	if (e == NULL || *e == '\0')
+		return;
+	n = strlen(out);
+	if (n + 3 >= size)
+		return;
+	out[n++] = ':';
+	out[n++] = ' ';
+	for (; *e != '\0' && n + 1 < size; e++)
+		out[n++] = *e >= 0x20 && *e < 0x7f ? *e : '?';
+	out[n] = '\0';
+}
+
 /* mail_from_refusal - the refusal SPF alone calls for at MAIL FROM: a
  * fail the site rejects outright, a temperror it tempfails; false when
  * there is none */
@@ -77,8 +103,7 @@ mail_from_refusal(const struct policy_config *pc,
 
 	if (in->spf == POLICY_SPF_FAIL && pc->spf_fail == POLICY_SPF_REJECT) {
 		/* RFC 7372 3.2: 5.7.23 is the code for an SPF validation failure */
-		(void)snprintf(text, sizeof(text),
-		    "SPF check failed for %s", in->spf_domain ? in->spf_domain : "sender");
+		spf_fail_text(in, false, text, sizeof(text));
 		set(v, VERDICT_REJECT, "550", "5.7.23", "spf-fail", text);
 		return true;
 	}
@@ -236,9 +261,7 @@ policy_at_end(const struct policy_config *pc, const struct policy_input *in,
 	} else if (in->dmarc != POLICY_DMARC_PASS &&
 	    ((in->spf == POLICY_SPF_FAIL && pc->spf_fail == POLICY_SPF_REJECT_UNLESS_DMARC) ||
 	    (in->spf == POLICY_SPF_SOFTFAIL && pc->spf_softfail == POLICY_SPF_REJECT_UNLESS_DMARC))) {
-		(void)snprintf(text, sizeof(text),
-		    "SPF check failed for %s and DMARC did not pass",
-		    in->spf_domain ? in->spf_domain : "sender");
+		spf_fail_text(in, true, text, sizeof(text));
 		set(v, VERDICT_REJECT, "550", "5.7.23", "spf-fail", text);
 	}
 	v->intended = v->kind;

@@ -63,6 +63,8 @@ struct policy_input {
 	bool exempt;			/* internal host or authenticated client */
 	enum policy_spf spf;
 	const char *spf_domain;
+	const char *spf_explanation;	/* a fail's explanation (RFC 7208
+					 * 6.2), NULL when none */
 	enum policy_dmarc dmarc;
 	enum policy_disposition dmarc_disposition;
 	const char *from_domain;	/* RFC5322.From domain, or NULL */

@@ -303,6 +303,10 @@ def run_cases(t, base, pem, srv):
         t.ok(res.disposition == "reject" and res.stage == "mail" and
              "5.7.23" in (res.text or ""), "SPFFailAction reject: 550 5.7.23 at MAIL FROM",
              diag=repr(res))
+        t.ok("SPF check failed for none.test: %s is not one of none.test's "
+             "designated mail servers" % BAD_IP in (res.text or ""),
+             "the reply gives the SPF explanation (RFC 7208 8.4)",
+             diag=repr(res))
         res = d.send_message(msg("slow.test", "slow2"), client_ip=GOOD_IP,
                              mail_from="<a@slow.test>")
         t.ok(res.disposition == "tempfail" and res.code == "451",

@@ -39,6 +39,41 @@ input(enum policy_spf spf, enum policy_dmarc dmarc,
 	return in;
 }
 
+/* an SPF refusal carries the record's explanation (RFC 7208 8.4), as
+ * printable ASCII, cut to the reply's room */
+static void
+test_spf_refusal_explained(void **state)
+{
+	struct policy_config pc = defaults();
+	struct policy_input in = input(POLICY_SPF_FAIL, POLICY_DMARC_NONE,
+	    POLICY_DISP_NONE, "example.com");
+	struct verdict v;
+	char longer[600];
+
+	(void)state;
+	pc.spf_fail = POLICY_SPF_REJECT;
+	in.spf_explanation = "192.0.2.1 is not ours:\tsee \xc3\xa9 100%";
+	policy_at_mail_from(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_REJECT);
+	assert_string_equal(v.text, "SPF check failed for example.com: "
+	    "192.0.2.1 is not ours:?see ?? 100%");
+	pc.spf_fail = POLICY_SPF_REJECT_UNLESS_DMARC;
+	in.dmarc = POLICY_DMARC_FAIL;
+	in.spf_explanation = "why";
+	policy_at_end(&pc, &in, &v);
+	assert_string_equal(v.text, "SPF check failed for example.com and "
+	    "DMARC did not pass: why");
+	memset(longer, 'x', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	in.spf_explanation = longer;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(strlen(v.text), sizeof(v.text) - 1);
+	in.spf_explanation = NULL;
+	policy_at_end(&pc, &in, &v);
+	assert_string_equal(v.text, "SPF check failed for example.com and "
+	    "DMARC did not pass");
+}
+
 static void
 test_dmarc_reject_gives_550(void **state)
 {
@@ -298,6 +333,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_spf_refusal_explained),
 		cmocka_unit_test(test_dmarc_reject_gives_550),
 		cmocka_unit_test(test_reject_mapped_to_quarantine_or_mark),
 		cmocka_unit_test(test_quarantine_policy),

@@ -13,11 +13,14 @@
  * opendmarc.conf(5) with what becomes of it (migrate_rules.c: the options
  * both have; migrate_opendkim.c, migrate_opendmarc.c: each one's own):
  * the same authmilter option, a converted one (sockets, seconds, host
- * lists, RejectFailures ...), or a reason it cannot be carried. Unknown names are reported too. A value
- * is checked with authmilter's own option parser before it is written,
- * so a value authmilter would refuse is listed, not emitted. When the two
- * programs set one authmilter option differently, the first (OpenDKIM,
- * read first) wins and the other is listed: one authmilter replaces both.
+ * lists, RejectFailures ...), or a reason it cannot be carried. Unknown
+ * names are reported too. An option a program's file sets more than once
+ * is carried from its last line, the one that program used; the earlier
+ * lines are listed. A value is checked with authmilter's own option
+ * parser before it is written, so a value authmilter would refuse is
+ * listed, not emitted. When the two programs set one authmilter option
+ * differently, the first (OpenDKIM, read first) wins and the other is
+ * listed: one authmilter replaces both.
  */
 #include "config.h"
 
@@ -192,6 +195,20 @@ migration_free(struct migration **mp)
 	*mp = NULL;
 }
 
+/* later_entry - the last entry after e[i] naming the same option, or
+ * NULL. OpenDKIM and OpenDMARC keep every line but look an option up
+ * from the newest one, so the last value is the one they ran with. */
+static const struct oconf_entry *
+later_entry(const struct oconf *oc, size_t i)
+{
+	size_t j;
+
+	for (j = oc->count; j-- > i + 1;)
+		if (ascii_strcasecmp(oc->e[j].name, oc->e[i].name) == 0)
+			return &oc->e[j];
+	return NULL;
+}
+
 /* find_rule - the rule of table t for option name from src, or NULL */
 static const struct rule *
 find_rule(const struct rule *t, size_t n, enum migrate_source src,
@@ -222,9 +239,15 @@ migration_add(struct migration *m, enum migrate_source src,
 			    xstrdup(oc->e[i].value) : NULL;
 		}
 	for (i = 0; i < oc->count; i++) {
-		const struct oconf_entry *e = &oc->e[i];
+		const struct oconf_entry *e = &oc->e[i], *last;
 		const struct rule *r = NULL;
 
+		if ((last = later_entry(oc, i)) != NULL) {
+			migrate_drop(m, e, "replaced by %s:%u (%s used an "
+			    "option's last value)", last->file, last->line,
+			    src == MIGRATE_OPENDKIM ? "OpenDKIM" : "OpenDMARC");
+			continue;
+		}
 		r = find_rule(migrate_shared_rules, migrate_shared_rule_count,
 		    src, e->name);
 		if (r == NULL && src == MIGRATE_OPENDKIM)

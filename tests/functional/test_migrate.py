@@ -537,12 +537,52 @@ def translations():
         tmpdir.remove(tmp)
 
 
+def repeated_options():
+    """an option a file sets twice: OpenDKIM and OpenDMARC look options
+    up from the newest line, so the last value is the one they ran with;
+    the earlier line is listed, host lists are not merged"""
+    names = ["an option set twice: the last value is carried, the first "
+             "listed", "InternalHosts set twice: only the last list",
+             "an OpenDMARC option set twice: the last value is carried"]
+    if not t.need(check=missing, what="repeated options", tests=names):
+        return
+    tmp = tmpdir.make("migrate-repeat-")
+    try:
+        for name, net in (("h1", "10.0.0.0/8"), ("h2", "192.0.2.0/24")):
+            with open(os.path.join(tmp, name), "w") as f:
+                f.write(net + "\n")
+        conf = os.path.join(tmp, "opendkim.conf")
+        with open(conf, "w") as f:
+            f.write("Mode sv\nCanonicalization relaxed/simple\n"
+                    "InternalHosts %s/h1\nCanonicalization simple/relaxed\n"
+                    "InternalHosts %s/h2\n" % (tmp, tmp))
+        dmarc = os.path.join(tmp, "opendmarc.conf")
+        with open(dmarc, "w") as f:
+            f.write("RejectFailures true\nRejectFailures false\n")
+        r = migrate("-k", conf, "-m", dmarc)
+        s = settings(r.stdout, lower=False)
+        t.ok(r.returncode == 0 and
+             s.get("Canonicalization") == "simple/relaxed" and
+             re.search(r"opendkim\.conf:2: Canonicalization relaxed/simple: "
+                       r"replaced by .*opendkim\.conf:4", r.stderr),
+             names[0], diag=r.stdout + r.stderr)
+        # (127.0.0.1: OpenDMARC's default IgnoreHosts)
+        t.is_eq(s.get("InternalHosts"), "192.0.2.0/24 127.0.0.1", names[1])
+        t.ok(s.get("DMARCRejectAction") == "mark" and
+             "DMARCTempErrorAction" not in s and
+             "opendmarc.conf:1: RejectFailures true: replaced" in r.stderr,
+             names[2], diag=r.stdout + r.stderr)
+    finally:
+        tmpdir.remove(tmp)
+
+
 def main():
     debian_defaults()
     signing_setup()
     errors()
     translations()
     relative_key_files()
+    repeated_options()
     t.done()
 
 

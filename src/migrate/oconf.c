@@ -7,7 +7,7 @@
  *
  *   oconf_read     append a file's entries (file and line kept)
  *   oconf_deinit   free them
- *   oconf_bool     parse a boolean the way OpenDKIM does
+ *   oconf_bool     parse a Boolean the way OpenDKIM and OpenDMARC do
  *
  * Errors are "file:line: what" lines in the caller's buffer; a line too
  * long or a missing file is an error, never skipped silently.
@@ -154,20 +154,17 @@ oconf_deinit(struct oconf *oc)
 bool
 oconf_bool(const char *v, bool *out)
 {
-	/* OpenDKIM's config.c: first letter t/y/1 is true, f/n/0 false */
-	static const char *const yes[] = { "yes", "y", "true", "t", "on", "1" };
-	static const char *const no[] = { "no", "n", "false", "f", "off", "0" };
-	size_t i;
-
-	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (ascii_strcasecmp(v, yes[i]) == 0) {
-			*out = true;
-			return true;
-		}
-		if (ascii_strcasecmp(v, no[i]) == 0) {
-			*out = false;
-			return true;
-		}
+	/* OpenDKIM's and OpenDMARC's config.c read the first byte alone:
+	 * t, y or 1 is true, f, n or 0 false ("Yes", "TRUE", "nope" are
+	 * all taken), anything else stops them at start-up ("on", "off") */
+	switch (v[0]) {
+	case 't': case 'T': case 'y': case 'Y': case '1':
+		*out = true;
+		return true;
+	case 'f': case 'F': case 'n': case 'N': case '0':
+		*out = false;
+		return true;
+	default:
+		return false;
 	}
-	return false;
 }

@@ -33,7 +33,8 @@ bool oconf_read(struct oconf *oc, const char *path, bool include,
     struct buf *err);
 /* oconf_deinit - free every entry; oc is empty and reusable */
 void oconf_deinit(struct oconf *oc);
-/* oconf_bool - OpenDKIM's yes/no spellings; false when value is neither */
+/* oconf_bool - a Boolean read as OpenDKIM and OpenDMARC do (first byte
+ * t/y/1 or f/n/0); false when it is neither */
 bool oconf_bool(const char *value, bool *out);
 
 #endif

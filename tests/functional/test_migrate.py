@@ -576,6 +576,36 @@ def repeated_options():
         tmpdir.remove(tmp)
 
 
+def boolean_spellings():
+    """a Boolean is read from its first byte, as OpenDKIM and OpenDMARC
+    read it: t/y/1 true, f/n/0 false, in either case; a value they
+    refused to start with ("on") is listed, not carried"""
+    names = ["Booleans by their first byte: Yep, TRUE, Nope carried",
+             "a Boolean OpenDKIM refused (on) is listed, not carried"]
+    if not t.need(check=missing, what="Boolean spellings", tests=names):
+        return
+    tmp = tmpdir.make("migrate-bool-")
+    try:
+        conf = os.path.join(tmp, "opendkim.conf")
+        with open(conf, "w") as f:
+            f.write("Mode sv\nMultipleSignatures Yep\nSyslogSuccess on\n")
+        dmarc = os.path.join(tmp, "opendmarc.conf")
+        with open(dmarc, "w") as f:
+            f.write("RejectFailures TRUE\nHoldQuarantinedMessages Nope\n")
+        r = migrate("-k", conf, "-m", dmarc)
+        s = settings(r.stdout, lower=False)
+        t.ok(r.returncode == 0 and s.get("MultipleSignatures") == "yes" and
+             s.get("DMARCRejectAction") == "reject" and
+             s.get("DMARCQuarantineAction") == "mark" and
+             "Nope" not in r.stderr and "Yep" not in r.stderr, names[0],
+             diag=r.stdout + r.stderr)
+        t.ok("LogLevel" not in s and
+             re.search(r"SyslogSuccess on: not a yes/no value", r.stderr),
+             names[1], diag=r.stdout + r.stderr)
+    finally:
+        tmpdir.remove(tmp)
+
+
 def main():
     debian_defaults()
     signing_setup()
@@ -583,6 +613,7 @@ def main():
     translations()
     relative_key_files()
     repeated_options()
+    boolean_spellings()
     t.done()
 
 

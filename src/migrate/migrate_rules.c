@@ -25,7 +25,9 @@
 #define R_SYSTEMD "run authmilter under systemd (contrib/authmilter.service: Restart=on-failure)"
 #define R_SANDBOX "use the sandboxing of contrib/authmilter.service instead"
 
-/* parse_number - whole-string decimal; false when not one */
+/* parse_number - a whole-string integer read as OpenDKIM's and
+ * OpenDMARC's config.c read one (strtol base 0: 010 is octal 8, 0x10
+ * hex 16); false when not one */
 static bool
 parse_number(const char *v, unsigned long *out)
 {
@@ -33,7 +35,7 @@ parse_number(const char *v, unsigned long *out)
 
 	if (!ascii_isdigit((unsigned char)*v))
 		return false;
-	*out = strtoul(v, &end, 10);
+	*out = strtoul(v, &end, 0);
 	return *end == '\0' && *out < 100000000UL;
 }
 
@@ -279,20 +281,30 @@ r_socket(struct migration *m, const struct oconf_entry *e,
 	    "the MTA keeps connecting to the same path" : NULL);
 }
 
-/* r_umask - the file mode the program's unix socket got */
+/* r_umask - the file mode the program's unix socket got. UMask is an
+ * integer option: 007 and 0x7 are read as in C, and 22 is decimal (026),
+ * not octal 022 */
 static void
 r_umask(struct migration *m, const struct oconf_entry *e, const struct rule *r)
 {
 	unsigned long u;
-	char *end, v[16];
+	char v[16];
 
 	(void)r;
-	u = strtoul(e->value, &end, 8);
-	if (*e->value == '\0' || *end != '\0' || u > 0777) {
-		migrate_drop(m, e, "not an octal umask");
+	if (!parse_number(e->value, &u) || u > 0777) {
+		migrate_drop(m, e, "not a umask (an integer up to 0777)");
 		return;
 	}
 	(void)snprintf(v, sizeof(v), "0%03lo", 0777UL & ~u);
+	if (e->value[0] != '0' && u > 7) {
+		char why[160];
+
+		(void)snprintf(why, sizeof(why), "%s has no leading 0: it was "
+		    "read as decimal, umask 0%03lo; a unix socket made under "
+		    "it gets this mode", e->value, u);
+		(void)migrate_set(m, e, "SocketMode", v, why);
+		return;
+	}
 	(void)migrate_set(m, e, "SocketMode", v, "a unix socket made under this umask "
 	    "gets this mode; authmilter sets it directly");
 }

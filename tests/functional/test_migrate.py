@@ -606,6 +606,38 @@ def boolean_spellings():
         tmpdir.remove(tmp)
 
 
+def integer_forms():
+    """integers read as OpenDKIM and OpenDMARC read them (strtol base 0):
+    0x hex, a leading 0 octal, otherwise decimal - also UMask, where 23
+    without a leading 0 is decimal 23 (octal 027)"""
+    names = ["integers: 0x12c is 300 seconds, 010 is 8",
+             "UMask 23 (decimal, umask 027) gives SocketMode 0750, with why",
+             "UMask 0x12 (umask 022) gives SocketMode 0755"]
+    if not t.need(check=missing, what="integer forms", tests=names):
+        return
+    tmp = tmpdir.make("migrate-int-")
+    try:
+        conf = os.path.join(tmp, "opendkim.conf")
+        dmarc = os.path.join(tmp, "opendmarc.conf")
+        with open(conf, "w") as f:
+            f.write("Mode sv\nClockDrift 0x12c\n"
+                    "MaximumSignaturesToVerify 010\nUMask 23\n")
+        r = migrate("-k", conf, "-m", "none")
+        s = settings(r.stdout, lower=False)
+        t.ok(r.returncode == 0 and s.get("DKIMClockSkew") == "300s" and
+             s.get("DKIMMaxSignatures") == "8", names[0],
+             diag=r.stdout + r.stderr)
+        t.ok(s.get("SocketMode") == "0750" and "read as decimal, umask 0027"
+             in r.stdout, names[1], diag=r.stdout + r.stderr)
+        with open(dmarc, "w") as f:
+            f.write("UMask 0x12\n")
+        r = migrate("-k", "none", "-m", dmarc)
+        t.is_eq(settings(r.stdout, lower=False).get("SocketMode"), "0755",
+                names[2])
+    finally:
+        tmpdir.remove(tmp)
+
+
 def main():
     debian_defaults()
     signing_setup()
@@ -614,6 +646,7 @@ def main():
     relative_key_files()
     repeated_options()
     boolean_spellings()
+    integer_forms()
     t.done()
 
 

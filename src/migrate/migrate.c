@@ -237,6 +237,9 @@ migration_add(struct migration *m, enum migrate_source src,
 			free(m->dkim_base_dir);
 			m->dkim_base_dir = oc->e[i].value[0] == '/' ?
 			    xstrdup(oc->e[i].value) : NULL;
+		} else if (ascii_strcasecmp(oc->e[i].name,
+		    "Canonicalization") == 0) {
+			m->dkim_canon_seen = true;
 		}
 	for (i = 0; i < oc->count; i++) {
 		const struct oconf_entry *e = &oc->e[i], *last;
@@ -293,6 +296,17 @@ migration_finish(struct migration *m, bool had_opendkim, bool had_opendmarc)
 		(void)migrate_set_from(m, NULL, had_opendmarc ?
 		    "OpenDMARC's default: HoldQuarantinedMessages false" : why,
 		    "DMARCQuarantineAction", "mark", NULL);
+	if (migrate_find_setting(m, "DMARCBadFrom") == NULL)
+		(void)migrate_set_from(m, NULL, had_opendmarc ?
+		    "OpenDMARC's default: RequiredHeaders false delivers mail "
+		    "without a From, or with one it cannot parse" : why,
+		    "DMARCBadFrom", "accept", NULL);
+	/* not when OpenDKIM's own value was listed: that is no default */
+	if (had_opendkim && !m->dkim_canon_seen &&
+	    migrate_find_setting(m, "Canonicalization") == NULL)
+		(void)migrate_set_from(m, NULL, "OpenDKIM's default: "
+		    "Canonicalization simple (simple/simple); authmilter's is "
+		    "relaxed/relaxed", "Canonicalization", "simple/simple", NULL);
 	if (had_opendmarc && migrate_find_setting(m, "DMARCMode") == NULL)
 		(void)migrate_set_from(m, NULL, "OpenDMARC implements RFC 7489 (Public "
 		    "Suffix List); authmilter's default, rfc9989, uses the DNS "

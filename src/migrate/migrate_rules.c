@@ -351,6 +351,27 @@ r_authservid(struct migration *m, const struct oconf_entry *e,
 		(void)migrate_set(m, e, "AuthservID", e->value, NULL);
 }
 
+/* r_required_headers - on, the program rejected a message without one
+ * usable From (and other RFC 5322 header-count errors); off, it passed
+ * such mail on, which migration_finish writes when nothing else says */
+static void
+r_required_headers(struct migration *m, const struct oconf_entry *e,
+    const struct rule *r)
+{
+	bool b;
+
+	(void)r;
+	if (!migrate_bool(m, e, &b))
+		return;
+	if (b)
+		(void)migrate_set(m, e, "DMARCBadFrom", "reject", "it also "
+		    "rejected other RFC 5322 header-count errors (no Date, two "
+		    "Subject fields ...); authmilter judges only the From");
+	else
+		migrate_note(m, e, "mail without a usable From is delivered "
+		    "(DMARCBadFrom accept, unless the other program rejected it)");
+}
+
 const struct rule migrate_shared_rules[] = {
 	{ "Socket", BOTH, r_socket, NULL, NULL },
 	{ "UserID", BOTH, migrate_r_same, NULL, NULL },
@@ -370,7 +391,7 @@ const struct rule migrate_shared_rules[] = {
 	{ "EnableCoredumps", BOTH, migrate_r_drop, "set with ulimit or systemd LimitCORE", NULL },
 	{ "MilterDebug", BOTH, migrate_r_drop, R_DEBUG, NULL },
 	{ "SoftwareHeader", BOTH, migrate_r_drop, "authmilter adds no software header", NULL },
-	{ "RequiredHeaders", BOTH, migrate_r_drop, "authmilter does not reject on RFC 5322 header counts; DMARC handles a missing or multiple From", NULL },
+	{ "RequiredHeaders", BOTH, r_required_headers, NULL, NULL },
 };
 const size_t migrate_shared_rule_count =
     sizeof(migrate_shared_rules) / sizeof(migrate_shared_rules[0]);

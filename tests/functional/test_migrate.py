@@ -638,6 +638,38 @@ def integer_forms():
         tmpdir.remove(tmp)
 
 
+def program_defaults():
+    """defaults of OpenDKIM and OpenDMARC that authmilter does not share
+    are written out: OpenDMARC delivered mail without a usable From
+    unless RequiredHeaders was on; OpenDKIM signed simple/simple"""
+    names = ["OpenDMARC's default RequiredHeaders false: DMARCBadFrom "
+             "accept", "RequiredHeaders on: DMARCBadFrom reject",
+             "OpenDKIM's default Canonicalization simple/simple is written"]
+    if not t.need(check=missing, what="program defaults", tests=names):
+        return
+    tmp = tmpdir.make("migrate-defaults-")
+    try:
+        conf = os.path.join(tmp, "opendkim.conf")
+        dmarc = os.path.join(tmp, "opendmarc.conf")
+        with open(conf, "w") as f:
+            f.write("Mode sv\n")
+        with open(dmarc, "w") as f:
+            f.write("RejectFailures yes\n")
+        r = migrate("-k", conf, "-m", dmarc)
+        s = settings(r.stdout, lower=False)
+        t.ok(r.returncode == 0 and s.get("DMARCBadFrom") == "accept",
+             names[0], diag=r.stdout + r.stderr)
+        with open(dmarc, "w") as f:
+            f.write("RejectFailures yes\nRequiredHeaders yes\n")
+        r = migrate("-k", conf, "-m", dmarc)
+        t.ok(settings(r.stdout, lower=False).get("DMARCBadFrom") == "reject"
+             and "RequiredHeaders" not in r.stderr, names[1],
+             diag=r.stdout + r.stderr)
+        t.is_eq(s.get("Canonicalization"), "simple/simple", names[2])
+    finally:
+        tmpdir.remove(tmp)
+
+
 def main():
     debian_defaults()
     signing_setup()
@@ -647,6 +679,7 @@ def main():
     repeated_options()
     boolean_spellings()
     integer_forms()
+    program_defaults()
     t.done()
 
 

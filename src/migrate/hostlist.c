@@ -5,7 +5,9 @@
  *
  *   hostlist_read   split a data set into networks and skipped entries
  *
- * A file has one entry per line, "#" comments and blank lines ignored.
+ * A file has one entry per line, its first word (the rest is a value
+ * OpenDKIM and OpenDMARC ignore here), "#" comments and blank lines
+ * ignored.
  * Entries that authmilter's InternalHosts cannot hold are not dropped
  * silently: they are returned so the caller lists them.
  */
@@ -54,6 +56,14 @@ classify(char *entry, struct strlist *nets, struct strlist *skipped)
 	strlist_add(skipped, text);
 }
 
+/* is_space - the white space both programs split a line at */
+static bool
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
+	    c == '\v' || c == '\f';
+}
+
 /* read_hostfile - one entry per line */
 static bool
 read_hostfile(const char *path, struct strlist *nets,
@@ -68,7 +78,7 @@ read_hostfile(const char *path, struct strlist *nets,
 		return false;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
-		char *hash = strchr(line, '#');
+		char *hash = strchr(line, '#'), *p = line, *end;
 
 		lineno++;
 		if (strchr(line, '\n') == NULL && !feof(f)) {
@@ -78,13 +88,21 @@ read_hostfile(const char *path, struct strlist *nets,
 		}
 		if (hash != NULL)
 			*hash = '\0';
+		/* the entry is the line's first word: OpenDKIM's file data
+		 * sets keep the rest as a value, OpenDMARC's IgnoreHosts
+		 * reader drops it ("10.0.0.0/8 office" is 10.0.0.0/8) */
+		while (is_space(*p))
+			p++;
+		for (end = p; *end != '\0' && !is_space(*end); end++)
+			continue;
+		*end = '\0';
 		if (++count > HOSTLIST_MAX_ENTRIES) {
 			buf_printf(err, "%s:%u: more than %d entries", path,
 			    lineno, HOSTLIST_MAX_ENTRIES);
 			(void)fclose(f);
 			return false;
 		}
-		classify(line, nets, skipped);
+		classify(p, nets, skipped);
 	}
 	(void)fclose(f);
 	return true;

@@ -670,6 +670,33 @@ def program_defaults():
         tmpdir.remove(tmp)
 
 
+def host_file_words():
+    """a host file line is its first word: OpenDKIM's file data sets keep
+    the rest as a value, OpenDMARC's IgnoreHosts reader drops it"""
+    names = ["host file lines with words after the address: the address "
+             "is carried, nothing listed"]
+    if not t.need(check=missing, what="host file words", tests=names):
+        return
+    tmp = tmpdir.make("migrate-hostwords-")
+    try:
+        hosts = os.path.join(tmp, "hosts")
+        with open(hosts, "w") as f:
+            f.write("10.0.0.0/8 office lan\n  192.0.2.1\tmx # relay\n")
+        conf = os.path.join(tmp, "opendkim.conf")
+        dmarc = os.path.join(tmp, "opendmarc.conf")
+        with open(conf, "w") as f:
+            f.write("Mode sv\nInternalHosts file:%s\n" % hosts)
+        with open(dmarc, "w") as f:
+            f.write("IgnoreHosts %s\n" % hosts)
+        r = migrate("-k", conf, "-m", dmarc)
+        t.ok(r.returncode == 0 and
+             settings(r.stdout, lower=False).get("InternalHosts") ==
+             "10.0.0.0/8 192.0.2.1" and "entry" not in r.stderr, names[0],
+             diag=r.stdout + r.stderr)
+    finally:
+        tmpdir.remove(tmp)
+
+
 def main():
     debian_defaults()
     signing_setup()
@@ -680,6 +707,7 @@ def main():
     boolean_spellings()
     integer_forms()
     program_defaults()
+    host_file_words()
     t.done()
 
 

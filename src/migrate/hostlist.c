@@ -131,7 +131,7 @@ hostlist_read(const char *spec, bool lists_ok, struct strlist *nets,
 	char list[OCONF_LIST_MAX];
 	char *p, *comma;
 
-	if (strncmp(spec, "file:", 5) == 0)
+	if (ascii_strncasecmp(spec, "file:", 5) == 0)
 		return read_hostfile(spec + 5, nets, skipped, err);
 	if (spec[0] == '/')
 		return read_hostfile(spec, nets, skipped, err);
@@ -139,7 +139,7 @@ hostlist_read(const char *spec, bool lists_ok, struct strlist *nets,
 		buf_printf(err, "%s: expected the path of a file", spec);
 		return false;
 	}
-	if (strncmp(spec, "csl:", 4) == 0) {
+	if (ascii_strncasecmp(spec, "csl:", 4) == 0) {
 		spec += 4;
 	} else if (other_kind(spec)) {
 		buf_printf(err, "%s: data set kind not supported (use a file "

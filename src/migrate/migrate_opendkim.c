@@ -138,8 +138,10 @@ r_table(struct migration *m, const struct oconf_entry *e,
     const struct rule *r)
 {
 	const char *v = e->value;
-	const char *path = strncmp(v, "file:", 5) == 0 ? v + 5 :
-	    strncmp(v, "refile:", 7) == 0 ? v + 7 : v;
+	/* OpenDKIM takes the kind in any case (FILE:); authmilter in
+	 * lower case */
+	const char *path = ascii_strncasecmp(v, "file:", 5) == 0 ? v + 5 :
+	    ascii_strncasecmp(v, "refile:", 7) == 0 ? v + 7 : v;
 	char prefix[sizeof("refile:")];
 
 	(void)r;
@@ -149,6 +151,7 @@ r_table(struct migration *m, const struct oconf_entry *e,
 		return;
 	}
 	(void)snprintf(prefix, sizeof(prefix), "%.*s", (int)(path - v), v);
+	(void)str_lower(prefix);
 	if (ascii_strcasecmp(e->name, "KeyTable") == 0 &&
 	    !key_files_stay(m, e, prefix, path))
 		return;

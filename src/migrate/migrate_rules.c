@@ -45,7 +45,7 @@ migrate_commas_to_spaces(const char *v)
 {
 	char *out, *p;
 
-	if (strncmp(v, "csl:", 4) == 0)
+	if (ascii_strncasecmp(v, "csl:", 4) == 0)
 		v += 4;
 	out = xstrdup(v);
 	for (p = out; *p != '\0'; p++)
@@ -88,8 +88,9 @@ migrate_r_list(struct migration *m, const struct oconf_entry *e,
 {
 	char *v;
 
-	if (e->value[0] == '/' || strncmp(e->value, "file:", 5) == 0 ||
-	    (strchr(e->value, ':') != NULL && strncmp(e->value, "csl:", 4) != 0)) {
+	if (e->value[0] == '/' || ascii_strncasecmp(e->value, "file:", 5) == 0 ||
+	    (strchr(e->value, ':') != NULL &&
+	    ascii_strncasecmp(e->value, "csl:", 4) != 0)) {
 		migrate_drop(m, e, "only an inline list can be carried; write the "
 		    "entries into %s", r->arg != NULL ? r->arg : e->name);
 		return;

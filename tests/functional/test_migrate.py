@@ -697,6 +697,41 @@ def host_file_words():
         tmpdir.remove(tmp)
 
 
+def data_set_case():
+    """OpenDKIM takes a data set's kind in any case (FILE:, Refile:,
+    CSL:); the result names it in the lower case authmilter reads"""
+    names = ["FILE: KeyTable and REFILE: SigningTable carried as file: "
+             "and refile:", "File: InternalHosts read as a file",
+             "CSL: OversignHeaders read as a list"]
+    if not t.need(check=missing, what="data set kinds in any case",
+                  tests=names):
+        return
+    tmp = tmpdir.make("migrate-dscase-")
+    try:
+        hosts = os.path.join(tmp, "hosts")
+        with open(hosts, "w") as f:
+            f.write("10.0.0.0/8\n")
+        for name in ("KeyTable", "SigningTable"):
+            with open(os.path.join(tmp, name), "w") as f:
+                f.write("")
+        conf = os.path.join(tmp, "opendkim.conf")
+        with open(conf, "w") as f:
+            f.write("Mode sv\nKeyTable FILE:%s/KeyTable\n"
+                    "SigningTable REFILE:%s/SigningTable\n"
+                    "InternalHosts File:%s\nOversignHeaders CSL:From,To\n"
+                    % (tmp, tmp, hosts))
+        r = migrate("-k", conf, "-m", "none")
+        s = settings(r.stdout, lower=False)
+        t.ok(s.get("KeyTable") == "file:%s/KeyTable" % tmp and
+             s.get("SigningTable") == "refile:%s/SigningTable" % tmp,
+             names[0], diag=r.stdout + r.stderr)
+        t.ok(s.get("InternalHosts") == "10.0.0.0/8", names[1],
+             diag=r.stdout + r.stderr)
+        t.is_eq(s.get("OversignHeaders"), "From To", names[2])
+    finally:
+        tmpdir.remove(tmp)
+
+
 def main():
     debian_defaults()
     signing_setup()
@@ -708,6 +743,7 @@ def main():
     integer_forms()
     program_defaults()
     host_file_words()
+    data_set_case()
     t.done()
 
 

@@ -87,8 +87,9 @@ r_never_reject(struct migration *m, const struct oconf_entry *e,
 
 	(void)r;
 	(void)migrate_set(m, e, "DMARCNeverReject", v, "close, not equal: OpenDMARC "
-	    "ignores these domains; authmilter still evaluates and reports "
-	    "them but never rejects them");
+	    "ignored mail from exactly these domains; authmilter still "
+	    "evaluates and reports it but never rejects or holds it, and "
+	    "subdomains of these domains too");
 	free(v);
 }
 

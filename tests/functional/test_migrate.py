@@ -732,6 +732,29 @@ def data_set_case():
         tmpdir.remove(tmp)
 
 
+def ignore_mail_from():
+    """IgnoreMailFrom becomes DMARCNeverReject, which also covers
+    subdomains (OpenDMARC matched the From domain exactly): the comment
+    over the setting says so"""
+    names = ["IgnoreMailFrom: DMARCNeverReject with a comment naming the "
+             "subdomains it adds"]
+    if not t.need(check=missing, what="IgnoreMailFrom", tests=names):
+        return
+    tmp = tmpdir.make("migrate-imf-")
+    try:
+        dmarc = os.path.join(tmp, "opendmarc.conf")
+        with open(dmarc, "w") as f:
+            f.write("IgnoreMailFrom example.com,example.net\n")
+        r = migrate("-k", "none", "-m", dmarc)
+        block = re.search(r"((?:^#.*\n)+)DMARCNeverReject (.*)$", r.stdout,
+                          re.M)
+        t.ok(block and block.group(2).split() == ["example.com",
+                                                  "example.net"] and
+             "subdomains" in block.group(1), names[0], diag=r.stdout)
+    finally:
+        tmpdir.remove(tmp)
+
+
 def main():
     debian_defaults()
     signing_setup()
@@ -744,6 +767,7 @@ def main():
     program_defaults()
     host_file_words()
     data_set_case()
+    ignore_mail_from()
     t.done()
 
 

@@ -168,6 +168,24 @@ r_keyfile(struct migration *m, const struct oconf_entry *e,
 	set_path(m, e, "KeyFile", "", e->value, NULL);
 }
 
+/* r_on_action - an On-* action: accept ("a") is what authmilter does
+ * with any DKIM result; other actions have no counterpart (r->arg) */
+static void
+r_on_action(struct migration *m, const struct oconf_entry *e,
+    const struct rule *r)
+{
+	if (ascii_strcasecmp(e->value, "accept") == 0 ||
+	    ascii_strcasecmp(e->value, "a") == 0)
+		migrate_note(m, e, "authmilter accepts too");
+	else
+		migrate_drop(m, e, "%s", r->arg);
+}
+
+#define R_ONACTION "authmilter acts on DKIM results only through DMARC " \
+	"(DMARCRejectAction, DMARCQuarantineAction, DMARCTempErrorAction); " \
+	"a DKIM result alone never rejects, holds or temp-fails a message"
+#define R_NOVBR "authmilter does not implement VBR (RFC 5518)"
+
 const struct rule migrate_opendkim_rules[] = {
 	{ "Mode", DKIM, migrate_r_same, NULL, NULL },
 	{ "Canonicalization", DKIM, migrate_r_same, NULL, NULL },
@@ -266,6 +284,21 @@ const struct rule migrate_opendkim_rules[] = {
 	{ "LDAPKeepaliveProbes", DKIM, migrate_r_drop, R_NOLDAP, NULL },
 	{ "LDAPTimeout", DKIM, migrate_r_drop, R_NOLDAP, NULL },
 	{ "LDAPUseTLS", DKIM, migrate_r_drop, R_NOLDAP, NULL },
+	{ "On-Default", DKIM, r_on_action, R_ONACTION, NULL },
+	{ "On-BadSignature", DKIM, r_on_action, R_ONACTION, NULL },
+	{ "On-DNSError", DKIM, r_on_action, R_ONACTION, NULL },
+	{ "On-InternalError", DKIM, r_on_action, R_ONACTION, NULL },
+	{ "On-KeyNotFound", DKIM, r_on_action, R_ONACTION, NULL },
+	{ "On-NoSignature", DKIM, r_on_action, R_ONACTION, NULL },
+	{ "On-Security", DKIM, r_on_action, R_ONACTION, NULL },
+	{ "On-SignatureError", DKIM, r_on_action, "a message authmilter cannot sign is passed on unsigned, with the reason in its log", NULL },
+	{ "AllowSHA1Only", DKIM, migrate_r_drop, "no counterpart: authmilter always verifies rsa-sha256 (DKIMAllowSHA1 is about rsa-sha1 signatures)", NULL },
+	{ "RemoveOldSignatures", DKIM, migrate_r_drop, "authmilter keeps the DKIM-Signature fields a message arrives with", NULL },
+	{ "VBR-Certifiers", DKIM, migrate_r_drop, R_NOVBR, NULL },
+	{ "VBR-PurgeFields", DKIM, migrate_r_drop, R_NOVBR, NULL },
+	{ "VBR-TrustedCertifiers", DKIM, migrate_r_drop, R_NOVBR, NULL },
+	{ "VBR-TrustedCertifiersOnly", DKIM, migrate_r_drop, R_NOVBR, NULL },
+	{ "VBR-Type", DKIM, migrate_r_drop, R_NOVBR, NULL },
 	{ "StrictTestMode", DKIM, migrate_r_drop, R_NOTEST, NULL },
 	{ "TestDNSData", DKIM, migrate_r_drop, R_NOTEST, NULL },
 	{ "TestPublicKeys", DKIM, migrate_r_drop, R_NOTEST, NULL },

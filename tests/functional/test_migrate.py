@@ -755,6 +755,37 @@ def ignore_mail_from():
         tmpdir.remove(tmp)
 
 
+def documented_options():
+    """options opendkim.conf(5) documents that authmilter cannot carry
+    are listed with a reason of their own, not as unknown; an On-*
+    action of accept is what authmilter does and is only noted"""
+    names = ["On-BadSignature reject: listed, DMARC decides instead",
+             "On-NoSignature accept: noted, not listed",
+             "RemoveOldSignatures, AllowSHA1Only, VBR-Type: listed with a "
+             "reason, not as unknown"]
+    if not t.need(check=missing, what="documented OpenDKIM options",
+                  tests=names):
+        return
+    tmp = tmpdir.make("migrate-doc-")
+    try:
+        conf = os.path.join(tmp, "opendkim.conf")
+        with open(conf, "w") as f:
+            f.write("Mode sv\nOn-BadSignature reject\nOn-NoSignature a\n"
+                    "RemoveOldSignatures yes\nAllowSHA1Only no\n"
+                    "VBR-Type all\n")
+        r = migrate("-k", conf, "-m", "none")
+        t.ok(re.search(r"On-BadSignature reject: .*only through DMARC",
+                       r.stderr), names[0], diag=r.stderr)
+        t.ok("On-NoSignature" not in r.stderr and
+             re.search(r"^#   .*On-NoSignature a: authmilter accepts",
+                       r.stdout, re.M), names[1], diag=r.stdout + r.stderr)
+        t.ok(all(re.search(r"%s .*: \S" % o, r.stderr) for o in
+                 ("RemoveOldSignatures", "AllowSHA1Only", "VBR-Type")) and
+             "not an option" not in r.stderr, names[2], diag=r.stderr)
+    finally:
+        tmpdir.remove(tmp)
+
+
 def main():
     debian_defaults()
     signing_setup()
@@ -768,6 +799,7 @@ def main():
     host_file_words()
     data_set_case()
     ignore_mail_from()
+    documented_options()
     t.done()
 
 

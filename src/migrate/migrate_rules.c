@@ -253,12 +253,13 @@ static void
 r_socket(struct migration *m, const struct oconf_entry *e,
     const struct rule *r)
 {
-	char v[512];
+	struct buf v = BUF_INIT;
 	const char *at, *p = e->value;
 
 	(void)r;
+	/* any length: a cut path or host would name another socket */
 	if (strncmp(p, "local:", 6) == 0 || strncmp(p, "unix:", 5) == 0) {
-		(void)snprintf(v, sizeof(v), "unix:%s", strchr(p, ':') + 1);
+		buf_printf(&v, "unix:%s", strchr(p, ':') + 1);
 	} else if (strncmp(p, "inet:", 5) == 0 || strncmp(p, "inet6:", 6) == 0) {
 		at = strchr(p, '@');
 		if (at != NULL && at[1] == '[' && (strchr(at, ']') == NULL ||
@@ -267,19 +268,21 @@ r_socket(struct migration *m, const struct oconf_entry *e,
 			return;
 		}
 		if (at != NULL && at[1] == '[')
-			(void)snprintf(v, sizeof(v), "%.*s%.*s", (int)(at - p + 1), p,
+			buf_printf(&v, "%.*s%.*s", (int)(at - p + 1), p,
 			    (int)(strchr(at, ']') - at - 2), at + 2);
 		else
-			(void)snprintf(v, sizeof(v), "%s", p);
+			buf_printf(&v, "%s", p);
 	} else if (p[0] == '/') {
-		(void)snprintf(v, sizeof(v), "unix:%s", p);
+		buf_printf(&v, "unix:%s", p);
 	} else {
 		migrate_drop(m, e, "socket form not understood (expected local:/path, "
 		    "inet:port@host or inet6:port@host)");
 		return;
 	}
-	(void)migrate_set(m, e, "Socket", v, strncmp(v, "unix:", 5) == 0 ?
+	(void)migrate_set(m, e, "Socket", buf_cstr(&v),
+	    strncmp(buf_cstr(&v), "unix:", 5) == 0 ?
 	    "the MTA keeps connecting to the same path" : NULL);
+	buf_deinit(&v);
 }
 
 /* r_umask - the file mode the program's unix socket got. UMask is an

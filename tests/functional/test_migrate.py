@@ -786,6 +786,25 @@ def documented_options():
         tmpdir.remove(tmp)
 
 
+def long_socket():
+    """a socket path or host is carried whole, never cut to a buffer
+    (a cut name is another socket)"""
+    names = ["a 600-byte socket path is carried whole"]
+    if not t.need(check=missing, what="long socket", tests=names):
+        return
+    tmp = tmpdir.make("migrate-sock-")
+    try:
+        conf = os.path.join(tmp, "opendkim.conf")
+        path = "/run/" + "a" * 600 + ".sock"
+        with open(conf, "w") as f:
+            f.write("Mode v\nSocket local:%s\n" % path)
+        r = migrate("-k", conf, "-m", "none")
+        t.is_eq(settings(r.stdout, lower=False).get("Socket"),
+                "unix:" + path, names[0])
+    finally:
+        tmpdir.remove(tmp)
+
+
 def main():
     debian_defaults()
     signing_setup()
@@ -800,6 +819,7 @@ def main():
     data_set_case()
     ignore_mail_from()
     documented_options()
+    long_socket()
     t.done()
 
 

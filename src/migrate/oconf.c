@@ -94,7 +94,8 @@ read_lines(struct oconf *oc, FILE *f, const char *path, bool include,
 			return false;
 		}
 		if (include && ascii_strcasecmp(name, "Include") == 0) {
-			if (depth + 1 >= OCONF_MAX_DEPTH) {
+			/* OpenDKIM reads five levels below its file */
+			if (depth + 1 > OCONF_MAX_DEPTH) {
 				buf_printf(err, "%s:%u: Include nested deeper than %d\n",
 				    path, lineno, OCONF_MAX_DEPTH);
 				return false;

@@ -10,7 +10,7 @@
 /* Longest line and deepest Include chain we read (OpenDKIM's own line
  * buffer is smaller; longer lines are an error, never truncated). */
 #define OCONF_MAX_LINE 4096
-#define OCONF_MAX_DEPTH 5
+#define OCONF_MAX_DEPTH 5		/* Include levels below the file */
 #define OCONF_MAX_ENTRIES 2000
 
 /* One "Name value" line, with where it came from. */

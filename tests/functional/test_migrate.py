@@ -805,6 +805,34 @@ def long_socket():
         tmpdir.remove(tmp)
 
 
+def include_depth():
+    """Include nests five levels below the file, as in OpenDKIM (a sixth
+    is an error)"""
+    names = ["five nested Include levels are read",
+             "a sixth Include level is an error (status 1)"]
+    if not t.need(check=missing, what="Include depth", tests=names):
+        return
+    tmp = tmpdir.make("migrate-incl-")
+    try:
+        def chain(levels):
+            for i in range(levels + 1):
+                with open(os.path.join(tmp, "c%d.conf" % i), "w") as f:
+                    if i < levels:
+                        f.write("Include %s/c%d.conf\n" % (tmp, i + 1))
+                    else:
+                        f.write("Mode v\n")
+            return migrate("-k", os.path.join(tmp, "c0.conf"), "-m", "none")
+        r = chain(5)
+        t.ok(r.returncode == 0 and
+             settings(r.stdout, lower=False).get("Mode") == "v", names[0],
+             diag=r.stderr)
+        r = chain(6)
+        t.ok(r.returncode == 1 and "nested deeper" in r.stderr, names[1],
+             diag=r.stderr)
+    finally:
+        tmpdir.remove(tmp)
+
+
 def main():
     debian_defaults()
     signing_setup()
@@ -820,6 +848,7 @@ def main():
     ignore_mail_from()
     documented_options()
     long_socket()
+    include_depth()
     t.done()
 
 

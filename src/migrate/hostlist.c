@@ -13,6 +13,10 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +24,34 @@
 #include "migrate/hostlist.h"
 #include "util/cidr.h"
 #include "util/str.h"
+
+/*
+ * as_looked_up - the text OpenDKIM and OpenDMARC would have to find for
+ * network p to match: both print the client's address (inet_ntop, lower
+ * case), clear its low bits prefix by prefix, and look each "addr/n" up
+ * as a string. An entry written otherwise ("10.1.2.3/8", "2001:db8:0::1")
+ * never matched anything there. False when p is written that way.
+ */
+static bool
+as_looked_up(const char *p, char *canon, size_t size)
+{
+	struct cidr c;
+	char text[INET6_ADDRSTRLEN];
+	unsigned i, bits;
+
+	if (!cidr_parse(p, &c))
+		return true;
+	bits = c.family == AF_INET ? 32 : 128;
+	for (i = c.prefix; i < bits; i++)
+		c.addr[i / 8] &= (unsigned char)~(0x80 >> (i % 8));
+	if (inet_ntop(c.family, c.addr, text, sizeof(text)) == NULL)
+		return true;
+	if (strchr(p, '/') != NULL)
+		(void)snprintf(canon, size, "%s/%u", text, c.prefix);
+	else
+		(void)snprintf(canon, size, "%s", text);
+	return ascii_strcasecmp(canon, p) == 0;
+}
 
 /* classify - one entry into nets or skipped */
 static void
@@ -47,7 +79,16 @@ classify(char *entry, struct strlist *nets, struct strlist *skipped)
 		n -= 2;
 	}
 	if (cidr_valid(p)) {
-		strlist_add(nets, p);
+		char canon[INET6_ADDRSTRLEN + 8];
+
+		if (as_looked_up(p, canon, sizeof(canon))) {
+			strlist_add(nets, p);
+			return;
+		}
+		(void)snprintf(text, sizeof(text), "%s (never matched: OpenDKIM "
+		    "and OpenDMARC look networks up as text, this one as %s; "
+		    "write that to include it)", p, canon);
+		strlist_add(skipped, text);
 		return;
 	}
 	(void)snprintf(text, sizeof(text), "%.*s (%s)", (int)(n > 300 ? 300 : n),

@@ -833,6 +833,32 @@ def include_depth():
         tmpdir.remove(tmp)
 
 
+def unmatched_networks():
+    """OpenDKIM and OpenDMARC look a client up as text (its address, then
+    each masked "addr/n"), so a network written with host bits set or an
+    IPv6 address not in inet_ntop's form never matched: it is listed with
+    the form that would, not made internal"""
+    names = ["10.1.2.3/8 and 2001:db8:0::1 listed with 10.0.0.0/8 and "
+             "2001:db8::1", "networks written as looked up are carried"]
+    if not t.need(check=missing, what="unmatched networks", tests=names):
+        return
+    tmp = tmpdir.make("migrate-nets-")
+    try:
+        conf = os.path.join(tmp, "opendkim.conf")
+        with open(conf, "w") as f:
+            f.write("Mode sv\nInternalHosts 10.1.2.3/8,2001:db8:0::1,"
+                    "192.168.1.0/24,[2001:DB8::]/32\n")
+        r = migrate("-k", conf, "-m", "none")
+        t.ok(re.search(r"entry 10\.1\.2\.3/8 \(never matched.* as "
+                       r"10\.0\.0\.0/8", r.stderr) and
+             re.search(r"entry 2001:db8:0::1 \(never matched.* as "
+                       r"2001:db8::1;", r.stderr), names[0], diag=r.stderr)
+        t.is_eq(settings(r.stdout, lower=False).get("InternalHosts"),
+                "192.168.1.0/24 2001:DB8::/32", names[1])
+    finally:
+        tmpdir.remove(tmp)
+
+
 def main():
     debian_defaults()
     signing_setup()
@@ -849,6 +875,7 @@ def main():
     documented_options()
     long_socket()
     include_depth()
+    unmatched_networks()
     t.done()
 
 

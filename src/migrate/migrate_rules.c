@@ -193,15 +193,31 @@ merge_hosts(struct migration *m, const struct oconf_entry *e,
     const struct rule *r, struct strlist *into, struct buf *why)
 {
 	struct strlist nets = { NULL, 0 }, skipped = { NULL, 0 };
-	struct buf err = BUF_INIT;
+	struct buf err = BUF_INIT, spec = BUF_INIT;
 	size_t i;
 
-	if (!hostlist_read(e->value, strcmp(r->name, "IgnoreHosts") != 0, &nets,
-	    &skipped, &err)) {
+	/* a relative file: name was opened from the program's working
+	 * directory, not ours: only OpenDKIM's absolute BaseDirectory
+	 * says which that was */
+	if (ascii_strncasecmp(e->value, "file:", 5) == 0 && e->value[5] != '/') {
+		if (!m->adding_dkim || m->dkim_base_dir == NULL) {
+			migrate_drop(m, e, "a relative path: the program read it "
+			    "from its working directory; write it absolute (or "
+			    "set an absolute BaseDirectory)");
+			return false;
+		}
+		buf_printf(&spec, "file:%s/%s", m->dkim_base_dir, e->value + 5);
+	} else {
+		buf_printf(&spec, "%s", e->value);
+	}
+	if (!hostlist_read(buf_cstr(&spec), strcmp(r->name, "IgnoreHosts") != 0,
+	    &nets, &skipped, &err)) {
 		migrate_drop(m, e, "cannot read the host list: %s", buf_cstr(&err));
 		buf_deinit(&err);
+		buf_deinit(&spec);
 		return false;
 	}
+	buf_deinit(&spec);
 	for (i = 0; i < nets.count; i++)
 		if (!strlist_has(into, nets.items[i]))
 			strlist_add(into, nets.items[i]);

@@ -859,6 +859,41 @@ def unmatched_networks():
         tmpdir.remove(tmp)
 
 
+def relative_host_file():
+    """a relative file: host list is read where OpenDKIM read it (its
+    absolute BaseDirectory), never from the directory the migration
+    runs in"""
+    names = ["relative file: host list without BaseDirectory: listed, "
+             "the file in the current directory not read",
+             "relative file: host list read from BaseDirectory"]
+    if not t.need(check=missing, what="relative host file", tests=names):
+        return
+    tmp = tmpdir.make("migrate-relhosts-")
+    try:
+        base = os.path.join(tmp, "base")
+        os.mkdir(base)
+        for d, net in ((tmp, "10.6.0.0/16"), (base, "10.5.0.0/16")):
+            with open(os.path.join(d, "hosts"), "w") as f:
+                f.write(net + "\n")
+        conf = os.path.join(tmp, "opendkim.conf")
+
+        def run(extra):
+            with open(conf, "w") as f:
+                f.write("Mode sv\nInternalHosts file:hosts\n" + extra)
+            return subprocess.run([MIGRATE, "-k", conf, "-m", "none"],
+                                  capture_output=True, text=True,
+                                  timeout=60, cwd=tmp)
+        r = run("")
+        t.ok("10.6.0.0/16" not in r.stdout and
+             re.search(r"InternalHosts file:hosts: a relative path", r.stderr),
+             names[0], diag=r.stdout + r.stderr)
+        r = run("BaseDirectory %s\n" % base)
+        t.is_eq(settings(r.stdout, lower=False).get("InternalHosts"),
+                "10.5.0.0/16", names[1])
+    finally:
+        tmpdir.remove(tmp)
+
+
 def main():
     debian_defaults()
     signing_setup()
@@ -876,6 +911,7 @@ def main():
     long_socket()
     include_depth()
     unmatched_networks()
+    relative_host_file()
     t.done()
 
 

@@ -26,20 +26,34 @@
 #define R_NOAR "authmilter always adds one Authentication-Results field and removes only forged ones with its own authserv-id (RFC 8601 section 5)"
 #define R_NOTEST "a test-mode option"
 
-/* r_loglevel - a yes turns on authmilter's level r->arg */
+/* r_loglevel - a yes turns on authmilter's level r->arg; of several
+ * (SyslogSuccess info, LogWhy debug) the most verbose is kept, since
+ * OpenDKIM logged all of what each asked for, in whatever order */
 static void
 r_loglevel(struct migration *m, const struct oconf_entry *e,
     const struct rule *r)
 {
+	struct setting *s = migrate_find_setting(m, "LogLevel");
 	bool b;
 
 	if (!migrate_bool(m, e, &b))
 		return;
-	if (b)
-		(void)migrate_set(m, e, "LogLevel", r->arg, NULL);
-	else
+	if (!b) {
 		migrate_note(m, e, "nothing to set (authmilter logs one line per message "
 		    "at LogLevel info; warn hides those)");
+		return;
+	}
+	if (s == NULL || ascii_strcasecmp(s->value, r->arg) == 0) {
+		(void)migrate_set(m, e, "LogLevel", r->arg, NULL);
+		return;
+	}
+	/* only info and debug are set here: the other one is debug */
+	if (ascii_strcasecmp(r->arg, "debug") == 0) {
+		free(s->value);
+		s->value = xstrdup(r->arg);
+	}
+	buf_printf(&s->why, "# from %s:%u: %s %s\n", e->file, e->line, e->name,
+	    e->value);
 }
 
 /* r_nameservers - OpenDKIM's comma-separated addresses (IPv6 has colons,

@@ -894,6 +894,29 @@ def relative_host_file():
         tmpdir.remove(tmp)
 
 
+def log_levels():
+    """SyslogSuccess (info) and LogWhy (debug) together: OpenDKIM logged
+    what each asked for, so the more verbose level is kept whatever the
+    order, and neither is listed"""
+    names = ["SyslogSuccess then LogWhy: LogLevel debug, nothing listed",
+             "LogWhy then SyslogSuccess: LogLevel debug, nothing listed"]
+    if not t.need(check=missing, what="log levels", tests=names):
+        return
+    tmp = tmpdir.make("migrate-log-")
+    try:
+        conf = os.path.join(tmp, "opendkim.conf")
+        for i, lines in enumerate(("SyslogSuccess yes\nLogWhy yes\n",
+                                   "LogWhy yes\nSyslogSuccess yes\n")):
+            with open(conf, "w") as f:
+                f.write("Mode v\n" + lines)
+            r = migrate("-k", conf, "-m", "none")
+            t.ok(settings(r.stdout, lower=False).get("LogLevel") == "debug"
+                 and "not carried" not in r.stderr, names[i],
+                 diag=r.stdout + r.stderr)
+    finally:
+        tmpdir.remove(tmp)
+
+
 def main():
     debian_defaults()
     signing_setup()
@@ -912,6 +935,7 @@ def main():
     include_depth()
     unmatched_networks()
     relative_host_file()
+    log_levels()
     t.done()
 
 

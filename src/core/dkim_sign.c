@@ -217,6 +217,27 @@ append_b64_folded(struct buf *v, size_t *col, const unsigned char *p,
 	buf_deinit(&b);
 }
 
+/* append_qp - s in dkim-quoted-printable (RFC 6376 2.11), the form of
+ * i= (3.5): a byte outside dkim-safe-char (SP, controls, ';', '=',
+ * 8-bit) as "=XX"; a local-part such as "bounce=list" or a quoted one
+ * with ';' or SP stays one tag value that verifiers decode back */
+static void
+append_qp(struct buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *q;
+
+	for (q = (const unsigned char *)s; *q != '\0'; q++) {
+		if (*q > ' ' && *q < 0x7f && *q != ';' && *q != '=')
+			buf_append_byte(out, *q);
+		else {
+			buf_append_byte(out, '=');
+			buf_append_byte(out, (unsigned char)hex[*q >> 4]);
+			buf_append_byte(out, (unsigned char)hex[*q & 15]);
+		}
+	}
+}
+
 /* build_unsigned - the value up to and including "b=" (what is hashed) */
 static void
 build_unsigned(const struct dkim_sign_params *p, const char *hlist,
@@ -242,9 +263,16 @@ build_unsigned(const struct dkim_sign_params *p, const char *hlist,
 	n = snprintf(tmp, sizeof(tmp), " s=%s;", p->selector);
 	fold_append(v, &col, tmp, (size_t)n);
 	if (p->auid != NULL && p->kind != DKIM_SIG_KIND_ARC_AMS) {
-		n = snprintf(tmp, sizeof(tmp), " i=%s;", p->auid);
-		if (n > 0 && (size_t)n < sizeof(tmp))
-			fold_append(v, &col, tmp, (size_t)n);
+		struct buf i = BUF_INIT;
+
+		buf_append_str(&i, " i=");
+		append_qp(&i, p->auid);
+		buf_append_byte(&i, ';');
+		/* one unfolded run: left out rather than pass the 998-octet
+		 * line limit (RFC 5322 2.1.1); the default i= applies then */
+		if (i.len <= 900)
+			fold_append(v, &col, (const char *)i.data, i.len);
+		buf_deinit(&i);
 	}
 	if (p->t > 0) {
 		n = snprintf(tmp, sizeof(tmp), " t=%" PRId64 ";", p->t);

@@ -362,6 +362,33 @@ test_golden_field_and_folding(void **state)
 	crypto_privkey_free(&k);
 }
 
+/* i= is dkim-quoted-printable (RFC 6376 3.5, 2.11): a SigningTable
+ * signer whose local-part holds '=', ';' or SP was written as it is, so
+ * ';' cut the tag list (every verifier failed it) and OpenDKIM, which
+ * decodes i=, gave permerror for "=li" */
+static void
+test_auid_quoted_printable(void **state)
+{
+	struct crypto_privkey *k = rfc_key();
+	struct dkim_sign_params p;
+	struct buf m = BUF_INIT, rec = BUF_INIT;
+	const char *why = NULL;
+
+	(void)state;
+	tk_key_record(k, &rec);
+	params_init(&p, k);
+	p.auid = "bounce=list;x y@football.example.com";
+	assert_true(sign_msg(rfc_msg, &p, &m, &why));
+	if (strstr(buf_cstr(&m),
+	    " i=bounce=3Dlist=3Bx=20y@football.example.com;") == NULL)
+		fail_msg("i= not encoded:\n%s", buf_cstr(&m));
+	assert_int_equal(verify_one(&m, "brisbane._domainkey.football.example.com",
+	    buf_cstr(&rec)), DKIM_RES_PASS);
+	buf_deinit(&m);
+	buf_deinit(&rec);
+	crypto_privkey_free(&k);
+}
+
 static void
 test_refusals(void **state)
 {
@@ -428,6 +455,7 @@ main(void)
 		cmocka_unit_test(test_hlist_cap),
 		cmocka_unit_test(test_round_trip_both_algorithms),
 		cmocka_unit_test(test_golden_field_and_folding),
+		cmocka_unit_test(test_auid_quoted_printable),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_key_text_forms),
 	};

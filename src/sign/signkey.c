@@ -69,7 +69,10 @@ signkey_load_file(const char *path, char *why, size_t why_size)
 	ssize_t n;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+	/* O_NONBLOCK: opening a FIFO for reading waits for a writer, so
+	 * start-up or a reload hung before the regular-file check below;
+	 * reads of a regular file ignore it */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
 		(void)snprintf(why, why_size, "cannot open key file %s: %s",
 		    path, strerror(errno));
 		return NULL;

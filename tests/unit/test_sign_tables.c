@@ -122,6 +122,14 @@ test_key_permissions(void **state)
 	assert_non_null(strstr(why, "mode 0604"));
 	assert_null(signkey_load_file(dir, why, sizeof(why)));
 	assert_non_null(strstr(why, "not a regular file"));
+	/* a FIFO is refused too, not waited on for a writer (it hung the
+	 * daemon's start or reload); SIGALRM ends the test if it waits */
+	assert_int_equal(mkfifo(path_in("fifo.key"), 0600), 0);
+	(void)alarm(10);
+	assert_null(signkey_load_file(path_in("fifo.key"), why, sizeof(why)));
+	(void)alarm(0);
+	assert_non_null(strstr(why, "not a regular file"));
+	(void)unlink(path_in("fifo.key"));
 	assert_null(signkey_load_file(path_in("missing"), why, sizeof(why)));
 	assert_non_null(strstr(why, "cannot open key file"));
 	put("junk.key", "this is no key\n", 0600);

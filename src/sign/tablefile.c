@@ -12,9 +12,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "sign/tablefile.h"
 #include "util/str.h"
@@ -70,7 +73,9 @@ tablefile_load(const char *spec, const char *where, struct tablefile *t,
 	ssize_t n;
 	unsigned lineno = 0;
 	bool ok = true;
+	struct stat st;
 	FILE *fp;
+	int fd;
 
 	memset(t, 0, sizeof(*t));
 	path = spec_path(spec, &t->refile);
@@ -80,9 +85,17 @@ tablefile_load(const char *spec, const char *where, struct tablefile *t,
 		return false;
 	}
 	t->path = xstrdup(path);
-	if ((fp = fopen(path, "r")) == NULL) {
+	/* O_NONBLOCK: opening a FIFO for reading waits for a writer (start-up
+	 * or a reload hung); anything but a regular file is refused */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
 		buf_printf(err, "%s: cannot open %s: %s\n", where, path,
 		    strerror(errno));
+		return false;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (fp = fdopen(fd, "r")) == NULL) {
+		buf_printf(err, "%s: %s is not a regular file\n", where, path);
+		(void)close(fd);
 		return false;
 	}
 	while ((n = getline(&line, &cap, fp)) >= 0) {

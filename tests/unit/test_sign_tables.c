@@ -223,6 +223,15 @@ test_keytable_bad_lines(void **state)
 	assert_false(keytable_load(path_in("nonexistent"), "conf:8", &kt, &err));
 	assert_non_null(strstr(buf_cstr(&err), "conf:8: cannot open"));
 	buf_reset(&err);
+	/* a FIFO is refused, not waited on for a writer (the daemon's start
+	 * or reload hung); SIGALRM ends the test if it waits */
+	assert_int_equal(mkfifo(path_in("fifo.table"), 0600), 0);
+	(void)alarm(10);
+	assert_false(keytable_load(path_in("fifo.table"), "conf:8", &kt, &err));
+	(void)alarm(0);
+	assert_non_null(strstr(buf_cstr(&err), "fifo.table is not a regular file"));
+	(void)unlink(path_in("fifo.table"));
+	buf_reset(&err);
 	p = put("EmptyKeyTable", "# nothing\n", 0644);
 	assert_false(keytable_load(p, "conf:9", &kt, &err));
 	assert_non_null(strstr(buf_cstr(&err), "has no entries"));

@@ -353,8 +353,48 @@ parse_h(const struct sig_tags *tg, struct dkim_sig *sig, const char **why_r)
 	return DKIM_SIG_OK;
 }
 
+/* hex_val - the value of hex digit c, or -1 */
+static int
+hex_val(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* qp_decode - dkim-quoted-printable (2.11) decoded in place: whitespace
+ * dropped, =XX made its octet; false for a broken or NUL escape */
+static bool
+qp_decode(char *v)
+{
+	char *w = v;
+	int hi, lo;
+
+	for (; *v != '\0'; v++) {
+		if (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')
+			continue;
+		if (*v != '=') {
+			*w++ = *v;
+			continue;
+		}
+		hi = hex_val((unsigned char)v[1]);
+		lo = hi < 0 ? -1 : hex_val((unsigned char)v[2]);
+		if (lo < 0 || (hi == 0 && lo == 0))
+			return false;
+		*w++ = (char)(hi * 16 + lo);
+		v += 2;
+	}
+	*w = '\0';
+	return true;
+}
+
 /* parse_auid - i= (tg->i, present) must be [local-part] "@" domain
- * within d= (3.5) */
+ * within d= (3.5), once decoded: it is dkim-quoted-printable, so a
+ * signer may have written any octet of it as =XX */
 static enum dkim_sig_status
 parse_auid(const struct sig_tags *tg, struct dkim_sig *sig,
     const char **why_r)
@@ -362,6 +402,10 @@ parse_auid(const struct sig_tags *tg, struct dkim_sig *sig,
 	const char *at;
 
 	sig->i = tg->i_copy;
+	if (!qp_decode(sig->i)) {
+		*why_r = "malformed i=";
+		return DKIM_SIG_E_SYNTAX;
+	}
 	at = strrchr(sig->i, '@');
 	if (at == NULL || !dkim_domain_ok(at + 1)) {
 		*why_r = "malformed i=";

@@ -84,6 +84,8 @@ static const char *check_report_store(const struct conf *c);
 static const char *check_report_contact(const struct conf *c);
 static const char *check_report_interval(const struct conf *c);
 static const char *check_failure_reports(const struct conf *c);
+static const char *check_sign_headers(const struct conf *c);
+static const char *check_oversign_headers(const struct conf *c);
 
 const struct conf_option conf_options[] = {
 	{ "Socket", CONF_T_STRING, "inet:8891@127.0.0.1", FIELD(socket), 0, 0, NULL, check_socket },
@@ -159,8 +161,8 @@ const struct conf_option conf_options[] = {
 	{ "KeyTable", CONF_T_STRING, NULL, FIELD(key_table), 0, 0, NULL, NULL },
 	{ "SigningTable", CONF_T_STRING, NULL, FIELD(signing_table), 0, 0, NULL, NULL },
 	{ "MultipleSignatures", CONF_T_BOOL, "no", FIELD(multiple_signatures), 0, 0, NULL, NULL },
-	{ "SignHeaders", CONF_T_LIST, SIGN_HEADERS_DEFAULT, FIELD(sign_headers), 0, 0, NULL, NULL },
-	{ "OversignHeaders", CONF_T_LIST, OVERSIGN_HEADERS_DEFAULT, FIELD(oversign_headers), 0, 0, NULL, NULL },
+	{ "SignHeaders", CONF_T_LIST, SIGN_HEADERS_DEFAULT, FIELD(sign_headers), 0, 0, NULL, check_sign_headers },
+	{ "OversignHeaders", CONF_T_LIST, OVERSIGN_HEADERS_DEFAULT, FIELD(oversign_headers), 0, 0, NULL, check_oversign_headers },
 	{ "Domain", CONF_T_LIST, NULL, FIELD(sign_domains), 0, 0, NULL, NULL },
 	{ "Selector", CONF_T_LIST, NULL, FIELD(sign_selectors), 0, 0, NULL, NULL },
 	{ "KeyFile", CONF_T_LIST, NULL, FIELD(sign_key_files), 0, 0, NULL, NULL },
@@ -695,6 +697,36 @@ check_report_contact(const struct conf *c)
 	    strpbrk(c->report_contact, " \t<>\"\r\n,;") != NULL)
 		return "expected a plain address such as dmarc-reports@example.net";
 	return NULL;
+}
+
+/* field_names_problem - each item a header field name (RFC 5322 3.6.8:
+ * printable ASCII but ':'); "From:To", h='s own spelling, would go into
+ * h= as three names while the signer hashed none of them */
+static const char *
+field_names_problem(const struct conf_list *l)
+{
+	const unsigned char *p;
+	size_t i;
+
+	for (i = 0; i < l->count; i++)
+		for (p = (const unsigned char *)l->items[i]; *p != '\0'; p++)
+			if (*p < 33 || *p > 126 || *p == ':')
+				return "a name with ':' or a character outside "
+				    "printable ASCII is not a header field name "
+				    "(write the names apart: From To Subject)";
+	return NULL;
+}
+
+static const char *
+check_sign_headers(const struct conf *c)
+{
+	return field_names_problem(&c->sign_headers);
+}
+
+static const char *
+check_oversign_headers(const struct conf *c)
+{
+	return field_names_problem(&c->oversign_headers);
 }
 
 /* check_report_interval - periods start on UTC hour boundaries and tile

@@ -71,6 +71,31 @@ test_defaults(void **state)
 	buf_deinit(&err);
 }
 
+/* SignHeaders and OversignHeaders take header field names: h='s own
+ * "From:To" spelling is refused at its line, commas and spaces part
+ * names */
+static void
+test_header_name_lists(void **state)
+{
+	struct buf err = BUF_INIT;
+	struct conf *c;
+
+	(void)state;
+	c = load("Mode sv\nSignHeaders From:To:Subject\n", &err);
+	assert_null(c);
+	assert_non_null(strstr(buf_cstr(&err), ":2: SignHeaders: a name with "
+	    "':'"));
+	c = load("OversignHeaders From\nOversignHeaders From:Subject\n", &err);
+	assert_null(c);
+	assert_non_null(strstr(buf_cstr(&err), ":2: OversignHeaders: "));
+	c = load("SignHeaders From,To Subject\nOversignHeaders From\n", &err);
+	assert_non_null(c);
+	assert_int_equal(c->sign_headers.count, 3);
+	assert_string_equal(c->sign_headers.items[1], "To");
+	conf_unref(&c);
+	buf_deinit(&err);
+}
+
 static void
 test_values_and_case(void **state)
 {
@@ -414,6 +439,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_header_name_lists),
 		cmocka_unit_test(test_values_and_case),
 		cmocka_unit_test(test_errors_name_file_and_line),
 		cmocka_unit_test(test_domain_lists),

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "migrate/hostcarve.h"
 #include "migrate/hostlist.h"
 #include "util/cidr.h"
 #include "util/str.h"
@@ -53,20 +54,45 @@ as_looked_up(const char *p, char *canon, size_t size)
 	return ascii_strcasecmp(canon, p) == 0;
 }
 
-/* classify - one entry into nets or skipped */
+/* struct lists - where classify puts each entry */
+struct lists {
+	struct strlist *nets, *skipped;
+	struct strlist exceptions;	/* "!" entries OpenDKIM could match */
+};
+
+/* exception - a "!" entry: kept for hostcarve when OpenDKIM could match
+ * it, listed either way (authmilter's InternalHosts has no exceptions) */
 static void
-classify(char *entry, struct strlist *nets, struct strlist *skipped)
+exception(const char *p, struct lists *l)
+{
+	char text[512], canon[INET6_ADDRSTRLEN + 8];
+
+	if (cidr_valid(p + 1) && as_looked_up(p + 1, canon, sizeof(canon))) {
+		strlist_add(&l->exceptions, p + 1);
+		(void)snprintf(text, sizeof(text), "%.300s (an exception: "
+		    "authmilter has none, so the networks holding it are "
+		    "written as the networks around it)", p);
+	} else {
+		(void)snprintf(text, sizeof(text), "%.300s (an exception "
+		    "OpenDKIM never matched: not an address or network in "
+		    "the form it looks up)", p);
+	}
+	strlist_add(l->skipped, text);
+}
+
+/* classify - one entry into nets, skipped or exceptions */
+static void
+classify(char *entry, struct lists *l)
 {
 	char text[512];
 	char *p = str_trim(entry);
+	struct strlist *nets = l->nets, *skipped = l->skipped;
 	size_t n;
 
 	if (*p == '\0')
 		return;
 	if (*p == '!') {
-		(void)snprintf(text, sizeof(text), "%s (an exception: authmilter "
-		    "has none; leave it out of the networks instead)", p);
-		strlist_add(skipped, text);
+		exception(p, l);
 		return;
 	}
 	/* OpenDKIM writes IPv6 addresses in brackets: [2001:db8::1]/64 */
@@ -107,8 +133,7 @@ is_space(char c)
 
 /* read_hostfile - one entry per line */
 static bool
-read_hostfile(const char *path, struct strlist *nets,
-    struct strlist *skipped, struct buf *err)
+read_hostfile(const char *path, struct lists *l, struct buf *err)
 {
 	char line[1024];
 	unsigned lineno = 0, count = 0;
@@ -143,7 +168,7 @@ read_hostfile(const char *path, struct strlist *nets,
 			(void)fclose(f);
 			return false;
 		}
-		classify(p, nets, skipped);
+		classify(p, l);
 	}
 	(void)fclose(f);
 	return true;
@@ -165,17 +190,17 @@ other_kind(const char *spec)
 	return false;
 }
 
-bool
-hostlist_read(const char *spec, bool lists_ok, struct strlist *nets,
-    struct strlist *skipped, struct buf *err)
+/* read_spec - the entries of a file or comma-separated list */
+static bool
+read_spec(const char *spec, bool lists_ok, struct lists *l, struct buf *err)
 {
 	char list[OCONF_LIST_MAX];
 	char *p, *comma;
 
 	if (ascii_strncasecmp(spec, "file:", 5) == 0)
-		return read_hostfile(spec + 5, nets, skipped, err);
+		return read_hostfile(spec + 5, l, err);
 	if (spec[0] == '/')
-		return read_hostfile(spec, nets, skipped, err);
+		return read_hostfile(spec, l, err);
 	if (!lists_ok) {
 		buf_printf(err, "%s: expected the path of a file", spec);
 		return false;
@@ -196,7 +221,20 @@ hostlist_read(const char *spec, bool lists_ok, struct strlist *nets,
 		comma = strchr(p, ',');
 		if (comma != NULL)
 			*comma++ = '\0';
-		classify(p, nets, skipped);
+		classify(p, l);
 	}
 	return true;
+}
+
+bool
+hostlist_read(const char *spec, bool lists_ok, struct strlist *nets,
+    struct strlist *skipped, struct buf *err)
+{
+	struct lists l = { nets, skipped, { NULL, 0 } };
+	bool ok = read_spec(spec, lists_ok, &l, err);
+
+	if (ok)
+		(void)hostcarve_apply(nets, &l.exceptions);
+	strlist_deinit(&l.exceptions);
+	return ok;
 }

@@ -14,7 +14,9 @@
  * absolute path or "file:path") or, when lists_ok, a comma-separated list
  * ("csl:a,b" or plain "a,b"). Addresses and networks go to nets (IPv6
  * brackets removed); what authmilter's InternalHosts cannot hold (host
- * names, "!" exceptions) goes to skipped as "entry (why)". False when
+ * names, "!" exceptions) goes to skipped as "entry (why)"; a network
+ * holding an exception OpenDKIM could match is carved around it
+ * (hostcarve.h). False when
  * the data set cannot be read (other kinds: db:, ldap:, refile: ...),
  * with the reason in err. */
 bool hostlist_read(const char *spec, bool lists_ok, struct strlist *nets,

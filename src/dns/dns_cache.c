@@ -10,11 +10,15 @@
  * compared in full, so a hit is always the question asked. A new answer
  * takes, in its set, the entry of the same question, else a free or
  * expired one, else the one that expires first; all within a bound on the
- * bytes kept. (A direct-mapped table let two questions of every message
- * that hash alike evict each other for ever: each cost a round trip
- * through libunbound's thread on every message.) One mutex guards the
- * table; answers are copied in and out, so a caller owns what it gets and
- * the table owns what it keeps. Each copy is one allocation
+ * bytes kept. When that bound is reached, one sweep of the table gives
+ * back the bytes of every expired entry, at most once per expiry (an
+ * expired entry is otherwise freed only when its own set takes a new
+ * answer, so a table full of them refused every new answer). (A
+ * direct-mapped table let two questions of every message that hash alike
+ * evict each other for ever: each cost a round trip through libunbound's
+ * thread on every message.) One mutex guards the table; answers are
+ * copied in and out, so a caller owns what it gets and the table owns
+ * what it keeps. Each copy is one allocation
  * (dns_answer_copy): a hit costs one malloc, not one per record and text.
  *
  * Not lru_table.c: this table replaces the entry that expires first
@@ -47,6 +51,7 @@ struct dns_cache {
 	unsigned sets;			/* of DNS_CACHE_WAYS entries each */
 	struct dns_cache_entry *table;
 	size_t bytes, max_bytes;	/* kept now; bound */
+	uint64_t first_expiry_ms;	/* no entry expires before this */
 	atomic_uint_least64_t hits;
 };
 
@@ -101,12 +106,40 @@ answer_bytes(const struct dns_answer *a)
 	return n;
 }
 
+/* sweep - with mu held, give back the bytes of every expired entry and
+ * note when the first live one expires (until then a sweep frees
+ * nothing, so none is made) */
+static void
+sweep(struct dns_cache *c, uint64_t now_ms)
+{
+	size_t i, n = (size_t)c->sets * DNS_CACHE_WAYS;
+
+	c->first_expiry_ms = UINT64_MAX;
+	for (i = 0; i < n; i++) {
+		struct dns_cache_entry *e = &c->table[i];
+
+		if (e->answer == NULL)
+			continue;
+		if (e->expires_ms > now_ms) {
+			if (e->expires_ms < c->first_expiry_ms)
+				c->first_expiry_ms = e->expires_ms;
+			continue;
+		}
+		c->bytes -= e->bytes;
+		free(e->name);
+		e->name = NULL;
+		dns_answer_free(&e->answer);
+		e->bytes = 0;
+	}
+}
+
 struct dns_cache *
 dns_cache_new(unsigned slots, size_t max_bytes)
 {
 	struct dns_cache *c = xcalloc(1, sizeof(*c));
 
 	c->max_bytes = max_bytes;
+	c->first_expiry_ms = UINT64_MAX;
 	pthread_mutex_init(&c->mu, NULL);
 	c->sets = (slots + DNS_CACHE_WAYS - 1) / DNS_CACHE_WAYS;
 	if (c->sets == 0)
@@ -189,8 +222,14 @@ dns_cache_put(struct dns_cache *c, const char *name, uint16_t type,
 	copy = dns_answer_copy(a);
 	pthread_mutex_lock(&c->mu);
 	e = victim(set_of(c, key, len, type), key, type, now_ms);
+	if (c->bytes - e->bytes + bytes > c->max_bytes &&
+	    now_ms >= c->first_expiry_ms) {
+		/* expired answers in other sets hold bytes no question of
+		 * their own set may come to free: give them back */
+		sweep(c, now_ms);
+	}
 	if (c->bytes - e->bytes + bytes > c->max_bytes) {
-		/* full: keep what is there rather than grow */
+		/* full of live answers: keep them rather than grow */
 		pthread_mutex_unlock(&c->mu);
 		dns_answer_free(&copy);
 		return;
@@ -200,6 +239,8 @@ dns_cache_put(struct dns_cache *c, const char *name, uint16_t type,
 	e->name = xstrdup(key);
 	e->type = type;
 	e->expires_ms = now_ms + (uint64_t)a->ttl * 1000u;
+	if (e->expires_ms < c->first_expiry_ms)
+		c->first_expiry_ms = e->expires_ms;
 	e->answer = copy;
 	e->bytes = bytes;
 	pthread_mutex_unlock(&c->mu);

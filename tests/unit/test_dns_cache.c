@@ -5,7 +5,8 @@
  * (a direct-mapped table did, costing a libunbound round trip per message
  * for each such pair); a full set gives up the answer that expires first
  * and takes an expired entry before a live one; NXDOMAIN and NODATA are
- * kept for their TTL and failures never.
+ * kept for their TTL and failures never; answers that expired in other
+ * sets do not hold the byte budget against new ones.
  */
 #include "config.h"
 
@@ -167,6 +168,54 @@ test_negative_answers_kept_failures_not(void **state)
 	dns_cache_free(&c);
 }
 
+/* wide_name - the i-th test name, all of one length (i < 1000) */
+static const char *
+wide_name(unsigned i, char *buf, size_t size)
+{
+	/* a name fits the buffer; truncation cannot happen */
+	(void)snprintf(buf, size, "w%03u.example", i);
+	return buf;
+}
+
+/* A table whose byte budget is taken by answers that have all expired
+ * still takes new answers: the expired ones in other sets give their
+ * bytes back (they used to hold them until a question of their own set
+ * came, so a full table refused every new answer for good). */
+static void
+test_expired_bytes_given_back(void **state)
+{
+	struct dns_cache *c;
+	uint64_t later = NOW_MS + 60 * 1000u;
+	char buf[32];
+	size_t one;
+	unsigned i, n = 16, kept_n = 0;
+
+	(void)state;
+	/* the budget of n answers as put_status makes them (one record
+	 * whose text is the name), in a roomy table */
+	one = sizeof(struct dns_answer) + sizeof(struct dns_rr) +
+	    strlen(wide_name(0, buf, sizeof(buf))) + 1;
+	c = dns_cache_new(4096, n * one);
+	for (i = 0; i < n; i++)
+		put_status(c, wide_name(i, buf, sizeof(buf)), DNS_R_ANSWER, 10,
+		    NOW_MS);
+	for (i = 0; i < n; i++)
+		assert_true(kept(c, wide_name(i, buf, sizeof(buf)), NOW_MS));
+	/* full now; one more is refused while the others live */
+	put_status(c, wide_name(999, buf, sizeof(buf)), DNS_R_ANSWER, 300,
+	    NOW_MS);
+	assert_false(kept(c, wide_name(999, buf, sizeof(buf)), NOW_MS));
+	/* all expired: new answers (other names, other sets) are kept */
+	for (i = 100; i < 100 + n; i++)
+		put_status(c, wide_name(i, buf, sizeof(buf)), DNS_R_ANSWER, 300,
+		    later);
+	for (i = 100; i < 100 + n; i++)
+		if (kept(c, wide_name(i, buf, sizeof(buf)), later))
+			kept_n++;
+	assert_int_equal(kept_n, n);
+	dns_cache_free(&c);
+}
+
 int
 main(void)
 {
@@ -175,6 +224,7 @@ main(void)
 		cmocka_unit_test(test_full_set_evicts_first_to_expire),
 		cmocka_unit_test(test_expired_entry_reused_first),
 		cmocka_unit_test(test_negative_answers_kept_failures_not),
+		cmocka_unit_test(test_expired_bytes_given_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

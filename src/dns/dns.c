@@ -439,6 +439,22 @@ dns_lookup_until(struct dns_resolver *r, const char *name, uint16_t type,
 }
 
 struct dns_answer *
+dns_lookup_cached(struct dns_resolver *r, const char *name, uint16_t type)
+{
+	char key[DNS_NAME_KEY_MAX];
+	struct dns_answer *a;
+	size_t len;
+
+	if (r->ops->cached == NULL || !dns_name_key(name, key, &len))
+		return NULL;
+	if ((a = r->ops->cached(r, key, len, type)) != NULL) {
+		atomic_fetch_add(&r->lookups, 1);
+		metrics_dns_query();
+	}
+	return a;
+}
+
+struct dns_answer *
 dns_lookup(struct dns_resolver *r, const char *name, uint16_t type,
     unsigned timeout_ms)
 {

@@ -79,6 +79,10 @@ struct dns_resolver *dns_resolver_new(const struct dns_config *cfg,
  * collected (dns_query_wait or dns_query_cancel) before. */
 void dns_resolver_free(struct dns_resolver **rp);
 
+/* dns_lookup_cached - the live answer kept in the process (the libunbound
+ * backend's cache), or NULL: no query is sent and nothing waits */
+struct dns_answer *dns_lookup_cached(struct dns_resolver *r,
+    const char *name, uint16_t type);
 /* dns_lookup - synchronous lookup, bounded by the per-query timeout and by
  * timeout_ms if that is non-zero and shorter. Never returns NULL. */
 struct dns_answer *dns_lookup(struct dns_resolver *r, const char *name,

@@ -76,8 +76,12 @@ dns_budget_lookup(struct dns_budget *b, struct dns_resolver *r,
 	uint64_t t0;
 	unsigned left = dns_budget_left(b);
 
-	if (left == 0)
-		return dns_answer_new(DNS_R_TIMEOUT);
+	if (left == 0) {
+		/* spent: an answer kept in the process is still used, as
+		 * dns_budget_wait takes one already in; nothing is asked */
+		a = dns_lookup_cached(r, name, type);
+		return a != NULL ? a : dns_answer_new(DNS_R_TIMEOUT);
+	}
 	if (left != UINT32_MAX && (timeout_ms == 0 || left < timeout_ms))
 		timeout_ms = left;
 	t0 = clock_mono_ms();

@@ -35,7 +35,8 @@ void dns_budget_charge(struct dns_budget *b, uint64_t ms);
  * Frees the query and NULLs *qp; never returns NULL. */
 struct dns_answer *dns_budget_wait(struct dns_budget *b, struct dns_query **qp);
 /* dns_budget_lookup - dns_lookup within what is left (and within
- * timeout_ms when that is non-zero), charged; TIMEOUT when spent */
+ * timeout_ms when that is non-zero), charged; when spent an answer kept
+ * in the process (dns_lookup_cached) is taken, else TIMEOUT at once */
 struct dns_answer *dns_budget_lookup(struct dns_budget *b,
     struct dns_resolver *r, const char *name, uint16_t type,
     unsigned timeout_ms);

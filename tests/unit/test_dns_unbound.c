@@ -33,6 +33,7 @@
 #include <cmocka.h>
 
 #include "dns/dns.h"
+#include "dns/dns_budget.h"
 #include "dns/dns_int.h"
 
 #ifndef TOP_SRCDIR
@@ -466,6 +467,38 @@ assert_same_answer(const struct dns_answer *a, const struct dns_answer *b)
  * records, TTL not above the first, names compared without case and final
  * dot; NXDOMAIN and NODATA are kept (for the SOA's negative TTL, RFC 2308),
  * failures never. */
+/* a spent message budget still takes an answer the process keeps, and
+ * asks the server nothing for one it does not */
+static void
+test_spent_budget_takes_cached(void **state)
+{
+	struct dns_resolver *r;
+	struct dns_answer *a;
+	struct dns_budget b;
+	unsigned long before;
+
+	(void)state;
+	need_server();
+	r = resolver_at("127.0.0.1", 2000);
+	a = dns_lookup(r, "mx.test", DNS_T_MX, 0);	/* now kept */
+	assert_int_equal(a->status, DNS_R_ANSWER);
+	dns_answer_free(&a);
+	dns_budget_init(&b, 100);
+	dns_budget_charge(&b, 100);
+	before = server_count("mx.test MX");
+	a = dns_budget_lookup(&b, r, "mx.test", DNS_T_MX, 0);
+	assert_int_equal(a->status, DNS_R_ANSWER);
+	assert_string_equal(a->rr[0].text, "mail.example.test");
+	dns_answer_free(&a);
+	assert_int_equal(server_count("mx.test MX"), before);
+	before = server_count("multi.test TXT");
+	a = dns_budget_lookup(&b, r, "multi.test", DNS_T_TXT, 0);
+	assert_int_equal(a->status, DNS_R_TIMEOUT);
+	dns_answer_free(&a);
+	assert_int_equal(server_count("multi.test TXT"), before);
+	dns_resolver_free(&r);
+}
+
 static void
 test_in_process_cache_same_answers(void **state)
 {
@@ -681,6 +714,7 @@ main(void)
 		cmocka_unit_test(test_txt_strings_joined),
 		cmocka_unit_test(test_cache_shared_between_threads),
 		cmocka_unit_test(test_in_process_cache_same_answers),
+		cmocka_unit_test(test_spent_budget_takes_cached),
 		cmocka_unit_test(test_timeout_honoured_against_silent_server),
 		cmocka_unit_test(test_threads_lookup_timeout_and_cancel_at_once),
 		cmocka_unit_test(test_resolver_threads_block_signals),

@@ -202,6 +202,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	struct session *s = smfi_getpriv(ctx);
 	const char *auth, *qid;
 	struct verdict v;
+	sfsistat rc;
 
 	if (s == NULL)
 		return SMFIS_TEMPFAIL;
@@ -214,8 +215,10 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		    (char *)(uintptr_t)"Mail filter restarting; try again later");
 		return SMFIS_TEMPFAIL;
 	}
-	if (s->msg.conf == NULL)
+	if (s->msg.conf == NULL) {
+		session_message_end(s);
 		return SMFIS_TEMPFAIL;
+	}
 	s->msg.mail_from = strip_angle(s, argv[0] != NULL ? argv[0] : "");
 	auth = smfi_getsymval(ctx, "{auth_authen}");
 	if (auth != NULL && *auth != '\0')
@@ -224,13 +227,20 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	if (qid != NULL && *qid != '\0')
 		s->msg.queue_id = session_msg_strdup(s, qid);
 	checks_mail_from(s, &v);
+	/* A refusal or an accept here ends the message for us: libmilter
+	 * goes back to its HELO state and drops the MTA's ABORT for it, so
+	 * no callback would end it before the next MAIL FROM or the close,
+	 * and an idle connection would hold a stop for ShutdownTimeout. */
 	if (v.kind == VERDICT_REJECT || v.kind == VERDICT_TEMPFAIL) {
 		outcome_report(s, &v, METRICS_STAGE_MAIL_FROM);
-		return apply_verdict(ctx, &v);
+		rc = apply_verdict(ctx, &v);
+		session_message_end(s);
+		return rc;
 	}
 	if (s->msg.checks.peer) {
 		/* PeerHosts: the MTA skips us for the rest of this message */
 		outcome_report(s, &v, METRICS_STAGE_MAIL_FROM);
+		session_message_end(s);
 		return SMFIS_ACCEPT;
 	}
 	return SMFIS_CONTINUE;

@@ -17,7 +17,8 @@
 #include "util/cidr.h"
 
 /*
- * One message (MAIL FROM to end of message or abort). Reset at each MAIL
+ * One message (MAIL FROM to end of message or abort, or MAIL FROM alone
+ * when it is refused or accepted there). Reset at each MAIL
  * FROM and on abort, so nothing leaks from one message into the next on a
  * persistent connection. The fields come in three groups, by how the
  * reset clears them (session_message_end).

@@ -20,7 +20,9 @@
    are still written (the writer gets a bounded time before the exit),
    and so are the failure reports queued (the failure-report thread gets
    a bounded time too). A second SIGTERM during the wait ends it at
-   once (an operator's second Ctrl-C); a SIGHUP does not.
+   once (an operator's second Ctrl-C); a SIGHUP does not. A message
+   refused or accepted at MAIL FROM is over there: its idle connection
+   does not hold the stop.
 3. A ReportSendmail that hangs (a stuck queue): at SIGTERM the daemon
    gives the queued failure reports 3 s, kills the hung submission,
    counts the reports not sent and exits, instead of waiting for it.
@@ -232,6 +234,56 @@ def idle_connections_do_not_hold_stop(t, ns):
              names[4], diag=d.log_tail(8))
     except milter_client.MilterError as e:
         t.ok(False, "stop under load: milter conversation",
+             diag=str(e) + d.log_tail(10))
+    finally:
+        for c in clients:
+            c.close()
+        d.stop()
+        d.cleanup()
+
+
+def ended_at_mail_from(t, ns):
+    """A message refused at MAIL FROM (SPF fail under SPFFailAction
+    reject) or passed there (PeerHosts: accept) is over: its idle
+    connection, after the ABORT Postfix sends at the end of the
+    transaction, does not count as a message in flight, so it does not
+    hold a stop for ShutdownTimeout. libmilter drops that ABORT (it is
+    back in its HELO state), so nothing else would end the message."""
+    names = ["ended at MAIL FROM: the refusal and the accept answered",
+             "ended at MAIL FROM: no message in flight at SIGTERM",
+             "ended at MAIL FROM: exit 0 at once, not after ShutdownTimeout"]
+    d = daemon.Daemon({"ShutdownTimeout": "30s", "Nameservers": ns,
+                       "DNSTimeout": "1s", "SPFFailAction": "reject",
+                       "PeerHosts": "10.8.0.5"})
+    d.start()
+    clients = []
+    try:
+        refused = d.client()
+        clients.append(refused)
+        refused.conn("client.bad.test", "198.51.100.7")
+        refused.helo("client.bad.test")
+        r1 = refused.mail("<a@ok.test>")
+        refused.abort()
+        peer = d.client()
+        clients.append(peer)
+        peer.conn("peer.test", "10.8.0.5")
+        peer.helo("peer.test")
+        r2 = peer.mail("<a@ok.test>")
+        peer.abort()
+        t.ok(r1.verdict == "replycode" and r1.reply is not None and
+             r1.reply.startswith("550 5.7.23 ") and r2.verdict == "accept",
+             names[0], diag="%r %r" % (r1, r2))
+        time.sleep(0.2)		# the ABORTs are read
+        t0 = time.monotonic()
+        d.signal(signal.SIGTERM)
+        t.ok(d.wait_for_log(r"stopping; 0 message\(s\) in flight",
+                            5 * SCALE), names[1], diag=d.log_tail(5))
+        rc = d.wait(40 * SCALE)
+        took = time.monotonic() - t0
+        t.ok(rc == 0 and took < 5 * SCALE, names[2],
+             diag="status %r after %.2f s; %s" % (rc, took, d.log_tail(5)))
+    except milter_client.MilterError as e:
+        t.ok(False, "ended at MAIL FROM: milter conversation",
              diag=str(e) + d.log_tail(10))
     finally:
         for c in clients:
@@ -640,6 +692,7 @@ def main():
     try:
         listener_gives_up(t, tmp, ns)
         idle_connections_do_not_hold_stop(t, ns)
+        ended_at_mail_from(t, ns)
         message_past_timeout(t, ns)
         second_sigterm(t, ns)
         rows_past_timeout(t, tmp, ns)

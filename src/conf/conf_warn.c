@@ -34,6 +34,25 @@ oversign_transit(const struct conf *c, struct buf *out)
 	return n > 0 ? 1 : 0;
 }
 
+/* Queries a valid SPF evaluation can need (RFC 7208 4.6.4): the record,
+ * then 10 DNS terms, each an mx or ptr with up to 10 hosts to look up,
+ * and the exp= explanation */
+#define SPF_VALID_MAX_QUERIES (1 + 10 * (1 + 10) + 1)
+
+/* spf_queries_low - SPFMaxQueries below what a valid record can need:
+ * such a record gets permerror, which the RFC's limits do not give */
+static size_t
+spf_queries_low(const struct conf *c, struct buf *out)
+{
+	if (c->spf_max_queries >= SPF_VALID_MAX_QUERIES)
+		return 0;
+	buf_printf(out, "SPFMaxQueries %u is below %d, what a valid SPF record "
+	    "can need (RFC 7208 4.6.4: 10 DNS-querying terms, an mx or ptr "
+	    "term with up to 10 hosts to look up each): such a record gets "
+	    "permerror\n", c->spf_max_queries, SPF_VALID_MAX_QUERIES);
+	return 1;
+}
+
 size_t
 conf_warnings(const struct conf *c, struct buf *out)
 {
@@ -44,5 +63,6 @@ conf_warnings(const struct conf *c, struct buf *out)
 		n++;
 	}
 	n += oversign_transit(c, out);
+	n += spf_queries_low(c, out);
 	return n;
 }

@@ -263,10 +263,16 @@ def test_spf_queries(t, base):
         res, a, _ = send(d, msg("amp.test"), "<a@amp.test>")
         t.ok("spf=permerror" in a, "SPFMaxQueries 10: a record needing "
              "13 lookups gives spf=permerror", diag=a)
+        low = d.log()
+    want = "SPFMaxQueries 10 is below 112, what a valid SPF record can need"
+    t.ok(want in low, "SPFMaxQueries 10: the start-up log warns that a "
+         "valid record can need 112", diag=low[-1500:])
     with daemon.Daemon(options=base) as d:
         res, a, _ = send(d, msg("amp.test"), "<a@amp.test>")
         t.ok("spf=fail" in a, "default SPFMaxQueries (128): evaluated "
              "to the end, spf=fail", diag=a)
+        t.ok("SPFMaxQueries" not in d.log(), "default SPFMaxQueries: no "
+             "warning", diag=d.log()[-1500:])
 
 
 def test_spf_time(t, base):

@@ -353,19 +353,6 @@ parse_h(const struct sig_tags *tg, struct dkim_sig *sig, const char **why_r)
 	return DKIM_SIG_OK;
 }
 
-/* hex_val - the value of hex digit c, or -1 */
-static int
-hex_val(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* qp_decode - dkim-quoted-printable (2.11) decoded in place: whitespace
  * dropped, =XX made its octet; false for a broken or NUL escape */
 static bool
@@ -381,8 +368,8 @@ qp_decode(char *v)
 			*w++ = *v;
 			continue;
 		}
-		hi = hex_val((unsigned char)v[1]);
-		lo = hi < 0 ? -1 : hex_val((unsigned char)v[2]);
+		hi = ascii_hex_value((unsigned char)v[1]);
+		lo = hi < 0 ? -1 : ascii_hex_value((unsigned char)v[2]);
 		if (lo < 0 || (hi == 0 && lo == 0))
 			return false;
 		*w++ = (char)(hi * 16 + lo);

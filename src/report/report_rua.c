@@ -18,16 +18,6 @@
 #include "report/report_rua.h"
 #include "util/str.h"
 
-/* hexval - value of a hex digit, -1 if none */
-static int
-hexval(unsigned char c)
-{
-	if (ascii_isdigit(c))
-		return c - '0';
-	c = ascii_tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* parse_size - "10", "10k", "5m", "1g", "1t" -> bytes; false if bad.
  * A size past 2^64 bytes is no limit at all, not one that wrapped. */
 static bool
@@ -79,10 +69,10 @@ parse_one(const char *p, size_t n, struct report_dest *d)
 		if (c == '?')
 			break;	/* hfields are not ours to follow */
 		if (c == '%' && i + 2 < ulen &&
-		    hexval((unsigned char)p[i + 1]) >= 0 &&
-		    hexval((unsigned char)p[i + 2]) >= 0) {
-			c = (unsigned char)(hexval((unsigned char)p[i + 1]) * 16 +
-			    hexval((unsigned char)p[i + 2]));
+		    ascii_hex_value((unsigned char)p[i + 1]) >= 0 &&
+		    ascii_hex_value((unsigned char)p[i + 2]) >= 0) {
+			c = (unsigned char)(ascii_hex_value((unsigned char)p[i + 1]) * 16 +
+			    ascii_hex_value((unsigned char)p[i + 2]));
 			i += 2;
 		}
 		if (c <= 0x20 || c >= 0x7f || strchr("<>()[]\\,;:\"", c) != NULL)

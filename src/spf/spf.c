@@ -2,7 +2,8 @@
  * spf.c - SPF checks (RFC 7208) by libspf2, on our DNS module
  *
  * Exported (spf.h): spf_checker_new, spf_checker_free, spf_check,
- * spf_result_deinit, spf_res_name, spf_received_spf, spf_decisive_term;
+ * spf_result_deinit, spf_res_name, spf_decisive_term (spf_received.c
+ * writes the Received-SPF field);
  * to spf_pool.c (spf_int.h): spf_checker_set_limits,
  * spf_checker_has_receiver.
  *
@@ -66,16 +67,9 @@
 #include "spf/spf_int.h"
 #include "spf/spf_record.h"
 #include "util/buf.h"
-#include "util/fold.h"
 #include "util/hash.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
-
-/* Longest "; key=value" written in Received-SPF (append_pair): a path of
- * RFC 5321 4.5.3.1.3's 256 octets, quoted, fits */
-#define RECEIVED_SPF_VALUE_MAX 300
-/* Longest domain named in Received-SPF's comment: a domain name's 253 */
-#define RECEIVED_SPF_DOMAIN_MAX 253
 
 static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
 
@@ -668,120 +662,6 @@ spf_result_deinit(struct spf_result *res)
 	res->text_used = 0;
 	res->domain = res->sender = res->explanation = NULL;
 	res->reason = NULL;
-}
-
-/* append_value - a key=value value: dot-atom as is, else quoted-string
- * with controls dropped (RFC 5322 3.2.3, 3.2.4). A dot-atom's dots are
- * between atext runs: none first, last or next to another */
-static void
-append_value(struct buf *b, const char *v)
-{
-	const char *p;
-	bool atom = v[0] != '\0' && v[0] != '.';
-
-	for (p = v; *p != '\0' && atom; p++)
-		if (*p == '.' ? p[1] == '\0' || p[1] == '.' :
-		    !ascii_isalnum((unsigned char)*p) &&
-		    strchr("!#$%&'*+-/=?^_`{|}~", *p) == NULL)
-			atom = false;
-	if (atom) {
-		buf_append_str(b, v);
-		return;
-	}
-	buf_append_byte(b, '"');
-	for (p = v; *p != '\0'; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		if (ch < 0x20 || ch == 0x7f)
-			continue;
-		if (ch == '"' || ch == '\\')
-			buf_append_byte(b, '\\');
-		buf_append_byte(b, ch);
-	}
-	buf_append_byte(b, '"');
-}
-
-/* append_pair - sep, then key=value; left out when that is over
- * RECEIVED_SPF_VALUE_MAX octets: RFC 7208 9.1 makes every pair optional,
- * and a MAIL FROM or HELO argument of kilobytes is one word that no
- * folding could bring within a line's 998 octets */
-static void
-append_pair(struct buf *b, const char *sep, const char *key, const char *v)
-{
-	size_t mark = b->len;
-
-	buf_append_str(b, sep);
-	buf_append_str(b, key);
-	buf_append_byte(b, '=');
-	append_value(b, v);
-	if (b->len - mark > RECEIVED_SPF_VALUE_MAX)
-		buf_truncate(b, mark);
-}
-
-/* spf_received_spf - Received-SPF field value (RFC 7208 9.1), folded */
-char *
-spf_received_spf(const struct spf_request *req, const struct spf_result *res,
-    const char *receiver_host)
-{
-	struct buf b = BUF_INIT;
-	const char *ip = req->client_ip != NULL ? req->client_ip : "";
-	const char *rcv = receiver_host != NULL ? receiver_host : "localhost";
-	const char *dom = res->domain != NULL ? res->domain : "";
-	struct buf cm = BUF_INIT, folded = BUF_INIT;
-
-	/* the comment names the domain: a HELO argument of kilobytes (the
-	 * identity with a null sender) is no domain and one word no folding
-	 * could bring within a line's 998 octets */
-	if (strlen(dom) > RECEIVED_SPF_DOMAIN_MAX)
-		dom = "an over-long name";
-
-	switch (res->res) {
-	case SPF_RES_PASS:
-		buf_printf(&cm, "domain of %s designates %s as permitted sender",
-		    dom, ip);
-		break;
-	case SPF_RES_FAIL:
-	case SPF_RES_SOFTFAIL:
-		buf_printf(&cm, "domain of %s does not designate %s as "
-		    "permitted sender", dom, ip);
-		break;
-	case SPF_RES_NEUTRAL:
-		buf_printf(&cm, "%s is neither permitted nor denied by domain "
-		    "of %s", ip, dom);
-		break;
-	case SPF_RES_NONE:
-		buf_printf(&cm, "domain of %s does not provide an SPF record",
-		    dom);
-		break;
-	default:
-		buf_printf(&cm, "error in processing during lookup of %s", dom);
-		break;
-	}
-	buf_printf(&b, "%s (%s: ", spf_res_name(res->res), rcv);
-	/* the comment must not contain parentheses or controls */
-	for (const char *p = buf_cstr(&cm); *p != '\0'; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		if (ch >= 0x20 && ch != 0x7f && ch != '(' && ch != ')' &&
-		    ch != '\\')
-			buf_append_byte(&b, ch);
-	}
-	buf_deinit(&cm);
-	/* client-ip is always short, so the pairs after it start "; " */
-	buf_append_byte(&b, ')');
-	append_pair(&b, " ", "client-ip", ip);
-	append_pair(&b, "; ", "envelope-from",
-	    res->sender != NULL ? res->sender : "");
-	append_pair(&b, "; ", "helo", req->helo != NULL ? req->helo : "");
-	append_pair(&b, "; ", "receiver", rcv);
-	append_pair(&b, "; ", "identity", req->identity == SPF_ID_HELO ?
-	    "helo" : "mailfrom");
-	if (res->res == SPF_RES_PERMERROR && res->reason != NULL)
-		append_pair(&b, "; ", "problem", res->reason);
-	buf_append_byte(&b, ';');
-	fold_lines(b.data, b.len, sizeof("Received-SPF: ") - 1, &folded);
-	buf_deinit(&b);
-	return buf_steal(&folded);
 }
 
 /* prefix_decides - does the record made of the first k mechanisms of

@@ -31,6 +31,16 @@ ascii_isalnum(unsigned char c)
 	return ascii_isalpha(c) || ascii_isdigit(c);
 }
 
+/* ascii_hex_value - the value of hex digit c (either case), -1 if none */
+static inline int
+ascii_hex_value(unsigned char c)
+{
+	if (ascii_isdigit(c))
+		return c - '0';
+	c = ascii_tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 /* WSP of RFC 5234: space and horizontal tab */
 static inline bool
 ascii_iswsp(unsigned char c)

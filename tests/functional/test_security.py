@@ -23,6 +23,9 @@ import daemon  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
+# waits for a reload widen under the sanitizer and valgrind builds
+SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1") or 1)
+
 try:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -234,7 +237,7 @@ def test_no_secrets_in_logs(t):
             f.write(pem)
         start = len(d.log())
         d.reload()
-        d.wait_for_log(r"reload of .* refused", 10, start=start)
+        d.wait_for_log(r"reload of .* refused", 10 * SCALE, start=start)
         log = d.log()
         chunks = secret_chunks(pem)
         leaked = [c for c in chunks if c in log]
@@ -314,14 +317,16 @@ def test_reload_as_user(t):
             wait_dropped(d)
             t.ok(d.wait_for_log(r"a reload \(SIGHUP\) as nobody would be "
                                 r"refused: .*KeyFile: cannot open key file "
-                                r".*s1\.pem: Permission denied", 5), names[0],
+                                r".*s1\.pem: Permission denied", 5 * SCALE),
+                 names[0],
                  diag=d.log_tail(5))
         os.chown(key, pwd.getpwnam("nobody").pw_uid, -1)
         with daemon.Daemon(options=opts) as d:
             wait_dropped(d)
             n0 = len(d.log())
             d.reload()
-            ok = d.wait_for_log(r"configuration reloaded", 5, start=n0)
+            ok = d.wait_for_log(r"configuration reloaded", 5 * SCALE,
+                                start=n0)
             t.ok(ok and "would be refused" not in d.log(), names[1],
                  diag=d.log_tail(5))
     finally:

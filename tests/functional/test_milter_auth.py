@@ -17,6 +17,9 @@ import dns_testserver  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
+# waits widen under the sanitizer and valgrind builds
+SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1") or 1)
+
 try:
     import dkim  # noqa: F401
     from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: F401
@@ -331,7 +334,8 @@ def run_cases(t, base, pem, srv):
         res = d.send_message(msg("reject.test", "monitor"), client_ip=BAD_IP,
                              mail_from="<x@reject.test>")
         t.ok(res.disposition == "accept" and "dmarc=fail" in ar(res) and
-             d.wait_for_log(r"verdict=accept would=reject", timeout=3),
+             d.wait_for_log(r"verdict=accept would=reject",
+                            timeout=3 * SCALE),
              "monitor mode reports but accepts", diag=d.log_tail(2))
 
 

@@ -24,6 +24,9 @@ import dns_testserver  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
+# waits widen under the sanitizer and valgrind builds
+SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1") or 1)
+
 try:
     import dkim  # noqa: F401
     import yaml
@@ -252,10 +255,11 @@ def store_down(t, opts, tmp):
         t.ok(all(r.disposition == "accept" for r in results),
              "store missing: every message still accepted",
              diag=repr([r.disposition for r in results]))
-        t.ok(d.wait_for_log(r"ReportStore .*cannot open", timeout=5),
+        t.ok(d.wait_for_log(r"ReportStore .*cannot open", timeout=5 * SCALE),
              "store missing: the writer says why", diag=d.log_tail(5))
         d.stop()
-        t.ok(d.wait_for_log(r"5 report rows dropped .*5 in all", timeout=5),
+        t.ok(d.wait_for_log(r"5 report rows dropped .*5 in all",
+                             timeout=5 * SCALE),
              "queue of 10, 15 rows: 5 dropped and counted",
              diag=d.log_tail(5))
 

@@ -16,6 +16,9 @@ import dns_testserver  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
+# waits widen under the sanitizer and valgrind builds
+SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1") or 1)
+
 try:
     import yaml
     HAVE_LIBS = None
@@ -73,7 +76,7 @@ def test_reload(t, base):
         d.write_config(dict(base, AuthservID="second.example",
                             InternalHosts="10.8.0.0/16"))
         d.reload()
-        ok = d.wait_for_log(r"configuration reloaded", timeout=5)
+        ok = d.wait_for_log(r"configuration reloaded", timeout=5 * SCALE)
         t.ok(ok, "reload", diag=d.log_tail(5))
         # the connection opened before the reload, next message
         a = send(c, "fail.test")

@@ -21,6 +21,9 @@ import daemon  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
+# waits widen under the sanitizer and valgrind builds
+SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1") or 1)
+
 SRC = os.environ.get("top_srcdir") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..")
 UNIT = os.path.join(SRC, "contrib", "authmilter.service")
@@ -113,7 +116,8 @@ def main():
                 t.ok(signed(res), NAMES[3], diag=lambda: d.log_tail(5))
                 start = len(d.log())
                 d.reload()
-                ok = d.wait_for_log(r"configuration reloaded from", timeout=10,
+                ok = d.wait_for_log(r"configuration reloaded from",
+                                    timeout=10 * SCALE,
                                     start=start)
                 res = d.send_message(MSG, client_ip="127.0.0.1",
                                      mail_from="alice@example.com")

@@ -452,7 +452,8 @@ checks_eom(struct session *s, struct authres *ar, struct verdict *v)
 		return;
 	}
 	arc_override = checks_arc_override(ck->arc, m->conf,
-	    !ck->dmarc.multi_domain, &in, ar);
+	    !ck->dmarc.multi_domain, policy_spf_awaits_dmarc(&pc, &in), &in,
+	    ar);
 	policy_at_end(&pc, &in, v);
 	if (arc_override && v->kind != VERDICT_REJECT)
 		v->why = "dmarc-fail-arc-trusted-sealer";

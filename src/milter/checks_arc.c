@@ -17,7 +17,8 @@
  * checks_arc_override applies the trusted-sealer policy after DMARC: a
  * DMARC failure is delivered as ARCTrustedSealerAction (none or
  * quarantine) when the chain passed and a sealer in ARCTrustedSealers
- * recorded a pass for the author domain; untrusted sealers never change
+ * recorded a pass for the author domain, and is not refused for an SPF
+ * failure under reject-unless-dmarc-pass; untrusted sealers never change
  * a verdict.
  */
 #include "config.h"
@@ -150,22 +151,31 @@ checks_arc_eom(struct checks_arc *a, struct dns_budget *budget,
 
 bool
 checks_arc_override(struct checks_arc *a, const struct conf *c,
-    bool single_author, struct policy_input *in, struct authres *ar)
+    bool single_author, bool spf_awaits, struct policy_input *in,
+    struct authres *ar)
 {
 	enum policy_disposition to = c->arc_trusted_sealer_action == 1 ?
 	    POLICY_DISP_QUARANTINE : POLICY_DISP_NONE;
 	struct buf comment = BUF_INIT;
 
+	/* nothing to rescue: the disposition is already the action's, and
+	 * no SPF rule waits for DMARC after it (a quarantine comes first) */
+	if (in->dmarc_disposition <= to && !(spf_awaits &&
+	    in->dmarc_disposition == POLICY_DISP_NONE))
+		return false;
 	if (a == NULL || a->res == NULL || c->arc_trusted_sealers.count == 0 ||
 	    !single_author || in->dmarc != POLICY_DMARC_FAIL ||
-	    in->dmarc_disposition <= to || in->from_domain == NULL)
+	    in->from_domain == NULL)
 		return false;
 	if (!arc_trust_find(a->res,
 	    (const char *const *)c->arc_trusted_sealers.items,
 	    c->arc_trusted_sealers.count, in->from_domain, in->from_org_domain,
 	    &a->trust))
 		return false;
-	in->dmarc_disposition = to;
+	/* p=none stays none (a forwarder broke SPF; never made stricter) */
+	if (in->dmarc_disposition > to)
+		in->dmarc_disposition = to;
+	in->dmarc_rescued = true;
 	a->override_reason = "trusted_forwarder";
 	/* these attach to the dmarc result, the last one added */
 	authres_add_prop(ar, "policy", "override", a->override_reason);

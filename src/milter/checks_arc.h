@@ -53,14 +53,17 @@ void checks_arc_body(struct checks_arc *a, const unsigned char *p,
  * no smtp.remote-ip. Not called with ARCVerify no. */
 void checks_arc_eom(struct checks_arc *a, struct dns_budget *budget,
     struct authres *ar, const char *client_ip);
-/* checks_arc_override - after DMARC: when it failed with a policy for a
- * single author domain, the chain passed and a sealer in
- * ARCTrustedSealers recorded a pass for that domain
- * (arc_trust_find), lower in->dmarc_disposition to
- * ARCTrustedSealerAction and say so in ar (policy.override on the dmarc
- * result, a comment naming the sealer). Returns true when it did. */
+/* checks_arc_override - after DMARC: when it failed for a single author
+ * domain with a disposition above ARCTrustedSealerAction, or of none
+ * with spf_awaits (an SPF failure the site refuses unless DMARC passes),
+ * the chain passed and a sealer in ARCTrustedSealers recorded a pass for
+ * that domain (arc_trust_find): lower in->dmarc_disposition to
+ * ARCTrustedSealerAction, set in->dmarc_rescued and say so in ar
+ * (policy.override on the dmarc result, a comment naming the sealer).
+ * Returns true when it did. */
 bool checks_arc_override(struct checks_arc *a, const struct conf *c,
-    bool single_author, struct policy_input *in, struct authres *ar);
+    bool single_author, bool spf_awaits, struct policy_input *in,
+    struct authres *ar);
 /* checks_arc_result - the chain's result, NULL when no ARC field came */
 const struct arc_result *checks_arc_result(const struct checks_arc *a);
 struct logrec;

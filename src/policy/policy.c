@@ -11,9 +11,11 @@
  * always-reject list wins over the never-reject list, which wins over the
  * published policy; DMARC temperror follows the temperror choice; a DMARC
  * fail follows p=/sp=/np= as the site maps reject and quarantine; then SPF
- * fail in "reject unless DMARC passes" mode. Monitor-only mode computes
- * all of that for the log but always accepts; what MAIL FROM would have
- * refused (policy_at_mail_from does nothing then) comes first.
+ * fail in "reject unless DMARC passes" mode (a DMARC failure a trusted
+ * ARC sealer rescued counts as a pass there: forwarding broke SPF).
+ * Monitor-only mode computes all of that for the log but always accepts;
+ * what MAIL FROM would have refused (policy_at_mail_from does nothing
+ * then) comes first.
  */
 #include "config.h"
 
@@ -227,6 +229,18 @@ accepted_why(const struct policy_input *in)
 	}
 }
 
+/* policy_spf_awaits_dmarc - an SPF fail or softfail the site refuses
+ * unless DMARC passes */
+bool
+policy_spf_awaits_dmarc(const struct policy_config *pc,
+    const struct policy_input *in)
+{
+	return (in->spf == POLICY_SPF_FAIL &&
+	    pc->spf_fail == POLICY_SPF_REJECT_UNLESS_DMARC) ||
+	    (in->spf == POLICY_SPF_SOFTFAIL &&
+	    pc->spf_softfail == POLICY_SPF_REJECT_UNLESS_DMARC);
+}
+
 void
 policy_at_end(const struct policy_config *pc, const struct policy_input *in,
     struct verdict *v)
@@ -258,9 +272,8 @@ policy_at_end(const struct policy_config *pc, const struct policy_input *in,
 		    "Temporary DNS error checking DMARC; try again later");
 	} else if (dmarc_verdict(pc, in, v)) {
 		/* v filled */
-	} else if (in->dmarc != POLICY_DMARC_PASS &&
-	    ((in->spf == POLICY_SPF_FAIL && pc->spf_fail == POLICY_SPF_REJECT_UNLESS_DMARC) ||
-	    (in->spf == POLICY_SPF_SOFTFAIL && pc->spf_softfail == POLICY_SPF_REJECT_UNLESS_DMARC))) {
+	} else if (in->dmarc != POLICY_DMARC_PASS && !in->dmarc_rescued &&
+	    policy_spf_awaits_dmarc(pc, in)) {
 		spf_fail_text(in, true, text, sizeof(text));
 		set(v, VERDICT_REJECT, "550", "5.7.23", "spf-fail", text);
 	}

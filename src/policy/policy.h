@@ -72,6 +72,9 @@ struct policy_input {
 					 * evaluation found it, else NULL or "" */
 	const char *bad_from;		/* why there is no usable author
 					 * (static text), NULL when there is */
+	/* a DMARC failure a trusted ARC sealer vouched for
+	 * (ARCTrustedSealers): no SPF reject-unless-dmarc-pass either */
+	bool dmarc_rescued;
 };
 
 enum verdict_kind {
@@ -94,6 +97,10 @@ struct verdict {
 /* policy_at_mail_from - the verdict possible at MAIL FROM (SPF only) */
 void policy_at_mail_from(const struct policy_config *pc,
     const struct policy_input *in, struct verdict *v);
+/* policy_spf_awaits_dmarc - the SPF result is one the site refuses at
+ * end of message unless DMARC passes (reject-unless-dmarc-pass) */
+bool policy_spf_awaits_dmarc(const struct policy_config *pc,
+    const struct policy_input *in);
 /* policy_at_end - the verdict at end of message, all results known */
 void policy_at_end(const struct policy_config *pc,
     const struct policy_input *in, struct verdict *v);

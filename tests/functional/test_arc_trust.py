@@ -71,6 +71,10 @@ def main():
         recs = {x.key_name: x.record for x in (author, lst, other)}
         zone = {k: [{"TXT": v}] for k, v in recs.items()}
         zone["_dmarc.author.example"] = [{"TXT": "v=DMARC1; p=reject"}]
+        # a forwarder keeps the author's envelope sender: SPF fails here
+        zone["author.example"] = [{"TXT": "v=spf1 -all"}]
+        zone["pnone.example"] = [{"TXT": "v=spf1 -all"}]
+        zone["_dmarc.pnone.example"] = [{"TXT": "v=DMARC1; p=none"}]
         # bank.suffix.example is an organization under a public suffix
         zone["_dmarc.suffix.example"] = [{"TXT": "v=DMARC1; p=none; psd=y"}]
         zone["_dmarc.bank.suffix.example"] = [{"TXT": "v=DMARC1; p=reject"}]
@@ -108,6 +112,12 @@ def main():
             b"Hello list,", b"Your account is locked, log in at once,", 1),
             other, "pass")
         msgs["relayed"] = ac.seal(msgs["trusted"], other, "pass")
+        # an author whose domain asks nothing (p=none), by a trusted list
+        # and by another sealer
+        for key, sealer in (("pnone", lst), ("pnone_other", other)):
+            msgs[key] = ac.seal(listify(from_(signed, b"pnone.example")),
+                                sealer, "none", results=(
+                                    b"dmarc=pass header.from=pnone.example"))
         # the list's AMS has l=: text appended past it after the list
         # sealed (its AMS still verifies) under an untrusted set, and the
         # same message passed on without the text
@@ -132,6 +142,10 @@ def main():
             with daemon.Daemon(dict(base, ARCTrustedSealers="list.example",
                                     DMARCMode="rfc7489")) as d:
                 rfc7489(t, d, msgs)
+            with daemon.Daemon(dict(base, ARCTrustedSealers="list.example",
+                                    SPFFailAction="reject-unless-dmarc-"
+                                    "pass")) as d:
+                spf_unless_dmarc(t, d, msgs)
             with daemon.Daemon(base) as d:
                 r = send(d, msgs["trusted"], "N1")
                 t.is_eq(r.disposition, "reject",
@@ -261,6 +275,29 @@ def trusted(t, d, msgs):
     t.ok(r.disposition == "reject" and "policy.override" not in ar_of(r),
          "a pass for the public suffix above the author: rejected",
          diag=ar_of(r))
+
+
+def spf_unless_dmarc(t, d, msgs):
+    """SPFFailAction reject-unless-dmarc-pass: a forwarder that keeps the
+    author's envelope sender fails SPF here; a DMARC failure a trusted
+    sealer rescued is not refused for that SPF failure"""
+    for key, qid, want, label in (
+            ("trusted", "F1", "accept", "a trusted sealer vouched: "
+             "delivered"),
+            ("other", "F2", "reject", "an untrusted sealer: rejected"),
+            ("pnone", "F3", "accept", "p=none, a trusted sealer vouched: "
+             "delivered"),
+            ("pnone_other", "F4", "reject", "p=none, an untrusted sealer: "
+             "rejected")):
+        sender = b"alice@" + (b"pnone.example" if key.startswith("pnone")
+                              else b"author.example")
+        r = d.send_message(msgs[key], client_ip=CLIENT, macros={"i": qid},
+                           mail_from=sender.decode())
+        ar = ar_of(r)
+        t.ok(r.disposition == want and "spf=fail" in ar and
+             ("policy.override=trusted_forwarder" in ar) ==
+             (want == "accept"), "SPFFailAction reject-unless-dmarc-pass, "
+             "SPF fail: " + label, diag="%s %s" % (r.disposition, ar))
 
 
 def rfc7489(t, d, msgs):

@@ -209,6 +209,13 @@ test_spf_fail_actions(void **state)
 	in.dmarc = POLICY_DMARC_PASS;	/* aligned DKIM saved it */
 	policy_at_end(&pc, &in, &v);
 	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	/* a trusted ARC sealer vouched for the failure (checks_arc.c):
+	 * forwarding broke SPF, ARCTrustedSealerAction none delivers */
+	in = input(POLICY_SPF_FAIL, POLICY_DMARC_FAIL, POLICY_DISP_NONE,
+	    "example.com");
+	in.dmarc_rescued = true;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
 	in = input(POLICY_SPF_SOFTFAIL, POLICY_DMARC_FAIL, POLICY_DISP_NONE, "example.com");
 	policy_at_end(&pc, &in, &v);
 	assert_int_equal(v.kind, VERDICT_ACCEPT);

@@ -174,8 +174,12 @@ vouches(const struct resinfo *r, const struct author *author)
 	    ascii_memcaseeq((const unsigned char *)r->from.p, r->from.len,
 	    author->domain))
 		return "dmarc=pass";
-	if (tok_is(r->method, "dkim") && ((r->d.len > 0 &&
-	    aligned(r->d, author)) || (r->i.len > 0 && aligned(r->i, author))))
+	/* DMARC aligns the signing domain d=; the AUID's domain may sit
+	 * below it (RFC 6376 3.5), so header.i=@bank.co.uk beside
+	 * header.d=co.uk says nothing for bank.co.uk. header.i counts only
+	 * from a verifier that records no header.d. */
+	if (tok_is(r->method, "dkim") && (r->d.len > 0 ? aligned(r->d, author) :
+	    r->i.len > 0 && aligned(r->i, author)))
 		return "dkim=pass";
 	if (tok_is(r->method, "spf") && r->mailfrom.len > 0 &&
 	    aligned(r->mailfrom, author))

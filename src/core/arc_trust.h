@@ -21,7 +21,8 @@ struct arc_trust {
  * arc_trust_find - for a chain that passed, the newest set whose ARC-Seal
  * d= is one of trusted[0..ntrusted) (ASCII case ignored) and whose AAR
  * recorded, for author_domain: dmarc=pass with that header.from, or
- * dkim=pass with an aligned header.d (or header.i domain), or spf=pass
+ * dkim=pass with an aligned header.d (header.i's domain when the AAR
+ * has no header.d), or spf=pass
  * with an aligned smtp.mailfrom domain. Aligned: the domain is
  * author_org (the author's organizational domain as the DMARC
  * evaluation found it) or under it, as relaxed alignment has it without

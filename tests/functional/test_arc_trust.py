@@ -104,6 +104,12 @@ def main():
                               lst, "none", results=(
                                   b"dkim=pass header.d=suffix.example "
                                   b"header.s=s1")),
+            # ... the same with the signature's i= at the author
+            "suffix_i": ac.seal(listify(from_(signed, b"bank.suffix.example")),
+                                lst, "none", results=(
+                                    b"dkim=pass header.d=suffix.example "
+                                    b"header.i=@bank.suffix.example "
+                                    b"header.s=s1")),
         }
         # a set by an untrusted sealer above the list's: the message
         # rewritten after the list sealed it (the list's AMS fails), or
@@ -275,6 +281,10 @@ def trusted(t, d, msgs):
     t.ok(r.disposition == "reject" and "policy.override" not in ar_of(r),
          "a pass for the public suffix above the author: rejected",
          diag=ar_of(r))
+    r = send(d, msgs["suffix_i"], "S3")
+    t.ok(r.disposition == "reject" and "policy.override" not in ar_of(r),
+         "a pass for the public suffix above the author, header.i at the "
+         "author: rejected", diag=ar_of(r))
 
 
 def spf_unless_dmarc(t, d, msgs):

@@ -292,6 +292,12 @@ static const struct aar_case aar_cases[] = {
 	{ " x.example; dkim=pass header.d=example.com", "mail.example.com",
 	  true, "dkim=pass", "example.com" },
 	/* a public suffix above the author is not its organization */
+	{ " x.example; dkim=pass header.d=co.uk header.i=@bank.co.uk",
+	  "bank.co.uk", false, NULL, "bank.co.uk" },
+	{ " x.example; dkim=pass header.i=@bank.co.uk header.d=co.uk",
+	  "bank.co.uk", false, NULL, "bank.co.uk" },
+	{ " x.example; dkim=pass header.d=bank.co.uk header.i=@co.uk",
+	  "bank.co.uk", true, "dkim=pass", "bank.co.uk" },
 	{ " x.example; dkim=pass header.d=co.uk", "bank.co.uk", false, NULL,
 	  "bank.co.uk" },
 	{ " x.example; dkim=pass header.d=example.org", "a.example.com",

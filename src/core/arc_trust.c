@@ -14,9 +14,10 @@
  * it: nobody changed the message since) or every newer set is by a
  * trusted sealer too.
  * The AAR is parsed just enough (RFC 8601 2.2 resinfo: method=result
- * followed by ptype.property=value) to find dmarc/dkim/spf passes;
- * comments and quoted strings are skipped, a malformed AAR vouches for
- * nothing. Pure: no I/O, no allocation.
+ * followed by ptype.property=value) to find dmarc/dkim/spf passes (and
+ * a dmarc=fail for the author, which no such pass outweighs); comments
+ * and quoted strings are skipped, a malformed AAR vouches for nothing.
+ * Pure: no I/O, no allocation.
  */
 #include "config.h"
 
@@ -230,6 +231,17 @@ vouch_match(const struct resinfo *r, const void *arg)
 	return vouches(r, arg) != NULL;
 }
 
+/* dmarc_fail_match - find_resinfo test: dmarc=fail for the author (arg) */
+static bool
+dmarc_fail_match(const struct resinfo *r, const void *arg)
+{
+	const struct author *a = arg;
+
+	return tok_is(r->method, "dmarc") && tok_is(r->result, "fail") &&
+	    r->from.len > 0 && ascii_memcaseeq((const unsigned char *)r->from.p,
+	    r->from.len, a->domain);
+}
+
 /* method_match - find_resinfo test: the method is arg */
 static bool
 method_match(const struct resinfo *r, const void *arg)
@@ -258,9 +270,14 @@ arc_trust_aar_vouches(const char *aar, size_t len, const char *author,
     const char *author_org, const char **what_r)
 {
 	struct author a = { author, author_org };
-	struct resinfo r;
+	struct resinfo r, failed;
 
 	if (!find_resinfo(aar, len, vouch_match, &a, &r))
+		return false;
+	/* the sealer judged DMARC itself and it failed: its DKIM or SPF
+	 * pass was not aligned as the author's record asks (adkim=s,
+	 * aspf=s), which the relaxed reading here cannot tell */
+	if (find_resinfo(aar, len, dmarc_fail_match, &a, &failed))
 		return false;
 	*what_r = vouches(&r, &a);
 	return true;

@@ -22,8 +22,8 @@ struct arc_trust {
  * d= is one of trusted[0..ntrusted) (ASCII case ignored) and whose AAR
  * recorded, for author_domain: dmarc=pass with that header.from, or
  * dkim=pass with an aligned header.d (header.i's domain when the AAR
- * has no header.d), or spf=pass
- * with an aligned smtp.mailfrom domain. Aligned: the domain is
+ * has no header.d), or spf=pass with an aligned smtp.mailfrom domain,
+ * and no dmarc=fail with that header.from. Aligned: the domain is
  * author_org (the author's organizational domain as the DMARC
  * evaluation found it) or under it, as relaxed alignment has it without
  * a tree walk of the identifier: siblings such as a.example.com and
@@ -40,8 +40,8 @@ bool arc_trust_find(const struct arc_result *r, const char *const *trusted,
 
 /* arc_trust_aar_vouches - the AAR payload (after "i=N;": authserv-id,
  * then resinfos) records one of the passes above for author_domain
- * (author_org as above); *what_r says which. Quoted strings and
- * comments are skipped; never reads past len. */
+ * (author_org as above) and no dmarc=fail for it; *what_r says which.
+ * Quoted strings and comments are skipped; never reads past len. */
 bool arc_trust_aar_vouches(const char *aar, size_t len,
     const char *author_domain, const char *author_org, const char **what_r);
 

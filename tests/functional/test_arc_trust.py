@@ -91,6 +91,12 @@ def main():
             "nopass": ac.seal(listify(signed), lst, "none", results=(
                 b"dkim=fail header.d=author.example; "
                 b"dmarc=fail header.from=author.example")),
+            # the list's own DMARC check failed (the author asks strict
+            # alignment): its relaxed-aligned passes do not rescue
+            "dmarcfail": ac.seal(listify(signed), lst, "none", results=(
+                b"spf=pass smtp.mailfrom=b@bounce.author.example; "
+                b"dkim=pass header.d=mail.author.example; "
+                b"dmarc=fail header.from=author.example")),
             "broken": ac.seal(listify(signed), lst, "none",
                               results=SAW) + b"more\r\n",
             "plain": listify(signed),
@@ -246,6 +252,8 @@ def trusted(t, d, msgs):
          diag=lambda: d.log_tail(2))
     for key, label in (("other", "an untrusted sealer's AAR"),
                        ("nopass", "a trusted sealer that saw no pass"),
+                       ("dmarcfail", "a trusted sealer whose DMARC check "
+                        "failed beside aligned passes"),
                        ("broken", "a broken chain (arc=fail)"),
                        ("plain", "no ARC at all")):
         r = send(d, msgs[key], "X" + key)

@@ -273,6 +273,16 @@ static const struct aar_case aar_cases[] = {
 	  NULL, NULL },
 	{ " x.example; dmarc=fail header.from=a.example", "a.example", false,
 	  NULL, NULL },
+	/* the sealer's own DMARC verdict wins over a pass read as aligned
+	 * here (the author asks strict alignment: adkim=s, aspf=s) */
+	{ " x.example; spf=pass smtp.mailfrom=b@bounce.a.example; dkim=pass "
+	  "header.d=mail.a.example; dmarc=fail (p=reject) header.from=a.example",
+	  "a.example", false, NULL, "a.example" },
+	{ " x.example; dmarc=fail header.from=A.Example; dkim=pass "
+	  "header.d=a.example", "a.example", false, NULL, NULL },
+	/* a failure for another author domain says nothing about this one */
+	{ " x.example; dkim=pass header.d=a.example; dmarc=fail "
+	  "header.from=b.example", "a.example", true, "dkim=pass", NULL },
 	{ " x.example; spf=fail smtp.mailfrom=a.example; dkim=pass "
 	  "(good) header.d=mail.a.example header.s=s", "a.example", true,
 	  "dkim=pass", NULL },

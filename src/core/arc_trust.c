@@ -133,16 +133,19 @@ parse_resinfo(const char *p, size_t len, struct resinfo *r)
 }
 
 /* Whom a pass must be for: the author domain and its organizational
- * domain ("" when unknown). */
+ * domain ("" when unknown), and the strict alignment the author's DMARC
+ * record asks (ARC_TRUST_STRICT_DKIM, _SPF). */
 struct author {
 	const char *domain, *org;
+	unsigned strict;
 };
 
 /* aligned - x (a domain, or text after its last '@') is within the
  * author's organizational domain, or within the author domain itself
- * when that is unknown */
+ * when that is unknown; strict: it is the author domain (RFC 9989
+ * strict alignment) */
 static bool
-aligned(struct tok x, const struct author *a)
+aligned(struct tok x, const struct author *a, bool strict)
 {
 	char buf[ARC_TRUST_MAX_TOKEN + 1];
 	const char *at = NULL;
@@ -161,6 +164,8 @@ aligned(struct tok x, const struct author *a)
 	buf[x.len] = '\0';
 	if (!dkim_domain_ok(buf) || strchr(buf, '.') == NULL)
 		return false;
+	if (strict)
+		return ascii_strcasecmp(buf, a->domain) == 0;
 	return dkim_domain_within(buf, a->org != NULL && *a->org != '\0' ?
 	    a->org : a->domain);
 }
@@ -169,6 +174,9 @@ aligned(struct tok x, const struct author *a)
 static const char *
 vouches(const struct resinfo *r, const struct author *author)
 {
+	bool sd = (author->strict & ARC_TRUST_STRICT_DKIM) != 0;
+	bool ss = (author->strict & ARC_TRUST_STRICT_SPF) != 0;
+
 	if (!tok_is(r->result, "pass"))
 		return NULL;
 	if (tok_is(r->method, "dmarc") && r->from.len > 0 &&
@@ -179,11 +187,12 @@ vouches(const struct resinfo *r, const struct author *author)
 	 * below it (RFC 6376 3.5), so header.i=@bank.co.uk beside
 	 * header.d=co.uk says nothing for bank.co.uk. header.i counts only
 	 * from a verifier that records no header.d. */
-	if (tok_is(r->method, "dkim") && (r->d.len > 0 ? aligned(r->d, author) :
-	    r->i.len > 0 && aligned(r->i, author)))
+	if (tok_is(r->method, "dkim") && (r->d.len > 0 ?
+	    aligned(r->d, author, sd) :
+	    r->i.len > 0 && aligned(r->i, author, sd)))
 		return "dkim=pass";
 	if (tok_is(r->method, "spf") && r->mailfrom.len > 0 &&
-	    aligned(r->mailfrom, author))
+	    aligned(r->mailfrom, author, ss))
 		return "spf=pass";
 	return NULL;
 }
@@ -267,9 +276,9 @@ arc_trust_result_of(const char *ar, size_t len, const char *method,
 /* arc_trust_aar_vouches - read one AAR payload */
 bool
 arc_trust_aar_vouches(const char *aar, size_t len, const char *author,
-    const char *author_org, const char **what_r)
+    const char *author_org, unsigned strict, const char **what_r)
 {
-	struct author a = { author, author_org };
+	struct author a = { author, author_org, strict };
 	struct resinfo r, failed;
 
 	if (!find_resinfo(aar, len, vouch_match, &a, &r))
@@ -304,7 +313,7 @@ is_trusted(const char *sealer, const char *const *trusted, size_t ntrusted)
 bool
 arc_trust_find(const struct arc_result *r, const char *const *trusted,
     size_t ntrusted, const char *author, const char *author_org,
-    struct arc_trust *out)
+    unsigned strict, struct arc_trust *out)
 {
 	bool newer_trusted = true;	/* every set above k is trusted */
 	size_t k;
@@ -326,7 +335,7 @@ arc_trust_find(const struct arc_result *r, const char *const *trusted,
 		    s->ams_partial))
 			continue;
 		if (arc_trust_aar_vouches(s->aar, strlen(s->aar), author,
-		    author_org, &what)) {
+		    author_org, strict, &what)) {
 			out->instance = s->instance;
 			out->sealer = s->as_domain;
 			out->what = what;

@@ -11,6 +11,10 @@
 /* Most resinfos read from one AAR; more are ignored. */
 #define ARC_TRUST_MAX_RESINFO 32
 
+/* strict flags: the author's DMARC record asks strict alignment */
+#define ARC_TRUST_STRICT_DKIM 1u	/* adkim=s */
+#define ARC_TRUST_STRICT_SPF 2u		/* aspf=s */
+
 struct arc_trust {
 	unsigned instance;	/* the set that vouched */
 	const char *sealer;	/* its ARC-Seal d= (owned by the result) */
@@ -29,21 +33,25 @@ struct arc_trust {
  * a tree walk of the identifier: siblings such as a.example.com and
  * b.example.com align, a public suffix above the author (d=co.uk for
  * bank.co.uk) does not. author_org NULL or "" (not found): the author
- * domain itself or a subdomain of it. The set counts only when its AMS
+ * domain itself or a subdomain of it. With ARC_TRUST_STRICT_DKIM or
+ * _SPF in strict (adkim=s, aspf=s), that identifier aligns only when it
+ * is the author domain itself. The set counts only when its AMS
  * verified ("pass") or every newer set is by a trusted sealer: an
  * untrusted sealer above may have rewritten the message. False for any
  * other chain; untrusted sealers never count.
  */
 bool arc_trust_find(const struct arc_result *r, const char *const *trusted,
     size_t ntrusted, const char *author_domain, const char *author_org,
-    struct arc_trust *out);
+    unsigned strict, struct arc_trust *out);
 
 /* arc_trust_aar_vouches - the AAR payload (after "i=N;": authserv-id,
  * then resinfos) records one of the passes above for author_domain
- * (author_org as above) and no dmarc=fail for it; *what_r says which.
+ * (author_org and strict as above) and no dmarc=fail for it; *what_r
+ * says which.
  * Quoted strings and comments are skipped; never reads past len. */
 bool arc_trust_aar_vouches(const char *aar, size_t len,
-    const char *author_domain, const char *author_org, const char **what_r);
+    const char *author_domain, const char *author_org, unsigned strict,
+    const char **what_r);
 
 /* arc_trust_result_of - the result word (e.g. "pass") of the first
  * resinfo of method in an A-R value (authserv-id first), copied into

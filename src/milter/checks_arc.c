@@ -170,7 +170,8 @@ checks_arc_override(struct checks_arc *a, const struct conf *c,
 	if (!arc_trust_find(a->res,
 	    (const char *const *)c->arc_trusted_sealers.items,
 	    c->arc_trusted_sealers.count, in->from_domain, in->from_org_domain,
-	    &a->trust))
+	    (in->adkim_strict ? ARC_TRUST_STRICT_DKIM : 0) |
+	    (in->aspf_strict ? ARC_TRUST_STRICT_SPF : 0), &a->trust))
 		return false;
 	/* p=none stays none (a forwarder broke SPF; never made stricter) */
 	if (in->dmarc_disposition > to)

@@ -271,6 +271,7 @@ checks_dmarc_eom(struct checks_dmarc *d, struct dns_resolver *r,
 {
 	const char *domains[CHECKS_MAX_AUTHORS];
 	struct dmarc_result results[CHECKS_MAX_AUTHORS];
+	const struct dmarc_record *rec;
 	enum dmarc_from_status st;
 	size_t i, n = 0;
 
@@ -316,6 +317,10 @@ checks_dmarc_eom(struct checks_dmarc *d, struct dns_resolver *r,
 	in->dmarc_disposition = map_disposition(d->authors[d->chosen].res.disposition);
 	in->from_domain = d->authors[d->chosen].res.header_from;
 	in->from_org_domain = d->authors[d->chosen].res.org_domain;
+	if ((rec = d->authors[d->chosen].res.record) != NULL) {
+		in->adkim_strict = rec->adkim_strict;
+		in->aspf_strict = rec->aspf_strict;
+	}
 	return true;
 }
 

@@ -70,6 +70,8 @@ struct policy_input {
 	const char *from_domain;	/* RFC5322.From domain, or NULL */
 	const char *from_org_domain;	/* its organizational domain when the
 					 * evaluation found it, else NULL or "" */
+	bool adkim_strict, aspf_strict;	/* its record's adkim=s, aspf=s (for
+					 * ARCTrustedSealers) */
 	const char *bad_from;		/* why there is no usable author
 					 * (static text), NULL when there is */
 	/* a DMARC failure a trusted ARC sealer vouched for

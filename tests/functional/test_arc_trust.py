@@ -75,6 +75,9 @@ def main():
         zone["author.example"] = [{"TXT": "v=spf1 -all"}]
         zone["pnone.example"] = [{"TXT": "v=spf1 -all"}]
         zone["_dmarc.pnone.example"] = [{"TXT": "v=DMARC1; p=none"}]
+        # an author that asks strict DKIM alignment
+        zone["_dmarc.strict.example"] = [
+            {"TXT": "v=DMARC1; p=reject; adkim=s"}]
         # bank.suffix.example is an organization under a public suffix
         zone["_dmarc.suffix.example"] = [{"TXT": "v=DMARC1; p=none; psd=y"}]
         zone["_dmarc.bank.suffix.example"] = [{"TXT": "v=DMARC1; p=reject"}]
@@ -97,6 +100,13 @@ def main():
                 b"spf=pass smtp.mailfrom=b@bounce.author.example; "
                 b"dkim=pass header.d=mail.author.example; "
                 b"dmarc=fail header.from=author.example")),
+            # the list recorded a pass for a subdomain signer and no
+            # DMARC result: relaxed alignment only, strict.example asks
+            # adkim=s
+            "strict": ac.seal(listify(from_(signed, b"strict.example")),
+                              lst, "none", results=(
+                                  b"dkim=pass header.d=mail.strict.example "
+                                  b"header.s=m1")),
             "broken": ac.seal(listify(signed), lst, "none",
                               results=SAW) + b"more\r\n",
             "plain": listify(signed),
@@ -254,6 +264,8 @@ def trusted(t, d, msgs):
                        ("nopass", "a trusted sealer that saw no pass"),
                        ("dmarcfail", "a trusted sealer whose DMARC check "
                         "failed beside aligned passes"),
+                       ("strict", "a pass for a subdomain signer, the "
+                        "author asks adkim=s"),
                        ("broken", "a broken chain (arc=fail)"),
                        ("plain", "no ARC at all")):
         r = send(d, msgs[key], "X" + key)

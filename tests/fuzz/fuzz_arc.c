@@ -138,10 +138,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		(void)arc_trust_aar_vouches(r->set[i].aar, strlen(r->set[i].aar),
 		    "author.example", i % 2 == 0 ? "author.example" : NULL,
-		    &what);
+		    (unsigned)i % 4, &what);
 	}
 	(void)arc_trust_find(r, trusted, 1, "author.example", "author.example",
-	    &t);
+	    0, &t);
 	arc_verifier_free(&v);
 	return 0;
 }

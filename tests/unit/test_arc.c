@@ -264,72 +264,92 @@ struct aar_case {
 	bool want;
 	const char *what;
 	const char *org;	/* the author's org domain; NULL: unknown */
+	unsigned strict;	/* ARC_TRUST_STRICT_*: adkim=s, aspf=s */
 };
 
 static const struct aar_case aar_cases[] = {
 	{ " x.example; dmarc=pass header.from=a.example", "a.example", true,
-	  "dmarc=pass", NULL },
+	  "dmarc=pass", NULL, 0 },
 	{ " x.example; dmarc=pass header.from=b.example", "a.example", false,
-	  NULL, NULL },
+	  NULL, NULL, 0 },
 	{ " x.example; dmarc=fail header.from=a.example", "a.example", false,
-	  NULL, NULL },
+	  NULL, NULL, 0 },
 	/* the sealer's own DMARC verdict wins over a pass read as aligned
 	 * here (the author asks strict alignment: adkim=s, aspf=s) */
 	{ " x.example; spf=pass smtp.mailfrom=b@bounce.a.example; dkim=pass "
 	  "header.d=mail.a.example; dmarc=fail (p=reject) header.from=a.example",
-	  "a.example", false, NULL, "a.example" },
+	  "a.example", false, NULL, "a.example", 0 },
 	{ " x.example; dmarc=fail header.from=A.Example; dkim=pass "
-	  "header.d=a.example", "a.example", false, NULL, NULL },
+	  "header.d=a.example", "a.example", false, NULL, NULL, 0 },
+	/* the author's record asks strict alignment: only the author domain
+	 * itself aligns, for the identifier that is strict */
+	{ " x.example; dkim=pass header.d=mail.a.example", "a.example", false,
+	  NULL, "a.example", ARC_TRUST_STRICT_DKIM },
+	{ " x.example; dkim=pass header.i=@mail.a.example", "a.example", false,
+	  NULL, "a.example", ARC_TRUST_STRICT_DKIM },
+	{ " x.example; dkim=pass header.d=A.example", "a.example", true,
+	  "dkim=pass", "a.example", ARC_TRUST_STRICT_DKIM },
+	{ " x.example; spf=pass smtp.mailfrom=b@bounce.a.example", "a.example",
+	  false, NULL, "a.example", ARC_TRUST_STRICT_SPF },
+	{ " x.example; spf=pass smtp.mailfrom=b@bounce.a.example", "a.example",
+	  true, "spf=pass", "a.example", ARC_TRUST_STRICT_DKIM },
+	{ " x.example; dkim=pass header.d=mail.a.example", "a.example", true,
+	  "dkim=pass", "a.example", ARC_TRUST_STRICT_SPF },
+	{ " x.example; dmarc=pass header.from=a.example", "a.example", true,
+	  "dmarc=pass", "a.example",
+	  ARC_TRUST_STRICT_DKIM | ARC_TRUST_STRICT_SPF },
 	/* a failure for another author domain says nothing about this one */
 	{ " x.example; dkim=pass header.d=a.example; dmarc=fail "
-	  "header.from=b.example", "a.example", true, "dkim=pass", NULL },
+	  "header.from=b.example", "a.example", true, "dkim=pass", NULL, 0 },
 	{ " x.example; spf=fail smtp.mailfrom=a.example; dkim=pass "
 	  "(good) header.d=mail.a.example header.s=s", "a.example", true,
-	  "dkim=pass", NULL },
+	  "dkim=pass", NULL, 0 },
 	{ " x.example; dkim=pass header.i=@a.example", "a.example", true,
-	  "dkim=pass", NULL },
+	  "dkim=pass", NULL, 0 },
 	{ " x.example; spf=pass smtp.mailfrom=bob@a.example", "a.example",
-	  true, "spf=pass", NULL },
+	  true, "spf=pass", NULL, 0 },
 	{ " x.example; spf=pass smtp.mailfrom=bob@evil.example", "a.example",
-	  false, NULL, NULL },
-	{ " x.example; dkim=pass header.d=example", "a.example", false, NULL, NULL },
+	  false, NULL, NULL, 0 },
+	{ " x.example; dkim=pass header.d=example", "a.example", false, NULL,
+	  NULL, 0 },
 	/* relaxed alignment against the author's organizational domain:
 	 * a sibling, or the org domain above a subdomain author, aligns */
 	{ " x.example; dkim=pass header.d=a.example.com", "b.example.com",
-	  true, "dkim=pass", "example.com" },
+	  true, "dkim=pass", "example.com", 0 },
 	{ " x.example; spf=pass smtp.mailfrom=bounce@x.example.com",
-	  "mail.example.com", true, "spf=pass", "example.com" },
+	  "mail.example.com", true, "spf=pass", "example.com", 0 },
 	{ " x.example; dkim=pass header.d=example.com", "mail.example.com",
-	  true, "dkim=pass", "example.com" },
+	  true, "dkim=pass", "example.com", 0 },
 	/* a public suffix above the author is not its organization */
 	{ " x.example; dkim=pass header.d=co.uk header.i=@bank.co.uk",
-	  "bank.co.uk", false, NULL, "bank.co.uk" },
+	  "bank.co.uk", false, NULL, "bank.co.uk", 0 },
 	{ " x.example; dkim=pass header.i=@bank.co.uk header.d=co.uk",
-	  "bank.co.uk", false, NULL, "bank.co.uk" },
+	  "bank.co.uk", false, NULL, "bank.co.uk", 0 },
 	{ " x.example; dkim=pass header.d=bank.co.uk header.i=@co.uk",
-	  "bank.co.uk", true, "dkim=pass", "bank.co.uk" },
+	  "bank.co.uk", true, "dkim=pass", "bank.co.uk", 0 },
 	{ " x.example; dkim=pass header.d=co.uk", "bank.co.uk", false, NULL,
-	  "bank.co.uk" },
+	  "bank.co.uk", 0 },
 	{ " x.example; dkim=pass header.d=example.org", "a.example.com",
-	  false, NULL, "example.com" },
+	  false, NULL, "example.com", 0 },
 	/* org domain unknown: the author domain or below it, no parent */
 	{ " x.example; dkim=pass header.d=co.uk", "bank.co.uk", false, NULL,
-	  "" },
+	  "", 0 },
 	{ " x.example; dkim=pass header.d=a.example.com", "b.example.com",
-	  false, NULL, "" },
+	  false, NULL, "", 0 },
 	{ " x.example; dkim=pass header.d=mail.bank.co.uk", "bank.co.uk",
-	  true, "dkim=pass", "" },
+	  true, "dkim=pass", "", 0 },
 	/* the authserv-id is not a result */
-	{ " dmarc=pass header.from=a.example; none", "a.example", false, NULL, NULL },
+	{ " dmarc=pass header.from=a.example; none", "a.example", false, NULL,
+	  NULL, 0 },
 	/* a ';' in a quoted string or comment does not split */
 	{ " x.example; dkim=fail reason=\"a; dmarc=pass header.from="
-	  "a.example\"", "a.example", false, NULL, NULL },
+	  "a.example\"", "a.example", false, NULL, NULL, 0 },
 	{ " x.example; dkim=fail (x; dmarc=pass header.from=a.example)",
-	  "a.example", false, NULL, NULL },
+	  "a.example", false, NULL, NULL, 0 },
 	{ " x.example; dkim=pass (((((((((((deep))))))))))) header.d=a.example",
-	  "a.example", false, NULL, NULL },
+	  "a.example", false, NULL, NULL, 0 },
 	{ " x.example; dkim=pass header.d=a.example (unclosed", "a.example",
-	  false, NULL, NULL },
+	  false, NULL, NULL, 0 },
 };
 
 static void
@@ -343,7 +363,7 @@ test_aar(void **state)
 		const struct aar_case *c = &aar_cases[i];
 		const char *what = NULL;
 		bool got = arc_trust_aar_vouches(c->aar, strlen(c->aar),
-		    c->author, c->org, &what);
+		    c->author, c->org, c->strict, &what);
 
 		print_message("%s -> %d\n", c->aar, got);
 		assert_int_equal(got, c->want);
@@ -409,7 +429,7 @@ test_trust_newer_sets(void **state)
 		set[1].aar = "mx.fwd.example; arc=pass";
 		print_message("%s\n", cases[i].label);
 		assert_int_equal(arc_trust_find(&r, trusted, 2, "a.example",
-		    "a.example", &t), cases[i].want);
+		    "a.example", 0, &t), cases[i].want);
 		if (cases[i].want)
 			assert_int_equal(t.instance, 1);
 	}

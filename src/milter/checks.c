@@ -174,10 +174,11 @@ checks_mail_from(struct session *s, struct verdict *v)
 		v->why = "peer";
 		return;
 	}
+	ck->internal = client_listed(&m->conf->internal_nets, s);
 	if (m->auth_user != NULL) {
 		ck->exempt = true;
 		ck->exempt_why = "auth";
-	} else if (client_listed(&m->conf->internal_nets, s)) {
+	} else if (ck->internal) {
 		ck->exempt = true;
 		ck->exempt_why = "internal";
 	}

@@ -32,6 +32,8 @@ struct checks {
 	bool exempt;			/* peer, internal or auth */
 	const char *exempt_why;		/* "peer", "internal", "auth" */
 	bool peer;			/* PeerHosts: passed through */
+	bool internal;			/* the client is in InternalHosts
+					 * (also when it authenticated) */
 	bool skip_verify;		/* exempt, or Mode without v */
 	bool spf_mailfrom_done, spf_helo_done;	/* spf_* below are set */
 	struct dkim_verifier *dkim;

@@ -77,6 +77,14 @@ outbound_ready(struct message *m, struct sealing *sl)
 		sl->skip_why = "not outbound";
 		return false;
 	}
+	/* A submitting user writes the header block: an A-R of ours in it
+	 * may be the user's own (dmarc=pass for any author), which a seal
+	 * would vouch for to receivers trusting us. Only hosts we run
+	 * (InternalHosts) resend mail carrying the A-R we added. */
+	if (!m->checks.internal) {
+		sl->skip_why = "authenticated client outside InternalHosts";
+		return false;
+	}
 	for (i = 0; i < m->headers.count && sl->our_ar == NULL; i++) {
 		const struct header *h = &m->headers.list[i];
 		size_t k = 0;

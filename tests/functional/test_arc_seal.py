@@ -214,6 +214,18 @@ def outbound_cases(t, d, hops, recs):
             "internal mail without our A-R is not sealed")
     t.ok(d.wait_for_log(r'qid=NOAR .*arc_seal=no arc_seal_skip="no '
                         r'Authentication-Results of ours"') is not None, "the log says why")
+    # a user's submission carrying an A-R in our name: the user wrote it
+    forged = ("Authentication-Results: %s; dmarc=pass header.from=bank.example"
+              "\r\n" % ar.split(";")[0]).encode() + RAW
+    r = d.send_message(forged, client_ip="198.51.100.77",
+                       macros={"i": "AUTHAR", "{auth_authen}": "mallory"},
+                       mail_from="mallory@list.example")
+    t.is_eq(sets_of(r.message), [], "an authenticated client's submission "
+            "with an A-R in our name is not sealed")
+    t.ok(d.wait_for_log(r'qid=AUTHAR .*arc_seal=no arc_seal_skip='
+                        r'"authenticated client outside InternalHosts"')
+         is not None, "the log names the authenticated client",
+         diag=d.log_tail(3))
 
 
 def long_ar_cases(t, d, authserv, recs):

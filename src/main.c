@@ -170,6 +170,12 @@ open_socket(const struct conf *c)
 
 	if (smfi_setconn(c->socket) != MI_SUCCESS)
 		log_fatal("%s: Socket \"%s\" is not usable", c->file, c->socket);
+	/* libmilter removes whatever socket is at the path before it binds:
+	 * a second start would take a running daemon's socket away, leaving
+	 * that daemon deaf. Only a socket nobody answers on is stale. */
+	if (path != NULL && milter_socket_accepts(c->socket))
+		log_fatal("cannot open milter socket %s: another process "
+		    "listens on it (authmilter already running?)", c->socket);
 	if (path != NULL)
 		old_mask = umask(0777 & ~(mode_t)c->socket_mode);
 	if (smfi_opensocket(true) != MI_SUCCESS)

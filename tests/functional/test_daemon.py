@@ -6,6 +6,7 @@ SIGHUP reload, graceful SIGTERM, sockets, pid file, privilege drop."""
 import os
 import pwd
 import signal
+import socket
 import stat
 import sys
 import time
@@ -390,6 +391,46 @@ def test_unix_socket_and_pid(t):
     t.ok(not os.path.exists(path), "unix socket removed at exit")
 
 
+def test_unix_socket_in_use(t):
+    """A second daemon on a unix socket a running one serves must not
+    start: libmilter unlinks the path before it binds, so the second one
+    took the socket over and the first served nobody from then on."""
+    names = ["unix socket in use: a second start exits 1 and says why",
+             "unix socket in use: the first daemon still serves on it",
+             "a stale unix socket (nobody listening) is replaced"]
+    with daemon.Daemon(socket="unix") as d:
+        second = daemon.Daemon(socket=d.spec)
+        try:
+            try:
+                r = daemon.run(["-f", "-c", second.conf_path], timeout=20)
+                rc, err = r.returncode, r.stderr
+            except Exception as e:	# still running: it took the socket
+                rc, err = None, repr(e)
+            t.ok(rc == 1 and "listens on it" in err, names[0],
+                 diag="status %r: %s" % (rc, err[-400:]))
+            try:
+                served = len(ar_values(d.send_message(
+                    PLAIN, client_ip="192.0.2.1"))) == 1
+            except milter_client.MilterError as e:
+                served = False
+                err = repr(e)
+            t.ok(served and d.running(), names[1], diag=err[-400:])
+        finally:
+            second.cleanup()
+    stale = daemon.Daemon(socket="unix")
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(stale.spec[len("unix:"):])
+        s.close()	# bound, never listening: a dead daemon's leftover
+        stale.start()
+        res = stale.send_message(PLAIN, client_ip="192.0.2.1")
+        t.ok(len(ar_values(res)) == 1, names[2], diag=stale.log_tail(5))
+    except daemon.DaemonError as e:
+        t.ok(False, names[2], diag=str(e))
+    finally:
+        stale.cleanup()
+
+
 def test_privilege_drop(t):
     names = ["UserID drops privileges", "socket owned by UserID"]
     if not t.need(root=True, what="privilege drop", tests=names):
@@ -420,6 +461,7 @@ def main():
     test_prompt_stop(t)
     test_background(t)
     test_unix_socket_and_pid(t)
+    test_unix_socket_in_use(t)
     test_privilege_drop(t)
     t.done()
 

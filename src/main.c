@@ -213,7 +213,15 @@ write_pid_file(const char *path)
 	tmp = xmalloc(len + sizeof(".tmp"));
 	memcpy(tmp, path, len);
 	memcpy(tmp + len, ".tmp", sizeof(".tmp"));
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/*
+	 * We are root here, and the directory may be UserID's (so that the
+	 * daemon can remove the file at exit): a link planted at the
+	 * temporary name must not be followed, nor an old file reused.
+	 */
+	if (unlink(tmp) != 0 && errno != ENOENT)
+		log_fatal("PidFile %s: %s", tmp, strerror(errno));
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0644);
 	if (fd < 0)
 		log_fatal("PidFile %s: %s", tmp, strerror(errno));
 	n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());

@@ -196,6 +196,46 @@ def test_root_refused(t):
              "RunAsRoot" in r.stderr, names[5], diag=r.stderr)
 
 
+def test_pid_file_links(t):
+    """PidFile is written as root, in a directory UserID may write (so the
+    daemon can remove the file at exit): a link UserID left at the
+    temporary name must not make root write through it."""
+    names = ["PidFile: a link at its temporary name is not followed",
+             "PidFile: written, holding the daemon's pid, not a link"]
+    if not t.need(root=True, what="pid file as root", tests=names):
+        return
+    nobody = pwd.getpwnam("nobody")
+    victim_dir = tmpdir.make("pid-victim-")
+    victim = os.path.join(victim_dir, "shadow")
+    with open(victim, "w") as f:
+        f.write("root's file\n")
+    d = daemon.Daemon(options={"UserID": "nobody", "RunAsRoot": None})
+    try:
+        piddir = os.path.join(d.tmp, "run")
+        os.mkdir(piddir)
+        os.chown(piddir, nobody.pw_uid, nobody.pw_gid)
+        pid_path = os.path.join(piddir, "authmilter.pid")
+        os.symlink(victim, pid_path + ".tmp")
+        os.lchown(pid_path + ".tmp", nobody.pw_uid, nobody.pw_gid)
+        d.pid_path = pid_path
+        d.write_config({"UserID": "nobody", "RunAsRoot": None,
+                        "PidFile": pid_path})
+        started = True
+        try:
+            d.start()
+        except daemon.DaemonError as e:
+            started = False
+            t.diag(str(e))
+        with open(victim) as f:
+            t.is_eq(f.read(), "root's file\n", names[0])
+        pid = d.read_pid_file(timeout=10) if started else None
+        t.ok(started and pid == d.pid and not os.path.islink(pid_path),
+             names[1], diag="pid %r, daemon %r" % (pid, d.pid))
+    finally:
+        d.cleanup()
+        tmpdir.remove(victim_dir)
+
+
 def make_key():
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return key.private_bytes(serialization.Encoding.PEM,
@@ -340,6 +380,7 @@ def main():
     test_socket_mode(t)
     test_privilege_drop(t)
     test_root_refused(t)
+    test_pid_file_links(t)
     test_reload_as_user(t)
     test_no_secrets_in_logs(t)
     test_signing_key_not_logged(t)

@@ -167,6 +167,7 @@ open_socket(const struct conf *c)
 {
 	const char *path = milter_socket_unix_path(c->socket);
 	mode_t old_mask = 0;
+	struct stat st;
 
 	if (smfi_setconn(c->socket) != MI_SUCCESS)
 		log_fatal("%s: Socket \"%s\" is not usable", c->file, c->socket);
@@ -185,8 +186,17 @@ open_socket(const struct conf *c)
 		return;
 	}
 	(void)umask(old_mask);
-	/* umask can only take bits away; chmod sets exactly the mode asked */
-	if (chmod(path, (mode_t)c->socket_mode) != 0)
+	/*
+	 * umask can only take bits away; chmod sets exactly the mode asked.
+	 * We are root, and the directory may be UserID's: what is at the
+	 * path now must be our socket, and a link put there since is never
+	 * followed (fchmodat refuses a link, lchown changes only the link).
+	 */
+	if (lstat(path, &st) != 0 || !S_ISSOCK(st.st_mode))
+		log_fatal("milter socket %s: replaced by something else since "
+		    "it was made", path);
+	if (fchmodat(AT_FDCWD, path, (mode_t)c->socket_mode,
+	    AT_SYMLINK_NOFOLLOW) != 0)
 		log_fatal("chmod %s: %s", path, strerror(errno));
 	if (c->user_id != NULL && geteuid() == 0) {
 		uid_t uid;
@@ -194,7 +204,7 @@ open_socket(const struct conf *c)
 		char *name;
 
 		lookup_user(c->user_id, &uid, &gid, &name);
-		if (chown(path, uid, gid) != 0)
+		if (lchown(path, uid, gid) != 0)
 			log_fatal("chown %s: %s", path, strerror(errno));
 		free(name);
 	}

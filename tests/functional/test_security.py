@@ -20,6 +20,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
+import shim  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
@@ -236,6 +237,50 @@ def test_pid_file_links(t):
         tmpdir.remove(victim_dir)
 
 
+def test_socket_swapped(t):
+    """The unix socket is made, then given SocketMode and UserID's
+    ownership, as root. Its directory may be UserID's (so the daemon can
+    remove the socket at exit): a link UserID puts in its place between
+    the two (socket_swap.so does it right after bind) must not hand the
+    link's target to UserID."""
+    names = ["socket replaced by a link: its target keeps mode and owner",
+             "socket replaced by a link: the daemon exits 1"]
+    if not t.need(root=True, what="socket swapped for a link", tests=names):
+        return
+    d = daemon.Daemon(socket="unix", options={
+        "UserID": "nobody", "RunAsRoot": None, "SocketMode": "0666"})
+    victim_dir = tmpdir.make("sock-victim-")
+    try:
+        victim = os.path.join(victim_dir, "shadow")
+        with open(victim, "w") as f:
+            f.write("root's file\n")
+        os.chmod(victim, 0o600)
+        env = shim.shim_env(t, d.tmp, "socket_swap", names,
+                            SOCKET_SWAP_PATH=d.spec[len("unix:"):],
+                            SOCKET_SWAP_TARGET=victim)
+        if env is None:
+            return
+        p = subprocess.Popen(daemon._command() + ["-f", "-c", d.conf_path],
+                             env=dict(os.environ, **env), cwd=d.tmp,
+                             stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            _, err = p.communicate(timeout=15 * SCALE)
+        except subprocess.TimeoutExpired:
+            p.kill()	# ours, by its pid: it went on, deaf
+            _, err = p.communicate()
+        st = os.stat(victim)
+        t.ok(stat.S_IMODE(st.st_mode) == 0o600 and st.st_uid == 0,
+             names[0], diag="mode %o owner %d" % (stat.S_IMODE(st.st_mode),
+                                                   st.st_uid))
+        t.is_eq(p.returncode, 1, names[1])
+        if p.returncode != 1:
+            t.diag(err[-400:])
+    finally:
+        d.cleanup()
+        tmpdir.remove(victim_dir)
+
+
 def make_key():
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return key.private_bytes(serialization.Encoding.PEM,
@@ -381,6 +426,7 @@ def main():
     test_privilege_drop(t)
     test_root_refused(t)
     test_pid_file_links(t)
+    test_socket_swapped(t)
     test_reload_as_user(t)
     test_no_secrets_in_logs(t)
     test_signing_key_not_logged(t)

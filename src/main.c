@@ -403,6 +403,22 @@ on_signal(int sig)
 	errno = saved;
 }
 
+/* stderr_log_to_syslog - LogTo stderr in a daemon going to the
+ * background: its stderr becomes /dev/null, which would swallow every
+ * line from then on; say so on the terminal and log to syslog instead */
+static void
+stderr_log_to_syslog(void)
+{
+	struct conf *c = conf_live_get();
+
+	if (c->log_to == CONF_LOG_STDERR) {
+		log_info("LogTo stderr without -f: the log goes to syslog from "
+		    "here on (-f keeps it on stderr)");
+		log_open("authmilter", LOG_SINK_SYSLOG, c->log_facility);
+	}
+	conf_unref(&c);
+}
+
 /* Written to the self-pipe when smfi_main returns: not a signal number. */
 #define LISTENER_ENDED	0
 
@@ -605,13 +621,15 @@ install_signal_handlers(void)
 
 /*
  * run - start libmilter in a thread and serve signals until told to stop.
- * socket_spec is the socket opened at start (a reload cannot change it).
+ * socket_spec is the socket opened at start (a reload cannot change it);
+ * background: detached (no -f), stderr about to go to /dev/null.
  * Returns the exit status; *left_r gets the connections still open at the
  * end (idle ones, or ones with a message past ShutdownTimeout; no new one
  * can start by then: the gate is closed).
  */
 static int
-run(const char *config_path, const char *socket_spec, unsigned *left_r)
+run(const char *config_path, const char *socket_spec, bool background,
+    unsigned *left_r)
 {
 	sigset_t set;
 	pthread_attr_t attr;
@@ -649,6 +667,8 @@ run(const char *config_path, const char *socket_spec, unsigned *left_r)
 	log_info("%s started", PACKAGE_STRING);
 	log_signing();
 	svc = service_ready(socket_spec);
+	if (background)
+		stderr_log_to_syslog();
 	detach_ready();
 	while (!stop) {
 		unsigned char sig;
@@ -818,7 +838,7 @@ main(int argc, char **argv)
 	}
 	report_hook_set_failures(failures);
 
-	rc = run(config_path, c->socket, &left);
+	rc = run(config_path, c->socket, !foreground, &left);
 
 	sock_path = milter_socket_unix_path(c->socket);
 	if (sock_path != NULL)

@@ -44,7 +44,8 @@
 
 static _Atomic int log_level = LOG_LEVEL_INFO;
 static _Atomic int log_format = LOG_FORMAT_KV;
-static enum log_sink log_sink = LOG_SINK_STDERR;
+/* atomic: a daemon going to the background switches it while threads log */
+static _Atomic int log_sink = LOG_SINK_STDERR;
 static const char *log_ident = "authmilter";
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
@@ -103,7 +104,7 @@ log_open(const char *ident, enum log_sink sink, int facility)
 
 	(void)pthread_once(&atfork_once, register_atfork);
 	log_ident = ident;
-	log_sink = sink;
+	atomic_store(&log_sink, (int)sink);
 	if (sink == LOG_SINK_SYSLOG)
 		openlog(ident, LOG_PID | LOG_NDELAY, facility);
 }

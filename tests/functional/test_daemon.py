@@ -14,6 +14,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
+import shim  # noqa: E402
 import milter_client  # noqa: E402
 from tap import TAP  # noqa: E402
 
@@ -333,10 +334,18 @@ def test_background(t):
              "background: a second start on the same socket: status 1, "
              "the reason on stderr",
              "background: SIGTERM stops it"]
+    log_names = ["background, LogTo stderr: the log goes on in syslog "
+                 "(the message line, the stop)"]
     d = daemon.Daemon(options={"InternalHosts": "192.0.2.0/24"})
     pid = None
+    # stderr is /dev/null once the daemon is in the background: its
+    # lines must go somewhere (syslog_capture.so records syslog calls)
+    capture = os.path.join(d.tmp, "syslog.txt")
+    env = shim.shim_env(t, d.tmp, "syslog_capture", log_names,
+                        SYSLOG_CAPTURE_FILE=capture)
     try:
-        r = daemon.run(["-c", d.conf_path], timeout=60)
+        r = daemon.run(["-c", d.conf_path], timeout=60,
+                       env=dict(os.environ, **(env or {})))
         # written before the daemon says it is ready: there already
         pid = d.read_pid_file(timeout=0)
         t.ok(r.returncode == 0 and pid is not None and
@@ -368,6 +377,14 @@ def test_background(t):
             stopped = not alive(pid)
         t.ok(stopped and not os.path.exists(d.pid_path), names[4],
              diag=repr(pid))
+        if env is not None:
+            try:
+                with open(capture, errors="replace") as f:
+                    logged = f.read()
+            except OSError:
+                logged = ""
+            t.ok("verdict=" in logged and "stopped" in logged, log_names[0],
+                 diag=logged[-500:])
     finally:
         if pid is not None and alive(pid):	# ours, by its pid
             os.kill(pid, signal.SIGKILL)

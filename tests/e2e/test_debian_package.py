@@ -61,6 +61,8 @@ NAMES = ["dpkg-buildpackage -us -uc -b builds authmilter_*.deb",
          "the .deb holds daemon, authcheck, migrate, man pages, unit, dirs",
          "/etc/authmilter/authmilter.conf is a conffile",
          "the unit is Type=notify and runs /usr/sbin/authmilter",
+         "the report timer is not enabled while the config has no "
+         "ReportContact",
          "apt-get install ./authmilter_*.deb",
          "the authmilter system user exists, owns /var/lib/authmilter 0750",
          "authmilter -t accepts the installed config (default -c path)",
@@ -159,6 +161,34 @@ def inspect(t, deb):
          re.search(r"^ExecStart=/usr/sbin/authmilter -f -c %s$" % CONF,
                    unit, re.M) and "/usr/local" not in unit, NAMES[4],
          diag=unit)
+    # the report job fails (status 2) on every run without ReportContact,
+    # which the shipped config leaves unset: its timer waits for the admin
+    ctl = os.path.join(os.path.dirname(deb), "control")
+    shutil.rmtree(ctl, ignore_errors=True)
+    sh(["dpkg-deb", "-e", deb, ctl])
+    try:
+        with open(os.path.join(ctl, "postinst")) as f:
+            postinst = f.read()
+    except OSError:
+        postinst = ""
+    conf = subprocess.run("dpkg-deb --fsys-tarfile '%s' | tar -xOf - .%s"
+                          % (deb, CONF), shell=True, capture_output=True,
+                          text=True, timeout=60).stdout
+    t.ok(postinst and (re.search(r"^ReportContact\s", conf, re.M) or
+                       not timer_enabled(postinst)), NAMES[5], diag=postinst)
+
+
+def timer_enabled(postinst):
+    """timer_enabled - does this postinst start the report timer, or
+    enable it on a first install? (dh_installsystemd --no-enable keeps
+    only the re-enable of an upgrade, under "debian-installed")"""
+    timer = "'authmilter-report.timer'"
+    lines = postinst.splitlines()
+    started = any("deb-systemd-invoke" in ln and timer in ln for ln in lines)
+    enabled = any(re.search(r"deb-systemd-helper enable " + timer, ln)
+                  for ln in lines)
+    return started or (enabled and "debian-installed " + timer not in
+                       postinst)
 
 
 def deb_paths(deb):
@@ -197,8 +227,8 @@ def serve_one(t):
         try:
             d.start()
         except daemon.DaemonError as e:
-            t.ok(False, NAMES[8], diag=str(e))
-            t.skip(NAMES[9], "the daemon did not start")
+            t.ok(False, NAMES[9], diag=str(e))
+            t.skip(NAMES[10], "the daemon did not start")
             return
         user = pwd.getpwnam("authmilter")
         d.wait_for_log(r"running as authmilter", 10)
@@ -209,9 +239,9 @@ def serve_one(t):
              any(v.strip() for v in
                  res.header_values("Authentication-Results")) and
              uids and all(int(u) == user.pw_uid for u in uids[0]),
-             NAMES[8], diag=lambda: "uids %r\n%s" % (uids, d.log_tail()))
+             NAMES[9], diag=lambda: "uids %r\n%s" % (uids, d.log_tail()))
         d.signal(15)
-        t.is_eq(d.wait(20), 0, NAMES[9])
+        t.is_eq(d.wait(20), 0, NAMES[10])
     finally:
         d.stop()
         d.cleanup()
@@ -234,9 +264,9 @@ def install_run_purge(t, deb):
     try:
         r = sh(["apt-get", "install", "-y", "-q", "--no-install-recommends",
                 os.path.abspath(deb)], timeout=600, env=APT_ENV)
-        t.ok(r.returncode == 0, NAMES[5], diag=(r.stdout + r.stderr)[-3000:])
+        t.ok(r.returncode == 0, NAMES[6], diag=(r.stdout + r.stderr)[-3000:])
         if r.returncode != 0:
-            t.skip_rest("the package did not install", NAMES[6:10])
+            t.skip_rest("the package did not install", NAMES[7:11])
             return
         st = os.stat("/var/lib/authmilter")
         try:
@@ -244,28 +274,28 @@ def install_run_purge(t, deb):
         except KeyError:
             user = None
         t.ok(user is not None and st.st_uid == user.pw_uid and
-             (st.st_mode & 0o777) == 0o750, NAMES[6],
+             (st.st_mode & 0o777) == 0o750, NAMES[7],
              diag="uid %d mode %o" % (st.st_uid, st.st_mode))
         r = sh(["/usr/sbin/authmilter", "-t"])
         t.ok(r.returncode == 0 and "configuration OK" in r.stderr and
-             "Socket inet:8891@127.0.0.1" in r.stdout, NAMES[7],
+             "Socket inet:8891@127.0.0.1" in r.stdout, NAMES[8],
              diag=r.stderr)
         serve_one(t)
     finally:
         r = sh(["apt-get", "purge", "-y", "-q", "authmilter"], timeout=600,
                env=APT_ENV)
-        t.ok(r.returncode == 0, NAMES[10], diag=(r.stdout + r.stderr)[-3000:])
+        t.ok(r.returncode == 0, NAMES[11], diag=(r.stdout + r.stderr)[-3000:])
     left = [p for p in paths if p not in before and os.path.lexists(p)]
     # the unit's enablement links and deb-systemd-helper's state go too
     left += sorted(unit_state() - before_units)
     t.ok(not left and sh(["dpkg", "-s", "authmilter"]).returncode != 0,
-         NAMES[11], diag=repr(left))
+         NAMES[12], diag=repr(left))
     try:
         pwd.getpwnam("authmilter")
         kept = True
     except KeyError:
         kept = False
-    t.ok(kept, NAMES[12])
+    t.ok(kept, NAMES[13])
 
 
 def main():

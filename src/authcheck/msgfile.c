@@ -82,33 +82,43 @@ is_field_start(const unsigned char *p, size_t len, size_t *colon_r)
 	return true;
 }
 
-/* add_field - a new field from its first line */
+/* field_end - the field being read gets its value: the text up to a
+ * NUL, see above */
 static void
-add_field(struct msgfile *m, const unsigned char *p, size_t len, size_t colon)
+field_end(struct msgfile *m, struct buf *cur)
+{
+	if (m->count > 0 && m->fields[m->count - 1].value == NULL)
+		m->fields[m->count - 1].value = xstrdup(buf_cstr(cur));
+	buf_reset(cur);
+}
+
+/* add_field - a new field from its first line; its value grows in cur
+ * until field_end (copying it on each continuation line made a header
+ * of many folded lines take time quadratic in its size) */
+static void
+add_field(struct msgfile *m, struct buf *cur, const unsigned char *p,
+    size_t len, size_t colon)
 {
 	struct msgfile_field *f;
 	size_t nlen = colon;
 
+	field_end(m, cur);
 	m->fields = xreallocarray(m->fields, m->count + 1, sizeof(*m->fields));
 	f = &m->fields[m->count++];
 	while (nlen > 0 && ascii_iswsp(p[nlen - 1]))
 		nlen--;
 	f->name = xstrndup((const char *)p, nlen);
-	f->value = xstrndup((const char *)p + colon + 1, len - colon - 1);
+	f->value = NULL;
+	buf_append(cur, p + colon + 1, len - colon - 1);
 }
 
-/* fold_into - a continuation line joins the last field after "\r\n" */
+/* fold_into - a continuation line joins the field being read after
+ * "\r\n" */
 static void
-fold_into(struct msgfile_field *f, const unsigned char *p, size_t len)
+fold_into(struct buf *cur, const unsigned char *p, size_t len)
 {
-	struct buf b = BUF_INIT;
-
-	buf_append_str(&b, f->value);
-	buf_append_str(&b, "\r\n");
-	buf_append(&b, p, len);
-	free(f->value);
-	f->value = xstrdup(buf_cstr(&b));	/* stops at a NUL, see above */
-	buf_deinit(&b);
+	buf_append(cur, "\r\n", 2);
+	buf_append(cur, p, len);
 }
 
 /* body_crlf - append raw[p..] with bare LF turned into CRLF */
@@ -127,7 +137,7 @@ body_crlf(const struct buf *raw, size_t p, struct buf *body)
 int
 msgfile_read(const char *path, struct msgfile *m, const char **err_r)
 {
-	struct buf raw = BUF_INIT;
+	struct buf raw = BUF_INIT, cur = BUF_INIT;
 	size_t p = 0, next, len, colon;
 
 	memset(m, 0, sizeof(*m));
@@ -147,14 +157,16 @@ msgfile_read(const char *path, struct msgfile *m, const char **err_r)
 			break;
 		}
 		if (ascii_iswsp(line[0]) && m->count > 0)
-			fold_into(&m->fields[m->count - 1], line, len);
+			fold_into(&cur, line, len);
 		else if (is_field_start(line, len, &colon) &&
 		    m->count < MSGFILE_MAX_FIELDS)
-			add_field(m, line, len, colon);
+			add_field(m, &cur, line, len, colon);
 		else
 			break;		/* not a header field: body starts here */
 		p = next;
 	}
+	field_end(m, &cur);
+	buf_deinit(&cur);
 	body_crlf(&raw, p, &m->body);
 	buf_deinit(&raw);
 	return 0;

@@ -150,16 +150,18 @@ run_session(struct session *s, const struct msgfile *m, struct authres *ar,
     struct verdict *at_mail, struct verdict *at_end)
 {
 	const struct header *stored;
+	struct header f;
 	size_t i, off;
 
 	checks_mail_from(s, at_mail);
 	for (i = 0; i < m->count; i++) {
-		/* kept as the milter keeps them: ARC reads the whole header */
-		stored = headers_add(&s->msg.headers, m->fields[i].name,
+		/* kept as the milter keeps them, caps included: ARC reads
+		 * the whole header and fails a capped one */
+		headers_field_init(&f, m->fields[i].name,
 		    (const unsigned char *)m->fields[i].value,
 		    strlen(m->fields[i].value));
-		checks_header(s, m->fields[i].name, m->fields[i].value,
-		    stored);
+		stored = session_keep_field(s, &f);
+		checks_field(s, &f, stored);
 	}
 	checks_eoh(s);
 	for (off = 0; off < m->body.len; off += BODY_CHUNK) {

@@ -5,7 +5,7 @@
  * checks_mail_from decides whether the client is exempt (InternalHosts,
  * SMTP AUTH: such mail is handed to signing.c and not verified; so is
  * all mail when Mode lacks "v") and runs SPF for the MAIL FROM identity (and HELO when
- * configured) through src/spf on the shared resolver. checks_header feeds
+ * configured) through src/spf on the shared resolver. checks_field feeds
  * the DKIM verifier and starts each key lookup as soon as its
  * DKIM-Signature arrives, so DNS latency hides behind the body transfer;
  * checks_eom collects the keys within DNSTimeout, finishes verification,
@@ -207,17 +207,6 @@ checks_mail_from(struct session *s, struct verdict *v)
 	spf_pool_give(spf_pool, &spf);
 	spf_input(s, &in);
 	policy_at_mail_from(&pc, &in, v);
-}
-
-void
-checks_header(struct session *s, const char *name, const char *value,
-    const struct header *stored)
-{
-	struct header f;
-
-	headers_field_init(&f, name, (const unsigned char *)value,
-	    strlen(value));
-	checks_field(s, &f, stored);
 }
 
 void

@@ -60,14 +60,11 @@ void checks_build_policy_config(const struct conf *c, struct policy_config *pc);
 /* checks_mail_from - decide exemption, run SPF; fills the MAIL FROM
  * verdict (accept unless the site rejects or tempfails SPF there). */
 void checks_mail_from(struct session *s, struct verdict *v);
-/* checks_header - feed one header field; starts DKIM key lookups.
- * stored: the copy of this field the caller keeps in s->msg.headers
- * (what headers_add returned), or NULL if it keeps none (over a cap) */
-void checks_header(struct session *s, const char *name, const char *value,
-    const struct header *stored);
-/* checks_field - checks_header for a field classified already
- * (headers_field_init; its value NUL-terminated too); stored as above.
- * The verifier refers to the stored copy's bytes (they live in the
+/* checks_field - feed one header field, classified already
+ * (headers_field_init; its value NUL-terminated too); starts DKIM key
+ * lookups. stored: the copy of this field the caller keeps in
+ * s->msg.headers (session_keep_field), or NULL if it keeps none (over a
+ * cap). The verifier refers to the stored copy's bytes (they live in the
  * message arena) instead of copying f's. */
 void checks_field(struct session *s, const struct header *f,
     const struct header *stored);

@@ -287,7 +287,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct session *s = smfi_getpriv(ctx);
 	struct message *m;
-	const struct header *stored = NULL;
+	const struct header *stored;
 	struct header f;
 	struct buf spaced = BUF_INIT;
 	size_t len;
@@ -307,12 +307,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 		    m->conf->authserv_id))
 			note_forged_ar(m, m->ar_seen);
 	}
-	if (m->headers.count >= m->conf->max_headers ||
-	    m->headers.bytes + len > m->conf->max_header_bytes ||
-	    f.name_len + 1 + len > m->conf->max_header_field_bytes)
-		m->headers_capped = true;
-	else
-		stored = headers_add_field(&m->headers, &f);
+	stored = session_keep_field(s, &f);
 	checks_field(s, &f, stored);
 	buf_deinit(&spaced);
 	return go_on(s, SMFIP_NR_HDR);

@@ -318,6 +318,20 @@ session_msg_strndup(struct session *s, const char *p, size_t len)
 	return arena_memdup(&s->msg.arena, p, len);
 }
 
+const struct header *
+session_keep_field(struct session *s, const struct header *f)
+{
+	struct message *m = &s->msg;
+
+	if (m->headers.count >= m->conf->max_headers ||
+	    m->headers.bytes + f->value_len > m->conf->max_header_bytes ||
+	    f->name_len + 1 + f->value_len > m->conf->max_header_field_bytes) {
+		m->headers_capped = true;
+		return NULL;
+	}
+	return headers_add_field(&m->headers, f);
+}
+
 void
 session_set_helo(struct session *s, const char *helo)
 {

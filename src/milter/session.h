@@ -97,6 +97,13 @@ void session_report_done(struct session *s);
  * that lives until the current message ends */
 char *session_msg_strdup(struct session *s, const char *str);
 char *session_msg_strndup(struct session *s, const char *p, size_t len);
+/* session_keep_field - store the field f (headers_field_init) in the
+ * message unless it goes over MaxHeaders, MaxHeaderBytes or
+ * MaxHeaderFieldBytes, which marks the header capped; returns the stored
+ * copy or NULL. The milter and authcheck both keep fields through it, so
+ * they agree on what ARC, signing and sealing see. */
+const struct header *session_keep_field(struct session *s,
+    const struct header *f);
 /* session_set_helo - remember the HELO/EHLO argument (latest wins) */
 void session_set_helo(struct session *s, const char *helo);
 /* session_elapsed_ms - milliseconds since the message started */

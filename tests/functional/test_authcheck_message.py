@@ -8,7 +8,8 @@ key, small key, unaligned d=, SPF fail, DMARC policy applied, DNS
 timeout) the Authentication-Results value, the reason and the plain
 explanation are checked, and the exit code. The A-R value is compared
 with what the daemon itself adds over the milter protocol for the same
-message, envelope and DNS.
+message, envelope and DNS, also for an ARC-sealed message over
+MaxHeaders (both fail the chain they cannot see whole).
 """
 import os
 import sys
@@ -26,6 +27,11 @@ try:
     HAVE_LIBS = None
 except ImportError as e:
     HAVE_LIBS = "python3-dkim and python3-cryptography (%s)" % e
+try:
+    import authres  # noqa: F401
+    ARC_LIBS = HAVE_LIBS
+except ImportError as e:
+    ARC_LIBS = "python3-authres (%s)" % e
 
 KEYS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                     "dkim", "keys")
@@ -318,6 +324,42 @@ def same_as_daemon(t, env, good):
                     "A-R same as the daemon's (case %d)" % i)
 
 
+def capped_same_as_daemon(t, env, sealer):
+    """over MaxHeaders the daemon keeps only the first fields and fails
+    the ARC chain (it cannot see it whole); authcheck keeps the fields
+    through the same caps, so it says the same and not arc=pass"""
+    if not t.need(check=lambda: daemon.missing() or ARC_LIBS,
+                  tests=["capped header: arc as the daemon's"] * 2):
+        return
+    import arc_chain
+    raw = message("good.test", "many", b"Hi,\r\nmany fields.\r\n")
+    raw = b"".join(b"X-Extra-%d: %d\r\n" % (i, i) for i in range(6)) + raw
+    raw = arc_chain.seal(raw, sealer, "none")
+    conf = env.path("capped.conf")
+    with open(conf, "w") as f:
+        f.write("AuthservID %s\nMaxHeaders 10\n" % AUTHSERV)
+    path = env.path("capped.eml")
+    with open(path, "wb") as f:
+        f.write(lf(raw))
+    args = ["message", path, "--ip", GOOD_IP, "--helo", "client.good.test",
+            "--mail-from", "alice@good.test"]
+    _, _, whole = env.run(args)
+    _, _, capped = env.run(args + ["--config", conf])
+    with daemon.Daemon({"AuthservID": AUTHSERV, "Nameservers": env.nameserver,
+                        "DNSTimeout": "2s", "MaxHeaders": "10"}) as d:
+        res = d.send_message(raw, client_ip=GOOD_IP, helo="client.good.test",
+                             mail_from="alice@good.test",
+                             rcpts=["bob@example.net"])
+        theirs = (res.header_values("Authentication-Results") or [""])[0]
+    ours = (capped or {}).get("authentication_results", "")
+    t.ok((whole or {}).get("arc", {}).get("result") == "pass" and
+         "arc=fail" in ours, "capped header: arc=pass whole, fail over "
+         "MaxHeaders", diag="%r / %r" % ((whole or {}).get("arc"), ours))
+    norm = lambda v: " ".join(v.split())  # noqa: E731
+    t.is_eq(norm(ours), norm("Authentication-Results: " + theirs),
+            "capped header: A-R same as the daemon's")
+
+
 def main():
     t = TAP()
     if not t.need(check=lambda: authcheck_env.missing() or HAVE_LIBS,
@@ -325,14 +367,21 @@ def main():
         t.done()
     pem, pub = key("rsa2048.pem")
     pem512, pub512 = key("rsa512.pem")
+    zone = make_zone(pub, pub512)
+    sealer = None
+    if not ARC_LIBS:
+        import arc_chain
+        sealer = arc_chain.Sealer("list.test", "arc")
+        zone["arc._domainkey.list.test"] = [{"TXT": sealer.record}]
     try:
-        env = authcheck_env.AuthcheckEnv(make_zone(pub, pub512)).__enter__()
+        env = authcheck_env.AuthcheckEnv(zone).__enter__()
     except Exception as e:  # the server could not start
         t.need(check=lambda reason=str(e): reason, what="DNS server")
         t.done()
     try:
         good = run_cases(t, env, pem, pem512)
         same_as_daemon(t, env, good)
+        capped_same_as_daemon(t, env, sealer)
     finally:
         env.__exit__(None, None, None)
     t.done()

@@ -78,7 +78,14 @@ mx_section(struct report *rep, struct dns_resolver *r, const char *domain)
 		v6 = dns_lookup(r, host, DNS_T_AAAA, 0);
 		rn_int(h, "ipv4_addresses", (long long)v4->count);
 		rn_int(h, "ipv6_addresses", (long long)v6->count);
-		if (v4->count + v6->count == 0)
+		/* a failed lookup says nothing about the addresses: no
+		 * "no address" warning then, but a DNS temporary failure */
+		if (is_temp(v4->status) || is_temp(v6->status)) {
+			rep->tempfail = true;
+			rn_str(h, "why", "address lookup failed: %s",
+			    dns_status_name(is_temp(v4->status) ? v4->status :
+			    v6->status));
+		} else if (v4->count + v6->count == 0)
 			report_warn(rep, "mx-no-address", "MX host %s has no "
 			    "address", host);
 		dns_answer_free(&v4);

@@ -107,6 +107,8 @@ def zone():
                                        pub("rsa512.pem")}]
     # DNS trouble
     z["broken.test"] = ["SERVFAIL"]
+    dom("mxfail.test", "v=spf1 -all")
+    z["mx.mxfail.test"] = ["SERVFAIL"]
     return z
 
 
@@ -229,6 +231,13 @@ def cases(t, env):
     # DNS failure and usage errors
     rc, doc = run(env, "broken.test")
     t.is_eq(rc, 3, "SERVFAIL: exit 3 (DNS temporary failure)")
+    # an MX host whose address lookup fails has not "no address"
+    rc, doc = run(env, "mxfail.test")
+    mx = doc.get("mx", {}).get("hosts", [{}])
+    t.ok(rc == 3 and "mx-no-address" not in W(doc) and
+         "servfail" in mx[0].get("why", "").lower(),
+         "MX host address SERVFAIL: exit 3, no mx-no-address warning",
+         diag="rc %r %r" % (rc, doc))
     for args in (["domain"], ["domain", "a..b"], ["domain", "x.test", "--bogus"],
                  ["nosuch"]):
         rc, _, _ = authcheck_env.run_plain(args)

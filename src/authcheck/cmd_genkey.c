@@ -37,7 +37,8 @@
 struct genkey_args {
 	enum crypto_key_type type;
 	bool type_set;
-	unsigned bits;
+	unsigned long bits;	/* as given: checked before any cast (a cast
+				 * made 2^32 + 2048 into 2048) */
 	const char *domain, *selector, *out;
 };
 
@@ -123,7 +124,7 @@ parse_args(int argc, char **argv, struct genkey_args *a, struct ac_common *co)
 			a->type_set = true;
 			break;
 		case 'b':
-			a->bits = (unsigned)strtoul(optarg, &end, 10);
+			a->bits = strtoul(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0')
 				return ac_usage_error("genkey", "bad --bits");
 			break;
@@ -208,7 +209,7 @@ cmd_genkey(int argc, char **argv)
 		buf_append_str(&path, a.out);
 	else
 		buf_printf(&path, "%s.private", a.selector);
-	if (!crypto_keygen_pem(a.type, a.bits, &pem, &err)) {
+	if (!crypto_keygen_pem(a.type, (unsigned)a.bits, &pem, &err)) {
 		fprintf(stderr, "authcheck genkey: %s\n", err);
 		return AC_EXIT_USAGE;
 	}

@@ -7,8 +7,8 @@ its zone line is split into strings of at most 255 bytes that join back
 to the record; a message signed by dkimpy with the generated key
 verifies with dkimpy against the printed record, and with authcheck
 message (the daemon's verifier) against the record served by a loopback
-DNS server. Bad requests (1024-bit RSA, an existing --out file, missing
-options) exit 2 and write nothing.
+DNS server. Bad requests (1024-bit RSA, a size past 2^32, an existing
+--out file, missing options) exit 2 and write nothing.
 """
 import base64
 import json
@@ -151,6 +151,9 @@ def main():
     # refusals write nothing
     rc, _, path, _ = genkey(tmp, "rsa", "small", 1024)
     t.ok(rc == 2 and not os.path.exists(path), "1024-bit RSA refused")
+    # a size past 2^32 is refused, not taken modulo 2^32 (here 2048)
+    rc, _, path, _ = genkey(tmp, "rsa", "wrap", 2 ** 32 + 2048)
+    t.ok(rc == 2 and not os.path.exists(path), "--bits 2^32+2048 refused")
     existing = os.path.join(tmp, "r2048.pem")
     before = open(existing, "rb").read()
     rc, _, err = authcheck_env.run_plain(

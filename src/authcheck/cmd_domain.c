@@ -258,7 +258,8 @@ dmarc_section(struct report *rep, struct dns_resolver *r, const char *domain)
 	rn_str(n, "aspf", "%s", rec->aspf_strict ? "s" : "r");
 	rn_bool(n, "testing", rec->testing);
 	rn_str(n, "applies_to_domain", "%s (%s)",
-	    dmarc_policy_name(res.policy),
+	    dmarc_policy_name(res.policy), res.author_nxdomain ?
+	    "np=: the domain does not exist" :
 	    ascii_strcasecmp(res.policy_domain, domain) == 0 ?
 	    "p= of its own record" : "sp= of the organizational domain's "
 	    "record: it has none of its own");

@@ -96,6 +96,8 @@ def zone():
     z["_b.diamond.test"] = [{"TXT": "v=spf1 include:_spf.good.test ~all"}]
     # DMARC mistakes
     dom("none.test", "v=spf1 -all", dmarc("none"))
+    dom("np.test", "v=spf1 -all", dmarc("reject", "; sp=quarantine; np=none"))
+    z["sub.np.test"] = [{"A": "192.0.2.30"}]
     dom("quar.test", "v=spf1 -all", dmarc("quarantine"))
     dom("rua.test", "v=spf1 -all",
         dmarc("reject", "; rua=mailto:agg@reports.example"))
@@ -182,6 +184,18 @@ def cases(t, env):
          dm.get("applies_to_domain", "").startswith("quarantine (sp="),
          "subdomain: policy of the org domain by the tree walk",
          diag=repr(dm))
+
+    # a name that does not exist gets np=, and is told so (it was
+    # called sp=); one that exists gets sp=
+    rc, doc = run(env, "nx.np.test")
+    dm = doc.get("dmarc", {})
+    t.ok(dm.get("applies_to_domain", "").startswith("none (np=") and
+         "dmarc-p-none" in W(doc),
+         "nonexistent subdomain: np= applies and is named", diag=repr(dm))
+    rc, doc = run(env, "sub.np.test")
+    t.ok(doc.get("dmarc", {}).get("applies_to_domain", "").startswith(
+         "quarantine (sp="), "existing subdomain: sp= applies",
+         diag=repr(doc.get("dmarc")))
 
     # each warning, triggered and not
     for dom, code, near in (

@@ -294,15 +294,54 @@ key_flags(struct rnode *e, const struct dkim_key *k)
 		rn_str(l, NULL, "h=%s only", k->allow_sha256 ? "sha256" : "sha1");
 }
 
-/* key_section - one selector's key record(s) */
+/* judge_key - one TXT record at a selector's name, judged by the
+ * verifier's key parser, into node e */
+static void
+judge_key(struct report *rep, struct rnode *e, const char *name,
+    const struct dns_rr *rr)
+{
+	struct dkim_key k;
+	const char *why = "";
+	enum dkim_key_status st;
+
+	memset(&k, 0, sizeof(k));
+	rn_str(e, "record", "%s", rr->text);
+	st = dkim_key_parse((const unsigned char *)rr->text, rr->text_len, &k,
+	    &why);
+	if (st == DKIM_KEY_REVOKED) {
+		rn_str(e, "status", "revoked (empty p=): signatures with this "
+		    "selector fail");
+	} else if (st != DKIM_KEY_OK) {
+		rn_str(e, "status", "invalid: %s", why);
+		report_warn(rep, "dkim-key-invalid", "the key at %s does not "
+		    "parse: %s", name, why);
+	} else {
+		unsigned bits = crypto_pubkey_bits(k.pk);
+
+		rn_str(e, "status", "ok");
+		rn_str(e, "type", "%s", k.type == CRYPTO_KEY_RSA ? "rsa" :
+		    "ed25519");
+		rn_int(e, "bits", bits);
+		key_flags(e, &k);
+		if (k.type == CRYPTO_KEY_RSA && bits < 1024)
+			report_warn(rep, "dkim-key-small", "the key at %s has %u "
+			    "bits; verifiers refuse RSA keys under 1024 (RFC "
+			    "8301 3.2)", name, bits);
+	}
+	dkim_key_deinit(&k);
+}
+
+/* key_section - one selector's key record(s): the first at the entry's
+ * top level, any others in more_records (one JSON object must not
+ * repeat a key, which dropped all but the last record) */
 static void
 key_section(struct report *rep, struct dns_resolver *r, struct rnode *list,
     const char *domain, const char *sel)
 {
-	struct rnode *e = rn_obj(list, NULL);
+	struct rnode *e = rn_obj(list, NULL), *more = NULL;
 	struct buf name = BUF_INIT;
 	struct dns_answer *a;
-	size_t i;
+	size_t i, seen = 0;
 
 	buf_printf(&name, "%s._domainkey.%s", sel, domain);
 	rn_str(e, "selector", "%s", sel);
@@ -317,37 +356,15 @@ key_section(struct report *rep, struct dns_resolver *r, struct rnode *list,
 			    buf_cstr(&name));
 	}
 	for (i = 0; i < a->count; i++) {
-		struct dkim_key k;
-		const char *why = "";
-		enum dkim_key_status st;
-
-		memset(&k, 0, sizeof(k));
 		if (a->rr[i].text == NULL)
 			continue;
-		rn_str(e, "record", "%s", a->rr[i].text);
-		st = dkim_key_parse((const unsigned char *)a->rr[i].text,
-		    a->rr[i].text_len, &k, &why);
-		if (st == DKIM_KEY_REVOKED) {
-			rn_str(e, "status", "revoked (empty p=): signatures with "
-			    "this selector fail");
-		} else if (st != DKIM_KEY_OK) {
-			rn_str(e, "status", "invalid: %s", why);
-			report_warn(rep, "dkim-key-invalid", "the key at %s does not "
-			    "parse: %s", buf_cstr(&name), why);
-		} else {
-			unsigned bits = crypto_pubkey_bits(k.pk);
-
-			rn_str(e, "status", "ok");
-			rn_str(e, "type", "%s", k.type == CRYPTO_KEY_RSA ? "rsa" :
-			    "ed25519");
-			rn_int(e, "bits", bits);
-			key_flags(e, &k);
-			if (k.type == CRYPTO_KEY_RSA && bits < 1024)
-				report_warn(rep, "dkim-key-small", "the key at %s has "
-				    "%u bits; verifiers refuse RSA keys under 1024 "
-				    "(RFC 8301 3.2)", buf_cstr(&name), bits);
+		if (seen++ == 0) {
+			judge_key(rep, e, buf_cstr(&name), &a->rr[i]);
+			continue;
 		}
-		dkim_key_deinit(&k);
+		if (more == NULL)
+			more = rn_list(e, "more_records");
+		judge_key(rep, rn_obj(more, NULL), buf_cstr(&name), &a->rr[i]);
 	}
 	dns_answer_free(&a);
 	buf_deinit(&name);

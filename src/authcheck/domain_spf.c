@@ -202,6 +202,7 @@ walk_domain(struct walk *w, struct rnode *parent, const char *domain,
     unsigned depth, bool top)
 {
 	struct rnode *node = rn_obj(parent, top ? "tree" : "include");
+	struct rnode *more = NULL;
 	struct dns_answer *a;
 	struct buf norm = BUF_INIT;
 	const char *rec = NULL, *why = "";
@@ -227,9 +228,16 @@ walk_domain(struct walk *w, struct rnode *parent, const char *domain,
 	for (i = 0; i < a->count; i++)
 		if (a->rr[i].text != NULL && spf_record_is_spf((const unsigned
 		    char *)a->rr[i].text, a->rr[i].text_len)) {
-			rn_str(node, "record", "%s", a->rr[i].text);
-			if (nrec++ == 0)
+			/* the others in a list: one JSON object must not
+			 * repeat a key */
+			if (nrec++ == 0) {
 				rec = a->rr[i].text;
+				rn_str(node, "record", "%s", rec);
+				continue;
+			}
+			if (more == NULL)
+				more = rn_list(node, "more_records");
+			rn_str(more, NULL, "%s", a->rr[i].text);
 		}
 	if (nrec > 1)
 		report_warn(w->rep, "spf-multiple-records", "%s has %zu SPF "

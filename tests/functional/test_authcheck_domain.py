@@ -10,6 +10,7 @@ DMARC record for the domain, its subdomains and the org domain found by
 the tree walk, key details, DNS failure (exit 3) and usage errors (2).
 """
 import base64
+import json
 import os
 import sys
 
@@ -107,6 +108,11 @@ def zone():
     dom("keys.test", "v=spf1 -all")
     z["s512._domainkey.keys.test"] = [{"TXT": "v=DKIM1; k=rsa; p=" +
                                        pub("rsa512.pem")}]
+    # two records at one selector name (the results are undefined,
+    # RFC 6376 3.6.2.2): both shown
+    z["dup._domainkey.keys.test"] = [{"TXT": "v=DKIM1; k=rsa; p=" +
+                                      pub("rsa2048.pem")},
+                                     {"TXT": "v=DKIM1; p="}]
     # DNS trouble
     z["broken.test"] = ["SERVFAIL"]
     dom("mxfail.test", "v=spf1 -all")
@@ -234,6 +240,34 @@ def cases(t, env):
     t.ok("dkim-key-small" not in W(doc), "1024-bit key does not warn")
     rc, doc = run(env, "good.test", "missing")
     t.ok(rc == 1 and "dkim-key-missing" in W(doc), "missing selector warns")
+
+    # several records at one name: each is shown, and the JSON repeats
+    # no key in an object (a parser kept only the last record)
+    def unique(pairs):
+        keys = [k for k, _ in pairs]
+        if len(keys) != len(set(keys)):
+            raise ValueError("repeated key in %r" % keys)
+        return dict(pairs)
+    for dom, sel, what, recs in (
+            ("multi.test", [], "two SPF records",
+             ['"v=spf1 -all"', '"v=spf1 ip4:192.0.2.1 -all"']),
+            ("keys.test", ["dup"], "two key records",
+             ['"v=DKIM1; p="', '"v=DKIM1; k=rsa; p=MII'])):
+        rc, out, _ = env.run(["domain", dom] + sum((["--selector", x]
+                                                     for x in sel), []))
+        try:
+            doc = json.loads(out, object_pairs_hook=unique)
+            err = None
+        except ValueError as e:
+            doc, err = {}, str(e)
+        t.ok(err is None and all(r in out for r in recs),
+             "%s: every record shown, no key repeated" % what,
+             diag=err or out)
+    keys = (doc.get("dkim_keys") or [{}])[0]
+    judged = sorted(k.get("status", "")[:7] for k in
+                    [keys] + (keys.get("more_records") or []))
+    t.ok(judged == ["ok", "revoked"], "two key records: each judged, the "
+         "first at the top, the other in more_records", diag=repr(keys))
 
     # human output
     rc, out, _ = authcheck_env.run_plain(

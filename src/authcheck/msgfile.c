@@ -146,8 +146,13 @@ msgfile_read(const char *path, struct msgfile *m, const char **err_r)
 		buf_deinit(&raw);
 		return -1;
 	}
-	if (raw.len >= 5 && memcmp(raw.data, "From ", 5) == 0)
-		p = line_end(&raw, 0, &len);
+	/* an mbox "From sender date" line, not a "From :" field (white
+	 * space before the colon is tolerated below) */
+	if (raw.len >= 5 && memcmp(raw.data, "From ", 5) == 0) {
+		next = line_end(&raw, 0, &len);
+		if (!is_field_start(raw.data, len, &colon))
+			p = next;
+	}
 	while (p < raw.len) {
 		const unsigned char *line = raw.data + p;
 

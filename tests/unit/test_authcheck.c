@@ -126,6 +126,14 @@ test_msgfile_split(void **state)
 	assert_string_equal(buf_cstr(&m.body), "not a header\r\nmore\r\n");
 	msgfile_free(&m);
 
+	/* "From :" first is the author field, not an mbox line */
+	assert_int_equal(split("From : alice@example.com\nTo: b@example.net\n"
+	    "\nhi\n", &m), 0);
+	assert_int_equal(m.count, 2);
+	assert_string_equal(m.fields[0].name, "From");
+	assert_string_equal(m.fields[0].value, " alice@example.com");
+	msgfile_free(&m);
+
 	/* nothing at all, and a missing file */
 	assert_int_equal(split("", &m), 0);
 	assert_int_equal(m.count, 0);

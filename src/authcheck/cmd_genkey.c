@@ -198,6 +198,7 @@ cmd_genkey(int argc, char **argv)
 	struct report r;
 	struct rnode *k;
 	const char *err = "";
+	char *abs;
 	unsigned bits = 0;
 	int rc;
 
@@ -230,8 +231,13 @@ cmd_genkey(int argc, char **argv)
 	rn_str(k, "record", "%s", buf_cstr(&rec));
 	rn_str(k, "zone_line", "%s._domainkey.%s. IN TXT ( %s )", a.selector,
 	    a.domain, buf_cstr(&zone));
+	/* absolute: the daemon reads a relative KeyFile from its config
+	 * file's directory, not from where genkey ran */
+	abs = realpath(buf_cstr(&path), NULL);
 	rn_str(k, "note", "publish the zone line, then sign with KeyFile %s "
-	    "(selector %s, domain %s)", buf_cstr(&path), a.selector, a.domain);
+	    "(selector %s, domain %s)", abs != NULL ? abs : buf_cstr(&path),
+	    a.selector, a.domain);
+	free(abs);
 	rc = ac_finish(&r, &co);
 	report_deinit(&r);
 out:

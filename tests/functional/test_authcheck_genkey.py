@@ -148,6 +148,22 @@ def main():
     finally:
         env.__exit__(None, None, None)
 
+    # the default file is SELECTOR.private where genkey runs; the note
+    # names it absolutely, as the daemon reads a relative KeyFile from
+    # its config file's directory
+    rc, outp, err = authcheck_env.run_plain(
+        ["genkey", "--type", "ed25519", "--domain", "gen.test",
+         "--selector", "here", "--json"], cwd=tmp)
+    try:
+        note = json.loads(outp).get("dns", {}).get("note", "")
+    except ValueError:
+        note = ""
+    want = os.path.join(os.path.realpath(tmp), "here.private")
+    t.ok(rc == 0 and os.path.exists(want) and
+         ("KeyFile %s " % want) in note,
+         "default key file in the working directory, named absolutely "
+         "in the note", diag=note or err)
+
     # refusals write nothing
     rc, _, path, _ = genkey(tmp, "rsa", "small", 1024)
     t.ok(rc == 2 and not os.path.exists(path), "1024-bit RSA refused")

@@ -131,6 +131,7 @@ one_term(struct walk *w, struct rnode *terms, const char *domain,
 	size_t nlen, i;
 	struct rnode *t = rn_obj(terms, NULL);
 	char *target;
+	bool macros;
 
 	rn_str(t, "term", "%s", term);
 	if (strchr("+-~?", *name) != NULL)
@@ -155,16 +156,19 @@ one_term(struct walk *w, struct rnode *terms, const char *domain,
 	}
 	w->dns_terms++;
 	rn_int(t, "dns_term", w->dns_terms);
+	macros = target != NULL && strchr(target, '%') != NULL;
+	/* one note: a JSON object must not repeat a key */
 	if (strcmp(dns_mechs[i], "ptr") == 0)
-		rn_str(t, "note", "ptr is slow and discouraged (RFC 7208 5.5)");
-	if (target != NULL && strchr(target, '%') != NULL)
+		rn_str(t, "note", "ptr is slow and discouraged (RFC 7208 5.5)%s",
+		    macros ? "; has macros: depends on the message" : "");
+	else if (macros)
 		rn_str(t, "note", "has macros: depends on the message, not "
 		    "followed");
-	else if (target != NULL && (strcmp(dns_mechs[i], "include") == 0 ||
-	    strcmp(dns_mechs[i], "redirect") == 0))
+	if (!macros && target != NULL && (strcmp(dns_mechs[i],
+	    "include") == 0 || strcmp(dns_mechs[i], "redirect") == 0))
 		walk_domain(w, t, target, depth + 1, false);
-	else if (strcmp(dns_mechs[i], "a") == 0 ||
-	    strcmp(dns_mechs[i], "mx") == 0)
+	else if (!macros && (strcmp(dns_mechs[i], "a") == 0 ||
+	    strcmp(dns_mechs[i], "mx") == 0))
 		check_addresses(w, target != NULL ? target : domain,
 		    dns_mechs[i][0] == 'm', t);
 	free(target);

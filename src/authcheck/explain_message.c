@@ -434,9 +434,16 @@ explain_message(struct report *rep, struct dns_resolver *r,
 	rn_str(env, "client_ip", "%s", s->client_addr);
 	rn_str(env, "helo", "%s", s->helo ? s->helo : "");
 	rn_str(env, "mail_from", "%s", s->msg.mail_from);
-	if (ck->exempt) {
-		rn_str(rep->root, "exempt", "%s: the daemon signs mail from this "
-		    "client and does not verify it", ck->exempt_why);
+	if (ck->exempt || ck->skip_verify) {
+		/* nothing was checked: saying "no DKIM-Signature field" or
+		 * "no usable author domain" would be false */
+		if (ck->exempt)
+			rn_str(rep->root, "exempt", "%s: the daemon signs mail "
+			    "from this client and does not verify it",
+			    ck->exempt_why);
+		else
+			rn_str(rep->root, "exempt", "Mode has no \"v\": the "
+			    "daemon verifies no mail, it only signs");
 		verdict_section(rep, at_end, "end of message");
 		return;
 	}

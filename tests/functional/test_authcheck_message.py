@@ -247,6 +247,19 @@ def run_cases(t, env, pem, pem512):
          doc.get("verdict", {}).get("why") == "peer",
          "--config: a PeerHosts client (also internal) is passed through "
          "at MAIL FROM, nothing added", diag=repr(doc))
+    # Mode without "v": the daemon verifies nothing, and authcheck says
+    # so instead of "no DKIM-Signature field" and a DMARC permerror
+    with open(conf, "w") as f:
+        f.write("Mode s\n")
+    rc, _, doc = env.run(["message", env.path("pass.eml"), "--config",
+                          conf, "--ip", GOOD_IP, "--mail-from",
+                          "a@good.test"])
+    doc = doc or {}
+    t.ok(rc == 0 and "Mode" in doc.get("exempt", "") and
+         "dkim" not in doc and "dmarc" not in doc and
+         doc.get("verdict", {}).get("action") == "accept",
+         "--config: Mode s is explained as not verifying, exit 0",
+         diag="rc %r %r" % (rc, doc))
     with open(conf, "w") as f:
         f.write("AuthservID cfg.test.example\nDMARCRejectAction mark\n")
     rc, _, doc = env.run(["message", path, "--config", conf, "--ip", BAD_IP,

@@ -342,7 +342,7 @@ def capped_same_as_daemon(t, env, sealer):
     the ARC chain (it cannot see it whole); authcheck keeps the fields
     through the same caps, so it says the same and not arc=pass"""
     if not t.need(check=lambda: daemon.missing() or ARC_LIBS,
-                  tests=["capped header: arc as the daemon's"] * 2):
+                  tests=["capped header: arc as the daemon's"] * 3):
         return
     import arc_chain
     raw = message("good.test", "many", b"Hi,\r\nmany fields.\r\n")
@@ -356,8 +356,8 @@ def capped_same_as_daemon(t, env, sealer):
         f.write(lf(raw))
     args = ["message", path, "--ip", GOOD_IP, "--helo", "client.good.test",
             "--mail-from", "alice@good.test"]
-    _, _, whole = env.run(args)
-    _, _, capped = env.run(args + ["--config", conf])
+    rc_whole, _, whole = env.run(args)
+    rc_capped, _, capped = env.run(args + ["--config", conf])
     with daemon.Daemon({"AuthservID": AUTHSERV, "Nameservers": env.nameserver,
                         "DNSTimeout": "2s", "MaxHeaders": "10"}) as d:
         res = d.send_message(raw, client_ip=GOOD_IP, helo="client.good.test",
@@ -371,6 +371,16 @@ def capped_same_as_daemon(t, env, sealer):
     norm = lambda v: " ".join(v.split())  # noqa: E731
     t.is_eq(norm(ours), norm("Authentication-Results: " + theirs),
             "capped header: A-R same as the daemon's")
+    # arc=fail alone (DMARC passes by SPF) is a failed check, exit 1, as
+    # authcheck(1) lists it
+    man = os.path.join(os.environ.get("top_srcdir", os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..")), "doc",
+        "authcheck.1")
+    with open(man) as f:
+        exit1 = f.read().split(".SH EXIT STATUS")[-1].split(".B 2")[0]
+    t.ok(rc_whole == 0 and rc_capped == 1 and "; ARC fail;" in exit1,
+         "capped header: arc=fail is exit 1, and the man page says so",
+         diag="exit %r / %r" % (rc_whole, rc_capped))
 
 
 def main():

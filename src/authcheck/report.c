@@ -8,7 +8,8 @@
  * Nodes are kept in insertion order; a parent owns its children. Strings
  * may come from DNS or a message, so the JSON writer escapes controls,
  * quotes and backslashes and replaces bytes that are not valid UTF-8;
- * the human form drops controls. Allocation failure aborts (xmalloc).
+ * the human form drops controls (C1 too) and shows such bytes as '?'.
+ * Allocation failure aborts (xmalloc).
  */
 #include "config.h"
 
@@ -211,15 +212,25 @@ json_node(FILE *out, const struct rnode *n, int depth)
 }
 
 /* text_value - a string for people: a folded value continues on an
- * indented line, other controls are dropped */
+ * indented line; other controls, the C1 ones (U+0080-U+009F, which a
+ * terminal may act on as ESC sequences) too, are dropped, and a byte
+ * that is no UTF-8 shows as '?' */
 static void
 text_value(FILE *out, const char *s, int depth)
 {
-	for (; *s != '\0'; s++) {
-		if (*s == '\n')
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, l;
+
+	while (i < n) {
+		l = utf8_seq_len(p + i, n - i);
+		if (p[i] == '\n')
 			fprintf(out, "\n%*s", depth * 2 + 4, "");
-		else if ((unsigned char)*s >= 0x20 && *s != 0x7f)
-			fputc(*s, out);
+		else if (l == 0)
+			fputc('?', out);
+		else if (!(l == 1 && (p[i] < 0x20 || p[i] == 0x7f)) &&
+		    !(l == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0))
+			fwrite(p + i, 1, l, out);
+		i += l > 0 ? l : 1;
 	}
 }
 

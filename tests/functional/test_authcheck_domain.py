@@ -12,6 +12,7 @@ the tree walk, key details, DNS failure (exit 3) and usage errors (2).
 import base64
 import json
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -114,6 +115,10 @@ def zone():
     z["dup._domainkey.keys.test"] = [{"TXT": "v=DKIM1; k=rsa; p=" +
                                       pub("rsa2048.pem")},
                                      {"TXT": "v=DKIM1; p="}]
+    # a key record carrying a C1 control (CSI, a terminal escape) and a
+    # byte that is no UTF-8 (served as the raw byte 0xff)
+    z["c1._domainkey.keys.test"] = [{"TXT": "v=DKIM1; k=rsa; n=x\u009b2Jy"
+                                     "\udcffz; p=" + pub("rsa2048.pem")}]
     # DNS trouble
     z["broken.test"] = ["SERVFAIL"]
     dom("mxfail.test", "v=spf1 -all")
@@ -281,6 +286,15 @@ def cases(t, env):
     t.ok(rc == 1 and "warnings:" in out and "code: spf-plus-all" in out and
          "1 warning, 0 failed checks" in out, "human output lists warnings",
          diag=out)
+
+    # what a record says reaches the terminal without controls: no C1
+    # CSI (U+009B, UTF-8 c2 9b), and the stray byte as "?"
+    p = subprocess.run([authcheck_env.binary(), "domain", "keys.test",
+                        "--selector", "c1", "--nameserver", env.nameserver],
+                       capture_output=True, timeout=60)
+    t.ok(b"n=x2Jy?z; p=" in p.stdout and b"\xc2\x9b" not in p.stdout and
+         b"\xff" not in p.stdout, "human output drops C1 controls, shows a "
+         "stray byte as ?", diag=repr(p.stdout[-400:]))
 
     # DNS failure and usage errors
     rc, doc = run(env, "broken.test")

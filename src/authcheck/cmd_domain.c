@@ -249,6 +249,16 @@ dmarc_section(struct report *rep, struct dns_resolver *r, const char *domain)
 	rn_str(n, "record_name", "%s", buf_cstr(&name));
 	if (rec->warning != NULL)
 		rn_str(n, "record_problem", "%s", rec->warning);
+	if (res.result == DMARC_RES_PERMERROR) {
+		/* no policy to show: receivers stop at the error */
+		rn_str(n, "why", "the record cannot be used (%s): receivers "
+		    "give dmarc=permerror and apply no policy",
+		    res.reason ? res.reason : "");
+		report_warn(rep, "dmarc-invalid", "the DMARC record at %s is "
+		    "not valid: %s (permerror)", buf_cstr(&name),
+		    res.reason ? res.reason : "");
+		goto out;
+	}
 	p = eff(rec->p, DMARC_POLICY_NONE);
 	sp = eff(rec->sp, p);
 	rn_str(n, "p", "%s", dmarc_policy_name(p));

@@ -105,6 +105,7 @@ def zone():
     dom("rua.test", "v=spf1 -all",
         dmarc("reject", "; rua=mailto:agg@reports.example"))
     dom("nodmarc.test", "v=spf1 -all")
+    dom("baddmarc.test", "v=spf1 -all", [{"TXT": "v=DMARC1; p=bogus"}])
     z["_dmarc.nodmarc.test"] = [{"TXT": "not dmarc"}]
     # small key
     dom("keys.test", "v=spf1 -all")
@@ -220,13 +221,19 @@ def cases(t, env):
             ("loop.test", "spf-include-loop", "diamond.test"),
             ("none.test", "dmarc-p-none", "quar.test"),
             ("rua.test", "dmarc-rua-unauthorized", "good.test"),
-            ("nodmarc.test", "dmarc-missing", "quar.test")):
+            ("nodmarc.test", "dmarc-missing", "quar.test"),
+            ("baddmarc.test", "dmarc-invalid", "quar.test")):
         rc, doc = run(env, dom)
         t.ok(rc == 1 and code in W(doc), "%s warns %s" % (dom, code),
              diag=repr(doc.get("warnings")))
         rc, doc = run(env, near)
         t.ok(code not in W(doc), "%s does not warn %s" % (near, code),
              diag=repr(doc.get("warnings")))
+    # an unusable record is a permerror, not a policy of none
+    rc, doc = run(env, "baddmarc.test")
+    t.ok("dmarc-p-none" not in W(doc) and "permerror" in doc.get(
+         "dmarc", {}).get("why", ""), "baddmarc.test: permerror, not p=none",
+         diag=repr(doc.get("dmarc")))
     rc, doc = run(env, "many.test")
     t.is_eq(doc.get("spf", {}).get("dns_terms"), 11, "many.test: 11 terms")
     rc, doc = run(env, "ten.test")

@@ -32,6 +32,9 @@
 
 #define MAX_SELECTORS 16
 #define MAX_RUA 8		/* rua URIs checked */
+/* MX hosts whose addresses are looked up: a hostile RRset holds
+ * thousands, and each lookup may wait the whole --timeout (twice) */
+#define MAX_MX_RESOLVED 20
 
 /* is_temp - a status that may change on retry */
 static bool
@@ -72,6 +75,11 @@ mx_section(struct report *rep, struct dns_resolver *r, const char *domain)
 		if (*host == '\0' || strcmp(host, ".") == 0) {
 			rn_str(h, "why", "null MX: the domain accepts no mail "
 			    "(RFC 7505)");
+			continue;
+		}
+		if (i >= MAX_MX_RESOLVED) {
+			rn_str(h, "why", "addresses not looked up (more than %d "
+			    "MX hosts)", MAX_MX_RESOLVED);
 			continue;
 		}
 		v4 = dns_lookup(r, host, DNS_T_A, 0);

@@ -120,6 +120,11 @@ def zone():
     # byte that is no UTF-8 (served as the raw byte 0xff)
     z["c1._domainkey.keys.test"] = [{"TXT": "v=DKIM1; k=rsa; n=x\u009b2Jy"
                                      "\udcffz; p=" + pub("rsa2048.pem")}]
+    # 25 MX hosts: the addresses of the first 20 are looked up
+    z["manymx.test"] = [{"MX": [10 + i, "mx%d.manymx.test" % i]}
+                        for i in range(25)] + [{"TXT": "v=spf1 -all"}]
+    for i in range(25):
+        z["mx%d.manymx.test" % i] = [{"A": "192.0.2.25"}]
     # DNS trouble
     z["broken.test"] = ["SERVFAIL"]
     dom("mxfail.test", "v=spf1 -all")
@@ -302,6 +307,16 @@ def cases(t, env):
     t.ok(b"n=x2Jy?z; p=" in p.stdout and b"\xc2\x9b" not in p.stdout and
          b"\xff" not in p.stdout, "human output drops C1 controls, shows a "
          "stray byte as ?", diag=repr(p.stdout[-400:]))
+
+    # the MX hosts' address lookups are bounded (each may take the
+    # whole --timeout, and an RRset can hold thousands of hosts)
+    rc, doc = run(env, "manymx.test")
+    hosts = doc.get("mx", {}).get("hosts", [])
+    looked = [h for h in hosts if "ipv4_addresses" in h]
+    t.ok(len(hosts) == 25 and len(looked) == 20 and
+         all("not looked up" in h.get("why", "") for h in hosts
+             if h not in looked), "25 MX hosts: addresses of 20 looked up",
+         diag=repr(hosts[-6:]))
 
     # DNS failure and usage errors
     rc, doc = run(env, "broken.test")

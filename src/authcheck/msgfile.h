@@ -8,8 +8,10 @@
 
 /* Largest message file read (the daemon itself streams any size). */
 #define MSGFILE_MAX_BYTES (256u * 1024 * 1024)
-/* Most header fields kept (as the daemon's MaxHeaders upper bound). */
-#define MSGFILE_MAX_FIELDS 10000
+/* Most header fields kept: MaxHeaders' upper bound (conf_options.c), so
+ * any cap a config sets is reached here first; beyond it the rest of the
+ * file is body. */
+#define MSGFILE_MAX_FIELDS 100000
 
 struct msgfile_field {
 	char *name;	/* field name */

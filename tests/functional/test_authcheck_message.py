@@ -275,6 +275,21 @@ def run_cases(t, env, pem, pem512):
          "--config: a bad line is exit 2 with file:line",
          diag=env.last_stderr)
 
+    # 7d. a header of 12,000 fields under MaxHeaders 20000 is all header:
+    # the splitter stopped at 10,000 and took the rest for body, so the
+    # body hash failed where the daemon passes
+    extra = b"".join(b"X-Trace-%d: %d\r\n" % (i, i) for i in range(12000))
+    raw = good.replace(b"\r\n\r\n", b"\r\n" + extra + b"\r\n", 1)
+    with open(conf, "w") as f:
+        f.write("MaxHeaders 20000\n")
+    path = env.path("fields.eml")
+    with open(path, "wb") as f:
+        f.write(raw)
+    rc, _, doc = env.run(["message", path, "--config", conf, "--ip",
+                          GOOD_IP, "--mail-from", "a@good.test"])
+    t.is_eq(dkim0(doc or {}).get("result"), "pass",
+            "12,000 header fields under MaxHeaders 20000: DKIM pass")
+
     # 8. p=quarantine applied
     rc, doc, _ = check(env, "quar", message("quar.test", "q"), ip=BAD_IP,
                        mail_from="a@quar.test")

@@ -84,6 +84,29 @@ usage(FILE *out)
 	    "  -h       print this help and exit\n");
 }
 
+/* absolute_config - the -c file as an absolute name, for the daemon:
+ * it changes to / when it detaches, and a reload (SIGHUP) would open a
+ * relative name, and the relative key files next to it, from there.
+ * Not realpath: a symbolic link re-pointed before a reload is followed.
+ * Kept for the process's life (static: no leak to report at exit). */
+static const char *
+absolute_config(const char *path)
+{
+	static char *kept;
+	struct buf b = BUF_INIT;
+	char *cwd;
+
+	if (path[0] == '/')
+		return path;
+	if ((cwd = getcwd(NULL, 0)) == NULL)
+		return NULL;
+	buf_printf(&b, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, path);
+	free(cwd);
+	free(kept);
+	kept = buf_steal(&b);
+	return kept;
+}
+
 /* load_config - load and check; on failure print every problem */
 static struct conf *
 load_config(const char *path, bool to_log)
@@ -775,8 +798,14 @@ main(int argc, char **argv)
 		return 2;
 	}
 
-	if (!check_only)
+	if (!check_only) {
+		if ((config_path = absolute_config(config_path)) == NULL) {
+			(void)fprintf(stderr, "authmilter: cannot name the "
+			    "current directory: %s\n", strerror(errno));
+			return 1;
+		}
 		install_signal_handlers();
+	}
 	c = load_config(config_path, false);
 	if (c == NULL)
 		return 1;

@@ -391,6 +391,44 @@ def test_background(t):
         d.cleanup()
 
 
+def test_background_relative_reload(t):
+    """-c with a relative name, in the background: the daemon changes to
+    / when it detaches, and a SIGHUP must still re-read the file that
+    was started with (it opened "authmilter.conf" in / and refused)."""
+    name = "background, -c relative: SIGHUP re-reads the same file"
+    d = daemon.Daemon(options={"InternalHosts": "192.0.2.0/24"})
+    pid = None
+    try:
+        r = daemon.run(["-c", os.path.basename(d.conf_path)], timeout=60,
+                       cwd=d.tmp)
+        pid = d.read_pid_file(timeout=0)
+        if r.returncode != 0 or pid is None:
+            t.ok(False, name, diag="start: %r %s" % (r.returncode, r.stderr))
+            return
+        d.write_config({"InternalHosts": "192.0.2.0/24",
+                        "AuthservID": "relative.test.example"})
+        os.kill(pid, signal.SIGHUP)
+        # its log is /dev/null now: ask until the A-R shows the new id
+        end = time.monotonic() + 5 * SCALE
+        vals = []
+        while time.monotonic() < end:
+            vals = ar_values(d.send_message(PLAIN, client_ip="192.0.2.7"))
+            if vals and vals[0].startswith("relative.test.example;"):
+                break
+            time.sleep(0.1)
+        t.ok(vals and vals[0].startswith("relative.test.example;"), name,
+             diag=repr(vals))
+    finally:
+        if pid is not None and alive(pid):	# ours, by its pid
+            os.kill(pid, signal.SIGTERM)
+            end = time.monotonic() + 15
+            while alive(pid) and time.monotonic() < end:
+                time.sleep(0.05)
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        d.cleanup()
+
+
 def test_unix_socket_and_pid(t):
     with daemon.Daemon(socket="unix", options={"SocketMode": "0600"}) as d:
         path = d.spec[len("unix:"):]
@@ -477,6 +515,7 @@ def main():
     test_graceful_stop(t)
     test_prompt_stop(t)
     test_background(t)
+    test_background_relative_reload(t)
     test_unix_socket_and_pid(t)
     test_unix_socket_in_use(t)
     test_privilege_drop(t)

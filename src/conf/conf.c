@@ -364,7 +364,7 @@ conf_load(const char *path, struct conf **conf_r, struct buf *err)
 		goto out;
 	}
 	while ((n = getline(&line, &cap, fp)) >= 0) {
-		char msg[512];
+		char msg[512], *text;
 		const char *why;
 
 		lineno++;
@@ -379,11 +379,13 @@ conf_load(const char *path, struct conf **conf_r, struct buf *err)
 			ok = false;
 			continue;
 		}
-		strip_comment(line);
-		str_trim(line);
-		if (*line == '\0')
+		/* a byte order mark would make the first name unknown */
+		text = line + (lineno == 1 ? str_bom_len(line) : 0);
+		strip_comment(text);
+		str_trim(text);
+		if (*text == '\0')
 			continue;
-		why = parse_line(c, line, seen, seen_line, lineno, msg, sizeof(msg));
+		why = parse_line(c, text, seen, seen_line, lineno, msg, sizeof(msg));
 		if (why != NULL) {
 			buf_printf(err, "%s:%u: %s\n", path, lineno, why);
 			ok = false;

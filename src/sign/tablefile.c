@@ -100,7 +100,7 @@ tablefile_load(const char *spec, const char *where, struct tablefile *t,
 	}
 	while ((n = getline(&line, &cap, fp)) >= 0) {
 		const char *why;
-		char *hash;
+		char *hash, *text;
 
 		lineno++;
 		if (n > TABLEFILE_MAX_LINE || memchr(line, '\0', (size_t)n)) {
@@ -109,12 +109,15 @@ tablefile_load(const char *spec, const char *where, struct tablefile *t,
 			ok = false;
 			continue;
 		}
-		if ((hash = strchr(line, '#')) != NULL)
+		/* a byte order mark would become part of the first key,
+		 * which then never matches */
+		text = line + (lineno == 1 ? str_bom_len(line) : 0);
+		if ((hash = strchr(text, '#')) != NULL)
 			*hash = '\0';
-		str_trim(line);
-		if (*line == '\0')
+		str_trim(text);
+		if (*text == '\0')
 			continue;
-		if ((why = add_line(t, line, lineno)) != NULL) {
+		if ((why = add_line(t, text, lineno)) != NULL) {
 			buf_printf(err, "%s:%u: %s\n", path, lineno, why);
 			ok = false;
 		}

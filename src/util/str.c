@@ -107,6 +107,12 @@ str_trim(char *s)
 }
 
 size_t
+str_bom_len(const char *s)
+{
+	return strncmp(s, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+}
+
+size_t
 str_copy(char *dst, size_t size, const char *src)
 {
 	size_t len = strlen(src), n = len < size ? len : size - 1;

@@ -74,6 +74,9 @@ bool str_has_non_ascii(const void *p, size_t len);
 char *str_lower(char *s);
 /* str_trim - strip leading and trailing space, tab, CR and LF in place */
 char *str_trim(char *s);
+/* str_bom_len - 3 when s starts with a UTF-8 byte order mark, else 0:
+ * editors on Windows put one before a text file's first line */
+size_t str_bom_len(const char *s);
 /* str_copy - copy src into dst[0..size), cut to size - 1 bytes when
  * longer, always NUL-terminated (size > 0); returns strlen(src), so a
  * result >= size says it was cut (BSD strlcpy) */

@@ -121,6 +121,27 @@ test_values_and_case(void **state)
 	buf_deinit(&err);
 }
 
+/* A file saved with a UTF-8 byte order mark (Windows editors) and CRLF
+ * line ends loads as it reads; a mark after the first line is text */
+static void
+test_byte_order_mark(void **state)
+{
+	struct buf err = BUF_INIT;
+	struct conf *c;
+
+	(void)state;
+	c = load("\xef\xbb\xbfLogLevel debug\r\nLogTo stderr\r\n", &err);
+	if (c == NULL)
+		fail_msg("%s", buf_cstr(&err));
+	assert_int_equal(c->log_level, 3);
+	assert_int_equal(c->log_to, CONF_LOG_STDERR);
+	conf_unref(&c);
+	c = load("\xef\xbb\xbf# comment\n\xef\xbb\xbfLogLevel debug\n", &err);
+	assert_null(c);
+	assert_non_null(strstr(buf_cstr(&err), ":2: unknown option"));
+	buf_deinit(&err);
+}
+
 /* Each bad line must be reported as file:LINE: and say what is wrong. */
 static const struct {
 	const char *text;
@@ -441,6 +462,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_header_name_lists),
 		cmocka_unit_test(test_values_and_case),
+		cmocka_unit_test(test_byte_order_mark),
 		cmocka_unit_test(test_errors_name_file_and_line),
 		cmocka_unit_test(test_domain_lists),
 		cmocka_unit_test(test_authserv_id_length),

@@ -314,6 +314,26 @@ test_refile_order_and_multiple(void **state)
 	assert_null(s);
 }
 
+/* A table saved with a UTF-8 byte order mark (Windows editors): the
+ * mark is not part of the first key, which otherwise never matched, so
+ * that author's mail went out unsigned without a word */
+static void
+test_byte_order_mark(void **state)
+{
+	struct sign_setup *s;
+	char got[512];
+
+	(void)state;
+	s = setup_tables("refile:", "\xef\xbb\xbf*@example.com rsa\r\n", false);
+	picks(s, "alice", "example.com", got, sizeof(got));
+	assert_string_equal(got, "example.com/r1");
+	sign_setup_free(&s);
+	s = setup_tables("", "\xef\xbb\xbf" "example.com rsa\n", false);
+	picks(s, "alice", "example.com", got, sizeof(got));
+	assert_string_equal(got, "example.com/r1");
+	sign_setup_free(&s);
+}
+
 static void
 test_flat_lookup_order(void **state)
 {
@@ -462,6 +482,7 @@ main(void)
 		cmocka_unit_test(test_keytable_bad_lines),
 		cmocka_unit_test(test_refile_order_and_multiple),
 		cmocka_unit_test(test_flat_lookup_order),
+		cmocka_unit_test(test_byte_order_mark),
 		cmocka_unit_test(test_signtable_bad_lines),
 		cmocka_unit_test(test_inline_form),
 	};

@@ -14,7 +14,11 @@ Rules checked, option by option:
   sample     a line "Name value" or "#Name value"; an active line whose
              value is not the default needs "Default: <default>" in the
              comment block just above it (a deliberate sample choice).
-Durations may be written in any unit (5m = 300s)."""
+  range      a number, duration or mode option's entry states its
+             bounds from the table: the largest value, and the smallest
+             unless it is 0 ("(10 to 10000)", "at most 1h");
+Durations may be written in any unit (5m = 300s), sizes in KiB, MiB or
+GiB."""
 
 import os
 import re
@@ -57,6 +61,42 @@ def table_options():
             if not d.startswith('"') else c_strings(d)
         out.append((m.group(1), m.group(2), default))
     return out
+
+
+BOUNDS = re.compile(r'\{\s*"([A-Za-z0-9]+)"\s*,\s*CONF_T_(?:UINT|DURATION|'
+                    r'OCTAL)\s*,[^,]*,\s*FIELD\(\w+\)\s*,\s*(\w+)\s*,'
+                    r'\s*(\w+)\s*,')
+
+
+def table_bounds():
+    """{name: (min, max)} of the number, duration and mode options (C
+    literals: 0777 is octal)."""
+    path = os.path.join(SRC, "src", "conf", "conf_options.c")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    def c_int(v):
+        return int(v, 8) if len(v) > 1 and v.startswith("0") else int(v)
+    return {m.group(1): (c_int(m.group(2)), c_int(m.group(3)))
+            for m in BOUNDS.finditer(text)}
+
+
+def man_values(typ, text):
+    """Every value the text writes, in the option's own unit (ms for a
+    duration, the mode for an octal option)."""
+    if typ == "CONF_T_DURATION":
+        return {duration_ms(n + (u or "")) for n, u in
+                re.findall(r"\b(\d+)\s*(ms|s|m|h)?\b", text)}
+    if typ == "CONF_T_OCTAL":
+        return {int(n, 8) for n in re.findall(r"\b(0[0-7]+)\b", text)}
+    scale = {None: 1, "": 1, "KiB": 1024, "MiB": 1 << 20, "GiB": 1 << 30}
+    return {int(n) * scale[u] for n, u in
+            re.findall(r"\b(\d+)(?:\s*(KiB|MiB|GiB))?\b", text)}
+
+
+def man_shows_range(typ, text, lo, hi):
+    """True when the text writes hi, and lo unless it is 0."""
+    got = man_values(typ, text)
+    return hi in got and (lo == 0 or lo in got)
 
 
 def daemon_option_names():
@@ -182,11 +222,18 @@ def main():
                 "table matches authmilter -t")
     man = man_entries()
     sample = sample_lines()
+    bounds = table_bounds()
+    t.ok(len(bounds) >= 15, "option bounds parsed (%d rows)" % len(bounds))
     for name, typ, default in opts:
         text = man.get(name.lower())
         t.ok(text is not None and man_shows_default(typ, text, default),
              "authmilter.conf(5) documents %s with its default (%s)"
              % (name, default or "unset"), diag=repr(text))
+        if name in bounds:
+            lo, hi = bounds[name]
+            t.ok(text is not None and man_shows_range(typ, text, lo, hi),
+                 "authmilter.conf(5) states the range of %s (%s to %s)"
+                 % (name, lo, hi), diag=repr(text))
         why = sample_problem(sample, name, typ, default)
         t.ok(why is None, "contrib/authmilter.conf lists %s" % name,
              diag=why)

@@ -74,6 +74,9 @@ static const char *const canon_words[] = { "simple", "relaxed",
 static const char *check_socket(const struct conf *c);
 static const char *check_metrics_socket(const struct conf *c);
 static const char *check_user(const struct conf *c);
+static const char *check_pid_file(const struct conf *c);
+static const char *check_trust_anchor_file(const struct conf *c);
+static const char *check_psl_file(const struct conf *c);
 static const char *check_authserv_id(const struct conf *c);
 static const char *check_internal_hosts(const struct conf *c);
 static const char *check_peer_hosts(const struct conf *c);
@@ -91,7 +94,7 @@ const struct conf_option conf_options[] = {
 	{ "Socket", CONF_T_STRING, "inet:8891@127.0.0.1", FIELD(socket), 0, 0, NULL, check_socket },
 	{ "SocketMode", CONF_T_OCTAL, "0660", FIELD(socket_mode), 0, 0777, NULL, NULL },
 	{ "UserID", CONF_T_STRING, NULL, FIELD(user_id), 0, 0, NULL, check_user },
-	{ "PidFile", CONF_T_STRING, NULL, FIELD(pid_file), 0, 0, NULL, NULL },
+	{ "PidFile", CONF_T_STRING, NULL, FIELD(pid_file), 0, 0, NULL, check_pid_file },
 	{ "ShutdownTimeout", CONF_T_DURATION, "30s", FIELD(shutdown_timeout_ms), 0, 3600000, NULL, NULL },
 	{ "RunAsRoot", CONF_T_BOOL, "no", FIELD(run_as_root), 0, 0, NULL, NULL },
 	{ "LogTo", CONF_T_WORD, "syslog", FIELD(log_to), 0, 0, log_to_words, NULL },
@@ -107,7 +110,7 @@ const struct conf_option conf_options[] = {
 	{ "PeerHosts", CONF_T_LIST, NULL, FIELD(peer_hosts), 0, 0, NULL, check_peer_hosts },
 	{ "Nameservers", CONF_T_LIST, NULL, FIELD(nameservers), 0, 0, NULL, check_nameservers },
 	{ "DNSTimeout", CONF_T_DURATION, "5s", FIELD(dns_timeout_ms), 100, 60000, NULL, NULL },
-	{ "TrustAnchorFile", CONF_T_STRING, NULL, FIELD(trust_anchor_file), 0, 0, NULL, NULL },
+	{ "TrustAnchorFile", CONF_T_STRING, NULL, FIELD(trust_anchor_file), 0, 0, NULL, check_trust_anchor_file },
 	{ "DNSMaxTimePerMessage", CONF_T_DURATION, "30s", FIELD(dns_max_time_ms), 100, 600000, NULL, NULL },
 	{ "SPFCheckHelo", CONF_T_BOOL, "yes", FIELD(spf_helo), 0, 0, NULL, NULL },
 	{ "SPFFailAction", CONF_T_WORD, "mark", FIELD(spf_fail_action), 0, 0, spf_fail_words, NULL },
@@ -144,7 +147,7 @@ const struct conf_option conf_options[] = {
 	{ "DMARCNeverReject", CONF_T_DOMAINS, NULL, FIELD(dmarc_never_reject), 0, 0, NULL, NULL },
 	{ "DMARCAlwaysReject", CONF_T_DOMAINS, NULL, FIELD(dmarc_always_reject), 0, 0, NULL, NULL },
 	{ "RejectText", CONF_T_STRING, NULL, FIELD(reject_text), 0, 0, NULL, NULL },
-	{ "PSLFile", CONF_T_STRING, NULL, FIELD(psl_file), 0, 0, NULL, NULL },
+	{ "PSLFile", CONF_T_STRING, NULL, FIELD(psl_file), 0, 0, NULL, check_psl_file },
 	{ "ReportStore", CONF_T_STRING, NULL, FIELD(report_store), 0, 0, NULL, check_report_store },
 	{ "ReportQueueSize", CONF_T_UINT, "10000", FIELD(report_queue_size), 10, 1000000, NULL, NULL },
 	{ "ReportStoreTimeout", CONF_T_DURATION, "60s", FIELD(report_store_timeout_ms), 1000, 3600000, NULL, NULL },
@@ -575,6 +578,36 @@ check_user(const struct conf *c)
 	if (colon != NULL && getgrnam(colon + 1) == NULL)
 		return "no such group";
 	return NULL;
+}
+
+/* absolute_problem - a file the daemon opens after it went into the
+ * background, where it runs in /: a relative name would be looked for
+ * there (a PidFile written to /, a PSLFile not found), or, in the
+ * foreground, in whatever directory it was started from */
+static const char *
+absolute_problem(const char *path)
+{
+	if (path != NULL && path[0] != '/')
+		return "must be an absolute file name";
+	return NULL;
+}
+
+static const char *
+check_pid_file(const struct conf *c)
+{
+	return absolute_problem(c->pid_file);
+}
+
+static const char *
+check_trust_anchor_file(const struct conf *c)
+{
+	return absolute_problem(c->trust_anchor_file);
+}
+
+static const char *
+check_psl_file(const struct conf *c)
+{
+	return absolute_problem(c->psl_file);
 }
 
 /* Longest AuthservID: a host name is at most 253 octets; the id shares

@@ -164,6 +164,11 @@ static const struct {
 	{ "Socket tcp:25\n", 1, "expected unix:/path, inet:PORT@ADDRESS" },
 	{ "Socket inet:70000@127.0.0.1\n", 1, "port must be a number from 1 to 65535" },
 	{ "Socket unix:relative\n", 1, "must be absolute" },
+	/* opened after the daemon changes to / */
+	{ "PidFile authmilter.pid\n", 1, "PidFile: must be an absolute file name" },
+	{ "\nTrustAnchorFile root.key\n", 2, "TrustAnchorFile: must be an "
+	  "absolute file name" },
+	{ "PSLFile ./psl.dat\n", 1, "PSLFile: must be an absolute file name" },
 	{ "SocketMode rw\n", 1, "expected an octal mode" },
 	{ "SocketMode 01777\n", 1, "must be between 0000 and 0777" },
 	{ "ShutdownTimeout soon\n", 1, "expected a duration" },

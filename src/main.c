@@ -519,23 +519,23 @@ warn_restart_only(const struct conf *running, const struct conf *reloaded)
 }
 
 /* reload - SIGHUP: install a new config only if it loads cleanly;
- * true when it did */
+ * true when it did. started is the snapshot the daemon started with:
+ * the options read only at start are compared with it, not with the
+ * last reload's, whose values for them never took effect. */
 static bool
-reload(const char *path)
+reload(const char *path, const struct conf *started)
 {
-	struct conf *old = conf_live_get(), *c = load_config(path, true);
+	struct conf *c = load_config(path, true);
 
 	if (c == NULL) {
 		log_error("reload of %s refused; the running configuration stays", path);
 		metrics_config_loaded(false);
-		conf_unref(&old);
 		return false;
 	}
-	warn_restart_only(old, c);
+	warn_restart_only(started, c);
 	log_set_level((enum log_level)c->log_level);
 	log_set_format((enum log_format)c->log_format);
 	conf_live_set(c);
-	conf_unref(&old);
 	metrics_config_loaded(true);
 	log_info("configuration reloaded from %s", path);
 	log_signing();
@@ -644,14 +644,15 @@ install_signal_handlers(void)
 
 /*
  * run - start libmilter in a thread and serve signals until told to stop.
- * socket_spec is the socket opened at start (a reload cannot change it);
- * background: detached (no -f), stderr about to go to /dev/null.
+ * started is the configuration the daemon started with (its socket,
+ * resolver, ... stay until a restart); background: detached (no -f),
+ * stderr about to go to /dev/null.
  * Returns the exit status; *left_r gets the connections still open at the
  * end (idle ones, or ones with a message past ShutdownTimeout; no new one
  * can start by then: the gate is closed).
  */
 static int
-run(const char *config_path, const char *socket_spec, bool background,
+run(const char *config_path, const struct conf *started, bool background,
     unsigned *left_r)
 {
 	sigset_t set;
@@ -689,7 +690,7 @@ run(const char *config_path, const char *socket_spec, bool background,
 
 	log_info("%s started", PACKAGE_STRING);
 	log_signing();
-	svc = service_ready(socket_spec);
+	svc = service_ready(started->socket);
 	if (background)
 		stderr_log_to_syslog();
 	detach_ready();
@@ -706,7 +707,7 @@ run(const char *config_path, const char *socket_spec, bool background,
 			break;
 		} else if (sig == SIGHUP) {
 			service_reloading(svc);
-			service_reloaded(svc, reload(config_path));
+			service_reloaded(svc, reload(config_path, started));
 		} else {
 			stop = sig;
 		}
@@ -723,7 +724,7 @@ run(const char *config_path, const char *socket_spec, bool background,
 	/* A connection accepted from here on is refused at negotiation. */
 	(void)session_close_gate();
 	if (!ended)
-		milter_stop(socket_spec);
+		milter_stop(started->socket);
 	(void)pthread_join(tid, NULL);
 	service_free(&svc);
 	*left_r = session_active();
@@ -867,7 +868,7 @@ main(int argc, char **argv)
 	}
 	report_hook_set_failures(failures);
 
-	rc = run(config_path, c->socket, !foreground, &left);
+	rc = run(config_path, c, !foreground, &left);
 
 	sock_path = milter_socket_unix_path(c->socket);
 	if (sock_path != NULL)

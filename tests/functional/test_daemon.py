@@ -238,6 +238,23 @@ def test_reload(t):
         t.ok(took < 1.0 * SCALE and "spf=temperror" in ar_values(res)[0],
              "the running resolver stays until a restart",
              diag="%.2f s %r" % (took, ar_values(res)))
+        # compared with what runs, not with the last reload: a second
+        # reload still names them, one back to the running values not
+        mark = len(d.log())
+        d.reload()
+        warned = d.wait_for_log(r"(?m)(configuration reloaded|changed, but "
+                                r"read only at start.*: LogFacility "
+                                r"Nameservers)$", timeout=5, start=mark)
+        t.ok(warned and warned.group(1) != "configuration reloaded",
+             "a second reload still names the options not applied",
+             diag=d.log_tail(5))
+        mark = len(d.log())
+        d.write_config({"AuthservID": "reloaded.test.example"})
+        d.reload()
+        d.wait_for_log(r"configuration reloaded", timeout=5, start=mark)
+        t.ok("read only at start" not in d.log()[mark:],
+             "a reload back to the running values warns of nothing",
+             diag=d.log_tail(5))
         with open(d.conf_path, "a") as f:
             f.write("BrokenOption yes\n")
         d.reload()

@@ -147,8 +147,10 @@ parse_line(struct conf *c, char *line, bool *seen, unsigned *seen_line,
 		(void)snprintf(msg, msg_size, "%s: missing value", opt->name);
 		return msg;
 	}
-	if (conf_option_is_list(opt) && seen[idx]) {
-		/* accumulate: parse into a scratch copy, then append */
+	if (conf_option_is_list(opt)) {
+		/* accumulate: parse into a scratch copy, check it alone (so a
+		 * bad entry is reported at its own line, not at the option's
+		 * last one), then append */
 		struct conf_list *l = (struct conf_list *)((char *)c + opt->offset);
 		struct conf_list saved = *l;
 		char detail[256];
@@ -157,8 +159,9 @@ parse_line(struct conf *c, char *line, bool *seen, unsigned *seen_line,
 
 		l->items = NULL;
 		l->count = 0;
-		/* only a DOMAINS value can be malformed */
 		why = conf_option_set(c, opt, value, detail, sizeof(detail));
+		if (why == NULL && opt->check != NULL)
+			why = opt->check(c);
 		if (why != NULL) {
 			conf_option_free(c, opt);
 			*l = saved;

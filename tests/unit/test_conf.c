@@ -185,6 +185,13 @@ static const struct {
 	  "InternalHosts: expected IP addresses or networks" },
 	{ "\n\nPeerHosts 192.0.2.25 backup-mx.example.net\n", 3,
 	  "PeerHosts: expected IP addresses or networks" },
+	/* a repeated list: the line with the bad entry, not the last one */
+	{ "InternalHosts 10.0.0.0/33\nInternalHosts 192.0.2.0/24\n", 1,
+	  "InternalHosts: expected IP addresses or networks" },
+	{ "Nameservers 192.0.2.53@0\nNameservers 127.0.0.1\n", 1,
+	  "Nameservers: port after @ must be 1 to 65535" },
+	{ "SignHeaders From:To\nSignHeaders Subject\n", 1,
+	  "SignHeaders: a name with ':'" },
 };
 
 static void

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/idna.h"
 #include "sign/signtable.h"
 #include "sign/tablefile.h"
 #include "util/str.h"
@@ -49,6 +50,39 @@ signtable_glob(const char *pat, const char *text)
 	return *pat == '\0';
 }
 
+/* key_alabel - the key with a non-ASCII domain part (after the last
+ * "@", past a leading ".") in its A-label form, as the From domain it is
+ * compared with always is (RFC 8616 4); NULL with why when that cannot
+ * be (a wildcard in it, or not a domain). A U-label key never matched,
+ * so that author's mail went out unsigned without a word. */
+static char *
+key_alabel(const char *key, char *why, size_t why_size)
+{
+	const char *at = strrchr(key, '@'), *dom = at != NULL ? at + 1 : key;
+	struct idna_name name;
+	struct buf b = BUF_INIT;
+	const char *reason;
+
+	if (*dom == '.')
+		dom++;
+	if (!str_has_non_ascii(dom, strlen(dom)))
+		return xstrdup(key);
+	if (strchr(dom, '*') != NULL) {
+		(void)snprintf(why, why_size, "a wildcard in a non-ASCII domain "
+		    "never matches: write the domain as its A-label (xn--...)");
+		return NULL;
+	}
+	if (idna_domain((const unsigned char *)dom, strlen(dom), &name,
+	    &reason) != IDNA_OK) {
+		(void)snprintf(why, why_size, "\"%.64s\" is not a domain name "
+		    "(%s)", dom, reason);
+		return NULL;
+	}
+	buf_append(&b, key, (size_t)(dom - key));
+	buf_append_str(&b, name.ascii);
+	return buf_steal(&b);
+}
+
 bool
 signtable_load(const char *spec, const char *where,
     const struct keytable *kt, struct signtable *st, struct buf *err)
@@ -64,6 +98,7 @@ signtable_load(const char *spec, const char *where,
 		const struct tablefile_line *l = &t.lines[i];
 		char *name = xstrdup(l->value), *signer = strchr(name, ':');
 		struct signtable_entry *e;
+		char why[256], *key;
 
 		if (signer != NULL)
 			*signer++ = '\0';
@@ -81,10 +116,16 @@ signtable_load(const char *spec, const char *where,
 			free(name);
 			continue;
 		}
+		if ((key = key_alabel(l->key, why, sizeof(why))) == NULL) {
+			buf_printf(err, "%s:%u: %s\n", t.path, l->lineno, why);
+			ok = false;
+			free(name);
+			continue;
+		}
 		st->entries = xreallocarray(st->entries, st->count + 1,
 		    sizeof(*st->entries));
 		e = &st->entries[st->count++];
-		e->key = xstrdup(l->key);
+		e->key = key;
 		e->keyname = name;
 		e->signer = signer != NULL ? xstrdup(signer) : NULL;
 		e->lineno = l->lineno;

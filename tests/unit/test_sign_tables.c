@@ -314,6 +314,29 @@ test_refile_order_and_multiple(void **state)
 	assert_null(s);
 }
 
+/* A SigningTable key with a U-label domain matches the From domain,
+ * which is compared as its A-label (RFC 8616 4); it never matched, so
+ * that mail went out unsigned */
+static void
+test_signtable_u_labels(void **state)
+{
+	struct sign_setup *s;
+	char got[512];
+
+	(void)state;
+	s = setup_tables("", "b\xc3\xbc""cher.example ed\n"
+	    "alice@.B\xc3\x9c""CHER.example rsa\n", true);
+	picks(s, "alice", "sub.xn--bcher-kva.example", got, sizeof(got));
+	assert_string_equal(got, "example.com/r1");
+	picks(s, "bob", "xn--bcher-kva.example", got, sizeof(got));
+	assert_string_equal(got, "xn--bcher-kva.example/e1");
+	sign_setup_free(&s);
+	s = setup_tables("refile:", "*@b\xc3\xbc""cher.example ed\n", false);
+	picks(s, "bob", "xn--bcher-kva.example", got, sizeof(got));
+	assert_string_equal(got, "xn--bcher-kva.example/e1");
+	sign_setup_free(&s);
+}
+
 /* A table saved with a UTF-8 byte order mark (Windows editors): the
  * mark is not part of the first key, which otherwise never matched, so
  * that author's mail went out unsigned without a word */
@@ -382,7 +405,8 @@ test_signtable_bad_lines(void **state)
 	    path_in("ed.seed"));
 	put("KT1", kt, 0644);
 	put("BadST", "*@a.test rsa\n*@b.test nosuchkey\nlonely\n"
-	    "*@c.test rsa:\n", 0644);
+	    "*@c.test rsa:\n*@*.b\xc3\xbc""cher.example rsa\n"
+	    "x\xff.example rsa\n", 0644);
 	memset(&in, 0, sizeof(in));
 	in.key_table = path_in("KT1");
 	in.where_key_table = "conf:1";
@@ -393,6 +417,10 @@ test_signtable_bad_lines(void **state)
 	assert_non_null(strstr(buf_cstr(&err), "BadST:2: key name \"nosuchkey\" is not in the KeyTable"));
 	assert_non_null(strstr(buf_cstr(&err), "BadST:3: no value after the key"));
 	assert_non_null(strstr(buf_cstr(&err), "BadST:4: want \"key keyname[:signer]\""));
+	assert_non_null(strstr(buf_cstr(&err), "BadST:5: a wildcard in a "
+	    "non-ASCII domain never matches"));
+	assert_non_null(strstr(buf_cstr(&err), "BadST:6: \"x\xff.example\" is "
+	    "not a domain name"));
 	buf_reset(&err);
 	in.signing_table = NULL;
 	assert_false(sign_setup_load(&in, &s, &err));
@@ -483,6 +511,7 @@ main(void)
 		cmocka_unit_test(test_refile_order_and_multiple),
 		cmocka_unit_test(test_flat_lookup_order),
 		cmocka_unit_test(test_byte_order_mark),
+		cmocka_unit_test(test_signtable_u_labels),
 		cmocka_unit_test(test_signtable_bad_lines),
 		cmocka_unit_test(test_inline_form),
 	};

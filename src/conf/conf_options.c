@@ -335,6 +335,23 @@ conf_option_is_list(const struct conf_option *opt)
 	return opt->type == CONF_T_LIST || opt->type == CONF_T_DOMAINS;
 }
 
+/* name_bytes_ok - only what a mail domain is made of (letters, digits,
+ * "-", "_", ".", and UTF-8 for U-labels): idna_domain takes any
+ * printable label, so "*.example" (our DMARC lists cover subdomains
+ * already) or an address "dmarc@example.net" loaded, and matched no
+ * author or sealer ever */
+static bool
+name_bytes_ok(const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x80 && !ascii_isalnum(*p) && *p != '-' && *p != '_' &&
+		    *p != '.')
+			return false;
+	return true;
+}
+
 /* domains_to_alabels - each entry of l as idna_domain's lower-case
  * A-label form; NULL, or what is wrong with the first bad one */
 static const char *
@@ -345,6 +362,12 @@ domains_to_alabels(struct conf_list *l, char *msg, size_t msg_size)
 	size_t i;
 
 	for (i = 0; i < l->count; i++) {
+		if (!name_bytes_ok(l->items[i])) {
+			(void)snprintf(msg, msg_size, "\"%.64s\" is not a domain "
+			    "name (no wildcards or addresses: name the domain "
+			    "itself)", l->items[i]);
+			return msg;
+		}
 		if (idna_domain((const unsigned char *)l->items[i],
 		    strlen(l->items[i]), &name, &why) != IDNA_OK) {
 			(void)snprintf(msg, msg_size, "\"%.64s\" is not a domain "

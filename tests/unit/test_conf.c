@@ -192,6 +192,13 @@ static const struct {
 	  "Nameservers: port after @ must be 1 to 65535" },
 	{ "SignHeaders From:To\nSignHeaders Subject\n", 1,
 	  "SignHeaders: a name with ':'" },
+	/* a wildcard or an address matched no domain ever */
+	{ "DMARCNeverReject *.example.com\n", 1, "DMARCNeverReject: "
+	  "\"*.example.com\" is not a domain name (no wildcards" },
+	{ "\nDMARCAlwaysReject bank.example, *\n", 2, "DMARCAlwaysReject: "
+	  "\"*\" is not a domain name" },
+	{ "ARCTrustedSealers arc@lists.example\n", 1, "ARCTrustedSealers: "
+	  "\"arc@lists.example\" is not a domain name" },
 };
 
 static void

@@ -53,6 +53,33 @@ spf_queries_low(const struct conf *c, struct buf *out)
 	return 1;
 }
 
+/* inline_ignored - Domain, Selector or KeyFile beside a KeyTable: the
+ * tables sign and these are not read (as in OpenDKIM), so a key or a
+ * domain added there does nothing */
+static size_t
+inline_ignored(const struct conf *c, struct buf *out)
+{
+	const char *names[3];
+	size_t i, n = 0;
+
+	if (c->key_table == NULL)
+		return 0;
+	if (c->sign_domains.count > 0)
+		names[n++] = "Domain";
+	if (c->sign_selectors.count > 0)
+		names[n++] = "Selector";
+	if (c->sign_key_files.count > 0)
+		names[n++] = "KeyFile";
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		buf_printf(out, "%s%s", i == 0 ? "" : i + 1 < n ? ", " : " and ",
+		    names[i]);
+	buf_printf(out, " %s ignored: KeyTable and SigningTable say what is "
+	    "signed\n", n == 1 ? "is" : "are");
+	return 1;
+}
+
 size_t
 conf_warnings(const struct conf *c, struct buf *out)
 {
@@ -64,5 +91,6 @@ conf_warnings(const struct conf *c, struct buf *out)
 	}
 	n += oversign_transit(c, out);
 	n += spf_queries_low(c, out);
+	n += inline_ignored(c, out);
 	return n;
 }

@@ -74,8 +74,33 @@ def test_config_check(t):
         t.ok(r.returncode != 0 and "cannot open" in r.stderr,
              "-t on a missing file fails clearly", diag=r.stderr)
         config_errors(t, d.tmp)
+        inline_beside_tables(t, d)
     finally:
         d.cleanup()
+
+
+# RFC 8463 A.2's Ed25519 seed: a KeyTable may carry a key inline
+SEED = "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A="
+
+
+def inline_beside_tables(t, d):
+    """Domain, Selector and KeyFile beside a KeyTable are not read (as in
+    OpenDKIM): -t says so instead of letting them look used"""
+    with open(os.path.join(d.tmp, "KeyTable"), "w") as f:
+        f.write("k1 example.com:s1:%s\n" % SEED)
+    with open(os.path.join(d.tmp, "SigningTable"), "w") as f:
+        f.write("example.com k1\n")
+    opts = {"KeyTable": "file:KeyTable", "SigningTable": "file:SigningTable"}
+    r = d.check_config(opts)
+    t.ok(r.returncode == 0 and "warning" not in r.stderr.replace(
+        "warning: started as root", ""), "-t: tables alone, no warning",
+        diag=r.stderr)
+    r = d.check_config(dict(opts, Domain="example.org", Selector="s2",
+                            KeyFile="/nonexistent.key"))
+    t.ok(r.returncode == 0 and "check.conf: warning: Domain, Selector and "
+         "KeyFile are ignored: KeyTable and SigningTable say what is "
+         "signed" in r.stderr, "-t warns that Domain, Selector and KeyFile "
+         "beside a KeyTable are ignored", diag=r.stderr)
 
 
 # one bad line each (after a comment): what -t must say about it

@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "conf/conf_arc.h"
 #include "conf/conf_warn.h"
 #include "core/dkim_sign.h"
@@ -53,6 +55,28 @@ spf_queries_low(const struct conf *c, struct buf *out)
 	return 1;
 }
 
+/* socket_everywhere - Socket inet:PORT without @ADDRESS: libmilter then
+ * listens on every address of the host, and whoever reaches the port
+ * can claim SMTP authentication in its macros and have mail signed
+ * with our keys. "@0.0.0.0" (or "@::") says it on purpose. */
+static size_t
+socket_everywhere(const struct conf *c, struct buf *out)
+{
+	bool v6;
+
+	if ((strncmp(c->socket, "inet:", 5) != 0 &&
+	    strncmp(c->socket, "inet6:", 6) != 0) ||
+	    strchr(c->socket, '@') != NULL)
+		return 0;
+	v6 = c->socket[4] == '6';
+	buf_printf(out, "Socket %s has no @ADDRESS, so it listens on every "
+	    "address of this host: anyone who can reach it can have mail "
+	    "signed by claiming SMTP authentication (write @%s, or @%s if "
+	    "that is meant)\n", c->socket, v6 ? "::1" : "127.0.0.1",
+	    v6 ? "::" : "0.0.0.0");
+	return 1;
+}
+
 /* inline_ignored - Domain, Selector or KeyFile beside a KeyTable: the
  * tables sign and these are not read (as in OpenDKIM), so a key or a
  * domain added there does nothing */
@@ -92,5 +116,6 @@ conf_warnings(const struct conf *c, struct buf *out)
 	n += oversign_transit(c, out);
 	n += spf_queries_low(c, out);
 	n += inline_ignored(c, out);
+	n += socket_everywhere(c, out);
 	return n;
 }

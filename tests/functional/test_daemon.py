@@ -75,8 +75,23 @@ def test_config_check(t):
              "-t on a missing file fails clearly", diag=r.stderr)
         config_errors(t, d.tmp)
         inline_beside_tables(t, d)
+        socket_without_address(t, d)
     finally:
         d.cleanup()
+
+
+def socket_without_address(t, d):
+    """inet:PORT alone is every address of the host (libmilter): -t says
+    so; an explicit @0.0.0.0 is a choice and is not warned about (only
+    checked here, nothing listens)"""
+    r = d.check_config({"Socket": "inet:8891"})
+    t.ok(r.returncode == 0 and "check.conf: warning: Socket inet:8891 has "
+         "no @ADDRESS, so it listens on every address of this host" in
+         r.stderr, "-t warns that Socket inet:PORT listens everywhere",
+         diag=r.stderr)
+    r = d.check_config({"Socket": "inet:8891@0.0.0.0"})
+    t.ok(r.returncode == 0 and "@ADDRESS" not in r.stderr,
+         "-t: Socket inet:PORT@0.0.0.0 is not warned about", diag=r.stderr)
 
 
 # RFC 8463 A.2's Ed25519 seed: a KeyTable may carry a key inline

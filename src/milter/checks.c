@@ -386,8 +386,11 @@ run_dmarc(struct session *s, struct authres *ar, struct policy_input *in)
 	}
 	auth.dkim = ids;
 	auth.dkim_count = i;
-	ok = checks_dmarc_eom(&ck->dmarc, resolver, m->conf->dns_timeout_ms,
-	    &ck->dns_budget, m->conf->dmarc_multiple_from == 1, &auth, ar, in);
+	/* timeout 0: the resolver's own, the DNSTimeout it started with;
+	 * a reload's value is not applied (authmilter(8) SIGNALS), here
+	 * no more than for the lookups the resolver times itself */
+	ok = checks_dmarc_eom(&ck->dmarc, resolver, 0, &ck->dns_budget,
+	    m->conf->dmarc_multiple_from == 1, &auth, ar, in);
 	return ok;
 }
 

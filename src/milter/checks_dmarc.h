@@ -61,9 +61,10 @@ void checks_dmarc_deinit(void);
 void checks_dmarc_from(struct checks_dmarc *d, struct dns_resolver *r,
     struct arena *arena, int mode, bool want_org, const char *value);
 /* checks_dmarc_eom - finish: set the identifiers, ask what is missing
- * (each lookup within timeout_ms and what is left of budget), add
- * "dmarc=..." to ar, and fill the DMARC part of in. Returns false when
- * the message must be refused for several author domains. */
+ * (each lookup within timeout_ms, 0 for the resolver's own, and what is
+ * left of budget), add "dmarc=..." to ar, and fill the DMARC part of in.
+ * Returns false when the message must be refused for several author
+ * domains. */
 bool checks_dmarc_eom(struct checks_dmarc *d, struct dns_resolver *r,
     unsigned timeout_ms, struct dns_budget *budget, bool reject_multi,
     const struct dmarc_auth *auth, struct authres *ar,

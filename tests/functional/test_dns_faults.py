@@ -121,6 +121,13 @@ def build_zone(pub):
     z["s1._domainkey." + d] = [{"TXT": key}] + big
     z["_dmarc." + d] = [{"TXT": DMARC}] + big
     cases.append(("oversized", []) + TEMP + (None,))
+    # DKIM d= below the author domain, SPF failing: DMARC's tree walk
+    # for d= asks _dmarc.mail.walk.test at end of message (not started
+    # early), and that name never answers
+    z["walk.test"] = [{"TXT": "v=spf1 -all"}]
+    z["_dmarc.walk.test"] = [{"TXT": DMARC}]
+    z["s1._domainkey.mail.walk.test"] = [{"TXT": key}]
+    z["_dmarc.mail.walk.test"] = ["TIMEOUT"]
     # CNAME chains of 5 hops, one hop per answer
     d = "chain.test"
     for base, rec in ((d, SPF), ("s1._domainkey." + d, key),
@@ -277,6 +284,25 @@ def main():
         t.ok(got == ["pass"] * 3 and took <= 2 * DNS_TIMEOUT_S,
              "after timeouts the same resolver still answers other "
              "names (%.2f s, %s)" % (took, got))
+        # DNSTimeout is read at start: a reload that lowers it is warned
+        # about and not applied, to DMARC's own lookups at end of message
+        # neither (they were cut at the reload's value)
+        d = daemons.new(dict(base, DNSTimeout="3s"))
+        d.write_config(dict(base, DNSTimeout="300ms"))
+        d.reload()
+        warned = d.wait_for_log(r"(?m)read only at start.*: DNSTimeout$|"
+                                r"configuration reloaded", 5 * SCALE)
+        t0 = time.monotonic()
+        res = d.send_message(sign(message("walk.test"), "mail.walk.test",
+                                  pem), client_ip=CLIENT_IP, helo="walk.test",
+                             mail_from="<alice@walk.test>", timeout=30)
+        took = time.monotonic() - t0
+        ars = res.header_values("Authentication-Results")
+        t.ok(warned and "DNSTimeout" in warned.group(0) and
+             result_of(ars[0] if ars else "", "dmarc") == "temperror" and
+             took >= 2.5, "a reload's lower DNSTimeout is not applied: "
+             "DMARC's tree walk waits the running 3 s (%.2f s)" % took,
+             diag=lambda: repr(ars) + d.log_tail(5))
         # the verdict each temperror policy gives
         d = daemons.new(dict(base, DMARCTempErrorAction="tempfail"))
         res, took = send(d, "servfail", pem)

@@ -14,6 +14,9 @@ Rules checked, option by option:
   sample     a line "Name value" or "#Name value"; an active line whose
              value is not the default needs "Default: <default>" in the
              comment block just above it (a deliberate sample choice).
+  list       a list option with a default says that a list given
+             replaces it (InternalHosts without 127.0.0.0/8 leaves local
+             submissions unsigned);
   range      a number, duration or mode option's entry states its
              bounds from the table: the largest value, and the smallest
              unless it is 0 ("(10 to 10000)", "at most 1h");
@@ -229,6 +232,10 @@ def main():
         t.ok(text is not None and man_shows_default(typ, text, default),
              "authmilter.conf(5) documents %s with its default (%s)"
              % (name, default or "unset"), diag=repr(text))
+        if typ == "CONF_T_LIST" and default is not None:
+            t.ok(text is not None and "replaces the default" in
+                 " ".join(text.split()), "authmilter.conf(5) says a %s "
+                 "list replaces the default" % name, diag=repr(text))
         if name in bounds:
             lo, hi = bounds[name]
             t.ok(text is not None and man_shows_range(typ, text, lo, hi),

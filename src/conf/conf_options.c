@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include <arpa/inet.h>
+#include <sys/un.h>
 
 #include "conf/conf_options.h"
 #include "core/idna.h"
@@ -559,6 +560,11 @@ check_socket(const struct conf *c)
 		p = strchr(s, ':') + 1;
 		if (*p != '/')
 			return "unix socket path must be absolute (unix:/path)";
+		/* a longer one cannot be bound: the start failed with "in
+		 * use, or no permission?" after authmilter -t said OK */
+		if (strlen(p) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+			return "unix socket path too long for a socket address "
+			    "(at most 107 bytes on Linux)";
 		return NULL;
 	}
 	if (strncmp(s, "inet:", 5) == 0)

@@ -118,6 +118,13 @@ test_values_and_case(void **state)
 	assert_int_equal(c->log_to, CONF_LOG_STDERR);
 	assert_int_equal(c->log_level, 3);
 	conf_unref(&c);
+	/* 107 bytes, the longest unix socket path Linux can bind */
+	c = load("Socket unix:/run/authmilter/"
+	    "0123456789012345678901234567890123456789"
+	    "0123456789012345678901234567890123456789012345.sock\n", &err);
+	if (c == NULL)
+		fail_msg("%s", buf_cstr(&err));
+	conf_unref(&c);
 	buf_deinit(&err);
 }
 
@@ -164,6 +171,11 @@ static const struct {
 	{ "Socket tcp:25\n", 1, "expected unix:/path, inet:PORT@ADDRESS" },
 	{ "Socket inet:70000@127.0.0.1\n", 1, "port must be a number from 1 to 65535" },
 	{ "Socket unix:relative\n", 1, "must be absolute" },
+	/* 108 bytes: one more than Linux's sun_path holds with its NUL */
+	{ "Socket unix:/run/authmilter/"
+	  "0123456789012345678901234567890123456789"
+	  "01234567890123456789012345678901234567890123456.sock\n", 1,
+	  "Socket: unix socket path too long" },
 	/* opened after the daemon changes to / */
 	{ "PidFile authmilter.pid\n", 1, "PidFile: must be an absolute file name" },
 	{ "\nTrustAnchorFile root.key\n", 2, "TrustAnchorFile: must be an "

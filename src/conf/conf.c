@@ -14,12 +14,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf/conf.h"
@@ -344,6 +346,34 @@ load_arc_seal(struct conf *c, const unsigned *seen_line, struct buf *err)
 	return ok;
 }
 
+/* open_conf - the file for reading, or NULL with why in err. O_NONBLOCK:
+ * opening a FIFO waits for a writer, which at a reload (SIGHUP) held the
+ * daemon's signal loop until the next signal; a FIFO is refused */
+static FILE *
+open_conf(const char *path, struct buf *err)
+{
+	struct stat st;
+	FILE *fp;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
+		buf_printf(err, "%s: cannot open: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+		buf_printf(err, "%s: is a FIFO, not a file\n", path);
+		(void)close(fd);
+		return NULL;
+	}
+	/* blocking reads again, for a terminal or other device */
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		buf_printf(err, "%s: cannot open: %s\n", path, strerror(errno));
+		(void)close(fd);
+	}
+	return fp;
+}
+
 bool
 conf_load(const char *path, struct conf **conf_r, struct buf *err)
 {
@@ -360,9 +390,7 @@ conf_load(const char *path, struct conf **conf_r, struct buf *err)
 	c->refcnt = 1;
 	c->file = xstrdup(path);
 	*conf_r = NULL;
-	fp = fopen(path, "r");
-	if (fp == NULL) {
-		buf_printf(err, "%s: cannot open: %s\n", path, strerror(errno));
+	if ((fp = open_conf(path, err)) == NULL) {
 		ok = false;
 		goto out;
 	}

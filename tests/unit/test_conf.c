@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "conf/conf.h"
@@ -344,6 +345,30 @@ test_all_errors_reported(void **state)
 	buf_deinit(&err);
 }
 
+/* A FIFO is refused, not waited on for a writer: at a reload that held
+ * the daemon's signal loop until the next signal. SIGALRM ends the test
+ * if it waits. */
+static void
+test_fifo_refused(void **state)
+{
+	struct buf err = BUF_INIT;
+	struct conf *c = NULL;
+	char fifo[64];
+
+	(void)state;
+	(void)snprintf(fifo, sizeof(fifo), "/tmp/authmilter-fifo-%ld",
+	    (long)getpid());
+	(void)unlink(fifo);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	(void)alarm(10);
+	assert_false(conf_load(fifo, &c, &err));
+	(void)alarm(0);
+	(void)unlink(fifo);
+	assert_null(c);
+	assert_non_null(strstr(buf_cstr(&err), ": is a FIFO, not a file"));
+	buf_deinit(&err);
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -500,6 +525,7 @@ main(void)
 		cmocka_unit_test(test_internal_hosts_parsed),
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_fifo_refused),
 		cmocka_unit_test(test_print_round_trips),
 		cmocka_unit_test(test_live_swap_keeps_old_snapshot),
 		cmocka_unit_test(test_restart_only_changes),

@@ -56,6 +56,7 @@
 #include "milter/session.h"
 #include "milter/milter_stop.h"
 #include "milter/report_hook.h"
+#include "report/report_shown.h"
 #include "report/report_store.h"
 #include "report/report_writer.h"
 #include "util/buf.h"
@@ -305,8 +306,12 @@ prepare_report_store(const struct conf *c)
 	if (c->report_store == NULL || c->user_id == NULL || geteuid() != 0)
 		return;
 	lookup_user(c->user_id, &uid, &gid, &name);
-	if (!report_store_prepare(c->report_store, uid, gid, &why))
-		log_warn("ReportStore %s: %s", c->report_store, buf_cstr(&why));
+	if (!report_store_prepare(c->report_store, uid, gid, &why)) {
+		char *shown = report_store_shown(c->report_store);
+
+		log_warn("ReportStore %s: %s", shown, buf_cstr(&why));
+		free(shown);
+	}
 	buf_deinit(&why);
 	free(name);
 }
@@ -408,9 +413,13 @@ report_store_usable(const struct conf *c, const char *config_path)
 	if (c->report_store == NULL)
 		return true;
 	ok = report_store_check(c->report_store, &db_opts, &why);
-	if (!ok)
+	if (!ok) {
+		char *shown = report_store_shown(c->report_store);
+
 		(void)fprintf(stderr, "%s: ReportStore %s cannot be opened: %s\n",
-		    config_path, c->report_store, buf_cstr(&why));
+		    config_path, shown, buf_cstr(&why));
+		free(shown);
+	}
 	buf_deinit(&why);
 	return ok;
 }

@@ -27,6 +27,7 @@
 #include "conf/conf.h"
 #include "conf/conf_arc.h"
 #include "conf/conf_options.h"
+#include "report/report_shown.h"
 #include "sign/sign_setup.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -461,6 +462,15 @@ conf_print(const struct conf *c, FILE *out)
 	for (i = 0; i < conf_option_count; i++) {
 		buf_reset(&value);
 		conf_option_format(c, &conf_options[i], &value);
+		/* -t's output goes to terminals and journals: no password */
+		if (value.len > 0 && strcmp(conf_options[i].name,
+		    "ReportStore") == 0) {
+			char *shown = report_store_shown(buf_cstr(&value));
+
+			buf_reset(&value);
+			buf_append_str(&value, shown);
+			free(shown);
+		}
 		if (value.len == 0)
 			(void)fprintf(out, "# %s (not set)\n", conf_options[i].name);
 		else

@@ -26,6 +26,7 @@
 #include "conf/conf.h"
 #include "log/log.h"
 #include "report/report_job.h"
+#include "report/report_shown.h"
 #include "util/buf.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/authmilter.conf"
@@ -223,7 +224,10 @@ main(int argc, char **argv)
 	db_opts.app_name = "authmilter-report";
 	st = report_store_open(c->report_store, &db_opts, &why);
 	if (st == NULL) {
-		log_error("ReportStore %s: %s", c->report_store, buf_cstr(&why));
+		char *shown = report_store_shown(c->report_store);
+
+		log_error("ReportStore %s: %s", shown, buf_cstr(&why));
+		free(shown);
 		buf_deinit(&why);
 		conf_unref(&c);
 		return 1;

@@ -31,6 +31,7 @@
 #include "log/log.h"
 #include "metrics/metrics.h"
 #include "report/report_queue.h"
+#include "report/report_shown.h"
 #include "report/report_store.h"
 #include "report/report_writer.h"
 #include "util/buf.h"
@@ -39,6 +40,7 @@
 
 struct report_writer {
 	char *spec;
+	char *shown;		/* spec for the log: no password */
 	struct report_db_opts db_opts;
 	int64_t period_len;	/* ReportInterval at start, in seconds */
 	struct report_queue *queue;
@@ -87,7 +89,7 @@ ensure_store(struct report_writer *w)
 	w->store = report_store_open(w->spec, &w->db_opts, &why);
 	if (w->store == NULL && !w->store_down_logged) {
 		log_warn("ReportStore %s: cannot open: %s; rows wait in the "
-		    "queue and are dropped when it is full", w->spec,
+		    "queue and are dropped when it is full", w->shown,
 		    buf_cstr(&why));
 		w->store_down_logged = true;
 	}
@@ -125,7 +127,7 @@ refuse(struct report_writer *w, const char *why)
 		w->next_refused_log = now + REPORT_DROP_LOG_SEC;
 		log_warn("ReportStore %s: a report row was refused and dropped "
 		    "(policy domain %s, queue id %s): %s; %llu refused in all",
-		    w->spec, r->policy_domain, r->queue_id, why,
+		    w->shown, r->policy_domain, r->queue_id, why,
 		    (unsigned long long)w->refused);
 	}
 	take(w, 1);
@@ -161,19 +163,19 @@ write_batch(struct report_writer *w)
 	    &late, &why);
 	if (r != REPORT_INSERT_FAILED) {
 		if (w->store_down_logged)
-			log_info("ReportStore %s: writing again", w->spec);
+			log_info("ReportStore %s: writing again", w->shown);
 		w->store_down_logged = false;
 	}
 	switch (r) {
 	case REPORT_INSERT_EARLIER:
 		log_info("ReportStore %s: %zu rows were written before the "
-		    "answer was lost; not written again", w->spec, k);
+		    "answer was lost; not written again", w->shown, k);
 		/* FALLTHROUGH */
 	case REPORT_INSERT_DONE:
 		if (r == REPORT_INSERT_DONE && late > 0)
 			log_info("ReportStore %s: %zu rows came after their "
 			    "period's report; stored in the current period",
-			    w->spec, late);
+			    w->shown, late);
 		metrics_report_rows_stored((unsigned)k);
 		take(w, k);
 		break;
@@ -188,7 +190,7 @@ write_batch(struct report_writer *w)
 		/* said once until the store works again (retried every second) */
 		if (!w->store_down_logged)
 			log_warn("ReportStore %s: cannot write %zu rows: %s; will "
-			    "reopen", w->spec, k, buf_cstr(&why));
+			    "reopen", w->shown, k, buf_cstr(&why));
 		w->store_down_logged = true;
 		report_store_close(&w->store);
 		break;
@@ -211,7 +213,7 @@ log_drops(struct report_writer *w, bool final)
 	if (d == w->dropped_logged)
 		return;
 	log_warn("ReportStore %s: %llu report rows dropped (store slow, full "
-	    "or down; %llu in all)", w->spec,
+	    "or down; %llu in all)", w->shown,
 	    (unsigned long long)(d - w->dropped_logged), (unsigned long long)d);
 	w->dropped_logged = d;
 }
@@ -261,6 +263,7 @@ report_writer_start(const char *spec, unsigned timeout_ms, size_t capacity,
 	struct report_writer *w = xcalloc(1, sizeof(*w));
 
 	w->spec = xstrdup(spec);
+	w->shown = report_store_shown(spec);
 	w->period_len = (int64_t)interval_hours * 3600;
 	w->db_opts.timeout_ms = timeout_ms;
 	w->db_opts.app_name = "authmilter";
@@ -314,10 +317,10 @@ finish(struct report_writer *w, unsigned retry_ms, unsigned wait_ms,
 	left = report_queue_length(w->queue) + (joined ? w->batch_n : 0);
 	if (!joined)
 		log_warn("ReportStore %s: the store did not answer within %u ms; "
-		    "not waiting for it", w->spec, wait_ms);
+		    "not waiting for it", w->shown, wait_ms);
 	if (left > 0)
 		log_warn("ReportStore %s: %zu report rows not written at stop",
-		    w->spec, left);
+		    w->shown, left);
 	if (joined)	/* else the thread still owns the drop counters */
 		log_drops(w, true);
 	if (left_r != NULL)
@@ -352,6 +355,7 @@ report_writer_stop(struct report_writer **wp, unsigned timeout_ms)
 	take(w, w->batch_n);
 	free(w->batch);
 	free(w->spec);
+	free(w->shown);
 	free(w);
 	*wp = NULL;
 	return true;

@@ -418,6 +418,29 @@ def test_reload_as_user(t):
         tmpdir.remove(tmp)
 
 
+def test_store_password_not_logged(t):
+    """a PostgreSQL ReportStore URI may carry the database password: the
+    writer's log lines and authmilter -t show it as ***"""
+    names = ["ReportStore's password is not in the daemon's log",
+             "nor in authmilter -t's output"]
+    secret = "s3cret-%d" % os.getpid()
+    # port 1: nothing listens, the writer logs that it cannot open it
+    store = "postgresql://am:%s@127.0.0.1:1/reports?password=%s" % (
+        secret, secret)
+    with daemon.Daemon(options={"ReportStore": store}) as d:
+        d.send_message(b"From: alice@example.org\r\nSubject: x\r\n\r\nhi\r\n",
+                       client_ip="192.0.2.1", mail_from="alice@example.org")
+        seen = d.wait_for_log(r"ReportStore postgresql://am:\*\*\*@127\.0\.0"
+                              r"\.1:1/reports\?password=\*\*\*: cannot open",
+                              10 * SCALE)
+        t.ok(seen is not None and secret not in d.log(), names[0],
+             diag=d.log_tail(5))
+        r = d.check_config()
+        out = r.stdout + r.stderr
+        t.ok("ReportStore postgresql://am:***@" in out and secret not in out,
+             names[1], diag=out[-800:])
+
+
 def main():
     t = TAP()
     if not t.need(check=daemon.missing, what="security tests"):
@@ -430,6 +453,7 @@ def main():
     test_reload_as_user(t)
     test_no_secrets_in_logs(t)
     test_signing_key_not_logged(t)
+    test_store_password_not_logged(t)
     t.done()
 
 

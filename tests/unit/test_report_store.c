@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "report/report_queue.h"
+#include "report/report_shown.h"
 #include "report/report_store.h"
 #include "util/xmalloc.h"
 
@@ -573,6 +574,42 @@ test_batch_id_without_entropy(void **state)
 		assert_string_not_equal(ids[i - 1], ids[i]);
 }
 
+/* ReportStore as logs and -t show it: a PostgreSQL URI's passwords are
+ * hidden, in the user information and in the query; the rest stays */
+static void
+test_store_shown_hides_passwords(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "sqlite:/var/lib/authmilter/r.db",
+		  "sqlite:/var/lib/authmilter/r.db" },
+		{ "postgresql://am:s3cret@db.example/reports",
+		  "postgresql://am:***@db.example/reports" },
+		{ "postgres://am@db.example:5432/reports",
+		  "postgres://am@db.example:5432/reports" },
+		{ "postgresql://db.example/reports?user=am&password=s3cret"
+		  "&sslmode=require",
+		  "postgresql://db.example/reports?user=am&password=***"
+		  "&sslmode=require" },
+		{ "postgresql://am:pa/ss@word@db/r?sslpassword=k3y",
+		  "postgresql://am:***@db/r?sslpassword=***" },
+		{ "POSTGRESQL://am:s3cret@[::1]/r?PassWord=x#frag",
+		  "POSTGRESQL://am:***@[::1]/r?PassWord=***#frag" },
+		{ "postgresql://", "postgresql://" },
+		{ "postgresql://am:s3cret@", "postgresql://am:***@" },
+		{ "postgresql:///r?password", "postgresql:///r?password" },
+	};
+	size_t i;
+
+	(void)state;
+	assert_null(report_store_shown(NULL));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *shown = report_store_shown(cases[i][0]);
+
+		assert_string_equal(shown, cases[i][1]);
+		free(shown);
+	}
+}
+
 int
 main(void)
 {
@@ -590,6 +627,7 @@ main(void)
 		    store_setup, store_teardown),
 		cmocka_unit_test(test_store_names),
 		cmocka_unit_test(test_batch_id_without_entropy),
+		cmocka_unit_test(test_store_shown_hides_passwords),
 	};
 
 	return cmocka_run_group_tests_name("report_store", tests, NULL, NULL);

@@ -682,6 +682,7 @@ def complete_periods(t, opts, db, tmp):
     t.is_eq(counts, [2, 3], names[1])
     grace(t, conf, today, tmp)
     expire(t, conf, db)
+    unit_expires(t, conf, db)
 
 
 def faketime_env():
@@ -753,6 +754,46 @@ def expire(t, conf, db):
          "--expire 7: old messages, batch ids and finished reports go,"
          " the rest stays", diag="%r, want %r\n%s" % (
              got, (n_msgs, n_batches, ["old-claimed.test"]), r.stderr))
+
+
+def unit_expires(t, conf, db):
+    """contrib/authmilter-report.service prunes the store before it
+    reports: nothing else ever ran --expire, so every installation's
+    store grew by a row a message for good"""
+    unit = os.path.join(SRC, "contrib", "authmilter-report.service")
+    cmds = []
+    with open(unit) as f:
+        for line in f:
+            m = re.match(r"^ExecStart=(.*)$", line.strip())
+            if m:
+                cmds.append(m.group(1).split())
+    expiring = [c for c in cmds if "--expire" in c]
+    t.ok(len(expiring) == 1 and cmds.index(expiring[0]) == 0 and
+         len(cmds) == 2, "the report unit runs --expire, then the report",
+         diag=repr(cmds))
+    name = "its --expire removes only the rows older than its days (at " \
+        "least a week)"
+    if not expiring:
+        t.ok(False, name)
+        return
+    days = int(expiring[0][expiring[0].index("--expire") + 1])
+    con = sqlite3.connect(db)
+    n_msgs = con.execute("SELECT count(*) FROM messages").fetchone()[0]
+    con.execute("INSERT INTO messages SELECT * FROM messages LIMIT 2")
+    con.execute("UPDATE messages SET arrival = ? WHERE rowid IN (SELECT"
+                " rowid FROM messages ORDER BY rowid DESC LIMIT 2)",
+                (int(time.time()) - (days + 1) * 86400,))
+    con.commit()
+    con.close()
+    argv = [REPORT if a.endswith("/authmilter-report") else
+            conf if a == "/etc/authmilter.conf" else a for a in expiring[0]]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    con = sqlite3.connect(db)
+    left = con.execute("SELECT count(*) FROM messages").fetchone()[0]
+    con.close()
+    t.ok(r.returncode == 0 and left == n_msgs and days >= 7, name,
+         diag="%d days: %d rows, %d before\n%s" % (days, left, n_msgs,
+                                                    r.stderr))
 
 
 main()

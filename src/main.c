@@ -16,26 +16,22 @@
  * connections and exit, leaving idle ones to the kernel. If libmilter's
  * listener gives up on its own, the daemon lets the messages in flight
  * finish the same way and exits with status 1.
- * daemon/service tells systemd (when it listens) READY, RELOADING/READY
- * around a reload and STOPPING, and feeds its watchdog.
+ * daemon/as_root does the steps taken as root (socket, pid file, the
+ * drop); daemon/service tells systemd (when it listens) READY,
+ * RELOADING/READY around a reload and STOPPING, and feeds its watchdog.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
@@ -44,6 +40,7 @@
 #include "conf/conf_warn.h"
 #include "conf/conf_live.h"
 #include "conf/conf_restart.h"
+#include "daemon/as_root.h"
 #include "daemon/detach.h"
 #include "daemon/service.h"
 #include "sign/sign_setup.h"
@@ -130,222 +127,6 @@ load_config(const char *path, bool to_log)
 	}
 	buf_deinit(&err);
 	return c;
-}
-
-/* lookup_user - resolve UserID "user[:group]" to ids */
-static void
-lookup_user(const char *user_id, uid_t *uid, gid_t *gid, char **name)
-{
-	char *copy = xstrdup(user_id), *colon = strchr(copy, ':');
-	struct passwd *pw;
-	struct group *gr;
-
-	if (colon != NULL)
-		*colon++ = '\0';
-	pw = getpwnam(copy);
-	if (pw == NULL)
-		log_fatal("UserID: no such user \"%s\"", copy);
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
-	if (colon != NULL) {
-		gr = getgrnam(colon);
-		if (gr == NULL)
-			log_fatal("UserID: no such group \"%s\"", colon);
-		*gid = gr->gr_gid;
-	}
-	*name = xstrdup(copy);
-	free(copy);
-}
-
-/* listener_nodelay - set TCP_NODELAY on libmilter's listening socket.
- * libmilter writes each header change and the verdict as separate small
- * packets and offers no handle on its sockets; with Nagle's algorithm the
- * second packet waits for the MTA's delayed ACK (up to 40 ms a message).
- * Linux copies TCP_NODELAY from a listening socket to the connections it
- * accepts, so finding the one listening TCP socket we own is enough. */
-static void
-listener_nodelay(void)
-{
-	int fd, on = 1, listening;
-	socklen_t len;
-	struct sockaddr_storage ss;
-
-	for (fd = 0; fd < 1024; fd++) {
-		len = sizeof(listening);
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 ||
-		    !listening)
-			continue;
-		len = sizeof(ss);
-		if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0 ||
-		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
-			continue;
-		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) != 0)
-			log_warn("TCP_NODELAY on the milter socket: %s", strerror(errno));
-	}
-}
-
-/* open_socket - create the milter socket with the configured mode and
- * owner, before privileges are dropped */
-static void
-open_socket(const struct conf *c)
-{
-	const char *path = milter_socket_unix_path(c->socket);
-	mode_t old_mask = 0;
-	struct stat st;
-
-	if (smfi_setconn(c->socket) != MI_SUCCESS)
-		log_fatal("%s: Socket \"%s\" is not usable", c->file, c->socket);
-	/* libmilter removes whatever socket is at the path before it binds:
-	 * a second start would take a running daemon's socket away, leaving
-	 * that daemon deaf. Only a socket nobody answers on is stale. */
-	if (path != NULL && milter_socket_accepts(c->socket))
-		log_fatal("cannot open milter socket %s: another process "
-		    "listens on it (authmilter already running?)", c->socket);
-	if (path != NULL)
-		old_mask = umask(0777 & ~(mode_t)c->socket_mode);
-	if (smfi_opensocket(true) != MI_SUCCESS)
-		log_fatal("cannot open milter socket %s (in use, or no permission?)", c->socket);
-	if (path == NULL) {
-		listener_nodelay();
-		return;
-	}
-	(void)umask(old_mask);
-	/*
-	 * umask can only take bits away; chmod sets exactly the mode asked.
-	 * We are root, and the directory may be UserID's: what is at the
-	 * path now must be our socket, and a link put there since is never
-	 * followed (fchmodat refuses a link, lchown changes only the link).
-	 */
-	if (lstat(path, &st) != 0 || !S_ISSOCK(st.st_mode))
-		log_fatal("milter socket %s: replaced by something else since "
-		    "it was made", path);
-	if (fchmodat(AT_FDCWD, path, (mode_t)c->socket_mode,
-	    AT_SYMLINK_NOFOLLOW) != 0)
-		log_fatal("chmod %s: %s", path, strerror(errno));
-	if (c->user_id != NULL && geteuid() == 0) {
-		uid_t uid;
-		gid_t gid;
-		char *name;
-
-		lookup_user(c->user_id, &uid, &gid, &name);
-		if (lchown(path, uid, gid) != 0)
-			log_fatal("chown %s: %s", path, strerror(errno));
-		free(name);
-	}
-}
-
-/* write_pid_file - record our pid. Written under a temporary name and
- * renamed, so a reader (a test, an init script's kill) never finds the
- * file empty or half written; it appears just after the socket listens. */
-static void
-write_pid_file(const char *path)
-{
-	char text[32], *tmp;
-	size_t len = strlen(path);
-	int fd, n;
-
-	tmp = xmalloc(len + sizeof(".tmp"));
-	memcpy(tmp, path, len);
-	memcpy(tmp + len, ".tmp", sizeof(".tmp"));
-	/*
-	 * We are root here, and the directory may be UserID's (so that the
-	 * daemon can remove the file at exit): a link planted at the
-	 * temporary name must not be followed, nor an old file reused.
-	 */
-	if (unlink(tmp) != 0 && errno != ENOENT)
-		log_fatal("PidFile %s: %s", tmp, strerror(errno));
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0644);
-	if (fd < 0)
-		log_fatal("PidFile %s: %s", tmp, strerror(errno));
-	n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
-	if (n <= 0 || write(fd, text, (size_t)n) != n || close(fd) != 0)
-		log_fatal("PidFile %s: write failed", tmp);
-	if (rename(tmp, path) != 0)
-		log_fatal("PidFile %s: %s", path, strerror(errno));
-	free(tmp);
-}
-
-/* root_refused - the text of why we will not run as root, or NULL.
- * A milter parses hostile mail; root is allowed only when RunAsRoot says
- * so, and a UserID that is itself root counts as staying root. */
-static const char *
-root_refused(const struct conf *c)
-{
-	struct passwd *pw;
-	char name[256];
-	size_t n;
-
-	if (geteuid() != 0 || c->run_as_root)
-		return NULL;
-	if (c->user_id == NULL)
-		return "refusing to run as root: set UserID to an unprivileged "
-		    "user (or RunAsRoot yes to allow root)";
-	n = strcspn(c->user_id, ":");
-	if (n >= sizeof(name))
-		return NULL;	/* check_user refused it already */
-	memcpy(name, c->user_id, n);
-	name[n] = '\0';
-	pw = getpwnam(name);
-	if (pw != NULL && pw->pw_uid == 0)
-		return "refusing to run as root: UserID names root (use an "
-		    "unprivileged user, or RunAsRoot yes to allow root)";
-	return NULL;
-}
-
-/* prepare_report_store - as root, make ReportStore's directory for UserID
- * (the writer thread makes the file after the drop) */
-static void
-prepare_report_store(const struct conf *c)
-{
-	struct buf why = BUF_INIT;
-	uid_t uid;
-	gid_t gid;
-	char *name;
-
-	if (c->report_store == NULL || c->user_id == NULL || geteuid() != 0)
-		return;
-	lookup_user(c->user_id, &uid, &gid, &name);
-	if (!report_store_prepare(c->report_store, uid, gid, &why)) {
-		char *shown = report_store_shown(c->report_store);
-
-		log_warn("ReportStore %s: %s", shown, buf_cstr(&why));
-		free(shown);
-	}
-	buf_deinit(&why);
-	free(name);
-}
-
-/* drop_privileges - become UserID for good; staying root needs RunAsRoot */
-static void
-drop_privileges(const struct conf *c)
-{
-	uid_t uid;
-	gid_t gid;
-	char *name;
-
-	if (c->user_id == NULL) {
-		if (geteuid() == 0 && !c->run_as_root)
-			log_fatal("%s: %s", c->file, root_refused(c));
-		if (geteuid() == 0)
-			log_warn("running as root (RunAsRoot yes)");
-		return;
-	}
-	if (geteuid() != 0) {
-		log_warn("UserID %s ignored: not started as root", c->user_id);
-		return;
-	}
-	lookup_user(c->user_id, &uid, &gid, &name);
-	if (initgroups(name, gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0)
-		log_fatal("cannot become %s: %s", c->user_id, strerror(errno));
-	/* setuid from root must be permanent: prove we cannot go back */
-	if (uid != 0 && (setuid(0) == 0 || geteuid() == 0))
-		log_fatal("privilege drop to %s did not stick", c->user_id);
-	if ((getuid() == 0 || geteuid() == 0) && !c->run_as_root)
-		log_fatal("%s: refusing to run as root: UserID %s is root "
-		    "(RunAsRoot yes allows it)", c->file, c->user_id);
-	log_info("running as %s (uid %ld, gid %ld)", name, (long)uid, (long)gid);
-	free(name);
 }
 
 /* check_reloadable - after the privilege drop, load the configuration
@@ -822,10 +603,10 @@ main(int argc, char **argv)
 	if (check_only) {
 		conf_print(c, stdout);
 		each_warning(c, print_warning);
-		if (root_refused(c) != NULL)
+		if (as_root_refused(c) != NULL)
 			(void)fprintf(stderr, "%s: warning: started as root now, "
 			    "the daemon would stop: %s\n", config_path,
-			    root_refused(c));
+			    as_root_refused(c));
 		if (!report_store_usable(c, config_path)) {
 			conf_unref(&c);
 			return 1;
@@ -835,8 +616,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 
-	if (root_refused(c) != NULL) {
-		(void)fprintf(stderr, "%s: %s\n", config_path, root_refused(c));
+	if (as_root_refused(c) != NULL) {
+		(void)fprintf(stderr, "%s: %s\n", config_path, as_root_refused(c));
 		conf_unref(&c);
 		return 1;
 	}
@@ -848,13 +629,13 @@ main(int argc, char **argv)
 		detach_start();
 	if (!milter_register())
 		return 1;
-	open_socket(c);
+	as_root_open_socket(c);
 	if (c->pid_file != NULL)
-		write_pid_file(c->pid_file);
+		as_root_write_pid_file(c->pid_file);
 	metrics = metrics_server_start(c);
-	prepare_report_store(c);
+	as_root_prepare_report_store(c);
 	was_root = geteuid() == 0;
-	drop_privileges(c);
+	as_root_drop_privileges(c);
 	if (was_root && c->user_id != NULL && geteuid() != 0)
 		check_reloadable(config_path, c);
 	conf_live_set(conf_ref(c));

@@ -543,6 +543,32 @@ def test_unix_socket_in_use(t):
         stale.cleanup()
 
 
+def test_unix_socket_dir(t):
+    """a unix Socket whose directory is missing or is a file: the start
+    says so, not "in use, or no permission?" (what libmilter's failure
+    alone lets us say)"""
+    names = ["unix socket in a missing directory: the start names it",
+             "unix socket under a file: the start says it is no directory"]
+    d = daemon.Daemon()
+    try:
+        missing = os.path.join(d.tmp, "no-such-dir")
+        afile = os.path.join(d.tmp, "a-file")
+        open(afile, "w").close()
+        for name, parent, want in (
+                (names[0], missing, "directory %s: No such file or "
+                 "directory" % missing),
+                (names[1], afile, "%s is not a directory" % afile)):
+            conf = os.path.join(d.tmp, "dir.conf")
+            with open(conf, "w") as f:
+                f.write(daemon.render_config(dict(
+                    d.defaults(), Socket="unix:%s/m.sock" % parent)))
+            r = daemon.run(["-f", "-c", conf], timeout=20)
+            t.ok(r.returncode != 0 and want in r.stderr, name,
+                 diag="status %r: %s" % (r.returncode, r.stderr[-400:]))
+    finally:
+        d.cleanup()
+
+
 def test_privilege_drop(t):
     names = ["UserID drops privileges", "socket owned by UserID"]
     if not t.need(root=True, what="privilege drop", tests=names):
@@ -575,6 +601,7 @@ def main():
     test_background_relative_reload(t)
     test_unix_socket_and_pid(t)
     test_unix_socket_in_use(t)
+    test_unix_socket_dir(t)
     test_privilege_drop(t)
     t.done()
 

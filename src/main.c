@@ -322,6 +322,17 @@ reload(const char *path, const struct conf *started)
 		metrics_config_loaded(false);
 		return false;
 	}
+	/* A file caught empty (truncated while written, a failed copy) would
+	 * put every option to its default: signing off, other InternalHosts.
+	 * A start may use the defaults; a running daemon keeps its own. */
+	if (c->lines_set == 0) {
+		log_error("reload of %s refused: the file sets no option (empty, "
+		    "or caught while being written?); the running configuration "
+		    "stays", path);
+		conf_unref(&c);
+		metrics_config_loaded(false);
+		return false;
+	}
 	warn_restart_only(started, c);
 	log_set_level((enum log_level)c->log_level);
 	log_set_format((enum log_format)c->log_format);

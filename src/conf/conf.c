@@ -417,6 +417,7 @@ conf_load(const char *path, struct conf **conf_r, struct buf *err)
 		str_trim(text);
 		if (*text == '\0')
 			continue;
+		c->lines_set++;
 		why = parse_line(c, text, seen, seen_line, lineno, msg, sizeof(msg));
 		if (why != NULL) {
 			buf_printf(err, "%s:%u: %s\n", path, lineno, why);

@@ -146,6 +146,7 @@ struct conf {
 	struct conf_list sign_selectors;	/* Selector */
 	struct conf_list sign_key_files;	/* KeyFile */
 	struct sign_setup *sign;	/* built from the above; NULL: off */
+	unsigned lines_set;		/* option lines in the file */
 };
 
 /* conf_mode_sign / conf_mode_verify - Mode has s / v */

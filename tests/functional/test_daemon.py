@@ -307,6 +307,19 @@ def test_reload(t):
         t.ok(d.running() and vals and
              vals[0].startswith("reloaded.test.example;"),
              "the old config stays after a refused reload", diag=repr(vals))
+        # caught empty (truncated while written): not all defaults
+        for text, what in (("", "an empty file"),
+                           ("# comments only\n\n", "a file of comments only")):
+            mark = len(d.log())
+            with open(d.conf_path, "w") as f:
+                f.write(text)
+            d.reload()
+            ok = d.wait_for_log(r"reload of .* refused: the file sets no "
+                                r"option", timeout=5 * SCALE, start=mark)
+            vals = ar_values(d.send_message(PLAIN))
+            t.ok(ok and vals and vals[0].startswith("reloaded.test.example;"),
+                 "%s at a reload is refused; the running "
+                 "configuration stays" % what, diag=repr(vals) + d.log_tail(3))
 
 
 def test_graceful_stop(t):

@@ -36,6 +36,10 @@
  * header.oldest-pass) are checked with what is left */
 #define ARC_VERIFY_MAX_SIGNATURES 51
 #define ARC_VERIFY_MAX_HEADER_BYTES (256 * 1024)	/* all ARC fields */
+/* body hashes one chain may make: the newest AMS's and the older AMSs'
+ * (header.oldest-pass) with another c=, a= or l=; a real chain needs one
+ * or two, each is a pass over the whole body */
+#define ARC_VERIFY_MAX_BODIES 4
 /* distinct key names one chain may need (a seal and an AMS per set) */
 #define ARC_VERIFY_MAX_KEYS 100
 

@@ -16,7 +16,8 @@
  * build the canonical chain a sealer extends. The number of signature
  * checks stays within max_signatures: the newest AMS and every seal
  * always, older AMSs only while room is left (they only find
- * header.oldest-pass).
+ * header.oldest-pass), and only while they share one of
+ * ARC_VERIFY_MAX_BODIES body hashes or make one of them.
  */
 #include "config.h"
 
@@ -234,6 +235,12 @@ arc_verify_sigs_hash(struct arc_verifier *v, const struct dkim_header *hdrs,
 
 		if (k < v->n) {
 			if (budget == 0 || !a->parsed)
+				break;
+			/* each distinct (c, a, l=) is a pass over the whole
+			 * body: a chain of 50 sets with 50 of them would hash
+			 * it 50 times for header.oldest-pass alone */
+			if (v->nbodies >= ARC_VERIFY_MAX_BODIES &&
+			    !dkim_body_slot_shared(v->bodies, v->nbodies, &a->sig))
 				break;
 			budget--;
 		}

@@ -7,21 +7,41 @@
 
 #include "core/dkim_bodies.h"
 
-/* dkim_body_slot_for - find or add the slot for sig's (c, a, l=) */
-size_t
-dkim_body_slot_for(struct dkim_body_slot *slots, size_t *count,
+/* slot_find - the index of the slot for sig's (c, a, l=), or count */
+static size_t
+slot_find(const struct dkim_body_slot *slots, size_t count,
     const struct dkim_sig *sig)
 {
-	struct dkim_body_slot *b;
+	const struct dkim_body_slot *b;
 	size_t i;
 
-	for (i = 0; i < *count; i++) {
+	for (i = 0; i < count; i++) {
 		b = &slots[i];
 		if (b->canon == sig->bcanon && b->hash == sig->hash &&
 		    b->limited == sig->has_l &&
 		    (!b->limited || b->limit == sig->l))
 			return i;
 	}
+	return count;
+}
+
+bool
+dkim_body_slot_shared(const struct dkim_body_slot *slots, size_t count,
+    const struct dkim_sig *sig)
+{
+	return slot_find(slots, count, sig) < count;
+}
+
+/* dkim_body_slot_for - find or add the slot for sig's (c, a, l=) */
+size_t
+dkim_body_slot_for(struct dkim_body_slot *slots, size_t *count,
+    const struct dkim_sig *sig)
+{
+	struct dkim_body_slot *b;
+	size_t i = slot_find(slots, *count, sig);
+
+	if (i < *count)
+		return i;
 	b = &slots[*count];
 	b->canon = sig->bcanon;
 	b->hash = sig->hash;

@@ -7,6 +7,7 @@
  * Exported:
  *   struct dkim_body_slot   one shared hasher and, after final, its digest
  *   dkim_body_slot_for      the slot for a signature, made when new
+ *   dkim_body_slot_shared   is there a slot for it already
  * The caller owns the array and frees each slot's b with dkim_body_free;
  * it guarantees room for one more slot than *count.
  */
@@ -33,6 +34,11 @@ struct dkim_body_slot {
 /* dkim_body_slot_for - the index of the slot hashing the body as sig's
  * (c, a, l=) asks, adding one to slots[*count] when none does yet */
 size_t dkim_body_slot_for(struct dkim_body_slot *slots, size_t *count,
+    const struct dkim_sig *sig);
+
+/* dkim_body_slot_shared - one of slots[0..count) hashes the body as sig
+ * asks (no new hash would be needed for it) */
+bool dkim_body_slot_shared(const struct dkim_body_slot *slots, size_t count,
     const struct dkim_sig *sig);
 
 #endif

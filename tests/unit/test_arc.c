@@ -17,13 +17,14 @@
 #include "core/arc_seal.h"
 #include "core/arc_trust.h"
 #include "core/arc_verify.h"
+#include "core/arc_verify_internal.h"
 #include "core/dkim_sign.h"
 #include "crypto/crypto.h"
 #include "crypto/crypto_keygen.h"
 #include "util/buf.h"
 
 #define NOW 1800000000
-#define MAX_FIELDS 64
+#define MAX_FIELDS 128
 
 /* A message split into milter-form fields (value after the colon,
  * LF-folded) and a body. */
@@ -838,6 +839,45 @@ test_field_names(void **state)
 		    strlen(cases[i].name)), cases[i].kind);
 }
 
+/* a chain whose older AMSs each ask another l= makes no more than
+ * ARC_VERIFY_MAX_BODIES body hashes: each is a pass over the whole
+ * body, and 25 of them would hash a large message 25 times only for
+ * header.oldest-pass; those left unhashed leave it unknown */
+static void
+test_older_bodies_bounded(void **state)
+{
+	struct arc_verifier *v = verifier(0, 0, 0);
+	struct buf text = BUF_INIT;
+	const struct arc_result *r;
+	struct msg m;
+	unsigned k, sets = 25;
+
+	(void)state;
+	for (k = sets; k >= 1; k--) {
+		buf_printf(&text, "ARC-Seal: i=%u; cv=%s; a=rsa-sha256; "
+		    "d=fuzz.example; s=f1; t=1796177127; b=AAAA\n", k,
+		    k == 1 ? "none" : "pass");
+		buf_printf(&text, "ARC-Message-Signature: i=%u; a=rsa-sha256; "
+		    "c=relaxed/relaxed; d=fuzz.example; s=f1; t=1796177127; "
+		    "h=from; l=%u; bh=AAAA; b=AAAA\n", k, k);
+		buf_printf(&text, "ARC-Authentication-Results: i=%u; "
+		    "fuzz.example; arc=%s\n", k, k == 1 ? "none" : "pass");
+	}
+	buf_printf(&text, "From: a@fuzz.example\n\n");
+	for (k = 0; k < 64; k++)
+		buf_printf(&text, "line %u of a body longer than every l=\n", k);
+	memset(&m, 0, sizeof(m));
+	m.len = text.len;
+	m.data = buf_steal(&text);
+	split(&m);
+	r = judge(v, &m, DNS_R_NXDOMAIN, NULL);
+	assert_int_equal(r->res, ARC_RES_FAIL);
+	assert_true(v->nbodies >= 1);
+	assert_true(v->nbodies <= ARC_VERIFY_MAX_BODIES);
+	arc_verifier_free(&v);
+	free(m.data);
+}
+
 int
 main(void)
 {
@@ -845,6 +885,7 @@ main(void)
 		cmocka_unit_test(test_field_names),
 		cmocka_unit_test(test_chains),
 		cmocka_unit_test(test_incomplete),
+		cmocka_unit_test(test_older_bodies_bounded),
 		cmocka_unit_test(test_aar),
 		cmocka_unit_test(test_trust_newer_sets),
 		cmocka_unit_test(test_seal_verify),

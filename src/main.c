@@ -513,12 +513,12 @@ run(const char *config_path, const struct conf *started, bool background,
 			stop = sig;
 		}
 	}
-	service_stopping(svc);
 	/* libmilter's worker pool stops serving open connections once
 	 * smfi_stop is called, so the messages in flight finish first. */
 	{
 		struct conf *c = conf_live_get();
 
+		service_stopping(svc, c->shutdown_timeout_ms);
 		stop_messages(stop, c->shutdown_timeout_ms);
 		conf_unref(&c);
 	}

@@ -6,7 +6,7 @@
  *   service_ready      READY=1 + STATUS=; starts the status/watchdog thread
  *   service_reloading  RELOADING=1 + MONOTONIC_USEC= (SIGHUP received)
  *   service_reloaded   READY=1 + STATUS= (reload done or refused)
- *   service_stopping   STOPPING=1; the thread stops
+ *   service_stopping   STOPPING=1, EXTEND_TIMEOUT_USEC=; the thread stops
  *   service_free       release the handle
  *
  * The watchdog. systemd restarts a unit with WatchdogSec= when WATCHDOG=1
@@ -58,6 +58,9 @@
 #define TICK_MIN_MS	100	/* never probe more often than this */
 #define PROBE_MAX_MS	10000	/* a probe waits at most this long */
 #define NOTE_MAX	512	/* one notification, status line included */
+/* what a stop takes beyond ShutdownTimeout: the last replies, the
+ * listener's end, the report writer's last batch */
+#define STOP_MARGIN_MS	30000
 
 struct service {
 	const char *spec;		/* not owned */
@@ -281,11 +284,18 @@ stop_thread(struct service *svc)
 }
 
 void
-service_stopping(struct service *svc)
+service_stopping(struct service *svc, unsigned drain_ms)
 {
+	char text[NOTE_MAX];
+
+	/* systemd kills a unit still stopping after TimeoutStopSec (90 s by
+	 * default), shorter than ShutdownTimeout may be: ask for the drain
+	 * and a margin for the rest of the exit */
+	(void)snprintf(text, sizeof(text), "STOPPING=1\nEXTEND_TIMEOUT_USEC="
+	    "%llu\nSTATUS=stopping: finishing the messages in flight",
+	    ((unsigned long long)drain_ms + STOP_MARGIN_MS) * 1000ULL);
 	if (svc->wanted)
-		(void)notify_send("STOPPING=1\nSTATUS=stopping: finishing the "
-		    "messages in flight");
+		(void)notify_send(text);
 	stop_thread(svc);
 }
 

@@ -24,8 +24,10 @@ void service_reloading(struct service *svc);
 /* service_reloaded - READY=1 after a reload; ok: the new config is live */
 void service_reloaded(struct service *svc, bool ok);
 
-/* service_stopping - STOPPING=1; stops the status/watchdog thread */
-void service_stopping(struct service *svc);
+/* service_stopping - STOPPING=1, and EXTEND_TIMEOUT_USEC= asking
+ * systemd for drain_ms (ShutdownTimeout) and a margin before it kills
+ * the unit; stops the status/watchdog thread */
+void service_stopping(struct service *svc, unsigned drain_ms);
 
 /* service_free - stop the thread if still running, free, NULL *svcp */
 void service_free(struct service **svcp);

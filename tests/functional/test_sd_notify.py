@@ -109,8 +109,11 @@ def make_daemon(tmp_env, watchdog_pid=None, sock="inet"):
     command = ["/bin/sh", "-c", script, "sh"] + daemon._command() + \
         ["-c", "{conf}", "-f"]
     # DNS goes nowhere (tests/lib/daemon.py): give up on it quickly
+    # ShutdownTimeout over systemd's 90 s stop timeout: STOPPING=1 must
+    # ask for more
     return daemon.Daemon(command=command, env=env, socket=sock,
-                         options={"DNSTimeout": "100ms"})
+                         options={"DNSTimeout": "100ms",
+                                  "ShutdownTimeout": "5m"})
 
 
 def test_sequence(t):
@@ -181,6 +184,13 @@ def test_sequence(t):
                  if lsn.notes[i][1].get("STOPPING") == "1"]
         t.ok(len(stops) == 1 and stops[0] == len(lsn.notes) - 1, names[6],
              diag=lambda: repr(lsn.notes[mark:]))
+        ext = lsn.notes[stops[0]][1].get("EXTEND_TIMEOUT_USEC", "") \
+            if stops else ""
+        drain = 300 * 10**6	# ShutdownTimeout 5m (make_daemon)
+        t.ok(ext.isdigit() and drain < int(ext) <= drain + 60 * 10**6,
+             "STOPPING=1 asks systemd for ShutdownTimeout and a margin "
+             "(EXTEND_TIMEOUT_USEC; TimeoutStopSec is 90 s by default)",
+             diag="%r, ShutdownTimeout %d us" % (ext, drain))
         t.is_eq(rc, 0, names[7])
     finally:
         d.stop()

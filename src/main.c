@@ -73,11 +73,12 @@ static void
 usage(FILE *out)
 {
 	(void)fprintf(out,
-	    "usage: authmilter [-f] [-t] [-c file]\n"
+	    "usage: authmilter [-f] [-t [-q]] [-c file]\n"
 	    "       authmilter -V | -h\n"
 	    "  -c file  configuration file (default " DEFAULT_CONFIG ")\n"
 	    "  -f       stay in the foreground\n"
 	    "  -t       check the configuration, print it, and exit\n"
+	    "  -q       with -t: print only warnings and errors\n"
 	    "  -V       print the version and exit\n"
 	    "  -h       print this help and exit\n");
 }
@@ -562,7 +563,8 @@ int
 main(int argc, char **argv)
 {
 	const char *config_path = DEFAULT_CONFIG;
-	bool foreground = false, check_only = false, writer_left = false;
+	bool foreground = false, check_only = false, quiet = false,
+	    writer_left = false;
 	bool was_root;
 	struct dns_resolver *resolver;
 	struct metrics_server *metrics;
@@ -573,7 +575,7 @@ main(int argc, char **argv)
 	unsigned left = 0;
 	int ch, rc;
 
-	while ((ch = getopt(argc, argv, "c:fthV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fqthV")) != -1) {
 		switch (ch) {
 		case 'c':
 			config_path = optarg;
@@ -583,6 +585,9 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			check_only = true;
+			break;
+		case 'q':
+			quiet = true;
 			break;
 		case 'V':
 			(void)printf("%s\n", PACKAGE_STRING);
@@ -595,7 +600,7 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (quiet && !check_only)) {
 		usage(stderr);
 		return 2;
 	}
@@ -612,7 +617,10 @@ main(int argc, char **argv)
 	if (c == NULL)
 		return 1;
 	if (check_only) {
-		conf_print(c, stdout);
+		/* -q: for ExecReload and the like, whose output the journal
+		 * keeps; the whole configuration there each time is noise */
+		if (!quiet)
+			conf_print(c, stdout);
 		each_warning(c, print_warning);
 		if (as_root_refused(c) != NULL)
 			(void)fprintf(stderr, "%s: warning: started as root now, "
@@ -622,7 +630,9 @@ main(int argc, char **argv)
 			conf_unref(&c);
 			return 1;
 		}
-		(void)fprintf(stderr, "%s: configuration OK\n", config_path);
+		if (!quiet)
+			(void)fprintf(stderr, "%s: configuration OK\n",
+			    config_path);
 		conf_unref(&c);
 		return 0;
 	}

@@ -70,6 +70,18 @@ def test_config_check(t):
              "-t names file:line of an unknown option", diag=r.stderr)
         t.ok("%s:4: LogLevel: expected one of" % bad in r.stderr,
              "-t names file:line of a bad value", diag=r.stderr)
+        r = daemon.run(["-t", "-q", "-c", bad])
+        t.ok(r.returncode != 0 and r.stdout == "" and
+             "%s:3: unknown option" % bad in r.stderr,
+             "-t -q: a broken config's problems, nothing else",
+             diag=r.stdout[-300:] + r.stderr)
+        r = daemon.run(["-t", "-q", "-c", d.conf_path])
+        t.ok(r.returncode == 0 and r.stdout == "" and r.stderr == "",
+             "-t -q: nothing at all for a good config (the journal keeps "
+             "what ExecReload prints)", diag=r.stdout[-300:] + r.stderr)
+        r = daemon.run(["-q", "-c", d.conf_path])
+        t.ok(r.returncode == 2 and "usage" in r.stderr,
+             "-q without -t: a usage error", diag=r.stderr)
         r = daemon.run(["-t", "-c", os.path.join(d.tmp, "missing.conf")])
         t.ok(r.returncode != 0 and "cannot open" in r.stderr,
              "-t on a missing file fails clearly", diag=r.stderr)

@@ -37,7 +37,8 @@ NAMES = ["the unit has ExecReload= lines",
          "PostgreSQL ReportStore down: the daemon serves",
          "broken config: the unit's reload fails (systemctl reload says so)",
          "broken config: the daemon keeps running",
-         "good config: the unit's reload succeeds and the daemon reloads"]
+         "good config: the unit's reload succeeds and the daemon reloads",
+         "good config: the unit's reload writes nothing to the journal"]
 
 
 def exec_lines(kind):
@@ -56,10 +57,11 @@ def exec_lines(kind):
     return out
 
 
-def run_lines(lines, d):
+def run_lines(lines, d, printed=None):
     """run_lines - the lines in order, as systemd runs them: the status
     of the first that fails (not "-"), else 0. Only our own binary and
-    kill run here (the unit's install -d is for the real system)."""
+    kill run here (the unit's install -d is for the real system).
+    printed: a list that gets what each line wrote (the journal's)."""
     for ignore, argv in lines:
         if argv[0] not in ("/usr/local/sbin/authmilter", "/bin/kill"):
             continue
@@ -67,6 +69,8 @@ def run_lines(lines, d):
                 .replace("/etc/authmilter.conf", d.conf_path)
                 .replace("$MAINPID", str(d.pid)) for a in argv]
         r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        if printed is not None:
+            printed.append(r.stdout + r.stderr)
         if r.returncode != 0 and not ignore:
             return r.returncode, r.stderr
     return 0, ""
@@ -106,11 +110,15 @@ def main():
         with open(d.conf_path, "w") as f:
             f.write(good)
         start = len(d.log())
-        rc, err = run_lines(lines, d)
+        printed = []
+        rc, err = run_lines(lines, d, printed)
         ok = d.wait_for_log(r"configuration reloaded from", timeout=10,
                             start=start)
         t.ok(rc == 0 and ok, NAMES[5], diag="status %r: %s\n%s"
              % (rc, err[-300:], d.log_tail(5)))
+        # -t -q: not the whole configuration at every reload
+        t.ok(printed and not "".join(printed), NAMES[6],
+             diag="".join(printed)[-300:])
     t.done()
 
 

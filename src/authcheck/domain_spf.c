@@ -253,6 +253,12 @@ walk_domain(struct walk *w, struct rnode *parent, const char *domain,
 			report_warn(w->rep, "spf-include-missing", "%s is included "
 			    "or redirected to but has no SPF record: permerror "
 			    "(RFC 7208 5.2, 6.1)", domain);
+		else if (a->status == DNS_R_ANSWER || a->status == DNS_R_NXDOMAIN ||
+		    a->status == DNS_R_NODATA)
+			report_warn(w->rep, "spf-missing", "%s has no SPF record: "
+			    "receivers get spf=none for mail from it, and DMARC "
+			    "can pass only by DKIM (a domain that sends no mail "
+			    "says so with \"v=spf1 -all\")", domain);
 	} else if (!spf_record_check((const unsigned char *)rec, strlen(rec),
 	    AF_INET, &norm, &why)) {
 		report_warn(w->rep, "spf-invalid", "the SPF record of %s is not "

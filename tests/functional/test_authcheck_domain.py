@@ -105,6 +105,7 @@ def zone():
     dom("rua.test", "v=spf1 -all",
         dmarc("reject", "; rua=mailto:agg@reports.example"))
     dom("nodmarc.test", "v=spf1 -all")
+    dom("nospf.test", "site-verification=abc", dmarc("reject"))
     dom("baddmarc.test", "v=spf1 -all", [{"TXT": "v=DMARC1; p=bogus"}])
     z["_dmarc.nodmarc.test"] = [{"TXT": "not dmarc"}]
     # small key
@@ -227,6 +228,7 @@ def cases(t, env):
             ("none.test", "dmarc-p-none", "quar.test"),
             ("rua.test", "dmarc-rua-unauthorized", "good.test"),
             ("nodmarc.test", "dmarc-missing", "quar.test"),
+            ("nospf.test", "spf-missing", "minusall.test"),
             ("baddmarc.test", "dmarc-invalid", "quar.test")):
         rc, doc = run(env, dom)
         t.ok(rc == 1 and code in W(doc), "%s warns %s" % (dom, code),

@@ -6,6 +6,8 @@ authserv-id is gone, a foreign A-R stays, and Postfix keeps working when
 the milter restarts."""
 
 import os
+import re
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -28,11 +30,33 @@ NAMES = ["message delivered through Postfix", "exactly one A-R with our id",
          "our A-R is written as 'Authentication-Results: <id>;'",
          "our A-R sits above Postfix's Received", "forged A-R fields gone",
          "foreign A-R kept", "daemon logged the message with its queue id",
-         "mail flows again after the milter restarts"]
+         "mail flows again after the milter restarts",
+         "contrib/postfix-main.cf narrows no milter macro list below "
+         "Postfix's default (a milter after ours may need them)"]
 
 
 def ours(values):
     return [v for v in values if v.split(";")[0].strip().lower() == ID]
+
+
+def sample_macros(t):
+    """the sample main.cf lines must not take macros away from other
+    milters: a milter_*_macros line lists at least Postfix's default"""
+    src = os.environ.get("top_srcdir") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    narrowed = []
+    with open(os.path.join(src, "contrib", "postfix-main.cf")) as f:
+        for line in f:
+            m = re.match(r"^(milter_\w+_macros)\s*=\s*(.*)$", line.strip())
+            if not m:
+                continue
+            d = subprocess.run(["postconf", "-dh", m.group(1)],
+                               capture_output=True, text=True, timeout=30)
+            lost = set(d.stdout.split()) - set(m.group(2).split())
+            if d.returncode != 0 or lost:
+                narrowed.append("%s: %s" % (m.group(1), " ".join(
+                    sorted(lost)) or d.stderr.strip()))
+    t.ok(not narrowed, NAMES[8], diag="; ".join(narrowed))
 
 
 def main():
@@ -74,6 +98,7 @@ def main():
         t.ok(len(msgs) == 1 and len(ours(
             msgs[0].header_values("Authentication-Results"))) == 1,
             NAMES[7], diag=lambda: r2.transcript + pf.maillog_tail())
+    sample_macros(t)
     t.done()
 
 

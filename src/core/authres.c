@@ -17,10 +17,11 @@
  * [CFWS] ";"), so the milter can delete forgeries of our own results
  * (RFC 8601 5). Anything after the id is ignored: a field that starts
  * with our id claims to be ours, well-formed or not. It reads (pointer,
- * length), needs no NUL, and bounds comment nesting.
+ * length), needs no NUL, and reads comments nested to any depth.
  */
 #include "config.h"
 
+#include <limits.h>
 #include <string.h>
 
 #include "core/authres.h"
@@ -30,8 +31,6 @@
 #include "util/str.h"
 #include "util/utf8.h"
 
-/* Deeper comment nesting than this is hostile; stop parsing. */
-#define AUTHRES_MAX_COMMENT_DEPTH 32
 /* Longest reason text written (bytes, before quoting): a reason can come
  * from the sender's DNS (an SPF explanation of a few macros expands to
  * kilobytes), and a line of the field must stay within RFC 5322 2.1.1's
@@ -445,7 +444,10 @@ authres_is_ours(const unsigned char *value, size_t len, const char *authserv_id)
 	size_t i = 0, idlen = strlen(authserv_id), start, n = 0;
 	unsigned char id[256];
 
-	if (!cfws_skip(value, len, &i, AUTHRES_MAX_COMMENT_DEPTH) || i >= len)
+	/* No bound on comment nesting: cfws_skip counts, it does not
+	 * recurse, and a field whose id sits behind deep comments still
+	 * claims to be ours to any reader that unwinds them. */
+	if (!cfws_skip(value, len, &i, UINT_MAX) || i >= len)
 		return false;
 	if (value[i] == '"') {
 		/* quoted-string: unescape into id */

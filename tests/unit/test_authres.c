@@ -720,10 +720,27 @@ test_forgery_hostile_bytes(void **state)
 	/* a NUL right after the id ends the token there: still ours */
 	assert_true(authres_is_ours(nul, sizeof(nul) - 1, "mx.example.net"));
 	assert_false(authres_is_ours(nul_in_id, sizeof(nul_in_id) - 1, "mx.example.net"));
-	/* deep nesting is refused rather than recursed into */
+	/* only comments, however deep, carry no id */
 	for (i = 0; i < sizeof(deep); i++)
 		deep[i] = i < 100 ? '(' : ')';
 	assert_false(authres_is_ours(deep, sizeof(deep), "mx.example.net"));
+	/* our id behind comments nested deeper than any limit is still a
+	 * forgery of ours: a reader that unwinds them finds it */
+	{
+		unsigned char fake[300];
+		size_t n = 0;
+		const char *tail = "mx.example.net; dmarc=pass";
+
+		for (i = 0; i < 100; i++)
+			fake[n++] = '(';
+		for (i = 0; i < 100; i++)
+			fake[n++] = ')';
+		memcpy(fake + n, tail, strlen(tail));
+		n += strlen(tail);
+		assert_true(authres_is_ours(fake, n, "mx.example.net"));
+		/* unterminated at depth 100: all comment, no id */
+		assert_false(authres_is_ours(fake, 100, "mx.example.net"));
+	}
 	/* the length is honoured: a value cut inside the id is not ours */
 	assert_false(authres_is_ours((const unsigned char *)"mx.example.net", 5,
 	    "mx.example.net"));

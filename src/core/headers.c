@@ -21,6 +21,9 @@
  * same comparison; headers_field_init measures a field and classifies it
  * once, and the milter hands that struct header to every check and to
  * headers_add_field, so no check compares the name again (issue 18).
+ *
+ * headers_hidden_next finds the fields a reader that ends lines at a
+ * bare CR would see inside a value (see headers.h).
  */
 #include "config.h"
 
@@ -214,4 +217,63 @@ headers_add_field(struct headers *h, const struct header *in)
 	h->count++;
 	h->bytes += name_len + value_len;
 	return f;
+}
+
+/* line_break_at - length of the line break (CR, LF or CRLF) at v[i],
+ * 0 when v[i] is neither */
+static size_t
+line_break_at(const unsigned char *v, size_t len, size_t i)
+{
+	if (v[i] == '\r')
+		return i + 1 < len && v[i + 1] == '\n' ? 2 : 1;
+	return v[i] == '\n' ? 1 : 0;
+}
+
+/* hidden_start - the first line break at or after i that white space
+ * does not follow (not folding); *next_r is where the line after it
+ * starts. len when there is none. */
+static size_t
+hidden_start(const unsigned char *v, size_t len, size_t i, size_t *next_r)
+{
+	size_t n;
+
+	for (; i < len; i++) {
+		if ((n = line_break_at(v, len, i)) == 0)
+			continue;
+		if (i + n < len && !ascii_iswsp(v[i + n])) {
+			*next_r = i + n;
+			return i;
+		}
+		i += n - 1;
+	}
+	*next_r = len;
+	return len;
+}
+
+bool
+headers_hidden_next(const unsigned char *value, size_t len, size_t *pos,
+    struct header_hidden *out)
+{
+	size_t start, end, next, colon;
+
+	(void)hidden_start(value, len, *pos, &start);
+	while (start < len) {
+		end = hidden_start(value, len, start, &next);
+		for (colon = start; colon < end && value[colon] != ':' &&
+		    value[colon] != '\r' && value[colon] != '\n'; colon++)
+			;
+		if (colon > start && colon < end && value[colon] == ':') {
+			out->name = value + start;
+			out->name_len = colon - start;
+			out->value = value + colon + 1;
+			out->value_len = end - colon - 1;
+			out->kind = headers_kind(out->name, out->name_len);
+			/* the next search starts at this line's end */
+			*pos = end;
+			return true;
+		}
+		start = next;
+	}
+	*pos = len;
+	return false;
 }

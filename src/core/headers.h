@@ -112,4 +112,27 @@ bool headers_name_eq(const unsigned char *name, size_t len,
  * headers_name_eq compares; HEADER_OTHER for every other name */
 enum header_kind headers_kind(const unsigned char *name, size_t len);
 
+/*
+ * A field inside another field's value, as a reader that ends a line at
+ * any CR or LF sees it. RFC 5322 allows CR and LF only as CRLF, and
+ * folding puts white space after them; Python's email package (and
+ * clients built like it) start a new field at a bare CR, or at a line
+ * break no white space follows, so "Subject: hi\rFrom: ceo@bank.example"
+ * shows them a From that the MTA and the milter see as Subject text.
+ */
+struct header_hidden {
+	const unsigned char *name;	/* before the colon, as written */
+	size_t name_len;
+	const unsigned char *value;	/* after the colon, to the line's end */
+	size_t value_len;
+	enum header_kind kind;
+};
+
+/* headers_hidden_next - the next hidden field in value[*pos..len) (a
+ * line that starts after such a line break and has a name and a colon);
+ * *pos moves past it. *pos = 0 starts at the beginning; false when none
+ * is left. The spans point into value. */
+bool headers_hidden_next(const unsigned char *value, size_t len,
+    size_t *pos, struct header_hidden *out);
+
 #endif

@@ -209,6 +209,41 @@ checks_mail_from(struct session *s, struct verdict *v)
 	policy_at_mail_from(&pc, &in, v);
 }
 
+/* from_value - hand one From value to DMARC; f is the field it is in
+ * (itself, or the field that hides it) */
+static void
+from_value(struct session *s, const struct header *f, const char *value)
+{
+	struct checks *ck = &s->msg.checks;
+	const struct conf *c = s->msg.conf;
+
+	/* a From over the field cap is never parsed: dmarc=permerror */
+	if (f->name_len + 1 + f->value_len > c->max_header_field_bytes)
+		ck->dmarc.from_problem = "From field over MaxHeaderFieldBytes";
+	else
+		checks_dmarc_from(&ck->dmarc, resolver, &s->msg.arena,
+		    c->dmarc_mode, c->arc_verify &&
+		    c->arc_trusted_sealers.count > 0, value);
+}
+
+/* hidden_froms - a From that a client ending lines at a bare CR (or a
+ * line break without white space after it) sees inside this field is an
+ * author as well: DMARC judges every From some reader may show */
+static void
+hidden_froms(struct session *s, const struct header *f)
+{
+	struct header_hidden h;
+	size_t pos = 0;
+
+	if (memchr(f->value, '\r', f->value_len) == NULL &&
+	    memchr(f->value, '\n', f->value_len) == NULL)
+		return;
+	while (headers_hidden_next(f->value, f->value_len, &pos, &h))
+		if (h.kind == HEADER_FROM)
+			from_value(s, f, arena_memdup(&s->msg.arena, h.value,
+			    h.value_len));
+}
+
 void
 checks_field(struct session *s, const struct header *f,
     const struct header *stored)
@@ -220,16 +255,9 @@ checks_field(struct session *s, const struct header *f,
 
 	if (ck->skip_verify || resolver == NULL)
 		return;
-	if (f->kind == HEADER_FROM) {
-		/* a From over the field cap is never parsed: dmarc=permerror */
-		if (f->name_len + 1 + f->value_len > c->max_header_field_bytes)
-			ck->dmarc.from_problem = "From field over MaxHeaderFieldBytes";
-		else
-			checks_dmarc_from(&ck->dmarc, resolver, &s->msg.arena,
-			    c->dmarc_mode, c->arc_verify &&
-			    c->arc_trusted_sealers.count > 0,
-			    (const char *)f->value);
-	}
+	if (f->kind == HEADER_FROM)
+		from_value(s, f, (const char *)f->value);
+	hidden_froms(s, f);
 	if (c->arc_verify)
 		checks_arc_header(&ck->arc, resolver, c, f);
 	if (ck->dkim == NULL) {

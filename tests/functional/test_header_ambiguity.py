@@ -11,9 +11,14 @@ the milter protocol, records served by the loopback test DNS server:
      and no DMARC alignment by default, plain RFC 6376 with
      DKIMAllowPartialBody yes;
   4. no single usable author (garbage, no domain, NUL byte, no From):
-     DMARCBadFrom reject (550 5.7.1) by default, quarantine or accept.
+     DMARCBadFrom reject (550 5.7.1) by default, quarantine or accept;
+  5. a From hidden after a bare CR in another field (or in a comment or
+     quoted string of the From): clients that end lines there show it,
+     so it is an author too.
 """
 
+import email.parser
+import email.policy
 import os
 import re
 import sys
@@ -118,6 +123,7 @@ def main():
         several_authors(t, base, pem)
         length_tag(t, base, pem)
         bad_from(t, base, pem)
+        hidden_from(t, base, pem)
     t.done()
 
 
@@ -288,6 +294,47 @@ def bad_from(t, base, pem):
         t.ok(res.disposition == "accept" and
              'dmarc=permerror reason="no From address"' in a,
              "DMARCBadFrom accept: delivered with dmarc=permerror", diag=a)
+
+
+def shown_froms(raw):
+    """shown_froms - the From fields Python's email package finds, a fair
+    stand-in for what a mail client shows"""
+    m = email.parser.BytesParser(policy=email.policy.default).parsebytes(raw)
+    return [str(v) for v in m.get_all("From", [])]
+
+
+def hidden_from(t, base, pem):
+    victim = b"From: Victim <v@victim.test>"
+    cases = (
+        ("in the Subject", [b"From: a@att.test",
+                            b"Subject2: hi\r" + victim]),
+        ("in a comment of the From",
+         [b"From: a@att.test (\r" + victim + b"\r)"]),
+        ("in a quoted display name",
+         [b"From: \"x\r" + victim + b"\r\" <a@att.test>"]),
+    )
+    with daemon.Daemon(options=base) as d:
+        for label, froms in cases:
+            raw = sign(msg(froms, "cr"), "att.test", pem)
+            shown = shown_froms(raw)
+            res = d.send_message(raw, client_ip=GOOD_IP,
+                                 mail_from="<a@att.test>")
+            t.ok("Victim <v@victim.test>" in shown and
+                 res.disposition == "reject" and
+                 "victim.test" in (res.text or ""),
+                 "From after a bare CR %s: victim's p=reject applies" % label,
+                 diag="%r shown %r" % (res, shown))
+        # a CR followed by white space folds: nothing hidden
+        raw = sign(msg([b"From: Alice\r <a@att.test>"], "crfold"), "att.test",
+                   pem)
+        res = d.send_message(raw, client_ip=GOOD_IP, mail_from="<a@att.test>")
+        t.ok(res.disposition == "accept" and "dmarc=pass" in ar(res),
+             "CR then white space is folding, not a new field", diag=ar(res))
+    with daemon.Daemon(options=dict(base, DMARCRejectAction="mark")) as d:
+        raw = sign(msg(cases[0][1], "crmark"), "att.test", pem)
+        a = ar(d.send_message(raw, client_ip=GOOD_IP, mail_from="<a@att.test>"))
+        t.ok(dmarc_words(a) == ["fail"] and "authors att.test victim.test" in a,
+             "marked: dmarc=fail naming the hidden author", diag=a)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -301,6 +302,55 @@ test_kind_matches_names(void **state)
 	arena_deinit(&a);
 }
 
+/* hidden_list - the hidden fields of v as "name=value|..." */
+static void
+hidden_list(const char *v, char *out, size_t outsz)
+{
+	struct header_hidden h;
+	size_t pos = 0, n = 0;
+
+	out[0] = '\0';
+	while (headers_hidden_next((const unsigned char *)v, strlen(v), &pos,
+	    &h)) {
+		int w = snprintf(out + n, outsz - n, "%.*s%s=%.*s|",
+		    (int)h.name_len, (const char *)h.name,
+		    h.kind == HEADER_FROM ? "(F)" : "",
+		    (int)h.value_len, (const char *)h.value);
+
+		assert_true(w > 0 && (size_t)w < outsz - n);
+		n += (size_t)w;
+	}
+}
+
+static void
+test_hidden_fields(void **state)
+{
+	static const struct {
+		const char *value, *want;
+	} cases[] = {
+		{ " plain", "" },
+		{ " folded\r\n\tline\n more", "" },
+		{ " hi\rFrom: v@victim.test", "From(F)= v@victim.test|" },
+		{ " hi\nFROM : v@victim.test", "FROM (F)= v@victim.test|" },
+		{ " hi\r\nFrom: v@victim.test\r\n", "From(F)= v@victim.test\r\n|" },
+		{ " a (\rFrom: V <v@victim.test>\r)", "From(F)= V <v@victim.test>|" },
+		{ " x\rFrom: a\r b\rTo: c", "From(F)= a\r b|To= c|" },
+		{ " x\rno colon\r\rFrom:v", "From(F)=v|" },
+		{ " x\r:empty name", "" },
+		{ " ends with a break\r", "" },
+	};
+	char got[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		hidden_list(cases[i].value, got, sizeof(got));
+		if (strcmp(got, cases[i].want) != 0)
+			fail_msg("case %zu: got \"%s\", want \"%s\"", i, got,
+			    cases[i].want);
+	}
+}
+
 int
 main(void)
 {
@@ -311,6 +361,7 @@ main(void)
 		cmocka_unit_test(test_name_normalised),
 		cmocka_unit_test(test_index_normalised),
 		cmocka_unit_test(test_kind_matches_names),
+		cmocka_unit_test(test_hidden_fields),
 	};
 
 	return cmocka_run_group_tests_name("headers", tests, NULL, NULL);

@@ -272,6 +272,10 @@ def not_signed(t, tmp, keys):
         internal = d.send_message(raw, client_ip="10.1.2.3")
         many = b"".join(b"X-Filler-%d: x\r\n" % i for i in range(12))
         capped = d.send_message(many + raw, macros=AUTH)
+        # clients that end lines at a bare CR show a second From
+        hidden = d.send_message(raw.replace(
+            b"To:", b"X-Note: hi\rFrom: <ceo@example.com>\r\nTo:", 1),
+            client_ip="10.1.2.3")
         log = d.log()
     t.is_eq(signed_by(ext.message), [], "outside client: not signed")
     t.ok(re.search(r"client_ip=192\.0\.2\.99 .*spf=\S+ .*sign=no sign_skip=external", log),
@@ -285,6 +289,10 @@ def not_signed(t, tmp, keys):
             "header over MaxHeaders: not signed")
     t.ok('sign=no sign_skip="headers over MaxHeaders/MaxHeaderBytes"' in log,
          "capped header logged")
+    t.is_eq(signed_by(hidden.message), [],
+            "a From hidden after a bare CR: not signed")
+    t.ok('sign=no sign_skip="From hidden after a bare CR"' in log,
+         "hidden From logged")
     tags = sign_keys.sig_tags(internal.message)
     h = tags[0][3]["h"].lower().split(":") if tags else []
     t.is_eq((h.count("from"), h.count("subject")), (2, 2),

@@ -12,6 +12,8 @@
  * Each field is also redacted as a failure report copies it (RFC 6590):
  * "Name:", CR and LF only as CRLF before WSP or at the end, and redacting
  * the result again changes nothing.
+ * The fields hidden after a bare CR (headers_hidden_next) lie inside the
+ * value, in order, each with a name free of CR, LF and ':'.
  */
 #include "config.h"
 
@@ -84,6 +86,29 @@ check_redacted(const char *name, const unsigned char *v, size_t len)
 	buf_deinit(&twice);
 }
 
+/* check_hidden - the hidden-field invariants above on one value */
+static void
+check_hidden(const unsigned char *v, size_t len)
+{
+	struct header_hidden hid;
+	size_t pos = 0, last = 0;
+
+	while (headers_hidden_next(v, len, &pos, &hid)) {
+		if (hid.name < v + last || hid.name_len == 0 ||
+		    hid.value != hid.name + hid.name_len + 1 ||
+		    hid.value + hid.value_len > v + len ||
+		    hid.value + hid.value_len != v + pos || pos <= last ||
+		    memchr(hid.name, ':', hid.name_len) != NULL ||
+		    memchr(hid.name, '\r', hid.name_len) != NULL ||
+		    memchr(hid.name, '\n', hid.name_len) != NULL ||
+		    hid.kind != headers_kind(hid.name, hid.name_len))
+			abort();
+		last = pos;
+	}
+	if (pos != len)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -140,6 +165,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				check_relaxed(relaxed.data + mark,
 				    relaxed.len - mark);
 			check_redacted(name, value, vlen);
+			check_hidden(value, vlen);
 			free(value);
 			free(name);
 		}

@@ -87,6 +87,7 @@ struct dkim_verifier {
 	size_t nhdrs, hdrs_cap;
 	size_t hbytes;		/* names plus CRLF values, for the cap */
 	size_t from_fields;	/* stored fields named From */
+	bool hidden_from;	/* a From line after a bare CR in a field */
 	bool overflow;
 	bool eoh_done, eom_done;
 	struct vsig **sigs;	/* each in the arena */
@@ -339,6 +340,8 @@ add_field(struct dkim_verifier *v, const unsigned char *name,
 		    add_over_cap(v, value, value_len) : -1;
 	if (kind == HEADER_FROM)
 		v->from_fields++;
+	if (!v->hidden_from)
+		v->hidden_from = headers_hides_from(value, value_len);
 	if (kind != HEADER_DKIM_SIGNATURE || (s = new_sig(v)) == NULL)
 		return -1;
 	add_signature(v, s, v->nhdrs - 1);
@@ -618,6 +621,11 @@ judge(struct dkim_verifier *v, struct vsig *s)
 	 */
 	if (s->from_uncovered) {
 		finish(s, DKIM_RES_POLICY, "unsigned From field");
+		return;
+	}
+	/* a From inside another field's value is one no h= can cover */
+	if (v->hidden_from) {
+		finish(s, DKIM_RES_POLICY, "From hidden after a bare CR");
 		return;
 	}
 	finish(s, DKIM_RES_PASS, "");

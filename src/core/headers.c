@@ -277,3 +277,18 @@ headers_hidden_next(const unsigned char *value, size_t len, size_t *pos,
 	*pos = len;
 	return false;
 }
+
+bool
+headers_hides_from(const unsigned char *value, size_t len)
+{
+	struct header_hidden h;
+	size_t pos = 0;
+
+	/* most values have no line break at all */
+	if (memchr(value, '\r', len) == NULL && memchr(value, '\n', len) == NULL)
+		return false;
+	while (headers_hidden_next(value, len, &pos, &h))
+		if (h.kind == HEADER_FROM)
+			return true;
+	return false;
+}

@@ -135,4 +135,8 @@ struct header_hidden {
 bool headers_hidden_next(const unsigned char *value, size_t len,
     size_t *pos, struct header_hidden *out);
 
+/* headers_hides_from - value holds a hidden field named From (as
+ * headers_kind tells it) */
+bool headers_hides_from(const unsigned char *value, size_t len);
+
 #endif

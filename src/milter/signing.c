@@ -49,23 +49,6 @@ signing_mail_from(struct session *s, bool exempt)
 	sg->candidate = true;
 }
 
-/* hides_from - f holds a line that clients ending lines at a bare CR
- * show as a From field of its own (headers_hidden_next) */
-static bool
-hides_from(const struct header *f)
-{
-	struct header_hidden hid;
-	size_t pos = 0;
-
-	if (memchr(f->value, '\r', f->value_len) == NULL &&
-	    memchr(f->value, '\n', f->value_len) == NULL)
-		return false;
-	while (headers_hidden_next(f->value, f->value_len, &pos, &hid))
-		if (hid.kind == HEADER_FROM)
-			return true;
-	return false;
-}
-
 /* author - the single From mailbox; NULL with *why_r otherwise */
 static bool
 author(const struct headers *h, struct mailaddr_list *l, const char **why_r)
@@ -74,7 +57,8 @@ author(const struct headers *h, struct mailaddr_list *l, const char **why_r)
 	size_t i;
 
 	for (i = 0; i < h->count; i++) {
-		if (hides_from(&h->list[i])) {
+		if (headers_hides_from(h->list[i].value,
+		    h->list[i].value_len)) {
 			*why_r = "From hidden after a bare CR";
 			return false;
 		}

@@ -330,11 +330,27 @@ def hidden_from(t, base, pem):
         res = d.send_message(raw, client_ip=GOOD_IP, mail_from="<a@att.test>")
         t.ok(res.disposition == "accept" and "dmarc=pass" in ar(res),
              "CR then white space is folding, not a new field", diag=ar(res))
+    # a victim's signed mail replayed with a hidden From of the same
+    # domain above it: like an unsigned From field (RFC 6376 8.15)
+    signed = sign(msg([b"From: news@victim.test"], "crreplay"), "victim.test",
+                  pem)
+    replay = b"X-Note: hi\rFrom: CEO <ceo@victim.test>\r\n" + signed
     with daemon.Daemon(options=dict(base, DMARCRejectAction="mark")) as d:
         raw = sign(msg(cases[0][1], "crmark"), "att.test", pem)
         a = ar(d.send_message(raw, client_ip=GOOD_IP, mail_from="<a@att.test>"))
         t.ok(dmarc_words(a) == ["fail"] and "authors att.test victim.test" in a,
              "marked: dmarc=fail naming the hidden author", diag=a)
+        a = ar(d.send_message(replay, client_ip=BAD_IP,
+                              mail_from="<x@other.test>"))
+        t.ok("CEO <ceo@victim.test>" in shown_froms(replay) and
+             'dkim=policy reason="From hidden after a bare CR" '
+             'header.d=victim.test' in a and dmarc_words(a) == ["fail"],
+             "replayed signature with a hidden From above: dkim=policy, "
+             "no DMARC pass", diag=a)
+        a = ar(d.send_message(signed, client_ip=BAD_IP,
+                              mail_from="<x@other.test>"))
+        t.ok("dkim=pass header.d=victim.test" in a and "dmarc=pass" in a,
+             "the same signature without it passes", diag=a)
 
 
 if __name__ == "__main__":

@@ -438,16 +438,35 @@ authres_fold_received(const unsigned char *value, size_t len,
 }
 
 
+/* skip_lead - CFWS, and the bytes readers trim as white space though
+ * RFC 5322 does not (C isspace's VT and FF, other controls, UTF-8 NBSP),
+ * so "\v mx.example.net;" is ours as it is to them; false when nothing
+ * else follows or a comment does not end. No bound on comment nesting:
+ * cfws_skip counts, it does not recurse, and a field whose id sits
+ * behind deep comments still claims to be ours to any reader that
+ * unwinds them. */
+static bool
+skip_lead(const unsigned char *p, size_t len, size_t *i)
+{
+	for (;;) {
+		if (!cfws_skip(p, len, i, UINT_MAX) || *i >= len)
+			return false;
+		if (p[*i] < 0x20 || p[*i] == 0x7f)
+			(*i)++;
+		else if (p[*i] == 0xc2 && *i + 1 < len && p[*i + 1] == 0xa0)
+			*i += 2;
+		else
+			return true;
+	}
+}
+
 bool
 authres_is_ours(const unsigned char *value, size_t len, const char *authserv_id)
 {
 	size_t i = 0, idlen = strlen(authserv_id), start, n = 0;
 	unsigned char id[256];
 
-	/* No bound on comment nesting: cfws_skip counts, it does not
-	 * recurse, and a field whose id sits behind deep comments still
-	 * claims to be ours to any reader that unwinds them. */
-	if (!cfws_skip(value, len, &i, UINT_MAX) || i >= len)
+	if (!skip_lead(value, len, &i))
 		return false;
 	if (value[i] == '"') {
 		/* quoted-string: unescape into id */
@@ -466,8 +485,10 @@ authres_is_ours(const unsigned char *value, size_t len, const char *authserv_id)
 		for (start = i; i < len; i++) {
 			unsigned char c = value[i];
 
-			/* white space, controls (NUL too), comment or ";" */
-			if (c <= 0x20 || c == 0x7f || c == ';' || c == '(')
+			/* white space, controls (NUL too), comment, ";" or
+			 * an NBSP (see skip_lead) */
+			if (c <= 0x20 || c == 0x7f || c == ';' || c == '(' ||
+			    (c == 0xc2 && i + 1 < len && value[i + 1] == 0xa0))
 				break;
 		}
 		n = i - start;

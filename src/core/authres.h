@@ -65,7 +65,8 @@ void authres_fold_received(const unsigned char *value, size_t len,
 /*
  * authres_is_ours - does this Authentication-Results field value (as
  * received, after the colon) carry authserv_id? Comments, folding, odd
- * white space and a quoted authserv-id are understood; case is ignored
+ * white space (controls and an NBSP around the id, which many readers
+ * trim) and a quoted authserv-id are understood; case is ignored
  * (RFC 8601 5 asks us to delete these forgeries). Malformed input is
  * judged on what can be parsed: an unterminated comment is not ours.
  */

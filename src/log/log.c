@@ -6,7 +6,8 @@
  * atomically by every thread. Lines written to stderr carry a timestamp and
  * the level so a foreground run reads like syslog. Messages are formatted
  * into a local array and written with one call, so lines from concurrent
- * threads do not interleave.
+ * threads do not interleave. A plain line writes a control byte as \xHH,
+ * so text from outside in it can never end it and start another.
  *
  * A busy server writes many lines a second, so the stderr prefix's
  * timestamp and pid are formatted once a second for the whole process
@@ -258,6 +259,41 @@ json_prefix(enum log_level level, struct buf *out)
 	buf_append_byte(out, '"');
 }
 
+/* has_control - does line[0..n) hold a byte that is no printable text
+ * (a tab too: one test, and no line of ours writes one) */
+static bool
+has_control(const char *line, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			return true;
+	return false;
+}
+
+/* plain_line - line[0..n) with every control byte written as \xHH, as
+ * the per-message record writes them: a free-form line can carry text
+ * from outside (libmicrohttpd's messages name the request's URL, which
+ * it has percent-decoded, so "%0A" is a newline), and a CR or LF in it
+ * would start a forged line in a log file, the journal or a shipper */
+static void
+plain_line(struct buf *out, const char *line, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if (c >= 0x20 && c != 0x7f) {
+			buf_append_byte(out, c);
+			continue;
+		}
+		FMT_LIT(out, "\\x");
+		fmt_hex2(out, c);
+	}
+}
+
 /* log_write - format and emit one line at a level */
 static void log_write(enum log_level level, int priority, const char *fmt,
     va_list ap) __attribute__((format(printf, 3, 0)));
@@ -276,7 +312,15 @@ log_write(enum log_level level, int priority, const char *fmt, va_list ap)
 	if (n < 0)
 		return;
 	if (atomic_load(&log_format) != LOG_FORMAT_JSON) {
-		emit(level, priority, line, strnlen(line, sizeof(line)), false);
+		size_t len = strnlen(line, sizeof(line));
+
+		if (!has_control(line, len)) {
+			emit(level, priority, line, len, false);
+			return;
+		}
+		plain_line(&out, line, len);
+		emit(level, priority, buf_cstr(&out), out.len, false);
+		buf_deinit(&out);
 		return;
 	}
 	buf_append_byte(&out, '{');

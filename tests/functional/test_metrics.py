@@ -3,12 +3,14 @@
 known set of messages (SPF, DKIM and DMARC served by a DNS server on
 loopback) moves each counter by exactly what was sent; the output passes
 `promtool check metrics`; /healthz, 404 and 405; config reload counters;
+a URL with a newline in libmicrohttpd's messages starts no log line;
 a flood of scrapes while mail flows does not stall the mail."""
 
 import http.client
 import os
 import re
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -369,6 +371,37 @@ def connection_flood(t, idle_at_stop=False):
         d.cleanup()
 
 
+def url_in_log(t):
+    """libmicrohttpd names the request's URL, percent-decoded, when it
+    cannot send the answer (the client reset the connection): a "%0A" in
+    it must not start a line of the log, which would let anyone who
+    reaches MetricsSocket write lines that look like the daemon's"""
+    name = "a URL with %0A in libmicrohttpd's message starts no log line"
+    forged = "authmilter[1]: info: qid=FORGED verdict=accept"
+    port = milter_client.free_port()
+    with daemon.Daemon(options={"MetricsSocket": "inet:%d" % port}) as d:
+        d.wait_for_log(r"metrics on", timeout=10 * SCALE)
+        # The reset must come before the answer is sent: a race, so
+        # bounded tries; a lost one logs nothing, and the log takes 5 of
+        # libmicrohttpd's messages a minute
+        named = None
+        for _ in range(200):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                         struct.pack("ii", 1, 0))
+            s.sendall(b"GET /metrics%0A" + forged.replace(" ", "%20").encode()
+                      + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+            s.close()
+            named = d.wait_for_log(r"request for `/metrics", timeout=0.02)
+            if named or d.log().count("warn: metrics: ") >= 5:
+                break
+        named = named or d.wait_for_log(r"request for `/metrics",
+                                        timeout=2 * SCALE)
+        log = d.log()
+    t.ok(named and not any(line.startswith(forged) for line in log.split("\n"))
+         and "`/metrics\\x0a" + forged in log, name, diag=log[-1500:])
+
+
 def thread_uids(pid):
     """thread_uids - {thread name: set of real/effective uids}"""
     out = {}
@@ -457,6 +490,7 @@ def main():
     healthz_follows_socket(t)
     connection_flood(t)
     connection_flood(t, idle_at_stop=True)
+    url_in_log(t)
     tmp = tmpdir.make("authmilter-metrics-")
     try:
         pem, pub = dkim_keys.rsa_key_pair()

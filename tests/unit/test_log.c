@@ -1,4 +1,5 @@
-/* test_log.c - the stderr sink's prefix: "TIME IDENT[PID]: LEVEL: ".
+/* test_log.c - the stderr sink's prefix: "TIME IDENT[PID]: LEVEL: ",
+ * and control bytes of a plain line written as \xHH.
  * The time and pid are formatted once a second for the process and copied
  * per thread (src/log/log.c), so these check that the copies are right:
  * in a new thread, and in a forked child, which must show its own pid. */
@@ -131,12 +132,42 @@ test_forked_child_shows_its_pid(void **state)
 	free(text);
 }
 
+static void
+hostile_lines(void *arg)
+{
+	(void)arg;
+	log_warn("url `%s' end", "/metrics\nauthmilter[1]: info: forged\r\x01\x7f");
+	log_info("after");
+}
+
+/* A free-form line with CR, LF or another control byte in its text (a
+ * URL libmicrohttpd names, percent-decoded) stays one line: those bytes
+ * are written as \xHH, as the per-message record writes them. */
+static void
+test_control_bytes_escaped(void **state)
+{
+	char *text, *second, *p;
+	int lines = 0;
+
+	(void)state;
+	text = capture(hostile_lines, NULL);
+	for (p = text; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	assert_int_equal(lines, 2);
+	assert_non_null(strstr(text, ": warn: url `/metrics\\x0aauthmilter[1]: "
+	    "info: forged\\x0d\\x01\\x7f' end\n"));
+	second = strchr(text, '\n');
+	assert_int_equal(pid_of_line(second + 1, "after"), (long)getpid());
+	free(text);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prefix_in_new_thread),
 		cmocka_unit_test(test_forked_child_shows_its_pid),
+		cmocka_unit_test(test_control_bytes_escaped),
 	};
 
 	log_open("authmilter-test", LOG_SINK_STDERR, 0);

@@ -69,6 +69,26 @@ list_item(struct buf *b, size_t i, const char *item)
 	buf_append_str(b, item);
 }
 
+/* list_item_from_mail - list_item for a d= or s= as the signature wrote
+ * it: a malformed one ("d=evil.example,bank.example") is kept for the
+ * postmaster, but its commas become '?', so each list still has one item
+ * a signature and a reader never pairs a result with a domain the
+ * sender slipped in */
+static void
+list_item_from_mail(struct buf *b, size_t i, const char *item)
+{
+	const char *comma;
+
+	if (i > 0)
+		buf_append_byte(b, ',');
+	while ((comma = strchr(item, ',')) != NULL) {
+		buf_append(b, item, (size_t)(comma - item));
+		buf_append_byte(b, '?');
+		item = comma + 1;
+	}
+	buf_append_str(b, item);
+}
+
 /* add_dkim - results of every signature: to the metrics, and to the
  * lists when l is not NULL (the line is logged) */
 static void
@@ -88,11 +108,13 @@ add_dkim(const struct checks *ck, struct dkim_lists *l)
 				const struct dkim_result *r =
 				    dkim_verifier_result(ck->dkim, i);
 
-				list_item(&l->text, i,
-				    k == DKIM_RES ? dkim_res_name(r->result) :
-				    k == DKIM_D ? r->domain :
-				    k == DKIM_S ? r->selector :
-				    *r->reason ? r->reason : "-");
+				if (k == DKIM_D || k == DKIM_S)
+					list_item_from_mail(&l->text, i, k == DKIM_D ?
+					    r->domain : r->selector);
+				else
+					list_item(&l->text, i, k == DKIM_RES ?
+					    dkim_res_name(r->result) :
+					    *r->reason ? r->reason : "-");
 			}
 			buf_append_byte(&l->text, '\0');
 		}

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """test_log_line - the one info line per message, read from the daemon's
 stderr: key=value by default (keys in the documented order, values from
-mail quoted and escaped so they cannot forge keys or lines), one JSON
+mail quoted and escaped so they cannot forge keys or lines, a comma in a
+DKIM d= or s= adding no item to the lists), one JSON
 object per line with LogFormat json (after a reload), the MAIL FROM
 refusal logged with stage=mail_from, and with LogTo syslog (the default)
 the lines in syslog with their ident, facility and level. Records come from a DNS server on
@@ -219,6 +220,24 @@ def check_spf_reason(t, d):
          "spf=pass: no spf_reason", diag=repr(pairs))
 
 
+def check_dkim_lists(t, d, pem):
+    """check_dkim_lists - a malformed d= and s= with commas in them keep
+    one item a signature in dkim_d and dkim_s: the sender cannot pair a
+    result of the line with a domain of their choosing"""
+    hostile = (b"DKIM-Signature: v=1; a=rsa-sha256; d=evil.example,bank.test;"
+               b" s=x,s1; c=relaxed/relaxed; h=from; bh=AAAA; b=AAAA\r\n")
+    mark = len(d.log())
+    d.send_message(hostile + sign(msg("dl"), pem), client_ip=GOOD_IP,
+                   mail_from="<a@pass.test>", macros={"i": "DL1"})
+    d.wait_for_log(r"qid=DL1 ", timeout=5 * SCALE, start=mark)
+    rec = dict(kv_record(d.log()[mark:], "DL1")[0] or [])
+    lists = [rec.get(k, "").split(",") for k in ("dkim", "dkim_d", "dkim_s")]
+    t.ok(lists[0] == ["permerror", "pass"] and
+         lists[1] == ["evil.example?bank.test", "pass.test"] and
+         lists[2] == ["x?s1", "s1"],
+         "dkim lists: a comma inside d= or s= starts no item", diag=repr(rec))
+
+
 SYSLOG_TESTS = ["LogTo syslog: openlog with the ident authmilter and the "
                 "LogFacility (local3)",
                 "LogTo syslog: the start line and the message's line at info",
@@ -294,6 +313,7 @@ def main():
                 check_kv(t, d, pem)
                 check_mail_from(t, d)
                 check_spf_reason(t, d)
+                check_dkim_lists(t, d, pem)
                 check_json(t, d, pem, opts)
             check_syslog(t, opts, tmp)
         finally:

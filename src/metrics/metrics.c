@@ -6,7 +6,7 @@
  * metrics_dkim_signature, metrics_dkim_signed, metrics_dkim_sign_failed,
  * metrics_dns_query, metrics_dns_answer, metrics_dns_cancelled,
  * metrics_dns_cache_hit, metrics_spf_result_kept,
- * metrics_config_loaded, metrics_report_row_queued,
+ * metrics_config_started, metrics_config_loaded, metrics_report_row_queued,
  * metrics_report_rows_stored, metrics_report_row_dropped, metrics_render,
  * metrics_reset,
  * metrics_now_us.
@@ -284,6 +284,13 @@ void
 metrics_spf_result_kept(void)
 {
 	INC(m.spf_results_kept);
+}
+
+void
+metrics_config_started(void)
+{
+	atomic_store_explicit(&m.last_reload_ok, (int_least64_t)time(NULL),
+	    memory_order_relaxed);
 }
 
 void

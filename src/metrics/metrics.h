@@ -85,8 +85,12 @@ void metrics_dns_cache_hit(void);
 /* metrics_spf_result_kept - one SPF evaluation answered from the results
  * kept while their DNS answers live (spf_results.h) */
 void metrics_spf_result_kept(void);
-/* metrics_config_loaded - a configuration (re)load was accepted (ok) or
- * refused; an accepted one sets the last-success timestamp to now */
+/* metrics_config_started - the configuration the daemon started with:
+ * the last-success timestamp is now; no reload is counted, as none
+ * happened (a restart would read as one on a dashboard) */
+void metrics_config_started(void);
+/* metrics_config_loaded - a reload was accepted (ok) or refused; an
+ * accepted one sets the last-success timestamp to now */
 void metrics_config_loaded(bool ok);
 /* why a DMARC report row was thrown away */
 enum metrics_drop {

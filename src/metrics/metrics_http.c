@@ -183,7 +183,7 @@ metrics_server_start(const struct conf *c)
 	sigset_t set, old;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 
-	metrics_config_loaded(true);
+	metrics_config_started();
 	if (c->metrics_socket == NULL)
 		return NULL;
 	why = metrics_addr_parse(c->metrics_socket, strlen(c->metrics_socket),

@@ -192,6 +192,10 @@ def check_promtool(t, text):
 
 def check_reload(t, d, port, opts):
     before = scrape(port)
+    t.ok(before.get('authmilter_config_reloads_total{result="ok"}') == 0 and
+         before.get('authmilter_config_reloads_total{result="refused"}') == 0,
+         "the start counts no reload", diag=repr({k: v for k, v in
+                                                  before.items() if "reload" in k}))
     d.write_config(opts)
     d.reload()
     t.ok(d.wait_for_log(r"configuration reloaded", timeout=5 * SCALE),

@@ -133,10 +133,13 @@ test_dkim_dns_reports(void **state)
 	assert_true(has_line(&b, "authmilter_report_rows_dropped_total{reason=\"queue_full\"} 2"));
 	assert_true(has_line(&b, "authmilter_config_reloads_total{result=\"refused\"} 1"));
 	assert_true(has_line(&b, "authmilter_config_last_reload_success_timestamp_seconds 0"));
+	metrics_config_started();
+	render(&b);
+	assert_true(has_line(&b, "authmilter_config_reloads_total{result=\"ok\"} 0"));
+	assert_false(has_line(&b, "authmilter_config_last_reload_success_timestamp_seconds 0"));
 	metrics_config_loaded(true);
 	render(&b);
 	assert_true(has_line(&b, "authmilter_config_reloads_total{result=\"ok\"} 1"));
-	assert_false(has_line(&b, "authmilter_config_last_reload_success_timestamp_seconds 0"));
 	buf_deinit(&b);
 }
 

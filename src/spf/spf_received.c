@@ -5,7 +5,8 @@
  *
  * Formatting only: the result and request come from spf_check; values
  * are dot-atoms or quoted strings, pairs too long for a line are left
- * out, and the field is folded for the header.
+ * out, bytes that are not UTF-8 become '?', and the field is folded for
+ * the header.
  */
 #include "config.h"
 
@@ -16,12 +17,46 @@
 #include "util/buf.h"
 #include "util/fold.h"
 #include "util/str.h"
+#include "util/utf8.h"
 
 /* Longest "; key=value" written in Received-SPF (append_pair): a path of
  * RFC 5321 4.5.3.1.3's 256 octets, quoted, fits */
 #define RECEIVED_SPF_VALUE_MAX 300
 /* Longest domain named in Received-SPF's comment: a domain name's 253 */
 #define RECEIVED_SPF_DOMAIN_MAX 253
+
+/* append_text - s with controls and the bytes in drop left out, '"' and
+ * '\\' escaped when quoted; a byte that starts no UTF-8 character (a
+ * client's HELO or MAIL FROM) becomes '?', as in our A-R, so the field
+ * is UTF-8 (RFC 6532 3.2) */
+static void
+append_text(struct buf *b, const char *s, const char *drop, bool quoted)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), len;
+
+	while (n > 0) {
+		if (*p >= 0x80) {
+			len = utf8_seq_len(p, n);
+			if (len == 0) {
+				buf_append_byte(b, '?');
+				len = 1;
+			} else {
+				buf_append(b, p, len);
+			}
+			p += len;
+			n -= len;
+			continue;
+		}
+		if (*p >= 0x20 && *p != 0x7f && strchr(drop, *p) == NULL) {
+			if (quoted && (*p == '"' || *p == '\\'))
+				buf_append_byte(b, '\\');
+			buf_append_byte(b, *p);
+		}
+		p++;
+		n--;
+	}
+}
 
 /* append_value - a key=value value: dot-atom as is, else quoted-string
  * with controls dropped (RFC 5322 3.2.3, 3.2.4). A dot-atom's dots are
@@ -42,15 +77,7 @@ append_value(struct buf *b, const char *v)
 		return;
 	}
 	buf_append_byte(b, '"');
-	for (p = v; *p != '\0'; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		if (ch < 0x20 || ch == 0x7f)
-			continue;
-		if (ch == '"' || ch == '\\')
-			buf_append_byte(b, '\\');
-		buf_append_byte(b, ch);
-	}
+	append_text(b, v, "", true);
 	buf_append_byte(b, '"');
 }
 
@@ -112,13 +139,7 @@ spf_received_spf(const struct spf_request *req, const struct spf_result *res,
 	}
 	buf_printf(&b, "%s (%s: ", spf_res_name(res->res), rcv);
 	/* the comment must not contain parentheses or controls */
-	for (const char *p = buf_cstr(&cm); *p != '\0'; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		if (ch >= 0x20 && ch != 0x7f && ch != '(' && ch != ')' &&
-		    ch != '\\')
-			buf_append_byte(&b, ch);
-	}
+	append_text(&b, buf_cstr(&cm), "()\\", false);
 	buf_deinit(&cm);
 	/* client-ip is always short, so the pairs after it start "; " */
 	buf_append_byte(&b, ')');

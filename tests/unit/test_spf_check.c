@@ -852,6 +852,29 @@ received_spf_long_values(struct spf_checker *c)
 	spf_result_deinit(&res);
 }
 
+/* Received-SPF with a HELO and MAIL FROM that are not UTF-8: each byte
+ * that starts no character is '?' (as in our A-R), a valid character
+ * stays, so the field is UTF-8 (RFC 6532 3.2) */
+static void
+received_spf_not_utf8(struct spf_checker *c)
+{
+	struct spf_request req = { "192.0.2.1", "h\xff\xc3\xa9.test",
+	    "x@\xc3" "b.test", SPF_ID_MAILFROM, 0 };
+	struct spf_result res;
+	char *v;
+
+	spf_check(c, &req, &res);
+	v = spf_received_spf(&req, &res, "mx.receiver.test");
+	print_message("# %s\n", v);
+	assert_non_null(strstr(v, " helo=\"h?\xc3\xa9.test\";"));
+	assert_non_null(strstr(v, " envelope-from=\"x@?b.test\";"));
+	assert_non_null(strstr(v, " of ?b.test"));
+	assert_null(strchr(v, 0xff));
+	assert_null(strstr(v, "\xc3" "b"));
+	free(v);
+	spf_result_deinit(&res);
+}
+
 static void
 test_received_spf_value(void **state)
 {
@@ -893,6 +916,7 @@ test_received_spf_value(void **state)
 	assert_non_null(strstr(v, " helo=\"mail..client.test\";"));
 	free(v);
 	spf_result_deinit(&res);
+	received_spf_not_utf8(c);
 	received_spf_long_values(c);
 	spf_checker_free(&c);
 	assert_string_equal(spf_res_name(SPF_RES_TEMPERROR), "temperror");

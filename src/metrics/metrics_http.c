@@ -11,7 +11,7 @@
  *                 within 200 ms); 503 otherwise: once a stop began (new
  *                 messages are tempfailed while those in flight finish)
  *                 or the socket is closed
- *   other paths   404; methods other than GET and HEAD 405
+ *   other paths   404; methods other than GET and HEAD 405, with Allow
  *
  * libmicrohttpd runs one internal polling thread; a scrape renders into a
  * heap buffer handed to the response, so the message path never waits on
@@ -121,6 +121,10 @@ respond(struct MHD_Connection *conn, unsigned status, const char *type,
 		return MHD_NO;
 	}
 	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	/* a 405 must say which methods are (RFC 9110 15.5.6) */
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		(void)MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW,
+		    "GET, HEAD");
 	ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;

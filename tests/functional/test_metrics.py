@@ -168,7 +168,16 @@ def check_http(t, port):
     t.ok(re.search(r'^authmilter_build_info\{version="[^"]+"\} 1$', body, re.M),
          "build info carries the version")
     t.is_eq(get(port, "/nope")[0], 404, "unknown path: 404")
-    t.is_eq(get(port, "/metrics", method="POST")[0], 405, "POST: 405")
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10 * SCALE)
+    try:
+        conn.request("POST", "/metrics")
+        r = conn.getresponse()
+        r.read()
+        allow = r.status, r.getheader("Allow")
+    finally:
+        conn.close()
+    t.is_eq(allow, (405, "GET, HEAD"), "POST: 405 with the Allow header "
+            "RFC 9110 15.5.6 asks for")
     status, health, _ = get(port, "/healthz")
     t.ok(status == 200 and health == "ok\n", "GET /healthz: 200 while the "
          "milter socket accepts", diag="%s %r" % (status, health))

@@ -229,22 +229,37 @@ line_break_at(const unsigned char *v, size_t len, size_t i)
 	return v[i] == '\n' ? 1 : 0;
 }
 
+/* find_byte - the index of the first c in v[i..len), len when none */
+static size_t
+find_byte(const unsigned char *v, size_t len, size_t i, unsigned char c)
+{
+	const unsigned char *p = i < len ? memchr(v + i, c, len - i) : NULL;
+
+	return p != NULL ? (size_t)(p - v) : len;
+}
+
 /* hidden_start - the first line break at or after i that white space
  * does not follow (not folding); *next_r is where the line after it
- * starts. len when there is none. */
+ * starts. len when there is none. Every folded field (each DKIM
+ * signature) comes here: the breaks are found by memchr, not byte by
+ * byte, and the next CR and LF are looked for again only once passed. */
 static size_t
 hidden_start(const unsigned char *v, size_t len, size_t i, size_t *next_r)
 {
-	size_t n;
+	size_t cr = find_byte(v, len, i, '\r'), lf = find_byte(v, len, i, '\n');
+	size_t b, n;
 
-	for (; i < len; i++) {
-		if ((n = line_break_at(v, len, i)) == 0)
-			continue;
-		if (i + n < len && !ascii_iswsp(v[i + n])) {
-			*next_r = i + n;
-			return i;
+	while ((b = cr < lf ? cr : lf) < len) {
+		n = line_break_at(v, len, b);
+		if (b + n < len && !ascii_iswsp(v[b + n])) {
+			*next_r = b + n;
+			return b;
 		}
-		i += n - 1;
+		i = b + n;
+		if (cr < i)
+			cr = find_byte(v, len, i, '\r');
+		if (lf < i)
+			lf = find_byte(v, len, i, '\n');
 	}
 	*next_r = len;
 	return len;

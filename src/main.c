@@ -4,11 +4,10 @@
  * Order matters: read and check the config; detach unless -f; open the
  * milter socket and write the pid file while still root; drop privileges;
  * then run libmilter in its own thread while this (main) thread handles
- * signals. libmilter's own signal thread would treat SIGHUP as "stop", so
- * libmilter's threads are born with SIGHUP/SIGTERM/SIGINT blocked and this
- * thread never blocks them once libmilter runs; Linux delivers a
- * process-directed signal to the thread-group leader (this thread) when it
- * does not block it, so our handlers see the signals first.
+ * signals. libmilter's threads are born with SIGHUP/SIGTERM/SIGINT blocked
+ * and this thread never blocks them once libmilter runs, and libmilter's
+ * own signal thread, which would take SIGHUP as "stop", does not wait for
+ * them (daemon/milter_sigwait.c): only this thread takes them.
  *
  * SIGHUP re-reads the config: a broken file is logged and refused, the old
  * config stays. SIGTERM and SIGINT tempfail new messages, let the
@@ -430,12 +429,11 @@ install_signal_handlers(void)
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	/*
-	 * SA_NODEFER: the main thread must never block these signals, not
-	 * even while the handler runs. A process signal goes to a thread that
-	 * does not block it; libmilter's signal thread, sigwaiting on them,
-	 * always qualifies and takes a SIGHUP as a stop. A second SIGHUP
-	 * during the first one's handler went there (two reloads in a row
-	 * stopped the daemon, status 0). on_signal is reentrant: one write.
+	 * SA_NODEFER: the main thread never blocks these signals, not even
+	 * while the handler runs, so a second SIGHUP during the first one's
+	 * handler is delivered at once rather than left pending (it once went
+	 * to libmilter's signal thread and stopped the daemon, status 0).
+	 * on_signal is reentrant: one write.
 	 */
 	sa.sa_flags = SA_NODEFER;
 	(void)sigaction(SIGHUP, &sa, NULL);
@@ -465,14 +463,12 @@ run(const char *config_path, const struct conf *started, bool background,
 	struct service *svc;
 
 	/*
-	 * libmilter's threads (its signal thread, which sigwaits on these
-	 * signals and stops on SIGHUP, and one per connection) start from the
-	 * milter thread and inherit its mask: it is born with these blocked.
-	 * This thread never blocks them, not even for the pthread_create: a
-	 * SIGHUP arriving while it did (the socket already accepts then)
-	 * stayed pending for the process, and libmilter's signal thread took
-	 * it when it began to sigwait, stopping the daemon (seen under ASan,
-	 * where the window is wide: test_daemon's reload, 2 runs in 8).
+	 * libmilter's threads (its signal thread and one per connection)
+	 * start from the milter thread and inherit its mask: it is born with
+	 * these blocked. This thread never blocks them, not even for the
+	 * pthread_create: a SIGHUP arriving while it did (the socket already
+	 * accepts then) stayed pending for the process, for whichever thread
+	 * waited for it first.
 	 */
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
@@ -532,10 +528,10 @@ run(const char *config_path, const struct conf *started, bool background,
 	*left_r = session_active();
 	/*
 	 * smfi_main returned on its own. MI_FAILURE: its listener gave up;
-	 * exit 1 so a supervisor restarts us. MI_SUCCESS: a SIGTERM, SIGINT
-	 * or SIGHUP reached libmilter's own signal thread (it sigwaits on
-	 * them, and the kernel may hand a process signal to it while this
-	 * thread has one pending), which stops the milter: a requested stop.
+	 * exit 1 so a supervisor restarts us. MI_SUCCESS: something stopped
+	 * libmilter (its signal thread did on a signal before
+	 * daemon/milter_sigwait.c kept it from waiting for them); taken as a
+	 * requested stop.
 	 */
 	if (ended && milter_rc != MI_SUCCESS) {
 		log_error("libmilter's listener gave up (see its message before "
@@ -544,8 +540,7 @@ run(const char *config_path, const struct conf *started, bool background,
 		return 1;
 	}
 	if (ended) {
-		log_info("libmilter stopped on a signal its own thread received; "
-		    "stopping");
+		log_info("libmilter stopped on its own; stopping");
 		return 0;
 	}
 	/*

@@ -39,6 +39,7 @@
 #include "conf/conf_warn.h"
 #include "conf/conf_live.h"
 #include "conf/conf_restart.h"
+#include "crypto/crypto.h"
 #include "daemon/as_root.h"
 #include "daemon/detach.h"
 #include "daemon/service.h"
@@ -570,6 +571,8 @@ main(int argc, char **argv)
 	unsigned left = 0;
 	int ch, rc;
 
+	/* first: libunbound and libpq initialise OpenSSL as well */
+	crypto_keep_at_exit();
 	while ((ch = getopt(argc, argv, "c:fqthV")) != -1) {
 		switch (ch) {
 		case 'c':

@@ -32,6 +32,12 @@ struct crypto_digest;
 struct crypto_pubkey;
 struct crypto_privkey;
 
+/* crypto_keep_at_exit - ask OpenSSL for no cleanup at exit: threads of a
+ * multi-threaded program may still be ending then. Call before any other
+ * use of OpenSSL in the process (libraries' included): the first
+ * initialisation decides. */
+void crypto_keep_at_exit(void);
+
 /* crypto_hash_len - output size in bytes of a hash (20 or 32) */
 size_t crypto_hash_len(enum crypto_hash hash);
 

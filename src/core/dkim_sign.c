@@ -95,12 +95,35 @@ dkim_sign_transit_field(const char *name)
 	return false;
 }
 
+/* Fields an MTA adds after the milter to a message that has none:
+ * Sendmail's relay mailers write Date and Message-Id (and, on resent
+ * mail, the Resent- ones) at delivery, after end of message. Signed as
+ * absent, each failed the signature at every receiver; when present
+ * they are oversigned as usual. */
+static const char *const added_if_absent[] = {
+	"Date", "Message-ID", "Resent-Date", "Resent-Message-ID",
+	"Resent-From", NULL
+};
+
+/* mta_may_add - name is one of added_if_absent, and absent */
+static bool
+mta_may_add(const struct dkim_header *hdrs, size_t nhdrs, const char *name)
+{
+	size_t i;
+
+	for (i = 0; added_if_absent[i] != NULL; i++)
+		if (ascii_strcasecmp(name, added_if_absent[i]) == 0)
+			return count_named(hdrs, nhdrs, name) == 0;
+	return false;
+}
+
 /* oversigned - one more entry for name than the message has */
 static bool
-oversigned(const struct dkim_sign_params *p, const char *name)
+oversigned(const struct dkim_sign_params *p, const struct dkim_header *hdrs,
+    size_t nhdrs, const char *name)
 {
 	return in_list(p->oversign_headers, p->noversign, name) &&
-	    !dkim_sign_transit_field(name);
+	    !dkim_sign_transit_field(name) && !mta_may_add(hdrs, nhdrs, name);
 }
 
 /* add_name - append name k times; false when the cap would be passed */
@@ -140,7 +163,7 @@ dkim_sign_hlist(const struct dkim_sign_params *p,
 
 		if (in_list(p->sign_headers, i, name) || never_signed(p, name))
 			continue;	/* listed twice, or never signed */
-		if (oversigned(p, name))
+		if (oversigned(p, hdrs, nhdrs, name))
 			k++;
 		ok = add_name(out, &count, name, k);
 	}
@@ -152,7 +175,7 @@ dkim_sign_hlist(const struct dkim_sign_params *p,
 		    never_signed(p, name))
 			continue;
 		ok = add_name(out, &count, name, count_named(hdrs, nhdrs, name) +
-		    (oversigned(p, name) ? 1 : 0));
+		    (oversigned(p, hdrs, nhdrs, name) ? 1 : 0));
 	}
 	if (!ok) {
 		buf_truncate(out, start);

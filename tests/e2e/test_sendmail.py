@@ -11,7 +11,9 @@ the milter restarts. Issue 17: "From :" reaches the milter as "From"
 (Sendmail drops the white space) and counts as a second From; a message
 without From is refused (Sendmail would add one from the envelope after
 the milter saw the headers). PeerHosts: the p=reject spoof from a peer
-(accepted at MAIL FROM) is delivered untouched, its own A-R kept."""
+(accepted at MAIL FROM) is delivered untouched, its own A-R kept. An
+internal message without Date and Message-ID still verifies after
+Sendmail adds them at delivery (after the milter signed it)."""
 
 import os
 import sys
@@ -46,7 +48,9 @@ NAMES = ["signed message delivered through Sendmail",
          "no From: 550 5.7.1 (Sendmail would add one from the envelope "
          "after the milter)",
          "PeerHosts: the p=reject spoof from a peer is delivered untouched, "
-         "its own A-R kept and none added"]
+         "its own A-R kept and none added",
+         "internal message without Date and Message-ID: Sendmail adds "
+         "them after signing, and the signature still verifies"]
 
 
 def prerequisites():
@@ -173,16 +177,24 @@ def main():
 
 def check_signed(t, sm, am, pub):
     import dkim
-    r = sm.send(message("pass.e2e.test", "internal"),
-                mail_from="a@pass.e2e.test", client_ip="127.0.0.1")
-    m = sm.wait_for_delivery(r.queue_id) if r.accepted else None
     txt = ("v=DKIM1; k=rsa; p=" + pub).encode()
-    ok = m is not None and m.header_values("DKIM-Signature") and dkim.verify(
-        m.raw, dnsfunc=lambda name, timeout=5:
-        txt if name.rstrip(b".") == b"s1._domainkey.pass.e2e.test" else None)
-    t.ok(ok, NAMES[16], diag=lambda: (m.raw[:1500].decode("utf-8", "replace")
-                                      if m else r.transcript[-800:]) +
-         am.log_tail(3))
+    undated = message("pass.e2e.test", "undated").replace(
+        b"Date: Sun, 29 Nov 2026 10:00:00 +0000\r\n", b"").replace(
+        b"Message-ID: <undated@e2e.test>\r\n", b"")
+    # Sendmail's relay mailer writes Date and Message-Id into a message
+    # without them at delivery, after the milter signed it
+    for raw, name, added in ((message("pass.e2e.test", "internal"),
+                              NAMES[16], ()),
+                             (undated, NAMES[20], ("Date", "Message-Id"))):
+        r = sm.send(raw, mail_from="a@pass.e2e.test", client_ip="127.0.0.1")
+        m = sm.wait_for_delivery(r.queue_id) if r.accepted else None
+        ok = m is not None and m.header_values("DKIM-Signature") and all(
+            m.header_values(h) for h in added) and dkim.verify(
+            m.raw, dnsfunc=lambda name, timeout=5: txt
+            if name.rstrip(b".") == b"s1._domainkey.pass.e2e.test" else None)
+        t.ok(ok, name, diag=lambda: (m.raw[:1500].decode("utf-8", "replace")
+                                     if m else r.transcript[-800:]) +
+             am.log_tail(3))
 
 
 def run(t, pem, pub, opts):

@@ -171,6 +171,12 @@ test_hlist_table(void **state)
 		  "from: a@x\r\nSUBJECT: s\r\n\r\n",
 		  { "From", "subject", "Subject" }, { "SUBJECT" },
 		  "From:subject:subject" },
+		{ "Date and Message-ID absent: not oversigned (Sendmail "
+		  "adds them after the milter), present: oversigned",
+		  "From: a@x\r\nResent-Date: d\r\n\r\n",
+		  { "From", "Resent-Date" },
+		  { "Date", "message-id", "Resent-Date", "Subject" },
+		  "From:Resent-Date:Resent-Date:Subject" },
 		{ "absent and not oversigned: left out",
 		  "From: a@x\r\n\r\n", { "From", "Cc" }, { NULL }, "From" },
 		{ "no From: nothing to sign",

@@ -28,7 +28,9 @@
  * - Domain literals ([192.0.2.1]) give MAILADDR_R_BAD_DOMAIN: DMARC needs a
  *   DNS name. Domain labels hold letters, digits, "-", "_" or UTF-8 bytes
  *   (RFC 6532; passed through, only ASCII is lower-cased; checking them and
- *   turning U-labels into A-labels is idna.c's job).
+ *   turning U-labels into A-labels is idna.c's job). The 63- and 253-byte
+ *   limits hold for ASCII names; a name with UTF-8 bytes is held to them
+ *   in its A-label form by idna.c, so here only to 4 bytes a code point.
  * - The local part is kept leniently (double dots are seen in real mail);
  *   only the domain matters to DMARC.
  *
@@ -308,7 +310,7 @@ phrase_ok(const struct parser *ps, size_t from, size_t to)
 static bool
 parse_domain(struct parser *ps, struct buf *d)
 {
-	bool want_label = true;
+	bool want_label = true, utf8 = false;
 	size_t lab, k;
 
 	if (cur(ps) == TK_DLIT)
@@ -319,10 +321,9 @@ parse_domain(struct parser *ps, struct buf *d)
 		const struct tok *t = &ps->t[ps->i];
 
 		if (t->type == TK_ATOM && want_label) {
+			bool lab_utf8 = false;
+
 			lab = t->len;
-			if (lab > MAILADDR_MAX_LABEL)
-				return fail(ps, MAILADDR_R_TOO_LONG,
-				    "domain label too long");
 			for (k = 0; k < lab; k++) {
 				unsigned char c = t->p[k];
 
@@ -330,8 +331,14 @@ parse_domain(struct parser *ps, struct buf *d)
 				    c < 0x80)
 					return fail(ps, MAILADDR_R_BAD_DOMAIN,
 					    "bad character in domain");
+				lab_utf8 |= c >= 0x80;
 				buf_append_byte(d, ascii_tolower(c));
 			}
+			if (lab > (lab_utf8 ? MAILADDR_MAX_ULABEL :
+			    MAILADDR_MAX_LABEL))
+				return fail(ps, MAILADDR_R_TOO_LONG,
+				    "domain label too long");
+			utf8 |= lab_utf8;
 			want_label = false;
 		} else if (t->type == TK_DOT && !want_label) {
 			want_label = true;
@@ -356,7 +363,7 @@ parse_domain(struct parser *ps, struct buf *d)
 		}
 		ps->i++;
 	}
-	if (d->len > MAILADDR_MAX_DOMAIN)
+	if (d->len > (utf8 ? MAILADDR_MAX_UDOMAIN : MAILADDR_MAX_DOMAIN))
 		return fail(ps, MAILADDR_R_TOO_LONG, "domain too long");
 	return true;
 }

@@ -10,6 +10,11 @@
 #define MAILADDR_MAX_LOCAL	256	/* local-part bytes after unquoting */
 #define MAILADDR_MAX_DOMAIN	253	/* RFC 1035 2.3.4, without trailing dot */
 #define MAILADDR_MAX_LABEL	63
+/* A name with UTF-8 bytes (RFC 6532) is limited in its A-label form
+ * (RFC 5890 2.3.2.1), which idna.c checks: its U-labels may be longer,
+ * up to 4 bytes a code point. */
+#define MAILADDR_MAX_ULABEL	(4 * MAILADDR_MAX_LABEL)
+#define MAILADDR_MAX_UDOMAIN	(4 * MAILADDR_MAX_DOMAIN)
 #define MAILADDR_MAX_NEST	32	/* comment nesting depth */
 
 /* One mailbox. domain is lower-cased (ASCII only; UTF-8 bytes are passed

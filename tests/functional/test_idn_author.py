@@ -35,6 +35,14 @@ ULABEL = "b\u00fccher.test"
 # "pаypal.test" with a Cyrillic "а" (U+0430), and its A-label
 HOMOGRAPH = "p\u0430ypal.test"
 HOMOGRAPH_A = "xn--pypal-4ve.test"
+# 45 Cyrillic letters: 90 bytes of UTF-8, but a 57-byte A-label, so a
+# valid DNS label (the 63-byte limit is on the A-label, RFC 5890 2.3.2.1)
+LONG_U = ("\u043c\u0438\u043d\u0438\u0441\u0442\u0435\u0440\u0441\u0442"
+          "\u0432\u043e\u0437\u0434\u0440\u0430\u0432\u043e\u043e\u0445"
+          "\u0440\u0430\u043d\u0435\u043d\u0438\u044f\u0441\u0430\u0440"
+          "\u0430\u0442\u043e\u0432\u0441\u043a\u043e\u0439\u043e\u0431"
+          "\u043b\u0430\u0441\u0442\u0438.test")
+LONG_A = "xn--80aaaaafcbdojfvlaifpswdxibreahcb5beegqcpfhhdtl3ipv.test"
 
 
 def zone(pub):
@@ -45,6 +53,8 @@ def zone(pub):
     # the homograph publishes a permissive record: it must not matter
     z[HOMOGRAPH_A] = [{"TXT": spf}, {"A": "192.0.2.10"}]
     z["_dmarc." + HOMOGRAPH_A] = [{"TXT": "v=DMARC1; p=none"}]
+    z["_dmarc." + LONG_A] = [{"TXT": "v=DMARC1; p=reject"}]
+    z["s1._domainkey." + LONG_A] = [{"TXT": "v=DKIM1; k=rsa; p=" + pub}]
     return z
 
 
@@ -76,6 +86,15 @@ def daemon_cases(t, env, pem):
         t.ok("dmarc=pass (p=reject dis=none) header.from=" + ALABEL in a,
              "A-R: dmarc=pass, header.from is the A-label", diag=a)
         t.ok(all(ord(c) < 128 for c in a), "A-R is ASCII", diag=a)
+
+        # a U-label longer than 63 bytes in UTF-8 whose A-label fits
+        res = d.send_message(sign(msg(LONG_U, "long"), LONG_A, pem),
+                             client_ip=BAD_IP, mail_from="<j@other.test>")
+        a = ar(res)
+        t.ok(res.disposition == "accept" and "dmarc=pass" in a and
+             "header.from=" + LONG_A in a,
+             "U-label of 90 UTF-8 bytes (57-byte A-label): evaluated and "
+             "passes, not refused as too long", diag=repr(res) + a)
 
         # SPF: a U-label MAIL FROM (SMTPUTF8) aligns with the A-label
         res = d.send_message(msg(ULABEL, "spfu"), client_ip=GOOD_IP,

@@ -32,7 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct mailaddr *a = &l.addrs[i];
 
 		if (a->domain == NULL || a->domain[0] == '\0' ||
-		    a->local == NULL || strlen(a->domain) > MAILADDR_MAX_DOMAIN ||
+		    a->local == NULL || strlen(a->domain) > MAILADDR_MAX_UDOMAIN ||
 		    strlen(a->local) > MAILADDR_MAX_LOCAL)
 			abort();
 		if (idna_domain((const unsigned char *)a->domain,

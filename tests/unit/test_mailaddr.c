@@ -107,6 +107,22 @@ static const struct from_case cases[] = {
 	{ "label too long",
 	  "a@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example",
 	  MAILADDR_R_TOO_LONG, NULL },
+	/* 45 Cyrillic letters: 90 bytes of UTF-8, a 57-byte A-label
+	 * (xn--80aaaaafcbdojfv...): the DNS limit is idna.c's to check */
+	{ "U-label over 63 bytes, A-label under",
+	  "a@\xd0\xbc\xd0\xb8\xd0\xbd\xd0\xb8\xd1\x81\xd1\x82\xd0\xb5\xd1\x80"
+	  "\xd1\x81\xd1\x82\xd0\xb2\xd0\xbe\xd0\xb7\xd0\xb4\xd1\x80\xd0\xb0"
+	  "\xd0\xb2\xd0\xbe\xd0\xbe\xd1\x85\xd1\x80\xd0\xb0\xd0\xbd\xd0\xb5"
+	  "\xd0\xbd\xd0\xb8\xd1\x8f\xd1\x81\xd0\xb0\xd1\x80\xd0\xb0\xd1\x82"
+	  "\xd0\xbe\xd0\xb2\xd1\x81\xd0\xba\xd0\xbe\xd0\xb9\xd0\xbe\xd0\xb1"
+	  "\xd0\xbb\xd0\xb0\xd1\x81\xd1\x82\xd0\xb8.\xd1\x80\xd1\x84",
+	  MAILADDR_OK,
+	  "\xd0\xbc\xd0\xb8\xd0\xbd\xd0\xb8\xd1\x81\xd1\x82\xd0\xb5\xd1\x80"
+	  "\xd1\x81\xd1\x82\xd0\xb2\xd0\xbe\xd0\xb7\xd0\xb4\xd1\x80\xd0\xb0"
+	  "\xd0\xb2\xd0\xbe\xd0\xbe\xd1\x85\xd1\x80\xd0\xb0\xd0\xbd\xd0\xb5"
+	  "\xd0\xbd\xd0\xb8\xd1\x8f\xd1\x81\xd0\xb0\xd1\x80\xd0\xb0\xd1\x82"
+	  "\xd0\xbe\xd0\xb2\xd1\x81\xd0\xba\xd0\xbe\xd0\xb9\xd0\xbe\xd0\xb1"
+	  "\xd0\xbb\xd0\xb0\xd1\x81\xd1\x82\xd0\xb8.\xd1\x80\xd1\x84" },
 };
 
 /* join - the domains of a list, comma-joined */
@@ -238,6 +254,45 @@ test_embedded_nul_is_error(void **state)
 	assert_int_equal(l.count, 0);
 }
 
+/* parse_utf8_domain - status of "a@" + labels of n "\xc3\xbc" each */
+static enum mailaddr_status
+parse_utf8_domain(size_t labels, size_t n)
+{
+	struct buf b = BUF_INIT;
+	struct mailaddr_list l;
+	const char *why;
+	enum mailaddr_status st;
+	size_t i, k;
+
+	buf_append_str(&b, "a@");
+	for (i = 0; i < labels; i++) {
+		for (k = 0; k < n; k++)
+			buf_append_str(&b, "\xc3\xbc");
+		buf_append_byte(&b, '.');
+	}
+	buf_append_str(&b, "example");
+	st = mailaddr_parse_list(b.data, b.len, &l, &why);
+	mailaddr_list_free(&l);
+	buf_deinit(&b);
+	return st;
+}
+
+/* U-labels are bounded at 4 bytes a code point of the A-label limits:
+ * the exact check is on the A-labels (idna.c), and a valid name must not
+ * stop here for being long in UTF-8 */
+static void
+test_utf8_domain_caps(void **state)
+{
+	(void)state;
+	assert_int_equal(parse_utf8_domain(1, 32), MAILADDR_OK);
+	assert_int_equal(parse_utf8_domain(1, MAILADDR_MAX_ULABEL / 2),
+	    MAILADDR_OK);
+	assert_int_equal(parse_utf8_domain(1, MAILADDR_MAX_ULABEL / 2 + 1),
+	    MAILADDR_R_TOO_LONG);
+	assert_int_equal(parse_utf8_domain(4, 100), MAILADDR_OK);
+	assert_int_equal(parse_utf8_domain(6, 100), MAILADDR_R_TOO_LONG);
+}
+
 static void
 test_address_cap(void **state)
 {
@@ -348,6 +403,7 @@ main(void)
 		cmocka_unit_test(test_local_part_unquoted),
 		cmocka_unit_test(test_embedded_nul_is_error),
 		cmocka_unit_test(test_address_cap),
+		cmocka_unit_test(test_utf8_domain_caps),
 		cmocka_unit_test(test_input_cap_and_deep_comments),
 		cmocka_unit_test(test_prefixes_never_crash),
 		cmocka_unit_test(test_random_input_fuzz),

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "authcheck/authcheck.h"
+#include "core/dkim_sig.h"
 #include "util/xmalloc.h"
 
 static void
@@ -127,4 +128,12 @@ main(int argc, char **argv)
 	fprintf(stderr, "authcheck: unknown command \"%s\"\n", argv[1]);
 	usage(stderr);
 	return AC_EXIT_USAGE;
+}
+
+/* ac_domain_arg - the A-label form of a DOMAIN argument */
+bool
+ac_domain_arg(const char *arg, struct idna_name *out_r)
+{
+	return idna_domain((const unsigned char *)arg, strlen(arg), out_r,
+	    NULL) == IDNA_OK && dkim_domain_ok(out_r->ascii);
 }

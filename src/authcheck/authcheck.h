@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "authcheck/report.h"
+#include "core/idna.h"
 #include "dns/dns.h"
 
 /* Exit codes (documented in authcheck(1)). */
@@ -53,6 +54,11 @@ int ac_finish(struct report *r, const struct ac_common *co);
  * returns AC_EXIT_USAGE */
 int ac_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* ac_domain_arg - a DOMAIN argument in its lower-case A-label form
+ * (U-labels converted with IDNA2008, as the config and DMARC do), which
+ * must also be a valid DNS host name (dkim_domain_ok); false when not */
+bool ac_domain_arg(const char *arg, struct idna_name *out_r);
 
 int cmd_message(int argc, char **argv);
 int cmd_domain(int argc, char **argv);

@@ -24,7 +24,6 @@
 #include "core/dkim_sig.h"
 #include "core/dmarc_eval.h"
 #include "core/dmarc_record.h"
-#include "core/mailaddr.h"
 #include "crypto/crypto.h"
 #include "util/buf.h"
 #include "util/str.h"
@@ -397,8 +396,9 @@ cmd_domain(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *selectors[MAX_SELECTORS];
-	char domain[MAILADDR_MAX_DOMAIN + 1];
-	size_t nsel = 0, i, len;
+	struct idna_name dn;
+	const char *domain;
+	size_t nsel = 0, i;
 	struct ac_common co;
 	struct dns_resolver *r;
 	struct report rep;
@@ -419,20 +419,17 @@ cmd_domain(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return ac_usage_error("domain", "give exactly one DOMAIN");
-	len = strlen(argv[optind]);
-	if (len > 0 && argv[optind][len - 1] == '.')
-		len--;
-	if (len == 0 || len > MAILADDR_MAX_DOMAIN)
-		return ac_usage_error("domain", "bad domain name");
-	for (i = 0; i < len; i++)
-		domain[i] = (char)ascii_tolower((unsigned char)argv[optind][i]);
-	domain[len] = '\0';
-	if (!dkim_domain_ok(domain))
-		return ac_usage_error("domain", "bad domain name %s", domain);
+	/* a U-label name is looked up as its A-labels, as mail is */
+	if (!ac_domain_arg(argv[optind], &dn))
+		return ac_usage_error("domain", "bad domain name %s",
+		    argv[optind]);
+	domain = dn.ascii;
 	if ((r = ac_resolver(&co)) == NULL)
 		return AC_EXIT_USAGE;
 	report_init(&rep);
 	rn_str(rep.root, "domain", "%s", domain);
+	if (dn.international)
+		rn_str(rep.root, "domain_unicode", "%s", dn.unicode);
 	mx_section(&rep, r, domain);
 	domain_spf(&rep, r, domain);
 	dmarc_section(&rep, r, domain);

@@ -40,6 +40,7 @@ struct genkey_args {
 	unsigned long bits;	/* as given: checked before any cast (a cast
 				 * made 2^32 + 2048 into 2048) */
 	const char *domain, *selector, *out;
+	struct idna_name dn;	/* domain's A-label form */
 };
 
 /* write_key - create path (0600, must not exist) with the PEM text */
@@ -142,8 +143,10 @@ parse_args(int argc, char **argv, struct genkey_args *a, struct ac_common *co)
 	if (!a->type_set || a->domain == NULL || a->selector == NULL)
 		return ac_usage_error("genkey",
 		    "--type, --domain and --selector are required");
-	if (!dkim_domain_ok(a->domain) || !dkim_domain_ok(a->selector))
+	/* d= and the key's DNS name are A-labels (RFC 8616 4) */
+	if (!ac_domain_arg(a->domain, &a->dn) || !dkim_domain_ok(a->selector))
 		return ac_usage_error("genkey", "bad domain or selector name");
+	a->domain = a->dn.ascii;
 	if (a->type == CRYPTO_KEY_RSA && a->bits == 0)
 		a->bits = CRYPTO_KEYGEN_MIN_RSA_BITS;
 	if (a->type == CRYPTO_KEY_RSA && (a->bits < CRYPTO_KEYGEN_MIN_RSA_BITS ||

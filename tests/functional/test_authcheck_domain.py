@@ -127,6 +127,8 @@ def zone():
     for i in range(25):
         z["mx%d.manymx.test" % i] = [{"A": "192.0.2.25"}]
     # DNS trouble
+    # an IDN domain, published under its A-label
+    dom("xn--bcher-kva.test", "v=spf1 -all", dmarc("quarantine"))
     z["broken.test"] = ["SERVFAIL"]
     dom("mxfail.test", "v=spf1 -all")
     z["mx.mxfail.test"] = ["SERVFAIL"]
@@ -319,6 +321,18 @@ def cases(t, env):
          all("not looked up" in h.get("why", "") for h in hosts
              if h not in looked), "25 MX hosts: addresses of 20 looked up",
          diag=repr(hosts[-6:]))
+
+    # a U-label argument is looked up as its A-labels, as mail is
+    rc, doc = run(env, "B\u00fccher.test.")
+    t.ok(doc.get("domain") == "xn--bcher-kva.test" and
+         doc.get("domain_unicode") == "b\u00fccher.test" and
+         doc.get("dmarc", {}).get("p") == "quarantine" and
+         doc.get("spf", {}).get("tree", {}).get("record") == "v=spf1 -all",
+         "U-label domain: records of its A-label form, both forms shown",
+         diag="rc %r %r" % (rc, doc))
+    for bad in ("p\u0430ypal.test", "\u2603.test", "xn--zzzzzz.test"):
+        rc, _, _ = authcheck_env.run_plain(["domain", bad])
+        t.is_eq(rc, 2, "invalid IDN %r: usage error exit 2" % bad)
 
     # DNS failure and usage errors
     rc, doc = run(env, "broken.test")

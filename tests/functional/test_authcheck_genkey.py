@@ -164,6 +164,21 @@ def main():
          "default key file in the working directory, named absolutely "
          "in the note", diag=note or err)
 
+    # a U-label domain: the DNS name to publish is its A-label form
+    rc, outp, err = authcheck_env.run_plain(
+        ["genkey", "--type", "ed25519", "--domain", "B\u00fccher.test",
+         "--selector", "idn", "--out", os.path.join(tmp, "idn.pem"),
+         "--json"])
+    try:
+        dns = json.loads(outp).get("dns", {})
+    except ValueError:
+        dns = {}
+    t.ok(rc == 0 and dns.get("name") == "idn._domainkey.xn--bcher-kva.test"
+         and dns.get("zone_line", "").startswith(
+             "idn._domainkey.xn--bcher-kva.test. IN TXT"),
+         "U-label --domain: key name and zone line in A-labels",
+         diag=outp or err)
+
     # refusals write nothing
     rc, _, path, _ = genkey(tmp, "rsa", "small", 1024)
     t.ok(rc == 2 and not os.path.exists(path), "1024-bit RSA refused")

@@ -324,6 +324,10 @@ idna_domain_full(const unsigned char *p, size_t len, struct idna_name *out_r,
 		    &why);
 		start = i + 1;
 	}
+	/* UTS #46 maps U+3002, U+FF0E and U+FF61 to ".": one of them at the
+	 * end is the root dot, dropped as an ASCII one is above */
+	if (st == IDNA_OK && alen > 0 && out_r->ascii[alen - 1] == '.')
+		alen--;
 	if (st == IDNA_OK) {
 		out_r->ascii[alen] = '\0';
 		st = finish(out_r, &why);

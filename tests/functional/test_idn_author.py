@@ -96,6 +96,17 @@ def daemon_cases(t, env, pem):
              "U-label of 90 UTF-8 bytes (57-byte A-label): evaluated and "
              "passes, not refused as too long", diag=repr(res) + a)
 
+        # an ideographic full stop at the end is the root dot (UTS #46),
+        # as "." is: the same author, not an unusable From
+        res = d.send_message(sign(msg(ULABEL + "\u3002", "rootdot"), ALABEL,
+                                  pem), client_ip=BAD_IP,
+                             mail_from="<j@other.test>")
+        a = ar(res)
+        t.ok(res.disposition == "accept" and "dmarc=pass" in a and
+             "header.from=" + ALABEL in a,
+             "From domain ending in U+3002: the A-label's policy, aligned "
+             "d= passes", diag=repr(res) + a)
+
         # SPF: a U-label MAIL FROM (SMTPUTF8) aligns with the A-label
         res = d.send_message(msg(ULABEL, "spfu"), client_ip=GOOD_IP,
                              mail_from="<j@%s>" % ULABEL)

@@ -27,6 +27,19 @@ static const struct idna_case cases[] = {
 	  "example.com" },
 	{ "trailing dot dropped", "example.com.", IDNA_OK, "example.com",
 	  "example.com" },
+	/* UTS #46 full stops: a final one is the root dot, as "." is; a
+	 * From of "bank.example<U+3002>" is bank.example's mail */
+	{ "final ideographic full stop dropped", "bank.example\xe3\x80\x82",
+	  IDNA_OK, "bank.example", "bank.example" },
+	{ "final fullwidth full stop dropped", "b\xc3\xbc" "cher.example"
+	  "\xef\xbc\x8e", IDNA_OK, "xn--bcher-kva.example",
+	  "b\xc3\xbc" "cher.example" },
+	{ "ideographic full stop between labels", "bank\xe3\x80\x82" "example",
+	  IDNA_OK, "bank.example", "bank.example" },
+	{ "two final full stops: empty label", "bank.example.\xe3\x80\x82",
+	  IDNA_R_EMPTY, NULL, NULL },
+	{ "only an ideographic full stop", "\xe3\x80\x82", IDNA_R_EMPTY, NULL,
+	  NULL },
 	{ "LDH label with -- is not an IDNA label", "r3--sn-x.example",
 	  IDNA_OK, "r3--sn-x.example", "r3--sn-x.example" },
 	{ "underscore kept", "_dmarc.example", IDNA_OK, "_dmarc.example",

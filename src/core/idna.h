@@ -34,9 +34,10 @@ struct idna_name {
 
 /*
  * idna_domain - check and convert a domain name (p, len: no NUL needed; one
- * trailing dot is dropped, also one that UTS #46 maps to ".", as U+3002). Labels of ASCII letters, digits, "-" and "_"
- * are only lower-cased (host names with "--" in them stay valid, as they
- * are not IDNA labels). A label with a non-ASCII byte (a U-label, UTF-8 as
+ * trailing dot is dropped, also one that UTS #46 maps to ".", as U+3002).
+ * Labels of ASCII letters, digits, "-" and "_" are only lower-cased
+ * (host names with "--" in them stay valid, as they are not IDNA
+ * labels). A label with a non-ASCII byte (a U-label, UTF-8 as
  * in RFC 6532 mail) or starting "xn--" (an A-label, checked by decoding
  * it and encoding it again) goes through libidn2's lookup conversion with
  * IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL: NFC and UTS #46 mapping (case

@@ -13,7 +13,7 @@
  *                 or the socket is closed
  *   other paths   404; methods other than GET and HEAD 405, with Allow
  *
- * libmicrohttpd runs one internal polling thread; a scrape renders into a
+ * libmicrohttpd runs one internal polling thread (poll()); a scrape renders into a
  * heap buffer handed to the response, so the message path never waits on
  * HTTP. Connections are capped (METRICS_MAX_CONNECTIONS) and time out
  * (METRICS_CONN_TIMEOUT_S), so a flood of scrapers costs one thread and
@@ -185,7 +185,10 @@ metrics_server_start(const struct conf *c)
 	struct metrics_server *ms;
 	const char *why;
 	sigset_t set, old;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	/* poll(), not libmicrohttpd's default select(): a busy daemon whose
+	 * LimitNOFILE was raised has descriptors of FD_SETSIZE (1024) and up,
+	 * and select() cannot watch those; each scrape was closed at once */
+	unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 
 	metrics_config_started();
 	if (c->metrics_socket == NULL)

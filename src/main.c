@@ -42,6 +42,7 @@
 #include "crypto/crypto.h"
 #include "daemon/as_root.h"
 #include "daemon/detach.h"
+#include "daemon/fd_limit.h"
 #include "daemon/service.h"
 #include "sign/sign_setup.h"
 #include "dns/dns.h"
@@ -648,6 +649,7 @@ main(int argc, char **argv)
 		detach_start();
 	if (!milter_register())
 		return 1;
+	fd_limit_raise();	/* before any connection */
 	as_root_open_socket(c);
 	if (c->pid_file != NULL)
 		as_root_write_pid_file(c->pid_file);

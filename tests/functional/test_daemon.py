@@ -5,6 +5,7 @@ SIGHUP reload, graceful SIGTERM, sockets, pid file, privilege drop."""
 
 import os
 import pwd
+import resource
 import signal
 import socket
 import stat
@@ -515,6 +516,44 @@ def test_background_relative_reload(t):
         d.cleanup()
 
 
+def open_files_limit(pid):
+    """open_files_limit - (soft, hard) "Max open files" of pid, as text"""
+    with open("/proc/%d/limits" % pid) as f:
+        for line in f:
+            if line.startswith("Max open files"):
+                return tuple(line.split()[3:5])
+    return None
+
+
+def test_open_files_limit(t):
+    """The daemon raises its soft limit on open files to the hard one.
+    Each MTA connection holds a descriptor, and at a soft limit of 1024
+    (systemd's default) libmilter's listener gave up after 16 failed
+    accept() calls and the daemon exited, every connection cut."""
+    name = "started with a soft open-files limit of 1024: raised to the hard one"
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard <= 1024:
+        t.skip(name, "the hard limit here is %d" % hard)
+        return
+    if os.environ.get("AUTHMILTER_WRAPPER"):
+        t.skip(name, "under %s the process's limits in /proc are its own "
+               "(it emulates the program's setrlimit)"
+               % os.environ["AUTHMILTER_WRAPPER"].split()[0])
+        return
+    resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard))
+    try:
+        d = daemon.Daemon()
+        d.start()
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    try:
+        got = open_files_limit(d.pid)
+        want = "unlimited" if hard == resource.RLIM_INFINITY else str(hard)
+        t.ok(got == (want, want), name, diag="limits %r, hard %r" % (got, hard))
+    finally:
+        d.cleanup()
+
+
 def test_unix_socket_and_pid(t):
     with daemon.Daemon(socket="unix", options={"SocketMode": "0600"}) as d:
         path = d.spec[len("unix:"):]
@@ -629,6 +668,7 @@ def main():
     test_background(t)
     test_background_relative_reload(t)
     test_unix_socket_and_pid(t)
+    test_open_files_limit(t)
     test_unix_socket_in_use(t)
     test_unix_socket_dir(t)
     test_privilege_drop(t)

@@ -1,0 +1,13 @@
+/* fd_limit.h - the daemon's limit on open files */
+#ifndef AUTHMILTER_FD_LIMIT_H
+#define AUTHMILTER_FD_LIMIT_H
+
+/*
+ * fd_limit_raise - raise the soft limit on open files (RLIMIT_NOFILE) to
+ * the hard one; a warning when that fails. Each MTA connection holds a
+ * descriptor, and at the soft limit (often 1024) libmilter's listener
+ * gives up after 16 failed accept() calls in a row and the daemon exits.
+ */
+void fd_limit_raise(void);
+
+#endif

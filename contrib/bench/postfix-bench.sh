@@ -175,6 +175,15 @@ pf_row() {
 		"$(result_field "$4" p50)" "$cpu" "$pcpu" "$msgs" "$(result_field "$4" failed)" | tee -a "$work/postfix.rows"
 }
 
+# pf_alive NAME CONC TICKS0 TICKS1 - both cpu_ticks readings there: an
+# empty one means the milter exited, and its row would be wrong
+pf_alive() {
+	[ -n "$3" ] && [ -n "$4" ] && return 0
+	echo "ERROR $1 conc $2: the milter exited before the end of the timed run; no figures." \
+		"Its log: $work/$1/"
+	keep=1; status=1; return 1
+}
+
 # pf_point NAME CONC - NAME (postfix = no milter) through Postfix at CONC,
 # then the same milter (fresh) under milterload -m 1 and -P
 pf_point() {
@@ -187,21 +196,23 @@ pf_point() {
 	pf_start "$name" "$(pf_milters)" || { status=1; stop_set; return 1; }
 	# Warm-up: Postfix's processes, the milter's DNS and key caches.
 	pf_load 4 "$out.warm" -n "$ncorpus" -t 30
-	read -r t0 k <<< "$(cpu_ticks $SPIDS)"
+	t0=$(cpu_ticks $SPIDS)
 	p0=$(pf_ticks)
 	pf_load "$c" "$out.run" -t "$seconds"
-	read -r t1 k <<< "$(cpu_ticks $SPIDS)"
+	t1=$(cpu_ticks $SPIDS)
 	p1=$(pf_ticks)
 	pf_stop
-	pf_row "$name" postfix "$c" "$out.run" "$t0" "$t1" "$p0" "$p1"
+	pf_alive "$name" "$c" "$t0" "$t1" || { stop_set; return 1; }
+	pf_row "$name" postfix "$c" "$out.run" "${t0% *}" "${t1% *}" "$p0" "$p1"
 	[ "$name" = postfix ] && return 0
 	for mode in "-m 1" "-P" "-P -W 2"; do
 		# The same milter process, warm: milterload in place of Postfix.
-		read -r t0 k <<< "$(cpu_ticks $SPIDS)"
+		t0=$(cpu_ticks $SPIDS)
 		timeout $(( ${seconds%.*} + 60 )) "$milterload" $SOCKS -d "$corpus/corpus" -c "$c" \
 			$mode -t "$seconds" -q > "$out.ml${mode// /}" 2>&1
-		read -r t1 k <<< "$(cpu_ticks $SPIDS)"
-		pf_row "$name" "milterload ${mode}" "$c" "$out.ml${mode// /}" "$t0" "$t1"
+		t1=$(cpu_ticks $SPIDS)
+		pf_alive "$name" "$c" "$t0" "$t1" || break
+		pf_row "$name" "milterload ${mode}" "$c" "$out.ml${mode// /}" "${t0% *}" "${t1% *}"
 	done
 	stop_set
 }

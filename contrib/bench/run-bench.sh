@@ -558,13 +558,16 @@ stop_set() {
 }
 
 # cpu_ticks PIDS - "TOTAL SYS": utime+stime, and stime alone, of the
-# processes, in clock ticks
+# processes, in clock ticks. Prints nothing and fails when one of them has
+# exited (gone, or a zombie): a milter that crashed during a timed run has
+# no figures, and leaving it out of the sum made its CPU negative.
 cpu_ticks() {
 	local p t=0 k=0 s
 	for p in "$@"; do
-		# Fields after the ")" of comm: utime is 12th, stime 13th.
-		s=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null) || continue
+		# Fields after the ")" of comm: state is 1st, utime 12th, stime 13th.
+		s=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null) || return 1
 		set -- $s
+		case "${1:-Z}" in Z|X|x) return 1 ;; esac
 		t=$(( t + ${12} + ${13} ))
 		k=$(( k + ${13} ))
 	done
@@ -759,12 +762,19 @@ time_point() {
 	start_set "$name" || { status=1; stop_set; return 1; }
 	# Warm-up: fill the milter's own caches (DNS, keys) once.
 	timeout 60 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 3 -q >/dev/null 2>&1
-	read -r t0 k0 <<< "$(cpu_ticks $SPIDS)"
+	t0=$(cpu_ticks $SPIDS)
 	timeout $(( ${seconds%.*} + 60 )) "$milterload" $SOCKS -d "$corpus/corpus" -c "$c" \
 		-m "$pc" -t "$seconds" -q ${lat:+-o "$lat"} > "$out" 2>&1
-	read -r t1 k1 <<< "$(cpu_ticks $SPIDS)"
+	t1=$(cpu_ticks $SPIDS)
 	rss=$(rss_kb $SPIDS)
 	stop_set
+	if [ -z "$t0" ] || [ -z "$t1" ]; then
+		echo "ERROR $name conc $c, $pc msg/conn: the milter exited before the end of the timed run;" \
+			"no figures. Its log: $work/$name/"
+		grep RESULT "$out"; keep=1; status=1; return 1
+	fi
+	read -r t0 k0 <<< "$t0"
+	read -r t1 k1 <<< "$t1"
 	msgs=$(result_field "$out" messages)
 	if [ -z "$msgs" ] || [ "$msgs" = 0 ]; then
 		echo "ERROR $name conc $c: no messages done:"; cat "$out"; status=1; return 1
@@ -857,6 +867,12 @@ count_point() {
 	perf_switch "$dir" disable
 	[ -n "$rec" ] && { kill -INT "$rec" 2>/dev/null; wait "$rec"; }
 	thread_switches "$child" > "$dir/threads.after"
+	if ! cpu_ticks "$child" >/dev/null; then
+		stop_wrapped
+		echo "ERROR counts $name conc $c, $pc msg/conn: the milter exited during the count; no figures." \
+			"Its log: $work/$name/"
+		keep=1; status=1; return 1
+	fi
 	# perf writes its counts when the milter it runs exits
 	stop_wrapped
 	msgs=$(result_field "$dir/load.out" messages)

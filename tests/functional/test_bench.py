@@ -41,7 +41,9 @@ benchmark. This runs:
   - run-bench.sh --callgrind, cut down (nullR, nullC, nullA and
     authmilter, 40 messages): instructions per message of each, the
     split from them and the table by object; benchcheck.py instructions
-    on fixed counts and cglibs on a fixed listing.
+    on fixed counts and cglibs on a fixed listing;
+  - run-bench.sh with a null milter that crashes during its timed run:
+    an ERROR, no row, a failed run.
 The three run-bench.sh runs share one generated corpus, and every
 nullmilter is stopped the way run-bench.sh stops it (TERM, then
 connections to its port until it exits), which keeps this test near
@@ -906,6 +908,44 @@ if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tes
                            "authmilter_reports", "null", "nullA", "nullC", "nullR"] for n in named.values()) and
          all(b.count("  < 20 KB ") == 8 for _, b in blocks),
          names[4], diag=out)
+# A milter that crashes during its timed run has no figures: run-bench.sh
+# read no CPU for a PID that was gone, so the row showed a negative CPU
+# a message, and the run ended with status 0. The fake build directory's
+# nullmilter is the real one, killed by SIGSEGV one second into the timed
+# load of its second start (the first is the correctness check).
+CRASHER = """#!/bin/bash
+n=$(( $(cat "$0.starts" 2>/dev/null || echo 0) + 1 )); echo $n > "$0.starts"
+if [ $n = 2 ]; then
+    ( for i in $(seq 300); do
+        pgrep -P $PPID -f -- "-m 1 -t 3 -q" >/dev/null && { sleep 1; kill -SEGV $$; exit; }
+        sleep 0.1
+    done ) &
+fi
+exec %s "$@"
+"""
+crash_names = ["run-bench.sh: a milter that crashes during its timed run gets an ERROR and "
+               "no row, and the run fails"]
+if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tests=crash_names):
+    with tempfile.TemporaryDirectory() as fake:
+        for sub, prog in (("contrib/bench", "milterload"), ("contrib/bench", "sysfloor"), ("src", "authmilter")):
+            os.makedirs(os.path.join(fake, sub), exist_ok=True)
+            os.symlink(os.path.join(BUILD, sub, prog), os.path.join(fake, sub, prog))
+        crasher = os.path.join(fake, "contrib", "bench", "nullmilter")
+        with open(crasher, "w") as f:
+            f.write(CRASHER % nullmilter)
+        os.chmod(crasher, 0o755)
+        r = subprocess.run(["bash", os.path.join(BENCH, "run-bench.sh"), "--builddir", fake,
+                            "--only", "null", "--conc", "4", "--seconds", "3", "--count", "40",
+                            "--per-conn", "1", "--counts", "0", "--budget", "200"] + corpus_args(),
+                           capture_output=True, text=True, timeout=400)
+        out = r.stdout + r.stderr
+        for kept in re.findall(r"^work directory kept: (/tmp/run-bench\.\w+)$", out, re.M):
+            shutil.rmtree(kept, ignore_errors=True)
+        t.ok(r.returncode != 0 and
+             re.search(r"^ERROR null conc 4, 1 msg/conn: the milter exited before the end of the "
+                       r"timed run", out, re.M) and
+             not re.search(r"^null +4 ", out, re.M), crash_names[0], diag=out)
+
 for k in kept_dirs:
     shutil.rmtree(k, ignore_errors=True)
 t.done()

@@ -241,17 +241,32 @@ def check(kind, manifest_path, results_path, authserv):
     return 0 if n > 0 and not bad else 1
 
 
+def speed_verify(match):
+    """speed_verify - verifications a second from the rest of an openssl
+    speed line ("TIMES... RATES...", times ending in "s", as many rates
+    as times, sign first and verify second): OpenSSL 3.2 and later add
+    the encrypt and decrypt columns to RSA's line. None when unreadable."""
+    if not match:
+        return None
+    cols = match.group(1).split()
+    times = [c for c in cols if re.fullmatch(r"[\d.]+s", c)]
+    rates = [c for c in cols if re.fullmatch(r"[\d.]+", c)]
+    if len(times) < 2 or len(rates) != len(times) or len(times) + len(rates) != len(cols):
+        return None
+    return float(rates[1])
+
+
 def floor(manifest_path, speed_path):
     """floor - ms of crypto per message from openssl speed figures"""
     st = json.load(open(manifest_path))["stats"]
     text = open(speed_path).read()
-    rsa = re.search(r"^rsa\s+2048 bits\s+\S+s\s+\S+s\s+([\d.]+)\s+([\d.]+)", text, re.M)
-    ed = re.search(r"\(Ed25519\)\s+\S+s\s+\S+s\s+([\d.]+)\s+([\d.]+)", text)
+    rsa = speed_verify(re.search(r"^rsa\s+2048 bits\s+(.*)$", text, re.M))
+    ed = speed_verify(re.search(r"\(Ed25519\)\s+(.*)$", text, re.M))
     sha = re.search(r"^sha256\s+(.*)$", text, re.M)
     if not (rsa and ed and sha):
         print("floor: cannot read openssl speed output")
         return 1
-    rsa_v, ed_v = float(rsa.group(2)), float(ed.group(2))
+    rsa_v, ed_v = rsa, ed
     cols = [float(c.rstrip("k")) * 1000 for c in sha.group(1).split()]
     # 8192-byte blocks: the only column of "-bytes 8192", the fifth of all sizes
     sha_bps = cols[4] if len(cols) > 4 else cols[-1]

@@ -958,6 +958,11 @@ openssl speed -seconds 1 -bytes 8192 rsa2048 ed25519 sha256 > "$work/openssl-spe
 $PY "$here/benchcheck.py" floor "$manifest" "$work/openssl-speed.txt" > "$work/floor.txt"
 grep -v '^FLOOR_MS=' "$work/floor.txt"
 floor_ms=$(sed -n 's/^FLOOR_MS=//p' "$work/floor.txt")
+if [ -z "$floor_ms" ]; then
+	# without it the own-work comparison below is left out
+	echo "ERROR crypto floor: no figures from openssl speed ($work/openssl-speed.txt): no own work"
+	keep=1; status=1
+fi
 "$sysfloor" || echo "sysfloor failed: the kernel floor above is incomplete"
 
 for pc in $per_conn; do

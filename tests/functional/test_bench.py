@@ -7,7 +7,8 @@ benchmark. This runs:
   - benchcheck.py table on fixed rows: the columns, the authmilter : chain
     ratios and each target judged met or MISS on its figure;
   - benchcheck.py floor on fixed openssl speed output, every block size
-    or -bytes 8192 alone (as run-bench.sh runs it): the same floor;
+    or -bytes 8192 alone (as run-bench.sh runs it), the RSA columns of
+    OpenSSL 3.0 or of 3.2 and later: the same floor;
   - benchcheck.py ownwork and counts on fixed rows (issue 18 arithmetic),
     and on rows of repeated runs (run-bench.sh --repeat): the median of
     the paired differences, their range, the verdict on the median;
@@ -252,20 +253,29 @@ SPEED_PK = ("                  sign    verify    sign/s verify/s\n"
             "rsa 2048 bits 0.000244s 0.000015s   4000.0  50000.0\n"
             "                              sign    verify    sign/s verify/s\n"
             " 253 bits EdDSA (Ed25519)   0.0000s   0.0001s  40000.0  10000.0\n")
+# OpenSSL 3.2 and later time RSA encryption and decryption too, in four
+# more columns, and add a KEM table (the layout of Debian trixie's 3.5)
+SPEED_PK_35 = ("                   sign    verify    encrypt   decrypt   sign/s verify/s  encr./s  decr./s\n"
+               "rsa  2048 bits 0.000250s 0.000020s 0.000021s 0.000251s   4000.0  50000.0  48000.0   3990.0\n"
+               "                               keygen    encaps    decaps keygens/s  encaps/s  decaps/s\n"
+               "                    rsa2048 0.050000s 0.000021s 0.000251s      20.0   48000.0    3990.0\n"
+               "                              sign    verify    sign/s verify/s\n"
+               " 253 bits EdDSA (Ed25519)   0.0000s   0.0001s  40000.0  10000.0\n")
 with tempfile.TemporaryDirectory() as d:
     manifest = os.path.join(d, "manifest.json")
     with open(manifest, "w") as f:
         json.dump({"stats": {"rsa_verifies_per_msg": 1.0, "ed25519_verifies_per_msg": 0.5,
                              "hash_bytes_per_msg_shared": 10000}}, f)
     outs = []
-    for text in (SPEED_ALL + SPEED_PK, SPEED_ONE + SPEED_PK):
+    for text in (SPEED_ALL + SPEED_PK, SPEED_ONE + SPEED_PK, SPEED_ONE + SPEED_PK_35):
         with open(os.path.join(d, "speed.txt"), "w") as f:
             f.write(text)
         outs.append(benchcheck("floor", manifest, os.path.join(d, "speed.txt")))
     # 1/50000 s + 0.5/10000 s + 10000 B / 1e9 B/s = 0.02 + 0.05 + 0.01 ms
     t.ok(all(r.returncode == 0 and "sha256 1000 MB/s x 10000 bytes per msg = 0.0100 ms" in r.stdout and
              "FLOOR_MS=0.08000" in r.stdout for r in outs),
-         "floor: crypto floor from openssl speed, all block sizes or -bytes 8192 alone",
+         "floor: crypto floor from openssl speed, all block sizes or -bytes 8192 alone, "
+         "OpenSSL 3.0's RSA columns or 3.2's",
          diag="\n".join(r.stdout + r.stderr for r in outs))
 
 with tempfile.TemporaryDirectory() as d:

@@ -708,21 +708,29 @@ def latency(corpus_dir, named_results):
              for f in os.listdir(corpus_dir) if f.endswith(".eml")}
     for spec in named_results:
         name, _, path = spec.partition("=")
-        lat = []
+        lat, failed = [], 0
         for line in open(path):
             try:
                 rec = json.loads(line)
-                lat.append((float(rec["ms"]), sizes[rec["msg"]]))
+                ms = float(rec["ms"])
+                size = sizes[rec["msg"]]
             except (ValueError, KeyError):
                 continue        # a line cut short at the time bound
+            # a failed message has no latency (milterload writes -1), and
+            # milterload's own percentiles leave it out too
+            if rec.get("verdict") == "error" or ms < 0:
+                failed += 1
+                continue
+            lat.append((ms, size))
         if not lat:
-            print("%s: no messages in %s" % (name, path))
+            print("%s: no messages in %s%s" % (name, path, " (%d failed)" % failed if failed else ""))
             continue
         lat.sort()
         ms = [x for x, _ in lat]
         slowest = lat[len(lat) - max(1, len(lat) // 100):]
-        print("%s: %d messages, p50 %.2f ms, p99 %.2f ms" % (
-            name, len(lat), percentile(ms, 50), percentile(ms, 99)))
+        print("%s: %d messages%s, p50 %.2f ms, p99 %.2f ms" % (
+            name, len(lat), " (%d failed, left out)" % failed if failed else "",
+            percentile(ms, 50), percentile(ms, 99)))
         for lo, hi, label in LATENCY_BANDS:
             band = [x for x, size in lat if size >= lo and (hi is None or size < hi)]
             top = sum(1 for _, size in slowest if size >= lo and (hi is None or size < hi))

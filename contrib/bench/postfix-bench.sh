@@ -286,13 +286,17 @@ pf_trace() {
 pf_count() {
 	local name=$1 driver=$2 dir msgs sc cs
 	dir=$work/pfcount.$name.${driver// /}
-	mkdir -p "$dir" && mkfifo "$dir/ctl" "$dir/ack" || return 1
+	mkdir -p "$dir" && mkfifo "$dir/ctl" "$dir/ack" || { status=1; return 1; }
 	WRAP="perf stat -x, -D -1 --control fifo:$dir/ctl,$dir/ack -o $dir/perf.csv
 		-e raw_syscalls:sys_enter,context-switches,task-clock --"
-	start_set "$name" || { WRAP=""; stop_set; return 1; }
+	start_set "$name" || {
+		WRAP=""; stop_set
+		echo "ERROR counts $name via $driver: the milter did not start under perf stat"
+		status=1; return 1
+	}
 	WRAP=""
 	if [ "$driver" = postfix ]; then
-		pf_start "count" "$(pf_milters)" || { stop_wrapped; return 1; }
+		pf_start "count" "$(pf_milters)" || { stop_wrapped; status=1; return 1; }
 		pf_load 4 "$dir/warm" -n "$ncorpus" -t 30
 		perf_switch "$dir" enable
 		pf_load 4 "$dir/load.out" -n "$counts" -t 60
@@ -312,6 +316,7 @@ pf_count() {
 	case "$msgs$sc$cs" in *[!0-9.]*|"")
 		echo "ERROR counts $name via $driver: no figures"; status=1; return 1 ;;
 	esac
+	[ "$msgs" -gt 0 ] || { echo "ERROR counts $name via $driver: no messages done"; status=1; return 1; }
 	awk -v n="$name" -v d="$driver" -v m="$msgs" -v s="$sc" -v c="$cs" \
 		'BEGIN { printf "%-12s %-20s %6d %10.1f %10.2f\n", n, d, m, s / m, c / m }'
 }

@@ -840,10 +840,14 @@ done
 count_point() {
 	local name=$1 c=$2 pc=$3 run=${4:-1} dir=$work/count.$1.$2.$3.${4:-1} msgs sc cs ms pf child rec=""
 	local try
-	mkdir -p "$dir" && mkfifo "$dir/ctl" "$dir/ack" || return 1
+	mkdir -p "$dir" && mkfifo "$dir/ctl" "$dir/ack" || { status=1; return 1; }
 	WRAP="perf stat -x, -D -1 --control fifo:$dir/ctl,$dir/ack -o $dir/perf.csv
 		-e raw_syscalls:sys_enter,context-switches,task-clock,page-faults --"
-	start_set "$name" || { WRAP=""; stop_set; return 1; }
+	start_set "$name" || {
+		WRAP=""; stop_set
+		echo "ERROR counts $name conc $c, $pc msg/conn: the milter did not start under perf stat"
+		status=1; return 1
+	}
 	WRAP=""
 	timeout 60 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 10 -q >/dev/null 2>&1
 	# Which system calls, from which thread: a second perf, attached to
@@ -884,6 +888,10 @@ count_point() {
 		echo "ERROR counts $name conc $c: no figures (perf: $(tr '\n' ' ' < "$dir/perf.csv"))"
 		status=1; return 1 ;;
 	esac
+	if [ "$msgs" -eq 0 ]; then
+		echo "ERROR counts $name conc $c, $pc msg/conn: no messages done: $(tr '\n' ' ' < "$dir/load.out")"
+		status=1; return 1
+	fi
 	echo "$name $c $pc $msgs $sc $cs $ms $pf $run" >> "$counts_rows"
 	[ "$run" = 1 ] || return 0
 	# One "TID NR" line per call; counted by name ("nrN" when the kernel

@@ -43,8 +43,8 @@ benchmark. This runs:
     authmilter, 40 messages): instructions per message of each, the
     split from them and the table by object; benchcheck.py instructions
     on fixed counts and cglibs on a fixed listing;
-  - run-bench.sh with a null milter that crashes during its timed run:
-    an ERROR, no row, a failed run.
+  - run-bench.sh with a null milter that crashes during its timed run,
+    or does not start for a counted point: an ERROR, no row, a failed run.
 The three run-bench.sh runs share one generated corpus, and every
 nullmilter is stopped the way run-bench.sh stops it (TERM, then
 connections to its port until it exits), which keeps this test near
@@ -923,43 +923,64 @@ if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tes
                            "authmilter_reports", "null", "nullA", "nullC", "nullR"] for n in named.values()) and
          all(b.count("  < 20 KB ") == 8 for _, b in blocks),
          names[4], diag=out)
-# A milter that crashes during its timed run has no figures: run-bench.sh
-# read no CPU for a PID that was gone, so the row showed a negative CPU
-# a message, and the run ended with status 0. The fake build directory's
-# nullmilter is the real one, killed by SIGSEGV one second into the timed
-# load of its second start (the first is the correctness check).
-CRASHER = """#!/bin/bash
+# A milter that fails while run-bench.sh measures it gives an ERROR and a
+# failed run, never a row. The fake build directory's nullmilter is the
+# real one, except at its Nth start (the first is the correctness check,
+# the second the timed point, the next ones the counted points):
+#  - "crash": killed by SIGSEGV one second into the timed load; run-bench
+#    read no CPU for the PID that was gone, so the row showed a negative
+#    CPU a message, and the run ended with status 0;
+#  - "refuse": it exits at once, so it never listens under perf stat; the
+#    counted point was left out with status 0.
+FAKE_NULL = """#!/bin/bash
 n=$(( $(cat "$0.starts" 2>/dev/null || echo 0) + 1 )); echo $n > "$0.starts"
-if [ $n = 2 ]; then
+if [ $n = %(start)d ] && [ %(what)s = refuse ]; then
+    exit 1
+elif [ $n = %(start)d ]; then
     ( for i in $(seq 300); do
         pgrep -P $PPID -f -- "-m 1 -t 3 -q" >/dev/null && { sleep 1; kill -SEGV $$; exit; }
         sleep 0.1
     done ) &
 fi
-exec %s "$@"
+exec %(real)s "$@"
 """
-crash_names = ["run-bench.sh: a milter that crashes during its timed run gets an ERROR and "
-               "no row, and the run fails"]
-if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tests=crash_names):
+
+
+def run_failing_null(what, start, args):
+    """run_failing_null - run-bench.sh with a nullmilter that fails as
+    WHAT at its START-th start; returns (CompletedProcess, output)"""
     with tempfile.TemporaryDirectory() as fake:
         for sub, prog in (("contrib/bench", "milterload"), ("contrib/bench", "sysfloor"), ("src", "authmilter")):
             os.makedirs(os.path.join(fake, sub), exist_ok=True)
             os.symlink(os.path.join(BUILD, sub, prog), os.path.join(fake, sub, prog))
-        crasher = os.path.join(fake, "contrib", "bench", "nullmilter")
-        with open(crasher, "w") as f:
-            f.write(CRASHER % nullmilter)
-        os.chmod(crasher, 0o755)
+        path = os.path.join(fake, "contrib", "bench", "nullmilter")
+        with open(path, "w") as f:
+            f.write(FAKE_NULL % {"start": start, "what": what, "real": nullmilter})
+        os.chmod(path, 0o755)
         r = subprocess.run(["bash", os.path.join(BENCH, "run-bench.sh"), "--builddir", fake,
-                            "--only", "null", "--conc", "4", "--seconds", "3", "--count", "40",
-                            "--per-conn", "1", "--counts", "0", "--budget", "200"] + corpus_args(),
+                            "--conc", "4", "--seconds", "3", "--count", "40", "--per-conn", "1",
+                            "--budget", "200"] + args + corpus_args(),
                            capture_output=True, text=True, timeout=400)
-        out = r.stdout + r.stderr
-        for kept in re.findall(r"^work directory kept: (/tmp/run-bench\.\w+)$", out, re.M):
-            shutil.rmtree(kept, ignore_errors=True)
-        t.ok(r.returncode != 0 and
-             re.search(r"^ERROR null conc 4, 1 msg/conn: the milter exited before the end of the "
-                       r"timed run", out, re.M) and
-             not re.search(r"^null +4 ", out, re.M), crash_names[0], diag=out)
+    out = r.stdout + r.stderr
+    for kept in re.findall(r"^work directory kept: (/tmp/run-bench\.\w+)$", out, re.M):
+        shutil.rmtree(kept, ignore_errors=True)
+    return r, out
+
+
+fail_names = ["run-bench.sh: a milter that crashes during its timed run gets an ERROR and "
+              "no row, and the run fails",
+              "run-bench.sh: a milter that does not start for a counted point gets an ERROR, "
+              "and the run fails"]
+if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tests=fail_names):
+    r, out = run_failing_null("crash", 2, ["--only", "null", "--counts", "0"])
+    t.ok(r.returncode != 0 and
+         re.search(r"^ERROR null conc 4, 1 msg/conn: the milter exited before the end of the "
+                   r"timed run", out, re.M) and
+         not re.search(r"^null +4 ", out, re.M), fail_names[0], diag=out)
+    r, out = run_failing_null("refuse", 3, ["--only", "nullR", "--counts", "40", "--seconds", "1"])
+    t.ok(r.returncode != 0 and
+         re.search(r"^ERROR counts nullR conc 1, 1 msg/conn: the milter did not start", out, re.M) and
+         re.search(r"^nullR +16 +1 +40 ", out, re.M), fail_names[1], diag=out)
 
 for k in kept_dirs:
     shutil.rmtree(k, ignore_errors=True)

@@ -239,6 +239,9 @@ stop_pid() {
 
 cleanup() {
 	local p
+	# --postfix: a private Postfix still running (interrupted between
+	# pf_start and pf_stop) is a daemon, in no list of $pids
+	if declare -F pf_stop >/dev/null; then pf_stop; fi
 	for p in $pids; do stop_pid "$p"; done
 	if [ "$keep" = 1 ]; then echo "work directory kept: $work"; else rm -rf "$work"; fi
 }

@@ -36,6 +36,7 @@ benchmark. This runs:
     tables are printed;
   - run-bench.sh --postfix, cut down (nullR only, 40 messages): the
     table rows, and what Postfix sent equals what milterload -P sends;
+    stopped by TERM while its Postfix runs, it stops that Postfix;
     its target line on fixed rows (authmilter and a --baseline build);
   - run-bench.sh --profile, cut down (nullC and authmilter, 400
     messages): CPU per message by library for each, from perf samples;
@@ -808,6 +809,61 @@ if t.need(root=True, tools=tools + ["postfix", "ip"], check=python_modules,
                       r"[^\n]*\n[^\n]*\n +\d+ x (O [^\n]*)$", out, re.M)
     by = {k: v.replace(" ML[i] L", "") for k, v in seqs}
     t.ok(len(by) == 2 and len(set(by.values())) == 1, pf_names[1], diag=out)
+
+# run-bench.sh --postfix stopped by TERM while a private Postfix runs:
+# that Postfix is a daemon (postfix start), in no list of the processes
+# the clean-up stops, and it was left running in the private namespace
+# (its master and children) after run-bench.sh had removed its files.
+stop_names = ["run-bench.sh --postfix stopped by TERM stops the private Postfix it started"]
+if t.need(root=True, tools=tools + ["postfix", "ip"], check=python_modules,
+          what="run-bench.sh --postfix", tests=stop_names):
+    p = subprocess.Popen(["bash", os.path.join(BENCH, "run-bench.sh"), "--builddir", BUILD,
+                          "--postfix", "--only", "nullR", "--conc", "4", "--seconds", "5",
+                          "--count", "40", "--counts", "0", "--budget", "120"] + corpus_args(),
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    master, work, lines = None, None, []
+    try:
+        deadline = time.time() + 120
+        for line in p.stdout:
+            lines.append(line)
+            m = re.match(r"run-bench: work directory (/tmp/run-bench\.\w+);", line)
+            work = m.group(1) if m else work
+            if line.startswith("milter ") and "driver" in line:
+                break       # the table's heading: the first Postfix starts now
+            if time.time() > deadline:
+                break
+        while work and master is None and time.time() < deadline:
+            for d in sorted(os.listdir(work)) if os.path.isdir(work) else []:
+                try:
+                    with open(os.path.join(work, d, "queue", "pid", "master.pid")) as f:
+                        master = int(f.read().split()[0])
+                except (OSError, ValueError, IndexError):
+                    pass
+            time.sleep(0.2)
+        time.sleep(1)
+        p.terminate()
+        p.communicate(timeout=120)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    alive = False
+    if master is not None:
+        for _ in range(50):
+            try:
+                os.kill(master, 0)
+                alive = True
+            except ProcessLookupError:
+                alive = False
+                break
+            time.sleep(0.1)
+        if alive:
+            os.kill(master, 9)      # ours: the test started it through run-bench.sh
+    if work:
+        shutil.rmtree(work, ignore_errors=True)
+    t.ok(master is not None and not alive, stop_names[0],
+         diag="master %r alive %r\n%s" % (master, alive, "".join(lines)))
+
 
 def run_kept(args):
     """run_kept - run-bench.sh cut down (40 messages, fresh connections)

@@ -879,8 +879,15 @@ def run_kept(args):
     """run_kept - run-bench.sh cut down (40 messages, fresh connections)
     with ARGS, for the modes that keep their work directory (--profile,
     --callgrind): removed here. Returns (CompletedProcess, output)."""
-    r = subprocess.run(["bash", os.path.join(BENCH, "run-bench.sh"), "--builddir", BUILD,
-                        "--count", "40", "--per-conn", "1", "--budget", "240"] + args + corpus_args(),
+    return run_removing_kept(["--builddir", BUILD, "--count", "40", "--per-conn", "1",
+                              "--budget", "240"] + args)
+
+
+def run_removing_kept(args):
+    """run_removing_kept - run-bench.sh with ARGS and the shared corpus;
+    the work directory it keeps (after a failure, --profile, --callgrind)
+    is removed. Returns (CompletedProcess, output)."""
+    r = subprocess.run(["bash", os.path.join(BENCH, "run-bench.sh")] + args + corpus_args(),
                        capture_output=True, text=True, timeout=400)
     out = r.stdout + r.stderr
     for kept in re.findall(r"^work directory kept: (/tmp/run-bench\.\w+)$", out, re.M):
@@ -1023,14 +1030,8 @@ def run_failing_null(what, start, args):
         with open(path, "w") as f:
             f.write(FAKE_NULL % {"start": start, "what": what, "real": nullmilter})
         os.chmod(path, 0o755)
-        r = subprocess.run(["bash", os.path.join(BENCH, "run-bench.sh"), "--builddir", fake,
-                            "--conc", "4", "--seconds", "3", "--count", "40", "--per-conn", "1",
-                            "--budget", "200"] + args + corpus_args(),
-                           capture_output=True, text=True, timeout=400)
-    out = r.stdout + r.stderr
-    for kept in re.findall(r"^work directory kept: (/tmp/run-bench\.\w+)$", out, re.M):
-        shutil.rmtree(kept, ignore_errors=True)
-    return r, out
+        return run_removing_kept(["--builddir", fake, "--conc", "4", "--seconds", "3",
+                                  "--count", "40", "--per-conn", "1", "--budget", "200"] + args)
 
 
 fail_names = ["run-bench.sh: a milter that crashes during its timed run gets an ERROR and "

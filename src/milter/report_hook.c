@@ -292,7 +292,7 @@ queue_failure(const struct session *s, const struct verdict *v,
 	j = report_failure_job_new();
 	j->policy_domain = xstrdup(row->policy_domain);
 	j->ruf = xstrdup(row->ruf);
-	j->honour_size = m->conf->dmarc_mode == DMARC_MODE_RFC7489;
+	j->mode = m->conf->dmarc_mode;
 	failure_headers(m, m->conf->failure_report_redact, &hdr);
 	failure_subject(m, m->conf->failure_report_redact, &subj);
 	/* fo=1, d and s report some passes too: say which it was */

@@ -214,8 +214,8 @@ handle(struct report_failures *f, struct report_failure_job *j)
 			continue;
 		buf_truncate(&why, 0);
 		if (report_verify_dest(f->resolver, f->psl != NULL ? f->psl :
-		    psl_builtin(), j->policy_domain, REPORT_TAG_RUF, &dests[i],
-		    &f->stop_by_ms, &why) != 1) {
+		    psl_builtin(), j->mode, j->policy_domain, REPORT_TAG_RUF,
+		    &dests[i], &f->stop_by_ms, &why) != 1) {
 			/* the check given up by the stop */
 			if (stop_passed(f)) {
 				f->unsent++;
@@ -236,7 +236,7 @@ handle(struct report_failures *f, struct report_failure_job *j)
 		j->afrf.date = now;
 		buf_truncate(&msg, 0);
 		report_afrf_build(&msg, &j->afrf);
-		if (j->honour_size && dests[i].max_bytes != 0 &&
+		if (j->mode == DMARC_MODE_RFC7489 && dests[i].max_bytes != 0 &&
 		    msg.len > dests[i].max_bytes) {
 			log_info("failure report %s: %s: skipped: report of %zu "
 			    "bytes over its limit of %llu", j->policy_domain,

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/dmarc_record.h"
 #include "dns/dns.h"
 #include "report/report_afrf.h"
 #include "util/buf.h"
@@ -28,9 +29,12 @@ struct report_failure_job {
 	const char *spf_records[REPORT_SPF_DNS_RECORDS];	/* in strings */
 	struct report_afrf afrf;	/* from/to/message_id/date filled late */
 	struct buf strings;		/* backing store of afrf's strings */
-	bool honour_size;		/* a ruf URI's !size limits the report
-					 * (DMARCMode rfc7489; RFC 9989 made
-					 * it obsolete) */
+	enum dmarc_mode mode;		/* DMARCMode: in rfc7489 a ruf URI's
+					 * !size limits the report (RFC 9989
+					 * made it obsolete) and the PSL says
+					 * which hosts are the policy domain's
+					 * organisation (the tree walk in
+					 * rfc9989) */
 	struct report_failure_job *next;
 };
 

@@ -377,8 +377,8 @@ pick_dests(const struct report_job_opts *o, const char *domain,
 	for (i = 0; i < n; i++) {
 		if (reached(all[i].addr, sent_before, dests, k))
 			continue;	/* reached by an earlier run */
-		v = report_verify_dest(o->resolver, o->psl, domain,
-		    REPORT_TAG_RUA, &all[i], NULL, &out->why);
+		v = report_verify_dest(o->resolver, o->psl, o->conf->dmarc_mode,
+		    domain, REPORT_TAG_RUA, &all[i], NULL, &out->why);
 		if (v < 0)
 			*retry = true;
 		if (v <= 0 || reached(all[i].addr, sent_before, dests, k))

@@ -6,7 +6,9 @@ dmarc=pass, its Identity-Alignment names the one), fo=s an SPF
 failure; an SPF failure of an aligned domain carries the SPF record
 (SPF-DNS), a pass or an unaligned MAIL FROM domain none, and a record
 that cannot be read again (the DNS answers once) none, with a log line; an
-unauthorised external ruf and a psd=y record get none; an external ruf
+unauthorised external ruf and a psd=y record get none (which hosts are
+the policy domain's own organisation: RFC 9989's tree walk, the PSL in
+DMARCMode rfc7489); an external ruf
 is authorised and replaced by the ruf of the record at
 <domain>._report._dmarc.<host>, never its rua; an address named
 twice, or put in place of two ruf URIs, gets one report; a ruf !size
@@ -64,6 +66,11 @@ ZONE = {
     "rf4.test": "v=DMARC1; p=none; ruf=mailto:a@rep4.example,"
                 "mailto:b@rep4.example,mailto:ruf@rf4.test,"
                 "mailto:ruf@rf4.test",
+    # a public suffix domain the PSL does not know: the PSL puts both
+    # names below it in one organisation, RFC 9989's tree walk in two
+    "psdz.test": "v=DMARC1; p=none; psd=y",
+    "org.psdz.test": "v=DMARC1; p=none; ruf=mailto:ruf@other.psdz.test",
+    "org2.psdz.test": "v=DMARC1; p=none; ruf=mailto:ruf@mail.org2.psdz.test",
 }
 # the external hosts' authorisation records (RFC 9991: RFC 9990's
 # verification with ruf read for rua)
@@ -141,7 +148,35 @@ def main():
         redaction(t, dict(base, FailureReports="yes"), tmp)
         dkim_failure(t, dict(base, FailureReports="yes"), spool, pem)
         size_limit(t, dict(base, FailureReports="yes"), spool)
+        organisations(t, dict(base, FailureReports="yes"), spool)
     t.done()
+
+
+def organisations(t, opts, spool):
+    """which ruf hosts are the policy domain's own organisation: by RFC
+    9989's tree walk (a psd=y record the PSL does not list makes
+    other.psdz.test a stranger to org.psdz.test), by the PSL in DMARCMode
+    rfc7489 (psdz.test holds both)"""
+    for mode, want in ((None, ["ruf@mail.org2.psdz.test"]),
+                       ("rfc7489", ["ruf@mail.org2.psdz.test",
+                                    "ruf@other.psdz.test"])):
+        before = len(fake_sendmail.paths(spool))
+        o = dict(opts, DMARCMode=mode) if mode else dict(opts)
+        with daemon.Daemon(options=o) as d:
+            for n, dom in enumerate(("org.psdz.test", "org2.psdz.test")):
+                d.send_message(msg(dom, 500 + n), client_ip=BAD_IP,
+                               mail_from="<x@%s>" % dom)
+            wait_count(spool, before + len(want))
+            tos = [str(m["To"]) for m in
+                   fake_sendmail.messages(spool)[before:]]
+            t.is_eq(sorted(tos), want, "ruf host's organisation in %s mode"
+                    % (mode or "the default rfc9989"))
+            if not mode:
+                t.ok(d.wait_for_log(r"failure report org\.psdz\.test: "
+                                    r"ruf@other\.psdz\.test: skipped: .*not "
+                                    r"authorised", timeout=5),
+                     "tree walk: a ruf host below the same public suffix "
+                     "needs its authorisation record", diag=d.log_tail(5))
 
 
 def size_limit(t, opts, spool):

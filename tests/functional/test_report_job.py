@@ -63,6 +63,15 @@ DOMAINS = {
 }
 SENT = {d: g + b for d, (_, g, b) in DOMAINS.items()}
 REPLACED = "e.test"     # sent alone, by replaced()
+# sent alone, by organisations(): psdz.test is a public suffix the PSL
+# does not know (one organisation by the PSL, one per name below it by
+# RFC 9989's tree walk); wf.test's rua host cannot be walked (SERVFAIL)
+ORGS = {
+    "psdz.test": "v=DMARC1; p=none; psd=y",
+    "org.psdz.test": "v=DMARC1; p=none; rua=mailto:agg@other.psdz.test",
+    "org2.psdz.test": "v=DMARC1; p=none; rua=mailto:agg@mail.org2.psdz.test",
+    "wf.test": "v=DMARC1; p=none; rua=mailto:agg@mail.broken.example",
+}
 CLAIM_SLEEP_S = 3       # claims(): one submission's time
 
 
@@ -81,6 +90,10 @@ def zone():
     z[REPLACED + "._report._dmarc.ext1.example"] = [
         {"TXT": "v=DMARC1; rua=mailto:real@ext1.example"}]
     z[REPLACED + "._report._dmarc.ext2.example"] = ["SERVFAIL"]
+    for dom, rec in ORGS.items():
+        z[dom] = [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"}]
+        z["_dmarc." + dom] = [{"TXT": rec}]
+    z["_dmarc.mail.broken.example"] = ["SERVFAIL"]
     return z
 
 
@@ -186,6 +199,7 @@ def main():
         rfc7489(t, dict(base), tmp)
         sending(t, dict(base), tmp)
         replaced(t, dict(base), tmp)
+        organisations(t, dict(base), tmp)
         claims(t, dict(base), tmp)
     command_line(t, tmp)
     t.done()
@@ -498,6 +512,46 @@ def rfc7489(t, opts, tmp):
         t.ok(root.tag == "feedback" and root.find("policy_published/pct")
              is not None, "rfc7489 mode: no namespace, pct published",
              diag=root.tag)
+
+
+def organisations(t, opts, tmp):
+    """which rua hosts are the policy domain's own organisation: by RFC
+    9989's tree walk in the default mode, by the PSL in rfc7489; a walk
+    the DNS does not answer is tried again at the next run, not taken
+    for a stranger"""
+    for mode in ("rfc9989", "rfc7489"):
+        db = os.path.join(tmp, "orgs-%s.db" % mode)
+        out = os.path.join(tmp, "orgs-%s" % mode)
+        os.mkdir(out)
+        o = dict(opts, ReportStore="sqlite:" + db, DMARCMode=mode)
+        with daemon.Daemon(options=o) as d:
+            doms = ("org.psdz.test", "org2.psdz.test", "wf.test")
+            for n, dom in enumerate(doms):
+                d.send_message(msg(dom, 600 + n), client_ip=GOOD_IP,
+                               mail_from="<x@%s>" % dom)
+            wait_rows(db, len(doms))
+            now = int(time.time())
+            r = report(d.conf_path, "--dry-run", "--out", out, "--period",
+                       str(now - 3600), str(now + 3600))
+        got = sorted(os.path.basename(f).split("!")[1] for f in
+                     glob.glob(os.path.join(out, "*.xml.gz")))
+        if mode == "rfc9989":
+            t.is_eq(got, ["org2.psdz.test"], "tree walk: a rua host in "
+                    "the policy domain's organisation gets the report, "
+                    "one below the same public suffix does not")
+            t.ok(re.search(r"report org\.psdz\.test .*skipped: "
+                           r"agg@other\.psdz\.test: not authorised",
+                           r.stderr), "tree walk: the stranger needs its "
+                 "authorisation record", diag=r.stderr)
+            t.ok(re.search(r"report wf\.test .*agg@mail\.broken\.example: "
+                           r"organisational domain not known", r.stderr) and
+                 not re.search(r"report wf\.test .*skipped", r.stderr),
+                 "tree walk failed (SERVFAIL): tried again later, not "
+                 "skipped", diag=r.stderr)
+        else:
+            t.is_eq(got, ["org.psdz.test", "org2.psdz.test"], "rfc7489 "
+                    "mode: the PSL puts every name below psdz.test in one "
+                    "organisation")
 
 
 def sending(t, opts, tmp):

@@ -35,6 +35,7 @@
 #include "milter/session.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
+#include "util/xtext.h"
 
 #define AR_NAME "Authentication-Results"
 #define DKIM_SIG_NAME "DKIM-Signature"
@@ -200,7 +201,7 @@ static sfsistat
 cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct session *s = smfi_getpriv(ctx);
-	const char *auth, *qid;
+	const char *auth, *qid, *envid;
 	struct verdict v;
 	sfsistat rc;
 
@@ -226,6 +227,10 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	qid = smfi_getsymval(ctx, "i");
 	if (qid != NULL && *qid != '\0')
 		s->msg.queue_id = session_msg_strdup(s, qid);
+	/* argv[1..]: the ESMTP parameters, as Postfix and Sendmail pass them */
+	if (argv[0] != NULL &&
+	    (envid = xtext_esmtp_param(argv + 1, "ENVID")) != NULL)
+		s->msg.envid = session_msg_strdup(s, envid);
 	checks_mail_from(s, &v);
 	/* A refusal or an accept here ends the message for us: libmilter
 	 * goes back to its HELO state and drops the MTA's ABORT for it, so

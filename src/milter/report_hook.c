@@ -32,6 +32,7 @@
 #include "report/report_row.h"
 #include "spf/spf.h"
 #include "util/xmalloc.h"
+#include "util/xtext.h"
 
 #define REPORT_AFRF_HEADERS_MAX 65536	/* header bytes put in a report */
 
@@ -275,6 +276,7 @@ queue_failure(const struct session *s, const struct verdict *v,
 	struct report_fo_input fo;
 	struct report_failure_job *j;
 	struct buf hdr = BUF_INIT, ar = BUF_INIT, subj = BUF_INIT;
+	struct buf envid = BUF_INIT;
 	unsigned i;
 
 	memset(&fo, 0, sizeof(fo));
@@ -306,7 +308,11 @@ queue_failure(const struct session *s, const struct verdict *v,
 		    row->dkim[i].result, row->dkim[i].domain, row->dkim[i].selector);
 	j->afrf.user_agent = PACKAGE_NAME "/" PACKAGE_VERSION;
 	j->afrf.source_ip = report_failure_job_set(j, row->source_ip);
-	j->afrf.queue_id = report_failure_job_set(j, row->queue_id);
+	if (m->envid != NULL && xtext_decode_envid(m->envid, &envid))
+		j->afrf.envelope_id = report_failure_job_set(j,
+		    buf_cstr(&envid));
+	else
+		j->afrf.envelope_id = "";
 	j->afrf.mail_from = report_failure_job_set(j, m->mail_from);
 	j->afrf.reported_domain = report_failure_job_set(j, row->header_from);
 	j->afrf.auth_results = report_failure_job_set(j, buf_cstr(&ar));
@@ -335,6 +341,7 @@ queue_failure(const struct session *s, const struct verdict *v,
 	buf_deinit(&hdr);
 	buf_deinit(&ar);
 	buf_deinit(&subj);
+	buf_deinit(&envid);
 	report_failures_submit(failures, j);
 }
 

@@ -496,8 +496,12 @@ feedback_fields(struct buf *out, const struct report_afrf *r,
 		(void)report_afrf_spf_dns(out, r->spf_domain, r->spf_records[i]);
 	if (r->delivery_result != NULL)
 		field(out, "Delivery-Result", r->delivery_result);
-	if (*r->queue_id != '\0')
-		field(out, "Original-Envelope-Id", r->queue_id);
+	/* the sender's own identifier of the message (RFC 5965 3.2, RFC
+	 * 3461's ENVID), redacted as the sender address is: not our queue
+	 * id, which means nothing to the domain owner */
+	if (*r->envelope_id != '\0')
+		redacted_field(out, "Original-Envelope-Id", r->envelope_id,
+		    !r->keep_local_parts);
 	/* a VERP or SRS sender carries a recipient's address: redacted like
 	 * the header fields. No Original-Rcpt-To is written (the job has no
 	 * recipients); one would need redacting the same way. */

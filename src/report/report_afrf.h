@@ -31,7 +31,8 @@ struct report_afrf {
 	int64_t date;			/* Unix time, for Date and Arrival-Date */
 	const char *user_agent;		/* "authmilter/1.0" */
 	const char *source_ip;
-	const char *queue_id;		/* Original-Envelope-Id ("" if none) */
+	const char *envelope_id;	/* Original-Envelope-Id: MAIL FROM's
+					 * ENVID, decoded ("" if none) */
 	const char *mail_from;		/* Original-Mail-From ("" null sender) */
 	const char *reported_domain;	/* the RFC5322.From domain */
 	const char *auth_results;	/* A-R value (after "Name:") */

@@ -14,7 +14,8 @@ is authorised and replaced by the ruf of the record at
 twice, or put in place of two ruf URIs, gets one report; a ruf !size
 is honoured in DMARCMode rfc7489 only; the
 rate limit per domain holds; the report is AFRF (multipart/report,
-feedback-report with Auth-Failure: dmarc and Identity-Alignment) with the
+feedback-report with Auth-Failure: dmarc and Identity-Alignment, and
+Original-Envelope-Id from MAIL FROM's ENVID only) with the
 header fields redacted, and is submitted through ReportSendmail.
 Redaction (RFC 6590, FailureReportRedact, default yes) hides the
 local-part of every address in every copied header field (a Received
@@ -46,6 +47,7 @@ except ImportError as e:
 # slower under valgrind/ASan (tests/ci-sanitize.sh sets it)
 SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1"))
 
+ENVID_ARGS = ("BODY=8BITMIME", "ENVID=QQ+2B314159")
 GOOD_IP = "192.0.2.10"
 BAD_IP = "198.51.100.66"
 ZONE = {
@@ -235,8 +237,10 @@ def on(t, opts, spool):
                 ("fu.test", BAD_IP, "fs.test"),
                 ("once.test", BAD_IP, "once.test")]
         for n, (dom, ip, mfrom) in enumerate(send):
+            # the f0.test failure (n 1) comes with the sender's ENVID
             d.send_message(msg(dom, n), client_ip=ip,
-                           mail_from="<x@%s>" % mfrom)
+                           mail_from="<x@%s>" % mfrom,
+                           mail_args=ENVID_ARGS if n == 1 else ())
         got = wait_count(spool, 5)
         rs = reports(spool)
         tos = sorted(str(r["To"]) for r in rs)
@@ -259,6 +263,8 @@ def on(t, opts, spool):
             check_afrf(t, f0[0])
         f1 = [r for r in rs if str(r["To"]) == "ruf@f1.test"]
         fb = feedback(f1[0]) if f1 else ""
+        t.ok(f1 and "Original-Envelope-Id" not in fb, "no ENVID in MAIL "
+             "FROM: no Original-Envelope-Id (not the queue id)", diag=fb)
         # fo=1 reports a DMARC pass whose DKIM gave no aligned pass
         t.ok("Identity-Alignment: dkim\n" in fb.replace("\r", "") and
              re.search(r"Authentication-Results: \S+; dmarc=pass "
@@ -422,7 +428,9 @@ def check_afrf(t, m):
     for want in ("Feedback-Type: auth-failure", "Auth-Failure: dmarc",
                  "Identity-Alignment: dkim,spf", "Source-IP: " + BAD_IP,
                  "Reported-Domain: f0.test", "Delivery-Result: reject",
-                 "Original-Mail-From: redacted@f0.test"):
+                 "Original-Mail-From: redacted@f0.test",
+                 # RFC 3461 ENVID, xtext-decoded (RFC 5965 3.2)
+                 "Original-Envelope-Id: QQ+314159\n"):
         t.ok(want in fb, "feedback-report has " + want, diag=fb)
     hdr = parts[2].get_payload(decode=True).decode()
     t.ok("From: Alice <redacted@f0.test>" in hdr and

@@ -376,7 +376,7 @@ test_redact_and_afrf(void **state)
 	r.date = 1796169600;
 	r.user_agent = "authmilter/1";
 	r.source_ip = "192.0.2.1";
-	r.queue_id = "";
+	r.envelope_id = "";
 	r.mail_from = "";
 	r.reported_domain = "a.example";
 	r.auth_results = "rx.example; dmarc=fail header.from=a.example";
@@ -407,6 +407,17 @@ test_redact_and_afrf(void **state)
 	    "00:00:00 +0000\r\n"));
 	/* all ASCII: every part says 7bit */
 	assert_null(strstr(buf_cstr(&b), "Content-Transfer-Encoding: 8bit"));
+	/* the sender's ENVID, redacted like Original-Mail-From, before it */
+	buf_truncate(&b, 0);
+	r.envelope_id = "QQ314159 bob.smith@a.example";
+	report_afrf_build(&b, &r);
+	assert_non_null(strstr(buf_cstr(&b), "\r\nOriginal-Envelope-Id: "
+	    "QQ314159 redacted@a.example\r\nOriginal-Mail-From: <>\r\n"));
+	buf_truncate(&b, 0);
+	r.keep_local_parts = true;
+	report_afrf_build(&b, &r);
+	assert_non_null(strstr(buf_cstr(&b), "\r\nOriginal-Envelope-Id: "
+	    "QQ314159 bob.smith@a.example\r\n"));
 	buf_deinit(&b);
 }
 
@@ -443,7 +454,7 @@ test_afrf_boundary(void **state)
 	r.date = 1796169600;
 	r.user_agent = "authmilter/1";
 	r.source_ip = "192.0.2.1";
-	r.queue_id = "";
+	r.envelope_id = "";
 	r.mail_from = "";
 	r.reported_domain = "a.example";
 	r.auth_results = "rx.example; dmarc=fail header.from=a.example";
@@ -597,7 +608,7 @@ test_afrf_redact(void **state)
 	r.message_id = "id@rx.example";
 	r.user_agent = "authmilter/1";
 	r.source_ip = "192.0.2.1";
-	r.queue_id = "";
+	r.envelope_id = "";
 	r.mail_from = "bounce-carol=example.net@rf.test";
 	r.reported_domain = "rf.test";
 	r.auth_results = "rx.example; dmarc=fail header.from=rf.test";
@@ -666,7 +677,7 @@ test_afrf_not_ascii(void **state)
 	r.message_id = "id@rx.example";
 	r.user_agent = "authmilter/1";
 	r.source_ip = "192.0.2.1";
-	r.queue_id = "";
+	r.envelope_id = "";
 	r.reported_domain = "a.example";
 	r.auth_results = "rx.example; dmarc=fail header.from=a.example";
 	r.identity_alignment = "dkim";

@@ -4,7 +4,11 @@ Postfix: messages pass Postfix's smtpd and authmilter (which records them
 in SQLite), authmilter-report submits the report through Postfix's
 sendmail, and the report arrives in a Maildir (virtual(8)) that the test
 reads back: one message, RFC 9990 Subject, a gzip attachment whose XML
-validates against tests/report/rfc9990.xsd with the counts sent."""
+validates against tests/report/rfc9990.xsd with the counts sent. Then a
+DMARC failure sent with MAIL FROM ... ENVID= (RFC 3461, which Postfix
+advertises as DSN and passes to the milter with the other MAIL FROM
+parameters) brings a failure report whose Original-Envelope-Id is that
+ENVID, decoded."""
 
 import email
 import email.policy
@@ -12,6 +16,7 @@ import glob
 import os
 import pwd
 import re
+import smtplib
 import subprocess
 import sys
 import time
@@ -33,7 +38,9 @@ REPORT = os.path.join(BUILD, "src", "authmilter-report")
 NAMES = ["messages recorded through Postfix", "report job exits 0",
          "one report arrives in the mailbox", "Subject as RFC 9990 says",
          "attachment validates against the RFC 9990 schema",
-         "counts equal the messages sent", "second run sends nothing"]
+         "counts equal the messages sent", "second run sends nothing",
+         "failure report: Original-Envelope-Id is the MAIL FROM ENVID "
+         "Postfix passed on"]
 
 
 def prerequisites():
@@ -78,6 +85,10 @@ def main():
             "a.test": [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"}],
             "_dmarc.a.test": [{"TXT": "v=DMARC1; p=none; rua=mailto:rua@reports.test"}],
             "a.test._report._dmarc.reports.test": [{"TXT": "v=DMARC1"}],
+            "f.test": [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"}],
+            "_dmarc.f.test": [{"TXT": "v=DMARC1; p=none; "
+                               "ruf=mailto:ruf@reports.test"}],
+            "f.test._report._dmarc.reports.test": [{"TXT": "v=DMARC1"}],
         }, f)
     pw = pwd.getpwnam("postfix")
     vmail = os.path.join(tmp, "vmail")
@@ -86,7 +97,7 @@ def main():
     db = os.path.join(tmp, "reports.db")
     with dns_testserver.DnsServer(zpath) as srv:
         opts = {"Nameservers": "127.0.0.1@%d" % srv.port, "DNSTimeout": "1s",
-                "ReportStore": "sqlite:" + db,
+                "ReportStore": "sqlite:" + db, "FailureReports": "yes",
                 "ReportContact": "dmarc-noreply@mx.receiver.example"}
         with daemon.Daemon(options=opts) as am, postfix_env.PostfixEnv(
                 milter=am, main_cf={
@@ -146,6 +157,33 @@ def run(t, am, pf, db, vmail):
     time.sleep(1)
     t.ok(r2.returncode == 0 and len(glob.glob(os.path.join(
         vmail, "box", "new", "*"))) == 1, NAMES[6], diag=r2.stderr)
+    envid(t, am, pf, vmail, files[0])
+
+
+def envid(t, am, pf, vmail, aggregate):
+    """a DMARC failure of f.test sent with ENVID=QQ+2B314159 (xtext for
+    QQ+314159) from a client SPF fails. ReportSendmail (Postfix's, written
+    once Postfix was set up) is read at start by the failure-report
+    thread: restarted for it."""
+    am.stop()
+    am.start()
+    raw = ("From: alice@f.test\r\nTo: bob@example.net\r\nSubject: f\r\n"
+           "Message-ID: <f1@f.test>\r\n\r\nHello.\r\n")
+    with smtplib.SMTP("127.0.0.1", pf.smtpd_port, timeout=30) as s:
+        s.ehlo("client.test")
+        s.docmd("XCLIENT", "ADDR=198.51.100.7")
+        s.ehlo("client.test")
+        s.sendmail("x@f.test", ["bob@example.net"], raw,
+                   mail_options=["ENVID=QQ+2B314159"])
+    new = wait_for(lambda: [f for f in glob.glob(os.path.join(
+        vmail, "box", "new", "*")) if f != aggregate], 30)
+    text = ""
+    if new:
+        with open(new[0], "rb") as f:
+            text = f.read().decode(errors="replace").replace("\r", "")
+    t.ok("Auth-Failure: dmarc\n" in text and
+         "\nOriginal-Envelope-Id: QQ+314159\n" in text, NAMES[7],
+         diag=lambda: text or am.log_tail(10))
 
 
 main()

@@ -627,16 +627,36 @@ check_pid_file(const struct conf *c)
 	return absolute_problem(c->pid_file);
 }
 
+/* readable_problem - an absolute file the daemon reads at start. Nothing
+ * else opens it before then: libunbound only notes a trust anchor's name
+ * and fails every lookup later, and a missing PSLFile stopped the start
+ * with neither file nor line, both after authmilter -t said OK */
+static const char *
+readable_problem(const char *path)
+{
+	const char *why = absolute_problem(path);
+	FILE *f;
+
+	if (why != NULL || path == NULL)
+		return why;
+	f = fopen(path, "r");
+	if (f == NULL)
+		return errno == ENOENT ? "no such file" : errno == EACCES ?
+		    "cannot be read (permission denied)" : "cannot be opened";
+	(void)fclose(f);
+	return NULL;
+}
+
 static const char *
 check_trust_anchor_file(const struct conf *c)
 {
-	return absolute_problem(c->trust_anchor_file);
+	return readable_problem(c->trust_anchor_file);
 }
 
 static const char *
 check_psl_file(const struct conf *c)
 {
-	return absolute_problem(c->psl_file);
+	return readable_problem(c->psl_file);
 }
 
 /* Longest AuthservID: a host name is at most 253 octets; the id shares

@@ -182,6 +182,12 @@ static const struct {
 	{ "\nTrustAnchorFile root.key\n", 2, "TrustAnchorFile: must be an "
 	  "absolute file name" },
 	{ "PSLFile ./psl.dat\n", 1, "PSLFile: must be an absolute file name" },
+	/* read only at start (libunbound, libpsl): authmilter -t said OK,
+	 * then every DNS lookup failed, or the start stopped with no line */
+	{ "\n\nTrustAnchorFile /nonexistent/root.key\n", 3,
+	  "TrustAnchorFile: no such file" },
+	{ "PSLFile /nonexistent/public_suffix_list.dat\n", 1,
+	  "PSLFile: no such file" },
 	{ "SocketMode rw\n", 1, "expected an octal mode" },
 	{ "SocketMode 01777\n", 1, "must be between 0000 and 0777" },
 	{ "ShutdownTimeout soon\n", 1, "expected a duration" },
@@ -481,7 +487,8 @@ test_restart_only_changes(void **state)
 	    "RunAsRoot yes\nPidFile /run/am.pid\nLogTo stderr\n"
 	    "LogFacility local3\nMetricsSocket inet:9100@127.0.0.1\n"
 	    "Nameservers 192.0.2.53\nDNSTimeout 3s\n"
-	    "TrustAnchorFile /etc/ta.key\nPSLFile /etc/psl.dat\n"
+	    /* any file that can be read: the check opens it */
+	    "TrustAnchorFile /dev/null\nPSLFile /dev/null\n"
 	    "ReportStore sqlite:/var/lib/am/r.db\nReportQueueSize 500\n"
 	    "ReportStoreTimeout 5s\n"
 	    "FailureReports yes\nFailureReportRate 3\n"

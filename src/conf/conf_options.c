@@ -583,6 +583,11 @@ check_socket(const struct conf *c)
 		return "port must be a number from 1 to 65535";
 	if (at != NULL && at[1] == '\0')
 		return "missing address after @";
+	/* the value runs to the end of the line: "@127.0.0.1 extra" passed
+	 * here and libmilter failed the start ("in use, or no permission?") */
+	if (at != NULL && strpbrk(at + 1, " \t") != NULL)
+		return "white space after @ADDRESS (one host name or IP address; "
+		    "a comment starts with #)";
 	return NULL;
 }
 

@@ -172,6 +172,9 @@ static const struct {
 	{ "Socket tcp:25\n", 1, "expected unix:/path, inet:PORT@ADDRESS" },
 	{ "Socket inet:70000@127.0.0.1\n", 1, "port must be a number from 1 to 65535" },
 	{ "Socket unix:relative\n", 1, "must be absolute" },
+	/* authmilter -t said OK; the start failed "in use, or no permission?" */
+	{ "\nSocket inet:8891@127.0.0.1 extra\n", 2,
+	  "Socket: white space after @ADDRESS" },
 	/* 108 bytes: one more than Linux's sun_path holds with its NUL */
 	{ "Socket unix:/run/authmilter/"
 	  "0123456789012345678901234567890123456789"

@@ -326,9 +326,14 @@ load_nets(struct conf *c, const unsigned *seen_line, const char *name,
 static bool
 load_arc_seal(struct conf *c, const unsigned *seen_line, struct buf *err)
 {
-	char *w = where(c, seen_line, "ARCSealKeyFile");
-	char *ws = where(c, seen_line, "ARCSeal");
+	char *w[] = { where(c, seen_line, "ARCSeal"),
+		where(c, seen_line, "ARCSealDomain"),
+		where(c, seen_line, "ARCSealSelector"),
+		where(c, seen_line, "ARCSealKeyFile"),
+		where(c, seen_line, "ARCSealKeyName") };
+	struct conf_arc_where at = { w[0], w[1], w[2], w[3], w[4] };
 	char *wv = where(c, seen_line, "ARCVerify");
+	size_t i;
 	bool ok;
 
 	/* a seal records our verification (cv=), and a trusted sealer is
@@ -340,9 +345,9 @@ load_arc_seal(struct conf *c, const unsigned *seen_line, struct buf *err)
 		    "ARCTrustedSealers");
 		ok = false;
 	} else
-		ok = conf_arc_load(c, ws, w, err);
-	free(w);
-	free(ws);
+		ok = conf_arc_load(c, &at, err);
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		free(w[i]);
 	free(wv);
 	return ok;
 }

@@ -43,20 +43,21 @@ key_path(const struct conf *c)
 
 /* from_key_table - ARCSealKeyName: the KeyTable entry's d=, s=, key */
 static bool
-from_key_table(struct conf *c, const char *where_seal, struct buf *err)
+from_key_table(struct conf *c, const struct conf_arc_where *at,
+    struct buf *err)
 {
 	const struct keytable_entry *e = sign_setup_key_entry(c->sign,
 	    c->arc_seal_key_name);
 
 	if (e == NULL) {
 		buf_printf(err, "%s: ARCSealKeyName %s: no such KeyTable "
-		    "entry%s\n", where_seal, c->arc_seal_key_name,
+		    "entry%s\n", at->key_name, c->arc_seal_key_name,
 		    c->key_table == NULL ? " (no KeyTable is set)" : "");
 		return false;
 	}
 	if (strcmp(e->domain, "%") == 0) {
 		buf_printf(err, "%s: ARCSealKeyName %s: a seal needs a fixed "
-		    "domain, not %%\n", where_seal, c->arc_seal_key_name);
+		    "domain, not %%\n", at->key_name, c->arc_seal_key_name);
 		return false;
 	}
 	c->arc_seal_d = e->domain;
@@ -67,7 +68,7 @@ from_key_table(struct conf *c, const char *where_seal, struct buf *err)
 
 /* from_key_file - ARCSealDomain, ARCSealSelector, ARCSealKeyFile */
 static bool
-from_key_file(struct conf *c, const char *where_seal, const char *where_key,
+from_key_file(struct conf *c, const struct conf_arc_where *at,
     struct buf *err)
 {
 	char why[256], *path;
@@ -76,19 +77,23 @@ from_key_file(struct conf *c, const char *where_seal, const char *where_key,
 	    c->arc_seal_key_file == NULL) {
 		buf_printf(err, "%s: ARCSeal needs ARCSealDomain, "
 		    "ARCSealSelector and ARCSealKeyFile (or ARCSealKeyName)\n",
-		    where_seal);
+		    at->seal);
 		return false;
 	}
-	if (!dkim_domain_ok(c->arc_seal_domain) ||
-	    !dkim_domain_ok(c->arc_seal_selector)) {
-		buf_printf(err, "%s: ARCSealDomain or ARCSealSelector is not a "
-		    "valid DNS name\n", where_seal);
+	if (!dkim_domain_ok(c->arc_seal_domain)) {
+		buf_printf(err, "%s: ARCSealDomain: not a valid DNS name\n",
+		    at->domain);
+		return false;
+	}
+	if (!dkim_domain_ok(c->arc_seal_selector)) {
+		buf_printf(err, "%s: ARCSealSelector: not a valid DNS name\n",
+		    at->selector);
 		return false;
 	}
 	path = key_path(c);
 	c->arc_seal_key_owned = signkey_load_file(path, why, sizeof(why));
 	if (c->arc_seal_key_owned == NULL) {
-		buf_printf(err, "%s: ARCSealKeyFile %s: %s\n", where_key, path,
+		buf_printf(err, "%s: ARCSealKeyFile %s: %s\n", at->key_file, path,
 		    why);
 		free(path);
 		return false;
@@ -101,7 +106,7 @@ from_key_file(struct conf *c, const char *where_seal, const char *where_key,
 }
 
 bool
-conf_arc_load(struct conf *c, const char *where_seal, const char *where_key,
+conf_arc_load(struct conf *c, const struct conf_arc_where *at,
     struct buf *err)
 {
 	enum crypto_key_type want;
@@ -109,8 +114,8 @@ conf_arc_load(struct conf *c, const char *where_seal, const char *where_key,
 
 	if (c->arc_seal == CONF_ARC_SEAL_NO)
 		return true;
-	ok = c->arc_seal_key_name != NULL ? from_key_table(c, where_seal, err) :
-	    from_key_file(c, where_seal, where_key, err);
+	ok = c->arc_seal_key_name != NULL ? from_key_table(c, at, err) :
+	    from_key_file(c, at, err);
 	if (!ok)
 		return false;
 	want = c->arc_seal_algorithm == 1 ? CRYPTO_KEY_ED25519 :
@@ -118,7 +123,7 @@ conf_arc_load(struct conf *c, const char *where_seal, const char *where_key,
 	if (crypto_privkey_type(c->arc_seal_key) != want) {
 		buf_printf(err, "%s: the ARC sealing key is not an %s key "
 		    "(ARCSealAlgorithm %s)\n", c->arc_seal_key_name != NULL ?
-		    where_seal : where_key,
+		    at->key_name : at->key_file,
 		    want == CRYPTO_KEY_RSA ? "RSA" : "Ed25519",
 		    want == CRYPTO_KEY_RSA ? "rsa-sha256" : "ed25519-sha256");
 		conf_arc_free(c);

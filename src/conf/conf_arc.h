@@ -20,10 +20,13 @@ enum conf_arc_seal {
  * (as KeyFile: not readable by group or others; relative to the config
  * file's directory); the key must be of ARCSealAlgorithm's type. Call
  * after the signing setup (c->sign) is loaded. Errors are appended to
- * err as "where: why" (where_seal: the ARCSeal line, where_key: the
- * ARCSealKeyFile line). Sets c->arc_seal_key, _d and _s. */
-bool conf_arc_load(struct conf *c, const char *where_seal,
-    const char *where_key, struct buf *err);
+ * err as "where: why", where is the "file:line" of the option at fault
+ * (at->seal when one is missing). Sets c->arc_seal_key, _d and _s. */
+struct conf_arc_where {
+	const char *seal, *domain, *selector, *key_file, *key_name;
+};
+bool conf_arc_load(struct conf *c, const struct conf_arc_where *at,
+    struct buf *err);
 /* conf_arc_warning - a warning for authmilter -t, or NULL */
 const char *conf_arc_warning(const struct conf *c);
 /* conf_arc_free - wipe and free the sealing key */

@@ -221,6 +221,15 @@ static const struct {
 	  "\"*\" is not a domain name" },
 	{ "ARCTrustedSealers arc@lists.example\n", 1, "ARCTrustedSealers: "
 	  "\"arc@lists.example\" is not a domain name" },
+	/* the ARC seal's own options are named at their lines, not ARCSeal's */
+	{ "ARCSeal outbound\nARCSealSelector arc1\nARCSealDomain a..example\n"
+	  "ARCSealKeyFile /nonexistent/arc.pem\n", 3,
+	  "ARCSealDomain: not a valid DNS name" },
+	{ "ARCSeal outbound\nARCSealSelector arc..1\nARCSealDomain a.example\n"
+	  "ARCSealKeyFile /nonexistent/arc.pem\n", 2,
+	  "ARCSealSelector: not a valid DNS name" },
+	{ "ARCSeal verified\n\nARCSealKeyName arc\n", 3,
+	  "ARCSealKeyName arc: no such KeyTable entry" },
 };
 
 static void

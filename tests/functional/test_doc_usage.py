@@ -1,0 +1,110 @@
+#!/usr/bin/python3
+"""test_doc_usage - the manual pages name every command-line option the
+programs accept, and the documents name only log keys the daemon writes.
+
+Options: each program's getopt string, getopt_long table and literal
+argv[1] comparisons in its sources; each must appear in its page as
+"-x" or "--name" (troff escapes removed). authmilter-report(8) once
+omitted -V and --help, authcheck(1) the one-letter forms.
+
+Log keys: a word with "_" or "-" followed by "=" in doc/, README or the
+sample config is a log key ("the log line says dmarc_override=...") and
+must be one the sources add to the per-message line (logrec_add*);
+authmilter.conf(5) once wrote "dmarc-override=", a key never logged.
+A few such words are not log keys (libpq and make variables): NOT_KEYS."""
+
+import glob
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from tap import TAP  # noqa: E402
+
+SRC = os.environ.get("top_srcdir") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..")
+
+# page: the sources whose options it documents
+PROGRAMS = {
+    "doc/authmilter.8": ["src/main.c"],
+    "doc/authmilter-report.8": ["src/report/report_main.c"],
+    "doc/authmilter-migrate.8": ["src/migrate/migrate_main.c"],
+    "doc/authcheck.1": ["src/authcheck/*.c", "src/authcheck/*.h"],
+}
+GETOPT = re.compile(r'getopt(?:_long)?\(\s*argc\s*,\s*argv\s*,\s*"([^"]*)"')
+LONGOPT = re.compile(r'\{\s*"([a-z][a-z0-9-]*)"\s*,\s*(?:no|required|'
+                     r'optional)_argument')
+ARGV_WORD = re.compile(r'strcmp\(\s*argv\[1\]\s*,\s*"(-[^"]+)"\s*\)')
+LOG_KEY_SRC = re.compile(r'logrec_add[a-z_]*\(\s*[^,]+,\s*"([a-z_]+)"')
+DOC_KEY = re.compile(r'(?:^|[^A-Za-z0-9._:/-])([a-z]+[_-][a-z_-]*)=')
+NOT_KEYS = {"connect_timeout", "tcp_user_timeout", "top_srcdir",
+            "top_builddir"}
+
+
+def read(rel):
+    with open(os.path.join(SRC, rel), encoding="utf-8") as f:
+        return f.read()
+
+
+def plain(troff):
+    """the text of a page as a reader sees the option names"""
+    return re.sub(r"\\f[BIRP]|\\&|\\%", "", troff).replace("\\-", "-")
+
+
+def source_options(patterns):
+    """every "-x" and "--name" the sources accept"""
+    opts = set()
+    for pat in patterns:
+        for path in sorted(glob.glob(os.path.join(SRC, pat))):
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            for m in GETOPT.finditer(text):
+                opts.update("-" + ch for ch in m.group(1) if ch != ":")
+            opts.update("--" + n for n in LONGOPT.findall(text))
+            opts.update(ARGV_WORD.findall(text))
+    return opts
+
+
+def documented(opt, text):
+    return re.search(r"(?<![\w-])%s(?![\w-])" % re.escape(opt), text) \
+        is not None
+
+
+def log_keys():
+    keys = set()
+    for path in glob.glob(os.path.join(SRC, "src", "**", "*.c"),
+                          recursive=True):
+        with open(path, encoding="utf-8") as f:
+            keys.update(LOG_KEY_SRC.findall(f.read()))
+    return keys
+
+
+def main():
+    t = TAP()
+    for page, sources in sorted(PROGRAMS.items()):
+        opts = source_options(sources)
+        t.ok(len(opts) >= 2, "%s: options found in %s" % (page, sources),
+             diag=repr(sorted(opts)))
+        text = plain(read(page))
+        missing = sorted(o for o in opts if not documented(o, text))
+        t.ok(not missing, "%s names every option the program accepts"
+             % page, diag="not named: %s" % missing)
+    keys = log_keys()
+    t.ok({"qid", "dmarc_override", "verdict"} <= keys,
+         "log keys found in the sources (%d)" % len(keys))
+    docs = sorted(glob.glob(os.path.join(SRC, "doc", "*.[158]"))) + \
+        [os.path.join(SRC, "README"),
+         os.path.join(SRC, "contrib", "authmilter.conf")]
+    for path in docs:
+        with open(path, encoding="utf-8") as f:
+            text = plain(f.read())
+        bad = sorted({k for k in DOC_KEY.findall(text)
+                      if k not in keys and k not in NOT_KEYS})
+        t.ok(not bad, "%s names only log keys the daemon writes"
+             % os.path.relpath(path, SRC), diag="unknown: %s" % bad)
+    t.done()
+
+
+if __name__ == "__main__":
+    main()

@@ -11,7 +11,12 @@ Log keys: a word with "_" or "-" followed by "=" in doc/, README or the
 sample config is a log key ("the log line says dmarc_override=...") and
 must be one the sources add to the per-message line (logrec_add*);
 authmilter.conf(5) once wrote "dmarc-override=", a key never logged.
-A few such words are not log keys (libpq and make variables): NOT_KEYS."""
+A few such words are not log keys (libpq and make variables): NOT_KEYS.
+
+Default configuration file: the pages that give it (-c of authmilter and
+authmilter-report, FILES) name configure's default and the one of the
+package debian/rules builds; authmilter-report(8) and
+authmilter.conf(5) once gave /etc/authmilter.conf, which neither is."""
 
 import glob
 import os
@@ -80,8 +85,25 @@ def log_keys():
     return keys
 
 
+CONFIG_PAGES = ["doc/authmilter.8", "doc/authmilter-report.8",
+                "doc/authmilter.conf.5"]
+
+
+def package_config():
+    """authmilter.conf in the sysconfdir debian/rules configures"""
+    m = re.search(r"--sysconfdir=(\S+)", read("debian/rules"))
+    return m.group(1).rstrip("/") + "/authmilter.conf" if m else None
+
+
 def main():
     t = TAP()
+    pkg = package_config()
+    t.ok(pkg is not None, "debian/rules names a sysconfdir")
+    for page in CONFIG_PAGES:
+        text = plain(read(page))
+        want = ["/usr/local/etc/authmilter.conf"] + ([pkg] if pkg else [])
+        t.ok(all(w in text for w in want), "%s names the default "
+             "configuration files %s" % (page, want))
     for page, sources in sorted(PROGRAMS.items()):
         opts = source_options(sources)
         t.ok(len(opts) >= 2, "%s: options found in %s" % (page, sources),

@@ -184,9 +184,10 @@ start_resolver(const struct conf *c)
 	return r;
 }
 
-/* report_store_usable - for -t: can ReportStore be opened? Says why not */
+/* report_store_usable - for -t: can ReportStore be opened? Says why not,
+ * at the option's file:line like every other configuration error */
 static bool
-report_store_usable(const struct conf *c, const char *config_path)
+report_store_usable(const struct conf *c)
 {
 	struct report_db_opts db_opts = { c->report_store_timeout_ms,
 		"authmilter" };
@@ -198,9 +199,11 @@ report_store_usable(const struct conf *c, const char *config_path)
 	ok = report_store_check(c->report_store, &db_opts, &why);
 	if (!ok) {
 		char *shown = report_store_shown(c->report_store);
+		char *at = conf_where(c, "ReportStore");
 
 		(void)fprintf(stderr, "%s: ReportStore %s cannot be opened: %s\n",
-		    config_path, shown, buf_cstr(&why));
+		    at, shown, buf_cstr(&why));
+		free(at);
 		free(shown);
 	}
 	buf_deinit(&why);
@@ -625,7 +628,7 @@ main(int argc, char **argv)
 			(void)fprintf(stderr, "%s: warning: started as root now, "
 			    "the daemon would stop: %s\n", config_path,
 			    as_root_refused(c));
-		if (!report_store_usable(c, config_path)) {
+		if (!report_store_usable(c)) {
 			conf_unref(&c);
 			return 1;
 		}

@@ -73,6 +73,7 @@ conf_free(struct conf *c)
 	conf_arc_free(c);
 	cidr_list_deinit(&c->internal_nets);
 	cidr_list_deinit(&c->peer_nets);
+	free(c->option_line);
 	free(c->file);
 	free(c);
 }
@@ -449,13 +450,19 @@ conf_load(const char *path, struct conf **conf_r, struct buf *err)
 out:
 	free(line);
 	free(seen);
-	free(seen_line);
+	c->option_line = seen_line;	/* conf_free frees it */
 	if (!ok) {
 		conf_free(c);
 		return false;
 	}
 	*conf_r = c;
 	return true;
+}
+
+char *
+conf_where(const struct conf *c, const char *name)
+{
+	return where(c, c->option_line, name);
 }
 
 void

@@ -30,6 +30,7 @@ struct conf_list {
 struct conf {
 	int refcnt;			/* atomic; see conf_ref */
 	char *file;			/* where it was read from */
+	unsigned *option_line;		/* per conf_options row: its line, 0 unset */
 
 	/* daemon */
 	char *socket;
@@ -165,5 +166,8 @@ struct conf *conf_ref(struct conf *c);
 void conf_unref(struct conf **cp);
 /* conf_print - write the effective configuration, every option */
 void conf_print(const struct conf *c, FILE *out);
+/* conf_where - "file:line" of the option called name, "file" when it took
+ * its default: for errors found after the load (the caller frees it) */
+char *conf_where(const struct conf *c, const char *name);
 
 #endif

@@ -354,11 +354,14 @@ def late_row(t, opts, tmp, reloaded=False):
 def check_option(t, tmp):
     conf = os.path.join(tmp, "t.conf")
     with open(conf, "w") as f:
-        f.write("ReportStore sqlite:%s/nodir/deeper/r.db\n" % tmp)
+        f.write("UserID nobody\n\nReportStore sqlite:%s/nodir/deeper/r.db\n"
+                % tmp)
     r = daemon.run(["-t", "-c", conf])
     t.ok(r.returncode == 1 and "cannot be opened" in r.stderr and
          "not writable" in r.stderr, "-t: a store that cannot be made is "
          "refused with the reason", diag=r.stderr)
+    t.ok("t.conf:3: ReportStore sqlite:" in r.stderr, "-t: a store that "
+         "cannot be opened names file:line", diag=r.stderr)
     with open(conf, "w") as f:
         f.write("ReportStore sqlite:%s/ok.db\n" % tmp)
     r = daemon.run(["-t", "-c", conf])

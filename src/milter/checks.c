@@ -464,12 +464,9 @@ checks_eom(struct session *s, struct authres *ar, struct verdict *v)
 		checks_arc_eom(ck->arc, &ck->dns_budget, ar, s->client_addr);
 	spf_input(s, &in);
 	if (!run_dmarc(s, ar, &in)) {
-		v->kind = v->intended = VERDICT_REJECT;
-		v->rcode = "550";
-		v->xcode = "5.7.1";
-		v->why = "multiple-from";
-		(void)snprintf(v->text, sizeof(v->text),
-		    "Message rejected: From names several author domains");
+		/* a policy verdict like the rest: DMARCMonitorOnly applies */
+		in.several_authors_refused = true;
+		policy_at_end(&pc, &in, v);
 		return;
 	}
 	arc_override = checks_arc_override(ck->arc, m->conf,

@@ -255,6 +255,9 @@ policy_at_end(const struct policy_config *pc, const struct policy_input *in,
 	if (pc->monitor_only && mail_from_refusal(pc, in, v)) {
 		/* what MAIL FROM would have refused, before any of the rest:
 		 * policy_at_mail_from leaves it to us in monitor mode */
+	} else if (in->several_authors_refused) {
+		set(v, VERDICT_REJECT, "550", "5.7.1", "multiple-from",
+		    "Message rejected: From names several author domains");
 	} else if (in->bad_from != NULL) {
 		if (!bad_from_verdict(pc, in, v))
 			v->why = "bad-from-accepted";

@@ -74,6 +74,8 @@ struct policy_input {
 					 * ARCTrustedSealers) */
 	const char *bad_from;		/* why there is no usable author
 					 * (static text), NULL when there is */
+	bool several_authors_refused;	/* DMARCMultipleFrom reject and From
+					 * names several author domains */
 	/* a DMARC failure a trusted ARC sealer vouched for
 	 * (ARCTrustedSealers): no SPF reject-unless-dmarc-pass either */
 	bool dmarc_rescued;

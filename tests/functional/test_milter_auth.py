@@ -330,13 +330,24 @@ def run_cases(t, base, pem, srv):
              is not None, "DMARCMultipleFrom reject: the log line says "
              "dmarc=permerror (several author domains)", diag=d.log_tail(2))
 
-    with daemon.Daemon(options=dict(base, DMARCMonitorOnly="yes")) as d:
+    with daemon.Daemon(options=dict(base, DMARCMonitorOnly="yes",
+                                    DMARCMultipleFrom="reject")) as d:
         res = d.send_message(msg("reject.test", "monitor"), client_ip=BAD_IP,
                              mail_from="<x@reject.test>")
         t.ok(res.disposition == "accept" and "dmarc=fail" in ar(res) and
              d.wait_for_log(r"verdict=accept would=reject",
                             timeout=3 * SCALE),
              "monitor mode reports but accepts", diag=d.log_tail(2))
+        # authmilter.conf(5): monitor mode never rejects; DMARCMultipleFrom
+        # reject used to refuse here all the same
+        res = d.send_message(msg("x", "monitor2",
+                                 from_hdr=b"a@pass.test, b@none.test"),
+                             client_ip=GOOD_IP, mail_from="<a@pass.test>")
+        t.ok(res.disposition == "accept" and
+             d.wait_for_log(r"verdict=accept would=reject why=multiple-from",
+                            timeout=3 * SCALE),
+             "monitor mode: DMARCMultipleFrom reject only reports",
+             diag=repr(res) + d.log_tail(2))
 
 
 if __name__ == "__main__":

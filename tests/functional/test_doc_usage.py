@@ -13,6 +13,10 @@ must be one the sources add to the per-message line (logrec_add*);
 authmilter.conf(5) once wrote "dmarc-override=", a key never logged.
 A few such words are not log keys (libpq and make variables): NOT_KEYS.
 
+SMTP replies: every "550 5.7.1"-style pair the policy and milter code
+set is in authmilter(8) SMTP REPLIES (451 4.3.0, a header change the MTA
+refused, was in no document).
+
 Default configuration file: the pages that give it (-c of authmilter and
 authmilter-report, FILES) name configure's default and the one of the
 package debian/rules builds; authmilter-report(8) and
@@ -85,6 +89,30 @@ def log_keys():
     return keys
 
 
+REPLY = re.compile(r'"([45]\d\d)"\s*,\s*(?:\(char \*\)\(uintptr_t\))?\s*'
+                   r'"([45]\.\d+\.\d+)"|rcode = "([45]\d\d)";\s*\S+xcode = '
+                   r'"([45]\.\d+\.\d+)"')
+
+
+def source_replies():
+    """every "code x.y.z" reply the daemon's policy and milter code set"""
+    found = set()
+    for pat in ("src/policy/*.c", "src/milter/*.c"):
+        for path in glob.glob(os.path.join(SRC, pat)):
+            with open(path, encoding="utf-8") as f:
+                for m in REPLY.finditer(f.read()):
+                    found.add("%s %s" % ((m.group(1), m.group(2))
+                                         if m.group(1) else
+                                         (m.group(3), m.group(4))))
+    return found
+
+
+def section(troff, name):
+    m = re.search(r"^\.SH %s\n(.*?)(?=^\.SH )" % re.escape(name), troff,
+                  re.M | re.S)
+    return plain(m.group(1)) if m else ""
+
+
 CONFIG_PAGES = ["doc/authmilter.8", "doc/authmilter-report.8",
                 "doc/authmilter.conf.5"]
 
@@ -112,6 +140,13 @@ def main():
         missing = sorted(o for o in opts if not documented(o, text))
         t.ok(not missing, "%s names every option the program accepts"
              % page, diag="not named: %s" % missing)
+    replies = source_replies()
+    t.ok({"550 5.7.1", "451 4.3.2"} <= replies,
+         "SMTP replies found in the sources", diag=repr(sorted(replies)))
+    listed = section(read("doc/authmilter.8"), "SMTP REPLIES")
+    missing = sorted(r for r in replies if r not in listed)
+    t.ok(not missing, "authmilter(8) SMTP REPLIES lists every reply the "
+         "daemon gives", diag="not listed: %s" % missing)
     keys = log_keys()
     t.ok({"qid", "dmarc_override", "verdict"} <= keys,
          "log keys found in the sources (%d)" % len(keys))

@@ -13,6 +13,9 @@ must be one the sources add to the per-message line (logrec_add*);
 authmilter.conf(5) once wrote "dmarc-override=", a key never logged.
 A few such words are not log keys (libpq and make variables): NOT_KEYS.
 
+Log values: every exempt= word checks.c logs is in authmilter(8)
+(exempt=peer, for PeerHosts, was not).
+
 SMTP replies: every "550 5.7.1"-style pair the policy and milter code
 set is in authmilter(8) SMTP REPLIES (451 4.3.0, a header change the MTA
 refused, was in no document).
@@ -147,6 +150,12 @@ def main():
     missing = sorted(r for r in replies if r not in listed)
     t.ok(not missing, "authmilter(8) SMTP REPLIES lists every reply the "
          "daemon gives", diag="not listed: %s" % missing)
+    exempt = set(re.findall(r'exempt_why = "([a-z]+)"',
+                            read("src/milter/checks.c")))
+    man8 = plain(read("doc/authmilter.8"))
+    t.ok(len(exempt) >= 2 and all("exempt=" + w in man8 for w in exempt),
+         "authmilter(8) LOGGING names every exempt= value %s"
+         % sorted(exempt))
     keys = log_keys()
     t.ok({"qid", "dmarc_override", "verdict"} <= keys,
          "log keys found in the sources (%d)" % len(keys))

@@ -270,6 +270,15 @@ def bad_from(t, base, pem):
             t.ok(res.disposition == "reject" and res.code == "550" and
                  "5.7.1" in (res.text or "") and "author" in (res.text or ""),
                  "bad From (%s): 550 5.7.1 by default" % label, diag=repr(res))
+        # past the eight From fields kept, a ninth (the one some clients
+        # show) must not go unjudged behind eight that pass
+        froms = [b"From: a@att.test"] * 8 + [b"From: v@victim.test"]
+        res = d.send_message(sign(msg(froms, "nine"), "att.test", pem),
+                             client_ip=GOOD_IP, mail_from="<a@att.test>")
+        t.ok(res.disposition == "reject" and res.code == "550" and
+             "too many From fields" in (res.text or ""),
+             "nine From fields: bad From, not a pass of the first eight",
+             diag=repr(res))
         # a NUL inside the value: libmilter hands over the part before it,
         # and that address is judged like any other
         raw = msg([b"From: v@victim.test\0a@att.test"], "nul")

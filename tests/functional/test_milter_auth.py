@@ -53,6 +53,9 @@ def zone(pub):
         if dmarc:
             z["_dmarc." + dom] = [{"TXT": dmarc}]
     z["_dmarc.slow.test"] = ["TIMEOUT"]
+    # an explanation with a percent sign (RFC 7208 7.1: "%%" is a "%")
+    z["pctexp.test"] = [{"TXT": "v=spf1 -all exp=exp.pctexp.test"}]
+    z["exp.pctexp.test"] = [{"TXT": "100%% of %{d}'s mail is refused"}]
     return z
 
 
@@ -309,6 +312,15 @@ def run_cases(t, base, pem, srv):
         t.ok("SPF check failed for none.test: %s is not one of none.test's "
              "designated mail servers" % BAD_IP in (res.text or ""),
              "the reply gives the SPF explanation (RFC 7208 8.4)",
+             diag=repr(res))
+        # libmilter drops a reply text with a lone "%" (smfi_setreply),
+        # so the "%" of the sender's explanation goes out doubled
+        res = d.send_message(msg("pctexp.test", "pct"), client_ip=BAD_IP,
+                             mail_from="<x@pctexp.test>")
+        t.ok(res.disposition == "reject" and
+             "SPF check failed for pctexp.test: 100%% of pctexp.test's mail "
+             "is refused" in (res.text or ""),
+             "a % in the SPF explanation reaches the reply escaped as %%",
              diag=repr(res))
         res = d.send_message(msg("slow.test", "slow2"), client_ip=GOOD_IP,
                              mail_from="<a@slow.test>")

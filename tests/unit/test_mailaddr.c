@@ -50,6 +50,12 @@ static const struct from_case cases[] = {
 	  "evil.example" },
 	{ "encoded word alone", "=?utf-8?q?x@bank.example?=", MAILADDR_R_NO_DOMAIN,
 	  NULL },
+	/* RFC 2047 5: no encoded word in an addr-spec; a reader that decodes
+	 * it anyway must not see a mailbox we never judged */
+	{ "encoded word as local part", "=?utf-8?q?ceo?=@bank.example",
+	  MAILADDR_R_SYNTAX, NULL },
+	{ "encoded word before a bare addr-spec",
+	  "=?utf-8?q?x?= ceo@bank.example", MAILADDR_R_SYNTAX, NULL },
 	{ "folded CRLF", "John\r\n <j@example.com>", MAILADDR_OK, "example.com" },
 	{ "folded LF", "John\n\t<j@example.com>\n", MAILADDR_OK, "example.com" },
 	{ "two mailboxes", "a@one.example, b@two.example", MAILADDR_OK,

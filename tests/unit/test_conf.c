@@ -400,6 +400,53 @@ test_missing_file(void **state)
 	buf_deinit(&err);
 }
 
+/* A line past the limit, a NUL byte (a binary file given by mistake) and
+ * a directory are errors naming the place; the lines around still count */
+static void
+test_unreadable_lines(void **state)
+{
+	static const char nul_text[] = "Mode verify\nSocket x\0y\n";
+	struct buf err = BUF_INIT, text = BUF_INIT;
+	struct conf *c = NULL;
+	char where[128];
+	size_t i;
+
+	(void)state;
+	buf_append_str(&text, "AuthservID ");
+	for (i = 0; i < 9000; i++)
+		buf_append_byte(&text, 'a');
+	buf_append_str(&text, "\nMode bogus\n");
+	assert_null(load(buf_cstr(&text), &err));
+	(void)snprintf(where, sizeof(where), "%s:1: line longer than 8192 bytes",
+	    path);
+	assert_non_null(strstr(buf_cstr(&err), where));
+	(void)snprintf(where, sizeof(where), "%s:2: ", path);
+	assert_non_null(strstr(buf_cstr(&err), where));
+
+	write_conf("");
+	{
+		FILE *fp = fopen(path, "w");
+
+		assert_non_null(fp);
+		assert_int_equal(fwrite(nul_text, 1, sizeof(nul_text) - 1, fp),
+		    sizeof(nul_text) - 1);
+		assert_int_equal(fclose(fp), 0);
+	}
+	buf_reset(&err);
+	assert_false(conf_load(path, &c, &err));
+	(void)unlink(path);
+	assert_null(c);
+	(void)snprintf(where, sizeof(where), "%s:2: NUL byte in line", path);
+	assert_non_null(strstr(buf_cstr(&err), where));
+
+	buf_reset(&err);
+	assert_false(conf_load("/tmp", &c, &err));
+	assert_null(c);
+	assert_non_null(strstr(buf_cstr(&err), "/tmp: read error"));
+	buf_deinit(&text);
+	buf_deinit(&err);
+}
+
 static void
 test_print_round_trips(void **state)
 {
@@ -545,6 +592,7 @@ main(void)
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_fifo_refused),
+		cmocka_unit_test(test_unreadable_lines),
 		cmocka_unit_test(test_print_round_trips),
 		cmocka_unit_test(test_live_swap_keeps_old_snapshot),
 		cmocka_unit_test(test_restart_only_changes),

@@ -83,6 +83,13 @@ test_xml_record_mapping(void **state)
 	assert_non_null(strstr(x, "<domain>evil&lt;</domain>"));
 	assert_non_null(strstr(x, "<result>permerror</result>"));
 	assert_null(strstr(x, "short"));
+	/* a published sp= is shown as published, sp=none too (it differs
+	 * from p=reject: subdomains are not protected) */
+	buf_truncate(&b, 0);
+	p.sp = "none";
+	report_xml_begin(&b, &m, &p);
+	assert_non_null(strstr(buf_cstr(&b), "<p>reject</p>\n    <sp>none</sp>"));
+	p.sp = "";
 	buf_truncate(&b, 0);
 	m.rfc7489 = true;
 	report_xml_begin(&b, &m, &p);

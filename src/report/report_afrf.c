@@ -159,8 +159,12 @@ has_domain(const unsigned char *s, size_t n, size_t at)
 
 /* local_start - where the local-part ending at the '@' at s[at] begins:
  * back over atext and dots, and over a quoted-string (from quotes, the
- * ones the forward scan closed) that ends at the '@' or at a dot, for
- * quoted-string and obs-local-part forms such as "a b"."c"@d. An '@'
+ * ones the forward scan closed) that ends at the '@', at a dot, at
+ * local-part text or at another quoted-string, for quoted-string and
+ * obs-local-part forms such as "a b"."c"@d and for "q"x@d or "a""b"@d,
+ * no RFC 5322 forms but read by an MTA as qx@d and ab@d: left out, the
+ * quoted part would leak, and a second redaction would take it (the
+ * fuzz target checks that twice is once). An '@'
  * between local-part text ("x@.y@d", whose first '@' has no domain) is
  * taken in too: stopping there would leave "x@redacted@d", whose first
  * '@' then looks like an address of its own. */
@@ -171,7 +175,8 @@ local_start(const unsigned char *s, size_t at, const struct buf *quotes)
 	struct span q = { 0, 0 };
 
 	while (o > 0) {
-		if (s[o - 1] == '"' && (s[o] == '@' || s[o] == '.')) {
+		if (s[o - 1] == '"' && (s[o] == '@' || s[o] == '"' ||
+		    is_local_char(s[o]))) {
 			while (k > 0 && (q = span_get(quotes, k - 1)).to > o - 1)
 				k--;
 			if (k == 0 || q.to != o - 1)

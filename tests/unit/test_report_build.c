@@ -562,6 +562,15 @@ test_redact_quoted(void **state)
 	    "redacted@example.net");	/* content a\\, closed after it */
 	check_redact("Cc", "\"a@b\"@example.net,\n \"x\".y.\"z w\"@example.org",
 	    true, "redacted@example.net,\r\n redacted@example.org");
+	/* a quoted-string run into atom text (no dot between) is one
+	 * local-part to an MTA ("q"x@ is qx@ to Postfix): all of it goes */
+	check_redact("To", "\"q\"x@example.net", true, "redacted@example.net");
+	check_redact("To", "a\"b c\"d@example.net", true,
+	    "redacted@example.net");
+	check_redact("To", "Eve <\"s e\"cret@example.net>", true,
+	    "Eve <redacted@example.net>");
+	check_redact("To", "\"a\"\"b\"@example.net", true,
+	    "redacted@example.net");
 	/* a quote in a comment is not a quoted-string */
 	check_redact("To", "(6\" long) \"j d\"@example.net", true,
 	    "(6\" long) redacted@example.net");

@@ -240,6 +240,32 @@ test_local_lists(void **state)
 	in.from_domain = "evilpartner.example";
 	policy_at_end(&pc, &in, &v);
 	assert_int_equal(v.kind, VERDICT_REJECT);
+	/* authmilter.conf(5): nor quarantined, tempfailed for a DMARC
+	 * temperror, or refused for an SPF failure waiting for DMARC */
+	in = input(POLICY_SPF_NONE, POLICY_DMARC_FAIL, POLICY_DISP_QUARANTINE,
+	    "partner.example");
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	assert_string_equal(v.why, "never-reject");
+	pc.dmarc_temperror = POLICY_TEMP_TEMPFAIL;
+	in = input(POLICY_SPF_NONE, POLICY_DMARC_TEMPERROR, POLICY_DISP_NONE,
+	    "partner.example");
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	pc.spf_fail = POLICY_SPF_REJECT_UNLESS_DMARC;
+	in = input(POLICY_SPF_FAIL, POLICY_DMARC_FAIL, POLICY_DISP_NONE,
+	    "partner.example");
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	/* a bad From and several authors come first */
+	in.bad_from = "no From field";
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_REJECT);
+	in.bad_from = NULL;
+	in.several_authors_refused = true;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_REJECT);
+	pc = defaults();
 	/* always-reject even without a published policy */
 	in = input(POLICY_SPF_NONE, POLICY_DMARC_NONE, POLICY_DISP_NONE, "bank.example");
 	policy_at_end(&pc, &in, &v);

@@ -71,6 +71,8 @@ ORGS = {
     "org.psdz.test": "v=DMARC1; p=none; rua=mailto:agg@other.psdz.test",
     "org2.psdz.test": "v=DMARC1; p=none; rua=mailto:agg@mail.org2.psdz.test",
     "wf.test": "v=DMARC1; p=none; rua=mailto:agg@mail.broken.example",
+    # a public suffix operator's own rua: its own organisation
+    "psdself.test": "v=DMARC1; p=none; psd=y; rua=mailto:agg@psdself.test",
 }
 CLAIM_SLEEP_S = 3       # claims(): one submission's time
 
@@ -525,7 +527,8 @@ def organisations(t, opts, tmp):
         os.mkdir(out)
         o = dict(opts, ReportStore="sqlite:" + db, DMARCMode=mode)
         with daemon.Daemon(options=o) as d:
-            doms = ("org.psdz.test", "org2.psdz.test", "wf.test")
+            doms = ("org.psdz.test", "org2.psdz.test", "wf.test",
+                    "psdself.test")
             for n, dom in enumerate(doms):
                 d.send_message(msg(dom, 600 + n), client_ip=GOOD_IP,
                                mail_from="<x@%s>" % dom)
@@ -536,9 +539,10 @@ def organisations(t, opts, tmp):
         got = sorted(os.path.basename(f).split("!")[1] for f in
                      glob.glob(os.path.join(out, "*.xml.gz")))
         if mode == "rfc9989":
-            t.is_eq(got, ["org2.psdz.test"], "tree walk: a rua host in "
-                    "the policy domain's organisation gets the report, "
-                    "one below the same public suffix does not")
+            t.is_eq(got, ["org2.psdz.test", "psdself.test"], "tree walk: a "
+                    "rua host in the policy domain's organisation (a psd=y "
+                    "domain's own too) gets the report, one below the same "
+                    "public suffix does not")
             t.ok(re.search(r"report org\.psdz\.test .*skipped: "
                            r"agg@other\.psdz\.test: not authorised",
                            r.stderr), "tree walk: the stranger needs its "
@@ -549,7 +553,8 @@ def organisations(t, opts, tmp):
                  "tree walk failed (SERVFAIL): tried again later, not "
                  "skipped", diag=r.stderr)
         else:
-            t.is_eq(got, ["org.psdz.test", "org2.psdz.test"], "rfc7489 "
+            t.is_eq(got, ["org.psdz.test", "org2.psdz.test",
+                          "psdself.test"], "rfc7489 "
                     "mode: the PSL puts every name below psdz.test in one "
                     "organisation")
 

@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -71,6 +72,8 @@ report_fo_wants(const char *fo, const struct report_fo_input *in)
  * Redaction (RFC 6590): every local-part followed by "@" and a domain, in
  * every header field, becomes "redacted" (a valid dot-atom, so the field
  * keeps its syntax); the domain stays, as that is what the report is about.
+ * White space and comments (CFWS) around the '@' do not hide a local-part:
+ * "bob (c) @d.example" loses "bob (c) ", "bob@ d.example" keeps " d.example".
  * Two kinds of field keep a little more:
  *
  *   msg-id fields   an addr-spec inside <...> is a msg-id: it names a
@@ -90,8 +93,9 @@ enum redact_kind {
 	REDACT_TAGS,
 };
 
-/* A stretch of the value: a quoted-string (from = its opening quote,
- * to = its closing one) or a local-part to replace [from, to). */
+/* A stretch of the value: a quoted-string or comment (from = its opening
+ * character, to = its closing one), a local-part to replace [from, to),
+ * or a walk back from the '@' at to that stopped at from. */
 struct span {
 	size_t from, to;
 };
@@ -143,58 +147,167 @@ span_count(const struct buf *b)
 	return b->len / sizeof(struct span);
 }
 
-/* has_domain - does something that can start a domain follow the '@' at
- * s[at] at once: a letter or digit, a domain-literal '[' or UTF-8. "5@$3"
- * or a lone "x@" are not addresses, nor the obsolete "x@ y" with white
- * space after the '@': taking it would let a redaction make an address
- * of an '@' that was none ("a@ #b@c" to "a@ redacted@c"), so that
- * redacting twice would differ from once (the fuzz target checks it). */
-static bool
-has_domain(const unsigned char *s, size_t n, size_t at)
-{
-	size_t i = at + 1;
+/* What the forward pass found in a value: the closed quoted-strings and
+ * comments (from = opening char, to = closing one), each in the order
+ * they close, the comments again in the order they open, each '@' with
+ * where it stands, and (memo) where the walk back from an address's '@'
+ * (.to) stopped (.from), so that a run of addresses is walked once. */
+struct scan {
+	struct buf quotes, comments, opens, ats, memo;
+};
 
-	return i < n && (ascii_isalnum(s[i]) || s[i] == '[' || s[i] >= 0x80);
+struct at_mark {
+	size_t at;
+	bool inq, incomment, angle;
+};
+
+/* span_find - the span in b (sorted by .to, or by .from when by_from)
+ * whose .to (or .from) is pos: binary search, so that walking back over
+ * many quoted-strings or comments stays linear-ish */
+static bool
+span_find(const struct buf *b, size_t pos, bool by_from, struct span *sp_r)
+{
+	size_t lo = 0, hi = span_count(b), mid, key;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		*sp_r = span_get(b, mid);
+		key = by_from ? sp_r->from : sp_r->to;
+		if (key == pos)
+			return true;
+		if (key < pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
 }
 
-/* local_start - where the local-part ending at the '@' at s[at] begins:
- * back over atext and dots, and over a quoted-string (from quotes, the
- * ones the forward scan closed) that ends at the '@', at a dot, at
- * local-part text or at another quoted-string, for quoted-string and
- * obs-local-part forms such as "a b"."c"@d and for "q"x@d or "a""b"@d,
- * no RFC 5322 forms but read by an MTA as qx@d and ab@d: left out, the
- * quoted part would leak, and a second redaction would take it (the
- * fuzz target checks that twice is once). An '@'
- * between local-part text ("x@.y@d", whose first '@' has no domain) is
- * taken in too: stopping there would leave "x@redacted@d", whose first
- * '@' then looks like an address of its own. */
-static size_t
-local_start(const unsigned char *s, size_t at, const struct buf *quotes)
+static int
+span_cmp_from(const void *a, const void *b)
 {
-	size_t o = at, k = span_count(quotes);
-	struct span q = { 0, 0 };
+	const struct span *x = a, *y = b;
+
+	return x->from < y->from ? -1 : x->from > y->from;
+}
+
+/* is_fws - white space, or the CR LF of a fold */
+static bool
+is_fws(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* cfws_fwd, cfws_back - past the white space and whole comments after
+ * s[i] (from i on) or before s[o] */
+static size_t
+cfws_fwd(const struct scan *sc, const unsigned char *s, size_t n, size_t i)
+{
+	struct span c;
+
+	while (i < n) {
+		if (is_fws(s[i]))
+			i++;
+		else if (s[i] == '(' && span_find(&sc->opens, i, true, &c))
+			i = c.to + 1;
+		else
+			break;
+	}
+	return i;
+}
+
+static size_t
+cfws_back(const struct scan *sc, const unsigned char *s, size_t o)
+{
+	struct span c;
 
 	while (o > 0) {
-		if (s[o - 1] == '"' && (s[o] == '@' || s[o] == '"' ||
-		    is_local_char(s[o]))) {
-			while (k > 0 && (q = span_get(quotes, k - 1)).to > o - 1)
-				k--;
-			if (k == 0 || q.to != o - 1)
-				break;	/* an opening quote: not ours */
-			o = q.from;
-			k--;
-			continue;
-		}
-		if (s[o - 1] == '@' && o < at && o >= 2 &&
-		    (is_local_char(s[o - 2]) || s[o - 2] == '"')) {
+		if (is_fws(s[o - 1]))
 			o--;
-			continue;
-		}
-		if (!is_local_char(s[o - 1]))
+		else if (s[o - 1] == ')' && span_find(&sc->comments, o - 1,
+		    false, &c))
+			o = c.from;
+		else
 			break;
-		o--;
 	}
 	return o;
+}
+
+/* unit_back - before the local-part character or closed quoted-string
+ * that ends at s[o - 1], or o when there is none */
+static size_t
+unit_back(const struct scan *sc, const unsigned char *s, size_t o)
+{
+	struct span q;
+
+	if (o == 0)
+		return o;
+	if (is_local_char(s[o - 1]))
+		return o - 1;
+	if (s[o - 1] == '"' && span_find(&sc->quotes, o - 1, false, &q))
+		return q.from;
+	return o;
+}
+
+/* is_address_at - is the '@' at s[at] that of an address: a domain (a
+ * letter or digit, a domain-literal '[' or UTF-8) follows, after any
+ * white space and comments (RFC 5322 CFWS, or the obsolete "bob @ x").
+ * When CFWS stands on either side, the domain must have a dot in it
+ * ("bob @example.net", "bob@ example.net"), so that prose such as
+ * "meet @ 5" stays. "5@$3" or a lone "x@" are no addresses. */
+static bool
+is_address_at(const struct scan *sc, const unsigned char *s, size_t n,
+    size_t at)
+{
+	size_t j = cfws_fwd(sc, s, n, at + 1);
+	bool spaced = j > at + 1 || cfws_back(sc, s, at) < at;
+
+	if (j >= n)
+		return false;
+	if (s[j] == '[')
+		return true;
+	if (!ascii_isalnum(s[j]) && s[j] < 0x80)
+		return false;
+	if (!spaced)
+		return true;
+	for (; j + 1 < n && (ascii_isalnum(s[j]) || s[j] >= 0x80 ||
+	    s[j] == '-' || s[j] == '.'); j++)
+		if (s[j] == '.' && (ascii_isalnum(s[j + 1]) || s[j + 1] >= 0x80))
+			return true;
+	return false;
+}
+
+/* local_start - where the local-part ending at the '@' at s[at] begins.
+ * It walks back over units (local-part text and quoted-strings run
+ * together: "a b"."c"@d, and "q"x@d or "a""b"@d, no RFC 5322 forms but
+ * read by an MTA as qx@d and ab@d), over CFWS between a unit and an
+ * '@' ("bob (c) @d", "x@ y@d"), and over an '@' with a unit before it
+ * ("x@.y@d", whose first '@' has no domain): stopping at such an '@'
+ * would leave "x@redacted@d", whose first '@' then looks like an
+ * address of its own, so a second redaction would differ. Whatever the
+ * walk crosses is replaced, so a redacted run is "redacted@" and what
+ * followed its last address '@', and a second walk finds the same. */
+static size_t
+local_start(struct scan *sc, const unsigned char *s, size_t at)
+{
+	size_t o = at, stop = at, p;
+	struct span m;
+
+	for (;;) {
+		/* s[o] is an '@': cross the CFWS before it to a unit */
+		p = cfws_back(sc, s, o);
+		if (unit_back(sc, s, p) == p)
+			return stop;
+		if (o != at && span_find(&sc->memo, o, false, &m))
+			return m.from;	/* walked from there already */
+		for (o = p; (p = unit_back(sc, s, o)) < o; o = p)
+			continue;
+		stop = o;
+		p = cfws_back(sc, s, o);
+		if (p == 0 || s[p - 1] != '@')
+			return stop;
+		o = p - 1;
+	}
 }
 
 /* skip_tag_name - past a leading "name=" (ptype.property or tag name) in
@@ -229,17 +342,16 @@ add_local(struct buf *locals, size_t from, size_t at)
 	buf_append(locals, &sp, sizeof(sp));
 }
 
-/* find_locals - the local-parts in s[0, n) to replace, in order. One pass
- * forward keeps track of quoted-strings, comments and <...> (so that a
- * '"' in a comment opens nothing and msg-ids are known); at each '@' the
- * local-part is found walking back. Quoted-pairs are skipped whole. */
+/* scan_value - the forward pass: quoted-strings, comments (nested),
+ * <...> and each '@'. Quoted-pairs are skipped whole, so an escaped '@'
+ * or quote counts for nothing. */
 static void
-find_locals(const unsigned char *s, size_t n, enum redact_kind kind,
-    struct buf *locals)
+scan_value(struct scan *sc, const unsigned char *s, size_t n)
 {
-	struct buf quotes = BUF_INIT;
-	struct span q = { 0, 0 };
-	size_t i, from, depth = 0;
+	struct buf stack = BUF_INIT;	/* opening '(' positions */
+	struct at_mark m;
+	struct span sp = { 0, 0 };
+	size_t i, depth = 0;
 	bool inq = false, angle = false;
 
 	for (i = 0; i < n; i++) {
@@ -249,30 +361,77 @@ find_locals(const unsigned char *s, size_t n, enum redact_kind kind,
 		}
 		if (inq) {
 			if (s[i] == '"') {
-				q.to = i;
-				buf_append(&quotes, &q, sizeof(q));
+				sp.to = i;
+				buf_append(&sc->quotes, &sp, sizeof(sp));
 				inq = false;
 			}
-		} else if (s[i] == '(')
+		} else if (s[i] == '(') {
+			buf_append(&stack, &i, sizeof(i));
 			depth++;
-		else if (depth > 0)
-			depth -= s[i] == ')';
-		else if (s[i] == '"') {
-			q.from = i;
+		} else if (depth > 0 && s[i] == ')') {
+			depth--;
+			memcpy(&sp.from, stack.data + depth * sizeof(i),
+			    sizeof(i));
+			buf_truncate(&stack, depth * sizeof(i));
+			sp.to = i;
+			buf_append(&sc->comments, &sp, sizeof(sp));
+		} else if (depth == 0 && s[i] == '"') {
+			sp.from = i;
 			inq = true;
-		} else if (s[i] == '<' || s[i] == '>')
+		} else if (depth == 0 && (s[i] == '<' || s[i] == '>'))
 			angle = s[i] == '<';
-		if (s[i] != '@' || !has_domain(s, n, i))
+		if (s[i] != '@')
 			continue;
-		if (kind == REDACT_MSGID && angle && !inq && depth == 0)
-			continue;	/* a msg-id: kept (see above) */
-		from = local_start(s, i, &quotes);
-		if (kind == REDACT_TAGS && !inq && depth == 0)
-			from = skip_tag_name(s, from, i);
-		if (from < i)
-			add_local(locals, from, i);
+		m.at = i;
+		m.inq = inq;
+		m.incomment = depth > 0;
+		m.angle = angle;
+		buf_append(&sc->ats, &m, sizeof(m));
 	}
-	buf_deinit(&quotes);
+	buf_append(&sc->opens, sc->comments.data, sc->comments.len);
+	if (sc->opens.len > 0)
+		qsort(sc->opens.data, span_count(&sc->opens),
+		    sizeof(struct span), span_cmp_from);
+	buf_deinit(&stack);
+}
+
+/* find_locals - the local-parts in s[0, n) to replace, in order: at
+ * each address's '@' the local-part is found walking back */
+static void
+find_locals(const unsigned char *s, size_t n, enum redact_kind kind,
+    struct buf *locals)
+{
+	struct scan sc = { BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT };
+	struct at_mark m;
+	struct span walked;
+	size_t k, from;
+	bool outside;
+
+	scan_value(&sc, s, n);
+	for (k = 0; k < sc.ats.len / sizeof(m); k++) {
+		memcpy(&m, sc.ats.data + k * sizeof(m), sizeof(m));
+		outside = !m.inq && !m.incomment;
+		if (!is_address_at(&sc, s, n, m.at))
+			continue;
+		if (kind == REDACT_MSGID && m.angle && outside)
+			continue;	/* a msg-id: kept (see above) */
+		from = local_start(&sc, s, m.at);
+		walked.from = from;
+		walked.to = m.at;
+		buf_append(&sc.memo, &walked, sizeof(walked));
+		if (kind == REDACT_TAGS && outside) {
+			/* "header.i= @d" has no local-part to hide */
+			from = skip_tag_name(s, from, m.at);
+			from = cfws_fwd(&sc, s, m.at, from);
+		}
+		if (from < m.at)
+			add_local(locals, from, m.at);
+	}
+	buf_deinit(&sc.quotes);
+	buf_deinit(&sc.comments);
+	buf_deinit(&sc.opens);
+	buf_deinit(&sc.ats);
+	buf_deinit(&sc.memo);
 }
 
 /* redact_value - append s[0, n) with each local-part found replaced */

@@ -29,6 +29,7 @@
 #include "milter/report_hook.h"
 #include "milter/session.h"
 #include "report/report_afrf.h"
+#include "report/report_redact.h"
 #include "report/report_row.h"
 #include "spf/spf.h"
 #include "util/xmalloc.h"

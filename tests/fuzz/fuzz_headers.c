@@ -21,6 +21,7 @@
 #include "core/headers.h"
 #include "fuzz.h"
 #include "report/report_afrf.h"
+#include "report/report_redact.h"
 #include "util/buf.h"
 #include "util/str.h"
 

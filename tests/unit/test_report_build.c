@@ -16,6 +16,7 @@
 
 #include "crypto/crypto.h"
 #include "report/report_afrf.h"
+#include "report/report_redact.h"
 #include "report/report_mime.h"
 #include "report/report_name.h"
 #include "report/report_rua.h"

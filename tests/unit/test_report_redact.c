@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "report/report_afrf.h"
+#include "report/report_redact.h"
 #include "util/buf.h"
 
 /* check_redact - name: value comes out as want (with CRLF added) */

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -19,8 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include "conf/conf_options.h"
@@ -635,21 +638,31 @@ check_pid_file(const struct conf *c)
 /* readable_problem - an absolute file the daemon reads at start. Nothing
  * else opens it before then: libunbound only notes a trust anchor's name
  * and fails every lookup later, and a missing PSLFile stopped the start
- * with neither file nor line, both after authmilter -t said OK */
+ * with neither file nor line, both after authmilter -t said OK.
+ * O_NONBLOCK: a FIFO opened to read waits for a writer, which held -t,
+ * the start and a reload's signal loop; it is refused, as a directory
+ * (which opens, then loads nothing) is */
 static const char *
 readable_problem(const char *path)
 {
 	const char *why = absolute_problem(path);
-	FILE *f;
+	struct stat st;
+	int fd;
 
 	if (why != NULL || path == NULL)
 		return why;
-	f = fopen(path, "r");
-	if (f == NULL)
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
 		return errno == ENOENT ? "no such file" : errno == EACCES ?
 		    "cannot be read (permission denied)" : "cannot be opened";
-	(void)fclose(f);
-	return NULL;
+	if (fstat(fd, &st) != 0)
+		why = "cannot be opened";
+	else if (S_ISFIFO(st.st_mode))
+		why = "is a FIFO, not a file";
+	else if (S_ISDIR(st.st_mode))
+		why = "is a directory, not a file";
+	(void)close(fd);
+	return why;
 }
 
 static const char *

@@ -387,6 +387,44 @@ test_fifo_refused(void **state)
 	buf_deinit(&err);
 }
 
+/* A TrustAnchorFile or PSLFile that is a FIFO is refused, not opened
+ * and waited on for a writer (held -t, the start, and at a reload the
+ * signal loop); a directory is refused too (it opens, then fails to
+ * load at start) */
+static void
+test_read_files_not_fifo_or_dir(void **state)
+{
+	static const char *const opts[] = { "TrustAnchorFile", "PSLFile" };
+	struct buf err = BUF_INIT, text = BUF_INIT;
+	struct conf *c;
+	char fifo[64];
+	size_t i;
+
+	(void)state;
+	(void)snprintf(fifo, sizeof(fifo), "/tmp/authmilter-optfifo-%ld",
+	    (long)getpid());
+	(void)unlink(fifo);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	for (i = 0; i < 2; i++) {
+		buf_truncate(&text, 0);
+		buf_printf(&text, "\n%s %s\n", opts[i], fifo);
+		(void)alarm(10);
+		c = load(buf_cstr(&text), &err);
+		(void)alarm(0);
+		assert_null(c);
+		assert_non_null(strstr(buf_cstr(&err), ":2: "));
+		assert_non_null(strstr(buf_cstr(&err), "a FIFO, not a file"));
+		buf_truncate(&text, 0);
+		buf_printf(&text, "%s /tmp\n", opts[i]);
+		c = load(buf_cstr(&text), &err);
+		assert_null(c);
+		assert_non_null(strstr(buf_cstr(&err), "a directory, not a file"));
+	}
+	(void)unlink(fifo);
+	buf_deinit(&err);
+	buf_deinit(&text);
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -592,6 +630,7 @@ main(void)
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_fifo_refused),
+		cmocka_unit_test(test_read_files_not_fifo_or_dir),
 		cmocka_unit_test(test_unreadable_lines),
 		cmocka_unit_test(test_print_round_trips),
 		cmocka_unit_test(test_live_swap_keeps_old_snapshot),

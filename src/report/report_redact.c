@@ -23,6 +23,8 @@
  * keeps its syntax); the domain stays, as that is what the report is about.
  * White space and comments (CFWS) around the '@' do not hide a local-part:
  * "bob (c) @d.example" loses "bob (c) ", "bob@ d.example" keeps " d.example".
+ * Nor does CFWS next to a dot between words: "john . smith@d" loses all
+ * of "john . smith" (RFC 5322 4.4 obs-local-part).
  * Two kinds of field keep a little more:
  *
  *   msg-id fields   an addr-spec inside <...> is a msg-id: it names a
@@ -226,6 +228,26 @@ is_address_at(const struct scan *sc, const unsigned char *s, size_t n,
 	return false;
 }
 
+/* units_back - before the run of units ending at s[o - 1]. CFWS next to
+ * a dot is crossed too: RFC 5322 4.4's obs-local-part puts CFWS around
+ * each word, and an MTA reads "john . smith@d" as john.smith@d, so
+ * stopping at the white space left "john . " in the report */
+static size_t
+units_back(const struct scan *sc, const unsigned char *s, size_t o)
+{
+	size_t p;
+
+	for (;;) {
+		while ((p = unit_back(sc, s, o)) < o)
+			o = p;
+		p = cfws_back(sc, s, o);
+		if (p == o || unit_back(sc, s, p) == p ||
+		    (s[o] != '.' && s[p - 1] != '.'))
+			return o;
+		o = p;
+	}
+}
+
 /* local_start - where the local-part ending at the '@' at s[at] begins.
  * It walks back over units (local-part text and quoted-strings run
  * together: "a b"."c"@d, and "q"x@d or "a""b"@d, no RFC 5322 forms but
@@ -249,8 +271,7 @@ local_start(struct scan *sc, const unsigned char *s, size_t at)
 			return stop;
 		if (o != at && span_find(&sc->memo, o, false, &m))
 			return m.from;	/* walked from there already */
-		for (o = p; (p = unit_back(sc, s, o)) < o; o = p)
-			continue;
+		o = units_back(sc, s, p);
 		stop = o;
 		p = cfws_back(sc, s, o);
 		if (p == 0 || s[p - 1] != '@')

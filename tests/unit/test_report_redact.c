@@ -91,6 +91,26 @@ test_cfws_runs(void **state)
 	    "header.i= @rf.test smtp.mailfrom=redacted@rf.test");
 }
 
+/* RFC 5322 4.4 obs-local-part: white space or a comment around a dot
+ * joins the words ("john . smith@d" is john.smith@d to an MTA), so the
+ * words before it go too */
+static void
+test_cfws_around_dots(void **state)
+{
+	(void)state;
+	check_redact("To", "john . smith@example.net", "redacted@example.net");
+	check_redact("To", "john. smith@example.net", "redacted@example.net");
+	check_redact("To", "Jo <john .smith@example.net>",
+	    "Jo <redacted@example.net>");
+	check_redact("To", "john.(c) smith@example.net",
+	    "redacted@example.net");
+	check_redact("To", "\"john\" .\n smith@example.net",
+	    "redacted@example.net");
+	/* words not joined by a dot are no local-part */
+	check_redact("To", "John Smith smith@example.net",
+	    "John Smith redacted@example.net");
+}
+
 /* The property check: random values over the characters that matter */
 static const char alphabet[] = "@()\"<>.,\\[]= \t\r\nabxyz0";
 
@@ -229,6 +249,7 @@ main(void)
 		cmocka_unit_test(test_cfws_after_at),
 		cmocka_unit_test(test_cfws_folded),
 		cmocka_unit_test(test_cfws_runs),
+		cmocka_unit_test(test_cfws_around_dots),
 		cmocka_unit_test(test_property),
 	};
 

@@ -74,12 +74,14 @@ redact_kind_of(const char *name)
 
 /* is_local_char - characters of an unquoted local-part: RFC 5322 atext,
  * dots, and bytes above 0x7f (RFC 6532 UTF-8; a Latin-1 byte next to an
- * '@' is hidden too, which errs the safe way) */
+ * '@' is hidden too, which errs the safe way), and the backslash, which
+ * MTAs read as quoting the next character even outside a quoted-string
+ * ("a\@b@d" is a@b at d to them) */
 static bool
 is_local_char(unsigned char c)
 {
 	return ascii_isalnum(c) || c >= 0x80 || (c != '\0' &&
-	    strchr(".!#$%&'*+-/=?^_`{|}~", c) != NULL);
+	    strchr(".!#$%&'*+-/=?^_`{|}~\\", c) != NULL);
 }
 
 /* span_get, span_count - the spans stored in a buf, as an array */

@@ -111,6 +111,16 @@ test_cfws_around_dots(void **state)
 	    "John Smith redacted@example.net");
 }
 
+/* A backslash outside a quoted-string still quotes the next character
+ * to an MTA: "a\@b@d" is the local-part a@b, all of which goes */
+static void
+test_backslash_before_at(void **state)
+{
+	(void)state;
+	check_redact("To", "a\\@b@example.net", "redacted@example.net");
+	check_redact("To", "Jo <jo\\.x@example.net>", "Jo <redacted@example.net>");
+}
+
 /* The property check: random values over the characters that matter */
 static const char alphabet[] = "@()\"<>.,\\[]= \t\r\nabxyz0";
 
@@ -250,6 +260,7 @@ main(void)
 		cmocka_unit_test(test_cfws_folded),
 		cmocka_unit_test(test_cfws_runs),
 		cmocka_unit_test(test_cfws_around_dots),
+		cmocka_unit_test(test_backslash_before_at),
 		cmocka_unit_test(test_property),
 	};
 

@@ -249,6 +249,26 @@ align_ids(struct dmarc_ctx *c, struct dmarc_disc *d, enum dmarc_auth_res want,
 	return S_OK;
 }
 
+/* org_only - the organizational domain of the author domain by itself
+ * (opts.org_only): the tree walk, or the PSL in rfc7489 mode; a record's
+ * p= or np= plays no part, nor does the author's existence */
+static enum dmarc_step
+org_only(struct dmarc_ctx *c, struct dmarc_result *r, struct dmarc_disc *d)
+{
+	enum dmarc_step s = dmarc_walk_org_of(c, c->e->author, d->author_org);
+
+	if (s == S_NEED)
+		return S_NEED;
+	if (s != S_OK) {
+		r->result = DMARC_RES_TEMPERROR;
+		r->reason = "DNS failure during organizational domain discovery";
+		return S_DONE;
+	}
+	dmarc_walk_copy_domain(r->org_domain, d->author_org);
+	r->reason = "organizational domain only";
+	return S_DONE;
+}
+
 /* compute - the whole decision from the answers so far */
 static enum dmarc_step
 compute(struct dmarc_eval *e, bool final, struct dmarc_result *r)
@@ -272,6 +292,8 @@ compute(struct dmarc_eval *e, bool final, struct dmarc_result *r)
 		r->reason = "no usable author domain";
 		return S_DONE;
 	}
+	if (e->o.org_only)
+		return org_only(&c, r, &d);
 	s = e->o.mode == DMARC_MODE_RFC9989 ? dmarc_walk_discover_9989(&c, r, &d, &w) :
 	    dmarc_walk_discover_7489(&c, r, &d);
 	if (s != S_OK)

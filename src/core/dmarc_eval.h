@@ -82,6 +82,11 @@ struct dmarc_eval_opts {
 	unsigned (*pct_roll)(void);
 	bool want_org_domain;	/* find the author's org domain even when
 				 * the verdict does not need it (authcheck) */
+	bool org_only;		/* the org domain alone, no policy nor
+				 * alignment: result org_domain, or
+				 * temperror on a DNS failure (whether a
+				 * report address is the policy domain's
+				 * own, report_verify.c) */
 };
 
 struct dmarc_result {

@@ -30,15 +30,14 @@ same_org(const psl_ctx_t *psl, const char *a, const char *b)
 }
 
 /* walk_org - the organisational domain of name by RFC 9989's DNS tree
- * walk, the one the daemon aligns with in that mode: 1 with org set, 0
- * when the walk finds no DMARC record (no organisation to share), -1 on a
- * DNS failure */
+ * walk, the one the daemon aligns with in that mode (name itself when
+ * the walk finds no record): 1 with org set, 0 for a name that is no
+ * domain, -1 on a DNS failure */
 static int
 walk_org(struct dns_resolver *r, const char *name,
     const _Atomic uint64_t *give_up_ms, char org[DMARC_DOMAIN_SIZE])
 {
 	struct dmarc_eval_opts opts;
-	struct dmarc_auth auth;
 	struct dmarc_result res;
 	struct dmarc_eval *e;
 	const char *q;
@@ -47,10 +46,8 @@ walk_org(struct dns_resolver *r, const char *name,
 
 	memset(&opts, 0, sizeof(opts));
 	opts.mode = DMARC_MODE_RFC9989;
-	opts.want_org_domain = true;
-	memset(&auth, 0, sizeof(auth));
+	opts.org_only = true;
 	e = dmarc_eval_new(name, &opts);
-	dmarc_eval_set_auth(e, &auth);
 	while (dmarc_eval_next_query(e, &q, &type)) {
 		char *asked = xstrdup(q);
 		struct dns_answer *a = dns_lookup_until(r, asked, type,
@@ -66,7 +63,7 @@ walk_org(struct dns_resolver *r, const char *name,
 	dmarc_eval_result(e, &res);
 	memcpy(org, res.org_domain, DMARC_DOMAIN_SIZE);
 	dmarc_eval_free(&e);
-	if (temp)
+	if (temp || res.result == DMARC_RES_TEMPERROR)
 		return -1;
 	return *org != '\0' ? 1 : 0;
 }

@@ -73,6 +73,10 @@ ORGS = {
     "wf.test": "v=DMARC1; p=none; rua=mailto:agg@mail.broken.example",
     # a public suffix operator's own rua: its own organisation
     "psdself.test": "v=DMARC1; p=none; psd=y; rua=mailto:agg@psdself.test",
+    # the organisation's record is unusable as a policy (p=bogus, no
+    # rua) but still names the organisation; its np= asks nothing more
+    "corpz.test": "v=DMARC1; p=bogus; np=reject",
+    "sub.corpz.test": "v=DMARC1; p=none; rua=mailto:agg@mail.corpz.test",
 }
 CLAIM_SLEEP_S = 3       # claims(): one submission's time
 
@@ -528,7 +532,7 @@ def organisations(t, opts, tmp):
         o = dict(opts, ReportStore="sqlite:" + db, DMARCMode=mode)
         with daemon.Daemon(options=o) as d:
             doms = ("org.psdz.test", "org2.psdz.test", "wf.test",
-                    "psdself.test")
+                    "psdself.test", "sub.corpz.test")
             for n, dom in enumerate(doms):
                 d.send_message(msg(dom, 600 + n), client_ip=GOOD_IP,
                                mail_from="<x@%s>" % dom)
@@ -539,10 +543,12 @@ def organisations(t, opts, tmp):
         got = sorted(os.path.basename(f).split("!")[1] for f in
                      glob.glob(os.path.join(out, "*.xml.gz")))
         if mode == "rfc9989":
-            t.is_eq(got, ["org2.psdz.test", "psdself.test"], "tree walk: a "
-                    "rua host in the policy domain's organisation (a psd=y "
-                    "domain's own too) gets the report, one below the same "
-                    "public suffix does not")
+            t.is_eq(got, ["org2.psdz.test", "psdself.test",
+                          "sub.corpz.test"], "tree walk: a rua host in the "
+                    "policy domain's organisation (a psd=y domain's own, "
+                    "one under an organisation whose record is no valid "
+                    "policy) gets the report, one below the same public "
+                    "suffix does not")
             t.ok(re.search(r"report org\.psdz\.test .*skipped: "
                            r"agg@other\.psdz\.test: not authorised",
                            r.stderr), "tree walk: the stranger needs its "
@@ -554,7 +560,7 @@ def organisations(t, opts, tmp):
                  "skipped", diag=r.stderr)
         else:
             t.is_eq(got, ["org.psdz.test", "org2.psdz.test",
-                          "psdself.test"], "rfc7489 "
+                          "psdself.test", "sub.corpz.test"], "rfc7489 "
                     "mode: the PSL puts every name below psdz.test in one "
                     "organisation")
 

@@ -19,7 +19,8 @@
 static void
 org(struct fake_dns *f, const char *author, bool want, struct dmarc_result *r)
 {
-	struct dmarc_eval_opts o = { DMARC_MODE_RFC9989, NULL, NULL, want };
+	struct dmarc_eval_opts o = { .mode = DMARC_MODE_RFC9989,
+	    .want_org_domain = want };
 	struct dmarc_auth auth;
 	struct dmarc_eval *e = dmarc_eval_new(author, &o);
 

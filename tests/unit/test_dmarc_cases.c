@@ -217,7 +217,8 @@ run_case(void **state)
 	char dkbuf[512], spfbuf[256], frombuf[256], got[300];
 	struct dmarc_auth auth;
 	struct dmarc_result res[MAX_FROM];
-	struct dmarc_eval_opts o = { rs->mode, psl, roll50, false };
+	struct dmarc_eval_opts o = { .mode = rs->mode, .psl = psl,
+	    .pct_roll = roll50 };
 	bool want_roll;
 	size_t nd = 0, nfrom = 0, best;
 	char *p, *tok, *save = NULL;

@@ -14,7 +14,7 @@
 #include "core/idna.h"
 #include "dmarc_fakedns.h"
 
-static const struct dmarc_eval_opts opts9989 = { DMARC_MODE_RFC9989, NULL, NULL, false };
+static const struct dmarc_eval_opts opts9989 = { .mode = DMARC_MODE_RFC9989 };
 
 /* run - evaluate author with a fake DNS and identifiers */
 static size_t

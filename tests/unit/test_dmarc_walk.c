@@ -199,6 +199,52 @@ test_dns_failure_mid_walk(void **state)
 	free(f);
 }
 
+/* org_of - the org_only evaluation of name (report addresses) */
+static void
+org_of(struct fake_dns *f, const char *name, struct dmarc_result *r)
+{
+	static const struct dmarc_eval_opts org_only = {
+		.mode = DMARC_MODE_RFC9989, .org_only = true };
+	struct dmarc_eval *e = dmarc_eval_new(name, &org_only);
+
+	fake_drive(f, e, false, NULL, r);
+	r->record = NULL;
+	dmarc_eval_free(&e);
+}
+
+static void
+test_org_only(void **state)
+{
+	struct fake_dns *f = calloc(1, sizeof(*f));
+	struct dmarc_result r;
+	size_t i;
+
+	(void)state;
+	/* a record that is no valid policy still names the organisation
+	 * (RFC 9989 4.10.2), and np= asks nothing: TXT queries only */
+	fake_add(f, "_dmarc.corp.example", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=bogus; np=reject");
+	org_of(f, "mail.corp.example", &r);
+	assert_string_equal(r.org_domain, "corp.example");
+	assert_int_not_equal(r.result, DMARC_RES_TEMPERROR);
+	for (i = 0; i < f->nlog; i++)
+		assert_non_null(strstr(f->log[i], "/TXT"));
+	/* below a psd=y record: one label below it */
+	fake_add(f, "_dmarc.psd.example", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=none; psd=y");
+	org_of(f, "a.b.psd.example", &r);
+	assert_string_equal(r.org_domain, "b.psd.example");
+	/* no record on the way: the name itself */
+	org_of(f, "host.nowhere.example", &r);
+	assert_string_equal(r.org_domain, "host.nowhere.example");
+	/* a DNS failure on the way: temperror, no organisation */
+	fake_add(f, "_dmarc.broken.example", DNS_T_TXT, DNS_R_SERVFAIL, NULL);
+	org_of(f, "mx.broken.example", &r);
+	assert_int_equal(r.result, DMARC_RES_TEMPERROR);
+	assert_string_equal(r.org_domain, "");
+	free(f);
+}
+
 static void
 test_missing_answer_is_timeout(void **state)
 {
@@ -531,6 +577,7 @@ main(void)
 		cmocka_unit_test(test_intermediate_record_is_not_policy),
 		cmocka_unit_test(test_dns_failure_mid_walk),
 		cmocka_unit_test(test_missing_answer_is_timeout),
+		cmocka_unit_test(test_org_only),
 		cmocka_unit_test(test_np_asks_existence_only_when_it_matters),
 		cmocka_unit_test(test_many_dkim_domains_stay_bounded),
 		cmocka_unit_test(test_prefetch_and_sequential_agree),

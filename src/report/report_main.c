@@ -46,12 +46,15 @@ usage(FILE *f)
 	    " [--period begin end]\n"
 	    "       authmilter-report [-c file] --expire days\n"
 	    "       authmilter-report [-c file] --stats\n"
+	    "       authmilter-report -V | -h\n"
 	    "  -c file          configuration (default %s)\n"
 	    "  --dry-run        write reports to --out, send nothing, record nothing\n"
 	    "  --out dir        where --dry-run writes .xml.gz and .eml files\n"
 	    "  --period b e     only the period [b, e) (Unix times)\n"
 	    "  --expire days    delete rows older than days\n"
-	    "  --stats          rows per policy domain\n", DEFAULT_CONFIG);
+	    "  --stats          rows per policy domain\n"
+	    "  -V               the version\n"
+	    "  -h, --help       this text\n", DEFAULT_CONFIG);
 }
 
 /* parse_i64 - a whole decimal number */

@@ -229,8 +229,11 @@ def command_line(t, tmp):
          "report -V: the version, exit 0", diag=r.stdout + r.stderr)
     r = subprocess.run([REPORT, "--help"], capture_output=True, text=True,
                        timeout=60)
-    t.ok(r.returncode == 0 and r.stdout.startswith("usage: authmilter-report"),
-         "report --help: usage on stdout, exit 0", diag=r.stdout + r.stderr)
+    t.ok(r.returncode == 0 and r.stdout.startswith("usage: authmilter-report")
+         and re.search(r"^  -V ", r.stdout, re.M) and
+         re.search(r"^  -h, --help ", r.stdout, re.M),
+         "report --help: usage on stdout (naming -V and -h too), exit 0",
+         diag=r.stdout + r.stderr)
     bad = [("--bogus",), ("--out", tmp), ("--dry-run",), ("--expire", "0"),
            ("--period", "200", "100"), ("--period", "1x", "2"), ("extra",)]
     got = [(a, report(full, *a)) for a in bad]

@@ -555,6 +555,8 @@ static const char *
 check_socket(const struct conf *c)
 {
 	const char *s = c->socket, *at, *p;
+	struct in6_addr a6;
+	struct in_addr a4;
 	unsigned long port;
 	char digits[8];
 	size_t n;
@@ -591,6 +593,12 @@ check_socket(const struct conf *c)
 	if (at != NULL && strpbrk(at + 1, " \t") != NULL)
 		return "white space after @ADDRESS (one host name or IP address; "
 		    "a comment starts with #)";
+	/* libmilter binds inet: to IPv4 and inet6: to IPv6 only; the other
+	 * family's literal failed the start ("in use, or no permission?") */
+	if (at != NULL && p == s + 5 && inet_pton(AF_INET6, at + 1, &a6) == 1)
+		return "an IPv6 address needs inet6:PORT@ADDRESS";
+	if (at != NULL && p == s + 6 && inet_pton(AF_INET, at + 1, &a4) == 1)
+		return "an IPv4 address needs inet:PORT@ADDRESS";
 	return NULL;
 }
 

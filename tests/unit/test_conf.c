@@ -175,6 +175,11 @@ static const struct {
 	/* authmilter -t said OK; the start failed "in use, or no permission?" */
 	{ "\nSocket inet:8891@127.0.0.1 extra\n", 2,
 	  "Socket: white space after @ADDRESS" },
+	/* libmilter binds each family's literal only with its own prefix */
+	{ "Socket inet:8891@::1\n", 1,
+	  "Socket: an IPv6 address needs inet6:PORT@ADDRESS" },
+	{ "Socket inet6:8891@127.0.0.1\n", 1,
+	  "Socket: an IPv4 address needs inet:PORT@ADDRESS" },
 	/* 108 bytes: one more than Linux's sun_path holds with its NUL */
 	{ "Socket unix:/run/authmilter/"
 	  "0123456789012345678901234567890123456789"

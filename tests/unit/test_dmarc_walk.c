@@ -16,12 +16,13 @@
 
 static const struct dmarc_eval_opts opts9989 = { .mode = DMARC_MODE_RFC9989 };
 
-/* run - evaluate author with a fake DNS and identifiers */
+/* run_with - evaluate author with opts, a fake DNS and identifiers */
 static size_t
-run(struct fake_dns *f, const char *author, const struct dmarc_auth *auth,
+run_with(struct fake_dns *f, const char *author,
+    const struct dmarc_eval_opts *opts, const struct dmarc_auth *auth,
     struct dmarc_result *r)
 {
-	struct dmarc_eval *e = dmarc_eval_new(author, &opts9989);
+	struct dmarc_eval *e = dmarc_eval_new(author, opts);
 	size_t n = fake_drive(f, e, false, auth, r);
 
 	/* the record pointer dies with the eval; tests read scalars only */
@@ -29,6 +30,14 @@ run(struct fake_dns *f, const char *author, const struct dmarc_auth *auth,
 	dmarc_eval_free(&e);
 	assert_null(e);
 	return n;
+}
+
+/* run - run_with in RFC 9989 mode */
+static size_t
+run(struct fake_dns *f, const char *author, const struct dmarc_auth *auth,
+    struct dmarc_result *r)
+{
+	return run_with(f, author, &opts9989, auth, r);
 }
 
 static void
@@ -205,11 +214,8 @@ org_of(struct fake_dns *f, const char *name, struct dmarc_result *r)
 {
 	static const struct dmarc_eval_opts org_only = {
 		.mode = DMARC_MODE_RFC9989, .org_only = true };
-	struct dmarc_eval *e = dmarc_eval_new(name, &org_only);
 
-	fake_drive(f, e, false, NULL, r);
-	r->record = NULL;
-	dmarc_eval_free(&e);
+	(void)run_with(f, name, &org_only, NULL, r);
 }
 
 static void

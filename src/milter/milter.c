@@ -227,8 +227,9 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	qid = smfi_getsymval(ctx, "i");
 	if (qid != NULL && *qid != '\0')
 		s->msg.queue_id = session_msg_strdup(s, qid);
-	/* argv[1..]: the ESMTP parameters, as Postfix and Sendmail pass them */
-	if (argv[0] != NULL &&
+	/* argv[1..]: the ESMTP parameters, as Postfix and Sendmail pass
+	 * them; ENVID serves failure reports only */
+	if (s->msg.conf->failure_reports && argv[0] != NULL &&
 	    (envid = xtext_esmtp_param(argv + 1, "ENVID")) != NULL)
 		s->msg.envid = session_msg_strdup(s, envid);
 	checks_mail_from(s, &v);

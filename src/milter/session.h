@@ -33,9 +33,9 @@ struct message {
 	char *auth_user;		/* {auth_authen}: SMTP AUTH user, or
 					 * NULL (in arena) */
 	char *envid;			/* MAIL FROM's ENVID= as the client
-					 * wrote it (xtext), or NULL (in
-					 * arena); failure reports give it
-					 * back */
+					 * wrote it (xtext), kept only with
+					 * FailureReports (they give it
+					 * back), else NULL (in arena) */
 	bool headers_capped;		/* some fields were not kept */
 	unsigned ar_seen;		/* A-R fields so far (their index) */
 	/* index of each A-R field carrying our authserv-id: every one is

@@ -148,7 +148,7 @@ span_cmp_from(const void *a, const void *b)
 static bool
 is_fws(unsigned char c)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+	return ascii_iswsp(c) || c == '\r' || c == '\n';
 }
 
 /* cfws_fwd, cfws_back - past the white space and whole comments after

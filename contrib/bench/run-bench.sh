@@ -264,12 +264,15 @@ for _ in range(50):
 EOF
 }
 
-# wait_tcp - wait up to 10 s (60 s under valgrind) for a listener on
-# 127.0.0.1:PORT
+# wait_tcp PORT [PID] - wait up to 10 s (60 s under a wrapper: valgrind,
+# perf) for a listener on 127.0.0.1:PORT; false at once when PID, the
+# process that should listen, has exited (a milter that fails at its start
+# is reported then, not a minute later)
 wait_tcp() {
 	local i
 	for i in $(seq $( [ -n "$WRAP" ] && echo 600 || echo 100 )); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		[ -z "${2:-}" ] || kill -0 "$2" 2>/dev/null || return 1
 		sleep 0.1
 	done
 	return 1
@@ -543,7 +546,7 @@ start_set() {
 	for m in "$@"; do
 		"start_$m"
 		pids="$pids $MPID"
-		if ! wait_tcp "$MPORT"; then
+		if ! wait_tcp "$MPORT" "$MPID"; then
 			echo "run-bench: $m did not start; its log:" >&2
 			tail -5 "$work/$m/log" >&2
 			return 1

@@ -596,6 +596,22 @@ result_field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$1"; }
 # --control fifo:DIR/ctl,DIR/ack" on or off, and wait for its answer
 perf_switch() { echo "$2" > "$1/ctl" && timeout 10 head -n 1 "$1/ack" >/dev/null; }
 
+# fifo_enable CTL ACK PID - "enable" to the perf (PID) reading control FIFO
+# CTL, and wait up to 10 s for its ack on ACK; false at once when PID
+# exits first. Both FIFOs are opened read-write, which never blocks, so a
+# perf that died before opening them cannot hang this.
+fifo_enable() {
+	local i ok=1
+	exec 8<>"$1" 9<>"$2"
+	echo enable >&8
+	for i in $(seq 100); do
+		read -r -t 0.1 -u 9 _ && { ok=0; break; }
+		kill -0 "$3" 2>/dev/null || break
+	done
+	exec 8>&- 9<&-
+	return $ok
+}
+
 hz=$(getconf CLK_TCK)
 rows=$work/rows
 status=0
@@ -861,15 +877,21 @@ count_point() {
 	# number; that costs the milter no system call of its own.
 	child=$(pgrep -P "$MPID" | head -n 1)
 	thread_switches "$child" > "$dir/threads.before"
-	# (it gives up when a thread exits while it attaches, as libmilter's
-	# idle workers do after the warm-up: then it tries again)
+	# It starts disabled and counts from its acknowledged "enable" on (no
+	# guessed wait for it to attach); no build ids, which perf script
+	# does not need here and which cost a second at its exit. (It gives
+	# up when a thread exits while it attaches, as libmilter's idle
+	# workers do after the warm-up: then it tries again.)
 	for try in 1 2 3; do
 		[ "$run" = 1 ] || break
-		timeout 300 perf record -q -m 16M -e raw_syscalls:sys_enter -p "$child" \
+		rm -f "$dir/rctl" "$dir/rack"
+		mkfifo "$dir/rctl" "$dir/rack" || break
+		timeout 300 perf record -q -B -N -m 16M -e raw_syscalls:sys_enter -D -1 \
+			--control "fifo:$dir/rctl,$dir/rack" -p "$child" \
 			-o "$dir/sys.data" >/dev/null 2>&1 &
 		rec=$!
-		sleep 1	# perf record attaches
-		kill -0 "$rec" 2>/dev/null && break
+		fifo_enable "$dir/rctl" "$dir/rack" "$rec" && break
+		wait "$rec" 2>/dev/null
 	done
 	perf_switch "$dir" enable
 	timeout 120 "$milterload" $SOCKS -d "$corpus/corpus" -c "$c" -m "$pc" -n "$counts" \

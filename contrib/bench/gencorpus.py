@@ -78,7 +78,11 @@ SMALL_PRIMES = [p for p in range(3, 2000)
 
 
 def is_probable_prime(n, rng):
-    """is_probable_prime - trial division, then 40 Miller-Rabin rounds"""
+    """is_probable_prime - trial division, then Miller-Rabin rounds on 40
+    bases drawn from rng. A random candidate that passes two rounds is
+    prime beyond any doubt that matters here, so the other 38 bases are
+    drawn (the corpus of a seed stays the same) but not tested: half of
+    the keys' cost, which is most of a small corpus's."""
     for p in SMALL_PRIMES:
         if n % p == 0:
             return n == p
@@ -86,8 +90,10 @@ def is_probable_prime(n, rng):
     while d % 2 == 0:
         d //= 2
         s += 1
-    for _ in range(40):
+    for i in range(40):
         a = rng.randrange(2, n - 2)
+        if i >= 2:
+            continue
         x = pow(a, d, n)
         if x in (1, n - 1):
             continue

@@ -12,7 +12,7 @@
  *   crypto_pubkey_from_der       RSA key: SubjectPublicKeyInfo or RSAPublicKey
  *   crypto_pubkey_from_ed25519   Ed25519 key from 32 raw bytes (RFC 8463)
  *   crypto_pubkey_from_base64    either, from base64 text (DKIM p=), cached
- *   crypto_pubkey_type/bits/free
+ *   crypto_pubkey_type/bits/exponent_bits/free
  *   crypto_verify                RSA PKCS#1 v1.5 or Ed25519 over a digest
  *   crypto_privkey_from_pem      RSA or Ed25519 private key from PEM
  *   crypto_privkey_from_text     PEM, or base64 of DER or of an Ed25519 seed
@@ -39,6 +39,8 @@
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -307,6 +309,21 @@ crypto_pubkey_bits(const struct crypto_pubkey *k)
 {
 	int bits = EVP_PKEY_get_bits(k->pkey);
 
+	return bits > 0 ? (unsigned)bits : 0;
+}
+
+/* crypto_pubkey_exponent_bits - bits of an RSA key's e */
+unsigned
+crypto_pubkey_exponent_bits(const struct crypto_pubkey *k)
+{
+	BIGNUM *e = NULL;
+	int bits;
+
+	if (k->type != CRYPTO_KEY_RSA ||
+	    EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1)
+		return 0;
+	bits = BN_num_bits(e);
+	BN_free(e);
 	return bits > 0 ? (unsigned)bits : 0;
 }
 

@@ -83,6 +83,9 @@ enum crypto_pubkey_status crypto_pubkey_from_base64(enum crypto_key_type type,
 enum crypto_key_type crypto_pubkey_type(const struct crypto_pubkey *k);
 /* crypto_pubkey_bits - modulus size for RSA, 256 for Ed25519 */
 unsigned crypto_pubkey_bits(const struct crypto_pubkey *k);
+/* crypto_pubkey_exponent_bits - size of an RSA key's public exponent in
+ * bits (17 for 65537); 0 for Ed25519 */
+unsigned crypto_pubkey_exponent_bits(const struct crypto_pubkey *k);
 void crypto_pubkey_free(struct crypto_pubkey **kp);
 
 /* crypto_verify - check sig over a precomputed digest of hash type hash.

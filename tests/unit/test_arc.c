@@ -240,6 +240,42 @@ test_chains(void **state)
 	free(rec);
 }
 
+/* The fixture key (tests/arc/key.txt) with a longer public exponent:
+ * 64 bits (2^63+1) is verified and the seal fails; 65 bits (2^64+1) is
+ * refused before any work, as each exponent bit costs a multiplication */
+#define FIXTURE_E_REC(e) "v=DKIM1; k=rsa; p=MIGlMA0GCSqGSIb3DQEBAQUAA4GTADCBj" \
+    "wKBgQDrVs9xyHaWWFV0blyb00/61+sralsf1OMjOhxhqPCSO6+S8niOoTVqHnaCx2EJiC" \
+    "jvfOXkvijt/KJO0wp01cH50rtoDHC8sSoMBigwP+KCo0pxqBg7IjjhEHQ8cr1jyoovyBb" \
+    "Vu9SIrxh7F1i6wI7xrhirLLYR04oTq30KW91J0QIJA" e "AAAAAAAAAB"
+
+static void
+test_key_exponent(void **state)
+{
+	static const struct {
+		const char *rec, *reason;
+	} cases[] = {
+		{ FIXTURE_E_REC("I"), "did not verify" },
+		{ FIXTURE_E_REC("Q"), "key exponent too large" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct arc_verifier *v = verifier(0, 0, 0);
+		const struct arc_result *r;
+		struct msg m;
+
+		load(&m, "chain1.eml");
+		r = judge(v, &m, DNS_R_ANSWER, cases[i].rec);
+		print_message("e case %zu: arc=%s (%s)\n", i,
+		    arc_res_name(r->res), r->reason);
+		assert_int_equal(r->res, ARC_RES_FAIL);
+		assert_non_null(strstr(r->reason, cases[i].reason));
+		arc_verifier_free(&v);
+		free(m.data);
+	}
+}
+
 /* an incomplete header (a cap hit) fails whatever the chain */
 static void
 test_incomplete(void **state)
@@ -884,6 +920,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_field_names),
 		cmocka_unit_test(test_chains),
+		cmocka_unit_test(test_key_exponent),
 		cmocka_unit_test(test_incomplete),
 		cmocka_unit_test(test_older_bodies_bounded),
 		cmocka_unit_test(test_aar),

@@ -65,6 +65,22 @@ static const struct tk_key rfc_keys[] = {
 	{ RSA_NAME, DNS_R_ANSWER, RSA_REC },
 };
 
+/* The RSA key above with a larger public exponent: each exponent bit
+ * costs a multiplication when verifying */
+#define RSA_E_REC(e) "v=DKIM1; k=rsa; p=MIGlMA0GCSqGSIb3DQEBAQUAA4GTADCBjwKBgQ" \
+    "DkHlOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCN" \
+    "b3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZy" \
+    "VYLzBfO2EeC3Ip3G+2kryOTIKT+l/K4w3QIJA" e "AAAAAAAAAB"
+
+static const struct tk_key rfc_keys_e64[] = {	/* e = 2^63 + 1 */
+	{ ED_NAME, DNS_R_ANSWER, ED_REC },
+	{ RSA_NAME, DNS_R_ANSWER, RSA_E_REC("I") },
+};
+static const struct tk_key rfc_keys_e65[] = {	/* e = 2^64 + 1 */
+	{ ED_NAME, DNS_R_ANSWER, ED_REC },
+	{ RSA_NAME, DNS_R_ANSWER, RSA_E_REC("Q") },
+};
+
 /* params - defaults at a given time */
 static struct dkim_verify_params
 params(int64_t now)
@@ -264,6 +280,18 @@ test_policy_limits(void **state)
 	tk_verify((const unsigned char *)rfc8463_msg, strlen(rfc8463_msg), &p,
 	    0, rfc_keys, 2, &o);
 	expect(&o, 1, DKIM_RES_POLICY, "key too large");
+
+	/* the RFC key's modulus with a public exponent of 64 bits (2^63+1:
+	 * verified, so the signature fails) and of 65 bits (2^64+1: refused
+	 * before any work, as a key too large is) */
+	p = params(RFC_NOW);
+	tk_verify((const unsigned char *)rfc8463_msg, strlen(rfc8463_msg), &p,
+	    0, rfc_keys_e64, 2, &o);
+	expect(&o, 1, DKIM_RES_FAIL, "signature did not verify");
+	tk_verify((const unsigned char *)rfc8463_msg, strlen(rfc8463_msg), &p,
+	    0, rfc_keys_e65, 2, &o);
+	expect(&o, 0, DKIM_RES_PASS, "");
+	expect(&o, 1, DKIM_RES_POLICY, "key exponent too large");
 
 	p = params(RFC_NOW);
 	p.max_signatures = 1;

@@ -40,6 +40,11 @@
 #define DKIM_VERIFY_MAX_HEADER_BYTES (1024 * 1024)
 #define DKIM_VERIFY_MAX_HEADERS 1000
 
+/* Fixed: distinct body hashes (c=, a=, l=) made per message, each a pass
+ * over the whole body. A signature that would need one more gets
+ * "policy" (too many body hashes). */
+#define DKIM_VERIFY_MAX_BODIES 8
+
 struct dkim_verify_params {
 	size_t max_signatures;	/* signatures verified; more are ignored */
 	bool allow_rsa_sha1;	/* false: rsa-sha1 is "policy" (RFC 8301) */

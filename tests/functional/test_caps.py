@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """test_caps - every resource cap through the daemon, with its defined
-result (issue #8): signatures verified per message (DKIMMaxSignatures),
+result (issue #8): signatures verified per message (DKIMMaxSignatures)
+and distinct body hashes (8, fixed),
 header count (MaxHeaders), header bytes (MaxHeaderBytes), one field's
 length (MaxHeaderFieldBytes), RSA key size (DKIMMaxKeyBits) and public
 exponent (64 bits, a fixed bound), total DNS
@@ -126,6 +127,19 @@ def test_signatures(t, base, pem):
         res, a, _ = send(d, raw, "<a@good.test>")
         t.is_eq(len(dkim_results(a)), 5,
                 "default DKIMMaxSignatures is 5: 7 signatures, 5 verified")
+    # Signatures asking 10 distinct body hashes (l=1..10): at most 8
+    # passes over the body are made, the last two get dkim=policy.
+    raw = b"".join(b"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;"
+                   b" d=good.test; s=s1; h=from; l=%d; bh=AAAA; b=AAAA\r\n"
+                   % (i + 1) for i in range(10)) + msg("good.test")
+    with daemon.Daemon(options=dict(base, DKIMMaxSignatures=20)) as d:
+        res, a, _ = send(d, raw, "<a@good.test>")
+        words = dkim_results(a)
+        t.ok(len(words) == 10 and "policy" not in words[:8] and
+             words[8:] == ["policy"] * 2 and
+             a.count("too many body hashes") == 2,
+             "10 distinct body hashes asked: 8 made, 2 signatures get "
+             "dkim=policy (too many body hashes)", diag=a)
     # DKIMMaxSignatures allows 50: every verified signature counts for
     # DMARC, not only the first 16 in header order. Here 16 broken ones
     # (added in transit, above) come before the author's own signature.

@@ -496,6 +496,46 @@ test_body_hashes_are_shared(void **state)
 	dkim_verifier_free(&v);
 }
 
+/* Each distinct (c, a, l=) is a pass over the whole body: no more than
+ * DKIM_VERIFY_MAX_BODIES are made. Signatures past them get "policy";
+ * those that share one of them are still verified. */
+static void
+test_body_hashes_are_bounded(void **state)
+{
+	struct dkim_verify_params p = params(RFC_NOW);
+	struct dkim_verifier *v;
+	const struct dkim_result *r;
+	const size_t nsig = DKIM_VERIFY_MAX_BODIES + 4;
+	char sig[160];
+	size_t i;
+
+	(void)state;
+	p.max_signatures = 50;
+	v = dkim_verifier_new(&p);
+	for (i = 0; i < nsig; i++) {
+		/* the last one asks l=1 again: it shares the first's hash */
+		(void)snprintf(sig, sizeof(sig), " v=1; a=rsa-sha256; "
+		    "c=relaxed/relaxed; d=e.com; s=s%zu; l=%zu; h=from; "
+		    "bh=AAAA; b=AAAA", i, i + 1 < nsig ? i + 1 : (size_t)1);
+		assert_int_equal(dkim_verifier_header(v,
+		    (const unsigned char *)"DKIM-Signature", 14,
+		    (const unsigned char *)sig, strlen(sig)), (int)i);
+	}
+	dkim_verifier_eoh(v);
+	assert_int_equal(dkim_verifier_body_hashers(v), DKIM_VERIFY_MAX_BODIES);
+	dkim_verifier_body(v, (const unsigned char *)"a body\r\n", 8);
+	dkim_verifier_eom(v);
+	assert_int_equal(dkim_verifier_result_count(v), nsig);
+	for (i = 0; i < nsig; i++) {
+		bool over = i >= DKIM_VERIFY_MAX_BODIES && i + 1 < nsig;
+
+		r = dkim_verifier_result(v, i);
+		assert_int_equal(r->result == DKIM_RES_POLICY &&
+		    strcmp(r->reason, "too many body hashes") == 0, over);
+	}
+	dkim_verifier_free(&v);
+}
+
 static void
 test_body_shorter_than_l_fails(void **state)
 {
@@ -870,6 +910,7 @@ main(void)
 		cmocka_unit_test(test_sign_then_verify_generated_keys),
 		cmocka_unit_test(test_several_records_in_an_answer),
 		cmocka_unit_test(test_body_hashes_are_shared),
+		cmocka_unit_test(test_body_hashes_are_bounded),
 		cmocka_unit_test(test_body_shorter_than_l_fails),
 		cmocka_unit_test(test_mutated_messages_never_crash),
 		cmocka_unit_test(test_kept_fields_in_arena_same_as_copies),

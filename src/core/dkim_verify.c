@@ -24,12 +24,13 @@
  * max_header_bytes and max_headers); the body is never kept, only one
  * streaming hasher per distinct (canonicalization, hash, l=), at most
  * DKIM_VERIFY_MAX_BODIES of them. The verifier itself, its header list,
- * key names and records and the result details come from an arena: the message's (dkim_verifier_new_in, so a
- * message makes no malloc/free pairs for them, issue 18) or one of its
- * own. A field the caller keeps until eoh (dkim_verifier_field_kept) is
- * referred to, not copied, unless its value has line breaks to bring to
- * CRLF form. Every string in a result is owned by the verifier. Hostile
- * input yields permerror/fail/policy results, never a crash.
+ * key names and records and the result details come from an arena: the
+ * message's (dkim_verifier_new_in, so a message makes no malloc/free pairs
+ * for them, issue 18) or one of its own. A field the caller keeps until
+ * eoh (dkim_verifier_field_kept) is referred to, not copied, unless its
+ * value has line breaks to bring to CRLF form. Every string in a result is
+ * owned by the verifier. Hostile input yields permerror/fail/policy
+ * results, never a crash.
  */
 #include "config.h"
 

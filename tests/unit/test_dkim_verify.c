@@ -67,10 +67,11 @@ static const struct tk_key rfc_keys[] = {
 
 /* The RSA key above with a larger public exponent: each exponent bit
  * costs a multiplication when verifying */
-#define RSA_E_REC(e) "v=DKIM1; k=rsa; p=MIGlMA0GCSqGSIb3DQEBAQUAA4GTADCBjwKBgQ" \
-    "DkHlOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCN" \
-    "b3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZy" \
-    "VYLzBfO2EeC3Ip3G+2kryOTIKT+l/K4w3QIJA" e "AAAAAAAAAB"
+#define RSA_E_REC(e) "v=DKIM1; k=rsa; p=" \
+    "MIGlMA0GCSqGSIb3DQEBAQUAA4GTADCBjwKBgQDkHlOQoBTzWRiGs5V6NpP3idY6" \
+    "Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutACDfzwQ/BC/" \
+    "e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G" \
+    "+2kryOTIKT+l/K4w3QIJA" e "AAAAAAAAAB"
 
 static const struct tk_key rfc_keys_e64[] = {	/* e = 2^63 + 1 */
 	{ ED_NAME, DNS_R_ANSWER, ED_REC },

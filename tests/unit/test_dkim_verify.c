@@ -848,6 +848,47 @@ test_sign_then_verify_generated_keys(void **state)
 	assert_null(rsa);
 }
 
+/* a signature decided before end of header (rsa-sha1, "policy") never
+ * had its body hashed: its l= is not judged "partly unsigned" against
+ * body slot 0, which is another signature's. Here that one's body is
+ * the simple one, two bytes longer than the relaxed body the rsa-sha1
+ * l= counts (dkim_verifier_eom clears l_partial for such signatures) */
+static void
+test_early_decision_judges_no_l(void **state)
+{
+	struct crypto_privkey *rsa = tk_keygen("rsa", 2048);
+	struct tk_sign_opts so = {
+		"example.com", "sel", NULL, "from:to:subject",
+		DKIM_CANON_RELAXED, DKIM_CANON_RELAXED, CRYPTO_HASH_SHA1,
+		true, 1700000000 - 10, 0
+	};
+	struct buf rec = BUF_INIT, once = BUF_INIT, twice = BUF_INIT;
+	struct dkim_verify_params p = params(1700000000);
+	struct tk_key key = { "sel._domainkey.example.com", DNS_R_ANSWER, NULL };
+	struct tk_outcome o;
+
+	(void)state;
+	tk_key_record(rsa, &rec);
+	key.txt = buf_cstr(&rec);
+	assert_true(tk_sign((const unsigned char *)plain_msg,
+	    strlen(plain_msg), rsa, &so, &once));
+	so.hash = CRYPTO_HASH_SHA256;
+	so.bcanon = DKIM_CANON_SIMPLE;
+	so.use_l = false;
+	assert_true(tk_sign(once.data, once.len, rsa, &so, &twice));
+	tk_verify(twice.data, twice.len, &p, 7, &key, 1, &o);
+	assert_int_equal(o.count, 2);
+	expect(&o, 0, DKIM_RES_PASS, "");
+	expect(&o, 1, DKIM_RES_POLICY, "rsa-sha1 not accepted (RFC 8301)");
+	assert_true(o.r[1].l_used);
+	assert_false(o.r[1].l_partial);
+	assert_false(o.r[0].l_partial);
+	buf_deinit(&rec);
+	buf_deinit(&once);
+	buf_deinit(&twice);
+	crypto_privkey_free(&rsa);
+}
+
 /* folded fields (Subject in plain_msg) with bare LF folds, kept: a
  * signature that selects one hashes it in CRLF form (pass, simple and
  * relaxed), one that does not never needs it; the same results as the
@@ -915,6 +956,7 @@ main(void)
 		cmocka_unit_test(test_body_shorter_than_l_fails),
 		cmocka_unit_test(test_mutated_messages_never_crash),
 		cmocka_unit_test(test_kept_fields_in_arena_same_as_copies),
+		cmocka_unit_test(test_early_decision_judges_no_l),
 		cmocka_unit_test(test_kept_folded_fields),
 	};
 

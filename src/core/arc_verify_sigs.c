@@ -166,8 +166,7 @@ key_fits(const struct arc_verifier *v, const struct dkim_sig *sig,
 		*why_r = "key too small";
 	else if (k->type == CRYPTO_KEY_RSA && bits > v->p.max_rsa_bits)
 		*why_r = "key too large";
-	else if (crypto_pubkey_exponent_bits(k->pk) >
-	    DKIM_KEY_MAX_EXPONENT_BITS)
+	else if (crypto_pubkey_exponent_too_large(k->pk))
 		*why_r = "key exponent too large";
 	else
 		return true;

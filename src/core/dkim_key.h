@@ -7,15 +7,6 @@
 
 #include "crypto/crypto.h"
 
-/* Largest RSA public exponent verified, in bits. Verifying costs about
- * one modular multiplication per exponent bit: keys use 65537 (17 bits),
- * but a record may publish an exponent as long as the modulus, which
- * made each signature cost some 180 times as much CPU (6 ms instead of
- * 0.03 ms for 3072 bits), 0.3 s a message with 50 signatures. OpenSSL
- * itself refuses more than 64 bits for moduli over 3072 bits; this
- * applies the same bound to every size. */
-#define DKIM_KEY_MAX_EXPONENT_BITS 64
-
 struct dkim_key {
 	enum crypto_key_type type;	/* k=, default rsa */
 	bool allow_sha1;		/* h= (both true when h= is absent) */

@@ -556,8 +556,7 @@ check_key(const struct dkim_verifier *v, struct vsig *s)
 		finish(s, DKIM_RES_POLICY, "key too small");
 	else if (k->type == CRYPTO_KEY_RSA && s->key_bits > v->p.max_rsa_bits)
 		finish(s, DKIM_RES_POLICY, "key too large");
-	else if (crypto_pubkey_exponent_bits(k->pk) >
-	    DKIM_KEY_MAX_EXPONENT_BITS)
+	else if (crypto_pubkey_exponent_too_large(k->pk))
 		finish(s, DKIM_RES_POLICY, "key exponent too large");
 	else
 		s->have_key = true;

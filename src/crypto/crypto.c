@@ -12,7 +12,7 @@
  *   crypto_pubkey_from_der       RSA key: SubjectPublicKeyInfo or RSAPublicKey
  *   crypto_pubkey_from_ed25519   Ed25519 key from 32 raw bytes (RFC 8463)
  *   crypto_pubkey_from_base64    either, from base64 text (DKIM p=), cached
- *   crypto_pubkey_type/bits/exponent_bits/free
+ *   crypto_pubkey_type/bits/exponent_too_large/free
  *   crypto_verify                RSA PKCS#1 v1.5 or Ed25519 over a digest
  *   crypto_privkey_from_pem      RSA or Ed25519 private key from PEM
  *   crypto_privkey_from_text     PEM, or base64 of DER or of an Ed25519 seed
@@ -60,6 +60,7 @@ struct crypto_digest {
 struct crypto_pubkey {
 	EVP_PKEY *pkey;
 	enum crypto_key_type type;
+	bool huge_exponent;	/* RSA e over CRYPTO_RSA_MAX_EXPONENT_BITS */
 };
 
 struct crypto_privkey {
@@ -194,6 +195,39 @@ pubkey_wrap(EVP_PKEY *pkey, enum crypto_key_type type)
 
 	k->pkey = pkey;
 	k->type = type;
+	k->huge_exponent = false;
+	return k;
+}
+
+/*
+ * rsa_exponent_too_large - e longer than CRYPTO_RSA_MAX_EXPONENT_BITS.
+ * Asked once, when a key is decoded: OpenSSL exports e through its
+ * provider for it, some 50,000 instructions, too many for every message.
+ * Such keys are never cached, so a cached key is known to be within it.
+ */
+static bool
+rsa_exponent_too_large(const EVP_PKEY *pkey)
+{
+	BIGNUM *e = NULL;
+	bool big;
+
+	if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1)
+		return true;	/* no e to read: not a key to verify with */
+	big = BN_num_bits(e) > CRYPTO_RSA_MAX_EXPONENT_BITS;
+	BN_free(e);
+	return big;
+}
+
+/* rsa_wrap_decoded - wrap a just-decoded RSA key, cached when its
+ * exponent is within bounds */
+static struct crypto_pubkey *
+rsa_wrap_decoded(EVP_PKEY *pkey, const unsigned char *p, size_t len)
+{
+	struct crypto_pubkey *k = pubkey_wrap(pkey, CRYPTO_KEY_RSA);
+
+	k->huge_exponent = rsa_exponent_too_large(pkey);
+	if (!k->huge_exponent)
+		crypto_keycache_put(EVP_PKEY_RSA, p, len, pkey);
 	return k;
 }
 
@@ -212,10 +246,8 @@ crypto_pubkey_from_der(const unsigned char *p, size_t len)
 		return pubkey_wrap(pkey, CRYPTO_KEY_RSA);
 	pkey = d2i_PUBKEY(NULL, &q, (long)len);
 	if (pkey != NULL && q == p + len) {
-		if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA) {
-			crypto_keycache_put(EVP_PKEY_RSA, p, len, pkey);
-			return pubkey_wrap(pkey, CRYPTO_KEY_RSA);
-		}
+		if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA)
+			return rsa_wrap_decoded(pkey, p, len);
 		EVP_PKEY_free(pkey);
 		return NULL;
 	}
@@ -223,10 +255,8 @@ crypto_pubkey_from_der(const unsigned char *p, size_t len)
 	/* Some publish the PKCS#1 RSAPublicKey without the SPKI wrapper. */
 	q = p;
 	pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &q, (long)len);
-	if (pkey != NULL && q == p + len) {
-		crypto_keycache_put(EVP_PKEY_RSA, p, len, pkey);
-		return pubkey_wrap(pkey, CRYPTO_KEY_RSA);
-	}
+	if (pkey != NULL && q == p + len)
+		return rsa_wrap_decoded(pkey, p, len);
 	EVP_PKEY_free(pkey);
 	return NULL;
 }
@@ -290,7 +320,7 @@ crypto_pubkey_from_base64(enum crypto_key_type type, const unsigned char *p,
 	buf_deinit(&raw);
 	if (k == NULL)
 		return CRYPTO_PUBKEY_E_KEY;
-	if (cacheable)
+	if (cacheable && !k->huge_exponent)
 		crypto_keycache_put(tag, p, len, k->pkey);
 	*k_r = k;
 	return CRYPTO_PUBKEY_OK;
@@ -312,19 +342,12 @@ crypto_pubkey_bits(const struct crypto_pubkey *k)
 	return bits > 0 ? (unsigned)bits : 0;
 }
 
-/* crypto_pubkey_exponent_bits - bits of an RSA key's e */
-unsigned
-crypto_pubkey_exponent_bits(const struct crypto_pubkey *k)
+/* crypto_pubkey_exponent_too_large - RSA e over
+ * CRYPTO_RSA_MAX_EXPONENT_BITS (decided when the key was decoded) */
+bool
+crypto_pubkey_exponent_too_large(const struct crypto_pubkey *k)
 {
-	BIGNUM *e = NULL;
-	int bits;
-
-	if (k->type != CRYPTO_KEY_RSA ||
-	    EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1)
-		return 0;
-	bits = BN_num_bits(e);
-	BN_free(e);
-	return bits > 0 ? (unsigned)bits : 0;
+	return k->huge_exponent;
 }
 
 /* crypto_pubkey_free - free a public key */

@@ -643,6 +643,57 @@ test_ed25519_key_cached(void **state)
 /* A key from the base64 text of its bytes (DKIM p=): the same text gives
  * the cached key, another text for the same key works too, the type is
  * part of the name, and the size cap holds for cached keys as well. */
+/* A 1024-bit RSA key (RFC 8463 A.2's modulus) with a 9-byte public
+ * exponent: "IAAAAAAAAAB" 2^63 + 1 (64 bits), "QAAAAAAAAAB" 2^64 + 1 */
+#define RSA_E_KEY(e) \
+    "MIGlMA0GCSqGSIb3DQEBAQUAA4GTADCBjwKBgQDkHlOQoBTzWRiGs5V6NpP3idY6" \
+    "Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutACDfzwQ/BC/" \
+    "e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G" \
+    "+2kryOTIKT+l/K4w3QIJA" e
+
+/* an RSA exponent over 64 bits is flagged each time the key is asked
+ * for: such a key is never cached, and a cached key (the second ask) is
+ * one that was within the bound; base64 and DER paths alike */
+static void
+test_pubkey_exponent_bound(void **state)
+{
+	static const struct {
+		const char *text;
+		bool too_large;
+	} cases[] = {
+		{ RSA_E_KEY("IAAAAAAAAAB"), false },
+		{ RSA_E_KEY("QAAAAAAAAAB"), true },
+	};
+	struct buf raw = BUF_INIT;
+	struct crypto_pubkey *k;
+	size_t i, round;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const unsigned char *t = U(cases[i].text);
+		size_t tl = strlen(cases[i].text);
+
+		buf_reset(&raw);
+		assert_true(crypto_base64_decode(t, tl, &raw));
+		for (round = 0; round < 2; round++) {
+			k = NULL;
+			assert_int_equal(crypto_pubkey_from_base64(
+			    CRYPTO_KEY_RSA, t, tl, 4096, &k), CRYPTO_PUBKEY_OK);
+			assert_int_equal(crypto_pubkey_exponent_too_large(k),
+			    cases[i].too_large);
+			crypto_pubkey_free(&k);
+			k = crypto_pubkey_from_der(raw.data, raw.len);
+			assert_non_null(k);
+			assert_int_equal(crypto_pubkey_exponent_too_large(k),
+			    cases[i].too_large);
+			crypto_pubkey_free(&k);
+		}
+		assert_true((crypto_keycache_get(EVP_PKEY_RSA, raw.data,
+		    raw.len) == NULL) == cases[i].too_large);
+	}
+	buf_deinit(&raw);
+}
+
 static void
 test_pubkey_from_base64(void **state)
 {
@@ -822,6 +873,7 @@ main(void)
 		cmocka_unit_test(test_key_cache_types_apart),
 		cmocka_unit_test(test_ed25519_key_cached),
 		cmocka_unit_test(test_pubkey_from_base64),
+		cmocka_unit_test(test_pubkey_exponent_bound),
 		cmocka_unit_test(test_verify_context_reuse),
 		cmocka_unit_test(test_bad_private_keys),
 	};

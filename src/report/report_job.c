@@ -631,13 +631,44 @@ delete_before(struct report_db *db, const char *sql, int64_t cut)
 	return n;
 }
 
+/* SQLite has one writer at a time, and the daemon's writer waits at most
+ * 2 s for the lock: one DELETE of a busy site's day of rows (a million,
+ * 8 s and more) kept it out, with its rows piling up in the queue and a
+ * warning logged. So the rows go REPORT_EXPIRE_CHUNK at a time, with a
+ * pause between in which the writer's busy wait can take the lock.
+ * PostgreSQL's DELETE does not stop inserts: one statement there. */
+#define EXPIRE_PAUSE_MS	20
+
+/* expire_messages - delete the rows that arrived before cut: how many,
+ * or -1 (logged) on error */
+static int64_t
+expire_messages(struct report_db *db, int64_t cut)
+{
+	struct timespec pause = { 0, EXPIRE_PAUSE_MS * 1000000L };
+	char sql[160];
+	int64_t n, total = 0;
+
+	if (report_db_kind(db) != REPORT_DB_SQLITE)
+		return delete_before(db, "DELETE FROM messages WHERE arrival < ?1",
+		    cut);
+	/* cannot be cut: the text is shorter than sql */
+	(void)snprintf(sql, sizeof(sql), "DELETE FROM messages WHERE rowid IN"
+	    " (SELECT rowid FROM messages WHERE arrival < ?1 LIMIT %d)",
+	    REPORT_EXPIRE_CHUNK);
+	while ((n = delete_before(db, sql, cut)) == REPORT_EXPIRE_CHUNK) {
+		total += n;
+		(void)nanosleep(&pause, NULL);
+	}
+	return n < 0 ? -1 : total + n;
+}
+
 int
 report_job_expire(struct report_store *st, unsigned days, int64_t now)
 {
 	struct report_db *db = report_store_db(st);
 	int64_t cut = now - (int64_t)days * 86400, rows;
 
-	rows = delete_before(db, "DELETE FROM messages WHERE arrival < ?1", cut);
+	rows = expire_messages(db, cut);
 	/* claims in progress stay; batch ids matter only to a writer's retry */
 	if (rows < 0 || delete_before(db, "DELETE FROM reports WHERE"
 	    " period_end < ?1 AND state <> 'claimed'", cut) < 0 ||

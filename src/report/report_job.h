@@ -37,8 +37,11 @@ extern const char report_job_pending_sql[];
  * skipped for good, 1 when some failed (they are retried next run).
  */
 int report_job_run(struct report_store *st, const struct report_job_opts *o);
-/* report_job_expire - delete rows (and report states) older than days;
- * returns 0, or 1 on a store error (logged) */
+/* report_job_expire - delete rows (and report states) older than days,
+ * on SQLite at most REPORT_EXPIRE_CHUNK rows a transaction (the daemon's
+ * writer gets the lock between them); returns 0, or 1 on a store error
+ * (logged) */
+#define REPORT_EXPIRE_CHUNK 50000
 int report_job_expire(struct report_store *st, unsigned days, int64_t now);
 /* report_job_stats - rows per policy domain, to out */
 int report_job_stats(struct report_store *st, FILE *out);

@@ -210,6 +210,23 @@ report_store_usable(const struct conf *c)
 	return ok;
 }
 
+/* psl_usable - for -t: would the start load PSLFile? The same loader,
+ * its refusal at the option's file:line */
+static bool
+psl_usable(const struct conf *c)
+{
+	const char *why;
+	char *at;
+
+	if (c->psl_file == NULL ||
+	    (why = checks_dmarc_psl_problem(c->psl_file)) == NULL)
+		return true;
+	at = conf_where(c, "PSLFile");
+	(void)fprintf(stderr, "%s: PSLFile: %s\n", at, why);
+	free(at);
+	return false;
+}
+
 /* on_signal - async-signal-safe: hand the signal number to the main loop */
 static void
 on_signal(int sig)
@@ -565,13 +582,13 @@ main(int argc, char **argv)
 	const char *config_path = DEFAULT_CONFIG;
 	bool foreground = false, check_only = false, quiet = false,
 	    writer_left = false;
-	bool was_root;
+	bool was_root, ok;
 	struct dns_resolver *resolver;
 	struct metrics_server *metrics;
 	struct report_writer *reports = NULL;
 	struct report_failures *failures = NULL;
 	struct conf *c;
-	const char *sock_path;
+	const char *sock_path, *psl_why;
 	unsigned left = 0;
 	int ch, rc;
 
@@ -628,7 +645,9 @@ main(int argc, char **argv)
 			(void)fprintf(stderr, "%s: warning: started as root now, "
 			    "the daemon would stop: %s\n", config_path,
 			    as_root_refused(c));
-		if (!report_store_usable(c)) {
+		/* both, so each problem is said in one run */
+		ok = psl_usable(c);
+		if (!report_store_usable(c) || !ok) {
 			conf_unref(&c);
 			return 1;
 		}
@@ -665,9 +684,10 @@ main(int argc, char **argv)
 	conf_live_set(conf_ref(c));
 	resolver = start_resolver(c);
 	checks_set_resolver(resolver);
-	if (!checks_dmarc_init(c->psl_file))
-		log_fatal("PSLFile %s: cannot load the Public Suffix List",
-		    c->psl_file ? c->psl_file : "(system)");
+	if (!checks_dmarc_init(c->psl_file, &psl_why))
+		log_fatal("PSLFile %s: %s", c->psl_file ? c->psl_file :
+		    "(system)", psl_why ? psl_why :
+		    "cannot load the Public Suffix List");
 
 	if (c->report_store != NULL)
 		reports = report_writer_start(c->report_store,

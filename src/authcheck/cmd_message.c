@@ -181,6 +181,7 @@ cmd_message(int argc, char **argv)
 	struct msgfile m;
 	struct conf *c;
 	struct dns_resolver *r = NULL;
+	const char *psl_why = NULL;
 	struct session *s;
 	char *from;
 	struct authres ar;
@@ -204,10 +205,11 @@ cmd_message(int argc, char **argv)
 	if (co.timeout_ms == 0)
 		co.timeout_ms = c->dns_timeout_ms;
 	if ((r = ac_resolver(&co)) == NULL ||
-	    !checks_dmarc_init(c->psl_file)) {
+	    !checks_dmarc_init(c->psl_file, &psl_why)) {
 		if (r != NULL)
 			fprintf(stderr, "authcheck message: cannot load the "
-			    "Public Suffix List\n");
+			    "Public Suffix List: %s\n", psl_why ? psl_why :
+			    "none found");
 		dns_resolver_free(&r);
 		conf_unref(&c);
 		msgfile_free(&m);

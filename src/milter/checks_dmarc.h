@@ -49,8 +49,12 @@ struct checks_dmarc {
 };
 
 /* checks_dmarc_init - load the Public Suffix List (RFC 7489 mode) once;
- * psl_file NULL: the system list, else libpsl's built-in copy */
-bool checks_dmarc_init(const char *psl_file);
+ * psl_file NULL: the system list, else libpsl's built-in copy. False
+ * with *why_r saying why PSLFile cannot be used */
+bool checks_dmarc_init(const char *psl_file, const char **why_r);
+/* checks_dmarc_psl_problem - for -t: why checks_dmarc_init would refuse
+ * psl_file, or NULL */
+const char *checks_dmarc_psl_problem(const char *psl_file);
 void checks_dmarc_deinit(void);
 
 /* checks_dmarc_from - a From field arrived: parse it and start the DMARC

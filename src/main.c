@@ -227,6 +227,24 @@ psl_usable(const struct conf *c)
 	return false;
 }
 
+/* trust_anchor_usable - for -t: would the start's resolver load
+ * TrustAnchorFile? libunbound reads it only then, and before this fix
+ * the daemon ran with every lookup failing */
+static bool
+trust_anchor_usable(const struct conf *c)
+{
+	const char *why;
+	char *at;
+
+	if (c->trust_anchor_file == NULL ||
+	    (why = dns_trust_anchor_problem(c->trust_anchor_file)) == NULL)
+		return true;
+	at = conf_where(c, "TrustAnchorFile");
+	(void)fprintf(stderr, "%s: TrustAnchorFile: %s\n", at, why);
+	free(at);
+	return false;
+}
+
 /* on_signal - async-signal-safe: hand the signal number to the main loop */
 static void
 on_signal(int sig)
@@ -647,6 +665,7 @@ main(int argc, char **argv)
 			    as_root_refused(c));
 		/* both, so each problem is said in one run */
 		ok = psl_usable(c);
+		ok = trust_anchor_usable(c) && ok;
 		if (!report_store_usable(c) || !ok) {
 			conf_unref(&c);
 			return 1;

@@ -74,6 +74,9 @@ struct dns_query;
  * Returns NULL and sets *err_r (static text) when it cannot be set up. */
 struct dns_resolver *dns_resolver_new(const struct dns_config *cfg,
     const char **err_r);
+/* dns_trust_anchor_problem - why dns_resolver_new would fail with file
+ * as trust_anchor_file (static text), or NULL; for authmilter -t */
+const char *dns_trust_anchor_problem(const char *file);
 /* dns_resolver_free - stop the resolver's threads, cancel what libunbound
  * still has in flight, and free; NULLs *rp. Every dns_query must have been
  * collected (dns_query_wait or dns_query_cancel) before. */

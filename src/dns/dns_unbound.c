@@ -1,7 +1,7 @@
 /*
  * dns_unbound.c - the resolver of dns.h on one shared libunbound context
  *
- * Exported: dns_resolver_new (dns.h). The rest is reached through the
+ * Exported: dns_resolver_new, dns_trust_anchor_problem (dns.h). The rest is reached through the
  * struct dns_ops table used by dns.c.
  *
  * One ub_ctx serves every thread, so SPF, DKIM and DMARC share its cache.
@@ -468,9 +468,39 @@ configure(struct ub_ctx *ctx, const struct dns_config *cfg)
 	 * but has no effect in libunbound 1.17; removal does work.) A zone
 	 * this version does not have gives UB_NOID, which is fine.
 	 */
-	for (i = 0; i < sizeof(default_zones) / sizeof(default_zones[0]); i++)
-		(void)ub_ctx_zone_remove(ctx, default_zones[i]);
+	for (i = 0; i < sizeof(default_zones) / sizeof(default_zones[0]); i++) {
+		int rc = ub_ctx_zone_remove(ctx, default_zones[i]);
+
+		/* the first removal finalises: a trust anchor file libunbound
+		 * cannot parse fails it here, and then every lookup after
+		 * (each ub_resolve tries again), so nothing would validate */
+		if (rc != 0 && rc != UB_NOID)
+			return cfg->trust_anchor_file != NULL &&
+			    cfg->trust_anchor_file[0] != '\0' ?
+			    "libunbound cannot load the DNSSEC trust anchor "
+			    "file (it wants DS or DNSKEY records in zone-file "
+			    "format)" :
+			    "libunbound cannot be set up";
+	}
 	return NULL;
+}
+
+/* dns_trust_anchor_problem - for -t: why the start would refuse file as
+ * TrustAnchorFile, or NULL. The start's configure(), on a context that
+ * sends nothing and starts no thread */
+const char *
+dns_trust_anchor_problem(const char *file)
+{
+	char *loopback[] = { (char *)"127.0.0.1" };
+	struct dns_config cfg = { loopback, 1, 0, file };
+	struct ub_ctx *ctx = ub_ctx_create();
+	const char *why;
+
+	if (ctx == NULL)
+		return "cannot create a libunbound context";
+	why = configure(ctx, &cfg);
+	ub_ctx_delete(ctx);
+	return why;
 }
 
 /* dns_resolver_new - the shared libunbound resolver */

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""test_conf_files - authmilter -t loads PSLFile as the start does: a
-file that exists but the start would refuse, or would run with and get
-every organizational domain wrong, is an error at its file:line, and the
-start refuses it too."""
+"""test_conf_files - authmilter -t loads PSLFile and TrustAnchorFile as
+the start does: a file that exists but the start would refuse, or would
+run with and get every organizational domain or every lookup wrong, is
+an error at its file:line, and the start refuses it too."""
 
 import os
 import sys
@@ -23,6 +23,10 @@ NOT_A_PSL = {
 # the smallest real list: ICANN section markers, a TLD and a second level
 SMALL_PSL = (b"// ===BEGIN ICANN DOMAINS===\ncom\nuk\nco.uk\n"
              b"// ===END ICANN DOMAINS===\n")
+# a trust anchor in the zone-file format libunbound reads (the root
+# zone's KSK-2017 DS record; nothing is looked up with it here)
+ROOT_DS = (b". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409B"
+           b"BC683457104237C7F8EC8D\n")
 
 
 def line_of(path, name):
@@ -79,11 +83,40 @@ def test_psl_file(t):
         d.cleanup()
 
 
+def test_trust_anchor_file(t):
+    d = daemon.Daemon()
+    try:
+        for what in ("binary", "HTML"):
+            path = write(d, "ta-" + what, NOT_A_PSL[what])
+            r = d.check_config({"TrustAnchorFile": path})
+            at = "check.conf:%d: TrustAnchorFile: " % line_of(
+                os.path.join(d.tmp, "check.conf"), "TrustAnchorFile")
+            t.ok(r.returncode != 0 and at + "libunbound cannot load" in
+                 r.stderr, "-t: a TrustAnchorFile that is %s is an error "
+                 "at its line" % what, diag=r.stderr)
+            log = start_refused(d, {"TrustAnchorFile": path})
+            t.ok(log is not None and "cannot start the DNS resolver: "
+                 "libunbound cannot load the DNSSEC trust anchor file" in
+                 log and log.count(path) >= 1,
+                 "the start refuses a TrustAnchorFile that is %s" % what,
+                 diag=log)
+        opts = {"TrustAnchorFile": write(d, "ta-root", ROOT_DS)}
+        r = d.check_config(opts)
+        t.ok(r.returncode == 0 and "TrustAnchorFile" not in r.stderr,
+             "-t accepts a trust anchor file with a DS record",
+             diag=r.stderr)
+        t.ok(start_refused(d, opts) is None,
+             "the daemon starts with a trust anchor file with a DS record")
+    finally:
+        d.cleanup()
+
+
 def main():
     t = TAP()
     if not t.need(check=daemon.missing, what="config file tests"):
         t.done()
     test_psl_file(t)
+    test_trust_anchor_file(t)
     t.done()
 
 

@@ -44,6 +44,7 @@
 #include "daemon/detach.h"
 #include "daemon/fd_limit.h"
 #include "daemon/service.h"
+#include "daemon/socket_host.h"
 #include "sign/sign_setup.h"
 #include "dns/dns.h"
 #include "log/log.h"
@@ -243,6 +244,26 @@ trust_anchor_usable(const struct conf *c)
 	(void)fprintf(stderr, "%s: TrustAnchorFile: %s\n", at, why);
 	free(at);
 	return false;
+}
+
+/* socket_host_usable - for -t: can libmilter find Socket's host name?
+ * A name that has no address is an error at Socket's line; a look-up
+ * that fails for now only a warning (the start may find it) */
+static bool
+socket_host_usable(const struct conf *c)
+{
+	struct buf why = BUF_INIT;
+	enum socket_host_r r = socket_host_check(c->socket, &why);
+	char *at;
+
+	if (r != SOCKET_HOST_OK) {
+		at = conf_where(c, "Socket");
+		(void)fprintf(stderr, "%s: %sSocket: %s\n", at,
+		    r == SOCKET_HOST_UNKNOWN ? "warning: " : "", buf_cstr(&why));
+		free(at);
+	}
+	buf_deinit(&why);
+	return r != SOCKET_HOST_NONE;
 }
 
 /* on_signal - async-signal-safe: hand the signal number to the main loop */
@@ -666,6 +687,7 @@ main(int argc, char **argv)
 		/* both, so each problem is said in one run */
 		ok = psl_usable(c);
 		ok = trust_anchor_usable(c) && ok;
+		ok = socket_host_usable(c) && ok;
 		if (!report_store_usable(c) || !ok) {
 			conf_unref(&c);
 			return 1;

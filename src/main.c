@@ -314,32 +314,20 @@ milter_thread(void *arg)
 	return NULL;
 }
 
-/* each_warning - say(file, line, len) for each conf_warnings line */
-static void
-each_warning(const struct conf *c,
-    void (*say)(const char *file, const char *line, int len))
-{
-	struct buf b = BUF_INIT;
-	const char *line, *nl;
-
-	(void)conf_warnings(c, &b);
-	for (line = buf_cstr(&b); (nl = strchr(line, '\n')) != NULL; line = nl + 1)
-		say(c->file, line, (int)(nl - line));
-	buf_deinit(&b);
-}
-
 /* print_warning - authmilter -t: a warning on stderr */
 static void
-print_warning(const char *file, const char *line, int len)
+print_warning(const char *where, const char *text, void *ctx)
 {
-	(void)fprintf(stderr, "%s: warning: %.*s\n", file, len, line);
+	(void)ctx;
+	(void)fprintf(stderr, "%s: warning: %s\n", where, text);
 }
 
 /* log_warning - start-up and reload: a warning in the log */
 static void
-log_warning(const char *file, const char *line, int len)
+log_warning(const char *where, const char *text, void *ctx)
 {
-	log_warn("%s: %.*s", file, len, line);
+	(void)ctx;
+	log_warn("%s: %s", where, text);
 }
 
 /* log_signing - what the live snapshot signs with (keys are loaded),
@@ -353,7 +341,7 @@ log_signing(void)
 	sign_setup_describe(c->sign, &b);
 	log_info("%s", buf_cstr(&b));
 	buf_deinit(&b);
-	each_warning(c, log_warning);
+	(void)conf_warnings(c, log_warning, NULL);
 	conf_unref(&c);
 }
 
@@ -679,7 +667,7 @@ main(int argc, char **argv)
 		 * keeps; the whole configuration there each time is noise */
 		if (!quiet)
 			conf_print(c, stdout);
-		each_warning(c, print_warning);
+		(void)conf_warnings(c, print_warning, NULL);
 		if (as_root_refused(c) != NULL)
 			(void)fprintf(stderr, "%s: warning: started as root now, "
 			    "the daemon would stop: %s\n", config_path,

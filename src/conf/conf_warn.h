@@ -9,8 +9,11 @@
 #include "conf/conf.h"
 #include "util/buf.h"
 
-/* conf_warnings - append one line per warning to out (each ending in
- * '\n', without the file name); returns how many */
-size_t conf_warnings(const struct conf *c, struct buf *out);
+/* conf_warn_fn - one warning: where is "file:line" of the option it is
+ * about ("file" when that option took its default), text one line */
+typedef void conf_warn_fn(const char *where, const char *text, void *ctx);
+
+/* conf_warnings - say each warning; returns how many */
+size_t conf_warnings(const struct conf *c, conf_warn_fn *say, void *ctx);
 
 #endif

@@ -93,14 +93,22 @@ def test_config_check(t):
         d.cleanup()
 
 
+def check_line(d, name):
+    """check_line - the line of option name in d's check.conf"""
+    with open(os.path.join(d.tmp, "check.conf")) as f:
+        return [n for n, text in enumerate(f, 1)
+                if text.split(None, 1)[:1] == [name]][0]
+
+
 def socket_without_address(t, d):
     """inet:PORT alone is every address of the host (libmilter): -t says
     so; an explicit @0.0.0.0 is a choice and is not warned about (only
     checked here, nothing listens)"""
     r = d.check_config({"Socket": "inet:8891"})
-    t.ok(r.returncode == 0 and "check.conf: warning: Socket inet:8891 has "
-         "no @ADDRESS, so it listens on every address of this host" in
-         r.stderr, "-t warns that Socket inet:PORT listens everywhere",
+    t.ok(r.returncode == 0 and "check.conf:%d: warning: Socket inet:8891 "
+         "has no @ADDRESS, so it listens on every address of this host"
+         % check_line(d, "Socket") in r.stderr,
+         "-t warns at Socket's line that inet:PORT listens everywhere",
          diag=r.stderr)
     r = d.check_config({"Socket": "inet:8891@0.0.0.0"})
     t.ok(r.returncode == 0 and "@ADDRESS" not in r.stderr,
@@ -125,9 +133,9 @@ def inline_beside_tables(t, d):
         diag=r.stderr)
     r = d.check_config(dict(opts, Domain="example.org", Selector="s2",
                             KeyFile="/nonexistent.key"))
-    t.ok(r.returncode == 0 and "check.conf: warning: Domain, Selector and "
-         "KeyFile are ignored: KeyTable and SigningTable say what is "
-         "signed" in r.stderr, "-t warns that Domain, Selector and KeyFile "
+    t.ok(r.returncode == 0 and "check.conf:%d: warning: Domain, Selector "
+         "and KeyFile are ignored: KeyTable and SigningTable say what is "
+         "signed" % check_line(d, "Domain") in r.stderr, "-t warns that Domain, Selector and KeyFile "
          "beside a KeyTable are ignored", diag=r.stderr)
 
 

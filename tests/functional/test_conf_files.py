@@ -47,14 +47,20 @@ def write(d, name, data):
 
 
 def start_refused(d, options):
-    """start_refused - the daemon with options stops at start; its log"""
+    """start_refused - the daemon with options stops at start: its log
+    since this start, else None. The milter socket opens before the
+    resolver and the PSL are loaded, so a socket that accepts is not
+    enough: the daemon must also log that it started."""
     d.write_config(options)
+    n = len(d.log())
     try:
         d.start()
-    except daemon.DaemonError as e:
-        return str(e)
+    except daemon.DaemonError:
+        return d.log()[n:]
+    started = d.wait_for_log(r"info: \S+ \S+ started\n", timeout=10,
+                             start=n) is not None and d.running()
     d.stop()
-    return None
+    return None if started else d.log()[n:]
 
 
 def test_psl_file(t):

@@ -69,7 +69,8 @@ def test_socket_host(t):
         t.ok(r.returncode == 1 and at + "no such host gone.example.test"
              in r.stderr, "-t: a Socket host name that does not exist is an "
              "error at Socket's line", diag=r.stderr)
-        r = isolated(d.tmp, [daemon.binary(), "-f", "-c", d.conf_path])
+        r = isolated(d.tmp, ["timeout", "10", daemon.binary(), "-f", "-c",
+                             d.conf_path])
         t.ok(r.returncode == 1 and "cannot open milter socket" in r.stderr,
              "the start fails there too", diag=r.stderr)
         r = check(d, "inet6:8891@mx.example.test")

@@ -1,8 +1,8 @@
 /*
  * dns_unbound.c - the resolver of dns.h on one shared libunbound context
  *
- * Exported: dns_resolver_new, dns_trust_anchor_problem (dns.h). The rest is reached through the
- * struct dns_ops table used by dns.c.
+ * Exported: dns_resolver_new, dns_trust_anchor_problem (dns.h). The rest
+ * is reached through the struct dns_ops table used by dns.c.
  *
  * One ub_ctx serves every thread, so SPF, DKIM and DMARC share its cache.
  * In front of it, dns_cache.c keeps each answer libunbound gave for the

@@ -45,7 +45,8 @@ psl_file_load(const char *file, const char **why_r)
 	psl_ctx_t *p = psl_load_file(file);
 
 	if (p == NULL) {
-		*why_r = "libpsl loads nothing from it (empty, or not a Public Suffix List)";
+		*why_r = "libpsl loads nothing from it (empty, or not a "
+		    "Public Suffix List)";
 		return NULL;
 	}
 	if (psl_is_public_suffix2(p, "com",

@@ -16,4 +16,13 @@
 int orgdomain_psl(const psl_ctx_t *psl, const char *domain, char *out,
     size_t outsz);
 
+/*
+ * orgdomain_psl_load - PSLFile as every program loads it, or NULL with
+ * *why_r (static text) when it is no Public Suffix List. libpsl takes any
+ * text (an HTML error page, a binary file) as rules and then finds every
+ * organizational domain one label too high (example.co.uk gives co.uk),
+ * so a list that does not name com is refused: every real one does.
+ */
+psl_ctx_t *orgdomain_psl_load(const char *file, const char **why_r);
+
 #endif

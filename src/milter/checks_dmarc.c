@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "core/idna.h"
+#include "core/orgdomain.h"
 #include "milter/checks_dmarc.h"
 #include "util/fmt.h"
 #include "util/str.h"
@@ -35,34 +36,11 @@
 
 static psl_ctx_t *psl;
 
-/* psl_file_load - PSLFile as the daemon loads it. libpsl takes any text
- * (an HTML error page, a binary file) as rules and then finds every
- * organizational domain one label too high (example.co.uk gives co.uk),
- * so a list that does not name com is refused: every real one does */
-static psl_ctx_t *
-psl_file_load(const char *file, const char **why_r)
-{
-	psl_ctx_t *p = psl_load_file(file);
-
-	if (p == NULL) {
-		*why_r = "libpsl loads nothing from it (empty, or not a "
-		    "Public Suffix List)";
-		return NULL;
-	}
-	if (psl_is_public_suffix2(p, "com",
-	    PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE) == 0) {
-		psl_free(p);
-		*why_r = "not a Public Suffix List: it has no rule for com";
-		return NULL;
-	}
-	return p;
-}
-
 const char *
 checks_dmarc_psl_problem(const char *psl_file)
 {
 	const char *why = NULL;
-	psl_ctx_t *p = psl_file_load(psl_file, &why);
+	psl_ctx_t *p = orgdomain_psl_load(psl_file, &why);
 
 	psl_free(p);
 	return why;
@@ -73,7 +51,7 @@ checks_dmarc_init(const char *psl_file, const char **why_r)
 {
 	*why_r = NULL;
 	if (psl_file != NULL)
-		psl = psl_file_load(psl_file, why_r);
+		psl = orgdomain_psl_load(psl_file, why_r);
 	else if ((psl = psl_latest(NULL)) == NULL)
 		psl = (psl_ctx_t *)psl_builtin();
 	return psl != NULL;

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/orgdomain.h"
 #include "log/log.h"
 #include "report/report_failure.h"
 #include "report/report_submit.h"
@@ -301,13 +302,19 @@ report_failures_start(const struct report_failure_config *cfg,
     struct dns_resolver *r)
 {
 	struct report_failures *f = xcalloc(1, sizeof(*f));
+	const char *why = "";
 
 	f->contact = xstrdup(cfg->contact);
 	f->sendmail = xstrdup(cfg->sendmail);
 	f->per_hour = cfg->per_hour;
 	f->resolver = r;
-	f->psl = cfg->psl_file != NULL ? psl_load_file(cfg->psl_file) :
-	    psl_latest(NULL);
+	/* the daemon's start refused a PSLFile that does not load this way;
+	 * a file changed since then leaves the built-in list in use */
+	f->psl = cfg->psl_file != NULL ?
+	    orgdomain_psl_load(cfg->psl_file, &why) : psl_latest(NULL);
+	if (f->psl == NULL && cfg->psl_file != NULL)
+		log_warn("failure reports: PSLFile %s: %s; the built-in "
+		    "list is used", cfg->psl_file, why);
 	(void)pthread_mutex_init(&f->lock, NULL);
 	(void)pthread_cond_init(&f->cond, NULL);
 	if (pthread_create(&f->thread, NULL, failures_main, f) != 0)

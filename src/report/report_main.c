@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "core/orgdomain.h"
 #include "log/log.h"
 #include "report/report_job.h"
 #include "report/report_shown.h"
@@ -168,12 +169,21 @@ run_reports(struct conf *c, struct report_store *st, const struct args *a)
 	dc.nameserver_count = c->nameservers.count;
 	dc.timeout_ms = c->dns_timeout_ms;
 	dc.trust_anchor_file = c->trust_anchor_file;
+	/* a PSLFile the daemon would refuse is refused here too: a
+	 * configuration error */
+	psl = c->psl_file != NULL ? orgdomain_psl_load(c->psl_file, &err) :
+	    psl_latest(NULL);
+	if (psl == NULL && c->psl_file != NULL) {
+		log_error("PSLFile %s: %s", c->psl_file, err);
+		return 2;
+	}
 	r = dns_resolver_new(&dc, &err);
 	if (r == NULL) {
 		log_error("cannot start the DNS resolver: %s", err);
+		if (psl != NULL)
+			psl_free(psl);
 		return 1;
 	}
-	psl = c->psl_file != NULL ? psl_load_file(c->psl_file) : psl_latest(NULL);
 	if (gethostname(host, sizeof(host)) != 0)
 		(void)snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';

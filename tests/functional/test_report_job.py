@@ -260,6 +260,14 @@ def command_line(t, tmp):
     t.ok(r.returncode == 1 and re.search(r"ReportStore sqlite:.*no/such/dir",
                                          r.stderr), "report: a store that "
          "cannot be opened: said, exit 1", diag=r.stderr)
+    junk = os.path.join(tmp, "junk.dat")
+    with open(junk, "w") as f:
+        f.write("<html><body>404 Not Found</body></html>\n")
+    r = report(conf_with("junkpsl.conf", store + contact + "LogTo stderr\n"
+                         "PSLFile %s\n" % junk))
+    t.ok(r.returncode == 2 and "PSLFile %s: not a Public Suffix List" % junk
+         in r.stderr, "report: a PSLFile that is no Public Suffix List (an "
+         "HTML page): refused as the daemon refuses it, exit 2", diag=r.stderr)
     # LogTo syslog (the default) run by hand: the terminal gets the lines
     rc, text = on_terminal([REPORT, "-c", conf_with("tty.conf", closed)])
     t.ok(rc == 1 and re.search(r"ReportStore sqlite:.*no/such/dir", text),

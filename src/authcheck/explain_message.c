@@ -150,7 +150,8 @@ spf_section(struct report *rep, struct dns_resolver *r, const char *key,
 
 /* dkim_why - a sentence for one signature's result */
 static void
-dkim_why(struct buf *b, const struct dkim_result *d)
+dkim_why(struct buf *b, const struct dkim_result *d,
+    const struct dkim_detail *det)
 {
 	const char *why = d->reason;
 
@@ -163,7 +164,7 @@ dkim_why(struct buf *b, const struct dkim_result *d)
 		buf_printf(b, "the body changed after signing: bh= is %s but "
 		    "the body (c=%s) hashes to %s; a footer added by a list, a "
 		    "content filter or re-encoding is the usual cause",
-		    d->body_hash, d->canon, d->body_hash_computed);
+		    det->body_hash, det->canon, det->body_hash_computed);
 	} else if (strcmp(why, "signature did not verify") == 0) {
 		buf_printf(b, "the body is intact (body hash matches) but the "
 		    "signature over the header fields does not verify with the "
@@ -199,7 +200,10 @@ dkim_section(struct report *rep, const struct dkim_verifier *v)
 	for (i = 0; i < n; i++) {
 		const struct dkim_result *d = dkim_verifier_result(v, i);
 		struct rnode *e = rn_obj(l, NULL);
-		struct buf why = BUF_INIT;
+		struct buf why = BUF_INIT, store = BUF_INIT;
+		struct dkim_detail det;
+
+		dkim_verifier_detail(v, i, &store, &det);
 
 		rn_str(e, "result", "%s", dkim_res_name(d->result));
 		rn_str(e, "reason", "%s", d->reason);
@@ -208,19 +212,20 @@ dkim_section(struct report *rep, const struct dkim_verifier *v)
 		rn_str(e, "algorithm", "%s", d->algorithm);
 		if (d->auid != NULL)
 			rn_str(e, "auid", "%s", d->auid);
-		rn_str(e, "canonicalization", "%s", d->canon);
+		rn_str(e, "canonicalization", "%s", det.canon);
 		rn_str(e, "signed_headers", "%s", d->signed_headers);
 		rn_str(e, "key_name", "%s", d->key_name);
 		rn_str(e, "key_record", "%s", d->key_record);
 		rn_int(e, "key_bits", d->key_bits);
 		rn_bool(e, "key_testing", d->testing);
-		rn_str(e, "body_hash", "%s", d->body_hash);
-		rn_str(e, "body_hash_computed", "%s", d->body_hash_computed);
+		rn_str(e, "body_hash", "%s", det.body_hash);
+		rn_str(e, "body_hash_computed", "%s", det.body_hash_computed);
 		if (d->l_used)
 			rn_bool(e, "body_partly_unsigned", d->l_partial);
-		dkim_why(&why, d);
+		dkim_why(&why, d, &det);
 		rn_str(e, "why", "%s", buf_cstr(&why));
 		buf_deinit(&why);
+		buf_deinit(&store);
 		if (d->result == DKIM_RES_TEMPERROR)
 			rep->tempfail = true;
 		else if (d->result != DKIM_RES_PASS)

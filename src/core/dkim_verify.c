@@ -19,6 +19,7 @@
  *   dkim_verifier_key_answer  hand over a key lookup's answer
  *   dkim_verifier_eom         judge every signature
  *   dkim_verifier_result_count/result/ignored/body_hashers, dkim_res_name
+ *   dkim_verifier_detail      c= and body hashes of a result, on request
  *
  * Memory: the header block is kept until end of header (capped by
  * max_header_bytes and max_headers); the body is never kept, only one
@@ -645,36 +646,13 @@ judge(struct dkim_verifier *v, struct vsig *s)
 	finish(s, DKIM_RES_PASS, "");
 }
 
-/* fill_detail - the explanation strings of a result (key record, c=,
- * h=, given and computed body hash), made in the scratch buffer and kept
- * in the arena */
+/* fill_detail - the explanation strings of a result that cost nothing
+ * to give (the key name and record, h=) */
 static void
-fill_detail(struct dkim_verifier *v, struct vsig *s)
+fill_detail(struct vsig *s)
 {
 	struct dkim_result *r = &s->out;
-	struct buf *b = &v->scratch;
-	size_t bh_off, bhc_off;
-	const char *d;
 
-	buf_reset(b);
-	if (s->sig.alg != DKIM_ALG_UNKNOWN) {
-		buf_append_str(b, dkim_canon_name(s->sig.hcanon));
-		buf_append_byte(b, '/');
-		buf_append_str(b, dkim_canon_name(s->sig.bcanon));
-	}
-	buf_append_byte(b, '\0');
-	bh_off = b->len;
-	crypto_base64_encode(s->sig.bh.data, s->sig.bh.len, b);
-	buf_append_byte(b, '\0');
-	bhc_off = b->len;
-	/* a signature decided before its body was hashed has no digest */
-	if (s->judged)
-		crypto_base64_encode(v->bodies[s->body].digest,
-		    v->bodies[s->body].digest_len, b);
-	d = arena_memdup(v->arena, b->data, b->len);
-	r->canon = d;
-	r->body_hash = d + bh_off;
-	r->body_hash_computed = d + bhc_off;
 	r->key_name = s->key_name != NULL ? s->key_name : "";
 	r->key_record = s->key_txt != NULL ? s->key_txt : "";
 	r->signed_headers = s->sig.h != NULL ? s->sig.h : "";
@@ -700,7 +678,7 @@ fill_result(struct dkim_verifier *v, struct vsig *s)
 	    dkim_body_length(v->bodies[s->body].b) > s->sig.l;
 	r->testing = s->testing;
 	r->key_bits = s->key_bits;
-	fill_detail(v, s);
+	fill_detail(s);
 }
 
 /*
@@ -765,6 +743,36 @@ dkim_verifier_result(const struct dkim_verifier *v, size_t i)
 	if (!v->eom_done || i >= v->nsigs)
 		return NULL;
 	return &v->sigs[i]->out;
+}
+
+/* dkim_verifier_detail - c= and the body hashes of result i, base64;
+ * the milter never shows them, so they are not made for every message */
+void
+dkim_verifier_detail(const struct dkim_verifier *v, size_t i,
+    struct buf *store, struct dkim_detail *d)
+{
+	const struct vsig *s = v->sigs[i];
+	size_t bh_off, bhc_off;
+
+	buf_reset(store);
+	if (s->sig.alg != DKIM_ALG_UNKNOWN) {
+		buf_append_str(store, dkim_canon_name(s->sig.hcanon));
+		buf_append_byte(store, '/');
+		buf_append_str(store, dkim_canon_name(s->sig.bcanon));
+	}
+	buf_append_byte(store, '\0');
+	bh_off = store->len;
+	crypto_base64_encode(s->sig.bh.data, s->sig.bh.len, store);
+	buf_append_byte(store, '\0');
+	bhc_off = store->len;
+	/* a signature decided before its body was hashed has no digest */
+	if (s->judged)
+		crypto_base64_encode(v->bodies[s->body].digest,
+		    v->bodies[s->body].digest_len, store);
+	buf_append_byte(store, '\0');
+	d->canon = (const char *)store->data;
+	d->body_hash = d->canon + bh_off;
+	d->body_hash_computed = d->canon + bhc_off;
 }
 
 /* dkim_verifier_ignored - signatures beyond the cap */

@@ -31,6 +31,7 @@
 #include "core/headers.h"
 #include "dns/dns.h"
 #include "util/arena.h"
+#include "util/buf.h"
 
 /* Defaults (see struct dkim_verify_params). */
 #define DKIM_VERIFY_MAX_SIGNATURES 5
@@ -84,11 +85,17 @@ struct dkim_result {
 	bool l_partial;		/* l= left body content unsigned */
 	bool testing;		/* key says t=y */
 	unsigned key_bits;	/* key size, 0 when no key was read */
-	/* Detail for explanations (authcheck); "" when not known. */
+	/* Detail for explanations (authcheck); "" when not known. The
+	 * body hashes are in struct dkim_detail. */
 	const char *key_name;	/* the TXT name looked up for the key */
 	const char *key_record;	/* the key TXT record that was judged */
-	const char *canon;	/* "relaxed/simple" (c=) */
 	const char *signed_headers;	/* h= as given */
+};
+
+/* The strings an explanation adds to a result, made on request
+ * (dkim_verifier_detail); "" when not known. */
+struct dkim_detail {
+	const char *canon;	/* "relaxed/simple" (c=) */
 	const char *body_hash;	/* bh= of the signature, base64 */
 	const char *body_hash_computed;	/* what the body hashed to, base64;
 					 * "" when the body was not judged */
@@ -154,6 +161,12 @@ size_t dkim_verifier_result_count(const struct dkim_verifier *v);
 /* dkim_verifier_result - result i (< result_count), after eom */
 const struct dkim_result *dkim_verifier_result(const struct dkim_verifier *v,
     size_t i);
+/* dkim_verifier_detail - for explanations (authcheck): result i's c=
+ * and body hashes, written to store (reset first); d's strings point
+ * into store and live until it changes. Made only when asked, not for
+ * every message (issue 18). i must be < result_count. */
+void dkim_verifier_detail(const struct dkim_verifier *v, size_t i,
+    struct buf *store, struct dkim_detail *d);
 /* dkim_verifier_ignored - DKIM-Signature fields beyond max_signatures */
 size_t dkim_verifier_ignored(const struct dkim_verifier *v);
 

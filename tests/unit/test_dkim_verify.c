@@ -579,18 +579,22 @@ test_mutated_messages_never_crash(void **state)
 static void
 describe(struct dkim_verifier *v, struct buf *out)
 {
+	struct buf store = BUF_INIT;
+	struct dkim_detail d;
 	size_t i;
 
 	for (i = 0; i < dkim_verifier_result_count(v); i++) {
 		const struct dkim_result *r = dkim_verifier_result(v, i);
 
+		dkim_verifier_detail(v, i, &store, &d);
 		buf_printf(out, "%d|%s|%s|%s|%s|%s|%s|%d%d%d|%u|%s|%s|%s|%s|%s|%s\n",
 		    (int)r->result, r->reason, r->domain, r->selector,
 		    r->algorithm, r->b8, r->auid != NULL ? r->auid : "(none)",
 		    r->l_used, r->l_partial, r->testing, r->key_bits,
-		    r->key_name, r->key_record, r->canon, r->signed_headers,
-		    r->body_hash, r->body_hash_computed);
+		    r->key_name, r->key_record, d.canon, r->signed_headers,
+		    d.body_hash, d.body_hash_computed);
 	}
+	buf_deinit(&store);
 	buf_printf(out, "ignored %zu hashers %zu\n", dkim_verifier_ignored(v),
 	    dkim_verifier_body_hashers(v));
 }
@@ -739,6 +743,34 @@ test_kept_fields_in_arena_same_as_copies(void **state)
 	}
 	buf_deinit(&d);
 	free(m);
+}
+
+/* the detail authcheck explains with (c=, bh= and the body hash made)
+ * is made on request, after eom: both signatures of the RFC 8463
+ * message, with the body as signed and changed */
+static void
+test_detail_on_request(void **state)
+{
+	char *changed = replace(rfc8463_msg, "hungry", "angry");
+	struct dkim_verify_params p = params(RFC_NOW);
+	struct buf d = BUF_INIT;
+
+	(void)state;
+	verify_two_ways((const unsigned char *)rfc8463_msg,
+	    strlen(rfc8463_msg), &p, true, rfc_keys, 2, &d);
+	assert_non_null(strstr(buf_cstr(&d), "|relaxed/relaxed|"));
+	assert_non_null(strstr(buf_cstr(&d),
+	    "|2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8="
+	    "|2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=\n"));
+	verify_two_ways((const unsigned char *)changed, strlen(changed), &p,
+	    true, rfc_keys, 2, &d);
+	assert_non_null(strstr(buf_cstr(&d), "body hash mismatch"));
+	assert_non_null(strstr(buf_cstr(&d),
+	    "|2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=|"));
+	assert_null(strstr(buf_cstr(&d),
+	    "|2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=\n"));
+	buf_deinit(&d);
+	free(changed);
 }
 
 static const char plain_msg[] =
@@ -956,6 +988,7 @@ main(void)
 		cmocka_unit_test(test_body_shorter_than_l_fails),
 		cmocka_unit_test(test_mutated_messages_never_crash),
 		cmocka_unit_test(test_kept_fields_in_arena_same_as_copies),
+		cmocka_unit_test(test_detail_on_request),
 		cmocka_unit_test(test_early_decision_judges_no_l),
 		cmocka_unit_test(test_kept_folded_fields),
 	};

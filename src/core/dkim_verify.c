@@ -327,11 +327,12 @@ add_over_cap(struct dkim_verifier *v, const unsigned char *value,
 	return (int)v->nsigs++;
 }
 
-/* add_field - one header field in arrival order, of kind (headers_kind) */
+/* add_field - one header field in arrival order, of kind (headers_kind);
+ * hides_from: headers_hides_from of its value */
 static int
 add_field(struct dkim_verifier *v, const unsigned char *name,
     size_t name_len, const unsigned char *value, size_t value_len,
-    enum header_kind kind, bool kept)
+    enum header_kind kind, bool hides_from, bool kept)
 {
 	struct vsig *s;
 
@@ -342,8 +343,8 @@ add_field(struct dkim_verifier *v, const unsigned char *name,
 		    add_over_cap(v, value, value_len) : -1;
 	if (kind == HEADER_FROM)
 		v->from_fields++;
-	if (!v->hidden_from)
-		v->hidden_from = headers_hides_from(value, value_len);
+	if (hides_from)
+		v->hidden_from = true;
 	if (kind != HEADER_DKIM_SIGNATURE || (s = new_sig(v)) == NULL)
 		return -1;
 	add_signature(v, s, v->nhdrs - 1);
@@ -356,7 +357,8 @@ dkim_verifier_header(struct dkim_verifier *v, const unsigned char *name,
     size_t name_len, const unsigned char *value, size_t value_len)
 {
 	return add_field(v, name, name_len, value, value_len,
-	    headers_kind(name, name_len), false);
+	    headers_kind(name, name_len),
+	    headers_hides_from(value, value_len), false);
 }
 
 /* dkim_verifier_field - the same with the name classified already */
@@ -364,7 +366,7 @@ int
 dkim_verifier_field(struct dkim_verifier *v, const struct header *f)
 {
 	return add_field(v, (const unsigned char *)f->name, f->name_len,
-	    f->value, f->value_len, f->kind, false);
+	    f->value, f->value_len, f->kind, f->hides_from, false);
 }
 
 /* dkim_verifier_field_kept - the same for a field valid until eoh */
@@ -372,7 +374,7 @@ int
 dkim_verifier_field_kept(struct dkim_verifier *v, const struct header *f)
 {
 	return add_field(v, (const unsigned char *)f->name, f->name_len,
-	    f->value, f->value_len, f->kind, true);
+	    f->value, f->value_len, f->kind, f->hides_from, true);
 }
 
 /* get_sig - signature idx or NULL when out of range */

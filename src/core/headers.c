@@ -179,6 +179,7 @@ headers_field_init(struct header *f, const char *name,
 	f->cmp_len = headers_name_len((const unsigned char *)name,
 	    f->name_len);
 	f->kind = kind_of((const unsigned char *)name, f->cmp_len);
+	f->hides_from = headers_hides_from(value, value_len);
 }
 
 const struct header *

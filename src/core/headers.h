@@ -38,6 +38,8 @@ struct header {
 	size_t name_len;	/* strlen(name) */
 	size_t cmp_len;		/* name length without trailing WSP */
 	enum header_kind kind;
+	bool hides_from;	/* headers_hides_from(value): looked for once,
+				 * for DKIM and DMARC both (issue 18) */
 };
 
 /*
@@ -75,7 +77,8 @@ const struct header *headers_add(struct headers *h, const char *name,
 const struct header *headers_add_field(struct headers *h,
     const struct header *f);
 /* headers_field_init - f describes name (NUL-terminated) and
- * value[0..value_len): lengths measured, kind classified, no copy */
+ * value[0..value_len): lengths measured, kind classified, a hidden From
+ * looked for, no copy */
 void headers_field_init(struct header *f, const char *name,
     const unsigned char *value, size_t value_len);
 /* headers_count_named - how many fields have this name (compared with

@@ -228,15 +228,15 @@ from_value(struct session *s, const struct header *f, const char *value)
 
 /* hidden_froms - a From that a client ending lines at a bare CR (or a
  * line break without white space after it) sees inside this field is an
- * author as well: DMARC judges every From some reader may show */
+ * author as well: DMARC judges every From some reader may show. The
+ * value is walked only when headers_field_init found one. */
 static void
 hidden_froms(struct session *s, const struct header *f)
 {
 	struct header_hidden h;
 	size_t pos = 0;
 
-	if (memchr(f->value, '\r', f->value_len) == NULL &&
-	    memchr(f->value, '\n', f->value_len) == NULL)
+	if (!f->hides_from)
 		return;
 	while (headers_hidden_next(f->value, f->value_len, &pos, &h))
 		if (h.kind == HEADER_FROM)

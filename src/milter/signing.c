@@ -57,8 +57,7 @@ author(const struct headers *h, struct mailaddr_list *l, const char **why_r)
 	size_t i;
 
 	for (i = 0; i < h->count; i++) {
-		if (headers_hides_from(h->list[i].value,
-		    h->list[i].value_len)) {
+		if (h->list[i].hides_from) {
 			*why_r = "From hidden after a bare CR";
 			return false;
 		}

@@ -341,14 +341,31 @@ test_hidden_fields(void **state)
 	};
 	char got[256];
 	size_t i;
+	struct arena a;
+	struct headers h;
 
 	(void)state;
+	arena_init(&a, 0, 0);
+	headers_init(&h, &a);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const unsigned char *v = (const unsigned char *)cases[i].value;
+		bool from = strstr(cases[i].want, "(F)") != NULL;
+		struct header f;
+
 		hidden_list(cases[i].value, got, sizeof(got));
 		if (strcmp(got, cases[i].want) != 0)
 			fail_msg("case %zu: got \"%s\", want \"%s\"", i, got,
 			    cases[i].want);
+		/* the flag DKIM and DMARC read instead of walking the
+		 * value again; a stored copy keeps it */
+		assert_int_equal(headers_hides_from(v, strlen(cases[i].value)),
+		    from);
+		headers_field_init(&f, "Subject", v, strlen(cases[i].value));
+		assert_int_equal(f.hides_from, from);
+		assert_int_equal(headers_add_field(&h, &f)->hides_from, from);
 	}
+	headers_deinit(&h);
+	arena_deinit(&a);
 }
 
 int

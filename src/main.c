@@ -41,10 +41,10 @@
 #include "conf/conf_restart.h"
 #include "crypto/crypto.h"
 #include "daemon/as_root.h"
+#include "daemon/config_check.h"
 #include "daemon/detach.h"
 #include "daemon/fd_limit.h"
 #include "daemon/service.h"
-#include "daemon/socket_host.h"
 #include "sign/sign_setup.h"
 #include "dns/dns.h"
 #include "log/log.h"
@@ -55,8 +55,6 @@
 #include "milter/session.h"
 #include "milter/milter_stop.h"
 #include "milter/report_hook.h"
-#include "report/report_shown.h"
-#include "report/report_store.h"
 #include "report/report_writer.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -185,87 +183,6 @@ start_resolver(const struct conf *c)
 	return r;
 }
 
-/* report_store_usable - for -t: can ReportStore be opened? Says why not,
- * at the option's file:line like every other configuration error */
-static bool
-report_store_usable(const struct conf *c)
-{
-	struct report_db_opts db_opts = { c->report_store_timeout_ms,
-		"authmilter" };
-	struct buf why = BUF_INIT;
-	bool ok;
-
-	if (c->report_store == NULL)
-		return true;
-	ok = report_store_check(c->report_store, &db_opts, &why);
-	if (!ok) {
-		char *shown = report_store_shown(c->report_store);
-		char *at = conf_where(c, "ReportStore");
-
-		(void)fprintf(stderr, "%s: ReportStore %s cannot be opened: %s\n",
-		    at, shown, buf_cstr(&why));
-		free(at);
-		free(shown);
-	}
-	buf_deinit(&why);
-	return ok;
-}
-
-/* psl_usable - for -t: would the start load PSLFile? The same loader,
- * its refusal at the option's file:line */
-static bool
-psl_usable(const struct conf *c)
-{
-	const char *why;
-	char *at;
-
-	if (c->psl_file == NULL ||
-	    (why = checks_dmarc_psl_problem(c->psl_file)) == NULL)
-		return true;
-	at = conf_where(c, "PSLFile");
-	(void)fprintf(stderr, "%s: PSLFile: %s\n", at, why);
-	free(at);
-	return false;
-}
-
-/* trust_anchor_usable - for -t: would the start's resolver load
- * TrustAnchorFile? libunbound reads it only then, and before this fix
- * the daemon ran with every lookup failing */
-static bool
-trust_anchor_usable(const struct conf *c)
-{
-	const char *why;
-	char *at;
-
-	if (c->trust_anchor_file == NULL ||
-	    (why = dns_trust_anchor_problem(c->trust_anchor_file)) == NULL)
-		return true;
-	at = conf_where(c, "TrustAnchorFile");
-	(void)fprintf(stderr, "%s: TrustAnchorFile: %s\n", at, why);
-	free(at);
-	return false;
-}
-
-/* socket_host_usable - for -t: can libmilter find Socket's host name?
- * A name that has no address is an error at Socket's line; a look-up
- * that fails for now only a warning (the start may find it) */
-static bool
-socket_host_usable(const struct conf *c)
-{
-	struct buf why = BUF_INIT;
-	enum socket_host_r r = socket_host_check(c->socket, &why);
-	char *at;
-
-	if (r != SOCKET_HOST_OK) {
-		at = conf_where(c, "Socket");
-		(void)fprintf(stderr, "%s: %sSocket: %s\n", at,
-		    r == SOCKET_HOST_UNKNOWN ? "warning: " : "", buf_cstr(&why));
-		free(at);
-	}
-	buf_deinit(&why);
-	return r != SOCKET_HOST_NONE;
-}
-
 /* on_signal - async-signal-safe: hand the signal number to the main loop */
 static void
 on_signal(int sig)
@@ -312,14 +229,6 @@ milter_thread(void *arg)
 	*rc = smfi_main();
 	(void)!write(signal_pipe[1], &b, 1);
 	return NULL;
-}
-
-/* print_warning - authmilter -t: a warning on stderr */
-static void
-print_warning(const char *where, const char *text, void *ctx)
-{
-	(void)ctx;
-	(void)fprintf(stderr, "%s: warning: %s\n", where, text);
 }
 
 /* log_warning - start-up and reload: a warning in the log */
@@ -609,7 +518,7 @@ main(int argc, char **argv)
 	const char *config_path = DEFAULT_CONFIG;
 	bool foreground = false, check_only = false, quiet = false,
 	    writer_left = false;
-	bool was_root, ok;
+	bool was_root;
 	struct dns_resolver *resolver;
 	struct metrics_server *metrics;
 	struct report_writer *reports = NULL;
@@ -663,28 +572,9 @@ main(int argc, char **argv)
 	if (c == NULL)
 		return 1;
 	if (check_only) {
-		/* -q: for ExecReload and the like, whose output the journal
-		 * keeps; the whole configuration there each time is noise */
-		if (!quiet)
-			conf_print(c, stdout);
-		(void)conf_warnings(c, print_warning, NULL);
-		if (as_root_refused(c) != NULL)
-			(void)fprintf(stderr, "%s: warning: started as root now, "
-			    "the daemon would stop: %s\n", config_path,
-			    as_root_refused(c));
-		/* both, so each problem is said in one run */
-		ok = psl_usable(c);
-		ok = trust_anchor_usable(c) && ok;
-		ok = socket_host_usable(c) && ok;
-		if (!report_store_usable(c) || !ok) {
-			conf_unref(&c);
-			return 1;
-		}
-		if (!quiet)
-			(void)fprintf(stderr, "%s: configuration OK\n",
-			    config_path);
+		rc = config_check(c, config_path, quiet);
 		conf_unref(&c);
-		return 0;
+		return rc;
 	}
 
 	if (as_root_refused(c) != NULL) {

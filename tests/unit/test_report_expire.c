@@ -21,11 +21,12 @@
 #include "report/report_store.h"
 #include "util/buf.h"
 
+#include "store_dir.h"
+
 #define OLD_ROWS (REPORT_EXPIRE_CHUNK + 1234)
 #define NEW_ROWS 10
 
 static const struct report_db_opts DB_OPTS = { 60000, "test" };
-static char dir[64];
 static int most_deleted;	/* most rows one DELETE FROM messages removed */
 
 int __real_sqlite3_step(sqlite3_stmt *s);
@@ -41,30 +42,6 @@ __wrap_sqlite3_step(sqlite3_stmt *s)
 	    sqlite3_changes(sqlite3_db_handle(s)) > most_deleted)
 		most_deleted = sqlite3_changes(sqlite3_db_handle(s));
 	return rc;
-}
-
-static int
-setup(void **state)
-{
-	(void)state;
-	(void)snprintf(dir, sizeof(dir), "/tmp/authmilter-expire-XXXXXX");
-	return mkdtemp(dir) != NULL ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-	static const char *const names[] = { "e.db", "e.db-wal", "e.db-shm" };
-	char path[128];
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		/* cannot be cut: the names are short */
-		(void)snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		(void)unlink(path);
-	}
-	return rmdir(dir);
 }
 
 /* add_rows - n rows that arrived at t, in one statement */
@@ -105,7 +82,7 @@ test_expire_in_chunks(void **state)
 	int64_t now = 10 * 86400;
 
 	(void)state;
-	buf_printf(&spec, "sqlite:%s/e.db", dir);
+	buf_printf(&spec, "sqlite:%s/e.db", store_dir);
 	st = report_store_open(buf_cstr(&spec), &DB_OPTS, &why);
 	assert_non_null(st);
 	db = report_store_db(st);
@@ -129,8 +106,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_expire_in_chunks, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_expire_in_chunks,
+		    store_dir_setup, store_dir_teardown),
 	};
 
 	return cmocka_run_group_tests_name("report_expire", tests, NULL, NULL);

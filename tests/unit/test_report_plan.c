@@ -20,32 +20,9 @@
 #include "report/report_store.h"
 #include "util/buf.h"
 
+#include "store_dir.h"
+
 static const struct report_db_opts DB_OPTS = { 60000, "test" };
-static char dir[64];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	(void)snprintf(dir, sizeof(dir), "/tmp/authmilter-plan-XXXXXX");
-	return mkdtemp(dir) != NULL ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-	static const char *const names[] = { "p.db", "p.db-wal", "p.db-shm" };
-	char path[128];
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		/* cannot be cut: the names are short */
-		(void)snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		(void)unlink(path);
-	}
-	return rmdir(dir);
-}
 
 /* plan_of - the EXPLAIN QUERY PLAN lines of sql, one per line, into out */
 static void
@@ -71,7 +48,7 @@ test_pending_plans(void **state)
 	struct report_store *st;
 
 	(void)state;
-	buf_printf(&spec, "sqlite:%s/p.db", dir);
+	buf_printf(&spec, "sqlite:%s/p.db", store_dir);
 	st = report_store_open(buf_cstr(&spec), &DB_OPTS, &why);
 	assert_non_null(st);
 	plan_of(report_store_db(st), report_job_pending_sql, &plan);
@@ -93,8 +70,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_pending_plans, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_pending_plans,
+		    store_dir_setup, store_dir_teardown),
 	};
 
 	return cmocka_run_group_tests_name("report_plan", tests, NULL, NULL);

@@ -25,6 +25,8 @@
 #include "report/report_store.h"
 #include "util/xmalloc.h"
 
+#include "store_dir.h"
+
 static const struct report_db_opts DB_OPTS = { 60000, "test" };
 
 static struct report_row *
@@ -105,43 +107,6 @@ test_copy_text_keeps_utf8_valid(void **state)
 	assert_string_equal(small, "a");
 	report_row_copy_text(small, sizeof(small), "\xc3\xa9\xc3\xa9");
 	assert_string_equal(small, "\xc3\xa9");
-}
-
-/* the store test's directory: made by store_setup, removed by
- * store_teardown (which cmocka runs when the test fails, too) */
-static char store_dir[64];
-
-/* store_setup - a fresh directory for the store file; the mkdtemp
- * template is written anew each time, as mkdtemp fills it in */
-static int
-store_setup(void **state)
-{
-	(void)state;
-	(void)snprintf(store_dir, sizeof(store_dir),
-	    "/tmp/authmilter-store-XXXXXX");
-	return mkdtemp(store_dir) != NULL ? 0 : -1;
-}
-
-/* store_teardown - remove the store file, its WAL/SHM/journal
- * companions and the directory */
-static int
-store_teardown(void **state)
-{
-	static const char *const names[] = {
-		"r.db", "r.db-wal", "r.db-shm", "r.db-journal",
-		"s.db", "s.db-wal", "s.db-shm", "s.db-journal"
-	};
-	char path[128];
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		/* truncation cannot happen: the names are short */
-		(void)snprintf(path, sizeof(path), "%s/%s", store_dir,
-		    names[i]);
-		(void)unlink(path);
-	}
-	return rmdir(store_dir) == 0 ? 0 : -1;
 }
 
 /* count_of - rows in a table of the store */
@@ -618,13 +583,13 @@ main(void)
 		cmocka_unit_test(test_copy_text_cuts_and_cleans),
 		cmocka_unit_test(test_copy_text_keeps_utf8_valid),
 		cmocka_unit_test_setup_teardown(test_store_create_insert,
-		    store_setup, store_teardown),
+		    store_dir_setup, store_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_late_rows,
-		    store_setup, store_teardown),
+		    store_dir_setup, store_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_store_identity,
-		    store_setup, store_teardown),
+		    store_dir_setup, store_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_store_identity_concurrent,
-		    store_setup, store_teardown),
+		    store_dir_setup, store_dir_teardown),
 		cmocka_unit_test(test_store_names),
 		cmocka_unit_test(test_batch_id_without_entropy),
 		cmocka_unit_test(test_store_shown_hides_passwords),

@@ -51,39 +51,37 @@ report_store_usable(const struct conf *c)
 	return ok;
 }
 
-/* psl_usable - for -t: would the start load PSLFile? The same loader,
- * its refusal at the option's file:line */
+/* said_at - why (NULL: nothing to say) at option's file:line on stderr;
+ * true when there was nothing */
 static bool
-psl_usable(const struct conf *c)
+said_at(const struct conf *c, const char *option, const char *why)
 {
-	const char *why;
 	char *at;
 
-	if (c->psl_file == NULL ||
-	    (why = checks_dmarc_psl_problem(c->psl_file)) == NULL)
+	if (why == NULL)
 		return true;
-	at = conf_where(c, "PSLFile");
-	(void)fprintf(stderr, "%s: PSLFile: %s\n", at, why);
+	at = conf_where(c, option);
+	(void)fprintf(stderr, "%s: %s: %s\n", at, option, why);
 	free(at);
 	return false;
 }
 
-/* trust_anchor_usable - for -t: would the start's resolver load
- * TrustAnchorFile? libunbound reads it only then, and before this fix
- * the daemon ran with every lookup failing */
+/* psl_usable - would the start load PSLFile? The same loader */
+static bool
+psl_usable(const struct conf *c)
+{
+	return c->psl_file == NULL || said_at(c, "PSLFile",
+	    checks_dmarc_psl_problem(c->psl_file));
+}
+
+/* trust_anchor_usable - would the start's resolver load TrustAnchorFile?
+ * libunbound reads it only then: a file it cannot parse let the daemon
+ * run with every lookup failing */
 static bool
 trust_anchor_usable(const struct conf *c)
 {
-	const char *why;
-	char *at;
-
-	if (c->trust_anchor_file == NULL ||
-	    (why = dns_trust_anchor_problem(c->trust_anchor_file)) == NULL)
-		return true;
-	at = conf_where(c, "TrustAnchorFile");
-	(void)fprintf(stderr, "%s: TrustAnchorFile: %s\n", at, why);
-	free(at);
-	return false;
+	return c->trust_anchor_file == NULL || said_at(c, "TrustAnchorFile",
+	    dns_trust_anchor_problem(c->trust_anchor_file));
 }
 
 /* socket_host_usable - for -t: can libmilter find Socket's host name?

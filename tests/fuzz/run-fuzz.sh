@@ -67,8 +67,8 @@ fi
 
 # build the library sources once (only the modules the targets use; the
 # DNS layer counts into metrics.c, which needs no HTTP server; the SPF-DNS
-# field of failure reports is in report_afrf.c, its date in report_mime.c;
-# rua/ruf destinations in report_rua.c)
+# field of failure reports is in report_afrf.c, its date in report_mime.c,
+# its redaction in report_redact.c; rua/ruf destinations in report_rua.c)
 objs=
 for src in "$top_srcdir"/src/util/*.c "$top_srcdir"/src/log/*.c \
     "$top_srcdir"/src/core/*.c "$top_srcdir"/src/crypto/*.c \
@@ -76,6 +76,7 @@ for src in "$top_srcdir"/src/util/*.c "$top_srcdir"/src/log/*.c \
     "$top_srcdir"/src/metrics/metrics.c \
     "$top_srcdir"/src/report/report_afrf.c \
     "$top_srcdir"/src/report/report_mime.c \
+    "$top_srcdir"/src/report/report_redact.c \
     "$top_srcdir"/src/report/report_rua.c; do
 	o=$objdir/$(echo "${src#"$top_srcdir"/src/}" | tr / _ | sed 's/\.c$/.o/')
 	# dash, Debian's sh, has -nt; the flags split on purpose

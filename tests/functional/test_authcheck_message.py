@@ -6,7 +6,9 @@ loopback DNS server (tests/lib/dns_server.py). For a pass and for each
 kind of failure (body hash mismatch, changed header, revoked key, missing
 key, small key, unaligned d=, SPF fail, DMARC policy applied, DNS
 timeout) the Authentication-Results value, the reason and the plain
-explanation are checked, and the exit code. The A-R value is compared
+explanation are checked, and the exit code; then the 8-body-hash cap
+with signatures that verify (which get dkim=policy, which still pass).
+The A-R value is compared
 with what the daemon itself adds over the milter protocol for the same
 message, envelope and DNS, also for an ARC-sealed message over
 MaxHeaders (both fail the chain they cannot see whole).
@@ -331,6 +333,45 @@ def run_cases(t, env, pem, pem512):
     return good
 
 
+def body_hash_cap(t, env, pem):
+    """at most 8 distinct body hashes (c=, a=, l=) are made: a signature
+    asking a ninth gets dkim=policy, shown without a computed hash, while
+    one that shares a hash already made still verifies, wherever it
+    stands; the unit test and test_caps use signatures that cannot pass"""
+    hdr = message("good.test", "cap", b"").rstrip(b"\r\n") + b"\r\n"
+    lines = [b"line %02d of the body\r\n" % i for i in range(16)]
+
+    def sig(n):  # signed over the first n lines, l= their length
+        raw = hdr + b"\r\n" + b"".join(lines[:n])
+        return sign(raw, "good.test", pem, length=True)[:-len(raw)]
+
+    conf = env.path("cap.conf")
+    with open(conf, "w") as f:
+        f.write("DKIMMaxSignatures 20\nDKIMAllowPartialBody yes\n")
+    cases = (("9 distinct", range(1, 10), ["pass"] * 8 + ["policy"]),
+             ("12 distinct", range(1, 13), ["pass"] * 8 + ["policy"] * 4),
+             ("8 distinct, then 4 sharing", list(range(1, 9)) +
+              [1, 8, 3, 5], ["pass"] * 12),
+             ("sharing after a ninth", list(range(1, 10)) + [2, 10, 9],
+              ["pass"] * 8 + ["policy", "pass", "policy", "policy"]))
+    for name, ns, want in cases:
+        path = env.path("cap.eml")
+        with open(path, "wb") as f:
+            f.write(b"".join(sig(n) for n in ns) + hdr + b"\r\n" +
+                    b"".join(lines))
+        _, _, doc = env.run(["message", path, "--ip", GOOD_IP,
+                             "--mail-from", "a@good.test", "--config", conf])
+        dk = (doc or {}).get("dkim") or []
+        t.is_eq([d.get("result") for d in dk], want,
+                "body hash cap, %s: results in order" % name)
+        t.ok(all((d.get("reason") == "too many body hashes" and
+                  d.get("body_hash_computed") == "") if r == "policy" else
+                 d.get("body_hash") == d.get("body_hash_computed") != ""
+                 for d, r in zip(dk, want)),
+             "body hash cap, %s: reasons and body hashes" % name,
+             diag=repr(dk))
+
+
 def same_as_daemon(t, env, good):
     """the daemon adds the same A-R for the same message and envelope"""
     if not t.need(check=daemon.missing, tests=["A-R same as the daemon's"]):
@@ -418,6 +459,7 @@ def main():
         t.done()
     try:
         good = run_cases(t, env, pem, pem512)
+        body_hash_cap(t, env, pem)
         same_as_daemon(t, env, good)
         capped_same_as_daemon(t, env, sealer)
     finally:

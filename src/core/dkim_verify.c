@@ -429,7 +429,10 @@ dkim_verifier_eoh(struct dkim_verifier *v)
 	if (v->eoh_done)
 		return;
 	v->eoh_done = true;
-	for (i = 0; i < v->nsigs; i++) {
+	/* From the bottom up: the body hashes go first to the oldest
+	 * signatures (the author's, below), so fields added above them in
+	 * transit cannot take every hash and leave the author's unchecked */
+	for (i = v->nsigs; i-- > 0;) {
 		struct vsig *s = v->sigs[i];
 
 		if (s->done)

@@ -334,10 +334,11 @@ def run_cases(t, env, pem, pem512):
 
 
 def body_hash_cap(t, env, pem):
-    """at most 8 distinct body hashes (c=, a=, l=) are made: a signature
-    asking a ninth gets dkim=policy, shown without a computed hash, while
-    one that shares a hash already made still verifies, wherever it
-    stands; the unit test and test_caps use signatures that cannot pass"""
+    """at most 8 distinct body hashes (c=, a=, l=) are made, from the
+    bottom signature up: one above them asking a ninth gets dkim=policy,
+    shown without a computed hash, while one that shares a hash already
+    made still verifies, wherever it stands; the unit test and test_caps
+    use signatures that cannot pass"""
     hdr = message("good.test", "cap", b"").rstrip(b"\r\n") + b"\r\n"
     lines = [b"line %02d of the body\r\n" % i for i in range(16)]
 
@@ -348,12 +349,13 @@ def body_hash_cap(t, env, pem):
     conf = env.path("cap.conf")
     with open(conf, "w") as f:
         f.write("DKIMMaxSignatures 20\nDKIMAllowPartialBody yes\n")
-    cases = (("9 distinct", range(1, 10), ["pass"] * 8 + ["policy"]),
-             ("12 distinct", range(1, 13), ["pass"] * 8 + ["policy"] * 4),
+    # signatures top to bottom, each signed over its first n lines
+    cases = (("9 distinct", range(1, 10), ["policy"] + ["pass"] * 8),
+             ("12 distinct", range(1, 13), ["policy"] * 4 + ["pass"] * 8),
              ("8 distinct, then 4 sharing", list(range(1, 9)) +
               [1, 8, 3, 5], ["pass"] * 12),
-             ("sharing after a ninth", list(range(1, 10)) + [2, 10, 9],
-              ["pass"] * 8 + ["policy", "pass", "policy", "policy"]))
+             ("sharing above the eighth", list(range(1, 10)) + [2, 10, 9],
+              ["policy", "pass", "policy"] + ["pass"] * 9))
     for name, ns, want in cases:
         path = env.path("cap.eml")
         with open(path, "wb") as f:

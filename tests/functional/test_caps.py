@@ -127,19 +127,24 @@ def test_signatures(t, base, pem):
         res, a, _ = send(d, raw, "<a@good.test>")
         t.is_eq(len(dkim_results(a)), 5,
                 "default DKIMMaxSignatures is 5: 7 signatures, 5 verified")
-    # Signatures asking 10 distinct body hashes (l=1..10): at most 8
-    # passes over the body are made, the last two get dkim=policy.
+    # Ten signatures added in transit above the author's, each asking
+    # its own body hash (l=1..10): at most 8 passes over the body are
+    # made, from the bottom up, so the author's signature is verified
+    # and the top three get dkim=policy.
     raw = b"".join(b"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;"
                    b" d=good.test; s=s1; h=from; l=%d; bh=AAAA; b=AAAA\r\n"
-                   % (i + 1) for i in range(10)) + msg("good.test")
+                   % (i + 1) for i in range(10)) + \
+        sign(msg("rej.test"), "rej.test", pem, "s1")
     with daemon.Daemon(options=dict(base, DKIMMaxSignatures=20)) as d:
-        res, a, _ = send(d, raw, "<a@good.test>")
+        res, a, _ = send(d, raw, "<a@rej.test>")
         words = dkim_results(a)
-        t.ok(len(words) == 10 and "policy" not in words[:8] and
-             words[8:] == ["policy"] * 2 and
-             a.count("too many body hashes") == 2,
-             "10 distinct body hashes asked: 8 made, 2 signatures get "
-             "dkim=policy (too many body hashes)", diag=a)
+        t.ok(len(words) == 11 and words[:3] == ["policy"] * 3 and
+             "policy" not in words[3:] and words[10] == "pass" and
+             a.count("too many body hashes") == 3 and "dmarc=pass" in a and
+             res.disposition == "accept",
+             "11 distinct body hashes asked: 8 made from the bottom up, the "
+             "author's signature passes, the top 3 get dkim=policy (too "
+             "many body hashes)", diag=a)
     # DKIMMaxSignatures allows 50: every verified signature counts for
     # DMARC, not only the first 16 in header order. Here 16 broken ones
     # (added in transit, above) come before the author's own signature.

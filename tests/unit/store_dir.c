@@ -2,9 +2,14 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <cmocka.h>
 
 #include "store_dir.h"
 
@@ -40,4 +45,16 @@ store_dir_teardown(void **state)
 	}
 	(void)closedir(d);
 	return rmdir(store_dir) == 0 ? 0 : -1;
+}
+
+int64_t
+store_value(struct report_db *db, const char *sql)
+{
+	struct report_query *q = report_query_new(db, sql);
+	int64_t n;
+
+	assert_int_equal(report_query_step(q), 1);
+	n = report_query_col_int(q, 0);
+	report_query_free(&q);
+	return n;
 }

@@ -1,6 +1,11 @@
-/* store_dir.h - a fresh directory for a unit test's SQLite store */
+/* store_dir.h - a fresh directory for a unit test's SQLite store, and
+ * one value read from a store */
 #ifndef AUTHMILTER_TEST_STORE_DIR_H
 #define AUTHMILTER_TEST_STORE_DIR_H
+
+#include <stdint.h>
+
+#include "report/report_db.h"
 
 /* the directory: made by store_dir_setup, removed by store_dir_teardown
  * (cmocka runs a teardown when the test fails, too) */
@@ -11,5 +16,9 @@ int store_dir_setup(void **state);
 /* store_dir_teardown - cmocka teardown: every file in it (a store, its
  * WAL, SHM and journal companions), then the directory */
 int store_dir_teardown(void **state);
+
+/* store_value - the one integer sql selects from db (a count, a min):
+ * the test fails when it gives no row */
+int64_t store_value(struct report_db *db, const char *sql);
 
 #endif

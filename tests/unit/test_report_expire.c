@@ -61,18 +61,6 @@ add_rows(struct report_db *db, int n, int64_t t)
 	buf_deinit(&why);
 }
 
-static int64_t
-count_rows(struct report_db *db, const char *sql)
-{
-	struct report_query *q = report_query_new(db, sql);
-	int64_t n;
-
-	assert_int_equal(report_query_step(q), 1);
-	n = report_query_col_int(q, 0);
-	report_query_free(&q);
-	return n;
-}
-
 static void
 test_expire_in_chunks(void **state)
 {
@@ -93,9 +81,9 @@ test_expire_in_chunks(void **state)
 	print_message("most rows in one DELETE: %d\n", most_deleted);
 	assert_true(most_deleted > 0);
 	assert_true(most_deleted <= REPORT_EXPIRE_CHUNK);
-	assert_int_equal(count_rows(db, "SELECT count(*) FROM messages"),
+	assert_int_equal(store_value(db, "SELECT count(*) FROM messages"),
 	    NEW_ROWS);
-	assert_int_equal(count_rows(db, "SELECT min(arrival) FROM messages"),
+	assert_int_equal(store_value(db, "SELECT min(arrival) FROM messages"),
 	    now - 3600);
 	report_store_close(&st);
 	buf_deinit(&spec);

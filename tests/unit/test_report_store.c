@@ -114,15 +114,9 @@ static int64_t
 count_of(struct report_store *st, const char *table)
 {
 	char sql[64];
-	struct report_query *q;
-	int64_t n;
 
 	(void)snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
-	q = report_query_new(report_store_db(st), sql);
-	assert_int_equal(report_query_step(q), 1);
-	n = report_query_col_int(q, 0);
-	report_query_free(&q);
-	return n;
+	return store_value(report_store_db(st), sql);
 }
 
 static void

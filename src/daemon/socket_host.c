@@ -28,13 +28,24 @@ socket_host_check(const char *spec, struct buf *why)
 {
 	struct addrinfo hints, *res = NULL;
 	unsigned char addr[16];
+	char literal[INET6_ADDRSTRLEN + 2];
 	const char *host = strchr(spec, '@');
 	bool v6 = strncmp(spec, "inet6:", 6) == 0;
+	size_t len;
 	int rc;
 
 	if ((!v6 && strncmp(spec, "inet:", 5) != 0) || host == NULL)
 		return SOCKET_HOST_OK;
 	host++;
+	/* libmilter takes an IPv6 literal in brackets too ([::1]) */
+	len = strlen(host);
+	if (v6 && len > 2 && len < sizeof(literal) && host[0] == '[' &&
+	    host[len - 1] == ']') {
+		memcpy(literal, host + 1, len - 2);
+		literal[len - 2] = '\0';
+		if (inet_pton(AF_INET6, literal, addr) == 1)
+			return SOCKET_HOST_OK;
+	}
 	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, addr) == 1)
 		return SOCKET_HOST_OK;
 	memset(&hints, 0, sizeof(hints));

@@ -80,6 +80,11 @@ def test_socket_host(t):
         r = check(d, "inet:8891@mx.example.test")
         t.ok(r.returncode == 0 and r.stderr == "",
              "-t: a name with an IPv4 address passes inet:", diag=r.stderr)
+        # libmilter takes an IPv6 literal in brackets as well
+        r = check(d, "inet6:8891@[::1]")
+        t.ok(r.returncode == 0 and r.stderr == "",
+             "-t: inet6: with a bracketed literal ([::1]) passes, as the "
+             "start listens there", diag=r.stderr)
         # nothing answers on 127.0.0.2: the start may yet find the name
         r = check(d, "inet:8891@gone.example.test",
                   resolv="nameserver 127.0.0.2\noptions timeout:1 attempts:1\n")

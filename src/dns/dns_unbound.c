@@ -492,7 +492,10 @@ const char *
 dns_trust_anchor_problem(const char *file)
 {
 	char *loopback[] = { (char *)"127.0.0.1" };
-	struct dns_config cfg = { loopback, 1, 0, file };
+	struct dns_config cfg = {
+		.nameservers = loopback, .nameserver_count = 1,
+		.trust_anchor_file = file
+	};
 	struct ub_ctx *ctx = ub_ctx_create();
 	const char *why;
 

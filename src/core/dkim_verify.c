@@ -14,6 +14,8 @@
  *   dkim_verifier_field       the same for a field classified already
  *   dkim_verifier_field_kept  the same for a field that outlives eoh
  *   dkim_verifier_key_name    what to look up for a signature
+ *   dkim_verifier_admit       before eoh: the author's signatures beyond
+ *                             max_signatures are verified after all
  *   dkim_verifier_eoh         hash the signed header fields
  *   dkim_verifier_body        stream a body chunk into the shared hashers
  *   dkim_verifier_key_answer  hand over a key lookup's answer
@@ -95,6 +97,9 @@ struct dkim_verifier {
 	struct vsig **sigs;	/* each in the arena */
 	size_t nsigs;
 	size_t ignored;
+	size_t *beyond;		/* header indices of stored DKIM-Signature
+				 * fields beyond max_signatures, in order */
+	size_t nbeyond, beyond_cap;
 	struct dkim_body_slot *bodies;
 	size_t nbodies;
 };
@@ -276,23 +281,28 @@ add_signature(struct dkim_verifier *v, struct vsig *s, size_t hdr_index)
 	s->key_name = key_name(v->arena, s->sig.s, s->sig.d);
 }
 
-/* new_sig - room for one more signature; NULL (and counted as ignored)
- * beyond max_signatures */
+/* sig_room - signatures the arrays hold: max_signatures and the
+ * author's ones dkim_verifier_admit may add */
+static size_t
+sig_room(const struct dkim_verifier *v)
+{
+	return v->p.max_signatures + DKIM_VERIFY_EXTRA_PREFERRED;
+}
+
+/* take_sig - a new signature entry, below limit; NULL when full */
 static struct vsig *
-new_sig(struct dkim_verifier *v)
+take_sig(struct dkim_verifier *v, size_t limit)
 {
 	struct vsig *s;
 
-	if (v->nsigs >= v->p.max_signatures) {
-		v->ignored++;
+	if (v->nsigs >= limit)
 		return NULL;
-	}
 	if (v->sigs == NULL) {
 		/* bodies: dkim_body_slot_for wants room for one more slot
 		 * than in use, and fills each slot it adds */
-		v->sigs = arena_alloc(v->arena, (v->p.max_signatures + 1) *
+		v->sigs = arena_alloc(v->arena, (sig_room(v) + 1) *
 		    sizeof(*v->sigs));
-		v->bodies = arena_alloc(v->arena, (v->p.max_signatures + 1) *
+		v->bodies = arena_alloc(v->arena, (sig_room(v) + 1) *
 		    sizeof(*v->bodies));
 	}
 	/* one at a time: the whole array would exceed what the arena
@@ -300,6 +310,35 @@ new_sig(struct dkim_verifier *v)
 	s = arena_alloc(v->arena, sizeof(*s));
 	v->sigs[v->nsigs] = s;
 	return s;
+}
+
+/* new_sig - room for one more signature; NULL (and counted as ignored)
+ * beyond max_signatures */
+static struct vsig *
+new_sig(struct dkim_verifier *v)
+{
+	struct vsig *s = take_sig(v, v->p.max_signatures);
+
+	if (s == NULL)
+		v->ignored++;
+	return s;
+}
+
+/* note_beyond - remember stored field hdr_index, a signature over the
+ * cap, for dkim_verifier_admit (bounded by max_headers) */
+static void
+note_beyond(struct dkim_verifier *v, size_t hdr_index)
+{
+	if (v->nbeyond == v->beyond_cap) {
+		size_t cap = v->beyond_cap ? v->beyond_cap * 2 : 8;
+		size_t *n = arena_alloc(v->arena, cap * sizeof(*n));
+
+		if (v->nbeyond > 0)
+			memcpy(n, v->beyond, v->nbeyond * sizeof(*n));
+		v->beyond = n;
+		v->beyond_cap = cap;
+	}
+	v->beyond[v->nbeyond++] = hdr_index;
 }
 
 /*
@@ -345,8 +384,12 @@ add_field(struct dkim_verifier *v, const unsigned char *name,
 		v->from_fields++;
 	if (hides_from)
 		v->hidden_from = true;
-	if (kind != HEADER_DKIM_SIGNATURE || (s = new_sig(v)) == NULL)
+	if (kind != HEADER_DKIM_SIGNATURE)
 		return -1;
+	if ((s = new_sig(v)) == NULL) {
+		note_beyond(v, v->nhdrs - 1);
+		return -1;
+	}
 	add_signature(v, s, v->nhdrs - 1);
 	return (int)v->nsigs++;
 }
@@ -395,6 +438,41 @@ dkim_verifier_key_name(const struct dkim_verifier *v, int idx)
 	if (s == NULL || s->done)
 		return NULL;
 	return s->key_name;
+}
+
+/*
+ * dkim_verifier_admit - see dkim_verify.h. Signatures added in transit
+ * go on top, so from the bottom up: junk fields above the author's (or
+ * naming its domain) cannot take its place. Only the bottom
+ * DKIM_VERIFY_SIGNATURES_LIMIT are looked at, each parsed once more.
+ */
+size_t
+dkim_verifier_admit(struct dkim_verifier *v,
+    bool (*prefer)(const char *d, void *arg), void *arg, int *idx)
+{
+	size_t i, looked = 0, n = 0;
+
+	if (v->eoh_done || v->overflow)
+		return 0;
+	for (i = v->nbeyond; i-- > 0 && n < DKIM_VERIFY_EXTRA_PREFERRED &&
+	    looked < DKIM_VERIFY_SIGNATURES_LIMIT; looked++) {
+		const struct dkim_header *h = &v->hdrs[v->beyond[i]];
+		struct dkim_sig sig;
+		const char *why;
+		struct vsig *s;
+		bool wanted;
+
+		dkim_sig_init(&sig);
+		wanted = dkim_sig_parse(h->value, h->value_len, &sig, &why) ==
+		    DKIM_SIG_OK && prefer(sig.d, arg);
+		dkim_sig_deinit(&sig);
+		if (!wanted || (s = take_sig(v, sig_room(v))) == NULL)
+			continue;
+		add_signature(v, s, v->beyond[i]);
+		v->ignored--;
+		idx[n++] = (int)v->nsigs++;
+	}
+	return n;
 }
 
 /* hash_headers - the header hash of one signature (RFC 6376 3.7) */

@@ -8,6 +8,8 @@
  *       idx = dkim_verifier_header(v, name, nlen, value, vlen);
  *       if (idx >= 0 && (q = dkim_verifier_key_name(v, idx)) != NULL)
  *           start an async TXT lookup of q, remember it with idx
+ *   if dkim_verifier_ignored(v) > 0: dkim_verifier_admit(v, ...), and
+ *       the same lookups for the indices it gives
  *   dkim_verifier_eoh(v);
  *   for each body chunk: dkim_verifier_body(v, chunk, len);
  *   for each lookup started: dkim_verifier_key_answer(v, idx, answer);
@@ -45,6 +47,10 @@
  * over the whole body. A signature that would need one more gets
  * "policy" (too many body hashes). */
 #define DKIM_VERIFY_MAX_BODIES 8
+
+/* Fixed: signatures beyond max_signatures that dkim_verifier_admit may
+ * still take (an author signing with RSA and Ed25519 has two). */
+#define DKIM_VERIFY_EXTRA_PREFERRED 2
 
 struct dkim_verify_params {
 	size_t max_signatures;	/* signatures verified; more are ignored */
@@ -136,6 +142,16 @@ int dkim_verifier_field_kept(struct dkim_verifier *v, const struct header *f);
  * ("selector._domainkey.domain"), or NULL when no lookup is needed (the
  * signature already has its result, e.g. a syntax error). */
 const char *dkim_verifier_key_name(const struct dkim_verifier *v, int idx);
+
+/* dkim_verifier_admit - before eoh, for a message with more signatures
+ * than max_signatures: the bottom-most (up to DKIM_VERIFY_EXTRA_PREFERRED)
+ * of those left out whose d= prefer(d, arg) accepts (the author's
+ * organization) are verified after all, so signatures added above the
+ * author's cannot push it out of the count. Their indices go to idx
+ * (room for DKIM_VERIFY_EXTRA_PREFERRED), after every index given
+ * before; returns how many. They count as ignored no more. */
+size_t dkim_verifier_admit(struct dkim_verifier *v,
+    bool (*prefer)(const char *d, void *arg), void *arg, int *idx);
 
 /* dkim_verifier_eoh - end of header: hashes the selected header fields
  * and lets go of the header block (kept fields may go after this) */

@@ -244,13 +244,28 @@ hidden_froms(struct session *s, const struct header *f)
 			    h.value_len));
 }
 
+/* start_key_lookup - ask for signature idx's key, unless it has its
+ * result already */
+static void
+start_key_lookup(struct checks *ck, int idx)
+{
+	const char *key = dkim_verifier_key_name(ck->dkim, idx);
+
+	if (key == NULL)
+		return;
+	if (ck->key_count == CHECKS_MAX_KEYS)
+		return;		/* the verifier reports it as "no key answer" */
+	ck->keys[ck->key_count].sig_index = idx;
+	ck->keys[ck->key_count].query = dns_query_start(resolver, key, DNS_T_TXT);
+	ck->key_count++;
+}
+
 void
 checks_field(struct session *s, const struct header *f,
     const struct header *stored)
 {
 	struct checks *ck = &s->msg.checks;
 	const struct conf *c = s->msg.conf;
-	const char *key;
 	int idx;
 
 	if (ck->skip_verify || resolver == NULL)
@@ -285,18 +300,38 @@ checks_field(struct session *s, const struct header *f,
 		idx = dkim_verifier_field_kept(ck->dkim, stored);
 	else
 		idx = dkim_verifier_field(ck->dkim, f);
-	if (idx < 0 || (key = dkim_verifier_key_name(ck->dkim, idx)) == NULL)
+	if (idx >= 0)
+		start_key_lookup(ck, idx);
+}
+
+/* author_org - prefer callback of dkim_verifier_admit: d= shares an
+ * organizational domain with an author of the message */
+static bool
+author_org(const char *d, void *arg)
+{
+	return checks_dmarc_author_org(arg, d);
+}
+
+/* admit_author_signatures - signatures of the author's organization
+ * beyond DKIMMaxSignatures are verified all the same: broken ones
+ * added above in transit must not leave DMARC without the author's */
+static void
+admit_author_signatures(struct checks *ck)
+{
+	int idx[DKIM_VERIFY_EXTRA_PREFERRED];
+	size_t i, n;
+
+	if (ck->dkim == NULL || dkim_verifier_ignored(ck->dkim) == 0)
 		return;
-	if (ck->key_count == CHECKS_MAX_KEYS)
-		return;		/* the verifier reports it as "no key answer" */
-	ck->keys[ck->key_count].sig_index = idx;
-	ck->keys[ck->key_count].query = dns_query_start(resolver, key, DNS_T_TXT);
-	ck->key_count++;
+	n = dkim_verifier_admit(ck->dkim, author_org, &ck->dmarc, idx);
+	for (i = 0; i < n; i++)
+		start_key_lookup(ck, idx[i]);
 }
 
 void
 checks_eoh(struct session *s)
 {
+	admit_author_signatures(&s->msg.checks);
 	if (s->msg.checks.dkim != NULL)
 		dkim_verifier_eoh(s->msg.checks.dkim);
 	checks_arc_eoh(s->msg.checks.arc, &s->msg.headers,

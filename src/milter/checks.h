@@ -14,8 +14,9 @@
 #include "policy/policy.h"
 #include "spf/spf.h"
 
-/* the largest DKIMMaxSignatures allows */
-#define CHECKS_MAX_KEYS 50
+/* the largest DKIMMaxSignatures allows, and the author's signatures
+ * beyond it (dkim_verifier_admit) */
+#define CHECKS_MAX_KEYS (50 + DKIM_VERIFY_EXTRA_PREFERRED)
 
 struct session;
 struct conf;

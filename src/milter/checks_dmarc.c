@@ -154,6 +154,28 @@ checks_dmarc_from(struct checks_dmarc *d, struct dns_resolver *r,
 	}
 }
 
+bool
+checks_dmarc_author_org(const struct checks_dmarc *d, const char *domain)
+{
+	char lower[DMARC_DOMAIN_SIZE], org[DMARC_DOMAIN_SIZE];
+	char author_org[DMARC_DOMAIN_SIZE];
+	size_t i, len = strlen(domain);
+
+	if (psl == NULL || len == 0 || len >= sizeof(lower))
+		return false;
+	for (i = 0; i <= len; i++)
+		lower[i] = (char)ascii_tolower((unsigned char)domain[i]);
+	if (lower[len - 1] == '.')
+		lower[len - 1] = '\0';
+	if (!orgdomain_psl(psl, lower, org, sizeof(org)))
+		return false;
+	for (i = 0; i < d->author_count; i++)
+		if (orgdomain_psl(psl, d->authors[i].domain, author_org,
+		    sizeof(author_org)) && strcmp(org, author_org) == 0)
+			return true;
+	return false;
+}
+
 /* take_prefetched - the started query for name, if any (TXT only) */
 static struct dns_query **
 take_prefetched(struct checks_dmarc_author *a, const char *name, uint16_t type)

@@ -64,6 +64,12 @@ void checks_dmarc_deinit(void);
  * not need it (trusted ARC sealers align against it). */
 void checks_dmarc_from(struct checks_dmarc *d, struct dns_resolver *r,
     struct arena *arena, int mode, bool want_org, const char *value);
+/* checks_dmarc_author_org - domain (as in d=, any case) has the
+ * organizational domain of one of the author domains seen so far, by
+ * the PSL (the DNS walk of RFC 9989 has not answered yet when this is
+ * asked, at end of header) */
+bool checks_dmarc_author_org(const struct checks_dmarc *d,
+    const char *domain);
 /* checks_dmarc_eom - finish: set the identifiers, ask what is missing
  * (each lookup within timeout_ms, 0 for the resolver's own, and what is
  * left of budget), add "dmarc=..." to ar, and fill the DMARC part of in.

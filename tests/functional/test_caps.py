@@ -109,7 +109,10 @@ def send(d, raw, mail_from):
 
 
 def test_signatures(t, base, pem):
-    raw = msg("good.test")
+    # signatures by good.test on mail from another author: the cap
+    # alone decides how many are verified
+    third = b"Alice <alice@third.test>"
+    raw = msg("good.test", from_hdr=third)
     for sel in ("s1", "s2", "s3"):
         raw = sign(raw, "good.test", pem, sel)
     with daemon.Daemon(options=dict(base, DKIMMaxSignatures=2)) as d:
@@ -120,13 +123,24 @@ def test_signatures(t, base, pem):
         res, a, _ = send(d, raw, "<a@good.test>")
         t.is_eq(dkim_results(a), ["pass"] * 3,
                 "default DKIMMaxSignatures: all 3 verified")
-    raw = msg("good.test")
+    raw = msg("good.test", from_hdr=third)
     for i in range(1, 8):
         raw = sign(raw, "good.test", pem, "s%d" % i)
     with daemon.Daemon(options=base) as d:
         res, a, _ = send(d, raw, "<a@good.test>")
         t.is_eq(len(dkim_results(a)), 5,
                 "default DKIMMaxSignatures is 5: 7 signatures, 5 verified")
+    # The same signatures on the author's own mail: two of the author's
+    # organization beyond the cap are verified all the same (an author
+    # signing with RSA and Ed25519 has two), and no more.
+    raw = msg("good.test")
+    for i in range(1, 9):
+        raw = sign(raw, "good.test", pem, "s%d" % i)
+    with daemon.Daemon(options=base) as d:
+        res, a, _ = send(d, raw, "<a@good.test>")
+        t.is_eq(dkim_results(a), ["pass"] * 7,
+                "default DKIMMaxSignatures 5: of 8 author's signatures "
+                "the 5 on top and 2 more are verified")
     # Ten signatures added in transit above the author's, each asking
     # its own body hash (l=1..10): at most 8 passes over the body are
     # made, from the bottom up, so the author's signature is verified
@@ -145,8 +159,8 @@ def test_signatures(t, base, pem):
              "11 distinct body hashes asked: 8 made from the bottom up, the "
              "author's signature passes, the top 3 get dkim=policy (too "
              "many body hashes)", diag=a)
-    # DKIMMaxSignatures allows 50: every verified signature counts for
-    # DMARC, not only the first 16 in header order. Here 16 broken ones
+    # Every verified signature counts for DMARC, not only the first 16
+    # in header order (DKIMMaxSignatures allows 50). Here 16 broken ones
     # (added in transit, above) come before the author's own signature.
     raw = sign(msg("rej.test"), "rej.test", pem, "s1")
     raw = b"".join(b"DKIM-Signature: v=1; broken %d\r\n" % i
@@ -157,6 +171,31 @@ def test_signatures(t, base, pem):
              "dmarc=pass" in a and res.disposition == "accept",
              "DKIMMaxSignatures 20: the aligned 17th signature makes "
              "dmarc=pass", diag=a)
+    # The same message at the default DKIMMaxSignatures 5: the author's
+    # signature is beyond the cap, and verified all the same (it was
+    # left out, and p=reject refused the author's own mail).
+    with daemon.Daemon(options=base) as d:
+        res, a, _ = send(d, raw, "<a@rej.test>")
+        t.ok(dkim_results(a) == ["permerror"] * 5 + ["pass"] and
+             "dmarc=pass" in a and res.disposition == "accept",
+             "default DKIMMaxSignatures: the author's signature under 16 "
+             "broken ones is verified, dmarc=pass", diag=a)
+    # Eight forged ones naming the author's domain, above: the extra two
+    # are taken from the bottom up, so the author's real one is among
+    # them, not the forgeries nearest the cap.
+    raw = sign(msg("rej.test"), "rej.test", pem, "s1")
+    raw = b"".join(b"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;"
+                   b" d=rej.test; s=s1; h=from; bh=AAAA; b=AAAA\r\n"
+                   for i in range(8)) + raw
+    with daemon.Daemon(options=base) as d:
+        res, a, _ = send(d, raw, "<a@rej.test>")
+        words = dkim_results(a)
+        t.ok(len(words) == 7 and words.count("pass") == 1 and
+             words[5] == "pass" and "dmarc=pass" in a and
+             res.disposition == "accept",
+             "default DKIMMaxSignatures: 8 forged signatures of the "
+             "author's domain above the real one cannot push it out",
+             diag=a)
 
 
 def test_header_caps(t, base, pem):

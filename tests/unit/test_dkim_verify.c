@@ -540,6 +540,80 @@ test_body_hashes_are_bounded(void **state)
 	dkim_verifier_free(&v);
 }
 
+/* prefer_x - dkim_verifier_admit's callback: d=x.com only */
+static bool
+prefer_x(const char *d, void *arg)
+{
+	(*(int *)arg)++;
+	return strcmp(d, "x.com") == 0;
+}
+
+/* add_sig - a DKIM-Signature by d= with selector s; its index */
+static int
+add_sig(struct dkim_verifier *v, const char *d, const char *s)
+{
+	char sig[160];
+
+	(void)snprintf(sig, sizeof(sig), " v=1; a=rsa-sha256; c=relaxed; "
+	    "d=%s; s=%s; h=from; bh=AAAA; b=AAAA", d, s);
+	return dkim_verifier_header(v, (const unsigned char *)"DKIM-Signature",
+	    14, (const unsigned char *)sig, strlen(sig));
+}
+
+/* Signatures beyond max_signatures that the caller prefers (the
+ * author's) are taken after all, the bottom-most two, once, before eoh;
+ * the rest stay ignored. */
+static void
+test_admit_takes_the_bottom_preferred(void **state)
+{
+	struct dkim_verify_params p = params(RFC_NOW);
+	struct dkim_verifier *v;
+	int idx[DKIM_VERIFY_EXTRA_PREFERRED], asked = 0;
+
+	(void)state;
+	p.max_signatures = 2;
+	v = dkim_verifier_new(&p);
+	assert_int_equal(add_sig(v, "a.com", "s0"), 0);
+	assert_int_equal(add_sig(v, "x.com", "s1"), 1);
+	assert_int_equal(add_sig(v, "x.com", "s2"), -1);	/* beyond */
+	assert_int_equal(dkim_verifier_header(v,
+	    (const unsigned char *)"DKIM-Signature", 14,
+	    (const unsigned char *)" v=1; broken", 12), -1);
+	assert_int_equal(add_sig(v, "x.com", "s4"), -1);
+	assert_int_equal(dkim_verifier_header(v, (const unsigned char *)"From",
+	    4, (const unsigned char *)" a@x.com", 8), -1);
+	assert_int_equal(add_sig(v, "x.com", "s5"), -1);
+	assert_int_equal(add_sig(v, "y.com", "s6"), -1);
+	assert_int_equal(dkim_verifier_ignored(v), 5);
+
+	assert_int_equal(dkim_verifier_admit(v, prefer_x, &asked, idx), 2);
+	assert_int_equal(asked, 3);	/* s6, s5, s4: not s2 nor the broken one */
+	assert_int_equal(idx[0], 2);
+	assert_int_equal(idx[1], 3);
+	assert_string_equal(dkim_verifier_key_name(v, 2),
+	    "s5._domainkey.x.com");
+	assert_string_equal(dkim_verifier_key_name(v, 3),
+	    "s4._domainkey.x.com");
+	assert_int_equal(dkim_verifier_ignored(v), 3);
+	/* no more room: s2 stays out */
+	assert_int_equal(dkim_verifier_admit(v, prefer_x, &asked, idx), 0);
+	dkim_verifier_eoh(v);
+	dkim_verifier_eom(v);
+	assert_int_equal(dkim_verifier_result_count(v), 4);
+	assert_string_equal(dkim_verifier_result(v, 2)->selector, "s5");
+	dkim_verifier_free(&v);
+
+	/* after eoh the header block is gone: nothing is admitted */
+	v = dkim_verifier_new(&p);
+	(void)add_sig(v, "x.com", "s0");
+	(void)add_sig(v, "x.com", "s1");
+	(void)add_sig(v, "x.com", "s2");
+	dkim_verifier_eoh(v);
+	assert_int_equal(dkim_verifier_admit(v, prefer_x, &asked, idx), 0);
+	assert_int_equal(dkim_verifier_ignored(v), 1);
+	dkim_verifier_free(&v);
+}
+
 static void
 test_body_shorter_than_l_fails(void **state)
 {
@@ -988,6 +1062,7 @@ main(void)
 		cmocka_unit_test(test_several_records_in_an_answer),
 		cmocka_unit_test(test_body_hashes_are_shared),
 		cmocka_unit_test(test_body_hashes_are_bounded),
+		cmocka_unit_test(test_admit_takes_the_bottom_preferred),
 		cmocka_unit_test(test_body_shorter_than_l_fails),
 		cmocka_unit_test(test_mutated_messages_never_crash),
 		cmocka_unit_test(test_kept_fields_in_arena_same_as_copies),

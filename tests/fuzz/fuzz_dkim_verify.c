@@ -5,9 +5,13 @@
  * ends at '\n', a '\r' before it dropped, continuation lines folded back
  * in CRLF form) through dkim_verifier: signature parsing, header and
  * body hashing with the body-hash cap, key judging (size, exponent
- * bound), the hidden-From scan of headers_field_init, and
- * dkim_verifier_detail.
- * Invariants: at most DKIM_VERIFY_MAX_BODIES body hashers; a pass has no
+ * bound), the hidden-From scan of headers_field_init, signatures
+ * beyond the cap admitted at eoh (dkim_verifier_admit: those whose d=
+ * begins with a-m are preferred; the cap is 1-20 by the field count),
+ * and dkim_verifier_detail.
+ * Invariants: at most DKIM_VERIFY_MAX_BODIES body hashers; admitted
+ * signatures get consecutive indices, at most
+ * DKIM_VERIFY_EXTRA_PREFERRED, and count as ignored no more; a pass has no
  * reason and its computed body hash is its bh=; a signature refused for
  * too many body hashes shows no computed hash; the body fed in two
  * chunks gives the same results as in one.
@@ -72,6 +76,36 @@ split(const uint8_t *p, size_t n, struct field *f, size_t *nf,
 	return n;
 }
 
+/* prefer_a_to_m - dkim_verifier_admit's callback */
+static bool
+prefer_a_to_m(const char *d, void *arg)
+{
+	(void)arg;
+	return *d >= 'a' && *d <= 'm';
+}
+
+/* admit - signatures beyond the cap, preferred ones taken at eoh */
+static void
+admit(struct dkim_verifier *v, struct dns_answer *keys)
+{
+	int idx[DKIM_VERIFY_EXTRA_PREFERRED];
+	size_t i, before = dkim_verifier_ignored(v), n;
+	const char *name;
+
+	n = dkim_verifier_admit(v, prefer_a_to_m, NULL, idx);
+	if (n > DKIM_VERIFY_EXTRA_PREFERRED ||
+	    dkim_verifier_ignored(v) != before - n)
+		abort();
+	for (i = 0; i < n; i++) {
+		if (i > 0 && idx[i] != idx[i - 1] + 1)
+			abort();
+		if ((name = dkim_verifier_key_name(v, idx[i])) == NULL)
+			continue;
+		dkim_verifier_key_answer(v, idx[i],
+		    &keys[*name >= 'a' && *name <= 'm' ? 0 : 1]);
+	}
+}
+
 /* verify - one verification, the body split at cut; the verifier is
  * returned for the caller to check and free */
 static struct dkim_verifier *
@@ -86,7 +120,7 @@ verify(const struct field *f, size_t nf, const struct buf *vals,
 
 	dkim_verify_params_init(&p);
 	p.now = 1528637909;	/* RFC 8463's example's t= */
-	p.max_signatures = 20;
+	p.max_signatures = 1 + nf % 20;
 	p.max_header_bytes = 64 * 1024;
 	v = dkim_verifier_new(&p);
 	for (i = 0; i < nf; i++) {
@@ -103,6 +137,7 @@ verify(const struct field *f, size_t nf, const struct buf *vals,
 		dkim_verifier_key_answer(v, idx,
 		    &keys[*name >= 'a' && *name <= 'm' ? 0 : 1]);
 	}
+	admit(v, keys);
 	dkim_verifier_eoh(v);
 	if (dkim_verifier_body_hashers(v) > DKIM_VERIFY_MAX_BODIES)
 		abort();

@@ -17,6 +17,7 @@
 
 #include "core/dmarc_eval.h"
 #include "report/report_verify.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
 
 /* same_org - do two names share an organisational domain (PSL)? */
@@ -95,6 +96,11 @@ report_verify_dest(struct dns_resolver *r, const psl_ctx_t *psl,
 	struct buf name = BUF_INIT;
 	int rc, same;
 
+	/* the policy domain's own host needs no walk: two walks (a few
+	 * queries each) per report, and a DNS failure there held up
+	 * reports to the domain itself */
+	if (ascii_strcasecmp(domain, d->host) == 0)
+		return 1;
 	same = mode == DMARC_MODE_RFC7489 ? same_org(psl, domain, d->host) :
 	    same_org_walked(r, domain, d->host, give_up_ms);
 	if (same == 1)

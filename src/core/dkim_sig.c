@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "core/dkim_sig.h"
+#include "core/idna.h"
 #include "core/tagvalue.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -51,6 +52,7 @@ dkim_sig_deinit(struct dkim_sig *sig)
 	buf_deinit(&sig->b);
 	buf_deinit(&sig->bh);
 	free(sig->block);
+	free(sig->idn);
 	dkim_sig_init(sig);
 }
 
@@ -353,6 +355,39 @@ parse_h(const struct sig_tags *tg, struct dkim_sig *sig, const char **why_r)
 	return DKIM_SIG_OK;
 }
 
+/* The slots of sig->idn, one A-label name each */
+enum idn_slot { IDN_D, IDN_S, IDN_I, IDN_SLOTS };
+
+/*
+ * to_alabels - RFC 8616 5: in internationalized mail d=, s= and the
+ * domain of i= may be U-labels. *name (NUL-terminated) is replaced by
+ * its A-label form, kept in slot of sig->idn, for key lookups, i= within
+ * d= and alignment with From (whose domain DMARC takes as A-labels).
+ * The header hash uses the field as it is (RFC 8616 5). A name of
+ * ASCII bytes is left alone; false when it is no IDNA2008 name.
+ */
+static bool
+to_alabels(struct dkim_sig *sig, enum idn_slot slot, const char **name)
+{
+	const char *p = *name;
+	struct idna_name n;
+	size_t len = strlen(p), i;
+	char *out;
+
+	for (i = 0; i < len && (unsigned char)p[i] < 0x80; i++)
+		;
+	if (i == len)
+		return true;
+	if (idna_domain((const unsigned char *)p, len, &n, NULL) != IDNA_OK)
+		return false;
+	if (sig->idn == NULL)
+		sig->idn = xmalloc(IDN_SLOTS * IDNA_ASCII_SIZE);
+	out = sig->idn + slot * IDNA_ASCII_SIZE;
+	memcpy(out, n.ascii, strlen(n.ascii) + 1);
+	*name = out;
+	return true;
+}
+
 /* qp_decode - dkim-quoted-printable (2.11) decoded in place: whitespace
  * dropped, =XX made its octet; false for a broken or NUL escape */
 static bool
@@ -394,11 +429,17 @@ parse_auid(const struct sig_tags *tg, struct dkim_sig *sig,
 		return DKIM_SIG_E_SYNTAX;
 	}
 	at = strrchr(sig->i, '@');
-	if (at == NULL || !dkim_domain_ok(at + 1)) {
+	if (at == NULL) {
 		*why_r = "malformed i=";
 		return DKIM_SIG_E_SYNTAX;
 	}
+	/* the local part may be UTF-8 (RFC 8616 5, RFC 6532 3.2) */
 	sig->i_domain = at + 1;
+	if (!to_alabels(sig, IDN_I, &sig->i_domain) ||
+	    !dkim_domain_ok(sig->i_domain)) {
+		*why_r = "malformed i=";
+		return DKIM_SIG_E_SYNTAX;
+	}
 	if (!dkim_domain_within(sig->i_domain, sig->d)) {
 		*why_r = "i= not within d=";
 		return DKIM_SIG_E_AUID;
@@ -545,11 +586,13 @@ parse_ids(const struct sig_tags *tg, struct dkim_sig *sig,
 		*why_r = d == NULL ? "missing d=" : "missing s=";
 		return DKIM_SIG_E_SYNTAX;
 	}
-	if (!dkim_domain_ok(sig->d)) {
+	if (!to_alabels(sig, IDN_D, (const char **)&sig->d) ||
+	    !dkim_domain_ok(sig->d)) {
 		*why_r = "malformed d=";
 		return DKIM_SIG_E_SYNTAX;
 	}
-	if (!dkim_domain_ok(sig->s) ||
+	if (!to_alabels(sig, IDN_S, (const char **)&sig->s) ||
+	    !dkim_domain_ok(sig->s) ||
 	    strlen(sig->s) + strlen(sig->d) + 12 > DKIM_MAX_DNS_NAME) {
 		*why_r = "malformed s=";
 		return DKIM_SIG_E_SYNTAX;
@@ -676,7 +719,8 @@ dkim_sig_parse(const unsigned char *value, size_t len, struct dkim_sig *sig,
 	const struct tagvalue *t;
 	enum dkim_sig_status st;
 	const char *why = "malformed tag list";
-	enum tagvalue_status lst = tagvalue_parse(value, len, 0, l, &why);
+	enum tagvalue_status lst = tagvalue_parse(value, len,
+	    TAGVALUE_UTF8, l, &why);
 
 	index_tags(l, tg);
 	copy_values(tg, true, sig);
@@ -824,7 +868,8 @@ dkim_sig_parse_arc(const unsigned char *value, size_t len,
 	struct sig_tags tags, *tg = &tags;
 	enum dkim_sig_status st;
 	const char *why = "malformed tag list";
-	enum tagvalue_status lst = tagvalue_parse(value, len, 0, l, &why);
+	enum tagvalue_status lst = tagvalue_parse(value, len,
+	    TAGVALUE_UTF8, l, &why);
 
 	index_tags(l, tg);
 	copy_values(tg, false, sig);

@@ -56,14 +56,17 @@ struct dkim_sig {
 	struct buf b;		/* decoded signature (b=) */
 	struct buf bh;		/* decoded body hash (bh=) */
 	char b8[9];		/* first 8 characters of b= (RFC 6008) */
-	char *d;		/* SDID as given (d=) */
-	char *s;		/* selector (s=) */
+	char *d;		/* SDID (d=), A-labels */
+	char *s;		/* selector (s=), A-labels */
 	char *i;		/* AUID (i=), NULL when absent */
 	const char *i_domain;	/* domain part of i= (into i), or d */
 	char *h;		/* copy of h=; names point into it */
 	struct dkim_name *names;
 	size_t nnames;
 	void *block;		/* holds names, d, s, i and h */
+	char *idn;		/* the A-label forms d, s and i_domain point
+				 * to when given as U-labels (RFC 8616 5);
+				 * NULL when none was */
 	bool has_l;
 	uint64_t l;
 	bool has_t, has_x;

@@ -38,11 +38,16 @@
  *   instead of TAGVALUE_E_DUPLICATE. RFC 9989 gives no rule of its own for
  *   a repeated tag, so it is one of the syntax errors its 4.7 discards.
  */
+/* TAGVALUE_UTF8 - bytes 0x80-0xff are value characters too: RFC 8616 5
+ *   lets a DKIM-Signature in internationalized mail (RFC 6532) carry
+ *   U-labels in d= and s= and UTF-8 in i='s local part. The tags that
+ *   may hold them check that they are UTF-8 (idna_domain). */
 #define TAGVALUE_CASE_INSENSITIVE	0x01u
 #define TAGVALUE_WSP_ONLY		0x02u
 #define TAGVALUE_NONEMPTY		0x04u
 #define TAGVALUE_LENIENT		0x08u
 #define TAGVALUE_DUP_FIRST		0x10u
+#define TAGVALUE_UTF8			0x20u
 #define TAGVALUE_DMARC	(TAGVALUE_CASE_INSENSITIVE | TAGVALUE_WSP_ONLY | \
 	TAGVALUE_NONEMPTY | TAGVALUE_LENIENT | TAGVALUE_DUP_FIRST)
 

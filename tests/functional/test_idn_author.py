@@ -43,13 +43,16 @@ LONG_U = ("\u043c\u0438\u043d\u0438\u0441\u0442\u0435\u0440\u0441\u0442"
           "\u0430\u0442\u043e\u0432\u0441\u043a\u043e\u0439\u043e\u0431"
           "\u043b\u0430\u0441\u0442\u0438.test")
 LONG_A = "xn--80aaaaafcbdojfvlaifpswdxibreahcb5beegqcpfhhdtl3ipv.test"
+SEL_U, SEL_A = "s\u00e9l", "xn--sl-bja"     # a U-label selector
 
 
 def zone(pub):
     spf = "v=spf1 ip4:192.0.2.0/24 -all"
     z = {ALABEL: [{"TXT": spf}, {"A": "192.0.2.10"}],
          "_dmarc." + ALABEL: [{"TXT": "v=DMARC1; p=reject"}],
-         "s1._domainkey." + ALABEL: [{"TXT": "v=DKIM1; k=rsa; p=" + pub}]}
+         "s1._domainkey." + ALABEL: [{"TXT": "v=DKIM1; k=rsa; p=" + pub}],
+         SEL_A + "._domainkey." + ALABEL: [{"TXT": "v=DKIM1; k=rsa; p=" +
+                                           pub}]}
     # the homograph publishes a permissive record: it must not matter
     z[HOMOGRAPH_A] = [{"TXT": spf}, {"A": "192.0.2.10"}]
     z["_dmarc." + HOMOGRAPH_A] = [{"TXT": "v=DMARC1; p=none"}]
@@ -86,6 +89,24 @@ def daemon_cases(t, env, pem):
         t.ok("dmarc=pass (p=reject dis=none) header.from=" + ALABEL in a,
              "A-R: dmarc=pass, header.from is the A-label", diag=a)
         t.ok(all(ord(c) < 128 for c in a), "A-R is ASCII", diag=a)
+
+        # RFC 8616 5: in internationalized mail d= and s= may be U-labels
+        # and i='s local part UTF-8; the key is at the A-label names
+        raw = msg(ULABEL, "dkimu")
+        sig = dkim.sign(raw, SEL_U.encode(), ULABEL.encode(), pem,
+                        identity=("j\u00f6rg@" + ULABEL).encode(),
+                        include_headers=[b"from", b"to", b"subject",
+                                         b"date"],
+                        canonicalize=(b"relaxed", b"relaxed"))
+        res = d.send_message(sig.replace(b"\r\n", b"\n").replace(
+            b"\n", b"\r\n") + raw, client_ip=BAD_IP,
+            mail_from="<j@other.test>")
+        a = ar(res)
+        t.ok(ULABEL.encode() in sig and res.disposition == "accept" and
+             "dkim=pass header.d=%s header.s=%s" % (ALABEL, SEL_A) in a and
+             "dmarc=pass" in a,
+             "U-label d= and s=, UTF-8 i=: dkim=pass named by the A-labels, "
+             "aligned with the U-label From", diag=repr(res) + a)
 
         # a U-label longer than 63 bytes in UTF-8 whose A-label fits
         res = d.send_message(sign(msg(LONG_U, "long"), LONG_A, pem),

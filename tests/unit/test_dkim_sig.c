@@ -153,6 +153,26 @@ test_signature_table(void **state)
 		{ "folding inside tags", "v = 1 ;\r\n\ta=rsa-sha256;\r\n d=\r\n "
 		  "example.com; s=s; h=from\r\n\t: to; bh=AA\r\n AA; b=AA AA",
 		  DKIM_SIG_OK, NULL },
+		/* RFC 8616 5: U-labels in d= and s=, UTF-8 in i='s local
+		 * part; anything else non-ASCII stays an error */
+		{ "U-label d", "v=1; a=rsa-sha256; d=b\xc3\xbc" "cher.example; s=s; "
+		  "h=from; bh=AAAA; b=AAAA", DKIM_SIG_OK, NULL },
+		{ "UTF-8 i local part", "v=1; i=j\xc3\xb6rg@example.com; " BASE,
+		  DKIM_SIG_OK, NULL },
+		{ "not UTF-8 in d", "v=1; a=rsa-sha256; d=b\xfc" "cher.example; s=s; "
+		  "h=from; bh=AAAA; b=AAAA", DKIM_SIG_E_SYNTAX, "malformed d=" },
+		{ "mixed script d", "v=1; a=rsa-sha256; d=p\xd0\xb0ypal.example; "
+		  "s=s; h=from; bh=AAAA; b=AAAA", DKIM_SIG_E_SYNTAX,
+		  "malformed d=" },
+		{ "disallowed s", "v=1; a=rsa-sha256; d=example.com; "
+		  "s=\xe2\x98\x83; h=from; bh=AAAA; b=AAAA", DKIM_SIG_E_SYNTAX,
+		  "malformed s=" },
+		{ "U-label i domain outside d", "v=1; i=a@b\xc3\xbc" "cher.example; "
+		  BASE, DKIM_SIG_E_AUID, "i= not within d=" },
+		{ "UTF-8 in b", "v=1; a=rsa-sha256; d=example.com; s=s; h=from; "
+		  "bh=AAAA; b=AA\xc3\xa9" "A", DKIM_SIG_E_SYNTAX, "bad base64 in b=" },
+		{ "UTF-8 in h", "v=1; a=rsa-sha256; d=example.com; s=s; "
+		  "h=from:t\xc3\xa9; bh=AAAA; b=AAAA", DKIM_SIG_E_SYNTAX, NULL },
 		{ "garbage", "\x01\x02", DKIM_SIG_E_SYNTAX, NULL },
 		{ "empty", "", DKIM_SIG_E_SYNTAX, "missing d=" },
 #undef BASE
@@ -172,6 +192,39 @@ test_signature_table(void **state)
 			assert_string_equal(why, cases[i].why);
 		dkim_sig_deinit(&s);
 	}
+}
+
+/* RFC 8616 5: d=, s= and i='s domain given as U-labels are used in
+ * their A-label form (key lookup, i= within d=, alignment); i= itself
+ * is kept as written */
+static void
+test_u_labels_become_a_labels(void **state)
+{
+	const char *v = "v=1; a=rsa-sha256; d=B\xc3\xbc" "cher.example; "
+	    "s=s\xc3\xa9l; i=j\xc3\xb6rg@news.b\xc3\xbc" "cher.example; "
+	    "h=from; bh=AAAA; b=AAAA";
+	struct dkim_sig s;
+	const char *why = NULL;
+
+	(void)state;
+	dkim_sig_init(&s);
+	assert_int_equal(dkim_sig_parse(U(v), strlen(v), &s, &why),
+	    DKIM_SIG_OK);
+	assert_string_equal(s.d, "xn--bcher-kva.example");
+	assert_string_equal(s.s, "xn--sl-bja");
+	assert_string_equal(s.i_domain, "news.xn--bcher-kva.example");
+	assert_string_equal(s.i, "j\xc3\xb6rg@news.b\xc3\xbc" "cher.example");
+	dkim_sig_deinit(&s);
+
+	/* an ASCII signature keeps its own strings, no second block */
+	v = "v=1; a=rsa-sha256; d=xn--bcher-kva.example; s=s; h=from; "
+	    "bh=AAAA; b=AAAA";
+	dkim_sig_init(&s);
+	assert_int_equal(dkim_sig_parse(U(v), strlen(v), &s, &why),
+	    DKIM_SIG_OK);
+	assert_string_equal(s.d, "xn--bcher-kva.example");
+	assert_null(s.idn);
+	dkim_sig_deinit(&s);
 }
 
 static void
@@ -735,6 +788,7 @@ main(void)
 		cmocka_unit_test(test_signature_table),
 		cmocka_unit_test(test_h_list_sizes),
 		cmocka_unit_test(test_names_survive_syntax_errors),
+		cmocka_unit_test(test_u_labels_become_a_labels),
 		cmocka_unit_test(test_copies_appear_when_judged),
 		cmocka_unit_test(test_h_matches_reference),
 		cmocka_unit_test(test_l_values),

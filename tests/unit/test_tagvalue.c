@@ -64,6 +64,16 @@ test_table(void **state)
 		{ "8-bit value", "v=\x80", 0, TAGVALUE_E_SYNTAX, 0, NULL, NULL },
 		{ "control char value", "v=a\x01", 0, TAGVALUE_E_SYNTAX, 0, NULL, NULL },
 		{ "8-bit name", "\xc3\xa9=1", 0, TAGVALUE_E_SYNTAX, 0, NULL, NULL },
+		/* RFC 8616 5: DKIM-Signature values may hold UTF-8 */
+		{ "UTF-8 value allowed", "d=b\xc3\xbc" "cher.example; s=s",
+		  TAGVALUE_UTF8, TAGVALUE_OK, 2, "d", "b\xc3\xbc" "cher.example" },
+		{ "UTF-8 among a long value", "b=AAAAAAAAAAAAAAAAAAAA\xc3\xa9"
+		  "AAAAAAAAAAAAAAAAAAAAAA; x=1", TAGVALUE_UTF8, TAGVALUE_OK, 2,
+		  "b", "AAAAAAAAAAAAAAAAAAAA\xc3\xa9" "AAAAAAAAAAAAAAAAAAAAAA" },
+		{ "UTF-8 name still refused", "\xc3\xa9=1", TAGVALUE_UTF8,
+		  TAGVALUE_E_SYNTAX, 0, NULL, NULL },
+		{ "control char still refused", "v=a\x01", TAGVALUE_UTF8,
+		  TAGVALUE_E_SYNTAX, 0, NULL, NULL },
 	};
 	size_t i;
 

@@ -355,6 +355,16 @@ parse_h(const struct sig_tags *tg, struct dkim_sig *sig, const char **why_r)
 	return DKIM_SIG_OK;
 }
 
+/* has_8bit - a byte 0x80-0xff in s */
+static bool
+has_8bit(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return true;
+	return false;
+}
+
 /* The slots of sig->idn, one A-label name each */
 enum idn_slot { IDN_D, IDN_S, IDN_I, IDN_SLOTS };
 
@@ -363,21 +373,17 @@ enum idn_slot { IDN_D, IDN_S, IDN_I, IDN_SLOTS };
  * domain of i= may be U-labels. *name (NUL-terminated) is replaced by
  * its A-label form, kept in slot of sig->idn, for key lookups, i= within
  * d= and alignment with From (whose domain DMARC takes as A-labels).
- * The header hash uses the field as it is (RFC 8616 5). A name of
- * ASCII bytes is left alone; false when it is no IDNA2008 name.
+ * The header hash uses the field as it is (RFC 8616 5). Called only
+ * for a name with a byte 0x80-0xff; false when it is no IDNA2008 name.
  */
 static bool
 to_alabels(struct dkim_sig *sig, enum idn_slot slot, const char **name)
 {
 	const char *p = *name;
 	struct idna_name n;
-	size_t len = strlen(p), i;
+	size_t len = strlen(p);
 	char *out;
 
-	for (i = 0; i < len && (unsigned char)p[i] < 0x80; i++)
-		;
-	if (i == len)
-		return true;
 	if (idna_domain((const unsigned char *)p, len, &n, NULL) != IDNA_OK)
 		return false;
 	if (sig->idn == NULL)
@@ -435,8 +441,13 @@ parse_auid(const struct sig_tags *tg, struct dkim_sig *sig,
 	}
 	/* the local part may be UTF-8 (RFC 8616 5, RFC 6532 3.2) */
 	sig->i_domain = at + 1;
-	if (!to_alabels(sig, IDN_I, &sig->i_domain) ||
-	    !dkim_domain_ok(sig->i_domain)) {
+	/* decoded: =XX escapes may have made 8-bit bytes of ASCII */
+	if (has_8bit(sig->i_domain) &&
+	    !to_alabels(sig, IDN_I, &sig->i_domain)) {
+		*why_r = "malformed i=";
+		return DKIM_SIG_E_SYNTAX;
+	}
+	if (!dkim_domain_ok(sig->i_domain)) {
 		*why_r = "malformed i=";
 		return DKIM_SIG_E_SYNTAX;
 	}
@@ -586,13 +597,13 @@ parse_ids(const struct sig_tags *tg, struct dkim_sig *sig,
 		*why_r = d == NULL ? "missing d=" : "missing s=";
 		return DKIM_SIG_E_SYNTAX;
 	}
-	if (!to_alabels(sig, IDN_D, (const char **)&sig->d) ||
-	    !dkim_domain_ok(sig->d)) {
+	if ((d->eight_bit && !to_alabels(sig, IDN_D,
+	    (const char **)&sig->d)) || !dkim_domain_ok(sig->d)) {
 		*why_r = "malformed d=";
 		return DKIM_SIG_E_SYNTAX;
 	}
-	if (!to_alabels(sig, IDN_S, (const char **)&sig->s) ||
-	    !dkim_domain_ok(sig->s) ||
+	if ((s->eight_bit && !to_alabels(sig, IDN_S,
+	    (const char **)&sig->s)) || !dkim_domain_ok(sig->s) ||
 	    strlen(sig->s) + strlen(sig->d) + 12 > DKIM_MAX_DNS_NAME) {
 		*why_r = "malformed s=";
 		return DKIM_SIG_E_SYNTAX;

@@ -105,13 +105,13 @@ valchars8(const unsigned char *p)
 /* scan_value - from p[*pos], the tag value up to the next ';' or the end:
  * *pos becomes that end, *vend_r the index after the value's last
  * VALCHAR (or the start when there is none); false on a byte that is
- * neither VALCHAR (nor, with utf8, a byte 0x80-0xff) nor white space.
- * The value alternates runs of VALCHARs
+ * neither VALCHAR (nor, with utf8, a byte 0x80-0xff, which sets
+ * *eight_bit) nor white space. The value alternates runs of VALCHARs
  * (taken eight at a time) and runs of white space (a fold in b=, the
  * spaces in h=), each run consumed in a loop of its own. */
 static bool
 scan_value(const unsigned char *p, size_t len, const unsigned char *cls,
-    unsigned fws, bool utf8, size_t *pos, size_t *vend_r)
+    unsigned fws, bool utf8, bool *eight_bit, size_t *pos, size_t *vend_r)
 {
 	const unsigned char *semi = memchr(p + *pos, ';', len - *pos);
 	size_t end = semi != NULL ? (size_t)(semi - p) : len;
@@ -132,9 +132,14 @@ scan_value(const unsigned char *p, size_t len, const unsigned char *cls,
 			if (n < 8)
 				break;
 		}
-		while (i < end && ((cls[p[i]] & TAGVALUE_C_VAL) != 0 ||
-		    (utf8 && p[i] >= 0x80)))
+		while (i < end) {
+			if ((cls[p[i]] & TAGVALUE_C_VAL) == 0) {
+				if (!utf8 || p[i] < 0x80)
+					break;
+				*eight_bit = true;
+			}
 			i++;
+		}
 		if (i > run)
 			vend = i;
 		run = i;
@@ -212,8 +217,9 @@ parse_spec(const unsigned char *p, size_t len, unsigned flags, size_t *pos,
 	while (i < len && (cls[p[i]] & fws) != 0)
 		i++;
 	t->value = p + i;
-	if (!scan_value(p, len, cls, fws, (flags & TAGVALUE_UTF8) != 0, &i,
-	    &vend))
+	t->eight_bit = false;
+	if (!scan_value(p, len, cls, fws, (flags & TAGVALUE_UTF8) != 0,
+	    &t->eight_bit, &i, &vend))
 		return set_why(why_r, TAGVALUE_E_SYNTAX,
 		    "invalid character in tag value");
 	t->value_len = vend - (size_t)(t->value - p);

@@ -65,6 +65,7 @@ struct tagvalue {
 	size_t value_len;
 	size_t raw_start;
 	size_t raw_end;
+	bool eight_bit;		/* value has a byte 0x80-0xff (TAGVALUE_UTF8) */
 	/* NULL for a good tag; with TAGVALUE_LENIENT or TAGVALUE_DUP_FIRST a
 	 * static reason for a skipped one (name may then be NULL) */
 	const char *problem;

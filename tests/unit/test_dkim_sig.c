@@ -167,6 +167,9 @@ test_signature_table(void **state)
 		{ "disallowed s", "v=1; a=rsa-sha256; d=example.com; "
 		  "s=\xe2\x98\x83; h=from; bh=AAAA; b=AAAA", DKIM_SIG_E_SYNTAX,
 		  "malformed s=" },
+		{ "i escaped U-label domain", "v=1; a=rsa-sha256; "
+		  "d=b\xc3\xbc" "cher.example; s=s; i=a@b=C3=BCcher.example; "
+		  "h=from; bh=AAAA; b=AAAA", DKIM_SIG_OK, NULL },
 		{ "U-label i domain outside d", "v=1; i=a@b\xc3\xbc" "cher.example; "
 		  BASE, DKIM_SIG_E_AUID, "i= not within d=" },
 		{ "UTF-8 in b", "v=1; a=rsa-sha256; d=example.com; s=s; h=from; "

@@ -1,9 +1,11 @@
 /*
  * fuzz_tagvalue.c - RFC 6376 3.2 tag=value lists, case-sensitive (DKIM),
- * case-insensitive, and in the DMARC dialect (TAGVALUE_DMARC), and the
- * lookups the parsers do on them.
+ * case-insensitive, and in the DMARC dialect (TAGVALUE_DMARC), with
+ * 8-bit values (TAGVALUE_UTF8, DKIM-Signature), and the lookups the
+ * parsers do on them.
  * Invariants: every good tag's name and value lie inside the input and
- * inside its raw span; a problem entry (DMARC dialect only) has a reason
+ * inside its raw span; a value has a byte 0x80-0xff exactly when its
+ * eight_bit says so, and only with TAGVALUE_UTF8; a problem entry (DMARC dialect only) has a reason
  * and a raw span inside the input; a found tag is a good one of the
  * list's.
  */
@@ -11,6 +13,18 @@
 
 #include "core/tagvalue.h"
 #include "fuzz.h"
+
+/* high_byte - a byte 0x80-0xff in p[0..n) */
+static bool
+high_byte(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] >= 0x80)
+			return true;
+	return false;
+}
 
 static void
 check(const uint8_t *data, size_t size, unsigned flags)
@@ -42,6 +56,9 @@ check(const uint8_t *data, size_t size, unsigned flags)
 		    t->raw_start > t->raw_end || t->raw_end > size ||
 		    t->name_len == 0)
 			abort();
+		if (high_byte(t->value, t->value_len) != t->eight_bit ||
+		    (t->eight_bit && (flags & TAGVALUE_UTF8) == 0))
+			abort();
 	}
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		const struct tagvalue *t = tagvalue_find(&l, names[i], flags);
@@ -60,5 +77,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(data, size, 0);
 	check(data, size, TAGVALUE_CASE_INSENSITIVE);
 	check(data, size, TAGVALUE_DMARC);
+	check(data, size, TAGVALUE_UTF8);
 	return 0;
 }

@@ -395,9 +395,10 @@ to_alabels(struct dkim_sig *sig, enum idn_slot slot, const char **name)
 }
 
 /* qp_decode - dkim-quoted-printable (2.11) decoded in place: whitespace
- * dropped, =XX made its octet; false for a broken or NUL escape */
+ * dropped, =XX made its octet; false for a broken or NUL escape.
+ * *eight_bit: an escape made a byte 0x80-0xff */
 static bool
-qp_decode(char *v)
+qp_decode(char *v, bool *eight_bit)
 {
 	char *w = v;
 	int hi, lo;
@@ -413,6 +414,7 @@ qp_decode(char *v)
 		lo = hi < 0 ? -1 : ascii_hex_value((unsigned char)v[2]);
 		if (lo < 0 || (hi == 0 && lo == 0))
 			return false;
+		*eight_bit |= hi >= 8;
 		*w++ = (char)(hi * 16 + lo);
 		v += 2;
 	}
@@ -428,9 +430,10 @@ parse_auid(const struct sig_tags *tg, struct dkim_sig *sig,
     const char **why_r)
 {
 	const char *at;
+	bool eight_bit = tg->i->eight_bit;
 
 	sig->i = tg->i_copy;
-	if (!qp_decode(sig->i)) {
+	if (!qp_decode(sig->i, &eight_bit)) {
 		*why_r = "malformed i=";
 		return DKIM_SIG_E_SYNTAX;
 	}
@@ -441,8 +444,9 @@ parse_auid(const struct sig_tags *tg, struct dkim_sig *sig,
 	}
 	/* the local part may be UTF-8 (RFC 8616 5, RFC 6532 3.2) */
 	sig->i_domain = at + 1;
-	/* decoded: =XX escapes may have made 8-bit bytes of ASCII */
-	if (has_8bit(sig->i_domain) &&
+	/* 8-bit bytes as written or made by =XX escapes: the domain may
+	 * be a U-label */
+	if (eight_bit && has_8bit(sig->i_domain) &&
 	    !to_alabels(sig, IDN_I, &sig->i_domain)) {
 		*why_r = "malformed i=";
 		return DKIM_SIG_E_SYNTAX;

@@ -132,13 +132,13 @@ scan_value(const unsigned char *p, size_t len, const unsigned char *cls,
 			if (n < 8)
 				break;
 		}
-		while (i < end) {
-			if ((cls[p[i]] & TAGVALUE_C_VAL) == 0) {
-				if (!utf8 || p[i] < 0x80)
-					break;
-				*eight_bit = true;
-			}
+		while (i < end && (cls[p[i]] & TAGVALUE_C_VAL) != 0)
 			i++;
+		if (utf8 && i < end && p[i] >= 0x80) {
+			/* part of the value: the word loops go on after it */
+			*eight_bit = true;
+			vend = ++i;
+			continue;
 		}
 		if (i > run)
 			vend = i;

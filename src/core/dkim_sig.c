@@ -29,8 +29,6 @@
 #include "util/str.h"
 #include "util/xmalloc.h"
 
-/* Largest t=/x= accepted: RFC 6376 3.5 allows 12 digits. */
-#define DKIM_SIG_MAX_TIME_DIGITS 12
 /* l= is at most 76 digits (RFC 6376 3.5); we saturate beyond 2^64-1. */
 #define DKIM_SIG_MAX_L_DIGITS 76
 
@@ -168,6 +166,34 @@ parse_digits(const struct tagvalue *t, size_t maxdigits, uint64_t *out)
 			v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
 	}
 	*out = v;
+	return true;
+}
+
+/*
+ * parse_time - t= or x= (RFC 6376 3.5): decimal seconds, any number of
+ * digits. Leading zeros do not count; beyond DKIM_SIG_TIME_DIGITS
+ * significant digits (10^18 s, past any int64 clock) the value is
+ * DKIM_SIG_TIME_INFINITE. RFC 6376 3.5 wants values up to at least 10^12
+ * (13 digits, 40 bits) handled, and lets longer ones be infinite rather
+ * than malformed: an x= of 13 digits is a signature that never expires.
+ */
+static bool
+parse_time(const struct tagvalue *t, int64_t *out)
+{
+	int64_t v = 0;
+	size_t i, digits = 0;
+
+	if (t->value_len == 0)
+		return false;
+	for (i = 0; i < t->value_len; i++) {
+		if (!ascii_isdigit(t->value[i]))
+			return false;
+		if (digits == 0 && t->value[i] == '0')
+			continue;
+		if (++digits <= DKIM_SIG_TIME_DIGITS)
+			v = v * 10 + (t->value[i] - '0');
+	}
+	*out = digits > DKIM_SIG_TIME_DIGITS ? DKIM_SIG_TIME_INFINITE : v;
 	return true;
 }
 
@@ -691,7 +717,6 @@ parse_limits(const struct sig_tags *tg, struct dkim_sig *sig,
     const char **why_r)
 {
 	const struct tagvalue *t;
-	uint64_t v;
 
 	if ((t = tg->l) != NULL) {
 		if (!parse_digits(t, DKIM_SIG_MAX_L_DIGITS, &sig->l)) {
@@ -701,20 +726,18 @@ parse_limits(const struct sig_tags *tg, struct dkim_sig *sig,
 		sig->has_l = true;
 	}
 	if ((t = tg->t) != NULL) {
-		if (!parse_digits(t, DKIM_SIG_MAX_TIME_DIGITS, &v)) {
+		if (!parse_time(t, &sig->t)) {
 			*why_r = "malformed t=";
 			return DKIM_SIG_E_SYNTAX;
 		}
 		sig->has_t = true;
-		sig->t = (int64_t)v;
 	}
 	if ((t = tg->x) != NULL) {
-		if (!parse_digits(t, DKIM_SIG_MAX_TIME_DIGITS, &v)) {
+		if (!parse_time(t, &sig->x)) {
 			*why_r = "malformed x=";
 			return DKIM_SIG_E_SYNTAX;
 		}
 		sig->has_x = true;
-		sig->x = (int64_t)v;
 	}
 	return DKIM_SIG_OK;
 }
@@ -765,16 +788,20 @@ out:
 	return st;
 }
 
-/* dkim_sig_check_time - judge t= and x= against now */
+/* dkim_sig_check_time - judge t= and x= against now. The skew is taken
+ * from the side of now, never added to t= or x=: those reach
+ * DKIM_SIG_TIME_INFINITE (INT64_MAX), and now is a clock reading. */
 bool
 dkim_sig_check_time(const struct dkim_sig *sig, int64_t now, int64_t skew,
     const char **why_r)
 {
+	if (skew < 0)
+		skew = 0;
 	if (sig->has_t && sig->has_x && sig->x <= sig->t) {
 		*why_r = "x= not after t=";
 		return false;
 	}
-	if (sig->has_x && now > sig->x + skew) {
+	if (sig->has_x && sig->x < now - skew) {
 		*why_r = "signature expired";
 		return false;
 	}

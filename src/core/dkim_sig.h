@@ -70,7 +70,7 @@ struct dkim_sig {
 	bool has_l;
 	uint64_t l;
 	bool has_t, has_x;
-	int64_t t, x;
+	int64_t t, x;		/* DKIM_SIG_TIME_INFINITE: too far off to say */
 	size_t b_start, b_end;	/* raw b= value offsets in the field value */
 	unsigned instance;	/* ARC i= (AMS and AS only), 0 for DKIM */
 	enum dkim_arc_cv cv;	/* ARC-Seal cv=, UNSET otherwise */
@@ -111,9 +111,16 @@ enum dkim_sig_status dkim_sig_parse_arc(const unsigned char *value,
     size_t len, enum dkim_sig_kind kind, struct dkim_sig *sig,
     const char **why_r);
 
+/* t= or x= of more than DKIM_SIG_TIME_DIGITS significant digits: later
+ * than any clock (RFC 6376 3.5: "MAY consider any value longer than 12
+ * digits to be infinite"); an x= of it never expires, a t= of it is in
+ * the future */
+#define DKIM_SIG_TIME_INFINITE INT64_MAX
+#define DKIM_SIG_TIME_DIGITS 18
+
 /* dkim_sig_check_time - x= and t= against now with skew seconds of
- * tolerance: false (with *why_r) when expired, or signed in the future,
- * or x= is not after t= (RFC 6376 3.5) */
+ * tolerance (a negative skew counts as 0): false (with *why_r) when
+ * expired, or signed in the future, or x= is not after t= (RFC 6376 3.5) */
 bool dkim_sig_check_time(const struct dkim_sig *sig, int64_t now,
     int64_t skew, const char **why_r);
 

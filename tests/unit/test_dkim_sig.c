@@ -131,7 +131,8 @@ test_signature_table(void **state)
 		{ "l huge saturates", "v=1; l=999999999999999999999999999; " BASE,
 		  DKIM_SIG_OK, NULL },
 		{ "l not digits", "v=1; l=-1; " BASE, DKIM_SIG_E_SYNTAX, "malformed l=" },
-		{ "t 13 digits", "v=1; t=1234567890123; " BASE, DKIM_SIG_E_SYNTAX,
+		{ "t 13 digits", "v=1; t=1234567890123; " BASE, DKIM_SIG_OK, NULL },
+		{ "t not digits", "v=1; t=+1; " BASE, DKIM_SIG_E_SYNTAX,
 		  "malformed t=" },
 		{ "x empty", "v=1; x=; " BASE, DKIM_SIG_E_SYNTAX, "malformed x=" },
 		{ "d with empty label", "v=1; a=rsa-sha256; d=a..b; s=s; h=from; "
@@ -550,7 +551,89 @@ test_time_checks(void **state)
 	s.x = 1000;
 	assert_false(dkim_sig_check_time(&s, 1000, 0, &why));
 	assert_string_equal(why, "x= not after t=");
+	s.x = 999;
+	assert_false(dkim_sig_check_time(&s, 1000, 0, &why));
+	assert_string_equal(why, "x= not after t=");
 	dkim_sig_deinit(&s);
+}
+
+/*
+ * test_time_values - t= and x= as a signature carries them, judged at
+ * NOW with 300 s of skew (RFC 6376 3.5): values up to 10^12 and beyond
+ * (40 bits) are read exactly, leading zeros do not count, and a value too
+ * large for any clock is later than all of them (the RFC's "infinite"),
+ * never a syntax error nor an overflow into the past.
+ */
+static void
+test_time_values(void **state)
+{
+#define NOW 1700000000
+	static const struct {
+		const char *label, *tags;
+		int64_t t, x;		/* expected values; -1: tag absent */
+		const char *why;	/* NULL: the time checks pass */
+	} cases[] = {
+		{ "x exactly now", "t=1699999000; x=1700000000;", 1699999000,
+		  NOW, NULL },
+		{ "x at the end of the skew", "x=1699999700;", -1, 1699999700, NULL },
+		{ "x one second past the skew", "x=1699999699;", -1, 1699999699,
+		  "signature expired" },
+		{ "t at the end of the skew", "t=1700000300;", 1700000300, -1, NULL },
+		{ "t one second past the skew", "t=1700000301;", 1700000301, -1,
+		  "signature timestamp in the future" },
+		{ "x before t", "t=1700000000; x=1699999999;", NOW, 1699999999,
+		  "x= not after t=" },
+		{ "x 10^12", "x=1000000000000;", -1, INT64_C(1000000000000), NULL },
+		{ "x 2^40", "x=1099511627776;", -1, INT64_C(1099511627776), NULL },
+		{ "x 13 digits after t", "t=1699999000; x=9999999999999;",
+		  1699999000, INT64_C(9999999999999), NULL },
+		{ "t 13 digits", "t=1099511627776;", INT64_C(1099511627776), -1,
+		  "signature timestamp in the future" },
+		{ "x leading zeros", "x=00000000001700086400;", -1, 1700086400,
+		  NULL },
+		{ "x leading zeros, past", "x=000000000000001;", -1, 1,
+		  "signature expired" },
+		{ "t leading zeros", "t=0000000000001699999000;", 1699999000, -1,
+		  NULL },
+		{ "x 18 digits", "x=999999999999999999;", -1,
+		  INT64_C(999999999999999999), NULL },
+		{ "x 2^63", "x=9223372036854775808;", -1, DKIM_SIG_TIME_INFINITE,
+		  NULL },
+		{ "x 2^64", "x=18446744073709551616;", -1, DKIM_SIG_TIME_INFINITE,
+		  NULL },
+		{ "x 30 digits", "t=1699999000; x=999999999999999999999999999999;",
+		  1699999000, DKIM_SIG_TIME_INFINITE, NULL },
+		{ "t 2^63", "t=9223372036854775808;", DKIM_SIG_TIME_INFINITE, -1,
+		  "signature timestamp in the future" },
+		{ "t and x huge", "t=99999999999999999999; x=99999999999999999999;",
+		  DKIM_SIG_TIME_INFINITE, DKIM_SIG_TIME_INFINITE, "x= not after t=" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char v[300];
+		struct dkim_sig s;
+		const char *why = NULL;
+		bool ok;
+
+		(void)snprintf(v, sizeof(v), "v=1; a=rsa-sha256; d=example.com; "
+		    "s=s; h=from; bh=AAAA; b=AAAA; %s", cases[i].tags);
+		dkim_sig_init(&s);
+		if (dkim_sig_parse(U(v), strlen(v), &s, &why) != DKIM_SIG_OK)
+			fail_msg("%s: parse: %s", cases[i].label, why);
+		if (s.has_t != (cases[i].t >= 0) || (s.has_t && s.t != cases[i].t))
+			fail_msg("%s: t=%lld", cases[i].label, (long long)s.t);
+		if (s.has_x != (cases[i].x >= 0) || (s.has_x && s.x != cases[i].x))
+			fail_msg("%s: x=%lld", cases[i].label, (long long)s.x);
+		why = NULL;
+		ok = dkim_sig_check_time(&s, NOW, 300, &why);
+		if (ok != (cases[i].why == NULL) || (!ok &&
+		    strcmp(why, cases[i].why) != 0))
+			fail_msg("%s: %s", cases[i].label, ok ? "passed" : why);
+		dkim_sig_deinit(&s);
+	}
+#undef NOW
 }
 
 static void
@@ -797,6 +880,7 @@ main(void)
 		cmocka_unit_test(test_l_values),
 		cmocka_unit_test(test_classes_and_domain_ok),
 		cmocka_unit_test(test_time_checks),
+		cmocka_unit_test(test_time_values),
 		cmocka_unit_test(test_domain_helpers),
 		cmocka_unit_test(test_key_records),
 		cmocka_unit_test(test_mutated_inputs_never_crash),

@@ -307,12 +307,15 @@ finish(struct report_writer *w, unsigned retry_ms, unsigned wait_ms,
 
 	w->close_until_ms = clock_mono_ms() + retry_ms;
 	report_queue_close(w->queue);
-	/* pthread_timedjoin_np takes CLOCK_REALTIME */
-	(void)clock_gettime(CLOCK_REALTIME, &until);
+	/* on the monotonic clock: a wall clock stepped back during the wait
+	 * (NTP, an admin) made the stop wait that much longer, hours after
+	 * a step of hours, however short wait_ms */
+	(void)clock_gettime(CLOCK_MONOTONIC, &until);
 	until = add_ms(until, wait_ms);
 	/* joined: it wrote all it could; not joined: it is still writing,
 	 * and the rows still queued are as good as lost */
-	joined = pthread_timedjoin_np(w->thread, NULL, &until) == 0;
+	joined = pthread_clockjoin_np(w->thread, NULL, CLOCK_MONOTONIC,
+	    &until) == 0;
 	/* not joined: the thread still owns its batch */
 	left = report_queue_length(w->queue) + (joined ? w->batch_n : 0);
 	if (!joined)

@@ -47,7 +47,10 @@ struct report_writer {
 	pthread_t thread;
 	struct report_store *store;
 	uint64_t next_open_ms;	/* no attempt before this (clock_mono_ms) */
-	time_t next_drop_log;
+	uint64_t next_drop_log_ms;	/* clock_mono_ms, as every interval
+				 * here: a wall clock stepped back
+				 * by hours silenced the warnings
+				 * for hours */
 	uint64_t dropped_logged;
 	bool store_down_logged;
 	/* the batch taken from the queue and not yet in the store */
@@ -56,7 +59,7 @@ struct report_writer {
 	char batch_id[REPORT_BATCH_ID_SIZE];
 	bool one_by_one;	/* a row was refused: the rest go alone */
 	uint64_t refused;	/* rows refused since the start */
-	time_t next_refused_log;
+	uint64_t next_refused_log_ms;	/* clock_mono_ms */
 	/* at a stop: keep trying the store until then (clock_mono_ms; set
 	 * before the queue is closed, read only once it is) */
 	uint64_t close_until_ms;
@@ -119,12 +122,12 @@ static void
 refuse(struct report_writer *w, const char *why)
 {
 	const struct report_row *r = w->batch[0];
-	time_t now = time(NULL);
+	uint64_t now = clock_mono_ms();
 
 	w->refused++;
 	metrics_report_row_dropped(METRICS_DROP_REFUSED);
-	if (now >= w->next_refused_log) {
-		w->next_refused_log = now + REPORT_DROP_LOG_SEC;
+	if (now >= w->next_refused_log_ms) {
+		w->next_refused_log_ms = now + REPORT_DROP_LOG_MS;
 		log_warn("ReportStore %s: a report row was refused and dropped "
 		    "(policy domain %s, queue id %s): %s; %llu refused in all",
 		    w->shown, r->policy_domain, r->queue_id, why,
@@ -203,12 +206,11 @@ write_batch(struct report_writer *w)
 static void
 log_drops(struct report_writer *w, bool final)
 {
-	time_t now = time(NULL);
-	uint64_t d;
+	uint64_t now = clock_mono_ms(), d;
 
-	if (!final && now < w->next_drop_log)
+	if (!final && now < w->next_drop_log_ms)
 		return;
-	w->next_drop_log = now + REPORT_DROP_LOG_SEC;
+	w->next_drop_log_ms = now + REPORT_DROP_LOG_MS;
 	d = report_queue_dropped(w->queue);
 	if (d == w->dropped_logged)
 		return;
@@ -270,7 +272,7 @@ report_writer_start(const char *spec, unsigned timeout_ms, size_t capacity,
 	w->queue = report_queue_new(capacity);
 	w->batch = xcalloc(REPORT_BATCH_MAX, sizeof(*w->batch));
 	report_store_batch_id(w->batch_id);
-	w->next_drop_log = time(NULL) + REPORT_DROP_LOG_SEC;
+	w->next_drop_log_ms = clock_mono_ms() + REPORT_DROP_LOG_MS;
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0)
 		log_fatal("cannot start the report writer thread");
 	return w;

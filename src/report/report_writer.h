@@ -20,7 +20,7 @@
  * the message's checks (issue 15's recording on/off figure). */
 #define REPORT_BATCH_PAUSE_MS	100
 #define REPORT_RETRY_MS		1000	/* between attempts to open the store */
-#define REPORT_DROP_LOG_SEC	60	/* drop log interval */
+#define REPORT_DROP_LOG_MS	60000	/* drop log interval (monotonic) */
 #define REPORT_CLOSE_MS		3000	/* longest wait for queued rows at an
 					 * exit that leaves sessions running */
 

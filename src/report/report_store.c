@@ -38,6 +38,7 @@ struct report_store {
 	struct report_query *insert;
 	struct report_query *batch_seen, *batch_mark;
 	struct report_query *reported;	/* is a period reported already? */
+	struct report_query *ahead;	/* any report of a period not over? */
 	int64_t next_prune;	/* Unix time of the next prune of batch ids */
 	char id[REPORT_UNIQUE_MAX + 1];	/* store_identity */
 };
@@ -59,6 +60,14 @@ static const char batch_mark_sql[] =
 static const char reported_sql[] =
 	"SELECT 1 FROM reports WHERE policy_domain = ?1 AND period_begin = ?2"
 	" AND state <> 'failed'";
+/* a report of a period that has not ended by our clock: the report job's
+ * clock was ahead of ours (ours stepped back, or another host's runs
+ * fast) */
+static const char ahead_sql[] =
+	"SELECT 1 FROM reports WHERE period_end > ?1 AND state <> 'failed'"
+	" LIMIT 1";
+/* hops a row may be moved on past reported periods (each a look-up) */
+#define REPORT_LATE_HOPS 64
 static const char batch_prune_sql[] =
 	"DELETE FROM written_batches WHERE written_at < ?1";
 static const char store_id_get_sql[] =
@@ -359,6 +368,7 @@ report_store_close(struct report_store **sp)
 	report_query_free(&st->batch_seen);
 	report_query_free(&st->batch_mark);
 	report_query_free(&st->reported);
+	report_query_free(&st->ahead);
 	report_db_close(&st->db);
 	free(st);
 	*sp = NULL;
@@ -428,35 +438,87 @@ batch_recorded(struct report_store *st, const char *batch_id, struct buf *why)
 	return rc;
 }
 
-/*
- * arrival_to_store - the arrival to store for r: its own, unless it falls
- * in a period before now's (period_len seconds, as the report job cuts
- * them) whose report for r's policy domain was made or is being made
- * (not one that failed: the job makes that again, with the row): it
- * will not be made again, so the row goes into now's period and the next
- * report rather than none. A store that cannot say (a role without
- * SELECT on reports) keeps the row's own.
- */
-static int64_t
-arrival_to_store(struct report_store *st, const struct report_row *r,
-    int64_t now, int64_t period_len)
+/* lookup_failed - keep the first failed look-up's reason in *err: when
+ * it lost the connection, the insert fails at BEGIN, and this is why */
+static void
+lookup_failed(struct report_query *q, struct buf *err)
 {
-	int64_t begin;
+	if (err->len == 0)
+		buf_printf(err, "%s", report_query_error(q));
+}
+
+/* reported - 1 when (domain, begin) has a report made or being made (not
+ * one that failed: the job makes that again), 0 when not, -1 when the
+ * store cannot say (a role without SELECT on reports; reason in *err) */
+static int
+reported(struct report_store *st, const char *domain, int64_t begin,
+    struct buf *err)
+{
 	int rc;
 
-	if (period_len <= 0 || r->arrival < 0)
-		return r->arrival;
-	begin = r->arrival - r->arrival % period_len;
-	if (begin >= now - now % period_len)
-		return r->arrival;
 	if (st->reported == NULL)
 		st->reported = report_query_new(st->db, reported_sql);
 	report_query_reset(st->reported);
-	report_query_text(st->reported, 1, r->policy_domain);
+	report_query_text(st->reported, 1, domain);
 	report_query_int(st->reported, 2, begin);
 	rc = report_query_step(st->reported);
+	if (rc < 0)
+		lookup_failed(st->reported, err);
 	report_query_reset(st->reported);
-	return rc > 0 ? now : r->arrival;
+	return rc;
+}
+
+/* job_ahead - true when a period that has not ended at now (period_len
+ * seconds) was reported already: the report job's clock is ahead of ours */
+static bool
+job_ahead(struct report_store *st, int64_t now, int64_t period_len,
+    struct buf *err)
+{
+	int rc;
+
+	if (period_len <= 0)
+		return false;
+	if (st->ahead == NULL)
+		st->ahead = report_query_new(st->db, ahead_sql);
+	report_query_reset(st->ahead);
+	report_query_int(st->ahead, 1, now - now % period_len);
+	rc = report_query_step(st->ahead);
+	if (rc < 0)
+		lookup_failed(st->ahead, err);
+	report_query_reset(st->ahead);
+	return rc > 0;
+}
+
+/*
+ * arrival_to_store - the arrival to store for r: its own, unless its
+ * period (period_len seconds, as the report job cuts them) was reported
+ * already: that report will not be made again, so the row goes into
+ * now's period, or, when that one was reported too (the job's clock was
+ * ahead: ours was stepped back after the job ran, or the job runs on a
+ * host whose clock is fast), into the first period after it not
+ * reported yet; else the row would be in no report. Periods from now's
+ * on are looked up only when ahead (job_ahead) says one of them can have
+ * a report. A store that cannot say keeps the row's own arrival.
+ */
+static int64_t
+arrival_to_store(struct report_store *st, const struct report_row *r,
+    int64_t now, int64_t period_len, bool ahead, struct buf *err)
+{
+	int64_t t = r->arrival, begin, now_begin;
+	int hops;
+
+	if (period_len <= 0 || r->arrival < 0 || now < 0)
+		return r->arrival;
+	now_begin = now - now % period_len;
+	for (hops = 0; hops < REPORT_LATE_HOPS; hops++) {
+		begin = t - t % period_len;
+		if (begin >= now_begin && !ahead)
+			return t;
+		if (reported(st, r->policy_domain, begin, err) <= 0)
+			return t;
+		t = begin < now_begin ? now : begin + period_len;
+	}
+	return t;
 }
 
 /* step_once - run q once; false with why filled (and *refused set when
@@ -500,8 +562,9 @@ report_store_insert(struct report_store *st,
     const struct report_row *const *rows, size_t n, const char *batch_id,
     int64_t now, int64_t period_len, size_t *late_r, struct buf *why)
 {
-	struct buf dkim = BUF_INIT;
-	bool ok = true, refused = false;
+	struct buf dkim = BUF_INIT, look = BUF_INIT;
+	size_t why_start = why->len;
+	bool ok = true, refused = false, ahead;
 	int64_t *arrival;
 	size_t i;
 	int seen;
@@ -514,15 +577,23 @@ report_store_insert(struct report_store *st,
 	prune_batch_ids(st, now);
 	/* before the transaction: a failed look-up must not abort it */
 	arrival = xreallocarray(NULL, n > 0 ? n : 1, sizeof(*arrival));
+	ahead = n > 0 && job_ahead(st, now, period_len, &look);
 	for (i = 0; i < n; i++) {
-		arrival[i] = arrival_to_store(st, rows[i], now, period_len);
+		arrival[i] = arrival_to_store(st, rows[i], now, period_len,
+		    ahead, &look);
 		if (arrival[i] != rows[i]->arrival)
 			(*late_r)++;
 	}
 	if (!report_db_begin(st->db, why)) {
+		if (look.len > 0) {	/* a look-up lost the connection */
+			buf_truncate(why, why_start);
+			buf_printf(why, "%s", buf_cstr(&look));
+		}
+		buf_deinit(&look);
 		free(arrival);
 		return REPORT_INSERT_FAILED;
 	}
+	buf_deinit(&look);
 	seen = batch_recorded(st, batch_id, why);
 	if (seen != 0) {
 		free(arrival);

@@ -85,7 +85,9 @@ enum report_insert {
  * job cuts them; 0: no check) ended and was reported already is stored
  * with arrival now instead, in the period the next report covers: a
  * writer that held rows past a period's report (a store down for
- * minutes) would otherwise lose them from every report. *late_r counts
+ * minutes) would otherwise lose them from every report. When now's
+ * period has a report too (the job's clock was ahead of now), the row
+ * goes into the first period after it without one. *late_r counts
  * those rows.
  * REFUSED and FAILED insert nothing and append the reason to why; after
  * FAILED the caller retries on a new handle.

@@ -317,6 +317,53 @@ test_late_rows(void **state)
 	buf_deinit(&why);
 }
 
+/* The report job's clock was ahead of the writer's (the writer's was
+ * stepped back after the job ran, or the job's host runs fast): today's
+ * period by the writer's clock has been reported already. A row of it
+ * goes into the first period not reported yet, else no report would
+ * ever carry it; a domain without such a report keeps its arrival. */
+static void
+test_rows_after_clock_step_back(void **state)
+{
+	const int64_t day = 86400, now = 20 * day + 600;
+	char spec[256], id[REPORT_BATCH_ID_SIZE];
+	struct report_row *r[4];
+	struct report_store *st;
+	struct buf why = BUF_INIT;
+	size_t late, i;
+
+	(void)state;
+	spec_of(spec, sizeof(spec), "r.db");
+	st = report_store_open(spec, &DB_OPTS, &why);
+	assert_non_null(st);
+	/* a.example: days 19 and 20 reported; c.example: days 20 and 21 */
+	assert_true(report_db_exec(report_store_db(st), "INSERT INTO reports"
+	    " (policy_domain, period_begin, period_end, state, claimed_by,"
+	    " claimed_at, report_id) VALUES"
+	    " ('a.example', 1641600, 1728000, 'sent', 'job', 1728300, 'r1'),"
+	    " ('a.example', 1728000, 1814400, 'sent', 'job', 1814700, 'r2'),"
+	    " ('c.example', 1728000, 1814400, 'sent', 'job', 1814700, 'r3'),"
+	    " ('c.example', 1814400, 1900800, 'claimed', 'job', 1900900, 'r4')",
+	    &why));
+	r[0] = late_row("stepped", "a.example", now - 100);
+	r[1] = late_row("other", "b.example", now - 100);
+	r[2] = late_row("twice", "c.example", now - 100);
+	r[3] = late_row("late", "a.example", 19 * day + 5);
+	report_store_batch_id(id);
+	assert_int_equal(report_store_insert(st,
+	    (const struct report_row *const *)r, 4, id, now, day, &late, &why),
+	    REPORT_INSERT_DONE);
+	assert_int_equal(late, 3);
+	assert_int_equal(arrival_of(st, "stepped"), 21 * day);
+	assert_int_equal(arrival_of(st, "other"), now - 100);
+	assert_int_equal(arrival_of(st, "twice"), 22 * day);
+	assert_int_equal(arrival_of(st, "late"), 21 * day);
+	report_store_close(&st);
+	for (i = 0; i < 4; i++)
+		free(r[i]);
+	buf_deinit(&why);
+}
+
 
 /* id_of - the identity of the store at spec, copied (a fresh open) */
 static void
@@ -579,6 +626,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_store_create_insert,
 		    store_dir_setup, store_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_late_rows,
+		    store_dir_setup, store_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_rows_after_clock_step_back,
 		    store_dir_setup, store_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_store_identity,
 		    store_dir_setup, store_dir_teardown),

@@ -6,8 +6,9 @@
  *   report_failure_job_new / _set / _free     a report waiting to go out
  *
  * RFC 9991: reports go only to verified ruf destinations (the same check
- * as for rua), with a rate limit per policy domain (per_hour in the
- * current UTC hour; the rest are dropped and counted), and never from a
+ * as for rua), with a rate limit per policy domain (per_hour in each
+ * hour of the monotonic clock, which a wall clock stepped back or forward
+ * does not reset; the rest are dropped and counted), and never from a
  * milter thread: DNS and the submission command run here. That includes
  * the SPF records an SPF-DNS field shows (RFC 9991 asks for it when SPF
  * failed for an aligned domain): read again through the resolver, whose
@@ -36,6 +37,7 @@
 #include "report/report_submit.h"
 #include "report/report_verify.h"
 #include "spf/spf_record.h"
+#include "util/clock.h"
 #include "util/xmalloc.h"
 
 struct rate_slot {
@@ -100,11 +102,11 @@ report_failure_job_free(struct report_failure_job **jp)
 	*jp = NULL;
 }
 
-/* rate_ok - count one report for domain in this hour; false over limit */
+/* rate_ok - count one report for domain in hour (clock_mono_ms hours);
+ * false over limit */
 static bool
-rate_ok(struct report_failures *f, const char *domain, int64_t now)
+rate_ok(struct report_failures *f, const char *domain, int64_t hour)
 {
-	int64_t hour = now / 3600;
 	struct rate_slot *free_slot = NULL, *oldest = &f->slots[0];
 	size_t i;
 
@@ -194,7 +196,8 @@ handle(struct report_failures *f, struct report_failure_job *j)
 	size_t n, i;
 	int64_t now = (int64_t)time(NULL);
 
-	if (!rate_ok(f, j->policy_domain, now)) {
+	if (!rate_ok(f, j->policy_domain,
+	    (int64_t)(clock_mono_ms() / 3600000u))) {
 		f->limited++;
 		log_info("failure report %s: over %u per hour, not sent",
 		    j->policy_domain, f->per_hour);

@@ -23,6 +23,7 @@ local-part of every address in every copied header field (a Received
 Original-Mail-From (a VERP sender) and in the Subject, keeps the domains
 and the Message-ID; FailureReportRedact no leaves them as they came."""
 
+import glob
 import os
 import re
 import sys
@@ -146,6 +147,8 @@ def main():
             t.is_eq(len(fake_sendmail.paths(spool)), 0,
                     "off by default: no failure report")
         on(t, dict(base, FailureReports="yes", FailureReportRate="2"), spool)
+        rate_after_clock_step(t, dict(base, FailureReports="yes",
+                                      FailureReportRate="1"), spool, tmp)
         external(t, dict(base, FailureReports="yes"), spool)
         redaction(t, dict(base, FailureReports="yes"), tmp)
         dkim_failure(t, dict(base, FailureReports="yes"), spool, pem)
@@ -284,6 +287,45 @@ def on(t, opts, spool):
         t.ok(re.search(r"failure reports: 6 sent, 2 over the rate limit",
                        d.log()), "counts logged at stop", diag=d.log_tail(3))
     del got
+
+
+def rate_after_clock_step(t, opts, spool, tmp):
+    """FailureReportRate holds when the wall clock is stepped back an
+    hour (NTP, an admin): the hour was the wall clock's, and a step into
+    another one started the count again. libfaketime (package faketime)
+    moves the daemon's wall clock from a file it re-reads, the monotonic
+    clock left alone."""
+    names = ["FailureReportRate 1, wall clock stepped back 1 h: "
+             "no second report in the hour", "the second one logged as over"]
+    lib = sorted(glob.glob("/usr/lib/*/faketime/libfaketimeMT.so.1"))
+    if not t.need(check=lambda: None if lib else
+                  "libfaketimeMT.so.1 (package faketime)",
+                  what="failure reports and a clock step", tests=names):
+        return
+    offset = os.path.join(tmp, "faketime-offset")
+    with open(offset, "w") as f:
+        f.write("+0\n")
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    env = {"LD_PRELOAD": lib[0], "FAKETIME_TIMESTAMP_FILE": offset,
+           "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+           "ASAN_OPTIONS": (asan + ":" if asan else "") +
+           "verify_asan_link_order=0"}
+    before = len(fake_sendmail.paths(spool))
+    with daemon.Daemon(options=opts, env=env) as d:
+        d.send_message(msg("f0.test", 200), client_ip=BAD_IP,
+                       mail_from="<x@f0.test>")
+        first = wait_count(spool, before + 1, timeout=5)
+        with open(offset + ".new", "w") as f:
+            f.write("-1h\n")
+        os.replace(offset + ".new", offset)
+        d.send_message(msg("f0.test", 201), client_ip=BAD_IP,
+                       mail_from="<x@f0.test>")
+        t.ok(d.wait_for_log(r"failure report f0\.test: over 1 per hour",
+                            timeout=5 * SCALE), names[1], diag=d.log_tail(5))
+        got = wait_count(spool, before + 2, timeout=1)
+    t.ok(first == before + 1 and got == before + 1, names[0],
+         diag="reports: %d before, %d after the first, %d at the end"
+         % (before, first, got))
 
 
 def external(t, opts, spool):

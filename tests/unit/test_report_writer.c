@@ -92,13 +92,15 @@ submit(struct report_writer *w, int n)
 }
 
 /* warnings_after - the warning count once it reaches want or 2 s pass
- * (the writer looks every 100 ms while the store is down) */
+ * (the writer looks every 100 ms while the store is down), times
+ * AUTHMILTER_TEST_TIME_SCALE (slower runs: valgrind, sanitizers) */
 static int
 warnings_after(int want)
 {
-	int i;
+	const char *scale = getenv("AUTHMILTER_TEST_TIME_SCALE");
+	int i, n = 40 * (scale != NULL && atoi(scale) > 1 ? atoi(scale) : 1);
 
-	for (i = 0; i < 40 && atomic_load(&drop_warnings) < want; i++)
+	for (i = 0; i < n && atomic_load(&drop_warnings) < want; i++)
 		(void)usleep(50000);
 	return atomic_load(&drop_warnings);
 }

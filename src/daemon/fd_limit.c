@@ -4,12 +4,13 @@
  * Each MTA connection holds a descriptor (Postfix keeps one per SMTP
  * session), and the soft limit is often 1024: systemd's default, kept
  * low for programs that watch descriptors with select(), which cannot
- * take one of 1024 or more. At that limit accept() fails, libmilter's
- * listener sleeps a second longer after each failure and gives up after
- * 16 in a row, and the daemon exits (to be restarted, every connection
- * cut). Nothing in the daemon uses select(): libmilter polls, libunbound
- * runs on libevent, the metrics server polls (metrics_http.c). The hard
- * limit is what the administrator (LimitNOFILE=) allows.
+ * take one of 1024 or more. At that limit accept() fails (EMFILE) and
+ * the MTA's new connections wait unanswered in the listen queue until a
+ * descriptor is free (milter_accept.c keeps libmilter's listener from
+ * spinning meanwhile). Nothing in the daemon uses select(): libmilter
+ * polls, libunbound runs on libevent, the metrics server polls
+ * (metrics_http.c). The hard limit is what the administrator
+ * (LimitNOFILE=) allows.
  */
 #include "config.h"
 

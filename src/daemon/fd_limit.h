@@ -5,8 +5,8 @@
 /*
  * fd_limit_raise - raise the soft limit on open files (RLIMIT_NOFILE) to
  * the hard one; a warning when that fails. Each MTA connection holds a
- * descriptor, and at the soft limit (often 1024) libmilter's listener
- * gives up after 16 failed accept() calls in a row and the daemon exits.
+ * descriptor, and at the soft limit (often 1024) new connections wait
+ * unanswered until one closes.
  */
 void fd_limit_raise(void);
 

@@ -15,9 +15,17 @@
  * 18), and each thread keeps a copy for the current second: libmilter runs
  * each connection in a new thread, so a cache per thread alone would
  * format once a message. A fork clears both in the child.
+ *
+ * stderr may be a pipe that nobody reads any more (a supervisor's log
+ * process stopped or hung): a write there would block the milter thread
+ * that logs, and every message waits on its log line. So a line is
+ * written to stderr only when it can be at once (poll, under a lock so
+ * two threads do not both take the last room); otherwise it is dropped
+ * and counted, and the first line written after says how many were.
  */
 #include "config.h"
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -64,17 +72,24 @@ static _Thread_local struct stamp_cache stamp_cache = { (time_t)-1, 0, 0, "" };
 static struct stamp_cache shared_stamp = { (time_t)-1, 0, 0, "" };
 static pthread_mutex_t shared_stamp_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* Lines dropped because stderr could not take them; the poll and the
+ * write that follows are under stderr_mu. */
+static pthread_mutex_t stderr_mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long long stderr_dropped;
+
 /* fork handlers: the lock is held across fork, so the child's copy of it
  * is never left locked by a thread that does not exist there */
 static void
 stamp_fork_prepare(void)
 {
 	(void)pthread_mutex_lock(&shared_stamp_mu);
+	(void)pthread_mutex_lock(&stderr_mu);
 }
 
 static void
 stamp_fork_parent(void)
 {
+	(void)pthread_mutex_unlock(&stderr_mu);
 	(void)pthread_mutex_unlock(&shared_stamp_mu);
 }
 
@@ -84,6 +99,7 @@ stamp_fork_child(void)
 {
 	shared_stamp.second = (time_t)-1;
 	stamp_cache.second = (time_t)-1;
+	(void)pthread_mutex_unlock(&stderr_mu);
 	(void)pthread_mutex_unlock(&shared_stamp_mu);
 }
 
@@ -194,6 +210,40 @@ stamp_now(void)
 	return c;
 }
 
+/* stderr_ready - can stderr take a line now without blocking? (a
+ * regular file or a terminal always can; a pipe or socket when it has
+ * room: a line is below PIPE_BUF, so one free page takes it whole) */
+static bool
+stderr_ready(void)
+{
+	struct pollfd p = { STDERR_FILENO, POLLOUT, 0 };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLOUT) != 0;
+}
+
+/* write_stderr - one line to stderr if it can take it now, else count it
+ * as dropped; after a drop, the next line written is followed by a
+ * warning with the count */
+static void
+write_stderr(const struct iovec *iov, int n)
+{
+	unsigned long long dropped = 0;
+
+	(void)pthread_mutex_lock(&stderr_mu);
+	if (!stderr_ready()) {
+		stderr_dropped++;
+	} else {
+		/* a failed write to stderr has nowhere to be reported */
+		(void)!writev(STDERR_FILENO, iov, n);
+		dropped = stderr_dropped;
+		stderr_dropped = 0;
+	}
+	(void)pthread_mutex_unlock(&stderr_mu);
+	if (dropped > 0)
+		log_warn("%llu log lines were dropped: stderr could not take "
+		    "them (a pipe nobody read)", dropped);
+}
+
 /* emit - write one finished line: to syslog, or to stderr with one
  * writev (after the text prefix "STAMP IDENT[PID]: LEVEL: " unless the
  * line is JSON); the prefix and the line are not copied into one more
@@ -235,8 +285,7 @@ emit(enum log_level level, int priority, const char *line, size_t len,
 	iov[n++].iov_len = len;
 	iov[n].iov_base = (void *)(uintptr_t)"\n";
 	iov[n++].iov_len = 1;
-	/* a failed write to stderr has nowhere to be reported */
-	(void)!writev(STDERR_FILENO, iov, n);
+	write_stderr(iov, n);
 }
 
 /* json_prefix - the members a JSON line starts with */

@@ -121,6 +121,20 @@ report_db_kind_of(const char *spec)
 	return -1;
 }
 
+/* lite_error - SQLite's last error, and for a failed file operation
+ * the system's reason behind it: on a full disk the WAL's shared-memory
+ * file cannot be made and SQLite says only "disk I/O error" */
+static void
+lite_error(sqlite3 *lite, struct buf *why)
+{
+	int code = sqlite3_errcode(lite), e = sqlite3_system_errno(lite);
+
+	buf_printf(why, "%s", sqlite3_errmsg(lite));
+	if (e != 0 && (code == SQLITE_IOERR || code == SQLITE_CANTOPEN ||
+	    code == SQLITE_FULL))
+		buf_printf(why, " (%s)", strerror(e));
+}
+
 /* set_wal - PRAGMA journal_mode=WAL, tried again for up to DB_BUSY_MS
  * while it is busy: when processes open a new file at the same moment
  * (the daemon's writer and the report job at first start) SQLite answers
@@ -136,7 +150,7 @@ set_wal(struct report_db *db, struct buf *why)
 		(void)sqlite3_sleep(10);
 	if (rc == SQLITE_OK)
 		return true;
-	buf_printf(why, "%s", sqlite3_errmsg(db->lite));
+	lite_error(db->lite, why);
 	return false;
 }
 
@@ -149,8 +163,11 @@ open_sqlite(struct report_db *db, const char *path, bool create,
 	    (create ? SQLITE_OPEN_CREATE : 0);
 
 	if (sqlite3_open_v2(path, &db->lite, flags, NULL) != SQLITE_OK) {
-		buf_printf(why, "%s: %s", path, db->lite ?
-		    sqlite3_errmsg(db->lite) : "cannot open");
+		buf_printf(why, "%s: ", path);
+		if (db->lite != NULL)
+			lite_error(db->lite, why);
+		else
+			buf_printf(why, "cannot open");
 		return false;
 	}
 	(void)sqlite3_busy_timeout(db->lite, DB_BUSY_MS);
@@ -275,7 +292,10 @@ report_db_exec(struct report_db *db, const char *sql, struct buf *why)
 	if (db->kind == REPORT_DB_SQLITE) {
 		if (sqlite3_exec(db->lite, sql, NULL, NULL, &err) == SQLITE_OK)
 			return true;
-		buf_printf(why, "%s", err != NULL ? err : sqlite3_errmsg(db->lite));
+		if (err != NULL)
+			buf_printf(why, "%s", err);
+		else
+			lite_error(db->lite, why);
 		sqlite3_free(err);
 		return false;
 	}

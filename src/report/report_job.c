@@ -344,6 +344,9 @@ write_file(const char *dir, const char *name, const struct buf *b,
 		buf_printf(why, "%s: %s", buf_cstr(&path), strerror(errno));
 		if (fd >= 0 && off < b->len)
 			(void)close(fd);
+		/* a cut file (a full disk) must not pass for a report */
+		if (fd >= 0)
+			(void)unlink(buf_cstr(&path));
 		buf_deinit(&path);
 		return false;
 	}

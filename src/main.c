@@ -528,7 +528,9 @@ main(int argc, char **argv)
 	unsigned left = 0;
 	int ch, rc;
 
-	/* first: libunbound and libpq initialise OpenSSL as well */
+	/* first: libunbound and libpq initialise OpenSSL as well; before
+	 * OpenSSL's first allocation (nothing to log to yet if too late) */
+	(void)crypto_abort_on_oom();
 	crypto_keep_at_exit();
 	while ((ch = getopt(argc, argv, "c:fqthV")) != -1) {
 		switch (ch) {

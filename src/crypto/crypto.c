@@ -5,6 +5,8 @@
  * verification and creation, and base64 for DKIM tag values.
  *
  * Exported functions:
+ *   crypto_abort_on_oom          OpenSSL allocates through xmalloc (the
+ *                                daemon)
  *   crypto_keep_at_exit          no OpenSSL cleanup at exit (the daemon)
  *   crypto_hash_len              output size of a hash
  *   crypto_digest_new/update/final/free   streaming SHA-1 / SHA-256 (freed
@@ -102,6 +104,53 @@ hash_md_fetched(enum crypto_hash hash)
 	(void)pthread_once(&once, fetch_digests);
 	md = hash == CRYPTO_HASH_SHA1 ? fetched_sha1 : fetched_sha256;
 	return md != NULL ? md : hash_md(hash);
+}
+
+/*
+ * OpenSSL's allocations, through xmalloc. OpenSSL reports a failed
+ * allocation as the failure of whatever it was doing: a DKIM key that
+ * does not decode ("key p= is not an RSA key", dkim=permerror) or a
+ * signature that does not verify, so one failed malloc turned a signed
+ * message into a DMARC reject (found by failing the Nth allocation of a
+ * message, N swept). Aborting, as xmalloc does for ours, gives the MTA a
+ * tempfail and the supervisor a restart instead of a wrong verdict.
+ * OpenSSL asks for 0 bytes at times and expects NULL then.
+ */
+static void *
+ossl_malloc(size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return n == 0 ? NULL : xmalloc(n);
+}
+
+static void *
+ossl_realloc(void *p, size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	if (n == 0) {
+		free(p);
+		return NULL;
+	}
+	return xrealloc(p, n);
+}
+
+static void
+ossl_free(void *p, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	free(p);
+}
+
+/* crypto_abort_on_oom - OpenSSL allocates through xmalloc from now on;
+ * false when OpenSSL had allocated already (too late to change) */
+bool
+crypto_abort_on_oom(void)
+{
+	return CRYPTO_set_mem_functions(ossl_malloc, ossl_realloc,
+	    ossl_free) == 1;
 }
 
 /*

@@ -32,6 +32,12 @@ struct crypto_digest;
 struct crypto_pubkey;
 struct crypto_privkey;
 
+/* crypto_abort_on_oom - make OpenSSL allocate through xmalloc, so that a
+ * failed allocation inside it aborts instead of passing for a bad key or
+ * a bad signature. Call before any use of OpenSSL in the process; false
+ * when that was too late. */
+bool crypto_abort_on_oom(void);
+
 /* crypto_keep_at_exit - ask OpenSSL for no cleanup at exit: threads of a
  * multi-threaded program may still be ending then. Call before any other
  * use of OpenSSL in the process (libraries' included): the first

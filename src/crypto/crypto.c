@@ -5,8 +5,8 @@
  * verification and creation, and base64 for DKIM tag values.
  *
  * Exported functions:
- *   crypto_abort_on_oom          OpenSSL allocates through xmalloc (the
- *                                daemon)
+ *   crypto_abort_on_oom          a key or signature failing for want of
+ *                                memory in OpenSSL aborts (the daemon)
  *   crypto_keep_at_exit          no OpenSSL cleanup at exit (the daemon)
  *   crypto_hash_len              output size of a hash
  *   crypto_digest_new/update/final/free   streaming SHA-1 / SHA-256 (freed
@@ -36,7 +36,9 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,33 +109,49 @@ hash_md_fetched(enum crypto_hash hash)
 }
 
 /*
- * OpenSSL's allocations, through xmalloc. OpenSSL reports a failed
- * allocation as the failure of whatever it was doing: a DKIM key that
- * does not decode ("key p= is not an RSA key", dkim=permerror) or a
- * signature that does not verify, so one failed malloc turned a signed
- * message into a DMARC reject (found by failing the Nth allocation of a
- * message, N swept). Aborting, as xmalloc does for ours, gives the MTA a
- * tempfail and the supervisor a restart instead of a wrong verdict.
- * OpenSSL asks for 0 bytes at times and expects NULL then.
+ * OpenSSL's allocations, watched. OpenSSL reports a failed allocation as
+ * the failure of whatever it was doing: a DKIM key that does not decode
+ * ("key p= is not an RSA key", dkim=permerror) or a signature that does
+ * not verify, so one failed malloc turned a signed message into a DMARC
+ * reject (found by failing the Nth allocation of a message, N swept). A
+ * failure inside its one-time initialisation (the first digest fetch)
+ * even left every later key failing to decode. Most of its allocation
+ * failures it survives with the right result (caches, lookups it
+ * retries), so aborting on each would restart the daemon for nothing.
+ * Instead a failed allocation is remembered for the life of the process,
+ * and from then on a key decoding or verification that fails aborts as
+ * xmalloc does: the MTA gets its milter default (tempfail) and the
+ * restart brings a fresh OpenSSL, never a wrong verdict. OpenSSL asks
+ * for 0 bytes at times and expects NULL then.
  */
+static atomic_bool ossl_alloc_failed;
+
 static void *
 ossl_malloc(size_t n, const char *file, int line)
 {
+	void *p = n == 0 ? NULL : malloc(n);
+
 	(void)file;
 	(void)line;
-	return n == 0 ? NULL : xmalloc(n);
+	if (p == NULL && n != 0)
+		atomic_store(&ossl_alloc_failed, true);
+	return p;
 }
 
 static void *
 ossl_realloc(void *p, size_t n, const char *file, int line)
 {
+	void *q;
+
 	(void)file;
 	(void)line;
 	if (n == 0) {
 		free(p);
 		return NULL;
 	}
-	return xrealloc(p, n);
+	if ((q = realloc(p, n)) == NULL)
+		atomic_store(&ossl_alloc_failed, true);
+	return q;
 }
 
 static void
@@ -144,13 +162,24 @@ ossl_free(void *p, const char *file, int line)
 	free(p);
 }
 
-/* crypto_abort_on_oom - OpenSSL allocates through xmalloc from now on;
- * false when OpenSSL had allocated already (too late to change) */
+/* crypto_abort_on_oom - watch OpenSSL's allocations from now on; false
+ * when OpenSSL had allocated already (too late to change) */
 bool
 crypto_abort_on_oom(void)
 {
 	return CRYPTO_set_mem_functions(ossl_malloc, ossl_realloc,
 	    ossl_free) == 1;
+}
+
+/* oom_if_short - a failed key decoding or verification: abort when an
+ * allocation inside OpenSSL ever failed */
+static void
+oom_if_short(void)
+{
+	if (!atomic_load(&ossl_alloc_failed))
+		return;
+	(void)fprintf(stderr, "authmilter: out of memory inside OpenSSL\n");
+	abort();
 }
 
 /*
@@ -163,7 +192,12 @@ crypto_abort_on_oom(void)
 void
 crypto_keep_at_exit(void)
 {
-	(void)OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
+	(void)OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT |
+	    OPENSSL_INIT_LOAD_CONFIG, NULL);
+	/* OpenSSL's one-time set-up (its config, the digests) now, before
+	 * any mail: a failure in it during a message (memory short) left
+	 * every later key failing to decode */
+	(void)hash_md_fetched(CRYPTO_HASH_SHA256);
 }
 
 /* crypto_hash_len - output size in bytes of a hash */
@@ -260,8 +294,10 @@ rsa_exponent_too_large(const EVP_PKEY *pkey)
 	BIGNUM *e = NULL;
 	bool big;
 
-	if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1)
+	if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1) {
+		oom_if_short();
 		return true;	/* no e to read: not a key to verify with */
+	}
 	big = BN_num_bits(e) > CRYPTO_RSA_MAX_EXPONENT_BITS;
 	BN_free(e);
 	return big;
@@ -280,9 +316,9 @@ rsa_wrap_decoded(EVP_PKEY *pkey, const unsigned char *p, size_t len)
 	return k;
 }
 
-/* crypto_pubkey_from_der - RSA key from SPKI or bare RSAPublicKey DER */
-struct crypto_pubkey *
-crypto_pubkey_from_der(const unsigned char *p, size_t len)
+/* der_decode - crypto_pubkey_from_der's work */
+static struct crypto_pubkey *
+der_decode(const unsigned char *p, size_t len)
 {
 	const unsigned char *q = p;
 	EVP_PKEY *pkey;
@@ -310,9 +346,20 @@ crypto_pubkey_from_der(const unsigned char *p, size_t len)
 	return NULL;
 }
 
-/* crypto_pubkey_from_ed25519 - Ed25519 key from 32 raw bytes */
+/* crypto_pubkey_from_der - RSA key from SPKI or bare RSAPublicKey DER */
 struct crypto_pubkey *
-crypto_pubkey_from_ed25519(const unsigned char *p, size_t len)
+crypto_pubkey_from_der(const unsigned char *p, size_t len)
+{
+	struct crypto_pubkey *k;
+
+	if ((k = der_decode(p, len)) == NULL)
+		oom_if_short();
+	return k;
+}
+
+/* ed25519_decode - crypto_pubkey_from_ed25519's work */
+static struct crypto_pubkey *
+ed25519_decode(const unsigned char *p, size_t len)
 {
 	EVP_PKEY *pkey;
 
@@ -327,6 +374,17 @@ crypto_pubkey_from_ed25519(const unsigned char *p, size_t len)
 		return NULL;
 	crypto_keycache_put(EVP_PKEY_ED25519, p, len, pkey);
 	return pubkey_wrap(pkey, CRYPTO_KEY_ED25519);
+}
+
+/* crypto_pubkey_from_ed25519 - Ed25519 key from 32 raw bytes */
+struct crypto_pubkey *
+crypto_pubkey_from_ed25519(const unsigned char *p, size_t len)
+{
+	struct crypto_pubkey *k;
+
+	if ((k = ed25519_decode(p, len)) == NULL)
+		oom_if_short();
+	return k;
 }
 
 /*
@@ -388,6 +446,8 @@ crypto_pubkey_bits(const struct crypto_pubkey *k)
 {
 	int bits = EVP_PKEY_get_bits(k->pkey);
 
+	if (bits <= 0)
+		oom_if_short();
 	return bits > 0 ? (unsigned)bits : 0;
 }
 
@@ -446,12 +506,18 @@ crypto_verify(const struct crypto_pubkey *k, enum crypto_hash hash,
     const unsigned char *digest, size_t digest_len,
     const unsigned char *sig, size_t sig_len)
 {
+	bool ok;
+
 	if (digest_len != crypto_hash_len(hash) || sig_len == 0)
 		return false;
 	if (k->type == CRYPTO_KEY_RSA)
-		return verify_rsa(k->pkey, hash, digest, digest_len, sig,
+		ok = verify_rsa(k->pkey, hash, digest, digest_len, sig,
 		    sig_len);
-	return verify_ed25519(k->pkey, digest, digest_len, sig, sig_len);
+	else
+		ok = verify_ed25519(k->pkey, digest, digest_len, sig, sig_len);
+	if (!ok)
+		oom_if_short();
+	return ok;
 }
 
 /* no_passphrase - PEM password callback that refuses, so an encrypted key
@@ -588,6 +654,8 @@ crypto_privkey_bits(const struct crypto_privkey *k)
 {
 	int bits = EVP_PKEY_get_bits(k->pkey);
 
+	if (bits <= 0)
+		oom_if_short();
 	return bits > 0 ? (unsigned)bits : 0;
 }
 

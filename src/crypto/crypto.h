@@ -32,16 +32,18 @@ struct crypto_digest;
 struct crypto_pubkey;
 struct crypto_privkey;
 
-/* crypto_abort_on_oom - make OpenSSL allocate through xmalloc, so that a
- * failed allocation inside it aborts instead of passing for a bad key or
- * a bad signature. Call before any use of OpenSSL in the process; false
- * when that was too late. */
+/* crypto_abort_on_oom - watch OpenSSL's allocations: once one has
+ * failed, a key that does not decode or a signature that does not verify
+ * aborts (as xmalloc does) instead of passing for a bad key or
+ * signature. Call before any use of OpenSSL in the process; false when
+ * that was too late. */
 bool crypto_abort_on_oom(void);
 
 /* crypto_keep_at_exit - ask OpenSSL for no cleanup at exit: threads of a
  * multi-threaded program may still be ending then. Call before any other
  * use of OpenSSL in the process (libraries' included): the first
- * initialisation decides. */
+ * initialisation decides. It also does OpenSSL's one-time set-up (config,
+ * digests) now rather than during the first message. */
 void crypto_keep_at_exit(void);
 
 /* crypto_hash_len - output size in bytes of a hash (20 or 32) */

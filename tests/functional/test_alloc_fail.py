@@ -10,11 +10,12 @@ reject. Found by failing the Nth allocation of a message, N swept over
 the message's ~7,300 allocations: 9 of 307 runs rejected it.
 
 Allocation failure aborts the daemon, as xmalloc does for our own
-(STYLE.md: allocation failure aborts inside one wrapper), and OpenSSL's
-allocations now go through xmalloc (crypto_abort_on_oom): the MTA gets
-no verdict (its milter default, tempfail) and the supervisor restarts
-the daemon. What must never come out is a reject or a failed DKIM or
-DMARC result.
+(STYLE.md: allocation failure aborts inside one wrapper): once an
+allocation inside OpenSSL has failed, a key that does not decode (or a
+signature that does not verify, a key size or exponent it cannot read)
+aborts (crypto_abort_on_oom). The MTA gets no verdict (its milter
+default, tempfail) and the supervisor restarts the daemon. What must
+never come out is a reject or a failed DKIM or DMARC result.
 """
 
 import os

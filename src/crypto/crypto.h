@@ -42,8 +42,7 @@ bool crypto_abort_on_oom(void);
 /* crypto_keep_at_exit - ask OpenSSL for no cleanup at exit: threads of a
  * multi-threaded program may still be ending then. Call before any other
  * use of OpenSSL in the process (libraries' included): the first
- * initialisation decides. It also does OpenSSL's one-time set-up (config,
- * digests) now rather than during the first message. */
+ * initialisation decides. */
 void crypto_keep_at_exit(void);
 
 /* crypto_hash_len - output size in bytes of a hash (20 or 32) */

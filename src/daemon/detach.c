@@ -89,6 +89,7 @@ detach_ready(void)
 		(void)dup2(fd, STDERR_FILENO);
 		if (fd > STDERR_FILENO)
 			(void)close(fd);
+		log_stderr_changed();
 	}
 	(void)!write(ready_fd, "R", 1);
 	(void)close(ready_fd);

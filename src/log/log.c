@@ -16,16 +16,22 @@
  * each connection in a new thread, so a cache per thread alone would
  * format once a message. A fork clears both in the child.
  *
- * stderr may be a pipe that nobody reads any more (a supervisor's log
- * process stopped or hung): a write there would block the milter thread
- * that logs, and every message waits on its log line. So a line is
- * written to stderr only when it can be at once (poll, under a lock so
- * two threads do not both take the last room); otherwise it is dropped
- * and counted, and the first line written after says how many were.
+ * stderr may be a pipe or socket that nobody reads any more (a
+ * supervisor's log process stopped or hung, a stalled journal): a write
+ * there would block the milter thread that logs, and every message waits
+ * on its log line. So a line goes there without waiting: to a socket
+ * (journald's stream) by sendmsg with MSG_DONTWAIT, to a pipe through a
+ * second, non-blocking open file description of it (O_NONBLOCK on fd 2
+ * itself would change the description the process shares with its
+ * parent). A line it cannot take is dropped and counted, and the first
+ * line written after says how many were. No system call or lock is added
+ * to a line that goes through (issue 18); a file or terminal is written
+ * as before.
  */
 #include "config.h"
 
-#include <poll.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -33,6 +39,8 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <syslog.h>
 #include <time.h>
@@ -72,10 +80,12 @@ static _Thread_local struct stamp_cache stamp_cache = { (time_t)-1, 0, 0, "" };
 static struct stamp_cache shared_stamp = { (time_t)-1, 0, 0, "" };
 static pthread_mutex_t shared_stamp_mu = PTHREAD_MUTEX_INITIALIZER;
 
-/* Lines dropped because stderr could not take them; the poll and the
- * write that follows are under stderr_mu. */
-static pthread_mutex_t stderr_mu = PTHREAD_MUTEX_INITIALIZER;
-static unsigned long long stderr_dropped;
+/* What stderr is (log_stderr_changed), how a line goes there, and the
+ * lines dropped since the last one that went. */
+enum stderr_kind { STDERR_PLAIN, STDERR_SOCKET, STDERR_PIPE };
+static atomic_int stderr_kind = STDERR_PLAIN;
+static int stderr_pipe = -1;	/* the non-blocking description */
+static atomic_ullong stderr_dropped;
 
 /* fork handlers: the lock is held across fork, so the child's copy of it
  * is never left locked by a thread that does not exist there */
@@ -83,13 +93,11 @@ static void
 stamp_fork_prepare(void)
 {
 	(void)pthread_mutex_lock(&shared_stamp_mu);
-	(void)pthread_mutex_lock(&stderr_mu);
 }
 
 static void
 stamp_fork_parent(void)
 {
-	(void)pthread_mutex_unlock(&stderr_mu);
 	(void)pthread_mutex_unlock(&shared_stamp_mu);
 }
 
@@ -99,7 +107,6 @@ stamp_fork_child(void)
 {
 	shared_stamp.second = (time_t)-1;
 	stamp_cache.second = (time_t)-1;
-	(void)pthread_mutex_unlock(&stderr_mu);
 	(void)pthread_mutex_unlock(&shared_stamp_mu);
 }
 
@@ -124,6 +131,42 @@ log_open(const char *ident, enum log_sink sink, int facility)
 	atomic_store(&log_sink, (int)sink);
 	if (sink == LOG_SINK_SYSLOG)
 		openlog(ident, LOG_PID | LOG_NDELAY, facility);
+	else
+		log_stderr_changed();
+}
+
+/*
+ * log_stderr_changed - see log.h. A pipe is opened again through
+ * /proc/self/fd/2, non-blocking; without /proc it is written as before.
+ * The description a former pipe had is not closed, which a thread
+ * writing at that moment could see taken by another file: dup2 puts the
+ * new one (or the new stderr) in its place at once, which also lets the
+ * old pipe go, so its reader sees the end of it.
+ */
+void
+log_stderr_changed(void)
+{
+	struct stat st;
+	int kind = STDERR_PLAIN, fd = -1;
+
+	if (fstat(STDERR_FILENO, &st) == 0) {
+		if (S_ISSOCK(st.st_mode))
+			kind = STDERR_SOCKET;
+		else if (S_ISFIFO(st.st_mode) && (fd = open("/proc/self/fd/2",
+		    O_WRONLY | O_NONBLOCK | O_CLOEXEC)) >= 0)
+			kind = STDERR_PIPE;
+	}
+	if (kind != STDERR_PIPE)
+		atomic_store(&stderr_kind, kind);
+	if (stderr_pipe < 0)
+		stderr_pipe = fd;
+	else if (fd >= 0) {
+		(void)dup2(fd, stderr_pipe);
+		(void)close(fd);
+	} else
+		(void)dup2(STDERR_FILENO, stderr_pipe);
+	if (kind == STDERR_PIPE)
+		atomic_store(&stderr_kind, kind);
 }
 
 void
@@ -210,38 +253,41 @@ stamp_now(void)
 	return c;
 }
 
-/* stderr_ready - can stderr take a line now without blocking? (a
- * regular file or a terminal always can; a pipe or socket when it has
- * room: a line is below PIPE_BUF, so one free page takes it whole) */
-static bool
-stderr_ready(void)
-{
-	struct pollfd p = { STDERR_FILENO, POLLOUT, 0 };
-
-	return poll(&p, 1, 0) == 1 && (p.revents & POLLOUT) != 0;
-}
-
-/* write_stderr - one line to stderr if it can take it now, else count it
- * as dropped; after a drop, the next line written is followed by a
- * warning with the count */
+/* write_stderr - one line to stderr without waiting (see the top); a
+ * line it cannot take is counted, and the next one that goes is
+ * followed by a warning with the count */
 static void
-write_stderr(const struct iovec *iov, int n)
+write_stderr(struct iovec *iov, int n)
 {
-	unsigned long long dropped = 0;
+	unsigned long long dropped;
+	struct msghdr m;
+	ssize_t rc;
 
-	(void)pthread_mutex_lock(&stderr_mu);
-	if (!stderr_ready()) {
-		stderr_dropped++;
-	} else {
-		/* a failed write to stderr has nowhere to be reported */
+	switch (atomic_load_explicit(&stderr_kind, memory_order_relaxed)) {
+	case STDERR_SOCKET:
+		memset(&m, 0, sizeof(m));
+		m.msg_iov = iov;
+		m.msg_iovlen = (size_t)n;
+		rc = sendmsg(STDERR_FILENO, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+		break;
+	case STDERR_PIPE:
+		rc = writev(stderr_pipe, iov, n);
+		break;
+	default:
+		/* a failed write to a file has nowhere to be reported */
 		(void)!writev(STDERR_FILENO, iov, n);
-		dropped = stderr_dropped;
-		stderr_dropped = 0;
+		return;
 	}
-	(void)pthread_mutex_unlock(&stderr_mu);
-	if (dropped > 0)
+	if (rc < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			atomic_fetch_add(&stderr_dropped, 1);
+		return;
+	}
+	if (atomic_load_explicit(&stderr_dropped, memory_order_relaxed) == 0)
+		return;
+	if ((dropped = atomic_exchange(&stderr_dropped, 0)) > 0)
 		log_warn("%llu log lines were dropped: stderr could not take "
-		    "them (a pipe nobody read)", dropped);
+		    "them (a pipe or socket nobody read)", dropped);
 }
 
 /* emit - write one finished line: to syslog, or to stderr with one

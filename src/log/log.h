@@ -37,6 +37,10 @@ enum log_format {
 
 /* log_open - choose the sink; facility is a syslog facility name ("mail") */
 void log_open(const char *ident, enum log_sink sink, int facility);
+/* log_stderr_changed - stderr now refers to another file (after dup2
+ * onto fd 2, as detaching does): look again at what it is. log_open
+ * looks the first time. Start-up only, one thread. */
+void log_stderr_changed(void);
 /* log_set_level - messages above level are dropped (thread-safe) */
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);

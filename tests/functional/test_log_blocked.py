@@ -1,21 +1,24 @@
 #!/usr/bin/python3
-"""test_log_blocked - LogTo stderr into a pipe that nobody reads.
+"""test_log_blocked - LogTo stderr into a pipe or socket nobody reads.
 
 A supervisor's log process that stops reading (dead, hung, or stopped
-with SIGSTOP) leaves the daemon's stderr a full pipe. Every message logs
-at least one line, and a write to a full pipe blocks: the milter threads
-all stopped there and the MTA got no answer (measured with an 8 KiB
-pipe: 17 of 40 messages answered, then the next timed out). Now a line
-stderr cannot take at once is dropped and counted (src/log/log.c):
-- 40 messages are all answered in time with the pipe (8 KiB) full and
-  unread;
-- once the pipe is read again the daemon logs again, and says how many
-  lines it dropped.
+with SIGSTOP) leaves the daemon's stderr a full pipe; under systemd it is
+a stream socket to journald, full when the journal stalls. Every message
+logs at least one line, and a write to a full pipe blocks: the milter
+threads all stopped there and the MTA got no answer (measured with an
+8 KiB pipe: 17 of 40 messages answered, then the next timed out). Now a
+line stderr cannot take at once is dropped and counted (src/log/log.c),
+for a pipe (8 KiB) and for a socket (a socketpair, the daemon's send
+buffer at its 4 KiB minimum):
+- 40 messages are all answered in time with it full and unread;
+- once it is read again the daemon logs again, and says how many lines
+  it dropped.
 """
 
 import fcntl
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -89,19 +92,45 @@ def send_all(d):
     return MESSAGES, None
 
 
+def pipe_ends():
+    """pipe_ends - (read end, write end) of an 8 KiB pipe"""
+    r, w = os.pipe()
+    fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+    return r, w
+
+
+def socket_ends():
+    """socket_ends - (read end, write end) of a stream socketpair whose
+    writing side buffers as little as the kernel allows"""
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    b.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1)
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
+    return a.detach(), b.detach()
+
+
 def main():
     t = TAP()
-    names = ["stderr a full pipe nobody reads: every message answered",
-             "read again: the daemon logs again and says what it dropped"]
+    names = []
+    for kind in ("pipe", "socket"):
+        names += ["stderr a full %s nobody reads: every message answered"
+                  % kind, "%s read again: the daemon logs again and says "
+                  "what it dropped" % kind]
     if not t.need(check=lambda: daemon.missing(), what="authmilter",
                   tests=names):
         t.done()
     if not hasattr(fcntl, "F_SETPIPE_SZ"):
         t.skip_rest("fcntl.F_SETPIPE_SZ needs Python 3.10 on Linux", names)
         t.done()
+    run(t, pipe_ends, names[0:2])
+    run(t, socket_ends, names[2:4])
+    t.done()
+
+
+def run(t, ends, names):
+    """run - the daemon with stderr on one end of ends(), unread, then
+    read again"""
     d = daemon.Daemon({"LogLevel": "debug"})
-    r, w = os.pipe()
-    fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+    r, w = ends()
     reader = Reader(r)
     try:
         up = start(d, w)
@@ -127,7 +156,6 @@ def main():
         d.stop()
         d.cleanup()
         os.close(r)
-    t.done()
 
 
 if __name__ == "__main__":

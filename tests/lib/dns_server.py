@@ -39,6 +39,7 @@ MAX_CNAME_CHAIN hops (a loop ends there, as a NOERROR answer holding the
 looping CNAMEs, which a resolver must reject).
 
 Usage: dns_server.py --zone FILE [--port N] [--stats FILE] [--no-ipv6]
+                     [--ttl SECONDS]
 Prints "READY <port>" on stdout once listening. The stats file (JSON:
 {"total": N, "queries": {"name TYPE": N}}) is rewritten after each query.
 SIGHUP reloads the zone file; SIGTERM stops the server.
@@ -356,12 +357,16 @@ def listen(port, udp_h, tcp_h, ipv6):
 
 
 def main():
+    global TTL
     ap = argparse.ArgumentParser()
     ap.add_argument('--zone', required=True)
     ap.add_argument('--port', type=int, default=0)
     ap.add_argument('--stats')
     ap.add_argument('--no-ipv6', action='store_true')
+    ap.add_argument('--ttl', type=int, default=TTL,
+                    help='TTL of every answer (0: no resolver caches any)')
     args = ap.parse_args()
+    TTL = args.ttl
     server = Server(args.zone, args.stats)
     udp_h, tcp_h = make_handlers(server)
     port, servers = listen(args.port, udp_h, tcp_h, not args.no_ipv6)

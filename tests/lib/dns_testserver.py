@@ -28,18 +28,22 @@ class ServerError(Exception):
 class DnsServer:
     """DnsServer - one dns_server.py process on 127.0.0.1 (and ::1)"""
 
-    def __init__(self, zone_file, port=0, stats=True):
+    def __init__(self, zone_file, port=0, stats=True, ttl=None):
         """stats=False: no query counts (the server rewrites the stats
-        file after every query, which a big zone under load feels)"""
+        file after every query, which a big zone under load feels);
+        ttl: the TTL of every answer (None: the server's default)"""
         self.zone_file = zone_file
         self.port = port
         self.proc = None
         self.stats_file = None
         self.want_stats = stats
+        self.ttl = ttl
 
     def __enter__(self):
         args = ['/usr/bin/python3', SERVER, '--zone', self.zone_file,
                 '--port', str(self.port)]
+        if self.ttl is not None:
+            args += ['--ttl', str(self.ttl)]
         if self.want_stats:
             fd, self.stats_file = tempfile.mkstemp(prefix='dns-stats-',
                                                    suffix='.json')

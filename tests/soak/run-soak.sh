@@ -6,7 +6,7 @@
 # exits non-zero when memory was not flat (growth after the 10,000-message
 # warm-up >= 2 MiB), a verdict was wrong, or the 15-minute bound was hit.
 # Extra arguments go to soak.py (--messages, --every, --warmup,
-# --max-growth, --conc, --per-conn, --time).
+# --max-growth, --conc, --per-conn, --time, --adversity, --fault-every).
 here=$(cd "$(dirname "$0")" && pwd)
 : "${top_srcdir:=$(cd "$here/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"

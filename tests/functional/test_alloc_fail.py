@@ -45,7 +45,11 @@ def main():
                   what="authmilter and the soak corpus", tests=names):
         t.done()
     tmp = tmpdir.make("authmilter-allocfail-")
-    env = shim_env(t, tmp, "key_alloc_fail", names[1:])
+    # the shim's malloc hands out glibc's memory, which the sanitizer's
+    # or valgrind's own allocator would then free
+    tool = os.environ.get("ASAN_OPTIONS") or \
+        os.environ.get("AUTHMILTER_WRAPPER")
+    env = None if tool else shim_env(t, tmp, "key_alloc_fail", names[1:])
     pem, pub = dkim_keys.rsa_key_pair()
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:
@@ -61,6 +65,10 @@ def main():
             t.ok(res.disposition == "accept" and "dkim=pass" in
                  "".join(res.header_values("Authentication-Results")),
                  names[0], diag=repr(res))
+        if tool:
+            t.skip_rest("the shim replaces malloc, which AddressSanitizer "
+                        "or valgrind own here; the plain run covers it",
+                        names[1:])
         if env is None:
             t.done()
         with daemon.Daemon(options=opts, env=env) as d:

@@ -51,6 +51,10 @@ static const char *const report_schema_sql[] = {
 	" done_at BIGINT NOT NULL DEFAULT 0, report_id TEXT NOT NULL,"
 	" detail TEXT NOT NULL DEFAULT '', sent_to TEXT NOT NULL DEFAULT '',"
 	" PRIMARY KEY (policy_domain, period_begin))",
+	/* for the writer's once-a-batch question whether a period not
+	 * over has been reported (report_store_ahead_sql); made at every
+	 * open like written_batches, so an older store gets it */
+	"CREATE INDEX IF NOT EXISTS reports_end ON reports (period_end)",
 	"CREATE TABLE IF NOT EXISTS written_batches ("
 	" id TEXT NOT NULL PRIMARY KEY, written_at BIGINT NOT NULL)",
 	"CREATE INDEX IF NOT EXISTS written_batches_at"

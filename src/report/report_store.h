@@ -23,6 +23,10 @@ struct report_store;
  * else a static reason (for the config check) */
 const char *report_store_spec_ok(const char *spec);
 
+/* the writer's once-a-batch question: has a period that has not ended
+ * by ?1 been reported? (for the test of its plan) */
+extern const char report_store_ahead_sql[];
+
 /*
  * report_store_open - open the store named by spec, making the file and
  * tables when missing; o says how to talk to PostgreSQL. NULL on

@@ -2,8 +2,9 @@
  * queries that find what to report: the run over every complete period
  * reads all the rows the store keeps, so it must read only the index
  * (policy_domain, arrival) and never fetch rows from the table; --period
- * must use the index on arrival (its rows, not the whole store). Judged
- * by EXPLAIN QUERY PLAN, not by time. */
+ * must use the index on arrival (its rows, not the whole store); the
+ * writer's once-a-batch look at the reports table must use its index on
+ * period_end. Judged by EXPLAIN QUERY PLAN, not by time. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -60,6 +61,11 @@ test_pending_plans(void **state)
 	plan_of(report_store_db(st), report_job_period_sql, &plan);
 	print_message("--period:\n%s", buf_cstr(&plan));
 	assert_non_null(strstr(buf_cstr(&plan), "INDEX messages_arrival"));
+	/* the writer's question at every batch, not a scan of reports */
+	buf_truncate(&plan, 0);
+	plan_of(report_store_db(st), report_store_ahead_sql, &plan);
+	print_message("ahead:\n%s", buf_cstr(&plan));
+	assert_non_null(strstr(buf_cstr(&plan), "INDEX reports_end"));
 	report_store_close(&st);
 	buf_deinit(&plan);
 	buf_deinit(&spec);

@@ -25,12 +25,10 @@
  * Settings (RFC-independent, libunbound 1.17): forwarders from the config
  * ("ip" or "ip@port", IPv4 or IPv6) else /etc/resolv.conf;
  * do-not-query-localhost off so a local caching resolver on 127.0.0.1 or ::1
- * works; what is known of a server (its round-trip time, that it is
- * down) is kept 2 s, so its return is seen at once; every built-in local
- * zone (.test, .invalid, localhost, RFC 1918 and documentation reverse
- * zones, ...) removed so each query goes to the configured resolver;
- * an optional trust anchor file turns on DNSSEC validation (ub_result
- * secure/bogus are passed on).
+ * works; every built-in local zone (.test, .invalid, localhost, RFC 1918 and
+ * documentation reverse zones, ...) removed so each query goes to the
+ * configured resolver; an optional trust anchor file turns on DNSSEC
+ * validation (ub_result secure/bogus are passed on).
  *
  * Threads we create block SIGHUP, SIGTERM and SIGINT: the daemon's main
  * thread handles them. libunbound creates its background thread inside the
@@ -446,16 +444,6 @@ configure(struct ub_ctx *ctx, const struct dns_config *cfg)
 
 	if (ub_ctx_set_option(ctx, "do-not-query-localhost:", "no") != 0)
 		return "cannot set do-not-query-localhost";
-	/* A server that stopped answering is backed off, its timeout doubled
-	 * per lost query, and once marked down gets no query for as long as
-	 * that timeout (up to 120 s; infra-keep-probing does not change it):
-	 * with our one or two forwarders every look-up failed at once for a
-	 * while after the server was back (test_dns_recovery: 4 s after a
-	 * 15 s outage, 17 s after 20 s, 52 s after 60 s). Forgetting what is
-	 * known of a server after 2 s sends it queries again; for forwarders
-	 * only its round-trip estimate is lost, relearnt by the next answer. */
-	if (ub_ctx_set_option(ctx, "infra-host-ttl:", "2") != 0)
-		return "cannot set infra-host-ttl";
 	if (cfg->nameserver_count > 0) {
 		for (i = 0; i < cfg->nameserver_count; i++) {
 			if (!forwarder_ok(cfg->nameservers[i]))

@@ -21,9 +21,14 @@ runs beside it, one fault every --fault-every seconds, in turn:
   drop-headers    the socket closed in the middle of the headers
   reload-storm    20 SIGHUPs back to back (the same config): at least one
                   reload, none refused, and the daemon still answers
-  dns-outage      the DNS server stopped for OUTAGE_S, then started again
-                  (libunbound's back-off once kept it unused for 17 s
-                  after a 20 s outage: test_dns_recovery)
+  dns-outage      the DNS server stopped for OUTAGE_S, then started again;
+                  dkim=pass must come back within OUTAGE_RECOVER_S:
+                  libunbound backs the silent forwarder off and keeps
+                  it unused for a while after its return (17 s measured
+                  after a 20 s outage; infra-host-ttl 2 cut that to
+                  0.4 s but made every lookup give up at about 6.6 s
+                  whatever DNSTimeout says, test_caps, so it is not
+                  set: a question left in the thirty-second note)
 A DNS fault but dns-outage lasts 0.5 to 4 s under load, then ends; right
 after, a probe message must come back within PROBE_LIMIT_S with its
 verdict (and, after a DNS fault, dkim=pass again, tried for
@@ -60,6 +65,7 @@ import tmpdir
 
 PROBE_LIMIT_S = 3.0     # a message after a fault, DNS healthy (1 s timeout)
 RECOVER_LIMIT_S = 10.0  # dkim=pass again after a DNS fault ends
+OUTAGE_RECOVER_S = 40.0  # ... and after dns-outage (see above)
 # Idle descriptors and threads back to the baseline within this: queries
 # the daemon gave up on stay in libunbound (a socket each) until its own
 # timeouts end them; measured: 1-2 above the baseline right after a round
@@ -220,9 +226,9 @@ class Adversity:
 
     # ---- probes ----------------------------------------------------
 
-    def probe(self, what, want_pass=False):
+    def probe(self, what, want_pass=False, limit=RECOVER_LIMIT_S):
         """probe - a normal message, timed; with want_pass, tried until
-        dkim=pass for RECOVER_LIMIT_S. Returns seconds of the first"""
+        dkim=pass for limit seconds. Returns seconds of the first"""
         raw, mfrom = self.good_msg
         t0 = time.monotonic()
         first = None
@@ -247,9 +253,9 @@ class Adversity:
                     self.problems.append("probe after %s: no verdict" % what)
             if not want_pass or "dkim=pass" in ar:
                 return first
-            if time.monotonic() - t0 > RECOVER_LIMIT_S:
+            if time.monotonic() - t0 > limit:
                 self.problems.append("after %s: no dkim=pass for %.0f s (%s)"
-                                     % (what, RECOVER_LIMIT_S, ar[:200]))
+                                     % (what, limit, ar[:200]))
                 return first
             time.sleep(0.5)
 
@@ -366,7 +372,8 @@ class Adversity:
             time.sleep(OUTAGE_S if name == "dns-outage" else
                        self.rng.uniform(*FAULT_HOLD_S))
             self.start_dns(port)
-            self.probe(name, want_pass=True)
+            self.probe(name, want_pass=True, limit=OUTAGE_RECOVER_S if
+                       name == "dns-outage" else RECOVER_LIMIT_S)
         else:
             for _ in range(3):
                 self.drop(name)

@@ -5,8 +5,8 @@
  * verification and creation, and base64 for DKIM tag values.
  *
  * Exported functions:
- *   crypto_abort_on_oom          a key or signature failing for want of
- *                                memory in OpenSSL aborts (the daemon)
+ *   (crypto_abort_on_oom, watching OpenSSL's allocations, is in
+ *   crypto_oom.c)
  *   crypto_keep_at_exit          no OpenSSL cleanup at exit (the daemon)
  *   crypto_hash_len              output size of a hash
  *   crypto_digest_new/update/final/free   streaming SHA-1 / SHA-256 (freed
@@ -36,9 +36,7 @@
 
 #include <limits.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +50,7 @@
 #include <openssl/x509.h>
 
 #include "crypto/crypto.h"
+#include "crypto/crypto_oom.h"
 #include "crypto/crypto_keycache.h"
 #include "crypto/crypto_verifyctx.h"
 #include "util/spares.h"
@@ -106,81 +105,6 @@ hash_md_fetched(enum crypto_hash hash)
 	(void)pthread_once(&once, fetch_digests);
 	md = hash == CRYPTO_HASH_SHA1 ? fetched_sha1 : fetched_sha256;
 	return md != NULL ? md : hash_md(hash);
-}
-
-/*
- * OpenSSL's allocations, watched. OpenSSL reports a failed allocation as
- * the failure of whatever it was doing: a DKIM key that does not decode
- * ("key p= is not an RSA key", dkim=permerror), a key size or exponent
- * it cannot read, a signature that does not verify; so one failed malloc
- * turned a signed message into a DMARC reject (found by failing the Nth
- * allocation of a message, N swept). A failure inside its one-time
- * set-up (config and digests, on the first message) even left every
- * later key failing to decode. Most of its allocation failures it
- * survives with the right result (caches, lookups it retries), so
- * aborting on each would restart the daemon for nothing. Instead a
- * failed allocation is remembered for the life of the process, and from
- * then on any of those failures aborts as xmalloc does: the MTA gets its
- * milter default (tempfail) and the restart brings a fresh OpenSSL,
- * never a wrong verdict. (Doing the set-up at start instead cost 2 MB of
- * resident memory.) OpenSSL asks for 0 bytes at times and expects NULL.
- */
-static atomic_bool ossl_alloc_failed;
-
-static void *
-ossl_malloc(size_t n, const char *file, int line)
-{
-	void *p = n == 0 ? NULL : malloc(n);
-
-	(void)file;
-	(void)line;
-	if (p == NULL && n != 0)
-		atomic_store(&ossl_alloc_failed, true);
-	return p;
-}
-
-static void *
-ossl_realloc(void *p, size_t n, const char *file, int line)
-{
-	void *q;
-
-	(void)file;
-	(void)line;
-	if (n == 0) {
-		free(p);
-		return NULL;
-	}
-	if ((q = realloc(p, n)) == NULL)
-		atomic_store(&ossl_alloc_failed, true);
-	return q;
-}
-
-static void
-ossl_free(void *p, const char *file, int line)
-{
-	(void)file;
-	(void)line;
-	free(p);
-}
-
-/* crypto_abort_on_oom - watch OpenSSL's allocations from now on; false
- * when OpenSSL had allocated already (too late to change) */
-bool
-crypto_abort_on_oom(void)
-{
-	return CRYPTO_set_mem_functions(ossl_malloc, ossl_realloc,
-	    ossl_free) == 1;
-}
-
-/* oom_if_short - a failed key decoding or verification: abort when an
- * allocation inside OpenSSL ever failed */
-static void
-oom_if_short(void)
-{
-	if (!atomic_load(&ossl_alloc_failed))
-		return;
-	(void)fprintf(stderr, "authmilter: out of memory inside OpenSSL\n");
-	abort();
 }
 
 /*
@@ -291,7 +215,7 @@ rsa_exponent_too_large(const EVP_PKEY *pkey)
 	bool big;
 
 	if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1) {
-		oom_if_short();
+		crypto_oom_check();
 		return true;	/* no e to read: not a key to verify with */
 	}
 	big = BN_num_bits(e) > CRYPTO_RSA_MAX_EXPONENT_BITS;
@@ -349,7 +273,7 @@ crypto_pubkey_from_der(const unsigned char *p, size_t len)
 	struct crypto_pubkey *k;
 
 	if ((k = der_decode(p, len)) == NULL)
-		oom_if_short();
+		crypto_oom_check();
 	return k;
 }
 
@@ -379,7 +303,7 @@ crypto_pubkey_from_ed25519(const unsigned char *p, size_t len)
 	struct crypto_pubkey *k;
 
 	if ((k = ed25519_decode(p, len)) == NULL)
-		oom_if_short();
+		crypto_oom_check();
 	return k;
 }
 
@@ -443,7 +367,7 @@ crypto_pubkey_bits(const struct crypto_pubkey *k)
 	int bits = EVP_PKEY_get_bits(k->pkey);
 
 	if (bits <= 0)
-		oom_if_short();
+		crypto_oom_check();
 	return bits > 0 ? (unsigned)bits : 0;
 }
 
@@ -512,7 +436,7 @@ crypto_verify(const struct crypto_pubkey *k, enum crypto_hash hash,
 	else
 		ok = verify_ed25519(k->pkey, digest, digest_len, sig, sig_len);
 	if (!ok)
-		oom_if_short();
+		crypto_oom_check();
 	return ok;
 }
 
@@ -651,7 +575,7 @@ crypto_privkey_bits(const struct crypto_privkey *k)
 	int bits = EVP_PKEY_get_bits(k->pkey);
 
 	if (bits <= 0)
-		oom_if_short();
+		crypto_oom_check();
 	return bits > 0 ? (unsigned)bits : 0;
 }
 

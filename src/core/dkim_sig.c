@@ -11,8 +11,7 @@
  *                          (RFC 8617 4.1: i= is the instance, no v=)
  *   dkim_sig_check_time    judge t= and x= against an injected clock
  *   dkim_alg_name          algorithm names
- *   dkim_domain_ok         domain / selector syntax
- *   dkim_domain_within     "equal or subdomain" test (i= within d=)
+ * (the names in it, d=, s=, i='s domain, are checked by dkim_names.c)
  *
  * Callers guarantee the value bytes are readable; no NUL is needed. The
  * struct owns its strings and buffers. Errors come back as a status plus a
@@ -23,8 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/dkim_names.h"
 #include "core/dkim_sig.h"
-#include "core/idna.h"
 #include "core/tagvalue.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -68,72 +67,6 @@ dkim_alg_name(enum dkim_alg alg)
 	default:
 		return "unknown";
 	}
-}
-
-/*
- * dkim_sig_classes - what each byte may be in the names this file checks
- * (exported for its test): DKIM_SIG_C_FWS white space around h= names
- * (SP, HTAB, CR, LF); DKIM_SIG_C_FTEXT a field-name byte (RFC 5322
- * 3.6.8: %d33-126 but ':'); DKIM_SIG_C_LDH a letter, digit or '_' of a
- * domain or selector; DKIM_SIG_C_HYPHEN '-'; DKIM_SIG_C_DOT '.'. One
- * lookup a byte instead of a chain of compares (issue 18).
- */
-const unsigned char dkim_sig_classes[256] = {
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x00 */
-	0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00,	/* 0x08 */
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x10 */
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x18 */
-	0x01, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02,	/* 0x20 */
-	0x02, 0x02, 0x02, 0x02, 0x02, 0x0a, 0x12, 0x02,	/* 0x28 */
-	0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06,	/* 0x30 */
-	0x06, 0x06, 0x00, 0x02, 0x02, 0x02, 0x02, 0x02,	/* 0x38 */
-	0x02, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06,	/* 0x40 */
-	0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06,	/* 0x48 */
-	0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06,	/* 0x50 */
-	0x06, 0x06, 0x06, 0x02, 0x02, 0x02, 0x02, 0x06,	/* 0x58 */
-	0x02, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06,	/* 0x60 */
-	0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06,	/* 0x68 */
-	0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06,	/* 0x70 */
-	0x06, 0x06, 0x06, 0x02, 0x02, 0x02, 0x02, 0x00,	/* 0x78 */
-	/* 0x80-0xff: 0 (not ASCII), left to static initialisation */
-};
-
-/* dkim_domain_ok - domain / selector syntax */
-bool
-dkim_domain_ok(const char *name)
-{
-	size_t len = strlen(name), label = 0, i;
-
-	if (len == 0 || len > DKIM_MAX_DNS_NAME)
-		return false;
-	for (i = 0; i < len; i++) {
-		unsigned k = dkim_sig_classes[(unsigned char)name[i]];
-
-		if ((k & DKIM_SIG_C_LDH) != 0 ||
-		    ((k & DKIM_SIG_C_HYPHEN) != 0 && label > 0)) {
-			if (++label > 63)
-				return false;
-		} else if ((k & DKIM_SIG_C_DOT) != 0 && label > 0 &&
-		    name[i - 1] != '-') {
-			label = 0;
-		} else {
-			return false;
-		}
-	}
-	return label > 0 && name[len - 1] != '-';
-}
-
-/* dkim_domain_within - sub equals dom or is below it */
-bool
-dkim_domain_within(const char *sub, const char *dom)
-{
-	size_t ls = strlen(sub), ld = strlen(dom);
-
-	if (ls < ld || ld == 0)
-		return false;
-	if (ascii_strcasecmp(sub + (ls - ld), dom) != 0)
-		return false;
-	return ls == ld || sub[ls - ld - 1] == '.';
 }
 
 /* value_is - the tag value equals s ignoring ASCII case */
@@ -381,45 +314,6 @@ parse_h(const struct sig_tags *tg, struct dkim_sig *sig, const char **why_r)
 	return DKIM_SIG_OK;
 }
 
-/* has_8bit - a byte 0x80-0xff in s */
-static bool
-has_8bit(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s >= 0x80)
-			return true;
-	return false;
-}
-
-/* The slots of sig->idn, one A-label name each */
-enum idn_slot { IDN_D, IDN_S, IDN_I, IDN_SLOTS };
-
-/*
- * to_alabels - RFC 8616 5: in internationalized mail d=, s= and the
- * domain of i= may be U-labels. *name (NUL-terminated) is replaced by
- * its A-label form, kept in slot of sig->idn, for key lookups, i= within
- * d= and alignment with From (whose domain DMARC takes as A-labels).
- * The header hash uses the field as it is (RFC 8616 5). Called only
- * for a name with a byte 0x80-0xff; false when it is no IDNA2008 name.
- */
-static bool
-to_alabels(struct dkim_sig *sig, enum idn_slot slot, const char **name)
-{
-	const char *p = *name;
-	struct idna_name n;
-	size_t len = strlen(p);
-	char *out;
-
-	if (idna_domain((const unsigned char *)p, len, &n, NULL) != IDNA_OK)
-		return false;
-	if (sig->idn == NULL)
-		sig->idn = xmalloc(IDN_SLOTS * IDNA_ASCII_SIZE);
-	out = sig->idn + slot * IDNA_ASCII_SIZE;
-	memcpy(out, n.ascii, strlen(n.ascii) + 1);
-	*name = out;
-	return true;
-}
-
 /* qp_decode - dkim-quoted-printable (2.11) decoded in place: whitespace
  * dropped, =XX made its octet; false for a broken or NUL escape.
  * *eight_bit: an escape made a byte 0x80-0xff */
@@ -472,8 +366,8 @@ parse_auid(const struct sig_tags *tg, struct dkim_sig *sig,
 	sig->i_domain = at + 1;
 	/* 8-bit bytes as written or made by =XX escapes: the domain may
 	 * be a U-label */
-	if (eight_bit && has_8bit(sig->i_domain) &&
-	    !to_alabels(sig, IDN_I, &sig->i_domain)) {
+	if (eight_bit && dkim_name_has_8bit(sig->i_domain) &&
+	    !dkim_name_alabels(&sig->idn, DKIM_IDN_I, &sig->i_domain)) {
 		*why_r = "malformed i=";
 		return DKIM_SIG_E_SYNTAX;
 	}
@@ -627,12 +521,12 @@ parse_ids(const struct sig_tags *tg, struct dkim_sig *sig,
 		*why_r = d == NULL ? "missing d=" : "missing s=";
 		return DKIM_SIG_E_SYNTAX;
 	}
-	if ((d->eight_bit && !to_alabels(sig, IDN_D,
+	if ((d->eight_bit && !dkim_name_alabels(&sig->idn, DKIM_IDN_D,
 	    (const char **)&sig->d)) || !dkim_domain_ok(sig->d)) {
 		*why_r = "malformed d=";
 		return DKIM_SIG_E_SYNTAX;
 	}
-	if ((s->eight_bit && !to_alabels(sig, IDN_S,
+	if ((s->eight_bit && !dkim_name_alabels(&sig->idn, DKIM_IDN_S,
 	    (const char **)&sig->s)) || !dkim_domain_ok(sig->s) ||
 	    strlen(sig->s) + strlen(sig->d) + 12 > DKIM_MAX_DNS_NAME) {
 		*why_r = "malformed s=";

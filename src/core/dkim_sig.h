@@ -132,8 +132,8 @@ const char *dkim_alg_name(enum dkim_alg alg);
  * all); the ASCII case is not changed */
 bool dkim_domain_ok(const char *name);
 
-/* Bits of dkim_sig_classes[c], the byte classes dkim_sig.c checks names
- * with (see there); exported for its test */
+/* Bits of dkim_sig_classes[c], the byte classes dkim_names.c and dkim_sig.c
+ * check names with (see dkim_names.c); exported for its test */
 #define DKIM_SIG_C_FWS		0x01u
 #define DKIM_SIG_C_FTEXT	0x02u
 #define DKIM_SIG_C_LDH		0x04u

@@ -11,7 +11,6 @@
  *   dkim_domain_ok         domain / selector syntax (dkim_sig.h)
  *   dkim_domain_within     "equal or subdomain" test, i= within d=
  *                          (dkim_sig.h)
- *   dkim_name_has_8bit     a byte 0x80-0xff in a name (dkim_names.h)
  *   dkim_name_alabels      a U-label name in its A-label form
  *                          (dkim_names.h)
  */
@@ -91,16 +90,6 @@ dkim_domain_within(const char *sub, const char *dom)
 	if (ascii_strcasecmp(sub + (ls - ld), dom) != 0)
 		return false;
 	return ls == ld || sub[ls - ld - 1] == '.';
-}
-
-/* dkim_name_has_8bit - see dkim_names.h */
-bool
-dkim_name_has_8bit(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s >= 0x80)
-			return true;
-	return false;
 }
 
 /* dkim_name_alabels - see dkim_names.h */

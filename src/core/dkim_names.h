@@ -9,9 +9,6 @@
 /* The slots of struct dkim_sig's idn block, one A-label name each */
 enum dkim_idn_slot { DKIM_IDN_D, DKIM_IDN_S, DKIM_IDN_I, DKIM_IDN_SLOTS };
 
-/* dkim_name_has_8bit - a byte 0x80-0xff in the NUL-terminated s */
-bool dkim_name_has_8bit(const char *s);
-
 /*
  * dkim_name_alabels - RFC 8616 5: in internationalized mail d=, s= and
  * the domain of i= may be U-labels. *name (NUL-terminated) is replaced

@@ -366,7 +366,8 @@ parse_auid(const struct sig_tags *tg, struct dkim_sig *sig,
 	sig->i_domain = at + 1;
 	/* 8-bit bytes as written or made by =XX escapes: the domain may
 	 * be a U-label */
-	if (eight_bit && dkim_name_has_8bit(sig->i_domain) &&
+	if (eight_bit && str_has_non_ascii(sig->i_domain,
+	    strlen(sig->i_domain)) &&
 	    !dkim_name_alabels(&sig->idn, DKIM_IDN_I, &sig->i_domain)) {
 		*why_r = "malformed i=";
 		return DKIM_SIG_E_SYNTAX;

@@ -163,8 +163,8 @@ checks_dmarc_author_org(const struct checks_dmarc *d, const char *domain)
 
 	if (psl == NULL || len == 0 || len >= sizeof(lower))
 		return false;
-	for (i = 0; i <= len; i++)
-		lower[i] = (char)ascii_tolower((unsigned char)domain[i]);
+	(void)str_copy(lower, sizeof(lower), domain);
+	(void)str_lower(lower);
 	if (lower[len - 1] == '.')
 		lower[len - 1] = '\0';
 	if (!orgdomain_psl(psl, lower, org, sizeof(org)))

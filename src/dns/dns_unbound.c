@@ -1,8 +1,9 @@
 /*
- * dns_unbound.c - the resolver of dns.h on one shared libunbound context
+ * dns_unbound.c - the resolver of dns.h on a shared libunbound context
  *
- * Exported: dns_resolver_new, dns_trust_anchor_problem (dns.h). The rest
- * is reached through the struct dns_ops table used by dns.c.
+ * Exported: dns_resolver_new (dns.h). The rest is reached through the
+ * struct dns_ops table used by dns.c; contexts are made by
+ * dns_unbound_ctx.c.
  *
  * One ub_ctx serves every thread, so SPF, DKIM and DMARC share its cache.
  * In front of it, dns_cache.c keeps each answer libunbound gave for the
@@ -22,18 +23,25 @@
  * the last one frees it. That closes the use-after-free race between a
  * timing-out waiter and a late answer.
  *
- * Settings (RFC-independent, libunbound 1.17): forwarders from the config
- * ("ip" or "ip@port", IPv4 or IPv6) else /etc/resolv.conf;
- * do-not-query-localhost off so a local caching resolver on 127.0.0.1 or ::1
- * works; every built-in local zone (.test, .invalid, localhost, RFC 1918 and
- * documentation reverse zones, ...) removed so each query goes to the
- * configured resolver; an optional trust anchor file turns on DNSSEC
- * validation (ub_result secure/bogus are passed on).
+ * After an outage of the configured resolver libunbound keeps it backed
+ * off: once its timeout has grown past 12 s it gets one probe query at a
+ * time, as far apart as that timeout (up to 120 s), and every other lookup
+ * fails at once, so lookups kept failing for about as long as the outage
+ * had lasted after the resolver was back (17 s after a 20 s outage), and
+ * libunbound has no call that forgets a server's back-off. So when lookups
+ * have failed for a second with no answer in between, the resolver thread
+ * asks the last failed question on a new context, one at a time, each
+ * given 2 s; the first one answered becomes the context new lookups go to
+ * (its back-off is fresh) and the old one is retired, deleted once no
+ * query refers to it. Each query holds a reference on the context it was
+ * sent on (struct ub_gen), so a waiter cancelling a query late never
+ * reaches a deleted context.
  *
  * Threads we create block SIGHUP, SIGTERM and SIGINT: the daemon's main
  * thread handles them. libunbound creates its background thread inside the
- * first ub_resolve_async call, so that call runs with the signals blocked
- * too.
+ * first ub_resolve_async call on a context, so that call runs with the
+ * signals blocked too (the resolver thread, which starts probes, has them
+ * blocked from its start).
  *
  * Callers must collect (wait or cancel) every query before
  * dns_resolver_free. Errors: dns_resolver_new returns NULL with a static
@@ -41,7 +49,6 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -56,6 +63,9 @@
 
 #include "dns/dns_cache.h"
 #include "dns/dns_int.h"
+#include "dns/dns_unbound_ctx.h"
+#include "log/log.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
 
 /* Answers kept in the process (dns_cache.c): slots of the table (a few
@@ -63,71 +73,62 @@
 #define UB_CACHE_SLOTS 8192
 #define UB_CACHE_BYTES ((size_t)4 * 1024 * 1024)
 
+/* After an outage: lookups failing this long with no answer start the
+ * probes; each probe has this long for an answer (a new context retries
+ * after 0.4 s and 1.1 s, so a resolver back by then is seen); probes stop
+ * when no lookup has failed for PROBE_IDLE_MS (nobody is waiting); at
+ * most RETIRED_MAX old contexts wait for their queries to end. */
+#define PROBE_AFTER_MS 1000
+#define PROBE_LIFE_MS 2000
+#define PROBE_IDLE_MS 10000
+#define PROBE_GAP_MS 500		/* after a probe that failed */
+#define RETIRED_MAX 8
+
+/* one libunbound context and the queries still sent on it */
+struct ub_gen {
+	struct ub_ctx *ctx;
+	int refs;			/* ub_query objects sent on it (mu) */
+	atomic_bool thread_made;	/* libunbound's own thread exists */
+	struct ub_gen *next;		/* on the retired list */
+};
+
+/* the question asked again on a new context after an outage */
+struct ub_probe {
+	struct ub_gen *gen;		/* NULL: no probe running */
+	int async_id;
+	int result;			/* 0 waiting, 1 answered, -1 failed */
+	uint64_t deadline_ms;
+	uint64_t next_ms;		/* no new probe before */
+};
+
 struct ub_resolver {
 	struct dns_resolver base;
-	struct ub_ctx *ctx;
-	pthread_mutex_t mu;		/* guards every ub_query's fields */
+	struct dns_config cfg;		/* for contexts made after an outage */
+	pthread_mutex_t mu;		/* guards ub_query fields, cur, refs */
+	struct ub_gen *cur;		/* where new lookups go */
+	struct ub_gen *retired;		/* resolver thread only */
+	size_t retired_count;
+	struct ub_probe probe;		/* resolver thread only, as are the
+					 * four fields below */
+	uint64_t failing_since_ms;	/* first failure since an answer, or 0 */
+	uint64_t last_failure_ms;
+	char failed_name[DNS_NAME_KEY_MAX];	/* the last failed question */
+	uint16_t failed_type;
 	pthread_t thread;
 	bool thread_started;
 	int wake[2];			/* pipe: wakes the thread to stop */
 	struct dns_cache *cache;	/* answers by TTL, before libunbound */
-	atomic_bool ub_thread_made;	/* libunbound's own thread exists */
 };
 
 struct ub_query {
 	struct dns_query base;
 	struct ub_resolver *ur;
+	struct ub_gen *gen;		/* the context it was sent on */
 	pthread_cond_t cond;
 	int async_id;
 	int refs;			/* waiter + pending callback */
 	bool done;
 	struct dns_answer *answer;
-};
-
-/*
- * Built-in local zones of libunbound 1.17 (services/localzone.c
- * local_zone_enter_defaults and the AS112 list): each is removed so the
- * query goes to the configured resolver instead.
- */
-static const char *const default_zones[] = {
-	"localhost.", "127.in-addr.arpa.",
-	"1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.",
-	"home.arpa.", "onion.", "test.", "invalid.", "resolver.arpa.",
-	"service.arpa.",
-	"10.in-addr.arpa.", "16.172.in-addr.arpa.", "17.172.in-addr.arpa.",
-	"18.172.in-addr.arpa.", "19.172.in-addr.arpa.", "20.172.in-addr.arpa.",
-	"21.172.in-addr.arpa.", "22.172.in-addr.arpa.", "23.172.in-addr.arpa.",
-	"24.172.in-addr.arpa.", "25.172.in-addr.arpa.", "26.172.in-addr.arpa.",
-	"27.172.in-addr.arpa.", "28.172.in-addr.arpa.", "29.172.in-addr.arpa.",
-	"30.172.in-addr.arpa.", "31.172.in-addr.arpa.", "168.192.in-addr.arpa.",
-	"0.in-addr.arpa.", "64.100.in-addr.arpa.", "65.100.in-addr.arpa.",
-	"66.100.in-addr.arpa.", "67.100.in-addr.arpa.", "68.100.in-addr.arpa.",
-	"69.100.in-addr.arpa.", "70.100.in-addr.arpa.", "71.100.in-addr.arpa.",
-	"72.100.in-addr.arpa.", "73.100.in-addr.arpa.", "74.100.in-addr.arpa.",
-	"75.100.in-addr.arpa.", "76.100.in-addr.arpa.", "77.100.in-addr.arpa.",
-	"78.100.in-addr.arpa.", "79.100.in-addr.arpa.", "80.100.in-addr.arpa.",
-	"81.100.in-addr.arpa.", "82.100.in-addr.arpa.", "83.100.in-addr.arpa.",
-	"84.100.in-addr.arpa.", "85.100.in-addr.arpa.", "86.100.in-addr.arpa.",
-	"87.100.in-addr.arpa.", "88.100.in-addr.arpa.", "89.100.in-addr.arpa.",
-	"90.100.in-addr.arpa.", "91.100.in-addr.arpa.", "92.100.in-addr.arpa.",
-	"93.100.in-addr.arpa.", "94.100.in-addr.arpa.", "95.100.in-addr.arpa.",
-	"96.100.in-addr.arpa.", "97.100.in-addr.arpa.", "98.100.in-addr.arpa.",
-	"99.100.in-addr.arpa.", "100.100.in-addr.arpa.", "101.100.in-addr.arpa.",
-	"102.100.in-addr.arpa.", "103.100.in-addr.arpa.", "104.100.in-addr.arpa.",
-	"105.100.in-addr.arpa.", "106.100.in-addr.arpa.", "107.100.in-addr.arpa.",
-	"108.100.in-addr.arpa.", "109.100.in-addr.arpa.", "110.100.in-addr.arpa.",
-	"111.100.in-addr.arpa.", "112.100.in-addr.arpa.", "113.100.in-addr.arpa.",
-	"114.100.in-addr.arpa.", "115.100.in-addr.arpa.", "116.100.in-addr.arpa.",
-	"117.100.in-addr.arpa.", "118.100.in-addr.arpa.", "119.100.in-addr.arpa.",
-	"120.100.in-addr.arpa.", "121.100.in-addr.arpa.", "122.100.in-addr.arpa.",
-	"123.100.in-addr.arpa.", "124.100.in-addr.arpa.", "125.100.in-addr.arpa.",
-	"126.100.in-addr.arpa.", "127.100.in-addr.arpa.",
-	"254.169.in-addr.arpa.", "2.0.192.in-addr.arpa.",
-	"100.51.198.in-addr.arpa.", "113.0.203.in-addr.arpa.",
-	"255.255.255.255.in-addr.arpa.",
-	"0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.",
-	"d.f.ip6.arpa.", "8.e.f.ip6.arpa.", "9.e.f.ip6.arpa.", "a.e.f.ip6.arpa.",
-	"b.e.f.ip6.arpa.", "8.b.d.0.1.0.0.2.ip6.arpa.",
 };
 
 static const struct dns_ops ub_ops;
@@ -143,6 +144,27 @@ block_signals(sigset_t *old)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+/* gen_new - a context for ctx, with no query yet */
+static struct ub_gen *
+gen_new(struct ub_ctx *ctx)
+{
+	struct ub_gen *g = xcalloc(1, sizeof(*g));
+
+	g->ctx = ctx;
+	atomic_init(&g->thread_made, false);
+	return g;
+}
+
+/* gen_free - delete the context (its queries are all collected) */
+static void
+gen_free(struct ub_gen *g)
+{
+	if (g == NULL)
+		return;
+	ub_ctx_delete(g->ctx);
+	free(g);
 }
 
 /* result_to_answer - map a libunbound result to our status and records */
@@ -176,6 +198,27 @@ result_to_answer(int err, struct ub_result *res, uint16_t type)
 	return a;
 }
 
+/* note_result - in the resolver thread: libunbound gave
+ * up on a lookup (failed) or answered it. Only its own failures count:
+ * after an outage it fails lookups at once while the resolver is backed
+ * off; a lookup our caller stopped waiting for proves nothing of that. */
+static void
+note_result(struct ub_resolver *ur, bool failed, const char *name,
+    uint16_t type)
+{
+	if (!failed) {
+		ur->failing_since_ms = 0;
+		return;
+	}
+	ur->last_failure_ms = clock_mono_ms();
+	if (ur->failing_since_ms == 0)
+		ur->failing_since_ms = ur->last_failure_ms;
+	if (name != NULL) {
+		str_copy(ur->failed_name, sizeof(ur->failed_name), name);
+		ur->failed_type = type;
+	}
+}
+
 /* query_unref - drop n references with mu held; frees on the last */
 static void
 query_unref(struct ub_query *q, int n)
@@ -183,6 +226,7 @@ query_unref(struct ub_query *q, int n)
 	q->refs -= n;
 	if (q->refs > 0)
 		return;
+	q->gen->refs--;
 	dns_answer_free(&q->answer);
 	pthread_cond_destroy(&q->cond);
 	free(q);
@@ -195,70 +239,229 @@ query_done(void *arg, int err, struct ub_result *res)
 	struct ub_query *q = arg;
 	struct dns_answer *a;
 	struct ub_resolver *ur = q->ur;
+	bool failed;
 
 	a = result_to_answer(err, res, (uint16_t)(res != NULL ? res->qtype : 0));
 	if (err == 0 && res != NULL && res->qname != NULL)
 		dns_cache_put(ur->cache, res->qname, (uint16_t)res->qtype, a,
 		    clock_mono_ms());
-	if (res != NULL)
-		ub_resolve_free(res);
+	failed = err != 0 || res == NULL ||
+	    (res->rcode != 0 && res->rcode != 3 && !res->bogus);
 	pthread_mutex_lock(&ur->mu);
+	note_result(ur, failed, res != NULL ? res->qname : NULL,
+	    (uint16_t)(res != NULL ? res->qtype : 0));
 	q->answer = a;
 	q->done = true;
 	pthread_cond_signal(&q->cond);
 	query_unref(q, 1);
 	pthread_mutex_unlock(&ur->mu);
+	if (res != NULL)
+		ub_resolve_free(res);
 }
 
-/* resolver_thread - wait for results on ub_fd and dispatch them */
+/* probe_done - libunbound callback for a probe: did the resolver answer? */
+static void
+probe_done(void *arg, int err, struct ub_result *res)
+{
+	struct ub_resolver *ur = arg;
+
+	ur->probe.result = err == 0 && res != NULL &&
+	    (res->rcode == 0 || res->rcode == 3) ? 1 : -1;
+	if (res != NULL)
+		ub_resolve_free(res);
+}
+
+/* probe_start - ask the last failed question on a new context */
+static void
+probe_start(struct ub_resolver *ur, uint64_t now)
+{
+	struct ub_probe *p = &ur->probe;
+	const char *err;
+	struct ub_ctx *ctx;
+
+	if (ur->failing_since_ms == 0 ||
+	    now - ur->failing_since_ms < PROBE_AFTER_MS ||
+	    now - ur->last_failure_ms > PROBE_IDLE_MS ||
+	    ur->failed_name[0] == '\0')
+		return;
+	p->next_ms = now + PROBE_GAP_MS;	/* if this one cannot start */
+	if ((ctx = ub_ctx_made(&ur->cfg, &err)) == NULL)
+		return;
+	p->gen = gen_new(ctx);
+	p->result = 0;
+	p->deadline_ms = now + PROBE_LIFE_MS;
+	if (ub_resolve_async(ctx, ur->failed_name, ur->failed_type, 1 /* IN */,
+	    ur, probe_done, &p->async_id) != 0) {
+		gen_free(p->gen);
+		p->gen = NULL;
+		return;
+	}
+	atomic_store(&p->gen->thread_made, true);
+}
+
+/* probe_promote - the probe's context becomes the one lookups go to */
+static void
+probe_promote(struct ub_resolver *ur, uint64_t now)
+{
+	struct ub_gen *old;
+	uint64_t failing_ms;
+
+	failing_ms = ur->failing_since_ms != 0 ? now - ur->failing_since_ms : 0;
+	ur->failing_since_ms = 0;
+	pthread_mutex_lock(&ur->mu);
+	old = ur->cur;
+	ur->cur = ur->probe.gen;
+	pthread_mutex_unlock(&ur->mu);
+	ur->probe.gen = NULL;
+	old->next = ur->retired;
+	ur->retired = old;
+	ur->retired_count++;
+	log_info("DNS: the resolver answers again after %llu.%01llu s of "
+	    "failed lookups: lookups go to a new libunbound context",
+	    (unsigned long long)(failing_ms / 1000),
+	    (unsigned long long)(failing_ms % 1000 / 100));
+}
+
+/* probe_step - after each wake-up: settle a finished probe, start the
+ * next one while lookups keep failing */
+static void
+probe_step(struct ub_resolver *ur)
+{
+	struct ub_probe *p = &ur->probe;
+	uint64_t now = clock_mono_ms();
+
+	if (p->gen != NULL) {
+		if (p->result > 0) {
+			probe_promote(ur, now);
+			return;
+		}
+		if (p->result == 0 && now < p->deadline_ms)
+			return;
+		if (p->result == 0)
+			(void)ub_cancel(p->gen->ctx, p->async_id);
+		gen_free(p->gen);
+		p->gen = NULL;
+		p->next_ms = now + PROBE_GAP_MS;
+	}
+	if (ur->retired_count < RETIRED_MAX && now >= p->next_ms)
+		probe_start(ur, now);
+}
+
+/* retired_sweep - delete the retired contexts no query refers to */
+static void
+retired_sweep(struct ub_resolver *ur)
+{
+	struct ub_gen **gp = &ur->retired;
+
+	while (*gp != NULL) {
+		struct ub_gen *g = *gp;
+		int refs;
+
+		pthread_mutex_lock(&ur->mu);
+		refs = g->refs;
+		pthread_mutex_unlock(&ur->mu);
+		if (refs > 0) {
+			gp = &g->next;
+			continue;
+		}
+		*gp = g->next;
+		ur->retired_count--;
+		gen_free(g);
+	}
+}
+
+/* poll_timeout - how long the resolver thread may sleep: for ever unless
+ * a probe runs, failures are recent, or retired contexts wait */
+static int
+poll_timeout(struct ub_resolver *ur)
+{
+	if (ur->probe.gen != NULL || ur->retired != NULL)
+		return 200;
+	return ur->failing_since_ms != 0 &&
+	    clock_mono_ms() - ur->last_failure_ms <= PROBE_IDLE_MS ? 200 : -1;
+}
+
+/* poll_set - the pipe, then every context's result pipe; the contexts
+ * polled are in gens[1..] (gens[0] unused); returns the count */
+static nfds_t
+poll_set(struct ub_resolver *ur, struct pollfd *pfd, struct ub_gen **gens,
+    nfds_t max)
+{
+	nfds_t n = 0;
+	struct ub_gen *g;
+
+	pfd[n].fd = ur->wake[0];
+	pfd[n].events = POLLIN;
+	gens[n++] = NULL;
+	pfd[n].fd = ub_fd(ur->cur->ctx);	/* only this thread changes cur */
+	pfd[n].events = POLLIN;
+	gens[n++] = ur->cur;
+	if (ur->probe.gen != NULL) {
+		pfd[n].fd = ub_fd(ur->probe.gen->ctx);
+		pfd[n].events = POLLIN;
+		gens[n++] = ur->probe.gen;
+	}
+	for (g = ur->retired; g != NULL && n < max; g = g->next) {
+		pfd[n].fd = ub_fd(g->ctx);
+		pfd[n].events = POLLIN;
+		gens[n++] = g;
+	}
+	return n;
+}
+
+/* resolver_thread - wait for results on the contexts' pipes and dispatch
+ * them; after an outage, run the probes */
 static void *
 resolver_thread(void *arg)
 {
 	struct ub_resolver *ur = arg;
-	struct pollfd pfd[2];
+	struct pollfd pfd[3 + RETIRED_MAX];
+	struct ub_gen *gens[3 + RETIRED_MAX];
 
-	pfd[0].fd = ub_fd(ur->ctx);
-	pfd[0].events = POLLIN;
-	pfd[1].fd = ur->wake[0];
-	pfd[1].events = POLLIN;
 	for (;;) {
-		int n = poll(pfd, 2, -1);
+		nfds_t n = poll_set(ur, pfd, gens, 3 + RETIRED_MAX), i;
+		int rc = poll(pfd, n, poll_timeout(ur));
 
-		if (n < 0) {
-			if (errno == EINTR)
+		if (rc < 0 && errno != EINTR)
+			break;
+		if (rc > 0 && pfd[0].revents != 0)
+			break;
+		for (i = 1; rc > 0 && i < n; i++) {
+			if (pfd[i].revents == 0)
 				continue;
-			break;
+			if (pfd[i].revents & (POLLERR | POLLNVAL))
+				return NULL;
+			(void)ub_process(gens[i]->ctx);	/* errors: answers
+							 * lost, waiters time
+							 * out */
 		}
-		if (pfd[1].revents != 0)
-			break;
-		if (pfd[0].revents & (POLLERR | POLLNVAL))
-			break;
-		if (pfd[0].revents != 0)
-			(void)ub_process(ur->ctx);	/* errors: answers lost,
-							 * waiters time out */
+		probe_step(ur);
+		if (ur->retired != NULL)
+			retired_sweep(ur);
 	}
 	return NULL;
 }
 
-/* resolve_async - hand one query to libunbound. Its thread, made by the
- * first successful call, inherits the caller's signal mask, so that call
- * runs with our signals blocked; later calls skip the two system calls. */
+/* resolve_async - hand one query to libunbound on the current context.
+ * Its thread, made by the first successful call, inherits the caller's
+ * signal mask, so that call runs with our signals blocked; later calls
+ * skip the two system calls. */
 static int
-resolve_async(struct ub_resolver *ur, const char *name, uint16_t type,
+resolve_async(struct ub_gen *g, const char *name, uint16_t type,
     struct ub_query *q)
 {
 	sigset_t old;
 	int rc;
 
-	if (atomic_load(&ur->ub_thread_made))
-		return ub_resolve_async(ur->ctx, name, type, 1 /* IN */, q,
+	if (atomic_load(&g->thread_made))
+		return ub_resolve_async(g->ctx, name, type, 1 /* IN */, q,
 		    query_done, &q->async_id);
 	block_signals(&old);
-	rc = ub_resolve_async(ur->ctx, name, type, 1 /* IN */, q, query_done,
+	rc = ub_resolve_async(g->ctx, name, type, 1 /* IN */, q, query_done,
 	    &q->async_id);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc == 0)
-		atomic_store(&ur->ub_thread_made, true);
+		atomic_store(&g->thread_made, true);
 	return rc;
 }
 
@@ -278,7 +481,11 @@ ubr_start(struct dns_resolver *r, const char *name, uint16_t type)
 	pthread_condattr_destroy(&ca);
 	q->ur = ur;
 	q->refs = 2;
-	rc = resolve_async(ur, name, type, q);
+	pthread_mutex_lock(&ur->mu);
+	q->gen = ur->cur;
+	q->gen->refs++;
+	pthread_mutex_unlock(&ur->mu);
+	rc = resolve_async(q->gen, name, type, q);
 	if (rc != 0) {
 		pthread_mutex_lock(&ur->mu);
 		q->answer = dns_answer_new(DNS_R_ERROR);
@@ -300,7 +507,8 @@ ubr_cached(struct dns_resolver *r, const char *key, size_t len,
 	return dns_cache_get_key(ur->cache, key, len, type, clock_mono_ms());
 }
 
-/* abandon - give up on a pending query (mu not held) */
+/* abandon - give up on a pending query (mu not held); the query, and so
+ * its context, lives until the query_unref below */
 static void
 abandon(struct ub_query *q)
 {
@@ -312,7 +520,7 @@ abandon(struct ub_query *q)
 	pending = !q->done;
 	pthread_mutex_unlock(&ur->mu);
 	if (pending)
-		rc = ub_cancel(ur->ctx, q->async_id);
+		rc = ub_cancel(q->gen->ctx, q->async_id);
 	pthread_mutex_lock(&ur->mu);
 	/* rc 0: the callback will never run, drop its reference too */
 	query_unref(q, pending && rc == 0 ? 2 : 1);
@@ -383,7 +591,7 @@ ubr_cancel_query(struct dns_query *dq)
 	abandon((struct ub_query *)dq);
 }
 
-/* ubr_destroy - stop the thread and free the context */
+/* ubr_destroy - stop the thread and free the contexts */
 static void
 ubr_destroy(struct dns_resolver *r)
 {
@@ -397,113 +605,24 @@ ubr_destroy(struct dns_resolver *r)
 		while (n < 0 && errno == EINTR);
 		pthread_join(ur->thread, NULL);
 	}
-	if (ur->ctx != NULL)
-		ub_ctx_delete(ur->ctx);
+	if (ur->probe.gen != NULL)
+		gen_free(ur->probe.gen);
+	while (ur->retired != NULL) {
+		struct ub_gen *g = ur->retired;
+
+		ur->retired = g->next;
+		gen_free(g);
+	}
+	if (ur->cur != NULL)
+		gen_free(ur->cur);
 	if (ur->wake[0] >= 0)
 		close(ur->wake[0]);
 	if (ur->wake[1] >= 0)
 		close(ur->wake[1]);
 	pthread_mutex_destroy(&ur->mu);
 	dns_cache_free(&ur->cache);
+	ub_config_free(&ur->cfg);
 	free(ur);
-}
-
-/* forwarder_ok - "ip" or "ip@port" with a literal IPv4/IPv6 address */
-static bool
-forwarder_ok(const char *s)
-{
-	char ip[INET6_ADDRSTRLEN + 1];
-	unsigned char tmp[16];
-	const char *at = strchr(s, '@');
-	size_t len = at != NULL ? (size_t)(at - s) : strlen(s);
-
-	if (len == 0 || len >= sizeof(ip))
-		return false;
-	memcpy(ip, s, len);
-	ip[len] = '\0';
-	if (inet_pton(AF_INET, ip, tmp) != 1 && inet_pton(AF_INET6, ip, tmp) != 1)
-		return false;
-	if (at != NULL) {
-		char *end;
-		long port;
-
-		errno = 0;
-		port = strtol(at + 1, &end, 10);
-		if (errno != 0 || *end != '\0' || end == at + 1 || port < 1 ||
-		    port > 65535)
-			return false;
-	}
-	return true;
-}
-
-/* configure - apply our settings to a fresh context */
-static const char *
-configure(struct ub_ctx *ctx, const struct dns_config *cfg)
-{
-	size_t i;
-
-	if (ub_ctx_set_option(ctx, "do-not-query-localhost:", "no") != 0)
-		return "cannot set do-not-query-localhost";
-	if (cfg->nameserver_count > 0) {
-		for (i = 0; i < cfg->nameserver_count; i++) {
-			if (!forwarder_ok(cfg->nameservers[i]))
-				return "bad nameserver (want ip or ip@port)";
-			if (ub_ctx_set_fwd(ctx, cfg->nameservers[i]) != 0)
-				return "libunbound refused a nameserver";
-		}
-	} else if (ub_ctx_resolvconf(ctx, NULL) != 0) {
-		return "cannot read nameservers from /etc/resolv.conf";
-	}
-	if (cfg->trust_anchor_file != NULL && cfg->trust_anchor_file[0] != '\0') {
-		if (ub_ctx_add_ta_file(ctx, cfg->trust_anchor_file) != 0)
-			return "cannot load the DNSSEC trust anchor file";
-	} else if (ub_ctx_set_option(ctx, "module-config:", "iterator") != 0) {
-		return "cannot set module-config";
-	}
-	if (ub_ctx_async(ctx, 1) != 0)
-		return "cannot set libunbound threaded mode";
-	/*
-	 * Last, as it finalises the context: remove the built-in local zones.
-	 * ("local-zone: name nodefault" through ub_ctx_set_option is accepted
-	 * but has no effect in libunbound 1.17; removal does work.) A zone
-	 * this version does not have gives UB_NOID, which is fine.
-	 */
-	for (i = 0; i < sizeof(default_zones) / sizeof(default_zones[0]); i++) {
-		int rc = ub_ctx_zone_remove(ctx, default_zones[i]);
-
-		/* the first removal finalises: a trust anchor file libunbound
-		 * cannot parse fails it here, and then every lookup after
-		 * (each ub_resolve tries again), so nothing would validate */
-		if (rc != 0 && rc != UB_NOID)
-			return cfg->trust_anchor_file != NULL &&
-			    cfg->trust_anchor_file[0] != '\0' ?
-			    "libunbound cannot load the DNSSEC trust anchor "
-			    "file (it wants DS or DNSKEY records in zone-file "
-			    "format)" :
-			    "libunbound cannot be set up";
-	}
-	return NULL;
-}
-
-/* dns_trust_anchor_problem - for -t: why the start would refuse file as
- * TrustAnchorFile, or NULL. The start's configure(), on a context that
- * sends nothing and starts no thread */
-const char *
-dns_trust_anchor_problem(const char *file)
-{
-	char *loopback[] = { (char *)"127.0.0.1" };
-	struct dns_config cfg = {
-		.nameservers = loopback, .nameserver_count = 1,
-		.trust_anchor_file = file
-	};
-	struct ub_ctx *ctx = ub_ctx_create();
-	const char *why;
-
-	if (ctx == NULL)
-		return "cannot create a libunbound context";
-	why = configure(ctx, &cfg);
-	ub_ctx_delete(ctx);
-	return why;
 }
 
 /* dns_resolver_new - the shared libunbound resolver */
@@ -511,7 +630,7 @@ struct dns_resolver *
 dns_resolver_new(const struct dns_config *cfg, const char **err_r)
 {
 	struct ub_resolver *ur = xcalloc(1, sizeof(*ur));
-	const char *err;
+	struct ub_ctx *ctx;
 	sigset_t old;
 	int rc;
 
@@ -523,17 +642,12 @@ dns_resolver_new(const struct dns_config *cfg, const char **err_r)
 	ur->wake[0] = ur->wake[1] = -1;
 	pthread_mutex_init(&ur->mu, NULL);
 	ur->cache = dns_cache_new(UB_CACHE_SLOTS, UB_CACHE_BYTES);
-	ur->ctx = ub_ctx_create();
-	if (ur->ctx == NULL) {
-		*err_r = "cannot create a libunbound context";
+	ub_config_copy(&ur->cfg, cfg);
+	if ((ctx = ub_ctx_made(cfg, err_r)) == NULL) {
 		ubr_destroy(&ur->base);
 		return NULL;
 	}
-	if ((err = configure(ur->ctx, cfg)) != NULL) {
-		*err_r = err;
-		ubr_destroy(&ur->base);
-		return NULL;
-	}
+	ur->cur = gen_new(ctx);
 	if (pipe(ur->wake) != 0) {
 		*err_r = "cannot create a pipe";
 		ubr_destroy(&ur->base);

@@ -1,0 +1,18 @@
+/*
+ * dns_unbound_ctx.h - making libunbound contexts (dns_unbound_ctx.c)
+ */
+#ifndef AUTHMILTER_DNS_UNBOUND_CTX_H
+#define AUTHMILTER_DNS_UNBOUND_CTX_H
+
+#include "dns/dns.h"
+
+struct ub_ctx;
+
+/* ub_ctx_made - a context set up with cfg's settings; NULL and a static
+ * reason in *err_r when libunbound refuses them */
+struct ub_ctx *ub_ctx_made(const struct dns_config *cfg, const char **err_r);
+/* ub_config_copy - dst becomes a deep copy of src (free: ub_config_free) */
+void ub_config_copy(struct dns_config *dst, const struct dns_config *src);
+void ub_config_free(struct dns_config *cfg);
+
+#endif

@@ -11,7 +11,8 @@
  * works; every built-in local zone (.test, .invalid, localhost, RFC 1918 and
  * documentation reverse zones, ...) removed so each query goes to the
  * configured resolver; an optional trust anchor file turns on DNSSEC
- * validation (ub_result secure/bogus are passed on); threaded async mode.
+ * validation (ub_result secure/bogus are passed on); threaded async mode;
+ * libunbound's own messages go to our log (dns_unbound_log.c).
  *
  * Errors: static text naming what libunbound refused.
  */
@@ -110,6 +111,8 @@ configure(struct ub_ctx *ctx, const struct dns_config *cfg)
 
 	if (ub_ctx_set_option(ctx, "do-not-query-localhost:", "no") != 0)
 		return "cannot set do-not-query-localhost";
+	if (ub_log_stream() != NULL)
+		(void)ub_ctx_debugout(ctx, ub_log_stream());
 	if (cfg->nameserver_count > 0) {
 		for (i = 0; i < cfg->nameserver_count; i++) {
 			if (!forwarder_ok(cfg->nameservers[i]))

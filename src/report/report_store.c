@@ -205,9 +205,48 @@ store_identity(struct report_db *db, char *id, struct buf *why)
 	return rc > 0;
 }
 
+/* schema_object - the name report_schema_sql[i] makes ("CREATE TABLE IF
+ * NOT EXISTS name ..." or the same with INDEX) into out */
+static void
+schema_object(const char *sql, char *out, size_t size)
+{
+	const char *p = strstr(sql, "EXISTS ");
+	size_t n = 0;
+
+	p = p != NULL ? p + strlen("EXISTS ") : sql;
+	while (p[n] != '\0' && p[n] != ' ' && p[n] != '(' && n + 1 < size)
+		n++;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+/* schema_has - 1 when the store has a table or index of that name (in
+ * PostgreSQL, where the connection's search_path finds it), 0 when not,
+ * -1 on error */
+static int
+schema_has(struct report_db *db, const char *name, struct buf *why)
+{
+	struct report_query *q = report_query_new(db,
+	    report_db_kind(db) == REPORT_DB_PG ?
+	    "SELECT 1 WHERE to_regclass(?1) IS NOT NULL" :
+	    "SELECT 1 FROM sqlite_master WHERE name = ?1");
+	int rc;
+
+	report_query_text(q, 1, name);
+	rc = report_query_step(q);
+	if (rc < 0)
+		buf_printf(why, "%s", report_query_error(q));
+	report_query_free(&q);
+	return rc < 0 ? -1 : rc > 0;
+}
+
 /* create_schema - tables, version and the store's identity (into id),
  * in one transaction (PostgreSQL: under an advisory lock, so two daemons
- * starting at once do not race on CREATE TABLE) */
+ * starting at once do not race on CREATE TABLE). Only what is missing
+ * is made: in PostgreSQL even CREATE ... IF NOT EXISTS of something that
+ * exists needs the right to create in the schema (or to own the table,
+ * for an index), which a role given only SELECT, INSERT, UPDATE and
+ * DELETE on tables its admin made does not have. */
 static bool
 create_schema(struct report_db *db, char *id, struct buf *why)
 {
@@ -219,9 +258,18 @@ create_schema(struct report_db *db, char *id, struct buf *why)
 	if (report_db_kind(db) == REPORT_DB_PG &&
 	    !report_db_exec(db, "SELECT pg_advisory_xact_lock(9990)", why))
 		goto fail;
-	for (i = 0; report_schema_sql[i] != NULL; i++)
-		if (!report_db_exec(db, report_schema_sql[i], why))
+	for (i = 0; report_schema_sql[i] != NULL; i++) {
+		char name[64];
+		int has;
+
+		schema_object(report_schema_sql[i], name, sizeof(name));
+		if ((has = schema_has(db, name, why)) < 0)
 			goto fail;
+		if (has == 0 && !report_db_exec(db, report_schema_sql[i], why)) {
+			buf_printf(why, " (making %s)", name);
+			goto fail;
+		}
+	}
 	v = schema_version(db, why);
 	if (v < 0)
 		goto fail;

@@ -29,7 +29,8 @@
  * fails at once, so lookups kept failing for about as long as the outage
  * had lasted after the resolver was back (17 s after a 20 s outage), and
  * libunbound has no call that forgets a server's back-off. So when lookups
- * have failed for a second with no answer in between, the resolver thread
+ * have failed for a second with no answer in between, and some lookup
+ * went unanswered for a second in the last 5 minutes, the resolver thread
  * asks the last failed question on a new context, one at a time, each
  * given 2 s; the first one answered becomes the context new lookups go to
  * (its back-off is fresh) and the old one is retired, deleted once no
@@ -82,6 +83,13 @@
 #define PROBE_LIFE_MS 2000
 #define PROBE_IDLE_MS 10000
 #define PROBE_GAP_MS 500		/* after a probe that failed */
+/* Probes only when some lookup went unanswered for a second or more in
+ * this long: libunbound backs off a server only for its queries that
+ * went unanswered, and failures that all came at once are the server's
+ * own SERVFAIL (a broken remote domain), which a new context would only
+ * ask again (each costs some 3 MB of allocations). */
+#define NO_ANSWER_MEMORY_MS 300000
+#define NO_ANSWER_MS 1000
 #define RETIRED_MAX 8
 
 /* one libunbound context and the queries still sent on it */
@@ -114,6 +122,8 @@ struct ub_resolver {
 	uint64_t last_failure_ms;
 	char failed_name[DNS_NAME_KEY_MAX];	/* the last failed question */
 	uint16_t failed_type;
+	atomic_uint_least64_t no_answer_ms;	/* a lookup last went NO_ANSWER_MS
+						 * unanswered; 0: never */
 	pthread_t thread;
 	bool thread_started;
 	int wake[2];			/* pipe: wakes the thread to stop */
@@ -124,6 +134,7 @@ struct ub_query {
 	struct dns_query base;
 	struct ub_resolver *ur;
 	struct ub_gen *gen;		/* the context it was sent on */
+	uint64_t sent_ms;
 	pthread_cond_t cond;
 	int async_id;
 	int refs;			/* waiter + pending callback */
@@ -247,6 +258,8 @@ query_done(void *arg, int err, struct ub_result *res)
 		    clock_mono_ms());
 	failed = err != 0 || res == NULL ||
 	    (res->rcode != 0 && res->rcode != 3 && !res->bogus);
+	if (failed && clock_mono_ms() - q->sent_ms >= NO_ANSWER_MS)
+		atomic_store(&ur->no_answer_ms, clock_mono_ms());
 	pthread_mutex_lock(&ur->mu);
 	note_result(ur, failed, res != NULL ? res->qname : NULL,
 	    (uint16_t)(res != NULL ? res->qtype : 0));
@@ -279,10 +292,13 @@ probe_start(struct ub_resolver *ur, uint64_t now)
 	const char *err;
 	struct ub_ctx *ctx;
 
+	uint64_t no_answer = atomic_load(&ur->no_answer_ms);
+
 	if (ur->failing_since_ms == 0 ||
 	    now - ur->failing_since_ms < PROBE_AFTER_MS ||
 	    now - ur->last_failure_ms > PROBE_IDLE_MS ||
-	    ur->failed_name[0] == '\0')
+	    ur->failed_name[0] == '\0' ||
+	    no_answer == 0 || now - no_answer > NO_ANSWER_MEMORY_MS)
 		return;
 	p->next_ms = now + PROBE_GAP_MS;	/* if this one cannot start */
 	if ((ctx = ub_ctx_made(&ur->cfg, &err)) == NULL)
@@ -481,6 +497,7 @@ ubr_start(struct dns_resolver *r, const char *name, uint16_t type)
 	pthread_condattr_destroy(&ca);
 	q->ur = ur;
 	q->refs = 2;
+	q->sent_ms = clock_mono_ms();
 	pthread_mutex_lock(&ur->mu);
 	q->gen = ur->cur;
 	q->gen->refs++;
@@ -580,6 +597,8 @@ ubr_wait(struct dns_query *dq, uint64_t deadline_ms)
 		return a;
 	}
 	pthread_mutex_unlock(&ur->mu);
+	if (clock_mono_ms() - q->sent_ms >= NO_ANSWER_MS)
+		atomic_store(&ur->no_answer_ms, clock_mono_ms());
 	abandon(q);
 	return dns_answer_new(DNS_R_TIMEOUT);
 }

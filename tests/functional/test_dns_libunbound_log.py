@@ -113,9 +113,8 @@ def main():
                 t.ok(not raw_lines, names[3], diag=repr(raw_lines[:3]))
                 t.ok(0 < len(ours) <= BURST, names[4],
                      diag="%d lines" % len(ours))
-                # libunbound took the failed sends for a server that does
-                # not answer and backed it off: the daemon's new context
-                # (test_dns_recovery) takes over within about 2 s
+                # libunbound backs the server off after the failed sends
+                # for a few seconds (5.5 s measured)
                 t0, word = time.monotonic(), None
                 while time.monotonic() - t0 < 10 * SCALE:
                     word = dkim_word(c.send_message(raw))

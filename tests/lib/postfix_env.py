@@ -7,7 +7,9 @@ Exported:
       .start() / .stop()        with PostfixEnv(...) as pf: ...
       .smtpd_port, .sink_port, .root (temp dir), .conf_dir, .queue_dir
       .send(data, mail_from, rcpts, headers=(), helo=..., xclient=None,
-            extra=()) -> SwaksResult (code, reply, queue_id, transcript)
+            extra=(), port=None) -> SwaksResult (code, reply, queue_id,
+                                    transcript); port: another smtpd
+      .submit(data, sender, rcpts) -> (rc, output)  Postfix's sendmail(1)
       .wait_for_delivery(count=1, timeout=30) -> [Delivered]
       .delivered() -> [Delivered]      every message smtp-sink received
       .queue(), .hold_queue() -> [queue ids]; .postqueue_json() -> [dict]
@@ -304,7 +306,7 @@ class PostfixEnv:
 
     def __init__(self, milter=None, main_cf=None, header_checks=None,
                  milter_default_action="tempfail", hostname=DEFAULT_HOSTNAME,
-                 start_timeout=30.0, stop_timeout=15.0):
+                 start_timeout=30.0, stop_timeout=15.0, master_cf=()):
         """PostfixEnv - prepare (not start) an instance.
 
         milter: socket of the milter, in libmilter ("inet:PORT@HOST") or
@@ -312,6 +314,8 @@ class PostfixEnv:
             daemon.Daemon; None runs Postfix without a milter.
         main_cf: {param: value} added to / overriding our main.cf.
         header_checks: regexp lines, e.g. ["/^X-Hold:/ HOLD"].
+        master_cf: lines added to master.cf (more smtpd listeners on
+            loopback ports from milter_client.free_port()).
         """
         self.root = tmpdir.make("postfix-test-", mode=0o755)
         self.conf_dir = os.path.join(self.root, "conf")
@@ -333,6 +337,7 @@ class PostfixEnv:
         self.hostname = hostname
         self.main_cf_extra = dict(main_cf or {})
         self.header_checks = list(header_checks or [])
+        self.master_cf_extra = list(master_cf)
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
         self.sink = None
@@ -411,6 +416,8 @@ class PostfixEnv:
                 f.write("%s = %s\n" % (k, v))
         with open(os.path.join(self.conf_dir, "master.cf"), "w") as f:
             f.write(MASTER_CF.format(smtpd_port=self.smtpd_port))
+            for line in self.master_cf_extra:
+                f.write(line + "\n")
         if self.header_checks:
             with open(os.path.join(self.root, "header_checks"), "w") as f:
                 f.write("\n".join(self.header_checks) + "\n")
@@ -534,7 +541,7 @@ class PostfixEnv:
 
     def send(self, data, mail_from="sender@example.org",
              rcpts=("rcpt@example.net",), headers=(), helo="client.test",
-             xclient=None, extra=(), timeout=60):
+             xclient=None, extra=(), timeout=60, port=None):
         """send - one message through smtpd with swaks.
 
         data: message bytes/str, or a path to a file holding it.
@@ -562,7 +569,7 @@ class PostfixEnv:
         with open(path, "wb") as f:
             f.write(data)
         argv = [shutil.which("swaks") or "/usr/bin/swaks",
-                "--server", "127.0.0.1:%d" % self.smtpd_port,
+                "--server", "127.0.0.1:%d" % (port or self.smtpd_port),
                 "--helo", helo, "--from", mail_from,
                 "--to", ",".join(rcpts), "--data", "@" + path,
                 "--timeout", "%ds" % max(5, int(timeout) - 5)]
@@ -578,6 +585,26 @@ class PostfixEnv:
         except subprocess.TimeoutExpired as e:
             raise PostfixError("swaks timed out: %s" % (e.stdout or ""))
         return SwaksResult(r.returncode, r.stdout + r.stderr)
+
+    def submit(self, data, sender="alice@example.org",
+               rcpts=("rcpt@example.net",), timeout=30):
+        """submit - one message through Postfix's sendmail(1) command.
+
+        Local submission: postdrop, pickup, then cleanup, which runs
+        non_smtpd_milters (when main_cf sets them) as if the mail came
+        from "localhost" [127.0.0.1]. -i: a line with a lone dot is
+        text. Returns (exit status, output).
+        """
+        if isinstance(data, str):
+            data = data.encode()
+        argv = [_tool("sendmail"), "-C", self.conf_dir, "-i", "-f", sender,
+                "--"] + list(rcpts)
+        try:
+            r = subprocess.run(argv, input=data, capture_output=True,
+                               timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise PostfixError("sendmail(1) timed out after %ss" % timeout)
+        return r.returncode, (r.stdout + r.stderr).decode("utf-8", "replace")
 
     # ---- delivery --------------------------------------------------
 

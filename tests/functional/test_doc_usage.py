@@ -11,7 +11,8 @@ Log keys: a word with "_" or "-" followed by "=" in doc/, README or the
 sample config is a log key ("the log line says dmarc_override=...") and
 must be one the sources add to the per-message line (logrec_add*);
 authmilter.conf(5) once wrote "dmarc-override=", a key never logged.
-A few such words are not log keys (libpq and make variables): NOT_KEYS.
+A few such words are not log keys (libpq and make variables, Postfix
+-o parameters): NOT_KEYS.
 
 Log values: every exempt= word checks.c logs is in authmilter(8)
 (exempt=peer, for PeerHosts, was not).
@@ -50,8 +51,9 @@ LONGOPT = re.compile(r'\{\s*"([a-z][a-z0-9-]*)"\s*,\s*(?:no|required|'
 ARGV_WORD = re.compile(r'strcmp\(\s*argv\[1\]\s*,\s*"(-[^"]+)"\s*\)')
 LOG_KEY_SRC = re.compile(r'logrec_add[a-z_]*\(\s*[^,]+,\s*"([a-z_]+)"')
 DOC_KEY = re.compile(r'(?:^|[^A-Za-z0-9._:/-])([a-z]+[_-][a-z_-]*)=')
+# Postfix parameters written as master.cf "-o name=value" are not either
 NOT_KEYS = {"connect_timeout", "tcp_user_timeout", "top_srcdir",
-            "top_builddir"}
+            "top_builddir", "smtpd_milters", "receive_override_options"}
 
 
 def read(rel):

@@ -279,7 +279,8 @@ restore_leadspc(struct buf *b, const char *value)
 	if (!atomic_exchange(&said, true))
 		log_warn("the MTA does not keep the space after a header "
 		    "field's colon (no SMFIP_HDR_LEADSPC); one is assumed, "
-		    "for DKIM's simple header canonicalization");
+		    "for DKIM's simple header canonicalization, and our "
+		    "signatures use relaxed header canonicalization");
 	if (*value == '\0' || *value == '\t' || *value == '\r' ||
 	    *value == '\n')
 		return value;

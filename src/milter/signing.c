@@ -120,6 +120,13 @@ signing_eoh(struct session *s)
 		return;
 	}
 	conf_canon(m->conf, &sg->hcanon, &sg->bcanon);
+	/* Without SMFIP_HDR_LEADSPC (Postfix milter_protocol 2 to 4) the
+	 * MTA dropped the space after each colon and milter.c guessed it
+	 * back: "Subject:x" is hashed as "Subject: x", which simple header
+	 * canonicalization turns into a signature no receiver verifies.
+	 * Relaxed header canonicalization does not depend on that space. */
+	if (!s->leadspc)
+		sg->hcanon = 1;
 	sg->body = dkim_body_new(sg->bcanon ? DKIM_CANON_RELAXED :
 	    DKIM_CANON_SIMPLE, CRYPTO_HASH_SHA256, false, 0);
 	sg->active = true;

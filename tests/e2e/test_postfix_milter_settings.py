@@ -7,7 +7,10 @@ recognised and signed. Each milter_protocol Postfix takes (2, 3, 4, 6;
 one smtpd listener each) carries an authenticated submission (signed,
 both signatures verify with dkimpy at smtp-sink) and an outside message
 (verified: spf= in the A-R); 2 to 4 cannot keep the space after a header
-field's colon, and authmilter says so in its log. Postfix has no
+field's colon, and authmilter says so in its log; with Canonicalization
+simple/simple it then signs headers relaxed (c=relaxed/simple), since a
+field written "Name:value" cannot be told from "Name: value" there and a
+simple signature over the guessed space failed. Postfix has no
 protocol 5: it refuses the setting and treats the milter as down
 (milter_default_action: tempfail, or with accept the mail leaves
 unchecked and unsigned)."""
@@ -49,7 +52,11 @@ NAMES += ["protocols 2-4: the lost space after the colon is logged",
           "milter_protocol 5: Postfix refuses it (its log names it), "
           "mail tempfailed",
           "milter_protocol 5 with milter_default_action accept: "
-          "delivered unsigned, no A-R of ours"]
+          "delivered unsigned, no A-R of ours",
+          "simple/simple, a field without the space after its colon: "
+          "c=simple/simple through protocol 6, verifies",
+          "simple/simple, a field without the space after its colon: "
+          "c=relaxed/simple through protocol 2, verifies"]
 
 
 def main():
@@ -115,7 +122,7 @@ def run(t, tmp):
                      for v in ar) and not got[0].header_values(
                          "DKIM-Signature"), names[2],
                  diag=lambda: repr(ar) + pf.maillog_tail(8))
-        t.ok(am.wait_for_log(r"no SMFIP_HDR_LEADSPC", 2), NAMES[-3],
+        t.ok(am.wait_for_log(r"no SMFIP_HDR_LEADSPC", 2), NAMES[-5],
              diag=am.log_tail(5))
 
         mark = len(pf.maillog())
@@ -123,7 +130,7 @@ def run(t, tmp):
                     xclient={"addr": "192.0.2.10", "login": "alice"})
         t.ok(r.code is not None and r.code.startswith("4") and
              pf.wait_for_log(r"bad protocol information: 5", 5, start=mark),
-             NAMES[-2], diag=lambda: r.transcript + pf.maillog_tail(8))
+             NAMES[-4], diag=lambda: r.transcript + pf.maillog_tail(8))
         r = pf.send(message("v5a"), port=ports["5a"],
                     xclient={"addr": "192.0.2.10", "login": "alice"})
         got = pf.wait_for_delivery(queue_id=r.queue_id) \
@@ -131,7 +138,31 @@ def run(t, tmp):
         t.ok(got and not got[0].header_values("DKIM-Signature") and
              not any(v.startswith(daemon.DEFAULT_AUTHSERV_ID) for v in
                      got[0].header_values("Authentication-Results")),
-             NAMES[-1], diag=lambda: r.transcript + pf.maillog_tail(8))
+             NAMES[-3], diag=lambda: r.transcript + pf.maillog_tail(8))
+        no_space(t, am, pf, opts, ports, recs)
+
+
+def no_space(t, am, pf, opts, ports, recs):
+    """no_space - "Subject:x" signed with Canonicalization simple/simple
+    through protocol 6 (the MTA keeps the value as written: simple) and
+    2 (the MTA drops the space: the header part goes relaxed)"""
+    opts = dict(opts, Canonicalization="simple/simple")
+    am.write_config(opts)
+    mark = len(am.log())
+    am.reload()
+    am.wait_for_log(r"configuration reloaded", 5, start=mark)
+    for name, p, canon in ((NAMES[-2], "6", "simple/simple"),
+                           (NAMES[-1], "2", "relaxed/simple")):
+        raw = message("ns" + p).replace(b"Subject: ", b"Subject:")
+        r = pf.send(raw, port=ports[p],
+                    xclient={"addr": "192.0.2.10", "login": "alice"})
+        got = pf.wait_for_delivery(queue_id=r.queue_id) \
+            if r.accepted else []
+        res = sign_keys.dkimpy_results(got[0].raw, recs) if got else []
+        tags = sign_keys.sig_tags(got[0].raw) if got else []
+        t.ok(len(res) == 2 and all(ok for _a, _s, ok in res) and
+             all(tg.get("c") == canon for _a, _s, _d, tg in tags),
+             name, diag=lambda: repr(res) + repr(tags) + am.log_tail(3))
 
 
 if __name__ == "__main__":

@@ -58,6 +58,7 @@
 #include "report/report_writer.h"
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/std_fds.h"
 #include "util/thread_stack.h"
 #include "util/xmalloc.h"
 
@@ -528,7 +529,15 @@ main(int argc, char **argv)
 	unsigned left = 0;
 	int ch, rc;
 
-	/* first: libunbound and libpq initialise OpenSSL as well; before
+	/* before anything is opened: with 0, 1 or 2 closed at start the
+	 * signal pipe took their place, and detaching (or a log line)
+	 * then replaced (wrote into) it; see util/std_fds.h */
+	if (!std_fds_open()) {
+		(void)fprintf(stderr, "authmilter: /dev/null: %s\n",
+		    strerror(errno));
+		return 1;
+	}
+	/* next: libunbound and libpq initialise OpenSSL as well; before
 	 * OpenSSL's first allocation (nothing to log to yet if too late) */
 	(void)crypto_abort_on_oom();
 	crypto_keep_at_exit();

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 
 #include "authcheck/authcheck.h"
 #include "core/dkim_sig.h"
+#include "util/std_fds.h"
 #include "util/xmalloc.h"
 
 static void
@@ -111,6 +113,12 @@ ac_finish(struct report *r, const struct ac_common *co)
 int
 main(int argc, char **argv)
 {
+	/* a message read from "-", a key written, with 0..2 closed at
+	 * start: see util/std_fds.h */
+	if (!std_fds_open()) {
+		fprintf(stderr, "authcheck: /dev/null: %s\n", strerror(errno));
+		return AC_EXIT_USAGE;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return AC_EXIT_USAGE;

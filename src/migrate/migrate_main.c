@@ -27,6 +27,7 @@
 #include "migrate/migrate.h"
 #include "migrate/oconf.h"
 #include "util/buf.h"
+#include "util/std_fds.h"
 
 #define DEFAULT_OPENDKIM "/etc/opendkim.conf"
 #define DEFAULT_OPENDMARC "/etc/opendmarc.conf"
@@ -155,6 +156,13 @@ main(int argc, char **argv)
 	int ch, rk, rm;
 	size_t i;
 
+	/* the output file opened as stdout or stderr when they were
+	 * closed at start: see util/std_fds.h */
+	if (!std_fds_open()) {
+		fprintf(stderr, "authmilter-migrate: /dev/null: %s\n",
+		    strerror(errno));
+		return 1;
+	}
 	while ((ch = getopt(argc, argv, "k:m:o:Vh")) != -1) {
 		switch (ch) {
 		case 'k':

@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <libpsl.h>
 #include <limits.h>
@@ -29,6 +30,7 @@
 #include "report/report_job.h"
 #include "report/report_shown.h"
 #include "util/buf.h"
+#include "util/std_fds.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/authmilter.conf"
 
@@ -216,6 +218,13 @@ main(int argc, char **argv)
 	struct buf why = BUF_INIT;
 	int rc;
 
+	/* a store connection or report file opened as stdout or stderr
+	 * when they were closed at start: see util/std_fds.h */
+	if (!std_fds_open()) {
+		(void)fprintf(stderr, "authmilter-report: /dev/null: %s\n",
+		    strerror(errno));
+		return 1;
+	}
 	/* a submission command that exits without reading all of the
 	 * message must fail that report, not kill the job */
 	(void)signal(SIGPIPE, SIG_IGN);

@@ -1,0 +1,162 @@
+#!/usr/bin/python3
+"""test_start_env - the process environment the programs start in, as
+init scripts, cron, su and containers leave it: standard descriptors
+closed, an odd umask, locale and time zone, a low limit on open files."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import daemon  # noqa: E402
+import milter_client  # noqa: E402
+import shim  # noqa: E402
+from tap import TAP  # noqa: E402
+
+SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1"))
+
+PLAIN = (b"From: Alice <alice@example.org>\r\n"
+         b"To: bob@example.net\r\n"
+         b"Subject: hello\r\n"
+         b"Message-ID: <env@example.org>\r\n"
+         b"\r\n"
+         b"Hello Bob.\r\n")
+
+
+def closing(redirs, argv):
+    """closing - argv run by sh with the redirections redirs ("<&-",
+    ">&- 2>&-", ...) applied first: the program starts with them closed"""
+    return ["/bin/sh", "-c", 'exec "$@" ' + redirs, "sh"] + list(argv)
+
+
+def alive(pid):
+    """alive - pid is a running process (not a zombie)"""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return ") Z " not in f.read()
+    except OSError:
+        return False
+
+
+def stop_pid(pid, timeout=15):
+    """stop_pid - SIGTERM our daemon by its pid, SIGKILL after timeout;
+    True when it ended on the SIGTERM"""
+    if pid is None or not alive(pid):
+        return False
+    os.kill(pid, signal.SIGTERM)
+    end = time.monotonic() + timeout * SCALE
+    while alive(pid) and time.monotonic() < end:
+        time.sleep(0.05)
+    if alive(pid):
+        os.kill(pid, signal.SIGKILL)
+        return False
+    return True
+
+
+def served(d):
+    """served - one message through d gets our Authentication-Results;
+    (bool, why)"""
+    try:
+        res = d.send_message(PLAIN, client_ip="192.0.2.7")
+    except (OSError, milter_client.MilterError) as e:
+        return False, repr(e)
+    ars = res.header_values("Authentication-Results")
+    return len(ars) == 1, repr(res)
+
+
+def background_closed(t, redirs, names, syslog=False):
+    """The daemon started in the background with redirs closed: the
+    start command exits 0, and the daemon lives on, serves and stops on
+    SIGTERM. The signal pipe took the free numbers, and going into the
+    background put /dev/null over 0..2: the daemon read end of file from
+    its "signal pipe" and stopped at once. With syslog, LogTo syslog:
+    its lines reach syslog (syslog_capture.so records them)."""
+    opts = {"InternalHosts": "192.0.2.0/24"}
+    if syslog:
+        opts["LogTo"] = "syslog"
+    d = daemon.Daemon(options=opts)
+    pid = None
+    env = dict(os.environ)
+    capture = os.path.join(d.tmp, "syslog.txt")
+    if syslog:
+        extra = shim.shim_env(t, d.tmp, "syslog_capture", names,
+                              SYSLOG_CAPTURE_FILE=capture)
+        if extra is None:
+            d.cleanup()
+            return
+        env.update(extra)
+    try:
+        argv = daemon._command() + ["-c", d.conf_path]
+        r = subprocess.run(closing(redirs, argv), capture_output=True,
+                           timeout=60, env=env, cwd=d.tmp)
+        pid = d.read_pid_file(timeout=0)
+        time.sleep(0.3 * SCALE)	# it stopped right after the start
+        ok, why = served(d)
+        t.ok(r.returncode == 0 and pid is not None and alive(pid) and ok,
+             names[0], diag=lambda: "status %r, pid %r: %s %s" % (
+                 r.returncode, pid, r.stderr[-300:], why))
+        stopped = stop_pid(pid)
+        t.ok(stopped and not os.path.exists(d.pid_path), names[1],
+             diag=repr(pid))
+        if syslog:
+            try:
+                with open(capture, errors="replace") as f:
+                    logged = f.read()
+            except OSError:
+                logged = ""
+            t.ok("verdict=" in logged and "stopped" in logged, names[2],
+                 diag=logged[-500:])
+    finally:
+        if pid is not None and alive(pid):	# ours, by its pid
+            os.kill(pid, signal.SIGKILL)
+        d.cleanup()
+
+
+def test_closed_background(t):
+    background_closed(t, "<&-", [
+        "background, stdin closed (cron): the daemon serves",
+        "background, stdin closed: SIGTERM stops it"])
+    background_closed(t, "<&- >&- 2>&-", [
+        "background, 0..2 closed: the daemon serves",
+        "background, 0..2 closed: SIGTERM stops it",
+        "background, 0..2 closed, LogTo syslog: its lines reach syslog"],
+        syslog=True)
+
+
+def test_closed_foreground(t):
+    """-f with stdout and stderr closed, LogTo stderr: the signal pipe
+    took 1 and 2, so each log line was written into it and read back as
+    signals; the first one stopped the daemon."""
+    names = ["foreground, stdout and stderr closed: the daemon serves",
+             "foreground, stdout and stderr closed: SIGTERM, status 0"]
+    d = daemon.Daemon(options={"InternalHosts": "192.0.2.0/24"},
+                      command=closing(">&- 2>&-", daemon._command() +
+                                      ["-c", "{conf}", "-f"]))
+    try:
+        try:
+            d.start()
+            time.sleep(0.3 * SCALE)
+            ok, why = served(d)
+        except daemon.DaemonError as e:
+            ok, why = False, str(e)
+        t.ok(ok and d.running(), names[0], diag=why)
+        rc = d.stop() if d.running() else "not running"
+        t.ok(rc == 0, names[1], diag="status %r" % rc)
+    finally:
+        d.cleanup()
+
+
+def main():
+    t = TAP()
+    if not t.need(check=daemon.missing, what="start environment tests"):
+        t.done()
+    test_closed_background(t)
+    test_closed_foreground(t)
+    t.done()
+
+
+if __name__ == "__main__":
+    main()

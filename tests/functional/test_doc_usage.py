@@ -21,6 +21,9 @@ SMTP replies: every "550 5.7.1"-style pair the policy and milter code
 set is in authmilter(8) SMTP REPLIES (451 4.3.0, a header change the MTA
 refused, was in no document).
 
+Environment: every variable the sources read (getenv) is named in
+authmilter(8) ENVIRONMENT (NOTIFY_SOCKET was in none).
+
 Default configuration file: the pages that give it (-c of authmilter and
 authmilter-report, FILES) name configure's default and the one of the
 package debian/rules builds; authmilter-report(8) and
@@ -112,6 +115,17 @@ def source_replies():
     return found
 
 
+def source_getenv():
+    """every NAME the sources read with getenv("NAME")"""
+    found = set()
+    for path in glob.glob(os.path.join(SRC, "src", "**", "*.c"),
+                          recursive=True):
+        with open(path, encoding="utf-8") as f:
+            found |= set(re.findall(r'getenv\(\s*"([A-Z_][A-Z0-9_]*)"',
+                                    f.read()))
+    return found
+
+
 def section(troff, name):
     m = re.search(r"^\.SH %s\n(.*?)(?=^\.SH )" % re.escape(name), troff,
                   re.M | re.S)
@@ -158,6 +172,13 @@ def main():
     t.ok(len(exempt) >= 2 and all("exempt=" + w in man8 for w in exempt),
          "authmilter(8) LOGGING names every exempt= value %s"
          % sorted(exempt))
+    env = source_getenv()
+    t.ok("NOTIFY_SOCKET" in env, "variables read found in the sources",
+         diag=repr(sorted(env)))
+    listed = section(read("doc/authmilter.8"), "ENVIRONMENT")
+    missing = sorted(v for v in env if v not in listed)
+    t.ok(listed and not missing, "authmilter(8) ENVIRONMENT names every "
+         "variable the sources read", diag="not named: %s" % missing)
     keys = log_keys()
     t.ok({"qid", "dmarc_override", "verdict"} <= keys,
          "log keys found in the sources (%d)" % len(keys))

@@ -188,6 +188,10 @@ as_root_write_pid_file(const char *path)
 	    0644);
 	if (fd < 0)
 		log_fatal("PidFile %s: %s", tmp, strerror(errno));
+	/* readable by all (a monitor, a script as another user) whatever
+	 * the umask: under UMask=0077 it was root's alone */
+	if (fchmod(fd, 0644) != 0)
+		log_fatal("PidFile %s: %s", tmp, strerror(errno));
 	n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
 	if (n <= 0 || write(fd, text, (size_t)n) != n || close(fd) != 0)
 		log_fatal("PidFile %s: write failed", tmp);

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """test_start_env - the process environment the programs start in, as
 init scripts, cron, su and containers leave it: standard descriptors
-closed, an odd umask, locale and time zone, a low limit on open files."""
+closed, an odd umask."""
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -149,12 +150,36 @@ def test_closed_foreground(t):
         d.cleanup()
 
 
+def test_umask(t):
+    """Started under umask 000 and 077: the unix socket gets SocketMode
+    exactly, and PidFile 0644 (under 077 it was 0600, root's alone: a
+    monitor or script running as another user could not read it)."""
+    for mask in (0o000, 0o077):
+        names = ["umask %03o: the unix socket has SocketMode 0660" % mask,
+                 "umask %03o: PidFile has mode 0644" % mask]
+        old = os.umask(mask)
+        try:
+            d = daemon.Daemon(socket="unix", options={"SocketMode": "0660"})
+            d.start()
+        finally:
+            os.umask(old)
+        try:
+            d.read_pid_file()
+            modes = [stat.S_IMODE(os.stat(p).st_mode)
+                     for p in (d.spec[len("unix:"):], d.pid_path)]
+            t.ok(modes[0] == 0o660, names[0], diag="%o" % modes[0])
+            t.ok(modes[1] == 0o644, names[1], diag="%o" % modes[1])
+        finally:
+            d.cleanup()
+
+
 def main():
     t = TAP()
     if not t.need(check=daemon.missing, what="start environment tests"):
         t.done()
     test_closed_background(t)
     test_closed_foreground(t)
+    test_umask(t)
     t.done()
 
 

@@ -56,14 +56,18 @@ pg_notice(void *arg, const char *message)
 
 /* pg_connect - PQconnectdb(spec) with our timeouts and name first, so
  * the spec's own values (later, by libpq's order) win; nonblocking, for
- * report_pg_exec */
+ * report_pg_exec. client_encoding comes last, over the spec's and
+ * PGCLIENTENCODING's: every text we write and read is UTF-8, and under
+ * another (LATIN1, or "auto" in a legacy locale) the server converted
+ * each byte as a character of it, or refused to connect to a name it did
+ * not know */
 static PGconn *
 pg_connect(const char *spec, const char *app_name)
 {
 	const char *const keys[] = { "connect_timeout", "tcp_user_timeout",
-		"fallback_application_name", "dbname", NULL };
+		"fallback_application_name", "dbname", "client_encoding", NULL };
 	const char *const values[] = { PG_CONNECT_TIMEOUT_S,
-		PG_TCP_USER_TIMEOUT_MS, app_name, spec, NULL };
+		PG_TCP_USER_TIMEOUT_MS, app_name, spec, "UTF8", NULL };
 	PGconn *pg = PQconnectdbParams(keys, values, 1);
 
 	if (pg != NULL)

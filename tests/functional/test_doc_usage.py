@@ -55,8 +55,9 @@ ARGV_WORD = re.compile(r'strcmp\(\s*argv\[1\]\s*,\s*"(-[^"]+)"\s*\)')
 LOG_KEY_SRC = re.compile(r'logrec_add[a-z_]*\(\s*[^,]+,\s*"([a-z_]+)"')
 DOC_KEY = re.compile(r'(?:^|[^A-Za-z0-9._:/-])([a-z]+[_-][a-z_-]*)=')
 # Postfix parameters written as master.cf "-o name=value" are not either
-NOT_KEYS = {"connect_timeout", "tcp_user_timeout", "top_srcdir",
-            "top_builddir", "smtpd_milters", "receive_override_options"}
+NOT_KEYS = {"connect_timeout", "tcp_user_timeout", "client_encoding",
+            "top_srcdir", "top_builddir", "smtpd_milters",
+            "receive_override_options"}
 
 
 def read(rel):

@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,16 +74,23 @@ read_source(const char *path, bool given, bool include, struct oconf *oc)
 	return rc;
 }
 
-/* write_out - the text to path ("-" or NULL: stdout); false on error */
+/* write_out - the text to path ("-" or NULL: stdout); false on error.
+ * A new file is made 0644 less the umask, not fopen's 0666: the daemon
+ * reads it as root, and under umask 000 any local user could have
+ * rewritten it (PidFile, RunAsRoot). An existing file keeps its mode. */
 static bool
 write_out(const char *path, const struct buf *text)
 {
 	FILE *f = stdout;
 	bool ok;
+	int fd = -1;
 
 	if (path != NULL && strcmp(path, "-") != 0 &&
-	    (f = fopen(path, "w")) == NULL) {
+	    ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) < 0 || (f = fdopen(fd, "w")) == NULL)) {
 		fprintf(stderr, "authmilter-migrate: %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			(void)close(fd);
 		return false;
 	}
 	ok = fwrite(text->data, 1, text->len, f) == text->len;

@@ -20,6 +20,7 @@ import ipaddress
 import os
 import pwd
 import re
+import stat
 import subprocess
 import sys
 
@@ -924,6 +925,49 @@ def log_levels():
         tmpdir.remove(tmp)
 
 
+def output_mode():
+    """-o makes a new file 0644 less the umask: under umask 000 it was
+    0666 (fopen's), a configuration the daemon reads as root that any
+    local user could rewrite"""
+    names = ["-o under umask 000: the new file is 0644",
+             "-o under umask 077: the new file is 0600",
+             "-o onto an existing file: its mode stays"]
+    if not t.need(check=missing, what="-o file mode", tests=names):
+        return
+    tmp = tmpdir.make("migrate-mode-")
+    try:
+        conf = os.path.join(tmp, "opendkim.conf")
+        with open(conf, "w") as f:
+            f.write("Mode v\n")
+        for name, mask, want in ((names[0], 0o000, 0o644),
+                                 (names[1], 0o077, 0o600)):
+            out = os.path.join(tmp, "out-%03o.conf" % mask)
+            old = os.umask(mask)
+            try:
+                r = migrate("-k", conf, "-m", "none", "-o", out)
+            finally:
+                os.umask(old)
+            mode = stat.S_IMODE(os.stat(out).st_mode) if \
+                os.path.exists(out) else None
+            t.ok(r.returncode == 0 and mode == want, name,
+                 diag="status %r, mode %s: %s" % (
+                     r.returncode, "%o" % mode if mode is not None else "-",
+                     r.stderr))
+        out = os.path.join(tmp, "kept.conf")
+        open(out, "w").close()
+        os.chmod(out, 0o640)
+        old = os.umask(0)
+        try:
+            r = migrate("-k", conf, "-m", "none", "-o", out)
+        finally:
+            os.umask(old)
+        mode = stat.S_IMODE(os.stat(out).st_mode)
+        t.ok(r.returncode == 0 and mode == 0o640 and os.path.getsize(out) > 0,
+             names[2], diag="status %r, mode %o" % (r.returncode, mode))
+    finally:
+        tmpdir.remove(tmp)
+
+
 def main():
     debian_defaults()
     signing_setup()
@@ -943,6 +987,7 @@ def main():
     unmatched_networks()
     relative_host_file()
     log_levels()
+    output_mode()
     t.done()
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """test_start_env - the process environment the programs start in, as
 init scripts, cron, su and containers leave it: standard descriptors
-closed, an odd umask."""
+closed, an odd umask, systemd's variables with values systemd would not
+set."""
 
 import os
 import signal
@@ -173,6 +174,43 @@ def test_umask(t):
             d.cleanup()
 
 
+# what systemd sets, as an administrator's typo or a hostile parent
+# could leave it; sd_notify and sd_watchdog_enabled take none of these
+HOSTILE_ENV = [
+    ("NOTIFY_SOCKET empty", {"NOTIFY_SOCKET": ""}),
+    ("NOTIFY_SOCKET 100000 bytes", {"NOTIFY_SOCKET": "/" + "x" * 99999}),
+    ("NOTIFY_SOCKET to nothing", {"NOTIFY_SOCKET": "/nonexistent/notify"}),
+    ("WATCHDOG_USEC not a number", {"NOTIFY_SOCKET": "@authmilter-none",
+                                    "WATCHDOG_USEC": "abc"}),
+    ("WATCHDOG_USEC 2^64 - 2", {"NOTIFY_SOCKET": "@authmilter-none",
+                                "WATCHDOG_USEC": "18446744073709551614"}),
+    ("WATCHDOG_USEC 1", {"NOTIFY_SOCKET": "@authmilter-none",
+                         "WATCHDOG_USEC": "1"}),
+    ("WATCHDOG_PID not a number", {"NOTIFY_SOCKET": "@authmilter-none",
+                                   "WATCHDOG_USEC": "1000000",
+                                   "WATCHDOG_PID": "-x"}),
+]
+
+
+def test_hostile_env(t):
+    """authmilter(8) ENVIRONMENT: values of the systemd variables that
+    systemd would not set leave the daemon serving"""
+    for label, env in HOSTILE_ENV:
+        name = "%s: the daemon serves and stops" % label
+        d = daemon.Daemon(env=env)
+        try:
+            d.start()
+            time.sleep(0.2 * SCALE)	# a few watchdog ticks at 1 us
+            ok, why = served(d)
+            rc = d.stop()
+            t.ok(ok and rc == 0, name, diag=lambda: "%s, status %r\n%s" % (
+                why, rc, d.log_tail(4)))
+        except daemon.DaemonError as e:
+            t.ok(False, name, diag=str(e))
+        finally:
+            d.cleanup()
+
+
 def main():
     t = TAP()
     if not t.need(check=daemon.missing, what="start environment tests"):
@@ -180,6 +218,7 @@ def main():
     test_closed_background(t)
     test_closed_foreground(t)
     test_umask(t)
+    test_hostile_env(t)
     t.done()
 
 

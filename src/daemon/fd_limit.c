@@ -21,15 +21,36 @@
 #include "daemon/fd_limit.h"
 #include "log/log.h"
 
+/*
+ * Below this many descriptors, say so before something fails: the daemon
+ * holds about 20 of its own (resolver, report store, metrics, syslog),
+ * then one per MTA connection and per DNS lookup in flight. Near its own
+ * need the failure came from inside a library ("cannot create a pipe",
+ * or libmilter's listener giving up with its reason in syslog only).
+ */
+#define FD_LIMIT_LOW	64
+
 void
 fd_limit_raise(void)
 {
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == rl.rlim_max)
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return;
-	rl.rlim_cur = rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-		log_warn("cannot raise the limit on open files to %llu: %s",
-		    (unsigned long long)rl.rlim_max, strerror(errno));
+	if (rl.rlim_cur != rl.rlim_max) {
+		rlim_t want = rl.rlim_max;
+
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+			log_warn("cannot raise the limit on open files to %llu: %s",
+			    (unsigned long long)want, strerror(errno));
+			if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+				return;
+		}
+	}
+	if (rl.rlim_cur < FD_LIMIT_LOW)
+		log_warn("the limit on open files is %llu (ulimit -n, systemd's "
+		    "LimitNOFILE=): the daemon needs about 20 and one more per "
+		    "MTA connection and DNS lookup; too few make it fail at "
+		    "start or refuse connections", (unsigned long long)rl.rlim_cur);
 }

@@ -4,7 +4,8 @@
 
 /*
  * fd_limit_raise - raise the soft limit on open files (RLIMIT_NOFILE) to
- * the hard one; a warning when that fails. Each MTA connection holds a
+ * the hard one; a warning when that fails, and one when the limit left
+ * is too low to serve (under 64). Each MTA connection holds a
  * descriptor, and at the soft limit (often 1024) new connections wait
  * unanswered until one closes.
  */

@@ -174,6 +174,40 @@ def test_umask(t):
             d.cleanup()
 
 
+def test_low_fd_limit(t):
+    """Started with a hard limit on open files of 32 (enough) and 13 (too
+    few): a warning names the limit, and at 32 the daemon serves. At 13
+    it exited 1 "see libmilter's message" while that message went to
+    syslog only, and at 12 with "cannot create a pipe": no word of the
+    limit in the log it was told to write."""
+    names = ["open files 32: a warning names the limit",
+             "open files 32: the daemon serves and stops",
+             "open files 13: exit 1, the log names the limit"]
+    d = daemon.Daemon(command=["/bin/sh", "-c", 'ulimit -n 32 && exec "$@"',
+                               "sh"] + daemon._command() +
+                      ["-c", "{conf}", "-f"])
+    try:
+        try:
+            d.start()
+            ok, why = served(d)
+        except daemon.DaemonError as e:
+            ok, why = False, str(e)
+        log = d.log()
+        rc = d.stop()
+        t.ok("the limit on open files is 32" in log, names[0],
+             diag=log[-600:])
+        t.ok(ok and rc == 0, names[1], diag="%s, status %r" % (why, rc))
+        r = subprocess.run(["/bin/sh", "-c", 'ulimit -n 13 && exec "$@"',
+                            "sh"] + daemon._command() +
+                           ["-c", d.conf_path, "-f"], capture_output=True,
+                           text=True, timeout=60 * SCALE, cwd=d.tmp)
+        t.ok(r.returncode == 1 and "the limit on open files is 13" in
+             r.stderr, names[2], diag="status %r: %s" % (r.returncode,
+                                                         r.stderr[-600:]))
+    finally:
+        d.cleanup()
+
+
 # what systemd sets, as an administrator's typo or a hostile parent
 # could leave it; sd_notify and sd_watchdog_enabled take none of these
 HOSTILE_ENV = [
@@ -219,6 +253,7 @@ def main():
     test_closed_foreground(t)
     test_umask(t)
     test_hostile_env(t)
+    test_low_fd_limit(t)
     t.done()
 
 

@@ -2,7 +2,8 @@
  * keytable.c - the OpenDKIM KeyTable, loaded with its keys.
  *
  *   keytable_load    read the data set, check each line, load each key once
- *   keytable_find    look a key name up
+ *   keytable_find    look a key name up (hashed: a table of 50,000 names
+ *                    costs a message what a table of ten does)
  *   keytable_deinit  free, wiping the keys
  *
  * Line format (opendkim.conf(5) KeyTable): "name domain:selector:key".
@@ -62,12 +63,10 @@ key_for(struct keytable *kt, const char *table_path, const char *spec,
 		if ((file = realpath(given, NULL)) == NULL)
 			file = xstrdup(given);
 		free(given);
-		for (i = 0; i < kt->nkeys; i++)
-			if (kt->key_files[i] != NULL &&
-			    strcmp(kt->key_files[i], file) == 0) {
-				free(file);
-				return kt->keys[i];
-			}
+		if (name_index_find(&kt->files, file, &i)) {
+			free(file);
+			return kt->keys[i];
+		}
 		k = signkey_load_file(file, why, why_size);
 	} else {
 		const char *err = "";
@@ -86,11 +85,17 @@ key_for(struct keytable *kt, const char *table_path, const char *spec,
 		free(file);
 		return NULL;
 	}
-	kt->keys = xreallocarray(kt->keys, kt->nkeys + 1, sizeof(*kt->keys));
-	kt->key_files = xreallocarray(kt->key_files, kt->nkeys + 1,
-	    sizeof(*kt->key_files));
+	if (kt->nkeys == kt->keys_cap) {
+		kt->keys_cap = kt->keys_cap == 0 ? 16 : kt->keys_cap * 2;
+		kt->keys = xreallocarray(kt->keys, kt->keys_cap,
+		    sizeof(*kt->keys));
+		kt->key_files = xreallocarray(kt->key_files, kt->keys_cap,
+		    sizeof(*kt->key_files));
+	}
 	kt->keys[kt->nkeys] = k;
 	kt->key_files[kt->nkeys] = file;
+	if (file != NULL)
+		(void)name_index_add(&kt->files, file, kt->nkeys, NULL);
 	kt->nkeys++;
 	return k;
 }
@@ -131,13 +136,17 @@ parse_entry(struct keytable *kt, const char *table_path,
 	}
 	if ((k = key_for(kt, table_path, key, why, why_size)) == NULL)
 		goto out;
-	kt->entries = xreallocarray(kt->entries, kt->count + 1,
-	    sizeof(*kt->entries));
-	e = &kt->entries[kt->count++];
+	if (kt->count == kt->cap) {
+		kt->cap = kt->cap == 0 ? 16 : kt->cap * 2;
+		kt->entries = xreallocarray(kt->entries, kt->cap,
+		    sizeof(*kt->entries));
+	}
+	e = &kt->entries[kt->count];
 	e->name = xstrdup(l->key);
 	e->domain = str_lower(xstrdup(v));
 	e->selector = xstrdup(sel);
 	e->key = k;
+	(void)name_index_add(&kt->names, e->name, kt->count++, NULL);
 	ok = true;
 out:
 	free(v);
@@ -153,6 +162,8 @@ keytable_load(const char *spec, const char *where, struct keytable *kt,
 	size_t i;
 
 	memset(kt, 0, sizeof(*kt));
+	name_index_init(&kt->names, true);
+	name_index_init(&kt->files, false);
 	ok = tablefile_load(spec, where, &t, err);
 	/* every bad line is reported, not only the first */
 	for (i = 0; t.path != NULL && i < t.count; i++) {
@@ -178,10 +189,7 @@ keytable_find(const struct keytable *kt, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < kt->count; i++)
-		if (ascii_strcasecmp(kt->entries[i].name, name) == 0)
-			return &kt->entries[i];
-	return NULL;
+	return name_index_find(&kt->names, name, &i) ? &kt->entries[i] : NULL;
 }
 
 void
@@ -198,6 +206,8 @@ keytable_deinit(struct keytable *kt)
 		crypto_privkey_free(&kt->keys[i]);
 		free(kt->key_files[i]);
 	}
+	name_index_deinit(&kt->names);
+	name_index_deinit(&kt->files);
 	free(kt->entries);
 	free(kt->keys);
 	free(kt->key_files);

@@ -7,6 +7,7 @@
 
 #include "crypto/crypto.h"
 #include "util/buf.h"
+#include "util/name_index.h"
 
 struct keytable_entry {
 	char *name;			/* the key name SigningTable refers to */
@@ -17,10 +18,12 @@ struct keytable_entry {
 
 struct keytable {
 	struct keytable_entry *entries;
-	size_t count;
+	size_t count, cap;
+	struct name_index names;	/* entry name -> its position */
 	struct crypto_privkey **keys;	/* each distinct key once */
 	char **key_files;		/* the file each came from, or NULL */
-	size_t nkeys;
+	size_t nkeys, keys_cap;
+	struct name_index files;	/* key file -> its position in keys */
 };
 
 /*

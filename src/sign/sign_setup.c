@@ -25,6 +25,7 @@
 #include "sign/sign_setup.h"
 #include "sign/signkey.h"
 #include "sign/signtable.h"
+#include "util/name_index.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
 
@@ -36,6 +37,7 @@ struct sign_setup {
 	/* inline form */
 	char **domains;
 	size_t ndomains;
+	struct name_index domain_index;	/* each of domains -> 1 */
 	char **selectors;
 	struct crypto_privkey *keys[SIGN_MAX_INLINE];
 	size_t npairs;
@@ -102,7 +104,9 @@ load_inline(const struct sign_setup_input *in, struct sign_setup *s,
 			    in->where_domain, in->domains[i]);
 			ok = false;
 		}
-		s->domains[s->ndomains++] = str_lower(xstrdup(in->domains[i]));
+		s->domains[s->ndomains] = str_lower(xstrdup(in->domains[i]));
+		(void)name_index_add(&s->domain_index, s->domains[s->ndomains++],
+		    1, NULL);
 	}
 	s->selectors = xreallocarray(NULL, in->nselectors, sizeof(char *));
 	for (i = 0; i < in->nselectors; i++) {
@@ -137,6 +141,7 @@ sign_setup_load(const struct sign_setup_input *in, struct sign_setup **out,
 	    in->ndomains == 0 && in->nselectors == 0 && in->nkey_files == 0)
 		return true;
 	s = xcalloc(1, sizeof(*s));
+	name_index_init(&s->domain_index, true);
 	s->multiple = in->multiple_signatures;
 	if (in->key_table != NULL || in->signing_table != NULL) {
 		s->tables = true;
@@ -246,10 +251,7 @@ sign_setup_select(const struct sign_setup *s, const char *local,
 		return 0;
 	if (s->tables)
 		return select_tables(s, local, domain, out, max);
-	for (i = 0; i < s->ndomains; i++)
-		if (ascii_strcasecmp(s->domains[i], domain) == 0)
-			break;
-	if (i == s->ndomains)
+	if (!name_index_find(&s->domain_index, domain, &i))
 		return 0;
 	for (i = 0; i < s->npairs && k < max; i++)
 		if (fill(&out[k], domain, s->selectors[i], s->keys[i]))
@@ -298,6 +300,7 @@ sign_setup_free(struct sign_setup **sp)
 		free(s->selectors[i]);
 		crypto_privkey_free(&s->keys[i]);
 	}
+	name_index_deinit(&s->domain_index);
 	free(s->domains);
 	free(s->selectors);
 	free(s);

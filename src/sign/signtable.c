@@ -83,6 +83,19 @@ key_alabel(const char *key, char *why, size_t why_size)
 	return buf_steal(&b);
 }
 
+/* index_key - entry i findable by its key; a key given again is
+ * chained after the earlier ones, so lookups keep the file order */
+static void
+index_key(struct signtable *st, size_t i)
+{
+	size_t first;
+
+	if (name_index_add(&st->keys, st->entries[i].key, i, &first))
+		return;
+	st->entries[st->entries[first].last].next = i + 1;
+	st->entries[first].last = i;
+}
+
 bool
 signtable_load(const char *spec, const char *where,
     const struct keytable *kt, struct signtable *st, struct buf *err)
@@ -92,6 +105,7 @@ signtable_load(const char *spec, const char *where,
 	size_t i;
 
 	memset(st, 0, sizeof(*st));
+	name_index_init(&st->keys, true);
 	ok = tablefile_load(spec, where, &t, err);
 	st->refile = t.refile;
 	for (i = 0; t.path != NULL && i < t.count; i++) {
@@ -122,13 +136,21 @@ signtable_load(const char *spec, const char *where,
 			free(name);
 			continue;
 		}
-		st->entries = xreallocarray(st->entries, st->count + 1,
-		    sizeof(*st->entries));
-		e = &st->entries[st->count++];
+		if (st->count == st->cap) {
+			st->cap = st->cap == 0 ? 16 : st->cap * 2;
+			st->entries = xreallocarray(st->entries, st->cap,
+			    sizeof(*st->entries));
+		}
+		e = &st->entries[st->count];
 		e->key = key;
 		e->keyname = name;
 		e->signer = signer != NULL ? xstrdup(signer) : NULL;
 		e->lineno = l->lineno;
+		e->next = 0;
+		e->last = st->count;
+		if (!st->refile)
+			index_key(st, st->count);
+		st->count++;
 	}
 	if (ok && st->count == 0) {
 		buf_printf(err, "%s: SigningTable %s has no entries\n", where, spec);
@@ -140,16 +162,18 @@ signtable_load(const char *spec, const char *where,
 	return ok;
 }
 
-/* add_exact - every entry whose key is k (case ignored), up to max */
+/* add_exact - every entry whose key is k (case ignored), in file order,
+ * up to max: one hashed lookup, then the chain of that key's entries */
 static void
 add_exact(const struct signtable *st, const char *k,
     const struct signtable_entry **out, size_t *n, size_t max)
 {
 	size_t i;
 
-	for (i = 0; i < st->count && *n < max; i++)
-		if (ascii_strcasecmp(st->entries[i].key, k) == 0)
-			out[(*n)++] = &st->entries[i];
+	if (*n >= max || !name_index_find(&st->keys, k, &i))
+		return;
+	for (i++; i != 0 && *n < max; i = st->entries[i - 1].next)
+		out[(*n)++] = &st->entries[i - 1];
 }
 
 size_t
@@ -195,6 +219,7 @@ signtable_deinit(struct signtable *st)
 		free(st->entries[i].keyname);
 		free(st->entries[i].signer);
 	}
+	name_index_deinit(&st->keys);
 	free(st->entries);
 	memset(st, 0, sizeof(*st));
 }

@@ -7,18 +7,22 @@
 
 #include "sign/keytable.h"
 #include "util/buf.h"
+#include "util/name_index.h"
 
 struct signtable_entry {
 	char *key;		/* refile: a '*' pattern; else a lookup key */
 	char *keyname;		/* KeyTable name, or "%" (the From domain) */
 	char *signer;		/* i= ("%" is the From domain), or NULL */
 	unsigned lineno;
+	size_t next;		/* 1 + the next entry with this key; 0: none */
+	size_t last;		/* the first of a key: its last entry */
 };
 
 struct signtable {
 	bool refile;
 	struct signtable_entry *entries;
-	size_t count;
+	size_t count, cap;
+	struct name_index keys;	/* not refile: key -> its first entry */
 };
 
 /*

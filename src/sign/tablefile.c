@@ -55,7 +55,10 @@ add_line(struct tablefile *t, char *line, unsigned lineno)
 		v++;
 	if (t->count == TABLEFILE_MAX_ENTRIES)
 		return "too many entries";
-	t->lines = xreallocarray(t->lines, t->count + 1, sizeof(*t->lines));
+	if (t->count == t->cap) {
+		t->cap = t->cap == 0 ? 64 : t->cap * 2;
+		t->lines = xreallocarray(t->lines, t->cap, sizeof(*t->lines));
+	}
 	l = &t->lines[t->count++];
 	l->key = xstrdup(line);
 	l->value = xstrdup(v);

@@ -24,7 +24,7 @@ struct tablefile {
 	char *path;		/* the file, without the data set prefix */
 	bool refile;		/* "refile:": keys are wildcard patterns */
 	struct tablefile_line *lines;
-	size_t count;
+	size_t count, cap;
 };
 
 /*

@@ -1,0 +1,209 @@
+/* test_sign_tables_scale.c - a hosting provider's KeyTable and
+ * SigningTable (thousands of domains): loading them and finding a From
+ * domain in them count string compares, which must grow with the lines
+ * loaded, not with their square, and per lookup not at all. Compares are
+ * counted by wrapping ascii_strcasecmp at link time (sign.am), so the
+ * test counts work rather than time. Each table was scanned line by line:
+ * 50,000 domains took a billion compares to load and tens of thousands a
+ * message. Also: duplicates and the first match still behave as before. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sign/sign_setup.h"
+#include "util/buf.h"
+
+/* Domains in the big table: enough that a scan per line (n * n / 2
+ * compares) is far above the bound below, small enough to load fast. */
+#define BIG 3000
+
+static unsigned long compares;
+
+int __real_ascii_strcasecmp(const char *a, const char *b);
+int __wrap_ascii_strcasecmp(const char *a, const char *b);
+
+/* __wrap_ascii_strcasecmp - count, then compare */
+int
+__wrap_ascii_strcasecmp(const char *a, const char *b)
+{
+	compares++;
+	return __real_ascii_strcasecmp(a, b);
+}
+
+static char dir[64];
+
+static const char *
+path_in(const char *name)
+{
+	static char p[4][256];
+	static int i;
+
+	i = (i + 1) % 4;
+	(void)snprintf(p[i], sizeof(p[i]), "%s/%s", dir, name);
+	return p[i];
+}
+
+static int
+setup(void **state)
+{
+	FILE *f;
+
+	(void)state;
+	(void)snprintf(dir, sizeof(dir), "/tmp/test_sign_scale.XXXXXX");
+	if (mkdtemp(dir) == NULL || (f = fopen(path_in("ed.seed"), "w")) == NULL)
+		return -1;
+	/* RFC 8463 A.2 Ed25519 seed */
+	(void)fputs("nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=\n", f);
+	return fclose(f) == 0 && chmod(path_in("ed.seed"), 0600) == 0 ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* tables - n domains d<i>.example, each its own KeyTable name k<i> with
+ * the one key file (read once), and extra SigningTable text after them */
+static struct sign_setup *
+tables(size_t n, const char *extra, bool multiple)
+{
+	struct sign_setup_input in;
+	struct sign_setup *s = NULL;
+	struct buf err = BUF_INIT;
+	FILE *kt = fopen(path_in("KT"), "w"), *st = fopen(path_in("ST"), "w");
+	size_t i;
+
+	assert_non_null(kt);
+	assert_non_null(st);
+	for (i = 0; i < n; i++) {
+		(void)fprintf(kt, "k%zu d%zu.example:s%zu:./ed.seed\n", i, i, i);
+		(void)fprintf(st, "d%zu.example k%zu\n", i, i);
+	}
+	(void)fputs(extra, st);
+	assert_int_equal(fclose(kt), 0);
+	assert_int_equal(fclose(st), 0);
+	memset(&in, 0, sizeof(in));
+	in.key_table = path_in("KT");
+	in.where_key_table = "conf:1";
+	in.signing_table = path_in("ST");
+	in.where_signing_table = "conf:2";
+	in.multiple_signatures = multiple;
+	if (!sign_setup_load(&in, &s, &err))
+		fail_msg("%s", buf_cstr(&err));
+	buf_deinit(&err);
+	return s;
+}
+
+/* select_compares - compares one author's lookup costs; its pick in got */
+static unsigned long
+select_compares(const struct sign_setup *s, const char *local,
+    const char *domain, char *got, size_t size)
+{
+	struct sign_choice c[SIGN_MAX_SIGNATURES];
+	unsigned long before = compares;
+	size_t i, n = sign_setup_select(s, local, domain, c, SIGN_MAX_SIGNATURES);
+	unsigned long used = compares - before;
+	struct buf b = BUF_INIT;
+
+	for (i = 0; i < n; i++)
+		buf_printf(&b, "%s%s/%s", i ? " " : "", c[i].domain, c[i].selector);
+	(void)snprintf(got, size, "%s", buf_cstr(&b));
+	buf_deinit(&b);
+	return used;
+}
+
+static void
+test_load_is_linear(void **state)
+{
+	struct sign_setup *s;
+
+	(void)state;
+	compares = 0;
+	s = tables(BIG, "", false);
+	/* a hashed lookup per line, each confirmed by one compare: about
+	 * BIG; a scan of the lines before each line was over BIG * BIG */
+	if (compares > 4 * BIG)
+		fail_msg("loading %d domains took %lu compares", BIG, compares);
+	sign_setup_free(&s);
+}
+
+static void
+test_lookup_cost_is_flat(void **state)
+{
+	struct sign_setup *small, *big;
+	unsigned long c_small, c_big, c_miss;
+	char got[256];
+
+	(void)state;
+	small = tables(10, "", false);
+	big = tables(BIG, "", false);
+	c_small = select_compares(small, "user", "d9.example", got, sizeof(got));
+	assert_string_equal(got, "d9.example/s9");
+	c_big = select_compares(big, "user", "d2999.example", got, sizeof(got));
+	assert_string_equal(got, "d2999.example/s2999");
+	c_miss = select_compares(big, "user", "sub.other.example", got,
+	    sizeof(got));
+	assert_string_equal(got, "");
+	/* every form of the address (user@host, host, user@.parent, ...)
+	 * was a scan of the whole table: BIG compares each */
+	if (c_big > c_small + 2 || c_miss > 8)
+		fail_msg("a lookup: %lu compares with 10 domains, %lu with %d "
+		    "(%lu for an unknown one)", c_small, c_big, BIG, c_miss);
+	sign_setup_free(&small);
+	sign_setup_free(&big);
+}
+
+/* duplicates keep their meaning: the first line wins, and with
+ * MultipleSignatures every line for the key signs, in file order */
+static void
+test_duplicates_in_file_order(void **state)
+{
+	static const char extra[] =
+	    "d5.example k7\n"		/* d5.example again */
+	    "user@d5.example k9\n"	/* a more specific form comes first */
+	    "D5.EXAMPLE k8\n";		/* case is ignored */
+	struct sign_setup *s;
+	char got[256];
+
+	(void)state;
+	s = tables(BIG, extra, false);
+	(void)select_compares(s, "other", "d5.example", got, sizeof(got));
+	assert_string_equal(got, "d5.example/s5");
+	(void)select_compares(s, "user", "d5.example", got, sizeof(got));
+	assert_string_equal(got, "d9.example/s9");
+	sign_setup_free(&s);
+	s = tables(BIG, extra, true);
+	(void)select_compares(s, "other", "d5.example", got, sizeof(got));
+	assert_string_equal(got, "d5.example/s5 d7.example/s7 d8.example/s8");
+	(void)select_compares(s, "user", "d5.example", got, sizeof(got));
+	assert_string_equal(got, "d9.example/s9 d5.example/s5 d7.example/s7 "
+	    "d8.example/s8");
+	sign_setup_free(&s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_load_is_linear),
+		cmocka_unit_test(test_lookup_cost_is_flat),
+		cmocka_unit_test(test_duplicates_in_file_order),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

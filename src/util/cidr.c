@@ -1,5 +1,7 @@
 /*
  * cidr.c - parse IP networks and test membership, for InternalHosts.
+ * A list is matched by binary search in sorted, merged address ranges
+ * (one array per family), built when it is parsed.
  *
  * Exported (cidr.h): cidr_parse, cidr_valid, cidr_addr_parse, cidr_match,
  * cidr_list_parse, cidr_list_match, cidr_list_deinit.
@@ -114,6 +116,85 @@ cidr_match(const struct cidr *net, const struct cidr *addr)
 	    prefix_equal(addr->addr + 12, net->addr, net->prefix);
 }
 
+/* range_of - the first and last address of net, width bytes wide */
+static void
+range_of(const struct cidr *net, size_t width, struct cidr_range *r)
+{
+	size_t i;
+
+	for (i = 0; i < width; i++) {
+		unsigned bits = net->prefix > i * 8 ? net->prefix - (unsigned)i * 8 : 0;
+		unsigned char mask = bits >= 8 ? 0xff :
+		    (unsigned char)(0xff << (8 - bits));
+
+		r->lo[i] = net->addr[i] & mask;
+		r->hi[i] = (unsigned char)(net->addr[i] | (unsigned char)~mask);
+	}
+}
+
+/* range_cmp4, range_cmp16 - order of first addresses, for qsort */
+static int
+range_cmp4(const void *a, const void *b)
+{
+	return memcmp(((const struct cidr_range *)a)->lo,
+	    ((const struct cidr_range *)b)->lo, 4);
+}
+
+static int
+range_cmp16(const void *a, const void *b)
+{
+	return memcmp(((const struct cidr_range *)a)->lo,
+	    ((const struct cidr_range *)b)->lo, 16);
+}
+
+/* build_ranges - the nets of one family as sorted, merged ranges */
+static struct cidr_range *
+build_ranges(const struct cidr_list *l, int family, size_t *n_r)
+{
+	size_t width = family == AF_INET ? 4 : 16, i, n = 0, out = 0;
+	struct cidr_range *r;
+
+	for (i = 0; i < l->count; i++)
+		n += l->nets[i].family == family;
+	*n_r = 0;
+	if (n == 0)
+		return NULL;
+	r = xreallocarray(NULL, n, sizeof(*r));
+	for (i = 0, n = 0; i < l->count; i++)
+		if (l->nets[i].family == family)
+			range_of(&l->nets[i], width, &r[n++]);
+	qsort(r, n, sizeof(*r), width == 4 ? range_cmp4 : range_cmp16);
+	/* merge: a range starting inside the previous one extends it */
+	for (i = 1; i < n; i++) {
+		if (memcmp(r[i].lo, r[out].hi, width) <= 0) {
+			if (memcmp(r[i].hi, r[out].hi, width) > 0)
+				memcpy(r[out].hi, r[i].hi, width);
+		} else
+			r[++out] = r[i];
+	}
+	*n_r = out + 1;
+	return r;
+}
+
+/* in_ranges - a (width bytes) within one of the n sorted ranges */
+static bool
+in_ranges(const struct cidr_range *r, size_t n, const unsigned char *a,
+    size_t width)
+{
+	size_t lo = 0, hi = n;
+
+	/* the last range starting at or before a is the only candidate */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (memcmp(r[mid].lo, a, width) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && memcmp(a, r[lo - 1].hi, width) <= 0;
+}
+
 /* cidr_list_parse - every item, or none */
 bool
 cidr_list_parse(struct cidr_list *l, const char *const *items, size_t n,
@@ -133,19 +214,25 @@ cidr_list_parse(struct cidr_list *l, const char *const *items, size_t n,
 		}
 	}
 	l->count = n;
+	l->v4 = build_ranges(l, AF_INET, &l->nv4);
+	l->v6 = build_ranges(l, AF_INET6, &l->nv6);
 	return true;
 }
 
-/* cidr_list_match - a linear walk: lists are a handful of networks */
+/* cidr_list_match - a binary search in the ranges of addr's family; an
+ * IPv4-mapped IPv6 address also in the IPv4 ones, as cidr_match does */
 bool
 cidr_list_match(const struct cidr_list *l, const struct cidr *addr)
 {
-	size_t i;
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
-	for (i = 0; i < l->count; i++)
-		if (cidr_match(&l->nets[i], addr))
-			return true;
-	return false;
+	if (addr->family == AF_INET)
+		return in_ranges(l->v4, l->nv4, addr->addr, 4);
+	if (addr->family != AF_INET6)
+		return false;
+	return in_ranges(l->v6, l->nv6, addr->addr, 16) ||
+	    (memcmp(addr->addr, mapped, 12) == 0 &&
+	    in_ranges(l->v4, l->nv4, addr->addr + 12, 4));
 }
 
 /* cidr_list_deinit - free the networks */
@@ -153,6 +240,7 @@ void
 cidr_list_deinit(struct cidr_list *l)
 {
 	free(l->nets);
-	l->nets = NULL;
-	l->count = 0;
+	free(l->v4);
+	free(l->v6);
+	memset(l, 0, sizeof(*l));
 }

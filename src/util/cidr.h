@@ -17,10 +17,20 @@ struct cidr {
 	unsigned prefix;
 };
 
-/* A list of networks, e.g. InternalHosts parsed. */
+/* One run of addresses, first to last, in network byte order (4 bytes
+ * used for IPv4). */
+struct cidr_range {
+	unsigned char lo[16], hi[16];
+};
+
+/* A list of networks, e.g. InternalHosts parsed; the networks of each
+ * family also as sorted ranges without overlaps, so a lookup is a binary
+ * search, not a walk (a hosting provider lists thousands). */
 struct cidr_list {
 	struct cidr *nets;
 	size_t count;
+	struct cidr_range *v4, *v6;
+	size_t nv4, nv6;
 };
 
 /* cidr_parse - "10.0.0.0/8", "::1", "192.0.2.1"; false when malformed */
@@ -39,7 +49,8 @@ bool cidr_match(const struct cidr *net, const struct cidr *addr);
  * an item is malformed: *bad_r is its index and *l is left empty. */
 bool cidr_list_parse(struct cidr_list *l, const char *const *items, size_t n,
     size_t *bad_r);
-/* cidr_list_match - is addr inside any network of l? */
+/* cidr_list_match - is addr inside any network of l? (as cidr_match with
+ * each network; O(log n)) */
 bool cidr_list_match(const struct cidr_list *l, const struct cidr *addr);
 /* cidr_list_deinit - free the networks; the list is empty afterwards */
 void cidr_list_deinit(struct cidr_list *l);

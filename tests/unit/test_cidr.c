@@ -1,7 +1,9 @@
 /*
  * test_cidr.c - networks parsed once and matched as bytes: IPv4, IPv6,
  * IPv4-mapped IPv6 clients, prefixes of every boundary kind, bad entries
- * (refused, never matched), and lists (InternalHosts).
+ * (refused, never matched), and lists (InternalHosts): a list answers
+ * as its networks one by one would, and a hosting provider's list of
+ * tens of thousands is searched, not walked.
  */
 #include "config.h"
 
@@ -9,9 +11,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "util/cidr.h"
@@ -111,7 +115,7 @@ test_list(void **state)
 {
 	static const char *const good[] = { "127.0.0.0/8", "::1", "10.9.0.0/16" };
 	static const char *const bad[] = { "127.0.0.0/8", "10.9.0.0/99", "::1" };
-	struct cidr_list l = { NULL, 0 };
+	struct cidr_list l = { 0 };
 	struct cidr a;
 	size_t where = 99;
 
@@ -143,6 +147,118 @@ test_list(void **state)
 	cidr_list_deinit(&l);
 }
 
+/* rnd - a fixed pseudo-random sequence (the same on every run) */
+static uint32_t
+rnd(uint32_t *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return *seed >> 8;
+}
+
+/* random_text - a v4 or v6 network or address in a small space, so that
+ * networks overlap, nest and sit next to each other */
+static void
+random_text(uint32_t *seed, bool with_prefix, char *out, size_t size)
+{
+	unsigned a = rnd(seed) % 4, b = rnd(seed) % 8, c = rnd(seed) % 256;
+
+	if (rnd(seed) % 2)
+		(void)snprintf(out, size, "10.%u.%u.%u", a, b, c);
+	else
+		(void)snprintf(out, size, "2001:db8:%x:%x::%x", a, b, c);
+	if (with_prefix)
+		(void)snprintf(out + strlen(out), size - strlen(out), "/%u",
+		    strchr(out, ':') ? 24 + rnd(seed) % 105 : 6 + rnd(seed) % 27);
+}
+
+static void
+test_list_same_as_each_net(void **state)
+{
+	char text[300][64], addr[64];
+	const char *items[300];
+	struct cidr_list l = { 0 };
+	struct cidr a;
+	uint32_t seed = 1;
+	size_t i, j, where, n, hits = 0;
+
+	(void)state;
+	for (n = 1; n <= 300; n += 299 / 6) {	/* 7 list lengths */
+		for (i = 0; i < n; i++) {
+			random_text(&seed, true, text[i], sizeof(text[i]));
+			items[i] = text[i];
+		}
+		assert_true(cidr_list_parse(&l, items, n, &where));
+		for (j = 0; j < 3000; j++) {
+			bool want = false, got;
+
+			random_text(&seed, false, addr, sizeof(addr));
+			if (j % 3 == 0 && strchr(addr, ':') == NULL) {
+				/* the form a dual-stack socket reports */
+				memmove(addr + 7, addr, strlen(addr) + 1);
+				memcpy(addr, "::ffff:", 7);
+			}
+			assert_true(cidr_addr_parse(addr, &a));
+			for (i = 0; i < n && !want; i++)
+				want = cidr_match(&l.nets[i], &a);
+			got = cidr_list_match(&l, &a);
+			if (got != want)
+				fail_msg("%s in %zu networks: %d, one by one %d",
+				    addr, n, got, want);
+			hits += want;
+		}
+	}
+	/* both answers were tried often */
+	assert_true(hits > 100 && hits + 100 < 3000 * 7);
+	cidr_list_deinit(&l);
+}
+
+/* 50,000 networks and 50,000 clients that are in none (the walk's worst
+ * case). Walking the list took 2.5 billion compares, over 5 s of CPU;
+ * a binary search takes a few milliseconds. The bound is the generous
+ * 2 s of CPU time, so a slow or loaded machine (or valgrind) passes,
+ * and only a walk per lookup fails. */
+#define SCALE_NETS 50000
+
+static void
+test_list_scale(void **state)
+{
+	static char text[SCALE_NETS][32];
+	static const char *items[SCALE_NETS];
+	struct cidr_list l = { 0 };
+	struct cidr a;
+	char addr[64];
+	size_t i, where, hits = 0;
+	clock_t t0;
+	double cpu;
+
+	(void)state;
+	for (i = 0; i < SCALE_NETS; i++) {
+		if (i % 2)
+			(void)snprintf(text[i], sizeof(text[i]),
+			    "2001:db8:%zx:%zx::/64", i / 65536, i % 65536);
+		else
+			(void)snprintf(text[i], sizeof(text[i]), "10.%zu.%zu.0/24",
+			    i / 256 % 256, i % 256);
+		items[i] = text[i];
+	}
+	assert_true(cidr_list_parse(&l, items, SCALE_NETS, &where));
+	t0 = clock();
+	for (i = 0; i < SCALE_NETS; i++) {
+		(void)snprintf(addr, sizeof(addr), i % 2 ? "2001:db8:ffff::%zx" :
+		    "192.0.%zu.%zu", i / 256 % 256, i % 256);
+		assert_true(cidr_addr_parse(addr, &a));
+		hits += cidr_list_match(&l, &a);
+	}
+	cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	assert_int_equal(hits, 0);
+	assert_true(cidr_addr_parse("10.169.168.9", &a));	/* entry 43432 */
+	assert_true(cidr_list_match(&l, &a));
+	if (cpu > 2.0)
+		fail_msg("%d lookups in %d networks took %.2f s of CPU",
+		    SCALE_NETS, SCALE_NETS, cpu);
+	cidr_list_deinit(&l);
+}
+
 int
 main(void)
 {
@@ -150,6 +266,8 @@ main(void)
 		cmocka_unit_test(test_match_table),
 		cmocka_unit_test(test_bad_entries),
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_list_same_as_each_net),
+		cmocka_unit_test(test_list_scale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

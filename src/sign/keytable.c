@@ -107,6 +107,7 @@ parse_entry(struct keytable *kt, const char *table_path,
 {
 	char *v = xstrdup(l->value), *sel, *key;
 	struct keytable_entry *e;
+	const struct keytable_entry *first;
 	const struct crypto_privkey *k;
 	bool ok = false;
 
@@ -130,8 +131,10 @@ parse_entry(struct keytable *kt, const char *table_path,
 		    "keys are loaded once at start; give one line per domain");
 		goto out;
 	}
-	if (keytable_find(kt, l->key) != NULL) {
-		(void)snprintf(why, why_size, "key name \"%s\" given twice", l->key);
+	/* in a table of thousands, say where the other one is */
+	if ((first = keytable_find(kt, l->key)) != NULL) {
+		(void)snprintf(why, why_size, "key name \"%s\" given twice "
+		    "(first at line %u)", l->key, first->lineno);
 		goto out;
 	}
 	if ((k = key_for(kt, table_path, key, why, why_size)) == NULL)
@@ -146,6 +149,7 @@ parse_entry(struct keytable *kt, const char *table_path,
 	e->domain = str_lower(xstrdup(v));
 	e->selector = xstrdup(sel);
 	e->key = k;
+	e->lineno = l->lineno;
 	(void)name_index_add(&kt->names, e->name, kt->count++, NULL);
 	ok = true;
 out:

@@ -14,6 +14,7 @@ struct keytable_entry {
 	char *domain;			/* d=; "%" means the From domain */
 	char *selector;			/* s= */
 	const struct crypto_privkey *key;	/* owned by the table */
+	unsigned lineno;		/* its line in the KeyTable */
 };
 
 struct keytable {

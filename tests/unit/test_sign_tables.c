@@ -202,7 +202,7 @@ test_keytable_bad_lines(void **state)
 			":4: bad domain \"ex..ample\"",
 			":5: bad selector \"s!\"",
 			":6: \"%\" in the key is not supported",
-			":7: key file ", ":8: key name \"ok\" given twice",
+			":7: key file ", ":8: key name \"ok\" given twice (first at line 1)",
 			":9: inline key: ",
 		};
 		size_t i;

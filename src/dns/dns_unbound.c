@@ -31,12 +31,19 @@
  * libunbound has no call that forgets a server's back-off. So when lookups
  * have failed for a second with no answer in between, and some lookup
  * went unanswered for a second in the last 5 minutes, the resolver thread
- * asks the last failed question on a new context, one at a time, each
- * given 2 s; the first one answered becomes the context new lookups go to
- * (its back-off is fresh) and the old one is retired, deleted once no
- * query refers to it. Each query holds a reference on the context it was
- * sent on (struct ub_gen), so a waiter cancelling a query late never
- * reaches a deleted context.
+ * asks the last failed question on a probe context, one made to forget
+ * what it knows of a server a second later (libunbound's infra-host-ttl,
+ * which would also end every lookup after about 6.6 s whatever DNSTimeout
+ * says, so it is not used for lookups), each probe given 2 s, 1.5 s
+ * apart; once one is answered, the same question on the current
+ * context: if that fails too, a new context becomes the one lookups go
+ * to and the old one is retired, deleted once no query refers to it
+ * (each query holds its context: struct ub_gen, so a waiter cancelling
+ * late never reaches a deleted context). A context is some 3 MB of
+ * allocations, and making one for each probe grew the adversity soak's
+ * RSS by 5 MB: the probe context is made once and kept while in use,
+ * and a context is made for lookups only when the current one fails
+ * where the probe got an answer.
  *
  * Threads we create block SIGHUP, SIGTERM and SIGINT: the daemon's main
  * thread handles them. libunbound creates its background thread inside the
@@ -75,14 +82,19 @@
 #define UB_CACHE_BYTES ((size_t)4 * 1024 * 1024)
 
 /* After an outage: lookups failing this long with no answer start the
- * probes; each probe has this long for an answer (a new context retries
- * after 0.4 s and 1.1 s, so a resolver back by then is seen); probes stop
- * when no lookup has failed for PROBE_IDLE_MS (nobody is waiting); at
- * most RETIRED_MAX old contexts wait for their queries to end. */
+ * probes; each probe, and the check of the current context after it, has
+ * this long for an answer (the probe context starts each probe with what
+ * it knew of the server forgotten, so it retries after 0.4 s and 1.1 s:
+ * a resolver back by then is seen); PROBE_GAP_MS between probes lets
+ * libunbound forget (its infra-host-ttl 1 counts whole seconds); probes
+ * stop when no lookup has failed for PROBE_IDLE_MS (nobody is waiting);
+ * the probe context goes when unused for PROBE_KEEP_MS; at most
+ * RETIRED_MAX old contexts wait for their queries. */
 #define PROBE_AFTER_MS 1000
 #define PROBE_LIFE_MS 2000
 #define PROBE_IDLE_MS 10000
-#define PROBE_GAP_MS 500		/* after a probe that failed */
+#define PROBE_GAP_MS 1500
+#define PROBE_KEEP_MS 600000
 /* Probes only when some lookup went unanswered for a second or more in
  * this long: libunbound backs off a server only for its queries that
  * went unanswered, and failures that all came at once are the server's
@@ -100,13 +112,18 @@ struct ub_gen {
 	struct ub_gen *next;		/* on the retired list */
 };
 
-/* the question asked again on a new context after an outage */
+/* After an outage: the last failed question asked on the probe context
+ * (made once, kept while in use), then, if it answered, on the current
+ * context, which a new one replaces if it still fails. */
+enum probe_state { PROBE_IDLE, PROBE_ASKING, PROBE_CHECKING };
 struct ub_probe {
-	struct ub_gen *gen;		/* NULL: no probe running */
+	struct ub_ctx *ctx;		/* the probe context, or NULL */
+	enum probe_state state;
 	int async_id;
 	int result;			/* 0 waiting, 1 answered, -1 failed */
 	uint64_t deadline_ms;
 	uint64_t next_ms;		/* no new probe before */
+	uint64_t used_ms;		/* the probe context's last use */
 };
 
 struct ub_resolver {
@@ -284,15 +301,25 @@ probe_done(void *arg, int err, struct ub_result *res)
 		ub_resolve_free(res);
 }
 
-/* probe_start - ask the last failed question on a new context */
+/* probe_ask - ask the failed question on ctx; false if it cannot */
+static bool
+probe_ask(struct ub_resolver *ur, struct ub_ctx *ctx, uint64_t now)
+{
+	struct ub_probe *p = &ur->probe;
+
+	p->result = 0;
+	p->deadline_ms = now + PROBE_LIFE_MS;
+	return ub_resolve_async(ctx, ur->failed_name, ur->failed_type,
+	    1 /* IN */, ur, probe_done, &p->async_id) == 0;
+}
+
+/* probe_start - ask the last failed question on the probe context */
 static void
 probe_start(struct ub_resolver *ur, uint64_t now)
 {
 	struct ub_probe *p = &ur->probe;
-	const char *err;
-	struct ub_ctx *ctx;
-
 	uint64_t no_answer = atomic_load(&ur->no_answer_ms);
+	const char *err;
 
 	if (ur->failing_since_ms == 0 ||
 	    now - ur->failing_since_ms < PROBE_AFTER_MS ||
@@ -301,34 +328,35 @@ probe_start(struct ub_resolver *ur, uint64_t now)
 	    no_answer == 0 || now - no_answer > NO_ANSWER_MEMORY_MS)
 		return;
 	p->next_ms = now + PROBE_GAP_MS;	/* if this one cannot start */
-	if ((ctx = ub_ctx_made(&ur->cfg, &err)) == NULL)
+	if (p->ctx == NULL &&
+	    (p->ctx = ub_ctx_made(&ur->cfg, true, &err)) == NULL)
 		return;
-	p->gen = gen_new(ctx);
-	p->result = 0;
-	p->deadline_ms = now + PROBE_LIFE_MS;
-	if (ub_resolve_async(ctx, ur->failed_name, ur->failed_type, 1 /* IN */,
-	    ur, probe_done, &p->async_id) != 0) {
-		gen_free(p->gen);
-		p->gen = NULL;
-		return;
-	}
-	atomic_store(&p->gen->thread_made, true);
+	p->used_ms = now;
+	if (probe_ask(ur, p->ctx, now))
+		p->state = PROBE_ASKING;
 }
 
-/* probe_promote - the probe's context becomes the one lookups go to */
+/* replace_current - a new context for new lookups (the resolver just
+ * answered the probe, the current context still fails); the old one is
+ * retired, deleted once no query refers to it */
 static void
-probe_promote(struct ub_resolver *ur, uint64_t now)
+replace_current(struct ub_resolver *ur, uint64_t now)
 {
 	struct ub_gen *old;
+	struct ub_ctx *ctx;
 	uint64_t failing_ms;
+	const char *err;
 
+	if ((ctx = ub_ctx_made(&ur->cfg, false, &err)) == NULL) {
+		log_warn("DNS: cannot make a new libunbound context: %s", err);
+		return;
+	}
 	failing_ms = ur->failing_since_ms != 0 ? now - ur->failing_since_ms : 0;
 	ur->failing_since_ms = 0;
 	pthread_mutex_lock(&ur->mu);
 	old = ur->cur;
-	ur->cur = ur->probe.gen;
+	ur->cur = gen_new(ctx);
 	pthread_mutex_unlock(&ur->mu);
-	ur->probe.gen = NULL;
 	old->next = ur->retired;
 	ur->retired = old;
 	ur->retired_count++;
@@ -338,29 +366,48 @@ probe_promote(struct ub_resolver *ur, uint64_t now)
 	    (unsigned long long)(failing_ms % 1000 / 100));
 }
 
-/* probe_step - after each wake-up: settle a finished probe, start the
- * next one while lookups keep failing */
+/* probe_step - after each wake-up: settle a finished probe or check,
+ * start the next probe while lookups keep failing */
 static void
 probe_step(struct ub_resolver *ur)
 {
 	struct ub_probe *p = &ur->probe;
 	uint64_t now = clock_mono_ms();
 
-	if (p->gen != NULL) {
-		if (p->result > 0) {
-			probe_promote(ur, now);
-			return;
-		}
+	if (p->state != PROBE_IDLE) {
+		struct ub_ctx *asked = p->state == PROBE_ASKING ? p->ctx :
+		    ur->cur->ctx;
+
 		if (p->result == 0 && now < p->deadline_ms)
 			return;
 		if (p->result == 0)
-			(void)ub_cancel(p->gen->ctx, p->async_id);
-		gen_free(p->gen);
-		p->gen = NULL;
+			(void)ub_cancel(asked, p->async_id);
+		log_debug("DNS: %s %s: %s", p->state == PROBE_ASKING ?
+		    "probe" : "check of the current context", ur->failed_name,
+		    p->result > 0 ? "answered" : p->result < 0 ? "failed" :
+		    "no answer in time");
+		if (p->state == PROBE_ASKING && p->result > 0) {
+			/* the resolver answers: does the current context? */
+			p->state = probe_ask(ur, ur->cur->ctx, now) ?
+			    PROBE_CHECKING : PROBE_IDLE;
+			return;
+		}
+		if (p->state == PROBE_CHECKING) {
+			if (p->result > 0)
+				ur->failing_since_ms = 0;	/* it does */
+			else
+				replace_current(ur, now);
+		}
+		p->state = PROBE_IDLE;
 		p->next_ms = now + PROBE_GAP_MS;
 	}
 	if (ur->retired_count < RETIRED_MAX && now >= p->next_ms)
 		probe_start(ur, now);
+	if (p->state == PROBE_IDLE && p->ctx != NULL &&
+	    now - p->used_ms > PROBE_KEEP_MS) {
+		ub_ctx_delete(p->ctx);
+		p->ctx = NULL;
+	}
 }
 
 /* retired_sweep - delete the retired contexts no query refers to */
@@ -391,7 +438,7 @@ retired_sweep(struct ub_resolver *ur)
 static int
 poll_timeout(struct ub_resolver *ur)
 {
-	if (ur->probe.gen != NULL || ur->retired != NULL)
+	if (ur->probe.state != PROBE_IDLE || ur->retired != NULL)
 		return 200;
 	return ur->failing_since_ms != 0 &&
 	    clock_mono_ms() - ur->last_failure_ms <= PROBE_IDLE_MS ? 200 : -1;
@@ -412,10 +459,10 @@ poll_set(struct ub_resolver *ur, struct pollfd *pfd, struct ub_gen **gens,
 	pfd[n].fd = ub_fd(ur->cur->ctx);	/* only this thread changes cur */
 	pfd[n].events = POLLIN;
 	gens[n++] = ur->cur;
-	if (ur->probe.gen != NULL) {
-		pfd[n].fd = ub_fd(ur->probe.gen->ctx);
+	if (ur->probe.ctx != NULL) {
+		pfd[n].fd = ub_fd(ur->probe.ctx);
 		pfd[n].events = POLLIN;
-		gens[n++] = ur->probe.gen;
+		gens[n++] = NULL;		/* the probe context */
 	}
 	for (g = ur->retired; g != NULL && n < max; g = g->next) {
 		pfd[n].fd = ub_fd(g->ctx);
@@ -447,9 +494,9 @@ resolver_thread(void *arg)
 				continue;
 			if (pfd[i].revents & (POLLERR | POLLNVAL))
 				return NULL;
-			(void)ub_process(gens[i]->ctx);	/* errors: answers
-							 * lost, waiters time
-							 * out */
+			/* errors: answers lost, waiters time out */
+			(void)ub_process(gens[i] != NULL ? gens[i]->ctx :
+			    ur->probe.ctx);
 		}
 		probe_step(ur);
 		if (ur->retired != NULL)
@@ -624,8 +671,8 @@ ubr_destroy(struct dns_resolver *r)
 		while (n < 0 && errno == EINTR);
 		pthread_join(ur->thread, NULL);
 	}
-	if (ur->probe.gen != NULL)
-		gen_free(ur->probe.gen);
+	if (ur->probe.ctx != NULL)
+		ub_ctx_delete(ur->probe.ctx);
 	while (ur->retired != NULL) {
 		struct ub_gen *g = ur->retired;
 
@@ -662,7 +709,7 @@ dns_resolver_new(const struct dns_config *cfg, const char **err_r)
 	pthread_mutex_init(&ur->mu, NULL);
 	ur->cache = dns_cache_new(UB_CACHE_SLOTS, UB_CACHE_BYTES);
 	ub_config_copy(&ur->cfg, cfg);
-	if ((ctx = ub_ctx_made(cfg, err_r)) == NULL) {
+	if ((ctx = ub_ctx_made(cfg, false, err_r)) == NULL) {
 		ubr_destroy(&ur->base);
 		return NULL;
 	}

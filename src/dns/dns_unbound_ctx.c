@@ -175,15 +175,22 @@ dns_trust_anchor_problem(const char *file)
 	return why;
 }
 
-/* ub_ctx_made - a new context with cfg's settings, or NULL and *err_r */
+/* ub_ctx_made - a new context with cfg's settings, or NULL and *err_r.
+ * A probe context forgets what it knows of a server a second later
+ * (infra-host-ttl), so each probe starts without its back-off. */
 struct ub_ctx *
-ub_ctx_made(const struct dns_config *cfg, const char **err_r)
+ub_ctx_made(const struct dns_config *cfg, bool probe, const char **err_r)
 {
 	struct ub_ctx *ctx = ub_ctx_create();
 	const char *err;
 
 	if (ctx == NULL) {
 		*err_r = "cannot create a libunbound context";
+		return NULL;
+	}
+	if (probe && ub_ctx_set_option(ctx, "infra-host-ttl:", "1") != 0) {
+		ub_ctx_delete(ctx);
+		*err_r = "cannot set infra-host-ttl";
 		return NULL;
 	}
 	if ((err = configure(ctx, cfg)) != NULL) {

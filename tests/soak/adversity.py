@@ -25,8 +25,9 @@ runs beside it, one fault every --fault-every seconds, in turn:
                   dkim=pass must come back within OUTAGE_RECOVER_S
                   (libunbound alone kept the forwarder backed off for
                   about as long as the outage had lasted; the daemon
-                  moves to a new context once one answers, within
-                  about 2 s: src/dns/dns_unbound.c, test_dns_recovery)
+                  moves to a new context once its probe is answered,
+                  within about 4 s: src/dns/dns_unbound.c,
+                  test_dns_recovery)
 A DNS fault but dns-outage lasts 0.5 to 4 s under load, then ends; right
 after, a probe message must come back within PROBE_LIMIT_S with its
 verdict (and, after a DNS fault, dkim=pass again, tried for

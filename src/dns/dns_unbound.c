@@ -41,9 +41,9 @@
  * (each query holds its context: struct ub_gen, so a waiter cancelling
  * late never reaches a deleted context). A context is some 3 MB of
  * allocations, and making one for each probe grew the adversity soak's
- * RSS by 5 MB: the probe context is made once and kept while in use,
- * and a context is made for lookups only when the current one fails
- * where the probe got an answer.
+ * RSS by 5 MB: the probe context lives from the first probe to the end
+ * of the failures, and a context is made for lookups only when the
+ * current one fails where the probe got an answer.
  *
  * Threads we create block SIGHUP, SIGTERM and SIGINT: the daemon's main
  * thread handles them. libunbound creates its background thread inside the
@@ -87,14 +87,13 @@
  * it knew of the server forgotten, so it retries after 0.4 s and 1.1 s:
  * a resolver back by then is seen); PROBE_GAP_MS between probes lets
  * libunbound forget (its infra-host-ttl 1 counts whole seconds); probes
- * stop when no lookup has failed for PROBE_IDLE_MS (nobody is waiting);
- * the probe context goes when unused for PROBE_KEEP_MS; at most
- * RETIRED_MAX old contexts wait for their queries. */
+ * stop, and the probe context goes, when the failures end or no lookup
+ * has failed for PROBE_IDLE_MS (nobody is waiting); at most RETIRED_MAX
+ * old contexts wait for their queries. */
 #define PROBE_AFTER_MS 1000
 #define PROBE_LIFE_MS 2000
 #define PROBE_IDLE_MS 10000
 #define PROBE_GAP_MS 1500
-#define PROBE_KEEP_MS 600000
 /* Probes only when some lookup went unanswered for a second or more in
  * this long: libunbound backs off a server only for its queries that
  * went unanswered, and failures that all came at once are the server's
@@ -113,8 +112,8 @@ struct ub_gen {
 };
 
 /* After an outage: the last failed question asked on the probe context
- * (made once, kept while in use), then, if it answered, on the current
- * context, which a new one replaces if it still fails. */
+ * (made when failures begin, kept until they end), then, if it answered,
+ * on the current context, which a new one replaces if it still fails. */
 enum probe_state { PROBE_IDLE, PROBE_ASKING, PROBE_CHECKING };
 struct ub_probe {
 	struct ub_ctx *ctx;		/* the probe context, or NULL */
@@ -123,7 +122,6 @@ struct ub_probe {
 	int result;			/* 0 waiting, 1 answered, -1 failed */
 	uint64_t deadline_ms;
 	uint64_t next_ms;		/* no new probe before */
-	uint64_t used_ms;		/* the probe context's last use */
 };
 
 struct ub_resolver {
@@ -331,7 +329,6 @@ probe_start(struct ub_resolver *ur, uint64_t now)
 	if (p->ctx == NULL &&
 	    (p->ctx = ub_ctx_made(&ur->cfg, true, &err)) == NULL)
 		return;
-	p->used_ms = now;
 	if (probe_ask(ur, p->ctx, now))
 		p->state = PROBE_ASKING;
 }
@@ -404,8 +401,9 @@ probe_step(struct ub_resolver *ur)
 	if (ur->retired_count < RETIRED_MAX && now >= p->next_ms)
 		probe_start(ur, now);
 	if (p->state == PROBE_IDLE && p->ctx != NULL &&
-	    now - p->used_ms > PROBE_KEEP_MS) {
-		ub_ctx_delete(p->ctx);
+	    (ur->failing_since_ms == 0 ||
+	    now - ur->last_failure_ms > PROBE_IDLE_MS)) {
+		ub_ctx_delete(p->ctx);	/* the failures are over */
 		p->ctx = NULL;
 	}
 }

@@ -29,12 +29,13 @@
  * fails at once, so lookups kept failing for about as long as the outage
  * had lasted after the resolver was back (17 s after a 20 s outage), and
  * libunbound has no call that forgets a server's back-off. So when lookups
- * have failed for a second with no answer in between, and some lookup
- * went unanswered for a second in the last 5 minutes, the resolver thread
+ * have failed (libunbound gave up, or the waiter did after a second) for
+ * a second with no answer in between, and some lookup went unanswered
+ * for a second in the last 5 minutes, the resolver thread
  * asks the last failed question on a probe context, one made to forget
  * what it knows of a server a second later (libunbound's infra-host-ttl,
  * which would also end every lookup after about 6.6 s whatever DNSTimeout
- * says, so it is not used for lookups), each probe given 2 s, 1.5 s
+ * says, so it is not used for lookups), each probe given 2 s, 0.3 s
  * apart; once one is answered, the same question on the current
  * context: if that fails too, a new context becomes the one lookups go
  * to and the old one is retired, deleted once no query refers to it
@@ -58,6 +59,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -85,15 +88,16 @@
  * probes; each probe, and the check of the current context after it, has
  * this long for an answer (the probe context starts each probe with what
  * it knew of the server forgotten, so it retries after 0.4 s and 1.1 s:
- * a resolver back by then is seen); PROBE_GAP_MS between probes lets
- * libunbound forget (its infra-host-ttl 1 counts whole seconds); probes
+ * a resolver back by then is seen); libunbound has forgotten 2 s after
+ * a probe's start at the latest (its infra-host-ttl 1 counts whole
+ * seconds), so the next one may start PROBE_GAP_MS after it ends; probes
  * stop, and the probe context goes, when the failures end or no lookup
  * has failed for PROBE_IDLE_MS (nobody is waiting); at most RETIRED_MAX
  * old contexts wait for their queries. */
 #define PROBE_AFTER_MS 1000
 #define PROBE_LIFE_MS 2000
 #define PROBE_IDLE_MS 10000
-#define PROBE_GAP_MS 1500
+#define PROBE_GAP_MS 300
 /* Probes only when some lookup went unanswered for a second or more in
  * this long: libunbound backs off a server only for its queries that
  * went unanswered, and failures that all came at once are the server's
@@ -122,6 +126,7 @@ struct ub_probe {
 	int result;			/* 0 waiting, 1 answered, -1 failed */
 	uint64_t deadline_ms;
 	uint64_t next_ms;		/* no new probe before */
+	char name[DNS_NAME_KEY_MAX];	/* the question asked, for the log */
 };
 
 struct ub_resolver {
@@ -131,8 +136,8 @@ struct ub_resolver {
 	struct ub_gen *cur;		/* where new lookups go */
 	struct ub_gen *retired;		/* resolver thread only */
 	size_t retired_count;
-	struct ub_probe probe;		/* resolver thread only, as are the
-					 * four fields below */
+	struct ub_probe probe;		/* resolver thread only */
+	/* under mu: the failures since the last answer */
 	uint64_t failing_since_ms;	/* first failure since an answer, or 0 */
 	uint64_t last_failure_ms;
 	char failed_name[DNS_NAME_KEY_MAX];	/* the last failed question */
@@ -141,7 +146,8 @@ struct ub_resolver {
 						 * unanswered; 0: never */
 	pthread_t thread;
 	bool thread_started;
-	int wake[2];			/* pipe: wakes the thread to stop */
+	int wake[2];			/* pipe to the thread: "x" stop,
+					 * "f" failures began */
 	struct dns_cache *cache;	/* answers by TTL, before libunbound */
 };
 
@@ -150,6 +156,8 @@ struct ub_query {
 	struct ub_resolver *ur;
 	struct ub_gen *gen;		/* the context it was sent on */
 	uint64_t sent_ms;
+	uint16_t type;
+	char name[DNS_NAME_KEY_MAX];	/* the question, for the probes */
 	pthread_cond_t cond;
 	int async_id;
 	int refs;			/* waiter + pending callback */
@@ -183,13 +191,23 @@ gen_new(struct ub_ctx *ctx)
 	return g;
 }
 
+/* ctx_delete - delete a context and give its memory back: its some
+ * 3 MB, freed in libunbound's thread's arena, otherwise stayed in the
+ * process (the adversity soak's RSS grew 4 MB over its outages) */
+static void
+ctx_delete(struct ub_ctx *ctx)
+{
+	ub_ctx_delete(ctx);
+	(void)malloc_trim(0);
+}
+
 /* gen_free - delete the context (its queries are all collected) */
 static void
 gen_free(struct ub_gen *g)
 {
 	if (g == NULL)
 		return;
-	ub_ctx_delete(g->ctx);
+	ctx_delete(g->ctx);
 	free(g);
 }
 
@@ -224,24 +242,28 @@ result_to_answer(int err, struct ub_result *res, uint16_t type)
 	return a;
 }
 
-/* note_result - in the resolver thread: libunbound gave
- * up on a lookup (failed) or answered it. Only its own failures count:
- * after an outage it fails lookups at once while the resolver is backed
- * off; a lookup our caller stopped waiting for proves nothing of that. */
+/* note_result - with mu held: a lookup failed (libunbound gave up on
+ * it, or its waiter did after NO_ANSWER_MS) or was answered; the failures
+ * since the last answer start the probes. A failure beginning outside
+ * the resolver thread wakes it (the write end does not block: a full
+ * pipe wakes it anyway). */
 static void
 note_result(struct ub_resolver *ur, bool failed, const char *name,
-    uint16_t type)
+    uint16_t type, bool wake)
 {
 	if (!failed) {
 		ur->failing_since_ms = 0;
 		return;
 	}
 	ur->last_failure_ms = clock_mono_ms();
-	if (ur->failing_since_ms == 0)
-		ur->failing_since_ms = ur->last_failure_ms;
 	if (name != NULL) {
 		str_copy(ur->failed_name, sizeof(ur->failed_name), name);
 		ur->failed_type = type;
+	}
+	if (ur->failing_since_ms == 0) {
+		ur->failing_since_ms = ur->last_failure_ms;
+		if (wake)
+			(void)!write(ur->wake[1], "f", 1);
 	}
 }
 
@@ -276,8 +298,7 @@ query_done(void *arg, int err, struct ub_result *res)
 	if (failed && clock_mono_ms() - q->sent_ms >= NO_ANSWER_MS)
 		atomic_store(&ur->no_answer_ms, clock_mono_ms());
 	pthread_mutex_lock(&ur->mu);
-	note_result(ur, failed, res != NULL ? res->qname : NULL,
-	    (uint16_t)(res != NULL ? res->qtype : 0));
+	note_result(ur, failed, q->name, q->type, false);
 	q->answer = a;
 	q->done = true;
 	pthread_cond_signal(&q->cond);
@@ -299,16 +320,47 @@ probe_done(void *arg, int err, struct ub_result *res)
 		ub_resolve_free(res);
 }
 
-/* probe_ask - ask the failed question on ctx; false if it cannot */
+/* probe_ask - ask the last failed question on ctx; false if it cannot */
 static bool
 probe_ask(struct ub_resolver *ur, struct ub_ctx *ctx, uint64_t now)
 {
 	struct ub_probe *p = &ur->probe;
+	char name[DNS_NAME_KEY_MAX];
+	uint16_t type;
 
+	pthread_mutex_lock(&ur->mu);
+	str_copy(name, sizeof(name), ur->failed_name);
+	type = ur->failed_type;
+	pthread_mutex_unlock(&ur->mu);
+	str_copy(p->name, sizeof(p->name), name);
 	p->result = 0;
 	p->deadline_ms = now + PROBE_LIFE_MS;
-	return ub_resolve_async(ctx, ur->failed_name, ur->failed_type,
-	    1 /* IN */, ur, probe_done, &p->async_id) == 0;
+	return ub_resolve_async(ctx, name, type, 1 /* IN */, ur, probe_done,
+	    &p->async_id) == 0;
+}
+
+/* failures_since - with mu: when the failures began (0: none), and
+ * whether one came in the last PROBE_IDLE_MS */
+static uint64_t
+failures_since(struct ub_resolver *ur, uint64_t now, bool *recent)
+{
+	uint64_t since;
+
+	pthread_mutex_lock(&ur->mu);
+	since = ur->failing_since_ms;
+	*recent = since != 0 && ur->failed_name[0] != '\0' &&
+	    now - ur->last_failure_ms <= PROBE_IDLE_MS;
+	pthread_mutex_unlock(&ur->mu);
+	return since;
+}
+
+/* failures_over - the current context answers: no failures now */
+static void
+failures_over(struct ub_resolver *ur)
+{
+	pthread_mutex_lock(&ur->mu);
+	ur->failing_since_ms = 0;
+	pthread_mutex_unlock(&ur->mu);
 }
 
 /* probe_start - ask the last failed question on the probe context */
@@ -318,11 +370,10 @@ probe_start(struct ub_resolver *ur, uint64_t now)
 	struct ub_probe *p = &ur->probe;
 	uint64_t no_answer = atomic_load(&ur->no_answer_ms);
 	const char *err;
+	bool recent;
+	uint64_t since = failures_since(ur, now, &recent);
 
-	if (ur->failing_since_ms == 0 ||
-	    now - ur->failing_since_ms < PROBE_AFTER_MS ||
-	    now - ur->last_failure_ms > PROBE_IDLE_MS ||
-	    ur->failed_name[0] == '\0' ||
+	if (since == 0 || now - since < PROBE_AFTER_MS || !recent ||
 	    no_answer == 0 || now - no_answer > NO_ANSWER_MEMORY_MS)
 		return;
 	p->next_ms = now + PROBE_GAP_MS;	/* if this one cannot start */
@@ -348,9 +399,9 @@ replace_current(struct ub_resolver *ur, uint64_t now)
 		log_warn("DNS: cannot make a new libunbound context: %s", err);
 		return;
 	}
+	pthread_mutex_lock(&ur->mu);
 	failing_ms = ur->failing_since_ms != 0 ? now - ur->failing_since_ms : 0;
 	ur->failing_since_ms = 0;
-	pthread_mutex_lock(&ur->mu);
 	old = ur->cur;
 	ur->cur = gen_new(ctx);
 	pthread_mutex_unlock(&ur->mu);
@@ -370,6 +421,7 @@ probe_step(struct ub_resolver *ur)
 {
 	struct ub_probe *p = &ur->probe;
 	uint64_t now = clock_mono_ms();
+	bool recent;
 
 	if (p->state != PROBE_IDLE) {
 		struct ub_ctx *asked = p->state == PROBE_ASKING ? p->ctx :
@@ -380,7 +432,7 @@ probe_step(struct ub_resolver *ur)
 		if (p->result == 0)
 			(void)ub_cancel(asked, p->async_id);
 		log_debug("DNS: %s %s: %s", p->state == PROBE_ASKING ?
-		    "probe" : "check of the current context", ur->failed_name,
+		    "probe" : "check of the current context", p->name,
 		    p->result > 0 ? "answered" : p->result < 0 ? "failed" :
 		    "no answer in time");
 		if (p->state == PROBE_ASKING && p->result > 0) {
@@ -391,7 +443,7 @@ probe_step(struct ub_resolver *ur)
 		}
 		if (p->state == PROBE_CHECKING) {
 			if (p->result > 0)
-				ur->failing_since_ms = 0;	/* it does */
+				failures_over(ur);	/* it does */
 			else
 				replace_current(ur, now);
 		}
@@ -401,9 +453,8 @@ probe_step(struct ub_resolver *ur)
 	if (ur->retired_count < RETIRED_MAX && now >= p->next_ms)
 		probe_start(ur, now);
 	if (p->state == PROBE_IDLE && p->ctx != NULL &&
-	    (ur->failing_since_ms == 0 ||
-	    now - ur->last_failure_ms > PROBE_IDLE_MS)) {
-		ub_ctx_delete(p->ctx);	/* the failures are over */
+	    (failures_since(ur, now, &recent) == 0 || !recent)) {
+		ctx_delete(p->ctx);	/* the failures are over */
 		p->ctx = NULL;
 	}
 }
@@ -438,8 +489,10 @@ poll_timeout(struct ub_resolver *ur)
 {
 	if (ur->probe.state != PROBE_IDLE || ur->retired != NULL)
 		return 200;
-	return ur->failing_since_ms != 0 &&
-	    clock_mono_ms() - ur->last_failure_ms <= PROBE_IDLE_MS ? 200 : -1;
+	bool recent;
+
+	(void)failures_since(ur, clock_mono_ms(), &recent);
+	return recent ? 200 : -1;
 }
 
 /* poll_set - the pipe, then every context's result pipe; the contexts
@@ -485,8 +538,13 @@ resolver_thread(void *arg)
 
 		if (rc < 0 && errno != EINTR)
 			break;
-		if (rc > 0 && pfd[0].revents != 0)
-			break;
+		if (rc > 0 && pfd[0].revents != 0) {
+			char c[64];
+			ssize_t got = read(ur->wake[0], c, sizeof(c));
+
+			if (got <= 0 || memchr(c, 'x', (size_t)got) != NULL)
+				break;
+		}
 		for (i = 1; rc > 0 && i < n; i++) {
 			if (pfd[i].revents == 0)
 				continue;
@@ -543,6 +601,8 @@ ubr_start(struct dns_resolver *r, const char *name, uint16_t type)
 	q->ur = ur;
 	q->refs = 2;
 	q->sent_ms = clock_mono_ms();
+	q->type = type;
+	str_copy(q->name, sizeof(q->name), name);
 	pthread_mutex_lock(&ur->mu);
 	q->gen = ur->cur;
 	q->gen->refs++;
@@ -641,9 +701,11 @@ ubr_wait(struct dns_query *dq, uint64_t deadline_ms)
 		pthread_mutex_unlock(&ur->mu);
 		return a;
 	}
-	pthread_mutex_unlock(&ur->mu);
-	if (clock_mono_ms() - q->sent_ms >= NO_ANSWER_MS)
+	if (clock_mono_ms() - q->sent_ms >= NO_ANSWER_MS) {
 		atomic_store(&ur->no_answer_ms, clock_mono_ms());
+		note_result(ur, true, q->name, q->type, true);
+	}
+	pthread_mutex_unlock(&ur->mu);
 	abandon(q);
 	return dns_answer_new(DNS_R_TIMEOUT);
 }
@@ -664,9 +726,10 @@ ubr_destroy(struct dns_resolver *r)
 	if (ur->thread_started) {
 		ssize_t n;
 
-		do
-			n = write(ur->wake[1], "x", 1);
-		while (n < 0 && errno == EINTR);
+		/* a pipe full of "f" is drained by the thread */
+		while ((n = write(ur->wake[1], "x", 1)) < 0 &&
+		    (errno == EINTR || errno == EAGAIN))
+			(void)poll(NULL, 0, 1);
 		pthread_join(ur->thread, NULL);
 	}
 	if (ur->probe.ctx != NULL)
@@ -712,7 +775,8 @@ dns_resolver_new(const struct dns_config *cfg, const char **err_r)
 		return NULL;
 	}
 	ur->cur = gen_new(ctx);
-	if (pipe(ur->wake) != 0) {
+	if (pipe(ur->wake) != 0 ||
+	    fcntl(ur->wake[1], F_SETFL, O_NONBLOCK) != 0) {
 		*err_r = "cannot create a pipe";
 		ubr_destroy(&ur->base);
 		return NULL;

@@ -14,7 +14,7 @@ back-off (infra-host-ttl 2 did, but cut every lookup short at about 6.6 s
 whatever DNSTimeout said; infra-keep-probing alone did not help). Once
 lookups have failed for a second, the daemon asks the last failed
 question on a probe context that forgets the server's back-off, every
-3.5 s; once the resolver answers it and the current context still fails,
+2.3 s; once the resolver answers it and the current context still fails,
 a new context takes over (src/dns/dns_unbound.c). Without that: 13.9 s
 here.
 
@@ -47,7 +47,7 @@ except ImportError as e:  # reported through t.need below
 SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1") or 1)
 OUTAGE_S = 15           # without the fix: 4-14 s of temperror after
 SENDERS = 6             # messages in flight during the outage
-RECOVER_S = 4 * SCALE    # probes 3.5 s apart, each covering 1.1 s
+RECOVER_S = 4 * SCALE    # probes 2.3 s apart, each covering 1.1 s
 CLIENT_IP = "198.51.100.66"
 
 
@@ -91,7 +91,8 @@ def main():
     t = TAP()
     names = ["dkim=pass before the outage", "dkim=temperror during it",
              "dkim=pass within %.0f s of the DNS server's return" % RECOVER_S,
-             "the log says the resolver answers again",
+             "the log says the resolver answers again (unless it did at "
+             "once)",
              "the old and probe contexts are gone: no more threads or "
              "descriptors than before"]
     if not t.need(check=lambda: HAVE_LIBS or daemon.missing(),
@@ -142,8 +143,11 @@ def main():
                  % (got, took, len(during)))
             t.diag("dkim=pass again %.1f s after the %d s outage ended"
                    % (took, OUTAGE_S))
-            t.ok("DNS: the resolver answers again after" in d.log(),
-                 names[3], diag=d.log_tail(3))
+            # libunbound may not have backed the server off far (a
+            # loaded machine sends fewer queries in the outage): then
+            # it answers at once by itself and no context is replaced
+            t.ok("DNS: the resolver answers again after" in d.log() or
+                 took < 0.5 * SCALE, names[3], diag=d.log_tail(3))
             after = resources(d.pid)
             for _ in range(30):     # the retired context waits for its
                 if fewer(after, before):    # last query (0.2 s polls)

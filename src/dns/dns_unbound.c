@@ -23,28 +23,11 @@
  * the last one frees it. That closes the use-after-free race between a
  * timing-out waiter and a late answer.
  *
- * After an outage of the configured resolver libunbound keeps it backed
- * off: once its timeout has grown past 12 s it gets one probe query at a
- * time, as far apart as that timeout (up to 120 s), and every other lookup
- * fails at once, so lookups kept failing for about as long as the outage
- * had lasted after the resolver was back (17 s after a 20 s outage), and
- * libunbound has no call that forgets a server's back-off. So when lookups
- * have failed (libunbound gave up, or the waiter did after a second) for
- * a second with no answer in between, and some lookup went unanswered
- * for a second in the last 5 minutes, the resolver thread
- * asks the last failed question on a probe context, one made to forget
- * what it knows of a server a second later (libunbound's infra-host-ttl,
- * which would also end every lookup after about 6.6 s whatever DNSTimeout
- * says, so it is not used for lookups), each probe given 2 s, 0.3 s
- * apart; once one is answered, the same question on the current
- * context: if that fails too, a new context becomes the one lookups go
- * to and the old one is retired, deleted once no query refers to it
- * (each query holds its context: struct ub_gen, so a waiter cancelling
- * late never reaches a deleted context). A context is some 3 MB of
- * allocations, and making one for each probe grew the adversity soak's
- * RSS by 5 MB: the probe context lives from the first probe to the end
- * of the failures, and a context is made for lookups only when the
- * current one fails where the probe got an answer.
+ * After an outage of the resolver, dns_unbound_probe.c finds when it
+ * answers again and replaces the context lookups go to; each query holds
+ * the context it was sent on (struct ub_gen), so a waiter cancelling late
+ * never reaches a deleted context, and a retired context is deleted once
+ * no query refers to it.
  *
  * Threads we create block SIGHUP, SIGTERM and SIGINT: the daemon's main
  * thread handles them. libunbound creates its background thread inside the
@@ -75,6 +58,7 @@
 #include "dns/dns_cache.h"
 #include "dns/dns_int.h"
 #include "dns/dns_unbound_ctx.h"
+#include "dns/dns_unbound_int.h"
 #include "log/log.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -83,87 +67,6 @@
  * per sender domain of a busy site) and the bytes they may hold. */
 #define UB_CACHE_SLOTS 8192
 #define UB_CACHE_BYTES ((size_t)4 * 1024 * 1024)
-
-/* After an outage: lookups failing this long with no answer start the
- * probes; each probe, and the check of the current context after it, has
- * this long for an answer (the probe context starts each probe with what
- * it knew of the server forgotten, so it retries after 0.4 s and 1.1 s:
- * a resolver back by then is seen); libunbound has forgotten 2 s after
- * a probe's start at the latest (its infra-host-ttl 1 counts whole
- * seconds), so the next one may start PROBE_GAP_MS after it ends; probes
- * stop, and the probe context goes, when the failures end or no lookup
- * has failed for PROBE_IDLE_MS (nobody is waiting); at most RETIRED_MAX
- * old contexts wait for their queries. */
-#define PROBE_AFTER_MS 1000
-#define PROBE_LIFE_MS 2000
-#define PROBE_IDLE_MS 10000
-#define PROBE_GAP_MS 300
-/* Probes only when some lookup went unanswered for a second or more in
- * this long: libunbound backs off a server only for its queries that
- * went unanswered, and failures that all came at once are the server's
- * own SERVFAIL (a broken remote domain), which a new context would only
- * ask again (each costs some 3 MB of allocations). */
-#define NO_ANSWER_MEMORY_MS 300000
-#define NO_ANSWER_MS 1000
-#define RETIRED_MAX 8
-
-/* one libunbound context and the queries still sent on it */
-struct ub_gen {
-	struct ub_ctx *ctx;
-	int refs;			/* ub_query objects sent on it (mu) */
-	atomic_bool thread_made;	/* libunbound's own thread exists */
-	struct ub_gen *next;		/* on the retired list */
-};
-
-/* After an outage: the last failed question asked on the probe context
- * (made when failures begin, kept until they end), then, if it answered,
- * on the current context, which a new one replaces if it still fails. */
-enum probe_state { PROBE_IDLE, PROBE_ASKING, PROBE_CHECKING };
-struct ub_probe {
-	struct ub_ctx *ctx;		/* the probe context, or NULL */
-	enum probe_state state;
-	int async_id;
-	int result;			/* 0 waiting, 1 answered, -1 failed */
-	uint64_t deadline_ms;
-	uint64_t next_ms;		/* no new probe before */
-	char name[DNS_NAME_KEY_MAX];	/* the question asked, for the log */
-};
-
-struct ub_resolver {
-	struct dns_resolver base;
-	struct dns_config cfg;		/* for contexts made after an outage */
-	pthread_mutex_t mu;		/* guards ub_query fields, cur, refs */
-	struct ub_gen *cur;		/* where new lookups go */
-	struct ub_gen *retired;		/* resolver thread only */
-	size_t retired_count;
-	struct ub_probe probe;		/* resolver thread only */
-	/* under mu: the failures since the last answer */
-	uint64_t failing_since_ms;	/* first failure since an answer, or 0 */
-	uint64_t last_failure_ms;
-	char failed_name[DNS_NAME_KEY_MAX];	/* the last failed question */
-	uint16_t failed_type;
-	atomic_uint_least64_t no_answer_ms;	/* a lookup last went NO_ANSWER_MS
-						 * unanswered; 0: never */
-	pthread_t thread;
-	bool thread_started;
-	int wake[2];			/* pipe to the thread: "x" stop,
-					 * "f" failures began */
-	struct dns_cache *cache;	/* answers by TTL, before libunbound */
-};
-
-struct ub_query {
-	struct dns_query base;
-	struct ub_resolver *ur;
-	struct ub_gen *gen;		/* the context it was sent on */
-	uint64_t sent_ms;
-	uint16_t type;
-	char name[DNS_NAME_KEY_MAX];	/* the question, for the probes */
-	pthread_cond_t cond;
-	int async_id;
-	int refs;			/* waiter + pending callback */
-	bool done;
-	struct dns_answer *answer;
-};
 
 static const struct dns_ops ub_ops;
 
@@ -180,9 +83,9 @@ block_signals(sigset_t *old)
 	pthread_sigmask(SIG_BLOCK, &set, old);
 }
 
-/* gen_new - a context for ctx, with no query yet */
-static struct ub_gen *
-gen_new(struct ub_ctx *ctx)
+/* ubr_gen_new - a context for ctx, with no query yet */
+struct ub_gen *
+ubr_gen_new(struct ub_ctx *ctx)
 {
 	struct ub_gen *g = xcalloc(1, sizeof(*g));
 
@@ -191,11 +94,11 @@ gen_new(struct ub_ctx *ctx)
 	return g;
 }
 
-/* ctx_delete - delete a context and give its memory back: its some
+/* ubr_ctx_delete - delete a context and give its memory back: its some
  * 3 MB, freed in libunbound's thread's arena, otherwise stayed in the
  * process (the adversity soak's RSS grew 4 MB over its outages) */
-static void
-ctx_delete(struct ub_ctx *ctx)
+void
+ubr_ctx_delete(struct ub_ctx *ctx)
 {
 	ub_ctx_delete(ctx);
 	(void)malloc_trim(0);
@@ -207,7 +110,7 @@ gen_free(struct ub_gen *g)
 {
 	if (g == NULL)
 		return;
-	ctx_delete(g->ctx);
+	ubr_ctx_delete(g->ctx);
 	free(g);
 }
 
@@ -242,31 +145,6 @@ result_to_answer(int err, struct ub_result *res, uint16_t type)
 	return a;
 }
 
-/* note_result - with mu held: a lookup failed (libunbound gave up on
- * it, or its waiter did after NO_ANSWER_MS) or was answered; the failures
- * since the last answer start the probes. A failure beginning outside
- * the resolver thread wakes it (the write end does not block: a full
- * pipe wakes it anyway). */
-static void
-note_result(struct ub_resolver *ur, bool failed, const char *name,
-    uint16_t type, bool wake)
-{
-	if (!failed) {
-		ur->failing_since_ms = 0;
-		return;
-	}
-	ur->last_failure_ms = clock_mono_ms();
-	if (name != NULL) {
-		str_copy(ur->failed_name, sizeof(ur->failed_name), name);
-		ur->failed_type = type;
-	}
-	if (ur->failing_since_ms == 0) {
-		ur->failing_since_ms = ur->last_failure_ms;
-		if (wake)
-			(void)!write(ur->wake[1], "f", 1);
-	}
-}
-
 /* query_unref - drop n references with mu held; frees on the last */
 static void
 query_unref(struct ub_query *q, int n)
@@ -298,7 +176,7 @@ query_done(void *arg, int err, struct ub_result *res)
 	if (failed && clock_mono_ms() - q->sent_ms >= NO_ANSWER_MS)
 		atomic_store(&ur->no_answer_ms, clock_mono_ms());
 	pthread_mutex_lock(&ur->mu);
-	note_result(ur, failed, q->name, q->type, false);
+	ubr_note_result(ur, failed, q->name, q->type, false);
 	q->answer = a;
 	q->done = true;
 	pthread_cond_signal(&q->cond);
@@ -306,157 +184,6 @@ query_done(void *arg, int err, struct ub_result *res)
 	pthread_mutex_unlock(&ur->mu);
 	if (res != NULL)
 		ub_resolve_free(res);
-}
-
-/* probe_done - libunbound callback for a probe: did the resolver answer? */
-static void
-probe_done(void *arg, int err, struct ub_result *res)
-{
-	struct ub_resolver *ur = arg;
-
-	ur->probe.result = err == 0 && res != NULL &&
-	    (res->rcode == 0 || res->rcode == 3) ? 1 : -1;
-	if (res != NULL)
-		ub_resolve_free(res);
-}
-
-/* probe_ask - ask the last failed question on ctx; false if it cannot */
-static bool
-probe_ask(struct ub_resolver *ur, struct ub_ctx *ctx, uint64_t now)
-{
-	struct ub_probe *p = &ur->probe;
-	char name[DNS_NAME_KEY_MAX];
-	uint16_t type;
-
-	pthread_mutex_lock(&ur->mu);
-	str_copy(name, sizeof(name), ur->failed_name);
-	type = ur->failed_type;
-	pthread_mutex_unlock(&ur->mu);
-	str_copy(p->name, sizeof(p->name), name);
-	p->result = 0;
-	p->deadline_ms = now + PROBE_LIFE_MS;
-	return ub_resolve_async(ctx, name, type, 1 /* IN */, ur, probe_done,
-	    &p->async_id) == 0;
-}
-
-/* failures_since - with mu: when the failures began (0: none), and
- * whether one came in the last PROBE_IDLE_MS */
-static uint64_t
-failures_since(struct ub_resolver *ur, uint64_t now, bool *recent)
-{
-	uint64_t since;
-
-	pthread_mutex_lock(&ur->mu);
-	since = ur->failing_since_ms;
-	*recent = since != 0 && ur->failed_name[0] != '\0' &&
-	    now - ur->last_failure_ms <= PROBE_IDLE_MS;
-	pthread_mutex_unlock(&ur->mu);
-	return since;
-}
-
-/* failures_over - the current context answers: no failures now */
-static void
-failures_over(struct ub_resolver *ur)
-{
-	pthread_mutex_lock(&ur->mu);
-	ur->failing_since_ms = 0;
-	pthread_mutex_unlock(&ur->mu);
-}
-
-/* probe_start - ask the last failed question on the probe context */
-static void
-probe_start(struct ub_resolver *ur, uint64_t now)
-{
-	struct ub_probe *p = &ur->probe;
-	uint64_t no_answer = atomic_load(&ur->no_answer_ms);
-	const char *err;
-	bool recent;
-	uint64_t since = failures_since(ur, now, &recent);
-
-	if (since == 0 || now - since < PROBE_AFTER_MS || !recent ||
-	    no_answer == 0 || now - no_answer > NO_ANSWER_MEMORY_MS)
-		return;
-	p->next_ms = now + PROBE_GAP_MS;	/* if this one cannot start */
-	if (p->ctx == NULL &&
-	    (p->ctx = ub_ctx_made(&ur->cfg, true, &err)) == NULL)
-		return;
-	if (probe_ask(ur, p->ctx, now))
-		p->state = PROBE_ASKING;
-}
-
-/* replace_current - a new context for new lookups (the resolver just
- * answered the probe, the current context still fails); the old one is
- * retired, deleted once no query refers to it */
-static void
-replace_current(struct ub_resolver *ur, uint64_t now)
-{
-	struct ub_gen *old;
-	struct ub_ctx *ctx;
-	uint64_t failing_ms;
-	const char *err;
-
-	if ((ctx = ub_ctx_made(&ur->cfg, false, &err)) == NULL) {
-		log_warn("DNS: cannot make a new libunbound context: %s", err);
-		return;
-	}
-	pthread_mutex_lock(&ur->mu);
-	failing_ms = ur->failing_since_ms != 0 ? now - ur->failing_since_ms : 0;
-	ur->failing_since_ms = 0;
-	old = ur->cur;
-	ur->cur = gen_new(ctx);
-	pthread_mutex_unlock(&ur->mu);
-	old->next = ur->retired;
-	ur->retired = old;
-	ur->retired_count++;
-	log_info("DNS: the resolver answers again after %llu.%01llu s of "
-	    "failed lookups: lookups go to a new libunbound context",
-	    (unsigned long long)(failing_ms / 1000),
-	    (unsigned long long)(failing_ms % 1000 / 100));
-}
-
-/* probe_step - after each wake-up: settle a finished probe or check,
- * start the next probe while lookups keep failing */
-static void
-probe_step(struct ub_resolver *ur)
-{
-	struct ub_probe *p = &ur->probe;
-	uint64_t now = clock_mono_ms();
-	bool recent;
-
-	if (p->state != PROBE_IDLE) {
-		struct ub_ctx *asked = p->state == PROBE_ASKING ? p->ctx :
-		    ur->cur->ctx;
-
-		if (p->result == 0 && now < p->deadline_ms)
-			return;
-		if (p->result == 0)
-			(void)ub_cancel(asked, p->async_id);
-		log_debug("DNS: %s %s: %s", p->state == PROBE_ASKING ?
-		    "probe" : "check of the current context", p->name,
-		    p->result > 0 ? "answered" : p->result < 0 ? "failed" :
-		    "no answer in time");
-		if (p->state == PROBE_ASKING && p->result > 0) {
-			/* the resolver answers: does the current context? */
-			p->state = probe_ask(ur, ur->cur->ctx, now) ?
-			    PROBE_CHECKING : PROBE_IDLE;
-			return;
-		}
-		if (p->state == PROBE_CHECKING) {
-			if (p->result > 0)
-				failures_over(ur);	/* it does */
-			else
-				replace_current(ur, now);
-		}
-		p->state = PROBE_IDLE;
-		p->next_ms = now + PROBE_GAP_MS;
-	}
-	if (ur->retired_count < RETIRED_MAX && now >= p->next_ms)
-		probe_start(ur, now);
-	if (p->state == PROBE_IDLE && p->ctx != NULL &&
-	    (failures_since(ur, now, &recent) == 0 || !recent)) {
-		ctx_delete(p->ctx);	/* the failures are over */
-		p->ctx = NULL;
-	}
 }
 
 /* retired_sweep - delete the retired contexts no query refers to */
@@ -480,19 +207,6 @@ retired_sweep(struct ub_resolver *ur)
 		ur->retired_count--;
 		gen_free(g);
 	}
-}
-
-/* poll_timeout - how long the resolver thread may sleep: for ever unless
- * a probe runs, failures are recent, or retired contexts wait */
-static int
-poll_timeout(struct ub_resolver *ur)
-{
-	if (ur->probe.state != PROBE_IDLE || ur->retired != NULL)
-		return 200;
-	bool recent;
-
-	(void)failures_since(ur, clock_mono_ms(), &recent);
-	return recent ? 200 : -1;
 }
 
 /* poll_set - the pipe, then every context's result pipe; the contexts
@@ -534,7 +248,7 @@ resolver_thread(void *arg)
 
 	for (;;) {
 		nfds_t n = poll_set(ur, pfd, gens, 3 + RETIRED_MAX), i;
-		int rc = poll(pfd, n, poll_timeout(ur));
+		int rc = poll(pfd, n, ubr_probe_poll_ms(ur));
 
 		if (rc < 0 && errno != EINTR)
 			break;
@@ -554,7 +268,7 @@ resolver_thread(void *arg)
 			(void)ub_process(gens[i] != NULL ? gens[i]->ctx :
 			    ur->probe.ctx);
 		}
-		probe_step(ur);
+		ubr_probe_step(ur);
 		if (ur->retired != NULL)
 			retired_sweep(ur);
 	}
@@ -703,7 +417,7 @@ ubr_wait(struct dns_query *dq, uint64_t deadline_ms)
 	}
 	if (clock_mono_ms() - q->sent_ms >= NO_ANSWER_MS) {
 		atomic_store(&ur->no_answer_ms, clock_mono_ms());
-		note_result(ur, true, q->name, q->type, true);
+		ubr_note_result(ur, true, q->name, q->type, true);
 	}
 	pthread_mutex_unlock(&ur->mu);
 	abandon(q);
@@ -774,7 +488,7 @@ dns_resolver_new(const struct dns_config *cfg, const char **err_r)
 		ubr_destroy(&ur->base);
 		return NULL;
 	}
-	ur->cur = gen_new(ctx);
+	ur->cur = ubr_gen_new(ctx);
 	if (pipe(ur->wake) != 0 ||
 	    fcntl(ur->wake[1], F_SETFL, O_NONBLOCK) != 0) {
 		*err_r = "cannot create a pipe";

@@ -1,0 +1,522 @@
+#!/usr/bin/python3
+"""test_migrate_options - how authmilter-migrate carries single OpenDKIM
+and OpenDMARC options over: option kinds held to authmilter's ranges,
+repeated options, Boolean and integer spellings, program defaults, host
+file words, data set kinds, IgnoreMailFrom, documented OpenDKIM options,
+long socket paths, include depth, networks, relative host files, log
+levels, and the mode of the file -o writes (test_migrate has the whole
+setups)."""
+
+import os
+import re
+import stat
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import tmpdir  # noqa: E402
+from migrate_run import MIGRATE, check_t, migrate, missing, settings  # noqa: E402
+from tap import TAP  # noqa: E402
+
+t = TAP()
+
+
+def translations():
+    """options carried by kind: yes/no, whole numbers and seconds held to
+    authmilter's ranges (the nearest allowed value, with the reason in a
+    comment), a syslog facility with or without LOG_; values that are
+    not of the kind are listed, not written"""
+    names = ["yes/no, counts, seconds and the facility carried as written",
+             "a count outside authmilter's range: the nearest, with why",
+             "seconds of 0 (no limit): the longest allowed, with why",
+             "the carried file passes authmilter -t",
+             "values not of the option's kind are listed, not written"]
+    if not t.need(check=missing, what="migration of option kinds",
+                  tests=names):
+        return
+    tmp = tmpdir.make("migrate-kinds-")
+    try:
+        conf = os.path.join(tmp, "opendkim.conf")
+        with open(conf, "w") as f:
+            f.write("Mode sv\nMultipleSignatures yes\nMinimumKeyBits 2048\n"
+                    "MaximumSignaturesToVerify 7\nClockDrift 300\n"
+                    "SyslogFacility LOG_LOCAL3\nMaximumHeaders 12\n"
+                    "DNSTimeout 0\n")
+        r = migrate("-k", conf, "-m", "none")
+        s = settings(r.stdout, lower=False)
+        t.ok(r.returncode == 0 and s.get("MultipleSignatures") == "yes" and
+             s.get("DKIMMinKeyBits") == "2048" and
+             s.get("DKIMMaxSignatures") == "7" and
+             s.get("DKIMClockSkew") == "300s" and
+             s.get("LogFacility") == "local3", names[0],
+             diag=r.stdout + r.stderr)
+        t.ok(s.get("MaxHeaderBytes") == "4096" and "12 is outside "
+             "authmilter's range 4096-" in r.stdout, names[1],
+             diag=r.stdout)
+        t.ok(s.get("DNSTimeout") == "60s" and "0 (no limit) is not allowed"
+             in r.stdout, names[2], diag=r.stdout)
+        out = os.path.join(tmp, "authmilter.conf")
+        with open(out, "w") as f:
+            f.write(r.stdout)
+        c = check_t(out)
+        t.ok(c.returncode == 0, names[3], diag=c.stderr)
+        with open(conf, "w") as f:
+            f.write("Mode sv\nMultipleSignatures maybe\nClockDrift abc\n"
+                    "MaximumSignaturesToVerify 3x\n")
+        r = migrate("-k", conf, "-m", "none")
+        s = settings(r.stdout, lower=False)
+        t.ok(r.returncode == 0 and "not a yes/no value" in r.stderr and
+             "not a number of seconds" in r.stderr and
+             "not a whole number" in r.stderr and
+             not {"MultipleSignatures", "DKIMClockSkew",
+                  "DKIMMaxSignatures"} & set(s), names[4],
+             diag=r.stdout + r.stderr)
+    finally:
+        tmpdir.remove(tmp)
+
+
+def repeated_options():
+    """an option a file sets twice: OpenDKIM and OpenDMARC look options
+    up from the newest line, so the last value is the one they ran with;
+    the earlier line is listed, host lists are not merged"""
+    names = ["an option set twice: the last value is carried, the first "
+             "listed", "InternalHosts set twice: only the last list",
+             "an OpenDMARC option set twice: the last value is carried"]
+    if not t.need(check=missing, what="repeated options", tests=names):
+        return
+    tmp = tmpdir.make("migrate-repeat-")
+    try:
+        for name, net in (("h1", "10.0.0.0/8"), ("h2", "192.0.2.0/24")):
+            with open(os.path.join(tmp, name), "w") as f:
+                f.write(net + "\n")
+        conf = os.path.join(tmp, "opendkim.conf")
+        with open(conf, "w") as f:
+            f.write("Mode sv\nCanonicalization relaxed/simple\n"
+                    "InternalHosts %s/h1\nCanonicalization simple/relaxed\n"
+                    "InternalHosts %s/h2\n" % (tmp, tmp))
+        dmarc = os.path.join(tmp, "opendmarc.conf")
+        with open(dmarc, "w") as f:
+            f.write("RejectFailures true\nRejectFailures false\n")
+        r = migrate("-k", conf, "-m", dmarc)
+        s = settings(r.stdout, lower=False)
+        t.ok(r.returncode == 0 and
+             s.get("Canonicalization") == "simple/relaxed" and
+             re.search(r"opendkim\.conf:2: Canonicalization relaxed/simple: "
+                       r"replaced by .*opendkim\.conf:4", r.stderr),
+             names[0], diag=r.stdout + r.stderr)
+        # (127.0.0.1: OpenDMARC's default IgnoreHosts)
+        t.is_eq(s.get("InternalHosts"), "192.0.2.0/24 127.0.0.1", names[1])
+        t.ok(s.get("DMARCRejectAction") == "mark" and
+             "DMARCTempErrorAction" not in s and
+             "opendmarc.conf:1: RejectFailures true: replaced" in r.stderr,
+             names[2], diag=r.stdout + r.stderr)
+    finally:
+        tmpdir.remove(tmp)
+
+
+def boolean_spellings():
+    """a Boolean is read from its first byte, as OpenDKIM and OpenDMARC
+    read it: t/y/1 true, f/n/0 false, in either case; a value they
+    refused to start with ("on") is listed, not carried"""
+    names = ["Booleans by their first byte: Yep, TRUE, Nope carried",
+             "a Boolean OpenDKIM refused (on) is listed, not carried"]
+    if not t.need(check=missing, what="Boolean spellings", tests=names):
+        return
+    tmp = tmpdir.make("migrate-bool-")
+    try:
+        conf = os.path.join(tmp, "opendkim.conf")
+        with open(conf, "w") as f:
+            f.write("Mode sv\nMultipleSignatures Yep\nSyslogSuccess on\n")
+        dmarc = os.path.join(tmp, "opendmarc.conf")
+        with open(dmarc, "w") as f:
+            f.write("RejectFailures TRUE\nHoldQuarantinedMessages Nope\n")
+        r = migrate("-k", conf, "-m", dmarc)
+        s = settings(r.stdout, lower=False)
+        t.ok(r.returncode == 0 and s.get("MultipleSignatures") == "yes" and
+             s.get("DMARCRejectAction") == "reject" and
+             s.get("DMARCQuarantineAction") == "mark" and
+             "Nope" not in r.stderr and "Yep" not in r.stderr, names[0],
+             diag=r.stdout + r.stderr)
+        t.ok("LogLevel" not in s and
+             re.search(r"SyslogSuccess on: not a yes/no value", r.stderr),
+             names[1], diag=r.stdout + r.stderr)
+    finally:
+        tmpdir.remove(tmp)
+
+
+def integer_forms():
+    """integers read as OpenDKIM and OpenDMARC read them (strtol base 0):
+    0x hex, a leading 0 octal, otherwise decimal - also UMask, where 23
+    without a leading 0 is decimal 23 (octal 027)"""
+    names = ["integers: 0x12c is 300 seconds, 010 is 8",
+             "UMask 23 (decimal, umask 027) gives SocketMode 0750, with why",
+             "UMask 0x12 (umask 022) gives SocketMode 0755"]
+    if not t.need(check=missing, what="integer forms", tests=names):
+        return
+    tmp = tmpdir.make("migrate-int-")
+    try:
+        conf = os.path.join(tmp, "opendkim.conf")
+        dmarc = os.path.join(tmp, "opendmarc.conf")
+        with open(conf, "w") as f:
+            f.write("Mode sv\nClockDrift 0x12c\n"
+                    "MaximumSignaturesToVerify 010\nUMask 23\n")
+        r = migrate("-k", conf, "-m", "none")
+        s = settings(r.stdout, lower=False)
+        t.ok(r.returncode == 0 and s.get("DKIMClockSkew") == "300s" and
+             s.get("DKIMMaxSignatures") == "8", names[0],
+             diag=r.stdout + r.stderr)
+        t.ok(s.get("SocketMode") == "0750" and "read as decimal, umask 0027"
+             in r.stdout, names[1], diag=r.stdout + r.stderr)
+        with open(dmarc, "w") as f:
+            f.write("UMask 0x12\n")
+        r = migrate("-k", "none", "-m", dmarc)
+        t.is_eq(settings(r.stdout, lower=False).get("SocketMode"), "0755",
+                names[2])
+    finally:
+        tmpdir.remove(tmp)
+
+
+def program_defaults():
+    """defaults of OpenDKIM and OpenDMARC that authmilter does not share
+    are written out: OpenDMARC delivered mail without a usable From
+    unless RequiredHeaders was on; OpenDKIM signed simple/simple"""
+    names = ["OpenDMARC's default RequiredHeaders false: DMARCBadFrom "
+             "accept", "RequiredHeaders on: DMARCBadFrom reject",
+             "OpenDKIM's default Canonicalization simple/simple is written"]
+    if not t.need(check=missing, what="program defaults", tests=names):
+        return
+    tmp = tmpdir.make("migrate-defaults-")
+    try:
+        conf = os.path.join(tmp, "opendkim.conf")
+        dmarc = os.path.join(tmp, "opendmarc.conf")
+        with open(conf, "w") as f:
+            f.write("Mode sv\n")
+        with open(dmarc, "w") as f:
+            f.write("RejectFailures yes\n")
+        r = migrate("-k", conf, "-m", dmarc)
+        s = settings(r.stdout, lower=False)
+        t.ok(r.returncode == 0 and s.get("DMARCBadFrom") == "accept",
+             names[0], diag=r.stdout + r.stderr)
+        with open(dmarc, "w") as f:
+            f.write("RejectFailures yes\nRequiredHeaders yes\n")
+        r = migrate("-k", conf, "-m", dmarc)
+        t.ok(settings(r.stdout, lower=False).get("DMARCBadFrom") == "reject"
+             and "RequiredHeaders" not in r.stderr, names[1],
+             diag=r.stdout + r.stderr)
+        t.is_eq(s.get("Canonicalization"), "simple/simple", names[2])
+    finally:
+        tmpdir.remove(tmp)
+
+
+def host_file_words():
+    """a host file line is its first word: OpenDKIM's file data sets keep
+    the rest as a value, OpenDMARC's IgnoreHosts reader drops it"""
+    names = ["host file lines with words after the address: the address "
+             "is carried, nothing listed"]
+    if not t.need(check=missing, what="host file words", tests=names):
+        return
+    tmp = tmpdir.make("migrate-hostwords-")
+    try:
+        hosts = os.path.join(tmp, "hosts")
+        with open(hosts, "w") as f:
+            f.write("10.0.0.0/8 office lan\n  192.0.2.1\tmx # relay\n")
+        conf = os.path.join(tmp, "opendkim.conf")
+        dmarc = os.path.join(tmp, "opendmarc.conf")
+        with open(conf, "w") as f:
+            f.write("Mode sv\nInternalHosts file:%s\n" % hosts)
+        with open(dmarc, "w") as f:
+            f.write("IgnoreHosts %s\n" % hosts)
+        r = migrate("-k", conf, "-m", dmarc)
+        t.ok(r.returncode == 0 and
+             settings(r.stdout, lower=False).get("InternalHosts") ==
+             "10.0.0.0/8 192.0.2.1" and "entry" not in r.stderr, names[0],
+             diag=r.stdout + r.stderr)
+    finally:
+        tmpdir.remove(tmp)
+
+
+def data_set_case():
+    """OpenDKIM takes a data set's kind in any case (FILE:, Refile:,
+    CSL:); the result names it in the lower case authmilter reads"""
+    names = ["FILE: KeyTable and REFILE: SigningTable carried as file: "
+             "and refile:", "File: InternalHosts read as a file",
+             "CSL: OversignHeaders read as a list"]
+    if not t.need(check=missing, what="data set kinds in any case",
+                  tests=names):
+        return
+    tmp = tmpdir.make("migrate-dscase-")
+    try:
+        hosts = os.path.join(tmp, "hosts")
+        with open(hosts, "w") as f:
+            f.write("10.0.0.0/8\n")
+        for name in ("KeyTable", "SigningTable"):
+            with open(os.path.join(tmp, name), "w") as f:
+                f.write("")
+        conf = os.path.join(tmp, "opendkim.conf")
+        with open(conf, "w") as f:
+            f.write("Mode sv\nKeyTable FILE:%s/KeyTable\n"
+                    "SigningTable REFILE:%s/SigningTable\n"
+                    "InternalHosts File:%s\nOversignHeaders CSL:From,To\n"
+                    % (tmp, tmp, hosts))
+        r = migrate("-k", conf, "-m", "none")
+        s = settings(r.stdout, lower=False)
+        t.ok(s.get("KeyTable") == "file:%s/KeyTable" % tmp and
+             s.get("SigningTable") == "refile:%s/SigningTable" % tmp,
+             names[0], diag=r.stdout + r.stderr)
+        t.ok(s.get("InternalHosts") == "10.0.0.0/8", names[1],
+             diag=r.stdout + r.stderr)
+        t.is_eq(s.get("OversignHeaders"), "From To", names[2])
+    finally:
+        tmpdir.remove(tmp)
+
+
+def ignore_mail_from():
+    """IgnoreMailFrom becomes DMARCNeverReject, which also covers
+    subdomains (OpenDMARC matched the From domain exactly): the comment
+    over the setting says so"""
+    names = ["IgnoreMailFrom: DMARCNeverReject with a comment naming the "
+             "subdomains it adds"]
+    if not t.need(check=missing, what="IgnoreMailFrom", tests=names):
+        return
+    tmp = tmpdir.make("migrate-imf-")
+    try:
+        dmarc = os.path.join(tmp, "opendmarc.conf")
+        with open(dmarc, "w") as f:
+            f.write("IgnoreMailFrom example.com,example.net\n")
+        r = migrate("-k", "none", "-m", dmarc)
+        block = re.search(r"((?:^#.*\n)+)DMARCNeverReject (.*)$", r.stdout,
+                          re.M)
+        t.ok(block and block.group(2).split() == ["example.com",
+                                                  "example.net"] and
+             "subdomains" in block.group(1), names[0], diag=r.stdout)
+    finally:
+        tmpdir.remove(tmp)
+
+
+def documented_options():
+    """options opendkim.conf(5) documents that authmilter cannot carry
+    are listed with a reason of their own, not as unknown; an On-*
+    action of accept is what authmilter does and is only noted"""
+    names = ["On-BadSignature reject: listed, DMARC decides instead",
+             "On-NoSignature accept: noted, not listed",
+             "RemoveOldSignatures, AllowSHA1Only, VBR-Type: listed with a "
+             "reason, not as unknown"]
+    if not t.need(check=missing, what="documented OpenDKIM options",
+                  tests=names):
+        return
+    tmp = tmpdir.make("migrate-doc-")
+    try:
+        conf = os.path.join(tmp, "opendkim.conf")
+        with open(conf, "w") as f:
+            f.write("Mode sv\nOn-BadSignature reject\nOn-NoSignature a\n"
+                    "RemoveOldSignatures yes\nAllowSHA1Only no\n"
+                    "VBR-Type all\n")
+        r = migrate("-k", conf, "-m", "none")
+        t.ok(re.search(r"On-BadSignature reject: .*only through DMARC",
+                       r.stderr), names[0], diag=r.stderr)
+        t.ok("On-NoSignature" not in r.stderr and
+             re.search(r"^#   .*On-NoSignature a: authmilter accepts",
+                       r.stdout, re.M), names[1], diag=r.stdout + r.stderr)
+        t.ok(all(re.search(r"%s .*: \S" % o, r.stderr) for o in
+                 ("RemoveOldSignatures", "AllowSHA1Only", "VBR-Type")) and
+             "not an option" not in r.stderr, names[2], diag=r.stderr)
+    finally:
+        tmpdir.remove(tmp)
+
+
+def long_socket():
+    """a socket path or host is carried whole, never cut to a buffer
+    (a cut name is another socket)"""
+    names = ["a 600-byte socket path is carried whole"]
+    if not t.need(check=missing, what="long socket", tests=names):
+        return
+    tmp = tmpdir.make("migrate-sock-")
+    try:
+        conf = os.path.join(tmp, "opendkim.conf")
+        path = "/run/" + "a" * 600 + ".sock"
+        with open(conf, "w") as f:
+            f.write("Mode v\nSocket local:%s\n" % path)
+        r = migrate("-k", conf, "-m", "none")
+        t.is_eq(settings(r.stdout, lower=False).get("Socket"),
+                "unix:" + path, names[0])
+    finally:
+        tmpdir.remove(tmp)
+
+
+def include_depth():
+    """Include nests five levels below the file, as in OpenDKIM (a sixth
+    is an error)"""
+    names = ["five nested Include levels are read",
+             "a sixth Include level is an error (status 1)"]
+    if not t.need(check=missing, what="Include depth", tests=names):
+        return
+    tmp = tmpdir.make("migrate-incl-")
+    try:
+        def chain(levels):
+            for i in range(levels + 1):
+                with open(os.path.join(tmp, "c%d.conf" % i), "w") as f:
+                    if i < levels:
+                        f.write("Include %s/c%d.conf\n" % (tmp, i + 1))
+                    else:
+                        f.write("Mode v\n")
+            return migrate("-k", os.path.join(tmp, "c0.conf"), "-m", "none")
+        r = chain(5)
+        t.ok(r.returncode == 0 and
+             settings(r.stdout, lower=False).get("Mode") == "v", names[0],
+             diag=r.stderr)
+        r = chain(6)
+        t.ok(r.returncode == 1 and "nested deeper" in r.stderr, names[1],
+             diag=r.stderr)
+    finally:
+        tmpdir.remove(tmp)
+
+
+def unmatched_networks():
+    """OpenDKIM and OpenDMARC look a client up as text (its address, then
+    each masked "addr/n"), so a network written with host bits set or an
+    IPv6 address not in inet_ntop's form never matched: it is listed with
+    the form that would, not made internal"""
+    names = ["10.1.2.3/8 and 2001:db8:0::1 listed with 10.0.0.0/8 and "
+             "2001:db8::1", "networks written as looked up are carried"]
+    if not t.need(check=missing, what="unmatched networks", tests=names):
+        return
+    tmp = tmpdir.make("migrate-nets-")
+    try:
+        conf = os.path.join(tmp, "opendkim.conf")
+        with open(conf, "w") as f:
+            f.write("Mode sv\nInternalHosts 10.1.2.3/8,2001:db8:0::1,"
+                    "192.168.1.0/24,[2001:DB8::]/32\n")
+        r = migrate("-k", conf, "-m", "none")
+        t.ok(re.search(r"entry 10\.1\.2\.3/8 \(never matched.* as "
+                       r"10\.0\.0\.0/8", r.stderr) and
+             re.search(r"entry 2001:db8:0::1 \(never matched.* as "
+                       r"2001:db8::1;", r.stderr), names[0], diag=r.stderr)
+        t.is_eq(settings(r.stdout, lower=False).get("InternalHosts"),
+                "192.168.1.0/24 2001:DB8::/32", names[1])
+    finally:
+        tmpdir.remove(tmp)
+
+
+def relative_host_file():
+    """a relative file: host list is read where OpenDKIM read it (its
+    absolute BaseDirectory), never from the directory the migration
+    runs in"""
+    names = ["relative file: host list without BaseDirectory: listed, "
+             "the file in the current directory not read",
+             "relative file: host list read from BaseDirectory"]
+    if not t.need(check=missing, what="relative host file", tests=names):
+        return
+    tmp = tmpdir.make("migrate-relhosts-")
+    try:
+        base = os.path.join(tmp, "base")
+        os.mkdir(base)
+        for d, net in ((tmp, "10.6.0.0/16"), (base, "10.5.0.0/16")):
+            with open(os.path.join(d, "hosts"), "w") as f:
+                f.write(net + "\n")
+        conf = os.path.join(tmp, "opendkim.conf")
+
+        def run(extra):
+            with open(conf, "w") as f:
+                f.write("Mode sv\nInternalHosts file:hosts\n" + extra)
+            return subprocess.run([MIGRATE, "-k", conf, "-m", "none"],
+                                  capture_output=True, text=True,
+                                  timeout=60, cwd=tmp)
+        r = run("")
+        t.ok("10.6.0.0/16" not in r.stdout and
+             re.search(r"InternalHosts file:hosts: a relative path", r.stderr),
+             names[0], diag=r.stdout + r.stderr)
+        r = run("BaseDirectory %s\n" % base)
+        t.is_eq(settings(r.stdout, lower=False).get("InternalHosts"),
+                "10.5.0.0/16", names[1])
+    finally:
+        tmpdir.remove(tmp)
+
+
+def log_levels():
+    """SyslogSuccess (info) and LogWhy (debug) together: OpenDKIM logged
+    what each asked for, so the more verbose level is kept whatever the
+    order, and neither is listed"""
+    names = ["SyslogSuccess then LogWhy: LogLevel debug, nothing listed",
+             "LogWhy then SyslogSuccess: LogLevel debug, nothing listed"]
+    if not t.need(check=missing, what="log levels", tests=names):
+        return
+    tmp = tmpdir.make("migrate-log-")
+    try:
+        conf = os.path.join(tmp, "opendkim.conf")
+        for i, lines in enumerate(("SyslogSuccess yes\nLogWhy yes\n",
+                                   "LogWhy yes\nSyslogSuccess yes\n")):
+            with open(conf, "w") as f:
+                f.write("Mode v\n" + lines)
+            r = migrate("-k", conf, "-m", "none")
+            t.ok(settings(r.stdout, lower=False).get("LogLevel") == "debug"
+                 and "not carried" not in r.stderr, names[i],
+                 diag=r.stdout + r.stderr)
+    finally:
+        tmpdir.remove(tmp)
+
+
+def output_mode():
+    """-o makes a new file 0644 less the umask: under umask 000 it was
+    0666 (fopen's), a configuration the daemon reads as root that any
+    local user could rewrite"""
+    names = ["-o under umask 000: the new file is 0644",
+             "-o under umask 077: the new file is 0600",
+             "-o onto an existing file: its mode stays"]
+    if not t.need(check=missing, what="-o file mode", tests=names):
+        return
+    tmp = tmpdir.make("migrate-mode-")
+    try:
+        conf = os.path.join(tmp, "opendkim.conf")
+        with open(conf, "w") as f:
+            f.write("Mode v\n")
+        for name, mask, want in ((names[0], 0o000, 0o644),
+                                 (names[1], 0o077, 0o600)):
+            out = os.path.join(tmp, "out-%03o.conf" % mask)
+            old = os.umask(mask)
+            try:
+                r = migrate("-k", conf, "-m", "none", "-o", out)
+            finally:
+                os.umask(old)
+            mode = stat.S_IMODE(os.stat(out).st_mode) if \
+                os.path.exists(out) else None
+            t.ok(r.returncode == 0 and mode == want, name,
+                 diag="status %r, mode %s: %s" % (
+                     r.returncode, "%o" % mode if mode is not None else "-",
+                     r.stderr))
+        out = os.path.join(tmp, "kept.conf")
+        open(out, "w").close()
+        os.chmod(out, 0o640)
+        old = os.umask(0)
+        try:
+            r = migrate("-k", conf, "-m", "none", "-o", out)
+        finally:
+            os.umask(old)
+        mode = stat.S_IMODE(os.stat(out).st_mode)
+        t.ok(r.returncode == 0 and mode == 0o640 and os.path.getsize(out) > 0,
+             names[2], diag="status %r, mode %o" % (r.returncode, mode))
+    finally:
+        tmpdir.remove(tmp)
+
+
+def main():
+    translations()
+    repeated_options()
+    boolean_spellings()
+    integer_forms()
+    program_defaults()
+    host_file_words()
+    data_set_case()
+    ignore_mail_from()
+    documented_options()
+    long_socket()
+    include_depth()
+    unmatched_networks()
+    relative_host_file()
+    log_levels()
+    output_mode()
+    t.done()
+
+
+if __name__ == "__main__":
+    main()

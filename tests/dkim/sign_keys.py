@@ -9,6 +9,8 @@ and returns {name: (path, "v=DKIM1; k=...; p=...")}.
 
 Verifiers, each given the TXT records as {dns-name: text}:
   dkimpy_results(msg, recs)   [(algorithm, selector, passed)]
+  dual_pass(msg, recs)        (both rsa-sha256 and ed25519-sha256 pass,
+                               dkimpy_results)
   maildkim_results(paths, recs, tmp)  {path: "pass;invalid(...)"}
   opendkim_results(paths, recs, tmp)  {path: [(result, a, s)]}
 """
@@ -84,6 +86,14 @@ def dkimpy_results(msg, recs):
             s = "%s (%s)" % (s, e)
         out.append((a, s, bool(ok)))
     return out
+
+
+def dual_pass(msg, recs):
+    """dual_pass - (True when exactly the rsa-sha256 and ed25519-sha256
+    signatures are there and both verify with dkimpy, the results)"""
+    res = dkimpy_results(msg, recs)
+    algs = sorted(a for a, _s, ok in res if ok)
+    return algs == ["ed25519-sha256", "rsa-sha256"] and len(res) == 2, res
 
 
 def maildkim_results(paths, recs, tmp):

@@ -194,9 +194,19 @@ def test_low_fd_limit(t):
             ok, why = False, str(e)
         log = d.log()
         rc = d.stop()
-        t.ok("the limit on open files is 32" in log, names[0],
-             diag=log[-600:])
+        # valgrind keeps descriptors of its own under the limit and
+        # shows the program a smaller one: the numbers differ there
+        wrapped = "AUTHMILTER_WRAPPER gives the program another limit" \
+            if os.environ.get("AUTHMILTER_WRAPPER") else None
+        if wrapped:
+            t.skip(names[0], wrapped)
+        else:
+            t.ok("the limit on open files is 32" in log, names[0],
+                 diag=log[-600:])
         t.ok(ok and rc == 0, names[1], diag="%s, status %r" % (why, rc))
+        if wrapped:
+            t.skip(names[2], wrapped)
+            return
         r = subprocess.run(["/bin/sh", "-c", 'ulimit -n 13 && exec "$@"',
                             "sh"] + daemon._command() +
                            ["-c", d.conf_path, "-f"], capture_output=True,

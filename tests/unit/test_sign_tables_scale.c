@@ -23,6 +23,8 @@
 #include "sign/sign_setup.h"
 #include "util/buf.h"
 
+#include "store_dir.h"
+
 /* Domains in the big table: enough that a scan per line (n * n / 2
  * compares) is far above the bound below, small enough to load fast. */
 #define BIG 3000
@@ -40,8 +42,6 @@ __wrap_ascii_strcasecmp(const char *a, const char *b)
 	return __real_ascii_strcasecmp(a, b);
 }
 
-static char dir[64];
-
 static const char *
 path_in(const char *name)
 {
@@ -49,7 +49,7 @@ path_in(const char *name)
 	static int i;
 
 	i = (i + 1) % 4;
-	(void)snprintf(p[i], sizeof(p[i]), "%s/%s", dir, name);
+	(void)snprintf(p[i], sizeof(p[i]), "%s/%s", store_dir, name);
 	return p[i];
 }
 
@@ -58,23 +58,12 @@ setup(void **state)
 {
 	FILE *f;
 
-	(void)state;
-	(void)snprintf(dir, sizeof(dir), "/tmp/test_sign_scale.XXXXXX");
-	if (mkdtemp(dir) == NULL || (f = fopen(path_in("ed.seed"), "w")) == NULL)
+	if (store_dir_setup(state) != 0 ||
+	    (f = fopen(path_in("ed.seed"), "w")) == NULL)
 		return -1;
 	/* RFC 8463 A.2 Ed25519 seed */
 	(void)fputs("nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=\n", f);
 	return fclose(f) == 0 && chmod(path_in("ed.seed"), 0600) == 0 ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
 }
 
 /* tables - n domains d<i>.example, each its own KeyTable name k<i> with
@@ -205,5 +194,5 @@ main(void)
 		cmocka_unit_test(test_duplicates_in_file_order),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, store_dir_teardown);
 }

@@ -17,7 +17,8 @@
 #     daemon, skip themselves there (TAP.skip_if_wrapped): they would
 #     only repeat the plain run.
 #
-# Usage: tests/ci-sanitize.sh [asan|valgrind]...   (default: both)
+# Usage: tests/ci-sanitize.sh [asan|valgrind]...   (default: both, side
+# by side; see the end of this file)
 # Run from a configured, built source tree (after ./bootstrap && make).
 # Environment: SANITIZE_DIR (default build-san in the source tree).
 # Prints the duration of each part.
@@ -63,7 +64,6 @@ run_asan() {
 	rm -rf "$work/asan"
 	mkdir -p "$work/asan/build" "$work/asan/reports"
 	# set -e does not apply inside a function called with ||: check each
-	(cd "$srcdir" && make dist >/dev/null) || { echo "asan: make dist failed"; return 1; }
 	tarball=$(ls -t "$srcdir"/authmilter-*.tar.gz | head -n 1)
 	tar -xzf "$tarball" -C "$work/asan" || return 1
 	src=$(ls -d "$work"/asan/authmilter-*/)
@@ -129,12 +129,17 @@ run_valgrind() {
 	# parsers and libspf2 on hostile input: memcheck sees what ASan
 	# cannot, uninitialised reads and overruns inside Debian's libspf2,
 	# which is not instrumented. A few seconds.
+	# (built by main's make check-programs: a missing one is an error,
+	# not a replay quietly left out)
+	nreplay=0
 	for b in tests/unit/fuzz_replay_*; do
-		[ -x "$b" ] || continue
+		[ -x "$b" ] || { echo "valgrind: no fuzz replay program $b"; rc=1; continue; }
+		nreplay=$((nreplay + 1))
 		top_srcdir=$srcdir $AUTHMILTER_WRAPPER "$b" \
 		    >"$logs/$(basename "$b").log" 2>&1 ||
 		    { echo "valgrind: $b failed"; rc=1; }
 	done
+	echo "valgrind: $nreplay fuzz replays ($(elapsed "$t0")s)"
 	make check TEST_SUITES=functional >"$logs/check.log" 2>&1 || rc=$?
 	unset AUTHMILTER_WRAPPER AUTHMILTER_TEST_TIME_SCALE
 	grep -E '^(FAIL|PASS) |^ +not ok' "$logs/check.log" | grep -vE '^PASS ' || true
@@ -157,11 +162,45 @@ run_valgrind() {
 	echo "valgrind: OK (zero errors, zero definite/indirect leaks)"
 }
 
+# The parts run side by side: each spends most of its time waiting on
+# sockets, timeouts and single-threaded valgrind, so two of them fill
+# the two cores of a CI machine (about 20 minutes less than one after
+# the other). Each gets its own lane of free ports (tests/lib/
+# port_lane.py) and its own output file, printed when both have ended.
 for p in $parts; do
 	case $p in
-	asan) run_asan || status=1 ;;
-	valgrind) run_valgrind || status=1 ;;
-	*) echo "unknown part $p"; status=1 ;;
+	asan | valgrind) ;;
+	*) echo "unknown part $p"; exit 1 ;;
 	esac
+done
+mkdir -p "$work"
+# Before the parts start, what both would otherwise make in this tree at
+# once: the tarball the ASan part builds, the test programs (the fuzz
+# replays the valgrind part runs).
+(cd "$srcdir" && make dist >/dev/null) || { echo "make dist failed"; exit 1; }
+(cd "$srcdir" && make -j2 check-programs >/dev/null) || { echo "make check-programs failed"; exit 1; }
+nparts=$(echo $parts | wc -w)
+lane=0
+pids=
+for p in $parts; do
+	(
+		# a subshell starts with default traps
+		trap keep_reports EXIT
+		trap 'exit 130' INT
+		trap 'exit 143' TERM
+		AUTHMILTER_TEST_PORT_LANE=$lane/$nparts
+		export AUTHMILTER_TEST_PORT_LANE
+		"run_$p"
+	) >"$work/$p.out" 2>&1 &
+	pids="$pids $!"
+	lane=$((lane + 1))
+done
+trap 'kill $pids 2>/dev/null; exit 130' INT
+trap 'kill $pids 2>/dev/null; exit 143' TERM
+for pid in $pids; do
+	wait "$pid" || status=1
+done
+for p in $parts; do
+	cat "$work/$p.out"
 done
 exit $status

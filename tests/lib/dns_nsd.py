@@ -24,6 +24,7 @@ import dns.message
 import dns.query
 import dns.rdatatype
 
+import port_lane
 import tmpdir
 
 NSD = '/usr/sbin/nsd'
@@ -36,10 +37,13 @@ class NsdError(Exception):
 
 def free_port():
     """free_port - a port free for both UDP and TCP on 127.0.0.1"""
-    for _ in range(50):
+    for _ in range(port_lane.TRIES):
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         u.bind(('127.0.0.1', 0))
         port = u.getsockname()[1]
+        if not port_lane.mine(port):
+            u.close()
+            continue
         t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             t.bind(('127.0.0.1', port))

@@ -21,7 +21,8 @@ here.
 The test: messages flow through the daemon while its DNS server (TTL 0,
 so no cache hides the outage) is stopped for OUTAGE_S, then the server
 starts again on the same port; a DKIM-signed message must get dkim=pass
-again within RECOVER_S.
+again within RECOVER_S. And one that answers SERVFAIL for seconds
+starts no probe: that is the resolver's answer, not an outage.
 """
 import os
 import sys
@@ -94,7 +95,8 @@ def main():
              "the log says the resolver answers again (unless it did at "
              "once)",
              "the old and probe contexts are gone: no more threads or "
-             "descriptors than before"]
+             "descriptors than before",
+             "a resolver answering SERVFAIL is no outage: no probe"]
     if not t.need(check=lambda: HAVE_LIBS or daemon.missing(),
                   what="DNS recovery", tests=names):
         return t.done()
@@ -160,7 +162,28 @@ def main():
     finally:
         srv.stop()
         tmpdir.remove(tmp)
+    servfail_no_probe(t, raw, names[5])
     return t.done()
+
+
+def servfail_no_probe(t, raw, name):
+    """servfail_no_probe - lookups that fail at once (the harness's
+    SERVFAIL stub, daemon.py's default Nameservers) for longer than the
+    second after which failures count are the resolver's answer, not an
+    outage: the daemon must not start probing it (dns_unbound_int.h,
+    NO_ANSWER_MEMORY_MS)"""
+    with daemon.Daemon(options={"DNSTimeout": "1s",
+                                "LogLevel": "debug"}) as d:
+        t0 = time.monotonic()
+        results = []
+        while time.monotonic() - t0 < 2.5 * SCALE:
+            results.append(dkim_result(d, raw))
+            time.sleep(0.1)
+        probes = [ln for ln in d.log().splitlines() if "DNS: probe" in ln]
+        t.ok(set(results) == {"temperror"} and not probes, name,
+             diag="%d messages, dkim %r; %s" % (len(results),
+                                                 sorted(set(results)),
+                                                 probes[:2]))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@
 # Each test program speaks TAP on stdout ("ok N - name", "not ok N - name",
 # "ok N - name # SKIP reason"); cmocka is told to as well. A program that
 # exits non-zero without reporting a failure counts as one failure, so a
-# crash is never silent. The last line is "N passed, N failed, N skipped".
+# crash is never silent. Each program's line ends with its wall seconds
+# (what CI time is made of). The last line is "N passed, N failed, N
+# skipped".
 #
 # Suites: unit (cmocka), lib (self-tests of the test harness),
 # functional (the daemon over the milter protocol), e2e (real MTAs).
@@ -33,8 +35,10 @@ run_one() {
 	name=$1
 	shift
 	log=$logdir/$(echo "$name" | tr '/ ' '__').log
+	t0=$(date +%s)
 	CMOCKA_MESSAGE_OUTPUT=TAP "$@" >"$log" 2>&1
 	rc=$?
+	secs=$(($(date +%s) - t0))
 	p=$(grep -E '^ok ' "$log" | grep -vciE '# *skip')
 	s=$(grep -E '^ok ' "$log" | grep -ciE '# *skip')
 	f=$(grep -cE '^not ok ' "$log")
@@ -51,7 +55,7 @@ run_one() {
 	total_skip=$((total_skip + s))
 	status=PASS
 	[ "$f" -gt 0 ] && status=FAIL
-	printf '%-4s %-40s %d passed, %d failed, %d skipped\n' "$status" "$name" "$p" "$f" "$s"
+	printf '%-4s %-40s %d passed, %d failed, %d skipped (%ds)\n' "$status" "$name" "$p" "$f" "$s" "$secs"
 	if [ "$f" -gt 0 ]; then
 		grep -E '^not ok |^# ' "$log" | head -n 40 | sed 's/^/     /'
 	fi

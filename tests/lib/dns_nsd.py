@@ -37,13 +37,14 @@ class NsdError(Exception):
 
 def free_port():
     """free_port - a port free for both UDP and TCP on 127.0.0.1"""
-    for _ in range(port_lane.TRIES):
+    for want in port_lane.candidates():
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(('127.0.0.1', 0))
-        port = u.getsockname()[1]
-        if not port_lane.mine(port):
+        try:
+            u.bind(('127.0.0.1', want))
+        except OSError:
             u.close()
             continue
+        port = u.getsockname()[1]
         t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             t.bind(('127.0.0.1', port))

@@ -30,6 +30,9 @@
  *   - IPv4-mapped IPv6 clients are checked as IPv4 (RFC 7208 5);
  *   - the identity's domain is checked first (RFC 7208 4.3: malformed or
  *     single-label gives none); a null sender uses postmaster@HELO (2.4);
+ *   - no name with 8-bit bytes is sent to DNS (RFC 8616 4): a term whose
+ *     %{l} or %{s} expands a UTF-8 local part matches nothing, and a
+ *     domain with no A-label form gives none;
  *   - libspf2's "loopback clients always pass" shortcut is bypassed;
  *   - exp= texts are checked and their spaces passed as "%_" (libspf2
  *     turns literal spaces of explanations into '%'), and names longer

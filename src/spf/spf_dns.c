@@ -185,6 +185,21 @@ explanation_lookup(struct spf_checker *c, const char *name)
 	return a;
 }
 
+/*
+ * not_a_dns_name - a byte above 0x7f in a name to look up. RFC 8616 4:
+ * SPF looks up A-labels only; the MAIL FROM domain and the HELO name are
+ * converted before the check (spf.c), so such a byte comes from %{l} or
+ * %{s} of a UTF-8 local part, or from a domain with no A-label form.
+ * Terms with those "do not match anything", and the name is never sent
+ * to DNS (where it could match a record, and would tell the sender's
+ * local part to whoever serves the zone).
+ */
+static bool
+not_a_dns_name(const char *name)
+{
+	return str_has_non_ascii(name, strlen(name));
+}
+
 /* count_term - one more DNS-querying term (RFC 7208 4.6.4); false when
  * the limit is passed */
 static bool
@@ -384,6 +399,10 @@ marked_lookup(struct spf_checker *c, SPF_dns_server_t *layer,
 	name = truncate_left(base);
 	if (!count_term(c))
 		goto tempfail;
+	if (not_a_dns_name(name)) {
+		herrno = HOST_NOT_FOUND;
+		goto done;
+	}
 	a = budget_lookup(c, name, mark == 1 ? DNS_T_AAAA : DNS_T_MX);
 	if (a == NULL || !void_check(c, a))
 		goto tempfail;
@@ -528,10 +547,14 @@ spf_dns_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 		term = true;
 	/* TXT here is the exp= explanation: not a term (RFC 7208 6.2) */
 	if (t == DNS_T_TXT)
-		return explanation_rr(c, layer, domain,
-		    explanation_lookup(c, domain));
+		return explanation_rr(c, layer, domain, not_a_dns_name(domain) ?
+		    NULL : explanation_lookup(c, domain));
 	if (term && !count_term(c))
 		return SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN);
+	/* no match, and no void lookup either: nothing was looked up */
+	if (not_a_dns_name(domain))
+		return SPF_dns_rr_new_init(layer, domain, type, 0,
+		    HOST_NOT_FOUND);
 	a = budget_lookup(c, domain, t);
 	if (a == NULL)
 		return SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN);
@@ -588,6 +611,10 @@ spf_dns_fetch_record(struct spf_checker *c, const char *domain, const char **why
 
 	if (!spf_domain_ok(domain)) {
 		*why_r = "malformed domain (RFC 7208 4.3)";
+		return SPF_RES_NONE;
+	}
+	if (not_a_dns_name(domain)) {
+		*why_r = "domain has no A-label form (RFC 8616 4)";
 		return SPF_RES_NONE;
 	}
 	a = budget_lookup(c, domain, DNS_T_TXT);
@@ -678,6 +705,9 @@ spf_compile_record(struct spf_checker *c, SPF_server_t *server,
 	    hash_bytes(HASH_BYTES_INIT, c->shrunk.data, c->shrunk.len), why_r);
 }
 
+/* The record a name that matches nothing stands for (spf_dns_get_spf) */
+#define EMPTY_RECORD "v=spf1"
+
 /* spf_dns_get_spf - libspf2's hook for include: and redirect= records */
 SPF_errcode_t
 spf_dns_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp,
@@ -693,6 +723,19 @@ spf_dns_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp,
 	*recp = NULL;
 	if (!count_term(c))
 		return SPF_E_DNS_ERROR;
+	if (not_a_dns_name(domain)) {
+		/* matches nothing (RFC 8616 4): a record without mechanisms,
+		 * so include: does not match and redirect= gives neutral
+		 * (RFC 7208 4.7), where "no record" would be permerror */
+		*recp = spf_compile_record(c, server, resp, EMPTY_RECORD,
+		    sizeof(EMPTY_RECORD) - 1, hash_bytes(HASH_BYTES_INIT,
+		    EMPTY_RECORD, sizeof(EMPTY_RECORD) - 1), domain, &why);
+		if (*recp == NULL) {
+			abort_eval(c, SPF_RES_PERMERROR, why);
+			return SPF_E_SYNTAX;
+		}
+		return SPF_E_SUCCESS;
+	}
 	r = spf_dns_fetch_record(c, domain, &why);
 	switch (r) {
 	case SPF_RES_PASS:

@@ -83,6 +83,19 @@ build_zone(void)
 	row("mx.xn--bcher-kva.example.allow.test", DNS_T_A, OK, "127.0.0.2");
 	row("unknown.allow.test", DNS_T_A, OK, "127.0.0.2");
 	row("pass6.test", T, OK, "v=spf1 ip6:2001:db8::/32 -all");
+	/* %{l}, %{s} of a UTF-8 local part (RFC 8616 4): each record would
+	 * pass if the 8-bit names below were looked up */
+	row("lmac.test", T, OK, "v=spf1 exists:%{l}.allow.test -all");
+	row("smac.test", T, OK, "v=spf1 a:%{s}.allow.test -all");
+	row("linc.test", T, OK, "v=spf1 include:%{l}.inc.test -all");
+	row("lredir.test", T, OK, "v=spf1 redirect=%{l}.inc.test");
+	row("jorg.allow.test", DNS_T_A, OK, "127.0.0.2");
+	row("j\xc3\xb6rg.allow.test", DNS_T_A, OK, "127.0.0.2");
+	row("j\xc3\xb6rg@smac.test.allow.test", DNS_T_A, OK, "192.0.2.1");
+	row("jorg.inc.test", T, OK, "v=spf1 +all");
+	row("j\xc3\xb6rg.inc.test", T, OK, "v=spf1 +all");
+	/* a MAIL FROM domain that is no IDNA2008 name (U+2603) */
+	row("\xe2\x98\x83.test", T, OK, "v=spf1 +all");
 	row("fail.test", T, OK, "v=spf1 -all exp=exp.fail.test");
 	/* explanations with macros libspf2 expands wrongly: RFC 3986
 	 * escaping, a digit as large as the parts, and %{d} of the record
@@ -1118,6 +1131,51 @@ test_identity_alabels_at_every_offset(void **state)
 	}
 }
 
+/*
+ * RFC 8616 4: a UTF-8 local part cannot be a DNS label, so terms with
+ * %{l} or %{s} match nothing for it (an include: or redirect= of such a
+ * name too, instead of ending the check in permerror), and a MAIL FROM
+ * domain that has no A-label form is malformed (RFC 7208 4.3: none). No
+ * name with 8-bit bytes goes to DNS: the top-level record is the only
+ * query. The ASCII local part "jorg" shows the same records do match.
+ */
+static void
+test_utf8_local_part_macros(void **state)
+{
+	static const struct {
+		const char *from;
+		enum spf_res want;
+		unsigned queries;
+	} c[] = {
+		{ "jorg@lmac.test", SPF_RES_PASS, 2 },
+		{ "j\xc3\xb6rg@lmac.test", SPF_RES_FAIL, 1 },
+		{ "j\xc3\xb6rg@smac.test", SPF_RES_FAIL, 1 },
+		{ "jorg@linc.test", SPF_RES_PASS, 2 },
+		{ "j\xc3\xb6rg@linc.test", SPF_RES_FAIL, 1 },
+		{ "jorg@lredir.test", SPF_RES_PASS, 2 },
+		{ "j\xc3\xb6rg@lredir.test", SPF_RES_NEUTRAL, 1 },
+		{ "a@\xe2\x98\x83.test", SPF_RES_NONE, 0 },
+	};
+	struct dns_resolver *r = *state;
+	struct spf_result res;
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		uint64_t before = dns_resolver_lookups(r);
+
+		print_message("# %s\n", c[i].from);
+		check(r, NULL, "192.0.2.1", "helo.test", c[i].from,
+		    SPF_ID_MAILFROM, &res);
+		print_message("#   got %s (%s), %u queries\n",
+		    spf_res_name(res.res), res.reason, res.dns_queries);
+		assert_string_equal(spf_res_name(res.res),
+		    spf_res_name(c[i].want));
+		assert_int_equal(dns_resolver_lookups(r) - before,
+		    c[i].queries);
+		spf_result_deinit(&res);
+	}
+}
+
 int
 main(void)
 {
@@ -1138,6 +1196,7 @@ main(void)
 		cmocka_unit_test(test_one_checker_per_thread_shared_resolver),
 		cmocka_unit_test(test_long_strings_beyond_result_text),
 		cmocka_unit_test(test_identity_alabels_at_every_offset),
+		cmocka_unit_test(test_utf8_local_part_macros),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -33,7 +33,9 @@
 #include <string.h>
 
 #include "conf/conf_live.h"
+#include "core/idna.h"
 #include "milter/session.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
 
 /* The count of open sessions, with SESSIONS_CLOSED set once the gate is
@@ -332,9 +334,19 @@ session_keep_field(struct session *s, const struct header *f)
 	return headers_add_field(&m->headers, f);
 }
 
+/* session_set_helo - a name in U-labels is kept as its A-labels: RFC
+ * 8616 4 asks for A-labels in EHLO (it comes before the server offers
+ * SMTPUTF8), SPF checks that form, and the A-R and Received-SPF fields
+ * that name it must stay ASCII in mail without SMTPUTF8 */
 void
 session_set_helo(struct session *s, const char *helo)
 {
+	struct idna_name n;
+
+	if (helo != NULL && str_has_non_ascii(helo, strlen(helo)) &&
+	    idna_domain((const unsigned char *)helo, strlen(helo), &n,
+	    NULL) == IDNA_OK)
+		helo = n.ascii;
 	set_text(&s->helo_buf, &s->helo, helo);
 }
 

@@ -9,6 +9,7 @@ d= the A-label and an SPF pass for a U-label or A-label MAIL FROM align
 with it; the A-R's header.from carries the A-label. Homographs (Latin
 mixed with Cyrillic in one label, as a U-label or as an A-label) and
 disallowed code points give dmarc=permerror. authcheck shows both forms.
+A HELO name in U-labels is checked and named by its A-labels.
 """
 
 import os
@@ -200,6 +201,27 @@ def daemon_cases(t, env, pem):
              "author domain, not refused as several", diag=repr(res) + a)
 
 
+def envelope_cases(t, env):
+    """The SMTP envelope of internationalised mail: a HELO name in
+    U-labels (RFC 8616 4 asks for A-labels there, but clients send them)."""
+    opts = {"AuthservID": AUTHSERV, "Nameservers": env.nameserver,
+            "DNSTimeout": "2s", "ReceivedSPFHeader": "yes"}
+    with daemon.Daemon(opts) as d:
+        # null sender: SPF checks postmaster@HELO, at the A-label; the
+        # fields we add name the HELO so, ASCII in mail without SMTPUTF8
+        res = d.send_message(msg(ALABEL, "helo"), client_ip=GOOD_IP,
+                             helo=ULABEL, mail_from="<>")
+        a = ar(res)
+        rs = res.header_values("Received-SPF")
+        rs = rs[0] if rs else ""
+        t.ok("spf=pass smtp.helo=%s;" % ALABEL in a and
+             all(ord(c) < 128 for c in a),
+             "U-label HELO: A-R names it by its A-labels, all ASCII", diag=a)
+        t.ok("helo=%s;" % ALABEL in rs and all(ord(c) < 128 for c in rs),
+             "U-label HELO: Received-SPF names it by its A-labels",
+             diag=rs)
+
+
 def authcheck_cases(t, env, pem):
     path = env.path("idn.eml")
     with open(path, "wb") as f:
@@ -240,6 +262,7 @@ def main():
         t.done()
     try:
         daemon_cases(t, env, pem)
+        envelope_cases(t, env)
         authcheck_cases(t, env, pem)
     finally:
         env.__exit__(None, None, None)

@@ -25,6 +25,7 @@
 
 #include "core/dkim_verify.h"
 #include "core/dmarc_eval.h"
+#include "core/idna.h"
 #include "milter/checks_arc.h"
 #include "milter/report_hook.h"
 #include "milter/session.h"
@@ -32,6 +33,7 @@
 #include "report/report_redact.h"
 #include "report/report_row.h"
 #include "spf/spf.h"
+#include "util/str.h"
 #include "util/xmalloc.h"
 #include "util/xtext.h"
 
@@ -53,6 +55,24 @@ report_hook_set_failures(struct report_failures *f)
 }
 
 #define COPY(field, src) report_row_copy_text((field), sizeof(field), (src))
+
+/* envelope_domain - the MAIL FROM domain for <envelope_from> ("" for
+ * the null sender), U-labels as A-labels (RFC 8616 6: domains are
+ * handled as A-labels), the form header_from, the SPF domain and d= have
+ * in the same row; a name with no A-label form stays as it is */
+static void
+envelope_domain(const char *mail_from, char *out, size_t size)
+{
+	const char *at = strrchr(mail_from, '@');
+	const char *dom = at != NULL ? at + 1 : "";
+	struct idna_name n;
+
+	if (str_has_non_ascii(dom, strlen(dom)) &&
+	    idna_domain((const unsigned char *)dom, strlen(dom), &n,
+	    NULL) == IDNA_OK)
+		dom = n.ascii;
+	report_row_copy_text(out, size, dom);
+}
 
 /* applied_word - the disposition the verdict applied */
 static const char *
@@ -351,7 +371,6 @@ report_hook_eom(const struct session *s, const struct verdict *v)
 {
 	const struct message *m = &s->msg;
 	const struct checks_dmarc *d = &m->checks.dmarc;
-	const char *at;
 	size_t i;
 
 	if ((writer == NULL && failures == NULL) || !d->evaluated ||
@@ -368,8 +387,8 @@ report_hook_eom(const struct session *s, const struct verdict *v)
 		COPY(row->queue_id, m->queue_id != NULL ? m->queue_id : "");
 		COPY(row->source_ip, s->client_addr);
 		COPY(row->header_from, res->header_from);
-		at = strrchr(m->mail_from, '@');
-		COPY(row->envelope_from, at != NULL ? at + 1 : "");
+		envelope_domain(m->mail_from, row->envelope_from,
+		    sizeof(row->envelope_from));
 		fill_record(row, res, m->conf->dmarc_mode);
 		COPY(row->dmarc_result, dmarc_res_name(res->result));
 		row->dkim_aligned = res->dkim_aligned;

@@ -9,10 +9,12 @@ d= the A-label and an SPF pass for a U-label or A-label MAIL FROM align
 with it; the A-R's header.from carries the A-label. Homographs (Latin
 mixed with Cyrillic in one label, as a U-label or as an A-label) and
 disallowed code points give dmarc=permerror. authcheck shows both forms.
-A HELO name in U-labels is checked and named by its A-labels.
+A HELO name in U-labels is checked and named by its A-labels, and a
+DMARC report row names a U-label MAIL FROM domain by its A-labels.
 """
 
 import os
+import sqlite3
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -20,6 +22,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import authcheck_env  # noqa: E402
 import daemon  # noqa: E402
 import dkim_keys  # noqa: E402
+import report_rows  # noqa: E402
 from tap import TAP  # noqa: E402
 
 try:
@@ -203,9 +206,12 @@ def daemon_cases(t, env, pem):
 
 def envelope_cases(t, env):
     """The SMTP envelope of internationalised mail: a HELO name in
-    U-labels (RFC 8616 4 asks for A-labels there, but clients send them)."""
+    U-labels (RFC 8616 4 asks for A-labels there, but clients send them)
+    and a MAIL FROM with a UTF-8 local part and a U-label domain."""
+    db = env.path("reports.db")
     opts = {"AuthservID": AUTHSERV, "Nameservers": env.nameserver,
-            "DNSTimeout": "2s", "ReceivedSPFHeader": "yes"}
+            "DNSTimeout": "2s", "ReceivedSPFHeader": "yes",
+            "ReportStore": "sqlite:" + db}
     with daemon.Daemon(opts) as d:
         # null sender: SPF checks postmaster@HELO, at the A-label; the
         # fields we add name the HELO so, ASCII in mail without SMTPUTF8
@@ -220,6 +226,22 @@ def envelope_cases(t, env):
         t.ok("helo=%s;" % ALABEL in rs and all(ord(c) < 128 for c in rs),
              "U-label HELO: Received-SPF names it by its A-labels",
              diag=rs)
+        # SMTPUTF8 MAIL FROM: the report row names its domain as the
+        # A-label, as header_from and the SPF domain in the same row
+        res = d.send_message(msg(ULABEL, "eai"), client_ip=GOOD_IP,
+                             mail_from="<j\u00f6rg@%s>" % ULABEL,
+                             mail_args=("SMTPUTF8",))
+        t.ok("dmarc=pass" in ar(res), "SMTPUTF8 MAIL FROM: dmarc=pass",
+             diag=ar(res))
+        report_rows.wait_count(db, 2, 5)
+    con = sqlite3.connect(db)
+    try:
+        got = con.execute("SELECT header_from, envelope_from, spf_domain "
+                          "FROM messages ORDER BY rowid").fetchall()
+    finally:
+        con.close()
+    t.is_eq(got, [(ALABEL, "", ALABEL), (ALABEL, ALABEL, ALABEL)],
+            "report rows: author, MAIL FROM and SPF domains as A-labels")
 
 
 def authcheck_cases(t, env, pem):

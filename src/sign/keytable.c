@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "core/dkim_sig.h"
+#include "core/idna.h"
 #include "sign/keytable.h"
 #include "sign/signkey.h"
 #include "sign/tablefile.h"
@@ -100,12 +101,34 @@ key_for(struct keytable *kt, const char *table_path, const char *spec,
 	return k;
 }
 
+/* keytable_domain_dup - RFC 8616 3: a domain in U-labels is its
+ * A-labels wherever it meets DNS or d=; the From domain is matched in
+ * that form (signing.c), so a U-label entry is kept as it, not refused
+ * (SigningTable keys and the DMARC domain lists take U-labels too) */
+char *
+keytable_domain_dup(const char *name, const char **why_r)
+{
+	struct idna_name n;
+
+	*why_r = "";
+	if (str_has_non_ascii(name, strlen(name))) {
+		if (idna_domain((const unsigned char *)name, strlen(name), &n,
+		    why_r) != IDNA_OK)
+			return NULL;
+		name = n.ascii;
+	}
+	if (!dkim_domain_ok(name))
+		return NULL;
+	return str_lower(xstrdup(name));
+}
+
 /* parse_entry - one line into an entry; false with why */
 static bool
 parse_entry(struct keytable *kt, const char *table_path,
     const struct tablefile_line *l, char *why, size_t why_size)
 {
-	char *v = xstrdup(l->value), *sel, *key;
+	char *v = xstrdup(l->value), *sel, *key, *dom = NULL;
+	const char *reason;
 	struct keytable_entry *e;
 	const struct keytable_entry *first;
 	const struct crypto_privkey *k;
@@ -118,8 +141,12 @@ parse_entry(struct keytable *kt, const char *table_path,
 	}
 	*sel++ = '\0';
 	*key++ = '\0';
-	if (strcmp(v, "%") != 0 && !dkim_domain_ok(v)) {
-		(void)snprintf(why, why_size, "bad domain \"%s\"", v);
+	dom = strcmp(v, "%") == 0 ? xstrdup(v) :
+	    keytable_domain_dup(v, &reason);
+	if (dom == NULL) {
+		(void)snprintf(why, why_size, "bad domain \"%s\"%s%s%s", v,
+		    *reason != '\0' ? " (" : "", reason,
+		    *reason != '\0' ? ")" : "");
 		goto out;
 	}
 	if (!dkim_domain_ok(sel)) {
@@ -146,13 +173,15 @@ parse_entry(struct keytable *kt, const char *table_path,
 	}
 	e = &kt->entries[kt->count];
 	e->name = xstrdup(l->key);
-	e->domain = str_lower(xstrdup(v));
+	e->domain = dom;
+	dom = NULL;
 	e->selector = xstrdup(sel);
 	e->key = k;
 	e->lineno = l->lineno;
 	(void)name_index_add(&kt->names, e->name, kt->count++, NULL);
 	ok = true;
 out:
+	free(dom);
 	free(v);
 	return ok;
 }

@@ -42,6 +42,11 @@ bool keytable_load(const char *spec, const char *where, struct keytable *kt,
 /* keytable_key_is_file - whether a KeyTable line's key part names a file
  * ("/", "./" or "../" first) rather than holding the key in base64 */
 bool keytable_key_is_file(const char *key);
+/* keytable_domain_dup - a signing domain (KeyTable, Domain) as the
+ * lower-case copy it is matched and signed in: U-labels as A-labels.
+ * NULL when it is no domain name; *why_r then says why (static text,
+ * "" when there is nothing more to say than that) */
+char *keytable_domain_dup(const char *name, const char **why_r);
 /* keytable_find - the entry named name (case ignored), or NULL */
 const struct keytable_entry *keytable_find(const struct keytable *kt,
     const char *name);

@@ -99,12 +99,18 @@ load_inline(const struct sign_setup_input *in, struct sign_setup *s,
 	}
 	s->domains = xreallocarray(NULL, in->ndomains, sizeof(char *));
 	for (i = 0; i < in->ndomains; i++) {
-		if (!dkim_domain_ok(in->domains[i])) {
-			buf_printf(err, "%s: Domain: bad domain \"%s\"\n",
-			    in->where_domain, in->domains[i]);
+		const char *reason;
+		char *dom = keytable_domain_dup(in->domains[i], &reason);
+
+		if (dom == NULL) {
+			buf_printf(err, "%s: Domain: bad domain \"%s\"%s%s%s\n",
+			    in->where_domain, in->domains[i],
+			    *reason != '\0' ? " (" : "", reason,
+			    *reason != '\0' ? ")" : "");
 			ok = false;
+			dom = str_lower(xstrdup(in->domains[i]));
 		}
-		s->domains[s->ndomains] = str_lower(xstrdup(in->domains[i]));
+		s->domains[s->ndomains] = dom;
 		(void)name_index_add(&s->domain_index, s->domains[s->ndomains++],
 		    1, NULL);
 	}

@@ -60,6 +60,7 @@ def main():
         oversign_transit(t, keys)
         no_leadspc(t, keys)
         idn_author(t, keys)
+        idn_config(t, tmp, keys)
         config_errors(t, tmp, keys)
         reload_and_modes(t, tmp, keys)
         big_message(t, keys)
@@ -488,6 +489,41 @@ def idn_author(t, keys):
     res = sign_keys.dkimpy_results(r.message, records(keys, domain=alabel))
     t.ok(res and all(ok for _a, _s, ok in res),
          "U-label From domain: the signature verifies", diag=repr(res))
+
+
+def idn_config(t, tmp, keys):
+    """Domain and the KeyTable's domain written in U-labels, as the
+    SigningTable's keys and the DMARC domain lists may be: kept as the
+    A-label, the form the From domain is matched in and d= carries."""
+    alabel, ulabel = "xn--bcher-kva.example", "b\u00fccher.example"
+    raw = ("From: <j\u00f6rg@B\u00fccher.example>\r\nTo: bob@example.net"
+           "\r\nSubject: idn\r\nDate: Sat, 28 Nov 2026 10:00:00 +0000\r\n"
+           "\r\nbody\r\n").encode()
+    kt = os.path.join(tmp, "IdnKeyTable")
+    st = os.path.join(tmp, "IdnSigningTable")
+    with open(kt, "w", encoding="utf-8") as f:
+        f.write("idn %s:r1:%s\n" % (ulabel, keys["rsa"][0]))
+    with open(st, "w", encoding="utf-8") as f:
+        f.write("*@%s idn\n" % ulabel)
+    for label, opts in (
+            ("Domain", dict(BASE, Domain=ulabel, Selector="r1",
+                            KeyFile=keys["rsa"][0])),
+            ("KeyTable", dict(BASE, KeyTable=kt,
+                              SigningTable="refile:" + st))):
+        try:
+            with daemon.Daemon(opts) as d:
+                r = d.send_message(raw, macros=AUTH)
+                log = d.log()
+        except daemon.DaemonError as e:
+            t.ok(False, "%s in U-labels: the daemon starts" % label,
+                 diag=str(e)[-300:])
+            continue
+        t.ok(signed_by(r.message) == [(alabel, "r1")],
+             "%s in U-labels: U-label From signed with the A-label d="
+             % label, diag=repr(signed_by(r.message)) + log[-600:])
+        res = sign_keys.dkimpy_results(r.message, records(keys, domain=alabel))
+        t.ok(res and all(ok for _a, _s, ok in res),
+             "%s in U-labels: the signature verifies" % label, diag=repr(res))
 
 
 def small_rsa_key(tmp):

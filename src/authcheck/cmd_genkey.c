@@ -143,7 +143,7 @@ parse_args(int argc, char **argv, struct genkey_args *a, struct ac_common *co)
 	if (!a->type_set || a->domain == NULL || a->selector == NULL)
 		return ac_usage_error("genkey",
 		    "--type, --domain and --selector are required");
-	/* d= and the key's DNS name are A-labels (RFC 8616 4) */
+	/* the key's DNS name is A-labels (RFC 8616 3), so is our d= */
 	if (!ac_domain_arg(a->domain, &a->dn) || !dkim_domain_ok(a->selector))
 		return ac_usage_error("genkey", "bad domain or selector name");
 	a->domain = a->dn.ascii;

@@ -16,9 +16,9 @@
  * So does an author domain that is not a valid IDNA2008 name or mixes
  * scripts in a label (src/core/idna.c); a valid one is evaluated in its
  * A-label form, which the A-R's header.from carries (ASCII whatever the
- * message: RFC 8616 allows UTF-8 there only in SMTPUTF8 mail, and the
- * A-label is what DNS and reports used), while authcheck shows the
- * U-label form next to it.
+ * message: RFC 6532 allows UTF-8 in header fields only in SMTPUTF8
+ * mail, and the A-label is what DNS and reports used), while authcheck
+ * shows the U-label form next to it.
  */
 #include "config.h"
 

@@ -5,7 +5,7 @@
  * (when Mode has s); other mail is verified instead (checks.c). At end of
  * header the From address chooses the keys (sign_setup_select, from the
  * config snapshot the message started with: keys are never read here;
- * its domain in A-labels, RFC 8616 4);
+ * its domain in A-labels, RFC 8616 3);
  * the body then streams into one shared body hash; at end of message the
  * core builds each DKIM-Signature (dkim_sign_field) from the header
  * fields the session kept. A message whose header went over MaxHeaders or
@@ -102,8 +102,11 @@ signing_eoh(struct session *s)
 		mailaddr_list_free(&l);
 		return;
 	}
-	/* RFC 8616 4: tables and d= use A-labels; U-labels in RFC 6532 mail
-	 * are converted, as DMARC does before it checks alignment */
+	/* RFC 8616 3: U-labels in RFC 6532 mail are matched as A-labels,
+	 * as DMARC converts them before it checks alignment (6); d= is the
+	 * A-label too: RFC 8616 5 prefers U-labels there but keeps A-labels
+	 * valid, and verifiers older than it look the key up by d= as
+	 * written, so a U-label d= would fail with them */
 	if (idna_domain((const unsigned char *)l.addrs[0].domain,
 	    strlen(l.addrs[0].domain), &dom, NULL) != IDNA_OK) {
 		sg->skip_why = "From domain is not a valid IDNA2008 name";

@@ -52,7 +52,7 @@ signtable_glob(const char *pat, const char *text)
 
 /* key_alabel - the key with a non-ASCII domain part (after the last
  * "@", past a leading ".") in its A-label form, as the From domain it is
- * compared with always is (RFC 8616 4); NULL with why when that cannot
+ * compared with always is (RFC 8616 3); NULL with why when that cannot
  * be (a wildcard in it, or not a domain). A U-label key never matched,
  * so that author's mail went out unsigned without a word. */
 static char *

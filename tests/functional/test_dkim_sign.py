@@ -475,7 +475,7 @@ def no_leadspc(t, keys):
 
 def idn_author(t, keys):
     """An author domain in U-labels (RFC 6532 mail) selects the key of
-    its A-label form and signs with d= in A-labels (RFC 8616 4), as DMARC
+    its A-label form and signs with d= in A-labels (RFC 8616 3, 5), as DMARC
     checks it."""
     alabel = "xn--bcher-kva.example"
     opts = dict(BASE, Domain=alabel, Selector="r1", KeyFile=keys["rsa"][0])

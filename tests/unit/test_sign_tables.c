@@ -315,7 +315,7 @@ test_refile_order_and_multiple(void **state)
 }
 
 /* A SigningTable key with a U-label domain matches the From domain,
- * which is compared as its A-label (RFC 8616 4); it never matched, so
+ * which is compared as its A-label (RFC 8616 3); it never matched, so
  * that mail went out unsigned */
 static void
 test_signtable_u_labels(void **state)

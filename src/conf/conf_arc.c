@@ -23,6 +23,7 @@
 #include "conf/conf_arc.h"
 #include "core/dkim_sig.h"
 #include "crypto/crypto.h"
+#include "sign/keytable.h"
 #include "sign/sign_setup.h"
 #include "sign/signkey.h"
 #include "util/xmalloc.h"
@@ -71,7 +72,8 @@ static bool
 from_key_file(struct conf *c, const struct conf_arc_where *at,
     struct buf *err)
 {
-	char why[256], *path;
+	char why[256], *path, *dom;
+	const char *reason;
 
 	if (c->arc_seal_domain == NULL || c->arc_seal_selector == NULL ||
 	    c->arc_seal_key_file == NULL) {
@@ -80,11 +82,16 @@ from_key_file(struct conf *c, const struct conf_arc_where *at,
 		    at->seal);
 		return false;
 	}
-	if (!dkim_domain_ok(c->arc_seal_domain)) {
-		buf_printf(err, "%s: ARCSealDomain: not a valid DNS name\n",
-		    at->domain);
+	/* U-labels as A-labels, as Domain and the KeyTable take them: the
+	 * form verifiers look d= up in (RFC 8616 3) */
+	if ((dom = keytable_domain_dup(c->arc_seal_domain, &reason)) == NULL) {
+		buf_printf(err, "%s: ARCSealDomain: not a valid DNS name%s%s%s\n",
+		    at->domain, *reason != '\0' ? " (" : "", reason,
+		    *reason != '\0' ? ")" : "");
 		return false;
 	}
+	free(c->arc_seal_domain);
+	c->arc_seal_domain = dom;
 	if (!dkim_domain_ok(c->arc_seal_selector)) {
 		buf_printf(err, "%s: ARCSealSelector: not a valid DNS name\n",
 		    at->selector);

@@ -277,6 +277,12 @@ def config_cases(t, d, base, rsa_key, ed_key, recs):
                             ARCSealSelector="arced", ARCSealKeyFile=ed_key))
     t.ok(r.returncode == 0 and "RFC 8463" in r.stderr,
          "authmilter -t warns about ed25519-sha256 seals", diag=r.stderr)
+    # written in U-labels: read as the A-label, as Domain and KeyTable
+    r = d.check_config(dict(base, ARCSealDomain="b\u00fccher.example"))
+    t.ok(r.returncode == 0 and re.search(
+        r"ARCSealDomain\s+xn--bcher-kva\.example", r.stdout),
+        "ARCSealDomain in U-labels: kept as its A-labels",
+        diag=r.stdout[-300:] + r.stderr)
     r = d.check_config(dict(base, ARCSealDomain=None))
     t.ok(r.returncode != 0 and re.search(r"check\.conf:\d+: ARCSeal needs",
                                          r.stderr),

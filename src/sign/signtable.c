@@ -136,6 +136,17 @@ signtable_load(const char *spec, const char *where,
 			free(name);
 			continue;
 		}
+		/* the signer's domain too: i= must lie within the A-label
+		 * d= (set_auid), and is written in A-labels as d= is */
+		if (signer != NULL &&
+		    (signer = key_alabel(signer, why, sizeof(why))) == NULL) {
+			buf_printf(err, "%s:%u: signer: %s\n", t.path, l->lineno,
+			    why);
+			ok = false;
+			free(key);
+			free(name);
+			continue;
+		}
 		if (st->count == st->cap) {
 			st->cap = st->cap == 0 ? 16 : st->cap * 2;
 			st->entries = xreallocarray(st->entries, st->cap,
@@ -144,7 +155,7 @@ signtable_load(const char *spec, const char *where,
 		e = &st->entries[st->count];
 		e->key = key;
 		e->keyname = name;
-		e->signer = signer != NULL ? xstrdup(signer) : NULL;
+		e->signer = signer;	/* key_alabel's copy */
 		e->lineno = l->lineno;
 		e->next = 0;
 		e->last = st->count;

@@ -335,6 +335,14 @@ test_signtable_u_labels(void **state)
 	picks(s, "bob", "xn--bcher-kva.example", got, sizeof(got));
 	assert_string_equal(got, "xn--bcher-kva.example/e1");
 	sign_setup_free(&s);
+	/* a signer (i=) in U-labels is within the A-label d=: it was
+	 * compared as written, so i= was dropped without a word */
+	s = setup_tables("refile:", "*@b\xc3\xbc""cher.example "
+	    "ed:j\xc3\xb6rg@b\xc3\xbc""cher.example\n", false);
+	picks(s, "bob", "xn--bcher-kva.example", got, sizeof(got));
+	assert_string_equal(got,
+	    "xn--bcher-kva.example/e1/j\xc3\xb6rg@xn--bcher-kva.example");
+	sign_setup_free(&s);
 }
 
 /* A table saved with a UTF-8 byte order mark (Windows editors): the
@@ -406,7 +414,7 @@ test_signtable_bad_lines(void **state)
 	put("KT1", kt, 0644);
 	put("BadST", "*@a.test rsa\n*@b.test nosuchkey\nlonely\n"
 	    "*@c.test rsa:\n*@*.b\xc3\xbc""cher.example rsa\n"
-	    "x\xff.example rsa\n", 0644);
+	    "x\xff.example rsa\n*@d.test rsa:j@\xe2\x98\x83.test\n", 0644);
 	memset(&in, 0, sizeof(in));
 	in.key_table = path_in("KT1");
 	in.where_key_table = "conf:1";
@@ -421,6 +429,8 @@ test_signtable_bad_lines(void **state)
 	    "non-ASCII domain never matches"));
 	assert_non_null(strstr(buf_cstr(&err), "BadST:6: \"x\xff.example\" is "
 	    "not a domain name"));
+	assert_non_null(strstr(buf_cstr(&err), "BadST:7: signer: "
+	    "\"\xe2\x98\x83.test\" is not a domain name"));
 	buf_reset(&err);
 	in.signing_table = NULL;
 	assert_false(sign_setup_load(&in, &s, &err));

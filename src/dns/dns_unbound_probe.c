@@ -46,6 +46,24 @@
 #include "util/clock.h"
 #include "util/str.h"
 
+/* outage_over - with mu held: failures end with an answer (NOTE says
+ * whose); when they were an outage (PROBE_AFTER_MS or more of them, one
+ * lookup left unanswered among them) the log says how long it lasted,
+ * once, whether a probe or a lookup saw the resolver back first */
+static void
+outage_over(struct ub_resolver *ur, uint64_t now, const char *note)
+{
+	uint64_t since = ur->failing_since_ms;
+
+	ur->failing_since_ms = 0;
+	if (since == 0 || now - since < PROBE_AFTER_MS ||
+	    atomic_load(&ur->no_answer_ms) < since)
+		return;
+	log_info("DNS: the resolver answers again after %llu.%01llu s of "
+	    "failed lookups%s", (unsigned long long)((now - since) / 1000),
+	    (unsigned long long)((now - since) % 1000 / 100), note);
+}
+
 /* ubr_note_result - with mu held: a lookup failed (libunbound gave up on
  * it, or its waiter did after NO_ANSWER_MS) or was answered; the failures
  * since the last answer start the probes. A failure beginning outside
@@ -56,7 +74,8 @@ ubr_note_result(struct ub_resolver *ur, bool failed, const char *name,
     uint16_t type, bool wake)
 {
 	if (!failed) {
-		ur->failing_since_ms = 0;
+		if (ur->failing_since_ms != 0)
+			outage_over(ur, clock_mono_ms(), "");
 		return;
 	}
 	ur->last_failure_ms = clock_mono_ms();
@@ -122,15 +141,9 @@ failures_since(struct ub_resolver *ur, uint64_t now, bool *recent)
 static void
 failures_over(struct ub_resolver *ur, uint64_t now)
 {
-	uint64_t failing_ms;
-
 	pthread_mutex_lock(&ur->mu);
-	failing_ms = ur->failing_since_ms != 0 ? now - ur->failing_since_ms : 0;
-	ur->failing_since_ms = 0;
+	outage_over(ur, now, "");
 	pthread_mutex_unlock(&ur->mu);
-	log_info("DNS: the resolver answers again after %llu.%01llu s of "
-	    "failed lookups", (unsigned long long)(failing_ms / 1000),
-	    (unsigned long long)(failing_ms % 1000 / 100));
 }
 
 /* probe_start - ask the last failed question on the probe context */
@@ -162,7 +175,6 @@ replace_current(struct ub_resolver *ur, uint64_t now)
 {
 	struct ub_gen *old;
 	struct ub_ctx *ctx;
-	uint64_t failing_ms;
 	const char *err;
 
 	if ((ctx = ub_ctx_made(&ur->cfg, false, &err)) == NULL) {
@@ -170,18 +182,13 @@ replace_current(struct ub_resolver *ur, uint64_t now)
 		return;
 	}
 	pthread_mutex_lock(&ur->mu);
-	failing_ms = ur->failing_since_ms != 0 ? now - ur->failing_since_ms : 0;
-	ur->failing_since_ms = 0;
+	outage_over(ur, now, ": lookups go to a new libunbound context");
 	old = ur->cur;
 	ur->cur = ubr_gen_new(ctx);
 	pthread_mutex_unlock(&ur->mu);
 	old->next = ur->retired;
 	ur->retired = old;
 	ur->retired_count++;
-	log_info("DNS: the resolver answers again after %llu.%01llu s of "
-	    "failed lookups: lookups go to a new libunbound context",
-	    (unsigned long long)(failing_ms / 1000),
-	    (unsigned long long)(failing_ms % 1000 / 100));
 }
 
 /* ubr_probe_step - after each wake-up of the resolver thread: settle a

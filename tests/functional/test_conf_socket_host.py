@@ -53,10 +53,18 @@ def isolated(tmp, argv, resolv="nameserver 127.0.0.1\n"):
 
 
 def check(d, socket_spec, resolv="nameserver 127.0.0.1\n"):
-    """check - authmilter -t on the test config with Socket socket_spec"""
+    """check - authmilter -t on the test config with Socket socket_spec.
+    Against our DNS server a temporary failure is the machine's load (a
+    sanitizer run beside another once lost a query here), not the answer
+    checked: asked again, up to twice; a lasting one is still seen."""
     d.write_config({"Socket": socket_spec})
-    return isolated(d.tmp, [daemon.binary(), "-t", "-q", "-c", d.conf_path],
-                    resolv)
+    for _ in range(3):
+        r = isolated(d.tmp, [daemon.binary(), "-t", "-q", "-c", d.conf_path],
+                     resolv)
+        if (resolv != "nameserver 127.0.0.1\n" or
+                "(Temporary failure in name resolution)" not in r.stderr):
+            break
+    return r
 
 
 def test_socket_host(t):

@@ -70,4 +70,32 @@ t.ok(rc == 0 and out.startswith("ok 1 - W # SKIP starts no daemon") and
 rc, out = child(wrapped, "true")
 t.is_eq((rc, out), (1, "not ok 1 - the rest\n1..1\n"),
         "skip_if_wrapped without a wrapper: the test runs")
+# run_parallel: the first part ends last, its results still come first
+parts = """import time
+from tap import run_parallel
+def slow(r):
+    time.sleep(1)
+    r.ok(True, 'slow')
+    r.is_eq(1, 2, 'eq')
+def fast(r):
+    r.skip('s', 'why')
+    r.ok(False, 'bad', diag=lambda: 'said then')
+    r.diag('note')
+start = time.monotonic()
+run_parallel(t, slow, fast, lambda r: time.sleep(1))
+t.ok(time.monotonic() - start < 1.8, 'at once')
+"""
+rc, out = child(parts, None)
+t.is_eq((rc, out), (1, "ok 1 - slow\nnot ok 2 - eq\n# got:  1\n# want: 2\n"
+                    "ok 3 - s # SKIP why\nnot ok 4 - bad\n# said then\n"
+                    "# note\nok 5 - at once\n1..5\n"),
+        "run_parallel: parts at once, results in the order of the parts")
+rc, out = child("""from tap import run_parallel
+def boom(r):
+    raise ValueError('boom')
+run_parallel(t, lambda r: r.ok(True, 'first'), boom,
+             lambda r: r.ok(True, 'third'))""", None)
+t.ok(rc == 1 and out == "ok 1 - first\n", "run_parallel: a part's "
+     "exception is raised after the parts before it were reported",
+     diag="status %r: %r" % (rc, out))
 t.done()

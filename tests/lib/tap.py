@@ -13,6 +13,10 @@ Exported:
     TAP.bail(reason)        "Bail out!" and exit 1
     TAP.done()              print the plan if not yet printed, exit 0 when no
                             test failed (and the plan matched), else 1
+    run_parallel(t, part, ...)
+                            each part(reporter) in a thread of its own, all
+                            at once; their results reported on t afterwards
+                            in the order of the parts
     ci()                    True when the environment says CI=true
     is_root()               True when running as uid 0
 
@@ -32,6 +36,7 @@ replaced.
 import os
 import shutil
 import sys
+import threading
 
 
 def ci():
@@ -174,6 +179,67 @@ class TAP:
         if self.n == 0 and self.planned == 0:
             self.diag("no tests ran")
         sys.exit(1 if self.failed else 0)
+
+
+class Recorder:
+    """Recorder - stands in for a TAP in one part of run_parallel and
+    keeps what the part reports, to be reported later. A diag given as a
+    callable is called at once on failure, while what it reads (a
+    daemon's log, say) is still there."""
+
+    def __init__(self):
+        self.calls = []
+
+    def ok(self, cond, name, diag=None):
+        """ok - keep one result; -> bool(cond) as TAP.ok"""
+        if not cond and callable(diag):
+            diag = diag()
+        self.calls.append(("ok", (bool(cond), name, diag)))
+        return bool(cond)
+
+    def skip(self, name, reason):
+        """skip - keep one skip"""
+        self.calls.append(("skip", (name, reason)))
+
+    def diag(self, text):
+        """diag - keep comment lines"""
+        self.calls.append(("diag", (text,)))
+
+    # the same on top of ok and skip as TAP's own
+    is_eq = TAP.is_eq
+    skip_rest = TAP.skip_rest
+    need = TAP.need
+
+
+def run_parallel(t, *parts):
+    """run_parallel - run each part(reporter) in a thread of its own, all
+    at once, then report on t what they reported, in the order of the
+    parts: the output is the one running them one after the other gives.
+    For parts that share nothing and mostly wait (a timeout of the
+    daemon's, a time of day). An exception a part raised is raised here,
+    after every part ended and those before it were reported."""
+    recs = [Recorder() for _ in parts]
+    errors = [None] * len(parts)
+
+    def run(i):
+        try:
+            parts[i](recs[i])
+        except BaseException as e:  # raised again below
+            errors[i] = e
+
+    # daemon threads: a script stopped meanwhile (Ctrl-C, SIGTERM) does
+    # not wait for its parts, its at-exit clean-up stops their daemons
+    threads = [threading.Thread(target=run, args=(i,), daemon=True)
+               for i in range(len(parts))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    for rec, err in zip(recs, errors):
+        for method, args in rec.calls:
+            getattr(t, method)(*args)
+        if err is not None:
+            raise err
 
 
 def _in_sbin(tool):

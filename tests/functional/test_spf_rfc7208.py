@@ -12,6 +12,7 @@ tests/spf/spf_eval driver, and can be swapped for a milter-protocol client.
 Known failures (tests/spf/KNOWN_FAILURES) are reported as TODO, so they do
 not fail the run, but still count against the score.
 """
+import concurrent.futures
 import os
 import re
 import subprocess
@@ -103,42 +104,51 @@ def evaluate_via_milter(ns_addr, cases):
     return results
 
 
-def run_suite(scenarios, evaluate, label, known, start):
-    """run_suite - every case through evaluate; prints TAP from start+1"""
-    n, passed, exp_total, exp_ok = start, 0, 0, 0
+def results_of(scenarios, evaluate):
+    """results_of - every scenario's cases through evaluate, each against
+    a DNS server with its zone: a list of result lists, one a scenario"""
+    out = []
     with tempfile.TemporaryDirectory() as tmp:
         for si, sc in enumerate(scenarios):
             zone = os.path.join(tmp, 'zone%d.yml' % si)
             with open(zone, 'w') as f:
                 yaml.safe_dump(sc.get('zonedata') or {}, f)
-            names = list(sc['tests'].keys())
-            cases = [sc['tests'][k] for k in names]
+            cases = list(sc['tests'].values())
             try:
                 with dns_testserver.DnsServer(zone) as srv:
-                    results = evaluate('127.0.0.1@%d' % srv.port, cases)
+                    out.append(evaluate('127.0.0.1@%d' % srv.port, cases))
             except dns_testserver.ServerError as e:
-                results = [('no-result', '', str(e))] * len(cases)
-            for name, case, (res, exp, why) in zip(names, cases, results):
-                n += 1
-                want = case['result']
-                want = want if isinstance(want, list) else [want]
-                ok = res in want
-                passed += ok
-                todo = ' # TODO known failure' if (not ok and name in known) else ''
-                print('%s %d - %s %s: %s got %s want %s%s' % (
-                    'ok' if ok else 'not ok', n, label, sc['description'], name,
-                    res, '/'.join(want), todo))
-                if not ok:
-                    print('#   %s' % why)
-                want_exp = case.get('explanation')
-                if ok and res == 'fail' and want_exp is not None and exp:
-                    # informational: the suite's explanation texts
-                    exp_total += 1
-                    if exp == want_exp or (want_exp == 'DEFAULT' and
-                                           exp.endswith('designated mail servers')):
-                        exp_ok += 1
-                    else:
-                        print('#   explanation %r, suite has %r' % (exp, want_exp))
+                out.append([('no-result', '', str(e))] * len(cases))
+    return out
+
+
+def run_suite(scenarios, all_results, label, known, start):
+    """run_suite - TAP from start+1 for the results of every case"""
+    n, passed, exp_total, exp_ok = start, 0, 0, 0
+    for sc, results in zip(scenarios, all_results):
+        names = list(sc['tests'].keys())
+        cases = [sc['tests'][k] for k in names]
+        for name, case, (res, exp, why) in zip(names, cases, results):
+            n += 1
+            want = case['result']
+            want = want if isinstance(want, list) else [want]
+            ok = res in want
+            passed += ok
+            todo = ' # TODO known failure' if (not ok and name in known) else ''
+            print('%s %d - %s %s: %s got %s want %s%s' % (
+                'ok' if ok else 'not ok', n, label, sc['description'], name,
+                res, '/'.join(want), todo))
+            if not ok:
+                print('#   %s' % why)
+            want_exp = case.get('explanation')
+            if ok and res == 'fail' and want_exp is not None and exp:
+                # informational: the suite's explanation texts
+                exp_total += 1
+                if exp == want_exp or (want_exp == 'DEFAULT' and
+                                       exp.endswith('designated mail servers')):
+                    exp_ok += 1
+                else:
+                    print('#   explanation %r, suite has %r' % (exp, want_exp))
     if exp_total:
         print('# explanations as in the suite: %d/%d' % (exp_ok, exp_total))
     return passed
@@ -160,8 +170,14 @@ def main():
     # Twice: through the SPF module directly, then through the daemon
     # over the milter protocol (what the MTA sees).
     print('1..%d' % (2 * total))
-    direct = run_suite(scenarios, evaluate_spf, 'spf-module', known, 0)
-    via = run_suite(scenarios, evaluate_via_milter, 'daemon', known, total)
+    sys.stdout.flush()
+    # the two share nothing and mostly wait on DNS (timeouts, a daemon's
+    # start per scenario): both at once, reported one after the other
+    with concurrent.futures.ThreadPoolExecutor(2) as ex:
+        direct_run = ex.submit(results_of, scenarios, evaluate_spf)
+        via_run = ex.submit(results_of, scenarios, evaluate_via_milter)
+    direct = run_suite(scenarios, direct_run.result(), 'spf-module', known, 0)
+    via = run_suite(scenarios, via_run.result(), 'daemon', known, total)
     print('# SCORE rfc7208 (spf module): %d/%d' % (direct, total))
     print('# SCORE rfc7208 (daemon over milter protocol): %d/%d' % (via, total))
     return 0

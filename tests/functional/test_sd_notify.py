@@ -19,7 +19,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
-from tap import TAP  # noqa: E402
+from tap import TAP, run_parallel  # noqa: E402
 
 # tests/ci-sanitize.sh slows the daemon down (ASan, valgrind)
 SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1"))
@@ -280,9 +280,9 @@ def main():
     if not t.need(check=daemon.missing, what="sd_notify tests"):
         t.done()
     if built_with_systemd():
-        test_sequence(t)
-        test_watchdog_pid(t)
-        test_deaf(t)
+        # three daemons, each with its own NOTIFY_SOCKET, mostly waiting
+        # for pings (or their absence): at once, reported in this order
+        run_parallel(t, test_sequence, test_watchdog_pid, test_deaf)
     else:
         test_without_libsystemd(t)
     t.done()

@@ -2,7 +2,7 @@
  * signkey.c - private keys for signing, read once at start-up or reload.
  *
  *   signkey_load_file   stat, permission check, read, parse, wipe
- *   signkey_check       refuse an RSA key too small to sign with
+ *   signkey_check       refuse an RSA key too small or too large to sign with
  *
  * A key readable by group or others is refused rather than used: anyone
  * who can read it can sign mail as the domain. The file is opened first
@@ -43,19 +43,30 @@ read_all(int fd, unsigned char *p, size_t max)
 }
 
 /* signkey_check - false, with the reason in why, for an RSA key under
- * SIGNKEY_MIN_RSA_BITS: RFC 8301 3.2 has verifiers fail its signatures,
- * so every message signed with it would fail DKIM (and DMARC with it) */
+ * SIGNKEY_MIN_RSA_BITS (RFC 8301 3.2 has verifiers fail its signatures)
+ * or over SIGNKEY_MAX_RSA_BITS (our own verifier, at the default
+ * DKIMMaxKeyBits, and many others refuse the key): every message signed
+ * with it would fail DKIM, and DMARC with it */
 bool
 signkey_check(const struct crypto_privkey *k, char *why, size_t why_size)
 {
 	unsigned bits = crypto_privkey_bits(k);
 
-	if (crypto_privkey_type(k) != CRYPTO_KEY_RSA ||
-	    bits >= SIGNKEY_MIN_RSA_BITS)
+	if (crypto_privkey_type(k) != CRYPTO_KEY_RSA)
 		return true;
-	(void)snprintf(why, why_size, "RSA key of %u bits: RFC 8301 3.2 "
-	    "wants at least %d (2048 advised)", bits, SIGNKEY_MIN_RSA_BITS);
-	return false;
+	if (bits < SIGNKEY_MIN_RSA_BITS) {
+		(void)snprintf(why, why_size, "RSA key of %u bits: RFC 8301 3.2 "
+		    "wants at least %d (2048 advised)", bits,
+		    SIGNKEY_MIN_RSA_BITS);
+		return false;
+	}
+	if (bits > SIGNKEY_MAX_RSA_BITS) {
+		(void)snprintf(why, why_size, "RSA key of %u bits: over %d, "
+		    "verifiers may refuse it (RFC 8301 3.2 asks them for up "
+		    "to 4096; 2048 advised)", bits, SIGNKEY_MAX_RSA_BITS);
+		return false;
+	}
+	return true;
 }
 
 struct crypto_privkey *

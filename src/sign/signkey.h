@@ -11,6 +11,11 @@
 /* Smallest RSA key we sign with (RFC 8301 3.2: signers MUST use 1024). */
 #define SIGNKEY_MIN_RSA_BITS 1024
 
+/* Largest RSA key we sign with: authcheck genkey's upper bound and the
+ * default DKIMMaxKeyBits, so our own verifier and other receivers (RFC
+ * 8301 3.2 only asks them to handle up to 4096) can check the result. */
+#define SIGNKEY_MAX_RSA_BITS 8192
+
 /* Largest key file read (a 16384-bit RSA PEM is about 12 KiB). */
 #define SIGNKEY_MAX_FILE (64 * 1024)
 
@@ -26,7 +31,7 @@ struct crypto_privkey *signkey_load_file(const char *path, char *why,
 
 /*
  * signkey_check - whether k may sign: false for an RSA key under
- * SIGNKEY_MIN_RSA_BITS, with the reason written to why (why_size bytes).
+ * SIGNKEY_MIN_RSA_BITS or over SIGNKEY_MAX_RSA_BITS, with the reason written to why (why_size bytes).
  */
 bool signkey_check(const struct crypto_privkey *k, char *why,
     size_t why_size);

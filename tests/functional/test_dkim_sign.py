@@ -601,6 +601,17 @@ def config_errors(t, tmp, keys):
         t.ok(r.returncode != 0 and "SmallKeyTable:1: inline key: RSA key of "
              "512 bits" in r.stderr,
              "a 512-bit inline KeyTable key is refused", diag=r.stderr)
+        # 8704 bits: over genkey's limit and the default DKIMMaxKeyBits,
+        # so our own verifier would fail every signature it makes
+        huge = os.path.join(tmp, "huge.pem")
+        shutil.copy(os.path.join(HERE, "..", "dkim", "keys", "rsa8704.pem"),
+                    huge)
+        os.chmod(huge, 0o600)
+        r = d.check_config(dict(BASE, Domain="example.com", Selector="r1",
+                                KeyFile=huge))
+        t.ok(r.returncode != 0 and re.search(
+            r"KeyFile: key file .*huge\.pem: RSA key of 8704 bits: over 8192",
+            r.stderr), "an 8704-bit RSA KeyFile is refused", diag=r.stderr)
         r = d.check_config(dict(BASE, Domain="example.com", Selector="r1",
                                 KeyFile=keys["rsa"][0]))
         t.is_eq(r.returncode, 0, "a good inline setup passes -t")

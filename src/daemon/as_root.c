@@ -250,6 +250,22 @@ as_root_prepare_report_store(const struct conf *c)
 	free(name);
 }
 
+/* as_root_become_user - become UserID for good, quietly */
+bool
+as_root_become_user(const struct conf *c)
+{
+	uid_t uid;
+	gid_t gid;
+	char *name;
+	bool ok;
+
+	lookup_user(c->user_id, &uid, &gid, &name);
+	ok = initgroups(name, gid) == 0 && setgid(gid) == 0 &&
+	    setuid(uid) == 0;
+	free(name);
+	return ok;
+}
+
 /* as_root_drop_privileges - become UserID for good; staying root needs
  * RunAsRoot */
 void

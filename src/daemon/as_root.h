@@ -2,6 +2,8 @@
 #ifndef AUTHMILTER_AS_ROOT_H
 #define AUTHMILTER_AS_ROOT_H
 
+#include <stdbool.h>
+
 struct conf;
 
 /* as_root_open_socket - open Socket through libmilter; a unix socket gets
@@ -24,5 +26,9 @@ void as_root_prepare_report_store(const struct conf *c);
 /* as_root_drop_privileges - become UserID for good (exits when that
  * fails or leaves root without RunAsRoot) */
 void as_root_drop_privileges(const struct conf *c);
+
+/* as_root_become_user - become UserID (set) for good, as the drop does
+ * but without a log line; for authmilter -t's child. False on failure. */
+bool as_root_become_user(const struct conf *c);
 
 #endif

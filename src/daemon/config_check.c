@@ -8,13 +8,21 @@
  * configuration -t calls OK does not then fail the start or a reload;
  * each problem is said at its option's file:line, all of them in one
  * run. Warnings (conf_warn.c) go to stderr with their file:line too.
+ * Run as root with UserID, it also loads the file as that user, as a
+ * reload (SIGHUP) after the privilege drop will.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "conf/conf.h"
 #include "conf/conf_warn.h"
 #include "daemon/as_root.h"
 #include "daemon/config_check.h"
@@ -104,6 +112,63 @@ socket_host_usable(const struct conf *c)
 	return r != SOCKET_HOST_NONE;
 }
 
+/* reload_as_user_child - in the child: become UserID, load the file as a
+ * reload would, print each problem as a warning; never returns */
+static void
+reload_as_user_child(const struct conf *c, const char *config_path)
+{
+	struct buf err = BUF_INIT;
+	struct conf *again;
+	char *line, *save = NULL;
+
+	if (!as_root_become_user(c)) {
+		(void)fprintf(stderr, "%s: warning: cannot become %s to check "
+		    "a reload: %s\n", config_path, c->user_id, strerror(errno));
+		_exit(0);
+	}
+	if (geteuid() == 0)	/* UserID root: a reload reads as root */
+		_exit(0);
+	if (conf_load(config_path, &again, &err))
+		conf_unref(&again);
+	else
+		for (line = strtok_r((char *)err.data, "\n", &save);
+		    line != NULL; line = strtok_r(NULL, "\n", &save))
+			(void)fprintf(stderr, "%s: warning: a reload (SIGHUP) "
+			    "as %s would be refused: %s\n", config_path,
+			    c->user_id, line);
+	(void)fflush(stderr);
+	_exit(0);
+}
+
+/*
+ * reload_as_user - authmilter -t as root with UserID: load the file once
+ * more as that user, in a child, as a reload after the drop will. The
+ * daemon warns about this at start, but the unit's ExecReload runs -t as
+ * root: a new key only root could read (authcheck genkey run as root
+ * writes mode 0600) passed -t, and the reload that followed was refused.
+ * A warning, like the daemon's: the start itself would succeed.
+ */
+static void
+reload_as_user(const struct conf *c, const char *config_path)
+{
+	pid_t pid;
+	int status;
+
+	if (c->user_id == NULL || geteuid() != 0)
+		return;
+	(void)fflush(stdout);	/* else the child would print it again */
+	(void)fflush(stderr);
+	if ((pid = fork()) < 0) {
+		(void)fprintf(stderr, "%s: warning: cannot check a reload as "
+		    "%s: fork: %s\n", config_path, c->user_id, strerror(errno));
+		return;
+	}
+	if (pid == 0)
+		reload_as_user_child(c, config_path);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		continue;
+}
+
 /* print_warning - authmilter -t: a warning on stderr */
 static void
 print_warning(const char *where, const char *text, void *ctx)
@@ -125,6 +190,7 @@ config_check(const struct conf *c, const char *config_path, bool quiet)
 	if (as_root_refused(c) != NULL)
 		(void)fprintf(stderr, "%s: warning: started as root now, the "
 		    "daemon would stop: %s\n", config_path, as_root_refused(c));
+	reload_as_user(c, config_path);
 	/* every check, so each problem is said in one run */
 	ok = psl_usable(c);
 	ok = trust_anchor_usable(c) && ok;

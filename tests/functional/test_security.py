@@ -12,6 +12,7 @@ import errno
 import grp
 import os
 import pwd
+import re
 import socket
 import stat
 import subprocess
@@ -386,7 +387,9 @@ def test_reload_as_user(t):
     only root can read passed the start and made every reload fail"""
     names = ["a key only root can read: the start says a reload as "
              "UserID would be refused, and why",
-             "a key UserID owns: no such warning, a reload is accepted"]
+             "a key UserID owns: no such warning, a reload is accepted",
+             "authmilter -t as root (ExecReload) says the same, status 0",
+             "authmilter -t: no such warning for a key UserID owns"]
     if not t.need(root=True, check=lambda: HAVE_LIBS,
                   what="reload as UserID", tests=names):
         return
@@ -405,6 +408,11 @@ def test_reload_as_user(t):
                                 r".*s1\.pem: Permission denied", 5 * SCALE),
                  names[0],
                  diag=d.log_tail(5))
+            r = d.check_config()
+            t.ok(r.returncode == 0 and re.search(
+                r"warning: a reload \(SIGHUP\) as nobody would be refused: "
+                r".*KeyFile: cannot open key file .*s1\.pem: Permission "
+                r"denied", r.stderr), names[2], diag=r.stderr)
         os.chown(key, pwd.getpwnam("nobody").pw_uid, -1)
         with daemon.Daemon(options=opts) as d:
             wait_dropped(d)
@@ -414,6 +422,9 @@ def test_reload_as_user(t):
                                 start=n0)
             t.ok(ok and "would be refused" not in d.log(), names[1],
                  diag=d.log_tail(5))
+            r = d.check_config()
+            t.ok(r.returncode == 0 and "would be refused" not in r.stderr,
+                 names[3], diag=r.stderr)
     finally:
         tmpdir.remove(tmp)
 

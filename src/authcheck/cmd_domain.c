@@ -8,7 +8,10 @@
  * its subdomains and to names that do not exist, and the rua
  * authorization check (RFC 9990: <domain>._report._dmarc.<rua-domain>
  * when reports go to another organization); DKIM key records of the
- * given selectors through the daemon's key parser (src/core/dkim_key.c).
+ * given selectors through the daemon's key parser (src/core/dkim_key.c),
+ * each compared with its --key file (read by the daemon's loader) when
+ * one is given: a key rotated in the config but not in DNS, or the
+ * reverse, fails every signature, and nothing else says so.
  * Lookups go through src/dns (libunbound), --nameserver or resolv.conf.
  */
 #include "config.h"
@@ -25,6 +28,7 @@
 #include "core/dmarc_eval.h"
 #include "core/dmarc_record.h"
 #include "crypto/crypto.h"
+#include "sign/signkey.h"
 #include "util/buf.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -311,11 +315,27 @@ key_flags(struct rnode *e, const struct dkim_key *k)
 		rn_str(l, NULL, "h=%s only", k->allow_sha256 ? "sha256" : "sha1");
 }
 
+/* key_match - is the published key the public half of the --key file?
+ * (RFC 6376 3.6.1: p= is what verifiers check the signature with) */
+static void
+key_match(struct report *rep, struct rnode *e, const char *name,
+    const struct dkim_key *k, const struct crypto_privkey *priv)
+{
+	if (crypto_privkey_matches(priv, k->pk)) {
+		rn_str(e, "key_file_matches", "yes");
+		return;
+	}
+	rn_str(e, "key_file_matches", "no");
+	report_warn(rep, "dkim-key-mismatch", "the key at %s is not the "
+	    "public half of the --key file: signatures made with it fail",
+	    name);
+}
+
 /* judge_key - one TXT record at a selector's name, judged by the
  * verifier's key parser, into node e */
 static void
 judge_key(struct report *rep, struct rnode *e, const char *name,
-    const struct dns_rr *rr)
+    const struct dns_rr *rr, const struct crypto_privkey *priv)
 {
 	struct dkim_key k;
 	const char *why = "";
@@ -344,6 +364,8 @@ judge_key(struct report *rep, struct rnode *e, const char *name,
 			report_warn(rep, "dkim-key-small", "the key at %s has %u "
 			    "bits; verifiers refuse RSA keys under 1024 (RFC "
 			    "8301 3.2)", name, bits);
+		if (priv != NULL)
+			key_match(rep, e, name, &k, priv);
 	}
 	dkim_key_deinit(&k);
 }
@@ -353,7 +375,8 @@ judge_key(struct report *rep, struct rnode *e, const char *name,
  * repeat a key, which dropped all but the last record) */
 static void
 key_section(struct report *rep, struct dns_resolver *r, struct rnode *list,
-    const char *domain, const char *sel)
+    const char *domain, const char *sel, const char *key_file,
+    const struct crypto_privkey *priv)
 {
 	struct rnode *e = rn_obj(list, NULL), *more = NULL;
 	struct buf name = BUF_INIT;
@@ -363,6 +386,8 @@ key_section(struct report *rep, struct dns_resolver *r, struct rnode *list,
 	buf_printf(&name, "%s._domainkey.%s", sel, domain);
 	rn_str(e, "selector", "%s", sel);
 	rn_str(e, "name", "%s", buf_cstr(&name));
+	if (key_file != NULL)
+		rn_str(e, "key_file", "%s", key_file);
 	a = dns_lookup(r, buf_cstr(&name), DNS_T_TXT, 0);
 	if (is_temp(a->status))
 		rep->tempfail = true;
@@ -376,15 +401,27 @@ key_section(struct report *rep, struct dns_resolver *r, struct rnode *list,
 		if (a->rr[i].text == NULL)
 			continue;
 		if (seen++ == 0) {
-			judge_key(rep, e, buf_cstr(&name), &a->rr[i]);
+			judge_key(rep, e, buf_cstr(&name), &a->rr[i], priv);
 			continue;
 		}
 		if (more == NULL)
 			more = rn_list(e, "more_records");
-		judge_key(rep, rn_obj(more, NULL), buf_cstr(&name), &a->rr[i]);
+		judge_key(rep, rn_obj(more, NULL), buf_cstr(&name), &a->rr[i],
+		    priv);
 	}
 	dns_answer_free(&a);
 	buf_deinit(&name);
+}
+
+/* free_keys - the --key private keys (wiped) */
+static void
+free_keys(struct crypto_privkey **privs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (privs[i] != NULL)
+			crypto_privkey_free(&privs[i]);
 }
 
 int
@@ -392,10 +429,14 @@ cmd_domain(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "selector", required_argument, NULL, 's' },
+		{ "key", required_argument, NULL, 'k' },
 		AC_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *selectors[MAX_SELECTORS];
+	const char *key_files[MAX_SELECTORS] = { NULL };
+	struct crypto_privkey *privs[MAX_SELECTORS] = { NULL };
+	char why[512];
 	struct idna_name dn;
 	const char *domain;
 	size_t nsel = 0, i;
@@ -407,12 +448,18 @@ cmd_domain(int argc, char **argv)
 
 	memset(&co, 0, sizeof(co));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:k:", longopts, NULL)) != -1) {
 		if (c == 's') {
 			if (nsel == MAX_SELECTORS || !dkim_domain_ok(optarg))
 				return ac_usage_error("domain", "bad or too many "
 				    "--selector");
 			selectors[nsel++] = optarg;
+		} else if (c == 'k') {
+			/* the private key of the --selector just before */
+			if (nsel == 0 || key_files[nsel - 1] != NULL)
+				return ac_usage_error("domain", "each --key "
+				    "follows its own --selector");
+			key_files[nsel - 1] = optarg;
 		} else if (!ac_common_option(&co, c, optarg)) {
 			return ac_usage_error("domain", "bad option");
 		}
@@ -424,8 +471,16 @@ cmd_domain(int argc, char **argv)
 		return ac_usage_error("domain", "bad domain name %s",
 		    argv[optind]);
 	domain = dn.ascii;
-	if ((r = ac_resolver(&co)) == NULL)
+	for (i = 0; i < nsel; i++)
+		if (key_files[i] != NULL && (privs[i] = signkey_load_file(
+		    key_files[i], why, sizeof(why))) == NULL) {
+			free_keys(privs, nsel);
+			return ac_usage_error("domain", "%s", why);
+		}
+	if ((r = ac_resolver(&co)) == NULL) {
+		free_keys(privs, nsel);
 		return AC_EXIT_USAGE;
+	}
 	report_init(&rep);
 	rn_str(rep.root, "domain", "%s", domain);
 	if (dn.international)
@@ -436,8 +491,10 @@ cmd_domain(int argc, char **argv)
 	if (nsel > 0) {
 		keys = rn_list(rep.root, "dkim_keys");
 		for (i = 0; i < nsel; i++)
-			key_section(&rep, r, keys, domain, selectors[i]);
+			key_section(&rep, r, keys, domain, selectors[i],
+			    key_files[i], privs[i]);
 	}
+	free_keys(privs, nsel);
 	rc = ac_finish(&rep, &co);
 	report_deinit(&rep);
 	dns_resolver_free(&r);

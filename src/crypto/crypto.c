@@ -19,6 +19,7 @@
  *   crypto_privkey_from_pem      RSA or Ed25519 private key from PEM
  *   crypto_privkey_from_text     PEM, or base64 of DER or of an Ed25519 seed
  *   crypto_privkey_type/bits/public_der/free
+ *   crypto_privkey_matches       is a DKIM p= key this private key's half
  *   crypto_sign                  counterpart of crypto_verify
  *   crypto_base64_decode/encode  RFC 4648 base64, whitespace ignored
  *
@@ -605,6 +606,15 @@ crypto_privkey_public_der(const struct crypto_privkey *k, struct buf *out)
 		out->len += n;
 		out->data[out->len] = '\0';
 	}
+}
+
+/* crypto_privkey_matches - pub is k's public half: EVP_PKEY_eq compares
+ * the type and the public components (1 equal, 0 not, <0 not comparable) */
+bool
+crypto_privkey_matches(const struct crypto_privkey *k,
+    const struct crypto_pubkey *pub)
+{
+	return k->type == pub->type && EVP_PKEY_eq(k->pkey, pub->pkey) == 1;
 }
 
 /* crypto_sign - sign a digest and append the signature */

@@ -129,6 +129,10 @@ unsigned crypto_privkey_bits(const struct crypto_privkey *k);
  * DKIM key record's p= carries */
 void crypto_privkey_public_der(const struct crypto_privkey *k,
     struct buf *out);
+/* crypto_privkey_matches - whether pub is the public half of k (same
+ * type and key); false for a key of the other type */
+bool crypto_privkey_matches(const struct crypto_privkey *k,
+    const struct crypto_pubkey *pub);
 /* crypto_sign - sign a precomputed digest (same schemes as crypto_verify)
  * and append the signature to out; false on failure */
 bool crypto_sign(const struct crypto_privkey *k, enum crypto_hash hash,

@@ -18,6 +18,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import authcheck_env  # noqa: E402
+import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 try:
@@ -160,6 +161,54 @@ def main():
     t.done()
 
 
+def private(name):
+    """a test key copied with mode 0600, as the daemon's loader wants"""
+    path = os.path.join(tmpdir.make("authcheck-key-"), name)
+    with open(os.path.join(KEYS, name), "rb") as f:
+        data = f.read()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    return path
+
+
+def key_files(t, env):
+    """--key: is the published key the public half of the signing key?
+    A rotation that changed one and not the other fails every signature"""
+    W = authcheck_env.warnings
+    k2048, k1024 = private("rsa2048.pem"), private("rsa1024.pem")
+    rc, _, doc = env.run(["domain", "good.test", "--selector", "s2048",
+                          "--key", k2048, "--selector", "s1024"])
+    keys = (doc or {}).get("dkim_keys") or [{}, {}]
+    t.ok(rc == 0 and keys[0].get("key_file_matches") == "yes" and
+         "key_file_matches" not in keys[1] and
+         "dkim-key-mismatch" not in W(doc or {}),
+         "--key: the matching private key, exit 0", diag=repr(doc))
+    rc, _, doc = env.run(["domain", "good.test", "--selector", "s2048",
+                          "--key", k1024])
+    keys = (doc or {}).get("dkim_keys") or [{}]
+    t.ok(rc == 1 and keys[0].get("key_file_matches") == "no" and
+         "dkim-key-mismatch" in W(doc or {}),
+         "--key: another key than the one published warns "
+         "dkim-key-mismatch, exit 1", diag=repr(doc))
+    rc, _, doc = env.run(["domain", "good.test", "--selector", "ed",
+                          "--key", private("ed25519.seed")])
+    keys = (doc or {}).get("dkim_keys") or [{}]
+    t.ok(rc == 0 and keys[0].get("key_file_matches") == "yes",
+         "--key: an Ed25519 seed matches its record", diag=repr(doc))
+    rc, _, doc = env.run(["domain", "good.test", "--selector", "ed",
+                          "--key", k2048])
+    t.ok(rc == 1 and "dkim-key-mismatch" in W(doc or {}),
+         "--key: an RSA key for an Ed25519 record is a mismatch",
+         diag=repr(doc))
+    for args in (["--key", k2048, "--selector", "s2048"],
+                 ["--selector", "s2048", "--key", k2048, "--key", k2048],
+                 ["--selector", "s2048", "--key", k2048 + ".none"]):
+        rc, _, _ = authcheck_env.run_plain(["domain", "good.test"] + args)
+        t.is_eq(rc, 2, "--key usage error exit 2: %s" % " ".join(
+            a.replace(os.path.dirname(k2048) + "/", "") for a in args))
+
+
 def cases(t, env):
     W = authcheck_env.warnings
     # a clean domain
@@ -262,6 +311,8 @@ def cases(t, env):
     t.ok("dkim-key-small" not in W(doc), "1024-bit key does not warn")
     rc, doc = run(env, "good.test", "missing")
     t.ok(rc == 1 and "dkim-key-missing" in W(doc), "missing selector warns")
+
+    key_files(t, env)
 
     # several records at one name, a term with two notes: each is
     # shown, and the JSON repeats no key in an object (a parser kept

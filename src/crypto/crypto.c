@@ -45,6 +45,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -453,6 +454,22 @@ no_passphrase(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
+/* another_pem_key - does bio hold one more private key after the one
+ * just read? Certificates and other blocks are skipped, as on the first
+ * read; the failed read's "no start line" is cleared */
+static bool
+another_pem_key(BIO *bio)
+{
+	EVP_PKEY *next = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase,
+	    NULL);
+
+	ERR_clear_error();
+	if (next == NULL)
+		return false;
+	EVP_PKEY_free(next);
+	return true;
+}
+
 /* crypto_privkey_from_pem - RSA or Ed25519 private key from PEM */
 struct crypto_privkey *
 crypto_privkey_from_pem(const unsigned char *p, size_t len, const char **err_r)
@@ -470,6 +487,14 @@ crypto_privkey_from_pem(const unsigned char *p, size_t len, const char **err_r)
 	if (bio == NULL)
 		abort();
 	pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+	if (pkey != NULL && another_pem_key(bio)) {
+		/* "cat new.pem >> key.pem" in a rotation: the first, old,
+		 * key would go on signing, and nothing would say so */
+		BIO_free(bio);
+		EVP_PKEY_free(pkey);
+		*err_r = "more than one private key in the file";
+		return NULL;
+	}
 	BIO_free(bio);
 	if (pkey == NULL) {
 		*err_r = "not a PEM private key (or encrypted)";

@@ -112,8 +112,8 @@ bool crypto_verify(const struct crypto_pubkey *k, enum crypto_hash hash,
     const unsigned char *sig, size_t sig_len);
 
 /* crypto_privkey_from_pem - an RSA or Ed25519 private key from PEM text
- * (PKCS#8 or traditional RSA). Returns NULL and sets *err_r (static text)
- * on failure. The key material is cleared when freed. */
+ * (PKCS#8 or traditional RSA); a second private key in the text is an
+ * error. Returns NULL and sets *err_r (static text) on failure. The key material is cleared when freed. */
 struct crypto_privkey *crypto_privkey_from_pem(const unsigned char *p,
     size_t len, const char **err_r);
 /* crypto_privkey_from_text - PEM as above; otherwise base64 (whitespace

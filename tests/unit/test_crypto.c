@@ -17,6 +17,7 @@
 #include "../dkim/testkit.h"
 #include "crypto/crypto.h"
 #include "crypto/crypto_keycache.h"
+#include "crypto/crypto_keygen.h"
 #include "util/buf.h"
 
 #define U(s) ((const unsigned char *)(s))
@@ -855,6 +856,33 @@ test_bad_private_keys(void **state)
 	assert_null(crypto_privkey_from_pem(U(""), 0, &err));
 }
 
+/* test_two_pem_keys - a file holding two private keys (a rotation's
+ * "cat new.pem >> key.pem") is refused rather than signing with the
+ * first; a key followed by other PEM blocks or text still loads */
+static void
+test_two_pem_keys(void **state)
+{
+	static const char cert_like[] = "-----BEGIN CERTIFICATE-----\nAAAA\n"
+	    "-----END CERTIFICATE-----\ntrailing text\n";
+	struct buf one = BUF_INIT, two = BUF_INIT;
+	struct crypto_privkey *k;
+	const char *err = NULL;
+
+	(void)state;
+	assert_true(crypto_keygen_pem(CRYPTO_KEY_ED25519, 0, &one, &err));
+	assert_true(crypto_keygen_pem(CRYPTO_KEY_ED25519, 0, &two, &err));
+	buf_append(&two, one.data, one.len);
+	assert_null(crypto_privkey_from_pem(two.data, two.len, &err));
+	assert_string_equal(err, "more than one private key in the file");
+	assert_null(crypto_privkey_from_text(two.data, two.len, &err));
+	buf_append(&one, cert_like, strlen(cert_like));
+	k = crypto_privkey_from_pem(one.data, one.len, &err);
+	assert_non_null(k);
+	crypto_privkey_free(&k);
+	buf_deinit(&one);
+	buf_deinit(&two);
+}
+
 int
 main(void)
 {
@@ -876,6 +904,7 @@ main(void)
 		cmocka_unit_test(test_pubkey_exponent_bound),
 		cmocka_unit_test(test_verify_context_reuse),
 		cmocka_unit_test(test_bad_private_keys),
+		cmocka_unit_test(test_two_pem_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

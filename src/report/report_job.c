@@ -14,7 +14,8 @@
  * reports table before anything is sent, so two jobs never both send it;
  * the addresses it reached are kept (sent_to) so a retry after a partial
  * failure sends only to the rest. A claim older than REPORT_CLAIM_STALE
- * seconds (a job that died) may be taken over.
+ * seconds (a job that died), or made by a job of this host whose process
+ * is gone, may be taken over.
  *
  * The Report-ID and file name carry the store's identity
  * (report_store_id; report_name.c says why), so they are the same for
@@ -24,6 +25,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -166,17 +169,63 @@ report_names(const struct report_job_opts *o, const struct pending *p,
 	return store_id;
 }
 
-/* claim - take (domain, period) for this run: true when ours. The claim
- * is stamped with the time it is made, not the run's start: a run that
- * has been sending for an hour must not leave fresh claims that look
- * stale to the next run. */
+/* claimer_gone - whether the job that made a claim (its claimed_by,
+ * "host:pid") ran on this host and its process is gone: it will never
+ * record an outcome (killed, or its store write failed after the claim
+ * was stored, which SQLite can do when the disk fills), so the claim
+ * need not wait REPORT_CLAIM_STALE to be taken over. A reused pid only
+ * makes it wait. */
 static bool
+claimer_gone(const char *by, const char *me)
+{
+	const char *colon = strrchr(by, ':'), *my = strrchr(me, ':');
+	char *end;
+	long pid;
+
+	if (colon == NULL || my == NULL || colon - by != my - me ||
+	    memcmp(by, me, (size_t)(colon - by)) != 0)
+		return false;
+	errno = 0;
+	pid = strtol(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || pid <= 0 || pid == (long)getpid())
+		return false;
+	return kill((pid_t)pid, 0) == -1 && errno == ESRCH;
+}
+
+/* dead_claim - claimed_by of p's claim when claimer_gone, else "" */
+static void
+dead_claim(struct report_db *db, const struct pending *p,
+    const struct report_job_opts *o, char *by, size_t n)
+{
+	struct report_query *q = report_query_new(db, "SELECT claimed_by FROM"
+	    " reports WHERE policy_domain = ?1 AND period_begin = ?2 AND"
+	    " state = 'claimed'");
+
+	*by = '\0';
+	report_query_text(q, 1, p->domain);
+	report_query_int(q, 2, p->begin);
+	if (report_query_step(q) > 0 &&
+	    claimer_gone(report_query_col(q, 0), o->claimer))
+		(void)snprintf(by, n, "%s", report_query_col(q, 0));
+	report_query_free(&q);
+}
+
+/* claim - take (domain, period) for this run: CLAIM_OURS, CLAIM_TAKEN
+ * (another job has it) or CLAIM_ERROR (the store failed; logged). The
+ * claim is stamped with the time it is made, not the run's start: a run
+ * that has been sending for an hour must not leave fresh claims that
+ * look stale to the next run. */
+enum claim_result { CLAIM_OURS, CLAIM_TAKEN, CLAIM_ERROR };
+
+static enum claim_result
 claim(struct report_db *db, const struct pending *p,
     const struct report_job_opts *o, const char *rid)
 {
 	int64_t now = (int64_t)time(NULL);
 	struct report_query *q;
-	bool ok;
+	char dead[HOST_NAME_MAX + 32];
+	int rc;
+	bool ours;
 
 	q = report_query_new(db, "INSERT INTO reports (policy_domain,"
 	    " period_begin, period_end, state, claimed_by, claimed_at, report_id)"
@@ -187,23 +236,37 @@ claim(struct report_db *db, const struct pending *p,
 	report_query_text(q, 4, o->claimer);
 	report_query_int(q, 5, now);
 	report_query_text(q, 6, rid);
-	ok = report_query_step(q) == 0 && report_query_changes(q) == 1;
+	rc = report_query_step(q);
+	ours = rc == 0 && report_query_changes(q) == 1;
+	if (rc < 0)
+		log_error("store: cannot claim the report of %s at %lld: %s",
+		    p->domain, (long long)p->begin, report_query_error(q));
 	report_query_free(&q);
-	if (ok)
-		return true;
-	/* a failed report, or a claim its job left long ago */
+	if (rc < 0 || ours)
+		return rc < 0 ? CLAIM_ERROR : CLAIM_OURS;
+	/* a failed report, a claim its job left long ago, or one whose job
+	 * is gone */
+	dead_claim(db, p, o, dead, sizeof(dead));
 	q = report_query_new(db, "UPDATE reports SET state = 'claimed',"
 	    " claimed_by = ?1, claimed_at = ?2 WHERE policy_domain = ?3 AND"
 	    " period_begin = ?4 AND (state = 'failed' OR (state = 'claimed'"
-	    " AND claimed_at < ?5))");
+	    " AND (claimed_at < ?5 OR claimed_by = ?6)))");
 	report_query_text(q, 1, o->claimer);
 	report_query_int(q, 2, now);
 	report_query_text(q, 3, p->domain);
 	report_query_int(q, 4, p->begin);
 	report_query_int(q, 5, now - REPORT_CLAIM_STALE);
-	ok = report_query_step(q) == 0 && report_query_changes(q) == 1;
+	report_query_text(q, 6, dead);
+	rc = report_query_step(q);
+	ours = rc == 0 && report_query_changes(q) == 1;
+	if (rc < 0)
+		log_error("store: cannot claim the report of %s at %lld: %s",
+		    p->domain, (long long)p->begin, report_query_error(q));
+	else if (ours && dead[0] != '\0')
+		log_info("report %s at %lld: taken over from %s, which is no "
+		    "longer running", p->domain, (long long)p->begin, dead);
 	report_query_free(&q);
-	return ok;
+	return rc < 0 ? CLAIM_ERROR : ours ? CLAIM_OURS : CLAIM_TAKEN;
 }
 
 /* finish - record the outcome of our claim (when it is still ours: a
@@ -594,8 +657,15 @@ report_job_run(struct report_store *st, const struct report_job_opts *o)
 		if (strcmp(state, "sent") == 0 || strcmp(state, "skipped") == 0 ||
 		    (strcmp(state, "claimed") == 0 && o->dry_run))
 			continue;	/* done, or another job's */
-		if (!o->dry_run && !claim(db, &v[i], o, buf_cstr(&rid)))
-			continue;	/* another job has it */
+		if (!o->dry_run) {
+			enum claim_result c = claim(db, &v[i], o,
+			    buf_cstr(&rid));
+
+			if (c == CLAIM_ERROR)
+				rc = 1;
+			if (c != CLAIM_OURS)
+				continue;	/* another job's, or no store */
+		}
 		memset(&out, 0, sizeof(out));
 		buf_printf(&out.sent_to, "%s", before.len ? buf_cstr(&before) : " ");
 		one_report(db, o, &v[i], buf_cstr(&rid), unique, &out.sent_to,

@@ -25,6 +25,7 @@ import os
 import re
 import select
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -706,6 +707,63 @@ def claims(t, opts, tmp):
                    r.stderr), "a claim taken over meanwhile keeps the other "
          "job's; the run logs that its outcome is not recorded",
          diag="%r\n%s" % (got, r.stderr))
+    dead_claims(t, opts, tmp)
+
+
+def dead_claims(t, opts, tmp):
+    """a fresh claim whose job (this host, a pid that is gone) died is
+    taken over at once, one of another host waits; a claim the store
+    refuses (a full disk) is an error: exit 1, the reason logged, not a
+    report quietly left as another job's"""
+    db = os.path.join(tmp, "dead-claims.db")
+    script, spool = fake_sendmail.make(tmp, "fake-sendmail-dead")
+    opts["ReportStore"] = "sqlite:" + db
+    opts["ReportSendmail"] = script + " -t -oi"
+    with daemon.Daemon(options=opts) as d:
+        for n, dom in enumerate(("a.test", "b.test")):
+            d.send_message(msg(dom, n), client_ip=GOOD_IP,
+                           mail_from="<x@%s>" % dom)
+        wait_rows(db, 2)
+        claims_left(t, d.conf_path, db, spool)
+
+
+def claims_left(t, conf, db, spool):
+    """dead_claims' runs, on the rows of its daemon"""
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    now = int(time.time())
+    begin, end = now - 3600, now + 3600
+    con = sqlite3.connect(db)
+    for dom, by in (("a.test", "%s:%d" % (socket.gethostname(), gone.pid)),
+                    ("b.test", "elsewhere.example:1")):
+        con.execute("INSERT INTO reports (policy_domain, period_begin,"
+                    " period_end, state, claimed_by, claimed_at, report_id)"
+                    " VALUES (?, ?, ?, 'claimed', ?, ?, 'r')",
+                    (dom, begin, end, by, now))
+    con.commit()
+    con.close()
+    r = report(conf, "--period", str(begin), str(end))
+    con = sqlite3.connect(db)
+    got = dict(con.execute("SELECT policy_domain, state FROM reports"))
+    con.close()
+    t.ok(r.returncode == 0 and got == {"a.test": "sent", "b.test": "claimed"}
+         and len(fake_sendmail.paths(spool)) == 1 and
+         "report a.test at %d: taken over from %s:%d, which is no longer "
+         "running" % (begin, socket.gethostname(), gone.pid) in r.stderr,
+         "a fresh claim of a job of this host that is gone is taken over; "
+         "another host's waits", diag="%r\n%s" % (got, r.stderr))
+    con = sqlite3.connect(db)
+    con.execute("DELETE FROM reports")
+    con.execute("CREATE TRIGGER no_claims BEFORE INSERT ON reports BEGIN"
+                " SELECT RAISE(ABORT, 'database or disk is full'); END")
+    con.commit()
+    con.close()
+    r = report(conf, "--period", str(begin), str(end))
+    t.ok(r.returncode == 1 and "cannot claim the report of a.test at %d: "
+         "database or disk is full" % begin in r.stderr and
+         len(fake_sendmail.paths(spool)) == 1,
+         "a claim the store refuses: exit 1, the reason logged, nothing "
+         "sent", diag="rc %d\n%s" % (r.returncode, r.stderr))
 
 
 def complete_periods(t, opts, db, tmp):

@@ -112,19 +112,6 @@ struct report_query {
 	bool refused;
 };
 
-int
-report_db_kind_of(const char *spec)
-{
-	if (spec == NULL)
-		return -1;
-	if (ascii_strncasecmp(spec, "sqlite:", 7) == 0)
-		return REPORT_DB_SQLITE;
-	if (ascii_strncasecmp(spec, "postgresql://", 13) == 0 ||
-	    ascii_strncasecmp(spec, "postgres://", 11) == 0)
-		return REPORT_DB_PG;
-	return -1;
-}
-
 /* lite_error - SQLite's last error, and for a failed file operation
  * the system's reason behind it: on a full disk the WAL's shared-memory
  * file cannot be made and SQLite says only "disk I/O error" */

@@ -2,7 +2,7 @@
  * report_store.c - the aggregate-report store on SQLite or PostgreSQL
  * (through report_db.h): schema, version check, inserts.
  *
- *   report_store_spec_ok  is "sqlite:PATH" well formed
+ *   (report_store_spec_ok, is "sqlite:PATH" well formed: report_spec.c)
  *   report_store_open     open or create (WAL, tables, schema version,
  *                         the store's identity)
  *   report_store_id       that identity, for the names of its reports
@@ -85,20 +85,6 @@ sqlite_path(const char *spec)
 	if (report_db_kind_of(spec) != REPORT_DB_SQLITE || spec[7] == '\0')
 		return NULL;
 	return spec + 7;
-}
-
-const char *
-report_store_spec_ok(const char *spec)
-{
-	int kind = report_db_kind_of(spec);
-
-	if (kind == REPORT_DB_PG)
-		return NULL;
-	if (kind != REPORT_DB_SQLITE || spec[7] == '\0')
-		return "use sqlite:PATH (an absolute file name) or postgresql://...";
-	if (spec[7] != '/')
-		return "the SQLite file name must be absolute";
-	return NULL;
 }
 
 /* schema_version - the stored version: 0 when none, -1 on error */

@@ -441,6 +441,21 @@ def capped_same_as_daemon(t, env, sealer):
          diag="exit %r / %r" % (rc_whole, rc_capped))
 
 
+def no_store_libraries(t):
+    """no_store_libraries - authcheck never opens the report store, so it
+    must not load libpq and SQLite (libpq brings a dozen libraries more):
+    that was about 10 ms of every start, 1,600 starts a diff test"""
+    import subprocess
+    env = dict(os.environ, LD_TRACE_LOADED_OBJECTS="1")
+    p = subprocess.run([authcheck_env.binary()], env=env, capture_output=True,
+                       text=True, timeout=30)
+    libs = [ln.split()[0] for ln in p.stdout.splitlines() if ln.strip()]
+    store = [n for n in libs if n.startswith(("libpq.", "libsqlite3."))]
+    t.ok(p.returncode == 0 and "libcrypto.so" in p.stdout and not store,
+         "start-up: no report-store libraries loaded",
+         diag="exit %d, store libraries %r" % (p.returncode, store))
+
+
 def main():
     t = TAP()
     if not t.need(check=lambda: authcheck_env.missing() or HAVE_LIBS,
@@ -464,6 +479,7 @@ def main():
         body_hash_cap(t, env, pem)
         same_as_daemon(t, env, good)
         capped_same_as_daemon(t, env, sealer)
+        no_store_libraries(t)
     finally:
         env.__exit__(None, None, None)
     t.done()

@@ -210,6 +210,20 @@ dead_claim(struct report_db *db, const struct pending *p,
 	report_query_free(&q);
 }
 
+/* claim_step - run a claiming statement: -1 on a store error (logged),
+ * else 0 with *ours_r whether it took the claim */
+static int
+claim_step(struct report_query *q, const struct pending *p, bool *ours_r)
+{
+	int rc = report_query_step(q);
+
+	*ours_r = rc == 0 && report_query_changes(q) == 1;
+	if (rc < 0)
+		log_error("store: cannot claim the report of %s at %lld: %s",
+		    p->domain, (long long)p->begin, report_query_error(q));
+	return rc < 0 ? -1 : 0;
+}
+
 /* claim - take (domain, period) for this run: CLAIM_OURS, CLAIM_TAKEN
  * (another job has it) or CLAIM_ERROR (the store failed; logged). The
  * claim is stamped with the time it is made, not the run's start: a run
@@ -236,11 +250,7 @@ claim(struct report_db *db, const struct pending *p,
 	report_query_text(q, 4, o->claimer);
 	report_query_int(q, 5, now);
 	report_query_text(q, 6, rid);
-	rc = report_query_step(q);
-	ours = rc == 0 && report_query_changes(q) == 1;
-	if (rc < 0)
-		log_error("store: cannot claim the report of %s at %lld: %s",
-		    p->domain, (long long)p->begin, report_query_error(q));
+	rc = claim_step(q, p, &ours);
 	report_query_free(&q);
 	if (rc < 0 || ours)
 		return rc < 0 ? CLAIM_ERROR : CLAIM_OURS;
@@ -257,12 +267,8 @@ claim(struct report_db *db, const struct pending *p,
 	report_query_int(q, 4, p->begin);
 	report_query_int(q, 5, now - REPORT_CLAIM_STALE);
 	report_query_text(q, 6, dead);
-	rc = report_query_step(q);
-	ours = rc == 0 && report_query_changes(q) == 1;
-	if (rc < 0)
-		log_error("store: cannot claim the report of %s at %lld: %s",
-		    p->domain, (long long)p->begin, report_query_error(q));
-	else if (ours && dead[0] != '\0')
+	rc = claim_step(q, p, &ours);
+	if (ours && dead[0] != '\0')
 		log_info("report %s at %lld: taken over from %s, which is no "
 		    "longer running", p->domain, (long long)p->begin, dead);
 	report_query_free(&q);

@@ -674,6 +674,15 @@ def replaced(t, opts, tmp):
             "for its failed destination, the replacement recorded once")
 
 
+def send_two(d, db):
+    """send_two - one message from a.test and one from b.test through d,
+    their rows in the store db"""
+    for n, dom in enumerate(("a.test", "b.test")):
+        d.send_message(msg(dom, n), client_ip=GOOD_IP,
+                       mail_from="<x@%s>" % dom)
+    wait_rows(db, 2)
+
+
 def claims(t, opts, tmp):
     """a claim is stamped when it is made, not when the run started (a
     long run's late claims would look stale to the next run, which would
@@ -689,10 +698,7 @@ def claims(t, opts, tmp):
     opts["ReportStore"] = "sqlite:" + db
     opts["ReportSendmail"] = script + " -t -oi"
     with daemon.Daemon(options=opts) as d:
-        for n, dom in enumerate(("a.test", "b.test")):
-            d.send_message(msg(dom, n), client_ip=GOOD_IP,
-                           mail_from="<x@%s>" % dom)
-        wait_rows(db, 2)
+        send_two(d, db)
         now = int(time.time())
         r = report(d.conf_path, "--period", str(now - 3600), str(now + 3600))
     con = sqlite3.connect(db)
@@ -724,10 +730,7 @@ def dead_claims(t, opts, tmp):
     opts["ReportStore"] = "sqlite:" + db
     opts["ReportSendmail"] = script + " -t -oi"
     with daemon.Daemon(options=opts) as d:
-        for n, dom in enumerate(("a.test", "b.test")):
-            d.send_message(msg(dom, n), client_ip=GOOD_IP,
-                           mail_from="<x@%s>" % dom)
-        wait_rows(db, 2)
+        send_two(d, db)
         claims_left(t, d.conf_path, db, spool)
 
 

@@ -52,8 +52,10 @@ class DnsServer:
         self.proc = subprocess.Popen(
             args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         mb = os.path.getsize(self.zone_file) / 1e6
+        # a given port may be held for a moment (dns_server.py waits
+        # up to FIXED_PORT_WAIT_S for it)
         deadline = time.monotonic() + START_TIMEOUT_S + \
-            START_TIMEOUT_PER_MB_S * mb
+            START_TIMEOUT_PER_MB_S * mb + (10 if self.port else 0)
         while time.monotonic() < deadline:
             r, _, _ = select.select([self.proc.stdout], [], [], 0.2)
             if r:

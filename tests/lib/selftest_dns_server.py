@@ -7,10 +7,12 @@ TRUNCATE + NOTCP (TCP closed unanswered), CNAME chains in one answer,
 ONEHOP (one hop per answer), ANSWERONCE (TTL 0, then SERVFAIL), a CNAME
 loop (ends, holds the loop), an
 answer too big for UDP (TC) and for any DNS message (TC over TCP), and
-the query counts of the stats file."""
+the query counts of the stats file; a server started on a port another
+socket holds for a moment waits for it."""
 import os
 import socket
 import sys
+import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -150,7 +152,32 @@ def main():
         t.ok(st["queries"].get("txt.test TXT") == 1 and
              st["queries"].get("silent.test TXT") == 2,
              "stats count each query", diag=repr(st))
+    port_held_at_restart(t, zpath)
     t.done()
+
+
+def port_held_at_restart(t, zpath):
+    """port_held_at_restart - a server started on a given port (the end
+    of an outage in test_dns_recovery and the adversity soak) waits for
+    it while another socket holds it for a moment: in CI a resolver's
+    query socket drew that number during the outage, the restart failed
+    and the test died (dns_server.py FIXED_PORT_WAIT_S)"""
+    holder = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    holder.bind(("127.0.0.1", 0))
+    port = holder.getsockname()[1]
+    release = threading.Timer(0.5, holder.close)
+    release.start()
+    try:
+        with dns_testserver.DnsServer(zpath, port=port, stats=False) as srv:
+            t.ok(srv.port == port and
+                 txts(ask(port, "txt.test")) == [["v=spf1 -all"]],
+                 "a given port held for 0.5 s: the server waits, then "
+                 "answers on it", diag="port %d, got %d" % (port, srv.port))
+    except dns_testserver.ServerError as e:
+        t.ok(False, "a given port held for 0.5 s: the server waits, then "
+             "answers on it", diag=str(e))
+    finally:
+        release.join()
 
 
 if __name__ == "__main__":

@@ -43,7 +43,14 @@ run_one() {
 	s=$(grep -E '^ok ' "$log" | grep -ciE '# *skip')
 	f=$(grep -cE '^not ok ' "$log")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		echo "not ok - $name exited with status $rc without reporting a failure" >>"$log"
+		# its last words (a Python traceback, an abort message) go to
+		# the console too: CI keeps only what is printed
+		{
+			echo "not ok - $name exited with status $rc without reporting a failure"
+			grep -vE '^(ok|not ok) |^1\.\.' "$log" | tail -n 12 | sed 's/^/# /'
+		} >"$log.end"
+		cat "$log.end" >>"$log"
+		rm -f "$log.end"
 		f=1
 	fi
 	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$s" -eq 0 ]; then

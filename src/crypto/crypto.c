@@ -1,8 +1,9 @@
 /*
  * crypto.c - the one place that talks to OpenSSL (EVP API, OpenSSL 3)
  *
- * Purpose: digests, DKIM public keys (RSA, Ed25519), signature
- * verification and creation, and base64 for DKIM tag values.
+ * Purpose: digests, DKIM public keys (RSA, Ed25519) and signature
+ * verification. Private keys and signing are in crypto_privkey.c,
+ * base64 in crypto_base64.c (no OpenSSL there).
  *
  * Exported functions:
  *   (crypto_abort_on_oom, watching OpenSSL's allocations, is in
@@ -16,42 +17,29 @@
  *   crypto_pubkey_from_base64    either, from base64 text (DKIM p=), cached
  *   crypto_pubkey_type/bits/exponent_too_large/free
  *   crypto_verify                RSA PKCS#1 v1.5 or Ed25519 over a digest
- *   crypto_privkey_from_pem      RSA or Ed25519 private key from PEM
- *   crypto_privkey_from_text     PEM, or base64 of DER or of an Ed25519 seed
- *   crypto_privkey_type/bits/public_der/free
- *   crypto_privkey_matches       is a DKIM p= key this private key's half
- *   crypto_sign                  counterpart of crypto_verify
- *   crypto_base64_decode/encode  RFC 4648 base64, whitespace ignored
  *
  * Callers guarantee valid pointers; every length is explicit and no input
  * needs a NUL. Hostile keys and signatures yield NULL or false, never a
  * crash. Allocation failure aborts (as xmalloc does).
  *
  * Ownership: every _new/_from_* result belongs to the caller, who frees it
- * with the matching _free (which NULLs the pointer). Private key material
- * lives only inside OpenSSL's EVP_PKEY, which clears it when freed
- * (BN_clear_free for RSA, secure clear for Ed25519); PEM text is parsed
- * from the caller's buffer without copies.
+ * with the matching _free (which NULLs the pointer).
  */
 #include "config.h"
 
-#include <limits.h>
 #include <pthread.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "crypto/crypto.h"
+#include "crypto/crypto_int.h"
 #include "crypto/crypto_oom.h"
 #include "crypto/crypto_keycache.h"
 #include "crypto/crypto_verifyctx.h"
@@ -62,20 +50,9 @@ struct crypto_digest {
 	EVP_MD_CTX *ctx;
 };
 
-struct crypto_pubkey {
-	EVP_PKEY *pkey;
-	enum crypto_key_type type;
-	bool huge_exponent;	/* RSA e over CRYPTO_RSA_MAX_EXPONENT_BITS */
-};
-
-struct crypto_privkey {
-	EVP_PKEY *pkey;
-	enum crypto_key_type type;
-};
-
-/* hash_md - the OpenSSL digest for a hash */
-static const EVP_MD *
-hash_md(enum crypto_hash hash)
+/* crypto_hash_md - the OpenSSL digest for a hash */
+const EVP_MD *
+crypto_hash_md(enum crypto_hash hash)
 {
 	return hash == CRYPTO_HASH_SHA1 ? EVP_sha1() : EVP_sha256();
 }
@@ -89,7 +66,7 @@ hash_md(enum crypto_hash hash)
 static EVP_MD *fetched_sha1, *fetched_sha256;
 
 /* fetch_digests - fill fetched_sha1/256 (once); NULL stays NULL when a
- * provider lacks one, and hash_md's legacy object is used instead */
+ * provider lacks one, and crypto_hash_md's legacy object is used instead */
 static void
 fetch_digests(void)
 {
@@ -97,7 +74,7 @@ fetch_digests(void)
 	fetched_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
-/* hash_md_fetched - the pre-fetched digest for a hash, or hash_md's */
+/* hash_md_fetched - the pre-fetched digest for a hash, or crypto_hash_md's */
 static const EVP_MD *
 hash_md_fetched(enum crypto_hash hash)
 {
@@ -106,7 +83,7 @@ hash_md_fetched(enum crypto_hash hash)
 
 	(void)pthread_once(&once, fetch_digests);
 	md = hash == CRYPTO_HASH_SHA1 ? fetched_sha1 : fetched_sha256;
-	return md != NULL ? md : hash_md(hash);
+	return md != NULL ? md : crypto_hash_md(hash);
 }
 
 /*
@@ -440,472 +417,4 @@ crypto_verify(const struct crypto_pubkey *k, enum crypto_hash hash,
 	if (!ok)
 		crypto_oom_check();
 	return ok;
-}
-
-/* no_passphrase - PEM password callback that refuses, so an encrypted key
- * fails instead of prompting on a terminal */
-static int
-no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return -1;
-}
-
-/* another_pem_key - does bio hold one more private key after the one
- * just read? Certificates and other blocks are skipped, as on the first
- * read; the failed read's "no start line" is cleared */
-static bool
-another_pem_key(BIO *bio)
-{
-	EVP_PKEY *next = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase,
-	    NULL);
-
-	ERR_clear_error();
-	if (next == NULL)
-		return false;
-	EVP_PKEY_free(next);
-	return true;
-}
-
-/* crypto_privkey_from_pem - RSA or Ed25519 private key from PEM */
-struct crypto_privkey *
-crypto_privkey_from_pem(const unsigned char *p, size_t len, const char **err_r)
-{
-	struct crypto_privkey *k;
-	EVP_PKEY *pkey;
-	BIO *bio;
-	int id;
-
-	if (len == 0 || len > (size_t)1024 * 1024) {
-		*err_r = "empty or oversized key file";
-		return NULL;
-	}
-	bio = BIO_new_mem_buf(p, (int)len);
-	if (bio == NULL)
-		abort();
-	pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
-	if (pkey != NULL && another_pem_key(bio)) {
-		/* "cat new.pem >> key.pem" in a rotation: the first, old,
-		 * key would go on signing, and nothing would say so */
-		BIO_free(bio);
-		EVP_PKEY_free(pkey);
-		*err_r = "more than one private key in the file";
-		return NULL;
-	}
-	BIO_free(bio);
-	if (pkey == NULL) {
-		*err_r = "not a PEM private key (or encrypted)";
-		return NULL;
-	}
-	id = EVP_PKEY_get_base_id(pkey);
-	if (id != EVP_PKEY_RSA && id != EVP_PKEY_ED25519) {
-		EVP_PKEY_free(pkey);
-		*err_r = "private key is neither RSA nor Ed25519";
-		return NULL;
-	}
-	k = xmalloc(sizeof(*k));
-	k->pkey = pkey;
-	k->type = id == EVP_PKEY_RSA ? CRYPTO_KEY_RSA : CRYPTO_KEY_ED25519;
-	return k;
-}
-
-/* wrap_pkey - our handle for an RSA or Ed25519 EVP_PKEY (takes it) */
-static struct crypto_privkey *
-wrap_pkey(EVP_PKEY *pkey, const char **err_r)
-{
-	struct crypto_privkey *k;
-	int id = EVP_PKEY_get_base_id(pkey);
-
-	if (id != EVP_PKEY_RSA && id != EVP_PKEY_ED25519) {
-		EVP_PKEY_free(pkey);
-		*err_r = "private key is neither RSA nor Ed25519";
-		return NULL;
-	}
-	k = xmalloc(sizeof(*k));
-	k->pkey = pkey;
-	k->type = id == EVP_PKEY_RSA ? CRYPTO_KEY_RSA : CRYPTO_KEY_ED25519;
-	return k;
-}
-
-/* ed25519_from_raw - a 32-byte seed, or seed || public (64 bytes, the
- * libsodium form) whose public half must match */
-static EVP_PKEY *
-ed25519_from_raw(const unsigned char *p, size_t len)
-{
-	unsigned char pub[CRYPTO_ED25519_KEY_LEN];
-	size_t n = sizeof(pub);
-	EVP_PKEY *pkey;
-
-	pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, p, 32);
-	if (pkey == NULL || len == 32)
-		return pkey;
-	if (EVP_PKEY_get_raw_public_key(pkey, pub, &n) != 1 ||
-	    n != sizeof(pub) || memcmp(pub, p + 32, 32) != 0) {
-		EVP_PKEY_free(pkey);
-		return NULL;
-	}
-	return pkey;
-}
-
-/* crypto_privkey_from_text - PEM; else base64 of a DER private key
- * (PKCS#1 RSAPrivateKey or PKCS#8), or of a raw Ed25519 seed (32 bytes,
- * as dkimpy and several OpenDKIM set-ups keep it) or seed || public */
-struct crypto_privkey *
-crypto_privkey_from_text(const unsigned char *p, size_t len,
-    const char **err_r)
-{
-	struct buf raw = BUF_INIT;
-	EVP_PKEY *pkey = NULL;
-
-	if (len >= 10 && memmem(p, len, "-----BEGIN", 10) != NULL)
-		return crypto_privkey_from_pem(p, len, err_r);
-	if (len == 0 || len > (size_t)1024 * 1024) {
-		*err_r = "empty or oversized key";
-		return NULL;
-	}
-	if (!crypto_base64_decode(p, len, &raw)) {
-		*err_r = "neither PEM nor base64";
-		buf_deinit(&raw);
-		return NULL;
-	}
-	if (raw.len == 32 || raw.len == 64)
-		pkey = ed25519_from_raw(raw.data, raw.len);
-	else if (raw.len > 0 && raw.len < (size_t)LONG_MAX) {
-		const unsigned char *q = raw.data;
-
-		pkey = d2i_AutoPrivateKey(NULL, &q, (long)raw.len);
-	}
-	OPENSSL_cleanse(raw.data, raw.len);
-	buf_deinit(&raw);
-	if (pkey == NULL) {
-		*err_r = "base64 key is not a DER private key or an Ed25519 seed";
-		return NULL;
-	}
-	return wrap_pkey(pkey, err_r);
-}
-
-/* crypto_privkey_type - RSA or Ed25519 */
-enum crypto_key_type
-crypto_privkey_type(const struct crypto_privkey *k)
-{
-	return k->type;
-}
-
-/* crypto_privkey_bits - key size in bits */
-unsigned
-crypto_privkey_bits(const struct crypto_privkey *k)
-{
-	int bits = EVP_PKEY_get_bits(k->pkey);
-
-	if (bits <= 0)
-		crypto_oom_check();
-	return bits > 0 ? (unsigned)bits : 0;
-}
-
-/* crypto_privkey_public_der - append the public half in key-record form */
-void
-crypto_privkey_public_der(const struct crypto_privkey *k, struct buf *out)
-{
-	if (k->type == CRYPTO_KEY_RSA) {
-		int n = i2d_PUBKEY(k->pkey, NULL);
-		unsigned char *q;
-
-		if (n <= 0)
-			abort();
-		buf_reserve(out, (size_t)n);
-		q = out->data + out->len;
-		if (i2d_PUBKEY(k->pkey, &q) != n)
-			abort();
-		out->len += (size_t)n;
-		out->data[out->len] = '\0';
-	} else {
-		size_t n = CRYPTO_ED25519_KEY_LEN;
-
-		buf_reserve(out, n);
-		if (EVP_PKEY_get_raw_public_key(k->pkey, out->data + out->len,
-		    &n) != 1 || n != CRYPTO_ED25519_KEY_LEN)
-			abort();
-		out->len += n;
-		out->data[out->len] = '\0';
-	}
-}
-
-/* crypto_privkey_matches - pub is k's public half: EVP_PKEY_eq compares
- * the type and the public components (1 equal, 0 not, <0 not comparable) */
-bool
-crypto_privkey_matches(const struct crypto_privkey *k,
-    const struct crypto_pubkey *pub)
-{
-	return k->type == pub->type && EVP_PKEY_eq(k->pkey, pub->pkey) == 1;
-}
-
-/* crypto_sign - sign a digest and append the signature */
-bool
-crypto_sign(const struct crypto_privkey *k, enum crypto_hash hash,
-    const unsigned char *digest, size_t digest_len, struct buf *out)
-{
-	size_t n = 0;
-	bool ok = false;
-
-	if (digest_len != crypto_hash_len(hash))
-		return false;
-	if (k->type == CRYPTO_KEY_RSA) {
-		EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(k->pkey, NULL);
-
-		if (ctx == NULL)
-			return false;
-		if (EVP_PKEY_sign_init(ctx) == 1 &&
-		    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
-		    EVP_PKEY_CTX_set_signature_md(ctx, hash_md(hash)) == 1 &&
-		    EVP_PKEY_sign(ctx, NULL, &n, digest, digest_len) == 1) {
-			buf_reserve(out, n);
-			if (EVP_PKEY_sign(ctx, out->data + out->len, &n, digest,
-			    digest_len) == 1)
-				ok = true;
-		}
-		EVP_PKEY_CTX_free(ctx);
-	} else {
-		EVP_MD_CTX *mctx = EVP_MD_CTX_new();
-
-		if (mctx == NULL)
-			return false;
-		if (EVP_DigestSignInit(mctx, NULL, NULL, NULL, k->pkey) == 1 &&
-		    EVP_DigestSign(mctx, NULL, &n, digest, digest_len) == 1) {
-			buf_reserve(out, n);
-			if (EVP_DigestSign(mctx, out->data + out->len, &n,
-			    digest, digest_len) == 1)
-				ok = true;
-		}
-		EVP_MD_CTX_free(mctx);
-	}
-	if (ok) {
-		out->len += n;
-		out->data[out->len] = '\0';
-	}
-	return ok;
-}
-
-/* crypto_privkey_free - free and wipe a private key */
-void
-crypto_privkey_free(struct crypto_privkey **kp)
-{
-	if (*kp == NULL)
-		return;
-	EVP_PKEY_free((*kp)->pkey);	/* clears the key material */
-	OPENSSL_cleanse(*kp, sizeof(**kp));
-	xfree(kp);
-}
-
-/* Classes of bytes in base64 text, beside the 6-bit values 0..63. */
-#define B64_WSP 64	/* ignored */
-#define B64_PAD 65	/* '=' */
-#define B64_BAD 66	/* anything else */
-
-/* A quantum's bad mark in the shifted tables: above its 24 data bits. */
-#define B64_QBAD (UINT32_C(1) << 24)
-
-/* b64_class - the 6-bit value of a base64 character, or its class */
-static unsigned char
-b64_class(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return (unsigned char)(c - 'A');
-	if (c >= 'a' && c <= 'z')
-		return (unsigned char)(c - 'a' + 26);
-	if (c >= '0' && c <= '9')
-		return (unsigned char)(c - '0' + 52);
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-		return B64_WSP;
-	return c == '=' ? B64_PAD : B64_BAD;
-}
-
-/*
- * b64_classes: b64_class of every byte. b64_quantum[k]: for the k-th
- * character of a quantum, its value already shifted into place (18, 12,
- * 6, 0 bits), or B64_QBAD for anything but a data character; one lookup
- * and an OR per character, and one test per quantum. Built once, then
- * only read.
- */
-static unsigned char b64_classes[256];
-static uint32_t b64_quantum[4][256];
-
-/* b64_table_init - fill the tables (once per process) */
-static void
-b64_table_init(void)
-{
-	unsigned c, k;
-
-	for (c = 0; c < 256; c++) {
-		unsigned char v = b64_class((unsigned char)c);
-
-		b64_classes[c] = v;
-		for (k = 0; k < 4; k++)
-			b64_quantum[k][c] = v < 64 ?
-			    (uint32_t)v << (18 - 6 * k) : B64_QBAD;
-	}
-}
-
-/* b64_tables - build the tables on first use */
-static void
-b64_tables(void)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-	(void)pthread_once(&once, b64_table_init);
-}
-
-/* b64_quanta - decode whole quanta of four data characters from p[*i..len)
- * into w, up to the first quantum holding anything else (white space,
- * padding, a bad byte) or fewer than four bytes left; returns the new w */
-static unsigned char *
-b64_quanta(const unsigned char *p, size_t len, size_t *i, unsigned char *w)
-{
-	size_t j = *i;
-
-	while (len - j >= 4) {
-		uint32_t q = b64_quantum[0][p[j]] | b64_quantum[1][p[j + 1]] |
-		    b64_quantum[2][p[j + 2]] | b64_quantum[3][p[j + 3]];
-
-		if ((q & B64_QBAD) != 0)
-			break;
-		w[0] = (unsigned char)(q >> 16);
-		w[1] = (unsigned char)(q >> 8);
-		w[2] = (unsigned char)q;
-		w += 3;
-		j += 4;
-	}
-	*i = j;
-	return w;
-}
-
-/*
- * crypto_base64_decode - decode base64 ignoring whitespace
- *
- * Keys (p=) and signatures (b=) are decoded for every message: whole
- * quanta through the shifted tables (b64_quanta), the rest (white space,
- * padding, a quantum split by a fold) a character at a time with the
- * same rules; the output goes into room reserved once (issue 18).
- */
-bool
-crypto_base64_decode(const unsigned char *p, size_t len, struct buf *out)
-{
-	const unsigned char *cls = b64_classes;
-	size_t start = out->len, i = 0, nchars = 0, npad = 0;
-	unsigned long acc = 0;
-	unsigned char *w;
-
-	b64_tables();
-	buf_reserve(out, len / 4 * 3 + 3);
-	w = out->data + out->len;
-	for (;;) {
-		unsigned char v;
-
-		/* at a quantum boundary: most of a b= or p= value */
-		if (nchars % 4 == 0 && npad == 0) {
-			unsigned char *w1 = b64_quanta(p, len, &i, w);
-
-			nchars += (size_t)(w1 - w) / 3 * 4;
-			w = w1;
-		}
-		if (i == len)
-			break;
-		v = cls[p[i++]];
-		if (v < 64 && npad == 0) {
-			acc = (acc << 6) | v;
-			if (++nchars % 4 == 0) {
-				*w++ = (unsigned char)(acc >> 16);
-				*w++ = (unsigned char)(acc >> 8);
-				*w++ = (unsigned char)acc;
-				acc = 0;
-			}
-			continue;
-		}
-		if (v == B64_WSP)
-			continue;
-		/* padding only at positions 3 or 4 of a quantum */
-		if (v != B64_PAD || nchars % 4 < 2 || ++npad > 2)
-			goto bad;
-		nchars++;
-		acc <<= 6;
-	}
-	if (nchars % 4 != 0)
-		goto bad;
-	if (npad > 0) {
-		/* the padded quantum: emit only its data bytes */
-		*w++ = (unsigned char)(acc >> 16);
-		if (npad == 1)
-			*w++ = (unsigned char)(acc >> 8);
-	}
-	out->len = (size_t)(w - out->data);
-	out->data[out->len] = '\0';
-	return true;
-bad:
-	/* nothing was counted in out->len: just restore its NUL */
-	out->data[start] = '\0';
-	return false;
-}
-
-/* b64_pairs: the two characters of every 12-bit value, built once; the
- * encoder's three bytes are two lookups and two 2-byte copies */
-static const char b64_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-static unsigned char b64_pairs[4096][2];
-
-/* b64_pairs_init - fill b64_pairs (once per process; then only read) */
-static void
-b64_pairs_init(void)
-{
-	unsigned v;
-
-	for (v = 0; v < 4096; v++) {
-		b64_pairs[v][0] = (unsigned char)b64_alphabet[v >> 6];
-		b64_pairs[v][1] = (unsigned char)b64_alphabet[v & 63];
-	}
-}
-
-/* crypto_base64_encode - append base64 of p without line breaks, written
- * into room reserved once (a checked append per character cost ~4 times
- * the encoding, issue 18) */
-void
-crypto_base64_encode(const unsigned char *p, size_t len, struct buf *out)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	unsigned char *w;
-	size_t i;
-
-	if (len == 0)
-		return;
-	(void)pthread_once(&once, b64_pairs_init);
-	/* len is the size of an object in memory: no overflow */
-	buf_reserve(out, len / 3 * 4 + 4);
-	w = out->data + out->len;
-	for (i = 0; i + 2 < len; i += 3) {
-		unsigned long v = ((unsigned long)p[i] << 16) |
-		    ((unsigned long)p[i + 1] << 8) | p[i + 2];
-
-		memcpy(w, b64_pairs[v >> 12], 2);
-		memcpy(w + 2, b64_pairs[v & 4095], 2);
-		w += 4;
-	}
-	if (i < len) {
-		unsigned long v = (unsigned long)p[i] << 16;
-
-		if (i + 1 < len)
-			v |= (unsigned long)p[i + 1] << 8;
-		w[0] = (unsigned char)b64_alphabet[(v >> 18) & 63];
-		w[1] = (unsigned char)b64_alphabet[(v >> 12) & 63];
-		w[2] = i + 1 < len ?
-		    (unsigned char)b64_alphabet[(v >> 6) & 63] : '=';
-		w[3] = '=';
-		w += 4;
-	}
-	out->len = (size_t)(w - out->data);
-	out->data[out->len] = '\0';
 }

@@ -101,23 +101,24 @@ load_conf(const struct message_args *a)
 	struct buf err = BUF_INIT;
 	struct conf *c = NULL;
 
-	if (!conf_load(a->config != NULL ? a->config : "/dev/null", &c, &err)) {
-		fprintf(stderr, "authcheck message: %s", buf_cstr(&err));
-		buf_deinit(&err);
-		return NULL;
-	}
-	buf_deinit(&err);
 	if (a->authserv_id != NULL) {
 		const char *why = conf_authserv_id_problem(a->authserv_id);
 
 		if (why != NULL) {
 			fprintf(stderr, "authcheck message: --authserv-id: %s\n", why);
-			conf_unref(&c);
 			return NULL;
 		}
-		free(c->authserv_id);
-		c->authserv_id = xstrdup(a->authserv_id);
 	}
+	/* with --authserv-id the host name is not looked up (a short name
+	 * missing from /etc/hosts is a resolver query) nor checked (one
+	 * AuthservID refuses failed the run) */
+	if (!conf_load_authserv(a->config != NULL ? a->config : "/dev/null",
+	    a->authserv_id, &c, &err)) {
+		fprintf(stderr, "authcheck message: %s", buf_cstr(&err));
+		buf_deinit(&err);
+		return NULL;
+	}
+	buf_deinit(&err);
 	return c;
 }
 

@@ -384,6 +384,13 @@ open_conf(const char *path, struct buf *err)
 bool
 conf_load(const char *path, struct conf **conf_r, struct buf *err)
 {
+	return conf_load_authserv(path, NULL, conf_r, err);
+}
+
+bool
+conf_load_authserv(const char *path, const char *authserv_id,
+    struct conf **conf_r, struct buf *err)
+{
 	bool *seen = xcalloc(conf_option_count, sizeof(bool));
 	unsigned *seen_line = xcalloc(conf_option_count, sizeof(unsigned));
 	struct conf *c = xcalloc(1, sizeof(*c));
@@ -435,6 +442,10 @@ conf_load(const char *path, struct conf **conf_r, struct buf *err)
 		ok = false;
 	}
 	(void)fclose(fp);
+	if (authserv_id != NULL) {
+		free(c->authserv_id);
+		c->authserv_id = xstrdup(authserv_id);
+	}
 	/* Check even after errors, so one run reports every problem. */
 	if (!apply_defaults_and_checks(c, seen, seen_line, err))
 		ok = false;

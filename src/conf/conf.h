@@ -161,6 +161,11 @@ void conf_canon(const struct conf *c, int *header_r, int *body_r);
  * appends "file:line: what is wrong" lines to err (several if several
  * lines are wrong). */
 bool conf_load(const char *path, struct conf **conf_r, struct buf *err);
+/* conf_load_authserv - conf_load with AuthservID set to authserv_id
+ * whatever the file says (authcheck's --authserv-id): the host name is
+ * then never looked up, nor checked */
+bool conf_load_authserv(const char *path, const char *authserv_id,
+    struct conf **conf_r, struct buf *err);
 /* conf_ref - take another reference; conf_unref - drop one, NULLs *cp */
 struct conf *conf_ref(struct conf *c);
 void conf_unref(struct conf **cp);

@@ -456,6 +456,46 @@ def no_store_libraries(t):
          diag="exit %d, store libraries %r" % (p.returncode, store))
 
 
+def odd_host_name(t, env, pem):
+    """odd_host_name - with --authserv-id, the machine's host name plays no
+    part: authcheck looked it up and checked it as the default AuthservID
+    first, so a host name that check refuses failed every run (and a
+    short one missing from /etc/hosts cost a resolver query). Run in a
+    UTS namespace of its own with such a host name (needs root)."""
+    import shutil
+    import subprocess
+    names = ["--authserv-id given: an odd host name does not matter",
+             "no --authserv-id: that host name is refused as the default, "
+             "saying so"]
+    if not t.need(check=lambda: (None if os.geteuid() == 0 and
+                                 shutil.which("unshare") else
+                                 "root and unshare(1)"),
+                  what="a host name of its own", tests=names):
+        return
+    path = env.path("odd-host.eml")
+    with open(path, "wb") as f:
+        f.write(lf(sign(message("good.test"), "good.test", pem)))
+    base = ["message", path, "--helo", "client.good.test", "--mail-from",
+            "alice@good.test", "--ip", GOOD_IP, "--nameserver",
+            env.nameserver, "--timeout", "2000"]
+
+    def in_ns(extra):
+        return subprocess.run(
+            ["unshare", "--uts", "/usr/bin/python3", "-c",
+             "import os, socket, sys; socket.sethostname('mx+odd.example');"
+             " os.execv(sys.argv[1], sys.argv[1:])",
+             authcheck_env.binary()] + base + extra,
+            capture_output=True, text=True, timeout=30)
+    p = in_ns(["--authserv-id", AUTHSERV])
+    t.ok(p.returncode == 0 and ("Authentication-Results: " + AUTHSERV +
+                                ";") in p.stdout, names[0],
+         diag="exit %d: %s %s" % (p.returncode, p.stdout[:200],
+                                  p.stderr[:300]))
+    p = in_ns([])
+    t.ok(p.returncode == 2 and "AuthservID (default)" in p.stderr,
+         names[1], diag="exit %d: %s" % (p.returncode, p.stderr[:300]))
+
+
 def main():
     t = TAP()
     if not t.need(check=lambda: authcheck_env.missing() or HAVE_LIBS,
@@ -480,6 +520,7 @@ def main():
         same_as_daemon(t, env, good)
         capped_same_as_daemon(t, env, sealer)
         no_store_libraries(t)
+        odd_host_name(t, env, pem)
     finally:
         env.__exit__(None, None, None)
     t.done()

@@ -61,6 +61,19 @@ another_pem_key(BIO *bio)
 	return true;
 }
 
+/* encrypted_pem - does the PEM text hold an encrypted private key:
+ * PKCS#8's ENCRYPTED PRIVATE KEY block, or a traditional block with
+ * a Proc-Type: 4,ENCRYPTED line */
+static bool
+encrypted_pem(const unsigned char *p, size_t len)
+{
+	static const char pkcs8[] = "-----BEGIN ENCRYPTED PRIVATE KEY-----";
+	static const char traditional[] = "Proc-Type: 4,ENCRYPTED";
+
+	return memmem(p, len, pkcs8, sizeof(pkcs8) - 1) != NULL ||
+	    memmem(p, len, traditional, sizeof(traditional) - 1) != NULL;
+}
+
 /* wrap_pkey - our handle for an RSA or Ed25519 EVP_PKEY (takes it) */
 static struct crypto_privkey *
 wrap_pkey(EVP_PKEY *pkey, const char **err_r)
@@ -104,7 +117,11 @@ crypto_privkey_from_pem(const unsigned char *p, size_t len, const char **err_r)
 	}
 	BIO_free(bio);
 	if (pkey == NULL) {
-		*err_r = "not a PEM private key (or encrypted)";
+		*err_r = encrypted_pem(p, len) ?
+		    "the key is encrypted, and a daemon cannot ask for its "
+		    "passphrase: write it out without one (openssl pkey -in "
+		    "FILE -out NEWFILE), readable by the daemon's user only" :
+		    "not a PEM private key";
 		return NULL;
 	}
 	return wrap_pkey(pkey, err_r);

@@ -844,15 +844,29 @@ test_bad_private_keys(void **state)
 	    "tQvgdDf8idW1aLWTfHm7Je8RDMxI7tGhMUIr1uFlKRAnrhCPrf3d1dg+1PhSEpgT\n"
 	    "IVrWx3JiTgQKbdRCCiY=\n"
 	    "-----END ENCRYPTED PRIVATE KEY-----\n";
+	/* the older form: headers in the block (the body is not read) */
+	static const char traditional[] =
+	    "-----BEGIN RSA PRIVATE KEY-----\n"
+	    "Proc-Type: 4,ENCRYPTED\n"
+	    "DEK-Info: AES-128-CBC,0123456789ABCDEF0123456789ABCDEF\n\n"
+	    "AAAA\n"
+	    "-----END RSA PRIVATE KEY-----\n";
 	const char *err = NULL;
 
 	(void)state;
 	assert_null(crypto_privkey_from_pem(U(garbage), strlen(garbage), &err));
 	assert_non_null(err);
+	assert_null(strstr(err, "encrypted"));
 	err = NULL;
 	assert_null(crypto_privkey_from_pem(U(encrypted), strlen(encrypted),
 	    &err));
-	assert_non_null(err);
+	/* and says so, with the way out */
+	assert_non_null(strstr(err, "encrypted"));
+	assert_non_null(strstr(err, "openssl pkey"));
+	err = NULL;
+	assert_null(crypto_privkey_from_pem(U(traditional),
+	    strlen(traditional), &err));
+	assert_non_null(strstr(err, "encrypted"));
 	assert_null(crypto_privkey_from_pem(U(""), 0, &err));
 }
 

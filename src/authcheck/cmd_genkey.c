@@ -238,8 +238,10 @@ cmd_genkey(int argc, char **argv)
 	 * file's directory, not from where genkey ran */
 	abs = realpath(buf_cstr(&path), NULL);
 	rn_str(k, "note", "publish the zone line, then sign with KeyFile %s "
-	    "(selector %s, domain %s)", abs != NULL ? abs : buf_cstr(&path),
-	    a.selector, a.domain);
+	    "(selector %s, domain %s); once published, 'authcheck domain %s "
+	    "--selector %s --key %s' checks the record against the key",
+	    abs != NULL ? abs : buf_cstr(&path), a.selector, a.domain,
+	    a.domain, a.selector, abs != NULL ? abs : buf_cstr(&path));
 	free(abs);
 	rc = ac_finish(&r, &co);
 	report_deinit(&r);

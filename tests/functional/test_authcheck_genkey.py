@@ -163,6 +163,9 @@ def main():
          ("KeyFile %s " % want) in note,
          "default key file in the working directory, named absolutely "
          "in the note", diag=note or err)
+    t.ok(("'authcheck domain gen.test --selector here --key %s'" % want)
+         in note, "the note names the command that checks the published "
+         "record against the key", diag=note or err)
 
     # a U-label domain: the DNS name to publish is its A-label form
     rc, outp, err = authcheck_env.run_plain(

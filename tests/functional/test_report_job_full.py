@@ -132,7 +132,7 @@ def main():
                                            "rua=mailto:r@a.test"}]}, f)
     mounted = []
     try:
-        for name, size in (("store", "200k"), ("out", "8k")):
+        for name, size in (("store", "1m"), ("out", "8k")):
             mount(os.path.join(tmp, name), size)
             mounted.append(os.path.join(tmp, name))
         with dns_testserver.DnsServer(zpath) as srv:

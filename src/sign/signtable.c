@@ -4,7 +4,7 @@
  *
  *   signtable_load    read the data set; check every key name exists
  *   signtable_match   the matching entries, best first
- *   signtable_glob    the refile wildcard match
+ *   (signtable_glob, the refile wildcard match, is in signtable_glob.c)
  *
  * Semantics follow opendkim.conf(5) SigningTable: the value is the
  * KeyTable name and an optional signer for i=, separated by ':'; with
@@ -24,31 +24,6 @@
 #include "sign/tablefile.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
-
-bool
-signtable_glob(const char *pat, const char *text)
-{
-	const char *star = NULL, *back = NULL;
-
-	/* iterative wildcard match: linear backtracking on the last '*' */
-	while (*text != '\0') {
-		if (*pat == '*') {
-			star = pat++;
-			back = text;
-		} else if (*pat != '\0' && ascii_tolower((unsigned char)*pat) ==
-		    ascii_tolower((unsigned char)*text)) {
-			pat++;
-			text++;
-		} else if (star != NULL) {
-			pat = star + 1;
-			text = ++back;
-		} else
-			return false;
-	}
-	while (*pat == '*')
-		pat++;
-	return *pat == '\0';
-}
 
 /* key_alabel - the key with a non-ASCII domain part (after the last
  * "@", past a leading ".") in its A-label form, as the From domain it is
@@ -83,17 +58,52 @@ key_alabel(const char *key, char *why, size_t why_size)
 	return buf_steal(&b);
 }
 
-/* index_key - entry i findable by its key; a key given again is
- * chained after the earlier ones, so lookups keep the file order */
+/* index_key - entry i findable by name (its key, or a refile pattern's
+ * domain); a name given again is chained after the earlier ones, so
+ * lookups keep the file order */
 static void
-index_key(struct signtable *st, size_t i)
+index_key(struct signtable *st, size_t i, const char *name)
 {
 	size_t first;
 
-	if (name_index_add(&st->keys, st->entries[i].key, i, &first))
+	if (name_index_add(&st->keys, name, i, &first))
 		return;
 	st->entries[st->entries[first].last].next = i + 1;
 	st->entries[first].last = i;
+}
+
+/* pattern_domain - D when a refile pattern is "*@D" with no other '*'
+ * (the usual hosting line "*@example.com key"): it matches exactly the
+ * addresses whose domain is D, so it can be found by D instead of being
+ * tried against every author; else NULL */
+static const char *
+pattern_domain(const char *key)
+{
+	const char *d = key + 2;
+
+	if (key[0] != '*' || key[1] != '@' || *d == '\0' ||
+	    strpbrk(d, "*@") != NULL)
+		return NULL;
+	return d;
+}
+
+/* index_pattern - a refile entry: by its domain, or among the others
+ * (tried one by one, in file order) */
+static void
+index_pattern(struct signtable *st, size_t i)
+{
+	const char *d = pattern_domain(st->entries[i].key);
+
+	if (d != NULL) {
+		index_key(st, i, d);
+		return;
+	}
+	if (st->other_count == st->other_cap) {
+		st->other_cap = st->other_cap == 0 ? 16 : st->other_cap * 2;
+		st->others = xreallocarray(st->others, st->other_cap,
+		    sizeof(*st->others));
+	}
+	st->others[st->other_count++] = i;
 }
 
 bool
@@ -159,8 +169,10 @@ signtable_load(const char *spec, const char *where,
 		e->lineno = l->lineno;
 		e->next = 0;
 		e->last = st->count;
-		if (!st->refile)
-			index_key(st, st->count);
+		if (st->refile)
+			index_pattern(st, st->count);
+		else
+			index_key(st, st->count, e->key);
 		st->count++;
 	}
 	if (ok && st->count == 0) {
@@ -187,19 +199,59 @@ add_exact(const struct signtable *st, const char *k,
 		out[(*n)++] = &st->entries[i - 1];
 }
 
+/* next_other - 1 + the next pattern among the others, from *o on and
+ * before entry limit (1-based; 0: no limit), that matches text; 0 when
+ * none does. *o stops at the first other not yet tried. */
+static size_t
+next_other(const struct signtable *st, size_t *o, const char *text,
+    size_t limit)
+{
+	for (; *o < st->other_count; ++*o) {
+		size_t i = st->others[*o];
+
+		if (limit != 0 && i + 1 >= limit)
+			return 0;
+		if (signtable_glob(st->entries[i].key, text))
+			return 1 + st->others[(*o)++];
+	}
+	return 0;
+}
+
+/* match_patterns - refile: every pattern matching local@domain in file
+ * order, up to max. The "*@domain" lines come from the index (one
+ * lookup, whatever the number of hosted domains), merged by position
+ * with the other patterns, which are tried one by one. */
+static size_t
+match_patterns(const struct signtable *st, const char *domain,
+    const char *text, const struct signtable_entry **out, size_t max)
+{
+	size_t n = 0, o = 0, by_domain = 0, other;
+
+	if (name_index_find(&st->keys, domain, &by_domain))
+		by_domain++;
+	while (n < max) {
+		if ((other = next_other(st, &o, text, by_domain)) != 0)
+			out[n++] = &st->entries[other - 1];
+		else if (by_domain != 0) {
+			out[n++] = &st->entries[by_domain - 1];
+			by_domain = st->entries[by_domain - 1].next;
+		} else
+			break;
+	}
+	return n;
+}
+
 size_t
 signtable_match(const struct signtable *st, const char *local,
     const char *domain, const struct signtable_entry **out, size_t max)
 {
 	struct buf k = BUF_INIT;
 	const char *d;
-	size_t i, n = 0;
+	size_t n = 0;
 
 	buf_printf(&k, "%s@%s", local, domain);
 	if (st->refile) {
-		for (i = 0; i < st->count && n < max; i++)
-			if (signtable_glob(st->entries[i].key, buf_cstr(&k)))
-				out[n++] = &st->entries[i];
+		n = match_patterns(st, domain, buf_cstr(&k), out, max);
 		buf_deinit(&k);
 		return n;
 	}
@@ -231,6 +283,7 @@ signtable_deinit(struct signtable *st)
 		free(st->entries[i].signer);
 	}
 	name_index_deinit(&st->keys);
+	free(st->others);
 	free(st->entries);
 	memset(st, 0, sizeof(*st));
 }

@@ -22,7 +22,11 @@ struct signtable {
 	bool refile;
 	struct signtable_entry *entries;
 	size_t count, cap;
-	struct name_index keys;	/* not refile: key -> its first entry */
+	/* not refile: key -> its first entry; refile: D -> the first
+	 * "*@D" pattern (pattern_domain) */
+	struct name_index keys;
+	size_t *others;		/* refile: the other patterns, file order */
+	size_t other_count, other_cap;
 };
 
 /*

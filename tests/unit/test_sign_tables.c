@@ -314,6 +314,44 @@ test_refile_order_and_multiple(void **state)
 	assert_null(s);
 }
 
+/* refile: the "*@domain" lines, found through an index by domain, and
+ * the other patterns, tried one by one, still come in file order,
+ * whatever their mix; the domain's case is ignored as the glob ignores
+ * it, and a pattern for another domain never comes in */
+static void
+test_refile_index_keeps_file_order(void **state)
+{
+	static const char st[] =
+	    "*@*.example.net ed:one@%\n"	/* tried one by one */
+	    "*@a.example.net ed:two@%\n"	/* indexed by its domain */
+	    "al*@a.example.net ed:three@%\n"
+	    "*@A.EXAMPLE.NET ed:four@%\n"
+	    "*@b.example.net ed:five@%\n"
+	    "*@a.example.net* ed:six@%\n";	/* a '*' after: not indexed */
+	struct sign_setup *s;
+	char got[512];
+
+	(void)state;
+	s = setup_tables("refile:", st, true);
+	picks(s, "alice", "a.example.net", got, sizeof(got));
+	assert_string_equal(got, "a.example.net/e1/one@a.example.net "
+	    "a.example.net/e1/two@a.example.net "
+	    "a.example.net/e1/three@a.example.net "
+	    "a.example.net/e1/four@a.example.net "
+	    "a.example.net/e1/six@a.example.net");
+	picks(s, "bob", "b.example.net", got, sizeof(got));
+	assert_string_equal(got, "b.example.net/e1/one@b.example.net "
+	    "b.example.net/e1/five@b.example.net");
+	sign_setup_free(&s);
+	s = setup_tables("refile:", st + strlen("*@*.example.net ed:one@%\n"),
+	    false);
+	picks(s, "alice", "a.example.net", got, sizeof(got));
+	assert_string_equal(got, "a.example.net/e1/two@a.example.net");
+	picks(s, "x", "c.example.net", got, sizeof(got));
+	assert_string_equal(got, "");
+	sign_setup_free(&s);
+}
+
 /* A SigningTable key with a U-label domain matches the From domain,
  * which is compared as its A-label (RFC 8616 3); it never matched, so
  * that mail went out unsigned */
@@ -519,6 +557,7 @@ main(void)
 		cmocka_unit_test(test_keytable_good),
 		cmocka_unit_test(test_keytable_bad_lines),
 		cmocka_unit_test(test_refile_order_and_multiple),
+		cmocka_unit_test(test_refile_index_keeps_file_order),
 		cmocka_unit_test(test_flat_lookup_order),
 		cmocka_unit_test(test_byte_order_mark),
 		cmocka_unit_test(test_signtable_u_labels),

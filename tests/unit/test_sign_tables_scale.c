@@ -29,10 +29,20 @@
  * compares) is far above the bound below, small enough to load fast. */
 #define BIG 3000
 
-static unsigned long compares;
+static unsigned long compares, globs;
 
 int __real_ascii_strcasecmp(const char *a, const char *b);
 int __wrap_ascii_strcasecmp(const char *a, const char *b);
+bool __real_signtable_glob(const char *pat, const char *text);
+bool __wrap_signtable_glob(const char *pat, const char *text);
+
+/* __wrap_signtable_glob - count the refile patterns tried, then try */
+bool
+__wrap_signtable_glob(const char *pat, const char *text)
+{
+	globs++;
+	return __real_signtable_glob(pat, text);
+}
 
 /* __wrap_ascii_strcasecmp - count, then compare */
 int
@@ -67,10 +77,13 @@ setup(void **state)
 }
 
 /* tables - n domains d<i>.example, each its own KeyTable name k<i> with
- * the one key file (read once), and extra SigningTable text after them */
+ * the one key file (read once), and extra SigningTable text after them;
+ * refile: the lines are "*@d<i>.example k<i>", as hosting set-ups of
+ * OpenDKIM write them */
 static struct sign_setup *
-tables(size_t n, const char *extra, bool multiple)
+tables_as(size_t n, const char *extra, bool multiple, bool refile)
 {
+	char spec[300];
 	struct sign_setup_input in;
 	struct sign_setup *s = NULL;
 	struct buf err = BUF_INIT;
@@ -81,7 +94,8 @@ tables(size_t n, const char *extra, bool multiple)
 	assert_non_null(st);
 	for (i = 0; i < n; i++) {
 		(void)fprintf(kt, "k%zu d%zu.example:s%zu:./ed.seed\n", i, i, i);
-		(void)fprintf(st, "d%zu.example k%zu\n", i, i);
+		(void)fprintf(st, "%sd%zu.example k%zu\n", refile ? "*@" : "",
+		    i, i);
 	}
 	(void)fputs(extra, st);
 	assert_int_equal(fclose(kt), 0);
@@ -89,13 +103,21 @@ tables(size_t n, const char *extra, bool multiple)
 	memset(&in, 0, sizeof(in));
 	in.key_table = path_in("KT");
 	in.where_key_table = "conf:1";
-	in.signing_table = path_in("ST");
+	(void)snprintf(spec, sizeof(spec), "%s%s", refile ? "refile:" : "",
+	    path_in("ST"));
+	in.signing_table = spec;
 	in.where_signing_table = "conf:2";
 	in.multiple_signatures = multiple;
 	if (!sign_setup_load(&in, &s, &err))
 		fail_msg("%s", buf_cstr(&err));
 	buf_deinit(&err);
 	return s;
+}
+
+static struct sign_setup *
+tables(size_t n, const char *extra, bool multiple)
+{
+	return tables_as(n, extra, multiple, false);
 }
 
 /* select_compares - compares one author's lookup costs; its pick in got */
@@ -157,6 +179,36 @@ test_lookup_cost_is_flat(void **state)
 	sign_setup_free(&big);
 }
 
+/* refile: a hosting table of "*@domain" lines is found through its
+ * domain; each pattern was tried against every author (BIG globs a
+ * message, and a miss always all of them). The wildcard lines that are
+ * not of that form are still tried, in file order. */
+static void
+test_refile_lookup_is_flat(void **state)
+{
+	static const char extra[] = "*@*.d7.example k7\n" "boss@* k8\n";
+	struct sign_setup *s;
+	unsigned long before;
+	char got[256];
+
+	(void)state;
+	s = tables_as(BIG, extra, false, true);
+	before = globs;
+	(void)select_compares(s, "user", "d2999.example", got, sizeof(got));
+	assert_string_equal(got, "d2999.example/s2999");
+	(void)select_compares(s, "user", "nowhere.example", got, sizeof(got));
+	assert_string_equal(got, "");
+	(void)select_compares(s, "boss", "sub.d7.example", got, sizeof(got));
+	assert_string_equal(got, "d7.example/s7");
+	(void)select_compares(s, "boss", "d3.example", got, sizeof(got));
+	assert_string_equal(got, "d3.example/s3");
+	/* the two other patterns at most, each lookup */
+	if (globs - before > 8)
+		fail_msg("four refile lookups among %d domains tried %lu "
+		    "patterns", BIG, globs - before);
+	sign_setup_free(&s);
+}
+
 /* duplicates keep their meaning: the first line wins, and with
  * MultipleSignatures every line for the key signs, in file order */
 static void
@@ -191,6 +243,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_load_is_linear),
 		cmocka_unit_test(test_lookup_cost_is_flat),
+		cmocka_unit_test(test_refile_lookup_is_flat),
 		cmocka_unit_test(test_duplicates_in_file_order),
 	};
 

@@ -16,7 +16,8 @@
  * authserv-id (RFC 8601 2.2: [CFWS] authserv-id [CFWS authres-version]
  * [CFWS] ";"), so the milter can delete forgeries of our own results
  * (RFC 8601 5). Anything after the id is ignored: a field that starts
- * with our id claims to be ours, well-formed or not. It reads (pointer,
+ * with our id claims to be ours, well-formed or not; an id with non-ASCII
+ * bytes is compared in its IDNA2008 A-label form. It reads (pointer,
  * length), needs no NUL, and reads comments nested to any depth.
  */
 #include "config.h"
@@ -25,6 +26,7 @@
 #include <string.h>
 
 #include "core/authres.h"
+#include "core/idna.h"
 #include "util/cfws.h"
 #include "util/fmt.h"
 #include "util/fold.h"
@@ -460,11 +462,34 @@ skip_lead(const unsigned char *p, size_t len, size_t *i)
 	}
 }
 
+/*
+ * idn_is_ours - an id with a byte above 0x7f names our host when its
+ * IDNA2008 lookup form (UTS #46 mapping: U-labels to A-labels, case and
+ * width folded, U+3002 as a dot) is our authserv-id: "mx.bücher.example"
+ * is "mx.xn--bcher-kva.example", and a reader or user who shows domains
+ * as U-labels takes the one for the other (RFC 8601 5, RFC 5890 2.3.2.1).
+ */
+static bool
+idn_is_ours(const unsigned char *id, size_t n, const char *authserv_id,
+    size_t idlen)
+{
+	struct idna_name name;
+	size_t i;
+
+	for (i = 0; i < n && id[i] < 0x80; i++)
+		;
+	if (i == n || idna_domain(id, n, &name, NULL) != IDNA_OK)
+		return false;
+	return strlen(name.ascii) == idlen &&
+	    ascii_strncasecmp(name.ascii, authserv_id, idlen) == 0;
+}
+
 bool
 authres_is_ours(const unsigned char *value, size_t len, const char *authserv_id)
 {
 	size_t i = 0, idlen = strlen(authserv_id), start, n = 0;
-	unsigned char id[256];
+	/* room for the U-label form of a 255-octet id (idna.h) */
+	unsigned char id[IDNA_MAX_INPUT];
 
 	if (!skip_lead(value, len, &i))
 		return false;
@@ -503,5 +528,8 @@ authres_is_ours(const unsigned char *value, size_t len, const char *authserv_id)
 		idlen--;
 	/* Whatever follows the id (version, garbage, nothing), a field that
 	 * starts with our id claims to be ours and must go (RFC 8601 5). */
-	return n == idlen && n > 0 && ascii_strncasecmp((const char *)id, authserv_id, n) == 0;
+	if (n == idlen && n > 0 &&
+	    ascii_strncasecmp((const char *)id, authserv_id, n) == 0)
+		return true;
+	return idn_is_ours(id, n, authserv_id, idlen);
 }

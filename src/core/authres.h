@@ -66,8 +66,9 @@ void authres_fold_received(const unsigned char *value, size_t len,
  * authres_is_ours - does this Authentication-Results field value (as
  * received, after the colon) carry authserv_id? Comments, folding, odd
  * white space (controls and an NBSP around the id, which many readers
- * trim) and a quoted authserv-id are understood; case is ignored
- * (RFC 8601 5 asks us to delete these forgeries). Malformed input is
+ * trim) and a quoted authserv-id are understood; case is ignored, and
+ * an id in U-labels matches its A-label form (RFC 8601 5 asks us to
+ * delete these forgeries). Malformed input is
  * judged on what can be parsed: an unterminated comment is not ours.
  */
 bool authres_is_ours(const unsigned char *value, size_t len,

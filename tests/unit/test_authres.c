@@ -715,6 +715,50 @@ test_forgery_recognition(void **state)
 	}
 }
 
+/* Received A-R values and whether they claim to be from
+ * "mx.xn--bcher-kva.example", whose U-label form is "mx.bücher.example"
+ * (RFC 5890 2.3.2.1: the same name) */
+static const struct {
+	const char *label;
+	const char *value;
+	int ours;
+} idn_cases[] = {
+	{ "A-label", " mx.xn--bcher-kva.example; dmarc=pass", 1 },
+	{ "A-label upper case", " MX.XN--BCHER-KVA.example; dmarc=pass", 1 },
+	{ "U-label", " mx.b\xc3\xbc" "cher.example; dmarc=pass", 1 },
+	{ "U-label upper case", " MX.B\xc3\x9c" "CHER.EXAMPLE; dmarc=pass", 1 },
+	{ "U-label quoted", " \"mx.b\xc3\xbc" "cher.example\"; dmarc=pass", 1 },
+	{ "U-label version", " mx.b\xc3\xbc" "cher.example 1; dmarc=pass", 1 },
+	{ "U-label ideographic stop", " mx\xe3\x80\x82" "b\xc3\xbc" "cher.example; dmarc=pass", 1 },
+	{ "other U-label", " mx.b\xc3\xa4" "cher.example; dmarc=pass", 0 },
+	{ "U-label as prefix", " mx.b\xc3\xbc" "cher.example.evil; dmarc=pass", 0 },
+	{ "not UTF-8", " mx.b\xfc" "cher.example; dmarc=pass", 0 },
+};
+
+static void
+test_forgery_idn(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(idn_cases) / sizeof(idn_cases[0]); i++) {
+		int got = authres_is_ours((const unsigned char *)idn_cases[i].value,
+		    strlen(idn_cases[i].value), "mx.xn--bcher-kva.example");
+
+		if (got != idn_cases[i].ours)
+			fail_msg("case \"%s\": got %d, want %d", idn_cases[i].label,
+			    got, idn_cases[i].ours);
+	}
+	/* UTS #46 maps a fullwidth letter to ASCII: "\uff4dx.example.net"
+	 * is the host name "mx.example.net", an ASCII id */
+	{
+		const char *v = " \xef\xbd\x8dx.example.net; dmarc=pass";
+
+		assert_true(authres_is_ours((const unsigned char *)v, strlen(v),
+		    "mx.example.net"));
+	}
+}
+
 static void
 test_forgery_hostile_bytes(void **state)
 {
@@ -784,6 +828,7 @@ main(void)
 		cmocka_unit_test(test_address_local_part_every_byte),
 		cmocka_unit_test(test_forgery_recognition),
 		cmocka_unit_test(test_forgery_hostile_bytes),
+		cmocka_unit_test(test_forgery_idn),
 	};
 
 	return cmocka_run_group_tests_name("authres", tests, NULL, NULL);

@@ -23,6 +23,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/authres.h"
 #include "core/dkim_verify.h"
 #include "core/dmarc_eval.h"
 #include "core/idna.h"
@@ -288,6 +289,46 @@ failure_subject(const struct message *m, bool redact, struct buf *out)
 	buf_deinit(&red);
 }
 
+/*
+ * failure_authres - the report's Authentication-Results (RFC 9991, RFC
+ * 6591 3.2) on one line. Through the A-R builder, so a value that is not
+ * a token is quoted (RFC 8601 2.2): the MAIL FROM or HELO domain and a
+ * signature's d= and s= come from the sender, and "fq.test;dmarc=pass"
+ * written bare read as a second, passing dmarc result. fo=1, d and s
+ * report some passes too: the dmarc result says which it was.
+ */
+static void
+failure_authres(const char *authserv_id, const struct dmarc_result *res,
+    const struct report_row *row, struct buf *out)
+{
+	struct authres ar;
+	const char *v;
+	unsigned i;
+
+	authres_init(&ar, authserv_id);
+	authres_add(&ar, "dmarc", dmarc_res_name(res->result));
+	authres_add_prop(&ar, "header", "from", row->header_from);
+	authres_add(&ar, "spf", row->spf_result);
+	authres_add_prop(&ar, "smtp",
+	    strcmp(row->spf_scope, "helo") == 0 ? "helo" : "mailfrom",
+	    *row->spf_domain ? row->spf_domain : "unknown");
+	for (i = 0; i < row->dkim_count; i++) {
+		authres_add(&ar, "dkim", row->dkim[i].result);
+		authres_add_prop(&ar, "header", "d", row->dkim[i].domain);
+		authres_add_prop(&ar, "header", "s", row->dkim[i].selector);
+	}
+	/* the feedback part writes each field on one line: a fold's
+	 * "\n\t" becomes one space */
+	for (v = authres_finish(&ar); *v != '\0'; v++) {
+		if (*v == '\n' && v[1] == '\t') {
+			buf_append_byte(out, ' ');
+			v++;
+		} else
+			buf_append_byte(out, (unsigned char)*v);
+	}
+	authres_deinit(&ar);
+}
+
 /* queue_failure - a failure-report job for row, if fo= asks for one */
 static void
 queue_failure(const struct session *s, const struct verdict *v,
@@ -318,15 +359,7 @@ queue_failure(const struct session *s, const struct verdict *v,
 	j->mode = m->conf->dmarc_mode;
 	failure_headers(m, m->conf->failure_report_redact, &hdr);
 	failure_subject(m, m->conf->failure_report_redact, &subj);
-	/* fo=1, d and s report some passes too: say which it was */
-	buf_printf(&ar, "%s; dmarc=%s header.from=%s; spf=%s smtp.%s=%s",
-	    m->conf->authserv_id, dmarc_res_name(res->result),
-	    row->header_from, row->spf_result,
-	    strcmp(row->spf_scope, "helo") == 0 ? "helo" : "mailfrom",
-	    *row->spf_domain ? row->spf_domain : "unknown");
-	for (i = 0; i < row->dkim_count; i++)
-		buf_printf(&ar, "; dkim=%s header.d=%s header.s=%s",
-		    row->dkim[i].result, row->dkim[i].domain, row->dkim[i].selector);
+	failure_authres(m->conf->authserv_id, res, row, &ar);
 	j->afrf.user_agent = PACKAGE_NAME "/" PACKAGE_VERSION;
 	j->afrf.source_ip = report_failure_job_set(j, row->source_ip);
 	if (m->envid != NULL && xtext_decode_envid(m->envid, &envid))

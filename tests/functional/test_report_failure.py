@@ -14,7 +14,8 @@ is authorised and replaced by the ruf of the record at
 twice, or put in place of two ruf URIs, gets one report; a ruf !size
 is honoured in DMARCMode rfc7489 only; the
 rate limit per domain holds; the report is AFRF (multipart/report,
-feedback-report with Auth-Failure: dmarc and Identity-Alignment, and
+feedback-report with Auth-Failure: dmarc and Identity-Alignment, an
+Authentication-Results that quotes a value which is not a token, and
 Original-Envelope-Id from MAIL FROM's ENVID only) with the
 header fields redacted, and is submitted through ReportSendmail.
 Redaction (RFC 6590, FailureReportRedact, default yes) hides the
@@ -60,6 +61,7 @@ ZONE = {
     "psd.test": "v=DMARC1; p=none; psd=y; ruf=mailto:ruf@psd.test",
     "once.test": "v=DMARC1; p=none; ruf=mailto:ruf@once.test",
     "fd.test": "v=DMARC1; p=none; fo=d; ruf=mailto:ruf@fd.test",
+    "fq.test": "v=DMARC1; p=none; ruf=mailto:ruf@fq.test",
     "rf.test": "v=DMARC1; p=none; ruf=mailto:ruf@rf.test",
     "rf1.test": "v=DMARC1; p=none; ruf=mailto:forensic@rep1.example",
     "rf2.test": "v=DMARC1; p=none; ruf=mailto:forensic@rep2.example",
@@ -159,6 +161,7 @@ def main():
         external(t, dict(base, FailureReports="yes"), spool)
         redaction(t, dict(base, FailureReports="yes"), tmp)
         dkim_failure(t, dict(base, FailureReports="yes"), spool, pem)
+        quoted_values(t, dict(base, FailureReports="yes"), spool)
         size_limit(t, dict(base, FailureReports="yes"), spool)
         organisations(t, dict(base, FailureReports="yes"), spool)
     t.done()
@@ -235,6 +238,27 @@ def dkim_failure(t, opts, spool, pem):
                    r"header\.d=fd\.test header\.s=s1", fb.replace("\n ", " "))
          is not None, "fo=d: the report's Authentication-Results has the "
          "signature's result", diag=fb)
+
+
+def quoted_values(t, opts, spool):
+    """the report's Authentication-Results quotes a value that is not a
+    token (RFC 8601 2.2): a MAIL FROM domain "fq.test;dmarc=pass" stays
+    one smtp.mailfrom value, not a second, passing dmarc result"""
+    before = len(fake_sendmail.paths(spool))
+    with daemon.Daemon(options=opts) as d:
+        d.send_message(msg("fq.test", 600), client_ip=BAD_IP,
+                       mail_from="<x@fq.test;dmarc=pass>")
+        wait_count(spool, before + 1)
+    new = fake_sendmail.messages(spool)[before:]
+    fb = feedback(new[0]).replace("\r", "") if new else ""
+    m = re.search(r"^Authentication-Results: (.*)$",
+                  re.sub(r"\n[ \t]", " ", fb), re.M)
+    ar = m.group(1) if m else ""
+    unquoted = re.sub(r'"(?:[^"\\]|\\.)*"', '""', ar)
+    t.ok('smtp.mailfrom="fq.test;dmarc=pass"' in ar and
+         re.findall(r"\bdmarc=\w+", unquoted) == ["dmarc=fail"],
+         "report A-R: a MAIL FROM domain with ';' is one quoted value",
+         diag=fb)
 
 
 def on(t, opts, spool):

@@ -31,9 +31,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "conf/conf_live.h"
 #include "core/idna.h"
+#include "milter/addr_text.h"
 #include "milter/session.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -220,6 +222,27 @@ session_new(void)
 	return s;
 }
 
+/* canonical_addr - the one text of a parsed client address, so the log
+ * line, Authentication-Results, Received-SPF and the DMARC report rows
+ * write each client one way (rows are grouped by that text): RFC 5952
+ * for IPv6, and an IPv4-mapped address (::ffff:a.b.c.d, as a dual-stack
+ * listener reports an IPv4 client) as the IPv4 address it is, as SPF
+ * already evaluates it (RFC 7208 5) and Postfix and Sendmail write it.
+ * The parsed form is left as it is: InternalHosts still matches it. */
+static void
+canonical_addr(const struct cidr *ip, char out[ADDR_TEXT_MAX])
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0xff, 0xff };
+
+	if (ip->family == AF_INET)
+		(void)addr_text_ipv4(ip->addr, out);
+	else if (memcmp(ip->addr, mapped, sizeof(mapped)) == 0)
+		(void)addr_text_ipv4(ip->addr + 12, out);
+	else
+		(void)addr_text_ipv6(ip->addr, out);
+}
+
 void
 session_set_client(struct session *s, const char *client_name,
     const char *client_addr)
@@ -233,7 +256,8 @@ session_set_client(struct session *s, const char *client_name,
 	memcpy(s->client_addr, addr, n);
 	s->client_addr[n] = '\0';
 	/* "local" (or any non-address) is simply in no network */
-	(void)cidr_addr_parse(s->client_addr, &s->client_ip);
+	if (cidr_addr_parse(s->client_addr, &s->client_ip))
+		canonical_addr(&s->client_ip, s->client_addr);
 }
 
 void

@@ -56,7 +56,8 @@ struct message {
 
 /* One SMTP connection, from connect to close. */
 struct session {
-	char client_addr[64];		/* printable IP, or "local" */
+	char client_addr[64];		/* canonical IP text (RFC 5952;
+					 * IPv4-mapped as IPv4), or "local" */
 	struct cidr client_ip;		/* client_addr parsed once for the
 					 * InternalHosts match; family 0 for
 					 * "local" */

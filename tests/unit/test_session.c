@@ -187,6 +187,44 @@ test_kept_text_storage(void **state)
 	session_free(&s);
 }
 
+/* the client address is kept in one text whatever form it came in: an
+ * IPv4-mapped IPv6 address (a dual-stack listener's IPv4 client) as the
+ * IPv4 address, other IPv6 text as RFC 5952 writes it; the parsed form
+ * still matches InternalHosts' IPv4 networks */
+static void
+test_client_addr_canonical(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "::ffff:192.0.2.10", "192.0.2.10" },
+		{ "::FFFF:198.51.100.7", "198.51.100.7" },
+		{ "0:0:0:0:0:ffff:c000:20a", "192.0.2.10" },
+		{ "2001:DB8:0:0:0:0:0:25", "2001:db8::25" },
+		{ "2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1" },
+		{ "::1", "::1" },
+		{ "192.0.2.10", "192.0.2.10" },
+		{ "local", "local" },
+	};
+	struct cidr_list nets;
+	const char *const list[] = { "192.0.2.0/24" };
+	struct session *s;
+	size_t i, bad;
+
+	(void)state;
+	memset(&nets, 0, sizeof(nets));
+	assert_true(cidr_list_parse(&nets, list, 1, &bad));
+	s = session_new();
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		session_set_client(s, NULL, cases[i].in);
+		assert_string_equal(s->client_addr, cases[i].want);
+	}
+	session_set_client(s, NULL, "::ffff:192.0.2.10");
+	assert_true(cidr_list_match(&nets, &s->client_ip));
+	session_free(&s);
+	cidr_list_deinit(&nets);
+}
+
 /* after the gate closes no session starts, and one still open is freed
  * when it ends (the pool was emptied at the close) */
 static void
@@ -245,6 +283,7 @@ main(void)
 		cmocka_unit_test(test_pooled_session_is_fresh),
 		cmocka_unit_test(test_many_sessions),
 		cmocka_unit_test(test_kept_text_storage),
+		cmocka_unit_test(test_client_addr_canonical),
 		/* last: the stop and the gate stay closed */
 		cmocka_unit_test(test_messages_stop),
 		cmocka_unit_test(test_gate_closes),

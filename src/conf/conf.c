@@ -304,8 +304,8 @@ load_signing(struct conf *c, const unsigned *seen_line, struct buf *err)
 }
 
 /* load_nets - a host list (InternalHosts, PeerHosts) parsed once per
- * load, so a message is matched against bytes, not text (check_hosts
- * already reported a bad entry with its line) */
+ * load, so a message is matched against bytes, not text (a bad entry
+ * was already reported at its line, with what is wrong: nets_problem) */
 static bool
 load_nets(struct conf *c, const unsigned *seen_line, const char *name,
     const struct conf_list *hosts, struct cidr_list *nets, struct buf *err)

@@ -82,8 +82,6 @@ static const char *check_pid_file(const struct conf *c);
 static const char *check_trust_anchor_file(const struct conf *c);
 static const char *check_psl_file(const struct conf *c);
 static const char *check_authserv_id(const struct conf *c);
-static const char *check_internal_hosts(const struct conf *c);
-static const char *check_peer_hosts(const struct conf *c);
 static const char *check_nameservers(const struct conf *c);
 static const char *check_softfail(const struct conf *c);
 static const char *check_key_bits(const struct conf *c);
@@ -110,8 +108,8 @@ const struct conf_option conf_options[] = {
 	{ "MaxHeaders", CONF_T_UINT, "1000", FIELD(max_headers), 10, 100000, NULL, NULL },
 	{ "MaxHeaderBytes", CONF_T_UINT, "1048576", FIELD(max_header_bytes), 4096, 67108864, NULL, NULL },
 	{ "MaxHeaderFieldBytes", CONF_T_UINT, "65536", FIELD(max_header_field_bytes), 1000, 1048575, NULL, NULL },
-	{ "InternalHosts", CONF_T_LIST, "127.0.0.0/8 ::1", FIELD(internal_hosts), 0, 0, NULL, check_internal_hosts },
-	{ "PeerHosts", CONF_T_LIST, NULL, FIELD(peer_hosts), 0, 0, NULL, check_peer_hosts },
+	{ "InternalHosts", CONF_T_NETS, "127.0.0.0/8 ::1", FIELD(internal_hosts), 0, 0, NULL, NULL },
+	{ "PeerHosts", CONF_T_NETS, NULL, FIELD(peer_hosts), 0, 0, NULL, NULL },
 	{ "Nameservers", CONF_T_LIST, NULL, FIELD(nameservers), 0, 0, NULL, check_nameservers },
 	{ "DNSTimeout", CONF_T_DURATION, "5s", FIELD(dns_timeout_ms), 100, 60000, NULL, NULL },
 	{ "TrustAnchorFile", CONF_T_STRING, NULL, FIELD(trust_anchor_file), 0, 0, NULL, check_trust_anchor_file },
@@ -336,7 +334,8 @@ list_parse(struct conf_list *l, const char *v)
 bool
 conf_option_is_list(const struct conf_option *opt)
 {
-	return opt->type == CONF_T_LIST || opt->type == CONF_T_DOMAINS;
+	return opt->type == CONF_T_LIST || opt->type == CONF_T_DOMAINS ||
+	    opt->type == CONF_T_NETS;
 }
 
 /* name_bytes_ok - only what a mail domain is made of (letters, digits,
@@ -380,6 +379,25 @@ domains_to_alabels(struct conf_list *l, char *msg, size_t msg_size)
 		}
 		free(l->items[i]);
 		l->items[i] = xstrdup(name.ascii);
+	}
+	return NULL;
+}
+
+/* nets_problem - NULL when every entry of l is an address or network,
+ * else the first bad one and what is wrong with it: a line of many
+ * networks says which one to mend */
+static const char *
+nets_problem(const struct conf_list *l, char *msg, size_t msg_size)
+{
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < l->count; i++) {
+		if ((why = cidr_problem(l->items[i])) != NULL) {
+			(void)snprintf(msg, msg_size, "\"%.64s\": %s",
+			    l->items[i], why);
+			return msg;
+		}
 	}
 	return NULL;
 }
@@ -479,6 +497,10 @@ conf_option_set(struct conf *c, const struct conf_option *opt,
 		conf_option_free(c, opt);
 		list_parse(field, value);
 		return domains_to_alabels(field, msg, msg_size);
+	case CONF_T_NETS:
+		conf_option_free(c, opt);
+		list_parse(field, value);
+		return nets_problem(field, msg, msg_size);
 	}
 	return "internal error: unknown option type";
 }
@@ -527,7 +549,8 @@ conf_option_format(const struct conf *c, const struct conf_option *opt,
 		buf_append_str(out, opt->words[*(const int *)field]);
 		return;
 	case CONF_T_LIST:
-	case CONF_T_DOMAINS: {
+	case CONF_T_DOMAINS:
+	case CONF_T_NETS: {
 		const struct conf_list *l = field;
 
 		for (i = 0; i < l->count; i++)
@@ -711,30 +734,6 @@ check_authserv_id(const struct conf *c)
 {
 	return c->authserv_id == NULL ? NULL :
 	    conf_authserv_id_problem(c->authserv_id);
-}
-
-/* check_hosts - each entry is an address or address/prefix */
-static const char *
-check_hosts(const struct conf_list *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->count; i++)
-		if (!cidr_valid(l->items[i]))
-			return "expected IP addresses or networks such as 10.0.0.0/8";
-	return NULL;
-}
-
-static const char *
-check_internal_hosts(const struct conf *c)
-{
-	return check_hosts(&c->internal_hosts);
-}
-
-static const char *
-check_peer_hosts(const struct conf *c)
-{
-	return check_hosts(&c->peer_hosts);
 }
 
 /* check_nameservers - each entry is an IP address, optionally @port */

@@ -15,8 +15,10 @@ enum conf_type {
 	CONF_T_DURATION,	/* 5, 5s, 500ms, 2m: stored as milliseconds */
 	CONF_T_WORD,		/* one of words[], stored as its index */
 	CONF_T_LIST,		/* words separated by spaces or commas */
-	CONF_T_DOMAINS		/* a LIST of domain names, kept as lower-case
+	CONF_T_DOMAINS,		/* a LIST of domain names, kept as lower-case
 				 * A-labels (U-labels converted, RFC 5891) */
+	CONF_T_NETS		/* a LIST of IP addresses and networks
+				 * (a.b.c.d/n, x::y/n; cidr_parse) */
 };
 
 struct conf_option {

@@ -3,8 +3,8 @@
  * A list is matched by binary search in sorted, merged address ranges
  * (one array per family), built when it is parsed.
  *
- * Exported (cidr.h): cidr_parse, cidr_valid, cidr_addr_parse, cidr_match,
- * cidr_list_parse, cidr_list_match, cidr_list_deinit.
+ * Exported (cidr.h): cidr_parse, cidr_problem, cidr_valid, cidr_addr_parse,
+ * cidr_match, cidr_list_parse, cidr_list_match, cidr_list_deinit.
  *
  * Text is parsed once, where it comes from (a configuration load, a
  * connection's address); cidr_match compares bytes only, because it runs
@@ -56,6 +56,44 @@ cidr_parse(const char *text, struct cidr *out)
 		out->prefix = (unsigned)prefix;
 	}
 	return true;
+}
+
+/* cidr_problem - why cidr_parse refuses text, for a configuration
+ * error that names the entry: NULL when it parses */
+const char *
+cidr_problem(const char *text)
+{
+	struct cidr c;
+	unsigned char addr[16];
+	char host[64];
+	const char *slash = strchr(text, '/');
+	size_t n = slash != NULL ? (size_t)(slash - text) : strlen(text);
+	size_t digits;
+
+	if (cidr_parse(text, &c))
+		return NULL;
+	if (n == 0)
+		return "no address before the /";
+	if (n >= sizeof(host))
+		return "not an IP address (too long)";
+	memcpy(host, text, n);
+	host[n] = '\0';
+	if (strchr(host, '[') != NULL || strchr(host, ']') != NULL)
+		return "no brackets: write an IPv6 network as 2001:db8::/32";
+	if (strchr(host, '%') != NULL)
+		return "an address with a zone (%...) is not supported";
+	if (inet_pton(AF_INET, host, addr) != 1 &&
+	    inet_pton(AF_INET6, host, addr) != 1)
+		return strchr(host, ':') != NULL ? "not an IPv6 address" :
+		    strspn(host, "0123456789.") == n ? "not an IPv4 address" :
+		    "not an IP address (host names are not looked up)";
+	/* the address is good, so the prefix length is not */
+	digits = slash != NULL ? strspn(slash + 1, "0123456789") : 0;
+	if (digits == 0 || slash[1 + digits] != '\0')
+		return "the prefix length after / must be a number";
+	return strchr(host, ':') != NULL ?
+	    "prefix length over 128 for an IPv6 network" :
+	    "prefix length over 32 for an IPv4 network";
 }
 
 /* cidr_valid - does text parse as a network? */

@@ -36,6 +36,9 @@ struct cidr_list {
 /* cidr_parse - "10.0.0.0/8", "::1", "192.0.2.1"; false when malformed */
 bool cidr_parse(const char *text, struct cidr *out);
 bool cidr_valid(const char *text);
+/* cidr_problem - NULL when cidr_parse takes text, else what is wrong with
+ * it (static text, e.g. "prefix length over 32 for an IPv4 network") */
+const char *cidr_problem(const char *text);
 /* cidr_addr_parse - a printable address without prefix ("192.0.2.1",
  * "2001:db8::1", "::ffff:192.0.2.1") as a host network; false (and
  * out->family 0) when it is not an address, e.g. "local" */

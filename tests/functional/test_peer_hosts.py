@@ -53,7 +53,8 @@ NAMES = [
     "peer that authenticates: passed through, not signed",
     "reload without PeerHosts: an IPv6 peer's spoofed message, passed "
     "before, is rejected",
-    "a bad PeerHosts entry: a config error with file and line",
+    "a bad PeerHosts entry: a config error with file, line, the entry "
+    "and what is wrong",
 ]
 
 
@@ -156,7 +157,7 @@ def run(t, d, opts, srv):
          diag="%r, then %r" % (before, res))
     r = d.check_config(dict(opts, PeerHosts="10.8.0.0/16 10.8.0.300"))
     t.ok(r.returncode != 0 and re.search(
-        r"check\.conf:\d+: PeerHosts: expected IP addresses or networks",
+        r'check\.conf:\d+: PeerHosts: "10\.8\.0\.300": not an IPv4 address',
         r.stderr), NAMES[9], diag=r.stderr)
 
 

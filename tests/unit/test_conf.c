@@ -206,15 +206,33 @@ static const struct {
 	{ "AuthservID mx;example\n", 1, "AuthservID: use letters" },
 	{ "UserID no-such-user-here\n", 1, "UserID: no such user" },
 	{ "UserID root:no-such-group-here\n", 1, "UserID: no such group" },
-	{ "\nInternalHosts 10.0.0.0/8 10.0.0.0/33\n", 2,
-	  "InternalHosts: expected IP addresses or networks" },
+	/* a host list names its bad entry and what is wrong with it */
+	{ "\nInternalHosts 10.0.0.0/8 10.0.0.0/33\n", 2, "InternalHosts: "
+	  "\"10.0.0.0/33\": prefix length over 32 for an IPv4 network" },
 	{ "InternalHosts ::1\nInternalHosts mail.example.net\n", 2,
-	  "InternalHosts: expected IP addresses or networks" },
+	  "InternalHosts: \"mail.example.net\": not an IP address (host "
+	  "names are not looked up)" },
 	{ "\n\nPeerHosts 192.0.2.25 backup-mx.example.net\n", 3,
-	  "PeerHosts: expected IP addresses or networks" },
+	  "PeerHosts: \"backup-mx.example.net\": not an IP address" },
 	/* a repeated list: the line with the bad entry, not the last one */
 	{ "InternalHosts 10.0.0.0/33\nInternalHosts 192.0.2.0/24\n", 1,
-	  "InternalHosts: expected IP addresses or networks" },
+	  "InternalHosts: \"10.0.0.0/33\": prefix length over 32" },
+	{ "InternalHosts 10.0.0.0/8, 2001:db8::/129 ::1\n", 1, "InternalHosts: "
+	  "\"2001:db8::/129\": prefix length over 128 for an IPv6 network" },
+	{ "InternalHosts [2001:db8::]/32\n", 1, "InternalHosts: "
+	  "\"[2001:db8::]/32\": no brackets" },
+	{ "PeerHosts fe80::25%eth0\n", 1, "PeerHosts: \"fe80::25%eth0\": an "
+	  "address with a zone" },
+	{ "InternalHosts 192.0.2.0/\n", 1, "InternalHosts: \"192.0.2.0/\": "
+	  "the prefix length after / must be a number" },
+	{ "InternalHosts 192.0.2.0/255.255.255.0\n", 1, "InternalHosts: "
+	  "\"192.0.2.0/255.255.255.0\": the prefix length after / must be" },
+	{ "InternalHosts 2001:db8:::1/64\n", 1, "InternalHosts: "
+	  "\"2001:db8:::1/64\": not an IPv6 address" },
+	{ "InternalHosts 192.0.2.256\n", 1, "InternalHosts: "
+	  "\"192.0.2.256\": not an IPv4 address" },
+	{ "InternalHosts /24\n", 1, "InternalHosts: \"/24\": no address "
+	  "before the /" },
 	{ "Nameservers 192.0.2.53@0\nNameservers 127.0.0.1\n", 1,
 	  "Nameservers: port after @ must be 1 to 65535" },
 	{ "SignHeaders From:To\nSignHeaders Subject\n", 1,

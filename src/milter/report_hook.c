@@ -399,6 +399,18 @@ queue_failure(const struct session *s, const struct verdict *v,
 	report_failures_submit(failures, j);
 }
 
+/* source_ip - the row's client address. A program or unix-socket
+ * client on this host has none ("local" in the log), but a report's
+ * source_ip, and a failure report's Source-IP, must be an IP address
+ * (RFC 9990 RowType, RFC 6591 3.1; the RFC 7489 schema's pattern): it
+ * is this host's loopback, as InternalHosts takes such a client and
+ * OpenDMARC reports it */
+static const char *
+source_ip(const struct session *s)
+{
+	return s->client_ip.family != 0 ? s->client_addr : "127.0.0.1";
+}
+
 void
 report_hook_eom(const struct session *s, const struct verdict *v)
 {
@@ -418,7 +430,7 @@ report_hook_eom(const struct session *s, const struct verdict *v)
 		row = xcalloc(1, sizeof(*row));
 		row->arrival = (int64_t)time(NULL);
 		COPY(row->queue_id, m->queue_id != NULL ? m->queue_id : "");
-		COPY(row->source_ip, s->client_addr);
+		COPY(row->source_ip, source_ip(s));
 		COPY(row->header_from, res->header_from);
 		envelope_domain(m->mail_from, row->envelope_from,
 		    sizeof(row->envelope_from));

@@ -6,8 +6,11 @@ groups rows by it). An IPv4 client a dual-stack listener reports as an
 IPv4-mapped IPv6 address (::ffff:a.b.c.d; older Sendmail passes it so)
 is written as the IPv4 address, as SPF evaluates it (RFC 7208 5); an
 IPv6 address in upper case or with its zero groups written out is
-written as RFC 5952 says. Messages over the milter protocol, records
-from a DNS server on loopback."""
+written as RFC 5952 says. A client the MTA gives no address for (a
+program or a unix socket on this host: "local" in the log) is the
+report row's 127.0.0.1, as a report's source_ip must be an IP address.
+Messages over the milter protocol, records from a DNS server on
+loopback."""
 
 import os
 import re
@@ -61,7 +64,7 @@ def main():
     with dns_testserver.DnsServer(zpath) as srv:
         opts = {"Nameservers": "127.0.0.1@%d" % srv.port, "DNSTimeout": "1s",
                 "ReceivedSPFHeader": "yes", "ReportStore": "sqlite:" + db,
-                "InternalHosts": "127.0.0.1"}
+                "InternalHosts": "192.0.2.99"}
         with daemon.Daemon(options=opts) as d:
             spf = []
             for i, (_, ip, fam, _) in enumerate(CLIENTS):
@@ -69,8 +72,11 @@ def main():
                                      mail_from="<a@pass.test>",
                                      macros={"i": "A%d" % i})
                 spf.append(res.header_values("Received-SPF"))
-            stored = report_rows.wait_count(db, len(CLIENTS), 5 * SCALE)
-            d.wait_for_log(r"qid=A%d " % (len(CLIENTS) - 1), timeout=5 * SCALE)
+            # on this host, not internal: verified, so a row is stored
+            d.send_message(msg(9), client_ip="/var/run/smtp.sock", family="L",
+                           mail_from="<a@pass.test>", macros={"i": "A9"})
+            stored = report_rows.wait_count(db, len(CLIENTS) + 1, 5 * SCALE)
+            d.wait_for_log(r"qid=A9 ", timeout=5 * SCALE)
             logged = dict(CLIENT_IP.findall(d.log()))
             rc = d.stop()
     t.is_eq(rc, 0, "daemon stops cleanly")
@@ -84,7 +90,9 @@ def main():
              "client-ip=%s;" % quoted in value,
              "%s %s: Received-SPF pass, client-ip and comment %s" %
              (label, ip, want), diag=value)
-    t.is_eq(stored, len(CLIENTS), "one report row per message")
+    t.is_eq(logged.get("A9"), "local", "unix-socket client: logged "
+            "client_ip local")
+    t.is_eq(stored, len(CLIENTS) + 1, "one report row per message")
     con = sqlite3.connect(db)
     try:
         rows = [r[0] for r in con.execute(
@@ -93,9 +101,11 @@ def main():
                              "GROUP BY source_ip ORDER BY source_ip").fetchall()
     finally:
         con.close()
-    t.is_eq(rows, [c[3] for c in CLIENTS], "report rows: source_ip written "
-            "as logged")
-    t.is_eq(groups, [("192.0.2.10", 3), ("2001:db8::25", 1)],
+    t.is_eq(rows[:len(CLIENTS)], [c[3] for c in CLIENTS], "report rows: "
+            "source_ip written as logged")
+    t.is_eq(rows[len(CLIENTS):], ["127.0.0.1"], "report row of a client "
+            "on this host without an address: source_ip 127.0.0.1")
+    t.is_eq(groups, [("127.0.0.1", 1), ("192.0.2.10", 3), ("2001:db8::25", 1)],
             "report rows: the IPv4 client is one group however it came")
     t.done()
 

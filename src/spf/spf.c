@@ -174,9 +174,12 @@ spf_checker_new(struct dns_resolver *r, const struct spf_limits *limits,
 		abort();	/* out of memory inside libspf2 */
 	(void)SPF_server_set_rec_dom(c->server, c->receiver);
 	/* libspf2's default explanation points at a dead web site; "%_" is a
-	 * space (see explanation_rr) */
+	 * space (see explanation_rr). %{c}, not %{i}: it goes into the SMTP
+	 * reply and A-R reason=, where an IPv6 client must read as its
+	 * address, not as the 63 octets of dotted nibbles %{i} is (RFC 7208
+	 * 7.3) */
 	(void)SPF_server_set_explanation(c->server,
-	    "%{i}%_is%_not%_one%_of%_%{d}'s%_designated%_mail%_servers", &resp);
+	    "%{c}%_is%_not%_one%_of%_%{d}'s%_designated%_mail%_servers", &resp);
 	if (resp != NULL)
 		SPF_response_free(resp);
 	return c;

@@ -726,6 +726,23 @@ test_explanation_on_fail_only(void **state)
 	assert_non_null(res.explanation);
 	assert_string_equal(res.explanation, "203.0.113.9 is not ours");
 	spf_result_deinit(&res);
+	/* the default explanation (the reply text, A-R reason=) writes an
+	 * IPv6 client as an address, not as %{i}'s dotted nibbles; a mapped
+	 * one as the IPv4 address SPF checked */
+	check(r, NULL, "2001:db9::66", "h.test", "u@pass6.test",
+	    SPF_ID_MAILFROM, &res);
+	assert_int_equal(res.res, SPF_RES_FAIL);
+	assert_non_null(res.explanation);
+	assert_string_equal(res.explanation, "2001:db9::66 is not one of "
+	    "pass6.test's designated mail servers");
+	spf_result_deinit(&res);
+	check(r, NULL, "::ffff:198.51.100.66", "h.test", "u@pass.test",
+	    SPF_ID_MAILFROM, &res);
+	assert_int_equal(res.res, SPF_RES_FAIL);
+	assert_non_null(res.explanation);
+	assert_string_equal(res.explanation, "198.51.100.66 is not one of "
+	    "pass.test's designated mail servers");
+	spf_result_deinit(&res);
 }
 
 /* an explanation's macros are expanded by RFC 7208 7.3 where libspf2

@@ -20,6 +20,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include "report/report_xml.h"
 #include "util/utf8.h"
 
@@ -222,16 +225,40 @@ dkim_results(struct buf *out, const struct report_meta *m, const char *dkim)
 	}
 }
 
+/* Room for an IPv6 address with all eight groups written out. */
+#define IP6_FULL_MAX 40
+
+/* source_ip - g's address as the schema takes it. RFC 7489's IPAddress
+ * pattern knows IPv6 only with all eight groups, no "::" (the RFC 5952
+ * text stored would make the report invalid against it); RFC 9990 takes
+ * RFC 3986's IPv6address, the stored text as it is. */
+static const char *
+source_ip(const struct report_meta *m, const char *ip,
+    char full[IP6_FULL_MAX])
+{
+	unsigned char a[16];
+
+	if (!m->rfc7489 || strchr(ip, ':') == NULL ||
+	    inet_pton(AF_INET6, ip, a) != 1)
+		return ip;
+	(void)snprintf(full, IP6_FULL_MAX, "%x:%x:%x:%x:%x:%x:%x:%x",
+	    a[0] << 8 | a[1], a[2] << 8 | a[3], a[4] << 8 | a[5],
+	    a[6] << 8 | a[7], a[8] << 8 | a[9], a[10] << 8 | a[11],
+	    a[12] << 8 | a[13], a[14] << 8 | a[15]);
+	return full;
+}
+
 void
 report_xml_record(struct buf *out, const struct report_meta *m,
     const struct report_group *g)
 {
+	char full[IP6_FULL_MAX];
 	static const char *const spf_words[] = { "none", "neutral", "pass",
 		"fail", "softfail", "temperror", "permerror", NULL };
 	bool spf_mfrom = strcmp(g->spf_scope, "mfrom") == 0;
 
 	buf_append_str(out, "  <record>\n    <row>\n");
-	elem(out, 3, "source_ip", g->source_ip);
+	elem(out, 3, "source_ip", source_ip(m, g->source_ip, full));
 	buf_printf(out, "      <count>%lld</count>\n", (long long)g->count);
 	policy_evaluated(out, m, g);
 	buf_append_str(out, "    </row>\n    <identifiers>\n");

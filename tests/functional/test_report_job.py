@@ -6,7 +6,8 @@ XML valid against tests/report/rfc9990.xsd (xmllint --schema), counts equal
 to what was sent, the file name, Subject and MIME as RFC 9990 says; a rua
 in another organisation without authorisation and a record without rua
 are skipped with a log line, one over its !size limit too in RFC 7489
-mode only (RFC 9989 made !size obsolete); the RFC 7489 mode
+mode only (RFC 9989 made !size obsolete); the RFC 7489 mode (an IPv6
+source_ip written with all eight groups, as its pattern asks)
 validates against RFC 7489's schema; sending goes through ReportSendmail
 once, a failed send is retried at the next run, never sent twice (nor an
 address that the destination's authorisation record put in place of a
@@ -502,7 +503,10 @@ def rfc7489(t, opts, tmp):
         total = send_all(d)
         # the null sender: RFC 7489's schema still wants envelope_from
         d.send_message(msg("a.test", 99), client_ip=GOOD_IP, mail_from="<>")
-        total += 1
+        # an IPv6 client: its pattern knows only all eight groups
+        d.send_message(msg("a.test", 98), client_ip="2001:db8::25",
+                       mail_from="<x@a.test>")
+        total += 2
         wait_rows(db, total)
         now = int(time.time())
         r = report(d.conf_path, "--dry-run", "--out", out, "--period",
@@ -513,6 +517,9 @@ def rfc7489(t, opts, tmp):
     t.ok(re.search(r"report d\.test .*skipped: tiny@d\.test: report of \d+ "
                    r"bytes over its limit of 100", r.stderr),
          "rfc7489 mode: rua !size limit honoured", diag=r.stderr)
+    t.ok(any(b"<source_ip>2001:db8:0:0:0:0:0:25</source_ip>" in
+             gzip.open(fn).read() for fn in files),
+         "rfc7489 mode: an IPv6 source_ip with all eight groups")
     # two known defects of RFC 7489's schema (tests/report/README): a
     # targetNamespace with unqualified locals while reports carry no
     # namespace, and an IPAddress pattern wrapped over three lines

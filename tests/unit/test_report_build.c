@@ -104,6 +104,24 @@ test_xml_record_mapping(void **state)
 	assert_non_null(strstr(x, "<scope>helo</scope>"));
 	/* the null sender: RFC 7489's schema requires envelope_from */
 	assert_non_null(strstr(x, "<envelope_from></envelope_from>"));
+	/* an IPv6 source: all eight groups for RFC 7489's IPAddress
+	 * pattern (it has no "::"), RFC 5952 text for RFC 9990 */
+	g.source_ip = "2001:db8::25";
+	buf_truncate(&b, 0);
+	report_xml_record(&b, &m, &g);
+	assert_non_null(strstr(buf_cstr(&b),
+	    "<source_ip>2001:db8:0:0:0:0:0:25</source_ip>"));
+	g.source_ip = "::1";
+	buf_truncate(&b, 0);
+	report_xml_record(&b, &m, &g);
+	assert_non_null(strstr(buf_cstr(&b),
+	    "<source_ip>0:0:0:0:0:0:0:1</source_ip>"));
+	m.rfc7489 = false;
+	g.source_ip = "2001:db8::25";
+	buf_truncate(&b, 0);
+	report_xml_record(&b, &m, &g);
+	assert_non_null(strstr(buf_cstr(&b),
+	    "<source_ip>2001:db8::25</source_ip>"));
 	buf_deinit(&b);
 }
 

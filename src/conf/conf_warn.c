@@ -13,6 +13,7 @@
 #include "conf/conf_arc.h"
 #include "conf/conf_warn.h"
 #include "core/dkim_sign.h"
+#include "util/cidr.h"
 
 /* oversign_transit - OversignHeaders naming fields hosts add in transit:
  * the signer signs those present and adds no extra entry
@@ -106,6 +107,45 @@ inline_ignored(const struct conf *c, struct buf *out)
 	return names[0];
 }
 
+/* host_bits - the entries of a host list with bits set past their
+ * prefix: "10.1.2.3/8" is all of 10.0.0.0/8, and "2001:db8::25/64" all
+ * of its /64, which for InternalHosts (signed, not verified) is likely
+ * far more than the one host meant. Postfix warns of mynetworks alike. */
+static const char *
+host_bits(const char *name, const struct conf_list *l, struct buf *out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < l->count; i++) {
+		struct cidr c;
+		char net[CIDR_TEXT_MAX];
+
+		if (!cidr_parse(l->items[i], &c) || !cidr_host_bits(&c, net,
+		    sizeof(net)))
+			continue;
+		buf_printf(out, "%s %.64s means %s", n == 0 ? name : ",",
+		    l->items[i], net);
+		n++;
+	}
+	if (n == 0)
+		return NULL;
+	buf_append_str(out, " (address bits set past the prefix length): "
+	    "write the network, or the address alone for one host");
+	return name;
+}
+
+static const char *
+internal_host_bits(const struct conf *c, struct buf *out)
+{
+	return host_bits("InternalHosts", &c->internal_hosts, out);
+}
+
+static const char *
+peer_host_bits(const struct conf *c, struct buf *out)
+{
+	return host_bits("PeerHosts", &c->peer_hosts, out);
+}
+
 /* arc_ed25519 - conf_arc_warning, at ARCSealAlgorithm */
 static const char *
 arc_ed25519(const struct conf *c, struct buf *out)
@@ -118,7 +158,7 @@ arc_ed25519(const struct conf *c, struct buf *out)
 
 static const char *(*const checks[])(const struct conf *, struct buf *) = {
 	arc_ed25519, oversign_transit, spf_queries_low, inline_ignored,
-	socket_everywhere,
+	socket_everywhere, internal_host_bits, peer_host_bits,
 };
 
 size_t

@@ -3,8 +3,9 @@
  * A list is matched by binary search in sorted, merged address ranges
  * (one array per family), built when it is parsed.
  *
- * Exported (cidr.h): cidr_parse, cidr_problem, cidr_valid, cidr_addr_parse,
- * cidr_match, cidr_list_parse, cidr_list_match, cidr_list_deinit.
+ * Exported (cidr.h): cidr_parse, cidr_problem, cidr_host_bits, cidr_valid,
+ * cidr_addr_parse, cidr_match, cidr_list_parse, cidr_list_match,
+ * cidr_list_deinit.
  *
  * Text is parsed once, where it comes from (a configuration load, a
  * connection's address); cidr_match compares bytes only, because it runs
@@ -94,6 +95,26 @@ cidr_problem(const char *text)
 	return strchr(host, ':') != NULL ?
 	    "prefix length over 128 for an IPv6 network" :
 	    "prefix length over 32 for an IPv4 network";
+}
+
+/* cidr_host_bits - the network of net when its address has bits set
+ * past the prefix length */
+bool
+cidr_host_bits(const struct cidr *net, char *text, size_t size)
+{
+	unsigned char a[16];
+	unsigned bits = net->family == AF_INET ? 32 : 128, i;
+	char addr[INET6_ADDRSTRLEN];
+
+	memcpy(a, net->addr, sizeof(a));
+	for (i = net->prefix; i < bits; i++)
+		a[i / 8] &= (unsigned char)~(0x80u >> (i % 8));
+	if (memcmp(a, net->addr, bits / 8) == 0 ||
+	    inet_ntop(net->family, a, addr, sizeof(addr)) == NULL)
+		return false;
+	/* cannot be cut: the callers' size is at least CIDR_TEXT_MAX */
+	(void)snprintf(text, size, "%s/%u", addr, net->prefix);
+	return true;
 }
 
 /* cidr_valid - does text parse as a network? */

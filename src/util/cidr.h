@@ -39,6 +39,12 @@ bool cidr_valid(const char *text);
 /* cidr_problem - NULL when cidr_parse takes text, else what is wrong with
  * it (static text, e.g. "prefix length over 32 for an IPv4 network") */
 const char *cidr_problem(const char *text);
+/* Room for a network as text ("ffff:...:ffff/128") and its NUL. */
+#define CIDR_TEXT_MAX 50
+/* cidr_host_bits - does net's address have bits set past its prefix
+ * ("10.1.2.3/8")? If so, the network it stands for ("10.0.0.0/8") into
+ * text (size at least CIDR_TEXT_MAX) */
+bool cidr_host_bits(const struct cidr *net, char *text, size_t size);
 /* cidr_addr_parse - a printable address without prefix ("192.0.2.1",
  * "2001:db8::1", "::ffff:192.0.2.1") as a host network; false (and
  * out->family 0) when it is not an address, e.g. "local" */

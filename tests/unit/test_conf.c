@@ -15,6 +15,7 @@
 #include "conf/conf.h"
 #include "conf/conf_live.h"
 #include "conf/conf_restart.h"
+#include "conf/conf_warn.h"
 #include "util/buf.h"
 #include "util/cidr.h"
 
@@ -324,6 +325,45 @@ test_authserv_id_length(void **state)
 	c = load(text, &err);
 	assert_null(c);
 	assert_non_null(strstr(buf_cstr(&err), ":1: AuthservID: at most 255"));
+	buf_deinit(&err);
+}
+
+/* say_into - conf_warnings' callback: each warning as a line of ctx */
+static void
+say_into(const char *where, const char *text, void *ctx)
+{
+	buf_printf(ctx, "%s: %s\n", where, text);
+}
+
+/* a host list entry with address bits past its prefix stands for the
+ * whole network: warned (it loads), a network or host written plainly
+ * is not, nor the default list */
+static void
+test_host_bits_warned(void **state)
+{
+	struct buf err = BUF_INIT, said = BUF_INIT;
+	struct conf *c;
+
+	(void)state;
+	c = load("InternalHosts 127.0.0.0/8 ::1 10.1.2.3/8\n"
+	    "InternalHosts 2001:db8::25/64 192.0.2.0/24 192.0.2.7\n"
+	    "PeerHosts 192.0.2.25 2001:db8:1::/48 ::ffff:10.0.0.0/104\n", &err);
+	if (c == NULL)
+		fail_msg("%s", buf_cstr(&err));
+	(void)conf_warnings(c, say_into, &said);
+	if (strstr(buf_cstr(&said), ":2: InternalHosts 10.1.2.3/8 means "
+	    "10.0.0.0/8, 2001:db8::25/64 means 2001:db8::/64 (address bits "
+	    "set past the prefix length)") == NULL ||
+	    strstr(buf_cstr(&said), "PeerHosts") != NULL)
+		fail_msg("warnings: %s", buf_cstr(&said));
+	conf_unref(&c);
+	buf_reset(&said);
+	c = load("\n", &err);
+	assert_non_null(c);
+	(void)conf_warnings(c, say_into, &said);
+	assert_null(strstr(buf_cstr(&said), "InternalHosts"));
+	conf_unref(&c);
+	buf_deinit(&said);
 	buf_deinit(&err);
 }
 
@@ -658,6 +698,7 @@ main(void)
 		cmocka_unit_test(test_print_round_trips),
 		cmocka_unit_test(test_live_swap_keeps_old_snapshot),
 		cmocka_unit_test(test_restart_only_changes),
+		cmocka_unit_test(test_host_bits_warned),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);

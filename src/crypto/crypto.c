@@ -339,15 +339,23 @@ crypto_pubkey_type(const struct crypto_pubkey *k)
 	return k->type;
 }
 
-/* crypto_pubkey_bits - key size in bits */
+/* crypto_pkey_bits - an OpenSSL key's size in bits (0 when it has
+ * none; a failure that was OpenSSL running out of memory aborts) */
 unsigned
-crypto_pubkey_bits(const struct crypto_pubkey *k)
+crypto_pkey_bits(const EVP_PKEY *pkey)
 {
-	int bits = EVP_PKEY_get_bits(k->pkey);
+	int bits = EVP_PKEY_get_bits(pkey);
 
 	if (bits <= 0)
 		crypto_oom_check();
 	return bits > 0 ? (unsigned)bits : 0;
+}
+
+/* crypto_pubkey_bits - key size in bits */
+unsigned
+crypto_pubkey_bits(const struct crypto_pubkey *k)
+{
+	return crypto_pkey_bits(k->pkey);
 }
 
 /* crypto_pubkey_exponent_too_large - RSA e over

@@ -1,7 +1,7 @@
 /*
  * crypto_int.h - what crypto.c and crypto_privkey.c share, internal to
- * src/crypto: the key handles behind crypto.h's opaque types, and the
- * OpenSSL digest of a hash
+ * src/crypto: the key handles behind crypto.h's opaque types, a key's
+ * size and the OpenSSL digest of a hash
  */
 #ifndef AUTHMILTER_CRYPTO_INT_H
 #define AUTHMILTER_CRYPTO_INT_H
@@ -23,6 +23,8 @@ struct crypto_privkey {
 	enum crypto_key_type type;
 };
 
+/* crypto_pkey_bits - an OpenSSL key's size in bits, 0 when unknown */
+unsigned crypto_pkey_bits(const EVP_PKEY *pkey);
 /* crypto_hash_md - OpenSSL's (legacy, looked-up-per-use) digest object */
 const EVP_MD *crypto_hash_md(enum crypto_hash hash);
 

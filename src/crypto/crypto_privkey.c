@@ -30,7 +30,6 @@
 
 #include "crypto/crypto.h"
 #include "crypto/crypto_int.h"
-#include "crypto/crypto_oom.h"
 #include "util/xmalloc.h"
 
 /* no_passphrase - PEM password callback that refuses, so an encrypted key
@@ -195,11 +194,7 @@ crypto_privkey_type(const struct crypto_privkey *k)
 unsigned
 crypto_privkey_bits(const struct crypto_privkey *k)
 {
-	int bits = EVP_PKEY_get_bits(k->pkey);
-
-	if (bits <= 0)
-		crypto_oom_check();
-	return bits > 0 ? (unsigned)bits : 0;
+	return crypto_pkey_bits(k->pkey);
 }
 
 /* crypto_privkey_public_der - append the public half in key-record form */

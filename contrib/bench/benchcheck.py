@@ -53,6 +53,13 @@
       libc, libmilter, ...) for each milter, from the function list of
       its callgrind_annotate output over MSGS messages: where each
       milter's instructions go, and how many are the program's own code.
+  benchcheck.py cachesim NAME=MSGS:CALLGRIND_OUT [NAME=MSGS:CALLGRIND_OUT ...]
+      Simulated cache misses per message for each milter, from the
+      summary line of a callgrind dump made with --cache-sim=yes over MSGS
+      messages: instructions, first-level instruction and data misses and
+      last-level misses. On a machine without hardware counters, the part
+      of the time above the instructions that memory explains. Fails when
+      a dump has no cache events.
   benchcheck.py latency CORPUS_DIR NAME=RESULTS [NAME=RESULTS ...]
       Where each milter's latency tail comes from: per milterload -o
       RESULTS (the "ms" of each message), p50 and p99 over all messages,
@@ -686,6 +693,54 @@ def cglibs(specs):
     return 0
 
 
+def cg_events(path):
+    """cg_events - {event: total} from a callgrind dump's "events:" line
+    and its "summary:" line (else its "totals:" line)"""
+    names = summary = totals = None
+    for line in open(path, errors="replace"):
+        if line.startswith("events:"):
+            names = line.split()[1:]
+        elif line.startswith("summary:"):
+            summary = [int(x) for x in line.split()[1:]]
+        elif line.startswith("totals:"):
+            totals = [int(x) for x in line.split()[1:]]
+    # run-bench.sh's instructions come from the summary line, as here
+    totals = summary or totals
+    if not names or not totals or len(totals) > len(names):
+        return None
+    return dict(zip(names, totals))
+
+
+# Callgrind's event names with --cache-sim=yes: instruction fetches and
+# misses of the first-level instruction and data caches (reads and
+# writes) and of the last level (which a miss there sends to memory).
+CACHE_ROWS = (("instructions", ("Ir",)),
+              ("I1 misses", ("I1mr",)),
+              ("D1 misses", ("D1mr", "D1mw")),
+              ("LL misses", ("ILmr", "DLmr", "DLmw")))
+
+
+def cachesim(specs):
+    """cachesim - simulated cache misses per message, a column per milter"""
+    cols = []
+    for spec in specs:
+        name, _, rest = spec.partition("=")
+        msgs, _, path = rest.partition(":")
+        ev = cg_events(path)
+        if ev is None or any(e not in ev for _, es in CACHE_ROWS for e in es):
+            print("cachesim: %s: no cache events in %s (run with --cache-sim)" % (name, path))
+            return 1
+        cols.append((name, ev, max(1, int(msgs))))
+    print("cache misses a message (callgrind's simulated caches: nearly the same for every run "
+          "of the same build; a first-level miss costs some 10-40 cycles, a last-level "
+          "one some hundreds):")
+    print("  %-14s" % "" + "".join("%12s" % n for n, _, _ in cols))
+    for label, events in CACHE_ROWS:
+        print("  %-14s" % label +
+              "".join("%12d" % (sum(ev[e] for e in events) // msgs) for _, ev, msgs in cols))
+    return 0
+
+
 # Size bands for latency: ordinary mail, large text, the corpus' 1 %
 # of attachments (gencorpus.py: 200 KB to 1 MB).
 LATENCY_BANDS = ((0, 20000, "< 20 KB"), (20000, 150000, "20-150 KB"),
@@ -761,6 +816,9 @@ def main(argv):
     if len(argv) >= 3 and argv[1] == "cglibs" and \
             all(re.match(r"^[^=]+=\d+:.", a) for a in argv[2:]):
         return cglibs(argv[2:])
+    if len(argv) >= 3 and argv[1] == "cachesim" and \
+            all(re.match(r"^[^=]+=\d+:.", a) for a in argv[2:]):
+        return cachesim(argv[2:])
     if len(argv) >= 4 and argv[1] == "latency":
         return latency(argv[2], argv[3:])
     sys.stderr.write(__doc__)

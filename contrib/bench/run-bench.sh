@@ -49,6 +49,7 @@ keep=0
 only="null nullR authmilter opendkim opendmarc chain"
 seed=7
 callgrind=0
+cachesim=0
 profile=0
 postfix=0
 baseline=""
@@ -91,6 +92,12 @@ usage: $0 [--quick] [options]
                     nullR, the own-work split in instructions (benchcheck.py
                     instructions); and instructions a message by object
                     (benchcheck.py cglibs)
+  --cache-sim       with --callgrind: also simulate the caches
+                    (--cache-sim=yes) and print instruction-cache, data-
+                    cache and last-level misses a message for each milter
+                    (benchcheck.py cachesim): what a machine without
+                    hardware counters cannot show of the time above the
+                    instructions
   --profile N       instead of timing: run each of authmilter, nullR,
                     nullC and nullA named in --only under perf record
                     (call graphs),
@@ -139,6 +146,7 @@ while [ $# -gt 0 ]; do
 	--budget) budget=$2; shift ;;
 	--keep) keep=1 ;;
 	--callgrind) callgrind=$2; shift ;;
+	--cache-sim) cachesim=1 ;;
 	--profile) profile=$2; shift ;;
 	--postfix) postfix=1 ;;
 	--baseline) baseline=$2; shift ;;
@@ -150,6 +158,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 case "$repeat" in ""|*[!0-9]*|0) echo "run-bench: --repeat takes a number of runs, 1 or more" >&2; usage 2 ;; esac
+[ "$cachesim" = 0 ] || [ "$callgrind" -gt 0 ] 2>/dev/null || { echo "run-bench: --cache-sim goes with --callgrind N" >&2; usage 2; }
 if [ "$quick" = 1 ]; then
 	: "${count:=300}" "${seconds:=2}" "${budget:=300}"
 else
@@ -166,6 +175,7 @@ if [ "$(id -u)" = 0 ] && [ -z "${BENCH_IN_NS:-}" ] && command -v unshare >/dev/n
 			--only "$only" --budget "$budget" $( [ "$keep" = 1 ] && echo --keep ) \
 			--counts "$counts" \
 			--callgrind "$callgrind" --profile "$profile" \
+			$( [ "$cachesim" = 1 ] && echo --cache-sim ) \
 			$( [ "$postfix" = 1 ] && echo --postfix ) ${baseline:+--baseline "$baseline"} \
 			--repeat "$repeat" $( [ "$latencies" = 1 ] && echo --latencies )
 	fi
@@ -632,10 +642,11 @@ if [ "$callgrind" -gt 0 ] 2>/dev/null; then
 	command -v valgrind >/dev/null || { echo "run-bench: valgrind not installed" >&2; exit 1; }
 	echo
 	echo "== callgrind: $callgrind messages after a warm-up pass, concurrency 4, ${per_conn%% *} msg/conn"
-	cg_split="" cg_libs=""
+	cg_split="" cg_libs="" cg_dumps=""
 	for name in $only; do
 		case "$name" in null|nullR|nullC|nullA|authmilter) ;; *) echo "SKIP $name: --callgrind measures null, nullR, nullC, nullA and authmilter"; continue ;; esac
 		WRAP="valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=$work/$name.cg.out"
+		[ "$cachesim" = 1 ] && WRAP="$WRAP --cache-sim=yes"
 		start_set "$name" || { WRAP=""; echo "SKIP $name: did not start under valgrind"; status=1; stop_set; continue; }
 		timeout 300 "$milterload" $SOCKS -d "$corpus/corpus" -c 4 -n "$ncorpus" -t 240 -T 60 -q \
 			> "$work/$name.cgwarm.out" 2>&1
@@ -661,6 +672,7 @@ if [ "$callgrind" -gt 0 ] 2>/dev/null; then
 		echo "$name: $msgs messages (failed $(result_field "$work/$name.cg.run" failed)), $ir instructions, $(( ir / msgs )) per message"
 		cg_split="$cg_split $name=$(( ir / msgs ))"
 		cg_libs="$cg_libs $name=$msgs:$work/$name.cg.txt"
+		cg_dumps="$cg_dumps $name=$msgs:$dump"
 		echo "  top functions (self), from $work/$name.cg.txt:"
 		grep -E "^ *[0-9,]+ .*:" "$work/$name.cg.txt" | grep -v "(100.0%)" | head -25 | sed 's/^/  /'
 	done
@@ -668,6 +680,7 @@ if [ "$callgrind" -gt 0 ] 2>/dev/null; then
 		echo; $PY "$here/benchcheck.py" instructions $cg_split ;;
 	esac
 	[ -z "$cg_libs" ] || { echo; $PY "$here/benchcheck.py" cglibs $cg_libs; }
+	[ "$cachesim" = 0 ] || [ -z "$cg_dumps" ] || { echo; $PY "$here/benchcheck.py" cachesim $cg_dumps || status=1; }
 	keep=1
 	exit $status
 fi

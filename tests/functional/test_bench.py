@@ -40,10 +40,11 @@ benchmark. This runs:
     its target line on fixed rows (authmilter and a --baseline build);
   - run-bench.sh --profile, cut down (nullC and authmilter, 400
     messages): CPU per message by library for each, from perf samples;
-  - run-bench.sh --callgrind, cut down (nullR, nullC, nullA and
-    authmilter, 40 messages): instructions per message of each, the
-    split from them and the table by object; benchcheck.py instructions
-    on fixed counts and cglibs on a fixed listing;
+  - run-bench.sh --callgrind --cache-sim, cut down (nullR, nullC, nullA
+    and authmilter, 40 messages): instructions per message of each, the
+    split from them, the table by object and the simulated cache
+    misses; benchcheck.py instructions on fixed counts, cglibs on a fixed
+    listing and cachesim on a fixed dump;
   - run-bench.sh with a null milter that crashes during its timed run,
     or does not start for a counted point: an ERROR, no row, a failed run.
 The three run-bench.sh runs share one generated corpus, and every
@@ -254,6 +255,32 @@ with tempfile.TemporaryDirectory() as d:
          "cglibs: instructions a message by object, the rows under 100 left out but summed, "
          "the annotated sources not counted",
          diag=r.stdout + r.stderr)
+
+
+# cachesim: misses a message from a callgrind dump's summary line (made
+# with --cache-sim=yes); a dump without cache events fails
+CG_OUT = ("version: 1\ncreator: callgrind-3.19.0\n"
+          "events: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw\n"
+          "fl=(1) a.c\nfn=(1) f\n1 5 1 1 0 0 0 0 0 0\n"
+          "summary: 200000 60000 20000 4000 3000 1000 20 40 60\n"
+          "totals: 199990 59990 19990 3990 2990 990 10 30 50\n")
+with tempfile.TemporaryDirectory() as d:
+    cg = os.path.join(d, "a.cg.out")
+    with open(cg, "w") as f:
+        f.write(CG_OUT)
+    plain = os.path.join(d, "b.cg.out")
+    with open(plain, "w") as f:
+        f.write("version: 1\nevents: Ir\nsummary: 200000\n")
+    r = benchcheck("cachesim", "nullA=100:" + cg, "authmilter=10:" + cg)
+    rows = {ln[:16].strip(): ln[16:].split() for ln in r.stdout.splitlines()[1:]}
+    t.ok(r.returncode == 0 and rows.get("") == ["nullA", "authmilter"] and
+         rows.get("instructions") == ["2000", "20000"] and rows.get("I1 misses") == ["40", "400"] and
+         rows.get("D1 misses") == ["40", "400"] and rows.get("LL misses") == ["1", "12"],
+         "cachesim: instructions, I1, D1 (reads and writes) and LL misses a message per milter",
+         diag=r.stdout + r.stderr)
+    r = benchcheck("cachesim", "nullA=100:" + cg, "authmilter=10:" + plain)
+    t.ok(r.returncode == 1 and "authmilter: no cache events" in r.stdout,
+         "cachesim: a dump made without --cache-sim fails and says so", diag=r.stdout + r.stderr)
 
 
 # floor: the crypto floor from openssl speed, as run-bench.sh runs it
@@ -913,7 +940,9 @@ if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh --pro
 cg_names = ["run-bench.sh --callgrind: instructions per message of nullR, nullC, nullA and authmilter, "
             "and the own-work split in instructions from them",
             "run-bench.sh --callgrind: instructions a message by object, the program's own code "
-            "in authmilter's column only, each column summing to its total"]
+            "in authmilter's column only, each column summing to its total",
+            "run-bench.sh --callgrind --cache-sim: simulated cache misses a message of each, "
+            "instructions as counted above"]
 ldd = subprocess.run(["ldd", os.path.join(BUILD, "src", "authmilter")], capture_output=True, text=True)
 if "libasan" in ldd.stdout:
     # valgrind cannot run a program built with AddressSanitizer
@@ -921,7 +950,7 @@ if "libasan" in ldd.stdout:
         t.skip(n, "this build is instrumented by ASan, which valgrind cannot run")
 elif t.need(root=True, tools=tools + ["valgrind", "callgrind_control", "callgrind_annotate"],
             check=python_modules, what="run-bench.sh --callgrind", tests=cg_names):
-    r, out = run_kept(["--only", "nullR nullC nullA authmilter", "--callgrind", "40"])
+    r, out = run_kept(["--only", "nullR nullC nullA authmilter", "--callgrind", "40", "--cache-sim"])
     per = {n: int(v) for n, v in re.findall(
         r"^(nullR|nullC|nullA|authmilter): 40 messages \(failed 0\), \d+ instructions, (\d+) per message$",
         out, re.M)}
@@ -944,6 +973,17 @@ elif t.need(root=True, tools=tools + ["valgrind", "callgrind_control", "callgrin
          all(abs(s - per[n]) <= 0.002 * per[n] for s, n in
              zip(librows.get("(sum)", [0] * 4), ["nullR", "nullC", "nullA", "authmilter"])),
          cg_names[1], diag=out)
+    cache = re.search(r"^cache misses a message \(callgrind's simulated caches[^\n]*\n"
+                      r" +nullR +nullC +nullA +authmilter\n((?:  \S+(?: \S+)?(?: +\d+){4}\n){4})",
+                      out, re.M)
+    crows = {ln[:16].strip(): [int(x) for x in ln[16:].split()]
+             for ln in (cache.group(1).splitlines() if cache else [])}
+    t.ok(cache is not None and
+         crows.get("instructions") == [per[n] for n in ["nullR", "nullC", "nullA", "authmilter"]] and
+         # the crypto's tables and a message's buffers miss the first level
+         all(v > 0 for v in crows["I1 misses"][1:] + crows["D1 misses"][1:]) and
+         "LL misses" in crows,
+         cg_names[2], diag=out)
 
 if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tests=names):
     r = subprocess.run(["bash", os.path.join(BENCH, "run-bench.sh"), "--builddir", BUILD,

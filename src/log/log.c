@@ -73,7 +73,7 @@ struct stamp_cache {
 	time_t second;		/* (time_t)-1: nothing cached */
 	pid_t pid;
 	size_t len;
-	char text[32];		/* 2024-01-31T12:00:00, or "" */
+	char text[32];		/* 2024-01-31T12:00:00+01:00, or "" */
 };
 
 static _Thread_local struct stamp_cache stamp_cache = { (time_t)-1, 0, 0, "" };
@@ -226,9 +226,29 @@ log_facility_parse(const char *word)
 	return -1;
 }
 
+/* format_stamp - tm as RFC 3339 local time with its offset from UTC,
+ * 2024-01-31T12:00:00+01:00: without the offset a line read away from
+ * the host (a JSON collector, a copied log) or across a DST change names
+ * no single moment; strftime's %z has no colon, RFC 3339 wants one.
+ * Returns the length, 0 if it cannot be formatted. */
+static size_t
+format_stamp(char *out, size_t size, const struct tm *tm)
+{
+	size_t n = strftime(out, size, "%Y-%m-%dT%H:%M:%S%z", tm);
+
+	/* %z is +hhmm (or empty where the zone is unknown) */
+	if (n < 5 || n + 2 > size || (out[n - 5] != '+' && out[n - 5] != '-'))
+		return 0;
+	out[n + 1] = '\0';
+	out[n] = out[n - 1];
+	out[n - 1] = out[n - 2];
+	out[n - 2] = ':';
+	return n + 1;
+}
+
 /* stamp_now - this thread's copy of the prefix for the current second:
- * local time as 2024-01-31T12:00:00 ("" if it cannot be formatted) and
- * our pid; formatted once a second for the process */
+ * local time as 2024-01-31T12:00:00+01:00 ("" if it cannot be
+ * formatted) and our pid; formatted once a second for the process */
 static const struct stamp_cache *
 stamp_now(void)
 {
@@ -244,8 +264,7 @@ stamp_now(void)
 		s->pid = getpid();
 		s->len = 0;
 		if (localtime_r(&now, &tm) != NULL)
-			s->len = strftime(s->text, sizeof(s->text),
-			    "%Y-%m-%dT%H:%M:%S", &tm);
+			s->len = format_stamp(s->text, sizeof(s->text), &tm);
 		s->text[s->len] = '\0';
 	}
 	*c = *s;

@@ -8,6 +8,7 @@ refusal logged with stage=mail_from, and with LogTo syslog (the default)
 the lines in syslog with their ident, facility and level. Records come from a DNS server on
 loopback so every result is known."""
 
+import datetime
 import json
 import os
 import re
@@ -32,6 +33,8 @@ except ImportError as e:  # reported through t.need below
     HAVE_LIBS = "python3-dkim and python3-yaml (%s)" % e
 
 SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1"))
+# The daemon's zone: a POSIX TZ string (no tzdata needed), UTC+05:30
+TZ_POSIX, TZ_OFFSET = "IST-5:30", "+05:30"
 GOOD_IP = "192.0.2.10"
 BAD_IP = "198.51.100.66"
 # The documented key order (authmilter(8), LOGGING).
@@ -132,10 +135,12 @@ def check_kv(t, d, pem):
 
 def check_prefix(t, d, qid):
     """check_prefix - the stderr prefix of the message line and of a later
-    line: local time to the second, ident, the daemon's pid, the level
-    (the time and pid are cached per second; they must still be right)"""
-    prefix = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d) authmilter\[(\d+)\]: "
-                        r"(info|warn|error|debug): ")
+    line: local time to the second with the zone's offset (the daemon
+    runs in TZ, UTC+05:30: the half hour and the colon show), ident, the
+    daemon's pid, the level (the time and pid are cached per second; they
+    must still be right)"""
+    prefix = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d) "
+                        r"authmilter\[(\d+)\]: (info|warn|error|debug): ")
     line = next((ln for ln in d.log().splitlines()
                  if ": info: qid=%s " % qid in ln), "")
     m = prefix.match(line)
@@ -143,9 +148,15 @@ def check_prefix(t, d, qid):
          m.group(3) == "info", "kv: the line starts with time, "
          "authmilter[pid] and the level", diag="%r pid %s" % (line, d.pid))
     if m is not None:
-        stamp = time.mktime(time.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S"))
-        t.ok(abs(stamp - time.time()) < 60 * SCALE,
-             "kv: the time is local time, now", diag=m.group(1))
+        t.ok(m.group(1).endswith(TZ_OFFSET) and
+             abs(stamp_epoch(m.group(1)) - time.time()) < 60 * SCALE,
+             "kv: the time is local time with its offset (RFC 3339), now",
+             diag=m.group(1))
+
+
+def stamp_epoch(text):
+    """stamp_epoch - seconds since the epoch of an RFC 3339 time"""
+    return datetime.datetime.fromisoformat(text).timestamp()
 
 
 def check_json(t, d, pem, opts):
@@ -170,8 +181,9 @@ def check_json(t, d, pem, opts):
          rec.get("dkim") == "pass" and rec.get("dmarc") == "pass" and
          rec.get("verdict") == "accept" and rec.get("helo") == HOSTILE_HELO and
          isinstance(rec.get("ms"), int) and rec.get("pid") == d.pid and
-         re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d",
+         re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d" + re.escape(TZ_OFFSET),
                       rec.get("time", "")) and
+         abs(stamp_epoch(rec["time"]) - time.time()) < 60 * SCALE and
          rec.get("ident") == "authmilter",
          "json: the message object carries the same keys, "
          "numbers as numbers, the hostile HELO exactly", diag=repr(rec))
@@ -309,7 +321,7 @@ def main():
         opts = {"Nameservers": "127.0.0.1@%d" % srv.port, "DNSTimeout": "2s",
                 "SPFFailAction": "reject", "LogLevel": "info"}
         try:
-            with daemon.Daemon(options=opts) as d:
+            with daemon.Daemon(options=opts, env={"TZ": TZ_POSIX}) as d:
                 check_kv(t, d, pem)
                 check_mail_from(t, d)
                 check_spf_reason(t, d)

@@ -90,9 +90,10 @@ test_prefix_in_new_thread(void **state)
 	assert_non_null(second);
 	assert_int_equal(pid_of_line(text, "from main"), (long)getpid());
 	assert_int_equal(pid_of_line(second + 1, "from thread"), (long)getpid());
-	/* the time is 2024-01-31T12:00:00, then a space */
-	assert_true(strlen(text) > 20 && text[4] == '-' && text[10] == 'T' &&
-	    text[19] == ' ');
+	/* the time is 2024-01-31T12:00:00+01:00 (RFC 3339), then a space */
+	assert_true(strlen(text) > 26 && text[4] == '-' && text[10] == 'T' &&
+	    (text[19] == '+' || text[19] == '-') && text[22] == ':' &&
+	    text[25] == ' ');
 	free(text);
 }
 

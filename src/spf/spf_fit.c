@@ -90,7 +90,7 @@ spec_of(const unsigned char *p, size_t len, size_t *start_r)
 	static const char *const names[] = {
 		"include:", "exists:", "ptr:", "a:", "mx:", "redirect=", "exp=",
 	};
-	size_t i, k, q = len > 0 && strchr("+-?~", p[0]) != NULL ? 1 : 0;
+	size_t i, k, q = len > 0 && memchr("+-?~", p[0], 4) != NULL ? 1 : 0;
 	unsigned c4, c6;
 	bool has4, has6;
 

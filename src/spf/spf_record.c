@@ -522,7 +522,8 @@ check_directive(const struct term *t, int client_af, struct buf *out,
 	const unsigned char *rest;
 	size_t rlen;
 
-	if (strchr("+-?~", p[0]) != NULL) {
+	/* memchr, not strchr: strchr would take a NUL for a qualifier */
+	if (memchr("+-?~", p[0], 4) != NULL) {
 		qual = p[0];
 		p++;
 		len--;

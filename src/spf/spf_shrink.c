@@ -34,7 +34,7 @@ classify(const char *t, size_t len, const struct cidr *client)
 	unsigned max, bits;
 	bool v6;
 
-	if (len > 0 && strchr("+-?~", t[0]) != NULL) {
+	if (len > 0 && memchr("+-?~", t[0], 4) != NULL) {
 		t++;
 		len--;
 	}

@@ -175,6 +175,12 @@ test_hostile_lengths_refused(void **state)
 	/* embedded NUL: the length is trusted, the NUL is invalid */
 	assert_false(spf_record_check((const unsigned char *)"v=spf1 a\0 -all",
 	    14, AF_INET, &out, &why));
+	/* a NUL where a qualifier may stand is no qualifier (strchr finds
+	 * a string's terminator too): "\0all" is no "all" */
+	assert_false(spf_record_check((const unsigned char *)"v=spf1 \0all",
+	    11, AF_INET, &out, &why));
+	assert_false(spf_record_check((const unsigned char *)"v=spf1 a \0-all",
+	    14, AF_INET, &out, &why));
 	buf_deinit(&rec);
 	buf_deinit(&out);
 }

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf/conf.h"
@@ -77,13 +78,18 @@ read_source(const char *path, bool given, bool include, struct oconf *oc)
 /* write_out - the text to path ("-" or NULL: stdout); false on error.
  * A new file is made 0644 less the umask, not fopen's 0666: the daemon
  * reads it as root, and under umask 000 any local user could have
- * rewritten it (PidFile, RunAsRoot). An existing file keeps its mode. */
+ * rewritten it (PidFile, RunAsRoot). An existing file keeps its mode.
+ * A write that fails part way (a full disk) removes the file: the cut
+ * text is a configuration that loads without the lines lost, and the
+ * exit status says nothing was written. Only a regular file: -o
+ * /dev/full must not remove the device. */
 static bool
 write_out(const char *path, const struct buf *text)
 {
 	FILE *f = stdout;
-	bool ok;
-	int fd = -1;
+	struct stat st;
+	bool ok, regular = false;
+	int fd = -1, err = 0;
 
 	if (path != NULL && strcmp(path, "-") != 0 &&
 	    ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
@@ -93,12 +99,24 @@ write_out(const char *path, const struct buf *text)
 			(void)close(fd);
 		return false;
 	}
+	if (fd >= 0)
+		regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 	ok = fwrite(text->data, 1, text->len, f) == text->len;
-	ok = (f == stdout ? fflush(f) == 0 : fclose(f) == 0) && ok;
 	if (!ok)
-		fprintf(stderr, "authmilter-migrate: %s: write failed\n",
-		    path != NULL ? path : "standard output");
-	return ok;
+		err = errno;
+	if (fd < 0 ? fflush(f) != 0 : fclose(f) != 0) {
+		if (ok)
+			err = errno;
+		ok = false;
+	}
+	if (ok)
+		return true;
+	fprintf(stderr, "authmilter-migrate: %s: write failed: %s\n",
+	    fd >= 0 ? path : "standard output", strerror(err));
+	if (regular && unlink(path) == 0)
+		fprintf(stderr, "authmilter-migrate: %s: removed: it would hold "
+		    "only part of the configuration\n", path);
+	return false;
 }
 
 /*

@@ -4,11 +4,14 @@ and OpenDMARC options over: option kinds held to authmilter's ranges,
 repeated options, Boolean and integer spellings, program defaults, host
 file words, data set kinds, IgnoreMailFrom, documented OpenDKIM options,
 long socket paths, include depth, networks, relative host files, log
-levels, and the mode of the file -o writes (test_migrate has the whole
-setups)."""
+levels, the mode of the file -o writes, and what a write that fails
+leaves (test_migrate has the whole setups)."""
 
+import errno
 import os
 import re
+import resource
+import signal
 import stat
 import subprocess
 import sys
@@ -499,6 +502,37 @@ def output_mode():
         tmpdir.remove(tmp)
 
 
+def _small_files():
+    """in the child: files of at most 64 bytes, as on a full disk (a
+    write past that fails with EFBIG, not the signal)"""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def output_cut():
+    """a write that fails part way (a full disk) leaves no cut
+    configuration behind: the -o file is removed, and the reason said"""
+    names = ["-o with the disk full: exit status 1, the reason said",
+             "-o with the disk full: no cut file left"]
+    if not t.need(check=missing, what="-o on a full disk", tests=names):
+        return
+    tmp = tmpdir.make("migrate-cut-")
+    try:
+        conf = os.path.join(tmp, "opendkim.conf")
+        with open(conf, "w") as f:
+            f.write("Mode v\n")
+        out = os.path.join(tmp, "out.conf")
+        r = subprocess.run([MIGRATE, "-k", conf, "-m", "none", "-o", out],
+                           capture_output=True, text=True, timeout=60,
+                           preexec_fn=_small_files)
+        t.ok(r.returncode == 1 and os.strerror(errno.EFBIG) in r.stderr, names[0],
+             diag="status %r: %s" % (r.returncode, r.stderr))
+        t.ok(not os.path.exists(out), names[1],
+             diag=lambda: "left: %r" % open(out).read())
+    finally:
+        tmpdir.remove(tmp)
+
+
 def main():
     translations()
     repeated_options()
@@ -515,6 +549,7 @@ def main():
     relative_host_file()
     log_levels()
     output_mode()
+    output_cut()
     t.done()
 
 

@@ -119,6 +119,29 @@ write_out(const char *path, const struct buf *text)
 	return false;
 }
 
+/* write_all - all of text to fd; false with errno set. A short write
+ * sets no errno (a full disk first takes what fits): the next write's
+ * failure says why */
+static bool
+write_all(int fd, const struct buf *text)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < text->len) {
+		n = write(fd, text->data + off, text->len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return false;
+		}
+		off += (size_t)n;
+	}
+	return true;
+}
+
 /*
  * check_result - load the text the way `authmilter -t` would: from path
  * when it was written to a file (errors then name that file), else from a
@@ -134,8 +157,7 @@ check_result(const char *path, const struct buf *text)
 	int fd = -1;
 
 	if (temp) {
-		if ((fd = mkstemp(tmp)) < 0 ||
-		    write(fd, text->data, text->len) != (ssize_t)text->len) {
+		if ((fd = mkstemp(tmp)) < 0 || !write_all(fd, text)) {
 			fprintf(stderr, "authmilter-migrate: cannot check the result: "
 			    "%s\n", strerror(errno));
 			if (fd >= 0) {

@@ -533,6 +533,29 @@ def output_cut():
         tmpdir.remove(tmp)
 
 
+
+def check_cut():
+    """without -o, the result is checked from a temporary copy: when that
+    copy cannot be written whole (a full /tmp), the reason is said; a
+    short write set no errno, and the message said Success"""
+    name = "no -o, /tmp full: why the result could not be checked"
+    if not t.need(check=missing, what="the check on a full disk",
+                  tests=[name]):
+        return
+    tmp = tmpdir.make("migrate-cut-")
+    try:
+        conf = os.path.join(tmp, "opendkim.conf")
+        with open(conf, "w") as f:
+            f.write("Mode v\n")
+        r = subprocess.run([MIGRATE, "-k", conf, "-m", "none"],
+                           capture_output=True, text=True, timeout=60,
+                           preexec_fn=_small_files)
+        t.ok("cannot check the result: %s" % os.strerror(errno.EFBIG) in
+             r.stderr, name, diag="status %r: %s" % (r.returncode, r.stderr))
+    finally:
+        tmpdir.remove(tmp)
+
+
 def main():
     translations()
     repeated_options()
@@ -550,6 +573,7 @@ def main():
     log_levels()
     output_mode()
     output_cut()
+    check_cut()
     t.done()
 
 

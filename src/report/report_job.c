@@ -86,10 +86,11 @@ const char report_job_pending_sql[] =
 	" FROM messages WHERE +arrival < ?1"
 	" GROUP BY policy_domain, b ORDER BY b, policy_domain";
 
-/* list_pending - (domain, period) pairs with rows before the limit */
+/* list_pending - (domain, period) pairs with rows before the limit;
+ * *failed_r set when the store failed (logged): the list may be short */
 static size_t
 list_pending(struct report_db *db, const struct report_job_opts *o,
-    struct pending **out)
+    struct pending **out, bool *failed_r)
 {
 	int64_t len = (int64_t)o->conf->report_interval_hours * 3600;
 	int64_t to = o->have_period ? o->end :
@@ -120,6 +121,7 @@ list_pending(struct report_db *db, const struct report_job_opts *o,
 		v[n].end = o->have_period ? o->end : v[n].begin + len;
 		n++;
 	}
+	*failed_r = rc < 0;
 	if (rc < 0)
 		log_error("store: %s", report_query_error(q));
 	report_query_free(&q);
@@ -129,24 +131,29 @@ list_pending(struct report_db *db, const struct report_job_opts *o,
 
 /* report_state - the stored state of (domain, begin): "" when none;
  * copies sent_to into sent and the Report-ID it was claimed with into
- * rid */
-static void
+ * rid; false when the store failed (logged): without the addresses
+ * reached before, a retry would send to them again */
+static bool
 report_state(struct report_db *db, const struct pending *p, char *state,
     size_t n, struct buf *sent, struct buf *rid)
 {
 	struct report_query *q = report_query_new(db, "SELECT state, sent_to,"
 	    " report_id FROM reports WHERE policy_domain = ?1 AND"
 	    " period_begin = ?2");
+	int rc;
 
 	*state = '\0';
 	report_query_text(q, 1, p->domain);
 	report_query_int(q, 2, p->begin);
-	if (report_query_step(q) > 0) {
+	if ((rc = report_query_step(q)) > 0) {
 		(void)snprintf(state, n, "%s", report_query_col(q, 0));
 		buf_append_str(sent, report_query_col(q, 1));
 		buf_append_str(rid, report_query_col(q, 2));
-	}
+	} else if (rc < 0)
+		log_error("store: cannot read the report state of %s at %lld: "
+		    "%s", p->domain, (long long)p->begin, report_query_error(q));
 	report_query_free(&q);
+	return rc >= 0;
 }
 
 /*
@@ -306,13 +313,15 @@ finish(struct report_db *db, const struct pending *p,
 }
 
 /* policy_of - the last policy record seen in the period ("the final
- * configuration observed", RFC 9990 2.1); NULL when none. The strings in
- * pol and *rua_r live until the returned query is freed. */
+ * configuration observed", RFC 9990 2.1); NULL when none, or when the
+ * store failed (*failed_r set, logged). The strings in pol and *rua_r
+ * live until the returned query is freed. */
 static struct report_query *
 policy_of(struct report_db *db, const struct pending *p,
-    struct report_policy *pol, const char **rua_r)
+    struct report_policy *pol, const char **rua_r, bool *failed_r)
 {
 	struct report_query *q;
+	int rc;
 
 	q = report_query_new(db, "SELECT p, sp, np, adkim, aspf, testing, fo,"
 	    " discovery, pct, rua FROM messages WHERE policy_domain = ?1 AND"
@@ -320,7 +329,10 @@ policy_of(struct report_db *db, const struct pending *p,
 	report_query_text(q, 1, p->domain);
 	report_query_int(q, 2, p->begin);
 	report_query_int(q, 3, p->end);
-	if (report_query_step(q) <= 0) {
+	if ((rc = report_query_step(q)) <= 0) {
+		*failed_r = rc < 0;
+		if (rc < 0)
+			log_error("store: %s", report_query_error(q));
 		report_query_free(&q);
 		return NULL;
 	}
@@ -572,13 +584,18 @@ one_report(struct report_db *db, const struct report_job_opts *o,
 	struct report_meta m;
 	struct report_query *ps = NULL;
 	const char *rua = "";
-	bool retry = false;
+	bool retry = false, failed = false;
 	size_t n, records;
 
 	out->state = OUT_SKIPPED;
 	if (!report_name_ok(p->domain) ||
-	    (ps = policy_of(db, p, &pol, &rua)) == NULL) {
-		buf_append_str(&out->why, "policy domain unusable in a report");
+	    (ps = policy_of(db, p, &pol, &rua, &failed)) == NULL) {
+		/* a store error is no reason to give the report up: "skipped"
+		 * is never made again, "failed" is retried next run */
+		if (failed)
+			out->state = OUT_FAILED;
+		buf_append_str(&out->why, failed ? "store query failed" :
+		    "policy domain unusable in a report");
 		goto done;
 	}
 	memset(&m, 0, sizeof(m));
@@ -649,15 +666,22 @@ report_job_run(struct report_store *st, const struct report_job_opts *o)
 	const char *unique;
 	struct outcome out;
 	size_t n, i;
+	bool failed;
 	int rc = 0;
 
-	n = list_pending(db, o, &v);
+	n = list_pending(db, o, &v, &failed);
+	if (failed)
+		rc = 1;
 	for (i = 0; i < n; i++) {
 		char state[16];
 
 		buf_truncate(&before, 0);
 		buf_truncate(&claimed, 0);
-		report_state(db, &v[i], state, sizeof(state), &before, &claimed);
+		if (!report_state(db, &v[i], state, sizeof(state), &before,
+		    &claimed)) {
+			rc = 1;
+			continue;	/* left for the next run */
+		}
 		unique = report_names(o, &v[i], report_store_id(st),
 		    buf_cstr(&claimed), &rid);
 		if (strcmp(state, "sent") == 0 || strcmp(state, "skipped") == 0 ||

@@ -34,7 +34,8 @@ extern const char report_job_pending_sql[];
  * report_job_run - one report per policy domain and complete period not
  * yet reported (or the one --period), to every authorised rua address.
  * Logs one line per report. Returns 0 when every report was sent or
- * skipped for good, 1 when some failed (they are retried next run).
+ * skipped for good, 1 when some failed or the store did (they are
+ * retried next run).
  */
 int report_job_run(struct report_store *st, const struct report_job_opts *o);
 /* report_job_expire - delete rows (and report states) older than days,

@@ -60,17 +60,23 @@ usage(FILE *f)
 	    "  -h, --help       this text\n", DEFAULT_CONFIG);
 }
 
-/* parse_i64 - a whole decimal number */
+/* the last second of year 9999: report periods are epoch seconds, and
+ * one past this is a typo, not a period (strtoll would clamp an
+ * overflowing one to its maximum without a word) */
+#define LAST_TIME_T_ACCEPTED 253402300799LL
+
+/* parse_i64 - a whole decimal number from 0 to LAST_TIME_T_ACCEPTED */
 static bool
 parse_i64(const char *s, int64_t *out)
 {
 	char *end;
 	long long v;
 
-	if (*s == '\0')
+	if (*s < '0' || *s > '9')
 		return false;
+	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (*end != '\0')
+	if (*end != '\0' || errno == ERANGE || v > LAST_TIME_T_ACCEPTED)
 		return false;
 	*out = v;
 	return true;

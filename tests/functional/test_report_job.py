@@ -241,12 +241,15 @@ def command_line(t, tmp):
          "report --help: usage on stdout (naming -V and -h too), exit 0",
          diag=r.stdout + r.stderr)
     bad = [("--bogus",), ("--out", tmp), ("--dry-run",), ("--expire", "0"),
-           ("--period", "200", "100"), ("--period", "1x", "2"), ("extra",)]
+           ("--period", "200", "100"), ("--period", "1x", "2"), ("extra",),
+           ("--period", "1", "99999999999999999999"), ("--period", "-100", "100"),
+           ("--period", " 1", "2"), ("--period", "1", "253402300800")]
     got = [(a, report(full, *a)) for a in bad]
     t.ok(all(r.returncode == 2 and "usage: authmilter-report" in r.stderr
              for a, r in got), "report: a usage error (unknown option, --out "
          "without --dry-run or the other way, --expire 0, a period that "
-         "ends before it begins, not a number, an extra word): usage on "
+         "ends before it begins, not a number, one too large for a time (not "
+         "clamped) or before 1970, an extra word): usage on "
          "stderr, exit 2",
          diag=repr([(a, r.returncode) for a, r in got]))
     r = report(conf_with("nostore.conf", contact))

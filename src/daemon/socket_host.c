@@ -52,7 +52,10 @@ socket_host_check(const char *spec, struct buf *why)
 	hints.ai_family = v6 ? AF_INET6 : AF_INET;
 	hints.ai_socktype = SOCK_STREAM;
 	rc = getaddrinfo(host, NULL, &hints, &res);
-	freeaddrinfo(res);
+	/* POSIX leaves freeaddrinfo(NULL) undefined (glibc takes it, musl
+	 * does not), and a failed lookup leaves res NULL */
+	if (res != NULL)
+		freeaddrinfo(res);
 	switch (rc) {
 	case 0:
 		return SOCKET_HOST_OK;

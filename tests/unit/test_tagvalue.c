@@ -74,6 +74,18 @@ test_table(void **state)
 		  TAGVALUE_E_SYNTAX, 0, NULL, NULL },
 		{ "control char still refused", "v=a\x01", TAGVALUE_UTF8,
 		  TAGVALUE_E_SYNTAX, 0, NULL, NULL },
+		/* the last byte of a value may be a UTF-8 continuation byte:
+		 * it is part of the value, not cut off */
+		{ "UTF-8 value ends in 8-bit byte", "s=caf\xc3\xa9; d=x",
+		  TAGVALUE_UTF8, TAGVALUE_OK, 2, "s", "caf\xc3\xa9" },
+		/* 0x80, the lowest 8-bit byte, is a continuation byte too
+		 * (U+0100 is C4 80) */
+		{ "UTF-8 value with byte 0x80", "d=\xc4\x80.example",
+		  TAGVALUE_UTF8, TAGVALUE_OK, 1, "d", "\xc4\x80.example" },
+		/* 'a', the first letter, shares its bit with 'A' when case is
+		 * ignored, as every other letter does */
+		{ "a and A (insensitive)", "a=1;A=2", TAGVALUE_CASE_INSENSITIVE,
+		  TAGVALUE_E_DUPLICATE, 1, NULL, NULL },
 	};
 	size_t i;
 

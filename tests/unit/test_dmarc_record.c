@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "core/dmarc_record.h"
+#include "core/tagvalue.h"
 
 /* parse - helper over a C string */
 static enum dmarc_record_status
@@ -31,6 +32,8 @@ test_is_dmarc(void **state)
 		{ "p=none; v=DMARC1", false }, { "v=DMARC", false },
 		{ "V=DMARC1", true }, { "", false }, { "v=spf1 -all", false },
 		{ "v=DMARC1 p=none", false },
+		/* the version tag is v "=" DMARC1 and nothing else */
+		{ "v:DMARC1; p=none", false }, { "v=DMARC1x", false },
 	};
 	size_t i;
 
@@ -40,6 +43,10 @@ test_is_dmarc(void **state)
 		    strlen(t[i].in)) != t[i].yes)
 			fail_msg("is_dmarc(\"%s\")", t[i].in);
 	}
+	/* only len bytes are the record: what follows them in memory
+	 * ("1;" here) does not complete a cut-off "v=DMARC" */
+	assert_false(dmarc_record_is_dmarc((const unsigned char *)"v=DMARC1;",
+	    7));
 }
 
 static void
@@ -84,6 +91,19 @@ test_defaults(void **state)
 	assert_int_equal(r.pct, 100);
 	assert_null(r.rua);
 	dmarc_record_clear(&r);
+	/* psd=u is the default written out: no warning */
+	assert_int_equal(parse("v=DMARC1; psd=u", DMARC_MODE_RFC9989, &r),
+	    DMARC_REC_OK);
+	assert_int_equal(r.psd, DMARC_PSD_U);
+	assert_int_equal(r.warnings, 0);
+	dmarc_record_clear(&r);
+	/* a cleared record holds the defaults again, pct=100 among them */
+	assert_int_equal(parse("v=DMARC1; p=none; pct=5", DMARC_MODE_RFC7489,
+	    &r), DMARC_REC_OK);
+	assert_int_equal(r.pct, 5);
+	dmarc_record_clear(&r);
+	assert_int_equal(r.pct, 100);
+	assert_int_equal(r.p, DMARC_POLICY_UNSET);
 }
 
 static void
@@ -102,6 +122,17 @@ test_pct_by_mode(void **state)
 	assert_int_equal(r.pct, 20);
 	dmarc_record_clear(&r);
 	assert_int_equal(parse("v=DMARC1; p=reject; pct=200", DMARC_MODE_RFC7489,
+	    &r), DMARC_REC_OK);
+	assert_int_equal(r.pct, 100);
+	assert_int_equal(r.warnings, 1);
+	dmarc_record_clear(&r);
+	/* 100 itself is good; four digits are not (1*3DIGIT) */
+	assert_int_equal(parse("v=DMARC1; p=reject; pct=100", DMARC_MODE_RFC7489,
+	    &r), DMARC_REC_OK);
+	assert_int_equal(r.pct, 100);
+	assert_int_equal(r.warnings, 0);
+	dmarc_record_clear(&r);
+	assert_int_equal(parse("v=DMARC1; p=reject; pct=0050", DMARC_MODE_RFC7489,
 	    &r), DMARC_REC_OK);
 	assert_int_equal(r.pct, 100);
 	assert_int_equal(r.warnings, 1);
@@ -191,6 +222,10 @@ test_rua_validity(void **state)
 		{ "bogus, mailto:a@example.com", true },
 		{ "https://example.com/r", true },
 		{ "a@example.com", false }, { "mailto:", false }, { ":x", false },
+		/* white space only after the scheme is no URI */
+		{ "mailto: ,x", false },
+		/* scheme characters of RFC 3986 3.1 */
+		{ "a+b:x", true },
 	};
 	char rec[256];
 	size_t i;
@@ -248,6 +283,26 @@ test_caps_and_binary(void **state)
 		assert_true(r.warnings > 0);	/* the bad tags, the second p= */
 		dmarc_record_clear(&r);
 	}
+	/* the first tag of the second list (v= and 63 more fill the
+	 * first) is read like any other */
+	{
+		static char edge[1024];
+
+		strcpy(edge, "v=DMARC1");
+		for (i = 0; i < TAGVALUE_MAX_TAGS - 1; i++)
+			strcat(edge, "; x=1");
+		strcat(edge, "; p=reject");
+		assert_int_equal(parse(edge, DMARC_MODE_RFC9989, &r), DMARC_REC_OK);
+		assert_int_equal(r.p, DMARC_POLICY_REJECT);
+		dmarc_record_clear(&r);
+	}
+	/* exactly DMARC_RECORD_MAX_LEN bytes is still a record */
+	memset(big, 'a', DMARC_RECORD_MAX_LEN);
+	memcpy(big, "v=DMARC1; p=reject; x=", 22);
+	assert_int_equal(dmarc_record_parse((const unsigned char *)big,
+	    DMARC_RECORD_MAX_LEN, DMARC_MODE_RFC9989, &r, &why), DMARC_REC_OK);
+	assert_int_equal(r.p, DMARC_POLICY_REJECT);
+	dmarc_record_clear(&r);
 	assert_int_equal(dmarc_record_parse(bin, sizeof(bin) - 1,
 	    DMARC_MODE_RFC9989, &r, &why), DMARC_REC_OK);
 	assert_int_not_equal(r.p, DMARC_POLICY_REJECT);	/* "reject\0" is bad */

@@ -56,6 +56,20 @@ static const struct from_case cases[] = {
 	  MAILADDR_R_SYNTAX, NULL },
 	{ "encoded word before a bare addr-spec",
 	  "=?utf-8?q?x?= ceo@bank.example", MAILADDR_R_SYNTAX, NULL },
+	/* not encoded words (RFC 2047 2: charset and encoding are
+	 * non-empty tokens, the word ends in "?="), so the "@" in them
+	 * starts a bare addr-spec, never a display name before <x@evil> */
+	{ "not an encoded word: space in charset",
+	  "=?utf 8?q?ceo@bank.example?= <x@evil.example>", MAILADDR_R_SYNTAX,
+	  NULL },
+	{ "not an encoded word: empty charset",
+	  "=??q?ceo@bank.example?= <x@evil.example>", MAILADDR_R_BAD_DOMAIN,
+	  NULL },
+	{ "not an encoded word: no ?= at its end",
+	  "=?utf-8?q?ceo@bank.example?x <x@evil.example>", MAILADDR_R_BAD_DOMAIN,
+	  NULL },
+	{ "encoded word in a dotted local part", "a.=?utf-8?q?x?=@bank.example",
+	  MAILADDR_R_SYNTAX, NULL },
 	{ "folded CRLF", "John\r\n <j@example.com>", MAILADDR_OK, "example.com" },
 	{ "folded LF", "John\n\t<j@example.com>\n", MAILADDR_OK, "example.com" },
 	{ "two mailboxes", "a@one.example, b@two.example", MAILADDR_OK,
@@ -68,6 +82,21 @@ static const struct from_case cases[] = {
 	{ "nested group", "A: B: x@y.example;;", MAILADDR_R_SYNTAX, NULL },
 	{ "obs-route", "<@relay.example,@r2.example:user@example.com>", MAILADDR_OK,
 	  "example.com" },
+	/* obs-domain-list allows empty elements; it must end in ":" */
+	{ "obs-route with repeated commas",
+	  "<@relay.example,,@r2.example:user@example.com>", MAILADDR_OK,
+	  "example.com" },
+	{ "obs-route without colon", "<@relay.example,x user@example.com>",
+	  MAILADDR_R_SYNTAX, NULL },
+	{ "group without a name", ":a@example.com;", MAILADDR_R_SYNTAX, NULL },
+	{ "quoted-pair in comment", "(a \\) b@bank.example) user@evil.example",
+	  MAILADDR_OK, "evil.example" },
+	{ "trailing dot inside angle", "<user@example.com.>", MAILADDR_OK,
+	  "example.com" },
+	{ "unterminated angle before a list", "<a@bank.example,,c@evil.example",
+	  MAILADDR_R_SYNTAX, NULL },
+	{ "bracket inside domain literal", "user@[192.0[2.1]", MAILADDR_R_SYNTAX,
+	  NULL },
 	{ "obs empty list elements", ",, user@example.com ,", MAILADDR_OK,
 	  "example.com" },
 	{ "obs-phrase with dot", "John Q. Public <jqp@example.com>", MAILADDR_OK,
@@ -245,6 +274,75 @@ test_local_part_unquoted(void **state)
 	assert_int_equal(l.count, 1);
 	assert_string_equal(l.addrs[0].local, "a\"b c");
 	mailaddr_list_free(&l);
+	/* folding inside the quotes is not part of the local part */
+	in = "\"john\r\n doe\"@example.com";
+	assert_int_equal(mailaddr_parse_list((const unsigned char *)in,
+	    strlen(in), &l, &why), MAILADDR_OK);
+	assert_string_equal(l.addrs[0].local, "john doe");
+	mailaddr_list_free(&l);
+}
+
+/* parse_len_status - status of b's bytes, list freed */
+static enum mailaddr_status
+parse_len_status(const struct buf *b)
+{
+	struct mailaddr_list l;
+	const char *why;
+	enum mailaddr_status st = mailaddr_parse_list(b->data, b->len, &l, &why);
+
+	mailaddr_list_free(&l);
+	return st;
+}
+
+/* each cap lets the largest allowed input through and stops one more:
+ * comment depth, domain and local-part length, header value length */
+static void
+test_caps_are_exact(void **state)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < MAILADDR_MAX_NEST; i++)
+		buf_append_byte(&b, '(');
+	for (i = 0; i < MAILADDR_MAX_NEST; i++)
+		buf_append_byte(&b, ')');
+	buf_append_str(&b, "a@example.com");
+	assert_int_equal(parse_len_status(&b), MAILADDR_OK);
+	buf_reset(&b);
+	for (i = 0; i < MAILADDR_MAX_NEST + 1; i++)
+		buf_append_byte(&b, '(');
+	for (i = 0; i < MAILADDR_MAX_NEST + 1; i++)
+		buf_append_byte(&b, ')');
+	buf_append_str(&b, "a@example.com");
+	assert_int_equal(parse_len_status(&b), MAILADDR_R_SYNTAX);
+
+	/* 63 + 1 + 63 + 1 + 63 + 1 + 61 = 253 = MAILADDR_MAX_DOMAIN */
+	buf_reset(&b);
+	buf_append_str(&b, "a@");
+	for (i = 0; i < 3; i++)
+		buf_printf(&b, "%0*d.", MAILADDR_MAX_LABEL, 0);
+	buf_printf(&b, "%0*d", MAILADDR_MAX_DOMAIN - 3 * (MAILADDR_MAX_LABEL + 1),
+	    0);
+	assert_int_equal(parse_len_status(&b), MAILADDR_OK);
+	buf_append_byte(&b, '0');
+	assert_int_equal(parse_len_status(&b), MAILADDR_R_TOO_LONG);
+
+	buf_reset(&b);
+	buf_printf(&b, "%0*d@example.com", MAILADDR_MAX_LOCAL, 0);
+	assert_int_equal(parse_len_status(&b), MAILADDR_OK);
+	buf_reset(&b);
+	buf_printf(&b, "%0*d@example.com", MAILADDR_MAX_LOCAL + 1, 0);
+	assert_int_equal(parse_len_status(&b), MAILADDR_R_TOO_LONG);
+
+	buf_reset(&b);
+	buf_append_str(&b, "a@example.com");
+	while (b.len < MAILADDR_MAX_INPUT)
+		buf_append_byte(&b, ' ');
+	assert_int_equal(parse_len_status(&b), MAILADDR_OK);
+	buf_append_byte(&b, ' ');
+	assert_int_equal(parse_len_status(&b), MAILADDR_R_TOO_LONG);
+	buf_deinit(&b);
 }
 
 static void
@@ -407,6 +505,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_from_table),
 		cmocka_unit_test(test_local_part_unquoted),
+		cmocka_unit_test(test_caps_are_exact),
 		cmocka_unit_test(test_embedded_nul_is_error),
 		cmocka_unit_test(test_address_cap),
 		cmocka_unit_test(test_utf8_domain_caps),

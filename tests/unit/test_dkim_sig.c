@@ -177,6 +177,20 @@ test_signature_table(void **state)
 		  "bh=AAAA; b=AA\xc3\xa9" "A", DKIM_SIG_E_SYNTAX, "bad base64 in b=" },
 		{ "UTF-8 in h", "v=1; a=rsa-sha256; d=example.com; s=s; "
 		  "h=from:t\xc3\xa9; bh=AAAA; b=AAAA", DKIM_SIG_E_SYNTAX, NULL },
+		/* white space in a q= list may be a fold */
+		{ "q folded list", "v=1; q=foo:\r\n dns/txt; " BASE, DKIM_SIG_OK,
+		  NULL },
+		/* i= folded: the fold is not part of the identity (2.11) */
+		{ "i folded", "v=1; i=@exa\r\n mple.com; " BASE, DKIM_SIG_OK,
+		  NULL },
+		{ "i NUL escape at the end", "v=1; i=@example.com=00; " BASE,
+		  DKIM_SIG_E_SYNTAX, "malformed i=" },
+		/* the domain follows the last "@": an escaped one in the
+		 * local part is the local part's */
+		{ "i escaped @ in local part", "v=1; i=a=40b@example.com; " BASE,
+		  DKIM_SIG_OK, NULL },
+		{ "empty bh", "v=1; a=rsa-sha256; d=example.com; s=s; h=from; "
+		  "bh=; b=AAAA", DKIM_SIG_E_SYNTAX, "bad base64 in bh=" },
 		{ "garbage", "\x01\x02", DKIM_SIG_E_SYNTAX, NULL },
 		{ "empty", "", DKIM_SIG_E_SYNTAX, "missing d=" },
 #undef BASE
@@ -454,6 +468,133 @@ test_l_values(void **state)
 	}
 }
 
+/* the algorithm sets hash and key type; no i= means i_domain is d=
+ * (RFC 6376 3.5: i= defaults to "@" d=) */
+static void
+test_alg_fields_and_default_auid(void **state)
+{
+	static const struct {
+		const char *a;
+		enum crypto_hash hash;
+		enum crypto_key_type key;
+	} cases[] = {
+		{ "rsa-sha256", CRYPTO_HASH_SHA256, CRYPTO_KEY_RSA },
+		{ "rsa-sha1", CRYPTO_HASH_SHA1, CRYPTO_KEY_RSA },
+		{ "ed25519-sha256", CRYPTO_HASH_SHA256, CRYPTO_KEY_ED25519 },
+	};
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		char in[200];
+		struct dkim_sig sig;
+		const char *why;
+
+		(void)snprintf(in, sizeof(in), "v=1; a=%s; d=ex.com; s=s; "
+		    "h=from; bh=AAAA; b=AAAA", cases[k].a);
+		dkim_sig_init(&sig);
+		assert_int_equal(dkim_sig_parse(U(in), strlen(in), &sig, &why),
+		    DKIM_SIG_OK);
+		assert_int_equal(sig.hash, cases[k].hash);
+		assert_int_equal(sig.key_type, cases[k].key);
+		assert_non_null(sig.i_domain);
+		assert_string_equal(sig.i_domain, "ex.com");
+		dkim_sig_deinit(&sig);
+	}
+}
+
+/* parse_status - dkim_sig_parse's status for in */
+static enum dkim_sig_status
+parse_status(const char *in)
+{
+	struct dkim_sig sig;
+	const char *why;
+	enum dkim_sig_status st;
+
+	dkim_sig_init(&sig);
+	st = dkim_sig_parse(U(in), strlen(in), &sig, &why);
+	dkim_sig_deinit(&sig);
+	return st;
+}
+
+/* the limits let their largest value through and stop one more: l= of
+ * 76 digits (RFC 6376 3.5, "76DIGIT"), and a key name
+ * s._domainkey.d of DKIM_MAX_DNS_NAME octets */
+static void
+test_limits_are_exact(void **state)
+{
+	char in[600], sel[300];
+	size_t n;
+
+	(void)state;
+	(void)snprintf(in, sizeof(in), "v=1; l=%076d; a=rsa-sha256; d=ex.com; "
+	    "s=s; h=from; bh=AAAA; b=AAAA", 1);
+	assert_int_equal(parse_status(in), DKIM_SIG_OK);
+	(void)snprintf(in, sizeof(in), "v=1; l=%077d; a=rsa-sha256; d=ex.com; "
+	    "s=s; h=from; bh=AAAA; b=AAAA", 1);
+	assert_int_equal(parse_status(in), DKIM_SIG_E_SYNTAX);
+
+	/* "." + "_domainkey" + "." is 12 octets; d=example.com is 11 */
+	n = DKIM_MAX_DNS_NAME - 12 - 11;
+	(void)snprintf(sel, sizeof(sel), "%063d.%063d.%063d.%0*d", 0, 0, 0,
+	    (int)(n - 3 * 64), 0);
+	assert_int_equal(strlen(sel), n);
+	(void)snprintf(in, sizeof(in), "v=1; a=rsa-sha256; d=example.com; "
+	    "s=%s; h=from; bh=AAAA; b=AAAA", sel);
+	assert_int_equal(parse_status(in), DKIM_SIG_OK);
+	(void)snprintf(in, sizeof(in), "v=1; a=rsa-sha256; d=example.com; "
+	    "s=%s0; h=from; bh=AAAA; b=AAAA", sel);
+	assert_int_equal(parse_status(in), DKIM_SIG_E_SYNTAX);
+}
+
+/* arc_status - dkim_sig_parse_arc's status for in, sig left for checks */
+static enum dkim_sig_status
+arc_status(const char *in, enum dkim_sig_kind kind, struct dkim_sig *sig)
+{
+	const char *why;
+
+	dkim_sig_init(sig);
+	return dkim_sig_parse_arc(U(in), strlen(in), kind, sig, &why);
+}
+
+/* RFC 8617: i= is 1..50 (4.2.1); an AMS need not sign From (4.1.2); an
+ * ARC-Seal has no h= and is always relaxed (4.1.3, 5.1.1); the instance
+ * is known even when the tag list is broken (5.2) */
+static void
+test_arc_rules(void **state)
+{
+	struct dkim_sig sig;
+
+	(void)state;
+	assert_int_equal(arc_status("i=0; a=rsa-sha256; d=ex.com; s=s1; "
+	    "cv=none; b=AAAA", DKIM_SIG_KIND_ARC_SEAL, &sig), DKIM_SIG_E_SYNTAX);
+	dkim_sig_deinit(&sig);
+	assert_int_equal(arc_status("i=50; a=rsa-sha256; d=ex.com; s=s1; "
+	    "cv=pass; b=AAAA", DKIM_SIG_KIND_ARC_SEAL, &sig), DKIM_SIG_OK);
+	assert_int_equal(sig.instance, 50);
+	/* the seal's canonicalization is relaxed whatever c= says */
+	assert_int_equal(sig.hcanon, DKIM_CANON_RELAXED);
+	assert_int_equal(sig.bcanon, DKIM_CANON_RELAXED);
+	dkim_sig_deinit(&sig);
+	assert_int_equal(arc_status("i=51; a=rsa-sha256; d=ex.com; s=s1; "
+	    "cv=pass; b=AAAA", DKIM_SIG_KIND_ARC_SEAL, &sig), DKIM_SIG_E_SYNTAX);
+	assert_int_equal(sig.instance, 51);
+	dkim_sig_deinit(&sig);
+	assert_int_equal(arc_status("i=1; a=rsa-sha256; d=ex.com; s=s1; "
+	    "cv=none; h=from; b=AAAA", DKIM_SIG_KIND_ARC_SEAL, &sig),
+	    DKIM_SIG_E_SYNTAX);
+	dkim_sig_deinit(&sig);
+	assert_int_equal(arc_status("i=1; a=rsa-sha256; d=ex.com; s=s1; "
+	    "h=to:subject; bh=AAAA; b=AAAA", DKIM_SIG_KIND_ARC_AMS, &sig),
+	    DKIM_SIG_OK);
+	assert_int_equal(sig.nnames, 2);
+	dkim_sig_deinit(&sig);
+	assert_int_equal(arc_status("i=3; d=ex.com; s=s1; !",
+	    DKIM_SIG_KIND_ARC_SEAL, &sig), DKIM_SIG_E_SYNTAX);
+	assert_int_equal(sig.instance, 3);
+	dkim_sig_deinit(&sig);
+}
+
 /* ref_domain_ok - dkim_domain_ok as first written, compare by compare */
 static bool
 ref_domain_ok(const char *name)
@@ -706,6 +847,9 @@ test_key_records(void **state)
 		  0, 0, 0, 0, 0 },
 		{ "unknown k", "k=dsa; p=" RSA, DKIM_KEY_E_TYPE, "unknown key type",
 		  0, 0, 0, 0, 0 },
+		/* s=* is every service, email among them (3.6.1) */
+		{ "s=*", "s=*; p=" RSA, DKIM_KEY_OK, NULL, CRYPTO_KEY_RSA, true,
+		  true, false, false },
 		{ "s=other", "s=other; p=" RSA, DKIM_KEY_E_SERVICE, "key not for email",
 		  0, 0, 0, 0, 0 },
 		{ "bad base64", "p=AB!C", DKIM_KEY_E_KEY, "bad base64 in key p=",
@@ -878,6 +1022,9 @@ main(void)
 		cmocka_unit_test(test_copies_appear_when_judged),
 		cmocka_unit_test(test_h_matches_reference),
 		cmocka_unit_test(test_l_values),
+		cmocka_unit_test(test_alg_fields_and_default_auid),
+		cmocka_unit_test(test_limits_are_exact),
+		cmocka_unit_test(test_arc_rules),
 		cmocka_unit_test(test_classes_and_domain_ok),
 		cmocka_unit_test(test_time_checks),
 		cmocka_unit_test(test_time_values),

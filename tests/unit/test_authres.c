@@ -66,6 +66,12 @@ static const struct {
 	{ "", "\"\"" },
 	{ "a@b@c", "\"a@b@c\"" },
 	{ "..x@example.com", "\"..x@example.com\"" },
+	/* each rule of dot-atom and of a host name on its own */
+	{ ".x@example.com", "\".x@example.com\"" },
+	{ "a..b@example.com", "\"a..b@example.com\"" },
+	{ "a@-x.example", "\"a@-x.example\"" },
+	{ "a@x+y.example", "\"a@x+y.example\"" },
+	{ "a@x..example", "\"a@x..example\"" },
 };
 
 static void
@@ -697,6 +703,11 @@ static const struct {
 	{ "only space", "   \r\n ", 0 },
 	{ "only comment", " (x)", 0 },
 	{ "semicolon first", " ; mx.example.net", 0 },
+	{ "DEL first", " \x7fmx.example.net; dkim=pass", 1 },
+	{ "0xC2 then another byte first", " \xc2Xmx.example.net; dkim=pass", 0 },
+	{ "comment right after id", " mx.example.net(x); dkim=pass", 1 },
+	{ "0xC2 then another byte after", " mx.example.net\xc2X; dkim=pass", 0 },
+	{ "unterminated quote, id only", " \"mx.example.net", 0 },
 };
 
 static void
@@ -792,6 +803,12 @@ test_forgery_hostile_bytes(void **state)
 		/* unterminated at depth 100: all comment, no id */
 		assert_false(authres_is_ours(fake, 100, "mx.example.net"));
 	}
+	/* our id configured with a trailing dot is the same host */
+	assert_true(authres_is_ours((const unsigned char *)" mx.example.net; "
+	    "dkim=pass", strlen(" mx.example.net; dkim=pass"), "mx.example.net."));
+	/* no id at all never matches, even an id that is only a dot */
+	assert_false(authres_is_ours((const unsigned char *)" (c) ; dkim=pass",
+	    strlen(" (c) ; dkim=pass"), "."));
 	/* the length is honoured: a value cut inside the id is not ours */
 	assert_false(authres_is_ours((const unsigned char *)"mx.example.net", 5,
 	    "mx.example.net"));

@@ -143,23 +143,32 @@ is_dot_atom(const char *p, size_t n)
 	return true;
 }
 
-/* is_domain_name - letters, digits, hyphens and dots, as a host name */
+/* is_domain_name - RFC 6376 3.5's domain-name, which RFC 8601 2.2 takes
+ * for a property value written bare: two or more labels, each a letter
+ * or digit at both ends with letters, digits and hyphens between (RFC
+ * 5321 sub-domain), at most 63 octets. Anything else ("a@x.", "x-.example",
+ * "a.-b.example", an underscore, one label) is quoted by the callers. */
 static bool
 is_domain_name(const char *p, size_t n)
 {
-	size_t i;
+	size_t i, label = 0, labels = 1;
 
-	if (n == 0 || p[0] == '.' || p[0] == '-')
-		return false;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
 
-		if (!ascii_isalnum(c) && c != '-' && c != '.' && c != '_')
+		if (c == '.') {
+			if (label == 0 || p[i - 1] == '-')
+				return false;
+			labels++;
+			label = 0;
+			continue;
+		}
+		if (!ascii_isalnum(c) && (c != '-' || label == 0))
 			return false;
-		if (c == '.' && i + 1 < n && p[i + 1] == '.')
+		if (++label > 63)
 			return false;
 	}
-	return true;
+	return label > 0 && p[n - 1] != '-' && labels >= 2;
 }
 
 /* value_is_address - RFC 8601 2.2 pvalue form [[local-part] "@"] domain */

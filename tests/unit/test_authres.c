@@ -50,6 +50,8 @@ test_build_design_example(void **state)
 	authres_deinit(&ar);
 }
 
+#define LABEL63 "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz0123456789k"
+
 /* Values from the message must never break the field's syntax. */
 static const struct {
 	const char *value;
@@ -72,6 +74,17 @@ static const struct {
 	{ "a@-x.example", "\"a@-x.example\"" },
 	{ "a@x+y.example", "\"a@x+y.example\"" },
 	{ "a@x..example", "\"a@x..example\"" },
+	/* RFC 6376 3.5 domain-name: labels end in a letter or digit, no
+	 * empty last label, no underscore, two labels at least */
+	{ "a@x.", "\"a@x.\"" },
+	{ "a@x-.example", "\"a@x-.example\"" },
+	{ "a@a.-b.example", "\"a@a.-b.example\"" },
+	{ "a@x_y.example", "\"a@x_y.example\"" },
+	{ "a@localhost", "\"a@localhost\"" },
+	{ "a@x-y.example", "a@x-y.example" },
+	{ "a@1.example", "a@1.example" },
+	{ "a@" LABEL63 ".example", "a@" LABEL63 ".example" },
+	{ "a@" LABEL63 "x.example", "\"a@" LABEL63 "x.example\"" },
 };
 
 static void

@@ -54,6 +54,17 @@
 
 /* Longest line we log; longer ones are cut (acceptable for logs). */
 #define LOG_LINE_MAX 2048
+/*
+ * Longest line written to stderr, its prefix and newline included:
+ * PIPE_BUF on Linux. POSIX makes a pipe write of at most PIPE_BUF bytes
+ * all or nothing (a full pipe: EAGAIN, the line is counted as dropped);
+ * a longer one may be taken in part and the rest lost, the next line
+ * then glued to the cut one, and long lines of two threads may
+ * interleave. Linux sends a write this small to a Unix stream socket
+ * (journald's) in one piece too. Syslog gets the same lines. A
+ * per-message record is kept within it by its builder (logrec.c).
+ */
+#define LOG_WRITE_MAX 4096
 /* Bytes reserved at once for a structured record (the per-message line
  * is 300 to 900 bytes); with the NUL a 1 KiB block, which glibc's
  * per-thread cache still serves (2 KiB would not) */
@@ -353,6 +364,19 @@ emit(enum log_level level, int priority, const char *line, size_t len,
 	write_stderr(iov, n);
 }
 
+/* kv_budget - the most bytes a line's text may take so that the
+ * stderr prefix "STAMP IDENT[PID]: LEVEL: " (at its longest) and the
+ * newline fit in LOG_WRITE_MAX with it */
+static size_t
+kv_budget(void)
+{
+	size_t prefix = sizeof(stamp_cache.text) - 1 + strlen(" ") +
+	    strlen(log_ident) + strlen("[") + FMT_UINT_MAX_DIGITS +
+	    strlen("]: ") + strlen("error") + strlen(": ");
+
+	return LOG_WRITE_MAX - strlen("\n") - prefix;
+}
+
 /* json_prefix - the members a JSON line starts with */
 static void
 json_prefix(enum log_level level, struct buf *out)
@@ -468,11 +492,13 @@ log_record_into(enum log_level level, const struct logrec *r,
 	/* room a per-message line needs at once, rather than growing
 	 * 256 -> 512 -> 1024 */
 	buf_reserve(out, LOG_RECORD_HINT);
+	/* JSON's prefix members are in the line; kv's prefix is not */
 	if (json) {
 		json_prefix(level, &pre);
-		logrec_format_json(r, buf_cstr(&pre), out);
+		logrec_format_json(r, buf_cstr(&pre),
+		    LOG_WRITE_MAX - strlen("\n"), out);
 	} else {
-		logrec_format_kv(r, out);
+		logrec_format_kv(r, kv_budget(), out);
 	}
 	emit(level, priority_of(level), buf_cstr(out), out->len, json);
 	buf_deinit(&pre);

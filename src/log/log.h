@@ -48,7 +48,9 @@ enum log_level log_get_level(void);
 void log_set_format(enum log_format format);
 /* log_record - one structured line at level: "key=value ..." in kv
  * format, {"level":..,"key":"value",..} in json (on stderr with "time",
- * "ident" and "pid" first). Not cut at the plain-line length. */
+ * "ident" and "pid" first). Not cut at the plain-line length: kept
+ * within 4096 bytes with the stderr prefix and newline, its longest
+ * values cut further when it would be longer (logrec.h). */
 void log_record(enum log_level level, const struct logrec *r);
 /* log_record_into - log_record formatting the line in out (emptied
  * first; its storage reused, so a caller that keeps out allocates

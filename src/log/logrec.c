@@ -11,6 +11,17 @@
  * bytes as \xHH (a CR/LF in a value can never start a forged log line);
  * JSON escapes control characters and replaces invalid UTF-8 with U+FFFD
  * so every line is valid JSON. Values are cut at LOGREC_VALUE_MAX bytes.
+ *
+ * A line has a budget (the caller's max: the log keeps a line within
+ * PIPE_BUF so a pipe or stream socket takes it whole). A hostile message
+ * sets many values, each up to the cut and up to four times longer once
+ * escaped, so a line can pass it: then the longest values are cut
+ * further, each to the same length, so that together they fit (the
+ * short ones stay whole), always before a whole escape or UTF-8
+ * sequence and ending in "..." like the first cut: the line stays one
+ * that a shipper parses, with every key in its place. A line within the
+ * budget (all but hostile ones) is formatted once, as before; the check
+ * is one comparison after it.
  */
 #include "config.h"
 
@@ -21,6 +32,9 @@
 #include "util/utf8.h"
 
 #define CUT_MARK "..."
+/* What a value cut to fit the line takes at least: "..." with its
+ * quotes, in both formats */
+#define CUT_VALUE_MIN (strlen(CUT_MARK) + 2)
 
 void
 logrec_init(struct logrec *r)
@@ -96,7 +110,7 @@ kv_key(struct buf *out, bool first, const char *key)
  * A plain value (most of them) is written with the key in one piece; a
  * quoted one is copied by runs between the bytes that need escaping,
  * not byte by byte (issue 18). */
-static void
+static inline __attribute__((always_inline)) void
 kv_field(struct buf *out, bool first, const char *key, const char *s)
 {
 	const unsigned char *v = (const unsigned char *)s;
@@ -141,18 +155,86 @@ kv_field(struct buf *out, bool first, const char *key, const char *s)
 	buf_append_byte(out, '"');
 }
 
-void
-logrec_format_kv(const struct logrec *r, struct buf *out)
+/* kv_escaped_len - how many bytes c takes inside a quoted value */
+static size_t
+kv_escaped_len(unsigned char c)
+{
+	if (kv_class[c] != KV_ESCAPE)
+		return 1;
+	return c == '"' || c == '\\' ? 2 : 4;
+}
+
+/* kv_cost - how many bytes kv_field writes for s after the '=' (counted,
+ * not formatted: no third copy of kv_field) */
+static size_t
+kv_cost(const char *s)
+{
+	const unsigned char *v = (const unsigned char *)s;
+	size_t n, i, len = 0;
+	unsigned cls = KV_PLAIN;
+	bool cut;
+
+	n = value_len(s, &cut);
+	for (i = 0; i < n; i++) {
+		cls |= kv_class[v[i]];
+		len += kv_escaped_len(v[i]);
+	}
+	if (!cut && cls == KV_PLAIN && n > 0)
+		return n;
+	return len + strlen("\"\"") + (cut ? strlen(CUT_MARK) : 0);
+}
+
+/* kv_value_cut - s as a quoted value of at most max bytes (at least
+ * CUT_VALUE_MIN), cut before a whole escape and ending in "..." */
+static void
+kv_value_cut(struct buf *out, const char *s, size_t max)
+{
+	const unsigned char *v = (const unsigned char *)s;
+	size_t n, i, room;
+	bool cut;
+
+	n = value_len(s, &cut);
+	/* what is left for the text between the quote and `..."` */
+	room = max > CUT_VALUE_MIN ? max - CUT_VALUE_MIN : 0;
+	buf_append_byte(out, '"');
+	/* byte by byte: only lines over the budget come here */
+	for (i = 0; i < n && kv_escaped_len(v[i]) <= room; i++) {
+		room -= kv_escaped_len(v[i]);
+		if (kv_class[v[i]] != KV_ESCAPE) {
+			buf_append_byte(out, v[i]);
+		} else if (v[i] == '"' || v[i] == '\\') {
+			buf_append_byte(out, '\\');
+			buf_append_byte(out, v[i]);
+		} else {
+			FMT_LIT(out, "\\x");
+			fmt_hex2(out, v[i]);
+		}
+	}
+	FMT_LIT(out, CUT_MARK);
+	buf_append_byte(out, '"');
+}
+
+/* kv_fields - every field; a string value whose cost (bytes after the
+ * '=') is over cap is cut to cap (cost NULL: none is). Inlined, with
+ * kv_field, into both callers: the common line's copy, cost a constant
+ * NULL, tests nothing more a field than before the budget (callgrind:
+ * the same instructions a line) */
+static inline __attribute__((always_inline)) void
+kv_fields(const struct logrec *r, const size_t *cost, size_t cap,
+    struct buf *out)
 {
 	size_t i;
 
 	for (i = 0; i < r->count; i++) {
-		if (r->f[i].value != NULL) {
+		if (r->f[i].value == NULL) {
+			kv_key(out, i == 0, r->f[i].key);
+			fmt_uint(out, r->f[i].number);
+		} else if (cost != NULL && cost[i] > cap) {
+			kv_key(out, i == 0, r->f[i].key);
+			kv_value_cut(out, r->f[i].value, cap);
+		} else {
 			kv_field(out, i == 0, r->f[i].key, r->f[i].value);
-			continue;
 		}
-		kv_key(out, i == 0, r->f[i].key);
-		fmt_uint(out, r->f[i].number);
 	}
 }
 
@@ -215,9 +297,72 @@ logrec_json_string(struct buf *out, const char *s, size_t n)
 	buf_append_byte(out, '"');
 }
 
+/* json_string_cut - s[0..n) as a JSON string of at most max bytes (at
+ * least CUT_VALUE_MIN) ending in "...": cut before a whole escape or
+ * UTF-8 sequence, so the string stays valid and no character is split */
+static void
+json_string_cut(struct buf *out, const char *s, size_t n, size_t max)
+{
+	const unsigned char *v = (const unsigned char *)s;
+	size_t end, i, unit, mark;
+
+	/* where the text must end to leave room for `..."` */
+	end = out->len + (max > CUT_VALUE_MIN ? max - CUT_VALUE_MIN : 0) + 1;
+	buf_append_byte(out, '"');
+	for (i = 0; i < n; i += unit) {
+		/* one character: an ASCII byte, a valid sequence, or one
+		 * byte of an invalid one (written as U+FFFD) */
+		unit = v[i] < 0x80 ? 1 : utf8_seq_len(v + i, n - i);
+		if (unit == 0)
+			unit = 1;
+		mark = out->len;
+		json_chars(out, s + i, unit);
+		if (out->len > end) {
+			buf_truncate(out, mark);
+			break;
+		}
+	}
+	FMT_LIT(out, CUT_MARK);
+	buf_append_byte(out, '"');
+}
+
 void
-logrec_format_json(const struct logrec *r, const char *prefix,
-    struct buf *out)
+logrec_json_string_max(struct buf *out, const char *s, size_t n,
+    size_t max, bool cut)
+{
+	size_t start = out->len;
+
+	if (!cut) {
+		logrec_json_string(out, s, n);
+		if (out->len - start <= max)
+			return;
+		buf_truncate(out, start);
+	}
+	json_string_cut(out, s, n, max);
+}
+
+/* json_value - a string field's value, cut at LOGREC_VALUE_MAX */
+static inline void
+json_value(struct buf *out, const char *s)
+{
+	bool cut;
+	size_t n = value_len(s, &cut);
+
+	/* a sequence the cut splits becomes U+FFFD, as any other
+	 * incomplete one */
+	buf_append_byte(out, '"');
+	json_chars(out, s, n);
+	if (cut)
+		FMT_LIT(out, CUT_MARK);
+	buf_append_byte(out, '"');
+}
+
+/* json_fields - the object; a string value whose cost is over cap is
+ * cut to cap (cost NULL: none is). Inlined into both callers, as
+ * kv_fields is. */
+static inline __attribute__((always_inline)) void
+json_fields(const struct logrec *r, const char *prefix, const size_t *cost,
+    size_t cap, struct buf *out)
 {
 	size_t i;
 	bool first = true;
@@ -235,18 +380,99 @@ logrec_format_json(const struct logrec *r, const char *prefix,
 		buf_append_byte(out, ':');
 		if (r->f[i].value == NULL) {
 			fmt_uint(out, r->f[i].number);
-		} else {
+		} else if (cost != NULL && cost[i] > cap) {
 			bool cut;
 			size_t n = value_len(r->f[i].value, &cut);
 
-			/* a sequence the cut splits becomes U+FFFD, as
-			 * any other incomplete one */
-			buf_append_byte(out, '"');
-			json_chars(out, r->f[i].value, n);
-			if (cut)
-				FMT_LIT(out, CUT_MARK);
-			buf_append_byte(out, '"');
+			json_string_cut(out, r->f[i].value, n, cap);
+		} else {
+			json_value(out, r->f[i].value);
 		}
 	}
 	buf_append_byte(out, '}');
+}
+
+/*
+ * value_cap - the longest cap that fits: the string values, each cut to
+ * cap bytes when it costs more (and then at least CUT_VALUE_MIN), take
+ * at most room bytes together. cost[i] is what value i takes whole (0
+ * for a number). Water filling: the long values get one length, the
+ * short ones stay whole. CUT_VALUE_MIN when even that does not fit.
+ */
+static size_t
+value_cap(const struct logrec *r, const size_t *cost, size_t room)
+{
+	size_t lo = CUT_VALUE_MIN, hi = 0, mid, sum, i;
+
+	for (i = 0; i < r->count; i++)
+		if (cost[i] > hi)
+			hi = cost[i];
+	/* the largest cap in [lo, hi] whose sum fits; a dozen rounds */
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		for (sum = 0, i = 0; i < r->count; i++)
+			sum += cost[i] < mid ? cost[i] : mid;
+		if (sum <= room)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+/*
+ * fit_line - out[start..) is a line of r longer than max: format it again
+ * with the longest string values cut to fit. What each value takes is
+ * counted (kv) or formatted alone (JSON): a second and third pass, only
+ * for these rare lines.
+ */
+static void
+fit_line(const struct logrec *r, const char *prefix, size_t max,
+    struct buf *out, size_t start, bool json)
+{
+	size_t cost[LOGREC_MAX_FIELDS], values = 0, fixed, cap, i;
+	struct buf one = BUF_INIT;
+
+	for (i = 0; i < r->count; i++) {
+		cost[i] = 0;
+		if (r->f[i].value == NULL)
+			continue;
+		if (json) {
+			buf_reset(&one);
+			json_value(&one, r->f[i].value);
+			cost[i] = one.len;
+		} else {
+			cost[i] = kv_cost(r->f[i].value);
+		}
+		values += cost[i];
+	}
+	buf_deinit(&one);
+	fixed = out->len - start - values;
+	cap = value_cap(r, cost, max > fixed ? max - fixed : 0);
+	buf_truncate(out, start);
+	if (json)
+		json_fields(r, prefix, cost, cap, out);
+	else
+		kv_fields(r, cost, cap, out);
+}
+
+void
+logrec_format_kv(const struct logrec *r, size_t max, struct buf *out)
+{
+	size_t start = out->len;
+
+	kv_fields(r, NULL, 0, out);
+	if (out->len - start > max)
+		fit_line(r, NULL, max, out, start, false);
+}
+
+void
+logrec_format_json(const struct logrec *r, const char *prefix, size_t max,
+    struct buf *out)
+{
+	size_t start = out->len;
+
+	json_fields(r, prefix, NULL, 0, out);
+	if (out->len - start > max)
+		fit_line(r, prefix, max, out, start, true);
 }

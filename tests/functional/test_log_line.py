@@ -6,7 +6,12 @@ DKIM d= or s= adding no item to the lists), one JSON
 object per line with LogFormat json (after a reload), the MAIL FROM
 refusal logged with stage=mail_from, and with LogTo syslog (the default)
 the lines in syslog with their ident, facility and level. Records come from a DNS server on
-loopback so every result is known."""
+loopback so every result is known. A message made so its line would
+pass 4096 bytes (PIPE_BUF: a longer write to a pipe may be cut, and the
+next line glued to the cut one) gets a line of at most 4096 bytes with
+its newline, its longest values cut further and ending in "...", every
+key once and in its place, still split by README's regular expression
+or read by json.loads."""
 
 import datetime
 import json
@@ -47,6 +52,18 @@ KEY_ORDER = ("qid stage client_name client_ip helo from auth exempt verify "
              "forged_ar_removed headers_over_cap verdict would why ms").split()
 KV = re.compile(r'([a-z_]+)=("(?:[^"\\]|\\.)*"|[^ "]+)(?: |$)')
 HOSTILE_HELO = 'evil "x" verdict=accept\\ \u00e9'
+# PIPE_BUF: the longest line, its newline included, written whole
+LINE_MAX = 4096
+# Values a sender sets, each near the 1024-byte cut and most doubled by
+# escaping (\" and \\): a line of about 7.5 KB without the bound
+LONG_HELO = 'h"' * 510
+LONG_NAME = '"\\' * 500
+LONG_FROM = "a" * 990 + "@pass.test"
+LONG_DOMAIN = ".".join(["l" * 60] * 4) + ".test"
+# the keys such a message's line has (the short values among them kept)
+LONG_KEYS = ("qid stage client_name client_ip helo from spf spf_helo dkim "
+             "dkim_d dkim_s dkim_reason dmarc dmarc_from sign sign_skip "
+             "forged_ar_removed verdict why ms").split()
 
 
 def zone(pub):
@@ -196,6 +213,87 @@ def check_json(t, d, pem, opts):
          diag=repr(objs[:2]))
 
 
+def long_message(pem):
+    """long_message - a signed message with three malformed signatures
+    whose d= and s= are long, and a long author domain"""
+    sigs = b"".join(b"DKIM-Signature: v=1; a=rsa-sha256; d=" +
+                    (b"x%d" % i) * 200 + b".test; s=" + b"s\\" * 300 +
+                    b"; c=relaxed/relaxed; h=from; bh=AAAA; b=AAAA\r\n"
+                    for i in range(3))
+    return sigs + msg("long").replace(b"alice@pass.test",
+                                      b"alice@" + LONG_DOMAIN.encode())
+
+
+def send_long(d, pem, qid, pattern):
+    """send_long - send long_message; the line (bytes) that carries qid"""
+    mark = len(d.log())
+    d.send_message(long_message(pem), client_ip=GOOD_IP, helo=LONG_HELO,
+                   client_name=LONG_NAME, mail_from="<%s>" % LONG_FROM,
+                   macros={"i": qid})
+    d.wait_for_log(pattern, timeout=5 * SCALE, start=mark)
+    return next((ln for ln in d.log()[mark:].splitlines()
+                 if re.search(pattern, ln)), "")
+
+
+def cut_from(value, sent):
+    """cut_from - value is sent itself, or a start of it ending in ..."""
+    return value == sent or (value.endswith("...") and
+                             sent.startswith(value[:-3]))
+
+
+def check_long_kv(t, d, pem):
+    """check_long_kv - a line that would be 7.5 KB fits PIPE_BUF and
+    still splits into the documented keys"""
+    line = send_long(d, pem, "LK1", r"qid=LK1 ")
+    size = len(line.encode()) + 1
+    t.ok(0 < size <= LINE_MAX, "kv long: the line is at most %d bytes with "
+         "its newline (%d)" % (LINE_MAX, size), diag=line[:300])
+    pairs, whole = kv_record(line, "LK1")
+    pairs = pairs or []
+    keys = [k for k, _ in pairs]
+    rec = dict(pairs)
+    t.ok(whole and in_order(keys) and set(LONG_KEYS) <= set(keys),
+         "kv long: made only of key=value pairs, every key once, in its "
+         "place", diag=repr(keys))
+    t.ok(keys[-3:] == ["verdict", "why", "ms"] and
+         rec.get("verdict") == "accept" and
+         re.fullmatch(r"\d+", rec.get("ms", "")) is not None,
+         "kv long: ends with verdict, why and ms", diag=repr(pairs[-3:]))
+    t.ok(cut_from(rec.get("helo", ""), LONG_HELO) and
+         cut_from(rec.get("client_name", ""), LONG_NAME) and
+         rec.get("helo", "").endswith("...") and
+         rec.get("client_ip") == GOOD_IP and rec.get("dmarc") == "none",
+         "kv long: the long values cut further, ending in ..., the short "
+         "ones kept", diag=repr({k: v[:40] for k, v in rec.items()}))
+
+
+def check_long_json(t, d, pem):
+    """check_long_json - the same message with LogFormat json: one
+    object within PIPE_BUF"""
+    line = send_long(d, pem, "LJ1", r'"qid":"LJ1"')
+    size = len(line.encode()) + 1
+    t.ok(0 < size <= LINE_MAX, "json long: the line is at most %d bytes "
+         "with its newline (%d)" % (LINE_MAX, size), diag=line[-300:])
+    try:
+        pairs = json.loads(line, object_pairs_hook=list)
+    except ValueError as e:
+        pairs = []
+        t.diag("json long: %s" % e)
+    obj = dict(pairs)
+    keys = [k for k, _ in pairs if k not in ("time", "ident", "pid", "level")]
+    t.ok(set(LONG_KEYS) <= set(keys) and in_order(keys) and
+         keys[-3:] == ["verdict", "why", "ms"] and
+         isinstance(obj.get("ms"), int),
+         "json long: one JSON object, every key once in its place, "
+         "verdict why and ms last", diag=repr(keys))
+    t.ok(cut_from(obj.get("helo", ""), LONG_HELO) and
+         obj.get("helo", "").endswith("...") and
+         cut_from(obj.get("client_name", ""), LONG_NAME) and
+         obj.get("client_ip") == GOOD_IP,
+         "json long: the long values cut further, the short ones kept",
+         diag=repr({k: str(v)[:40] for k, v in obj.items()}))
+
+
 def check_mail_from(t, d):
     mark = len(d.log())
     res = d.send_message(msg("mf"), client_ip=BAD_IP,
@@ -326,7 +424,9 @@ def main():
                 check_mail_from(t, d)
                 check_spf_reason(t, d)
                 check_dkim_lists(t, d, pem)
+                check_long_kv(t, d, pem)
                 check_json(t, d, pem, opts)
+                check_long_json(t, d, pem)
             check_syslog(t, opts, tmp)
         finally:
             srv.stop()

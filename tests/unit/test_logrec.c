@@ -58,8 +58,8 @@ test_escape_table(void **state)
 
 		logrec_init(&r);
 		logrec_add(&r, "k", c->value);
-		logrec_format_kv(&r, &kv);
-		logrec_format_json(&r, NULL, &js);
+		logrec_format_kv(&r, SIZE_MAX, &kv);
+		logrec_format_json(&r, NULL, SIZE_MAX, &js);
 		if (strcmp(buf_cstr(&kv), c->kv) != 0 ||
 		    strcmp(buf_cstr(&js), c->json) != 0)
 			fail_msg("%s: kv [%s] want [%s]; json [%s] want [%s]",
@@ -81,9 +81,9 @@ test_record_order_numbers_prefix(void **state)
 	logrec_add(&r, "auth", NULL);	/* absent: left out */
 	logrec_add(&r, "verdict", "reject");
 	logrec_add_uint(&r, "ms", 42);
-	logrec_format_kv(&r, &kv);
+	logrec_format_kv(&r, SIZE_MAX, &kv);
 	assert_string_equal(buf_cstr(&kv), "qid=4XyZ1 verdict=reject ms=42");
-	logrec_format_json(&r, "\"level\":\"info\"", &js);
+	logrec_format_json(&r, "\"level\":\"info\"", SIZE_MAX, &js);
 	assert_string_equal(buf_cstr(&js),
 	    "{\"level\":\"info\",\"qid\":\"4XyZ1\",\"verdict\":\"reject\",\"ms\":42}");
 	buf_deinit(&kv);
@@ -103,8 +103,8 @@ test_long_value_cut(void **state)
 	big[LOGREC_VALUE_MAX * 4 - 1] = '\0';
 	logrec_init(&r);
 	logrec_add(&r, "helo", big);
-	logrec_format_kv(&r, &kv);
-	logrec_format_json(&r, NULL, &js);
+	logrec_format_kv(&r, SIZE_MAX, &kv);
+	logrec_format_json(&r, NULL, SIZE_MAX, &js);
 	/* helo="aaa...aaa..." : key, =, quotes, the kept bytes */
 	assert_int_equal(kv.len, strlen("helo=\"\"") + LOGREC_VALUE_MAX);
 	assert_memory_equal(kv.data + kv.len - 4, "...\"", 4);
@@ -126,9 +126,9 @@ test_number_extremes(void **state)
 	logrec_add_uint(&r, "a", 0);
 	logrec_add_uint(&r, "b", 10);
 	logrec_add_uint(&r, "c", UINT64_MAX);
-	logrec_format_kv(&r, &kv);
+	logrec_format_kv(&r, SIZE_MAX, &kv);
 	assert_string_equal(buf_cstr(&kv), "a=0 b=10 c=18446744073709551615");
-	logrec_format_json(&r, NULL, &js);
+	logrec_format_json(&r, NULL, SIZE_MAX, &js);
 	assert_string_equal(buf_cstr(&js),
 	    "{\"a\":0,\"b\":10,\"c\":18446744073709551615}");
 	buf_deinit(&kv);
@@ -153,12 +153,12 @@ test_cut_inside_utf8(void **state)
 		buf_append_byte(&v, 'z');
 	logrec_init(&r);
 	logrec_add(&r, "k", buf_cstr(&v));
-	logrec_format_json(&r, NULL, &js);
+	logrec_format_json(&r, NULL, SIZE_MAX, &js);
 	assert_int_equal(js.len, strlen("{\"k\":\"") + kept - 1 +
 	    strlen("\\ufffd...\"}"));
 	assert_string_equal(buf_cstr(&js) + js.len - strlen("a\\ufffd...\"}"),
 	    "a\\ufffd...\"}");
-	logrec_format_kv(&r, &kv);
+	logrec_format_kv(&r, SIZE_MAX, &kv);
 	assert_string_equal(buf_cstr(&kv) + kv.len - strlen("a\\xe2...\""),
 	    "a\\xe2...\"");
 	buf_deinit(&v);
@@ -178,7 +178,7 @@ test_field_cap(void **state)
 	for (i = 0; i < LOGREC_MAX_FIELDS + 5; i++)
 		logrec_add(&r, "k", "v");
 	assert_int_equal(r.count, LOGREC_MAX_FIELDS);
-	logrec_format_kv(&r, &kv);
+	logrec_format_kv(&r, SIZE_MAX, &kv);
 	assert_int_equal(kv.len, LOGREC_MAX_FIELDS * 4 - 1);
 	buf_deinit(&kv);
 }
@@ -245,7 +245,7 @@ test_kv_matches_reference(void **state)
 		logrec_init(&r);
 		logrec_add(&r, "k", one);
 		logrec_add(&r, "m", mid);
-		logrec_format_kv(&r, &got);
+		logrec_format_kv(&r, SIZE_MAX, &got);
 		buf_append_str(&want, "k=");
 		ref_kv_value(&want, one);
 		buf_append_str(&want, " m=");
@@ -289,7 +289,7 @@ test_kv_matches_reference(void **state)
 			logrec_add(&r, "e", "");
 			buf_append_str(&want, " verdict=accept e=\"\"");
 		}
-		logrec_format_kv(&r, &got);
+		logrec_format_kv(&r, SIZE_MAX, &got);
 		assert_int_equal(got.len, want.len);
 		assert_memory_equal(got.data, want.data, want.len);
 		buf_deinit(&got);

@@ -8,6 +8,8 @@
  * into a local array and written with one call, so lines from concurrent
  * threads do not interleave. A plain line writes a control byte as \xHH,
  * so text from outside in it can never end it and start another.
+ * Every line fits in LOG_WRITE_MAX with its prefix and newline: a
+ * free-form one whose escaped text would not is cut, ending in "...".
  *
  * A busy server writes many lines a second, so the stderr prefix's
  * timestamp and pid are formatted once a second for the whole process
@@ -51,6 +53,7 @@
 #include "util/buf.h"
 #include "util/fmt.h"
 #include "util/str.h"
+#include "util/utf8.h"
 
 /* Longest line we log; longer ones are cut (acceptable for logs). */
 #define LOG_LINE_MAX 2048
@@ -410,18 +413,42 @@ has_control(const char *line, size_t n)
 	return false;
 }
 
+/* plain_unit - how many bytes of line[i..n) go together (a control
+ * byte, a whole UTF-8 character, another byte) and how many they take
+ * written (*len_r) */
+static size_t
+plain_unit(const unsigned char *v, size_t i, size_t n, size_t *len_r)
+{
+	size_t k;
+
+	if (v[i] < 0x20 || v[i] == 0x7f) {
+		*len_r = 4;
+		return 1;
+	}
+	k = v[i] < 0x80 ? 1 : utf8_seq_len(v + i, n - i);
+	if (k == 0)
+		k = 1;
+	*len_r = k;
+	return k;
+}
+
 /* plain_line - line[0..n) with every control byte written as \xHH, as
  * the per-message record writes them: a free-form line can carry text
  * from outside (libmicrohttpd's messages name the request's URL, which
  * it has percent-decoded, so "%0A" is a newline), and a CR or LF in it
- * would start a forged line in a log file, the journal or a shipper */
+ * would start a forged line in a log file, the journal or a shipper.
+ * At most max bytes (at least 3): when longer, or when cut says the text
+ * was cut already, it ends before a whole escape or UTF-8 character,
+ * then "..." */
 static void
-plain_line(struct buf *out, const char *line, size_t n)
+plain_line(struct buf *out, const char *line, size_t n, size_t max,
+    bool cut)
 {
-	size_t i;
+	const unsigned char *v = (const unsigned char *)line;
+	size_t start = out->len, i, k, len, room;
 
 	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)line[i];
+		unsigned char c = v[i];
 
 		if (c >= 0x20 && c != 0x7f) {
 			buf_append_byte(out, c);
@@ -430,6 +457,46 @@ plain_line(struct buf *out, const char *line, size_t n)
 		FMT_LIT(out, "\\x");
 		fmt_hex2(out, c);
 	}
+	if (!cut && out->len - start <= max)
+		return;
+	/* over the budget (text from outside full of control bytes):
+	 * again, unit by unit, as far as there is room */
+	buf_truncate(out, start);
+	room = max - strlen("...");
+	for (i = 0; i < n; i += k) {
+		k = plain_unit(v, i, n, &len);
+		if (len > room)
+			break;
+		room -= len;
+		if (len == 4 && k == 1) {
+			FMT_LIT(out, "\\x");
+			fmt_hex2(out, v[i]);
+		} else {
+			buf_append(out, v + i, k);
+		}
+	}
+	FMT_LIT(out, "...");
+}
+
+/* whole_chars - len less a UTF-8 character that vsnprintf's cut left
+ * incomplete at the end of line[0..len) */
+static size_t
+whole_chars(const char *line, size_t len)
+{
+	const unsigned char *v = (const unsigned char *)line;
+	size_t k;
+
+	for (k = 1; k <= 3 && k <= len; k++) {
+		unsigned char c = v[len - k];
+
+		if ((c & 0xc0) == 0x80)
+			continue;	/* a continuation byte: look back */
+		/* a lead byte that wants more bytes than there are */
+		if (c >= 0xc0 && (c >= 0xf0 ? 4u : c >= 0xe0 ? 3u : 2u) > k)
+			return len - k;
+		break;
+	}
+	return len;
 }
 
 /* log_write - format and emit one line at a level */
@@ -441,22 +508,29 @@ log_write(enum log_level level, int priority, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];
 	struct buf out = BUF_INIT;
+	size_t len;
+	bool cut;
 	int n;
 
 	if ((int)level > atomic_load(&log_level))
 		return;
-	/* truncation of an over-long log line is acceptable */
+	/* truncation of an over-long log line is acceptable: it is marked
+	 * with "...", and a character it splits left out */
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	if (n < 0)
 		return;
+	len = strnlen(line, sizeof(line));
+	cut = (size_t)n > len;
+	if (cut)
+		len = whole_chars(line, len);
 	if (atomic_load(&log_format) != LOG_FORMAT_JSON) {
-		size_t len = strnlen(line, sizeof(line));
+		size_t max = kv_budget();
 
-		if (!has_control(line, len)) {
+		if (!cut && len <= max && !has_control(line, len)) {
 			emit(level, priority, line, len, false);
 			return;
 		}
-		plain_line(&out, line, len);
+		plain_line(&out, line, len, max, cut);
 		emit(level, priority, buf_cstr(&out), out.len, false);
 		buf_deinit(&out);
 		return;
@@ -464,7 +538,9 @@ log_write(enum log_level level, int priority, const char *fmt, va_list ap)
 	buf_append_byte(&out, '{');
 	json_prefix(level, &out);
 	buf_append_str(&out, ",\"msg\":");
-	logrec_json_string(&out, line, strnlen(line, sizeof(line)));
+	/* the text gets what the prefix, '}' and the newline leave */
+	logrec_json_string_max(&out, line, len, LOG_WRITE_MAX - out.len -
+	    strlen("}\n"), cut);
 	buf_append_byte(&out, '}');
 	emit(level, priority, buf_cstr(&out), out.len, true);
 	buf_deinit(&out);

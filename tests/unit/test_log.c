@@ -1,5 +1,6 @@
 /* test_log.c - the stderr sink's prefix: "TIME IDENT[PID]: LEVEL: ",
- * and control bytes of a plain line written as \xHH.
+ * control bytes of a plain line written as \xHH, and a line whose text
+ * would pass 4096 bytes (PIPE_BUF) cut to fit, ending in "...".
  * The time and pid are formatted once a second for the process and copied
  * per thread (src/log/log.c), so these check that the copies are right:
  * in a new thread, and in a forked child, which must show its own pid. */
@@ -32,8 +33,11 @@ capture(void (*fn)(void *), void *arg)
 	assert_non_null(f);
 	assert_true(saved >= 0);
 	assert_true(dup2(fileno(f), STDERR_FILENO) >= 0);
+	/* the log writes a pipe through a description of its own */
+	log_stderr_changed();
 	fn(arg);
 	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	log_stderr_changed();
 	close(saved);
 	n = (long)lseek(fileno(f), 0, SEEK_END);
 	assert_true(n >= 0);
@@ -162,6 +166,128 @@ test_control_bytes_escaped(void **state)
 	free(text);
 }
 
+/* PIPE_BUF: the longest line, its newline included */
+#define LINE_LIMIT 4096
+
+/* A text for a free-form line: count copies of unit, NUL-terminated */
+static char *
+repeated(const char *unit, size_t count)
+{
+	size_t ulen = strlen(unit), i;
+	char *s = malloc(ulen * count + 1);
+
+	assert_non_null(s);
+	for (i = 0; i < count; i++)
+		memcpy(s + i * ulen, unit, ulen);
+	s[ulen * count] = '\0';
+	return s;
+}
+
+/* line_text - what the one line in text carries after "prefix", up to
+ * its newline (which must end text): the text must be one line within
+ * LINE_LIMIT */
+static const char *
+line_text(const char *text, const char *prefix)
+{
+	const char *nl = strchr(text, '\n'), *p = strstr(text, prefix);
+
+	assert_non_null(nl);
+	assert_true(nl[1] == '\0');
+	if ((size_t)(nl - text) + 1 > LINE_LIMIT)
+		fail_msg("a line of %zu bytes", (size_t)(nl - text) + 1);
+	assert_non_null(p);
+	return p + strlen(prefix);
+}
+
+/* made_of - s[0..n) is copies of unit, then "...", then end */
+static bool
+made_of(const char *s, const char *unit, const char *end)
+{
+	size_t ulen = strlen(unit), elen = strlen(end), n = strlen(s);
+
+	if (n < elen || strcmp(s + n - elen, end) != 0)
+		return false;
+	n -= elen;
+	if (n % ulen != 0)
+		return false;
+	for (; n > 0; n -= ulen, s += ulen)
+		if (memcmp(s, unit, ulen) != 0)
+			return false;
+	return true;
+}
+
+struct long_line {
+	const char *unit;	/* repeated in the text */
+	size_t count;
+};
+
+static void
+log_long(void *arg)
+{
+	const struct long_line *l = arg;
+	char *text = repeated(l->unit, l->count);
+
+	log_warn("text=%s", text);
+	free(text);
+}
+
+/* A free-form line of control bytes from outside, 4 bytes each once
+ * escaped (8 KB): cut to fit with its prefix and newline, ending in
+ * "..." after a whole \x01 */
+static void
+test_escaped_line_fits(void **state)
+{
+	struct long_line l = { "\x01", 2000 };
+	char *text;
+
+	(void)state;
+	text = capture(log_long, &l);
+	assert_true(made_of(line_text(text, ": warn: text="), "\\x01",
+	    "...\n"));
+	assert_true(strlen(text) > LINE_LIMIT - 90);
+	free(text);
+}
+
+/* A text past the 2047 bytes a free-form line keeps: marked with "...",
+ * and the 2-byte character the cut splits left out whole */
+static void
+test_cut_text_marked(void **state)
+{
+	struct long_line l = { "\xc3\xa9", 1500 };
+	char *text;
+
+	(void)state;
+	text = capture(log_long, &l);
+	/* "text=" and 1021 whole characters fit in 2047 bytes */
+	assert_true(made_of(line_text(text, ": warn: text="), "\xc3\xa9",
+	    "...\n"));
+	assert_int_equal(strlen(strstr(text, "text=")), strlen("text=") +
+	    1021 * 2 + strlen("...\n"));
+	free(text);
+}
+
+/* JSON: a control byte is \u0001 (6 bytes) and a character kept as it
+ * is; a text of both that would pass the limit is cut before a whole
+ * escape or character, the object still closed */
+static void
+test_json_line_fits(void **state)
+{
+	struct long_line l = { "\x01\xe2\x82\xac", 500 };
+	char *text;
+
+	(void)state;
+	log_set_format(LOG_FORMAT_JSON);
+	text = capture(log_long, &l);
+	log_set_format(LOG_FORMAT_KV);
+	assert_true(made_of(line_text(text, "\"msg\":\"text="),
+	    "\\u0001\xe2\x82\xac", "...\"}\n") ||
+	    made_of(line_text(text, "\"msg\":\"text=\\u0001"),
+	    "\xe2\x82\xac\\u0001", "...\"}\n"));
+	assert_true(strncmp(text, "{\"time\":", 8) == 0);
+	assert_true(strlen(text) > LINE_LIMIT - 12);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -169,6 +295,9 @@ main(void)
 		cmocka_unit_test(test_prefix_in_new_thread),
 		cmocka_unit_test(test_forked_child_shows_its_pid),
 		cmocka_unit_test(test_control_bytes_escaped),
+		cmocka_unit_test(test_escaped_line_fits),
+		cmocka_unit_test(test_cut_text_marked),
+		cmocka_unit_test(test_json_line_fits),
 	};
 
 	log_open("authmilter-test", LOG_SINK_STDERR, 0);

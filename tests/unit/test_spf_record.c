@@ -71,6 +71,23 @@ static const struct rec_case cases[] = {
 	  "v=spf1 a:example.com mx:example.net/24 ptr:example.org "
 	  "include:%{d}.x -all" },
 	{ "crt in exp only modifiers ok", "v=spf1 -all moo=%{s}", V4, "v=spf1 -all" },
+	/* RFC 7208 7.1 macro-literal is %x21-24 / %x26-7E: "!" and "~",
+	 * the range's ends, are literals */
+	{ "bang and tilde are literals", "v=spf1 exists:!a~b.example.com", V4,
+	  "v=spf1 exists:!a~b.example.com" },
+	/* RFC 7208 7.1 domain-end = ( "." toplabel [ "." ] ) / macro-expand,
+	 * and "%_" is a macro-expand */
+	{ "domain ending in %_", "v=spf1 exists:x.example%_", V4,
+	  "v=spf1 exists:x.example%_" },
+	/* every transformer digit count over the cap is clamped, not only
+	 * those over the parser's own limit */
+	{ "macro digits 200 clamped", "v=spf1 exists:%{d200}.example.com", V4,
+	  "v=spf1 exists:%{d127}.example.com" },
+	/* RFC 7208 5.6 ip6-network is RFC 4291 2.2 text, dotted tail too */
+	{ "ip6 with dotted ipv4 tail", "v=spf1 ip6:::ffff:192.0.2.1 -all", V6,
+	  "v=spf1 ip6:::ffff:192.0.2.1 -all" },
+	/* RFC 7208 6 / 12: name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ) */
+	{ "modifier name with a dot", "v=spf1 -all foo.bar=baz", V4, "v=spf1 -all" },
 	/* invalid records (permerror) */
 	{ "not spf1", "v=spf10", V4, NULL },
 	{ "tab separator", "v=spf1\t-all", V4, NULL },
@@ -113,6 +130,17 @@ static const struct rec_case cases[] = {
 	{ "newline", "v=spf1 ip4:192.0.2.5\n include:x.example", V4, NULL },
 	{ "qualifier alone", "v=spf1 -", V4, NULL },
 	{ "double qualifier", "v=spf1 +-all", V4, NULL },
+	/* a DNS label is at most 63 octets (RFC 1035 2.3.4) */
+	{ "toplabel of 64 octets", "v=spf1 a:x.abcdefghijklmnopqrstuvwxyz"
+	  "abcdefghijklmnopqrstuvwxyzabcdefghijkl", V4, NULL },
+	/* RFC 7208 7.1 toplabel ends in an alphanumeric */
+	{ "toplabel ending in hyphen", "v=spf1 a:foo.bar-", V4, NULL },
+	/* RFC 7208 5.6 ip4-cidr-length = "/" ( "0" / %x31-39 0*1DIGIT ) */
+	{ "cidr /01", "v=spf1 ip4:192.0.2.1/01", V4, NULL },
+	{ "all with a bare slash", "v=spf1 -all/", V4, NULL },
+	/* RFC 7208 7.1: c, r and t only in exp text, not in an unknown
+	 * modifier's macro-string */
+	{ "c macro in unknown modifier", "v=spf1 -all foo=%{c}", V4, NULL },
 };
 
 static void
@@ -153,6 +181,15 @@ test_hostile_lengths_refused(void **state)
 	buf_append_str(&rec, "v=spf1");
 	while (rec.len <= SPF_RECORD_MAX_LEN)
 		buf_append_str(&rec, " ip4:192.0.2.1");
+	assert_false(spf_record_check(rec.data, rec.len, AF_INET, &out, &why));
+	assert_string_equal(why, "record too long");
+	/* the cap exactly: SPF_RECORD_MAX_LEN octets pass, one more not */
+	buf_reset(&rec);
+	buf_append_str(&rec, "v=spf1 -all");
+	while (rec.len < SPF_RECORD_MAX_LEN)
+		buf_append_byte(&rec, ' ');
+	assert_true(spf_record_check(rec.data, rec.len, AF_INET, &out, &why));
+	buf_append_byte(&rec, ' ');
 	assert_false(spf_record_check(rec.data, rec.len, AF_INET, &out, &why));
 	assert_string_equal(why, "record too long");
 	/* many short terms */
@@ -212,6 +249,24 @@ test_identity_domains(void **state)
 	    "A1234567890123456789012345678901234567890123456789012345678901234.example.com"));
 	assert_true(spf_domain_ok(
 	    "A12345678901234567890123456789012345678901234567890123456789012.example.com"));
+	/* the limits exactly: a label of 64 octets, a name of 254 */
+	assert_false(spf_domain_ok(
+	    "A123456789012345678901234567890123456789012345678901234567890123.example.com"));
+	{
+		char name[256];
+
+		/* 63 x "abc." is 252 octets; with "d" 253, with "de" 254 */
+		memset(name, 0, sizeof(name));
+		for (int i = 0; i < 63; i++)
+			memcpy(name + 4 * i, "abc.", 4);
+		memcpy(name + 252, "d", 1);
+		assert_true(spf_domain_ok(name));
+		memcpy(name + 252, "de", 2);
+		assert_false(spf_domain_ok(name));
+		/* a trailing dot does not count */
+		memcpy(name + 252, "d.", 2);
+		assert_true(spf_domain_ok(name));
+	}
 }
 
 static void
@@ -225,6 +280,11 @@ test_macro_strings(void **state)
 	assert_false(spf_macro_string_ok((const unsigned char *)"%{}", 3, false));
 	assert_true(spf_domain_spec_ok((const unsigned char *)"%{d}", 4));
 	assert_false(spf_domain_spec_ok((const unsigned char *)"", 0));
+	/* the length is trusted: a '%' that ends the string is alone even
+	 * when the byte after it (not part of the string) is another '%' */
+	assert_false(spf_macro_string_ok((const unsigned char *)"ab%%", 3, false));
+	assert_false(spf_domain_spec_ok((const unsigned char *)"x.example.com%%",
+	    14));
 }
 
 /* compiled_len - libspf2's own compiled size of a macro-string, through

@@ -95,6 +95,25 @@ test_limit(void **state)
 	buf_deinit(&out);
 }
 
+/* labels go only while the run is over 253 octets (RFC 7208 7.3:
+ * "until the total length does not exceed 253 characters"): a run of 256
+ * that is 253 once its first label went keeps the rest whole */
+static void
+test_cut_stops_at_253(void **state)
+{
+	struct buf in = BUF_INIT, out = BUF_INIT, want = BUF_INIT;
+
+	(void)state;
+	labels(&want, "xyz", 63);			/* 192 */
+	buf_printf(&want, "%s.com", rep('w', 57));	/* 253 */
+	buf_printf(&in, "%%{d}aa.%s", buf_cstr(&want));	/* run of 256 */
+	assert_string_equal(fit(buf_cstr(&in), &out), buf_cstr(&want));
+	assert_int_equal(out.len, SPF_FIT_NAME_MAX);
+	buf_deinit(&in);
+	buf_deinit(&out);
+	buf_deinit(&want);
+}
+
 /* "%-" stands for 3 octets, "%_" and "%%" for one: a run of 86 "%-" and
  * a dot is 259 octets */
 static void
@@ -192,6 +211,28 @@ test_record(void **state)
 	buf_deinit(&want);
 }
 
+/* the CIDR length of a: and mx: is no part of the domain-spec: a run of
+ * 255 literal octets followed by "/24" is within the limit and stays */
+static void
+test_record_cidr_not_counted(void **state)
+{
+	struct buf rec = BUF_INIT, run = BUF_INIT, want = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 127; i++)
+		buf_append_str(&run, "a.");
+	buf_append_str(&run, "b");			/* 255 */
+	buf_printf(&rec, "v=spf1 a:%%{d}%s/24 mx:%%{d}%s//64 -all",
+	    buf_cstr(&run), buf_cstr(&run));
+	buf_append_str(&want, buf_cstr(&rec));
+	spf_fit_record(&rec, 0);
+	assert_string_equal(buf_cstr(&rec), buf_cstr(&want));
+	buf_deinit(&rec);
+	buf_deinit(&run);
+	buf_deinit(&want);
+}
+
 int
 main(void)
 {
@@ -202,6 +243,8 @@ main(void)
 		cmocka_unit_test(test_right_side_kept),
 		cmocka_unit_test(test_no_boundary),
 		cmocka_unit_test(test_record),
+		cmocka_unit_test(test_record_cidr_not_counted),
+		cmocka_unit_test(test_cut_stops_at_253),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

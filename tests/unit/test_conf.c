@@ -130,6 +130,39 @@ test_values_and_case(void **state)
 	buf_deinit(&err);
 }
 
+/* The other spellings values may take: on/off, a duration without a
+ * unit (seconds) or in minutes, tabs between list items, local: for a
+ * unix socket, "_" in an AuthservID, range ends and equal key bounds */
+static void
+test_value_spellings(void **state)
+{
+	struct buf err = BUF_INIT;
+	struct conf *c;
+
+	(void)state;
+	c = load("RunAsRoot on\nSPFCheckHelo off\nShutdownTimeout 5\n"
+	    "DKIMClockSkew 2m\nDNSTimeout 100ms\nDKIMMaxSignatures 50\n"
+	    "InternalHosts 10.0.0.0/8\t192.0.2.0/24\n"
+	    "Socket local:/run/am.sock\nAuthservID mx_1.example.net\n"
+	    "DKIMMinKeyBits 2048\nDKIMMaxKeyBits 2048\n"
+	    "Nameservers 192.0.2.53@65535\nReportInterval 8\n", &err);
+	if (c == NULL)
+		fail_msg("%s", buf_cstr(&err));
+	assert_true(c->run_as_root);
+	assert_false(c->spf_helo);
+	assert_int_equal(c->shutdown_timeout_ms, 5000);
+	assert_int_equal(c->dkim_clock_skew_ms, 120000);
+	assert_int_equal(c->dns_timeout_ms, 100);
+	assert_int_equal(c->dkim_max_signatures, 50);
+	assert_int_equal(c->internal_hosts.count, 2);
+	assert_string_equal(c->internal_hosts.items[1], "192.0.2.0/24");
+	assert_string_equal(c->socket, "local:/run/am.sock");
+	assert_string_equal(c->authserv_id, "mx_1.example.net");
+	assert_int_equal(c->dkim_min_key_bits, 2048);
+	conf_unref(&c);
+	buf_deinit(&err);
+}
+
 /* A file saved with a UTF-8 byte order mark (Windows editors) and CRLF
  * line ends loads as it reads; a mark after the first line is text */
 static void
@@ -254,6 +287,31 @@ static const struct {
 	  "ARCSealSelector: not a valid DNS name" },
 	{ "ARCSeal verified\n\nARCSealKeyName arc\n", 3,
 	  "ARCSealKeyName arc: no such KeyTable entry" },
+	/* numbers start with a digit: strtoul would take a sign */
+	{ "MaxHeaders +1000\n", 1, "MaxHeaders: expected a whole number" },
+	{ "\nShutdownTimeout +5s\n", 2, "ShutdownTimeout: expected a duration" },
+	/* 5124095576031 hours is 2^64 + 2048384 ms: refused, not wrapped
+	 * into the allowed range */
+	{ "DKIMClockSkew 5124095576031h\n", 1, "DKIMClockSkew: expected a duration" },
+	/* both ends of a range, one past */
+	{ "DNSTimeout 99ms\n", 1, "DNSTimeout: must be between 100ms and 60000ms" },
+	{ "DKIMMaxSignatures 51\n", 1, "DKIMMaxSignatures: must be between 1 and 50" },
+	{ "Socket inet:65536@127.0.0.1\n", 1, "port must be a number from 1 to 65535" },
+	{ "Socket inet:8891@\n", 1, "Socket: missing address after @" },
+	{ "Socket inet:8891@127.0.0.1\textra\n", 1,
+	  "Socket: white space after @ADDRESS" },
+	{ "Nameservers 192.0.2.53@65536\n", 1,
+	  "Nameservers: port after @ must be 1 to 65535" },
+	/* too long for an address and port; cut to the buffer it would read
+	 * as port 53 */
+	{ "Nameservers 192.0.2.53@00000000000000000000000000000000000000000053xyz\n",
+	  1, "Nameservers: expected ip or ip@port" },
+	{ "ReportContact @example.net\n", 1, "ReportContact: expected a plain address" },
+	{ "ReportContact dmarc@localhost\n", 1, "ReportContact: expected a plain address" },
+	/* DEL is no printable ASCII (RFC 5322 3.6.8 ftext is %d33-57 / %d59-126) */
+	{ "OversignHeaders From\x7f\n", 1, "OversignHeaders: a name with ':'" },
+	/* 23 leaves 1 over from a day */
+	{ "ReportInterval 23\n", 1, "ReportInterval: use 1, 2, 3, 4, 6, 8, 12 or 24" },
 };
 
 static void
@@ -685,6 +743,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_header_name_lists),
 		cmocka_unit_test(test_values_and_case),
+		cmocka_unit_test(test_value_spellings),
 		cmocka_unit_test(test_byte_order_mark),
 		cmocka_unit_test(test_errors_name_file_and_line),
 		cmocka_unit_test(test_domain_lists),

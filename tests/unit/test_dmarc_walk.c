@@ -570,6 +570,323 @@ test_many_long_answer_names(void **state)
 	dmarc_eval_free(&e);
 }
 
+/* roll_100, roll_199 - pct rolls outside 0..99: the eval takes them mod 100 */
+static unsigned
+roll_100(void)
+{
+	return 100;
+}
+
+static unsigned
+roll_199(void)
+{
+	return 199;
+}
+
+static void
+test_pct_roll_taken_mod_100(void **state)
+{
+	struct fake_dns *f = calloc(1, sizeof(*f));
+	struct dmarc_eval_opts o = { .mode = DMARC_MODE_RFC7489 };
+	struct dmarc_result r;
+
+	(void)state;
+	/* RFC 7489 6.6.4: the policy applies when the 0..99 roll is below
+	 * pct; a roll of 100 is 0 (applies at pct=50), 199 is 99 (sampled
+	 * out at pct=99) */
+	fake_add(f, "_dmarc.pct50.example", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject; pct=50");
+	fake_add(f, "_dmarc.pct99.example", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject; pct=99");
+	o.pct_roll = roll_100;
+	run_with(f, "pct50.example", &o, NULL, &r);
+	assert_int_equal(r.result, DMARC_RES_FAIL);
+	assert_int_equal(r.disposition, DMARC_POLICY_REJECT);
+	assert_false(r.sampled_out);
+	o.pct_roll = roll_199;
+	run_with(f, "pct99.example", &o, NULL, &r);
+	assert_int_equal(r.disposition, DMARC_POLICY_QUARANTINE);
+	assert_true(r.sampled_out);
+	free(f);
+}
+
+static void
+test_missing_p_reports_none(void **state)
+{
+	struct fake_dns *f = calloc(1, sizeof(*f));
+	struct dmarc_result r;
+
+	(void)state;
+	/* RFC 9989 4.7: a record without p= is taken as p=none, and that
+	 * is what the result reports as published */
+	fake_add(f, "_dmarc.nop.example", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; rua=mailto:r@nop.example");
+	run(f, "nop.example", NULL, &r);
+	assert_int_equal(r.result, DMARC_RES_FAIL);
+	assert_int_equal(r.p, DMARC_POLICY_NONE);
+	assert_int_equal(r.policy, DMARC_POLICY_NONE);
+	free(f);
+}
+
+/* asked - whether the fake DNS was asked name/type ("name/TXT") */
+static bool
+asked(const struct fake_dns *f, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < f->nlog; i++)
+		if (strcmp(f->log[i], what) == 0)
+			return true;
+	return false;
+}
+
+static void
+test_alignment_asks_no_needless_dns(void **state)
+{
+	struct fake_dns *f = calloc(1, sizeof(*f));
+	struct dmarc_dkim_id k[2] = { { DMARC_AUTH_PASS, "badexample.com" },
+	    { DMARC_AUTH_PASS, "sub.example.com" } };
+	struct dmarc_auth auth = { DMARC_AUTH_FAIL, NULL, NULL, k, 2 };
+	struct dmarc_result r;
+
+	(void)state;
+	fake_add(f, "_dmarc.example.com", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject");
+	/* a d= that does not end in "." + the author's org domain cannot
+	 * share it: its own tree walk is never asked */
+	auth.dkim_count = 1;
+	run(f, "example.com", &auth, &r);
+	assert_int_equal(r.result, DMARC_RES_FAIL);
+	assert_false(asked(f, "_dmarc.badexample.com/TXT"));
+	/* an exact match passes before any relaxed check: the relaxed
+	 * candidate's walk is not asked (RFC 9989 4.10.2 shortcut) */
+	f->nlog = 0;
+	k[0].domain = "example.com";
+	auth.dkim_count = 2;
+	run(f, "example.com", &auth, &r);
+	assert_int_equal(r.result, DMARC_RES_PASS);
+	assert_false(asked(f, "_dmarc.sub.example.com/TXT"));
+	free(f);
+}
+
+static void
+test_org_domain_dns_failure_with_want_org(void **state)
+{
+	struct fake_dns *f = calloc(1, sizeof(*f));
+	struct dmarc_eval_opts o = { .mode = DMARC_MODE_RFC9989,
+	    .want_org_domain = true };
+	struct dmarc_dkim_id k = { DMARC_AUTH_PASS, "orgtemp.example" };
+	struct dmarc_auth auth = { DMARC_AUTH_FAIL, NULL, NULL, &k, 1 };
+	struct dmarc_result r;
+
+	(void)state;
+	/* the policy is at the author, its org domain cannot be walked: the
+	 * failed walk made for reporting must not count as a known (empty)
+	 * org domain, so relaxed alignment still ends in temperror */
+	fake_add(f, "_dmarc.a.orgtemp.example", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject");
+	fake_add(f, "_dmarc.orgtemp.example", DNS_T_TXT, DNS_R_SERVFAIL, NULL);
+	run_with(f, "a.orgtemp.example", &o, &auth, &r);
+	assert_int_equal(r.result, DMARC_RES_TEMPERROR);
+	assert_string_equal(r.org_domain, "");
+	free(f);
+}
+
+static void
+test_testing_flag_only_when_weakened(void **state)
+{
+	struct fake_dns *f = calloc(1, sizeof(*f));
+	struct dmarc_result r;
+
+	(void)state;
+	/* RFC 9989 4.7 t=y: reject becomes quarantine and says so; p=none
+	 * has nothing to weaken, so the flag stays off */
+	fake_add(f, "_dmarc.treject.example", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject; t=y");
+	fake_add(f, "_dmarc.tnone.example", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=none; t=y");
+	run(f, "treject.example", NULL, &r);
+	assert_int_equal(r.disposition, DMARC_POLICY_QUARANTINE);
+	assert_true(r.testing);
+	run(f, "tnone.example", NULL, &r);
+	assert_int_equal(r.disposition, DMARC_POLICY_NONE);
+	assert_false(r.testing);
+	free(f);
+}
+
+static void
+test_prefetch_follows_walk_order(void **state)
+{
+	/* RFC 9989 4.10: after the author, at most 7 labels, then shorter */
+	static const char *const want[] = {
+		"_dmarc.a.b.c.d.e.f.g.h.i.example.com",
+		"_dmarc.e.f.g.h.i.example.com",
+		"_dmarc.f.g.h.i.example.com",
+	};
+	struct dmarc_eval *e = dmarc_eval_new("a.b.c.d.e.f.g.h.i.example.com",
+	    &opts9989);
+	const char *names[DMARC_WALK_MAX_QUERIES];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(dmarc_eval_prefetch(e, names, DMARC_WALK_MAX_QUERIES),
+	    8);
+	for (i = 0; i < 3; i++)
+		assert_string_equal(names[i], want[i]);
+	assert_string_equal(names[7], "_dmarc.com");
+	dmarc_eval_free(&e);
+}
+
+static void
+test_unasked_types_take_no_answer_slot(void **state)
+{
+	struct fake_dns *f = calloc(1, sizeof(*f));
+	struct dmarc_eval *e = dmarc_eval_new("example.com", &opts9989);
+	struct dns_answer none = { .status = DNS_R_NODATA };
+	struct dmarc_result r;
+	char name[64];
+	size_t i;
+
+	(void)state;
+	/* answers of types the eval never asks (here MX) are not kept: a
+	 * stray feed cannot fill the table and turn later needs into
+	 * timeouts */
+	for (i = 0; i < DMARC_EVAL_MAX_ANSWERS; i++) {
+		snprintf(name, sizeof(name), "n%zu.example.com", i);
+		dmarc_eval_feed(e, name, DNS_T_MX, &none);
+	}
+	fake_add(f, "_dmarc.example.com", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject");
+	fake_drive(f, e, false, NULL, &r);
+	assert_int_equal(r.result, DMARC_RES_FAIL);
+	assert_int_equal(r.disposition, DMARC_POLICY_REJECT);
+	dmarc_eval_free(&e);
+	free(f);
+}
+
+static void
+test_bogus_answer_is_temporary(void **state)
+{
+	struct fake_dns *f = calloc(1, sizeof(*f));
+	struct dmarc_eval *e = dmarc_eval_new("example.com", &opts9989);
+	struct dns_answer bogus = { .status = DNS_R_BOGUS };
+	struct dmarc_result r;
+
+	(void)state;
+	/* a DNSSEC-bogus policy answer is a DNS failure: temperror, not
+	 * "no record" */
+	dmarc_eval_feed(e, "_dmarc.example.com", DNS_T_TXT, &bogus);
+	fake_drive(f, e, false, NULL, &r);
+	assert_int_equal(r.result, DMARC_RES_TEMPERROR);
+	dmarc_eval_free(&e);
+	free(f);
+}
+
+static void
+test_answer_names_match_in_any_case(void **state)
+{
+	struct dmarc_eval *e = dmarc_eval_new("example.com", &opts9989);
+	static char txt[] = "v=DMARC1; p=reject";
+	struct dns_rr rr = { .text = txt, .text_len = sizeof(txt) - 1 };
+	struct dns_answer a = { .status = DNS_R_ANSWER, .count = 1, .rr = &rr };
+	const char *q;
+	uint16_t t;
+
+	(void)state;
+	/* DNS names compare without case: an answer stored under another
+	 * spelling still answers the walk's question */
+	dmarc_eval_feed(e, "_DMARC.Example.COM", DNS_T_TXT, &a);
+	assert_false(dmarc_eval_next_query(e, &q, &t));
+	dmarc_eval_free(&e);
+}
+
+static void
+test_full_answer_table_asks_no_more(void **state)
+{
+	struct dmarc_eval *e = dmarc_eval_new("example.com", &opts9989);
+	struct dns_answer nx = { .status = DNS_R_NXDOMAIN };
+	struct dmarc_result r;
+	char name[64];
+	const char *q;
+	uint16_t t;
+	size_t i;
+
+	(void)state;
+	/* with DMARC_EVAL_MAX_ANSWERS kept, a missing answer is a timeout
+	 * at once: the eval cannot store another, so asking would loop */
+	for (i = 0; i < DMARC_EVAL_MAX_ANSWERS; i++) {
+		snprintf(name, sizeof(name), "_dmarc.n%zu.example.net", i);
+		dmarc_eval_feed(e, name, DNS_T_TXT, &nx);
+	}
+	assert_false(dmarc_eval_next_query(e, &q, &t));
+	dmarc_eval_result(e, &r);
+	assert_int_equal(r.result, DMARC_RES_TEMPERROR);
+	dmarc_eval_free(&e);
+}
+
+static void
+test_walk_finds_each_record_once(void **state)
+{
+	struct fake_dns *f = calloc(1, sizeof(*f));
+	struct dmarc_eval *e = dmarc_eval_new("a.mail.example.com", &opts9989);
+	struct dmarc_ctx c = { e, true };
+	struct dmarc_walk w;
+	struct dmarc_result r;
+
+	(void)state;
+	/* RFC 9989 4.10: each shorter name is asked once; a record found
+	 * on the way is listed once, longest name first */
+	fake_add(f, "_dmarc.mail.example.com", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=none");
+	fake_add(f, "_dmarc.example.com", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject");
+	fake_drive(f, e, false, NULL, &r);
+	assert_int_equal(dmarc_walk_run(&c, "a.mail.example.com", &w), W_DONE);
+	assert_int_equal(w.nfound, 2);
+	assert_int_equal(w.f[0].labels, 3);
+	assert_int_equal(w.f[1].labels, 2);
+	dmarc_eval_free(&e);
+	free(f);
+}
+
+static void
+test_psd_y_at_walk_start_is_own_org(void **state)
+{
+	struct fake_dns *f = calloc(1, sizeof(*f));
+	struct dmarc_result r;
+
+	(void)state;
+	/* RFC 9989 4.10.2: a psd=y record at the name the walk starts from
+	 * makes that name its own organizational domain (not one label
+	 * more, which it does not have) */
+	fake_add(f, "_dmarc.psd.example", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=none; psd=y");
+	org_of(f, "psd.example", &r);
+	assert_string_equal(r.org_domain, "psd.example");
+	free(f);
+}
+
+static void
+test_psd_policy_over_intermediate_record(void **state)
+{
+	struct fake_dns *f = calloc(1, sizeof(*f));
+	struct dmarc_result r;
+
+	(void)state;
+	/* RFC 9989 4.10.1: no record at the author nor at the org domain
+	 * (c.gov.example, one below the PSD): the PSD's policy applies, not
+	 * a record met on the way */
+	fake_add(f, "_dmarc.gov.example", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject; psd=y");
+	fake_add(f, "_dmarc.b.c.gov.example", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=none");
+	run(f, "x.b.c.gov.example", NULL, &r);
+	assert_int_equal(r.result, DMARC_RES_FAIL);
+	assert_string_equal(r.policy_domain, "gov.example");
+	assert_int_equal(r.disposition, DMARC_POLICY_REJECT);
+	free(f);
+}
+
 int
 main(void)
 {
@@ -592,6 +909,19 @@ main(void)
 		cmocka_unit_test(test_bad_author_domain),
 		cmocka_unit_test(test_checked_start_same_as_full),
 		cmocka_unit_test(test_many_long_answer_names),
+		cmocka_unit_test(test_pct_roll_taken_mod_100),
+		cmocka_unit_test(test_missing_p_reports_none),
+		cmocka_unit_test(test_alignment_asks_no_needless_dns),
+		cmocka_unit_test(test_org_domain_dns_failure_with_want_org),
+		cmocka_unit_test(test_testing_flag_only_when_weakened),
+		cmocka_unit_test(test_prefetch_follows_walk_order),
+		cmocka_unit_test(test_unasked_types_take_no_answer_slot),
+		cmocka_unit_test(test_bogus_answer_is_temporary),
+		cmocka_unit_test(test_answer_names_match_in_any_case),
+		cmocka_unit_test(test_full_answer_table_asks_no_more),
+		cmocka_unit_test(test_walk_finds_each_record_once),
+		cmocka_unit_test(test_psd_y_at_walk_start_is_own_org),
+		cmocka_unit_test(test_psd_policy_over_intermediate_record),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -217,6 +217,12 @@ test_crlf_normalisation(void **state)
 	dkim_canon_crlf(U(" a\n b\r\n c\n"), 11, &out);
 	assert_string_equal(buf_cstr(&out), " a\r\n b\r\n c\r\n");
 	buf_deinit(&out);
+	/* an LF first in the input is bare even when the byte before the
+	 * input (not ours to read) is a CR: the rule looks inside p only */
+	buf_reset(&out);
+	dkim_canon_crlf(U("\r\nx") + 1, 2, &out);
+	assert_string_equal(buf_cstr(&out), "\r\nx");
+	buf_deinit(&out);
 }
 
 static void

@@ -115,6 +115,50 @@ test_clear_drops_big_list(void **state)
 	arena_deinit(&a);
 }
 
+/* exactly HEADERS_KEEP entries: clear keeps the list for the next
+ * message (only a bigger one is let go) */
+static void
+test_clear_keeps_list_at_limit(void **state)
+{
+	struct arena a;
+	struct headers h;
+	size_t i;
+
+	(void)state;
+	arena_init(&a, 0, 0);
+	headers_init(&h, &a);
+	for (i = 0; i < HEADERS_KEEP; i++)
+		(void)headers_add(&h, "X", (const unsigned char *)" y", 2);
+	assert_int_equal(h.cap, HEADERS_KEEP);
+	headers_clear(&h);
+	assert_non_null(h.list);
+	assert_int_equal(h.cap, HEADERS_KEEP);
+	assert_int_equal(h.count, 0);
+	headers_deinit(&h);
+	arena_deinit(&a);
+}
+
+/* counts and indices take the whole name: no prefix, no near miss */
+static void
+test_count_named_whole_name(void **state)
+{
+	struct arena a;
+	struct headers h;
+	const struct header *f;
+
+	(void)state;
+	arena_init(&a, 0, 0);
+	headers_init(&h, &a);
+	(void)headers_add(&h, "To-X", (const unsigned char *)" a", 2);
+	(void)headers_add(&h, "Froz", (const unsigned char *)" b", 2);
+	f = headers_add(&h, "To", (const unsigned char *)" c", 2);
+	assert_int_equal(headers_count_named(&h, "to"), 1);
+	assert_int_equal(headers_count_named(&h, "from"), 0);
+	assert_int_equal(headers_name_index(&h, f), 1);
+	headers_deinit(&h);
+	arena_deinit(&a);
+}
+
 /* obsolete "From :" (RFC 5322 4.5.1): the name the MTA may hand over
  * with its trailing white space is the same field as "From" */
 static void
@@ -338,6 +382,11 @@ test_hidden_fields(void **state)
 		{ " x\rno colon\r\rFrom:v", "From(F)=v|" },
 		{ " x\r:empty name", "" },
 		{ " ends with a break\r", "" },
+		/* a known kind other than From is listed, but hides no From */
+		{ " x\rDKIM-Signature: v=1", "DKIM-Signature= v=1|" },
+		/* RFC 5322 2.2: a field name has no CR; a bare CR and WSP
+		 * does not start a line, so "Fro\r m" is no name */
+		{ " x\nFro\r m: v", "" },
 	};
 	char got[256];
 	size_t i;
@@ -375,6 +424,8 @@ main(void)
 		cmocka_unit_test(test_per_name_index),
 		cmocka_unit_test(test_clear_starts_over),
 		cmocka_unit_test(test_clear_drops_big_list),
+		cmocka_unit_test(test_clear_keeps_list_at_limit),
+		cmocka_unit_test(test_count_named_whole_name),
 		cmocka_unit_test(test_name_normalised),
 		cmocka_unit_test(test_index_normalised),
 		cmocka_unit_test(test_kind_matches_names),

@@ -887,6 +887,79 @@ test_psd_policy_over_intermediate_record(void **state)
 	free(f);
 }
 
+static void
+test_repeated_feed_takes_one_slot(void **state)
+{
+	struct fake_dns *f = calloc(1, sizeof(*f));
+	struct dmarc_eval *e = dmarc_eval_new("example.com", &opts9989);
+	struct dns_answer nx = { .status = DNS_R_NXDOMAIN };
+	struct dmarc_result r;
+	size_t i;
+
+	(void)state;
+	/* the same (name, type) fed again is kept once: the first answer
+	 * stands and repeats cannot fill the table */
+	for (i = 0; i < DMARC_EVAL_MAX_ANSWERS; i++)
+		dmarc_eval_feed(e, "_dmarc.other.example", DNS_T_TXT, &nx);
+	fake_add(f, "_dmarc.example.com", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject");
+	fake_drive(f, e, false, NULL, &r);
+	assert_int_equal(r.result, DMARC_RES_FAIL);
+	assert_int_equal(r.disposition, DMARC_POLICY_REJECT);
+	dmarc_eval_free(&e);
+	free(f);
+}
+
+static void
+test_near_tails_do_not_crowd_out_aligned(void **state)
+{
+	static const char *const near[] = { "x.com", "ample.com" };
+	struct fake_dns *f = calloc(1, sizeof(*f));
+	struct dmarc_dkim_id ids[DMARC_EVAL_MAX_DKIM + 4];
+	struct dmarc_auth auth = { DMARC_AUTH_FAIL, NULL, NULL, ids,
+	    DMARC_EVAL_MAX_DKIM + 4 };
+	struct dmarc_result r;
+	size_t i, k;
+
+	(void)state;
+	/* only the signatures whose d= ends in the author's last two
+	 * labels go first: one shared label (x.com) or a tail that is no
+	 * label boundary (ample.com in example.com) is third-party, and a
+	 * pile of those must not push the aligned one out */
+	fake_add(f, "_dmarc.example.com", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject");
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i + 1 < DMARC_EVAL_MAX_DKIM + 4; i++) {
+			ids[i].res = DMARC_AUTH_PASS;
+			ids[i].domain = near[k];
+		}
+		ids[i].res = DMARC_AUTH_PASS;
+		ids[i].domain = "mail.example.com";
+		run(f, "example.com", &auth, &r);
+		if (r.result != DMARC_RES_PASS)
+			fail_msg("%s: aligned signature dropped", near[k]);
+	}
+	free(f);
+}
+
+static void
+test_author_domains_two_fields_one_mailbox(void **state)
+{
+	struct mailaddr_list l[2] = { { 0, NULL } };
+	const char *why, *doms[4];
+	size_t n;
+
+	(void)state;
+	/* two From fields are never "one header, one mailbox", even when
+	 * the first holds only an empty group */
+	assert_int_equal(mailaddr_parse_list((const unsigned char *)
+	    "c@y.example", 11, &l[1], &why), MAILADDR_OK);
+	assert_int_equal(dmarc_author_domains(l, 2, doms, 4, &n),
+	    DMARC_FROM_SAME_DOMAIN);
+	assert_int_equal(n, 1);
+	mailaddr_list_free(&l[1]);
+}
+
 int
 main(void)
 {
@@ -922,6 +995,9 @@ main(void)
 		cmocka_unit_test(test_walk_finds_each_record_once),
 		cmocka_unit_test(test_psd_y_at_walk_start_is_own_org),
 		cmocka_unit_test(test_psd_policy_over_intermediate_record),
+		cmocka_unit_test(test_repeated_feed_takes_one_slot),
+		cmocka_unit_test(test_near_tails_do_not_crowd_out_aligned),
+		cmocka_unit_test(test_author_domains_two_fields_one_mailbox),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -243,8 +243,11 @@ align_ids(struct dmarc_ctx *c, struct dmarc_disc *d, enum dmarc_auth_res want,
 			else
 				al->dkim = true;
 		}
-		if (al->pass)
-			break;	/* no more DNS once DMARC passes */
+		/* no more DNS once DMARC passes, unless the reports want
+		 * the other identifiers' alignment (an exact DKIM match must
+		 * not leave a relaxed SPF one written as not aligned) */
+		if (al->pass && !e->o.align_every)
+			break;
 	}
 	return S_OK;
 }

@@ -82,6 +82,10 @@ struct dmarc_eval_opts {
 	unsigned (*pct_roll)(void);
 	bool want_org_domain;	/* find the author's org domain even when
 				 * the verdict does not need it (authcheck) */
+	bool align_every;	/* find each aligned identifier, not only
+				 * the first that makes DMARC pass: reports
+				 * give DKIM's and SPF's alignment each, and
+				 * a relaxed one may cost a tree walk */
 	bool org_only;		/* the org domain alone, no policy nor
 				 * alignment: result org_domain, or
 				 * temperror on a DNS failure (whether a

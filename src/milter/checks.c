@@ -209,6 +209,19 @@ checks_mail_from(struct session *s, struct verdict *v)
 	policy_at_mail_from(&pc, &in, v);
 }
 
+/* dmarc_wants - what DMARC finds beyond the verdict under conf c */
+static unsigned
+dmarc_wants(const struct conf *c)
+{
+	unsigned want = 0;
+
+	if (c->arc_verify && c->arc_trusted_sealers.count > 0)
+		want |= CHECKS_DMARC_WANT_ORG;
+	if (c->report_store != NULL || c->failure_reports)
+		want |= CHECKS_DMARC_ALIGN_EVERY;
+	return want;
+}
+
 /* from_value - hand one From value to DMARC; f is the field it is in
  * (itself, or the field that hides it) */
 static void
@@ -222,8 +235,7 @@ from_value(struct session *s, const struct header *f, const char *value)
 		ck->dmarc.from_problem = "From field over MaxHeaderFieldBytes";
 	else
 		checks_dmarc_from(&ck->dmarc, resolver, &s->msg.arena,
-		    c->dmarc_mode, c->arc_verify &&
-		    c->arc_trusted_sealers.count > 0, value);
+		    c->dmarc_mode, dmarc_wants(c), value);
 }
 
 /* hidden_froms - a From that a client ending lines at a bare CR (or a

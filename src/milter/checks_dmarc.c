@@ -76,7 +76,7 @@ pct_roll(void)
 /* start_author - begin the evaluation of one author domain */
 static void
 start_author(struct checks_dmarc *d, struct dns_resolver *r,
-    struct arena *arena, int mode, bool want_org, const struct idna_name *name)
+    struct arena *arena, int mode, unsigned want, const struct idna_name *name)
 {
 	const char *domain = name->ascii;
 	struct checks_dmarc_author *a;
@@ -103,7 +103,8 @@ start_author(struct checks_dmarc *d, struct dns_resolver *r,
 	opts.mode = (enum dmarc_mode)mode;
 	opts.psl = psl;
 	opts.pct_roll = pct_roll;
-	opts.want_org_domain = want_org;
+	opts.want_org_domain = (want & CHECKS_DMARC_WANT_ORG) != 0;
+	opts.align_every = (want & CHECKS_DMARC_ALIGN_EVERY) != 0;
 	/* in the message's arena: no malloc and free for each (issue 18) */
 	a->domain = arena_strdup(arena, domain);
 	a->unicode = name->international ? arena_strdup(arena, name->unicode) :
@@ -123,7 +124,7 @@ start_author(struct checks_dmarc *d, struct dns_resolver *r,
 
 void
 checks_dmarc_from(struct checks_dmarc *d, struct dns_resolver *r,
-    struct arena *arena, int mode, bool want_org, const char *value)
+    struct arena *arena, int mode, unsigned want, const char *value)
 {
 	struct mailaddr_list *l;
 	const char *why = NULL;
@@ -150,7 +151,7 @@ checks_dmarc_from(struct checks_dmarc *d, struct dns_resolver *r,
 			d->from_problem = why;
 			continue;
 		}
-		start_author(d, r, arena, mode, want_org, &name);
+		start_author(d, r, arena, mode, want, &name);
 	}
 }
 

@@ -57,13 +57,22 @@ bool checks_dmarc_init(const char *psl_file, const char **why_r);
 const char *checks_dmarc_psl_problem(const char *psl_file);
 void checks_dmarc_deinit(void);
 
+/* What an evaluation finds beyond the verdict (checks_dmarc_from) */
+enum checks_dmarc_want {
+	/* each author's organizational domain even when the verdict does
+	 * not need it (trusted ARC sealers align against it) */
+	CHECKS_DMARC_WANT_ORG = 1,
+	/* DKIM's and SPF's alignment each, not only the first that passes
+	 * (the reports give both) */
+	CHECKS_DMARC_ALIGN_EVERY = 2,
+};
+
 /* checks_dmarc_from - a From field arrived: parse it and start the DMARC
  * record lookups for its author domain(s) right away. The author names
- * are copied into arena, which must outlive d's next reset. want_org:
- * find each author's organizational domain even when the verdict does
- * not need it (trusted ARC sealers align against it). */
+ * are copied into arena, which must outlive d's next reset. want:
+ * enum checks_dmarc_want bits. */
 void checks_dmarc_from(struct checks_dmarc *d, struct dns_resolver *r,
-    struct arena *arena, int mode, bool want_org, const char *value);
+    struct arena *arena, int mode, unsigned want, const char *value);
 /* checks_dmarc_author_org - domain (as in d=, any case) has the
  * organizational domain of one of the author domains seen so far, by
  * the PSL (the DNS walk of RFC 9989 has not answered yet when this is

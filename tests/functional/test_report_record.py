@@ -50,6 +50,8 @@ def zone(pub):
         z["s1._domainkey." + dom] = [{"TXT": "v=DKIM1; k=rsa; p=" + pub}]
         z["_dmarc." + dom] = [{"TXT": dmarc}]
     z["nopolicy.test"] = [{"TXT": spf}]
+    # a bounce domain below the author's: SPF aligns only relaxed
+    z["mail.pass.test"] = [{"TXT": spf}]
     # signers for the ranking of kept signatures: relaxed-aligned (a
     # child of the author domain; a sibling, in its organisational
     # domain), other
@@ -167,19 +169,28 @@ def recording(t, opts, pem, tmp):
                        mail_from="<x@testy.test>")
         d.send_message(msg("quar.test", "gentle"), client_ip=BAD_IP,
                        mail_from="<x@quar.test>")
-        metrics = scrape_report_rows(mport, 9)
+        # DKIM aligned exactly, SPF (mail.pass.test) only relaxed
+        d.send_message(sign(msg("pass.test", "bounce-domain"), "pass.test", pem),
+                       client_ip=GOOD_IP, mail_from="<b@mail.pass.test>")
+        metrics = scrape_report_rows(mport, 10)
         rc = d.stop()
-    t.is_eq(metrics, {"queued": 9, "stored": 9, "queue_full": 0,
+    t.is_eq(metrics, {"queued": 10, "stored": 10, "queue_full": 0,
                       "refused": 0},
-            "metrics: report rows queued and stored (9: one per row), "
+            "metrics: report rows queued and stored (10: one per row), "
             "none dropped")
     t.is_eq(rc, 0, "daemon stops cleanly with recording on")
     got = rows(db)
-    t.ok(len(got) == 9, "one row per evaluation with a policy record",
+    t.ok(len(got) == 10, "one row per evaluation with a policy record",
          diag=repr(got))
-    if len(got) != 9:
+    if len(got) != 10:
         return
-    g, s, n, q, x, many, sib, tm, gentle = got
+    g, s, n, q, x, many, sib, tm, gentle, relaxed = got
+    # RFC 9990 policy_evaluated gives each mechanism's alignment: the exact
+    # DKIM pass must not leave the relaxed SPF one reported as not aligned
+    t.ok(relaxed["dmarc_result"] == "pass" and relaxed["dkim_aligned"] == 1 and
+         relaxed["spf_aligned"] == 1 and relaxed["spf_domain"] == "mail.pass.test",
+         "DKIM aligned exactly and SPF relaxed (mail.pass.test): both "
+         "recorded aligned", diag=repr(relaxed))
     # RFC 9990 "DKIM Signatures in Aggregate Reports": of 13 signatures a
     # row keeps 8: passes in strict, then relaxed alignment, then other
     # passes, then the rest in header order, though the passes came last

@@ -673,14 +673,22 @@ def cg_objects(path):
     return by
 
 
-def cglibs(specs):
-    """cglibs - instructions per message by object, a column per milter"""
-    cols = []
+def milter_files(specs):
+    """milter_files - (name, messages, path) of each NAME=MSGS:PATH"""
+    out = []
     for spec in specs:
         name, _, rest = spec.partition("=")
         msgs, _, path = rest.partition(":")
+        out.append((name, max(1, int(msgs)), path))
+    return out
+
+
+def cglibs(specs):
+    """cglibs - instructions per message by object, a column per milter"""
+    cols = []
+    for name, msgs, path in milter_files(specs):
         by = cg_objects(path)
-        cols.append((name, {o: v // max(1, int(msgs)) for o, v in by.items()}))
+        cols.append((name, {o: v // msgs for o, v in by.items()}))
     objs = sorted({o for _, by in cols for o in by},
                   key=lambda o: -max(by.get(o, 0) for _, by in cols))
     print("instructions a message by object (self, callgrind):")
@@ -723,14 +731,12 @@ CACHE_ROWS = (("instructions", ("Ir",)),
 def cachesim(specs):
     """cachesim - simulated cache misses per message, a column per milter"""
     cols = []
-    for spec in specs:
-        name, _, rest = spec.partition("=")
-        msgs, _, path = rest.partition(":")
+    for name, msgs, path in milter_files(specs):
         ev = cg_events(path)
         if ev is None or any(e not in ev for _, es in CACHE_ROWS for e in es):
             print("cachesim: %s: no cache events in %s (run with --cache-sim)" % (name, path))
             return 1
-        cols.append((name, ev, max(1, int(msgs))))
+        cols.append((name, ev, msgs))
     print("cache misses a message (callgrind's simulated caches: nearly the same for every run "
           "of the same build; a first-level miss costs some 10-40 cycles, a last-level "
           "one some hundreds):")

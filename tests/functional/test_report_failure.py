@@ -61,6 +61,7 @@ ZONE = {
     "psd.test": "v=DMARC1; p=none; psd=y; ruf=mailto:ruf@psd.test",
     "once.test": "v=DMARC1; p=none; ruf=mailto:ruf@once.test",
     "fd.test": "v=DMARC1; p=none; fo=d; ruf=mailto:ruf@fd.test",
+    "f1b.test": "v=DMARC1; p=none; fo=1; ruf=mailto:ruf@f1b.test",
     "fq.test": "v=DMARC1; p=none; ruf=mailto:ruf@fq.test",
     "rf.test": "v=DMARC1; p=none; ruf=mailto:ruf@rf.test",
     "rf1.test": "v=DMARC1; p=none; ruf=mailto:forensic@rep1.example",
@@ -140,7 +141,10 @@ def main():
     tmp = tmpdir.make("authmilter-fail-", mode=0o755)
     pem, pub = dkim_keys.rsa_key_pair()
     z = zone()
-    z["s1._domainkey.fd.test"] = [{"TXT": "v=DKIM1; k=rsa; p=" + pub}]
+    for dom in ("fd.test", "f1b.test"):
+        z["s1._domainkey." + dom] = [{"TXT": "v=DKIM1; k=rsa; p=" + pub}]
+    # a bounce domain below f1b.test: SPF aligns only relaxed
+    z["mail.f1b.test"] = [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"}]
     zpath = os.path.join(tmp, "zone.yaml")
     with open(zpath, "w") as f:
         yaml.safe_dump(z, f)
@@ -161,6 +165,7 @@ def main():
         external(t, dict(base, FailureReports="yes"), spool)
         redaction(t, dict(base, FailureReports="yes"), tmp)
         dkim_failure(t, dict(base, FailureReports="yes"), spool, pem)
+        both_aligned(t, dict(base, FailureReports="yes"), spool, pem)
         quoted_values(t, dict(base, FailureReports="yes"), spool)
         size_limit(t, dict(base, FailureReports="yes"), spool)
         organisations(t, dict(base, FailureReports="yes"), spool)
@@ -238,6 +243,28 @@ def dkim_failure(t, opts, spool, pem):
                    r"header\.d=fd\.test header\.s=s1", fb.replace("\n ", " "))
          is not None, "fo=d: the report's Authentication-Results has the "
          "signature's result", diag=fb)
+
+
+def both_aligned(t, opts, spool, pem):
+    """fo=1 with no ReportStore: DKIM aligned exactly and SPF only relaxed
+    (its MAIL FROM in a subdomain) is no mechanism unaligned, so no
+    report; the message after it, without DKIM, is reported. The
+    evaluation must look at SPF's alignment though DKIM's already
+    passed DMARC."""
+    before = len(fake_sendmail.paths(spool))
+    signed = dkim_keys.relaxed_signed(msg("f1b.test", 400), "f1b.test", pem)
+    with daemon.Daemon(options=opts) as d:
+        d.send_message(signed, client_ip=GOOD_IP,
+                       mail_from="<x@mail.f1b.test>")
+        d.send_message(msg("f1b.test", 401), client_ip=GOOD_IP,
+                       mail_from="<x@mail.f1b.test>")
+        wait_count(spool, before + 1)
+    new = fake_sendmail.messages(spool)[before:]
+    subjects = [sorted(set(re.findall(r"hello (40\d)", m.as_string())))
+                for m in new]
+    t.ok(subjects == [["401"]], "fo=1: DKIM aligned "
+         "exactly and SPF relaxed is no unaligned mechanism: no report; "
+         "the same without DKIM is reported", diag=repr(subjects))
 
 
 def quoted_values(t, opts, spool):

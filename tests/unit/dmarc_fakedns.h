@@ -158,4 +158,22 @@ fake_drive(struct fake_dns *f, struct dmarc_eval *e, bool prefetch,
 	return count;
 }
 
+/* fake_run - evaluate author with opts, the fake DNS and identifiers
+ * (query by query); the result's record pointer dies with the
+ * evaluation, so it is cleared: read its scalars only */
+static inline size_t
+fake_run(struct fake_dns *f, const char *author,
+    const struct dmarc_eval_opts *opts, const struct dmarc_auth *auth,
+    struct dmarc_result *r)
+{
+	struct dmarc_eval *e = dmarc_eval_new(author, opts);
+	size_t n = fake_drive(f, e, false, auth, r);
+
+	r->record = NULL;
+	dmarc_eval_free(&e);
+	if (e != NULL)
+		abort();	/* dmarc_eval_free must clear the pointer */
+	return n;
+}
+
 #endif

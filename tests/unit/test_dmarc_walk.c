@@ -16,28 +16,12 @@
 
 static const struct dmarc_eval_opts opts9989 = { .mode = DMARC_MODE_RFC9989 };
 
-/* run_with - evaluate author with opts, a fake DNS and identifiers */
-static size_t
-run_with(struct fake_dns *f, const char *author,
-    const struct dmarc_eval_opts *opts, const struct dmarc_auth *auth,
-    struct dmarc_result *r)
-{
-	struct dmarc_eval *e = dmarc_eval_new(author, opts);
-	size_t n = fake_drive(f, e, false, auth, r);
-
-	/* the record pointer dies with the eval; tests read scalars only */
-	r->record = NULL;
-	dmarc_eval_free(&e);
-	assert_null(e);
-	return n;
-}
-
-/* run - run_with in RFC 9989 mode */
+/* run - fake_run in RFC 9989 mode */
 static size_t
 run(struct fake_dns *f, const char *author, const struct dmarc_auth *auth,
     struct dmarc_result *r)
 {
-	return run_with(f, author, &opts9989, auth, r);
+	return fake_run(f, author, &opts9989, auth, r);
 }
 
 static void
@@ -215,7 +199,7 @@ org_of(struct fake_dns *f, const char *name, struct dmarc_result *r)
 	static const struct dmarc_eval_opts org_only = {
 		.mode = DMARC_MODE_RFC9989, .org_only = true };
 
-	(void)run_with(f, name, &org_only, NULL, r);
+	(void)fake_run(f, name, &org_only, NULL, r);
 }
 
 static void
@@ -599,12 +583,12 @@ test_pct_roll_taken_mod_100(void **state)
 	fake_add(f, "_dmarc.pct99.example", DNS_T_TXT, DNS_R_ANSWER,
 	    "v=DMARC1; p=reject; pct=99");
 	o.pct_roll = roll_100;
-	run_with(f, "pct50.example", &o, NULL, &r);
+	fake_run(f, "pct50.example", &o, NULL, &r);
 	assert_int_equal(r.result, DMARC_RES_FAIL);
 	assert_int_equal(r.disposition, DMARC_POLICY_REJECT);
 	assert_false(r.sampled_out);
 	o.pct_roll = roll_199;
-	run_with(f, "pct99.example", &o, NULL, &r);
+	fake_run(f, "pct99.example", &o, NULL, &r);
 	assert_int_equal(r.disposition, DMARC_POLICY_QUARANTINE);
 	assert_true(r.sampled_out);
 	free(f);
@@ -686,7 +670,7 @@ test_org_domain_dns_failure_with_want_org(void **state)
 	fake_add(f, "_dmarc.a.orgtemp.example", DNS_T_TXT, DNS_R_ANSWER,
 	    "v=DMARC1; p=reject");
 	fake_add(f, "_dmarc.orgtemp.example", DNS_T_TXT, DNS_R_SERVFAIL, NULL);
-	run_with(f, "a.orgtemp.example", &o, &auth, &r);
+	fake_run(f, "a.orgtemp.example", &o, &auth, &r);
 	assert_int_equal(r.result, DMARC_RES_TEMPERROR);
 	assert_string_equal(r.org_domain, "");
 	free(f);

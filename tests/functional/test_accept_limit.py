@@ -47,11 +47,36 @@ def port_of(spec):
     return int(spec.split(":", 1)[1].split("@", 1)[0])
 
 
+def idle_fds(d):
+    """idle_fds - the daemon's open descriptors once it is up and idle.
+
+    Its socket accepts before start-up ends: the resolver's pipes and
+    sockets are made after the listen. A count taken then is too low, a
+    limit set from it leaves the resolver no descriptor, and the daemon
+    exits ("cannot start the DNS resolver: cannot create a pipe"; seen
+    under ASan in CI, where every connection was then refused). One
+    handshake shows libmilter's listener runs, so start-up is over; the
+    count must then hold still for 0.5 s (that connection winds down)."""
+    d.client(timeout=5 * SCALE).close()
+    deadline = time.monotonic() + 10 * SCALE
+    last, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        n = len(os.listdir("/proc/%d/fd" % d.pid))
+        if n != last:
+            last, since = n, time.monotonic()
+        elif time.monotonic() - since >= 0.5:
+            break
+        time.sleep(0.05)
+    return last
+
+
 def fill(d):
     """fill - connections served until one is not (closed then): (served,
     True when one was not served)"""
     served = []
     for _ in range(SPARE + 8):
+        if not d.running():
+            break
         c = milter_client.MilterClient(d.spec, timeout=0.5 * SCALE)
         try:
             c.connect()
@@ -99,14 +124,16 @@ def main():
     d = daemon.Daemon({"LogLevel": "info"})
     d.start()
     try:
-        idle = len(os.listdir("/proc/%d/fd" % d.pid))
+        idle = idle_fds(d)
         soft, hard = resource.prlimit(d.pid, resource.RLIMIT_NOFILE)
         resource.prlimit(d.pid, resource.RLIMIT_NOFILE,
                          (idle + SPARE, hard))
         served, sock = [], None
         try:
             served, full = fill(d)
-            t.ok(full, names[0], diag="%d served, none waiting" % len(served))
+            t.ok(full, names[0], diag="%d served, none waiting%s" % (
+                len(served), "" if d.running() else "; the daemon exited\n"
+                + d.log_tail(5)))
             # this one waits behind the one fill gave up on
             sock = socket.create_connection(("127.0.0.1", port_of(d.spec)),
                                             timeout=5)

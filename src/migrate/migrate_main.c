@@ -17,17 +17,16 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf/conf.h"
 #include "migrate/migrate.h"
 #include "migrate/oconf.h"
+#include "migrate/outfile.h"
 #include "util/buf.h"
 #include "util/std_fds.h"
 
@@ -75,73 +74,6 @@ read_source(const char *path, bool given, bool include, struct oconf *oc)
 	return rc;
 }
 
-/* write_out - the text to path ("-" or NULL: stdout); false on error.
- * A new file is made 0644 less the umask, not fopen's 0666: the daemon
- * reads it as root, and under umask 000 any local user could have
- * rewritten it (PidFile, RunAsRoot). An existing file keeps its mode.
- * A write that fails part way (a full disk) removes the file: the cut
- * text is a configuration that loads without the lines lost, and the
- * exit status says nothing was written. Only a regular file: -o
- * /dev/full must not remove the device. */
-static bool
-write_out(const char *path, const struct buf *text)
-{
-	FILE *f = stdout;
-	struct stat st;
-	bool ok, regular = false;
-	int fd = -1, err = 0;
-
-	if (path != NULL && strcmp(path, "-") != 0 &&
-	    ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644)) < 0 || (f = fdopen(fd, "w")) == NULL)) {
-		fprintf(stderr, "authmilter-migrate: %s: %s\n", path, strerror(errno));
-		if (fd >= 0)
-			(void)close(fd);
-		return false;
-	}
-	if (fd >= 0)
-		regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-	ok = fwrite(text->data, 1, text->len, f) == text->len;
-	if (!ok)
-		err = errno;
-	if (fd < 0 ? fflush(f) != 0 : fclose(f) != 0) {
-		if (ok)
-			err = errno;
-		ok = false;
-	}
-	if (ok)
-		return true;
-	fprintf(stderr, "authmilter-migrate: %s: write failed: %s\n",
-	    fd >= 0 ? path : "standard output", strerror(err));
-	if (regular && unlink(path) == 0)
-		fprintf(stderr, "authmilter-migrate: %s: removed: it would hold "
-		    "only part of the configuration\n", path);
-	return false;
-}
-
-/* write_all - all of text to fd; false with errno set. A short write
- * sets no errno (a full disk first takes what fits): the next write's
- * failure says why */
-static bool
-write_all(int fd, const struct buf *text)
-{
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < text->len) {
-		n = write(fd, text->data + off, text->len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			return false;
-		}
-		off += (size_t)n;
-	}
-	return true;
-}
-
 /*
  * check_result - load the text the way `authmilter -t` would: from path
  * when it was written to a file (errors then name that file), else from a
@@ -157,7 +89,7 @@ check_result(const char *path, const struct buf *text)
 	int fd = -1;
 
 	if (temp) {
-		if ((fd = mkstemp(tmp)) < 0 || !write_all(fd, text)) {
+		if ((fd = mkstemp(tmp)) < 0 || !outfile_write_all(fd, text)) {
 			fprintf(stderr, "authmilter-migrate: cannot check the result: "
 			    "%s\n", strerror(errno));
 			if (fd >= 0) {
@@ -260,7 +192,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "authmilter-migrate: not carried over: %s\n",
 		    dropped->items[i]);
 	accepted = false;
-	if (write_out(out_path, &text))
+	if (outfile_write(out_path, &text))
 		accepted = check_result(out_path, &text);
 	else
 		dropped = NULL;

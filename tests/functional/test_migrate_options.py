@@ -465,7 +465,9 @@ def output_mode():
     local user could rewrite"""
     names = ["-o under umask 000: the new file is 0644",
              "-o under umask 077: the new file is 0600",
-             "-o onto an existing file: its mode stays"]
+             "-o onto an existing file: its mode stays",
+             "-o through a symlink: the link stays, the file it names is "
+             "replaced with its owner, group and mode"]
     if not t.need(check=missing, what="-o file mode", tests=names):
         return
     tmp = tmpdir.make("migrate-mode-")
@@ -498,6 +500,22 @@ def output_mode():
         mode = stat.S_IMODE(os.stat(out).st_mode)
         t.ok(r.returncode == 0 and mode == 0o640 and os.path.getsize(out) > 0,
              names[2], diag="status %r, mode %o" % (r.returncode, mode))
+        # replaced, not rewritten: owner, group and a symlink kept
+        link = os.path.join(tmp, "link.conf")
+        os.symlink("kept.conf", link)
+        if os.geteuid() == 0:
+            os.chown(out, 1, 2)
+        want = os.stat(out)
+        r = migrate("-k", conf, "-m", "none", "-o", link)
+        got = os.stat(out)
+        t.ok(r.returncode == 0 and os.path.islink(link) and
+             (got.st_uid, got.st_gid, stat.S_IMODE(got.st_mode)) ==
+             (want.st_uid, want.st_gid, 0o640) and got.st_ino != want.st_ino
+             and sorted(os.listdir(tmp)) == ["kept.conf", "link.conf",
+                                             "opendkim.conf", "out-000.conf",
+                                             "out-077.conf"], names[3],
+             diag="status %r: %r %r %r" % (r.returncode, want, got,
+                                           os.listdir(tmp)))
     finally:
         tmpdir.remove(tmp)
 
@@ -511,9 +529,14 @@ def _small_files():
 
 def output_cut():
     """a write that fails part way (a full disk) leaves no cut
-    configuration behind: the -o file is removed, and the reason said"""
+    configuration behind and the reason said; an existing -o file stays
+    as it was (it was truncated in place, and the admin's previous
+    configuration lost), and no temporary file is left beside it"""
     names = ["-o with the disk full: exit status 1, the reason said",
-             "-o with the disk full: no cut file left"]
+             "-o with the disk full: no cut file left",
+             "-o onto an existing file with the disk full: status 1",
+             "-o onto an existing file with the disk full: the old file "
+             "stays whole, nothing left beside it"]
     if not t.need(check=missing, what="-o on a full disk", tests=names):
         return
     tmp = tmpdir.make("migrate-cut-")
@@ -527,8 +550,23 @@ def output_cut():
                            preexec_fn=_small_files)
         t.ok(r.returncode == 1 and os.strerror(errno.EFBIG) in r.stderr, names[0],
              diag="status %r: %s" % (r.returncode, r.stderr))
-        t.ok(not os.path.exists(out), names[1],
-             diag=lambda: "left: %r" % open(out).read())
+        t.ok(sorted(os.listdir(tmp)) == ["opendkim.conf"], names[1],
+             diag="left: %r" % os.listdir(tmp))
+        old = "# the admin's configuration\nMode sv\n" * 10
+        with open(out, "w") as f:
+            f.write(old)
+        r = subprocess.run([MIGRATE, "-k", conf, "-m", "none", "-o", out],
+                           capture_output=True, text=True, timeout=60,
+                           preexec_fn=_small_files)
+        t.ok(r.returncode == 1 and os.strerror(errno.EFBIG) in r.stderr,
+             names[2], diag="status %r: %s" % (r.returncode, r.stderr))
+        kept = None
+        if os.path.exists(out):
+            with open(out) as f:
+                kept = f.read()
+        t.ok(kept == old and sorted(os.listdir(tmp)) ==
+             ["opendkim.conf", "out.conf"], names[3],
+             diag="left: %r, %r" % (os.listdir(tmp), kept))
     finally:
         tmpdir.remove(tmp)
 

@@ -1,0 +1,208 @@
+/*
+ * outfile.c - authmilter-migrate's output, written whole or not at all
+ *
+ *   outfile_write      the text to -o FILE or standard output
+ *   outfile_write_all  the text to a descriptor
+ *
+ * A regular -o FILE is written to a temporary file in its directory,
+ * synced, then renamed over FILE: a write that fails part way (a full
+ * disk, a file-size limit) leaves the admin's previous configuration as
+ * it was. Truncating FILE in place lost it before the first byte went
+ * out. Anything else (/dev/stdout, /dev/full) is written in place.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "migrate/outfile.h"
+#include "util/xmalloc.h"
+
+#define TEMP_NAME "/.authmilter-migrate.XXXXXX"
+
+/* write_failed - say why writing where failed */
+static void
+write_failed(const char *where, int err)
+{
+	fprintf(stderr, "authmilter-migrate: %s: write failed: %s\n", where,
+	    strerror(err));
+}
+
+bool
+outfile_write_all(int fd, const struct buf *text)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	/* a short write sets no errno (a full disk first takes what fits):
+	 * the next write's failure says why */
+	while (off < text->len) {
+		n = write(fd, text->data + off, text->len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return false;
+		}
+		off += (size_t)n;
+	}
+	return true;
+}
+
+/* write_stream - text to stdout */
+static bool
+write_stream(const struct buf *text)
+{
+	int err;
+
+	if (fwrite(text->data, 1, text->len, stdout) == text->len &&
+	    fflush(stdout) == 0)
+		return true;
+	err = errno;
+	write_failed("standard output", err);
+	return false;
+}
+
+/* write_in_place - text to a path that is not a regular file (a device)
+ * or whose kind cannot be told (open then says why) */
+static bool
+write_in_place(const char *path, const struct buf *text)
+{
+	int fd;
+	bool ok;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "authmilter-migrate: %s: %s\n", path,
+		    strerror(errno));
+		return false;
+	}
+	ok = outfile_write_all(fd, text);
+	if (close(fd) != 0)
+		ok = false;
+	if (!ok)
+		write_failed(path, errno);
+	return ok;
+}
+
+/* temp_path - a mkstemp template in target's directory */
+static char *
+temp_path(const char *target)
+{
+	const char *slash = strrchr(target, '/');
+	size_t dir = slash == NULL ? 1 : (size_t)(slash - target);
+	char *t = xmalloc(dir + sizeof(TEMP_NAME));
+
+	if (slash == NULL)
+		memcpy(t, ".", 1);
+	else
+		memcpy(t, target, dir);	/* "" for "/x": "/.authmilter..." */
+	memcpy(t + dir, TEMP_NAME, sizeof(TEMP_NAME));
+	return t;
+}
+
+/* set_owner_mode - the new file as the old one (old NULL: none): its
+ * owner, group and mode; a new file 0644 less the umask, not fopen's
+ * 0666: the daemon reads it as root, and under umask 000 any local user
+ * could have rewritten it (PidFile, RunAsRoot). A group that cannot be
+ * kept (not ours to give) takes the group's and others' bits away: the
+ * file's group is then one the admin did not choose */
+static bool
+set_owner_mode(int fd, const struct stat *old)
+{
+	mode_t mode, mask;
+
+	if (old == NULL) {
+		mask = umask(0);
+		(void)umask(mask);
+		return fchmod(fd, 0644 & ~mask) == 0;
+	}
+	mode = old->st_mode & 07777;
+	if (fchown(fd, old->st_uid, old->st_gid) != 0 &&
+	    fchown(fd, (uid_t)-1, old->st_gid) != 0)
+		mode &= ~(mode_t)(S_IRWXG | S_IRWXO);
+	return fchmod(fd, mode) == 0;
+}
+
+/* sync_dir - the rename on disk too; a directory that cannot be synced
+ * (some file systems refuse) still has the whole new file */
+static void
+sync_dir(const char *tmp)
+{
+	char *dir = xstrdup(tmp);
+	int fd;
+
+	*strrchr(dir, '/') = '\0';
+	fd = open(*dir != '\0' ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		(void)close(fd);
+	}
+	free(dir);
+}
+
+/* replace - text into a temporary file beside target, renamed over it
+ * when all is written and synced (old: target's stat, NULL when new) */
+static bool
+replace(const char *path, const char *target, const struct stat *old,
+    const struct buf *text)
+{
+	char *tmp = temp_path(target);
+	bool ok;
+	int fd;
+
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		fprintf(stderr, "authmilter-migrate: %s: cannot make a temporary "
+		    "file beside it: %s\n", path, strerror(errno));
+		free(tmp);
+		return false;
+	}
+	ok = set_owner_mode(fd, old) && outfile_write_all(fd, text) &&
+	    fsync(fd) == 0;
+	if (close(fd) != 0)
+		ok = false;
+	if (ok && rename(tmp, target) == 0) {
+		sync_dir(tmp);
+		free(tmp);
+		return true;
+	}
+	write_failed(path, errno);
+	(void)unlink(tmp);
+	if (old != NULL)
+		fprintf(stderr, "authmilter-migrate: %s: left as it was\n", path);
+	free(tmp);
+	return false;
+}
+
+bool
+outfile_write(const char *path, const struct buf *text)
+{
+	struct stat st, lst;
+	char *target;
+	bool ok, exists;
+
+	if (path == NULL || strcmp(path, "-") == 0)
+		return write_stream(text);
+	exists = stat(path, &st) == 0;
+	if (exists ? !S_ISREG(st.st_mode) :
+	    errno != ENOENT || lstat(path, &lst) == 0)	/* dangling link */
+		return write_in_place(path, text);
+	/* a symlink stays: the file it names is replaced */
+	if (lstat(path, &lst) != 0 || !S_ISLNK(lst.st_mode))
+		return replace(path, path, exists ? &st : NULL, text);
+	if ((target = realpath(path, NULL)) == NULL) {
+		fprintf(stderr, "authmilter-migrate: %s: %s\n", path,
+		    strerror(errno));
+		return false;
+	}
+	ok = replace(path, target, &st, text);
+	free(target);
+	return ok;
+}

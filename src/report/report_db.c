@@ -4,7 +4,7 @@
  *
  *   report_db_open / _close / _exec / _begin / _commit / _rollback
  *   report_query_new / _text / _int / _step / _col / _col_int /
- *     _changes / _reset / _error / _free
+ *     _changes / _reset / _error / _prepared / _free
  *
  * SQLite: statements prepared once, ?N bound in place, WAL mode.
  * PostgreSQL: ?N rewritten to $N; values sent as text and typed by the
@@ -495,6 +495,12 @@ const char *
 report_query_error(const struct report_query *q)
 {
 	return q->error != NULL ? q->error : "";
+}
+
+bool
+report_query_prepared(const struct report_query *q)
+{
+	return q->db->kind != REPORT_DB_SQLITE || q->st != NULL;
 }
 
 void

@@ -59,6 +59,10 @@ int64_t report_query_changes(struct report_query *q);
 /* report_query_reset - run again with new bindings */
 void report_query_reset(struct report_query *q);
 const char *report_query_error(const struct report_query *q);
+/* report_query_prepared - false when SQLite could not prepare the
+ * statement (a locked or damaged store at that moment): it only fails,
+ * so a kept one is made again */
+bool report_query_prepared(const struct report_query *q);
 /* report_query_refused - the last step's error was the store refusing
  * the values bound (PostgreSQL: SQLSTATE class 22 or 23; SQLite: a
  * constraint, type or size), while the store itself works */

@@ -456,6 +456,24 @@ bind_row(struct report_query *q, const struct report_row *r,
 	report_query_text(q, col++, buf_cstr(dkim));
 }
 
+/* drop_unprepared - free the kept statements that did not prepare, so
+ * this batch prepares them again: one made when the store was locked or
+ * unreadable for a moment failed every later use on this handle (the
+ * late-row look-ups quietly, as a store that cannot say). Once a batch,
+ * not at each use: a failing prepare can wait out the busy timeout, and
+ * a batch looks up once a row */
+static void
+drop_unprepared(struct report_store *st)
+{
+	struct report_query **kept[] = { &st->insert, &st->batch_seen,
+		&st->batch_mark, &st->reported, &st->ahead };
+	size_t i;
+
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		if (*kept[i] != NULL && !report_query_prepared(*kept[i]))
+			report_query_free(kept[i]);
+}
+
 /* batch_recorded - 1 when batch_id is in written_batches, 0 when not,
  * -1 on error (why filled) */
 static int
@@ -607,6 +625,7 @@ report_store_insert(struct report_store *st,
 	int seen;
 
 	*late_r = 0;
+	drop_unprepared(st);
 	if (st->insert == NULL)
 		st->insert = report_query_new(st->db, insert_sql);
 	if (st->batch_mark == NULL)

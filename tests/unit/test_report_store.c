@@ -317,6 +317,51 @@ test_late_rows(void **state)
 	buf_deinit(&why);
 }
 
+/* A look-up whose statement did not prepare once (the store locked or
+ * unreadable at that moment; here its table is away) is prepared again
+ * at the next batch: the failed statement was kept, and every later
+ * batch on the handle skipped the late-row check as a store that cannot
+ * say. */
+static void
+test_late_rows_after_failed_prepare(void **state)
+{
+	const int64_t day = 86400, now = 20 * day + 600;
+	char spec[256], id[REPORT_BATCH_ID_SIZE];
+	struct report_store *st;
+	struct report_row *r;
+	struct buf why = BUF_INIT;
+	size_t late;
+
+	(void)state;
+	spec_of(spec, sizeof(spec), "p.db");
+	st = report_store_open(spec, &DB_OPTS, &why);
+	assert_non_null(st);
+	assert_true(report_db_exec(report_store_db(st), "INSERT INTO reports"
+	    " (policy_domain, period_begin, period_end, state, claimed_by,"
+	    " claimed_at, report_id) VALUES ('a.example', 1641600, 1728000,"
+	    " 'sent', 'job', 1728300, 'rid')", &why));
+	assert_true(report_db_exec(report_store_db(st), "ALTER TABLE reports"
+	    " RENAME TO reports_away", &why));
+	r = late_row("unread", "a.example", 19 * day + 80000);
+	report_store_batch_id(id);
+	assert_int_equal(report_store_insert(st,
+	    (const struct report_row *const *)&r, 1, id, now, day, &late, &why),
+	    REPORT_INSERT_DONE);
+	assert_int_equal(late, 0);
+	assert_true(report_db_exec(report_store_db(st), "ALTER TABLE"
+	    " reports_away RENAME TO reports", &why));
+	strcpy(r->queue_id, "late");
+	report_store_batch_id(id);
+	assert_int_equal(report_store_insert(st,
+	    (const struct report_row *const *)&r, 1, id, now, day, &late, &why),
+	    REPORT_INSERT_DONE);
+	assert_int_equal(late, 1);
+	assert_int_equal(arrival_of(st, "late"), now);
+	report_store_close(&st);
+	free(r);
+	buf_deinit(&why);
+}
+
 /* The report job's clock was ahead of the writer's (the writer's was
  * stepped back after the job ran, or the job's host runs fast): today's
  * period by the writer's clock has been reported already. A row of it
@@ -626,6 +671,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_store_create_insert,
 		    store_dir_setup, store_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_late_rows,
+		    store_dir_setup, store_dir_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_late_rows_after_failed_prepare,
 		    store_dir_setup, store_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_rows_after_clock_step_back,
 		    store_dir_setup, store_dir_teardown),

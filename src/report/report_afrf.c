@@ -28,6 +28,7 @@
 #include "crypto/crypto.h"
 #include "util/str.h"
 #include "util/utf8.h"
+#include "util/xmalloc.h"
 
 const char *
 report_afrf_identity_alignment(bool dkim_aligned_pass, bool spf_aligned_pass)
@@ -255,24 +256,71 @@ feedback_fields(struct buf *out, const struct report_afrf *r,
 	field(out, "Reported-Domain", r->reported_domain);
 }
 
-/* pick_boundary - "=_authmilter_afrf_<n>" with the smallest n whose
+#define AFRF_BOUNDARY "=_authmilter_afrf_"
+#define AFRF_DELIM "--" AFRF_BOUNDARY	/* a part's delimiter, less <n> */
+
+/* count_delims - how often AFRF_DELIM occurs in text */
+static size_t
+count_delims(const char *text)
+{
+	const char *p = text;
+	size_t n = 0;
+
+	while ((p = strstr(p, AFRF_DELIM)) != NULL) {
+		n++;
+		p += sizeof(AFRF_DELIM) - 1;
+	}
+	return n;
+}
+
+/* mark_taken - taken[n] for each n below size whose delimiter occurs in
+ * text. The digits after one occurrence hold every n they start with
+ * ("_12" holds "_1" too); "%u" writes no leading zero, so "_01" holds
+ * only 0 */
+static void
+mark_taken(const char *text, bool *taken, size_t size)
+{
+	const char *p = text;
+	size_t v;
+
+	while ((p = strstr(p, AFRF_DELIM)) != NULL) {
+		p += sizeof(AFRF_DELIM) - 1;
+		if (*p == '0') {
+			taken[0] = true;
+			continue;
+		}
+		for (v = 0; ascii_isdigit((unsigned char)*p); p++) {
+			v = v * 10 + (size_t)(*p - '0');
+			if (v >= size)
+				break;
+			taken[v] = true;
+		}
+	}
+}
+
+/* pick_boundary - AFRF_BOUNDARY "<n>" with the smallest n whose
  * delimiter ("--" and the boundary) is nowhere in the parts' text. The
  * copied header block is the sender's: a field name may start with any
  * fixed delimiter, and a MIME reader takes a line that starts with it as
  * the end of a part (RFC 2046 5.1.1). Looking for it anywhere, not only
- * at line starts, also catches a longer boundary it is a prefix of. */
+ * at line starts, also catches a longer boundary it is a prefix of.
+ * One pass over the text finds the n in use: trying n = 0, 1, ... with a
+ * search each was quadratic in a message holding many of them. Each
+ * occurrence rules out at most one n per count of digits, so some n
+ * below ten per occurrence is free (no text here is 10^9 of them). */
 static void
 pick_boundary(char *b, size_t n, const char *headers, const char *part)
 {
-	char delim[64];
-	unsigned k;
+	size_t size = (count_delims(headers) + count_delims(part)) * 10 + 1;
+	bool *taken = xcalloc(size, sizeof(*taken));
+	size_t k;
 
-	for (k = 0;; k++) {
-		(void)snprintf(b, n, "=_authmilter_afrf_%u", k);  /* fits */
-		(void)snprintf(delim, sizeof(delim), "--%s", b);
-		if (strstr(headers, delim) == NULL && strstr(part, delim) == NULL)
-			return;
-	}
+	mark_taken(headers, taken, size);
+	mark_taken(part, taken, size);
+	for (k = 0; k < size - 1 && taken[k]; k++)
+		continue;
+	free(taken);
+	(void)snprintf(b, n, AFRF_BOUNDARY "%zu", k);  /* fits: 48 bytes */
 }
 
 void

@@ -466,41 +466,111 @@ count(const char *hay, const char *needle)
  * parts (RFC 2046 5.1.1 matches a delimiter at the start of a line). The
  * boundary must be one the copied text does not hold. */
 static void
-test_afrf_boundary(void **state)
+afrf_minimal(struct report_afrf *r, const char *headers)
 {
-	struct report_afrf r;
-	struct buf b = BUF_INIT, delim = BUF_INIT;
-	const char *p, *q;
+	memset(r, 0, sizeof(*r));
+	r->from = "dmarc@rx.example";
+	r->to = "ruf@a.example";
+	r->message_id = "id@rx.example";
+	r->date = 1796169600;
+	r->user_agent = "authmilter/1";
+	r->source_ip = "192.0.2.1";
+	r->envelope_id = "";
+	r->mail_from = "";
+	r->reported_domain = "a.example";
+	r->auth_results = "rx.example; dmarc=fail header.from=a.example";
+	r->identity_alignment = "dkim,spf";
+	r->subject = "";
+	r->headers = headers;
+}
 
-	(void)state;
-	memset(&r, 0, sizeof(r));
-	r.from = "dmarc@rx.example";
-	r.to = "ruf@a.example";
-	r.message_id = "id@rx.example";
-	r.date = 1796169600;
-	r.user_agent = "authmilter/1";
-	r.source_ip = "192.0.2.1";
-	r.envelope_id = "";
-	r.mail_from = "";
-	r.reported_domain = "a.example";
-	r.auth_results = "rx.example; dmarc=fail header.from=a.example";
-	r.identity_alignment = "dkim,spf";
-	r.subject = "";
-	r.headers = "--=_authmilter_afrf_--: x\r\n"
-	    "--=_authmilter_afrf_0: y\r\nFrom: x@a.example\r\n";
-	report_afrf_build(&b, &r);
-	p = strstr(buf_cstr(&b), "boundary=\"");
+/* boundary_in - the boundary b's Content-Type names, checked to
+ * delimit exactly the parts: text, feedback report, headers, close */
+static char *
+boundary_in(const struct buf *b)
+{
+	struct buf delim = BUF_INIT;
+	const char *p, *q;
+	char *name;
+
+	p = strstr(buf_cstr(b), "boundary=\"");
 	assert_non_null(p);
 	p += strlen("boundary=\"");
 	q = strchr(p, '"');
 	assert_non_null(q);
 	buf_printf(&delim, "\n--%.*s", (int)(q - p), p);
-	/* text, feedback report, headers, and the close: no more */
-	assert_int_equal(count(buf_cstr(&b), buf_cstr(&delim)), 4);
+	assert_int_equal(count(buf_cstr(b), buf_cstr(&delim)), 4);
+	name = strndup(p, (size_t)(q - p));
+	assert_non_null(name);
+	buf_deinit(&delim);
+	return name;
+}
+
+static void
+test_afrf_boundary(void **state)
+{
+	struct report_afrf r;
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	afrf_minimal(&r, "--=_authmilter_afrf_--: x\r\n"
+	    "--=_authmilter_afrf_0: y\r\nFrom: x@a.example\r\n");
+	report_afrf_build(&b, &r);
+	free(boundary_in(&b));
 	assert_non_null(strstr(buf_cstr(&b), "\r\n\r\n--=_authmilter_afrf_--: "
 	    "x\r\n"));
 	buf_deinit(&b);
-	buf_deinit(&delim);
+}
+
+/* bytes strstr looked at while counting (scanned_on) */
+static bool scanned_on;
+static size_t scanned;
+
+char *__real_strstr(const char *hay, const char *needle);
+
+char *
+__wrap_strstr(const char *hay, const char *needle)
+{
+	char *hit = __real_strstr(hay, needle);
+
+	if (scanned_on)
+		scanned += hit != NULL ? (size_t)(hit - hay) + strlen(needle) :
+		    strlen(hay);
+	return hit;
+}
+
+/* A message holding the first boundaries the report would try: the
+ * pick is the first one not in it, found in time linear in the message.
+ * Trying n = 0, 1, ... with a search of the whole text each read it
+ * once per candidate (n * the message: 120 MB here, and far more for a
+ * message of a few megabytes). "_12x" holds "_1" and "_12"; "_01"
+ * holds only "_0". */
+static void
+test_afrf_boundary_many(void **state)
+{
+	const unsigned n = 3000;
+	struct report_afrf r;
+	struct buf b = BUF_INIT, h = BUF_INIT;
+	char *name;
+	unsigned k;
+
+	(void)state;
+	for (k = n; k-- > 0;)	/* the earliest last: the most to search */
+		if (k != 1 && k != 12 && k != 2000)
+			buf_printf(&h, "X-%u: --=_authmilter_afrf_%u\r\n", k, k);
+	buf_append_str(&h, "X: --=_authmilter_afrf_12x\r\n"
+	    "X: --=_authmilter_afrf_02000\r\n");
+	afrf_minimal(&r, buf_cstr(&h));
+	scanned = 0;
+	scanned_on = true;
+	report_afrf_build(&b, &r);
+	scanned_on = false;
+	name = boundary_in(&b);
+	assert_string_equal(name, "=_authmilter_afrf_2000");
+	assert_in_range(scanned, 1, 8 * h.len);
+	free(name);
+	buf_deinit(&b);
+	buf_deinit(&h);
 }
 
 /* redacted - report_redact_header(name, value, redact) as a string */
@@ -849,6 +919,7 @@ main(void)
 		cmocka_unit_test(test_identity_alignment),
 		cmocka_unit_test(test_redact_and_afrf),
 		cmocka_unit_test(test_afrf_boundary),
+		cmocka_unit_test(test_afrf_boundary_many),
 		cmocka_unit_test(test_redact_every_field),
 		cmocka_unit_test(test_redact_quoted),
 		cmocka_unit_test(test_redact_msgid),

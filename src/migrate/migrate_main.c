@@ -82,23 +82,17 @@ read_source(const char *path, bool given, bool include, struct oconf *oc)
 static bool
 check_result(const char *path, const struct buf *text)
 {
-	char tmp[] = "/tmp/authmilter-migrate.XXXXXX";
 	struct buf err = BUF_INIT;
 	struct conf *c = NULL;
 	bool ok, temp = path == NULL || strcmp(path, "-") == 0;
-	int fd = -1;
+	char *tmp = NULL;
 
 	if (temp) {
-		if ((fd = mkstemp(tmp)) < 0 || !outfile_write_all(fd, text)) {
+		if (!outfile_temp_copy(text, &tmp)) {
 			fprintf(stderr, "authmilter-migrate: cannot check the result: "
 			    "%s\n", strerror(errno));
-			if (fd >= 0) {
-				(void)close(fd);
-				(void)unlink(tmp);
-			}
 			return false;
 		}
-		(void)close(fd);
 		path = tmp;
 	}
 	ok = conf_load(path, &c, &err);
@@ -120,6 +114,7 @@ check_result(const char *path, const struct buf *text)
 	buf_deinit(&err);
 	if (temp)
 		(void)unlink(tmp);
+	free(tmp);
 	return ok;
 }
 

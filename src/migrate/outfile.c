@@ -2,7 +2,7 @@
  * outfile.c - authmilter-migrate's output, written whole or not at all
  *
  *   outfile_write      the text to -o FILE or standard output
- *   outfile_write_all  the text to a descriptor
+ *   outfile_temp_copy  the text in a temporary file, for the check
  *
  * A regular -o FILE is written to a temporary file in its directory,
  * synced, then renamed over FILE: a write that fails part way (a full
@@ -25,6 +25,7 @@
 #include "util/xmalloc.h"
 
 #define TEMP_NAME "/.authmilter-migrate.XXXXXX"
+#define COPY_NAME "/authmilter-migrate.XXXXXX"
 
 /* write_failed - say why writing where failed */
 static void
@@ -34,8 +35,9 @@ write_failed(const char *where, int err)
 	    strerror(err));
 }
 
-bool
-outfile_write_all(int fd, const struct buf *text)
+/* write_all - all of text to fd; false with errno set */
+static bool
+write_all(int fd, const struct buf *text)
 {
 	size_t off = 0;
 	ssize_t n;
@@ -84,7 +86,7 @@ write_in_place(const char *path, const struct buf *text)
 		    strerror(errno));
 		return false;
 	}
-	ok = outfile_write_all(fd, text);
+	ok = write_all(fd, text);
 	if (close(fd) != 0)
 		ok = false;
 	if (!ok)
@@ -164,7 +166,7 @@ replace(const char *path, const char *target, const struct stat *old,
 		free(tmp);
 		return false;
 	}
-	ok = set_owner_mode(fd, old) && outfile_write_all(fd, text) &&
+	ok = set_owner_mode(fd, old) && write_all(fd, text) &&
 	    fsync(fd) == 0;
 	if (close(fd) != 0)
 		ok = false;
@@ -205,4 +207,35 @@ outfile_write(const char *path, const struct buf *text)
 	ok = replace(path, target, &st, text);
 	free(target);
 	return ok;
+}
+
+bool
+outfile_temp_copy(const struct buf *text, char **path_r)
+{
+	const char *dir = getenv("TMPDIR");
+	char *tmp;
+	int fd, err;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	tmp = xmalloc(strlen(dir) + sizeof(COPY_NAME));
+	memcpy(tmp, dir, strlen(dir));
+	memcpy(tmp + strlen(dir), COPY_NAME, sizeof(COPY_NAME));
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		err = errno;
+		free(tmp);
+		errno = err;
+		return false;
+	}
+	if (!write_all(fd, text)) {
+		err = errno;
+		(void)close(fd);
+		(void)unlink(tmp);
+		free(tmp);
+		errno = err;
+		return false;
+	}
+	(void)close(fd);
+	*path_r = tmp;
+	return true;
 }

@@ -11,7 +11,9 @@
  * replaced only once the whole text is on disk: a failed write leaves
  * the old file as it was. */
 bool outfile_write(const char *path, const struct buf *text);
-/* outfile_write_all - all of text to fd; false with errno set */
-bool outfile_write_all(int fd, const struct buf *text);
+/* outfile_temp_copy - text in a new file under $TMPDIR (/tmp when that
+ * is unset or empty); its name in *path_r, for the caller to unlink and
+ * free. False with errno set, nothing left behind */
+bool outfile_temp_copy(const struct buf *text, char **path_r);
 
 #endif

@@ -4,8 +4,9 @@ and OpenDMARC options over: option kinds held to authmilter's ranges,
 repeated options, Boolean and integer spellings, program defaults, host
 file words, data set kinds, IgnoreMailFrom, documented OpenDKIM options,
 long socket paths, include depth, networks, relative host files, log
-levels, the mode of the file -o writes, and what a write that fails
-leaves (test_migrate has the whole setups)."""
+levels, the mode of the file -o writes, what a write that fails
+leaves, and where the result is checked from (test_migrate has the
+whole setups)."""
 
 import errno
 import os
@@ -594,6 +595,43 @@ def check_cut():
         tmpdir.remove(tmp)
 
 
+def check_copy():
+    """the copy the result is checked from is made in $TMPDIR, /tmp
+    when that is unset or empty (it was always /tmp)"""
+    names = ["TMPDIR names a file: the copy cannot be made there, said",
+             "TMPDIR a directory: checked there, nothing left in it",
+             "TMPDIR empty: the copy goes to /tmp"]
+    if not t.need(check=missing, what="the check copy's directory",
+                  tests=names):
+        return
+    tmp = tmpdir.make("migrate-copy-")
+    try:
+        conf = os.path.join(tmp, "opendkim.conf")
+        with open(conf, "w") as f:
+            f.write("Mode v\n")
+        copies = os.path.join(tmp, "copies")
+        os.mkdir(copies)
+
+        def run(tmpdir_value):
+            env = dict(os.environ, TMPDIR=tmpdir_value)
+            return subprocess.run([MIGRATE, "-k", conf, "-m", "none"],
+                                  capture_output=True, text=True,
+                                  timeout=60, env=env)
+        r = run(conf)
+        t.ok(r.returncode == 2 and "cannot check the result: %s" %
+             os.strerror(errno.ENOTDIR) in r.stderr, names[0],
+             diag="status %r: %s" % (r.returncode, r.stderr))
+        r = run(copies)
+        t.ok(r.returncode == 0 and os.listdir(copies) == [], names[1],
+             diag="status %r: %s %r" % (r.returncode, r.stderr,
+                                        os.listdir(copies)))
+        r = run("")
+        t.ok(r.returncode == 0, names[2],
+             diag="status %r: %s" % (r.returncode, r.stderr))
+    finally:
+        tmpdir.remove(tmp)
+
+
 def main():
     translations()
     repeated_options()
@@ -612,6 +650,7 @@ def main():
     output_mode()
     output_cut()
     check_cut()
+    check_copy()
     t.done()
 
 

@@ -76,15 +76,18 @@ read_source(const char *path, bool given, bool include, struct oconf *oc)
 
 /*
  * check_result - load the text the way `authmilter -t` would: from path
- * when it was written to a file (errors then name that file), else from a
- * temporary copy. True when accepted.
+ * when it was written to a regular file (errors then name that file),
+ * else (path NULL) from a temporary copy: -o /dev/stdout read back a
+ * pipe ("is a FIFO", status 2) or waited for a terminal, and -o
+ * /dev/null checked an empty file (status 0 for a result authmilter
+ * refuses). True when accepted.
  */
 static bool
 check_result(const char *path, const struct buf *text)
 {
 	struct buf err = BUF_INIT;
 	struct conf *c = NULL;
-	bool ok, temp = path == NULL || strcmp(path, "-") == 0;
+	bool ok, temp = path == NULL;
 	char *tmp = NULL;
 
 	if (temp) {
@@ -123,7 +126,7 @@ main(int argc, char **argv)
 {
 	const char *dkim = DEFAULT_OPENDKIM, *dmarc = DEFAULT_OPENDMARC;
 	const char *out_path = NULL;
-	bool dkim_given = false, dmarc_given = false, accepted;
+	bool dkim_given = false, dmarc_given = false, accepted, file;
 	struct oconf dkim_oc = { NULL, 0 }, dmarc_oc = { NULL, 0 };
 	struct migration *m;
 	struct buf title = BUF_INIT, text = BUF_INIT;
@@ -187,8 +190,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "authmilter-migrate: not carried over: %s\n",
 		    dropped->items[i]);
 	accepted = false;
-	if (outfile_write(out_path, &text))
-		accepted = check_result(out_path, &text);
+	if (outfile_write(out_path, &text, &file))
+		accepted = check_result(file ? out_path : NULL, &text);
 	else
 		dropped = NULL;
 	migration_free(&m);

@@ -75,8 +75,9 @@ write_stream(const struct buf *text)
 /* write_in_place - text to a path that is not a regular file (a device)
  * or whose kind cannot be told (open then says why) */
 static bool
-write_in_place(const char *path, const struct buf *text)
+write_in_place(const char *path, const struct buf *text, bool *file_r)
 {
+	struct stat st;
 	int fd;
 	bool ok;
 
@@ -86,6 +87,7 @@ write_in_place(const char *path, const struct buf *text)
 		    strerror(errno));
 		return false;
 	}
+	*file_r = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 	ok = write_all(fd, text);
 	if (close(fd) != 0)
 		ok = false;
@@ -184,19 +186,21 @@ replace(const char *path, const char *target, const struct stat *old,
 }
 
 bool
-outfile_write(const char *path, const struct buf *text)
+outfile_write(const char *path, const struct buf *text, bool *file_r)
 {
 	struct stat st, lst;
 	char *target;
 	bool ok, exists;
 
+	*file_r = false;
 	if (path == NULL || strcmp(path, "-") == 0)
 		return write_stream(text);
 	exists = stat(path, &st) == 0;
 	if (exists ? !S_ISREG(st.st_mode) :
 	    errno != ENOENT || lstat(path, &lst) == 0)	/* dangling link */
-		return write_in_place(path, text);
+		return write_in_place(path, text, file_r);
 	/* a symlink stays: the file it names is replaced */
+	*file_r = true;
 	if (lstat(path, &lst) != 0 || !S_ISLNK(lst.st_mode))
 		return replace(path, path, exists ? &st : NULL, text);
 	if ((target = realpath(path, NULL)) == NULL) {

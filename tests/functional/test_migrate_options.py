@@ -632,6 +632,33 @@ def check_copy():
         tmpdir.remove(tmp)
 
 
+def output_device():
+    """-o naming what is not a regular file is checked from a copy, as
+    standard output is: the file was read back, so -o /dev/stdout on a
+    pipe was refused as a FIFO and -o /dev/null checked an empty file"""
+    names = ["-o /dev/stdout on a pipe: the text there, checked, status 0",
+             "-o /dev/null with a result authmilter refuses: status 2"]
+    if not t.need(check=missing, what="-o onto a device", tests=names):
+        return
+    tmp = tmpdir.make("migrate-dev-")
+    try:
+        conf = os.path.join(tmp, "opendkim.conf")
+        with open(conf, "w") as f:
+            f.write("Mode v\n")
+        r = migrate("-k", conf, "-m", "none", "-o", "/dev/stdout")
+        t.ok(r.returncode == 0 and
+             settings(r.stdout, lower=False).get("Mode") == "v", names[0],
+             diag="status %r: %s" % (r.returncode, r.stderr))
+        with open(conf, "w") as f:
+            f.write("Mode sv\nKeyTable file:%s/none\n"
+                    "SigningTable file:%s/none\n" % (tmp, tmp))
+        r = migrate("-k", conf, "-m", "none", "-o", "/dev/null")
+        t.ok(r.returncode == 2 and "(output):" in r.stderr, names[1],
+             diag="status %r: %s" % (r.returncode, r.stderr))
+    finally:
+        tmpdir.remove(tmp)
+
+
 def main():
     translations()
     repeated_options()
@@ -651,6 +678,7 @@ def main():
     output_cut()
     check_cut()
     check_copy()
+    output_device()
     t.done()
 
 

@@ -9,7 +9,8 @@
  * each problem is said at its option's file:line, all of them in one
  * run. Warnings (conf_warn.c) go to stderr with their file:line too.
  * Run as root with UserID, it also loads the file as that user, as a
- * reload (SIGHUP) after the privilege drop will.
+ * reload (SIGHUP) after the privilege drop will, and checks that user
+ * can write a sqlite: ReportStore.
  */
 #include "config.h"
 
@@ -112,6 +113,29 @@ socket_host_usable(const struct conf *c)
 	return r != SOCKET_HOST_NONE;
 }
 
+/* store_access_as_user - in reload_as_user's child: can the daemon's
+ * writer, as UserID, write a sqlite: store? Checked as root, a store in a
+ * directory only root can write passed -t, and the daemon then recorded
+ * nothing (one warning at start). A warning: the start succeeds */
+static void
+store_access_as_user(const struct conf *c)
+{
+	struct buf why = BUF_INIT;
+	char *at, *shown;
+
+	if (c->report_store != NULL &&
+	    !report_store_access(c->report_store, true, &why)) {
+		at = conf_where(c, "ReportStore");
+		shown = report_store_shown(c->report_store);
+		(void)fprintf(stderr, "%s: warning: ReportStore %s: as %s, the "
+		    "daemon %s (it starts, but stores no report row)\n", at,
+		    shown, c->user_id, buf_cstr(&why));
+		free(shown);
+		free(at);
+	}
+	buf_deinit(&why);
+}
+
 /* reload_as_user_child - in the child: become UserID, load the file as a
  * reload would, print each problem as a warning; never returns */
 static void
@@ -136,6 +160,7 @@ reload_as_user_child(const struct conf *c, const char *config_path)
 			(void)fprintf(stderr, "%s: warning: a reload (SIGHUP) "
 			    "as %s would be refused: %s\n", config_path,
 			    c->user_id, line);
+	store_access_as_user(c);
 	(void)fflush(stderr);
 	_exit(0);
 }

@@ -7,6 +7,7 @@
  *                         the store's identity)
  *   report_store_id       that identity, for the names of its reports
  *   report_store_check    can it be opened, without creating anything
+ *   report_store_access   may this process write a sqlite: store's files
  *   report_store_prepare  make the store's directory for the daemon's user
  *   report_store_insert   rows in one transaction
  *   report_store_close    close the handle
@@ -17,6 +18,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,6 +289,11 @@ report_store_open(const char *spec, const struct report_db_opts *o,
 	struct report_store *st;
 	struct report_db *db;
 
+	/* SQLite says "unable to open database file (No such file or
+	 * directory)" for a directory this user cannot write: say what is
+	 * wrong instead */
+	if (!report_store_access(spec, false, why))
+		return NULL;
 	db = report_db_open(spec, o, true, why);
 	if (db == NULL)
 		return NULL;
@@ -338,6 +345,42 @@ report_store_prepare(const char *spec, uid_t uid, gid_t gid, struct buf *why)
 		buf_printf(why, "mkdir %s: %s", dir, strerror(errno));
 		ok = false;
 	}
+	free(dir);
+	return ok;
+}
+
+bool
+report_store_access(const char *spec, bool dir_made_at_start,
+    struct buf *why)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	const char *path = sqlite_path(spec);
+	struct buf file = BUF_INIT;
+	char *dir;
+	bool ok = true;
+	size_t i;
+
+	if (path == NULL)
+		return true;
+	dir = parent_dir(path);
+	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0 &&
+	    !(errno == ENOENT && dir_made_at_start)) {
+		/* WAL mode makes PATH-wal and PATH-shm beside PATH */
+		buf_printf(why, "cannot make the store's files in %s: %s", dir,
+		    strerror(errno));
+		ok = false;
+	}
+	for (i = 0; ok && i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		buf_truncate(&file, 0);
+		buf_printf(&file, "%s%s", path, suffixes[i]);
+		if (faccessat(AT_FDCWD, buf_cstr(&file), R_OK | W_OK,
+		    AT_EACCESS) != 0 && errno != ENOENT) {
+			buf_printf(why, "cannot write %s: %s", buf_cstr(&file),
+			    strerror(errno));
+			ok = false;
+		}
+	}
+	buf_deinit(&file);
 	free(dir);
 	return ok;
 }

@@ -44,6 +44,17 @@ bool report_store_check(const char *spec, const struct report_db_opts *o,
     struct buf *why);
 
 /*
+ * report_store_access - may this process (its effective ids) write the
+ * files of a sqlite: store: its directory (where WAL mode makes PATH-wal
+ * and PATH-shm) and those of PATH, PATH-wal and PATH-shm that exist?
+ * With dir_made_at_start a missing directory counts as usable (the
+ * daemon started as root makes it for UserID). true for other stores;
+ * false with why filled.
+ */
+bool report_store_access(const char *spec, bool dir_made_at_start,
+    struct buf *why);
+
+/*
  * report_store_prepare - as root before the privilege drop: make the
  * directory of a sqlite: store when it is missing (one level, mode 0750,
  * owned by uid:gid) so the daemon can make the file after the drop.

@@ -9,7 +9,10 @@ under faketime across a full hour), and `authmilter -t` says why a store
 cannot be opened."""
 
 import os
+import pwd
+import re
 import sqlite3
+import subprocess
 import sys
 import time
 
@@ -23,6 +26,10 @@ import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP, run_parallel  # noqa: E402
+
+BUILD = os.environ.get("top_builddir") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..")
+REPORT = os.path.join(BUILD, "src", "authmilter-report")
 
 # waits widen under the sanitizer and valgrind builds
 SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1") or 1)
@@ -129,6 +136,7 @@ def main():
         run_parallel(t, lambda r: late_row(r, dict(base), tmp),
                      lambda r: late_row(r, dict(base), tmp, reloaded=True))
     check_option(t, tmp)
+    store_as_user(t)
     t.done()
 
 
@@ -386,6 +394,59 @@ def check_option(t, tmp):
     r = daemon.run(["-t", "-c", conf])
     t.ok(r.returncode != 0 and "t.conf:1" in r.stderr,
          "-t: an unknown store kind names file:line", diag=r.stderr)
+
+
+def store_as_user(t):
+    """a sqlite store the daemon's UserID cannot write: -t as root checked
+    it as root only (status 0, no word), and the daemon's start said
+    SQLite's "unable to open database file (No such file or directory)" """
+    names = ["-t as root: a store directory UserID cannot write is a "
+             "warning at ReportStore's file:line, status 0",
+             "-t as root: a store file UserID cannot write is named",
+             "-t as root: no warning for a directory UserID owns, nor for "
+             "one the start makes",
+             "the daemon's start names the directory it cannot write"]
+    if not t.need(root=True, what="ReportStore as UserID", tests=names):
+        return
+    tmp = tmpdir.make("authmilter-rec-user-", mode=0o755)
+    nobody = pwd.getpwnam("nobody")
+    conf = os.path.join(tmp, "t.conf")
+    store = os.path.join(tmp, "r.db")
+
+    def check(spec):
+        with open(conf, "w") as f:
+            f.write("UserID nobody\nReportStore sqlite:%s\n" % spec)
+        return daemon.run(["-t", "-q", "-c", conf])
+
+    r = check(store)
+    t.ok(r.returncode == 0 and re.search(
+        r"t\.conf:2: warning: ReportStore sqlite:.*: as nobody, the daemon "
+        r"cannot make the store's files in %s: Permission denied"
+        % re.escape(tmp), r.stderr), names[0], diag=r.stderr)
+    own = os.path.join(tmp, "own")
+    os.mkdir(own, 0o750)
+    os.chown(own, nobody.pw_uid, nobody.pw_gid)
+    # authmilter-report run as root before the daemon made the store
+    check(os.path.join(own, "r.db"))
+    made = subprocess.run([REPORT, "-c", conf, "--stats"],
+                          capture_output=True, text=True, timeout=30)
+    r = check(os.path.join(own, "r.db"))
+    t.ok(made.returncode == 0 and r.returncode == 0 and
+         "cannot write %s/r.db: Permission denied" % own in r.stderr,
+         names[1], diag=made.stderr + r.stderr)
+    for name in os.listdir(own):
+        os.chown(os.path.join(own, name), nobody.pw_uid, nobody.pw_gid)
+    r1 = check(os.path.join(own, "r.db"))
+    r2 = check(os.path.join(tmp, "new", "r.db"))
+    t.ok(r1.returncode == 0 and r1.stderr == "" and r2.returncode == 0 and
+         r2.stderr == "", names[2], diag=r1.stderr + r2.stderr)
+    opts = {"RunAsRoot": None, "UserID": "nobody", "ReportStore":
+            "sqlite:" + store}
+    with daemon.Daemon(options=opts) as d:
+        t.ok(d.wait_for_log(r"ReportStore .*: cannot open: cannot make the "
+                            r"store's files in %s: Permission denied"
+                            % re.escape(tmp), 10), names[3],
+             diag=d.log_tail(5))
 
 
 main()

@@ -7,7 +7,12 @@
  *
  * A file has one entry per line, its first word (the rest is a value
  * OpenDKIM and OpenDMARC ignore here), "#" comments and blank lines
- * ignored.
+ * ignored. OpenDKIM reads a refile: set's lines the same way but matches
+ * each as a pattern ("*" any text, "." and "+" themselves, the rest as a
+ * POSIX extended regular expression, anchored at both ends) against the
+ * text it looks up: a line with no other special character matched
+ * exactly what the same line of a file matched, so it is read as one;
+ * a real pattern ("192.168.*", "*.example.com") is listed.
  * Entries that authmilter's InternalHosts cannot hold are not dropped
  * silently: they are returned so the caller lists them.
  */
@@ -131,9 +136,18 @@ is_space(char c)
 	    c == '\v' || c == '\f';
 }
 
-/* read_hostfile - one entry per line */
+/* is_pattern - does OpenDKIM's refile: reading of entry p match more
+ * than its own text? (see the top of this file) */
 static bool
-read_hostfile(const char *path, struct lists *l, struct buf *err)
+is_pattern(const char *p)
+{
+	return strpbrk(p, "*?[](){}|^$\\") != NULL;
+}
+
+/* read_hostfile - one entry per line; patterns: a refile: set */
+static bool
+read_hostfile(const char *path, bool patterns, struct lists *l,
+    struct buf *err)
 {
 	char line[1024];
 	unsigned lineno = 0, count = 0;
@@ -168,6 +182,15 @@ read_hostfile(const char *path, struct lists *l, struct buf *err)
 			(void)fclose(f);
 			return false;
 		}
+		if (patterns && is_pattern(p)) {
+			char text[512];
+
+			(void)snprintf(text, sizeof(text), "%.300s (a refile: "
+			    "pattern: authmilter matches addresses and "
+			    "networks only)", p);
+			strlist_add(l->skipped, text);
+			continue;
+		}
 		classify(p, l);
 	}
 	(void)fclose(f);
@@ -179,7 +202,7 @@ read_hostfile(const char *path, struct lists *l, struct buf *err)
 static bool
 other_kind(const char *spec)
 {
-	static const char *const kinds[] = { "refile:", "db:", "dsn:", "ldap:",
+	static const char *const kinds[] = { "db:", "dsn:", "ldap:",
 	    "ldaps:", "ldapi:", "lua:", "memcache:", "redis:", "mdb:",
 	    "erlang:", "socket:" };
 	size_t i;
@@ -198,13 +221,15 @@ read_spec(const char *spec, bool lists_ok, struct lists *l, struct buf *err)
 	char *p, *comma;
 
 	if (ascii_strncasecmp(spec, "file:", 5) == 0)
-		return read_hostfile(spec + 5, l, err);
+		return read_hostfile(spec + 5, false, l, err);
 	if (spec[0] == '/')
-		return read_hostfile(spec, l, err);
+		return read_hostfile(spec, false, l, err);
 	if (!lists_ok) {
 		buf_printf(err, "%s: expected the path of a file", spec);
 		return false;
 	}
+	if (ascii_strncasecmp(spec, "refile:", 7) == 0)
+		return read_hostfile(spec + 7, true, l, err);
 	if (ascii_strncasecmp(spec, "csl:", 4) == 0) {
 		spec += 4;
 	} else if (other_kind(spec)) {

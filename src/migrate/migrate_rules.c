@@ -194,19 +194,21 @@ merge_hosts(struct migration *m, const struct oconf_entry *e,
 {
 	struct strlist nets = { NULL, 0 }, skipped = { NULL, 0 };
 	struct buf err = BUF_INIT, spec = BUF_INIT;
-	size_t i;
+	size_t i, kind = ascii_strncasecmp(e->value, "file:", 5) == 0 ? 5 :
+	    ascii_strncasecmp(e->value, "refile:", 7) == 0 ? 7 : 0;
 
-	/* a relative file: name was opened from the program's working
-	 * directory, not ours: only OpenDKIM's absolute BaseDirectory
-	 * says which that was */
-	if (ascii_strncasecmp(e->value, "file:", 5) == 0 && e->value[5] != '/') {
+	/* a relative file: (or refile:) name was opened from the program's
+	 * working directory, not ours: only OpenDKIM's absolute
+	 * BaseDirectory says which that was */
+	if (kind != 0 && e->value[kind] != '/') {
 		if (!m->adding_dkim || m->dkim_base_dir == NULL) {
 			migrate_drop(m, e, "a relative path: the program read it "
 			    "from its working directory; write it absolute (or "
 			    "set an absolute BaseDirectory)");
 			return false;
 		}
-		buf_printf(&spec, "file:%s/%s", m->dkim_base_dir, e->value + 5);
+		buf_printf(&spec, "%.*s%s/%s", (int)kind, e->value,
+		    m->dkim_base_dir, e->value + kind);
 	} else {
 		buf_printf(&spec, "%s", e->value);
 	}

@@ -275,6 +275,47 @@ def data_set_case():
         tmpdir.remove(tmp)
 
 
+def refile_hosts():
+    """InternalHosts refile:/etc/opendkim/TrustedHosts (as many guides
+    write it) was refused as a data set kind not supported, so the result
+    kept only 127.0.0.1 and stopped signing for the networks listed.
+    OpenDKIM matches a refile: line as an anchored pattern: one without
+    "*" or other special characters matched what a file line matched"""
+    names = ["refile: InternalHosts and PeerList: addresses and networks "
+             "carried", "refile: patterns listed, not carried",
+             "relative refile: read from an absolute BaseDirectory"]
+    if not t.need(check=missing, what="refile: host lists", tests=names):
+        return
+    tmp = tmpdir.make("migrate-refile-")
+    try:
+        with open(os.path.join(tmp, "TrustedHosts"), "w") as f:
+            f.write("127.0.0.1\n::1\n192.0.2.0/24\n198.51.100.7 relay\n"
+                    "192.168.*\n*.example.com\n[2001:db8::1]\n")
+        with open(os.path.join(tmp, "peers"), "w") as f:
+            f.write("203.0.113.9\n")
+        conf = os.path.join(tmp, "opendkim.conf")
+        with open(conf, "w") as f:
+            f.write("Mode sv\nInternalHosts refile:%s/TrustedHosts\n"
+                    "PeerList Refile:%s/peers\n" % (tmp, tmp))
+        r = migrate("-k", conf, "-m", "none")
+        s = settings(r.stdout, lower=False)
+        t.ok(r.returncode == 0 and s.get("InternalHosts") ==
+             "127.0.0.1 ::1 192.0.2.0/24 198.51.100.7" and
+             s.get("PeerHosts") == "203.0.113.9", names[0],
+             diag=r.stdout + r.stderr)
+        t.ok(all("entry %s (a refile: pattern" % e in r.stderr
+                 for e in ("192.168.*", "*.example.com", "[2001:db8::1]")),
+             names[1], diag=r.stderr)
+        with open(conf, "w") as f:
+            f.write("Mode sv\nBaseDirectory %s\nInternalHosts "
+                    "refile:TrustedHosts\n" % tmp)
+        r = migrate("-k", conf, "-m", "none")
+        t.is_eq(settings(r.stdout, lower=False).get("InternalHosts"),
+                "127.0.0.1 ::1 192.0.2.0/24 198.51.100.7", names[2])
+    finally:
+        tmpdir.remove(tmp)
+
+
 def ignore_mail_from():
     """IgnoreMailFrom becomes DMARCNeverReject, which also covers
     subdomains (OpenDMARC matched the From domain exactly): the comment
@@ -667,6 +708,7 @@ def main():
     program_defaults()
     host_file_words()
     data_set_case()
+    refile_hosts()
     ignore_mail_from()
     documented_options()
     long_socket()

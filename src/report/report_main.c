@@ -17,6 +17,7 @@
 #include <libpsl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,7 +83,45 @@ parse_i64(const char *s, int64_t *out)
 	return true;
 }
 
-/* parse_args - false on a usage error */
+/* bad_usage - say what is wrong with the command line; false */
+static bool bad_usage(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static bool
+bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)fputs("authmilter-report: ", stderr);
+	va_start(ap, fmt);
+	(void)vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	(void)fputc('\n', stderr);
+	return false;
+}
+
+/* parse_period - --period BEGIN END (optarg and the next word) */
+static bool
+parse_period(int argc, char **argv, struct args *a)
+{
+	const char *end;
+
+	if (optind >= argc)
+		return bad_usage("--period needs BEGIN and END");
+	end = argv[optind++];
+	if (!parse_i64(optarg, &a->begin) || !parse_i64(end, &a->end))
+		return bad_usage("--period %s %s: BEGIN and END are Unix times, "
+		    "whole seconds from 0 to %lld", optarg, end,
+		    LAST_TIME_T_ACCEPTED);
+	if (a->end <= a->begin)
+		return bad_usage("--period %s %s: END must be after BEGIN",
+		    optarg, end);
+	a->have_period = true;
+	return true;
+}
+
+/* parse_args - false on a usage error, after saying what it is (getopt
+ * says it for an unknown option) */
 static bool
 parse_args(int argc, char **argv, struct args *a)
 {
@@ -105,15 +144,13 @@ parse_args(int argc, char **argv, struct args *a)
 		case 'o': a->out_dir = optarg; break;
 		case 's': a->stats = true; break;
 		case 'p':
-			if (optind >= argc || !parse_i64(optarg, &a->begin) ||
-			    !parse_i64(argv[optind++], &a->end) ||
-			    a->end <= a->begin)
+			if (!parse_period(argc, argv, a))
 				return false;
-			a->have_period = true;
 			break;
 		case 'e':
 			if (!parse_i64(optarg, &v) || v < 1 || v > 36500)
-				return false;
+				return bad_usage("--expire %s: a number of days "
+				    "from 1 to 36500", optarg);
 			a->expire_days = (unsigned)v;
 			a->have_expire = true;
 			break;
@@ -127,7 +164,15 @@ parse_args(int argc, char **argv, struct args *a)
 			return false;
 		}
 	}
-	return optind == argc && a->dry_run == (a->out_dir != NULL);
+	if (optind != argc)
+		return bad_usage("unexpected argument: %s", argv[optind]);
+	if (a->dry_run && a->out_dir == NULL)
+		return bad_usage("--dry-run needs --out DIR (where the reports "
+		    "are written)");
+	if (!a->dry_run && a->out_dir != NULL)
+		return bad_usage("--out is for --dry-run (reports are sent "
+		    "otherwise)");
+	return true;
 }
 
 /* load - the configuration, with what the job needs; NULL after saying why */

@@ -240,18 +240,32 @@ def command_line(t, tmp):
          re.search(r"^  -h, --help ", r.stdout, re.M),
          "report --help: usage on stdout (naming -V and -h too), exit 0",
          diag=r.stdout + r.stderr)
-    bad = [("--bogus",), ("--out", tmp), ("--dry-run",), ("--expire", "0"),
-           ("--period", "200", "100"), ("--period", "1x", "2"), ("extra",),
-           ("--period", "1", "99999999999999999999"), ("--period", "-100", "100"),
-           ("--period", " 1", "2"), ("--period", "1", "253402300800")]
-    got = [(a, report(full, *a)) for a in bad]
+    times = "BEGIN and END are Unix times"
+    bad = [(("--bogus",), "unrecognized option '--bogus'"),
+           (("--out", tmp), "--out is for --dry-run"),
+           (("--dry-run",), "--dry-run needs --out DIR"),
+           (("--expire", "0"), "--expire 0: a number of days from 1"),
+           (("--period", "200", "100"), "--period 200 100: END must be "
+            "after BEGIN"),
+           (("--period", "1x", "2"), times), (("--period", "5"),
+                                               "--period needs BEGIN and END"),
+           (("extra",), "unexpected argument: extra"),
+           (("--period", "1", "99999999999999999999"), times),
+           (("--period", "-100", "100"), times),
+           (("--period", " 1", "2"), times),
+           (("--period", "1", "253402300800"), times)]
+    got = [(a, why, report(full, *a)) for a, why in bad]
     t.ok(all(r.returncode == 2 and "usage: authmilter-report" in r.stderr
-             for a, r in got), "report: a usage error (unknown option, --out "
-         "without --dry-run or the other way, --expire 0, a period that "
-         "ends before it begins, not a number, one too large for a time (not "
-         "clamped) or before 1970, an extra word): usage on "
+             for a, why, r in got), "report: a usage error (unknown option, "
+         "--out without --dry-run or the other way, --expire 0, a period "
+         "that ends before it begins, not a number, one too large for a "
+         "time (not clamped) or before 1970, an extra word): usage on "
          "stderr, exit 2",
-         diag=repr([(a, r.returncode) for a, r in got]))
+         diag=repr([(a, r.returncode) for a, why, r in got]))
+    t.ok(all(why in r.stderr.split("usage:")[0] for a, why, r in got),
+         "report: each usage error says what is wrong before the usage",
+         diag=repr([(a, r.stderr.split("usage:")[0]) for a, why, r in got
+                    if why not in r.stderr.split("usage:")[0]]))
     r = report(conf_with("nostore.conf", contact))
     t.ok(r.returncode == 2 and "nostore.conf: ReportStore is not set" in
          r.stderr, "report: no ReportStore: said, exit 2", diag=r.stderr)

@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -81,7 +82,7 @@ usage(FILE *out)
 	    "  -t       check the configuration, print it, and exit\n"
 	    "  -q       with -t: print only warnings and errors\n"
 	    "  -V       print the version and exit\n"
-	    "  -h       print this help and exit\n");
+	    "  -h       print this help and exit (also --help)\n");
 }
 
 /* absolute_config - the -c file as an absolute name, for the daemon:
@@ -527,6 +528,10 @@ main(int argc, char **argv)
 	struct conf *c;
 	const char *sock_path, *psl_why;
 	unsigned left = 0;
+	static const struct option longs[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 	int ch, rc;
 
 	/* before anything is opened: with 0, 1 or 2 closed at start the
@@ -541,7 +546,9 @@ main(int argc, char **argv)
 	 * OpenSSL's first allocation (nothing to log to yet if too late) */
 	(void)crypto_abort_on_oom();
 	crypto_keep_at_exit();
-	while ((ch = getopt(argc, argv, "c:fqthV")) != -1) {
+	/* --help as well: authcheck and authmilter-report take it, and it is
+	 * what a postmaster types first */
+	while ((ch = getopt_long(argc, argv, "c:fqthV", longs, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			config_path = optarg;

@@ -46,7 +46,7 @@ usage(FILE *out)
 	    "  -o file  write the authmilter configuration here (default: "
 	    "standard output)\n"
 	    "  -V       print the version and exit\n"
-	    "  -h       print this help and exit\n",
+	    "  -h       print this help and exit (also --help)\n",
 	    DEFAULT_OPENDKIM, DEFAULT_OPENDMARC);
 }
 
@@ -131,6 +131,10 @@ main(int argc, char **argv)
 	struct migration *m;
 	struct buf title = BUF_INIT, text = BUF_INIT;
 	const struct strlist *dropped;
+	static const struct option longs[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 	int ch, rk, rm;
 	size_t i;
 
@@ -141,7 +145,7 @@ main(int argc, char **argv)
 		    strerror(errno));
 		return 1;
 	}
-	while ((ch = getopt(argc, argv, "k:m:o:Vh")) != -1) {
+	while ((ch = getopt_long(argc, argv, "k:m:o:Vh", longs, NULL)) != -1) {
 		switch (ch) {
 		case 'k':
 			dkim = optarg;

@@ -50,6 +50,10 @@ def test_cli(t):
     r = daemon.run(["-h"])
     t.ok(r.returncode == 0 and "-t" in r.stdout and "-c file" in r.stdout,
          "-h prints usage", diag=r.stdout)
+    r2 = daemon.run(["--help"])
+    t.ok(r2.returncode == 0 and r2.stdout == r.stdout and r2.stderr == "",
+         "--help prints the same usage, as authcheck's and "
+         "authmilter-report's do", diag=r2.stdout + r2.stderr)
     r = daemon.run(["-x"])
     t.ok(r.returncode == 2, "an unknown flag is a usage error")
 

@@ -316,6 +316,18 @@ def refile_hosts():
         tmpdir.remove(tmp)
 
 
+def help_option():
+    """--help, as authcheck and authmilter-report take it: it was a usage
+    error ("invalid option -- '-'", status 1)"""
+    names = ["--help prints what -h prints, status 0"]
+    if not t.need(check=missing, what="--help", tests=names):
+        return
+    r1, r2 = migrate("-h"), migrate("--help")
+    t.ok(r1.returncode == 0 and r2.returncode == 0 and r2.stderr == "" and
+         r2.stdout == r1.stdout and "usage: authmilter-migrate" in r2.stdout,
+         names[0], diag=r2.stdout + r2.stderr)
+
+
 def ignore_mail_from():
     """IgnoreMailFrom becomes DMARCNeverReject, which also covers
     subdomains (OpenDMARC matched the From domain exactly): the comment
@@ -709,6 +721,7 @@ def main():
     host_file_words()
     data_set_case()
     refile_hosts()
+    help_option()
     ignore_mail_from()
     documented_options()
     long_socket()

@@ -109,7 +109,8 @@ mx_section(struct report *rep, struct dns_resolver *r, const char *domain)
  * identifiers are given, only the policy part of the result is used */
 static void
 run_discovery(struct dns_resolver *r, const char *domain,
-    struct dmarc_eval **e_r, struct dmarc_result *res, bool *temp_r)
+    struct dmarc_eval **e_r, struct dmarc_result *res, bool *temp_r,
+    struct buf *failed)
 {
 	struct dmarc_eval_opts opts;
 	struct dmarc_auth auth;
@@ -126,6 +127,9 @@ run_discovery(struct dns_resolver *r, const char *domain,
 		char *asked = xstrdup(name);
 		struct dns_answer *a = dns_lookup(r, asked, type, 0);
 
+		if (is_temp(a->status) && !*temp_r)	/* the first: the cause */
+			buf_printf(failed, "%s %s: %s", asked, type == DNS_T_TXT ?
+			    "TXT" : "A", dns_status_name(a->status));
 		if (is_temp(a->status))
 			*temp_r = true;
 		dmarc_eval_feed(*e_r, asked, type, a);
@@ -235,17 +239,25 @@ dmarc_section(struct report *rep, struct dns_resolver *r, const char *domain)
 	struct dmarc_eval *e = NULL;
 	struct dmarc_result res;
 	const struct dmarc_record *rec;
-	struct buf name = BUF_INIT;
+	struct buf name = BUF_INIT, failed = BUF_INIT;
 	bool temp = false;
 	enum dmarc_policy p, sp;
 
-	run_discovery(r, domain, &e, &res, &temp);
+	run_discovery(r, domain, &e, &res, &temp, &failed);
 	rec = res.record;
 	rn_str(n, "org_domain", "%s", res.org_domain);
 	rn_str(n, "policy_domain", "%s", res.policy_domain);
 	if (temp || res.result == DMARC_RES_TEMPERROR) {
+		/* name the query: the walk asks parents of the domain too
+		 * (_dmarc.example for _dmarc.mail.example), which a server
+		 * authoritative for one zone refuses */
 		rep->tempfail = true;
-		rn_str(n, "why", "DNS failure during policy discovery");
+		if (failed.len > 0)
+			rn_str(n, "why", "DNS failure during policy discovery: "
+			    "%s (the tree walk asks the domain and its "
+			    "parents)", buf_cstr(&failed));
+		else
+			rn_str(n, "why", "DNS failure during policy discovery");
 		goto out;
 	}
 	if (rec == NULL) {
@@ -297,6 +309,7 @@ dmarc_section(struct report *rep, struct dns_resolver *r, const char *domain)
 		rua_check(rep, r, n, &res);
 out:
 	buf_deinit(&name);
+	buf_deinit(&failed);
 	dmarc_eval_free(&e);
 }
 

@@ -133,6 +133,10 @@ def zone():
     z["broken.test"] = ["SERVFAIL"]
     dom("mxfail.test", "v=spf1 -all")
     z["mx.mxfail.test"] = ["SERVFAIL"]
+    # the tree walk's parent query fails (as a server authoritative for
+    # the child zone only answers for _dmarc.<parent>)
+    dom("sub.walkfail.test", "v=spf1 -all")
+    z["_dmarc.walkfail.test"] = ["SERVFAIL"]
     return z
 
 
@@ -388,6 +392,11 @@ def cases(t, env):
     # DNS failure and usage errors
     rc, doc = run(env, "broken.test")
     t.is_eq(rc, 3, "SERVFAIL: exit 3 (DNS temporary failure)")
+    rc, doc = run(env, "sub.walkfail.test")
+    t.ok(rc == 3 and "_dmarc.walkfail.test TXT: servfail" in
+         doc.get("dmarc", {}).get("why", ""),
+         "DMARC walk SERVFAIL at a parent: exit 3, why names the query",
+         diag="rc %r %r" % (rc, doc.get("dmarc")))
     # an MX host whose address lookup fails has not "no address"
     rc, doc = run(env, "mxfail.test")
     mx = doc.get("mx", {}).get("hosts", [{}])

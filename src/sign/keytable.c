@@ -75,8 +75,12 @@ key_for(struct keytable *kt, const char *table_path, const char *spec,
 
 		k = crypto_privkey_from_text((const unsigned char *)spec,
 		    strlen(spec), &err);
+		/* "keys/mail.private" (OpenDKIM reads it the same way): a
+		 * "." is no base64, so this was meant as a file */
 		if (k == NULL)
-			(void)snprintf(why, why_size, "inline key: %s", err);
+			(void)snprintf(why, why_size, "inline key: %s%s", err,
+			    strchr(spec, '.') != NULL ? " (to name a key file, "
+			    "start it with \"/\", \"./\" or \"../\")" : "");
 		else if (!signkey_check(k, small, sizeof(small))) {
 			(void)snprintf(why, why_size, "inline key: %s", small);
 			crypto_privkey_free(&k);

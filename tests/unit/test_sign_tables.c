@@ -189,7 +189,8 @@ test_keytable_bad_lines(void **state)
 	    "perdom %%:s:/keys/%%.key\n"
 	    "loose example.com:s:%s\n"
 	    "ok example.com:s:%s\n"
-	    "inline example.com:s:bm90IGEga2V5\n",
+	    "inline example.com:s:bm90IGEga2V5\n"
+	    "relative example.com:s:keys/mail.private\n",
 	    path_in("ed.seed"), path_in("ed.seed"), path_in("ed.seed"),
 	    path_in("loose.seed"), path_in("ed.seed"));
 	p = put("BadKeyTable", text, 0644);
@@ -204,6 +205,9 @@ test_keytable_bad_lines(void **state)
 			":6: \"%\" in the key is not supported",
 			":7: key file ", ":8: key name \"ok\" given twice (first at line 1)",
 			":9: inline key: ",
+			/* a relative file name, as OpenDKIM also read it */
+			":10: inline key: neither PEM nor base64 (to name a key "
+			"file, start it with \"/\", \"./\" or \"../\")",
 		};
 		size_t i;
 

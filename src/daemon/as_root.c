@@ -132,6 +132,13 @@ as_root_open_socket(const struct conf *c)
 	if (smfi_opensocket(true) != MI_SUCCESS) {
 		if (path != NULL)
 			unix_dir_fatal(c->socket, path);
+		/* inet: a port taken is the usual case (a second start, or
+		 * the OpenDKIM this replaces still on 8891); say so when a
+		 * connection there is answered */
+		else if (milter_socket_accepts(c->socket))
+			log_fatal("cannot open milter socket %s: another "
+			    "process listens on it (authmilter already running, "
+			    "or the milter it replaces?)", c->socket);
 		log_fatal("cannot open milter socket %s (in use, or no "
 		    "permission?)", c->socket);
 	}

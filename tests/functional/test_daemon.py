@@ -623,6 +623,21 @@ def test_unix_socket_in_use(t):
         stale.cleanup()
 
 
+def test_inet_socket_in_use(t):
+    """an inet Socket another process listens on: the start said only
+    "in use, or no permission?" (OpenDKIM still on 8891 during a move)"""
+    name = "inet socket in use: the start says another process listens"
+    with daemon.Daemon() as d:
+        second = daemon.Daemon(socket=d.spec)
+        try:
+            r = daemon.run(["-f", "-c", second.conf_path], timeout=20)
+            t.ok(r.returncode == 1 and "another process listens on it" in
+                 r.stderr, name, diag="status %r: %s" % (r.returncode,
+                                                          r.stderr[-400:]))
+        finally:
+            second.cleanup()
+
+
 def test_unix_socket_dir(t):
     """a unix Socket whose directory is missing or is a file: the start
     says so, not "in use, or no permission?" (what libmilter's failure
@@ -682,6 +697,7 @@ def main():
     test_unix_socket_and_pid(t)
     test_open_files_limit(t)
     test_unix_socket_in_use(t)
+    test_inet_socket_in_use(t)
     test_unix_socket_dir(t)
     test_privilege_drop(t)
     t.done()

@@ -270,15 +270,22 @@ migration_add(struct migration *m, enum migrate_source src,
 
 /* add_default_hosts - a program read without its host option kept its
  * default (127.0.0.1 for both); once the merged list replaces
- * authmilter's default, that address must be in it */
+ * authmilter's default, that address must be in it. A host option that
+ * was given but could not be read (db:, ldap:) was no default: loopback
+ * is still kept, and the comment says why rather than calling it one */
 static void
-add_default_hosts(struct migration *m, bool had, int idx, const char *what)
+add_default_hosts(struct migration *m, bool had, int idx, const char *what,
+    const char *option)
 {
 	if (!had || m->hosts_seen[idx] || m->internal.count == 0)
 		return;
 	if (!strlist_has(&m->internal, "127.0.0.1"))
 		strlist_add(&m->internal, "127.0.0.1");
-	buf_printf(&m->internal_why, "# 127.0.0.1: %s\n", what);
+	if (m->hosts_unread[idx])
+		buf_printf(&m->internal_why, "# 127.0.0.1: loopback, kept "
+		    "because %s could not be carried (see below)\n", option);
+	else
+		buf_printf(&m->internal_why, "# 127.0.0.1: %s\n", what);
 }
 
 void
@@ -288,8 +295,10 @@ migration_finish(struct migration *m, bool had_opendkim, bool had_opendmarc)
 	    "OpenDMARC's default: RejectFailures false" :
 	    "no OpenDMARC configuration: DMARC was not enforced";
 
-	add_default_hosts(m, had_opendkim, 1, "OpenDKIM's default InternalHosts");
-	add_default_hosts(m, had_opendmarc, 2, "OpenDMARC's default IgnoreHosts");
+	add_default_hosts(m, had_opendkim, 1, "OpenDKIM's default InternalHosts",
+	    "OpenDKIM's InternalHosts");
+	add_default_hosts(m, had_opendmarc, 2, "OpenDMARC's default IgnoreHosts",
+	    "OpenDMARC's IgnoreHosts");
 	if (migrate_find_setting(m, "DMARCRejectAction") == NULL)
 		(void)migrate_set_from(m, NULL, why, "DMARCRejectAction", "mark", NULL);
 	if (migrate_find_setting(m, "DMARCQuarantineAction") == NULL)

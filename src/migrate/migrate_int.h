@@ -35,6 +35,7 @@ struct migration {
 	char *dkim_base_dir;
 	bool adding_dkim;		/* entries now read are OpenDKIM's */
 	bool hosts_seen[3];		/* by source: its host option was read */
+	bool hosts_unread[3];		/* by source: given, but not carried */
 	bool dkim_canon_seen;		/* OpenDKIM set Canonicalization */
 	struct strlist notes;		/* carried without a setting */
 	struct strlist dropped;

@@ -240,8 +240,12 @@ void
 migrate_r_hosts(struct migration *m, const struct oconf_entry *e,
     const struct rule *r)
 {
+	int idx = r->src == DMARC ? 2 : 1;
+
 	if (merge_hosts(m, e, r, &m->internal, &m->internal_why))
-		m->hosts_seen[r->src == DMARC ? 2 : 1] = true;
+		m->hosts_seen[idx] = true;
+	else
+		m->hosts_unread[idx] = true;
 }
 
 /* migrate_r_peers - OpenDKIM's PeerList into PeerHosts */

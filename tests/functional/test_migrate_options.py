@@ -316,6 +316,36 @@ def refile_hosts():
         tmpdir.remove(tmp)
 
 
+def unread_hosts():
+    """An InternalHosts given but not readable here (db:, ldap:) is listed
+    as not carried; the result's comment called the 127.0.0.1 it keeps
+    "OpenDKIM's default InternalHosts", which it was not"""
+    names = ["InternalHosts not carried: 127.0.0.1 kept, not called "
+             "OpenDKIM's default"]
+    if not t.need(check=missing, what="unread host lists", tests=names):
+        return
+    tmp = tmpdir.make("migrate-unread-")
+    try:
+        with open(os.path.join(tmp, "ignore"), "w") as f:
+            f.write("10.0.0.0/8\n")
+        dkim = os.path.join(tmp, "opendkim.conf")
+        with open(dkim, "w") as f:
+            f.write("Mode sv\nInternalHosts db:/etc/opendkim/hosts.db\n")
+        dmarc = os.path.join(tmp, "opendmarc.conf")
+        with open(dmarc, "w") as f:
+            f.write("IgnoreHosts %s/ignore\n" % tmp)
+        r = migrate("-k", dkim, "-m", dmarc)
+        t.ok(settings(r.stdout, lower=False).get("InternalHosts") ==
+             "10.0.0.0/8 127.0.0.1" and
+             "OpenDKIM's default InternalHosts" not in r.stdout and
+             "127.0.0.1: loopback, kept because OpenDKIM's InternalHosts "
+             "could not be carried" in r.stdout and
+             "InternalHosts db:/etc/opendkim/hosts.db" in r.stderr,
+             names[0], diag=r.stdout + r.stderr)
+    finally:
+        tmpdir.remove(tmp)
+
+
 def help_option():
     """--help, as authcheck and authmilter-report take it: it was a usage
     error ("invalid option -- '-'", status 1)"""
@@ -721,6 +751,7 @@ def main():
     host_file_words()
     data_set_case()
     refile_hosts()
+    unread_hosts()
     help_option()
     ignore_mail_from()
     documented_options()

@@ -35,6 +35,9 @@ test_xml_escape(void **state)
 		{ "over\xc0\xaf", "over??" },			/* overlong */
 		{ "sur\xed\xa0\x80", "sur???" },		/* surrogate */
 		{ "\xf4\x90\x80\x80", "????" },			/* > U+10FFFF */
+		/* U+FFFE and U+FFFF: UTF-8, but no XML characters; U+FFFD is */
+		{ "a\xef\xbf\xbe\xef\xbf\xbf" "b", "a??????b" },
+		{ "\xef\xbf\xbd", "\xef\xbf\xbd" },
 	};
 	size_t i;
 
@@ -67,6 +70,10 @@ test_xml_record_mapping(void **state)
 	report_xml_end(&b);
 	x = buf_cstr(&b);
 	assert_non_null(strstr(x, "<feedback xmlns=\"urn:ietf:params:xml:ns:dmarc-2.0\">"));
+	assert_non_null(strstr(x, "    <org_name>Org</org_name>\n"
+	    "    <email>a@b.example</email>\n"
+	    "    <report_id>1.x@b.example</report_id>\n"));
+	assert_non_null(strstr(x, "</date_range>\n    <generator>gen</generator>\n"));
 	assert_non_null(strstr(x, "<np>quarantine</np>"));
 	assert_null(strstr(x, "<sp>"));			/* absent: left out */
 	assert_non_null(strstr(x, "<adkim>s</adkim>"));
@@ -97,6 +104,10 @@ test_xml_record_mapping(void **state)
 	report_xml_record(&b, &m, &g);
 	x = buf_cstr(&b);
 	assert_non_null(strstr(x, "<feedback>\n  <version>1.0</version>"));
+	assert_null(strstr(x, "<generator>"));	/* not in RFC 7489's schema */
+	/* RFC 7489's order: adkim and aspf before p */
+	assert_non_null(strstr(x, "<domain>x.example</domain>\n"
+	    "    <adkim>s</adkim>\n    <aspf>r</aspf>\n    <p>reject</p>\n"));
 	assert_non_null(strstr(x, "<sp>reject</sp>"));	/* defaults to p */
 	assert_null(strstr(x, "<np>"));
 	assert_non_null(strstr(x, "<pct>100</pct>"));
@@ -104,6 +115,16 @@ test_xml_record_mapping(void **state)
 	assert_non_null(strstr(x, "<scope>helo</scope>"));
 	/* the null sender: RFC 7489's schema requires envelope_from */
 	assert_non_null(strstr(x, "<envelope_from></envelope_from>"));
+	/* pct outside 0..100 is shown at the nearest end */
+	p.pct = 101;
+	buf_truncate(&b, 0);
+	report_xml_begin(&b, &m, &p);
+	assert_non_null(strstr(buf_cstr(&b), "<pct>100</pct>"));
+	p.pct = -1;
+	buf_truncate(&b, 0);
+	report_xml_begin(&b, &m, &p);
+	assert_non_null(strstr(buf_cstr(&b), "<pct>0</pct>"));
+	p.pct = 100;
 	/* an IPv6 source: all eight groups for RFC 7489's IPAddress
 	 * pattern (it has no "::"), RFC 5952 text for RFC 9990 */
 	g.source_ip = "2001:db8::25";
@@ -122,7 +143,61 @@ test_xml_record_mapping(void **state)
 	report_xml_record(&b, &m, &g);
 	assert_non_null(strstr(buf_cstr(&b),
 	    "<source_ip>2001:db8::25</source_ip>"));
+	/* RFC 9990: envelope_from shown when there is one */
+	g.envelope_from = "bounce.x.example";
+	buf_truncate(&b, 0);
+	report_xml_record(&b, &m, &g);
+	assert_non_null(strstr(buf_cstr(&b), "<header_from>x.example</header_from>\n"
+	    "      <envelope_from>bounce.x.example</envelope_from>\n"));
 	buf_deinit(&b);
+}
+
+/* dkim_line - one stored line "d\ts\tr" of the lengths given */
+static void
+dkim_line(struct buf *b, size_t dl, size_t sl, size_t rl)
+{
+	size_t i;
+
+	for (i = 0; i < dl; i++)
+		buf_append_byte(b, 'd');
+	buf_append_byte(b, '\t');
+	for (i = 0; i < sl; i++)
+		buf_append_byte(b, 's');
+	buf_append_byte(b, '\t');
+	for (i = 0; i < rl; i++)
+		buf_append_byte(b, 'r');
+	buf_append_byte(b, '\n');
+}
+
+/* A stored DKIM line whose domain, selector or result is too long for
+ * the writer's copies (255, 255 and 31 bytes) is left out whole, never
+ * shown cut; one at the limits is shown */
+static void
+test_xml_dkim_lengths(void **state)
+{
+	struct report_meta m = { false, "Org", "a@b.example", "1.x@b.example",
+		"gen", 0, 86399 };
+	struct report_group g = { "192.0.2.1", 1, "none", false, false, "", "",
+		"x.example", "", "x.example", "mfrom", "fail", "" };
+	static const size_t lens[][4] = {	/* d, s, r, shown */
+		{ 255, 255, 31, 1 }, { 256, 1, 4, 0 }, { 1, 256, 4, 0 },
+		{ 1, 1, 32, 0 },
+	};
+	struct buf b = BUF_INIT, dkim = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		buf_truncate(&dkim, 0);
+		buf_truncate(&b, 0);
+		dkim_line(&dkim, lens[i][0], lens[i][1], lens[i][2]);
+		g.dkim = buf_cstr(&dkim);
+		report_xml_record(&b, &m, &g);
+		if ((strstr(buf_cstr(&b), "<dkim>\n") != NULL) != (lens[i][3] != 0))
+			fail_msg("case %zu: %s", i, buf_cstr(&b));
+	}
+	buf_deinit(&b);
+	buf_deinit(&dkim);
 }
 
 static void
@@ -224,6 +299,29 @@ test_rua_parse(void **state)
 	assert_int_equal(report_rua_parse("mailto:a@b.example!16777215t", d,
 	    1), 1);
 	assert_true(d[0].max_bytes == 16777215ULL << 40);
+	/* a size needs digits; hfields are not followed */
+	assert_int_equal(report_rua_parse("mailto:a@b.example!,"
+	    "mailto:a@b.example!k", d, 2), 0);
+	assert_int_equal(report_rua_parse("mailto:a@b.example?subject=hi!1k",
+	    d, 1), 1);
+	assert_string_equal(d[0].addr, "a@b.example");
+	assert_int_equal(d[0].max_bytes, 1024);
+	/* escapes for controls, space and DEL are refused, as are a local
+	 * part ending in the domain's dot and an address of 256 bytes */
+	assert_int_equal(report_rua_parse("mailto:a%0Ab@c.example,"
+	    "mailto:a%20b@c.example,mailto:a%7Fb@c.example,"
+	    "mailto:x.@example", d, 4), 0);
+	{
+		char uri[300];
+
+		(void)snprintf(uri, sizeof(uri), "mailto:%0*d@c.example",
+		    (int)(REPORT_ADDR_SIZE - 11), 0);
+		assert_int_equal(report_rua_parse(uri, d, 1), 1);
+		assert_int_equal(strlen(d[0].addr), REPORT_ADDR_SIZE - 1);
+		(void)snprintf(uri, sizeof(uri), "mailto:%0*d@c.example",
+		    (int)(REPORT_ADDR_SIZE - 10), 0);
+		assert_int_equal(report_rua_parse(uri, d, 1), 0);
+	}
 }
 
 static void
@@ -250,6 +348,7 @@ test_rua_judge(void **state)
 	len[0] = strlen(txt[0]);
 	assert_true(report_rua_judge(txt, len, 1, REPORT_TAG_RUA, d, &why));
 	assert_string_equal(d[0].addr, "other@rep.example");
+	assert_string_equal(d[0].host, "rep.example");
 	assert_int_equal(d[0].max_bytes, 1024);
 	/* an override naming another host: no report at all */
 	txt[0] = "v=DMARC1; rua=mailto:x@elsewhere.example";
@@ -261,6 +360,9 @@ test_rua_judge(void **state)
 	memset(longname, 'a', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
 	assert_false(report_rua_verify_name(&b, longname, "rep.example"));
+	/* each call starts the name anew */
+	assert_true(report_rua_verify_name(&b, "b.example", "rep.example"));
+	assert_string_equal(buf_cstr(&b), "b.example._report._dmarc.rep.example");
 	buf_deinit(&b);
 }
 
@@ -319,6 +421,50 @@ test_gzip_round_trip(void **state)
 	assert_memory_equal(back, text, strlen(text));
 	(void)inflateEnd(&z);
 	buf_deinit(&gz);
+}
+
+/* The aggregate report's message: each recipient once, folded after a
+ * comma; the gzip data in base64 lines of 76 characters, the last one
+ * shorter or as long, and none empty */
+static void
+test_mime(void **state)
+{
+	static const char *const to[] = { "a@x.example", "b@y.example" };
+	unsigned char gz[57 * 3];
+	struct report_mail m = { "dmarc@rx.example", to, 2, "Report Domain: x",
+		"id@rx.example", 1796169600, "f.xml.gz", "summary" };
+	struct buf b = BUF_INIT, back = BUF_INIT;
+	const char *p, *q, *e;
+	size_t i, n;
+
+	(void)state;
+	for (n = sizeof(gz) - 1; n <= sizeof(gz); n++) {
+		for (i = 0; i < n; i++)
+			gz[i] = (unsigned char)(i * 7);
+		buf_truncate(&b, 0);
+		buf_truncate(&back, 0);
+		report_mime(&b, &m, gz, n);
+		assert_non_null(strstr(buf_cstr(&b), "\r\nTo: a@x.example,\r\n "
+		    "b@y.example\r\nSubject: Report Domain: x\r\n"));
+		p = strstr(buf_cstr(&b), "filename=\"f.xml.gz\"\r\n\r\n");
+		assert_non_null(p);
+		p += strlen("filename=\"f.xml.gz\"\r\n\r\n");
+		e = strstr(p, "\r\n\r\n--");
+		assert_non_null(e);
+		for (q = p; q < e; q += 78) {
+			const char *eol = strstr(q, "\r\n");
+
+			assert_true(eol - q == 76 || (eol == e && eol > q &&
+			    eol - q < 76));
+		}
+		assert_null(strstr(buf_cstr(&b), "\r\n\r\n\r\n"));
+		assert_true(crypto_base64_decode((const unsigned char *)p,
+		    (size_t)(e - p), &back));
+		assert_int_equal(back.len, n);
+		assert_memory_equal(back.data, gz, n);
+	}
+	buf_deinit(&b);
+	buf_deinit(&back);
 }
 
 static void
@@ -431,6 +577,8 @@ test_redact_and_afrf(void **state)
 	assert_null(strstr(buf_cstr(&b), "Original-Envelope-Id"));
 	assert_non_null(strstr(buf_cstr(&b), "Arrival-Date: Wed, 02 Dec 2026 "
 	    "00:00:00 +0000\r\n"));
+	assert_non_null(strstr(buf_cstr(&b), "received from IP 192.0.2.1 on "
+	    "Wed, 02 Dec 2026 00:00:00 +0000.\r\n"));
 	/* all ASCII: every part says 7bit */
 	assert_null(strstr(buf_cstr(&b), "Content-Transfer-Encoding: 8bit"));
 	/* the sender's ENVID, redacted like Original-Mail-From, before it */
@@ -868,6 +1016,24 @@ test_spf_dns(void **state)
 	    "v=spf1 exp=\"x\\y\r\nBcc: z\x80 -all"));
 	assert_string_equal(buf_cstr(&b), "SPF-DNS: txt : a.example : "
 	    "\"v=spf1 exp=\\\"x\\\\y??Bcc: z? -all\"\r\n");
+	buf_truncate(&b, 0);
+	assert_true(report_afrf_spf_dns(&b, "a.example", "v=spf1 \x7f-all"));
+	assert_string_equal(buf_cstr(&b), "SPF-DNS: txt : a.example : "
+	    "\"v=spf1 ?-all\"\r\n");
+	/* a line of exactly 78 characters is not folded, one of 79 is:
+	 * 34 characters up to "v=spf1", then a space and 43 or 44 */
+	for (i = 43; i <= 44; i++) {
+		buf_truncate(&rec, 0);
+		buf_append_str(&rec, "v=spf1 a:");
+		while (rec.len < 7 + i)
+			buf_append_byte(&rec, 'x');
+		buf_append_str(&rec, " -all");
+		buf_truncate(&b, 0);
+		assert_true(report_afrf_spf_dns(&b, "a.example", buf_cstr(&rec)));
+		assert_int_equal(strstr(buf_cstr(&b), "\r\n") - buf_cstr(&b),
+		    i == 43 ? 78 : 34);
+	}
+	buf_truncate(&rec, 0);
 	/* a long record: folded at its spaces, lines within 78, and
 	 * unfolding gives the one-line field back */
 	buf_append_str(&rec, "v=spf1");
@@ -909,12 +1075,14 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_xml_escape),
 		cmocka_unit_test(test_xml_record_mapping),
+		cmocka_unit_test(test_xml_dkim_lengths),
 		cmocka_unit_test(test_periods),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_rua_parse),
 		cmocka_unit_test(test_rua_judge),
 		cmocka_unit_test(test_ruf_judge),
 		cmocka_unit_test(test_gzip_round_trip),
+		cmocka_unit_test(test_mime),
 		cmocka_unit_test(test_fo_logic),
 		cmocka_unit_test(test_identity_alignment),
 		cmocka_unit_test(test_redact_and_afrf),

@@ -92,12 +92,14 @@ clean(struct buf *out, const char *s)
 
 /* encoded_subject - "Subject: " and text, as RFC 2047 encoded-words
  * (UTF-8, base64) when it is not ASCII: a message header outside
- * SMTPUTF8 is ASCII. Words of at most 45 bytes (75 characters encoded,
- * RFC 2047 2), cut where a character starts, one per folded line. */
+ * SMTPUTF8 is ASCII. One word per folded line, cut where a character
+ * starts; RFC 2047 2 limits such a line to 76 characters: after the
+ * fold's space a word of 45 bytes (72 characters encoded), after
+ * "Subject: " one of 39 (64: 45 made the first line 81). */
 static void
 encoded_subject(struct buf *out, const struct buf *text)
 {
-	size_t i = 0, n, len;
+	size_t i = 0, n, len, max;
 	struct buf b64 = BUF_INIT;
 
 	buf_append_str(out, "Subject:");
@@ -108,10 +110,11 @@ encoded_subject(struct buf *out, const struct buf *text)
 		return;
 	}
 	while (i < text->len) {
+		max = i > 0 ? 45 : 39;
 		for (n = 0; i + n < text->len; n += len) {
 			len = utf8_seq_len(text->data + i + n, text->len - i - n);
 			len = len > 0 ? len : 1;	/* clean() left none */
-			if (n + len > 45)
+			if (n + len > max)
 				break;
 		}
 		buf_truncate(&b64, 0);

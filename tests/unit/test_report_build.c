@@ -958,6 +958,24 @@ test_afrf_not_ascii(void **state)
 	report_afrf_build(&b, &r);
 	subject_text(buf_cstr(&b), &subj);
 	assert_string_equal(buf_cstr(&subj), want);
+	/* RFC 2047 2: a line holding encoded-words is at most 76
+	 * characters, the first ("Subject: " and a word) too; the words
+	 * after it carry 45 bytes (60 of base64) where the text allows */
+	{
+		const char *p = strstr(buf_cstr(&b), "\r\nSubject:") + 2;
+		const char *e = strstr(p, "\r\nMessage-ID:"), *eol;
+		size_t lines = 0;
+
+		for (; p < e; p = eol + 2, lines++) {
+			eol = strstr(p, "\r\n");
+			if (eol - p > 76)
+				fail_msg("line of %d: %.*s", (int)(eol - p),
+				    (int)(eol - p), p);
+			if (lines == 1)
+				assert_int_equal(eol - p, 1 + 12 + 60);
+		}
+		assert_true(lines > 2);
+	}
 	buf_deinit(&b);
 	buf_deinit(&subj);
 }

@@ -19,11 +19,14 @@
 #include "util/str.h"
 
 /* parse_size - "10", "10k", "5m", "1g", "1t" -> bytes; false if bad.
- * A size past 2^64 bytes is no limit at all, not one that wrapped. */
+ * Any number of digits (RFC 9989 4.8: 1*DIGIT; a URI whose size had 13
+ * was dropped); a size past 2^64 bytes is no limit at all, not one that
+ * wrapped. */
 static bool
 parse_size(const char *p, size_t n, uint64_t *out)
 {
-	uint64_t v = 0, mul = 1;
+	uint64_t v = 0, mul = 1, d;
+	bool over = false;
 	size_t i;
 
 	if (n == 0)
@@ -35,14 +38,18 @@ parse_size(const char *p, size_t n, uint64_t *out)
 	case 't': mul = 1ULL << 40; n--; break;
 	default: break;
 	}
-	if (n == 0 || n > 12)
+	if (n == 0)
 		return false;
 	for (i = 0; i < n; i++) {
 		if (!ascii_isdigit((unsigned char)p[i]))
 			return false;
-		v = v * 10 + (uint64_t)(p[i] - '0');
+		d = (uint64_t)(p[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			over = true;
+		else
+			v = v * 10 + d;
 	}
-	*out = v > UINT64_MAX / mul ? UINT64_MAX : v * mul;
+	*out = over || v > UINT64_MAX / mul ? UINT64_MAX : v * mul;
 	return true;
 }
 

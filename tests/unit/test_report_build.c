@@ -299,6 +299,17 @@ test_rua_parse(void **state)
 	assert_int_equal(report_rua_parse("mailto:a@b.example!16777215t", d,
 	    1), 1);
 	assert_true(d[0].max_bytes == 16777215ULL << 40);
+	/* RFC 9989 4.8: obs-dmarc-report-size is "!" 1*DIGIT, ignored by
+	 * reporters; a 13-digit size is no reason to drop the URI (it was,
+	 * and so a rua with no other address got no report at all) */
+	assert_int_equal(report_rua_parse("mailto:a@b.example!1234567890123,"
+	    "mailto:c@d.example!18446744073709551615,"
+	    "mailto:e@f.example!18446744073709551616,"
+	    "mailto:g@h.example!00000000000000000000000000001k", d, 4), 4);
+	assert_true(d[0].max_bytes == 1234567890123ULL);
+	assert_true(d[1].max_bytes == UINT64_MAX);
+	assert_true(d[2].max_bytes == UINT64_MAX);
+	assert_true(d[3].max_bytes == 1024);
 	/* a size needs digits; hfields are not followed */
 	assert_int_equal(report_rua_parse("mailto:a@b.example!,"
 	    "mailto:a@b.example!k", d, 2), 0);

@@ -83,6 +83,9 @@ test_cfws_runs(void **state)
 	check_redact("Subject", "x @ y@example.net", "redacted@example.net");
 	check_redact("Subject", "meet @ 5, meet @ noon, x @ y, x (c) @",
 	    "meet @ 5, meet @ noon, x @ y, x (c) @");
+	/* white space on one side only asks for a dot in the domain too */
+	check_redact("Subject", "ping bob @home, bob@ home",
+	    "ping bob @home, bob@ home");
 	check_redact("Message-ID", "<a @h.example>", "<a @h.example>");
 	check_redact("In-Reply-To", "bob @example.net <c@ h.example>",
 	    "redacted@example.net <c@ h.example>");
@@ -119,6 +122,19 @@ test_backslash_before_at(void **state)
 	(void)state;
 	check_redact("To", "a\\@b@example.net", "redacted@example.net");
 	check_redact("To", "Jo <jo\\.x@example.net>", "Jo <redacted@example.net>");
+	/* inside a quoted-string it quotes the next character: an escaped
+	 * quote does not close it */
+	check_redact("To", "\"a\\\" b\"@example.net", "redacted@example.net");
+}
+
+/* 8-bit bytes next to the '@' are local-part text (RFC 6532 UTF-8, or
+ * Latin-1: hidden too), from 0x80 on */
+static void
+test_eight_bit_local(void **state)
+{
+	(void)state;
+	check_redact("To", "\x80@example.net", "redacted@example.net");
+	check_redact("To", "x\xff@example.net", "redacted@example.net");
 }
 
 /* The property check: random values over the characters that matter */
@@ -261,6 +277,7 @@ main(void)
 		cmocka_unit_test(test_cfws_runs),
 		cmocka_unit_test(test_cfws_around_dots),
 		cmocka_unit_test(test_backslash_before_at),
+		cmocka_unit_test(test_eight_bit_local),
 		cmocka_unit_test(test_property),
 	};
 

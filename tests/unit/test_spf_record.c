@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -483,6 +484,10 @@ test_macro_fix_record(void **state)
 		  "o'brien@e.test", "e.test", "h" },
 		{ "exists:%{S2}.x", "exists:b%%27c%%40d.e.x", AF_INET,
 		  "a.b'c@d.e", "d.e", "h" },
+		/* letters of either case and digits are unreserved, the
+		 * ends of their ranges (A, z, 0, 9) too */
+		{ "exists:%{L}.x", "exists:Az09%%2Bb.x", AF_INET,
+		  "Az09+b@e.test", "e.test", "h" },
 	};
 	/* with the client address known: %{i} and %{v} expanded where
 	 * libspf2 would refuse ',' or '/' or split at the address's dots */
@@ -525,6 +530,25 @@ test_macro_fix_record(void **state)
 			assert_string_equal(buf_cstr(&out), t[i].out);
 		else
 			assert_int_equal(out.len, 0);
+		buf_deinit(&out);
+	}
+	/* an expansion is written while it fits 199 octets of literal text
+	 * (libspf2 takes runs of up to 255; the name is cut to 253 later) */
+	for (i = 199; i <= 200; i++) {
+		char sender[256], want[256];
+		struct spf_macro_values v = { sender, "e.test", "h", AF_INET,
+		    NULL };
+		struct buf out = BUF_INIT;
+		bool changed;
+
+		(void)snprintf(sender, sizeof(sender), "a.%0*d+y@e.test",
+		    (int)i - 2, 0);
+		(void)snprintf(want, sizeof(want), "exists:a.%0*d.x", (int)i - 2,
+		    0);
+		changed = spf_macro_fix_record("exists:%{l1r+}.x", 16, &v, &out);
+		assert_int_equal(changed, i == 199);
+		if (changed)
+			assert_string_equal(buf_cstr(&out), want);
 		buf_deinit(&out);
 	}
 	for (i = 0; i < sizeof(ti) / sizeof(ti[0]); i++) {

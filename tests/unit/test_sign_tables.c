@@ -19,6 +19,7 @@
 #include "sign/sign_setup.h"
 #include "sign/signkey.h"
 #include "sign/signtable.h"
+#include "sign/tablefile.h"
 #include "util/buf.h"
 
 /* RFC 8463 A.2 Ed25519 seed, and a key file holding it */
@@ -151,12 +152,20 @@ test_keytable_good(void **state)
 	    "\n"
 	    "k1 example.com:sel1:%s   # trailing comment\n"
 	    "k2\t%%:sel2:./ed.seed\n"
-	    "k3 Example.ORG:sel3:%s\n",
-	    path_in("ed.seed"), "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=");
+	    "k3 Example.ORG:sel3:%s\n"
+	    "k5 b\xc3\xbc""cher.example:sel5:../%s/ed.seed\n",
+	    path_in("ed.seed"), "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=",
+	    strrchr(dir, '/') + 1);
 	put("KeyTable", text, 0644);
 	if (!keytable_load(path_in("KeyTable"), "conf:1", &kt, &err))
 		fail_msg("%s", buf_cstr(&err));
-	assert_int_equal(kt.count, 3);
+	assert_int_equal(kt.count, 4);
+	/* a U-label domain is kept as its A-label; "../" names a file
+	 * (relative to the table's directory), the same one as k1's */
+	assert_string_equal(keytable_find(&kt, "k5")->domain,
+	    "xn--bcher-kva.example");
+	assert_ptr_equal(keytable_find(&kt, "k5")->key,
+	    keytable_find(&kt, "k1")->key);
 	/* k1 and k2 name the same file: read once */
 	assert_int_equal(kt.nkeys, 2);
 	e = keytable_find(&kt, "K1");
@@ -200,7 +209,7 @@ test_keytable_bad_lines(void **state)
 		static const char *const want[] = {
 			":2: no value after the key",
 			":3: want \"name domain:selector:key\"",
-			":4: bad domain \"ex..ample\"",
+			":4: bad domain \"ex..ample\"\n",
 			":5: bad selector \"s!\"",
 			":6: \"%\" in the key is not supported",
 			":7: key file ", ":8: key name \"ok\" given twice (first at line 1)",
@@ -235,6 +244,32 @@ test_keytable_bad_lines(void **state)
 	(void)alarm(0);
 	assert_non_null(strstr(buf_cstr(&err), "fifo.table is not a regular file"));
 	(void)unlink(path_in("fifo.table"));
+	buf_reset(&err);
+	/* a line of TABLEFILE_MAX_LINE bytes with its newline is read, one
+	 * byte more is refused */
+	{
+		struct buf t = BUF_INIT;
+		size_t n;
+
+		for (n = TABLEFILE_MAX_LINE; n <= TABLEFILE_MAX_LINE + 1; n++) {
+			buf_reset(&t);
+			buf_append_str(&t, "#");
+			while (t.len < n - 1)
+				buf_append_byte(&t, 'x');
+			buf_printf(&t, "\nk1 example.com:s:%s\n", path_in("ed.seed"));
+			p = put("LongKeyTable", buf_cstr(&t), 0644);
+			buf_reset(&err);
+			if (keytable_load(p, "conf:1", &kt, &err) !=
+			    (n == TABLEFILE_MAX_LINE))
+				fail_msg("line of %zu bytes: %s", n, buf_cstr(&err));
+			if (n == TABLEFILE_MAX_LINE)
+				keytable_deinit(&kt);
+			else
+				assert_non_null(strstr(buf_cstr(&err),
+				    ":1: line too long"));
+		}
+		buf_deinit(&t);
+	}
 	buf_reset(&err);
 	p = put("EmptyKeyTable", "# nothing\n", 0644);
 	assert_false(keytable_load(p, "conf:9", &kt, &err));
@@ -356,6 +391,24 @@ test_refile_index_keeps_file_order(void **state)
 	sign_setup_free(&s);
 }
 
+/* refile: only "*@domain" is looked up by its domain; "bob@domain" or
+ * "*domain" are patterns like any other */
+static void
+test_refile_not_by_domain(void **state)
+{
+	struct sign_setup *s;
+	char got[512];
+
+	(void)state;
+	s = setup_tables("refile:", "bob@example.com rsa\n*example.com ed\n",
+	    true);
+	picks(s, "bob", "example.com", got, sizeof(got));
+	assert_string_equal(got, "example.com/r1 example.com/e1");
+	picks(s, "alice", "example.com", got, sizeof(got));
+	assert_string_equal(got, "example.com/e1");
+	sign_setup_free(&s);
+}
+
 /* A SigningTable key with a U-label domain matches the From domain,
  * which is compared as its A-label (RFC 8616 3); it never matched, so
  * that mail went out unsigned */
@@ -473,6 +526,22 @@ test_signtable_bad_lines(void **state)
 	    "not a domain name"));
 	assert_non_null(strstr(buf_cstr(&err), "BadST:7: signer: "
 	    "\"\xe2\x98\x83.test\" is not a domain name"));
+	/* one bad line among good ones fails the load too (path_in's
+	 * names are taken again: it reuses four buffers) */
+	put("BadST1", "*@a.test rsa\n*@b.test nosuchkey\n", 0644);
+	in.key_table = path_in("KT1");
+	in.signing_table = path_in("BadST1");
+	buf_reset(&err);
+	assert_false(sign_setup_load(&in, &s, &err));
+	assert_null(s);
+	assert_non_null(strstr(buf_cstr(&err), "BadST1:2: key name"));
+	put("BadST1", "*@a.test rsa\n*@c.test rsa:\n", 0644);
+	in.key_table = path_in("KT1");
+	in.signing_table = path_in("BadST1");
+	buf_reset(&err);
+	assert_false(sign_setup_load(&in, &s, &err));
+	assert_null(s);
+	assert_non_null(strstr(buf_cstr(&err), "BadST1:2: want"));
 	buf_reset(&err);
 	in.signing_table = NULL;
 	assert_false(sign_setup_load(&in, &s, &err));
@@ -562,6 +631,7 @@ main(void)
 		cmocka_unit_test(test_keytable_bad_lines),
 		cmocka_unit_test(test_refile_order_and_multiple),
 		cmocka_unit_test(test_refile_index_keeps_file_order),
+		cmocka_unit_test(test_refile_not_by_domain),
 		cmocka_unit_test(test_flat_lookup_order),
 		cmocka_unit_test(test_byte_order_mark),
 		cmocka_unit_test(test_signtable_u_labels),

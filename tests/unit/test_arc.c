@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,26 +190,42 @@ struct chain_case {
 	enum arc_res want;
 	const char *reason;		/* substring */
 	unsigned sets, oldest_pass;
+	bool oldest_pass_known;
 };
 
 static const struct chain_case chain_cases[] = {
-	{ "1 set", "chain1.eml", DNS_R_ANSWER, 0, 0, 0, ARC_RES_PASS, "", 1, 0 },
-	{ "2 sets", "chain2.eml", DNS_R_ANSWER, 0, 0, 0, ARC_RES_PASS, "", 2, 0 },
+	{ "1 set", "chain1.eml", DNS_R_ANSWER, 0, 0, 0, ARC_RES_PASS, "", 1, 0,
+	  true },
+	{ "2 sets", "chain2.eml", DNS_R_ANSWER, 0, 0, 0, ARC_RES_PASS, "", 2, 0,
+	  true },
 	{ "footer after the last seal", "chain3-footer.eml", DNS_R_ANSWER,
 	  0, 0, 0, ARC_RES_FAIL, "ARC-Message-Signature i=3: body hash "
-	  "mismatch", 3, 0 },
+	  "mismatch", 3, 0, false },
 	{ "changed before set 2", "list-mod.eml", DNS_R_ANSWER, 0, 0, 0,
-	  ARC_RES_PASS, "", 2, 2 },
+	  ARC_RES_PASS, "", 2, 2, true },
 	{ "no key", "chain2.eml", DNS_R_NXDOMAIN, 0, 0, 0, ARC_RES_FAIL,
-	  "i=2: no key", 2, 0 },
+	  "i=2: no key", 2, 0, false },
 	{ "key timeout", "chain1.eml", DNS_R_TIMEOUT, 0, 0, 0, ARC_RES_FAIL,
-	  "key lookup timed out", 1, 0 },
+	  "key lookup timed out", 1, 0, false },
 	{ "ARCMaxSets 1", "chain2.eml", DNS_R_ANSWER, 1, 0, 0, ARC_RES_FAIL,
-	  "more than 1 ARC sets", 0, 0 },
+	  "more than 1 ARC sets", 0, 0, false },
+	{ "ARCMaxSets 2", "chain2.eml", DNS_R_ANSWER, 2, 0, 0, ARC_RES_PASS,
+	  "", 2, 0, true },
+	/* beyond what RFC 8617 allows: 50 */
+	{ "ARCMaxSets 100", "chain2.eml", DNS_R_ANSWER, 100, 0, 0,
+	  ARC_RES_PASS, "", 2, 0, true },
 	{ "ARCMaxSignatures 2", "chain2.eml", DNS_R_ANSWER, 0, 2, 0,
-	  ARC_RES_FAIL, "need more than 2 signature checks", 2, 0 },
+	  ARC_RES_FAIL, "need more than 2 signature checks", 2, 0, false },
+	/* the newest AMS and both seals: no room left for set 1's AMS,
+	 * so header.oldest-pass is not known */
+	{ "ARCMaxSignatures 3", "chain2.eml", DNS_R_ANSWER, 0, 3, 0,
+	  ARC_RES_PASS, "", 2, 0, false },
+	{ "ARCMaxSignatures 3, changed before set 2", "list-mod.eml",
+	  DNS_R_ANSWER, 0, 3, 0, ARC_RES_PASS, "", 2, 0, false },
+	{ "ARCMaxSignatures 4", "list-mod.eml", DNS_R_ANSWER, 0, 4, 0,
+	  ARC_RES_PASS, "", 2, 2, true },
 	{ "ARCMaxHeaderBytes", "chain2.eml", DNS_R_ANSWER, 0, 0, 1000,
-	  ARC_RES_FAIL, "ARC fields over 1000 bytes", 2, 0 },
+	  ARC_RES_FAIL, "ARC fields over 1000 bytes", 2, 0, false },
 };
 
 static void
@@ -233,6 +250,7 @@ test_chains(void **state)
 		assert_non_null(strstr(r->reason, c->reason));
 		assert_int_equal(r->sets, c->sets);
 		assert_int_equal(r->oldest_pass, c->oldest_pass);
+		assert_int_equal(r->oldest_pass_known, c->oldest_pass_known);
 		arc_verifier_free(&v);
 		assert_null(v);
 		free(m.data);
@@ -292,6 +310,7 @@ test_incomplete(void **state)
 	assert_int_equal(arc_verifier_result(v)->res, ARC_RES_FAIL);
 	assert_string_equal(arc_verifier_result(v)->reason,
 	    "header fields over the header caps");
+	assert_int_equal(arc_verifier_result(v)->sets, 0);
 	arc_verifier_free(&v);
 	free(m.data);
 }
@@ -387,6 +406,33 @@ static const struct aar_case aar_cases[] = {
 	  "a.example", false, NULL, NULL, 0 },
 	{ " x.example; dkim=pass header.d=a.example (unclosed", "a.example",
 	  false, NULL, NULL, 0 },
+	/* a quoted string, with a quoted pair, is skipped whole */
+	{ " x.example; dkim=pass reason=\"a \\\"b\\\" c\" header.d=a.example",
+	  "a.example", true, "dkim=pass", NULL, 0 },
+	{ " x.example; dkim=pass header.d=a.example reason=\"unclosed",
+	  "a.example", false, NULL, NULL, 0 },
+	{ " x.example; dkim=pass header.d=a.example reason=\"x\\\"",
+	  "a.example", false, NULL, NULL, 0 },
+	{ " x.example; spf=none reason=\"a\\\"; b\" ; dkim=pass "
+	  "header.d=a.example", "a.example", true, "dkim=pass", NULL, 0 },
+	/* no white space after the ';' (RFC 8601 2.2: CFWS is optional) */
+	{ " x.example;dkim=pass header.d=a.example", "a.example", true,
+	  "dkim=pass", NULL, 0 },
+	/* the domain after the last '@' and nothing more */
+	{ " x.example; spf=pass smtp.mailfrom=bob@a.example "
+	  "smtp.helo=h.example", "a.example", true, "spf=pass", NULL, 0 },
+	{ " x.example; dkim=pass header.i=x@y@a.example header.s=s",
+	  "a.example", true, "dkim=pass", NULL, 0 },
+	{ " x.example; dkim=pass header.i=@", "a.example", false, NULL, NULL,
+	  0 },
+	{ " x.example; spf=pass smtp.mailfrom=bob@", "a.example", false, NULL,
+	  NULL, 0 },
+	{ " x.example; spf=pass smtp.mailfrom=a.example", "a.example", true,
+	  "spf=pass", NULL, 0 },
+	{ " x.example; dkim/1=pass header.d=a.example", "a.example", true,
+	  "dkim=pass", NULL, 0 },
+	{ " x.example; arc=pass header.d=a.example", "a.example", false,
+	  NULL, NULL, 0 },
 };
 
 static void
@@ -443,7 +489,7 @@ test_trust_newer_sets(void **state)
 		  "fwd.example", true },
 	};
 	static const char *const trusted[] = { "list.example", "fwd.example" };
-	struct arc_set_result set[2];
+	struct arc_set_result set[2], set3[3];
 	struct arc_result r;
 	struct arc_trust t;
 	size_t i;
@@ -467,9 +513,46 @@ test_trust_newer_sets(void **state)
 		print_message("%s\n", cases[i].label);
 		assert_int_equal(arc_trust_find(&r, trusted, 2, "a.example",
 		    "a.example", 0, &t), cases[i].want);
-		if (cases[i].want)
+		if (cases[i].want) {
 			assert_int_equal(t.instance, 1);
+			assert_string_equal(t.sealer, "list.example");
+			assert_string_equal(t.what, "dmarc=pass");
+		}
 	}
+	/* three sets: a trusted set rewritten under an untrusted newer one
+	 * is passed over for an older trusted set whose AMS still verifies
+	 * (nothing changed since it but what the middle one signed) */
+	memset(&r, 0, sizeof(r));
+	memset(set3, 0, sizeof(set3));
+	r.res = ARC_RES_PASS;
+	r.sets = r.nset = 3;
+	r.set = set3;
+	set3[0].instance = 1;
+	set3[0].as_domain = "list.example";
+	set3[0].ams_result = "pass";
+	set3[0].aar = "mx.list.example; spf=pass smtp.mailfrom=a.example";
+	set3[1].instance = 2;
+	set3[1].as_domain = "fwd.example";
+	set3[1].ams_result = "fail";
+	set3[1].aar = "mx.fwd.example; dmarc=pass header.from=a.example";
+	set3[2].instance = 3;
+	set3[2].as_domain = "evil.example";
+	set3[2].ams_result = "pass";
+	set3[2].aar = "mx.evil.example; dmarc=pass header.from=a.example";
+	assert_true(arc_trust_find(&r, trusted, 2, "a.example", "a.example", 0,
+	    &t));
+	assert_int_equal(t.instance, 1);
+	assert_string_equal(t.sealer, "list.example");
+	assert_string_equal(t.what, "spf=pass");
+	/* a chain that did not pass, or no author: nothing */
+	r.res = ARC_RES_FAIL;
+	assert_false(arc_trust_find(&r, trusted, 2, "a.example", "a.example",
+	    0, &t));
+	r.res = ARC_RES_PASS;
+	assert_false(arc_trust_find(&r, trusted, 2, "", "a.example", 0, &t));
+	assert_false(arc_trust_find(&r, trusted, 2, NULL, NULL, 0, &t));
+	assert_false(arc_trust_find(NULL, trusted, 2, "a.example", NULL, 0,
+	    &t));
 }
 
 /* lf - the sealed text in the fixtures' form: CRLF -> LF */
@@ -698,24 +781,59 @@ struct odd_case {
 	const char *label, *aar;
 	enum arc_res want;
 	const char *reason;		/* substring */
+	const char *text;	/* the AAR as the set shows it; NULL:
+				 * "mx.seal.example; spf=pass" */
 };
 
 /* RFC 8617 4.1.1: arc-info = instance [CFWS] ";" ..., after the field's
  * own [CFWS]: comments around the instance of an AAR */
 static const struct odd_case odd_cases[] = {
 	{ "comment before i=", " (hop 1) i=1; mx.seal.example; spf=pass",
-	  ARC_RES_PASS, "" },
+	  ARC_RES_PASS, "", NULL },
 	{ "comment after the instance", " i=1 (first);\r\n\tmx.seal.example;"
-	  " spf=pass", ARC_RES_PASS, "" },
+	  " spf=pass", ARC_RES_PASS, "", NULL },
 	{ "nested comments and a quoted pair", " (a (b \\) c)) i=1 ((x));"
-	  " mx.seal.example; spf=pass", ARC_RES_PASS, "" },
+	  " mx.seal.example; spf=pass", ARC_RES_PASS, "", NULL },
 	{ "comment that does not end", " (hop i=1; mx.seal.example; spf=pass",
-	  ARC_RES_FAIL, "ARC-Authentication-Results without a valid i=" },
+	  ARC_RES_FAIL, "ARC-Authentication-Results without a valid i=",
+	  NULL },
 	{ "comments nested nine deep", " (((((((((x))))))))) i=1;"
 	  " mx.seal.example; spf=pass", ARC_RES_FAIL,
-	  "ARC-Authentication-Results without a valid i=" },
+	  "ARC-Authentication-Results without a valid i=", NULL },
 	{ "comment between i and =", " i (x) =1; mx.seal.example; spf=pass",
-	  ARC_RES_FAIL, "ARC-Authentication-Results without a valid i=" },
+	  ARC_RES_FAIL, "ARC-Authentication-Results without a valid i=",
+	  NULL },
+	/* instance = [FWS] "i" [FWS] "=" [FWS] 1*2DIGIT */
+	{ "white space around =", " i \r\n\t= 1 ; mx.seal.example; spf=pass",
+	  ARC_RES_PASS, "", NULL },
+	{ "leading zeros", " i=0001; mx.seal.example; spf=pass",
+	  ARC_RES_PASS, "", NULL },
+	{ "five digits", " i=10001; mx.seal.example; spf=pass",
+	  ARC_RES_FAIL, "ARC-Authentication-Results without a valid i=",
+	  NULL },
+	{ "no = after i", " i:1; mx.seal.example; spf=pass",
+	  ARC_RES_FAIL, "ARC-Authentication-Results without a valid i=",
+	  NULL },
+	{ "no digits", " i=; mx.seal.example; spf=pass",
+	  ARC_RES_FAIL, "ARC-Authentication-Results without a valid i=",
+	  NULL },
+	{ "no ; after the instance", " i=1 mx.seal.example; spf=pass",
+	  ARC_RES_FAIL, "ARC-Authentication-Results without a valid i=",
+	  NULL },
+	{ "another instance", " i=2; mx.seal.example; spf=pass",
+	  ARC_RES_FAIL,
+	  "ARC set i=1 incomplete (no ARC-Authentication-Results)", NULL },
+	{ "another tag", " x=1; mx.seal.example; spf=pass",
+	  ARC_RES_FAIL, "ARC-Authentication-Results without a valid i=",
+	  NULL },
+	/* no white space where it may be left out, more where it may be
+	 * put: the text is the payload with white space runs made one */
+	{ "no space before i", "i=1; mx.seal.example; spf=pass",
+	  ARC_RES_PASS, "", NULL },
+	{ "no space after ;", " i=1;mx.seal.example; spf=pass",
+	  ARC_RES_PASS, "", NULL },
+	{ "runs of white space", " i=1;  x \r\n\ty;\t z  ",
+	  ARC_RES_PASS, "", "x y; z" },
 };
 
 /* judge_sealed - s made of the sealed text w, judged by a new verifier
@@ -818,8 +936,8 @@ test_odd_sets(void **state)
 		assert_int_equal(r->res, c->want);
 		assert_non_null(strstr(r->reason, c->reason));
 		if (c->want == ARC_RES_PASS)
-			assert_string_equal(r->set[0].aar,
-			    "mx.seal.example; spf=pass");
+			assert_string_equal(r->set[0].aar, c->text != NULL ?
+			    c->text : "mx.seal.example; spf=pass");
 		arc_verifier_free(&v);
 		free(s1.data);
 	}
@@ -838,6 +956,12 @@ test_odd_sets(void **state)
 	    "older AMS without s=");
 	assert_int_equal(r->res, ARC_RES_PASS);
 	assert_int_equal(r->sets, 2);
+	/* it does not validate: header.oldest-pass is 2 (5.2 step 5) */
+	assert_true(r->oldest_pass_known);
+	assert_int_equal(r->oldest_pass, 2);
+	assert_string_equal(r->set[0].ams_result, "fail");
+	assert_string_equal(r->set[0].ams_reason, "missing s=");
+	assert_string_equal(r->set[0].ams_selector, "");
 	arc_verifier_free(&v);
 	free(s2.data);
 	free(s1.data);
@@ -914,11 +1038,1302 @@ test_older_bodies_bounded(void **state)
 	free(m.data);
 }
 
+/* test_names_and_defaults - the result words and the documented
+ * defaults of arc_verify_params_init */
+static void
+test_names_and_defaults(void **state)
+{
+	struct arc_verify_params p;
+
+	(void)state;
+	assert_string_equal(arc_res_name(ARC_RES_NONE), "none");
+	assert_string_equal(arc_res_name(ARC_RES_PASS), "pass");
+	assert_string_equal(arc_res_name(ARC_RES_FAIL), "fail");
+	assert_string_equal(arc_cv_name(ARC_RES_NONE), "none");
+	assert_string_equal(arc_cv_name(ARC_RES_PASS), "pass");
+	assert_string_equal(arc_cv_name(ARC_RES_FAIL), "fail");
+	memset(&p, 0xa5, sizeof(p));
+	arc_verify_params_init(&p);
+	assert_int_equal(p.max_sets, ARC_VERIFY_MAX_SETS);
+	assert_int_equal(p.max_signatures, ARC_VERIFY_MAX_SIGNATURES);
+	assert_int_equal(p.max_header_bytes, ARC_VERIFY_MAX_HEADER_BYTES);
+	assert_false(p.allow_rsa_sha1);
+	assert_int_equal(p.min_rsa_bits, 1024);
+	assert_int_equal(p.max_rsa_bits, 8192);
+	assert_int_equal(p.clock_skew, 300);
+	assert_int_equal(p.now, 0);
+}
+
+/* text_msg - a message of ARC fields written in a short hand, with dummy
+ * signatures (the chain's structure is judged before any signature):
+ * tokens separated by spaces, each a kind letter, an instance and for a
+ * seal its cv= letter (n none, p pass, f fail):
+ *   S<i><cv>  ARC-Seal           s<i><cv>  ARC-Seal that does not parse
+ *   M<i>      AMS                m<i>      AMS that does not parse
+ *   A<i>      AAR
+ * then From, a blank line and a body. */
+static void
+text_msg(struct msg *m, const char *spec)
+{
+	struct buf text = BUF_INIT;
+	const char *p = spec;
+
+	while (*p != '\0') {
+		char kind = *p++;
+		unsigned inst = (unsigned)strtoul(p, (char **)&p, 10);
+		const char *cv = "";
+
+		if (kind == 'S' || kind == 's') {
+			cv = *p == 'n' ? "none" : *p == 'p' ? "pass" : "fail";
+			p++;
+		}
+		switch (kind) {
+		case 'S':
+		case 's':
+			buf_printf(&text, "ARC-Seal: i=%u; cv=%s; a=%s; "
+			    "d=fuzz.example; s=f1; t=1796177127; b=AAAA\n",
+			    inst, cv, kind == 'S' ? "rsa-sha256" : "rsa-md5");
+			break;
+		case 'M':
+		case 'm':
+			buf_printf(&text, "ARC-Message-Signature: i=%u; "
+			    "a=rsa-sha256; c=relaxed/relaxed; d=fuzz.example; "
+			    "s=f1; t=1796177127; h=from;%s b=AAAA\n", inst,
+			    kind == 'M' ? " bh=AAAA;" : "");
+			break;
+		case 'A':
+			buf_printf(&text, "ARC-Authentication-Results: i=%u; "
+			    "fuzz.example; arc=none\n", inst);
+			break;
+		default:
+			fail_msg("bad spec %s", spec);
+		}
+		while (*p == ' ')
+			p++;
+	}
+	buf_append_str(&text, "From: a@fuzz.example\n\nbody\n");
+	memset(m, 0, sizeof(*m));
+	m->len = text.len;
+	m->data = buf_steal(&text);
+	split(m);
+}
+
+/* RFC 8617 5.2 steps 1-3: what fails the chain before any signature is
+ * checked, with its reason, and N as far as the walk went */
+static void
+test_structure(void **state)
+{
+	static const struct {
+		const char *spec;
+		size_t max_sets;
+		const char *reason;	/* the whole reason */
+		unsigned sets;
+	} cases[] = {
+		{ "S2n M2 A2 S1n M1 A1", 0, "ARC-Seal i=2 has cv=none", 2 },
+		{ "S2p M2 A2 S1p M1 A1", 0, "ARC-Seal i=1 has cv=pass", 2 },
+		{ "S2p M2 A2 S1f M1 A1", 0, "ARC-Seal i=1 has cv=fail", 2 },
+		{ "S2f M2 A2 S1n M1 A1", 0, "ARC-Seal i=2 records cv=fail", 2 },
+		{ "S1f M1 A1", 0, "ARC-Seal i=1 records cv=fail", 1 },
+		{ "M2 A2 S1n M1 A1", 0,
+		  "ARC set i=2 incomplete (no ARC-Seal)", 2 },
+		{ "S2p A2 S1n M1 A1", 0,
+		  "ARC set i=2 incomplete (no ARC-Message-Signature)", 2 },
+		{ "S2p M2 S1n M1 A1", 0,
+		  "ARC set i=2 incomplete (no ARC-Authentication-Results)", 2 },
+		{ "S2p M2 A2 S1n M1", 0,
+		  "ARC set i=1 incomplete (no ARC-Authentication-Results)", 2 },
+		{ "S2p M2 A2", 0, "ARC set i=1 incomplete (no ARC-Seal)", 2 },
+		{ "S1n S1n M1 A1", 0, "duplicate ARC-Seal i=1", 1 },
+		{ "S1n M1 M1 A1", 0, "duplicate ARC-Message-Signature i=1", 1 },
+		{ "S1n M1 A1 A1", 0,
+		  "duplicate ARC-Authentication-Results i=1", 1 },
+		/* a duplicate ends the walk: what follows is not read */
+		{ "S1n S1n M2 A2 S2p", 0, "duplicate ARC-Seal i=1", 1 },
+		{ "A1 A1 S3p", 0,
+		  "duplicate ARC-Authentication-Results i=1", 1 },
+		{ "S0n M1 A1", 0, "ARC-Seal without a valid i=", 0 },
+		{ "S1n M0 A1", 0,
+		  "ARC-Message-Signature without a valid i=", 1 },
+		{ "S1n M1 A0", 0,
+		  "ARC-Authentication-Results without a valid i=", 1 },
+		{ "A0 S2p M2 A2", 0,
+		  "ARC-Authentication-Results without a valid i=", 0 },
+		/* an instance beyond the array, whatever max_sets says */
+		{ "S9999p M1 A1", 0, "more than 50 ARC sets", 0 },
+		{ "S51p M1 A1", 100, "more than 50 ARC sets", 0 },
+		{ "M51 S1n M1 A1", 0, "more than 50 ARC sets", 0 },
+		{ "S1n M1 A3", 2, "more than 2 ARC sets", 1 },
+		{ "A3 S1n M1 A1", 2, "more than 2 ARC sets", 0 },
+		/* the seals and the newest AMS must parse; an older AMS
+		 * need not (5.2 steps 4-5 only verify the newest) */
+		{ "s1n M1 A1", 0, "ARC-Seal i=1: unsupported algorithm", 1 },
+		{ "S2p M2 A2 s1n M1 A1", 0,
+		  "ARC-Seal i=1: unsupported algorithm", 2 },
+		{ "S1n m1 A1", 0, "ARC-Message-Signature i=1: missing bh=", 1 },
+		{ "S2p m2 A2 S1n M1 A1", 0,
+		  "ARC-Message-Signature i=2: missing bh=", 2 },
+		{ "S2p M2 A2 S1n m1 A1", 0,
+		  "ARC-Message-Signature i=2: no key answer", 2 },
+	};
+	const unsigned char *chain;
+	size_t i, chain_len;
+	unsigned sets;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct arc_verifier *v = verifier(cases[i].max_sets, 0, 0);
+		const struct arc_result *r;
+		struct msg m;
+
+		text_msg(&m, cases[i].spec);
+		arc_verifier_eoh(v, m.h, m.nh, true);
+		/* decided at end of header but for the last case (an older
+		 * AMS need not parse): no chain to extend */
+		assert_int_equal(arc_verifier_chain(v, &chain, &chain_len,
+		    &sets), i + 1 == sizeof(cases) / sizeof(cases[0]));
+		arc_verifier_body(v, m.body, m.body_len);
+		arc_verifier_eom(v);
+		r = arc_verifier_result(v);
+		print_message("%s: arc=%s (%s) sets %u\n", cases[i].spec,
+		    arc_res_name(r->res), r->reason, r->sets);
+		assert_int_equal(r->res, ARC_RES_FAIL);
+		assert_string_equal(r->reason, cases[i].reason);
+		assert_int_equal(r->sets, cases[i].sets);
+		assert_int_equal(r->nset, cases[i].sets);
+		assert_false(r->oldest_pass_known);
+		arc_verifier_free(&v);
+		free(m.data);
+	}
+}
+
+/* an AAR whose value ends right after its instance: the ';' that must
+ * follow is looked for in the value, not in the next field's */
+static void
+test_aar_instance_at_end(void **state)
+{
+	struct arc_verifier *v = verifier(0, 0, 0);
+	const struct arc_result *r;
+	struct msg m;
+
+	(void)state;
+	m.data = strdup("ARC-Seal: i=1; cv=none; a=rsa-sha256; d=fuzz.example;"
+	    " s=f1; b=AAAA\nARC-Message-Signature: i=1; a=rsa-sha256; "
+	    "d=fuzz.example; s=f1; h=from; bh=AAAA; b=AAAA\n"
+	    "ARC-Authentication-Results: i=1\nX-Next:;x\n"
+	    "ARC-Authentication-Results: i=\nX-Next:1;\n"
+	    "From: a@fuzz.example\n\nbody\n");
+	assert_non_null(m.data);
+	m.len = strlen(m.data);
+	split(&m);
+	arc_verifier_eoh(v, m.h, m.nh, true);
+	arc_verifier_eom(v);
+	r = arc_verifier_result(v);
+	assert_int_equal(r->res, ARC_RES_FAIL);
+	assert_string_equal(r->reason,
+	    "ARC-Authentication-Results without a valid i=");
+	arc_verifier_free(&v);
+	free(m.data);
+}
+
+/* arc_lengths - the ARC fields' value bytes in CRLF form (what the
+ * ARCMaxHeaderBytes cap counts at end of header) */
+static size_t
+arc_lengths(const struct msg *m)
+{
+	size_t i, k, n = 0;
+
+	for (i = 0; i < m->nh; i++) {
+		if (arc_field_kind(m->h[i].name, m->h[i].name_len) ==
+		    ARC_FIELD_NONE)
+			continue;
+		n += m->h[i].value_len;
+		for (k = 0; k < m->h[i].value_len; k++)
+			n += m->h[i].value[k] == '\n';
+	}
+	return n;
+}
+
+/* ARCMaxHeaderBytes: a chain of exactly that many bytes passes, one more
+ * fails; over the cap at arrival, no key lookup starts; the walk stops
+ * at the field that crosses it */
+static void
+test_header_bytes(void **state)
+{
+	char *rec = key_record();
+	struct arc_verifier *v;
+	const struct arc_result *r;
+	struct msg m, t;
+	size_t total, i;
+	char want[64];
+
+	(void)state;
+	load(&m, "chain2.eml");
+	total = arc_lengths(&m);
+	v = verifier(0, 0, total);
+	r = judge(v, &m, DNS_R_ANSWER, rec);
+	assert_int_equal(r->res, ARC_RES_PASS);
+	arc_verifier_free(&v);
+	v = verifier(0, 0, total - 1);
+	r = judge(v, &m, DNS_R_ANSWER, rec);
+	assert_int_equal(r->res, ARC_RES_FAIL);
+	snprintf(want, sizeof(want), "ARC fields over %zu bytes", total - 1);
+	assert_string_equal(r->reason, want);
+	arc_verifier_free(&v);
+	/* at arrival: the first field (the seal, about 300 bytes) is over
+	 * a 200-byte cap already, and so is every field after it */
+	v = verifier(0, 0, 200);
+	for (i = 0; i < m.nh; i++)
+		assert_int_equal(arc_verifier_header(v, m.h[i].name,
+		    m.h[i].name_len, m.h[i].value, m.h[i].value_len), -1);
+	arc_verifier_free(&v);
+	v = verifier(0, 0, m.h[0].value_len);
+	assert_int_equal(arc_verifier_header(v, m.h[0].name, m.h[0].name_len,
+	    m.h[0].value, m.h[0].value_len), 0);
+	arc_verifier_free(&v);
+	free(m.data);
+	/* two fields of two keys: the second starts its lookup while the
+	 * two together are within the cap */
+	m.data = strdup("ARC-Seal: i=1; cv=none; a=rsa-sha256; "
+	    "d=fuzz.example; s=a1; b=AAAA\nARC-Message-Signature: i=1; "
+	    "a=rsa-sha256; d=fuzz.example; s=a2; h=from; bh=AAAA; b=AAAA\n"
+	    "\n");
+	assert_non_null(m.data);
+	m.len = strlen(m.data);
+	split(&m);
+	for (i = 0; i < 2; i++) {
+		v = verifier(0, 0, m.h[0].value_len + m.h[1].value_len - i);
+		assert_int_equal(arc_verifier_header(v, m.h[0].name,
+		    m.h[0].name_len, m.h[0].value, m.h[0].value_len), 0);
+		assert_int_equal(arc_verifier_header(v, m.h[1].name,
+		    m.h[1].name_len, m.h[1].value, m.h[1].value_len),
+		    i == 0 ? 1 : -1);
+		arc_verifier_free(&v);
+	}
+	free(m.data);
+	/* set 1 written above set 2: the cap trips within set 2 and the
+	 * walk ends there, N is 1 */
+	text_msg(&t, "S1n M1 A1 S2p M2 A2");
+	v = verifier(0, 0, t.h[0].value_len + t.h[1].value_len +
+	    t.h[2].value_len + 1);
+	arc_verifier_eoh(v, t.h, t.nh, true);
+	arc_verifier_eom(v);
+	r = arc_verifier_result(v);
+	assert_int_equal(r->res, ARC_RES_FAIL);
+	assert_non_null(strstr(r->reason, "ARC fields over"));
+	assert_int_equal(r->sets, 1);
+	arc_verifier_free(&v);
+	free(t.data);
+	free(rec);
+}
+
+/* answer - answer lookup idx of v with status st and up to two records,
+ * each a TXT record, "A" (an A record) or "CNAME:text" (a CNAME record
+ * with text); the records are in an array of their exact size, as the
+ * resolver gives them */
+static void
+answer(struct arc_verifier *v, int idx, enum dns_status st,
+    const char *rec0, const char *rec1)
+{
+	const char *recs[2] = { rec0, rec1 };
+	struct dns_answer a;
+	size_t i, n = (rec0 != NULL) + (rec1 != NULL);
+
+	memset(&a, 0, sizeof(a));
+	a.status = st;
+	a.rr = n ? calloc(n, sizeof(*a.rr)) : NULL;
+	for (i = 0; i < 2; i++) {
+		struct dns_rr *rr = &a.rr[a.count];
+
+		if (recs[i] == NULL)
+			continue;
+		if (strcmp(recs[i], "A") == 0) {
+			rr->type = DNS_T_A;
+		} else if (strncmp(recs[i], "CNAME:", 6) == 0) {
+			rr->type = DNS_T_CNAME;
+			rr->text = (char *)(uintptr_t)recs[i] + 6;
+			rr->text_len = strlen(rr->text);
+		} else {
+			rr->type = DNS_T_TXT;
+			rr->text = (char *)(uintptr_t)recs[i];
+			rr->text_len = strlen(recs[i]);
+		}
+		a.count++;
+	}
+	arc_verifier_key_answer(v, idx, &a);
+	free(a.rr);
+}
+
+/* seal_field - arc_verifier_header for an ARC-Seal of value text */
+static int
+seal_field(struct arc_verifier *v, const char *text)
+{
+	return arc_verifier_header(v, (const unsigned char *)"ARC-Seal", 8,
+	    (const unsigned char *)text, strlen(text));
+}
+
+/* key lookups: one per distinct key name (chain2 signs all four with
+ * one key), -1 for every other field; a second answer, an answer for no
+ * lookup and a missing answer */
+static void
+test_key_lookups(void **state)
+{
+	char *rec = key_record();
+	struct arc_verifier *v;
+	const struct arc_result *r;
+	struct msg m;
+	size_t i;
+	int started = 0;
+
+	(void)state;
+	load(&m, "chain2.eml");
+	v = verifier(0, 0, 0);
+	for (i = 0; i < m.nh; i++) {
+		int idx = arc_verifier_header(v, m.h[i].name, m.h[i].name_len,
+		    m.h[i].value, m.h[i].value_len);
+
+		if (i == 0)
+			assert_int_equal(idx, 0);
+		else
+			assert_int_equal(idx, -1);
+		started += idx >= 0;
+	}
+	assert_int_equal(started, 1);
+	assert_string_equal(arc_verifier_key_name(v, 0),
+	    "f1._domainkey.fuzz.example");
+	assert_null(arc_verifier_key_name(v, 1));
+	assert_null(arc_verifier_key_name(v, -1));
+	/* the first answer counts; no lookup 1 or -1 was started */
+	answer(v, 0, DNS_R_NXDOMAIN, NULL, NULL);
+	answer(v, 0, DNS_R_ANSWER, rec, NULL);
+	answer(v, 1, DNS_R_ANSWER, rec, NULL);
+	answer(v, -1, DNS_R_ANSWER, rec, NULL);
+	arc_verifier_eoh(v, m.h, m.nh, true);
+	arc_verifier_body(v, m.body, m.body_len);
+	arc_verifier_eom(v);
+	r = arc_verifier_result(v);
+	assert_int_equal(r->res, ARC_RES_FAIL);
+	assert_string_equal(r->reason, "ARC-Message-Signature i=2: no key");
+	arc_verifier_free(&v);
+	/* never answered (or answered with nothing) */
+	v = verifier(0, 0, 0);
+	for (i = 0; i < m.nh; i++)
+		(void)arc_verifier_header(v, m.h[i].name, m.h[i].name_len,
+		    m.h[i].value, m.h[i].value_len);
+	arc_verifier_key_answer(v, 0, NULL);
+	arc_verifier_eoh(v, m.h, m.nh, true);
+	arc_verifier_body(v, m.body, m.body_len);
+	arc_verifier_eom(v);
+	r = arc_verifier_result(v);
+	assert_int_equal(r->res, ARC_RES_FAIL);
+	assert_string_equal(r->reason,
+	    "ARC-Message-Signature i=2: no key answer");
+	arc_verifier_free(&v);
+	free(m.data);
+	/* key names compare without case: one lookup for d=FUZZ.example
+	 * and d=fuzz.example; an AAR starts none */
+	m.data = strdup("ARC-Seal: i=1; cv=none; a=rsa-sha256; "
+	    "d=FUZZ.example; s=F1; b=AAAA\nARC-Message-Signature: i=1; "
+	    "a=rsa-sha256; d=fuzz.example; s=f1; h=from; bh=AAAA; b=AAAA\n"
+	    "ARC-Authentication-Results: i=1; x; arc=none\n"
+	    "ARC-Message-Signature: i=2; a=rsa-sha256; d=fuzz.example; "
+	    "s=f2; h=from; bh=AAAA; b=AAAA\n\n");
+	assert_non_null(m.data);
+	m.len = strlen(m.data);
+	split(&m);
+	v = verifier(0, 0, 0);
+	assert_int_equal(arc_verifier_header(v, m.h[0].name, m.h[0].name_len,
+	    m.h[0].value, m.h[0].value_len), 0);
+	assert_int_equal(arc_verifier_header(v, m.h[1].name, m.h[1].name_len,
+	    m.h[1].value, m.h[1].value_len), -1);
+	assert_int_equal(arc_verifier_header(v, m.h[2].name, m.h[2].name_len,
+	    m.h[2].value, m.h[2].value_len), -1);
+	assert_int_equal(arc_verifier_header(v, m.h[3].name, m.h[3].name_len,
+	    m.h[3].value, m.h[3].value_len), 1);
+	assert_string_equal(arc_verifier_key_name(v, 1),
+	    "f2._domainkey.fuzz.example");
+	assert_null(arc_verifier_key_name(v, 2));
+	assert_null(arc_verifier_key_name(v, INT_MIN));
+	/* after end of header, no lookup starts */
+	arc_verifier_eoh(v, m.h, m.nh, true);
+	assert_int_equal(seal_field(v, " i=2; cv=pass; a=rsa-sha256; "
+	    "d=fuzz.example; s=f9; b=AAAA"), -1);
+	arc_verifier_free(&v);
+	free(m.data);
+	/* a field that does not parse starts none; nor does one beyond
+	 * max_sets, while one at max_sets does */
+	v = verifier(2, 0, 0);
+	assert_int_equal(seal_field(v, " i=1; cv=none; a=rsa-md5; "
+	    "d=fuzz.example; s=f1; b=AAAA"), -1);
+	assert_int_equal(seal_field(v, " i=3; cv=pass; a=rsa-sha256; "
+	    "d=fuzz.example; s=f1; b=AAAA"), -1);
+	assert_int_equal(seal_field(v, " i=2; cv=pass; a=rsa-sha256; "
+	    "d=fuzz.example; s=f1; b=AAAA"), 0);
+	arc_verifier_free(&v);
+	free(rec);
+}
+
+/* what a key answer gives: the first usable TXT record is the key; the
+ * reason of a failed lookup, a revoked key, an unusable record, a key
+ * that does not fit the signature or the size policy */
+static void
+test_key_answers(void **state)
+{
+	static const char ed_rec[] = "v=DKIM1; k=ed25519; "
+	    "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+	char *rec = key_record();
+	char *sha1_only = malloc(strlen(rec) + 16);
+	char *sha256_only = malloc(strlen(rec) + 16);
+	char *cname = malloc(strlen(rec) + 8);
+	const struct {
+		enum dns_status st;
+		const char *rec0, *rec1;
+		unsigned min_bits, max_bits;
+		const char *reason;	/* "" for a pass */
+	} cases[] = {
+		{ DNS_R_ANSWER, rec, NULL, 0, 0, "" },
+		{ DNS_R_ANSWER, "A", rec, 0, 0, "" },
+		{ DNS_R_ANSWER, "v=DKIM1; k=rsa; p=!!", rec, 0, 0, "" },
+		/* the first usable record, even after a revoked one (RFC
+		 * 6376 6.1.2 leaves the choice among several records open;
+		 * DKIM verification takes the revoked one) */
+		{ DNS_R_ANSWER, "v=DKIM1; k=rsa; p=", rec, 0, 0, "" },
+		{ DNS_R_ANSWER, "v=DKIM1; k=rsa; p=", NULL, 0, 0,
+		  "key revoked" },
+		{ DNS_R_ANSWER, "v=DKIM1; k=rsa; p=", "v=DKIM1; k=rsa; p=!!", 0,
+		  0, "key revoked" },
+		{ DNS_R_ANSWER, "v=DKIM1; k=rsa; p=!!", NULL, 0, 0,
+		  "bad base64 in key p=" },
+		{ DNS_R_ANSWER, "A", NULL, 0, 0, "no key" },
+		{ DNS_R_ANSWER, NULL, NULL, 0, 0, "no key" },
+		{ DNS_R_NODATA, NULL, NULL, 0, 0, "no key" },
+		{ DNS_R_NXDOMAIN, NULL, NULL, 0, 0, "no key" },
+		{ DNS_R_SERVFAIL, NULL, NULL, 0, 0,
+		  "key lookup failed (SERVFAIL)" },
+		{ DNS_R_BOGUS, NULL, NULL, 0, 0,
+		  "key lookup failed DNSSEC validation" },
+		{ DNS_R_TIMEOUT, NULL, NULL, 0, 0, "key lookup timed out" },
+		{ DNS_R_ERROR, NULL, NULL, 0, 0, "key lookup error" },
+		{ DNS_R_ANSWER, ed_rec, NULL, 0, 0, "key type mismatch" },
+		{ DNS_R_ANSWER, sha1_only, NULL, 0, 0,
+		  "hash not allowed by key h=" },
+		{ DNS_R_ANSWER, sha256_only, NULL, 0, 0, "" },
+		/* only TXT records are read */
+		{ DNS_R_ANSWER, cname, NULL, 0, 0, "no key" },
+		{ DNS_R_ANSWER, cname, rec, 0, 0, "" },
+		/* the fixture key has 1024 bits */
+		{ DNS_R_ANSWER, rec, NULL, 1024, 1024, "" },
+		{ DNS_R_ANSWER, rec, NULL, 1025, 0, "key too small" },
+		{ DNS_R_ANSWER, rec, NULL, 0, 1023, "key too large" },
+	};
+	size_t i;
+
+	(void)state;
+	assert_non_null(sha1_only);
+	assert_non_null(sha256_only);
+	assert_non_null(cname);
+	strcpy(sha1_only, "v=DKIM1; h=sha1;");
+	strcat(sha1_only, rec + strlen("v=DKIM1;"));
+	strcpy(sha256_only, "v=DKIM1; h=sha256;");
+	strcat(sha256_only, rec + strlen("v=DKIM1;"));
+	strcpy(cname, "CNAME:");
+	strcat(cname, rec);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct arc_verify_params p;
+		struct arc_verifier *v;
+		const struct arc_result *r;
+			struct msg m;
+		size_t k;
+		char want[128];
+
+		arc_verify_params_init(&p);
+		p.now = NOW;
+		if (cases[i].min_bits)
+			p.min_rsa_bits = cases[i].min_bits;
+		if (cases[i].max_bits)
+			p.max_rsa_bits = cases[i].max_bits;
+		v = arc_verifier_new(&p);
+		load(&m, "chain1.eml");
+		for (k = 0; k < m.nh; k++) {
+			int idx = arc_verifier_header(v, m.h[k].name,
+			    m.h[k].name_len, m.h[k].value, m.h[k].value_len);
+
+			if (idx >= 0)
+				answer(v, idx, cases[i].st, cases[i].rec0,
+				    cases[i].rec1);
+		}
+		arc_verifier_eoh(v, m.h, m.nh, true);
+		arc_verifier_body(v, m.body, m.body_len);
+		arc_verifier_eom(v);
+		r = arc_verifier_result(v);
+		print_message("case %zu: arc=%s (%s)\n", i,
+		    arc_res_name(r->res), r->reason);
+		if (*cases[i].reason == '\0') {
+			assert_int_equal(r->res, ARC_RES_PASS);
+			assert_string_equal(r->reason, "");
+		} else {
+			assert_int_equal(r->res, ARC_RES_FAIL);
+			snprintf(want, sizeof(want),
+			    "ARC-Message-Signature i=1: %s", cases[i].reason);
+			assert_string_equal(r->reason, want);
+		}
+		arc_verifier_free(&v);
+		free(m.data);
+	}
+	free(sha1_only);
+	free(sha256_only);
+	free(cname);
+	free(rec);
+}
+
+/* the public view of each set, and the verifier's life: the chain a
+ * sealer extends is offered only once the structure is sound, and after
+ * eom only when it passed */
+static void
+test_set_view(void **state)
+{
+	char *rec = key_record();
+	struct arc_verifier *v;
+	const struct arc_result *r;
+	const unsigned char *chain;
+	size_t chain_len, i;
+	unsigned sets;
+	struct msg m;
+
+	(void)state;
+	load(&m, "chain2.eml");
+	v = verifier(0, 0, 0);
+	assert_null(arc_verifier_result(v));
+	assert_false(arc_verifier_chain(v, &chain, &chain_len, &sets));
+	for (i = 0; i < m.nh; i++) {
+		int idx = arc_verifier_header(v, m.h[i].name, m.h[i].name_len,
+		    m.h[i].value, m.h[i].value_len);
+	
+		if (idx >= 0)
+			answer(v, idx, DNS_R_ANSWER, rec, NULL);
+	}
+	arc_verifier_eoh(v, m.h, m.nh, true);
+	assert_true(arc_verifier_chain(v, &chain, &chain_len, &sets));
+	assert_int_equal(sets, 2);
+	assert_true(chain_len > 0);
+	assert_null(arc_verifier_result(v));
+	arc_verifier_body(v, m.body, m.body_len);
+	arc_verifier_eom(v);
+	r = arc_verifier_result(v);
+	assert_non_null(r);
+	assert_int_equal(r->res, ARC_RES_PASS);
+	assert_true(r->oldest_pass_known);
+	assert_int_equal(r->oldest_pass, 0);
+	assert_int_equal(r->nset, 2);
+	assert_int_equal(r->signatures_verified, 4);
+	for (i = 0; i < 2; i++) {
+		const struct arc_set_result *s = &r->set[i];
+
+		assert_int_equal(s->instance, i + 1);
+		assert_string_equal(s->cv, i == 0 ? "none" : "pass");
+		assert_string_equal(s->as_domain, "fuzz.example");
+		assert_string_equal(s->as_selector, "f1");
+		assert_string_equal(s->as_alg, "rsa-sha256");
+		assert_string_equal(s->ams_domain, "fuzz.example");
+		assert_string_equal(s->ams_selector, "f1");
+		assert_string_equal(s->ams_alg, "rsa-sha256");
+		assert_string_equal(s->as_result, "pass");
+		assert_string_equal(s->as_reason, "");
+		assert_string_equal(s->ams_result, "pass");
+		assert_string_equal(s->ams_reason, "");
+		assert_false(s->ams_partial);
+	}
+	assert_string_equal(r->set[0].aar,
+	    "hop.fuzz.example; spf=pass smtp.mailfrom=example.org");
+	assert_string_equal(r->set[1].aar,
+	    "hop.fuzz.example; spf=pass smtp.mailfrom=example.org; arc=pass");
+	assert_true(arc_verifier_chain(v, &chain, &chain_len, &sets));
+	arc_verifier_free(&v);
+	free(m.data);
+	/* a changed body: the newest AMS fails, the seals are not judged;
+	 * the chain is not offered after eom */
+	load(&m, "chain3-footer.eml");
+	v = verifier(0, 0, 0);
+	r = judge(v, &m, DNS_R_ANSWER, rec);
+	assert_int_equal(r->res, ARC_RES_FAIL);
+	assert_false(r->oldest_pass_known);
+	assert_string_equal(r->set[2].ams_result, "fail");
+	assert_string_equal(r->set[2].ams_reason, "body hash mismatch");
+	assert_string_equal(r->set[2].as_result, "");
+	assert_false(arc_verifier_chain(v, &chain, &chain_len, &sets));
+	assert_int_equal(sets, 3);
+	arc_verifier_free(&v);
+	free(m.data);
+	/* changed before set 2: set 1's AMS fails, oldest-pass is 2 */
+	load(&m, "list-mod.eml");
+	v = verifier(0, 0, 0);
+	r = judge(v, &m, DNS_R_ANSWER, rec);
+	assert_int_equal(r->res, ARC_RES_PASS);
+	assert_true(r->oldest_pass_known);
+	assert_int_equal(r->oldest_pass, 2);
+	assert_string_equal(r->set[0].ams_result, "fail");
+	assert_string_equal(r->set[0].ams_reason, "body hash mismatch");
+	assert_string_equal(r->set[1].ams_result, "pass");
+	assert_string_equal(r->set[0].as_result, "pass");
+	arc_verifier_free(&v);
+	free(m.data);
+	/* no ARC field at all: none, and there is a chain to start */
+	plain_msg(&m);
+	v = verifier(0, 0, 0);
+	arc_verifier_eoh(v, m.h, m.nh, true);
+	assert_true(arc_verifier_chain(v, &chain, &chain_len, &sets));
+	assert_int_equal(sets, 0);
+	assert_int_equal(chain_len, 0);
+	arc_verifier_eom(v);
+	r = arc_verifier_result(v);
+	assert_int_equal(r->res, ARC_RES_NONE);
+	assert_string_equal(r->reason, "");
+	assert_int_equal(r->sets, 0);
+	assert_true(arc_verifier_chain(v, &chain, &chain_len, &sets));
+	arc_verifier_free(&v);
+	/* eom without eoh */
+	v = verifier(0, 0, 0);
+	arc_verifier_eom(v);
+	r = arc_verifier_result(v);
+	assert_int_equal(r->res, ARC_RES_FAIL);
+	assert_string_equal(r->reason, "no end of header");
+	arc_verifier_free(&v);
+	free(m.data);
+	free(rec);
+}
+
+/* Two sealing keys made here (2048 bits), by
+ * selector k0 and k1 of seal.example */
+static struct crypto_privkey *bkeys[2];
+static struct buf brecs[2];
+
+static void
+bkeys_make(void)
+{
+	struct buf pem = BUF_INIT, der = BUF_INIT;
+	const char *err = NULL;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		if (bkeys[i] != NULL)
+			continue;
+		buf_reset(&pem);
+		buf_reset(&der);
+		assert_true(crypto_keygen_pem(CRYPTO_KEY_RSA, 2048, &pem,
+		    &err));
+		bkeys[i] = crypto_privkey_from_pem(pem.data, pem.len, &err);
+		assert_non_null(bkeys[i]);
+		crypto_privkey_public_der(bkeys[i], &der);
+		buf_init(&brecs[i]);
+		buf_append_str(&brecs[i], "v=DKIM1; k=rsa; p=");
+		crypto_base64_encode(der.data, der.len, &brecs[i]);
+	}
+	buf_deinit(&pem);
+	buf_deinit(&der);
+}
+
+/* One set for build_set: signed by hand, so that it can hold what our
+ * sealer never writes */
+struct setspec {
+	unsigned inst;
+	const char *cv;
+	int as_key, ams_key;	/* selector k<n>, key bkeys[n] */
+	bool as_sha1;		/* a=rsa-sha1 seal */
+	long l;			/* AMS l=, -1: none */
+	int64_t t;		/* t= of both; 0: NOW - 10 */
+	bool bad_as;		/* the seal signs other bytes */
+};
+
+/* find_field - the bottom-most field named name */
+static const struct dkim_header *
+find_field(const struct msg *m, const char *name)
+{
+	size_t i;
+
+	for (i = m->nh; i-- > 0;)
+		if (m->h[i].name_len == strlen(name) &&
+		    strncasecmp((const char *)m->h[i].name, name,
+		    m->h[i].name_len) == 0)
+			return &m->h[i];
+	fail_msg("no %s", name);
+	return NULL;
+}
+
+/* sign_into - sign the digest of hashed and append the base64 to v */
+static void
+sign_into(const struct crypto_privkey *key, enum crypto_hash hash,
+    const struct buf *hashed, bool bad, struct buf *v)
+{
+	struct crypto_digest *d = crypto_digest_new(hash);
+	unsigned char dg[CRYPTO_DIGEST_MAX];
+	struct buf sig = BUF_INIT;
+	size_t n;
+
+	crypto_digest_update(d, hashed->data, hashed->len);
+	n = crypto_digest_final(d, dg);
+	crypto_digest_free(&d);
+	if (bad)
+		dg[0] ^= 1;
+	assert_true(crypto_sign(key, hash, dg, n, &sig));
+	crypto_base64_encode(sig.data, sig.len, v);
+	buf_deinit(&sig);
+}
+
+/* build_set - m with the set s on top (LF form, the caller frees it);
+ * chain holds the canonical sets before and gets this one. The AMS
+ * signs From, Subject and To (relaxed/relaxed, SHA-256). */
+static char *
+build_set(const struct msg *m, const struct setspec *s, struct buf *chain)
+{
+	static const char *const names[] = { "From", "Subject", "To" };
+	struct buf ams = BUF_INIT, as = BUF_INIT, hashed = BUF_INIT;
+	struct buf out = BUF_INIT, aar = BUF_INIT;
+	struct dkim_body *b;
+	unsigned char bh[CRYPTO_DIGEST_MAX];
+	int64_t t = s->t ? s->t : NOW - 10;
+	size_t bhlen, i, unsigned_at;
+	char *w;
+
+	b = dkim_body_new(DKIM_CANON_RELAXED, CRYPTO_HASH_SHA256, s->l >= 0,
+	    s->l >= 0 ? (uint64_t)s->l : 0);
+	dkim_body_update(b, m->body, m->body_len);
+	bhlen = dkim_body_final(b, bh);
+	dkim_body_free(&b);
+	buf_printf(&aar, " i=%u; mx.seal.example; spf=pass", s->inst);
+	buf_printf(&ams, " i=%u; a=rsa-sha256; c=relaxed/relaxed; "
+	    "d=seal.example; s=k%d; t=%lld;", s->inst, s->ams_key,
+	    (long long)t);
+	if (s->l >= 0)
+		buf_printf(&ams, " l=%ld;", s->l);
+	buf_append_str(&ams, " h=from:subject:to; bh=");
+	crypto_base64_encode(bh, bhlen, &ams);
+	buf_append_str(&ams, "; b=");
+	for (i = 0; i < 3; i++) {
+		const struct dkim_header *h = find_field(m, names[i]);
+
+		dkim_canon_header(DKIM_CANON_RELAXED, h->name, h->name_len,
+		    h->value, h->value_len, true, &hashed);
+	}
+	dkim_canon_header(DKIM_CANON_RELAXED,
+	    (const unsigned char *)"ARC-Message-Signature", 21, ams.data,
+	    ams.len, false, &hashed);
+	sign_into(bkeys[s->ams_key], CRYPTO_HASH_SHA256, &hashed, false, &ams);
+	buf_printf(&as, " i=%u; cv=%s; a=rsa-sha%s; d=seal.example; s=k%d; "
+	    "t=%lld; b=", s->inst, s->cv, s->as_sha1 ? "1" : "256", s->as_key,
+	    (long long)t);
+	buf_reset(&hashed);
+	buf_append(&hashed, chain->data, chain->len);
+	dkim_canon_header(DKIM_CANON_RELAXED,
+	    (const unsigned char *)"ARC-Authentication-Results", 26, aar.data,
+	    aar.len, true, &hashed);
+	dkim_canon_header(DKIM_CANON_RELAXED,
+	    (const unsigned char *)"ARC-Message-Signature", 21, ams.data,
+	    ams.len, true, &hashed);
+	unsigned_at = hashed.len;
+	dkim_canon_header(DKIM_CANON_RELAXED, (const unsigned char *)"ARC-Seal",
+	    8, as.data, as.len, false, &hashed);
+	sign_into(bkeys[s->as_key], s->as_sha1 ? CRYPTO_HASH_SHA1 :
+	    CRYPTO_HASH_SHA256, &hashed, s->bad_as, &as);
+	buf_truncate(&hashed, unsigned_at);
+	dkim_canon_header(DKIM_CANON_RELAXED, (const unsigned char *)"ARC-Seal",
+	    8, as.data, as.len, true, &hashed);
+	buf_truncate(chain, 0);
+	buf_append(chain, hashed.data, hashed.len);
+	buf_printf(&out, "ARC-Seal:%s\nARC-Message-Signature:%s\n"
+	    "ARC-Authentication-Results:%s\n", buf_cstr(&as), buf_cstr(&ams),
+	    buf_cstr(&aar));
+	buf_append(&out, m->data, m->len);
+	buf_deinit(&ams);
+	buf_deinit(&as);
+	buf_deinit(&aar);
+	buf_deinit(&hashed);
+	w = buf_steal(&out);
+	return w;
+}
+
+/* judge_built - judge m with a verifier of params p, each key lookup
+ * answered by selector; the names looked up are joined in names */
+static const struct arc_result *
+judge_built(struct arc_verifier *v, struct msg *m, struct buf *names)
+{
+	size_t i;
+
+	for (i = 0; i < m->nh; i++) {
+		int idx = arc_verifier_header(v, m->h[i].name, m->h[i].name_len,
+		    m->h[i].value, m->h[i].value_len);
+		const char *kn;
+	
+		if (idx < 0)
+			continue;
+		kn = arc_verifier_key_name(v, idx);
+		assert_non_null(kn);
+		if (names != NULL)
+			buf_printf(names, "%s%s", names->len ? " " : "", kn);
+		if (strcmp(kn, "k0._domainkey.seal.example") == 0)
+			answer(v, idx, DNS_R_ANSWER, buf_cstr(&brecs[0]),
+			    NULL);
+		else if (strcmp(kn, "k1._domainkey.seal.example") == 0)
+			answer(v, idx, DNS_R_ANSWER, buf_cstr(&brecs[1]),
+			    NULL);
+	}
+	arc_verifier_eoh(v, m->h, m->nh, true);
+	arc_verifier_body(v, m->body, m->body_len);
+	arc_verifier_eom(v);
+	return arc_verifier_result(v);
+}
+
+/* built_msg - s from the text w (taking it) */
+static void
+built_msg(struct msg *s, char *w)
+{
+	memset(s, 0, sizeof(*s));
+	s->data = w;
+	s->len = strlen(w);
+	split(s);
+}
+
+/* RFC 8617 5.2 step 6: every seal down to i=1 is verified. A first set
+ * whose seal does not verify under a second set that does fails the
+ * chain, whatever the newer sets say; the oldest-pass found before that
+ * (set 1's AMS no longer covers the changed Subject) is dropped with it */
+static void
+test_oldest_seal_checked(void **state)
+{
+	struct setspec s1 = { 1, "none", 0, 0, false, -1, 0, true };
+	struct setspec s2 = { 2, "pass", 1, 1, false, -1, 0, false };
+	struct buf chain = BUF_INIT;
+	struct arc_verifier *v;
+	const struct arc_result *r;
+	struct msg m, a, b;
+	int good;
+
+	(void)state;
+	bkeys_make();
+	plain_msg(&m);
+	for (good = 0; good <= 1; good++) {
+		s1.bad_as = !good;
+		buf_truncate(&chain, 0);
+		built_msg(&a, build_set(&m, &s1, &chain));
+		/* the Subject set 1's AMS signed changes (same length) */
+		memcpy(strstr(a.data, "Subject: hi"), "Subject: HI", 11);
+		built_msg(&b, build_set(&a, &s2, &chain));
+		v = verifier(0, 0, 0);
+		r = judge_built(v, &b, NULL);
+		print_message("seal 1 %s: arc=%s (%s)\n", good ? "good" : "bad",
+		    arc_res_name(r->res), r->reason);
+		assert_string_equal(r->set[1].as_result, "pass");
+		assert_string_equal(r->set[1].ams_result, "pass");
+		assert_string_equal(r->set[0].ams_result, "fail");
+		assert_string_equal(r->set[0].ams_reason,
+		    "signature did not verify");
+		if (good) {
+			assert_int_equal(r->res, ARC_RES_PASS);
+			assert_int_equal(r->oldest_pass, 2);
+			assert_true(r->oldest_pass_known);
+			assert_string_equal(r->set[0].as_result, "pass");
+		} else {
+			assert_int_equal(r->res, ARC_RES_FAIL);
+			assert_string_equal(r->reason,
+			    "ARC-Seal i=1: signature did not verify");
+			assert_int_equal(r->oldest_pass, 0);
+			assert_false(r->oldest_pass_known);
+			assert_string_equal(r->set[0].as_result, "fail");
+			assert_string_equal(r->set[0].as_reason,
+			    "signature did not verify");
+		}
+		arc_verifier_free(&v);
+		free(b.data);
+		free(a.data);
+	}
+	free(m.data);
+	buf_deinit(&chain);
+}
+
+/* a seal and an AMS under different keys: both are looked up (the AMS's
+ * name is read at arrival too) and each signature finds its own */
+static void
+test_two_keys(void **state)
+{
+	struct setspec s1 = { 1, "none", 0, 1, false, -1, 0, false };
+	struct setspec s2 = { 2, "pass", 1, 0, false, -1, 0, false };
+	struct buf chain = BUF_INIT, names = BUF_INIT;
+	struct arc_verifier *v;
+	const struct arc_result *r;
+	struct msg m, a, b;
+
+	(void)state;
+	bkeys_make();
+	plain_msg(&m);
+	built_msg(&a, build_set(&m, &s1, &chain));
+	v = verifier(0, 0, 0);
+	r = judge_built(v, &a, &names);
+	assert_int_equal(r->res, ARC_RES_PASS);
+	assert_string_equal(buf_cstr(&names), "k0._domainkey.seal.example "
+	    "k1._domainkey.seal.example");
+	assert_string_equal(r->set[0].as_selector, "k0");
+	assert_string_equal(r->set[0].ams_selector, "k1");
+	arc_verifier_free(&v);
+	built_msg(&b, build_set(&a, &s2, &chain));
+	buf_reset(&names);
+	v = verifier(0, 0, 0);
+	r = judge_built(v, &b, &names);
+	assert_int_equal(r->res, ARC_RES_PASS);
+	assert_string_equal(buf_cstr(&names), "k1._domainkey.seal.example "
+	    "k0._domainkey.seal.example");
+	assert_int_equal(r->signatures_verified, 4);
+	arc_verifier_free(&v);
+	free(b.data);
+	free(a.data);
+	free(m.data);
+	buf_deinit(&chain);
+	buf_deinit(&names);
+}
+
+/* an AMS with l=: a body of exactly l= bytes is all signed; one byte
+ * more is a pass with content after l= (ams_partial); one byte less
+ * fails (RFC 6376 3.5: a signer cannot hash more body than there is) */
+static void
+test_ams_length(void **state)
+{
+	static const struct {
+		long l;
+		enum arc_res want;
+		bool partial;
+	} cases[] = {
+		{ 6, ARC_RES_PASS, false },	/* "body\r\n" */
+		{ 5, ARC_RES_PASS, true },
+		{ 0, ARC_RES_PASS, true },
+		{ 7, ARC_RES_FAIL, false },
+	};
+	struct buf chain = BUF_INIT;
+	struct msg m, a;
+	size_t i;
+
+	(void)state;
+	bkeys_make();
+	plain_msg(&m);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct setspec s = { 1, "none", 0, 0, false, cases[i].l, 0,
+		    false };
+		struct arc_verifier *v = verifier(0, 0, 0);
+		const struct arc_result *r;
+
+		buf_truncate(&chain, 0);
+		built_msg(&a, build_set(&m, &s, &chain));
+		r = judge_built(v, &a, NULL);
+		print_message("l=%ld: arc=%s (%s) partial %d\n", cases[i].l,
+		    arc_res_name(r->res), r->reason, r->set[0].ams_partial);
+		assert_int_equal(r->res, cases[i].want);
+		assert_int_equal(r->set[0].ams_partial, cases[i].partial);
+		if (cases[i].want == ARC_RES_FAIL)
+			assert_string_equal(r->reason,
+			    "ARC-Message-Signature i=1: body shorter than l=");
+		arc_verifier_free(&v);
+		free(a.data);
+	}
+	free(m.data);
+	buf_deinit(&chain);
+}
+
+/* change - the first from in m's text changed to to (same length): a
+ * hop that modifies the message before it seals */
+static void
+change(struct msg *m, const char *from, const char *to)
+{
+	char *at = strstr(m->data, from);
+
+	assert_non_null(at);
+	assert_int_equal(strlen(from), strlen(to));
+	memcpy(at, to, strlen(to));
+}
+
+/* three sets: RFC 8617 5.2 steps 4-7 with the signature cap. Set 1's
+ * AMS has l= and so a body hash of its own, verified all the same
+ * (within ARC_VERIFY_MAX_BODIES); older AMSs are checked while
+ * max_signatures leaves room; oldest-pass is the set above the newest
+ * AMS that fails; the seals stop at the first that fails */
+static void
+test_three_sets(void **state)
+{
+	static const struct {
+		const char *label;
+		bool change1, change2;	/* Subject after set 1, To after 2 */
+		bool bad_as2;
+		size_t max_sigs;
+		enum arc_res want;
+		const char *reason;
+		bool known;
+		unsigned oldest_pass;
+		size_t verified;
+	} cases[] = {
+		{ "unchanged", false, false, false, 0, ARC_RES_PASS, "",
+		  true, 0, 6 },
+		{ "room for one older AMS", false, false, false, 5,
+		  ARC_RES_PASS, "", false, 0, 5 },
+		{ "room for both older AMSs", false, false, false, 6,
+		  ARC_RES_PASS, "", true, 0, 6 },
+		{ "changed after set 1", true, false, false, 0, ARC_RES_PASS,
+		  "", true, 2, 6 },
+		{ "changed after sets 1 and 2", true, true, false, 0,
+		  ARC_RES_PASS, "", true, 3, 5 },
+		{ "seal 2 does not verify", false, false, true, 0,
+		  ARC_RES_FAIL, "ARC-Seal i=2: signature did not verify",
+		  false, 0, 5 },
+	};
+	struct buf chain = BUF_INIT;
+	struct msg m, a, b, c;
+	size_t i;
+
+	(void)state;
+	bkeys_make();
+	plain_msg(&m);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct setspec s1 = { 1, "none", 0, 0, false, 6, 0, false };
+		struct setspec s2 = { 2, "pass", 1, 0, false, -1, 0, false };
+		struct setspec s3 = { 3, "pass", 0, 1, false, -1, 0, false };
+		struct arc_verifier *v;
+		const struct arc_result *r;
+
+		s2.bad_as = cases[i].bad_as2;
+		buf_truncate(&chain, 0);
+		built_msg(&a, build_set(&m, &s1, &chain));
+		if (cases[i].change1)
+			change(&a, "Subject: hi", "Subject: HI");
+		built_msg(&b, build_set(&a, &s2, &chain));
+		if (cases[i].change2)
+			change(&b, "To: b@b.example", "To: c@b.example");
+		built_msg(&c, build_set(&b, &s3, &chain));
+		v = verifier(0, cases[i].max_sigs, 0);
+		r = judge_built(v, &c, NULL);
+		print_message("%s: arc=%s (%s) oldest-pass %u%s, %zu "
+		    "verified\n", cases[i].label, arc_res_name(r->res),
+		    r->reason, r->oldest_pass, r->oldest_pass_known ? "" :
+		    " (unknown)", r->signatures_verified);
+		assert_int_equal(r->res, cases[i].want);
+		assert_string_equal(r->reason, cases[i].reason);
+		assert_int_equal(r->oldest_pass_known, cases[i].known);
+		assert_int_equal(r->oldest_pass, cases[i].oldest_pass);
+		assert_int_equal(r->signatures_verified, cases[i].verified);
+		assert_int_equal(r->sets, 3);
+		arc_verifier_free(&v);
+		free(c.data);
+		free(b.data);
+		free(a.data);
+	}
+	free(m.data);
+	buf_deinit(&chain);
+}
+
+/* the ARC fields need not be on top: fields added above and between
+ * the sets (Received, as each hop adds one) are passed over; the AAR
+ * text ends where its value does, whatever field follows */
+static void
+test_sets_among_fields(void **state)
+{
+	struct setspec s1 = { 1, "none", 0, 0, false, -1, 0, false };
+	struct setspec s2 = { 2, "pass", 0, 0, false, -1, 0, false };
+	struct buf chain = BUF_INIT, text = BUF_INIT;
+	struct arc_verifier *v;
+	const struct arc_result *r;
+	struct msg m, a, b;
+
+	(void)state;
+	bkeys_make();
+	m.data = strdup("From:a@a.example\nSubject:hi\nTo:b@b.example\n\n"
+	    "body\n");
+	assert_non_null(m.data);
+	m.len = strlen(m.data);
+	split(&m);
+	built_msg(&a, build_set(&m, &s1, &chain));
+	buf_append_str(&text, "Received:by hop2.example\n");
+	buf_append(&text, a.data, a.len);
+	free(a.data);
+	built_msg(&a, buf_steal(&text));
+	built_msg(&b, build_set(&a, &s2, &chain));
+	buf_append_str(&text, "Received: by hop3.example\n");
+	buf_append(&text, b.data, b.len);
+	free(b.data);
+	built_msg(&b, buf_steal(&text));
+	v = verifier(0, 0, 0);
+	r = judge_built(v, &b, NULL);
+	assert_int_equal(r->res, ARC_RES_PASS);
+	assert_int_equal(r->sets, 2);
+	assert_true(r->oldest_pass_known);
+	assert_int_equal(r->oldest_pass, 0);
+	assert_string_equal(r->set[0].aar, "mx.seal.example; spf=pass");
+	assert_string_equal(r->set[1].aar, "mx.seal.example; spf=pass");
+	arc_verifier_free(&v);
+	free(b.data);
+	free(a.data);
+	free(m.data);
+	buf_deinit(&chain);
+	buf_deinit(&text);
+}
+
+/* rsa-sha1 (RFC 8301) only when allowed; t= in the future beyond the
+ * clock skew */
+static void
+test_seal_policy(void **state)
+{
+	struct setspec sha1 = { 1, "none", 0, 0, true, -1, 0, false };
+	struct setspec future = { 1, "none", 0, 0, false, -1, NOW + 301,
+	    false };
+	struct setspec skewed = { 1, "none", 0, 0, false, -1, NOW + 299,
+	    false };
+	struct buf chain = BUF_INIT;
+	struct arc_verify_params p;
+	struct arc_verifier *v;
+	const struct arc_result *r;
+	struct msg m, a;
+
+	(void)state;
+	bkeys_make();
+	plain_msg(&m);
+	built_msg(&a, build_set(&m, &sha1, &chain));
+	v = verifier(0, 0, 0);
+	r = judge_built(v, &a, NULL);
+	assert_int_equal(r->res, ARC_RES_FAIL);
+	assert_string_equal(r->reason,
+	    "ARC-Seal i=1: rsa-sha1 not accepted (RFC 8301)");
+	assert_string_equal(r->set[0].as_alg, "rsa-sha1");
+	arc_verifier_free(&v);
+	arc_verify_params_init(&p);
+	p.now = NOW;
+	p.allow_rsa_sha1 = true;
+	v = arc_verifier_new(&p);
+	r = judge_built(v, &a, NULL);
+	assert_int_equal(r->res, ARC_RES_PASS);
+	arc_verifier_free(&v);
+	free(a.data);
+	buf_truncate(&chain, 0);
+	built_msg(&a, build_set(&m, &future, &chain));
+	v = verifier(0, 0, 0);
+	r = judge_built(v, &a, NULL);
+	assert_int_equal(r->res, ARC_RES_FAIL);
+	assert_string_equal(r->reason, "ARC-Message-Signature i=1: "
+	    "signature timestamp in the future");
+	arc_verifier_free(&v);
+	free(a.data);
+	buf_truncate(&chain, 0);
+	built_msg(&a, build_set(&m, &skewed, &chain));
+	v = verifier(0, 0, 0);
+	r = judge_built(v, &a, NULL);
+	assert_int_equal(r->res, ARC_RES_PASS);
+	arc_verifier_free(&v);
+	free(a.data);
+	free(m.data);
+	buf_deinit(&chain);
+}
+
+/* arc_seal_make: instances 1..50 only; t= written only when set; the
+ * AMS relaxed/relaxed; no From, nothing to sign */
+static void
+test_seal_make_edges(void **state)
+{
+	static const char *const names[] = { "From", "Subject", "To" };
+	struct arc_seal_params p;
+	struct buf aar = BUF_INIT, ams = BUF_INIT, as = BUF_INIT;
+	unsigned char bh[CRYPTO_DIGEST_MAX];
+	const char *why;
+	struct msg m;
+	size_t bhlen;
+
+	(void)state;
+	bkeys_make();
+	plain_msg(&m);
+	bhlen = body_hash(&m, bh);
+	memset(&p, 0, sizeof(p));
+	p.domain = "seal.example";
+	p.selector = "k0";
+	p.key = bkeys[0];
+	p.cv = "pass";
+	p.sign_headers = names;
+	p.nsign = 3;
+	p.authres = "mx.seal.example; spf=pass";
+	p.instance = 0;
+	why = NULL;
+	assert_false(arc_seal_make(&p, m.h, m.nh, bh, bhlen, NULL, 0, &aar,
+	    &ams, &as, &why));
+	assert_string_equal(why, "ARC chain is full (50 sets)");
+	p.instance = 51;
+	why = NULL;
+	assert_false(arc_seal_make(&p, m.h, m.nh, bh, bhlen, NULL, 0, &aar,
+	    &ams, &as, &why));
+	assert_string_equal(why, "ARC chain is full (50 sets)");
+	assert_int_equal(aar.len + ams.len + as.len, 0);
+	p.instance = 50;
+	p.t = 0;
+	assert_true(arc_seal_make(&p, m.h, m.nh, bh, bhlen, NULL, 0, &aar,
+	    &ams, &as, &why));
+	assert_non_null(strstr(buf_cstr(&as), " i=50; cv=pass;"));
+	assert_null(strstr(buf_cstr(&as), "t="));
+	assert_null(strstr(buf_cstr(&ams), "t="));
+	assert_non_null(strstr(buf_cstr(&ams), "c=relaxed/relaxed"));
+	assert_string_equal(buf_cstr(&aar), " i=50; mx.seal.example; spf=pass");
+	buf_reset(&aar);
+	buf_reset(&ams);
+	buf_reset(&as);
+	p.t = 1;
+	assert_true(arc_seal_make(&p, m.h, m.nh, bh, bhlen, NULL, 0, &aar,
+	    &ams, &as, &why));
+	assert_non_null(strstr(buf_cstr(&as), " t=1;"));
+	buf_reset(&aar);
+	buf_reset(&ams);
+	buf_reset(&as);
+	free(m.data);
+	/* no From: the AMS cannot be made, nothing is returned */
+	m.data = strdup("Subject: hi\n\nbody\n");
+	assert_non_null(m.data);
+	m.len = strlen(m.data);
+	split(&m);
+	why = NULL;
+	assert_false(arc_seal_make(&p, m.h, m.nh, bh, bhlen, NULL, 0, &aar,
+	    &ams, &as, &why));
+	assert_non_null(why);
+	assert_int_equal(aar.len + ams.len + as.len, 0);
+	free(m.data);
+	buf_deinit(&aar);
+	buf_deinit(&ams);
+	buf_deinit(&as);
+}
+
+/* at most ARC_TRUST_MAX_RESINFO resinfos of an AAR are read */
+static void
+test_aar_resinfo_cap(void **state)
+{
+	struct buf b = BUF_INIT;
+	const char *what = NULL;
+	size_t i;
+
+	(void)state;
+	buf_append_str(&b, " x.example");
+	for (i = 0; i < ARC_TRUST_MAX_RESINFO - 2; i++)
+		buf_append_str(&b, "; spf=none");
+	buf_append_str(&b, "; dkim=pass header.d=a.example");
+	assert_true(arc_trust_aar_vouches(buf_cstr(&b), b.len, "a.example",
+	    NULL, 0, &what));
+	assert_string_equal(what, "dkim=pass");
+	buf_reset(&b);
+	buf_append_str(&b, " x.example");
+	for (i = 0; i < ARC_TRUST_MAX_RESINFO - 1; i++)
+		buf_append_str(&b, "; spf=none");
+	buf_append_str(&b, "; dkim=pass header.d=a.example");
+	assert_false(arc_trust_aar_vouches(buf_cstr(&b), b.len, "a.example",
+	    NULL, 0, &what));
+	buf_deinit(&b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names_and_defaults),
 		cmocka_unit_test(test_field_names),
+		cmocka_unit_test(test_structure),
+		cmocka_unit_test(test_aar_instance_at_end),
+		cmocka_unit_test(test_header_bytes),
+		cmocka_unit_test(test_key_lookups),
+		cmocka_unit_test(test_key_answers),
+		cmocka_unit_test(test_set_view),
 		cmocka_unit_test(test_chains),
 		cmocka_unit_test(test_key_exponent),
 		cmocka_unit_test(test_incomplete),
@@ -928,6 +2343,14 @@ main(void)
 		cmocka_unit_test(test_seal_verify),
 		cmocka_unit_test(test_seal_sign_headers),
 		cmocka_unit_test(test_odd_sets),
+		cmocka_unit_test(test_oldest_seal_checked),
+		cmocka_unit_test(test_two_keys),
+		cmocka_unit_test(test_ams_length),
+		cmocka_unit_test(test_three_sets),
+		cmocka_unit_test(test_sets_among_fields),
+		cmocka_unit_test(test_seal_policy),
+		cmocka_unit_test(test_seal_make_edges),
+		cmocka_unit_test(test_aar_resinfo_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

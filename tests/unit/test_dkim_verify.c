@@ -236,6 +236,8 @@ test_key_answers_map_to_results(void **state)
 		  DKIM_RES_PERMERROR, "hash not allowed by key h=" },
 		{ "h= lists sha256", DNS_R_ANSWER, ED_REC "; h=sha1:sha256",
 		  DKIM_RES_PASS, "" },
+		{ "h=sha256 only", DNS_R_ANSWER, ED_REC "; h=sha256",
+		  DKIM_RES_PASS, "" },
 		{ "t=s with i= equal to d=", DNS_R_ANSWER, ED_REC "; t=s",
 		  DKIM_RES_PASS, "" },
 		{ "s=email", DNS_R_ANSWER, ED_REC "; s=email", DKIM_RES_PASS, "" },
@@ -275,6 +277,13 @@ test_policy_limits(void **state)
 	    0, rfc_keys, 2, &o);
 	expect(&o, 0, DKIM_RES_PASS, "");
 	expect(&o, 1, DKIM_RES_POLICY, "key too small");
+
+	/* the RFC key has 1024 bits: both bounds take it */
+	p = params(RFC_NOW);
+	p.min_rsa_bits = p.max_rsa_bits = 1024;
+	tk_verify((const unsigned char *)rfc8463_msg, strlen(rfc8463_msg), &p,
+	    0, rfc_keys, 2, &o);
+	expect(&o, 1, DKIM_RES_PASS, "");
 
 	p = params(RFC_NOW);
 	p.max_rsa_bits = 512;
@@ -415,7 +424,8 @@ test_missing_key_answer_is_temperror(void **state)
 /* answer_with - run the RFC 8463 message giving the Ed25519 signature an
  * answer of several records */
 static void
-answer_with(struct dns_rr *rr, size_t n, enum dkim_res res, const char *why)
+answer_with(struct dns_rr *rr, size_t n, enum dkim_res res, const char *why,
+    const char *record)
 {
 	struct dkim_verify_params p = params(RFC_NOW);
 	struct dkim_verifier *v = dkim_verifier_new(&p);
@@ -446,6 +456,8 @@ answer_with(struct dns_rr *rr, size_t n, enum dkim_res res, const char *why)
 	assert_string_equal(r->algorithm, "ed25519-sha256");
 	assert_string_equal(r->b8, "/gCrinpc");
 	assert_string_equal(r->auid, "@football.example.com");
+	/* the record judged: the key, or the first one that was not */
+	assert_string_equal(r->key_record, record);
 	assert_int_equal(dkim_verifier_result(v, 1)->result, DKIM_RES_TEMPERROR);
 	dkim_verifier_free(&v);
 }
@@ -466,10 +478,24 @@ test_several_records_in_an_answer(void **state)
 	rr[2].type = DNS_T_TXT;
 	rr[2].text = (char *)ED_REC;
 	rr[2].text_len = strlen(ED_REC);
-	answer_with(rr, 3, DKIM_RES_PASS, "");
+	answer_with(rr, 3, DKIM_RES_PASS, "", ED_REC);
 	/* "v=spf1" reads as a key record of the wrong version */
-	answer_with(rr, 2, DKIM_RES_PERMERROR, "bad key version");
-	answer_with(rr, 0, DKIM_RES_PERMERROR, "no key");
+	answer_with(rr, 2, DKIM_RES_PERMERROR, "bad key version",
+	    "v=spf1 -all");
+	answer_with(rr, 0, DKIM_RES_PERMERROR, "no key", "");
+	/* of two unusable records, the first one is the reason */
+	rr[1].type = DNS_T_TXT;
+	rr[1].text = (char *)"v=DKIM1; k=ed25519; p";
+	rr[1].text_len = strlen(rr[1].text);
+	answer_with(rr, 2, DKIM_RES_PERMERROR, "bad key version",
+	    "v=spf1 -all");
+	answer_with(rr + 1, 1, DKIM_RES_PERMERROR, "malformed key record",
+	    "v=DKIM1; k=ed25519; p");
+	/* a revoked record ends the search, the key after it is not used */
+	rr[1].text = (char *)"v=DKIM1; k=ed25519; p=";
+	rr[1].text_len = strlen(rr[1].text);
+	answer_with(rr, 3, DKIM_RES_PERMERROR, "key revoked",
+	    "v=DKIM1; k=ed25519; p=");
 }
 
 static void
@@ -1045,6 +1071,251 @@ test_kept_folded_fields(void **state)
 	crypto_privkey_free(&k);
 }
 
+/* the result words and the documented defaults */
+static void
+test_names_and_defaults(void **state)
+{
+	static const char *const words[] = {
+		"pass", "fail", "neutral", "policy", "temperror", "permerror"
+	};
+	struct dkim_verify_params p;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 6; i++)
+		assert_string_equal(dkim_res_name((enum dkim_res)i), words[i]);
+	memset(&p, 0xa5, sizeof(p));
+	dkim_verify_params_init(&p);
+	assert_int_equal(p.max_signatures, DKIM_VERIFY_MAX_SIGNATURES);
+	assert_false(p.allow_rsa_sha1);
+	assert_false(p.allow_partial_body);
+	assert_int_equal(p.min_rsa_bits, 1024);
+	assert_int_equal(p.max_rsa_bits, 8192);
+	assert_int_equal(p.clock_skew, 300);
+	assert_int_equal(p.now, 0);
+	assert_int_equal(p.max_header_bytes, DKIM_VERIFY_MAX_HEADER_BYTES);
+	assert_int_equal(p.max_headers, DKIM_VERIFY_MAX_HEADERS);
+	assert_int_equal(p.max_field_bytes, DKIM_VERIFY_MAX_HEADER_BYTES);
+}
+
+/* two signatures that need two body hashes (simple and relaxed body):
+ * every chunk goes to both; a first body chunk ends the header, as
+ * dkim_verifier_body says, without a call of dkim_verifier_eoh */
+static void
+test_two_body_hashes(void **state)
+{
+	struct crypto_privkey *k = tk_keygen("ed25519", 0);
+	struct tk_sign_opts so = {
+		"example.com", "s", NULL, "from:to:subject",
+		DKIM_CANON_RELAXED, DKIM_CANON_RELAXED, CRYPTO_HASH_SHA256,
+		false, 0, 0
+	};
+	struct buf rec = BUF_INIT, once = BUF_INIT, twice = BUF_INIT;
+	struct dkim_verify_params p = params(1700000000);
+	struct tk_key key = { "s._domainkey.example.com", DNS_R_ANSWER, NULL };
+	struct dkim_verifier *v;
+	struct msg_field f;
+	struct tk_outcome o;
+	size_t pos = 0, n = 0, i;
+
+	(void)state;
+	tk_key_record(k, &rec);
+	key.txt = buf_cstr(&rec);
+	assert_true(tk_sign((const unsigned char *)plain_msg,
+	    strlen(plain_msg), k, &so, &once));
+	so.bcanon = DKIM_CANON_SIMPLE;
+	assert_true(tk_sign(once.data, once.len, k, &so, &twice));
+	tk_verify(twice.data, twice.len, &p, 5, &key, 1, &o);
+	assert_int_equal(o.count, 2);
+	expect(&o, 0, DKIM_RES_PASS, "");
+	expect(&o, 1, DKIM_RES_PASS, "");
+	v = dkim_verifier_new(&p);
+	while (msg_next_field(twice.data, twice.len, &pos, &f) == 1)
+		if (dkim_verifier_header(v, f.name, f.name_len, f.value,
+		    f.value_len) >= 0)
+			n++;
+	assert_int_equal(n, 2);
+	answer_keys(v, n, &key, 1);
+	dkim_verifier_body(v, twice.data + pos, 7);
+	assert_int_equal(dkim_verifier_body_hashers(v), 2);
+	dkim_verifier_body(v, twice.data + pos + 7, twice.len - pos - 7);
+	dkim_verifier_eom(v);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(dkim_verifier_result(v, i)->result,
+		    DKIM_RES_PASS);
+		assert_false(dkim_verifier_result(v, i)->l_partial);
+	}
+	dkim_verifier_free(&v);
+	buf_deinit(&rec);
+	buf_deinit(&once);
+	buf_deinit(&twice);
+	crypto_privkey_free(&k);
+}
+
+/* a From the signature does not cover: added above a signed one (h=
+ * names From once), or hidden in another field after a bare CR; the
+ * signature verifies, the result is "policy" (RFC 6376 8.15) */
+static void
+test_uncovered_from(void **state)
+{
+	struct crypto_privkey *k = tk_keygen("ed25519", 0);
+	struct tk_sign_opts so = {
+		"example.com", "s", NULL, "from:to:subject",
+		DKIM_CANON_RELAXED, DKIM_CANON_RELAXED, CRYPTO_HASH_SHA256,
+		false, 0, 0
+	};
+	struct buf rec = BUF_INIT, msg = BUF_INIT, two = BUF_INIT;
+	struct dkim_verify_params p = params(1700000000);
+	struct tk_key key = { "s._domainkey.example.com", DNS_R_ANSWER, NULL };
+	struct tk_outcome o;
+	char *hidden;
+
+	(void)state;
+	tk_key_record(k, &rec);
+	key.txt = buf_cstr(&rec);
+	assert_true(tk_sign((const unsigned char *)plain_msg,
+	    strlen(plain_msg), k, &so, &msg));
+	tk_verify(msg.data, msg.len, &p, 0, &key, 1, &o);
+	expect(&o, 0, DKIM_RES_PASS, "");
+	buf_append_str(&two, "From: Mallory <m@evil.example>\r\n");
+	buf_append(&two, msg.data, msg.len);
+	tk_verify(two.data, two.len, &p, 0, &key, 1, &o);
+	expect(&o, 0, DKIM_RES_POLICY, "unsigned From field");
+	/* From named twice covers two */
+	buf_reset(&msg);
+	buf_reset(&two);
+	so.headers = "from:from:to:subject";
+	buf_append_str(&two, "From: Mallory <m@evil.example>\r\n");
+	buf_append_str(&two, plain_msg);
+	assert_true(tk_sign(two.data, two.len, k, &so, &msg));
+	tk_verify(msg.data, msg.len, &p, 0, &key, 1, &o);
+	expect(&o, 0, DKIM_RES_PASS, "");
+	/* signed as it stands, with a From after a bare CR in To */
+	buf_reset(&msg);
+	so.headers = "from:to:subject";
+	hidden = replace(plain_msg, "To: grace@example.org\r\n",
+	    "To: grace@example.org\rFrom: m@evil.example\r\n");
+	assert_true(tk_sign((const unsigned char *)hidden, strlen(hidden), k,
+	    &so, &msg));
+	tk_verify(msg.data, msg.len, &p, 0, &key, 1, &o);
+	expect(&o, 0, DKIM_RES_POLICY, "From hidden after a bare CR");
+	free(hidden);
+	buf_deinit(&rec);
+	buf_deinit(&msg);
+	buf_deinit(&two);
+	crypto_privkey_free(&k);
+}
+
+/* max_field_bytes: a field of that many bytes with its colon is taken,
+ * one more is over the cap (every signature: permerror) */
+static void
+test_field_bytes_cap(void **state)
+{
+	const unsigned char *m = (const unsigned char *)rfc8463_msg;
+	size_t len = strlen(rfc8463_msg), pos = 0, longest = 0;
+	struct dkim_verify_params p = params(RFC_NOW);
+	struct msg_field f;
+	struct tk_outcome o;
+
+	(void)state;
+	while (msg_next_field(m, len, &pos, &f) == 1)
+		if (f.name_len + 1 + f.value_len > longest)
+			longest = f.name_len + 1 + f.value_len;
+	p.max_field_bytes = longest;
+	tk_verify(m, len, &p, 0, rfc_keys, 2, &o);
+	expect(&o, 0, DKIM_RES_PASS, "");
+	expect(&o, 1, DKIM_RES_PASS, "");
+	p.max_field_bytes = longest - 1;
+	tk_verify(m, len, &p, 0, rfc_keys, 2, &o);
+	expect(&o, 0, DKIM_RES_PERMERROR, "header too large");
+	expect(&o, 1, DKIM_RES_PERMERROR, "header too large");
+}
+
+/* a signature over the header cap stays "header too large" whatever
+ * answer is given for it (no lookup was asked) */
+static void
+test_over_cap_signature_ignores_answers(void **state)
+{
+	struct dkim_verify_params p = params(RFC_NOW);
+	struct dkim_verifier *v;
+	struct dns_answer a;
+	int idx;
+
+	(void)state;
+	p.max_headers = 1;
+	v = dkim_verifier_new(&p);
+	assert_int_equal(dkim_verifier_header(v, (const unsigned char *)"From",
+	    4, (const unsigned char *)" a@e.com", 8), -1);
+	idx = add_sig(v, "e.com", "s");
+	assert_int_equal(idx, 0);
+	assert_null(dkim_verifier_key_name(v, idx));
+	memset(&a, 0, sizeof(a));
+	a.status = DNS_R_NXDOMAIN;
+	dkim_verifier_key_answer(v, idx, &a);
+	dkim_verifier_eom(v);
+	assert_int_equal(dkim_verifier_result(v, 0)->result,
+	    DKIM_RES_PERMERROR);
+	assert_string_equal(dkim_verifier_result(v, 0)->reason,
+	    "header too large");
+	assert_string_equal(dkim_verifier_result(v, 0)->selector, "s");
+	dkim_verifier_free(&v);
+}
+
+/* dkim_verifier_admit: the first signature beyond the cap is one it
+ * looks at; many beyond the cap are all remembered in order */
+static void
+test_admit_edges(void **state)
+{
+	struct dkim_verify_params p = params(RFC_NOW);
+	struct dkim_verifier *v;
+	int idx[DKIM_VERIFY_EXTRA_PREFERRED], asked = 0;
+	char sel[16];
+	size_t i;
+
+	(void)state;
+	p.max_signatures = 1;
+	v = dkim_verifier_new(&p);
+	assert_int_equal(add_sig(v, "a.com", "s0"), 0);
+	assert_int_equal(add_sig(v, "x.com", "s1"), -1);
+	assert_int_equal(dkim_verifier_admit(v, prefer_x, &asked, idx), 1);
+	assert_int_equal(idx[0], 1);
+	assert_string_equal(dkim_verifier_key_name(v, 1),
+	    "s1._domainkey.x.com");
+	dkim_verifier_free(&v);
+	/* 20 beyond the cap, x.com only at the bottom two */
+	v = dkim_verifier_new(&p);
+	assert_int_equal(add_sig(v, "a.com", "s0"), 0);
+	for (i = 1; i <= 20; i++) {
+		(void)snprintf(sel, sizeof(sel), "s%zu", i);
+		assert_int_equal(add_sig(v, i >= 19 ? "x.com" : "y.com", sel),
+		    -1);
+	}
+	assert_int_equal(dkim_verifier_ignored(v), 20);
+	asked = 0;
+	assert_int_equal(dkim_verifier_admit(v, prefer_x, &asked, idx), 2);
+	assert_int_equal(asked, 2);
+	assert_string_equal(dkim_verifier_key_name(v, idx[0]),
+	    "s20._domainkey.x.com");
+	assert_string_equal(dkim_verifier_key_name(v, idx[1]),
+	    "s19._domainkey.x.com");
+	dkim_verifier_free(&v);
+	/* x.com at the top two of the 20: all 20 are looked at */
+	v = dkim_verifier_new(&p);
+	assert_int_equal(add_sig(v, "a.com", "s0"), 0);
+	for (i = 1; i <= 20; i++) {
+		(void)snprintf(sel, sizeof(sel), "s%zu", i);
+		(void)add_sig(v, i <= 2 ? "x.com" : "y.com", sel);
+	}
+	asked = 0;
+	assert_int_equal(dkim_verifier_admit(v, prefer_x, &asked, idx), 2);
+	assert_int_equal(asked, 20);
+	assert_string_equal(dkim_verifier_key_name(v, idx[0]),
+	    "s2._domainkey.x.com");
+	assert_string_equal(dkim_verifier_key_name(v, idx[1]),
+	    "s1._domainkey.x.com");
+	dkim_verifier_free(&v);
+}
+
 int
 main(void)
 {
@@ -1069,6 +1340,12 @@ main(void)
 		cmocka_unit_test(test_detail_on_request),
 		cmocka_unit_test(test_early_decision_judges_no_l),
 		cmocka_unit_test(test_kept_folded_fields),
+		cmocka_unit_test(test_names_and_defaults),
+		cmocka_unit_test(test_two_body_hashes),
+		cmocka_unit_test(test_uncovered_from),
+		cmocka_unit_test(test_field_bytes_cap),
+		cmocka_unit_test(test_over_cap_signature_ignores_answers),
+		cmocka_unit_test(test_admit_edges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

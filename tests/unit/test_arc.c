@@ -433,6 +433,27 @@ static const struct aar_case aar_cases[] = {
 	  "dkim=pass", NULL, 0 },
 	{ " x.example; arc=pass header.d=a.example", "a.example", false,
 	  NULL, NULL, 0 },
+	/* a header.d that does not align is not made up for by header.i */
+	{ " x.example; dkim=pass header.d=x header.i=@a.example", "a.example",
+	  false, NULL, NULL, 0 },
+	/* a comment or quoted string right after another is skipped
+	 * whole too */
+	{ " x.example; dkim=fail (a)(x; dmarc=pass header.from=a.example )",
+	  "a.example", false, NULL, NULL, 0 },
+	{ " x.example; dkim=fail reason=\"a\"\"; dmarc=pass "
+	  "header.from=a.example ;\"", "a.example", false, NULL, NULL, 0 },
+	/* too deep a comment in the authserv-id: nothing is read */
+	{ " mx ((((((((((deep)))))))))); dkim=pass header.d=a.example",
+	  "a.example", false, NULL, NULL, 0 },
+	/* white space must follow a quoted string before the next
+	 * property (RFC 8601 2.2: propspec after CFWS) */
+	{ " x.example; dkim=pass reason=\"a\"header.d=a.example",
+	  "a.example", false, NULL, NULL, 0 },
+	{ " x.example; dkim=pass header.d=x..a.example", "a.example", false,
+	  NULL, NULL, 0 },
+	/* an authserv-id may be a quoted string, ';' and all */
+	{ "\"x;y\" 1; dkim=pass header.d=a.example", "a.example", true,
+	  "dkim=pass", NULL, 0 },
 };
 
 static void
@@ -458,6 +479,15 @@ test_aar(void **state)
 	assert_string_equal(word, "pass");
 	assert_false(arc_trust_result_of(" mx; spf=none", 13, "arc", word,
 	    sizeof(word)));
+	/* the result and its NUL must fit */
+	assert_false(arc_trust_result_of(" mx; arc=pass", 13, "arc", word, 4));
+	assert_true(arc_trust_result_of(" mx; arc=pass", 13, "arc", word, 5));
+	assert_string_equal(word, "pass");
+	/* a malformed A-R gives no result */
+	assert_false(arc_trust_result_of(" mx; arc=pass ((((((((((x))))))))))",
+	    35, "arc", word, sizeof(word)));
+	assert_false(arc_trust_result_of(" mx; arc=pass reason=\"x", 23,
+	    "arc", word, sizeof(word)));
 }
 
 /* test_trust_newer_sets - a trusted sealer's AAR speaks for the message
@@ -1453,6 +1483,7 @@ test_key_lookups(void **state)
 	    "f2._domainkey.fuzz.example");
 	assert_null(arc_verifier_key_name(v, 2));
 	assert_null(arc_verifier_key_name(v, INT_MIN));
+	assert_null(arc_verifier_key_name(v, INT_MAX));
 	/* after end of header, no lookup starts */
 	arc_verifier_eoh(v, m.h, m.nh, true);
 	assert_int_equal(seal_field(v, " i=2; cv=pass; a=rsa-sha256; "
@@ -2268,6 +2299,7 @@ test_seal_make_edges(void **state)
 	assert_null(strstr(buf_cstr(&as), "t="));
 	assert_null(strstr(buf_cstr(&ams), "t="));
 	assert_non_null(strstr(buf_cstr(&ams), "c=relaxed/relaxed"));
+	assert_non_null(strstr(buf_cstr(&ams), "h=From:Subject:To;"));
 	assert_string_equal(buf_cstr(&aar), " i=50; mx.seal.example; spf=pass");
 	buf_reset(&aar);
 	buf_reset(&ams);
@@ -2276,6 +2308,7 @@ test_seal_make_edges(void **state)
 	assert_true(arc_seal_make(&p, m.h, m.nh, bh, bhlen, NULL, 0, &aar,
 	    &ams, &as, &why));
 	assert_non_null(strstr(buf_cstr(&as), " t=1;"));
+	assert_non_null(strstr(buf_cstr(&ams), " t=1;"));
 	buf_reset(&aar);
 	buf_reset(&ams);
 	buf_reset(&as);
@@ -2296,15 +2329,26 @@ test_seal_make_edges(void **state)
 	buf_deinit(&as);
 }
 
-/* at most ARC_TRUST_MAX_RESINFO resinfos of an AAR are read */
+/* at most ARC_TRUST_MAX_RESINFO resinfos of an AAR are read, and
+ * tokens (property=value) of at most 320 bytes */
 static void
 test_aar_resinfo_cap(void **state)
 {
 	struct buf b = BUF_INIT;
 	const char *what = NULL;
-	size_t i;
+	size_t i, n;
 
 	(void)state;
+	for (n = 320; n <= 321; n++) {
+		buf_reset(&b);
+		buf_append_str(&b, " x.example; spf=pass smtp.mailfrom=");
+		for (i = strlen("smtp.mailfrom=@a.example"); i < n; i++)
+			buf_append_byte(&b, 'x');
+		buf_append_str(&b, "@a.example");
+		assert_int_equal(arc_trust_aar_vouches(buf_cstr(&b), b.len,
+		    "a.example", NULL, 0, &what), n == 320);
+	}
+	buf_reset(&b);
 	buf_append_str(&b, " x.example");
 	for (i = 0; i < ARC_TRUST_MAX_RESINFO - 2; i++)
 		buf_append_str(&b, "; spf=none");

@@ -3,6 +3,7 @@
  * with keys generated here */
 #include "config.h"
 
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -228,6 +229,10 @@ test_key_answers_map_to_results(void **state)
 		  "key lookup timed out" },
 		{ "servfail", DNS_R_SERVFAIL, NULL, DKIM_RES_TEMPERROR,
 		  "key lookup failed (SERVFAIL)" },
+		{ "bogus", DNS_R_BOGUS, NULL, DKIM_RES_TEMPERROR,
+		  "key lookup failed DNSSEC validation" },
+		{ "error", DNS_R_ERROR, NULL, DKIM_RES_TEMPERROR,
+		  "key lookup error" },
 		{ "revoked", DNS_R_ANSWER, "v=DKIM1; k=ed25519; p=",
 		  DKIM_RES_PERMERROR, "key revoked" },
 		{ "wrong k=", DNS_R_ANSWER, RSA_REC, DKIM_RES_PERMERROR,
@@ -1113,10 +1118,17 @@ test_two_body_hashes(void **state)
 	struct buf rec = BUF_INIT, once = BUF_INIT, twice = BUF_INIT;
 	struct dkim_verify_params p = params(1700000000);
 	struct tk_key key = { "s._domainkey.example.com", DNS_R_ANSWER, NULL };
+	struct buf store = BUF_INIT;
+	struct dkim_detail d;
 	struct dkim_verifier *v;
 	struct msg_field f;
 	struct tk_outcome o;
 	size_t pos = 0, n = 0, i;
+	static const unsigned char empty[] = "From: a@example.com\r\n"
+	    "To: b@example.com\r\nSubject: s\r\n\r\n";
+	struct buf relaxed_bh = BUF_INIT;
+	unsigned char dg[CRYPTO_DIGEST_MAX];
+	uint64_t total;
 
 	(void)state;
 	tk_key_record(k, &rec);
@@ -1135,6 +1147,9 @@ test_two_body_hashes(void **state)
 		    f.value_len) >= 0)
 			n++;
 	assert_int_equal(n, 2);
+	crypto_base64_encode(dg, tk_body_digest_chunked(DKIM_CANON_RELAXED,
+	    twice.data + pos, twice.len - pos, 0, false, 0, dg, &total),
+	    &relaxed_bh);
 	answer_keys(v, n, &key, 1);
 	dkim_verifier_body(v, twice.data + pos, 7);
 	assert_int_equal(dkim_verifier_body_hashers(v), 2);
@@ -1145,7 +1160,32 @@ test_two_body_hashes(void **state)
 		    DKIM_RES_PASS);
 		assert_false(dkim_verifier_result(v, i)->l_partial);
 	}
+	/* the detail of each in turn, in one store */
+	dkim_verifier_detail(v, 1, &store, &d);
+	assert_string_equal(d.canon, "relaxed/relaxed");
+	assert_string_equal(d.body_hash, d.body_hash_computed);
+	assert_string_equal(d.body_hash, buf_cstr(&relaxed_bh));
+	dkim_verifier_detail(v, 0, &store, &d);
+	assert_string_equal(d.canon, "relaxed/simple");
+	assert_string_equal(d.body_hash, d.body_hash_computed);
+	assert_string_not_equal(d.body_hash, buf_cstr(&relaxed_bh));
 	dkim_verifier_free(&v);
+	/* eom alone ends the header and the (empty) body */
+	buf_reset(&once);
+	so.bcanon = DKIM_CANON_RELAXED;
+	assert_true(tk_sign(empty, strlen((const char *)empty), k, &so,
+	    &once));
+	v = dkim_verifier_new(&p);
+	pos = 0;
+	while (msg_next_field(once.data, once.len, &pos, &f) == 1)
+		(void)dkim_verifier_header(v, f.name, f.name_len, f.value,
+		    f.value_len);
+	answer_keys(v, 1, &key, 1);
+	dkim_verifier_eom(v);
+	assert_int_equal(dkim_verifier_result(v, 0)->result, DKIM_RES_PASS);
+	dkim_verifier_free(&v);
+	buf_deinit(&store);
+	buf_deinit(&relaxed_bh);
 	buf_deinit(&rec);
 	buf_deinit(&once);
 	buf_deinit(&twice);
@@ -1231,6 +1271,53 @@ test_field_bytes_cap(void **state)
 	expect(&o, 1, DKIM_RES_PERMERROR, "header too large");
 }
 
+/* max_header_bytes counts the names and the values (CRLF form) of all
+ * fields: a block of exactly that many bytes is taken, one more is over
+ * the cap; so is a single field */
+static void
+test_header_bytes_cap(void **state)
+{
+	static const char sig[] = " v=1; a=rsa-sha256; d=example.com; s=s; "
+	    "h=from; bh=AAAA; b=AAAA";
+	const unsigned char *m = (const unsigned char *)rfc8463_msg;
+	size_t len = strlen(rfc8463_msg), pos = 0, total = 0;
+	struct dkim_verify_params p = params(RFC_NOW);
+	struct dkim_verifier *v;
+	struct msg_field f;
+	struct tk_outcome o;
+	size_t i;
+
+	(void)state;
+	while (msg_next_field(m, len, &pos, &f) == 1)
+		total += f.name_len + f.value_len;
+	p.max_header_bytes = total;
+	tk_verify(m, len, &p, 0, rfc_keys, 2, &o);
+	expect(&o, 0, DKIM_RES_PASS, "");
+	expect(&o, 1, DKIM_RES_PASS, "");
+	p.max_header_bytes = total - 1;
+	tk_verify(m, len, &p, 0, rfc_keys, 2, &o);
+	expect(&o, 0, DKIM_RES_PERMERROR, "header too large");
+	expect(&o, 1, DKIM_RES_PERMERROR, "header too large");
+	/* one field alone, at the cap and one byte over it */
+	for (i = 0; i < 2; i++) {
+		const struct dkim_result *r;
+
+		p = params(RFC_NOW);
+		p.max_header_bytes = 14 + strlen(sig) - i;
+		v = dkim_verifier_new(&p);
+		assert_int_equal(dkim_verifier_header(v,
+		    (const unsigned char *)"DKIM-Signature", 14,
+		    (const unsigned char *)sig, strlen(sig)), 0);
+		dkim_verifier_eom(v);
+		r = dkim_verifier_result(v, 0);
+		assert_int_equal(r->result, i == 0 ? DKIM_RES_TEMPERROR :
+		    DKIM_RES_PERMERROR);
+		assert_string_equal(r->reason, i == 0 ? "no key answer" :
+		    "header too large");
+		dkim_verifier_free(&v);
+	}
+}
+
 /* a signature over the header cap stays "header too large" whatever
  * answer is given for it (no lookup was asked) */
 static void
@@ -1243,21 +1330,185 @@ test_over_cap_signature_ignores_answers(void **state)
 
 	(void)state;
 	p.max_headers = 1;
+	p.max_signatures = 1;
 	v = dkim_verifier_new(&p);
 	assert_int_equal(dkim_verifier_header(v, (const unsigned char *)"From",
 	    4, (const unsigned char *)" a@e.com", 8), -1);
 	idx = add_sig(v, "e.com", "s");
 	assert_int_equal(idx, 0);
 	assert_null(dkim_verifier_key_name(v, idx));
+	/* over the caps, a field not DKIM-Signature or a signature beyond
+	 * max_signatures has no index */
+	assert_int_equal(dkim_verifier_header(v, (const unsigned char *)"From",
+	    4, (const unsigned char *)" b@e.com", 8), -1);
 	memset(&a, 0, sizeof(a));
 	a.status = DNS_R_NXDOMAIN;
 	dkim_verifier_key_answer(v, idx, &a);
+	assert_int_equal(add_sig(v, "e.com", "t"), -1);
 	dkim_verifier_eom(v);
 	assert_int_equal(dkim_verifier_result(v, 0)->result,
 	    DKIM_RES_PERMERROR);
 	assert_string_equal(dkim_verifier_result(v, 0)->reason,
 	    "header too large");
 	assert_string_equal(dkim_verifier_result(v, 0)->selector, "s");
+	assert_int_equal(dkim_verifier_result_count(v), 1);
+	dkim_verifier_free(&v);
+}
+
+/* indices that name no signature, fields after end of header, and
+ * signatures decided at arrival: no key name, now or in the result */
+static void
+test_api_edges(void **state)
+{
+	static const char sha1[] = " v=1; a=rsa-sha1; d=example.com; s=s; "
+	    "h=from; bh=AAAA; b=AAAA";
+	static const char future[] = " v=1; a=rsa-sha256; d=example.com; "
+	    "s=s; t=9999999999; h=from; bh=AAAA; b=AAAA";
+	struct dkim_verify_params p = params(RFC_NOW);
+	struct dkim_verifier *v = dkim_verifier_new(&p);
+	struct dns_answer a;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.status = DNS_R_NXDOMAIN;
+	assert_int_equal(add_sig(v, "example.com", "s"), 0);
+	assert_int_equal(dkim_verifier_header(v,
+	    (const unsigned char *)"DKIM-Signature", 14,
+	    (const unsigned char *)sha1, strlen(sha1)), 1);
+	assert_int_equal(dkim_verifier_header(v,
+	    (const unsigned char *)"DKIM-Signature", 14,
+	    (const unsigned char *)future, strlen(future)), 2);
+	assert_string_equal(dkim_verifier_key_name(v, 0),
+	    "s._domainkey.example.com");
+	assert_null(dkim_verifier_key_name(v, 1));
+	assert_null(dkim_verifier_key_name(v, 2));
+	assert_null(dkim_verifier_key_name(v, 3));
+	assert_null(dkim_verifier_key_name(v, -1));
+	assert_null(dkim_verifier_key_name(v, INT_MAX));
+	dkim_verifier_key_answer(v, 3, &a);
+	dkim_verifier_key_answer(v, -1, &a);
+	dkim_verifier_key_answer(v, INT_MAX, &a);
+	dkim_verifier_eoh(v);
+	assert_int_equal(add_sig(v, "example.com", "t"), -1);
+	assert_int_equal(dkim_verifier_header(v, (const unsigned char *)"From",
+	    4, (const unsigned char *)" a@e.com", 8), -1);
+	/* no results before eom */
+	assert_int_equal(dkim_verifier_result_count(v), 0);
+	assert_null(dkim_verifier_result(v, 0));
+	dkim_verifier_eom(v);
+	assert_int_equal(dkim_verifier_result_count(v), 3);
+	assert_int_equal(dkim_verifier_result(v, 0)->result, DKIM_RES_TEMPERROR);
+	assert_string_equal(dkim_verifier_result(v, 0)->key_name,
+	    "s._domainkey.example.com");
+	assert_string_equal(dkim_verifier_result(v, 0)->signed_headers,
+	    "from");
+	assert_int_equal(dkim_verifier_result(v, 1)->result, DKIM_RES_POLICY);
+	assert_string_equal(dkim_verifier_result(v, 1)->key_name, "");
+	assert_int_equal(dkim_verifier_result(v, 2)->result,
+	    DKIM_RES_PERMERROR);
+	assert_string_equal(dkim_verifier_result(v, 2)->reason,
+	    "signature timestamp in the future");
+	assert_string_equal(dkim_verifier_result(v, 2)->key_name, "");
+	assert_null(dkim_verifier_result(v, 3));
+	dkim_verifier_free(&v);
+}
+
+/* the key's flags (RFC 6376 3.6.1 t=): y is reported, s forbids an
+ * i= in a subdomain of d=; rsa-sha1 when allowed, against the key's h= */
+static void
+test_key_flags_and_sha1(void **state)
+{
+	static const struct {
+		const char *auid, *flags;
+		enum crypto_hash hash;
+		enum dkim_res res;
+		const char *reason;
+		bool testing;
+	} cases[] = {
+		{ NULL, "; t=y", CRYPTO_HASH_SHA256, DKIM_RES_PASS, "", true },
+		{ NULL, "", CRYPTO_HASH_SHA256, DKIM_RES_PASS, "", false },
+		{ "u@example.com", "; t=s", CRYPTO_HASH_SHA256, DKIM_RES_PASS,
+		  "", false },
+		{ "u@mail.example.com", "; t=s", CRYPTO_HASH_SHA256,
+		  DKIM_RES_PERMERROR, "key t=s forbids i= subdomain", false },
+		{ "u@mail.example.com", "; t=y:s", CRYPTO_HASH_SHA256,
+		  DKIM_RES_PERMERROR, "key t=s forbids i= subdomain", true },
+		{ NULL, "", CRYPTO_HASH_SHA1, DKIM_RES_PASS, "", false },
+		{ NULL, "; h=sha1", CRYPTO_HASH_SHA1, DKIM_RES_PASS, "", false },
+		{ NULL, "; h=sha256", CRYPTO_HASH_SHA1, DKIM_RES_PERMERROR,
+		  "hash not allowed by key h=", false },
+	};
+	struct crypto_privkey *k = tk_keygen("rsa", 2048);
+	struct dkim_verify_params p = params(1700000000);
+	struct buf rec = BUF_INIT, msg = BUF_INIT;
+	struct tk_key key = { "s._domainkey.example.com", DNS_R_ANSWER, NULL };
+	struct tk_outcome o;
+	size_t i;
+
+	(void)state;
+	p.allow_rsa_sha1 = true;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tk_sign_opts so = {
+			"example.com", "s", cases[i].auid, "from:to:subject",
+			DKIM_CANON_RELAXED, DKIM_CANON_RELAXED, cases[i].hash,
+			false, 0, 0
+		};
+
+		buf_reset(&rec);
+		buf_reset(&msg);
+		tk_key_record(k, &rec);
+		buf_append_str(&rec, cases[i].flags);
+		key.txt = buf_cstr(&rec);
+		assert_true(tk_sign((const unsigned char *)plain_msg,
+		    strlen(plain_msg), k, &so, &msg));
+		tk_verify(msg.data, msg.len, &p, 0, &key, 1, &o);
+		print_message("# case %zu\n", i);
+		expect(&o, 0, cases[i].res, cases[i].reason);
+		assert_int_equal(o.r[0].testing, cases[i].testing);
+	}
+	buf_deinit(&rec);
+	buf_deinit(&msg);
+	crypto_privkey_free(&k);
+}
+
+/* dkim_verifier_field copies what it needs: the caller may reuse its
+ * buffers before end of header (dkim_verifier_field_kept is the one that
+ * refers to them) */
+static void
+test_field_copies(void **state)
+{
+	const unsigned char *m = (const unsigned char *)rfc8463_msg;
+	size_t len = strlen(rfc8463_msg), pos = 0, i;
+	struct dkim_verify_params p = params(RFC_NOW);
+	struct dkim_verifier *v = dkim_verifier_new(&p);
+	char name[64];
+	unsigned char value[1024];
+	struct msg_field f;
+	int n = 0;
+
+	(void)state;
+	while (msg_next_field(m, len, &pos, &f) == 1) {
+		struct header h;
+
+		assert_true(f.name_len < sizeof(name));
+		assert_true(f.value_len <= sizeof(value));
+		memcpy(name, f.name, f.name_len);
+		name[f.name_len] = '\0';
+		memcpy(value, f.value, f.value_len);
+		headers_field_init(&h, name, value, f.value_len);
+		if (dkim_verifier_field(v, &h) >= 0)
+			n++;
+		memset(name, 'x', sizeof(name) - 1);
+		memset(value, 'y', sizeof(value));
+	}
+	assert_int_equal(n, 2);
+	answer_keys(v, 2, rfc_keys, 2);
+	dkim_verifier_eoh(v);
+	dkim_verifier_body(v, m + pos, len - pos);
+	dkim_verifier_eom(v);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(dkim_verifier_result(v, i)->result,
+		    DKIM_RES_PASS);
 	dkim_verifier_free(&v);
 }
 
@@ -1270,7 +1521,7 @@ test_admit_edges(void **state)
 	struct dkim_verifier *v;
 	int idx[DKIM_VERIFY_EXTRA_PREFERRED], asked = 0;
 	char sel[16];
-	size_t i;
+	size_t i, n;
 
 	(void)state;
 	p.max_signatures = 1;
@@ -1314,6 +1565,54 @@ test_admit_edges(void **state)
 	assert_string_equal(dkim_verifier_key_name(v, idx[1]),
 	    "s1._domainkey.x.com");
 	dkim_verifier_free(&v);
+	/* of 70 beyond the cap, the bottom 64 (the verifier's hard
+	 * ceiling on signatures) are looked at: s7 is the last */
+	for (n = 0; n < 2; n++) {
+		size_t at = 7 - n;
+
+		v = dkim_verifier_new(&p);
+		assert_int_equal(add_sig(v, "a.com", "s0"), 0);
+		for (i = 1; i <= 70; i++) {
+			(void)snprintf(sel, sizeof(sel), "s%zu", i);
+			(void)add_sig(v, i == at ? "x.com" : "y.com", sel);
+		}
+		asked = 0;
+		assert_int_equal(dkim_verifier_admit(v, prefer_x, &asked, idx),
+		    n == 0 ? 1 : 0);
+		assert_int_equal(asked, 64);
+		dkim_verifier_free(&v);
+	}
+	/* max_signatures and the two admitted, each with a body hash of
+	 * its own (l=): all are judged */
+	p.max_signatures = 5;
+	v = dkim_verifier_new(&p);
+	for (i = 1; i <= 7; i++) {
+		char sig[160];
+
+		(void)snprintf(sig, sizeof(sig), " v=1; a=rsa-sha256; "
+		    "c=relaxed/relaxed; d=x.com; s=s%zu; l=%zu; h=from; "
+		    "bh=AAAA; b=AAAA", i, i);
+		assert_int_equal(dkim_verifier_header(v,
+		    (const unsigned char *)"DKIM-Signature", 14,
+		    (const unsigned char *)sig, strlen(sig)), i <= 5 ?
+		    (int)i - 1 : -1);
+	}
+	assert_int_equal(dkim_verifier_admit(v, prefer_x, &asked, idx), 2);
+	dkim_verifier_eoh(v);
+	assert_int_equal(dkim_verifier_body_hashers(v), 7);
+	dkim_verifier_body(v, (const unsigned char *)"a body\r\n", 8);
+	dkim_verifier_eom(v);
+	assert_int_equal(dkim_verifier_result_count(v), 7);
+	for (i = 0; i < 7; i++) {
+		const struct dkim_result *r = dkim_verifier_result(v, i);
+
+		(void)snprintf(sel, sizeof(sel), "s%zu", i < 5 ? i + 1 :
+		    12 - i);
+		assert_int_equal(r->result, DKIM_RES_TEMPERROR);
+		assert_string_equal(r->reason, "no key answer");
+		assert_string_equal(r->selector, sel);
+	}
+	dkim_verifier_free(&v);
 }
 
 int
@@ -1344,8 +1643,12 @@ main(void)
 		cmocka_unit_test(test_two_body_hashes),
 		cmocka_unit_test(test_uncovered_from),
 		cmocka_unit_test(test_field_bytes_cap),
+		cmocka_unit_test(test_header_bytes_cap),
 		cmocka_unit_test(test_over_cap_signature_ignores_answers),
 		cmocka_unit_test(test_admit_edges),
+		cmocka_unit_test(test_api_edges),
+		cmocka_unit_test(test_field_copies),
+		cmocka_unit_test(test_key_flags_and_sha1),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

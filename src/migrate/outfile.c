@@ -24,8 +24,9 @@
 #include "migrate/outfile.h"
 #include "util/xmalloc.h"
 
-#define TEMP_NAME "/.authmilter-migrate.XXXXXX"
-#define COPY_NAME "/authmilter-migrate.XXXXXX"
+/* mkostemp templates: the X's are the part it fills in, not a blank */
+#define TEMP_NAME "/.authmilter-migrate.XXXXXX"	/* beside -o FILE */
+#define COPY_NAME "/authmilter-migrate.XXXXXX"	/* in $TMPDIR */
 
 /* write_failed - say why writing where failed */
 static void

@@ -14,7 +14,7 @@
  * it: nobody changed the message since) or every newer set is by a
  * trusted sealer too.
  * The AAR is parsed just enough (RFC 8601 2.2 resinfo: method=result
- * followed by ptype.property=value) to find dmarc/dkim/spf passes (and
+ * followed by ptype.property=value, CFWS around each "=") to find dmarc/dkim/spf passes (and
  * a dmarc=fail for the author, which no such pass outweighs); comments
  * and quoted strings are skipped, a malformed AAR vouches for nothing.
  * Pure: no I/O, no allocation.
@@ -68,68 +68,152 @@ tok_is(struct tok t, const char *s)
 	return ascii_memcaseeq((const unsigned char *)t.p, t.len, s);
 }
 
-/* take_pair - "name=value" at p[start..end) into the resinfo */
-static void
-take_pair(const char *p, size_t start, size_t end, struct resinfo *r,
-    bool first)
+/* skip_cfws - move *i past CFWS; false for a hostile or unended
+ * comment */
+static bool
+skip_cfws(const char *p, size_t len, size_t *i)
 {
-	const char *eq = memchr(p + start, '=', end - start);
-	struct tok name, value;
+	return cfws_skip((const unsigned char *)p, len, i,
+	    ARC_TRUST_MAX_DEPTH);
+}
 
-	if (eq == NULL)
+/* word_char - c may be in a method, result, ptype or property name */
+static bool
+word_char(char c)
+{
+	return c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '(' &&
+	    c != '"' && c != '=' && c != '.' && c != '/' && c != ';';
+}
+
+/* read_word - a method, version, result, ptype or property at p[*i] */
+static struct tok
+read_word(const char *p, size_t len, size_t *i)
+{
+	struct tok t = { p + *i, 0 };
+
+	while (*i < len && word_char(p[*i]))
+		(*i)++;
+	t.len = (size_t)(p + *i - t.p);
+	return t;
+}
+
+/* read_pvalue - a property's value at p[*i]: a token, a domain, a
+ * local-part "@" domain (the local-part may be a quoted string), or a
+ * quoted string, whose quotes are dropped. It ends at CFWS; false for a
+ * quoted string that does not end. */
+static bool
+read_pvalue(const char *p, size_t len, size_t *i, struct tok *v)
+{
+	size_t start = *i;
+
+	while (*i < len && p[*i] != ' ' && p[*i] != '\t' && p[*i] != '\r' &&
+	    p[*i] != '\n' && p[*i] != '(') {
+		if (p[*i] == '"') {
+			if (!skip_quoted(p, len, i))
+				return false;
+		} else
+			(*i)++;
+	}
+	v->p = p + start;
+	v->len = *i - start;
+	if (v->len >= 2 && v->p[0] == '"' && v->p[v->len - 1] == '"' &&
+	    memchr(v->p + 1, '"', v->len - 2) == NULL) {
+		v->p++;
+		v->len -= 2;
+	}
+	return true;
+}
+
+/* keep_property - note ptype.property=value if it is one we look at;
+ * a value longer than a kept token counts as absent */
+static void
+keep_property(struct tok ptype, struct tok property, struct tok value,
+    struct resinfo *r)
+{
+	if (value.len > ARC_TRUST_MAX_TOKEN)
 		return;
-	name.p = p + start;
-	name.len = (size_t)(eq - name.p);
-	value.p = eq + 1;
-	value.len = end - (size_t)(value.p - p);
-	if (first) {
-		const char *slash = memchr(name.p, '/', name.len);
-
-		if (slash != NULL)	/* method "/" version */
-			name.len = (size_t)(slash - name.p);
-		r->method = name;
-		r->result = value;
-	} else if (tok_is(name, "header.from"))
+	if (tok_is(ptype, "header") && tok_is(property, "from"))
 		r->from = value;
-	else if (tok_is(name, "header.d"))
+	else if (tok_is(ptype, "header") && tok_is(property, "d"))
 		r->d = value;
-	else if (tok_is(name, "header.i"))
+	else if (tok_is(ptype, "header") && tok_is(property, "i"))
 		r->i = value;
-	else if (tok_is(name, "smtp.mailfrom"))
+	else if (tok_is(ptype, "smtp") && tok_is(property, "mailfrom"))
 		r->mailfrom = value;
 }
 
-/* parse_resinfo - one resinfo p[0..len) (between semicolons) */
+/* read_property - one piece after the result at p[*i] (*i < len, CFWS
+ * skipped): reason=value, ptype.property=value, or a stray word, "=",
+ * "." or quoted string, passed over. False for a malformed comment or
+ * quoted string. */
+static bool
+read_property(const char *p, size_t len, size_t *i, struct resinfo *r)
+{
+	struct tok ptype, property = { NULL, 0 }, value;
+
+	ptype = read_word(p, len, i);
+	if (ptype.len == 0) {
+		if (p[*i] == '"')
+			return skip_quoted(p, len, i);
+		(*i)++;
+		return true;
+	}
+	if (!skip_cfws(p, len, i))
+		return false;
+	if (*i < len && p[*i] == '.') {
+		(*i)++;
+		if (!skip_cfws(p, len, i))
+			return false;
+		property = read_word(p, len, i);
+		if (!skip_cfws(p, len, i))
+			return false;
+	}
+	if (*i == len || p[*i] != '=')
+		return true;
+	(*i)++;
+	if (!skip_cfws(p, len, i) || !read_pvalue(p, len, i, &value))
+		return false;
+	if (property.len > 0)
+		keep_property(ptype, property, value, r);
+	return true;
+}
+
+/* parse_resinfo - one resinfo p[0..len) (between semicolons), RFC 8601
+ * 2.2: method ["/" version] "=" result, then reason=value and
+ * ptype.property=value, with CFWS allowed around each "=", "/" and ".":
+ * a sealer may write "dmarc = fail", and its veto must still count. */
 static bool
 parse_resinfo(const char *p, size_t len, struct resinfo *r)
 {
-	size_t i = 0, start;
-	bool first = true;
+	size_t i = 0;
 
 	memset(r, 0, sizeof(*r));
-	while (i < len) {
-		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n' ||
-		    p[i] == '(') {
-			if (!cfws_skip((const unsigned char *)p, len, &i,
-			    ARC_TRUST_MAX_DEPTH))
-				return false;
-			continue;
-		}
-		start = i;
-		while (i < len && p[i] != ' ' && p[i] != '\t' && p[i] != '(' &&
-		    p[i] != '\r' && p[i] != '\n') {
-			if (p[i] == '"') {
-				if (!skip_quoted(p, len, &i))
-					return false;
-				continue;
-			}
-			i++;
-		}
-		if (i - start <= ARC_TRUST_MAX_TOKEN)
-			take_pair(p, start, i, r, first);
-		first = false;
+	if (!skip_cfws(p, len, &i))
+		return false;
+	r->method = read_word(p, len, &i);
+	if (r->method.len == 0 || !skip_cfws(p, len, &i))
+		return false;
+	if (i < len && p[i] == '/') {
+		i++;
+		if (!skip_cfws(p, len, &i) || read_word(p, len, &i).len == 0 ||
+		    !skip_cfws(p, len, &i))
+			return false;
 	}
-	return r->method.len > 0;
+	if (i == len || p[i] != '=')
+		return false;
+	i++;
+	if (!skip_cfws(p, len, &i))
+		return false;
+	r->result = read_word(p, len, &i);
+	if (r->result.len == 0)
+		return false;
+	while (skip_cfws(p, len, &i)) {
+		if (i == len)
+			return true;
+		if (!read_property(p, len, &i, r))
+			return false;
+	}
+	return false;
 }
 
 /* Whom a pass must be for: the author domain and its organizational

@@ -454,6 +454,47 @@ static const struct aar_case aar_cases[] = {
 	/* an authserv-id may be a quoted string, ';' and all */
 	{ "\"x;y\" 1; dkim=pass header.d=a.example", "a.example", true,
 	  "dkim=pass", NULL, 0 },
+	/* CFWS around "=", "/" and "." (RFC 8601 2.2): a dmarc=fail so
+	 * written still outweighs the pass, and a pass still counts */
+	{ " x.example; dkim=pass header.d=a.example; dmarc = fail "
+	  "header.from = a.example", "a.example", false, NULL, NULL, 0 },
+	{ " x.example; dkim=pass header.d=a.example; dmarc=fail (p=reject) "
+	  "header (x) . (y) from=(z)a.example", "a.example", false, NULL,
+	  NULL, 0 },
+	{ " x.example; dkim=pass header.d=a.example; dmarc\r\n =\r\n fail "
+	  "header.from=a.example", "a.example", false, NULL, NULL, 0 },
+	{ " x.example; dkim = pass header.d = a.example", "a.example", true,
+	  "dkim=pass", NULL, 0 },
+	{ " x.example; dkim / 1 = pass header.d=(c)a.example", "a.example",
+	  true, "dkim=pass", NULL, 0 },
+	/* a value may be a quoted string (RFC 2045 value): its quotes go */
+	{ " x.example; dkim=pass header.d=a.example; dmarc=fail "
+	  "header.from=\"a.example\"", "a.example", false, NULL, NULL, 0 },
+	{ " x.example; dmarc=pass header.from=\"a.example\"", "a.example",
+	  true, "dmarc=pass", NULL, 0 },
+	{ " x.example; spf=pass smtp.mailfrom=\"b b\"@a.example", "a.example",
+	  true, "spf=pass", NULL, 0 },
+	{ " x.example; dmarc=pass header.from=\"a.exa\\\"mple\"",
+	  "a.example", false, NULL, NULL, 0 },
+	/* stray pieces are passed over; a result must be there */
+	{ " x.example; dkim=pass stray \"q\" = . header.d=a.example",
+	  "a.example", true, "dkim=pass", NULL, 0 },
+	{ " x.example; dkim=pass header.d=a.example header.", "a.example",
+	  true, "dkim=pass", NULL, 0 },
+	{ " x.example; dkim=pass header.d=a.example header", "a.example",
+	  true, "dkim=pass", NULL, 0 },
+	{ " x.example; dkim= header.d=a.example", "a.example", false, NULL,
+	  NULL, 0 },
+	{ " x.example; dkim pass header.d=a.example", "a.example", false,
+	  NULL, NULL, 0 },
+	{ " x.example; dkim/=pass header.d=a.example", "a.example", false,
+	  NULL, NULL, 0 },
+	{ " x.example; =pass header.d=a.example", "a.example", false, NULL,
+	  NULL, 0 },
+	{ " x.example; dkim=pass header.d=(unclosed", "a.example", false,
+	  NULL, NULL, 0 },
+	{ " x.example; dkim=pass header.d=\"a.example", "a.example", false,
+	  NULL, NULL, 0 },
 };
 
 static void
@@ -2330,7 +2371,7 @@ test_seal_make_edges(void **state)
 }
 
 /* at most ARC_TRUST_MAX_RESINFO resinfos of an AAR are read, and
- * tokens (property=value) of at most 320 bytes */
+ * property values of at most 320 bytes */
 static void
 test_aar_resinfo_cap(void **state)
 {
@@ -2342,7 +2383,7 @@ test_aar_resinfo_cap(void **state)
 	for (n = 320; n <= 321; n++) {
 		buf_reset(&b);
 		buf_append_str(&b, " x.example; spf=pass smtp.mailfrom=");
-		for (i = strlen("smtp.mailfrom=@a.example"); i < n; i++)
+		for (i = strlen("@a.example"); i < n; i++)
 			buf_append_byte(&b, 'x');
 		buf_append_str(&b, "@a.example");
 		assert_int_equal(arc_trust_aar_vouches(buf_cstr(&b), b.len,

@@ -32,6 +32,8 @@ usage(FILE *out)
 	    "       authcheck genkey --type rsa|ed25519 [--bits N] --domain D "
 	    "--selector S\n"
 	    "                 [--out FILE] [--json]\n"
+	    "       authcheck keyrecord --key FILE --domain D --selector S "
+	    "[--json]\n"
 	    "common: [--json] [--nameserver IP[@PORT] ...] [--timeout MS]\n"
 	    "exit: 0 all passed, 1 failed check or warning, 2 usage or I/O "
 	    "error,\n"
@@ -134,6 +136,8 @@ main(int argc, char **argv)
 		return cmd_domain(argc - 1, argv + 1);
 	if (strcmp(argv[1], "genkey") == 0)
 		return cmd_genkey(argc - 1, argv + 1);
+	if (strcmp(argv[1], "keyrecord") == 0)
+		return cmd_keyrecord(argc - 1, argv + 1);
 	fprintf(stderr, "authcheck: unknown command \"%s\"\n", argv[1]);
 	usage(stderr);
 	return AC_EXIT_USAGE;

@@ -63,5 +63,6 @@ bool ac_domain_arg(const char *arg, struct idna_name *out_r);
 int cmd_message(int argc, char **argv);
 int cmd_domain(int argc, char **argv);
 int cmd_genkey(int argc, char **argv);
+int cmd_keyrecord(int argc, char **argv);
 
 #endif

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "authcheck/authcheck.h"
+#include "authcheck/keyrecord.h"
 #include "authcheck/domain_spf.h"
 #include "core/dkim_key.h"
 #include "core/dkim_sig.h"
@@ -340,8 +341,21 @@ key_match(struct report *rep, struct rnode *e, const char *name,
 	}
 	rn_str(e, "key_file_matches", "no");
 	report_warn(rep, "dkim-key-mismatch", "the key at %s is not the "
-	    "public half of the --key file: signatures made with it fail",
-	    name);
+	    "public half of the --key file: signatures made with it fail "
+	    "(key_file_record is the record that would match)", name);
+}
+
+/* key_file_record - the record that would publish the --key file's
+ * public half: what to put in DNS when the check says missing or
+ * mismatch */
+static void
+key_file_record(struct rnode *e, const struct crypto_privkey *priv)
+{
+	struct buf rec = BUF_INIT;
+
+	if (keyrecord_text(priv, "domain", &rec))
+		rn_str(e, "key_file_record", "%s", buf_cstr(&rec));
+	buf_deinit(&rec);
 }
 
 /* judge_key - one TXT record at a selector's name, judged by the
@@ -401,6 +415,8 @@ key_section(struct report *rep, struct dns_resolver *r, struct rnode *list,
 	rn_str(e, "name", "%s", buf_cstr(&name));
 	if (key_file != NULL)
 		rn_str(e, "key_file", "%s", key_file);
+	if (priv != NULL)
+		key_file_record(e, priv);
 	a = dns_lookup(r, buf_cstr(&name), DNS_T_TXT, 0);
 	if (is_temp(a->status))
 		rep->tempfail = true;

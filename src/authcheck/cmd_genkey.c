@@ -8,8 +8,7 @@
  * SELECTOR.private in the current directory. The key is read back with
  * the daemon's own loader (crypto_privkey_from_pem) to get the public
  * half, so a key this prints is one the daemon can use. The record is
- * printed in zone-file form, split into character-strings of at most 255
- * bytes (RFC 1035 3.3.14), and also joined in the report.
+ * printed joined and in zone-file form (keyrecord.c).
  */
 #include "config.h"
 
@@ -23,16 +22,13 @@
 #include <unistd.h>
 
 #include "authcheck/authcheck.h"
-#include "core/dkim_key.h"
+#include "authcheck/keyrecord.h"
 #include "core/dkim_sig.h"
 #include "crypto/crypto.h"
 #include "crypto/crypto_keygen.h"
 #include "util/buf.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
-
-/* RFC 1035 3.3: one character-string holds at most 255 bytes */
-#define TXT_STRING_MAX 255
 
 struct genkey_args {
 	enum crypto_key_type type;
@@ -78,21 +74,6 @@ fail:
 		(void)close(fd);
 	(void)unlink(path);
 	return false;
-}
-
-/* zone_strings - record as "..." "..." strings of <= 255 bytes each */
-static void
-zone_strings(const char *record, struct buf *out)
-{
-	size_t len = strlen(record), off = 0;
-
-	while (off < len) {
-		size_t n = len - off < TXT_STRING_MAX ? len - off : TXT_STRING_MAX;
-
-		buf_printf(out, "%s\"%.*s\"", off > 0 ? " " : "", (int)n,
-		    record + off);
-		off += n;
-	}
 }
 
 /* parse_args - the genkey options; returns an exit code or -1 to go on */
@@ -158,15 +139,12 @@ parse_args(int argc, char **argv, struct genkey_args *a, struct ac_common *co)
 	return -1;
 }
 
-/* public_record - "v=DKIM1; k=...; p=..." from the PEM, through the
- * daemon's loader and checked by the verifier's key parser */
+/* public_record - the record for the new key, read back through the
+ * daemon's loader */
 static bool
-public_record(const struct buf *pem, enum crypto_key_type type,
-    struct buf *rec, unsigned *bits_r)
+public_record(const struct buf *pem, struct buf *rec, unsigned *bits_r)
 {
 	struct crypto_privkey *k;
-	struct buf der = BUF_INIT;
-	struct dkim_key key;
 	const char *err = "";
 	bool ok;
 
@@ -175,19 +153,9 @@ public_record(const struct buf *pem, enum crypto_key_type type,
 		fprintf(stderr, "authcheck genkey: new key unreadable: %s\n", err);
 		return false;
 	}
-	crypto_privkey_public_der(k, &der);
 	*bits_r = crypto_privkey_bits(k);
+	ok = keyrecord_text(k, "genkey", rec);
 	crypto_privkey_free(&k);
-	buf_printf(rec, "v=DKIM1; k=%s; p=",
-	    type == CRYPTO_KEY_RSA ? "rsa" : "ed25519");
-	crypto_base64_encode(der.data, der.len, rec);
-	buf_deinit(&der);
-	memset(&key, 0, sizeof(key));
-	ok = dkim_key_parse(rec->data, rec->len, &key, &err) == DKIM_KEY_OK;
-	dkim_key_deinit(&key);
-	if (!ok)
-		fprintf(stderr, "authcheck genkey: record does not parse: %s\n",
-		    err);
 	return ok;
 }
 
@@ -196,7 +164,7 @@ cmd_genkey(int argc, char **argv)
 {
 	struct genkey_args a;
 	struct ac_common co;
-	struct buf pem = BUF_INIT, rec = BUF_INIT, zone = BUF_INIT;
+	struct buf pem = BUF_INIT, rec = BUF_INIT;
 	struct buf path = BUF_INIT;
 	struct report r;
 	struct rnode *k;
@@ -218,10 +186,9 @@ cmd_genkey(int argc, char **argv)
 		return AC_EXIT_USAGE;
 	}
 	rc = AC_EXIT_USAGE;
-	if (!public_record(&pem, a.type, &rec, &bits) ||
+	if (!public_record(&pem, &rec, &bits) ||
 	    !write_key(buf_cstr(&path), &pem))
 		goto out;
-	zone_strings(buf_cstr(&rec), &zone);
 	report_init(&r);
 	k = rn_obj(r.root, "key");
 	rn_str(k, "file", "%s", buf_cstr(&path));
@@ -229,11 +196,7 @@ cmd_genkey(int argc, char **argv)
 	rn_int(k, "bits", bits);
 	rn_str(k, "format", "%s", a.type == CRYPTO_KEY_RSA ?
 	    "PEM RSA PRIVATE KEY (PKCS#1)" : "PEM PRIVATE KEY (PKCS#8)");
-	k = rn_obj(r.root, "dns");
-	rn_str(k, "name", "%s._domainkey.%s", a.selector, a.domain);
-	rn_str(k, "record", "%s", buf_cstr(&rec));
-	rn_str(k, "zone_line", "%s._domainkey.%s. IN TXT ( %s )", a.selector,
-	    a.domain, buf_cstr(&zone));
+	k = keyrecord_dns(r.root, a.selector, a.domain, buf_cstr(&rec));
 	/* absolute: the daemon reads a relative KeyFile from its config
 	 * file's directory, not from where genkey ran */
 	abs = realpath(buf_cstr(&path), NULL);
@@ -251,7 +214,6 @@ out:
 		explicit_bzero(pem.data, pem.cap);
 	buf_deinit(&pem);
 	buf_deinit(&rec);
-	buf_deinit(&zone);
 	buf_deinit(&path);
 	return rc;
 }

@@ -295,11 +295,14 @@ main(int argc, char **argv)
 	log_set_level((enum log_level)c->log_level);
 	db_opts.timeout_ms = c->report_store_timeout_ms;
 	db_opts.app_name = "authmilter-report";
-	st = report_store_open(c->report_store, &db_opts, &why);
+	/* only the daemon, which collects the rows, makes the store */
+	st = report_store_open_existing(c->report_store, &db_opts, &why);
 	if (st == NULL) {
 		char *shown = report_store_shown(c->report_store);
+		char *at = conf_where(c, "ReportStore");
 
-		log_error("ReportStore %s: %s", shown, buf_cstr(&why));
+		log_error("%s: ReportStore %s: %s", at, shown, buf_cstr(&why));
+		free(at);
 		free(shown);
 		buf_deinit(&why);
 		conf_unref(&c);

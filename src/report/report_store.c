@@ -5,6 +5,7 @@
  *   (report_store_spec_ok, is "sqlite:PATH" well formed: report_spec.c)
  *   report_store_open     open or create (WAL, tables, schema version,
  *                         the store's identity)
+ *   report_store_open_existing  the same for a store that must exist
  *   report_store_id       that identity, for the names of its reports
  *   report_store_check    can it be opened, without creating anything
  *   report_store_access   may this process write a sqlite: store's files
@@ -281,20 +282,28 @@ fail:
 	return false;
 }
 
-struct report_store *
-report_store_open(const char *spec, const struct report_db_opts *o,
+/* store_open - report_store_open, making a missing sqlite: file only
+ * when create */
+static struct report_store *
+store_open(const char *spec, const struct report_db_opts *o, bool create,
     struct buf *why)
 {
 	char id[REPORT_UNIQUE_MAX + 1];
 	struct report_store *st;
 	struct report_db *db;
+	const char *path = sqlite_path(spec);
 
+	if (!create && path != NULL && access(path, F_OK) != 0) {
+		buf_printf(why, "%s: %s (authmilter makes the store when it "
+		    "starts)", path, strerror(errno));
+		return NULL;
+	}
 	/* SQLite says "unable to open database file (No such file or
 	 * directory)" for a directory this user cannot write: say what is
 	 * wrong instead */
 	if (!report_store_access(spec, false, why))
 		return NULL;
-	db = report_db_open(spec, o, true, why);
+	db = report_db_open(spec, o, create, why);
 	if (db == NULL)
 		return NULL;
 	if (!create_schema(db, id, why)) {
@@ -305,6 +314,20 @@ report_store_open(const char *spec, const struct report_db_opts *o,
 	st->db = db;
 	(void)snprintf(st->id, sizeof(st->id), "%s", id);	/* same size */
 	return st;
+}
+
+struct report_store *
+report_store_open(const char *spec, const struct report_db_opts *o,
+    struct buf *why)
+{
+	return store_open(spec, o, true, why);
+}
+
+struct report_store *
+report_store_open_existing(const char *spec, const struct report_db_opts *o,
+    struct buf *why)
+{
+	return store_open(spec, o, false, why);
 }
 
 const char *

@@ -36,6 +36,14 @@ struct report_store *report_store_open(const char *spec,
     const struct report_db_opts *o, struct buf *why);
 
 /*
+ * report_store_open_existing - report_store_open for the report command:
+ * a sqlite: file that does not exist is an error, not made (a mistyped
+ * ReportStore would otherwise give an empty store and "no rows").
+ */
+struct report_store *report_store_open_existing(const char *spec,
+    const struct report_db_opts *o, struct buf *why);
+
+/*
  * report_store_check - can the store be opened (for authmilter -t)? An
  * existing store is opened and its schema version checked; a missing one
  * needs a writable directory. Creates nothing. false with why filled.

@@ -269,6 +269,8 @@ def command_line(t, tmp):
     r = report(conf_with("nostore.conf", contact))
     t.ok(r.returncode == 2 and "nostore.conf: ReportStore is not set" in
          r.stderr, "report: no ReportStore: said, exit 2", diag=r.stderr)
+    typo(t, tmp, conf_with, contact)
+    open(os.path.join(tmp, "cli.db"), "w").close()  # only the daemon makes
     r = report(conf_with("nocontact.conf", store))
     r2 = report(conf_with("nocontact.conf", store), "--stats")
     t.ok(r.returncode == 2 and "ReportContact is not set" in r.stderr and
@@ -389,6 +391,26 @@ def rfc9990(t, opts, tmp):
     old_store(t, opts, tmp, db, [str(now - 3600), str(now + 3600)])
 
 
+def typo(t, tmp, conf_with, contact):
+    """a ReportStore path that does not exist (mistyped): --stats,
+    --expire and --dry-run said "0 rows" of a store they made; only the
+    daemon, which collects the rows, makes one"""
+    path = os.path.join(tmp, "typo", "r.db")
+    os.mkdir(os.path.dirname(path))
+    conf = conf_with("typo.conf", contact + "LogTo stderr\n"
+                     "ReportStore sqlite:%s\n" % path)
+    runs = [report(conf, *a) for a in (
+        ("--stats",), ("--expire", "7"), ("--dry-run", "--out", tmp))]
+    said = "typo.conf:3: ReportStore sqlite:%s: %s: No such file" % (
+        path, path)
+    t.ok(all(r.returncode == 1 and said in r.stderr for r in runs) and
+         os.listdir(os.path.dirname(path)) == [], "report: --stats, "
+         "--expire, --dry-run with a ReportStore file that does not exist: "
+         "the store and its config line said, exit 1, nothing made",
+         diag=repr([(r.returncode, r.stderr) for r in runs]) +
+         repr(os.listdir(os.path.dirname(path))))
+
+
 def two_stores(t, opts, tmp, db, period):
     """two MX hosts, each with its own store, the same receiver domain
     and the same rows: before, both sent a.test's report under one
@@ -398,7 +420,8 @@ def two_stores(t, opts, tmp, db, period):
     conf1 = write_conf(os.path.join(tmp, "first.conf"), opts)
     conf2 = write_conf(os.path.join(tmp, "second.conf"), opts,
                        ReportStore="sqlite:" + db2)
-    r = report(conf2, "--stats")        # makes the second store
+    open(db2, "w").close()      # an empty file: the tables come
+    r = report(conf2, "--stats")        # ... when the report opens it
     con = sqlite3.connect(db2)
     con.execute("ATTACH DATABASE ? AS one", (db,))
     con.execute("INSERT INTO messages SELECT * FROM one.messages")

@@ -109,7 +109,7 @@ bool arc_verify_chain_check(struct arc_verifier *v);
 int arc_verify_sigs_want_key(struct arc_verifier *v,
     const struct dkim_sig *sig);
 /* arc_verify_sigs_key_answer - parse the answer for key idx into its
- * slot (the first usable TXT record); a second answer is ignored */
+ * slot (the key dkim_key_pick finds); a second answer is ignored */
 void arc_verify_sigs_key_answer(struct arc_verifier *v, int idx,
     const struct dns_answer *a);
 /* arc_verify_sigs_hash - after a sound structure: the header hashes of

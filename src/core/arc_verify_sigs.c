@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "core/arc_verify_internal.h"
+#include "core/dkim_key_pick.h"
 #include "util/buf.h"
 #include "util/str.h"
 #include "util/xmalloc.h"
@@ -87,14 +88,14 @@ answer_reason(enum dns_status st)
 	}
 }
 
-/* arc_verify_sigs_key_answer - the first usable TXT record is the key */
+/* arc_verify_sigs_key_answer - the key of the answer, by DKIM's rule */
 void
 arc_verify_sigs_key_answer(struct arc_verifier *v, int idx,
     const struct dns_answer *a)
 {
+	const struct dns_rr *rr;
+	const char *why = "";
 	struct akey *k;
-	const char *first_why = NULL;
-	size_t i;
 
 	if (idx < 0 || (size_t)idx >= v->nkeys || a == NULL)
 		return;
@@ -106,23 +107,9 @@ arc_verify_sigs_key_answer(struct arc_verifier *v, int idx,
 		k->why = answer_reason(a->status);
 		return;
 	}
-	for (i = 0; i < a->count; i++) {
-		const char *why = "";
-		enum dkim_key_status st;
-
-		if (a->rr[i].type != DNS_T_TXT || a->rr[i].text == NULL)
-			continue;
-		st = dkim_key_parse((const unsigned char *)a->rr[i].text,
-		    a->rr[i].text_len, &k->key, &why);
-		if (st == DKIM_KEY_OK) {
-			k->ok = true;
-			return;
-		}
-		dkim_key_deinit(&k->key);
-		if (first_why == NULL)
-			first_why = st == DKIM_KEY_REVOKED ? "key revoked" : why;
-	}
-	k->why = first_why != NULL ? first_why : "no key";
+	k->ok = dkim_key_pick(a, &k->key, &why, &rr) == DKIM_KEY_OK;
+	if (!k->ok)
+		k->why = why;
 }
 
 /* sig_key - the answered key of a signature, or NULL with *why_r */

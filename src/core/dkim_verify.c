@@ -44,6 +44,7 @@
 
 #include "core/dkim_canon.h"
 #include "core/dkim_key.h"
+#include "core/dkim_key_pick.h"
 #include "core/dkim_sig.h"
 #include "core/dkim_bodies.h"
 #include "core/dkim_verify.h"
@@ -583,42 +584,6 @@ answer_reason(enum dns_status st)
 	}
 }
 
-/* pick_key - the first usable (or revoked) TXT record of an answer;
- * *rr_r is the record judged (the first one when none is usable) */
-static enum dkim_key_status
-pick_key(const struct dns_answer *a, struct dkim_key *key, const char **why_r,
-    const struct dns_rr **rr_r)
-{
-	enum dkim_key_status first = DKIM_KEY_E_SYNTAX;
-	const char *first_why = "no key";
-	bool seen = false;
-	size_t i;
-
-	for (i = 0; i < a->count; i++) {
-		enum dkim_key_status st;
-		const char *why = "";
-
-		if (a->rr[i].type != DNS_T_TXT || a->rr[i].text == NULL)
-			continue;
-		st = dkim_key_parse((const unsigned char *)a->rr[i].text,
-		    a->rr[i].text_len, key, &why);
-		if (st == DKIM_KEY_OK || st == DKIM_KEY_REVOKED) {
-			*why_r = why;
-			*rr_r = &a->rr[i];
-			return st;
-		}
-		dkim_key_deinit(key);
-		if (!seen) {
-			first = st;
-			first_why = why;
-			*rr_r = &a->rr[i];
-			seen = true;
-		}
-	}
-	*why_r = first_why;
-	return first;
-}
-
 /* check_key - does the key fit the signature and our policy? */
 static void
 check_key(const struct dkim_verifier *v, struct vsig *s)
@@ -669,13 +634,9 @@ dkim_verifier_key_answer(struct dkim_verifier *v, int idx,
 		finish(s, DKIM_RES_TEMPERROR, answer_reason(a->status));
 		return;
 	}
-	st = pick_key(a, &s->key, &why, &rr);
+	st = dkim_key_pick(a, &s->key, &why, &rr);
 	if (rr != NULL)
 		s->key_txt = arena_memdup(v->arena, rr->text, rr->text_len);
-	if (st == DKIM_KEY_REVOKED) {
-		finish(s, DKIM_RES_PERMERROR, "key revoked");
-		return;
-	}
 	if (st != DKIM_KEY_OK) {
 		finish(s, DKIM_RES_PERMERROR, why);
 		return;

@@ -61,6 +61,7 @@
 #include "util/clock.h"
 #include "util/std_fds.h"
 #include "util/thread_stack.h"
+#include "util/unreadable.h"
 #include "util/xmalloc.h"
 
 #ifndef SYSCONFDIR
@@ -168,6 +169,10 @@ start_resolver(const struct conf *c)
 	const char *err = "unknown error";
 	sigset_t set, old;
 
+	/* the resolver's reason would not name the file */
+	if (c->trust_anchor_file != NULL &&
+	    (err = file_unreadable(c->trust_anchor_file)) != NULL)
+		log_fatal("TrustAnchorFile %s: %s", c->trust_anchor_file, err);
 	memset(&dc, 0, sizeof(dc));
 	dc.nameservers = c->nameservers.items;
 	dc.nameserver_count = c->nameservers.count;

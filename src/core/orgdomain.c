@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "core/orgdomain.h"
+#include "util/unreadable.h"
 
 /* orgdomain_psl - registrable domain of domain, or domain itself */
 int
@@ -51,8 +52,12 @@ orgdomain_psl_load(const char *file, const char **why_r)
 	psl_ctx_t *p = psl_load_file(file);
 
 	if (p == NULL) {
-		*why_r = "libpsl loads nothing from it (empty, or not a "
-		    "Public Suffix List)";
+		/* libpsl does not say why: a file only root may read,
+		 * after the privilege drop, is the usual cause */
+		*why_r = file_unreadable(file);
+		if (*why_r == NULL)
+			*why_r = "libpsl loads nothing from it (empty, or not "
+			    "a Public Suffix List)";
 		return NULL;
 	}
 	if (psl_is_public_suffix2(p, "com",

@@ -10,7 +10,8 @@
  * run. Warnings (conf_warn.c) go to stderr with their file:line too.
  * Run as root with UserID, it also loads the file as that user, as a
  * reload (SIGHUP) after the privilege drop will, and checks that user
- * can write a sqlite: ReportStore.
+ * can write a sqlite: ReportStore (warnings) and read PSLFile and
+ * TrustAnchorFile, which the start reads after the drop (errors).
  */
 #include "config.h"
 
@@ -60,37 +61,44 @@ report_store_usable(const struct conf *c)
 	return ok;
 }
 
-/* said_at - why (NULL: nothing to say) at option's file:line on stderr;
- * true when there was nothing */
+/* said_at - why (NULL: nothing to say) at option's file:line on stderr,
+ * naming the user when checked as UserID (as_user not NULL); true when
+ * there was nothing */
 static bool
-said_at(const struct conf *c, const char *option, const char *why)
+said_at(const struct conf *c, const char *option, const char *why,
+    const char *as_user)
 {
 	char *at;
 
 	if (why == NULL)
 		return true;
 	at = conf_where(c, option);
-	(void)fprintf(stderr, "%s: %s: %s\n", at, option, why);
+	if (as_user != NULL)
+		(void)fprintf(stderr, "%s: %s: the start, which reads it as "
+		    "%s after dropping privileges, would stop: %s\n", at,
+		    option, as_user, why);
+	else
+		(void)fprintf(stderr, "%s: %s: %s\n", at, option, why);
 	free(at);
 	return false;
 }
 
 /* psl_usable - would the start load PSLFile? The same loader */
 static bool
-psl_usable(const struct conf *c)
+psl_usable(const struct conf *c, const char *as_user)
 {
 	return c->psl_file == NULL || said_at(c, "PSLFile",
-	    checks_dmarc_psl_problem(c->psl_file));
+	    checks_dmarc_psl_problem(c->psl_file), as_user);
 }
 
 /* trust_anchor_usable - would the start's resolver load TrustAnchorFile?
  * libunbound reads it only then: a file it cannot parse let the daemon
  * run with every lookup failing */
 static bool
-trust_anchor_usable(const struct conf *c)
+trust_anchor_usable(const struct conf *c, const char *as_user)
 {
 	return c->trust_anchor_file == NULL || said_at(c, "TrustAnchorFile",
-	    dns_trust_anchor_problem(c->trust_anchor_file));
+	    dns_trust_anchor_problem(c->trust_anchor_file), as_user);
 }
 
 /* socket_host_usable - for -t: can libmilter find Socket's host name?
@@ -136,14 +144,28 @@ store_access_as_user(const struct conf *c)
 	buf_deinit(&why);
 }
 
+/* start_reads_as_user - in reload_as_user's child: the files the start
+ * reads only after the privilege drop (PSLFile, then TrustAnchorFile in
+ * the resolver), read as UserID. One only root could read passed -t, and
+ * the start then stopped: an error. false when the start would fail */
+static bool
+start_reads_as_user(const struct conf *c)
+{
+	bool ok = psl_usable(c, c->user_id);
+
+	return trust_anchor_usable(c, c->user_id) && ok;
+}
+
 /* reload_as_user_child - in the child: become UserID, load the file as a
- * reload would, print each problem as a warning; never returns */
+ * reload would, print each problem as a warning; check what the start
+ * reads as UserID. Exits 1 when the start would fail, else 0 */
 static void
 reload_as_user_child(const struct conf *c, const char *config_path)
 {
 	struct buf err = BUF_INIT;
 	struct conf *again;
 	char *line, *save = NULL;
+	bool start_ok;
 
 	if (!as_root_become_user(c)) {
 		(void)fprintf(stderr, "%s: warning: cannot become %s to check "
@@ -161,8 +183,9 @@ reload_as_user_child(const struct conf *c, const char *config_path)
 			    "as %s would be refused: %s\n", config_path,
 			    c->user_id, line);
 	store_access_as_user(c);
+	start_ok = start_reads_as_user(c);
 	(void)fflush(stderr);
-	_exit(0);
+	_exit(start_ok ? 0 : 1);
 }
 
 /*
@@ -171,27 +194,29 @@ reload_as_user_child(const struct conf *c, const char *config_path)
  * daemon warns about this at start, but the unit's ExecReload runs -t as
  * root: a new key only root could read (authcheck genkey run as root
  * writes mode 0600) passed -t, and the reload that followed was refused.
- * A warning, like the daemon's: the start itself would succeed.
+ * A warning, like the daemon's: the start itself would succeed. What the
+ * start reads only after the drop is an error (false): the start fails.
  */
-static void
+static bool
 reload_as_user(const struct conf *c, const char *config_path)
 {
 	pid_t pid;
 	int status;
 
 	if (c->user_id == NULL || geteuid() != 0)
-		return;
+		return true;
 	(void)fflush(stdout);	/* else the child would print it again */
 	(void)fflush(stderr);
 	if ((pid = fork()) < 0) {
 		(void)fprintf(stderr, "%s: warning: cannot check a reload as "
 		    "%s: fork: %s\n", config_path, c->user_id, strerror(errno));
-		return;
+		return true;
 	}
 	if (pid == 0)
 		reload_as_user_child(c, config_path);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		continue;
+	return !WIFEXITED(status) || WEXITSTATUS(status) == 0;
 }
 
 /* print_warning - authmilter -t: a warning on stderr */
@@ -215,10 +240,10 @@ config_check(const struct conf *c, const char *config_path, bool quiet)
 	if (as_root_refused(c) != NULL)
 		(void)fprintf(stderr, "%s: warning: started as root now, the "
 		    "daemon would stop: %s\n", config_path, as_root_refused(c));
-	reload_as_user(c, config_path);
 	/* every check, so each problem is said in one run */
-	ok = psl_usable(c);
-	ok = trust_anchor_usable(c) && ok;
+	ok = reload_as_user(c, config_path);
+	ok = psl_usable(c, NULL) && ok;
+	ok = trust_anchor_usable(c, NULL) && ok;
 	ok = socket_host_usable(c) && ok;
 	ok = report_store_usable(c) && ok;
 	if (!ok)

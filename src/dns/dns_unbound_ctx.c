@@ -27,6 +27,7 @@
 #include <unbound.h>
 
 #include "dns/dns_unbound_ctx.h"
+#include "util/unreadable.h"
 #include "util/xmalloc.h"
 
 /*
@@ -124,6 +125,11 @@ configure(struct ub_ctx *ctx, const struct dns_config *cfg)
 		return "cannot read nameservers from /etc/resolv.conf";
 	}
 	if (cfg->trust_anchor_file != NULL && cfg->trust_anchor_file[0] != '\0') {
+		/* libunbound's reason goes only to its log: say ours */
+		const char *why = file_unreadable(cfg->trust_anchor_file);
+
+		if (why != NULL)
+			return why;
 		if (ub_ctx_add_ta_file(ctx, cfg->trust_anchor_file) != 0)
 			return "cannot load the DNSSEC trust anchor file";
 	} else if (ub_ctx_set_option(ctx, "module-config:", "iterator") != 0) {

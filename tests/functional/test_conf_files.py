@@ -2,7 +2,8 @@
 """test_conf_files - authmilter -t loads PSLFile and TrustAnchorFile as
 the start does: a file that exists but the start would refuse, or would
 run with and get every organizational domain or every lookup wrong, is
-an error at its file:line, and the start refuses it too."""
+an error at its file:line, and the start refuses it too; so is one that
+UserID, as which the start reads them, cannot read."""
 
 import os
 import re
@@ -130,12 +131,52 @@ def test_trust_anchor_file(t):
         d.cleanup()
 
 
+def test_read_as_user(t):
+    """the start reads PSLFile and TrustAnchorFile after dropping
+    privileges to UserID: -t as root read them as root only, said OK, and
+    the start then stopped on a file only root could read"""
+    names = ["-t as root: a PSLFile and a TrustAnchorFile only root can "
+             "read are each an error at their line naming UserID and why, "
+             "status 1",
+             "the start with them stops, saying why",
+             "-t as root: the same files readable by UserID: status 0"]
+    if not t.need(root=True, what="files read as UserID", tests=names):
+        return
+    d = daemon.Daemon()
+    try:
+        opts = {"RunAsRoot": None, "UserID": "nobody",
+                "PSLFile": write(d, "psl-root", SMALL_PSL),
+                "TrustAnchorFile": write(d, "ta-root", ROOT_DS)}
+        for name in ("PSLFile", "TrustAnchorFile"):
+            os.chmod(opts[name], 0o600)
+        r = d.check_config(opts)
+        conf = os.path.join(d.tmp, "check.conf")
+        said = ["check.conf:%d: %s: the start, which reads it as nobody "
+                "after dropping privileges, would stop: cannot be read "
+                "(permission denied)" % (line_of(conf, n), n)
+                for n in ("PSLFile", "TrustAnchorFile")]
+        t.ok(r.returncode == 1 and all(s in r.stderr for s in said),
+             names[0], diag=r.stderr)
+        log = start_refused(d, opts)
+        t.ok(log is not None and "TrustAnchorFile %s: cannot be read "
+             "(permission denied)" % opts["TrustAnchorFile"] in log,
+             names[1], diag=log)
+        for name in ("PSLFile", "TrustAnchorFile"):
+            os.chmod(opts[name], 0o644)
+        r = d.check_config(opts)
+        t.ok(r.returncode == 0 and "would stop" not in r.stderr, names[2],
+             diag=r.stderr)
+    finally:
+        d.cleanup()
+
+
 def main():
     t = TAP()
     if not t.need(check=daemon.missing, what="config file tests"):
         t.done()
     test_psl_file(t)
     test_trust_anchor_file(t)
+    test_read_as_user(t)
     t.done()
 
 

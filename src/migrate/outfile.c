@@ -8,7 +8,9 @@
  * synced, then renamed over FILE: a write that fails part way (a full
  * disk, a file-size limit) leaves the admin's previous configuration as
  * it was. Truncating FILE in place lost it before the first byte went
- * out. Anything else (/dev/stdout, /dev/full) is written in place.
+ * out. A symbolic link to a regular file stays, the file is replaced; one
+ * to nothing is refused. Anything else (/dev/stdout, /dev/full) is
+ * written in place.
  */
 #include "config.h"
 
@@ -95,6 +97,23 @@ write_in_place(const char *path, const struct buf *text, bool *file_r)
 	if (!ok)
 		write_failed(path, errno);
 	return ok;
+}
+
+/* refuse_dangling - path is a symbolic link to nothing. Not written
+ * through: the file would be made wherever the link points (as root, a
+ * path whoever made the link chose), in place, and no old file is there
+ * to keep (GNU cp refuses the same) */
+static bool
+refuse_dangling(const char *path)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+
+	target[n > 0 ? n : 0] = '\0';
+	fprintf(stderr, "authmilter-migrate: %s: a symbolic link to %s, which "
+	    "does not exist: not written through (make that file, or remove "
+	    "the link)\n", path, n > 0 ? target : "(unreadable)");
+	return false;
 }
 
 /* temp_path - a mkstemp template in target's directory */
@@ -192,13 +211,16 @@ outfile_write(const char *path, const struct buf *text, bool *file_r)
 	struct stat st, lst;
 	char *target;
 	bool ok, exists;
+	int err;
 
 	*file_r = false;
 	if (path == NULL || strcmp(path, "-") == 0)
 		return write_stream(text);
 	exists = stat(path, &st) == 0;
-	if (exists ? !S_ISREG(st.st_mode) :
-	    errno != ENOENT || lstat(path, &lst) == 0)	/* dangling link */
+	err = exists ? 0 : errno;
+	if (err == ENOENT && lstat(path, &lst) == 0)
+		return refuse_dangling(path);
+	if (exists ? !S_ISREG(st.st_mode) : err != ENOENT)
 		return write_in_place(path, text, file_r);
 	/* a symlink stays: the file it names is replaced */
 	*file_r = true;

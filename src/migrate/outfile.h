@@ -9,7 +9,8 @@
 /* outfile_write - text to path ("-" or NULL: standard output); false on
  * error, said on stderr. A regular file (new, or one a symlink names) is
  * replaced only once the whole text is on disk: a failed write leaves
- * the old file as it was. *file_r: path is a regular file holding the
+ * the old file as it was. A symbolic link to nothing is refused (not
+ * written through). *file_r: path is a regular file holding the
  * text (a device or standard output cannot be read back) */
 bool outfile_write(const char *path, const struct buf *text, bool *file_r);
 /* outfile_temp_copy - text in a new file under $TMPDIR (/tmp when that

@@ -604,6 +604,38 @@ def output_mode():
         tmpdir.remove(tmp)
 
 
+def output_dangling():
+    """-o FILE where FILE is a symbolic link to nothing: it was written
+    through in place (not by the temporary file and rename), making a file
+    wherever the link pointed; it is refused, nothing made"""
+    names = ["-o a symbolic link to nothing: refused naming the link and "
+             "its target, status 1, nothing made",
+             "-o the same link once its file exists: the file is replaced, "
+             "the link stays"]
+    if not t.need(check=missing, what="-o dangling link", tests=names):
+        return
+    tmp = tmpdir.make("migrate-dangling-")
+    try:
+        conf = os.path.join(tmp, "opendkim.conf")
+        with open(conf, "w") as f:
+            f.write("Mode v\n")
+        link = os.path.join(tmp, "link.conf")
+        os.symlink("gone.conf", link)
+        r = migrate("-k", conf, "-m", "none", "-o", link)
+        t.ok(r.returncode == 1 and "%s: a symbolic link to gone.conf, which "
+             "does not exist: not written through" % link in r.stderr and
+             sorted(os.listdir(tmp)) == ["link.conf", "opendkim.conf"],
+             names[0], diag="status %r: %s %r" % (r.returncode, r.stderr,
+                                                 os.listdir(tmp)))
+        open(os.path.join(tmp, "gone.conf"), "w").close()
+        r = migrate("-k", conf, "-m", "none", "-o", link)
+        t.ok(r.returncode == 0 and os.path.islink(link) and
+             os.path.getsize(os.path.join(tmp, "gone.conf")) > 0, names[1],
+             diag="status %r: %s" % (r.returncode, r.stderr))
+    finally:
+        tmpdir.remove(tmp)
+
+
 def _small_files():
     """in the child: files of at most 64 bytes, as on a full disk (a
     write past that fails with EFBIG, not the signal)"""
@@ -761,6 +793,7 @@ def main():
     relative_host_file()
     log_levels()
     output_mode()
+    output_dangling()
     output_cut()
     check_cut()
     check_copy()

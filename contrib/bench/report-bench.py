@@ -73,6 +73,7 @@ def bench_sqlite(n, domains, tmp, begin):
     db = os.path.join(tmp, "bench.db")
     conf = os.path.join(tmp, "sqlite.conf")
     write_conf(conf, "sqlite:" + db)
+    open(db, "w").close()       # only the daemon makes a store file
     subprocess.run([REPORT, "-c", conf, "--stats"], check=True,
                    capture_output=True)          # makes the schema
     con = sqlite3.connect(db)

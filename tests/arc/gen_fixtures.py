@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""gen_fixtures.py - write the ARC fixtures of tests/unit/test_arc.c and
-the ARC fuzz seeds (tests/fuzz/corpus/arc/h-*) with dkimpy as the sealer.
+"""gen_fixtures.py - write the ARC fixtures of the ARC unit tests (read by
+tests/unit/arc_fixtures.c) and the ARC fuzz seeds
+(tests/fuzz/corpus/arc/h-*) with dkimpy as the sealer.
 
 Every set is sealed by d=fuzz.example s=f1 with one RSA key whose public
 record goes to tests/arc/key.txt (and into tests/fuzz/fuzz_arc.c by

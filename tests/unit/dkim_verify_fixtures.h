@@ -1,0 +1,48 @@
+/* dkim_verify_fixtures.h - what the DKIM verifier unit tests share: the
+ * RFC 8463 example message and its keys, a message to sign, verifier
+ * params, and runs of whole messages through tests/dkim/testkit */
+#ifndef AUTHMILTER_TEST_DKIM_VERIFY_FIXTURES_H
+#define AUTHMILTER_TEST_DKIM_VERIFY_FIXTURES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../dkim/testkit.h"
+#include "core/dkim_verify.h"
+
+/* the RFC 8463 Appendix A.3 message, its two signatures passing */
+extern const char rfc8463_msg[];
+
+#define ED_NAME "brisbane._domainkey.football.example.com"
+#define RSA_NAME "test._domainkey.football.example.com"
+/* RFC 8463 Appendix A.2 */
+#define ED_REC "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+#define RSA_REC "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWR" \
+    "iGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutAC" \
+    "DfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3" \
+    "Ip3G+2kryOTIKT+l/K4w3QIDAQAB"
+#define RFC_NOW 1528637909
+
+/* the two keys above, by name */
+extern const struct tk_key rfc_keys[2];
+
+/* plain_msg - a message with a folded Subject, for the tests that sign */
+extern const char plain_msg[];
+
+/* params - defaults at a given time */
+struct dkim_verify_params params(int64_t now);
+/* replace - msg with the first "from" replaced by "to" (malloc'd) */
+char *replace(const char *msg, const char *from, const char *to);
+/* run - verify msg with keys (rfc_keys, most often) at RFC_NOW */
+void run(const char *msg, const struct tk_key *keys, size_t nkeys,
+    size_t chunk, struct tk_outcome *o);
+/* expect - result i is res with reason */
+void expect(const struct tk_outcome *o, size_t i, enum dkim_res res,
+    const char *reason);
+/* add_sig - a DKIM-Signature by d= with selector s; its index */
+int add_sig(struct dkim_verifier *v, const char *d, const char *s);
+/* answer_keys - the key answer from keys[] for every signature */
+void answer_keys(struct dkim_verifier *v, size_t nsigs,
+    const struct tk_key *keys, size_t nkeys);
+
+#endif

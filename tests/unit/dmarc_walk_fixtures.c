@@ -1,0 +1,16 @@
+/* dmarc_walk_fixtures.c - see dmarc_walk_fixtures.h */
+#include "config.h"
+
+#include <stddef.h>
+
+#include "dmarc_walk_fixtures.h"
+
+const struct dmarc_eval_opts opts9989 = { .mode = DMARC_MODE_RFC9989 };
+
+/* run - fake_run in RFC 9989 mode */
+size_t
+run(struct fake_dns *f, const char *author, const struct dmarc_auth *auth,
+    struct dmarc_result *r)
+{
+	return fake_run(f, author, &opts9989, auth, r);
+}

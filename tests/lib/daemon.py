@@ -5,13 +5,16 @@ Exported:
                                $top_builddir/src/authmilter
     missing()                  None when the binary is runnable, else a reason
                                (for TAP.need(check=daemon.missing))
+    links_libsystemd(path)     does that binary link libsystemd (can it
+                               send READY=1)?
     render_config(options)     {Name: value or [values]} -> config text
     to_postfix_spec(spec)      libmilter "inet:PORT@HOST" -> Postfix
                                "inet:HOST:PORT" (unix: stays as is)
     run(args, timeout=30)      run the binary once (-V, -h, -t) ->
                                CompletedProcess with text stdout/stderr
     Daemon(options=None, socket="inet", ...)
-      (binary=PATH runs another program with the same CLI)
+      (binary=PATH runs another program with the same CLI;
+      notifies=True/False: does it send READY=1)
       .start() / .stop() / .reload() / .signal(sig) / with Daemon(...) as d
       .terminate(timeout)      SIGTERM and wait: (status, seconds taken)
       .spec                    milter socket spec for MilterClient
@@ -36,8 +39,19 @@ then shown in errors). The config always gets Socket, AuthservID
 (mx.test.example), LogTo stderr, LogLevel debug, PidFile (and RunAsRoot
 yes when run as root) unless the options override them; an option whose value is None is left out.
 
-start() waits (bounded) until the socket accepts a connection; if the
-process exits first, DaemonError carries the log tail. stop() sends SIGTERM
+start() waits (bounded by start_timeout) until start-up has ended: it
+passes NOTIFY_SOCKET, a datagram socket in the temp dir, and waits for the
+daemon's READY=1 (sd_notify), sent once the resolver, PID file and
+privilege drop are done. Waiting for the socket to accept, as it once did,
+returned right after the listen, before all that (tests counting
+descriptors or reading the PID file raced with the rest, by seconds under
+valgrind), and its connection showed up in tests counting connections.
+Another program (binary=, command=: testmilter, OpenDKIM, or the daemon
+behind a wrapper script) cannot be assumed to notify, nor can a daemon
+built without libsystemd, nor one whose test set NOTIFY_SOCKET itself
+(test_sd_notify): for those start() still waits until the socket accepts
+a connection. Either way, if the process exits first, DaemonError carries
+the log tail. stop() sends SIGTERM
 to the PID we started, waits up to `stop_timeout` seconds, then SIGKILL;
 it never signals anything else. stderr and stdout go to <tmp>/authmilter.log.
 
@@ -147,6 +161,25 @@ def _command(path=None):
     return (shlex.split(wrap) if wrap else []) + [path or binary()]
 
 
+_links_libsystemd_cache = {}
+
+
+def links_libsystemd(path):
+    """links_libsystemd - does the binary at path need libsystemd, so that
+    it can send READY=1? A build without it (configure --without-systemd)
+    never does. The ELF's list of needed libraries names it; a missing or
+    unreadable file counts as no."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    key = (path, st.st_mtime_ns, st.st_size)
+    if key not in _links_libsystemd_cache:
+        with open(path, "rb") as f:
+            _links_libsystemd_cache[key] = b"libsystemd.so." in f.read()
+    return _links_libsystemd_cache[key]
+
+
 def run(args, timeout=30, path=None, **kw):
     """run - run the binary (or path) once with args; bounded by timeout."""
     return subprocess.run(_command(path) + list(args), capture_output=True,
@@ -193,7 +226,7 @@ class Daemon:
 
     def __init__(self, options=None, socket="inet", start_timeout=15.0,
                  stop_timeout=20.0, args=(), env=None, tmpdir=None,
-                 binary=None, command=None, defaults=None):
+                 binary=None, command=None, defaults=None, notifies=None):
         """Daemon - prepare (not start) a daemon.
 
         options: {Name: value}; merged over the defaults.
@@ -205,6 +238,9 @@ class Daemon:
             for the config path (e.g. ["opendkim", "-x", "{conf}", "-f"]);
             defaults: replaces defaults() for such a program (a dict that
             may use "{spec}", "{pid}" and "{tmp}" placeholders).
+        notifies: does the program send READY=1 to NOTIFY_SOCKET? None:
+            only authmilter itself (neither binary= nor command=), when
+            built with libsystemd (see module doc).
         """
         self.binary = binary
         self.command = command
@@ -227,6 +263,10 @@ class Daemon:
         self.args = list(args)
         self.env = dict(os.environ)
         self.env.update(env or {})
+        # a test's own NOTIFY_SOCKET is its to read; one inherited from
+        # whatever runs the suite is replaced by ours
+        self.notifies = notifies
+        self._test_notify_socket = "NOTIFY_SOCKET" in (env or {})
         self.killed = False
         self.options = {}
         self.write_config(options or {})
@@ -288,7 +328,8 @@ class Daemon:
     # ---- process control -----------------------------------------
 
     def start(self):
-        """start - spawn the daemon and wait until its socket accepts."""
+        """start - spawn the daemon and wait until it has started: until
+        its READY=1, else until its socket accepts (module doc)."""
         if self.proc is not None:
             raise DaemonError("already started")
         if self.command:
@@ -301,19 +342,87 @@ class Daemon:
             argv = _command(self.binary) + ["-c", self.conf_path, "-f"] + \
                 self.args
         self._logf = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                     stdout=self._logf, stderr=self._logf,
-                                     env=self.env, cwd=self.tmp)
-        if not milter_client.wait_for_socket(self.spec, self.start_timeout,
-                                             self.proc):
+        listener = self._ready_listener()
+        env = self.env
+        if listener is not None:
+            env = dict(self.env, NOTIFY_SOCKET=listener.getsockname())
+        try:
+            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                         stdout=self._logf,
+                                         stderr=self._logf, env=env,
+                                         cwd=self.tmp)
+            if listener is not None:
+                up, what = self._wait_ready(listener), "send READY=1"
+            else:
+                up = milter_client.wait_for_socket(
+                    self.spec, self.start_timeout, self.proc)
+                what = "accept on %s" % self.spec
+        finally:
+            self._close_listener(listener)
+        if not up:
             rc = self.proc.poll()
             self.stop()
             raise DaemonError(
-                "authmilter did not accept on %s within %.0fs (%s)\n%s"
-                % (self.spec, self.start_timeout,
+                "authmilter did not %s within %.0fs (%s)\n%s"
+                % (what, self.start_timeout,
                    "exit status %s" % rc if rc is not None else "running",
                    self.log_tail()))
         return self
+
+    def _ready_listener(self):
+        """_ready_listener - the bound datagram socket the daemon is to
+        send READY=1 to, or None when start() must wait for the milter
+        socket instead (see the module doc)."""
+        notifies = self.notifies
+        if notifies is None:
+            notifies = self.binary is None and self.command is None and \
+                links_libsystemd(binary())
+        path = os.path.join(self.tmp, "notify.sock")
+        # sun_path holds 108 bytes, the terminating NUL included
+        if not notifies or self._test_notify_socket or \
+                len(os.fsencode(path)) > 107:
+            return None
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        s.bind(path)
+        # sent after the privilege drop (UserID): any user may write
+        os.chmod(path, 0o777)
+        return s
+
+    def _wait_ready(self, listener):
+        """_wait_ready - True once READY=1 arrives; False when the process
+        exits without it (what it sent before is read first: without -f
+        the starting process exits just after the daemon's READY=1) or
+        start_timeout passes."""
+        deadline = time.monotonic() + self.start_timeout
+        while True:
+            exited = self.proc.poll() is not None
+            left = deadline - time.monotonic()
+            listener.settimeout(0 if exited else max(0.0, min(left, 0.1)))
+            try:
+                note = listener.recv(4096)
+            except (BlockingIOError, socket.timeout):
+                note = None
+            if note is not None and b"READY=1" in note.split(b"\n"):
+                return True
+            if note is None and (exited or left <= 0):
+                return False
+
+    def _close_listener(self, listener):
+        """_close_listener - gone once start() returns: the daemon's later
+        notes (STATUS= every 10 s) then fail at once, where a socket
+        nobody reads would fill up and block the sender."""
+        if listener is None:
+            return
+        path = listener.getsockname()
+        listener.close()
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
 
     @property
     def pid(self):
@@ -321,8 +430,9 @@ class Daemon:
 
     def read_pid_file(self, timeout=None):
         """read_pid_file - the PID in PidFile, or None. The daemon writes
-        it just after its socket listens, so start() can return first
-        (by a lot under valgrind): wait up to timeout for it."""
+        it just after its socket listens, so a start() that waited for
+        the socket (not for READY=1) can return first (by a lot under
+        valgrind): wait up to timeout for it."""
         deadline = time.monotonic() + (self.start_timeout
                                        if timeout is None else timeout)
         while True:

@@ -6,7 +6,11 @@ line shape as authmilter: -c FILE -f) and a stubborn stand-in that ignores
 SIGTERM, and checks: config rendering, start-up wait, PID and pid file,
 log capture and wait_for_log, SIGHUP delivery, clean SIGTERM stop, SIGKILL
 after the stop bound, a start failure reported with the log tail, the
-AUTHMILTER_WRAPPER prefix, and removal of the temp dir.
+AUTHMILTER_WRAPPER prefix, and removal of the temp dir. A stand-in that
+goes on starting after its listen, as authmilter does, then sends READY=1
+checks that start() waits for READY=1 (and makes no connection), fails
+early when the program exits first, fails after start_timeout without
+READY=1, and leaves a test's own NOTIFY_SOCKET alone.
 """
 
 import os
@@ -32,6 +36,82 @@ print("stubborn listening", flush=True)
 for _ in range(600):
     time.sleep(0.1)
 """
+
+# listens, goes on starting (0.3 s), writes its pid file, then sends
+# READY=1 to NOTIFY_SOCKET ("ready"), exits 3 first ("exit") or never
+# notifies ("silent"); logs each connection it accepts
+STANDIN = r"""
+import os, signal, socket, sys, time
+opts = dict(l.split(None, 1) for l in open(sys.argv[1]).read().splitlines()
+            if l and not l.startswith("#"))
+port = int(opts["Socket"].split(":")[1].split("@")[0])
+mode = os.environ["STANDIN_MODE"]
+print("notify socket %s" % os.environ.get("NOTIFY_SOCKET"), flush=True)
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", port)); s.listen(5)
+time.sleep(0.3)
+if mode == "exit":
+    sys.exit(3)
+with open(opts["PidFile"], "w") as f:
+    f.write("%d\n" % os.getpid())
+if mode == "ready" and "NOTIFY_SOCKET" in os.environ:
+    n = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    n.sendto(b"STATUS=up\nREADY=1", os.environ["NOTIFY_SOCKET"])
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+print("accepting", flush=True)
+s.settimeout(0.1)
+for _ in range(600):
+    try:
+        s.accept()[0].close()
+        print("accepted a connection", flush=True)
+    except socket.timeout:
+        pass
+"""
+
+
+def standin(mode, **kw):
+    """standin - a Daemon running STANDIN in mode, taken to notify"""
+    env = dict(kw.pop("env", {}), STANDIN_MODE=mode)
+    return daemon.Daemon({}, command=["/usr/bin/python3", "-c", STANDIN,
+                                      "{conf}"], env=env, notifies=True,
+                         **kw)
+
+
+def start_error(d):
+    """start_error - (DaemonError text or None, seconds start() took)"""
+    t0 = time.monotonic()
+    try:
+        d.start()
+        return None, time.monotonic() - t0
+    except daemon.DaemonError as e:
+        return str(e), time.monotonic() - t0
+    finally:
+        d.cleanup()
+
+
+def ready():
+    """ready - start() waits for READY=1, not for the socket."""
+    with standin("ready") as d:
+        t.ok(os.path.exists(d.pid_path), "start() returns after READY=1, "
+             "not at the listen: the pid file written between is there")
+        t.ok(d.wait_for_log(r"accepting", 5) and
+             not d.wait_for_log(r"accepted", 0.3),
+             "start() made no connection", diag=d.log_tail)
+        t.ok(not os.path.exists(os.path.join(d.tmp, "notify.sock")),
+             "the notify socket is gone once start() returns")
+    err, took = start_error(standin("exit"))
+    t.ok(err is not None and "exit status 3" in err and took < 5,
+         "exit before READY=1: DaemonError at once, with the status",
+         diag="%.1f s: %s" % (took, err))
+    err, took = start_error(standin("silent", start_timeout=1))
+    t.ok(err is not None and "READY=1" in err and "running" in err,
+         "no READY=1 within start_timeout: DaemonError",
+         diag="%.1f s: %s" % (took, err))
+    with standin("silent", env={"NOTIFY_SOCKET": "@selftest-own"}) as d:
+        t.ok(d.wait_for_log(r"notify socket @selftest-own", 5),
+             "a test's own NOTIFY_SOCKET is passed on; start() waits for "
+             "the socket then", diag=d.log_tail)
 
 
 def pure():
@@ -136,4 +216,5 @@ if t.need(check=lambda: why, what="scripted test milter",
           tests=["daemon runner: live tests"]):
     live(path)
 stubborn()
+ready()
 t.done()

@@ -45,6 +45,7 @@
 #include "daemon/config_check.h"
 #include "daemon/detach.h"
 #include "daemon/fd_limit.h"
+#include "daemon/milter_listening.h"
 #include "daemon/service.h"
 #include "sign/sign_setup.h"
 #include "dns/dns.h"
@@ -219,6 +220,8 @@ stderr_log_to_syslog(void)
 
 /* Written to the self-pipe when smfi_main returns: not a signal number. */
 #define LISTENER_ENDED	0
+/* how long start-up waits for libmilter's listener (ms) */
+#define LISTENER_START_MS	10000
 
 /*
  * milter_thread - run libmilter until smfi_stop. smfi_main also returns
@@ -233,7 +236,9 @@ milter_thread(void *arg)
 	int *rc = arg;
 	unsigned char b = LISTENER_ENDED;
 
+	milter_listening_thread();
 	*rc = smfi_main();
+	milter_listening_ended();
 	(void)!write(signal_pipe[1], &b, 1);
 	return NULL;
 }
@@ -450,6 +455,13 @@ run(const char *config_path, const struct conf *started, bool background,
 	    pthread_create(&tid, &attr, milter_thread, &milter_rc) != 0)
 		log_fatal("cannot start the milter thread");
 	(void)pthread_attr_destroy(&attr);
+	/* READY=1 and "started" once libmilter has started too: its worker
+	 * pool's pipe and threads come before its listener's loop. Bounded:
+	 * a libmilter that selects rather than polls never says so. A
+	 * listener that ended is the signal loop's business. */
+	if (!milter_listening_wait(LISTENER_START_MS))
+		log_warn("libmilter's listener did not start within %u ms; "
+		    "ready anyway", LISTENER_START_MS);
 
 	log_info("%s started", PACKAGE_STRING);
 	log_signing();

@@ -233,11 +233,13 @@ service_ready(const char *spec)
 	(void)pthread_condattr_destroy(&attr);
 	if (!svc->wanted)
 		return svc;
-	send_with_status(svc, "READY=1");
+	/* the thread before READY=1: once ready, start-up has ended (its
+	 * first tick is a whole interval away) */
 	if (svc->watchdog_usec > 0)
 		log_info("watchdog: proving %s serves every %ld ms",
 		    spec, tick_ms(svc));
 	start_thread(svc);
+	send_with_status(svc, "READY=1");
 	return svc;
 }
 

@@ -9,9 +9,9 @@ struct service;
 /*
  * service_ready - the milter socket (spec, kept by reference: it must
  * outlive the handle) is open, privileges are dropped and libmilter runs:
- * tell the service manager READY=1 with a STATUS= line, and start the
- * thread that refreshes the status and, when the manager asked for a
- * watchdog, proves the socket serves before each WATCHDOG=1. Call from
+ * start the thread that refreshes the status and, when the manager asked
+ * for a watchdog, proves the socket serves before each WATCHDOG=1; then
+ * tell the service manager READY=1 with a STATUS= line. Call from
  * the thread that handles signals, with them unblocked (the new thread
  * blocks SIGHUP, SIGTERM and SIGINT). Without a service manager it
  * returns a handle that does nothing.

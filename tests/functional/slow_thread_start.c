@@ -6,6 +6,10 @@
  * the test can send a SIGHUP inside that moment. (The daemon
  * once blocked SIGHUP while it started libmilter's thread; a SIGHUP sent
  * then stayed pending, and libmilter's signal thread took it as a stop.)
+ * For test_ready: a thread other than the main one that starts a thread
+ * (libmilter's thread starting its signal thread and worker pool) waits
+ * SLOW_OTHER_THREAD_START_MS first, so that libmilter's start-up
+ * surely outlasts the main thread's.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -46,10 +50,18 @@ pthread_create(pthread_t *t, const pthread_attr_t *attr,
 	struct timespec d;
 	sigset_t cur;
 
+	const char *other_ms = getenv("SLOW_OTHER_THREAD_START_MS");
 	int rc;
 
 	if (real == NULL)
 		real = (create_fn)dlsym(RTLD_NEXT, "pthread_create");
+	if (other_ms != NULL && gettid() != getpid()) {
+		v = atol(other_ms);
+		d.tv_sec = v / 1000;
+		d.tv_nsec = (v % 1000) * 1000000L;
+		(void)nanosleep(&d, NULL);
+		v = 0;
+	}
 	rc = real(t, attr, fn, arg);
 	if (rc == 0 && v > 0 && gettid() == getpid() &&
 	    pthread_sigmask(SIG_SETMASK, NULL, &cur) == 0 &&

@@ -41,8 +41,8 @@ yes when run as root) unless the options override them; an option whose value is
 
 start() waits (bounded by start_timeout) until start-up has ended: it
 passes NOTIFY_SOCKET, a datagram socket in the temp dir, and waits for the
-daemon's READY=1 (sd_notify), sent once the resolver, PID file and
-privilege drop are done. Waiting for the socket to accept, as it once did,
+daemon's READY=1 (sd_notify), sent once the resolver, PID file,
+privilege drop and libmilter's listener are done. Waiting for the socket to accept, as it once did,
 returned right after the listen, before all that (tests counting
 descriptors or reading the PID file raced with the rest, by seconds under
 valgrind), and its connection showed up in tests counting connections.

@@ -263,10 +263,7 @@ class Daemon:
         self.args = list(args)
         self.env = dict(os.environ)
         self.env.update(env or {})
-        # a test's own NOTIFY_SOCKET is its to read; one inherited from
-        # whatever runs the suite is replaced by ours
         self.notifies = notifies
-        self._test_notify_socket = "NOTIFY_SOCKET" in (env or {})
         self.killed = False
         self.options = {}
         self.write_config(options or {})
@@ -377,10 +374,14 @@ class Daemon:
         if notifies is None:
             notifies = self.binary is None and self.command is None and \
                 links_libsystemd(binary())
-        path = os.path.join(self.tmp, "notify.sock")
+        path = os.path.join(self.tmp, "ready-notify.sock")
+        # a NOTIFY_SOCKET the test set (env= or self.env) is its to read;
+        # one inherited from whatever runs the suite is replaced by ours
+        own = self.env.get("NOTIFY_SOCKET")
         # sun_path holds 108 bytes, the terminating NUL included
-        if not notifies or self._test_notify_socket or \
-                len(os.fsencode(path)) > 107:
+        if not notifies or (own is not None and
+                            own != os.environ.get("NOTIFY_SOCKET")) \
+                or len(os.fsencode(path)) > 107:
             return None
         s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         try:

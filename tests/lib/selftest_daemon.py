@@ -98,7 +98,7 @@ def ready():
         t.ok(d.wait_for_log(r"accepting", 5) and
              not d.wait_for_log(r"accepted", 0.3),
              "start() made no connection", diag=d.log_tail)
-        t.ok(not os.path.exists(os.path.join(d.tmp, "notify.sock")),
+        t.ok(not os.path.exists(os.path.join(d.tmp, "ready-notify.sock")),
              "the notify socket is gone once start() returns")
     err, took = start_error(standin("exit"))
     t.ok(err is not None and "exit status 3" in err and took < 5,
@@ -108,7 +108,10 @@ def ready():
     t.ok(err is not None and "READY=1" in err and "running" in err,
          "no READY=1 within start_timeout: DaemonError",
          diag="%.1f s: %s" % (took, err))
-    with standin("silent", env={"NOTIFY_SOCKET": "@selftest-own"}) as d:
+    # set as test_sd_notify does: in d.env, after the Daemon is made
+    d = standin("silent")
+    d.env["NOTIFY_SOCKET"] = "@selftest-own"
+    with d:
         t.ok(d.wait_for_log(r"notify socket @selftest-own", 5),
              "a test's own NOTIFY_SOCKET is passed on; start() waits for "
              "the socket then", diag=d.log_tail)

@@ -166,7 +166,12 @@ probe_and_ping(struct service *svc, long tick)
 	(void)snprintf(note, sizeof(note), "%s%s",
 	    svc->watchdog_usec > 0 && deaf_why == NULL ? "WATCHDOG=1\n" : "",
 	    status);
-	(void)notify_send(note);
+	/* under the lock, and not once told to stop: service_stopping sets
+	 * stop (under it) before STOPPING=1, so no ping can follow that */
+	(void)pthread_mutex_lock(&svc->lock);
+	if (!svc->stop)
+		(void)notify_send(note);
+	(void)pthread_mutex_unlock(&svc->lock);
 }
 
 /* service_thread - tick until told to stop */
@@ -272,14 +277,21 @@ service_reloaded(struct service *svc, bool ok)
 	send_with_status(svc, "READY=1");
 }
 
-/* stop_thread - wake the thread and wait for it */
+/* tell_thread_to_stop - it sends nothing more and ends at its next check */
 static void
-stop_thread(struct service *svc)
+tell_thread_to_stop(struct service *svc)
 {
 	(void)pthread_mutex_lock(&svc->lock);
 	svc->stop = true;
 	(void)pthread_cond_signal(&svc->wake);
 	(void)pthread_mutex_unlock(&svc->lock);
+}
+
+/* stop_thread - wake the thread and wait for it */
+static void
+stop_thread(struct service *svc)
+{
+	tell_thread_to_stop(svc);
 	if (svc->thread_started)
 		(void)pthread_join(svc->tid, NULL);
 	svc->thread_started = false;
@@ -296,6 +308,9 @@ service_stopping(struct service *svc, unsigned drain_ms)
 	(void)snprintf(text, sizeof(text), "STOPPING=1\nEXTEND_TIMEOUT_USEC="
 	    "%llu\nSTATUS=stopping: finishing the messages in flight",
 	    ((unsigned long long)drain_ms + STOP_MARGIN_MS) * 1000ULL);
+	/* first: a ping the thread was about to send (after a probe) came
+	 * after STOPPING=1, which must be the last word */
+	tell_thread_to_stop(svc);
 	if (svc->wanted)
 		(void)notify_send(text);
 	stop_thread(svc);

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """test_sd_notify - the daemon talks to systemd through sd_notify: READY=1
 once serving, RELOADING=1 (with MONOTONIC_USEC) then READY=1 around SIGHUP
-(also when the reload is refused), STOPPING=1 on SIGTERM, a STATUS= line
-that counts messages, and WATCHDOG=1 pings while the milter socket answers
-a milter negotiation (a unix socket renamed away: the pings stop until
-it is back). WATCHDOG_PID naming another process means no pings.
+(also when the reload is refused), STOPPING=1 on SIGTERM (the last note,
+also when a watchdog probe was under way), a STATUS= line that counts
+messages, and WATCHDOG=1 pings while the milter socket answers a milter
+negotiation (a unix socket renamed away: the pings stop until it is
+back). WATCHDOG_PID naming another process means no pings.
 No systemd is needed: NOTIFY_SOCKET points at a datagram socket this test
 reads. A daemon built without libsystemd (configure --without-systemd)
 must serve mail with NOTIFY_SOCKET set and send nothing."""
@@ -257,6 +258,47 @@ def test_deaf(t):
         lsn.close()
 
 
+def test_stop_mid_probe(t):
+    """SIGTERM while a watchdog probe waits for its answer: STOPPING=1
+    is still the last note. The milter socket is swapped for one that
+    accepts and never answers; its accept says the probe has begun, and
+    the SIGTERM goes then (the real socket goes back at once so that the
+    stop can wake the listener). The probe's outcome was sent after
+    STOPPING=1 (seen once in a loaded run of test_sequence)."""
+    name = "SIGTERM during a watchdog probe: nothing after STOPPING=1"
+    d = make_daemon({}, sock="unix")
+    lsn = Listener(os.path.join(d.tmp, "notify.sock"))
+    d.env["NOTIFY_SOCKET"] = lsn.path
+    path = d.spec[len("unix:"):]
+    mute = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        d.start()
+        lsn.wait_for("WATCHDOG", "1")
+        os.rename(path, path + ".away")
+        mute.bind(path)
+        mute.listen(4)
+        mute.settimeout(4 * WATCHDOG_USEC / 1e6)
+        probe = mute.accept()[0]
+        mark = len(lsn.notes)
+        d.signal(signal.SIGTERM)
+        os.rename(path + ".away", path)
+        d.wait(20 * SCALE)
+        lsn.pump(0.3)
+        probe.close()
+        notes = [n for _, n in lsn.notes[mark:]]
+        t.ok(notes and notes[-1].get("STOPPING") == "1", name,
+             diag=repr(notes))
+    except socket.timeout:
+        t.ok(False, name, diag="no probe reached the swapped socket")
+    finally:
+        if os.path.exists(path + ".away"):
+            os.rename(path + ".away", path)
+        mute.close()
+        d.stop()
+        d.cleanup()
+        lsn.close()
+
+
 def test_without_libsystemd(t):
     """A daemon built without libsystemd serves and sends nothing."""
     name = "built without libsystemd: serves mail, sends no notification"
@@ -280,9 +322,10 @@ def main():
     if not t.need(check=daemon.missing, what="sd_notify tests"):
         t.done()
     if built_with_systemd():
-        # three daemons, each with its own NOTIFY_SOCKET, mostly waiting
+        # four daemons, each with its own NOTIFY_SOCKET, mostly waiting
         # for pings (or their absence): at once, reported in this order
-        run_parallel(t, test_sequence, test_watchdog_pid, test_deaf)
+        run_parallel(t, test_sequence, test_watchdog_pid, test_deaf,
+                     test_stop_mid_probe)
     else:
         test_without_libsystemd(t)
     t.done()

@@ -67,12 +67,23 @@ static const struct idna_case cases[] = {
 	{ "Latin + Han + Katakana (UTS #39 Japanese set)",
 	  "abc\xe4\xbe\x8b\xe3\x82\xa2.jp", IDNA_OK, "xn--abc-li4bo69m.jp",
 	  "abc\xe4\xbe\x8b\xe3\x82\xa2.jp" },
+	{ "Latin + Hangul (UTS #39 Korean set)", "abc\xed\x95\x9c.kr",
+	  IDNA_OK, "xn--abc-061p.kr", "abc\xed\x95\x9c.kr" },
+	/* a script seen before is not counted again */
+	{ "Hiragana + four Latin letters", "\xe3\x81\xb2" "abcd.jp", IDNA_OK,
+	  "xn--abcd-pd4c.jp", "\xe3\x81\xb2" "abcd.jp" },
+	/* combining marks (script Inherited) join their base's script */
+	{ "Latin + combining dot above", "q\xcc\x87x.example", IDNA_OK,
+	  "xn--qx-rub.example", "q\xcc\x87x.example" },
 	/* mixed scripts: the homograph cases */
 	{ "Cyrillic + Han is no allowed set", "\xd0\xb0\xe4\xbe\x8b.jp",
 	  IDNA_R_MIXED_SCRIPT, NULL, NULL },
 	{ "Latin + Cyrillic a (p\xd0\xb0ypal)", "p\xd0\xb0ypal.com",
 	  IDNA_R_MIXED_SCRIPT, NULL, NULL },
 	{ "Latin + Cyrillic as an A-label", "xn--pypal-4ve.com",
+	  IDNA_R_MIXED_SCRIPT, NULL, NULL },
+	{ "five scripts in one label",
+	  "a\xd0\xb1\xce\xb3\xd5\xa1\xe1\x83\x90.example",
 	  IDNA_R_MIXED_SCRIPT, NULL, NULL },
 	{ "Latin + Greek omicron", "g\xce\xbf" "ogle.com", IDNA_R_MIXED_SCRIPT,
 	  NULL, NULL },
@@ -100,6 +111,11 @@ static const struct idna_case cases[] = {
 	{ "UTF-16 surrogate in UTF-8", "\xed\xa0\x80.example", IDNA_R_ENCODING,
 	  NULL, NULL },
 	{ "space in name", "a b.example", IDNA_R_ENCODING, NULL, NULL },
+	{ "xn-- alone is no A-label", "xn--.example", IDNA_R_INVALID, NULL,
+	  NULL },
+	{ "leading space", " example.com", IDNA_R_ENCODING, NULL, NULL },
+	{ "leading control byte", "\x01" "example.com", IDNA_R_ENCODING, NULL,
+	  NULL },
 	{ "empty name", "", IDNA_R_EMPTY, NULL, NULL },
 	{ "only a dot", ".", IDNA_R_EMPTY, NULL, NULL },
 	{ "empty label", "a..example", IDNA_R_EMPTY, NULL, NULL },
@@ -225,6 +241,45 @@ test_over_long(void **state)
 	assert_int_equal(len, 252);
 	assert_int_equal(idna_domain((unsigned char *)in, len, &n, NULL),
 	    IDNA_R_TOO_LONG);
+	/* the label-by-label path holds the same 253 limit: at it, fits */
+	assert_int_equal(idna_domain_full((unsigned char *)want,
+	    strlen(want), &n, NULL), IDNA_OK);
+	/* 3 x 61 + 58 + 4 dots + "xn--tdaa" is 253 octets: fits; one more
+	 * "c" does not */
+	len = 0;
+	for (i = 0; i < 4; i++) {
+		memset(in + len, 'c', i < 3 ? 61 : 58);
+		len += i < 3 ? 61 : 58;
+		in[len++] = '.';
+	}
+	memcpy(in + len, "\xc3\xbc\xc3\xbc", 4);
+	len += 4;
+	assert_int_equal(idna_domain((unsigned char *)in, len, &n, NULL),
+	    IDNA_OK);
+	assert_int_equal(strlen(n.ascii), 253);
+	memmove(in + 1, in, len);
+	assert_int_equal(idna_domain((unsigned char *)in, len + 1, &n, NULL),
+	    IDNA_R_TOO_LONG);
+	/* soft hyphens (U+00AD) map to nothing (UTS #46): an input of
+	 * IDNA_MAX_INPUT bytes may still be a short name, one byte more is
+	 * refused before any label is copied */
+	in[0] = 'a';
+	for (i = 0; i < 511; i++)
+		memcpy(in + 1 + 2 * i, "\xc2\xad", 2);
+	in[1023] = 'a';
+	in[1024] = 'a';
+	assert_int_equal(idna_domain((unsigned char *)in, IDNA_MAX_INPUT, &n,
+	    NULL), IDNA_OK);
+	assert_string_equal(n.ascii, "aa");
+	assert_int_equal(idna_domain((unsigned char *)in, IDNA_MAX_INPUT + 1,
+	    &n, NULL), IDNA_R_TOO_LONG);
+	/* an A-label of just 63 octets: 55 "b" and a "\xc3\xbc" */
+	memset(in, 'b', 55);
+	memcpy(in + 55, "\xc3\xbc", 2);
+	assert_int_equal(idna_domain((unsigned char *)in, 57, &n, NULL),
+	    IDNA_OK);
+	assert_int_equal(strlen(n.ascii), 63);
+	assert_string_equal(n.ascii + 59, "-8yf");
 	/* input over the byte cap */
 	memset(in, 'd', sizeof(in));
 	assert_int_equal(idna_domain((unsigned char *)in, sizeof(in), &n, NULL),

@@ -29,6 +29,11 @@ static const struct from_case cases[] = {
 	{ "quoted display name with specials",
 	  "\"Doe, John <ceo@bank.example>\" <jd@example.com>", MAILADDR_OK,
 	  "example.com" },
+	{ "empty quoted display name", "\"\" <x@example.com>", MAILADDR_OK,
+	  "example.com" },
+	{ "quoted display starting with an escaped quote",
+	  "\"\\\"a@bank.example\" <x@evil.example>", MAILADDR_OK,
+	  "evil.example" },
 	{ "quoted display with escaped quote",
 	  "\"a \\\" b@bank.example\" <x@evil.example>", MAILADDR_OK, "evil.example" },
 	{ "comment after", "user@example.com (Comment)", MAILADDR_OK, "example.com" },
@@ -67,6 +72,14 @@ static const struct from_case cases[] = {
 	  NULL },
 	{ "not an encoded word: no ?= at its end",
 	  "=?utf-8?q?ceo@bank.example?x <x@evil.example>", MAILADDR_R_BAD_DOMAIN,
+	  NULL },
+	{ "shortest encoded word as local part", "=?a?q?x?=@example.com",
+	  MAILADDR_R_SYNTAX, NULL },
+	/* the shortest encoded word, 8 bytes, ends the value */
+	{ "encoded word as domain", "x@=?a?q?\?=", MAILADDR_R_NO_DOMAIN, NULL },
+	/* RFC 2047 2: no space in encoded-text */
+	{ "not an encoded word: space in its text",
+	  "=?utf-8?q?a b@bank.example?= <x@evil.example>", MAILADDR_R_SYNTAX,
 	  NULL },
 	{ "encoded word in a dotted local part", "a.=?utf-8?q?x?=@bank.example",
 	  MAILADDR_R_SYNTAX, NULL },
@@ -124,6 +137,13 @@ static const struct from_case cases[] = {
 	  NULL },
 	{ "two @", "a@b@example.com", MAILADDR_R_SYNTAX, NULL },
 	{ "domain literal", "user@[192.0.2.1]", MAILADDR_R_BAD_DOMAIN, NULL },
+	{ "empty domain literal", "user@[]", MAILADDR_R_BAD_DOMAIN, NULL },
+	{ "domain literal as display name", "[x] <a@example.com>",
+	  MAILADDR_R_SYNTAX, NULL },
+	{ "domain literal later in a display name", "Jo [x] <a@example.com>",
+	  MAILADDR_R_SYNTAX, NULL },
+	{ "domain literal as local part", "[x]@example.com", MAILADDR_R_SYNTAX,
+	  NULL },
 	{ "double dot domain", "user@example..com", MAILADDR_R_BAD_DOMAIN, NULL },
 	{ "leading dot domain", "user@.example.com", MAILADDR_R_NO_DOMAIN, NULL },
 	{ "bad char in domain", "user@exa!mple.com", MAILADDR_R_BAD_DOMAIN, NULL },
@@ -244,6 +264,48 @@ test_short_and_long_token_arrays(void **state)
 	}
 }
 
+/* each obs-route domain is held to the domain cap on its own, not the
+ * route as a whole */
+static void
+test_long_obs_route(void **state)
+{
+	struct buf in = BUF_INIT;
+	struct mailaddr_list l;
+	const char *why;
+	int i;
+
+	(void)state;
+	buf_append_byte(&in, '<');
+	for (i = 0; i < 30; i++)
+		buf_append_str(&in, "@relay-number.example,");
+	buf_append_str(&in, ":user@example.com>");
+	assert_int_equal(mailaddr_parse_list(in.data, in.len, &l, &why),
+	    MAILADDR_OK);
+	assert_int_equal(l.count, 1);
+	assert_string_equal(l.addrs[0].domain, "example.com");
+	mailaddr_list_free(&l);
+	buf_deinit(&in);
+}
+
+/* a long value of one-byte tokens only fills the allocated array: its
+ * len tokens and the end (ASan sees one entry too few) */
+static void
+test_one_token_a_byte(void **state)
+{
+	unsigned char in[200];
+	struct mailaddr_list l;
+	const char *why;
+
+	(void)state;
+	memset(in, ',', sizeof(in));
+	memcpy(in + sizeof(in) - 5, "a@b.c", 5);
+	assert_int_equal(mailaddr_parse_list(in, sizeof(in), &l, &why),
+	    MAILADDR_OK);
+	assert_int_equal(l.count, 1);
+	assert_string_equal(l.addrs[0].domain, "b.c");
+	mailaddr_list_free(&l);
+}
+
 /* the atext table says what RFC 5322 3.2.3 (and RFC 6532 for 8-bit
  * bytes) say */
 static void
@@ -279,6 +341,23 @@ test_local_part_unquoted(void **state)
 	assert_int_equal(mailaddr_parse_list((const unsigned char *)in,
 	    strlen(in), &l, &why), MAILADDR_OK);
 	assert_string_equal(l.addrs[0].local, "john doe");
+	mailaddr_list_free(&l);
+	in = "john.q.doe@example.com";
+	assert_int_equal(mailaddr_parse_list((const unsigned char *)in,
+	    strlen(in), &l, &why), MAILADDR_OK);
+	assert_string_equal(l.addrs[0].local, "john.q.doe");
+	mailaddr_list_free(&l);
+	/* a quoted-pair that ends the quoted string */
+	in = "\"ab\\\"\"@example.com";
+	assert_int_equal(mailaddr_parse_list((const unsigned char *)in,
+	    strlen(in), &l, &why), MAILADDR_OK);
+	assert_string_equal(l.addrs[0].local, "ab\"");
+	mailaddr_list_free(&l);
+	/* a quoted string that is not the value's first token */
+	in = "Jo <\"j d\"@example.com>";
+	assert_int_equal(mailaddr_parse_list((const unsigned char *)in,
+	    strlen(in), &l, &why), MAILADDR_OK);
+	assert_string_equal(l.addrs[0].local, "j d");
 	mailaddr_list_free(&l);
 }
 
@@ -351,11 +430,24 @@ test_embedded_nul_is_error(void **state)
 	struct mailaddr_list l;
 	const char *why;
 	static const unsigned char in[] = "a@example.com\0b@evil.example";
+	/* inside a comment, where no token is made */
+	static const unsigned char in2[] = "a@example.com (x\0y)";
 
 	(void)state;
 	assert_int_not_equal(mailaddr_parse_list(in, sizeof(in) - 1, &l, &why),
 	    MAILADDR_OK);
 	assert_int_equal(l.count, 0);
+	assert_int_equal(mailaddr_parse_list(in2, sizeof(in2) - 1, &l, &why),
+	    MAILADDR_R_SYNTAX);
+	assert_string_equal(why, "NUL byte in comment");
+	/* a NUL ends no quoted string or domain literal: what follows it
+	 * is never read as a mailbox */
+	assert_int_equal(mailaddr_parse_list((const unsigned char *)
+	    "\"a\0@x.example", 13, &l, &why), MAILADDR_R_SYNTAX);
+	assert_string_equal(why, "unterminated quoted string");
+	assert_int_equal(mailaddr_parse_list((const unsigned char *)
+	    "a@[x\0", 5, &l, &why), MAILADDR_R_SYNTAX);
+	assert_string_equal(why, "unterminated domain literal");
 }
 
 /* parse_utf8_domain - status of "a@" + labels of n "\xc3\xbc" each */
@@ -395,6 +487,24 @@ test_utf8_domain_caps(void **state)
 	    MAILADDR_R_TOO_LONG);
 	assert_int_equal(parse_utf8_domain(4, 100), MAILADDR_OK);
 	assert_int_equal(parse_utf8_domain(6, 100), MAILADDR_R_TOO_LONG);
+}
+
+/* every byte from 0x80 up counts as UTF-8 for the label cap (a bad
+ * sequence is idna.c's to refuse) */
+static void
+test_byte_0x80_is_utf8(void **state)
+{
+	unsigned char in[80];
+	struct mailaddr_list l;
+	const char *why;
+
+	(void)state;
+	memcpy(in, "a@", 2);
+	memset(in + 2, 0x80, 70);
+	memcpy(in + 72, ".example", 8);
+	assert_int_equal(mailaddr_parse_list(in, sizeof(in), &l, &why),
+	    MAILADDR_OK);
+	mailaddr_list_free(&l);
 }
 
 static void
@@ -446,11 +556,15 @@ test_prefixes_never_crash(void **state)
 		size_t len = strlen(cases[i].in);
 
 		for (n = 0; n <= len; n++) {
+			/* exactly n bytes: ASan sees a read past them */
+			unsigned char *in = malloc(n > 0 ? n : 1);
 			struct mailaddr_list l;
 			const char *why = NULL;
 
-			(void)mailaddr_parse_list((const unsigned char *)
-			    cases[i].in, n, &l, &why);
+			assert_non_null(in);
+			memcpy(in, cases[i].in, n);
+			(void)mailaddr_parse_list(in, n, &l, &why);
+			free(in);
 			assert_non_null(why);
 			mailaddr_list_free(&l);
 		}
@@ -509,10 +623,13 @@ main(void)
 		cmocka_unit_test(test_embedded_nul_is_error),
 		cmocka_unit_test(test_address_cap),
 		cmocka_unit_test(test_utf8_domain_caps),
+		cmocka_unit_test(test_byte_0x80_is_utf8),
 		cmocka_unit_test(test_input_cap_and_deep_comments),
 		cmocka_unit_test(test_prefixes_never_crash),
 		cmocka_unit_test(test_random_input_fuzz),
 		cmocka_unit_test(test_short_and_long_token_arrays),
+		cmocka_unit_test(test_one_token_a_byte),
+		cmocka_unit_test(test_long_obs_route),
 		cmocka_unit_test(test_atext_table),
 	};
 

@@ -13,13 +13,21 @@
 #include "core/dmarc_record.h"
 #include "core/tagvalue.h"
 
-/* parse - helper over a C string */
+/* parse - helper over a C string, copied to exactly its bytes so that
+ * ASan sees a read past the record */
 static enum dmarc_record_status
 parse(const char *s, enum dmarc_mode m, struct dmarc_record *r)
 {
+	size_t n = strlen(s);
+	unsigned char *in = malloc(n > 0 ? n : 1);
+	enum dmarc_record_status st;
 	const char *why;
 
-	return dmarc_record_parse((const unsigned char *)s, strlen(s), m, r, &why);
+	assert_non_null(in);
+	memcpy(in, s, n);
+	st = dmarc_record_parse(in, n, m, r, &why);
+	free(in);
+	return st;
 }
 
 static void
@@ -34,13 +42,26 @@ test_is_dmarc(void **state)
 		{ "v=DMARC1 p=none", false },
 		/* the version tag is v "=" DMARC1 and nothing else */
 		{ "v:DMARC1; p=none", false }, { "v=DMARC1x", false },
+		{ "x=DMARC1; p=none", false },
+		/* cut off before the version value */
+		{ " ", false }, { "v", false }, { "v =", false },
+		{ "v= ", false },
 	};
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		if (dmarc_record_is_dmarc((const unsigned char *)t[i].in,
-		    strlen(t[i].in)) != t[i].yes)
+		/* exactly the record's bytes, so that ASan sees a read past
+		 * them */
+		size_t n = strlen(t[i].in);
+		unsigned char *in = malloc(n > 0 ? n : 1);
+		bool yes;
+
+		assert_non_null(in);
+		memcpy(in, t[i].in, n);
+		yes = dmarc_record_is_dmarc(in, n);
+		free(in);
+		if (yes != t[i].yes)
 			fail_msg("is_dmarc(\"%s\")", t[i].in);
 	}
 	/* only len bytes are the record: what follows them in memory
@@ -126,6 +147,11 @@ test_pct_by_mode(void **state)
 	assert_int_equal(r.pct, 100);
 	assert_int_equal(r.warnings, 1);
 	dmarc_record_clear(&r);
+	assert_int_equal(parse("v=DMARC1; p=reject; pct=101", DMARC_MODE_RFC7489,
+	    &r), DMARC_REC_OK);
+	assert_int_equal(r.pct, 100);
+	assert_int_equal(r.warnings, 1);
+	dmarc_record_clear(&r);
 	/* 100 itself is good; four digits are not (1*3DIGIT) */
 	assert_int_equal(parse("v=DMARC1; p=reject; pct=100", DMARC_MODE_RFC7489,
 	    &r), DMARC_REC_OK);
@@ -143,6 +169,69 @@ test_pct_by_mode(void **state)
 	assert_int_equal(r.np, DMARC_POLICY_UNSET);
 	assert_int_equal(r.psd, DMARC_PSD_U);
 	assert_false(r.testing);
+	dmarc_record_clear(&r);
+	/* ... not even when they come before p= */
+	assert_int_equal(parse("v=DMARC1; np=reject; p=none", DMARC_MODE_RFC7489,
+	    &r), DMARC_REC_OK);
+	assert_int_equal(r.p, DMARC_POLICY_NONE);
+	assert_int_equal(r.np, DMARC_POLICY_UNSET);
+	assert_int_equal(r.warnings, 0);
+	dmarc_record_clear(&r);
+}
+
+/* the reason: "ok", or the first warning */
+static void
+test_reason(void **state)
+{
+	static const char ok[] = "v=DMARC1; p=none";
+	static const char bad[] = "v=DMARC1; p=none; adkim=x; aspf=y";
+	struct dmarc_record r;
+	const char *why = NULL;
+
+	(void)state;
+	assert_int_equal(dmarc_record_parse((const unsigned char *)ok,
+	    sizeof(ok) - 1, DMARC_MODE_RFC9989, &r, &why), DMARC_REC_OK);
+	assert_string_equal(why, "ok");
+	dmarc_record_clear(&r);
+	why = NULL;
+	assert_int_equal(dmarc_record_parse((const unsigned char *)bad,
+	    sizeof(bad) - 1, DMARC_MODE_RFC9989, &r, &why), DMARC_REC_OK);
+	assert_string_equal(why, "bad alignment mode ignored");
+	assert_int_equal(r.warnings, 2);
+	dmarc_record_clear(&r);
+}
+
+/* a copy owns its strings: it outlives the record it was made from */
+static void
+test_copy(void **state)
+{
+	struct dmarc_record r, c;
+
+	(void)state;
+	assert_int_equal(parse("v=DMARC1; p=reject; sp=none; adkim=s; "
+	    "rua=mailto:a@example.com; ruf=mailto:f@example.com; fo=1",
+	    DMARC_MODE_RFC9989, &r), DMARC_REC_OK);
+	dmarc_record_copy(&c, &r);
+	assert_ptr_not_equal(c.rua, r.rua);
+	assert_ptr_not_equal(c.ruf, r.ruf);
+	assert_ptr_not_equal(c.fo, r.fo);
+	dmarc_record_clear(&r);
+	assert_int_equal(c.p, DMARC_POLICY_REJECT);
+	assert_int_equal(c.sp, DMARC_POLICY_NONE);
+	assert_true(c.adkim_strict);
+	assert_true(c.rua_valid);
+	assert_string_equal(c.rua, "mailto:a@example.com");
+	assert_string_equal(c.ruf, "mailto:f@example.com");
+	assert_string_equal(c.fo, "1");
+	dmarc_record_clear(&c);
+	/* absent strings stay absent */
+	assert_int_equal(parse("v=DMARC1; p=none", DMARC_MODE_RFC9989, &r),
+	    DMARC_REC_OK);
+	dmarc_record_copy(&c, &r);
+	assert_null(c.rua);
+	assert_null(c.ruf);
+	assert_null(c.fo);
+	dmarc_record_clear(&c);
 	dmarc_record_clear(&r);
 }
 
@@ -226,6 +315,9 @@ test_rua_validity(void **state)
 		{ "mailto: ,x", false },
 		/* scheme characters of RFC 3986 3.1 */
 		{ "a+b:x", true },
+		/* the list ends the record: nothing is read after it */
+		{ "mailto:a@example.com,", true }, { "mailto", false },
+		{ "a,mailto:", false },
 	};
 	char rec[256];
 	size_t i;
@@ -296,6 +388,21 @@ test_caps_and_binary(void **state)
 		assert_int_equal(r.p, DMARC_POLICY_REJECT);
 		dmarc_record_clear(&r);
 	}
+	/* the same without spaces, a known tag last in the first list: the
+	 * second list starts just after its ';', nothing read twice */
+	{
+		static char edge[1024];
+
+		strcpy(edge, "v=DMARC1");
+		for (i = 0; i < TAGVALUE_MAX_TAGS - 2; i++)
+			strcat(edge, ";x=1");
+		strcat(edge, ";adkim=s;p=reject");
+		assert_int_equal(parse(edge, DMARC_MODE_RFC9989, &r), DMARC_REC_OK);
+		assert_int_equal(r.p, DMARC_POLICY_REJECT);
+		assert_true(r.adkim_strict);
+		assert_int_equal(r.warnings, 0);
+		dmarc_record_clear(&r);
+	}
 	/* exactly DMARC_RECORD_MAX_LEN bytes is still a record */
 	memset(big, 'a', DMARC_RECORD_MAX_LEN);
 	memcpy(big, "v=DMARC1; p=reject; x=", 22);
@@ -352,6 +459,8 @@ main(void)
 		cmocka_unit_test(test_rua_validity),
 		cmocka_unit_test(test_caps_and_binary),
 		cmocka_unit_test(test_random_record_fuzz),
+		cmocka_unit_test(test_reason),
+		cmocka_unit_test(test_copy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -147,6 +147,11 @@ test_pct_by_mode(void **state)
 	assert_int_equal(r.pct, 100);
 	assert_int_equal(r.warnings, 1);
 	dmarc_record_clear(&r);
+	assert_int_equal(parse("v=DMARC1; p=reject; pct=2x", DMARC_MODE_RFC7489,
+	    &r), DMARC_REC_OK);
+	assert_int_equal(r.pct, 100);
+	assert_int_equal(r.warnings, 1);
+	dmarc_record_clear(&r);
 	assert_int_equal(parse("v=DMARC1; p=reject; pct=101", DMARC_MODE_RFC7489,
 	    &r), DMARC_REC_OK);
 	assert_int_equal(r.pct, 100);

@@ -432,6 +432,10 @@ test_hidden_fields(void **state)
 		{ " ends with a break\r", "" },
 		{ " ends with a break\r\n", "" },
 		{ " x\rFrom: a\r", "From(F)= a\r|" },
+		/* the last line has no colon: nothing read past the value */
+		{ " x\rno colon", "" },
+		/* a value may start with the break */
+		{ "\rFrom: v@victim.test", "From(F)= v@victim.test|" },
 		/* a known kind other than From is listed, but hides no From */
 		{ " x\rDKIM-Signature: v=1", "DKIM-Signature= v=1|" },
 		/* RFC 5322 2.2: a field name has no CR; a bare CR and WSP

@@ -362,6 +362,156 @@ test_bad_from(void **state)
 	assert_int_equal(v.kind, VERDICT_ACCEPT);
 }
 
+/* the reply text keeps the explanation only with room for ": " and one
+ * character of it; each reply is ended where its own text ends */
+static void
+test_spf_explanation_room(void **state)
+{
+	struct policy_config pc = defaults();
+	struct policy_input in = input(POLICY_SPF_FAIL, POLICY_DMARC_NONE,
+	    POLICY_DISP_NONE, NULL);
+	struct verdict v;
+	char domain[240], longer[300];
+	size_t prefix = strlen("SPF check failed for ");
+
+	(void)state;
+	pc.spf_fail = POLICY_SPF_REJECT;
+	memset(longer, 'x', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	in.spf_explanation = longer;
+	in.spf_domain = "example.com";
+	policy_at_mail_from(&pc, &in, &v);
+	in.spf_explanation = "short";
+	policy_at_mail_from(&pc, &in, &v);
+	assert_string_equal(v.text, "SPF check failed for example.com: short");
+	/* 253 bytes of text leave no room */
+	memset(domain, 'd', sizeof(domain));
+	domain[253 - prefix] = '\0';
+	in.spf_domain = domain;
+	policy_at_mail_from(&pc, &in, &v);
+	assert_int_equal(strlen(v.text), 253);
+	assert_int_equal(v.text[252], 'd');
+	/* 252 leave room for ": s" */
+	domain[252 - prefix] = '\0';
+	policy_at_mail_from(&pc, &in, &v);
+	assert_int_equal(strlen(v.text), 255);
+	assert_string_equal(v.text + 252, ": s");
+}
+
+/* the verdict at MAIL FROM says what it intends, as the end one does */
+static void
+test_mail_from_intended(void **state)
+{
+	struct policy_config pc = defaults();
+	struct policy_input in = input(POLICY_SPF_FAIL, POLICY_DMARC_NONE,
+	    POLICY_DISP_NONE, "example.com");
+	struct verdict v;
+
+	(void)state;
+	pc.spf_fail = POLICY_SPF_REJECT;
+	memset(&v, 0xff, sizeof(v));
+	policy_at_mail_from(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_REJECT);
+	assert_int_equal(v.intended, VERDICT_REJECT);
+}
+
+/* no From domain: the local lists name nobody, and no list is the same */
+static void
+test_lists_without_domain(void **state)
+{
+	struct policy_config pc = defaults();
+	struct policy_input in = input(POLICY_SPF_NONE, POLICY_DMARC_NONE,
+	    POLICY_DISP_NONE, NULL);
+	struct verdict v;
+
+	(void)state;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	assert_string_equal(v.why, "no-dmarc-policy");
+	pc.always_reject = NULL;
+	pc.never_reject = NULL;
+	in.from_domain = "bank.example";
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	assert_string_equal(v.why, "no-dmarc-policy");
+}
+
+/* monitor mode: what MAIL FROM would refuse stands before the DMARC
+ * verdict, and the reply codes are dropped with the refusal */
+static void
+test_monitor_mail_from_first(void **state)
+{
+	struct policy_config pc = defaults();
+	struct policy_input in = input(POLICY_SPF_FAIL, POLICY_DMARC_FAIL,
+	    POLICY_DISP_REJECT, "example.com");
+	struct verdict v;
+
+	(void)state;
+	pc.monitor_only = true;
+	pc.spf_fail = POLICY_SPF_REJECT;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.intended, VERDICT_REJECT);
+	assert_string_equal(v.why, "spf-fail");
+	assert_null(v.rcode);
+	assert_null(v.xcode);
+	in.spf = POLICY_SPF_TEMPERROR;
+	pc.spf_temperror = POLICY_TEMP_TEMPFAIL;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.intended, VERDICT_TEMPFAIL);
+	assert_string_equal(v.why, "spf-temperror");
+}
+
+/* a DMARC verdict, or its absence, against an SPF failure that waits
+ * for DMARC: the DMARC one wins; a mark-only one leaves SPF to refuse */
+static void
+test_dmarc_verdict_before_spf_wait(void **state)
+{
+	struct policy_config pc = defaults();
+	struct policy_input in = input(POLICY_SPF_FAIL, POLICY_DMARC_FAIL,
+	    POLICY_DISP_REJECT, "example.com");
+	struct verdict v;
+
+	(void)state;
+	pc.spf_fail = POLICY_SPF_REJECT_UNLESS_DMARC;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_REJECT);
+	assert_string_equal(v.why, "dmarc-reject");
+	in.dmarc_disposition = POLICY_DISP_QUARANTINE;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_QUARANTINE);
+	assert_string_equal(v.why, "dmarc-quarantine");
+	pc.dmarc_quarantine = POLICY_QUARANTINE_MARK;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_REJECT);
+	assert_string_equal(v.why, "spf-fail");
+	in.dmarc_disposition = POLICY_DISP_REJECT;
+	pc.dmarc_reject = POLICY_REJECT_MARK;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_REJECT);
+	assert_string_equal(v.why, "spf-fail");
+}
+
+/* why names the rule: a bad From quarantined, an exempt client */
+static void
+test_why_of_quarantine_and_exempt(void **state)
+{
+	struct policy_config pc = defaults();
+	struct policy_input in = input(POLICY_SPF_PASS, POLICY_DMARC_PERMERROR,
+	    POLICY_DISP_NONE, NULL);
+	struct verdict v;
+
+	(void)state;
+	in.bad_from = "no From address";
+	pc.bad_from = POLICY_BAD_FROM_QUARANTINE;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_QUARANTINE);
+	assert_string_equal(v.why, "bad-from");
+	in.exempt = true;
+	policy_at_end(&pc, &in, &v);
+	assert_int_equal(v.kind, VERDICT_ACCEPT);
+	assert_string_equal(v.why, "exempt");
+}
+
 int
 main(void)
 {
@@ -376,6 +526,12 @@ main(void)
 		cmocka_unit_test(test_local_lists),
 		cmocka_unit_test(test_monitor_only_and_exempt),
 		cmocka_unit_test(test_bad_from),
+		cmocka_unit_test(test_spf_explanation_room),
+		cmocka_unit_test(test_mail_from_intended),
+		cmocka_unit_test(test_lists_without_domain),
+		cmocka_unit_test(test_monitor_mail_from_first),
+		cmocka_unit_test(test_dmarc_verdict_before_spf_wait),
+		cmocka_unit_test(test_why_of_quarantine_and_exempt),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);

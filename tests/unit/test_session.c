@@ -9,7 +9,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "conf/conf.h"
@@ -19,6 +21,8 @@
 
 /* more sessions than the pool keeps */
 #define MANY 70
+/* the sessions the pool keeps (session.c's SESSION_POOL_MAX) */
+#define POOL_MAX 64
 
 /* assert_fresh - s is as session_new must hand it out */
 static void
@@ -54,6 +58,10 @@ assert_fresh(const struct session *s)
 	assert_int_equal(s->msg.checks.dmarc.author_count, 0);
 	assert_null(s->msg.checks.dmarc.from_problem);
 	assert_false(s->msg.checks.dmarc.evaluated);
+	assert_int_equal(s->msg.signing.done.len, 0);
+	assert_int_equal(s->msg.sealing.done.len, 0);
+	assert_true(s->msg.arena.block_size > 0);
+	assert_true(s->msg.arena.keep_max > 0);
 }
 
 /* use - what a connection leaves behind: client, HELO, a message with
@@ -77,6 +85,8 @@ use(struct session *s, unsigned i)
 	    (const unsigned char *)" hi", 3);
 	s->msg.checks.dmarc.from_problem = "set";
 	s->msg.ar_seen = 2;
+	buf_append_str(&s->msg.signing.done, "rsa-sha256:example.com/s");
+	buf_append_str(&s->msg.sealing.done, "i=1 cv=none");
 }
 
 static int
@@ -242,6 +252,158 @@ test_gate_closes(void **state)
 	assert_int_equal(session_active(), 0);
 }
 
+/* a session allocated where freed memory was left dirty is as fresh as
+ * one from the pool; once the pool is empty, the session a closed
+ * connection gives back is the next one handed out, with its storage */
+static void
+test_fresh_on_dirty_memory(void **state)
+{
+	struct session *held[MANY], *s, *again;
+	volatile unsigned char *dirty;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < MANY; i++)	/* the pool holds fewer: empty now */
+		held[i] = session_new();
+	dirty = malloc(sizeof(struct session));
+	assert_non_null(dirty);
+	/* volatile: a plain memset before free may be optimized away */
+	for (i = 0; i < sizeof(struct session); i++)
+		dirty[i] = 0xa5;
+	free((void *)dirty);
+	s = session_new();
+	assert_fresh(s);
+	session_set_helo(s, "mx.example");
+	session_free(&s);
+	again = session_new();
+	assert_fresh(again);
+	assert_non_null(again->helo_buf.data);	/* kept: it was pooled */
+	session_free(&again);
+	/* every slot of the emptied pool is used, every one is handed out */
+	for (i = 0; i < POOL_MAX; i++) {
+		session_set_helo(held[i], "mx.example");
+		session_free(&held[i]);
+	}
+	for (i = 0; i < POOL_MAX; i++) {
+		held[i] = session_new();
+		assert_non_null(held[i]->helo_buf.data);
+	}
+	for (i = 0; i < MANY; i++)
+		session_free(&held[i]);
+}
+
+/* a client address text longer than the field (not an address) is cut
+ * to the field's 63 bytes; a closing connection gives up a big client
+ * name and report line rather than pool them */
+static void
+test_long_client_text(void **state)
+{
+	char big[5000];
+	struct session *s;
+
+	(void)state;
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	s = session_new();
+	session_set_client(s, big, big);
+	assert_int_equal(strlen(s->client_addr), sizeof(s->client_addr) - 1);
+	assert_string_equal(s->client_name, big);
+	buf_append(&s->report_line, big, sizeof(big));
+	session_free(&s);
+	s = session_new();
+	assert_fresh(s);
+	assert_true(s->client_name_buf.cap < sizeof(big));
+	assert_null(s->report_line.data);
+	session_free(&s);
+}
+
+/* a field is kept while the message has fewer than MaxHeaders fields,
+ * its value fits in MaxHeaderBytes and the field itself in
+ * MaxHeaderFieldBytes (name, colon, value); the first one refused marks
+ * the message */
+static void
+test_field_caps(void **state)
+{
+	struct session *s;
+	struct conf *live, c;
+	struct header f;
+
+	(void)state;
+	s = session_new();
+	use(s, 1);
+	assert_int_equal(s->msg.headers.count, 2);
+	assert_int_equal(s->msg.headers.bytes, 28);
+	live = s->msg.conf;
+	c = *live;
+	s->msg.conf = &c;
+	memset(&f, 0, sizeof(f));
+	f.name = "X";
+	f.name_len = 1;
+	f.value = (unsigned char *)"0123456789";
+	f.value_len = 10;
+	c.max_headers = 3;
+	c.max_header_bytes = 1000;
+	c.max_header_field_bytes = 1000;
+	assert_non_null(session_keep_field(s, &f));
+	assert_false(s->msg.headers_capped);
+	assert_null(session_keep_field(s, &f));
+	assert_true(s->msg.headers_capped);
+	s->msg.headers_capped = false;
+	c.max_headers = 100;
+	c.max_header_bytes = 49;	/* 39 so far */
+	assert_non_null(session_keep_field(s, &f));
+	assert_null(session_keep_field(s, &f));
+	c.max_header_bytes = 1000;
+	c.max_header_field_bytes = 12;
+	assert_non_null(session_keep_field(s, &f));
+	c.max_header_field_bytes = 11;
+	assert_null(session_keep_field(s, &f));
+	s->msg.conf = live;
+	session_free(&s);
+}
+
+/* a HELO in U-labels is kept as its A-labels; one IDNA refuses as sent */
+static void
+test_helo_a_labels(void **state)
+{
+	struct session *s = session_new();
+
+	(void)state;
+	session_set_helo(s, "b\xc3\xbc" "cher.example");
+	assert_string_equal(s->helo, "xn--bcher-kva.example");
+	session_set_helo(s, "b\xff" "cher.example");
+	assert_string_equal(s->helo, "b\xff" "cher.example");
+	session_free(&s);
+}
+
+/* elapsed time counts from the message's start, never below zero; each
+ * message started is counted */
+static void
+test_elapsed_and_count(void **state)
+{
+	struct session *s = session_new();
+	struct timespec now;
+	unsigned long before = session_messages(), ms;
+
+	(void)state;
+	use(s, 1);
+	assert_int_equal(session_messages(), before + 1);
+	assert_true(session_elapsed_ms(s) < 10000);
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	/* 100.5 s ago */
+	s->msg.started.tv_sec = now.tv_sec - 100;
+	s->msg.started.tv_nsec = now.tv_nsec - 500000000L;
+	if (s->msg.started.tv_nsec < 0) {
+		s->msg.started.tv_sec--;
+		s->msg.started.tv_nsec += 1000000000L;
+	}
+	ms = session_elapsed_ms(s);
+	assert_true(ms >= 100500 && ms < 100600);
+	s->msg.started.tv_sec = now.tv_sec + 100;	/* clock oddity */
+	assert_int_equal(session_elapsed_ms(s), 0);
+	session_free(&s);
+}
+
 /* messages in flight are counted from MAIL FROM to their end, however
  * it comes (end of message, a new MAIL FROM, abort, close), once each;
  * after the stop a new one is refused and leaves the session without a
@@ -261,9 +423,12 @@ test_messages_stop(void **state)
 	use(a, 3);				/* a second MAIL FROM on a */
 	assert_int_equal(session_in_flight(), 2);
 	session_message_end(b);
+	assert_false(b->msg_dirty);
 	session_message_end(b);			/* end, then abort: once */
 	assert_int_equal(session_in_flight(), 1);
+	assert_false(session_messages_stopped());
 	assert_int_equal(session_stop_messages(), 1);
+	assert_true(session_messages_stopped());
 	assert_false(session_message_start(b));
 	assert_false(b->in_message);
 	assert_null(b->msg.conf);
@@ -284,6 +449,11 @@ main(void)
 		cmocka_unit_test(test_many_sessions),
 		cmocka_unit_test(test_kept_text_storage),
 		cmocka_unit_test(test_client_addr_canonical),
+		cmocka_unit_test(test_fresh_on_dirty_memory),
+		cmocka_unit_test(test_long_client_text),
+		cmocka_unit_test(test_field_caps),
+		cmocka_unit_test(test_helo_a_labels),
+		cmocka_unit_test(test_elapsed_and_count),
 		/* last: the stop and the gate stay closed */
 		cmocka_unit_test(test_messages_stop),
 		cmocka_unit_test(test_gate_closes),

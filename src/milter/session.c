@@ -349,8 +349,11 @@ session_keep_field(struct session *s, const struct header *f)
 {
 	struct message *m = &s->msg;
 
+	/* the total counts names and values, as the DKIM verifier's does
+	 * under the same cap: a field kept here must not overflow it */
 	if (m->headers.count >= m->conf->max_headers ||
-	    m->headers.bytes + f->value_len > m->conf->max_header_bytes ||
+	    m->headers.bytes + f->name_len + f->value_len >
+	    m->conf->max_header_bytes ||
 	    f->name_len + 1 + f->value_len > m->conf->max_header_field_bytes) {
 		m->headers_capped = true;
 		return NULL;

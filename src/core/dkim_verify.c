@@ -90,7 +90,7 @@ struct dkim_verifier {
 	struct dkim_header *hdrs;	/* the header block until eoh; values
 					 * in CRLF form */
 	size_t nhdrs, hdrs_cap;
-	size_t hbytes;		/* names plus CRLF values, for the cap */
+	size_t hbytes;		/* names plus values as given, for the cap */
 	size_t from_fields;	/* stored fields named From */
 	bool hidden_from;	/* a From line after a bare CR in a field */
 	bool overflow;
@@ -237,7 +237,10 @@ store_header(struct dkim_verifier *v, const unsigned char *name,
 		    v->scratch.data, v->scratch.len);
 		h->value_len = v->scratch.len;
 	}
-	v->hbytes += name_len + h->value_len;
+	/* counted as given, as the milter's session counts MaxHeaderBytes:
+	 * a field the session kept must not overflow here because its
+	 * bare-LF folds became CRLF */
+	v->hbytes += name_len + value_len;
 	return true;
 }
 

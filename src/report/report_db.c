@@ -145,13 +145,13 @@ set_wal(struct report_db *db, struct buf *why)
 	return false;
 }
 
-/* open_sqlite - the file (made when create), WAL */
+/* open_sqlite - the file (made in REPORT_DB_MAKE), WAL but to look */
 static bool
-open_sqlite(struct report_db *db, const char *path, bool create,
+open_sqlite(struct report_db *db, const char *path, enum report_db_mode mode,
     struct buf *why)
 {
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
-	    (create ? SQLITE_OPEN_CREATE : 0);
+	    (mode == REPORT_DB_MAKE ? SQLITE_OPEN_CREATE : 0);
 
 	if (sqlite3_open_v2(path, &db->lite, flags, NULL) != SQLITE_OK) {
 		buf_printf(why, "%s: ", path);
@@ -168,7 +168,9 @@ open_sqlite(struct report_db *db, const char *path, bool create,
 	    NULL);
 	(void)sqlite3_exec(db->lite, "PRAGMA mmap_size=268435456", NULL, NULL,
 	    NULL);
-	if (create) {
+	/* set up even when not made here: on a full disk it is set_wal
+	 * that gets the system's reason (lite_error) */
+	if (mode != REPORT_DB_LOOK) {
 		buf_printf(why, "%s: ", path);
 		if (!set_wal(db, why) ||
 		    !report_db_exec(db, "PRAGMA synchronous=NORMAL", why))
@@ -180,7 +182,7 @@ open_sqlite(struct report_db *db, const char *path, bool create,
 
 struct report_db *
 report_db_open(const char *spec, const struct report_db_opts *o,
-    bool create, struct buf *why)
+    enum report_db_mode mode, struct buf *why)
 {
 	struct report_db *db = xcalloc(1, sizeof(*db));
 	int kind = report_db_kind_of(spec);
@@ -194,7 +196,7 @@ report_db_open(const char *spec, const struct report_db_opts *o,
 	db->kind = (enum report_db_kind)kind;
 	db->timeout_ms = o->timeout_ms;
 	if (db->kind == REPORT_DB_SQLITE)
-		ok = open_sqlite(db, spec + 7, create, why);
+		ok = open_sqlite(db, spec + 7, mode, why);
 	else {
 		db->pg = pg_connect(spec, o->app_name);
 		ok = db->pg != NULL && PQstatus(db->pg) == CONNECTION_OK;

@@ -31,10 +31,16 @@ struct report_db_opts {
 
 /* report_db_kind_of - which backend a store name means; -1 if none */
 int report_db_kind_of(const char *spec);
-/* report_db_open - connect / open (SQLite: create the file when create);
- * NULL with the reason appended to why */
+/* How report_db_open treats a SQLite file (PostgreSQL: all the same) */
+enum report_db_mode {
+	REPORT_DB_LOOK,		/* open as it is: no file made, nothing set */
+	REPORT_DB_USE,		/* an existing file, set up for use (WAL) */
+	REPORT_DB_MAKE		/* made when missing, set up for use */
+};
+/* report_db_open - connect / open; NULL with the reason appended to why */
 struct report_db *report_db_open(const char *spec,
-    const struct report_db_opts *o, bool create, struct buf *why);
+    const struct report_db_opts *o, enum report_db_mode mode,
+    struct buf *why);
 void report_db_close(struct report_db **dbp);
 enum report_db_kind report_db_kind(const struct report_db *db);
 /* report_db_exec - a statement without parameters or rows */

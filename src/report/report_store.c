@@ -303,7 +303,8 @@ store_open(const char *spec, const struct report_db_opts *o, bool create,
 	 * wrong instead */
 	if (!report_store_access(spec, false, why))
 		return NULL;
-	db = report_db_open(spec, o, create, why);
+	db = report_db_open(spec, o, create ? REPORT_DB_MAKE : REPORT_DB_USE,
+	    why);
 	if (db == NULL)
 		return NULL;
 	if (!create_schema(db, id, why)) {
@@ -443,7 +444,7 @@ report_store_check(const char *spec, const struct report_db_opts *o,
 	}
 	if (path != NULL && access(path, F_OK) != 0)
 		return dir_usable(path, why);
-	db = report_db_open(spec, o, false, why);
+	db = report_db_open(spec, o, REPORT_DB_LOOK, why);
 	if (db == NULL)
 		return false;
 	v = schema_version(db, why);

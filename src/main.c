@@ -167,13 +167,14 @@ start_resolver(const struct conf *c)
 {
 	struct dns_config dc;
 	struct dns_resolver *r;
-	const char *err = "unknown error";
+	const char *err = "unknown error", *unreadable;
 	sigset_t set, old;
 
 	/* the resolver's reason would not name the file */
-	if (c->trust_anchor_file != NULL &&
-	    (err = file_unreadable(c->trust_anchor_file)) != NULL)
-		log_fatal("TrustAnchorFile %s: %s", c->trust_anchor_file, err);
+	if (c->trust_anchor_file != NULL && (unreadable =
+	    file_unreadable(c->trust_anchor_file)) != NULL)
+		log_fatal("TrustAnchorFile %s: %s", c->trust_anchor_file,
+		    unreadable);
 	memset(&dc, 0, sizeof(dc));
 	dc.nameservers = c->nameservers.items;
 	dc.nameserver_count = c->nameservers.count;

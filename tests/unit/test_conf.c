@@ -18,6 +18,7 @@
 #include "conf/conf_warn.h"
 #include "util/buf.h"
 #include "util/cidr.h"
+#include "temp_file.h"
 
 static char path[64];
 
@@ -25,17 +26,7 @@ static char path[64];
 static void
 write_conf(const char *text)
 {
-	ssize_t w;
-	int fd;
-
-	(void)snprintf(path, sizeof(path), "/tmp/authmilter-test-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	w = write(fd, text, strlen(text));
-	(void)close(fd);
-	if (w != (ssize_t)strlen(text))
-		(void)unlink(path);	/* a failed assertion leaves no file */
-	assert_int_equal(w, (ssize_t)strlen(text));
+	temp_file_write(path, sizeof(path), text);
 }
 
 /* load - load text; returns the config or NULL with errors in err */

@@ -13,32 +13,16 @@
 #include <cmocka.h>
 
 #include "core/orgdomain.h"
-
-/* write_list - a PSL file holding text; its name in path */
-static void
-write_list(char *path, size_t pathsz, const char *text)
-{
-	ssize_t w;
-	int fd;
-
-	(void)snprintf(path, pathsz, "/tmp/authmilter-psl-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	w = write(fd, text, strlen(text));
-	(void)close(fd);
-	if (w != (ssize_t)strlen(text))
-		(void)unlink(path);	/* a failed assertion leaves no file */
-	assert_int_equal(w, (ssize_t)strlen(text));
-}
+#include "temp_file.h"
 
 /* load_text - orgdomain_psl_load of a file holding text */
 static psl_ctx_t *
 load_text(const char *text, const char **why)
 {
-	char path[64];
+	char path[256];
 	psl_ctx_t *p;
 
-	write_list(path, sizeof(path), text);
+	temp_file_write(path, sizeof(path), text);
 	*why = NULL;
 	p = orgdomain_psl_load(path, why);
 	(void)unlink(path);

@@ -252,9 +252,28 @@ map_result(enum dmarc_res r)
 	return POLICY_DMARC_NONE;
 }
 
-/* add_result - "dmarc=fail (p=reject sp=none dis=reject) header.from=d",
- * for several authors "(p=reject dis=reject; authors d e)" with the
- * domain whose result counts in header.from */
+/* add_polrec - RFC 9989's polrec.p, the p= of the record discovery
+ * found (as published: the comment's p= reads a missing one as none),
+ * and polrec.domain, where it was found when that is not header.from:
+ * a reader sees an inherited policy. Nothing without a record: none,
+ * and a temperror or permerror before one was found. */
+static void
+add_polrec(struct authres *ar, const struct dmarc_result *res)
+{
+	const struct dmarc_record *rec = res->record;
+
+	if (rec == NULL)
+		return;
+	if (rec->p != DMARC_POLICY_UNSET && rec->p != DMARC_POLICY_INVALID)
+		authres_add_prop(ar, "polrec", "p", dmarc_policy_name(rec->p));
+	if (*res->policy_domain != '\0' &&
+	    ascii_strcasecmp(res->policy_domain, res->header_from) != 0)
+		authres_add_prop(ar, "polrec", "domain", res->policy_domain);
+}
+
+/* add_result - "dmarc=fail (p=reject sp=none dis=reject) header.from=d
+ * polrec.p=reject", for several authors "(p=reject dis=reject; authors
+ * d e)" with the domain whose result counts in header.from and polrec */
 static void
 add_result(struct authres *ar, const struct checks_dmarc *d)
 {
@@ -295,6 +314,7 @@ add_result(struct authres *ar, const struct checks_dmarc *d)
 	    res->reason != NULL && *res->reason != '\0')
 		authres_add_reason(ar, res->reason);
 	authres_add_prop(ar, "header", "from", res->header_from);
+	add_polrec(ar, res);
 	buf_deinit(&comment);
 }
 

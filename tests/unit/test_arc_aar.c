@@ -57,6 +57,23 @@ static const struct aar_case aar_cases[] = {
 	{ " x.example; dmarc=pass header.from=a.example", "a.example", true,
 	  "dmarc=pass", "a.example",
 	  ARC_TRUST_STRICT_DKIM | ARC_TRUST_STRICT_SPF },
+	/* our own AAR since RFC 9989's polrec: header.from alone names the
+	 * author; polrec.domain, where the record was found, never does */
+	{ " x.example; dmarc=pass (p=reject dis=none) "
+	  "header.from=sub.a.example polrec.p=reject polrec.domain=a.example",
+	  "sub.a.example", true, "dmarc=pass", "a.example", 0 },
+	{ " x.example; dmarc=pass polrec.domain=a.example "
+	  "header.from=sub.a.example polrec.p=none", "sub.a.example", true,
+	  "dmarc=pass", "a.example", 0 },
+	{ " x.example; dmarc=pass header.from=sub.a.example polrec.p=reject "
+	  "polrec.domain=a.example", "a.example", false, NULL, "a.example", 0 },
+	{ " x.example; dkim=pass header.d=a.example; dmarc=fail (p=reject "
+	  "dis=reject) header.from=sub.a.example polrec.p=reject "
+	  "polrec.domain=a.example", "sub.a.example", false, NULL,
+	  "a.example", 0 },
+	{ " x.example; dkim=pass header.d=a.example; dmarc=fail "
+	  "header.from=b.example polrec.p=reject polrec.domain=a.example",
+	  "a.example", true, "dkim=pass", NULL, 0 },
 	/* a failure for another author domain says nothing about this one */
 	{ " x.example; dkim=pass header.d=a.example; dmarc=fail "
 	  "header.from=b.example", "a.example", true, "dkim=pass", NULL, 0 },

@@ -81,7 +81,8 @@ def main():
         ar = " ".join(msgs[0].header_values("Authentication-Results")) if msgs else ""
         t.ok("spf=pass smtp.mailfrom=pass.e2e.test" in ar, NAMES[1], diag=ar)
         t.ok("dkim=pass header.d=pass.e2e.test header.s=s1" in ar, NAMES[2], diag=ar)
-        t.ok("dmarc=pass (p=reject dis=none) header.from=pass.e2e.test" in ar,
+        t.ok("dmarc=pass (p=reject dis=none) header.from=pass.e2e.test "
+             "polrec.p=reject" in ar,
              NAMES[3], diag=ar)
 
         r = pf.send(message("reject.e2e.test", "spoof"), mail_from="x@reject.e2e.test",

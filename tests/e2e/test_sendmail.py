@@ -125,7 +125,8 @@ def check_pass(t, sm, am, r):
     t.ok("spf=pass smtp.mailfrom=pass.e2e.test" in ar, NAMES[4], diag=ar)
     t.ok("dkim=pass header.d=pass.e2e.test header.s=s1" in ar, NAMES[5],
          diag=ar)
-    t.ok("dmarc=pass (p=reject dis=none) header.from=pass.e2e.test" in ar,
+    t.ok("dmarc=pass (p=reject dis=none) header.from=pass.e2e.test "
+         "polrec.p=reject" in ar,
          NAMES[6], diag=ar)
     t.ok(am.wait_for_log(r"qid=%s " % r.queue_id, timeout=5), NAMES[7],
          diag=am.log_tail(5))

@@ -81,7 +81,10 @@ def main():
         recs = {x.key_name: x.record for x in hops + [ours, oured]}
         zpath = os.path.join(tmp, "zone.yaml")
         with open(zpath, "w") as f:
-            yaml.safe_dump({k: [{"TXT": v}] for k, v in recs.items()}, f)
+            zone = {k: [{"TXT": v}] for k, v in recs.items()}
+            # found by the tree walk for sub.policy.example: polrec
+            zone["_dmarc.policy.example"] = [{"TXT": "v=DMARC1; p=none"}]
+            yaml.safe_dump(zone, f)
         rsa_key = write_key(tmp, "arc.pem", ours.pem)
         ed_key = write_key(tmp, "arced.pem", oured.pem)
         with dns_testserver.DnsServer(zpath) as srv:
@@ -127,6 +130,15 @@ def rsa_cases(t, d, hops, recs):
     ar = r.header_values("Authentication-Results")
     t.ok(aar and ar and aar[0].strip() == "i=1; " + ar[0].strip(),
          "the AAR is our A-R with i=1", diag=repr((aar, ar)))
+    # RFC 9989's polrec properties, copied into the AAR, break no verifier
+    r2 = through(d, RAW.replace(b"@author.example>\r\nTo",
+                                b"@sub.policy.example>\r\nTo"))
+    aar2 = " ".join(r2.header_values("ARC-Authentication-Results")[:1])
+    t.ok("header.from=sub.policy.example polrec.p=none "
+         "polrec.domain=policy.example" in " ".join(aar2.split()) and
+         ac.dkimpy_verdict(r2.message, recs) == "pass",
+         "an AAR with polrec.p and polrec.domain: dkimpy verifies the set",
+         diag=aar2)
     again = through(d, r.message)
     t.is_eq(arc_of(again), "pass", "our verifier passes our own seal")
     t.is_eq([x[0] for x in sets_of(again.message)], [2, 1],

@@ -7,7 +7,9 @@ polrec.p is the p= published in the record policy discovery found;
 polrec.domain is where it was found, written only when that is not the
 header.from domain (the DNS Tree Walk went up to an organizational
 domain). No record: neither. Several authors: the properties of the
-author whose result counts, the one header.from names. DMARCMonitorOnly
+author whose result counts, the one header.from names. The same in
+DMARCMode rfc7489, where the PSL finds the organizational domain.
+python3-authres, as dkimpy uses it, still reads the field. DMARCMonitorOnly
 keeps failing mail delivered, so its A-R can be read.
 """
 
@@ -123,6 +125,31 @@ CASES = [
 ]
 
 
+def authres_reads(t, res):
+    """authres_reads - python3-authres (as dkimpy parses A-Rs, in its lax
+    mode) passes over the polrec ptype it does not know and still reads
+    header.from and every result"""
+    try:
+        import authres
+    except ImportError:
+        t.skip("python3-authres reads the field", "no python3-authres")
+        return
+    vals = res.header_values("Authentication-Results")
+    field = "Authentication-Results: " + vals[0] if vals else ""
+    try:
+        parsed = authres.AuthenticationResultsHeader.parse(field)
+        got = [(r.method, r.result, [(p.type, p.name, p.value)
+                                     for p in r.properties])
+               for r in parsed.results]
+    except authres.core.AuthResError as e:
+        got = repr(e)
+    t.ok(isinstance(got, list) and
+         ("dmarc", "fail", [("header", "from", "mail.deep.org.test")]) in got
+         and [r[0] for r in got] == re.findall(r"(?:^|;)\s*(\w+)=",
+                                                 vals[0]),
+         "python3-authres reads the field, header.from and all", diag=got)
+
+
 def run_cases(t, d):
     for i, (what, from_hdr, ip, mail_from, want, hfrom, props) in \
             enumerate(CASES):
@@ -141,6 +168,7 @@ def run_cases(t, d):
          "header.from=mail.deep.org.test polrec.p=quarantine "
          "polrec.domain=org.test", "the whole dmarc result, in order",
          diag=r)
+    authres_reads(t, res)
 
 
 def main():
@@ -160,6 +188,15 @@ def main():
     try:
         with daemon.Daemon(opts) as d:
             run_cases(t, d)
+        # RFC 7489 mode finds the org domain by the PSL: the same record
+        with daemon.Daemon(dict(opts, DMARCMode="rfc7489")) as d:
+            res = d.send_message(msg("a@mail.deep.org.test", "psl"),
+                                 client_ip=BAD_IP, mail_from="<a@other.test>")
+            r = dmarc_of(res)
+            t.ok(polrec(r) == ["polrec.p=quarantine",
+                               "polrec.domain=org.test"],
+                 "DMARCMode rfc7489: the record at the PSL's org domain",
+                 diag=r)
     finally:
         srv.stop()
     t.done()

@@ -195,13 +195,17 @@ keytable_load(const char *spec, const char *where, struct keytable *kt,
     struct buf *err)
 {
 	struct tablefile t;
+	struct buf option = BUF_INIT;
 	bool ok;
 	size_t i;
 
 	memset(kt, 0, sizeof(*kt));
 	name_index_init(&kt->names, true);
 	name_index_init(&kt->files, false);
-	ok = tablefile_load(spec, where, &t, err);
+	/* a message about the file names the option, as every config
+	 * message does (a reload's warning was "conf:2: cannot open ...") */
+	buf_printf(&option, "%s: KeyTable", where);
+	ok = tablefile_load(spec, buf_cstr(&option), &t, err);
 	/* every bad line is reported, not only the first */
 	for (i = 0; t.path != NULL && i < t.count; i++) {
 		char why[512];
@@ -212,9 +216,11 @@ keytable_load(const char *spec, const char *where, struct keytable *kt,
 		}
 	}
 	if (ok && kt->count == 0) {
-		buf_printf(err, "%s: KeyTable %s has no entries\n", where, spec);
+		buf_printf(err, "%s: %s has no entries\n", buf_cstr(&option),
+		    spec);
 		ok = false;
 	}
+	buf_deinit(&option);
 	tablefile_deinit(&t);
 	if (!ok)
 		keytable_deinit(kt);

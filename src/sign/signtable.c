@@ -111,12 +111,15 @@ signtable_load(const char *spec, const char *where,
     const struct keytable *kt, struct signtable *st, struct buf *err)
 {
 	struct tablefile t;
+	struct buf option = BUF_INIT;
 	bool ok;
 	size_t i;
 
 	memset(st, 0, sizeof(*st));
 	name_index_init(&st->keys, true);
-	ok = tablefile_load(spec, where, &t, err);
+	/* the option's name in a message about its file, as in keytable.c */
+	buf_printf(&option, "%s: SigningTable", where);
+	ok = tablefile_load(spec, buf_cstr(&option), &t, err);
 	st->refile = t.refile;
 	for (i = 0; t.path != NULL && i < t.count; i++) {
 		const struct tablefile_line *l = &t.lines[i];
@@ -176,9 +179,11 @@ signtable_load(const char *spec, const char *where,
 		st->count++;
 	}
 	if (ok && st->count == 0) {
-		buf_printf(err, "%s: SigningTable %s has no entries\n", where, spec);
+		buf_printf(err, "%s: %s has no entries\n", buf_cstr(&option),
+		    spec);
 		ok = false;
 	}
+	buf_deinit(&option);
 	tablefile_deinit(&t);
 	if (!ok)
 		signtable_deinit(st);

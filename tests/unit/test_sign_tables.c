@@ -231,10 +231,11 @@ test_keytable_bad_lines(void **state)
 	}
 	buf_reset(&err);
 	assert_false(keytable_load("csl:a,b", "conf:7", &kt, &err));
-	assert_non_null(strstr(buf_cstr(&err), "conf:7: data set \"csl:a,b\" not supported"));
+	assert_non_null(strstr(buf_cstr(&err), "conf:7: KeyTable: data set \"csl:a,b\" not supported"));
 	buf_reset(&err);
+	/* the option is named: a reload's warning said only where */
 	assert_false(keytable_load(path_in("nonexistent"), "conf:8", &kt, &err));
-	assert_non_null(strstr(buf_cstr(&err), "conf:8: cannot open"));
+	assert_non_null(strstr(buf_cstr(&err), "conf:8: KeyTable: cannot open"));
 	buf_reset(&err);
 	/* a FIFO is refused, not waited on for a writer (the daemon's start
 	 * or reload hung); SIGALRM ends the test if it waits */
@@ -242,6 +243,7 @@ test_keytable_bad_lines(void **state)
 	(void)alarm(10);
 	assert_false(keytable_load(path_in("fifo.table"), "conf:8", &kt, &err));
 	(void)alarm(0);
+	assert_non_null(strstr(buf_cstr(&err), "conf:8: KeyTable: "));
 	assert_non_null(strstr(buf_cstr(&err), "fifo.table is not a regular file"));
 	(void)unlink(path_in("fifo.table"));
 	buf_reset(&err);
@@ -273,6 +275,7 @@ test_keytable_bad_lines(void **state)
 	buf_reset(&err);
 	p = put("EmptyKeyTable", "# nothing\n", 0644);
 	assert_false(keytable_load(p, "conf:9", &kt, &err));
+	assert_non_null(strstr(buf_cstr(&err), "conf:9: KeyTable: "));
 	assert_non_null(strstr(buf_cstr(&err), "has no entries"));
 	buf_deinit(&err);
 }
@@ -542,6 +545,12 @@ test_signtable_bad_lines(void **state)
 	assert_false(sign_setup_load(&in, &s, &err));
 	assert_null(s);
 	assert_non_null(strstr(buf_cstr(&err), "BadST1:2: want"));
+	/* a SigningTable that cannot be read names its option too */
+	in.key_table = path_in("KT1");
+	in.signing_table = path_in("nonexistent");
+	buf_reset(&err);
+	assert_false(sign_setup_load(&in, &s, &err));
+	assert_non_null(strstr(buf_cstr(&err), "conf:2: SigningTable: cannot open"));
 	buf_reset(&err);
 	in.signing_table = NULL;
 	assert_false(sign_setup_load(&in, &s, &err));

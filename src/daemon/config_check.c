@@ -61,44 +61,65 @@ report_store_usable(const struct conf *c)
 	return ok;
 }
 
-/* said_at - why (NULL: nothing to say) at option's file:line on stderr,
- * naming the user when checked as UserID (as_user not NULL); true when
- * there was nothing */
+/* start_reads - why the start could not read PSLFile and TrustAnchorFile
+ * (NULL: it can), checked as one user */
+struct start_reads {
+	const char *psl, *trust_anchor;
+};
+
+/* start_reads_check - the start's own loaders, as the current user */
+static void
+start_reads_check(const struct conf *c, struct start_reads *r)
+{
+	r->psl = c->psl_file == NULL ? NULL :
+	    checks_dmarc_psl_problem(c->psl_file);
+	r->trust_anchor = c->trust_anchor_file == NULL ? NULL :
+	    dns_trust_anchor_problem(c->trust_anchor_file);
+}
+
+/* said_at - one error at option's file:line for what the invoking user
+ * (why) and UserID (user_why, as_user) found: a file neither could read
+ * gave one line each. true when there was nothing */
 static bool
 said_at(const struct conf *c, const char *option, const char *why,
-    const char *as_user)
+    const char *user_why, const char *as_user)
 {
 	char *at;
 
-	if (why == NULL)
+	if (why == NULL && user_why == NULL)
 		return true;
 	at = conf_where(c, option);
-	if (as_user != NULL)
+	if (user_why == NULL)
+		(void)fprintf(stderr, "%s: %s: %s\n", at, option, why);
+	else if (why == NULL)
 		(void)fprintf(stderr, "%s: %s: the start, which reads it as "
 		    "%s after dropping privileges, would stop: %s\n", at,
-		    option, as_user, why);
+		    option, as_user, user_why);
+	else if (strcmp(why, user_why) == 0)
+		(void)fprintf(stderr, "%s: %s: %s (as root, and as %s, who "
+		    "the start reads it as after dropping privileges)\n", at,
+		    option, why, as_user);
 	else
-		(void)fprintf(stderr, "%s: %s: %s\n", at, option, why);
+		(void)fprintf(stderr, "%s: %s: %s; and as %s, who the start "
+		    "reads it as after dropping privileges: %s\n", at, option,
+		    why, as_user, user_why);
 	free(at);
 	return false;
 }
 
-/* psl_usable - would the start load PSLFile? The same loader */
+/* start_reads_said - each file's problems, root's (why) and UserID's
+ * (user_why, NULL when not checked as UserID), in one line per file;
+ * false when the start would fail */
 static bool
-psl_usable(const struct conf *c, const char *as_user)
+start_reads_said(const struct conf *c, const struct start_reads *why,
+    const struct start_reads *user_why)
 {
-	return c->psl_file == NULL || said_at(c, "PSLFile",
-	    checks_dmarc_psl_problem(c->psl_file), as_user);
-}
+	static const struct start_reads none;
+	const struct start_reads *u = user_why != NULL ? user_why : &none;
+	bool ok = said_at(c, "PSLFile", why->psl, u->psl, c->user_id);
 
-/* trust_anchor_usable - would the start's resolver load TrustAnchorFile?
- * libunbound reads it only then: a file it cannot parse let the daemon
- * run with every lookup failing */
-static bool
-trust_anchor_usable(const struct conf *c, const char *as_user)
-{
-	return c->trust_anchor_file == NULL || said_at(c, "TrustAnchorFile",
-	    dns_trust_anchor_problem(c->trust_anchor_file), as_user);
+	return said_at(c, "TrustAnchorFile", why->trust_anchor,
+	    u->trust_anchor, c->user_id) && ok;
 }
 
 /* socket_host_usable - for -t: can libmilter find Socket's host name?
@@ -144,25 +165,43 @@ store_access_as_user(const struct conf *c)
 	buf_deinit(&why);
 }
 
-/* start_reads_as_user - in reload_as_user's child: the files the start
- * reads only after the privilege drop (PSLFile, then TrustAnchorFile in
- * the resolver), read as UserID. One only root could read passed -t, and
- * the start then stopped: an error. false when the start would fail */
-static bool
-start_reads_as_user(const struct conf *c)
-{
-	bool ok = psl_usable(c, c->user_id);
+/* reload_as_user_child's exit status */
+enum { AS_USER_OK, AS_USER_START_FAILS, AS_USER_NOT_CHECKED };
 
-	return trust_anchor_usable(c, c->user_id) && ok;
+/* said_for_start - is this reload error about a file whose start error
+ * (said_at) already says UserID cannot read it? Said once, not twice */
+static bool
+said_for_start(const struct conf *c, const char *line,
+    const struct start_reads *user_why)
+{
+	static const char *const options[] = { "PSLFile", "TrustAnchorFile" };
+	const char *whys[] = { user_why->psl, user_why->trust_anchor };
+	bool said = false;
+	size_t i;
+
+	for (i = 0; i < 2 && !said; i++) {
+		struct buf prefix = BUF_INIT;
+		char *at = conf_where(c, options[i]);
+
+		buf_printf(&prefix, "%s: %s: ", at, options[i]);
+		said = whys[i] != NULL &&
+		    strncmp(line, buf_cstr(&prefix), prefix.len) == 0;
+		buf_deinit(&prefix);
+		free(at);
+	}
+	return said;
 }
 
 /* reload_as_user_child - in the child: become UserID, load the file as a
  * reload would, print each problem as a warning; check what the start
- * reads as UserID. Exits 1 when the start would fail, else 0 */
+ * reads as UserID and say it with root's findings (why). Exits with
+ * AS_USER_* */
 static void
-reload_as_user_child(const struct conf *c, const char *config_path)
+reload_as_user_child(const struct conf *c, const char *config_path,
+    const struct start_reads *why)
 {
 	struct buf err = BUF_INIT;
+	struct start_reads user_why;
 	struct conf *again;
 	char *line, *save = NULL;
 	bool start_ok;
@@ -170,22 +209,24 @@ reload_as_user_child(const struct conf *c, const char *config_path)
 	if (!as_root_become_user(c)) {
 		(void)fprintf(stderr, "%s: warning: cannot become %s to check "
 		    "a reload: %s\n", config_path, c->user_id, strerror(errno));
-		_exit(0);
+		_exit(AS_USER_NOT_CHECKED);
 	}
 	if (geteuid() == 0)	/* UserID root: a reload reads as root */
-		_exit(0);
+		_exit(AS_USER_NOT_CHECKED);
+	start_reads_check(c, &user_why);
 	if (conf_load(config_path, &again, &err))
 		conf_unref(&again);
 	else
 		for (line = strtok_r((char *)err.data, "\n", &save);
 		    line != NULL; line = strtok_r(NULL, "\n", &save))
-			(void)fprintf(stderr, "%s: warning: a reload (SIGHUP) "
-			    "as %s would be refused: %s\n", config_path,
-			    c->user_id, line);
+			if (!said_for_start(c, line, &user_why))
+				(void)fprintf(stderr, "%s: warning: a reload "
+				    "(SIGHUP) as %s would be refused: %s\n",
+				    config_path, c->user_id, line);
 	store_access_as_user(c);
-	start_ok = start_reads_as_user(c);
+	start_ok = start_reads_said(c, why, &user_why);
 	(void)fflush(stderr);
-	_exit(start_ok ? 0 : 1);
+	_exit(start_ok ? AS_USER_OK : AS_USER_START_FAILS);
 }
 
 /*
@@ -195,28 +236,31 @@ reload_as_user_child(const struct conf *c, const char *config_path)
  * root: a new key only root could read (authcheck genkey run as root
  * writes mode 0600) passed -t, and the reload that followed was refused.
  * A warning, like the daemon's: the start itself would succeed. What the
- * start reads only after the drop is an error (false): the start fails.
+ * start reads only after the drop is an error: the start fails. The
+ * child says those with root's findings (why); AS_USER_NOT_CHECKED when
+ * it did not.
  */
-static bool
-reload_as_user(const struct conf *c, const char *config_path)
+static int
+reload_as_user(const struct conf *c, const char *config_path,
+    const struct start_reads *why)
 {
 	pid_t pid;
 	int status;
 
 	if (c->user_id == NULL || geteuid() != 0)
-		return true;
+		return AS_USER_NOT_CHECKED;
 	(void)fflush(stdout);	/* else the child would print it again */
 	(void)fflush(stderr);
 	if ((pid = fork()) < 0) {
 		(void)fprintf(stderr, "%s: warning: cannot check a reload as "
 		    "%s: fork: %s\n", config_path, c->user_id, strerror(errno));
-		return true;
+		return AS_USER_NOT_CHECKED;
 	}
 	if (pid == 0)
-		reload_as_user_child(c, config_path);
+		reload_as_user_child(c, config_path, why);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		continue;
-	return !WIFEXITED(status) || WEXITSTATUS(status) == 0;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : AS_USER_NOT_CHECKED;
 }
 
 /* print_warning - authmilter -t: a warning on stderr */
@@ -230,6 +274,8 @@ print_warning(const char *where, const char *text, void *ctx)
 int
 config_check(const struct conf *c, const char *config_path, bool quiet)
 {
+	struct start_reads why;
+	int as_user;
 	bool ok;
 
 	/* -q: for ExecReload and the like, whose output the journal keeps;
@@ -241,9 +287,12 @@ config_check(const struct conf *c, const char *config_path, bool quiet)
 		(void)fprintf(stderr, "%s: warning: started as root now, the "
 		    "daemon would stop: %s\n", config_path, as_root_refused(c));
 	/* every check, so each problem is said in one run */
-	ok = reload_as_user(c, config_path);
-	ok = psl_usable(c, NULL) && ok;
-	ok = trust_anchor_usable(c, NULL) && ok;
+	start_reads_check(c, &why);
+	as_user = reload_as_user(c, config_path, &why);
+	if (as_user == AS_USER_NOT_CHECKED)
+		ok = start_reads_said(c, &why, NULL);
+	else
+		ok = as_user == AS_USER_OK;
 	ok = socket_host_usable(c) && ok;
 	ok = report_store_usable(c) && ok;
 	if (!ok)

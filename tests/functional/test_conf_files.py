@@ -170,6 +170,38 @@ def test_read_as_user(t):
         d.cleanup()
 
 
+def test_one_error_a_file(t):
+    """a file that neither root nor UserID can use is one error saying
+    both, not one for each (nor a reload warning beside it)"""
+    names = ["-t as root: a PSLFile neither root nor UserID can load is "
+             "one error saying both",
+             "-t as root: a PSLFile root cannot load and UserID cannot "
+             "read is one error saying both reasons"]
+    if not t.need(root=True, what="files read as UserID", tests=names):
+        return
+    d = daemon.Daemon()
+    try:
+        opts = {"RunAsRoot": None, "UserID": "nobody",
+                "PSLFile": write(d, "psl-html", NOT_A_PSL["HTML"])}
+        os.chmod(opts["PSLFile"], 0o644)
+        r = d.check_config(opts)
+        at = "check.conf:%d: PSLFile: " % line_of(
+            os.path.join(d.tmp, "check.conf"), "PSLFile")
+        t.ok(r.returncode == 1 and r.stderr.count("PSLFile") == 1 and
+             re.search(re.escape(at) + r"not a Public Suffix List.* \(as "
+                       r"root, and as nobody, ", r.stderr) is not None,
+             names[0], diag=r.stderr)
+        os.chmod(opts["PSLFile"], 0o600)
+        r = d.check_config(opts)
+        t.ok(r.returncode == 1 and r.stderr.count("PSLFile") == 1 and
+             re.search(re.escape(at) + r"not a Public Suffix List.*; and "
+                       r"as nobody, .*: cannot be read \(permission "
+                       r"denied\)", r.stderr) is not None,
+             names[1], diag=r.stderr)
+    finally:
+        d.cleanup()
+
+
 def main():
     t = TAP()
     if not t.need(check=daemon.missing, what="config file tests"):
@@ -177,6 +209,7 @@ def main():
     test_psl_file(t)
     test_trust_anchor_file(t)
     test_read_as_user(t)
+    test_one_error_a_file(t)
     t.done()
 
 

@@ -659,6 +659,7 @@ dmarc_author_domains(const struct mailaddr_list *lists, size_t count,
     const char **domains_r, size_t max, size_t *n_r)
 {
 	size_t i, j, k, total = 0, n = 0;
+	bool no_room = false;
 
 	for (i = 0; i < count; i++) {
 		for (j = 0; j < lists[i].count; j++) {
@@ -670,6 +671,8 @@ dmarc_author_domains(const struct mailaddr_list *lists, size_t count,
 					break;
 			if (k == n && n < max)
 				domains_r[n++] = d;
+			else if (k == n)
+				no_room = true;	/* another domain all the same */
 		}
 	}
 	*n_r = n;
@@ -677,7 +680,8 @@ dmarc_author_domains(const struct mailaddr_list *lists, size_t count,
 		return DMARC_FROM_NONE;
 	if (total == 1 && count == 1)
 		return DMARC_FROM_ONE;
-	return n == 1 ? DMARC_FROM_SAME_DOMAIN : DMARC_FROM_MULTI_DOMAIN;
+	return n == 1 && !no_room ? DMARC_FROM_SAME_DOMAIN :
+	    DMARC_FROM_MULTI_DOMAIN;
 }
 
 /* severity - ordering for dmarc_result_strictest */

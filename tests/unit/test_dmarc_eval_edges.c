@@ -202,6 +202,30 @@ test_author_domains_room(void **state)
 	assert_null(d[2]);
 }
 
+/* room for one domain: a second, different one still makes the answer
+ * "several domains" (it said "same domain"), in one field or two */
+static void
+test_author_domains_room_one(void **state)
+{
+	struct mailaddr a[2] = { { "x", "one.example" }, { "y", "two.example" } };
+	struct mailaddr b[2] = { { "x", "one.example" }, { "y", "one.example" } };
+	struct mailaddr_list two_doms = { 2, a }, one_dom = { 2, b };
+	struct mailaddr_list fields[2] = { { 1, &a[0] }, { 1, &a[1] } };
+	const char *d[1];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(dmarc_author_domains(&two_doms, 1, d, 1, &n),
+	    DMARC_FROM_MULTI_DOMAIN);
+	assert_int_equal(n, 1);
+	assert_string_equal(d[0], "one.example");
+	assert_int_equal(dmarc_author_domains(fields, 2, d, 1, &n),
+	    DMARC_FROM_MULTI_DOMAIN);
+	assert_int_equal(dmarc_author_domains(&one_dom, 1, d, 1, &n),
+	    DMARC_FROM_SAME_DOMAIN);
+	assert_int_equal(n, 1);
+}
+
 static int
 setup(void **state)
 {
@@ -224,6 +248,7 @@ main(void)
 		cmocka_unit_test(test_prefetch_7489),
 		cmocka_unit_test(test_strictest_tie),
 		cmocka_unit_test(test_author_domains_room),
+		cmocka_unit_test(test_author_domains_room_one),
 	};
 
 	return cmocka_run_group_tests_name("dmarc_eval_edges", tests, setup,

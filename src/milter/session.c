@@ -364,13 +364,15 @@ session_keep_field(struct session *s, const struct header *f)
 /* session_set_helo - a name in U-labels is kept as its A-labels: RFC
  * 8616 4 asks for A-labels in EHLO (it comes before the server offers
  * SMTPUTF8), SPF checks that form, and the A-R and Received-SPF fields
- * that name it must stay ASCII in mail without SMTPUTF8 */
+ * that name it must stay ASCII in mail without SMTPUTF8. helo is never
+ * NULL: libmilter refuses a HELO without its NUL before calling cb_helo,
+ * authcheck calls only with --helo */
 void
 session_set_helo(struct session *s, const char *helo)
 {
 	struct idna_name n;
 
-	if (helo != NULL && str_has_non_ascii(helo, strlen(helo)) &&
+	if (str_has_non_ascii(helo, strlen(helo)) &&
 	    idna_domain((const unsigned char *)helo, strlen(helo), &n,
 	    NULL) == IDNA_OK)
 		helo = n.ascii;

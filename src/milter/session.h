@@ -110,7 +110,7 @@ char *session_msg_strndup(struct session *s, const char *p, size_t len);
 const struct header *session_keep_field(struct session *s,
     const struct header *f);
 /* session_set_helo - remember the HELO/EHLO argument (latest wins), a
- * valid IDNA2008 name in U-labels as its A-labels */
+ * valid IDNA2008 name in U-labels as its A-labels; helo is not NULL */
 void session_set_helo(struct session *s, const char *helo);
 /* session_elapsed_ms - milliseconds since the message started */
 unsigned long session_elapsed_ms(const struct session *s);

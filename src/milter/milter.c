@@ -154,7 +154,7 @@ static sfsistat
 cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
 	struct session *s = smfi_getpriv(ctx);
-	char addr[ADDR_TEXT_MAX];
+	char addr[ADDR_TEXT_MAX], shown[ADDR_TEXT_MAX];
 
 	sockaddr_to_text(hostaddr, addr);
 	if (s == NULL) {
@@ -164,19 +164,23 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 		bool leadspc;
 		unsigned long noreply;
 
+		/* its log lines write the client as every other line does */
+		session_addr_shown(addr, shown, sizeof(shown));
+
 		/* without a session MAIL FROM tempfails: the MTA never sees
 		 * a reply to CONNECT (go_on) */
 		if (!reopen_recall(ctx, &leadspc, &noreply)) {
 			log_error("connection from %s after QUIT_NC: this milter "
 			    "connection's negotiated options are no longer known; "
-			    "tempfail", addr);
+			    "tempfail", shown);
 			return go_on(NULL, SMFIP_NR_CONN);
 		}
 		if ((s = session_new()) == NULL)
 			return go_on(NULL, SMFIP_NR_CONN);	/* stopping */
 		if (smfi_setpriv(ctx, s) != MI_SUCCESS) {
 			session_free(&s);
-			log_error("cannot attach session state; connection from %s", addr);
+			log_error("cannot attach session state; connection from %s",
+			    shown);
 			return go_on(NULL, SMFIP_NR_CONN);
 		}
 		s->leadspc = leadspc;

@@ -261,6 +261,19 @@ session_set_client(struct session *s, const char *client_name,
 }
 
 void
+session_addr_shown(const char *client_addr, char *out, size_t n)
+{
+	struct cidr ip;
+	char text[ADDR_TEXT_MAX];
+
+	if (cidr_addr_parse(client_addr, &ip)) {
+		canonical_addr(&ip, text);
+		client_addr = text;
+	}
+	(void)snprintf(out, n, "%s", client_addr);
+}
+
+void
 session_free(struct session **sp)
 {
 	struct session *s = *sp;

@@ -87,6 +87,10 @@ struct session *session_new(void);
 /* session_set_client - record who connected */
 void session_set_client(struct session *s, const char *client_name,
     const char *client_addr);
+/* session_addr_shown - client_addr as session_set_client writes it (an
+ * IPv4-mapped address as the IPv4 address), into out of n bytes, for a
+ * log line written before there is a session */
+void session_addr_shown(const char *client_addr, char *out, size_t n);
 /* session_free - end the session and drop any message in it; its storage
  * is kept for a later session_new, or freed; NULLs *sp */
 void session_free(struct session **sp);

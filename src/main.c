@@ -466,10 +466,13 @@ run(const char *config_path, const struct conf *started, bool background,
 
 	log_info("%s started", PACKAGE_STRING);
 	log_signing();
-	svc = service_ready(started->socket);
+	/* READY=1 last: in the background, once the log has gone over to
+	 * syslog and the starting process is released, so start-up has
+	 * ended when the service manager hears it */
 	if (background)
 		stderr_log_to_syslog();
 	detach_ready();
+	svc = service_ready(started->socket);
 	while (!stop) {
 		unsigned char sig;
 		ssize_t n = read(signal_pipe[0], &sig, 1);

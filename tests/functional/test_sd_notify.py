@@ -20,6 +20,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
+import shim  # noqa: E402
 from tap import TAP, run_parallel  # noqa: E402
 
 # tests/ci-sanitize.sh slows the daemon down (ASan, valgrind)
@@ -299,6 +300,66 @@ def test_stop_mid_probe(t):
         lsn.close()
 
 
+def gone(pid, timeout):
+    """gone - has process pid (not our child) ended within timeout?"""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                if ") Z " in f.read():
+                    return True
+        except OSError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_background_ready(t):
+    """without -f, READY=1 once the daemon is in the background: its log
+    switched to syslog (stderr is about to be /dev/null) and the starting
+    command released. The line logged just before READY=1 (the watchdog
+    one) shows the order: it was on the starting command's stderr when
+    READY=1 came first"""
+    names = ["without -f: READY=1, and the start command exits 0",
+             "without -f: the line logged just before READY=1 is in "
+             "syslog, not on the start command's stderr"]
+    d = daemon.Daemon(options={"DNSTimeout": "100ms"})
+    capture = os.path.join(d.tmp, "syslog.txt")
+    env = shim.shim_env(t, d.tmp, "syslog_capture", names,
+                        SYSLOG_CAPTURE_FILE=capture)
+    if env is None:
+        d.cleanup()
+        return
+    lsn = Listener(os.path.join(d.tmp, "notify.sock"))
+    pid = None
+    try:
+        # a watchdog interval no ping of this short test reaches
+        env = dict(os.environ, NOTIFY_SOCKET=lsn.path,
+                   WATCHDOG_USEC=str(600 * 1000000), **env)
+        env.pop("WATCHDOG_PID", None)
+        r = daemon.run(["-c", d.conf_path], timeout=60, env=env)
+        pid = d.read_pid_file(timeout=0)
+        ready = lsn.wait_for("READY", "1", timeout=10 * SCALE)
+        t.ok(r.returncode == 0 and ready is not None, names[0],
+             diag="status %r: %s" % (r.returncode, r.stderr[-500:]))
+        try:
+            with open(capture, errors="replace") as f:
+                logged = f.read()
+        except OSError:
+            logged = ""
+        t.ok("watchdog: proving" in logged and
+             "watchdog: proving" not in r.stderr, names[1],
+             diag="stderr: %s\nsyslog: %s" % (r.stderr[-500:],
+                                              logged[-500:]))
+    finally:
+        if pid is not None and not gone(pid, 0):
+            os.kill(pid, signal.SIGTERM)    # ours, by its pid
+            if not gone(pid, 15 * SCALE):
+                os.kill(pid, signal.SIGKILL)
+        lsn.close()
+        d.cleanup()
+
+
 def test_without_libsystemd(t):
     """A daemon built without libsystemd serves and sends nothing."""
     name = "built without libsystemd: serves mail, sends no notification"
@@ -322,10 +383,10 @@ def main():
     if not t.need(check=daemon.missing, what="sd_notify tests"):
         t.done()
     if built_with_systemd():
-        # four daemons, each with its own NOTIFY_SOCKET, mostly waiting
+        # five daemons, each with its own NOTIFY_SOCKET, mostly waiting
         # for pings (or their absence): at once, reported in this order
         run_parallel(t, test_sequence, test_watchdog_pid, test_deaf,
-                     test_stop_mid_probe)
+                     test_stop_mid_probe, test_background_ready)
     else:
         test_without_libsystemd(t)
     t.done()

@@ -395,9 +395,10 @@ class Daemon:
 
     def _wait_ready(self, listener):
         """_wait_ready - True once READY=1 arrives; False when the process
-        exits without it (what it sent before is read first: without -f
-        the starting process exits just after the daemon's READY=1) or
-        start_timeout passes."""
+        exits without it (what it sent before is read first) or
+        start_timeout passes. Only for -f: without it the starting
+        process exits before the daemon's READY=1, and stop() would
+        signal that process, not the daemon."""
         deadline = time.monotonic() + self.start_timeout
         while True:
             exited = self.proc.poll() is not None

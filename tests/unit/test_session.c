@@ -449,6 +449,31 @@ test_messages_stop(void **state)
 	session_free(&b);
 }
 
+/* session_addr_shown - the text a log line without a session writes:
+ * the one session_set_client keeps (cb_connect's error lines wrote an
+ * IPv4-mapped client raw) */
+static void
+test_addr_shown(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "::ffff:192.0.2.1", "192.0.2.1" },
+		{ "::FFFF:C000:201", "192.0.2.1" },
+		{ "2001:DB8:0:0:0:0:0:1", "2001:db8::1" },
+		{ "192.0.2.1", "192.0.2.1" },
+		{ "local", "local" },
+	};
+	char out[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		session_addr_shown(cases[i][0], out, sizeof(out));
+		assert_string_equal(out, cases[i][1]);
+	}
+	session_addr_shown("::ffff:192.0.2.1", out, 4);	/* cut, ended */
+	assert_string_equal(out, "192");
+}
+
 int
 main(void)
 {
@@ -465,6 +490,7 @@ main(void)
 		/* last: the stop and the gate stay closed */
 		cmocka_unit_test(test_messages_stop),
 		cmocka_unit_test(test_gate_closes),
+		cmocka_unit_test(test_addr_shown),
 	};
 
 	return cmocka_run_group_tests_name("session", tests, setup, teardown);

@@ -173,9 +173,10 @@ enum dmarc_from_status {
 /*
  * dmarc_author_domains - the distinct author domains of all From header
  * fields (lists as parsed by mailaddr_parse_list; count lists). Writes at
- * most max pointers (into the lists) to domains_r, sets *n_r. The caller
- * with DMARC_FROM_MULTI_DOMAIN either rejects or evaluates every domain
- * and applies dmarc_result_strictest.
+ * most max (>= 1) pointers (into the lists) to domains_r, sets *n_r; the
+ * status counts the domains past max too. The caller with
+ * DMARC_FROM_MULTI_DOMAIN either rejects or evaluates every domain and
+ * applies dmarc_result_strictest.
  */
 enum dmarc_from_status dmarc_author_domains(const struct mailaddr_list *lists,
     size_t count, const char **domains_r, size_t max, size_t *n_r);

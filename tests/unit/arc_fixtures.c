@@ -15,7 +15,7 @@
 #include "crypto/crypto_keygen.h"
 
 void
-split(struct msg *m)
+arcfx_split(struct arcfx_msg *m)
 {
 	size_t i = 0;
 
@@ -37,7 +37,7 @@ split(struct msg *m)
 			l->value_len = (size_t)((const unsigned char *)m->data +
 			    e - l->value);
 		} else {
-			assert_true(m->nh < MAX_FIELDS);
+			assert_true(m->nh < ARCFX_MAX_FIELDS);
 			colon = memchr(m->data + i, ':', e - i);
 			assert_non_null(colon);
 			m->h[m->nh].name = (const unsigned char *)m->data + i;
@@ -53,7 +53,7 @@ split(struct msg *m)
 }
 
 static void
-load_raw(struct msg *m, const char *name)
+load_raw(struct arcfx_msg *m, const char *name)
 {
 	const char *top = getenv("top_srcdir") ? getenv("top_srcdir") :
 	    TOP_SRCDIR;
@@ -76,16 +76,16 @@ load_raw(struct msg *m, const char *name)
 }
 
 void
-load(struct msg *m, const char *name)
+arcfx_load(struct arcfx_msg *m, const char *name)
 {
 	load_raw(m, name);
-	split(m);
+	arcfx_split(m);
 }
 
 char *
-key_record(void)
+arcfx_key_record(void)
 {
-	struct msg k;
+	struct arcfx_msg k;
 	char *nl;
 
 	load_raw(&k, "key.txt");
@@ -94,10 +94,10 @@ key_record(void)
 	return k.data;
 }
 
-/* judge - run a message through a verifier; keys answered with status
+/* arcfx_judge - run a message through a verifier; keys answered with status
  * st (and the fixture key when DNS_R_ANSWER) */
 static const struct arc_result *
-judge_key(struct arc_verifier *v, struct msg *m, enum dns_status st,
+judge_key(struct arc_verifier *v, struct arcfx_msg *m, enum dns_status st,
     const char *rec, const char *keyname)
 {
 	struct dns_answer a;
@@ -131,25 +131,25 @@ judge_key(struct arc_verifier *v, struct msg *m, enum dns_status st,
 }
 
 const struct arc_result *
-judge(struct arc_verifier *v, struct msg *m, enum dns_status st,
+arcfx_judge(struct arc_verifier *v, struct arcfx_msg *m, enum dns_status st,
     const char *rec)
 {
 	return judge_key(v, m, st, rec, "f1._domainkey.fuzz.example");
 }
 
 const struct arc_result *
-judge_seal(struct arc_verifier *v, struct msg *m, const char *rec)
+arcfx_judge_seal(struct arc_verifier *v, struct arcfx_msg *m, const char *rec)
 {
 	return judge_key(v, m, DNS_R_ANSWER, rec, "s1._domainkey.seal.example");
 }
 
 struct arc_verifier *
-verifier(size_t max_sets, size_t max_sigs, size_t max_bytes)
+arcfx_verifier(size_t max_sets, size_t max_sigs, size_t max_bytes)
 {
 	struct arc_verify_params p;
 
 	arc_verify_params_init(&p);
-	p.now = NOW;
+	p.now = ARCFX_NOW;
 	if (max_sets)
 		p.max_sets = max_sets;
 	if (max_sigs)
@@ -159,9 +159,9 @@ verifier(size_t max_sets, size_t max_sigs, size_t max_bytes)
 	return arc_verifier_new(&p);
 }
 
-/* lf - the sealed text in the fixtures' form: CRLF -> LF */
+/* arcfx_lf - the sealed text in the fixtures' form: CRLF -> LF */
 void
-lf(char *w)
+arcfx_lf(char *w)
 {
 	char *x;
 
@@ -170,9 +170,9 @@ lf(char *w)
 			memmove(x, x + 1, strlen(x));
 }
 
-/* seal_key - an RSA key made here; its key record in rec */
+/* arcfx_seal_key - an RSA key made here; its key record in rec */
 struct crypto_privkey *
-seal_key(struct buf *rec)
+arcfx_seal_key(struct buf *rec)
 {
 	struct buf pem = BUF_INIT, der = BUF_INIT;
 	struct crypto_privkey *key;
@@ -189,21 +189,21 @@ seal_key(struct buf *rec)
 	return key;
 }
 
-/* plain_msg - the unsealed message the sealing tests start from */
+/* arcfx_plain_msg - the unsealed message the sealing tests start from */
 void
-plain_msg(struct msg *m)
+arcfx_plain_msg(struct arcfx_msg *m)
 {
 	m->data = strdup("From: a@a.example\nSubject: hi\nTo: b@b.example\n\n"
 	    "body\n");
 	assert_non_null(m->data);
 	m->len = strlen(m->data);
-	split(m);
+	arcfx_split(m);
 }
 
-/* body_hash - m's body hash as every ARC set here signs it (relaxed,
+/* arcfx_body_hash - m's body hash as every ARC set here signs it (relaxed,
  * SHA-256) into bh; its length */
 size_t
-body_hash(const struct msg *m, unsigned char bh[CRYPTO_DIGEST_MAX])
+arcfx_body_hash(const struct arcfx_msg *m, unsigned char bh[CRYPTO_DIGEST_MAX])
 {
 	struct dkim_body *b = dkim_body_new(DKIM_CANON_RELAXED,
 	    CRYPTO_HASH_SHA256, false, 0);
@@ -215,30 +215,30 @@ body_hash(const struct msg *m, unsigned char bh[CRYPTO_DIGEST_MAX])
 	return n;
 }
 
-/* judge_sealed - s made of the sealed text w, judged by a new verifier
+/* arcfx_judge_sealed - s made of the sealed text w, judged by a new verifier
  * (*v, the caller frees it) with the seal key's record rec */
 const struct arc_result *
-judge_sealed(struct msg *s, char *w, struct arc_verifier **v,
+arcfx_judge_sealed(struct arcfx_msg *s, char *w, struct arc_verifier **v,
     const char *rec, const char *label)
 {
 	const struct arc_result *r;
 
 	s->data = w;
 	s->len = strlen(w);
-	split(s);
-	*v = verifier(0, 0, 0);
-	r = judge_seal(*v, s, rec);
+	arcfx_split(s);
+	*v = arcfx_verifier(0, 0, 0);
+	r = arcfx_judge_seal(*v, s, rec);
 	print_message("%s: arc=%s (%s)\n", label, arc_res_name(r->res),
 	    r->reason);
 	return r;
 }
 
-/* answer - answer lookup idx of v with status st and up to two records,
+/* arcfx_answer - answer lookup idx of v with status st and up to two records,
  * each a TXT record, "A" (an A record) or "CNAME:text" (a CNAME record
  * with text); the records are in an array of their exact size, as the
  * resolver gives them */
 void
-answer(struct arc_verifier *v, int idx, enum dns_status st,
+arcfx_answer(struct arc_verifier *v, int idx, enum dns_status st,
     const char *rec0, const char *rec1)
 {
 	const char *recs[2] = { rec0, rec1 };
@@ -272,30 +272,31 @@ answer(struct arc_verifier *v, int idx, enum dns_status st,
 
 /* Two sealing keys made here (2048 bits), by
  * selector k0 and k1 of seal.example */
-struct crypto_privkey *bkeys[2];
+struct crypto_privkey *arcfx_bkeys[2];
 
-struct buf brecs[2];
+struct buf arcfx_brecs[2];
 
 void
-bkeys_make(void)
+arcfx_bkeys_make(void)
 {
 	struct buf pem = BUF_INIT, der = BUF_INIT;
 	const char *err = NULL;
 	size_t i;
 
 	for (i = 0; i < 2; i++) {
-		if (bkeys[i] != NULL)
+		if (arcfx_bkeys[i] != NULL)
 			continue;
 		buf_reset(&pem);
 		buf_reset(&der);
 		assert_true(crypto_keygen_pem(CRYPTO_KEY_RSA, 2048, &pem,
 		    &err));
-		bkeys[i] = crypto_privkey_from_pem(pem.data, pem.len, &err);
-		assert_non_null(bkeys[i]);
-		crypto_privkey_public_der(bkeys[i], &der);
-		buf_init(&brecs[i]);
-		buf_append_str(&brecs[i], "v=DKIM1; k=rsa; p=");
-		crypto_base64_encode(der.data, der.len, &brecs[i]);
+		arcfx_bkeys[i] = crypto_privkey_from_pem(pem.data, pem.len,
+		    &err);
+		assert_non_null(arcfx_bkeys[i]);
+		crypto_privkey_public_der(arcfx_bkeys[i], &der);
+		buf_init(&arcfx_brecs[i]);
+		buf_append_str(&arcfx_brecs[i], "v=DKIM1; k=rsa; p=");
+		crypto_base64_encode(der.data, der.len, &arcfx_brecs[i]);
 	}
 	buf_deinit(&pem);
 	buf_deinit(&der);

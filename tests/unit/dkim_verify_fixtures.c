@@ -15,7 +15,7 @@
 
 /* RFC 8463 Appendix A.3: signed by football.example.com with Ed25519
  * (selector brisbane) and RSA (selector test). */
-const char rfc8463_msg[] =
+const char dvfx_rfc8463_msg[] =
     "DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed;\r\n"
     " d=football.example.com; i=@football.example.com;\r\n"
     " q=dns/txt; s=brisbane; t=1528637909; h=from : to :\r\n"
@@ -44,14 +44,14 @@ const char rfc8463_msg[] =
     "Joe.\r\n"
     "\r\n";
 
-const struct tk_key rfc_keys[] = {
-	{ ED_NAME, DNS_R_ANSWER, ED_REC },
-	{ RSA_NAME, DNS_R_ANSWER, RSA_REC },
+const struct tk_key dvfx_rfc_keys[] = {
+	{ DVFX_ED_NAME, DNS_R_ANSWER, DVFX_ED_REC },
+	{ DVFX_RSA_NAME, DNS_R_ANSWER, DVFX_RSA_REC },
 };
 
-/* params - defaults at a given time */
+/* dvfx_params - defaults at a given time */
 struct dkim_verify_params
-params(int64_t now)
+dvfx_params(int64_t now)
 {
 	struct dkim_verify_params p;
 
@@ -60,9 +60,9 @@ params(int64_t now)
 	return p;
 }
 
-/* replace - msg with the first "from" replaced by "to" */
+/* dvfx_replace - msg with the first "from" replaced by "to" */
 char *
-replace(const char *msg, const char *from, const char *to)
+dvfx_replace(const char *msg, const char *from, const char *to)
 {
 	const char *at = strstr(msg, from);
 	struct buf b = BUF_INIT;
@@ -74,20 +74,20 @@ replace(const char *msg, const char *from, const char *to)
 	return buf_steal(&b);
 }
 
-/* run - verify msg with the RFC keys (or keys) at RFC_NOW */
+/* dvfx_run - verify msg with the RFC keys (or keys) at DVFX_RFC_NOW */
 void
-run(const char *msg, const struct tk_key *keys, size_t nkeys, size_t chunk,
+dvfx_run(const char *msg, const struct tk_key *keys, size_t nkeys, size_t chunk,
     struct tk_outcome *o)
 {
-	struct dkim_verify_params p = params(RFC_NOW + 60);
+	struct dkim_verify_params p = dvfx_params(DVFX_RFC_NOW + 60);
 
 	tk_verify((const unsigned char *)msg, strlen(msg), &p, chunk, keys,
 	    nkeys, o);
 }
 
-/* expect - result i is res with reason */
+/* dvfx_expect - result i is res with reason */
 void
-expect(const struct tk_outcome *o, size_t i, enum dkim_res res,
+dvfx_expect(const struct tk_outcome *o, size_t i, enum dkim_res res,
     const char *reason)
 {
 	assert_true(i < o->count);
@@ -97,9 +97,9 @@ expect(const struct tk_outcome *o, size_t i, enum dkim_res res,
 		    dkim_res_name(res), reason);
 }
 
-/* add_sig - a DKIM-Signature by d= with selector s; its index */
+/* dvfx_add_sig - a DKIM-Signature by d= with selector s; its index */
 int
-add_sig(struct dkim_verifier *v, const char *d, const char *s)
+dvfx_add_sig(struct dkim_verifier *v, const char *d, const char *s)
 {
 	char sig[160];
 
@@ -109,10 +109,10 @@ add_sig(struct dkim_verifier *v, const char *d, const char *s)
 	    14, (const unsigned char *)sig, strlen(sig));
 }
 
-/* answer_keys - the key answer from keys[] for every signature */
+/* dvfx_answer_keys - the key answer from keys[] for every signature */
 void
-answer_keys(struct dkim_verifier *v, size_t nsigs, const struct tk_key *keys,
-    size_t nkeys)
+dvfx_answer_keys(struct dkim_verifier *v, size_t nsigs,
+    const struct tk_key *keys, size_t nkeys)
 {
 	size_t i, k;
 
@@ -139,7 +139,7 @@ answer_keys(struct dkim_verifier *v, size_t nsigs, const struct tk_key *keys,
 	}
 }
 
-const char plain_msg[] =
+const char dvfx_plain_msg[] =
     "Received: from a by b; Mon, 1 Jan 2024 00:00:00 +0000\r\n"
     "From: Ada <ada@example.com>\r\n"
     "To: grace@example.org\r\n"

@@ -8,10 +8,10 @@
 #include "core/dmarc_eval.h"
 #include "dmarc_fakedns.h"
 
-extern const struct dmarc_eval_opts opts9989;
+extern const struct dmarc_eval_opts dwfx_opts9989;
 
-/* run - fake_run in RFC 9989 mode; the answers it took */
-size_t run(struct fake_dns *f, const char *author,
+/* dwfx_run - fake_run in RFC 9989 mode; the answers it took */
+size_t dwfx_run(struct fake_dns *f, const char *author,
     const struct dmarc_auth *auth, struct dmarc_result *r);
 
 #endif

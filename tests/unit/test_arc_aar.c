@@ -353,7 +353,7 @@ test_trust_newer_sets(void **state)
  * the canonical earlier sets and gets this one. Returns the sealed
  * message in LF form. */
 static char *
-seal_odd(const struct msg *m, const struct crypto_privkey *key,
+seal_odd(const struct arcfx_msg *m, const struct crypto_privkey *key,
     unsigned inst, const char *cv, struct buf *chain, const char *aar,
     bool drop_s)
 {
@@ -366,7 +366,7 @@ seal_odd(const struct msg *m, const struct crypto_privkey *key,
 	size_t bhlen, unsigned_at;
 	char *amsv, *s;
 
-	bhlen = body_hash(m, bh);
+	bhlen = arcfx_body_hash(m, bh);
 	memset(&sp, 0, sizeof(sp));
 	sp.domain = "seal.example";
 	sp.selector = "s1";
@@ -374,7 +374,7 @@ seal_odd(const struct msg *m, const struct crypto_privkey *key,
 	sp.hcanon = sp.bcanon = DKIM_CANON_RELAXED;
 	sp.sign_headers = names;
 	sp.nsign = 3;
-	sp.t = NOW - 10;
+	sp.t = ARCFX_NOW - 10;
 	sp.kind = DKIM_SIG_KIND_ARC_AMS;
 	sp.instance = inst;
 	assert_true(dkim_sign_field(&sp, m->h, m->nh, bh, bhlen, &ams, &why));
@@ -385,7 +385,7 @@ seal_odd(const struct msg *m, const struct crypto_privkey *key,
 		memmove(s, s + 5, strlen(s + 5) + 1);
 	}
 	buf_printf(&as, " i=%u; cv=%s; a=rsa-sha256; d=seal.example; s=s1;"
-	    " t=%d; b=", inst, cv, NOW - 10);
+	    " t=%d; b=", inst, cv, ARCFX_NOW - 10);
 	buf_append(&hashed, chain->data, chain->len);
 	dkim_canon_header(DKIM_CANON_RELAXED,
 	    (const unsigned char *)"ARC-Authentication-Results", 26,
@@ -411,7 +411,7 @@ seal_odd(const struct msg *m, const struct crypto_privkey *key,
 	buf_deinit(&as);
 	buf_deinit(&hashed);
 	s = buf_steal(&out);
-	lf(s);
+	arcfx_lf(s);
 	return s;
 }
 
@@ -483,17 +483,17 @@ test_odd_sets(void **state)
 	struct crypto_privkey *key;
 	struct arc_verifier *v;
 	const struct arc_result *r;
-	struct msg m, s1, s2;
+	struct arcfx_msg m, s1, s2;
 	size_t i;
 
 	(void)state;
-	key = seal_key(&rec);
-	plain_msg(&m);
+	key = arcfx_seal_key(&rec);
+	arcfx_plain_msg(&m);
 	for (i = 0; i < sizeof(odd_cases) / sizeof(odd_cases[0]); i++) {
 		const struct odd_case *c = &odd_cases[i];
 
 		buf_truncate(&chain, 0);
-		r = judge_sealed(&s1, seal_odd(&m, key, 1, "none", &chain,
+		r = arcfx_judge_sealed(&s1, seal_odd(&m, key, 1, "none", &chain,
 		    c->aar, false), &v, buf_cstr(&rec), c->label);
 		assert_int_equal(r->res, c->want);
 		assert_non_null(strstr(r->reason, c->reason));
@@ -507,13 +507,13 @@ test_odd_sets(void **state)
 	 * must verify, RFC 8617 5.2): the chain passes; the newest without
 	 * s= fails for that reason, not for a missing instance */
 	buf_truncate(&chain, 0);
-	r = judge_sealed(&s1, seal_odd(&m, key, 1, "none", &chain,
+	r = arcfx_judge_sealed(&s1, seal_odd(&m, key, 1, "none", &chain,
 	    " i=1; mx.seal.example; spf=pass", true), &v, buf_cstr(&rec),
 	    "newest AMS without s=");
 	assert_int_equal(r->res, ARC_RES_FAIL);
 	assert_null(strstr(r->reason, "without a valid i="));
 	arc_verifier_free(&v);
-	r = judge_sealed(&s2, seal_odd(&s1, key, 2, "pass", &chain,
+	r = arcfx_judge_sealed(&s2, seal_odd(&s1, key, 2, "pass", &chain,
 	    " i=2; mx.seal.example; arc=pass", false), &v, buf_cstr(&rec),
 	    "older AMS without s=");
 	assert_int_equal(r->res, ARC_RES_PASS);
@@ -538,9 +538,9 @@ test_odd_sets(void **state)
 static void
 test_aar_instance_at_end(void **state)
 {
-	struct arc_verifier *v = verifier(0, 0, 0);
+	struct arc_verifier *v = arcfx_verifier(0, 0, 0);
 	const struct arc_result *r;
-	struct msg m;
+	struct arcfx_msg m;
 
 	(void)state;
 	m.data = strdup("ARC-Seal: i=1; cv=none; a=rsa-sha256; d=fuzz.example;"
@@ -551,7 +551,7 @@ test_aar_instance_at_end(void **state)
 	    "From: a@fuzz.example\n\nbody\n");
 	assert_non_null(m.data);
 	m.len = strlen(m.data);
-	split(&m);
+	arcfx_split(&m);
 	arc_verifier_eoh(v, m.h, m.nh, true);
 	arc_verifier_eom(v);
 	r = arc_verifier_result(v);

@@ -66,19 +66,19 @@ static const struct chain_case chain_cases[] = {
 static void
 test_chains(void **state)
 {
-	char *rec = key_record();
+	char *rec = arcfx_key_record();
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(chain_cases) / sizeof(chain_cases[0]); i++) {
 		const struct chain_case *c = &chain_cases[i];
-		struct arc_verifier *v = verifier(c->max_sets, c->max_sigs,
-		    c->max_bytes);
+		struct arc_verifier *v = arcfx_verifier(c->max_sets,
+		    c->max_sigs, c->max_bytes);
 		const struct arc_result *r;
-		struct msg m;
+		struct arcfx_msg m;
 
-		load(&m, c->file);
-		r = judge(v, &m, c->st, rec);
+		arcfx_load(&m, c->file);
+		r = arcfx_judge(v, &m, c->st, rec);
 		print_message("%s: arc=%s (%s)\n", c->label,
 		    arc_res_name(r->res), r->reason);
 		assert_int_equal(r->res, c->want);
@@ -114,12 +114,12 @@ test_key_exponent(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct arc_verifier *v = verifier(0, 0, 0);
+		struct arc_verifier *v = arcfx_verifier(0, 0, 0);
 		const struct arc_result *r;
-		struct msg m;
+		struct arcfx_msg m;
 
-		load(&m, "chain1.eml");
-		r = judge(v, &m, DNS_R_ANSWER, cases[i].rec);
+		arcfx_load(&m, "chain1.eml");
+		r = arcfx_judge(v, &m, DNS_R_ANSWER, cases[i].rec);
 		print_message("e case %zu: arc=%s (%s)\n", i,
 		    arc_res_name(r->res), r->reason);
 		assert_int_equal(r->res, ARC_RES_FAIL);
@@ -133,11 +133,11 @@ test_key_exponent(void **state)
 static void
 test_incomplete(void **state)
 {
-	struct arc_verifier *v = verifier(0, 0, 0);
-	struct msg m;
+	struct arc_verifier *v = arcfx_verifier(0, 0, 0);
+	struct arcfx_msg m;
 
 	(void)state;
-	load(&m, "chain1.eml");
+	arcfx_load(&m, "chain1.eml");
 	assert_true(arc_verifier_header(v, m.h[0].name, m.h[0].name_len,
 	    m.h[0].value, m.h[0].value_len) >= 0);
 	arc_verifier_eoh(v, m.h, m.nh, false);
@@ -185,10 +185,10 @@ test_field_names(void **state)
 static void
 test_older_bodies_bounded(void **state)
 {
-	struct arc_verifier *v = verifier(0, 0, 0);
+	struct arc_verifier *v = arcfx_verifier(0, 0, 0);
 	struct buf text = BUF_INIT;
 	const struct arc_result *r;
-	struct msg m;
+	struct arcfx_msg m;
 	unsigned k, sets = 25;
 
 	(void)state;
@@ -208,8 +208,8 @@ test_older_bodies_bounded(void **state)
 	memset(&m, 0, sizeof(m));
 	m.len = text.len;
 	m.data = buf_steal(&text);
-	split(&m);
-	r = judge(v, &m, DNS_R_NXDOMAIN, NULL);
+	arcfx_split(&m);
+	r = arcfx_judge(v, &m, DNS_R_NXDOMAIN, NULL);
 	assert_int_equal(r->res, ARC_RES_FAIL);
 	assert_true(v->nbodies >= 1);
 	assert_true(v->nbodies <= ARC_VERIFY_MAX_BODIES);
@@ -252,7 +252,7 @@ test_names_and_defaults(void **state)
  *   A<i>      AAR
  * then From, a blank line and a body. */
 static void
-text_msg(struct msg *m, const char *spec)
+text_msg(struct arcfx_msg *m, const char *spec)
 {
 	struct buf text = BUF_INIT;
 	const char *p = spec;
@@ -294,7 +294,7 @@ text_msg(struct msg *m, const char *spec)
 	memset(m, 0, sizeof(*m));
 	m->len = text.len;
 	m->data = buf_steal(&text);
-	split(m);
+	arcfx_split(m);
 }
 
 /* RFC 8617 5.2 steps 1-3: what fails the chain before any signature is
@@ -360,9 +360,10 @@ test_structure(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct arc_verifier *v = verifier(cases[i].max_sets, 0, 0);
+		struct arc_verifier *v = arcfx_verifier(cases[i].max_sets, 0,
+		    0);
 		const struct arc_result *r;
-		struct msg m;
+		struct arcfx_msg m;
 
 		text_msg(&m, cases[i].spec);
 		arc_verifier_eoh(v, m.h, m.nh, true);
@@ -388,7 +389,7 @@ test_structure(void **state)
 /* arc_lengths - the ARC fields' value bytes in CRLF form (what the
  * ARCMaxHeaderBytes cap counts at end of header) */
 static size_t
-arc_lengths(const struct msg *m)
+arc_lengths(const struct arcfx_msg *m)
 {
 	size_t i, k, n = 0;
 
@@ -409,34 +410,34 @@ arc_lengths(const struct msg *m)
 static void
 test_header_bytes(void **state)
 {
-	char *rec = key_record();
+	char *rec = arcfx_key_record();
 	struct arc_verifier *v;
 	const struct arc_result *r;
-	struct msg m, t;
+	struct arcfx_msg m, t;
 	size_t total, i;
 	char want[64];
 
 	(void)state;
-	load(&m, "chain2.eml");
+	arcfx_load(&m, "chain2.eml");
 	total = arc_lengths(&m);
-	v = verifier(0, 0, total);
-	r = judge(v, &m, DNS_R_ANSWER, rec);
+	v = arcfx_verifier(0, 0, total);
+	r = arcfx_judge(v, &m, DNS_R_ANSWER, rec);
 	assert_int_equal(r->res, ARC_RES_PASS);
 	arc_verifier_free(&v);
-	v = verifier(0, 0, total - 1);
-	r = judge(v, &m, DNS_R_ANSWER, rec);
+	v = arcfx_verifier(0, 0, total - 1);
+	r = arcfx_judge(v, &m, DNS_R_ANSWER, rec);
 	assert_int_equal(r->res, ARC_RES_FAIL);
 	snprintf(want, sizeof(want), "ARC fields over %zu bytes", total - 1);
 	assert_string_equal(r->reason, want);
 	arc_verifier_free(&v);
 	/* at arrival: the first field (the seal, about 300 bytes) is over
 	 * a 200-byte cap already, and so is every field after it */
-	v = verifier(0, 0, 200);
+	v = arcfx_verifier(0, 0, 200);
 	for (i = 0; i < m.nh; i++)
 		assert_int_equal(arc_verifier_header(v, m.h[i].name,
 		    m.h[i].name_len, m.h[i].value, m.h[i].value_len), -1);
 	arc_verifier_free(&v);
-	v = verifier(0, 0, m.h[0].value_len);
+	v = arcfx_verifier(0, 0, m.h[0].value_len);
 	assert_int_equal(arc_verifier_header(v, m.h[0].name, m.h[0].name_len,
 	    m.h[0].value, m.h[0].value_len), 0);
 	arc_verifier_free(&v);
@@ -449,9 +450,10 @@ test_header_bytes(void **state)
 	    "\n");
 	assert_non_null(m.data);
 	m.len = strlen(m.data);
-	split(&m);
+	arcfx_split(&m);
 	for (i = 0; i < 2; i++) {
-		v = verifier(0, 0, m.h[0].value_len + m.h[1].value_len - i);
+		v = arcfx_verifier(0, 0,
+		    m.h[0].value_len + m.h[1].value_len - i);
 		assert_int_equal(arc_verifier_header(v, m.h[0].name,
 		    m.h[0].name_len, m.h[0].value, m.h[0].value_len), 0);
 		assert_int_equal(arc_verifier_header(v, m.h[1].name,
@@ -463,7 +465,7 @@ test_header_bytes(void **state)
 	/* set 1 written above set 2: the cap trips within set 2 and the
 	 * walk ends there, N is 1 */
 	text_msg(&t, "S1n M1 A1 S2p M2 A2");
-	v = verifier(0, 0, t.h[0].value_len + t.h[1].value_len +
+	v = arcfx_verifier(0, 0, t.h[0].value_len + t.h[1].value_len +
 	    t.h[2].value_len + 1);
 	arc_verifier_eoh(v, t.h, t.nh, true);
 	arc_verifier_eom(v);
@@ -490,16 +492,16 @@ seal_field(struct arc_verifier *v, const char *text)
 static void
 test_key_lookups(void **state)
 {
-	char *rec = key_record();
+	char *rec = arcfx_key_record();
 	struct arc_verifier *v;
 	const struct arc_result *r;
-	struct msg m;
+	struct arcfx_msg m;
 	size_t i;
 	int started = 0;
 
 	(void)state;
-	load(&m, "chain2.eml");
-	v = verifier(0, 0, 0);
+	arcfx_load(&m, "chain2.eml");
+	v = arcfx_verifier(0, 0, 0);
 	for (i = 0; i < m.nh; i++) {
 		int idx = arc_verifier_header(v, m.h[i].name, m.h[i].name_len,
 		    m.h[i].value, m.h[i].value_len);
@@ -516,10 +518,10 @@ test_key_lookups(void **state)
 	assert_null(arc_verifier_key_name(v, 1));
 	assert_null(arc_verifier_key_name(v, -1));
 	/* the first answer counts; no lookup 1 or -1 was started */
-	answer(v, 0, DNS_R_NXDOMAIN, NULL, NULL);
-	answer(v, 0, DNS_R_ANSWER, rec, NULL);
-	answer(v, 1, DNS_R_ANSWER, rec, NULL);
-	answer(v, -1, DNS_R_ANSWER, rec, NULL);
+	arcfx_answer(v, 0, DNS_R_NXDOMAIN, NULL, NULL);
+	arcfx_answer(v, 0, DNS_R_ANSWER, rec, NULL);
+	arcfx_answer(v, 1, DNS_R_ANSWER, rec, NULL);
+	arcfx_answer(v, -1, DNS_R_ANSWER, rec, NULL);
 	arc_verifier_eoh(v, m.h, m.nh, true);
 	arc_verifier_body(v, m.body, m.body_len);
 	arc_verifier_eom(v);
@@ -528,7 +530,7 @@ test_key_lookups(void **state)
 	assert_string_equal(r->reason, "ARC-Message-Signature i=2: no key");
 	arc_verifier_free(&v);
 	/* never answered (or answered with nothing) */
-	v = verifier(0, 0, 0);
+	v = arcfx_verifier(0, 0, 0);
 	for (i = 0; i < m.nh; i++)
 		(void)arc_verifier_header(v, m.h[i].name, m.h[i].name_len,
 		    m.h[i].value, m.h[i].value_len);
@@ -552,8 +554,8 @@ test_key_lookups(void **state)
 	    "s=f2; h=from; bh=AAAA; b=AAAA\n\n");
 	assert_non_null(m.data);
 	m.len = strlen(m.data);
-	split(&m);
-	v = verifier(0, 0, 0);
+	arcfx_split(&m);
+	v = arcfx_verifier(0, 0, 0);
 	assert_int_equal(arc_verifier_header(v, m.h[0].name, m.h[0].name_len,
 	    m.h[0].value, m.h[0].value_len), 0);
 	assert_int_equal(arc_verifier_header(v, m.h[1].name, m.h[1].name_len,
@@ -575,7 +577,7 @@ test_key_lookups(void **state)
 	free(m.data);
 	/* a field that does not parse starts none; nor does one beyond
 	 * max_sets, while one at max_sets does */
-	v = verifier(2, 0, 0);
+	v = arcfx_verifier(2, 0, 0);
 	assert_int_equal(seal_field(v, " i=1; cv=none; a=rsa-md5; "
 	    "d=fuzz.example; s=f1; b=AAAA"), -1);
 	assert_int_equal(seal_field(v, " i=3; cv=pass; a=rsa-sha256; "
@@ -594,7 +596,7 @@ test_key_answers(void **state)
 {
 	static const char ed_rec[] = "v=DKIM1; k=ed25519; "
 	    "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
-	char *rec = key_record();
+	char *rec = arcfx_key_record();
 	char *sha1_only = malloc(strlen(rec) + 16);
 	char *sha256_only = malloc(strlen(rec) + 16);
 	char *cname = malloc(strlen(rec) + 8);
@@ -656,24 +658,24 @@ test_key_answers(void **state)
 		struct arc_verify_params p;
 		struct arc_verifier *v;
 		const struct arc_result *r;
-			struct msg m;
+			struct arcfx_msg m;
 		size_t k;
 		char want[128];
 
 		arc_verify_params_init(&p);
-		p.now = NOW;
+		p.now = ARCFX_NOW;
 		if (cases[i].min_bits)
 			p.min_rsa_bits = cases[i].min_bits;
 		if (cases[i].max_bits)
 			p.max_rsa_bits = cases[i].max_bits;
 		v = arc_verifier_new(&p);
-		load(&m, "chain1.eml");
+		arcfx_load(&m, "chain1.eml");
 		for (k = 0; k < m.nh; k++) {
 			int idx = arc_verifier_header(v, m.h[k].name,
 			    m.h[k].name_len, m.h[k].value, m.h[k].value_len);
 
 			if (idx >= 0)
-				answer(v, idx, cases[i].st, cases[i].rec0,
+				arcfx_answer(v, idx, cases[i].st, cases[i].rec0,
 				    cases[i].rec1);
 		}
 		arc_verifier_eoh(v, m.h, m.nh, true);

@@ -23,7 +23,7 @@ static const char *const plain_names[] = { "From", "Subject", "To" };
  * names as SignHeaders; returns the sealed message (CRLF-ended new
  * fields, then m) */
 static char *
-seal_with(const struct msg *m, const struct crypto_privkey *key,
+seal_with(const struct arcfx_msg *m, const struct crypto_privkey *key,
     unsigned instance, const char *cv, const unsigned char *chain,
     size_t chain_len, const char *const *names, size_t nnames)
 {
@@ -33,14 +33,14 @@ seal_with(const struct msg *m, const struct crypto_privkey *key,
 	const char *why = NULL;
 	size_t bhlen;
 
-	bhlen = body_hash(m, bh);
+	bhlen = arcfx_body_hash(m, bh);
 	memset(&p, 0, sizeof(p));
 	p.domain = "seal.example";
 	p.selector = "s1";
 	p.key = key;
 	p.instance = instance;
 	p.cv = cv;
-	p.t = NOW - 10;
+	p.t = ARCFX_NOW - 10;
 	p.sign_headers = names;
 	p.nsign = nnames;
 	p.authres = "mx.seal.example; spf=pass\n\tsmtp.mailfrom=a.example";
@@ -58,7 +58,7 @@ seal_with(const struct msg *m, const struct crypto_privkey *key,
 
 /* seal_once - seal_with the default SignHeaders */
 static char *
-seal_once(const struct msg *m, const struct crypto_privkey *key,
+seal_once(const struct arcfx_msg *m, const struct crypto_privkey *key,
     unsigned instance, const char *cv, const unsigned char *chain,
     size_t chain_len)
 {
@@ -71,7 +71,7 @@ test_seal_verify(void **state)
 {
 	struct buf rec = BUF_INIT;
 	struct crypto_privkey *key;
-	struct msg m, s1, s2;
+	struct arcfx_msg m, s1, s2;
 	struct arc_verifier *v;
 	const struct arc_result *r;
 	const unsigned char *chain;
@@ -80,26 +80,26 @@ test_seal_verify(void **state)
 	char *w;
 
 	(void)state;
-	key = seal_key(&rec);
-	plain_msg(&m);
+	key = arcfx_seal_key(&rec);
+	arcfx_plain_msg(&m);
 	w = seal_once(&m, key, 1, "none", NULL, 0);
-	lf(w);
+	arcfx_lf(w);
 	s1.data = w;
 	s1.len = strlen(w);
-	split(&s1);
-	v = verifier(0, 0, 0);
-	r = judge_seal(v, &s1, buf_cstr(&rec));
+	arcfx_split(&s1);
+	v = arcfx_verifier(0, 0, 0);
+	r = arcfx_judge_seal(v, &s1, buf_cstr(&rec));
 	assert_int_equal(r->res, ARC_RES_PASS);
 	assert_true(arc_verifier_chain(v, &chain, &chain_len, &sets));
 	assert_int_equal(sets, 1);
 	w = seal_once(&s1, key, 2, "pass", chain, chain_len);
 	arc_verifier_free(&v);
-	lf(w);
+	arcfx_lf(w);
 	s2.data = w;
 	s2.len = strlen(w);
-	split(&s2);
-	v = verifier(0, 0, 0);
-	r = judge_seal(v, &s2, buf_cstr(&rec));
+	arcfx_split(&s2);
+	v = arcfx_verifier(0, 0, 0);
+	r = arcfx_judge_seal(v, &s2, buf_cstr(&rec));
 	print_message("two sets: arc=%s %s\n", arc_res_name(r->res), r->reason);
 	assert_int_equal(r->res, ARC_RES_PASS);
 	assert_int_equal(r->sets, 2);
@@ -126,7 +126,7 @@ test_seal_sign_headers(void **state)
 	};
 	struct buf rec = BUF_INIT;
 	struct crypto_privkey *key;
-	struct msg m, s1, s2;
+	struct arcfx_msg m, s1, s2;
 	struct arc_verifier *v;
 	const struct arc_result *r;
 	const unsigned char *chain;
@@ -135,21 +135,22 @@ test_seal_sign_headers(void **state)
 	char *w;
 
 	(void)state;
-	key = seal_key(&rec);
+	key = arcfx_seal_key(&rec);
 	m.data = strdup("Authentication-Results: mx.seal.example; none\n"
 	    "From: a@a.example\nSubject: hi\nTo: b@b.example\n\nbody\n");
 	assert_non_null(m.data);
 	m.len = strlen(m.data);
-	split(&m);
+	arcfx_split(&m);
 	w = seal_with(&m, key, 1, "none", NULL, 0, names, 5);
-	lf(w);
-	r = judge_sealed(&s1, w, &v, buf_cstr(&rec), "one set");
+	arcfx_lf(w);
+	r = arcfx_judge_sealed(&s1, w, &v, buf_cstr(&rec), "one set");
 	assert_int_equal(r->res, ARC_RES_PASS);
 	assert_true(arc_verifier_chain(v, &chain, &chain_len, &sets));
 	w = seal_with(&s1, key, 2, "pass", chain, chain_len, names, 5);
 	arc_verifier_free(&v);
-	lf(w);
-	r = judge_sealed(&s2, w, &v, buf_cstr(&rec), "SignHeaders ARC-Seal");
+	arcfx_lf(w);
+	r = arcfx_judge_sealed(&s2, w, &v, buf_cstr(&rec),
+	    "SignHeaders ARC-Seal");
 	assert_int_equal(r->res, ARC_RES_PASS);
 	assert_int_equal(r->sets, 2);
 	for (i = 0; i < s2.nh; i++)
@@ -181,17 +182,17 @@ test_seal_make_edges(void **state)
 	struct buf aar = BUF_INIT, ams = BUF_INIT, as = BUF_INIT;
 	unsigned char bh[CRYPTO_DIGEST_MAX];
 	const char *why;
-	struct msg m;
+	struct arcfx_msg m;
 	size_t bhlen;
 
 	(void)state;
-	bkeys_make();
-	plain_msg(&m);
-	bhlen = body_hash(&m, bh);
+	arcfx_bkeys_make();
+	arcfx_plain_msg(&m);
+	bhlen = arcfx_body_hash(&m, bh);
 	memset(&p, 0, sizeof(p));
 	p.domain = "seal.example";
 	p.selector = "k0";
-	p.key = bkeys[0];
+	p.key = arcfx_bkeys[0];
 	p.cv = "pass";
 	p.sign_headers = names;
 	p.nsign = 3;
@@ -233,7 +234,7 @@ test_seal_make_edges(void **state)
 	m.data = strdup("Subject: hi\n\nbody\n");
 	assert_non_null(m.data);
 	m.len = strlen(m.data);
-	split(&m);
+	arcfx_split(&m);
 	why = NULL;
 	assert_false(arc_seal_make(&p, m.h, m.nh, bh, bhlen, NULL, 0, &aar,
 	    &ams, &as, &why));

@@ -24,17 +24,17 @@
 static void
 test_set_view(void **state)
 {
-	char *rec = key_record();
+	char *rec = arcfx_key_record();
 	struct arc_verifier *v;
 	const struct arc_result *r;
 	const unsigned char *chain;
 	size_t chain_len, i;
 	unsigned sets;
-	struct msg m;
+	struct arcfx_msg m;
 
 	(void)state;
-	load(&m, "chain2.eml");
-	v = verifier(0, 0, 0);
+	arcfx_load(&m, "chain2.eml");
+	v = arcfx_verifier(0, 0, 0);
 	assert_null(arc_verifier_result(v));
 	assert_false(arc_verifier_chain(v, &chain, &chain_len, &sets));
 	for (i = 0; i < m.nh; i++) {
@@ -42,7 +42,7 @@ test_set_view(void **state)
 		    m.h[i].value, m.h[i].value_len);
 	
 		if (idx >= 0)
-			answer(v, idx, DNS_R_ANSWER, rec, NULL);
+			arcfx_answer(v, idx, DNS_R_ANSWER, rec, NULL);
 	}
 	arc_verifier_eoh(v, m.h, m.nh, true);
 	assert_true(arc_verifier_chain(v, &chain, &chain_len, &sets));
@@ -84,9 +84,9 @@ test_set_view(void **state)
 	free(m.data);
 	/* a changed body: the newest AMS fails, the seals are not judged;
 	 * the chain is not offered after eom */
-	load(&m, "chain3-footer.eml");
-	v = verifier(0, 0, 0);
-	r = judge(v, &m, DNS_R_ANSWER, rec);
+	arcfx_load(&m, "chain3-footer.eml");
+	v = arcfx_verifier(0, 0, 0);
+	r = arcfx_judge(v, &m, DNS_R_ANSWER, rec);
 	assert_int_equal(r->res, ARC_RES_FAIL);
 	assert_false(r->oldest_pass_known);
 	assert_string_equal(r->set[2].ams_result, "fail");
@@ -97,9 +97,9 @@ test_set_view(void **state)
 	arc_verifier_free(&v);
 	free(m.data);
 	/* changed before set 2: set 1's AMS fails, oldest-pass is 2 */
-	load(&m, "list-mod.eml");
-	v = verifier(0, 0, 0);
-	r = judge(v, &m, DNS_R_ANSWER, rec);
+	arcfx_load(&m, "list-mod.eml");
+	v = arcfx_verifier(0, 0, 0);
+	r = arcfx_judge(v, &m, DNS_R_ANSWER, rec);
 	assert_int_equal(r->res, ARC_RES_PASS);
 	assert_true(r->oldest_pass_known);
 	assert_int_equal(r->oldest_pass, 2);
@@ -110,8 +110,8 @@ test_set_view(void **state)
 	arc_verifier_free(&v);
 	free(m.data);
 	/* no ARC field at all: none, and there is a chain to start */
-	plain_msg(&m);
-	v = verifier(0, 0, 0);
+	arcfx_plain_msg(&m);
+	v = arcfx_verifier(0, 0, 0);
 	arc_verifier_eoh(v, m.h, m.nh, true);
 	assert_true(arc_verifier_chain(v, &chain, &chain_len, &sets));
 	assert_int_equal(sets, 0);
@@ -124,7 +124,7 @@ test_set_view(void **state)
 	assert_true(arc_verifier_chain(v, &chain, &chain_len, &sets));
 	arc_verifier_free(&v);
 	/* eom without eoh */
-	v = verifier(0, 0, 0);
+	v = arcfx_verifier(0, 0, 0);
 	arc_verifier_eom(v);
 	r = arc_verifier_result(v);
 	assert_int_equal(r->res, ARC_RES_FAIL);
@@ -139,16 +139,16 @@ test_set_view(void **state)
 struct setspec {
 	unsigned inst;
 	const char *cv;
-	int as_key, ams_key;	/* selector k<n>, key bkeys[n] */
+	int as_key, ams_key;	/* selector k<n>, key arcfx_bkeys[n] */
 	bool as_sha1;		/* a=rsa-sha1 seal */
 	long l;			/* AMS l=, -1: none */
-	int64_t t;		/* t= of both; 0: NOW - 10 */
+	int64_t t;		/* t= of both; 0: ARCFX_NOW - 10 */
 	bool bad_as;		/* the seal signs other bytes */
 };
 
 /* find_field - the bottom-most field named name */
 static const struct dkim_header *
-find_field(const struct msg *m, const char *name)
+find_field(const struct arcfx_msg *m, const char *name)
 {
 	size_t i;
 
@@ -185,14 +185,14 @@ sign_into(const struct crypto_privkey *key, enum crypto_hash hash,
  * chain holds the canonical sets before and gets this one. The AMS
  * signs From, Subject and To (relaxed/relaxed, SHA-256). */
 static char *
-build_set(const struct msg *m, const struct setspec *s, struct buf *chain)
+build_set(const struct arcfx_msg *m, const struct setspec *s, struct buf *chain)
 {
 	static const char *const names[] = { "From", "Subject", "To" };
 	struct buf ams = BUF_INIT, as = BUF_INIT, hashed = BUF_INIT;
 	struct buf out = BUF_INIT, aar = BUF_INIT;
 	struct dkim_body *b;
 	unsigned char bh[CRYPTO_DIGEST_MAX];
-	int64_t t = s->t ? s->t : NOW - 10;
+	int64_t t = s->t ? s->t : ARCFX_NOW - 10;
 	size_t bhlen, i, unsigned_at;
 	char *w;
 
@@ -219,7 +219,8 @@ build_set(const struct msg *m, const struct setspec *s, struct buf *chain)
 	dkim_canon_header(DKIM_CANON_RELAXED,
 	    (const unsigned char *)"ARC-Message-Signature", 21, ams.data,
 	    ams.len, false, &hashed);
-	sign_into(bkeys[s->ams_key], CRYPTO_HASH_SHA256, &hashed, false, &ams);
+	sign_into(arcfx_bkeys[s->ams_key], CRYPTO_HASH_SHA256, &hashed, false,
+	    &ams);
 	buf_printf(&as, " i=%u; cv=%s; a=rsa-sha%s; d=seal.example; s=k%d; "
 	    "t=%lld; b=", s->inst, s->cv, s->as_sha1 ? "1" : "256", s->as_key,
 	    (long long)t);
@@ -234,7 +235,7 @@ build_set(const struct msg *m, const struct setspec *s, struct buf *chain)
 	unsigned_at = hashed.len;
 	dkim_canon_header(DKIM_CANON_RELAXED, (const unsigned char *)"ARC-Seal",
 	    8, as.data, as.len, false, &hashed);
-	sign_into(bkeys[s->as_key], s->as_sha1 ? CRYPTO_HASH_SHA1 :
+	sign_into(arcfx_bkeys[s->as_key], s->as_sha1 ? CRYPTO_HASH_SHA1 :
 	    CRYPTO_HASH_SHA256, &hashed, s->bad_as, &as);
 	buf_truncate(&hashed, unsigned_at);
 	dkim_canon_header(DKIM_CANON_RELAXED, (const unsigned char *)"ARC-Seal",
@@ -256,7 +257,7 @@ build_set(const struct msg *m, const struct setspec *s, struct buf *chain)
 /* judge_built - judge m with a verifier of params p, each key lookup
  * answered by selector; the names looked up are joined in names */
 static const struct arc_result *
-judge_built(struct arc_verifier *v, struct msg *m, struct buf *names)
+judge_built(struct arc_verifier *v, struct arcfx_msg *m, struct buf *names)
 {
 	size_t i;
 
@@ -272,11 +273,11 @@ judge_built(struct arc_verifier *v, struct msg *m, struct buf *names)
 		if (names != NULL)
 			buf_printf(names, "%s%s", names->len ? " " : "", kn);
 		if (strcmp(kn, "k0._domainkey.seal.example") == 0)
-			answer(v, idx, DNS_R_ANSWER, buf_cstr(&brecs[0]),
-			    NULL);
+			arcfx_answer(v, idx, DNS_R_ANSWER,
+			    buf_cstr(&arcfx_brecs[0]), NULL);
 		else if (strcmp(kn, "k1._domainkey.seal.example") == 0)
-			answer(v, idx, DNS_R_ANSWER, buf_cstr(&brecs[1]),
-			    NULL);
+			arcfx_answer(v, idx, DNS_R_ANSWER,
+			    buf_cstr(&arcfx_brecs[1]), NULL);
 	}
 	arc_verifier_eoh(v, m->h, m->nh, true);
 	arc_verifier_body(v, m->body, m->body_len);
@@ -286,12 +287,12 @@ judge_built(struct arc_verifier *v, struct msg *m, struct buf *names)
 
 /* built_msg - s from the text w (taking it) */
 static void
-built_msg(struct msg *s, char *w)
+built_msg(struct arcfx_msg *s, char *w)
 {
 	memset(s, 0, sizeof(*s));
 	s->data = w;
 	s->len = strlen(w);
-	split(s);
+	arcfx_split(s);
 }
 
 /* RFC 8617 5.2 step 6: every seal down to i=1 is verified. A first set
@@ -306,12 +307,12 @@ test_oldest_seal_checked(void **state)
 	struct buf chain = BUF_INIT;
 	struct arc_verifier *v;
 	const struct arc_result *r;
-	struct msg m, a, b;
+	struct arcfx_msg m, a, b;
 	int good;
 
 	(void)state;
-	bkeys_make();
-	plain_msg(&m);
+	arcfx_bkeys_make();
+	arcfx_plain_msg(&m);
 	for (good = 0; good <= 1; good++) {
 		s1.bad_as = !good;
 		buf_truncate(&chain, 0);
@@ -319,7 +320,7 @@ test_oldest_seal_checked(void **state)
 		/* the Subject set 1's AMS signed changes (same length) */
 		memcpy(strstr(a.data, "Subject: hi"), "Subject: HI", 11);
 		built_msg(&b, build_set(&a, &s2, &chain));
-		v = verifier(0, 0, 0);
+		v = arcfx_verifier(0, 0, 0);
 		r = judge_built(v, &b, NULL);
 		print_message("seal 1 %s: arc=%s (%s)\n", good ? "good" : "bad",
 		    arc_res_name(r->res), r->reason);
@@ -361,13 +362,13 @@ test_two_keys(void **state)
 	struct buf chain = BUF_INIT, names = BUF_INIT;
 	struct arc_verifier *v;
 	const struct arc_result *r;
-	struct msg m, a, b;
+	struct arcfx_msg m, a, b;
 
 	(void)state;
-	bkeys_make();
-	plain_msg(&m);
+	arcfx_bkeys_make();
+	arcfx_plain_msg(&m);
 	built_msg(&a, build_set(&m, &s1, &chain));
-	v = verifier(0, 0, 0);
+	v = arcfx_verifier(0, 0, 0);
 	r = judge_built(v, &a, &names);
 	assert_int_equal(r->res, ARC_RES_PASS);
 	assert_string_equal(buf_cstr(&names), "k0._domainkey.seal.example "
@@ -377,7 +378,7 @@ test_two_keys(void **state)
 	arc_verifier_free(&v);
 	built_msg(&b, build_set(&a, &s2, &chain));
 	buf_reset(&names);
-	v = verifier(0, 0, 0);
+	v = arcfx_verifier(0, 0, 0);
 	r = judge_built(v, &b, &names);
 	assert_int_equal(r->res, ARC_RES_PASS);
 	assert_string_equal(buf_cstr(&names), "k1._domainkey.seal.example "
@@ -408,16 +409,16 @@ test_ams_length(void **state)
 		{ 7, ARC_RES_FAIL, false },
 	};
 	struct buf chain = BUF_INIT;
-	struct msg m, a;
+	struct arcfx_msg m, a;
 	size_t i;
 
 	(void)state;
-	bkeys_make();
-	plain_msg(&m);
+	arcfx_bkeys_make();
+	arcfx_plain_msg(&m);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct setspec s = { 1, "none", 0, 0, false, cases[i].l, 0,
 		    false };
-		struct arc_verifier *v = verifier(0, 0, 0);
+		struct arc_verifier *v = arcfx_verifier(0, 0, 0);
 		const struct arc_result *r;
 
 		buf_truncate(&chain, 0);
@@ -440,7 +441,7 @@ test_ams_length(void **state)
 /* change - the first from in m's text changed to to (same length): a
  * hop that modifies the message before it seals */
 static void
-change(struct msg *m, const char *from, const char *to)
+change(struct arcfx_msg *m, const char *from, const char *to)
 {
 	char *at = strstr(m->data, from);
 
@@ -483,12 +484,12 @@ test_three_sets(void **state)
 		  false, 0, 5 },
 	};
 	struct buf chain = BUF_INIT;
-	struct msg m, a, b, c;
+	struct arcfx_msg m, a, b, c;
 	size_t i;
 
 	(void)state;
-	bkeys_make();
-	plain_msg(&m);
+	arcfx_bkeys_make();
+	arcfx_plain_msg(&m);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct setspec s1 = { 1, "none", 0, 0, false, 6, 0, false };
 		struct setspec s2 = { 2, "pass", 1, 0, false, -1, 0, false };
@@ -505,7 +506,7 @@ test_three_sets(void **state)
 		if (cases[i].change2)
 			change(&b, "To: b@b.example", "To: c@b.example");
 		built_msg(&c, build_set(&b, &s3, &chain));
-		v = verifier(0, cases[i].max_sigs, 0);
+		v = arcfx_verifier(0, cases[i].max_sigs, 0);
 		r = judge_built(v, &c, NULL);
 		print_message("%s: arc=%s (%s) oldest-pass %u%s, %zu "
 		    "verified\n", cases[i].label, arc_res_name(r->res),
@@ -537,15 +538,15 @@ test_sets_among_fields(void **state)
 	struct buf chain = BUF_INIT, text = BUF_INIT;
 	struct arc_verifier *v;
 	const struct arc_result *r;
-	struct msg m, a, b;
+	struct arcfx_msg m, a, b;
 
 	(void)state;
-	bkeys_make();
+	arcfx_bkeys_make();
 	m.data = strdup("From:a@a.example\nSubject:hi\nTo:b@b.example\n\n"
 	    "body\n");
 	assert_non_null(m.data);
 	m.len = strlen(m.data);
-	split(&m);
+	arcfx_split(&m);
 	built_msg(&a, build_set(&m, &s1, &chain));
 	buf_append_str(&text, "Received:by hop2.example\n");
 	buf_append(&text, a.data, a.len);
@@ -556,7 +557,7 @@ test_sets_among_fields(void **state)
 	buf_append(&text, b.data, b.len);
 	free(b.data);
 	built_msg(&b, buf_steal(&text));
-	v = verifier(0, 0, 0);
+	v = arcfx_verifier(0, 0, 0);
 	r = judge_built(v, &b, NULL);
 	assert_int_equal(r->res, ARC_RES_PASS);
 	assert_int_equal(r->sets, 2);
@@ -578,21 +579,21 @@ static void
 test_seal_policy(void **state)
 {
 	struct setspec sha1 = { 1, "none", 0, 0, true, -1, 0, false };
-	struct setspec future = { 1, "none", 0, 0, false, -1, NOW + 301,
+	struct setspec future = { 1, "none", 0, 0, false, -1, ARCFX_NOW + 301,
 	    false };
-	struct setspec skewed = { 1, "none", 0, 0, false, -1, NOW + 299,
+	struct setspec skewed = { 1, "none", 0, 0, false, -1, ARCFX_NOW + 299,
 	    false };
 	struct buf chain = BUF_INIT;
 	struct arc_verify_params p;
 	struct arc_verifier *v;
 	const struct arc_result *r;
-	struct msg m, a;
+	struct arcfx_msg m, a;
 
 	(void)state;
-	bkeys_make();
-	plain_msg(&m);
+	arcfx_bkeys_make();
+	arcfx_plain_msg(&m);
 	built_msg(&a, build_set(&m, &sha1, &chain));
-	v = verifier(0, 0, 0);
+	v = arcfx_verifier(0, 0, 0);
 	r = judge_built(v, &a, NULL);
 	assert_int_equal(r->res, ARC_RES_FAIL);
 	assert_string_equal(r->reason,
@@ -600,7 +601,7 @@ test_seal_policy(void **state)
 	assert_string_equal(r->set[0].as_alg, "rsa-sha1");
 	arc_verifier_free(&v);
 	arc_verify_params_init(&p);
-	p.now = NOW;
+	p.now = ARCFX_NOW;
 	p.allow_rsa_sha1 = true;
 	v = arc_verifier_new(&p);
 	r = judge_built(v, &a, NULL);
@@ -609,7 +610,7 @@ test_seal_policy(void **state)
 	free(a.data);
 	buf_truncate(&chain, 0);
 	built_msg(&a, build_set(&m, &future, &chain));
-	v = verifier(0, 0, 0);
+	v = arcfx_verifier(0, 0, 0);
 	r = judge_built(v, &a, NULL);
 	assert_int_equal(r->res, ARC_RES_FAIL);
 	assert_string_equal(r->reason, "ARC-Message-Signature i=1: "
@@ -618,7 +619,7 @@ test_seal_policy(void **state)
 	free(a.data);
 	buf_truncate(&chain, 0);
 	built_msg(&a, build_set(&m, &skewed, &chain));
-	v = verifier(0, 0, 0);
+	v = arcfx_verifier(0, 0, 0);
 	r = judge_built(v, &a, NULL);
 	assert_int_equal(r->res, ARC_RES_PASS);
 	arc_verifier_free(&v);

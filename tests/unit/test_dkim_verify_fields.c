@@ -96,11 +96,11 @@ verify_two_ways(const unsigned char *m, size_t len,
 			n2++;
 	}
 	assert_int_equal(n1, n2);
-	answer_keys(copy, n1, keys, nkeys);
+	dvfx_answer_keys(copy, n1, keys, nkeys);
 	dkim_verifier_eoh(copy);
 	dkim_verifier_body(copy, m + pos, len - pos);
 	dkim_verifier_eom(copy);
-	answer_keys(kept, n2, keys, nkeys);
+	dvfx_answer_keys(kept, n2, keys, nkeys);
 	dkim_verifier_eoh(kept);
 	dkim_verifier_body(kept, m + pos, len - pos);
 	dkim_verifier_eom(kept);
@@ -123,29 +123,29 @@ verify_two_ways(const unsigned char *m, size_t len,
 static void
 test_kept_fields_in_arena_same_as_copies(void **state)
 {
-	size_t len = strlen(rfc8463_msg), iter, k;
+	size_t len = strlen(dvfx_rfc8463_msg), iter, k;
 	char *m = malloc(len + 1);
 	uint32_t seed = 77;
-	struct dkim_verify_params p = params(RFC_NOW);
+	struct dkim_verify_params p = dvfx_params(DVFX_RFC_NOW);
 	struct buf d = BUF_INIT;
 
 	(void)state;
 	assert_non_null(m);
 	/* the unmutated message: both signatures pass, both ways */
-	verify_two_ways((const unsigned char *)rfc8463_msg, len, &p, false,
-	    rfc_keys, 2, &d);
+	verify_two_ways((const unsigned char *)dvfx_rfc8463_msg, len, &p, false,
+	    dvfx_rfc_keys, 2, &d);
 	assert_int_equal(strncmp(buf_cstr(&d), "0||", 3), 0);
 	assert_non_null(strstr(buf_cstr(&d), "\n0||football.example.com|test|"));
-	verify_two_ways((const unsigned char *)rfc8463_msg, len, &p, true,
-	    rfc_keys, 2, &d);
+	verify_two_ways((const unsigned char *)dvfx_rfc8463_msg, len, &p, true,
+	    dvfx_rfc_keys, 2, &d);
 	assert_int_equal(strncmp(buf_cstr(&d), "0||", 3), 0);
 	for (iter = 0; iter < 600; iter++) {
-		memcpy(m, rfc8463_msg, len + 1);
+		memcpy(m, dvfx_rfc8463_msg, len + 1);
 		for (k = 0; k < iter % 4; k++) {
 			seed = seed * 1103515245u + 12345u;
 			m[(seed >> 8) % len] = (char)(seed >> 24);
 		}
-		p = params(RFC_NOW);
+		p = dvfx_params(DVFX_RFC_NOW);
 		if (iter % 5 == 1)
 			p.max_header_bytes = 200 + iter % 900;
 		if (iter % 7 == 2)
@@ -153,7 +153,7 @@ test_kept_fields_in_arena_same_as_copies(void **state)
 		if (iter % 11 == 3)
 			p.max_signatures = 1;
 		verify_two_ways((const unsigned char *)m, strlen(m), &p,
-		    iter % 2 == 0, rfc_keys, 2, &d);
+		    iter % 2 == 0, dvfx_rfc_keys, 2, &d);
 	}
 	buf_deinit(&d);
 	free(m);
@@ -165,19 +165,19 @@ test_kept_fields_in_arena_same_as_copies(void **state)
 static void
 test_detail_on_request(void **state)
 {
-	char *changed = replace(rfc8463_msg, "hungry", "angry");
-	struct dkim_verify_params p = params(RFC_NOW);
+	char *changed = dvfx_replace(dvfx_rfc8463_msg, "hungry", "angry");
+	struct dkim_verify_params p = dvfx_params(DVFX_RFC_NOW);
 	struct buf d = BUF_INIT;
 
 	(void)state;
-	verify_two_ways((const unsigned char *)rfc8463_msg,
-	    strlen(rfc8463_msg), &p, true, rfc_keys, 2, &d);
+	verify_two_ways((const unsigned char *)dvfx_rfc8463_msg,
+	    strlen(dvfx_rfc8463_msg), &p, true, dvfx_rfc_keys, 2, &d);
 	assert_non_null(strstr(buf_cstr(&d), "|relaxed/relaxed|"));
 	assert_non_null(strstr(buf_cstr(&d),
 	    "|2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8="
 	    "|2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=\n"));
 	verify_two_ways((const unsigned char *)changed, strlen(changed), &p,
-	    true, rfc_keys, 2, &d);
+	    true, dvfx_rfc_keys, 2, &d);
 	assert_non_null(strstr(buf_cstr(&d), "body hash mismatch"));
 	assert_non_null(strstr(buf_cstr(&d),
 	    "|2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=|"));
@@ -200,7 +200,7 @@ test_kept_folded_fields(void **state)
 	struct crypto_privkey *k = tk_keygen("ed25519", 0);
 	struct buf rec = BUF_INIT, msg = BUF_INIT, d = BUF_INIT;
 	struct tk_key key = { "s._domainkey.example.com", DNS_R_ANSWER, NULL };
-	struct dkim_verify_params p = params(1700000000);
+	struct dkim_verify_params p = dvfx_params(1700000000);
 	size_t i, c;
 
 	(void)state;
@@ -218,8 +218,9 @@ test_kept_folded_fields(void **state)
 			    DKIM_CANON_SIMPLE;
 			so.hash = CRYPTO_HASH_SHA256;
 			buf_reset(&msg);
-			assert_true(tk_sign((const unsigned char *)plain_msg,
-			    strlen(plain_msg), k, &so, &msg));
+			assert_true(tk_sign(
+			    (const unsigned char *)dvfx_plain_msg,
+			    strlen(dvfx_plain_msg), k, &so, &msg));
 			verify_two_ways(msg.data, msg.len, &p, false, &key, 1,
 			    &d);
 			assert_int_equal(strncmp(buf_cstr(&d), "0||", 3), 0);
@@ -243,14 +244,14 @@ test_api_edges(void **state)
 	    "h=from; bh=AAAA; b=AAAA";
 	static const char future[] = " v=1; a=rsa-sha256; d=example.com; "
 	    "s=s; t=9999999999; h=from; bh=AAAA; b=AAAA";
-	struct dkim_verify_params p = params(RFC_NOW);
+	struct dkim_verify_params p = dvfx_params(DVFX_RFC_NOW);
 	struct dkim_verifier *v = dkim_verifier_new(&p);
 	struct dns_answer a;
 
 	(void)state;
 	memset(&a, 0, sizeof(a));
 	a.status = DNS_R_NXDOMAIN;
-	assert_int_equal(add_sig(v, "example.com", "s"), 0);
+	assert_int_equal(dvfx_add_sig(v, "example.com", "s"), 0);
 	assert_int_equal(dkim_verifier_header(v,
 	    (const unsigned char *)"DKIM-Signature", 14,
 	    (const unsigned char *)sha1, strlen(sha1)), 1);
@@ -268,7 +269,7 @@ test_api_edges(void **state)
 	dkim_verifier_key_answer(v, -1, &a);
 	dkim_verifier_key_answer(v, INT_MAX, &a);
 	dkim_verifier_eoh(v);
-	assert_int_equal(add_sig(v, "example.com", "t"), -1);
+	assert_int_equal(dvfx_add_sig(v, "example.com", "t"), -1);
 	assert_int_equal(dkim_verifier_header(v, (const unsigned char *)"From",
 	    4, (const unsigned char *)" a@e.com", 8), -1);
 	/* no results before eom */
@@ -298,9 +299,9 @@ test_api_edges(void **state)
 static void
 test_field_copies(void **state)
 {
-	const unsigned char *m = (const unsigned char *)rfc8463_msg;
-	size_t len = strlen(rfc8463_msg), pos = 0, i;
-	struct dkim_verify_params p = params(RFC_NOW);
+	const unsigned char *m = (const unsigned char *)dvfx_rfc8463_msg;
+	size_t len = strlen(dvfx_rfc8463_msg), pos = 0, i;
+	struct dkim_verify_params p = dvfx_params(DVFX_RFC_NOW);
 	struct dkim_verifier *v = dkim_verifier_new(&p);
 	char name[64];
 	unsigned char value[1024];
@@ -323,7 +324,7 @@ test_field_copies(void **state)
 		memset(value, 'y', sizeof(value));
 	}
 	assert_int_equal(n, 2);
-	answer_keys(v, 2, rfc_keys, 2);
+	dvfx_answer_keys(v, 2, dvfx_rfc_keys, 2);
 	dkim_verifier_eoh(v);
 	dkim_verifier_body(v, m + pos, len - pos);
 	dkim_verifier_eom(v);

@@ -24,33 +24,35 @@
 static void
 test_signature_after_header_cap(void **state)
 {
-	struct dkim_verify_params p = params(RFC_NOW);
+	struct dkim_verify_params p = dvfx_params(DVFX_RFC_NOW);
 	struct tk_outcome o;
 	char *m;
 	size_t i;
 
 	(void)state;
 	p.max_headers = 1;	/* the second signature is over the cap */
-	tk_verify((const unsigned char *)rfc8463_msg, strlen(rfc8463_msg), &p,
-	    0, rfc_keys, 2, &o);
+	tk_verify((const unsigned char *)dvfx_rfc8463_msg,
+	    strlen(dvfx_rfc8463_msg), &p, 0, dvfx_rfc_keys, 2, &o);
 	assert_int_equal(o.count, 2);
 	assert_int_equal(o.ignored, 0);
-	expect(&o, 0, DKIM_RES_PERMERROR, "header too large");
-	expect(&o, 1, DKIM_RES_PERMERROR, "header too large");
+	dvfx_expect(&o, 0, DKIM_RES_PERMERROR, "header too large");
+	dvfx_expect(&o, 1, DKIM_RES_PERMERROR, "header too large");
 	assert_string_equal(o.domain[1], "football.example.com");
 	assert_string_equal(o.key_name[1], "");	/* no lookup wanted */
 
-	m = replace(rfc8463_msg, "DKIM-Signature: v=1; a=ed25519",
+	m = dvfx_replace(dvfx_rfc8463_msg, "DKIM-Signature: v=1; a=ed25519",
 	    "Received: one\r\nReceived: two\r\nReceived: three\r\n"
 	    "DKIM-Signature: v=1; a=ed25519");
 	p.max_headers = 2;	/* both signatures are over the cap */
-	tk_verify((const unsigned char *)m, strlen(m), &p, 0, rfc_keys, 2, &o);
+	tk_verify((const unsigned char *)m, strlen(m), &p, 0, dvfx_rfc_keys, 2,
+	    &o);
 	assert_int_equal(o.count, 2);
 	for (i = 0; i < 2; i++)
-		expect(&o, i, DKIM_RES_PERMERROR, "header too large");
+		dvfx_expect(&o, i, DKIM_RES_PERMERROR, "header too large");
 	/* the cap on signatures still holds for them */
 	p.max_signatures = 1;
-	tk_verify((const unsigned char *)m, strlen(m), &p, 0, rfc_keys, 2, &o);
+	tk_verify((const unsigned char *)m, strlen(m), &p, 0, dvfx_rfc_keys, 2,
+	    &o);
 	assert_int_equal(o.count, 1);
 	assert_int_equal(o.ignored, 1);
 	free(m);
@@ -59,7 +61,7 @@ test_signature_after_header_cap(void **state)
 static void
 test_body_hashes_are_shared(void **state)
 {
-	struct dkim_verify_params p = params(RFC_NOW);
+	struct dkim_verify_params p = dvfx_params(DVFX_RFC_NOW);
 	struct dkim_verifier *v = dkim_verifier_new(&p);
 	static const char *sigs[] = {
 		" v=1; a=rsa-sha256; c=relaxed/relaxed; d=e.com; s=a; h=from; bh=AAAA; b=AAAA",
@@ -88,7 +90,7 @@ test_body_hashes_are_shared(void **state)
 static void
 test_body_hashes_are_bounded(void **state)
 {
-	struct dkim_verify_params p = params(RFC_NOW);
+	struct dkim_verify_params p = dvfx_params(DVFX_RFC_NOW);
 	struct dkim_verifier *v;
 	const struct dkim_result *r;
 	const size_t nsig = DKIM_VERIFY_MAX_BODIES + 4;
@@ -138,24 +140,25 @@ prefer_x(const char *d, void *arg)
 static void
 test_admit_takes_the_bottom_preferred(void **state)
 {
-	struct dkim_verify_params p = params(RFC_NOW);
+	struct dkim_verify_params p = dvfx_params(DVFX_RFC_NOW);
 	struct dkim_verifier *v;
 	int idx[DKIM_VERIFY_EXTRA_PREFERRED], asked = 0;
 
 	(void)state;
 	p.max_signatures = 2;
 	v = dkim_verifier_new(&p);
-	assert_int_equal(add_sig(v, "a.com", "s0"), 0);
-	assert_int_equal(add_sig(v, "x.com", "s1"), 1);
-	assert_int_equal(add_sig(v, "x.com", "s2"), -1);	/* beyond */
+	assert_int_equal(dvfx_add_sig(v, "a.com", "s0"), 0);
+	assert_int_equal(dvfx_add_sig(v, "x.com", "s1"), 1);
+	/* beyond */
+	assert_int_equal(dvfx_add_sig(v, "x.com", "s2"), -1);
 	assert_int_equal(dkim_verifier_header(v,
 	    (const unsigned char *)"DKIM-Signature", 14,
 	    (const unsigned char *)" v=1; broken", 12), -1);
-	assert_int_equal(add_sig(v, "x.com", "s4"), -1);
+	assert_int_equal(dvfx_add_sig(v, "x.com", "s4"), -1);
 	assert_int_equal(dkim_verifier_header(v, (const unsigned char *)"From",
 	    4, (const unsigned char *)" a@x.com", 8), -1);
-	assert_int_equal(add_sig(v, "x.com", "s5"), -1);
-	assert_int_equal(add_sig(v, "y.com", "s6"), -1);
+	assert_int_equal(dvfx_add_sig(v, "x.com", "s5"), -1);
+	assert_int_equal(dvfx_add_sig(v, "y.com", "s6"), -1);
 	assert_int_equal(dkim_verifier_ignored(v), 5);
 
 	assert_int_equal(dkim_verifier_admit(v, prefer_x, &asked, idx), 2);
@@ -177,9 +180,9 @@ test_admit_takes_the_bottom_preferred(void **state)
 
 	/* after eoh the header block is gone: nothing is admitted */
 	v = dkim_verifier_new(&p);
-	(void)add_sig(v, "x.com", "s0");
-	(void)add_sig(v, "x.com", "s1");
-	(void)add_sig(v, "x.com", "s2");
+	(void)dvfx_add_sig(v, "x.com", "s0");
+	(void)dvfx_add_sig(v, "x.com", "s1");
+	(void)dvfx_add_sig(v, "x.com", "s2");
 	dkim_verifier_eoh(v);
 	assert_int_equal(dkim_verifier_admit(v, prefer_x, &asked, idx), 0);
 	assert_int_equal(dkim_verifier_ignored(v), 1);
@@ -191,9 +194,9 @@ test_admit_takes_the_bottom_preferred(void **state)
 static void
 test_field_bytes_cap(void **state)
 {
-	const unsigned char *m = (const unsigned char *)rfc8463_msg;
-	size_t len = strlen(rfc8463_msg), pos = 0, longest = 0;
-	struct dkim_verify_params p = params(RFC_NOW);
+	const unsigned char *m = (const unsigned char *)dvfx_rfc8463_msg;
+	size_t len = strlen(dvfx_rfc8463_msg), pos = 0, longest = 0;
+	struct dkim_verify_params p = dvfx_params(DVFX_RFC_NOW);
 	struct msg_field f;
 	struct tk_outcome o;
 
@@ -202,13 +205,13 @@ test_field_bytes_cap(void **state)
 		if (f.name_len + 1 + f.value_len > longest)
 			longest = f.name_len + 1 + f.value_len;
 	p.max_field_bytes = longest;
-	tk_verify(m, len, &p, 0, rfc_keys, 2, &o);
-	expect(&o, 0, DKIM_RES_PASS, "");
-	expect(&o, 1, DKIM_RES_PASS, "");
+	tk_verify(m, len, &p, 0, dvfx_rfc_keys, 2, &o);
+	dvfx_expect(&o, 0, DKIM_RES_PASS, "");
+	dvfx_expect(&o, 1, DKIM_RES_PASS, "");
 	p.max_field_bytes = longest - 1;
-	tk_verify(m, len, &p, 0, rfc_keys, 2, &o);
-	expect(&o, 0, DKIM_RES_PERMERROR, "header too large");
-	expect(&o, 1, DKIM_RES_PERMERROR, "header too large");
+	tk_verify(m, len, &p, 0, dvfx_rfc_keys, 2, &o);
+	dvfx_expect(&o, 0, DKIM_RES_PERMERROR, "header too large");
+	dvfx_expect(&o, 1, DKIM_RES_PERMERROR, "header too large");
 }
 
 /* max_header_bytes counts the names and the values (as given) of all
@@ -219,9 +222,9 @@ test_header_bytes_cap(void **state)
 {
 	static const char sig[] = " v=1; a=rsa-sha256; d=example.com; s=s; "
 	    "h=from; bh=AAAA; b=AAAA";
-	const unsigned char *m = (const unsigned char *)rfc8463_msg;
-	size_t len = strlen(rfc8463_msg), pos = 0, total = 0;
-	struct dkim_verify_params p = params(RFC_NOW);
+	const unsigned char *m = (const unsigned char *)dvfx_rfc8463_msg;
+	size_t len = strlen(dvfx_rfc8463_msg), pos = 0, total = 0;
+	struct dkim_verify_params p = dvfx_params(DVFX_RFC_NOW);
 	struct dkim_verifier *v;
 	struct msg_field f;
 	struct tk_outcome o;
@@ -231,18 +234,18 @@ test_header_bytes_cap(void **state)
 	while (msg_next_field(m, len, &pos, &f) == 1)
 		total += f.name_len + f.value_len;
 	p.max_header_bytes = total;
-	tk_verify(m, len, &p, 0, rfc_keys, 2, &o);
-	expect(&o, 0, DKIM_RES_PASS, "");
-	expect(&o, 1, DKIM_RES_PASS, "");
+	tk_verify(m, len, &p, 0, dvfx_rfc_keys, 2, &o);
+	dvfx_expect(&o, 0, DKIM_RES_PASS, "");
+	dvfx_expect(&o, 1, DKIM_RES_PASS, "");
 	p.max_header_bytes = total - 1;
-	tk_verify(m, len, &p, 0, rfc_keys, 2, &o);
-	expect(&o, 0, DKIM_RES_PERMERROR, "header too large");
-	expect(&o, 1, DKIM_RES_PERMERROR, "header too large");
+	tk_verify(m, len, &p, 0, dvfx_rfc_keys, 2, &o);
+	dvfx_expect(&o, 0, DKIM_RES_PERMERROR, "header too large");
+	dvfx_expect(&o, 1, DKIM_RES_PERMERROR, "header too large");
 	/* one field alone, at the cap and one byte over it */
 	for (i = 0; i < 2; i++) {
 		const struct dkim_result *r;
 
-		p = params(RFC_NOW);
+		p = dvfx_params(DVFX_RFC_NOW);
 		p.max_header_bytes = 14 + strlen(sig) - i;
 		v = dkim_verifier_new(&p);
 		assert_int_equal(dkim_verifier_header(v,
@@ -262,7 +265,7 @@ test_header_bytes_cap(void **state)
 	for (i = 0; i < 2; i++) {
 		const struct dkim_result *r;
 
-		p = params(RFC_NOW);
+		p = dvfx_params(DVFX_RFC_NOW);
 		p.max_header_bytes = 3 + 4 + 14 + strlen(sig) - i;
 		v = dkim_verifier_new(&p);
 		assert_int_equal(dkim_verifier_header(v,
@@ -284,7 +287,7 @@ test_header_bytes_cap(void **state)
 static void
 test_over_cap_signature_ignores_answers(void **state)
 {
-	struct dkim_verify_params p = params(RFC_NOW);
+	struct dkim_verify_params p = dvfx_params(DVFX_RFC_NOW);
 	struct dkim_verifier *v;
 	struct dns_answer a;
 	int idx;
@@ -295,7 +298,7 @@ test_over_cap_signature_ignores_answers(void **state)
 	v = dkim_verifier_new(&p);
 	assert_int_equal(dkim_verifier_header(v, (const unsigned char *)"From",
 	    4, (const unsigned char *)" a@e.com", 8), -1);
-	idx = add_sig(v, "e.com", "s");
+	idx = dvfx_add_sig(v, "e.com", "s");
 	assert_int_equal(idx, 0);
 	assert_null(dkim_verifier_key_name(v, idx));
 	/* over the caps, a field not DKIM-Signature or a signature beyond
@@ -305,7 +308,7 @@ test_over_cap_signature_ignores_answers(void **state)
 	memset(&a, 0, sizeof(a));
 	a.status = DNS_R_NXDOMAIN;
 	dkim_verifier_key_answer(v, idx, &a);
-	assert_int_equal(add_sig(v, "e.com", "t"), -1);
+	assert_int_equal(dvfx_add_sig(v, "e.com", "t"), -1);
 	dkim_verifier_eom(v);
 	assert_int_equal(dkim_verifier_result(v, 0)->result,
 	    DKIM_RES_PERMERROR);
@@ -321,7 +324,7 @@ test_over_cap_signature_ignores_answers(void **state)
 static void
 test_admit_edges(void **state)
 {
-	struct dkim_verify_params p = params(RFC_NOW);
+	struct dkim_verify_params p = dvfx_params(DVFX_RFC_NOW);
 	struct dkim_verifier *v;
 	int idx[DKIM_VERIFY_EXTRA_PREFERRED], asked = 0;
 	char sel[16];
@@ -330,8 +333,8 @@ test_admit_edges(void **state)
 	(void)state;
 	p.max_signatures = 1;
 	v = dkim_verifier_new(&p);
-	assert_int_equal(add_sig(v, "a.com", "s0"), 0);
-	assert_int_equal(add_sig(v, "x.com", "s1"), -1);
+	assert_int_equal(dvfx_add_sig(v, "a.com", "s0"), 0);
+	assert_int_equal(dvfx_add_sig(v, "x.com", "s1"), -1);
 	assert_int_equal(dkim_verifier_admit(v, prefer_x, &asked, idx), 1);
 	assert_int_equal(idx[0], 1);
 	assert_string_equal(dkim_verifier_key_name(v, 1),
@@ -339,11 +342,11 @@ test_admit_edges(void **state)
 	dkim_verifier_free(&v);
 	/* 20 beyond the cap, x.com only at the bottom two */
 	v = dkim_verifier_new(&p);
-	assert_int_equal(add_sig(v, "a.com", "s0"), 0);
+	assert_int_equal(dvfx_add_sig(v, "a.com", "s0"), 0);
 	for (i = 1; i <= 20; i++) {
 		(void)snprintf(sel, sizeof(sel), "s%zu", i);
-		assert_int_equal(add_sig(v, i >= 19 ? "x.com" : "y.com", sel),
-		    -1);
+		assert_int_equal(dvfx_add_sig(v, i >= 19 ? "x.com" : "y.com",
+		    sel), -1);
 	}
 	assert_int_equal(dkim_verifier_ignored(v), 20);
 	asked = 0;
@@ -356,10 +359,10 @@ test_admit_edges(void **state)
 	dkim_verifier_free(&v);
 	/* x.com at the top two of the 20: all 20 are looked at */
 	v = dkim_verifier_new(&p);
-	assert_int_equal(add_sig(v, "a.com", "s0"), 0);
+	assert_int_equal(dvfx_add_sig(v, "a.com", "s0"), 0);
 	for (i = 1; i <= 20; i++) {
 		(void)snprintf(sel, sizeof(sel), "s%zu", i);
-		(void)add_sig(v, i <= 2 ? "x.com" : "y.com", sel);
+		(void)dvfx_add_sig(v, i <= 2 ? "x.com" : "y.com", sel);
 	}
 	asked = 0;
 	assert_int_equal(dkim_verifier_admit(v, prefer_x, &asked, idx), 2);
@@ -375,10 +378,10 @@ test_admit_edges(void **state)
 		size_t at = 7 - n;
 
 		v = dkim_verifier_new(&p);
-		assert_int_equal(add_sig(v, "a.com", "s0"), 0);
+		assert_int_equal(dvfx_add_sig(v, "a.com", "s0"), 0);
 		for (i = 1; i <= 70; i++) {
 			(void)snprintf(sel, sizeof(sel), "s%zu", i);
-			(void)add_sig(v, i == at ? "x.com" : "y.com", sel);
+			(void)dvfx_add_sig(v, i == at ? "x.com" : "y.com", sel);
 		}
 		asked = 0;
 		assert_int_equal(dkim_verifier_admit(v, prefer_x, &asked, idx),

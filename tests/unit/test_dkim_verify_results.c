@@ -26,13 +26,13 @@
     "+2kryOTIKT+l/K4w3QIJA" e "AAAAAAAAAB"
 
 static const struct tk_key rfc_keys_e64[] = {	/* e = 2^63 + 1 */
-	{ ED_NAME, DNS_R_ANSWER, ED_REC },
-	{ RSA_NAME, DNS_R_ANSWER, RSA_E_REC("I") },
+	{ DVFX_ED_NAME, DNS_R_ANSWER, DVFX_ED_REC },
+	{ DVFX_RSA_NAME, DNS_R_ANSWER, RSA_E_REC("I") },
 };
 
 static const struct tk_key rfc_keys_e65[] = {	/* e = 2^64 + 1 */
-	{ ED_NAME, DNS_R_ANSWER, ED_REC },
-	{ RSA_NAME, DNS_R_ANSWER, RSA_E_REC("Q") },
+	{ DVFX_ED_NAME, DNS_R_ANSWER, DVFX_ED_REC },
+	{ DVFX_RSA_NAME, DNS_R_ANSWER, RSA_E_REC("Q") },
 };
 
 static void
@@ -43,13 +43,13 @@ test_rfc8463_example_passes_both(void **state)
 
 	(void)state;
 	for (chunk = 0; chunk < 8; chunk++) {
-		run(rfc8463_msg, rfc_keys, 2, chunk, &o);
+		dvfx_run(dvfx_rfc8463_msg, dvfx_rfc_keys, 2, chunk, &o);
 		assert_int_equal(o.count, 2);
-		expect(&o, 0, DKIM_RES_PASS, "");
-		expect(&o, 1, DKIM_RES_PASS, "");
+		dvfx_expect(&o, 0, DKIM_RES_PASS, "");
+		dvfx_expect(&o, 1, DKIM_RES_PASS, "");
 	}
-	assert_string_equal(o.key_name[0], ED_NAME);
-	assert_string_equal(o.key_name[1], RSA_NAME);
+	assert_string_equal(o.key_name[0], DVFX_ED_NAME);
+	assert_string_equal(o.key_name[1], DVFX_RSA_NAME);
 	assert_int_equal(o.r[1].key_bits, 1024);
 	assert_false(o.r[0].l_used);
 }
@@ -62,12 +62,12 @@ test_rfc8463_example_with_bare_lf_passes(void **state)
 	const char *p;
 
 	(void)state;
-	for (p = rfc8463_msg; *p; p++)
+	for (p = dvfx_rfc8463_msg; *p; p++)
 		if (*p != '\r')
 			buf_append_byte(&b, (unsigned char)*p);
-	run(buf_cstr(&b), rfc_keys, 2, 3, &o);
-	expect(&o, 0, DKIM_RES_PASS, "");
-	expect(&o, 1, DKIM_RES_PASS, "");
+	dvfx_run(buf_cstr(&b), dvfx_rfc_keys, 2, 3, &o);
+	dvfx_expect(&o, 0, DKIM_RES_PASS, "");
+	dvfx_expect(&o, 1, DKIM_RES_PASS, "");
 	buf_deinit(&b);
 }
 
@@ -106,13 +106,14 @@ test_tampering_is_detected(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *m = replace(rfc8463_msg, cases[i].from, cases[i].to);
+		char *m = dvfx_replace(dvfx_rfc8463_msg, cases[i].from,
+		    cases[i].to);
 		struct tk_outcome o;
 
-		run(m, rfc_keys, 2, 5, &o);
+		dvfx_run(m, dvfx_rfc_keys, 2, 5, &o);
 		assert_int_equal(o.count, 2);
 		print_message("# %s\n", cases[i].label);
-		expect(&o, 0, cases[i].res, cases[i].reason);
+		dvfx_expect(&o, 0, cases[i].res, cases[i].reason);
 		free(m);
 	}
 }
@@ -139,22 +140,24 @@ test_key_answers_map_to_results(void **state)
 		  "key lookup error" },
 		{ "revoked", DNS_R_ANSWER, "v=DKIM1; k=ed25519; p=",
 		  DKIM_RES_PERMERROR, "key revoked" },
-		{ "wrong k=", DNS_R_ANSWER, RSA_REC, DKIM_RES_PERMERROR,
+		{ "wrong k=", DNS_R_ANSWER, DVFX_RSA_REC, DKIM_RES_PERMERROR,
 		  "key type mismatch" },
-		{ "h=sha1 only", DNS_R_ANSWER, ED_REC "; h=sha1",
+		{ "h=sha1 only", DNS_R_ANSWER, DVFX_ED_REC "; h=sha1",
 		  DKIM_RES_PERMERROR, "hash not allowed by key h=" },
-		{ "h= lists sha256", DNS_R_ANSWER, ED_REC "; h=sha1:sha256",
+		{ "h= lists sha256", DNS_R_ANSWER,
+		    DVFX_ED_REC "; h=sha1:sha256",
 		  DKIM_RES_PASS, "" },
-		{ "h=sha256 only", DNS_R_ANSWER, ED_REC "; h=sha256",
+		{ "h=sha256 only", DNS_R_ANSWER, DVFX_ED_REC "; h=sha256",
 		  DKIM_RES_PASS, "" },
-		{ "t=s with i= equal to d=", DNS_R_ANSWER, ED_REC "; t=s",
+		{ "t=s with i= equal to d=", DNS_R_ANSWER, DVFX_ED_REC "; t=s",
 		  DKIM_RES_PASS, "" },
-		{ "s=email", DNS_R_ANSWER, ED_REC "; s=email", DKIM_RES_PASS, "" },
-		{ "s=other", DNS_R_ANSWER, ED_REC "; s=other",
+		{ "s=email", DNS_R_ANSWER, DVFX_ED_REC "; s=email",
+		    DKIM_RES_PASS, "" },
+		{ "s=other", DNS_R_ANSWER, DVFX_ED_REC "; s=other",
 		  DKIM_RES_PERMERROR, "key not for email" },
 		{ "syntax error", DNS_R_ANSWER, "v=DKIM1; k=ed25519; p",
 		  DKIM_RES_PERMERROR, "malformed key record" },
-		{ "unknown tag ignored", DNS_R_ANSWER, ED_REC "; zz=top",
+		{ "unknown tag ignored", DNS_R_ANSWER, DVFX_ED_REC "; zz=top",
 		  DKIM_RES_PASS, "" },
 	};
 	size_t i;
@@ -162,96 +165,99 @@ test_key_answers_map_to_results(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct tk_key keys[2] = {
-			{ ED_NAME, cases[i].status, cases[i].txt },
-			{ RSA_NAME, DNS_R_ANSWER, RSA_REC },
+			{ DVFX_ED_NAME, cases[i].status, cases[i].txt },
+			{ DVFX_RSA_NAME, DNS_R_ANSWER, DVFX_RSA_REC },
 		};
 		struct tk_outcome o;
 
 		print_message("# %s\n", cases[i].label);
-		run(rfc8463_msg, keys, 2, 0, &o);
-		expect(&o, 0, cases[i].res, cases[i].reason);
-		expect(&o, 1, DKIM_RES_PASS, "");
+		dvfx_run(dvfx_rfc8463_msg, keys, 2, 0, &o);
+		dvfx_expect(&o, 0, cases[i].res, cases[i].reason);
+		dvfx_expect(&o, 1, DKIM_RES_PASS, "");
 	}
 }
 
 static void
 test_policy_limits(void **state)
 {
-	struct dkim_verify_params p = params(RFC_NOW);
+	struct dkim_verify_params p = dvfx_params(DVFX_RFC_NOW);
 	struct tk_outcome o;
 
 	(void)state;
 	p.min_rsa_bits = 2048;
-	tk_verify((const unsigned char *)rfc8463_msg, strlen(rfc8463_msg), &p,
-	    0, rfc_keys, 2, &o);
-	expect(&o, 0, DKIM_RES_PASS, "");
-	expect(&o, 1, DKIM_RES_POLICY, "key too small");
+	tk_verify((const unsigned char *)dvfx_rfc8463_msg,
+	    strlen(dvfx_rfc8463_msg), &p, 0, dvfx_rfc_keys, 2, &o);
+	dvfx_expect(&o, 0, DKIM_RES_PASS, "");
+	dvfx_expect(&o, 1, DKIM_RES_POLICY, "key too small");
 
 	/* the RFC key has 1024 bits: both bounds take it */
-	p = params(RFC_NOW);
+	p = dvfx_params(DVFX_RFC_NOW);
 	p.min_rsa_bits = p.max_rsa_bits = 1024;
-	tk_verify((const unsigned char *)rfc8463_msg, strlen(rfc8463_msg), &p,
-	    0, rfc_keys, 2, &o);
-	expect(&o, 1, DKIM_RES_PASS, "");
+	tk_verify((const unsigned char *)dvfx_rfc8463_msg,
+	    strlen(dvfx_rfc8463_msg), &p, 0, dvfx_rfc_keys, 2, &o);
+	dvfx_expect(&o, 1, DKIM_RES_PASS, "");
 
-	p = params(RFC_NOW);
+	p = dvfx_params(DVFX_RFC_NOW);
 	p.max_rsa_bits = 512;
-	tk_verify((const unsigned char *)rfc8463_msg, strlen(rfc8463_msg), &p,
-	    0, rfc_keys, 2, &o);
-	expect(&o, 1, DKIM_RES_POLICY, "key too large");
+	tk_verify((const unsigned char *)dvfx_rfc8463_msg,
+	    strlen(dvfx_rfc8463_msg), &p, 0, dvfx_rfc_keys, 2, &o);
+	dvfx_expect(&o, 1, DKIM_RES_POLICY, "key too large");
 
 	/* the RFC key's modulus with a public exponent of 64 bits (2^63+1:
 	 * verified, so the signature fails) and of 65 bits (2^64+1: refused
 	 * before any work, as a key too large is) */
-	p = params(RFC_NOW);
-	tk_verify((const unsigned char *)rfc8463_msg, strlen(rfc8463_msg), &p,
-	    0, rfc_keys_e64, 2, &o);
-	expect(&o, 1, DKIM_RES_FAIL, "signature did not verify");
-	tk_verify((const unsigned char *)rfc8463_msg, strlen(rfc8463_msg), &p,
-	    0, rfc_keys_e65, 2, &o);
-	expect(&o, 0, DKIM_RES_PASS, "");
-	expect(&o, 1, DKIM_RES_POLICY, "key exponent too large");
+	p = dvfx_params(DVFX_RFC_NOW);
+	tk_verify((const unsigned char *)dvfx_rfc8463_msg,
+	    strlen(dvfx_rfc8463_msg), &p, 0, rfc_keys_e64, 2, &o);
+	dvfx_expect(&o, 1, DKIM_RES_FAIL, "signature did not verify");
+	tk_verify((const unsigned char *)dvfx_rfc8463_msg,
+	    strlen(dvfx_rfc8463_msg), &p, 0, rfc_keys_e65, 2, &o);
+	dvfx_expect(&o, 0, DKIM_RES_PASS, "");
+	dvfx_expect(&o, 1, DKIM_RES_POLICY, "key exponent too large");
 
-	p = params(RFC_NOW);
+	p = dvfx_params(DVFX_RFC_NOW);
 	p.max_signatures = 1;
-	tk_verify((const unsigned char *)rfc8463_msg, strlen(rfc8463_msg), &p,
-	    0, rfc_keys, 2, &o);
+	tk_verify((const unsigned char *)dvfx_rfc8463_msg,
+	    strlen(dvfx_rfc8463_msg), &p, 0, dvfx_rfc_keys, 2, &o);
 	assert_int_equal(o.count, 1);
 	assert_int_equal(o.ignored, 1);
-	expect(&o, 0, DKIM_RES_PASS, "");
+	dvfx_expect(&o, 0, DKIM_RES_PASS, "");
 
-	p = params(RFC_NOW);
+	p = dvfx_params(DVFX_RFC_NOW);
 	p.max_headers = 3;
-	tk_verify((const unsigned char *)rfc8463_msg, strlen(rfc8463_msg), &p,
-	    0, rfc_keys, 2, &o);
-	expect(&o, 0, DKIM_RES_PERMERROR, "header too large");
+	tk_verify((const unsigned char *)dvfx_rfc8463_msg,
+	    strlen(dvfx_rfc8463_msg), &p, 0, dvfx_rfc_keys, 2, &o);
+	dvfx_expect(&o, 0, DKIM_RES_PERMERROR, "header too large");
 }
 
 static void
 test_clock_judges_t_and_x(void **state)
 {
-	struct dkim_verify_params p = params(RFC_NOW - 3600);
+	struct dkim_verify_params p = dvfx_params(DVFX_RFC_NOW - 3600);
 	struct tk_outcome o;
 	char *m;
 
 	(void)state;
-	tk_verify((const unsigned char *)rfc8463_msg, strlen(rfc8463_msg), &p,
-	    0, rfc_keys, 2, &o);
-	expect(&o, 0, DKIM_RES_PERMERROR, "signature timestamp in the future");
+	tk_verify((const unsigned char *)dvfx_rfc8463_msg,
+	    strlen(dvfx_rfc8463_msg), &p, 0, dvfx_rfc_keys, 2, &o);
+	dvfx_expect(&o, 0, DKIM_RES_PERMERROR,
+	    "signature timestamp in the future");
 	assert_string_equal(o.key_name[0], "");	/* no lookup wanted */
-	p.now = RFC_NOW - 200;	/* within the default 300 s skew */
-	tk_verify((const unsigned char *)rfc8463_msg, strlen(rfc8463_msg), &p,
-	    0, rfc_keys, 2, &o);
-	expect(&o, 0, DKIM_RES_PASS, "");
+	p.now = DVFX_RFC_NOW - 200;	/* within the default 300 s skew */
+	tk_verify((const unsigned char *)dvfx_rfc8463_msg,
+	    strlen(dvfx_rfc8463_msg), &p, 0, dvfx_rfc_keys, 2, &o);
+	dvfx_expect(&o, 0, DKIM_RES_PASS, "");
 	/* x= changes the signed header, so only the judgement is checked */
-	m = replace(rfc8463_msg, "t=1528637909; h=from : to :\r\n",
+	m = dvfx_replace(dvfx_rfc8463_msg, "t=1528637909; h=from : to :\r\n",
 	    "t=1528637909; x=1528637910; h=from : to :\r\n");
-	p.now = RFC_NOW + 1 + 300;	/* at the edge of the skew */
-	tk_verify((const unsigned char *)m, strlen(m), &p, 0, rfc_keys, 2, &o);
-	expect(&o, 0, DKIM_RES_FAIL, "signature did not verify");
-	p.now = RFC_NOW + 1 + 301;
-	tk_verify((const unsigned char *)m, strlen(m), &p, 0, rfc_keys, 2, &o);
-	expect(&o, 0, DKIM_RES_PERMERROR, "signature expired");
+	p.now = DVFX_RFC_NOW + 1 + 300;	/* at the edge of the skew */
+	tk_verify((const unsigned char *)m, strlen(m), &p, 0, dvfx_rfc_keys, 2,
+	    &o);
+	dvfx_expect(&o, 0, DKIM_RES_FAIL, "signature did not verify");
+	p.now = DVFX_RFC_NOW + 1 + 301;
+	tk_verify((const unsigned char *)m, strlen(m), &p, 0, dvfx_rfc_keys, 2,
+	    &o);
+	dvfx_expect(&o, 0, DKIM_RES_PERMERROR, "signature expired");
 	free(m);
 }
 
@@ -262,14 +268,14 @@ test_no_signature_gives_no_results(void **state)
 	struct tk_outcome o;
 
 	(void)state;
-	run(m, rfc_keys, 2, 0, &o);
+	dvfx_run(m, dvfx_rfc_keys, 2, 0, &o);
 	assert_int_equal(o.count, 0);
 }
 
 static void
 test_missing_key_answer_is_temperror(void **state)
 {
-	struct dkim_verify_params p = params(RFC_NOW);
+	struct dkim_verify_params p = dvfx_params(DVFX_RFC_NOW);
 	struct dkim_verifier *v = dkim_verifier_new(&p);
 	static const char sig[] = " v=1; a=rsa-sha256; d=example.com; s=s; "
 	    "h=from; bh=AAAA; b=AAAA";
@@ -296,12 +302,12 @@ static void
 answer_with(struct dns_rr *rr, size_t n, enum dkim_res res, const char *why,
     const char *record)
 {
-	struct dkim_verify_params p = params(RFC_NOW);
+	struct dkim_verify_params p = dvfx_params(DVFX_RFC_NOW);
 	struct dkim_verifier *v = dkim_verifier_new(&p);
 	struct dns_answer a;
 	const struct dkim_result *r;
-	const unsigned char *m = (const unsigned char *)rfc8463_msg;
-	size_t pos = 0, len = strlen(rfc8463_msg);
+	const unsigned char *m = (const unsigned char *)dvfx_rfc8463_msg;
+	size_t pos = 0, len = strlen(dvfx_rfc8463_msg);
 	struct msg_field f;
 
 	memset(&a, 0, sizeof(a));
@@ -345,9 +351,9 @@ test_several_records_in_an_answer(void **state)
 	rr[1].text = (char *)"p=";
 	rr[1].text_len = 2;
 	rr[2].type = DNS_T_TXT;
-	rr[2].text = (char *)ED_REC;
-	rr[2].text_len = strlen(ED_REC);
-	answer_with(rr, 3, DKIM_RES_PASS, "", ED_REC);
+	rr[2].text = (char *)DVFX_ED_REC;
+	rr[2].text_len = strlen(DVFX_ED_REC);
+	answer_with(rr, 3, DKIM_RES_PASS, "", DVFX_ED_REC);
 	/* "v=spf1" reads as a key record of the wrong version */
 	answer_with(rr, 2, DKIM_RES_PERMERROR, "bad key version",
 	    "v=spf1 -all");
@@ -370,12 +376,13 @@ test_several_records_in_an_answer(void **state)
 static void
 test_body_shorter_than_l_fails(void **state)
 {
-	char *m = replace(rfc8463_msg, "s=brisbane;", "l=4000; s=brisbane;");
+	char *m = dvfx_replace(dvfx_rfc8463_msg, "s=brisbane;",
+	    "l=4000; s=brisbane;");
 	struct tk_outcome o;
 
 	(void)state;
-	run(m, rfc_keys, 2, 0, &o);
-	expect(&o, 0, DKIM_RES_FAIL, "body shorter than l=");
+	dvfx_run(m, dvfx_rfc_keys, 2, 0, &o);
+	dvfx_expect(&o, 0, DKIM_RES_FAIL, "body shorter than l=");
 	assert_true(o.r[0].l_used);
 	free(m);
 }
@@ -383,7 +390,7 @@ test_body_shorter_than_l_fails(void **state)
 static void
 test_mutated_messages_never_crash(void **state)
 {
-	size_t len = strlen(rfc8463_msg), iter, k;
+	size_t len = strlen(dvfx_rfc8463_msg), iter, k;
 	char *m = malloc(len + 1);
 	uint32_t seed = 4242;
 	struct tk_outcome o;
@@ -391,12 +398,12 @@ test_mutated_messages_never_crash(void **state)
 	(void)state;
 	assert_non_null(m);
 	for (iter = 0; iter < 3000; iter++) {
-		memcpy(m, rfc8463_msg, len + 1);
+		memcpy(m, dvfx_rfc8463_msg, len + 1);
 		for (k = 0; k < 1 + iter % 6; k++) {
 			seed = seed * 1103515245u + 12345u;
 			m[(seed >> 8) % len] = (char)(seed >> 24);
 		}
-		run(m, rfc_keys, 2, iter % 17, &o);
+		dvfx_run(m, dvfx_rfc_keys, 2, iter % 17, &o);
 		assert_true(o.count <= 2);
 		for (k = 0; k < o.count; k++)
 			if (o.r[k].result == DKIM_RES_PASS)

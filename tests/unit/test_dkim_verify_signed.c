@@ -31,7 +31,7 @@ sign_verify(const struct crypto_privkey *k, const struct tk_sign_opts *so,
 	struct tk_key key;
 	struct tk_outcome o;
 	char name[300];
-	struct dkim_verify_params p = params(1700000000);
+	struct dkim_verify_params p = dvfx_params(1700000000);
 
 	p.allow_partial_body = allow_partial;
 	tk_key_record(k, &rec);
@@ -40,13 +40,13 @@ sign_verify(const struct crypto_privkey *k, const struct tk_sign_opts *so,
 	key.name = name;
 	key.status = DNS_R_ANSWER;
 	key.txt = buf_cstr(&rec);
-	assert_true(tk_sign((const unsigned char *)plain_msg,
-	    strlen(plain_msg), k, so, &msg));
+	assert_true(tk_sign((const unsigned char *)dvfx_plain_msg,
+	    strlen(dvfx_plain_msg), k, so, &msg));
 	if (append_body)
 		buf_append_str(&msg, append_body);
 	tk_verify(msg.data, msg.len, &p, 7, &key, 1, &o);
 	assert_int_equal(o.count, 1);
-	expect(&o, 0, res, reason);
+	dvfx_expect(&o, 0, res, reason);
 	assert_int_equal(o.r[0].l_partial, l_partial);
 	buf_deinit(&rec);
 	buf_deinit(&msg);
@@ -125,23 +125,23 @@ test_early_decision_judges_no_l(void **state)
 		true, 1700000000 - 10, 0
 	};
 	struct buf rec = BUF_INIT, once = BUF_INIT, twice = BUF_INIT;
-	struct dkim_verify_params p = params(1700000000);
+	struct dkim_verify_params p = dvfx_params(1700000000);
 	struct tk_key key = { "sel._domainkey.example.com", DNS_R_ANSWER, NULL };
 	struct tk_outcome o;
 
 	(void)state;
 	tk_key_record(rsa, &rec);
 	key.txt = buf_cstr(&rec);
-	assert_true(tk_sign((const unsigned char *)plain_msg,
-	    strlen(plain_msg), rsa, &so, &once));
+	assert_true(tk_sign((const unsigned char *)dvfx_plain_msg,
+	    strlen(dvfx_plain_msg), rsa, &so, &once));
 	so.hash = CRYPTO_HASH_SHA256;
 	so.bcanon = DKIM_CANON_SIMPLE;
 	so.use_l = false;
 	assert_true(tk_sign(once.data, once.len, rsa, &so, &twice));
 	tk_verify(twice.data, twice.len, &p, 7, &key, 1, &o);
 	assert_int_equal(o.count, 2);
-	expect(&o, 0, DKIM_RES_PASS, "");
-	expect(&o, 1, DKIM_RES_POLICY, "rsa-sha1 not accepted (RFC 8301)");
+	dvfx_expect(&o, 0, DKIM_RES_PASS, "");
+	dvfx_expect(&o, 1, DKIM_RES_POLICY, "rsa-sha1 not accepted (RFC 8301)");
 	assert_true(o.r[1].l_used);
 	assert_false(o.r[1].l_partial);
 	assert_false(o.r[0].l_partial);
@@ -164,7 +164,7 @@ test_two_body_hashes(void **state)
 		false, 0, 0
 	};
 	struct buf rec = BUF_INIT, once = BUF_INIT, twice = BUF_INIT;
-	struct dkim_verify_params p = params(1700000000);
+	struct dkim_verify_params p = dvfx_params(1700000000);
 	struct tk_key key = { "s._domainkey.example.com", DNS_R_ANSWER, NULL };
 	struct buf store = BUF_INIT;
 	struct dkim_detail d;
@@ -181,14 +181,14 @@ test_two_body_hashes(void **state)
 	(void)state;
 	tk_key_record(k, &rec);
 	key.txt = buf_cstr(&rec);
-	assert_true(tk_sign((const unsigned char *)plain_msg,
-	    strlen(plain_msg), k, &so, &once));
+	assert_true(tk_sign((const unsigned char *)dvfx_plain_msg,
+	    strlen(dvfx_plain_msg), k, &so, &once));
 	so.bcanon = DKIM_CANON_SIMPLE;
 	assert_true(tk_sign(once.data, once.len, k, &so, &twice));
 	tk_verify(twice.data, twice.len, &p, 5, &key, 1, &o);
 	assert_int_equal(o.count, 2);
-	expect(&o, 0, DKIM_RES_PASS, "");
-	expect(&o, 1, DKIM_RES_PASS, "");
+	dvfx_expect(&o, 0, DKIM_RES_PASS, "");
+	dvfx_expect(&o, 1, DKIM_RES_PASS, "");
 	v = dkim_verifier_new(&p);
 	while (msg_next_field(twice.data, twice.len, &pos, &f) == 1)
 		if (dkim_verifier_header(v, f.name, f.name_len, f.value,
@@ -198,7 +198,7 @@ test_two_body_hashes(void **state)
 	crypto_base64_encode(dg, tk_body_digest_chunked(DKIM_CANON_RELAXED,
 	    twice.data + pos, twice.len - pos, 0, false, 0, dg, &total),
 	    &relaxed_bh);
-	answer_keys(v, n, &key, 1);
+	dvfx_answer_keys(v, n, &key, 1);
 	dkim_verifier_body(v, twice.data + pos, 7);
 	assert_int_equal(dkim_verifier_body_hashers(v), 2);
 	dkim_verifier_body(v, twice.data + pos + 7, twice.len - pos - 7);
@@ -228,7 +228,7 @@ test_two_body_hashes(void **state)
 	while (msg_next_field(once.data, once.len, &pos, &f) == 1)
 		(void)dkim_verifier_header(v, f.name, f.name_len, f.value,
 		    f.value_len);
-	answer_keys(v, 1, &key, 1);
+	dvfx_answer_keys(v, 1, &key, 1);
 	dkim_verifier_eom(v);
 	assert_int_equal(dkim_verifier_result(v, 0)->result, DKIM_RES_PASS);
 	dkim_verifier_free(&v);
@@ -253,7 +253,7 @@ test_uncovered_from(void **state)
 		false, 0, 0
 	};
 	struct buf rec = BUF_INIT, msg = BUF_INIT, two = BUF_INIT;
-	struct dkim_verify_params p = params(1700000000);
+	struct dkim_verify_params p = dvfx_params(1700000000);
 	struct tk_key key = { "s._domainkey.example.com", DNS_R_ANSWER, NULL };
 	struct tk_outcome o;
 	char *hidden;
@@ -261,32 +261,32 @@ test_uncovered_from(void **state)
 	(void)state;
 	tk_key_record(k, &rec);
 	key.txt = buf_cstr(&rec);
-	assert_true(tk_sign((const unsigned char *)plain_msg,
-	    strlen(plain_msg), k, &so, &msg));
+	assert_true(tk_sign((const unsigned char *)dvfx_plain_msg,
+	    strlen(dvfx_plain_msg), k, &so, &msg));
 	tk_verify(msg.data, msg.len, &p, 0, &key, 1, &o);
-	expect(&o, 0, DKIM_RES_PASS, "");
+	dvfx_expect(&o, 0, DKIM_RES_PASS, "");
 	buf_append_str(&two, "From: Mallory <m@evil.example>\r\n");
 	buf_append(&two, msg.data, msg.len);
 	tk_verify(two.data, two.len, &p, 0, &key, 1, &o);
-	expect(&o, 0, DKIM_RES_POLICY, "unsigned From field");
+	dvfx_expect(&o, 0, DKIM_RES_POLICY, "unsigned From field");
 	/* From named twice covers two */
 	buf_reset(&msg);
 	buf_reset(&two);
 	so.headers = "from:from:to:subject";
 	buf_append_str(&two, "From: Mallory <m@evil.example>\r\n");
-	buf_append_str(&two, plain_msg);
+	buf_append_str(&two, dvfx_plain_msg);
 	assert_true(tk_sign(two.data, two.len, k, &so, &msg));
 	tk_verify(msg.data, msg.len, &p, 0, &key, 1, &o);
-	expect(&o, 0, DKIM_RES_PASS, "");
+	dvfx_expect(&o, 0, DKIM_RES_PASS, "");
 	/* signed as it stands, with a From after a bare CR in To */
 	buf_reset(&msg);
 	so.headers = "from:to:subject";
-	hidden = replace(plain_msg, "To: grace@example.org\r\n",
+	hidden = dvfx_replace(dvfx_plain_msg, "To: grace@example.org\r\n",
 	    "To: grace@example.org\rFrom: m@evil.example\r\n");
 	assert_true(tk_sign((const unsigned char *)hidden, strlen(hidden), k,
 	    &so, &msg));
 	tk_verify(msg.data, msg.len, &p, 0, &key, 1, &o);
-	expect(&o, 0, DKIM_RES_POLICY, "From hidden after a bare CR");
+	dvfx_expect(&o, 0, DKIM_RES_POLICY, "From hidden after a bare CR");
 	free(hidden);
 	buf_deinit(&rec);
 	buf_deinit(&msg);
@@ -320,7 +320,7 @@ test_key_flags_and_sha1(void **state)
 		  "hash not allowed by key h=", false },
 	};
 	struct crypto_privkey *k = tk_keygen("rsa", 2048);
-	struct dkim_verify_params p = params(1700000000);
+	struct dkim_verify_params p = dvfx_params(1700000000);
 	struct buf rec = BUF_INIT, msg = BUF_INIT;
 	struct tk_key key = { "s._domainkey.example.com", DNS_R_ANSWER, NULL };
 	struct tk_outcome o;
@@ -340,11 +340,11 @@ test_key_flags_and_sha1(void **state)
 		tk_key_record(k, &rec);
 		buf_append_str(&rec, cases[i].flags);
 		key.txt = buf_cstr(&rec);
-		assert_true(tk_sign((const unsigned char *)plain_msg,
-		    strlen(plain_msg), k, &so, &msg));
+		assert_true(tk_sign((const unsigned char *)dvfx_plain_msg,
+		    strlen(dvfx_plain_msg), k, &so, &msg));
 		tk_verify(msg.data, msg.len, &p, 0, &key, 1, &o);
 		print_message("# case %zu\n", i);
-		expect(&o, 0, cases[i].res, cases[i].reason);
+		dvfx_expect(&o, 0, cases[i].res, cases[i].reason);
 		assert_int_equal(o.r[0].testing, cases[i].testing);
 	}
 	buf_deinit(&rec);

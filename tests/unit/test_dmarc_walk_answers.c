@@ -26,7 +26,7 @@ test_dns_failure_mid_walk(void **state)
 	fake_add(f, "_dmarc.example.com", DNS_T_TXT, DNS_R_SERVFAIL, NULL);
 	fake_add(f, "_dmarc.com", DNS_T_TXT, DNS_R_ANSWER,
 	    "v=DMARC1; p=reject; psd=y");
-	run(f, "a.b.example.com", NULL, &r);
+	dwfx_run(f, "a.b.example.com", NULL, &r);
 	assert_int_equal(r.result, DMARC_RES_TEMPERROR);
 	assert_int_equal(r.disposition, DMARC_POLICY_UNSET);
 	free(f);
@@ -35,7 +35,7 @@ test_dns_failure_mid_walk(void **state)
 static void
 test_missing_answer_is_timeout(void **state)
 {
-	struct dmarc_eval *e = dmarc_eval_new("example.com", &opts9989);
+	struct dmarc_eval *e = dmarc_eval_new("example.com", &dwfx_opts9989);
 	struct dmarc_result r;
 
 	(void)state;
@@ -49,7 +49,7 @@ test_missing_answer_is_timeout(void **state)
 static void
 test_many_long_answer_names(void **state)
 {
-	struct dmarc_eval *e = dmarc_eval_new("example.com", &opts9989);
+	struct dmarc_eval *e = dmarc_eval_new("example.com", &dwfx_opts9989);
 	struct dns_answer a;
 	char name[DMARC_NAME_MAX_LEN + 1];
 	size_t i;
@@ -97,7 +97,7 @@ static void
 test_unasked_types_take_no_answer_slot(void **state)
 {
 	struct fake_dns *f = calloc(1, sizeof(*f));
-	struct dmarc_eval *e = dmarc_eval_new("example.com", &opts9989);
+	struct dmarc_eval *e = dmarc_eval_new("example.com", &dwfx_opts9989);
 	struct dns_answer none = { .status = DNS_R_NODATA };
 	struct dmarc_result r;
 	char name[64];
@@ -124,7 +124,7 @@ static void
 test_bogus_answer_is_temporary(void **state)
 {
 	struct fake_dns *f = calloc(1, sizeof(*f));
-	struct dmarc_eval *e = dmarc_eval_new("example.com", &opts9989);
+	struct dmarc_eval *e = dmarc_eval_new("example.com", &dwfx_opts9989);
 	struct dns_answer bogus = { .status = DNS_R_BOGUS };
 	struct dmarc_result r;
 
@@ -141,7 +141,7 @@ test_bogus_answer_is_temporary(void **state)
 static void
 test_answer_names_match_in_any_case(void **state)
 {
-	struct dmarc_eval *e = dmarc_eval_new("example.com", &opts9989);
+	struct dmarc_eval *e = dmarc_eval_new("example.com", &dwfx_opts9989);
 	static char txt[] = "v=DMARC1; p=reject";
 	struct dns_rr rr = { .text = txt, .text_len = sizeof(txt) - 1 };
 	struct dns_answer a = { .status = DNS_R_ANSWER, .count = 1, .rr = &rr };
@@ -159,7 +159,7 @@ test_answer_names_match_in_any_case(void **state)
 static void
 test_full_answer_table_asks_no_more(void **state)
 {
-	struct dmarc_eval *e = dmarc_eval_new("example.com", &opts9989);
+	struct dmarc_eval *e = dmarc_eval_new("example.com", &dwfx_opts9989);
 	struct dns_answer nx = { .status = DNS_R_NXDOMAIN };
 	struct dmarc_result r;
 	char name[64];
@@ -184,7 +184,7 @@ static void
 test_repeated_feed_takes_one_slot(void **state)
 {
 	struct fake_dns *f = calloc(1, sizeof(*f));
-	struct dmarc_eval *e = dmarc_eval_new("example.com", &opts9989);
+	struct dmarc_eval *e = dmarc_eval_new("example.com", &dwfx_opts9989);
 	struct dns_answer nx = { .status = DNS_R_NXDOMAIN };
 	struct dmarc_result r;
 	size_t i;

@@ -28,7 +28,7 @@ test_np_asks_existence_only_when_it_matters(void **state)
 	(void)state;
 	fake_add(f, "_dmarc.example.com", DNS_T_TXT, DNS_R_ANSWER,
 	    "v=DMARC1; p=reject; sp=reject; np=reject");
-	run(f, "ghost.example.com", NULL, &r);
+	dwfx_run(f, "ghost.example.com", NULL, &r);
 	for (i = 0; i < f->nlog; i++)
 		assert_string_not_equal(f->log[i], "ghost.example.com/A");
 	assert_int_equal(r.disposition, DMARC_POLICY_REJECT);
@@ -39,16 +39,16 @@ test_np_asks_existence_only_when_it_matters(void **state)
 	    "v=DMARC1; p=none; np=reject");
 	fake_add(f, "real.example.com", DNS_T_A, DNS_R_ANSWER, NULL);
 	fake_add(f, "empty.example.com", DNS_T_MX, DNS_R_ANSWER, NULL);
-	run(f, "ghost.example.com", NULL, &r);
+	dwfx_run(f, "ghost.example.com", NULL, &r);
 	assert_true(r.author_nxdomain);
 	assert_int_equal(r.disposition, DMARC_POLICY_REJECT);
-	run(f, "real.example.com", NULL, &r);
+	dwfx_run(f, "real.example.com", NULL, &r);
 	assert_false(r.author_nxdomain);
 	assert_int_equal(r.disposition, DMARC_POLICY_NONE);
-	run(f, "empty.example.com", NULL, &r);	/* NODATA: exists */
+	dwfx_run(f, "empty.example.com", NULL, &r);	/* NODATA: exists */
 	assert_int_equal(r.disposition, DMARC_POLICY_NONE);
 	fake_add(f, "slow.example.com", DNS_T_A, DNS_R_TIMEOUT, NULL);
-	run(f, "slow.example.com", NULL, &r);
+	dwfx_run(f, "slow.example.com", NULL, &r);
 	assert_int_equal(r.result, DMARC_RES_TEMPERROR);
 	free(f);
 }
@@ -71,12 +71,12 @@ test_many_dkim_domains_stay_bounded(void **state)
 		ids[i].res = DMARC_AUTH_PASS;
 		ids[i].domain = names[i];
 	}
-	n = run(f, "example.com", &auth, &r);
+	n = dwfx_run(f, "example.com", &auth, &r);
 	assert_true(n <= DMARC_EVAL_MAX_ANSWERS);
 	assert_int_equal(r.result, DMARC_RES_FAIL);
 	/* the aligned signature still counts even when listed last */
 	ids[39].domain = "example.com";
-	run(f, "example.com", &auth, &r);
+	dwfx_run(f, "example.com", &auth, &r);
 	assert_int_equal(r.result, DMARC_RES_PASS);
 	free(f);
 }
@@ -167,7 +167,7 @@ test_bad_author_domain(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct dmarc_eval *e = dmarc_eval_new(bad[i], &opts9989);
+		struct dmarc_eval *e = dmarc_eval_new(bad[i], &dwfx_opts9989);
 		struct dmarc_result r;
 		const char *q;
 		uint16_t t;
@@ -240,7 +240,7 @@ test_checked_start_same_as_full(void **state)
 		assert_string_equal(out, n.ascii);
 		for (j = 0; j < 2; j++) {
 			for (k = 0; k < 4; k++) {
-				struct dmarc_eval_opts o = opts9989;
+				struct dmarc_eval_opts o = dwfx_opts9989;
 				/* identifiers: the raw name, the checked one,
 				 * a subdomain, another domain */
 				char sub[300];
@@ -325,7 +325,7 @@ test_missing_p_reports_none(void **state)
 	 * is what the result reports as published */
 	fake_add(f, "_dmarc.nop.example", DNS_T_TXT, DNS_R_ANSWER,
 	    "v=DMARC1; rua=mailto:r@nop.example");
-	run(f, "nop.example", NULL, &r);
+	dwfx_run(f, "nop.example", NULL, &r);
 	assert_int_equal(r.result, DMARC_RES_FAIL);
 	assert_int_equal(r.p, DMARC_POLICY_NONE);
 	assert_int_equal(r.policy, DMARC_POLICY_NONE);
@@ -359,7 +359,7 @@ test_alignment_asks_no_needless_dns(void **state)
 	/* a d= that does not end in "." + the author's org domain cannot
 	 * share it: its own tree walk is never asked */
 	auth.dkim_count = 1;
-	run(f, "example.com", &auth, &r);
+	dwfx_run(f, "example.com", &auth, &r);
 	assert_int_equal(r.result, DMARC_RES_FAIL);
 	assert_false(asked(f, "_dmarc.badexample.com/TXT"));
 	/* an exact match passes before any relaxed check: the relaxed
@@ -367,7 +367,7 @@ test_alignment_asks_no_needless_dns(void **state)
 	f->nlog = 0;
 	k[0].domain = "example.com";
 	auth.dkim_count = 2;
-	run(f, "example.com", &auth, &r);
+	dwfx_run(f, "example.com", &auth, &r);
 	assert_int_equal(r.result, DMARC_RES_PASS);
 	assert_false(asked(f, "_dmarc.sub.example.com/TXT"));
 	free(f);
@@ -386,10 +386,10 @@ test_testing_flag_only_when_weakened(void **state)
 	    "v=DMARC1; p=reject; t=y");
 	fake_add(f, "_dmarc.tnone.example", DNS_T_TXT, DNS_R_ANSWER,
 	    "v=DMARC1; p=none; t=y");
-	run(f, "treject.example", NULL, &r);
+	dwfx_run(f, "treject.example", NULL, &r);
 	assert_int_equal(r.disposition, DMARC_POLICY_QUARANTINE);
 	assert_true(r.testing);
-	run(f, "tnone.example", NULL, &r);
+	dwfx_run(f, "tnone.example", NULL, &r);
 	assert_int_equal(r.disposition, DMARC_POLICY_NONE);
 	assert_false(r.testing);
 	free(f);
@@ -420,7 +420,7 @@ test_near_tails_do_not_crowd_out_aligned(void **state)
 		}
 		ids[i].res = DMARC_AUTH_PASS;
 		ids[i].domain = "mail.example.com";
-		run(f, "example.com", &auth, &r);
+		dwfx_run(f, "example.com", &auth, &r);
 		if (r.result != DMARC_RES_PASS)
 			fail_msg("%s: aligned signature dropped", near[k]);
 	}

@@ -19,7 +19,8 @@
 static void
 test_first_query_is_ready_at_once(void **state)
 {
-	struct dmarc_eval *e = dmarc_eval_new("Mail.Example.COM.", &opts9989);
+	struct dmarc_eval *e = dmarc_eval_new("Mail.Example.COM.",
+	    &dwfx_opts9989);
 	const char *q, *names[8];
 	uint16_t t;
 
@@ -52,8 +53,8 @@ test_query_cap_rfc_example(void **state)
 	size_t i;
 
 	(void)state;
-	assert_int_equal(run(f, "a.b.c.d.e.f.g.h.i.j.mail.example.com", NULL, &r),
-	    8);
+	assert_int_equal(dwfx_run(f, "a.b.c.d.e.f.g.h.i.j.mail.example.com",
+	    NULL, &r), 8);
 	assert_int_equal(f->nlog, 8);
 	for (i = 0; i < 8; i++)
 		assert_string_equal(f->log[i], want[i]);
@@ -75,7 +76,7 @@ test_query_count_by_depth(void **state)
 		struct fake_dns *f = calloc(1, sizeof(*f));
 		struct dmarc_result r;
 
-		if (run(f, t[i].d, NULL, &r) != t[i].n)
+		if (dwfx_run(f, t[i].d, NULL, &r) != t[i].n)
 			fail_msg("%s: %zu queries", t[i].d, f->nlog);
 		free(f);
 	}
@@ -96,7 +97,7 @@ test_psd_n_at_start_stops(void **state)
 	    "v=DMARC1; p=none");
 	/* author dept.example.com: its own org domain; SPF from a subdomain
 	 * aligns relaxed (org of b.dept.example.com is dept.example.com) */
-	run(f, "dept.example.com", &auth, &r);
+	dwfx_run(f, "dept.example.com", &auth, &r);
 	assert_int_equal(r.result, DMARC_RES_PASS);
 	assert_string_equal(r.org_domain, "dept.example.com");
 	/* the author walk never asked _dmarc.example.com or _dmarc.com ... */
@@ -108,7 +109,7 @@ test_psd_n_at_start_stops(void **state)
 	}
 	/* ... and example.com mail does not align with dept.example.com */
 	auth.spf_mailfrom_domain = "example.com";
-	run(f, "dept.example.com", &auth, &r);
+	dwfx_run(f, "dept.example.com", &auth, &r);
 	assert_int_equal(r.result, DMARC_RES_FAIL);
 	assert_int_equal(r.disposition, DMARC_POLICY_REJECT);
 	free(f);
@@ -124,7 +125,7 @@ test_psd_y_org_is_one_below(void **state)
 	fake_add(f, "_dmarc.com", DNS_T_TXT, DNS_R_ANSWER,
 	    "v=DMARC1; p=reject; sp=quarantine; psd=y");
 	fake_add(f, "a.mail.example.com", DNS_T_A, DNS_R_ANSWER, NULL);
-	run(f, "a.mail.example.com", NULL, &r);
+	dwfx_run(f, "a.mail.example.com", NULL, &r);
 	assert_int_equal(r.result, DMARC_RES_FAIL);
 	assert_string_equal(r.org_domain, "example.com");
 	assert_string_equal(r.policy_domain, "com");	/* PSD policy */
@@ -142,7 +143,7 @@ test_psd_y_at_author_is_own_org(void **state)
 	(void)state;
 	fake_add(f, "_dmarc.psd.example", DNS_T_TXT, DNS_R_ANSWER,
 	    "v=DMARC1; p=reject; psd=y");
-	run(f, "psd.example", &auth, &r);
+	dwfx_run(f, "psd.example", &auth, &r);
 	assert_int_equal(r.result, DMARC_RES_PASS);
 	assert_int_equal(f->nlog, 1);
 	free(f);
@@ -161,7 +162,7 @@ test_intermediate_record_is_not_policy(void **state)
 	fake_add(f, "_dmarc.example.com", DNS_T_TXT, DNS_R_ANSWER,
 	    "v=DMARC1; p=reject");
 	fake_add(f, "x.a.mail.example.com", DNS_T_A, DNS_R_ANSWER, NULL);
-	run(f, "x.a.mail.example.com", NULL, &r);
+	dwfx_run(f, "x.a.mail.example.com", NULL, &r);
 	assert_string_equal(r.org_domain, "example.com");
 	assert_string_equal(r.policy_domain, "example.com");
 	assert_int_equal(r.disposition, DMARC_POLICY_REJECT);
@@ -223,12 +224,12 @@ test_prefetch_and_sequential_agree(void **state)
 	(void)state;
 	fake_add(f, "_dmarc.example.co.uk", DNS_T_TXT, DNS_R_ANSWER,
 	    "v=DMARC1; p=quarantine");
-	e = dmarc_eval_new("shop.example.co.uk", &opts9989);
+	e = dmarc_eval_new("shop.example.co.uk", &dwfx_opts9989);
 	fake_drive(f, e, true, &auth, &r1);
 	assert_int_equal(r1.result, DMARC_RES_PASS);
 	assert_true(r1.dkim_aligned);
 	dmarc_eval_free(&e);
-	e = dmarc_eval_new("shop.example.co.uk", &opts9989);
+	e = dmarc_eval_new("shop.example.co.uk", &dwfx_opts9989);
 	fake_drive(f, e, false, &auth, &r2);
 	assert_int_equal(r2.result, r1.result);
 	assert_string_equal(r2.org_domain, "example.co.uk");
@@ -246,7 +247,7 @@ test_prefetch_follows_walk_order(void **state)
 		"_dmarc.f.g.h.i.example.com",
 	};
 	struct dmarc_eval *e = dmarc_eval_new("a.b.c.d.e.f.g.h.i.example.com",
-	    &opts9989);
+	    &dwfx_opts9989);
 	const char *names[DMARC_WALK_MAX_QUERIES];
 	size_t i;
 
@@ -263,7 +264,8 @@ static void
 test_walk_finds_each_record_once(void **state)
 {
 	struct fake_dns *f = calloc(1, sizeof(*f));
-	struct dmarc_eval *e = dmarc_eval_new("a.mail.example.com", &opts9989);
+	struct dmarc_eval *e = dmarc_eval_new("a.mail.example.com",
+	    &dwfx_opts9989);
 	struct dmarc_ctx c = { e, true };
 	struct dmarc_walk w;
 	struct dmarc_result r;
@@ -315,7 +317,7 @@ test_psd_policy_over_intermediate_record(void **state)
 	    "v=DMARC1; p=reject; psd=y");
 	fake_add(f, "_dmarc.b.c.gov.example", DNS_T_TXT, DNS_R_ANSWER,
 	    "v=DMARC1; p=none");
-	run(f, "x.b.c.gov.example", NULL, &r);
+	dwfx_run(f, "x.b.c.gov.example", NULL, &r);
 	assert_int_equal(r.result, DMARC_RES_FAIL);
 	assert_string_equal(r.policy_domain, "gov.example");
 	assert_int_equal(r.disposition, DMARC_POLICY_REJECT);

@@ -138,208 +138,271 @@ report_free(struct report *r)
 
 	ck->spf_mailfrom_done = ck->spf_helo_done = false;
 	ck->dmarc.author_count = 0;
+	/* the ARC result and conf a row lends are not the session's */
+	ck->arc = NULL;
+	r->s->msg.conf = NULL;
 	session_free(&r->s);
 }
 
-/* at MAIL FROM: the envelope, SPF and the verdict; nothing of the end */
-static void
-test_mail_from_line(void **state)
-{
-	struct report r;
-	char *line;
+/* What one author's DMARC evaluation found. */
+struct author_fact {
+	enum dmarc_res result;
+	enum dmarc_policy policy;
+	const char *reason, *from;
+};
 
-	(void)state;
-	report_new(&r, METRICS_STAGE_MAIL_FROM);
-	r.s->msg.checks.spf_mailfrom_done = true;
-	r.s->msg.checks.spf_mailfrom.res = SPF_RES_FAIL;
-	r.s->msg.checks.spf_mailfrom.reason = "not listed";
-	r.v.kind = r.v.intended = VERDICT_REJECT;
-	r.v.why = "spf-fail";
-	session_set_client(r.s, "mx.example", "192.0.2.1");
-	session_set_helo(r.s, "helo.example");
-	line = run_report(&r);
-	assert_true(has(line, "qid=NOQUEUE"));
-	assert_true(has(line, "stage=mail_from"));
-	assert_true(has(line, "client_name=mx.example"));
-	assert_true(has(line, "client_ip=192.0.2.1"));
-	assert_true(has(line, "helo=helo.example"));
-	assert_true(has(line, "from=a@example.com"));
-	assert_false(has_key(line, "auth"));
-	assert_true(has(line, "spf=fail"));
-	assert_false(has_key(line, "spf_reason"));	/* only for errors */
-	assert_false(has_key(line, "spf_helo"));
-	assert_false(has_key(line, "dkim"));
-	assert_false(has_key(line, "sign"));
-	assert_false(has_key(line, "forged_ar_removed"));
-	assert_false(has_key(line, "headers_over_cap"));
-	assert_true(has(line, "verdict=reject"));
-	assert_false(has_key(line, "would"));
-	assert_true(has(line, "why=spf-fail"));
-	assert_true(has_key(line, "ms"));
-	free(line);
-	report_free(&r);
+/* One log line: the message's state, and what the line must say. */
+struct line_case {
+	const char *name;
+	enum metrics_stage stage;
+	bool stopping;			/* outcome_stopping with stopping_from */
+	const char *qid, *stopping_from, *auth_user;
+	bool client;			/* mx.example [192.0.2.1], helo.example */
+	bool spf_done, spf_helo_done;
+	enum spf_res spf, spf_helo;
+	const char *spf_reason;
+	enum verdict_kind kind, intended;
+	const char *why;		/* NULL: "pass" */
+	unsigned forged_ar;
+	bool capped;
+	const char *sign_skip, *signed_as;
+	bool exempt, skip_verify;
+	const char *exempt_why;
+	bool dmarc_evaluated;
+	size_t authors, chosen;
+	const char *from_problem;
+	struct author_fact author[2];
+	const struct arc_result *arc;
+	bool seal_key;			/* a sealing key is configured */
+	const char *has[18];		/* " key=value" items it carries */
+	const char *lacks[8];		/* keys it does not name */
+};
+
+static const struct arc_result arc_pass = { .res = ARC_RES_PASS,
+	.reason = "", .sets = 2 };
+
+#define CLIENT_ITEMS "client_name=mx.example", "client_ip=192.0.2.1", \
+	"helo=helo.example"
+#define NO_AUTHOR_FAILS { DMARC_RES_FAIL, DMARC_POLICY_REJECT, \
+	"no aligned identifier passed", "example.com" }
+/* a message refused while stopping, its queue id and sender as given,
+ * and as the line must name them */
+#define STOPPING(NAME, QID, FROM, WANT_QID, WANT_FROM) { NAME, \
+	METRICS_STAGE_MAIL_FROM, .stopping = true, .qid = QID, \
+	.stopping_from = FROM, .client = true, .has = { CLIENT_ITEMS, \
+	WANT_QID, WANT_FROM, "stage=mail_from", "verdict=tempfail", \
+	"why=stopping" } }
+/* an SPF result at MAIL FROM with a reason, and the item naming it
+ * (NULL: no spf_reason at all) */
+#define SPF_REASON(NAME, RES, REASON, ITEM) { NAME, \
+	METRICS_STAGE_MAIL_FROM, .spf_done = true, .spf = RES, \
+	.spf_reason = REASON, .spf_helo_done = true, \
+	.spf_helo = SPF_RES_PASS, .has = { "spf_helo=pass", ITEM }, \
+	.lacks = { ITEM == NULL ? "spf_reason" : NULL } }
+
+static const struct line_case lines[] = {
+	/* at MAIL FROM: the envelope, SPF and the verdict; nothing of the
+	 * end; spf_reason only for errors */
+	{ "mail-from", METRICS_STAGE_MAIL_FROM, .client = true,
+	    .spf_done = true, .spf = SPF_RES_FAIL, .spf_reason = "not listed",
+	    .kind = VERDICT_REJECT, .intended = VERDICT_REJECT,
+	    .why = "spf-fail",
+	    .has = { "qid=NOQUEUE", "stage=mail_from", CLIENT_ITEMS,
+	    "from=a@example.com", "spf=fail", "verdict=reject",
+	    "why=spf-fail" },
+	    .lacks = { "auth", "spf_reason", "spf_helo", "dkim", "sign",
+	    "forged_ar_removed", "headers_over_cap", "would" } },
+	/* spf_reason tells a temperror or permerror with a reason apart */
+	SPF_REASON("spf-temperror-reason", SPF_RES_TEMPERROR, "DNS timeout",
+	    "spf_reason=\"DNS timeout\""),
+	SPF_REASON("spf-permerror-reason", SPF_RES_PERMERROR, "two records",
+	    "spf_reason=\"two records\""),
+	SPF_REASON("spf-permerror-empty-reason", SPF_RES_PERMERROR, "", NULL),
+	SPF_REASON("spf-temperror-no-reason", SPF_RES_TEMPERROR, NULL, NULL),
+	SPF_REASON("spf-softfail-reason", SPF_RES_SOFTFAIL, "not listed", NULL),
+
+	/* at the end: DKIM none without lists, signing, the forged A-R
+	 * count, the header cap, what monitor mode would have done */
+	{ "eom", METRICS_STAGE_EOM, .qid = "4AbC", .auth_user = "alice",
+	    .forged_ar = 2, .capped = true, .intended = VERDICT_QUARANTINE,
+	    .why = "dmarc-quarantine",
+	    .has = { "qid=4AbC", "stage=eom", "client_name=unknown",
+	    "client_ip=local", "helo=\"\"", "auth=alice", "spf=none",
+	    "dkim=none", "sign=no", "sign_skip=\"not reached\"",
+	    "forged_ar_removed=2", "headers_over_cap=yes", "verdict=accept",
+	    "would=quarantine" },
+	    .lacks = { "dkim_d", "dkim_reason", "dmarc" } },
+	{ "eom-sign-skipped", METRICS_STAGE_EOM, .sign_skip = "no key",
+	    .has = { "sign_skip=\"no key\"" } },
+	{ "eom-signed", METRICS_STAGE_EOM, .sign_skip = "no key",
+	    .signed_as = "x",	/* any record */
+	    .has = { "sign=x" }, .lacks = { "sign_skip" } },
+
+	/* exempt and Mode-skipped messages say so instead of results */
+	{ "exempt", METRICS_STAGE_EOM, .exempt = true, .skip_verify = true,
+	    .exempt_why = "auth", .has = { "exempt=auth", "verify=no" },
+	    .lacks = { "verify_skip", "spf", "dkim" } },
+	{ "mode-skipped", METRICS_STAGE_EOM, .skip_verify = true,
+	    .exempt_why = "auth", .has = { "verify_skip=Mode" },
+	    .lacks = { "exempt", "spf" } },
+
+	/* DMARC: no usable author, one author, several authors */
+	{ "dmarc-several-author-domains", METRICS_STAGE_EOM,
+	    .dmarc_evaluated = true,
+	    .has = { "dmarc=permerror",
+	    "dmarc_reason=\"several author domains\"" } },
+	{ "dmarc-from-problem", METRICS_STAGE_EOM, .dmarc_evaluated = true,
+	    .authors = 1, .from_problem = "no From",
+	    .has = { "dmarc_reason=\"no From\"" } },
+	{ "dmarc-one-author", METRICS_STAGE_EOM, .dmarc_evaluated = true,
+	    .authors = 1, .author = { NO_AUTHOR_FAILS },
+	    .has = { "dmarc=fail", "dmarc_from=example.com",
+	    "dmarc_policy=reject",
+	    "dmarc_reason=\"no aligned identifier passed\"" },
+	    .lacks = { "dmarc_authors" } },
+	{ "dmarc-two-authors", METRICS_STAGE_EOM, .dmarc_evaluated = true,
+	    .authors = 2, .chosen = 1, .author = { NO_AUTHOR_FAILS,
+	    { DMARC_RES_PASS, DMARC_POLICY_NONE, "aligned identifier passed",
+	    "example.net" } },
+	    .has = { "dmarc=pass", "dmarc_from=example.net",
+	    "dmarc_authors=example.com:fail,example.net:pass" } },
+
+	/* a message refused while stopping: the sender without its
+	 * brackets */
+	STOPPING("stopping", "Q1", "<b@example.org>", "qid=Q1",
+	    "from=b@example.org"),
+	STOPPING("stopping-null-sender", "", "<>", "qid=NOQUEUE", "from=\"\""),
+	STOPPING("stopping-bare-sender", NULL, "c@example.org", "qid=NOQUEUE",
+	    "from=c@example.org"),
+	STOPPING("stopping-no-sender", NULL, NULL, "qid=NOQUEUE",
+	    "from=\"\""),
+	STOPPING("stopping-lone-bracket", NULL, "<", "qid=NOQUEUE", "from=<"),
+	STOPPING("stopping-unclosed", NULL, "<d@example.org", "qid=NOQUEUE",
+	    "from=<d@example.org"),
+
+	/* ARC's result and the sealing state are on the end line: sealing
+	 * only when a sealing key is configured */
+	{ "arc", METRICS_STAGE_EOM, .arc = &arc_pass,
+	    .has = { "arc=pass", "arc_sets=2" }, .lacks = { "arc_seal" } },
+	{ "arc-sealing", METRICS_STAGE_EOM, .arc = &arc_pass, .seal_key = true,
+	    .has = { "arc=pass", "arc_sets=2", "arc_seal=no",
+	    "arc_seal_skip=\"not reached\"" } },
+};
+
+/* set_dmarc - the DMARC evaluation c describes, in d */
+static void
+set_dmarc(struct checks_dmarc *d, const struct line_case *c)
+{
+	size_t i;
+
+	d->evaluated = c->dmarc_evaluated;
+	d->author_count = c->authors;
+	d->chosen = c->chosen;
+	d->from_problem = c->from_problem;
+	for (i = 0; i < c->authors && c->author[i].from != NULL; i++) {
+		memset(&d->authors[i].res, 0, sizeof(d->authors[i].res));
+		d->authors[i].res.result = c->author[i].result;
+		d->authors[i].res.disposition = c->author[i].policy;
+		d->authors[i].res.reason = c->author[i].reason;
+		(void)snprintf(d->authors[i].res.header_from,
+		    sizeof(d->authors[i].res.header_from), "%s",
+		    c->author[i].from);
+	}
 }
 
-/* spf_reason tells a temperror or permerror with a reason apart */
+/* set_message - r's session in the state c describes */
 static void
-test_spf_reason(void **state)
+set_message(struct report *r, const struct line_case *c,
+    struct checks_arc *arc, struct conf *conf)
 {
-	static const struct {
-		enum spf_res res;
-		const char *reason;
-		bool logged;
-	} cases[] = {
-		{ SPF_RES_TEMPERROR, "DNS timeout", true },
-		{ SPF_RES_PERMERROR, "two records", true },
-		{ SPF_RES_PERMERROR, "", false },
-		{ SPF_RES_TEMPERROR, NULL, false },
-		{ SPF_RES_SOFTFAIL, "not listed", false },
-	};
+	struct message *m = &r->s->msg;
+
+	r->stopping = c->stopping;
+	r->stopping_from = c->stopping_from;
+	m->queue_id = (char *)c->qid;
+	m->auth_user = (char *)c->auth_user;
+	if (c->client) {
+		session_set_client(r->s, "mx.example", "192.0.2.1");
+		session_set_helo(r->s, "helo.example");
+	}
+	m->checks.spf_mailfrom_done = c->spf_done;
+	m->checks.spf_mailfrom.res = c->spf;
+	m->checks.spf_mailfrom.reason = c->spf_reason;
+	m->checks.spf_helo_done = c->spf_helo_done;
+	m->checks.spf_helo.res = c->spf_helo;
+	r->v.kind = c->kind;
+	r->v.intended = c->intended;
+	if (c->why != NULL)
+		r->v.why = c->why;
+	m->forged_ar_count = c->forged_ar;
+	m->headers_capped = c->capped;
+	m->signing.skip_why = c->sign_skip;
+	if (c->signed_as != NULL)
+		buf_append_str(&m->signing.done, c->signed_as);
+	m->checks.exempt = c->exempt;
+	m->checks.skip_verify = c->skip_verify;
+	m->checks.exempt_why = c->exempt_why;
+	set_dmarc(&m->checks.dmarc, c);
+	if (c->arc != NULL) {
+		memset(arc, 0, sizeof(*arc));
+		arc->res = c->arc;
+		m->checks.arc = arc;
+	}
+	if (c->seal_key) {
+		memset(conf, 0, sizeof(*conf));
+		conf->arc_seal_key = (const struct crypto_privkey *)conf;
+		m->conf = conf;		/* any key */
+	}
+}
+
+/* check_line - the line carries every item and names no key c says it
+ * must not; the row named where it fails */
+static void
+check_line(const struct line_case *c, const char *line)
+{
+	size_t i;
+	bool ok;
+
+	for (i = 0; i < sizeof(c->has) / sizeof(c->has[0]); i++) {
+		if (c->has[i] == NULL)
+			continue;
+		ok = has(line, c->has[i]);
+		if (!ok)
+			print_message("row %s: no %s in %s", c->name, c->has[i],
+			    line);
+		assert_true(ok);
+	}
+	for (i = 0; i < sizeof(c->lacks) / sizeof(c->lacks[0]); i++) {
+		if (c->lacks[i] == NULL)
+			continue;
+		ok = !has_key(line, c->lacks[i]);
+		if (!ok)
+			print_message("row %s: %s= in %s", c->name, c->lacks[i],
+			    line);
+		assert_true(ok);
+	}
+	/* every line but the stopping one times the message */
+	assert_true(c->stopping || has_key(line, "ms"));
+}
+
+static void
+test_lines(void **state)
+{
 	struct report r;
+	struct checks_arc arc;
+	struct conf conf;
 	size_t i;
 	char *line;
 
 	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		report_new(&r, METRICS_STAGE_MAIL_FROM);
-		r.s->msg.checks.spf_mailfrom_done = true;
-		r.s->msg.checks.spf_mailfrom.res = cases[i].res;
-		r.s->msg.checks.spf_mailfrom.reason = cases[i].reason;
-		r.s->msg.checks.spf_helo_done = true;
-		r.s->msg.checks.spf_helo.res = SPF_RES_PASS;
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		report_new(&r, lines[i].stage);
+		set_message(&r, &lines[i], &arc, &conf);
 		line = run_report(&r);
-		assert_int_equal(has_key(line, "spf_reason"), cases[i].logged);
-		assert_true(has(line, "spf_helo=pass"));
+		check_line(&lines[i], line);
 		free(line);
 		report_free(&r);
 	}
-}
-
-/* at the end: DKIM none without lists, signing, the forged A-R count,
- * the header cap, what monitor mode would have done */
-static void
-test_eom_line(void **state)
-{
-	struct report r;
-	char *line;
-
-	(void)state;
-	report_new(&r, METRICS_STAGE_EOM);
-	r.s->msg.queue_id = (char *)"4AbC";
-	r.s->msg.auth_user = (char *)"alice";
-	r.s->msg.forged_ar_count = 2;
-	r.s->msg.headers_capped = true;
-	r.v.intended = VERDICT_QUARANTINE;
-	r.v.why = "dmarc-quarantine";
-	line = run_report(&r);
-	assert_true(has(line, "qid=4AbC"));
-	assert_true(has(line, "stage=eom"));
-	assert_true(has(line, "client_name=unknown"));
-	assert_true(has(line, "client_ip=local"));
-	assert_true(has(line, "helo=\"\""));
-	assert_true(has(line, "auth=alice"));
-	assert_true(has(line, "spf=none"));
-	assert_true(has(line, "dkim=none"));
-	assert_false(has_key(line, "dkim_d"));
-	assert_false(has_key(line, "dkim_reason"));
-	assert_false(has_key(line, "dmarc"));
-	assert_true(has(line, "sign=no"));
-	assert_true(has(line, "sign_skip=\"not reached\""));
-	assert_true(has(line, "forged_ar_removed=2"));
-	assert_true(has(line, "headers_over_cap=yes"));
-	assert_true(has(line, "verdict=accept"));
-	assert_true(has(line, "would=quarantine"));
-	free(line);
-	report_free(&r);
-	report_new(&r, METRICS_STAGE_EOM);
-	r.s->msg.signing.skip_why = "no key";
-	line = run_report(&r);
-	assert_true(has(line, "sign_skip=\"no key\""));
-	free(line);
-	buf_append_str(&r.s->msg.signing.done, "x");	/* any record */
-	line = run_report(&r);
-	assert_true(has(line, "sign=x"));
-	assert_false(has_key(line, "sign_skip"));
-	free(line);
-	report_free(&r);
-}
-
-/* exempt and Mode-skipped messages say so instead of results */
-static void
-test_not_verified(void **state)
-{
-	struct report r;
-	char *line;
-
-	(void)state;
-	report_new(&r, METRICS_STAGE_EOM);
-	r.s->msg.checks.exempt = true;
-	r.s->msg.checks.skip_verify = true;
-	r.s->msg.checks.exempt_why = "auth";
-	line = run_report(&r);
-	assert_true(has(line, "exempt=auth"));
-	assert_true(has(line, "verify=no"));
-	assert_false(has_key(line, "verify_skip"));
-	assert_false(has_key(line, "spf"));
-	assert_false(has_key(line, "dkim"));
-	free(line);
-	r.s->msg.checks.exempt = false;
-	line = run_report(&r);
-	assert_false(has_key(line, "exempt"));
-	assert_true(has(line, "verify_skip=Mode"));
-	assert_false(has_key(line, "spf"));
-	free(line);
-	report_free(&r);
-}
-
-/* DMARC: no usable author, one author, several authors */
-static void
-test_dmarc_keys(void **state)
-{
-	struct report r;
-	struct checks_dmarc *d;
-	char *line;
-
-	(void)state;
-	report_new(&r, METRICS_STAGE_EOM);
-	d = &r.s->msg.checks.dmarc;
-	d->evaluated = true;
-	line = run_report(&r);
-	assert_true(has(line, "dmarc=permerror"));
-	assert_true(has(line, "dmarc_reason=\"several author domains\""));
-	free(line);
-	d->author_count = 1;
-	d->from_problem = "no From";
-	line = run_report(&r);
-	assert_true(has(line, "dmarc_reason=\"no From\""));
-	free(line);
-	d->from_problem = NULL;
-	memset(&d->authors[0].res, 0, sizeof(d->authors[0].res));
-	d->authors[0].res.result = DMARC_RES_FAIL;
-	d->authors[0].res.disposition = DMARC_POLICY_REJECT;
-	d->authors[0].res.reason = "no aligned identifier passed";
-	(void)snprintf(d->authors[0].res.header_from,
-	    sizeof(d->authors[0].res.header_from), "example.com");
-	line = run_report(&r);
-	assert_true(has(line, "dmarc=fail"));
-	assert_true(has(line, "dmarc_from=example.com"));
-	assert_true(has(line, "dmarc_policy=reject"));
-	assert_true(has(line, "dmarc_reason=\"no aligned identifier passed\""));
-	assert_false(has_key(line, "dmarc_authors"));
-	free(line);
-	memset(&d->authors[1].res, 0, sizeof(d->authors[1].res));
-	d->authors[1].res.result = DMARC_RES_PASS;
-	d->authors[1].res.reason = "aligned identifier passed";
-	(void)snprintf(d->authors[1].res.header_from,
-	    sizeof(d->authors[1].res.header_from), "example.net");
-	d->author_count = 2;
-	d->chosen = 1;
-	line = run_report(&r);
-	assert_true(has(line, "dmarc=pass"));
-	assert_true(has(line, "dmarc_from=example.net"));
-	assert_true(has(line, "dmarc_authors=example.com:fail,example.net:pass"));
-	free(line);
-	report_free(&r);
 }
 
 /* below LogLevel info nothing is written */
@@ -356,83 +419,6 @@ test_quiet_below_info(void **state)
 	log_set_level(LOG_LEVEL_INFO);
 	assert_string_equal(line, "");
 	free(line);
-	report_free(&r);
-}
-
-/* a message refused while stopping: the sender without its brackets */
-static void
-test_stopping_line(void **state)
-{
-	static const struct {
-		const char *qid, *from, *want_qid, *want_from;
-	} cases[] = {
-		{ "Q1", "<b@example.org>", "qid=Q1", "from=b@example.org" },
-		{ "", "<>", "qid=NOQUEUE", "from=\"\"" },
-		{ NULL, "c@example.org", "qid=NOQUEUE", "from=c@example.org" },
-		{ NULL, NULL, "qid=NOQUEUE", "from=\"\"" },
-		{ NULL, "<", "qid=NOQUEUE", "from=<" },
-		{ NULL, "<d@example.org", "qid=NOQUEUE", "from=<d@example.org" },
-	};
-	struct report r;
-	size_t i;
-	char *line;
-
-	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		report_new(&r, METRICS_STAGE_MAIL_FROM);
-		r.stopping = true;
-		r.s->msg.queue_id = (char *)cases[i].qid;
-		r.stopping_from = cases[i].from;
-		session_set_client(r.s, "mx.example", "192.0.2.1");
-		session_set_helo(r.s, "helo.example");
-		line = run_report(&r);
-		assert_true(has(line, "client_name=mx.example"));
-		assert_true(has(line, "client_ip=192.0.2.1"));
-		assert_true(has(line, "helo=helo.example"));
-		assert_true(has(line, cases[i].want_qid));
-		assert_true(has(line, cases[i].want_from));
-		assert_true(has(line, "stage=mail_from"));
-		assert_true(has(line, "verdict=tempfail"));
-		assert_true(has(line, "why=stopping"));
-		free(line);
-		report_free(&r);
-	}
-}
-
-/* ARC's result and the sealing state are on the end line: sealing only
- * when a sealing key is configured */
-static void
-test_arc_and_sealing(void **state)
-{
-	struct report r;
-	struct checks_arc arc;
-	struct arc_result res;
-	struct conf c;
-	char *line;
-
-	(void)state;
-	memset(&arc, 0, sizeof(arc));
-	memset(&res, 0, sizeof(res));
-	memset(&c, 0, sizeof(c));
-	res.res = ARC_RES_PASS;
-	res.reason = "";
-	res.sets = 2;
-	arc.res = &res;
-	report_new(&r, METRICS_STAGE_EOM);
-	r.s->msg.checks.arc = &arc;
-	line = run_report(&r);
-	assert_true(has(line, "arc=pass"));
-	assert_true(has(line, "arc_sets=2"));
-	assert_false(has_key(line, "arc_seal"));
-	free(line);
-	c.arc_seal_key = (const struct crypto_privkey *)&c;	/* any key */
-	r.s->msg.conf = &c;
-	line = run_report(&r);
-	assert_true(has(line, "arc_seal=no"));
-	assert_true(has(line, "arc_seal_skip=\"not reached\""));
-	free(line);
-	r.s->msg.conf = NULL;
-	r.s->msg.checks.arc = NULL;
 	report_free(&r);
 }
 
@@ -542,14 +528,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mail_from_line),
-		cmocka_unit_test(test_spf_reason),
-		cmocka_unit_test(test_eom_line),
-		cmocka_unit_test(test_not_verified),
-		cmocka_unit_test(test_dmarc_keys),
+		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_quiet_below_info),
-		cmocka_unit_test(test_stopping_line),
-		cmocka_unit_test(test_arc_and_sealing),
 		cmocka_unit_test(test_metrics_counted),
 		cmocka_unit_test(test_duration_observed),
 	};

@@ -183,7 +183,7 @@ static const struct arc_result arc_pass = { .res = ARC_RES_PASS,
 
 #define CLIENT_ITEMS "client_name=mx.example", "client_ip=192.0.2.1", \
 	"helo=helo.example"
-#define NO_AUTHOR_FAILS { DMARC_RES_FAIL, DMARC_POLICY_REJECT, \
+#define FAILING_AUTHOR { DMARC_RES_FAIL, DMARC_POLICY_REJECT, \
 	"no aligned identifier passed", "example.com" }
 /* a message refused while stopping, its queue id and sender as given,
  * and as the line must name them */
@@ -255,13 +255,13 @@ static const struct line_case lines[] = {
 	    .authors = 1, .from_problem = "no From",
 	    .has = { "dmarc_reason=\"no From\"" } },
 	{ "dmarc-one-author", METRICS_STAGE_EOM, .dmarc_evaluated = true,
-	    .authors = 1, .author = { NO_AUTHOR_FAILS },
+	    .authors = 1, .author = { FAILING_AUTHOR },
 	    .has = { "dmarc=fail", "dmarc_from=example.com",
 	    "dmarc_policy=reject",
 	    "dmarc_reason=\"no aligned identifier passed\"" },
 	    .lacks = { "dmarc_authors" } },
 	{ "dmarc-two-authors", METRICS_STAGE_EOM, .dmarc_evaluated = true,
-	    .authors = 2, .chosen = 1, .author = { NO_AUTHOR_FAILS,
+	    .authors = 2, .chosen = 1, .author = { FAILING_AUTHOR,
 	    { DMARC_RES_PASS, DMARC_POLICY_NONE, "aligned identifier passed",
 	    "example.net" } },
 	    .has = { "dmarc=pass", "dmarc_from=example.net",

@@ -625,10 +625,20 @@ test_many_blank_lines_then_content(void **state)
 	assert_null(b);
 }
 
+/* the names in c= of a signature made, and in a verified one's record */
+static void
+test_canon_names(void **state)
+{
+	(void)state;
+	assert_string_equal(dkim_canon_name(DKIM_CANON_SIMPLE), "simple");
+	assert_string_equal(dkim_canon_name(DKIM_CANON_RELAXED), "relaxed");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_canon_names),
 		cmocka_unit_test(test_header_golden),
 		cmocka_unit_test(test_header_relaxed_differential),
 		cmocka_unit_test(test_crlf_normalisation),

@@ -662,11 +662,54 @@ test_value_every_offset(void **state)
 	}
 }
 
+/* eight_bit says whether a value holds a byte 0x80-0xff; a UTF-8 lead
+ * byte just past the list's end is not part of its last value (callers
+ * hand in a slice of a header, not a string) */
+static void
+test_eight_bit_and_end_of_list(void **state)
+{
+	static const unsigned char in[] = "s=caf\xc3\xa9; d=example.com\xc3";
+	struct tagvalue_list l;
+
+	(void)state;
+	assert_int_equal(tagvalue_parse(in, sizeof(in) - 2, TAGVALUE_UTF8,
+	    &l, NULL), TAGVALUE_OK);
+	assert_int_equal(l.count, 2);
+	assert_true(l.tag[0].eight_bit);
+	assert_false(l.tag[1].eight_bit);
+	assert_int_equal(l.tag[1].value_len, strlen("example.com"));
+	assert_int_equal(l.tag[1].raw_end, sizeof(in) - 2);
+}
+
+/* a control byte anywhere in a long value is refused even when the
+ * bytes before the list are all VALCHARs: the word-at-a-time scan reads
+ * the value's own bytes, not its neighbours */
+static void
+test_control_byte_after_valchars(void **state)
+{
+	unsigned char buf[64 + 2 + 40];
+	unsigned char *list = buf + 64;
+	struct tagvalue_list l;
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < 40; k++) {
+		memset(buf, 'A', sizeof(buf));
+		list[0] = 'b';
+		list[1] = '=';
+		list[2 + k] = 0x01;
+		assert_int_equal(tagvalue_parse(list, 2 + 40, 0, &l, NULL),
+		    TAGVALUE_E_SYNTAX);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_value_every_offset),
+		cmocka_unit_test(test_eight_bit_and_end_of_list),
+		cmocka_unit_test(test_control_byte_after_valchars),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_syntax_reasons),
 		cmocka_unit_test(test_embedded_nul_is_syntax_error),

@@ -262,6 +262,14 @@ test_dmarc_cap_truncates(void **state)
 	    TAGVALUE_DMARC, &l, NULL), TAGVALUE_OK);
 	assert_int_equal(l.count, TAGVALUE_MAX_TAGS);
 	assert_true(l.truncated);
+	/* a list is reused for the next record: nothing of this one stays,
+	 * neither the flag nor the tags past the new count */
+	assert_int_equal(tagvalue_parse((const unsigned char *)"t0=2", 4,
+	    TAGVALUE_DMARC, &l, NULL), TAGVALUE_OK);
+	assert_int_equal(l.count, 1);
+	assert_false(l.truncated);
+	assert_true(tagvalue_value_eq(tagvalue_find(&l, "t0", 0), "2"));
+	assert_null(tagvalue_find(&l, "t1", 0));
 }
 
 /* expect_one_byte - what "b=" + a run of letters with byte c at position
@@ -679,6 +687,10 @@ test_eight_bit_and_end_of_list(void **state)
 	assert_false(l.tag[1].eight_bit);
 	assert_int_equal(l.tag[1].value_len, strlen("example.com"));
 	assert_int_equal(l.tag[1].raw_end, sizeof(in) - 2);
+	/* the flag is the new value's, not left from the list's last use */
+	assert_int_equal(tagvalue_parse((const unsigned char *)"s=cafe", 6,
+	    TAGVALUE_UTF8, &l, NULL), TAGVALUE_OK);
+	assert_false(l.tag[0].eight_bit);
 }
 
 /* a control byte anywhere in a long value is refused even when the

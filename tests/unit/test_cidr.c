@@ -94,6 +94,10 @@ test_bad_entries(void **state)
 		"::1/129", "host.example", "10.0.0", "10.0.0.256", "2001:db8:::1",
 		"fe80::1%eth0", " 10.0.0.1",
 		"1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb:cccc/64",
+		/* longer than any address: refused before it is copied */
+		"1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb:cccc:"
+		"1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb:cccc:"
+		"1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb:cccc/64",
 	};
 	struct cidr c;
 	size_t i;
@@ -259,6 +263,86 @@ test_list_scale(void **state)
 	cidr_list_deinit(&l);
 }
 
+/* the reason a configuration error gives for each kind of bad entry,
+ * and none for a good one */
+static void
+test_problem_reasons(void **state)
+{
+	static const struct {
+		const char *text, *why;	/* NULL: the entry is good */
+	} cases[] = {
+		{ "10.0.0.0/8", NULL },
+		{ "2001:db8::/32", NULL },
+		{ "/8", "no address before the /" },
+		{ "2001:0db8:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0001",
+		  "not an IP address (too long)" },
+		{ "[2001:db8::]/32", "no brackets: write an IPv6 network as "
+		  "2001:db8::/32" },
+		{ "2001:db8::]", "no brackets: write an IPv6 network as "
+		  "2001:db8::/32" },
+		{ "fe80::1%eth0", "an address with a zone (%...) is not supported" },
+		{ "2001:db8:::1/64", "not an IPv6 address" },
+		{ "10.0.0.256", "not an IPv4 address" },
+		{ "mx.example/24", "not an IP address (host names are not looked up)" },
+		{ "10.0.0.0/", "the prefix length after / must be a number" },
+		{ "10.0.0.0/x", "the prefix length after / must be a number" },
+		{ "10.0.0.0/8x", "the prefix length after / must be a number" },
+		{ "10.0.0.0/33", "prefix length over 32 for an IPv4 network" },
+		{ "::1/129", "prefix length over 128 for an IPv6 network" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *why = cidr_problem(cases[i].text);
+
+		if (cases[i].why == NULL ? why != NULL : why == NULL ||
+		    strcmp(why, cases[i].why) != 0)
+			fail_msg("\"%s\": got \"%s\", want \"%s\"",
+			    cases[i].text, why ? why : "(none)",
+			    cases[i].why ? cases[i].why : "(none)");
+	}
+}
+
+/* cidr_host_bits names the network an entry with host bits stands for,
+ * at every bit past the prefix, and stays quiet for a clean network */
+static void
+test_host_bits(void **state)
+{
+	static const struct {
+		const char *text, *net;	/* net NULL: no host bits */
+	} cases[] = {
+		{ "10.0.0.0/8", NULL },
+		{ "192.0.2.1", NULL },
+		{ "0.0.0.0/0", NULL },
+		{ "10.1.2.3/8", "10.0.0.0/8" },
+		{ "10.255.255.255/8", "10.0.0.0/8" },
+		{ "192.0.2.7/31", "192.0.2.6/31" },
+		{ "255.255.255.255/0", "0.0.0.0/0" },
+		{ "2001:db8::/32", NULL },
+		{ "::1", NULL },
+		{ "2001:db8::1/64", "2001:db8::/64" },
+		{ "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff/33", "2001:db8:8000::/33" },
+		{ "2001:db8::1/127", "2001:db8::/127" },
+	};
+	char text[CIDR_TEXT_MAX];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cidr net;
+		bool has;
+
+		assert_true(cidr_parse(cases[i].text, &net));
+		has = cidr_host_bits(&net, text, sizeof(text));
+		if (has != (cases[i].net != NULL) ||
+		    (has && strcmp(text, cases[i].net) != 0))
+			fail_msg("%s: got %s, want %s", cases[i].text,
+			    has ? text : "(none)",
+			    cases[i].net ? cases[i].net : "(none)");
+	}
+}
+
 int
 main(void)
 {
@@ -266,6 +350,8 @@ main(void)
 		cmocka_unit_test(test_match_table),
 		cmocka_unit_test(test_bad_entries),
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_problem_reasons),
+		cmocka_unit_test(test_host_bits),
 		cmocka_unit_test(test_list_same_as_each_net),
 		cmocka_unit_test(test_list_scale),
 	};

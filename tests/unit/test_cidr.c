@@ -112,6 +112,9 @@ test_bad_entries(void **state)
 	assert_true(cidr_addr_parse("2001:db8::1", &c));
 	assert_int_equal(c.family, AF_INET6);
 	assert_int_equal(c.prefix, 128);
+	assert_true(cidr_addr_parse("192.0.2.1", &c));
+	assert_int_equal(c.family, AF_INET);
+	assert_int_equal(c.prefix, 32);
 }
 
 static void
@@ -343,6 +346,61 @@ test_host_bits(void **state)
 	}
 }
 
+/* a list's ranges end exactly where its networks do, for prefixes that
+ * end inside a byte, for nested networks (an address past the inner one
+ * is still in the outer one) and for a family the list has no network of */
+static void
+test_list_range_edges(void **state)
+{
+	static const char *const v4[] = { "10.1.0.0/16", "10.0.0.0/8",
+	    "192.0.2.64/27", "198.51.100.0/22" };
+	static const char *const v6[] = { "2001:db8:8000::/33",
+	    "2001:db8::40/122" };
+	static const struct {
+		const char *addr;
+		bool in_v4, in_v6;
+	} cases[] = {
+		{ "10.2.0.1", true, false },
+		{ "10.255.255.255", true, false },
+		{ "11.0.0.0", false, false },
+		{ "192.0.2.63", false, false },
+		{ "192.0.2.64", true, false },
+		{ "192.0.2.95", true, false },
+		{ "192.0.2.96", false, false },
+		{ "198.51.99.255", false, false },
+		{ "198.51.103.255", true, false },
+		{ "198.51.104.0", false, false },
+		{ "::ffff:192.0.2.95", true, false },
+		{ "::ffff:192.0.2.96", false, false },
+		{ "0.0.0.0", false, false },
+		{ "::", false, false },
+		{ "2001:db8:7fff:ffff:ffff:ffff:ffff:ffff", false, false },
+		{ "2001:db8:8000::", false, true },
+		{ "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", false, true },
+		{ "2001:db9::", false, false },
+		{ "2001:db8::3f", false, false },
+		{ "2001:db8::40", false, true },
+		{ "2001:db8::7f", false, true },
+		{ "2001:db8::80", false, false },
+	};
+	struct cidr_list l4 = { 0 }, l6 = { 0 };
+	struct cidr a;
+	size_t i, where;
+
+	(void)state;
+	assert_true(cidr_list_parse(&l4, v4, sizeof(v4) / sizeof(v4[0]), &where));
+	assert_true(cidr_list_parse(&l6, v6, sizeof(v6) / sizeof(v6[0]), &where));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_true(cidr_addr_parse(cases[i].addr, &a));
+		if (cidr_list_match(&l4, &a) != cases[i].in_v4 ||
+		    cidr_list_match(&l6, &a) != cases[i].in_v6)
+			fail_msg("%s: want %d in the IPv4 list, %d in the IPv6 one",
+			    cases[i].addr, cases[i].in_v4, cases[i].in_v6);
+	}
+	cidr_list_deinit(&l4);
+	cidr_list_deinit(&l6);
+}
+
 int
 main(void)
 {
@@ -353,6 +411,7 @@ main(void)
 		cmocka_unit_test(test_problem_reasons),
 		cmocka_unit_test(test_host_bits),
 		cmocka_unit_test(test_list_same_as_each_net),
+		cmocka_unit_test(test_list_range_edges),
 		cmocka_unit_test(test_list_scale),
 	};
 

@@ -401,6 +401,43 @@ test_list_range_edges(void **state)
 	cidr_list_deinit(&l6);
 }
 
+/* merging sorted ranges joins only those that overlap: a range that
+ * starts just past the previous one's end stays apart, and a wider one
+ * with the same start extends it (bytes that differ by one are the edge
+ * cases of a byte comparison) */
+static void
+test_list_merge_edges(void **state)
+{
+	static const char *const nets[] = { "203.0.113.0/24",
+	    "203.0.114.128/25", "10.0.0.0/24", "10.0.0.0/23" };
+	static const struct {
+		const char *addr;
+		bool in;
+	} cases[] = {
+		{ "203.0.113.255", true },
+		{ "203.0.114.0", false },
+		{ "203.0.114.127", false },
+		{ "203.0.114.128", true },
+		{ "10.0.0.255", true },
+		{ "10.0.1.0", true },
+		{ "10.0.1.255", true },
+		{ "10.0.2.0", false },
+	};
+	struct cidr_list l = { 0 };
+	struct cidr a;
+	size_t i, where;
+
+	(void)state;
+	assert_true(cidr_list_parse(&l, nets, sizeof(nets) / sizeof(nets[0]),
+	    &where));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_true(cidr_addr_parse(cases[i].addr, &a));
+		if (cidr_list_match(&l, &a) != cases[i].in)
+			fail_msg("%s: want %d", cases[i].addr, cases[i].in);
+	}
+	cidr_list_deinit(&l);
+}
+
 int
 main(void)
 {
@@ -412,6 +449,7 @@ main(void)
 		cmocka_unit_test(test_host_bits),
 		cmocka_unit_test(test_list_same_as_each_net),
 		cmocka_unit_test(test_list_range_edges),
+		cmocka_unit_test(test_list_merge_edges),
 		cmocka_unit_test(test_list_scale),
 	};
 

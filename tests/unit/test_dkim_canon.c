@@ -442,6 +442,11 @@ test_strip_b(void **state)
 	buf_reset(&out);
 	dkim_canon_strip_b(U(v), strlen(v), 30, 40, &out);	/* bogus span */
 	assert_string_equal(buf_cstr(&out), v);
+	/* b= last in the field, no ';' after it: the value still goes */
+	buf_reset(&out);
+	dkim_canon_strip_b(U(" a=1; b=AB CD"), 13, 8, 13, &out);
+	assert_int_equal(out.len, 8);
+	assert_string_equal(buf_cstr(&out), " a=1; b=");
 	buf_deinit(&out);
 }
 

@@ -6,7 +6,9 @@
  * for each such pair); a full set gives up the answer that expires first
  * and takes an expired entry before a live one; NXDOMAIN and NODATA are
  * kept for their TTL and failures never; answers that expired in other
- * sets do not hold the byte budget against new ones.
+ * sets do not hold the byte budget against new ones, from the millisecond
+ * they expire; a question's new answer replaces its entry and its bytes;
+ * TTLs count down rounded up; the size bounds of the table and an answer.
  */
 #include "config.h"
 
@@ -216,6 +218,182 @@ test_expired_bytes_given_back(void **state)
 	dns_cache_free(&c);
 }
 
+/* ttl_of - the TTL the cache reports for name's TXT answer at now_ms, 0
+ * when it has none */
+static uint32_t
+ttl_of(struct dns_cache *c, const char *name, uint64_t now_ms)
+{
+	struct dns_answer *a = dns_cache_get(c, name, DNS_T_TXT, now_ms);
+	uint32_t ttl = a != NULL ? a->ttl : 0;
+
+	dns_answer_free(&a);
+	return ttl;
+}
+
+/* answer_size - what the byte budget counts for put_status's answer to
+ * name (one record whose text is the name) */
+static size_t
+answer_size(const char *name)
+{
+	return sizeof(struct dns_answer) + sizeof(struct dns_rr) +
+	    strlen(name) + 1;
+}
+
+/* A new answer to a question replaces its own entry, with its bytes
+ * counted once: in a budget of two answers, the question put twice
+ * leaves room for another. */
+static void
+test_same_question_replaced_in_place(void **state)
+{
+	struct dns_cache *c = dns_cache_new(DNS_CACHE_WAYS,
+	    2 * answer_size("x.example"));
+
+	(void)state;
+	put_status(c, "x.example", DNS_R_ANSWER, 300, NOW_MS);
+	put_status(c, "x.example", DNS_R_ANSWER, 600, NOW_MS);
+	assert_int_equal(ttl_of(c, "x.example", NOW_MS), 600);
+	put_status(c, "y.example", DNS_R_ANSWER, 300, NOW_MS);
+	assert_true(kept(c, "y.example", NOW_MS));
+	assert_int_equal(ttl_of(c, "x.example", NOW_MS), 600);
+	dns_cache_free(&c);
+	assert_null(c);
+	dns_cache_free(&c);	/* freeing nothing is allowed */
+}
+
+/* The TTL counts down in whole seconds, rounded up, to the last
+ * millisecond; a TTL of one second is kept; hits count answers given. */
+static void
+test_ttl_counts_down(void **state)
+{
+	struct dns_cache *c = dns_cache_new(64, BIG);
+	uint64_t day = 86400u * 1000u;
+
+	(void)state;
+	put_status(c, "day.example", DNS_R_ANSWER, 86400, NOW_MS);
+	put_status(c, "one.example", DNS_R_ANSWER, 1, NOW_MS);
+	assert_int_equal(ttl_of(c, "day.example", NOW_MS), 86400);
+	assert_int_equal(ttl_of(c, "day.example", NOW_MS + day - 1), 1);
+	assert_int_equal(ttl_of(c, "day.example", NOW_MS + day), 0);
+	assert_int_equal(ttl_of(c, "one.example", NOW_MS + 999), 1);
+	assert_int_equal(ttl_of(c, "one.example", NOW_MS + 1000), 0);
+	assert_int_equal(ttl_of(c, "none.example", NOW_MS), 0);
+	assert_int_equal(ttl_of(c, "one.example", NOW_MS), 1);
+	assert_int_equal(dns_cache_hits(c), 4);
+	dns_cache_free(&c);
+}
+
+/* A budget of one answer, taken by one that expires: at the millisecond
+ * it expires a new answer is kept, whichever set either falls in, and
+ * the freed entry's bytes are not given back twice (the first answer put
+ * again is refused while the new one lives). Eight names each way, so
+ * every pair of sets and places in them comes up. */
+static void
+test_expired_swept_at_its_expiry(void **state)
+{
+	uint64_t expiry = NOW_MS + 10 * 1000u;
+	char a[32], b[32];
+	unsigned i, j;
+
+	(void)state;
+	for (i = 0; i < 8; i++)
+		for (j = 0; j < 8; j++) {
+			struct dns_cache *c;
+
+			if (i == j)
+				continue;
+			(void)name_of(i, a, sizeof(a));
+			(void)name_of(j, b, sizeof(b));
+			c = dns_cache_new(2 * DNS_CACHE_WAYS, answer_size(a));
+			put_status(c, a, DNS_R_ANSWER, 10, NOW_MS);
+			put_status(c, b, DNS_R_ANSWER, 300, expiry);
+			assert_true(kept(c, b, expiry));
+			put_status(c, a, DNS_R_ANSWER, 300, expiry);
+			assert_false(kept(c, a, expiry));
+			dns_cache_free(&c);
+		}
+}
+
+/* The size is rounded up to whole sets, and a size of 0 still makes a
+ * working table of one set. */
+static void
+test_sizes(void **state)
+{
+	struct dns_cache *c = dns_cache_new(0, BIG);
+	char buf[32];
+	unsigned i;
+
+	(void)state;
+	put_status(c, "zero.example", DNS_R_ANSWER, 300, NOW_MS);
+	assert_true(kept(c, "zero.example", NOW_MS));
+	dns_cache_free(&c);
+	c = dns_cache_new(DNS_CACHE_WAYS + 1, BIG);
+	for (i = 0; i <= DNS_CACHE_WAYS; i++)
+		put_status(c, name_of(i, buf, sizeof(buf)), DNS_R_ANSWER, 300,
+		    NOW_MS);
+	for (i = 0; i <= DNS_CACHE_WAYS; i++)
+		assert_true(kept(c, name_of(i, buf, sizeof(buf)), NOW_MS));
+	dns_cache_free(&c);
+}
+
+/* An answer of exactly DNS_CACHE_MAX_BYTES is kept, one byte more not. */
+static void
+test_largest_answer(void **state)
+{
+	struct dns_cache *c = dns_cache_new(64, BIG);
+	size_t text = DNS_CACHE_MAX_BYTES - sizeof(struct dns_answer) -
+	    sizeof(struct dns_rr) - 1;
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		const char *name = k == 0 ? "fits.example" : "over.example";
+		struct dns_answer *a = dns_answer_new(DNS_R_ANSWER);
+		struct dns_rr *rr = dns_answer_add(a, DNS_T_TXT);
+
+		a->ttl = 300;
+		rr->text_len = text + k;
+		rr->text = malloc(rr->text_len + 1);
+		assert_non_null(rr->text);
+		memset(rr->text, 't', rr->text_len);
+		rr->text[rr->text_len] = '\0';
+		dns_cache_put(c, name, DNS_T_TXT, a, NOW_MS);
+		dns_answer_free(&a);
+		assert_int_equal(kept(c, name, NOW_MS), k == 0);
+	}
+	dns_cache_free(&c);
+}
+
+/* A sweep notes when the first of the answers it leaves expires, so the
+ * next one is made then: a budget of three answers (n0 expiring at 10 s,
+ * n1 at 20 s, n2 at 30 s), a new answer at 10 s that needs n0's bytes,
+ * then one at 20 s that needs n1's. Several names for the two new
+ * answers, so that some fall in a set other than the expired one's. */
+static void
+test_sweep_notes_first_expiry(void **state)
+{
+	char buf[32];
+	unsigned i, j;
+
+	(void)state;
+	for (i = 3; i < 7; i++)
+		for (j = 7; j < 15; j++) {
+			struct dns_cache *c = dns_cache_new(2 * DNS_CACHE_WAYS,
+			    3 * answer_size(wide_name(0, buf, sizeof(buf))));
+			unsigned k;
+
+			for (k = 0; k < 3; k++)
+				put_status(c, wide_name(k, buf, sizeof(buf)),
+				    DNS_R_ANSWER, 10 * (k + 1), NOW_MS);
+			put_status(c, wide_name(i, buf, sizeof(buf)), DNS_R_ANSWER,
+			    300, NOW_MS + 10 * 1000u);
+			assert_true(kept(c, buf, NOW_MS + 10 * 1000u));
+			put_status(c, wide_name(j, buf, sizeof(buf)), DNS_R_ANSWER,
+			    300, NOW_MS + 20 * 1000u);
+			assert_true(kept(c, buf, NOW_MS + 20 * 1000u));
+			dns_cache_free(&c);
+		}
+}
+
 int
 main(void)
 {
@@ -225,6 +403,12 @@ main(void)
 		cmocka_unit_test(test_expired_entry_reused_first),
 		cmocka_unit_test(test_negative_answers_kept_failures_not),
 		cmocka_unit_test(test_expired_bytes_given_back),
+		cmocka_unit_test(test_same_question_replaced_in_place),
+		cmocka_unit_test(test_ttl_counts_down),
+		cmocka_unit_test(test_expired_swept_at_its_expiry),
+		cmocka_unit_test(test_sweep_notes_first_expiry),
+		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_largest_answer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

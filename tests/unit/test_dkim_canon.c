@@ -248,6 +248,24 @@ test_select_bottom_up_with_absent(void **state)
 	buf_deinit(&out);
 }
 
+/* a field below the one h= names, differing from it only in the first
+ * byte of its name, is not taken for it */
+static void
+test_select_whole_name(void **state)
+{
+	static const struct dkim_header h[] = {
+		{ U("From"), 4, U(" a@example.com"), 14 },
+		{ U("Xrom"), 4, U(" x"), 2 },
+	};
+	static const struct dkim_name n[] = { { U("from"), 4 } };
+	struct buf out = BUF_INIT;
+
+	(void)state;
+	dkim_canon_select(DKIM_CANON_SIMPLE, h, 2, SIZE_MAX, n, 1, &out);
+	assert_string_equal(buf_cstr(&out), "From: a@example.com\r\n");
+	buf_deinit(&out);
+}
+
 /* reference_select - the selection rule spelled out with
  * dkim_canon_name_is (headers_name_eq): for each name, the bottom-most
  * field of that name not taken yet and not the skipped one */
@@ -649,6 +667,7 @@ main(void)
 		cmocka_unit_test(test_crlf_normalisation),
 		cmocka_unit_test(test_crlf_differential),
 		cmocka_unit_test(test_select_bottom_up_with_absent),
+		cmocka_unit_test(test_select_whole_name),
 		cmocka_unit_test(test_select_matches_name_eq),
 		cmocka_unit_test(test_select_many_fields),
 		cmocka_unit_test(test_sig_hash_matches_parts),

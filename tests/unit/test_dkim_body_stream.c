@@ -441,12 +441,48 @@ test_random_lines_differential(void **state)
 	free(in);
 }
 
+/* A run that fills the 4 KB stage to its last byte, or to one short of
+ * it, and then a SP (relaxed: the HTAB before "b") and more lines: the
+ * stage is flushed before the next byte, whichever way it was filled. */
+static void
+test_run_fills_stage(void **state)
+{
+	static const enum dkim_canon canons[] = { DKIM_CANON_SIMPLE,
+	    DKIM_CANON_RELAXED };
+	unsigned char *in = malloc(16000);
+	size_t m, ci;
+
+	(void)state;
+	assert_non_null(in);
+	for (m = 4088; m <= 4098; m++) {
+		size_t len = 0, i;
+
+		in[len++] = 'x';
+		in[len++] = '\t';
+		memset(in + len, 'a', m);
+		len += m;
+		in[len++] = '\t';
+		for (i = 0; i < 800; i++) {
+			memcpy(in + len, "b cd\r\n", 7);
+			len += 7;
+		}
+		for (ci = 0; ci < NELEM(canons); ci++) {
+			size_t cut = 2 + m;
+
+			check_cuts(canons[ci], in, len, NULL, 0, false, 0);
+			check_cuts(canons[ci], in, len, &cut, 1, false, 0);
+		}
+	}
+	free(in);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reference_golden),
 		cmocka_unit_test(test_every_split),
+		cmocka_unit_test(test_run_fills_stage),
 		cmocka_unit_test(test_every_split_with_limit),
 		cmocka_unit_test(test_empty_line_runs),
 		cmocka_unit_test(test_rfc8463_bh_every_split),

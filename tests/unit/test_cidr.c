@@ -279,6 +279,10 @@ test_problem_reasons(void **state)
 		{ "/8", "no address before the /" },
 		{ "2001:0db8:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0001",
 		  "not an IP address (too long)" },
+		{ "2001:0db8:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0001"
+		  "2001:0db8:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0001"
+		  "2001:0db8:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0001",
+		  "not an IP address (too long)" },
 		{ "[2001:db8::]/32", "no brackets: write an IPv6 network as "
 		  "2001:db8::/32" },
 		{ "2001:db8::]", "no brackets: write an IPv6 network as "

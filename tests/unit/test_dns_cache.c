@@ -282,11 +282,12 @@ test_ttl_counts_down(void **state)
 	dns_cache_free(&c);
 }
 
-/* A budget of one answer, taken by one that expires: at the millisecond
- * it expires a new answer is kept, whichever set either falls in, and
- * the freed entry's bytes are not given back twice (the first answer put
- * again is refused while the new one lives). Eight names each way, so
- * every pair of sets and places in them comes up. */
+/* A budget one byte short of two answers, half taken by one that
+ * expires: at the millisecond it expires a new answer is kept, whichever
+ * set either falls in, and the freed entry's bytes are not given back
+ * twice, nor even one byte of them (the first answer put again is
+ * refused while the new one lives). Eight names each way, so every pair
+ * of sets and places in them comes up. */
 static void
 test_expired_swept_at_its_expiry(void **state)
 {
@@ -303,7 +304,8 @@ test_expired_swept_at_its_expiry(void **state)
 				continue;
 			(void)name_of(i, a, sizeof(a));
 			(void)name_of(j, b, sizeof(b));
-			c = dns_cache_new(2 * DNS_CACHE_WAYS, answer_size(a));
+			c = dns_cache_new(2 * DNS_CACHE_WAYS,
+			    2 * answer_size(a) - 1);
 			put_status(c, a, DNS_R_ANSWER, 10, NOW_MS);
 			put_status(c, b, DNS_R_ANSWER, 300, expiry);
 			assert_true(kept(c, b, expiry));

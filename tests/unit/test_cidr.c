@@ -95,9 +95,9 @@ test_bad_entries(void **state)
 		"fe80::1%eth0", " 10.0.0.1",
 		"1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb:cccc/64",
 		/* longer than any address: refused before it is copied */
-		"1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb:cccc:"
-		"1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb:cccc:"
-		"1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb:cccc/64",
+		"1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb:"
+		"1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb:"
+		"1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb/64",
 	};
 	struct cidr c;
 	size_t i;
@@ -279,9 +279,9 @@ test_problem_reasons(void **state)
 		{ "/8", "no address before the /" },
 		{ "2001:0db8:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0001",
 		  "not an IP address (too long)" },
-		{ "2001:0db8:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0001"
-		  "2001:0db8:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0001"
-		  "2001:0db8:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0001",
+		{ "2001:0db8:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:"
+		  "2001:0db8:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:"
+		  "2001:0db8:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:1",
 		  "not an IP address (too long)" },
 		{ "[2001:db8::]/32", "no brackets: write an IPv6 network as "
 		  "2001:db8::/32" },
@@ -392,8 +392,10 @@ test_list_range_edges(void **state)
 	size_t i, where;
 
 	(void)state;
-	assert_true(cidr_list_parse(&l4, v4, sizeof(v4) / sizeof(v4[0]), &where));
-	assert_true(cidr_list_parse(&l6, v6, sizeof(v6) / sizeof(v6[0]), &where));
+	assert_true(cidr_list_parse(&l4, v4, sizeof(v4) / sizeof(v4[0]),
+	    &where));
+	assert_true(cidr_list_parse(&l6, v6, sizeof(v6) / sizeof(v6[0]),
+	    &where));
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		assert_true(cidr_addr_parse(cases[i].addr, &a));
 		if (cidr_list_match(&l4, &a) != cases[i].in_v4 ||

@@ -25,12 +25,13 @@
 /* Longest domain named in Received-SPF's comment: a domain name's 253 */
 #define RECEIVED_SPF_DOMAIN_MAX 253
 
-/* append_text - s with controls and the bytes in drop left out, '"' and
- * '\\' escaped when quoted; a byte that starts no UTF-8 character (a
- * client's HELO or MAIL FROM) becomes '?', as in our A-R, so the field
- * is UTF-8 (RFC 6532 3.2) */
+/* append_text - s with controls left out and the bytes in escape written
+ * as quoted-pairs (RFC 5322 3.2.1), so a hostile HELO or MAIL FROM can
+ * neither end a quoted string nor a comment early; a byte that starts no
+ * UTF-8 character becomes '?', as in our A-R, so the field is UTF-8
+ * (RFC 6532 3.2) */
 static void
-append_text(struct buf *b, const char *s, const char *drop, bool quoted)
+append_text(struct buf *b, const char *s, const char *escape)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s), len;
@@ -48,8 +49,8 @@ append_text(struct buf *b, const char *s, const char *drop, bool quoted)
 			n -= len;
 			continue;
 		}
-		if (*p >= 0x20 && *p != 0x7f && strchr(drop, *p) == NULL) {
-			if (quoted && (*p == '"' || *p == '\\'))
+		if (*p >= 0x20 && *p != 0x7f) {
+			if (strchr(escape, *p) != NULL)
 				buf_append_byte(b, '\\');
 			buf_append_byte(b, *p);
 		}
@@ -77,7 +78,7 @@ append_value(struct buf *b, const char *v)
 		return;
 	}
 	buf_append_byte(b, '"');
-	append_text(b, v, "", true);
+	append_text(b, v, "\"\\");
 	buf_append_byte(b, '"');
 }
 
@@ -137,9 +138,13 @@ spf_received_spf(const struct spf_request *req, const struct spf_result *res,
 		buf_printf(&cm, "error in processing during lookup of %s", dom);
 		break;
 	}
-	buf_printf(&b, "%s (%s: ", spf_res_name(res->res), rcv);
-	/* the comment must not contain parentheses or controls */
-	append_text(&b, buf_cstr(&cm), "()\\", false);
+	buf_printf(&b, "%s (", spf_res_name(res->res));
+	/* a comment's ( ) and \\ are quoted-pairs (RFC 7208 9.1, RFC 5322
+	 * 3.2.2): dropped, they changed the text; raw, an unbalanced one
+	 * ended the comment early */
+	append_text(&b, rcv, "()\\");
+	buf_append_str(&b, ": ");
+	append_text(&b, buf_cstr(&cm), "()\\");
 	buf_deinit(&cm);
 	/* client-ip is always short, so the pairs after it start "; " */
 	buf_append_byte(&b, ')');

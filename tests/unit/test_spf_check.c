@@ -905,6 +905,49 @@ received_spf_not_utf8(struct spf_checker *c)
 	spf_result_deinit(&res);
 }
 
+/* comment_end - the ')' that closes the comment v opens at its first
+ * '(', following nesting and quoted-pairs (RFC 5322 3.2.2); NULL if the
+ * comment never closes */
+static const char *
+comment_end(const char *v)
+{
+	int depth = 0;
+
+	for (v = strchr(v, '('); v != NULL && *v != '\0'; v++) {
+		if (*v == '\\' && v[1] != '\0')
+			v++;
+		else if (*v == '(')
+			depth++;
+		else if (*v == ')' && --depth == 0)
+			return v;
+	}
+	return NULL;
+}
+
+/* Received-SPF's comment with ( ) and \ in a hostile HELO (the domain
+ * named when it is the identity) and in the receiver: each is kept as a
+ * quoted-pair, so the comment ends where we end it (RFC 7208 9.1) */
+static void
+received_spf_comment_quoted(struct spf_checker *c)
+{
+	struct spf_request req = { "192.0.2.1", "a)b(c\\d.test", "",
+	    SPF_ID_HELO, 0 };
+	struct spf_result res;
+	const char *end;
+	char *v;
+
+	spf_check(c, &req, &res);
+	v = spf_received_spf(&req, &res, "mx(1).test");
+	print_message("# %s\n", v);
+	assert_non_null(strstr(v, " (mx\\(1\\).test: "));
+	assert_non_null(strstr(v, " of a\\)b\\(c\\\\d.test"));
+	end = comment_end(v);
+	assert_non_null(end);
+	assert_int_equal(strncmp(end, ") client-ip=", 12), 0);
+	free(v);
+	spf_result_deinit(&res);
+}
+
 static void
 test_received_spf_value(void **state)
 {
@@ -948,6 +991,7 @@ test_received_spf_value(void **state)
 	spf_result_deinit(&res);
 	received_spf_not_utf8(c);
 	received_spf_long_values(c);
+	received_spf_comment_quoted(c);
 	spf_checker_free(&c);
 	assert_string_equal(spf_res_name(SPF_RES_TEMPERROR), "temperror");
 	assert_string_equal(spf_res_name(SPF_RES_SOFTFAIL), "softfail");

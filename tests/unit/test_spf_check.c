@@ -834,6 +834,7 @@ received_spf_long_values(struct spf_checker *c)
 	struct spf_request req = { "192.0.2.1", helo, from, SPF_ID_MAILFROM,
 	    0 };
 	struct spf_result res;
+	size_t i;
 	char *v;
 
 	memset(from, 'a', 990);
@@ -879,6 +880,17 @@ received_spf_long_values(struct spf_checker *c)
 	assert_non_null(strstr(v, "\n "));
 	assert_true(longest_line(v) + sizeof("Received-SPF: ") - 1 <= 998);
 	free(v);
+	/* HELO names of every length from 1 to 200 octets move the blank
+	 * before receiver= across the first line's last octet: there
+	 * "Received-SPF: " counts, exactly */
+	for (i = 1; i <= 200; i++) {
+		memset(helo, 'h', i);
+		helo[i] = '\0';
+		v = spf_received_spf(&req, &res, rcv);
+		assert_true(longest_line(v) + sizeof("Received-SPF: ") - 1 <=
+		    998);
+		free(v);
+	}
 	spf_result_deinit(&res);
 }
 
@@ -948,6 +960,37 @@ received_spf_comment_quoted(struct spf_checker *c)
 	spf_result_deinit(&res);
 }
 
+/* Received-SPF values at the edges of a dot-atom (RFC 5322 3.2.3): an
+ * empty one is quoted, one octet is an atom, a leading '.' is quoted;
+ * a lone 0x80 starts no UTF-8 character, so it is '?' */
+static void
+received_spf_edge_values(struct spf_checker *c)
+{
+	struct spf_request req = { "192.0.2.1", NULL, "user@pass.test",
+	    SPF_ID_MAILFROM, 0 };
+	static const struct {
+		const char *helo, *want;
+	} e[] = {
+		{ NULL, " helo=\"\";" },
+		{ "h", " helo=h;" },
+		{ ".h.test", " helo=\".h.test\";" },
+		{ "\x80h.test", " helo=\"?h.test\";" },
+	};
+	struct spf_result res;
+	size_t i;
+	char *v;
+
+	spf_check(c, &req, &res);
+	for (i = 0; i < sizeof(e) / sizeof(e[0]); i++) {
+		req.helo = e[i].helo;
+		v = spf_received_spf(&req, &res, "mx.receiver.test");
+		print_message("# %s\n", v);
+		assert_non_null(strstr(v, e[i].want));
+		free(v);
+	}
+	spf_result_deinit(&res);
+}
+
 static void
 test_received_spf_value(void **state)
 {
@@ -992,6 +1035,7 @@ test_received_spf_value(void **state)
 	received_spf_not_utf8(c);
 	received_spf_long_values(c);
 	received_spf_comment_quoted(c);
+	received_spf_edge_values(c);
 	spf_checker_free(&c);
 	assert_string_equal(spf_res_name(SPF_RES_TEMPERROR), "temperror");
 	assert_string_equal(spf_res_name(SPF_RES_SOFTFAIL), "softfail");

@@ -140,6 +140,9 @@ build_zone(void)
 	row("redirloop2.test", T, OK, "v=spf1 redirect=redirloop.test");
 	row("incnone.test", T, OK, "v=spf1 include:nospf.test -all");
 	row("redirnone.test", T, OK, "v=spf1 redirect=nowhere.test");
+	/* no mechanism matches: redirect= decides (spf_decisive_term) */
+	row("redirdec.test", T, OK, "v=spf1 ip4:203.0.113.0/24 "
+	    "redirect=pass.test");
 	row("incbad.test", T, OK, "v=spf1 include:syntax.test +all");
 	row("incsf.test", T, OK, "v=spf1 include:sf.test -all");
 	row("sf.test", T, DNS_R_SERVFAIL, NULL);
@@ -398,7 +401,8 @@ static const struct spf_case cases[] = {
 	{ "include loop permerror", "192.0.2.1", "a@loop.test",
 	  SPF_RES_PERMERROR, NULL, 12 },
 	{ "include self loop permerror", "192.0.2.1", "a@selfloop.test",
-	  SPF_RES_PERMERROR, NULL, 12 },
+	  SPF_RES_PERMERROR, "libspf2: include: or redirect= caused unlimited "
+	  "recursion", 12 },
 	{ "redirect loop permerror", "192.0.2.1", "a@redirloop.test",
 	  SPF_RES_PERMERROR, NULL, 12 },
 	{ "include of none permerror", "192.0.2.1", "a@incnone.test",
@@ -504,6 +508,8 @@ static const struct spf_case cases[] = {
 	  SPF_RES_FAIL, NULL, 1 },
 	{ "bad client address", "300.1.2.3", "a@pass.test", SPF_RES_NONE,
 	  "client", 0 },
+	{ "no client address", NULL, "a@pass.test", SPF_RES_NONE, "client",
+	  0 },
 };
 
 static void
@@ -650,6 +656,49 @@ test_decisive_term_as_published(void **state)
 	}
 }
 
+/* a HELO with a root dot after one with U-labels, on one checker: the
+ * copy without the dot ends where the name does, whatever the longer
+ * A-label form left in the checker's buffer */
+static void
+helo_root_dot_after_alabels(struct dns_resolver *r)
+{
+	struct spf_checker *c = spf_checker_new(r, NULL, "mx.receiver.test");
+	struct spf_request req = { "192.0.2.1", "mx.b\xc3\xbc" "cher.example",
+	    "a@hmacro.test", SPF_ID_MAILFROM, 0 };
+	struct spf_result res;
+
+	spf_check(c, &req, &res);
+	assert_int_equal(res.res, SPF_RES_PASS);
+	spf_result_deinit(&res);
+	req.helo = "mx.ok.example.";
+	spf_check(c, &req, &res);
+	assert_int_equal(res.res, SPF_RES_PASS);
+	spf_result_deinit(&res);
+	spf_checker_free(&c);
+}
+
+/* when no mechanism matched, redirect= is the decisive term; a result
+ * no term decides (permerror here, though redirect= is there) has none */
+static void
+test_decisive_term_redirect(void **state)
+{
+	struct dns_resolver *r = *state;
+	struct spf_checker *c = spf_checker_new(r, NULL, "mx.receiver.test");
+	struct spf_request req = { "192.0.2.1", "mail.client.test",
+	    "a@redirnone.test", SPF_ID_MAILFROM, 0 };
+	struct spf_result res;
+	char *term = decisive(r, "192.0.2.1", "a@redirdec.test",
+	    SPF_RES_PASS);
+
+	assert_string_equal(term, "redirect=pass.test");
+	free(term);
+	spf_check(c, &req, &res);
+	assert_int_equal(res.res, SPF_RES_PERMERROR);
+	assert_null(spf_decisive_term(c, &req, &res));
+	spf_result_deinit(&res);
+	spf_checker_free(&c);
+}
+
 static void
 test_null_sender_uses_helo(void **state)
 {
@@ -699,6 +748,7 @@ test_null_sender_uses_helo(void **state)
 	    &res);
 	assert_int_equal(res.res, SPF_RES_PASS);
 	spf_result_deinit(&res);
+	helo_root_dot_after_alabels(r);
 	/* HELO that is not a domain: none */
 	check(r, NULL, "192.0.2.1", "[192.0.2.1]", "", SPF_ID_MAILFROM, &res);
 	assert_int_equal(res.res, SPF_RES_NONE);
@@ -1041,6 +1091,25 @@ test_received_spf_value(void **state)
 	assert_string_equal(spf_res_name(SPF_RES_SOFTFAIL), "softfail");
 }
 
+/* what is left of the message's DNS time, shorter than the checker's
+ * limit, is the one the reason names */
+static void
+message_time_limit(struct dns_resolver *r)
+{
+	struct spf_checker *c = spf_checker_new(r, NULL, "mx.receiver.test");
+	struct spf_request req = { "192.0.2.1", "h.test", "a@slowa.test",
+	    SPF_ID_MAILFROM, 150 };
+	struct spf_result res;
+	uint64_t t0 = clock_mono_ms();
+
+	spf_check(c, &req, &res);
+	assert_int_equal(res.res, SPF_RES_TEMPERROR);
+	assert_true(clock_mono_ms() - t0 < 150 + 200);
+	assert_non_null(strstr(res.reason, "message's DNS time limit"));
+	spf_result_deinit(&res);
+	spf_checker_free(&c);
+}
+
 static void
 test_timeout_gives_temperror_in_time(void **state)
 {
@@ -1060,6 +1129,7 @@ test_timeout_gives_temperror_in_time(void **state)
 	assert_true(clock_mono_ms() - t0 < 150 + 200);
 	assert_non_null(strstr(res.reason, "SPF time limit reached"));
 	spf_result_deinit(&res);
+	message_time_limit(r);
 }
 
 /* trouble with the explanation never changes a decided fail (RFC 7208
@@ -1081,6 +1151,22 @@ test_explanation_trouble_keeps_fail(void **state)
 	    SPF_ID_MAILFROM, &res);
 	assert_int_equal(res.res, SPF_RES_FAIL);
 	assert_int_equal(res.dns_queries, 1);
+	spf_result_deinit(&res);
+}
+
+/* the result counts the DNS-querying terms and void lookups (RFC 7208
+ * 4.6.4) that authcheck reports: two a: of names that do not exist
+ * are two of each */
+static void
+test_term_and_void_counts(void **state)
+{
+	struct spf_result res;
+
+	check(*state, NULL, "192.0.2.1", "h.test", "a@void2.test",
+	    SPF_ID_MAILFROM, &res);
+	assert_int_equal(res.res, SPF_RES_FAIL);
+	assert_int_equal(res.dns_terms, 2);
+	assert_int_equal(res.void_lookups, 2);
 	spf_result_deinit(&res);
 }
 
@@ -1291,6 +1377,7 @@ main(void)
 		cmocka_unit_test(test_decisive_term_shrunk),
 		cmocka_unit_test(test_decisive_term_fresh_checker),
 		cmocka_unit_test(test_decisive_term_as_published),
+		cmocka_unit_test(test_decisive_term_redirect),
 		cmocka_unit_test(test_explanation_on_fail_only),
 		cmocka_unit_test(test_explanation_macros),
 		cmocka_unit_test(test_explanation_compile_bound),
@@ -1298,6 +1385,7 @@ main(void)
 		cmocka_unit_test(test_timeout_gives_temperror_in_time),
 		cmocka_unit_test(test_explanation_trouble_keeps_fail),
 		cmocka_unit_test(test_query_budget),
+		cmocka_unit_test(test_term_and_void_counts),
 		cmocka_unit_test(test_one_checker_per_thread_shared_resolver),
 		cmocka_unit_test(test_long_strings_beyond_result_text),
 		cmocka_unit_test(test_identity_alabels_at_every_offset),

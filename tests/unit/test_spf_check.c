@@ -143,6 +143,9 @@ build_zone(void)
 	/* no mechanism matches: redirect= decides (spf_decisive_term) */
 	row("redirdec.test", T, OK, "v=spf1 ip4:203.0.113.0/24 "
 	    "redirect=pass.test");
+	/* modifiers before the matching mechanism: not terms to count */
+	row("modfirst.test", T, OK, "v=spf1 exp=e.modfirst.test "
+	    "redirect=pass.test ip4:198.51.100.0/24 -all");
 	row("incbad.test", T, OK, "v=spf1 include:syntax.test +all");
 	row("incsf.test", T, OK, "v=spf1 include:sf.test -all");
 	row("sf.test", T, DNS_R_SERVFAIL, NULL);
@@ -677,8 +680,10 @@ helo_root_dot_after_alabels(struct dns_resolver *r)
 	spf_checker_free(&c);
 }
 
-/* when no mechanism matched, redirect= is the decisive term; a result
- * no term decides (permerror here, though redirect= is there) has none */
+/* when no mechanism matched, redirect= is the decisive term; modifiers
+ * are no mechanisms to count, and a record's only mechanism can decide;
+ * a result no term decides (permerror here, though redirect= is there)
+ * has none */
 static void
 test_decisive_term_redirect(void **state)
 {
@@ -691,6 +696,12 @@ test_decisive_term_redirect(void **state)
 	    SPF_RES_PASS);
 
 	assert_string_equal(term, "redirect=pass.test");
+	free(term);
+	term = decisive(r, "198.51.100.7", "a@modfirst.test", SPF_RES_PASS);
+	assert_string_equal(term, "ip4:198.51.100.0/24");
+	free(term);
+	term = decisive(r, "192.0.2.1", "a@jorg.inc.test", SPF_RES_PASS);
+	assert_string_equal(term, "+all");	/* the record's one term */
 	free(term);
 	spf_check(c, &req, &res);
 	assert_int_equal(res.res, SPF_RES_PERMERROR);

@@ -710,6 +710,36 @@ test_decisive_term_redirect(void **state)
 	spf_checker_free(&c);
 }
 
+/* one checker, client addresses where one is the start of the one before
+ * or differs in its last octet: the address remembered from the last
+ * check is used for the same text only */
+static void
+test_client_address_remembered(void **state)
+{
+	static const struct {
+		const char *ip;
+		enum spf_res want;
+	} seq[] = {
+		{ "198.51.100.70", SPF_RES_FAIL },
+		{ "198.51.100.7", SPF_RES_PASS },
+		{ "198.51.100.8", SPF_RES_FAIL },
+		{ "198.51.100.7", SPF_RES_PASS },
+	};
+	struct spf_checker *c = spf_checker_new(*state, NULL, NULL);
+	struct spf_result res;
+	size_t i;
+
+	for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+		struct spf_request req = { seq[i].ip, "mail.client.test",
+		    "a@cidr.test", SPF_ID_MAILFROM, 0 };
+
+		spf_check(c, &req, &res);
+		assert_int_equal(res.res, seq[i].want);
+		spf_result_deinit(&res);
+	}
+	spf_checker_free(&c);
+}
+
 static void
 test_null_sender_uses_helo(void **state)
 {
@@ -725,6 +755,12 @@ test_null_sender_uses_helo(void **state)
 	check(r, NULL, "192.0.2.8", "helo.test", "x@pass.test", SPF_ID_HELO, &res);
 	assert_int_equal(res.res, SPF_RES_FAIL);
 	assert_string_equal(res.domain, "helo.test");
+	spf_result_deinit(&res);
+	/* a one-octet HELO: all of it follows "postmaster@", whatever the
+	 * result's storage held */
+	memset(&res, 'y', sizeof(res));
+	check(r, NULL, "192.0.2.7", "x", "", SPF_ID_MAILFROM, &res);
+	assert_string_equal(res.sender, "postmaster@x");
 	spf_result_deinit(&res);
 	/* no local part: postmaster (RFC 7208 4.3) */
 	check(r, NULL, "192.0.2.1", "helo.test", "@pass.test", SPF_ID_MAILFROM, &res);
@@ -1384,6 +1420,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_results_table),
 		cmocka_unit_test(test_null_sender_uses_helo),
+		cmocka_unit_test(test_client_address_remembered),
 		cmocka_unit_test(test_decisive_term_macro_fix),
 		cmocka_unit_test(test_decisive_term_shrunk),
 		cmocka_unit_test(test_decisive_term_fresh_checker),

@@ -740,6 +740,22 @@ test_client_address_remembered(void **state)
 	spf_checker_free(&c);
 }
 
+/* each prefix spf_decisive_term evaluates has the RFC 7208 4.6.4 limits
+ * of its own (mxthena8.test spends 10 terms every time), and the HELO
+ * name for %{h} */
+static void
+test_decisive_term_each_prefix(void **state)
+{
+	char *term = decisive(*state, "192.0.2.10", "a@mxthena8.test",
+	    SPF_RES_PASS);
+
+	assert_string_equal(term, "include:i8.mxthena.test");
+	free(term);
+	term = decisive(*state, "192.0.2.1", "a@hmacro.test", SPF_RES_FAIL);
+	assert_string_equal(term, "-all");
+	free(term);
+}
+
 static void
 test_null_sender_uses_helo(void **state)
 {
@@ -1426,6 +1442,7 @@ main(void)
 		cmocka_unit_test(test_decisive_term_fresh_checker),
 		cmocka_unit_test(test_decisive_term_as_published),
 		cmocka_unit_test(test_decisive_term_redirect),
+		cmocka_unit_test(test_decisive_term_each_prefix),
 		cmocka_unit_test(test_explanation_on_fail_only),
 		cmocka_unit_test(test_explanation_macros),
 		cmocka_unit_test(test_explanation_compile_bound),

@@ -300,6 +300,11 @@ test_sender_macros_keyed_by_sender(void **state)
 	assert_int_equal(b.res, SPF_RES_FAIL);
 	spf_result_deinit(&a);
 	spf_result_deinit(&b);
+	/* ... all of it: one that differs in its last octet only */
+	assert_true(eval_id(f, NULL, SPF_ID_MAILFROM, "198.51.100.5",
+	    "good.h.tesu", "u@helo.test", &b) > 0);
+	assert_int_equal(b.res, SPF_RES_FAIL);
+	spf_result_deinit(&b);
 }
 
 static void

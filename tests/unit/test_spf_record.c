@@ -89,6 +89,15 @@ static const struct rec_case cases[] = {
 	  "v=spf1 ip6:::ffff:192.0.2.1 -all" },
 	/* RFC 7208 6 / 12: name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ) */
 	{ "modifier name with a dot", "v=spf1 -all foo.bar=baz", V4, "v=spf1 -all" },
+	/* the longest cidr lengths, and ip6 texts past 38 octets: 39, and
+	 * 45, the longest there is */
+	{ "cidr /32 and /128", "v=spf1 ip4:192.0.2.1/32 ip6:2001:db8::1/128",
+	  V6, "v=spf1 ip4:192.0.2.1/32 ip6:2001:db8::1/128" },
+	{ "ip6 of 39 octets", "v=spf1 ip6:2001:db8:1111:2222:3333:4444:5555:6666",
+	  V6, "v=spf1 ip6:2001:db8:1111:2222:3333:4444:5555:6666" },
+	{ "ip6 of 45 octets",
+	  "v=spf1 ip6:ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", V6,
+	  "v=spf1 ip6:ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255" },
 	/* invalid records (permerror) */
 	{ "not spf1", "v=spf10", V4, NULL },
 	{ "tab separator", "v=spf1\t-all", V4, NULL },
@@ -138,6 +147,8 @@ static const struct rec_case cases[] = {
 	{ "toplabel ending in hyphen", "v=spf1 a:foo.bar-", V4, NULL },
 	/* RFC 7208 5.6 ip4-cidr-length = "/" ( "0" / %x31-39 0*1DIGIT ) */
 	{ "cidr /01", "v=spf1 ip4:192.0.2.1/01", V4, NULL },
+	{ "ip4 cidr /33", "v=spf1 ip4:192.0.2.0/33", V4, NULL },
+	{ "ip6 cidr /129", "v=spf1 ip6:2001:db8::/129", V6, NULL },
 	{ "all with a bare slash", "v=spf1 -all/", V4, NULL },
 	/* RFC 7208 7.1: c, r and t only in exp text, not in an unknown
 	 * modifier's macro-string */
@@ -170,6 +181,9 @@ test_record_table(void **state)
 	buf_deinit(&out);
 }
 
+/* a term of 44 octets that normalises as it is */
+#define IP6_TERM " ip6:2001:db8:1111:2222:3333:4444:5555:6666"
+
 static void
 test_hostile_lengths_refused(void **state)
 {
@@ -193,11 +207,26 @@ test_hostile_lengths_refused(void **state)
 	buf_append_byte(&rec, ' ');
 	assert_false(spf_record_check(rec.data, rec.len, AF_INET, &out, &why));
 	assert_string_equal(why, "record too long");
-	/* many short terms */
+	/* terms that normalise as they are, SPF_RECORD_MAX_LEN octets of
+	 * them: the cap after normalisation holds exactly too */
 	buf_reset(&rec);
 	buf_append_str(&rec, "v=spf1");
-	for (i = 0; i <= SPF_RECORD_MAX_TERMS; i++)
+	while (rec.len + sizeof(IP6_TERM) - 1 + 9 <= SPF_RECORD_MAX_LEN)
+		buf_append_str(&rec, IP6_TERM);
+	buf_append_str(&rec, " a:");
+	while (rec.len + sizeof(".test") - 1 < SPF_RECORD_MAX_LEN)
+		buf_append_byte(&rec, 'x');
+	buf_append_str(&rec, ".test");
+	assert_int_equal(rec.len, SPF_RECORD_MAX_LEN);
+	assert_true(spf_record_check(rec.data, rec.len, AF_INET, &out, &why));
+	assert_int_equal(out.len, SPF_RECORD_MAX_LEN);
+	/* many short terms: SPF_RECORD_MAX_TERMS pass, one more not */
+	buf_reset(&rec);
+	buf_append_str(&rec, "v=spf1");
+	for (i = 0; i < SPF_RECORD_MAX_TERMS; i++)
 		buf_append_str(&rec, " a");
+	assert_true(spf_record_check(rec.data, rec.len, AF_INET, &out, &why));
+	buf_append_str(&rec, " a");
 	assert_false(spf_record_check(rec.data, rec.len, AF_INET, &out, &why));
 	assert_string_equal(why, "too many terms");
 	/* short, but the /0 rewrites would grow it past the cap (fuzzer

@@ -295,6 +295,19 @@ build_zone(void)
 	row("mxord2.test", T, OK, "v=spf1 mx -all");
 	row("mxord2.test", DNS_T_MX, OK, "10 good.mxord.test");
 	row("mxord2.test", DNS_T_MX, OK, "5 bad.mxord.test");
+	/* mx/0 (RFC 7208 5.4: any MX host with an address of the client's
+	 * family): none without MX hosts, the second host's address, a DNS
+	 * error on a host's lookup */
+	row("mx0none.test", T, OK, "v=spf1 mx/0 -all");
+	row("mx0two.test", T, OK, "v=spf1 mx/0 -all");
+	row("mx0two.test", DNS_T_MX, OK, "10 a1.mx0two.test");
+	row("mx0two.test", DNS_T_MX, OK, "20 a2.mx0two.test");
+	row("a2.mx0two.test", DNS_T_A, OK, "198.51.100.1");
+	row("mx0sf.test", T, OK, "v=spf1 mx/0 -all");
+	row("mx0sf.test", DNS_T_MX, OK, "10 bad.mxord.test");
+	/* an include: of a record libspf2 cannot take even made smaller */
+	row("incstilltoobig.test", T, OK,
+	    "v=spf1 include:stilltoobig.test -all");
 	/* macros libspf2 splits at the value's own dots, or refuses */
 	row("lplus.test", T, OK, "v=spf1 exists:%{l1r+}.u.lplus.test -all");
 	row("first.last.u.lplus.test", DNS_T_A, OK, "127.0.0.2");
@@ -413,7 +426,16 @@ static const struct spf_case cases[] = {
 	{ "redirect to nxdomain permerror", "192.0.2.1", "a@redirnone.test",
 	  SPF_RES_PERMERROR, NULL, 0 },
 	{ "invalid record in include permerror", "192.0.2.1", "a@incbad.test",
-	  SPF_RES_PERMERROR, NULL, 0 },
+	  SPF_RES_PERMERROR, "unknown mechanism", 0 },
+	{ "mx/0 without MX hosts matches nothing", "192.0.2.66",
+	  "a@mx0none.test", SPF_RES_FAIL, NULL, 0 },
+	{ "mx/0: a host without address, then one with", "192.0.2.66",
+	  "a@mx0two.test", SPF_RES_PASS, NULL, 0 },
+	{ "mx/0: a DNS error on a host's address", "192.0.2.66",
+	  "a@mx0sf.test", SPF_RES_TEMPERROR, NULL, 0 },
+	{ "include: of a record too large for libspf2", "203.0.113.9",
+	  "a@incstilltoobig.test", SPF_RES_PERMERROR, "too large for libspf2",
+	  0 },
 	{ "servfail in include temperror", "192.0.2.1", "a@incsf.test",
 	  SPF_RES_TEMPERROR, NULL, 0 },
 	{ "wide include tree stops at 10", "192.0.2.1", "a@wide.test",

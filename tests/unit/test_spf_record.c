@@ -89,6 +89,8 @@ static const struct rec_case cases[] = {
 	  "v=spf1 ip6:::ffff:192.0.2.1 -all" },
 	/* RFC 7208 6 / 12: name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ) */
 	{ "modifier name with a dot", "v=spf1 -all foo.bar=baz", V4, "v=spf1 -all" },
+	{ "modifier name with a hyphen", "v=spf1 -all foo-bar=baz", V4,
+	  "v=spf1 -all" },
 	/* the longest cidr lengths, and ip6 texts past 38 octets: 39, and
 	 * 45, the longest there is */
 	{ "cidr /32 and /128", "v=spf1 ip4:192.0.2.1/32 ip6:2001:db8::1/128",

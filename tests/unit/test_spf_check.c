@@ -30,6 +30,7 @@
 /* a label of 60 octets */
 #define LONG_LABEL \
     "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij"
+#define LABEL61 LONG_LABEL "k"
 
 static struct dns_fake_record rows[MAX_ROWS];
 static size_t nrows;
@@ -73,7 +74,7 @@ append_terms(char *data, size_t size, const char *pfx, const char *sfx,
 static void
 build_zone(void)
 {
-	char name[64], data[1600];
+	char name[64], name253[260], data[1600];
 	int i, j;
 
 	row("pass.test", T, OK, "v=spf1 ip4:192.0.2.0/24 -all");
@@ -334,6 +335,29 @@ build_zone(void)
 	row("psf.test", T, OK, "v=spf1 exists:%{p}.psf.test -all");
 	row("unknown.psf.test", DNS_T_A, OK, "127.0.0.2");
 	row("77.2.0.192.in-addr.arpa", DNS_T_PTR, DNS_R_SERVFAIL, NULL);
+	/* a DNS error on a PTR name's address lookup skips that name
+	 * (RFC 7208 5.5) */
+	row("ptrasf.test", T, OK, "v=spf1 ptr ip4:192.0.2.78 -all");
+	row("78.2.0.192.in-addr.arpa", DNS_T_PTR, OK, "h.ptrasf.test");
+	row("h.ptrasf.test", DNS_T_A, DNS_R_SERVFAIL, NULL);
+	/* include: targets of 253 octets, and of 255 that lose "x." only
+	 * (RFC 7208 7.3) */
+	strcpy(name253, "");
+	for (i = 0; i < 4; i++)
+		strcat(name253, LABEL61 ".");
+	strcat(name253, "b.tst");
+	row(name253, T, OK, "v=spf1 +all");
+	snprintf(data, sizeof(data), "v=spf1 include:%s -all", name253);
+	row("inc253.test", T, OK, data);
+	snprintf(data, sizeof(data), "v=spf1 include:x.%s -all", name253);
+	row("inc255.test", T, OK, data);
+	/* mx/0 with 10 MX hosts, the most RFC 7208 4.6.4 allows */
+	row("mx0ten.test", T, OK, "v=spf1 mx/0 -all");
+	for (i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "%d m%d.mx0ten.test", i, i);
+		row("mx0ten.test", DNS_T_MX, OK, name);
+	}
+	row("m9.mx0ten.test", DNS_T_A, OK, "198.51.100.1");
 	/* hostile macros (CVE-2023-42118 class) */
 	row("macro.test", T, OK,
 	    "v=spf1 exists:%{l4294967296r}.%{d999999}.%{ir}.x.macro.test -all");
@@ -431,6 +455,14 @@ static const struct spf_case cases[] = {
 	  "a@mx0none.test", SPF_RES_FAIL, NULL, 0 },
 	{ "mx/0: a host without address, then one with", "192.0.2.66",
 	  "a@mx0two.test", SPF_RES_PASS, NULL, 0 },
+	{ "mx/0 with 10 MX hosts", "192.0.2.66", "a@mx0ten.test",
+	  SPF_RES_PASS, NULL, 0 },
+	{ "ptr: a DNS error on a name's address skips it", "192.0.2.78",
+	  "a@ptrasf.test", SPF_RES_PASS, NULL, 0 },
+	{ "include: target of 253 octets kept whole", "192.0.2.1",
+	  "a@inc253.test", SPF_RES_PASS, NULL, 0 },
+	{ "include: target of 255 octets loses one label", "192.0.2.1",
+	  "a@inc255.test", SPF_RES_PASS, NULL, 0 },
 	{ "mx/0: a DNS error on a host's address", "192.0.2.66",
 	  "a@mx0sf.test", SPF_RES_TEMPERROR, NULL, 0 },
 	{ "include: of a record too large for libspf2", "203.0.113.9",

@@ -347,6 +347,9 @@ build_zone(void)
 		strcat(name253, LABEL61 ".");
 	strcat(name253, "b.tst");
 	row(name253, T, OK, "v=spf1 +all");
+	/* %{h} of name253 and ".allow.test", less its first label */
+	row(LABEL61 "." LABEL61 "." LABEL61 ".b.tst.allow.test", DNS_T_A, OK,
+	    "127.0.0.2");
 	snprintf(data, sizeof(data), "v=spf1 include:%s -all", name253);
 	row("inc253.test", T, OK, data);
 	snprintf(data, sizeof(data), "v=spf1 include:x.%s -all", name253);
@@ -713,6 +716,27 @@ test_decisive_term_as_published(void **state)
 	}
 }
 
+/* a HELO of 253 octets and a root dot (254, the most an A-label buffer
+ * holds): %{h} is without the dot, so "%{h}.allow.test" has no empty
+ * label once cut to 253 octets (RFC 7208 7.3) */
+static void
+helo_of_254_octets(struct dns_resolver *r)
+{
+	char helo[260];
+	struct spf_result res;
+	int i;
+
+	strcpy(helo, "");
+	for (i = 0; i < 4; i++)
+		strcat(helo, LABEL61 ".");
+	strcat(helo, "b.tst.");
+	assert_int_equal(strlen(helo), 254);
+	check(r, NULL, "192.0.2.1", helo, "a@hmacro.test", SPF_ID_MAILFROM,
+	    &res);
+	assert_int_equal(res.res, SPF_RES_PASS);
+	spf_result_deinit(&res);
+}
+
 /* a HELO with a root dot after one with U-labels, on one checker: the
  * copy without the dot ends where the name does, whatever the longer
  * A-label form left in the checker's buffer */
@@ -866,6 +890,7 @@ test_null_sender_uses_helo(void **state)
 	assert_int_equal(res.res, SPF_RES_PASS);
 	spf_result_deinit(&res);
 	helo_root_dot_after_alabels(r);
+	helo_of_254_octets(r);
 	/* HELO that is not a domain: none */
 	check(r, NULL, "192.0.2.1", "[192.0.2.1]", "", SPF_ID_MAILFROM, &res);
 	assert_int_equal(res.res, SPF_RES_NONE);

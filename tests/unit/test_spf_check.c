@@ -361,6 +361,20 @@ build_zone(void)
 		row("mx0ten.test", DNS_T_MX, OK, name);
 	}
 	row("m9.mx0ten.test", DNS_T_A, OK, "198.51.100.1");
+	/* ... and mx with them, and mx/0 of a host with no address */
+	row("mxten.test", T, OK, "v=spf1 mx -all");
+	for (i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "%d m%d.mx0ten.test", i, i);
+		row("mxten.test", DNS_T_MX, OK, name);
+	}
+	row("mx0noaddr.test", T, OK, "v=spf1 mx/0 -all");
+	row("mx0noaddr.test", DNS_T_MX, OK, "10 a1.mx0two.test");
+	/* a//0 and mx//0 for an IPv6 client (RFC 7208 5.3, 5.4: any
+	 * address of its family); pass.test has none */
+	row("a0v6.test", T, OK, "v=spf1 a:hosts.cidr.test//0 -all");
+	row("a0v6none.test", T, OK, "v=spf1 a:pass.test//0 -all");
+	row("mx0v6.test", T, OK, "v=spf1 mx//0 -all");
+	row("mx0v6.test", DNS_T_MX, OK, "10 hosts.cidr.test");
 	/* hostile macros (CVE-2023-42118 class) */
 	row("macro.test", T, OK,
 	    "v=spf1 exists:%{l4294967296r}.%{d999999}.%{ir}.x.macro.test -all");
@@ -466,6 +480,16 @@ static const struct spf_case cases[] = {
 	  "a@inc253.test", SPF_RES_PASS, NULL, 0 },
 	{ "include: target of 255 octets loses one label", "192.0.2.1",
 	  "a@inc255.test", SPF_RES_PASS, NULL, 0 },
+	{ "mx with 10 MX hosts", "198.51.100.1", "a@mxten.test",
+	  SPF_RES_PASS, NULL, 0 },
+	{ "mx/0 of a host with no address matches nothing", "192.0.2.66",
+	  "a@mx0noaddr.test", SPF_RES_FAIL, NULL, 0 },
+	{ "a//0: an IPv6 client, a name with an AAAA", "2001:db8:ffff::9",
+	  "a@a0v6.test", SPF_RES_PASS, NULL, 0 },
+	{ "a//0: an IPv6 client, a name without", "2001:db8:ffff::9",
+	  "a@a0v6none.test", SPF_RES_FAIL, NULL, 0 },
+	{ "mx//0: an IPv6 client, a host with an AAAA", "2001:db8:ffff::9",
+	  "a@mx0v6.test", SPF_RES_PASS, NULL, 0 },
 	{ "mx/0: a DNS error on a host's address", "192.0.2.66",
 	  "a@mx0sf.test", SPF_RES_TEMPERROR, NULL, 0 },
 	{ "include: of a record too large for libspf2", "203.0.113.9",
@@ -1263,6 +1287,8 @@ test_timeout_gives_temperror_in_time(void **state)
 	check(r, NULL, "192.0.2.1", "h.test", "a@slowa.test", SPF_ID_MAILFROM, &res);
 	assert_int_equal(res.res, SPF_RES_TEMPERROR);
 	assert_true(clock_mono_ms() - t0 < 300 + 200);
+	/* the server's silence, not our time limit */
+	assert_null(strstr(res.reason, "time limit"));
 	spf_result_deinit(&res);
 	/* the evaluation time limit is shorter than the query timeout */
 	t0 = clock_mono_ms();
@@ -1270,6 +1296,13 @@ test_timeout_gives_temperror_in_time(void **state)
 	assert_int_equal(res.res, SPF_RES_TEMPERROR);
 	assert_true(clock_mono_ms() - t0 < 150 + 200);
 	assert_non_null(strstr(res.reason, "SPF time limit reached"));
+	spf_result_deinit(&res);
+	/* the lookup waits what is left of 50 ms, not the query's 300 */
+	lim.max_time_ms = 50;
+	t0 = clock_mono_ms();
+	check(r, &lim, "192.0.2.1", "h.test", "a@slowa.test", SPF_ID_MAILFROM, &res);
+	assert_int_equal(res.res, SPF_RES_TEMPERROR);
+	assert_true(clock_mono_ms() - t0 < 50 + 200);
 	spf_result_deinit(&res);
 	message_time_limit(r);
 }
@@ -1313,6 +1346,12 @@ test_term_and_void_counts(void **state)
 	assert_int_equal(res.res, SPF_RES_FAIL);
 	assert_int_equal(res.dns_terms, 2);
 	assert_int_equal(res.void_lookups, 2);
+	spf_result_deinit(&res);
+	/* a//0 (a marked exists:) is one term, and its NODATA a void */
+	check(*state, NULL, "2001:db8:ffff::9", "h.test", "a@a0v6none.test",
+	    SPF_ID_MAILFROM, &res);
+	assert_int_equal(res.dns_terms, 1);
+	assert_int_equal(res.void_lookups, 1);
 	spf_result_deinit(&res);
 }
 

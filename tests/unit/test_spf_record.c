@@ -91,6 +91,8 @@ static const struct rec_case cases[] = {
 	{ "modifier name with a dot", "v=spf1 -all foo.bar=baz", V4, "v=spf1 -all" },
 	{ "modifier name with a hyphen", "v=spf1 -all foo-bar=baz", V4,
 	  "v=spf1 -all" },
+	{ "modifier name with an underscore", "v=spf1 -all foo_bar=baz", V4,
+	  "v=spf1 -all" },
 	/* the longest cidr lengths, and ip6 texts past 38 octets: 39, and
 	 * 45, the longest there is */
 	{ "cidr /32 and /128", "v=spf1 ip4:192.0.2.1/32 ip6:2001:db8::1/128",
@@ -119,6 +121,7 @@ static const struct rec_case cases[] = {
 	{ "ptr with cidr", "v=spf1 ptr/0 -all", V4, NULL },
 	{ "ip4 leading zero", "v=spf1 ip4:01.2.3.4", V4, NULL },
 	{ "ip4 too few octets", "v=spf1 ip4:1.2.3", V4, NULL },
+	{ "ip4 with a letter for a dot", "v=spf1 ip4:1.2.3x4", V4, NULL },
 	{ "ip4 octet 256", "v=spf1 ip4:1.2.3.256", V4, NULL },
 	{ "ip4 empty", "v=spf1 ip4:", V4, NULL },
 	{ "ip6 bad", "v=spf1 ip6:2001:db8::zz", V4, NULL },
@@ -151,6 +154,7 @@ static const struct rec_case cases[] = {
 	{ "cidr /01", "v=spf1 ip4:192.0.2.1/01", V4, NULL },
 	{ "ip4 cidr /33", "v=spf1 ip4:192.0.2.0/33", V4, NULL },
 	{ "ip6 cidr /129", "v=spf1 ip6:2001:db8::/129", V6, NULL },
+	{ "ip6 cidr with a letter", "v=spf1 ip6:2001:db8::/1a", V6, NULL },
 	{ "all with a bare slash", "v=spf1 -all/", V4, NULL },
 	/* RFC 7208 7.1: c, r and t only in exp text, not in an unknown
 	 * modifier's macro-string */

@@ -409,15 +409,6 @@ def test_prompt_stop(t):
             d.cleanup()
 
 
-def alive(pid):
-    """alive - pid is a running process (not a zombie)"""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return ") Z " not in f.read()
-    except OSError:
-        return False
-
-
 def test_background(t):
     """Without -f the daemon goes into the background, and the command
     that started it says whether start-up worked: status 0 once the
@@ -454,7 +445,7 @@ def test_background(t):
                 argv = f.read().split(b"\0")
         except (OSError, TypeError):
             argv = []
-        t.ok(pid is not None and alive(pid) and
+        t.ok(pid is not None and daemon.pid_alive(pid) and
              os.fsencode(daemon.binary()) in argv, names[1],
              diag="%r %r" % (pid, argv))
         res = d.send_message(PLAIN, client_ip="192.0.2.7")
@@ -462,14 +453,15 @@ def test_background(t):
         r2 = daemon.run(["-c", d.conf_path], timeout=60)
         t.ok(r2.returncode == 1 and "cannot open milter socket" in r2.stderr
              and "stopped while starting" in r2.stderr and
-             pid is not None and alive(pid), names[3], diag=r2.stderr)
+             pid is not None and daemon.pid_alive(pid), names[3],
+             diag=r2.stderr)
         stopped = False
         if pid is not None:
             os.kill(pid, signal.SIGTERM)
             end = time.monotonic() + 15
-            while alive(pid) and time.monotonic() < end:
+            while daemon.pid_alive(pid) and time.monotonic() < end:
                 time.sleep(0.05)
-            stopped = not alive(pid)
+            stopped = not daemon.pid_alive(pid)
         t.ok(stopped and not os.path.exists(d.pid_path), names[4],
              diag=repr(pid))
         if env is not None:
@@ -481,7 +473,7 @@ def test_background(t):
             t.ok("verdict=" in logged and "stopped" in logged, log_names[0],
                  diag=logged[-500:])
     finally:
-        if pid is not None and alive(pid):	# ours, by its pid
+        if pid is not None and daemon.pid_alive(pid):	# ours, by its pid
             os.kill(pid, signal.SIGKILL)
         d.cleanup()
 
@@ -516,15 +508,10 @@ def test_background_relative_reload(t):
                 break
             time.sleep(0.1)
         t.ok(vals and vals[0].startswith("relative.test.example;") and
-             alive(pid), name, diag=repr(vals))
+             daemon.pid_alive(pid), name, diag=repr(vals))
     finally:
-        if pid is not None and alive(pid):	# ours, by its pid
-            os.kill(pid, signal.SIGTERM)
-            end = time.monotonic() + 15
-            while alive(pid) and time.monotonic() < end:
-                time.sleep(0.05)
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        if pid is not None:
+            daemon.stop_pid(pid, 15)	# ours, by its pid
         d.cleanup()
 
 

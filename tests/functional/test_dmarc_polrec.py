@@ -51,12 +51,6 @@ def zone():
     }
 
 
-def write_zone(path, z):
-    import yaml
-    with open(path, "w") as f:
-        yaml.safe_dump(z, f)
-
-
 def msg(from_hdr, subject):
     return ("From: %s\r\nTo: bob@example.net\r\nSubject: %s\r\n"
             "Date: Mon, 07 Dec 2026 10:00:00 +0000\r\n"
@@ -177,7 +171,7 @@ def main():
         t.done()
     tmp = tmpdir.make("authmilter-polrec-")
     zpath = os.path.join(tmp, "zone.yaml")
-    write_zone(zpath, zone())
+    dns_testserver.write_zone(zpath, zone())
     try:
         srv = dns_testserver.DnsServer(zpath).__enter__()
     except dns_testserver.ServerError as e:

@@ -59,12 +59,6 @@ def zone(pub):
     return z
 
 
-def write_zone(path, z):
-    import yaml
-    with open(path, "w") as f:
-        yaml.safe_dump(z, f)
-
-
 def msg(from_dom, subject="hello", extra=b"", from_hdr=None):
     from_hdr = from_hdr or ("Alice <alice@%s>" % from_dom).encode()
     return (extra + b"From: " + from_hdr + b"\r\n"
@@ -90,7 +84,7 @@ def main():
     tmp = tmpdir.make("authmilter-auth-")
     pem, pub = dkim_keys.rsa_key_pair()
     zpath = os.path.join(tmp, "zone.yaml")
-    write_zone(zpath, zone(pub))
+    dns_testserver.write_zone(zpath, zone(pub))
     try:
         srv = dns_testserver.DnsServer(zpath).__enter__()
     except dns_testserver.ServerError as e:

@@ -300,20 +300,6 @@ def test_stop_mid_probe(t):
         lsn.close()
 
 
-def gone(pid, timeout):
-    """gone - has process pid (not our child) ended within timeout?"""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            with open("/proc/%d/stat" % pid) as f:
-                if ") Z " in f.read():
-                    return True
-        except OSError:
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_background_ready(t):
     """without -f, READY=1 once the daemon is in the background: its log
     switched to syslog (stderr is about to be /dev/null) and the starting
@@ -352,10 +338,8 @@ def test_background_ready(t):
              diag="stderr: %s\nsyslog: %s" % (r.stderr[-500:],
                                               logged[-500:]))
     finally:
-        if pid is not None and not gone(pid, 0):
-            os.kill(pid, signal.SIGTERM)    # ours, by its pid
-            if not gone(pid, 15 * SCALE):
-                os.kill(pid, signal.SIGKILL)
+        if pid is not None:
+            daemon.stop_pid(pid, 15 * SCALE)    # ours, by its pid
         lsn.close()
         d.cleanup()
 

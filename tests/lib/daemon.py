@@ -99,6 +99,32 @@ def missing(path=None):
     return None
 
 
+def pid_alive(pid):
+    """pid_alive - pid is a running process, not a zombie (the daemon in
+    the background is not our child, so we cannot wait for it)"""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def stop_pid(pid, timeout):
+    """stop_pid - end a process we started, by its pid: SIGTERM, then
+    SIGKILL if it is still there after timeout seconds. True when it
+    ended on SIGTERM (or was already gone)."""
+    if not pid_alive(pid):
+        return True
+    os.kill(pid, _signal.SIGTERM)
+    end = time.monotonic() + timeout
+    while pid_alive(pid) and time.monotonic() < end:
+        time.sleep(0.05)
+    if not pid_alive(pid):
+        return True
+    os.kill(pid, _signal.SIGKILL)
+    return False
+
+
 def memory_kib(pid, field="VmRSS"):
     """memory_kib - a process's memory figure from /proc/PID/status in KiB
     (VmRSS: resident now, VmHWM: its peak), 0 when it is not there"""

@@ -1,5 +1,6 @@
 """dns_testserver.py - start and stop tests/lib/dns_server.py from Python tests
 
+    write_zone(zone_file, {"example.test": [{"TXT": "v=spf1 -all"}]})
     with DnsServer(zone_file) as srv:
         ... srv.port, srv.stats() ...
 
@@ -19,6 +20,14 @@ START_TIMEOUT_S = 10
 # and this much more per MB of zone file: a hunt's 2,000-case YAML zone
 # took 13.6 s to load at load 8
 START_TIMEOUT_PER_MB_S = 15
+
+
+def write_zone(path, zone):
+    """write_zone - zone (a dict: name -> list of {TYPE: data}) as the YAML
+    zone file dns_server.py reads"""
+    import yaml
+    with open(path, "w") as f:
+        yaml.safe_dump(zone, f)
 
 
 class ServerError(Exception):

@@ -173,15 +173,6 @@ def _tool(name):
     return shutil.which(name) or "/usr/sbin/" + name
 
 
-def _pid_alive(pid):
-    """_pid_alive - True when pid exists (and is not a zombie of ours)."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
-
-
 def _children(pid):
     """_children - PIDs whose parent is pid (from /proc)."""
     out = []
@@ -491,10 +482,10 @@ class PostfixEnv:
             self._run([_tool("postfix"), "-c", self.conf_dir, "stop"],
                       timeout=self.stop_timeout + 10, check=False)
             deadline = time.monotonic() + self.stop_timeout
-            while _pid_alive(self.master_pid) and \
+            while daemon.pid_alive(self.master_pid) and \
                     time.monotonic() < deadline:
                 time.sleep(0.1)
-            if _pid_alive(self.master_pid):
+            if daemon.pid_alive(self.master_pid):
                 for pid in _children(self.master_pid) + [self.master_pid]:
                     try:
                         os.kill(pid, signal.SIGKILL)

@@ -188,14 +188,6 @@ def _wrap(hostname, argv):
     return argv
 
 
-def _pid_alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
-
-
 def _children(pid):
     """_children - PIDs whose parent is pid (from /proc)."""
     out = []
@@ -354,9 +346,9 @@ class SendmailEnv:
                 proc.wait(5)
             deadline = time.monotonic() + 5
             for pid in pids[1:]:
-                while _pid_alive(pid) and time.monotonic() < deadline:
+                while daemon.pid_alive(pid) and time.monotonic() < deadline:
                     time.sleep(0.05)
-                if _pid_alive(pid):
+                if daemon.pid_alive(pid):
                     try:
                         os.kill(pid, signal.SIGKILL)
                     except ProcessLookupError:

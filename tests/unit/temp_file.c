@@ -13,6 +13,10 @@
 
 #include "temp_file.h"
 
+/* the template mkstemp takes: it replaces the trailing X's (all six
+ * are required) with a unique name */
+#define MKSTEMP_NAME "authmilter-test-XXXXXX"
+
 void
 temp_file_write(char *path, size_t pathsz, const char *text)
 {
@@ -20,13 +24,11 @@ temp_file_write(char *path, size_t pathsz, const char *text)
 	ssize_t w;
 	int fd;
 
-	/* mkstemp replaces the six X's with a unique name; a TMPDIR too
-	 * long for the caller's buffer falls back to /tmp */
+	/* a TMPDIR too long for the caller's buffer falls back to /tmp */
 	if (dir == NULL || *dir == '\0' ||
-	    (size_t)snprintf(path, pathsz, "%s/authmilter-test-%s", dir,
-	    "XXXXXX") >= pathsz)
-		(void)snprintf(path, pathsz, "/tmp/authmilter-test-%s",
-		    "XXXXXX");
+	    (size_t)snprintf(path, pathsz, "%s/%s", dir, MKSTEMP_NAME) >=
+	    pathsz)
+		(void)snprintf(path, pathsz, "/tmp/%s", MKSTEMP_NAME);
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	w = write(fd, text, strlen(text));

@@ -34,30 +34,6 @@ def closing(redirs, argv):
     return ["/bin/sh", "-c", 'exec "$@" ' + redirs, "sh"] + list(argv)
 
 
-def alive(pid):
-    """alive - pid is a running process (not a zombie)"""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return ") Z " not in f.read()
-    except OSError:
-        return False
-
-
-def stop_pid(pid, timeout=15):
-    """stop_pid - SIGTERM our daemon by its pid, SIGKILL after timeout;
-    True when it ended on the SIGTERM"""
-    if pid is None or not alive(pid):
-        return False
-    os.kill(pid, signal.SIGTERM)
-    end = time.monotonic() + timeout * SCALE
-    while alive(pid) and time.monotonic() < end:
-        time.sleep(0.05)
-    if alive(pid):
-        os.kill(pid, signal.SIGKILL)
-        return False
-    return True
-
-
 def served(d):
     """served - one message through d gets our Authentication-Results;
     (bool, why)"""
@@ -97,10 +73,11 @@ def background_closed(t, redirs, names, syslog=False):
         pid = d.read_pid_file(timeout=0)
         time.sleep(0.3 * SCALE)	# it stopped right after the start
         ok, why = served(d)
-        t.ok(r.returncode == 0 and pid is not None and alive(pid) and ok,
+        t.ok(r.returncode == 0 and pid is not None and
+             daemon.pid_alive(pid) and ok,
              names[0], diag=lambda: "status %r, pid %r: %s %s" % (
                  r.returncode, pid, r.stderr[-300:], why))
-        stopped = stop_pid(pid)
+        stopped = daemon.stop_pid(pid, 15 * SCALE)
         t.ok(stopped and not os.path.exists(d.pid_path), names[1],
              diag=repr(pid))
         if syslog:
@@ -112,7 +89,7 @@ def background_closed(t, redirs, names, syslog=False):
             t.ok("verdict=" in logged and "stopped" in logged, names[2],
                  diag=logged[-500:])
     finally:
-        if pid is not None and alive(pid):	# ours, by its pid
+        if pid is not None and daemon.pid_alive(pid):	# ours, by its pid
             os.kill(pid, signal.SIGKILL)
         d.cleanup()
 

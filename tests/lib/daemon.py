@@ -111,18 +111,19 @@ def pid_alive(pid):
 
 def stop_pid(pid, timeout):
     """stop_pid - end a process we started, by its pid: SIGTERM, then
-    SIGKILL if it is still there after timeout seconds. True when it
-    ended on SIGTERM (or was already gone)."""
-    if not pid_alive(pid):
-        return True
+    SIGKILL if it is still there after timeout seconds. True only when
+    it was running and ended on the SIGTERM (a test of a clean stop
+    must not pass for a process that had already died)."""
+    if pid is None or not pid_alive(pid):
+        return False
     os.kill(pid, _signal.SIGTERM)
     end = time.monotonic() + timeout
     while pid_alive(pid) and time.monotonic() < end:
         time.sleep(0.05)
-    if not pid_alive(pid):
-        return True
-    os.kill(pid, _signal.SIGKILL)
-    return False
+    if pid_alive(pid):
+        os.kill(pid, _signal.SIGKILL)
+        return False
+    return True
 
 
 def memory_kib(pid, field="VmRSS"):

@@ -133,8 +133,8 @@ def testmilter_part(path):
         t.ok(r.accepted, "milter restarted on its port: Postfix uses it "
              "again", diag=lambda: r.transcript + diag())
         master, sink = pf.master_pid, pf.sink.pid
-    t.ok(not postfix_env._pid_alive(master) and
-         not postfix_env._pid_alive(sink) and not os.path.exists(pf.root),
+    t.ok(not daemon.pid_alive(master) and
+         not daemon.pid_alive(sink) and not os.path.exists(pf.root),
          "stop: master and smtp-sink gone, temp dir removed")
 
 

@@ -14,8 +14,11 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "dns/dns_cache.h"
 #include "metrics/metrics.h"
 #include "metrics/metrics_addr.h"
+#include "spf/spf.h"
+#include "spf/spf_pool.h"
 #include "util/buf.h"
 
 #define THREADS 4
@@ -289,6 +292,63 @@ test_addr_parse(void **state)
 	}
 }
 
+/* the callers count: an answer the in-process DNS cache gives back
+ * (dns_cache.c) is one cache hit */
+static void
+test_dns_cache_counts_hit(void **state)
+{
+	struct dns_cache *c = dns_cache_new(DNS_CACHE_WAYS, 65536);
+	struct dns_answer *a = dns_answer_new(DNS_R_ANSWER), *got;
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	a->ttl = 60;
+	dns_cache_put(c, "kept.test", DNS_T_TXT, a, 1000);
+	assert_null(dns_cache_get(c, "other.test", DNS_T_TXT, 2000));
+	got = dns_cache_get(c, "kept.test", DNS_T_TXT, 2000);
+	assert_non_null(got);
+	render(&b);
+	assert_true(has_line(&b, "authmilter_dns_cache_hits_total 1"));
+	dns_answer_free(&got);
+	dns_answer_free(&a);
+	dns_cache_free(&c);
+	buf_deinit(&b);
+}
+
+/* ... and an SPF evaluation answered from the results the pool's
+ * checkers keep together (spf.c) is one kept result: the second of two
+ * alike */
+static void
+test_spf_pool_counts_kept_result(void **state)
+{
+	static const struct dns_fake_record zone[] = {
+		{ "pass.test", DNS_T_TXT, DNS_R_ANSWER,
+		  "v=spf1 ip4:192.0.2.0/24 -all", 0, 0 },
+	};
+	struct dns_resolver *r = dns_resolver_new_fake(zone, 1, 300);
+	struct spf_pool *p = spf_pool_new(r, 1);
+	struct spf_request req = { "192.0.2.1", "h.test", "a@pass.test",
+	    SPF_ID_MAILFROM, 0 };
+	struct buf b = BUF_INIT;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		struct spf_checker *c = spf_pool_take(p, NULL, "mx.test");
+		struct spf_result res;
+
+		spf_check(c, &req, &res);
+		assert_int_equal(res.res, SPF_RES_PASS);
+		spf_result_deinit(&res);
+		spf_pool_give(p, &c);
+	}
+	render(&b);
+	assert_true(has_line(&b, "authmilter_spf_results_kept_total 1"));
+	spf_pool_free(&p);
+	dns_resolver_free(&r);
+	buf_deinit(&b);
+}
+
 int
 main(void)
 {
@@ -297,6 +357,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_dkim_dns_reports, reset, reset),
 		cmocka_unit_test_setup_teardown(test_signing_keys, reset, reset),
 		cmocka_unit_test_setup_teardown(test_concurrent_updates_exact, reset, reset),
+		cmocka_unit_test_setup_teardown(test_dns_cache_counts_hit, reset, reset),
+		cmocka_unit_test_setup_teardown(test_spf_pool_counts_kept_result, reset, reset),
 		cmocka_unit_test(test_addr_parse),
 	};
 

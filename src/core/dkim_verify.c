@@ -1,9 +1,10 @@
 /*
- * dkim_verify.c - DKIM verification of one message
+ * dkim_verify.c - DKIM verification of one message: the collection
  *
- * Purpose: collect a message's header fields, body and key answers as the
- * milter receives them, and judge each DKIM-Signature (RFC 6376 6,
- * RFC 8301, RFC 8463) into an RFC 8601 result with a reason.
+ * Purpose: collect a message's header fields and body as the milter
+ * receives them, for each DKIM-Signature (RFC 6376 6) to be judged by
+ * dkim_verify_judge.c (key answers, eom, results; the files share
+ * dkim_verify_internal.h).
  *
  * Exported functions:
  *   dkim_verify_params_init   defaults
@@ -18,10 +19,7 @@
  *                             max_signatures are verified after all
  *   dkim_verifier_eoh         hash the signed header fields
  *   dkim_verifier_body        stream a body chunk into the shared hashers
- *   dkim_verifier_key_answer  hand over a key lookup's answer
- *   dkim_verifier_eom         judge every signature
- *   dkim_verifier_result_count/result/ignored/body_hashers, dkim_res_name
- *   dkim_verifier_detail      c= and body hashes of a result, on request
+ *   dkim_verifier_ignored/body_hashers, dkim_res_name
  *
  * Memory: the header block is kept until end of header (capped by
  * max_header_bytes and max_headers); the body is never kept, only one
@@ -43,11 +41,7 @@
 #include <string.h>
 
 #include "core/dkim_canon.h"
-#include "core/dkim_key.h"
-#include "core/dkim_key_pick.h"
-#include "core/dkim_sig.h"
-#include "core/dkim_bodies.h"
-#include "core/dkim_verify.h"
+#include "core/dkim_verify_internal.h"
 #include "core/headers.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -59,51 +53,6 @@
 /* Header list entries at the first field; the list doubles in the arena
  * (a typical message has about ten fields) */
 #define DKIM_VERIFY_HDRS_START 16
-
-struct vsig {
-	struct dkim_sig sig;
-	bool done;		/* result decided */
-	enum dkim_res res;
-	const char *reason;
-	size_t hdr_index;	/* the signature's own field */
-	char *key_name;		/* in the arena */
-	struct dkim_key key;
-	char *key_txt;		/* the key record judged, for explanations
-				 * (in the arena) */
-	bool have_key;
-	bool judged;		/* body hash compared at end of message */
-	bool testing;
-	unsigned key_bits;
-	unsigned char hdigest[CRYPTO_DIGEST_MAX];
-	size_t hdigest_len;
-	size_t body;		/* index into bodies */
-	bool from_uncovered;	/* a From field h= does not cover */
-	struct dkim_result out;
-};
-
-struct dkim_verifier {
-	struct dkim_verify_params p;
-	struct arena *arena;	/* where the verifier's memory comes from */
-	struct arena own;	/* that arena when the caller gave none */
-	bool own_arena;		/* the verifier is xcalloc'ed, not in arena */
-	struct buf scratch;	/* header hashing, CRLF copies, details */
-	struct dkim_header *hdrs;	/* the header block until eoh; values
-					 * in CRLF form */
-	size_t nhdrs, hdrs_cap;
-	size_t hbytes;		/* names plus values as given, for the cap */
-	size_t from_fields;	/* stored fields named From */
-	bool hidden_from;	/* a From line after a bare CR in a field */
-	bool overflow;
-	bool eoh_done, eom_done;
-	struct vsig **sigs;	/* each in the arena */
-	size_t nsigs;
-	size_t ignored;
-	size_t *beyond;		/* header indices of stored DKIM-Signature
-				 * fields beyond max_signatures, in order */
-	size_t nbeyond, beyond_cap;
-	struct dkim_body_slot *bodies;
-	size_t nbodies;
-};
 
 /* dkim_res_name - RFC 8601 result words */
 const char *
@@ -172,15 +121,6 @@ struct dkim_verifier *
 dkim_verifier_new(const struct dkim_verify_params *p)
 {
 	return dkim_verifier_new_in(p, NULL);
-}
-
-/* finish - decide a signature's result */
-static void
-finish(struct vsig *s, enum dkim_res res, const char *reason)
-{
-	s->done = true;
-	s->res = res;
-	s->reason = reason;
 }
 
 /* grow_hdrs - room for one more header list entry (in the arena; the
@@ -271,15 +211,15 @@ add_signature(struct dkim_verifier *v, struct vsig *s, size_t hdr_index)
 	s->hdr_index = hdr_index;
 	if (dkim_sig_parse(h->value, h->value_len, &s->sig,
 	    &why) != DKIM_SIG_OK) {
-		finish(s, DKIM_RES_PERMERROR, why);
+		dkim_vsig_finish(s, DKIM_RES_PERMERROR, why);
 		return;
 	}
 	if (s->sig.alg == DKIM_ALG_RSA_SHA1 && !v->p.allow_rsa_sha1) {
-		finish(s, DKIM_RES_POLICY, "rsa-sha1 not accepted (RFC 8301)");
+		dkim_vsig_finish(s, DKIM_RES_POLICY, "rsa-sha1 not accepted (RFC 8301)");
 		return;
 	}
 	if (!dkim_sig_check_time(&s->sig, v->p.now, v->p.clock_skew, &why)) {
-		finish(s, DKIM_RES_PERMERROR, why);
+		dkim_vsig_finish(s, DKIM_RES_PERMERROR, why);
 		return;
 	}
 	s->key_name = key_name(v->arena, s->sig.s, s->sig.d);
@@ -366,7 +306,7 @@ add_over_cap(struct dkim_verifier *v, const unsigned char *value,
 	memset(s, 0, sizeof(*s));
 	dkim_sig_init(&s->sig);
 	(void)dkim_sig_parse(value, value_len, &s->sig, &why);
-	finish(s, DKIM_RES_PERMERROR, "header too large");
+	dkim_vsig_finish(s, DKIM_RES_PERMERROR, "header too large");
 	return (int)v->nsigs++;
 }
 
@@ -424,20 +364,11 @@ dkim_verifier_field_kept(struct dkim_verifier *v, const struct header *f)
 	    f->value, f->value_len, f->kind, f->hides_from, true);
 }
 
-/* get_sig - signature idx or NULL when out of range */
-static struct vsig *
-get_sig(const struct dkim_verifier *v, int idx)
-{
-	if (idx < 0 || (size_t)idx >= v->nsigs)
-		return NULL;
-	return v->sigs[idx];
-}
-
 /* dkim_verifier_key_name - the TXT name to look up, or NULL */
 const char *
 dkim_verifier_key_name(const struct dkim_verifier *v, int idx)
 {
-	const struct vsig *s = get_sig(v, idx);
+	const struct vsig *s = dkim_verifier_sig(v, idx);
 
 	if (s == NULL || s->done)
 		return NULL;
@@ -520,7 +451,7 @@ dkim_verifier_eoh(struct dkim_verifier *v)
 		if (s->done)
 			continue;
 		if (v->overflow) {
-			finish(s, DKIM_RES_PERMERROR, "header too large");
+			dkim_vsig_finish(s, DKIM_RES_PERMERROR, "header too large");
 			continue;
 		}
 		/* Each distinct (c, a, l=) is a pass over the whole body, of
@@ -531,7 +462,7 @@ dkim_verifier_eoh(struct dkim_verifier *v)
 		if (v->nbodies >= DKIM_VERIFY_MAX_BODIES &&
 		    !dkim_body_slot_shared(v->bodies, v->nbodies, &s->sig)) {
 			s->body = SIZE_MAX;	/* none: fill_result reads no slot */
-			finish(s, DKIM_RES_POLICY, "too many body hashes");
+			dkim_vsig_finish(s, DKIM_RES_POLICY, "too many body hashes");
 			continue;
 		}
 		hash_headers(v, s);
@@ -569,257 +500,6 @@ dkim_verifier_body(struct dkim_verifier *v, const unsigned char *p,
 	for (i = 0; i < v->nbodies; i++)
 		if (slot_live(v, i))
 			dkim_body_update(v->bodies[i].b, p, len);
-}
-
-/* answer_reason - temperror reasons for a failed lookup */
-static const char *
-answer_reason(enum dns_status st)
-{
-	switch (st) {
-	case DNS_R_TIMEOUT:
-		return "key lookup timed out";
-	case DNS_R_SERVFAIL:
-		return "key lookup failed (SERVFAIL)";
-	case DNS_R_BOGUS:
-		return "key lookup failed DNSSEC validation";
-	default:
-		return "key lookup error";
-	}
-}
-
-/* check_key - does the key fit the signature and our policy? */
-static void
-check_key(const struct dkim_verifier *v, struct vsig *s)
-{
-	const struct dkim_key *k = &s->key;
-
-	s->testing = k->testing;
-	s->key_bits = crypto_pubkey_bits(k->pk);
-	if (k->type != s->sig.key_type)
-		finish(s, DKIM_RES_PERMERROR, "key type mismatch");
-	else if ((s->sig.hash == CRYPTO_HASH_SHA1 && !k->allow_sha1) ||
-	    (s->sig.hash == CRYPTO_HASH_SHA256 && !k->allow_sha256))
-		finish(s, DKIM_RES_PERMERROR, "hash not allowed by key h=");
-	else if (k->strict &&
-	    ascii_strcasecmp(s->sig.i_domain, s->sig.d) != 0)
-		finish(s, DKIM_RES_PERMERROR,
-		    "key t=s forbids i= subdomain");
-	else if (k->type == CRYPTO_KEY_RSA && s->key_bits < v->p.min_rsa_bits)
-		finish(s, DKIM_RES_POLICY, "key too small");
-	else if (k->type == CRYPTO_KEY_RSA && s->key_bits > v->p.max_rsa_bits)
-		finish(s, DKIM_RES_POLICY, "key too large");
-	else if (crypto_pubkey_exponent_too_large(k->pk))
-		finish(s, DKIM_RES_POLICY, "key exponent too large");
-	else
-		s->have_key = true;
-}
-
-/* dkim_verifier_key_answer - the DNS answer for signature idx's key */
-void
-dkim_verifier_key_answer(struct dkim_verifier *v, int idx,
-    const struct dns_answer *a)
-{
-	struct vsig *s = get_sig(v, idx);
-	const struct dns_rr *rr = NULL;
-	enum dkim_key_status st;
-	const char *why = "";
-
-	if (s == NULL || s->done || s->have_key || a == NULL)
-		return;
-	switch (a->status) {
-	case DNS_R_ANSWER:
-		break;
-	case DNS_R_NXDOMAIN:
-	case DNS_R_NODATA:
-		finish(s, DKIM_RES_PERMERROR, "no key");
-		return;
-	default:
-		finish(s, DKIM_RES_TEMPERROR, answer_reason(a->status));
-		return;
-	}
-	st = dkim_key_pick(a, &s->key, &why, &rr);
-	if (rr != NULL)
-		s->key_txt = arena_memdup(v->arena, rr->text, rr->text_len);
-	if (st != DKIM_KEY_OK) {
-		finish(s, DKIM_RES_PERMERROR, why);
-		return;
-	}
-	check_key(v, s);
-}
-
-/* judge - body hash first (RFC 6376 6.1.3), then the signature */
-static void
-judge(struct dkim_verifier *v, struct vsig *s)
-{
-	const struct dkim_body_slot *b = &v->bodies[s->body];
-
-	if (!s->have_key) {
-		finish(s, DKIM_RES_TEMPERROR, "no key answer");
-		return;
-	}
-	s->judged = true;
-	/* a signer cannot have hashed more body than there is (3.5 l=) */
-	if (s->sig.has_l && dkim_body_length(b->b) < s->sig.l) {
-		finish(s, DKIM_RES_FAIL, "body shorter than l=");
-		return;
-	}
-	if (s->sig.bh.len != b->digest_len ||
-	    memcmp(s->sig.bh.data, b->digest, b->digest_len) != 0) {
-		finish(s, DKIM_RES_FAIL, "body hash mismatch");
-		return;
-	}
-	if (!crypto_verify(s->key.pk, s->sig.hash, s->hdigest, s->hdigest_len,
-	    s->sig.b.data, s->sig.b.len)) {
-		finish(s, DKIM_RES_FAIL, "signature did not verify");
-		return;
-	}
-	/*
-	 * RFC 6376 5.4.2 selects fields from the bottom, so a From added
-	 * above a signed one leaves the hash intact while readers see the
-	 * added one. RFC 5322 3.6 allows one From; RFC 6376 8.15 warns of
-	 * exactly this. A From the signature does not cover is therefore
-	 * not a pass: "policy" (RFC 8601 2.7.1), signers prevent it by
-	 * oversigning From.
-	 */
-	if (s->from_uncovered) {
-		finish(s, DKIM_RES_POLICY, "unsigned From field");
-		return;
-	}
-	/* a From inside another field's value is one no h= can cover */
-	if (v->hidden_from) {
-		finish(s, DKIM_RES_POLICY, "From hidden after a bare CR");
-		return;
-	}
-	finish(s, DKIM_RES_PASS, "");
-}
-
-/* fill_detail - the explanation strings of a result that cost nothing
- * to give (the key name and record, h=) */
-static void
-fill_detail(struct vsig *s)
-{
-	struct dkim_result *r = &s->out;
-
-	r->key_name = s->key_name != NULL ? s->key_name : "";
-	r->key_record = s->key_txt != NULL ? s->key_txt : "";
-	r->signed_headers = s->sig.h != NULL ? s->sig.h : "";
-}
-
-/* fill_result - the public view of a signature */
-static void
-fill_result(struct dkim_verifier *v, struct vsig *s)
-{
-	struct dkim_result *r = &s->out;
-
-	r->result = s->res;
-	r->reason = s->reason;
-	r->domain = s->sig.d ? s->sig.d : "";
-	r->selector = s->sig.s ? s->sig.s : "";
-	r->algorithm = s->sig.alg == DKIM_ALG_UNKNOWN ? "" :
-	    dkim_alg_name(s->sig.alg);
-	r->b8 = s->sig.b8;
-	r->auid = s->sig.i;
-	r->l_used = s->sig.has_l;
-	r->l_partial = s->sig.has_l && v->eoh_done && !v->overflow &&
-	    s->body < v->nbodies &&
-	    dkim_body_length(v->bodies[s->body].b) > s->sig.l;
-	r->testing = s->testing;
-	r->key_bits = s->key_bits;
-	fill_detail(s);
-}
-
-/*
- * partial_body_policy - a signature that verifies but whose l= leaves
- * body content unsigned becomes "policy" (unless the caller allows it).
- * RFC 6376 8.2: an attacker may append content, e.g. a whole new MIME
- * part, after the signed length, and the signature still verifies; the
- * verifier may ignore such signatures. RFC 8601 2.7.1 "policy" says what
- * happened: the signature is valid but not acceptable to this ADMD. A
- * downstream filter (Sieve, a spam filter) that trusts "dkim=pass" then
- * does not trust this one, and DMARC, which counts only pass, does not
- * align on it. A comment-only note beside "pass" would be missed by
- * every filter that matches the result word.
- */
-static void
-partial_body_policy(const struct dkim_verifier *v, struct vsig *s)
-{
-	if (v->p.allow_partial_body || !s->out.l_partial ||
-	    s->out.result != DKIM_RES_PASS)
-		return;
-	s->out.result = DKIM_RES_POLICY;
-	s->out.reason = "l= leaves body content unsigned";
-}
-
-/* dkim_verifier_eom - judge every signature */
-void
-dkim_verifier_eom(struct dkim_verifier *v)
-{
-	size_t i;
-
-	if (v->eom_done)
-		return;
-	dkim_verifier_eoh(v);
-	v->eom_done = true;
-	for (i = 0; i < v->nbodies; i++)
-		v->bodies[i].digest_len = dkim_body_final(v->bodies[i].b,
-		    v->bodies[i].digest);
-	for (i = 0; i < v->nsigs; i++) {
-		struct vsig *s = v->sigs[i];
-		bool was_done = s->done;
-
-		if (!s->done)
-			judge(v, s);
-		fill_result(v, s);
-		if (was_done && s->sig.has_l)
-			s->out.l_partial = false;	/* body not judged */
-		partial_body_policy(v, s);
-	}
-}
-
-/* dkim_verifier_result_count - signatures judged */
-size_t
-dkim_verifier_result_count(const struct dkim_verifier *v)
-{
-	return v->eom_done ? v->nsigs : 0;
-}
-
-/* dkim_verifier_result - result i */
-const struct dkim_result *
-dkim_verifier_result(const struct dkim_verifier *v, size_t i)
-{
-	if (!v->eom_done || i >= v->nsigs)
-		return NULL;
-	return &v->sigs[i]->out;
-}
-
-/* dkim_verifier_detail - c= and the body hashes of result i, base64;
- * the milter never shows them, so they are not made for every message */
-void
-dkim_verifier_detail(const struct dkim_verifier *v, size_t i,
-    struct buf *store, struct dkim_detail *d)
-{
-	const struct vsig *s = v->sigs[i];
-	size_t bh_off, bhc_off;
-
-	buf_reset(store);
-	if (s->sig.alg != DKIM_ALG_UNKNOWN) {
-		buf_append_str(store, dkim_canon_name(s->sig.hcanon));
-		buf_append_byte(store, '/');
-		buf_append_str(store, dkim_canon_name(s->sig.bcanon));
-	}
-	buf_append_byte(store, '\0');
-	bh_off = store->len;
-	crypto_base64_encode(s->sig.bh.data, s->sig.bh.len, store);
-	buf_append_byte(store, '\0');
-	bhc_off = store->len;
-	/* a signature decided before its body was hashed has no digest */
-	if (s->judged)
-		crypto_base64_encode(v->bodies[s->body].digest,
-		    v->bodies[s->body].digest_len, store);
-	buf_append_byte(store, '\0');
-	d->canon = (const char *)store->data;
-	d->body_hash = d->canon + bh_off;
-	d->body_hash_computed = d->canon + bhc_off;
 }
 
 /* dkim_verifier_ignored - signatures beyond the cap */

@@ -193,10 +193,21 @@ parse_line(struct conf *c, char *line, bool *seen, unsigned *seen_line,
 	return NULL;
 }
 
-/* apply_defaults_and_checks - fill unset options, then validate each */
+/* named - is opt one of names (NULL-ended; NULL: none)? */
+static bool
+named(const struct conf_option *opt, const char *const *names)
+{
+	for (; names != NULL && *names != NULL; names++)
+		if (strcmp(opt->name, *names) == 0)
+			return true;
+	return false;
+}
+
+/* apply_defaults_and_checks - fill unset options, then validate each but
+ * those named in unchecked */
 static bool
 apply_defaults_and_checks(struct conf *c, const bool *seen,
-    const unsigned *seen_line, struct buf *err)
+    const unsigned *seen_line, const char *const *unchecked, struct buf *err)
 {
 	char msg[512];
 	bool ok = true;
@@ -215,7 +226,8 @@ apply_defaults_and_checks(struct conf *c, const bool *seen,
 		const struct conf_option *opt = &conf_options[i];
 		const char *why;
 
-		if (opt->check == NULL || (why = opt->check(c)) == NULL)
+		if (opt->check == NULL || named(opt, unchecked) ||
+		    (why = opt->check(c)) == NULL)
 			continue;
 		if (seen[i])
 			buf_printf(err, "%s:%u: %s: %s\n", c->file, seen_line[i], opt->name, why);
@@ -387,9 +399,11 @@ conf_load(const char *path, struct conf **conf_r, struct buf *err)
 	return conf_load_authserv(path, NULL, conf_r, err);
 }
 
-bool
-conf_load_authserv(const char *path, const char *authserv_id,
-    struct conf **conf_r, struct buf *err)
+/* load - conf_load, AuthservID replaced unless NULL, the options named
+ * in unchecked not checked */
+static bool
+load(const char *path, const char *authserv_id,
+    const char *const *unchecked, struct conf **conf_r, struct buf *err)
 {
 	bool *seen = xcalloc(conf_option_count, sizeof(bool));
 	unsigned *seen_line = xcalloc(conf_option_count, sizeof(unsigned));
@@ -447,7 +461,7 @@ conf_load_authserv(const char *path, const char *authserv_id,
 		c->authserv_id = xstrdup(authserv_id);
 	}
 	/* Check even after errors, so one run reports every problem. */
-	if (!apply_defaults_and_checks(c, seen, seen_line, err))
+	if (!apply_defaults_and_checks(c, seen, seen_line, unchecked, err))
 		ok = false;
 	else if (ok && (!load_nets(c, seen_line, "InternalHosts",
 	    &c->internal_hosts, &c->internal_nets, err) ||
@@ -468,6 +482,20 @@ out:
 	}
 	*conf_r = c;
 	return true;
+}
+
+bool
+conf_load_authserv(const char *path, const char *authserv_id,
+    struct conf **conf_r, struct buf *err)
+{
+	return load(path, authserv_id, NULL, conf_r, err);
+}
+
+bool
+conf_load_unchecked(const char *path, const char *const *unchecked,
+    struct conf **conf_r, struct buf *err)
+{
+	return load(path, NULL, unchecked, conf_r, err);
 }
 
 char *

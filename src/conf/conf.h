@@ -166,6 +166,12 @@ bool conf_load(const char *path, struct conf **conf_r, struct buf *err);
  * then never looked up, nor checked */
 bool conf_load_authserv(const char *path, const char *authserv_id,
     struct conf **conf_r, struct buf *err);
+/* conf_load_unchecked - conf_load without the checks of the options
+ * named in unchecked (NULL-ended): authmilter -t, loading the file as
+ * UserID, checks PSLFile and TrustAnchorFile with the start's loaders
+ * and says each file once */
+bool conf_load_unchecked(const char *path, const char *const *unchecked,
+    struct conf **conf_r, struct buf *err);
 /* conf_ref - take another reference; conf_unref - drop one, NULLs *cp */
 struct conf *conf_ref(struct conf *c);
 void conf_unref(struct conf **cp);

@@ -67,6 +67,11 @@ struct start_reads {
 	const char *psl, *trust_anchor;
 };
 
+/* start_read_options - the options that name start_reads' files */
+static const char *const start_read_options[] = {
+	"PSLFile", "TrustAnchorFile", NULL
+};
+
 /* start_reads_check - the start's own loaders, as the current user */
 static void
 start_reads_check(const struct conf *c, struct start_reads *r)
@@ -168,28 +173,28 @@ store_access_as_user(const struct conf *c)
 /* reload_as_user_child's exit status */
 enum { AS_USER_OK, AS_USER_START_FAILS, AS_USER_NOT_CHECKED };
 
-/* said_for_start - is this reload error about a file whose start error
- * (said_at) already says UserID cannot read it? Said once, not twice */
-static bool
-said_for_start(const struct conf *c, const char *line,
-    const struct start_reads *user_why)
+/* reload_warnings - in reload_as_user_child: load the file as a reload
+ * would, each problem a warning (the start itself would succeed). The
+ * start_reads files are start_reads_said's to say: checked here too, a
+ * file UserID cannot read would be said twice, and its refusal would
+ * end the load before the keys */
+static void
+reload_warnings(const struct conf *c, const char *config_path)
 {
-	static const char *const options[] = { "PSLFile", "TrustAnchorFile" };
-	const char *whys[] = { user_why->psl, user_why->trust_anchor };
-	bool said = false;
-	size_t i;
+	struct buf err = BUF_INIT;
+	struct conf *again;
+	char *line, *save = NULL;
 
-	for (i = 0; i < 2 && !said; i++) {
-		struct buf prefix = BUF_INIT;
-		char *at = conf_where(c, options[i]);
-
-		buf_printf(&prefix, "%s: %s: ", at, options[i]);
-		said = whys[i] != NULL &&
-		    strncmp(line, buf_cstr(&prefix), prefix.len) == 0;
-		buf_deinit(&prefix);
-		free(at);
-	}
-	return said;
+	if (conf_load_unchecked(config_path, start_read_options, &again,
+	    &err))
+		conf_unref(&again);
+	else
+		for (line = strtok_r((char *)err.data, "\n", &save);
+		    line != NULL; line = strtok_r(NULL, "\n", &save))
+			(void)fprintf(stderr, "%s: warning: a reload (SIGHUP) "
+			    "as %s would be refused: %s\n", config_path,
+			    c->user_id, line);
+	buf_deinit(&err);
 }
 
 /* reload_as_user_child - in the child: become UserID, load the file as a
@@ -200,10 +205,7 @@ static void
 reload_as_user_child(const struct conf *c, const char *config_path,
     const struct start_reads *why)
 {
-	struct buf err = BUF_INIT;
 	struct start_reads user_why;
-	struct conf *again;
-	char *line, *save = NULL;
 	bool start_ok;
 
 	if (!as_root_become_user(c)) {
@@ -214,15 +216,7 @@ reload_as_user_child(const struct conf *c, const char *config_path,
 	if (geteuid() == 0)	/* UserID root: a reload reads as root */
 		_exit(AS_USER_NOT_CHECKED);
 	start_reads_check(c, &user_why);
-	if (conf_load(config_path, &again, &err))
-		conf_unref(&again);
-	else
-		for (line = strtok_r((char *)err.data, "\n", &save);
-		    line != NULL; line = strtok_r(NULL, "\n", &save))
-			if (!said_for_start(c, line, &user_why))
-				(void)fprintf(stderr, "%s: warning: a reload "
-				    "(SIGHUP) as %s would be refused: %s\n",
-				    config_path, c->user_id, line);
+	reload_warnings(c, config_path);
 	store_access_as_user(c);
 	start_ok = start_reads_said(c, why, &user_why);
 	(void)fflush(stderr);

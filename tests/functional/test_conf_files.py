@@ -30,6 +30,14 @@ SMALL_PSL = (b"// ===BEGIN ICANN DOMAINS===\ncom\nuk\nco.uk\n"
 # zone's KSK-2017 DS record; nothing is looked up with it here)
 ROOT_DS = (b". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409B"
            b"BC683457104237C7F8EC8D\n")
+# a key the daemon loads (a KeyFile only root can read: reload refused)
+KEY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "dkim",
+                   "keys", "rsa2048.pem")
+
+
+def said_once(stderr, options):
+    """said_once - does stderr name each of options on one line only?"""
+    return all(stderr.count(n) == 1 for n in options)
 
 
 def line_of(path, name):
@@ -136,7 +144,7 @@ def test_read_as_user(t):
     privileges to UserID: -t as root read them as root only, said OK, and
     the start then stopped on a file only root could read"""
     names = ["-t as root: a PSLFile and a TrustAnchorFile only root can "
-             "read are each an error at their line naming UserID and why, "
+             "read are each one error at their line naming UserID and why, "
              "status 1",
              "the start with them stops, saying why",
              "-t as root: the same files readable by UserID: status 0"]
@@ -155,7 +163,8 @@ def test_read_as_user(t):
                 "after dropping privileges, would stop: cannot be read "
                 "(permission denied)" % (line_of(conf, n), n)
                 for n in ("PSLFile", "TrustAnchorFile")]
-        t.ok(r.returncode == 1 and all(s in r.stderr for s in said),
+        t.ok(r.returncode == 1 and all(s in r.stderr for s in said) and
+             said_once(r.stderr, ("PSLFile", "TrustAnchorFile")),
              names[0], diag=r.stderr)
         log = start_refused(d, opts)
         t.ok(log is not None and "TrustAnchorFile %s: cannot be read "
@@ -202,6 +211,48 @@ def test_one_error_a_file(t):
         d.cleanup()
 
 
+def test_every_file_at_once(t):
+    """each start file's problem once, whatever the other's, and a key
+    only root can read said in the same run: the reload as UserID left
+    the start files to the start's check, and stopped at them"""
+    names = ["-t as root, every file bad at once: a PSLFile root cannot "
+             "load and UserID cannot read is one error saying both",
+             "-t as root, every file bad at once: a TrustAnchorFile only "
+             "root can read is one error, from the check as UserID",
+             "-t as root, every file bad at once: a KeyFile only root can "
+             "read is a reload warning in the same run, status 1"]
+    if not t.need(root=True, what="files read as UserID", tests=names):
+        return
+    d = daemon.Daemon()
+    try:
+        with open(KEY, "rb") as f:
+            key = write(d, "key.pem", f.read())
+        opts = {"RunAsRoot": None, "UserID": "nobody",
+                "PSLFile": write(d, "psl-html", NOT_A_PSL["HTML"]),
+                "TrustAnchorFile": write(d, "ta-root", ROOT_DS),
+                "Domain": "example.org", "Selector": "s1", "KeyFile": key}
+        for name in ("PSLFile", "TrustAnchorFile", "KeyFile"):
+            os.chmod(opts[name], 0o600)
+        r = d.check_config(opts)
+        conf = os.path.join(d.tmp, "check.conf")
+        at = {n: "check.conf:%d: %s: " % (line_of(conf, n), n)
+              for n in ("PSLFile", "TrustAnchorFile")}
+        t.ok(said_once(r.stderr, ["PSLFile"]) and re.search(
+             re.escape(at["PSLFile"]) + r"not a Public Suffix List.*; and "
+             r"as nobody, .*: cannot be read \(permission denied\)",
+             r.stderr) is not None, names[0], diag=r.stderr)
+        t.ok(said_once(r.stderr, ["TrustAnchorFile"]) and
+             at["TrustAnchorFile"] + "the start, which reads it as nobody "
+             "after dropping privileges, would stop: cannot be read "
+             "(permission denied)" in r.stderr, names[1], diag=r.stderr)
+        t.ok(r.returncode == 1 and re.search(
+             r"warning: a reload \(SIGHUP\) as nobody would be refused: "
+             r".*KeyFile: cannot open key file .*key\.pem: Permission "
+             r"denied", r.stderr) is not None, names[2], diag=r.stderr)
+    finally:
+        d.cleanup()
+
+
 def main():
     t = TAP()
     if not t.need(check=daemon.missing, what="config file tests"):
@@ -210,6 +261,7 @@ def main():
     test_trust_anchor_file(t)
     test_read_as_user(t)
     test_one_error_a_file(t)
+    test_every_file_at_once(t)
     t.done()
 
 

@@ -32,7 +32,14 @@
  * authmilter's log does. The texts are fixed: what is left in authmilter
  * beyond nullA is our own work to produce them, not the I/O.
  *
- * usage: nullmilter -s SOCKET [-T SECONDS] [-R | -C | -A]
+ * With -B US (implies -A, "nullB") it also spends US microseconds of its
+ * thread's CPU at each end of message, doing nothing useful. With US the
+ * run's authmilter - nullA, nullB costs what authmilter costs, spent
+ * plainly: if its p99 is then authmilter's, authmilter's latency is its
+ * CPU cost alone (the share of two cores each message waits for), not
+ * locks, memory or the way its work is spread over the callbacks.
+ *
+ * usage: nullmilter -s SOCKET [-T SECONDS] [-R | -C | -A | -B US]
  *   SOCKET as libmilter takes it: inet:PORT@HOST, unix:PATH.
  * Exported: nothing (a program). Ownership: per-connection state is one
  * counter struct (with -C its crypto state), freed at close. Errors:
@@ -42,9 +49,11 @@
 #include "config.h"
 #endif
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/uio.h>
 
@@ -61,6 +70,8 @@ static bool like_authmilter;
 static bool with_crypto;
 /* -A: and insert an A-R field and log a line for each message */
 static bool with_output;
+/* -B US: and spend US microseconds of CPU at each end of message */
+static long burn_us;
 
 /* -A's texts: as long as the medians of authmilter's A-R field value
  * (263 bytes) and log line (451 bytes, newline included) over the bench
@@ -200,9 +211,64 @@ r_output(SMFICTX *ctx)
 	(void)!writev(STDERR_FILENO, &iov, 1);
 }
 
+/* -B's work: steps of a chain of multiplications, each needing the one
+ * before (no compiler or processor can skip or overlap them); how many a
+ * microsecond takes is measured once at start (burn_calibrate) */
+static volatile uint64_t burn_sink;
+static double burn_steps_per_us;
+
+/* burn_steps - n steps of the chain */
+static void
+burn_steps(uint64_t n)
+{
+	uint64_t x = burn_sink, i;
+
+	for (i = 0; i < n; i++)
+		x = x * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+	burn_sink = x;
+}
+
+/* burn_thread_us - this thread's CPU time so far, microseconds */
+static double
+burn_thread_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+/* burn_calibrate - steps a microsecond of CPU, on this machine now: the
+ * burn itself then makes no system call, so it costs plain user CPU
+ * (timing each burn with clock_gettime would add kernel entries) */
+static void
+burn_calibrate(void)
+{
+	uint64_t n = 1 << 20;
+	double t0, spent;
+
+	for (;;) {
+		t0 = burn_thread_us();
+		burn_steps(n);
+		spent = burn_thread_us() - t0;
+		if (spent >= 50000 || n >= (UINT64_C(1) << 34))
+			break;
+		n *= 2;
+	}
+	burn_steps_per_us = spent > 0 ? (double)n / spent : 1000;
+}
+
+/* burn_cpu - -B: spend about us microseconds of this thread's CPU */
+static void
+burn_cpu(long us)
+{
+	burn_steps((uint64_t)(us * burn_steps_per_us));
+}
+
 /* r_eom - -R: "continue", as authmilter answers a message it accepts;
  * -C: after the message's hashes and verifications (a failed one is
- * counted in the totals, the answer stays the same); -A: and its output */
+ * counted in the totals, the answer stays the same); -A: and its output;
+ * -B: and the CPU it is told to spend */
 static sfsistat
 r_eom(SMFICTX *ctx)
 {
@@ -212,6 +278,8 @@ r_eom(SMFICTX *ctx)
 		(void)nullcrypto_eom(n->crypto);
 	if (with_output)
 		r_output(ctx);
+	if (burn_us > 0)
+		burn_cpu(burn_us);
 	return SMFIS_CONTINUE;
 }
 
@@ -307,20 +375,30 @@ main(int argc, char **argv)
 	const char *sock = NULL;
 	int c, rc, timeout = 30;
 
-	while ((c = getopt(argc, argv, "s:T:RCA")) != -1) {
+	while ((c = getopt(argc, argv, "s:T:RCAB:")) != -1) {
 		switch (c) {
 		case 'R': like_authmilter = true; break;
 		case 'C': like_authmilter = with_crypto = true; break;
 		case 'A': like_authmilter = with_crypto = with_output = true; break;
 		case 's': sock = optarg; break;
 		case 'T': timeout = atoi(optarg); break;
+		case 'B':
+			like_authmilter = with_crypto = with_output = true;
+			burn_us = atol(optarg);
+			if (burn_us <= 0 || burn_us > 1000000) {
+				sock = NULL;	/* a typo, not a floor */
+				optind = argc;
+			}
+			break;
 		default: sock = NULL; optind = argc; break;
 		}
 	}
 	if (sock == NULL) {
-		fprintf(stderr, "usage: nullmilter -s SOCKET [-T SECONDS] [-R | -C | -A]\n");
+		fprintf(stderr, "usage: nullmilter -s SOCKET [-T SECONDS] [-R | -C | -A | -B US]\n");
 		return 1;
 	}
+	if (burn_us > 0)
+		burn_calibrate();
 	if (with_crypto && !nullcrypto_init()) {
 		fprintf(stderr, "nullmilter: -C: cannot make or use the keys (OpenSSL)\n");
 		return 1;

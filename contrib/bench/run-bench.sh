@@ -55,6 +55,7 @@ postfix=0
 baseline=""
 repeat=1
 latencies=0
+burn=20
 
 usage() {
 	cat <<EOF
@@ -74,13 +75,17 @@ usage: $0 [--quick] [options]
                     nullR and authmilter, counted by perf over N messages
                     after a warm-up, at concurrency 1 and 16 in each
                     --per-conn mode (default 400; 0 skips)
-  --only "LIST"     subset of: null nullR nullC nullA authmilter opendkim opendmarc chain
+  --only "LIST"     subset of: null nullR nullC nullA nullB authmilter opendkim opendmarc chain
                     (nullC: nullR plus the crypto floor's work; nullA:
                     nullC plus authmilter's output, an A-R field and a log
-                    line a message; neither runs unless named)
+                    line a message; nullB: nullA plus --burn's CPU a
+                    message; none of them runs unless named)
                     authmilter_metrics (MetricsSocket on, scraped every
                     second) authmilter_reports (ReportStore sqlite:...)
                     authmilter_noarc (ARCVerify no)
+  --burn US         nullB's CPU a message beyond nullA's, in microseconds
+                    (default 20; give it the run's "authmilter - nullA":
+                    then nullB's p99 is what authmilter's CPU alone makes)
   --budget S        stop starting new measurements after S seconds
   --keep            keep the work directory (configs, logs, results)
   --callgrind N     instead of timing: run authmilter (and the floors
@@ -144,6 +149,7 @@ while [ $# -gt 0 ]; do
 	--counts) counts=$2; shift ;;
 	--only) only=$2; shift ;;
 	--budget) budget=$2; shift ;;
+	--burn) burn=$2; shift ;;
 	--keep) keep=1 ;;
 	--callgrind) callgrind=$2; shift ;;
 	--cache-sim) cachesim=1 ;;
@@ -158,6 +164,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 case "$repeat" in ""|*[!0-9]*|0) echo "run-bench: --repeat takes a number of runs, 1 or more" >&2; usage 2 ;; esac
+case "$burn" in ""|*[!0-9]*|0) echo "run-bench: --burn takes microseconds, 1 or more" >&2; usage 2 ;; esac
 [ "$cachesim" = 0 ] || [ "$callgrind" -gt 0 ] 2>/dev/null || { echo "run-bench: --cache-sim goes with --callgrind N" >&2; usage 2; }
 if [ "$quick" = 1 ]; then
 	: "${count:=300}" "${seconds:=2}" "${budget:=300}"
@@ -478,12 +485,13 @@ start_authmilter_base() {
 	authmilter=$ours
 }
 
-# start_nullmilter NAME [FLAG] - contrib/bench/nullmilter with FLAG as the
-# milter NAME, its stderr in NAME/log
+# start_nullmilter NAME [FLAG...] - contrib/bench/nullmilter with the FLAGs
+# as the milter NAME, its stderr in NAME/log
 start_nullmilter() {
-	local port=$(free_port)
-	mkdir -p "$work/$1"
-	$WRAP "$nullmilter" ${2:+"$2"} -s "inet:$port@127.0.0.1" >>"$work/$1/log" 2>&1 &
+	local port=$(free_port) name=$1
+	shift
+	mkdir -p "$work/$name"
+	$WRAP "$nullmilter" "$@" -s "inet:$port@127.0.0.1" >>"$work/$name/log" 2>&1 &
 	MPID=$!; MSOCK="inet:$port@127.0.0.1"; MPORT=$port
 }
 
@@ -496,6 +504,10 @@ start_nullC() { start_nullmilter nullC -C; }
 # nullA: nullC plus the output authmilter makes for each message (an
 # A-R field inserted, a log line written; the lines go to nullA/log)
 start_nullA() { start_nullmilter nullA -A; }
+# nullB: nullA plus --burn microseconds of CPU at each end of message
+# (nullA's work plus authmilter's own cost, as plain CPU: see
+# nullmilter.c)
+start_nullB() { start_nullmilter nullB -B "$burn"; }
 
 start_opendkim() {
 	local port=$(free_port)
@@ -746,7 +758,7 @@ echo
 echo "== correctness check ($check_n messages each) and timing (${seconds}s per point, conc: $concs, msg/conn: $per_conn)"
 checked=""
 for name in $only; do
-	case "$name" in null|nullR|nullC|nullA|authmilter*) ;; *)
+	case "$name" in null|nullR|nullC|nullA|nullB|authmilter*) ;; *)
 		if [ $resolv_ok != 1 ]; then
 			echo "SKIP $name: OpenDKIM's Nameservers takes no port, and OpenDMARC and libspf2 use"
 			echo "     the system resolver: they cannot reach the bench DNS (port 53) here;"
@@ -829,7 +841,7 @@ time_point() {
 
 # is_paired NAME - the milters of the own-work comparison: timed --repeat
 # times, interleaved
-is_paired() { case "$1" in nullR|nullC|nullA|authmilter|authmilter_base) return 0 ;; esac; return 1; }
+is_paired() { case "$1" in nullR|nullC|nullA|nullB|authmilter|authmilter_base) return 0 ;; esac; return 1; }
 
 # run_order RUN NAMES - NAMES in their order for odd runs, reversed for even
 # runs (A B, B A, A B, ...): a drift of the machine's load within a pair

@@ -19,6 +19,8 @@ benchmark. This runs:
     rsa-sha256/ed25519-sha256 DKIM-Signature and hashes signed bodies
     only (its totals at exit); nullmilter -A (nullA) does the same and
     inserts an A-R field and logs a line of authmilter's median sizes;
+    nullmilter -B (nullB) does what -A does and spends the CPU it is told
+    to at each end of message; it refuses a burn of 0;
   - benchcheck.py check nullA: its one A-R field at the top, nothing else;
   - milterload -m N puts one client's messages on a connection (a fixed
     corpus of three clients), and falls back to mixing clients, saying so,
@@ -155,6 +157,13 @@ r = table(FAST + "nullC 16 9000.0 1.6 4.5 0.15 6.0 0 90000\n")
 t.ok("  MISS p99 <= 2x the nullR floor's at conc 16: 5.50 ms, 2.20x of 2.50 ms "
      "(nullC, the crypto alone: 1.80x)\n" in r.stdout,
      "table: the p99 target shows nullC's ratio beside ours when nullC ran",
+     diag=r.stdout + r.stderr)
+r = table(FAST + "nullC 16 9000.0 1.6 4.5 0.15 6.0 0 90000\n"
+          "nullB 16 7300.0 2.0 5.4 0.2 6.0 0 73000\n")
+t.ok("  MISS p99 <= 2x the nullR floor's at conc 16: 5.50 ms, 2.20x of 2.50 ms "
+     "(nullC, the crypto alone: 1.80x; nullB, nullA plus a CPU burn: 2.16x)\n" in r.stdout and
+     re.search(r"^nullB\s+16\s+7300\.0\s", r.stdout, re.M),
+     "table: the p99 target shows nullB's ratio beside nullC's when nullB ran",
      diag=r.stdout + r.stderr)
 r = table("authmilter 16 100.0 1.0 2.0 0.5 10.0 0 1000\n")
 t.ok(r.returncode == 0 and re.search(r"^authmilter\s+16 .*\s-\s+10\.0\s+0$", r.stdout, re.M)
@@ -555,6 +564,48 @@ if t.need(files=[nullmilter], what="nullmilter", tests=names):
          re.search(r"^nullC: 2 messages, 1 rsa-sha256 and 1 ed25519-sha256 verifications, "
                    r"%d bytes hashed, 0 failed$" % (len(C_BODY) + 2 * 600), err, re.M),
          names[1], diag=err)
+
+# nullmilter -B US (nullB): -A, then US microseconds of CPU at each end
+# of message, as plain computation. Two messages with a 150 ms burn each
+# must cost the process at least 250 ms of CPU (its clock ticks are 10
+# ms); without the burn they cost a few milliseconds. A burn of 0 is a
+# usage error, not a floor.
+names = ["nullmilter -B inserts -A's Authentication-Results field and spends the CPU it is "
+         "told to at each end of message",
+         "nullmilter -B 0 is refused with its usage line"]
+
+
+def process_cpu_ms(pid):
+    """process_cpu_ms - user plus system CPU of a process so far"""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000.0 / os.sysconf("SC_CLK_TCK")
+
+
+if t.need(files=[nullmilter], what="nullmilter", tests=names):
+    port = milter_client.free_port()
+    spec = "inet:%d@127.0.0.1" % port
+    nullb = subprocess.Popen([nullmilter, "-B", "150000", "-s", spec], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    res, before, after = [], 0.0, 0.0
+    try:
+        milter_client.wait_for_socket(spec, 30)
+        before = process_cpu_ms(nullb.pid)
+        c = milter_client.MilterClient(spec, timeout=30).connect()
+        res = [c.send_message(m) for m in (C_SIGNED, C_UNSIGNED)]
+        c.close()
+        after = process_cpu_ms(nullb.pid)
+    finally:
+        stop_null(nullb, port)
+    ins = [r.inserted_headers for r in res]
+    t.ok(len(ins) == 2 and all(len(i) == 1 and i[0][1] == "Authentication-Results" for i in ins) and
+         [r.verdict for r in res] == ["continue", "continue"] and after - before >= 250,
+         names[0], diag="CPU %.0f ms for two messages; %r" % (
+             after - before, [(r.verdict, r.actions) for r in res]))
+    r = subprocess.run([nullmilter, "-B", "0", "-s", spec], capture_output=True, text=True,
+                       timeout=30)
+    t.ok(r.returncode == 1 and "usage: nullmilter" in r.stderr and "-B US" in r.stderr,
+         names[1], diag=r.stderr)
 
 # benchcheck check nullA: accepted with exactly its one A-R field inserted
 # at the top; no field, or one added at the bottom, is wrong.
@@ -987,7 +1038,8 @@ elif t.need(root=True, tools=tools + ["valgrind", "callgrind_control", "callgrin
 
 if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tests=names):
     r = subprocess.run(["bash", os.path.join(BENCH, "run-bench.sh"), "--builddir", BUILD,
-                        "--only", "null nullR nullC nullA authmilter authmilter_metrics authmilter_reports",
+                        "--only", "null nullR nullC nullA nullB authmilter authmilter_metrics "
+                        "authmilter_reports", "--burn", "5",
                         # 26 timed points: 0.5 s each shows a row, its
                         # rate and errors as well as 1 s (speed is not
                         # judged here), and saves some 13 s; 0.2 s saved
@@ -1003,15 +1055,16 @@ if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tes
     out = r.stdout + r.stderr
     t.ok(r.returncode == 0 and "total run time" in out, names[0], diag=out)
     t.ok(all(re.search(r"^check %s +40 messages, 0 wrong" % n, out, re.M)
-             for n in ("null", "nullR", "nullC", "nullA", "authmilter", "authmilter_metrics",
+             for n in ("null", "nullR", "nullC", "nullA", "nullB", "authmilter", "authmilter_metrics",
                        "authmilter_reports")) and
          all(re.search(r"^10 msg/conn: check %s +40 messages, 0 wrong" % n, out, re.M)
-             for n in ("null", "nullR", "nullC", "nullA", "authmilter")), names[1], diag=out)
-    rows = re.findall(r"^(null|nullR|nullC|nullA|authmilter\w*)\s+4\s+([0-9.]+)\s.*\s\d+\s+[0-9.]+\s+(\d+)$",
+             for n in ("null", "nullR", "nullC", "nullA", "nullB", "authmilter")), names[1], diag=out)
+    rows = re.findall(r"^(null|nullR|nullC|nullA|nullB|authmilter\w*)\s+4\s+([0-9.]+)\s.*\s\d+\s+[0-9.]+\s+(\d+)$",
                       out, re.M)
     t.ok(sorted(n for n, _, _ in rows) == ["authmilter"] * 2 + ["authmilter_base"] * 2 +
          ["authmilter_metrics"] * 2 +
-         ["authmilter_reports"] * 2 + ["null"] * 2 + ["nullA"] * 2 + ["nullC"] * 2 + ["nullR"] * 2 and
+         ["authmilter_reports"] * 2 + ["null"] * 2 + ["nullA"] * 2 + ["nullB"] * 2 + ["nullC"] * 2 +
+         ["nullR"] * 2 and
          all(float(rate) > 0 and errors == "0" for _, rate, errors in rows),
          names[2], diag=out)
     t.ok(re.search(r"^ +1 msg/conn conc +4: authmilter - nullR, median of 2 paired runs -?[0-9.]+ ms "
@@ -1030,6 +1083,8 @@ if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tes
                         r"\(floor [0-9.]+\); authmilter - nullC -?[0-9.]+ ms", out, re.M)) == 2 and
          len(re.findall(r"^ +(1|10) msg/conn conc +4: output \(nullA - nullC: the A-R field and the log "
                         r"line\) -?[0-9.]+ ms; authmilter - nullA -?[0-9.]+ ms", out, re.M)) == 2 and
+         len(re.findall(r"^ +(1|10) msg/conn conc +4: authmilter - nullB -?[0-9.]+ ms \(range ", out,
+                        re.M)) == 2 and
          len(re.findall(r"^null[CA]\s+(1|16)\s+(1|10)\s+40\s", out, re.M)) == 8,
          names[3], diag=out)
     # one block per point (conc 4, fresh and reused), a line per milter
@@ -1039,8 +1094,9 @@ if t.need(root=True, tools=tools, check=python_modules, what="run-bench.sh", tes
     named = {pc: re.findall(r"^(\S+): \d+ messages", b, re.M) for pc, b in blocks}
     t.ok("== latency by message size" in out and sorted(named) == ["1", "10"] and
          all(sorted(n) == ["authmilter", "authmilter_base", "authmilter_metrics",
-                           "authmilter_reports", "null", "nullA", "nullC", "nullR"] for n in named.values()) and
-         all(b.count("  < 20 KB ") == 8 for _, b in blocks),
+                           "authmilter_reports", "null", "nullA", "nullB", "nullC", "nullR"]
+             for n in named.values()) and
+         all(b.count("  < 20 KB ") == 9 for _, b in blocks),
          names[4], diag=out)
 # A milter that fails while run-bench.sh measures it gives an ERROR and a
 # failed run, never a row. The fake build directory's nullmilter is the

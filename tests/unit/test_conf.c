@@ -303,6 +303,17 @@ static const struct {
 	{ "OversignHeaders From\x7f\n", 1, "OversignHeaders: a name with ':'" },
 	/* 23 leaves 1 over from a day */
 	{ "ReportInterval 23\n", 1, "ReportInterval: use 1, 2, 3, 4, 6, 8, 12 or 24" },
+	/* a seal records our verdict (cv=), and a sealer is trusted only
+	 * in a verified chain: said at ARCVerify's line */
+	{ "ARCVerify no\nARCSeal verified\n", 1, "ARCVerify no, but ARCSeal "
+	  "needs the ARC chain verified" },
+	{ "\nARCVerify no\nARCTrustedSealers lists.example\n", 2,
+	  "ARCVerify no, but ARCTrustedSealers needs the ARC chain verified" },
+	{ "\nARCSeal outbound\n", 2, "ARCSeal needs ARCSealDomain" },
+	/* a signing key that cannot be loaded stops the load, at its line
+	 * (the first one too) */
+	{ "KeyFile /nonexistent/k.pem\nDomain example.com\nSelector s1\n", 1,
+	  "KeyFile: cannot open key file /nonexistent/k.pem" },
 };
 
 static void
@@ -597,6 +608,39 @@ test_unreadable_lines(void **state)
 	buf_deinit(&err);
 }
 
+/* long_line - "RejectText aaa...\n", size bytes with its newline */
+static void
+long_line(struct buf *text, size_t size)
+{
+	buf_reset(text);
+	buf_append_str(text, "RejectText ");
+	while (text->len < size - 1)
+		buf_append_byte(text, 'a');
+	buf_append_byte(text, '\n');
+}
+
+/* 8192 bytes with the newline is the longest line; one more is an
+ * error even alone */
+static void
+test_line_length_limit(void **state)
+{
+	struct buf err = BUF_INIT, text = BUF_INIT;
+	struct conf *c;
+
+	(void)state;
+	long_line(&text, 8192);
+	c = load(buf_cstr(&text), &err);
+	if (c == NULL)
+		fail_msg("%s", buf_cstr(&err));
+	assert_int_equal(strlen(c->reject_text), 8192 - 12);
+	conf_unref(&c);
+	long_line(&text, 8193);
+	assert_null(load(buf_cstr(&text), &err));
+	assert_non_null(strstr(buf_cstr(&err), ":1: line longer than 8192 bytes"));
+	buf_deinit(&text);
+	buf_deinit(&err);
+}
+
 static void
 test_print_round_trips(void **state)
 {
@@ -745,6 +789,7 @@ main(void)
 		cmocka_unit_test(test_fifo_refused),
 		cmocka_unit_test(test_read_files_not_fifo_or_dir),
 		cmocka_unit_test(test_unreadable_lines),
+		cmocka_unit_test(test_line_length_limit),
 		cmocka_unit_test(test_print_round_trips),
 		cmocka_unit_test(test_live_swap_keeps_old_snapshot),
 		cmocka_unit_test(test_restart_only_changes),

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
@@ -154,6 +155,31 @@ test_value_spellings(void **state)
 	buf_deinit(&err);
 }
 
+/* The edges of what is taken: the highest port, a user with a group,
+ * '!' and '~' in a field name (RFC 5322 3.6.8's ftext ends), a U-label
+ * with a 0x80 byte (Cyrillic er, U+0440) */
+static void
+test_edge_values_accepted(void **state)
+{
+	struct buf err = BUF_INIT, text = BUF_INIT;
+	struct group *gr = getgrgid(0);
+	struct conf *c;
+
+	(void)state;
+	assert_non_null(gr);
+	buf_printf(&text, "Socket inet:65535@127.0.0.1\nUserID root:%s\n"
+	    "SignHeaders From X-!~\nDMARCAlwaysReject \xd1\x80.example\n",
+	    gr->gr_name);
+	c = load(buf_cstr(&text), &err);
+	if (c == NULL)
+		fail_msg("%s", buf_cstr(&err));
+	assert_string_equal(c->sign_headers.items[1], "X-!~");
+	assert_string_equal(c->dmarc_always_reject.items[0], "xn--p1a.example");
+	conf_unref(&c);
+	buf_deinit(&text);
+	buf_deinit(&err);
+}
+
 /* A file saved with a UTF-8 byte order mark (Windows editors) and CRLF
  * line ends loads as it reads; a mark after the first line is text */
 static void
@@ -174,6 +200,8 @@ test_byte_order_mark(void **state)
 	assert_non_null(strstr(buf_cstr(&err), ":2: unknown option"));
 	buf_deinit(&err);
 }
+
+#define A64 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
 /* Each bad line must be reported as file:LINE: and say what is wrong. */
 static const struct {
@@ -314,6 +342,18 @@ static const struct {
 	 * (the first one too) */
 	{ "KeyFile /nonexistent/k.pem\nDomain example.com\nSelector s1\n", 1,
 	  "KeyFile: cannot open key file /nonexistent/k.pem" },
+	/* a port of 8 characters does not fit (7 do); none is no port */
+	{ "Socket inet:00008891@127.0.0.1\n", 1, "Socket: missing or bad port number" },
+	{ "Socket inet:@127.0.0.1\n", 1, "Socket: missing or bad port number" },
+	{ "UserID :root\n", 1, "UserID: expected user or user:group" },
+	/* 256 letters: longer than any user name the system takes */
+	{ "UserID " A64 A64 A64 A64 "\n", 1, "UserID: expected user or user:group" },
+	/* neither missing nor forbidden: said without a guess */
+	{ "PSLFile /dev/null/psl.dat\n", 1, "PSLFile: cannot be opened" },
+	/* the dot before the @ is not the domain's */
+	{ "ReportContact dmarc.@localhost\n", 1, "ReportContact: expected a plain address" },
+	/* two swaps and a letter more: three edits, too far to suggest */
+	{ "oLgLveelX yes\n", 1, "unknown option (text not shown)\n" },
 };
 
 static void
@@ -780,6 +820,7 @@ main(void)
 		cmocka_unit_test(test_values_and_case),
 		cmocka_unit_test(test_value_spellings),
 		cmocka_unit_test(test_byte_order_mark),
+		cmocka_unit_test(test_edge_values_accepted),
 		cmocka_unit_test(test_errors_name_file_and_line),
 		cmocka_unit_test(test_domain_lists),
 		cmocka_unit_test(test_authserv_id_length),

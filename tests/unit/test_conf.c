@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <limits.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
@@ -354,6 +355,9 @@ static const struct {
 	{ "ReportContact dmarc.@localhost\n", 1, "ReportContact: expected a plain address" },
 	/* two swaps and a letter more: three edits, too far to suggest */
 	{ "oLgLveelX yes\n", 1, "unknown option (text not shown)\n" },
+	{ "RunAsRoot maybe\n", 1, "RunAsRoot: expected yes or no" },
+	/* the whole value is the number */
+	{ "MaxHeaders 100x\n", 1, "MaxHeaders: expected a whole number" },
 };
 
 static void
@@ -648,6 +652,28 @@ test_unreadable_lines(void **state)
 	buf_deinit(&err);
 }
 
+/* ULONG_MAX / 1000 seconds still fit in milliseconds: out of range;
+ * one more second would wrap, and is no duration */
+static void
+test_duration_overflow_edge(void **state)
+{
+	struct buf err = BUF_INIT;
+	char text[64];
+
+	(void)state;
+	(void)snprintf(text, sizeof(text), "DKIMClockSkew %lu\n",
+	    ULONG_MAX / 1000);
+	assert_null(load(text, &err));
+	assert_non_null(strstr(buf_cstr(&err), ":1: DKIMClockSkew: must be "
+	    "between 0ms and 86400000ms"));
+	(void)snprintf(text, sizeof(text), "DKIMClockSkew %lu\n",
+	    ULONG_MAX / 1000 + 1);
+	assert_null(load(text, &err));
+	assert_non_null(strstr(buf_cstr(&err), ":1: DKIMClockSkew: expected "
+	    "a duration"));
+	buf_deinit(&err);
+}
+
 /* long_line - "RejectText aaa...\n", size bytes with its newline */
 static void
 long_line(struct buf *text, size_t size)
@@ -831,6 +857,7 @@ main(void)
 		cmocka_unit_test(test_read_files_not_fifo_or_dir),
 		cmocka_unit_test(test_unreadable_lines),
 		cmocka_unit_test(test_line_length_limit),
+		cmocka_unit_test(test_duration_overflow_edge),
 		cmocka_unit_test(test_print_round_trips),
 		cmocka_unit_test(test_live_swap_keeps_old_snapshot),
 		cmocka_unit_test(test_restart_only_changes),

@@ -63,6 +63,7 @@ test_print_values(void **state)
 	(void)state;
 	c = load("ReportStore postgresql://am:s3cret@127.0.0.1/am\n");
 	text = printed(c);
+	assert_true(strncmp(text, "# effective configuration from /", 32) == 0);
 	assert_non_null(strstr(text, "ReportStore postgresql://am:***@127.0.0.1/am\n"));
 	assert_null(strstr(text, "s3cret"));
 	assert_non_null(strstr(text, "\nLogFacility mail\n"));

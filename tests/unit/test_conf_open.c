@@ -18,8 +18,9 @@
 #include "util/buf.h"
 #include "temp_file.h"
 
-/* Started with stdin closed, the file opens as descriptor 0: that is
- * a file like any other, not a failed open */
+/* Started with stdin closed, the file opens as descriptor 0, and so
+ * does a PSLFile checked after it is closed: files like any other, not
+ * failed opens */
 static void
 test_stdin_closed(void **state)
 {
@@ -31,7 +32,8 @@ test_stdin_closed(void **state)
 
 	(void)state;
 	assert_true(saved > 0);
-	temp_file_write(path, sizeof(path), "LogLevel debug\n");
+	temp_file_write(path, sizeof(path),
+	    "LogLevel debug\nPSLFile /dev/null\n");
 	(void)close(0);
 	ok = conf_load(path, &c, &err);
 	assert_int_equal(dup2(saved, 0), 0);

@@ -20,6 +20,7 @@
 #include "conf/conf_warn.h"
 #include "util/buf.h"
 #include "util/cidr.h"
+#include "conf_fixtures.h"
 #include "temp_file.h"
 
 static char path[64];
@@ -432,13 +433,6 @@ test_authserv_id_length(void **state)
 	buf_deinit(&err);
 }
 
-/* say_into - conf_warnings' callback: each warning as a line of ctx */
-static void
-say_into(const char *where, const char *text, void *ctx)
-{
-	buf_printf(ctx, "%s: %s\n", where, text);
-}
-
 /* a host list entry with address bits past its prefix stands for the
  * whole network: warned (it loads), a network or host written plainly
  * is not, nor the default list */
@@ -454,7 +448,7 @@ test_host_bits_warned(void **state)
 	    "PeerHosts 192.0.2.25 2001:db8:1::/48 ::ffff:10.0.0.0/104\n", &err);
 	if (c == NULL)
 		fail_msg("%s", buf_cstr(&err));
-	(void)conf_warnings(c, say_into, &said);
+	(void)conf_warnings(c, conf_warning_into, &said);
 	if (strstr(buf_cstr(&said), ":2: InternalHosts 10.1.2.3/8 means "
 	    "10.0.0.0/8, 2001:db8::25/64 means 2001:db8::/64 (address bits "
 	    "set past the prefix length)") == NULL ||
@@ -464,7 +458,7 @@ test_host_bits_warned(void **state)
 	buf_reset(&said);
 	c = load("\n", &err);
 	assert_non_null(c);
-	(void)conf_warnings(c, say_into, &said);
+	(void)conf_warnings(c, conf_warning_into, &said);
 	assert_null(strstr(buf_cstr(&said), "InternalHosts"));
 	conf_unref(&c);
 	buf_deinit(&said);

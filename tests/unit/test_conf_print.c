@@ -14,13 +14,8 @@
 
 #include "conf/conf.h"
 #include "util/buf.h"
+#include "conf_fixtures.h"
 #include "temp_file.h"
-
-/* An Ed25519 key made for this test only: signing needs a real one */
-static const char test_key[] =
-    "-----BEGIN PRIVATE KEY-----\n"
-    "MC4CAQAwBQYDK2VwBCIEIF7JGSxfU0aqh5lHK+6Y5ecSx4NGpK/W4EFpofrSd002\n"
-    "-----END PRIVATE KEY-----\n";
 
 /* load - text as a config file; the config, or a test failure */
 static struct conf *
@@ -84,7 +79,7 @@ test_print_signing(void **state)
 	struct conf *c;
 
 	(void)state;
-	temp_file_write(key, sizeof(key), test_key);
+	temp_file_write(key, sizeof(key), conf_test_key);
 	slash = strrchr(key, '/');
 	buf_printf(&conf_text, "Domain example.com\nSelector s1\nKeyFile %s\n",
 	    slash + 1);

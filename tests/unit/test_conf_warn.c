@@ -15,22 +15,10 @@
 #include "conf/conf.h"
 #include "conf/conf_warn.h"
 #include "util/buf.h"
+#include "conf_fixtures.h"
 #include "temp_file.h"
 
-/* An Ed25519 key made for this test only: signing and sealing load it */
-static const char test_key[] =
-    "-----BEGIN PRIVATE KEY-----\n"
-    "MC4CAQAwBQYDK2VwBCIEIF7JGSxfU0aqh5lHK+6Y5ecSx4NGpK/W4EFpofrSd002\n"
-    "-----END PRIVATE KEY-----\n";
-
 static char path[64];
-
-/* say_into - conf_warnings' callback: each warning as a line of ctx */
-static void
-say_into(const char *where, const char *text, void *ctx)
-{
-	buf_printf(ctx, "%s: %s\n", where, text);
-}
 
 /* warnings - what loading text warns of, one line each; their count */
 static size_t
@@ -45,7 +33,7 @@ warnings(const char *text, struct buf *said)
 		fail_msg("%s", buf_cstr(&err));
 	(void)unlink(path);
 	buf_reset(said);
-	n = conf_warnings(c, say_into, said);
+	n = conf_warnings(c, conf_warning_into, said);
 	conf_unref(&c);
 	buf_deinit(&err);
 	return n;
@@ -123,7 +111,7 @@ signing_conf(struct buf *text, char *key, char *kt, char *st,
 {
 	struct buf line = BUF_INIT;
 
-	temp_file_write(key, 64, test_key);
+	temp_file_write(key, 64, conf_test_key);
 	buf_printf(&line, "s1._domainkey.example.com example.com:s1:%s\n", key);
 	temp_file_write(kt, 64, buf_cstr(&line));
 	temp_file_write(st, 64, "example.com s1._domainkey.example.com\n");
@@ -189,7 +177,7 @@ test_warnings_apart(void **state)
 	char key[64];
 
 	(void)state;
-	temp_file_write(key, sizeof(key), test_key);
+	temp_file_write(key, sizeof(key), conf_test_key);
 	buf_printf(&text, "ARCSeal outbound\nARCSealDomain example.com\n"
 	    "ARCSealSelector arc1\nARCSealKeyFile %s\n"
 	    "ARCSealAlgorithm ed25519-sha256\nSPFMaxQueries 50\n"

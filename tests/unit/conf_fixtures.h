@@ -1,0 +1,13 @@
+/* conf_fixtures.h - what the configuration's unit tests share */
+#ifndef AUTHMILTER_TEST_CONF_FIXTURES_H
+#define AUTHMILTER_TEST_CONF_FIXTURES_H
+
+/* An Ed25519 private key in PEM, made for the tests only: signing and
+ * sealing need a real key to load */
+extern const char conf_test_key[];
+
+/* conf_warning_into - a conf_warnings callback: each warning as a line
+ * "where: text" appended to ctx, a struct buf */
+void conf_warning_into(const char *where, const char *text, void *ctx);
+
+#endif

@@ -1098,6 +1098,36 @@ test_spf_dns(void **state)
 	buf_deinit(&b);
 }
 
+/* a run of spaces where the line reaches 78 characters: the fold comes
+ * before the next word, never between two of the spaces, which leaves a
+ * line of white space only (RFC 5322 4.2: obsolete syntax) */
+static void
+test_spf_dns_space_run(void **state)
+{
+	struct buf b = BUF_INIT, rec = BUF_INIT, want = BUF_INIT;
+	char *u;
+
+	(void)state;
+	/* 34 characters up to "v=spf1", then a space and 43: column 78 */
+	buf_append_str(&rec, "v=spf1 a:");
+	while (rec.len < 7 + 43)
+		buf_append_byte(&rec, 'x');
+	buf_append_str(&rec, "  include:");
+	while (rec.len < 7 + 43 + 2 + 80)
+		buf_append_byte(&rec, 'y');
+	buf_append_str(&rec, " -all");
+	assert_true(report_afrf_spf_dns(&b, "a.example", buf_cstr(&rec)));
+	buf_printf(&want, "SPF-DNS: txt : a.example : \"%.50s \r\n %.80s\r\n"
+	    " -all\"\r\n", buf_cstr(&rec), buf_cstr(&rec) + 52);
+	assert_string_equal(buf_cstr(&b), buf_cstr(&want));
+	u = unfold(buf_cstr(&b));
+	assert_true(strncmp(u + 28, buf_cstr(&rec), rec.len) == 0);
+	free(u);
+	buf_deinit(&want);
+	buf_deinit(&rec);
+	buf_deinit(&b);
+}
+
 int
 main(void)
 {
@@ -1124,6 +1154,7 @@ main(void)
 		cmocka_unit_test(test_afrf_redact),
 		cmocka_unit_test(test_afrf_not_ascii),
 		cmocka_unit_test(test_spf_dns),
+		cmocka_unit_test(test_spf_dns_space_run),
 	};
 
 	return cmocka_run_group_tests_name("report_build", tests, NULL, NULL);

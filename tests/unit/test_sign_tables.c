@@ -630,6 +630,24 @@ test_inline_form(void **state)
 	buf_deinit(&err);
 }
 
+/* a file that opens as a regular one but whose read fails (EIO: the
+ * address 0 of /proc/self/mem is not mapped) is an error named as such,
+ * not an empty table */
+static void
+test_read_error(void **state)
+{
+	struct tablefile t;
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	assert_false(tablefile_load("file:/proc/self/mem", "conf:3", &t, &err));
+	assert_non_null(strstr(buf_cstr(&err),
+	    "/proc/self/mem: read error: Input/output error\n"));
+	assert_int_equal(t.count, 0);
+	tablefile_deinit(&t);
+	buf_deinit(&err);
+}
+
 int
 main(void)
 {
@@ -646,6 +664,7 @@ main(void)
 		cmocka_unit_test(test_signtable_u_labels),
 		cmocka_unit_test(test_signtable_bad_lines),
 		cmocka_unit_test(test_inline_form),
+		cmocka_unit_test(test_read_error),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -5,7 +5,8 @@ not a pass, fo=1 reports a pass with one mechanism unaligned (its A-R says
 dmarc=pass, its Identity-Alignment names the one), fo=s an SPF
 failure; an SPF failure of an aligned domain carries the SPF record
 (SPF-DNS), a pass or an unaligned MAIL FROM domain none, and a record
-that cannot be read again (the DNS answers once) none, with a log line; an
+that cannot be read again (the DNS answers once) none, with a log line,
+and none read for a ruf without a mailto: URI (no report to make); an
 unauthorised external ruf and a psd=y record get none (which hosts are
 the policy domain's own organisation: RFC 9989's tree walk, the PSL in
 DMARCMode rfc7489); an external ruf
@@ -60,6 +61,7 @@ ZONE = {
     "ext.test": "v=DMARC1; p=none; ruf=mailto:x@other.example",
     "psd.test": "v=DMARC1; p=none; psd=y; ruf=mailto:ruf@psd.test",
     "once.test": "v=DMARC1; p=none; ruf=mailto:ruf@once.test",
+    "nr.test": "v=DMARC1; p=none; ruf=https://nr.test/afrf",
     "fd.test": "v=DMARC1; p=none; fo=d; ruf=mailto:ruf@fd.test",
     "f1b.test": "v=DMARC1; p=none; fo=1; ruf=mailto:ruf@f1b.test",
     "fq.test": "v=DMARC1; p=none; ruf=mailto:ruf@fq.test",
@@ -107,6 +109,7 @@ def zone():
         z[name] = [{"TXT": rec}]
     # SPF's read answered, the failure report's second read not
     z["once.test"].append("ANSWERONCE")
+    z["nr.test"].append("ANSWERONCE")
     return z
 
 
@@ -296,7 +299,8 @@ def on(t, opts, spool):
                 ("ext.test", BAD_IP, "ext.test"),
                 ("psd.test", BAD_IP, "psd.test"),
                 ("fu.test", BAD_IP, "fs.test"),
-                ("once.test", BAD_IP, "once.test")]
+                ("once.test", BAD_IP, "once.test"),
+                ("nr.test", BAD_IP, "nr.test")]
         for n, (dom, ip, mfrom) in enumerate(send):
             # the f0.test failure (n 1) comes with the sender's ENVID
             d.send_message(msg(dom, n), client_ip=ip,
@@ -315,6 +319,13 @@ def on(t, opts, spool):
                             timeout=5), "SPF record not read again: the "
              "report goes without SPF-DNS, with a log line",
              diag=d.log_tail(5))
+        # the second read of nr.test's SPF record fails: a read would
+        # say so before the line that ends the job
+        t.ok(d.wait_for_log(r"failure report nr\.test: no usable ruf "
+                            r"address", timeout=5) and
+             "failure report nr.test: no SPF record" not in d.log(),
+             "no mailto: ruf: no report, and the SPF records not read "
+             "for one", diag=d.log_tail(5))
         t.ok(d.wait_for_log(r"failure report ext\.test: x@other\.example: "
                             r"skipped: .*not authorised", timeout=5),
              "unauthorised external ruf skipped with a log line",

@@ -21,6 +21,7 @@
 #include "report/report_name.h"
 #include "report/report_rua.h"
 #include "report/report_xml.h"
+#include "util/utf8.h"
 
 static void
 test_xml_escape(void **state)
@@ -903,12 +904,27 @@ test_afrf_redact(void **state)
 	buf_deinit(&b);
 }
 
+/* whole_chars - true when b's bytes from start are whole UTF-8
+ * characters */
+static bool
+whole_chars(const struct buf *b, size_t start)
+{
+	size_t i, len;
+
+	for (i = start; i < b->len; i += len)
+		if ((len = utf8_seq_len(b->data + i, b->len - i)) == 0)
+			return false;
+	return true;
+}
+
 /* subject_text - the Subject's encoded-words decoded and joined; fails
- * when a word passes RFC 2047's 75 characters */
+ * when a word passes RFC 2047's 75 characters or splits a character
+ * (RFC 2047 5: each word holds whole characters) */
 static void
 subject_text(const char *msg, struct buf *out)
 {
 	const char *p = strstr(msg, "\r\nSubject:"), *w, *e;
+	size_t start;
 
 	assert_non_null(p);
 	p += strlen("\r\nSubject:");
@@ -916,8 +932,10 @@ subject_text(const char *msg, struct buf *out)
 		e = strstr(w + 10, "?=");
 		assert_non_null(e);
 		assert_true(e + 2 - w <= 75);
+		start = out->len;
 		assert_true(crypto_base64_decode((const unsigned char *)w + 10,
 		    (size_t)(e - w - 10), out));
+		assert_true(whole_chars(out, start));
 		p = e + 2;
 	}
 	assert_true(strncmp(p, "\r\nMessage-ID:", 13) == 0);
@@ -951,6 +969,7 @@ test_afrf_not_ascii(void **state)
 	report_afrf_build(&b, &r);
 	subject_text(buf_cstr(&b), &subj);
 	assert_string_equal(buf_cstr(&subj), "FW: caf\xc3\xa9 ?");
+	assert_int_equal(subj.len, strlen("FW: caf\xc3\xa9 ?"));
 	assert_non_null(strstr(buf_cstr(&b), "Content-Type: message/feedback-"
 	    "report\r\nContent-Transfer-Encoding: 8bit\r\n"));
 	assert_non_null(strstr(buf_cstr(&b), "Original-Mail-From: "
@@ -969,6 +988,7 @@ test_afrf_not_ascii(void **state)
 	report_afrf_build(&b, &r);
 	subject_text(buf_cstr(&b), &subj);
 	assert_string_equal(buf_cstr(&subj), want);
+	assert_int_equal(subj.len, strlen(want));
 	/* RFC 2047 2: a line holding encoded-words is at most 76
 	 * characters, the first ("Subject: " and a word) too; the words
 	 * after it carry 45 bytes (60 of base64) where the text allows */

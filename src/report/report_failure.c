@@ -34,17 +34,12 @@
 #include "core/orgdomain.h"
 #include "log/log.h"
 #include "report/report_failure.h"
+#include "report/report_rate.h"
 #include "report/report_submit.h"
 #include "report/report_verify.h"
 #include "spf/spf_record.h"
 #include "util/clock.h"
 #include "util/xmalloc.h"
-
-struct rate_slot {
-	char *domain;
-	int64_t hour;
-	unsigned count;
-};
 
 struct report_failures {
 	char *contact, *sendmail;
@@ -60,7 +55,7 @@ struct report_failures {
 	_Atomic uint64_t stop_by_ms;	/* the stop's limit (clock_mono_ms);
 					 * 0 until a stop */
 	uint64_t dropped, limited, sent, seq, unsent;
-	struct rate_slot slots[REPORT_FAILURE_DOMAINS];
+	struct report_rate *rate;
 };
 
 struct report_failure_job *
@@ -100,39 +95,6 @@ report_failure_job_free(struct report_failure_job **jp)
 	free(j->ruf);
 	free(j);
 	*jp = NULL;
-}
-
-/* rate_ok - count one report for domain in hour (clock_mono_ms hours);
- * false over limit */
-static bool
-rate_ok(struct report_failures *f, const char *domain, int64_t hour)
-{
-	struct rate_slot *free_slot = NULL, *oldest = &f->slots[0];
-	size_t i;
-
-	for (i = 0; i < REPORT_FAILURE_DOMAINS; i++) {
-		struct rate_slot *s = &f->slots[i];
-
-		if (s->domain != NULL && strcmp(s->domain, domain) == 0) {
-			if (s->hour != hour) {
-				s->hour = hour;
-				s->count = 0;
-			}
-			return ++s->count <= f->per_hour;
-		}
-		if (s->domain == NULL && free_slot == NULL)
-			free_slot = s;
-		if (s->domain != NULL && s->hour < oldest->hour)
-			oldest = s;
-	}
-	if (free_slot == NULL) {
-		free_slot = oldest;	/* forget the least recent domain */
-		free(free_slot->domain);
-	}
-	free_slot->domain = xstrdup(domain);
-	free_slot->hour = hour;
-	free_slot->count = 1;
-	return f->per_hour >= 1;
 }
 
 /* stop_passed - true once a stop's time for the queue has run out */
@@ -196,7 +158,7 @@ handle(struct report_failures *f, struct report_failure_job *j)
 	size_t n, i;
 	int64_t now = (int64_t)time(NULL);
 
-	if (!rate_ok(f, j->policy_domain,
+	if (!report_rate_take(f->rate, j->policy_domain,
 	    (int64_t)(clock_mono_ms() / 3600000u))) {
 		f->limited++;
 		log_info("failure report %s: over %u per hour, not sent",
@@ -310,6 +272,7 @@ report_failures_start(const struct report_failure_config *cfg,
 	f->contact = xstrdup(cfg->contact);
 	f->sendmail = xstrdup(cfg->sendmail);
 	f->per_hour = cfg->per_hour;
+	f->rate = report_rate_new(cfg->per_hour);
 	f->resolver = r;
 	/* the daemon's start refused a PSLFile that does not load this way;
 	 * a file changed since then leaves the built-in list in use */
@@ -387,13 +350,11 @@ void
 report_failures_stop(struct report_failures **fp, unsigned ms)
 {
 	struct report_failures *f = *fp;
-	size_t i;
 
 	if (f == NULL)
 		return;
 	finish(f, ms);
-	for (i = 0; i < REPORT_FAILURE_DOMAINS; i++)
-		free(f->slots[i].domain);
+	report_rate_free(&f->rate);
 	if (f->psl != NULL)
 		psl_free(f->psl);
 	(void)pthread_cond_destroy(&f->cond);

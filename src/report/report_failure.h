@@ -17,7 +17,6 @@
 #include "util/buf.h"
 
 #define REPORT_FAILURE_QUEUE	64	/* jobs waiting for the thread */
-#define REPORT_FAILURE_DOMAINS	1024	/* domains the rate limit tracks */
 #define REPORT_SPF_DNS_RECORDS	4	/* SPF-DNS fields in one report */
 
 /* One report to make: every string owned by the job. */

@@ -583,8 +583,13 @@ test_redact_and_afrf(void **state)
 	/* the zero value of keep_local_parts redacts */
 	assert_non_null(strstr(buf_cstr(&b),
 	    "Subject: FW: evil  Bcc: redacted@y\r\n"));
-	assert_non_null(strstr(buf_cstr(&b), "Feedback-Type: auth-failure\r\n"));
-	assert_non_null(strstr(buf_cstr(&b), "DKIM-Identity: @a.example\r\n"));
+	/* the feedback part's fields (RFC 5965 3.1, RFC 6591 3.1), in order */
+	assert_non_null(strstr(buf_cstr(&b), "\r\n\r\nFeedback-Type: "
+	    "auth-failure\r\nVersion: 1\r\nUser-Agent: authmilter/1\r\n"
+	    "Auth-Failure: dmarc\r\nAuthentication-Results: rx.example; "
+	    "dmarc=fail header.from=a.example\r\nIdentity-Alignment: dkim\r\n"
+	    "DKIM-Domain: a.example\r\nDKIM-Identity: @a.example\r\n"
+	    "DKIM-Selector: s1\r\nSPF-DNS: "));
 	assert_non_null(strstr(buf_cstr(&b), "Original-Mail-From: <>\r\n"));
 	assert_null(strstr(buf_cstr(&b), "Original-Envelope-Id"));
 	assert_non_null(strstr(buf_cstr(&b), "Arrival-Date: Wed, 02 Dec 2026 "
@@ -1100,6 +1105,28 @@ test_spf_dns(void **state)
 	free(u);
 	/* a run without spaces past 998 characters cannot be folded, and a
 	 * record longer than any the checker evaluates is not written */
+	for (i = 988; i <= 989; i++) {	/* " include:", i of 'a', '"' */
+		buf_truncate(&rec, 0);
+		buf_append_str(&rec, "v=spf1 include:");
+		while (rec.len < 15 + i)
+			buf_append_byte(&rec, 'a');
+		buf_truncate(&b, 0);
+		assert_int_equal(report_afrf_spf_dns(&b, "a.example",
+		    buf_cstr(&rec)), i == 988);
+		if (i == 988)
+			assert_int_equal(max_line(buf_cstr(&b)), 998);
+	}
+	for (i = REPORT_SPF_DNS_MAX; i <= REPORT_SPF_DNS_MAX + 1; i++) {
+		buf_truncate(&rec, 0);
+		buf_append_str(&rec, "v=spf1");
+		while (rec.len + 4 <= i)
+			buf_append_str(&rec, " a:x");
+		while (rec.len < i)
+			buf_append_byte(&rec, 'x');
+		buf_truncate(&b, 0);
+		assert_int_equal(report_afrf_spf_dns(&b, "a.example",
+		    buf_cstr(&rec)), i == REPORT_SPF_DNS_MAX);
+	}
 	buf_truncate(&rec, 0);
 	buf_append_str(&rec, "v=spf1 include:");
 	for (i = 0; i < 1000; i++)

@@ -1,6 +1,7 @@
 /* test_report_writer.c - the writer's "rows dropped" warning is timed on
  * the monotonic clock: a wall clock stepped back by hours must not
- * silence it for hours, and it still comes at most once a minute.
+ * silence it for hours, and it still comes at most once a minute. A stop
+ * that cannot join a writer held up by the store frees nothing.
  * time(), clock_gettime() and log_warn() are wrapped (-Wl,--wrap): the
  * test moves each clock by an offset and counts the warnings. */
 #include "config.h"
@@ -13,13 +14,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sqlite3.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "report/report_row.h"
 #include "report/report_writer.h"
+#include "util/buf.h"
 #include "util/xmalloc.h"
+#include "store_dir.h"
 
 static _Atomic long wall_off_s;		/* added to the wall clock */
 static _Atomic long mono_off_ms;	/* added to CLOCK_MONOTONIC */
@@ -76,7 +80,7 @@ __wrap_log_warn(const char *fmt, ...)
 		atomic_fetch_add(&drop_warnings, 1);
 }
 
-/* submit - n rows, each dropped: the store is down and the queue full */
+/* submit - n rows of a.test (dropped once the queue is full) */
 static void
 submit(struct report_writer *w, int n)
 {
@@ -131,11 +135,47 @@ test_drop_warning_after_wall_clock_step(void **state)
 	assert_true(report_writer_stop(&w, 2000));
 }
 
+/* A store whose write lock another connection holds: the writer waits
+ * in SQLite's busy handler (2 s), so a stop given 200 ms cannot join it.
+ * It must say so and free nothing: the thread still uses the writer. A
+ * second stop, once the lock is gone, joins and frees it. */
+static void
+test_stop_not_joined(void **state)
+{
+	struct report_writer *w;
+	struct buf spec = BUF_INIT, path = BUF_INIT;
+	sqlite3 *lock;
+
+	(void)state;
+	atomic_store(&wall_off_s, 0);
+	atomic_store(&mono_off_ms, 0);
+	buf_printf(&path, "%s/w.db", store_dir);
+	buf_printf(&spec, "sqlite:%s", buf_cstr(&path));
+	w = report_writer_start(buf_cstr(&spec), 1000, 10, 24);
+	submit(w, 1);
+	assert_true(report_writer_stop(&w, 5000));	/* the store made */
+	assert_int_equal(sqlite3_open(buf_cstr(&path), &lock), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(lock, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	w = report_writer_start(buf_cstr(&spec), 1000, 10, 24);
+	submit(w, 1);
+	assert_false(report_writer_stop(&w, 200));
+	assert_non_null(w);
+	(void)sqlite3_exec(lock, "ROLLBACK", NULL, NULL, NULL);
+	(void)sqlite3_close(lock);
+	assert_true(report_writer_stop(&w, 5000));
+	assert_null(w);
+	buf_deinit(&spec);
+	buf_deinit(&path);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_drop_warning_after_wall_clock_step),
+		cmocka_unit_test_setup_teardown(test_stop_not_joined,
+		    store_dir_setup, store_dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

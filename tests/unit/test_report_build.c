@@ -537,6 +537,9 @@ test_redact_and_afrf(void **state)
 	    "\tbob@b.example";
 	static const unsigned char subj[] = " hi\r\nX-Injected: 1\r\n\r\nbody";
 	static const char *const spf_recs[] = { "v=spf1 -all", "v=spf1 +all" };
+	static const char head[] = "From: dmarc@rx.example\r\n"
+	    "To: ruf@a.example\r\nDate: Wed, 02 Dec 2026 00:00:00 +0000\r\n"
+	    "Subject: FW: evil  Bcc: redacted@y\r\n";
 	struct report_afrf r;
 	struct buf b = BUF_INIT;
 
@@ -581,8 +584,7 @@ test_redact_and_afrf(void **state)
 	    "\"v=spf1 -all\"\r\nSPF-DNS: txt : a.example : \"v=spf1 +all\"\r\n"
 	    "Delivery-Result: reject\r\n"));
 	/* the zero value of keep_local_parts redacts */
-	assert_non_null(strstr(buf_cstr(&b),
-	    "Subject: FW: evil  Bcc: redacted@y\r\n"));
+	assert_true(strncmp(buf_cstr(&b), head, sizeof(head) - 1) == 0);
 	/* the feedback part's fields (RFC 5965 3.1, RFC 6591 3.1), in order */
 	assert_non_null(strstr(buf_cstr(&b), "\r\n\r\nFeedback-Type: "
 	    "auth-failure\r\nVersion: 1\r\nUser-Agent: authmilter/1\r\n"
@@ -676,6 +678,7 @@ test_afrf_boundary(void **state)
 {
 	struct report_afrf r;
 	struct buf b = BUF_INIT;
+	char *name;
 
 	(void)state;
 	afrf_minimal(&r, "--=_authmilter_afrf_--: x\r\n"
@@ -684,6 +687,24 @@ test_afrf_boundary(void **state)
 	free(boundary_in(&b));
 	assert_non_null(strstr(buf_cstr(&b), "\r\n\r\n--=_authmilter_afrf_--: "
 	    "x\r\n"));
+	/* a delimiter in the feedback part only (the A-R quotes the From
+	 * domain) rules its n out as well */
+	afrf_minimal(&r, "From: x@a.example\r\n");
+	r.auth_results = "rx.example; dmarc=fail header.from=--=_authmilter_"
+	    "afrf_0";
+	buf_truncate(&b, 0);
+	report_afrf_build(&b, &r);
+	name = boundary_in(&b);
+	assert_string_equal(name, "=_authmilter_afrf_1");
+	free(name);
+	/* digits naming the size of the table of candidates: not marked
+	 * (sanitizers see a mark past its end) */
+	afrf_minimal(&r, "X: --=_authmilter_afrf_11\r\n");
+	buf_truncate(&b, 0);
+	report_afrf_build(&b, &r);
+	name = boundary_in(&b);
+	assert_string_equal(name, "=_authmilter_afrf_0");
+	free(name);
 	buf_deinit(&b);
 }
 

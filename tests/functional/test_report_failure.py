@@ -62,6 +62,7 @@ ZONE = {
     "psd.test": "v=DMARC1; p=none; psd=y; ruf=mailto:ruf@psd.test",
     "once.test": "v=DMARC1; p=none; ruf=mailto:ruf@once.test",
     "nr.test": "v=DMARC1; p=none; ruf=https://nr.test/afrf",
+    "many.test": "v=DMARC1; p=none; ruf=mailto:ruf@many.test",
     "fd.test": "v=DMARC1; p=none; fo=d; ruf=mailto:ruf@fd.test",
     "f1b.test": "v=DMARC1; p=none; fo=1; ruf=mailto:ruf@f1b.test",
     "fq.test": "v=DMARC1; p=none; ruf=mailto:ruf@fq.test",
@@ -110,6 +111,9 @@ def zone():
     # SPF's read answered, the failure report's second read not
     z["once.test"].append("ANSWERONCE")
     z["nr.test"].append("ANSWERONCE")
+    # a TXT record that is not SPF, then five SPF records (a permerror)
+    z["many.test"] = [{"TXT": "site-check=1"}] + [
+        {"TXT": "v=spf1 ip4:192.0.2.%d/32 -all" % k} for k in range(1, 6)]
     return z
 
 
@@ -300,17 +304,18 @@ def on(t, opts, spool):
                 ("psd.test", BAD_IP, "psd.test"),
                 ("fu.test", BAD_IP, "fs.test"),
                 ("once.test", BAD_IP, "once.test"),
-                ("nr.test", BAD_IP, "nr.test")]
+                ("nr.test", BAD_IP, "nr.test"),
+                ("many.test", BAD_IP, "many.test")]
         for n, (dom, ip, mfrom) in enumerate(send):
             # the f0.test failure (n 1) comes with the sender's ENVID
             d.send_message(msg(dom, n), client_ip=ip,
                            mail_from="<x@%s>" % mfrom,
                            mail_args=ENVID_ARGS if n == 1 else ())
-        got = wait_count(spool, 5)
+        got = wait_count(spool, 6)
         rs = reports(spool)
         tos = sorted(str(r["To"]) for r in rs)
         t.is_eq(tos, ["ruf@f0.test", "ruf@f1.test", "ruf@fs.test",
-                      "ruf@fu.test", "ruf@once.test"],
+                      "ruf@fu.test", "ruf@many.test", "ruf@once.test"],
                 "fo=0 fail, fo=1 pass without DKIM, fo=s SPF fail reported; "
                 "fo=0 pass, unauthorised ruf and psd=y not")
         spf_dns(t, rs)
@@ -359,7 +364,7 @@ def on(t, opts, spool):
                 "for f0.test in this hour, no more")
         t.ok(d.wait_for_log(r"failure report f0\.test: over 2 per hour",
                             timeout=5), "rate limit logged", diag=d.log_tail(5))
-        t.ok(re.search(r"failure reports: 6 sent, 2 over the rate limit",
+        t.ok(re.search(r"failure reports: 7 sent, 2 over the rate limit",
                        d.log()), "counts logged at stop", diag=d.log_tail(3))
     del got
 
@@ -504,7 +509,8 @@ def check_redacted(t, fb, hdr, subj):
 
 def spf_dns(t, rs):
     """SPF-DNS (RFC 9991 4, RFC 6591 3.1): the record of the aligned
-    MAIL FROM domain whose SPF failed, in the feedback-report part"""
+    MAIL FROM domain whose SPF failed, in the feedback-report part; of
+    five records the first four, and never a TXT record that is not SPF"""
     fields = {}
     for r in rs:
         fb = feedback(r).replace("\r", "")
@@ -520,6 +526,11 @@ def spf_dns(t, rs):
             "SPF failed for an unaligned MAIL FROM domain: no SPF-DNS")
     t.is_eq(fields.get("ruf@once.test"), [],
             "SPF record not read again: no SPF-DNS")
+    many = fields.get("ruf@many.test") or []
+    t.ok(len(many) == 4 and all(f.startswith(
+        'SPF-DNS: txt : many.test : "v=spf1 ip4:192.0.2.') for f in many),
+        "five SPF records: four SPF-DNS fields, none for a TXT record that "
+        "is not SPF", diag=repr(many))
 
 
 def feedback(m):

@@ -28,6 +28,7 @@ and the Message-ID; FailureReportRedact no leaves them as they came."""
 import glob
 import os
 import re
+import socket
 import sys
 import time
 
@@ -72,6 +73,9 @@ ZONE = {
     "rf3.test": "v=DMARC1; p=none; ruf=mailto:forensic@rep3.example",
     "sz.test": "v=DMARC1; p=none; ruf=mailto:small@sz.test!100,"
                "mailto:big@sz.test!100k",
+    # the same address, over its !size in rfc7489 mode, then without one
+    "sz2.test": "v=DMARC1; p=none; ruf=mailto:r@sz2.test!100,"
+                "mailto:r@sz2.test",
     "rf4.test": "v=DMARC1; p=none; ruf=mailto:a@rep4.example,"
                 "mailto:b@rep4.example,mailto:ruf@rf4.test,"
                 "mailto:ruf@rf4.test",
@@ -208,14 +212,18 @@ def organisations(t, opts, spool):
 
 def size_limit(t, opts, spool):
     """a ruf URI's !size: honoured in DMARCMode rfc7489 (RFC 7489 gives
-    every report URI one), ignored otherwise (RFC 9989 made it obsolete)"""
-    for mode, want in (("rfc7489", ["big@sz.test"]),
-                       (None, ["big@sz.test", "small@sz.test"])):
+    every report URI one), ignored otherwise (RFC 9989 made it obsolete);
+    an address whose first URI is over its limit still gets the report
+    through a second URI without one"""
+    for mode, want in (("rfc7489", ["big@sz.test", "r@sz2.test"]),
+                       (None, ["big@sz.test", "r@sz2.test",
+                               "small@sz.test"])):
         before = len(fake_sendmail.paths(spool))
         o = dict(opts, DMARCMode=mode) if mode else dict(opts)
         with daemon.Daemon(options=o) as d:
-            d.send_message(msg("sz.test", 400), client_ip=BAD_IP,
-                           mail_from="<x@sz.test>")
+            for dom in ("sz.test", "sz2.test"):
+                d.send_message(msg(dom, 400), client_ip=BAD_IP,
+                               mail_from="<x@%s>" % dom)
             wait_count(spool, before + len(want))
             tos = [str(m["To"]) for m in
                    fake_sendmail.messages(spool)[before:]]
@@ -547,6 +555,10 @@ def check_afrf(t, m):
     t.is_eq(m.get_param("report-type"), "feedback-report",
             "AFRF: report-type=feedback-report")
     t.is_eq(str(m["Subject"]), "FW: hello 1", "Subject: FW: and the original")
+    mid = str(m["Message-ID"])
+    t.ok(re.fullmatch(r"<afrf\.\d+\.\d+\.\d+@%s>"
+                      % re.escape(socket.gethostname()), mid),
+         "Message-ID: afrf.<time>.<n>.<pid>@ and the host's name", diag=mid)
     parts = list(m.iter_parts())
     types = [p.get_content_type() for p in parts]
     t.is_eq(types, ["text/plain", "message/feedback-report",

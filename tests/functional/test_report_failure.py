@@ -25,6 +25,7 @@ local-part of every address in every copied header field (a Received
 Original-Mail-From (a VERP sender) and in the Subject, keeps the domains
 and the Message-ID; FailureReportRedact no leaves them as they came."""
 
+import email.utils
 import glob
 import os
 import re
@@ -48,6 +49,8 @@ try:
 except ImportError as e:
     HAVE_LIBS = "python3-dkim and python3-yaml (%s)" % e
 
+# a report's Message-ID: afrf.<time>.<n>.<pid>@ and the host's name
+MSGID = r"<afrf\.\d+\.\d+\.\d+@%s>" % re.escape(socket.gethostname())
 # slower under valgrind/ASan (tests/ci-sanitize.sh sets it)
 SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1"))
 
@@ -441,9 +444,14 @@ def external(t, opts, spool):
         d.send_message(msg("rf4.test", 210), client_ip=BAD_IP,
                        mail_from="<x@rf4.test>")
         wait_count(spool, before + 2)
-        tos = [str(m["To"]) for m in fake_sendmail.messages(spool)[before:]]
+        new = fake_sendmail.messages(spool)[before:]
+        tos = [str(m["To"]) for m in new]
         t.is_eq(sorted(tos), ["afrf@rep4.example", "ruf@rf4.test"],
                 "ruf addresses that end up the same get one report")
+        mids = [str(m["Message-ID"]) for m in new]
+        t.ok(len(set(mids)) == 2 and all(re.fullmatch(MSGID, i)
+                                         for i in mids),
+             "one report's messages: a Message-ID each", diag=repr(mids))
 
 
 # a message whose addresses are outside From/To/Cc or quoted (the three
@@ -556,9 +564,12 @@ def check_afrf(t, m):
             "AFRF: report-type=feedback-report")
     t.is_eq(str(m["Subject"]), "FW: hello 1", "Subject: FW: and the original")
     mid = str(m["Message-ID"])
-    t.ok(re.fullmatch(r"<afrf\.\d+\.\d+\.\d+@%s>"
-                      % re.escape(socket.gethostname()), mid),
+    t.ok(re.fullmatch(MSGID, mid),
          "Message-ID: afrf.<time>.<n>.<pid>@ and the host's name", diag=mid)
+    t.is_eq(str(m["From"]), "dmarc@mx.receiver.example", "From: ReportContact")
+    age = time.time() - email.utils.parsedate_to_datetime(
+        str(m["Date"])).timestamp()
+    t.ok(0 <= age < 600, "Date: when the report was made", diag=str(m["Date"]))
     parts = list(m.iter_parts())
     types = [p.get_content_type() for p in parts]
     t.is_eq(types, ["text/plain", "message/feedback-report",

@@ -74,6 +74,8 @@ ZONE = {
     "rf1.test": "v=DMARC1; p=none; ruf=mailto:forensic@rep1.example",
     "rf2.test": "v=DMARC1; p=none; ruf=mailto:forensic@rep2.example",
     "rf3.test": "v=DMARC1; p=none; ruf=mailto:forensic@rep3.example",
+    "rf5.test": "v=DMARC1; p=none; ruf=mailto:a@rep5.example,"
+                "mailto:b@rep6.example",
     "sz.test": "v=DMARC1; p=none; ruf=mailto:small@sz.test!100,"
                "mailto:big@sz.test!100k",
     # the same address, over its !size in rfc7489 mode, then without one
@@ -438,6 +440,15 @@ def external(t, opts, spool):
                             r" host\)", timeout=5),
              "a ruf override naming another host refuses it, and the log "
              "says so", diag=d.log_tail(5))
+        # two addresses refused: the second one's line gives its reason
+        # alone
+        d.send_message(msg("rf5.test", 205), client_ip=BAD_IP,
+                       mail_from="<x@rf5.test>")
+        m = d.wait_for_log(r"failure report rf5\.test: b@rep6\.example: "
+                           r"skipped: (.*)", timeout=5)
+        why = m.group(1) if m else ""
+        t.ok(why.count("not authorised") == 1 and "rep5" not in why,
+             "two ruf addresses refused: each line its own reason", diag=why)
         # two ruf URIs the verification replaces by the same address,
         # and one address written twice: one report to each address
         before = len(fake_sendmail.paths(spool))

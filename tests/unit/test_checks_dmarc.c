@@ -27,6 +27,10 @@ static const struct dns_fake_record zone[] = {
 	{ "_dmarc.none.test", DNS_T_TXT, DNS_R_ANSWER, "v=DMARC1; p=none", 0, 0 },
 	{ "_dmarc.nop.test", DNS_T_TXT, DNS_R_ANSWER, "v=DMARC1; sp=reject", 0, 0 },
 	{ "_dmarc.fail.test", DNS_T_TXT, DNS_R_SERVFAIL, NULL, 0, 0 },
+	{ "_dmarc.psd.test", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject; psd=y", 0, 0 },
+	{ "_dmarc.own.psd.test", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject; psd=n", 0, 0 },
 };
 
 /* One message's DMARC: its state, resolver, A-R and policy input */
@@ -117,6 +121,7 @@ test_one_author_fails(void **state)
 	    "dmarc=fail (p=reject dis=reject) header.from=reject.test "
 	    "polrec.p=reject");
 	assert_true(t.ok);
+	assert_true(t.d.evaluated);
 	assert_int_equal(t.in.dmarc, POLICY_DMARC_FAIL);
 	assert_int_equal(t.in.dmarc_disposition, POLICY_DISP_REJECT);
 	assert_string_equal(t.in.from_domain, "reject.test");
@@ -247,6 +252,29 @@ test_strictest_of_two(void **state)
 	assert_true(t.ok);
 	assert_true(t.d.multi_domain);
 	assert_int_equal(t.in.dmarc, POLICY_DMARC_FAIL);
+	assert_string_equal(t.in.from_domain, "reject.test");
+	stop(&t);
+}
+
+/* the strictest as the first author, the most authors evaluated: every
+ * result is compared (reject over quarantine), none read from past the
+ * last */
+static void
+test_strictest_first_of_four(void **state)
+{
+	struct dmarc_dkim_id k[] = {
+		{ DMARC_AUTH_PASS, "none.test" }, { DMARC_AUTH_PASS, "nop.test" },
+	};
+	struct dmarc_auth auth = { DMARC_AUTH_NONE, NULL, NULL, k, 2 };
+	struct run t;
+	const char *v;
+
+	(void)state;
+	start(&t);
+	from(&t, "a@reject.test, b@none.test, c@quar.test, d@nop.test");
+	v = finish(&t, false, &auth);
+	assert_non_null(strstr(v, "dmarc=fail (p=reject dis=reject; authors "
+	    "reject.test none.test quar.test nop.test) header.from=reject.test"));
 	assert_string_equal(t.in.from_domain, "reject.test");
 	stop(&t);
 }
@@ -411,11 +439,13 @@ test_author_domains_cap(void **state)
 }
 
 /* a d= of the author's organization, in any case and with the root's
- * dot, is one; another's, an empty or an overlong one is not */
+ * dot, is one; another's, an empty or an overlong one is not (256
+ * octets: cut to fit, it would be a name under example.com) */
 static void
 test_author_org(void **state)
 {
-	char longname[300];
+	static const char tail[] = ".example.com.";
+	char longname[DMARC_DOMAIN_SIZE + 1];
 	struct run t;
 
 	(void)state;
@@ -425,9 +455,28 @@ test_author_org(void **state)
 	assert_true(checks_dmarc_author_org(&t.d, "other.example.com"));
 	assert_false(checks_dmarc_author_org(&t.d, "example.net"));
 	assert_false(checks_dmarc_author_org(&t.d, ""));
-	memset(longname, 'a', sizeof(longname) - 1);
-	longname[sizeof(longname) - 1] = '\0';
+	memset(longname, 'a', sizeof(longname) - sizeof(tail));
+	memcpy(longname + sizeof(longname) - sizeof(tail), tail, sizeof(tail));
+	assert_int_equal(strlen(longname), DMARC_DOMAIN_SIZE);
 	assert_false(checks_dmarc_author_org(&t.d, longname));
+	stop(&t);
+}
+
+/* a name the author's walk did not start early (the SPF domain's walk
+ * here) is asked, not answered by an early lookup still waiting (the
+ * PSD's record, which own.psd.test's psd=n left unused) */
+static void
+test_prefetch_other_name(void **state)
+{
+	struct dmarc_auth auth = { DMARC_AUTH_PASS, "mail.own.psd.test", NULL,
+	    NULL, 0 };
+	struct run t;
+
+	(void)state;
+	start(&t);
+	from(&t, "a@own.psd.test");
+	(void)finish(&t, false, &auth);
+	assert_int_equal(t.in.dmarc, POLICY_DMARC_PASS);
 	stop(&t);
 }
 
@@ -492,6 +541,7 @@ main(void)
 		cmocka_unit_test(test_no_record),
 		cmocka_unit_test(test_temperror),
 		cmocka_unit_test(test_strictest_of_two),
+		cmocka_unit_test(test_strictest_first_of_four),
 		cmocka_unit_test(test_several_refused),
 		cmocka_unit_test(test_refused_after_evaluated),
 		cmocka_unit_test(test_wants),
@@ -501,6 +551,7 @@ main(void)
 		cmocka_unit_test(test_from_fields_cap),
 		cmocka_unit_test(test_author_domains_cap),
 		cmocka_unit_test(test_author_org),
+		cmocka_unit_test(test_prefetch_other_name),
 		cmocka_unit_test(test_prefetch_used),
 		cmocka_unit_test(test_psl_file),
 	};

@@ -1,0 +1,294 @@
+/* test_checks.c - the milter's verification steps (src/milter/checks.c)
+ *
+ * A message goes through checks_mail_from, checks_field, checks_eoh,
+ * checks_body and checks_eom as the milter's callbacks (and authcheck)
+ * drive them, under a configuration read from a file, against a fake
+ * resolver; each case reads the A-R value and the verdicts.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "conf/conf.h"
+#include "conf/conf_live.h"
+#include "milter/checks.h"
+#include "milter/session.h"
+#include "temp_file.h"
+
+static const struct dns_fake_record zone[] = {
+	{ "reject.test", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=spf1 ip4:192.0.2.1 -all", 0, 0 },
+	{ "_dmarc.reject.test", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject", 0, 0 },
+	{ "helo.test", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=spf1 ip4:192.0.2.1 -all", 0, 0 },
+	{ "_dmarc.helo.test", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject", 0, 0 },
+	{ "temp.test", DNS_T_TXT, DNS_R_SERVFAIL, NULL, 0, 0 },
+	{ "_dmarc.temp.test", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject", 0, 0 },
+	{ "mail.quar.test", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=spf1 ip4:192.0.2.1 -all", 0, 0 },
+	{ "_dmarc.quar.test", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=quarantine", 0, 0 },
+	/* the SPF domain's walk asks it at the end: the resolver's own
+	 * timeout applies, not a cut of its own */
+	{ "_dmarc.mail.quar.test", DNS_T_TXT, DNS_R_NXDOMAIN, NULL, 30, 0 },
+};
+
+static struct dns_resolver *resolver;
+
+/* One message through the checks */
+struct msg {
+	struct session *s;
+	struct verdict at_mail, at_end;
+	struct authres ar;
+};
+
+static int
+group_setup(void **state)
+{
+	const char *why;
+
+	(void)state;
+	resolver = dns_resolver_new_fake(zone, sizeof(zone) / sizeof(zone[0]),
+	    0);
+	checks_set_resolver(resolver);
+	return checks_dmarc_init(NULL, &why) ? 0 : -1;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	checks_set_resolver(NULL);
+	checks_dmarc_deinit();
+	conf_live_clear();
+	dns_resolver_free(&resolver);
+	return 0;
+}
+
+/* use_conf - the live configuration: AuthservID mx.test and text */
+static void
+use_conf(const char *text)
+{
+	char path[256], all[1024];
+	struct buf err = BUF_INIT;
+	struct conf *c = NULL;
+
+	(void)snprintf(all, sizeof(all), "AuthservID mx.test\n%s", text);
+	temp_file_write(path, sizeof(path), all);
+	assert_true(conf_load(path, &c, &err));
+	(void)remove(path);
+	buf_deinit(&err);
+	conf_live_set(c);
+}
+
+/* begin - a message from client ip (NULL: on this host) after HELO
+ * helo, MAIL FROM mail_from; through checks_mail_from */
+static void
+begin(struct msg *m, const char *ip, const char *helo, const char *mail_from)
+{
+	memset(m, 0, sizeof(*m));
+	m->s = session_new();
+	assert_non_null(m->s);
+	session_set_client(m->s, NULL, ip != NULL ? ip : "local");
+	if (helo != NULL)
+		session_set_helo(m->s, helo);
+	assert_true(session_message_start(m->s));
+	m->s->msg.mail_from = session_msg_strdup(m->s, mail_from);
+	checks_mail_from(m->s, &m->at_mail);
+}
+
+/* field - one header field, kept as the milter keeps it */
+static void
+field(struct msg *m, const char *name, const char *value)
+{
+	struct header f;
+
+	headers_field_init(&f, name, (const unsigned char *)value,
+	    strlen(value));
+	checks_field(m->s, &f, session_keep_field(m->s, &f));
+}
+
+/* end - the end of header, an empty body, the end of message: the A-R
+ * value */
+static const char *
+end(struct msg *m)
+{
+	checks_eoh(m->s);
+	checks_body(m->s, (const unsigned char *)"\r\n", 2);
+	authres_init(&m->ar, "mx.test");
+	checks_eom(m->s, &m->ar, &m->at_end);
+	return authres_finish(&m->ar);
+}
+
+static void
+done(struct msg *m)
+{
+	authres_deinit(&m->ar);
+	session_free(&m->s);
+}
+
+/* SPF fails, DMARC fails under p=reject: both in the A-R, rejected */
+static void
+test_spf_and_dmarc_fail(void **state)
+{
+	struct msg m;
+
+	(void)state;
+	use_conf("");
+	begin(&m, "198.51.100.7", "helo.test", "a@reject.test");
+	field(&m, "From", " a@reject.test");
+	assert_string_equal(end(&m), "mx.test;\n\t"
+	    "spf=fail reason=\"198.51.100.7 is not one of reject.test's "
+	    "designated mail servers\" smtp.mailfrom=reject.test;\n\t"
+	    "spf=fail reason=\"198.51.100.7 is not one of helo.test's "
+	    "designated mail servers\" smtp.helo=helo.test;\n\t"
+	    "dkim=none;\n\t"
+	    "arc=none;\n\t"
+	    "dmarc=fail (p=reject dis=reject) header.from=reject.test "
+	    "polrec.p=reject");
+	assert_int_equal(m.at_end.kind, VERDICT_REJECT);
+	done(&m);
+}
+
+/* dmarc_res - the DMARC result (the first author's) of a message (MAIL FROM
+ * mail_from, From author) sent from 192.0.2.1 under conf */
+static const struct dmarc_result *
+dmarc_res(struct msg *m, const char *conf, const char *mail_from,
+    const char *author)
+{
+	char from[300];
+
+	use_conf(conf);
+	begin(m, "192.0.2.1", "helo.test", mail_from);
+	(void)snprintf(from, sizeof(from), " %s", author);
+	field(m, "From", from);
+	(void)end(m);
+	return &m->s->msg.checks.dmarc.authors[0].res;
+}
+
+/* ARCTrustedSealers (ARCVerify is on) ask for the author's organizational
+ * domain, which the verdict alone does not need */
+static void
+test_trusted_sealers_want_org(void **state)
+{
+	struct msg m;
+
+	(void)state;
+	assert_string_equal(dmarc_res(&m, "", "a@reject.test",
+	    "a@reject.test")->org_domain, "");
+	done(&m);
+	assert_string_equal(dmarc_res(&m, "ARCTrustedSealers sealer.test\n",
+	    "a@reject.test", "a@reject.test")->org_domain, "reject.test");
+	done(&m);
+}
+
+/* an SPF temperror is DMARC's temperror, not a failure */
+static void
+test_spf_temperror(void **state)
+{
+	struct msg m;
+
+	(void)state;
+	assert_int_equal(dmarc_res(&m, "", "a@temp.test", "a@temp.test")->result,
+	    DMARC_RES_TEMPERROR);
+	done(&m);
+}
+
+/* a From of exactly MaxHeaderFieldBytes ("From" ":" value) is
+ * evaluated; one octet more is a permerror */
+static void
+test_from_at_field_cap(void **state)
+{
+	char value[1000 - 5 + 2];
+	struct msg m;
+	size_t n = sizeof(value) - 1;
+
+	(void)state;
+	use_conf("MaxHeaderFieldBytes 1000\n");
+	memset(value, ' ', n);
+	memcpy(value + n - strlen("a@reject.test"), "a@reject.test",
+	    strlen("a@reject.test"));
+	value[n] = '\0';
+	begin(&m, "192.0.2.1", "helo.test", "a@reject.test");
+	field(&m, "From", value + 1);
+	assert_non_null(strstr(end(&m), "dmarc=pass"));
+	done(&m);
+	begin(&m, "192.0.2.1", "helo.test", "a@reject.test");
+	field(&m, "From", value);
+	assert_non_null(strstr(end(&m), "dmarc=permerror "
+	    "reason=\"From field over MaxHeaderFieldBytes\""));
+	done(&m);
+}
+
+/* the null sender: SPF's HELO identity is the one DMARC aligns
+ * (RFC 9989) */
+static void
+test_null_sender_helo_aligned(void **state)
+{
+	struct msg m;
+
+	(void)state;
+	assert_int_equal(dmarc_res(&m, "", "", "a@helo.test")->result,
+	    DMARC_RES_PASS);
+	done(&m);
+}
+
+/* the walk for the SPF domain's organization waits for an answer that
+ * takes 30 ms: relaxed SPF alignment passes */
+static void
+test_late_walk_answer(void **state)
+{
+	struct msg m;
+
+	(void)state;
+	assert_int_equal(dmarc_res(&m, "", "a@mail.quar.test",
+	    "a@quar.test")->result, DMARC_RES_PASS);
+	done(&m);
+}
+
+/* several author domains: the strictest by default, refused with
+ * DMARCMultipleFrom reject */
+static void
+test_multiple_from(void **state)
+{
+	struct msg m;
+
+	(void)state;
+	(void)dmarc_res(&m, "", "a@reject.test", "a@reject.test, b@quar.test");
+	assert_non_null(strstr(authres_finish(&m.ar),
+	    "authors reject.test quar.test"));
+	assert_int_not_equal(m.at_end.kind, VERDICT_REJECT);
+	done(&m);
+	(void)dmarc_res(&m, "DMARCMultipleFrom reject\n", "a@reject.test",
+	    "a@reject.test, b@quar.test");
+	assert_non_null(strstr(authres_finish(&m.ar), "dmarc=permerror "
+	    "reason=\"several author domains in From\""));
+	assert_int_equal(m.at_end.kind, VERDICT_REJECT);
+	done(&m);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_spf_and_dmarc_fail),
+		cmocka_unit_test(test_trusted_sealers_want_org),
+		cmocka_unit_test(test_spf_temperror),
+		cmocka_unit_test(test_from_at_field_cap),
+		cmocka_unit_test(test_null_sender_helo_aligned),
+		cmocka_unit_test(test_late_walk_answer),
+		cmocka_unit_test(test_multiple_from),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

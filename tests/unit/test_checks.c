@@ -230,8 +230,8 @@ test_from_at_field_cap(void **state)
 	done(&m);
 }
 
-/* the null sender: SPF's HELO identity is the one DMARC aligns
- * (RFC 9989) */
+/* the null sender: SPF's HELO identity is the one checked, named in
+ * the A-R, and the one DMARC aligns (RFC 9989) */
 static void
 test_null_sender_helo_aligned(void **state)
 {
@@ -240,6 +240,8 @@ test_null_sender_helo_aligned(void **state)
 	(void)state;
 	assert_int_equal(dmarc_res(&m, "", "", "a@helo.test")->result,
 	    DMARC_RES_PASS);
+	assert_non_null(strstr(authres_finish(&m.ar),
+	    "mx.test;\n\tspf=pass smtp.helo=helo.test;\n\t"));
 	done(&m);
 }
 

@@ -16,8 +16,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "../dkim/msgsplit.h"
 #include "conf/conf.h"
 #include "conf/conf_live.h"
+#include "dkim_verify_fixtures.h"
 #include "milter/checks.h"
 #include "milter/session.h"
 #include "temp_file.h"
@@ -41,6 +43,13 @@ static const struct dns_fake_record zone[] = {
 	/* the SPF domain's walk asks it at the end: the resolver's own
 	 * timeout applies, not a cut of its own */
 	{ "_dmarc.mail.quar.test", DNS_T_TXT, DNS_R_NXDOMAIN, NULL, 30, 0 },
+	/* the RFC 8463 message's signer */
+	{ DVFX_ED_NAME, DNS_T_TXT, DNS_R_ANSWER, DVFX_ED_REC, 0, 0 },
+	{ DVFX_RSA_NAME, DNS_T_TXT, DNS_R_ANSWER, DVFX_RSA_REC, 0, 0 },
+	{ "_dmarc.football.example.com", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=reject", 0, 0 },
+	{ "mail.football.example.com", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=spf1 ip4:192.0.2.1 -all", 0, 0 },
 };
 
 static struct dns_resolver *resolver;
@@ -279,6 +288,64 @@ test_multiple_from(void **state)
 	done(&m);
 }
 
+/* signed_msg - the RFC 8463 message (two signatures of football.example.com)
+ * from MAIL FROM a@mail.football.example.com under conf: the A-R */
+static const char *
+signed_msg(struct msg *m, const char *conf)
+{
+	const unsigned char *p = (const unsigned char *)dvfx_rfc8463_msg;
+	size_t len = strlen(dvfx_rfc8463_msg), pos = 0;
+	struct msg_field f;
+	char name[64], *value;
+
+	use_conf(conf);
+	begin(m, "192.0.2.1", "helo.test", "a@mail.football.example.com");
+	while (msg_next_field(p, len, &pos, &f) > 0) {
+		(void)snprintf(name, sizeof(name), "%.*s", (int)f.name_len,
+		    (const char *)f.name);
+		value = strndup((const char *)f.value, f.value_len);
+		field(m, name, value);
+		free(value);
+	}
+	checks_eoh(m->s);
+	checks_body(m->s, p + pos, len - pos);
+	authres_init(&m->ar, "mx.test");
+	checks_eom(m->s, &m->ar, &m->at_end);
+	return authres_finish(&m->ar);
+}
+
+/* both signatures pass, each entry with its properties; DMARC passes on
+ * the exact DKIM domain and, only when reports want every alignment
+ * (ReportStore), finds the relaxed SPF one too */
+static void
+test_dkim_signed(void **state)
+{
+	const struct dmarc_result *res;
+	struct msg m;
+
+	(void)state;
+	assert_string_equal(signed_msg(&m, ""), "mx.test;\n\t"
+	    "spf=pass smtp.mailfrom=mail.football.example.com;\n\t"
+	    "spf=pass smtp.helo=helo.test;\n\t"
+	    "dkim=pass header.d=football.example.com header.s=brisbane "
+	    "header.a=ed25519-sha256 header.b=\"/gCrinpc\";\n\t"
+	    "dkim=pass header.d=football.example.com header.s=test "
+	    "header.a=rsa-sha256 header.b=F45dVWDf;\n\t"
+	    "arc=none;\n\t"
+	    "dmarc=pass (p=reject dis=none) header.from=football.example.com "
+	    "polrec.p=reject");
+	res = &m.s->msg.checks.dmarc.authors[0].res;
+	assert_int_equal(res->result, DMARC_RES_PASS);
+	assert_true(res->dkim_aligned);
+	assert_false(res->spf_aligned);
+	done(&m);
+	(void)signed_msg(&m, "ReportStore sqlite:/nonexistent/r.db\n");
+	res = &m.s->msg.checks.dmarc.authors[0].res;
+	assert_true(res->dkim_aligned);
+	assert_true(res->spf_aligned);
+	done(&m);
+}
+
 int
 main(void)
 {
@@ -290,6 +357,7 @@ main(void)
 		cmocka_unit_test(test_null_sender_helo_aligned),
 		cmocka_unit_test(test_late_walk_answer),
 		cmocka_unit_test(test_multiple_from),
+		cmocka_unit_test(test_dkim_signed),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

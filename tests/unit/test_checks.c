@@ -288,6 +288,59 @@ test_multiple_from(void **state)
 	done(&m);
 }
 
+/* a From some reader sees in another field, right at its start, is an
+ * author as well */
+static void
+test_hidden_from_at_start(void **state)
+{
+	struct msg m;
+
+	(void)state;
+	use_conf("");
+	begin(&m, "192.0.2.1", "helo.test", "a@reject.test");
+	field(&m, "From", " a@reject.test");
+	field(&m, "Subject", "\rFrom: b@quar.test");
+	assert_non_null(strstr(end(&m), "authors reject.test quar.test"));
+	done(&m);
+}
+
+/* a message without a header field: no signature, no author */
+static void
+test_no_fields(void **state)
+{
+	struct msg m;
+
+	(void)state;
+	use_conf("");
+	begin(&m, "192.0.2.1", "helo.test", "a@reject.test");
+	assert_string_equal(end(&m), "mx.test;\n\t"
+	    "spf=pass smtp.mailfrom=reject.test;\n\t"
+	    "spf=pass smtp.helo=helo.test;\n\t"
+	    "dkim=none;\n\t"
+	    "arc=none;\n\t"
+	    "dmarc=permerror reason=\"no From address\"");
+	done(&m);
+}
+
+/* a client on this host gets no SPF check: DMARC has no SPF result to
+ * align, and fails */
+static void
+test_local_client_no_spf(void **state)
+{
+	struct msg m;
+
+	(void)state;
+	use_conf("");
+	begin(&m, NULL, "helo.test", "a@reject.test");
+	field(&m, "From", " a@reject.test");
+	assert_string_equal(end(&m), "mx.test;\n\t"
+	    "dkim=none;\n\t"
+	    "arc=none;\n\t"
+	    "dmarc=fail (p=reject dis=reject) header.from=reject.test "
+	    "polrec.p=reject");
+	done(&m);
+}
+
 /* signed_msg - the RFC 8463 message (two signatures of football.example.com)
  * from MAIL FROM a@mail.football.example.com under conf: the A-R */
 static const char *
@@ -346,6 +399,24 @@ test_dkim_signed(void **state)
 	done(&m);
 }
 
+/* the DKIM options reach the verifier: DKIMMinKeyBits above the RFC
+ * 8463 RSA key's 1024 bits fails that signature. DKIMMaxSignatures 1
+ * leaves the second signature over the cap, verified all the same: it
+ * is the author's (admit_author_signatures) */
+static void
+test_dkim_options(void **state)
+{
+	struct msg m;
+
+	(void)state;
+	assert_non_null(strstr(signed_msg(&m, "DKIMMinKeyBits 2048\n"),
+	    "header.b=\"/gCrinpc\";\n\tdkim=policy"));
+	done(&m);
+	assert_non_null(strstr(signed_msg(&m, "DKIMMaxSignatures 1\n"),
+	    "dkim=pass header.d=football.example.com header.s=test "));
+	done(&m);
+}
+
 int
 main(void)
 {
@@ -357,7 +428,11 @@ main(void)
 		cmocka_unit_test(test_null_sender_helo_aligned),
 		cmocka_unit_test(test_late_walk_answer),
 		cmocka_unit_test(test_multiple_from),
+		cmocka_unit_test(test_hidden_from_at_start),
+		cmocka_unit_test(test_no_fields),
+		cmocka_unit_test(test_local_client_no_spf),
 		cmocka_unit_test(test_dkim_signed),
+		cmocka_unit_test(test_dkim_options),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

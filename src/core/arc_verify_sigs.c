@@ -69,25 +69,6 @@ arc_verify_sigs_want_key(struct arc_verifier *v, const struct dkim_sig *sig)
 	return added ? idx : -1;
 }
 
-/* answer_reason - why a failed lookup gives no key */
-static const char *
-answer_reason(enum dns_status st)
-{
-	switch (st) {
-	case DNS_R_NXDOMAIN:
-	case DNS_R_NODATA:
-		return "no key";
-	case DNS_R_TIMEOUT:
-		return "key lookup timed out";
-	case DNS_R_SERVFAIL:
-		return "key lookup failed (SERVFAIL)";
-	case DNS_R_BOGUS:
-		return "key lookup failed DNSSEC validation";
-	default:
-		return "key lookup error";
-	}
-}
-
 /* arc_verify_sigs_key_answer - the key of the answer, by DKIM's rule */
 void
 arc_verify_sigs_key_answer(struct arc_verifier *v, int idx,
@@ -104,7 +85,7 @@ arc_verify_sigs_key_answer(struct arc_verifier *v, int idx,
 		return;
 	k->answered = true;
 	if (a->status != DNS_R_ANSWER) {
-		k->why = answer_reason(a->status);
+		k->why = dkim_key_lookup_failure(a->status);
 		return;
 	}
 	k->ok = dkim_key_pick(a, &k->key, &why, &rr) == DKIM_KEY_OK;

@@ -9,7 +9,8 @@
  * does) both use this.
  *
  * Exported functions:
- *   dkim_key_pick   the key, or why there is none
+ *   dkim_key_pick             the key, or why there is none
+ *   dkim_key_lookup_failure   why a failed lookup gives no key
  */
 #include "config.h"
 
@@ -72,4 +73,22 @@ dkim_key_pick(const struct dns_answer *a, struct dkim_key *key,
 	*why_r = first_why;
 	*rr_r = first_rr;
 	return first;
+}
+
+const char *
+dkim_key_lookup_failure(enum dns_status st)
+{
+	switch (st) {
+	case DNS_R_NXDOMAIN:
+	case DNS_R_NODATA:
+		return "no key";
+	case DNS_R_TIMEOUT:
+		return "key lookup timed out";
+	case DNS_R_SERVFAIL:
+		return "key lookup failed (SERVFAIL)";
+	case DNS_R_BOGUS:
+		return "key lookup failed DNSSEC validation";
+	default:
+		return "key lookup error";
+	}
 }

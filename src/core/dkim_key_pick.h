@@ -18,4 +18,12 @@
 enum dkim_key_status dkim_key_pick(const struct dns_answer *a,
     struct dkim_key *key, const char **why_r, const struct dns_rr **rr_r);
 
+/*
+ * dkim_key_lookup_failure - why a key lookup with status st (not
+ * DNS_R_ANSWER) gives no key, static text for DKIM's and ARC's results:
+ * "no key" for NXDOMAIN and NODATA (a permerror), else the temporary
+ * failure ("key lookup timed out", ...)
+ */
+const char *dkim_key_lookup_failure(enum dns_status st);
+
 #endif

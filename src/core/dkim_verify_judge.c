@@ -23,22 +23,6 @@
 #include "crypto/crypto.h"
 #include "util/str.h"
 
-/* answer_reason - temperror reasons for a failed lookup */
-static const char *
-answer_reason(enum dns_status st)
-{
-	switch (st) {
-	case DNS_R_TIMEOUT:
-		return "key lookup timed out";
-	case DNS_R_SERVFAIL:
-		return "key lookup failed (SERVFAIL)";
-	case DNS_R_BOGUS:
-		return "key lookup failed DNSSEC validation";
-	default:
-		return "key lookup error";
-	}
-}
-
 /* check_key - does the key fit the signature and our policy? */
 static void
 check_key(const struct dkim_verifier *v, struct vsig *s)
@@ -86,7 +70,7 @@ dkim_verifier_key_answer(struct dkim_verifier *v, int idx,
 		dkim_vsig_finish(s, DKIM_RES_PERMERROR, "no key");
 		return;
 	default:
-		dkim_vsig_finish(s, DKIM_RES_TEMPERROR, answer_reason(a->status));
+		dkim_vsig_finish(s, DKIM_RES_TEMPERROR, dkim_key_lookup_failure(a->status));
 		return;
 	}
 	st = dkim_key_pick(a, &s->key, &why, &rr);

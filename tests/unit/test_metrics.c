@@ -136,6 +136,9 @@ test_dkim_dns_reports(void **state)
 	assert_true(has_line(&b, "authmilter_report_rows_dropped_total{reason=\"queue_full\"} 2"));
 	assert_true(has_line(&b, "authmilter_config_reloads_total{result=\"refused\"} 1"));
 	assert_true(has_line(&b, "authmilter_config_last_reload_success_timestamp_seconds 0"));
+	/* nothing was signed: the counters after the "other" ones are not
+	 * read as more of them */
+	assert_null(strstr(buf_cstr(&b), "authmilter_dkim_signed_total{"));
 	metrics_config_started();
 	render(&b);
 	assert_true(has_line(&b, "authmilter_config_reloads_total{result=\"ok\"} 0"));
@@ -173,6 +176,131 @@ test_signing_keys(void **state)
 	render(&b);
 	assert_true(has_line(&b, "authmilter_dkim_signed_total{domain=\"other\","
 	    "selector=\"other\",algorithm=\"rsa-sha256\"} 13"));
+	buf_deinit(&b);
+}
+
+/* count_prefix - rendered lines starting with prefix */
+static size_t
+count_prefix(const struct buf *b, const char *prefix)
+{
+	const char *p = buf_cstr(b), *nl;
+	size_t n = 0, len = strlen(prefix);
+
+	for (;;) {
+		if (strncmp(p, prefix, len) == 0)
+			n++;
+		if ((nl = strchr(p, '\n')) == NULL)
+			return n;
+		p = nl + 1;
+	}
+}
+
+/* a full table renders every key; one more of any algorithm is "other",
+ * shown once it is counted at all */
+static void
+test_signing_table_full(void **state)
+{
+	struct buf b = BUF_INIT;
+	char dom[32];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < METRICS_MAX_SIGN_KEYS; i++) {
+		(void)snprintf(dom, sizeof(dom), "d%zu.test", i);
+		metrics_dkim_signed(dom, "s", "rsa-sha256");
+	}
+	render(&b);
+	assert_int_equal(count_prefix(&b, "authmilter_dkim_signed_total{domain=\"d"),
+	    METRICS_MAX_SIGN_KEYS);
+	assert_null(strstr(buf_cstr(&b), "domain=\"other\""));
+	metrics_dkim_signed("late.test", "s", "ed25519-sha256");
+	render(&b);
+	assert_true(has_line(&b, "authmilter_dkim_signed_total{domain=\"other\","
+	    "selector=\"other\",algorithm=\"ed25519-sha256\"} 1"));
+	assert_int_equal(count_prefix(&b, "authmilter_dkim_signed_total{domain=\"other\""), 1);
+	buf_deinit(&b);
+}
+
+/* each class boundary: a key of exactly the size is in that class */
+static void
+test_keysize_classes(void **state)
+{
+	static const struct { unsigned bits; const char *cls; } cases[] = {
+		{ 255, "lt1024" }, { 256, "256" }, { 257, "lt1024" },
+		{ 1023, "lt1024" }, { 1024, "1024" }, { 2047, "1024" },
+		{ 2048, "2048" }, { 3071, "2048" }, { 3072, "3072" },
+		{ 4095, "3072" }, { 4096, "4096" }, { 4097, "gt4096" },
+	};
+	struct buf b = BUF_INIT;
+	char line[160];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		metrics_reset();
+		metrics_dkim_signature("rsa-sha256", cases[i].bits);
+		render(&b);
+		(void)snprintf(line, sizeof(line), "authmilter_dkim_signatures_total"
+		    "{algorithm=\"rsa-sha256\",key_size=\"%s\"} 1", cases[i].cls);
+		if (!has_line(&b, line))
+			fail_msg("%u bits: no line [%s]", cases[i].bits, line);
+	}
+	buf_deinit(&b);
+}
+
+/* an enum value out of range counts nowhere: not in a neighbour's
+ * counter, not in a histogram */
+static void
+test_out_of_range_ignored(void **state)
+{
+	struct buf before = BUF_INIT, after = BUF_INIT;
+
+	(void)state;
+	render(&before);
+	metrics_message(METRICS_STAGE_COUNT, METRICS_VERDICT_ACCEPT, 100);
+	metrics_message(METRICS_STAGE_EOM, METRICS_VERDICT_COUNT, 100);
+	metrics_result(METRICS_METHOD_COUNT, "none");
+	metrics_report_row_dropped(METRICS_DROP_COUNT);
+	render(&after);
+	assert_string_equal(buf_cstr(&before), buf_cstr(&after));
+	/* an unknown DNS status still took time, but has no series */
+	metrics_dns_answer((enum dns_status)(DNS_R_ERROR + 1), 100);
+	render(&after);
+	assert_true(has_line(&after, "authmilter_dns_answer_duration_seconds_count 1"));
+	assert_true(has_line(&after, "authmilter_config_reloads_total{result=\"ok\"} 0"));
+	assert_int_equal(count_prefix(&after, "authmilter_dns_answers_total{"),
+	    DNS_R_ERROR + 1);
+	buf_deinit(&before);
+	buf_deinit(&after);
+}
+
+/* every label combination of a family is rendered, once */
+static void
+test_series_per_family(void **state)
+{
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	render(&b);
+	assert_int_equal(count_prefix(&b, "authmilter_messages_total{"),
+	    METRICS_STAGE_COUNT * METRICS_VERDICT_COUNT);
+	assert_int_equal(count_prefix(&b, "authmilter_results_total{"),
+	    METRICS_METHOD_COUNT * 9);
+	assert_int_equal(count_prefix(&b, "authmilter_dkim_signatures_total{"),
+	    4 * 8);
+	assert_int_equal(count_prefix(&b, "authmilter_dns_answers_total{"),
+	    DNS_R_ERROR + 1);
+	assert_int_equal(count_prefix(&b, "authmilter_report_rows_dropped_total{"),
+	    METRICS_DROP_COUNT);
+	assert_true(has_line(&b, "authmilter_messages_total{stage=\"mail_from\",verdict=\"accept\"} 0"));
+	assert_true(has_line(&b, "authmilter_results_total{method=\"spf\",result=\"none\"} 0"));
+	assert_true(has_line(&b, "authmilter_dkim_signatures_total{algorithm=\"rsa-sha256\",key_size=\"unknown\"} 0"));
+	assert_true(has_line(&b, "authmilter_dns_answers_total{status=\"answer\"} 0"));
+	assert_true(has_line(&b, "authmilter_dkim_sign_failures_total 0"));
+	metrics_dkim_sign_failed();
+	metrics_dkim_sign_failed();
+	render(&b);
+	assert_true(has_line(&b, "authmilter_dkim_sign_failures_total 2"));
 	buf_deinit(&b);
 }
 
@@ -356,6 +484,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_messages_and_results, reset, reset),
 		cmocka_unit_test_setup_teardown(test_dkim_dns_reports, reset, reset),
 		cmocka_unit_test_setup_teardown(test_signing_keys, reset, reset),
+		cmocka_unit_test_setup_teardown(test_signing_table_full, reset, reset),
+		cmocka_unit_test_setup_teardown(test_keysize_classes, reset, reset),
+		cmocka_unit_test_setup_teardown(test_out_of_range_ignored, reset, reset),
+		cmocka_unit_test_setup_teardown(test_series_per_family, reset, reset),
 		cmocka_unit_test_setup_teardown(test_concurrent_updates_exact, reset, reset),
 		cmocka_unit_test_setup_teardown(test_dns_cache_counts_hit, reset, reset),
 		cmocka_unit_test_setup_teardown(test_spf_pool_counts_kept_result, reset, reset),

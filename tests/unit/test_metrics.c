@@ -367,6 +367,14 @@ static const struct addr_case addr_cases[] = {
 	{ "inet6:80@127.0.0.1", "numeric IPv6", 0, NULL, 0 },
 	{ "inet:80@1.2.3.4.5.6.7.8.9.10.11.12.13.14.15.16.17.18.19.20.21.22.23.24.25",
 	  "over-long", 0, NULL, 0 },
+	/* 64 characters: one more than the buffer holds with its NUL */
+	{ "inet:80@1.2.3.4.5.6.7.8.9.10.11.12.13.14.15.16.17.18.19.20.21.22.23.4567",
+	  "over-long", 0, NULL, 0 },
+	{ "inet:65535@127.0.0.1", NULL, AF_INET, "127.0.0.1", 65535 },
+	/* ten digits would wrap an unsigned to 80 */
+	{ "inet:4294967376@127.0.0.1", "port must be", 0, NULL, 0 },
+	{ "inet6:80@[]", "missing", 0, NULL, 0 },
+	{ "inet6:", "expected", 0, NULL, 0 },
 	{ "unix:/run/x", "expected", 0, NULL, 0 },
 	{ "inet:", "expected", 0, NULL, 0 },
 	{ "", "expected", 0, NULL, 0 },
@@ -383,8 +391,12 @@ test_addr_parse(void **state)
 		struct sockaddr_storage ss;
 		socklen_t len = 0;
 		char text[64] = "";
-		const char *why = metrics_addr_parse(c->spec, strlen(c->spec), &ss, &len);
+		const char *why;
 		unsigned port = 0;
+
+		/* what bind() gets must have no stale bytes (sin_zero) */
+		memset(&ss, 0xa5, sizeof(ss));
+		why = metrics_addr_parse(c->spec, strlen(c->spec), &ss, &len);
 
 		if (c->error != NULL) {
 			if (why == NULL || strstr(why, c->error) == NULL)
@@ -397,16 +409,20 @@ test_addr_parse(void **state)
 		assert_int_equal(ss.ss_family, c->family);
 		if (c->family == AF_INET) {
 			const struct sockaddr_in *s4 = (const void *)&ss;
+			static const unsigned char zero[sizeof(s4->sin_zero)];
 
 			(void)inet_ntop(AF_INET, &s4->sin_addr, text, sizeof(text));
 			port = ntohs(s4->sin_port);
 			assert_int_equal(len, sizeof(*s4));
+			assert_memory_equal(s4->sin_zero, zero, sizeof(zero));
 		} else {
 			const struct sockaddr_in6 *s6 = (const void *)&ss;
 
 			(void)inet_ntop(AF_INET6, &s6->sin6_addr, text, sizeof(text));
 			port = ntohs(s6->sin6_port);
 			assert_int_equal(len, sizeof(*s6));
+			assert_int_equal(s6->sin6_flowinfo, 0);
+			assert_int_equal(s6->sin6_scope_id, 0);
 		}
 		assert_string_equal(text, c->addr);
 		assert_int_equal(port, c->port);

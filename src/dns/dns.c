@@ -194,7 +194,7 @@ dns_answer_add(struct dns_answer *a, uint16_t type)
 static bool
 name_from_wire(const unsigned char *rd, size_t len, size_t *off, struct buf *out)
 {
-	size_t o = *off, total = 0;
+	size_t o = *off, total = 1;	/* the root's zero octet counts */
 
 	for (;;) {
 		size_t l, i;

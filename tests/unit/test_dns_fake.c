@@ -75,6 +75,47 @@ test_rdata_decoding_table(void **state)
 	}
 }
 
+/* wire_name - labels of 'a' of the given lengths, then the root */
+static size_t
+wire_name(unsigned char *w, const size_t *labels, size_t n)
+{
+	size_t len = 0, i;
+
+	for (i = 0; i < n; i++) {
+		w[len++] = (unsigned char)labels[i];
+		memset(w + len, 'a', labels[i]);
+		len += labels[i];
+	}
+	w[len++] = 0;
+	return len;
+}
+
+/* RFC 1035 3.1: a name is 255 octets or less, length octets and the
+ * root's zero octet included */
+static void
+test_rdata_name_length_limit(void **state)
+{
+	static const size_t longest[] = { 63, 63, 63, 61 };
+	static const size_t over[] = { 63, 63, 63, 62 };
+	static const size_t label_over = 64;	/* RFC 1035 2.3.4: labels 63 */
+	unsigned char w[300];
+	struct dns_answer *a = dns_answer_new(DNS_R_ANSWER);
+	size_t len;
+
+	(void)state;
+	len = wire_name(w, longest, 4);
+	assert_int_equal(len, 255);
+	assert_true(dns_answer_from_rdata(a, DNS_T_PTR, w, len));
+	assert_int_equal(a->rr[0].text_len, 253);
+	len = wire_name(w, over, 4);
+	assert_int_equal(len, 256);
+	assert_false(dns_answer_from_rdata(a, DNS_T_PTR, w, len));
+	len = wire_name(w, &label_over, 1);
+	assert_false(dns_answer_from_rdata(a, DNS_T_PTR, w, len));
+	assert_int_equal(a->count, 1);
+	dns_answer_free(&a);
+}
+
 static void
 test_rdata_addresses(void **state)
 {
@@ -509,6 +550,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rdata_decoding_table),
+		cmocka_unit_test(test_rdata_name_length_limit),
 		cmocka_unit_test(test_rdata_addresses),
 		cmocka_unit_test(test_status_names),
 		cmocka_unit_test(test_name_checks),

@@ -280,9 +280,7 @@ dns_answer_from_rdata(struct dns_answer *a, uint16_t type,
 	rr = dns_answer_add(a, type);
 	rr->pref = pref;
 	rr->text_len = b.len;
-	if (b.data == NULL)
-		buf_append(&b, "", 0);
-	rr->text = buf_steal(&b);
+	rr->text = buf_steal(&b);	/* "" when empty, never NULL */
 	return true;
 }
 

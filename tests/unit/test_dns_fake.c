@@ -34,13 +34,23 @@ static const struct rdata_case rdata_cases[] = {
 	{ "txt empty string", DNS_T_TXT, "\x00", 1, true, "", 0, 0 },
 	{ "txt embedded nul kept", DNS_T_TXT, "\x03" "a\0b", 4, true, "a\0b", 3, 0 },
 	{ "txt string overruns rdata", DNS_T_TXT, "\x09short", 6, false, NULL, 0, 0 },
+	{ "txt second string overruns", DNS_T_TXT, "\x02" "ok\x09" "abc", 7, false,
+	  NULL, 0, 0 },
 	{ "mx pref and name", DNS_T_MX, "\x00\x0a\x02mx\x07" "example\x03" "com\x00",
 	  18, true, "mx.example.com", 14, 10 },
+	{ "mx null, RFC 7505: the root", DNS_T_MX, "\x00\x00\x00", 3, true, "", 0, 0 },
 	{ "mx too short", DNS_T_MX, "\x00\x0a", 2, false, NULL, 0, 0 },
 	{ "ptr name", DNS_T_PTR, "\x04host\x04test\x00", 11, true, "host.test", 9, 0 },
 	{ "ptr dot inside label escaped", DNS_T_PTR, "\x03" "a.b\x04test\x00", 10,
 	  true, "a\\046b.test", 11, 0 },
+	{ "ptr one-letter first label", DNS_T_PTR, "\x01" "a\x04test\x00", 8,
+	  true, "a.test", 6, 0 },
+	{ "ptr space and DEL escaped", DNS_T_PTR, "\x03" "a b\x01\x7f\x00", 7,
+	  true, "a\\032b.\\127", 11, 0 },
 	{ "ptr root name", DNS_T_PTR, "\x00", 1, true, "", 0, 0 },
+	{ "ptr empty rdata refused", DNS_T_PTR, "", 0, false, NULL, 0, 0 },
+	{ "ptr name without its root refused", DNS_T_PTR, "\x01" "a", 2, false,
+	  NULL, 0, 0 },
 	{ "ptr compression pointer refused", DNS_T_PTR, "\xc0\x0c", 2, false, NULL, 0, 0 },
 	{ "ptr trailing junk refused", DNS_T_PTR, "\x01" "a\x00X", 4, false, NULL, 0, 0 },
 	{ "ptr label overruns", DNS_T_PTR, "\x3f" "abc", 4, false, NULL, 0, 0 },
@@ -57,8 +67,14 @@ test_rdata_decoding_table(void **state)
 	for (i = 0; i < sizeof(rdata_cases) / sizeof(rdata_cases[0]); i++) {
 		const struct rdata_case *c = &rdata_cases[i];
 		struct dns_answer *a = dns_answer_new(DNS_R_ANSWER);
-		bool ok = dns_answer_from_rdata(a, c->type,
-		    (const unsigned char *)c->wire, c->len);
+		/* exactly len bytes, so a read past the rdata is an ASan
+		 * report rather than the literal's NUL */
+		unsigned char *rd = xmalloc(c->len);
+		bool ok;
+
+		memcpy(rd, c->wire, c->len);
+		ok = dns_answer_from_rdata(a, c->type, rd, c->len);
+		free(rd);
 
 		print_message("# %s\n", c->label);
 		assert_int_equal(ok, c->ok);
@@ -113,6 +129,23 @@ test_rdata_name_length_limit(void **state)
 	len = wire_name(w, &label_over, 1);
 	assert_false(dns_answer_from_rdata(a, DNS_T_PTR, w, len));
 	assert_int_equal(a->count, 1);
+	dns_answer_free(&a);
+}
+
+/* an answer keeps at most 1024 records (DNS_MAX_RRS in dns.c); one more
+ * is refused, not counted as added */
+static void
+test_rdata_records_bounded(void **state)
+{
+	struct dns_answer *a = dns_answer_new(DNS_R_ANSWER);
+	const unsigned char v4[4] = { 192, 0, 2, 1 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 1024; i++)
+		assert_true(dns_answer_from_rdata(a, DNS_T_A, v4, 4));
+	assert_false(dns_answer_from_rdata(a, DNS_T_A, v4, 4));
+	assert_int_equal(a->count, 1024);
 	dns_answer_free(&a);
 }
 
@@ -551,6 +584,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rdata_decoding_table),
 		cmocka_unit_test(test_rdata_name_length_limit),
+		cmocka_unit_test(test_rdata_records_bounded),
 		cmocka_unit_test(test_rdata_addresses),
 		cmocka_unit_test(test_status_names),
 		cmocka_unit_test(test_name_checks),

@@ -436,6 +436,49 @@ test_addr_parse(void **state)
 	}
 }
 
+/* the resolver front (dns.c) counts: each lookup one query, each
+ * answer one by status and in the latency histogram, each abandoned
+ * query one cancelled; a bad name is a query answered "error"; a lookup
+ * with a give-up time is waited for in slices, and counted alike */
+static void
+test_dns_front_counts(void **state)
+{
+	static const struct dns_fake_record zone[] = {
+		{ "a.test", DNS_T_TXT, DNS_R_ANSWER, "x", 0, 0 },
+	};
+	struct dns_resolver *r = dns_resolver_new_fake(zone, 1, 300);
+	struct dns_answer *a;
+	struct dns_query *q;
+	struct buf b = BUF_INIT;
+	const _Atomic uint64_t never = 0;	/* no give-up time */
+
+	(void)state;
+	a = dns_lookup(r, "a.test", DNS_T_TXT, 0);
+	dns_answer_free(&a);
+	a = dns_lookup(r, "bad..test", DNS_T_TXT, 0);
+	dns_answer_free(&a);
+	q = dns_query_start(r, "a.test", DNS_T_TXT);
+	a = dns_query_wait(&q, 0);
+	dns_answer_free(&a);
+	q = dns_query_start(r, "a.test", DNS_T_TXT);
+	dns_query_cancel(&q);
+	q = dns_query_start(r, "bad..test", DNS_T_TXT);	/* answered early */
+	dns_query_cancel(&q);
+	q = dns_query_start(r, "bad..test", DNS_T_TXT);
+	a = dns_query_wait(&q, 0);
+	dns_answer_free(&a);
+	a = dns_lookup_until(r, "a.test", DNS_T_TXT, 0, &never);
+	dns_answer_free(&a);
+	render(&b);
+	assert_true(has_line(&b, "authmilter_dns_queries_total 7"));
+	assert_true(has_line(&b, "authmilter_dns_answers_total{status=\"answer\"} 3"));
+	assert_true(has_line(&b, "authmilter_dns_answers_total{status=\"error\"} 2"));
+	assert_true(has_line(&b, "authmilter_dns_answer_duration_seconds_count 5"));
+	assert_true(has_line(&b, "authmilter_dns_queries_cancelled_total 2"));
+	dns_resolver_free(&r);
+	buf_deinit(&b);
+}
+
 /* the callers count: an answer the in-process DNS cache gives back
  * (dns_cache.c) is one cache hit */
 static void
@@ -505,6 +548,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_out_of_range_ignored, reset, reset),
 		cmocka_unit_test_setup_teardown(test_series_per_family, reset, reset),
 		cmocka_unit_test_setup_teardown(test_concurrent_updates_exact, reset, reset),
+		cmocka_unit_test_setup_teardown(test_dns_front_counts, reset, reset),
 		cmocka_unit_test_setup_teardown(test_dns_cache_counts_hit, reset, reset),
 		cmocka_unit_test_setup_teardown(test_spf_pool_counts_kept_result, reset, reset),
 		cmocka_unit_test(test_addr_parse),

@@ -138,6 +138,45 @@ test_spent_takes_answers_already_in(void **state)
 	dns_resolver_free(&r);
 }
 
+/* unlimited: a wait lasts as long as the resolver's own deadline, so a
+ * slow answer still comes in */
+static void
+test_unlimited_waits_for_slow_answer(void **state)
+{
+	struct dns_resolver *r = fake();
+	struct dns_budget b;
+	struct dns_answer *a;
+	struct dns_query *q;
+
+	(void)state;
+	dns_budget_init(&b, 0);
+	q = dns_query_start(r, "slow.test", DNS_T_TXT);
+	a = dns_budget_wait(&b, &q);
+	assert_int_equal(a->status, DNS_R_ANSWER);
+	dns_answer_free(&a);
+	dns_resolver_free(&r);
+}
+
+/* a lookup's own timeout shorter than what is left is kept: a silent
+ * name gives up after it, not after the budget or the resolver's 2 s */
+static void
+test_lookup_timeout_shorter_than_budget(void **state)
+{
+	struct dns_resolver *r = fake();
+	struct dns_budget b;
+	struct dns_answer *a;
+	uint64_t t0;
+
+	(void)state;
+	dns_budget_init(&b, 5000);
+	t0 = clock_mono_ms();
+	a = dns_budget_lookup(&b, r, "silent.test", DNS_T_TXT, 100);
+	assert_int_equal(a->status, DNS_R_TIMEOUT);
+	assert_true(clock_mono_ms() - t0 < 1000);
+	dns_answer_free(&a);
+	dns_resolver_free(&r);
+}
+
 int
 main(void)
 {
@@ -147,6 +186,8 @@ main(void)
 		cmocka_unit_test(test_lookup_cut_short),
 		cmocka_unit_test(test_answers_within_budget),
 		cmocka_unit_test(test_spent_takes_answers_already_in),
+		cmocka_unit_test(test_unlimited_waits_for_slow_answer),
+		cmocka_unit_test(test_lookup_timeout_shorter_than_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -496,6 +496,7 @@ test_spent_budget_takes_cached(void **state)
 	struct dns_budget b;
 	unsigned long before;
 	unsigned long long counted;
+	uint64_t lookups;
 
 	(void)state;
 	need_server();
@@ -507,6 +508,7 @@ test_spent_budget_takes_cached(void **state)
 	dns_budget_charge(&b, 100);
 	before = server_count("mx.test MX");
 	counted = queries_counted();
+	lookups = dns_resolver_lookups(r);
 	a = dns_budget_lookup(&b, r, "mx.test", DNS_T_MX, 0);
 	assert_int_equal(a->status, DNS_R_ANSWER);
 	assert_string_equal(a->rr[0].text, "mail.example.test");
@@ -514,6 +516,7 @@ test_spent_budget_takes_cached(void **state)
 	assert_int_equal(server_count("mx.test MX"), before);
 	/* not asked of the server, but a query all the same */
 	assert_int_equal(queries_counted(), counted + 1);
+	assert_int_equal(dns_resolver_lookups(r), lookups + 1);
 	before = server_count("multi.test TXT");
 	a = dns_budget_lookup(&b, r, "multi.test", DNS_T_TXT, 0);
 	assert_int_equal(a->status, DNS_R_TIMEOUT);

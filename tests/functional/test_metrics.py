@@ -10,6 +10,7 @@ import http.client
 import os
 import re
 import resource
+import signal
 import socket
 import struct
 import subprocess
@@ -486,6 +487,26 @@ def inet6_and_user(t):
              names[1], diag=repr(uids))
 
 
+def check_threads_block_signals(t, pid):
+    """every thread but the main one, libmicrohttpd's included, blocks
+    SIGHUP, SIGINT and SIGTERM: the main thread alone takes them"""
+    name = "the HTTP thread, like every other, blocks SIGHUP, SIGINT, SIGTERM"
+    if not os.path.isdir("/proc/%d/task" % pid):
+        t.skip(name, "no /proc")
+        return
+    want = (1 << (signal.SIGHUP - 1) | 1 << (signal.SIGINT - 1)
+            | 1 << (signal.SIGTERM - 1))
+    masks = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        if int(tid) == pid:
+            continue
+        with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+            fields = dict(line.split(":", 1) for line in f if ":" in line)
+        masks[tid] = (fields["Name"].strip(), int(fields["SigBlk"], 16))
+    t.ok(masks and all(m & want == want for _, m in masks.values()), name,
+         diag=repr(masks))
+
+
 def healthz_follows_socket(t):
     """/healthz says 503 while the milter socket cannot be reached (its
     unix path moved away) and 200 again once it is back"""
@@ -501,6 +522,7 @@ def healthz_follows_socket(t):
         finally:
             os.rename(path + ".away", path)
         back = get(port, "/healthz")[0]
+        check_threads_block_signals(t, d.pid)
     t.ok(first == 200 and away[0] == 503 and "not accepting" in away[1] and
          back == 200, "/healthz: 200, 503 while the unix socket is gone, "
          "200 again; loopback default address", diag="%s %s %s" % (first, away, back))

@@ -9,7 +9,9 @@ Exported:
         file the message goes to (spool/msg.NANOSECONDS.PID: names sort
         in the order the messages came), runs the shell text `before`, keeps
         standard input in $msg, then runs `after`. `before` may exit
-        (a failing submission); `after` may look at "$msg".
+        (a failing submission); `after` may look at "$msg". The message
+        is written under another name and renamed once whole: a reader
+        on a loaded machine never sees a message being written.
     paths(spool)               the kept files, oldest first
     messages(spool)            them parsed (email.message, policy default)
     wait_count(spool, n, timeout)
@@ -30,7 +32,9 @@ def make(tmp, name, before="", after=""):
     os.chmod(spool, 0o777)
     with open(script, "w") as f:
         f.write("#!/bin/sh\nspool=%s\nmsg=$spool/msg.$(date +%%s%%N).$$\n"
-                "%s\ncat > \"$msg\"\n%s\n" % (spool, before, after))
+                "%s\ncat > \"$spool/.part.$$\" && "
+                "mv \"$spool/.part.$$\" \"$msg\"\n%s\n"
+                % (spool, before, after))
     os.chmod(script, 0o755)
     return script, spool
 

@@ -480,13 +480,8 @@ RF_FROM = "<bounce-carol=example.net@rf.test>"
 def redaction(t, opts, tmp):
     """the RF_MSG report with FailureReportRedact yes (default) and no"""
     for redact in (True, False):
-        spool = os.path.join(tmp, "spool-%s" % ("on" if redact else "off"))
-        os.mkdir(spool)
-        os.chmod(spool, 0o777)
-        script = os.path.join(tmp, "sendmail-%s" % redact)
-        with open(script, "w") as f:
-            f.write("#!/bin/sh\ncat > %s/msg.$(date +%%s%%N).$$\n" % spool)
-        os.chmod(script, 0o755)
+        script, spool = fake_sendmail.make(
+            tmp, "sendmail-%s" % ("on" if redact else "off"))
         o = dict(opts, ReportSendmail=script + " -t -oi")
         if not redact:
             o["FailureReportRedact"] = "no"

@@ -53,6 +53,11 @@ static const struct dns_fake_record zone[] = {
 };
 
 static struct dns_resolver *resolver;
+/* the key that signs the messages made here, published as
+ * sel._domainkey of the author's domain (example.com, in
+ * dvfx_plain_msg) and of a forwarder's (relay.test) */
+static struct crypto_privkey *signer_key;
+static struct buf key_record = BUF_INIT;
 
 /* One message through the checks */
 struct msg {
@@ -64,11 +69,19 @@ struct msg {
 static int
 group_setup(void **state)
 {
+	size_t n = sizeof(zone) / sizeof(zone[0]);
+	struct dns_fake_record all[sizeof(zone) / sizeof(zone[0]) + 2];
 	const char *why;
 
 	(void)state;
-	resolver = dns_resolver_new_fake(zone, sizeof(zone) / sizeof(zone[0]),
-	    0);
+	signer_key = tk_keygen("rsa", 1024);
+	tk_key_record(signer_key, &key_record);
+	memcpy(all, zone, sizeof(zone));
+	all[n] = (struct dns_fake_record){ "sel._domainkey.example.com",
+	    DNS_T_TXT, DNS_R_ANSWER, buf_cstr(&key_record), 0, 0 };
+	all[n + 1] = all[n];
+	all[n + 1].name = "sel._domainkey.relay.test";
+	resolver = dns_resolver_new_fake(all, n + 2, 0);
 	checks_set_resolver(resolver);
 	return checks_dmarc_init(NULL, &why) ? 0 : -1;
 }
@@ -81,6 +94,8 @@ group_teardown(void **state)
 	checks_dmarc_deinit();
 	conf_live_clear();
 	dns_resolver_free(&resolver);
+	crypto_privkey_free(&signer_key);
+	buf_deinit(&key_record);
 	return 0;
 }
 
@@ -341,13 +356,13 @@ test_local_client_no_spf(void **state)
 	done(&m);
 }
 
-/* signed_msg - the RFC 8463 message (two signatures of football.example.com)
- * from MAIL FROM a@mail.football.example.com under conf: the A-R */
+/* run_msg - the message text (CRLF) from MAIL FROM
+ * a@mail.football.example.com under conf: the A-R */
 static const char *
-signed_msg(struct msg *m, const char *conf)
+run_msg(struct msg *m, const char *conf, const char *text)
 {
-	const unsigned char *p = (const unsigned char *)dvfx_rfc8463_msg;
-	size_t len = strlen(dvfx_rfc8463_msg), pos = 0;
+	const unsigned char *p = (const unsigned char *)text;
+	size_t len = strlen(text), pos = 0;
 	struct msg_field f;
 	char name[64], *value;
 
@@ -365,6 +380,14 @@ signed_msg(struct msg *m, const char *conf)
 	authres_init(&m->ar, "mx.test");
 	checks_eom(m->s, &m->ar, &m->at_end);
 	return authres_finish(&m->ar);
+}
+
+/* signed_msg - the RFC 8463 message (two signatures of
+ * football.example.com) through run_msg */
+static const char *
+signed_msg(struct msg *m, const char *conf)
+{
+	return run_msg(m, conf, dvfx_rfc8463_msg);
 }
 
 /* both signatures pass, each entry with its properties; DMARC passes on
@@ -417,6 +440,68 @@ test_dkim_options(void **state)
 	done(&m);
 }
 
+/* sign_as - the options to sign for domain (selector sel, the key here) */
+static struct tk_sign_opts
+sign_as(const char *domain)
+{
+	struct tk_sign_opts so = {
+		domain, "sel", NULL, "from:to:subject",
+		DKIM_CANON_RELAXED, DKIM_CANON_RELAXED, CRYPTO_HASH_SHA256,
+		false, 0, 0
+	};
+
+	return so;
+}
+
+/* sign - text with a signature made with so on top, appended to out */
+static void
+sign(const char *text, const struct tk_sign_opts *so, struct buf *out)
+{
+	assert_true(tk_sign((const unsigned char *)text, strlen(text),
+	    signer_key, so, out));
+}
+
+/* DKIMMaxSignatures reaches the verifier: the author signed twice, two
+ * forwarders signed on top. Under a cap of 1 the top one is verified,
+ * the author's two beyond the cap are admitted (all the indices
+ * dkim_verifier_admit can give: the sanitizer build reports a read of
+ * one more) and the other forwarder's is ignored, not verified */
+static void
+test_dkim_max_signatures(void **state)
+{
+	struct tk_sign_opts author = sign_as("example.com");
+	struct tk_sign_opts relay = sign_as("relay.test");
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	const char *ar;
+	struct msg m;
+
+	(void)state;
+	sign(dvfx_plain_msg, &author, &a);
+	author.bcanon = DKIM_CANON_SIMPLE;
+	sign(buf_cstr(&a), &author, &b);
+	buf_reset(&a);
+	sign(buf_cstr(&b), &relay, &a);
+	relay.hcanon = DKIM_CANON_SIMPLE;
+	buf_reset(&b);
+	sign(buf_cstr(&a), &relay, &b);
+	ar = run_msg(&m, "DKIMMaxSignatures 1\n", buf_cstr(&b));
+	assert_non_null(strstr(ar, "\n\tdkim=pass header.d=relay.test "));
+	ar = strstr(ar, "\n\tdkim=pass header.d=example.com ");
+	assert_non_null(ar);
+	ar = strstr(ar + 1, "\n\tdkim=pass header.d=example.com ");
+	assert_non_null(ar);
+	assert_non_null(strstr(ar + 1, "\n\tarc=none;"));
+	assert_int_equal(dkim_verifier_result_count(m.s->msg.checks.dkim), 3);
+	assert_int_equal(dkim_verifier_ignored(m.s->msg.checks.dkim), 1);
+	done(&m);
+	/* by default all four are verified */
+	(void)run_msg(&m, "", buf_cstr(&b));
+	assert_int_equal(dkim_verifier_result_count(m.s->msg.checks.dkim), 4);
+	done(&m);
+	buf_deinit(&a);
+	buf_deinit(&b);
+}
+
 int
 main(void)
 {
@@ -433,6 +518,7 @@ main(void)
 		cmocka_unit_test(test_local_client_no_spf),
 		cmocka_unit_test(test_dkim_signed),
 		cmocka_unit_test(test_dkim_options),
+		cmocka_unit_test(test_dkim_max_signatures),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "../dkim/msgsplit.h"
@@ -461,6 +462,23 @@ sign(const char *text, const struct tk_sign_opts *so, struct buf *out)
 	    signer_key, so, out));
 }
 
+/* one_sig_msg - dvfx_plain_msg signed with so, the body then followed by
+ * more (NULL: none), under conf: the A-R */
+static const char *
+one_sig_msg(struct msg *m, const char *conf, const struct tk_sign_opts *so,
+    const char *more)
+{
+	struct buf text = BUF_INIT;
+	const char *ar;
+
+	sign(dvfx_plain_msg, so, &text);
+	if (more != NULL)
+		buf_append_str(&text, more);
+	ar = run_msg(m, conf, buf_cstr(&text));
+	buf_deinit(&text);
+	return ar;
+}
+
 /* DKIMMaxSignatures reaches the verifier: the author signed twice, two
  * forwarders signed on top. Under a cap of 1 the top one is verified,
  * the author's two beyond the cap are admitted (all the indices
@@ -502,6 +520,70 @@ test_dkim_max_signatures(void **state)
 	buf_deinit(&b);
 }
 
+/* DKIMAllowPartialBody reaches the verifier: content after the body
+ * an l= signature covers is "policy" by default, a pass when allowed */
+static void
+test_dkim_allow_partial_body(void **state)
+{
+	struct tk_sign_opts so = sign_as("example.com");
+	struct msg m;
+
+	(void)state;
+	so.use_l = true;
+	assert_non_null(strstr(one_sig_msg(&m, "", &so, "appended\r\n"),
+	    "dkim=policy reason=\"l= leaves body content unsigned\" "
+	    "header.d=example.com "));
+	done(&m);
+	assert_non_null(strstr(one_sig_msg(&m, "DKIMAllowPartialBody yes\n",
+	    &so, "appended\r\n"), "dkim=pass (l= leaves part of the body "
+	    "unsigned) header.d=example.com "));
+	done(&m);
+}
+
+/* DKIMClockSkew reaches the verifier, in seconds: a t= 1000 s ahead is
+ * in the future under the default 5 minutes, not under an hour; one
+ * 200 s ahead is under 100 s */
+static void
+test_dkim_clock_skew(void **state)
+{
+	static const char future[] = "dkim=permerror reason=\"signature "
+	    "timestamp in the future\" header.d=example.com ";
+	struct tk_sign_opts so = sign_as("example.com");
+	struct msg m;
+
+	(void)state;
+	so.t = (int64_t)time(NULL) + 1000;
+	assert_non_null(strstr(one_sig_msg(&m, "", &so, NULL), future));
+	done(&m);
+	assert_non_null(strstr(one_sig_msg(&m, "DKIMClockSkew 1h\n", &so,
+	    NULL), "dkim=pass header.d=example.com "));
+	done(&m);
+	so.t = (int64_t)time(NULL) + 200;
+	assert_non_null(strstr(one_sig_msg(&m, "DKIMClockSkew 100\n", &so,
+	    NULL), future));
+	done(&m);
+}
+
+/* DKIMAllowSHA1 reaches the verifier: rsa-sha1 is "policy" by default
+ * (RFC 8301 3.1: it must not be used for verifying), a pass when allowed */
+static void
+test_dkim_allow_sha1(void **state)
+{
+	struct tk_sign_opts so = sign_as("example.com");
+	struct msg m;
+
+	(void)state;
+	so.hash = CRYPTO_HASH_SHA1;
+	assert_non_null(strstr(one_sig_msg(&m, "", &so, NULL), "dkim=policy "
+	    "reason=\"rsa-sha1 not accepted (RFC 8301)\" "
+	    "header.d=example.com "));
+	done(&m);
+	assert_non_null(strstr(one_sig_msg(&m, "DKIMAllowSHA1 yes\n", &so,
+	    NULL), "dkim=pass header.d=example.com header.s=sel "
+	    "header.a=rsa-sha1 "));
+	done(&m);
+}
+
 int
 main(void)
 {
@@ -519,6 +601,9 @@ main(void)
 		cmocka_unit_test(test_dkim_signed),
 		cmocka_unit_test(test_dkim_options),
 		cmocka_unit_test(test_dkim_max_signatures),
+		cmocka_unit_test(test_dkim_allow_partial_body),
+		cmocka_unit_test(test_dkim_clock_skew),
+		cmocka_unit_test(test_dkim_allow_sha1),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

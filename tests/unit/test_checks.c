@@ -1,9 +1,12 @@
-/* test_checks.c - the milter's verification steps (src/milter/checks.c)
+/* test_checks.c - the milter's verification steps (src/milter/checks.c,
+ * checks_arc.c)
  *
  * A message goes through checks_mail_from, checks_field, checks_eoh,
  * checks_body and checks_eom as the milter's callbacks (and authcheck)
  * drive them, under a configuration read from a file, against a fake
- * resolver; each case reads the A-R value and the verdicts.
+ * resolver; each case reads the A-R value and the verdicts. Messages
+ * are signed and sealed here with a key made at setup, or come from the
+ * RFC 8463 example and the ARC fixtures (tests/arc).
  */
 #include "config.h"
 
@@ -18,8 +21,10 @@
 #include <cmocka.h>
 
 #include "../dkim/msgsplit.h"
+#include "arc_fixtures.h"
 #include "conf/conf.h"
 #include "conf/conf_live.h"
+#include "core/arc_seal.h"
 #include "dkim_verify_fixtures.h"
 #include "milter/checks.h"
 #include "milter/session.h"
@@ -54,11 +59,14 @@ static const struct dns_fake_record zone[] = {
 };
 
 static struct dns_resolver *resolver;
-/* the key that signs the messages made here, published as
+/* the key that signs and seals the messages made here, published as
  * sel._domainkey of the author's domain (example.com, in
- * dvfx_plain_msg) and of a forwarder's (relay.test) */
+ * dvfx_plain_msg) and of a forwarder's (relay.test), and as the
+ * sealer's s1._domainkey.seal.example; 2048 bits */
 static struct crypto_privkey *signer_key;
 static struct buf key_record = BUF_INIT;
+/* the key record of the sealer of the ARC fixtures (tests/arc) */
+static char *arc_fixture_record;
 
 /* One message through the checks */
 struct msg {
@@ -71,18 +79,24 @@ static int
 group_setup(void **state)
 {
 	size_t n = sizeof(zone) / sizeof(zone[0]);
-	struct dns_fake_record all[sizeof(zone) / sizeof(zone[0]) + 2];
+	struct dns_fake_record all[sizeof(zone) / sizeof(zone[0]) + 4];
 	const char *why;
 
 	(void)state;
-	signer_key = tk_keygen("rsa", 1024);
+	signer_key = tk_keygen("rsa", 2048);
 	tk_key_record(signer_key, &key_record);
+	arc_fixture_record = arcfx_key_record();
 	memcpy(all, zone, sizeof(zone));
 	all[n] = (struct dns_fake_record){ "sel._domainkey.example.com",
 	    DNS_T_TXT, DNS_R_ANSWER, buf_cstr(&key_record), 0, 0 };
 	all[n + 1] = all[n];
 	all[n + 1].name = "sel._domainkey.relay.test";
-	resolver = dns_resolver_new_fake(all, n + 2, 0);
+	all[n + 2] = all[n];
+	all[n + 2].name = "s1._domainkey.seal.example";
+	all[n + 3] = all[n];
+	all[n + 3].name = "f1._domainkey.fuzz.example";
+	all[n + 3].data = arc_fixture_record;
+	resolver = dns_resolver_new_fake(all, n + 4, 0);
 	checks_set_resolver(resolver);
 	return checks_dmarc_init(NULL, &why) ? 0 : -1;
 }
@@ -97,6 +111,7 @@ group_teardown(void **state)
 	dns_resolver_free(&resolver);
 	crypto_privkey_free(&signer_key);
 	buf_deinit(&key_record);
+	free(arc_fixture_record);
 	return 0;
 }
 
@@ -357,18 +372,16 @@ test_local_client_no_spf(void **state)
 	done(&m);
 }
 
-/* run_msg - the message text (CRLF) from MAIL FROM
- * a@mail.football.example.com under conf: the A-R */
-static const char *
-run_msg(struct msg *m, const char *conf, const char *text)
+/* feed_fields - the header fields of text (CRLF or LF line ends)
+ * through checks_field, after begin; where the body starts */
+static size_t
+feed_fields(struct msg *m, const char *text)
 {
 	const unsigned char *p = (const unsigned char *)text;
 	size_t len = strlen(text), pos = 0;
 	struct msg_field f;
 	char name[64], *value;
 
-	use_conf(conf);
-	begin(m, "192.0.2.1", "helo.test", "a@mail.football.example.com");
 	while (msg_next_field(p, len, &pos, &f) > 0) {
 		(void)snprintf(name, sizeof(name), "%.*s", (int)f.name_len,
 		    (const char *)f.name);
@@ -376,11 +389,31 @@ run_msg(struct msg *m, const char *conf, const char *text)
 		field(m, name, value);
 		free(value);
 	}
+	return pos;
+}
+
+/* feed - the message text through the checks, after begin: the A-R */
+static const char *
+feed(struct msg *m, const char *text)
+{
+	size_t body = feed_fields(m, text);
+
 	checks_eoh(m->s);
-	checks_body(m->s, p + pos, len - pos);
+	checks_body(m->s, (const unsigned char *)text + body,
+	    strlen(text) - body);
 	authres_init(&m->ar, "mx.test");
 	checks_eom(m->s, &m->ar, &m->at_end);
 	return authres_finish(&m->ar);
+}
+
+/* run_msg - the message text from MAIL FROM a@mail.football.example.com
+ * under conf: the A-R */
+static const char *
+run_msg(struct msg *m, const char *conf, const char *text)
+{
+	use_conf(conf);
+	begin(m, "192.0.2.1", "helo.test", "a@mail.football.example.com");
+	return feed(m, text);
 }
 
 /* signed_msg - the RFC 8463 message (two signatures of
@@ -584,6 +617,158 @@ test_dkim_allow_sha1(void **state)
 	done(&m);
 }
 
+/* arc_fixture_msg - the ARC fixture tests/arc/name, its first from
+ * replaced by to (NULL: as it is), under conf: the A-R */
+static const char *
+arc_fixture_msg(struct msg *m, const char *conf, const char *name,
+    const char *from, const char *to)
+{
+	struct arcfx_msg f;
+	const char *ar;
+	char *text;
+
+	arcfx_load(&f, name);
+	text = from != NULL ? dvfx_replace(f.data, from, to) : strdup(f.data);
+	ar = run_msg(m, conf, text);
+	free(text);
+	free(f.data);
+	return ar;
+}
+
+/* The ARC caps reach the verifier (checks_arc.c): the fixture's two
+ * sets pass under the defaults; each cap set below them fails the
+ * chain with its own reason */
+static void
+test_arc_caps(void **state)
+{
+	char pad[5000];
+	struct msg m;
+
+	(void)state;
+	assert_non_null(strstr(arc_fixture_msg(&m, "", "chain2.eml", NULL,
+	    NULL), "\n\tarc=pass smtp.remote-ip=192.0.2.1;"));
+	done(&m);
+	assert_non_null(strstr(arc_fixture_msg(&m, "ARCMaxSets 1\n",
+	    "chain2.eml", NULL, NULL),
+	    "arc=fail reason=\"more than 1 ARC sets\""));
+	done(&m);
+	assert_non_null(strstr(arc_fixture_msg(&m, "ARCMaxSignatures 2\n",
+	    "chain2.eml", NULL, NULL), "arc=fail "
+	    "reason=\"2 ARC sets need more than 2 signature checks\""));
+	done(&m);
+	/* white space the relaxed canonicalization takes for one space:
+	 * the seals still hold, the fields are over 4096 bytes */
+	memset(pad, ' ', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	memcpy(pad, "org;", 4);
+	assert_non_null(strstr(arc_fixture_msg(&m, "", "chain2.eml", "org;",
+	    pad), "\n\tarc=pass "));
+	done(&m);
+	assert_non_null(strstr(arc_fixture_msg(&m, "ARCMaxHeaderBytes 4096\n",
+	    "chain2.eml", "org;", pad),
+	    "arc=fail reason=\"ARC fields over 4096 bytes\""));
+	done(&m);
+}
+
+/* sealed_text - arcfx_plain_msg from author, sealed once by seal.example
+ * with the key here at t= t, its AAR recording authres (malloc'd) */
+static char *
+sealed_text(const char *author, int64_t t, const char *authres)
+{
+	static const char *const names[] = { "From", "Subject", "To" };
+	struct buf aar = BUF_INIT, ams = BUF_INIT, as = BUF_INIT;
+	struct buf text = BUF_INIT;
+	unsigned char bh[CRYPTO_DIGEST_MAX];
+	struct arc_seal_params p;
+	struct arcfx_msg plain, msg;
+	const char *why = NULL;
+	size_t bhlen;
+
+	arcfx_plain_msg(&plain);
+	msg.data = dvfx_replace(plain.data, "a@a.example", author);
+	msg.len = strlen(msg.data);
+	arcfx_split(&msg);
+	bhlen = arcfx_body_hash(&msg, bh);
+	memset(&p, 0, sizeof(p));
+	p.domain = "seal.example";
+	p.selector = "s1";
+	p.key = signer_key;
+	p.instance = 1;
+	p.cv = "none";
+	p.t = t;
+	p.sign_headers = names;
+	p.nsign = sizeof(names) / sizeof(names[0]);
+	p.authres = authres;
+	assert_true(arc_seal_make(&p, msg.h, msg.nh, bh, bhlen, NULL, 0,
+	    &aar, &ams, &as, &why));
+	buf_printf(&text, "ARC-Seal:%s\r\nARC-Message-Signature:%s\r\n"
+	    "ARC-Authentication-Results:%s\r\n%s", buf_cstr(&as),
+	    buf_cstr(&ams), buf_cstr(&aar), msg.data);
+	buf_deinit(&aar);
+	buf_deinit(&ams);
+	buf_deinit(&as);
+	free(plain.data);
+	free(msg.data);
+	return buf_steal(&text);
+}
+
+/* sealed_msg - sealed_text from a@a.example, recording spf=pass, under
+ * conf: the A-R */
+static const char *
+sealed_msg(struct msg *m, const char *conf, int64_t t)
+{
+	char *text = sealed_text("a@a.example", t,
+	    "mx.seal.example; spf=pass");
+	const char *ar = run_msg(m, conf, text);
+
+	free(text);
+	return ar;
+}
+
+/* DKIMMinKeyBits and DKIMMaxKeyBits reach the ARC verifier: the
+ * fixture's 1024-bit sealer is too small under 2048 bits, the 2048-bit
+ * one here too large under 1024 */
+static void
+test_arc_key_bits(void **state)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct msg m;
+
+	(void)state;
+	assert_non_null(strstr(arc_fixture_msg(&m, "DKIMMinKeyBits 2048\n",
+	    "chain2.eml", NULL, NULL), "arc=fail reason=\""));
+	assert_non_null(strstr(authres_finish(&m.ar), "key too small"));
+	done(&m);
+	assert_non_null(strstr(sealed_msg(&m, "", now - 10),
+	    "\n\tarc=pass "));
+	done(&m);
+	assert_non_null(strstr(sealed_msg(&m, "DKIMMaxKeyBits 1024\n",
+	    now - 10), "arc=fail reason=\""));
+	assert_non_null(strstr(authres_finish(&m.ar), "key too large"));
+	done(&m);
+}
+
+/* DKIMClockSkew reaches the ARC verifier, in seconds: as for DKIM */
+static void
+test_arc_clock_skew(void **state)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct msg m;
+
+	(void)state;
+	assert_non_null(strstr(sealed_msg(&m, "", now + 1000),
+	    "arc=fail reason=\""));
+	assert_non_null(strstr(authres_finish(&m.ar), "future"));
+	done(&m);
+	assert_non_null(strstr(sealed_msg(&m, "DKIMClockSkew 1h\n",
+	    now + 1000), "\n\tarc=pass "));
+	done(&m);
+	assert_non_null(strstr(sealed_msg(&m, "DKIMClockSkew 100\n",
+	    now + 200), "arc=fail reason=\""));
+	assert_non_null(strstr(authres_finish(&m.ar), "future"));
+	done(&m);
+}
+
 int
 main(void)
 {
@@ -604,6 +789,9 @@ main(void)
 		cmocka_unit_test(test_dkim_allow_partial_body),
 		cmocka_unit_test(test_dkim_clock_skew),
 		cmocka_unit_test(test_dkim_allow_sha1),
+		cmocka_unit_test(test_arc_caps),
+		cmocka_unit_test(test_arc_key_bits),
+		cmocka_unit_test(test_arc_clock_skew),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -25,8 +25,11 @@
 #include "conf/conf.h"
 #include "conf/conf_live.h"
 #include "core/arc_seal.h"
+#include "log/logrec.h"
+#include "metrics/metrics.h"
 #include "dkim_verify_fixtures.h"
 #include "milter/checks.h"
+#include "milter/checks_arc.h"
 #include "milter/session.h"
 #include "temp_file.h"
 
@@ -46,6 +49,8 @@ static const struct dns_fake_record zone[] = {
 	    "v=spf1 ip4:192.0.2.1 -all", 0, 0 },
 	{ "_dmarc.quar.test", DNS_T_TXT, DNS_R_ANSWER,
 	    "v=DMARC1; p=quarantine", 0, 0 },
+	{ "_dmarc.none.test", DNS_T_TXT, DNS_R_ANSWER,
+	    "v=DMARC1; p=none", 0, 0 },
 	/* the SPF domain's walk asks it at the end: the resolver's own
 	 * timeout applies, not a cut of its own */
 	{ "_dmarc.mail.quar.test", DNS_T_TXT, DNS_R_NXDOMAIN, NULL, 30, 0 },
@@ -670,6 +675,46 @@ test_arc_caps(void **state)
 	done(&m);
 }
 
+/* 21 Received fields above the fixture's 11 make 32, as many as the
+ * session's list of fields holds before it grows: the chain passes, and
+ * reading one field past the list is out of bounds (the sanitizer build
+ * reports it) */
+static void
+test_arc_fields_fill_list(void **state)
+{
+	char received[21 * 24 + 16] = "";
+	struct msg m;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 21; i++)
+		strcat(received, "Received: by relay.test\n");
+	strcat(received, "ARC-Seal: i=2");
+	assert_non_null(strstr(arc_fixture_msg(&m, "", "chain2.eml",
+	    "ARC-Seal: i=2", received), "\n\tarc=pass "));
+	assert_int_equal(m.s->msg.headers.count, 32);
+	done(&m);
+}
+
+/* a message that ends before its end of header (the client left): the
+ * key lookups its ARC fields started are cancelled, none is left behind
+ * (a leak the sanitizer build reports) */
+static void
+test_arc_lookups_cancelled(void **state)
+{
+	struct arcfx_msg f;
+	struct msg m;
+
+	(void)state;
+	use_conf("");
+	begin(&m, "192.0.2.1", "helo.test", "a@mail.football.example.com");
+	arcfx_load(&f, "chain2.eml");
+	(void)feed_fields(&m, f.data);
+	assert_true(m.s->msg.checks.arc->key_count > 0);
+	done(&m);
+	free(f.data);
+}
+
 /* sealed_text - arcfx_plain_msg from author, sealed once by seal.example
  * with the key here at t= t, its AAR recording authres (malloc'd) */
 static char *
@@ -769,6 +814,134 @@ test_arc_clock_skew(void **state)
 	done(&m);
 }
 
+/* a chain from a client on this host: arc=pass without smtp.remote-ip */
+static void
+test_arc_local_client(void **state)
+{
+	char *text = sealed_text("a@a.example", (int64_t)time(NULL) - 10,
+	    "mx.seal.example; spf=pass");
+	struct msg m;
+
+	(void)state;
+	use_conf("");
+	begin(&m, NULL, "helo.test", "a@a.example");
+	assert_non_null(strstr(feed(&m, text), "\n\tarc=pass;\n\t"));
+	done(&m);
+	free(text);
+}
+
+/* trusted_msg - a chain by seal.example, a trusted sealer, that recorded
+ * dmarc=pass for the author a@domain (only spf=pass for another domain
+ * unless vouched), who fails DMARC here (no DKIM, SPF not aligned),
+ * under conf: the A-R */
+static const char *
+trusted_msg(struct msg *m, const char *conf, const char *domain,
+    bool vouched)
+{
+	char author[64], authres[128], all[256];
+	const char *ar;
+	char *text;
+
+	(void)snprintf(author, sizeof(author), "a@%s", domain);
+	(void)snprintf(authres, sizeof(authres), vouched ?
+	    "mx.seal.example; dmarc=pass header.from=%s" :
+	    "mx.seal.example; spf=pass smtp.mailfrom=other.test", domain);
+	(void)snprintf(all, sizeof(all), "ARCTrustedSealers seal.example\n%s",
+	    conf);
+	text = sealed_text(author, (int64_t)time(NULL) - 10, authres);
+	ar = run_msg(m, all, text);
+	free(text);
+	return ar;
+}
+
+/* overridden - the verdict names the trusted sealer's override */
+static bool
+overridden(const struct msg *m)
+{
+	return m->at_end.why != NULL &&
+	    strcmp(m->at_end.why, "dmarc-fail-arc-trusted-sealer") == 0;
+}
+
+/* a trusted sealer's pass turns p=reject into ARCTrustedSealerAction
+ * (none); a disposition already the action's (p=quarantine under
+ * quarantine, p=none under none) has nothing to rescue, and
+ * p=quarantine is not rescued without a chain or without a pass: no
+ * override */
+static void
+test_arc_trusted_sealer(void **state)
+{
+	struct msg m;
+
+	(void)state;
+	assert_non_null(strstr(trusted_msg(&m, "", "reject.test", true),
+	    "dmarc=fail (p=reject dis=reject) header.from=reject.test "
+	    "polrec.p=reject policy.override=trusted_forwarder "
+	    "(ARC sealer seal.example i=1 recorded dmarc=pass)"));
+	assert_true(overridden(&m));
+	assert_int_not_equal(m.at_end.kind, VERDICT_REJECT);
+	done(&m);
+	assert_null(strstr(trusted_msg(&m,
+	    "ARCTrustedSealerAction quarantine\n", "quar.test", true),
+	    "override"));
+	assert_false(overridden(&m));
+	done(&m);
+	assert_null(strstr(trusted_msg(&m, "", "none.test", true),
+	    "override"));
+	assert_false(overridden(&m));
+	done(&m);
+	(void)dmarc_res(&m, "ARCTrustedSealers seal.example\n",
+	    "a@reject.test", "a@quar.test");
+	assert_false(overridden(&m));
+	done(&m);
+	assert_null(strstr(trusted_msg(&m, "", "quar.test", false),
+	    "override"));
+	assert_false(overridden(&m));
+	done(&m);
+}
+
+/* arc_log - checks_arc_log of m's chain, as key=value */
+static const char *
+arc_log(const struct msg *m, struct buf *out)
+{
+	struct logrec rec;
+
+	logrec_init(&rec);
+	checks_arc_log(m->s->msg.checks.arc, &rec);
+	buf_reset(out);
+	logrec_format_kv(&rec, 2000, out);
+	return buf_cstr(out);
+}
+
+/* the log record of a chain: its result, a failure's reason, the
+ * trusted sealer's override with what it saw; each chain counts in the
+ * metrics */
+static void
+test_arc_log(void **state)
+{
+	struct buf out = BUF_INIT;
+	struct msg m;
+
+	(void)state;
+	metrics_reset();
+	(void)trusted_msg(&m, "", "reject.test", true);
+	assert_string_equal(arc_log(&m, &out), "arc=pass arc_sets=1 "
+	    "dmarc_override=trusted_forwarder arc_sealer=seal.example "
+	    "arc_sealer_i=1 arc_sealer_saw=\"dmarc=pass\"");
+	done(&m);
+	(void)arc_fixture_msg(&m, "ARCMaxSignatures 2\n", "chain2.eml", NULL,
+	    NULL);
+	assert_string_equal(arc_log(&m, &out), "arc=fail arc_sets=2 "
+	    "arc_reason=\"2 ARC sets need more than 2 signature checks\"");
+	done(&m);
+	buf_reset(&out);
+	metrics_render(&out, 0);
+	assert_non_null(strstr(buf_cstr(&out), "authmilter_results_total"
+	    "{method=\"arc\",result=\"pass\"} 1\n"));
+	assert_non_null(strstr(buf_cstr(&out), "authmilter_results_total"
+	    "{method=\"arc\",result=\"fail\"} 1\n"));
+	buf_deinit(&out);
+}
+
 int
 main(void)
 {
@@ -790,8 +963,13 @@ main(void)
 		cmocka_unit_test(test_dkim_clock_skew),
 		cmocka_unit_test(test_dkim_allow_sha1),
 		cmocka_unit_test(test_arc_caps),
+		cmocka_unit_test(test_arc_fields_fill_list),
+		cmocka_unit_test(test_arc_lookups_cancelled),
 		cmocka_unit_test(test_arc_key_bits),
 		cmocka_unit_test(test_arc_clock_skew),
+		cmocka_unit_test(test_arc_local_client),
+		cmocka_unit_test(test_arc_trusted_sealer),
+		cmocka_unit_test(test_arc_log),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

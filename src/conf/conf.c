@@ -495,6 +495,17 @@ bool
 conf_load_unchecked(const char *path, const char *const *unchecked,
     struct conf **conf_r, struct buf *err)
 {
+	const char *const *name;
+
+	/* a misspelt name would skip nothing, and the file it was meant
+	 * for would be said twice: refuse it where a test sees it */
+	for (name = unchecked; name != NULL && *name != NULL; name++)
+		if (conf_option_find(*name) == NULL) {
+			buf_printf(err, "%s: internal error: no option %s to "
+			    "leave unchecked\n", path, *name);
+			*conf_r = NULL;
+			return false;
+		}
 	return load(path, NULL, unchecked, conf_r, err);
 }
 

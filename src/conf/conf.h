@@ -169,7 +169,8 @@ bool conf_load_authserv(const char *path, const char *authserv_id,
 /* conf_load_unchecked - conf_load without the checks of the options
  * named in unchecked (NULL-ended): authmilter -t, loading the file as
  * UserID, checks PSLFile and TrustAnchorFile with the start's loaders
- * and says each file once */
+ * and says each file once. A name that is no option is refused (false,
+ * an internal error in err). */
 bool conf_load_unchecked(const char *path, const char *const *unchecked,
     struct conf **conf_r, struct buf *err);
 /* conf_ref - take another reference; conf_unref - drop one, NULLs *cp */

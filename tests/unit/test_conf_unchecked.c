@@ -58,6 +58,22 @@ test_named_only(void **state)
 	buf_deinit(&err);
 }
 
+/* a name that is no option is refused, not quietly left to skip
+ * nothing (the file it meant would then be said twice by -t) */
+static void
+test_unknown_name_refused(void **state)
+{
+	static const char *const typo[] = { "PSLFile", "TrustAnchorFiel",
+		NULL };
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	assert_false(load_unchecked(both_missing, typo, &err));
+	assert_non_null(strstr(buf_cstr(&err),
+	    "internal error: no option TrustAnchorFiel to leave unchecked"));
+	buf_deinit(&err);
+}
+
 /* an unchecked option does not stop the load before the keys: a key
  * the loader cannot open is still said */
 static void
@@ -81,6 +97,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_named_only),
 		cmocka_unit_test(test_keys_loaded_after_unchecked),
+		cmocka_unit_test(test_unknown_name_refused),
 	};
 
 	return cmocka_run_group_tests_name("conf_unchecked", tests, NULL,

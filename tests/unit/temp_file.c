@@ -13,9 +13,9 @@
 
 #include "temp_file.h"
 
-/* the template mkstemp takes: it replaces the trailing X's (all six
- * are required) with a unique name */
-#define MKSTEMP_NAME "authmilter-test-XXXXXX"
+/* mkstemp's template, not a placeholder: mkstemp replaces the six
+ * X's (all six are required) with a unique name */
+#define MKSTEMP_TEMPLATE "authmilter-test-XXXXXX"
 
 void
 temp_file_write(char *path, size_t pathsz, const char *text)
@@ -26,9 +26,9 @@ temp_file_write(char *path, size_t pathsz, const char *text)
 
 	/* a TMPDIR too long for the caller's buffer falls back to /tmp */
 	if (dir == NULL || *dir == '\0' ||
-	    (size_t)snprintf(path, pathsz, "%s/%s", dir, MKSTEMP_NAME) >=
+	    (size_t)snprintf(path, pathsz, "%s/%s", dir, MKSTEMP_TEMPLATE) >=
 	    pathsz)
-		(void)snprintf(path, pathsz, "/tmp/%s", MKSTEMP_NAME);
+		(void)snprintf(path, pathsz, "/tmp/%s", MKSTEMP_TEMPLATE);
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	w = write(fd, text, strlen(text));

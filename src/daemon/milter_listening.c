@@ -29,6 +29,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <time.h>
 
@@ -90,15 +91,6 @@ milter_listening_wait(unsigned timeout_ms)
 
 typedef int poll_function(struct pollfd *, nfds_t, int);
 
-static poll_function *libc_poll;	/* set once, by find_libc_poll */
-static pthread_once_t libc_poll_once = PTHREAD_ONCE_INIT;
-
-static void
-find_libc_poll(void)
-{
-	libc_poll = (poll_function *)dlsym(RTLD_NEXT, "poll");
-}
-
 /* poll_by_ppoll - the same wait for a C library dlsym cannot find */
 static int
 poll_by_ppoll(struct pollfd *fds, nfds_t nfds, int timeout_ms)
@@ -113,15 +105,30 @@ poll_by_ppoll(struct pollfd *fds, nfds_t nfds, int timeout_ms)
 	return ppoll(fds, nfds, tsp, NULL);
 }
 
+/*
+ * The C library's poll, or poll_by_ppoll when dlsym finds none; NULL
+ * until the first call looks. Threads that race to look all store the
+ * same answer, and the function it names was loaded before any thread
+ * ran, so a relaxed load is enough: a plain load on the hot path, where
+ * pthread_once cost a call into the C library every poll (some 90 a
+ * message, about 700 instructions).
+ */
+static _Atomic(poll_function *) libc_poll;
+
 int
 poll(struct pollfd *fds, nfds_t nfds, int timeout_ms)
 {
+	poll_function *f;
+
 	if (is_listener) {
 		is_listener = false;	/* once is enough */
 		set_state(LISTENING);
 	}
-	(void)pthread_once(&libc_poll_once, find_libc_poll);
-	if (libc_poll == NULL)
-		return poll_by_ppoll(fds, nfds, timeout_ms);
-	return libc_poll(fds, nfds, timeout_ms);
+	f = atomic_load_explicit(&libc_poll, memory_order_relaxed);
+	if (f == NULL) {
+		if ((f = (poll_function *)dlsym(RTLD_NEXT, "poll")) == NULL)
+			f = poll_by_ppoll;
+		atomic_store_explicit(&libc_poll, f, memory_order_relaxed);
+	}
+	return f(fds, nfds, timeout_ms);
 }

@@ -10,7 +10,7 @@ Exported:
     render_config(options)     {Name: value or [values]} -> config text
     to_postfix_spec(spec)      libmilter "inet:PORT@HOST" -> Postfix
                                "inet:HOST:PORT" (unix: stays as is)
-    run(args, timeout=30)      run the binary once (-V, -h, -t) ->
+    run(args, timeout=None)    run the binary once (-V, -h, -t) ->
                                CompletedProcess with text stdout/stderr
     Daemon(options=None, socket="inet", ...)
       (binary=PATH runs another program with the same CLI;
@@ -59,6 +59,11 @@ env AUTHMILTER_WRAPPER, when set, is a command prefix (e.g.
 "valgrind --error-exitcode=99 --leak-check=full") put before the binary;
 the wrapper must exec the daemon in the same process (valgrind does) so
 signals still reach it.
+
+Every timeout left to its default (start_timeout, stop_timeout, run's,
+wait_for_log's, the milter reply timeout) is stretched by time_scale:
+the runs under valgrind and the sanitizers set AUTHMILTER_TEST_TIME_SCALE.
+A timeout a caller passes is used as given.
 """
 
 import os
@@ -73,6 +78,7 @@ import time
 import dns_servfail
 import milter_client
 import tmpdir as _tmpdir
+from time_scale import scaled
 
 DEFAULT_AUTHSERV_ID = "mx.test.example"
 
@@ -207,8 +213,11 @@ def links_libsystemd(path):
     return _links_libsystemd_cache[key]
 
 
-def run(args, timeout=30, path=None, **kw):
-    """run - run the binary (or path) once with args; bounded by timeout."""
+def run(args, timeout=None, path=None, **kw):
+    """run - run the binary (or path) once with args; bounded by timeout
+    (None: 30 s, scaled)."""
+    if timeout is None:
+        timeout = scaled(30)
     return subprocess.run(_command(path) + list(args), capture_output=True,
                           text=True, timeout=timeout, errors="replace", **kw)
 
@@ -251,8 +260,8 @@ def build_testmilter(cc=None):
 class Daemon:
     """Daemon - one authmilter process with its own config and temp dir."""
 
-    def __init__(self, options=None, socket="inet", start_timeout=15.0,
-                 stop_timeout=20.0, args=(), env=None, tmpdir=None,
+    def __init__(self, options=None, socket="inet", start_timeout=None,
+                 stop_timeout=None, args=(), env=None, tmpdir=None,
                  binary=None, command=None, defaults=None, notifies=None):
         """Daemon - prepare (not start) a daemon.
 
@@ -268,6 +277,8 @@ class Daemon:
         notifies: does the program send READY=1 to NOTIFY_SOCKET? None:
             only authmilter itself (neither binary= nor command=), when
             built with libsystemd (see module doc).
+        start_timeout, stop_timeout: seconds; None is 15 and 20 stretched
+            by time_scale (a slow run starts and stops slowly too).
         """
         self.binary = binary
         self.command = command
@@ -285,8 +296,10 @@ class Daemon:
         self.pid_path = os.path.join(self.tmp, "authmilter.pid")
         self.spec = self._make_spec(socket)
         self.postfix_spec = to_postfix_spec(self.spec)
-        self.start_timeout = start_timeout
-        self.stop_timeout = stop_timeout
+        self.start_timeout = scaled(15) if start_timeout is None \
+            else start_timeout
+        self.stop_timeout = scaled(20) if stop_timeout is None \
+            else stop_timeout
         self.args = list(args)
         self.env = dict(os.environ)
         self.env.update(env or {})
@@ -580,13 +593,16 @@ class Daemon:
             "KEEP_TEST_TMP") else ""
         return "--- authmilter log tail%s ---\n%s" % (keep, "\n".join(lines))
 
-    def wait_for_log(self, pattern, timeout=5.0, start=0):
-        """wait_for_log - poll the log for a regex (bounded).
+    def wait_for_log(self, pattern, timeout=None, start=0):
+        """wait_for_log - poll the log for a regex (bounded: timeout, None
+        is 5 s scaled).
 
         start: ignore the first `start` characters (e.g. len(d.log())
         taken before an action). Returns the match object or None.
         """
         rx = re.compile(pattern)
+        if timeout is None:
+            timeout = scaled(5)
         deadline = time.monotonic() + timeout
         while True:
             m = rx.search(self.log(), start)
@@ -596,12 +612,12 @@ class Daemon:
 
     # ---- milter shortcuts ----------------------------------------
 
-    def client(self, timeout=10.0, **kw):
+    def client(self, timeout=None, **kw):
         """client - a connected MilterClient for this daemon."""
         return milter_client.MilterClient(self.spec, timeout=timeout,
                                           **kw).connect()
 
-    def send_message(self, raw, timeout=10.0, **kw):
+    def send_message(self, raw, timeout=None, **kw):
         """send_message - one message on a new connection."""
         return milter_client.send_message(self.spec, raw, timeout=timeout,
                                           **kw)

@@ -8,8 +8,9 @@ Exported:
                                    "inet:PORT@HOST",
                                    "inet:PORT", "inet6:PORT@HOST" ->
                                    (family, sockaddr)
-    MilterClient(spec, timeout=10) one milter connection; connect() negotiates
-      .connect()                   SMFIC_OPTNEG; keeps version/actions/protocol
+    MilterClient(spec, timeout=None) one milter connection; connect()
+      .connect()                   negotiates SMFIC_OPTNEG; keeps
+                                   version/actions/protocol
       .conn(hostname, addr, family=None, port=0) -> Response
       .helo(name) / .mail(sender, args) / .rcpt(rcpt, args) / .data()
       .header(name, value) / .eoh() / .body(bytes) / .eom() -> Response
@@ -49,7 +50,8 @@ hides from the milter, in the insert index, so index 0 lands above it; this
 client has no own header, so the two agree about every header the milter
 saw.) SMFIR_ADDHEADER appends.
 
-Every socket read has a timeout (MilterTimeout); a milter that closes the
+Every socket read has a timeout (MilterTimeout): the one given, else
+DEFAULT_TIMEOUT stretched by time_scale (slow runs). A milter that closes the
 connection raises MilterError; a malformed packet raises MilterProtocolError.
 Nothing here loops unbounded: reply loops stop after MAX_REPLIES packets.
 """
@@ -57,6 +59,8 @@ Nothing here loops unbounded: reply loops stop after MAX_REPLIES packets.
 import socket
 import struct
 import time
+
+from time_scale import scaled
 
 # Commands (MTA -> milter)
 SMFIC_ABORT = b"A"
@@ -143,6 +147,9 @@ MILTER_CHUNK_SIZE = 65535   # largest body chunk an MTA sends
 # would break Postfix. MilterClient(max_reply=...) changes it.
 MAX_REPLY = 2 * MILTER_CHUNK_SIZE
 MAX_REPLIES = 100000        # bound on reply packets read for one command
+# seconds a reply (or wait_for_socket) may take when the caller gives
+# no timeout, before time_scale stretches it for slow runs
+DEFAULT_TIMEOUT = 10.0
 
 # Which stage each macro belongs to when given as a flat dict (Postfix
 # defaults of milter_*_macros plus {client_*}). "i" goes to every stage
@@ -285,11 +292,11 @@ class Response:
 class MilterClient:
     """MilterClient - one MTA-to-milter connection, protocol version 6."""
 
-    def __init__(self, spec, timeout=10.0, version=6, actions=SMFIF_ALL,
+    def __init__(self, spec, timeout=None, version=6, actions=SMFIF_ALL,
                  protocol=SMFIP_ALL_V6, connect_timeout=None,
                  max_reply=MAX_REPLY):
         self.spec = spec
-        self.timeout = timeout
+        self.timeout = scaled(DEFAULT_TIMEOUT) if timeout is None else timeout
         self.connect_timeout = connect_timeout or timeout
         self.offer_version = version
         self.offer_actions = actions
@@ -1024,7 +1031,7 @@ def render_headers(headers):
     return bytes(out)
 
 
-def send_message(spec, raw, timeout=10.0, **kw):
+def send_message(spec, raw, timeout=None, **kw):
     """send_message - connect to the milter at spec, send one message, quit.
 
     Keyword arguments are those of MilterClient.send_message. Returns the
@@ -1040,13 +1047,16 @@ def send_message(spec, raw, timeout=10.0, **kw):
         client.quit()
 
 
-def wait_for_socket(spec, timeout=10.0, proc=None):
+def wait_for_socket(spec, timeout=None, proc=None):
     """wait_for_socket - poll until spec accepts a connection (bounded).
 
     proc: optional subprocess.Popen; returns False early if it exits.
-    Returns True when a connection succeeded within timeout.
+    Returns True when a connection succeeded within timeout (None: the
+    scaled DEFAULT_TIMEOUT).
     """
     parse_socket_spec(spec)  # a bad spec raises at once
+    if timeout is None:
+        timeout = scaled(DEFAULT_TIMEOUT)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:

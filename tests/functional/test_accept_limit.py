@@ -28,9 +28,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
 import milter_client  # noqa: E402
+import time_scale  # noqa: E402
 from tap import TAP  # noqa: E402
 
-SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1") or 1)
+SCALE = time_scale.factor()
 SPARE = 4                   # descriptors allowed above the idle count
 FAIL_RX = r"milter socket: cannot accept a connection: Too many open files"
 AGAIN_RX = r"milter socket: accepting connections again after (\d+) failed"

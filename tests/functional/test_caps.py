@@ -21,6 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import daemon  # noqa: E402
 import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
+import time_scale  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP, run_parallel  # noqa: E402
 
@@ -36,7 +37,7 @@ CLIENT = "192.0.2.10"          # allowed by every SPF record below
 # Under valgrind or the sanitizers (tests/ci-sanitize.sh sets 5) the daemon
 # runs several times slower: the DNS budget bounds scale, and so does the
 # DNSTimeout they are compared with, so they still prove the budget.
-SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1"))
+SCALE = time_scale.factor()
 SLOW_SIGS = 20                 # signatures pointing at a silent server
 SPF_DNS_TIMEOUT = 8            # test_spf_time's, not scaled (see there)
 

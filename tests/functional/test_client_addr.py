@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
 import report_rows  # noqa: E402
+import time_scale  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
@@ -31,7 +32,7 @@ try:
 except ImportError as e:  # reported through t.need below
     HAVE_LIBS = "python3-yaml (%s)" % e
 
-SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1") or 1)
+SCALE = time_scale.factor()
 ZONE = {"pass.test": [{"TXT": "v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 -all"}],
         "_dmarc.pass.test": [{"TXT": "v=DMARC1; p=none; rua=mailto:r@pass.test"}]}
 # (label, address as the MTA sends it, milter family, what is written)

@@ -33,6 +33,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, os.path.join(HERE, "..", "dkim"))
 import daemon  # noqa: E402
 from silent_server import SilentServer  # noqa: E402
+import time_scale  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
@@ -42,7 +43,7 @@ try:
 except ImportError as e:
     HAVE_LIBS = "python3-dkim and python3-cryptography (%s)" % e
 
-SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1") or 1)
+SCALE = time_scale.factor()
 
 
 def faketime_lib():

@@ -53,10 +53,11 @@ import ctypes  # noqa: E402
 import milter_client  # noqa: E402
 import prom  # noqa: E402
 from shim import shim_env  # noqa: E402
+import time_scale  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP, run_parallel  # noqa: E402
 
-SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1") or 1)
+SCALE = time_scale.factor()
 MSG = (b"From: a@ok.test\r\nTo: b@example.net\r\nSubject: hi\r\n"
        b"Date: Sat, 28 Nov 2026 10:00:00 +0000\r\n"
        b"Message-ID: <1@ok.test>\r\n\r\nhello\r\n")

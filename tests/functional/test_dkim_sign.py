@@ -22,10 +22,11 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, os.path.join(HERE, "..", "dkim"))
 import daemon  # noqa: E402
 import milter_client as mc  # noqa: E402
+import time_scale  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
-SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1") or 1)
+SCALE = time_scale.factor()
 
 try:
     import sign_corpus  # noqa: E402

@@ -53,6 +53,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import daemon  # noqa: E402
 import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
+import time_scale  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
@@ -68,7 +69,7 @@ DNS_TIMEOUT_S = 1.0
 # Under valgrind or ASan everything runs several times slower (the CI sets
 # the factor); the "no timeout waited" bounds stretch by it, the plain run
 # keeps them tight.
-SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1"))
+SCALE = time_scale.factor()
 CLIENT_IP = "192.0.2.10"
 SPF = "v=spf1 ip4:192.0.2.0/24 -all"
 DMARC = "v=DMARC1; p=reject"

@@ -28,6 +28,7 @@ import daemon  # noqa: E402
 import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
 import milter_client as mc  # noqa: E402
+import time_scale  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
@@ -37,7 +38,7 @@ try:
 except ImportError as e:  # reported through t.need below
     HAVE_LIBS = "python3-dkim (%s)" % e
 
-SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1") or 1)
+SCALE = time_scale.factor()
 MESSAGES = 8                # about ten libunbound lines each, unlimited
 BURST = 5                   # UB_LOG_BURST
 OURS_RX = re.compile(r"warn: libunbound: (error|warning|notice|info): ")

@@ -35,6 +35,7 @@ import daemon  # noqa: E402
 import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
 import milter_client as mc  # noqa: E402
+import time_scale  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
@@ -45,7 +46,7 @@ try:
 except ImportError as e:  # reported through t.need below
     HAVE_LIBS = "python3-dkim and python3-cryptography (%s)" % e
 
-SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1") or 1)
+SCALE = time_scale.factor()
 OUTAGE_S = 15           # without the fix: 4-14 s of temperror after
 SENDERS = 6             # messages in flight during the outage
 # At worst: the next probe (2.3 s apart: PROBE_LIFE_MS + PROBE_GAP_MS;

@@ -28,9 +28,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
 import milter_client  # noqa: E402
+import time_scale  # noqa: E402
 from tap import TAP  # noqa: E402
 
-SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1") or 1)
+SCALE = time_scale.factor()
 MSG = (b"From: a@ok.test\r\nTo: b@example.net\r\nSubject: hi\r\n"
        b"Date: Sat, 28 Nov 2026 10:00:00 +0000\r\n"
        b"Message-ID: <1@ok.test>\r\n\r\nhello\r\n")

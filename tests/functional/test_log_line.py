@@ -27,6 +27,7 @@ import daemon  # noqa: E402
 import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
 from shim import shim_env  # noqa: E402
+import time_scale  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
@@ -37,7 +38,7 @@ try:
 except ImportError as e:  # reported through t.need below
     HAVE_LIBS = "python3-dkim and python3-yaml (%s)" % e
 
-SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1"))
+SCALE = time_scale.factor()
 # The daemon's zone: a POSIX TZ string (no tzdata needed), UTC+05:30
 TZ_POSIX, TZ_OFFSET = "IST-5:30", "+05:30"
 GOOD_IP = "192.0.2.10"

@@ -26,6 +26,7 @@ import dns_testserver  # noqa: E402
 import milter_client  # noqa: E402
 from prom import parse  # noqa: E402
 from shim import shim_env  # noqa: E402
+import time_scale  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP, ci  # noqa: E402
 
@@ -36,7 +37,7 @@ try:
 except ImportError as e:  # reported through t.need below
     HAVE_LIBS = "python3-dkim and python3-yaml (%s)" % e
 
-SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1"))
+SCALE = time_scale.factor()
 PROMTOOL = "/usr/bin/promtool"
 GOOD_IP = "192.0.2.10"
 BAD_IP = "198.51.100.66"

@@ -89,12 +89,13 @@ import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
 import milter_client as mc  # noqa: E402
 from shim import shim_env  # noqa: E402
+import time_scale  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 SEED = int(os.environ.get("SEQ_SEED") or os.environ.get("DIFF_SEED")
            or 20261205)
-SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE") or 1)
+SCALE = time_scale.factor()
 # fewer under valgrind and the sanitizers (TIME_SCALE 5), which are slower
 COUNT = int(os.environ.get("SEQ_COUNT") or 1000 / SCALE)
 ONLY = os.environ.get("SEQ_ONLY")

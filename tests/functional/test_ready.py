@@ -25,11 +25,12 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
+import time_scale  # noqa: E402
 import tmpdir  # noqa: E402
 from shim import shim_env  # noqa: E402
 from tap import TAP  # noqa: E402
 
-SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1") or 1)
+SCALE = time_scale.factor()
 STARTS = 3
 
 

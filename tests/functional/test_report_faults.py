@@ -24,11 +24,12 @@ import dns_testserver  # noqa: E402
 import milter_client  # noqa: E402
 import prom  # noqa: E402
 import report_rows  # noqa: E402
+import time_scale  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
 # slower under valgrind/ASan (tests/ci-sanitize.sh sets it)
-SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1"))
+SCALE = time_scale.factor()
 
 NAMES = ["disk full: every message accepted, none delayed",
          "disk full: the writer says why, once",

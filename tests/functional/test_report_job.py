@@ -39,6 +39,7 @@ import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
 import fake_sendmail  # noqa: E402
 import report_rows  # noqa: E402
+import time_scale  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
@@ -54,7 +55,7 @@ BUILD = os.environ.get("top_builddir") or SRC
 REPORT = os.path.join(BUILD, "src", "authmilter-report")
 NS = "{urn:ietf:params:xml:ns:dmarc-2.0}"
 GOOD_IP = "192.0.2.10"
-SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1") or 1)
+SCALE = time_scale.factor()
 BAD_IP = "198.51.100.66"
 # policy domain -> (DMARC record, messages from GOOD_IP, from BAD_IP)
 DOMAINS = {

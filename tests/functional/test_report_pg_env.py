@@ -17,10 +17,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
 import pg_server  # noqa: E402
+import time_scale  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
-SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1"))
+SCALE = time_scale.factor()
 DOMAIN = "a.test"
 # valid UTF-8 but no IDNA2008 name (U+2603 is DISALLOWED), so the row
 # keeps it as it is; a valid U-label name is stored as its A-labels,

@@ -28,10 +28,11 @@ import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
 import fake_sendmail  # noqa: E402
 import pg_server  # noqa: E402
+import time_scale  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
-SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1"))
+SCALE = time_scale.factor()
 SRC = os.environ.get("top_srcdir") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..")
 BUILD = os.environ.get("top_builddir") or SRC

@@ -24,6 +24,7 @@ import prom  # noqa: E402
 import report_rows  # noqa: E402
 import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
+import time_scale  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP, run_parallel  # noqa: E402
 
@@ -32,7 +33,7 @@ BUILD = os.environ.get("top_builddir") or os.path.join(
 REPORT = os.path.join(BUILD, "src", "authmilter-report")
 
 # waits widen under the sanitizer and valgrind builds
-SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1") or 1)
+SCALE = time_scale.factor()
 
 try:
     import dkim  # noqa: F401

@@ -21,10 +21,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
 import shim  # noqa: E402
+import time_scale  # noqa: E402
 from tap import TAP, run_parallel  # noqa: E402
 
 # tests/ci-sanitize.sh slows the daemon down (ASan, valgrind)
-SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1"))
+SCALE = time_scale.factor()
 WATCHDOG_USEC = int(1000000 * SCALE)    # pings every WATCHDOG_USEC / 2
 
 PLAIN = (b"From: Alice <alice@example.org>\r\n"

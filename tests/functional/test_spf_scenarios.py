@@ -23,11 +23,12 @@ TOP_SRC = os.environ.get('top_srcdir', os.path.abspath(os.path.join(HERE, '..', 
 TOP_BUILD = os.environ.get('top_builddir', TOP_SRC)
 sys.path.insert(0, os.path.join(TOP_SRC, 'tests', 'lib'))
 import dns_testserver  # noqa: E402
+import time_scale  # noqa: E402
 
 DNS_TIMEOUT_MS = 1000
-# AUTHMILTER_TEST_TIME_SCALE (tests/ci-sanitize.sh sets it for the
-# sanitizer build, which runs several times slower) widens the margin.
-MARGIN_MS = int(500 * float(os.environ.get('AUTHMILTER_TEST_TIME_SCALE', '1')))
+# the sanitizer and valgrind runs are several times slower: the margin
+# widens with their time scale
+MARGIN_MS = int(time_scale.scaled(500))
 
 ZONE = """
 pass.example.test:

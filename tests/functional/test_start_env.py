@@ -16,9 +16,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import daemon  # noqa: E402
 import milter_client  # noqa: E402
 import shim  # noqa: E402
+import time_scale  # noqa: E402
 from tap import TAP  # noqa: E402
 
-SCALE = float(os.environ.get("AUTHMILTER_TEST_TIME_SCALE", "1"))
+SCALE = time_scale.factor()
 
 PLAIN = (b"From: Alice <alice@example.org>\r\n"
          b"To: bob@example.net\r\n"

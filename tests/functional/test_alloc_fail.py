@@ -30,9 +30,11 @@ import dns_testserver  # noqa: E402
 import milter_client  # noqa: E402
 import soak  # noqa: E402  (zone, corpus and signing helpers)
 from shim import shim_env  # noqa: E402
+import time_scale  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
 
+SCALE = time_scale.factor()
 
 def main():
     t = TAP()
@@ -79,11 +81,12 @@ def main():
                     res.header_values("Authentication-Results")))
             except milter_client.MilterError as e:
                 got = "no verdict: %r" % e
-            d.wait(5)
+            d.wait(5 * SCALE)
             bad = [w for w in ("reject", "dkim=permerror", "dkim=fail",
                                "dmarc=fail") if w in got]
             t.ok(not bad, names[1], diag=got)
-            t.ok(d.wait_for_log(r"out of memory", timeout=2) is not None,
+            t.ok(d.wait_for_log(r"out of memory",
+                                timeout=2 * SCALE) is not None,
                  names[2], diag=d.log_tail(5))
     t.done()
 

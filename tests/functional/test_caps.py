@@ -224,7 +224,8 @@ def test_header_caps(t, base, pem, plain):
                  "header too large" in a,
                  label + ": over the cap, dkim=permerror (header too large)",
                  diag=lambda: a + "\n" + d.log_tail(5))
-            t.ok(d.wait_for_log(r"headers_over_cap=yes", 5) is not None,
+            t.ok(d.wait_for_log(r"headers_over_cap=yes",
+                                5 * SCALE) is not None,
                  label + ": the log line says headers-over-cap",
                  diag=lambda: d.log_tail(5))
         with still_running(plain) as d:

@@ -113,7 +113,7 @@ def stop_with_hung_store(t, names):
         t.ok(rc == 0 and took < 3 + 2 * SCALE, names[0],
              diag="status %r after %.1f s; %s" % (rc, took, d.log_tail(6)))
         t.ok(d.wait_for_log(r"ReportStore \S+: the store did not answer "
-                            r"within 3000 ms; not waiting for it", 1),
+                            r"within 3000 ms; not waiting for it", 1 * SCALE),
              names[1], diag=d.log_tail(6))
     finally:
         d.stop()

@@ -13,7 +13,10 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
+import time_scale  # noqa: E402
 from tap import TAP  # noqa: E402
+
+SCALE = time_scale.factor()
 
 # What a PSLFile can be by mistake: empty (a failed download), a binary
 # file, the HTML error page a web server sent instead of the list
@@ -76,7 +79,7 @@ def start_refused(d, options):
     # until it says so or exits: a wait for the line alone ran its whole
     # 10 s for each refusal whenever the socket accepted first (5 times,
     # under the sanitizers and valgrind)
-    end = time.monotonic() + 10
+    end = time.monotonic() + 10 * SCALE
     while not started_line(d, n) and d.running() and \
             time.monotonic() < end:
         time.sleep(0.05)

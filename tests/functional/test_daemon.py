@@ -252,7 +252,7 @@ def test_hostile_headers(t):
              len([v for v in ar_values(res) if v.startswith(ID)]) == 1,
              "150 forged A-R fields: every one deleted",
              diag="%d deleted" % len(res.deleted_headers))
-        res = d.send_message(big + PLAIN, timeout=20)
+        res = d.send_message(big + PLAIN, timeout=20 * SCALE)
         t.ok(res.disposition == "accept" and len(ar_values(res)) == 1,
              "a 200 KB header field is handled, not a dropped connection",
              diag=repr(res)[:300])
@@ -260,7 +260,7 @@ def test_hostile_headers(t):
         t.ok(res.disposition == "accept" and len(res.deleted_headers) == 2,
              "1500 fields: over MaxHeaders still finds forged A-R",
              diag=repr(res.actions)[:300])
-        t.ok(d.wait_for_log("headers_over_cap=yes", timeout=3),
+        t.ok(d.wait_for_log("headers_over_cap=yes", timeout=3 * SCALE),
              "fields over the cap are logged", diag=d.log_tail(2))
 
 
@@ -277,7 +277,7 @@ def test_reload(t):
     with daemon.Daemon() as d:
         d.write_config({"AuthservID": "reloaded.test.example"})
         d.reload()
-        ok = d.wait_for_log(r"configuration reloaded", timeout=5)
+        ok = d.wait_for_log(r"configuration reloaded", timeout=5 * SCALE)
         res = d.send_message(PLAIN)
         vals = ar_values(res)
         t.ok(ok and vals and vals[0].startswith("reloaded.test.example;"),
@@ -294,7 +294,7 @@ def test_reload(t):
         d.reload()
         warned = d.wait_for_log(r"(?m)changed, but read only at start \(the "
                                 r"running values stay until a restart\): "
-                                r"LogFacility Nameservers$", timeout=5,
+                                r"LogFacility Nameservers$", timeout=5 * SCALE,
                                 start=mark)
         t.ok(warned, "a reload names the changed options it cannot apply",
              diag=d.log_tail(5))
@@ -310,21 +310,23 @@ def test_reload(t):
         d.reload()
         warned = d.wait_for_log(r"(?m)(configuration reloaded|changed, but "
                                 r"read only at start.*: LogFacility "
-                                r"Nameservers)$", timeout=5, start=mark)
+                                r"Nameservers)$", timeout=5 * SCALE,
+                                start=mark)
         t.ok(warned and warned.group(1) != "configuration reloaded",
              "a second reload still names the options not applied",
              diag=d.log_tail(5))
         mark = len(d.log())
         d.write_config({"AuthservID": "reloaded.test.example"})
         d.reload()
-        d.wait_for_log(r"configuration reloaded", timeout=5, start=mark)
+        d.wait_for_log(r"configuration reloaded", timeout=5 * SCALE,
+                       start=mark)
         t.ok("read only at start" not in d.log()[mark:],
              "a reload back to the running values warns of nothing",
              diag=d.log_tail(5))
         with open(d.conf_path, "a") as f:
             f.write("BrokenOption yes\n")
         d.reload()
-        ok = d.wait_for_log(r"reload of .* refused", timeout=5)
+        ok = d.wait_for_log(r"reload of .* refused", timeout=5 * SCALE)
         t.ok(ok and "unknown option" in d.log(),
              "a broken config is refused and its error logged",
              diag=d.log_tail(5))
@@ -362,7 +364,7 @@ def test_graceful_stop(t):
         c.header("Subject", "in flight")
         c.eoh()
         d.signal(signal.SIGTERM)
-        time.sleep(0.5)
+        time.sleep(0.5 * SCALE)
         c.body(b"body sent after SIGTERM\r\n")
         resp = c.eom()
         kinds = [a.kind for a in resp.actions]
@@ -374,7 +376,7 @@ def test_graceful_stop(t):
              diag=str(e) + d.log_tail(10))
     finally:
         c.close()
-    rc = d.wait(15)
+    rc = d.wait(15 * SCALE)
     t.ok(rc == 0, "daemon exits 0 after SIGTERM", diag="rc=%r %s" %
          (rc, d.log_tail(5)))
     t.ok(not os.path.exists(d.pid_path), "pid file removed at exit")
@@ -459,7 +461,7 @@ def test_background(t):
         stopped = False
         if pid is not None:
             os.kill(pid, signal.SIGTERM)
-            end = time.monotonic() + 15
+            end = time.monotonic() + 15 * SCALE
             while daemon.pid_alive(pid) and time.monotonic() < end:
                 time.sleep(0.05)
             stopped = not daemon.pid_alive(pid)
@@ -512,7 +514,7 @@ def test_background_relative_reload(t):
              daemon.pid_alive(pid), name, diag=repr(vals))
     finally:
         if pid is not None:
-            daemon.stop_pid(pid, 15)	# ours, by its pid
+            daemon.stop_pid(pid, 15 * SCALE)	# ours, by its pid
         d.cleanup()
 
 
@@ -659,7 +661,7 @@ def test_privilege_drop(t):
     nobody = pwd.getpwnam("nobody")
     with daemon.Daemon(socket="unix", options={"UserID": "nobody"}) as d:
         # the socket listens before the drop: wait until it is done
-        d.wait_for_log(r"running as ", 30)
+        d.wait_for_log(r"running as ", 30 * SCALE)
         with open("/proc/%d/status" % d.pid) as f:
             uids = [line.split()[1:] for line in f if line.startswith("Uid:")]
         t.ok(uids and all(int(u) == nobody.pw_uid for u in uids[0]),

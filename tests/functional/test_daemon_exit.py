@@ -132,7 +132,7 @@ def listener_gives_up(t, tmp, ns):
         except OSError:
             rc = d.wait(10 * SCALE)
         t.is_eq(rc, 1, names[1])
-        t.ok(d.wait_for_log(r"listener gave up", timeout=2), names[2],
+        t.ok(d.wait_for_log(r"listener gave up", timeout=2 * SCALE), names[2],
              diag=d.log_tail(5))
     finally:
         d.stop()
@@ -143,7 +143,7 @@ def keep_in_flight(spec, stop, counts):
     """keep_in_flight - start one message and keep sending it header
     fields (a From every other one) until the connection breaks"""
     try:
-        c = milter_client.MilterClient(spec, timeout=5).connect()
+        c = milter_client.MilterClient(spec, timeout=5 * SCALE).connect()
         c.conn("client.ok.test", "192.0.2.1")
         c.helo("client.ok.test")
         c.mail("<a@ok.test>")
@@ -238,7 +238,7 @@ def idle_connections_do_not_hold_stop(t, ns):
                             5 * SCALE) and "configuration reloaded"
              not in d.log(), "stop under load: a SIGHUP meanwhile is "
              "said to be no reload", diag=d.log_tail(4))
-        time.sleep(0.3)
+        time.sleep(0.3 * SCALE)
         t.ok(d.running(), "stop under load: the daemon waits for the "
              "message in flight", diag=d.log_tail(5))
         busy.body(b"hello\r\n")
@@ -298,7 +298,7 @@ def ended_at_mail_from(t, ns):
         t.ok(r1.verdict == "replycode" and r1.reply is not None and
              r1.reply.startswith("550 5.7.23 ") and r2.verdict == "accept",
              names[0], diag="%r %r" % (r1, r2))
-        time.sleep(0.2)		# the ABORTs are read
+        time.sleep(0.2 * SCALE)	# the ABORTs are read
         t0 = time.monotonic()
         d.signal(signal.SIGTERM)
         t.ok(d.wait_for_log(r"stopping; 0 message\(s\) in flight",
@@ -337,9 +337,9 @@ def message_past_timeout(t, ns):
         t.ok(counts["after_term"] > 0, names[2], diag=repr(counts))
         t.ok(d.wait_for_log(r"1 message\(s\) still in flight after "
                             r"ShutdownTimeout; their connections are cut off",
-                            timeout=2), names[3], diag=d.log_tail(5))
+                            timeout=2 * SCALE), names[3], diag=d.log_tail(5))
         t.ok(d.wait_for_log(r"1 connection\(s\) still open; exiting "
-                            r"without freeing", timeout=2), names[4],
+                            r"without freeing", timeout=2 * SCALE), names[4],
              diag=d.log_tail(5))
     finally:
         d.stop()
@@ -361,7 +361,7 @@ def second_sigterm(t, ns):
         d.signal(signal.SIGTERM)
         d.wait_for_log(r"stopping; 1 message\(s\) in flight", 5 * SCALE)
         d.signal(signal.SIGHUP)
-        time.sleep(0.5)
+        time.sleep(0.5 * SCALE)
         t.ok(d.running(), names[0], diag=d.log_tail(5))
         t0 = time.monotonic()
         d.signal(signal.SIGTERM)
@@ -463,9 +463,9 @@ def failure_reports_past_timeout(t, tmp, ns):
     try:
         exit_past_timeout(d, RF_MSG, "198.51.100.1", "<a@rf.test>",
                           lambda: open(go, "w").close())
-        t.is_eq(fake_sendmail.wait_count(spool, 3, 5), 3, names[0])
+        t.is_eq(fake_sendmail.wait_count(spool, 3, 5 * SCALE), 3, names[0])
         t.ok(d.wait_for_log(r"failure reports: 3 sent, 0 over the rate limit, "
-                            r"0 dropped \(queue full\), 0 not sent", timeout=2),
+                            r"0 dropped \(queue full\), 0 not sent", timeout=2 * SCALE),
              names[1], diag=d.log_tail(8))
     finally:
         d.stop()
@@ -499,10 +499,11 @@ def hung_sendmail(t, tmp, ns):
         t.ok(rc == 0 and took < 3 + 3 * SCALE, names[0],
              diag="status %r after %.2f s; %s" % (rc, took, d.log_tail(8)))
         t.ok(d.wait_for_log(r"failure report rf2\.test: a@rf2\.test: failed: .*"
-                            r"not done after \d+ ms: killed", timeout=2) and
+                            r"not done after \d+ ms: killed",
+                            timeout=2 * SCALE) and
              d.wait_for_log(r"failure reports: 0 sent, 0 over the rate limit, "
                             r"0 dropped \(queue full\), 2 not sent \(the stop's "
-                            r"3000 ms ran out\)", timeout=2),
+                            r"3000 ms ran out\)", timeout=2 * SCALE),
              names[1], diag=d.log_tail(8))
         left = []
         with open(pids) as f:
@@ -535,13 +536,13 @@ def unanswered_ruf_check(t, tmp, ns):
     try:
         d.send_message(RF_MSG.replace(b"rf.test", b"ext.test"),
                        client_ip="198.51.100.1", mail_from="<a@ext.test>")
-        time.sleep(0.3)     # the failure thread is in the check now
+        time.sleep(0.3 * SCALE)     # the failure thread is in the check now
         rc, took = d.terminate(30 * SCALE)
         t.ok(rc == 0 and took < 3 + 0.7 * SCALE, names[0],
              diag="status %r after %.2f s; %s" % (rc, took, d.log_tail(8)))
         t.ok(d.wait_for_log(r"failure reports: 0 sent, 0 over the rate limit, "
                             r"0 dropped \(queue full\), 1 not sent \(the "
-                            r"stop's 3000 ms ran out\)", timeout=2) and
+                            r"stop's 3000 ms ran out\)", timeout=2 * SCALE) and
              not fake_sendmail.paths(spool), names[1], diag=d.log_tail(8))
     finally:
         d.stop()

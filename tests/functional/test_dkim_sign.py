@@ -639,7 +639,7 @@ def reload_and_modes(t, tmp, keys):
         d.write_config(dict(opts, Selector="e1", KeyFile=keys["ed"][0]))
         mark = len(d.log())
         d.reload()
-        d.wait_for_log(r"signing example\.com with selector e1", 10,
+        d.wait_for_log(r"signing example\.com with selector e1", 10 * SCALE,
                        start=mark)
         after = d.send_message(raw, macros=AUTH)
         loose = os.path.join(tmp, "loose2.pem")
@@ -648,17 +648,17 @@ def reload_and_modes(t, tmp, keys):
         d.write_config(dict(opts, KeyFile=loose))
         mark = len(d.log())
         d.reload()
-        d.wait_for_log(r"reload of .* refused", 10, start=mark)
+        d.wait_for_log(r"reload of .* refused", 10 * SCALE, start=mark)
         kept = d.send_message(raw, macros=AUTH)
         d.write_config(dict(opts, Mode="v"))
         mark = len(d.log())
         d.reload()
-        d.wait_for_log(r"configuration reloaded", 10, start=mark)
+        d.wait_for_log(r"configuration reloaded", 10 * SCALE, start=mark)
         vmode = d.send_message(raw, macros=AUTH)
         d.write_config(dict(opts, Mode="s"))
         mark = len(d.log())
         d.reload()
-        d.wait_for_log(r"configuration reloaded", 10, start=mark)
+        d.wait_for_log(r"configuration reloaded", 10 * SCALE, start=mark)
         smode = d.send_message(raw, client_ip="192.0.2.99")
         log = d.log()
     t.is_eq(signed_by(before.message), [("example.com", "r1")],
@@ -684,7 +684,7 @@ def big_message(t, keys):
     with daemon.Daemon(opts) as d:
         d.send_message(msg_from("alice@example.com"), macros=AUTH)
         hwm0 = daemon.memory_kib(d.pid, "VmHWM")
-        r = d.send_message(raw, macros=AUTH, timeout=120)
+        r = d.send_message(raw, macros=AUTH, timeout=120 * SCALE)
         grown = daemon.memory_kib(d.pid, "VmHWM") - hwm0
     res = sign_keys.dkimpy_results(r.message, records(keys))
     t.ok(len(res) == 2 and all(ok for _a, _s, ok in res),

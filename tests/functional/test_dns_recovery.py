@@ -155,8 +155,9 @@ def main():
             t.ok("DNS: the resolver answers again after" in d.log(),
                  names[3], diag=d.log_tail(3))
             after = resources(d.pid)
-            for _ in range(30):     # the retired context waits for its
-                if fewer(after, before):    # last query (0.2 s polls)
+            # the retired context waits for its last query (0.2 s polls)
+            for _ in range(int(30 * SCALE)):
+                if fewer(after, before):
                     break
                 time.sleep(0.2)
                 after = resources(d.pid)

@@ -23,7 +23,10 @@ import authcheck_env  # noqa: E402
 import daemon  # noqa: E402
 import dkim_keys  # noqa: E402
 import report_rows  # noqa: E402
+import time_scale  # noqa: E402
 from tap import TAP  # noqa: E402
+
+SCALE = time_scale.factor()
 
 try:
     import dkim  # noqa: F401
@@ -148,7 +151,7 @@ def daemon_cases(t, env, pem):
              "unauthenticated U-label author: p=reject found at the A-label",
              diag=repr(res))
         t.ok(d.wait_for_log(r"dmarc=fail dmarc_from=%s " %
-                            ALABEL.replace(".", r"\."), timeout=3),
+                            ALABEL.replace(".", r"\."), timeout=3 * SCALE),
              "log names the A-label", diag=d.log_tail(3))
 
         # homographs and disallowed code points: permerror, whatever the
@@ -179,7 +182,7 @@ def daemon_cases(t, env, pem):
         res = d.send_message(msg(ULABEL, "never"), client_ip=BAD_IP,
                              mail_from="<j@other.test>")
         t.ok(res.disposition == "accept" and d.wait_for_log(
-            r"verdict=accept why=never-reject", timeout=3) is not None,
+            r"verdict=accept why=never-reject", timeout=3 * SCALE) is not None,
             "DMARCNeverReject naming the U-label: the failing U-label "
             "author is not rejected", diag=repr(res) + d.log_tail(2))
         check = d.check_config(dict(opts, DMARCNeverReject=ULABEL))
@@ -233,7 +236,7 @@ def envelope_cases(t, env):
                              mail_args=("SMTPUTF8",))
         t.ok("dmarc=pass" in ar(res), "SMTPUTF8 MAIL FROM: dmarc=pass",
              diag=ar(res))
-        report_rows.wait_count(db, 2, 5)
+        report_rows.wait_count(db, 2, 5 * SCALE)
     con = sqlite3.connect(db)
     try:
         got = con.execute("SELECT header_from, envelope_from, spf_domain "

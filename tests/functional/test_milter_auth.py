@@ -203,7 +203,8 @@ def run_cases(t, base, pem, srv):
              "5.7.1" in (res.text or ""), "p=reject spoof refused with 550 5.7.1",
              diag=repr(res))
         t.ok(d.wait_for_log(r"spf=fail .*dkim=none .*dmarc=fail dmarc_from=reject\.test .*verdict=reject",
-                            timeout=3), "log line carries results and verdict",
+                            timeout=3 * SCALE),
+             "log line carries results and verdict",
              diag=d.log_tail(3))
 
         # subdomain of reject.test falls under sp=quarantine
@@ -287,7 +288,7 @@ def run_cases(t, base, pem, srv):
         big = msg("pass.test", "big").replace(
             b"Hello Bob,\r\n", b"Hello Bob,\r\n" + (b"y" * 78 + b"\r\n") * 625000)
         res = d.send_message(sign(big, "pass.test", pem), client_ip=GOOD_IP,
-                             mail_from="<a@pass.test>", timeout=120)
+                             mail_from="<a@pass.test>", timeout=120 * SCALE)
         grown = daemon.memory_kib(d.pid, "VmHWM") - hwm0
         t.ok("dkim=pass header.d=pass.test" in ar(res),
              "50 MB message verifies (dkim=pass)", diag=ar(res))
@@ -333,7 +334,8 @@ def run_cases(t, base, pem, srv):
         # the log line and the metrics say what the A-R said: permerror,
         # not the "none" of an evaluation that never ran
         t.ok(d.wait_for_log(r"\bdmarc=permerror\b.*dmarc_reason=.?several "
-                            r"author domains.*verdict=reject", timeout=3)
+                            r"author domains.*verdict=reject",
+                            timeout=3 * SCALE)
              is not None, "DMARCMultipleFrom reject: the log line says "
              "dmarc=permerror (several author domains)", diag=d.log_tail(2))
 

@@ -752,7 +752,7 @@ def quit_nc_too_late(t, d, pem):
         c.send_packet("K")
         for _ in range(1100):       # each negotiates and closes
             d.client(timeout=REPLY_TIMEOUT).close()
-        time.sleep(0.3)
+        time.sleep(0.3 * SCALE)
         c.smtp_done = False
         res = c.send_message(raw, client_ip="::ffff:198.51.100.8",
                              family="6", mail_from="alice@pass.test")
@@ -847,7 +847,7 @@ def run(t, d, pem, capture):
     tmpl = [(enc(n), enc(v)) for m in msgs
             for n, v in mc.split_message(m)[0]]
     test_good_message(t, d, pem)
-    time.sleep(0.3)                 # the session's thread winds down
+    time.sleep(0.3 * SCALE)         # the session's thread winds down
     base = counts_of(d.pid)
     t.diag("baseline: %d threads, %d descriptors" % base)
     counts = random_round(t, d, msgs, tmpl, 0, COUNT, "round 1")
@@ -879,7 +879,7 @@ def run(t, d, pem, capture):
     long_mail_from(t, d)
     quit_nc_too_late(t, d, pem)
     if capture:
-        time.sleep(0.3)             # the last connection's end is logged
+        time.sleep(0.3 * SCALE)     # the last connection's end is logged
         check_syslog(t, capture, mark)
 
 

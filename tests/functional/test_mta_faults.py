@@ -40,8 +40,11 @@ import dkim_keys  # noqa: E402
 import dns_testserver  # noqa: E402
 import milter_client  # noqa: E402
 import soak  # noqa: E402  (zone, corpus and signing helpers)
+import time_scale  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
+
+SCALE = time_scale.factor()
 
 IP = soak.CLIENT_IP
 CONCURRENT = 500
@@ -132,7 +135,7 @@ def test_drops(t, d, msgs):
                                    mail_from=msgs["pass"][1]),
                  "pass", msgs["pass"], None)
     c.quit()
-    time.sleep(0.3)     # the session's thread and socket wind down
+    time.sleep(0.3 * SCALE)     # the session's thread and socket wind down
     base = counts(d.pid)
     t.diag("baseline: %d threads, %d descriptors" % base)
     for upto, label in ((3, "mid-headers"), ("body", "mid-body")):
@@ -269,7 +272,7 @@ def test_concurrent(t, d, msgs, base):
     clients, bad = [], []
     try:
         for i in range(CONCURRENT):
-            clients.append(d.client(timeout=60))
+            clients.append(d.client(timeout=60 * SCALE))
         peak = counts(d.pid)
         # every connection gets a message under way, then all finish
         for i, c in enumerate(clients):

@@ -25,8 +25,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
 import milter_client  # noqa: E402
+import time_scale  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
+
+SCALE = time_scale.factor()
 
 SRC = os.environ.get("top_srcdir") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -114,11 +117,12 @@ def main():
 
 def run(t, proc, port, log):
     spec = "inet:%d@127.0.0.1" % port
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 15 * SCALE
     client = None
     while time.monotonic() < deadline and proc.poll() is None:
         try:
-            client = milter_client.MilterClient(spec, timeout=10).connect()
+            client = milter_client.MilterClient(
+                spec, timeout=10 * SCALE).connect()
             break
         except (OSError, milter_client.MilterError):
             time.sleep(0.1)
@@ -132,7 +136,7 @@ def run(t, proc, port, log):
         return False
     want = pwd.getpwnam(USER).pw_uid
     uids = None
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 5 * SCALE
     while time.monotonic() < deadline:
         uids = uid_of(proc.pid)
         if uids and all(u == want for u in uids):
@@ -150,7 +154,7 @@ def run(t, proc, port, log):
          diag=lambda: "A-R %r\n%s" % (ar, logtext()))
     proc.send_signal(signal.SIGTERM)
     try:
-        rc = proc.wait(timeout=40)
+        rc = proc.wait(timeout=40 * SCALE)
     except subprocess.TimeoutExpired:
         rc = None
     t.ok(rc == 0, NAMES[4], diag="exit %r" % rc)

@@ -212,7 +212,7 @@ def organisations(t, opts, spool):
             if not mode:
                 t.ok(d.wait_for_log(r"failure report org\.psdz\.test: "
                                     r"ruf@other\.psdz\.test: skipped: .*not "
-                                    r"authorised", timeout=5),
+                                    r"authorised", timeout=5 * SCALE),
                      "tree walk: a ruf host below the same public suffix "
                      "needs its authorisation record", diag=d.log_tail(5))
 
@@ -239,7 +239,7 @@ def size_limit(t, opts, spool):
             if mode:
                 t.ok(d.wait_for_log(r"failure report sz\.test: small@sz\.test:"
                                     r" skipped: report of \d+ bytes over its "
-                                    r"limit of 100", timeout=5),
+                                    r"limit of 100", timeout=5 * SCALE),
                      "ruf over its !size limit: skipped with a log line",
                      diag=d.log_tail(5))
 
@@ -336,18 +336,19 @@ def on(t, opts, spool):
         spf_dns(t, rs)
         t.ok(d.wait_for_log(r"failure report once\.test: no SPF record at "
                             r"once\.test for SPF-DNS \(servfail\)",
-                            timeout=5), "SPF record not read again: the "
-             "report goes without SPF-DNS, with a log line",
+                            timeout=5 * SCALE),
+             "SPF record not read again: the report goes without SPF-DNS, "
+             "with a log line",
              diag=d.log_tail(5))
         # the second read of nr.test's SPF record fails: a read would
         # say so before the line that ends the job
         t.ok(d.wait_for_log(r"failure report nr\.test: no usable ruf "
-                            r"address", timeout=5) and
+                            r"address", timeout=5 * SCALE) and
              "failure report nr.test: no SPF record" not in d.log(),
              "no mailto: ruf: no report, and the SPF records not read "
              "for one", diag=d.log_tail(5))
         t.ok(d.wait_for_log(r"failure report ext\.test: x@other\.example: "
-                            r"skipped: .*not authorised", timeout=5),
+                            r"skipped: .*not authorised", timeout=5 * SCALE),
              "unauthorised external ruf skipped with a log line",
              diag=d.log_tail(5))
         f0 = [r for r in rs if str(r["To"]) == "ruf@f0.test"]
@@ -378,7 +379,7 @@ def on(t, opts, spool):
                      "ruf@f0.test"]), 2, "FailureReportRate 2: two reports "
                 "for f0.test in this hour, no more")
         t.ok(d.wait_for_log(r"failure report f0\.test: over 2 per hour",
-                            timeout=5), "rate limit logged", diag=d.log_tail(5))
+                            timeout=5 * SCALE), "rate limit logged", diag=d.log_tail(5))
         t.ok(re.search(r"failure reports: 7 sent, 2 over the rate limit",
                        d.log()), "counts logged at stop", diag=d.log_tail(3))
     del got
@@ -439,7 +440,7 @@ def external(t, opts, spool):
                 "by its ruf, never sent to its rua")
         t.ok(d.wait_for_log(r"failure report rf3\.test: forensic@rep3\.example:"
                             r" skipped: .*not authorised \(its ruf names another"
-                            r" host\)", timeout=5),
+                            r" host\)", timeout=5 * SCALE),
              "a ruf override naming another host refuses it, and the log "
              "says so", diag=d.log_tail(5))
         # two addresses refused: the second one's line gives its reason
@@ -447,7 +448,7 @@ def external(t, opts, spool):
         d.send_message(msg("rf5.test", 205), client_ip=BAD_IP,
                        mail_from="<x@rf5.test>")
         m = d.wait_for_log(r"failure report rf5\.test: b@rep6\.example: "
-                           r"skipped: (.*)", timeout=5)
+                           r"skipped: (.*)", timeout=5 * SCALE)
         why = m.group(1) if m else ""
         t.ok(why.count("not authorised") == 1 and "rep5" not in why,
              "two ruf addresses refused: each line its own reason", diag=why)

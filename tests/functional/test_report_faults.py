@@ -119,7 +119,7 @@ def run(t, srv, mnt):
         filler = os.path.join(mnt, "filler")
         send(d, 0, 1)
         made += 1
-        wait(lambda: rows(db) == 1, 10)
+        wait(lambda: rows(db) == 1, 10 * SCALE)
         with open(filler, "wb") as f:
             try:
                 f.write(b"x" * (1 << 20))
@@ -129,13 +129,14 @@ def run(t, srv, mnt):
         made += 40
         t.ok(not slow, NAMES[0], diag=repr(slow))
         ok = wait(lambda: re.search(r"cannot write \d+ rows: .*full",
-                                    d.log()), 10)
+                                    d.log()), 10 * SCALE)
         t.ok(ok and len(re.findall(r"cannot write \d+ rows", d.log())) == 1,
              NAMES[1], diag=d.log_tail(8))
         os.unlink(filler)
         subprocess.run(["mount", "-o", "remount,size=4m", mnt], check=True,
                        timeout=30)
-        t.ok(wait(lambda: rows(db) > 1 and "writing again" in d.log(), 15),
+        t.ok(wait(lambda: rows(db) > 1 and "writing again" in d.log(),
+                  15 * SCALE),
              NAMES[2], diag=d.log_tail(5))
         d.stop()
         log = d.log()
@@ -163,11 +164,12 @@ def read_only(t, opts):
                  "RunAsRoot": "no"})
     with daemon.Daemon(options=opts) as d:
         slow = send(d, 300, 10)
-        t.ok(not slow and wait(lambda: "cannot open" in d.log(), 10),
+        t.ok(not slow and wait(lambda: "cannot open" in d.log(), 10 * SCALE),
              NAMES[3], diag=repr(slow) + d.log_tail(5))
         os.chmod(db, 0o666)
         os.chmod(d0, 0o777)
-        t.ok(wait(lambda: rows(db) == 10, 15), NAMES[4], diag=d.log_tail(5))
+        t.ok(wait(lambda: rows(db) == 10, 15 * SCALE), NAMES[4],
+             diag=d.log_tail(5))
 
 
 def refused(t, opts):
@@ -180,7 +182,7 @@ def refused(t, opts):
     opts["MetricsSocket"] = "inet:%d@127.0.0.1" % port
     with daemon.Daemon(options=opts) as d:
         send(d, 400, 1)
-        wait(lambda: rows(db) == 1, 10)
+        wait(lambda: rows(db) == 1, 10 * SCALE)
         con = sqlite3.connect(db)
         con.execute("CREATE TRIGGER no_poison BEFORE INSERT ON messages WHEN"
                     " NEW.queue_id = 'POISON' BEGIN SELECT RAISE(ABORT,"
@@ -190,16 +192,16 @@ def refused(t, opts):
         for i, qid in enumerate(("GOOD1", "POISON", "GOOD2")):
             d.send_message(msg(410 + i), client_ip="198.51.100.1",
                            mail_from="<x@a.test>", queue_id=qid)
-        t.ok(wait(lambda: rows(db) == 3, 10), NAMES[7],
+        t.ok(wait(lambda: rows(db) == 3, 10 * SCALE), NAMES[7],
              diag="%d rows\n%s" % (rows(db), d.log_tail(5)))
         t.ok(wait(lambda: re.search(
             r"a report row was refused and dropped \(policy domain a\.test, "
             r"queue id POISON\): poisoned row; 1 refused in all", d.log()),
-            5), NAMES[8], diag=d.log_tail(5))
+            5 * SCALE), NAMES[8], diag=d.log_tail(5))
         for i, qid in enumerate(("POISON", "GOOD3")):
             d.send_message(msg(420 + i), client_ip="198.51.100.1",
                            mail_from="<x@a.test>", queue_id=qid)
-        t.ok(wait(lambda: rows(db) == 4, 10) and
+        t.ok(wait(lambda: rows(db) == 4, 10 * SCALE) and
              len(re.findall(r"refused and dropped", d.log())) == 1, NAMES[9],
              diag="%d rows\n%s" % (rows(db), d.log_tail(5)))
         got = prom.scrape(port)

@@ -116,7 +116,7 @@ def msg(dom, n, amp=False):
 
 
 def wait_rows(db, want, timeout=10):
-    return report_rows.wait_count(db, want, timeout)
+    return report_rows.wait_count(db, want, timeout * SCALE)
 
 
 def report(conf, *args):

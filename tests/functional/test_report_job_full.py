@@ -23,8 +23,11 @@ import daemon  # noqa: E402
 import dns_testserver  # noqa: E402
 import fake_sendmail  # noqa: E402
 import report_rows  # noqa: E402
+import time_scale  # noqa: E402
 import tmpdir  # noqa: E402
 from tap import TAP  # noqa: E402
+
+SCALE = time_scale.factor()
 
 BUILD = os.environ.get("top_builddir") or os.path.join(HERE, "..", "..")
 REPORT = os.path.join(BUILD, "src", "authmilter-report")
@@ -89,7 +92,7 @@ def run(t, srv, tmp, store_mnt, out_mnt):
         for i in range(ROWS):
             d.send_message(msg(i), client_ip="198.51.100.1",
                            mail_from="<x@a.test>")
-        end = time.monotonic() + 10
+        end = time.monotonic() + 10 * SCALE
         while report_rows.count(db) < ROWS and time.monotonic() < end:
             time.sleep(0.1)
         d.stop()

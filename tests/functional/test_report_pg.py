@@ -94,8 +94,8 @@ def store_ids(pg):
         return []
 
 
-def wait_rows(pg, want, timeout=20):
-    end = time.monotonic() + timeout
+def wait_rows(pg, want, timeout=None):
+    end = time.monotonic() + (20 * SCALE if timeout is None else timeout)
     while time.monotonic() < end:
         if rows(pg) >= want:
             break
@@ -202,7 +202,7 @@ def jobs(t, pg, conf, tmp, notices):
     procs = [subprocess.Popen(args, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
              for _ in range(2)]
-    outs = [p.communicate(timeout=120) for p in procs]
+    outs = [p.communicate(timeout=120 * SCALE) for p in procs]
     t.ok(all(p.returncode == 0 for p in procs), NAMES[3],
          diag=repr([o[1] for o in outs]))
     notices.extend(o[1] for o in outs)
@@ -238,7 +238,7 @@ def identity_race(t, pg, jconf, tmp, now):
     procs = [subprocess.Popen(args + [o], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
              for o in outs]
-    res = [p.communicate(timeout=120) for p in procs]
+    res = [p.communicate(timeout=120 * SCALE) for p in procs]
     t.ok(all(p.returncode == 0 for p in procs), NAMES[23],
          diag=repr([r[1] for r in res]))
     ids = store_ids(pg)
@@ -258,7 +258,8 @@ def outage(t, pg, d):
     slow = [r for r in results if r[0] != "accept" or r[1] > 2.0 * SCALE]
     t.ok(len(results) == 6 and not slow, NAMES[6], diag=repr(results))
     pg.start()
-    t.is_eq(wait_rows(pg, before + 6, timeout=30), before + 6, NAMES[7])
+    t.is_eq(wait_rows(pg, before + 6, timeout=30 * SCALE), before + 6,
+            NAMES[7])
     if rows(pg) != before + 6:
         t.diag(d.log_tail(10))
 
@@ -287,7 +288,8 @@ def stopped_backend(t, pg, d):
                 NAMES[9])
         t.ok(d.wait_for_log(r"ReportStore \S+: cannot write \d+ rows: the "
                             r"server did not answer within 2000 ms",
-                            1, start=mark), NAMES[10], diag=d.log_tail(6))
+                            1 * SCALE, start=mark), NAMES[10],
+             diag=d.log_tail(6))
     finally:
         for p in pids:
             os.kill(p, signal.SIGCONT)
@@ -329,7 +331,7 @@ def refused_row(t, pg, d):
             got, before + 2, d.log_tail(4)))
         t.ok(d.wait_for_log(r"ReportStore \S+: a report row was refused and "
                             r"dropped \(policy domain b\.test, queue id "
-                            r"POISON\): .*no_poison", 5, start=mark),
+                            r"POISON\): .*no_poison", 5 * SCALE, start=mark),
              NAMES[17], diag=d.log_tail(4))
     finally:
         pg.psql("ALTER TABLE messages DROP CONSTRAINT no_poison")
@@ -368,7 +370,7 @@ def lost_commit(t, pg, opts):
         t.ok(d.wait_for_log(r"ReportStore \S+: \d+ rows were written before "
                             r"the answer was lost; not written again", 15 *
                             SCALE), NAMES[19], diag=d.log_tail(6))
-        time.sleep(1.5)     # a second copy would land by now
+        time.sleep(1.5 * SCALE)     # a second copy would land by now
         got = rows(pg)
         t.ok(got == before + 4, NAMES[18], diag="%d rows, want %d\n%s" % (
             got, before + 4, d.log_tail(6)))

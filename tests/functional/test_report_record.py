@@ -334,13 +334,13 @@ def late_row(t, opts, tmp, reloaded=False):
         if reloaded:
             d.write_config(dict(opts, ReportInterval="1"))
             d.reload()
-            if not d.wait_for_log(r"configuration reloaded", 5):
+            if not d.wait_for_log(r"configuration reloaded", 5 * SCALE):
                 for name in names:
                     t.ok(False, name, diag="no reload: " + d.log_tail(3))
                 return
         d.send_message(msg("pass.test", "intime"), client_ip=GOOD_IP,
                        mail_from="<a@pass.test>")
-        report_rows.wait_count(db, 1, 5)
+        report_rows.wait_count(db, 1, 5 * SCALE)
         con = sqlite3.connect(db, isolation_level=None, timeout=10)
         con.execute("INSERT INTO reports (policy_domain, period_begin,"
                     " period_end, state, claimed_by, claimed_at, report_id)"
@@ -356,14 +356,14 @@ def late_row(t, opts, tmp, reloaded=False):
         con.execute("ROLLBACK")
         con.close()
         con = None
-        report_rows.wait_count(db, 2, 5)
+        report_rows.wait_count(db, 2, 5 * SCALE)
         got = [(r["queue_id"], r["arrival"]) for r in rows(db)]
         arrivals = sorted(a for _, a in got)
         t.ok(len(arrivals) == 2 and arrivals[1] >= hour, names[1],
              diag="hour %d: %r" % (hour, got))
         t.ok(d.wait_for_log(r"ReportStore .*: 1 rows came after their "
                             r"period's report; stored in the current period",
-                            timeout=5), names[2], diag=d.log_tail(5))
+                            timeout=5 * SCALE), names[2], diag=d.log_tail(5))
         t.ok(len(arrivals) == 2 and arrivals[0] < hour, names[3],
              diag="hour %d: %r" % (hour, got))
     finally:
@@ -448,7 +448,7 @@ def store_as_user(t):
     with daemon.Daemon(options=opts) as d:
         t.ok(d.wait_for_log(r"ReportStore .*: cannot open: cannot make the "
                             r"store's files in %s: Permission denied"
-                            % re.escape(tmp), 10), names[3],
+                            % re.escape(tmp), 10 * SCALE), names[3],
              diag=d.log_tail(5))
 
 

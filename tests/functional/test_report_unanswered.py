@@ -163,8 +163,8 @@ def default_timeout(t, names, srv, silent):
         t.ok(rc == 0 and took < 3 + 2 * SCALE, names[2],
              diag="status %r after %.1f s; %s" % (rc, took, d.log_tail(6)))
         t.ok(d.wait_for_log(r"ReportStore \S+: the store did not answer within "
-                            r"3000 ms; not waiting for it", 1) and
-             d.wait_for_log(r"ReportStore \S+: 2 report rows not written at stop", 1),
+                            r"3000 ms; not waiting for it", 1 * SCALE) and
+             d.wait_for_log(r"ReportStore \S+: 2 report rows not written at stop", 1 * SCALE),
              names[3], diag=d.log_tail(6))
     finally:
         d.stop()

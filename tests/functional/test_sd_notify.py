@@ -83,10 +83,10 @@ class Listener:
                     note[k] = v
             self.notes.append((time.monotonic(), note))
 
-    def wait_for(self, key, value=None, timeout=10.0, after=0):
+    def wait_for(self, key, value=None, timeout=None, after=0):
         """wait_for - index of the first note at or after `after` with
-        key (= value); None on timeout."""
-        end = time.monotonic() + timeout
+        key (= value); None on timeout (None: 10 s, scaled)."""
+        end = time.monotonic() + (10 * SCALE if timeout is None else timeout)
         while True:
             for i in range(after, len(self.notes)):
                 note = self.notes[i][1]
@@ -154,7 +154,8 @@ def test_sequence(t):
         while i_count is not None and ", 1 messages," not in \
                 lsn.notes[i_count][1]["STATUS"] and \
                 time.monotonic() < deadline:
-            i_count = lsn.wait_for("STATUS", after=i_count + 1, timeout=2)
+            i_count = lsn.wait_for("STATUS", after=i_count + 1,
+                                   timeout=2 * SCALE)
         t.ok(i_count is not None and
              ", 1 messages," in lsn.notes[i_count][1]["STATUS"], names[3],
              diag=lambda: repr(lsn.notes[-3:]))
@@ -243,14 +244,14 @@ def test_deaf(t):
         lsn.pump(1.5 * interval)
         pings = [n for _, n in lsn.notes[(i_deaf or 0):] if "WATCHDOG" in n]
         t.ok(i_deaf is not None and not pings and
-             d.wait_for_log(r"does not serve", 2), names[0],
+             d.wait_for_log(r"does not serve", 2 * SCALE), names[0],
              diag=lambda: repr(lsn.notes[-4:]))
         os.rename(path + ".away", path)
         mark = len(lsn.notes)
         i_ping = lsn.wait_for("WATCHDOG", "1", after=mark, timeout=3 * interval)
         t.ok(i_ping is not None and lsn.notes[i_ping][1].get(
             "STATUS", "").startswith("serving ") and
-            d.wait_for_log(r"serves again", 2), names[1],
+            d.wait_for_log(r"serves again", 2 * SCALE), names[1],
             diag=lambda: repr(lsn.notes[mark:]))
     finally:
         if os.path.exists(path + ".away"):

@@ -44,8 +44,8 @@ def wait_dropped(d):
     """wait_dropped - the socket listens before the privilege drop (it is
     opened as root) and the threads start after it, so wait for the
     daemon's "running as" and then its "started" line"""
-    return d.wait_for_log(r"running as ", 30) is not None and \
-        d.wait_for_log(r"authmilter \S+ started", 30) is not None
+    return d.wait_for_log(r"running as ", 30 * SCALE) is not None and \
+        d.wait_for_log(r"authmilter \S+ started", 30 * SCALE) is not None
 
 
 def proc_ids(pid):
@@ -192,7 +192,7 @@ def test_root_refused(t):
     with daemon.Daemon(options={"RunAsRoot": True}) as d:
         ids = proc_ids(d.pid)
         t.ok(ids[0]["Uid"][1] == "0" and
-             d.wait_for_log(r"running as root \(RunAsRoot yes\)", 30),
+             d.wait_for_log(r"running as root \(RunAsRoot yes\)", 30 * SCALE),
              names[4], diag=d.log_tail(5))
         r = d.check_config(dict(d.options, RunAsRoot=None))
         t.ok(r.returncode == 0 and "would stop" in r.stderr and
@@ -231,7 +231,7 @@ def test_pid_file_links(t):
             t.diag(str(e))
         with open(victim) as f:
             t.is_eq(f.read(), "root's file\n", names[0])
-        pid = d.read_pid_file(timeout=10) if started else None
+        pid = d.read_pid_file(timeout=10 * SCALE) if started else None
         t.ok(started and pid == d.pid and not os.path.islink(pid_path),
              names[1], diag="pid %r, daemon %r" % (pid, d.pid))
     finally:

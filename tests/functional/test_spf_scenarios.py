@@ -128,7 +128,7 @@ def evaluate(ns_addr, requests):
                         time.monotonic() - t0))
     finally:
         p.stdin.close()
-        p.wait(timeout=30)
+        p.wait(timeout=time_scale.scaled(30))
     return out
 
 

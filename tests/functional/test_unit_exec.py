@@ -25,7 +25,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import daemon  # noqa: E402
 import milter_client  # noqa: E402
+import time_scale  # noqa: E402
 from tap import TAP  # noqa: E402
+
+SCALE = time_scale.factor()
 
 SRC = os.environ.get("top_srcdir") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -104,7 +107,7 @@ def main():
         t.ok(rc != 0 and d.conf_path + ":" in err, NAMES[3],
              diag="status %r: %s" % (rc, err[-300:]))
         # a SIGHUP the daemon got would be refused, and logged
-        refused = d.wait_for_log(r"reload of .* refused", timeout=2,
+        refused = d.wait_for_log(r"reload of .* refused", timeout=2 * SCALE,
                                  start=start)
         t.ok(d.running() and not refused, NAMES[4], diag=d.log_tail(5))
         with open(d.conf_path, "w") as f:
@@ -112,7 +115,7 @@ def main():
         start = len(d.log())
         printed = []
         rc, err = run_lines(lines, d, printed)
-        ok = d.wait_for_log(r"configuration reloaded from", timeout=10,
+        ok = d.wait_for_log(r"configuration reloaded from", timeout=10 * SCALE,
                             start=start)
         t.ok(rc == 0 and ok, NAMES[5], diag="status %r: %s\n%s"
              % (rc, err[-300:], d.log_tail(5)))

@@ -10,7 +10,7 @@ Exported:
             extra=(), port=None) -> SwaksResult (code, reply, queue_id,
                                     transcript); port: another smtpd
       .submit(data, sender, rcpts) -> (rc, output)  Postfix's sendmail(1)
-      .wait_for_delivery(count=1, timeout=30) -> [Delivered]
+      .wait_for_delivery(count=1, timeout=None) -> [Delivered]
       .delivered() -> [Delivered]      every message smtp-sink received
       .queue(), .hold_queue() -> [queue ids]; .postqueue_json() -> [dict]
       .wait_for_queue(pred, timeout)   poll the queue listing
@@ -99,6 +99,7 @@ import time
 import daemon
 import milter_client
 import tmpdir
+from time_scale import scaled
 
 POSTFIX_TOOLS = ("postfix", "postconf", "postqueue", "postsuper",
                  "smtp-sink", "swaks")
@@ -608,14 +609,17 @@ class PostfixEnv:
         files.sort(key=lambda p: (os.path.getmtime(p), p))
         return [Delivered(p) for p in files]
 
-    def wait_for_delivery(self, count=1, timeout=30.0, queue_id=None):
+    def wait_for_delivery(self, count=1, timeout=None, queue_id=None):
         """wait_for_delivery - wait until count messages reached smtp-sink.
 
         A message counts as delivered once the maillog says status=sent
         for it (the dump file is complete then). queue_id: wait for that
         message only and return just it. Returns the Delivered list, or
-        raises PostfixError with the maillog tail at timeout.
+        raises PostfixError with the maillog tail at timeout (None: 30 s,
+        scaled: the milter in the path may run under valgrind).
         """
+        if timeout is None:
+            timeout = scaled(30)
         deadline = time.monotonic() + timeout
         rx = re.compile(r"\b([0-9A-F]{6,}|[0-9A-Za-z]{10,}): to=<[^>]*>,"
                         r".*status=sent")
@@ -654,9 +658,11 @@ class PostfixEnv:
         """hold_queue - queue ids in the hold queue."""
         return self.queue("hold")
 
-    def wait_for_queue(self, pred, timeout=20.0):
-        """wait_for_queue - poll postqueue -j until pred(records) is true."""
-        deadline = time.monotonic() + timeout
+    def wait_for_queue(self, pred, timeout=None):
+        """wait_for_queue - poll postqueue -j until pred(records) is true
+        (bounded: timeout, None is 20 s scaled)."""
+        deadline = time.monotonic() + (scaled(20) if timeout is None
+                                       else timeout)
         while True:
             recs = self.postqueue_json()
             if pred(recs):
@@ -696,10 +702,12 @@ class PostfixEnv:
         return "--- postfix maillog tail (%s) ---\n%s" % (
             self.root, "\n".join(lines))
 
-    def wait_for_log(self, pattern, timeout=10.0, start=0):
-        """wait_for_log - poll the maillog for a regex (bounded)."""
+    def wait_for_log(self, pattern, timeout=None, start=0):
+        """wait_for_log - poll the maillog for a regex (bounded: timeout,
+        None is 10 s scaled)."""
         rx = re.compile(pattern)
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + (scaled(10) if timeout is None
+                                       else timeout)
         while True:
             m = rx.search(self.maillog(), start)
             if m or time.monotonic() >= deadline:

@@ -77,6 +77,7 @@ import daemon
 import milter_client
 import postfix_env
 import tmpdir
+from time_scale import scaled
 
 SENDMAIL_ROOT = os.environ.get("SENDMAIL_ROOT") or \
     "/var/cache/authmilter-tests/sendmail"
@@ -418,15 +419,16 @@ class SendmailEnv:
         files.sort(key=lambda p: (os.path.getmtime(p), p))
         return [postfix_env.Delivered(p) for p in files]
 
-    def wait_for_delivery(self, queue_id, timeout=20.0):
+    def wait_for_delivery(self, queue_id, timeout=None):
         """wait_for_delivery - the dump whose Received names queue_id.
 
         With DeliveryMode interactive it is normally there when DATA's
         250 arrives; the wait covers smtp-sink finishing its file.
-        Returns the Delivered, or None at timeout.
+        Returns the Delivered, or None at timeout (None: 20 s, scaled).
         """
         rx = re.compile(r"\bid %s\b" % re.escape(queue_id or "?"))
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + (scaled(20) if timeout is None
+                                       else timeout)
         while time.monotonic() < deadline:
             for d in self.delivered():
                 if any(rx.search(v) for v in d.header_values("Received")):

@@ -103,11 +103,11 @@ def main():
 
 def quiet_count(srv, settle=0.3, bound=5.0):
     """quiet_count - the server's query count once it has not moved for
-    settle seconds (bounded)"""
-    deadline = time.time() + bound
+    settle seconds (bounded; both scaled)"""
+    deadline = time.time() + bound * SCALE
     last = srv.stats()["total"]
     while time.time() < deadline:
-        time.sleep(settle)
+        time.sleep(settle * SCALE)
         now = srv.stats()["total"]
         if now == last:
             break
@@ -124,7 +124,7 @@ def log_line_of(d, qid, timeout=3):
     """log_line_of - the daemon's per-message log line for a queue id
     (waited for, bounded), or "" """
     m = d.wait_for_log(r"[^\n]*qid=%s [^\n]*" % re.escape(qid),
-                       timeout=timeout)
+                       timeout=timeout * SCALE)
     return m.group(0) if m else ""
 
 

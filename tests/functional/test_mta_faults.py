@@ -58,8 +58,9 @@ def counts(pid):
 
 
 def back_to(pid, base, timeout=10.0):
-    """back_to - wait (bounded) until the counts are at most base"""
-    deadline = time.monotonic() + timeout
+    """back_to - wait (bounded: timeout, scaled) until the counts are at
+    most base"""
+    deadline = time.monotonic() + timeout * SCALE
     while True:
         now = counts(pid)
         if now[0] <= base[0] and now[1] <= base[1]:

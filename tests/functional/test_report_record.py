@@ -99,14 +99,14 @@ def rows(path):
 def scrape_report_rows(port, want_stored, timeout=5.0):
     """the report-row series of GET /metrics, once the store has
     want_stored rows (the writer gathers rows for 100 ms) or after
-    timeout"""
+    timeout (scaled)"""
     keys = {"queued": "authmilter_report_rows_queued_total",
             "stored": "authmilter_report_rows_stored_total",
             "queue_full": 'authmilter_report_rows_dropped_total'
                           '{reason="queue_full"}',
             "refused": 'authmilter_report_rows_dropped_total'
                        '{reason="refused"}'}
-    end = time.monotonic() + timeout
+    end = time.monotonic() + timeout * SCALE
     while True:
         try:
             got = prom.scrape(port)

@@ -409,6 +409,74 @@ test_json_string_max(void **state)
 	}
 }
 
+/* exact_line - r as kv (json false) or JSON within max must be want */
+static void
+exact_line(const struct logrec *r, bool json, size_t max, const char *want)
+{
+	struct buf out = BUF_INIT;
+
+	if (json)
+		logrec_format_json(r, NULL, max, &out);
+	else
+		logrec_format_kv(r, max, &out);
+	if (strcmp(buf_cstr(&out), want) != 0)
+		fail_msg("max %zu: [%s] want [%s]", max, buf_cstr(&out), want);
+	buf_deinit(&out);
+}
+
+/* The cut to the byte: a long value (the first field, plain or quoted)
+ * fills the line to exactly max; a short value whose cost is the cap
+ * stays whole; when even "..." for each does not fit, each is "..." */
+static void
+test_exact_cuts(void **state)
+{
+	char a[201], spaced[401], b[11];
+	struct logrec r;
+	size_t i;
+
+	(void)state;
+	memset(a, 'a', 200);
+	a[200] = '\0';
+	memset(b, 'b', 10);
+	b[10] = '\0';
+	for (i = 0; i < 400; i += 2)
+		memcpy(spaced + i, "a ", 2);
+	spaced[400] = '\0';
+	logrec_init(&r);
+	logrec_add(&r, "long", a);
+	logrec_add(&r, "q", "x y");
+	/* 5 + 47 + 8 = 60: 42 bytes of text, then `..."` */
+	exact_line(&r, false, 60, "long=\"aaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaa...\" q=\"x y\"");
+	logrec_init(&r);
+	logrec_add(&r, "v", spaced);
+	/* 2 + 58: 53 bytes of text, spaces and all */
+	exact_line(&r, false, 60, "v=\"a a a a a a a a a a a a a a "
+	    "a a a a a a a a a a a a a...\"");
+	logrec_init(&r);
+	logrec_add(&r, "a", b);
+	logrec_add(&r, "long", a);
+	exact_line(&r, false, 28, "a=bbbbbbbbbb long=\"aaaaa...\"");
+	exact_line(&r, true, 38, "{\"a\":\"bbbbbbbbbb\",\"long\":\"aaaaaaa...\"}");
+	logrec_init(&r);
+	logrec_add(&r, "a", a);
+	logrec_add(&r, "b", a);
+	exact_line(&r, false, 10, "a=\"...\" b=\"...\"");
+}
+
+/* A byte that is no UTF-8 is one U+FFFD in a cut string too, and the
+ * text ends at its length, not at its NUL */
+static void
+test_json_cut_invalid_byte(void **state)
+{
+	struct buf out = BUF_INIT;
+
+	(void)state;
+	logrec_json_string_max(&out, "A\xffZ", 2, 100, true);
+	assert_string_equal(buf_cstr(&out), "\"A\\ufffd...\"");
+	buf_deinit(&out);
+}
+
 int
 main(void)
 {
@@ -417,6 +485,8 @@ main(void)
 		cmocka_unit_test(test_hostile_record_fits),
 		cmocka_unit_test(test_within_budget_unchanged),
 		cmocka_unit_test(test_json_string_max),
+		cmocka_unit_test(test_exact_cuts),
+		cmocka_unit_test(test_json_cut_invalid_byte),
 	};
 
 	return cmocka_run_group_tests_name("logrec_budget", tests, NULL, NULL);

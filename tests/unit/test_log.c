@@ -568,6 +568,39 @@ test_stderr_pipes(void **state)
 	(void)close(b[0]);
 }
 
+/* log_text - arg as the whole text of a line */
+static void
+log_text(void *arg)
+{
+	log_warn("%s", (const char *)arg);
+}
+
+/* The text a line keeps is 4017 bytes: 4096 less the newline and the
+ * longest prefix for this ident (a 31-byte time, 20 pid digits,
+ * "error"). Escaped text of just that length is kept whole; longer, it
+ * is cut where a last escape still just fits before "..." */
+static void
+test_escaped_line_at_the_limit(void **state)
+{
+	char raw[2048], *text;
+
+	(void)state;
+	memset(raw, '\x01', 1004);
+	(void)strcpy(raw + 1004, "z");
+	text = capture(log_text, raw);
+	assert_true(made_of(line_text(text, ": warn: "), "\\x01", "z\n"));
+	assert_int_equal(strlen(line_text(text, ": warn: ")), 4017 + 1);
+	free(text);
+	/* 2 + 1003 * 4 + 3 = 4017 */
+	memcpy(raw, "ab", 2);
+	memset(raw + 2, '\x01', 1100);
+	raw[1102] = '\0';
+	text = capture(log_text, raw);
+	assert_true(made_of(line_text(text, ": warn: ab"), "\\x01", "...\n"));
+	assert_int_equal(strlen(line_text(text, ": warn: ")), 4017 + 1);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -585,6 +618,7 @@ main(void)
 		cmocka_unit_test(test_records_into_one_buffer),
 		cmocka_unit_test(test_fatal_and_panic),
 		cmocka_unit_test(test_stderr_pipes),
+		cmocka_unit_test(test_escaped_line_at_the_limit),
 	};
 
 	log_open("authmilter-test", LOG_SINK_STDERR, 0);

@@ -122,13 +122,14 @@ load_refused(const char *path, const char *text)
 }
 
 /* RFC 8301 3.2: 1024 bits is the least a signer may use; our upper
- * bound is 8192 */
+ * bound is 8192, the largest key authcheck genkey makes */
 static void
 test_rsa_sizes(void **state)
 {
 	(void)state;
 	load_ok(put_fixture("rsa1024.pem"));
 	load_ok(put_fixture("rsa2048.pem"));
+	load_ok(put_fixture("rsa8192.pem"));
 	load_refused(put_fixture("rsa512.pem"), "rsa512.pem: RSA key of 512 "
 	    "bits: RFC 8301 3.2 wants at least 1024");
 	load_refused(put_fixture("rsa8704.pem"), "rsa8704.pem: RSA key of "

@@ -127,6 +127,8 @@ test_signature_table(void **state)
 		  DKIM_SIG_E_SYNTAX, "malformed i=" },
 		{ "i NUL escape", "v=1; i=a=00@example.com; " BASE,
 		  DKIM_SIG_E_SYNTAX, "malformed i=" },
+		{ "i escape not hex", "v=1; i=a=zz@example.com; " BASE,
+		  DKIM_SIG_E_SYNTAX, "malformed i=" },
 		{ "l digits", "v=1; l=0; " BASE, DKIM_SIG_OK, NULL },
 		{ "l huge saturates", "v=1; l=999999999999999999999999999; " BASE,
 		  DKIM_SIG_OK, NULL },
@@ -180,6 +182,9 @@ test_signature_table(void **state)
 		/* white space in a q= list may be a fold */
 		{ "q folded list", "v=1; q=foo:\r\n dns/txt; " BASE, DKIM_SIG_OK,
 		  NULL },
+		/* ... after a method too, before its colon (3.5) */
+		{ "q fold before a colon", "v=1; q=dns/txt\r\n :foo; " BASE,
+		  DKIM_SIG_OK, NULL },
 		/* i= folded: the fold is not part of the identity (2.11) */
 		{ "i folded", "v=1; i=@exa\r\n mple.com; " BASE, DKIM_SIG_OK,
 		  NULL },
@@ -208,6 +213,68 @@ test_signature_table(void **state)
 		    &s, &why), cases[i].st);
 		if (cases[i].why != NULL)
 			assert_string_equal(why, cases[i].why);
+		dkim_sig_deinit(&s);
+	}
+}
+
+/* i= is kept decoded (RFC 6376 2.11): every =XX escape, from =01 to
+ * =FF, is its octet, white space (a fold) is dropped */
+static void
+test_auid_decoded(void **state)
+{
+	static const struct {
+		const char *i, *want;
+	} cases[] = {
+		{ "u=3Db@exa=6Dple.com", "u=b@example.com" },
+		{ "a=01=09=0Fb@example.com", "a\x01\t\x0f" "b@example.com" },
+		{ "a\r\n =3Db@example.com", "a=b@example.com" },
+	};
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		char in[200];
+		struct dkim_sig s;
+		const char *why = NULL;
+
+		(void)snprintf(in, sizeof(in), "v=1; i=%s; a=rsa-sha256; "
+		    "d=example.com; s=s; h=from; bh=AAAA; b=AAAA", cases[k].i);
+		dkim_sig_init(&s);
+		if (dkim_sig_parse(U(in), strlen(in), &s, &why) != DKIM_SIG_OK)
+			fail_msg("%s: %s", cases[k].i, why);
+		assert_string_equal(s.i, cases[k].want);
+		assert_string_equal(s.i_domain, "example.com");
+		dkim_sig_deinit(&s);
+	}
+}
+
+/* b8 (header.b= of Authentication-Results, RFC 6008) is taken from
+ * b='s value alone: a short one ends with the tag, white space inside
+ * is skipped */
+static void
+test_b8_stops_at_the_tag(void **state)
+{
+	static const struct {
+		const char *b, *want;
+	} cases[] = {
+		{ "AAAA", "AAAA" },
+		{ "AA\r\n AA", "AAAA" },
+		{ "AAAA BBBB CCCC", "AAAABBBB" },
+	};
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		char in[200];
+		struct dkim_sig s;
+		const char *why = NULL;
+
+		(void)snprintf(in, sizeof(in), "v=1; b=%s; a=rsa-sha256; "
+		    "d=example.com; s=s; h=from; bh=AAAA", cases[k].b);
+		dkim_sig_init(&s);
+		assert_int_equal(dkim_sig_parse(U(in), strlen(in), &s, &why),
+		    DKIM_SIG_OK);
+		assert_string_equal(s.b8, cases[k].want);
 		dkim_sig_deinit(&s);
 	}
 }
@@ -592,6 +659,18 @@ test_arc_rules(void **state)
 	assert_int_equal(arc_status("i=3; d=ex.com; s=s1; !",
 	    DKIM_SIG_KIND_ARC_SEAL, &sig), DKIM_SIG_E_SYNTAX);
 	assert_int_equal(sig.instance, 3);
+	/* and so is the sealer, for the results */
+	assert_string_equal(sig.d, "ex.com");
+	assert_string_equal(sig.s, "s1");
+	dkim_sig_deinit(&sig);
+	/* an AMS naming ARC-Seal is invalid wherever the name is */
+	assert_int_equal(arc_status("i=1; a=rsa-sha256; d=ex.com; s=s1; "
+	    "h=ARC-Seal:from; bh=AAAA; b=AAAA", DKIM_SIG_KIND_ARC_AMS, &sig),
+	    DKIM_SIG_E_SYNTAX);
+	dkim_sig_deinit(&sig);
+	assert_int_equal(arc_status("i=1; a=rsa-sha256; d=ex.com; s=s1; "
+	    "h=from:arc-seal; bh=AAAA; b=AAAA", DKIM_SIG_KIND_ARC_AMS, &sig),
+	    DKIM_SIG_E_SYNTAX);
 	dkim_sig_deinit(&sig);
 }
 
@@ -1031,6 +1110,8 @@ main(void)
 		cmocka_unit_test(test_domain_helpers),
 		cmocka_unit_test(test_key_records),
 		cmocka_unit_test(test_mutated_inputs_never_crash),
+		cmocka_unit_test(test_auid_decoded),
+		cmocka_unit_test(test_b8_stops_at_the_tag),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -899,6 +899,8 @@ test_key_records(void **state)
 		  CRYPTO_KEY_RSA, false, true, false, false },
 		{ "h with unknown", "h=sha512 : sha1; p=" RSA, DKIM_KEY_OK, NULL,
 		  CRYPTO_KEY_RSA, true, false, false, false },
+		{ "h with white space", "h=sha1 :\r\n\tsha256; p=" RSA, DKIM_KEY_OK,
+		  NULL, CRYPTO_KEY_RSA, true, true, false, false },
 		{ "t=y:s", "t=y:s; p=" RSA, DKIM_KEY_OK, NULL, CRYPTO_KEY_RSA, true,
 		  true, true, true },
 		{ "t unknown flag", "t=q; p=" RSA, DKIM_KEY_OK, NULL, CRYPTO_KEY_RSA,
@@ -943,6 +945,14 @@ test_key_records(void **state)
 		  "malformed key record", 0, 0, 0, 0, 0 },
 		{ "garbage", "\xff\xfe", DKIM_KEY_E_SYNTAX, "malformed key record",
 		  0, 0, 0, 0, 0 },
+		/* tag names are case-sensitive (3.2): these are unknown tags */
+		{ "upper-case tags ignored", "V=DKIM2; H=sha1; S=other; T=y:s; "
+		  "P=x; p=" RSA, DKIM_KEY_OK, NULL, CRYPTO_KEY_RSA, true, true, false,
+		  false },
+		{ "upper-case K ignored", "K=ed25519; p=" ED, DKIM_KEY_E_KEY,
+		  "key p= is not an RSA key", 0, 0, 0, 0, 0 },
+		{ "upper-case P ignored", "P=" RSA, DKIM_KEY_E_SYNTAX,
+		  "key record without p=", 0, 0, 0, 0, 0 },
 	};
 	size_t i;
 
@@ -953,6 +963,7 @@ test_key_records(void **state)
 		enum dkim_key_status st;
 
 		print_message("# %s\n", cases[i].label);
+		memset(&k, 0xa5, sizeof(k));	/* the parse sets every field */
 		st = dkim_key_parse(U(cases[i].rec), strlen(cases[i].rec), &k, &why);
 		assert_int_equal(st, cases[i].st);
 		if (cases[i].why != NULL)

@@ -310,6 +310,23 @@ test_u_labels_become_a_labels(void **state)
 	assert_string_equal(s.d, "xn--bcher-kva.example");
 	assert_null(s.idn);
 	dkim_sig_deinit(&s);
+
+	/* each A-label name ends where it should, also when the block
+	 * held a longer one before */
+	v = "v=1; a=rsa-sha256; d=b\xc3\xbc" "cher-und-noch-viel-mehr.example; "
+	    "s=s; h=from; bh=AAAA; b=AAAA";
+	dkim_sig_init(&s);
+	assert_int_equal(dkim_sig_parse(U(v), strlen(v), &s, &why),
+	    DKIM_SIG_OK);
+	assert_string_equal(s.d, "xn--bcher-und-noch-viel-mehr-vsc.example");
+	dkim_sig_deinit(&s);
+	v = "v=1; a=rsa-sha256; d=b\xc3\xbc" "ch.example; s=s; h=from; "
+	    "bh=AAAA; b=AAAA";
+	dkim_sig_init(&s);
+	assert_int_equal(dkim_sig_parse(U(v), strlen(v), &s, &why),
+	    DKIM_SIG_OK);
+	assert_string_equal(s.d, "xn--bch-hoa.example");
+	dkim_sig_deinit(&s);
 }
 
 static void
@@ -859,6 +876,9 @@ test_time_values(void **state)
 static void
 test_domain_helpers(void **state)
 {
+	static const char dotted[] = ".example.com";
+	char name[300];
+
 	(void)state;
 	assert_true(dkim_domain_ok("example.com"));
 	assert_true(dkim_domain_ok("a-b.c_d.example"));
@@ -871,6 +891,19 @@ test_domain_helpers(void **state)
 	assert_true(dkim_domain_within("EXAMPLE.com", "example.COM"));
 	assert_false(dkim_domain_within("badexample.com", "example.com"));
 	assert_false(dkim_domain_within("com", "example.com"));
+	/* a shorter name at the end of a longer string: no byte before
+	 * it may count */
+	assert_false(dkim_domain_within(dotted + 9, "example.com"));
+	assert_true(dkim_domain_within("a.b", "b"));
+	assert_false(dkim_domain_within("a.", ""));
+	/* DKIM_MAX_DNS_NAME octets, and one more */
+	(void)snprintf(name, sizeof(name), "%063d.%063d.%063d.%061d", 0, 0, 0,
+	    0);
+	assert_int_equal(strlen(name), DKIM_MAX_DNS_NAME);
+	assert_true(dkim_domain_ok(name));
+	(void)snprintf(name, sizeof(name), "%063d.%063d.%063d.%062d", 0, 0, 0,
+	    0);
+	assert_false(dkim_domain_ok(name));
 }
 
 #define ED "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -395,6 +396,105 @@ test_auid_quoted_printable(void **state)
 	crypto_privkey_free(&k);
 }
 
+/* field_of - the field dkim_sign_field makes of rfc_msg with p */
+static void
+field_of(const struct dkim_sign_params *p, struct buf *v)
+{
+	struct dkim_header h[16];
+	unsigned char bh[CRYPTO_DIGEST_MAX];
+	const char *why = NULL;
+	size_t body, n = split(rfc_msg, h, 16, &body);
+	size_t bhlen = body_hash(rfc_msg, body, p->bcanon, bh);
+
+	buf_reset(v);
+	if (!dkim_sign_field(p, h, n, bh, bhlen, v, &why))
+		fail_msg("signing failed: %s", why);
+}
+
+/* i= escapes DEL and 8-bit bytes too; an i= run of 900 octets is
+ * written, one more is left out (the line limit, RFC 5322 2.1.1); t=0
+ * means no t= */
+static void
+test_auid_and_t_edges(void **state)
+{
+	struct crypto_privkey *k = rfc_key();
+	struct dkim_sign_params p;
+	struct buf v = BUF_INIT;
+	char auid[1000];
+	/* " i=" + local-part + "@football.example.com" + ";" */
+	size_t local = 900 - 3 - 21 - 1;
+
+	(void)state;
+	params_init(&p, k);
+	p.auid = "a\x7f\xc3\xa9~@football.example.com";
+	field_of(&p, &v);
+	if (strstr(buf_cstr(&v), " i=a=7F=C3=A9~@football.example.com;") == NULL)
+		fail_msg("i= not encoded:\n%s", buf_cstr(&v));
+
+	memset(auid, 'a', local + 1);
+	(void)strcpy(auid + local, "@football.example.com");
+	p.auid = auid;
+	field_of(&p, &v);
+	assert_non_null(strstr(buf_cstr(&v), " i=aaaa"));
+	(void)strcpy(auid + local + 1, "@football.example.com");
+	field_of(&p, &v);
+	assert_null(strstr(buf_cstr(&v), " i="));
+
+	params_init(&p, k);
+	p.t = 0;
+	field_of(&p, &v);
+	assert_null(strstr(buf_cstr(&v), " t="));
+	buf_deinit(&v);
+	crypto_privkey_free(&k);
+}
+
+/* The first line is counted from the field name ("DKIM-Signature: ",
+ * "ARC-Message-Signature: "): d= stays on it when it ends at the fold
+ * column, one octet more moves it to the next line */
+static void
+test_first_line_fold_column(void **state)
+{
+	static const struct {
+		enum dkim_sig_kind kind;
+		const char *domain;
+		bool fits;
+	} cases[] = {
+		/* 16 + 42 (" v=1; a=...; c=relaxed/relaxed;") + 18 = 76 */
+		{ DKIM_SIG_KIND_DKIM, "abcdefghi.test", true },
+		{ DKIM_SIG_KIND_DKIM, "abcdefghij.test", false },
+		/* 23 + 42 + 11 = 76 */
+		{ DKIM_SIG_KIND_ARC_AMS, "abc.cde", true },
+		{ DKIM_SIG_KIND_ARC_AMS, "abcd.cde", false },
+	};
+	struct crypto_privkey *k = rfc_key();
+	struct buf v = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dkim_sign_params p;
+		char want[80];
+		const char *eol;
+
+		params_init(&p, k);
+		p.kind = cases[i].kind;
+		p.instance = 1;
+		p.domain = cases[i].domain;
+		field_of(&p, &v);
+		eol = strstr(buf_cstr(&v), "\r\n");
+		assert_non_null(eol);
+		(void)snprintf(want, sizeof(want), "relaxed/relaxed;%s%s%s",
+		    cases[i].fits ? " d=" : "", cases[i].fits ?
+		    cases[i].domain : "", cases[i].fits ? ";" : "");
+		if ((size_t)(eol - buf_cstr(&v)) < strlen(want) ||
+		    strncmp(eol - strlen(want), want, strlen(want)) != 0)
+			fail_msg("%s: first line does not end in \"%s\":\n%s",
+			    cases[i].domain, want, buf_cstr(&v));
+	}
+	buf_deinit(&v);
+	crypto_privkey_free(&k);
+}
+
 static void
 test_refusals(void **state)
 {
@@ -462,6 +562,8 @@ main(void)
 		cmocka_unit_test(test_round_trip_both_algorithms),
 		cmocka_unit_test(test_golden_field_and_folding),
 		cmocka_unit_test(test_auid_quoted_printable),
+		cmocka_unit_test(test_auid_and_t_edges),
+		cmocka_unit_test(test_first_line_fold_column),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_key_text_forms),
 	};

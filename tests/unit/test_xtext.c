@@ -36,14 +36,21 @@ test_decode(void **state)
 	assert_null(decoded(&b, "a+2"));
 	assert_null(decoded(&b, "a+"));
 	assert_null(decoded(&b, "a+G0"));
+	assert_null(decoded(&b, "a+2a"));
+	assert_null(decoded(&b, "a+2f"));
+	assert_string_equal(decoded(&b, "+2A+2F+7E"), "*/~");
+	/* both ends of 33-126 are xtext as they are */
+	assert_string_equal(decoded(&b, "!~"), "!~");
 	/* a raw "=" or a character outside 33-126 is not xtext */
 	assert_null(decoded(&b, "a=b"));
 	assert_null(decoded(&b, "a b"));
 	assert_null(decoded(&b, "a\x80"));
+	assert_null(decoded(&b, "a\x7f"));
 	/* a line break or another control character is never decoded into
 	 * a header field value */
 	assert_null(decoded(&b, "a+0D+0ABcc:+20x@y"));
 	assert_null(decoded(&b, "a+00b"));
+	assert_null(decoded(&b, "a+1F"));
 	assert_null(decoded(&b, "a+7F"));
 	assert_null(decoded(&b, "a+C3+A9"));
 	assert_int_equal(b.len, 0);

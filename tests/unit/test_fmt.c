@@ -2,11 +2,15 @@
 #include "config.h"
 
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 
 #include "util/buf.h"
@@ -94,6 +98,36 @@ test_str_copy(void **state)
 	assert_string_equal(dst, "");
 }
 
+/* uint_str_aborts - fmt_uint_str told its buffer is size bytes, in a
+ * child; true when the child died of SIGABRT. The real buffer is larger,
+ * so a call that wrongly goes on returns instead of crashing. */
+static bool
+uint_str_aborts(size_t size)
+{
+	char out[FMT_UINT_MAX_DIGITS * 2];
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		(void)fmt_uint_str(out, size, 7);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+/* A buffer one byte short of the longest number is the caller's bug,
+ * caught even when the number at hand would fit */
+static void
+test_uint_str_short_buffer(void **state)
+{
+	(void)state;
+	assert_true(uint_str_aborts(FMT_UINT_MAX_DIGITS));
+	assert_true(uint_str_aborts(0));
+	assert_false(uint_str_aborts(FMT_UINT_MAX_DIGITS + 1));
+}
+
 int
 main(void)
 {
@@ -102,6 +136,7 @@ main(void)
 		cmocka_unit_test(test_hex2_every_byte),
 		cmocka_unit_test(test_literal_length),
 		cmocka_unit_test(test_str_copy),
+		cmocka_unit_test(test_uint_str_short_buffer),
 	};
 
 	return cmocka_run_group_tests_name("fmt", tests, NULL, NULL);

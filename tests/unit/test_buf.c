@@ -2,11 +2,15 @@
 #include "config.h"
 
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 
 #include "util/buf.h"
@@ -144,6 +148,69 @@ test_ascii_case(void **state)
 	assert_string_equal(str_lower(t), "mixed case");
 }
 
+/* reserve_aborts - buf_reserve(extra) on a buffer holding len bytes, in
+ * a child; true when the child died of SIGABRT */
+static bool
+reserve_aborts(size_t len, size_t extra)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct buf b = BUF_INIT;
+
+		buf_append(&b, "0123456789", len);
+		buf_reserve(&b, extra);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+/* A size that would wrap around (payload, extra and the NUL past
+ * SIZE_MAX) aborts instead of growing too little */
+static void
+test_reserve_overflow(void **state)
+{
+	(void)state;
+	assert_true(reserve_aborts(0, SIZE_MAX));
+	assert_true(reserve_aborts(3, SIZE_MAX - 3));
+	assert_true(reserve_aborts(10, SIZE_MAX - 5));
+	assert_false(reserve_aborts(3, 1000));
+}
+
+/* The first growth is 256 bytes and then doubles; a reserve that fits,
+ * the NUL counted, keeps the block */
+static void
+test_capacity_steps(void **state)
+{
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	buf_append_byte(&b, 'x');
+	assert_int_equal(b.cap, 256);
+	assert_memory_equal(b.data, "x", 2);
+	buf_reserve(&b, 254);
+	assert_int_equal(b.cap, 256);
+	buf_reserve(&b, 255);
+	assert_int_equal(b.cap, 512);
+	buf_deinit(&b);
+	buf_reserve(&b, 255);
+	assert_int_equal(b.cap, 256);
+	buf_reserve(&b, 1000);
+	assert_int_equal(b.cap, 1024);
+	buf_deinit(&b);
+	/* a byte that needs the block to grow is there after it */
+	memset(buf_space(&b, 255), 'a', 255);
+	buf_commit(&b, 255);
+	assert_int_equal(b.cap, 256);
+	buf_append_byte(&b, 'y');
+	assert_int_equal(b.cap, 512);
+	assert_memory_equal(b.data + 254, "ay", 3);
+	buf_deinit(&b);
+}
+
 int
 main(void)
 {
@@ -153,6 +220,8 @@ main(void)
 		cmocka_unit_test(test_append_matches_reference),
 		cmocka_unit_test(test_printf_and_truncate),
 		cmocka_unit_test(test_ascii_case),
+		cmocka_unit_test(test_reserve_overflow),
+		cmocka_unit_test(test_capacity_steps),
 	};
 
 	return cmocka_run_group_tests_name("buf", tests, NULL, NULL);

@@ -52,6 +52,26 @@ def sets_of(msg):
     return out
 
 
+def arc_added(res):
+    """arc_added - the names of the ARC fields the milter added"""
+    return [n for n in [a[1] for a in res.inserted_headers] +
+            [a[0] for a in res.added_headers] if n.lower().startswith("arc-")]
+
+
+def full_chain(n):
+    """full_chain - n ARC sets, well formed, their signatures not valid:
+    ARCSeal outbound reads only the structure of the chain it extends"""
+    out = b""
+    for i in range(n, 0, -1):
+        out += (b"ARC-Seal: i=%d; a=rsa-sha256; cv=%s; d=hop.example; "
+                b"s=s1; t=1; b=AAAA\r\n" % (i, b"none" if i == 1 else b"pass"))
+        out += (b"ARC-Message-Signature: i=%d; a=rsa-sha256; "
+                b"c=relaxed/relaxed; d=hop.example; s=s1; t=1; h=from; "
+                b"bh=AAAA; b=AAAA\r\n" % i)
+        out += b"ARC-Authentication-Results: i=%d; hop.example; arc=pass\r\n" % i
+    return out
+
+
 def arc_of(res):
     for v in res.header_values("Authentication-Results"):
         m = re.search(r"\barc=(\w+)", v)
@@ -166,6 +186,7 @@ def rsa_cases(t, d, hops, recs):
     r = through(d, broken, macros={"i": "ARCBROKEN"})
     t.ok(arc_of(r) == "fail" and [x[0] for x in sets_of(r.message)] == [1],
          "a failed chain is not sealed", diag=repr(sets_of(r.message)))
+    t.is_eq(arc_added(r), [], "nor given a part of a set")
     m = d.wait_for_log(r'qid=ARCBROKEN .*arc_seal=no arc_seal_skip="chain failed"')
     t.ok(m is not None, "the log says why it was not sealed",
          diag=lambda: d.log_tail(3))
@@ -220,7 +241,27 @@ def outbound_cases(t, d, hops, recs):
     t.is_eq(ac.dkimpy_verdict(r.message, recs), "pass",
             "dkimpy verifies it")
     long_ar_cases(t, d, ar.split(";")[0], recs)
-    r = d.send_message(RAW, client_ip="10.9.0.1", macros={"i": "NOAR"},
+    # RFC 8617 4.2.1: 50 sets at most, so a chain of 50 gets no 51st
+    full = ("Authentication-Results: %s; arc=pass\r\n" %
+            ar.split(";")[0]).encode() + full_chain(50) + RAW
+    r = d.send_message(full, client_ip="10.9.0.1", macros={"i": "FULL"},
+                       mail_from="list-bounces@list.example")
+    t.is_eq(arc_added(r), [], "a chain of 50 sets is not extended")
+    t.ok(d.wait_for_log(r'qid=FULL .*arc_seal=no arc_seal_skip="chain full '
+                        r'\(50 sets\)"') is not None, "the log says it is full",
+         diag=lambda: d.log_tail(2))
+    # no space after the colon: the AAR keeps the authserv-id whole
+    tight = b"Authentication-Results:" + ar.encode() + b"\r\n" + RAW
+    r = d.send_message(tight, client_ip="10.9.0.1",
+                       mail_from="list-bounces@list.example")
+    aar = r.header_values("ARC-Authentication-Results")
+    t.ok(aar and " ".join(aar[0].split()) == "i=1; " + " ".join(ar.split()),
+         "an A-R without a space after its colon: the AAR is all of it",
+         diag=repr((aar, ar)))
+    # 32 fields fill the session's header list exactly: the search for
+    # our A-R must stop at its end
+    pad = b"".join(b"X-Pad-%d: x\r\n" % i for i in range(27))
+    r = d.send_message(pad + RAW, client_ip="10.9.0.1", macros={"i": "NOAR"},
                        mail_from="list-bounces@list.example")
     t.is_eq(sets_of(r.message), [],
             "internal mail without our A-R is not sealed")

@@ -278,7 +278,18 @@ def not_signed(t, tmp, keys):
         hidden = d.send_message(raw.replace(
             b"To:", b"X-Note: hi\rFrom: <ceo@example.com>\r\nTo:", 1),
             client_ip="10.1.2.3")
+        # the author must be one mailbox in one From field
+        authors = [d.send_message(a, client_ip="10.1.2.3") for a in (
+            raw.replace(b"From: <alice@example.com>\r\n", b""),
+            b"From: <bob@example.com>\r\n" + raw,
+            raw.replace(b"<alice@example.com>",
+                        b"alice@example.com, bob@example.com"))]
         log = d.log()
+    t.is_eq([signed_by(a.message) for a in authors], [[], [], []],
+            "no From, two From fields, two authors: not signed")
+    for why in ("no From field", "several From fields",
+                "From is not one mailbox"):
+        t.ok('sign=no sign_skip="%s"' % why in log, "logged: " + why)
     t.is_eq(signed_by(ext.message), [], "outside client: not signed")
     t.ok(re.search(r"client_ip=192\.0\.2\.99 .*spf=\S+ .*sign=no sign_skip=external", log),
          "outside client: verified and logged sign=no sign_skip=external")

@@ -53,7 +53,8 @@ def zone(pub):
                        ("none.test", "v=DMARC1; p=none; t=y"),
                        ("quar.test", "v=DMARC1; p=quarantine; adkim=s"),
                        ("strict.test", "v=DMARC1; p=none"),
-                       ("testy.test", "v=DMARC1; p=reject; t=y")):
+                       ("testy.test", "v=DMARC1; p=reject; t=y"),
+                       ("qtesty.test", "v=DMARC1; p=quarantine; t=y")):
         z[dom] = [{"TXT": spf}, {"A": "192.0.2.10"}]
         z["s1._domainkey." + dom] = [{"TXT": "v=DKIM1; k=rsa; p=" + pub}]
         z["_dmarc." + dom] = [{"TXT": dmarc}]
@@ -131,6 +132,7 @@ def main():
     with dns_testserver.DnsServer(zpath) as srv:
         base = {"Nameservers": "127.0.0.1@%d" % srv.port, "DNSTimeout": "1s"}
         recording(t, dict(base), pem, tmp)
+        held(t, dict(base), tmp)
         store_down(t, dict(base), tmp)
         # each waits for a full hour of its daemon's faked clock: both
         # at once (see late_row)
@@ -263,6 +265,26 @@ def recording(t, opts, pem, tmp):
     con.close()
     t.is_eq(mode, "wal", "store in WAL mode")
     t.is_eq(ver, [(1,)], "schema version 1 recorded once")
+
+
+def held(t, opts, tmp):
+    """DMARCQuarantineAction hold: a quarantine applied is recorded as
+    one; p=quarantine softened by t=y is the policy's test mode"""
+    db = os.path.join(tmp, "held.db")
+    opts["ReportStore"] = "sqlite:" + db
+    with daemon.Daemon(options=opts) as d:
+        r = d.send_message(msg("quar.test", "held"), client_ip=BAD_IP,
+                           mail_from="<x@quar.test>")
+        t.is_eq(r.quarantine is not None, True, "p=quarantine failing: held")
+        d.send_message(msg("qtesty.test", "qtestmode"), client_ip=BAD_IP,
+                       mail_from="<x@qtesty.test>")
+        report_rows.wait_count(db, 2, 5 * SCALE)
+    got = rows(db)
+    t.is_eq([(x["p"], x["testing"], x["disposition"], x["override_type"])
+             for x in got], [("quarantine", "n", "quarantine", ""),
+                             ("quarantine", "y", "none", "policy_test_mode")],
+            "held: disposition quarantine, no override; p=quarantine t=y: "
+            "none, policy_test_mode")
 
 
 def store_down(t, opts, tmp):

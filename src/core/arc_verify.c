@@ -312,7 +312,9 @@ arc_verifier_eom(struct arc_verifier *v)
 	fill_sets(v);
 	v->out.res = v->res;
 	v->out.reason = buf_cstr(&v->reason);
-	v->out.sets = v->n;
+	/* a chain refused for too many sets has at least that many: not
+	 * the 0 sets the walk placed before it met the instance */
+	v->out.sets = v->past_max > v->n ? v->past_max : v->n;
 	v->out.signatures_verified = v->verified;
 	v->out.set = v->out_sets;
 	v->out.nset = v->n;

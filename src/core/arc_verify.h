@@ -88,7 +88,8 @@ struct arc_set_result {
 struct arc_result {
 	enum arc_res res;
 	const char *reason;		/* why fail; "" otherwise */
-	unsigned sets;			/* N, the highest instance seen */
+	unsigned sets;			/* N, the highest instance seen (one
+					 * over max_sets ends the walk) */
 	/* RFC 8617 5.2 step 5: the oldest instance whose AMS still
 	 * validates when an older one does not; 0 when every AMS validated
 	 * or it was not determined (oldest_pass_known false) */

@@ -131,6 +131,7 @@ place_field(struct arc_verifier *v, enum arc_field kind,
 		}
 		if (inst > v->p.max_sets) {
 			dkim_sig_deinit(&sig);
+			v->past_max = inst;
 			arc_verify_decide(v, ARC_RES_FAIL,
 			    "more than %zu ARC sets", v->p.max_sets);
 			return false;
@@ -153,6 +154,7 @@ place_field(struct arc_verifier *v, enum arc_field kind,
 		a->reason = "";
 	}
 	if (inst > v->p.max_sets) {
+		v->past_max = inst;
 		arc_verify_decide(v, ARC_RES_FAIL, "more than %zu ARC sets",
 		    v->p.max_sets);
 		return false;

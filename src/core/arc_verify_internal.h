@@ -67,6 +67,8 @@ struct arc_verifier {
 	size_t nkeys;
 	struct aset sets[DKIM_ARC_MAX_INSTANCE];
 	unsigned n;		/* highest instance */
+	unsigned past_max;	/* the instance over max_sets that ended the
+				 * walk, 0 if none */
 	struct dkim_body_slot bodies[DKIM_ARC_MAX_INSTANCE];
 	size_t nbodies;
 	bool eoh_done, eom_done, decided;

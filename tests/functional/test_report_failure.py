@@ -63,6 +63,11 @@ ZONE = {
     "f1.test": "v=DMARC1; p=none; fo=1; ruf=mailto:ruf@f1.test",
     "fs.test": "v=DMARC1; p=none; fo=s; ruf=mailto:ruf@fs.test",
     "fu.test": "v=DMARC1; p=none; ruf=mailto:ruf@fu.test",
+    # SPF fails for a child (mail.fc.test) or the parent (fp.test) of
+    # the From domain: aligned in relaxed mode, so SPF-DNS is given
+    "fc.test": "v=DMARC1; p=none; ruf=mailto:ruf@fc.test",
+    "fp.test": "v=DMARC1; p=none; ruf=mailto:ruf@fp.test",
+    "subj.test": "v=DMARC1; p=none; ruf=mailto:ruf@subj.test",
     "ext.test": "v=DMARC1; p=none; ruf=mailto:x@other.example",
     "psd.test": "v=DMARC1; p=none; psd=y; ruf=mailto:ruf@psd.test",
     "once.test": "v=DMARC1; p=none; ruf=mailto:ruf@once.test",
@@ -118,6 +123,7 @@ def zone():
         z["_dmarc." + dom] = [{"TXT": rec}]
     for name, rec in AUTHORISE.items():
         z[name] = [{"TXT": rec}]
+    z["mail.fc.test"] = [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"}]
     # SPF's read answered, the failure report's second read not
     z["once.test"].append("ANSWERONCE")
     z["nr.test"].append("ANSWERONCE")
@@ -187,8 +193,11 @@ def main():
         external(t, dict(base, FailureReports="yes"), spool)
         redaction(t, dict(base, FailureReports="yes"), tmp)
         dkim_failure(t, dict(base, FailureReports="yes"), spool, pem)
+        dkim_failure_named(t, dict(base, FailureReports="yes"), spool,
+                           pem)
         both_aligned(t, dict(base, FailureReports="yes"), spool, pem)
         quoted_values(t, dict(base, FailureReports="yes"), spool)
+        subjects(t, dict(base, FailureReports="yes"), spool)
         size_limit(t, dict(base, FailureReports="yes"), spool)
         organisations(t, dict(base, FailureReports="yes"), spool)
     t.done()
@@ -251,12 +260,15 @@ def size_limit(t, opts, spool):
 def dkim_failure(t, opts, spool, pem):
     """fo=d: a signature of the author's domain that fails is reported,
     and the report names it (RFC 9991: DKIM-Domain and DKIM-Selector in
-    the feedback part, the dkim result in its Authentication-Results)"""
+    the feedback part, the dkim result in its Authentication-Results);
+    a failure without a signature, or with one that verifies, is not"""
     before = len(fake_sendmail.paths(spool))
     signed = dkim_keys.relaxed_signed(msg("fd.test", 300), "fd.test", pem)
     broken = signed.replace(b"Body text.", b"Body text, changed.")
     with daemon.Daemon(options=opts) as d:
-        d.send_message(broken, client_ip=BAD_IP, mail_from="<x@fd.test>")
+        for m in (msg("fd.test", 298), dkim_keys.relaxed_signed(
+                msg("fd.test", 299), "fd.test", pem), broken):
+            d.send_message(m, client_ip=BAD_IP, mail_from="<x@fd.test>")
         wait_count(spool, before + 1, settle=False)
     new = fake_sendmail.messages(spool)[before:]
     fb = feedback(new[0]).replace("\r", "") if new else ""
@@ -269,6 +281,24 @@ def dkim_failure(t, opts, spool, pem):
                    r"header\.d=fd\.test header\.s=s1", fb.replace("\n ", " "))
          is not None, "fo=d: the report's Authentication-Results has the "
          "signature's result", diag=fb)
+
+
+def dkim_failure_named(t, opts, spool, pem):
+    """fo=d on a DMARC pass: of a passing signature and a failing one of
+    the author's domain, DKIM-Selector names the one that failed"""
+    before = len(fake_sendmail.paths(spool))
+    mixed = (b"DKIM-Signature: v=1; a=rsa-sha256; d=fd.test; s=s2; "
+             b"h=from; bh=AAAA; b=AAAA\r\n" +
+             dkim_keys.relaxed_signed(msg("fd.test", 302), "fd.test", pem))
+    with daemon.Daemon(options=opts) as d:
+        d.send_message(mixed, client_ip=BAD_IP, mail_from="<x@fd.test>")
+        wait_count(spool, before + 1)
+    new = fake_sendmail.messages(spool)[before:]
+    fb = feedback(new[0]).replace("\r", "") if new else ""
+    t.ok("\nDKIM-Domain: fd.test\n" in "\n" + fb and
+         "\nDKIM-Selector: s2\n" in "\n" + fb,
+         "fo=d: the failed signature named, not the one that passed",
+         diag=fb)
 
 
 def both_aligned(t, opts, spool, pem):
@@ -291,6 +321,28 @@ def both_aligned(t, opts, spool, pem):
     t.ok(subjects == [["401"]], "fo=1: DKIM aligned "
          "exactly and SPF relaxed is no unaligned mechanism: no report; "
          "the same without DKIM is reported", diag=repr(subjects))
+
+
+def subjects(t, opts, spool):
+    """the report's Subject: the original's first 200 bytes, all of
+    them when no space follows its colon; a header of 32 fields (the
+    list's first size) without a Subject is reported too"""
+    before = len(fake_sendmail.paths(spool))
+    text = "x" * 150 + "y" * 150
+    long_subject = msg("subj.test", 700).replace(
+        b"Subject: hello 700", b"Subject:" + text.encode())
+    pad = b"".join(b"X-Pad-%d: p\r\n" % i for i in range(29))
+    no_subject = pad + msg("subj.test", 701).replace(b"Subject: hello 701\r\n",
+                                                      b"")
+    with daemon.Daemon(options=opts) as d:
+        for m in (long_subject, no_subject):
+            d.send_message(m, client_ip=BAD_IP, mail_from="<x@subj.test>")
+        wait_count(spool, before + 2)
+    new = fake_sendmail.messages(spool)[before:]
+    got = [re.sub(r"\r?\n(?=[ \t])", "", str(m["Subject"])) for m in new]
+    t.is_eq(len(got), 2, "a report of each, one without a Subject")
+    t.ok("FW: " + text[:200] in got, "a 300-byte Subject with no space "
+         "after its colon: its first 200 bytes", diag=repr(got))
 
 
 def quoted_values(t, opts, spool):
@@ -324,17 +376,20 @@ def on(t, opts, spool):
                 ("fu.test", BAD_IP, "fs.test"),
                 ("once.test", BAD_IP, "once.test"),
                 ("nr.test", BAD_IP, "nr.test"),
-                ("many.test", BAD_IP, "many.test")]
+                ("many.test", BAD_IP, "many.test"),
+                ("fc.test", BAD_IP, "mail.fc.test"),
+                ("sub.fp.test", BAD_IP, "fp.test")]
         for n, (dom, ip, mfrom) in enumerate(send):
             # the f0.test failure (n 1) comes with the sender's ENVID
             d.send_message(msg(dom, n), client_ip=ip,
                            mail_from="<x@%s>" % mfrom,
                            mail_args=ENVID_ARGS if n == 1 else ())
-        got = wait_count(spool, 6)
+        got = wait_count(spool, 8)
         rs = reports(spool)
         tos = sorted(str(r["To"]) for r in rs)
-        t.is_eq(tos, ["ruf@f0.test", "ruf@f1.test", "ruf@fs.test",
-                      "ruf@fu.test", "ruf@many.test", "ruf@once.test"],
+        t.is_eq(tos, ["ruf@f0.test", "ruf@f1.test", "ruf@fc.test",
+                      "ruf@fp.test", "ruf@fs.test", "ruf@fu.test",
+                      "ruf@many.test", "ruf@once.test"],
                 "fo=0 fail, fo=1 pass without DKIM, fo=s SPF fail reported; "
                 "fo=0 pass, unauthorised ruf and psd=y not")
         spf_dns(t, rs)
@@ -384,7 +439,7 @@ def on(t, opts, spool):
                 "for f0.test in this hour, no more")
         t.ok(d.wait_for_log(r"failure report f0\.test: over 2 per hour",
                             timeout=5 * SCALE), "rate limit logged", diag=d.log_tail(5))
-        t.ok(re.search(r"failure reports: 7 sent, 2 over the rate limit",
+        t.ok(re.search(r"failure reports: 9 sent, 2 over the rate limit",
                        d.log()), "counts logged at stop", diag=d.log_tail(3))
     del got
 
@@ -553,6 +608,10 @@ def spf_dns(t, rs):
             "SPF passed (fo=1 report): no SPF-DNS")
     t.is_eq(fields.get("ruf@fu.test"), [],
             "SPF failed for an unaligned MAIL FROM domain: no SPF-DNS")
+    t.is_eq(fields.get("ruf@fc.test"), [want % "mail.fc.test"],
+            "SPF failed for a child of the From domain: SPF-DNS")
+    t.is_eq(fields.get("ruf@fp.test"), [want % "fp.test"],
+            "SPF failed for the parent of the From domain: SPF-DNS")
     t.is_eq(fields.get("ruf@once.test"), [],
             "SPF record not read again: no SPF-DNS")
     many = fields.get("ruf@many.test") or []

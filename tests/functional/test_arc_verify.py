@@ -226,6 +226,10 @@ def hostile_cases(t, d, cases):
              "hostile: %s -> arc=%s" % (label, want),
              diag=lambda f=full: f + d.log_tail(5))
         t.ok(took < 5, "hostile: %s answered in %.2f s" % (label, took))
+    t.ok(d.wait_for_log(r'arc=fail arc_sets=51 arc_reason="more than 50 '
+                        r'ARC sets"') is not None,
+         "hostile: 51 sets logged as arc_sets=51, not 0",
+         diag=lambda: d.log_tail(5))
     t.ok(d.running(), "daemon still running after the hostile chains")
 
 

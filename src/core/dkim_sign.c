@@ -301,6 +301,10 @@ build_unsigned(const struct dkim_sign_params *p, const char *hlist,
 		n = snprintf(tmp, sizeof(tmp), " t=%" PRId64 ";", p->t);
 		fold_append(v, &col, tmp, (size_t)n);
 	}
+	if (p->t > 0 && p->ttl > 0 && p->kind == DKIM_SIG_KIND_DKIM) {
+		n = snprintf(tmp, sizeof(tmp), " x=%" PRId64 ";", p->t + p->ttl);
+		fold_append(v, &col, tmp, (size_t)n);
+	}
 	append_hlist(v, &col, hlist);
 	fold_append(v, &col, " bh=", 4);
 	append_b64_folded(v, &col, bh, bhlen);

@@ -43,6 +43,9 @@ struct dkim_sign_params {
 	const char *const *oversign_headers;
 	size_t noversign;
 	int64_t t;			/* t= (signing time); 0 for none */
+	/* x= is t= plus this (RFC 6376 3.5: x= after t=); 0, or no t=,
+	 * for none. DKIM-Signature only: an AMS carries no x= */
+	int64_t ttl;
 	/* DKIM_SIG_KIND_ARC_AMS: an ARC-Message-Signature (RFC 8617
 	 * 4.1.2): i=instance instead of v=1, no AUID */
 	enum dkim_sig_kind kind;

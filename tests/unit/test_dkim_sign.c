@@ -1,6 +1,6 @@
 /* test_dkim_sign.c - the DKIM signer (core/dkim_sign.c): h= lists,
  * RFC 8463 known answers, round trips through our own verifier for both
- * algorithms and every canonicalization, folding, refusals */
+ * algorithms and every canonicalization, folding, x= expiry, refusals */
 #include "config.h"
 
 #include <setjmp.h>
@@ -252,19 +252,27 @@ test_hlist_cap(void **state)
 	buf_deinit(&out);
 }
 
-/* verify_one - our verifier's verdict on a signed message */
+/* verify_at - our verifier's verdict on a signed message at now */
 static enum dkim_res
-verify_one(const struct buf *m, const char *name, const char *rec)
+verify_at(const struct buf *m, const char *name, const char *rec,
+    int64_t now)
 {
 	struct tk_key keys[1] = { { name, DNS_R_ANSWER, rec } };
 	struct dkim_verify_params vp;
 	struct tk_outcome o;
 
 	dkim_verify_params_init(&vp);
-	vp.now = RFC_T + 60;
+	vp.now = now;
 	tk_verify(m->data, m->len, &vp, 7, keys, 1, &o);
 	assert_int_equal(o.count, 1);
 	return o.r[0].result;
+}
+
+/* verify_one - our verifier's verdict a minute after signing */
+static enum dkim_res
+verify_one(const struct buf *m, const char *name, const char *rec)
+{
+	return verify_at(m, name, rec, RFC_T + 60);
 }
 
 static void
@@ -326,6 +334,24 @@ test_round_trip_both_algorithms(void **state)
 	}
 }
 
+/* assert_lines_fit - no line of a DKIM-Signature value longer than 78
+ * columns, counting the field name (RFC 5322 2.1.1) */
+static void
+assert_lines_fit(const char *value)
+{
+	size_t col = strlen("DKIM-Signature:");
+
+	for (; *value != '\0'; value++) {
+		if (*value == '\n')
+			col = 0;
+		else if (*value == '\t')
+			col += 8;
+		else
+			col++;
+		assert_true(col <= 78);
+	}
+}
+
 /* The whole field for fixed inputs: Ed25519 is deterministic, so this is
  * a golden of tag order, folding and signature together (checked once
  * with dkimpy when recorded; test_round_trip checks it with our own
@@ -345,26 +371,16 @@ test_golden_field_and_folding(void **state)
 	struct dkim_header h[16];
 	unsigned char bh[CRYPTO_DIGEST_MAX];
 	struct buf v = BUF_INIT;
-	const char *why = NULL, *line;
+	const char *why = NULL;
 	size_t body, n = split(rfc_msg, h, 16, &body);
 	size_t bhlen = body_hash(rfc_msg, body, DKIM_CANON_RELAXED, bh);
-	size_t col = strlen("DKIM-Signature:");
 
 	(void)state;
 	params_init(&p, k);
 	assert_true(dkim_sign_field(&p, h, n, bh, bhlen, &v, &why));
 	if (strcmp(buf_cstr(&v), golden) != 0)
 		fail_msg("got:\n%s\nwant:\n%s", buf_cstr(&v), golden);
-	/* no line longer than 78 columns, counting the field name */
-	for (line = buf_cstr(&v); *line != '\0'; line++) {
-		if (*line == '\n')
-			col = 0;
-		else if (*line == '\t')
-			col += 8;
-		else
-			col++;
-		assert_true(col <= 78);
-	}
+	assert_lines_fit(buf_cstr(&v));
 	buf_deinit(&v);
 	crypto_privkey_free(&k);
 }
@@ -445,6 +461,56 @@ test_auid_and_t_edges(void **state)
 	field_of(&p, &v);
 	assert_null(strstr(buf_cstr(&v), " t="));
 	buf_deinit(&v);
+	crypto_privkey_free(&k);
+}
+
+/* SignatureTTL: x= is t= plus the TTL (RFC 6376 3.5), folded like the
+ * other tags; none for a TTL of 0, nor without t= (a verifier compares
+ * them), nor in an ARC-Message-Signature. Our verifier passes the
+ * signature up to x= plus its clock skew and refuses it after. */
+static void
+test_expiry_x(void **state)
+{
+	struct crypto_privkey *k = rfc_key();
+	struct dkim_sign_params p;
+	struct buf v = BUF_INIT, m = BUF_INIT, rec = BUF_INIT;
+	const char *why = NULL, *key = "brisbane._domainkey.football.example.com";
+	char want[64];
+	int64_t skew = DKIM_VERIFY_CLOCK_SKEW;
+
+	(void)state;
+	params_init(&p, k);
+	p.ttl = 86400;
+	field_of(&p, &v);
+	(void)snprintf(want, sizeof(want), " t=%lld; x=%lld;",
+	    (long long)RFC_T, (long long)RFC_T + 86400);
+	if (strstr(buf_cstr(&v), want) == NULL)
+		fail_msg("no%s in:\n%s", want, buf_cstr(&v));
+	assert_lines_fit(buf_cstr(&v));
+
+	tk_key_record(k, &rec);
+	assert_true(sign_msg(rfc_msg, &p, &m, &why));
+	assert_int_equal(verify_at(&m, key, buf_cstr(&rec),
+	    RFC_T + 86400 + skew), DKIM_RES_PASS);
+	assert_int_not_equal(verify_at(&m, key, buf_cstr(&rec),
+	    RFC_T + 86400 + skew + 1), DKIM_RES_PASS);
+
+	p.ttl = 0;
+	field_of(&p, &v);
+	assert_null(strstr(buf_cstr(&v), " x="));
+	p.ttl = 86400;
+	p.t = 0;
+	field_of(&p, &v);
+	assert_null(strstr(buf_cstr(&v), " x="));
+	p.t = RFC_T;
+	p.kind = DKIM_SIG_KIND_ARC_AMS;
+	p.instance = 1;
+	field_of(&p, &v);
+	assert_non_null(strstr(buf_cstr(&v), " t="));
+	assert_null(strstr(buf_cstr(&v), " x="));
+	buf_deinit(&v);
+	buf_deinit(&m);
+	buf_deinit(&rec);
 	crypto_privkey_free(&k);
 }
 
@@ -563,6 +629,7 @@ main(void)
 		cmocka_unit_test(test_golden_field_and_folding),
 		cmocka_unit_test(test_auid_quoted_printable),
 		cmocka_unit_test(test_auid_and_t_edges),
+		cmocka_unit_test(test_expiry_x),
 		cmocka_unit_test(test_first_line_fold_column),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_key_text_forms),

@@ -143,6 +143,7 @@ struct conf {
 	bool multiple_signatures;
 	struct conf_list sign_headers;
 	struct conf_list oversign_headers;
+	unsigned signature_ttl_ms;	/* SignatureTTL: x= is t= + this; 0 none */
 	struct conf_list sign_domains;	/* Domain */
 	struct conf_list sign_selectors;	/* Selector */
 	struct conf_list sign_key_files;	/* KeyFile */

@@ -91,6 +91,7 @@ static const char *check_report_interval(const struct conf *c);
 static const char *check_failure_reports(const struct conf *c);
 static const char *check_sign_headers(const struct conf *c);
 static const char *check_oversign_headers(const struct conf *c);
+static const char *check_signature_ttl(const struct conf *c);
 
 const struct conf_option conf_options[] = {
 	{ "Socket", CONF_T_STRING, "inet:8891@127.0.0.1", FIELD(socket), 0, 0, NULL, check_socket },
@@ -168,6 +169,8 @@ const struct conf_option conf_options[] = {
 	{ "MultipleSignatures", CONF_T_BOOL, "no", FIELD(multiple_signatures), 0, 0, NULL, NULL },
 	{ "SignHeaders", CONF_T_LIST, SIGN_HEADERS_DEFAULT, FIELD(sign_headers), 0, 0, NULL, check_sign_headers },
 	{ "OversignHeaders", CONF_T_LIST, OVERSIGN_HEADERS_DEFAULT, FIELD(oversign_headers), 0, 0, NULL, check_oversign_headers },
+	/* at most 30 days: an expiry much longer limits replay little */
+	{ "SignatureTTL", CONF_T_DURATION, "0", FIELD(signature_ttl_ms), 0, 2592000000, NULL, check_signature_ttl },
 	{ "Domain", CONF_T_LIST, NULL, FIELD(sign_domains), 0, 0, NULL, NULL },
 	{ "Selector", CONF_T_LIST, NULL, FIELD(sign_selectors), 0, 0, NULL, NULL },
 	{ "KeyFile", CONF_T_LIST, NULL, FIELD(sign_key_files), 0, 0, NULL, NULL },
@@ -834,6 +837,17 @@ static const char *
 check_oversign_headers(const struct conf *c)
 {
 	return field_names_problem(&c->oversign_headers);
+}
+
+/* check_signature_ttl - x= counts seconds: 1500ms would be written as
+ * x= one second after t=, 500ms as x= equal to t=, which RFC 6376 3.5
+ * forbids */
+static const char *
+check_signature_ttl(const struct conf *c)
+{
+	if (c->signature_ttl_ms % 1000 != 0)
+		return "must be whole seconds (x= counts seconds)";
+	return NULL;
 }
 
 /* check_report_interval - periods start on UTC hour boundaries and tile

@@ -192,6 +192,7 @@ signing_eom(struct session *s, struct buf *fields, size_t max)
 		p.oversign_headers = (const char *const *)conf->oversign_headers.items;
 		p.noversign = conf->oversign_headers.count;
 		p.t = (int64_t)time(NULL);
+		p.ttl = conf->signature_ttl_ms / 1000;
 		if (dkim_sign_field(&p, hdrs, m->headers.count, bh, bhlen, &v, &why)) {
 			buf_reset(&fields[n]);
 			to_milter_form(&v, &fields[n]);

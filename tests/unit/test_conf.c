@@ -359,6 +359,13 @@ static const struct {
 	{ "RunAsRoot maybe\n", 1, "RunAsRoot: expected yes or no" },
 	/* the whole value is the number */
 	{ "MaxHeaders 100x\n", 1, "MaxHeaders: expected a whole number" },
+	/* SignatureTTL: no sign, a number, whole seconds, 30 days at most */
+	{ "\nSignatureTTL -3600\n", 2, "SignatureTTL: expected a duration" },
+	{ "SignatureTTL week\n", 1, "SignatureTTL: expected a duration" },
+	{ "SignatureTTL 721h\n", 1,
+	  "SignatureTTL: must be between 0ms and 2592000000ms" },
+	{ "SignatureTTL 1500ms\n", 1,
+	  "SignatureTTL: must be whole seconds (x= counts seconds)" },
 };
 
 static void
@@ -668,6 +675,30 @@ test_duration_overflow_edge(void **state)
 	buf_deinit(&err);
 }
 
+/* SignatureTTL: 0 (no x=) by default, seconds without a unit, 30 days
+ * the most */
+static void
+test_signature_ttl(void **state)
+{
+	struct buf err = BUF_INIT;
+	struct conf *c;
+
+	(void)state;
+	c = load("Mode sv\n", &err);
+	assert_non_null(c);
+	assert_int_equal(c->signature_ttl_ms, 0);
+	conf_unref(&c);
+	c = load("SignatureTTL 86400\n", &err);
+	assert_non_null(c);
+	assert_int_equal(c->signature_ttl_ms, 86400000);
+	conf_unref(&c);
+	c = load("SignatureTTL 720h\n", &err);
+	assert_non_null(c);
+	assert_int_equal(c->signature_ttl_ms, 2592000000U);
+	conf_unref(&c);
+	buf_deinit(&err);
+}
+
 /* long_line - "RejectText aaa...\n", size bytes with its newline */
 static void
 long_line(struct buf *text, size_t size)
@@ -856,6 +887,7 @@ main(void)
 		cmocka_unit_test(test_live_swap_keeps_old_snapshot),
 		cmocka_unit_test(test_restart_only_changes),
 		cmocka_unit_test(test_host_bits_warned),
+		cmocka_unit_test(test_signature_ttl),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);

@@ -237,7 +237,7 @@ const struct rule migrate_opendkim_rules[] = {
 	{ "SenderHeaders", DKIM, migrate_r_drop, "authmilter picks the signing domain from From", NULL },
 	{ "SenderMacro", DKIM, migrate_r_drop, "authmilter picks the signing domain from From", NULL },
 	{ "BodyLengthDB", DKIM, migrate_r_drop, "authmilter never signs with l=", NULL },
-	{ "SignatureTTL", DKIM, migrate_r_drop, "authmilter writes no x= expiry", NULL },
+	{ "SignatureTTL", DKIM, migrate_r_seconds, "SignatureTTL", NULL },
 	{ "OmitHeaders", DKIM, migrate_r_drop, "list the fields to sign in SignHeaders instead", NULL },
 	{ "MustBeSigned", DKIM, migrate_r_drop, "no counterpart", NULL },
 	{ "MaximumSignedBytes", DKIM, migrate_r_drop, "authmilter always signs the whole body", NULL },

@@ -5,8 +5,8 @@ repeated options, Boolean and integer spellings, program defaults, host
 file words, data set kinds, IgnoreMailFrom, documented OpenDKIM options,
 long socket paths, include depth, networks, relative host files, log
 levels, the mode of the file -o writes, what a write that fails
-leaves, and where the result is checked from (test_migrate has the
-whole setups)."""
+leaves, where the result is checked from, and SignatureTTL
+(test_migrate has the whole setups)."""
 
 import errno
 import os
@@ -412,6 +412,39 @@ def documented_options():
         tmpdir.remove(tmp)
 
 
+def signature_ttl():
+    """OpenDKIM's SignatureTTL (seconds; 0 writes no x=) keeps its name
+    and value, held to authmilter's 30 days with the reason said"""
+    names = ["SignatureTTL 604800 is carried as 604800s",
+             "the carried SignatureTTL passes authmilter -t",
+             "SignatureTTL of a year: 30 days, with why",
+             "SignatureTTL 0 is carried as 0s"]
+    if not t.need(check=missing, what="SignatureTTL", tests=names):
+        return
+    tmp = tmpdir.make("migrate-ttl-")
+    conf = os.path.join(tmp, "opendkim.conf")
+
+    def carried(ttl):
+        with open(conf, "w") as f:
+            f.write("Mode sv\nSignatureTTL %s\n" % ttl)
+        r = migrate("-k", conf, "-m", "none")
+        return r, settings(r.stdout, lower=False).get("SignatureTTL")
+    try:
+        r, got = carried("604800")
+        t.is_eq(got, "604800s", names[0])
+        out = os.path.join(tmp, "authmilter.conf")
+        with open(out, "w") as f:
+            f.write(r.stdout)
+        c = check_t(out)
+        t.ok(c.returncode == 0, names[1], diag=c.stderr)
+        r, got = carried("31536000")
+        t.ok(got == "2592000s" and "31536000s is outside authmilter's "
+             "range" in r.stdout, names[2], diag=r.stdout)
+        t.is_eq(carried("0")[1], "0s", names[3])
+    finally:
+        tmpdir.remove(tmp)
+
+
 def long_socket():
     """a socket path or host is carried whole, never cut to a buffer
     (a cut name is another socket)"""
@@ -798,6 +831,7 @@ def main():
     check_cut()
     check_copy()
     output_device()
+    signature_ttl()
     t.done()
 
 

@@ -9,13 +9,15 @@ Also: KeyTable/SigningTable in OpenDKIM's formats (refile wildcards,
 flat-file lookup order, "%"), MultipleSignatures, oversigning,
 Authentication-Results kept out of h=, a U-label author domain, mail
 that must not be signed (outside clients, Mode v, capped headers, unknown
-domains), key file permissions, bad table lines with file:line, reload.
+domains), key file permissions, bad table lines with file:line, reload,
+x= expiry (SignatureTTL).
 """
 
 import os
 import re
 import shutil
 import sys
+from unittest import mock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
@@ -60,6 +62,7 @@ def main():
         authres_unsigned(t, keys)
         oversign_transit(t, keys)
         no_leadspc(t, keys)
+        signature_ttl(t, keys)
         idn_author(t, keys)
         idn_config(t, tmp, keys)
         config_errors(t, tmp, keys)
@@ -483,6 +486,43 @@ def no_leadspc(t, keys):
          "relaxed/simple", "no HDR_LEADSPC: simple/simple signs "
          "c=relaxed/simple, which verifies (dkimpy)",
          diag=repr(res) + repr(tags))
+
+
+def signature_ttl(t, keys):
+    """SignatureTTL: each signature carries x= = t= + the TTL, which
+    dkimpy verifies now and calls past once x= (and its 10 hours of
+    slop) has gone by; a reload to the default drops x= again."""
+    opts = dict(BASE, Domain="example.com", Selector="r1 e1",
+                KeyFile="%s %s" % (keys["rsa"][0], keys["ed"][0]),
+                SignatureTTL="2h")
+    raw = msg_from("alice@example.com", "expiry")
+    with daemon.Daemon(opts) as d:
+        r = d.send_message(raw, macros=AUTH)
+        d.write_config(dict(opts, SignatureTTL="0"))
+        d.reload()
+        reloaded = d.wait_for_log(r"configuration reloaded", 5 * SCALE)
+        plain = d.send_message(raw, macros=AUTH)
+    tags = sign_keys.sig_tags(r.message)
+    t.ok(len(tags) == 2 and all(
+         tv.get("x", "").isdigit() and tv.get("t", "").isdigit() and
+         int(tv["x"]) == int(tv["t"]) + 7200 for _a, _s, _d, tv in tags),
+         "SignatureTTL 2h: x= is t= + 7200 on both signatures",
+         diag=repr(tags))
+    recs = records(keys)
+    res = sign_keys.dkimpy_results(r.message, recs)
+    t.ok(len(res) == 2 and all(ok for _a, _s, ok in res),
+         "SignatureTTL 2h: both signatures verify (dkimpy)", diag=repr(res))
+    import dkim
+    late = int(tags[0][3].get("t", "0")) + 7200 + 36001 if tags else 0
+    with mock.patch.object(dkim.time, "time", return_value=late):
+        res = sign_keys.dkimpy_results(r.message, recs)
+    t.ok(len(res) == 2 and not any(ok for _a, _s, ok in res) and
+         all("x= value is past" in s for _a, s, _ok in res),
+         "past x=: dkimpy refuses both", diag=repr(res))
+    t.ok(reloaded and sign_keys.sig_tags(plain.message) and
+         not any("x" in tv for _a, _s, _d, tv in
+                 sign_keys.sig_tags(plain.message)),
+         "reloaded with SignatureTTL 0: no x=", diag=plain.message[:600])
 
 
 def idn_author(t, keys):

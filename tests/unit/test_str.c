@@ -1,6 +1,7 @@
 /* test_str.c - the ASCII comparisons against simple byte-by-byte
  * references, on random strings built to agree, differ only in case,
- * differ anywhere, or stop early; UTF-8 validity against a decoder */
+ * differ anywhere, or stop early; UTF-8 validity against a decoder;
+ * the in-place and copying helpers at their edges */
 #include "config.h"
 
 #include <setjmp.h>
@@ -237,6 +238,94 @@ test_has_non_ascii(void **state)
 	}
 }
 
+/* str_lower folds ASCII letters only, to the end, and returns s */
+static void
+test_lower(void **state)
+{
+	char s[] = "MiXeD.Example-\xc3\x89Z@[";
+
+	(void)state;
+	assert_ptr_equal(str_lower(s), s);
+	assert_string_equal(s, "mixed.example-\xc3\x89z@[");
+	s[0] = '\0';
+	assert_string_equal(str_lower(s), "");
+}
+
+/* str_trim strips each of space, tab, CR and LF at both ends, in place,
+ * and keeps them inside */
+static void
+test_trim(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "", "" },
+		{ " \t\r\n", "" },
+		{ "a", "a" },
+		{ " a", "a" },
+		{ "\ta", "a" },
+		{ "\ra", "a" },
+		{ "\na", "a" },
+		{ "a ", "a" },
+		{ "a\t", "a" },
+		{ "a\r", "a" },
+		{ "a\n", "a" },
+		{ "\n\r\t a \t\r\nb\r\n\t ", "a \t\r\nb" },
+		{ "\vx\f", "\vx\f" },
+	};
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		char s[32];
+
+		strcpy(s, cases[k].in);
+		assert_ptr_equal(str_trim(s), s);
+		assert_string_equal(s, cases[k].want);
+	}
+}
+
+/* str_bom_len wants all three octets of the mark, at the start */
+static void
+test_bom_len(void **state)
+{
+	(void)state;
+	assert_int_equal(str_bom_len("\xef\xbb\xbfkey"), 3);
+	assert_int_equal(str_bom_len("\xef\xbb\xbf"), 3);
+	assert_int_equal(str_bom_len("\xef\xbb"), 0);
+	assert_int_equal(str_bom_len("\xef\xbb\xbe"), 0);
+	assert_int_equal(str_bom_len("x\xef\xbb\xbf"), 0);
+	assert_int_equal(str_bom_len(""), 0);
+}
+
+/* str_copy cuts to size - 1 octets, always terminates, writes nothing
+ * at or past dst[size], and returns the length of src so that a caller
+ * can see the cut */
+static void
+test_copy(void **state)
+{
+	char d[8];
+
+	(void)state;
+	memset(d, 'z', sizeof(d));
+	assert_int_equal(str_copy(d, 6, "abcde"), 5);
+	assert_string_equal(d, "abcde");
+	memset(d, 'z', sizeof(d));
+	assert_int_equal(str_copy(d, 6, "abcdef"), 6);
+	assert_string_equal(d, "abcde");
+	assert_int_equal(d[6], 'z');
+	memset(d, 'z', sizeof(d));
+	assert_int_equal(str_copy(d, 6, "abcdefgh"), 8);
+	assert_string_equal(d, "abcde");
+	assert_int_equal(d[6], 'z');
+	assert_int_equal(str_copy(d, 6, ""), 0);
+	assert_string_equal(d, "");
+	memset(d, 'z', sizeof(d));
+	assert_int_equal(str_copy(d, 1, "abc"), 3);
+	assert_int_equal(d[0], '\0');
+	assert_int_equal(d[1], 'z');
+}
+
 int
 main(void)
 {
@@ -245,6 +334,10 @@ main(void)
 		cmocka_unit_test(test_memcaseeq_matches_reference),
 		cmocka_unit_test(test_utf8_matches_reference),
 		cmocka_unit_test(test_has_non_ascii),
+		cmocka_unit_test(test_lower),
+		cmocka_unit_test(test_trim),
+		cmocka_unit_test(test_bom_len),
+		cmocka_unit_test(test_copy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

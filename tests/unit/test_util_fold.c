@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -286,6 +287,31 @@ test_empty(void **state)
 	buf_deinit(&out);
 }
 
+/* A last line of blanks alone, over the room, has nowhere to fold and
+ * stays; it ends an exact-size buffer (no NUL, no LF after it), so a
+ * search that looked one octet past the line shows under a sanitizer */
+static void
+test_blank_line_at_the_end(void **state)
+{
+	static const size_t lens[] = { 1, 2, 79 };
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+		unsigned char *blanks = malloc(lens[k]);
+		struct buf out = BUF_INIT;
+
+		assert_non_null(blanks);
+		memset(blanks, ' ', lens[k]);
+		blanks[0] = '\t';
+		fold_lines(blanks, lens[k], 5000, &out);
+		assert_int_equal(out.len, lens[k]);
+		assert_memory_equal(out.data, blanks, lens[k]);
+		free(blanks);
+		buf_deinit(&out);
+	}
+}
+
 int
 main(void)
 {
@@ -297,6 +323,7 @@ main(void)
 		cmocka_unit_test(test_not_after_cr),
 		cmocka_unit_test(test_existing_breaks),
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_blank_line_at_the_end),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -279,6 +279,30 @@ test_b8_stops_at_the_tag(void **state)
 	}
 }
 
+/* h= last, its value ending the signature and the exact-size buffer
+ * (no NUL after it): counting its names reads nothing past the value,
+ * which only a sanitizer run can see */
+static void
+test_h_last_reads_within_the_value(void **state)
+{
+	static const char v[] = "v=1; a=rsa-sha256; d=example.com; s=s; "
+	    "bh=AAAA; b=AAAA; h=from:to:cc:subject";
+	unsigned char *exact = malloc(sizeof(v) - 1);
+	struct dkim_sig s;
+	const char *why = NULL;
+
+	(void)state;
+	assert_non_null(exact);
+	memcpy(exact, v, sizeof(v) - 1);
+	dkim_sig_init(&s);
+	assert_int_equal(dkim_sig_parse(exact, sizeof(v) - 1, &s, &why),
+	    DKIM_SIG_OK);
+	free(exact);
+	assert_int_equal(s.nnames, 4);
+	assert_memory_equal(s.names[3].p, "subject", 7);
+	dkim_sig_deinit(&s);
+}
+
 /* RFC 8616 5: d=, s= and i='s domain given as U-labels are used in
  * their A-label form (key lookup, i= within d=, alignment); i= itself
  * is kept as written */
@@ -1156,6 +1180,7 @@ main(void)
 		cmocka_unit_test(test_mutated_inputs_never_crash),
 		cmocka_unit_test(test_auid_decoded),
 		cmocka_unit_test(test_b8_stops_at_the_tag),
+		cmocka_unit_test(test_h_last_reads_within_the_value),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

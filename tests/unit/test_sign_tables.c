@@ -22,58 +22,20 @@
 #include "sign/tablefile.h"
 #include "util/buf.h"
 
+#include "temp_dir.h"
+
 /* RFC 8463 A.2 Ed25519 seed, and a key file holding it */
 #define SEED "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=\n"
-
-static char dir[64];
-
-/* path_in - a file name in the test's temp dir */
-static const char *
-path_in(const char *name)
-{
-	static char p[4][256];
-	static int i;
-
-	i = (i + 1) % 4;
-	(void)snprintf(p[i], sizeof(p[i]), "%s/%s", dir, name);
-	return p[i];
-}
-
-/* put - write a file with a mode */
-static const char *
-put(const char *name, const char *text, mode_t mode)
-{
-	const char *p = path_in(name);
-	FILE *f = fopen(p, "w");
-
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(p, mode), 0);
-	return p;
-}
 
 static int
 setup(void **state)
 {
-	(void)state;
-	(void)snprintf(dir, sizeof(dir), "/tmp/test_sign_tables.XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (temp_dir_setup(state) != 0)
 		return -1;
-	put("ed.seed", SEED, 0600);
-	put("loose.seed", SEED, 0640);
-	put("other.seed", SEED, 0604);
+	temp_dir_put("ed.seed", SEED, 0600);
+	temp_dir_put("loose.seed", SEED, 0640);
+	temp_dir_put("other.seed", SEED, 0604);
 	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
 }
 
 static void
@@ -114,27 +76,27 @@ test_key_permissions(void **state)
 	char why[512];
 
 	(void)state;
-	k = signkey_load_file(path_in("ed.seed"), why, sizeof(why));
+	k = signkey_load_file(temp_dir_path("ed.seed"), why, sizeof(why));
 	assert_non_null(k);
 	crypto_privkey_free(&k);
-	assert_null(signkey_load_file(path_in("loose.seed"), why, sizeof(why)));
+	assert_null(signkey_load_file(temp_dir_path("loose.seed"), why, sizeof(why)));
 	assert_non_null(strstr(why, "has mode 0640: group or others may read it"));
-	assert_null(signkey_load_file(path_in("other.seed"), why, sizeof(why)));
+	assert_null(signkey_load_file(temp_dir_path("other.seed"), why, sizeof(why)));
 	assert_non_null(strstr(why, "mode 0604"));
-	assert_null(signkey_load_file(dir, why, sizeof(why)));
+	assert_null(signkey_load_file(temp_dir, why, sizeof(why)));
 	assert_non_null(strstr(why, "not a regular file"));
 	/* a FIFO is refused too, not waited on for a writer (it hung the
 	 * daemon's start or reload); SIGALRM ends the test if it waits */
-	assert_int_equal(mkfifo(path_in("fifo.key"), 0600), 0);
+	assert_int_equal(mkfifo(temp_dir_path("fifo.key"), 0600), 0);
 	(void)alarm(10);
-	assert_null(signkey_load_file(path_in("fifo.key"), why, sizeof(why)));
+	assert_null(signkey_load_file(temp_dir_path("fifo.key"), why, sizeof(why)));
 	(void)alarm(0);
 	assert_non_null(strstr(why, "not a regular file"));
-	(void)unlink(path_in("fifo.key"));
-	assert_null(signkey_load_file(path_in("missing"), why, sizeof(why)));
+	(void)unlink(temp_dir_path("fifo.key"));
+	assert_null(signkey_load_file(temp_dir_path("missing"), why, sizeof(why)));
 	assert_non_null(strstr(why, "cannot open key file"));
-	put("junk.key", "this is no key\n", 0600);
-	assert_null(signkey_load_file(path_in("junk.key"), why, sizeof(why)));
+	temp_dir_put("junk.key", "this is no key\n", 0600);
+	assert_null(signkey_load_file(temp_dir_path("junk.key"), why, sizeof(why)));
 	assert_non_null(strstr(why, "junk.key: neither PEM nor base64"));
 }
 
@@ -154,10 +116,10 @@ test_keytable_good(void **state)
 	    "k2\t%%:sel2:./ed.seed\n"
 	    "k3 Example.ORG:sel3:%s\n"
 	    "k5 b\xc3\xbc""cher.example:sel5:../%s/ed.seed\n",
-	    path_in("ed.seed"), "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=",
-	    strrchr(dir, '/') + 1);
-	put("KeyTable", text, 0644);
-	if (!keytable_load(path_in("KeyTable"), "conf:1", &kt, &err))
+	    temp_dir_path("ed.seed"), "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=",
+	    strrchr(temp_dir, '/') + 1);
+	temp_dir_put("KeyTable", text, 0644);
+	if (!keytable_load(temp_dir_path("KeyTable"), "conf:1", &kt, &err))
 		fail_msg("%s", buf_cstr(&err));
 	assert_int_equal(kt.count, 4);
 	/* a U-label domain is kept as its A-label; "../" names a file
@@ -200,9 +162,10 @@ test_keytable_bad_lines(void **state)
 	    "ok example.com:s:%s\n"
 	    "inline example.com:s:bm90IGEga2V5\n"
 	    "relative example.com:s:keys/mail.private\n",
-	    path_in("ed.seed"), path_in("ed.seed"), path_in("ed.seed"),
-	    path_in("loose.seed"), path_in("ed.seed"));
-	p = put("BadKeyTable", text, 0644);
+	    temp_dir_path("ed.seed"), temp_dir_path("ed.seed"),
+	    temp_dir_path("ed.seed"),
+	    temp_dir_path("loose.seed"), temp_dir_path("ed.seed"));
+	p = temp_dir_put("BadKeyTable", text, 0644);
 	assert_false(keytable_load(p, "conf:1", &kt, &err));
 	assert_int_equal(kt.count, 0);
 	{
@@ -234,18 +197,18 @@ test_keytable_bad_lines(void **state)
 	assert_non_null(strstr(buf_cstr(&err), "conf:7: KeyTable: data set \"csl:a,b\" not supported"));
 	buf_reset(&err);
 	/* the option is named: a reload's warning said only where */
-	assert_false(keytable_load(path_in("nonexistent"), "conf:8", &kt, &err));
+	assert_false(keytable_load(temp_dir_path("nonexistent"), "conf:8", &kt, &err));
 	assert_non_null(strstr(buf_cstr(&err), "conf:8: KeyTable: cannot open"));
 	buf_reset(&err);
 	/* a FIFO is refused, not waited on for a writer (the daemon's start
 	 * or reload hung); SIGALRM ends the test if it waits */
-	assert_int_equal(mkfifo(path_in("fifo.table"), 0600), 0);
+	assert_int_equal(mkfifo(temp_dir_path("fifo.table"), 0600), 0);
 	(void)alarm(10);
-	assert_false(keytable_load(path_in("fifo.table"), "conf:8", &kt, &err));
+	assert_false(keytable_load(temp_dir_path("fifo.table"), "conf:8", &kt, &err));
 	(void)alarm(0);
 	assert_non_null(strstr(buf_cstr(&err), "conf:8: KeyTable: "));
 	assert_non_null(strstr(buf_cstr(&err), "fifo.table is not a regular file"));
-	(void)unlink(path_in("fifo.table"));
+	(void)unlink(temp_dir_path("fifo.table"));
 	buf_reset(&err);
 	/* a line of TABLEFILE_MAX_LINE bytes with its newline is read, one
 	 * byte more is refused */
@@ -258,8 +221,8 @@ test_keytable_bad_lines(void **state)
 			buf_append_str(&t, "#");
 			while (t.len < n - 1)
 				buf_append_byte(&t, 'x');
-			buf_printf(&t, "\nk1 example.com:s:%s\n", path_in("ed.seed"));
-			p = put("LongKeyTable", buf_cstr(&t), 0644);
+			buf_printf(&t, "\nk1 example.com:s:%s\n", temp_dir_path("ed.seed"));
+			p = temp_dir_put("LongKeyTable", buf_cstr(&t), 0644);
 			buf_reset(&err);
 			if (keytable_load(p, "conf:1", &kt, &err) !=
 			    (n == TABLEFILE_MAX_LINE))
@@ -273,7 +236,7 @@ test_keytable_bad_lines(void **state)
 		buf_deinit(&t);
 	}
 	buf_reset(&err);
-	p = put("EmptyKeyTable", "# nothing\n", 0644);
+	p = temp_dir_put("EmptyKeyTable", "# nothing\n", 0644);
 	assert_false(keytable_load(p, "conf:9", &kt, &err));
 	assert_non_null(strstr(buf_cstr(&err), "conf:9: KeyTable: "));
 	assert_non_null(strstr(buf_cstr(&err), "has no entries"));
@@ -293,12 +256,14 @@ setup_tables(const char *st_spec_prefix, const char *st_text, bool multiple)
 	    "rsa example.com:r1:%s\n"
 	    "ed %%:e1:%s\n"
 	    "sub.example.org sub.example.org:s:%s\n",
-	    path_in("ed.seed"), path_in("ed.seed"), path_in("ed.seed"));
-	put("KT", kt, 0644);
-	put("ST", st_text, 0644);
-	(void)snprintf(spec, sizeof(spec), "%s%s", st_spec_prefix, path_in("ST"));
+	    temp_dir_path("ed.seed"), temp_dir_path("ed.seed"),
+	    temp_dir_path("ed.seed"));
+	temp_dir_put("KT", kt, 0644);
+	temp_dir_put("ST", st_text, 0644);
+	(void)snprintf(spec, sizeof(spec), "%s%s", st_spec_prefix,
+	    temp_dir_path("ST"));
 	memset(&in, 0, sizeof(in));
-	in.key_table = path_in("KT");
+	in.key_table = temp_dir_path("KT");
 	in.where_key_table = "conf:1";
 	in.signing_table = spec;
 	in.where_signing_table = "conf:2";
@@ -508,15 +473,15 @@ test_signtable_bad_lines(void **state)
 
 	(void)state;
 	(void)snprintf(kt, sizeof(kt), "rsa example.com:r1:%s\n",
-	    path_in("ed.seed"));
-	put("KT1", kt, 0644);
-	put("BadST", "*@a.test rsa\n*@b.test nosuchkey\nlonely\n"
+	    temp_dir_path("ed.seed"));
+	temp_dir_put("KT1", kt, 0644);
+	temp_dir_put("BadST", "*@a.test rsa\n*@b.test nosuchkey\nlonely\n"
 	    "*@c.test rsa:\n*@*.b\xc3\xbc""cher.example rsa\n"
 	    "x\xff.example rsa\n*@d.test rsa:j@\xe2\x98\x83.test\n", 0644);
 	memset(&in, 0, sizeof(in));
-	in.key_table = path_in("KT1");
+	in.key_table = temp_dir_path("KT1");
 	in.where_key_table = "conf:1";
-	in.signing_table = path_in("BadST");
+	in.signing_table = temp_dir_path("BadST");
 	in.where_signing_table = "conf:2";
 	assert_false(sign_setup_load(&in, &s, &err));
 	assert_null(s);
@@ -529,25 +494,25 @@ test_signtable_bad_lines(void **state)
 	    "not a domain name"));
 	assert_non_null(strstr(buf_cstr(&err), "BadST:7: signer: "
 	    "\"\xe2\x98\x83.test\" is not a domain name"));
-	/* one bad line among good ones fails the load too (path_in's
+	/* one bad line among good ones fails the load too (temp_dir_path's
 	 * names are taken again: it reuses four buffers) */
-	put("BadST1", "*@a.test rsa\n*@b.test nosuchkey\n", 0644);
-	in.key_table = path_in("KT1");
-	in.signing_table = path_in("BadST1");
+	temp_dir_put("BadST1", "*@a.test rsa\n*@b.test nosuchkey\n", 0644);
+	in.key_table = temp_dir_path("KT1");
+	in.signing_table = temp_dir_path("BadST1");
 	buf_reset(&err);
 	assert_false(sign_setup_load(&in, &s, &err));
 	assert_null(s);
 	assert_non_null(strstr(buf_cstr(&err), "BadST1:2: key name"));
-	put("BadST1", "*@a.test rsa\n*@c.test rsa:\n", 0644);
-	in.key_table = path_in("KT1");
-	in.signing_table = path_in("BadST1");
+	temp_dir_put("BadST1", "*@a.test rsa\n*@c.test rsa:\n", 0644);
+	in.key_table = temp_dir_path("KT1");
+	in.signing_table = temp_dir_path("BadST1");
 	buf_reset(&err);
 	assert_false(sign_setup_load(&in, &s, &err));
 	assert_null(s);
 	assert_non_null(strstr(buf_cstr(&err), "BadST1:2: want"));
 	/* a SigningTable that cannot be read names its option too */
-	in.key_table = path_in("KT1");
-	in.signing_table = path_in("nonexistent");
+	in.key_table = temp_dir_path("KT1");
+	in.signing_table = temp_dir_path("nonexistent");
 	buf_reset(&err);
 	assert_false(sign_setup_load(&in, &s, &err));
 	assert_non_null(strstr(buf_cstr(&err), "conf:2: SigningTable: cannot open"));
@@ -570,8 +535,8 @@ test_inline_form(void **state)
 	char got[512];
 
 	(void)state;
-	files[0] = path_in("ed.seed");
-	files[1] = path_in("ed.seed");
+	files[0] = temp_dir_path("ed.seed");
+	files[1] = temp_dir_path("ed.seed");
 	memset(&in, 0, sizeof(in));
 	in.where_inline = "conf:5";
 	in.where_domain = "conf:3";
@@ -595,14 +560,14 @@ test_inline_form(void **state)
 	assert_false(sign_setup_load(&in, &s, &err));
 	assert_non_null(strstr(buf_cstr(&err), "conf:5: Selector and KeyFile must list as many"));
 	buf_reset(&err);
-	files[1] = path_in("loose.seed");
+	files[1] = temp_dir_path("loose.seed");
 	in.nkey_files = 2;
 	assert_false(sign_setup_load(&in, &s, &err));
 	assert_non_null(strstr(buf_cstr(&err), "conf:5: KeyFile: key file"));
 	assert_non_null(strstr(buf_cstr(&err), "mode 0640"));
 	buf_reset(&err);
 	/* a bad entry is named at its own option's line */
-	files[1] = path_in("ed.seed");
+	files[1] = temp_dir_path("ed.seed");
 	doms[1] = "bad..example";
 	sels[1] = "e_1/x";
 	assert_false(sign_setup_load(&in, &s, &err));
@@ -618,7 +583,7 @@ test_inline_form(void **state)
 	/* relative key files are the config directory's */
 	files[0] = "ed.seed";
 	in.nselectors = in.nkey_files = 1;
-	in.base_dir = dir;
+	in.base_dir = temp_dir;
 	assert_true(sign_setup_load(&in, &s, &err));
 	sign_setup_free(&s);
 	in.base_dir = "/nonexistent";
@@ -667,5 +632,5 @@ main(void)
 		cmocka_unit_test(test_read_error),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, temp_dir_teardown);
 }

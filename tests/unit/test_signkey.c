@@ -19,35 +19,9 @@
 
 #include "sign/signkey.h"
 
-static char dir[64];
+#include "temp_dir.h"
 
-/* path_in - a file name in the test's temp dir */
-static const char *
-path_in(const char *name)
-{
-	static char p[2][256];
-	static int i;
-
-	i = (i + 1) % 2;
-	(void)snprintf(p[i], sizeof(p[i]), "%s/%s", dir, name);
-	return p[i];
-}
-
-/* put - write len bytes of text to a file of the temp dir, mode 0600 */
-static const char *
-put(const char *name, const void *text, size_t len)
-{
-	const char *p = path_in(name);
-	FILE *f = fopen(p, "w");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(text, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(p, 0600), 0);
-	return p;
-}
-
-/* put_fixture - tests/dkim/keys/name copied to the temp dir with mode
+/* put_fixture - tests/dkim/keys/name copied to the temp temp_dir with mode
  * 0600 (the source tree's copy is readable by all, so refused) */
 static const char *
 put_fixture(const char *name)
@@ -64,7 +38,7 @@ put_fixture(const char *name)
 	n = fread(text, 1, sizeof(text), f);
 	assert_true(n > 0 && n < sizeof(text));
 	(void)fclose(f);
-	return put(name, text, n);
+	return temp_dir_put_bytes(name, text, n, 0600);
 }
 
 /* lowest_free_fd - the descriptor the next open gets */
@@ -76,24 +50,6 @@ lowest_free_fd(void)
 	assert_true(fd >= 0);
 	(void)close(fd);
 	return fd;
-}
-
-static int
-setup(void **state)
-{
-	(void)state;
-	(void)snprintf(dir, sizeof(dir), "/tmp/test_signkey.XXXXXX");
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
 }
 
 /* load_ok - path loads, and signkey_check keeps the key */
@@ -146,9 +102,11 @@ test_file_size_limit(void **state)
 	(void)state;
 	assert_non_null(junk);
 	memset(junk, '!', SIGNKEY_MAX_FILE + 1);
-	load_refused(put("max.key", junk, SIGNKEY_MAX_FILE),
+	load_refused(temp_dir_put_bytes("max.key", junk, SIGNKEY_MAX_FILE,
+	    0600),
 	    "max.key: neither PEM nor base64");
-	load_refused(put("over.key", junk, SIGNKEY_MAX_FILE + 1),
+	load_refused(temp_dir_put_bytes("over.key", junk,
+	    SIGNKEY_MAX_FILE + 1, 0600),
 	    "over.key is larger than 65536 bytes");
 	free(junk);
 }
@@ -160,7 +118,8 @@ static void
 test_empty_and_unreadable(void **state)
 {
 	(void)state;
-	load_refused(put("empty.key", "", 0), "empty.key: empty or oversized key");
+	load_refused(temp_dir_put("empty.key", "", 0600),
+	    "empty.key: empty or oversized key");
 	(void)alarm(10);
 	load_refused("/proc/self/mem", "cannot read key file /proc/self/mem: "
 	    "Input/output error");
@@ -179,18 +138,20 @@ test_refusal_closes_file(void **state)
 	int before = lowest_free_fd();
 
 	(void)state;
-	loose = put("loose.key", seed, strlen(seed));
+	loose = temp_dir_put("loose.key", seed, 0600);
 	assert_int_equal(chmod(loose, 0640), 0);
 	load_refused(loose, "has mode 0640: group or others may read it");
 	assert_int_equal(lowest_free_fd(), before);
-	load_refused(dir, "not a regular file");
+	load_refused(temp_dir, "not a regular file");
 	assert_int_equal(lowest_free_fd(), before);
 	memset(junk, '!', sizeof(junk));
-	load_refused(put("big.key", junk, sizeof(junk)), "larger than");
+	load_refused(temp_dir_put_bytes("big.key", junk, sizeof(junk), 0600),
+	    "larger than");
 	assert_int_equal(lowest_free_fd(), before);
-	load_refused(put("junk.key", "no key\n", 7), "neither PEM nor base64");
+	load_refused(temp_dir_put("junk.key", "no key\n", 0600),
+	    "neither PEM nor base64");
 	assert_int_equal(lowest_free_fd(), before);
-	load_ok(put("ed.seed", seed, strlen(seed)));
+	load_ok(temp_dir_put("ed.seed", seed, 0600));
 	assert_int_equal(lowest_free_fd(), before);
 }
 
@@ -201,7 +162,7 @@ test_stdin_closed(void **state)
 {
 	static const char seed[] =
 	    "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=\n";
-	const char *path = put("ed0.seed", seed, strlen(seed));
+	const char *path = temp_dir_put("ed0.seed", seed, 0600);
 	int saved = dup(STDIN_FILENO);
 
 	(void)state;
@@ -223,5 +184,5 @@ main(void)
 		cmocka_unit_test(test_stdin_closed),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, temp_dir_setup, temp_dir_teardown);
 }

@@ -20,61 +20,24 @@
 #include "sign/sign_setup.h"
 #include "util/buf.h"
 
+#include "temp_dir.h"
+
 /* RFC 8463 A.2 Ed25519 seed */
 #define SEED "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=\n"
-
-static char dir[64];
-
-/* path_in - a file name in the test's temp dir */
-static const char *
-path_in(const char *name)
-{
-	static char p[4][256];
-	static int i;
-
-	i = (i + 1) % 4;
-	(void)snprintf(p[i], sizeof(p[i]), "%s/%s", dir, name);
-	return p[i];
-}
-
-/* put - write a file of the temp dir with mode 0600 */
-static void
-put(const char *name, const char *text)
-{
-	const char *p = path_in(name);
-	FILE *f = fopen(p, "w");
-
-	assert_non_null(f);
-	assert_true(fputs(text, f) >= 0);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(p, 0600), 0);
-}
 
 static int
 setup(void **state)
 {
 	char kt[512];
 
-	(void)state;
-	(void)snprintf(dir, sizeof(dir), "/tmp/test_signkey_setup.XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (temp_dir_setup(state) != 0)
 		return -1;
-	put("ed.seed", SEED);
+	temp_dir_put("ed.seed", SEED, 0600);
 	/* any author domain, signed with the key "ed" as itself */
-	(void)snprintf(kt, sizeof(kt), "ed %%:e1:%s\n", path_in("ed.seed"));
-	put("KT", kt);
-	put("ST", "* ed\n");
+	(void)snprintf(kt, sizeof(kt), "ed %%:e1:%s\n", temp_dir_path("ed.seed"));
+	temp_dir_put("KT", kt, 0600);
+	temp_dir_put("ST", "* ed\n", 0600);
 	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
 }
 
 /* inline_input - Domain, Selector and KeyFile, one entry each */
@@ -127,7 +90,7 @@ test_inline_one_domain(void **state)
 	struct buf err = BUF_INIT;
 
 	(void)state;
-	file[0] = path_in("ed.seed");
+	file[0] = temp_dir_path("ed.seed");
 	inline_input(&in, dom, sel, file);
 	in.base_dir = "/nonexistent";
 	s = load(&in);
@@ -156,7 +119,7 @@ test_tables_relative(void **state)
 
 	(void)state;
 	memset(&in, 0, sizeof(in));
-	in.base_dir = dir;
+	in.base_dir = temp_dir;
 	in.key_table = "file:KT";
 	in.where_key_table = "conf:1";
 	in.signing_table = "refile:ST";
@@ -188,8 +151,8 @@ test_domain_too_long(void **state)
 
 	(void)state;
 	memset(&in, 0, sizeof(in));
-	in.base_dir = dir;
-	in.key_table = path_in("KT");
+	in.base_dir = temp_dir;
+	in.key_table = temp_dir_path("KT");
 	in.signing_table = "refile:ST";
 	in.where_key_table = in.where_signing_table = "conf:1";
 	s = load(&in);
@@ -213,5 +176,5 @@ main(void)
 		cmocka_unit_test(test_domain_too_long),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, temp_dir_teardown);
 }

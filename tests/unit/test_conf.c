@@ -32,18 +32,12 @@ write_conf(const char *text)
 	temp_file_write(path, sizeof(path), text);
 }
 
-/* load - load text; returns the config or NULL with errors in err */
+/* load - load text; returns the config or NULL with errors in err
+ * (path keeps the file's name for the tests' "file:line:" checks) */
 static struct conf *
 load(const char *text, struct buf *err)
 {
-	struct conf *c = NULL;
-
-	write_conf(text);
-	buf_reset(err);
-	if (!conf_load(path, &c, err))
-		c = NULL;
-	(void)unlink(path);
-	return c;
+	return conf_load_text(text, err, path, sizeof(path));
 }
 
 static void

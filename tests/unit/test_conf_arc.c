@@ -24,14 +24,8 @@ static struct conf *
 load(const char *text, struct buf *err)
 {
 	char path[64];
-	struct conf *c = NULL;
 
-	temp_file_write(path, sizeof(path), text);
-	buf_reset(err);
-	if (!conf_load(path, &c, err))
-		c = NULL;
-	(void)unlink(path);
-	return c;
+	return conf_load_text(text, err, path, sizeof(path));
 }
 
 /* a relative ARCSealKeyFile is read from the config file's directory,

@@ -22,13 +22,11 @@ static struct conf *
 load(const char *text)
 {
 	struct buf err = BUF_INIT;
-	struct conf *c = NULL;
+	struct conf *c;
 	char path[64];
 
-	temp_file_write(path, sizeof(path), text);
-	if (!conf_load(path, &c, &err))
+	if ((c = conf_load_text(text, &err, path, sizeof(path))) == NULL)
 		fail_msg("%s", buf_cstr(&err));
-	(void)unlink(path);
 	buf_deinit(&err);
 	return c;
 }

@@ -9,7 +9,8 @@ older AMS that no longer verifies) and after the last hop that must (a
 footer, a changed Subject). Our arc= agrees with dkimpy's arc_verify on
 every generated chain. Hostile chains get a defined result promptly: 51
 sets, a gap, a duplicate, cv=fail in the middle, a seal with the wrong
-cv, huge and malformed AARs, a key whose lookup times out.
+cv, huge and malformed AARs, a key whose lookup times out. A set in
+rsa-sha1 fails unless DKIMAllowSHA1 yes (RFC 8301).
 Keys are served by tests/lib/dns_testserver.py on loopback.
 """
 
@@ -167,6 +168,9 @@ def main():
                 details(t, d, chains)
                 hostile_cases(t, d, hostile(s, oracle))
                 arc_free(t, d)
+                sha1 = sha1_chain(s, oracle)
+                arc_sha1_refused(t, d, sha1)
+            arc_sha1_allowed(t, opts, sha1)
             arc_verify_off(t, opts, chains)
     finally:
         tmpdir.remove(tmp)
@@ -241,6 +245,34 @@ def arc_free(t, d):
     t.ok(m is not None and " arc=" not in m.group(0),
          "ARC-free mail: no arc= in the log line",
          diag=lambda: d.log_tail(3))
+
+
+def sha1_chain(s, oracle):
+    """sha1_chain - one ARC set, seal and AMS in rsa-sha1 (dkimpy signs
+    it when asked; RFC 8301 says verifiers refuse it)"""
+    old = s[0].alg
+    s[0].alg = b"rsa-sha1"
+    try:
+        return ac.chain(RAW, s[:1], oracle)
+    finally:
+        s[0].alg = old
+
+
+def arc_sha1_refused(t, d, raw):
+    """by default an rsa-sha1 set fails the chain, with the reason"""
+    ours, arc = arc_of(d.send_message(raw, client_ip=CLIENT))
+    t.ok(ours == "fail" and "rsa-sha1 not accepted" in arc,
+         "an rsa-sha1 ARC set: arc=fail, rsa-sha1 not accepted (RFC 8301)",
+         diag=arc)
+
+
+def arc_sha1_allowed(t, opts, raw):
+    """DKIMAllowSHA1 yes reaches the ARC verifier too: the same set
+    passes"""
+    with daemon.Daemon(dict(opts, DKIMAllowSHA1="yes")) as d:
+        ours, arc = arc_of(d.send_message(raw, client_ip=CLIENT))
+    t.ok(ours == "pass", "DKIMAllowSHA1 yes: the rsa-sha1 ARC set passes",
+         diag=arc)
 
 
 def arc_verify_off(t, opts, chains):

@@ -24,6 +24,7 @@ import dns.message
 import dns.query
 import dns.rdatatype
 
+import milter_client
 import tmpdir
 
 NSD = '/usr/sbin/nsd'
@@ -35,20 +36,20 @@ class NsdError(Exception):
 
 
 def free_port():
-    """free_port - a port free for both UDP and TCP on 127.0.0.1"""
+    """free_port - a port free for both UDP and TCP on 127.0.0.1, below
+    the ephemeral range as milter_client.free_port picks them (nsd binds
+    it later; meanwhile an outgoing connection could take a port from
+    bind(0))"""
     for _ in range(50):
+        port = milter_client.free_port()
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(('127.0.0.1', 0))
-        port = u.getsockname()[1]
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            t.bind(('127.0.0.1', port))
+            u.bind(('127.0.0.1', port))
             return port
         except OSError:
             continue
         finally:
             u.close()
-            t.close()
     raise NsdError('no free port')
 
 

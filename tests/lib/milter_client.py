@@ -56,6 +56,7 @@ connection raises MilterError; a malformed packet raises MilterProtocolError.
 Nothing here loops unbounded: reply loops stop after MAX_REPLIES packets.
 """
 
+import random
 import socket
 import struct
 import time
@@ -1099,8 +1100,47 @@ def wait_poking(proc, spec, timeout):
     return proc.poll()
 
 
+# Ports free_port picks from when the ephemeral range leaves room below it
+PICK_LOW = 10000
+PICK_TRIES = 200
+
+
+def ephemeral_range(path="/proc/sys/net/ipv4/ip_local_port_range"):
+    """ephemeral_range - (low, high) of the ports the kernel gives to
+    bind(0) and to outgoing connections; Linux's default without /proc"""
+    try:
+        with open(path) as f:
+            low, high = (int(x) for x in f.read().split()[:2])
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def _bindable(family, host, port):
+    s = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        s.bind((host, port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
 def free_port(family=socket.AF_INET, host="127.0.0.1"):
-    """free_port - a currently free TCP port on a loopback address."""
+    """free_port - a currently free TCP port on a loopback address, for a
+    server the test starts next. Picked at random below the ephemeral
+    range: a port from bind(0) lies inside it, and until the server binds
+    it any outgoing connection of the machine (another test, Postfix's
+    own clients) may take it as its source port, which once made Postfix
+    fail to start. Falls back to bind(0) when there is no room below."""
+    low, _ = ephemeral_range()
+    if low - 1 > PICK_LOW:
+        rng = random.SystemRandom()
+        for _ in range(PICK_TRIES):
+            port = rng.randint(PICK_LOW, low - 1)
+            if _bindable(family, host, port):
+                return port
     s = socket.socket(family, socket.SOCK_STREAM)
     try:
         s.bind((host, 0))

@@ -34,6 +34,32 @@ from tap import TAP  # noqa: E402
 t = TAP()
 
 
+def free_port_tests():
+    """free_port: below the ephemeral range, bindable, for IPv4 and IPv6;
+    the range read from a file, Linux's default without one"""
+    low, high = mc.ephemeral_range()
+    ports = [mc.free_port() for _ in range(20)]
+    t.ok(all(mc.PICK_LOW <= p < low for p in ports),
+         "free_port: 20 picks below the ephemeral range (%d-%d)" % (low, high),
+         diag=repr(ports))
+    t.ok(len(set(ports)) > 1, "free_port: picks at random", diag=repr(ports))
+    p = mc.free_port()
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind(("127.0.0.1", p))
+        bound = True
+    except OSError:
+        bound = False
+    finally:
+        s.close()
+    t.ok(bound, "free_port: the port picked can be bound")
+    p6 = mc.free_port(socket.AF_INET6, "::1") if socket.has_ipv6 else 0
+    t.ok(not socket.has_ipv6 or mc.PICK_LOW <= p6 < low,
+         "free_port: an IPv6 pick on ::1 too", diag=repr(p6))
+    t.is_eq(mc.ephemeral_range("/nonexistent/ip_local_port_range"),
+            (32768, 60999), "ephemeral_range: Linux's default without /proc")
+
+
 def pure_tests():
     """pure_tests - functions that need no process."""
     t.is_eq(mc.parse_socket_spec("inet:8891@127.0.0.1"),
@@ -56,6 +82,7 @@ def pure_tests():
         except ValueError:
             bad += 1
     t.is_eq(bad, 5, "bad socket specs raise ValueError")
+    free_port_tests()
     t.is_eq(daemon.to_postfix_spec("inet:10025@127.0.0.1"),
             "inet:127.0.0.1:10025", "postfix spec for inet")
     t.is_eq(daemon.to_postfix_spec("inet6:10025@::1"),

@@ -13,14 +13,17 @@
 
 #include "temp_dir.h"
 
+/* mkdtemp's template, not a placeholder: mkdtemp replaces the six
+ * X's (all six are required) with a unique name */
+#define MKDTEMP_TEMPLATE "/tmp/authmilter-dir-XXXXXX"
+
 char temp_dir[64];
 
 int
 temp_dir_setup(void **state)
 {
 	(void)state;
-	(void)snprintf(temp_dir, sizeof(temp_dir),
-	    "/tmp/authmilter-dir-XXXXXX");
+	(void)snprintf(temp_dir, sizeof(temp_dir), "%s", MKDTEMP_TEMPLATE);
 	return mkdtemp(temp_dir) == NULL ? -1 : 0;
 }
 

@@ -10,7 +10,8 @@
  * (cmocka runs a group's teardown when a test fails, too) */
 extern char temp_dir[64];
 
-/* temp_dir_setup - cmocka setup: a new /tmp/authmilter-dir-XXXXXX */
+/* temp_dir_setup - cmocka setup: a new directory in /tmp, made by
+ * mkdtemp(3) (mode 0700) */
 int temp_dir_setup(void **state);
 /* temp_dir_teardown - cmocka teardown: the directory and all in it */
 int temp_dir_teardown(void **state);

@@ -20,6 +20,8 @@
 
 #include "sign/signkey.h"
 
+#include "temp_file.h"
+
 /* RFC 8463 A.2 Ed25519 seed */
 #define SEED "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=\n"
 
@@ -63,14 +65,11 @@ __wrap_free(void *p)
 static bool
 load(const char *text)
 {
-	char path[] = "/tmp/test_signkey_wipe.XXXXXX", why[512];
+	char path[256], why[512];
 	struct crypto_privkey *k;
-	int fd = mkstemp(path);
 	bool got;
 
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	assert_int_equal(close(fd), 0);
+	temp_file_write(path, sizeof(path), text);	/* mkstemp: mode 0600 */
 	read_buf_freed = read_buf_wiped = false;
 	k = signkey_load_file(path, why, sizeof(why));
 	(void)unlink(path);

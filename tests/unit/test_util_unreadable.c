@@ -17,33 +17,21 @@
 
 #include "util/unreadable.h"
 
+#include "temp_dir.h"
+
 #define NOBODY 65534
 
-static char dir[] = "/tmp/test_util_unreadable.XXXXXX";
-static char file[sizeof(dir) + 16];
+static char file[256];
 
+/* setup - a temp dir others may enter, holding the file "f" */
 static int
 setup(void **state)
 {
-	FILE *f;
-
-	(void)state;
-	if (mkdtemp(dir) == NULL)
+	if (temp_dir_setup(state) != 0 || chmod(temp_dir, 0755) != 0)
 		return -1;
-	(void)chmod(dir, 0755);
-	(void)snprintf(file, sizeof(file), "%s/f", dir);
-	if ((f = fopen(file, "w")) == NULL)
-		return -1;
-	(void)fputs("x\n", f);
-	return fclose(f) == 0 ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	(void)unlink(file);
-	return rmdir(dir);
+	(void)snprintf(file, sizeof(file), "%s",
+	    temp_dir_put("f", "x\n", 0644));
+	return 0;
 }
 
 /* A readable file has no reason; a missing one or one under a file
@@ -117,5 +105,5 @@ main(void)
 		cmocka_unit_test(test_permission_denied),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, temp_dir_teardown);
 }
